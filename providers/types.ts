@@ -1,0 +1,177 @@
+/**
+ * The one extension point for model backends. Every backend (OpenAI, Hugging
+ * Face, local ONNX) implements some of these interfaces; the registry in
+ * `providers/index.ts` builds them from config, keyed by provider id.
+ *
+ * Routing decides from `ProviderError.kind` alone, never from message text.
+ */
+
+export type ProviderKind = 'openai' | 'huggingface' | 'onnx';
+
+/** Why a provider call failed. The routing layer maps each kind to a policy. */
+export type ProviderErrorKind =
+  | 'rate_limited'
+  | 'timeout'
+  | 'unavailable'
+  | 'auth'
+  | 'bad_request'
+  | 'content_filtered'
+  | 'context_length';
+
+export const PROVIDER_ERROR_KINDS: readonly ProviderErrorKind[] = [
+  'rate_limited',
+  'timeout',
+  'unavailable',
+  'auth',
+  'bad_request',
+  'content_filtered',
+  'context_length',
+];
+
+export interface ProviderErrorOptions {
+  /** HTTP status from upstream, when there was one. */
+  status?: number;
+  /** From `Retry-After`, for `rate_limited` (and 503s that send it). */
+  retryAfterMs?: number;
+  cause?: unknown;
+}
+
+/** The one shape every provider failure is turned into. */
+export class ProviderError extends Error {
+  override readonly name = 'ProviderError';
+  readonly kind: ProviderErrorKind;
+  readonly providerId: string;
+  readonly status: number | undefined;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(kind: ProviderErrorKind, providerId: string, message: string, options: ProviderErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.kind = kind;
+    this.providerId = providerId;
+    this.status = options.status;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+export function isProviderError(value: unknown): value is ProviderError {
+  return value instanceof ProviderError;
+}
+
+/** Personalization asked for by the personalization service. All optional. */
+export interface Personalization {
+  segment?: string;
+  tone?: string;
+  locale?: string;
+  /** Purchase-history keywords. Kept as data, never followed as instructions. */
+  keywords?: string[];
+}
+
+/** The product facts a prompt may use. Never the human reference description. */
+export interface ProductFacts {
+  id: string;
+  title: string;
+  category?: string | null;
+  /** Attributes from the product metadata, e.g. ["summer", "floral print"]. */
+  attributes: string[];
+  colors?: string[];
+  materials?: string[];
+}
+
+export interface GenerationParameters {
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  /** Same seed, same text (where the backend supports seeding). */
+  seed?: number;
+  stop?: string[];
+}
+
+export interface GenerationRequest extends GenerationParameters {
+  /** The prompt as built by the prompt module (rendered text). */
+  prompt: string;
+  /** Optional system/brand-voice line for chat backends. */
+  system?: string;
+  /** The parts the prompt was built from, for provenance and for backends that template themselves. */
+  parts: {
+    product: ProductFacts;
+    personalization?: Personalization;
+    promptVersion: string;
+  };
+}
+
+export type FinishReason = 'stop' | 'length' | 'content_filter' | 'cancelled';
+
+export interface GenerationResult {
+  text: string;
+  finishReason: FinishReason;
+  promptTokens: number;
+  completionTokens: number;
+  latencyMs: number;
+  providerId: string;
+  model: string;
+}
+
+export interface GenerateOptions {
+  signal?: AbortSignal;
+  /** Called with each new piece of text as it is generated (streaming backends). */
+  onToken?: (index: number, token: string) => void;
+}
+
+export interface ProviderCapabilities {
+  /** Sends tokens through `onToken` as they are generated. */
+  streaming: boolean;
+  /** Honours `seed`. */
+  seed: boolean;
+  /** Largest batch it prefers per call; the resolver layer chunks to this. */
+  maxBatchSize: number;
+}
+
+export interface ProviderHealth {
+  healthy: boolean;
+  /** Set when the provider is not configured (e.g. a missing key). */
+  configured: boolean;
+  lastError?: string | null;
+  /** Details such as the ONNX execution provider in use. */
+  details?: Record<string, string>;
+}
+
+interface ProviderBase {
+  readonly id: string;
+  readonly kind: ProviderKind;
+  readonly model: string;
+  health(): Promise<ProviderHealth>;
+  close(): Promise<void>;
+}
+
+export interface TextGenerator extends ProviderBase {
+  readonly capabilities: ProviderCapabilities;
+  /**
+   * One result per request, in order, with a ProviderError in place of each
+   * failed one. Rejects only when the whole call failed before any request
+   * was sent (then every request has failed the same way).
+   */
+  generate(requests: GenerationRequest[], options?: GenerateOptions): Promise<Array<GenerationResult | ProviderError>>;
+}
+
+export interface Embedder extends ProviderBase {
+  /** One vector per text, in order. */
+  embed(texts: string[], options?: { signal?: AbortSignal }): Promise<number[][]>;
+}
+
+export interface ImageTextPair {
+  /** A file path or an http(s) URL. */
+  image: string;
+  text: string;
+}
+
+export interface ImageTextScore {
+  /** 100 × max(cos(text, image), 0): the CLIPScore definition. */
+  clipScore: number;
+  /** logit_scale × cos, as the prototype reported it. */
+  logitScore: number;
+  cosine: number;
+}
+
+export interface ImageTextScorer extends ProviderBase {
+  score(pairs: ImageTextPair[], options?: { signal?: AbortSignal }): Promise<Array<ImageTextScore | ProviderError>>;
+}
