@@ -1,0 +1,205 @@
+/**
+ * BLEU, computed exactly as NLTK 3.8's `nltk.translate.bleu_score` does
+ * (`sentence_bleu`, `corpus_bleu`, `SmoothingFunction.method0`–`method4`).
+ * Texts are tokenised with Python's `str.split()`.
+ */
+import { fsum, pySplit } from './python.js';
+
+/** The smoothing methods of NLTK's `SmoothingFunction` that we implement. */
+export type BleuSmoothing = 'method0' | 'method1' | 'method2' | 'method3' | 'method4';
+
+export interface BleuOptions {
+  /** N-gram weights, unigrams first. Default `[0.25, 0.25, 0.25, 0.25]` (BLEU-4). */
+  readonly weights?: readonly number[];
+  /** Smoothing method as in NLTK's `SmoothingFunction`. Default `'method0'` (none). */
+  readonly smoothing?: BleuSmoothing;
+  /** Count added to zero-match precisions by `method1`. Default `0.1` (NLTK's epsilon). */
+  readonly epsilon?: number;
+  /** The `k` of `method4`. Default `5` (NLTK's default). */
+  readonly k?: number;
+  /** NLTK's `auto_reweigh`: for hypotheses shorter than 4 tokens, use uniform weights over their length. Default `false`. */
+  readonly autoReweigh?: boolean;
+}
+
+const DEFAULT_WEIGHTS: readonly number[] = [0.25, 0.25, 0.25, 0.25];
+/** Python's `sys.float_info.min`, which NLTK's method0 puts in place of a zero precision. */
+const FLOAT_MIN = 2.2250738585072014e-308;
+
+/** A precision: an unreduced fraction (NLTK keeps `Fraction(..., _normalize=False)`) or, once smoothed, a float. */
+type Precision = { readonly num: number; readonly den: number } | number;
+
+/**
+ * Sentence BLEU of `candidate` against one or more references, equal to NLTK 3.8
+ * `sentence_bleu([r.split() for r in references], candidate.split(), ...)`.
+ * Returns 0 when no candidate unigram matches (as NLTK does); without smoothing,
+ * zero higher-order matches give a tiny positive value, as in NLTK.
+ * @throws TypeError when `references` is an empty list (NLTK raises ValueError).
+ */
+export function bleu(reference: string | readonly string[], candidate: string, options: BleuOptions = {}): number {
+  const refs = typeof reference === 'string' ? [reference] : reference;
+  return bleuTokens([refs.map(pySplit)], [pySplit(candidate)], options);
+}
+
+/**
+ * Corpus BLEU (micro-averaged n-gram precisions, one brevity penalty over the
+ * corpus), equal to NLTK 3.8 `corpus_bleu`. `references[i]` holds the
+ * reference text(s) of `candidates[i]`.
+ * @throws TypeError when the two lists differ in length or a reference list is empty.
+ */
+export function corpusBleu(
+  references: readonly (string | readonly string[])[],
+  candidates: readonly string[],
+  options: BleuOptions = {},
+): number {
+  const refs = references.map((r) => (typeof r === 'string' ? [pySplit(r)] : r.map(pySplit)));
+  return bleuTokens(refs, candidates.map(pySplit), options);
+}
+
+/** Corpus BLEU over already tokenised texts (the core shared by `bleu` and `corpusBleu`). */
+export function bleuTokens(
+  listOfReferences: readonly (readonly (readonly string[])[])[],
+  hypotheses: readonly (readonly string[])[],
+  options: BleuOptions = {},
+): number {
+  if (listOfReferences.length !== hypotheses.length) {
+    throw new TypeError(
+      `corpusBleu: ${hypotheses.length} candidates but ${listOfReferences.length} reference lists; they must be the same`,
+    );
+  }
+  let weights = options.weights ?? DEFAULT_WEIGHTS;
+  const maxN = weights.length;
+  const numerators = new Array<number>(maxN + 1).fill(0);
+  const denominators = new Array<number>(maxN + 1).fill(0);
+  let hypLengths = 0;
+  let refLengths = 0;
+  for (let s = 0; s < hypotheses.length; s++) {
+    const references = listOfReferences[s]!;
+    const hypothesis = hypotheses[s]!;
+    if (references.length === 0) throw new TypeError(`corpusBleu: candidate ${s} has no reference`);
+    for (let n = 1; n <= maxN; n++) {
+      const [num, den] = modifiedPrecision(references, hypothesis, n);
+      numerators[n]! += num;
+      denominators[n]! += den;
+    }
+    hypLengths += hypothesis.length;
+    refLengths += closestRefLength(references, hypothesis.length);
+  }
+  const bp = brevityPenalty(refLengths, hypLengths);
+  if (numerators[1] === 0) return 0;
+
+  let pn: Precision[] = [];
+  for (let n = 1; n <= maxN; n++) pn.push({ num: numerators[n]!, den: denominators[n]! });
+  pn = smooth(pn, options, hypLengths);
+
+  if (options.autoReweigh && hypLengths < 4 && sameWeights(weights, DEFAULT_WEIGHTS)) {
+    weights = new Array<number>(hypLengths).fill(1 / hypLengths);
+  }
+  const terms: number[] = [];
+  const len = Math.min(weights.length, pn.length);
+  for (let i = 0; i < len; i++) {
+    const p = value(pn[i]!);
+    if (p > 0) terms.push(weights[i]! * Math.log(p));
+  }
+  return bp * Math.exp(fsum(terms));
+}
+
+function value(p: Precision): number {
+  return typeof p === 'number' ? p : p.num / p.den;
+}
+
+function numeratorIsZero(p: Precision): boolean {
+  return typeof p === 'number' ? p === 0 : p.num === 0;
+}
+
+function sameWeights(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((w, i) => w === b[i]);
+}
+
+/** NLTK's SmoothingFunction methods 0–4, applied to the corpus precisions. */
+function smooth(pn: Precision[], options: BleuOptions, hypLen: number): Precision[] {
+  const method = options.smoothing ?? 'method0';
+  switch (method) {
+    case 'method0':
+      return pn.map((p) => (numeratorIsZero(p) ? FLOAT_MIN : p));
+    case 'method1': {
+      const epsilon = options.epsilon ?? 0.1;
+      return pn.map((p) => (typeof p !== 'number' && p.num === 0 ? (p.num + epsilon) / p.den : p));
+    }
+    case 'method2':
+      return pn.map((p, i) => (i !== 0 && typeof p !== 'number' ? { num: p.num + 1, den: p.den + 1 } : p));
+    case 'method3': {
+      let incvnt = 1; // mteval-v13a.pl's k
+      return pn.map((p) => {
+        if (typeof p === 'number' || p.num !== 0) return p;
+        const smoothed = 1 / (2 ** incvnt * p.den);
+        incvnt += 1;
+        return smoothed;
+      });
+    }
+    case 'method4': {
+      const k = options.k ?? 5;
+      let incvnt = 1;
+      return pn.map((p) => {
+        if (typeof p === 'number' || p.num !== 0 || !(hypLen > 1)) return p;
+        const numerator = 1 / (((2 ** incvnt) * k) / Math.log(hypLen));
+        incvnt += 1;
+        return numerator / p.den;
+      });
+    }
+    default: {
+      const unknown: never = method;
+      throw new TypeError(`bleu: unknown smoothing method ${String(unknown)}`);
+    }
+  }
+}
+
+/** Counts of each n-gram, keyed by its tokens joined with a space (tokens never contain whitespace). */
+export function ngramCounts(tokens: readonly string[], n: number): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (let i = 0; i + n <= tokens.length; i++) {
+    const key = n === 1 ? tokens[i]! : tokens.slice(i, i + n).join(' ');
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** NLTK's `modified_precision` as an unreduced [numerator, denominator]. */
+function modifiedPrecision(
+  references: readonly (readonly string[])[],
+  hypothesis: readonly string[],
+  n: number,
+): [number, number] {
+  const counts = ngramCounts(hypothesis, n);
+  const maxCounts = new Map<string, number>();
+  for (const reference of references) {
+    const refCounts = ngramCounts(reference, n);
+    for (const gram of counts.keys()) {
+      maxCounts.set(gram, Math.max(maxCounts.get(gram) ?? 0, refCounts.get(gram) ?? 0));
+    }
+  }
+  let numerator = 0;
+  let total = 0;
+  for (const [gram, count] of counts) {
+    numerator += Math.min(count, maxCounts.get(gram) ?? 0);
+    total += count;
+  }
+  return [numerator, Math.max(1, total)];
+}
+
+/** The reference length closest to the hypothesis length; ties go to the shorter reference. */
+function closestRefLength(references: readonly (readonly string[])[], hypLen: number): number {
+  let best = references[0]!.length;
+  for (const reference of references) {
+    const len = reference.length;
+    const d = Math.abs(len - hypLen);
+    const bd = Math.abs(best - hypLen);
+    if (d < bd || (d === bd && len < best)) best = len;
+  }
+  return best;
+}
+
+function brevityPenalty(closestRefLen: number, hypLen: number): number {
+  if (hypLen > closestRefLen) return 1;
+  if (hypLen === 0) return 0;
+  return Math.exp(1 - closestRefLen / hypLen);
+}
