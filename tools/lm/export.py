@@ -1,0 +1,100 @@
+"""ONNX export in the Hugging Face layout (onnx/model.onnx + json files)."""
+import json
+import os
+
+import torch
+from torch import nn
+
+from .modeling import TinyGPT2, TinyLlama
+
+
+class _Flat(nn.Module):
+    """Flat positional inputs/outputs, as torch.onnx.export needs them."""
+
+    def __init__(self, model, with_past):
+        super().__init__()
+        self.model, self.with_past = model, with_past
+        self.llama = isinstance(model, TinyLlama)
+
+    def forward(self, *args):
+        input_ids, attention_mask = args[0], args[1]
+        rest = list(args[2:])
+        extra = [rest.pop(0)] if self.llama else []
+        past = [(rest[2 * i], rest[2 * i + 1]) for i in range(len(rest) // 2)] if self.with_past else None
+        logits, presents = self.model(input_ids, attention_mask, *extra, past=past)
+        if not self.with_past:
+            return logits
+        return (logits, *[t for kv in presents for t in kv])
+
+
+def kv_shape(model):
+    c = model.cfg
+    heads = c["heads"]
+    return c.get("kv_heads", heads), c["d"] // heads
+
+
+def export_onnx(model, path, with_past, opset=14):
+    """Writes the graph with the standard names and dynamic batch/sequence/past axes."""
+    model.eval()
+    llama = isinstance(model, TinyLlama)
+    layers = model.cfg["layers"]
+    kvh, hd = kv_shape(model)
+    b, s, p = 2, 4, 3 if with_past else 0
+    ids = torch.randint(0, model.cfg["vocab"], (b, s))
+    mask = torch.ones(b, p + s, dtype=torch.long)
+    args = [ids, mask]
+    names = ["input_ids", "attention_mask"]
+    axes = {"input_ids": {0: "batch_size", 1: "sequence_length"},
+            "attention_mask": {0: "batch_size", 1: "total_sequence_length"},
+            "logits": {0: "batch_size", 1: "sequence_length"}}
+    if llama:
+        args.append(torch.arange(p, p + s).repeat(b, 1))
+        names.append("position_ids")
+        axes["position_ids"] = {0: "batch_size", 1: "sequence_length"}
+    outputs = ["logits"]
+    if with_past:
+        for i in range(layers):
+            for kind in ("key", "value"):
+                args.append(torch.randn(b, kvh, p, hd))
+                names.append(f"past_key_values.{i}.{kind}")
+                outputs.append(f"present.{i}.{kind}")
+                axes[names[-1]] = {0: "batch_size", 2: "past_sequence_length"}
+                axes[outputs[-1]] = {0: "batch_size", 2: "total_sequence_length"}
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with torch.no_grad():
+        torch.onnx.export(_Flat(model, with_past), tuple(args), path, input_names=names, output_names=outputs,
+                          dynamic_axes=axes, opset_version=opset, do_constant_folding=True)
+
+
+def model_config(model, bos, eos, pad=None):
+    c = model.cfg
+    if isinstance(model, TinyGPT2):
+        return {"architectures": ["GPT2LMHeadModel"], "model_type": "gpt2", "vocab_size": c["vocab"],
+                "n_positions": c["n_positions"], "n_ctx": c["n_positions"], "n_embd": c["d"], "n_layer": c["layers"],
+                "n_head": c["heads"], "n_inner": 4 * c["d"], "activation_function": "gelu_new",
+                "layer_norm_epsilon": 1e-5, "bos_token_id": bos, "eos_token_id": eos, "tie_word_embeddings": True,
+                "use_cache": True, "torch_dtype": "float32"}
+    out = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "vocab_size": c["vocab"],
+           "hidden_size": c["d"], "intermediate_size": c["ffn"], "num_hidden_layers": c["layers"],
+           "num_attention_heads": c["heads"], "num_key_value_heads": c["kv_heads"], "head_dim": c["d"] // c["heads"],
+           "hidden_act": "silu", "max_position_embeddings": 2048, "rms_norm_eps": 1e-6,
+           "rope_theta": c["rope_theta"], "bos_token_id": bos, "eos_token_id": eos, "tie_word_embeddings": False,
+           "use_cache": True, "torch_dtype": "float32"}
+    if pad is not None:
+        out["pad_token_id"] = pad
+    return out
+
+
+def write_json(path, obj):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(obj, f, ensure_ascii=False, indent=1 if not path.endswith("tokenizer.json") else None)
+        f.write("\n")
+
+
+def write_folder(out_dir, model, with_past, tokenizer, tokenizer_config, generation_config, bos, eos, pad=None):
+    export_onnx(model, os.path.join(out_dir, "onnx", "model.onnx"), with_past)
+    write_json(os.path.join(out_dir, "config.json"), model_config(model, bos, eos, pad))
+    write_json(os.path.join(out_dir, "generation_config.json"), generation_config)
+    write_json(os.path.join(out_dir, "tokenizer.json"), tokenizer)
+    write_json(os.path.join(out_dir, "tokenizer_config.json"), tokenizer_config)

@@ -1,0 +1,121 @@
+#!/usr/bin/python3
+"""Makes the project's own ONNX decoder models (no weights are downloaded).
+
+  /usr/bin/python3 tools/make_models.py fixtures   # test/fixtures/models/tiny-*
+  /usr/bin/python3 tools/make_models.py demo       # models/stylesprint-desc (needs the JSONL below)
+
+The demo model trains on the JSONL that `node dist/tools/export-training-data.js`
+writes from catalog/products.json with the gateway's real prompt builder.
+Debian's python3 (torch 1.13, onnx); plain torch, no transformers package.
+"""
+import json
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lm.bpe import ByteLevelBPE, tokenizer_json, train_bpe  # noqa: E402
+from lm.export import write_folder, write_json  # noqa: E402
+from lm.modeling import TinyGPT2, TinyLlama  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIXTURES = os.path.join(ROOT, "test", "fixtures", "models")
+
+# A small built-in corpus, so fixtures do not depend on the catalog. It holds
+# non-ASCII text on purpose: streaming must stitch multi-byte characters.
+FIXTURE_CORPUS = [
+    "Write a creative product description for the following product: Linen summer dress.",
+    "Category: dresses\nAttributes: summer, floral print, midi\nColours: blue, white\nMaterials: linen\nDescription:",
+    "A breezy linen dress with a floral print, cut to a flattering midi length for warm days.",
+    "Soft cotton t-shirt in a relaxed fit; pairs with jeans, chinos or a pleated skirt.",
+    "Wool coat with a café-au-lait lining — warm, tailored and made for city winters.",
+    "Leather ankle boots with a stacked heel, crêpe sole and side zip: easy to wear all day.",
+    "Denim jacket, stone-washed, with brass buttons and two chest pockets. Size S, M, L, XL.",
+    "Knitted jumper in merino wool; ribbed cuffs, crew neck, naïve motif, 100% natural fibre.",
+]
+
+
+def seeded_init(model, seed, std):
+    """Wide random weights: logits spread out, so greedy choices have no near-ties."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if p.dim() >= 2:
+                p.copy_(torch.randn(p.shape, generator=g) * std)
+            elif "weight" in name:
+                p.fill_(1.0)
+            else:
+                p.copy_(torch.randn(p.shape, generator=g) * 0.02)
+
+
+def left_pad(rows, pad):
+    width = max(len(r) for r in rows)
+    ids = [[pad] * (width - len(r)) + r for r in rows]
+    mask = [[0] * (width - len(r)) + [1] * len(r) for r in rows]
+    return ids, mask
+
+
+def expected_logits(model, folder, bpe, texts, bos, pad, llama):
+    """PyTorch logits for fixed inputs (left padded, empty past), for the ONNX parity test."""
+    rows = [([bos] if llama else []) + bpe.encode(t) for t in texts]
+    ids, mask = left_pad(rows, pad)
+    ids_t, mask_t = torch.tensor(ids), torch.tensor(mask)
+    extra = []
+    if llama:
+        pos = torch.clamp(torch.cumsum(mask_t, 1) - 1, min=0)
+        extra = [pos]
+    with torch.no_grad():
+        logits, _ = model(ids_t, mask_t, *extra, past=None)
+    out = {"texts": texts, "input_ids": ids, "attention_mask": mask, "dims": list(logits.shape),
+           "logits": [round(float(x), 6) for x in logits.flatten()]}
+    if llama:
+        out["position_ids"] = extra[0].tolist()
+    write_json(os.path.join(folder, "expected_logits.json"), out)
+
+
+def make_fixtures():
+    gpt_special = ["<|endoftext|>"]
+    vocab, merges = train_bpe(FIXTURE_CORPUS, 384, gpt_special)
+    bpe = ByteLevelBPE(vocab, merges, gpt_special)
+    eos = len(vocab)
+    tok = tokenizer_json(vocab, merges, gpt_special)
+    tok_cfg = {"tokenizer_class": "GPT2Tokenizer", "bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>",
+               "unk_token": "<|endoftext|>", "add_prefix_space": False, "clean_up_tokenization_spaces": False,
+               "model_max_length": 128}
+    gen = {"bos_token_id": eos, "eos_token_id": eos, "do_sample": False, "max_new_tokens": 16}
+    texts = ["Linen summer dress", "A soft wool coat — warm, tailored and made for café days."]
+
+    torch.manual_seed(0)
+    gpt = TinyGPT2(vocab=eos + 1, d=64, layers=2, heads=4, n_positions=128)
+    seeded_init(gpt, 1, 0.2)
+    for name, with_past in (("tiny-gpt2", True), ("tiny-gpt2-nopast", False)):
+        folder = os.path.join(FIXTURES, name)
+        write_folder(folder, gpt, with_past, tok, tok_cfg, gen, eos, eos)
+        expected_logits(gpt, folder, bpe, texts, eos, eos, llama=False)
+
+    llama_special = ["<s>", "</s>", "<pad>"]
+    vocab, merges = train_bpe(FIXTURE_CORPUS, 384, llama_special)
+    bpe = ByteLevelBPE(vocab, merges, llama_special)
+    bos, eos, pad = len(vocab), len(vocab) + 1, len(vocab) + 2
+    tok = tokenizer_json(vocab, merges, llama_special, bos_template="<s>")
+    tok_cfg = {"tokenizer_class": "PreTrainedTokenizerFast", "bos_token": "<s>", "eos_token": "</s>",
+               "pad_token": "<pad>", "add_bos_token": True, "clean_up_tokenization_spaces": False,
+               "model_max_length": 2048}
+    gen = {"bos_token_id": bos, "eos_token_id": [eos], "pad_token_id": pad, "do_sample": False, "max_new_tokens": 16}
+    llama = TinyLlama(vocab=pad + 1, d=64, layers=2, heads=4, kv_heads=2, ffn=128)
+    seeded_init(llama, 2, 0.2)
+    folder = os.path.join(FIXTURES, "tiny-llama")
+    write_folder(folder, llama, True, tok, tok_cfg, gen, bos, eos, pad)
+    expected_logits(llama, folder, bpe, texts, bos, pad, llama=True)
+    print("fixtures written to", FIXTURES)
+
+
+if __name__ == "__main__":
+    what = sys.argv[1:] or ["fixtures", "demo"]
+    if "fixtures" in what:
+        make_fixtures()
+    if "demo" in what:
+        from lm.train import make_demo  # noqa: E402
+
+        make_demo(ROOT)
