@@ -1,0 +1,51 @@
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+
+export enum ImportRowStatus {
+  CREATED = 'CREATED',
+  UPDATED = 'UPDATED',
+  UNCHANGED = 'UNCHANGED',
+  ERROR = 'ERROR',
+}
+registerEnumType(ImportRowStatus, { name: 'ImportRowStatus' });
+
+@ObjectType({ description: 'The outcome of one CSV row.' })
+export class ImportRowResult {
+  @Field(() => Int, { description: '1-based line number in the CSV (the header is line 1).' })
+  line!: number;
+
+  @Field(() => ImportRowStatus)
+  status!: ImportRowStatus;
+
+  @Field(() => ID, { nullable: true })
+  productId!: string | null;
+
+  @Field(() => String, { nullable: true })
+  sku!: string | null;
+
+  @Field(() => String, { nullable: true })
+  title!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Stable code of the row error.' })
+  errorCode!: string | null;
+
+  @Field(() => String, { nullable: true })
+  error!: string | null;
+}
+
+@ObjectType()
+export class ImportResult {
+  @Field(() => Int)
+  created!: number;
+
+  @Field(() => Int)
+  updated!: number;
+
+  @Field(() => Int)
+  unchanged!: number;
+
+  @Field(() => Int)
+  failed!: number;
+
+  @Field(() => [ImportRowResult])
+  rows!: ImportRowResult[];
+}

@@ -1,0 +1,35 @@
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import type { GatewayContext } from '../../src/context.js';
+import { Product, ProductConnection } from './product.type.js';
+import { ProductFilterInput } from './product.input.js';
+import { ImportResult } from './import.type.js';
+
+@Resolver(() => Product)
+export class ProductResolver {
+  @Query(() => ProductConnection, { description: 'Products in catalog order, as a Relay connection.' })
+  products(
+    @Ctx() ctx: GatewayContext,
+    @Arg('first', () => Int, { defaultValue: 20, description: 'Page size, at most 100.' }) first: number,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Arg('filter', () => ProductFilterInput, { nullable: true }) filter: ProductFilterInput | null,
+  ): Promise<ProductConnection> {
+    return ctx.services.products.list(first, after, filter ?? {});
+  }
+
+  @Query(() => Product, { nullable: true })
+  product(@Ctx() ctx: GatewayContext, @Arg('id', () => ID) id: string): Promise<Product | null> {
+    return ctx.loaders.productById.load(id);
+  }
+
+  @Query(() => Product, { nullable: true })
+  productBySku(@Ctx() ctx: GatewayContext, @Arg('sku', () => String) sku: string): Promise<Product | null> {
+    return ctx.services.products.bySku(sku);
+  }
+
+  @Mutation(() => ImportResult, {
+    description: 'Imports products from CSV (product_image, product_description, product_title, product_metadata, and optional sku, category, price, colors, sizes, materials, gender). Idempotent by SKU, or by title when there is no SKU.',
+  })
+  importProducts(@Ctx() ctx: GatewayContext, @Arg('csv', () => String) csv: string): Promise<ImportResult> {
+    return ctx.services.products.importCsv(csv);
+  }
+}

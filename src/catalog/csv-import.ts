@@ -1,0 +1,103 @@
+import { parse } from 'csv-parse/sync';
+import type { ProductInput } from '../storage/types.js';
+import { BadUserInputError, PayloadTooLargeError } from '../errors/index.js';
+
+/** Columns of the chapter-4 product CSV; every import needs them. */
+export const REQUIRED_COLUMNS = ['product_image', 'product_description', 'product_title', 'product_metadata'] as const;
+export const OPTIONAL_COLUMNS = ['sku', 'category', 'price', 'colors', 'sizes', 'materials', 'gender'] as const;
+
+export interface CsvLimits {
+  maxBytes: number;
+  maxRows: number;
+}
+
+export type ParsedRow =
+  | { line: number; ok: true; product: ProductInput }
+  | { line: number; ok: false; code: string; message: string; title: string | null; sku: string | null };
+
+const MAX_TITLE = 200;
+const MAX_FIELD = 5_000;
+
+const splitList = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(/[,;|]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+function rowError(line: number, code: string, message: string, record?: Record<string, string>): ParsedRow {
+  return { line, ok: false, code, message, title: record?.product_title?.trim() || null, sku: record?.sku?.trim() || null };
+}
+
+function toProduct(line: number, record: Record<string, string>): ParsedRow {
+  const title = record.product_title?.trim() ?? '';
+  if (!title) return rowError(line, 'MISSING_TITLE', 'product_title is empty', record);
+  if (title.length > MAX_TITLE) return rowError(line, 'FIELD_TOO_LONG', `product_title is longer than ${MAX_TITLE} characters`, record);
+  const tooLong = Object.entries(record).find(([, v]) => typeof v === 'string' && v.length > MAX_FIELD);
+  if (tooLong) return rowError(line, 'FIELD_TOO_LONG', `${tooLong[0]} is longer than ${MAX_FIELD} characters`, record);
+  let price: number | null = null;
+  const rawPrice = record.price?.trim();
+  if (rawPrice) {
+    price = Number(rawPrice.replace(/^[€$£]\s*/, ''));
+    if (!Number.isFinite(price) || price < 0) return rowError(line, 'INVALID_PRICE', `price ${JSON.stringify(rawPrice)} is not a non-negative number`, record);
+  }
+  return {
+    line,
+    ok: true,
+    product: {
+      sku: record.sku?.trim() || null,
+      title,
+      category: record.category?.trim() || null,
+      gender: record.gender?.trim().toLowerCase() || null,
+      attributes: splitList(record.product_metadata),
+      colors: splitList(record.colors),
+      sizes: splitList(record.sizes),
+      materials: splitList(record.materials),
+      imageUrl: record.product_image?.trim() || null,
+      referenceDescription: record.product_description?.trim() || null,
+      price,
+    },
+  };
+}
+
+/**
+ * Parses a product CSV. Whole-file problems (size, missing columns, no
+ * header) throw a client error; a broken row becomes an error for that row
+ * alone, so the good rows still import.
+ */
+export function parseProductCsv(csv: string, limits: CsvLimits): ParsedRow[] {
+  const bytes = Buffer.byteLength(csv, 'utf8');
+  if (bytes > limits.maxBytes) throw new PayloadTooLargeError('CSV', limits.maxBytes);
+  const text = csv.replace(/^\uFEFF/, '');
+  if (!text.trim()) throw new BadUserInputError('CSV is empty', { reason: 'CSV_EMPTY' });
+
+  const skipped: ParsedRow[] = [];
+  let header: string[] = [];
+  let records: Array<{ record: Record<string, string>; info: { lines: number } }>;
+  try {
+    records = parse(text, {
+      columns: (h: string[]) => (header = h.map((c) => c.trim().toLowerCase())),
+      skip_empty_lines: true,
+      trim: false,
+      info: true,
+      relax_column_count: false,
+      skip_records_with_error: true,
+      max_record_size: MAX_FIELD * 4,
+      on_skip: (err: { message: string; lines?: number } | undefined) => {
+        if (err) skipped.push(rowError(err.lines ?? 0, 'MALFORMED_ROW', err.message));
+      },
+    }) as Array<{ record: Record<string, string>; info: { lines: number } }>;
+  } catch (error) {
+    // Errors that skip_records_with_error cannot skip (an unclosed quote runs to the end of the input).
+    const message = error instanceof Error ? error.message : String(error);
+    throw new BadUserInputError(`CSV could not be parsed: ${message}`, { reason: 'CSV_MALFORMED' });
+  }
+  const missing = REQUIRED_COLUMNS.filter((c) => !header.includes(c));
+  if (missing.length) {
+    throw new BadUserInputError(`CSV is missing required column(s): ${missing.join(', ')}`, { reason: 'CSV_MISSING_COLUMNS', missing });
+  }
+  if (records.length + skipped.length > limits.maxRows) {
+    throw new BadUserInputError(`CSV has more than ${limits.maxRows} rows`, { reason: 'CSV_TOO_MANY_ROWS', maxRows: limits.maxRows });
+  }
+  const rows = records.map(({ record, info }) => toProduct(info.lines, record));
+  return [...rows, ...skipped].sort((a, b) => a.line - b.line);
+}

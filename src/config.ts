@@ -1,0 +1,164 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** Repository (or image) root: src/config.ts compiles to dist/src/config.js. */
+export const appRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+const bool = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
+  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const list = z
+  .union([z.array(z.string()), z.string()])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+export const PROVIDER_IDS = ['openai', 'huggingface', 'onnx'] as const;
+export type ProviderId = (typeof PROVIDER_IDS)[number];
+
+/**
+ * Every setting, with the environment variable it is read from. The README's
+ * table of environment variables is generated from the same list (see
+ * `ENV_DOCS`), and a test checks they agree.
+ */
+const schema = z
+  .object({
+    nodeEnv: z.enum(['development', 'production', 'test']).default('development'),
+    host: z.string().default('0.0.0.0'),
+    port: int(0, 65535).default(4000),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    databasePath: z.string().default(path.join('data', 'stylesprint.db')),
+    seedCatalog: bool.default(true),
+    providers: list.pipe(z.array(z.enum(PROVIDER_IDS)).min(1)).default(['onnx']),
+    providerTimeoutMs: int(100, 600_000).default(20_000),
+    openaiApiKey: optionalString,
+    openaiModel: z.string().default('gpt-4o-mini'),
+    openaiBaseUrl: optionalString.pipe(z.url().optional()),
+    openaiEmbeddingModel: z.string().default('text-embedding-3-small'),
+    huggingfaceToken: optionalString,
+    hfModel: z.string().default('EleutherAI/gpt-neo-2.7B'),
+    hfEndpointUrl: optionalString.pipe(z.url().optional()),
+    hfBaseUrl: optionalString.pipe(z.url().optional()),
+    hfEmbeddingModel: z.string().default('sentence-transformers/paraphrase-MiniLM-L6-v2'),
+    localModelDir: z.string().default(path.join(appRoot, 'models', 'stylesprint-desc')),
+    ortExecutionProvider: z.enum(['auto', 'cuda', 'cpu']).default('auto'),
+    ortIntraOpThreads: int(0, 256).default(0),
+    localMaxBatch: int(1, 256).default(8),
+    localMaxQueueDelayMs: int(0, 10_000).default(5),
+    localMaxQueue: int(1, 100_000).default(256),
+    embeddingsProvider: z.enum(['none', 'onnx', 'openai', 'huggingface']).default('none'),
+    embeddingsModelDir: optionalString,
+    clipModelDir: optionalString,
+    maxBodyBytes: int(1024, 100 * 2 ** 20).default(2 * 2 ** 20),
+    maxCsvBytes: int(1024, 100 * 2 ** 20).default(1 * 2 ** 20),
+    maxCsvRows: int(1, 1_000_000).default(5_000),
+    requestTimeoutMs: int(100, 600_000).default(60_000),
+    cacheTtlMs: int(0, 30 * 24 * 3600_000).default(3600_000),
+    priceTable: optionalString,
+    playground: bool.optional(),
+  })
+  .strict();
+
+export type Config = z.output<typeof schema>;
+export type ConfigInput = z.input<typeof schema>;
+
+/** Environment variable for each setting. */
+export const ENV_NAMES: Readonly<Record<keyof Config, string>> = {
+  nodeEnv: 'NODE_ENV',
+  host: 'HOST',
+  port: 'PORT',
+  logLevel: 'LOG_LEVEL',
+  databasePath: 'DATABASE_PATH',
+  seedCatalog: 'SEED_CATALOG',
+  providers: 'PROVIDERS',
+  providerTimeoutMs: 'PROVIDER_TIMEOUT_MS',
+  openaiApiKey: 'OPENAI_API_KEY',
+  openaiModel: 'OPENAI_MODEL',
+  openaiBaseUrl: 'OPENAI_BASE_URL',
+  openaiEmbeddingModel: 'OPENAI_EMBEDDING_MODEL',
+  huggingfaceToken: 'HUGGINGFACEHUB_API_TOKEN',
+  hfModel: 'HF_MODEL',
+  hfEndpointUrl: 'HF_ENDPOINT_URL',
+  hfBaseUrl: 'HF_BASE_URL',
+  hfEmbeddingModel: 'HF_EMBEDDING_MODEL',
+  localModelDir: 'LOCAL_MODEL_DIR',
+  ortExecutionProvider: 'ORT_EXECUTION_PROVIDER',
+  ortIntraOpThreads: 'ORT_INTRA_OP_THREADS',
+  localMaxBatch: 'LOCAL_MAX_BATCH',
+  localMaxQueueDelayMs: 'LOCAL_MAX_QUEUE_DELAY_MS',
+  localMaxQueue: 'LOCAL_MAX_QUEUE',
+  embeddingsProvider: 'EMBEDDINGS_PROVIDER',
+  embeddingsModelDir: 'EMBEDDINGS_MODEL_DIR',
+  clipModelDir: 'CLIP_MODEL_DIR',
+  maxBodyBytes: 'MAX_BODY_BYTES',
+  maxCsvBytes: 'MAX_CSV_BYTES',
+  maxCsvRows: 'MAX_CSV_ROWS',
+  requestTimeoutMs: 'REQUEST_TIMEOUT_MS',
+  cacheTtlMs: 'CACHE_TTL_MS',
+  priceTable: 'PRICE_TABLE',
+  playground: 'PLAYGROUND',
+};
+
+/** Aliases accepted for a setting, read when the main name is unset. */
+const ENV_ALIASES: Partial<Record<keyof Config, string[]>> = {
+  huggingfaceToken: ['HF_TOKEN'],
+};
+
+/**
+ * Variables with these prefixes belong to the gateway: an unknown one is a
+ * typo, and a typo that silently falls back to a default is worse than a
+ * failed start.
+ */
+const OWNED_PREFIXES = ['GATEWAY_', 'LOCAL_', 'ORT_', 'EMBEDDINGS_', 'CLIP_', 'CACHE_', 'MAX_CSV', 'PROVIDER_'];
+/** Variables with owned prefixes that are read elsewhere (later features). */
+const EXTRA_KNOWN_ENV = new Set<string>(['GATEWAY_API_KEYS']);
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+function fromEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, name] of Object.entries(ENV_NAMES) as Array<[keyof Config, string]>) {
+    const value = [name, ...(ENV_ALIASES[key] ?? [])].map((n) => env[n]).find((v) => v !== undefined);
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+function unknownOwnedVariables(env: NodeJS.ProcessEnv): string[] {
+  const known = new Set([...Object.values(ENV_NAMES), ...EXTRA_KNOWN_ENV]);
+  return Object.keys(env).filter((name) => OWNED_PREFIXES.some((p) => name.startsWith(p)) && !known.has(name));
+}
+
+/**
+ * Reads the configuration once. Explicit options win over environment
+ * variables; the whole is validated, and an unknown or invalid setting throws
+ * a ConfigError naming the variable.
+ */
+export function loadConfig(options: Partial<ConfigInput> = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const unknown = unknownOwnedVariables(env);
+  if (unknown.length) {
+    throw new ConfigError(`unknown setting ${unknown.join(', ')}: check the spelling against the README's table`);
+  }
+  const merged: Record<string, unknown> = { ...fromEnv(env) };
+  for (const [k, v] of Object.entries(options)) if (v !== undefined) merged[k] = v;
+  const parsed = schema.safeParse(merged);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? '');
+      const name = key in ENV_NAMES ? ENV_NAMES[key as keyof Config] : key;
+      const message = issue.code === 'unrecognized_keys' ? `unknown option ${issue.keys.join(', ')}` : issue.message;
+      return `${name || 'config'}: ${message}`;
+    });
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}

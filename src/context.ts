@@ -1,0 +1,32 @@
+import DataLoader from 'dataloader';
+import type { Logger } from 'pino';
+import type { Storage, ProductRecord } from './storage/types.js';
+import type { Services } from './services.js';
+
+/** Per-request loaders: created for each request, so nothing cached leaks between requests. */
+export interface Loaders {
+  productById: DataLoader<string, ProductRecord | null>;
+}
+
+/** What every resolver receives. One per GraphQL request (or subscription). */
+export interface GatewayContext {
+  requestId: string;
+  logger: Logger;
+  storage: Storage;
+  services: Services;
+  loaders: Loaders;
+  /** Warnings collected while resolving; sent in `extensions.warnings`. */
+  warnings: string[];
+  /** Aborted when the client goes away or the request times out. */
+  signal: AbortSignal;
+  /** Set once the operation is resolved, for the request log line. */
+  operationName?: string | null;
+  /** Outcome label for logs and metrics, when not plain 'ok'. */
+  outcome?: string;
+}
+
+export function createLoaders(storage: Storage): Loaders {
+  return {
+    productById: new DataLoader((ids) => storage.productsByIds(ids)),
+  };
+}

@@ -1,0 +1,50 @@
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { appRoot } from './config.js';
+import type { ProductInput, Storage } from './storage/types.js';
+
+export const SAMPLE_CATALOG = path.join(appRoot, 'catalog', 'products.json');
+
+interface CatalogEntry {
+  sku: string;
+  title: string;
+  category: string;
+  gender: string;
+  attributes: string[];
+  colors: string[];
+  sizes: string[];
+  materials: string[];
+  price: number;
+  description: string;
+  imageUrl?: string | null;
+}
+
+export function readSampleCatalog(file = SAMPLE_CATALOG): ProductInput[] {
+  const entries = JSON.parse(readFileSync(file, 'utf8')) as CatalogEntry[];
+  return entries.map((e) => ({
+    sku: e.sku,
+    title: e.title,
+    category: e.category,
+    gender: e.gender,
+    attributes: e.attributes,
+    colors: e.colors,
+    sizes: e.sizes,
+    materials: e.materials,
+    price: e.price,
+    referenceDescription: e.description,
+    imageUrl: e.imageUrl ?? null,
+  }));
+}
+
+/** Loads the sample catalog when the database has no products (first start). */
+export async function seedIfEmpty(storage: Storage, logger: Logger): Promise<number> {
+  if ((await storage.countProducts({})) > 0) return 0;
+  if (!existsSync(SAMPLE_CATALOG)) {
+    logger.warn({ file: SAMPLE_CATALOG }, 'sample catalog missing; starting with an empty catalog');
+    return 0;
+  }
+  const outcomes = await storage.upsertProducts(readSampleCatalog());
+  logger.info({ products: outcomes.length }, 'loaded the sample catalog into an empty database');
+  return outcomes.length;
+}

@@ -1,0 +1,271 @@
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type {
+  DescriptionInput,
+  DescriptionLookup,
+  DescriptionRecord,
+  ProductFilter,
+  ProductInput,
+  ProductPage,
+  ProductRecord,
+  Storage,
+  UpsertOutcome,
+} from '../types.js';
+import { MIGRATIONS } from './migrations.js';
+import { naturalKey, productChanged } from '../product-keys.js';
+
+type Row = Record<string, SQLInputValue>;
+
+const parseList = (v: SQLInputValue): string[] => (typeof v === 'string' ? (JSON.parse(v) as string[]) : []);
+const str = (v: SQLInputValue): string | null => (v === null || v === undefined ? null : String(v));
+const num = (v: SQLInputValue): number | null => (v === null || v === undefined ? null : Number(v));
+
+function toProduct(r: Row): ProductRecord {
+  return {
+    id: String(r.id),
+    seq: Number(r.seq),
+    sku: str(r.sku),
+    title: String(r.title),
+    category: str(r.category),
+    gender: str(r.gender),
+    attributes: parseList(r.attributes),
+    colors: parseList(r.colors),
+    sizes: parseList(r.sizes),
+    materials: parseList(r.materials),
+    imageUrl: str(r.image_url),
+    referenceDescription: str(r.reference_description),
+    price: num(r.price),
+    createdAt: String(r.created_at),
+    updatedAt: String(r.updated_at),
+  };
+}
+
+function toDescription(r: Row): DescriptionRecord {
+  return {
+    id: String(r.id),
+    productId: String(r.product_id),
+    text: String(r.text),
+    provider: String(r.provider),
+    model: String(r.model),
+    promptVersion: String(r.prompt_version),
+    personalizationKey: String(r.personalization_key),
+    personalization: r.personalization ? (JSON.parse(String(r.personalization)) as Record<string, unknown>) : null,
+    parameters: JSON.parse(String(r.parameters)) as Record<string, unknown>,
+    finishReason: String(r.finish_reason),
+    latencyMs: Number(r.latency_ms),
+    promptTokens: Number(r.prompt_tokens),
+    completionTokens: Number(r.completion_tokens),
+    estimatedCostUsd: num(r.estimated_cost_usd),
+    attempts: JSON.parse(String(r.attempts)) as DescriptionRecord['attempts'],
+    flags: JSON.parse(String(r.flags)) as DescriptionRecord['flags'],
+    attributeCoverage: num(r.attribute_coverage),
+    createdAt: String(r.created_at),
+  };
+}
+
+/** LIKE pattern with the user's %, _ and \ taken literally. */
+const likePattern = (s: string) => `%${s.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+function whereClause(filter: ProductFilter): { sql: string; params: SQLInputValue[] } {
+  const parts: string[] = [];
+  const params: SQLInputValue[] = [];
+  if (filter.category) {
+    parts.push('lower(category) = lower(?)');
+    params.push(filter.category);
+  }
+  if (filter.search) {
+    parts.push(
+      "(lower(title) LIKE ? ESCAPE '\\' OR lower(coalesce(reference_description, '')) LIKE ? ESCAPE '\\' OR lower(attributes) LIKE ? ESCAPE '\\')",
+    );
+    const p = likePattern(filter.search);
+    params.push(p, p, p);
+  }
+  for (const tag of filter.tags ?? []) {
+    parts.push('EXISTS (SELECT 1 FROM json_each(products.attributes) WHERE lower(json_each.value) = lower(?))');
+    params.push(tag);
+  }
+  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
+}
+
+/** The embedded default: one SQLite file in WAL mode, migrated at open. */
+export class SqliteStorage implements Storage {
+  readonly kind = 'sqlite' as const;
+  private readonly db: DatabaseSync;
+  private open = true;
+
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    this.db = new DatabaseSync(file);
+    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;');
+    this.migrate();
+  }
+
+  /** Versions applied so far, for tests and `/readyz`. */
+  appliedMigrations(): number[] {
+    return this.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all().map((r) => Number(r.version));
+  }
+
+  journalMode(): string {
+    return String(this.db.prepare('PRAGMA journal_mode').get()?.journal_mode);
+  }
+
+  private migrate(): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    const applied = new Set(this.appliedMigrations());
+    for (const m of MIGRATIONS) {
+      if (applied.has(m.version)) continue;
+      this.transaction(() => {
+        this.db.exec(m.sql);
+        this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
+      });
+    }
+  }
+
+  private transaction<T>(fn: () => T): T {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = fn();
+      this.db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  isOpen(): boolean {
+    return this.open;
+  }
+
+  async upsertProducts(rows: ProductInput[]): Promise<UpsertOutcome[]> {
+    const find = this.db.prepare('SELECT * FROM products WHERE natural_key = ?');
+    const insert = this.db.prepare(`INSERT INTO products (id, natural_key, sku, title, category, gender, attributes, colors, sizes, materials, image_url, reference_description, price, created_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    const update = this.db.prepare(`UPDATE products SET title = ?, category = ?, gender = ?, attributes = ?, colors = ?, sizes = ?, materials = ?, image_url = ?, reference_description = ?, price = ?, updated_at = ? WHERE id = ?`);
+    return this.transaction(() =>
+      rows.map((input): UpsertOutcome => {
+        const key = naturalKey(input);
+        const now = new Date().toISOString();
+        const existing = find.get(key);
+        const values = [
+          input.title,
+          input.category ?? null,
+          input.gender ?? null,
+          JSON.stringify(input.attributes),
+          JSON.stringify(input.colors),
+          JSON.stringify(input.sizes),
+          JSON.stringify(input.materials),
+          input.imageUrl ?? null,
+          input.referenceDescription ?? null,
+          input.price ?? null,
+        ] as SQLInputValue[];
+        if (!existing) {
+          const id = randomUUID();
+          insert.run(id, key, input.sku ?? null, ...values, now, now);
+          return { action: 'created', product: toProduct(find.get(key) as Row) };
+        }
+        const before = toProduct(existing as Row);
+        if (!productChanged(before, input)) return { action: 'unchanged', product: before };
+        update.run(...values, now, before.id);
+        return { action: 'updated', product: toProduct(find.get(key) as Row) };
+      }),
+    );
+  }
+
+  async productsByIds(ids: readonly string[]): Promise<Array<ProductRecord | null>> {
+    if (ids.length === 0) return [];
+    const rows = this.db
+      .prepare(`SELECT * FROM products WHERE id IN (SELECT value FROM json_each(?))`)
+      .all(JSON.stringify(ids)) as Row[];
+    const byId = new Map(rows.map((r) => [String(r.id), toProduct(r)]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  async productBySku(sku: string): Promise<ProductRecord | null> {
+    const row = this.db.prepare('SELECT * FROM products WHERE sku = ?').get(sku) as Row | undefined;
+    return row ? toProduct(row) : null;
+  }
+
+  async listProducts(filter: ProductFilter, first: number, afterSeq: number | null): Promise<ProductPage> {
+    const where = whereClause(filter);
+    const after = afterSeq === null ? '' : `${where.sql ? 'AND' : 'WHERE'} seq > ?`;
+    const params = [...where.params, ...(afterSeq === null ? [] : [afterSeq]), first + 1];
+    const rows = this.db.prepare(`SELECT * FROM products ${where.sql} ${after} ORDER BY seq LIMIT ?`).all(...params) as Row[];
+    return { rows: rows.slice(0, first).map(toProduct), hasNextPage: rows.length > first };
+  }
+
+  async countProducts(filter: ProductFilter): Promise<number> {
+    const where = whereClause(filter);
+    return Number(this.db.prepare(`SELECT count(*) AS n FROM products ${where.sql}`).get(...where.params)?.n ?? 0);
+  }
+
+  async insertDescription(input: DescriptionInput): Promise<DescriptionRecord> {
+    const id = randomUUID();
+    this.db
+      .prepare(`INSERT INTO descriptions (id, product_id, text, provider, model, prompt_version, personalization_key, personalization, parameters, finish_reason,
+        latency_ms, prompt_tokens, completion_tokens, estimated_cost_usd, attempts, flags, attribute_coverage, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(
+        id,
+        input.productId,
+        input.text,
+        input.provider,
+        input.model,
+        input.promptVersion,
+        input.personalizationKey,
+        input.personalization ? JSON.stringify(input.personalization) : null,
+        JSON.stringify(input.parameters),
+        input.finishReason,
+        input.latencyMs,
+        input.promptTokens,
+        input.completionTokens,
+        input.estimatedCostUsd,
+        JSON.stringify(input.attempts),
+        JSON.stringify(input.flags),
+        input.attributeCoverage,
+        new Date().toISOString(),
+      );
+    return (await this.descriptionById(id)) as DescriptionRecord;
+  }
+
+  async descriptionById(id: string): Promise<DescriptionRecord | null> {
+    const row = this.db.prepare('SELECT * FROM descriptions WHERE id = ?').get(id) as Row | undefined;
+    return row ? toDescription(row) : null;
+  }
+
+  async latestDescriptions(lookups: readonly DescriptionLookup[]): Promise<Array<DescriptionRecord | null>> {
+    if (lookups.length === 0) return [];
+    // One query for the whole batch: the newest row per (product, personalization[, provider]).
+    const rows = this.db
+      .prepare(`SELECT d.* FROM descriptions d JOIN (SELECT value FROM json_each(?)) k
+          ON d.product_id = json_extract(k.value, '$.p') AND d.personalization_key = json_extract(k.value, '$.k')
+          AND (json_extract(k.value, '$.v') IS NULL OR d.provider = json_extract(k.value, '$.v'))
+        ORDER BY d.seq DESC`)
+      .all(JSON.stringify(lookups.map((l) => ({ p: l.productId, k: l.personalizationKey, v: l.provider ?? null })))) as Row[];
+    const all = rows.map(toDescription);
+    return lookups.map(
+      (l) => all.find((d) => d.productId === l.productId && d.personalizationKey === l.personalizationKey && (!l.provider || d.provider === l.provider)) ?? null,
+    );
+  }
+
+  async newestDescriptionsForProducts(productIds: readonly string[]): Promise<Array<DescriptionRecord | null>> {
+    if (productIds.length === 0) return [];
+    const rows = this.db
+      .prepare(`SELECT * FROM descriptions WHERE product_id IN (SELECT value FROM json_each(?)) ORDER BY seq DESC`)
+      .all(JSON.stringify(productIds)) as Row[];
+    const newest = new Map<string, DescriptionRecord>();
+    for (const r of rows) {
+      const d = toDescription(r);
+      if (!newest.has(d.productId)) newest.set(d.productId, d);
+    }
+    return productIds.map((id) => newest.get(id) ?? null);
+  }
+
+  async close(): Promise<void> {
+    if (!this.open) return;
+    this.open = false;
+    this.db.close();
+  }
+}
