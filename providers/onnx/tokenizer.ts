@@ -61,7 +61,9 @@ export function loadTokenizer(folder: ModelFolder): TextTokenizer {
     // Clean-up of tokenization spaces is off so that decoding is prefix-stable,
     // which incremental decoding relies on.
     decode: (ids, options = {}) =>
-      raw.decode([...ids], { skip_special_tokens: options.skipSpecialTokens ?? true, clean_up_tokenization_spaces: false }),
+      ids.length === 0
+        ? '' // tokenizers.js throws on an empty list
+        : raw.decode([...ids], { skip_special_tokens: options.skipSpecialTokens ?? true, clean_up_tokenization_spaces: false }),
   };
 }
 

@@ -1,0 +1,191 @@
+/**
+ * One forward pass of a causal-LM ONNX graph, whatever its export layout:
+ * with past (`past_key_values.N.key/value` in, `present.N.key/value` out),
+ * without past (the whole sequence each step), or merged (a
+ * `use_cache_branch` boolean picks between the two inside the graph). Names,
+ * KV head counts, head sizes and dtypes come from the session metadata, with
+ * config.json as the fallback for symbolic dimensions.
+ */
+import * as ort from 'onnxruntime-node';
+import { numberField, type JsonObject } from './model-folder.js';
+import { tensorMetadata } from './session.js';
+
+export interface KvPair {
+  key: string;
+  value: string;
+  presentKey: string;
+  presentValue: string;
+}
+
+export interface DecoderLayout {
+  idType: 'int64' | 'int32';
+  hasAttentionMask: boolean;
+  hasPositionIds: boolean;
+  /** Merged exports: a boolean input that switches the cache branch on. */
+  hasUseCacheBranch: boolean;
+  /** Empty for an export without past. */
+  kv: KvPair[];
+  kvHeads: number;
+  headDim: number;
+  kvType: 'float32' | 'float16';
+  vocabSize: number;
+  /** Longest sequence the model takes (GPT-2's learned positions), or Infinity. */
+  maxPositions: number;
+}
+
+const PAST = /^past_key_values\.(\d+)\.(key|value)$/;
+
+/** Reads the layout of a decoder graph; throws TypeError for graphs that are not causal LMs. */
+export function describeDecoder(session: ort.InferenceSession, config: JsonObject): DecoderLayout {
+  const ids = tensorMetadata(session.inputMetadata, 'input_ids');
+  if (!ids || !session.outputNames.includes('logits')) {
+    throw new TypeError(`not a causal-LM graph: needs an input_ids input and a logits output (inputs: ${session.inputNames.join(', ')})`);
+  }
+  const layers = new Map<number, KvPair>();
+  let kvMeta: ort.InferenceSession.TensorValueMetadata | undefined;
+  for (const name of session.inputNames) {
+    const m = PAST.exec(name);
+    if (!m) continue;
+    const i = Number(m[1]);
+    const pair = layers.get(i) ?? { key: '', value: '', presentKey: `present.${i}.key`, presentValue: `present.${i}.value` };
+    pair[m[2] as 'key' | 'value'] = name;
+    layers.set(i, pair);
+    kvMeta ??= tensorMetadata(session.inputMetadata, name);
+  }
+  const kv = [...layers.keys()].sort((a, b) => a - b).map((i) => layers.get(i) as KvPair);
+  for (const pair of kv) {
+    if (!pair.key || !pair.value || !session.outputNames.includes(pair.presentKey) || !session.outputNames.includes(pair.presentValue)) {
+      throw new TypeError(`past input ${pair.key || pair.value} has no matching key/value input or present output`);
+    }
+  }
+  const heads = numberField(config, 'num_attention_heads', 'n_head') ?? 1;
+  const hidden = numberField(config, 'hidden_size', 'n_embd', 'd_model') ?? 0;
+  const dim = (i: number): number | undefined => {
+    const d = kvMeta?.shape[i];
+    return typeof d === 'number' && d > 0 ? d : undefined;
+  };
+  const vocabMeta = tensorMetadata(session.outputMetadata, 'logits')?.shape[2];
+  return {
+    idType: ids.type === 'int32' ? 'int32' : 'int64',
+    hasAttentionMask: session.inputNames.includes('attention_mask'),
+    hasPositionIds: session.inputNames.includes('position_ids'),
+    hasUseCacheBranch: session.inputNames.includes('use_cache_branch'),
+    kv,
+    kvHeads: dim(1) ?? numberField(config, 'num_key_value_heads') ?? heads,
+    headDim: dim(3) ?? numberField(config, 'head_dim') ?? Math.floor(hidden / heads),
+    kvType: kvMeta?.type === 'float16' ? 'float16' : 'float32',
+    vocabSize: typeof vocabMeta === 'number' ? vocabMeta : (numberField(config, 'vocab_size') ?? 0),
+    // Only absolute learned positions impose a hard limit; rotary models extrapolate (badly, but without failing).
+    maxPositions: numberField(config, 'n_positions') ?? Infinity,
+  };
+}
+
+export interface ForwardInput {
+  batch: number;
+  /** Tokens fed this step, row-major [batch, seqLen]. */
+  ids: ArrayLike<number>;
+  seqLen: number;
+  /** Row-major [batch, totalLen] where totalLen = past length + seqLen. */
+  mask: ArrayLike<number>;
+  /** Row-major [batch, seqLen]. */
+  positions: ArrayLike<number>;
+  /** One tensor per past input (layout.kv order, key then value), or null on the first step. */
+  past: ort.Tensor[] | null;
+}
+
+export interface ForwardOutput {
+  /** Logits of each row's last position, row-major [batch, vocab], always float32. */
+  lastLogits: Float32Array;
+  vocab: number;
+  /** The present tensors in past-input order; null for exports without past. */
+  present: ort.Tensor[] | null;
+  /** Milliseconds inside session.run. */
+  runMs: number;
+}
+
+function intTensor(type: 'int64' | 'int32', values: ArrayLike<number>, dims: number[]): ort.Tensor {
+  const n = values.length;
+  if (type === 'int32') return new ort.Tensor('int32', Int32Array.from(values), dims);
+  const data = new BigInt64Array(n);
+  for (let i = 0; i < n; i++) data[i] = BigInt(values[i] as number);
+  return new ort.Tensor('int64', data, dims);
+}
+
+/** IEEE half → float, for float16 logits. */
+function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * 2 ** -14 * (f / 1024);
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * 2 ** (e - 15) * (1 + f / 1024);
+}
+
+export class DecoderSession {
+  constructor(
+    readonly session: ort.InferenceSession,
+    readonly layout: DecoderLayout,
+  ) {}
+
+  get hasPast(): boolean {
+    return this.layout.kv.length > 0;
+  }
+
+  /** Zero-length past tensors: what the first step of a with-past or merged graph takes. */
+  emptyPast(batch: number): ort.Tensor[] {
+    const { kvHeads, headDim, kvType } = this.layout;
+    const data = kvType === 'float16' ? new Uint16Array(0) : new Float32Array(0);
+    const t = new ort.Tensor(kvType, data, [batch, kvHeads, 0, headDim]);
+    return this.layout.kv.flatMap(() => [t, t]);
+  }
+
+  async forward(input: ForwardInput): Promise<ForwardOutput> {
+    const { layout } = this;
+    const { batch, seqLen } = input;
+    const totalLen = input.mask.length / batch;
+    const feeds: Record<string, ort.Tensor> = { input_ids: intTensor(layout.idType, input.ids, [batch, seqLen]) };
+    if (layout.hasAttentionMask) feeds.attention_mask = intTensor('int64', input.mask, [batch, totalLen]);
+    if (layout.hasPositionIds) feeds.position_ids = intTensor('int64', input.positions, [batch, seqLen]);
+    if (this.hasPast) {
+      const past = input.past ?? this.emptyPast(batch);
+      layout.kv.forEach((pair, i) => {
+        feeds[pair.key] = past[2 * i] as ort.Tensor;
+        feeds[pair.value] = past[2 * i + 1] as ort.Tensor;
+      });
+      if (layout.hasUseCacheBranch) feeds.use_cache_branch = new ort.Tensor('bool', [input.past !== null], [1]);
+    }
+    const t0 = performance.now();
+    const out = await this.session.run(feeds);
+    const runMs = performance.now() - t0;
+    const logits = out.logits as ort.Tensor;
+    const [, outSeq = 1, vocab = 0] = logits.dims;
+    const lastLogits = new Float32Array(batch * vocab);
+    const src = logits.data as Float32Array | Uint16Array;
+    for (let b = 0; b < batch; b++) {
+      const from = (b * outSeq + outSeq - 1) * vocab;
+      if (src instanceof Float32Array) lastLogits.set(src.subarray(from, from + vocab), b * vocab);
+      else for (let v = 0; v < vocab; v++) lastLogits[b * vocab + v] = halfToFloat(src[from + v] as number);
+    }
+    const present = this.hasPast ? layout.kv.flatMap((p) => [out[p.presentKey] as ort.Tensor, out[p.presentValue] as ort.Tensor]) : null;
+    return { lastLogits, vocab, present, runMs };
+  }
+}
+
+/**
+ * Keeps only `rows` (ascending) of each [batch, heads, len, dim] past tensor,
+ * so finished rows stop costing compute. Rows are contiguous blocks, so this
+ * is one typed-array copy per kept row.
+ */
+export function selectPastRows(past: ort.Tensor[], rows: readonly number[]): ort.Tensor[] {
+  return past.map((t) => {
+    const [batch = 0, heads = 0, len = 0, dim = 0] = t.dims;
+    const block = heads * len * dim;
+    const src = t.data as Float32Array | Uint16Array;
+    const dst = new (src.constructor as Float32ArrayConstructor | Uint16ArrayConstructor)(rows.length * block);
+    rows.forEach((r, i) => {
+      if (r >= batch) throw new RangeError(`row ${r} out of range for batch ${batch}`);
+      dst.set(src.subarray(r * block, (r + 1) * block), i * block);
+    });
+    return new ort.Tensor(t.type as 'float32', dst as Float32Array, [rows.length, heads, len, dim]);
+  });
+}

@@ -1,0 +1,145 @@
+/**
+ * Runs one batch of rows to completion: left-padded prefill, then one token
+ * per row per step through the KV cache (or the whole sequence again for an
+ * export without past). Rows that finish or are aborted leave the batch, and
+ * their KV rows are dropped, so the others keep running at the smaller size.
+ */
+import type * as ort from 'onnxruntime-node';
+import type { FinishReason } from '../types.js';
+import type { DecoderSession } from './decoder-session.js';
+import { selectPastRows } from './decoder-session.js';
+import { chooseToken, createRng, type SamplingParams } from './sampling.js';
+import { StopTextStream } from './text-stream.js';
+import { IncrementalDecoder, type TextTokenizer } from './tokenizer.js';
+
+export interface RowRequest {
+  promptIds: readonly number[];
+  maxNewTokens: number;
+  sampling: SamplingParams;
+  seed: number;
+  stop: readonly string[];
+  signal?: AbortSignal | undefined;
+  onText?: ((piece: string) => void) | undefined;
+}
+
+export interface RowResult {
+  text: string;
+  /** 'cancelled' when the row's signal fired; the text is what was generated until then. */
+  finishReason: FinishReason;
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export interface BatchTimings {
+  /** Time inside session.run, summed over steps. */
+  runMs: number;
+  totalMs: number;
+  forwardPasses: number;
+}
+
+interface Row {
+  req: RowRequest;
+  /** The row's mask over every position fed so far (prefill padding included). */
+  mask: number[];
+  /** Tokens fed so far (padding included), for exports without past. */
+  tokens: number[];
+  seen: Set<number>;
+  rng: () => number;
+  decoder: IncrementalDecoder;
+  stream: StopTextStream;
+  generated: number;
+  result?: RowResult;
+}
+
+function finish(row: Row, reason: FinishReason): void {
+  const tail = row.decoder.flush();
+  if (reason !== 'stop' || !row.stream.stoppedByString) row.stream.push(tail);
+  row.result = {
+    text: row.stream.finish(),
+    finishReason: reason,
+    promptTokens: row.req.promptIds.length,
+    completionTokens: row.generated,
+  };
+}
+
+export async function generateBatch(
+  model: DecoderSession,
+  tokenizer: TextTokenizer,
+  requests: readonly RowRequest[],
+): Promise<{ results: RowResult[]; timings: BatchTimings }> {
+  const t0 = performance.now();
+  const timings: BatchTimings = { runMs: 0, totalMs: 0, forwardPasses: 0 };
+  const eos = new Set(tokenizer.special.eos);
+  const pad = tokenizer.special.pad;
+  const width = Math.max(1, ...requests.map((r) => r.promptIds.length));
+  const rows: Row[] = requests.map((req) => {
+    const padding = width - req.promptIds.length;
+    const row: Row = {
+      req,
+      mask: [...new Array<number>(padding).fill(0), ...req.promptIds.map(() => 1)],
+      tokens: [...new Array<number>(padding).fill(pad), ...req.promptIds],
+      seen: new Set(req.promptIds),
+      rng: createRng(req.seed),
+      decoder: new IncrementalDecoder(tokenizer),
+      stream: new StopTextStream(req.stop, (piece) => req.onText?.(piece)),
+      generated: 0,
+    };
+    if (req.signal?.aborted) finish(row, 'cancelled');
+    else if (req.maxNewTokens <= 0) finish(row, 'length');
+    return row;
+  });
+
+  let active = rows.filter((r) => !r.result);
+  let past: ort.Tensor[] | null = null;
+  let step = 0;
+  let scratch = new Float32Array(0);
+  while (active.length > 0) {
+    const batch = active.length;
+    const withPast = model.hasPast && step > 0;
+    const seqLen = withPast ? 1 : active[0]!.tokens.length;
+    const ids = new Array<number>(batch * seqLen);
+    const positions = new Array<number>(batch * seqLen);
+    const mask: number[] = [];
+    active.forEach((row, b) => {
+      const from = row.tokens.length - seqLen;
+      // position = cumsum(mask) - 1, clipped at 0, so left padding does not shift positions.
+      let pos = 0;
+      for (let t = 0; t < row.tokens.length; t++) {
+        if (t >= from) {
+          ids[b * seqLen + t - from] = row.tokens[t] as number;
+          positions[b * seqLen + t - from] = Math.max(0, pos - 1 + (row.mask[t] as number));
+        }
+        pos += row.mask[t] as number;
+      }
+      for (const m of row.mask) mask.push(m);
+    });
+    const out = await model.forward({ batch, ids, seqLen, mask, positions, past: withPast ? past : null });
+    timings.runMs += out.runMs;
+    timings.forwardPasses++;
+    step++;
+    if (scratch.length !== out.vocab) scratch = new Float32Array(out.vocab);
+
+    active.forEach((row, b) => {
+      if (row.req.signal?.aborted) return finish(row, 'cancelled');
+      scratch.set(out.lastLogits.subarray(b * out.vocab, (b + 1) * out.vocab));
+      const id = chooseToken(scratch, row.seen, row.req.sampling, row.rng);
+      row.generated++;
+      if (eos.has(id)) return finish(row, 'stop');
+      row.tokens.push(id);
+      row.mask.push(1);
+      row.seen.add(id);
+      if (row.stream.push(row.decoder.push(id))) return finish(row, 'stop');
+      if (row.generated >= row.req.maxNewTokens) return finish(row, 'length');
+      return undefined;
+    });
+
+    const keep: number[] = [];
+    active.forEach((row, b) => {
+      if (!row.result) keep.push(b);
+    });
+    if (out.present && keep.length > 0) past = keep.length === batch ? out.present : selectPastRows(out.present, keep);
+    active = keep.map((b) => active[b] as Row);
+  }
+  timings.totalMs = performance.now() - t0;
+  return { results: rows.map((r) => r.result as RowResult), timings };
+}

@@ -1,0 +1,53 @@
+/**
+ * Decoding settings for one request: the request's own values win, then the
+ * provider's options, then the model's generation_config.json, then Hugging
+ * Face's defaults. Pure.
+ */
+import type { GenerationParameters } from '../types.js';
+import { numberField, type JsonObject } from './model-folder.js';
+import type { SamplingParams } from './sampling.js';
+
+export interface DecodingDefaults extends SamplingParams {
+  maxNewTokens: number;
+}
+
+/** Hugging Face's defaults where generation_config.json says nothing (max_new_tokens is ours: HF's max_length 20 is too short). */
+export const HF_DEFAULTS: DecodingDefaults = {
+  doSample: false,
+  temperature: 1,
+  topK: 50,
+  topP: 1,
+  repetitionPenalty: 1,
+  maxNewTokens: 128,
+};
+
+/** Reads the decoding fields of generation_config.json over HF's defaults, then `overrides` over both. */
+export function decodingDefaults(generationConfig: JsonObject, overrides: Partial<DecodingDefaults> = {}): DecodingDefaults {
+  const g = generationConfig;
+  const fromFile: DecodingDefaults = {
+    doSample: typeof g.do_sample === 'boolean' ? g.do_sample : HF_DEFAULTS.doSample,
+    temperature: numberField(g, 'temperature') ?? HF_DEFAULTS.temperature,
+    topK: numberField(g, 'top_k') ?? HF_DEFAULTS.topK,
+    topP: numberField(g, 'top_p') ?? HF_DEFAULTS.topP,
+    repetitionPenalty: numberField(g, 'repetition_penalty') ?? HF_DEFAULTS.repetitionPenalty,
+    maxNewTokens: numberField(g, 'max_new_tokens') ?? HF_DEFAULTS.maxNewTokens,
+  };
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  return { ...fromFile, ...defined };
+}
+
+/**
+ * The settings of one request. A temperature of 0 means greedy; any other
+ * temperature turns sampling on, so a caller can ask for sampling from a
+ * model whose generation_config is greedy.
+ */
+export function requestDecoding(request: GenerationParameters, defaults: DecodingDefaults): DecodingDefaults {
+  const out = { ...defaults };
+  if (request.temperature !== undefined) {
+    out.doSample = request.temperature > 0;
+    if (request.temperature > 0) out.temperature = request.temperature;
+  }
+  if (request.topP !== undefined) out.topP = request.topP;
+  if (request.maxTokens !== undefined) out.maxNewTokens = request.maxTokens;
+  return out;
+}

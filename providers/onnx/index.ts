@@ -1,0 +1,185 @@
+/**
+ * The local ONNX Runtime text generator: a causal LM run in-process on CPU or
+ * CUDA, the embedded default that needs no keys and no network. Concurrent
+ * `generate` calls are gathered into batched forward passes (see
+ * micro-batcher.ts); each batch decodes with a KV cache (generate-batch.ts).
+ *
+ * Cancellation: a request whose `signal` fires leaves its batch at the next
+ * step and resolves with finishReason 'cancelled' and the text generated so
+ * far; the other rows of the batch carry on unchanged.
+ */
+import { randomInt } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  ProviderError,
+  type GenerateOptions,
+  type GenerationRequest,
+  type GenerationResult,
+  type ProviderHealth,
+  type TextGenerator,
+} from '../types.js';
+import { DecoderSession, describeDecoder } from './decoder-session.js';
+import { generateBatch, type RowRequest, type RowResult } from './generate-batch.js';
+import { decodingDefaults, requestDecoding, type DecodingDefaults } from './generation-params.js';
+import { MicroBatcher, type MicroBatcherStats } from './micro-batcher.js';
+import { readModelFolder } from './model-folder.js';
+import { createOrtSession, parseExecutionProvider, type ExecutionProviderSetting, type SessionLogger } from './session.js';
+import { loadTokenizer } from './tokenizer.js';
+
+/** The folder name of the bundled demo model under models/. */
+export const BUNDLED_MODEL = 'stylesprint-desc';
+
+function findRepoRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+
+/** The bundled model's folder, found from this file (works from source and from dist/). */
+export const bundledModelDir = path.join(findRepoRoot(), 'models', BUNDLED_MODEL);
+
+export interface OnnxProviderOptions {
+  /** Provider id. Default 'onnx'. */
+  id?: string;
+  /** Model folder (HF ONNX layout). Default: env LOCAL_MODEL_DIR, else the bundled models/stylesprint-desc. */
+  modelDir?: string;
+  /** Default: env ORT_EXECUTION_PROVIDER, else 'auto' (CUDA when it loads, else CPU). */
+  executionProvider?: ExecutionProviderSetting;
+  /** CPU intra-op threads. Default: env ORT_INTRA_OP_THREADS, else ONNX Runtime's choice. */
+  intraOpNumThreads?: number;
+  /** Most requests per forward batch. Default: env LOCAL_MAX_BATCH, else 8. */
+  maxBatch?: number;
+  /** How long a request waits for others to batch with. Default: env LOCAL_MAX_QUEUE_DELAY_MS, else 5. */
+  maxQueueDelayMs?: number;
+  /** Most requests waiting; beyond it requests fail at once with kind 'unavailable'. Default: env LOCAL_MAX_QUEUE, else 256. */
+  maxQueue?: number;
+  /** Decoding settings over the model's generation_config.json (requests override both). Default: none. */
+  decoding?: Partial<DecodingDefaults>;
+  /** Where the execution provider choice is logged. Default: console. */
+  logger?: SessionLogger;
+  /** Environment to read the defaults above from. Default: process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface OnnxProviderStats extends MicroBatcherStats {
+  forwardPasses: number;
+  generatedTokens: number;
+  /** Time inside session.run, summed. */
+  sessionRunMs: number;
+  /** Wall time of batches, summed; batchMs - sessionRunMs is the JS loop. */
+  batchMs: number;
+}
+
+export type OnnxTextGenerator = TextGenerator & {
+  stats(): OnnxProviderStats;
+  readonly executionProvider: 'cuda' | 'cpu';
+};
+
+function envInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new TypeError(`${name} must be a non-negative integer; got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+interface Item {
+  row: RowRequest;
+}
+
+/** Loads the model once (one session per model) and returns the provider. */
+export async function createOnnxProvider(options: OnnxProviderOptions = {}): Promise<OnnxTextGenerator> {
+  const env = options.env ?? process.env;
+  const id = options.id ?? 'onnx';
+  const folder = readModelFolder(options.modelDir ?? (env.LOCAL_MODEL_DIR || bundledModelDir));
+  const tokenizer = loadTokenizer(folder);
+  const sessionOptions: Parameters<typeof createOrtSession>[1] = {
+    executionProvider: options.executionProvider ?? parseExecutionProvider(env.ORT_EXECUTION_PROVIDER),
+  };
+  const threads = options.intraOpNumThreads ?? envInt(env, 'ORT_INTRA_OP_THREADS');
+  if (threads !== undefined) sessionOptions.intraOpNumThreads = threads;
+  if (options.logger) sessionOptions.logger = options.logger;
+  const { session, executionProvider } = await createOrtSession(folder.onnxPath, sessionOptions);
+  const model = new DecoderSession(session, describeDecoder(session, folder.config));
+  const defaults = decodingDefaults(folder.generationConfig, options.decoding);
+  const totals = { forwardPasses: 0, generatedTokens: 0, sessionRunMs: 0, batchMs: 0 };
+  let lastError: string | null = null;
+  let closed = false;
+
+  const batcher = new MicroBatcher<Item, RowResult>(
+    async (items) => {
+      const { results, timings } = await generateBatch(model, tokenizer, items.map((i) => i.row));
+      totals.forwardPasses += timings.forwardPasses;
+      totals.sessionRunMs += timings.runMs;
+      totals.batchMs += timings.totalMs;
+      for (const r of results) totals.generatedTokens += r.completionTokens;
+      return results;
+    },
+    {
+      maxBatch: options.maxBatch ?? envInt(env, 'LOCAL_MAX_BATCH') ?? 8,
+      maxQueueDelayMs: options.maxQueueDelayMs ?? envInt(env, 'LOCAL_MAX_QUEUE_DELAY_MS') ?? 5,
+      maxQueue: options.maxQueue ?? envInt(env, 'LOCAL_MAX_QUEUE') ?? 256,
+    },
+  );
+
+  async function one(request: GenerationRequest, index: number, opts: GenerateOptions): Promise<GenerationResult | ProviderError> {
+    const started = performance.now();
+    const promptIds = tokenizer.encode(request.prompt);
+    const decoding = requestDecoding(request, defaults);
+    const room = model.layout.maxPositions - promptIds.length;
+    if (room <= 0) {
+      return new ProviderError('context_length', id, `prompt is ${promptIds.length} tokens; ${folder.name} takes at most ${model.layout.maxPositions}`);
+    }
+    const row: RowRequest = {
+      promptIds,
+      maxNewTokens: Math.min(decoding.maxNewTokens, room),
+      sampling: decoding,
+      seed: request.seed ?? randomInt(2 ** 32),
+      stop: request.stop ?? [],
+      signal: opts.signal,
+      onText: opts.onToken ? (piece) => opts.onToken?.(index, piece) : undefined,
+    };
+    const pending = batcher.enqueue({ row });
+    if (!pending) {
+      return new ProviderError('unavailable', id, closed ? 'provider is closed' : `queue full (${batcher.maxQueue} waiting)`);
+    }
+    try {
+      const r = await pending;
+      return { ...r, latencyMs: performance.now() - started, providerId: id, model: folder.name };
+    } catch (cause) {
+      if (cause instanceof ProviderError) return cause;
+      lastError = cause instanceof Error ? cause.message : String(cause);
+      return new ProviderError('unavailable', id, `local generation failed: ${lastError}`, { cause });
+    }
+  }
+
+  return {
+    id,
+    kind: 'onnx',
+    model: folder.name,
+    executionProvider,
+    capabilities: { streaming: true, seed: true, maxBatchSize: batcher.maxBatch },
+    generate: (requests, opts = {}) => Promise.all(requests.map((r, i) => one(r, i, opts))),
+    stats: () => ({ ...batcher.stats(), ...totals }),
+    async health(): Promise<ProviderHealth> {
+      return {
+        healthy: !closed,
+        configured: true,
+        lastError,
+        details: {
+          executionProvider,
+          model: folder.name,
+          cache: model.hasPast ? (model.layout.hasUseCacheBranch ? 'merged' : 'kv') : 'none',
+        },
+      };
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      batcher.close(new ProviderError('unavailable', id, 'provider is closed'));
+      await session.release();
+    },
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * Token choice from one row's last-position logits, with Hugging Face
+ * semantics and order: repetition penalty, temperature, top-k, top-p, then a
+ * draw from a seeded PRNG. Pure: no I/O, no global randomness.
+ */
+
+export interface SamplingParams {
+  /** false: greedy (argmax after the repetition penalty). */
+  doSample: boolean;
+  temperature: number;
+  /** 0 disables top-k. */
+  topK: number;
+  /** 1 disables top-p. */
+  topP: number;
+  /** 1 disables the penalty. */
+  repetitionPenalty: number;
+}
+
+/** mulberry32: small, fast and good enough for sampling; one per row, so rows do not share a stream. */
+export function createRng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * HF's repetition penalty: for every id already in the sequence (prompt
+ * included), a positive logit is divided by the penalty and a negative one
+ * multiplied, so the token always becomes less likely. In place.
+ */
+export function applyRepetitionPenalty(logits: Float32Array, seen: Iterable<number>, penalty: number): void {
+  if (penalty === 1) return;
+  for (const id of seen) {
+    const l = logits[id];
+    if (l === undefined) continue;
+    logits[id] = l < 0 ? l * penalty : l / penalty;
+  }
+}
+
+export function argmax(logits: Float32Array): number {
+  let best = 0;
+  let bestValue = -Infinity;
+  for (let i = 0; i < logits.length; i++) {
+    const v = logits[i] as number;
+    if (v > bestValue) {
+      bestValue = v;
+      best = i;
+    }
+  }
+  return best;
+}
+
+/**
+ * Indices of the k largest logits, best first. A bounded insertion list:
+ * O(V·k) worst case but O(V) in practice, since most logits fail the first
+ * comparison against the current k-th best.
+ */
+export function topKIndices(logits: Float32Array, k: number): number[] {
+  if (k > 256) {
+    // Insertion would be quadratic here; a full sort is O(V log V).
+    const all = Array.from({ length: logits.length }, (_, i) => i);
+    all.sort((a, b) => (logits[b] as number) - (logits[a] as number));
+    return all.slice(0, k);
+  }
+  const idx: number[] = [];
+  const val: number[] = [];
+  for (let i = 0; i < logits.length; i++) {
+    const v = logits[i] as number;
+    if (idx.length === k && v <= (val[k - 1] as number)) continue;
+    let j = idx.length === k ? k - 1 : idx.length;
+    while (j > 0 && (val[j - 1] as number) < v) {
+      val[j] = val[j - 1] as number;
+      idx[j] = idx[j - 1] as number;
+      j--;
+    }
+    val[j] = v;
+    idx[j] = i;
+  }
+  return idx;
+}
+
+/** Chooses the next token. `logits` is a scratch copy the caller owns (it is modified). */
+export function chooseToken(logits: Float32Array, seen: Iterable<number>, params: SamplingParams, rand: () => number): number {
+  applyRepetitionPenalty(logits, seen, params.repetitionPenalty);
+  if (!params.doSample || params.temperature <= 0) return argmax(logits);
+  const k = params.topK > 0 ? Math.min(params.topK, logits.length) : logits.length;
+  const candidates = topKIndices(logits, k);
+  const max = logits[candidates[0] as number] as number;
+  const probs = candidates.map((i) => Math.exp(((logits[i] as number) - max) / params.temperature));
+  const total = probs.reduce((a, b) => a + b, 0);
+  // top-p: the smallest best-first prefix whose mass reaches topP (always at least one token).
+  let keep = candidates.length;
+  if (params.topP < 1) {
+    let mass = 0;
+    for (let i = 0; i < candidates.length; i++) {
+      mass += (probs[i] as number) / total;
+      if (mass >= params.topP) {
+        keep = i + 1;
+        break;
+      }
+    }
+  }
+  let kept = 0;
+  for (let i = 0; i < keep; i++) kept += probs[i] as number;
+  let r = rand() * kept;
+  for (let i = 0; i < keep; i++) {
+    r -= probs[i] as number;
+    if (r < 0) return candidates[i] as number;
+  }
+  return candidates[keep - 1] as number;
+}
