@@ -1,0 +1,82 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fixturesDir } from '../../helpers/paths.js';
+import type { Embedder } from '../../../providers/types.js';
+import { createOnnxEmbedder } from '../../../providers/onnx/encoder.js';
+import { encodeTruncated } from '../../../providers/onnx/encoder-inputs.js';
+import { readPoolingSetup } from '../../../providers/onnx/encoder-pooling.js';
+import { readModelFolder } from '../../../providers/onnx/model-folder.js';
+import { loadTokenizer } from '../../../providers/onnx/tokenizer.js';
+
+interface Sentence {
+  text: string;
+  ids: number[];
+  pooled: number[];
+  normalized: number[];
+}
+
+const modelDir = path.join(fixturesDir, 'models', 'tiny-bert');
+const expected = JSON.parse(readFileSync(path.join(modelDir, 'expected.json'), 'utf8')) as { sentences: Sentence[] };
+const texts = expected.sentences.map((s) => s.text);
+const quiet = { info: () => undefined, warn: () => undefined };
+let embedder: Embedder;
+
+before(async () => {
+  embedder = await createOnnxEmbedder({ modelDir, executionProvider: 'cpu', logger: quiet });
+});
+after(async () => embedder.close());
+
+function assertClose(actual: number[], wanted: number[], tol: number, label: string): void {
+  assert.equal(actual.length, wanted.length, `${label}: length`);
+  const worst = Math.max(...actual.map((v, i) => Math.abs(v - wanted[i]!)));
+  assert.ok(worst <= tol, `${label}: max |diff| ${worst} > ${tol}`);
+}
+
+test('token ids equal the ids the fixture script computed, truncation included', () => {
+  const folder = readModelFolder(modelDir);
+  const tokenizer = loadTokenizer(folder);
+  for (const s of expected.sentences) assert.deepEqual(encodeTruncated(tokenizer, s.text, 64), s.ids, s.text);
+  assert.ok(expected.sentences.some((s) => s.ids.length === 64), 'the fixture has a sentence long enough to be truncated');
+});
+
+test('reads pooling and normalisation from modules.json and 1_Pooling/config.json', async () => {
+  const setup = readPoolingSetup(modelDir);
+  assert.deepEqual(setup.modes, ['mean']);
+  assert.equal(setup.normalize, true);
+  const health = await embedder.health();
+  assert.equal(health.details?.executionProvider, 'cpu');
+  assert.equal(health.details?.normalize, 'true');
+  assert.equal(health.details?.maxLength, '64');
+});
+
+test('one padded batch matches PyTorch per-sentence embeddings to 1e-4 (normalised)', async () => {
+  const vectors = await embedder.embed(texts);
+  assert.equal(vectors.length, texts.length);
+  vectors.forEach((v, i) => assertClose(v, expected.sentences[i]!.normalized, 1e-4, texts[i]!));
+  for (const v of vectors) assert.ok(Math.abs(Math.hypot(...v) - 1) < 1e-5);
+});
+
+test('without normalisation the mean-pooled vectors match PyTorch, in any batch size, in order', async () => {
+  const raw = await createOnnxEmbedder({ modelDir, executionProvider: 'cpu', normalize: false, maxBatch: 2, logger: quiet });
+  try {
+    const reversed = [...texts].reverse();
+    const vectors = await raw.embed(reversed);
+    vectors.forEach((v, i) => assertClose(v, expected.sentences[texts.length - 1 - i]!.pooled, 1e-4, reversed[i]!));
+    assert.equal((await raw.health()).details?.normalize, 'false');
+  } finally {
+    await raw.close();
+  }
+});
+
+test('an aborted signal stops embedding; an empty list embeds nothing', async () => {
+  assert.deepEqual(await embedder.embed([]), []);
+  const ac = new AbortController();
+  ac.abort(new Error('stop'));
+  await assert.rejects(embedder.embed(texts, { signal: ac.signal }), /stop/);
+});
+
+test('a folder without a model fails at creation with a clear message', async () => {
+  await assert.rejects(createOnnxEmbedder({ modelDir: path.join(fixturesDir, 'images'), logger: quiet }), /no ONNX graph/);
+});
