@@ -1,0 +1,170 @@
+/**
+ * Plumbing shared by the hosted backends: one AbortSignal per upstream call
+ * (caller signal + per-call timeout + provider close), bounded fan-out for
+ * batches, and the health record behind `health()`.
+ */
+import type { ProviderErrorKind, ProviderHealth } from './types.js';
+import { ProviderError } from './types.js';
+import { toProviderError, type FailureContext } from './http-errors.js';
+
+/**
+ * Aborts everything a provider has in flight when it is closed. Scoped to one
+ * provider instance; each call takes a child signal from it.
+ */
+export class InFlight {
+  #controller = new AbortController();
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  get closed(): boolean {
+    return this.#controller.signal.aborted;
+  }
+
+  close(): void {
+    this.#controller.abort(new Error('provider closed'));
+  }
+}
+
+/** The signals behind one upstream call, and which of them fired. */
+export interface CallSignal {
+  signal: AbortSignal;
+  timedOut(): boolean;
+  aborted(): boolean;
+  /** The failure context to hand to `toProviderError`. */
+  context(extra?: FailureContext): FailureContext;
+}
+
+/**
+ * Combines the caller's signal, the provider's close signal and a timeout.
+ * AbortSignal.timeout's timer is unref'd, so a finished call leaves no handle.
+ */
+export function callSignal(inFlight: InFlight, timeoutMs: number | undefined, caller?: AbortSignal): CallSignal {
+  const timeout = timeoutMs !== undefined && timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined;
+  const parts = [inFlight.signal, ...(caller ? [caller] : []), ...(timeout ? [timeout] : [])];
+  const signal = AbortSignal.any(parts);
+  const timedOut = (): boolean => timeout?.aborted === true && caller?.aborted !== true && !inFlight.closed;
+  const aborted = (): boolean => !timedOut() && (caller?.aborted === true || inFlight.closed);
+  return {
+    signal,
+    timedOut,
+    aborted,
+    context: (extra = {}) => ({ ...extra, timedOut: timedOut(), aborted: aborted() }),
+  };
+}
+
+/**
+ * Runs `fn` over `items` with at most `limit` in flight, keeping order. `fn`
+ * must not throw (backends turn failures into values), so one failure never
+ * drops the others.
+ */
+export async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next;
+      next += 1;
+      results[index] = await fn(items[index] as T, index);
+    }
+  };
+  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker);
+  await Promise.all(workers);
+  return results;
+}
+
+/** Kinds that say the provider (not the request) is in trouble. */
+const PROVIDER_SIDE: ReadonlySet<ProviderErrorKind> = new Set(['rate_limited', 'timeout', 'unavailable', 'auth']);
+
+/**
+ * Health from the last call's outcome, no network needed. A request-specific
+ * failure (bad request, context length, content filter) is recorded as
+ * `lastError` but does not make the provider unhealthy.
+ */
+export class HealthTracker {
+  #healthy = true;
+  #lastError: string | null = null;
+
+  constructor(
+    private readonly configured: boolean,
+    private readonly details?: Record<string, string>,
+  ) {}
+
+  success(): void {
+    this.#healthy = true;
+    this.#lastError = null;
+  }
+
+  failure(error: ProviderError): void {
+    this.#lastError = `${error.kind}: ${error.message}`;
+    if (PROVIDER_SIDE.has(error.kind)) this.#healthy = false;
+  }
+
+  snapshot(): ProviderHealth {
+    return {
+      healthy: this.configured && this.#healthy,
+      configured: this.configured,
+      lastError: this.configured ? this.#lastError : 'not configured: no API key',
+      ...(this.details ? { details: this.details } : {}),
+    };
+  }
+}
+
+/** The error a provider without credentials fails with, before sending anything. */
+export function notConfiguredError(providerId: string, hint: string): ProviderError {
+  return new ProviderError('auth', providerId, `${providerId}: not configured (${hint})`);
+}
+
+/** A closed provider refuses new work instead of sending it. */
+export function closedError(providerId: string): ProviderError {
+  return new ProviderError('unavailable', providerId, `${providerId}: provider is closed`);
+}
+
+/** What a scoped fetch saw of the last response, for errors SDKs report without headers. */
+export interface ResponseRecord {
+  status?: number;
+  headers?: Headers;
+  /** The parsed JSON body of a successful response, when `captureJson` was asked for. */
+  json?: unknown;
+}
+
+export interface ScopedFetchOptions {
+  /** Underlying fetch; default: the global one. */
+  fetch?: typeof fetch | undefined;
+  /** An undici Dispatcher (connection pool, proxy), passed through as `init.dispatcher`. */
+  dispatcher?: unknown;
+  /** Filled in as responses arrive. */
+  record?: ResponseRecord;
+  /** Also parse successful JSON bodies into `record.json` (small bodies only). */
+  captureJson?: boolean;
+}
+
+/**
+ * A fetch bound to one call's signal. SDK wrappers that accept no signal (or
+ * race it without aborting the socket) still abort the connection this way,
+ * so a cancelled call leaves no request open.
+ */
+export function scopedFetch(signal: AbortSignal, options: ScopedFetchOptions = {}): typeof fetch {
+  const base = options.fetch ?? globalThis.fetch;
+  return async (input, init) => {
+    const signals = init?.signal ? [signal, init.signal] : [signal];
+    const merged: RequestInit & { dispatcher?: unknown } = { ...init, signal: AbortSignal.any(signals) };
+    if (options.dispatcher !== undefined) merged.dispatcher = options.dispatcher;
+    const response = await base(input, merged);
+    if (options.record) {
+      options.record.status = response.status;
+      options.record.headers = response.headers;
+      const type = response.headers.get('content-type') ?? '';
+      if (options.captureJson && response.ok && type.startsWith('application/json')) {
+        options.record.json = await response
+          .clone()
+          .json()
+          .catch(() => undefined);
+      }
+    }
+    return response;
+  };
+}
+
+export { toProviderError };
