@@ -83,7 +83,8 @@ export function parseProductCsv(csv: string, limits: CsvLimits): ParsedRow[] {
       skip_records_with_error: true,
       max_record_size: MAX_FIELD * 4,
       on_skip: (err: { message: string; lines?: number } | undefined) => {
-        if (err) skipped.push(rowError(err.lines ?? 0, 'MALFORMED_ROW', err.message));
+        // One broken line can raise several errors (bad quote, then column count): report it once.
+        if (err && !skipped.some((s) => s.line === (err.lines ?? 0))) skipped.push(rowError(err.lines ?? 0, 'MALFORMED_ROW', err.message));
       },
     }) as Array<{ record: Record<string, string>; info: { lines: number } }>;
   } catch (error) {

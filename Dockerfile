@@ -1,0 +1,71 @@
+# syntax=docker/dockerfile:1.7
+# StyleSprint Gateway: two targets.
+#   docker build --target cpu -t stylesprint-gateway:cpu .
+#   docker build --target gpu -t stylesprint-gateway:gpu .
+
+ARG NODE_VERSION=24
+
+# ---- build: compile TypeScript with dev dependencies --------------------------
+FROM node:${NODE_VERSION}-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci
+COPY tsconfig.json codegen.ts ./
+COPY src ./src
+COPY schema ./schema
+COPY providers ./providers
+COPY tools ./tools
+RUN npm run build
+
+# ---- production dependencies, CPU build of onnxruntime ------------------------
+FROM node:${NODE_VERSION}-bookworm-slim AS deps-cpu
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --omit=dev && npm cache clean --force
+
+# ---- production dependencies with the CUDA 12 binaries of onnxruntime ---------
+FROM node:${NODE_VERSION}-bookworm-slim AS deps-gpu
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+# The CUDA 12 build of onnxruntime-node is fetched by its install script at
+# build time. .npmrc skips it for offline CPU installs, so run it explicitly.
+ENV ONNXRUNTIME_NODE_INSTALL=cuda12
+RUN npm ci --omit=dev \
+ && (cd node_modules/onnxruntime-node && ONNXRUNTIME_NODE_INSTALL=cuda12 npm_config_onnxruntime_node_install=cuda12 node script/install) \
+ && npm cache clean --force
+
+# ---- cpu: slim Node 24 image ---------------------------------------------------
+FROM node:${NODE_VERSION}-bookworm-slim AS cpu
+ENV NODE_ENV=production PORT=4000 ORT_EXECUTION_PROVIDER=cpu DATABASE_PATH=/data/stylesprint.db
+WORKDIR /app
+COPY --from=deps-cpu /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY catalog ./catalog
+COPY models ./models
+COPY schema/schema.graphql ./schema/schema.graphql
+RUN mkdir -p /data && chown node:node /data
+USER node
+EXPOSE 4000
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||4000)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+CMD ["node", "dist/src/index.js"]
+
+# ---- gpu: CUDA 12 runtime with cuDNN, plus Node 24 -----------------------------
+FROM nvidia/cuda:12.6.3-cudnn-runtime-ubuntu24.04 AS gpu
+ARG NODE_VERSION
+COPY --from=build /usr/local/bin/node /usr/local/bin/node
+ENV NODE_ENV=production PORT=4000 ORT_EXECUTION_PROVIDER=auto DATABASE_PATH=/data/stylesprint.db
+WORKDIR /app
+COPY --from=deps-gpu /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY catalog ./catalog
+COPY models ./models
+COPY schema/schema.graphql ./schema/schema.graphql
+RUN useradd --system --uid 10001 --home /app gateway && mkdir -p /data && chown gateway /data
+USER gateway
+EXPOSE 4000
+HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||4000)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+CMD ["node", "dist/src/index.js"]

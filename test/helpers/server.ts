@@ -1,0 +1,56 @@
+import { mkdtempSync, rmSync, createWriteStream, type WriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { createServer, type GatewayServer } from '../../src/server.js';
+import type { ConfigInput } from '../../src/config.js';
+
+export interface TestServer extends GatewayServer {
+  dir: string;
+  logFile: string;
+  /** POST /graphql with JSON; returns status and parsed body. */
+  gql<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<{ status: number; body: GqlBody<T> }>;
+  stop(): Promise<void>;
+}
+
+export interface GqlBody<T> {
+  data?: T | null;
+  errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, any> }>;
+  extensions?: Record<string, any>;
+}
+
+/** Every log line of every test server goes to this folder, so a test can grep a whole run for secrets. */
+export const testLogDir = path.join(tmpdir(), 'stylesprint-test-logs');
+
+/**
+ * A real gateway on 127.0.0.1:0 with its own SQLite file in a temp folder.
+ * Pass `databasePath` to reuse a file across restarts.
+ */
+export async function startTestServer(overrides: Partial<ConfigInput> = {}): Promise<TestServer> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'stylesprint-'));
+  const logFile = path.join(dir, 'gateway.log');
+  const stream: WriteStream = createWriteStream(logFile);
+  const logger = pino({ level: overrides.logLevel ?? 'info' }, stream);
+  const server = await createServer(
+    { host: '127.0.0.1', port: 0, databasePath: path.join(dir, 'gateway.db'), nodeEnv: 'test', logLevel: 'info', ...overrides },
+    { logger },
+  );
+  const gql: TestServer['gql'] = async (query, variables, headers = {}) => {
+    const response = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ query, variables }),
+    });
+    return { status: response.status, body: (await response.json()) as GqlBody<any> };
+  };
+  return Object.assign(server, {
+    dir,
+    logFile,
+    gql,
+    async stop() {
+      await server.close();
+      await new Promise<void>((resolve) => stream.end(resolve));
+      if (!process.env.KEEP_TEST_DIRS) rmSync(dir, { recursive: true, force: true });
+    },
+  });
+}

@@ -1,0 +1,138 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+let server: TestServer;
+before(async () => {
+  server = await startTestServer({ maxCsvBytes: 64 * 1024, maxBodyBytes: 256 * 1024 });
+});
+after(() => server.stop());
+
+const IMPORT = `mutation($csv: String!) { importProducts(csv: $csv) { created updated unchanged failed rows { line status sku title errorCode error } } }`;
+const HEADER = 'product_image,product_description,product_title,product_metadata,sku,price';
+
+async function post(body: string | Buffer, contentType = 'application/json') {
+  const r = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': contentType }, body: typeof body === 'string' ? body : new Uint8Array(body) });
+  return { status: r.status, body: (await r.json()) as any };
+}
+
+async function stillUp() {
+  const r = await server.gql('{ products(first: 1) { totalCount } }');
+  assert.equal(r.status, 200);
+  assert.ok(r.body.data.products.totalCount > 0);
+}
+
+test('a CSV over the size limit is refused with PAYLOAD_TOO_LARGE and nothing is imported', async () => {
+  const row = 'img.jpg,"desc",Big Row Title,"a, b",BIG-SKU,10\n';
+  const csv = HEADER + '\n' + row.repeat(Math.ceil((70 * 1024) / row.length));
+  const r = await server.gql(IMPORT, { csv });
+  assert.equal(r.body.errors?.[0]?.extensions?.code, 'PAYLOAD_TOO_LARGE');
+  assert.equal((await server.gql('{ productBySku(sku: "BIG-SKU") { id } }')).body.data.productBySku, null);
+  await stillUp();
+});
+
+test('missing columns name the columns', async () => {
+  const r = await server.gql(IMPORT, { csv: 'product_title,product_metadata\nA,b\n' });
+  const e = r.body.errors?.[0];
+  assert.equal(e?.extensions?.code, 'BAD_USER_INPUT');
+  assert.equal(e?.extensions?.reason, 'CSV_MISSING_COLUMNS');
+  assert.deepEqual(e?.extensions?.missing, ['product_image', 'product_description']);
+});
+
+test('bad rows get per-row errors while the good rows import', async () => {
+  const csv = [
+    HEADER,
+    'a.jpg,"Good one.",Good Row One,"x, y",GOOD-1,12.5',
+    'b.jpg,"No title.",,"x",NOTITLE-1,3',
+    'c.jpg,"Bad price.",Bad Price Row,"x",BADPRICE-1,cheap',
+    'd.jpg,"Too many",Extra Column Row,"x",EXTRA-1,4,unexpected',
+    'e.jpg,"Good two.",Good Row Two,"z",GOOD-2,',
+  ].join('\n');
+  const r = await server.gql(IMPORT, { csv });
+  assert.equal(r.body.errors, undefined);
+  const result = r.body.data.importProducts;
+  assert.equal(result.created, 2);
+  assert.equal(result.failed, 3);
+  const byLine = Object.fromEntries(result.rows.map((x: any) => [x.line, x]));
+  assert.equal(byLine[2].status, 'CREATED');
+  assert.equal(byLine[3].errorCode, 'MISSING_TITLE');
+  assert.equal(byLine[4].errorCode, 'INVALID_PRICE');
+  assert.equal(byLine[5].errorCode, 'MALFORMED_ROW');
+  assert.equal(byLine[6].status, 'CREATED');
+  const good = await server.gql('{ a: productBySku(sku: "GOOD-1") { price } b: productBySku(sku: "GOOD-2") { price } }');
+  assert.deepEqual(good.body.data, { a: { price: 12.5 }, b: { price: null } });
+});
+
+test('broken quoting becomes a row error, not a crash, and earlier good rows import', async () => {
+  const csv = `${HEADER}\nok.jpg,"Fine.",Quote Good Row,"a",QGOOD-1,5\nx.jpg,"never closed,Broken Quote,"a",Q-1,1\n`;
+  const r = await server.gql(IMPORT, { csv });
+  assert.equal(r.body.errors, undefined);
+  const result = r.body.data.importProducts;
+  assert.equal(result.created, 1);
+  assert.ok(result.failed >= 1);
+  assert.ok(result.rows.some((x: any) => x.errorCode === 'MALFORMED_ROW' && /quote/i.test(x.error)));
+  const unclosed = await server.gql(IMPORT, { csv: `${HEADER}\nx.jpg,"runs to the end,Open Quote,a,Q-2,1\n` });
+  assert.equal(unclosed.body.data.importProducts.created, 0);
+  assert.match(unclosed.body.data.importProducts.rows[0].error, /Quote Not Closed/);
+  assert.equal((await server.gql('{ productBySku(sku: "QGOOD-1") { title } }')).body.data.productBySku.title, 'Quote Good Row');
+  await stillUp();
+});
+
+test('empty CSV and header-only CSV', async () => {
+  assert.equal((await server.gql(IMPORT, { csv: '' })).body.errors?.[0]?.extensions?.reason, 'CSV_EMPTY');
+  const headerOnly = await server.gql(IMPORT, { csv: HEADER + '\n' });
+  assert.deepEqual(headerOnly.body.data.importProducts.rows, []);
+});
+
+test('malformed GraphQL and unknown fields get stable codes', async () => {
+  const parse = await server.gql('{ products(first: ');
+  assert.equal(parse.status, 400);
+  assert.equal(parse.body.errors?.[0]?.extensions?.code, 'GRAPHQL_PARSE_FAILED');
+  const unknown = await server.gql('{ products(first: 1) { nope } }');
+  assert.equal(unknown.status, 400);
+  assert.equal(unknown.body.errors?.[0]?.extensions?.code, 'GRAPHQL_VALIDATION_FAILED');
+  const wrongType = await server.gql('{ products(first: "five") { totalCount } }');
+  assert.equal(wrongType.body.errors?.[0]?.extensions?.code, 'GRAPHQL_VALIDATION_FAILED');
+  await stillUp();
+});
+
+test('HTTP-level problems: bad JSON, invalid UTF-8, a body over the limit, batched arrays', async () => {
+  const badJson = await post('{"query": "{ products');
+  assert.equal(badJson.status, 400);
+  assert.equal(badJson.body.errors[0].extensions.code, 'BAD_USER_INPUT');
+  assert.equal(badJson.body.errors[0].extensions.reason, 'INVALID_JSON');
+
+  const utf8 = await post(Buffer.concat([Buffer.from('{"query":"{ products(first: 1) { totalCount } }","x":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]));
+  assert.equal(utf8.status, 400);
+  assert.equal(utf8.body.errors[0].extensions.reason, 'INVALID_UTF8');
+
+  const huge = await post(JSON.stringify({ query: `{ products(first: 1) { totalCount } } # ${'x'.repeat(300 * 1024)}` }));
+  assert.equal(huge.status, 413);
+  assert.equal(huge.body.errors[0].extensions.code, 'PAYLOAD_TOO_LARGE');
+
+  const batch = await post(JSON.stringify([{ query: '{ products(first: 1) { totalCount } }' }, { query: '{ products(first: 1) { totalCount } }' }]));
+  assert.equal(batch.status, 400);
+  assert.equal(batch.body.errors[0].extensions.reason, 'BATCHING_DISABLED');
+  await stillUp();
+});
+
+test('CSRF prevention: a simple GET without a preflight header is refused', async () => {
+  const r = await fetch(`${server.url}/graphql?query=${encodeURIComponent('{ products(first: 1) { totalCount } }')}`);
+  assert.equal(r.status, 400);
+  const withHeader = await fetch(`${server.url}/graphql?query=${encodeURIComponent('{ products(first: 1) { totalCount } }')}`, {
+    headers: { 'apollo-require-preflight': 'true' },
+  });
+  assert.equal(withHeader.status, 200);
+});
+
+test('health and readiness answer JSON', async () => {
+  const health = await fetch(`${server.url}/healthz`);
+  assert.equal(health.status, 200);
+  assert.equal(((await health.json()) as any).status, 'ok');
+  const ready = await fetch(`${server.url}/readyz`);
+  assert.equal(ready.status, 200);
+  const body = (await ready.json()) as any;
+  assert.equal(body.status, 'ready');
+  assert.equal(body.checks.database, true);
+  assert.equal((await fetch(`${server.url}/nope`)).status, 404);
+});
