@@ -144,7 +144,8 @@ export function toProviderError(providerId: string, error: unknown, context: Fai
   const status = context.status ?? found.status;
   const headers = context.headers ?? found.headers;
   const body = context.body ?? found.body;
-  const detail = redact([...found.messages.slice(0, 2), bodyToText(body)].filter(Boolean).join(' | ').slice(0, 500), context.secrets);
+  const raw = [...found.messages.slice(0, 2), bodyToText(body)].filter(Boolean).join(' | ');
+  const detail = redact(raw.replace(/\s+/g, ' ').trim().slice(0, 500), context.secrets);
   const options = { cause: error, ...(status === undefined ? {} : { status }) };
 
   if (context.timedOut) return new ProviderError('timeout', providerId, `${providerId}: request timed out`, options);

@@ -31,6 +31,8 @@ import { fakeCompletion, fakeEmbedding, type FakeCompletion } from './fake-text.
 export interface FakeHuggingFaceOptions extends FakeServerOptions {
   /** Vector size for feature extraction. Default: 64. */
   embeddingDimensions?: number;
+  /** Echo the prompt even when `return_full_text` is false, as some endpoints do. Default: false. */
+  alwaysEchoPrompt?: boolean;
 }
 
 /** Route names recorded in `calls[].route`. */
@@ -168,7 +170,7 @@ export async function startFakeHuggingFace(options: FakeHuggingFaceOptions = {})
       if (route === HF_ROUTES.tgiGenerateStream || (route === HF_ROUTES.tgiCompat && body.stream)) return tgiStream(ctx, mode, body);
       const completion = completionFor(body);
       // The serverless pipeline echoes the prompt by default; TGI does not.
-      const echo = route === HF_ROUTES.textGeneration && body.parameters?.return_full_text !== false;
+      const echo = options.alwaysEchoPrompt === true || (route === HF_ROUTES.textGeneration && body.parameters?.return_full_text !== false);
       const generated = { generated_text: (echo ? String(body.inputs ?? '') : '') + completion.text };
       const withDetails = body.parameters?.details ? { ...generated, details: details(body, completion) } : generated;
       if (route === HF_ROUTES.tgiGenerate) return sendOrFault(ctx, mode, withDetails);
