@@ -1,0 +1,160 @@
+/**
+ * Image-text scores from a local ONNX CLIP export (see clip-towers.ts for the
+ * layouts). Images are loaded with a byte limit and a timeout and
+ * preprocessed as the folder's preprocessor_config.json says; texts are cut
+ * to the text tower's positions (77 for CLIP).
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import type { ImageTextScore, ImageTextScorer, ProviderHealth } from '../types.js';
+import { ProviderError } from '../types.js';
+import { readModelFolder, type JsonObject } from './model-folder.js';
+import { loadTokenizer } from './tokenizer.js';
+import type { ExecutionProviderSetting, SessionLogger } from './session.js';
+import { encodeTruncated } from './encoder-inputs.js';
+import { openClipTowers, type ClipLayout } from './clip-towers.js';
+import { imageTextScore, resolveLogitScale, textMaxPositions } from './clip-config.js';
+import { cosineSimilarity } from '../../src/evaluation/semantic/similarity.js';
+import { parsePreprocessorConfig, preprocessImage } from '../../src/evaluation/images/preprocess.js';
+import {
+  DEFAULT_IMAGE_MAX_BYTES,
+  DEFAULT_IMAGE_TIMEOUT_MS,
+  ImageLoadError,
+  loadImageBytes,
+} from '../../src/evaluation/images/load.js';
+
+export interface OnnxClipScorerOptions {
+  /** The CLIP folder (config.json, tokenizer.json, preprocessor_config.json, onnx/…). Required: no CLIP model is bundled. */
+  modelDir: string;
+  /** Provider id. Default "onnx-clip". */
+  id?: string;
+  /** Default 'auto': CUDA when its provider loads, else CPU. */
+  executionProvider?: ExecutionProviderSetting;
+  /** Intra-op threads for the CPU provider. Default: ONNX Runtime's own choice. */
+  intraOpThreads?: number;
+  /** Most texts (and most images) per forward pass. Default 16. */
+  maxBatch?: number;
+  /** Largest image accepted, in bytes. Default 10 MB. */
+  imageMaxBytes?: number;
+  /** Time allowed to load one image, in ms. Default 5000. */
+  imageTimeoutMs?: number;
+  /** Whether images may be local paths (not only http(s) URLs). Default true. */
+  allowLocalFiles?: boolean;
+  /** 'split' (text_model + vision_model), 'combined' (model.onnx) or 'auto' (split when present). Default 'auto'. */
+  layout?: 'auto' | ClipLayout;
+  /**
+   * The learned logit_scale in log space, as stored in the checkpoint; the
+   * multiplier is its exp. Default: config.json's `logit_scale`, else what a
+   * combined graph applies, else `logit_scale_init_value` (see clip-config.ts).
+   */
+  logitScale?: number;
+  /** Where session start-up is logged. Default: console. */
+  logger?: SessionLogger;
+}
+
+/** Images loaded at the same time within one call. */
+const IMAGE_CONCURRENCY = 8;
+
+function readOptionalJson(file: string): JsonObject {
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as JsonObject) : {};
+}
+
+/** Creates an ImageTextScorer over a local ONNX CLIP. Rejects when the folder or sessions cannot load. */
+export async function createOnnxClipScorer(options: OnnxClipScorerOptions): Promise<ImageTextScorer> {
+  const id = options.id ?? 'onnx-clip';
+  const folder = readModelFolder(options.modelDir, {
+    onnxFiles: ['onnx/text_model.onnx', 'onnx/model.onnx', 'text_model.onnx', 'model.onnx'],
+  });
+  const tokenizer = loadTokenizer(folder);
+  const preprocess = parsePreprocessorConfig(readOptionalJson(path.join(folder.dir, 'preprocessor_config.json')));
+  const maxPositions = textMaxPositions(folder);
+  const maxBatch = Math.max(1, options.maxBatch ?? 16);
+  const towers = await openClipTowers(folder.dir, {
+    layout: options.layout ?? 'auto',
+    session: {
+      ...(options.executionProvider !== undefined && { executionProvider: options.executionProvider }),
+      ...(options.intraOpThreads !== undefined && { intraOpNumThreads: options.intraOpThreads }),
+      ...(options.logger !== undefined && { logger: options.logger }),
+    },
+    maxBatch,
+    imageShape: [3, preprocess.crop.height, preprocess.crop.width],
+    padId: tokenizer.special.pad,
+    placeholderText: encodeTruncated(tokenizer, '', maxPositions),
+  });
+  const logit = await resolveLogitScale(folder.config, options.logitScale, () => towers.probeLogitScale());
+  const loadOptions = {
+    maxBytes: options.imageMaxBytes ?? DEFAULT_IMAGE_MAX_BYTES,
+    timeoutMs: options.imageTimeoutMs ?? DEFAULT_IMAGE_TIMEOUT_MS,
+    allowLocalFiles: options.allowLocalFiles ?? true,
+  };
+  let lastError: string | null = null;
+
+  async function pixelsOf(source: string, signal?: AbortSignal): Promise<Float32Array> {
+    const bytes = await loadImageBytes(source, signal ? { ...loadOptions, signal } : loadOptions);
+    return (await preprocessImage(bytes, preprocess, source)).data;
+  }
+
+  function imageFailure(err: unknown, source: string): ProviderError {
+    if (err instanceof ImageLoadError) {
+      return new ProviderError(err.code === 'IMAGE_TIMEOUT' ? 'timeout' : 'bad_request', id, err.message, { cause: err });
+    }
+    return new ProviderError('bad_request', id, `cannot use image ${source}: ${String(err)}`, { cause: err });
+  }
+
+  return {
+    id,
+    kind: 'onnx',
+    model: folder.name,
+    async score(pairs, callOptions = {}) {
+      const signal = callOptions.signal;
+      const imageSources = [...new Set(pairs.map((p) => p.image))];
+      const texts = [...new Set(pairs.map((p) => p.text))];
+      const loaded = new Map<string, Float32Array | ProviderError>();
+      for (let i = 0; i < imageSources.length; i += IMAGE_CONCURRENCY) {
+        const part = imageSources.slice(i, i + IMAGE_CONCURRENCY);
+        const settled = await Promise.allSettled(part.map((src) => pixelsOf(src, signal)));
+        settled.forEach((r, k) => loaded.set(part[k]!, r.status === 'fulfilled' ? r.value : imageFailure(r.reason, part[k]!)));
+      }
+      signal?.throwIfAborted();
+      const goodImages = imageSources.filter((s) => !(loaded.get(s) instanceof ProviderError));
+      let embeds: { text: number[][]; image: number[][] };
+      try {
+        embeds = await towers.embed(
+          texts.map((t) => encodeTruncated(tokenizer, t, maxPositions)),
+          goodImages.map((s) => loaded.get(s) as Float32Array),
+        );
+      } catch (cause) {
+        lastError = cause instanceof Error ? cause.message : String(cause);
+        const err = new ProviderError('unavailable', id, `CLIP ${folder.name} failed: ${lastError}`, { cause });
+        return pairs.map(() => err);
+      }
+      lastError = null;
+      const textEmbed = new Map(texts.map((t, i) => [t, embeds.text[i]!]));
+      const imageEmbed = new Map(goodImages.map((s, i) => [s, embeds.image[i]!]));
+      return pairs.map((p): ImageTextScore | ProviderError => {
+        const failed = loaded.get(p.image);
+        if (failed instanceof ProviderError) return failed;
+        const cosine = cosineSimilarity(textEmbed.get(p.text)!, imageEmbed.get(p.image)!);
+        if (Number.isNaN(cosine)) return new ProviderError('bad_request', id, 'an embedding was all zeros; the cosine is undefined');
+        return imageTextScore(cosine, logit.value);
+      });
+    },
+    async health(): Promise<ProviderHealth> {
+      return {
+        healthy: lastError === null,
+        configured: true,
+        lastError,
+        details: {
+          executionProvider: towers.executionProvider,
+          layout: towers.layout,
+          logitScale: String(logit.value),
+          logitScaleSource: logit.source,
+          maxTextPositions: String(maxPositions),
+        },
+      };
+    },
+    async close() {
+      await towers.release();
+    },
+  };
+}
