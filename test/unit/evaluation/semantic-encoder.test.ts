@@ -80,3 +80,16 @@ test('an aborted signal stops embedding; an empty list embeds nothing', async ()
 test('a folder without a model fails at creation with a clear message', async () => {
   await assert.rejects(createOnnxEmbedder({ modelDir: path.join(fixturesDir, 'images'), logger: quiet }), /no ONNX graph/);
 });
+
+test('poolRow: mean, max, cls and mean_sqrt_len skip padded positions; several modes concatenate', async () => {
+  const { poolRow } = await import('../../../providers/onnx/encoder-pooling.js');
+  // One row, three positions of two dims; the last position is padding with huge values.
+  const hidden = Float32Array.from([1, 2, 3, -4, 1000, 1000]);
+  const mask = [1, 1, 0];
+  assert.deepEqual(poolRow(hidden, 0, 3, 2, mask, ['mean'], false), [2, -1]);
+  assert.deepEqual(poolRow(hidden, 0, 3, 2, mask, ['max'], false), [3, 2]);
+  assert.deepEqual(poolRow(hidden, 0, 3, 2, mask, ['cls', 'mean'], false), [1, 2, 2, -1]);
+  assert.deepEqual(poolRow(hidden, 0, 3, 2, mask, ['mean_sqrt_len'], false), [4 / Math.SQRT2, -2 / Math.SQRT2]);
+  const n = poolRow(hidden, 0, 3, 2, mask, ['mean'], true);
+  assert.ok(Math.abs(n[0]! - 2 / Math.sqrt(5)) < 1e-12 && Math.abs(n[1]! + 1 / Math.sqrt(5)) < 1e-12);
+});
