@@ -76,8 +76,11 @@ export function bleuTokens(
     const references = listOfReferences[s]!;
     const hypothesis = hypotheses[s]!;
     if (references.length === 0) throw new TypeError(`corpusBleu: candidate ${s} has no reference`);
+    const interned = intern(references, hypothesis);
     for (let n = 1; n <= maxN; n++) {
-      const [num, den] = modifiedPrecision(references, hypothesis, n);
+      // Numeric n-gram keys are exact only while base^n stays a safe integer.
+      const numeric = interned.base ** n < Number.MAX_SAFE_INTEGER;
+      const [num, den] = numeric ? modifiedPrecision(interned, n) : modifiedPrecisionByString(references, hypothesis, n);
       numerators[n]! += num;
       denominators[n]! += den;
     }
@@ -163,8 +166,70 @@ export function ngramCounts(tokens: readonly string[], n: number): Map<string, n
   return counts;
 }
 
-/** NLTK's `modified_precision` as an unreduced [numerator, denominator]. */
-function modifiedPrecision(
+/** References and hypothesis as small integers over the references' vocabulary (0: a word in no reference). */
+interface Interned {
+  readonly base: number;
+  readonly references: readonly Int32Array[];
+  readonly hypothesis: Int32Array;
+}
+
+function intern(references: readonly (readonly string[])[], hypothesis: readonly string[]): Interned {
+  const vocab = new Map<string, number>();
+  const refs = references.map((reference) => {
+    const ids = new Int32Array(reference.length);
+    for (let i = 0; i < reference.length; i++) {
+      const w = reference[i]!;
+      let id = vocab.get(w);
+      if (id === undefined) vocab.set(w, (id = vocab.size + 1));
+      ids[i] = id;
+    }
+    return ids;
+  });
+  const base = vocab.size + 1;
+  const hyp = new Int32Array(hypothesis.length);
+  for (let i = 0; i < hypothesis.length; i++) hyp[i] = vocab.get(hypothesis[i]!) ?? 0;
+  return { base, references: refs, hypothesis: hyp };
+}
+
+/**
+ * NLTK's `modified_precision` as an unreduced [numerator, denominator].
+ *
+ * Only hypothesis n-grams that occur in some reference can be clipped to a
+ * non-zero count, and the denominator is just the number of hypothesis
+ * n-grams, so n-grams are keyed by a number built from interned word ids and
+ * only hypothesis n-grams made of reference words are counted. Same result
+ * as NLTK's full Counter, many times faster on long candidates.
+ */
+function modifiedPrecision(interned: Interned, n: number): [number, number] {
+  const { base, hypothesis } = interned;
+  const total = Math.max(0, hypothesis.length - n + 1);
+  const maxCounts = new Map<number, number>();
+  for (const reference of interned.references) {
+    const counts = new Map<number, number>();
+    for (let i = 0; i + n <= reference.length; i++) {
+      let key = 0;
+      for (let k = 0; k < n; k++) key = key * base + reference[i + k]!;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    for (const [key, c] of counts) if (c > (maxCounts.get(key) ?? 0)) maxCounts.set(key, c);
+  }
+  const hypCounts = new Map<number, number>();
+  outer: for (let i = 0; i + n <= hypothesis.length; i++) {
+    let key = 0;
+    for (let k = 0; k < n; k++) {
+      const id = hypothesis[i + k]!;
+      if (id === 0) continue outer; // a word in no reference: this n-gram cannot match
+      key = key * base + id;
+    }
+    if (maxCounts.has(key)) hypCounts.set(key, (hypCounts.get(key) ?? 0) + 1);
+  }
+  let numerator = 0;
+  for (const [key, c] of hypCounts) numerator += Math.min(c, maxCounts.get(key)!);
+  return [numerator, Math.max(1, total)];
+}
+
+/** The plain form of `modifiedPrecision`, for vocabularies too large for numeric keys. */
+function modifiedPrecisionByString(
   references: readonly (readonly string[])[],
   hypothesis: readonly string[],
   n: number,

@@ -20,6 +20,21 @@ export interface MeteorOptions {
   readonly stem?: (word: string) => string;
 }
 
+// Stems are a pure function of the word; remembering them makes long texts cheap.
+// Bounded so a stream of novel words cannot grow it without limit.
+const STEM_CACHE_LIMIT = 100_000;
+const stemCache = new Map<string, string>();
+
+function cachedPorterStem(word: string): string {
+  let stem = stemCache.get(word);
+  if (stem === undefined) {
+    if (stemCache.size >= STEM_CACHE_LIMIT) stemCache.clear();
+    stem = porterStem(word);
+    stemCache.set(word, stem);
+  }
+  return stem;
+}
+
 /** A word and its position in the original sentence. */
 type Enum = [index: number, word: string];
 type Match = [hypIndex: number, refIndex: number];
@@ -66,7 +81,7 @@ export function singleMeteorTokens(
 /** Exact, then stem, then synonym matches, sorted by hypothesis position (NLTK's `_enum_align_words`). */
 function alignWords(hyp: Enum[], ref: Enum[], options: MeteorOptions): Match[] {
   const exact = matchEnums(hyp, ref);
-  const stem = options.stem ?? porterStem;
+  const stem = options.stem ?? cachedPorterStem;
   const stemmedHyp: Enum[] = hyp.map(([i, w]) => [i, stem(w)]);
   const stemmedRef: Enum[] = ref.map(([i, w]) => [i, stem(w)]);
   const stemmed = matchEnums(stemmedHyp, stemmedRef);
