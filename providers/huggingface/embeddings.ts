@@ -72,7 +72,8 @@ export function createHuggingFaceEmbedder(options: HuggingFaceProviderOptions = 
             secrets: secretsOf(settings),
           }),
         );
-        health.failure(mapped);
+        // A caller that gave up says nothing about the provider's health.
+        if (!call.aborted()) health.failure(mapped);
         throw mapped;
       }
     },

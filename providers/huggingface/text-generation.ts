@@ -152,7 +152,8 @@ async function generateOne(
         secrets: secretsOf(settings),
       }),
     );
-    health.failure(mapped);
+    // A caller that gave up says nothing about the provider's health.
+    if (!call.aborted()) health.failure(mapped);
     return mapped;
   }
 }

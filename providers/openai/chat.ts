@@ -127,7 +127,8 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): TextG
       };
     } catch (error) {
       const mapped = toProviderError(settings.id, error, call.context({ secrets: secretsOf(settings) }));
-      health.failure(mapped);
+      // A caller that gave up says nothing about the provider's health.
+      if (!call.aborted()) health.failure(mapped);
       return mapped;
     }
   }

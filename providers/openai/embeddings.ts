@@ -38,7 +38,8 @@ export function createOpenAIEmbedder(options: OpenAIProviderOptions = {}): Embed
         return vectors.map((v) => Array.from(v));
       } catch (error) {
         const mapped = toProviderError(settings.id, error, call.context({ secrets: secretsOf(settings) }));
-        health.failure(mapped);
+        // A caller that gave up says nothing about the provider's health.
+        if (!call.aborted()) health.failure(mapped);
         throw mapped;
       }
     },

@@ -1,0 +1,143 @@
+import type { Logger } from 'pino';
+import type { Config, ProviderId } from '../src/config.js';
+import type { Embedder, ImageTextScorer, ProviderHealth, ProviderKind, TextGenerator } from './types.js';
+import { ProviderError } from './types.js';
+import { createOpenAIEmbedder, createOpenAIProvider } from './openai/index.js';
+import { createHuggingFaceEmbedder, createHuggingFaceProvider } from './huggingface/index.js';
+import { createOnnxProvider } from './onnx/index.js';
+import { SessionStartError } from './onnx/session.js';
+
+/** A configured provider that could not be built (e.g. a missing model file): reported, never fatal. */
+class UnavailableGenerator implements TextGenerator {
+  readonly capabilities = { streaming: false, seed: false, maxBatchSize: 1 };
+  constructor(
+    readonly id: string,
+    readonly kind: ProviderKind,
+    readonly model: string,
+    private readonly reason: string,
+  ) {}
+  async generate(requests: unknown[]) {
+    return requests.map(() => new ProviderError('unavailable', this.id, `provider ${this.id} failed to load: ${this.reason}`));
+  }
+  async health(): Promise<ProviderHealth> {
+    return { healthy: false, configured: false, lastError: this.reason };
+  }
+  async close() {}
+}
+
+export interface ProviderInfo {
+  id: string;
+  kind: ProviderKind;
+  model: string;
+  health: ProviderHealth;
+}
+
+/**
+ * The typed registry, keyed by provider id. Built once at start from config;
+ * its order is the configured failover order.
+ */
+export class ProviderRegistry {
+  private constructor(
+    private readonly generators: Map<string, TextGenerator>,
+    readonly embedder: Embedder | null,
+    readonly imageTextScorer: ImageTextScorer | null,
+  ) {}
+
+  static fromParts(generators: TextGenerator[], embedder: Embedder | null = null, scorer: ImageTextScorer | null = null): ProviderRegistry {
+    return new ProviderRegistry(new Map(generators.map((g) => [g.id, g])), embedder, scorer);
+  }
+
+  generator(id: string): TextGenerator | undefined {
+    return this.generators.get(id);
+  }
+
+  generatorIds(): string[] {
+    return [...this.generators.keys()];
+  }
+
+  async describe(): Promise<ProviderInfo[]> {
+    return Promise.all([...this.generators.values()].map(async (g) => ({ id: g.id, kind: g.kind, model: g.model, health: await g.health() })));
+  }
+
+  async close(): Promise<void> {
+    const all: Array<{ close(): Promise<void> }> = [...this.generators.values()];
+    if (this.embedder) all.push(this.embedder);
+    if (this.imageTextScorer) all.push(this.imageTextScorer);
+    await Promise.allSettled(all.map((p) => p.close()));
+  }
+}
+
+async function buildGenerator(id: ProviderId, config: Config, logger: Logger): Promise<TextGenerator> {
+  switch (id) {
+    case 'openai':
+      return createOpenAIProvider({
+        apiKey: config.openaiApiKey,
+        model: config.openaiModel,
+        baseURL: config.openaiBaseUrl,
+        timeoutMs: config.providerTimeoutMs,
+        embeddingModel: config.openaiEmbeddingModel,
+      });
+    case 'huggingface':
+      return createHuggingFaceProvider({
+        apiKey: config.huggingfaceToken,
+        model: config.hfModel,
+        endpointUrl: config.hfEndpointUrl,
+        ...(config.hfBaseUrl ? { baseUrl: config.hfBaseUrl } : {}),
+        timeoutMs: config.providerTimeoutMs,
+      });
+    case 'onnx':
+      try {
+        return await createOnnxProvider({
+          modelDir: config.localModelDir,
+          executionProvider: config.ortExecutionProvider,
+          ...(config.ortIntraOpThreads > 0 ? { intraOpNumThreads: config.ortIntraOpThreads } : {}),
+          maxBatch: config.localMaxBatch,
+          maxQueueDelayMs: config.localMaxQueueDelayMs,
+          maxQueue: config.localMaxQueue,
+          logger: { info: (m: string) => logger.info(m), warn: (m: string) => logger.warn(m) },
+          env: {},
+        });
+      } catch (error) {
+        // Asking for CUDA explicitly and not getting it must stop the start.
+        if (error instanceof SessionStartError && config.ortExecutionProvider === 'cuda') throw error;
+        const reason = error instanceof Error ? error.message : String(error);
+        logger.error({ err: error, modelDir: config.localModelDir }, 'local model failed to load; the onnx provider is unavailable');
+        return new UnavailableGenerator('onnx', 'onnx', config.localModelDir, reason);
+      }
+  }
+}
+
+async function buildEmbedder(config: Config): Promise<Embedder | null> {
+  switch (config.embeddingsProvider) {
+    case 'none':
+      return null;
+    case 'openai':
+      return createOpenAIEmbedder({ apiKey: config.openaiApiKey, baseURL: config.openaiBaseUrl, embeddingModel: config.openaiEmbeddingModel, timeoutMs: config.providerTimeoutMs });
+    case 'huggingface':
+      return createHuggingFaceEmbedder({
+        apiKey: config.huggingfaceToken,
+        embeddingModel: config.hfEmbeddingModel,
+        ...(config.hfBaseUrl ? { baseUrl: config.hfBaseUrl } : {}),
+        timeoutMs: config.providerTimeoutMs,
+      });
+    case 'onnx': {
+      if (!config.embeddingsModelDir) return null;
+      const { createOnnxEmbedder } = await import('./onnx/encoder.js');
+      return createOnnxEmbedder({ modelDir: config.embeddingsModelDir, executionProvider: config.ortExecutionProvider });
+    }
+  }
+}
+
+async function buildImageTextScorer(config: Config): Promise<ImageTextScorer | null> {
+  if (!config.clipModelDir) return null;
+  const { createOnnxClipScorer } = await import('./onnx/clip.js');
+  return createOnnxClipScorer({ modelDir: config.clipModelDir, executionProvider: config.ortExecutionProvider });
+}
+
+/** Builds every configured provider, in the configured order. */
+export async function createProviderRegistry(config: Config, logger: Logger): Promise<ProviderRegistry> {
+  const generators: TextGenerator[] = [];
+  for (const id of config.providers) generators.push(await buildGenerator(id, config, logger));
+  const [embedder, scorer] = await Promise.all([buildEmbedder(config), buildImageTextScorer(config)]);
+  return ProviderRegistry.fromParts(generators, embedder, scorer);
+}
