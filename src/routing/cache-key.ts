@@ -1,0 +1,61 @@
+/**
+ * The generation cache key: everything that can change the text. Pure.
+ *
+ * Built from `request.parts` (product id, prompt version, personalization),
+ * the route (policy, pinned provider, and each candidate provider with its
+ * model, so a model change never serves stale text), the sampling
+ * parameters, and a hash of the rendered prompt and system line (two prompts
+ * built from the same parts are the same prompt, so this costs no hits; it
+ * guards against callers that render prompts differently).
+ */
+import { createHash } from 'node:crypto';
+import type { GenerationRequest } from '../../providers/types.js';
+
+/** JSON with object keys sorted and `undefined` dropped, so equal values give equal text. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : sortKeys(v)));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = sortKeys(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+export interface CacheRoute {
+  policy: string;
+  /** The pinned provider, or null when the policy chooses. */
+  pinned: string | null;
+  /** `provider:model` of each candidate target, in policy order. */
+  models: string[];
+}
+
+export function generationCacheKey(request: GenerationRequest, route: CacheRoute): string {
+  const promptHash = createHash('sha256')
+    .update(request.system ?? '')
+    .update('\u0000')
+    .update(request.prompt)
+    .digest('base64url');
+  const key = {
+    product: request.parts.product.id,
+    promptVersion: request.parts.promptVersion,
+    personalization: request.parts.personalization ?? null,
+    route,
+    params: {
+      maxTokens: request.maxTokens,
+      temperature: request.temperature,
+      topP: request.topP,
+      seed: request.seed,
+      stop: request.stop,
+    },
+    promptHash,
+  };
+  return createHash('sha256').update(canonicalJson(key)).digest('base64url');
+}
