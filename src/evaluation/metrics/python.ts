@@ -7,7 +7,7 @@
  * Python's str.isspace() set (what str.split() with no argument splits on).
  * It differs from JS \s: it adds U+001C–U+001F and U+0085, and drops U+FEFF.
  */
-function isPySpace(c: number): boolean {
+export function isPySpace(c: number): boolean {
   if (c <= 32) return c === 32 || (c >= 9 && c <= 13) || (c >= 28 && c <= 31);
   if (c < 0x85) return false;
   return (
