@@ -28,6 +28,8 @@ export interface RowResult {
   finishReason: FinishReason;
   promptTokens: number;
   completionTokens: number;
+  /** The generated ids (EOS included when it ended the row). */
+  tokenIds: number[];
 }
 
 export interface BatchTimings {
@@ -48,6 +50,8 @@ interface Row {
   decoder: IncrementalDecoder;
   stream: StopTextStream;
   generated: number;
+  /** Every chosen id, EOS included (EOS is never fed back, so `tokens` lacks it). */
+  generatedIds: number[];
   result?: RowResult;
 }
 
@@ -59,6 +63,7 @@ function finish(row: Row, reason: FinishReason): void {
     finishReason: reason,
     promptTokens: row.req.promptIds.length,
     completionTokens: row.generated,
+    tokenIds: row.generatedIds,
   };
 }
 
@@ -83,6 +88,7 @@ export async function generateBatch(
       decoder: new IncrementalDecoder(tokenizer),
       stream: new StopTextStream(req.stop, (piece) => req.onText?.(piece)),
       generated: 0,
+      generatedIds: [],
     };
     if (req.signal?.aborted) finish(row, 'cancelled');
     else if (req.maxNewTokens <= 0) finish(row, 'length');
@@ -124,6 +130,7 @@ export async function generateBatch(
       scratch.set(out.lastLogits.subarray(b * out.vocab, (b + 1) * out.vocab));
       const id = chooseToken(scratch, row.seen, row.req.sampling, row.rng);
       row.generated++;
+      row.generatedIds.push(id);
       if (eos.has(id)) return finish(row, 'stop');
       row.tokens.push(id);
       row.mask.push(1);

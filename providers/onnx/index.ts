@@ -101,6 +101,12 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
   const threads = options.intraOpNumThreads ?? envInt(env, 'ORT_INTRA_OP_THREADS');
   if (threads !== undefined) sessionOptions.intraOpNumThreads = threads;
   if (options.logger) sessionOptions.logger = options.logger;
+  // Every setting is read before the session exists, so a bad one leaks nothing.
+  const batching = {
+    maxBatch: options.maxBatch ?? envInt(env, 'LOCAL_MAX_BATCH') ?? 8,
+    maxQueueDelayMs: options.maxQueueDelayMs ?? envInt(env, 'LOCAL_MAX_QUEUE_DELAY_MS') ?? 5,
+    maxQueue: options.maxQueue ?? envInt(env, 'LOCAL_MAX_QUEUE') ?? 256,
+  };
   const { session, executionProvider } = await createOrtSession(folder.onnxPath, sessionOptions);
   const model = new DecoderSession(session, describeDecoder(session, folder.config));
   const defaults = decodingDefaults(folder.generationConfig, options.decoding);
@@ -117,11 +123,7 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
       for (const r of results) totals.generatedTokens += r.completionTokens;
       return results;
     },
-    {
-      maxBatch: options.maxBatch ?? envInt(env, 'LOCAL_MAX_BATCH') ?? 8,
-      maxQueueDelayMs: options.maxQueueDelayMs ?? envInt(env, 'LOCAL_MAX_QUEUE_DELAY_MS') ?? 5,
-      maxQueue: options.maxQueue ?? envInt(env, 'LOCAL_MAX_QUEUE') ?? 256,
-    },
+    batching,
   );
 
   async function one(request: GenerationRequest, index: number, opts: GenerateOptions): Promise<GenerationResult | ProviderError> {
@@ -146,7 +148,7 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
       return new ProviderError('unavailable', id, closed ? 'provider is closed' : `queue full (${batcher.maxQueue} waiting)`);
     }
     try {
-      const r = await pending;
+      const { tokenIds: _ids, ...r } = await pending;
       return { ...r, latencyMs: performance.now() - started, providerId: id, model: folder.name };
     } catch (cause) {
       if (cause instanceof ProviderError) return cause;
@@ -179,6 +181,8 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
       if (closed) return;
       closed = true;
       batcher.close(new ProviderError('unavailable', id, 'provider is closed'));
+      // Releasing the session under a running batch would pull it from under session.run.
+      while (batcher.stats().running) await new Promise((resolve) => setTimeout(resolve, 5));
       await session.release();
     },
   };

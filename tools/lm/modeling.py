@@ -65,9 +65,10 @@ class GPT2Block(nn.Module):
 class TinyGPT2(nn.Module):
     """GPT-2 layout. No position_ids input: positions come from the attention mask."""
 
-    def __init__(self, vocab, d, layers, heads, n_positions):
+    def __init__(self, vocab, d, layers, heads, n_positions, dropout=0.0):
         super().__init__()
         self.cfg = dict(vocab=vocab, d=d, layers=layers, heads=heads, n_positions=n_positions)
+        self.drop = nn.Dropout(dropout)  # training only; eval mode (and the export) skips it
         self.wte = nn.Embedding(vocab, d)
         self.wpe = nn.Embedding(n_positions, d)
         self.h = nn.ModuleList([GPT2Block(d, heads) for _ in range(layers)])
@@ -76,11 +77,12 @@ class TinyGPT2(nn.Module):
     def forward(self, input_ids, attention_mask, past=None):
         q_len = input_ids.shape[1]
         pos = positions_from_mask(attention_mask, q_len)
-        x = self.wte(input_ids) + self.wpe(pos)
+        x = self.drop(self.wte(input_ids) + self.wpe(pos))
         mask = additive_mask(attention_mask, q_len)
         presents = []
         for i, block in enumerate(self.h):
             x, kv = block(x, mask, None if past is None else past[i])
+            x = self.drop(x)
             presents.append(kv)
         logits = torch.matmul(self.ln_f(x), self.wte.weight.t())  # tied, as in GPT-2
         return logits, presents

@@ -1,0 +1,121 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { GenerationResult, ProviderError } from '../../../../providers/types.js';
+import { readModelFolder } from '../../../../providers/onnx/model-folder.js';
+import { loadTokenizer } from '../../../../providers/onnx/tokenizer.js';
+import { fixtureDir, mixedPrompts, openFixture, quietLogger, request } from './onnx-test-helpers.js';
+import { createOrtSession } from '../../../../providers/onnx/session.js';
+import { DecoderSession, describeDecoder } from '../../../../providers/onnx/decoder-session.js';
+import { generateBatch, type RowRequest } from '../../../../providers/onnx/generate-batch.js';
+
+function ok(r: GenerationResult | ProviderError | undefined): GenerationResult {
+  assert.ok(r && !(r instanceof Error), String(r));
+  return r;
+}
+
+test('seeded sampling: same seed, same text (per row, in any batch); different seeds differ', async () => {
+  const p = await openFixture('tiny-llama', { maxQueueDelayMs: 20 });
+  try {
+    const sample = (seed: number, prompt = mixedPrompts[0] as string) => request(prompt, { maxTokens: 24, temperature: 1, seed });
+    const [a, b] = (await p.generate([sample(7), sample(7)])).map(ok);
+    assert.equal(a?.text, b?.text);
+    // The same seeded row batched beside different neighbours gives the same text.
+    const [c] = (await p.generate([sample(7), sample(3, mixedPrompts[1]), sample(4, mixedPrompts[2])])).map(ok);
+    assert.equal(c?.text, a?.text);
+    const texts = new Set((await p.generate([1, 2, 3, 4].map((s) => sample(s)))).map((r) => ok(r).text));
+    assert.ok(texts.size >= 3, `different seeds gave ${texts.size} distinct texts`);
+  } finally {
+    await p.close();
+  }
+});
+
+test('maxTokens stops with finishReason length; streamed pieces concatenate to the final text', async () => {
+  const p = await openFixture('tiny-gpt2');
+  try {
+    const pieces: string[][] = [[], []];
+    const results = (
+      await p.generate(
+        [request(mixedPrompts[0] as string, { maxTokens: 9, temperature: 0 }), request(mixedPrompts[1] as string, { maxTokens: 14, temperature: 0 })],
+        { onToken: (i, piece) => pieces[i]?.push(piece) },
+      )
+    ).map(ok);
+    assert.deepEqual(results.map((r) => [r.completionTokens, r.finishReason]), [[9, 'length'], [14, 'length']]);
+    results.forEach((r, i) => assert.equal(pieces[i]?.join(''), r.text));
+    assert.ok((pieces[1]?.length ?? 0) > 1, 'text arrives in more than one piece');
+  } finally {
+    await p.close();
+  }
+});
+
+test('a stop string ends the row before the string, and streaming never leaks it', async () => {
+  const p = await openFixture('tiny-llama');
+  try {
+    const base = ok((await p.generate([request('Denim', { maxTokens: 30, temperature: 0 })]))[0]);
+    const stop = base.text.slice(8, 11);
+    const at = base.text.indexOf(stop);
+    assert.ok(stop.trim().length > 0 && at > 0, `fixture text too short: ${JSON.stringify(base.text)}`);
+    const streamed: string[] = [];
+    const r = ok((await p.generate([request('Denim', { maxTokens: 30, temperature: 0, stop: ['@@never@@', stop] })], { onToken: (_, t) => streamed.push(t) }))[0]);
+    assert.equal(r.finishReason, 'stop');
+    assert.equal(r.text, base.text.slice(0, at).trimEnd());
+    assert.equal(streamed.join(''), r.text);
+    assert.ok(r.completionTokens < base.completionTokens);
+  } finally {
+    await p.close();
+  }
+});
+
+test('EOS ends the row with finishReason stop; the EOS id counts as generated, as in HF', async () => {
+  const folder = readModelFolder(fixtureDir('tiny-gpt2'));
+  const tokenizer = loadTokenizer(folder);
+  const { session } = await createOrtSession(folder.onnxPath, { executionProvider: 'cpu', logger: quietLogger });
+  const model = new DecoderSession(session, describeDecoder(session, folder.config));
+  const row = (): RowRequest => ({
+    promptIds: tokenizer.encode('Denim'),
+    maxNewTokens: 12,
+    sampling: { doSample: false, temperature: 1, topK: 0, topP: 1, repetitionPenalty: 1 },
+    seed: 1,
+    stop: [],
+  });
+  try {
+    const base = (await generateBatch(model, tokenizer, [row()])).results[0];
+    assert.equal(base?.tokenIds.length, 12);
+    // Declare the 4th generated id an EOS id; the row must end where it first occurs.
+    const eosId = base?.tokenIds[3] as number;
+    const first = base?.tokenIds.indexOf(eosId) as number;
+    const withEos = { ...tokenizer, special: { ...tokenizer.special, eos: [eosId] } };
+    const r = (await generateBatch(model, withEos, [row()])).results[0];
+    assert.equal(r?.finishReason, 'stop');
+    assert.deepEqual(r?.tokenIds, base?.tokenIds.slice(0, first + 1));
+    assert.equal(r?.completionTokens, first + 1);
+    assert.equal(r?.text, tokenizer.decode(base?.tokenIds.slice(0, first) ?? []).trim());
+  } finally {
+    await session.release();
+  }
+});
+
+test('aborting one row cancels it and leaves the others with the same text as without the abort', async () => {
+  const p = await openFixture('tiny-gpt2', { maxQueueDelayMs: 30 });
+  try {
+    const reqs = mixedPrompts.slice(0, 3).map((q) => request(q, { maxTokens: 20, temperature: 0 }));
+    const baseline = (await Promise.all(reqs.map((r) => p.generate([r])))).map((x) => ok(x[0]));
+    const controller = new AbortController();
+    let pieces = 0;
+    const before = p.stats().batches;
+    const results = await Promise.all(
+      reqs.map((r, i) =>
+        i === 1
+          ? p.generate([r], { signal: controller.signal, onToken: () => ++pieces === 2 && controller.abort() })
+          : p.generate([r]),
+      ),
+    );
+    assert.equal(p.stats().batches - before, 1, 'the three calls shared one batch');
+    const [r0, r1, r2] = results.map((x) => ok(x[0]));
+    assert.equal(r1?.finishReason, 'cancelled');
+    assert.ok((r1?.completionTokens ?? 99) < 20);
+    assert.deepEqual([r0?.text, r2?.text], [baseline[0]?.text, baseline[2]?.text]);
+    assert.deepEqual([r0?.finishReason, r2?.finishReason], [baseline[0]?.finishReason, baseline[2]?.finishReason]);
+  } finally {
+    await p.close();
+  }
+});

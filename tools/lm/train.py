@@ -1,0 +1,111 @@
+"""Trains the bundled demo model models/stylesprint-desc on the catalog's training split.
+
+Each example is the gateway's real v3 prompt (rendered by the TypeScript
+builder, see tools/export-training-data.ts) + " " + description + EOS; the
+loss covers the description and EOS only, so the model learns to write, not
+to repeat prompts.
+"""
+import json
+import math
+import os
+import random
+import sys
+import time
+
+import torch
+
+from .bpe import ByteLevelBPE, tokenizer_json, train_bpe
+from .export import write_folder, write_json
+from .modeling import TinyGPT2
+
+SEED = 1234
+HP = dict(vocab_size=1024, d=128, layers=4, heads=4, n_positions=256, dropout=0.2,
+          steps=int(os.environ.get("DEMO_STEPS", "500")), batch=16, lr=2e-3, warmup=40, weight_decay=0.1)
+# Decoding defaults shipped in generation_config.json; chosen so that held-out
+# products get new text (no 8-gram copied from a training description).
+GENERATION = dict(do_sample=True, temperature=0.9, top_k=40, top_p=0.92, repetition_penalty=1.3, max_new_tokens=80)
+EOS = "<|endoftext|>"
+
+
+def load_rows(root):
+    path = os.path.join(root, "dist", "training", "stylesprint-desc.jsonl")
+    if not os.path.exists(path):
+        sys.exit(f"{path} is missing: run `npx tsc -p tsconfig.json && node dist/tools/export-training-data.js` first")
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def batches(examples, batch, pad, rng):
+    """Right-padded batches (training needs no left padding); labels -100 outside the description."""
+    order = list(range(len(examples)))
+    while True:
+        rng.shuffle(order)
+        for i in range(0, len(order) - batch + 1, batch):
+            chunk = [examples[j] for j in order[i:i + batch]]
+            width = max(len(ids) for ids, _ in chunk)
+            ids = torch.full((batch, width), pad, dtype=torch.long)
+            mask = torch.zeros((batch, width), dtype=torch.long)
+            labels = torch.full((batch, width), -100, dtype=torch.long)
+            for r, (seq, start) in enumerate(chunk):
+                ids[r, :len(seq)] = torch.tensor(seq)
+                mask[r, :len(seq)] = 1
+                labels[r, start:len(seq)] = torch.tensor(seq[start:])
+            yield ids, mask, labels
+
+
+def make_demo(root):
+    torch.manual_seed(SEED)
+    rng = random.Random(SEED)
+    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    rows = load_rows(root)
+    train = [r for r in rows if r["split"] == "train"]
+    skus = sorted({r["sku"] for r in train})
+    # The tokenizer sees training-split text only (prompts and descriptions).
+    corpus = [r["prompt"] for r in train if r["variant"] == 0] + [r["description"] for r in train if r["variant"] == 0]
+    vocab, merges = train_bpe(corpus, HP["vocab_size"], [EOS])
+    bpe = ByteLevelBPE(vocab, merges, [EOS])
+    eos = len(vocab)
+    examples = []
+    for r in train:
+        prompt = bpe.encode(r["prompt"])
+        # Labels start at the last prompt token: its next-token target is the description's first token.
+        seq = prompt + bpe.encode(" " + r["description"]) + [eos]
+        examples.append((seq[:HP["n_positions"]], len(prompt)))
+    # Shift happens in the loss, so the label at position t is seq[t]; predicting it uses positions < t.
+    model = TinyGPT2(vocab=eos + 1, d=HP["d"], layers=HP["layers"], heads=HP["heads"],
+                     n_positions=HP["n_positions"], dropout=HP["dropout"])
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if p.dim() >= 2:
+                torch.nn.init.normal_(p, std=0.02)
+    opt = torch.optim.AdamW(model.parameters(), lr=HP["lr"], weight_decay=HP["weight_decay"], betas=(0.9, 0.95))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / HP["warmup"]) *
+                                              0.5 * (1 + math.cos(math.pi * min(s, HP["steps"]) / HP["steps"])))
+    model.train()
+    t0, losses = time.time(), []
+    stream = batches(examples, HP["batch"], eos, rng)
+    for step in range(HP["steps"]):
+        ids, mask, labels = next(stream)
+        logits, _ = model(ids, mask)
+        loss = torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), labels[:, 1:].reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        losses.append(loss.item())
+        if step % 50 == 0 or step == HP["steps"] - 1:
+            print(f"step {step} loss {sum(losses[-50:]) / len(losses[-50:]):.3f} {time.time() - t0:.0f}s", flush=True)
+    model.eval()
+    out = os.path.join(root, "models", "stylesprint-desc")
+    tok_cfg = {"tokenizer_class": "GPT2Tokenizer", "bos_token": EOS, "eos_token": EOS, "unk_token": EOS,
+               "add_prefix_space": False, "clean_up_tokenization_spaces": False, "model_max_length": HP["n_positions"]}
+    gen = dict(GENERATION, bos_token_id=eos, eos_token_id=eos, pad_token_id=eos)
+    write_folder(out, model, True, tokenizer_json(vocab, merges, [EOS]), tok_cfg, gen, eos, eos)
+    params = sum(p.numel() for p in model.parameters())
+    write_json(os.path.join(out, "training_log.json"), {
+        "seed": SEED, "hyperparameters": HP, "generation": GENERATION, "train_products": len(skus),
+        "train_examples": len(examples), "parameters": params, "seconds": round(time.time() - t0),
+        "final_loss_last50": round(sum(losses[-50:]) / len(losses[-50:]), 4),
+        "loss_every_50": [round(sum(losses[i:i + 50]) / len(losses[i:i + 50]), 4) for i in range(0, len(losses), 50)]})
+    print(f"demo model written to {out} ({params} parameters)")
