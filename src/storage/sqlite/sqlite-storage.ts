@@ -3,6 +3,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type {
+  ApiKeyInput,
+  ApiKeyRecord,
   DescriptionInput,
   DescriptionLookup,
   DescriptionRecord,
@@ -13,93 +15,30 @@ import type {
   Storage,
   UpsertOutcome,
 } from '../types.js';
-import { MIGRATIONS } from './migrations.js';
+import { MIGRATIONS, SCHEMA_MIGRATIONS_DDL, type AppliedMigration } from '../migrations.js';
 import { naturalKey, productChanged } from '../product-keys.js';
-
-type Row = Record<string, SQLInputValue>;
-
-const parseList = (v: SQLInputValue): string[] => (typeof v === 'string' ? (JSON.parse(v) as string[]) : []);
-const str = (v: SQLInputValue): string | null => (v === null || v === undefined ? null : String(v));
-const num = (v: SQLInputValue): number | null => (v === null || v === undefined ? null : Number(v));
-
-function toProduct(r: Row): ProductRecord {
-  return {
-    id: String(r.id),
-    seq: Number(r.seq),
-    sku: str(r.sku),
-    title: String(r.title),
-    category: str(r.category),
-    gender: str(r.gender),
-    attributes: parseList(r.attributes),
-    colors: parseList(r.colors),
-    sizes: parseList(r.sizes),
-    materials: parseList(r.materials),
-    imageUrl: str(r.image_url),
-    referenceDescription: str(r.reference_description),
-    price: num(r.price),
-    createdAt: String(r.created_at),
-    updatedAt: String(r.updated_at),
-  };
-}
-
-function toDescription(r: Row): DescriptionRecord {
-  return {
-    id: String(r.id),
-    productId: String(r.product_id),
-    text: String(r.text),
-    provider: String(r.provider),
-    model: String(r.model),
-    promptVersion: String(r.prompt_version),
-    personalizationKey: String(r.personalization_key),
-    personalization: r.personalization ? (JSON.parse(String(r.personalization)) as Record<string, unknown>) : null,
-    parameters: JSON.parse(String(r.parameters)) as Record<string, unknown>,
-    finishReason: String(r.finish_reason),
-    latencyMs: Number(r.latency_ms),
-    promptTokens: Number(r.prompt_tokens),
-    completionTokens: Number(r.completion_tokens),
-    estimatedCostUsd: num(r.estimated_cost_usd),
-    attempts: JSON.parse(String(r.attempts)) as DescriptionRecord['attempts'],
-    flags: JSON.parse(String(r.flags)) as DescriptionRecord['flags'],
-    attributeCoverage: num(r.attribute_coverage),
-    createdAt: String(r.created_at),
-  };
-}
-
-/** LIKE pattern with the user's %, _ and \ taken literally. */
-const likePattern = (s: string) => `%${s.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-
-function whereClause(filter: ProductFilter): { sql: string; params: SQLInputValue[] } {
-  const parts: string[] = [];
-  const params: SQLInputValue[] = [];
-  if (filter.category) {
-    parts.push('lower(category) = lower(?)');
-    params.push(filter.category);
-  }
-  if (filter.search) {
-    parts.push(
-      "(lower(title) LIKE ? ESCAPE '\\' OR lower(coalesce(reference_description, '')) LIKE ? ESCAPE '\\' OR lower(attributes) LIKE ? ESCAPE '\\')",
-    );
-    const p = likePattern(filter.search);
-    params.push(p, p, p);
-  }
-  for (const tag of filter.tags ?? []) {
-    parts.push('EXISTS (SELECT 1 FROM json_each(products.attributes) WHERE lower(json_each.value) = lower(?))');
-    params.push(tag);
-  }
-  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
-}
+import { productWhere } from '../product-filter.js';
+import { toDescription, toProduct, type Row } from '../rows.js';
+import { ApiKeySql } from '../api-key-sql.js';
 
 /** The embedded default: one SQLite file in WAL mode, migrated at open. */
 export class SqliteStorage implements Storage {
   readonly kind = 'sqlite' as const;
   private readonly db: DatabaseSync;
   private open = true;
+  private readonly apiKeys: ApiKeySql;
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     this.db = new DatabaseSync(file);
     this.db.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;');
     this.migrate();
+    this.apiKeys = new ApiKeySql(async (sql, params) => {
+      const stmt = this.db.prepare(sql);
+      if (/^\s*select|returning/i.test(sql)) return stmt.all(...(params as SQLInputValue[])) as Row[];
+      stmt.run(...(params as SQLInputValue[]));
+      return [];
+    });
   }
 
   /** Versions applied so far, for tests and `/readyz`. */
@@ -107,17 +46,25 @@ export class SqliteStorage implements Storage {
     return this.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all().map((r) => Number(r.version));
   }
 
+  /** Every applied migration, oldest first (the same shape as PostgresStorage's). */
+  async migrationHistory(): Promise<AppliedMigration[]> {
+    return this.db
+      .prepare('SELECT version, name, applied_at FROM schema_migrations ORDER BY version')
+      .all()
+      .map((r) => ({ version: Number(r.version), name: String(r.name), appliedAt: String(r.applied_at) }));
+  }
+
   journalMode(): string {
     return String(this.db.prepare('PRAGMA journal_mode').get()?.journal_mode);
   }
 
   private migrate(): void {
-    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    this.db.exec(SCHEMA_MIGRATIONS_DDL.sqlite);
     const applied = new Set(this.appliedMigrations());
     for (const m of MIGRATIONS) {
       if (applied.has(m.version)) continue;
       this.transaction(() => {
-        this.db.exec(m.sql);
+        this.db.exec(m.sqlite);
         this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
       });
     }
@@ -189,16 +136,16 @@ export class SqliteStorage implements Storage {
   }
 
   async listProducts(filter: ProductFilter, first: number, afterSeq: number | null): Promise<ProductPage> {
-    const where = whereClause(filter);
+    const where = productWhere(filter, 'sqlite');
     const after = afterSeq === null ? '' : `${where.sql ? 'AND' : 'WHERE'} seq > ?`;
-    const params = [...where.params, ...(afterSeq === null ? [] : [afterSeq]), first + 1];
+    const params = [...where.params, ...(afterSeq === null ? [] : [afterSeq]), first + 1] as SQLInputValue[];
     const rows = this.db.prepare(`SELECT * FROM products ${where.sql} ${after} ORDER BY seq LIMIT ?`).all(...params) as Row[];
     return { rows: rows.slice(0, first).map(toProduct), hasNextPage: rows.length > first };
   }
 
   async countProducts(filter: ProductFilter): Promise<number> {
-    const where = whereClause(filter);
-    return Number(this.db.prepare(`SELECT count(*) AS n FROM products ${where.sql}`).get(...where.params)?.n ?? 0);
+    const where = productWhere(filter, 'sqlite');
+    return Number(this.db.prepare(`SELECT count(*) AS n FROM products ${where.sql}`).get(...(where.params as SQLInputValue[]))?.n ?? 0);
   }
 
   async insertDescription(input: DescriptionInput): Promise<DescriptionRecord> {
@@ -261,6 +208,26 @@ export class SqliteStorage implements Storage {
       if (!newest.has(d.productId)) newest.set(d.productId, d);
     }
     return productIds.map((id) => newest.get(id) ?? null);
+  }
+
+  // API keys: the shared statements in api-key-sql.ts.
+  insertApiKey(input: ApiKeyInput): Promise<ApiKeyRecord> {
+    return this.apiKeys.insert(input);
+  }
+  apiKeyByHash(hash: string): Promise<ApiKeyRecord | null> {
+    return this.apiKeys.byHash(hash);
+  }
+  listApiKeys(): Promise<ApiKeyRecord[]> {
+    return this.apiKeys.list();
+  }
+  revokeApiKey(idOrName: string): Promise<number> {
+    return this.apiKeys.revoke(idOrName);
+  }
+  touchApiKey(id: string, at: string): Promise<void> {
+    return this.apiKeys.touch(id, at);
+  }
+  countActiveApiKeys(): Promise<number> {
+    return this.apiKeys.countActive();
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,214 @@
+/**
+ * Versioned migrations, one list for every backend, applied in order at
+ * start inside one transaction each and recorded in `schema_migrations`
+ * (version, name, applied_at). A migration is never edited once released:
+ * add a new one, with the SQL of each dialect side by side so that the
+ * backends cannot drift apart.
+ *
+ * The Postgres columns keep SQLite's meaning: JSON fields use `json` (not
+ * `jsonb`), which keeps the text exactly as written, so key order survives a
+ * round trip and the product search matches the same serialised attribute
+ * list in both backends. Timestamps are `timestamptz` written from the same
+ * millisecond `toISOString()` value that SQLite stores as text.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sqlite: string;
+  postgres: string;
+}
+
+export type SqlDialect = 'sqlite' | 'postgres';
+
+/** A row of `schema_migrations`, as both backends report it. */
+export interface AppliedMigration {
+  version: number;
+  name: string;
+  /** ISO 8601 with milliseconds, as `Date.prototype.toISOString()` writes it. */
+  appliedAt: string;
+}
+
+export const SCHEMA_MIGRATIONS_DDL: Readonly<Record<SqlDialect, string>> = {
+  sqlite: 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+  postgres: 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)',
+};
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'products',
+    sqlite: `
+      CREATE TABLE products (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        natural_key TEXT NOT NULL UNIQUE,
+        sku TEXT UNIQUE,
+        title TEXT NOT NULL,
+        category TEXT,
+        gender TEXT,
+        attributes TEXT NOT NULL DEFAULT '[]',
+        colors TEXT NOT NULL DEFAULT '[]',
+        sizes TEXT NOT NULL DEFAULT '[]',
+        materials TEXT NOT NULL DEFAULT '[]',
+        image_url TEXT,
+        reference_description TEXT,
+        price REAL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX products_category ON products (lower(category));
+    `,
+    postgres: `
+      CREATE TABLE products (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        natural_key TEXT NOT NULL UNIQUE,
+        sku TEXT UNIQUE,
+        title TEXT NOT NULL,
+        category TEXT,
+        gender TEXT,
+        attributes JSON NOT NULL DEFAULT '[]',
+        colors JSON NOT NULL DEFAULT '[]',
+        sizes JSON NOT NULL DEFAULT '[]',
+        materials JSON NOT NULL DEFAULT '[]',
+        image_url TEXT,
+        reference_description TEXT,
+        price DOUBLE PRECISION,
+        created_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL
+      );
+      CREATE INDEX products_category ON products (lower(category));
+    `,
+  },
+  {
+    version: 2,
+    name: 'descriptions',
+    sqlite: `
+      CREATE TABLE descriptions (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        product_id TEXT NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+        text TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        prompt_version TEXT NOT NULL,
+        personalization_key TEXT NOT NULL,
+        personalization TEXT,
+        parameters TEXT NOT NULL DEFAULT '{}',
+        finish_reason TEXT NOT NULL,
+        latency_ms REAL NOT NULL,
+        prompt_tokens INTEGER NOT NULL,
+        completion_tokens INTEGER NOT NULL,
+        estimated_cost_usd REAL,
+        attempts TEXT NOT NULL DEFAULT '[]',
+        flags TEXT NOT NULL DEFAULT '[]',
+        attribute_coverage REAL,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX descriptions_lookup ON descriptions (product_id, personalization_key, seq DESC);
+    `,
+    postgres: `
+      CREATE TABLE descriptions (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        product_id TEXT NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+        text TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        prompt_version TEXT NOT NULL,
+        personalization_key TEXT NOT NULL,
+        personalization JSON,
+        parameters JSON NOT NULL DEFAULT '{}',
+        finish_reason TEXT NOT NULL,
+        latency_ms DOUBLE PRECISION NOT NULL,
+        prompt_tokens INTEGER NOT NULL,
+        completion_tokens INTEGER NOT NULL,
+        estimated_cost_usd DOUBLE PRECISION,
+        attempts JSON NOT NULL DEFAULT '[]',
+        flags JSON NOT NULL DEFAULT '[]',
+        attribute_coverage DOUBLE PRECISION,
+        created_at TIMESTAMPTZ NOT NULL
+      );
+      CREATE INDEX descriptions_lookup ON descriptions (product_id, personalization_key, seq DESC);
+    `,
+  },
+  {
+    version: 3,
+    name: 'benchmark_runs',
+    sqlite: `
+      CREATE TABLE benchmark_runs (
+        id TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        spec TEXT NOT NULL,
+        total INTEGER NOT NULL,
+        done INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        summary TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX benchmark_runs_status ON benchmark_runs (status, created_at);
+      CREATE TABLE benchmark_results (
+        run_id TEXT NOT NULL REFERENCES benchmark_runs (id) ON DELETE CASCADE,
+        model TEXT NOT NULL,
+        row_index INTEGER NOT NULL,
+        result TEXT NOT NULL,
+        PRIMARY KEY (run_id, model, row_index)
+      );
+    `,
+    postgres: `
+      CREATE TABLE benchmark_runs (
+        id TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        spec JSON NOT NULL,
+        total INTEGER NOT NULL,
+        done INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        summary JSON,
+        created_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL
+      );
+      CREATE INDEX benchmark_runs_status ON benchmark_runs (status, created_at);
+      CREATE TABLE benchmark_results (
+        run_id TEXT NOT NULL REFERENCES benchmark_runs (id) ON DELETE CASCADE,
+        model TEXT NOT NULL,
+        row_index INTEGER NOT NULL,
+        result JSON NOT NULL,
+        PRIMARY KEY (run_id, model, row_index)
+      );
+    `,
+  },
+  {
+    // Gateway API keys: only a SHA-256 of each key is kept, with a short
+    // prefix for display. A name is unique among active keys, so a revoked
+    // name can be reused.
+    version: 4,
+    name: 'api_keys',
+    sqlite: `
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        prefix TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT,
+        last_used_at TEXT
+      );
+      CREATE UNIQUE INDEX api_keys_active_name ON api_keys (name) WHERE revoked_at IS NULL;
+    `,
+    postgres: `
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        prefix TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE,
+        created_at TIMESTAMPTZ NOT NULL,
+        revoked_at TIMESTAMPTZ,
+        last_used_at TIMESTAMPTZ
+      );
+      CREATE UNIQUE INDEX api_keys_active_name ON api_keys (name) WHERE revoked_at IS NULL;
+    `,
+  },
+];

@@ -1,0 +1,56 @@
+import type { DescriptionRecord, ProductRecord } from './types.js';
+
+/**
+ * Row mapping shared by every backend. Each backend hands over rows in one
+ * shape: JSON columns as their text, timestamps as ISO strings, numbers as
+ * numbers or numeric strings (Postgres BIGINT), so one mapper gives both the
+ * same records.
+ */
+export type Row = Record<string, unknown>;
+
+const json = <T>(v: unknown, fallback: T): T => (typeof v === 'string' ? (JSON.parse(v) as T) : fallback);
+const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+export function toProduct(r: Row): ProductRecord {
+  return {
+    id: String(r.id),
+    seq: Number(r.seq),
+    sku: str(r.sku),
+    title: String(r.title),
+    category: str(r.category),
+    gender: str(r.gender),
+    attributes: json<string[]>(r.attributes, []),
+    colors: json<string[]>(r.colors, []),
+    sizes: json<string[]>(r.sizes, []),
+    materials: json<string[]>(r.materials, []),
+    imageUrl: str(r.image_url),
+    referenceDescription: str(r.reference_description),
+    price: num(r.price),
+    createdAt: String(r.created_at),
+    updatedAt: String(r.updated_at),
+  };
+}
+
+export function toDescription(r: Row): DescriptionRecord {
+  return {
+    id: String(r.id),
+    productId: String(r.product_id),
+    text: String(r.text),
+    provider: String(r.provider),
+    model: String(r.model),
+    promptVersion: String(r.prompt_version),
+    personalizationKey: String(r.personalization_key),
+    personalization: r.personalization ? json<Record<string, unknown>>(r.personalization, {}) : null,
+    parameters: json<Record<string, unknown>>(r.parameters, {}),
+    finishReason: String(r.finish_reason),
+    latencyMs: Number(r.latency_ms),
+    promptTokens: Number(r.prompt_tokens),
+    completionTokens: Number(r.completion_tokens),
+    estimatedCostUsd: num(r.estimated_cost_usd),
+    attempts: json<DescriptionRecord['attempts']>(r.attempts, []),
+    flags: json<DescriptionRecord['flags']>(r.flags, []),
+    attributeCoverage: num(r.attribute_coverage),
+    createdAt: String(r.created_at),
+  };
+}
