@@ -32,6 +32,9 @@ const schema = z
     port: int(0, 65535).default(4000),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     databasePath: z.string().default(path.join('data', 'stylesprint.db')),
+    databaseUrl: optionalString.pipe(
+      z.string().regex(/^postgres(ql)?:\/\//i, 'must be a postgres:// or postgresql:// URL').optional(),
+    ),
     seedCatalog: bool.default(true),
     providers: list.pipe(z.array(z.enum(PROVIDER_IDS)).min(1)).default(['onnx']),
     providerTimeoutMs: int(100, 600_000).default(20_000),
@@ -73,6 +76,7 @@ export const ENV_NAMES: Readonly<Record<keyof Config, string>> = {
   port: 'PORT',
   logLevel: 'LOG_LEVEL',
   databasePath: 'DATABASE_PATH',
+  databaseUrl: 'DATABASE_URL',
   seedCatalog: 'SEED_CATALOG',
   providers: 'PROVIDERS',
   providerTimeoutMs: 'PROVIDER_TIMEOUT_MS',
