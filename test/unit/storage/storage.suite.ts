@@ -1,0 +1,211 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ProductFilter, ProductInput, ProductRecord, Storage } from '../../../src/storage/types.js';
+import { MIGRATIONS, type AppliedMigration } from '../../../src/storage/migrations.js';
+import { filterCombinations, makeCatalog, makeDescription, matches } from './storage.data.js';
+
+/** How the suite reaches one backend; every `open()` uses the same, initially empty, database. */
+export interface StorageHarness {
+  kind: Storage['kind'];
+  open(): Promise<Storage>;
+  history(storage: Storage): Promise<AppliedMigration[]>;
+}
+
+/** The format of `new Date().toISOString()`, which both backends must return. */
+const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+const inputFields = (p: ProductRecord): ProductInput => {
+  const { id: _id, seq: _seq, createdAt: _c, updatedAt: _u, ...rest } = p;
+  return rest;
+};
+
+/**
+ * The behaviour every Storage must have, registered as tests that run in
+ * order on one database. Call inside a `describe`.
+ */
+export function storageSuite(h: StorageHarness): void {
+  let storage: Storage;
+  /** What the database should hold, by seq order: the suite's own model. */
+  let known: ProductRecord[] = [];
+  const remember = (p: ProductRecord) => {
+    known = [...known.filter((k) => k.id !== p.id), p].sort((a, b) => a.seq - b.seq);
+  };
+
+  before(async () => {
+    // Two starts at once against an empty database: only one may migrate.
+    const opened = await Promise.allSettled([h.open(), h.open()]);
+    const stores = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    if (stores.length < 2) {
+      await Promise.all(stores.map((s) => s.close()));
+      throw (opened.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason;
+    }
+    await stores[1]!.close();
+    storage = stores[0]!;
+  });
+  after(async () => {
+    await storage?.close();
+  });
+
+  test('migrations are applied once and recorded', async () => {
+    assert.equal(storage.kind, h.kind);
+    assert.equal(storage.isOpen(), true);
+    const history = await h.history(storage);
+    assert.deepEqual(
+      history.map(({ version, name }) => ({ version, name })),
+      MIGRATIONS.map(({ version, name }) => ({ version, name })),
+    );
+    for (const m of history) assert.match(m.appliedAt, ISO);
+    const again = await h.open();
+    try {
+      assert.deepEqual(await h.history(again), history, 'a second start applies nothing');
+    } finally {
+      await again.close();
+    }
+  });
+
+  test('upsert creates, then leaves unchanged, by SKU and by title', async () => {
+    const catalog = makeCatalog();
+    const created = await storage.upsertProducts(catalog);
+    assert.deepEqual(created.map((o) => o.action), catalog.map(() => 'created'));
+    created.forEach((o, i) => {
+      assert.deepEqual(inputFields(o.product), { ...catalog[i] });
+      assert.match(o.product.createdAt, ISO);
+      assert.equal(o.product.updatedAt, o.product.createdAt);
+      if (i > 0) assert.ok(o.product.seq > created[i - 1]!.product.seq, 'seq follows insertion order');
+      remember(o.product);
+    });
+    const again = await storage.upsertProducts(makeCatalog());
+    assert.deepEqual(again.map((o) => o.action), catalog.map(() => 'unchanged'));
+    assert.deepEqual(again.map((o) => o.product), created.map((o) => o.product));
+  });
+
+  test('upsert updates by SKU and by normalised title, and creates new keys', async () => {
+    const [dress, , , skirt] = makeCatalog();
+    const bySku = { ...dress!, sku: '  DR-1 ', price: 59, attributes: ['floral', 'wrap'] };
+    const byTitle = { ...skirt!, title: '  snake_print   SKIRT', colors: ['green'] };
+    const fresh: ProductInput = { ...skirt!, title: 'Quilted Vest', category: 'Outerwear', attributes: ['quilted'] };
+    const outcomes = await storage.upsertProducts([bySku, byTitle, fresh]);
+    assert.deepEqual(outcomes.map((o) => o.action), ['updated', 'updated', 'created']);
+    const [sku, title, created] = outcomes.map((o) => o.product) as [ProductRecord, ProductRecord, ProductRecord];
+    const prior = (n: string) => known.find((k) => k.title === n)!;
+    assert.equal(sku.id, prior('Floral Wrap Dress').id);
+    assert.equal(sku.sku, 'DR-1', 'the stored SKU keeps its first spelling');
+    assert.deepEqual([sku.price, sku.attributes], [59, ['floral', 'wrap']]);
+    assert.equal(title.id, prior('Snake_Print Skirt').id);
+    assert.deepEqual([title.title, title.colors], ['  snake_print   SKIRT', ['green']]);
+    for (const p of [sku, title]) {
+      assert.equal(p.createdAt, prior(p.id === sku.id ? 'Floral Wrap Dress' : 'Snake_Print Skirt').createdAt);
+      assert.ok(p.updatedAt >= p.createdAt);
+      assert.match(p.updatedAt, ISO);
+    }
+    assert.ok(created.seq > Math.max(...known.map((k) => k.seq)));
+    outcomes.forEach((o) => remember(o.product));
+  });
+
+  test('a failing row rolls back the whole upsert batch', async () => {
+    const count = await storage.countProducts({});
+    const good: ProductInput = { ...makeCatalog()[0]!, sku: 'ROLLBACK-1', title: 'Never Stored' };
+    // A blank SKU keys the row by title but still fills the UNIQUE sku column,
+    // so the third row fails in the database after two rows went in.
+    const blank1: ProductInput = { ...good, sku: ' ', title: 'Blank One' };
+    const blank2: ProductInput = { ...good, sku: ' ', title: 'Blank Two' };
+    await assert.rejects(storage.upsertProducts([good, blank1, blank2]));
+    assert.equal(await storage.countProducts({}), count);
+    assert.equal(await storage.productBySku('ROLLBACK-1'), null);
+  });
+
+  test('productsByIds keeps the order asked for, with null for missing ids', async () => {
+    const [a, b] = [known[0]!, known[3]!];
+    assert.deepEqual(await storage.productsByIds([b.id, 'no-such-id', a.id, b.id]), [b, null, a, b]);
+    assert.deepEqual(await storage.productsByIds([]), []);
+  });
+
+  test('productBySku finds the exact SKU only', async () => {
+    const withSku = known.find((k) => k.sku)!;
+    assert.deepEqual(await storage.productBySku(withSku.sku!), withSku);
+    assert.equal(await storage.productBySku(withSku.sku!.toLowerCase()), null);
+    assert.equal(await storage.productBySku('NO-SUCH-SKU'), null);
+  });
+
+  test('listProducts pages through every filter combination in seq order, and countProducts agrees', async () => {
+    const filters = filterCombinations();
+    const nonEmpty = new Set<number>();
+    for (const filter of filters) {
+      const expected = known.filter((p) => matches(p, filter));
+      if (expected.length) nonEmpty.add(expected.length);
+      assert.equal(await storage.countProducts(filter), expected.length, JSON.stringify(filter));
+      for (const first of [2, 50]) assert.deepEqual(await pageAll(storage, filter, first), expected, `${JSON.stringify(filter)} first=${first}`);
+    }
+    // Guards against a model that matches nothing: the combinations must select different subsets.
+    assert.ok(nonEmpty.size >= 5, `only ${nonEmpty.size} distinct non-empty result sizes`);
+  });
+
+  test('insertDescription round-trips every field', async () => {
+    const input = makeDescription(known[0]!.id, { personalization: { tone: 'playful', audience: { age: '25-34' } }, personalizationKey: 'tone=playful' });
+    const stored = await storage.insertDescription(input);
+    const { id, createdAt, ...rest } = stored;
+    assert.deepEqual(rest, input);
+    assert.equal(JSON.stringify(rest), JSON.stringify(input), 'key order and values are kept');
+    assert.match(createdAt, ISO);
+    assert.ok(id.length > 0);
+    assert.deepEqual(await storage.descriptionById(id), stored);
+    assert.equal(await storage.descriptionById('no-such-id'), null);
+    const plain = await storage.insertDescription(makeDescription(known[1]!.id, { estimatedCostUsd: 0.000123, attributeCoverage: null, flags: [] }));
+    assert.deepEqual(await storage.descriptionById(plain.id), plain);
+    assert.equal(plain.personalization, null);
+  });
+
+  test('latestDescriptions returns the newest per lookup, filtered by provider, null for misses', async () => {
+    const [a, b] = [known[4]!.id, known[5]!.id];
+    await storage.insertDescription(makeDescription(a, { personalizationKey: 'k1', provider: 'openai', text: 'one' }));
+    const d2 = await storage.insertDescription(makeDescription(a, { personalizationKey: 'k1', provider: 'onnx', text: 'two' }));
+    const d3 = await storage.insertDescription(makeDescription(a, { personalizationKey: 'k1', provider: 'openai', text: 'three' }));
+    const d4 = await storage.insertDescription(makeDescription(a, { personalizationKey: 'k2', provider: 'onnx', text: 'four' }));
+    const got = await storage.latestDescriptions([
+      { productId: a, personalizationKey: 'k1' },
+      { productId: a, personalizationKey: 'k1', provider: 'onnx' },
+      { productId: a, personalizationKey: 'k1', provider: 'huggingface' },
+      { productId: b, personalizationKey: 'k1' },
+      { productId: a, personalizationKey: 'k2', provider: null },
+      { productId: a, personalizationKey: 'k1', provider: 'openai' },
+      { productId: 'no-such-id', personalizationKey: 'k1' },
+    ]);
+    assert.deepEqual(got, [d3, d2, null, null, d4, d3, null]);
+    assert.deepEqual(await storage.latestDescriptions([]), []);
+  });
+
+  test('newestDescriptionsForProducts returns each product’s newest, any personalization', async () => {
+    const [a, b, none] = [known[6]!.id, known[7]!.id, known[8]!.id];
+    await storage.insertDescription(makeDescription(a, { personalizationKey: 'x', text: 'old' }));
+    const newestA = await storage.insertDescription(makeDescription(a, { personalizationKey: 'y', text: 'new' }));
+    const onlyB = await storage.insertDescription(makeDescription(b, { text: 'b' }));
+    assert.deepEqual(await storage.newestDescriptionsForProducts([none, b, a, 'no-such-id', a]), [null, onlyB, newestA, null, newestA]);
+    assert.deepEqual(await storage.newestDescriptionsForProducts([]), []);
+  });
+
+  test('data survives close and reopen', async () => {
+    const description = (await storage.newestDescriptionsForProducts([known[6]!.id]))[0]!;
+    await storage.close();
+    assert.equal(storage.isOpen(), false);
+    await storage.close(); // closing twice is harmless
+    storage = await h.open();
+    assert.equal(storage.isOpen(), true);
+    assert.deepEqual(await storage.productsByIds(known.map((k) => k.id)), known);
+    assert.deepEqual(await storage.descriptionById(description.id), description);
+    assert.deepEqual(await pageAll(storage, {}, 5), known);
+  });
+}
+
+async function pageAll(storage: Storage, filter: ProductFilter, first: number): Promise<ProductRecord[]> {
+  const rows: ProductRecord[] = [];
+  let after: number | null = null;
+  for (let page = 0; page < 1000; page++) {
+    const result = await storage.listProducts(filter, first, after);
+    assert.ok(result.rows.length <= first);
+    rows.push(...result.rows);
+    if (!result.hasNextPage) return rows;
+    assert.equal(result.rows.length, first, 'a page before the last is full');
+    after = result.rows.at(-1)!.seq;
+  }
+  throw new Error('pagination did not end');
+}

@@ -1,0 +1,71 @@
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { openStorage, PostgresStorage, SqliteStorage } from '../../../src/storage/index.js';
+import { ConfigError, loadConfig } from '../../../src/config.js';
+import { createTestDatabase } from '../../helpers/postgres.js';
+import { storageSuite } from './storage.suite.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'stylesprint-storage-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('SQLite storage', () => {
+  const file = path.join(dir, 'suite.db');
+  storageSuite({
+    kind: 'sqlite',
+    open: async () => new SqliteStorage(file),
+    history: (s) => (s as SqliteStorage).migrationHistory(),
+  });
+});
+
+// The Postgres half needs a real server; without one it is skipped, never passed.
+const postgres = await createTestDatabase();
+if (!postgres.ok) {
+  console.warn(`[storage.test] PostgreSQL storage suite SKIPPED: ${postgres.reason}`);
+  test('PostgreSQL storage suite', { skip: postgres.reason }, () => {});
+} else {
+  const { database } = postgres;
+  describe('PostgreSQL storage', () => {
+    storageSuite({
+      kind: 'postgres',
+      open: () => PostgresStorage.open({ connectionString: database.url }),
+      history: (s) => (s as PostgresStorage).migrationHistory(),
+    });
+
+    test('openStorage picks PostgreSQL for a postgres:// or postgresql:// DATABASE_URL', async () => {
+      for (const scheme of ['postgres:', 'postgresql:']) {
+        const url = new URL(database.url);
+        url.protocol = scheme;
+        const config = loadConfig({ databasePath: path.join(dir, 'unused.db') }, { DATABASE_URL: url.toString() });
+        const storage = await openStorage(config);
+        try {
+          assert.equal(storage.kind, 'postgres');
+          assert.equal(storage.isOpen(), true);
+        } finally {
+          await storage.close();
+        }
+        assert.equal(storage.isOpen(), false);
+      }
+    });
+
+    // Registered last, so it runs after the suite has closed its storage.
+    after(() => database.drop());
+  });
+}
+
+test('openStorage picks SQLite when DATABASE_URL is unset', async () => {
+  const storage = await openStorage(loadConfig({ databasePath: path.join(dir, 'default.db') }, {}));
+  assert.equal(storage.kind, 'sqlite');
+  await storage.close();
+});
+
+test('a DATABASE_URL that is not a PostgreSQL URL is a config error', () => {
+  assert.throws(() => loadConfig({}, { DATABASE_URL: 'mysql://localhost/db' }), (e: unknown) => e instanceof ConfigError && /DATABASE_URL/.test(e.message));
+});
+
+test('a PostgreSQL server that does not answer fails the start with the connection error', async () => {
+  // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+  await assert.rejects(PostgresStorage.open({ connectionString: 'postgresql://nobody:x@127.0.0.1:1/none', connectTimeoutMs: 2000 }), /ECONNREFUSED/);
+});
