@@ -78,7 +78,7 @@ describe('router batching and load balancing', () => {
     }
   });
 
-  it('chunks hosted batches to maxBatchSize and moves each batch's failed items to the next target together', async () => {
+  it('chunks hosted batches to maxBatchSize and moves the failed items of each batch to the next target together', async () => {
     const first = countingGenerator(openaiOn(primary, 'primary', { maxConcurrency: 4 }));
     const second = countingGenerator(openaiOn(secondary, 'secondary', { maxConcurrency: 8 }));
     router = createRouter({
