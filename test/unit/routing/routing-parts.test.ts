@@ -1,0 +1,154 @@
+/** The pure parts of routing: policies, the override parser, weighted choice, windows, the breaker rule, the retry budget, cache keys. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { CircuitState } from 'cockatiel';
+import { FailureRateBreaker, ProviderBreaker, DEFAULT_BREAKER_SETTINGS } from '../../../src/routing/breaker.js';
+import { canonicalJson, generationCacheKey } from '../../../src/routing/cache-key.js';
+import { MOBILE_TIMEOUT_MS, PolicyOverrideError, defaultPolicies, parsePolicyOverride, resolvePolicies } from '../../../src/routing/policies.js';
+import { RetryBudget } from '../../../src/routing/retry.js';
+import { weightedFirst, weightedIndex } from '../../../src/routing/weighted.js';
+import { ProviderError } from '../../../providers/types.js';
+import { requestFor } from '../../helpers/generation-requests.js';
+import { seededRandom } from './router-fixtures.js';
+
+describe('defaultPolicies', () => {
+  const [mobile, personalization, internal] = defaultPolicies(['openai', 'onnx', 'huggingface'], 20_000);
+
+  it('puts the local model first for mobile, with short timeouts and no retries', () => {
+    assert.equal(mobile?.name, 'mobile');
+    assert.deepEqual(
+      mobile?.targets.map((t) => t.provider),
+      ['onnx', 'openai', 'huggingface'],
+    );
+    assert.ok(mobile?.targets.every((t) => t.timeoutMs === MOBILE_TIMEOUT_MS && t.retries === 0));
+  });
+
+  it('puts hosted providers first, in configured order, for personalization', () => {
+    assert.deepEqual(
+      personalization?.targets.map((t) => t.provider),
+      ['openai', 'huggingface', 'onnx'],
+    );
+    assert.ok(personalization?.targets.every((t) => t.timeoutMs === 20_000));
+  });
+
+  it('keeps the configured order for internal', () => {
+    assert.deepEqual(
+      internal?.targets.map((t) => t.provider),
+      ['openai', 'onnx', 'huggingface'],
+    );
+  });
+
+  it('caps mobile timeouts at the provider timeout when that is shorter', () => {
+    assert.equal(defaultPolicies(['onnx'], 1000)[0]?.targets[0]?.timeoutMs, 1000);
+  });
+});
+
+describe('parsePolicyOverride', () => {
+  it('parses a valid override and replaces the default of the same name', () => {
+    const json = JSON.stringify([{ name: 'mobile', strategy: 'loadbalance', targets: [{ provider: 'openai', timeoutMs: 500, retries: 0, weight: 2 }] }]);
+    const policies = resolvePolicies(['openai', 'onnx'], 20_000, json);
+    assert.deepEqual(
+      policies.map((p) => p.name),
+      ['mobile', 'personalization', 'internal'],
+    );
+    assert.deepEqual(policies[0], { name: 'mobile', strategy: 'loadbalance', targets: [{ provider: 'openai', timeoutMs: 500, retries: 0, weight: 2 }] });
+  });
+
+  it('names the bad field', () => {
+    assert.throws(
+      () => parsePolicyOverride('[{"name":"x","strategy":"random","targets":[{"provider":"a","timeoutMs":-1,"retries":0}]}]'),
+      (error: unknown) =>
+        error instanceof PolicyOverrideError && /0\.strategy/.test(error.message) && /0\.targets\.0\.timeoutMs/.test(error.message),
+    );
+  });
+
+  it('rejects bad JSON, unknown keys, duplicates and unconfigured providers', () => {
+    assert.throws(() => parsePolicyOverride('{oops'), /not valid JSON/);
+    assert.throws(() => parsePolicyOverride('[{"name":"x","strategy":"fallback","targets":[{"provider":"a","timeoutMs":1,"retries":0,"extra":1}]}]'), /extra/);
+    const one = { name: 'x', strategy: 'fallback', targets: [{ provider: 'a', timeoutMs: 1, retries: 0 }] };
+    assert.throws(() => parsePolicyOverride(JSON.stringify([one, one])), /duplicate policy "x"/);
+    assert.throws(() => parsePolicyOverride(JSON.stringify([one]), ['openai']), /0\.targets\.0\.provider: "a" is not a configured provider/);
+  });
+});
+
+describe('weighted selection', () => {
+  it('follows the weights', () => {
+    const random = seededRandom(7);
+    const counts = [0, 0, 0];
+    for (let i = 0; i < 10_000; i += 1) counts[weightedIndex([1, 2, 7], (w) => w, random)]! += 1;
+    assert.ok(Math.abs(counts[0]! / 10_000 - 0.1) < 0.02);
+    assert.ok(Math.abs(counts[1]! / 10_000 - 0.2) < 0.02);
+    assert.ok(Math.abs(counts[2]! / 10_000 - 0.7) < 0.02);
+  });
+
+  it('never picks a zero weight, and falls back to the first when all are zero', () => {
+    for (const r of [0, 0.5, 0.999999]) assert.equal(weightedIndex([0, 1, 0], (w) => w, () => r), 1);
+    assert.equal(weightedIndex([0, 0], (w) => w, () => 0.5), 0);
+  });
+
+  it('moves the pick to the front and keeps the rest in order', () => {
+    assert.deepEqual(weightedFirst(['a', 'b', 'c'], (x) => (x === 'c' ? 1 : 0), Math.random), ['c', 'a', 'b']);
+  });
+});
+
+describe('FailureRateBreaker', () => {
+  it('opens at ≥ 50% failures once 20 calls are in the window, and forgets calls older than the window', () => {
+    let clock = 0;
+    const breaker = new FailureRateBreaker(0.5, 20, 30_000, () => clock);
+    for (let i = 0; i < 10; i += 1) breaker.success(CircuitState.Closed);
+    for (let i = 0; i < 9; i += 1) assert.equal(breaker.failure(), false, 'fewer than 20 calls');
+    assert.equal(breaker.failure(), true, '10 of 20 failed');
+
+    clock = 0;
+    const later = new FailureRateBreaker(0.5, 20, 30_000, () => clock);
+    for (let i = 0; i < 15; i += 1) later.success(CircuitState.Closed);
+    clock = 40_000;
+    for (let i = 0; i < 5; i += 1) later.success(CircuitState.Closed);
+    for (let i = 0; i < 14; i += 1) assert.equal(later.failure(), false);
+    assert.equal(later.failure(), true, '15 failures of 20 calls in the window');
+  });
+});
+
+describe('ProviderBreaker', () => {
+  it('opens after 5 consecutive provider failures, but not on request-specific ones', async () => {
+    const breaker = new ProviderBreaker({ settings: DEFAULT_BREAKER_SETTINGS, now: Date.now });
+    const fail = (kind: ProviderError['kind']) => breaker.execute(() => Promise.reject(new ProviderError(kind, 'p', kind))).catch(() => undefined);
+    for (let i = 0; i < 10; i += 1) await fail('bad_request');
+    assert.equal(breaker.state, 'closed');
+    for (let i = 0; i < 4; i += 1) await fail('unavailable');
+    assert.equal(breaker.state, 'closed');
+    await fail('timeout');
+    assert.equal(breaker.state, 'open');
+  });
+});
+
+describe('RetryBudget', () => {
+  it('allows retries up to the ratio of first tries plus the minimum, per window', () => {
+    let clock = 0;
+    const budget = new RetryBudget({ budgetRatio: 0.2, budgetWindowMs: 10_000, budgetMinRetries: 2 }, () => clock);
+    for (let i = 0; i < 50; i += 1) budget.recordFirstTry();
+    let allowed = 0;
+    while (budget.tryRetry()) allowed += 1;
+    assert.equal(allowed, 12);
+    clock = 20_000;
+    assert.equal(budget.tryRetry(), true, 'a new window');
+  });
+});
+
+describe('generationCacheKey', () => {
+  const route = { policy: 'mobile', pinned: null, models: ['onnx:m'] };
+
+  it('ignores key order and undefined fields', () => {
+    assert.equal(canonicalJson({ b: 1, a: { d: undefined, c: 2 } }), '{"a":{"c":2},"b":1}');
+    const a = requestFor('Tee', { temperature: 0.5, seed: 1 });
+    const b = { ...requestFor('Tee'), seed: 1, temperature: 0.5, topP: undefined };
+    assert.equal(generationCacheKey(a, route), generationCacheKey(b, route));
+  });
+
+  it('changes with the route and the model', () => {
+    const r = requestFor('Tee');
+    assert.notEqual(generationCacheKey(r, route), generationCacheKey(r, { ...route, models: ['onnx:other'] }));
+    assert.notEqual(generationCacheKey(r, route), generationCacheKey(r, { ...route, pinned: 'onnx' }));
+    assert.notEqual(generationCacheKey(r, route), generationCacheKey(r, { ...route, policy: 'internal' }));
+  });
+});
