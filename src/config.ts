@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { parseGatewayApiKeys } from './auth/api-keys.js';
+import { DEFAULT_MAX_COST, DEFAULT_RATE_LIMITS, parseMaxCost, parseRateLimits } from './limits/role-settings.js';
 
 /** Repository (or image) root: src/config.ts compiles to dist/src/config.js. */
 export const appRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -12,6 +14,16 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 const list = z
   .union([z.array(z.string()), z.string()])
   .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
+/** A parser that throws becomes a zod issue carrying its message. */
+const parsed = <T>(parse: (v: string) => T) =>
+  z.string().transform((v, ctx): T => {
+    try {
+      return parse(v);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
 const optionalString = z
   .string()
   .optional()
@@ -63,6 +75,30 @@ const schema = z
     cacheTtlMs: int(0, 30 * 24 * 3600_000).default(3600_000),
     priceTable: optionalString,
     playground: bool.optional(),
+    gatewayApiKeys: optionalString.pipe(
+      z
+        .string()
+        .optional()
+        .superRefine((v, ctx) => {
+          if (v === undefined) return;
+          try {
+            parseGatewayApiKeys(v);
+          } catch (error) {
+            ctx.addIssue({ code: 'custom', message: (error as Error).message });
+          }
+        }),
+    ),
+    maxDepth: int(1, 1000).default(10),
+    maxAliases: int(0, 10_000).default(15),
+    maxDirectives: int(0, 10_000).default(10),
+    maxTokens: int(10, 1_000_000).default(2000),
+    maxCost: z
+      .union([z.coerce.number().int().min(1).transform(String), z.string()])
+      .pipe(parsed(parseMaxCost))
+      .default(DEFAULT_MAX_COST),
+    rateLimits: z.string().pipe(parsed(parseRateLimits)).default(DEFAULT_RATE_LIMITS),
+    shutdownGraceMs: int(0, 600_000).default(10_000),
+    metricsPort: int(0, 65535).optional(),
   })
   .strict();
 
@@ -105,6 +141,15 @@ export const ENV_NAMES: Readonly<Record<keyof Config, string>> = {
   cacheTtlMs: 'CACHE_TTL_MS',
   priceTable: 'PRICE_TABLE',
   playground: 'PLAYGROUND',
+  gatewayApiKeys: 'GATEWAY_API_KEYS',
+  maxDepth: 'MAX_DEPTH',
+  maxAliases: 'MAX_ALIASES',
+  maxDirectives: 'MAX_DIRECTIVES',
+  maxTokens: 'MAX_TOKENS',
+  maxCost: 'MAX_COST',
+  rateLimits: 'RATE_LIMITS',
+  shutdownGraceMs: 'SHUTDOWN_GRACE_MS',
+  metricsPort: 'METRICS_PORT',
 };
 
 /** Aliases accepted for a setting, read when the main name is unset. */
@@ -119,7 +164,7 @@ const ENV_ALIASES: Partial<Record<keyof Config, string[]>> = {
  */
 const OWNED_PREFIXES = ['GATEWAY_', 'LOCAL_', 'ORT_', 'EMBEDDINGS_', 'CLIP_', 'CACHE_', 'MAX_CSV', 'PROVIDER_'];
 /** Variables with owned prefixes that are read elsewhere (later features). */
-const EXTRA_KNOWN_ENV = new Set<string>(['GATEWAY_API_KEYS']);
+const EXTRA_KNOWN_ENV = new Set<string>([]);
 
 export class ConfigError extends Error {
   constructor(message: string) {

@@ -88,6 +88,26 @@ export interface DescriptionLookup {
   provider?: string | null;
 }
 
+/** Roles a gateway API key can hold (see src/auth/roles.ts). */
+export type ApiKeyRole = 'mobile' | 'personalization' | 'internal';
+
+export interface ApiKeyInput {
+  /** Unique among active keys; used to revoke and in logs. */
+  name: string;
+  role: ApiKeyRole;
+  /** The first characters of the key, for display. */
+  prefix: string;
+  /** SHA-256 of the key, hex. The key itself is never stored. */
+  hash: string;
+}
+
+export interface ApiKeyRecord extends ApiKeyInput {
+  id: string;
+  createdAt: string;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+
 export interface Storage {
   readonly kind: 'sqlite' | 'postgres';
   /** True once open and migrated. */
@@ -103,5 +123,12 @@ export interface Storage {
   latestDescriptions(lookups: readonly DescriptionLookup[]): Promise<Array<DescriptionRecord | null>>;
   /** The newest description of each product, any personalization (null where none). */
   newestDescriptionsForProducts(productIds: readonly string[]): Promise<Array<DescriptionRecord | null>>;
+  insertApiKey(input: ApiKeyInput): Promise<ApiKeyRecord>;
+  apiKeyByHash(hash: string): Promise<ApiKeyRecord | null>;
+  listApiKeys(): Promise<ApiKeyRecord[]>;
+  /** Revokes the active key with this id or name; returns how many were revoked. */
+  revokeApiKey(idOrName: string): Promise<number>;
+  touchApiKey(id: string, at: string): Promise<void>;
+  countActiveApiKeys(): Promise<number>;
   close(): Promise<void>;
 }

@@ -3,6 +3,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type {
+  ApiKeyInput,
+  ApiKeyRecord,
   DescriptionInput,
   DescriptionLookup,
   DescriptionRecord,
@@ -17,18 +19,26 @@ import { MIGRATIONS, SCHEMA_MIGRATIONS_DDL, type AppliedMigration } from '../mig
 import { naturalKey, productChanged } from '../product-keys.js';
 import { productWhere } from '../product-filter.js';
 import { toDescription, toProduct, type Row } from '../rows.js';
+import { ApiKeySql } from '../api-key-sql.js';
 
 /** The embedded default: one SQLite file in WAL mode, migrated at open. */
 export class SqliteStorage implements Storage {
   readonly kind = 'sqlite' as const;
   private readonly db: DatabaseSync;
   private open = true;
+  private readonly apiKeys: ApiKeySql;
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     this.db = new DatabaseSync(file);
     this.db.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;');
     this.migrate();
+    this.apiKeys = new ApiKeySql(async (sql, params) => {
+      const stmt = this.db.prepare(sql);
+      if (/^\s*select|returning/i.test(sql)) return stmt.all(...(params as SQLInputValue[])) as Row[];
+      stmt.run(...(params as SQLInputValue[]));
+      return [];
+    });
   }
 
   /** Versions applied so far, for tests and `/readyz`. */
@@ -198,6 +208,26 @@ export class SqliteStorage implements Storage {
       if (!newest.has(d.productId)) newest.set(d.productId, d);
     }
     return productIds.map((id) => newest.get(id) ?? null);
+  }
+
+  // API keys: the shared statements in api-key-sql.ts.
+  insertApiKey(input: ApiKeyInput): Promise<ApiKeyRecord> {
+    return this.apiKeys.insert(input);
+  }
+  apiKeyByHash(hash: string): Promise<ApiKeyRecord | null> {
+    return this.apiKeys.byHash(hash);
+  }
+  listApiKeys(): Promise<ApiKeyRecord[]> {
+    return this.apiKeys.list();
+  }
+  revokeApiKey(idOrName: string): Promise<number> {
+    return this.apiKeys.revoke(idOrName);
+  }
+  touchApiKey(id: string, at: string): Promise<void> {
+    return this.apiKeys.touch(id, at);
+  }
+  countActiveApiKeys(): Promise<number> {
+    return this.apiKeys.countActive();
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,111 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { ApiKeyRecord, Storage } from '../storage/types.js';
+import { isRole, OPEN_PRINCIPAL, type Principal, type Role } from './roles.js';
+
+/** Marks keys made by this gateway, so they are recognisable in a leak scan. */
+export const KEY_PREFIX = 'ssk_';
+/** Characters of a key kept for display (`ssk_` and 8 more). */
+export const DISPLAY_PREFIX_LENGTH = 12;
+/** Shortest key accepted from GATEWAY_API_KEYS: shorter ones are guessable. */
+export const MIN_KEY_LENGTH = 16;
+/** Names of keys provisioned from GATEWAY_API_KEYS start with this. */
+export const ENV_KEY_NAME_PREFIX = 'env-';
+/** last_used_at is written at most this often per key, so reads do not become writes. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+/**
+ * SHA-256 is enough for a key with 256 bits of entropy (no salt or slow hash
+ * needed: nothing to brute-force), and it keeps lookup a single indexed read.
+ */
+export const hashKey = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
+
+/** A fresh key: `ssk_` + 32 random bytes, base64url. */
+export function generateKey(): string {
+  return `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
+}
+
+/** Creates and stores a key; returns the key itself (shown once) and its record. */
+export async function createApiKey(storage: Storage, role: Role, name: string): Promise<{ key: string; record: ApiKeyRecord }> {
+  const key = generateKey();
+  const record = await storage.insertApiKey({ name, role, prefix: key.slice(0, DISPLAY_PREFIX_LENGTH), hash: hashKey(key) });
+  return { key, record };
+}
+
+/** Parses `role:key,role:key` (GATEWAY_API_KEYS). Throws naming the bad entry, never echoing a key. */
+export function parseGatewayApiKeys(value: string): Array<{ role: Role; key: string }> {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry, i) => {
+      const at = entry.indexOf(':');
+      const role = at > 0 ? entry.slice(0, at).trim() : '';
+      const key = at > 0 ? entry.slice(at + 1).trim() : '';
+      if (!isRole(role)) throw new Error(`entry ${i + 1}: the role must be mobile, personalization or internal (format role:key)`);
+      if (key.length < MIN_KEY_LENGTH) throw new Error(`entry ${i + 1}: the key must be at least ${MIN_KEY_LENGTH} characters`);
+      return { role, key };
+    });
+}
+
+/**
+ * Stores the GATEWAY_API_KEYS keys (hashed) and revokes environment keys that
+ * are no longer listed, so removing a key from the environment and restarting
+ * takes it out of service. Keys created with the CLI are left alone.
+ */
+export async function provisionEnvironmentKeys(storage: Storage, keys: ReadonlyArray<{ role: Role; key: string }>): Promise<void> {
+  const wanted = new Set<string>();
+  for (const { role, key } of keys) {
+    const hash = hashKey(key);
+    wanted.add(hash);
+    const existing = await storage.apiKeyByHash(hash);
+    if (existing && !existing.revokedAt && existing.role === role) continue;
+    if (existing) await storage.revokeApiKey(existing.id);
+    const prefix = key.slice(0, 4);
+    // The name shows role and a hash fragment, never a piece of a key that was not made to be shown.
+    await storage.insertApiKey({ name: `${ENV_KEY_NAME_PREFIX}${role}-${hash.slice(0, 8)}`, role, prefix, hash });
+  }
+  for (const record of await storage.listApiKeys()) {
+    if (record.name.startsWith(ENV_KEY_NAME_PREFIX) && !record.revokedAt && !wanted.has(record.hash)) await storage.revokeApiKey(record.id);
+  }
+}
+
+export type AuthResult = { ok: true; principal: Principal } | { ok: false; reason: 'missing' | 'malformed' | 'unknown' | 'revoked' };
+
+/**
+ * Turns an Authorization header (or graphql-ws `connectionParams.authorization`)
+ * into a principal. One storage read per request: revocation takes effect on
+ * the next request, even when done by the CLI in another process.
+ */
+export class Authenticator {
+  private readonly lastTouched = new Map<string, number>();
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly options: { allowOpen: boolean; logger: Logger },
+  ) {}
+
+  async authenticate(header: string | undefined | null): Promise<AuthResult> {
+    if (header === undefined || header === null || header === '') {
+      // Open only while no key exists at all: creating the first key closes it at once.
+      if (this.options.allowOpen && (await this.storage.countActiveApiKeys()) === 0) return { ok: true, principal: OPEN_PRINCIPAL };
+      return { ok: false, reason: 'missing' };
+    }
+    const match = /^Bearer\s+(\S{1,512})\s*$/i.exec(header);
+    if (!match) return { ok: false, reason: 'malformed' };
+    const record = await this.storage.apiKeyByHash(hashKey(match[1]!));
+    if (!record) return { ok: false, reason: 'unknown' };
+    if (record.revokedAt) return { ok: false, reason: 'revoked' };
+    this.touch(record.id);
+    return { ok: true, principal: { keyId: record.id, name: record.name, role: record.role } };
+  }
+
+  private touch(id: string): void {
+    const now = Date.now();
+    if (now - (this.lastTouched.get(id) ?? 0) < TOUCH_INTERVAL_MS) return;
+    this.lastTouched.set(id, now);
+    this.storage.touchApiKey(id, new Date(now).toISOString()).catch((error: unknown) => {
+      this.options.logger.warn({ err: error, keyId: id }, 'could not record key use');
+    });
+  }
+}

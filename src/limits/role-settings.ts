@@ -1,0 +1,62 @@
+/**
+ * Parsing of the per-role limit settings (MAX_COST, RATE_LIMITS). Pure:
+ * config.ts calls these inside its zod schema, so a bad value fails the start
+ * with a ConfigError naming the variable.
+ */
+import { ROLES, isRole, type Role } from '../auth/roles.js';
+
+export type PerRole<T> = Readonly<Record<Role, T>>;
+
+/** A token bucket in cost units: `capacity` is the burst, `refillPerSecond` the sustained rate. */
+export interface BucketSettings {
+  capacity: number;
+  refillPerSecond: number;
+}
+
+/** Default MAX_COST per role; see the cost model in src/limits/cost.ts. */
+export const DEFAULT_MAX_COST: PerRole<number> = { mobile: 1000, personalization: 3000, internal: 20_000 };
+
+/** Default RATE_LIMITS per role (cost units): mobile 2000 burst and 50/s; internal unlimited. */
+export const DEFAULT_RATE_LIMITS: PerRole<BucketSettings | null> = {
+  mobile: { capacity: 2000, refillPerSecond: 50 },
+  personalization: { capacity: 6000, refillPerSecond: 150 },
+  internal: null,
+};
+
+function perRole<T>(text: string, parse: (value: string, role: Role) => T, defaults: PerRole<T>): PerRole<T> {
+  const out: Record<Role, T> = { ...defaults };
+  for (const entry of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [role, value, extra] = entry.split('=').map((s) => s.trim());
+    if (!role || value === undefined || extra !== undefined || !isRole(role)) {
+      throw new Error(`"${entry}": expected role=value with role one of ${ROLES.join(', ')}`);
+    }
+    out[role] = parse(value, role);
+  }
+  return out;
+}
+
+function positiveInt(value: string, what: string): number {
+  if (!/^\d+$/.test(value)) throw new Error(`${what} must be a whole number, got "${value}"`);
+  return Number(value);
+}
+
+/** `1500` (every role) or `mobile=1000,personalization=3000,internal=20000` (unlisted roles keep defaults). */
+export function parseMaxCost(value: string | number): PerRole<number> {
+  const text = String(value).trim();
+  if (/^\d+$/.test(text)) return { mobile: Number(text), personalization: Number(text), internal: Number(text) };
+  return perRole(text, (v, role) => positiveInt(v, `MAX_COST for ${role}`), DEFAULT_MAX_COST);
+}
+
+/** `mobile=2000/50,internal=off`: capacity/refill per second in cost units; `off` (or 0) means no limit. */
+export function parseRateLimits(value: string): PerRole<BucketSettings | null> {
+  return perRole(
+    value,
+    (v, role) => {
+      if (v === 'off' || v === '0') return null;
+      const [capacity, refill, extra] = v.split('/');
+      if (capacity === undefined || refill === undefined || extra !== undefined) throw new Error(`rate limit for ${role} must be capacity/refillPerSecond or off, got "${v}"`);
+      return { capacity: positiveInt(capacity, `capacity for ${role}`), refillPerSecond: positiveInt(refill, `refill for ${role}`) };
+    },
+    DEFAULT_RATE_LIMITS,
+  );
+}

@@ -1,0 +1,69 @@
+/**
+ * The `api_keys` table (migration 4), one implementation for every backend:
+ * each backend hands over a query function with `?` placeholders, so SQLite
+ * and PostgreSQL run the same statements and cannot drift apart.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ApiKeyInput, ApiKeyRecord } from './types.js';
+import type { Row } from './rows.js';
+
+/** Runs one statement with `?` placeholders; returns the rows (empty for writes without RETURNING). */
+export type SqlQuery = (sql: string, params: readonly unknown[]) => Promise<Row[]>;
+
+const iso = (v: unknown): string | null => (v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : String(v));
+
+function toApiKey(r: Row): ApiKeyRecord {
+  return {
+    id: String(r.id),
+    name: String(r.name),
+    role: String(r.role) as ApiKeyRecord['role'],
+    prefix: String(r.prefix),
+    hash: String(r.hash),
+    createdAt: iso(r.created_at)!,
+    revokedAt: iso(r.revoked_at),
+    lastUsedAt: iso(r.last_used_at),
+  };
+}
+
+export class ApiKeySql {
+  constructor(private readonly query: SqlQuery) {}
+
+  async insert(input: ApiKeyInput): Promise<ApiKeyRecord> {
+    const id = randomUUID();
+    await this.query('INSERT INTO api_keys (id, name, role, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
+      id,
+      input.name,
+      input.role,
+      input.prefix,
+      input.hash,
+      new Date().toISOString(),
+    ]);
+    const [row] = await this.query('SELECT * FROM api_keys WHERE id = ?', [id]);
+    return toApiKey(row!);
+  }
+
+  async byHash(hash: string): Promise<ApiKeyRecord | null> {
+    const [row] = await this.query('SELECT * FROM api_keys WHERE hash = ?', [hash]);
+    return row ? toApiKey(row) : null;
+  }
+
+  async list(): Promise<ApiKeyRecord[]> {
+    return (await this.query('SELECT * FROM api_keys ORDER BY created_at, name', [])).map(toApiKey);
+  }
+
+  /** Revokes the active key with this id or name; returns how many were revoked (0 or 1). */
+  async revoke(idOrName: string): Promise<number> {
+    const now = new Date().toISOString();
+    const rows = await this.query('UPDATE api_keys SET revoked_at = ? WHERE revoked_at IS NULL AND (id = ? OR name = ?) RETURNING id', [now, idOrName, idOrName]);
+    return rows.length;
+  }
+
+  async touch(id: string, at: string): Promise<void> {
+    await this.query('UPDATE api_keys SET last_used_at = ? WHERE id = ?', [at, id]);
+  }
+
+  async countActive(): Promise<number> {
+    const [row] = await this.query('SELECT count(*) AS n FROM api_keys WHERE revoked_at IS NULL', []);
+    return Number(row?.n ?? 0);
+  }
+}
