@@ -2,6 +2,8 @@ import pg from 'pg';
 import type { PoolClient } from 'pg';
 import { randomUUID } from 'node:crypto';
 import type {
+  ApiKeyInput,
+  ApiKeyRecord,
   DescriptionInput,
   DescriptionLookup,
   DescriptionRecord,
@@ -17,6 +19,7 @@ import { naturalKey, productChanged } from '../product-keys.js';
 import { productWhere } from '../product-filter.js';
 import { toDescription, toProduct, type Row } from '../rows.js';
 import { pgTypeParsers } from './pg-types.js';
+import { ApiKeySql } from '../api-key-sql.js';
 
 export interface PostgresStorageOptions {
   /** A `postgres://` or `postgresql://` URL (required). */
@@ -55,8 +58,13 @@ function productValues(input: ProductInput): unknown[] {
 export class PostgresStorage implements Storage {
   readonly kind = 'postgres' as const;
   private open = false;
+  private readonly apiKeys: ApiKeySql;
 
   private constructor(private readonly pool: pg.Pool) {
+    this.apiKeys = new ApiKeySql(async (sql, params) => {
+      let i = 0;
+      return (await this.pool.query<Row>(sql.replace(/\?/g, () => `$${++i}`), params as unknown[])).rows;
+    });
     // An idle pooled connection that the server drops emits 'error' on the
     // pool; unhandled, that would crash the process. The pool discards the
     // client, and the next query reconnects or fails with its own error.
@@ -230,6 +238,26 @@ export class PostgresStorage implements Storage {
     );
     const newest = new Map(rows.map((r) => [String(r.product_id), toDescription(r)]));
     return productIds.map((id) => newest.get(id) ?? null);
+  }
+
+  // API keys: the shared statements in api-key-sql.ts.
+  insertApiKey(input: ApiKeyInput): Promise<ApiKeyRecord> {
+    return this.apiKeys.insert(input);
+  }
+  apiKeyByHash(hash: string): Promise<ApiKeyRecord | null> {
+    return this.apiKeys.byHash(hash);
+  }
+  listApiKeys(): Promise<ApiKeyRecord[]> {
+    return this.apiKeys.list();
+  }
+  revokeApiKey(idOrName: string): Promise<number> {
+    return this.apiKeys.revoke(idOrName);
+  }
+  touchApiKey(id: string, at: string): Promise<void> {
+    return this.apiKeys.touch(id, at);
+  }
+  countActiveApiKeys(): Promise<number> {
+    return this.apiKeys.countActive();
   }
 
   async close(): Promise<void> {
