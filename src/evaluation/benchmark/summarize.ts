@@ -29,12 +29,15 @@ export function metricValue(r: RowResult, metric: SummaryMetric): number | null 
   }
 }
 
+/** Why a metric has no mean: the scorer's own reason (e.g. not configured) first, then why no row counts. */
 function reasonFor(rows: readonly RowResult[], metric: SummaryMetric): string {
-  const pick = (f: (r: RowResult) => string | null) => rows.map(f).find((x) => x) ?? null;
-  if (rows.length === 0) return 'NO_SCORED_ROWS';
-  if (metric === 'semantic') return pick((r) => r.semanticReason) ?? 'NO_SCORED_ROWS';
-  if (metric === 'clipScore' || metric === 'clipReferenceDelta') return pick((r) => r.clipReason) ?? 'NO_SCORED_ROWS';
-  return 'NOT_REQUESTED';
+  const generated = rows.filter((r) => r.error === null);
+  const pick = (f: (r: RowResult) => string | null) => generated.map(f).find((x) => x) ?? null;
+  const own = metric === 'semantic' ? pick((r) => r.semanticReason) : metric === 'clipScore' || metric === 'clipReferenceDelta' ? pick((r) => r.clipReason) : null;
+  if (own) return own;
+  if (generated.length === 0) return rows.length ? 'ALL_GENERATIONS_FAILED' : 'NO_ROWS';
+  if (generated.every((r) => r.excluded)) return 'ALL_ROWS_EXCLUDED';
+  return metric === 'semantic' || metric === 'clipScore' || metric === 'clipReferenceDelta' ? 'NO_SCORED_ROWS' : 'NOT_REQUESTED';
 }
 
 const kept = (r: RowResult): boolean => !r.excluded && r.error === null;
@@ -42,7 +45,7 @@ const kept = (r: RowResult): boolean => !r.excluded && r.error === null;
 function summarizeMetric(rows: readonly RowResult[], metric: SummaryMetric, spec: Pick<BenchmarkSpec, 'seed' | 'resamples'>): MetricSummary {
   const usable = rows.filter(kept);
   const values = usable.map((r) => metricValue(r, metric)).filter((v): v is number => v !== null && Number.isFinite(v));
-  if (values.length === 0) return { metric, mean: null, lower: null, upper: null, n: 0, reason: reasonFor(usable, metric) };
+  if (values.length === 0) return { metric, mean: null, lower: null, upper: null, n: 0, reason: reasonFor(rows, metric) };
   const ci = bootstrapCI(values, { seed: spec.seed, resamples: spec.resamples });
   return { metric, mean: ci.mean, lower: ci.lower, upper: ci.upper, n: ci.n, reason: null };
 }
