@@ -39,28 +39,39 @@ export interface ProviderInfo {
 export class ProviderRegistry {
   private constructor(
     private readonly generators: Map<string, TextGenerator>,
+    private readonly configured: ReadonlySet<string>,
     readonly embedder: Embedder | null,
     readonly imageTextScorer: ImageTextScorer | null,
   ) {}
 
-  static fromParts(generators: TextGenerator[], embedder: Embedder | null = null, scorer: ImageTextScorer | null = null): ProviderRegistry {
-    return new ProviderRegistry(new Map(generators.map((g) => [g.id, g])), embedder, scorer);
+  static async fromParts(generators: TextGenerator[], embedder: Embedder | null = null, scorer: ImageTextScorer | null = null): Promise<ProviderRegistry> {
+    // Whether a provider is configured (key, model file) is fixed at start, so it is read once here.
+    const health = await Promise.all(generators.map((g) => g.health()));
+    const configured = new Set(generators.filter((_, i) => health[i]!.configured).map((g) => g.id));
+    return new ProviderRegistry(new Map(generators.map((g) => [g.id, g])), configured, embedder, scorer);
   }
 
+  /** Every configured-or-not generator, for status. */
+  allGenerators(): TextGenerator[] {
+    return [...this.generators.values()];
+  }
+
+  /** A generator that can be routed to: configured ones only, so a provider without a key fails only when pinned. */
   generator(id: string): TextGenerator | undefined {
-    return this.generators.get(id);
+    return this.configured.has(id) ? this.generators.get(id) : undefined;
   }
 
+  /** Ids of configured generators, in the configured (failover) order. */
   generatorIds(): string[] {
-    return [...this.generators.keys()];
+    return [...this.generators.keys()].filter((id) => this.configured.has(id));
   }
 
   async describe(): Promise<ProviderInfo[]> {
-    return Promise.all([...this.generators.values()].map(async (g) => ({ id: g.id, kind: g.kind, model: g.model, health: await g.health() })));
+    return Promise.all(this.allGenerators().map(async (g) => ({ id: g.id, kind: g.kind, model: g.model, health: await g.health() })));
   }
 
   async close(): Promise<void> {
-    const all: Array<{ close(): Promise<void> }> = [...this.generators.values()];
+    const all: Array<{ close(): Promise<void> }> = this.allGenerators();
     if (this.embedder) all.push(this.embedder);
     if (this.imageTextScorer) all.push(this.imageTextScorer);
     await Promise.allSettled(all.map((p) => p.close()));

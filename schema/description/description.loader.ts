@@ -1,0 +1,66 @@
+import DataLoader from 'dataloader';
+import type { Personalization } from '../../providers/types.js';
+import type { ProductRecord, Storage } from '../../src/storage/types.js';
+import { DEFAULT_PROMPT_VERSION } from '../../src/prompts/templates.js';
+import type { DescriptionService } from './description.service.js';
+import { referenceDescription, toDescription } from './description.service.js';
+import { DescriptionSource, type Description } from './description.type.js';
+import { personalizationKey } from './personalization.js';
+
+export interface DescriptionKey {
+  product: ProductRecord;
+  personalization?: Personalization | undefined;
+  provider?: string | null;
+}
+
+export interface DescriptionLoaderContext {
+  warnings: string[];
+  signal: AbortSignal;
+}
+
+/** Policy used by `Product.description` (the mobile app's field). */
+export const MOBILE_POLICY = 'mobile';
+
+/**
+ * Per request: `Product.description` on 50 products makes one database read
+ * for stored descriptions and one batched generation for the misses. When
+ * generation fails, the product query still succeeds with the newest stored
+ * description (CACHED) or the human reference (REFERENCE), marked stale.
+ */
+export function createDescriptionLoader(storage: Storage, service: DescriptionService, ctx: DescriptionLoaderContext) {
+  return new DataLoader<DescriptionKey, Description | null, string>(
+    async (keys) => {
+      const lookups = keys.map((k) => ({ productId: k.product.id, personalizationKey: personalizationKey(k.personalization), provider: k.provider ?? null }));
+      const stored = await storage.latestDescriptions(lookups);
+      const out: Array<Description | null> = stored.map((d) => (d ? toDescription(d, DescriptionSource.CACHED) : null));
+      const misses = keys.map((_, i) => i).filter((i) => !stored[i]);
+      if (misses.length === 0) return out;
+      const outcomes = await service.generate(
+        misses.map((i) => ({
+          product: keys[i]!.product,
+          policy: MOBILE_POLICY,
+          provider: keys[i]!.provider ?? null,
+          personalization: keys[i]!.personalization,
+          params: {},
+          promptVersion: DEFAULT_PROMPT_VERSION,
+        })),
+        ctx.signal,
+      );
+      const failed: number[] = [];
+      outcomes.forEach((o, j) => {
+        if (o.ok) out[misses[j]!] = o.description;
+        else failed.push(misses[j]!);
+      });
+      if (failed.length) {
+        const newest = await storage.newestDescriptionsForProducts(failed.map((i) => keys[i]!.product.id));
+        failed.forEach((i, j) => {
+          const fallback = newest[j] ? toDescription(newest[j]!, DescriptionSource.CACHED, true) : referenceDescription(keys[i]!.product);
+          out[i] = fallback;
+        });
+        ctx.warnings.push(`generation failed for ${failed.length} product(s); served stored or reference descriptions marked stale`);
+      }
+      return out;
+    },
+    { cacheKeyFn: (k) => `${k.product.id}\u0000${personalizationKey(k.personalization)}\u0000${k.provider ?? ''}` },
+  );
+}

@@ -1,0 +1,92 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GatewayContext } from '../../src/context.js';
+import { Product } from '../product/product.type.js';
+import { Description, GenerateDescriptionResult, type GenerationError } from './description.type.js';
+import { GenerateDescriptionInput, PersonalizationInput } from './description.input.js';
+import { normalizePersonalization } from './personalization.js';
+import { checkParams, ParamError } from './params.js';
+import { DescriptionSource } from './description.type.js';
+import { toDescription, type GenerateItem } from './description.service.js';
+import { BadUserInputError } from '../../src/errors/index.js';
+import type { ProductRecord } from '../../src/storage/types.js';
+
+/** Most items in one generateDescriptions call. */
+export const MAX_GENERATE_ITEMS = 50;
+/** Policy used by generateDescriptions unless the item names one. */
+export const PERSONALIZATION_POLICY = 'personalization';
+
+@Resolver(() => Product)
+export class ProductDescriptionResolver {
+  @Authorized('mobile')
+  @FieldResolver(() => Description, {
+    nullable: true,
+    description: 'The newest stored description matching the arguments; generated only when none exists. Never fails the query: falls back to a stale stored or reference description.',
+  })
+  description(
+    @Root() product: Product,
+    @Ctx() ctx: GatewayContext,
+    @Arg('personalization', () => PersonalizationInput, { nullable: true }) personalization: PersonalizationInput | null,
+    @Arg('provider', () => String, { nullable: true }) provider: string | null,
+  ): Promise<Description | null> {
+    try {
+      checkParams(null, personalization);
+    } catch (error) {
+      if (error instanceof ParamError) throw new BadUserInputError(error.message);
+      throw error;
+    }
+    // Products reach this resolver as the storage records their resolvers returned.
+    return ctx.loaders.description.load({ product: product as unknown as ProductRecord, personalization: normalizePersonalization(personalization), provider });
+  }
+}
+
+@Resolver(() => Description)
+export class DescriptionResolver {
+  @Authorized('mobile')
+  @Query(() => Description, { nullable: true })
+  async description(@Ctx() ctx: GatewayContext, @Arg('id', () => ID) id: string): Promise<Description | null> {
+    const record = await ctx.storage.descriptionById(id);
+    return record ? toDescription(record, DescriptionSource.CACHED) : null;
+  }
+
+  @Authorized('personalization')
+  @Mutation(() => [GenerateDescriptionResult], {
+    description: `Writes descriptions, one result per input, in order. A failed item never fails the others. At most ${MAX_GENERATE_ITEMS} inputs.`,
+  })
+  async generateDescriptions(
+    @Ctx() ctx: GatewayContext,
+    @Arg('input', () => [GenerateDescriptionInput]) input: GenerateDescriptionInput[],
+  ): Promise<Array<typeof GenerateDescriptionResult>> {
+    if (input.length > MAX_GENERATE_ITEMS) throw new BadUserInputError(`at most ${MAX_GENERATE_ITEMS} inputs per call`, { reason: 'TOO_MANY_ITEMS' });
+    const products = await Promise.all(input.map((i) => ctx.loaders.productById.load(i.productId)));
+    const results: Array<Description | GenerationError | undefined> = new Array(input.length);
+    const items: GenerateItem[] = [];
+    const positions: number[] = [];
+    input.forEach((item, i) => {
+      const product = products[i];
+      if (!product) {
+        results[i] = { productId: item.productId, code: 'NOT_FOUND', message: `product ${JSON.stringify(item.productId)} not found`, attempts: [] };
+        return;
+      }
+      try {
+        const checked = checkParams(item.params, item.personalization);
+        items.push({
+          product,
+          policy: item.policy ?? PERSONALIZATION_POLICY,
+          provider: item.provider ?? null,
+          personalization: normalizePersonalization(item.personalization),
+          params: checked.params,
+          promptVersion: checked.promptVersion,
+        });
+        positions.push(i);
+      } catch (error) {
+        if (!(error instanceof ParamError)) throw error;
+        results[i] = { productId: item.productId, code: 'BAD_USER_INPUT', message: error.message, attempts: [] };
+      }
+    });
+    const outcomes = items.length ? await ctx.services.descriptions.generate(items, ctx.signal) : [];
+    outcomes.forEach((o, j) => {
+      results[positions[j]!] = o.ok ? o.description : o.error;
+    });
+    return results as Array<Description | GenerationError>;
+  }
+}

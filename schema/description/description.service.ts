@@ -1,0 +1,138 @@
+import type { Logger } from 'pino';
+import type { GenerationParameters, GenerationRequest, Personalization, ProductFacts } from '../../providers/types.js';
+import type { ProviderRegistry } from '../../providers/index.js';
+import type { DescriptionRecord, ProductRecord, Storage } from '../../src/storage/types.js';
+import type { GenerationRouter, Routed } from '../../src/routing/types.js';
+import { buildPrompt } from '../../src/prompts/build-prompt.js';
+import type { PromptVersion } from '../../src/prompts/templates.js';
+import { checkDescription } from '../../src/evaluation/checks/index.js';
+import { estimateCostUsd, type ModelPrice } from '../../src/pricing.js';
+import { personalizationKey } from './personalization.js';
+import { DescriptionSource, type Description, type GenerationError } from './description.type.js';
+
+/** One description to write. */
+export interface GenerateItem {
+  product: ProductRecord;
+  policy: string;
+  provider?: string | null;
+  personalization?: Personalization | undefined;
+  params: GenerationParameters;
+  promptVersion: PromptVersion;
+}
+
+export type GenerateOutcome = { ok: true; description: Description } | { ok: false; error: GenerationError };
+
+export function productFacts(p: ProductRecord): ProductFacts {
+  return { id: p.id, title: p.title, category: p.category, attributes: p.attributes, colors: p.colors, materials: p.materials };
+}
+
+export function toDescription(r: DescriptionRecord, source: DescriptionSource, stale = false): Description {
+  const p = r.personalization as Personalization | null;
+  return {
+    ...r,
+    personalization: p ? { segment: p.segment ?? null, tone: p.tone ?? null, locale: p.locale ?? null, keywords: p.keywords ?? [] } : null,
+    flags: r.flags.map((f) => ({ code: f.code, category: f.category, message: f.message, start: f.start ?? null, end: f.end ?? null, suggestion: f.suggestion ?? null })),
+    source,
+    stale,
+  };
+}
+
+/** The human reference, served when nothing else can be (marked stale). */
+export function referenceDescription(p: ProductRecord): Description | null {
+  if (!p.referenceDescription) return null;
+  return {
+    id: `reference:${p.id}`,
+    productId: p.id,
+    text: p.referenceDescription,
+    provider: 'reference',
+    model: 'human',
+    promptVersion: 'none',
+    personalization: null,
+    finishReason: 'stop',
+    latencyMs: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+    estimatedCostUsd: 0,
+    attempts: [],
+    flags: [],
+    attributeCoverage: null,
+    source: DescriptionSource.REFERENCE,
+    stale: true,
+    createdAt: p.updatedAt,
+  };
+}
+
+/** Writes descriptions through the router, checks and stores them. Shared by every request. */
+export class DescriptionService {
+  constructor(
+    private readonly storage: Storage,
+    private readonly router: GenerationRouter,
+    private readonly registry: ProviderRegistry,
+    private readonly prices: Record<string, ModelPrice>,
+    private readonly logger: Logger,
+  ) {}
+
+  buildRequest(item: GenerateItem): GenerationRequest {
+    const built = buildPrompt(productFacts(item.product), { version: item.promptVersion, ...(item.personalization ? { personalization: item.personalization } : {}) });
+    const request: GenerationRequest = {
+      ...item.params,
+      prompt: built.prompt,
+      parts: { product: productFacts(item.product), promptVersion: built.version, ...(item.personalization ? { personalization: item.personalization } : {}) },
+    };
+    if (built.system) request.system = built.system;
+    return request;
+  }
+
+  /** One outcome per item, in order: one batched router call for all of them. */
+  async generate(items: GenerateItem[], signal?: AbortSignal): Promise<GenerateOutcome[]> {
+    const requests = items.map((item) => this.buildRequest(item));
+    const routed = await this.router.generate(
+      items.map((item, i) => ({ request: requests[i]!, options: { policy: item.policy, provider: item.provider ?? null, ...(signal ? { signal } : {}) } })),
+    );
+    return Promise.all(routed.map((r, i) => this.settle(items[i]!, requests[i]!, r)));
+  }
+
+  /** Stores a finished generation (also used by streaming) and returns it as a Description. */
+  async settle(item: GenerateItem, request: GenerationRequest, routed: Routed): Promise<GenerateOutcome> {
+    if (!routed.ok) {
+      return {
+        ok: false,
+        error: { productId: item.product.id, code: routed.code, message: routed.error.message, attempts: routed.attempts },
+      };
+    }
+    const key = personalizationKey(item.personalization);
+    const { result } = routed;
+    if (routed.cached) {
+      const [existing] = await this.storage.latestDescriptions([{ productId: item.product.id, personalizationKey: key, provider: result.providerId }]);
+      if (existing && existing.text === result.text) return { ok: true, description: toDescription(existing, DescriptionSource.CACHED) };
+    }
+    const checks = checkDescription({
+      text: result.text,
+      prompt: request.prompt,
+      ...(item.product.referenceDescription ? { reference: item.product.referenceDescription } : {}),
+      attributes: item.product.attributes,
+      gender: item.product.gender,
+    });
+    const kind = this.registry.allGenerators().find((g) => g.id === result.providerId)?.kind ?? result.providerId;
+    const record = await this.storage.insertDescription({
+      productId: item.product.id,
+      text: result.text,
+      provider: result.providerId,
+      model: result.model,
+      promptVersion: item.promptVersion,
+      personalizationKey: key,
+      personalization: (item.personalization as Record<string, unknown> | undefined) ?? null,
+      parameters: { ...item.params },
+      finishReason: result.finishReason,
+      latencyMs: result.latencyMs,
+      promptTokens: result.promptTokens,
+      completionTokens: result.completionTokens,
+      estimatedCostUsd: estimateCostUsd(this.prices, kind, result.model, result.promptTokens, result.completionTokens),
+      attempts: routed.attempts,
+      flags: checks.flags.map((f) => ({ code: f.code, category: f.category, message: f.message, start: f.span?.start ?? null, end: f.span?.end ?? null, suggestion: f.suggestion ?? null })),
+      attributeCoverage: checks.attributeCoverage,
+    });
+    if (checks.flags.length) this.logger.info({ descriptionId: record.id, flags: checks.flags.map((f) => f.code) }, 'description flagged by checks');
+    return { ok: true, description: toDescription(record, DescriptionSource.GENERATED) };
+  }
+}

@@ -1,0 +1,140 @@
+import { createUnionType, Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+
+export enum DescriptionSource {
+  GENERATED = 'GENERATED',
+  CACHED = 'CACHED',
+  REFERENCE = 'REFERENCE',
+}
+registerEnumType(DescriptionSource, {
+  name: 'DescriptionSource',
+  description: 'GENERATED: written for this request; CACHED: a stored description; REFERENCE: the human reference, when generation failed.',
+});
+
+@ObjectType()
+export class Personalization {
+  @Field(() => String, { nullable: true })
+  segment!: string | null;
+
+  @Field(() => String, { nullable: true })
+  tone!: string | null;
+
+  @Field(() => String, { nullable: true })
+  locale!: string | null;
+
+  @Field(() => [String])
+  keywords!: string[];
+}
+
+@ObjectType({ description: 'One provider call made for a description.' })
+export class GenerationAttempt {
+  @Field()
+  provider!: string;
+
+  @Field()
+  model!: string;
+
+  @Field(() => String, { nullable: true, description: 'The ProviderError kind, or null for the call that succeeded.' })
+  errorKind!: string | null;
+
+  @Field(() => Float)
+  latencyMs!: number;
+}
+
+@ObjectType({ description: 'A finding of the responsible-AI and integrity checks.' })
+export class ContentFlag {
+  @Field({ description: 'INCLUSIVE_LANGUAGE, PROMPT_ECHO or REFERENCE_LEAK.' })
+  code!: string;
+
+  @Field()
+  category!: string;
+
+  @Field()
+  message!: string;
+
+  @Field(() => Int, { nullable: true })
+  start!: number | null;
+
+  @Field(() => Int, { nullable: true })
+  end!: number | null;
+
+  @Field(() => String, { nullable: true })
+  suggestion!: string | null;
+}
+
+@ObjectType({ description: 'A product description with its provenance.' })
+export class Description {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ID)
+  productId!: string;
+
+  @Field()
+  text!: string;
+
+  @Field({ description: 'Provider id, or "reference" for the human reference.' })
+  provider!: string;
+
+  @Field()
+  model!: string;
+
+  @Field()
+  promptVersion!: string;
+
+  @Field(() => Personalization, { nullable: true })
+  personalization!: Personalization | null;
+
+  @Field()
+  finishReason!: string;
+
+  @Field(() => Float)
+  latencyMs!: number;
+
+  @Field(() => Int)
+  promptTokens!: number;
+
+  @Field(() => Int)
+  completionTokens!: number;
+
+  @Field(() => Float, { nullable: true, description: 'From the configured price table; null when the model has no price.' })
+  estimatedCostUsd!: number | null;
+
+  @Field(() => [GenerationAttempt])
+  attempts!: GenerationAttempt[];
+
+  @Field(() => [ContentFlag])
+  flags!: ContentFlag[];
+
+  @Field(() => Float, { nullable: true, description: 'Share of the product attributes the text mentions (0-1).' })
+  attributeCoverage!: number | null;
+
+  @Field(() => DescriptionSource)
+  source!: DescriptionSource;
+
+  @Field({ description: 'True when this is a fallback because generation failed.' })
+  stale!: boolean;
+
+  @Field()
+  createdAt!: string;
+}
+
+@ObjectType({ description: 'A failed item of generateDescriptions; the other items are unaffected.' })
+export class GenerationError {
+  @Field(() => ID)
+  productId!: string;
+
+  @Field({ description: 'PROVIDER_UNAVAILABLE, PROVIDER_NOT_CONFIGURED, BAD_USER_INPUT or NOT_FOUND.' })
+  code!: string;
+
+  @Field()
+  message!: string;
+
+  @Field(() => [GenerationAttempt])
+  attempts!: GenerationAttempt[];
+}
+
+export const GenerateDescriptionResult = createUnionType({
+  name: 'GenerateDescriptionResult',
+  types: () => [Description, GenerationError] as const,
+  resolveType: (value) => ('text' in value ? Description : GenerationError),
+});

@@ -1,0 +1,33 @@
+import type { Personalization } from '../../providers/types.js';
+import type { PersonalizationInput } from './description.input.js';
+
+const clean = (s: string | null | undefined) => s?.trim() || undefined;
+
+/** Drops empty fields; returns undefined when nothing is left. */
+export function normalizePersonalization(input: PersonalizationInput | null | undefined): Personalization | undefined {
+  if (!input) return undefined;
+  const p: Personalization = {};
+  const segment = clean(input.segment);
+  const tone = clean(input.tone);
+  const locale = clean(input.locale);
+  const keywords = (input.keywords ?? []).map((k) => k.trim()).filter(Boolean);
+  if (segment) p.segment = segment;
+  if (tone) p.tone = tone;
+  if (locale) p.locale = locale;
+  if (keywords.length) p.keywords = keywords;
+  return Object.keys(p).length ? p : undefined;
+}
+
+/**
+ * Canonical key of a personalization: the same audience gets the same stored
+ * description whatever the field order or keyword order. '' means none.
+ */
+export function personalizationKey(p: Personalization | undefined): string {
+  if (!p) return '';
+  return JSON.stringify([
+    p.segment?.toLowerCase() ?? null,
+    p.tone?.toLowerCase() ?? null,
+    p.locale?.toLowerCase() ?? null,
+    [...(p.keywords ?? [])].map((k) => k.toLowerCase()).sort(),
+  ]);
+}

@@ -1,0 +1,26 @@
+import { EventEmitter, on } from 'node:events';
+import type { PubSub } from 'type-graphql';
+
+/**
+ * In-process publish/subscribe for topic-based subscriptions (type-graphql's
+ * PubSub shape). Subscriptions that stream their own source (descriptionStream)
+ * do not use it.
+ */
+export function createInProcessPubSub(): PubSub {
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(0);
+  const key = (routingKey: string, dynamicId?: unknown) => (dynamicId === undefined ? routingKey : `${routingKey}:${String(dynamicId)}`);
+  return {
+    publish(routingKey: string, ...args: unknown[]) {
+      const [first, second] = args;
+      if (args.length > 1) emitter.emit(key(routingKey, first), second);
+      else emitter.emit(routingKey, first);
+    },
+    subscribe(routingKey: string, dynamicId?: unknown): AsyncIterable<unknown> {
+      const source = on(emitter, key(routingKey, dynamicId));
+      return (async function* () {
+        for await (const [payload] of source) yield payload;
+      })();
+    },
+  };
+}
