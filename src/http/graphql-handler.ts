@@ -1,8 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { HeaderMap, type ApolloServer } from '@apollo/server';
+import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/server';
 import type { Logger } from 'pino';
 import type { GatewayContext } from '../context.js';
+import type { AuthResult } from '../auth/api-keys.js';
+import type { Principal } from '../auth/roles.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
 import { ErrorCode } from '../errors/codes.js';
 import { BodyError, readBody } from './body.js';
 import { sendGraphQLError } from './respond.js';
@@ -12,7 +15,11 @@ export interface GraphQLHandlerOptions {
   logger: Logger;
   maxBodyBytes: number;
   requestTimeoutMs: number;
-  makeContext: (base: { requestId: string; signal: AbortSignal; req: IncomingMessage }) => GatewayContext;
+  makeContext: (base: { requestId: string; signal: AbortSignal; req: IncomingMessage; principal: Principal }) => GatewayContext;
+  /** Turns the Authorization header into a principal (once per request). */
+  authenticate: (authorization: string | undefined) => Promise<AuthResult>;
+  /** Request counts and latency by operation and outcome. Default: none. */
+  metrics?: GatewayMetrics;
 }
 
 function headerMap(req: IncomingMessage): HeaderMap {
@@ -23,22 +30,48 @@ function headerMap(req: IncomingMessage): HeaderMap {
   return map;
 }
 
-/** Runs one HTTP GraphQL request through Apollo, with our body limits and one log line. */
+const AUTH_MESSAGES: Record<Exclude<AuthResult, { ok: true }>['reason'], string> = {
+  missing: 'an API key is required: send Authorization: Bearer <key>',
+  malformed: 'the Authorization header must be "Bearer <key>"',
+  unknown: 'the API key is not valid',
+  revoked: 'the API key has been revoked',
+};
+
+/**
+ * Runs one HTTP GraphQL request through Apollo: authentication, our body
+ * limits, the request timeout (answered TIMEOUT, 504), one log line with
+ * the key's name (never the key) and the request metrics.
+ */
 export function createGraphQLHandler(options: GraphQLHandlerOptions) {
-  const { apollo, logger, maxBodyBytes, requestTimeoutMs } = options;
+  const { apollo, logger, maxBodyBytes, requestTimeoutMs, metrics } = options;
   return async (req: IncomingMessage, res: ServerResponse, search: string): Promise<void> => {
     const started = performance.now();
     const requestId = (typeof req.headers['x-request-id'] === 'string' && /^[\w.-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : undefined) ?? randomUUID();
     res.setHeader('x-request-id', requestId);
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new Error('request timeout')), requestTimeoutMs);
+    let timedOut = false;
+    let onTimeout: () => void = () => {};
+    const timeout = new Promise<'timeout'>((resolve) => (onTimeout = () => resolve('timeout')));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new Error('request timeout'));
+      onTimeout();
+    }, requestTimeoutMs);
     res.on('close', () => {
       clearTimeout(timer);
       if (!res.writableFinished) controller.abort(new Error('client closed the connection'));
     });
     let context: GatewayContext | undefined;
+    let principal: Principal | undefined;
     let outcome = 'ok';
     try {
+      const auth = await options.authenticate(typeof req.headers.authorization === 'string' ? req.headers.authorization : undefined);
+      if (!auth.ok) {
+        outcome = 'unauthenticated';
+        sendGraphQLError(res, 401, ErrorCode.UNAUTHENTICATED, AUTH_MESSAGES[auth.reason], { reason: auth.reason.toUpperCase() });
+        return;
+      }
+      principal = auth.principal;
       let body: unknown = undefined;
       if (req.method === 'POST') {
         const text = await readBody(req, maxBodyBytes);
@@ -60,12 +93,20 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
           return;
         }
       }
-      context = options.makeContext({ requestId, signal: controller.signal, req });
+      context = options.makeContext({ requestId, signal: controller.signal, req, principal });
       const ctx = context;
-      const response = await apollo.executeHTTPGraphQLRequest({
+      const execution = apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? 'GET', headers: headerMap(req), search, body },
         context: async () => ctx,
       });
+      const response: HTTPGraphQLResponse | 'timeout' = await Promise.race([execution, timeout]);
+      if (response === 'timeout') {
+        // The resolvers saw the aborted signal; whatever they still return is dropped.
+        execution.catch(() => {});
+        outcome = 'timeout';
+        if (!res.headersSent) sendGraphQLError(res, 504, ErrorCode.TIMEOUT, `the request took longer than ${requestTimeoutMs} ms`, { requestId, timeoutMs: requestTimeoutMs });
+        return;
+      }
       for (const [key, value] of response.headers) res.setHeader(key, value);
       res.statusCode = response.status ?? 200;
       if (response.body.kind === 'complete') {
@@ -74,7 +115,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
         for await (const chunk of response.body.asyncIterator) res.write(chunk);
         res.end();
       }
-      outcome = res.statusCode >= 400 ? 'error' : (context.outcome ?? 'ok');
+      outcome = context.outcome === 'rate_limited' ? 'rate_limited' : res.statusCode >= 400 ? 'error' : (context.outcome ?? 'ok');
     } catch (error) {
       if (error instanceof BodyError) {
         outcome = error.reason === 'TOO_LARGE' ? 'too_large' : 'bad_body';
@@ -82,14 +123,26 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
         if (!res.headersSent) sendGraphQLError(res, error.reason === 'TOO_LARGE' ? 413 : 400, code, error.message, { reason: error.reason });
         return;
       }
-      outcome = 'internal';
+      outcome = timedOut ? 'timeout' : 'internal';
       logger.error({ err: error, requestId }, 'request failed outside GraphQL');
       if (!res.headersSent) sendGraphQLError(res, 500, ErrorCode.INTERNAL, 'Internal server error', { requestId });
       else res.destroy();
     } finally {
       clearTimeout(timer);
+      const seconds = (performance.now() - started) / 1000;
+      const operationName = context?.operationName ?? null;
+      metrics?.observeRequest(operationName, outcome, seconds);
       logger.info(
-        { requestId, operationName: context?.operationName ?? null, durationMs: Math.round((performance.now() - started) * 100) / 100, status: res.statusCode, outcome },
+        {
+          requestId,
+          operationName,
+          keyName: principal?.name ?? null,
+          role: principal?.role ?? null,
+          cost: context?.cost ?? null,
+          durationMs: Math.round(seconds * 100_000) / 100,
+          status: res.statusCode,
+          outcome,
+        },
         'graphql request',
       );
     }

@@ -1,0 +1,97 @@
+/**
+ * Metering decorators: the router and the providers stay unaware of
+ * metrics. `meteredSource` wraps every generator the router asks for, so each
+ * upstream call is timed and its outcome counted; `meteredRouter` counts
+ * cache hits; `meteredStorage` counts flags and cost of stored descriptions.
+ */
+import type { GatewayMetrics } from '../src/observability/metrics.js';
+import type { GenerationRouter, GeneratorSource } from '../src/routing/types.js';
+import type { Storage } from '../src/storage/types.js';
+import { isProviderError, type TextGenerator } from './types.js';
+
+/** Reads a property of the wrapped object; methods stay bound to it (private `#fields` need the real `this`). */
+function passThrough(target: object, property: string | symbol): unknown {
+  const value: unknown = Reflect.get(target, property, target);
+  return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+}
+
+function meteredGenerator(inner: TextGenerator, metrics: GatewayMetrics): TextGenerator {
+  const provider = inner.id;
+  return new Proxy(inner, {
+    get(target, property) {
+      if (property !== 'generate') return passThrough(target, property);
+      const generate: TextGenerator['generate'] = async (requests, options) => {
+        const started = performance.now();
+        metrics.batchSize.observe({ provider }, requests.length);
+        try {
+          const results = await target.generate(requests, options);
+          for (const r of results) {
+            if (isProviderError(r)) {
+              metrics.providerCalls.inc({ provider, outcome: r.kind });
+              metrics.providerErrors.inc({ provider, kind: r.kind });
+            } else {
+              metrics.providerCalls.inc({ provider, outcome: 'ok' });
+              metrics.tokens.inc({ provider, type: 'prompt' }, r.promptTokens);
+              metrics.tokens.inc({ provider, type: 'completion' }, r.completionTokens);
+            }
+          }
+          return results;
+        } catch (error) {
+          const kind = isProviderError(error) ? error.kind : 'unexpected';
+          metrics.providerCalls.inc({ provider, outcome: kind }, requests.length);
+          metrics.providerErrors.inc({ provider, kind }, requests.length);
+          throw error;
+        } finally {
+          metrics.providerDuration.observe({ provider }, (performance.now() - started) / 1000);
+        }
+      };
+      return generate;
+    },
+  });
+}
+
+/** The registry (or any GeneratorSource) with every generator metered; wrappers are made once per id. */
+export function meteredSource(source: GeneratorSource, metrics: GatewayMetrics): GeneratorSource {
+  const wrapped = new Map<string, TextGenerator>();
+  return {
+    generatorIds: () => source.generatorIds(),
+    generator(id) {
+      const inner = source.generator(id);
+      if (!inner) return undefined;
+      let outer = wrapped.get(id);
+      if (!outer) wrapped.set(id, (outer = meteredGenerator(inner, metrics)));
+      return outer;
+    },
+  };
+}
+
+/** Counts cache hits (served from cache or joined an identical call in flight) and misses. */
+export function meteredRouter(router: GenerationRouter, metrics: GatewayMetrics): GenerationRouter {
+  return new Proxy(router, {
+    get(target, property) {
+      if (property !== 'generate') return passThrough(target, property);
+      const generate: GenerationRouter['generate'] = async (items) => {
+        const results = await target.generate(items);
+        for (const r of results) if (r.ok) metrics.cache.inc({ result: r.cached ? 'hit' : 'miss' });
+        return results;
+      };
+      return generate;
+    },
+  });
+}
+
+/** Counts the flags and estimated cost of every description stored. */
+export function meteredStorage(storage: Storage, metrics: GatewayMetrics): Storage {
+  return new Proxy(storage, {
+    get(target, property) {
+      if (property !== 'insertDescription') return passThrough(target, property);
+      const insertDescription: Storage['insertDescription'] = async (input) => {
+        const record = await target.insertDescription(input);
+        for (const flag of input.flags) metrics.flags.inc({ category: flag.category });
+        if (input.estimatedCostUsd) metrics.costUsd.inc({ provider: input.provider }, input.estimatedCostUsd);
+        return record;
+      };
+      return insertDescription;
+    },
+  });
+}

@@ -1,0 +1,38 @@
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { ValidationRule } from 'graphql';
+import type { Config } from '../config.js';
+
+/**
+ * graphql-armor with our limits. Pinned at 3.2.0, whose cost-limit (2.4.3)
+ * and max-depth (2.4.2) carry the fixes for the published bypasses
+ * (GHSA-733v-p3h5-qpq7: introspection-named fragments and operations skipped
+ * by cost-limit; the max-depth fragment-cache bypass). Introspection is still
+ * exempt from depth and cost here because it is refused outright, by role,
+ * in the limits plugin.
+ *
+ * Armor's cost-limit is the structural guard that runs during validation
+ * (before anything executes), with its own field-count model; the
+ * generation-aware model of cost.ts runs right after, per role. Both share
+ * the largest MAX_COST so that armor never refuses what a role may run.
+ * Limits are not echoed to clients (exposeLimits false). MAX_TOKENS is
+ * enforced by graphql-js itself (see below).
+ */
+export function armorProtection(config: Pick<Config, 'maxDepth' | 'maxAliases' | 'maxDirectives' | 'maxCost'>): {
+  plugins: ApolloServerPlugin[];
+  validationRules: ValidationRule[];
+} {
+  const maxCost = Math.max(...Object.values(config.maxCost));
+  const { plugins, validationRules } = new ApolloArmor({
+    maxDepth: { n: config.maxDepth, exposeLimits: false, flattenFragments: true },
+    maxAliases: { n: config.maxAliases, exposeLimits: false },
+    maxDirectives: { n: config.maxDirectives, exposeLimits: false },
+    // Tokens are limited by graphql-js's own parser (Apollo `parseOptions.maxTokens`, see server.ts):
+    // armor's Apollo token plugin re-parses and its syntax errors reach clients as HTTP 500.
+    maxTokens: { enabled: false },
+    costLimit: { maxCost, exposeLimits: false },
+    blockFieldSuggestion: { enabled: true },
+  }).protect();
+  // Armor's typings point at Apollo's CommonJS build; the plugin objects are the same shape.
+  return { plugins: plugins as unknown as ApolloServerPlugin[], validationRules };
+}
