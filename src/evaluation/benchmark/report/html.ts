@@ -14,8 +14,8 @@ const CSS = `body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-
 h1{font-size:22px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ddd;padding-bottom:4px}
 table{border-collapse:collapse;width:100%;margin:8px 0}th,td{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f4f6f8}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}.muted{color:#666}
-.verdict li{margin:4px 0}.sig{font-weight:600;color:#0a6b2d}.flag{display:inline-block;background:#fde8e8;color:#8a1c1c;border-radius:3px;padding:0 4px;margin:1px;font-size:12px}
-details{margin:4px 0}summary{cursor:pointer}.charts{display:flex;flex-wrap:wrap;gap:16px}.excluded{background:#fff6e5}`;
+.verdict li{margin:4px 0}.sig{font-weight:600;color:#0a6b2d}.flag{display:inline-block;background:#fde8e8;color:#8a1c1c;border-radius:3px;padding:0 4px;margin:1px;font-size:12px;white-space:nowrap}td.null{white-space:normal;color:#666;font-size:12px}
+td.text{min-width:380px;width:45%}details{margin:4px 0}summary{cursor:pointer}.charts{display:flex;flex-wrap:wrap;gap:16px}.excluded{background:#fff6e5}`;
 
 const table = (id: string, head: string[], rows: string[][]): string =>
   `<table id="${id}"><thead><tr>${head.map((c) => `<th>${c}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.join('')}</tr>`).join('')}</tbody></table>`;
@@ -27,7 +27,7 @@ function metricTable(input: ReportInput, id: string, metrics: readonly SummaryMe
   return table(
     id,
     ['Model', ...metrics.map((m) => `${METRIC_LABELS[m]} (95% CI)`), 'n'],
-    models.map((m) => [td(h(m.model)), ...metrics.map((x) => num(h(fmtInterval(metricOf(m, x), digits)))), num(String(metricOf(m, metrics[0]!)?.n ?? 0))]),
+    models.map((m) => [td(h(m.model)), ...metrics.map((x) => (metricOf(m, x)?.mean === null ? `<td class="num null">${h(fmtInterval(metricOf(m, x), digits))}</td>` : num(h(fmtInterval(metricOf(m, x), digits))))), num(String(metricOf(m, metrics[0]!)?.n ?? 0))]),
   );
 }
 
@@ -51,7 +51,9 @@ function costTable(input: ReportInput): string {
 
 function significanceTable(input: ReportInput): string {
   const rows = input.summary.comparisons.filter((c) => c.n > 0);
-  if (rows.length === 0) return '<p class="muted">Needs two models with paired scored rows.</p>';
+  if (rows.length === 0) {
+    return `<table id="significance"><tbody><tr><td class="muted">No test: it needs two models with scored rows kept for both.</td></tr></tbody></table>`;
+  }
   return table(
     'significance',
     ['Model A', 'Model B', 'Metric', 'Mean difference (A − B)', 'p-value', 'Pairs'],
@@ -87,7 +89,7 @@ function drillDown(input: ReportInput): string {
       ['Model', 'Text', ...metrics.map((m) => METRIC_LABELS[m]), 'Semantic', 'CLIP', 'Flags'],
       results.map((r) => [
         `<td${r.excluded ? ' class="excluded"' : ''}>${h(r.model)}${r.excluded ? ' <span class="muted">(excluded)</span>' : ''}</td>`,
-        td(r.text === null ? `<span class="muted">${h(r.error ?? 'failed')}</span>` : h(r.text)),
+        `<td class="text">${r.text === null ? `<span class="muted">${h(r.error ?? 'failed')}</span>` : h(r.text)}</td>`,
         ...metrics.map((m) => num(fmt(r.scores[m as keyof typeof r.scores]))),
         num(r.semantic === null ? `<span class="muted">${h(r.semanticReason ?? '—')}</span>` : fmt(r.semantic)),
         num(r.clipScore === null ? `<span class="muted">${h(r.clipReason ?? '—')}</span>` : fmt(r.clipScore, 2)),
@@ -103,7 +105,7 @@ function drillDown(input: ReportInput): string {
 export function renderHtml(input: ReportInput): string {
   const { spec, summary } = input;
   const headline = headlineMetric(spec);
-  const split = spec.allRows ? 'every row (no split)' : `seeded ${Math.round(spec.testShare * 100)}% test split, seed ${spec.seed}`;
+  const split = spec.allRows ? 'every row, no split' : `seeded ${Math.round(spec.testShare * 100)}% test split, seed ${spec.seed}`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${h(input.title)}</title><style>${CSS}</style></head><body>
 <h1>${h(input.title)}</h1>

@@ -17,7 +17,7 @@ function metricTable(input: ReportInput, metrics: readonly SummaryMetric[], digi
 export function renderMarkdown(input: ReportInput): string {
   const { spec, summary } = input;
   const rows = rowByIndex(spec);
-  const split = spec.allRows ? 'every row (no split)' : `seeded ${Math.round(spec.testShare * 100)}% test split, seed ${spec.seed}`;
+  const split = spec.allRows ? 'every row, no split' : `seeded ${Math.round(spec.testShare * 100)}% test split, seed ${spec.seed}`;
   const parts = [
     `# ${e(input.title)}`,
     `Run \`${input.runId}\` (${input.status}): ${summary.testRows.length} of ${spec.rows.length} rows evaluated (${split}), prompt ${spec.promptVersion}, ${spec.resamples} bootstrap resamples. Written ${input.generatedAt}.`,
