@@ -1,0 +1,68 @@
+/**
+ * Gateway API keys, against the configured database (DATABASE_PATH or DATABASE_URL):
+ *   npm run keys -- create --role mobile --name ios-app   prints the key once
+ *   npm run keys -- list                                   no secrets
+ *   npm run keys -- revoke <id|name>
+ */
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config.js';
+import { openStorage } from '../src/storage/index.js';
+import { createApiKey } from '../src/auth/api-keys.js';
+import { isRole, ROLES } from '../src/auth/roles.js';
+
+const USAGE = `usage: npm run keys -- create --role <${ROLES.join('|')}> --name <name>
+       npm run keys -- list
+       npm run keys -- revoke <id|name>`;
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { role: { type: 'string' }, name: { type: 'string' } } });
+  const [command, target] = positionals;
+  const config = loadConfig();
+  const storage = await openStorage(config);
+  try {
+    switch (command) {
+      case 'create': {
+        const role = values.role ?? '';
+        const name = values.name?.trim() ?? '';
+        if (!isRole(role) || !name) {
+          console.error(USAGE);
+          return 2;
+        }
+        if ((await storage.listApiKeys()).some((k) => k.name === name && !k.revokedAt)) {
+          console.error(`an active key named ${JSON.stringify(name)} exists: revoke it first or pick another name`);
+          return 1;
+        }
+        const { key, record } = await createApiKey(storage, role, name);
+        console.error(`created ${record.role} key ${JSON.stringify(record.name)} (id ${record.id}). It is shown once; store it now.`);
+        console.log(key);
+        return 0;
+      }
+      case 'list': {
+        const keys = await storage.listApiKeys();
+        console.log(['id', 'name', 'role', 'prefix', 'created_at', 'last_used_at', 'revoked_at'].join('\t'));
+        for (const k of keys) console.log([k.id, k.name, k.role, `${k.prefix}…`, k.createdAt, k.lastUsedAt ?? '-', k.revokedAt ?? '-'].join('\t'));
+        return 0;
+      }
+      case 'revoke': {
+        if (!target) {
+          console.error(USAGE);
+          return 2;
+        }
+        const revoked = await storage.revokeApiKey(target);
+        if (revoked === 0) {
+          console.error(`no active key with id or name ${JSON.stringify(target)}`);
+          return 1;
+        }
+        console.error(`revoked ${JSON.stringify(target)}`);
+        return 0;
+      }
+      default:
+        console.error(USAGE);
+        return 2;
+    }
+  } finally {
+    await storage.close();
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
