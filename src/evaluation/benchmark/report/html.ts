@@ -14,7 +14,7 @@ const CSS = `body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-
 h1{font-size:22px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ddd;padding-bottom:4px}
 table{border-collapse:collapse;width:100%;margin:8px 0}th,td{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f4f6f8}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}.muted{color:#666}
-.verdict li{margin:4px 0}.sig{font-weight:600;color:#0a6b2d}.flag{display:inline-block;background:#fde8e8;color:#8a1c1c;border-radius:3px;padding:0 4px;margin:1px;font-size:12px;white-space:nowrap}td.null{white-space:normal;color:#666;font-size:12px}
+.verdict li{margin:4px 0}.sig{font-weight:600;color:#0a6b2d}.flag{display:inline-block;background:#fde8e8;color:#8a1c1c;border-radius:3px;padding:0 4px;margin:1px;font-size:12px;white-space:nowrap}td.null{white-space:normal;color:#666;font-size:12px;max-width:140px}
 td.text{min-width:380px;width:45%}details{margin:4px 0}summary{cursor:pointer}.charts{display:flex;flex-wrap:wrap;gap:16px}.excluded{background:#fff6e5}`;
 
 const table = (id: string, head: string[], rows: string[][]): string =>
@@ -91,8 +91,8 @@ function drillDown(input: ReportInput): string {
         `<td${r.excluded ? ' class="excluded"' : ''}>${h(r.model)}${r.excluded ? ' <span class="muted">(excluded)</span>' : ''}</td>`,
         `<td class="text">${r.text === null ? `<span class="muted">${h(r.error ?? 'failed')}</span>` : h(r.text)}</td>`,
         ...metrics.map((m) => num(fmt(r.scores[m as keyof typeof r.scores]))),
-        num(r.semantic === null ? `<span class="muted">${h(r.semanticReason ?? '—')}</span>` : fmt(r.semantic)),
-        num(r.clipScore === null ? `<span class="muted">${h(r.clipReason ?? '—')}</span>` : fmt(r.clipScore, 2)),
+        r.semantic === null ? `<td class="num null">${h(r.semanticReason ?? '—').replace(/_/g, '_<wbr>')}</td>` : num(fmt(r.semantic)),
+        r.clipScore === null ? `<td class="num null">${h(r.clipReason ?? '—').replace(/_/g, '_<wbr>')}</td>` : num(fmt(r.clipScore, 2)),
         td(r.flags.map((f) => `<span class="flag" title="${h(f.message)}">${h(f.code)}</span>`).join(' ')),
       ]),
     );
