@@ -24,13 +24,13 @@ export function armorProtection(config: Pick<Config, 'maxDepth' | 'maxAliases' |
 } {
   const maxCost = Math.max(...Object.values(config.maxCost));
   const { plugins, validationRules } = new ApolloArmor({
-    maxDepth: { n: config.maxDepth, exposeLimits: false, flattenFragments: true },
-    maxAliases: { n: config.maxAliases, exposeLimits: false },
-    maxDirectives: { n: config.maxDirectives, exposeLimits: false },
+    maxDepth: { n: config.maxDepth, exposeLimits: false, flattenFragments: true, errorMessage: 'Query depth limit exceeded.' },
+    maxAliases: { n: config.maxAliases, exposeLimits: false, errorMessage: 'Too many aliases.' },
+    maxDirectives: { n: config.maxDirectives, exposeLimits: false, errorMessage: 'Too many directives.' },
     // Tokens are limited by graphql-js's own parser (Apollo `parseOptions.maxTokens`, see server.ts):
     // armor's Apollo token plugin re-parses and its syntax errors reach clients as HTTP 500.
     maxTokens: { enabled: false },
-    costLimit: { maxCost, exposeLimits: false },
+    costLimit: { maxCost, exposeLimits: false, errorMessage: 'Query cost limit exceeded.' },
     blockFieldSuggestion: { enabled: true },
   }).protect();
   // Armor's typings point at Apollo's CommonJS build; the plugin objects are the same shape.

@@ -9,6 +9,9 @@ import { isIntrospection, operationCost } from './cost.js';
 import type { RateLimitStore } from './rate-limit.js';
 import type { BucketSettings, PerRole } from './role-settings.js';
 
+/** Apollo reads `extensions.http` of an error thrown by a plugin hook (and strips it) for the response status. */
+const httpStatus = (status: number, headers: Array<[string, string]> = []) => ({ status, headers: new HeaderMap(headers) });
+
 export interface LimitsPluginOptions {
   schema: GraphQLSchema;
   maxCost: PerRole<number>;
@@ -32,9 +35,9 @@ export function limitsPlugin(options: LimitsPluginOptions): ApolloServerPlugin<G
       return {
         async didResolveOperation({ contextValue, document, operationName, request }) {
           const principal = contextValue.principal;
-          if (!principal) throw new GatewayError(ErrorCode.UNAUTHENTICATED, 'an API key is required: send Authorization: Bearer <key>');
+          if (!principal) throw new GatewayError(ErrorCode.UNAUTHENTICATED, 'an API key is required: send Authorization: Bearer <key>', { http: httpStatus(401) });
           if (isIntrospection(document, operationName) && !options.allowIntrospection(principal)) {
-            throw new GatewayError(ErrorCode.FORBIDDEN, 'introspection needs the internal role', { reason: 'INTROSPECTION' });
+            throw new GatewayError(ErrorCode.FORBIDDEN, 'introspection needs the internal role', { reason: 'INTROSPECTION', http: httpStatus(403) });
           }
           const cost = operationCost(options.schema, document, operationName, request.variables ?? {});
           contextValue.cost = cost;
@@ -44,6 +47,7 @@ export function limitsPlugin(options: LimitsPluginOptions): ApolloServerPlugin<G
               reason: 'COST_LIMIT',
               cost,
               maxCost: limit,
+              http: httpStatus(400),
             });
           }
           const bucket = options.rateLimits[principal.role];
@@ -54,7 +58,7 @@ export function limitsPlugin(options: LimitsPluginOptions): ApolloServerPlugin<G
           contextValue.outcome = 'rate_limited';
           throw new GatewayError(ErrorCode.RATE_LIMITED, `rate limit reached for this key: retry in ${taken.retryAfterSeconds} s`, {
             retryAfter: taken.retryAfterSeconds,
-            http: { status: 429, headers: new HeaderMap([['retry-after', String(taken.retryAfterSeconds)]]) },
+            http: httpStatus(429, [['retry-after', String(taken.retryAfterSeconds)]]),
           });
         },
       };

@@ -1,0 +1,114 @@
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
+import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
+
+const PAGE_WITH_DESCRIPTIONS = (n: number) => `{ products(first: ${n}) { edges { node { id description { text } } } } }`;
+
+let fake: FakeOpenAI;
+let server: TestServer;
+
+before(async () => {
+  fake = await startFakeOpenAI();
+  server = await startTestServer({
+    providers: ['openai'],
+    openaiBaseUrl: fake.baseURL,
+    gatewayApiKeys: TEST_GATEWAY_API_KEYS,
+    // Tight for mobile so one test can empty the bucket; generous elsewhere.
+    rateLimits: 'mobile=300/1,personalization=off',
+    cacheTtlMs: 0,
+  });
+});
+after(async () => {
+  await server.stop();
+  await fake.close();
+});
+
+test('cost: a page of 100 generated descriptions is over the mobile limit; nothing is generated', async () => {
+  const { status, body } = await server.gql(PAGE_WITH_DESCRIPTIONS(100), {}, bearer(TEST_KEYS.mobile));
+  assert.equal(status, 400);
+  assert.equal(body.errors?.[0]?.extensions?.code, 'GRAPHQL_VALIDATION_FAILED');
+  assert.equal(body.errors?.[0]?.extensions?.reason, 'COST_LIMIT');
+  assert.equal(body.errors?.[0]?.extensions?.cost, 1201);
+  assert.equal(fake.count('chat.completions'), 0);
+  // The same page without generation is cheap.
+  assert.equal((await server.gql('{ products(first: 100) { edges { node { id } } } }', {}, bearer(TEST_KEYS.personalization))).body.errors, undefined);
+});
+
+test('cost limits are per role and configurable', async () => {
+  const custom = await startTestServer({ providers: ['openai'], openaiBaseUrl: fake.baseURL, gatewayApiKeys: TEST_GATEWAY_API_KEYS, maxCost: 'mobile=100', rateLimits: 'mobile=off' });
+  try {
+    const query = '{ products(first: 10) { edges { node { id description { text } } } } }'; // 1 + 10 × 12 = 121
+    assert.equal((await custom.gql(query, {}, bearer(TEST_KEYS.mobile))).body.errors?.[0]?.extensions?.reason, 'COST_LIMIT');
+    const internal = await custom.gql(query, {}, bearer(TEST_KEYS.internal));
+    assert.equal(internal.body.errors, undefined);
+    assert.equal(internal.body.data.products.edges.length, 10);
+  } finally {
+    await custom.stop();
+  }
+});
+
+test('armor: depth, aliases, directives and tokens are refused before execution', async () => {
+  const nest = (n: number): string => (n === 0 ? 'id' : `a { ${nest(n - 1)} }`);
+  const deep = await server.gql(`{ products(first: 1) { edges { node { ${nest(20)} } } } }`, {}, bearer(TEST_KEYS.internal));
+  assert.equal(deep.body.errors?.[0]?.extensions?.code, 'GRAPHQL_VALIDATION_FAILED');
+  assert.ok(deep.body.errors?.some((e) => /Query depth limit exceeded/.test(e.message)));
+  assert.ok(!deep.body.errors?.some((e) => /\b10\b/.test(e.message)), 'limits are not echoed');
+  const aliases = `{ ${Array.from({ length: 16 }, (_, i) => `a${i}: products(first: 1) { totalCount }`).join(' ')} }`;
+  const aliased = await server.gql(aliases, {}, bearer(TEST_KEYS.internal));
+  assert.equal(aliased.status, 400);
+  assert.equal(aliased.body.errors?.[0]?.extensions?.code, 'GRAPHQL_VALIDATION_FAILED');
+  assert.ok(aliased.body.errors?.some((e) => /Too many aliases/.test(e.message)));
+  const directives = `{ products(first: 1) { totalCount ${'@skip(if: false) '.repeat(11)} } }`;
+  const directed = await server.gql(directives, {}, bearer(TEST_KEYS.internal));
+  assert.equal(directed.body.errors?.[0]?.extensions?.code, 'GRAPHQL_VALIDATION_FAILED');
+  assert.ok(directed.body.errors?.some((e) => /Too many directives/.test(e.message)));
+  const tokens = `{ products(first: 1) { ${'totalCount '.repeat(2100)} } }`;
+  const tooMany = await server.gql(tokens, {}, bearer(TEST_KEYS.internal));
+  assert.equal(tooMany.status, 400);
+  assert.equal(tooMany.body.errors?.[0]?.extensions?.code, 'GRAPHQL_PARSE_FAILED');
+});
+
+test('rate limit: the bucket is charged by cost; over it, 429 with Retry-After and RATE_LIMITED', async () => {
+  const query = '{ products(first: 50) { edges { node { id } } } }'; // 1 + 50 × 2 = 101
+  const statuses: number[] = [];
+  let limited: Awaited<ReturnType<TestServer['gql']>> | undefined;
+  let retryAfterHeader: string | null = null;
+  for (let i = 0; i < 4; i++) {
+    const response = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...bearer(TEST_KEYS.mobile) },
+      body: JSON.stringify({ query }),
+    });
+    statuses.push(response.status);
+    if (response.status === 429) {
+      retryAfterHeader = response.headers.get('retry-after');
+      limited = { status: 429, body: (await response.json()) as any };
+    } else await response.arrayBuffer();
+  }
+  assert.deepEqual(statuses, [200, 200, 429, 429], '300-token bucket: two 101-cost queries pass, the third does not');
+  assert.equal(limited?.body.errors?.[0]?.extensions?.code, 'RATE_LIMITED');
+  const retryAfter = limited?.body.errors?.[0]?.extensions?.retryAfter;
+  assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1, `retryAfter ${retryAfter}`);
+  assert.equal(retryAfterHeader, String(retryAfter));
+  // Buckets are per key: another key is unaffected.
+  assert.equal((await server.gql(query, {}, bearer(TEST_KEYS.personalization))).status, 200);
+});
+
+test('request timeout: a slow provider past REQUEST_TIMEOUT_MS is answered TIMEOUT (504)', async () => {
+  const slow = await startFakeOpenAI({ latencyMs: 3000 });
+  const timed = await startTestServer({ providers: ['openai'], openaiBaseUrl: slow.baseURL, gatewayApiKeys: TEST_GATEWAY_API_KEYS, requestTimeoutMs: 400, cacheTtlMs: 0 });
+  try {
+    const id = (await timed.gql('{ products(first: 1) { edges { node { id } } } }', {}, bearer(TEST_KEYS.personalization))).body.data.products.edges[0].node.id;
+    const started = Date.now();
+    const { status, body } = await timed.gql('mutation G($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename } }', { input: [{ productId: id }] }, bearer(TEST_KEYS.personalization));
+    assert.equal(status, 504);
+    assert.equal(body.errors?.[0]?.extensions?.code, 'TIMEOUT');
+    assert.ok(Date.now() - started < 2500, 'answered at the timeout, not when the provider finished');
+    assert.equal((await timed.gql('{ products(first: 1) { totalCount } }', {}, bearer(TEST_KEYS.mobile))).status, 200);
+  } finally {
+    await timed.stop();
+    await slow.close();
+  }
+});
