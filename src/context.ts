@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import type { Logger } from 'pino';
 import type { Storage, ProductRecord } from './storage/types.js';
 import type { Services } from './services.js';
+import type { Principal } from './auth/roles.js';
 
 /** Per-request loaders: created for each request, so nothing cached leaks between requests. */
 export interface Loaders {
@@ -23,6 +24,10 @@ export interface GatewayContext {
   operationName?: string | null;
   /** Outcome label for logs and metrics, when not plain 'ok'. */
   outcome?: string;
+  /** Who is calling (authenticated once per request or socket); null only before authentication. */
+  principal?: Principal | null;
+  /** The operation's cost under src/limits/cost.ts, once resolved. */
+  cost?: number;
 }
 
 export function createLoaders(storage: Storage): Loaders {

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema, type NonEmptyArray } from 'type-graphql';
+import { authChecker } from './auth/roles.js';
 import { ProductResolver } from '../schema/product/product.resolver.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -10,7 +11,7 @@ let built: Promise<GraphQLSchema> | undefined;
 
 /** Builds the schema once per process: type-graphql's metadata is global, so the result is too. */
 export function buildGatewaySchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({ resolvers: RESOLVERS, validate: false });
+  built ??= buildSchema({ resolvers: RESOLVERS, validate: false, authChecker });
   return built;
 }
 

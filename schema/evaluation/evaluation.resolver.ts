@@ -1,4 +1,4 @@
-import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, ID, Query, Resolver } from 'type-graphql';
 import type { GatewayContext } from '../../src/context.js';
 import { BadUserInputError, NotFoundError } from '../../src/errors/index.js';
 import { DescriptionEvaluation, TextEvaluation, TextMetric, toMetricNames } from './evaluation.type.js';
@@ -7,6 +7,7 @@ import { EVALUATE_LIMITS } from './evaluation.service.js';
 
 @Resolver()
 export class EvaluationResolver {
+  @Authorized('internal')
   @Query(() => TextEvaluation, {
     description: `Scores candidates against references (BLEU, ROUGE, METEOR with NLTK/sumeval parity) and checks them. At most ${EVALUATE_LIMITS.pairs} pairs of at most ${EVALUATE_LIMITS.chars} characters per text.`,
   })
@@ -22,6 +23,7 @@ export class EvaluationResolver {
     return ctx.services.evaluation.evaluateText(pairs, toMetricNames(metrics));
   }
 
+  @Authorized('internal')
   @Query(() => DescriptionEvaluation, {
     nullable: true,
     description: "Scores a stored description against its product's reference (BLEU, ROUGE, METEOR, semantic if configured, flags); null when the product has no reference.",

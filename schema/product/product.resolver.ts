@@ -1,4 +1,4 @@
-import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { GatewayContext } from '../../src/context.js';
 import { Product, ProductConnection } from './product.type.js';
 import { ProductFilterInput } from './product.input.js';
@@ -6,6 +6,7 @@ import { ImportResult } from './import.type.js';
 
 @Resolver(() => Product)
 export class ProductResolver {
+  @Authorized('mobile')
   @Query(() => ProductConnection, { description: 'Products in catalog order, as a Relay connection.' })
   products(
     @Ctx() ctx: GatewayContext,
@@ -16,16 +17,19 @@ export class ProductResolver {
     return ctx.services.products.list(first, after, filter ?? {});
   }
 
+  @Authorized('mobile')
   @Query(() => Product, { nullable: true })
   product(@Ctx() ctx: GatewayContext, @Arg('id', () => ID) id: string): Promise<Product | null> {
     return ctx.loaders.productById.load(id);
   }
 
+  @Authorized('mobile')
   @Query(() => Product, { nullable: true })
   productBySku(@Ctx() ctx: GatewayContext, @Arg('sku', () => String) sku: string): Promise<Product | null> {
     return ctx.services.products.bySku(sku);
   }
 
+  @Authorized('internal')
   @Mutation(() => ImportResult, {
     description: 'Imports products from CSV (product_image, product_description, product_title, product_metadata, and optional sku, category, price, colors, sizes, materials, gender). Idempotent by SKU, or by title when there is no SKU.',
   })
