@@ -67,6 +67,10 @@ async function drive(n: number, concurrency: number, one: (i: number) => Promise
     while (next < n) {
       const i = next;
       next += 1;
+      // Requests reach a server through I/O; without this turn of the event
+      // loop, requests that fail fast (open breakers) would run back to back
+      // in microtasks and starve the timers and sockets of everything else.
+      await new Promise((resolve) => setImmediate(resolve));
       const t = performance.now();
       const ok = await one(i);
       outcomes[i] = { ok, ms: performance.now() - t };
@@ -106,12 +110,14 @@ const requests: GenerationRequest[] = Array.from({ length: REQUESTS }, (_, i) =>
 async function main(): Promise<void> {
   const primary = await startFakeOpenAI({ latencyMs: LATENCY_MS, retryAfter: RETRY_AFTER });
   const secondary = await startFakeOpenAI({ latencyMs: LATENCY_MS });
-  const provider = (fake: FakeOpenAI, id: string) =>
-    createOpenAIProvider({ id, apiKey: KEY, baseURL: fake.baseURL, timeoutMs: HANG_TIMEOUT_MS, maxConcurrency: CONCURRENCY });
+  // Without the layer the provider's own timeout is the only cut; with it,
+  // each target's timeout cuts, and the provider's is only a backstop.
+  const provider = (fake: FakeOpenAI, id: string, timeoutMs: number) =>
+    createOpenAIProvider({ id, apiKey: KEY, baseURL: fake.baseURL, timeoutMs, maxConcurrency: CONCURRENCY });
   try {
     // Without: a single call to the primary.
     injectFaults(primary, 1);
-    const bare = provider(primary, 'primary');
+    const bare = provider(primary, 'primary', HANG_TIMEOUT_MS);
     const without = summarize(
       await drive(REQUESTS, CONCURRENCY, async (i) => {
         const [r] = await bare.generate([requests[i] as GenerationRequest]);
@@ -126,8 +132,8 @@ async function main(): Promise<void> {
     secondary.reset();
     injectFaults(primary, 1);
     let breakerOpens = 0;
-    const p = provider(primary, 'primary');
-    const s = provider(secondary, 'secondary');
+    const p = provider(primary, 'primary', 10_000);
+    const s = provider(secondary, 'secondary', 10_000);
     const byId = new Map([p, s].map((g) => [g.id, g]));
     const router = createRouter({
       source: { generator: (id) => byId.get(id), generatorIds: () => [...byId.keys()] },

@@ -90,7 +90,11 @@ export async function runPlan(
     const lane = deps.lane(target.provider);
     if (!lane) continue;
     const outcome = await tryTarget(deps, lane, target, request, signal, attempts, stream);
-    if (outcome.ok) return { ok: true, result: outcome.result, attempts, cached: false };
+    if (outcome.ok) {
+      // A backend that cannot stream still answers a stream: as one piece.
+      if (stream && !stream.started && outcome.result.text !== '') stream.onToken(outcome.result.text);
+      return { ok: true, result: outcome.result, attempts, cached: false };
+    }
     last = outcome.error;
     if (outcome.aborted) return abortedFailure(attempts);
     if (stream?.started) {

@@ -224,6 +224,34 @@ describe('router failover against fake OpenAI servers', () => {
     assert.equal(badPolicy.code, 'BAD_USER_INPUT');
   });
 
+  it('fails over past a full bulkhead without counting it against the provider', async () => {
+    primary.setLatency(100);
+    const r = make([target('primary', 2000, 0), target('secondary', 2000, 0)], { bulkhead: { limit: 1, queue: 0 } });
+    const first = r.generate([{ request: requestFor('Blazer'), options: { policy: 'internal' } }]);
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = asSuccess(await one(r, 'Chinos'));
+    assert.equal(second.result.providerId, 'secondary');
+    assert.equal(second.attempts[0]?.errorKind, 'unavailable');
+    assert.equal(asSuccess((await first)[0]).result.providerId, 'primary');
+    assert.equal(primary.count(CHAT), 1);
+    assert.equal(r.breakerState('primary'), 'closed');
+  });
+
+  it('settles everything in flight when closed', async () => {
+    primary.setMode('hang');
+    const r = make([target('primary', 5000, 0)]);
+    const pending = r.generate([{ request: requestFor('Poncho'), options: { policy: 'internal' } }]);
+    await waitFor(() => primary.count(CHAT) === 1, 1000, 'the request to reach the fake');
+    const started = performance.now();
+    await r.close();
+    const [routed] = await pending;
+    assert.ok(performance.now() - started < 500);
+    assert.equal(asFailure(routed).code, 'PROVIDER_UNAVAILABLE');
+    const late = asFailure((await r.generate([{ request: requestFor('Poncho'), options: { policy: 'internal' } }]))[0]);
+    assert.match(late.error.message, /closed/);
+  });
+
   it('stops an item at once when its signal aborts, and closes the upstream request', async () => {
     primary.setMode('hang');
     const r = make([target('primary', 5000, 0), target('secondary', 5000, 0)]);
