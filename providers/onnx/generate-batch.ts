@@ -15,6 +15,8 @@ import { IncrementalDecoder, type TextTokenizer } from './tokenizer.js';
 export interface RowRequest {
   promptIds: readonly number[];
   maxNewTokens: number;
+  /** EOS is suppressed before this many tokens. Default 0. */
+  minNewTokens?: number;
   sampling: SamplingParams;
   seed: number;
   stop: readonly string[];
@@ -128,6 +130,7 @@ export async function generateBatch(
     active.forEach((row, b) => {
       if (row.req.signal?.aborted) return finish(row, 'cancelled');
       scratch.set(out.lastLogits.subarray(b * out.vocab, (b + 1) * out.vocab));
+      if (row.generated < (row.req.minNewTokens ?? 0)) for (const e of eos) scratch[e] = -Infinity;
       const id = chooseToken(scratch, row.seen, row.req.sampling, row.rng);
       row.generated++;
       row.generatedIds.push(id);

@@ -9,6 +9,8 @@ import type { SamplingParams } from './sampling.js';
 
 export interface DecodingDefaults extends SamplingParams {
   maxNewTokens: number;
+  /** EOS is suppressed until this many tokens exist (HF's min_new_tokens); benchmarks use it for fixed lengths. */
+  minNewTokens: number;
 }
 
 /** Hugging Face's defaults where generation_config.json says nothing (max_new_tokens is ours: HF's max_length 20 is too short). */
@@ -19,6 +21,7 @@ export const HF_DEFAULTS: DecodingDefaults = {
   topP: 1,
   repetitionPenalty: 1,
   maxNewTokens: 128,
+  minNewTokens: 0,
 };
 
 /** Reads the decoding fields of generation_config.json over HF's defaults, then `overrides` over both. */
@@ -31,6 +34,7 @@ export function decodingDefaults(generationConfig: JsonObject, overrides: Partia
     topP: numberField(g, 'top_p') ?? HF_DEFAULTS.topP,
     repetitionPenalty: numberField(g, 'repetition_penalty') ?? HF_DEFAULTS.repetitionPenalty,
     maxNewTokens: numberField(g, 'max_new_tokens') ?? HF_DEFAULTS.maxNewTokens,
+    minNewTokens: numberField(g, 'min_new_tokens') ?? HF_DEFAULTS.minNewTokens,
   };
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   return { ...fromFile, ...defined };

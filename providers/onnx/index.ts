@@ -137,6 +137,7 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
     const row: RowRequest = {
       promptIds,
       maxNewTokens: Math.min(decoding.maxNewTokens, room),
+      minNewTokens: decoding.minNewTokens,
       sampling: decoding,
       seed: request.seed ?? randomInt(2 ** 32),
       stop: request.stop ?? [],

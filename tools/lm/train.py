@@ -19,8 +19,8 @@ from .export import write_folder, write_json
 from .modeling import TinyGPT2
 
 SEED = 1234
-HP = dict(vocab_size=1024, d=128, layers=4, heads=4, n_positions=256, dropout=0.2,
-          steps=int(os.environ.get("DEMO_STEPS", "500")), batch=16, lr=2e-3, warmup=40, weight_decay=0.1)
+HP = dict(vocab_size=2048, d=128, layers=4, heads=4, n_positions=256, dropout=0.2,
+          steps=int(os.environ.get("DEMO_STEPS", "1000")), batch=16, lr=3e-3, warmup=40, weight_decay=0.1)
 # Decoding defaults shipped in generation_config.json; chosen so that held-out
 # products get new text (no 8-gram copied from a training description).
 GENERATION = dict(do_sample=True, temperature=0.9, top_k=40, top_p=0.92, repetition_penalty=1.3, max_new_tokens=80)
@@ -97,7 +97,7 @@ def make_demo(root):
         if step % 50 == 0 or step == HP["steps"] - 1:
             print(f"step {step} loss {sum(losses[-50:]) / len(losses[-50:]):.3f} {time.time() - t0:.0f}s", flush=True)
     model.eval()
-    out = os.path.join(root, "models", "stylesprint-desc")
+    out = os.environ.get("DEMO_OUT") or os.path.join(root, "models", "stylesprint-desc")
     tok_cfg = {"tokenizer_class": "GPT2Tokenizer", "bos_token": EOS, "eos_token": EOS, "unk_token": EOS,
                "add_prefix_space": False, "clean_up_tokenization_spaces": False, "model_max_length": HP["n_positions"]}
     gen = dict(GENERATION, bos_token_id=eos, eos_token_id=eos, pad_token_id=eos)

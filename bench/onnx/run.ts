@@ -1,0 +1,90 @@
+/**
+ * Local ONNX generation on the bundled model, CPU: tokens/s at batch 1 and at
+ * batch 8 (same requests, same seeds), and how much of the wall time is spent
+ * inside session.run versus the JS decoding loop around it.
+ *
+ *   npm run bench:onnx            (ROUNDS=3 MAX_TOKENS=64 by default)
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createOnnxProvider, type OnnxTextGenerator } from '../../providers/onnx/index.js';
+import type { GenerationRequest } from '../../providers/types.js';
+import { buildPrompt } from '../../src/prompts/build-prompt.js';
+import { writeSection } from '../report.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const rounds = Number(process.env.ROUNDS ?? 3);
+const maxTokens = Number(process.env.MAX_TOKENS ?? 64);
+const quiet = { info: (): void => {}, warn: (): void => {} };
+
+interface Product {
+  sku: string;
+  title: string;
+  category?: string;
+  attributes?: string[];
+  colors?: string[];
+  materials?: string[];
+  split: string;
+}
+
+function requests(): GenerationRequest[] {
+  const products = JSON.parse(readFileSync(path.join(repoRoot, 'catalog', 'products.json'), 'utf8')) as Product[];
+  return products
+    .filter((p) => p.split === 'test')
+    .slice(0, 8)
+    .map((p, i) => {
+      const product = { id: p.sku, title: p.title, category: p.category ?? null, attributes: p.attributes ?? [], colors: p.colors ?? [], materials: p.materials ?? [] };
+      // No stop on EOS would be fairer still, but EOS is part of real use; the count of tokens made is what is divided.
+      return { prompt: buildPrompt(product).prompt, parts: { product, promptVersion: 'v3' }, maxTokens, seed: 100 + i };
+    });
+}
+
+/** fixedLength: EOS suppressed (min_new_tokens = maxTokens), so every row makes exactly maxTokens tokens. */
+async function measure(maxBatch: number, reqs: GenerationRequest[], fixedLength: boolean) {
+  const p: OnnxTextGenerator = await createOnnxProvider({
+    executionProvider: 'cpu',
+    maxBatch,
+    maxQueueDelayMs: 5,
+    logger: quiet,
+    env: {},
+    decoding: fixedLength ? { minNewTokens: maxTokens } : {},
+  });
+  try {
+    await p.generate(reqs.slice(0, 1).map((r) => ({ ...r, maxTokens: 4 }))); // warm-up
+    const before = p.stats();
+    const t0 = performance.now();
+    for (let r = 0; r < rounds; r++) await p.generate(reqs);
+    const wallMs = performance.now() - t0;
+    const after = p.stats();
+    const tokens = after.generatedTokens - before.generatedTokens;
+    const runMs = after.sessionRunMs - before.sessionRunMs;
+    const batchMs = after.batchMs - before.batchMs;
+    return { maxBatch, fixedLength, tokens, wallMs, tokensPerSecond: (tokens / wallMs) * 1000, runShare: runMs / batchMs, batches: after.batches - before.batches };
+  } finally {
+    await p.close();
+  }
+}
+
+const reqs = requests();
+const runs: Array<Awaited<ReturnType<typeof measure>>> = [];
+for (const fixedLength of [false, true]) for (const maxBatch of [1, 8]) runs.push(await measure(maxBatch, reqs, fixedLength));
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+const rows = runs.map(
+  (m) =>
+    `| ${m.fixedLength ? 'fixed length' : 'stop at EOS'} | ${m.maxBatch} | ${m.batches} | ${m.tokens} | ${(m.wallMs / 1000).toFixed(2)} | ${m.tokensPerSecond.toFixed(0)} | ${pct(m.runShare)} | ${pct(1 - m.runShare)} |`,
+);
+const ratio = (fixed: boolean) => {
+  const [a, b] = runs.filter((m) => m.fixedLength === fixed);
+  return ((b?.tokensPerSecond ?? 0) / (a?.tokensPerSecond ?? 1)).toFixed(2);
+};
+const worstJs = Math.max(...runs.filter((m) => m.maxBatch === 8).map((m) => 1 - m.runShare));
+const body = `Command: \`npm run bench:onnx\` (ROUNDS=${rounds}, MAX_TOKENS=${maxTokens}); model \`models/stylesprint-desc\`, CPU execution provider, ${reqs.length} held-out catalog prompts (v3) per round, seeded sampling from the model's generation_config. "Stop at EOS" is real use (rows end at different lengths, and a batch runs until its longest row ends); "fixed length" suppresses EOS (min_new_tokens) so that every row makes ${maxTokens} tokens.
+
+| workload | maxBatch | batches | tokens | wall s | tokens/s | in session.run | JS loop |
+|---|---|---|---|---|---|---|---|
+${rows.join('\n')}
+
+Batch 8 vs batch 1 tokens/s: **${ratio(false)}×** stopping at EOS, **${ratio(true)}×** at fixed length (target ≥ 3×). JS loop share at batch 8: at most **${pct(worstJs)}** (target < 15%); "JS loop" is batch wall time outside \`session.run\` (tensor building, sampling, decoding, KV compaction).`;
+console.log(body);
+writeSection('onnx', 'Local ONNX text generation (CPU)', body);

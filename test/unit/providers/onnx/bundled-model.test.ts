@@ -1,0 +1,82 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { repoRoot } from '../../../helpers/paths.js';
+import type { GenerationRequest, GenerationResult, ProductFacts, ProviderError } from '../../../../providers/types.js';
+import { createOnnxProvider } from '../../../../providers/onnx/index.js';
+import { buildPrompt } from '../../../../src/prompts/build-prompt.js';
+import { quietLogger } from './onnx-test-helpers.js';
+
+interface CatalogProduct {
+  sku: string;
+  title: string;
+  category?: string;
+  attributes?: string[];
+  colors?: string[];
+  materials?: string[];
+  description: string;
+  split: string;
+}
+
+const catalog = JSON.parse(readFileSync(path.join(repoRoot, 'catalog', 'products.json'), 'utf8')) as CatalogProduct[];
+const train = catalog.filter((p) => p.split === 'train');
+const heldOut = catalog.filter((p) => p.split === 'test');
+
+function words(text: string): string[] {
+  return text.toLowerCase().match(/[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu) ?? [];
+}
+
+function ngrams(text: string, n: number): Set<string> {
+  const w = words(text);
+  const out = new Set<string>();
+  for (let i = 0; i + n <= w.length; i++) out.add(w.slice(i, i + n).join(' '));
+  return out;
+}
+
+const trainGrams = new Set(train.flatMap((p) => [...ngrams(p.description, 8)]));
+
+function facts(p: CatalogProduct): ProductFacts {
+  return { id: p.sku, title: p.title, category: p.category ?? null, attributes: p.attributes ?? [], colors: p.colors ?? [], materials: p.materials ?? [] };
+}
+
+function ok(r: GenerationResult | ProviderError | undefined): GenerationResult {
+  assert.ok(r && !(r instanceof Error), String(r));
+  return r;
+}
+
+test('the split is the one the model was trained on: both parts are non-empty and disjoint', () => {
+  assert.ok(train.length > 0 && heldOut.length > 0);
+  const trainSkus = new Set(train.map((p) => p.sku));
+  assert.ok(heldOut.every((p) => !trainSkus.has(p.sku)));
+});
+
+for (const mode of ['default sampling (seeded)', 'greedy'] as const) {
+  test(`bundled model, ${mode}: held-out products get new, non-echo text`, async () => {
+    const p = await createOnnxProvider({ executionProvider: 'cpu', logger: quietLogger, env: {} });
+    try {
+      assert.equal(p.model, 'stylesprint-desc');
+      const reqs: GenerationRequest[] = heldOut.map((prod, i) => {
+        const prompt = buildPrompt(facts(prod)).prompt;
+        const r: GenerationRequest = { prompt, parts: { product: facts(prod), promptVersion: 'v3' }, seed: 1000 + i };
+        if (mode === 'greedy') r.temperature = 0;
+        return r;
+      });
+      const results = (await p.generate(reqs)).map(ok);
+      results.forEach((r, i) => {
+        const prompt = reqs[i]?.prompt ?? '';
+        const where = `${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`;
+        assert.ok(words(r.text).length >= 5, `too short: ${where}`);
+        assert.doesNotMatch(r.text, /Write a creative product description|Attributes:|Category:|Colours:|Materials:|Description:/, where);
+        const promptGrams = ngrams(prompt, 6);
+        assert.ok(![...ngrams(r.text, 6)].some((g) => promptGrams.has(g)), `echoes its prompt: ${where}`);
+        const copied = [...ngrams(r.text, 8)].filter((g) => trainGrams.has(g));
+        assert.deepEqual(copied, [], `copies a training description: ${where}`);
+      });
+      // Different products get different texts.
+      assert.ok(new Set(results.map((r) => r.text)).size > results.length / 2);
+    } finally {
+      await p.close();
+    }
+  });
+}
