@@ -37,6 +37,28 @@ const AUTH_MESSAGES: Record<Exclude<AuthResult, { ok: true }>['reason'], string>
   revoked: 'the API key has been revoked',
 };
 
+/** What plugins and resolvers report back about a request: its operation name, outcome and cost. */
+type RequestReport = Pick<GatewayContext, 'operationName' | 'outcome' | 'cost'>;
+const REPORTED = ['operationName', 'outcome', 'cost'] as const;
+
+/**
+ * Apollo hands plugins and resolvers a shallow copy of the context
+ * (`Object.assign(Object.create(proto), ctx)`), so a plain property they set
+ * never reaches the object we hold. The reported fields are therefore
+ * accessors on the prototype, writing into one record that both copies share.
+ */
+function withReport(context: GatewayContext): { context: GatewayContext; report: RequestReport } {
+  const report: RequestReport = {};
+  const descriptors: PropertyDescriptorMap = {};
+  for (const key of REPORTED) {
+    descriptors[key] = { get: () => report[key], set: (value: never) => (report[key] = value), enumerable: false, configurable: true };
+  }
+  const proto = Object.create(Object.getPrototypeOf(context) as object, descriptors) as object;
+  const own: Record<string, unknown> = { ...context };
+  for (const key of REPORTED) delete own[key];
+  return { context: Object.assign(Object.create(proto) as GatewayContext, own), report };
+}
+
 /**
  * Runs one HTTP GraphQL request through Apollo: authentication, our body
  * limits, the request timeout (answered TIMEOUT, 504), one log line with
@@ -93,7 +115,8 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
           return;
         }
       }
-      context = options.makeContext({ requestId, signal: controller.signal, req, principal });
+      const tracked = withReport(options.makeContext({ requestId, signal: controller.signal, req, principal }));
+      context = tracked.context;
       const ctx = context;
       const execution = apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? 'GET', headers: headerMap(req), search, body },

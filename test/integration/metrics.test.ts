@@ -1,0 +1,72 @@
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
+import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
+
+let fake: FakeOpenAI;
+let server: TestServer;
+
+/** The value of one sample line, e.g. sample(text, 'gateway_requests_total', {operation: 'P', outcome: 'ok'}). */
+function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
+  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && want.every((w) => l.includes(w)));
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+before(async () => {
+  fake = await startFakeOpenAI();
+  server = await startTestServer({ providers: ['openai'], openaiBaseUrl: fake.baseURL, gatewayApiKeys: TEST_GATEWAY_API_KEYS, cacheTtlMs: 0 });
+});
+after(async () => {
+  await server.stop();
+  await fake.close();
+});
+
+test('/metrics on the main port needs an internal key', async () => {
+  assert.equal((await fetch(`${server.url}/metrics`)).status, 401);
+  assert.equal((await fetch(`${server.url}/metrics`, { headers: bearer(TEST_KEYS.mobile) })).status, 403);
+  const ok = await fetch(`${server.url}/metrics`, { headers: bearer(TEST_KEYS.internal) });
+  assert.equal(ok.status, 200);
+  assert.match(ok.headers.get('content-type') ?? '', /text\/plain/);
+});
+
+test('requests, provider calls, tokens, batch sizes, cache and breaker state are counted', async () => {
+  const page = await server.gql('query Page { products(first: 3) { edges { node { id } } } }', {}, bearer(TEST_KEYS.mobile));
+  const ids = page.body.data.products.edges.map((e: any) => e.node.id);
+  await server.gql('{ nope }', {}, bearer(TEST_KEYS.mobile));
+  const generated = await server.gql(
+    'mutation Gen($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename } }',
+    { input: ids.map((productId: string) => ({ productId })) },
+    bearer(TEST_KEYS.personalization),
+  );
+  assert.equal(generated.body.errors, undefined);
+  fake.setMode('503');
+  await server.gql('mutation Gen($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename } }', { input: [{ productId: ids[0], params: { seed: 7 } }] }, bearer(TEST_KEYS.personalization));
+  fake.setMode('ok');
+
+  const text = await (await fetch(`${server.url}/metrics`, { headers: bearer(TEST_KEYS.internal) })).text();
+  assert.equal(sample(text, 'gateway_requests_total', { operation: 'Page', outcome: 'ok' }), 1);
+  assert.ok((sample(text, 'gateway_requests_total', { operation: 'anonymous', outcome: 'error' }) ?? 0) >= 1);
+  assert.equal(sample(text, 'gateway_request_duration_seconds_count', { operation: 'Gen' }), 2);
+  assert.equal(sample(text, 'gateway_provider_calls_total', { provider: 'openai', outcome: 'ok' }), fake.count('chat.completions') - (sample(text, 'gateway_provider_calls_total', { provider: 'openai', outcome: 'unavailable' }) ?? 0));
+  assert.ok((sample(text, 'gateway_provider_errors_total', { provider: 'openai', kind: 'unavailable' }) ?? 0) >= 1);
+  assert.ok((sample(text, 'gateway_tokens_total', { provider: 'openai', type: 'completion' }) ?? 0) > 0);
+  assert.ok((sample(text, 'gateway_provider_batch_size_count', { provider: 'openai' }) ?? 0) >= 1);
+  assert.equal(sample(text, 'gateway_generation_cache_total', { result: 'miss' }), 3);
+  assert.notEqual(sample(text, 'gateway_breaker_state', { provider: 'openai' }), undefined);
+  assert.match(text, /gateway_process_resident_memory_bytes \d/);
+});
+
+test('METRICS_PORT: a separate listener without a key, and none on the main port', async () => {
+  const separate = await startTestServer({ providers: ['openai'], openaiBaseUrl: fake.baseURL, gatewayApiKeys: TEST_GATEWAY_API_KEYS, metricsPort: 0 });
+  try {
+    assert.ok(separate.metricsPort && separate.metricsPort !== separate.port);
+    const scraped = await fetch(`http://127.0.0.1:${separate.metricsPort}/metrics`);
+    assert.equal(scraped.status, 200);
+    assert.match(await scraped.text(), /gateway_requests_total/);
+    assert.equal((await fetch(`${separate.url}/metrics`, { headers: bearer(TEST_KEYS.internal) })).status, 404);
+  } finally {
+    await separate.stop();
+  }
+});
