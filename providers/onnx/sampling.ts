@@ -35,7 +35,8 @@ export function createRng(seed: number): () => number {
  */
 export function applyRepetitionPenalty(logits: Float32Array, seen: Iterable<number>, penalty: number): void {
   if (penalty === 1) return;
-  for (const id of seen) {
+  // Each id once, however often it occurs (HF gathers and scatters by id).
+  for (const id of seen instanceof Set ? seen : new Set(seen)) {
     const l = logits[id];
     if (l === undefined) continue;
     logits[id] = l < 0 ? l * penalty : l / penalty;

@@ -63,7 +63,8 @@ export class StopTextStream {
         }
       }
     }
-    return safe;
+    // Whitespace just before held-back text is held back too: it may end up trailing.
+    return this.text.slice(0, safe).trimEnd().length;
   }
 
   private release(upTo: number): void {

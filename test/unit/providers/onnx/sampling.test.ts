@@ -1,0 +1,80 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { applyRepetitionPenalty, argmax, chooseToken, createRng, topKIndices } from '../../../../providers/onnx/sampling.js';
+import { StopTextStream } from '../../../../providers/onnx/text-stream.js';
+import { IncrementalDecoder, loadTokenizer } from '../../../../providers/onnx/tokenizer.js';
+import { readModelFolder } from '../../../../providers/onnx/model-folder.js';
+import { decodingDefaults, requestDecoding } from '../../../../providers/onnx/generation-params.js';
+import { fixtureDir } from './onnx-test-helpers.js';
+
+test('repetition penalty follows HF: divide positive logits, multiply negative ones', () => {
+  const logits = Float32Array.from([2, -2, 3, 1]);
+  applyRepetitionPenalty(logits, [0, 1, 1], 2);
+  // id 1 seen twice is penalised once, as HF gathers unique ids.
+  assert.deepEqual([...logits], [1, -4, 3, 1]);
+});
+
+test('top-k keeps the k best, best first; argmax agrees', () => {
+  const logits = Float32Array.from([0.1, 5, -1, 3, 4, 2]);
+  assert.deepEqual(topKIndices(logits, 3), [1, 4, 3]);
+  assert.equal(argmax(logits), 1);
+  assert.deepEqual(topKIndices(Float32Array.from({ length: 600 }, (_, i) => -i), 300).slice(0, 3), [0, 1, 2]);
+});
+
+test('top-p keeps the smallest prefix reaching p; sampling is seeded', () => {
+  // probs ≈ [0.6652, 0.2447, 0.0900]: top-p 0.5 leaves only the best token.
+  const params = { doSample: true, temperature: 1, topK: 0, topP: 0.5, repetitionPenalty: 1 };
+  const rand = createRng(3);
+  for (let i = 0; i < 50; i++) assert.equal(chooseToken(Float32Array.from([2, 1, 0]), [], params, rand), 0);
+  const wide = { ...params, topP: 1 };
+  const draw = (seed: number) => {
+    const r = createRng(seed);
+    return Array.from({ length: 40 }, () => chooseToken(Float32Array.from([2, 1, 0]), [], wide, r));
+  };
+  assert.deepEqual(draw(9), draw(9));
+  assert.notDeepEqual(draw(9), draw(10));
+  assert.deepEqual(new Set(draw(9)), new Set([0, 1, 2]));
+});
+
+test('request temperature 0 means greedy; generation_config fills what the request leaves', () => {
+  const d = decodingDefaults({ do_sample: true, temperature: 0.7, top_k: 20, repetition_penalty: 1.2, max_new_tokens: 30 });
+  assert.deepEqual(d, { doSample: true, temperature: 0.7, topK: 20, topP: 1, repetitionPenalty: 1.2, maxNewTokens: 30, minNewTokens: 0 });
+  assert.equal(requestDecoding({ temperature: 0 }, d).doSample, false);
+  assert.deepEqual(requestDecoding({ temperature: 1.1, topP: 0.8, maxTokens: 5 }, decodingDefaults({})), {
+    ...decodingDefaults({}),
+    doSample: true,
+    temperature: 1.1,
+    topP: 0.8,
+    maxNewTokens: 5,
+  });
+});
+
+test('stop-text stream: drops leading space, holds back a possible stop prefix, never emits the stop', () => {
+  const out: string[] = [];
+  const s = new StopTextStream(['END'], (p) => out.push(p));
+  assert.equal(s.push(' Soft'), false);
+  assert.equal(s.push(' linen E'), false);
+  assert.deepEqual(out, ['Soft', ' linen']);
+  assert.equal(s.push('N'), false);
+  assert.equal(s.push('D here'), true);
+  assert.equal(s.finish(), 'Soft linen');
+  assert.equal(out.join(''), 'Soft linen');
+  const out2: string[] = [];
+  const t = new StopTextStream([], (p) => out2.push(p));
+  t.push(' a ');
+  t.push(' b  ');
+  assert.equal(t.finish(), 'a  b');
+  assert.equal(out2.join(''), 'a  b');
+});
+
+test('incremental decoding stitches multi-byte characters split across byte-level tokens', () => {
+  const tokenizer = loadTokenizer(readModelFolder(fixtureDir('tiny-gpt2')));
+  const text = 'Wool coat — café-au-lait, naïve crêpe';
+  const ids = tokenizer.encode(text);
+  const d = new IncrementalDecoder(tokenizer);
+  const out = ids.map((id) => d.push(id));
+  out.push(d.flush());
+  assert.equal(out.join(''), text);
+  assert.ok(out.every((p) => !p.includes('\uFFFD')), 'no piece holds half a character');
+  assert.ok(out.some((p) => p === ''), 'some byte-level token held back half a character');
+});
