@@ -1,0 +1,219 @@
+/**
+ * Gateway overhead and throughput, side by side with the Portkey gateway.
+ * Three paths to the same fake OpenAI server (its own process), measured in
+ * one run for each fake latency:
+ * - direct: chat completions POSTed straight to the fake;
+ * - ours: a one-product `generateDescriptions` mutation (provider "openai")
+ *   through `node dist/src/index.js`;
+ * - peer: the same chat completion through `@portkey-ai/gateway`.
+ * Load comes from autocannon in its own process (bench/gateway/load.ts).
+ *
+ *   npm run bench:gateway                 # full run (about 5 minutes)
+ *   npm run bench:gateway -- --quick      # shorter steps, fewer samples
+ *
+ * Writes the "gateway" section of docs/benchmarks.md.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildPrompt } from '../../src/prompts/build-prompt.js';
+import type { ProductFacts } from '../../providers/types.js';
+import { writeSection } from '../report.js';
+import type { LoadResult, LoadSpec } from './load.js';
+import { choosePinning, cpuMs, OUR_API_KEY, portkeyVersion, rssKiB, runLoadStep, startFake, startOurs, startPortkey, type Child, type Pinning } from './processes.js';
+import { renderReport, type LatencyRun, type PathRun } from './render.js';
+import { connectionsFor, summarizeLatencies, withinBudget } from './stats.js';
+
+const QUICK = process.argv.includes('--quick');
+const LATENCIES_MS = (argValue('--latencies') ?? '0,50').split(',').map(Number);
+/** Seconds per frontier step and per concurrency-1 run. */
+const STEP_SEC = QUICK ? 2 : 3;
+const C1_SEC = QUICK ? 3 : 6;
+/** Concurrency-1 time is split into this many interleaved rounds per path. */
+const C1_ROUNDS = 3;
+/** Rates tried, in order, until a step breaks the 50 ms budget. */
+const RATES = QUICK ? [100, 250, 500, 1000, 2000, 4000] : [100, 200, 300, 500, 700, 1000, 1400, 2000, 2800, 4000, 5600];
+const MAX_TOKENS = 64;
+const BUDGETS_MS = [10, 50] as const;
+
+function argValue(name: string): string | undefined {
+  const at = process.argv.indexOf(name);
+  return at >= 0 ? process.argv[at + 1] : undefined;
+}
+
+interface Target {
+  name: PathRun['name'];
+  spec: Omit<LoadSpec, 'connections' | 'durationSec' | 'overallRate'>;
+  /** The gateway process whose memory is reported (none for direct). */
+  process?: Child;
+  /** The process whose CPU time per request is reported: the gateway, or the fake for direct. */
+  cpuPid: number;
+}
+
+async function productFacts(ours: Child): Promise<ProductFacts> {
+  const res = await fetch(ours.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${OUR_API_KEY}` },
+    body: JSON.stringify({ query: '{ products(first: 1) { edges { node { id title category attributes colors materials } } } }' }),
+  });
+  const json = (await res.json()) as { data?: { products: { edges: Array<{ node: ProductFacts }> } } };
+  const product = json.data?.products.edges[0]?.node;
+  if (!product) throw new Error(`no product in the seeded catalog: ${JSON.stringify(json)}`);
+  return product;
+}
+
+/** The chat completion our gateway sends for this product, so direct and peer carry the same payload. */
+function chatBody(product: ProductFacts): string {
+  const built = buildPrompt(product);
+  const messages = [...(built.system ? [{ role: 'system', content: built.system }] : []), { role: 'user', content: built.prompt }];
+  return JSON.stringify({ model: 'gpt-4o-mini', messages, max_tokens: MAX_TOKENS });
+}
+
+function mutationBody(productId: string): string {
+  return JSON.stringify({
+    query: 'mutation($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename ... on Description { id text } ... on GenerationError { code message } } }',
+    variables: { input: [{ productId, provider: 'openai', params: { maxTokens: MAX_TOKENS } }] },
+  });
+}
+
+/** Runs `step` while sampling the process's RSS every 200 ms; returns the step's result and the peak seen. */
+async function sampled<T>(pid: number | undefined, step: () => Promise<T>): Promise<{ result: T; peakKiB: number }> {
+  let peakKiB = pid === undefined ? NaN : rssKiB(pid);
+  const timer = pid === undefined ? undefined : setInterval(() => (peakKiB = Math.max(peakKiB, rssKiB(pid))), 200);
+  try {
+    return { result: await step(), peakKiB };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+function load(target: Target, pinning: Pinning | null, connections: number, durationSec: number, extra: Partial<LoadSpec> = {}): Promise<LoadResult> {
+  return runLoadStep({ ...target.spec, connections, durationSec, ...extra }, pinning?.clientCore);
+}
+
+/**
+ * Measures the three paths interleaved (round by round at concurrency 1, rate
+ * by rate for the frontier) rather than one after the other, so that a
+ * change in background load on the machine falls on all three alike.
+ */
+async function measurePaths(targets: Target[], latencyMs: number, pinning: Pinning | null): Promise<PathRun[]> {
+  const runs = targets.map(
+    (t): PathRun => ({ name: t.name, c1: { ...summarizeLatencies([]), errors: 0 }, steps: [], idleKiB: t.process ? rssKiB(t.process.pid) : NaN, peakKiB: NaN, cpuMsPerRequest: { c1: NaN, load: NaN } }),
+  );
+  /** CPU ms and requests per path, at concurrency 1 and over the rate steps. */
+  const cpu = targets.map(() => ({ c1: { ms: 0, n: 0 }, load: { ms: 0, n: 0 } }));
+  const metered = async (i: number, phase: 'c1' | 'load', step: () => Promise<LoadResult>): Promise<LoadResult> => {
+    const pid = targets[i]!.cpuPid;
+    const before = cpuMs(pid);
+    const result = await step();
+    cpu[i]![phase].ms += cpuMs(pid) - before;
+    cpu[i]![phase].n += result.ok + result.errors;
+    return result;
+  };
+  // Warm-up: JIT, connection pools, SQLite pages. Not reported.
+  for (const target of targets) await load(target, pinning, 4, QUICK ? 1 : 2);
+
+  const pooled: number[][] = targets.map(() => []);
+  for (let round = 0; round < C1_ROUNDS; round += 1) {
+    for (const [i, target] of targets.entries()) {
+      const result = await metered(i, 'c1', () => load(target, pinning, 1, C1_SEC / C1_ROUNDS, { raw: true }));
+      pooled[i]!.push(...(result.latencies ?? []));
+      runs[i]!.c1.errors += result.errors;
+    }
+  }
+  pooled.forEach((latencies, i) => {
+    const run = runs[i]!;
+    run.c1 = { ...summarizeLatencies(latencies), errors: run.c1.errors };
+    console.log(`[bench] ${latencyMs} ms ${run.name} c=1: p50 ${run.c1.p50.toFixed(3)} p99 ${run.c1.p99.toFixed(3)} ms (${run.c1.samples} samples, ${run.c1.errors} errors)`);
+  });
+
+  const active = new Set(targets.map((_, i) => i));
+  for (const rate of RATES) {
+    for (const i of [...active]) {
+      const target = targets[i]!;
+      const run = runs[i]!;
+      const connections = connectionsFor(rate, latencyMs);
+      const { result, peakKiB } = await sampled(target.process?.pid, () => metered(i, 'load', () => load(target, pinning, connections, STEP_SEC, { overallRate: rate })));
+      run.peakKiB = Number.isNaN(run.peakKiB) ? peakKiB : Math.max(run.peakKiB, peakKiB);
+      const step = { rate, connections, p50: result.p50, p99: result.p99, errors: result.errors, achievedRps: result.achievedRps };
+      run.steps.push(step);
+      console.log(
+        `[bench] ${latencyMs} ms ${run.name} rate ${rate} c=${connections}: achieved ${step.achievedRps.toFixed(0)}/s p50 ${step.p50.toFixed(2)} p99 ${step.p99.toFixed(2)} ms errors ${step.errors}`,
+      );
+      if (!withinBudget(step, BUDGETS_MS[BUDGETS_MS.length - 1] as number, latencyMs)) active.delete(i);
+    }
+    if (active.size === 0) break;
+  }
+  runs.forEach((run, i) => {
+    const c = cpu[i]!;
+    run.cpuMsPerRequest = { c1: c.c1.ms / c.c1.n, load: c.load.ms / c.load.n };
+  });
+  return runs;
+}
+
+async function measureLatency(latencyMs: number, pinning: Pinning | null): Promise<LatencyRun> {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'bench-gateway-'));
+  const children: Child[] = [];
+  try {
+    const fake = await startFake(latencyMs, pinning?.clientCore);
+    children.push(fake);
+    const ours = await startOurs(fake.url, path.join(tmp, 'gateway.db'), pinning?.gatewayCore);
+    children.push(ours);
+    const peer = await startPortkey(pinning?.gatewayCore);
+    children.push(peer);
+    const product = await productFacts(ours);
+    const chat = chatBody(product);
+    const targets: Target[] = [
+      { name: 'direct', cpuPid: fake.pid, spec: { url: `${fake.url}/chat/completions`, body: chat, headers: { authorization: 'Bearer x' }, expect: '"chat.completion"' } },
+      {
+        name: 'ours',
+        spec: { url: ours.url, body: mutationBody(product.id), headers: { authorization: `Bearer ${OUR_API_KEY}` }, expect: '"__typename":"Description"' },
+        process: ours,
+        cpuPid: ours.pid,
+      },
+      {
+        name: 'peer',
+        spec: {
+          url: peer.url,
+          body: chat,
+          headers: { authorization: 'Bearer x', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': fake.url },
+          expect: '"chat.completion"',
+        },
+        process: peer,
+        cpuPid: peer.pid,
+      },
+    ];
+    return { latencyMs, paths: await measurePaths(targets, latencyMs, pinning) };
+  } finally {
+    for (const child of children.reverse()) await child.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const pinning = choosePinning();
+  const started = Date.now();
+  const loadBefore = os.loadavg()[0] as number;
+  const runs: LatencyRun[] = [];
+  for (const latencyMs of LATENCIES_MS) runs.push(await measureLatency(latencyMs, pinning));
+  const command = `npm run bench:gateway${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  const body = renderReport({
+    runs,
+    pinning,
+    command,
+    peerVersion: portkeyVersion(),
+    stepSec: STEP_SEC,
+    c1Sec: C1_SEC,
+    rates: RATES,
+    budgetsMs: [...BUDGETS_MS],
+    wallSec: (Date.now() - started) / 1000,
+    loadAverage: [loadBefore, os.loadavg()[0] as number],
+  });
+  console.log(body);
+  writeSection('gateway', 'Gateway overhead and throughput vs. the Portkey gateway', body);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

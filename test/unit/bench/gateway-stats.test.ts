@@ -1,0 +1,55 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { connectionsFor, frontier, percentile, ratio, summarizeLatencies, withinBudget, type RateStep } from '../../../bench/gateway/stats.js';
+
+const step = (rate: number, p99: number, errors = 0, achievedRps = rate): RateStep => ({ rate, p99, errors, achievedRps });
+
+describe('gateway benchmark stats', () => {
+  it('takes nearest-rank percentiles', () => {
+    const sorted = Array.from({ length: 100 }, (_, i) => i + 1);
+    assert.equal(percentile(sorted, 0.5), 50);
+    assert.equal(percentile(sorted, 0.99), 99);
+    assert.equal(percentile(sorted, 1), 100);
+    assert.equal(percentile([7], 0.99), 7);
+    assert.ok(Number.isNaN(percentile([], 0.5)));
+  });
+
+  it('sorts numerically, not as strings, and leaves the input alone', () => {
+    const input = [10, 9, 100, 2.5];
+    const summary = summarizeLatencies(input);
+    assert.deepEqual(input, [10, 9, 100, 2.5]);
+    assert.equal(summary.samples, 4);
+    assert.equal(summary.p50, 9);
+    assert.equal(summary.max, 100);
+  });
+
+  it('keeps a step within budget only with no errors, enough rate and p99 above the baseline under budget', () => {
+    assert.equal(withinBudget(step(100, 9.9), 10), true);
+    assert.equal(withinBudget(step(100, 10), 10), false);
+    assert.equal(withinBudget(step(100, 1, 1), 10), false);
+    assert.equal(withinBudget(step(100, 1, 0, 89), 10), false);
+    assert.equal(withinBudget(step(100, 59, 0, 90), 10, 50), true);
+    assert.equal(withinBudget(step(100, 61), 10, 50), false);
+  });
+
+  it('stops the frontier at the first failing step, whatever the order of the steps', () => {
+    const steps = [step(400, 30), step(100, 2), step(200, 5), step(300, 12)];
+    assert.equal(frontier(steps, 10), 200);
+    assert.equal(frontier(steps, 50), 400);
+    // A lucky step above a failing one does not count.
+    assert.equal(frontier([step(100, 2), step(200, 20), step(300, 3)], 10), 100);
+    assert.equal(frontier([step(100, 20)], 10), 0);
+  });
+
+  it('formats ratios and refuses meaningless ones', () => {
+    assert.equal(ratio(3, 2), '1.50×');
+    assert.equal(ratio(1, 0), 'n/a');
+    assert.equal(ratio(NaN, 2), 'n/a');
+  });
+
+  it('sizes connections from the rate and the latency', () => {
+    assert.equal(connectionsFor(1, 0), 2);
+    assert.equal(connectionsFor(1000, 0), 13);
+    assert.equal(connectionsFor(1000, 50), 75);
+  });
+});
