@@ -25,7 +25,8 @@ export function armorProtection(config: Pick<Config, 'maxDepth' | 'maxAliases' |
   const maxCost = Math.max(...Object.values(config.maxCost));
   const { plugins, validationRules } = new ApolloArmor({
     maxDepth: { n: config.maxDepth, exposeLimits: false, flattenFragments: true, errorMessage: 'Query depth limit exceeded.' },
-    maxAliases: { n: config.maxAliases, exposeLimits: false, errorMessage: 'Too many aliases.' },
+    // armor lets aliases of __typename through by default; here every alias counts.
+    maxAliases: { n: config.maxAliases, exposeLimits: false, errorMessage: 'Too many aliases.', allowList: [] },
     maxDirectives: { n: config.maxDirectives, exposeLimits: false, errorMessage: 'Too many directives.' },
     // Tokens are limited by graphql-js's own parser (Apollo `parseOptions.maxTokens`, see server.ts):
     // armor's Apollo token plugin re-parses and its syntax errors reach clients as HTTP 500.
