@@ -89,9 +89,11 @@ def make_fixtures():
     torch.manual_seed(0)
     gpt = TinyGPT2(vocab=eos + 1, d=64, layers=2, heads=4, n_positions=128)
     seeded_init(gpt, 1, 0.2)
-    for name, with_past in (("tiny-gpt2", True), ("tiny-gpt2-nopast", False)):
+    # Three exports of the same weights: with past, without past, merged (use_cache_branch).
+    for name, with_past, merged in (("tiny-gpt2", True, False), ("tiny-gpt2-nopast", False, False),
+                                    ("tiny-gpt2-merged", True, True)):
         folder = os.path.join(FIXTURES, name)
-        write_folder(folder, gpt, with_past, tok, tok_cfg, gen, eos, eos)
+        write_folder(folder, gpt, with_past, tok, tok_cfg, gen, eos, eos, merged=merged)
         expected_logits(gpt, folder, bpe, texts, eos, eos, llama=False)
 
     llama_special = ["<s>", "</s>", "<pad>"]

@@ -11,15 +11,20 @@ from .modeling import TinyGPT2, TinyLlama
 class _Flat(nn.Module):
     """Flat positional inputs/outputs, as torch.onnx.export needs them."""
 
-    def __init__(self, model, with_past):
+    def __init__(self, model, with_past, merged=False):
         super().__init__()
-        self.model, self.with_past = model, with_past
+        self.model, self.with_past, self.merged = model, with_past, merged
         self.llama = isinstance(model, TinyLlama)
 
     def forward(self, *args):
         input_ids, attention_mask = args[0], args[1]
         rest = list(args[2:])
         extra = [rest.pop(0)] if self.llama else []
+        if self.merged:
+            # Merged layout: use_cache_branch=false means "ignore the past inputs"
+            # (the first step); keep 0 of their positions then, all of them otherwise.
+            flag = rest.pop().to(torch.int64)
+            rest = [t.index_select(2, torch.arange(t.shape[2] * flag[0])) for t in rest]
         past = [(rest[2 * i], rest[2 * i + 1]) for i in range(len(rest) // 2)] if self.with_past else None
         logits, presents = self.model(input_ids, attention_mask, *extra, past=past)
         if not self.with_past:
@@ -33,7 +38,7 @@ def kv_shape(model):
     return c.get("kv_heads", heads), c["d"] // heads
 
 
-def export_onnx(model, path, with_past, opset=14):
+def export_onnx(model, path, with_past, opset=14, merged=False):
     """Writes the graph with the standard names and dynamic batch/sequence/past axes."""
     model.eval()
     llama = isinstance(model, TinyLlama)
@@ -60,9 +65,12 @@ def export_onnx(model, path, with_past, opset=14):
                 outputs.append(f"present.{i}.{kind}")
                 axes[names[-1]] = {0: "batch_size", 2: "past_sequence_length"}
                 axes[outputs[-1]] = {0: "batch_size", 2: "total_sequence_length"}
+    if merged:
+        args.append(torch.tensor([True]))
+        names.append("use_cache_branch")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with torch.no_grad():
-        torch.onnx.export(_Flat(model, with_past), tuple(args), path, input_names=names, output_names=outputs,
+        torch.onnx.export(_Flat(model, with_past, merged), tuple(args), path, input_names=names, output_names=outputs,
                           dynamic_axes=axes, opset_version=opset, do_constant_folding=True)
 
 
@@ -92,8 +100,9 @@ def write_json(path, obj):
         f.write("\n")
 
 
-def write_folder(out_dir, model, with_past, tokenizer, tokenizer_config, generation_config, bos, eos, pad=None):
-    export_onnx(model, os.path.join(out_dir, "onnx", "model.onnx"), with_past)
+def write_folder(out_dir, model, with_past, tokenizer, tokenizer_config, generation_config, bos, eos, pad=None,
+                 merged=False):
+    export_onnx(model, os.path.join(out_dir, "onnx", "model.onnx"), with_past, merged=merged)
     write_json(os.path.join(out_dir, "config.json"), model_config(model, bos, eos, pad))
     write_json(os.path.join(out_dir, "generation_config.json"), generation_config)
     write_json(os.path.join(out_dir, "tokenizer.json"), tokenizer)

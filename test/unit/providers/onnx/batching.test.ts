@@ -33,18 +33,23 @@ for (const name of decoderFixtures) {
   });
 }
 
-test('the KV-cache path equals recomputing the whole sequence (same weights, with and without past)', async () => {
+test('the KV-cache and merged paths equal recomputing the whole sequence (same weights, three exports)', async () => {
   const withPast = await openFixture('tiny-gpt2');
   const noPast = await openFixture('tiny-gpt2-nopast');
+  const merged = await openFixture('tiny-gpt2-merged');
   try {
     const reqs = mixedPrompts.map((p) => request(p, { maxTokens: 16, temperature: 0 }));
     const a = (await withPast.generate(reqs)).map(ok);
     const b = (await noPast.generate(reqs)).map(ok);
+    const c = (await merged.generate(reqs)).map(ok);
     assert.deepEqual(a.map((r) => r.text), b.map((r) => r.text));
+    assert.deepEqual(c.map((r) => r.text), b.map((r) => r.text));
     assert.equal((await withPast.health()).details?.cache, 'kv');
     assert.equal((await noPast.health()).details?.cache, 'none');
+    assert.equal((await merged.health()).details?.cache, 'merged');
   } finally {
     await withPast.close();
     await noPast.close();
+    await merged.close();
   }
 });

@@ -39,6 +39,7 @@ for (const name of decoderFixtures) {
       attention_mask: int64(expected.attention_mask),
     };
     if (model.layout.hasPositionIds) feeds.position_ids = int64(expected.position_ids ?? []);
+    if (model.layout.hasUseCacheBranch) feeds.use_cache_branch = new ort.Tensor('bool', [false], [1]);
     model.emptyPast(expected.dims[0]).forEach((t, i) => {
       const pair = model.layout.kv[i >> 1];
       if (pair) feeds[i % 2 === 0 ? pair.key : pair.value] = t;
@@ -59,6 +60,7 @@ test('layouts come from the session metadata: GQA KV heads, position_ids, no-pas
     { name: 'tiny-gpt2', kvHeads: 4, positions: false, layers: 2 },
     { name: 'tiny-llama', kvHeads: 2, positions: true, layers: 2 },
     { name: 'tiny-gpt2-nopast', kvHeads: 4, positions: false, layers: 0 },
+    { name: 'tiny-gpt2-merged', kvHeads: 4, positions: false, layers: 2 },
   ] as const;
   for (const c of cases) {
     const folder = readModelFolder(fixtureDir(c.name));
@@ -68,6 +70,7 @@ test('layouts come from the session metadata: GQA KV heads, position_ids, no-pas
     if (c.layers) assert.equal(layout.kvHeads, c.kvHeads, c.name);
     assert.equal(layout.headDim, 16, c.name);
     assert.equal(layout.hasPositionIds, c.positions, c.name);
+    assert.equal(layout.hasUseCacheBranch, c.name === 'tiny-gpt2-merged', c.name);
     assert.equal(layout.kvType, 'float32');
     await session.release();
   }

@@ -3,7 +3,7 @@ import { fixturesDir } from '../../../helpers/paths.js';
 import type { GenerationRequest } from '../../../../providers/types.js';
 import { createOnnxProvider, type OnnxProviderOptions, type OnnxTextGenerator } from '../../../../providers/onnx/index.js';
 
-export const decoderFixtures = ['tiny-gpt2', 'tiny-llama', 'tiny-gpt2-nopast'] as const;
+export const decoderFixtures = ['tiny-gpt2', 'tiny-llama', 'tiny-gpt2-nopast', 'tiny-gpt2-merged'] as const;
 export type DecoderFixture = (typeof decoderFixtures)[number];
 
 export function fixtureDir(name: DecoderFixture): string {
