@@ -23,6 +23,8 @@ export interface DecoderLayout {
   hasPositionIds: boolean;
   /** Merged exports: a boolean input that switches the cache branch on. */
   hasUseCacheBranch: boolean;
+  /** Newer exports take how many last positions to compute logits for ('num_logits_to_keep' or 'logits_to_keep'). */
+  logitsToKeepInput: string | undefined;
   /** Empty for an export without past. */
   kv: KvPair[];
   kvHeads: number;
@@ -70,6 +72,7 @@ export function describeDecoder(session: ort.InferenceSession, config: JsonObjec
     hasAttentionMask: session.inputNames.includes('attention_mask'),
     hasPositionIds: session.inputNames.includes('position_ids'),
     hasUseCacheBranch: session.inputNames.includes('use_cache_branch'),
+    logitsToKeepInput: session.inputNames.find((n) => n === 'num_logits_to_keep' || n === 'logits_to_keep'),
     kv,
     kvHeads: dim(1) ?? numberField(config, 'num_key_value_heads') ?? heads,
     headDim: dim(3) ?? numberField(config, 'head_dim') ?? Math.floor(hidden / heads),
@@ -154,17 +157,21 @@ export class DecoderSession {
       });
       if (layout.hasUseCacheBranch) feeds.use_cache_branch = new ort.Tensor('bool', [input.past !== null], [1]);
     }
+    // Only the last position's logits are used: spare the LM head the others.
+    if (layout.logitsToKeepInput) feeds[layout.logitsToKeepInput] = new ort.Tensor('int64', BigInt64Array.of(1n), []);
     const t0 = performance.now();
     const out = await this.session.run(feeds);
     const runMs = performance.now() - t0;
     const logits = out.logits as ort.Tensor;
     const [, outSeq = 1, vocab = 0] = logits.dims;
     const lastLogits = new Float32Array(batch * vocab);
-    const src = logits.data as Float32Array | Uint16Array;
+    // float16 logits arrive as raw halves (Uint16Array), or as numbers where the runtime has Float16Array.
+    const src = logits.data as Float32Array | Uint16Array | Float64Array;
+    const raw = src instanceof Uint16Array;
     for (let b = 0; b < batch; b++) {
       const from = (b * outSeq + outSeq - 1) * vocab;
       if (src instanceof Float32Array) lastLogits.set(src.subarray(from, from + vocab), b * vocab);
-      else for (let v = 0; v < vocab; v++) lastLogits[b * vocab + v] = halfToFloat(src[from + v] as number);
+      else for (let v = 0; v < vocab; v++) lastLogits[b * vocab + v] = raw ? halfToFloat(src[from + v] as number) : (src[from + v] as number);
     }
     const present = this.hasPast ? layout.kv.flatMap((p) => [out[p.presentKey] as ort.Tensor, out[p.presentValue] as ort.Tensor]) : null;
     return { lastLogits, vocab, present, runMs };
