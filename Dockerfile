@@ -2,6 +2,12 @@
 # StyleSprint Gateway: two targets.
 #   docker build --target cpu -t stylesprint-gateway:cpu .
 #   docker build --target gpu -t stylesprint-gateway:gpu .
+# Lint: hadolint is not in Debian's apt, and the npm wrapper downloads its
+# binary at install time (no network for that here), so run it where it is
+# installed: `hadolint Dockerfile`. test/unit/deploy.test.ts checks the stages
+# and that every COPY source exists.
+# Production: set GATEWAY_API_KEYS (the gateway refuses to start without keys),
+# and METRICS_PORT to serve /metrics on a port kept off the public network.
 
 ARG NODE_VERSION=24
 
@@ -49,6 +55,8 @@ USER node
 EXPOSE 4000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||4000)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# SIGTERM drains: /readyz turns 503, requests in flight finish within SHUTDOWN_GRACE_MS.
+STOPSIGNAL SIGTERM
 CMD ["node", "dist/src/index.js"]
 
 # ---- gpu: CUDA 12 runtime with cuDNN, plus Node 24 -----------------------------
@@ -68,4 +76,6 @@ USER gateway
 EXPOSE 4000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||4000)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# SIGTERM drains: /readyz turns 503, requests in flight finish within SHUTDOWN_GRACE_MS.
+STOPSIGNAL SIGTERM
 CMD ["node", "dist/src/index.js"]
