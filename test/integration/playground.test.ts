@@ -50,7 +50,7 @@ test('headless Chromium runs a products query through the GraphiQL UI', async ()
 });
 
 test('the playground is off in production', async () => {
-  const prod = await startTestServer({ nodeEnv: 'production' });
+  const prod = await startTestServer({ nodeEnv: 'production', gatewayApiKeys: 'internal:playground-test-key-0123456789' });
   try {
     assert.equal((await fetch(`${prod.url}/playground`)).status, 404);
   } finally {

@@ -43,10 +43,10 @@ test('paging with cursors walks the whole catalog once, in order', async () => {
   for (;;) {
     const { body }: any = await server.gql(PAGE, { first: 33, after });
     assert.equal(body.errors, undefined);
+    assert.equal(body.data.products.pageInfo.hasPreviousPage, after !== null);
     seen.push(...body.data.products.edges.map((e: any) => e.node.id));
     if (!body.data.products.pageInfo.hasNextPage) break;
     after = body.data.products.pageInfo.endCursor;
-    assert.equal(body.data.products.pageInfo.hasPreviousPage, seen.length > 33 || after !== null);
   }
   assert.equal(new Set(seen).size, readSampleCatalog().length);
 });
