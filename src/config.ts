@@ -74,6 +74,7 @@ const schema = z
     requestTimeoutMs: int(100, 600_000).default(60_000),
     cacheTtlMs: int(0, 30 * 24 * 3600_000).default(3600_000),
     priceTable: optionalString,
+    routingPolicies: optionalString,
     playground: bool.optional(),
     gatewayApiKeys: optionalString.pipe(
       z
@@ -140,6 +141,7 @@ export const ENV_NAMES: Readonly<Record<keyof Config, string>> = {
   requestTimeoutMs: 'REQUEST_TIMEOUT_MS',
   cacheTtlMs: 'CACHE_TTL_MS',
   priceTable: 'PRICE_TABLE',
+  routingPolicies: 'ROUTING_POLICIES',
   playground: 'PLAYGROUND',
   gatewayApiKeys: 'GATEWAY_API_KEYS',
   maxDepth: 'MAX_DEPTH',

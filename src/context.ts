@@ -3,10 +3,12 @@ import type { Logger } from 'pino';
 import type { Storage, ProductRecord } from './storage/types.js';
 import type { Services } from './services.js';
 import type { Principal } from './auth/roles.js';
+import { createDescriptionLoader } from '../schema/description/description.loader.js';
 
 /** Per-request loaders: created for each request, so nothing cached leaks between requests. */
 export interface Loaders {
   productById: DataLoader<string, ProductRecord | null>;
+  description: ReturnType<typeof createDescriptionLoader>;
 }
 
 /** What every resolver receives. One per GraphQL request (or subscription). */
@@ -30,8 +32,9 @@ export interface GatewayContext {
   cost?: number;
 }
 
-export function createLoaders(storage: Storage): Loaders {
+export function createLoaders(storage: Storage, services: Services, request: { warnings: string[]; signal: AbortSignal }): Loaders {
   return {
     productById: new DataLoader((ids) => storage.productsByIds(ids)),
+    description: createDescriptionLoader(storage, services.descriptions, request),
   };
 }

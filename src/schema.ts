@@ -2,16 +2,25 @@ import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import { authChecker } from './auth/roles.js';
+import { createInProcessPubSub } from './pubsub.js';
 import { ProductResolver } from '../schema/product/product.resolver.js';
+import { DescriptionResolver, ProductDescriptionResolver } from '../schema/description/description.resolver.js';
+import { ProviderResolver } from '../schema/provider/provider.resolver.js';
+import { EvaluationResolver } from '../schema/evaluation/evaluation.resolver.js';
+import { BenchmarkResolver } from '../schema/benchmark/benchmark.resolver.js';
+import { DescriptionStreamResolver } from '../schema/description/description-stream.resolver.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const RESOLVERS: NonEmptyArray<Function> = [ProductResolver];
+export const RESOLVERS: NonEmptyArray<Function> = [ProductResolver, ProductDescriptionResolver, DescriptionResolver, DescriptionStreamResolver, ProviderResolver, EvaluationResolver, BenchmarkResolver];
 
 let built: Promise<GraphQLSchema> | undefined;
 
+/** The process's topic pub/sub, shared by resolvers that publish. */
+export const pubSub = createInProcessPubSub();
+
 /** Builds the schema once per process: type-graphql's metadata is global, so the result is too. */
 export function buildGatewaySchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({ resolvers: RESOLVERS, validate: false, authChecker });
+  built ??= buildSchema({ resolvers: RESOLVERS, validate: false, pubSub, authChecker });
   return built;
 }
 

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import type { Logger } from 'pino';
 import { loadConfig, type Config, type ConfigInput } from './config.js';
 import { createLogger } from './logger.js';
@@ -10,12 +10,21 @@ import type { Storage } from './storage/types.js';
 import { createLoaders, type GatewayContext } from './context.js';
 import { createServices, type Services } from './services.js';
 import { buildGatewaySchema } from './schema.js';
-import { createFormatError } from './errors/index.js';
+import { createFormatError, ErrorCode } from './errors/index.js';
 import { requestPlugin } from './apollo-plugins.js';
 import { createGraphQLHandler } from './http/graphql-handler.js';
-import { sendJson } from './http/respond.js';
+import { sendGraphQLError, sendJson } from './http/respond.js';
 import { servePlayground, servePlaygroundAsset } from './http/playground.js';
 import { seedIfEmpty } from './seed.js';
+import { attachSubscriptionServer } from './http/subscriptions.js';
+import { prepareAuthentication } from './auth/setup.js';
+import { roleAllows, type Principal } from './auth/roles.js';
+import { armorProtection } from './limits/armor.js';
+import { limitsPlugin } from './limits/limits.plugin.js';
+import { MemoryRateLimitStore } from './limits/rate-limit.js';
+import { GatewayMetrics } from './observability/metrics.js';
+import { metricSources, serveMetrics, startMetricsServer } from './http/metrics-endpoint.js';
+import { meteredRouter, meteredSource, meteredStorage } from '../providers/metered.js';
 
 export interface GatewayServer {
   config: Config;
@@ -25,6 +34,11 @@ export interface GatewayServer {
   storage: Storage;
   services: Services;
   logger: Logger;
+  metrics: GatewayMetrics;
+  /** Port of the separate /metrics listener (METRICS_PORT), when there is one. */
+  metricsPort: number | null;
+  /** True from the moment close() is called: /readyz answers 503. */
+  readonly draining: boolean;
   /** Stops accepting, finishes in-flight requests, closes providers and the database. */
   close(): Promise<void>;
 }
@@ -45,37 +59,70 @@ export async function createServer(configInput: Config | Partial<ConfigInput> = 
   const logger = options.logger ?? createLogger(config);
   const storage = await openStorage(config);
   await seedIfEmpty(storage, logger);
-  const services = createServices(config, storage);
+  let authenticator;
+  try {
+    authenticator = await prepareAuthentication(config, storage, logger);
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
+  const metrics = new GatewayMetrics();
+  const services = await createServices(config, meteredStorage(storage, metrics), logger, {
+    source: (source) => meteredSource(source, metrics),
+    router: (router) => meteredRouter(router, metrics),
+  });
+  metrics.setSources(metricSources(services));
+  const rateLimitStore = new MemoryRateLimitStore();
+  const authenticate = (header: string | undefined) => authenticator.authenticate(header);
   const development = config.nodeEnv !== 'production';
 
+  const schema = await buildGatewaySchema();
+  const armor = armorProtection(config);
   const apollo = new ApolloServer<GatewayContext>({
-    schema: await buildGatewaySchema(),
+    schema,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
-    introspection: development || config.playground === true,
+    // Introspection is decided per request by role in limitsPlugin (development, or the internal role).
+    introspection: true,
+    validationRules: armor.validationRules,
+    // MAX_TOKENS: graphql-js stops parsing past it, answered GRAPHQL_PARSE_FAILED (400).
+    parseOptions: { maxTokens: config.maxTokens },
     includeStacktraceInErrorResponses: false,
     formatError: createFormatError({ logger, exposeInternals: development }),
-    plugins: [requestPlugin()],
+    plugins: [
+      requestPlugin(),
+      ...(armor.plugins as Array<ApolloServerPlugin<GatewayContext>>),
+      limitsPlugin({
+        schema,
+        maxCost: config.maxCost,
+        rateLimits: config.rateLimits,
+        store: rateLimitStore,
+        allowIntrospection: (p) => config.nodeEnv === 'development' || p.role === 'internal',
+        metrics,
+      }),
+    ],
     logger: { debug: () => {}, info: () => {}, warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
   });
   await apollo.start();
 
   let draining = false;
+  let inFlight = 0;
+  const idleWaiters: Array<() => void> = [];
+  const makeContext = ({ requestId, signal, principal }: { requestId: string; signal: AbortSignal; principal: Principal }): GatewayContext => {
+    const warnings: string[] = [];
+    // The key's name (never the key) rides on every log line of the request.
+    return { requestId, signal, principal, logger: logger.child({ requestId, keyName: principal.name }), storage, services, warnings, loaders: createLoaders(storage, services, { warnings, signal }) };
+  };
   const handleGraphQL = createGraphQLHandler({
     apollo,
     logger,
     maxBodyBytes: config.maxBodyBytes,
     requestTimeoutMs: config.requestTimeoutMs,
-    makeContext: ({ requestId, signal }) => ({
-      requestId,
-      signal,
-      logger: logger.child({ requestId }),
-      storage,
-      services,
-      loaders: createLoaders(storage),
-      warnings: [],
-    }),
+    makeContext,
+    authenticate,
+    metrics,
   });
+  const metricsServer = config.metricsPort !== undefined ? await startMetricsServer(config.metricsPort, config.host, metrics) : null;
 
   const playgroundEnabled = config.playground ?? development;
 
@@ -87,11 +134,28 @@ export async function createServer(configInput: Config | Partial<ConfigInput> = 
         res.writeHead(405, { allow: 'GET, POST' }).end();
         return;
       }
-      return handleGraphQL(req, res, url.search);
+      if (draining) {
+        // New work goes to another replica; the requests already running finish.
+        res.setHeader('connection', 'close');
+        return sendGraphQLError(res, 503, ErrorCode.SHUTTING_DOWN, 'the gateway is shutting down: retry', { retryable: true });
+      }
+      inFlight++;
+      try {
+        return await handleGraphQL(req, res, url.search);
+      } finally {
+        if (--inFlight === 0) for (const resolve of idleWaiters.splice(0)) resolve();
+      }
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       sendJson(res, 405, { error: 'method not allowed' }, { allow: 'GET' });
       return;
+    }
+    if (path === '/metrics' && !metricsServer) {
+      // On the main port, metrics need an internal key (or open mode): they describe traffic and providers.
+      const auth = await authenticate(typeof req.headers.authorization === 'string' ? req.headers.authorization : undefined);
+      if (!auth.ok) return sendJson(res, 401, { error: 'an internal API key is required' });
+      if (!roleAllows(auth.principal.role, 'internal')) return sendJson(res, 403, { error: 'metrics need the internal role' });
+      return serveMetrics(res, metrics);
     }
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok', uptimeSeconds: Math.round(process.uptime()) });
     if (path === '/readyz') {
@@ -112,6 +176,7 @@ export async function createServer(configInput: Config | Partial<ConfigInput> = 
     });
   });
   httpServer.keepAliveTimeout = 65_000;
+  const subscriptions = attachSubscriptionServer({ httpServer, schema, makeContext, authenticate, maxPayloadBytes: config.maxBodyBytes });
 
   if (options.listen !== false) {
     await new Promise<void>((resolve, reject) => {
@@ -135,14 +200,29 @@ export async function createServer(configInput: Config | Partial<ConfigInput> = 
     storage,
     services,
     logger,
+    metrics,
+    metricsPort: metricsServer ? (metricsServer.address() as AddressInfo).port : null,
+    get draining() {
+      return draining;
+    },
     close() {
       closing ??= (async () => {
+        // /readyz answers 503 from now on, and new GraphQL requests are turned away (503),
+        // while the listener stays open so probes and requests in flight are still served.
         draining = true;
-        await new Promise<void>((resolve) => {
-          httpServer.close(() => resolve());
-          httpServer.closeIdleConnections();
-        });
+        const finished = inFlight === 0 ? Promise.resolve(true) : new Promise<boolean>((resolve) => idleWaiters.push(() => resolve(true)));
+        let grace: NodeJS.Timeout | undefined;
+        const expired = new Promise<boolean>((resolve) => (grace = setTimeout(() => resolve(false), config.shutdownGraceMs)));
+        if (!(await Promise.race([finished, expired]))) logger.warn({ graceMs: config.shutdownGraceMs, inFlight }, 'shutdown grace period over: cutting the requests still in flight');
+        clearTimeout(grace);
+        await subscriptions.close();
+        const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        httpServer.closeAllConnections();
+        await closed;
+        if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+        await rateLimitStore.close();
         await apollo.stop();
+        await services.close();
         await storage.close();
       })();
       return closing;

@@ -1,14 +1,56 @@
+import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Storage } from './storage/types.js';
 import { ProductService } from '../schema/product/product.service.js';
+import { DescriptionService } from '../schema/description/description.service.js';
+import { createProviderRegistry, type ProviderRegistry } from '../providers/index.js';
+import type { GenerationRouter, GeneratorSource } from './routing/types.js';
+import { createRouter } from './routing/router.js';
+import { resolvePolicies } from './routing/policies.js';
+import { parsePriceTable } from './pricing.js';
+import { EvaluationService } from '../schema/evaluation/evaluation.service.js';
+import { BenchmarkService } from '../schema/benchmark/benchmark.service.js';
 
 /** Services shared by every request for the life of the server. */
 export interface Services {
   products: ProductService;
+  descriptions: DescriptionService;
+  registry: ProviderRegistry;
+  router: GenerationRouter;
+  evaluation: EvaluationService;
+  /** Benchmark runs; runs interrupted by a stop or crash are resumed when the services are built. */
+  benchmarks: BenchmarkService;
+  close(): Promise<void>;
 }
 
-export function createServices(config: Config, storage: Storage): Services {
+/** Decorators applied while building (metering): the router gets `source(registry)` and everyone gets `router(router)`. */
+export interface ServiceWrappers {
+  source?: (source: GeneratorSource) => GeneratorSource;
+  router?: (router: GenerationRouter) => GenerationRouter;
+}
+
+export async function createServices(config: Config, storage: Storage, logger: Logger, wrap: ServiceWrappers = {}): Promise<Services> {
+  const registry = await createProviderRegistry(config, logger);
+  const ids = registry.generatorIds();
+  const policies = resolvePolicies(ids, config.providerTimeoutMs, config.routingPolicies);
+  const source = wrap.source ? wrap.source(registry) : registry;
+  const bareRouter = createRouter({ source, policies, logger, cacheTtlMs: config.cacheTtlMs });
+  const router = wrap.router ? wrap.router(bareRouter) : bareRouter;
+  const prices = parsePriceTable(config.priceTable);
+  const descriptions = new DescriptionService(storage, router, registry, prices, logger);
+  const benchmarks = new BenchmarkService({ config, storage, router, registry, descriptions, prices, logger });
+  await benchmarks.runner.recover();
   return {
     products: new ProductService(storage, { maxBytes: config.maxCsvBytes, maxRows: config.maxCsvRows }),
+    descriptions,
+    registry,
+    router,
+    evaluation: new EvaluationService(() => registry.embedder),
+    benchmarks,
+    async close() {
+      await benchmarks.close();
+      await router.close();
+      await registry.close();
+    },
   };
 }

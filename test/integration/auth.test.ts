@@ -142,10 +142,11 @@ test('open mode outside production: no key configured, every caller is internal,
   const open = await startTestServer({ providers: ['openai'], openaiBaseUrl: fake.baseURL });
   try {
     assert.equal((await open.gql('{ providers { id } }')).body.errors, undefined);
-    assert.match(readFileSync(open.logFile, 'utf8'), /NO API KEYS CONFIGURED/);
   } finally {
     await open.stop();
   }
+  // Read after stop(): the log stream is flushed when it ends.
+  assert.match(readFileSync(open.logFile, 'utf8'), /NO API KEYS CONFIGURED/);
 });
 
 test('production refuses to start without keys', async () => {
