@@ -184,17 +184,19 @@ export class SqliteStorage implements Storage {
 
   async latestDescriptions(lookups: readonly DescriptionLookup[]): Promise<Array<DescriptionRecord | null>> {
     if (lookups.length === 0) return [];
-    // One query for the whole batch: the newest row per (product, personalization[, provider]).
+    // One query for the whole batch, one row per lookup: the correlated
+    // subquery walks descriptions_lookup newest-first and stops at the first
+    // match, so the cost no longer grows with the product's stored history
+    // (reading and mapping every row of it was the gateway's top CPU cost).
     const rows = this.db
-      .prepare(`SELECT d.* FROM descriptions d JOIN (SELECT value FROM json_each(?)) k
-          ON d.product_id = json_extract(k.value, '$.p') AND d.personalization_key = json_extract(k.value, '$.k')
-          AND (json_extract(k.value, '$.v') IS NULL OR d.provider = json_extract(k.value, '$.v'))
-        ORDER BY d.seq DESC`)
+      .prepare(`SELECT k.key AS lookup_index, d.* FROM json_each(?) k JOIN descriptions d ON d.seq = (
+          SELECT x.seq FROM descriptions x
+          WHERE x.product_id = json_extract(k.value, '$.p') AND x.personalization_key = json_extract(k.value, '$.k')
+            AND (json_extract(k.value, '$.v') IS NULL OR x.provider = json_extract(k.value, '$.v'))
+          ORDER BY x.seq DESC LIMIT 1)`)
       .all(JSON.stringify(lookups.map((l) => ({ p: l.productId, k: l.personalizationKey, v: l.provider ?? null })))) as Row[];
-    const all = rows.map(toDescription);
-    return lookups.map(
-      (l) => all.find((d) => d.productId === l.productId && d.personalizationKey === l.personalizationKey && (!l.provider || d.provider === l.provider)) ?? null,
-    );
+    const byPosition = new Map(rows.map((r) => [Number(r.lookup_index), toDescription(r)]));
+    return lookups.map((_, i) => byPosition.get(i) ?? null);
   }
 
   async newestDescriptionsForProducts(productIds: readonly string[]): Promise<Array<DescriptionRecord | null>> {
