@@ -3,6 +3,7 @@
  * takes the measured runs, returns text.
  */
 import type { Pinning } from './processes.js';
+import type { ClosedLoop } from './profile.js';
 import { frontier, ratio, type LatencySummary, type RateStep } from './stats.js';
 
 export interface PathRun {
@@ -33,6 +34,8 @@ export interface ReportInput {
   rates: number[];
   budgetsMs: number[];
   wallSec: number;
+  /** Closed-loop numbers and CPU profile of our gateway, when run. */
+  profile?: { plain: ClosedLoop; profiled: ClosedLoop };
   /** 1-minute load average of the machine at the start and at the end of the run. */
   loadAverage: [number, number];
 }
@@ -113,6 +116,14 @@ ${rssRows.join('\n')}
 Ours / peer: ${ratios.join('; ') || 'n/a'}.`;
 }
 
+function profileSection({ plain, profiled }: { plain: ClosedLoop; profiled: ClosedLoop }): string {
+  return `### Where our gateway spends its time
+
+Closed loop, ${plain.connections} connections, ${plain.seconds} s, 0 ms fake, fresh gateway (empty description table), no profiler: ${plain.rps.toFixed(0)} req/s, p50 ${ms(plain.p50)}, p99 ${ms(plain.p99)}, CPU ${ms(plain.cpuMsPerRequest)} per request (\`--profile-only\` prints just this and the profile).
+
+${profiled.profile ?? ''}`;
+}
+
 /** The whole section body. */
 export function renderReport(input: ReportInput): string {
   const cores = input.pinning
@@ -127,6 +138,6 @@ ${cores}
 Paths are measured interleaved (concurrency-1 time in 3 rounds per path; frontier rate by rate), so that background load falls on all three alike. 1-minute load average of the machine: ${input.loadAverage[0].toFixed(1)} at the start, ${input.loadAverage[1].toFixed(1)} at the end${Math.max(...input.loadAverage) > 1.5 ? ' (other work was running; absolute numbers are pessimistic, compare the ratios)' : ''}.
 
 ${input.runs.map((run) => latencySection(run, input)).join('\n\n')}
-
+${input.profile ? `\n${profileSection(input.profile)}\n` : ''}
 Reproduce: \`${input.command}\` (total ${input.wallSec.toFixed(0)} s; \`--quick\` for shorter steps, \`--latencies 0,50\` to choose the fake latencies).`;
 }

@@ -21,6 +21,7 @@ import type { ProductFacts } from '../../providers/types.js';
 import { writeSection } from '../report.js';
 import type { LoadResult, LoadSpec } from './load.js';
 import { choosePinning, cpuMs, OUR_API_KEY, portkeyVersion, rssKiB, runLoadStep, startFake, startOurs, startPortkey, type Child, type Pinning } from './processes.js';
+import { closedLoopOurs, type ClosedLoop } from './profile.js';
 import { renderReport, type LatencyRun, type PathRun } from './render.js';
 import { connectionsFor, summarizeLatencies, withinBudget } from './stats.js';
 
@@ -34,6 +35,11 @@ const C1_ROUNDS = 3;
 /** Rates tried, in order, until a step breaks the 50 ms budget. */
 const RATES = QUICK ? [100, 250, 500, 1000, 2000, 4000] : [100, 200, 300, 500, 700, 1000, 1400, 2000, 2800, 4000, 5600];
 const MAX_TOKENS = 64;
+/** --profile-only: just the closed-loop numbers and the CPU profile of our gateway (printed, docs untouched). */
+const PROFILE_ONLY = process.argv.includes('--profile-only');
+const NO_PROFILE = process.argv.includes('--no-profile');
+const PROFILE_SEC = QUICK ? 4 : 8;
+const PROFILE_CONNECTIONS = 4;
 const BUDGETS_MS = [10, 50] as const;
 
 function argValue(name: string): string | undefined {
@@ -50,8 +56,8 @@ interface Target {
   cpuPid: number;
 }
 
-async function productFacts(ours: Child): Promise<ProductFacts> {
-  const res = await fetch(ours.url, {
+async function productFacts(graphqlUrl: string): Promise<ProductFacts> {
+  const res = await fetch(graphqlUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${OUR_API_KEY}` },
     body: JSON.stringify({ query: '{ products(first: 1) { edges { node { id title category attributes colors materials } } } }' }),
@@ -161,7 +167,7 @@ async function measureLatency(latencyMs: number, pinning: Pinning | null): Promi
     children.push(ours);
     const peer = await startPortkey(pinning?.gatewayCore);
     children.push(peer);
-    const product = await productFacts(ours);
+    const product = await productFacts(ours.url);
     const chat = chatBody(product);
     const targets: Target[] = [
       { name: 'direct', cpuPid: fake.pid, spec: { url: `${fake.url}/chat/completions`, body: chat, headers: { authorization: 'Bearer x' }, expect: '"chat.completion"' } },
@@ -190,12 +196,44 @@ async function measureLatency(latencyMs: number, pinning: Pinning | null): Promi
   }
 }
 
+/**
+ * Closed loop at PROFILE_CONNECTIONS against a fresh gateway and a 0 ms fake,
+ * once plain (the numbers an optimisation is judged by) and once under
+ * `node --cpu-prof` (where the time goes).
+ */
+async function profilePhase(pinning: Pinning | null): Promise<{ plain: ClosedLoop; profiled: ClosedLoop }> {
+  const fake = await startFake(0, pinning?.clientCore);
+  try {
+    const spec = async (url: string): Promise<Omit<LoadSpec, 'connections' | 'durationSec'>> => ({
+      url,
+      body: mutationBody((await productFacts(url)).id),
+      headers: { authorization: `Bearer ${OUR_API_KEY}` },
+      expect: '"__typename":"Description"',
+    });
+    const common = { fakeUrl: fake.url, spec, pinning, seconds: PROFILE_SEC, connections: PROFILE_CONNECTIONS };
+    const plain = await closedLoopOurs(common);
+    console.log(
+      `[bench] closed loop c=${plain.connections} ${plain.seconds} s: ${plain.rps.toFixed(0)} req/s, p50 ${plain.p50.toFixed(2)} p99 ${plain.p99.toFixed(2)} ms, CPU ${plain.cpuMsPerRequest.toFixed(2)} ms/request`,
+    );
+    const profiled = await closedLoopOurs({ ...common, profile: true, top: 15 });
+    return { plain, profiled };
+  } finally {
+    await fake.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const pinning = choosePinning();
+  if (PROFILE_ONLY) {
+    const { profiled } = await profilePhase(pinning);
+    console.log(profiled.profile);
+    return;
+  }
   const started = Date.now();
   const loadBefore = os.loadavg()[0] as number;
   const runs: LatencyRun[] = [];
   for (const latencyMs of LATENCIES_MS) runs.push(await measureLatency(latencyMs, pinning));
+  const profile = NO_PROFILE ? undefined : await profilePhase(pinning);
   const command = `npm run bench:gateway${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   const body = renderReport({
     runs,
@@ -208,6 +246,7 @@ async function main(): Promise<void> {
     budgetsMs: [...BUDGETS_MS],
     wallSec: (Date.now() - started) / 1000,
     loadAverage: [loadBefore, os.loadavg()[0] as number],
+    ...(profile ? { profile } : {}),
   });
   console.log(body);
   writeSection('gateway', 'Gateway overhead and throughput vs. the Portkey gateway', body);
