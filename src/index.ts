@@ -3,7 +3,7 @@ import { ConfigError } from './config.js';
 
 try {
   const server = await createServer();
-  server.logger.info({ url: server.url, database: server.config.databasePath }, 'StyleSprint Gateway listening');
+  server.logger.info({ url: server.url, storage: server.storage.kind }, 'StyleSprint Gateway listening');
   const stop = (signal: string) => {
     server.logger.info({ signal }, 'shutting down');
     server.close().then(
