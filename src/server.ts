@@ -21,7 +21,10 @@ import { prepareAuthentication } from './auth/setup.js';
 import { roleAllows, type Principal } from './auth/roles.js';
 import { armorProtection } from './limits/armor.js';
 import { limitsPlugin } from './limits/limits.plugin.js';
-import { MemoryRateLimitStore } from './limits/rate-limit.js';
+import type { OperationLimitsOptions } from './limits/operation-limits.js';
+import { MemoryRateLimitStore, type RateLimitStore } from './limits/rate-limit.js';
+import { RedisRateLimitStore } from './limits/redis-rate-limit.js';
+import { connectRedis } from './redis.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { metricSources, serveMetrics, startMetricsServer } from './http/metrics-endpoint.js';
 import { meteredRouter, meteredSource, meteredStorage } from '../providers/metered.js';
@@ -72,12 +75,24 @@ export async function createServer(configInput: Config | Partial<ConfigInput> = 
     router: (router) => meteredRouter(router, metrics),
   });
   metrics.setSources(metricSources(services));
-  const rateLimitStore = new MemoryRateLimitStore();
+  // With Redis, one bucket per key across every replica.
+  const rateLimitStore: RateLimitStore = config.redisUrl
+    ? new RedisRateLimitStore({ client: connectRedis({ url: config.redisUrl, name: 'stylesprint-ratelimit' }), prefix: config.redisPrefix })
+    : new MemoryRateLimitStore();
   const authenticate = (header: string | undefined) => authenticator.authenticate(header);
   const development = config.nodeEnv !== 'production';
 
   const schema = await buildGatewaySchema();
   const armor = armorProtection(config);
+  // One set of limits for HTTP (limitsPlugin) and graphql-ws (attachSubscriptionServer).
+  const limits: OperationLimitsOptions = {
+    schema,
+    maxCost: config.maxCost,
+    rateLimits: config.rateLimits,
+    store: rateLimitStore,
+    allowIntrospection: (p) => config.nodeEnv === 'development' || p.role === 'internal',
+    metrics,
+  };
   const apollo = new ApolloServer<GatewayContext>({
     schema,
     csrfPrevention: true,
@@ -92,14 +107,7 @@ export async function createServer(configInput: Config | Partial<ConfigInput> = 
     plugins: [
       requestPlugin(),
       ...(armor.plugins as Array<ApolloServerPlugin<GatewayContext>>),
-      limitsPlugin({
-        schema,
-        maxCost: config.maxCost,
-        rateLimits: config.rateLimits,
-        store: rateLimitStore,
-        allowIntrospection: (p) => config.nodeEnv === 'development' || p.role === 'internal',
-        metrics,
-      }),
+      limitsPlugin(limits),
     ],
     logger: { debug: () => {}, info: () => {}, warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
   });
@@ -176,7 +184,15 @@ export async function createServer(configInput: Config | Partial<ConfigInput> = 
     });
   });
   httpServer.keepAliveTimeout = 65_000;
-  const subscriptions = attachSubscriptionServer({ httpServer, schema, makeContext, authenticate, maxPayloadBytes: config.maxBodyBytes });
+  const subscriptions = attachSubscriptionServer({
+    httpServer,
+    schema,
+    makeContext,
+    authenticate,
+    maxPayloadBytes: config.maxBodyBytes,
+    documentRules: { maxTokens: config.maxTokens, validationRules: armor.validationRules },
+    limits,
+  });
 
   if (options.listen !== false) {
     await new Promise<void>((resolve, reject) => {
