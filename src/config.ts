@@ -100,6 +100,11 @@ const schema = z
     rateLimits: z.string().pipe(parsed(parseRateLimits)).default(DEFAULT_RATE_LIMITS),
     shutdownGraceMs: int(0, 600_000).default(10_000),
     metricsPort: int(0, 65535).optional(),
+    redisUrl: optionalString.pipe(z.string().regex(/^rediss?:\/\//i, 'must be a redis:// or rediss:// URL').optional()),
+    redisPrefix: z.string().regex(/^[\w.-]{1,64}$/, 'letters, digits, _ . - (at most 64)').default('stylesprint'),
+    workers: int(0, 256).default(0),
+    jobChunkSize: int(1, 1000).default(25),
+    jobLockMs: int(1000, 600_000).default(30_000),
   })
   .strict();
 
@@ -152,6 +157,11 @@ export const ENV_NAMES: Readonly<Record<keyof Config, string>> = {
   rateLimits: 'RATE_LIMITS',
   shutdownGraceMs: 'SHUTDOWN_GRACE_MS',
   metricsPort: 'METRICS_PORT',
+  redisUrl: 'REDIS_URL',
+  redisPrefix: 'REDIS_PREFIX',
+  workers: 'WORKERS',
+  jobChunkSize: 'JOB_CHUNK_SIZE',
+  jobLockMs: 'JOB_LOCK_MS',
 };
 
 /** Aliases accepted for a setting, read when the main name is unset. */

@@ -9,9 +9,10 @@ import { ProviderResolver } from '../schema/provider/provider.resolver.js';
 import { EvaluationResolver } from '../schema/evaluation/evaluation.resolver.js';
 import { BenchmarkResolver } from '../schema/benchmark/benchmark.resolver.js';
 import { DescriptionStreamResolver } from '../schema/description/description-stream.resolver.js';
+import { JobResolver } from '../schema/job/job.resolver.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const RESOLVERS: NonEmptyArray<Function> = [ProductResolver, ProductDescriptionResolver, DescriptionResolver, DescriptionStreamResolver, ProviderResolver, EvaluationResolver, BenchmarkResolver];
+export const RESOLVERS: NonEmptyArray<Function> = [ProductResolver, ProductDescriptionResolver, DescriptionResolver, DescriptionStreamResolver, ProviderResolver, EvaluationResolver, BenchmarkResolver, JobResolver];
 
 let built: Promise<GraphQLSchema> | undefined;
 

@@ -10,6 +10,12 @@ import { resolvePolicies } from './routing/policies.js';
 import { parsePriceTable } from './pricing.js';
 import { EvaluationService } from '../schema/evaluation/evaluation.service.js';
 import { BenchmarkService } from '../schema/benchmark/benchmark.service.js';
+import { JobService } from '../schema/job/job.service.js';
+import { JOB_PROGRESS } from '../schema/job/job.resolver.js';
+import { createRedisStateStore } from './routing/redis-state-store.js';
+import { connectRedis } from './redis.js';
+import { startJobWorker, type JobWorker } from './jobs/worker.js';
+import { pubSub } from './schema.js';
 
 /** Services shared by every request for the life of the server. */
 export interface Services {
@@ -20,6 +26,8 @@ export interface Services {
   evaluation: EvaluationService;
   /** Benchmark runs; runs interrupted by a stop or crash are resumed when the services are built. */
   benchmarks: BenchmarkService;
+  /** Catalog jobs (regenerateCatalog); null without REDIS_URL. */
+  jobs: JobService | null;
   close(): Promise<void>;
 }
 
@@ -34,12 +42,30 @@ export async function createServices(config: Config, storage: Storage, logger: L
   const ids = registry.generatorIds();
   const policies = resolvePolicies(ids, config.providerTimeoutMs, config.routingPolicies);
   const source = wrap.source ? wrap.source(registry) : registry;
-  const bareRouter = createRouter({ source, policies, logger, cacheTtlMs: config.cacheTtlMs });
+  // With Redis, replicas share the generation cache, coalescing and breaker verdicts.
+  const stateStore = config.redisUrl
+    ? await createRedisStateStore({ client: connectRedis({ url: config.redisUrl, name: 'stylesprint-router' }), prefix: config.redisPrefix, logger })
+    : undefined;
+  const bareRouter = createRouter({ source, policies, logger, cacheTtlMs: config.cacheTtlMs, ...(stateStore ? { stateStore } : {}) });
   const router = wrap.router ? wrap.router(bareRouter) : bareRouter;
   const prices = parsePriceTable(config.priceTable);
   const descriptions = new DescriptionService(storage, router, registry, prices, logger);
   const benchmarks = new BenchmarkService({ config, storage, router, registry, descriptions, prices, logger });
   await benchmarks.runner.recover();
+  const jobs = config.redisUrl
+    ? await JobService.open({
+        redisUrl: config.redisUrl,
+        prefix: config.redisPrefix,
+        chunkSize: config.jobChunkSize,
+        storage,
+        logger,
+        onProgress: (job) => pubSub.publish(JOB_PROGRESS, job.id, job),
+      })
+    : null;
+  const worker: JobWorker | null =
+    config.redisUrl && config.workers > 0
+      ? await startJobWorker({ redisUrl: config.redisUrl, prefix: config.redisPrefix, concurrency: config.workers, lockMs: config.jobLockMs, storage, descriptions, logger })
+      : null;
   return {
     products: new ProductService(storage, { maxBytes: config.maxCsvBytes, maxRows: config.maxCsvRows }),
     descriptions,
@@ -47,9 +73,13 @@ export async function createServices(config: Config, storage: Storage, logger: L
     router,
     evaluation: new EvaluationService(() => registry.embedder),
     benchmarks,
+    jobs,
     async close() {
+      await worker?.close();
+      await jobs?.close();
       await benchmarks.close();
       await router.close();
+      await stateStore?.close();
       await registry.close();
     },
   };

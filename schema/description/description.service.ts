@@ -18,6 +18,10 @@ export interface GenerateItem {
   personalization?: Personalization | undefined;
   params: GenerationParameters;
   promptVersion: PromptVersion;
+  /** A catalog job writing this description: stored as `parameters.jobId`, which makes its chunks idempotent. Default none. */
+  jobId?: string;
+  /** Generate anew even when the cache holds this request (a regeneration). Default false. */
+  bypassCache?: boolean;
 }
 
 export type GenerateOutcome = { ok: true; description: Description } | { ok: false; error: GenerationError };
@@ -87,7 +91,7 @@ export class DescriptionService {
   async generate(items: GenerateItem[], signal?: AbortSignal): Promise<GenerateOutcome[]> {
     const requests = items.map((item) => this.buildRequest(item));
     const routed = await this.router.generate(
-      items.map((item, i) => ({ request: requests[i]!, options: { policy: item.policy, provider: item.provider ?? null, ...(signal ? { signal } : {}) } })),
+      items.map((item, i) => ({ request: requests[i]!, options: { policy: item.policy, provider: item.provider ?? null, ...(signal ? { signal } : {}), ...(item.bypassCache ? { bypassCache: true } : {}) } })),
     );
     return Promise.all(routed.map((r, i) => this.settle(items[i]!, requests[i]!, r)));
   }
@@ -122,7 +126,7 @@ export class DescriptionService {
       promptVersion: item.promptVersion,
       personalizationKey: key,
       personalization: (item.personalization as Record<string, unknown> | undefined) ?? null,
-      parameters: { ...item.params },
+      parameters: { ...item.params, ...(item.jobId ? { jobId: item.jobId } : {}) },
       finishReason: result.finishReason,
       latencyMs: result.latencyMs,
       promptTokens: result.promptTokens,

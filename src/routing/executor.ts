@@ -11,7 +11,8 @@
  * - content_filtered, context_length: next target, no retry;
  * - bad_request: stop; the client sent something no provider will take.
  * An open breaker skips its target, recorded as an attempt with errorKind
- * 'unavailable' and latency 0.
+ * 'unavailable' and latency 0; so does a breaker another replica opened
+ * (`sharedOpen`), without touching this replica's own breaker.
  */
 import { BrokenCircuitError, handleWhen, retry } from 'cockatiel';
 import type { Logger } from 'pino';
@@ -49,6 +50,8 @@ export interface ExecutorDeps {
   lane(id: string): ProviderLane | undefined;
   retry: RetrySettings;
   logger?: Logger | undefined;
+  /** True while another replica holds this provider's breaker open (a shared state store); checked before every call. */
+  sharedOpen?: ((providerId: string) => boolean) | undefined;
 }
 
 export type RoutedResult = Routed & { interrupted?: boolean };
@@ -139,6 +142,7 @@ async function tryTarget(
       attempts.push({ provider: lane.id, model: lane.model, errorKind, latencyMs });
     };
     try {
+      if (deps.sharedOpen?.(lane.id)) throw new BrokenCircuitError('circuit open on another replica');
       const result = await lane.breaker.execute(async () => {
         const outcome = await lane.dispatcher.load(request, { timeoutMs: target.timeoutMs, signal, onToken: stream && onFirstToken(stream) });
         if (outcome === ABORTED) throw new CallerAborted();

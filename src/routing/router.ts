@@ -96,6 +96,12 @@ export function createRouter(options: RouterOptions): GenerationRouter {
         if (state === 'open') logger?.warn({ provider: id }, 'circuit breaker opened');
         else logger?.info({ provider: id, state }, 'circuit breaker state changed');
         Promise.resolve(store.saveBreaker(id, breaker.toJSON())).catch((error: unknown) => logger?.warn({ err: error, provider: id }, 'breaker snapshot not saved'));
+        // Other replicas skip the provider for the same cooldown; a closed circuit (a probe got through) frees it for all.
+        if (store.shareBreaker && state !== 'half_open') {
+          Promise.resolve(store.shareBreaker(id, state === 'open' ? now() + breakerSettings.cooldownMs : 0)).catch((error: unknown) =>
+            logger?.warn({ err: error, provider: id }, 'breaker state not shared'),
+          );
+        }
       },
     });
     const created: ProviderLane = {
@@ -109,7 +115,8 @@ export function createRouter(options: RouterOptions): GenerationRouter {
     return created;
   }
 
-  const deps = { lane, retry: retrySettings, logger };
+  const sharedOpen = store.breakerOpenUntil ? (id: string): boolean => (store.breakerOpenUntil?.(id) ?? 0) > now() : undefined;
+  const deps = { lane, retry: retrySettings, logger, sharedOpen };
 
   function planFor(routeOptions: RouteOptions): Plan | Routed {
     const policy = policies.get(routeOptions.policy);
@@ -143,12 +150,43 @@ export function createRouter(options: RouterOptions): GenerationRouter {
 
   async function runAndStore(plan: Plan, request: GenerationRequest, key: string, signal: AbortSignal): Promise<RoutedResult> {
     const routed = await runPlan(deps, plan, request, signal);
+    await storeResult(routed, key);
+    return routed;
+  }
+
+  async function storeResult(routed: RoutedResult, key: string): Promise<void> {
     if (routed.ok && cacheTtlMs > 0) {
       await store
         .setResult(key, { result: routed.result, attempts: routed.attempts }, cacheTtlMs)
         .catch((error: unknown) => logger?.warn({ err: error }, 'generation not cached'));
     }
-    return routed;
+  }
+
+  /**
+   * With a shared store that coalesces (Redis), one replica generates a key
+   * while the others wait for its cached result; if it fails or dies, each
+   * waiter generates for itself. Without one: `runAndStore`.
+   */
+  async function runShared(plan: Plan, request: GenerationRequest, key: string, signal: AbortSignal): Promise<RoutedResult> {
+    if (!(cacheTtlMs > 0 && store.lockGeneration && store.waitForResult)) return runAndStore(plan, request, key, signal);
+    const lock = await store.lockGeneration(key).catch((error: unknown) => {
+      logger?.warn({ err: error }, 'generation lock unavailable: generating locally');
+      return undefined;
+    });
+    if (lock === null) {
+      const shared = await store.waitForResult(key, signal).catch((error: unknown) => {
+        logger?.warn({ err: error }, 'waiting for another replica failed: generating locally');
+        return undefined;
+      });
+      if (shared) return { ok: true, result: shared.result, attempts: shared.attempts.map((a) => ({ ...a })), cached: true };
+      if (signal.aborted) return abortedFailure([]);
+      return runAndStore(plan, request, key, signal);
+    }
+    try {
+      return await runAndStore(plan, request, key, signal);
+    } finally {
+      await lock?.release().catch((error: unknown) => logger?.warn({ err: error }, 'generation lock not released'));
+    }
   }
 
   async function routeOne(request: GenerationRequest, routeOptions: RouteOptions): Promise<Routed> {
@@ -172,7 +210,7 @@ export function createRouter(options: RouterOptions): GenerationRouter {
       if (hit) return { ok: true, result: hit.result, attempts: hit.attempts.map((a) => ({ ...a })), cached: true };
     }
     if (bypass) return raceAbort(runAndStore(plan, request, key, signal), signal, () => abortedFailure([]));
-    const { promise, joined } = coalescer.run(key, signal, (shared) => runAndStore(plan, request, key, shared));
+    const { promise, joined } = coalescer.run(key, signal, (shared) => runShared(plan, request, key, shared));
     const routed = await raceAbort(promise, signal, () => abortedFailure([]));
     if (!joined) return routed;
     // A follower gets its own copy, marked as served without a generation of its own.
@@ -207,7 +245,8 @@ export function createRouter(options: RouterOptions): GenerationRouter {
     },
 
     breakerState(providerId) {
-      return lane(providerId)?.breaker.state ?? 'closed';
+      const local = lane(providerId)?.breaker.state ?? 'closed';
+      return local === 'closed' && sharedOpen?.(providerId) ? 'open' : local;
     },
 
     policyNames() {

@@ -24,7 +24,33 @@ export interface RouterStateStore {
   loadBreaker(providerId: string): unknown;
   /** Called on every breaker state change. May be fire-and-forget. */
   saveBreaker(providerId: string, snapshot: unknown): void | Promise<void>;
+  /**
+   * Shared breakers (optional): until when (ms since the epoch) another
+   * replica found this provider dead, or 0. Read before every call, so
+   * synchronous: a shared store answers from a local mirror.
+   */
+  breakerOpenUntil?(providerId: string): number;
+  /** Shared breakers (optional): tells every replica this provider's breaker opened until `openUntil`, or closed (0). */
+  shareBreaker?(providerId: string, openUntil: number): void | Promise<void>;
+  /**
+   * Coalescing across replicas (optional): takes a short lock on a
+   * generation key. `null` means another replica holds it: wait with
+   * `waitForResult`. The lock is kept alive until released, and lapses by
+   * itself when its holder dies.
+   */
+  lockGeneration?(key: string): Promise<GenerationLock | null>;
+  /**
+   * Waits for the result another replica is generating under `key`:
+   * `undefined` when its lock goes without a result (it failed or died), on
+   * timeout, or when `signal` fires; the caller then generates itself.
+   */
+  waitForResult?(key: string, signal: AbortSignal): Promise<CachedGeneration | undefined>;
   close(): Promise<void>;
+}
+
+/** A held generation lock (see `RouterStateStore.lockGeneration`). */
+export interface GenerationLock {
+  release(): Promise<void>;
 }
 
 export interface MemoryStateStoreOptions {

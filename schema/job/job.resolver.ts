@@ -1,0 +1,67 @@
+import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { GatewayContext } from '../../src/context.js';
+import { BadUserInputError } from '../../src/errors/index.js';
+import type { JobRecord } from '../../src/jobs/job-store.js';
+import { ProductFilterInput } from '../product/product.input.js';
+import { PersonalizationInput } from '../description/description.input.js';
+import { normalizePersonalization } from '../description/personalization.js';
+import { checkParams, ParamError } from '../description/params.js';
+import { Job, JobStatus } from './job.type.js';
+import type { JobService } from './job.service.js';
+
+/** pubsub topic of job progress; the job id is the topic id. */
+export const JOB_PROGRESS = 'JOB_PROGRESS';
+/** Policy used by regenerateCatalog unless one is named. */
+export const CATALOG_POLICY = 'internal';
+
+export const toJob = (r: JobRecord): Job => ({ ...r, status: r.status.toUpperCase() as JobStatus });
+
+function jobsOf(ctx: GatewayContext): JobService {
+  const jobs = ctx.services.jobs;
+  if (!jobs) throw new BadUserInputError('catalog jobs need Redis: set REDIS_URL (see the README, Scale-out)', { reason: 'REDIS_REQUIRED' });
+  return jobs;
+}
+
+@Resolver(() => Job)
+export class JobResolver {
+  @Authorized('internal')
+  @Mutation(() => Job, { description: 'Regenerates the description of every matching product in a background job (needs REDIS_URL). Follow it with job(id) or jobProgress(id).' })
+  async regenerateCatalog(
+    @Ctx() ctx: GatewayContext,
+    @Arg('filter', () => ProductFilterInput, { nullable: true }) filter: ProductFilterInput | null,
+    @Arg('policy', () => String, { nullable: true, description: `Routing policy; default "${CATALOG_POLICY}".` }) policy: string | null,
+    @Arg('personalization', () => PersonalizationInput, { nullable: true }) personalization: PersonalizationInput | null,
+  ): Promise<Job> {
+    const jobs = jobsOf(ctx);
+    const chosen = policy ?? CATALOG_POLICY;
+    if (!ctx.services.router.policyNames().includes(chosen)) {
+      throw new BadUserInputError(`unknown routing policy ${JSON.stringify(chosen)} (known: ${ctx.services.router.policyNames().join(', ')})`);
+    }
+    let promptVersion;
+    try {
+      promptVersion = checkParams(null, personalization).promptVersion;
+    } catch (error) {
+      if (error instanceof ParamError) throw new BadUserInputError(error.message);
+      throw error;
+    }
+    const record = await jobs.start({ filter: filter ?? {}, policy: chosen, personalization: normalizePersonalization(personalization), promptVersion });
+    return toJob(record);
+  }
+
+  @Authorized('internal')
+  @Query(() => Job, { nullable: true, description: 'A catalog job by id (kept a week after it finishes).' })
+  async job(@Ctx() ctx: GatewayContext, @Arg('id', () => ID) id: string): Promise<Job | null> {
+    const record = await jobsOf(ctx).get(id);
+    return record ? toJob(record) : null;
+  }
+
+  @Authorized('internal')
+  @Subscription(() => Job, {
+    description: 'The job after each chunk that finishes, from whichever worker ran it.',
+    topics: JOB_PROGRESS,
+    topicId: ({ args }) => String(args.id),
+  })
+  jobProgress(@Root() record: JobRecord, @Arg('id', () => ID) _id: string): Job {
+    return toJob(record);
+  }
+}

@@ -1,0 +1,73 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { repoRoot } from './paths.js';
+import { testLogDir } from './server.js';
+
+/** A gateway (`dist/src/index.js`) or worker (`dist/src/worker.js`) in a child process. */
+export interface ChildGateway {
+  child: ChildProcess;
+  /** The gateway's URL (empty for a worker). */
+  url: string;
+  /** SIGTERM, and waits for the exit. */
+  stop(): Promise<void>;
+  /** SIGKILL, no shutdown: a crash. */
+  kill(): Promise<void>;
+  gql<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<{ status: number; body: any & { data?: T } }>;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/**
+ * Spawns `node dist/src/<entry>.js` with `env` on top of this process's
+ * environment. A gateway resolves once it logs where it listens; a worker once
+ * it logs that it started. Its log lines go to the shared test log folder.
+ */
+export async function spawnGateway(entry: 'index' | 'worker', env: Record<string, string>, name: string): Promise<ChildGateway> {
+  mkdirSync(testLogDir, { recursive: true });
+  const log = createWriteStream(path.join(testLogDir, `${name}-${process.pid}-${Date.now()}.log`));
+  const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'src', `${entry}.js`)], {
+    cwd: repoRoot,
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stderr!.pipe(log);
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start within 30 s`)), 30_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with ${code} before it started`));
+    });
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      log.write(`${line}\n`);
+      try {
+        const entryLine = JSON.parse(line) as { msg?: string; url?: string };
+        if (entryLine.msg === 'StyleSprint Gateway listening' && entryLine.url) resolve(entryLine.url);
+        if (entryLine.msg === 'catalog job worker started' && entry === 'worker') resolve('');
+      } catch {
+        // not a log line
+      }
+    });
+  }).finally(() => child.removeAllListeners('exit'));
+  child.once('exit', () => log.end());
+  return {
+    child,
+    url,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited(child);
+    },
+    async kill() {
+      child.kill('SIGKILL');
+      await exited(child);
+    },
+    async gql(query, variables, headers = {}) {
+      const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
+      return { status: response.status, body: await response.json() };
+    },
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * Two gateway processes sharing one Redis (and one database) behave as one:
+ * a provider one of them found dead is skipped by both, and a key's rate
+ * limit is one bucket across both. Real processes (`node dist/src/index.js`),
+ * a real Redis (TEST_REDIS_URL) and PostgreSQL (TEST_DATABASE_URL) when one
+ * is there, else one SQLite file.
+ */
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse } from 'graphql';
+import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
+import { spawnGateway, type ChildGateway } from '../helpers/gateway-process.js';
+import { createTestRedis, skipWithoutRedis, type TestRedis } from '../helpers/redis.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
+import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
+import { buildGatewaySchema } from '../../src/schema.js';
+import { operationCost } from '../../src/limits/cost.js';
+
+const GENERATE = `mutation G($input: [GenerateDescriptionInput!]!) {
+  generateDescriptions(input: $input) {
+    __typename
+    ... on Description { id provider }
+    ... on GenerationError { code message attempts { provider errorKind latencyMs } }
+  }
+}`;
+const BREAKER = `{ providers { id breakerState } }`;
+const CHEAP = `{ products(first: 1) { edges { node { id } } } }`;
+const RATE = 'mobile=40/1';
+
+let redis: TestRedis | undefined;
+let skipReason = '';
+let database: TestDatabase | undefined;
+let dir: string;
+let fake: FakeOpenAI;
+let a: ChildGateway;
+let b: ChildGateway;
+
+before(async () => {
+  const r = await createTestRedis();
+  if (!r.ok) {
+    skipReason = r.reason;
+    return;
+  }
+  redis = r.redis;
+  dir = mkdtempSync(path.join(tmpdir(), 'stylesprint-scaleout-'));
+  const pg = await createTestDatabase();
+  if (pg.ok) database = pg.database;
+  else console.warn(`scale-out test: no PostgreSQL (${pg.reason}); both gateways share one SQLite file`);
+  fake = await startFakeOpenAI();
+  const env = {
+    PROVIDERS: 'openai',
+    OPENAI_BASE_URL: fake.baseURL,
+    OPENAI_API_KEY: 'sk-scaleout-test-0000',
+    GATEWAY_API_KEYS: TEST_GATEWAY_API_KEYS,
+    RATE_LIMITS: `${RATE},personalization=off`,
+    CACHE_TTL_MS: '0',
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: redis.prefix,
+    ...(database ? { DATABASE_URL: database.url } : { DATABASE_PATH: path.join(dir, 'shared.db') }),
+  };
+  // One after the other: the first migrates and seeds the shared database.
+  a = await spawnGateway('index', env, 'scaleout-a');
+  b = await spawnGateway('index', env, 'scaleout-b');
+});
+
+after(async () => {
+  await a?.stop();
+  await b?.stop();
+  await fake?.close();
+  await redis?.drop();
+  await database?.drop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function breakerOf(gateway: ChildGateway): Promise<string> {
+  const { body } = await gateway.gql(BREAKER, {}, bearer(TEST_KEYS.internal));
+  return body.data.providers.find((p: { id: string }) => p.id === 'openai').breakerState;
+}
+
+async function generate(gateway: ChildGateway, productId: string): Promise<any> {
+  const { status, body } = await gateway.gql(GENERATE, { input: [{ productId }] }, bearer(TEST_KEYS.personalization));
+  assert.equal(status, 200, JSON.stringify(body));
+  return body.data.generateDescriptions[0];
+}
+
+test('a breaker one replica opened is honoured by the other: no call reaches the dead provider', async (t) => {
+  if (!redis) return skipWithoutRedis(t, skipReason);
+  const { body } = await a.gql(CHEAP, {}, bearer(TEST_KEYS.internal));
+  const productId: string = body.data.products.edges[0].node.id;
+
+  // Healthy: B talks to the provider itself.
+  assert.equal((await generate(b, productId)).__typename, 'Description');
+  assert.equal(fake.count('chat.completions'), 1);
+
+  fake.setMode('503');
+  for (let i = 0; i < 10 && (await breakerOf(a)) !== 'open'; i++) assert.equal((await generate(a, productId)).code, 'PROVIDER_UNAVAILABLE');
+  assert.equal(await breakerOf(a), 'open');
+  const callsWhenOpened = fake.count('chat.completions');
+  assert.ok(callsWhenOpened > 1, 'A did call the failing provider');
+
+  // The verdict reaches B by pub/sub; B never failed a call itself.
+  for (let i = 0; i < 100 && (await breakerOf(b)) !== 'open'; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(await breakerOf(b), 'open');
+  for (let i = 0; i < 5; i++) {
+    const failed = await generate(b, productId);
+    assert.equal(failed.code, 'PROVIDER_UNAVAILABLE');
+    assert.deepEqual(failed.attempts, [{ provider: 'openai', errorKind: 'unavailable', latencyMs: 0 }]);
+  }
+  assert.equal(fake.count('chat.completions'), callsWhenOpened, 'B sent no call to the provider A found dead');
+  fake.setMode('ok');
+});
+
+test('a rate limit is one bucket across both replicas', async (t) => {
+  if (!redis) return skipWithoutRedis(t, skipReason);
+  const cost = operationCost(await buildGatewaySchema(), parse(CHEAP), undefined, {});
+  const [capacity, refill] = RATE.split('=')[1]!.split('/').map(Number) as [number, number];
+  const started = Date.now();
+  let allowed = 0;
+  let allowedByB = 0;
+  for (let i = 0; i < Math.ceil((2 * capacity) / cost) + 10; i++) {
+    const gateway = i % 2 === 0 ? a : b;
+    const { status } = await gateway.gql(CHEAP, {}, bearer(TEST_KEYS.mobile));
+    assert.ok(status === 200 || status === 429, `status ${status}`);
+    if (status === 200) {
+      allowed++;
+      if (gateway === b) allowedByB++;
+    }
+  }
+  const refilled = ((Date.now() - started) / 1000) * refill;
+  const bucket = Math.floor(capacity / cost);
+  // Separate buckets would let through about twice as many.
+  assert.ok(allowed >= bucket, `allowed ${allowed} of a bucket of ${bucket}`);
+  assert.ok(allowed <= Math.floor((capacity + refilled) / cost) + 1, `allowed ${allowed}; one shared bucket holds ${bucket} (+ ${refilled.toFixed(1)} tokens refilled)`);
+  assert.ok(allowedByB > 0 && allowedByB < allowed, 'both replicas served part of it');
+});
