@@ -15,6 +15,9 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { summarizeLatencies, type LatencySummary } from './stats.js';
 
+/** The JSON string replaced per request when `uniqueSeq` is set (write `"seed": SEQ` in the body object). */
+export const SEQ = '__SEQ__';
+
 export interface LoadSpec {
   url: string;
   /** Request body (POST, application/json). */
@@ -28,6 +31,12 @@ export interface LoadSpec {
   overallRate?: number;
   /** A response counts as an error unless its body contains this. */
   expect: string;
+  /**
+   * Replace the JSON string "__SEQ__" in the body with a number unique to each
+   * request (from a random start), so that no request can be served from
+   * another one in flight or cached. Default: false.
+   */
+  uniqueSeq?: boolean;
   /** Also return every 2xx latency, so that interleaved runs can be pooled. Default: false. */
   raw?: boolean;
 }
@@ -64,6 +73,8 @@ const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 export function runLoad(spec: LoadSpec): Promise<LoadResult> {
   return new Promise((resolve) => {
     const latencies: number[] = [];
+    let seq = Math.floor(Math.random() * 1e9);
+    const unique = spec.uniqueSeq ? { requests: [{ setupRequest: (req: { body?: string }) => ({ ...req, body: spec.body.replace(`"${SEQ}"`, String(seq++)) }) }] } : {};
     const instance = autocannon({
       url: spec.url,
       method: 'POST',
@@ -74,6 +85,7 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
       ...(spec.overallRate ? { overallRate: spec.overallRate } : {}),
       verifyBody: (body: string) => body.includes(spec.expect),
       timeout: 10,
+      ...unique,
     });
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {
       if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);

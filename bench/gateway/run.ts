@@ -19,7 +19,7 @@ import path from 'node:path';
 import { buildPrompt } from '../../src/prompts/build-prompt.js';
 import type { ProductFacts } from '../../providers/types.js';
 import { writeSection } from '../report.js';
-import type { LoadResult, LoadSpec } from './load.js';
+import { SEQ, type LoadResult, type LoadSpec } from './load.js';
 import { choosePinning, cpuMs, OUR_API_KEY, portkeyVersion, rssKiB, runLoadStep, startFake, startOurs, startPortkey, type Child, type Pinning } from './processes.js';
 import { closedLoopOurs, type ClosedLoop } from './profile.js';
 import { renderReport, type LatencyRun, type PathRun } from './render.js';
@@ -33,7 +33,7 @@ const C1_SEC = QUICK ? 3 : 6;
 /** Concurrency-1 time is split into this many interleaved rounds per path. */
 const C1_ROUNDS = 3;
 /** Rates tried, in order, until a step breaks the 50 ms budget. */
-const RATES = QUICK ? [100, 250, 500, 1000, 2000, 4000] : [100, 200, 300, 500, 700, 1000, 1400, 2000, 2800, 4000, 5600];
+const RATES = QUICK ? [25, 50, 100, 250, 500, 1000, 2000, 4000] : [25, 50, 100, 150, 200, 300, 500, 700, 1000, 1400, 2000, 2800, 4000, 5600];
 const MAX_TOKENS = 64;
 /** --profile-only: just the closed-loop numbers and the CPU profile of our gateway (printed, docs untouched). */
 const PROFILE_ONLY = process.argv.includes('--profile-only');
@@ -72,13 +72,13 @@ async function productFacts(graphqlUrl: string): Promise<ProductFacts> {
 function chatBody(product: ProductFacts): string {
   const built = buildPrompt(product);
   const messages = [...(built.system ? [{ role: 'system', content: built.system }] : []), { role: 'user', content: built.prompt }];
-  return JSON.stringify({ model: 'gpt-4o-mini', messages, max_tokens: MAX_TOKENS });
+  return JSON.stringify({ model: 'gpt-4o-mini', messages, max_tokens: MAX_TOKENS, seed: SEQ });
 }
 
 function mutationBody(productId: string): string {
   return JSON.stringify({
     query: 'mutation($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename ... on Description { id text } ... on GenerationError { code message } } }',
-    variables: { input: [{ productId, provider: 'openai', params: { maxTokens: MAX_TOKENS } }] },
+    variables: { input: [{ productId, provider: 'openai', params: { maxTokens: MAX_TOKENS, seed: SEQ } }] },
   });
 }
 
@@ -170,10 +170,10 @@ async function measureLatency(latencyMs: number, pinning: Pinning | null): Promi
     const product = await productFacts(ours.url);
     const chat = chatBody(product);
     const targets: Target[] = [
-      { name: 'direct', cpuPid: fake.pid, spec: { url: `${fake.url}/chat/completions`, body: chat, headers: { authorization: 'Bearer x' }, expect: '"chat.completion"' } },
+      { name: 'direct', cpuPid: fake.pid, spec: { url: `${fake.url}/chat/completions`, body: chat, headers: { authorization: 'Bearer x' }, expect: '"chat.completion"', uniqueSeq: true } },
       {
         name: 'ours',
-        spec: { url: ours.url, body: mutationBody(product.id), headers: { authorization: `Bearer ${OUR_API_KEY}` }, expect: '"__typename":"Description"' },
+        spec: { url: ours.url, body: mutationBody(product.id), headers: { authorization: `Bearer ${OUR_API_KEY}` }, expect: '"__typename":"Description"', uniqueSeq: true },
         process: ours,
         cpuPid: ours.pid,
       },
@@ -184,6 +184,7 @@ async function measureLatency(latencyMs: number, pinning: Pinning | null): Promi
           body: chat,
           headers: { authorization: 'Bearer x', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': fake.url },
           expect: '"chat.completion"',
+          uniqueSeq: true,
         },
         process: peer,
         cpuPid: peer.pid,
@@ -209,6 +210,7 @@ async function profilePhase(pinning: Pinning | null): Promise<{ plain: ClosedLoo
       body: mutationBody((await productFacts(url)).id),
       headers: { authorization: `Bearer ${OUR_API_KEY}` },
       expect: '"__typename":"Description"',
+      uniqueSeq: true,
     });
     const common = { fakeUrl: fake.url, spec, pinning, seconds: PROFILE_SEC, connections: PROFILE_CONNECTIONS };
     const plain = await closedLoopOurs(common);
