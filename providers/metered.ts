@@ -10,7 +10,7 @@ import type { Storage } from '../src/storage/types.js';
 import { isProviderError, type TextGenerator } from './types.js';
 
 /** Reads a property of the wrapped object; methods stay bound to it (private `#fields` need the real `this`). */
-function passThrough(target: object, property: string | symbol): unknown {
+export function passThrough(target: object, property: string | symbol): unknown {
   const value: unknown = Reflect.get(target, property, target);
   return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
 }

@@ -28,6 +28,8 @@ import { connectRedis } from './redis.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { metricSources, serveMetrics, startMetricsServer } from './http/metrics-endpoint.js';
 import { meteredRouter, meteredSource, meteredStorage } from '../providers/metered.js';
+import { tracedSource } from '../providers/traced.js';
+import { startTracing } from './observability/tracing.js';
 
 export interface GatewayServer {
   config: Config;
@@ -70,8 +72,10 @@ export async function createServer(configInput: Config | Partial<ConfigInput> = 
     throw error;
   }
   const metrics = new GatewayMetrics();
+  // Loads the OpenTelemetry SDK only with OTEL_EXPORTER_OTLP_ENDPOINT set.
+  const tracing = await startTracing({ endpoint: config.otelExporterOtlpEndpoint, serviceName: config.otelServiceName });
   const services = await createServices(config, meteredStorage(storage, metrics), logger, {
-    source: (source) => meteredSource(source, metrics),
+    source: (source) => tracedSource(meteredSource(source, metrics), tracing),
     router: (router) => meteredRouter(router, metrics),
   });
   metrics.setSources(metricSources(services));
@@ -129,6 +133,7 @@ export async function createServer(configInput: Config | Partial<ConfigInput> = 
     makeContext,
     authenticate,
     metrics,
+    tracing,
   });
   const metricsServer = config.metricsPort !== undefined ? await startMetricsServer(config.metricsPort, config.host, metrics) : null;
 
@@ -239,6 +244,8 @@ export async function createServer(configInput: Config | Partial<ConfigInput> = 
         await rateLimitStore.close();
         await apollo.stop();
         await services.close();
+        // After the providers: every span has ended, and the batch processor flushes them all.
+        await tracing.close();
         await storage.close();
       })();
       return closing;

@@ -6,6 +6,7 @@ import type { GatewayContext } from '../context.js';
 import type { AuthResult } from '../auth/api-keys.js';
 import type { Principal } from '../auth/roles.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
+import { NO_TRACING, type GatewayTracing } from '../observability/tracing.js';
 import { ErrorCode } from '../errors/codes.js';
 import { BodyError, readBody } from './body.js';
 import { sendGraphQLError } from './respond.js';
@@ -20,6 +21,8 @@ export interface GraphQLHandlerOptions {
   authenticate: (authorization: string | undefined) => Promise<AuthResult>;
   /** Request counts and latency by operation and outcome. Default: none. */
   metrics?: GatewayMetrics;
+  /** A span per request, parent of the provider spans. Default: NO_TRACING. */
+  tracing?: GatewayTracing;
 }
 
 function headerMap(req: IncomingMessage): HeaderMap {
@@ -65,11 +68,12 @@ function withReport(context: GatewayContext): { context: GatewayContext; report:
  * the key's name (never the key) and the request metrics.
  */
 export function createGraphQLHandler(options: GraphQLHandlerOptions) {
-  const { apollo, logger, maxBodyBytes, requestTimeoutMs, metrics } = options;
+  const { apollo, logger, maxBodyBytes, requestTimeoutMs, metrics, tracing = NO_TRACING } = options;
   return async (req: IncomingMessage, res: ServerResponse, search: string): Promise<void> => {
     const started = performance.now();
     const requestId = (typeof req.headers['x-request-id'] === 'string' && /^[\w.-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : undefined) ?? randomUUID();
     res.setHeader('x-request-id', requestId);
+    const span = tracing.startRequest(requestId);
     const controller = new AbortController();
     let timedOut = false;
     let onTimeout: () => void = () => {};
@@ -118,10 +122,12 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       const tracked = withReport(options.makeContext({ requestId, signal: controller.signal, req, principal }));
       context = tracked.context;
       const ctx = context;
-      const execution = apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: req.method ?? 'GET', headers: headerMap(req), search, body },
-        context: async () => ctx,
-      });
+      const execution = span.run(() =>
+        apollo.executeHTTPGraphQLRequest({
+          httpGraphQLRequest: { method: req.method ?? 'GET', headers: headerMap(req), search, body },
+          context: async () => ctx,
+        }),
+      );
       const response: HTTPGraphQLResponse | 'timeout' = await Promise.race([execution, timeout]);
       if (response === 'timeout') {
         // The resolvers saw the aborted signal; whatever they still return is dropped.
@@ -155,6 +161,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       const seconds = (performance.now() - started) / 1000;
       const operationName = context?.operationName ?? null;
       metrics?.observeRequest(operationName, outcome, seconds);
+      span.end(operationName, outcome);
       logger.info(
         {
           requestId,
