@@ -197,6 +197,7 @@ export async function createServer(configInput: Config | Partial<ConfigInput> = 
     maxPayloadBytes: config.maxBodyBytes,
     documentRules: { maxTokens: config.maxTokens, validationRules: armor.validationRules },
     limits,
+    tracing,
   });
 
   if (options.listen !== false) {

@@ -2,12 +2,14 @@ import type http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { GraphQLError, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { execute, getOperationAST, GraphQLError, subscribe, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import type { OperationResult } from 'graphql-ws';
 import type { GatewayContext } from '../context.js';
 import type { AuthResult } from '../auth/api-keys.js';
 import type { Principal } from '../auth/roles.js';
 import { ErrorCode, GatewayError } from '../errors/index.js';
 import { enforceOperationLimits, parseAndValidate, type DocumentRules, type OperationLimitsOptions } from '../limits/operation-limits.js';
+import { NO_TRACING, type GatewayTracing, type RequestSpan } from '../observability/tracing.js';
 
 export interface SubscriptionServerOptions {
   httpServer: http.Server;
@@ -22,9 +24,34 @@ export interface SubscriptionServerOptions {
   documentRules: DocumentRules;
   /** The same limits (cost, rate-limit store, introspection) as the HTTP path. */
   limits: OperationLimitsOptions;
+  /** A span per operation, parent of its provider spans. Default: NO_TRACING. */
+  tracing?: GatewayTracing;
 }
 
-type Extra = { controller?: AbortController; principal?: Principal };
+/** One operation on a socket, from its subscribe message until it completes or is refused. */
+interface Operation {
+  span: RequestSpan;
+  operationName: string | null | undefined;
+  outcome?: string;
+  /** Past the checks: graphql-ws will call onComplete when it ends. */
+  running: boolean;
+}
+
+type Extra = { controller?: AbortController; principal?: Principal; operations?: Map<string, Operation> };
+
+/** Runs every step of an async iterable inside the span, so work a stream starts (provider calls) is parented to it. */
+function iterateInSpan<T>(span: RequestSpan, iterable: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = iterable[Symbol.asyncIterator]();
+  const done = (value: unknown) => Promise.resolve({ done: true as const, value: value as never });
+  const generator: AsyncGenerator<T> = {
+    next: () => span.run(() => iterator.next()),
+    return: (value) => (iterator.return ? span.run(() => iterator.return!(value)) : done(value)),
+    throw: (error) => (iterator.throw ? span.run(() => iterator.throw!(error)) : Promise.reject(error)),
+    [Symbol.asyncIterator]: () => generator,
+    [Symbol.asyncDispose]: async () => void (await generator.return(undefined)),
+  };
+  return generator;
+}
 
 /**
  * graphql-ws on the same port as HTTP, at /graphql. Every operation on a
@@ -33,10 +60,31 @@ type Extra = { controller?: AbortController; principal?: Principal };
  * loaders), aborted when the socket closes.
  */
 export function attachSubscriptionServer(options: SubscriptionServerOptions): { close(): Promise<void> } {
+  const tracing = options.tracing ?? NO_TRACING;
+  // Execution only sees ExecutionArgs: the span travels with the context object.
+  const spans = new WeakMap<object, RequestSpan>();
+  const inSpan =
+    (run: (args: ExecutionArgs) => OperationResult) =>
+    (args: ExecutionArgs): OperationResult => {
+      const span = spans.get(args.contextValue as object);
+      if (!span) return run(args);
+      return span.run(async () => {
+        const result = await run(args);
+        return Symbol.asyncIterator in result ? iterateInSpan(span, result as AsyncIterable<ExecutionResult>) : result;
+      });
+    };
+  const finish = (extra: Extra, id: string, fallback: string) => {
+    const operation = extra.operations?.get(id);
+    if (!operation) return;
+    extra.operations!.delete(id);
+    operation.span.end(operation.operationName, operation.outcome ?? fallback);
+  };
+
   const wss = new WebSocketServer({ server: options.httpServer, path: '/graphql', maxPayload: options.maxPayloadBytes });
   const disposable = useServer<Record<string, unknown>, Extra>(
     {
       schema: options.schema,
+      ...(tracing.enabled ? { execute: inSpan(execute), subscribe: inSpan(subscribe) } : {}),
       onConnect: async (ctx) => {
         const header = ctx.connectionParams?.authorization;
         const auth = await options.authenticate(typeof header === 'string' ? header : undefined);
@@ -44,15 +92,22 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): { 
         ctx.extra.principal = auth.principal;
         return true;
       },
-      onSubscribe: async (ctx, _id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
+      onSubscribe: async (ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
+        const requestId = randomUUID();
+        const operation: Operation = { span: tracing.startRequest(requestId), operationName: payload.operationName, running: false };
+        (ctx.extra.operations ??= new Map()).set(id, operation);
         const parsed = parseAndValidate(options.schema, payload.query, options.documentRules);
-        if ('errors' in parsed) return parsed.errors;
+        // As Apollo reports it: the name in the document, which clients need not repeat in the message.
+        const operationName = (parsed.document && getOperationAST(parsed.document, payload.operationName)?.name?.value) ?? payload.operationName;
+        operation.operationName = operationName;
+        if (!parsed.document || parsed.errors.length) return parsed.errors;
+        const document = parsed.document;
         const principal = ctx.extra.principal;
         // onConnect refused every socket without one; kept as a guard, answered as HTTP would.
         if (!principal) return [new GatewayError(ErrorCode.UNAUTHENTICATED, 'an API key is required: send connectionParams.authorization "Bearer <key>"')];
         ctx.extra.controller ??= new AbortController();
         const contextValue = options.makeContext({
-          requestId: randomUUID(),
+          requestId,
           signal: ctx.extra.controller.signal,
           connectionParams: ctx.connectionParams,
           request: ctx.extra.request,
@@ -60,15 +115,29 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): { 
         });
         const variables = payload.variables ?? {};
         try {
-          await enforceOperationLimits(options.limits, { principal, document: parsed.document, operationName: payload.operationName, variables }, contextValue);
+          await enforceOperationLimits(options.limits, { principal, document, operationName: payload.operationName, variables }, contextValue);
         } catch (error) {
+          operation.outcome = contextValue.outcome;
           if (error instanceof GraphQLError) return [error];
           throw error;
         }
-        contextValue.operationName = payload.operationName ?? null;
-        return { schema: options.schema, document: parsed.document, operationName: payload.operationName, variableValues: variables, contextValue };
+        contextValue.operationName = operationName ?? null;
+        operation.running = true;
+        spans.set(contextValue, operation.span);
+        return { schema: options.schema, document, operationName: payload.operationName, variableValues: variables, contextValue };
       },
-      onClose: (ctx) => ctx.extra.controller?.abort(new Error('socket closed')),
+      onError: (ctx, id) => {
+        const operation = ctx.extra.operations?.get(id);
+        if (!operation) return;
+        operation.outcome ??= 'error';
+        // A refusal from onSubscribe ends here; a running operation still reaches onComplete.
+        if (!operation.running) finish(ctx.extra, id, 'error');
+      },
+      onComplete: (ctx, id) => finish(ctx.extra, id, 'ok'),
+      onClose: (ctx) => {
+        ctx.extra.controller?.abort(new Error('socket closed'));
+        for (const id of [...(ctx.extra.operations?.keys() ?? [])]) finish(ctx.extra, id, 'cancelled');
+      },
     },
     wss,
   );

@@ -78,19 +78,20 @@ const hideSuggestions = (message: string): string => message.replace(/Did you me
 /**
  * Parses and validates a query as Apollo does for HTTP: the same token limit
  * and rules, and errors coded GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED
- * with field suggestions hidden. Returns the document or the errors.
+ * with field suggestions hidden. Returns the document (null when it does not
+ * parse) and the errors (none when it is valid).
  */
-export function parseAndValidate(schema: GraphQLSchema, query: string, rules: DocumentRules): { document: DocumentNode } | { errors: GraphQLError[] } {
+export function parseAndValidate(schema: GraphQLSchema, query: string, rules: DocumentRules): { document: DocumentNode | null; errors: GraphQLError[] } {
   let document: DocumentNode;
   try {
     document = parse(query, { maxTokens: rules.maxTokens });
   } catch (error) {
     const message = error instanceof GraphQLError ? error.message : 'the query could not be parsed';
-    return { errors: [new GatewayError(ErrorCode.GRAPHQL_PARSE_FAILED, message)] };
+    return { document: null, errors: [new GatewayError(ErrorCode.GRAPHQL_PARSE_FAILED, message)] };
   }
   const errors = validate(schema, document, [...specifiedRules, ...rules.validationRules]);
-  if (!errors.length) return { document };
   return {
+    document,
     errors: errors.map(
       (e) => new GraphQLError(hideSuggestions(e.message), { nodes: e.nodes, extensions: { ...e.extensions, code: ErrorCode.GRAPHQL_VALIDATION_FAILED } }),
     ),

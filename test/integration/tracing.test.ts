@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import WebSocket from 'ws';
+import { createClient } from 'graphql-ws';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
@@ -67,6 +69,23 @@ const attr = (span: OtlpSpan, key: string): string | number | undefined => {
   return v?.stringValue ?? (v?.intValue !== undefined ? Number(v.intValue) : undefined);
 };
 
+/** One operation over graphql-ws with the personalization key; resolves with the errors (if any) once it ends. */
+function overWs(server: TestServer, query: string, variables: Record<string, unknown>): Promise<unknown[]> {
+  const client = createClient({ url: server.url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${TEST_KEYS.personalization}` }, retryAttempts: 0, lazy: true });
+  const errors: unknown[] = [];
+  return new Promise<unknown[]>((resolve, reject) => {
+    client.subscribe(
+      { query, variables },
+      {
+        next: (e) => void (e.errors && errors.push(...e.errors)),
+        error: (error) => (Array.isArray(error) ? resolve(error) : reject(error)),
+        complete: () => resolve(errors),
+      },
+    );
+  }).finally(() => client.dispose());
+}
+
+const STREAM = 'subscription Stream($id: ID!) { descriptionStream(productId: $id, provider: "openai") { type } }';
 const GENERATE = 'mutation Generate($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename } }';
 
 let fake: FakeOpenAI;
@@ -97,7 +116,7 @@ test('without an endpoint, tracing is off (NO_TRACING)', async () => {
   assert.equal(await startTracing({ endpoint: undefined, serviceName: 'x' }), NO_TRACING);
 });
 
-test('a generateDescriptions request exports a request span with its provider spans as children; closing flushes them', async () => {
+test('HTTP requests and graphql-ws operations export a span each, parent of their provider spans; closing flushes them', async () => {
   const products = await server.gql('{ products(first: 2) { edges { node { id } } } }', {}, bearer(TEST_KEYS.personalization));
   const ids: string[] = products.body.data.products.edges.map((e: { node: { id: string } }) => e.node.id);
   const response = await fetch(`${server.url}/graphql`, {
@@ -110,6 +129,11 @@ test('a generateDescriptions request exports a request span with its provider sp
   assert.equal(body.errors, undefined);
   assert.ok(fake.count('chat.completions') >= 1);
   const prompt = JSON.stringify((fake.lastCall('chat.completions')?.body as { messages: Array<{ content: string }> }).messages.at(-1)?.content);
+  // graphql-ws: a stream that runs, and one refused by the depth limit.
+  assert.deepEqual(await overWs(server, STREAM, { id: ids[0] }), []);
+  const nest = (n: number): string => (n === 0 ? 'type' : `a { ${nest(n - 1)} }`);
+  const refused = await overWs(server, `subscription Deep { descriptionStream(productId: "${ids[0]}") { ${nest(20)} } }`, {});
+  assert.ok(refused.length > 0);
 
   // The batch processor holds spans for seconds; close() must flush them.
   await server.stop();
@@ -135,6 +159,17 @@ test('a generateDescriptions request exports a request span with its provider sp
     assert.equal(typeof attr(child, ATTR.model), 'string');
     assert.equal(attr(child, ATTR.errorKind), undefined);
   }
+
+  const stream = spans.find((s) => s.name === 'graphql Stream');
+  assert.ok(stream, 'a span for the graphql-ws operation');
+  assert.equal(attr(stream, ATTR.outcome), 'ok');
+  assert.notEqual(stream.traceId, request.traceId);
+  const streamChildren = spans.filter((s) => s.parentSpanId === stream.spanId);
+  assert.ok(streamChildren.length >= 1 && streamChildren.every((s) => s.name === 'provider.generate openai' && s.traceId === stream.traceId), 'the stream\'s provider call is its child');
+  const deep = spans.find((s) => s.name === 'graphql Deep');
+  assert.ok(deep, 'a refused operation still has its span');
+  assert.equal(attr(deep, ATTR.outcome), 'error');
+  assert.equal(spans.filter((s) => s.parentSpanId === deep.spanId).length, 0);
 
   // Identifiers only: no key, no prompt.
   const exported = collector.bodies.map((b) => b.text).join('\n');
