@@ -10,6 +10,7 @@
  *
  *   npm run bench:gateway                 # full run (about 5 minutes)
  *   npm run bench:gateway -- --quick      # shorter steps, fewer samples
+ *   options: --latencies 0,50  --no-pin (let processes float)  --no-profile  --profile-only
  *
  * Writes the "gateway" section of docs/benchmarks.md.
  */
@@ -225,7 +226,7 @@ async function profilePhase(pinning: Pinning | null): Promise<{ plain: ClosedLoo
 }
 
 async function main(): Promise<void> {
-  const pinning = choosePinning();
+  const pinning = process.argv.includes('--no-pin') ? null : choosePinning();
   if (PROFILE_ONLY) {
     const { profiled } = await profilePhase(pinning);
     console.log(profiled.profile);
