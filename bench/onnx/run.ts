@@ -47,7 +47,8 @@ async function measure(maxBatch: number, reqs: GenerationRequest[], fixedLength:
     maxBatch,
     maxQueueDelayMs: 5,
     logger: quiet,
-    env: {},
+    // LOCAL_MODEL_DIR may point the bench at another model; nothing else is read from the environment.
+    env: { LOCAL_MODEL_DIR: process.env.LOCAL_MODEL_DIR },
     decoding: fixedLength ? { minNewTokens: maxTokens } : {},
   });
   try {
@@ -60,7 +61,7 @@ async function measure(maxBatch: number, reqs: GenerationRequest[], fixedLength:
     const tokens = after.generatedTokens - before.generatedTokens;
     const runMs = after.sessionRunMs - before.sessionRunMs;
     const batchMs = after.batchMs - before.batchMs;
-    return { maxBatch, fixedLength, tokens, wallMs, tokensPerSecond: (tokens / wallMs) * 1000, runShare: runMs / batchMs, batches: after.batches - before.batches };
+    return { model: p.model, maxBatch, fixedLength, tokens, wallMs, tokensPerSecond: (tokens / wallMs) * 1000, runShare: runMs / batchMs, batches: after.batches - before.batches };
   } finally {
     await p.close();
   }
@@ -79,7 +80,7 @@ const ratio = (fixed: boolean) => {
   return ((b?.tokensPerSecond ?? 0) / (a?.tokensPerSecond ?? 1)).toFixed(2);
 };
 const worstJs = Math.max(...runs.filter((m) => m.maxBatch === 8).map((m) => 1 - m.runShare));
-const body = `Command: \`npm run bench:onnx\` (ROUNDS=${rounds}, MAX_TOKENS=${maxTokens}); model \`models/stylesprint-desc\`, CPU execution provider, ${reqs.length} held-out catalog prompts (v3) per round, seeded sampling from the model's generation_config. "Stop at EOS" is real use (rows end at different lengths, and a batch runs until its longest row ends); "fixed length" suppresses EOS (min_new_tokens) so that every row makes ${maxTokens} tokens.
+const body = `Command: \`npm run bench:onnx\` (ROUNDS=${rounds}, MAX_TOKENS=${maxTokens}); model \`${runs[0]?.model}\`, CPU execution provider, ${reqs.length} held-out catalog prompts (v3) per round, seeded sampling from the model's generation_config. "Stop at EOS" is real use (rows end at different lengths, and a batch runs until its longest row ends); "fixed length" suppresses EOS (min_new_tokens) so that every row makes ${maxTokens} tokens.
 
 | workload | maxBatch | batches | tokens | wall s | tokens/s | in session.run | JS loop |
 |---|---|---|---|---|---|---|---|

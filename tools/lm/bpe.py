@@ -26,8 +26,9 @@ def bytes_to_unicode():
     return dict(zip(bs, [chr(c) for c in cs]))
 
 
-def train_bpe(texts, vocab_size, special_tokens):
-    """Learns merges until the vocabulary (bytes + merges + specials) reaches vocab_size.
+def train_bpe(texts, vocab_size, special_tokens, min_count=2):
+    """Learns merges until the vocabulary (bytes + merges + specials) reaches vocab_size,
+    or no pair occurs min_count times (min_count=1 lets every word become one token).
 
     Ties between equally frequent pairs are broken by the pair itself, so the
     result is deterministic.
@@ -50,7 +51,7 @@ def train_bpe(texts, vocab_size, special_tokens):
     target = vocab_size - len(special_tokens)
     while len(vocab) < target and pairs:
         best = max(pairs.items(), key=lambda kv: (kv[1], kv[0]))
-        if best[1] < 2:
+        if best[1] < min_count:
             break
         (a, b) = best[0]
         merged = a + b

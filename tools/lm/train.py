@@ -19,7 +19,7 @@ from .export import write_folder, write_json
 from .modeling import TinyGPT2
 
 SEED = 1234
-HP = dict(vocab_size=2048, d=128, layers=4, heads=4, n_positions=256, dropout=0.2,
+HP = dict(vocab_size=4096, d=128, layers=4, heads=4, n_positions=256, dropout=0.2,
           steps=int(os.environ.get("DEMO_STEPS", "1000")), batch=16, lr=3e-3, warmup=40, weight_decay=0.1)
 # Decoding defaults shipped in generation_config.json; chosen so that held-out
 # products get new text (no 8-gram copied from a training description).
@@ -62,7 +62,9 @@ def make_demo(root):
     skus = sorted({r["sku"] for r in train})
     # The tokenizer sees training-split text only (prompts and descriptions).
     corpus = [r["prompt"] for r in train if r["variant"] == 0] + [r["description"] for r in train if r["variant"] == 0]
-    vocab, merges = train_bpe(corpus, HP["vocab_size"], [EOS])
+    # min_count 1: whole catalog words become single tokens, so the small model
+    # cannot misspell them by stringing sub-word pieces together.
+    vocab, merges = train_bpe(corpus, HP["vocab_size"], [EOS], min_count=1)
     bpe = ByteLevelBPE(vocab, merges, [EOS])
     eos = len(vocab)
     examples = []
@@ -104,7 +106,7 @@ def make_demo(root):
     write_folder(out, model, True, tokenizer_json(vocab, merges, [EOS]), tok_cfg, gen, eos, eos)
     params = sum(p.numel() for p in model.parameters())
     write_json(os.path.join(out, "training_log.json"), {
-        "seed": SEED, "hyperparameters": HP, "generation": GENERATION, "train_products": len(skus),
+        "seed": SEED, "hyperparameters": HP, "vocab_size_actual": eos + 1, "generation": GENERATION, "train_products": len(skus),
         "train_examples": len(examples), "parameters": params, "seconds": round(time.time() - t0),
         "final_loss_last50": round(sum(losses[-50:]) / len(losses[-50:]), 4),
         "loss_every_50": [round(sum(losses[i:i + 50]) / len(losses[i:i + 50]), 4) for i in range(0, len(losses), 50)]})
