@@ -172,9 +172,11 @@ export async function createServer(configInput: Config | Partial<ConfigInput> = 
     }
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok', uptimeSeconds: Math.round(process.uptime()) });
     if (path === '/readyz') {
+      // Providers are built before the server listens, so "loaded" holds once we answer; the list says which can be routed to.
       const database = storage.isOpen();
       const ready = database && !draining;
-      return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : draining ? 'draining' : 'not_ready', checks: { database } });
+      const providers = services.registry.generatorIds();
+      return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : draining ? 'draining' : 'not_ready', checks: { database, providers } });
     }
     if (playgroundEnabled && (path === '/playground' || path === '/playground/')) return servePlayground(res);
     if (playgroundEnabled && path.startsWith('/playground/assets/') && servePlaygroundAsset(path.slice('/playground/assets/'.length), res)) return;

@@ -106,6 +106,13 @@ export class DescriptionService {
     }
     const key = personalizationKey(item.personalization);
     const { result } = routed;
+    if (result.text.trim() === '') {
+      // A model that stops at once has written nothing worth storing or showing.
+      return {
+        ok: false,
+        error: { productId: item.product.id, code: 'PROVIDER_UNAVAILABLE', message: `${result.providerId} returned an empty description`, attempts: routed.attempts },
+      };
+    }
     if (routed.cached) {
       const [existing] = await this.storage.latestDescriptions([{ productId: item.product.id, personalizationKey: key, provider: result.providerId }]);
       if (existing && existing.text === result.text) return { ok: true, description: toDescription(existing, DescriptionSource.CACHED) };

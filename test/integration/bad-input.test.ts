@@ -134,5 +134,6 @@ test('health and readiness answer JSON', async () => {
   const body = (await ready.json()) as any;
   assert.equal(body.status, 'ready');
   assert.equal(body.checks.database, true);
+  assert.deepEqual(body.checks.providers, ['onnx']);
   assert.equal((await fetch(`${server.url}/nope`)).status, 404);
 });

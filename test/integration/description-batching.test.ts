@@ -1,0 +1,35 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer } from '../helpers/server.js';
+import type { OnnxTextGenerator } from '../../providers/onnx/index.js';
+
+const cleanup: Array<() => Promise<void>> = [];
+after(async () => {
+  for (const fn of cleanup.reverse()) await fn();
+});
+
+test('50 description fields in one query: one batched generation on the local model, in at most ⌈50 / LOCAL_MAX_BATCH⌉ forward batches', async () => {
+  const maxBatch = 8;
+  const server = await startTestServer({ providers: ['onnx'], localMaxBatch: maxBatch, localMaxQueueDelayMs: 20, cacheTtlMs: 0, maxCost: 100_000 });
+  cleanup.push(() => server.stop());
+  const onnx = server.services.registry.generator('onnx') as OnnxTextGenerator;
+  const before = onnx.stats();
+  const r = await server.gql('{ products(first: 50) { edges { node { id description { text provider source } } } } }');
+  assert.equal(r.body.errors, undefined, JSON.stringify(r.body.errors));
+  const descriptions = r.body.data.products.edges.map((e: any) => e.node.description);
+  assert.equal(descriptions.length, 50);
+  // Every row went through the local model; a row whose generation came back empty falls back to its reference, marked stale.
+  for (const d of descriptions) {
+    assert.ok(d.text.length > 0);
+    assert.ok((d.provider === 'onnx' && d.source === 'GENERATED') || (d.provider === 'reference' && d.source === 'REFERENCE'), JSON.stringify(d));
+  }
+  const after = onnx.stats();
+  assert.equal(after.items - before.items, 50, 'each product was one row of a batch');
+  const batches = after.batches - before.batches;
+  assert.ok(batches >= Math.ceil(50 / maxBatch), `${batches} batches`);
+  assert.ok(batches <= Math.ceil(50 / maxBatch), `${batches} batches for 50 rows at most ${maxBatch} per batch`);
+  // A second read is served from the database: no new forward pass for what was stored.
+  const stored = descriptions.filter((d: any) => d.source === 'GENERATED').length;
+  await server.gql('{ products(first: 50) { edges { node { description { source } } } } }');
+  assert.equal(onnx.stats().items - after.items, 50 - stored);
+});
