@@ -41,7 +41,7 @@ const PAGE = 500;
 export class JobService {
   private constructor(
     private readonly options: JobServiceOptions,
-    private readonly client: Redis,
+    private readonly clients: Redis[],
     private readonly store: JobStore,
     private readonly queue: Queue<ChunkData>,
     private readonly events: QueueEvents,
@@ -50,9 +50,11 @@ export class JobService {
   static async open(options: JobServiceOptions): Promise<JobService> {
     const client = connectRedis({ url: options.redisUrl, name: 'stylesprint-job-service' });
     const prefix = bullPrefix(options.prefix);
-    const queue = new Queue<ChunkData>(CATALOG_QUEUE, { connection: bullmqConnection(options.redisUrl, 'stylesprint-queue'), prefix });
-    const events = new QueueEvents(CATALOG_QUEUE, { connection: bullmqConnection(options.redisUrl, 'stylesprint-queue-events'), prefix });
-    const service = new JobService(options, client, new JobStore(client, options.prefix), queue, events);
+    // BullMQ leaves connections it was given open on close(): close() below closes them.
+    const connections = [bullmqConnection(options.redisUrl, 'stylesprint-queue'), bullmqConnection(options.redisUrl, 'stylesprint-queue-events')] as const;
+    const queue = new Queue<ChunkData>(CATALOG_QUEUE, { connection: connections[0], prefix });
+    const events = new QueueEvents(CATALOG_QUEUE, { connection: connections[1], prefix });
+    const service = new JobService(options, [client, ...connections], new JobStore(client, options.prefix), queue, events);
     const relay = ({ jobId }: { jobId: string }): void => service.relay(jobIdOfChunk(jobId));
     events.on('progress', relay);
     events.on('failed', relay);
@@ -104,6 +106,6 @@ export class JobService {
   async close(): Promise<void> {
     await this.events.close();
     await this.queue.close();
-    await closeRedis(this.client);
+    for (const client of this.clients) await closeRedis(client);
   }
 }

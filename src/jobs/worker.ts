@@ -45,6 +45,8 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
   const client = connectRedis({ url: options.redisUrl, name: 'stylesprint-jobs' });
   const jobs = new JobStore(client, options.prefix);
   const deps = { storage: options.storage, descriptions: options.descriptions, jobs };
+  // BullMQ leaves a connection it was given open on close(): closed below.
+  const connection = bullmqConnection(options.redisUrl, 'stylesprint-worker');
   const worker = new Worker<ChunkData, ChunkOutcome>(
     CATALOG_QUEUE,
     async (job, _token, signal) => {
@@ -55,7 +57,7 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
       return outcome;
     },
     {
-      connection: bullmqConnection(options.redisUrl, 'stylesprint-worker'),
+      connection,
       prefix: bullPrefix(options.prefix),
       concurrency: options.concurrency,
       lockDuration: options.lockMs,
@@ -83,6 +85,7 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
   return {
     async close() {
       await worker.close();
+      await closeRedis(connection);
       await closeRedis(client);
     },
   };

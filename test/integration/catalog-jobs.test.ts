@@ -1,0 +1,176 @@
+/**
+ * regenerateCatalog on BullMQ: progress over graphql-ws from in-gateway
+ * workers, the Redis requirement, and the crash test: 500 imported products,
+ * a worker process SIGKILLed halfway and another started, and the job ends
+ * with exactly one description per product. Real Redis (TEST_REDIS_URL) and,
+ * for the multi-process test, real PostgreSQL (TEST_DATABASE_URL).
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import WebSocket from 'ws';
+import pg from 'pg';
+import { createClient } from 'graphql-ws';
+import { startTestServer } from '../helpers/server.js';
+import { startFakeOpenAI } from '../helpers/fake-openai.js';
+import { spawnGateway, type ChildGateway } from '../helpers/gateway-process.js';
+import { createTestRedis, skipWithoutRedis } from '../helpers/redis.js';
+import { createTestDatabase } from '../helpers/postgres.js';
+import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
+
+const REGENERATE = `mutation R($filter: ProductFilterInput, $policy: String) {
+  regenerateCatalog(filter: $filter, policy: $policy) { id status total done failed chunks policy createdAt }
+}`;
+const JOB = `query J($id: ID!) { job(id: $id) { id status total done failed chunks startedAt finishedAt } }`;
+const IMPORT = `mutation I($csv: String!) { importProducts(csv: $csv) { created updated unchanged failed } }`;
+const internal = bearer(TEST_KEYS.internal);
+
+const cleanup: Array<() => Promise<unknown>> = [];
+after(async () => {
+  for (const fn of cleanup.reverse()) await fn().catch((error: unknown) => console.warn('cleanup failed', error));
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+test('without REDIS_URL, regenerateCatalog says Redis is required (BAD_USER_INPUT, REDIS_REQUIRED)', async () => {
+  const server = await startTestServer({ providers: ['onnx'], gatewayApiKeys: TEST_GATEWAY_API_KEYS });
+  cleanup.push(() => server.stop());
+  const { body } = await server.gql(REGENERATE, {}, internal);
+  assert.equal(body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+  assert.equal(body.errors?.[0]?.extensions?.reason, 'REDIS_REQUIRED');
+  assert.match(body.errors?.[0]?.message ?? '', /REDIS_URL/);
+  // A role below internal may not start one at all.
+  const denied = await server.gql(REGENERATE, {}, bearer(TEST_KEYS.personalization));
+  assert.equal(denied.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+});
+
+test('in-gateway workers run a job; jobProgress streams it to COMPLETED; every product gets a description with the job id', async (t) => {
+  const r = await createTestRedis();
+  if (!r.ok) return skipWithoutRedis(t, r.reason);
+  cleanup.push(() => r.redis.drop());
+  const fake = await startFakeOpenAI({ latencyMs: 100 });
+  cleanup.push(() => fake.close());
+  const server = await startTestServer({
+    providers: ['openai'],
+    openaiBaseUrl: fake.baseURL,
+    gatewayApiKeys: TEST_GATEWAY_API_KEYS,
+    redisUrl: r.redis.url,
+    redisPrefix: r.redis.prefix,
+    workers: 2,
+    jobChunkSize: 10,
+  });
+  cleanup.push(() => server.stop());
+
+  const unknownPolicy = await server.gql(REGENERATE, { policy: 'nope' }, internal);
+  assert.equal(unknownPolicy.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+
+  const started = await server.gql(REGENERATE, {}, internal);
+  assert.equal(started.body.errors, undefined, JSON.stringify(started.body.errors));
+  const job = started.body.data.regenerateCatalog;
+  const total = await server.storage.countProducts({});
+  assert.equal(job.total, total);
+  assert.equal(job.chunks, Math.ceil(total / 10));
+  assert.equal(job.policy, 'internal');
+
+  const client = createClient({ url: server.url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${TEST_KEYS.internal}` }, retryAttempts: 0, lazy: true });
+  cleanup.push(async () => client.dispose());
+  const events: Array<{ status: string; done: number; failed: number; total: number }> = [];
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no COMPLETED event; got ${JSON.stringify(events.at(-1))}`)), 30_000);
+    const stop = client.subscribe<{ jobProgress: (typeof events)[number] }>(
+      { query: 'subscription P($id: ID!) { jobProgress(id: $id) { status done failed total } }', variables: { id: job.id } },
+      {
+        next: (event) => {
+          if (event.errors) return reject(new Error(JSON.stringify(event.errors)));
+          events.push(event.data!.jobProgress);
+          if (event.data!.jobProgress.status === 'COMPLETED') {
+            clearTimeout(timer);
+            stop();
+            resolve();
+          }
+        },
+        error: reject,
+        complete: () => undefined,
+      },
+    );
+  });
+  assert.ok(events.length >= 2, `${events.length} progress events`);
+  assert.deepEqual(events.map((e) => e.done), [...events.map((e) => e.done)].sort((x, y) => x - y), 'done never goes back');
+  assert.deepEqual(events.at(-1), { status: 'COMPLETED', done: total, failed: 0, total });
+
+  const finished = (await server.gql(JOB, { id: job.id }, internal)).body.data.job;
+  assert.equal(finished.status, 'COMPLETED');
+  assert.ok(finished.startedAt && finished.finishedAt && finished.finishedAt >= finished.startedAt);
+  const page = await server.storage.listProducts({}, 1000, null);
+  const latest = await server.storage.latestDescriptions(page.rows.map((p) => ({ productId: p.id, personalizationKey: '' })));
+  assert.ok(latest.every((d) => d?.parameters.jobId === job.id && d?.provider === 'openai'), 'each product has a description stored by the job, with provenance');
+  assert.equal(fake.count('chat.completions'), total, 'one generation per product');
+});
+
+function catalogCsv(n: number, tag: string): string {
+  const rows = ['product_title,product_description,product_image,product_metadata,sku,category'];
+  for (let i = 0; i < n; i++) rows.push(`Crash Test Tee ${i},A soft tee number ${i}.,,"[""cotton"",""crew neck""]",${tag}-${i},${tag}`);
+  return rows.join('\n') + '\n';
+}
+
+test('a job of 500 products survives a worker SIGKILLed halfway: exactly 500 descriptions for the job, none twice', async (t) => {
+  const r = await createTestRedis();
+  if (!r.ok) return skipWithoutRedis(t, r.reason);
+  cleanup.push(() => r.redis.drop());
+  const db = await createTestDatabase();
+  if (!db.ok) {
+    console.warn(`SKIPPED (no PostgreSQL): ${db.reason}`);
+    return t.skip(`gateway and worker processes share one database: ${db.reason}`);
+  }
+  cleanup.push(() => db.database.drop());
+  const fake = await startFakeOpenAI({ latencyMs: 40 });
+  cleanup.push(() => fake.close());
+  const env = {
+    PROVIDERS: 'openai',
+    OPENAI_BASE_URL: fake.baseURL,
+    OPENAI_API_KEY: 'sk-jobs-crash-test-0000',
+    GATEWAY_API_KEYS: TEST_GATEWAY_API_KEYS,
+    DATABASE_URL: db.database.url,
+    REDIS_URL: r.redis.url,
+    REDIS_PREFIX: r.redis.prefix,
+    JOB_CHUNK_SIZE: '10',
+    // Short locks: the dead worker's chunk goes back to the queue within a few seconds.
+    JOB_LOCK_MS: '2000',
+    RATE_LIMITS: 'internal=off',
+  };
+  const gateway = await spawnGateway('index', { ...env, WORKERS: '0' }, 'jobs-gateway');
+  cleanup.push(() => gateway.stop());
+  const imported = await gateway.gql(IMPORT, { csv: catalogCsv(500, 'crashtest') }, internal);
+  assert.equal(imported.body.data?.importProducts?.created, 500, JSON.stringify(imported.body));
+
+  // The category keeps the sample catalog, seeded into the empty database, out of the job.
+  const started = await gateway.gql(REGENERATE, { filter: { category: 'crashtest' } }, internal);
+  assert.equal(started.body.errors, undefined, JSON.stringify(started.body.errors));
+  const id: string = started.body.data.regenerateCatalog.id;
+  assert.equal(started.body.data.regenerateCatalog.total, 500);
+  const poll = async () => (await gateway.gql(JOB, { id }, internal)).body.data.job as { status: string; done: number; failed: number; total: number };
+
+  const first: ChildGateway = await spawnGateway('worker', { ...env, WORKERS: '2' }, 'jobs-worker-1');
+  cleanup.push(() => first.stop());
+  let progress = await poll();
+  for (const deadline = Date.now() + 30_000; progress.done < 150 && Date.now() < deadline; progress = await poll()) await sleep(20);
+  await first.kill();
+  const atKill = await poll();
+  assert.ok(atKill.done >= 150 && atKill.done < 500, `killed halfway: ${atKill.done} of 500 done`);
+
+  const second = await spawnGateway('worker', { ...env, WORKERS: '2' }, 'jobs-worker-2');
+  cleanup.push(() => second.stop());
+  for (const deadline = Date.now() + 60_000; progress.status !== 'COMPLETED' && Date.now() < deadline; progress = await poll()) await sleep(100);
+  assert.deepEqual({ status: progress.status, done: progress.done, failed: progress.failed }, { status: 'COMPLETED', done: 500, failed: 0 });
+
+  const client = new pg.Client({ connectionString: db.database.url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: string; products: string }>(
+      `SELECT count(*) AS n, count(DISTINCT product_id) AS products FROM descriptions WHERE parameters->>'jobId' = $1`,
+      [id],
+    );
+    assert.deepEqual(rows[0], { n: '500', products: '500' });
+  } finally {
+    await client.end();
+  }
+});
