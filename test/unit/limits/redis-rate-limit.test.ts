@@ -1,0 +1,53 @@
+/** RedisRateLimitStore against a real Redis (TEST_REDIS_URL): the memory store's rule, atomic under concurrency. */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import { MemoryRateLimitStore } from '../../../src/limits/rate-limit.js';
+import { RedisRateLimitStore } from '../../../src/limits/redis-rate-limit.js';
+import { createTestRedis, skipWithoutRedis, type TestRedis } from '../../helpers/redis.js';
+
+let redis: TestRedis | undefined;
+let skipReason = '';
+let store: RedisRateLimitStore;
+before(async () => {
+  const r = await createTestRedis();
+  if (!r.ok) {
+    skipReason = r.reason;
+    return;
+  }
+  redis = r.redis;
+  store = new RedisRateLimitStore({ client: new Redis(redis.url), prefix: redis.prefix });
+});
+after(async () => {
+  await store?.close();
+  await redis?.drop();
+});
+
+test('the same answers as the memory store for the same takes', async (t) => {
+  if (!redis) return skipWithoutRedis(t, skipReason);
+  const memory = new MemoryRateLimitStore();
+  // Refill slow enough that the milliseconds between the two stores' takes never add a whole token.
+  const bucket = { capacity: 100, refillPerSecond: 1 };
+  for (const [key, cost] of [['k', 60], ['k', 60], ['k', 30], ['k', 10], ['other', 100], ['k', 5000], ['big', 5000]] as const) {
+    assert.deepEqual(await store.take(key, cost, bucket), await memory.take(key, cost, bucket), `take ${cost} from ${key}`);
+  }
+});
+
+test('refills by elapsed time and names the wait in Retry-After', async (t) => {
+  if (!redis) return skipWithoutRedis(t, skipReason);
+  const bucket = { capacity: 10, refillPerSecond: 20 };
+  assert.equal((await store.take('refill', 10, bucket)).allowed, true);
+  const refused = await store.take('refill', 10, bucket);
+  assert.deepEqual([refused.allowed, refused.retryAfterSeconds], [false, 1]);
+  await new Promise((resolve) => setTimeout(resolve, 600));
+  assert.equal((await store.take('refill', 10, bucket)).allowed, true, '0.6 s at 20/s refills 10');
+});
+
+test('concurrent takes from several clients never overdraw the bucket', async (t) => {
+  if (!redis) return skipWithoutRedis(t, skipReason);
+  const others = [new RedisRateLimitStore({ client: new Redis(redis.url), prefix: redis.prefix }), new RedisRateLimitStore({ client: new Redis(redis.url), prefix: redis.prefix })];
+  const bucket = { capacity: 100, refillPerSecond: 1 };
+  const results = await Promise.all(Array.from({ length: 60 }, (_, i) => [store, ...others][i % 3]!.take('race', 10, bucket)));
+  assert.equal(results.filter((r) => r.allowed).length, 10);
+  await Promise.all(others.map((o) => o.close()));
+});
