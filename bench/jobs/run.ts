@@ -13,9 +13,9 @@
  * Writes the "jobs" section of docs/benchmarks.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config.js';
@@ -72,6 +72,17 @@ async function startFake(): Promise<{ baseURL: string; stop(): void }> {
   return { baseURL, stop: () => child.kill('SIGTERM') };
 }
 
+/** CPU seconds a process has used (Linux /proc; 0 elsewhere). */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100 per second on Linux).
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'stylesprint-bench-jobs-'));
   const redis = await redisUrl();
@@ -99,11 +110,13 @@ async function main(): Promise<void> {
   const jobs = await JobService.open({ redisUrl: redis.url, prefix, chunkSize: CHUNK, storage, logger });
 
   const seconds: Record<number, number[]> = {};
+  const cpuMsPerProduct: Record<number, number[]> = {};
   try {
     for (let round = 0; round < ROUNDS; round++) {
       for (const count of WORKER_COUNTS) {
         const workers: ChildGateway[] = [];
         for (let i = 0; i < count; i++) workers.push(await spawnGateway('worker', { ...env, WORKERS: '1', LOG_LEVEL: 'info' }, `bench-jobs-worker-${i}`));
+        const cpuBefore = workers.reduce((sum, w) => sum + cpuSeconds(w.child.pid), 0);
         const started = performance.now();
         const job = await jobs.start({ filter: { category: 'benchtops' }, policy: 'internal', personalization: undefined, promptVersion: 'v3' });
         let record = job;
@@ -112,6 +125,8 @@ async function main(): Promise<void> {
           record = (await jobs.get(job.id)) ?? record;
         }
         const elapsed = (performance.now() - started) / 1000;
+        const cpu = workers.reduce((sum, w) => sum + cpuSeconds(w.child.pid), 0) - cpuBefore;
+        (cpuMsPerProduct[count] ??= []).push((cpu * 1000) / PRODUCTS);
         if (record.done !== PRODUCTS) throw new Error(`job ended with ${record.done} of ${PRODUCTS} done (${record.failed} failed)`);
         (seconds[count] ??= []).push(elapsed);
         console.log(`round ${round + 1}: ${count} worker(s): ${PRODUCTS} products in ${elapsed.toFixed(2)} s (${(PRODUCTS / elapsed).toFixed(0)}/s)`);
@@ -131,18 +146,19 @@ async function main(): Promise<void> {
   const base = PRODUCTS / best(1);
   const rows = WORKER_COUNTS.map((count) => {
     const rate = PRODUCTS / best(count);
-    return `| ${count} | ${best(count).toFixed(2)} | ${rate.toFixed(0)} | ${(rate / base).toFixed(2)}× |`;
+    const cpuMs = Math.min(...cpuMsPerProduct[count]!);
+    return `| ${count} | ${best(count).toFixed(2)} | ${rate.toFixed(0)} | ${(rate / base).toFixed(2)}× | ${cpuMs.toFixed(2)} | ${((cpuMs * rate) / 1000).toFixed(2)} |`;
   });
   const body = [
     `Command: \`npm run bench:jobs -- --products ${PRODUCTS} --latency-ms ${LATENCY_MS} --chunk ${CHUNK} --rounds ${ROUNDS}\``,
     '',
     `One \`regenerateCatalog\` job over ${PRODUCTS} products in chunks of ${CHUNK}, worked by separate \`node dist/src/worker.js\` processes (BullMQ concurrency 1 each) against a fake OpenAI server (its own process) answering every call after ${LATENCY_MS} ms. Products, descriptions and the queue are shared through ${database ? 'one PostgreSQL database' : 'one SQLite file'} and one Redis. Time from queueing to the last chunk recorded; workers were started before the job. Best of ${ROUNDS} rounds; the baseline is 1 worker in the same run.`,
     '',
-    '| workers | seconds | products/s | vs 1 worker |',
-    '|---|---|---|---|',
+    '| workers | seconds | products/s | vs 1 worker | worker CPU ms per product | worker CPU cores busy |',
+    '|---|---|---|---|---|---|',
     ...rows,
     '',
-    `Within one worker the ${CHUNK} products of a chunk are generated concurrently, up to the router's bulkhead (16 calls in flight per provider), so one worker already does about ${(PRODUCTS / best(1) / (1000 / LATENCY_MS)).toFixed(1)} products per provider latency; more workers add their own bulkheads. Each worker also checks and stores every description (${database ? 'PostgreSQL' : 'SQLite, one writer at a time'}), so the ratios show how far more workers help once the provider is not the limit.`,
+    `Within one worker the ${CHUNK} products of a chunk are generated concurrently, up to the router's bulkhead (16 calls in flight per provider), so one worker is bound by the provider's latency, and more workers add their own bulkheads. Each product also costs worker CPU (the HTTP client, the quality checks, the database write): "worker CPU cores busy" is that CPU times the rate. Once it nears the cores the machine can spare (${os.cpus().length} here, shared with the fake provider, the database, Redis and anything else running), more workers stop helping: that, not the queue, is where the curve flattens.`,
   ].join('\n');
   writeSection('jobs', 'Catalog jobs: throughput by worker count', body);
   console.log(body);
