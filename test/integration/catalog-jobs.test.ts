@@ -10,6 +10,9 @@ import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import pg from 'pg';
 import { createClient } from 'graphql-ws';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { bullPrefix, CATALOG_QUEUE } from '../../src/jobs/queue.js';
 import { startTestServer } from '../helpers/server.js';
 import { startFakeOpenAI } from '../helpers/fake-openai.js';
 import { spawnGateway, type ChildGateway } from '../helpers/gateway-process.js';
@@ -161,6 +164,15 @@ test('a job of 500 products survives a worker SIGKILLed halfway: exactly 500 des
   cleanup.push(() => second.stop());
   for (const deadline = Date.now() + 60_000; progress.status !== 'COMPLETED' && Date.now() < deadline; progress = await poll()) await sleep(100);
   assert.deepEqual({ status: progress.status, done: progress.done, failed: progress.failed }, { status: 'COMPLETED', done: 500, failed: 0 });
+
+  // The crash did hit chunks in flight: BullMQ found them stalled and ran them again.
+  const connection = new Redis(r.redis.url, { maxRetriesPerRequest: null });
+  const queue = new Queue(CATALOG_QUEUE, { connection, prefix: bullPrefix(r.redis.prefix) });
+  const chunks = await queue.getJobs(['completed']);
+  await queue.close();
+  connection.disconnect();
+  assert.equal(chunks.length, 50);
+  assert.ok(chunks.some((c) => c.stalledCounter > 0 || c.attemptsMade > 1), 'at least one chunk was taken over from the killed worker');
 
   const client = new pg.Client({ connectionString: db.database.url });
   await client.connect();
