@@ -88,10 +88,14 @@ export interface ForwardInput {
   /** Tokens fed this step, row-major [batch, seqLen]. */
   ids: ArrayLike<number>;
   seqLen: number;
-  /** Row-major [batch, totalLen] where totalLen = past length + seqLen. */
-  mask: ArrayLike<number>;
-  /** Row-major [batch, seqLen]. */
-  positions: ArrayLike<number>;
+  /** Past length + seqLen. */
+  totalLen: number;
+  /**
+   * Left padding of each row. Rows are always [padding zeros, then ones], so
+   * the mask and the positions (cumsum(mask) - 1, clipped at 0) follow from
+   * it without walking the sequence in JS.
+   */
+  padding: readonly number[];
   /** One tensor per past input (layout.kv order, key then value), or null on the first step. */
   past: ort.Tensor[] | null;
 }
@@ -144,11 +148,20 @@ export class DecoderSession {
 
   async forward(input: ForwardInput): Promise<ForwardOutput> {
     const { layout } = this;
-    const { batch, seqLen } = input;
-    const totalLen = input.mask.length / batch;
+    const { batch, seqLen, totalLen, padding } = input;
     const feeds: Record<string, ort.Tensor> = { input_ids: intTensor(layout.idType, input.ids, [batch, seqLen]) };
-    if (layout.hasAttentionMask) feeds.attention_mask = intTensor('int64', input.mask, [batch, totalLen]);
-    if (layout.hasPositionIds) feeds.position_ids = intTensor('int64', input.positions, [batch, seqLen]);
+    if (layout.hasAttentionMask) {
+      const mask = new BigInt64Array(batch * totalLen).fill(1n);
+      for (let b = 0; b < batch; b++) mask.fill(0n, b * totalLen, b * totalLen + (padding[b] as number));
+      feeds.attention_mask = new ort.Tensor('int64', mask, [batch, totalLen]);
+    }
+    if (layout.hasPositionIds) {
+      const positions = new BigInt64Array(batch * seqLen);
+      for (let b = 0; b < batch; b++) {
+        for (let t = 0; t < seqLen; t++) positions[b * seqLen + t] = BigInt(Math.max(0, totalLen - seqLen + t - (padding[b] as number)));
+      }
+      feeds.position_ids = new ort.Tensor('int64', positions, [batch, seqLen]);
+    }
     if (this.hasPast) {
       const past = input.past ?? this.emptyPast(batch);
       layout.kv.forEach((pair, i) => {

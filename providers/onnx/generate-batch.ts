@@ -8,7 +8,7 @@ import type * as ort from 'onnxruntime-node';
 import type { FinishReason } from '../types.js';
 import type { DecoderSession } from './decoder-session.js';
 import { selectPastRows } from './decoder-session.js';
-import { chooseToken, createRng, type SamplingParams } from './sampling.js';
+import { banRepeatedNgrams, chooseToken, createRng, type SamplingParams } from './sampling.js';
 import { StopTextStream } from './text-stream.js';
 import { IncrementalDecoder, type TextTokenizer } from './tokenizer.js';
 
@@ -43,9 +43,9 @@ export interface BatchTimings {
 
 interface Row {
   req: RowRequest;
-  /** The row's mask over every position fed so far (prefill padding included). */
-  mask: number[];
-  /** Tokens fed so far (padding included), for exports without past. */
+  /** Left padding in the prefill; every later position is real. */
+  padding: number;
+  /** Tokens fed so far (padding included). */
   tokens: number[];
   seen: Set<number>;
   rng: () => number;
@@ -83,7 +83,7 @@ export async function generateBatch(
     const padding = width - req.promptIds.length;
     const row: Row = {
       req,
-      mask: [...new Array<number>(padding).fill(0), ...req.promptIds.map(() => 1)],
+      padding,
       tokens: [...new Array<number>(padding).fill(pad), ...req.promptIds],
       seen: new Set(req.promptIds),
       rng: createRng(req.seed),
@@ -106,22 +106,12 @@ export async function generateBatch(
     const withPast = model.hasPast && step > 0;
     const seqLen = withPast ? 1 : active[0]!.tokens.length;
     const ids = new Array<number>(batch * seqLen);
-    const positions = new Array<number>(batch * seqLen);
-    const mask: number[] = [];
+    const totalLen = active[0]!.tokens.length;
     active.forEach((row, b) => {
-      const from = row.tokens.length - seqLen;
-      // position = cumsum(mask) - 1, clipped at 0, so left padding does not shift positions.
-      let pos = 0;
-      for (let t = 0; t < row.tokens.length; t++) {
-        if (t >= from) {
-          ids[b * seqLen + t - from] = row.tokens[t] as number;
-          positions[b * seqLen + t - from] = Math.max(0, pos - 1 + (row.mask[t] as number));
-        }
-        pos += row.mask[t] as number;
-      }
-      for (const m of row.mask) mask.push(m);
+      for (let t = 0; t < seqLen; t++) ids[b * seqLen + t] = row.tokens[totalLen - seqLen + t] as number;
     });
-    const out = await model.forward({ batch, ids, seqLen, mask, positions, past: withPast ? past : null });
+    const padding = active.map((row) => row.padding);
+    const out = await model.forward({ batch, ids, seqLen, totalLen, padding, past: withPast ? past : null });
     timings.runMs += out.runMs;
     timings.forwardPasses++;
     step++;
@@ -131,12 +121,13 @@ export async function generateBatch(
       if (row.req.signal?.aborted) return finish(row, 'cancelled');
       scratch.set(out.lastLogits.subarray(b * out.vocab, (b + 1) * out.vocab));
       if (row.generated < (row.req.minNewTokens ?? 0)) for (const e of eos) scratch[e] = -Infinity;
+      const n = row.req.sampling.noRepeatNgramSize ?? 0;
+      if (n > 0) banRepeatedNgrams(scratch, row.tokens.slice(row.tokens.length - row.req.promptIds.length - row.generatedIds.length), n);
       const id = chooseToken(scratch, row.seen, row.req.sampling, row.rng);
       row.generated++;
       row.generatedIds.push(id);
       if (eos.has(id)) return finish(row, 'stop');
       row.tokens.push(id);
-      row.mask.push(1);
       row.seen.add(id);
       if (row.stream.push(row.decoder.push(id))) return finish(row, 'stop');
       if (row.generated >= row.req.maxNewTokens) return finish(row, 'length');

@@ -22,6 +22,7 @@ export const HF_DEFAULTS: DecodingDefaults = {
   repetitionPenalty: 1,
   maxNewTokens: 128,
   minNewTokens: 0,
+  noRepeatNgramSize: 0,
 };
 
 /** Reads the decoding fields of generation_config.json over HF's defaults, then `overrides` over both. */
@@ -35,6 +36,7 @@ export function decodingDefaults(generationConfig: JsonObject, overrides: Partia
     repetitionPenalty: numberField(g, 'repetition_penalty') ?? HF_DEFAULTS.repetitionPenalty,
     maxNewTokens: numberField(g, 'max_new_tokens') ?? HF_DEFAULTS.maxNewTokens,
     minNewTokens: numberField(g, 'min_new_tokens') ?? HF_DEFAULTS.minNewTokens,
+    noRepeatNgramSize: numberField(g, 'no_repeat_ngram_size') ?? 0,
   };
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   return { ...fromFile, ...defined };

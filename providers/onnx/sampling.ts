@@ -14,6 +14,22 @@ export interface SamplingParams {
   topP: number;
   /** 1 disables the penalty. */
   repetitionPenalty: number;
+  /** HF's no_repeat_ngram_size: no n-gram of this size occurs twice in prompt + output. 0 disables. Default 0. */
+  noRepeatNgramSize?: number;
+}
+
+/**
+ * HF's no_repeat_ngram_size: sets to -Infinity every token that would
+ * complete an n-gram already present in `ids` (prompt and output). In place.
+ */
+export function banRepeatedNgrams(logits: Float32Array, ids: readonly number[], n: number): void {
+  if (n <= 0 || ids.length < n) return;
+  const start = ids.length - (n - 1);
+  for (let i = 0; i + n <= ids.length; i++) {
+    let match = true;
+    for (let j = 0; j < n - 1 && match; j++) match = ids[i + j] === ids[start + j];
+    if (match) logits[ids[i + n - 1] as number] = -Infinity;
+  }
 }
 
 /** mulberry32: small, fast and good enough for sampling; one per row, so rows do not share a stream. */

@@ -23,7 +23,8 @@ HP = dict(vocab_size=4096, d=128, layers=4, heads=4, n_positions=256, dropout=0.
           steps=int(os.environ.get("DEMO_STEPS", "1000")), batch=16, lr=3e-3, warmup=40, weight_decay=0.1)
 # Decoding defaults shipped in generation_config.json; chosen so that held-out
 # products get new text (no 8-gram copied from a training description).
-GENERATION = dict(do_sample=True, temperature=0.9, top_k=40, top_p=0.92, repetition_penalty=1.3, max_new_tokens=80)
+GENERATION = dict(do_sample=True, temperature=0.7, top_k=40, top_p=0.9, repetition_penalty=1.1,
+                  no_repeat_ngram_size=3, max_new_tokens=80)
 EOS = "<|endoftext|>"
 
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyRepetitionPenalty, argmax, chooseToken, createRng, topKIndices } from '../../../../providers/onnx/sampling.js';
+import { applyRepetitionPenalty, argmax, banRepeatedNgrams, chooseToken, createRng, topKIndices } from '../../../../providers/onnx/sampling.js';
 import { StopTextStream } from '../../../../providers/onnx/text-stream.js';
 import { IncrementalDecoder, loadTokenizer } from '../../../../providers/onnx/tokenizer.js';
 import { readModelFolder } from '../../../../providers/onnx/model-folder.js';
@@ -38,7 +38,7 @@ test('top-p keeps the smallest prefix reaching p; sampling is seeded', () => {
 
 test('request temperature 0 means greedy; generation_config fills what the request leaves', () => {
   const d = decodingDefaults({ do_sample: true, temperature: 0.7, top_k: 20, repetition_penalty: 1.2, max_new_tokens: 30 });
-  assert.deepEqual(d, { doSample: true, temperature: 0.7, topK: 20, topP: 1, repetitionPenalty: 1.2, maxNewTokens: 30, minNewTokens: 0 });
+  assert.deepEqual(d, { doSample: true, temperature: 0.7, topK: 20, topP: 1, repetitionPenalty: 1.2, maxNewTokens: 30, minNewTokens: 0, noRepeatNgramSize: 0 });
   assert.equal(requestDecoding({ temperature: 0 }, d).doSample, false);
   assert.deepEqual(requestDecoding({ temperature: 1.1, topP: 0.8, maxTokens: 5 }, decodingDefaults({})), {
     ...decodingDefaults({}),
@@ -77,4 +77,14 @@ test('incremental decoding stitches multi-byte characters split across byte-leve
   assert.equal(out.join(''), text);
   assert.ok(out.every((p) => !p.includes('\uFFFD')), 'no piece holds half a character');
   assert.ok(out.some((p) => p === ''), 'some byte-level token held back half a character');
+});
+
+test('no_repeat_ngram_size bans exactly the tokens that would repeat an n-gram', () => {
+  const logits = new Float32Array(6);
+  // ids end in "1 2"; "1 2" was followed by 3 and by 5 before, so both are banned for n = 3.
+  banRepeatedNgrams(logits, [1, 2, 3, 4, 1, 2, 5, 0, 1, 2], 3);
+  assert.deepEqual([...logits].map((v) => v === -Infinity), [false, false, false, true, false, true]);
+  const two = new Float32Array(6);
+  banRepeatedNgrams(two, [4, 4], 2);
+  assert.equal(two[4], -Infinity);
 });
