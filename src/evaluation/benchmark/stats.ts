@@ -4,18 +4,8 @@
  * same inputs and seed always give the same numbers, so a stored run can be
  * re-summarised and a report re-rendered without drift.
  */
-
-/** A small, fast 32-bit PRNG (mulberry32); returns floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../../random.js';
+import { seededRandom } from '../../random.js';
 
 /** Fisher–Yates shuffle of a copy of `items`, driven by `seed`. */
 export function seededShuffle<T>(items: readonly T[], seed: number): T[] {

@@ -3,6 +3,7 @@
  * providers pointed at them, a registry-shaped source, and guards that fail
  * a test on an unhandled rejection or a request left open.
  */
+export { seededRandom } from '../../../src/random.js';
 import assert from 'node:assert/strict';
 import { createOpenAIProvider } from '../../../providers/openai/index.js';
 import type { TextGenerator } from '../../../providers/types.js';
@@ -79,14 +80,3 @@ export async function noneHanging(...fakes: FakeServer[]): Promise<void> {
   await waitFor(() => fakes.every((f) => f.inFlight() === 0), 2000, 'fake servers to have no open requests');
 }
 
-/** A small seeded PRNG (mulberry32), for reproducible load-balancing draws. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -1,0 +1,15 @@
+/**
+ * mulberry32: a small, fast 32-bit seeded PRNG returning floats in [0, 1).
+ * Good enough for sampling, bootstrap resampling and shuffles that must be
+ * reproducible from a seed; not for anything secret.
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
