@@ -8,6 +8,7 @@ import type { GatewayMetrics } from '../src/observability/metrics.js';
 import type { GenerationRouter, GeneratorSource } from '../src/routing/types.js';
 import type { Storage } from '../src/storage/types.js';
 import { isProviderError, type TextGenerator } from './types.js';
+import { wrapGenerators } from './wrap-source.js';
 
 /** Reads a property of the wrapped object; methods stay bound to it (private `#fields` need the real `this`). */
 export function passThrough(target: object, property: string | symbol): unknown {
@@ -52,17 +53,7 @@ function meteredGenerator(inner: TextGenerator, metrics: GatewayMetrics): TextGe
 
 /** The registry (or any GeneratorSource) with every generator metered; wrappers are made once per id. */
 export function meteredSource(source: GeneratorSource, metrics: GatewayMetrics): GeneratorSource {
-  const wrapped = new Map<string, TextGenerator>();
-  return {
-    generatorIds: () => source.generatorIds(),
-    generator(id) {
-      const inner = source.generator(id);
-      if (!inner) return undefined;
-      let outer = wrapped.get(id);
-      if (!outer) wrapped.set(id, (outer = meteredGenerator(inner, metrics)));
-      return outer;
-    },
-  };
+  return wrapGenerators(source, (inner) => meteredGenerator(inner, metrics));
 }
 
 /** Counts cache hits (served from cache or joined an identical call in flight) and misses. */

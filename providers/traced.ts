@@ -8,6 +8,7 @@ import type { GatewayTracing } from '../src/observability/tracing.js';
 import type { GeneratorSource } from '../src/routing/types.js';
 import { passThrough } from './metered.js';
 import { isProviderError, type TextGenerator } from './types.js';
+import { wrapGenerators } from './wrap-source.js';
 
 function tracedGenerator(inner: TextGenerator, tracing: GatewayTracing): TextGenerator {
   return new Proxy(inner, {
@@ -28,15 +29,5 @@ function tracedGenerator(inner: TextGenerator, tracing: GatewayTracing): TextGen
 /** The source with every generator traced; unchanged when tracing is off, and wrappers are made once per id. */
 export function tracedSource(source: GeneratorSource, tracing: GatewayTracing): GeneratorSource {
   if (!tracing.enabled) return source;
-  const wrapped = new Map<string, TextGenerator>();
-  return {
-    generatorIds: () => source.generatorIds(),
-    generator(id) {
-      const inner = source.generator(id);
-      if (!inner) return undefined;
-      let outer = wrapped.get(id);
-      if (!outer) wrapped.set(id, (outer = tracedGenerator(inner, tracing)));
-      return outer;
-    },
-  };
+  return wrapGenerators(source, (inner) => tracedGenerator(inner, tracing));
 }
