@@ -30,6 +30,7 @@ export interface ReportInput {
   command: string;
   peerVersion: string;
   stepSec: number;
+  maxStepSec: number;
   c1Sec: number;
   rates: number[];
   budgetsMs: number[];
@@ -119,13 +120,13 @@ Concurrency 1 (${input.c1Sec} s per path, pooled over the rounds; "added" is the
 |---|---|---|---|---|---|---|---|
 ${c1Rows.join('\n')}
 
-Throughput frontier: the highest rate step at which it, and every lower step, had 0 errors, reached ≥ 90% of the rate, and met the p99 budget${run.latencyMs > 0 ? ` (budgets are on p99 above the fake's own ${run.latencyMs} ms)` : ''}. Steps: asked rate → achieved rate, p99.
+Throughput frontier: the highest rate step that had 0 errors, reached ≥ 90% of the rate, and met the p99 budget${run.latencyMs > 0 ? ` (budgets are on p99 above the fake's own ${run.latencyMs} ms)` : ''}. Steps: asked rate → achieved rate, p99.
 
 | path | ${budgetHead.join(' | ')} | steps |
 |---|${input.budgetsMs.map(() => '---|').join('')}---|
 ${frontierRows.join('\n')}
 
-CPU time per request (user + system, from /proc/<pid>/stat at 10 ms tick resolution, divided by the requests served in the same window; background load barely moves it, unlike latency). The ceiling is 1000 ms / CPU per request: the most one core could serve.
+CPU time per request (user + system, from /proc/<pid>/stat at 10 ms tick resolution, divided by the requests served in the same window, so at low rates it includes the process's idle work: timers, GC; less sensitive to background load than latency). The ceiling is 1000 ms / CPU per request: the most one core could serve.
 
 | process | CPU / request, concurrency 1 | CPU / request, rate steps | CPU-bound ceiling, one core |
 |---|---|---|---|
@@ -165,7 +166,7 @@ export function renderReport(input: ReportInput): string {
 **direct** (chat completions POSTed to the fake), **ours** (a one-product \`generateDescriptions\` mutation with \`provider: "openai"\` through \`node dist/src/index.js\`: API-key auth, GraphQL parse/validate/execute, product lookup, prompt building, the provider call and the SQLite write of the description; \`CACHE_TTL_MS=0\`, \`LOG_LEVEL=warn\`, \`NODE_ENV=production\`, rate limit for the key's role off) and **peer** (\`@portkey-ai/gateway\` ${input.peerVersion}, \`start-server.js --headless\`, \`NODE_ENV=production\`, proxying the same chat completion via \`x-portkey-provider: openai\` and \`x-portkey-custom-host\`).
 Direct and peer send the exact chat body our gateway builds for the product (system + user message, \`max_tokens\` 64); ours asks for \`maxTokens: 64\`. Every request on every path carries its own \`seed\`, so none can be served from another (our gateway coalesces identical generations in flight, and would otherwise do less work than the others).
 Load: autocannon 9 in its own process (\`bench/gateway/load.ts\`), latencies taken from each response's own timing (not autocannon's whole-millisecond histogram or its coordinated-omission fill); a response counts as an error on a non-2xx status, a socket error or timeout, or a body without the expected success marker.
-Rate steps of ${input.stepSec} s with autocannon's \`overallRate\`, rates ${input.rates.join(', ')}/s, stopping after the first step that breaks the largest budget; connections per step = max(2, ⌈rate × (latency + 10 ms) × 1.25⌉). autocannon's rate limit is a per-second quota per connection, so requests come in bursts at the start of each second and p99 includes that queueing.
+Rate steps of ${input.stepSec} s (longer at low rates, up to ${input.maxStepSec} s, for at least 200 responses) with autocannon's \`overallRate\`, rates ${input.rates.join(', ')}/s, stopping after the first step that breaks the largest budget; connections per step = max(2, ⌈rate × (latency + 10 ms) × 1.25⌉). autocannon's rate limit is a per-second quota per connection, so requests come in bursts at the start of each second and p99 includes that queueing.
 ${cores}
 
 Paths are measured interleaved (concurrency-1 time in 3 rounds per path; frontier rate by rate), so that background load falls on all three alike. 1-minute load average of the machine: ${input.loadAverage[0].toFixed(1)} at the start, ${input.loadAverage[1].toFixed(1)} at the end${Math.max(...input.loadAverage) > 1.5 ? ' (other work was running; absolute numbers are pessimistic, compare the ratios)' : ''}.

@@ -24,13 +24,15 @@ import { SEQ, type LoadResult, type LoadSpec } from './load.js';
 import { choosePinning, cpuMs, OUR_API_KEY, portkeyVersion, rssKiB, runLoadStep, startFake, startOurs, startPortkey, type Child, type Pinning } from './processes.js';
 import { closedLoopOurs, type ClosedLoop } from './profile.js';
 import { renderReport, type LatencyRun, type PathRun } from './render.js';
-import { connectionsFor, summarizeLatencies, withinBudget } from './stats.js';
+import { connectionsFor, stepSeconds, summarizeLatencies, withinBudget } from './stats.js';
 
 const QUICK = process.argv.includes('--quick');
 const LATENCIES_MS = (argValue('--latencies') ?? '0,50').split(',').map(Number);
 /** Seconds per frontier step and per concurrency-1 run. */
 const STEP_SEC = QUICK ? 2 : 3;
 const C1_SEC = QUICK ? 3 : 6;
+/** Low-rate steps run longer, up to this, to collect enough samples for p99. */
+const MAX_STEP_SEC = QUICK ? 4 : 8;
 /** Concurrency-1 time is split into this many interleaved rounds per path. */
 const C1_ROUNDS = 3;
 /** Rates tried, in order, until a step breaks the 50 ms budget. */
@@ -142,7 +144,8 @@ async function measurePaths(targets: Target[], latencyMs: number, pinning: Pinni
       const target = targets[i]!;
       const run = runs[i]!;
       const connections = connectionsFor(rate, latencyMs);
-      const { result, peakKiB } = await sampled(target.process?.pid, () => metered(i, 'load', () => load(target, pinning, connections, STEP_SEC, { overallRate: rate })));
+      const seconds = stepSeconds(rate, STEP_SEC, MAX_STEP_SEC);
+      const { result, peakKiB } = await sampled(target.process?.pid, () => metered(i, 'load', () => load(target, pinning, connections, seconds, { overallRate: rate })));
       run.peakKiB = Number.isNaN(run.peakKiB) ? peakKiB : Math.max(run.peakKiB, peakKiB);
       const step = { rate, connections, p50: result.p50, p99: result.p99, errors: result.errors, achievedRps: result.achievedRps };
       run.steps.push(step);
@@ -258,6 +261,7 @@ async function main(): Promise<void> {
     command,
     peerVersion: portkeyVersion(),
     stepSec: STEP_SEC,
+    maxStepSec: MAX_STEP_SEC,
     c1Sec: C1_SEC,
     rates: RATES,
     budgetsMs: [...BUDGETS_MS],

@@ -53,16 +53,22 @@ export function withinBudget(step: RateStep, budgetMs: number, baselineMs = 0): 
 }
 
 /**
- * The highest rate whose step, and every lower step, stays within the budget;
- * 0 when the first step already fails. Steps may come in any order.
+ * The highest rate whose step stayed within the budget, 0 when none did. A
+ * lower step that failed does not cap it: on a machine shared with other
+ * work a single stall can break one short step's p99 (the steps are still
+ * listed in the report).
  */
 export function frontier(steps: readonly RateStep[], budgetMs: number, baselineMs = 0): number {
-  let best = 0;
-  for (const step of [...steps].sort((a, b) => a.rate - b.rate)) {
-    if (!withinBudget(step, budgetMs, baselineMs)) break;
-    best = step.rate;
-  }
-  return best;
+  return steps.reduce((best, step) => (withinBudget(step, budgetMs, baselineMs) && step.rate > best ? step.rate : best), 0);
+}
+
+/**
+ * Seconds for a rate step: at least `minSec`, and long enough for
+ * `minSamples` responses (so that p99 is not just the maximum of a handful),
+ * but never over `maxSec`.
+ */
+export function stepSeconds(rate: number, minSec: number, maxSec: number, minSamples = 200): number {
+  return Math.min(maxSec, Math.max(minSec, Math.ceil(minSamples / rate)));
 }
 
 /** `a / b` to two decimals with a trailing ×, or "n/a" when either side is not a positive number. */

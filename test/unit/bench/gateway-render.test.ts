@@ -19,6 +19,7 @@ const input = (paths: PathRun[]): ReportInput => ({
   command: 'npm run bench:gateway',
   peerVersion: '1.2.3',
   stepSec: 3,
+  maxStepSec: 8,
   c1Sec: 6,
   rates: [100, 200, 400],
   budgetsMs: [10, 50],

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { connectionsFor, frontier, percentile, ratio, summarizeLatencies, withinBudget, type RateStep } from '../../../bench/gateway/stats.js';
+import { connectionsFor, frontier, percentile, ratio, stepSeconds, summarizeLatencies, withinBudget, type RateStep } from '../../../bench/gateway/stats.js';
 
 const step = (rate: number, p99: number, errors = 0, achievedRps = rate): RateStep => ({ rate, p99, errors, achievedRps });
 
@@ -32,13 +32,21 @@ describe('gateway benchmark stats', () => {
     assert.equal(withinBudget(step(100, 61), 10, 50), false);
   });
 
-  it('stops the frontier at the first failing step, whatever the order of the steps', () => {
+  it('takes the highest step within budget, whatever the order of the steps', () => {
     const steps = [step(400, 30), step(100, 2), step(200, 5), step(300, 12)];
     assert.equal(frontier(steps, 10), 200);
     assert.equal(frontier(steps, 50), 400);
-    // A lucky step above a failing one does not count.
-    assert.equal(frontier([step(100, 2), step(200, 20), step(300, 3)], 10), 100);
+    // One stalled lower step does not cap it; a step that fell behind or erred never counts.
+    assert.equal(frontier([step(100, 20), step(200, 3), step(300, 3, 0, 200)], 10), 200);
+    assert.equal(frontier([step(100, 2), step(200, 3, 1)], 10), 100);
     assert.equal(frontier([step(100, 20)], 10), 0);
+  });
+
+  it('lengthens short-rate steps to enough samples, within bounds', () => {
+    assert.equal(stepSeconds(25, 3, 8), 8);
+    assert.equal(stepSeconds(50, 3, 8), 4);
+    assert.equal(stepSeconds(1000, 3, 8), 3);
+    assert.equal(stepSeconds(10, 3, 8, 20), 3);
   });
 
   it('formats ratios and refuses meaningless ones', () => {
