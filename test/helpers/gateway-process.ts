@@ -36,8 +36,9 @@ export async function spawnGateway(entry: 'index' | 'worker', env: Record<string
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stderr!.pipe(log);
+  let timer: NodeJS.Timeout | undefined;
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start within 30 s`)), 30_000);
+    timer = setTimeout(() => reject(new Error(`${name} did not start within 30 s`)), 30_000);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`${name} exited with ${code} before it started`));
@@ -52,7 +53,11 @@ export async function spawnGateway(entry: 'index' | 'worker', env: Record<string
         // not a log line
       }
     });
-  }).finally(() => child.removeAllListeners('exit'));
+  }).finally(() => {
+    // Else the timer alone keeps the test process alive for 30 s.
+    clearTimeout(timer);
+    child.removeAllListeners('exit');
+  });
   child.once('exit', () => log.end());
   return {
     child,

@@ -57,6 +57,8 @@ before(async () => {
     GATEWAY_API_KEYS: TEST_GATEWAY_API_KEYS,
     RATE_LIMITS: `${RATE},personalization=off`,
     CACHE_TTL_MS: '0',
+    // No retries: each failed call counts once toward the breaker, without backoff waits.
+    ROUTING_POLICIES: JSON.stringify([{ name: 'personalization', strategy: 'fallback', targets: [{ provider: 'openai', timeoutMs: 5000, retries: 0 }] }]),
     REDIS_URL: redis.url,
     REDIS_PREFIX: redis.prefix,
     ...(database ? { DATABASE_URL: database.url } : { DATABASE_PATH: path.join(dir, 'shared.db') }),
