@@ -7,7 +7,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { BucketSettings } from './role-settings.js';
-import type { RateLimitStore, TakeResult } from './rate-limit.js';
+import { MemoryRateLimitStore, type RateLimitStore, type TakeResult } from './rate-limit.js';
 import { closeRedis, redisKey } from '../redis.js';
 
 // KEYS[1] bucket hash; ARGV: capacity, refill per second, cost, idle ttl ms.
@@ -43,17 +43,26 @@ export interface RedisRateLimitStoreOptions {
   prefix?: string;
   /** Close the client on `close()`. Default true. */
   ownsClient?: boolean;
+  /**
+   * Called when Redis cannot answer; the take is then served by a bucket in
+   * this process's memory, so a Redis outage degrades limits to per-replica
+   * instead of failing every request. Default: ignore.
+   */
+  onError?: (error: unknown) => void;
 }
 
 export class RedisRateLimitStore implements RateLimitStore {
   readonly #client: Redis;
   readonly #prefix: string;
   readonly #owns: boolean;
+  readonly #fallback = new MemoryRateLimitStore();
+  readonly #onError: ((error: unknown) => void) | undefined;
 
   constructor(options: RedisRateLimitStoreOptions) {
     this.#client = options.client;
     this.#prefix = options.prefix ?? 'stylesprint';
     this.#owns = options.ownsClient ?? true;
+    this.#onError = options.onError;
     // defineCommand sends EVALSHA and falls back to EVAL once when the script is not cached yet.
     if (!('stylesprintTakeTokens' in this.#client)) this.#client.defineCommand('stylesprintTakeTokens', { numberOfKeys: 1, lua: TAKE_SCRIPT });
   }
@@ -62,7 +71,14 @@ export class RedisRateLimitStore implements RateLimitStore {
     // A bucket idle long enough to be full again is the same as no bucket: let Redis drop it.
     const refillMs = settings.refillPerSecond > 0 ? Math.ceil((settings.capacity / settings.refillPerSecond) * 1000) : 86_400_000;
     const take = (this.#client as unknown as { stylesprintTakeTokens: TakeCommand }).stylesprintTakeTokens.bind(this.#client);
-    const [allowed, left] = await take(redisKey(this.#prefix, 'ratelimit', key), settings.capacity, settings.refillPerSecond, cost, refillMs + 1000);
+    let reply: [number, string];
+    try {
+      reply = await take(redisKey(this.#prefix, 'ratelimit', key), settings.capacity, settings.refillPerSecond, cost, refillMs + 1000);
+    } catch (error) {
+      this.#onError?.(error);
+      return this.#fallback.take(key, cost, settings);
+    }
+    const [allowed, left] = reply;
     const tokens = Number(left);
     if (allowed === 1) return { allowed: true, remaining: Math.floor(tokens), retryAfterSeconds: 0 };
     const missing = Math.min(cost, settings.capacity) - tokens;
@@ -71,6 +87,7 @@ export class RedisRateLimitStore implements RateLimitStore {
   }
 
   async close(): Promise<void> {
+    await this.#fallback.close();
     if (this.#owns) await closeRedis(this.#client);
   }
 }

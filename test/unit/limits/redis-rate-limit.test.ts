@@ -51,3 +51,16 @@ test('concurrent takes from several clients never overdraw the bucket', async (t
   assert.equal(results.filter((r) => r.allowed).length, 10);
   await Promise.all(others.map((o) => o.close()));
 });
+
+test('when Redis cannot answer, takes fall back to a bucket in memory instead of failing', async () => {
+  const errors: unknown[] = [];
+  // Nothing listens on port 1; no reconnect attempts, so each command fails at once.
+  const client = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  const down = new RedisRateLimitStore({ client, onError: (error) => errors.push(error) });
+  const bucket = { capacity: 20, refillPerSecond: 1 };
+  const results = [];
+  for (let i = 0; i < 3; i++) results.push(await down.take('k', 10, bucket));
+  assert.deepEqual(results.map((r) => r.allowed), [true, true, false], 'still limited, per process');
+  assert.equal(errors.length, 3);
+  client.disconnect();
+});
