@@ -79,9 +79,18 @@ export async function createServer(configInput: Config | Partial<ConfigInput> = 
     router: (router) => meteredRouter(router, metrics),
   });
   metrics.setSources(metricSources(services));
-  // With Redis, one bucket per key across every replica.
+  // With Redis, one bucket per key across every replica; during a Redis outage, per-process buckets (warned at most every 10 s).
+  let rateLimitWarnedAt = 0;
   const rateLimitStore: RateLimitStore = config.redisUrl
-    ? new RedisRateLimitStore({ client: connectRedis({ url: config.redisUrl, name: 'stylesprint-ratelimit' }), prefix: config.redisPrefix })
+    ? new RedisRateLimitStore({
+        client: connectRedis({ url: config.redisUrl, name: 'stylesprint-ratelimit' }),
+        prefix: config.redisPrefix,
+        onError: (error) => {
+          if (Date.now() - rateLimitWarnedAt < 10_000) return;
+          rateLimitWarnedAt = Date.now();
+          logger.warn({ err: error }, 'rate limits: Redis unavailable, using per-process buckets');
+        },
+      })
     : new MemoryRateLimitStore();
   const authenticate = (header: string | undefined) => authenticator.authenticate(header);
   const development = config.nodeEnv !== 'production';
