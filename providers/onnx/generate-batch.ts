@@ -9,6 +9,7 @@ import type { FinishReason } from '../types.js';
 import type { DecoderSession } from './decoder-session.js';
 import { selectPastRows } from './decoder-session.js';
 import { banRepeatedNgrams, chooseToken, createRng, type SamplingParams } from './sampling.js';
+import { banBlockedNgrams } from './novelty.js';
 import { StopTextStream } from './text-stream.js';
 import { IncrementalDecoder, type TextTokenizer } from './tokenizer.js';
 
@@ -122,7 +123,12 @@ export async function generateBatch(
       scratch.set(out.lastLogits.subarray(b * out.vocab, (b + 1) * out.vocab));
       if (row.generated < (row.req.minNewTokens ?? 0)) for (const e of eos) scratch[e] = -Infinity;
       const n = row.req.sampling.noRepeatNgramSize ?? 0;
-      if (n > 0) banRepeatedNgrams(scratch, row.tokens.slice(row.tokens.length - row.req.promptIds.length - row.generatedIds.length), n);
+      const blocked = row.req.sampling.blockedNgrams;
+      if (n > 0 || blocked) {
+        const unpadded = row.tokens.slice(row.padding);
+        if (n > 0) banRepeatedNgrams(scratch, unpadded, n);
+        if (blocked) banBlockedNgrams(scratch, unpadded, blocked);
+      }
       const id = chooseToken(scratch, row.seen, row.req.sampling, row.rng);
       row.generated++;
       row.generatedIds.push(id);

@@ -11,6 +11,12 @@ export interface DecodingDefaults extends SamplingParams {
   maxNewTokens: number;
   /** EOS is suppressed until this many tokens exist (HF's min_new_tokens); benchmarks use it for fixed lengths. */
   minNewTokens: number;
+  /**
+   * generation_config's `novelty_ngram_size` (ours, not HF's): when > 0 and the
+   * model folder has novelty_ngrams.json, no n-gram of that file is completed.
+   * 0 turns it off. Default 0.
+   */
+  noveltyNgramSize: number;
 }
 
 /** Hugging Face's defaults where generation_config.json says nothing (max_new_tokens is ours: HF's max_length 20 is too short). */
@@ -23,6 +29,7 @@ export const HF_DEFAULTS: DecodingDefaults = {
   maxNewTokens: 128,
   minNewTokens: 0,
   noRepeatNgramSize: 0,
+  noveltyNgramSize: 0,
 };
 
 /** Reads the decoding fields of generation_config.json over HF's defaults, then `overrides` over both. */
@@ -37,6 +44,7 @@ export function decodingDefaults(generationConfig: JsonObject, overrides: Partia
     maxNewTokens: numberField(g, 'max_new_tokens') ?? HF_DEFAULTS.maxNewTokens,
     minNewTokens: numberField(g, 'min_new_tokens') ?? HF_DEFAULTS.minNewTokens,
     noRepeatNgramSize: numberField(g, 'no_repeat_ngram_size') ?? 0,
+    noveltyNgramSize: numberField(g, 'novelty_ngram_size') ?? 0,
   };
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   return { ...fromFile, ...defined };

@@ -25,6 +25,7 @@ import { generateBatch, type RowRequest, type RowResult } from './generate-batch
 import { decodingDefaults, requestDecoding, type DecodingDefaults } from './generation-params.js';
 import { MicroBatcher, type MicroBatcherStats } from './micro-batcher.js';
 import { readModelFolder } from './model-folder.js';
+import { loadBlockedNgrams } from './novelty.js';
 import { createOrtSession, parseExecutionProvider, type ExecutionProviderSetting, type SessionLogger } from './session.js';
 import { loadTokenizer } from './tokenizer.js';
 
@@ -102,6 +103,9 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
   if (threads !== undefined) sessionOptions.intraOpNumThreads = threads;
   if (options.logger) sessionOptions.logger = options.logger;
   // Every setting is read before the session exists, so a bad one leaks nothing.
+  const defaults = decodingDefaults(folder.generationConfig, options.decoding);
+  // An explicit decoding.blockedNgrams (null included) wins over the folder's file.
+  if (defaults.blockedNgrams === undefined) defaults.blockedNgrams = loadBlockedNgrams(folder.dir, defaults.noveltyNgramSize);
   const batching = {
     maxBatch: options.maxBatch ?? envInt(env, 'LOCAL_MAX_BATCH') ?? 8,
     maxQueueDelayMs: options.maxQueueDelayMs ?? envInt(env, 'LOCAL_MAX_QUEUE_DELAY_MS') ?? 5,
@@ -109,7 +113,6 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
   };
   const { session, executionProvider } = await createOrtSession(folder.onnxPath, sessionOptions);
   const model = new DecoderSession(session, describeDecoder(session, folder.config));
-  const defaults = decodingDefaults(folder.generationConfig, options.decoding);
   const totals = { forwardPasses: 0, generatedTokens: 0, sessionRunMs: 0, batchMs: 0 };
   let lastError: string | null = null;
   let closed = false;

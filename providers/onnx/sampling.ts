@@ -3,6 +3,7 @@
  * semantics and order: repetition penalty, temperature, top-k, top-p, then a
  * draw from a seeded PRNG. Pure: no I/O, no global randomness.
  */
+import type { BlockedNgrams } from './novelty.js';
 
 export interface SamplingParams {
   /** false: greedy (argmax after the repetition penalty). */
@@ -16,6 +17,8 @@ export interface SamplingParams {
   repetitionPenalty: number;
   /** HF's no_repeat_ngram_size: no n-gram of this size occurs twice in prompt + output. 0 disables. Default 0. */
   noRepeatNgramSize?: number;
+  /** Token n-grams that may never be completed (see novelty.ts). Default: none. */
+  blockedNgrams?: BlockedNgrams | null;
 }
 
 /**

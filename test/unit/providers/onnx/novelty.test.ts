@@ -1,0 +1,130 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync, cpSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { readModelFolder, ModelFolderError } from '../../../../providers/onnx/model-folder.js';
+import { loadTokenizer } from '../../../../providers/onnx/tokenizer.js';
+import { createOrtSession } from '../../../../providers/onnx/session.js';
+import { DecoderSession, describeDecoder } from '../../../../providers/onnx/decoder-session.js';
+import { generateBatch, type RowRequest } from '../../../../providers/onnx/generate-batch.js';
+import { chooseToken, type SamplingParams } from '../../../../providers/onnx/sampling.js';
+import { banBlockedNgrams, blockedNgramsFrom, hashIds, loadBlockedNgrams, NOVELTY_FILE, parseBlockedNgrams, type BlockedNgrams } from '../../../../providers/onnx/novelty.js';
+import { decodingDefaults } from '../../../../providers/onnx/generation-params.js';
+import { fixtureDir, mixedPrompts, quietLogger } from './onnx-test-helpers.js';
+
+const greedy: SamplingParams = { doSample: false, temperature: 1, topK: 0, topP: 1, repetitionPenalty: 1 };
+
+function ngramsOf(ids: readonly number[], n: number): Set<string> {
+  const out = new Set<string>();
+  for (let i = 0; i + n <= ids.length; i++) out.add(ids.slice(i, i + n).join(','));
+  return out;
+}
+
+test('a token that would complete a blocked n-gram is banned; greedy takes the next best', () => {
+  const blocked = blockedNgramsFrom([[7, 8, 1], [9, 9, 9]], 3);
+  const logits = () => Float32Array.from([0.25, 3, 2, 1, 0.5]);
+  const l = logits();
+  banBlockedNgrams(l, [4, 7, 8], blocked);
+  assert.deepEqual([...l], [0.25, -Infinity, 2, 1, 0.5]);
+  assert.equal(chooseToken(l, [], greedy, () => 0), 2);
+  // Only the last n-1 ids count: other contexts ban nothing.
+  for (const ctx of [[8, 7], [7, 8, 2], [8]]) {
+    const u = logits();
+    banBlockedNgrams(u, ctx, blocked);
+    assert.deepEqual([...u], [...logits()], `context ${ctx}`);
+  }
+});
+
+test('hashIds is FNV-1a over little-endian id bytes and depends on order and range', () => {
+  assert.equal(hashIds([]), 0x811c9dc5);
+  assert.notEqual(hashIds([1, 2]), hashIds([2, 1]));
+  assert.equal(hashIds([5, 1, 2, 6], 1, 3), hashIds([1, 2]));
+  // Ids above 255 use all four bytes: 256 and 1 must not collide.
+  assert.notEqual(hashIds([256]), hashIds([1]));
+});
+
+test('parseBlockedNgrams rejects malformed files with the file named', () => {
+  const bad = [{ n: 1, hash: 'fnv1a32-le-ids', next: {} }, { n: 3, hash: 'md5', next: {} }, { n: 3, hash: 'fnv1a32-le-ids', next: { 1: ['x'] } }];
+  for (const json of bad) assert.throws(() => parseBlockedNgrams(json, 'x.json'), (e: unknown) => e instanceof ModelFolderError && /x\.json/.test(e.message));
+  const ok = parseBlockedNgrams({ n: 3, hash: 'fnv1a32-le-ids', next: { [String(hashIds([7, 8]))]: [1] } }, 'x.json');
+  assert.deepEqual(ok.next.get(hashIds([7, 8])), [1]);
+});
+
+test('loadBlockedNgrams: null without the file or with size 0; a size that disagrees with the file throws', () => {
+  assert.equal(loadBlockedNgrams(fixtureDir('tiny-gpt2'), 8), null);
+  const dir = mkdtempSync(path.join(tmpdir(), 'novelty-'));
+  try {
+    const table = { n: 4, hash: 'fnv1a32-le-ids', next: { [String(hashIds([1, 2, 3]))]: [4] } };
+    writeFileSync(path.join(dir, NOVELTY_FILE), JSON.stringify(table));
+    assert.equal(loadBlockedNgrams(dir, 0), null);
+    assert.deepEqual(loadBlockedNgrams(dir, 4)?.next.get(hashIds([1, 2, 3])), [4]);
+    assert.throws(() => loadBlockedNgrams(dir, 8), /holds 4-grams but novelty_ngram_size is 8/);
+    assert.equal(decodingDefaults({ novelty_ngram_size: 4 }).noveltyNgramSize, 4);
+    assert.equal(decodingDefaults({}).noveltyNgramSize, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('real ONNX decoder (tiny-gpt2): blocked n-grams never appear in greedy or sampled output; without the table they do', async () => {
+  const folder = readModelFolder(fixtureDir('tiny-gpt2'));
+  const tokenizer = loadTokenizer(folder);
+  const { session } = await createOrtSession(folder.onnxPath, { executionProvider: 'cpu', logger: quietLogger });
+  const model = new DecoderSession(session, describeDecoder(session, folder.config));
+  const n = 3;
+  const rows = (sampling: SamplingParams): RowRequest[] =>
+    mixedPrompts.map((p, i) => ({ promptIds: tokenizer.encode(p), maxNewTokens: 16, sampling, seed: 10 + i, stop: [] }));
+  const sampled: SamplingParams = { doSample: true, temperature: 1, topK: 0, topP: 1, repetitionPenalty: 1 };
+  try {
+    for (const sampling of [greedy, sampled]) {
+      const free = (await generateBatch(model, tokenizer, rows(sampling))).results;
+      // Block every n-gram the unconstrained run produced (prompt tail included).
+      const seqs = free.map((r, i) => [...tokenizer.encode(mixedPrompts[i] as string), ...r.tokenIds]);
+      const blocked: BlockedNgrams = blockedNgramsFrom(seqs, n);
+      const blockedSet = new Set(seqs.flatMap((s) => [...ngramsOf(s, n)]));
+      const again = (await generateBatch(model, tokenizer, rows({ ...sampling, blockedNgrams: blocked }))).results;
+      again.forEach((r, i) => {
+        const prompt = tokenizer.encode(mixedPrompts[i] as string);
+        const ids = [...prompt, ...r.tokenIds];
+        // Only n-grams that end in a generated token are the decoder's choice.
+        const made = [...ngramsOf(ids.slice(prompt.length - (n - 1)), n)];
+        assert.deepEqual(made.filter((g) => blockedSet.has(g)), [], `row ${i} (${sampling.doSample ? 'sampled' : 'greedy'})`);
+        assert.notDeepEqual(r.tokenIds, free[i]?.tokenIds);
+      });
+    }
+  } finally {
+    await session.release();
+  }
+});
+
+test('a model folder without novelty_ngrams.json decodes as before (provider level)', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'novelty-model-'));
+  try {
+    cpSync(fixtureDir('tiny-gpt2'), dir, { recursive: true });
+    const gen = JSON.parse(JSON.stringify(readModelFolder(dir).generationConfig)) as Record<string, unknown>;
+    writeFileSync(path.join(dir, 'generation_config.json'), JSON.stringify({ ...gen, novelty_ngram_size: 3 }));
+    const { createOnnxProvider } = await import('../../../../providers/onnx/index.js');
+    const run = async (): Promise<string> => {
+      const p = await createOnnxProvider({ modelDir: dir, executionProvider: 'cpu', logger: quietLogger, env: {} });
+      try {
+        const r = (await p.generate([{ prompt: 'Denim', parts: { product: { id: 'p', title: 'Denim', attributes: [] }, promptVersion: 'v3' }, temperature: 0, maxTokens: 12 }]))[0];
+        assert.ok(r && !(r instanceof Error), String(r));
+        return r.text;
+      } finally {
+        await p.close();
+      }
+    };
+    const before = await run();
+    // The same folder with a table blocking the prompt's continuation changes the text.
+    const folder = readModelFolder(dir);
+    const tok = loadTokenizer(folder);
+    const base = tok.encode('Denim');
+    const first = tok.encode('Denim' + before);
+    writeFileSync(path.join(dir, NOVELTY_FILE), JSON.stringify({ n: 3, hash: 'fnv1a32-le-ids', next: Object.fromEntries([...blockedNgramsFrom([first], 3).next].map(([k, v]) => [String(k), v])) }));
+    assert.ok(first.length > base.length);
+    assert.notEqual(await run(), before);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
