@@ -42,6 +42,7 @@ local done = redis.call('SCARD', KEYS[2])
 local failed = redis.call('HLEN', KEYS[3])
 local total = tonumber(redis.call('HGET', KEYS[1], 'total') or '0')
 local finished = 0
+redis.call('HSETNX', KEYS[1], 'startedAt', ARGV[1])
 if done + failed >= total then
   if redis.call('HSETNX', KEYS[1], 'finishedAt', ARGV[1]) == 1 then
     finished = 1
@@ -50,9 +51,8 @@ if done + failed >= total then
     redis.call('HSET', KEYS[1], 'status', status)
     for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[2]) end
   end
-else
-  redis.call('HSETNX', KEYS[1], 'startedAt', ARGV[1])
-  if redis.call('HGET', KEYS[1], 'status') == 'queued' then redis.call('HSET', KEYS[1], 'status', 'running') end
+elseif redis.call('HGET', KEYS[1], 'status') == 'queued' then
+  redis.call('HSET', KEYS[1], 'status', 'running')
 end
 return {done, failed, total, finished}
 `;

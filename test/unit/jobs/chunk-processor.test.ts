@@ -98,7 +98,7 @@ test('products done before (recorded, or stored but not recorded) are skipped; a
   assert.equal((await jobs.settle(jobId)).finishedNow, false, 'finished exactly once');
   const job = await jobs.get(jobId);
   assert.equal(job?.status, 'completed');
-  assert.ok(job?.finishedAt);
+  assert.ok(job?.startedAt && job.finishedAt && job.startedAt <= job.finishedAt, 'a one-chunk job has both times');
 });
 
 test('a provider failure is recorded per product, and a later success clears it', async (t) => {
