@@ -152,6 +152,19 @@ test('a job of 500 products survives a worker SIGKILLed halfway: exactly 500 des
   assert.equal(started.body.data.regenerateCatalog.total, 500);
   const poll = async () => (await gateway.gql(JOB, { id }, internal)).body.data.job as { status: string; done: number; failed: number; total: number };
 
+  // The gateway runs no worker: its subscribers hear of chunks finished in the worker processes through BullMQ's queue events.
+  const relayed: Array<{ status: string; done: number }> = [];
+  const ws = createClient({ url: gateway.url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${TEST_KEYS.internal}` }, retryAttempts: 0, lazy: true });
+  cleanup.push(async () => ws.dispose());
+  const subscribed = new Promise<void>((resolve, reject) => {
+    ws.on('connected', () => setTimeout(resolve, 200));
+    ws.subscribe<{ jobProgress: { status: string; done: number } }>(
+      { query: 'subscription P($id: ID!) { jobProgress(id: $id) { status done } }', variables: { id } },
+      { next: (event) => (event.data ? relayed.push(event.data.jobProgress) : reject(new Error(JSON.stringify(event.errors)))), error: reject, complete: () => undefined },
+    );
+  });
+  await subscribed;
+
   const first: ChildGateway = await spawnGateway('worker', { ...env, WORKERS: '2' }, 'jobs-worker-1');
   cleanup.push(() => first.stop());
   let progress = await poll();
@@ -164,6 +177,9 @@ test('a job of 500 products survives a worker SIGKILLed halfway: exactly 500 des
   cleanup.push(() => second.stop());
   for (const deadline = Date.now() + 60_000; progress.status !== 'COMPLETED' && Date.now() < deadline; progress = await poll()) await sleep(100);
   assert.deepEqual({ status: progress.status, done: progress.done, failed: progress.failed }, { status: 'COMPLETED', done: 500, failed: 0 });
+  for (const deadline = Date.now() + 5000; relayed.at(-1)?.status !== 'COMPLETED' && Date.now() < deadline; ) await sleep(50);
+  assert.ok(relayed.length >= 10, `${relayed.length} progress events relayed from the worker processes`);
+  assert.deepEqual(relayed.at(-1), { status: 'COMPLETED', done: 500 });
 
   // The crash did hit chunks in flight: BullMQ found them stalled and ran them again.
   const connection = new Redis(r.redis.url, { maxRetriesPerRequest: null });
