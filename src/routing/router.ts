@@ -150,16 +150,12 @@ export function createRouter(options: RouterOptions): GenerationRouter {
 
   async function runAndStore(plan: Plan, request: GenerationRequest, key: string, signal: AbortSignal): Promise<RoutedResult> {
     const routed = await runPlan(deps, plan, request, signal);
-    await storeResult(routed, key);
-    return routed;
-  }
-
-  async function storeResult(routed: RoutedResult, key: string): Promise<void> {
     if (routed.ok && cacheTtlMs > 0) {
       await store
         .setResult(key, { result: routed.result, attempts: routed.attempts }, cacheTtlMs)
         .catch((error: unknown) => logger?.warn({ err: error }, 'generation not cached'));
     }
+    return routed;
   }
 
   /**
