@@ -63,7 +63,7 @@ export async function createServer(configInput: Config | Partial<ConfigInput> = 
   const config = isConfig(configInput) ? configInput : loadConfig(configInput);
   const logger = options.logger ?? createLogger(config);
   const storage = await openStorage(config);
-  await seedIfEmpty(storage, logger);
+  if (config.seedCatalog) await seedIfEmpty(storage, logger);
   let authenticator;
   try {
     authenticator = await prepareAuthentication(config, storage, logger);

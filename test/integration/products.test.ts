@@ -134,3 +134,13 @@ test('the SQLite file keeps its data across a restart', async () => {
   await s2.stop();
   await s1.stop();
 });
+
+test('SEED_CATALOG=false starts with an empty catalog', async () => {
+  const empty = await startTestServer({ seedCatalog: false });
+  try {
+    const r = await empty.gql('{ products(first: 1) { totalCount } }');
+    assert.equal(r.body.data.products.totalCount, 0);
+  } finally {
+    await empty.stop();
+  }
+});
