@@ -26,7 +26,7 @@ start_test_postgres() {
   local bin port
   bin="$(test_postgres_bin)" || return 1
   # Under /tmp, not $TMPDIR: the postgres user must be able to reach it.
-  TEST_PG_DIR="$(mktemp -d /tmp/stylesprint-pg.XXXXXX)"
+  TEST_PG_DIR="$(mktemp -d -t stylesprint-pg.XXXXXX)"
   if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$TEST_PG_DIR"; fi
   # A free loopback port now, so a stale server from a killed run cannot clash.
   port="$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"

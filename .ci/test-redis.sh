@@ -10,7 +10,7 @@ start_test_redis() {
     echo "no redis-server on PATH (install Debian's redis-server)" >&2
     return 1
   fi
-  TEST_REDIS_DIR="$(mktemp -d /tmp/stylesprint-redis.XXXXXX)"
+  TEST_REDIS_DIR="$(mktemp -d -t stylesprint-redis.XXXXXX)"
   # A free loopback port now, so a stale server from a killed run cannot clash.
   port="$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
   echo "starting a throwaway Redis on 127.0.0.1:$port in $TEST_REDIS_DIR"
