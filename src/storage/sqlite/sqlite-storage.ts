@@ -1,4 +1,4 @@
-import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -22,11 +22,15 @@ import { toDescription, toProduct, type Row } from '../rows.js';
 import { ApiKeySql } from '../api-key-sql.js';
 
 /** The embedded default: one SQLite file in WAL mode, migrated at open. */
+const MAX_CACHED_STATEMENTS = 256;
+
 export class SqliteStorage implements Storage {
   readonly kind = 'sqlite' as const;
   private readonly db: DatabaseSync;
   private open = true;
   private readonly apiKeys: ApiKeySql;
+  /** Prepared statements by SQL text: preparing costs more than running these small queries. */
+  private readonly statements = new Map<string, StatementSync>();
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -34,28 +38,39 @@ export class SqliteStorage implements Storage {
     this.db.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;');
     this.migrate();
     this.apiKeys = new ApiKeySql(async (sql, params) => {
-      const stmt = this.db.prepare(sql);
+      const stmt = this.sql(sql);
       if (/^\s*select|returning/i.test(sql)) return stmt.all(...(params as SQLInputValue[])) as Row[];
       stmt.run(...(params as SQLInputValue[]));
       return [];
     });
   }
 
+  /** A cached prepared statement. Filter SQL varies with the filter's shape, so the cache is bounded. */
+  private sql(text: string): StatementSync {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      if (this.statements.size >= MAX_CACHED_STATEMENTS) this.statements.clear();
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
   /** Versions applied so far, for tests and `/readyz`. */
   appliedMigrations(): number[] {
-    return this.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all().map((r) => Number(r.version));
+    return this.sql('SELECT version FROM schema_migrations ORDER BY version').all().map((r) => Number(r.version));
   }
 
   /** Every applied migration, oldest first (the same shape as PostgresStorage's). */
   async migrationHistory(): Promise<AppliedMigration[]> {
-    return this.db
-      .prepare('SELECT version, name, applied_at FROM schema_migrations ORDER BY version')
+    return this
+      .sql('SELECT version, name, applied_at FROM schema_migrations ORDER BY version')
       .all()
       .map((r) => ({ version: Number(r.version), name: String(r.name), appliedAt: String(r.applied_at) }));
   }
 
   journalMode(): string {
-    return String(this.db.prepare('PRAGMA journal_mode').get()?.journal_mode);
+    return String(this.sql('PRAGMA journal_mode').get()?.journal_mode);
   }
 
   private migrate(): void {
@@ -65,7 +80,7 @@ export class SqliteStorage implements Storage {
       if (applied.has(m.version)) continue;
       this.transaction(() => {
         this.db.exec(m.sqlite);
-        this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
+        this.sql('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
       });
     }
   }
@@ -87,10 +102,10 @@ export class SqliteStorage implements Storage {
   }
 
   async upsertProducts(rows: ProductInput[]): Promise<UpsertOutcome[]> {
-    const find = this.db.prepare('SELECT * FROM products WHERE natural_key = ?');
-    const insert = this.db.prepare(`INSERT INTO products (id, natural_key, sku, title, category, gender, attributes, colors, sizes, materials, image_url, reference_description, price, created_at, updated_at)
+    const find = this.sql('SELECT * FROM products WHERE natural_key = ?');
+    const insert = this.sql(`INSERT INTO products (id, natural_key, sku, title, category, gender, attributes, colors, sizes, materials, image_url, reference_description, price, created_at, updated_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    const update = this.db.prepare(`UPDATE products SET title = ?, category = ?, gender = ?, attributes = ?, colors = ?, sizes = ?, materials = ?, image_url = ?, reference_description = ?, price = ?, updated_at = ? WHERE id = ?`);
+    const update = this.sql(`UPDATE products SET title = ?, category = ?, gender = ?, attributes = ?, colors = ?, sizes = ?, materials = ?, image_url = ?, reference_description = ?, price = ?, updated_at = ? WHERE id = ?`);
     return this.transaction(() =>
       rows.map((input): UpsertOutcome => {
         const key = naturalKey(input);
@@ -123,15 +138,15 @@ export class SqliteStorage implements Storage {
 
   async productsByIds(ids: readonly string[]): Promise<Array<ProductRecord | null>> {
     if (ids.length === 0) return [];
-    const rows = this.db
-      .prepare(`SELECT * FROM products WHERE id IN (SELECT value FROM json_each(?))`)
+    const rows = this
+      .sql(`SELECT * FROM products WHERE id IN (SELECT value FROM json_each(?))`)
       .all(JSON.stringify(ids)) as Row[];
     const byId = new Map(rows.map((r) => [String(r.id), toProduct(r)]));
     return ids.map((id) => byId.get(id) ?? null);
   }
 
   async productBySku(sku: string): Promise<ProductRecord | null> {
-    const row = this.db.prepare('SELECT * FROM products WHERE sku = ?').get(sku) as Row | undefined;
+    const row = this.sql('SELECT * FROM products WHERE sku = ?').get(sku) as Row | undefined;
     return row ? toProduct(row) : null;
   }
 
@@ -139,19 +154,19 @@ export class SqliteStorage implements Storage {
     const where = productWhere(filter, 'sqlite');
     const after = afterSeq === null ? '' : `${where.sql ? 'AND' : 'WHERE'} seq > ?`;
     const params = [...where.params, ...(afterSeq === null ? [] : [afterSeq]), first + 1] as SQLInputValue[];
-    const rows = this.db.prepare(`SELECT * FROM products ${where.sql} ${after} ORDER BY seq LIMIT ?`).all(...params) as Row[];
+    const rows = this.sql(`SELECT * FROM products ${where.sql} ${after} ORDER BY seq LIMIT ?`).all(...params) as Row[];
     return { rows: rows.slice(0, first).map(toProduct), hasNextPage: rows.length > first };
   }
 
   async countProducts(filter: ProductFilter): Promise<number> {
     const where = productWhere(filter, 'sqlite');
-    return Number(this.db.prepare(`SELECT count(*) AS n FROM products ${where.sql}`).get(...(where.params as SQLInputValue[]))?.n ?? 0);
+    return Number(this.sql(`SELECT count(*) AS n FROM products ${where.sql}`).get(...(where.params as SQLInputValue[]))?.n ?? 0);
   }
 
   async insertDescription(input: DescriptionInput): Promise<DescriptionRecord> {
     const id = randomUUID();
-    this.db
-      .prepare(`INSERT INTO descriptions (id, product_id, text, provider, model, prompt_version, personalization_key, personalization, parameters, finish_reason,
+    this
+      .sql(`INSERT INTO descriptions (id, product_id, text, provider, model, prompt_version, personalization_key, personalization, parameters, finish_reason,
         latency_ms, prompt_tokens, completion_tokens, estimated_cost_usd, attempts, flags, attribute_coverage, created_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
       .run(
@@ -178,7 +193,7 @@ export class SqliteStorage implements Storage {
   }
 
   async descriptionById(id: string): Promise<DescriptionRecord | null> {
-    const row = this.db.prepare('SELECT * FROM descriptions WHERE id = ?').get(id) as Row | undefined;
+    const row = this.sql('SELECT * FROM descriptions WHERE id = ?').get(id) as Row | undefined;
     return row ? toDescription(row) : null;
   }
 
@@ -188,8 +203,8 @@ export class SqliteStorage implements Storage {
     // subquery walks descriptions_lookup newest-first and stops at the first
     // match, so the cost no longer grows with the product's stored history
     // (reading and mapping every row of it was the gateway's top CPU cost).
-    const rows = this.db
-      .prepare(`SELECT k.key AS lookup_index, d.* FROM json_each(?) k JOIN descriptions d ON d.seq = (
+    const rows = this
+      .sql(`SELECT k.key AS lookup_index, d.* FROM json_each(?) k JOIN descriptions d ON d.seq = (
           SELECT x.seq FROM descriptions x
           WHERE x.product_id = json_extract(k.value, '$.p') AND x.personalization_key = json_extract(k.value, '$.k')
             AND (json_extract(k.value, '$.v') IS NULL OR x.provider = json_extract(k.value, '$.v'))
@@ -201,8 +216,10 @@ export class SqliteStorage implements Storage {
 
   async newestDescriptionsForProducts(productIds: readonly string[]): Promise<Array<DescriptionRecord | null>> {
     if (productIds.length === 0) return [];
-    const rows = this.db
-      .prepare(`SELECT * FROM descriptions WHERE product_id IN (SELECT value FROM json_each(?)) ORDER BY seq DESC`)
+    // As in latestDescriptions: one row per product, not its whole history.
+    const rows = this
+      .sql(`SELECT d.* FROM json_each(?) k JOIN descriptions d ON d.seq = (
+          SELECT x.seq FROM descriptions x WHERE x.product_id = k.value ORDER BY x.seq DESC LIMIT 1)`)
       .all(JSON.stringify(productIds)) as Row[];
     const newest = new Map<string, DescriptionRecord>();
     for (const r of rows) {
