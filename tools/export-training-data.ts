@@ -5,12 +5,19 @@
  * model learns exactly the text it will receive at run time.
  *
  *   node dist/tools/export-training-data.js [--catalog catalog/products.json]
- *        [--out dist/training/stylesprint-desc.jsonl] [--variants 8] [--seed 1]
+ *        [--out dist/training/stylesprint-desc.jsonl] [--variants 8] [--seed 1] [--recombined 80]
  *
  * Variant 0 is the product as it is; the others shuffle the attribute,
  * colour and material order and sometimes drop the optional lines, which
  * keeps to the catalog's own facts while stopping the model from keying a
  * description to one exact prompt string.
+ *
+ * Each line also carries the prompt's `facts` (what the prompt states), so the
+ * trainer can write targets that restate them. `--recombined N` adds N
+ * invented training-split products per category (kind "recombined", no
+ * description): a title word, attributes, colours and materials drawn from
+ * different training products of the same category. A model that only ever
+ * sees 96 titles can memorise them; invented ones make it copy from the prompt.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -75,6 +82,30 @@ function variantOf(facts: ProductFacts, rand: () => number): ProductFacts {
   };
 }
 
+function pick<T>(items: readonly T[], rand: () => number): T {
+  return items[Math.floor(rand() * items.length)] as T;
+}
+
+/**
+ * An invented product from the training split only: held-out facts never leak
+ * into training. Title words, attributes, colours and materials are drawn from
+ * the whole training split (the garment noun from the category), so titles
+ * and attribute lists are new and the only way to restate them is to copy.
+ */
+function recombine(pool: readonly CatalogProduct[], all: readonly CatalogProduct[], rand: () => number): ProductFacts {
+  const base = pick(pool, rand);
+  const titleWords = all.flatMap((p) => p.title.split(' ').slice(0, -1));
+  const lead = Array.from({ length: 1 + Math.floor(rand() * 2) }, () => pick(titleWords, rand));
+  const title = [...lead, base.title.split(' ').at(-1) ?? ''].join(' ');
+  const attributes = shuffled([...new Set(all.flatMap((p) => p.attributes ?? []))], rand).slice(0, 3 + Math.floor(rand() * 2));
+  const colors = shuffled([...new Set(all.flatMap((p) => p.colors ?? []))], rand).slice(0, 1 + Math.floor(rand() * 3));
+  return { id: `${base.sku}-R`, title, category: base.category ?? null, attributes, colors, materials: (pick(all, rand).materials ?? []).slice() };
+}
+
+function factsLine(f: ProductFacts): object {
+  return { title: f.title, category: f.category, attributes: f.attributes, colors: f.colors ?? [], materials: f.materials ?? [] };
+}
+
 function main(): void {
   const { values } = parseArgs({
     options: {
@@ -82,6 +113,7 @@ function main(): void {
       out: { type: 'string', default: path.join(repoRoot, 'dist', 'training', 'stylesprint-desc.jsonl') },
       variants: { type: 'string', default: '8' },
       seed: { type: 'string', default: '1' },
+      recombined: { type: 'string', default: '80' },
     },
   });
   const products = JSON.parse(readFileSync(values.catalog, 'utf8')) as CatalogProduct[];
@@ -93,8 +125,18 @@ function main(): void {
     // Held-out products get their canonical prompt only: they are for evaluation.
     const count = p.split === 'train' ? variants : 1;
     for (let v = 0; v < count; v++) {
-      const prompt = buildPrompt(v === 0 ? facts : variantOf(facts, rand)).prompt;
-      lines.push(JSON.stringify({ sku: p.sku, split: p.split, variant: v, prompt, description: p.description }));
+      const f = v === 0 ? facts : variantOf(facts, rand);
+      const prompt = buildPrompt(f).prompt;
+      lines.push(JSON.stringify({ sku: p.sku, split: p.split, kind: 'catalog', variant: v, prompt, description: p.description, facts: factsLine(f) }));
+    }
+  }
+  const train = products.filter((p) => p.split === 'train');
+  const categories = [...new Set(train.map((p) => p.category ?? ''))].sort();
+  for (const c of categories) {
+    const pool = train.filter((p) => (p.category ?? '') === c);
+    for (let v = 0; v < Number(values.recombined); v++) {
+      const f = variantOf(recombine(pool, train, rand), rand);
+      lines.push(JSON.stringify({ sku: f.id, split: 'train', kind: 'recombined', variant: v, prompt: buildPrompt(f).prompt, description: null, facts: factsLine(f) }));
     }
   }
   mkdirSync(path.dirname(values.out), { recursive: true });

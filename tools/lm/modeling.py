@@ -74,7 +74,7 @@ class TinyGPT2(nn.Module):
         self.h = nn.ModuleList([GPT2Block(d, heads) for _ in range(layers)])
         self.ln_f = nn.LayerNorm(d, eps=1e-5)
 
-    def forward(self, input_ids, attention_mask, past=None):
+    def forward(self, input_ids, attention_mask, past=None, hidden_only=False):
         q_len = input_ids.shape[1]
         pos = positions_from_mask(attention_mask, q_len)
         x = self.drop(self.wte(input_ids) + self.wpe(pos))
@@ -84,6 +84,9 @@ class TinyGPT2(nn.Module):
             x, kv = block(x, mask, None if past is None else past[i])
             x = self.drop(x)
             presents.append(kv)
+        if hidden_only:
+            # Training asks for the final hidden states so it can project only the scored positions.
+            return self.ln_f(x), presents
         logits = torch.matmul(self.ln_f(x), self.wte.weight.t())  # tied, as in GPT-2
         return logits, presents
 

@@ -4,7 +4,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../../../helpers/paths.js';
 import type { GenerationRequest, GenerationResult, ProductFacts, ProviderError } from '../../../../providers/types.js';
-import { createOnnxProvider } from '../../../../providers/onnx/index.js';
+import { bundledModelDir, createOnnxProvider } from '../../../../providers/onnx/index.js';
+import { readModelFolder } from '../../../../providers/onnx/model-folder.js';
+import { loadTokenizer } from '../../../../providers/onnx/tokenizer.js';
+import { blockedNgramsFrom, loadBlockedNgrams } from '../../../../providers/onnx/novelty.js';
+import { decodingDefaults } from '../../../../providers/onnx/generation-params.js';
 import { buildPrompt } from '../../../../src/prompts/build-prompt.js';
 import { quietLogger } from './onnx-test-helpers.js';
 
@@ -80,3 +84,16 @@ for (const mode of ['default sampling (seeded)', 'greedy'] as const) {
     }
   });
 }
+
+test('novelty_ngrams.json holds exactly the token n-grams of the training descriptions (Python and TS hash alike)', () => {
+  const folder = readModelFolder(bundledModelDir);
+  const n = decodingDefaults(folder.generationConfig).noveltyNgramSize;
+  assert.ok(n > 0, 'the bundled model turns the novelty constraint on');
+  const table = loadBlockedNgrams(bundledModelDir, n);
+  assert.ok(table);
+  const tokenizer = loadTokenizer(folder);
+  // The trainer tokenised each description after a space, as it follows the prompt.
+  const rebuilt = blockedNgramsFrom([...new Set(train.map((p) => p.description))].map((d) => tokenizer.encode(` ${d}`)), n);
+  assert.equal(table.next.size, rebuilt.next.size);
+  for (const [key, ids] of rebuilt.next) assert.deepEqual([...(table.next.get(key) ?? [])].sort((a, b) => a - b), [...ids].sort((a, b) => a - b), `prefix ${key}`);
+});

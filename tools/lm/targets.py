@@ -1,0 +1,78 @@
+"""Training targets and the novelty list for the bundled demo model.
+
+Target = one or two "fact sentences" that restate what the prompt says (title,
+attributes, colours, materials; only facts present in that prompt variant) +
+a reference description of the same category. The fact sentences teach the
+model to copy the product's own words from the prompt, which is what makes
+held-out output about the product; the description teaches the catalog's
+voice. Phrasing is drawn from a few patterns per sentence by a seeded RNG.
+
+The novelty list holds every token n-gram of the training descriptions,
+keyed by the FNV-1a hash of its first n-1 ids, so the runtime can ban in O(1)
+any next token that would finish copying one (providers/onnx/novelty.ts).
+"""
+
+OPENERS = [
+    "The {t} is {a0} and {a1}, with {rest}.",
+    "Our {t} brings together {all}.",
+    "Meet the {t}: {all}.",
+    "This {t} pairs {a0} with {rest}.",
+    "Designed around {a0} and {a1}, the {t} adds {rest}.",
+    "Here is the {t}, with {all}.",
+]
+BOTH = [
+    "It is made of {m} and comes in {c}.",
+    "Made of {m}, it comes in {c}.",
+    "Choose it in {c}; it is made of {m}.",
+]
+COLOURS_ONLY = ["It comes in {c}.", "Choose it in {c}."]
+MATERIALS_ONLY = ["It is made of {m}.", "The fabric is {m}."]
+
+
+def join_list(items):
+    items = [i for i in items if i]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def fact_sentences(facts, rng):
+    """One or two sentences that state only what `facts` (one prompt variant) states."""
+    a = list(facts.get("attributes") or []) or [facts["title"].lower()]
+    while len(a) < 3:
+        a.append(a[-1])
+    opener = rng.choice(OPENERS).format(t=facts["title"], a0=a[0], a1=a[1], rest=join_list(a[2:]), all=join_list(a))
+    c, m = join_list(facts.get("colors") or []), join_list(facts.get("materials") or [])
+    if c and m:
+        second = rng.choice(BOTH).format(c=c, m=m)
+    elif c:
+        second = rng.choice(COLOURS_ONLY).format(c=c)
+    elif m:
+        second = rng.choice(MATERIALS_ONLY).format(m=m)
+    else:
+        return opener
+    return opener + " " + second
+
+
+FNV_OFFSET, FNV_PRIME = 0x811C9DC5, 0x01000193
+
+
+def fnv1a_ids(ids):
+    """FNV-1a (32-bit) over each id's four little-endian bytes; the runtime computes the same."""
+    h = FNV_OFFSET
+    for i in ids:
+        for shift in (0, 8, 16, 24):
+            h ^= (i >> shift) & 0xFF
+            h = (h * FNV_PRIME) & 0xFFFFFFFF
+    return h
+
+
+def novelty_table(token_rows, n):
+    """{prefix hash: sorted next ids} for every token n-gram in token_rows."""
+    table = {}
+    for ids in token_rows:
+        for i in range(len(ids) - n + 1):
+            key = str(fnv1a_ids(ids[i:i + n - 1]))
+            table.setdefault(key, set()).add(ids[i + n - 1])
+    return {"n": n, "hash": "fnv1a32-le-ids", "prefixes": len(table),
+            "next": {k: sorted(v) for k, v in sorted(table.items())}}
