@@ -1,0 +1,61 @@
+/**
+ * The held-out split of catalog/products.json and the small text checks the
+ * model-quality bench and the bundled-model test share. Pure apart from
+ * reading the catalog.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ProductFacts } from '../../providers/types.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export interface CatalogProduct {
+  sku: string;
+  title: string;
+  category?: string;
+  attributes?: string[];
+  colors?: string[];
+  materials?: string[];
+  description: string;
+  split: string;
+}
+
+export function readCatalog(): CatalogProduct[] {
+  return JSON.parse(readFileSync(path.join(repoRoot, 'catalog', 'products.json'), 'utf8')) as CatalogProduct[];
+}
+
+export function factsOf(p: CatalogProduct): ProductFacts {
+  return { id: p.sku, title: p.title, category: p.category ?? null, attributes: p.attributes ?? [], colors: p.colors ?? [], materials: p.materials ?? [] };
+}
+
+/** Lower-cased words (letters and digits, with an inner apostrophe). */
+export function words(text: string): string[] {
+  return text.toLowerCase().match(/[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu) ?? [];
+}
+
+const FUNCTION_WORDS = new Set(['and', 'with', 'the', 'for', 'of', 'in', 'a', 'an', 'to', 'on']);
+
+/** The product's title and attribute words of three letters or more, function words left out. */
+export function productWords(p: ProductFacts): Set<string> {
+  return new Set(words([p.title, ...p.attributes].join(' ')).filter((w) => w.length >= 3 && !FUNCTION_WORDS.has(w)));
+}
+
+/** Whether `text` names at least one of the product's title or attribute words. */
+export function mentionsProduct(text: string, p: ProductFacts): boolean {
+  const own = productWords(p);
+  return words(text).some((w) => own.has(w));
+}
+
+function list(items: readonly string[] | undefined | null): string {
+  const xs = (items ?? []).filter(Boolean);
+  return xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`;
+}
+
+/** The template baseline: the facts in one fixed sentence, no model. */
+export function templateDescription(p: ProductFacts): string {
+  let s = `The ${p.title} is a ${p.category ?? 'wardrobe'} piece: ${list(p.attributes)}`;
+  if (p.colors?.length) s += `, in ${list(p.colors)}`;
+  if (p.materials?.length) s += `, made of ${list(p.materials)}`;
+  return `${s}.`;
+}
