@@ -64,23 +64,25 @@ export function internCandidate(references: readonly (readonly string[])[], cand
     slotId[idx] = i + 1; // the same ids intern() gives: order of first occurrence
     slotHash[idx] = h;
   });
-  const ids: number[] = [];
+  // The scan state stays in locals (not captured by a closure), so V8 keeps it in registers.
+  const ids = new Int32Array((candidate.length >> 1) + 1);
+  let count = 0;
   let start = -1;
   let h = 0;
-  const lookup = (end: number): number => {
-    let idx = h & mask;
+  const lookup = (from: number, end: number, hash: number): number => {
+    let idx = hash & mask;
     while (slotId[idx] !== 0) {
       const w = slotWord[idx]!;
-      if (slotHash[idx] === h && w.length === end - start && candidate.startsWith(w, start)) return slotId[idx]!;
+      if (slotHash[idx] === hash && w.length === end - from && candidate.startsWith(w, from)) return slotId[idx]!;
       idx = (idx + 1) & mask;
     }
     return 0;
   };
   for (let i = 0; i < candidate.length; i++) {
     const c = candidate.charCodeAt(i);
-    if (isPySpace(c)) {
+    if (c > 32 && c < 127 ? false : isPySpace(c)) {
       if (start >= 0) {
-        ids.push(lookup(i));
+        ids[count++] = lookup(start, i, h);
         start = -1;
       }
     } else {
@@ -91,8 +93,8 @@ export function internCandidate(references: readonly (readonly string[])[], cand
       h = Math.imul(h ^ c, 16777619);
     }
   }
-  if (start >= 0) ids.push(lookup(candidate.length));
-  return { base, references: refs, hypothesis: Int32Array.from(ids) };
+  if (start >= 0) ids[count++] = lookup(start, candidate.length, h);
+  return { base, references: refs, hypothesis: ids.subarray(0, count) };
 }
 
 /**
@@ -107,13 +109,9 @@ export function internCandidate(references: readonly (readonly string[])[], cand
  */
 export function modifiedPrecisions(interned: Interned, maxN: number): { numerators: number[]; denominators: number[] } {
   const { base, hypothesis } = interned;
-  const maxCounts: Map<number, number>[] = [];
   const hypCounts: Map<number, number>[] = [];
-  for (let n = 0; n <= maxN; n++) {
-    maxCounts.push(new Map());
-    hypCounts.push(new Map());
-  }
-  for (const reference of interned.references) {
+  for (let n = 0; n <= maxN; n++) hypCounts.push(new Map());
+  const referenceCounts = (reference: Int32Array): Map<number, number>[] => {
     const counts: Map<number, number>[] = [];
     for (let n = 0; n <= maxN; n++) counts.push(new Map());
     for (let i = 0; i < reference.length; i++) {
@@ -123,6 +121,13 @@ export function modifiedPrecisions(interned: Interned, maxN: number): { numerato
         counts[n]!.set(key, (counts[n]!.get(key) ?? 0) + 1);
       }
     }
+    return counts;
+  };
+  // One reference (the usual case) is its own maximum; several are merged.
+  const [first, ...rest] = interned.references;
+  const maxCounts = first ? referenceCounts(first) : Array.from({ length: maxN + 1 }, () => new Map<number, number>());
+  for (const reference of rest) {
+    const counts = referenceCounts(reference);
     for (let n = 1; n <= maxN; n++) {
       const max = maxCounts[n]!;
       for (const [key, c] of counts[n]!) if (c > (max.get(key) ?? 0)) max.set(key, c);
