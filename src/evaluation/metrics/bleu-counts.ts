@@ -14,16 +14,16 @@ export function ngramCounts(tokens: readonly string[], n: number): Map<string, n
   return counts;
 }
 
-/** References and hypothesis as small integers over the references' vocabulary (0: a word in no reference). */
+/** References and hypothesis as word ids (see intern). */
 export interface Interned {
   readonly base: number;
   readonly references: readonly Int32Array[];
   readonly hypothesis: Int32Array;
 }
 
-export function intern(references: readonly (readonly string[])[], hypothesis: readonly string[]): Interned {
-  const vocab = new Map<string, number>();
-  const refs = references.map((reference) => {
+/** Each reference as ids over `vocab`, which it extends with new words (ids from 1, in order of first occurrence). */
+function internReferences(references: readonly (readonly string[])[], vocab: Map<string, number>): Int32Array[] {
+  return references.map((reference) => {
     const ids = new Int32Array(reference.length);
     for (let i = 0; i < reference.length; i++) {
       const w = reference[i]!;
@@ -33,6 +33,12 @@ export function intern(references: readonly (readonly string[])[], hypothesis: r
     }
     return ids;
   });
+}
+
+/** References and hypothesis as small integers over the references' vocabulary (0: a word in no reference). */
+export function intern(references: readonly (readonly string[])[], hypothesis: readonly string[]): Interned {
+  const vocab = new Map<string, number>();
+  const refs = internReferences(references, vocab);
   const base = vocab.size + 1;
   const hyp = new Int32Array(hypothesis.length);
   for (let i = 0; i < hypothesis.length; i++) hyp[i] = vocab.get(hypothesis[i]!) ?? 0;
@@ -46,24 +52,25 @@ export function intern(references: readonly (readonly string[])[], hypothesis: r
  * against short references are the common case, and this is most of BLEU's time.
  */
 export function internCandidate(references: readonly (readonly string[])[], candidate: string): Interned {
-  const { base, references: refs } = intern(references, []);
-  const words: string[] = [];
-  for (const reference of references) for (const w of reference) if (!words.includes(w)) words.push(w);
+  // intern() gives ids in order of first occurrence; its vocabulary's keys are the reference words in that order.
+  const vocab = new Map<string, number>();
+  const refs = internReferences(references, vocab);
+  const base = vocab.size + 1;
   let size = 8;
-  while (size < words.length * 2) size *= 2;
+  while (size < vocab.size * 2) size *= 2;
   const mask = size - 1;
   const slotWord: string[] = new Array<string>(size);
   const slotId = new Int32Array(size);
   const slotHash = new Int32Array(size);
-  words.forEach((w, i) => {
+  for (const [w, id] of vocab) {
     let h = 0x811c9dc5 | 0;
     for (let k = 0; k < w.length; k++) h = Math.imul(h ^ w.charCodeAt(k), 16777619);
     let idx = h & mask;
     while (slotId[idx] !== 0) idx = (idx + 1) & mask;
     slotWord[idx] = w;
-    slotId[idx] = i + 1; // the same ids intern() gives: order of first occurrence
+    slotId[idx] = id;
     slotHash[idx] = h;
-  });
+  }
   // The scan state stays in locals (not captured by a closure), so V8 keeps it in registers.
   const ids = new Int32Array((candidate.length >> 1) + 1);
   let count = 0;
@@ -109,45 +116,54 @@ export function internCandidate(references: readonly (readonly string[])[], cand
  */
 export function modifiedPrecisions(interned: Interned, maxN: number): { numerators: number[]; denominators: number[] } {
   const { base, hypothesis } = interned;
-  const hypCounts: Map<number, number>[] = [];
-  for (let n = 0; n <= maxN; n++) hypCounts.push(new Map());
-  const referenceCounts = (reference: Int32Array): Map<number, number>[] => {
-    const counts: Map<number, number>[] = [];
-    for (let n = 0; n <= maxN; n++) counts.push(new Map());
+  // Unigrams are word ids below `base`: plain arrays count them, Maps only the longer n-grams.
+  const referenceCounts = (reference: Int32Array): { unigrams: Int32Array; grams: Map<number, number>[] } => {
+    const unigrams = new Int32Array(base);
+    const grams: Map<number, number>[] = [];
+    for (let n = 0; n <= maxN; n++) grams.push(new Map());
     for (let i = 0; i < reference.length; i++) {
-      let key = 0;
-      for (let n = 1; n <= maxN && i + n <= reference.length; n++) {
+      let key = reference[i]!;
+      unigrams[key]!++;
+      for (let n = 2; n <= maxN && i + n <= reference.length; n++) {
         key = key * base + reference[i + n - 1]!;
-        counts[n]!.set(key, (counts[n]!.get(key) ?? 0) + 1);
+        grams[n]!.set(key, (grams[n]!.get(key) ?? 0) + 1);
       }
     }
-    return counts;
+    return { unigrams, grams };
   };
   // One reference (the usual case) is its own maximum; several are merged.
   const [first, ...rest] = interned.references;
-  const maxCounts = first ? referenceCounts(first) : Array.from({ length: maxN + 1 }, () => new Map<number, number>());
+  const max = first ? referenceCounts(first) : referenceCounts(new Int32Array(0));
   for (const reference of rest) {
     const counts = referenceCounts(reference);
-    for (let n = 1; n <= maxN; n++) {
-      const max = maxCounts[n]!;
-      for (const [key, c] of counts[n]!) if (c > (max.get(key) ?? 0)) max.set(key, c);
+    for (let id = 1; id < base; id++) if (counts.unigrams[id]! > max.unigrams[id]!) max.unigrams[id] = counts.unigrams[id]!;
+    for (let n = 2; n <= maxN; n++) {
+      const m = max.grams[n]!;
+      for (const [key, c] of counts.grams[n]!) if (c > (m.get(key) ?? 0)) m.set(key, c);
     }
   }
+  const hypUnigrams = new Int32Array(base);
+  const hypCounts: Map<number, number>[] = [];
+  for (let n = 0; n <= maxN; n++) hypCounts.push(new Map());
   for (let i = 0; i < hypothesis.length; i++) {
-    let key = 0;
-    for (let n = 1; n <= maxN && i + n <= hypothesis.length; n++) {
+    let key = hypothesis[i]!;
+    if (key === 0) continue; // a word in no reference: no n-gram from here can match
+    hypUnigrams[key]!++;
+    for (let n = 2; n <= maxN && i + n <= hypothesis.length; n++) {
       const id = hypothesis[i + n - 1]!;
-      if (id === 0) break; // a word in no reference: no longer n-gram from here can match
+      if (id === 0) break;
       key = key * base + id;
-      if (!maxCounts[n]!.has(key)) break;
+      if (!max.grams[n]!.has(key)) break;
       hypCounts[n]!.set(key, (hypCounts[n]!.get(key) ?? 0) + 1);
     }
   }
+  let unigramMatches = 0;
+  for (let id = 1; id < base; id++) unigramMatches += Math.min(hypUnigrams[id]!, max.unigrams[id]!);
   const numerators = [0];
   const denominators = [0];
   for (let n = 1; n <= maxN; n++) {
-    let numerator = 0;
-    for (const [key, c] of hypCounts[n]!) numerator += Math.min(c, maxCounts[n]!.get(key)!);
+    let numerator = n === 1 ? unigramMatches : 0;
+    if (n > 1) for (const [key, c] of hypCounts[n]!) numerator += Math.min(c, max.grams[n]!.get(key)!);
     numerators.push(numerator);
     denominators.push(Math.max(1, hypothesis.length - n + 1));
   }
