@@ -59,8 +59,8 @@ export interface CreateServerOptions {
  * Builds the whole gateway: config, storage, services, schema and the HTTP
  * server. Used by src/index.ts and by the integration tests (port 0).
  */
-export async function createServer(configInput: Config | Partial<ConfigInput> = {}, options: CreateServerOptions = {}): Promise<GatewayServer> {
-  const config = isConfig(configInput) ? configInput : loadConfig(configInput);
+export async function createServer(configInput: Partial<ConfigInput> = {}, options: CreateServerOptions = {}): Promise<GatewayServer> {
+  const config = loadConfig(configInput);
   const logger = options.logger ?? createLogger(config);
   const storage = await openStorage(config);
   if (config.seedCatalog) await seedIfEmpty(storage, logger);
@@ -263,8 +263,4 @@ export async function createServer(configInput: Config | Partial<ConfigInput> = 
       return closing;
     },
   };
-}
-
-function isConfig(value: Config | Partial<ConfigInput>): value is Config {
-  return Object.isFrozen(value) || (value as { __validated?: boolean }).__validated === true;
 }
