@@ -46,7 +46,14 @@ export async function createServices(config: Config, storage: Storage, logger: L
   const stateStore = config.redisUrl
     ? await createRedisStateStore({ client: connectRedis({ url: config.redisUrl, name: 'stylesprint-router' }), prefix: config.redisPrefix, logger })
     : undefined;
-  const bareRouter = createRouter({ source, policies, logger, cacheTtlMs: config.cacheTtlMs, ...(stateStore ? { stateStore } : {}) });
+  const bareRouter = createRouter({
+    source,
+    policies,
+    logger,
+    cacheTtlMs: config.cacheTtlMs,
+    bulkhead: { limit: config.providerMaxConcurrency },
+    ...(stateStore ? { stateStore } : {}),
+  });
   const router = wrap.router ? wrap.router(bareRouter) : bareRouter;
   const prices = parsePriceTable(config.priceTable);
   const descriptions = new DescriptionService(storage, router, registry, prices, logger);
