@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildPrompt } from '../src/prompts/build-prompt.js';
 import type { ProductFacts } from '../providers/types.js';
+import { seededRandom } from '../src/random.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -39,17 +40,6 @@ interface CatalogProduct {
   split: 'train' | 'test';
 }
 
-/** mulberry32: a tiny seeded PRNG, so the export is reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffled<T>(items: readonly T[], rand: () => number): T[] {
   const out = [...items];
@@ -118,7 +108,7 @@ function main(): void {
   });
   const products = JSON.parse(readFileSync(values.catalog, 'utf8')) as CatalogProduct[];
   const variants = Number(values.variants);
-  const rand = prng(Number(values.seed));
+  const rand = seededRandom(Number(values.seed)); // seeded, so the export is reproducible
   const lines: string[] = [];
   for (const p of products) {
     const facts = factsOf(p);

@@ -4,6 +4,7 @@
  * draw from a seeded PRNG. Pure: no I/O, no global randomness.
  */
 import type { BlockedNgrams } from './novelty.js';
+import { seededRandom } from '../../src/random.js';
 
 export interface SamplingParams {
   /** false: greedy (argmax after the repetition penalty). */
@@ -35,17 +36,8 @@ export function banRepeatedNgrams(logits: Float32Array, ids: readonly number[], 
   }
 }
 
-/** mulberry32: small, fast and good enough for sampling; one per row, so rows do not share a stream. */
-export function createRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** One seeded generator per row, so rows do not share a stream. */
+export const createRng: (seed: number) => () => number = seededRandom;
 
 /**
  * HF's repetition penalty: for every id already in the sequence (prompt
