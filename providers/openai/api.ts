@@ -73,13 +73,28 @@ export function resolveOpenAISettings(options: OpenAIProviderOptions): OpenAISet
 
 /**
  * Client configuration for one call. The fetch is bound to the call's
- * signal so that an abort closes the socket, whichever LangChain path runs.
+ * signal so that an abort closes the socket, whichever LangChain path runs
+ * (embeddings: OpenAIEmbeddings takes no per-call signal).
  */
 export function clientConfiguration(settings: OpenAISettings, signal: AbortSignal): ClientOptions {
   return {
     baseURL: settings.baseURL,
     fetch: scopedFetch(signal, { fetch: settings.fetch, dispatcher: settings.dispatcher }),
   };
+}
+
+/**
+ * Client configuration shared by every call of one chat model: the call's
+ * signal travels in the call options instead (LangChain hands it to the SDK,
+ * which aborts the request and its body with it). A fetch is given only for
+ * a custom fetch or dispatcher; otherwise the SDK uses the global fetch.
+ */
+export function sharedClientConfiguration(settings: OpenAISettings): ClientOptions {
+  const { fetch: custom, dispatcher } = settings;
+  if (custom === undefined && dispatcher === undefined) return { baseURL: settings.baseURL };
+  const base = custom ?? globalThis.fetch;
+  const withDispatcher: typeof fetch = dispatcher === undefined ? base : (input, init) => base(input, { ...init, dispatcher } as RequestInit);
+  return { baseURL: settings.baseURL, fetch: withDispatcher };
 }
 
 /** Secrets to scrub from error messages. */

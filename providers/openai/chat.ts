@@ -1,8 +1,10 @@
 /**
  * OpenAI text generation on LangChain's ChatOpenAI (Chat Completions API).
- * One ChatOpenAI per request: temperature, top_p and max_tokens are
- * constructor fields there, and the object is cheap (the HTTP pool is the
- * shared fetch dispatcher, not the object).
+ * temperature, top_p and max_tokens are constructor fields there, so the
+ * provider keeps one ChatOpenAI (and its OpenAI SDK client) per distinct set
+ * of them in a small cache; building one per call was a tenth of the
+ * gateway's CPU time per request. The call's abort signal (caller, timeout,
+ * provider close) goes in the call options of each invoke or stream.
  */
 import { ChatOpenAI } from '@langchain/openai';
 import { HumanMessage, SystemMessage, type AIMessageChunk, type BaseMessage } from '@langchain/core/messages';
@@ -15,7 +17,7 @@ import {
   type TextGenerator,
 } from '../types.js';
 import { HealthTracker, InFlight, callSignal, closedError, mapWithConcurrency, notConfiguredError, toProviderError } from '../call-scope.js';
-import { clientConfiguration, resolveOpenAISettings, secretsOf, type OpenAIProviderOptions, type OpenAISettings } from './api.js';
+import { resolveOpenAISettings, sharedClientConfiguration, secretsOf, type OpenAIProviderOptions, type OpenAISettings } from './api.js';
 
 /** OpenAI's `finish_reason` in our vocabulary; tool and function calls count as a normal stop. */
 export function mapFinishReason(reason: unknown): FinishReason {
@@ -31,22 +33,57 @@ function messagesFor(request: GenerationRequest): BaseMessage[] {
   return messages;
 }
 
-function chatModel(settings: OpenAISettings, request: GenerationRequest, signal: AbortSignal, streaming: boolean): ChatOpenAI {
-  return new ChatOpenAI({
-    apiKey: settings.apiKey,
-    model: settings.model,
-    configuration: clientConfiguration(settings, signal),
-    // Retries belong to the routing layer, which sees every attempt.
-    maxRetries: 0,
-    timeout: settings.timeoutMs,
-    // Compatible servers (vLLM, Ollama, llama.cpp) speak Chat Completions, not the Responses API.
-    useResponsesApi: false,
-    // Asks for `stream_options: {include_usage: true}` so streamed calls still report token counts.
-    streamUsage: streaming,
-    ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
-    ...(request.topP === undefined ? {} : { topP: request.topP }),
-    ...(request.maxTokens === undefined ? {} : { maxTokens: request.maxTokens }),
-  });
+/**
+ * Distinct parameter sets kept. Callers mostly send the same few (a policy's
+ * defaults); past this many the least recently used model is dropped, so odd
+ * values cannot grow the cache without bound.
+ */
+export const MAX_CACHED_CHAT_MODELS = 16;
+
+/** One ChatOpenAI per (temperature, topP, maxTokens, streaming), least recently used dropped first. */
+export class ChatModelCache {
+  readonly #models = new Map<string, ChatOpenAI>();
+
+  constructor(
+    private readonly settings: OpenAISettings,
+    private readonly limit = MAX_CACHED_CHAT_MODELS,
+  ) {}
+
+  get size(): number {
+    return this.#models.size;
+  }
+
+  get(request: Pick<GenerationRequest, 'temperature' | 'topP' | 'maxTokens'>, streaming: boolean): ChatOpenAI {
+    const key = `${request.temperature}|${request.topP}|${request.maxTokens}|${streaming}`;
+    let model = this.#models.get(key);
+    if (model) {
+      this.#models.delete(key);
+    } else {
+      model = this.#create(request, streaming);
+      if (this.#models.size >= this.limit) this.#models.delete(this.#models.keys().next().value as string);
+    }
+    this.#models.set(key, model);
+    return model;
+  }
+
+  #create(request: Pick<GenerationRequest, 'temperature' | 'topP' | 'maxTokens'>, streaming: boolean): ChatOpenAI {
+    const { settings } = this;
+    return new ChatOpenAI({
+      apiKey: settings.apiKey,
+      model: settings.model,
+      configuration: sharedClientConfiguration(settings),
+      // Retries belong to the routing layer, which sees every attempt.
+      maxRetries: 0,
+      timeout: settings.timeoutMs,
+      // Compatible servers (vLLM, Ollama, llama.cpp) speak Chat Completions, not the Responses API.
+      useResponsesApi: false,
+      // Asks for `stream_options: {include_usage: true}` so streamed calls still report token counts.
+      streamUsage: streaming,
+      ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+      ...(request.topP === undefined ? {} : { topP: request.topP }),
+      ...(request.maxTokens === undefined ? {} : { maxTokens: request.maxTokens }),
+    });
+  }
 }
 
 interface Outcome {
@@ -98,13 +135,15 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): TextG
   const settings = resolveOpenAISettings(options);
   const inFlight = new InFlight();
   const health = new HealthTracker(settings.configured, { baseURL: settings.baseURL });
+  // Shared by every call of this provider; a model holds no per-call state.
+  const models = new ChatModelCache(settings);
 
   async function generateOne(request: GenerationRequest, index: number, opts: GenerateOptions): Promise<GenerationResult | ProviderError> {
     const started = performance.now();
     const call = callSignal(inFlight, settings.timeoutMs, opts.signal);
     try {
       const streaming = opts.onToken !== undefined;
-      const model = chatModel(settings, request, call.signal, streaming);
+      const model = models.get(request, streaming);
       const callOptions = {
         signal: call.signal,
         ...(request.seed === undefined ? {} : { seed: request.seed }),

@@ -4,7 +4,10 @@
  */
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { createOpenAIEmbedder, createOpenAIProvider } from '../../../providers/openai/index.js';
+import { ChatModelCache } from '../../../providers/openai/chat.js';
+import { resolveOpenAISettings } from '../../../providers/openai/api.js';
 import { ProviderError, isProviderError, type GenerationResult, type ProviderErrorKind } from '../../../providers/types.js';
 import { OPENAI_ROUTES, startFakeOpenAI, type FakeOpenAI } from '../../helpers/fake-openai.js';
 import type { FaultMode } from '../../helpers/fake-http.js';
@@ -239,5 +242,69 @@ describe('OpenAI provider', () => {
     assert.ok(isProviderError((await pending)[0]));
     await waitFor(() => fake.inFlight() === 0, 2000, 'the request to be dropped');
     assert.equal(asError(await p.generate([requestFor('A')]).catch((e: unknown) => e)).kind, 'unavailable');
+  });
+  it('aborts a stream in flight through the caller signal and leaves no request open', async () => {
+    const slow = await startFakeOpenAI({ apiKey: KEY, chunkDelayMs: 100 });
+    try {
+      const controller = new AbortController();
+      const tokens: string[] = [];
+      const pending = createOpenAIProvider({ apiKey: KEY, baseURL: slow.baseURL, timeoutMs: 10_000 }).generate([requestFor('Slow Stream Tee')], {
+        signal: controller.signal,
+        onToken: (_, token) => {
+          tokens.push(token);
+          controller.abort();
+        },
+      });
+      const error = asError((await pending)[0]);
+      assert.equal(error.kind, 'timeout');
+      assert.match(error.message, /aborted by caller/);
+      assert.equal(tokens.length, 1);
+      await waitFor(() => slow.inFlight() === 0, 2000, 'the client to drop the aborted stream');
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('sends through a custom fetch and an undici dispatcher when given', async () => {
+    let sent = 0;
+    const countingFetch: typeof fetch = async (input, init) => {
+      sent += 1;
+      assert.ok((init as { dispatcher?: unknown } | undefined)?.dispatcher instanceof Agent, 'the dispatcher reaches fetch');
+      // A dispatcher of the undici package needs that package's fetch (Node's bundled copy may differ).
+      return undiciFetch(input as string, init as Parameters<typeof undiciFetch>[1]) as unknown as Response;
+    };
+    const agent = new Agent({ keepAliveTimeout: 1000 });
+    try {
+      const p = provider({ fetch: countingFetch, dispatcher: agent });
+      asResult((await p.generate([requestFor('Pooled Tee')]))[0]);
+      asResult((await p.generate([requestFor('Pooled Tee')], { onToken: () => {} }))[0]);
+      assert.equal(sent, 2);
+    } finally {
+      await agent.close();
+    }
+  });
+
+  it('keeps one chat model per parameter set, least recently used dropped past the limit', () => {
+    const cache = new ChatModelCache(resolveOpenAISettings({ apiKey: KEY }), 2);
+    const a = cache.get({ maxTokens: 64 }, false);
+    assert.equal(cache.get({ maxTokens: 64 }, false), a, 'same parameters: same model');
+    const streaming = cache.get({ maxTokens: 64 }, true);
+    assert.notEqual(streaming, a, 'streaming is its own model');
+    assert.equal(cache.get({ maxTokens: 64 }, false), a, 'a hit makes it the most recent');
+    cache.get({ maxTokens: 64, temperature: 0.5 }, false);
+    assert.equal(cache.size, 2);
+    assert.equal(cache.get({ maxTokens: 64 }, false), a, 'the recently used one stayed');
+    assert.notEqual(cache.get({ maxTokens: 64 }, true), streaming, 'the least recently used one was dropped');
+    assert.equal(a.maxTokens, 64);
+  });
+
+  it('calls with different parameters on one provider each send their own', async () => {
+    const p = provider();
+    for (const [maxTokens, temperature] of [[3, 0.1], [5, 0.9], [3, 0.1]] as const) {
+      asResult((await p.generate([requestFor('Knit Tee', { maxTokens, temperature })]))[0]);
+      const body = fake.lastCall(OPENAI_ROUTES.chat)?.body as Record<string, unknown>;
+      assert.equal(body.max_tokens, maxTokens);
+      assert.equal(body.temperature, temperature);
+    }
   });
 });
