@@ -124,11 +124,8 @@ export async function generateBatch(
       if (row.generated < (row.req.minNewTokens ?? 0)) for (const e of eos) scratch[e] = -Infinity;
       const n = row.req.sampling.noRepeatNgramSize ?? 0;
       const blocked = row.req.sampling.blockedNgrams;
-      if (n > 0 || blocked) {
-        const unpadded = row.tokens.slice(row.padding);
-        if (n > 0) banRepeatedNgrams(scratch, unpadded, n);
-        if (blocked) banBlockedNgrams(scratch, unpadded, blocked);
-      }
+      if (n > 0) banRepeatedNgrams(scratch, row.tokens, n, row.padding);
+      if (blocked) banBlockedNgrams(scratch, row.tokens, blocked, row.padding);
       const id = chooseToken(scratch, row.seen, row.req.sampling, row.rng);
       row.generated++;
       row.generatedIds.push(id);

@@ -91,9 +91,12 @@ export function loadBlockedNgrams(dir: string, size: number): BlockedNgrams | nu
   return table;
 }
 
-/** Sets to -Infinity every id that would complete a blocked n-gram after `ids`. In place. */
-export function banBlockedNgrams(logits: Float32Array, ids: readonly number[], blocked: BlockedNgrams): void {
-  if (ids.length < blocked.n - 1) return;
+/**
+ * Sets to -Infinity every id that would complete a blocked n-gram after `ids`
+ * (read from index `from`, so left padding never counts). In place.
+ */
+export function banBlockedNgrams(logits: Float32Array, ids: readonly number[], blocked: BlockedNgrams, from = 0): void {
+  if (ids.length - from < blocked.n - 1) return;
   const banned = blocked.next.get(hashIds(ids, ids.length - (blocked.n - 1)));
   if (!banned) return;
   for (const id of banned) if (id < logits.length) logits[id] = -Infinity;

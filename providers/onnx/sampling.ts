@@ -24,12 +24,13 @@ export interface SamplingParams {
 
 /**
  * HF's no_repeat_ngram_size: sets to -Infinity every token that would
- * complete an n-gram already present in `ids` (prompt and output). In place.
+ * complete an n-gram already present in `ids` (prompt and output), reading
+ * `ids` from index `from` (so left padding need not be sliced off). In place.
  */
-export function banRepeatedNgrams(logits: Float32Array, ids: readonly number[], n: number): void {
-  if (n <= 0 || ids.length < n) return;
+export function banRepeatedNgrams(logits: Float32Array, ids: readonly number[], n: number, from = 0): void {
+  if (n <= 0 || ids.length - from < n) return;
   const start = ids.length - (n - 1);
-  for (let i = 0; i + n <= ids.length; i++) {
+  for (let i = from; i + n <= ids.length; i++) {
     let match = true;
     for (let j = 0; j < n - 1 && match; j++) match = ids[i + j] === ids[start + j];
     if (match) logits[ids[i + n - 1] as number] = -Infinity;
@@ -68,9 +69,9 @@ export function argmax(logits: Float32Array): number {
 }
 
 /**
- * Indices of the k largest logits, best first. A bounded insertion list:
- * O(V·k) worst case but O(V) in practice, since most logits fail the first
- * comparison against the current k-th best.
+ * Indices of the k largest logits, best first. A bounded insertion list in
+ * typed arrays: O(V·k) worst case but O(V) in practice, since most logits
+ * fail the first comparison against the current k-th best.
  */
 export function topKIndices(logits: Float32Array, k: number): number[] {
   if (k > 256) {
@@ -79,12 +80,14 @@ export function topKIndices(logits: Float32Array, k: number): number[] {
     all.sort((a, b) => (logits[b] as number) - (logits[a] as number));
     return all.slice(0, k);
   }
-  const idx: number[] = [];
-  const val: number[] = [];
+  const idx = new Int32Array(k);
+  const val = new Float64Array(k);
+  let size = 0;
+  let floor = -Infinity; // the k-th best so far, once the list is full
   for (let i = 0; i < logits.length; i++) {
     const v = logits[i] as number;
-    if (idx.length === k && v <= (val[k - 1] as number)) continue;
-    let j = idx.length === k ? k - 1 : idx.length;
+    if (size === k && v <= floor) continue;
+    let j = size === k ? k - 1 : size++;
     while (j > 0 && (val[j - 1] as number) < v) {
       val[j] = val[j - 1] as number;
       idx[j] = idx[j - 1] as number;
@@ -92,8 +95,9 @@ export function topKIndices(logits: Float32Array, k: number): number[] {
     }
     val[j] = v;
     idx[j] = i;
+    if (size === k) floor = val[k - 1] as number;
   }
-  return idx;
+  return Array.from(idx.subarray(0, size));
 }
 
 /** Chooses the next token. `logits` is a scratch copy the caller owns (it is modified). */

@@ -34,6 +34,13 @@ test('a token that would complete a blocked n-gram is banned; greedy takes the n
     banBlockedNgrams(u, ctx, blocked);
     assert.deepEqual([...u], [...logits()], `context ${ctx}`);
   }
+  // Ids before `from` (left padding) are not part of the context.
+  const short = logits();
+  banBlockedNgrams(short, [7, 8], blocked, 1);
+  assert.deepEqual([...short], [...logits()]);
+  const offset = logits();
+  banBlockedNgrams(offset, [0, 0, 7, 8], blocked, 2);
+  assert.equal(offset[1], -Infinity);
 });
 
 test('hashIds is FNV-1a over little-endian id bytes and depends on order and range', () => {

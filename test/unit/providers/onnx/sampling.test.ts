@@ -21,6 +21,18 @@ test('top-k keeps the k best, best first; argmax agrees', () => {
   assert.deepEqual(topKIndices(Float32Array.from({ length: 600 }, (_, i) => -i), 300).slice(0, 3), [0, 1, 2]);
 });
 
+test('top-k equals a stable full sort on random logits with ties and -Infinity, and k above the vocabulary', () => {
+  const rand = createRng(11);
+  for (let trial = 0; trial < 200; trial++) {
+    const n = 1 + Math.floor(rand() * 300);
+    // Few distinct values, so ties are common; some tokens banned outright.
+    const logits = Float32Array.from({ length: n }, () => (rand() < 0.1 ? -Infinity : Math.floor(rand() * 12) / 4));
+    const k = 1 + Math.floor(rand() * 60);
+    const expected = [...logits.keys()].sort((a, b) => (logits[b] as number) - (logits[a] as number) || a - b).slice(0, k);
+    assert.deepEqual(topKIndices(logits, k), expected, `trial ${trial}: n ${n}, k ${k}`);
+  }
+});
+
 test('top-p keeps the smallest prefix reaching p; sampling is seeded', () => {
   // probs ≈ [0.6652, 0.2447, 0.0900]: top-p 0.5 leaves only the best token.
   const params = { doSample: true, temperature: 1, topK: 0, topP: 0.5, repetitionPenalty: 1 };
@@ -87,4 +99,8 @@ test('no_repeat_ngram_size bans exactly the tokens that would repeat an n-gram',
   const two = new Float32Array(6);
   banRepeatedNgrams(two, [4, 4], 2);
   assert.equal(two[4], -Infinity);
+  // `from` skips left padding: the padded "0 1 2 -> 4" n-gram does not count, the real one does.
+  const padded = new Float32Array(6);
+  banRepeatedNgrams(padded, [1, 2, 4, 0, 1, 2, 3, 1, 2], 3, 3);
+  assert.deepEqual([...padded].map((v) => v === -Infinity), [false, false, false, true, false, false]);
 });
