@@ -4,7 +4,7 @@
  * the decoder, encoder and CLIP runners.
  */
 import { Tokenizer } from '@huggingface/tokenizers';
-import { ModelFolderError, idListField, numberField, tokenStringField, type ModelFolder } from './model-folder.js';
+import { ModelFolderError, idListField, numberField, tokenStringField, type JsonObject, type ModelFolder } from './model-folder.js';
 
 /** Special token ids resolved from config, generation config and tokenizer config. */
 export interface SpecialTokens {
@@ -24,6 +24,12 @@ export interface TextTokenizer {
   /** Text of `ids`; special tokens are skipped unless `skipSpecialTokens` is false. */
   decode(ids: readonly number[], options?: { skipSpecialTokens?: boolean }): string;
   tokenToId(token: string): number | undefined;
+  /**
+   * The raw bytes of one token, for byte-level BPE tokenizers (GPT-2, Qwen2,
+   * Llama 3), whose decoding is the UTF-8 decoding of the tokens' bytes laid
+   * end to end; special tokens give no bytes. Undefined for other tokenizers.
+   */
+  readonly tokenBytes?: ((id: number) => Uint8Array) | undefined;
   readonly special: SpecialTokens;
   /** The underlying tokenizers.js object, for callers that need more. */
   readonly raw: Tokenizer;
@@ -48,6 +54,64 @@ export function resolveSpecialTokens(folder: ModelFolder, tokenToId: (t: string)
   return { bos, eos, pad };
 }
 
+/** GPT-2's byte ↔ printable-character map, inverted: character → byte. */
+function byteLevelDecoderMap(): Map<string, number> {
+  const bytes: number[] = [];
+  for (let b = 33; b <= 126; b++) bytes.push(b);
+  for (let b = 161; b <= 172; b++) bytes.push(b);
+  for (let b = 174; b <= 255; b++) bytes.push(b);
+  const chars = [...bytes];
+  let extra = 0;
+  for (let b = 0; b < 256; b++) {
+    if (!bytes.includes(b)) {
+      bytes.push(b);
+      chars.push(256 + extra++);
+    }
+  }
+  return new Map(bytes.map((b, i) => [String.fromCodePoint(chars[i] as number), b]));
+}
+
+/**
+ * Per-token bytes of a byte-level BPE tokenizer.json, or undefined when the
+ * tokenizer is not one (another decoder or model type, or a token with a
+ * character outside the byte map), in which case callers use decode().
+ */
+export function byteLevelTokenBytes(json: JsonObject): ((id: number) => Uint8Array) | undefined {
+  const decoder = json.decoder as { type?: unknown } | null | undefined;
+  const model = json.model as { type?: unknown; vocab?: unknown } | null | undefined;
+  if (decoder?.type !== 'ByteLevel' || model?.type !== 'BPE' || !model.vocab || typeof model.vocab !== 'object') return undefined;
+  const map = byteLevelDecoderMap();
+  const table = new Map<number, Uint8Array>();
+  const toBytes = (token: string): Uint8Array | undefined => {
+    const out: number[] = [];
+    for (const ch of token) {
+      const b = map.get(ch);
+      if (b === undefined) return undefined;
+      out.push(b);
+    }
+    return Uint8Array.from(out);
+  };
+  for (const [token, id] of Object.entries(model.vocab as Record<string, unknown>)) {
+    if (typeof id !== 'number') return undefined;
+    const bytes = toBytes(token);
+    if (!bytes) return undefined;
+    table.set(id, bytes);
+  }
+  for (const added of (json.added_tokens as Array<{ id?: unknown; content?: unknown; special?: unknown }> | undefined) ?? []) {
+    if (typeof added.id !== 'number' || typeof added.content !== 'string') return undefined;
+    if (added.special === true) {
+      table.set(added.id, new Uint8Array(0)); // skipped, as decode() skips special tokens
+      continue;
+    }
+    const bytes = toBytes(added.content);
+    if (!bytes) return undefined;
+    table.set(added.id, bytes);
+  }
+  const none = new Uint8Array(0);
+  // Ids past the vocabulary (padded embedding rows) decode to nothing, as in decode().
+  return (id) => table.get(id) ?? none;
+}
+
 /** Builds the tokenizer of a model folder. Throws ModelFolderError when it has no tokenizer.json. */
 export function loadTokenizer(folder: ModelFolder): TextTokenizer {
   if (!folder.tokenizerJson) throw new ModelFolderError(`model folder ${folder.dir} has no tokenizer.json`);
@@ -57,6 +121,7 @@ export function loadTokenizer(folder: ModelFolder): TextTokenizer {
     raw,
     special: resolveSpecialTokens(folder, tokenToId),
     tokenToId,
+    tokenBytes: byteLevelTokenBytes(folder.tokenizerJson),
     encode: (text, options = {}) => raw.encode(text, { add_special_tokens: options.addSpecialTokens ?? true }).ids,
     // Clean-up of tokenization spaces is off so that decoding is prefix-stable,
     // which incremental decoding relies on.
@@ -78,12 +143,19 @@ export class IncrementalDecoder {
   private readonly ids: number[] = [];
   private prefix = 0;
   private read = 0;
+  /** Byte-level tokenizers: a streaming UTF-8 decoder over the tokens' bytes, which holds back incomplete characters itself. */
+  private readonly utf8: TextDecoder | undefined;
+  private readonly tokenBytes: ((id: number) => Uint8Array) | undefined;
 
-  constructor(private readonly tokenizer: Pick<TextTokenizer, 'decode'>) {}
+  constructor(private readonly tokenizer: Pick<TextTokenizer, 'decode'> & Partial<Pick<TextTokenizer, 'tokenBytes'>>) {
+    this.tokenBytes = tokenizer.tokenBytes;
+    this.utf8 = this.tokenBytes ? new TextDecoder('utf-8') : undefined;
+  }
 
   /** Adds one id; returns the text it completes ('' while a character is still incomplete). */
   push(id: number): string {
     this.ids.push(id);
+    if (this.utf8 && this.tokenBytes) return this.utf8.decode(this.tokenBytes(id), { stream: true });
     const before = this.tokenizer.decode(this.ids.slice(this.prefix, this.read));
     const after = this.tokenizer.decode(this.ids.slice(this.prefix));
     if (after.length <= before.length || after.endsWith('\uFFFD')) return '';
@@ -94,6 +166,7 @@ export class IncrementalDecoder {
 
   /** Text still held back at the end (an incomplete character), as decoded. */
   flush(): string {
+    if (this.utf8) return this.utf8.decode();
     const before = this.tokenizer.decode(this.ids.slice(this.prefix, this.read));
     const after = this.tokenizer.decode(this.ids.slice(this.prefix));
     this.prefix = this.read = this.ids.length;

@@ -6,6 +6,11 @@ import { IncrementalDecoder, loadTokenizer } from '../../../../providers/onnx/to
 import { readModelFolder } from '../../../../providers/onnx/model-folder.js';
 import { decodingDefaults, requestDecoding } from '../../../../providers/onnx/generation-params.js';
 import { fixtureDir } from './onnx-test-helpers.js';
+import path from 'node:path';
+import { fixturesDir, repoRoot } from '../../../helpers/paths.js';
+
+const bundledModelDir = path.join(repoRoot, 'models', 'stylesprint-desc');
+const encoderFixtureDir = path.join(fixturesDir, 'models', 'tiny-bert');
 
 test('repetition penalty follows HF: divide positive logits, multiply negative ones', () => {
   const logits = Float32Array.from([2, -2, 3, 1]);
@@ -79,16 +84,38 @@ test('stop-text stream: drops leading space, holds back a possible stop prefix, 
   assert.equal(out2.join(''), 'a  b');
 });
 
-test('incremental decoding stitches multi-byte characters split across byte-level tokens', () => {
+test('incremental decoding stitches multi-byte characters split across byte-level tokens (byte path and decode() path)', () => {
   const tokenizer = loadTokenizer(readModelFolder(fixtureDir('tiny-gpt2')));
+  assert.ok(tokenizer.tokenBytes, 'a byte-level BPE tokenizer gets the byte path');
   const text = 'Wool coat — café-au-lait, naïve crêpe';
   const ids = tokenizer.encode(text);
-  const d = new IncrementalDecoder(tokenizer);
-  const out = ids.map((id) => d.push(id));
-  out.push(d.flush());
-  assert.equal(out.join(''), text);
-  assert.ok(out.every((p) => !p.includes('\uFFFD')), 'no piece holds half a character');
-  assert.ok(out.some((p) => p === ''), 'some byte-level token held back half a character');
+  for (const source of [tokenizer, { decode: tokenizer.decode }]) {
+    const d = new IncrementalDecoder(source);
+    const out = ids.map((id) => d.push(id));
+    out.push(d.flush());
+    assert.equal(out.join(''), text);
+    assert.ok(out.every((p) => !p.includes('\uFFFD')), 'no piece holds half a character');
+    assert.ok(out.some((p) => p === ''), 'some byte-level token held back half a character');
+  }
+});
+
+test('the byte path streams exactly what decode() gives for random ids, special tokens and stray bytes included', () => {
+  const rand = createRng(5);
+  const folders = [fixtureDir('tiny-gpt2'), fixtureDir('tiny-llama'), bundledModelDir];
+  for (const dir of folders) {
+    const tokenizer = loadTokenizer(readModelFolder(dir));
+    assert.ok(tokenizer.tokenBytes, `${dir}: byte-level`);
+    const size = tokenizer.raw.get_vocab(true).size;
+    for (let trial = 0; trial < 50; trial++) {
+      const ids = Array.from({ length: 1 + Math.floor(rand() * 40) }, () => Math.floor(rand() * size));
+      const d = new IncrementalDecoder(tokenizer);
+      const pieces = ids.map((id) => d.push(id));
+      pieces.push(d.flush());
+      assert.equal(pieces.join(''), tokenizer.decode(ids), `${dir}, ids ${ids.join(' ')}`);
+    }
+  }
+  // WordPiece (BERT) is not byte-level: it keeps the decode() path.
+  assert.equal(loadTokenizer(readModelFolder(encoderFixtureDir)).tokenBytes, undefined);
 });
 
 test('no_repeat_ngram_size bans exactly the tokens that would repeat an n-gram', () => {
