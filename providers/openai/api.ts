@@ -5,7 +5,9 @@
  * through `baseURL`.
  */
 import type { ClientOptions } from '@langchain/openai';
+import type { Dispatcher } from 'undici';
 import { scopedFetch } from '../call-scope.js';
+import { pooledFetch } from '../pooled-fetch.js';
 
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
@@ -34,7 +36,7 @@ export interface OpenAIProviderOptions {
   embeddingBatchSize?: number;
   /** Custom fetch (tests, proxies). Default: the global fetch. */
   fetch?: typeof fetch;
-  /** An undici Dispatcher (connection pool, proxy agent) passed to every fetch. Default: Node's global dispatcher. */
+  /** An undici Dispatcher (connection pool, proxy agent) passed to every request. Default: chat calls share one keep-alive pool (`pooledFetch`); embeddings use Node's global dispatcher. */
   dispatcher?: unknown;
 }
 
@@ -86,14 +88,14 @@ export function clientConfiguration(settings: OpenAISettings, signal: AbortSigna
 /**
  * Client configuration shared by every call of one chat model: the call's
  * signal travels in the call options instead (LangChain hands it to the SDK,
- * which aborts the request and its body with it). A fetch is given only for
- * a custom fetch or dispatcher; otherwise the SDK uses the global fetch.
+ * which aborts the request and its body with it). Without a custom fetch the
+ * requests go through `pooledFetch` (undici's request API on a keep-alive
+ * pool, with the configured dispatcher when there is one).
  */
 export function sharedClientConfiguration(settings: OpenAISettings): ClientOptions {
   const { fetch: custom, dispatcher } = settings;
-  if (custom === undefined && dispatcher === undefined) return { baseURL: settings.baseURL };
-  const base = custom ?? globalThis.fetch;
-  const withDispatcher: typeof fetch = dispatcher === undefined ? base : (input, init) => base(input, { ...init, dispatcher } as RequestInit);
+  if (custom === undefined) return { baseURL: settings.baseURL, fetch: pooledFetch(dispatcher === undefined ? {} : { dispatcher: dispatcher as Dispatcher }) };
+  const withDispatcher: typeof fetch = dispatcher === undefined ? custom : (input, init) => custom(input, { ...init, dispatcher } as RequestInit);
   return { baseURL: settings.baseURL, fetch: withDispatcher };
 }
 

@@ -1,0 +1,93 @@
+/**
+ * pooledFetch against a real HTTP server on port 0: what it reads in one
+ * piece, what it streams, and what it leaves to the global fetch.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pooledFetch } from '../../../providers/pooled-fetch.js';
+
+describe('pooledFetch', () => {
+  let server: http.Server;
+  let base: string;
+  const seen: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; body: string }> = [];
+  before(async () => {
+    server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+        if (req.url === '/json') {
+          res.setHeader('set-cookie', ['a=1', 'b=2']);
+          res.writeHead(201, { 'content-type': 'application/json', 'x-request-id': 'req-1' }).end(JSON.stringify({ echo: body }));
+        } else if (req.url === '/empty') {
+          res.writeHead(204).end();
+        } else if (req.url === '/moved') {
+          res.writeHead(307, { location: '/json' }).end();
+        } else if (req.url === '/events') {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          res.write('data: one\n\n');
+          setTimeout(() => res.end('data: two\n\n'), 50);
+        } else if (req.url === '/hang') {
+          // never answers
+        } else {
+          res.writeHead(404, { 'content-type': 'text/plain' }).end('nope');
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  const f = pooledFetch();
+
+  it('sends method, headers and a string body, and returns status, headers and body', async () => {
+    const res = await f(`${base}/json`, { method: 'post', headers: new Headers({ 'Content-Type': 'application/json', Authorization: 'Bearer k' }), body: '{"a":1}' });
+    assert.equal(res.status, 201);
+    assert.equal(res.ok, true);
+    assert.equal(res.headers.get('x-request-id'), 'req-1');
+    assert.equal(res.headers.get('set-cookie'), 'a=1, b=2');
+    assert.deepEqual(await res.json(), { echo: '{"a":1}' });
+    const call = seen.at(-1)!;
+    assert.equal(call.method, 'POST');
+    assert.equal(call.headers.authorization, 'Bearer k');
+    assert.equal(call.headers['content-type'], 'application/json');
+  });
+
+  it('answers a 204 with no body and an error status with its body', async () => {
+    const empty = await f(`${base}/empty`);
+    assert.equal(empty.status, 204);
+    assert.equal(empty.body, null);
+    const missing = await f(`${base}/missing`, { headers: [['x-a', '1']] });
+    assert.equal(missing.status, 404);
+    assert.equal(await missing.text(), 'nope');
+    assert.equal(seen.at(-1)!.headers['x-a'], '1');
+  });
+
+  it('follows a redirect through the global fetch', async () => {
+    const res = await f(`${base}/moved`, { method: 'POST', body: 'x' });
+    assert.equal(res.status, 201);
+    assert.deepEqual(await res.json(), { echo: 'x' });
+  });
+
+  it('streams server-sent events as they come', async () => {
+    const res = await f(`${base}/events`);
+    const reader = res.body!.getReader();
+    const first = await reader.read();
+    assert.equal(new TextDecoder().decode(first.value), 'data: one\n\n');
+    let rest = '';
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest += new TextDecoder().decode(chunk.value);
+    assert.equal(rest, 'data: two\n\n');
+  });
+
+  it('rejects with the reason of an aborted signal', async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('stop')), 30);
+    await assert.rejects(f(`${base}/hang`, { signal: controller.signal }), /stop/);
+  });
+});
