@@ -35,12 +35,13 @@ export interface LeakageFinding {
 export function checkLeakage(text: string, options: LeakageOptions = {}): LeakageFinding[] {
   const tokens = sentenceTokens(text);
   const findings: LeakageFinding[] = [];
+  const sources = tokenizedSources(options.prompt ?? '', options.reference ?? '');
   if (options.prompt) {
-    const echo = findEcho(tokens, options);
+    const echo = findEcho(tokens, sources, options);
     if (echo) findings.push(echo);
   }
   if (options.reference) {
-    const run = longestCommonRun(tokens, sentenceTokens(options.reference));
+    const run = longestCommonRun(tokens, sources.reference);
     if (run.length >= (options.minLeakWords ?? 8)) {
       findings.push({
         code: 'REFERENCE_LEAK',
@@ -57,18 +58,45 @@ function spanOf(tokens: readonly Token[], first: number, count: number): { start
   return { start: tokens[first]!.start, end: tokens[first + count - 1]!.end };
 }
 
+/** The prompt and reference as the checks compare them. */
+interface TokenizedSources {
+  /** The prompt's instruction sentences, with their words. */
+  instructions: Array<{ sentence: string; words: Token[] }>;
+  /** The prompt, reference cut out, as sentence tokens. */
+  prompt: Token[];
+  reference: Token[];
+}
+
+/**
+ * Tokenized prompts and references by text. A product's prompt and
+ * reference are the same for each of its descriptions, so they are split
+ * once rather than per check. Bounded: cleared when full.
+ */
+const SOURCES = new Map<string, TokenizedSources>();
+const MAX_SOURCES = 256;
+
+function tokenizedSources(promptText: string, reference: string): TokenizedSources {
+  const key = `${promptText}\u0000${reference}`;
+  const cached = SOURCES.get(key);
+  if (cached) return cached;
+  let prompt = promptText;
+  if (reference.trim() !== '') prompt = prompt.split(reference.trim()).join('\n');
+  // Sentences and clauses ending in ':' are the prompt's instructions.
+  const instructions = prompt.split(/[.!?:;\n]+/).map((sentence) => ({ sentence, words: wordTokens(sentence) }));
+  const sources = { instructions, prompt: sentenceTokens(prompt), reference: sentenceTokens(reference) };
+  if (SOURCES.size >= MAX_SOURCES) SOURCES.clear();
+  SOURCES.set(key, sources);
+  return sources;
+}
+
 /**
  * An echo is either a whole instruction sentence of the prompt repeated word
  * for word, or a long run shared with the prompt. The reference text inside
  * the prompt is cut out first, so that copying it is reported once, as a leak.
  */
-function findEcho(tokens: readonly Token[], options: LeakageOptions): LeakageFinding | undefined {
-  let prompt = options.prompt ?? '';
-  if (options.reference && options.reference.trim() !== '') prompt = prompt.split(options.reference.trim()).join('\n');
+function findEcho(tokens: readonly Token[], sources: TokenizedSources, options: LeakageOptions): LeakageFinding | undefined {
   const minInstruction = options.minInstructionWords ?? 4;
-  // Sentences and clauses ending in ':' are the prompt's instructions.
-  for (const sentence of prompt.split(/[.!?:;\n]+/)) {
-    const words = wordTokens(sentence);
+  for (const { sentence, words } of sources.instructions) {
     if (words.length < minInstruction) continue;
     const at = findRun(tokens, words);
     if (at >= 0) {
@@ -80,7 +108,7 @@ function findEcho(tokens: readonly Token[], options: LeakageOptions): LeakageFin
       };
     }
   }
-  const run = longestCommonRun(tokens, sentenceTokens(prompt));
+  const run = longestCommonRun(tokens, sources.prompt);
   if (run.length >= (options.minEchoWords ?? 8)) {
     return {
       code: 'PROMPT_ECHO',

@@ -38,18 +38,21 @@ export function sentenceTokens(text: string): Token[] {
  */
 export function longestCommonRun(a: readonly Token[], b: readonly Token[]): { length: number; aStart: number; bStart: number } {
   let best = { length: 0, aStart: 0, bStart: 0 };
-  let prev = new Array<number>(b.length + 1).fill(0);
+  // Two rows, reused: a row per word of `a` was most of this function's time.
+  let prev = new Int32Array(b.length + 1);
+  let row = new Int32Array(b.length + 1);
   for (let i = 1; i <= a.length; i++) {
-    const row = new Array<number>(b.length + 1).fill(0);
     const w = a[i - 1]!.word;
     for (let j = 1; j <= b.length; j++) {
       if (w !== '' && w === b[j - 1]!.word) {
         const len = prev[j - 1]! + 1;
         row[j] = len;
         if (len > best.length) best = { length: len, aStart: i - len, bStart: j - len };
+      } else {
+        row[j] = 0;
       }
     }
-    prev = row;
+    [prev, row] = [row, prev];
   }
   return best;
 }
