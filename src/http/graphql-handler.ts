@@ -44,22 +44,38 @@ const AUTH_MESSAGES: Record<Exclude<AuthResult, { ok: true }>['reason'], string>
 type RequestReport = Pick<GatewayContext, 'operationName' | 'outcome' | 'cost'>;
 const REPORTED = ['operationName', 'outcome', 'cost'] as const;
 
+const REPORT = Symbol('report');
+
 /**
  * Apollo hands plugins and resolvers a shallow copy of the context
  * (`Object.assign(Object.create(proto), ctx)`), so a plain property they set
  * never reaches the object we hold. The reported fields are therefore
- * accessors on the prototype, writing into one record that both copies share.
+ * accessors on a prototype shared by every request, writing into a record
+ * that both copies hold (the copy takes the symbol-keyed own property along).
+ * One class rather than accessors made per request, which gave every
+ * request's context a shape of its own.
  */
+class ReportingContext {
+  declare [REPORT]: RequestReport;
+}
+for (const key of REPORTED) {
+  Object.defineProperty(ReportingContext.prototype, key, {
+    get(this: ReportingContext) {
+      return this[REPORT][key];
+    },
+    set(this: ReportingContext, value: never) {
+      this[REPORT][key] = value;
+    },
+    enumerable: false,
+    configurable: true,
+  });
+}
+
 function withReport(context: GatewayContext): { context: GatewayContext; report: RequestReport } {
   const report: RequestReport = {};
-  const descriptors: PropertyDescriptorMap = {};
-  for (const key of REPORTED) {
-    descriptors[key] = { get: () => report[key], set: (value: never) => (report[key] = value), enumerable: false, configurable: true };
-  }
-  const proto = Object.create(Object.getPrototypeOf(context) as object, descriptors) as object;
-  const own: Record<string, unknown> = { ...context };
-  for (const key of REPORTED) delete own[key];
-  return { context: Object.assign(Object.create(proto) as GatewayContext, own), report };
+  const tracked = Object.assign(new ReportingContext(), context, { [REPORT]: report });
+  for (const key of REPORTED) if (Object.hasOwn(tracked, key)) delete (tracked as Partial<GatewayContext>)[key];
+  return { context: tracked as unknown as GatewayContext, report };
 }
 
 /**
