@@ -1,12 +1,14 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openStorage, PostgresStorage, SqliteStorage } from '../../../src/storage/index.js';
 import { ConfigError, loadConfig } from '../../../src/config.js';
 import { createTestDatabase } from '../../helpers/postgres.js';
 import { storageSuite } from './storage.suite.js';
+import { makeCatalog, makeDescription } from './storage.data.js';
+import { DatabaseSync } from 'node:sqlite';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'stylesprint-storage-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -18,6 +20,30 @@ describe('SQLite storage', () => {
     open: async () => new SqliteStorage(file),
     history: (s) => (s as SqliteStorage).migrationHistory(),
   });
+});
+
+test('SQLite: past 100 writes a worker thread checkpoints the WAL, and close() ends it and leaves no WAL behind', async () => {
+  const file = path.join(dir, 'checkpoints.db');
+  const storage = new SqliteStorage(file);
+  const [created] = await storage.upsertProducts(makeCatalog().slice(0, 1));
+  // About 700 WAL pages: under SQLite's own 1000-page mark, so without the
+  // worker every page would still sit in the WAL and the file would not grow.
+  for (let i = 0; i < 150; i++) await storage.insertDescription(makeDescription(created!.product.id, { text: `description ${i}` }));
+  const initial = 4096;
+  let size = statSync(file).size;
+  for (let waited = 0; waited < 5000 && size <= initial; waited += 50) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    size = statSync(file).size;
+  }
+  assert.ok(size > initial, `nothing was checkpointed into the database file (${size} bytes)`);
+  await storage.close();
+  assert.equal(existsSync(`${file}-wal`), false, 'the last connection to close removed the WAL');
+  const reopened = new DatabaseSync(file);
+  try {
+    assert.equal(Number(reopened.prepare('SELECT count(*) AS n FROM descriptions').get()?.n), 150);
+  } finally {
+    reopened.close();
+  }
 });
 
 // The Postgres half needs a real server; without one it is skipped, never passed.
