@@ -14,6 +14,7 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { summarizeLatencies, type LatencySummary } from './stats.js';
+import { runPaced } from './paced.js';
 
 /** The JSON string replaced per request when `uniqueSeq` is set (write `"seed": SEQ` in the body object). */
 export const SEQ = '__SEQ__';
@@ -27,8 +28,13 @@ export interface LoadSpec {
   connections: number;
   /** Seconds of load. */
   durationSec: number;
-  /** Requests per second over all connections; omitted: as fast as the connections go. */
+  /** Requests per second over all connections; omitted: as fast as the connections go (closed loop). */
   overallRate?: number;
+  /**
+   * With `overallRate`: send evenly paced, open loop (paced.ts) instead of
+   * through autocannon's per-second quota. Default: false.
+   */
+  paced?: boolean;
   /** A response counts as an error unless its body contains this. */
   expect: string;
   /**
@@ -50,6 +56,8 @@ export interface LoadResult extends LatencySummary {
   achievedRps: number;
   /** Every 2xx latency in ms, when the spec asked for `raw`. */
   latencies?: number[];
+  /** Paced steps: p99 of how late the generator sent requests after they were due, ms. */
+  lateP99?: number;
 }
 
 /** The slice of autocannon's untyped API used here. */
@@ -102,7 +110,8 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
-  runLoad(spec).then(
+  const rate = spec.overallRate;
+  (spec.paced && rate !== undefined ? runPaced({ ...spec, overallRate: rate }, SEQ) : runLoad(spec)).then(
     (result) => console.log(JSON.stringify(result)),
     (error: unknown) => {
       console.error(error);

@@ -11,6 +11,7 @@
  *   npm run bench:gateway                 # full run (about 5 minutes)
  *   npm run bench:gateway -- --quick      # shorter steps, fewer samples
  *   options: --latencies 0,50  --pin | --no-pin (default: pin only on an idle machine)  --no-profile  --profile-only
+ *            --soak-seconds 60 (0: no soak)
  *
  * Writes the "gateway" section of docs/benchmarks.md.
  */
@@ -23,8 +24,8 @@ import { writeSection } from '../report.js';
 import { SEQ, type LoadResult, type LoadSpec } from './load.js';
 import { choosePinning, cpuMs, OUR_API_KEY, portkeyVersion, rssKiB, runLoadStep, startFake, startOurs, startPortkey, type Child, type Pinning } from './processes.js';
 import { closedLoopOurs, type ClosedLoop } from './profile.js';
-import { renderReport, type LatencyRun, type PathRun } from './render.js';
-import { connectionsFor, stepSeconds, summarizeLatencies, withinBudget } from './stats.js';
+import { renderReport, type LatencyRun, type PathRun, type SoakRun } from './render.js';
+import { connectionsFor, rssSlopeMiBPerMin, stepSeconds, summarizeLatencies, withinBudget, type RssSample } from './stats.js';
 
 const QUICK = process.argv.includes('--quick');
 const LATENCIES_MS = (argValue('--latencies') ?? '0,50').split(',').map(Number);
@@ -46,6 +47,12 @@ const PROFILE_CONNECTIONS = 4;
 /** 1-minute load average under which the machine counts as idle (for pinning). */
 const IDLE_LOAD = 0.5;
 const BUDGETS_MS = [10, 50] as const;
+/** The soak the issue asks for: this rate against this fake latency, for SOAK_SEC, ours and the peer. */
+const SOAK_RATE = 100;
+const SOAK_LATENCY_MS = 50;
+const SOAK_SEC = Number(argValue('--soak-seconds') ?? (QUICK ? 15 : 60));
+/** Soak load before the measured window: not counted, not sampled. */
+const SOAK_WARMUP_SEC = 5;
 
 function argValue(name: string): string | undefined {
   const at = process.argv.indexOf(name);
@@ -145,14 +152,29 @@ async function measurePaths(targets: Target[], latencyMs: number, pinning: Pinni
       const run = runs[i]!;
       const connections = connectionsFor(rate, latencyMs);
       const seconds = stepSeconds(rate, STEP_SEC, MAX_STEP_SEC);
-      const { result, peakKiB } = await sampled(target.process?.pid, () => metered(i, 'load', () => load(target, pinning, connections, seconds, { overallRate: rate })));
-      run.peakKiB = Number.isNaN(run.peakKiB) ? peakKiB : Math.max(run.peakKiB, peakKiB);
-      const step = { rate, connections, p50: result.p50, p99: result.p99, errors: result.errors, achievedRps: result.achievedRps };
+      const measureStep = async (): Promise<PathRun['steps'][number]> => {
+        const { result, peakKiB } = await sampled(target.process?.pid, () =>
+          metered(i, 'load', () => load(target, pinning, connections, seconds, { overallRate: rate, paced: true })),
+        );
+        run.peakKiB = Number.isNaN(run.peakKiB) ? peakKiB : Math.max(run.peakKiB, peakKiB);
+        const step = { rate, connections, p50: result.p50, p99: result.p99, errors: result.errors, achievedRps: result.achievedRps, lateP99: result.lateP99 ?? NaN };
+        console.log(
+          `[bench] ${latencyMs} ms ${run.name} rate ${rate} c=${connections}: achieved ${step.achievedRps.toFixed(0)}/s p50 ${step.p50.toFixed(2)} p99 ${step.p99.toFixed(2)} ms errors ${step.errors} (generator late p99 ${step.lateP99.toFixed(2)} ms)`,
+        );
+        return step;
+      };
+      const largest = BUDGETS_MS[BUDGETS_MS.length - 1] as number;
+      let step = await measureStep();
+      // A step that breaks the largest budget runs once more before the path
+      // stops (on a shared machine one stall can break a short step's p99);
+      // the better of the two is kept. Every path gets the same second chance.
+      if (!withinBudget(step, largest, latencyMs)) {
+        const again = await measureStep();
+        if (withinBudget(again, largest, latencyMs) || again.p99 < step.p99) step = { ...again, retried: true };
+        else step = { ...step, retried: true };
+      }
       run.steps.push(step);
-      console.log(
-        `[bench] ${latencyMs} ms ${run.name} rate ${rate} c=${connections}: achieved ${step.achievedRps.toFixed(0)}/s p50 ${step.p50.toFixed(2)} p99 ${step.p99.toFixed(2)} ms errors ${step.errors}`,
-      );
-      if (!withinBudget(step, BUDGETS_MS[BUDGETS_MS.length - 1] as number, latencyMs)) active.delete(i);
+      if (!withinBudget(step, largest, latencyMs)) active.delete(i);
     }
     if (active.size === 0) break;
   }
@@ -161,6 +183,38 @@ async function measurePaths(targets: Target[], latencyMs: number, pinning: Pinni
     run.cpuMsPerRequest = { c1: c.c1.ms / c.c1.n, load: c.load.ms / c.load.n };
   });
   return runs;
+}
+
+/**
+ * The soak: SOAK_RATE requests per second, evenly paced, for SOAK_SEC after
+ * SOAK_WARMUP_SEC, against a gateway that has just been through the rate
+ * steps (so start-up growth is over and what remains is what a leak would
+ * show), with its RSS sampled every second.
+ */
+async function soak(target: Target, pinning: Pinning | null): Promise<SoakRun> {
+  const pid = target.process?.pid;
+  if (pid === undefined) throw new Error(`soak: ${target.name} has no gateway process`);
+  const connections = connectionsFor(SOAK_RATE, SOAK_LATENCY_MS);
+  await load(target, pinning, connections, SOAK_WARMUP_SEC, { overallRate: SOAK_RATE, paced: true });
+  const samples: RssSample[] = [];
+  const began = performance.now();
+  const sample = (): void => {
+    samples.push({ tSec: (performance.now() - began) / 1000, kib: rssKiB(pid) });
+  };
+  sample();
+  const timer = setInterval(sample, 1000);
+  let result: LoadResult;
+  try {
+    result = await load(target, pinning, connections, SOAK_SEC, { overallRate: SOAK_RATE, paced: true });
+  } finally {
+    clearInterval(timer);
+  }
+  sample();
+  const run: SoakRun = { name: target.name, rate: SOAK_RATE, latencyMs: SOAK_LATENCY_MS, seconds: SOAK_SEC, result, samples, slopeMiBPerMin: rssSlopeMiBPerMin(samples) };
+  console.log(
+    `[bench] soak ${target.name} ${SOAK_RATE}/s ${SOAK_SEC} s: ${result.ok} ok, ${result.errors} errors, p99 ${result.p99.toFixed(2)} ms, RSS ${(samples[0]!.kib / 1024).toFixed(0)} → ${(samples[samples.length - 1]!.kib / 1024).toFixed(0)} MiB, slope ${run.slopeMiBPerMin.toFixed(2)} MiB/min`,
+  );
+  return run;
 }
 
 async function measureLatency(latencyMs: number, pinning: Pinning | null): Promise<LatencyRun> {
@@ -196,7 +250,10 @@ async function measureLatency(latencyMs: number, pinning: Pinning | null): Promi
         cpuPid: peer.pid,
       },
     ];
-    return { latencyMs, paths: await measurePaths(targets, latencyMs, pinning) };
+    const paths = await measurePaths(targets, latencyMs, pinning);
+    const soaks: SoakRun[] = [];
+    if (latencyMs === SOAK_LATENCY_MS && SOAK_SEC > 0) for (const target of targets.filter((t) => t.process)) soaks.push(await soak(target, pinning));
+    return { latencyMs, paths, soaks };
   } finally {
     for (const child of children.reverse()) await child.stop();
     rmSync(tmp, { recursive: true, force: true });

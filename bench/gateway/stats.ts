@@ -77,11 +77,37 @@ export function ratio(a: number, b: number): string {
 }
 
 /**
- * Connections for a rate step: enough to carry `rate` if each request took
- * the fake's latency plus 10 ms, with 25% spare. autocannon's connections are
- * closed-loop, so too few cap the rate; and its rate limit is a per-second
- * quota per connection, so too many turn the quota into bursts. Minimum 2.
+ * Connections for a paced rate step: twice what the rate needs if each
+ * request took the fake's latency plus 20 ms, at least 8, at most 512. The
+ * steps are open loop, so connections only cap how many requests can be in
+ * the path at once; a path that slows down gets more in flight, up to this
+ * pool, and a request beyond it waits in the generator's pool, which its
+ * latency counts.
  */
 export function connectionsFor(rate: number, latencyMs: number): number {
-  return Math.max(2, Math.ceil(((rate * (latencyMs + 10)) / 1000) * 1.25));
+  return Math.min(512, Math.max(8, Math.ceil(((rate * (latencyMs + 20)) / 1000) * 2)));
+}
+
+/** One RSS sample of a soak: seconds since it began, and KiB. */
+export interface RssSample {
+  tSec: number;
+  kib: number;
+}
+
+/**
+ * Least-squares slope of RSS over time, in MiB per minute; NaN with fewer
+ * than two samples. Pure.
+ */
+export function rssSlopeMiBPerMin(samples: readonly RssSample[]): number {
+  const n = samples.length;
+  if (n < 2) return NaN;
+  const meanT = samples.reduce((s, x) => s + x.tSec, 0) / n;
+  const meanK = samples.reduce((s, x) => s + x.kib, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const { tSec, kib } of samples) {
+    num += (tSec - meanT) * (kib - meanK);
+    den += (tSec - meanT) ** 2;
+  }
+  return den === 0 ? NaN : ((num / den) * 60) / 1024;
 }

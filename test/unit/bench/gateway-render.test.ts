@@ -58,4 +58,22 @@ describe('gateway benchmark report', () => {
     assert.match(md, /not pinned: all processes float/);
     assert.match(md, /other work was running/);
   });
+
+  it('reports a soak with its errors, RSS trail and slope', () => {
+    const samples = Array.from({ length: 61 }, (_, i) => ({ tSec: i, kib: 300 * 1024 + (i % 2) * 1024 }));
+    const soak = (name: PathRun['name']) => ({
+      name,
+      rate: 100,
+      latencyMs: 50,
+      seconds: 60,
+      result: { samples: 6000, p50: 52, p90: 55, p99: 60, max: 70, ok: 6000, errors: 0, achievedRps: 100 },
+      samples,
+      slopeMiBPerMin: 0.01,
+    });
+    const base = input([path('direct', 1, 0.1, [[100, 1]]), path('ours', 5, 4, [[100, 8]], 1024), path('peer', 3, 2, [[100, 5]], 1024)]);
+    const md = renderReport({ ...base, runs: [{ ...base.runs[0]!, latencyMs: 50, soaks: [soak('ours'), soak('peer')] }] });
+    assert.match(md, /Soak: 100 requests\/s, evenly paced, fake latency 50 ms, 60 s per gateway/);
+    assert.match(md, /\| ours \(GraphQL `generateDescriptions`\) \| 6000 \| 0 \| 100\.0\/s \| 52\.00 ms \| 60\.00 ms \| 300\.0 → 300\.0 MiB \(min 300\.0, max 301\.0\) \| 0\.01 MiB\/min \|/);
+    assert.match(md, /ours: 0s 300\.0, 10s 300\.0, 20s 300\.0/);
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { connectionsFor, frontier, percentile, ratio, stepSeconds, summarizeLatencies, withinBudget, type RateStep } from '../../../bench/gateway/stats.js';
+import { connectionsFor, rssSlopeMiBPerMin, frontier, percentile, ratio, stepSeconds, summarizeLatencies, withinBudget, type RateStep } from '../../../bench/gateway/stats.js';
 
 const step = (rate: number, p99: number, errors = 0, achievedRps = rate): RateStep => ({ rate, p99, errors, achievedRps });
 
@@ -56,8 +56,18 @@ describe('gateway benchmark stats', () => {
   });
 
   it('sizes connections from the rate and the latency', () => {
-    assert.equal(connectionsFor(1, 0), 2);
-    assert.equal(connectionsFor(1000, 0), 13);
-    assert.equal(connectionsFor(1000, 50), 75);
+    assert.equal(connectionsFor(1, 0), 8);
+    assert.equal(connectionsFor(1000, 0), 40);
+    assert.equal(connectionsFor(1000, 50), 140);
+    assert.equal(connectionsFor(10_000, 50), 512);
+  });
+
+  it('fits the RSS slope of a soak in MiB per minute', () => {
+    assert.ok(Number.isNaN(rssSlopeMiBPerMin([{ tSec: 0, kib: 1 }])));
+    const flat = Array.from({ length: 60 }, (_, i) => ({ tSec: i, kib: 200 * 1024 + (i % 2 ? 512 : -512) }));
+    assert.ok(Math.abs(rssSlopeMiBPerMin(flat)) < 0.5);
+    // 1 MiB every 10 s: 6 MiB per minute.
+    const growing = Array.from({ length: 60 }, (_, i) => ({ tSec: i, kib: 200 * 1024 + (i * 1024) / 10 }));
+    assert.ok(Math.abs(rssSlopeMiBPerMin(growing) - 6) < 1e-9);
   });
 });
