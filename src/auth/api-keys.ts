@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ApiKeyRecord, Storage } from '../storage/types.js';
 import { isRole, OPEN_PRINCIPAL, type Principal, type Role } from './roles.js';
@@ -18,7 +18,7 @@ const TOUCH_INTERVAL_MS = 60_000;
  * SHA-256 is enough for a key with 256 bits of entropy (no salt or slow hash
  * needed: nothing to brute-force), and it keeps lookup a single indexed read.
  */
-export const hashKey = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
+export const hashKey = (key: string): string => hash('sha256', key, 'hex');
 
 /** A fresh key: `ssk_` + 32 random bytes, base64url. */
 export function generateKey(): string {

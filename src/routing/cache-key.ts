@@ -8,7 +8,7 @@
  * built from the same parts are the same prompt, so this costs no hits; it
  * guards against callers that render prompts differently).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { GenerationRequest } from '../../providers/types.js';
 
 /** JSON with object keys sorted and `undefined` dropped, so equal values give equal text. */
@@ -38,11 +38,8 @@ export interface CacheRoute {
 }
 
 export function generationCacheKey(request: GenerationRequest, route: CacheRoute): string {
-  const promptHash = createHash('sha256')
-    .update(request.system ?? '')
-    .update('\u0000')
-    .update(request.prompt)
-    .digest('base64url');
+  // One-shot crypto.hash: half the cost of a createHash object for inputs this small.
+  const promptHash = hash('sha256', `${request.system ?? ''}\u0000${request.prompt}`, 'base64url');
   const key = {
     product: request.parts.product.id,
     promptVersion: request.parts.promptVersion,
@@ -57,5 +54,5 @@ export function generationCacheKey(request: GenerationRequest, route: CacheRoute
     },
     promptHash,
   };
-  return createHash('sha256').update(canonicalJson(key)).digest('base64url');
+  return hash('sha256', canonicalJson(key), 'base64url');
 }
