@@ -75,6 +75,8 @@ export function createHuggingFaceEmbedder(options: HuggingFaceProviderOptions = 
         // A caller that gave up says nothing about the provider's health.
         if (!call.aborted()) health.failure(mapped);
         throw mapped;
+      } finally {
+        call.dispose();
       }
     },
     async health() {

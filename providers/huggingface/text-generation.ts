@@ -155,6 +155,8 @@ async function generateOne(
     // A caller that gave up says nothing about the provider's health.
     if (!call.aborted()) health.failure(mapped);
     return mapped;
+  } finally {
+    call.dispose();
   }
 }
 

@@ -169,6 +169,8 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): TextG
       // A caller that gave up says nothing about the provider's health.
       if (!call.aborted()) health.failure(mapped);
       return mapped;
+    } finally {
+      call.dispose();
     }
   }
 

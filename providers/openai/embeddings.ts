@@ -41,6 +41,8 @@ export function createOpenAIEmbedder(options: OpenAIProviderOptions = {}): Embed
         // A caller that gave up says nothing about the provider's health.
         if (!call.aborted()) health.failure(mapped);
         throw mapped;
+      } finally {
+        call.dispose();
       }
     },
     async health() {
