@@ -9,6 +9,7 @@
  * goes through the global fetch unchanged.
  */
 import { Readable } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { Agent, request, type Dispatcher } from 'undici';
 
 export interface PooledFetchOptions {
@@ -55,6 +56,24 @@ function responseHeaders(raw: Record<string, string | string[] | undefined>): He
   return headers;
 }
 
+/**
+ * A decoder for a compressed answer. No Accept-Encoding is sent, so servers
+ * answer uncompressed; this covers one that compresses anyway, as fetch would.
+ */
+function decoderFor(encoding: string | undefined): NodeJS.ReadWriteStream | undefined {
+  switch (encoding?.trim().toLowerCase()) {
+    case 'gzip':
+    case 'x-gzip':
+      return createGunzip();
+    case 'deflate':
+      return createInflate();
+    case 'br':
+      return createBrotliDecompress();
+    default:
+      return undefined;
+  }
+}
+
 /** Statuses whose response has no body, which `new Response` refuses to give one. */
 const NULL_BODY = new Set([101, 204, 205, 304]);
 
@@ -79,11 +98,21 @@ export function pooledFetch(options: PooledFetchOptions = {}): typeof fetch {
       return globalThis.fetch(input, init);
     }
     const headers = responseHeaders(res.headers);
-    let payload: BodyInit | null = null;
     if (NULL_BODY.has(res.statusCode) || method === 'HEAD') {
       await res.body.dump();
-    } else if ((headers.get('content-type') ?? '').startsWith('text/event-stream')) {
-      payload = Readable.toWeb(res.body) as ReadableStream<Uint8Array>;
+      return new Response(null, { status: res.statusCode, statusText: res.statusText, headers });
+    }
+    // As with fetch, the body comes decoded and the headers as the server sent them.
+    const decoder = decoderFor(headers.get('content-encoding') ?? undefined);
+    const decoded: Readable = decoder ? (res.body.pipe(decoder) as unknown as Readable) : res.body;
+    if (decoder) res.body.once('error', (error) => decoded.destroy(error));
+    let payload: BodyInit;
+    if ((headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+      payload = Readable.toWeb(decoded) as ReadableStream<Uint8Array>;
+    } else if (decoder) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of decoded) chunks.push(chunk as Buffer);
+      payload = Buffer.concat(chunks);
     } else {
       payload = await res.body.arrayBuffer();
     }

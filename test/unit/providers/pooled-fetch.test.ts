@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { pooledFetch } from '../../../providers/pooled-fetch.js';
 
 describe('pooledFetch', () => {
@@ -29,6 +30,8 @@ describe('pooledFetch', () => {
           res.writeHead(200, { 'content-type': 'text/event-stream' });
           res.write('data: one\n\n');
           setTimeout(() => res.end('data: two\n\n'), 50);
+        } else if (req.url === '/gzip') {
+          res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(gzipSync(JSON.stringify({ zipped: true })));
         } else if (req.url === '/hang') {
           // never answers
         } else {
@@ -67,6 +70,12 @@ describe('pooledFetch', () => {
     assert.equal(missing.status, 404);
     assert.equal(await missing.text(), 'nope');
     assert.equal(seen.at(-1)!.headers['x-a'], '1');
+  });
+
+  it('decodes a compressed answer, as fetch does', async () => {
+    const res = await f(`${base}/gzip`);
+    assert.equal(res.headers.get('content-encoding'), 'gzip');
+    assert.deepEqual(await res.json(), { zipped: true });
   });
 
   it('follows a redirect through the global fetch', async () => {
