@@ -31,6 +31,8 @@ export interface FakeOpenAIOptions extends FakeServerOptions {
   embeddingDimensions?: number;
   /** Ids listed by `GET /v1/models`. Default: ["gpt-4o-mini", "text-embedding-3-small"]. */
   models?: string[];
+  /** Answer chat calls with the prompt itself, as a broken model would (for the echo checks). Default: false. */
+  echoPrompt?: boolean;
 }
 
 export interface FakeOpenAI extends FakeServer {
@@ -104,7 +106,7 @@ function writeEvent(ctx: RouteContext, data: unknown): void {
   ctx.res.write(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
 }
 
-async function chat(ctx: RouteContext, mode: 'ok' | 'malformed_json' | 'stream_cut'): Promise<void> {
+async function chat(ctx: RouteContext, mode: 'ok' | 'malformed_json' | 'stream_cut', echoPrompt: boolean): Promise<void> {
   const body = (ctx.call.body ?? {}) as ChatBody;
   const messages = body.messages ?? [];
   const userMessages = messages.filter((m) => m.role === 'user');
@@ -113,6 +115,7 @@ async function chat(ctx: RouteContext, mode: 'ok' | 'malformed_json' | 'stream_c
     maxTokens: body.max_completion_tokens ?? body.max_tokens,
     stop: body.stop,
     seed: body.seed,
+    echo: echoPrompt,
   });
   const promptTokens = messages.reduce((sum, m) => sum + countTokens(contentText(m.content)), 0);
   const usage = { prompt_tokens: promptTokens, completion_tokens: completion.pieces.length, total_tokens: promptTokens + completion.pieces.length };
@@ -210,7 +213,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     },
     errorReply,
     async handle(ctx, mode) {
-      if (ctx.call.route === OPENAI_ROUTES.chat) return chat(ctx, mode);
+      if (ctx.call.route === OPENAI_ROUTES.chat) return chat(ctx, mode, options.echoPrompt === true);
       if (ctx.call.route === OPENAI_ROUTES.embeddings) return embeddings(ctx, mode, dimensions);
       if (mode === 'malformed_json') return sendMalformedJson(ctx.res);
       sendJson(ctx.res, 200, { object: 'list', data: models.map((id) => ({ id, object: 'model', created: CREATED, owned_by: 'fake' })) });

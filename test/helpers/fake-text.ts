@@ -44,6 +44,8 @@ export interface CompletionParams {
   maxTokens?: number | undefined;
   stop?: readonly string[] | string | undefined;
   seed?: number | undefined;
+  /** Answer with the prompt itself instead of a description. */
+  echo?: boolean | undefined;
 }
 
 export interface FakeCompletion {
@@ -54,9 +56,9 @@ export interface FakeCompletion {
   pieces: string[];
 }
 
-/** Applies stop sequences and max tokens (one token = one streamed piece) to the fake description. */
+/** Applies stop sequences and max tokens (one token = one streamed piece) to the fake description (or the echoed prompt). */
 export function fakeCompletion(prompt: string, params: CompletionParams = {}): FakeCompletion {
-  let text = fakeDescription(prompt, params.seed);
+  let text = params.echo ? prompt : fakeDescription(prompt, params.seed);
   const stops = typeof params.stop === 'string' ? [params.stop] : (params.stop ?? []);
   for (const stop of stops) {
     const at = stop ? text.indexOf(stop) : -1;

@@ -16,7 +16,8 @@ const localModelDir = existsSync(path.join(bundled, 'config.json')) ? bundled : 
 let fake: FakeOpenAI;
 let server: TestServer;
 before(async () => {
-  fake = await startFakeOpenAI();
+  // A model that answers with its prompt: its rows must be flagged PROMPT_ECHO and excluded.
+  fake = await startFakeOpenAI({ echoPrompt: true });
   server = await startTestServer({ providers: ['onnx', 'openai'], openaiBaseUrl: fake.baseURL, openaiApiKey: 'test-key', localModelDir, ortExecutionProvider: 'cpu' });
 });
 after(async () => {
@@ -68,7 +69,7 @@ test('runBenchmark returns at once; benchmarkRun is polled to COMPLETED with sum
   assert.equal(onnx.metrics.find((m: any) => m.metric === 'semantic').reason, 'EMBEDDINGS_NOT_CONFIGURED');
   assert.equal(onnx.estimatedCostUsd, 0, 'local model costs nothing');
   assert.ok(onnx.latencyP50Ms > 0 && onnx.latencyP95Ms >= onnx.latencyP50Ms);
-  // The fake server echoes the prompt: every openai row is flagged and excluded, and listed.
+  // The fake answers with the prompt: every openai row is flagged and excluded, and listed.
   const openai = run.models[1];
   assert.equal(openai.excluded, split.length);
   assert.deepEqual(openai.flagCounts.find((f: any) => f.code === 'PROMPT_ECHO')?.count, split.length);

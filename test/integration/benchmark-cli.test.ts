@@ -18,7 +18,8 @@ const localModel = existsSync(path.join(bundled, 'config.json')) ? bundled : pat
 let fake: FakeOpenAI;
 let dir: string;
 before(async () => {
-  fake = await startFakeOpenAI();
+  // A model that answers with its prompt: its rows must be flagged PROMPT_ECHO and excluded.
+  fake = await startFakeOpenAI({ echoPrompt: true });
   dir = mkdtempSync(path.join(tmpdir(), 'stylesprint-benchmark-cli-'));
 });
 after(async () => {

@@ -81,8 +81,15 @@ function tokenizedSources(promptText: string, reference: string): TokenizedSourc
   if (cached) return cached;
   let prompt = promptText;
   if (reference.trim() !== '') prompt = prompt.split(reference.trim()).join('\n');
-  // Sentences and clauses ending in ':' are the prompt's instructions.
-  const instructions = prompt.split(/[.!?:;\n]+/).map((sentence) => ({ sentence, words: wordTokens(sentence) }));
+  // Sentences and clauses ending in ':' are the prompt's instructions. What
+  // follows the last ':' of a line is a value (the product's title,
+  // attributes, materials): restating the product's facts is describing it,
+  // not echoing the prompt, so values only count through the long-run rule.
+  const instructionText = prompt
+    .split('\n')
+    .map((line) => line.replace(/:[^:]*$/, ':'))
+    .join('\n');
+  const instructions = instructionText.split(/[.!?:;\n]+/).map((sentence) => ({ sentence, words: wordTokens(sentence) }));
   const sources = { instructions, prompt: sentenceTokens(prompt), reference: sentenceTokens(reference) };
   if (SOURCES.size >= MAX_SOURCES) SOURCES.clear();
   SOURCES.set(key, sources);

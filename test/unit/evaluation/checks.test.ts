@@ -132,6 +132,19 @@ test('leak and echo thresholds: 8-word runs within a sentence', () => {
   assert.deepEqual(echo.flags.map((f) => f.code), ['PROMPT_ECHO']);
 });
 
+test('restating the facts a prompt lists after "Label:" is not an echo; repeating its instructions is', () => {
+  const prompt =
+    'Write a creative product description for the following product: Striped Jersey T-shirt Dress.\nAttributes: boat neck, breton stripe\nMaterials: 100% recycled polyester satin\nDescription:';
+  const facts = checkDescription({ text: 'The Striped Jersey T-shirt Dress is made of 100% recycled polyester satin.', prompt });
+  assert.deepEqual(facts.flags, []);
+  const instruction = checkDescription({ text: 'Write a creative product description for the following product. Here it is.', prompt });
+  assert.deepEqual(instruction.flags.map((f) => f.code), ['PROMPT_ECHO']);
+  // A long verbatim run of the listed facts still is one.
+  const listing = `${prompt}\nDetails: boat neck, breton stripe, long sleeves, relaxed fit, side slits`;
+  const long = checkDescription({ text: 'It has a boat neck, breton stripe, long sleeves, relaxed fit, side slits.', prompt: listing });
+  assert.deepEqual(long.flags.map((f) => f.code), ['PROMPT_ECHO']);
+});
+
 test('attribute coverage uses stems and needs every content word of a multi-word attribute', () => {
   const text = 'A pleated skirt in navy, cut from recycled wool with deep pockets.';
   assert.equal(attributeCoverage(text, ['pleats', 'navy blue', 'wool', 'pocket']), 3 / 4);
