@@ -125,6 +125,8 @@ export async function generateBatch(
       const n = row.req.sampling.noRepeatNgramSize ?? 0;
       const blocked = row.req.sampling.blockedNgrams;
       if (n > 0) banRepeatedNgrams(scratch, row.tokens, n, row.padding);
+      const own = row.req.sampling.outputNoRepeatNgramSize ?? 0;
+      if (own > 0) banRepeatedNgrams(scratch, row.tokens, own, row.padding + row.req.promptIds.length);
       if (blocked) banBlockedNgrams(scratch, row.tokens, blocked, row.padding);
       const id = chooseToken(scratch, row.seen, row.req.sampling, row.rng);
       row.generated++;

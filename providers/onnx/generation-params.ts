@@ -29,6 +29,7 @@ export const HF_DEFAULTS: DecodingDefaults = {
   maxNewTokens: 128,
   minNewTokens: 0,
   noRepeatNgramSize: 0,
+  outputNoRepeatNgramSize: 0,
   noveltyNgramSize: 0,
 };
 
@@ -44,6 +45,7 @@ export function decodingDefaults(generationConfig: JsonObject, overrides: Partia
     maxNewTokens: numberField(g, 'max_new_tokens') ?? HF_DEFAULTS.maxNewTokens,
     minNewTokens: numberField(g, 'min_new_tokens') ?? HF_DEFAULTS.minNewTokens,
     noRepeatNgramSize: numberField(g, 'no_repeat_ngram_size') ?? 0,
+    outputNoRepeatNgramSize: numberField(g, 'output_no_repeat_ngram_size') ?? 0,
     noveltyNgramSize: numberField(g, 'novelty_ngram_size') ?? 0,
   };
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));

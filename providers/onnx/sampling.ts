@@ -18,6 +18,13 @@ export interface SamplingParams {
   repetitionPenalty: number;
   /** HF's no_repeat_ngram_size: no n-gram of this size occurs twice in prompt + output. 0 disables. Default 0. */
   noRepeatNgramSize?: number;
+  /**
+   * generation_config's `output_no_repeat_ngram_size` (ours, not HF's): the
+   * same rule over the generated tokens only, so the model may restate the
+   * prompt's words (a product's title, its materials) but not loop on its
+   * own. 0 disables. Default 0.
+   */
+  outputNoRepeatNgramSize?: number;
   /** Token n-grams that may never be completed (see novelty.ts). Default: none. */
   blockedNgrams?: BlockedNgrams | null;
 }

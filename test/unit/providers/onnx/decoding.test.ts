@@ -119,3 +119,35 @@ test('aborting one row cancels it and leaves the others with the same text as wi
     await p.close();
   }
 });
+
+test('output_no_repeat_ngram_size bans repeats within the output but lets the output restate the prompt; no_repeat_ngram_size bans both', async () => {
+  const folder = readModelFolder(fixtureDir('tiny-gpt2'));
+  const tokenizer = loadTokenizer(folder);
+  const { session } = await createOrtSession(folder.onnxPath, { executionProvider: 'cpu', logger: quietLogger });
+  const model = new DecoderSession(session, describeDecoder(session, folder.config));
+  const greedy = { doSample: false, temperature: 1, topK: 0, topP: 1, repetitionPenalty: 1 };
+  const run = async (sampling: RowRequest['sampling'], promptIds: number[]) =>
+    (await generateBatch(model, tokenizer, [{ promptIds, maxNewTokens: 40, sampling, seed: 1, stop: [] }])).results[0]!.tokenIds;
+  const trigrams = (ids: readonly number[]) => ids.slice(0, -2).map((_, i) => ids.slice(i, i + 3).join(','));
+  try {
+    const prompt = tokenizer.encode('Denim');
+    // Unconstrained greedy decoding of a random-weight model loops, so the output repeats trigrams.
+    const free = await run(greedy, prompt);
+    assert.ok(new Set(trigrams(free)).size < trigrams(free).length, 'the unconstrained output repeats itself');
+    const own = await run({ ...greedy, outputNoRepeatNgramSize: 3 }, prompt);
+    assert.equal(new Set(trigrams(own)).size, trigrams(own).length, 'no trigram twice in the output');
+    // A prompt that already holds the looping output: greedy continues the loop, completing trigrams of
+    // the prompt. The output-only rule leaves that alone (the same first tokens); HF's rule bans it.
+    const echoPrompt = [...prompt, ...free];
+    const loop = await run(greedy, echoPrompt);
+    const promptTrigrams = new Set(trigrams(echoPrompt));
+    const completes = (out: number[]) => trigrams([...echoPrompt, ...out.slice(0, 3)]).slice(trigrams(echoPrompt).length).some((t) => promptTrigrams.has(t));
+    assert.ok(completes(loop), 'precondition: the free continuation restates the prompt');
+    const again = await run({ ...greedy, outputNoRepeatNgramSize: 3 }, echoPrompt);
+    assert.deepEqual(again.slice(0, 3), loop.slice(0, 3));
+    const hf = await run({ ...greedy, noRepeatNgramSize: 3 }, echoPrompt);
+    assert.ok(!completes(hf), 'HF rule: no prompt trigram completed');
+  } finally {
+    await session.release();
+  }
+});
