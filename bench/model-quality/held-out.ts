@@ -47,6 +47,20 @@ export function mentionsProduct(text: string, p: ProductFacts): boolean {
   return words(text).some((w) => own.has(w));
 }
 
+const squash = (text: string): string => words(text).join(' ');
+
+/** Whether `text` states the product's whole title (words compared lower-cased, punctuation ignored). */
+export function statesTitle(text: string, p: ProductFacts): boolean {
+  return ` ${squash(text)} `.includes(` ${squash(p.title)} `);
+}
+
+/** How many of the listed attributes, colours and materials `text` states word for word, of how many. */
+export function factsStated(text: string, p: ProductFacts): { stated: number; listed: number } {
+  const t = ` ${squash(text)} `;
+  const listed = [...p.attributes, ...(p.colors ?? []), ...(p.materials ?? [])].map(squash).filter(Boolean);
+  return { stated: listed.filter((f) => t.includes(` ${f} `)).length, listed: listed.length };
+}
+
 function list(items: readonly string[] | undefined | null): string {
   const xs = (items ?? []).filter(Boolean);
   return xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`;

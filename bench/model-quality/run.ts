@@ -17,7 +17,8 @@ import type { GenerationRequest } from '../../providers/types.js';
 import { buildPrompt } from '../../src/prompts/build-prompt.js';
 import { ALL_METRICS, scorePair, type MetricName } from '../../src/evaluation/metrics/index.js';
 import { writeSection } from '../report.js';
-import { factsOf, mentionsProduct, readCatalog, templateDescription, words } from './held-out.js';
+import { factsOf, factsStated, mentionsProduct, readCatalog, statesTitle, templateDescription, words } from './held-out.js';
+import { checkLeakage } from '../../src/evaluation/checks/leakage.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -57,6 +58,11 @@ function summarise(row: Row): Record<string, number> {
   out.chance = row.texts.filter((t, i) => mentionsProduct(t, factsOf(heldOut[(i + 1) % n]!))).length / n;
   out.copied = row.texts.filter((t) => ngrams(t, 8).some((g) => trainGrams.has(g))).length;
   out.words = row.texts.reduce((a, t) => a + words(t).length, 0) / n;
+  out.title = row.texts.filter((t, i) => statesTitle(t, factsOf(heldOut[i]!))).length / n;
+  const facts = row.texts.map((t, i) => factsStated(t, factsOf(heldOut[i]!)));
+  out.facts = facts.reduce((a, f) => a + f.stated, 0) / Math.max(1, facts.reduce((a, f) => a + f.listed, 0));
+  // The gateway's own PROMPT_ECHO check (src/evaluation/checks/leakage.ts), against each product's v3 prompt.
+  out.echo = row.texts.filter((t, i) => checkLeakage(t, { prompt: buildPrompt(factsOf(heldOut[i]!)).prompt }).length > 0).length;
   return out;
 }
 
@@ -88,12 +94,13 @@ const rows: Row[] = [
 const stats = rows.map(summarise);
 const base = stats[0]!;
 const fmt = (x: number) => x.toFixed(3);
-const header = '| system | BLEU | ROUGE-1 | ROUGE-2 | ROUGE-L | METEOR | names a title/attribute word (of the next product: chance) | copies an 8-word training run | mean words |';
-const lines = [header, '|---|---|---|---|---|---|---|---|---|'];
+const header =
+  '| system | BLEU | ROUGE-1 | ROUGE-2 | ROUGE-L | METEOR | states the whole title | facts stated word for word | names a title/attribute word (of the next product: chance) | PROMPT_ECHO flags | copies an 8-word training run | mean words |';
+const lines = [header, '|---|---|---|---|---|---|---|---|---|---|---|---|'];
 rows.forEach((r, i) => {
   const s = stats[i]!;
   const cell = (m: string) => (i === 0 ? fmt(s[m]!) : `${fmt(s[m]!)} (${base[m]! >= 1e-3 ? `${(s[m]! / base[m]!).toFixed(2)}×` : 'n/a'})`);
-  lines.push(`| ${r.name} | ${cell('bleu')} | ${cell('rouge1')} | ${cell('rouge2')} | ${cell('rougeL')} | ${cell('meteor')} | ${(s.mentions! * 100).toFixed(0)}% (${(s.chance! * 100).toFixed(0)}%) | ${s.copied}/${r.texts.length} | ${s.words!.toFixed(1)} |`);
+  lines.push(`| ${r.name} | ${cell('bleu')} | ${cell('rouge1')} | ${cell('rouge2')} | ${cell('rougeL')} | ${cell('meteor')} | ${(s.title! * 100).toFixed(0)}% | ${(s.facts! * 100).toFixed(0)}% | ${(s.mentions! * 100).toFixed(0)}% (${(s.chance! * 100).toFixed(0)}%) | ${s.echo}/${r.texts.length} | ${s.copied}/${r.texts.length} | ${s.words!.toFixed(1)} |`);
 });
 const table = lines.join('\n');
 console.log(table);

@@ -141,3 +141,15 @@ class ByteLevelBPE:
         for piece in _SPLIT.findall(text):
             out.extend(self._word(piece))
         return out
+
+    def decode(self, ids):
+        """Text of token ids (special tokens dropped); for training-time checks only."""
+        if not hasattr(self, "_u2b"):
+            self._u2b = {u: b for b, u in self.b2u.items()}
+            self._tok = {i: t for t, i in self.ids.items()}
+        data = bytearray()
+        for i in ids:
+            tok = self._tok.get(i, "")
+            if all(ch in self._u2b for ch in tok):
+                data.extend(self._u2b[ch] for ch in tok)
+        return data.decode("utf-8", errors="replace")

@@ -11,22 +11,30 @@ from .modeling import TinyGPT2, TinyLlama
 class _Flat(nn.Module):
     """Flat positional inputs/outputs, as torch.onnx.export needs them."""
 
-    def __init__(self, model, with_past, merged=False):
+    def __init__(self, model, with_past, merged=False, logits_to_keep=False):
         super().__init__()
-        self.model, self.with_past, self.merged = model, with_past, merged
+        self.model, self.with_past, self.merged, self.keep = model, with_past, merged, logits_to_keep
         self.llama = isinstance(model, TinyLlama)
 
     def forward(self, *args):
         input_ids, attention_mask = args[0], args[1]
         rest = list(args[2:])
         extra = [rest.pop(0)] if self.llama else []
+        keep = rest.pop() if self.keep else None
         if self.merged:
             # Merged layout: use_cache_branch=false means "ignore the past inputs"
             # (the first step); keep 0 of their positions then, all of them otherwise.
             flag = rest.pop().to(torch.int64)
             rest = [t.index_select(2, torch.arange(t.shape[2] * flag[0])) for t in rest]
         past = [(rest[2 * i], rest[2 * i + 1]) for i in range(len(rest) // 2)] if self.with_past else None
-        logits, presents = self.model(input_ids, attention_mask, *extra, past=past)
+        if keep is None:
+            logits, presents = self.model(input_ids, attention_mask, *extra, past=past)
+        else:
+            # `logits_to_keep` (transformers' name): the LM head runs on the last
+            # k positions only, so a prefill does not project every prompt token.
+            hidden, presents = self.model(input_ids, attention_mask, *extra, past=past, hidden_only=True)
+            hidden = hidden[:, hidden.shape[1] - keep:]
+            logits = torch.matmul(hidden, self.model.wte.weight.t())
         if not self.with_past:
             return logits
         return (logits, *[t for kv in presents for t in kv])
@@ -38,7 +46,7 @@ def kv_shape(model):
     return c.get("kv_heads", heads), c["d"] // heads
 
 
-def export_onnx(model, path, with_past, opset=14, merged=False):
+def export_onnx(model, path, with_past, opset=14, merged=False, logits_to_keep=False):
     """Writes the graph with the standard names and dynamic batch/sequence/past axes."""
     model.eval()
     llama = isinstance(model, TinyLlama)
@@ -68,9 +76,15 @@ def export_onnx(model, path, with_past, opset=14, merged=False):
     if merged:
         args.append(torch.tensor([True]))
         names.append("use_cache_branch")
+    if logits_to_keep:
+        if llama:
+            raise ValueError("logits_to_keep is implemented for the GPT-2 layout only")
+        args.append(torch.tensor(1, dtype=torch.long))
+        names.append("logits_to_keep")
+        axes["logits"] = {0: "batch_size", 1: "kept_positions"}
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with torch.no_grad():
-        torch.onnx.export(_Flat(model, with_past, merged), tuple(args), path, input_names=names, output_names=outputs,
+        torch.onnx.export(_Flat(model, with_past, merged, logits_to_keep), tuple(args), path, input_names=names, output_names=outputs,
                           dynamic_axes=axes, opset_version=opset, do_constant_folding=True)
 
 
@@ -101,8 +115,8 @@ def write_json(path, obj):
 
 
 def write_folder(out_dir, model, with_past, tokenizer, tokenizer_config, generation_config, bos, eos, pad=None,
-                 merged=False):
-    export_onnx(model, os.path.join(out_dir, "onnx", "model.onnx"), with_past, merged=merged)
+                 merged=False, logits_to_keep=False):
+    export_onnx(model, os.path.join(out_dir, "onnx", "model.onnx"), with_past, merged=merged, logits_to_keep=logits_to_keep)
     write_json(os.path.join(out_dir, "config.json"), model_config(model, bos, eos, pad))
     write_json(os.path.join(out_dir, "generation_config.json"), generation_config)
     write_json(os.path.join(out_dir, "tokenizer.json"), tokenizer)

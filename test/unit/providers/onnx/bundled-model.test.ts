@@ -8,6 +8,7 @@ import { bundledModelDir, createOnnxProvider } from '../../../../providers/onnx/
 import { readModelFolder } from '../../../../providers/onnx/model-folder.js';
 import { loadTokenizer } from '../../../../providers/onnx/tokenizer.js';
 import { blockedNgramsFrom, loadBlockedNgrams } from '../../../../providers/onnx/novelty.js';
+import { checkLeakage } from '../../../../src/evaluation/checks/leakage.js';
 import { decodingDefaults } from '../../../../providers/onnx/generation-params.js';
 import { buildPrompt } from '../../../../src/prompts/build-prompt.js';
 import { quietLogger } from './onnx-test-helpers.js';
@@ -36,6 +37,21 @@ function ngrams(text: string, n: number): Set<string> {
   const out = new Set<string>();
   for (let i = 0; i + n <= w.length; i++) out.add(w.slice(i, i + n).join(' '));
   return out;
+}
+
+const squash = (text: string): string => ` ${words(text).join(' ')} `;
+
+/** How many of the product's listed attributes, colours and materials the text states word for word. */
+function factsStated(text: string, p: CatalogProduct): { stated: number; listed: number } {
+  const listed = [...(p.attributes ?? []), ...(p.colors ?? []), ...(p.materials ?? [])];
+  return { stated: listed.filter((f) => squash(text).includes(squash(f))).length, listed: listed.length };
+}
+
+/** Whether the text names one of the product's title or attribute words (3+ letters, not a function word). */
+function namesAny(text: string, p: CatalogProduct): boolean {
+  const stop = new Set(['and', 'with', 'the', 'for']);
+  const own = new Set(words([p.title, ...(p.attributes ?? [])].join(' ')).filter((w) => w.length >= 3 && !stop.has(w)));
+  return words(text).some((w) => own.has(w));
 }
 
 const trainGrams = new Set(train.flatMap((p) => [...ngrams(p.description, 8)]));
@@ -72,13 +88,21 @@ for (const mode of ['default sampling (seeded)', 'greedy'] as const) {
         const where = `${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`;
         assert.ok(words(r.text).length >= 5, `too short: ${where}`);
         assert.doesNotMatch(r.text, /Write a creative product description|Attributes:|Category:|Colours:|Materials:|Description:/, where);
-        const promptGrams = ngrams(prompt, 6);
-        assert.ok(![...ngrams(r.text, 6)].some((g) => promptGrams.has(g)), `echoes its prompt: ${where}`);
+        // The gateway's own echo check: no instruction repeated, no 8-word run of the prompt.
+        assert.deepEqual(checkLeakage(r.text, { prompt }).map((f) => f.code), [], `echoes its prompt: ${where}`);
         const copied = [...ngrams(r.text, 8)].filter((g) => trainGrams.has(g));
         assert.deepEqual(copied, [], `copies a training description: ${where}`);
       });
       // Different products get different texts.
       assert.ok(new Set(results.map((r) => r.text)).size > results.length / 2);
+      // About the product: it restates its own listed facts word for word (half of them when measured;
+      // the template baseline states all), and names its own words far more often than the next product's.
+      const stated = heldOut.map((prod, i) => factsStated(results[i]!.text, prod));
+      const share = stated.reduce((a, f) => a + f.stated, 0) / stated.reduce((a, f) => a + f.listed, 0);
+      assert.ok(share >= 0.3, `states ${(share * 100).toFixed(0)}% of the listed facts`);
+      const own = results.filter((r, i) => namesAny(r.text, heldOut[i]!)).length;
+      const other = results.filter((r, i) => namesAny(r.text, heldOut[(i + 1) % heldOut.length]!)).length;
+      assert.ok(own >= Math.max(18, 1.5 * other), `names its own product in ${own}, the next product in ${other}`);
     } finally {
       await p.close();
     }
