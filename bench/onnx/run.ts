@@ -3,7 +3,8 @@
  * batch 8 (same requests, same seeds), and how much of the wall time is spent
  * inside session.run versus the JS decoding loop around it.
  *
- *   npm run bench:onnx            (ROUNDS=3 MAX_TOKENS=64 by default)
+ *   npm run bench:onnx            (ROUNDS=3 MAX_TOKENS=64 PASSES=3 by default)
+ *   node dist/bench/onnx/run.js --no-write     prints only
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -48,7 +49,7 @@ async function measure(maxBatch: number, reqs: GenerationRequest[], fixedLength:
     maxQueueDelayMs: 5,
     logger: quiet,
     // LOCAL_MODEL_DIR may point the bench at another model; nothing else is read from the environment.
-    env: { LOCAL_MODEL_DIR: process.env.LOCAL_MODEL_DIR },
+    env: { LOCAL_MODEL_DIR: process.env.LOCAL_MODEL_DIR, ORT_INTRA_OP_THREADS: process.env.ORT_INTRA_OP_THREADS },
     decoding: fixedLength ? { minNewTokens: maxTokens } : {},
   });
   try {
@@ -69,8 +70,16 @@ async function measure(maxBatch: number, reqs: GenerationRequest[], fixedLength:
 }
 
 const reqs = requests();
-const runs: Array<Awaited<ReturnType<typeof measure>>> = [];
-for (const fixedLength of [false, true]) for (const maxBatch of [1, 8]) runs.push(await measure(maxBatch, reqs, fixedLength));
+type Measured = Awaited<ReturnType<typeof measure>>;
+// PASSES interleaved passes over the four configurations, so that a burst of
+// background load falls on all of them; each row is the pass with the median tokens/s.
+const passes = Number(process.env.PASSES ?? 3);
+const configs = [false, true].flatMap((fixedLength) => [1, 8].map((maxBatch) => ({ fixedLength, maxBatch })));
+const samples: Measured[][] = configs.map(() => []);
+for (let pass = 0; pass < passes; pass++) {
+  for (const [i, c] of configs.entries()) samples[i]!.push(await measure(c.maxBatch, reqs, c.fixedLength));
+}
+const runs: Measured[] = samples.map((list) => [...list].sort((a, b) => a.tokensPerSecond - b.tokensPerSecond)[Math.floor(list.length / 2)]!);
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const rows = runs.map(
   (m) =>
@@ -81,7 +90,7 @@ const ratio = (fixed: boolean) => {
   return ((b?.tokensPerSecond ?? 0) / (a?.tokensPerSecond ?? 1)).toFixed(2);
 };
 const worstJs = Math.max(...runs.filter((m) => m.maxBatch === 8).map((m) => 1 - m.runShare));
-const body = `Command: \`npm run bench:onnx\` (ROUNDS=${rounds}, MAX_TOKENS=${maxTokens}); model \`${runs[0]?.model}\`, CPU execution provider, ${reqs.length} held-out catalog prompts (v3) per round, seeded sampling from the model's generation_config. "Stop at EOS" is real use (rows end at different lengths, and a batch runs until its longest row ends); "fixed length" suppresses EOS (min_new_tokens) so that every row makes ${maxTokens} tokens.
+const body = `Command: \`npm run bench:onnx\` (ROUNDS=${rounds}, MAX_TOKENS=${maxTokens}, PASSES=${passes}: each configuration measured in ${passes} interleaved passes, the median pass by tokens/s shown); model \`${runs[0]?.model}\`, CPU execution provider, ${reqs.length} held-out catalog prompts (v3) per round, seeded sampling from the model's generation_config. "Stop at EOS" is real use (rows end at different lengths, and a batch runs until its longest row ends); "fixed length" suppresses EOS (min_new_tokens) so that every row makes ${maxTokens} tokens.
 
 | workload | maxBatch | batches | tokens | wall s | tokens/s | in session.run | JS loop |
 |---|---|---|---|---|---|---|---|
@@ -89,12 +98,19 @@ ${rows.join('\n')}
 
 Batch 8 vs batch 1 tokens/s: **${ratio(false)}×** stopping at EOS, **${ratio(true)}×** at fixed length (target ≥ 3×). JS loop share at batch 8: at most **${pct(worstJs)}** (target < 15%); "JS loop" is batch wall time outside \`session.run\` (tensor building, sampling, decoding, KV compaction).`;
 const fixed = runs.filter((m) => m.fixedLength);
-const note = `\n\nPer forward pass inside session.run (fixed length): ${fixed.map((m) => `batch ${m.maxBatch}: ${m.stepMs.toFixed(2)} ms`).join(', ')}. ` +
+const ratioMet = Number(ratio(false)) >= 3 && Number(ratio(true)) >= 3;
+const jsMet = worstJs < 0.15;
+const note =
+  `\n\nPer forward pass inside session.run (fixed length): ${fixed.map((m) => `batch ${m.maxBatch}: ${m.stepMs.toFixed(2)} ms`).join(', ')}. ` +
   'A batch-8 step costs that many times a batch-1 step, so the tokens/s ratio is 8 ÷ that factor at best. ' +
-  'Why the target is missed: the model is tiny (d=128), so a batch-1 step is mostly fixed per-operator cost that batching cannot share further, ' +
-  'while a batch-8 step moves 8× the KV cache: each step concatenates the past into new present tensors, which onnxruntime-node returns as fresh JS buffers ' +
-  '(a CPU profile of the batch-8 run puts ~68% of samples in session.run, ~7% in the garbage collector freeing those buffers, ~3% in top-k). ' +
-  'Pre-allocated output tensors (session.run fetches) gave no clear gain in a micro-benchmark; the machine has 2 cores shared with other jobs, so runs vary by ±30%. ' +
-  'A larger model (where matrix products dominate) or an in-place KV cache would batch better.';
+  `Targets: batch ratio ${ratioMet ? 'met' : 'missed'}, JS share ${jsMet ? 'met' : 'missed'}. ` +
+  (ratioMet
+    ? ''
+    : 'What limits the ratio: the model is small (d=128), so a batch-1 step is mostly fixed per-operator cost, while a batch-8 step moves 8× the KV cache: ' +
+      'each step concatenates the past into new present tensors, which onnxruntime-node returns as fresh JS buffers. ' +
+      'ONNX Runtime\'s own profiler (enableProfiling, one decode step at a past of 150) puts Concat (the KV cache) first at batch 8 with 17% of kernel time (9% at batch 1), ' +
+      'and spreads most of the rest over small MatMul, Add, Mul, Gather, Slice and Unsqueeze kernels of the exported graph, whose count does not shrink with the batch. ' +
+      'The fixes are outside this model: a fused-attention export (ONNX Runtime\'s transformer optimizer, not packaged for this machine) or a larger model whose matrix products dominate. ') +
+  'The 2 cores of this machine are shared, so runs vary by ±30%; compare ratios within one run.';
 console.log(body + note);
-writeSection('onnx', 'Local ONNX text generation (CPU)', body + note);
+if (!process.argv.includes('--no-write')) writeSection('onnx', 'Local ONNX text generation (CPU)', body + note);
