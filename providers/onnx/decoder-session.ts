@@ -201,7 +201,11 @@ export function selectPastRows(past: ort.Tensor[], rows: readonly number[]): ort
     const [batch = 0, heads = 0, len = 0, dim = 0] = t.dims;
     const block = heads * len * dim;
     const src = t.data as Float32Array | Uint16Array;
-    const dst = new (src.constructor as Float32ArrayConstructor | Uint16ArrayConstructor)(rows.length * block);
+    // Every element is overwritten below, so the memory need not be zeroed first
+    // (a typed-array constructor would zero megabytes for each finished row).
+    const bytes = Buffer.allocUnsafeSlow(rows.length * block * src.BYTES_PER_ELEMENT);
+    const Ctor = src.constructor as Float32ArrayConstructor | Uint16ArrayConstructor;
+    const dst = new Ctor(bytes.buffer, bytes.byteOffset, rows.length * block);
     rows.forEach((r, i) => {
       if (r >= batch) throw new RangeError(`row ${r} out of range for batch ${batch}`);
       dst.set(src.subarray(r * block, (r + 1) * block), i * block);

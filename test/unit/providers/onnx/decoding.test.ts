@@ -5,7 +5,8 @@ import { readModelFolder } from '../../../../providers/onnx/model-folder.js';
 import { loadTokenizer } from '../../../../providers/onnx/tokenizer.js';
 import { fixtureDir, mixedPrompts, openFixture, quietLogger, request } from './onnx-test-helpers.js';
 import { createOrtSession } from '../../../../providers/onnx/session.js';
-import { DecoderSession, describeDecoder } from '../../../../providers/onnx/decoder-session.js';
+import * as ort from 'onnxruntime-node';
+import { DecoderSession, describeDecoder, selectPastRows } from '../../../../providers/onnx/decoder-session.js';
 import { generateBatch, type RowRequest } from '../../../../providers/onnx/generate-batch.js';
 
 function ok(r: GenerationResult | ProviderError | undefined): GenerationResult {
@@ -150,4 +151,19 @@ test('output_no_repeat_ngram_size bans repeats within the output but lets the ou
   } finally {
     await session.release();
   }
+});
+
+test('selectPastRows keeps exactly the listed rows of each past tensor, float32 and float16 alike', () => {
+  const [batch, heads, len, dim] = [3, 2, 4, 5];
+  const block = heads * len * dim;
+  const f32 = new ort.Tensor('float32', Float32Array.from({ length: batch * block }, (_, i) => i + 0.5), [batch, heads, len, dim]);
+  const f16 = new ort.Tensor('float16', Uint16Array.from({ length: batch * block }, (_, i) => i), [batch, heads, len, dim]);
+  const [a, b] = selectPastRows([f32, f16], [0, 2]);
+  assert.deepEqual(a!.dims, [2, heads, len, dim]);
+  assert.deepEqual([...(a!.data as Float32Array)], [...(f32.data as Float32Array).subarray(0, block), ...(f32.data as Float32Array).subarray(2 * block)]);
+  // float16 data is raw halves: a Uint16Array, or a Float16Array over the same bits where the runtime has one.
+  assert.equal(b!.type, 'float16');
+  const bits = (t: ort.Tensor) => new Uint16Array((t.data as Uint16Array).buffer, (t.data as Uint16Array).byteOffset, t.size);
+  assert.deepEqual([...bits(b!)], [...bits(f16).subarray(0, block), ...bits(f16).subarray(2 * block)]);
+  assert.throws(() => selectPastRows([f32], [3]), RangeError);
 });
