@@ -14,10 +14,11 @@
  *
  * Each line also carries the prompt's `facts` (what the prompt states), so the
  * trainer can write targets that restate them. `--recombined N` adds N
- * invented training-split products per category (kind "recombined", no
- * description): a title word, attributes, colours and materials drawn from
- * different training products of the same category. A model that only ever
- * sees 96 titles can memorise them; invented ones make it copy from the prompt.
+ * invented products per category (kind "recombined", no description): title
+ * words, attributes, colours and materials drawn from training products, and
+ * for half of them also from a general English lexicon (WordNet). A model
+ * that only ever sees 96 titles can memorise them; invented ones make it copy
+ * from the prompt, words the catalog never used included.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
