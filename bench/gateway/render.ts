@@ -212,7 +212,7 @@ Load comes from its own process (\`bench/gateway/load.ts\`), in two forms. Concu
 Rate steps of ${input.stepSec} s (longer at low rates, up to ${input.maxStepSec} s, for at least 200 responses), rates ${input.rates.join(', ')}/s. A step that breaks the largest budget is run once more (one stall on a shared machine can break a short step's p99; the better try is kept and marked "2nd try"), and a path stops after a step that breaks it twice. The same generator, pool sizes, steps and second chances serve all three paths.
 ${cores}
 
-Paths are measured interleaved (concurrency-1 time in 3 rounds per path; frontier rate by rate), so that background load falls on all three alike. 1-minute load average of the machine: ${input.loadAverage[0].toFixed(1)} at the start, ${input.loadAverage[1].toFixed(1)} at the end${Math.max(...input.loadAverage) > 1.5 ? ' (other work was running; absolute numbers are pessimistic, compare the ratios)' : ''}.
+Each gateway first gets 8 s of closed-loop load at 4 connections (not reported: JIT, pools, SQLite pages). Paths are measured interleaved (concurrency-1 time in 3 rounds per path; frontier rate by rate), so that background load falls on all three alike. 1-minute load average of the machine: ${input.loadAverage[0].toFixed(1)} at the start, ${input.loadAverage[1].toFixed(1)} at the end${Math.max(...input.loadAverage) > 1.5 ? ' (other work was running; absolute numbers are pessimistic, compare the ratios)' : ''}.
 
 ${summaryTable(input)}
 
