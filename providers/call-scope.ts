@@ -34,8 +34,43 @@ export interface CallSignal {
   aborted(): boolean;
   /** The failure context to hand to `toProviderError`. */
   context(extra?: FailureContext): FailureContext;
-  /** Stops the timeout once the call has finished. */
+  /** Stops the timeout and detaches from the source signals once the call has finished. */
   dispose(): void;
+}
+
+/** A signal that aborts when any of its sources does, and a way to let go of the sources. */
+export interface LinkedSignal {
+  signal: AbortSignal;
+  /** Detaches from the sources; call it when the work the signal guards is over. */
+  dispose(): void;
+}
+
+/**
+ * AbortSignal.any for sources that outlive the call. AbortSignal.any keeps a
+ * weak reference to each combined signal in every source, and V8's
+ * young-generation collector treats weak references as strong, so every
+ * call's signal tied to a long-lived one (a provider's or the router's close
+ * signal) survived its first collections and was promoted. Plain listeners,
+ * removed by `dispose`, leave nothing behind. Same semantics otherwise: an
+ * already aborted source aborts the result at once, and the reason is the
+ * first source's to abort.
+ */
+export function linkSignals(sources: readonly AbortSignal[]): LinkedSignal {
+  const controller = new AbortController();
+  const first = sources.find((s) => s.aborted);
+  if (first) {
+    controller.abort(first.reason);
+    return { signal: controller.signal, dispose: () => undefined };
+  }
+  const dispose = (): void => {
+    for (const s of sources) s.removeEventListener('abort', onAbort);
+  };
+  function onAbort(event: Event): void {
+    dispose();
+    controller.abort((event.target as AbortSignal).reason);
+  }
+  for (const s of sources) s.addEventListener('abort', onAbort);
+  return { signal: controller.signal, dispose };
 }
 
 /**
@@ -44,6 +79,7 @@ export interface CallSignal {
  * that timer stays armed for the whole timeout after the call is done, and
  * keeps the combined signal (and whatever listens on it) alive until then,
  * which at 100 calls a second and a 20 s timeout held 2,000 of each.
+ * `dispose()` also detaches from the provider's and the caller's signals.
  */
 export function callSignal(inFlight: InFlight, timeoutMs: number | undefined, caller?: AbortSignal): CallSignal {
   let timeout: AbortController | undefined;
@@ -56,15 +92,18 @@ export function callSignal(inFlight: InFlight, timeoutMs: number | undefined, ca
     timer.unref();
   }
   const parts = [inFlight.signal, ...(caller ? [caller] : []), ...(timeout ? [timeout.signal] : [])];
-  const signal = AbortSignal.any(parts);
+  const linked = linkSignals(parts);
   const timedOut = (): boolean => timeout?.signal.aborted === true && caller?.aborted !== true && !inFlight.closed;
   const aborted = (): boolean => !timedOut() && (caller?.aborted === true || inFlight.closed);
   return {
-    signal,
+    signal: linked.signal,
     timedOut,
     aborted,
     context: (extra = {}) => ({ ...extra, timedOut: timedOut(), aborted: aborted() }),
-    dispose: () => clearTimeout(timer),
+    dispose: () => {
+      clearTimeout(timer);
+      linked.dispose();
+    },
   };
 }
 

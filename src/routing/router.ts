@@ -9,6 +9,7 @@
  */
 import { bulkhead as createBulkhead } from 'cockatiel';
 import type { Logger } from 'pino';
+import { linkSignals, type LinkedSignal } from '../../providers/call-scope.js';
 import type { GenerationRequest } from '../../providers/types.js';
 import { ProviderError } from '../../providers/types.js';
 import { raceAbort } from './abort.js';
@@ -138,8 +139,9 @@ export function createRouter(options: RouterOptions): GenerationRouter {
     return { pinned: false, targets };
   }
 
-  function signalFor(routeOptions: RouteOptions): AbortSignal {
-    return routeOptions.signal ? AbortSignal.any([routeOptions.signal, closing.signal]) : closing.signal;
+  /** The request's signal joined to the router's close signal; dispose it when the request is answered. */
+  function signalFor(routeOptions: RouteOptions): LinkedSignal {
+    return routeOptions.signal ? linkSignals([routeOptions.signal, closing.signal]) : { signal: closing.signal, dispose: () => undefined };
   }
 
   function track<T>(promise: Promise<T>): Promise<T> {
@@ -189,7 +191,15 @@ export function createRouter(options: RouterOptions): GenerationRouter {
     if (closed) return failure(new ProviderError('unavailable', ROUTER_ID, 'router is closed'), []);
     const plan = planFor(routeOptions);
     if (!('targets' in plan)) return plan;
-    const signal = signalFor(routeOptions);
+    const linked = signalFor(routeOptions);
+    try {
+      return await routeSignalled(request, routeOptions, plan, linked.signal);
+    } finally {
+      linked.dispose();
+    }
+  }
+
+  async function routeSignalled(request: GenerationRequest, routeOptions: RouteOptions, plan: Plan, signal: AbortSignal): Promise<Routed> {
     if (signal.aborted) return abortedFailure([]);
     const key = generationCacheKey(request, {
       policy: routeOptions.policy,
@@ -233,9 +243,14 @@ export function createRouter(options: RouterOptions): GenerationRouter {
         if (closed) return failure(new ProviderError('unavailable', ROUTER_ID, 'router is closed'), []);
         const plan = planFor(streamOptions);
         if (!('targets' in plan)) return plan;
-        const signal = signalFor(streamOptions);
+        const linked = signalFor(streamOptions);
+        const signal = linked.signal;
         // Streams skip the cache and coalescing: each caller wants its own tokens as they come.
-        return raceAbort(runPlan(deps, plan, request, signal, { onToken: streamOptions.onToken, started: false }), signal, () => abortedFailure([]));
+        try {
+          return await raceAbort(runPlan(deps, plan, request, signal, { onToken: streamOptions.onToken, started: false }), signal, () => abortedFailure([]));
+        } finally {
+          linked.dispose();
+        }
       });
       return routed;
     },

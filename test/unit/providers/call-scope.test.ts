@@ -1,6 +1,7 @@
 import { describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import { InFlight, callSignal, toProviderError } from '../../../providers/call-scope.js';
+import { getEventListeners } from 'node:events';
+import { InFlight, callSignal, linkSignals, toProviderError } from '../../../providers/call-scope.js';
 
 describe('callSignal', () => {
   it('times out with a TimeoutError reason, mapped to the timeout kind', async () => {
@@ -39,5 +40,44 @@ describe('callSignal', () => {
     } finally {
       mock.timers.reset();
     }
+  });
+});
+
+describe('linkSignals', () => {
+  it('aborts with the first source to abort, at once for an already aborted source, and detaches on dispose', () => {
+    const a = new AbortController();
+    const b = new AbortController();
+    const linked = linkSignals([a.signal, b.signal]);
+    assert.equal(getEventListeners(a.signal, 'abort').length, 1);
+    b.abort(new Error('b first'));
+    a.abort(new Error('a second'));
+    assert.equal(linked.signal.aborted, true);
+    assert.equal((linked.signal.reason as Error).message, 'b first');
+    // Firing detached it from every source.
+    assert.equal(getEventListeners(a.signal, 'abort').length + getEventListeners(b.signal, 'abort').length, 0);
+
+    const done = new AbortController();
+    done.abort('gone');
+    assert.equal(linkSignals([new AbortController().signal, done.signal]).signal.reason, 'gone');
+
+    const long = new AbortController();
+    const call = linkSignals([long.signal]);
+    call.dispose();
+    assert.equal(getEventListeners(long.signal, 'abort').length, 0, 'a finished call leaves nothing on a long-lived signal');
+    long.abort();
+    assert.equal(call.signal.aborted, false);
+  });
+
+  it('callSignal leaves no listener on the provider signal or the caller signal once disposed', () => {
+    const inFlight = new InFlight();
+    const caller = new AbortController();
+    for (let i = 0; i < 100; i++) callSignal(inFlight, 1000, caller.signal).dispose();
+    assert.equal(getEventListeners(inFlight.signal, 'abort').length, 0);
+    assert.equal(getEventListeners(caller.signal, 'abort').length, 0);
+    const live = callSignal(inFlight, 1000, caller.signal);
+    inFlight.close();
+    assert.equal(live.signal.aborted, true);
+    assert.equal(live.aborted(), true);
+    live.dispose();
   });
 });
