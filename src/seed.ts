@@ -2,11 +2,13 @@ import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { appRoot } from './config.js';
+import type { ProductFacts } from '../providers/types.js';
 import type { ProductInput, Storage } from './storage/types.js';
 
 export const SAMPLE_CATALOG = path.join(appRoot, 'catalog', 'products.json');
 
-interface CatalogEntry {
+/** One product of a catalog file in the sample catalog's format. */
+export interface CatalogEntry {
   sku: string;
   title: string;
   category: string;
@@ -18,11 +20,21 @@ interface CatalogEntry {
   price: number;
   description: string;
   imageUrl?: string | null;
+  /** The 80/20 split the bundled model was trained and scored on (the sample catalog has it). */
+  split?: 'train' | 'test';
+}
+
+export function readCatalogEntries(file = SAMPLE_CATALOG): CatalogEntry[] {
+  return JSON.parse(readFileSync(file, 'utf8')) as CatalogEntry[];
+}
+
+/** The facts a prompt may use for a catalog entry: never its reference description. */
+export function catalogFacts(e: CatalogEntry): ProductFacts {
+  return { id: e.sku, title: e.title, category: e.category ?? null, attributes: e.attributes ?? [], colors: e.colors ?? [], materials: e.materials ?? [] };
 }
 
 export function readSampleCatalog(file = SAMPLE_CATALOG): ProductInput[] {
-  const entries = JSON.parse(readFileSync(file, 'utf8')) as CatalogEntry[];
-  return entries.map((e) => ({
+  return readCatalogEntries(file).map((e) => ({
     sku: e.sku,
     title: e.title,
     category: e.category,

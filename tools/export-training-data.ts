@@ -28,20 +28,9 @@ import { parseArgs } from 'node:util';
 import { buildPrompt } from '../src/prompts/build-prompt.js';
 import type { ProductFacts } from '../providers/types.js';
 import { seededRandom } from '../src/random.js';
+import { SAMPLE_CATALOG, catalogFacts, readCatalogEntries, type CatalogEntry } from '../src/seed.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-interface CatalogProduct {
-  sku: string;
-  title: string;
-  category?: string;
-  attributes?: string[];
-  colors?: string[];
-  materials?: string[];
-  description: string;
-  split: 'train' | 'test';
-}
-
 
 function shuffled<T>(items: readonly T[], rand: () => number): T[] {
   const out = [...items];
@@ -50,18 +39,6 @@ function shuffled<T>(items: readonly T[], rand: () => number): T[] {
     [out[i], out[j]] = [out[j] as T, out[i] as T];
   }
   return out;
-}
-
-/** The facts a prompt may use: never the reference description. */
-export function factsOf(p: CatalogProduct): ProductFacts {
-  return {
-    id: p.sku,
-    title: p.title,
-    category: p.category ?? null,
-    attributes: p.attributes ?? [],
-    colors: p.colors ?? [],
-    materials: p.materials ?? [],
-  };
 }
 
 function variantOf(facts: ProductFacts, rand: () => number): ProductFacts {
@@ -110,7 +87,7 @@ const capitalised = (w: string): string => w.charAt(0).toUpperCase() + w.slice(1
  * colours and materials). Titles and attribute lists are therefore new, and
  * the only way to restate them is to copy them from the prompt.
  */
-function recombine(pool: readonly CatalogProduct[], all: readonly CatalogProduct[], words: Lexicon, rand: () => number): ProductFacts {
+function recombine(pool: readonly CatalogEntry[], all: readonly CatalogEntry[], words: Lexicon, rand: () => number): ProductFacts {
   const base = pick(pool, rand);
   const fresh = rand() < 0.5; // half the invented products take their words from the lexicon
   const word = (from: 'adjectives' | 'nouns'): string => pick(words[from], rand);
@@ -142,19 +119,19 @@ function factsLine(f: ProductFacts): object {
 function main(): void {
   const { values } = parseArgs({
     options: {
-      catalog: { type: 'string', default: path.join(repoRoot, 'catalog', 'products.json') },
+      catalog: { type: 'string', default: SAMPLE_CATALOG },
       out: { type: 'string', default: path.join(repoRoot, 'dist', 'training', 'stylesprint-desc.jsonl') },
       variants: { type: 'string', default: '8' },
       seed: { type: 'string', default: '1' },
       recombined: { type: 'string', default: '160' },
     },
   });
-  const products = JSON.parse(readFileSync(values.catalog, 'utf8')) as CatalogProduct[];
+  const products = readCatalogEntries(values.catalog);
   const variants = Number(values.variants);
   const rand = seededRandom(Number(values.seed)); // seeded, so the export is reproducible
   const lines: string[] = [];
   for (const p of products) {
-    const facts = factsOf(p);
+    const facts = catalogFacts(p);
     // Held-out products get their canonical prompt only: they are for evaluation.
     const count = p.split === 'train' ? variants : 1;
     for (let v = 0; v < count; v++) {

@@ -1,37 +1,18 @@
 /**
- * The held-out split of catalog/products.json and the small text checks the
- * model-quality bench and the bundled-model test share. Pure apart from
- * reading the catalog.
+ * The small text checks the model-quality bench and the bundled-model test
+ * share (the catalog itself is read with src/seed.ts). Pure.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ProductFacts } from '../../providers/types.js';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-
-export interface CatalogProduct {
-  sku: string;
-  title: string;
-  category?: string;
-  attributes?: string[];
-  colors?: string[];
-  materials?: string[];
-  description: string;
-  split: string;
-}
-
-export function readCatalog(): CatalogProduct[] {
-  return JSON.parse(readFileSync(path.join(repoRoot, 'catalog', 'products.json'), 'utf8')) as CatalogProduct[];
-}
-
-export function factsOf(p: CatalogProduct): ProductFacts {
-  return { id: p.sku, title: p.title, category: p.category ?? null, attributes: p.attributes ?? [], colors: p.colors ?? [], materials: p.materials ?? [] };
-}
 
 /** Lower-cased words (letters and digits, with an inner apostrophe). */
 export function words(text: string): string[] {
   return text.toLowerCase().match(/[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu) ?? [];
+}
+
+/** Word n-grams of `text`, each as its words joined by single spaces. */
+export function ngrams(text: string, n: number): string[] {
+  const w = words(text);
+  return Array.from({ length: Math.max(0, w.length - n + 1) }, (_, i) => w.slice(i, i + n).join(' '));
 }
 
 const FUNCTION_WORDS = new Set(['and', 'with', 'the', 'for', 'of', 'in', 'a', 'an', 'to', 'on']);

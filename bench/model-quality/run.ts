@@ -17,7 +17,8 @@ import type { GenerationRequest } from '../../providers/types.js';
 import { buildPrompt } from '../../src/prompts/build-prompt.js';
 import { ALL_METRICS, scorePair, type MetricName } from '../../src/evaluation/metrics/index.js';
 import { writeSection } from '../report.js';
-import { factsOf, factsStated, mentionsProduct, readCatalog, statesTitle, templateDescription, words } from './held-out.js';
+import { factsStated, mentionsProduct, ngrams, statesTitle, templateDescription, words } from './held-out.js';
+import { catalogFacts, readCatalogEntries } from '../../src/seed.js';
 import { checkLeakage } from '../../src/evaluation/checks/leakage.js';
 
 const { values: args } = parseArgs({
@@ -31,14 +32,9 @@ const { values: args } = parseArgs({
   },
 });
 const quiet = { info: (): void => {}, warn: (): void => {} };
-const catalog = readCatalog();
+const catalog = readCatalogEntries();
 const heldOut = catalog.filter((p) => p.split === 'test');
 const trainGrams = new Set(catalog.filter((p) => p.split === 'train').flatMap((p) => ngrams(p.description, 8)));
-
-function ngrams(text: string, n: number): string[] {
-  const w = words(text);
-  return Array.from({ length: Math.max(0, w.length - n + 1) }, (_, i) => w.slice(i, i + n).join(' '));
-}
 
 interface Row {
   name: string;
@@ -53,16 +49,16 @@ function summarise(row: Row): Record<string, number> {
   });
   const n = row.texts.length;
   const out: Record<string, number> = Object.fromEntries(ALL_METRICS.map((m) => [m, sums[m]! / n]));
-  out.mentions = row.texts.filter((t, i) => mentionsProduct(t, factsOf(heldOut[i]!))).length / n;
+  out.mentions = row.texts.filter((t, i) => mentionsProduct(t, catalogFacts(heldOut[i]!))).length / n;
   // Chance level: the same check against the next held-out product's words.
-  out.chance = row.texts.filter((t, i) => mentionsProduct(t, factsOf(heldOut[(i + 1) % n]!))).length / n;
+  out.chance = row.texts.filter((t, i) => mentionsProduct(t, catalogFacts(heldOut[(i + 1) % n]!))).length / n;
   out.copied = row.texts.filter((t) => ngrams(t, 8).some((g) => trainGrams.has(g))).length;
   out.words = row.texts.reduce((a, t) => a + words(t).length, 0) / n;
-  out.title = row.texts.filter((t, i) => statesTitle(t, factsOf(heldOut[i]!))).length / n;
-  const facts = row.texts.map((t, i) => factsStated(t, factsOf(heldOut[i]!)));
+  out.title = row.texts.filter((t, i) => statesTitle(t, catalogFacts(heldOut[i]!))).length / n;
+  const facts = row.texts.map((t, i) => factsStated(t, catalogFacts(heldOut[i]!)));
   out.facts = facts.reduce((a, f) => a + f.stated, 0) / Math.max(1, facts.reduce((a, f) => a + f.listed, 0));
   // The gateway's own PROMPT_ECHO check (src/evaluation/checks/leakage.ts), against each product's v3 prompt.
-  out.echo = row.texts.filter((t, i) => checkLeakage(t, { prompt: buildPrompt(factsOf(heldOut[i]!)).prompt }).length > 0).length;
+  out.echo = row.texts.filter((t, i) => checkLeakage(t, { prompt: buildPrompt(catalogFacts(heldOut[i]!)).prompt }).length > 0).length;
   return out;
 }
 
@@ -74,8 +70,8 @@ async function modelTexts(greedy: boolean): Promise<string[]> {
   const p = await createOnnxProvider({ executionProvider: 'cpu', logger: quiet, env: {}, decoding, ...(args['model-dir'] ? { modelDir: args['model-dir'] } : {}) });
   try {
     const reqs: GenerationRequest[] = heldOut.map((prod, i) => ({
-      prompt: buildPrompt(factsOf(prod)).prompt,
-      parts: { product: factsOf(prod), promptVersion: 'v3' },
+      prompt: buildPrompt(catalogFacts(prod)).prompt,
+      parts: { product: catalogFacts(prod), promptVersion: 'v3' },
       // The same fixed seeds as test/unit/providers/onnx/bundled-model.test.ts.
       seed: 1000 + i,
       ...(greedy ? { temperature: 0 } : {}),
@@ -87,7 +83,7 @@ async function modelTexts(greedy: boolean): Promise<string[]> {
 }
 
 const rows: Row[] = [
-  { name: 'template baseline', texts: heldOut.map((p) => templateDescription(factsOf(p))) },
+  { name: 'template baseline', texts: heldOut.map((p) => templateDescription(catalogFacts(p))) },
   { name: 'stylesprint-desc, default sampling (seeds 1000+i)', texts: await modelTexts(false) },
   { name: 'stylesprint-desc, greedy', texts: await modelTexts(true) },
 ];

@@ -6,36 +6,22 @@
  *   npm run bench:onnx            (ROUNDS=3 MAX_TOKENS=64 PASSES=3 by default)
  *   node dist/bench/onnx/run.js --no-write     prints only
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createOnnxProvider, type OnnxTextGenerator } from '../../providers/onnx/index.js';
 import type { GenerationRequest } from '../../providers/types.js';
 import { buildPrompt } from '../../src/prompts/build-prompt.js';
+import { catalogFacts, readCatalogEntries } from '../../src/seed.js';
 import { writeSection } from '../report.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const rounds = Number(process.env.ROUNDS ?? 3);
 const maxTokens = Number(process.env.MAX_TOKENS ?? 64);
 const quiet = { info: (): void => {}, warn: (): void => {} };
 
-interface Product {
-  sku: string;
-  title: string;
-  category?: string;
-  attributes?: string[];
-  colors?: string[];
-  materials?: string[];
-  split: string;
-}
-
 function requests(): GenerationRequest[] {
-  const products = JSON.parse(readFileSync(path.join(repoRoot, 'catalog', 'products.json'), 'utf8')) as Product[];
-  return products
+  return readCatalogEntries()
     .filter((p) => p.split === 'test')
     .slice(0, 8)
     .map((p, i) => {
-      const product = { id: p.sku, title: p.title, category: p.category ?? null, attributes: p.attributes ?? [], colors: p.colors ?? [], materials: p.materials ?? [] };
+      const product = catalogFacts(p);
       // No stop on EOS would be fairer still, but EOS is part of real use; the count of tokens made is what is divided.
       return { prompt: buildPrompt(product).prompt, parts: { product, promptVersion: 'v3' }, maxTokens, seed: 100 + i };
     });

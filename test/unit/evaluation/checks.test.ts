@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { chapter4Dir, repoRoot } from '../../helpers/paths.js';
+import { chapter4Dir } from '../../helpers/paths.js';
+import { readCatalogEntries } from '../../../src/seed.js';
 import {
   attributeCoverage,
   checkDescription,
@@ -13,18 +14,11 @@ import {
   loadInclusiveLanguageRules,
 } from '../../../src/evaluation/checks/index.js';
 
-interface Product {
-  sku: string;
-  description: string;
-  attributes?: string[];
-  gender?: string;
-}
-
 const rulesOf = (text: string, ctx = {}): string[] => checkInclusiveLanguage(text, ctx).map((f) => f.rule);
 
 test('catalog reference descriptions raise no flag (the catalog must exist)', () => {
   // No existence check on purpose: a missing catalog fails this test.
-  const products = JSON.parse(readFileSync(path.join(repoRoot, 'catalog', 'products.json'), 'utf8')) as Product[];
+  const products = readCatalogEntries();
   assert.ok(products.length >= 20, `only ${products.length} products`);
   for (const p of products) {
     const result = checkDescription({
