@@ -8,7 +8,7 @@
  *
  *   npm run bench:model-quality            writes docs/benchmarks.md (section model-quality)
  *   node dist/bench/model-quality/run.js --no-write [--model-dir DIR] [--temperature T] [--top-p P]
- *        [--repetition-penalty R] [--samples N]      prints only (for choosing decoding defaults)
+ *        [--repetition-penalty R] [--prompt-copy-bias B] [--samples N]      prints only (for choosing decoding defaults)
  */
 import { parseArgs } from 'node:util';
 import { createOnnxProvider } from '../../providers/onnx/index.js';
@@ -28,6 +28,7 @@ const { values: args } = parseArgs({
     temperature: { type: 'string' },
     'top-p': { type: 'string' },
     'repetition-penalty': { type: 'string' },
+    'prompt-copy-bias': { type: 'string' },
     samples: { type: 'string', default: '10' },
   },
 });
@@ -67,6 +68,7 @@ async function modelTexts(greedy: boolean): Promise<string[]> {
   if (args.temperature) decoding.temperature = Number(args.temperature);
   if (args['top-p']) decoding.topP = Number(args['top-p']);
   if (args['repetition-penalty']) decoding.repetitionPenalty = Number(args['repetition-penalty']);
+  if (args['prompt-copy-bias']) decoding.promptCopyBias = Number(args['prompt-copy-bias']);
   const p = await createOnnxProvider({ executionProvider: 'cpu', logger: quiet, env: {}, decoding, ...(args['model-dir'] ? { modelDir: args['model-dir'] } : {}) });
   try {
     const reqs: GenerationRequest[] = heldOut.map((prod, i) => ({

@@ -10,6 +10,7 @@ import type { DecoderSession } from './decoder-session.js';
 import { selectPastRows } from './decoder-session.js';
 import { banRepeatedNgrams, chooseToken, createRng, type SamplingParams } from './sampling.js';
 import { banBlockedNgrams } from './novelty.js';
+import { PromptCopy, wordPieces } from './prompt-copy.js';
 import { StopTextStream } from './text-stream.js';
 import { IncrementalDecoder, type TextTokenizer } from './tokenizer.js';
 
@@ -19,6 +20,8 @@ export interface RowRequest {
   /** EOS is suppressed before this many tokens. Default 0. */
   minNewTokens?: number;
   sampling: SamplingParams;
+  /** What the prompt copy bias copies from (see prompt-copy.ts). Default: the decoded prompt. */
+  copySource?: string;
   seed: number;
   stop: readonly string[];
   signal?: AbortSignal | undefined;
@@ -55,6 +58,8 @@ interface Row {
   generated: number;
   /** Every chosen id, EOS included (EOS is never fed back, so `tokens` lacks it). */
   generatedIds: number[];
+  /** Set when the row's sampling has a prompt copy bias; `text` is the output so far. */
+  copy: { help: PromptCopy; text: string } | null;
   result?: RowResult;
 }
 
@@ -92,6 +97,9 @@ export async function generateBatch(
       stream: new StopTextStream(req.stop, (piece) => req.onText?.(piece)),
       generated: 0,
       generatedIds: [],
+      copy: req.sampling.promptCopyBias
+        ? { help: new PromptCopy(req.copySource ?? tokenizer.decode(req.promptIds), wordPieces(tokenizer), req.sampling.promptCopyBias), text: '' }
+        : null,
     };
     if (req.signal?.aborted) finish(row, 'cancelled');
     else if (req.maxNewTokens <= 0) finish(row, 'length');
@@ -128,13 +136,16 @@ export async function generateBatch(
       const own = row.req.sampling.outputNoRepeatNgramSize ?? 0;
       if (own > 0) banRepeatedNgrams(scratch, row.tokens, own, row.padding + row.req.promptIds.length);
       if (blocked) banBlockedNgrams(scratch, row.tokens, blocked, row.padding);
+      if (row.copy) row.copy.help.apply(scratch, row.copy.text);
       const id = chooseToken(scratch, row.seen, row.req.sampling, row.rng);
       row.generated++;
       row.generatedIds.push(id);
       if (eos.has(id)) return finish(row, 'stop');
       row.tokens.push(id);
       row.seen.add(id);
-      if (row.stream.push(row.decoder.push(id))) return finish(row, 'stop');
+      const piece = row.decoder.push(id);
+      if (row.copy) row.copy.text += piece;
+      if (row.stream.push(piece)) return finish(row, 'stop');
       if (row.generated >= row.req.maxNewTokens) return finish(row, 'length');
       return undefined;
     });

@@ -31,6 +31,7 @@ export const HF_DEFAULTS: DecodingDefaults = {
   noRepeatNgramSize: 0,
   outputNoRepeatNgramSize: 0,
   noveltyNgramSize: 0,
+  promptCopyBias: 0,
 };
 
 /** Reads the decoding fields of generation_config.json over HF's defaults, then `overrides` over both. */
@@ -47,6 +48,7 @@ export function decodingDefaults(generationConfig: JsonObject, overrides: Partia
     noRepeatNgramSize: numberField(g, 'no_repeat_ngram_size') ?? 0,
     outputNoRepeatNgramSize: numberField(g, 'output_no_repeat_ngram_size') ?? 0,
     noveltyNgramSize: numberField(g, 'novelty_ngram_size') ?? 0,
+    promptCopyBias: numberField(g, 'prompt_copy_bias') ?? 0,
   };
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   return { ...fromFile, ...defined };

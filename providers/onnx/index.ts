@@ -26,6 +26,7 @@ import { decodingDefaults, requestDecoding, type DecodingDefaults } from './gene
 import { MicroBatcher, type MicroBatcherStats } from './micro-batcher.js';
 import { readModelFolder } from './model-folder.js';
 import { loadBlockedNgrams } from './novelty.js';
+import { productCopySource } from './prompt-copy.js';
 import { createOrtSession, parseExecutionProvider, type ExecutionProviderSetting, type SessionLogger } from './session.js';
 import { loadTokenizer } from './tokenizer.js';
 
@@ -142,6 +143,7 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
       maxNewTokens: Math.min(decoding.maxNewTokens, room),
       minNewTokens: decoding.minNewTokens,
       sampling: decoding,
+      copySource: productCopySource(request.parts.product),
       seed: request.seed ?? randomInt(2 ** 32),
       stop: request.stop ?? [],
       signal: opts.signal,

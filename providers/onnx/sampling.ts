@@ -27,6 +27,12 @@ export interface SamplingParams {
   outputNoRepeatNgramSize?: number;
   /** Token n-grams that may never be completed (see novelty.ts). Default: none. */
   blockedNgrams?: BlockedNgrams | null;
+  /**
+   * generation_config's `prompt_copy_bias` (ours, not HF's): added to the logit
+   * of a token that finishes, within one word, a run the output shares with
+   * the prompt (see prompt-copy.ts). 0 disables. Default 0.
+   */
+  promptCopyBias?: number;
 }
 
 /**

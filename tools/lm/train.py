@@ -38,8 +38,10 @@ COPY_WARMUP = int(os.environ.get("DEMO_COPY_WARMUP", "800"))
 NOVELTY_N = int(os.environ.get("DEMO_NOVELTY_N", "8"))
 # Decoding defaults shipped in generation_config.json; chosen so that held-out
 # products get new text (no 8-gram copied from a training description).
+# prompt_copy_bias: the runtime's copy help for the product's words (providers/onnx/prompt-copy.ts).
 GENERATION = dict(do_sample=True, temperature=0.7, top_k=40, top_p=0.9, repetition_penalty=1.05,
-                  output_no_repeat_ngram_size=3, max_new_tokens=100, novelty_ngram_size=NOVELTY_N)
+                  output_no_repeat_ngram_size=3, max_new_tokens=100, novelty_ngram_size=NOVELTY_N,
+                  prompt_copy_bias=20)
 EOS = "<|endoftext|>"
 
 

@@ -1,0 +1,188 @@
+/**
+ * Decode-time copy help (generation_config's `prompt_copy_bias`, ours, not
+ * HF's). A small model that has learned to name the product from its prompt
+ * often starts a word it has rarely seen ("Ab" of "Abstract") and then loses
+ * its place among the sub-word pieces ("Abractract"). When the word the
+ * output is in the middle of also starts a word of the prompt, every token
+ * that spells a next piece of that prompt word gets the bias added to its
+ * logit. Where the word occurs more than once, the occurrences that share
+ * the longest run of text with the output's end count.
+ *
+ * The match is on text, not on token ids, because the model may spell the
+ * start of a word with other tokens than the prompt's ("Ab" against "A" +
+ * "b"). New words are the model's own choice: the bias never starts a word
+ * and stops at the end of the prompt's word, so it helps finish a name the
+ * model chose to write and cannot make it recite the prompt. It is added, not
+ * forced: a model sure of another piece keeps it. Off (0) unless the model
+ * folder asks for it.
+ */
+import type { ProductFacts } from '../types.js';
+import type { TextTokenizer } from './tokenizer.js';
+
+/**
+ * The copy source for a product: its title, attributes, colours and materials,
+ * one per line, so that copying never reaches into the prompt's instructions
+ * ("the following product", "about 40 words") and a phrase ends with its fact.
+ */
+export function productCopySource(product: ProductFacts): string {
+  return [product.title, ...product.attributes, ...(product.colors ?? []), ...(product.materials ?? [])].join('\n');
+}
+
+/** Where a copied word ends: white space or punctuation that ends a phrase. */
+const WORD_END = /[\s,.;:!?()"]/;
+/** How SentencePiece and byte-level vocabularies mark a token that starts a word. */
+const WORD_START_MARKS = new Set(['▁', 'Ġ', 'Ċ', 'ĉ']);
+/** How far back the output's text is compared with the prompt's to choose between occurrences. */
+const MAX_RUN = 64;
+
+export interface CopyStep {
+  /** Ids that spell a next piece of the prompt's word. */
+  ids: number[];
+  /** The output's word is a whole word of the prompt (where it shares the longest run): the word should end here. */
+  complete: boolean;
+}
+
+export class PromptCopy {
+  constructor(
+    /** The text to copy from: the product's facts one per line, or the whole prompt. */
+    private readonly prompt: string,
+    private readonly vocab: WordPieces,
+    readonly bias: number,
+  ) {}
+
+  /**
+   * How the word at the end of `output` goes on as the prompt spells it,
+   * judged at the prompt occurrences that share the longest run of text with
+   * the output. No ids and not complete when `output` does not end inside a
+   * word, or the word does not start a word of the prompt.
+   */
+  step(output: string): CopyStep {
+    let start = output.length;
+    while (start > 0 && !WORD_END.test(output[start - 1] as string)) start--;
+    const word = output.slice(start);
+    const none: CopyStep = { ids: [], complete: false };
+    if (word.length === 0) return none;
+    let best = -1;
+    const rests: string[] = [];
+    const phrases: string[] = [];
+    for (let at = this.prompt.indexOf(word); at !== -1; at = this.prompt.indexOf(word, at + 1)) {
+      if (at > 0 && !WORD_END.test(this.prompt[at - 1] as string)) continue; // not the start of a prompt word
+      let end = at + word.length;
+      while (end < this.prompt.length && !WORD_END.test(this.prompt[end] as string)) end++;
+      // How much of the text before the word the output shares with the prompt here.
+      let run = 0;
+      while (run < MAX_RUN && at - run > 0 && start - run > 0 && this.prompt[at - run - 1] === output[start - run - 1]) run++;
+      if (run > best) {
+        best = run;
+        rests.length = 0;
+        phrases.length = 0;
+      }
+      if (run !== best) continue;
+      if (end > at + word.length) {
+        rests.push(this.prompt.slice(at + word.length, end));
+        continue;
+      }
+      // The word is complete here; where the prompt's phrase goes on after one space, its next word is a continuation too.
+      if (this.prompt[end] !== ' ' || end + 1 >= this.prompt.length || WORD_END.test(this.prompt[end + 1] as string)) continue;
+      let next = end + 1;
+      while (next < this.prompt.length && !WORD_END.test(this.prompt[next] as string)) next++;
+      phrases.push(this.prompt.slice(end, next));
+    }
+    if (best < 0) return none;
+    const ids: number[] = [];
+    for (const rest of rests.length > 0 ? rests : phrases) {
+      // A phrase's next word starts with its space: a piece is that space and at least one character.
+      for (let k = rests.length > 0 ? 1 : 2; k <= rest.length; k++) {
+        const id = this.vocab.pieceId(rest.slice(0, k));
+        if (id !== undefined && !ids.includes(id)) ids.push(id);
+      }
+    }
+    return { ids, complete: rests.length === 0 };
+  }
+
+  /**
+   * Adds the bias to the logits of the next pieces of the prompt's word; when
+   * the word is complete, subtracts it from every token that would go on with
+   * the word instead of ending it. In place.
+   */
+  apply(logits: Float32Array, output: string): void {
+    const { ids, complete } = this.step(output);
+    for (const id of ids) logits[id] = (logits[id] as number) + this.bias;
+    if (!complete) return;
+    const inside = this.vocab.continuesWord(logits.length);
+    for (let id = 0; id < logits.length; id++) if (inside[id]) logits[id] = (logits[id] as number) - this.bias;
+  }
+}
+
+/** What PromptCopy needs from a tokenizer. */
+export interface WordPieces {
+  /** The id of the token that spells `piece` inside a word, if the vocabulary has one. */
+  pieceId(piece: string): number | undefined;
+  /** Per id below `size`: 1 when the token goes on with the word before it (it starts with neither space nor punctuation). */
+  continuesWord(size: number): Uint8Array;
+}
+
+/** GPT-2's byte → printable-character map (the form byte-level BPE vocabularies are written in). */
+function byteLevelEncoderMap(): string[] {
+  const bytes: number[] = [];
+  for (let b = 33; b <= 126; b++) bytes.push(b);
+  for (let b = 161; b <= 172; b++) bytes.push(b);
+  for (let b = 174; b <= 255; b++) bytes.push(b);
+  const chars = [...bytes];
+  let extra = 0;
+  for (let b = 0; b < 256; b++) {
+    if (!bytes.includes(b)) {
+      bytes.push(b);
+      chars.push(256 + extra++);
+    }
+  }
+  const out = new Array<string>(256);
+  bytes.forEach((b, i) => (out[b] = String.fromCodePoint(chars[i] as number)));
+  return out;
+}
+
+const pieces = new WeakMap<TextTokenizer, WordPieces>();
+
+/**
+ * The word pieces of a tokenizer, memoised per tokenizer: byte-level BPE
+ * vocabularies hold a piece in their byte-mapped form, SentencePiece and
+ * others as plain text. Special tokens never count as pieces.
+ */
+export function wordPieces(tokenizer: TextTokenizer): WordPieces {
+  const known = pieces.get(tokenizer);
+  if (known) return known;
+  const special = new Set([...tokenizer.special.eos, tokenizer.special.pad, tokenizer.special.bos]);
+  const map = tokenizer.tokenBytes ? byteLevelEncoderMap() : null;
+  const utf8 = new TextEncoder();
+  const memo = new Map<string, number | undefined>();
+  let mask: Uint8Array | null = null;
+  const firstChar = (id: number): string | undefined => {
+    if (tokenizer.tokenBytes) {
+      const bytes = tokenizer.tokenBytes(id);
+      return bytes.length === 0 ? undefined : String.fromCharCode(bytes[0] as number);
+    }
+    const token = tokenizer.raw.id_to_token(id);
+    return token ? [...token][0] : undefined;
+  };
+  const out: WordPieces = {
+    pieceId(piece) {
+      if (memo.has(piece)) return memo.get(piece);
+      const form = map ? Array.from(utf8.encode(piece), (b) => map[b]).join('') : piece.replace(/^ /, '▁');
+      const id = tokenizer.tokenToId(form);
+      const found = id === undefined || special.has(id) ? undefined : id;
+      if (memo.size < 100_000) memo.set(piece, found);
+      return found;
+    },
+    continuesWord(size) {
+      if (mask && mask.length === size) return mask;
+      mask = new Uint8Array(size);
+      for (let id = 0; id < size; id++) {
+        const first = special.has(id) ? undefined : firstChar(id);
+        mask[id] = first !== undefined && !WORD_END.test(first) && !WORD_START_MARKS.has(first) ? 1 : 0;
+      }
+      return mask;
+    },
+  };
+  pieces.set(tokenizer, out);
+  return out;
+}
