@@ -8,7 +8,7 @@
  *
  *   npm run bench:model-quality            writes docs/benchmarks.md (section model-quality)
  *   node dist/bench/model-quality/run.js --no-write [--model-dir DIR] [--temperature T] [--top-p P]
- *        [--repetition-penalty R] [--prompt-copy-bias B] [--samples N]      prints only (for choosing decoding defaults)
+ *        [--repetition-penalty R] [--prompt-copy-bias B] [--no-lexicon] [--samples N]      prints only (for choosing decoding defaults)
  */
 import { parseArgs } from 'node:util';
 import { createOnnxProvider } from '../../providers/onnx/index.js';
@@ -17,7 +17,8 @@ import type { GenerationRequest } from '../../providers/types.js';
 import { buildPrompt } from '../../src/prompts/build-prompt.js';
 import { ALL_METRICS, scorePair, type MetricName } from '../../src/evaluation/metrics/index.js';
 import { writeSection } from '../report.js';
-import { factsStated, mentionsProduct, ngrams, statesTitle, templateDescription, words } from './held-out.js';
+import { factsStated, mentionsProduct, ngrams, statesTitle, templateDescription, unknownWords, words } from './held-out.js';
+import { defaultWordNet } from '../../src/evaluation/metrics/wordnet.js';
 import { catalogFacts, readCatalogEntries } from '../../src/seed.js';
 import { checkLeakage } from '../../src/evaluation/checks/leakage.js';
 
@@ -29,6 +30,7 @@ const { values: args } = parseArgs({
     'top-p': { type: 'string' },
     'repetition-penalty': { type: 'string' },
     'prompt-copy-bias': { type: 'string' },
+    'no-lexicon': { type: 'boolean', default: false },
     samples: { type: 'string', default: '10' },
   },
 });
@@ -36,6 +38,12 @@ const quiet = { info: (): void => {}, warn: (): void => {} };
 const catalog = readCatalogEntries();
 const heldOut = catalog.filter((p) => p.split === 'test');
 const trainGrams = new Set(catalog.filter((p) => p.split === 'train').flatMap((p) => ngrams(p.description, 8)));
+// A dictionary independent of the model's lexicon: WordNet (with its inflection rules) and every word of the catalog's human text.
+const catalogWords = new Set(
+  catalog.flatMap((p) => unknownWords([p.description, p.title, ...catalogFacts(p).attributes, ...(catalogFacts(p).colors ?? []), ...(catalogFacts(p).materials ?? [])].join(' '), () => false)),
+);
+const wordnet = defaultWordNet();
+const known = (w: string): boolean => catalogWords.has(w) || wordnet.lemmaNames(w).size > 0;
 
 interface Row {
   name: string;
@@ -55,6 +63,9 @@ function summarise(row: Row): Record<string, number> {
   out.chance = row.texts.filter((t, i) => mentionsProduct(t, catalogFacts(heldOut[(i + 1) % n]!))).length / n;
   out.copied = row.texts.filter((t) => ngrams(t, 8).some((g) => trainGrams.has(g))).length;
   out.words = row.texts.reduce((a, t) => a + words(t).length, 0) / n;
+  const unknown = row.texts.map((t) => unknownWords(t, known));
+  out.nonWordTexts = unknown.filter((u) => u.length > 0).length;
+  out.nonWords = unknown.reduce((a, u) => a + u.length, 0);
   out.title = row.texts.filter((t, i) => statesTitle(t, catalogFacts(heldOut[i]!))).length / n;
   const facts = row.texts.map((t, i) => factsStated(t, catalogFacts(heldOut[i]!)));
   out.facts = facts.reduce((a, f) => a + f.stated, 0) / Math.max(1, facts.reduce((a, f) => a + f.listed, 0));
@@ -69,6 +80,7 @@ async function modelTexts(greedy: boolean): Promise<string[]> {
   if (args['top-p']) decoding.topP = Number(args['top-p']);
   if (args['repetition-penalty']) decoding.repetitionPenalty = Number(args['repetition-penalty']);
   if (args['prompt-copy-bias']) decoding.promptCopyBias = Number(args['prompt-copy-bias']);
+  if (args['no-lexicon']) decoding.lexicon = null;
   const p = await createOnnxProvider({ executionProvider: 'cpu', logger: quiet, env: {}, decoding, ...(args['model-dir'] ? { modelDir: args['model-dir'] } : {}) });
   try {
     const reqs: GenerationRequest[] = heldOut.map((prod, i) => ({
@@ -93,12 +105,12 @@ const stats = rows.map(summarise);
 const base = stats[0]!;
 const fmt = (x: number) => x.toFixed(3);
 const header =
-  '| system | BLEU | ROUGE-1 | ROUGE-2 | ROUGE-L | METEOR | states the whole title | facts stated word for word | names a title/attribute word (of the next product: chance) | PROMPT_ECHO flags | copies an 8-word training run | mean words |';
-const lines = [header, '|---|---|---|---|---|---|---|---|---|---|---|---|'];
+  '| system | BLEU | ROUGE-1 | ROUGE-2 | ROUGE-L | METEOR | states the whole title | facts stated word for word | names a title/attribute word (of the next product: chance) | PROMPT_ECHO flags | copies an 8-word training run | words in no dictionary (texts with one) | mean words |';
+const lines = [header, '|---|---|---|---|---|---|---|---|---|---|---|---|---|'];
 rows.forEach((r, i) => {
   const s = stats[i]!;
   const cell = (m: string) => (i === 0 ? fmt(s[m]!) : `${fmt(s[m]!)} (${base[m]! >= 1e-3 ? `${(s[m]! / base[m]!).toFixed(2)}×` : 'n/a'})`);
-  lines.push(`| ${r.name} | ${cell('bleu')} | ${cell('rouge1')} | ${cell('rouge2')} | ${cell('rougeL')} | ${cell('meteor')} | ${(s.title! * 100).toFixed(0)}% | ${(s.facts! * 100).toFixed(0)}% | ${(s.mentions! * 100).toFixed(0)}% (${(s.chance! * 100).toFixed(0)}%) | ${s.echo}/${r.texts.length} | ${s.copied}/${r.texts.length} | ${s.words!.toFixed(1)} |`);
+  lines.push(`| ${r.name} | ${cell('bleu')} | ${cell('rouge1')} | ${cell('rouge2')} | ${cell('rougeL')} | ${cell('meteor')} | ${(s.title! * 100).toFixed(0)}% | ${(s.facts! * 100).toFixed(0)}% | ${(s.mentions! * 100).toFixed(0)}% (${(s.chance! * 100).toFixed(0)}%) | ${s.echo}/${r.texts.length} | ${s.copied}/${r.texts.length} | ${s.nonWords} (${s.nonWordTexts}/${r.texts.length}) | ${s.words!.toFixed(1)} |`);
 });
 const table = lines.join('\n');
 console.log(table);

@@ -11,6 +11,7 @@ import { selectPastRows } from './decoder-session.js';
 import { banRepeatedNgrams, chooseToken, createRng, type SamplingParams } from './sampling.js';
 import { banBlockedNgrams } from './novelty.js';
 import { PromptCopy, wordPieces } from './prompt-copy.js';
+import { WordConstraint } from './lexicon.js';
 import { StopTextStream } from './text-stream.js';
 import { IncrementalDecoder, type TextTokenizer } from './tokenizer.js';
 
@@ -20,7 +21,7 @@ export interface RowRequest {
   /** EOS is suppressed before this many tokens. Default 0. */
   minNewTokens?: number;
   sampling: SamplingParams;
-  /** What the prompt copy bias copies from (see prompt-copy.ts). Default: the decoded prompt. */
+  /** The product's words: what the prompt copy bias copies from (prompt-copy.ts) and the lexicon allows besides its own (lexicon.ts). Default: the decoded prompt. */
   copySource?: string;
   seed: number;
   stop: readonly string[];
@@ -58,9 +59,16 @@ interface Row {
   generated: number;
   /** Every chosen id, EOS included (EOS is never fed back, so `tokens` lacks it). */
   generatedIds: number[];
-  /** Set when the row's sampling has a prompt copy bias; `text` is the output so far. */
-  copy: { help: PromptCopy; text: string } | null;
+  /** The output so far, kept when a rule reads it (copy bias, lexicon). */
+  text: string | null;
+  copy: PromptCopy | null;
+  words: WordConstraint | null;
   result?: RowResult;
+}
+
+function anyFinite(logits: Float32Array): boolean {
+  for (let i = 0; i < logits.length; i++) if ((logits[i] as number) > -Infinity) return true;
+  return false;
 }
 
 function finish(row: Row, reason: FinishReason): void {
@@ -97,10 +105,16 @@ export async function generateBatch(
       stream: new StopTextStream(req.stop, (piece) => req.onText?.(piece)),
       generated: 0,
       generatedIds: [],
-      copy: req.sampling.promptCopyBias
-        ? { help: new PromptCopy(req.copySource ?? tokenizer.decode(req.promptIds), wordPieces(tokenizer), req.sampling.promptCopyBias), text: '' }
-        : null,
+      text: null,
+      copy: null,
+      words: null,
     };
+    if (req.sampling.promptCopyBias || req.sampling.lexicon) {
+      const own = req.copySource ?? tokenizer.decode(req.promptIds);
+      row.text = '';
+      if (req.sampling.promptCopyBias) row.copy = new PromptCopy(own, wordPieces(tokenizer), req.sampling.promptCopyBias);
+      if (req.sampling.lexicon) row.words = new WordConstraint(req.sampling.lexicon, tokenizer, own, (piece) => wordPieces(tokenizer).pieceId(piece));
+    }
     if (req.signal?.aborted) finish(row, 'cancelled');
     else if (req.maxNewTokens <= 0) finish(row, 'length');
     return row;
@@ -110,6 +124,7 @@ export async function generateBatch(
   let past: ort.Tensor[] | null = null;
   let step = 0;
   let scratch = new Float32Array(0);
+  let kept = new Float32Array(0);
   while (active.length > 0) {
     const batch = active.length;
     const withPast = model.hasPast && step > 0;
@@ -130,13 +145,21 @@ export async function generateBatch(
       if (row.req.signal?.aborted) return finish(row, 'cancelled');
       scratch.set(out.lastLogits.subarray(b * out.vocab, (b + 1) * out.vocab));
       if (row.generated < (row.req.minNewTokens ?? 0)) for (const e of eos) scratch[e] = -Infinity;
-      const n = row.req.sampling.noRepeatNgramSize ?? 0;
+      if (row.copy) row.copy.apply(scratch, row.text as string);
       const blocked = row.req.sampling.blockedNgrams;
+      if (blocked) banBlockedNgrams(scratch, row.tokens, blocked, row.padding);
+      // The lexicon before the repeat bans: if they would then leave nothing, the word in
+      // progress is finished anyway (a repeated n-gram beats a word that does not exist).
+      if (row.words) {
+        row.words.apply(scratch, row.text as string);
+        if (kept.length !== scratch.length) kept = new Float32Array(scratch.length);
+        kept.set(scratch);
+      }
+      const n = row.req.sampling.noRepeatNgramSize ?? 0;
       if (n > 0) banRepeatedNgrams(scratch, row.tokens, n, row.padding);
       const own = row.req.sampling.outputNoRepeatNgramSize ?? 0;
       if (own > 0) banRepeatedNgrams(scratch, row.tokens, own, row.padding + row.req.promptIds.length);
-      if (blocked) banBlockedNgrams(scratch, row.tokens, blocked, row.padding);
-      if (row.copy) row.copy.help.apply(scratch, row.copy.text);
+      if (row.words && !anyFinite(scratch)) scratch.set(kept);
       const id = chooseToken(scratch, row.seen, row.req.sampling, row.rng);
       row.generated++;
       row.generatedIds.push(id);
@@ -144,7 +167,7 @@ export async function generateBatch(
       row.tokens.push(id);
       row.seen.add(id);
       const piece = row.decoder.push(id);
-      if (row.copy) row.copy.text += piece;
+      if (row.text !== null) row.text += piece;
       if (row.stream.push(piece)) return finish(row, 'stop');
       if (row.generated >= row.req.maxNewTokens) return finish(row, 'length');
       return undefined;

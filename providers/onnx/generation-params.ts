@@ -17,6 +17,8 @@ export interface DecodingDefaults extends SamplingParams {
    * 0 turns it off. Default 0.
    */
   noveltyNgramSize: number;
+  /** generation_config's `lexicon_file` (ours, not HF's): a file of the model folder; '' turns the word constraint off. */
+  lexiconFile: string;
 }
 
 /** Hugging Face's defaults where generation_config.json says nothing (max_new_tokens is ours: HF's max_length 20 is too short). */
@@ -32,6 +34,7 @@ export const HF_DEFAULTS: DecodingDefaults = {
   outputNoRepeatNgramSize: 0,
   noveltyNgramSize: 0,
   promptCopyBias: 0,
+  lexiconFile: '',
 };
 
 /** Reads the decoding fields of generation_config.json over HF's defaults, then `overrides` over both. */
@@ -49,6 +52,7 @@ export function decodingDefaults(generationConfig: JsonObject, overrides: Partia
     outputNoRepeatNgramSize: numberField(g, 'output_no_repeat_ngram_size') ?? 0,
     noveltyNgramSize: numberField(g, 'novelty_ngram_size') ?? 0,
     promptCopyBias: numberField(g, 'prompt_copy_bias') ?? 0,
+    lexiconFile: typeof g.lexicon_file === 'string' ? g.lexicon_file : '',
   };
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   return { ...fromFile, ...defined };

@@ -27,6 +27,7 @@ import { MicroBatcher, type MicroBatcherStats } from './micro-batcher.js';
 import { readModelFolder } from './model-folder.js';
 import { loadBlockedNgrams } from './novelty.js';
 import { productCopySource } from './prompt-copy.js';
+import { loadLexicon } from './lexicon.js';
 import { createOrtSession, parseExecutionProvider, type ExecutionProviderSetting, type SessionLogger } from './session.js';
 import { loadTokenizer } from './tokenizer.js';
 
@@ -107,6 +108,7 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
   const defaults = decodingDefaults(folder.generationConfig, options.decoding);
   // An explicit decoding.blockedNgrams (null included) wins over the folder's file.
   if (defaults.blockedNgrams === undefined) defaults.blockedNgrams = loadBlockedNgrams(folder.dir, defaults.noveltyNgramSize);
+  if (defaults.lexicon === undefined) defaults.lexicon = loadLexicon(folder.dir, defaults.lexiconFile);
   const batching = {
     maxBatch: options.maxBatch ?? envInt(env, 'LOCAL_MAX_BATCH') ?? 8,
     maxQueueDelayMs: options.maxQueueDelayMs ?? envInt(env, 'LOCAL_MAX_QUEUE_DELAY_MS') ?? 5,

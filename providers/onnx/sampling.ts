@@ -4,6 +4,7 @@
  * draw from a seeded PRNG. Pure: no I/O, no global randomness.
  */
 import type { BlockedNgrams } from './novelty.js';
+import type { Lexicon } from './lexicon.js';
 import { seededRandom } from '../../src/random.js';
 
 export interface SamplingParams {
@@ -33,6 +34,8 @@ export interface SamplingParams {
    * the prompt (see prompt-copy.ts). 0 disables. Default 0.
    */
   promptCopyBias?: number;
+  /** The words the output may use besides the product's own (see lexicon.ts). Default: any. */
+  lexicon?: Lexicon | null;
 }
 
 /**

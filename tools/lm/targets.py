@@ -7,10 +7,17 @@ model to copy the product's own words from the prompt, which is what makes
 held-out output about the product; the description teaches the catalog's
 voice. Phrasing is drawn from a few patterns per sentence by a seeded RNG.
 
+The lexicon (lexicon.json) lists every word of the training split's catalog
+prompts and descriptions and of the patterns above: with "lexicon_file" in
+generation_config.json the runtime lets the model write only those words and
+the words of the product it describes (providers/onnx/lexicon.ts). A word is
+a run of ASCII letters after lower-casing, in both places.
+
 The novelty list holds every token n-gram of the training descriptions,
 keyed by the FNV-1a hash of its first n-1 ids, so the runtime can ban in O(1)
 any next token that would finish copying one (providers/onnx/novelty.ts).
 """
+import re
 
 OPENERS = [
     "The {t} is {a0} and {a1}, with {rest}.",
@@ -52,6 +59,24 @@ def fact_sentences(facts, rng):
     else:
         return opener
     return opener + " " + second
+
+
+WORD = re.compile(r"[a-z]+")
+
+
+def lexicon(texts):
+    """{"words": sorted words} of texts; the same word rule as providers/onnx/lexicon.ts."""
+    words = set()
+    for text in texts:
+        words.update(WORD.findall(text.lower()))
+    return {"rule": "runs of a-z after lower-casing", "words": sorted(words)}
+
+
+def lexicon_texts(rows):
+    """What the bundled model's lexicon is made of: the training split's catalog prompts and descriptions, and the fact-sentence patterns."""
+    catalog = [r for r in rows if r["split"] == "train" and r.get("kind", "catalog") == "catalog"]
+    return ([r["prompt"] for r in catalog] + [r["description"] for r in catalog]
+            + OPENERS + BOTH + COLOURS_ONLY + MATERIALS_ONLY)
 
 
 FNV_OFFSET, FNV_PRIME = 0x811C9DC5, 0x01000193

@@ -18,7 +18,7 @@ import torch
 from .bpe import ByteLevelBPE, tokenizer_json, train_bpe
 from .export import write_folder, write_json
 from .modeling import TinyGPT2
-from .targets import BOTH, COLOURS_ONLY, MATERIALS_ONLY, OPENERS, fact_sentences, novelty_table
+from .targets import BOTH, COLOURS_ONLY, MATERIALS_ONLY, OPENERS, fact_sentences, lexicon, lexicon_texts, novelty_table
 
 SEED = 1234
 HP = dict(vocab_size=4096, d=128, layers=4, heads=4, n_positions=256, dropout=0.05,
@@ -39,9 +39,10 @@ NOVELTY_N = int(os.environ.get("DEMO_NOVELTY_N", "8"))
 # Decoding defaults shipped in generation_config.json; chosen so that held-out
 # products get new text (no 8-gram copied from a training description).
 # prompt_copy_bias: the runtime's copy help for the product's words (providers/onnx/prompt-copy.ts).
+# lexicon_file: the words the model may write besides the product's own (providers/onnx/lexicon.ts).
 GENERATION = dict(do_sample=True, temperature=0.7, top_k=40, top_p=0.9, repetition_penalty=1.05,
                   output_no_repeat_ngram_size=3, max_new_tokens=100, novelty_ngram_size=NOVELTY_N,
-                  prompt_copy_bias=20)
+                  prompt_copy_bias=20, lexicon_file="lexicon.json")
 EOS = "<|endoftext|>"
 
 
@@ -108,6 +109,17 @@ def copy_rate(model, bpe, validation, eos):
 def save_checkpoint(path, step, model, opt, sched, losses, evals):
     torch.save({"step": step, "model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
                 "losses": losses, "evals": evals, "torch_rng": torch.get_rng_state()}, path)
+
+
+def write_lexicon(out, rows):
+    write_json(os.path.join(out, "lexicon.json"), lexicon(lexicon_texts(rows)))
+
+
+def make_lexicon(root):
+    """Rewrites only lexicon.json of the demo model (DEMO_OUT or models/stylesprint-desc) from the training JSONL."""
+    out = os.environ.get("DEMO_OUT") or os.path.join(root, "models", "stylesprint-desc")
+    write_lexicon(out, load_rows(root))
+    print(f"lexicon written to {out}")
 
 
 def make_demo(root):
@@ -205,6 +217,7 @@ def make_demo(root):
     write_folder(out, model, True, tokenizer_json(vocab, merges, [EOS]), tok_cfg, gen, eos, eos, logits_to_keep=True)
     descriptions = sorted({r["description"] for r in train if r["description"]})
     write_json(os.path.join(out, "novelty_ngrams.json"), novelty_table([bpe.encode(" " + d) for d in descriptions], NOVELTY_N))
+    write_lexicon(out, rows)
     params = sum(p.numel() for p in model.parameters())
     write_json(os.path.join(out, "training_log.json"), {
         "seed": SEED, "hyperparameters": dict(HP, copy_warmup_steps=COPY_WARMUP), "vocab_size_actual": eos + 1, "generation": GENERATION, "train_products": len(skus),

@@ -7,6 +7,7 @@ import { loadTokenizer } from '../../../../providers/onnx/tokenizer.js';
 import { blockedNgramsFrom, loadBlockedNgrams } from '../../../../providers/onnx/novelty.js';
 import { checkLeakage } from '../../../../src/evaluation/checks/leakage.js';
 import { decodingDefaults } from '../../../../providers/onnx/generation-params.js';
+import { loadLexicon, wordsOf } from '../../../../providers/onnx/lexicon.js';
 import { buildPrompt } from '../../../../src/prompts/build-prompt.js';
 import { quietLogger } from './onnx-test-helpers.js';
 import { catalogFacts, readCatalogEntries } from '../../../../src/seed.js';
@@ -51,6 +52,15 @@ for (const mode of ['default sampling (seeded)', 'greedy'] as const) {
         const copied = ngrams(r.text, 8).filter((g) => trainGrams.has(g));
         assert.deepEqual(copied, [], `copies a training description: ${where}`);
       });
+      // Every word is a word of the model's lexicon or of the product (lexicon_file): no invented words.
+      const lexicon = loadLexicon(bundledModelDir, decodingDefaults(readModelFolder(bundledModelDir).generationConfig).lexiconFile);
+      assert.ok(lexicon, 'the bundled model names a lexicon');
+      results.forEach((r, i) => {
+        const f = catalogFacts(heldOut[i]!);
+        const own = new Set(wordsOf([f.title, ...f.attributes, ...(f.colors ?? []), ...(f.materials ?? [])].join(' ')));
+        const stray = wordsOf(r.text).filter((w) => !lexicon.words.has(w) && !own.has(w));
+        assert.deepEqual(stray, [], `${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`);
+      });
       // Different products get different texts.
       assert.ok(new Set(results.map((r) => r.text)).size > results.length / 2);
       // About the product: it restates its own listed facts word for word (half of them when measured;
@@ -87,6 +97,17 @@ test('the copy bias is what brings the titles: greedy without it states far fewe
   const on = await titles();
   const off = await titles(0);
   assert.ok(on >= off + heldOut.length / 4, `whole titles: ${on} with the model's bias, ${off} without`);
+});
+
+test('lexicon.json was made from the training split: no word that only held-out products use', () => {
+  const lexicon = loadLexicon(bundledModelDir, 'lexicon.json');
+  assert.ok(lexicon);
+  const trainWords = new Set(train.flatMap((p) => wordsOf([p.description, buildPrompt(catalogFacts(p)).prompt].join(' '))));
+  const heldOnly = new Set(heldOut.flatMap((p) => wordsOf([p.description, buildPrompt(catalogFacts(p)).prompt].join(' '))).filter((w) => !trainWords.has(w)));
+  assert.ok(heldOnly.size > 20, 'the held-out products do use words of their own');
+  assert.deepEqual([...heldOnly].filter((w) => lexicon.words.has(w)), []);
+  // And it holds the training descriptions' words.
+  assert.deepEqual([...trainWords].filter((w) => !lexicon.words.has(w)), []);
 });
 
 test('novelty_ngrams.json holds exactly the token n-grams of the training descriptions (Python and TS hash alike)', () => {

@@ -1,0 +1,372 @@
+/**
+ * Decode-time word constraint (generation_config's `lexicon_file`, ours, not
+ * HF's). A small model trained on one catalog strings sub-word pieces into
+ * words that do not exist ("Gopwnerdiwde", "uvised"). With a lexicon, every
+ * word it writes must be a word of the lexicon or of the product it
+ * describes: inside a word only tokens that keep it the start of such a word
+ * are allowed, and the word may end (white space, punctuation, EOS) only once
+ * it is whole. Digits and punctuation are free.
+ *
+ * A word is a run of ASCII letters after lower-casing; any other character
+ * (digit, punctuation, space, a non-ASCII byte) ends it. tools/lm/targets.py
+ * writes the lexicon with the same rule.
+ *
+ * Cost: the allowed tokens depend only on the letters of the unfinished word,
+ * so the mask over the vocabulary is computed once per distinct unfinished
+ * word (bounded cache) and shared by all rows; a row's own words (the
+ * product's) add a handful of tokens on top.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ModelFolderError } from './model-folder.js';
+import type { TextTokenizer } from './tokenizer.js';
+
+export interface Lexicon {
+  readonly words: ReadonlySet<string>;
+  /** Every non-empty prefix of every word (the words included). */
+  readonly prefixes: ReadonlySet<string>;
+}
+
+const LETTERS = /[a-z]+/g;
+
+/** The words of `text` by the lexicon's rule: runs of a-z after lower-casing. */
+export function wordsOf(text: string): string[] {
+  return text.toLowerCase().match(LETTERS) ?? [];
+}
+
+export function lexiconFrom(words: Iterable<string>): Lexicon {
+  const set = new Set<string>();
+  const prefixes = new Set<string>();
+  for (const w of words) {
+    if (!/^[a-z]+$/.test(w)) continue;
+    set.add(w);
+    for (let k = 1; k <= w.length; k++) prefixes.add(w.slice(0, k));
+  }
+  return { words: set, prefixes };
+}
+
+/** Validates the parsed JSON of a lexicon file (`{ "words": [...] }`). `source` names it in errors. */
+export function parseLexicon(json: unknown, source: string): Lexicon {
+  const o = json as { words?: unknown } | null;
+  if (!o || typeof o !== 'object' || !Array.isArray(o.words)) throw new ModelFolderError(`${source}: "words" must be a list`);
+  const bad = o.words.find((w) => typeof w !== 'string' || !/^[a-z]+$/.test(w));
+  if (bad !== undefined) throw new ModelFolderError(`${source}: every word must be lower-case letters a-z; got ${JSON.stringify(bad)}`);
+  if (o.words.length === 0) throw new ModelFolderError(`${source}: "words" is empty`);
+  return lexiconFrom(o.words as string[]);
+}
+
+/** The model folder's lexicon named by generation_config's lexicon_file; null when it names none. */
+export function loadLexicon(dir: string, name: string | undefined): Lexicon | null {
+  if (!name) return null;
+  if (path.basename(name) !== name || name === '.' || name === '..') {
+    throw new ModelFolderError(`lexicon_file must be a file name in the model folder; got ${JSON.stringify(name)}`);
+  }
+  const file = path.join(dir, name);
+  if (!existsSync(file)) throw new ModelFolderError(`generation_config names lexicon_file ${JSON.stringify(name)}, but ${file} does not exist`);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (cause) {
+    throw new ModelFolderError(`${file} is not valid JSON`, { cause });
+  }
+  return parseLexicon(json, file);
+}
+
+/** What a token does to words: letters before its first non-letter, whole words inside, letters after its last. */
+interface Shape {
+  /** Letters that go on with the unfinished word (lower-cased). */
+  lead: string;
+  /** The lead has a capital: such a token may start a word but not go on with one ("deniM"). */
+  capital: boolean;
+  /** Whether the token holds a character that ends a word. */
+  ends: boolean;
+  /** Whole words between its word-ending characters. */
+  inner: string[];
+  /** Letters after its last word-ending character: the start of a new word. */
+  tail: string;
+  /** EOS (allowed only where a word may end) or another special token (left alone). */
+  special?: 'eos' | 'other';
+}
+
+function shapeOf(text: string): Shape {
+  const lower = text.toLowerCase();
+  let i = 0;
+  while (i < lower.length && lower[i]! >= 'a' && lower[i]! <= 'z') i++;
+  const capital = /[A-Z]/.test(text.slice(0, i));
+  if (i === lower.length) return { lead: lower, capital, ends: false, inner: [], tail: '' };
+  let j = lower.length;
+  while (j > i && lower[j - 1]! >= 'a' && lower[j - 1]! <= 'z') j--;
+  return { lead: lower.slice(0, i), capital, ends: true, inner: wordsOf(lower.slice(i, j)), tail: lower.slice(j) };
+}
+
+/** The text a token adds, as far as words go (non-ASCII bytes become a word-ending NUL). */
+function tokenText(tokenizer: TextTokenizer, id: number): string {
+  if (tokenizer.tokenBytes) return Array.from(tokenizer.tokenBytes(id), (b) => (b < 0x80 ? String.fromCharCode(b) : '\0')).join('');
+  const token = tokenizer.raw.id_to_token(id) ?? '';
+  if (/^<0x[0-9A-Fa-f]{2}>$/.test(token)) return '\0'; // SentencePiece byte fallback
+  return token.replace(/▁/g, ' ');
+}
+
+type Check = (word: string) => boolean;
+const NONE: readonly number[] = [];
+
+function allowed(shape: Shape, partial: string, isWord: Check, isPrefix: Check): boolean {
+  if (shape.special === 'other') return true;
+  if (shape.special === 'eos') return partial === '' || isWord(partial);
+  if (shape.capital && partial !== '') return false;
+  const first = partial + shape.lead;
+  if (!shape.ends) return first === '' || isPrefix(first);
+  if (first !== '' && !isWord(first)) return false;
+  for (const w of shape.inner) if (!isWord(w)) return false;
+  return shape.tail === '' || isPrefix(shape.tail);
+}
+
+/** A letter trie of the lexicon: walking a token's letters from the unfinished word's node allocates nothing. */
+interface TrieNode {
+  next: Map<number, TrieNode>;
+  word: boolean;
+}
+
+function buildTrie(words: Iterable<string>): TrieNode {
+  const root: TrieNode = { next: new Map(), word: false };
+  for (const w of words) {
+    let node = root;
+    for (let i = 0; i < w.length; i++) {
+      const c = w.charCodeAt(i);
+      let child = node.next.get(c);
+      if (!child) node.next.set(c, (child = { next: new Map(), word: false }));
+      node = child;
+    }
+    node.word = true;
+  }
+  return root;
+}
+
+function walk(node: TrieNode | undefined, letters: string): TrieNode | undefined {
+  for (let i = 0; node && i < letters.length; i++) node = node.next.get(letters.charCodeAt(i));
+  return node;
+}
+
+/** The tokens allowed after one unfinished word: a mask, and the list when it is short. */
+export interface AllowedTokens {
+  mask: Uint8Array;
+  /** The allowed ids when they are at most half of the vocabulary; null otherwise. */
+  ids: Int32Array | null;
+  /** The banned ids when ids is null. */
+  banned: Int32Array | null;
+}
+
+/** Per (lexicon, tokenizer, vocabulary size): token shapes and the shared masks by unfinished word. */
+class LexiconVocab {
+  readonly shapes: Shape[];
+  /** Per token: its inner words and the start of its tail are the lexicon's (precomputed for the masks). */
+  private readonly restOk: Uint8Array;
+  /** Tokens that end a word before any letter, EOS included: what may follow a whole word. */
+  readonly endFirst: number[] = [];
+  /** Tokens that end a word and start another, by the letters they start it with. */
+  readonly byTail = new Map<string, number[]>();
+  private readonly trie: TrieNode;
+  private readonly masks = new Map<string, AllowedTokens>();
+  private readonly maxMasks: number;
+
+  constructor(
+    readonly lexicon: Lexicon,
+    tokenizer: TextTokenizer,
+    readonly size: number,
+  ) {
+    const eos = new Set(tokenizer.special.eos);
+    const special = new Set([tokenizer.special.pad, tokenizer.special.bos]);
+    this.trie = buildTrie(lexicon.words);
+    this.restOk = new Uint8Array(size);
+    this.shapes = Array.from({ length: size }, (_, id) => {
+      if (eos.has(id)) {
+        this.endFirst.push(id);
+        return { lead: '', capital: false, ends: true, inner: [], tail: '', special: 'eos' } as Shape;
+      }
+      if (special.has(id)) return { lead: '', capital: false, ends: true, inner: [], tail: '', special: 'other' } as Shape;
+      const shape = shapeOf(tokenText(tokenizer, id));
+      if (shape.ends && shape.lead === '') this.endFirst.push(id);
+      if (shape.tail) {
+        const list = this.byTail.get(shape.tail);
+        if (list) list.push(id);
+        else this.byTail.set(shape.tail, [id]);
+      }
+      this.restOk[id] = shape.inner.every((w) => lexicon.words.has(w)) && (shape.tail === '' || lexicon.prefixes.has(shape.tail)) ? 1 : 0;
+      return shape;
+    });
+    // About 32 MB of masks at most, whatever the vocabulary.
+    this.maxMasks = Math.max(64, Math.floor(32_000_000 / Math.max(1, size)));
+  }
+
+  /** The tokens allowed after the unfinished word `partial`, by the lexicon alone. Memoised. */
+  allowed(partial: string): AllowedTokens {
+    const hit = this.masks.get(partial);
+    if (hit) return hit;
+    const from = walk(this.trie, partial);
+    const m = new Uint8Array(this.size);
+    let count = 0;
+    for (let id = 0; id < this.size; id++) {
+      const shape = this.shapes[id]!;
+      let ok: boolean;
+      if (shape.special === 'other') ok = true;
+      else if (shape.special === 'eos') ok = partial === '' || from?.word === true;
+      else if (shape.capital && partial !== '') ok = false;
+      else {
+        const node = walk(from, shape.lead);
+        if (!shape.ends) ok = node !== undefined;
+        else ok = (partial === '' && shape.lead === '') || node?.word === true ? this.restOk[id] === 1 : false;
+      }
+      if (ok) {
+        m[id] = 1;
+        count++;
+      }
+    }
+    const sparse = count <= this.size / 2;
+    const list = new Int32Array(sparse ? count : this.size - count);
+    for (let id = 0, k = 0; id < this.size; id++) if ((m[id] === 1) === sparse) list[k++] = id;
+    const out: AllowedTokens = { mask: m, ids: sparse ? list : null, banned: sparse ? null : list };
+    if (this.masks.size >= this.maxMasks) this.masks.delete(this.masks.keys().next().value as string);
+    this.masks.set(partial, out);
+    return out;
+  }
+}
+
+const vocabs = new WeakMap<Lexicon, WeakMap<TextTokenizer, LexiconVocab>>();
+
+function vocabFor(lexicon: Lexicon, tokenizer: TextTokenizer, size: number): LexiconVocab {
+  let byTokenizer = vocabs.get(lexicon);
+  if (!byTokenizer) vocabs.set(lexicon, (byTokenizer = new WeakMap()));
+  let v = byTokenizer.get(tokenizer);
+  if (!v || v.size !== size) byTokenizer.set(tokenizer, (v = new LexiconVocab(lexicon, tokenizer, size)));
+  return v;
+}
+
+/** One row's constraint: the lexicon plus the words of `own` (the product's facts). */
+export class WordConstraint {
+  private readonly ownWords: Set<string>;
+  private readonly ownPrefixes: Set<string>;
+  private readonly isWord: Check;
+  private readonly isPrefix: Check;
+  private vocab: LexiconVocab | null = null;
+  /** Scratch for the logits kept across the fill. */
+  private kept = new Float32Array(64);
+  /** The product's words in the spellings their pieces are looked up in. */
+  private readonly ownSpellings: string[];
+  private readonly ownLower: string[];
+  private ownStarters: number[] | null = null;
+  private ownStartersAfterLetters: number[] = [];
+  private seen: Uint8Array | null = null;
+  private readonly ownMemo = new Map<string, readonly number[]>();
+
+  constructor(
+    private readonly lexicon: Lexicon,
+    private readonly tokenizer: TextTokenizer,
+    own: string,
+    private readonly pieceId: (piece: string) => number | undefined,
+  ) {
+    const spellings = own.match(/[A-Za-z]+/g) ?? [];
+    // As the product writes them, lower-cased, and capitalised (a sentence may start with one).
+    this.ownSpellings = [...new Set(spellings.flatMap((w) => [w, w.toLowerCase(), w[0]!.toUpperCase() + w.slice(1).toLowerCase()]))];
+    this.ownLower = this.ownSpellings.map((w) => w.toLowerCase());
+    const extra = lexiconFrom(spellings.map((w) => w.toLowerCase()));
+    this.ownWords = new Set([...extra.words].filter((w) => !lexicon.words.has(w)));
+    this.ownPrefixes = new Set([...extra.prefixes].filter((p) => !lexicon.prefixes.has(p)));
+    this.isWord = (w) => lexicon.words.has(w) || this.ownWords.has(w);
+    this.isPrefix = (p) => lexicon.prefixes.has(p) || this.ownPrefixes.has(p);
+  }
+
+  /** The letters of the unfinished word at the end of `output`, lower-cased ('' after a word-ending character). */
+  static partial(output: string): string {
+    let i = output.length;
+    while (i > 0) {
+      const c = output.charCodeAt(i - 1) | 0x20;
+      if (c < 0x61 || c > 0x7a) break;
+      i--;
+    }
+    return output.slice(i).toLowerCase();
+  }
+
+  /** Ids the product's own words allow that the lexicon alone does not, after `partial`. Memoised per row. */
+  private ownAllowed(partial: string, v: LexiconVocab): readonly number[] {
+    if (this.ownWords.size === 0) return NONE;
+    const hit = this.ownMemo.get(partial);
+    if (hit) return hit;
+    if (!this.ownStarters) {
+      const ids = [...new Set([...this.ownPrefixes].flatMap((p) => v.byTail.get(p) ?? []))];
+      // With nothing before them in the token, whether they are allowed does not depend on the word before (once it is whole).
+      this.ownStarters = ids.filter((id) => v.shapes[id]!.lead === '' && allowed(v.shapes[id]!, '', this.isWord, this.isPrefix));
+      this.ownStartersAfterLetters = ids.filter((id) => v.shapes[id]!.lead !== '');
+    }
+    const candidates: number[] = [];
+    const base = v.allowed(partial).mask;
+    if (!this.seen || this.seen.length !== v.size) this.seen = new Uint8Array(v.size);
+    const seen = this.seen;
+    const add = (id: number): void => {
+      if (id >= v.size || seen[id] || base[id]) return; // the lexicon allows it already
+      seen[id] = 1;
+      if (allowed(v.shapes[id]!, partial, this.isWord, this.isPrefix)) candidates.push(id);
+    };
+    // Going on with one of the product's words.
+    for (let i = 0; i < this.ownSpellings.length; i++) {
+      const w = this.ownSpellings[i]!;
+      if (w.length <= partial.length || !this.ownLower[i]!.startsWith(partial)) continue;
+      for (let k = partial.length + 1; k <= w.length; k++) {
+        const id = this.pieceId(w.slice(partial.length, k));
+        if (id !== undefined) add(id);
+      }
+    }
+    // Ending one of the product's words: what the lexicon allows after a word-ending character.
+    if (this.ownWords.has(partial)) {
+      const after = v.allowed('').mask;
+      for (const id of v.endFirst) {
+        if (seen[id] || base[id] || !after[id]) continue;
+        seen[id] = 1;
+        candidates.push(id);
+      }
+    }
+    // Starting one after a word-ending character: most such tokens start with it (" Lamb"),
+    // so the word before must be whole, which is one check for all of them.
+    if (partial === '' || this.isWord(partial)) {
+      for (const id of this.ownStarters) {
+        if (seen[id] || base[id]) continue;
+        seen[id] = 1;
+        candidates.push(id);
+      }
+    }
+    for (const id of this.ownStartersAfterLetters) add(id);
+    seen.fill(0);
+    if (this.ownMemo.size < 256) this.ownMemo.set(partial, candidates);
+    return candidates;
+  }
+
+  /**
+   * Sets to -Infinity every token that would make a word outside the lexicon
+   * and the product's words. Leaves the logits alone when nothing allowed has
+   * a finite logit (another rule banned them all), so a row never stalls. In place.
+   */
+  apply(logits: Float32Array, output: string): void {
+    if (!this.vocab || this.vocab.size !== logits.length) this.vocab = vocabFor(this.lexicon, this.tokenizer, logits.length);
+    const v = this.vocab;
+    const partial = WordConstraint.partial(output);
+    const { mask, ids, banned } = v.allowed(partial);
+    const own = this.ownAllowed(partial, v);
+    let open = false;
+    for (const id of own) open ||= (logits[id] as number) > -Infinity;
+    if (ids) for (let k = 0; k < ids.length && !open; k++) open = (logits[ids[k]!] as number) > -Infinity;
+    else for (let id = 0; id < logits.length && !open; id++) open = mask[id] === 1 && (logits[id] as number) > -Infinity;
+    if (!open) return;
+    const n = ids ? ids.length : 0;
+    if (this.kept.length < n + own.length) this.kept = new Float32Array(2 * (n + own.length));
+    const kept = this.kept;
+    for (let i = 0; i < own.length; i++) kept[n + i] = logits[own[i]!] as number;
+    if (ids) {
+      // Few allowed: keep them, fill the rest at once.
+      for (let k = 0; k < n; k++) kept[k] = logits[ids[k]!] as number;
+      logits.fill(-Infinity);
+      for (let k = 0; k < n; k++) logits[ids[k]!] = kept[k] as number;
+    } else if (banned) {
+      for (let k = 0; k < banned.length; k++) logits[banned[k]!] = -Infinity;
+    }
+    for (let i = 0; i < own.length; i++) logits[own[i]!] = kept[n + i] as number;
+  }
+}

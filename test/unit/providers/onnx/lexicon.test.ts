@@ -1,0 +1,110 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { lexiconFrom, loadLexicon, parseLexicon, WordConstraint, wordsOf } from '../../../../providers/onnx/lexicon.js';
+import { ModelFolderError, readModelFolder } from '../../../../providers/onnx/model-folder.js';
+import { loadTokenizer } from '../../../../providers/onnx/tokenizer.js';
+import { bundledModelDir } from '../../../../providers/onnx/index.js';
+import { wordPieces } from '../../../../providers/onnx/prompt-copy.js';
+import { decodingDefaults } from '../../../../providers/onnx/generation-params.js';
+import { seededRandom } from '../../../../src/random.js';
+
+const tokenizer = loadTokenizer(readModelFolder(bundledModelDir));
+const eos = tokenizer.special.eos[0]!;
+const vocabSize = eos + 1;
+const lexicon = lexiconFrom(['a', 'linen', 'line', 'dress', 'summer', 'is', 'made', 'of', 'the', 'in', 'and']);
+const own = 'Lambswool Roll Neck\nburgundy';
+
+function constraint(): WordConstraint {
+  return new WordConstraint(lexicon, tokenizer, own, (p) => wordPieces(tokenizer).pieceId(p));
+}
+
+/** Whether `text` only uses words of the lexicon or of `own`, its last word possibly unfinished (a prefix of one). */
+function valid(text: string, ended: boolean): boolean {
+  const ownWords = new Set(wordsOf(own));
+  const isWord = (w: string) => lexicon.words.has(w) || ownWords.has(w);
+  const isPrefix = (w: string) => lexicon.prefixes.has(w) || [...ownWords].some((o) => o.startsWith(w));
+  const endsInWord = /[A-Za-z]$/.test(text) && !ended;
+  const words = wordsOf(text);
+  return words.every((w, i) => (i === words.length - 1 && endsInWord ? isPrefix(w) : isWord(w)));
+}
+
+test('words are runs of a-z after lower-casing; digits, punctuation and non-ASCII end them', () => {
+  assert.deepEqual(wordsOf('The T-shirt, 95% uv400 café'), ['the', 't', 'shirt', 'uv', 'caf']);
+  assert.deepEqual(WordConstraint.partial(' the Lin'), 'lin');
+  assert.deepEqual(WordConstraint.partial(' the Lin '), '');
+  assert.deepEqual(WordConstraint.partial(' uv4'), '');
+  assert.deepEqual(WordConstraint.partial(''), '');
+});
+
+test('every token the constraint allows keeps every word valid, and every token it bans would break one', () => {
+  const rand = seededRandom(7);
+  for (const output of ['', ' The', ' the lin', ' the line', ' the Lambs', ' the Lambswool', ' in burg', ' Made of', ' 95% ']) {
+    const logits = Float32Array.from({ length: vocabSize }, () => rand());
+    constraint().apply(logits, output);
+    for (let id = 0; id < vocabSize; id++) {
+      const ok = id === eos ? valid(output, true) : valid(output + tokenizer.decode([id]), false) && !/[A-Za-z][A-Z]/.test(WordConstraint.partial(output) ? output.slice(-1) + tokenizer.decode([id]).slice(0, 1) : '');
+      const kept = Number.isFinite(logits[id]!);
+      if (kept && !ok) assert.fail(`${JSON.stringify(output)} + ${JSON.stringify(tokenizer.decode([id]))} was allowed`);
+      // A ban may be stricter than validity only for a capital inside a word ("deniM").
+      if (!kept && ok) {
+        const piece = tokenizer.decode([id]);
+        assert.ok(/[A-Za-z]$/.test(output) && /^[A-Za-z]*[A-Z]/.test(piece), `${JSON.stringify(output)} + ${JSON.stringify(piece)} was banned`);
+      }
+    }
+  }
+});
+
+test('the product\'s own words are allowed though the lexicon lacks them, and EOS only where a word may end', () => {
+  const logits = new Float32Array(vocabSize);
+  constraint().apply(logits, ' the Lambs');
+  // The longest in-word token that starts "wool".
+  const wool = ['wool', 'woo', 'wo', 'w'].map((p) => wordPieces(tokenizer).pieceId(p)).find((id) => id !== undefined);
+  assert.ok(wool !== undefined && logits[wool] === 0, 'a piece of "wool" goes on with "Lambs"');
+  assert.equal(logits[eos], -Infinity, 'no EOS inside "Lambs"');
+  const after = new Float32Array(vocabSize);
+  constraint().apply(after, ' the Lambswool');
+  assert.equal(after[eos], 0, 'EOS after the whole word');
+  // Without the product, the same word cannot be started: after " the L" only pieces towards "line"/"linen" remain.
+  const am = ['amb', 'am', 'a'].map((p) => wordPieces(tokenizer).pieceId(p)).find((id) => id !== undefined)!;
+  const withOwn = new Float32Array(vocabSize);
+  constraint().apply(withOwn, ' the L');
+  assert.equal(withOwn[am], 0);
+  const bare = new WordConstraint(lexicon, tokenizer, '', (p) => wordPieces(tokenizer).pieceId(p));
+  const none = new Float32Array(vocabSize);
+  bare.apply(none, ' the L');
+  assert.equal(none[am], -Infinity);
+  assert.equal(none[wordPieces(tokenizer).pieceId('i')!], 0);
+});
+
+test('when every allowed token is already banned by another rule, the logits are left alone (no stalled row)', () => {
+  const logits = new Float32Array(vocabSize).fill(-Infinity);
+  const open = tokenizer.encode(' xyz')[0]!;
+  logits[open] = 1; // only a token the lexicon forbids is left
+  constraint().apply(logits, ' the');
+  assert.equal(logits[open], 1);
+});
+
+test('lexicon files: a clear error for a bad file or name; no name, no constraint', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lexicon-'));
+  try {
+    assert.equal(loadLexicon(dir, ''), null);
+    assert.equal(loadLexicon(dir, undefined), null);
+    assert.throws(() => loadLexicon(dir, '../lexicon.json'), ModelFolderError);
+    assert.throws(() => loadLexicon(dir, 'missing.json'), /does not exist/);
+    writeFileSync(path.join(dir, 'bad.json'), '{');
+    assert.throws(() => loadLexicon(dir, 'bad.json'), /not valid JSON/);
+    assert.throws(() => parseLexicon({ words: ['ok', 'Not'] }, 'x'), /lower-case letters/);
+    assert.throws(() => parseLexicon({ words: [] }, 'x'), /empty/);
+    assert.throws(() => parseLexicon({}, 'x'), /must be a list/);
+    writeFileSync(path.join(dir, 'good.json'), JSON.stringify({ words: ['linen', 'line'] }));
+    const lex = loadLexicon(dir, 'good.json');
+    assert.ok(lex && lex.words.has('line') && lex.prefixes.has('lin') && !lex.words.has('lin'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.equal(decodingDefaults({ lexicon_file: 'lexicon.json' }).lexiconFile, 'lexicon.json');
+  assert.equal(decodingDefaults({}).lexiconFile, '');
+});
