@@ -8,7 +8,7 @@
  *
  *   npm run bench:model-quality            writes docs/benchmarks.md (section model-quality)
  *   node dist/bench/model-quality/run.js --no-write [--model-dir DIR] [--temperature T] [--top-p P]
- *        [--repetition-penalty R] [--prompt-copy-bias B] [--no-lexicon] [--samples N]      prints only (for choosing decoding defaults)
+ *        [--repetition-penalty R] [--prompt-copy-bias B] [--no-lexicon] [--no-novelty] [--samples N]      prints only (for choosing decoding defaults)
  */
 import { parseArgs } from 'node:util';
 import { createOnnxProvider } from '../../providers/onnx/index.js';
@@ -31,6 +31,7 @@ const { values: args } = parseArgs({
     'repetition-penalty': { type: 'string' },
     'prompt-copy-bias': { type: 'string' },
     'no-lexicon': { type: 'boolean', default: false },
+    'no-novelty': { type: 'boolean', default: false },
     samples: { type: 'string', default: '10' },
   },
 });
@@ -81,6 +82,7 @@ async function modelTexts(greedy: boolean): Promise<string[]> {
   if (args['repetition-penalty']) decoding.repetitionPenalty = Number(args['repetition-penalty']);
   if (args['prompt-copy-bias']) decoding.promptCopyBias = Number(args['prompt-copy-bias']);
   if (args['no-lexicon']) decoding.lexicon = null;
+  if (args['no-novelty']) decoding.blockedNgrams = null;
   const p = await createOnnxProvider({ executionProvider: 'cpu', logger: quiet, env: {}, decoding, ...(args['model-dir'] ? { modelDir: args['model-dir'] } : {}) });
   try {
     const reqs: GenerationRequest[] = heldOut.map((prod, i) => ({
@@ -122,6 +124,6 @@ if (!args['no-write']) {
   writeSection(
     'model-quality',
     'Bundled demo model vs a template baseline (held-out products)',
-    `Command: \`npm run bench:model-quality\` (bench/model-quality/run.ts). The ${heldOut.length} held-out products of catalog/products.json (split "test"), scored against their human references with \`scorePair\` (mean over products); ratios are against the template baseline measured in the same run ("The {title} is a {category} piece: {attributes}, in {colors}, made of {materials}.").\n\n${table}\n\nThe template states every fact and scores on word overlap alone; the model writes in the catalog's voice but also invents details. See models/stylesprint-desc/README.md for samples and limits.`,
+    `Command: \`npm run bench:model-quality\` (bench/model-quality/run.ts). The ${heldOut.length} held-out products of catalog/products.json (split "test"), scored against their human references with \`scorePair\` (mean over products); ratios are against the template baseline measured in the same run ("The {title} is a {category} piece: {attributes}, in {colors}, made of {materials}.").\n\n${table}\n\nThe model decodes with its generation_config.json, which turns on the runtime's copy bias (prompt_copy_bias) and word lexicon (lexicon_file); "words in no dictionary" counts words found neither in WordNet nor anywhere in the catalog's human text, a check independent of that lexicon. The template states every fact and scores on word overlap alone; the model writes in the catalog's voice but also misplaces facts and stitches its closing passage from other products' phrases. See models/stylesprint-desc/README.md for samples, limits and the numbers without the two aids.`,
   );
 }
