@@ -26,8 +26,8 @@ import { decodingDefaults, requestDecoding, type DecodingDefaults } from './gene
 import { MicroBatcher, type MicroBatcherStats } from './micro-batcher.js';
 import { readModelFolder } from './model-folder.js';
 import { loadBlockedNgrams } from './novelty.js';
-import { productCopySource } from './prompt-copy.js';
-import { loadLexicon } from './lexicon.js';
+import { productCopySource, wordPieces } from './prompt-copy.js';
+import { loadLexicon, prepareLexicon } from './lexicon.js';
 import { createOrtSession, parseExecutionProvider, type ExecutionProviderSetting, type SessionLogger } from './session.js';
 import { loadTokenizer } from './tokenizer.js';
 
@@ -116,6 +116,8 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
   };
   const { session, executionProvider } = await createOrtSession(folder.onnxPath, sessionOptions);
   const model = new DecoderSession(session, describeDecoder(session, folder.config));
+  if (defaults.lexicon) prepareLexicon(defaults.lexicon, tokenizer, model.layout.vocabSize);
+  if (defaults.promptCopyBias && model.layout.vocabSize > 0) wordPieces(tokenizer).continuesWord(model.layout.vocabSize);
   const totals = { forwardPasses: 0, generatedTokens: 0, sessionRunMs: 0, batchMs: 0 };
   let lastError: string | null = null;
   let closed = false;

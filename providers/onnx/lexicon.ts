@@ -147,6 +147,15 @@ function walk(node: TrieNode | undefined, letters: string): TrieNode | undefined
   return node;
 }
 
+/** A node of the token trie: the tokens whose letters (before any word end) spell the path to it. */
+interface TokenNode {
+  next: Map<number, TokenNode>;
+  /** Tokens that are only these letters: the word goes on. */
+  within: number[];
+  /** Tokens that are these letters and then end the word. */
+  ending: number[];
+}
+
 /** The tokens allowed after one unfinished word: a mask, and the list when it is short. */
 export interface AllowedTokens {
   mask: Uint8Array;
@@ -166,7 +175,15 @@ class LexiconVocab {
   /** Tokens that end a word and start another, by the letters they start it with. */
   readonly byTail = new Map<string, number[]>();
   private readonly trie: TrieNode;
+  /** The tokens' letters before any word-ending character, as a trie (capitalised pieces left out). */
+  private readonly tokenTrie: TokenNode = { next: new Map(), within: [], ending: [] };
+  /** The tokens allowed after a whole word that add no letter to it (EOS, spaces and punctuation starting a valid rest). */
+  private readonly afterWord: Int32Array;
+  /** Tokens that add no letter and end no word (empty pieces), and special tokens other than EOS. */
+  private readonly noLetters: number[] = [];
   private readonly masks = new Map<string, AllowedTokens>();
+  /** WordConstraint's own-word results, by the product's words and the unfinished word (bounded). */
+  readonly ownMemo = new Map<string, readonly number[]>();
   private readonly maxMasks: number;
 
   constructor(
@@ -183,7 +200,10 @@ class LexiconVocab {
         this.endFirst.push(id);
         return { lead: '', capital: false, ends: true, inner: [], tail: '', special: 'eos' } as Shape;
       }
-      if (special.has(id)) return { lead: '', capital: false, ends: true, inner: [], tail: '', special: 'other' } as Shape;
+      if (special.has(id)) {
+        this.noLetters.push(id);
+        return { lead: '', capital: false, ends: true, inner: [], tail: '', special: 'other' } as Shape;
+      }
       const shape = shapeOf(tokenText(tokenizer, id));
       if (shape.ends && shape.lead === '') this.endFirst.push(id);
       if (shape.tail) {
@@ -191,9 +211,21 @@ class LexiconVocab {
         if (list) list.push(id);
         else this.byTail.set(shape.tail, [id]);
       }
+      if (shape.lead && !shape.capital) {
+        // Capitalised pieces never go on with a word, so they stay out of the token trie.
+        let node = this.tokenTrie;
+        for (let i = 0; i < shape.lead.length; i++) {
+          const c = shape.lead.charCodeAt(i);
+          let child = node.next.get(c);
+          if (!child) node.next.set(c, (child = { next: new Map(), within: [], ending: [] }));
+          node = child;
+        }
+        (shape.ends ? node.ending : node.within).push(id);
+      } else if (!shape.lead && !shape.ends) this.noLetters.push(id);
       this.restOk[id] = shape.inner.every((w) => lexicon.words.has(w)) && (shape.tail === '' || lexicon.prefixes.has(shape.tail)) ? 1 : 0;
       return shape;
     });
+    this.afterWord = Int32Array.from(this.endFirst.filter((id) => this.shapes[id]!.special === 'eos' || this.restOk[id] === 1));
     // About 32 MB of masks at most, whatever the vocabulary.
     this.maxMasks = Math.max(64, Math.floor(32_000_000 / Math.max(1, size)));
   }
@@ -204,8 +236,8 @@ class LexiconVocab {
     if (hit) return hit;
     const from = walk(this.trie, partial);
     const m = new Uint8Array(this.size);
-    let count = 0;
-    for (let id = 0; id < this.size; id++) {
+    const okIds: number[] = [];
+    const check = (id: number): void => {
       const shape = this.shapes[id]!;
       let ok: boolean;
       if (shape.special === 'other') ok = true;
@@ -216,15 +248,45 @@ class LexiconVocab {
         if (!shape.ends) ok = node !== undefined;
         else ok = (partial === '' && shape.lead === '') || node?.word === true ? this.restOk[id] === 1 : false;
       }
-      if (ok) {
+      if (ok && !m[id]) {
         m[id] = 1;
-        count++;
+        okIds.push(id);
       }
+    };
+    if (partial === '' || !from) {
+      for (let id = 0; id < this.size; id++) check(id);
+    } else {
+      // Inside a word: walk the lexicon's trie and a trie of the tokens' letters together, so
+      // only tokens whose letters go on from this node are visited; then the tokens that end
+      // the word (when it is whole) and the few without letters.
+      const visit = (lex: TrieNode, tok: TokenNode): void => {
+        for (const id of tok.within) check(id);
+        if (lex.word) for (const id of tok.ending) check(id);
+        const [small, other] = lex.next.size < tok.next.size ? [lex.next, tok.next] : [tok.next, lex.next];
+        for (const c of small.keys()) {
+          const l = lex.next.get(c);
+          const t = tok.next.get(c);
+          if (l && t && other.has(c)) visit(l, t);
+        }
+      };
+      visit(from, this.tokenTrie);
+      // After a whole word: the same tokens every time (they add no letter to it), precomputed.
+      if (from.word) {
+        for (const id of this.afterWord) {
+          m[id] = 1;
+          okIds.push(id);
+        }
+      }
+      for (const id of this.noLetters) check(id);
     }
-    const sparse = count <= this.size / 2;
-    const list = new Int32Array(sparse ? count : this.size - count);
-    for (let id = 0, k = 0; id < this.size; id++) if ((m[id] === 1) === sparse) list[k++] = id;
-    const out: AllowedTokens = { mask: m, ids: sparse ? list : null, banned: sparse ? null : list };
+    let out: AllowedTokens;
+    if (okIds.length <= this.size / 2) {
+      out = { mask: m, ids: Int32Array.from(okIds), banned: null };
+    } else {
+      const banned = new Int32Array(this.size - okIds.length);
+      for (let id = 0, k = 0; id < this.size; id++) if (!m[id]) banned[k++] = id;
+      out = { mask: m, ids: null, banned };
+    }
     if (this.masks.size >= this.maxMasks) this.masks.delete(this.masks.keys().next().value as string);
     this.masks.set(partial, out);
     return out;
@@ -239,6 +301,15 @@ function vocabFor(lexicon: Lexicon, tokenizer: TextTokenizer, size: number): Lex
   let v = byTokenizer.get(tokenizer);
   if (!v || v.size !== size) byTokenizer.set(tokenizer, (v = new LexiconVocab(lexicon, tokenizer, size)));
   return v;
+}
+
+/**
+ * Builds the per-vocabulary tables (token shapes, tries, the mask after a
+ * word-ending character) ahead of the first request: 10–30 ms for the
+ * bundled model, spent when the provider loads rather than inside a batch.
+ */
+export function prepareLexicon(lexicon: Lexicon, tokenizer: TextTokenizer, vocabSize: number): void {
+  if (vocabSize > 0) vocabFor(lexicon, tokenizer, vocabSize).allowed('');
 }
 
 /** One row's constraint: the lexicon plus the words of `own` (the product's facts). */
@@ -256,7 +327,8 @@ export class WordConstraint {
   private ownStarters: number[] | null = null;
   private ownStartersAfterLetters: number[] = [];
   private seen: Uint8Array | null = null;
-  private readonly ownMemo = new Map<string, readonly number[]>();
+  /** Key of this row's own words in the vocabulary's shared memo: rows for the same product share results. */
+  private readonly ownKey: string;
 
   constructor(
     private readonly lexicon: Lexicon,
@@ -271,6 +343,7 @@ export class WordConstraint {
     const extra = lexiconFrom(spellings.map((w) => w.toLowerCase()));
     this.ownWords = new Set([...extra.words].filter((w) => !lexicon.words.has(w)));
     this.ownPrefixes = new Set([...extra.prefixes].filter((p) => !lexicon.prefixes.has(p)));
+    this.ownKey = [...this.ownWords].sort().join(' ');
     this.isWord = (w) => lexicon.words.has(w) || this.ownWords.has(w);
     this.isPrefix = (p) => lexicon.prefixes.has(p) || this.ownPrefixes.has(p);
   }
@@ -289,7 +362,8 @@ export class WordConstraint {
   /** Ids the product's own words allow that the lexicon alone does not, after `partial`. Memoised per row. */
   private ownAllowed(partial: string, v: LexiconVocab): readonly number[] {
     if (this.ownWords.size === 0) return NONE;
-    const hit = this.ownMemo.get(partial);
+    const key = `${this.ownKey}\u0000${partial}`;
+    const hit = v.ownMemo.get(key);
     if (hit) return hit;
     if (!this.ownStarters) {
       const ids = [...new Set([...this.ownPrefixes].flatMap((p) => v.byTail.get(p) ?? []))];
@@ -335,7 +409,8 @@ export class WordConstraint {
     }
     for (const id of this.ownStartersAfterLetters) add(id);
     seen.fill(0);
-    if (this.ownMemo.size < 256) this.ownMemo.set(partial, candidates);
+    if (v.ownMemo.size >= 50_000) v.ownMemo.delete(v.ownMemo.keys().next().value as string);
+    v.ownMemo.set(key, candidates);
     return candidates;
   }
 
