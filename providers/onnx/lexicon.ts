@@ -19,7 +19,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ModelFolderError } from './model-folder.js';
-import type { TextTokenizer } from './tokenizer.js';
+import { tokenText, type TextTokenizer } from './tokenizer.js';
 
 export interface Lexicon {
   readonly words: ReadonlySet<string>;
@@ -97,14 +97,6 @@ function shapeOf(text: string): Shape {
   let j = lower.length;
   while (j > i && lower[j - 1]! >= 'a' && lower[j - 1]! <= 'z') j--;
   return { lead: lower.slice(0, i), capital, ends: true, inner: wordsOf(lower.slice(i, j)), tail: lower.slice(j) };
-}
-
-/** The text a token adds, as far as words go (non-ASCII bytes become a word-ending NUL). */
-function tokenText(tokenizer: TextTokenizer, id: number): string {
-  if (tokenizer.tokenBytes) return Array.from(tokenizer.tokenBytes(id), (b) => (b < 0x80 ? String.fromCharCode(b) : '\0')).join('');
-  const token = tokenizer.raw.id_to_token(id) ?? '';
-  if (/^<0x[0-9A-Fa-f]{2}>$/.test(token)) return '\0'; // SentencePiece byte fallback
-  return token.replace(/▁/g, ' ');
 }
 
 type Check = (word: string) => boolean;

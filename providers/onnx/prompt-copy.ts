@@ -17,7 +17,7 @@
  * folder asks for it.
  */
 import type { ProductFacts } from '../types.js';
-import type { TextTokenizer } from './tokenizer.js';
+import { byteLevelChars, tokenText, type TextTokenizer } from './tokenizer.js';
 
 /**
  * The copy source for a product: its title, attributes, colours and materials,
@@ -30,8 +30,6 @@ export function productCopySource(product: ProductFacts): string {
 
 /** Where a copied word ends: white space or punctuation that ends a phrase. */
 const WORD_END = /[\s,.;:!?()"]/;
-/** How SentencePiece and byte-level vocabularies mark a token that starts a word. */
-const WORD_START_MARKS = new Set(['▁', 'Ġ', 'Ċ', 'ĉ']);
 /** How far back the output's text is compared with the prompt's to choose between occurrences. */
 const MAX_RUN = 64;
 
@@ -122,25 +120,6 @@ export interface WordPieces {
   continuesWord(size: number): Uint8Array;
 }
 
-/** GPT-2's byte → printable-character map (the form byte-level BPE vocabularies are written in). */
-function byteLevelEncoderMap(): string[] {
-  const bytes: number[] = [];
-  for (let b = 33; b <= 126; b++) bytes.push(b);
-  for (let b = 161; b <= 172; b++) bytes.push(b);
-  for (let b = 174; b <= 255; b++) bytes.push(b);
-  const chars = [...bytes];
-  let extra = 0;
-  for (let b = 0; b < 256; b++) {
-    if (!bytes.includes(b)) {
-      bytes.push(b);
-      chars.push(256 + extra++);
-    }
-  }
-  const out = new Array<string>(256);
-  bytes.forEach((b, i) => (out[b] = String.fromCodePoint(chars[i] as number)));
-  return out;
-}
-
 const pieces = new WeakMap<TextTokenizer, WordPieces>();
 
 /**
@@ -152,18 +131,10 @@ export function wordPieces(tokenizer: TextTokenizer): WordPieces {
   const known = pieces.get(tokenizer);
   if (known) return known;
   const special = new Set([...tokenizer.special.eos, tokenizer.special.pad, tokenizer.special.bos]);
-  const map = tokenizer.tokenBytes ? byteLevelEncoderMap() : null;
+  const map = tokenizer.tokenBytes ? byteLevelChars() : null;
   const utf8 = new TextEncoder();
   const memo = new Map<string, number | undefined>();
   let mask: Uint8Array | null = null;
-  const firstChar = (id: number): string | undefined => {
-    if (tokenizer.tokenBytes) {
-      const bytes = tokenizer.tokenBytes(id);
-      return bytes.length === 0 ? undefined : String.fromCharCode(bytes[0] as number);
-    }
-    const token = tokenizer.raw.id_to_token(id);
-    return token ? [...token][0] : undefined;
-  };
   const out: WordPieces = {
     pieceId(piece) {
       if (memo.has(piece)) return memo.get(piece);
@@ -177,8 +148,8 @@ export function wordPieces(tokenizer: TextTokenizer): WordPieces {
       if (mask && mask.length === size) return mask;
       mask = new Uint8Array(size);
       for (let id = 0; id < size; id++) {
-        const first = special.has(id) ? undefined : firstChar(id);
-        mask[id] = first !== undefined && !WORD_END.test(first) && !WORD_START_MARKS.has(first) ? 1 : 0;
+        const first = special.has(id) ? undefined : tokenText(tokenizer, id)[0];
+        mask[id] = first !== undefined && !WORD_END.test(first) ? 1 : 0;
       }
       return mask;
     },

@@ -54,8 +54,8 @@ export function resolveSpecialTokens(folder: ModelFolder, tokenToId: (t: string)
   return { bos, eos, pad };
 }
 
-/** GPT-2's byte ↔ printable-character map, inverted: character → byte. */
-function byteLevelDecoderMap(): Map<string, number> {
+/** GPT-2's byte → printable-character map: the form byte-level BPE vocabularies write each byte in. */
+export function byteLevelChars(): string[] {
   const bytes: number[] = [];
   for (let b = 33; b <= 126; b++) bytes.push(b);
   for (let b = 161; b <= 172; b++) bytes.push(b);
@@ -68,7 +68,26 @@ function byteLevelDecoderMap(): Map<string, number> {
       chars.push(256 + extra++);
     }
   }
-  return new Map(bytes.map((b, i) => [String.fromCodePoint(chars[i] as number), b]));
+  const out = new Array<string>(256);
+  bytes.forEach((b, i) => (out[b] = String.fromCodePoint(chars[i] as number)));
+  return out;
+}
+
+/** The same map inverted: character → byte. */
+function byteLevelDecoderMap(): Map<string, number> {
+  return new Map(byteLevelChars().map((ch, b) => [ch, b]));
+}
+
+/**
+ * What one token adds to the text, as far as words go: its ASCII characters,
+ * with any other byte (part of a multi-byte character) as NUL, and
+ * SentencePiece's "▁" as a space. Special tokens give ''.
+ */
+export function tokenText(tokenizer: Pick<TextTokenizer, 'tokenBytes' | 'raw'>, id: number): string {
+  if (tokenizer.tokenBytes) return Array.from(tokenizer.tokenBytes(id), (b) => (b < 0x80 ? String.fromCharCode(b) : '\0')).join('');
+  const token = tokenizer.raw.id_to_token(id) ?? '';
+  if (/^<0x[0-9A-Fa-f]{2}>$/.test(token)) return '\0'; // SentencePiece byte fallback
+  return token.replace(/▁/g, ' ');
 }
 
 /**
