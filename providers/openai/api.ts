@@ -36,7 +36,7 @@ export interface OpenAIProviderOptions {
   embeddingBatchSize?: number;
   /** Custom fetch (tests, proxies). Default: the global fetch. */
   fetch?: typeof fetch;
-  /** An undici Dispatcher (connection pool, proxy agent) passed to every request. Default: chat calls share one keep-alive pool (`pooledFetch`); embeddings use Node's global dispatcher. */
+  /** An undici Dispatcher (connection pool, proxy agent) passed to every request. Default: chat calls share Node's keep-alive `http`/`https` Agents (`pooledFetch`); embeddings use Node's global dispatcher. */
   dispatcher?: unknown;
 }
 
@@ -89,8 +89,9 @@ export function clientConfiguration(settings: OpenAISettings, signal: AbortSigna
  * Client configuration shared by every call of one chat model: the call's
  * signal travels in the call options instead (LangChain hands it to the SDK,
  * which aborts the request and its body with it). Without a custom fetch the
- * requests go through `pooledFetch` (undici's request API on a keep-alive
- * pool, with the configured dispatcher when there is one).
+ * requests go through `pooledFetch` (Node's `http.request` on keep-alive
+ * Agents, or undici's request API on the configured dispatcher when there
+ * is one).
  */
 export function sharedClientConfiguration(settings: OpenAISettings): ClientOptions {
   const { fetch: custom, dispatcher } = settings;

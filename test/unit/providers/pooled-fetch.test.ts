@@ -7,18 +7,19 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
+import { Agent, type Dispatcher } from 'undici';
 import { pooledFetch } from '../../../providers/pooled-fetch.js';
 
 describe('pooledFetch', () => {
   let server: http.Server;
   let base: string;
-  const seen: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; body: string }> = [];
+  const seen: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; body: string; port: number | undefined }> = [];
   before(async () => {
     server = http.createServer((req, res) => {
       let body = '';
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
       req.on('end', () => {
-        seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+        seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, port: req.socket.remotePort });
         if (req.url === '/json') {
           res.setHeader('set-cookie', ['a=1', 'b=2']);
           res.writeHead(201, { 'content-type': 'application/json', 'x-request-id': 'req-1' }).end(JSON.stringify({ echo: body }));
@@ -98,5 +99,44 @@ describe('pooledFetch', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('stop')), 30);
     await assert.rejects(f(`${base}/hang`, { signal: controller.signal }), /stop/);
+  });
+
+  it('rejects at once, sending nothing, when the signal is already aborted', async () => {
+    const before = seen.length;
+    await assert.rejects(f(`${base}/json`, { method: 'POST', body: 'x', signal: AbortSignal.abort(new Error('gone')) }), /gone/);
+    assert.equal(seen.length, before);
+  });
+
+  it('ends a streamed body with the reason of an abort after the headers', async () => {
+    const controller = new AbortController();
+    const res = await f(`${base}/events`, { signal: controller.signal });
+    const reader = res.body!.getReader();
+    await reader.read();
+    controller.abort(new Error('stop reading'));
+    await assert.rejects(reader.read(), /stop reading/);
+  });
+
+  it('keeps its connection alive from one call to the next', async () => {
+    for (let i = 0; i < 3; i += 1) assert.equal((await f(`${base}/json`, { method: 'POST', body: String(i) })).status, 201);
+    const ports = seen.slice(-3).map((call) => call.port);
+    assert.equal(new Set(ports).size, 1, `one socket for three calls in a row, saw ports ${ports.join(', ')}`);
+  });
+
+  it('sends through an undici Dispatcher when one is given', async () => {
+    let dispatched = 0;
+    class CountingAgent extends Agent {
+      override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+        dispatched += 1;
+        return super.dispatch(options, handler);
+      }
+    }
+    const agent = new CountingAgent();
+    try {
+      const res = await pooledFetch({ dispatcher: agent })(`${base}/json`, { method: 'POST', body: 'via undici' });
+      assert.deepEqual(await res.json(), { echo: 'via undici' });
+      assert.equal(dispatched, 1);
+    } finally {
+      await agent.close();
+    }
   });
 });
