@@ -177,14 +177,20 @@ export class DecoderSession {
     const runMs = performance.now() - t0;
     const logits = out.logits as ort.Tensor;
     const [, outSeq = 1, vocab = 0] = logits.dims;
-    const lastLogits = new Float32Array(batch * vocab);
     // float16 logits arrive as raw halves (Uint16Array), or as numbers where the runtime has Float16Array.
     const src = logits.data as Float32Array | Uint16Array | Float64Array;
-    const raw = src instanceof Uint16Array;
-    for (let b = 0; b < batch; b++) {
-      const from = (b * outSeq + outSeq - 1) * vocab;
-      if (src instanceof Float32Array) lastLogits.set(src.subarray(from, from + vocab), b * vocab);
-      else for (let v = 0; v < vocab; v++) lastLogits[b * vocab + v] = raw ? halfToFloat(src[from + v] as number) : (src[from + v] as number);
+    let lastLogits: Float32Array;
+    if (src instanceof Float32Array && outSeq === 1) {
+      // One position per row (a decode step, or logits_to_keep): already [batch, vocab], no copy.
+      lastLogits = src.subarray(0, batch * vocab);
+    } else {
+      lastLogits = new Float32Array(batch * vocab);
+      const raw = src instanceof Uint16Array;
+      for (let b = 0; b < batch; b++) {
+        const from = (b * outSeq + outSeq - 1) * vocab;
+        if (src instanceof Float32Array) lastLogits.set(src.subarray(from, from + vocab), b * vocab);
+        else for (let v = 0; v < vocab; v++) lastLogits[b * vocab + v] = raw ? halfToFloat(src[from + v] as number) : (src[from + v] as number);
+      }
     }
     const present = this.hasPast ? layout.kv.flatMap((p) => [out[p.presentKey] as ort.Tensor, out[p.presentValue] as ort.Tensor]) : null;
     return { lastLogits, vocab, present, runMs };
