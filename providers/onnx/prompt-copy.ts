@@ -10,11 +10,14 @@
  *
  * The match is on text, not on token ids, because the model may spell the
  * start of a word with other tokens than the prompt's ("Ab" against "A" +
- * "b"). New words are the model's own choice: the bias never starts a word
- * and stops at the end of the prompt's word, so it helps finish a name the
- * model chose to write and cannot make it recite the prompt. It is added, not
- * forced: a model sure of another piece keeps it. Off (0) unless the model
- * folder asks for it.
+ * "b"). Once the word is whole, tokens that would go on with it lose the
+ * bias, and where the fact's phrase goes on ("Long-Sleeve Rib" → "Top") the
+ * next word's pieces gain it. Which fact to name is the model's own choice:
+ * the bias never starts one, and the provider copies from the product's facts
+ * (productCopySource), not from the prompt's instructions, so it helps finish
+ * a name the model chose to write and cannot make it recite the prompt. It is
+ * added, not forced: a model sure of another piece keeps it. Off (0) unless
+ * the model folder asks for it.
  */
 import type { ProductFacts } from '../types.js';
 import { byteLevelChars, tokenText, type TextTokenizer } from './tokenizer.js';
