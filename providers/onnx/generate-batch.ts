@@ -113,7 +113,7 @@ export async function generateBatch(
       const own = req.copySource ?? tokenizer.decode(req.promptIds);
       row.text = '';
       if (req.sampling.promptCopyBias) row.copy = new PromptCopy(own, wordPieces(tokenizer), req.sampling.promptCopyBias);
-      if (req.sampling.lexicon) row.words = new WordConstraint(req.sampling.lexicon, tokenizer, own, (piece) => wordPieces(tokenizer).pieceId(piece));
+      if (req.sampling.lexicon) row.words = new WordConstraint(req.sampling.lexicon, tokenizer, own);
     }
     if (req.signal?.aborted) finish(row, 'cancelled');
     else if (req.maxNewTokens <= 0) finish(row, 'length');

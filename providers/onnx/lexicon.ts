@@ -19,6 +19,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ModelFolderError } from './model-folder.js';
+import { wordPieces, type WordPieces } from './prompt-copy.js';
 import { tokenText, type TextTokenizer } from './tokenizer.js';
 
 export interface Lexicon {
@@ -226,50 +227,40 @@ class LexiconVocab {
   allowed(partial: string): AllowedTokens {
     const hit = this.masks.get(partial);
     if (hit) return hit;
-    const from = walk(this.trie, partial);
     const m = new Uint8Array(this.size);
     const okIds: number[] = [];
-    const check = (id: number): void => {
-      const shape = this.shapes[id]!;
-      let ok: boolean;
-      if (shape.special === 'other') ok = true;
-      else if (shape.special === 'eos') ok = partial === '' || from?.word === true;
-      else if (shape.capital && partial !== '') ok = false;
-      else {
-        const node = walk(from, shape.lead);
-        if (!shape.ends) ok = node !== undefined;
-        else ok = (partial === '' && shape.lead === '') || node?.word === true ? this.restOk[id] === 1 : false;
-      }
-      if (ok && !m[id]) {
-        m[id] = 1;
-        okIds.push(id);
-      }
+    const add = (id: number): void => {
+      m[id] = 1;
+      okIds.push(id);
     };
-    if (partial === '' || !from) {
-      for (let id = 0; id < this.size; id++) check(id);
-    } else {
-      // Inside a word: walk the lexicon's trie and a trie of the tokens' letters together, so
-      // only tokens whose letters go on from this node are visited; then the tokens that end
-      // the word (when it is whole) and the few without letters.
+    const from = partial === '' ? undefined : walk(this.trie, partial);
+    if (partial === '') {
+      // After a word-ending character (computed once per vocabulary): the shared rule, token by token.
+      const { words, prefixes } = this.lexicon;
+      const isWord = (w: string): boolean => words.has(w);
+      const isPrefix = (w: string): boolean => prefixes.has(w);
+      for (let id = 0; id < this.size; id++) if (allowed(this.shapes[id]!, '', isWord, isPrefix)) add(id);
+    } else if (from) {
+      // Inside a word: walk the lexicon's trie and a trie of the tokens' letters together. A
+      // token reached here keeps the word a prefix of a lexicon word (the rule of `allowed`), and
+      // one that ends the word there is allowed when that is a whole word and its rest is valid.
       const visit = (lex: TrieNode, tok: TokenNode): void => {
-        for (const id of tok.within) check(id);
-        if (lex.word) for (const id of tok.ending) check(id);
+        for (const id of tok.within) add(id);
+        if (lex.word) for (const id of tok.ending) if (this.restOk[id] === 1) add(id);
         const [small, other] = lex.next.size < tok.next.size ? [lex.next, tok.next] : [tok.next, lex.next];
         for (const c of small.keys()) {
-          const l = lex.next.get(c);
-          const t = tok.next.get(c);
-          if (l && t && other.has(c)) visit(l, t);
+          if (!other.has(c)) continue;
+          visit(lex.next.get(c) as TrieNode, tok.next.get(c) as TokenNode);
         }
       };
       visit(from, this.tokenTrie);
       // After a whole word: the same tokens every time (they add no letter to it), precomputed.
-      if (from.word) {
-        for (const id of this.afterWord) {
-          m[id] = 1;
-          okIds.push(id);
-        }
-      }
-      for (const id of this.noLetters) check(id);
+      if (from.word) for (const id of this.afterWord) add(id);
+      // Empty pieces keep the word as it is; other special tokens are left alone.
+      for (const id of this.noLetters) add(id);
+    } else {
+      // Not the start of any lexicon word (only the product's own words lead here): only special tokens.
+      for (const id of this.noLetters) if (this.shapes[id]!.special === 'other') add(id);
     }
     let out: AllowedTokens;
     if (okIds.length <= this.size / 2) {
@@ -321,13 +312,15 @@ export class WordConstraint {
   private seen: Uint8Array | null = null;
   /** Key of this row's own words in the vocabulary's shared memo: rows for the same product share results. */
   private readonly ownKey: string;
+  /** The tokenizer's in-word pieces (shared with the copy bias), to spell the product's words. */
+  private readonly pieces: WordPieces;
 
   constructor(
     private readonly lexicon: Lexicon,
     private readonly tokenizer: TextTokenizer,
     own: string,
-    private readonly pieceId: (piece: string) => number | undefined,
   ) {
+    this.pieces = wordPieces(tokenizer);
     const spellings = own.match(/[A-Za-z]+/g) ?? [];
     // As the product writes them, lower-cased, and capitalised (a sentence may start with one).
     this.ownSpellings = [...new Set(spellings.flatMap((w) => [w, w.toLowerCase(), w[0]!.toUpperCase() + w.slice(1).toLowerCase()]))];
@@ -377,7 +370,7 @@ export class WordConstraint {
       const w = this.ownSpellings[i]!;
       if (w.length <= partial.length || !this.ownLower[i]!.startsWith(partial)) continue;
       for (let k = partial.length + 1; k <= w.length; k++) {
-        const id = this.pieceId(w.slice(partial.length, k));
+        const id = this.pieces.pieceId(w.slice(partial.length, k));
         if (id !== undefined) add(id);
       }
     }

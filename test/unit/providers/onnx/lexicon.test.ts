@@ -18,7 +18,7 @@ const lexicon = lexiconFrom(['a', 'linen', 'line', 'dress', 'summer', 'is', 'mad
 const own = 'Lambswool Roll Neck\nburgundy';
 
 function constraint(): WordConstraint {
-  return new WordConstraint(lexicon, tokenizer, own, (p) => wordPieces(tokenizer).pieceId(p));
+  return new WordConstraint(lexicon, tokenizer, own);
 }
 
 /** Whether `text` only uses words of the lexicon or of `own`, its last word possibly unfinished (a prefix of one). */
@@ -72,7 +72,7 @@ test('the product\'s own words are allowed though the lexicon lacks them, and EO
   const withOwn = new Float32Array(vocabSize);
   constraint().apply(withOwn, ' the L');
   assert.equal(withOwn[am], 0);
-  const bare = new WordConstraint(lexicon, tokenizer, '', (p) => wordPieces(tokenizer).pieceId(p));
+  const bare = new WordConstraint(lexicon, tokenizer, '');
   const none = new Float32Array(vocabSize);
   bare.apply(none, ' the L');
   assert.equal(none[am], -Infinity);
