@@ -30,8 +30,9 @@ export interface SamplingParams {
   blockedNgrams?: BlockedNgrams | null;
   /**
    * generation_config's `prompt_copy_bias` (ours, not HF's): added to the logit
-   * of a token that finishes, within one word, a run the output shares with
-   * the prompt (see prompt-copy.ts). 0 disables. Default 0.
+   * of a token that spells the next piece of the product's word the output is
+   * in the middle of, or the next word of that fact's phrase (see
+   * prompt-copy.ts). 0 disables. Default 0.
    */
   promptCopyBias?: number;
   /** The words the output may use besides the product's own (see lexicon.ts). Default: any. */
