@@ -55,12 +55,16 @@ export function templateDescription(p: ProductFacts): string {
   return `${s}.`;
 }
 
+/** Runs of letters, lower-cased: digits and punctuation split words, so "uv400" is "uv". */
+export function letterWords(text: string): string[] {
+  return text.toLowerCase().match(/\p{L}+/gu) ?? [];
+}
+
 /**
- * The words of `text` that `known` does not know: runs of letters,
- * lower-cased (digits and punctuation split words, so "uv400" is "uv").
- * The bench's `known` is WordNet plus every word of the catalog's human text,
- * a dictionary independent of the model's own lexicon.
+ * The letter words of `text` that `known` does not know. The bench's `known`
+ * is WordNet plus every word of the catalog's human text, a dictionary
+ * independent of the model's own lexicon.
  */
 export function unknownWords(text: string, known: (word: string) => boolean): string[] {
-  return (text.toLowerCase().match(/\p{L}+/gu) ?? []).filter((w) => !known(w));
+  return letterWords(text).filter((w) => !known(w));
 }

@@ -17,7 +17,7 @@ import type { GenerationRequest } from '../../providers/types.js';
 import { buildPrompt } from '../../src/prompts/build-prompt.js';
 import { ALL_METRICS, scorePair, type MetricName } from '../../src/evaluation/metrics/index.js';
 import { writeSection } from '../report.js';
-import { factsStated, mentionsProduct, ngrams, statesTitle, templateDescription, unknownWords, words } from './held-out.js';
+import { factsStated, mentionsProduct, ngrams, statesTitle, templateDescription, letterWords, unknownWords, words } from './held-out.js';
 import { defaultWordNet } from '../../src/evaluation/metrics/wordnet.js';
 import { catalogFacts, readCatalogEntries } from '../../src/seed.js';
 import { checkLeakage } from '../../src/evaluation/checks/leakage.js';
@@ -41,7 +41,10 @@ const heldOut = catalog.filter((p) => p.split === 'test');
 const trainGrams = new Set(catalog.filter((p) => p.split === 'train').flatMap((p) => ngrams(p.description, 8)));
 // A dictionary independent of the model's lexicon: WordNet (with its inflection rules) and every word of the catalog's human text.
 const catalogWords = new Set(
-  catalog.flatMap((p) => unknownWords([p.description, p.title, ...catalogFacts(p).attributes, ...(catalogFacts(p).colors ?? []), ...(catalogFacts(p).materials ?? [])].join(' '), () => false)),
+  catalog.flatMap((p) => {
+    const f = catalogFacts(p);
+    return letterWords([p.description, f.title, ...f.attributes, ...(f.colors ?? []), ...(f.materials ?? [])].join(' '));
+  }),
 );
 const wordnet = defaultWordNet();
 const known = (w: string): boolean => catalogWords.has(w) || wordnet.lemmaNames(w).size > 0;
