@@ -108,6 +108,7 @@ const schema = z
     workers: int(0, 256).default(0),
     jobChunkSize: int(1, 1000).default(25),
     jobLockMs: int(1000, 600_000).default(30_000),
+    gcThreadNice: int(0, 19).default(19),
   })
   .strict();
 
@@ -168,6 +169,7 @@ export const ENV_NAMES: Readonly<Record<keyof Config, string>> = {
   workers: 'WORKERS',
   jobChunkSize: 'JOB_CHUNK_SIZE',
   jobLockMs: 'JOB_LOCK_MS',
+  gcThreadNice: 'GC_THREAD_NICE',
 };
 
 /** Aliases accepted for a setting, read when the main name is unset. */

@@ -1,9 +1,11 @@
 import { createServer } from './server.js';
 import { ConfigError } from './config.js';
+import { setGcThreadNice } from './observability/gc-threads.js';
 
 try {
   const server = await createServer();
-  server.logger.info({ url: server.url, storage: server.storage.kind }, 'StyleSprint Gateway listening');
+  const gcThreads = setGcThreadNice(server.config.gcThreadNice);
+  server.logger.info({ url: server.url, storage: server.storage.kind, gcThreadNice: server.config.gcThreadNice, gcThreads }, 'StyleSprint Gateway listening');
   const stop = (signal: string) => {
     server.logger.info({ signal }, 'shutting down');
     server.close().then(
