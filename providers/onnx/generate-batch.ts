@@ -7,7 +7,7 @@
 import type * as ort from 'onnxruntime-node';
 import type { FinishReason } from '../types.js';
 import type { DecoderSession } from './decoder-session.js';
-import { selectPastRows } from './decoder-session.js';
+import { releaseArrays, selectPastRows, tensorArrays } from './decoder-session.js';
 import { banRepeatedNgrams, chooseToken, createRng, type SamplingParams } from './sampling.js';
 import { banBlockedNgrams } from './novelty.js';
 import { PromptCopy, wordPieces } from './prompt-copy.js';
@@ -136,6 +136,8 @@ export async function generateBatch(
     });
     const padding = active.map((row) => row.padding);
     const out = await model.forward({ batch, ids, seqLen, totalLen, padding, past: withPast ? past : null });
+    // This step has read the past; its memory goes back now, not at some later collection.
+    if (withPast && past) releaseArrays(tensorArrays(past));
     timings.runMs += out.runMs;
     timings.forwardPasses++;
     step++;
@@ -177,7 +179,12 @@ export async function generateBatch(
     active.forEach((row, b) => {
       if (!row.result) keep.push(b);
     });
-    if (out.present && keep.length > 0) past = keep.length === batch ? out.present : selectPastRows(out.present, keep);
+    releaseArrays([out.lastLogits]);
+    if (out.present && keep.length === batch) past = out.present;
+    else if (out.present) {
+      past = keep.length > 0 ? selectPastRows(out.present, keep) : null;
+      releaseArrays(tensorArrays(out.present));
+    }
     active = keep.map((b) => active[b] as Row);
   }
   timings.totalMs = performance.now() - t0;

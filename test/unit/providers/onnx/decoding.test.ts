@@ -6,7 +6,7 @@ import { loadTokenizer } from '../../../../providers/onnx/tokenizer.js';
 import { fixtureDir, mixedPrompts, openFixture, quietLogger, request } from './onnx-test-helpers.js';
 import { createOrtSession } from '../../../../providers/onnx/session.js';
 import * as ort from 'onnxruntime-node';
-import { DecoderSession, describeDecoder, selectPastRows } from '../../../../providers/onnx/decoder-session.js';
+import { DecoderSession, describeDecoder, releaseArrays, selectPastRows, type ForwardInput, type ForwardOutput } from '../../../../providers/onnx/decoder-session.js';
 import { generateBatch, type RowRequest } from '../../../../providers/onnx/generate-batch.js';
 
 function ok(r: GenerationResult | ProviderError | undefined): GenerationResult {
@@ -166,4 +166,49 @@ test('selectPastRows keeps exactly the listed rows of each past tensor, float32 
   const bits = (t: ort.Tensor) => new Uint16Array((t.data as Uint16Array).buffer, (t.data as Uint16Array).byteOffset, t.size);
   assert.deepEqual([...bits(b!)], [...bits(f16).subarray(0, block), ...bits(f16).subarray(2 * block)]);
   assert.throws(() => selectPastRows([f32], [3]), RangeError);
+});
+
+test('every buffer a decode step hands back is freed once read: the consumed past, rows dropped from it, the logits', async () => {
+  const folder = readModelFolder(fixtureDir('tiny-gpt2'));
+  const tokenizer = loadTokenizer(folder);
+  const { session } = await createOrtSession(folder.onnxPath, { executionProvider: 'cpu', logger: quietLogger });
+  const model = new DecoderSession(session, describeDecoder(session, folder.config));
+  const greedy = { doSample: false, temperature: 1, topK: 0, topP: 1, repetitionPenalty: 1 };
+  const rows = [6, 11, 16].map((maxNewTokens, i): RowRequest => ({ promptIds: tokenizer.encode(mixedPrompts[i] as string), maxNewTokens, sampling: greedy, seed: 1, stop: [] }));
+  try {
+    const expected = (await generateBatch(model, tokenizer, rows)).results.map((r) => r.tokenIds);
+    // The same batch again, keeping what each step returned.
+    const outputs: ForwardOutput[] = [];
+    const forward = model.forward.bind(model);
+    const watched = Object.assign(Object.create(model) as DecoderSession, {
+      forward: async (input: ForwardInput) => {
+        const out = await forward(input);
+        outputs.push(out);
+        return out;
+      },
+    });
+    const results = (await generateBatch(watched, tokenizer, rows)).results;
+    // Freeing changes nothing the rows read: rows ending at 6 and 11 tokens drop out of the past mid-batch.
+    assert.deepEqual(results.map((r) => r.tokenIds), expected);
+    assert.equal(outputs.length, 16);
+    for (const [step, out] of outputs.entries()) {
+      assert.equal(out.lastLogits.buffer.byteLength, 0, `step ${step}: logits freed`);
+      for (const t of out.present ?? []) assert.ok(((t.data as Float32Array).buffer as ArrayBuffer).detached, `step ${step}: present ${t.dims.join('x')} freed`);
+    }
+  } finally {
+    await session.release();
+  }
+});
+
+test('releaseArrays detaches each array\'s own buffer and leaves empty, detached and shared ones alone', () => {
+  const a = new Float32Array(16);
+  const view = new Uint8Array(new ArrayBuffer(8), 2, 4);
+  const empty = new Float32Array(0);
+  const shared = new Float32Array(new SharedArrayBuffer(16));
+  releaseArrays([a, view, empty, shared, a]);
+  assert.equal(a.buffer.detached, true);
+  assert.equal(a.length, 0);
+  assert.equal(view.buffer.detached, true);
+  assert.equal(empty.buffer.detached, false);
+  assert.equal(shared.length, 4);
 });
