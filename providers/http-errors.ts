@@ -136,7 +136,8 @@ const ABORT_NAMES = new Set(['AbortError', 'APIUserAbortError']);
  * errors, malformed JSON, a stream cut short) is `unavailable`.
  *
  * A caller abort maps to `timeout` (there is no "cancelled" kind): the caller
- * holds the signal and knows it fired, so routing need not guess.
+ * holds the signal and knows it fired, so routing need not guess, and
+ * metering counts the call as cancelled (`GenerateOptions.callerGone`).
  */
 export function toProviderError(providerId: string, error: unknown, context: FailureContext = {}): ProviderError {
   if (error instanceof ProviderError) return error;

@@ -24,23 +24,32 @@ function meteredGenerator(inner: TextGenerator, metrics: GatewayMetrics): TextGe
       const generate: TextGenerator['generate'] = async (requests, options) => {
         const started = performance.now();
         metrics.batchSize.observe({ provider }, requests.length);
+        // A call that ended because every caller had gone failed no one: it is
+        // counted as cancelled, not as the timeout its abort maps to.
+        const failed = (kind: string, count = 1): void => {
+          if (kind === 'timeout' && options?.callerGone?.aborted) {
+            metrics.providerCalls.inc({ provider, outcome: 'cancelled' }, count);
+            return;
+          }
+          metrics.providerCalls.inc({ provider, outcome: kind }, count);
+          metrics.providerErrors.inc({ provider, kind }, count);
+        };
         try {
           const results = await target.generate(requests, options);
           for (const r of results) {
             if (isProviderError(r)) {
-              metrics.providerCalls.inc({ provider, outcome: r.kind });
-              metrics.providerErrors.inc({ provider, kind: r.kind });
-            } else {
-              metrics.providerCalls.inc({ provider, outcome: 'ok' });
-              metrics.tokens.inc({ provider, type: 'prompt' }, r.promptTokens);
-              metrics.tokens.inc({ provider, type: 'completion' }, r.completionTokens);
+              failed(r.kind);
+              continue;
             }
+            metrics.tokens.inc({ provider, type: 'prompt' }, r.promptTokens);
+            metrics.tokens.inc({ provider, type: 'completion' }, r.completionTokens);
+            // A row the local model stopped on abort: the router reports it as a timeout unless its callers had gone.
+            if (r.finishReason === 'cancelled') failed('timeout');
+            else metrics.providerCalls.inc({ provider, outcome: 'ok' });
           }
           return results;
         } catch (error) {
-          const kind = isProviderError(error) ? error.kind : 'unexpected';
-          metrics.providerCalls.inc({ provider, outcome: kind }, requests.length);
-          metrics.providerErrors.inc({ provider, kind }, requests.length);
+          failed(isProviderError(error) ? error.kind : 'unexpected', requests.length);
           throw error;
         } finally {
           metrics.providerDuration.observe({ provider }, (performance.now() - started) / 1000);

@@ -112,7 +112,15 @@ export interface GenerationResult {
 }
 
 export interface GenerateOptions {
+  /** Fires when the call should stop: its timeout, or every caller gone. */
   signal?: AbortSignal;
+  /**
+   * Fires when every caller waiting on this call has gone (a request
+   * cancelled or cut off), which `signal` then reports too. Providers need not
+   * read it; metering does, so that a call nobody waits for any more is
+   * counted as cancelled and not as a provider timeout.
+   */
+  callerGone?: AbortSignal;
   /** Called with each new piece of text as it is generated (streaming backends). */
   onToken?: (index: number, token: string) => void;
 }

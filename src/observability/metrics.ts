@@ -44,7 +44,7 @@ export class GatewayMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     });
-    this.providerCalls = new Counter({ name: 'gateway_provider_calls_total', help: 'Generations sent to providers, by outcome (ok or an error kind)', labelNames: ['provider', 'outcome'], registers });
+    this.providerCalls = new Counter({ name: 'gateway_provider_calls_total', help: 'Generations sent to providers, by outcome: ok, cancelled (every caller had gone) or an error kind', labelNames: ['provider', 'outcome'], registers });
     this.providerErrors = new Counter({ name: 'gateway_provider_errors_total', help: 'Failed generations by provider and ProviderError kind', labelNames: ['provider', 'kind'], registers });
     this.providerDuration = new Histogram({
       name: 'gateway_provider_call_duration_seconds',

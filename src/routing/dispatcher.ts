@@ -111,9 +111,10 @@ export class BatchDispatcher {
           // nothing is left listening once generate() has returned.
           timeout(timeoutMs, { strategy: TimeoutStrategy.Cooperative, abortOnReturn: false }).execute(async ({ signal }) => {
             const onToken = entries[0]?.options.onToken;
+            const callerGone = everyoneGone === undefined ? {} : { callerGone: everyoneGone };
             const answer = await this.#generator.generate(
               entries.map((e) => e.request),
-              onToken ? { signal, onToken: (_index, piece) => onToken(piece) } : { signal },
+              onToken ? { signal, ...callerGone, onToken: (_index, piece) => onToken(piece) } : { signal, ...callerGone },
             );
             timedOut = signal.aborted && everyoneGone?.aborted !== true;
             return answer;

@@ -70,3 +70,50 @@ test('METRICS_PORT: a separate listener without a key, and none on the main port
     await separate.stop();
   }
 });
+
+test('a call every caller has left counts as cancelled, not as a provider timeout; a call past its own timeout stays a timeout', async () => {
+  const GEN = 'mutation Gen($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename } }';
+  const page = await server.gql('{ products(first: 1) { edges { node { id } } } }', {}, bearer(TEST_KEYS.mobile));
+  const productId = page.body.data.products.edges[0].node.id as string;
+  const scrape = async (at: TestServer) => (await fetch(`${at.url}/metrics`, { headers: bearer(TEST_KEYS.internal) })).text();
+  const counts = (text: string) => ({
+    cancelled: sample(text, 'gateway_provider_calls_total', { provider: 'openai', outcome: 'cancelled' }) ?? 0,
+    timeouts: sample(text, 'gateway_provider_errors_total', { provider: 'openai', kind: 'timeout' }) ?? 0,
+    timeoutCalls: sample(text, 'gateway_provider_calls_total', { provider: 'openai', outcome: 'timeout' }) ?? 0,
+  });
+  const before = counts(await scrape(server));
+  fake.setMode('hang');
+  try {
+    // The client gives up after 300 ms; the gateway then cancels the upstream call.
+    await assert.rejects(
+      fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...bearer(TEST_KEYS.personalization) },
+        body: JSON.stringify({ query: GEN, variables: { input: [{ productId, params: { seed: 11 } }] } }),
+        signal: AbortSignal.timeout(300),
+      }),
+    );
+    let after = before;
+    for (let i = 0; i < 50 && after.cancelled === before.cancelled; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      after = counts(await scrape(server));
+    }
+    assert.deepEqual(after, { ...before, cancelled: before.cancelled + 1 });
+
+    // The provider's own timeout, with the caller still waiting, is a timeout.
+    const short = await startTestServer({ providers: ['openai'], openaiBaseUrl: fake.baseURL, gatewayApiKeys: TEST_GATEWAY_API_KEYS, cacheTtlMs: 0, providerTimeoutMs: 300 });
+    try {
+      const ownPage = await short.gql('{ products(first: 1) { edges { node { id } } } }', {}, bearer(TEST_KEYS.mobile));
+      const input = [{ productId: ownPage.body.data.products.edges[0].node.id, params: { seed: 12 } }];
+      const answer = await short.gql(GEN, { input }, bearer(TEST_KEYS.personalization));
+      assert.deepEqual(answer.body.data.generateDescriptions, [{ __typename: 'GenerationError' }]);
+      const own = counts(await scrape(short));
+      assert.equal(own.cancelled, 0);
+      assert.ok(own.timeouts >= 1 && own.timeoutCalls === own.timeouts, JSON.stringify(own));
+    } finally {
+      await short.stop();
+    }
+  } finally {
+    fake.setMode('ok');
+  }
+});
