@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import type { Logger } from 'pino';
 import { loadConfig, type Config, type ConfigInput } from './config.js';
 import { createLogger } from './logger.js';
@@ -118,6 +119,11 @@ export async function createServer(configInput: Partial<ConfigInput> = {}, optio
     includeStacktraceInErrorResponses: false,
     formatError: createFormatError({ logger, exposeInternals: development }),
     plugins: [
+      // No field carries a cache hint and every answer is for one key, so the
+      // handler sends `cache-control: no-store` itself; the cache-control
+      // plugin wrapped every field resolver to work out the same header
+      // (closed loop at 4 connections: about 12% less CPU per request without it).
+      ApolloServerPluginCacheControlDisabled(),
       requestPlugin(),
       ...(armor.plugins as Array<ApolloServerPlugin<GatewayContext>>),
       limitsPlugin(limits),

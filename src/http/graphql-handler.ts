@@ -89,6 +89,8 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     const started = performance.now();
     const requestId = (typeof req.headers['x-request-id'] === 'string' && /^[\w.-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : undefined) ?? randomUUID();
     res.setHeader('x-request-id', requestId);
+    // Every answer is for one key: no shared cache may keep it (errors included).
+    res.setHeader('cache-control', 'no-store');
     const span = tracing.startRequest(requestId);
     const controller = new AbortController();
     let timedOut = false;

@@ -137,3 +137,14 @@ test('health and readiness answer JSON', async () => {
   assert.deepEqual(body.checks.providers, ['onnx']);
   assert.equal((await fetch(`${server.url}/nope`)).status, 404);
 });
+
+test('every GraphQL answer, data or error, tells caches not to keep it', async () => {
+  const answers = [
+    await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ products(first: 1) { totalCount } }' }) }),
+    await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ nope }' }) }),
+    await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' }),
+    await fetch(`${server.url}/graphql?query=${encodeURIComponent('{ products(first: 1) { totalCount } }')}`, { headers: { 'apollo-require-preflight': 'true' } }),
+  ];
+  assert.deepEqual(answers.map((r) => r.status), [200, 400, 400, 200]);
+  for (const r of answers) assert.equal(r.headers.get('cache-control'), 'no-store', `${r.status} ${r.url}`);
+});
