@@ -12,16 +12,17 @@ const linux = process.platform === 'linux';
 
 test('raises the nice value of V8 worker threads only, in a fresh process', { skip: !linux && 'Linux only' }, () => {
   // A child process, so that this test process keeps its own priorities.
-  const module = pathToFileURL(path.join(repoRoot, 'dist', 'src', 'observability', 'gc-threads.js')).href;
+  const dist = path.join(repoRoot, 'dist');
+  const module = pathToFileURL(path.join(dist, 'src', 'observability', 'gc-threads.js')).href;
+  const helper = pathToFileURL(path.join(dist, 'test', 'helpers', 'thread-nices.js')).href;
   const script = `
-    import { readdirSync, readFileSync } from 'node:fs';
     import { setGcThreadNice } from ${JSON.stringify(module)};
-    const nices = () => readdirSync('/proc/self/task').map((t) => { const s = readFileSync('/proc/self/task/' + t + '/stat', 'utf8'); return { name: readFileSync('/proc/self/task/' + t + '/comm', 'utf8').trim(), nice: Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[16]) }; });
-    const before = nices();
+    import { processNice, threadNices } from ${JSON.stringify(helper)};
+    const before = threadNices();
     // Above the process's own nice value, which an unprivileged process cannot go back below.
-    const target = Math.min(19, Math.max(7, before[0].nice + 1));
+    const target = Math.min(19, Math.max(7, processNice() + 1));
     const result = setGcThreadNice(target);
-    console.log(JSON.stringify({ before, target, result, after: nices() }));`;
+    console.log(JSON.stringify({ before, target, result, after: threadNices() }));`;
   const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as {
     before: Array<{ name: string; nice: number }>;
     target: number;
