@@ -11,7 +11,7 @@
  * should the provider ignore the signal.
  */
 import { BulkheadRejectedError, TaskCancelledError, TimeoutStrategy, timeout, type BulkheadPolicy } from 'cockatiel';
-import { ProviderError, type GenerationRequest, type GenerationResult, type TextGenerator } from '../../providers/types.js';
+import { ProviderError, type GenerateOptions, type GenerationRequest, type GenerationResult, type TextGenerator } from '../../providers/types.js';
 import { toProviderError } from '../../providers/http-errors.js';
 import { ABORTED, allAborted, type Aborted } from './abort.js';
 import { markLocalRejection } from './breaker.js';
@@ -111,11 +111,10 @@ export class BatchDispatcher {
           // nothing is left listening once generate() has returned.
           timeout(timeoutMs, { strategy: TimeoutStrategy.Cooperative, abortOnReturn: false }).execute(async ({ signal }) => {
             const onToken = entries[0]?.options.onToken;
-            const callerGone = everyoneGone === undefined ? {} : { callerGone: everyoneGone };
-            const answer = await this.#generator.generate(
-              entries.map((e) => e.request),
-              onToken ? { signal, ...callerGone, onToken: (_index, piece) => onToken(piece) } : { signal, ...callerGone },
-            );
+            const options: GenerateOptions = { signal };
+            if (everyoneGone) options.callerGone = everyoneGone;
+            if (onToken) options.onToken = (_index, piece) => onToken(piece);
+            const answer = await this.#generator.generate(entries.map((e) => e.request), options);
             timedOut = signal.aborted && everyoneGone?.aborted !== true;
             return answer;
           }, everyoneGone),
