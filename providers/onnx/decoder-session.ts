@@ -31,7 +31,7 @@ export interface DecoderLayout {
   headDim: number;
   kvType: 'float32' | 'float16';
   vocabSize: number;
-  /** Longest sequence the model takes (GPT-2's learned positions), or Infinity. */
+  /** Longest sequence the model was made for (n_positions, else max_position_embeddings), or Infinity. */
   maxPositions: number;
 }
 
@@ -78,8 +78,9 @@ export function describeDecoder(session: ort.InferenceSession, config: JsonObjec
     headDim: dim(3) ?? numberField(config, 'head_dim') ?? Math.floor(hidden / heads),
     kvType: kvMeta?.type === 'float16' ? 'float16' : 'float32',
     vocabSize: typeof vocabMeta === 'number' ? vocabMeta : (numberField(config, 'vocab_size') ?? 0),
-    // Only absolute learned positions impose a hard limit; rotary models extrapolate (badly, but without failing).
-    maxPositions: numberField(config, 'n_positions') ?? Infinity,
+    // GPT-2's learned positions end at n_positions; a rotary model would run past
+    // max_position_embeddings without failing, but with positions it never saw.
+    maxPositions: numberField(config, 'n_positions') ?? numberField(config, 'max_position_embeddings') ?? Infinity,
   };
 }
 

@@ -7,6 +7,7 @@ import { readModelFolder } from '../../../../providers/onnx/model-folder.js';
 import { createOrtSession } from '../../../../providers/onnx/session.js';
 import { DecoderSession, describeDecoder } from '../../../../providers/onnx/decoder-session.js';
 import { loadTokenizer } from '../../../../providers/onnx/tokenizer.js';
+import type { ProviderError } from '../../../../providers/types.js';
 import { decoderFixtures, fixtureDir, openFixture, quietLogger, request } from './onnx-test-helpers.js';
 
 interface Expected {
@@ -57,10 +58,10 @@ for (const name of decoderFixtures) {
 
 test('layouts come from the session metadata: GQA KV heads, position_ids, no-past', async () => {
   const cases = [
-    { name: 'tiny-gpt2', kvHeads: 4, positions: false, layers: 2 },
-    { name: 'tiny-llama', kvHeads: 2, positions: true, layers: 2 },
-    { name: 'tiny-gpt2-nopast', kvHeads: 4, positions: false, layers: 0 },
-    { name: 'tiny-gpt2-merged', kvHeads: 4, positions: false, layers: 2 },
+    { name: 'tiny-gpt2', kvHeads: 4, positions: false, layers: 2, maxPositions: 128 },
+    { name: 'tiny-llama', kvHeads: 2, positions: true, layers: 2, maxPositions: 2048 },
+    { name: 'tiny-gpt2-nopast', kvHeads: 4, positions: false, layers: 0, maxPositions: 128 },
+    { name: 'tiny-gpt2-merged', kvHeads: 4, positions: false, layers: 2, maxPositions: 128 },
   ] as const;
   for (const c of cases) {
     const folder = readModelFolder(fixtureDir(c.name));
@@ -72,7 +73,38 @@ test('layouts come from the session metadata: GQA KV heads, position_ids, no-pas
     assert.equal(layout.hasPositionIds, c.positions, c.name);
     assert.equal(layout.hasUseCacheBranch, c.name === 'tiny-gpt2-merged', c.name);
     assert.equal(layout.kvType, 'float32');
+    // n_positions (GPT-2) or max_position_embeddings (Llama): the context the model was made for.
+    assert.equal(layout.maxPositions, c.maxPositions, c.name);
     await session.release();
+  }
+  const { session } = await createOrtSession(readModelFolder(fixtureDir('tiny-llama')).onnxPath, { executionProvider: 'cpu', logger: quietLogger });
+  assert.equal(describeDecoder(session, { model_type: 'llama' }).maxPositions, Infinity, 'no limit stated, none enforced');
+  await session.release();
+});
+
+test('a prompt longer than the model\'s context is a context_length error; a shorter one gets only the room left', async () => {
+  const p = await openFixture('tiny-gpt2');
+  try {
+    const tokenizer = loadTokenizer(readModelFolder(fixtureDir('tiny-gpt2')));
+    const long = 'Linen summer dress with a floral print. '.repeat(40);
+    assert.ok(tokenizer.encode(long).length > 128);
+    const [tooLong] = await p.generate([request(long, { maxTokens: 4 })]);
+    assert.ok(tooLong instanceof Error, 'an error, not a result');
+    assert.equal((tooLong as ProviderError).kind, 'context_length');
+    assert.match(tooLong.message, /takes at most 128/);
+    // 125 tokens of prompt leave room for 3, whatever maxTokens asks.
+    let near = '';
+    for (const word of long.split(' ')) {
+      if (tokenizer.encode(`${near}${word} `).length > 125) break;
+      near += `${word} `;
+    }
+    const room = 128 - tokenizer.encode(near).length;
+    const [fits] = await p.generate([request(near, { maxTokens: 20, temperature: 0 })]);
+    assert.ok(fits && !(fits instanceof Error), String(fits));
+    assert.ok(fits.completionTokens <= room, `${fits.completionTokens} tokens in a room of ${room}`);
+    if (fits.finishReason === 'length') assert.equal(fits.completionTokens, room);
+  } finally {
+    await p.close();
   }
 });
 
