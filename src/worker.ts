@@ -16,11 +16,15 @@ import { connectRedis } from './redis.js';
 import { parsePriceTable } from './pricing.js';
 import { DescriptionService } from '../schema/description/description.service.js';
 import { startJobWorker } from './jobs/worker.js';
+import { setGcThreadNice } from './observability/gc-threads.js';
 
 try {
   const config = loadConfig();
   if (!config.redisUrl) throw new ConfigError('REDIS_URL: the worker needs Redis (it takes chunks from the BullMQ queue)');
   const logger = createLogger(config).child({ role: 'worker' });
+  // As in the gateway: concurrent marking yields the core to the event loop that drives the jobs.
+  const gcThreads = setGcThreadNice(config.gcThreadNice);
+  logger.info({ gcThreadNice: config.gcThreadNice, gcThreads }, 'GC helper threads set');
   const storage = await openStorage(config);
   const registry = await createProviderRegistry(config, logger);
   const stateStore = await createRedisStateStore({ client: connectRedis({ url: config.redisUrl, name: 'stylesprint-router' }), prefix: config.redisPrefix, logger });
