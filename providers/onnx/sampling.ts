@@ -86,19 +86,12 @@ export function argmax(logits: Float32Array): number {
 }
 
 /**
- * Indices of the k largest logits, best first. A bounded insertion list in
- * typed arrays: O(V·k) worst case but O(V) in practice, since most logits
- * fail the first comparison against the current k-th best.
+ * The k largest logits into `idx`/`val`, best first (ties: lower index
+ * first); returns how many (min(k, length)). A bounded insertion list: O(V·k)
+ * worst case but O(V) in practice, since most logits fail the first
+ * comparison against the current k-th best.
  */
-export function topKIndices(logits: Float32Array, k: number): number[] {
-  if (k > 256) {
-    // Insertion would be quadratic here; a full sort is O(V log V).
-    const all = Array.from({ length: logits.length }, (_, i) => i);
-    all.sort((a, b) => (logits[b] as number) - (logits[a] as number));
-    return all.slice(0, k);
-  }
-  const idx = new Int32Array(k);
-  const val = new Float64Array(k);
+function selectTopK(logits: Float32Array, k: number, idx: Int32Array, val: Float64Array): number {
   let size = 0;
   let floor = -Infinity; // the k-th best so far, once the list is full
   for (let i = 0; i < logits.length; i++) {
@@ -114,23 +107,66 @@ export function topKIndices(logits: Float32Array, k: number): number[] {
     idx[j] = i;
     if (size === k) floor = val[k - 1] as number;
   }
+  return size;
+}
+
+/** Indices of the k largest logits, best first (ties: lower index first). */
+export function topKIndices(logits: Float32Array, k: number): number[] {
+  if (k > 256) {
+    // Insertion would be quadratic here; a full sort is O(V log V).
+    const all = Array.from({ length: logits.length }, (_, i) => i);
+    all.sort((a, b) => (logits[b] as number) - (logits[a] as number));
+    return all.slice(0, k);
+  }
+  const idx = new Int32Array(k);
+  const size = selectTopK(logits, k, idx, new Float64Array(k));
   return Array.from(idx.subarray(0, size));
 }
+
+// chooseToken's candidates, reused from call to call: sampling a token allocates nothing.
+let candIdx = new Int32Array(64);
+let candVal = new Float64Array(64);
+let candProb = new Float64Array(64);
 
 /** Chooses the next token. `logits` is a scratch copy the caller owns (it is modified). */
 export function chooseToken(logits: Float32Array, seen: Iterable<number>, params: SamplingParams, rand: () => number): number {
   applyRepetitionPenalty(logits, seen, params.repetitionPenalty);
   if (!params.doSample || params.temperature <= 0) return argmax(logits);
   const k = params.topK > 0 ? Math.min(params.topK, logits.length) : logits.length;
-  const candidates = topKIndices(logits, k);
-  const max = logits[candidates[0] as number] as number;
-  const probs = candidates.map((i) => Math.exp(((logits[i] as number) - max) / params.temperature));
-  const total = probs.reduce((a, b) => a + b, 0);
+  let size: number;
+  if (k > 256) {
+    const top = topKIndices(logits, k);
+    size = top.length;
+    if (candIdx.length < size) {
+      candIdx = new Int32Array(size);
+      candVal = new Float64Array(size);
+      candProb = new Float64Array(size);
+    }
+    for (let i = 0; i < size; i++) {
+      candIdx[i] = top[i] as number;
+      candVal[i] = logits[top[i] as number] as number;
+    }
+  } else {
+    if (candIdx.length < k) {
+      candIdx = new Int32Array(k);
+      candVal = new Float64Array(k);
+      candProb = new Float64Array(k);
+    }
+    size = selectTopK(logits, k, candIdx, candVal);
+  }
+  const max = candVal[0] as number;
+  const probs = candProb;
+  let total = 0;
+  for (let i = 0; i < size; i++) {
+    const q = Math.exp(((candVal[i] as number) - max) / params.temperature);
+    probs[i] = q;
+    total += q;
+  }
   // top-p: the smallest best-first prefix whose mass reaches topP (always at least one token).
-  let keep = candidates.length;
+  let keep = size;
   if (params.topP < 1) {
     let mass = 0;
-    for (let i = 0; i < candidates.length; i++) {
+    for (let i = 0; i < size; i++) {
       mass += (probs[i] as number) / total;
       if (mass >= params.topP) {
         keep = i + 1;
@@ -143,7 +179,7 @@ export function chooseToken(logits: Float32Array, seen: Iterable<number>, params
   let r = rand() * kept;
   for (let i = 0; i < keep; i++) {
     r -= probs[i] as number;
-    if (r < 0) return candidates[i] as number;
+    if (r < 0) return candIdx[i] as number;
   }
-  return candidates[keep - 1] as number;
+  return candIdx[keep - 1] as number;
 }
