@@ -107,7 +107,7 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
   // Every setting is read before the session exists, so a bad one leaks nothing.
   const defaults = decodingDefaults(folder.generationConfig, options.decoding);
   // An explicit decoding.blockedNgrams (null included) wins over the folder's file.
-  if (defaults.blockedNgrams === undefined) defaults.blockedNgrams = loadBlockedNgrams(folder.dir, defaults.noveltyNgramSize);
+  if (defaults.blockedNgrams === undefined) defaults.blockedNgrams = loadBlockedNgrams(folder.dir, defaults.noveltyNgramSize, tokenizer);
   if (defaults.lexicon === undefined) defaults.lexicon = loadLexicon(folder.dir, defaults.lexiconFile);
   const batching = {
     maxBatch: options.maxBatch ?? envInt(env, 'LOCAL_MAX_BATCH') ?? 8,

@@ -11,20 +11,84 @@
  * bytes), so one lookup per step finds every banned next id. A hash collision
  * can only ban a token the model was free to use, never let a copy through.
  * tools/lm/targets.py writes the file with the same hash.
+ *
+ * With `"hash": "fnv1a32-le-forms"` the n-grams are of word forms rather than
+ * token ids, so that a copy cannot slip through with other punctuation or
+ * capitals ("suit chinos, and corduroy" for "suit chinos and corduroy"). A
+ * token's form is its bytes with ASCII letters lower-cased and every other
+ * ASCII byte (spaces, punctuation) dropped; a token whose form is empty
+ * (punctuation, whitespace, special tokens) is skipped, never banned; a
+ * form's id is the smallest token id that has it. The table holds n-grams of
+ * form ids, and a ban covers every token of the banned form. Needs a
+ * byte-level BPE tokenizer, whose tokens' bytes are known.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ModelFolderError } from './model-folder.js';
+import type { TextTokenizer } from './tokenizer.js';
 
 /** The file the table is read from, in the model folder. */
 export const NOVELTY_FILE = 'novelty_ngrams.json';
-const HASH_NAME = 'fnv1a32-le-ids';
+const HASH_IDS = 'fnv1a32-le-ids';
+const HASH_FORMS = 'fnv1a32-le-forms';
+
+/** Each token's word form (see above). */
+export interface TokenForms {
+  /** Token id → its form's id, or -1 when its form is empty. */
+  formOf: Int32Array;
+  /** Form id → every token id of that form. */
+  tokensOf: ReadonlyMap<number, readonly number[]>;
+}
 
 export interface BlockedNgrams {
-  /** n-gram size: the last n-1 ids are the key. */
+  /** n-gram size: the last n-1 ids (or forms) are the key. */
   n: number;
-  /** Prefix hash → the ids that would complete a blocked n-gram. */
+  /** Prefix hash → the ids (or form ids) that would complete a blocked n-gram. */
   next: ReadonlyMap<number, readonly number[]>;
+  /** Set when the n-grams are of word forms; null for token ids. */
+  forms: TokenForms | null;
+}
+
+const formsCache = new WeakMap<TextTokenizer, TokenForms>();
+
+/** The word forms of a byte-level BPE tokenizer's tokens (memoised per tokenizer). Throws for other tokenizers. */
+export function tokenForms(tokenizer: Pick<TextTokenizer, 'tokenBytes' | 'raw'>): TokenForms {
+  const known = formsCache.get(tokenizer as TextTokenizer);
+  if (known) return known;
+  const bytesOf = tokenizer.tokenBytes;
+  if (!bytesOf) throw new ModelFolderError(`word-form n-grams (${HASH_FORMS}) need a byte-level BPE tokenizer`);
+  let size = 0;
+  for (const id of tokenizer.raw.get_vocab(true).values()) size = Math.max(size, id + 1);
+  const formOf = new Int32Array(size).fill(-1);
+  const firstOf = new Map<string, number>();
+  const tokensOf = new Map<number, number[]>();
+  for (let id = 0; id < size; id++) {
+    let form = '';
+    for (const b of bytesOf(id)) {
+      if (b >= 0x41 && b <= 0x5a) form += String.fromCharCode(b + 0x20);
+      else if ((b >= 0x61 && b <= 0x7a) || (b >= 0x30 && b <= 0x39) || b >= 0x80) form += String.fromCharCode(b);
+    }
+    if (form === '') continue;
+    const f = firstOf.get(form) ?? id;
+    firstOf.set(form, f);
+    formOf[id] = f;
+    const list = tokensOf.get(f);
+    if (list) list.push(id);
+    else tokensOf.set(f, [id]);
+  }
+  const out = { formOf, tokensOf };
+  formsCache.set(tokenizer as TextTokenizer, out);
+  return out;
+}
+
+/** A token sequence as form ids: empty forms dropped. */
+export function formSequence(ids: readonly number[], forms: TokenForms): number[] {
+  const out: number[] = [];
+  for (const id of ids) {
+    const f = forms.formOf[id] ?? -1;
+    if (f >= 0) out.push(f);
+  }
+  return out;
 }
 
 /** FNV-1a (32-bit) over ids[start, end), each id as four little-endian bytes. */
@@ -40,11 +104,15 @@ export function hashIds(ids: readonly number[], start = 0, end = ids.length): nu
   return h;
 }
 
-/** Builds the table from token sequences (what the Python tool does; tests use it for fixtures). */
-export function blockedNgramsFrom(sequences: readonly (readonly number[])[], n: number): BlockedNgrams {
+/**
+ * Builds the table from token sequences (what the Python tool does; tests use
+ * it for fixtures). With `forms`, of their word forms.
+ */
+export function blockedNgramsFrom(sequences: readonly (readonly number[])[], n: number, forms: TokenForms | null = null): BlockedNgrams {
   if (!Number.isInteger(n) || n < 2) throw new TypeError(`n-gram size must be an integer >= 2; got ${n}`);
   const next = new Map<number, number[]>();
-  for (const ids of sequences) {
+  for (const tokens of sequences) {
+    const ids = forms ? formSequence(tokens, forms) : tokens;
     for (let i = 0; i + n <= ids.length; i++) {
       const key = hashIds(ids, i, i + n - 1);
       const list = next.get(key) ?? [];
@@ -53,23 +121,34 @@ export function blockedNgramsFrom(sequences: readonly (readonly number[])[], n: 
       next.set(key, list);
     }
   }
-  return { n, next };
+  return { n, next, forms };
 }
 
-/** Validates the parsed JSON of a novelty file. `source` names it in errors. */
-export function parseBlockedNgrams(json: unknown, source: string): BlockedNgrams {
+/**
+ * Validates the parsed JSON of a novelty file. `source` names it in errors. A
+ * word-form table needs the model's `tokenizer`.
+ */
+export function parseBlockedNgrams(json: unknown, source: string, tokenizer?: Pick<TextTokenizer, 'tokenBytes' | 'raw'>): BlockedNgrams {
   const o = json as { n?: unknown; hash?: unknown; next?: unknown } | null;
   if (!o || typeof o !== 'object' || !Number.isInteger(o.n) || (o.n as number) < 2) {
     throw new ModelFolderError(`${source}: "n" must be an integer >= 2`);
   }
-  if (o.hash !== HASH_NAME) throw new ModelFolderError(`${source}: "hash" must be "${HASH_NAME}"; got ${JSON.stringify(o.hash)}`);
+  if (o.hash !== HASH_IDS && o.hash !== HASH_FORMS) {
+    throw new ModelFolderError(`${source}: "hash" must be "${HASH_IDS}" or "${HASH_FORMS}"; got ${JSON.stringify(o.hash)}`);
+  }
   if (!o.next || typeof o.next !== 'object' || Array.isArray(o.next)) throw new ModelFolderError(`${source}: "next" must be an object`);
   const next = new Map<number, readonly number[]>();
   for (const [key, ids] of Object.entries(o.next as Record<string, unknown>)) {
     if (!Array.isArray(ids) || !ids.every((x) => Number.isInteger(x))) throw new ModelFolderError(`${source}: next[${key}] must be a list of ids`);
     next.set(Number(key), ids as number[]);
   }
-  return { n: o.n as number, next };
+  if (o.hash === HASH_IDS) return { n: o.n as number, next, forms: null };
+  if (!tokenizer) throw new ModelFolderError(`${source}: word-form n-grams need the model's tokenizer`);
+  try {
+    return { n: o.n as number, next, forms: tokenForms(tokenizer) };
+  } catch (cause) {
+    throw new ModelFolderError(`${source}: ${(cause as Error).message}`, { cause });
+  }
 }
 
 /**
@@ -77,7 +156,7 @@ export function parseBlockedNgrams(json: unknown, source: string): BlockedNgrams
  * otherwise, so models without one decode as before. Throws when the file's n
  * differs from `size` (generation_config and the file would disagree).
  */
-export function loadBlockedNgrams(dir: string, size: number): BlockedNgrams | null {
+export function loadBlockedNgrams(dir: string, size: number, tokenizer?: Pick<TextTokenizer, 'tokenBytes' | 'raw'>): BlockedNgrams | null {
   const file = path.join(dir, NOVELTY_FILE);
   if (size <= 0 || !existsSync(file)) return null;
   let json: unknown;
@@ -86,18 +165,38 @@ export function loadBlockedNgrams(dir: string, size: number): BlockedNgrams | nu
   } catch (cause) {
     throw new ModelFolderError(`${file} is not valid JSON`, { cause });
   }
-  const table = parseBlockedNgrams(json, file);
+  const table = parseBlockedNgrams(json, file, tokenizer);
   if (table.n !== size) throw new ModelFolderError(`${file} holds ${table.n}-grams but novelty_ngram_size is ${size}`);
   return table;
 }
 
+const lastForms: number[] = [];
+
 /**
  * Sets to -Infinity every id that would complete a blocked n-gram after `ids`
- * (read from index `from`, so left padding never counts). In place.
+ * (read from index `from`, so left padding never counts). In place. For a
+ * word-form table the context is the last n-1 non-empty forms, and every
+ * token of a banned form is banned.
  */
 export function banBlockedNgrams(logits: Float32Array, ids: readonly number[], blocked: BlockedNgrams, from = 0): void {
-  if (ids.length - from < blocked.n - 1) return;
-  const banned = blocked.next.get(hashIds(ids, ids.length - (blocked.n - 1)));
+  const want = blocked.n - 1;
+  if (ids.length - from < want) return;
+  const forms = blocked.forms;
+  if (!forms) {
+    const banned = blocked.next.get(hashIds(ids, ids.length - want));
+    if (banned) for (const id of banned) if (id < logits.length) logits[id] = -Infinity;
+    return;
+  }
+  lastForms.length = want;
+  let k = want;
+  for (let i = ids.length - 1; i >= from && k > 0; i--) {
+    const f = forms.formOf[ids[i] as number] ?? -1;
+    if (f >= 0) lastForms[--k] = f;
+  }
+  if (k > 0) return;
+  const banned = blocked.next.get(hashIds(lastForms));
   if (!banned) return;
-  for (const id of banned) if (id < logits.length) logits[id] = -Infinity;
+  for (const f of banned) {
+    for (const id of forms.tokensOf.get(f) ?? []) if (id < logits.length) logits[id] = -Infinity;
+  }
 }

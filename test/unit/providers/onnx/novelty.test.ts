@@ -9,7 +9,8 @@ import { createOrtSession } from '../../../../providers/onnx/session.js';
 import { DecoderSession, describeDecoder } from '../../../../providers/onnx/decoder-session.js';
 import { generateBatch, type RowRequest } from '../../../../providers/onnx/generate-batch.js';
 import { chooseToken, type SamplingParams } from '../../../../providers/onnx/sampling.js';
-import { banBlockedNgrams, blockedNgramsFrom, hashIds, loadBlockedNgrams, NOVELTY_FILE, parseBlockedNgrams, type BlockedNgrams } from '../../../../providers/onnx/novelty.js';
+import { banBlockedNgrams, blockedNgramsFrom, formSequence, hashIds, loadBlockedNgrams, NOVELTY_FILE, parseBlockedNgrams, tokenForms, type BlockedNgrams } from '../../../../providers/onnx/novelty.js';
+import { fixturesDir, repoRoot } from '../../../helpers/paths.js';
 import { decodingDefaults } from '../../../../providers/onnx/generation-params.js';
 import { fixtureDir, mixedPrompts, quietLogger } from './onnx-test-helpers.js';
 
@@ -41,6 +42,53 @@ test('a token that would complete a blocked n-gram is banned; greedy takes the n
   const offset = logits();
   banBlockedNgrams(offset, [0, 0, 7, 8], blocked, 2);
   assert.equal(offset[1], -Infinity);
+});
+
+test('word-form n-grams: other punctuation or capitals in between do not carry a copy past the ban', () => {
+  const tokenizer = loadTokenizer(readModelFolder(path.join(repoRoot, 'models', 'stylesprint-desc')));
+  const forms = tokenForms(tokenizer);
+  assert.equal(tokenForms(tokenizer), forms, 'memoised per tokenizer');
+  const enc = (t: string) => tokenizer.encode(t);
+  const [comma] = enc(',');
+  const [and] = enc(' and');
+  assert.equal(forms.formOf[comma!], -1, 'punctuation has no form');
+  assert.equal(forms.formOf[tokenizer.special.eos[0]!], -1, 'nor has a special token');
+  // Every token of a form has that form, and the form's id is its smallest token.
+  for (const [form, ids] of forms.tokensOf) {
+    assert.equal(Math.min(...ids), form);
+    for (const id of ids) assert.equal(forms.formOf[id], form);
+  }
+  const blocked = blockedNgramsFrom([enc(' suit chinos and corduroy')], 3, forms);
+  assert.ok(blocked.forms);
+  assert.deepEqual(formSequence(enc(' suit chinos, and'), forms), formSequence(enc(' suit chinos and'), forms));
+  const banned = (context: string): boolean => {
+    const logits = new Float32Array(forms.formOf.length);
+    banBlockedNgrams(logits, enc(context), blocked);
+    return logits[and!] === -Infinity;
+  };
+  assert.equal(banned(' suit chinos'), true);
+  assert.equal(banned(' suit chinos,'), true, 'a comma does not reset the context');
+  assert.equal(banned(' suit, chinos ('), true);
+  // ' Chinos' and ' chinos' are both single tokens here: one form.
+  assert.equal(enc(' Chinos').length, 1);
+  assert.equal(forms.formOf[enc(' Chinos')[0]!], forms.formOf[enc(' chinos')[0]!]);
+  assert.equal(banned(' suit Chinos'), true, 'other capitals');
+  assert.equal(banned(' suit jeans'), false);
+  assert.equal(banned(' chinos'), false, 'too short a context bans nothing');
+  // Punctuation is never what gets banned: after the full n-gram's prefix it stays free.
+  const after = new Float32Array(forms.formOf.length);
+  banBlockedNgrams(after, enc(' suit chinos'), blocked);
+  assert.equal(after[comma!], 0);
+});
+
+test('a word-form table needs a byte-level BPE tokenizer, and says so', () => {
+  const json = { n: 3, hash: 'fnv1a32-le-forms', next: {} };
+  assert.throws(() => parseBlockedNgrams(json, 'x.json'), (e: unknown) => e instanceof ModelFolderError && /x\.json: word-form n-grams need the model's tokenizer/.test(e.message));
+  const wordPiece = loadTokenizer(readModelFolder(path.join(fixturesDir, 'models', 'tiny-bert')));
+  assert.equal(wordPiece.tokenBytes, undefined);
+  assert.throws(() => parseBlockedNgrams(json, 'x.json', wordPiece), (e: unknown) => e instanceof ModelFolderError && /x\.json: .*byte-level BPE/.test(e.message));
+  const bpe = loadTokenizer(readModelFolder(fixtureDir('tiny-gpt2')));
+  assert.ok(parseBlockedNgrams(json, 'x.json', bpe).forms);
 });
 
 test('hashIds is FNV-1a over little-endian id bytes and depends on order and range', () => {
