@@ -4,6 +4,7 @@
   /usr/bin/python3 tools/make_models.py fixtures   # test/fixtures/models/tiny-*
   /usr/bin/python3 tools/make_models.py demo       # models/stylesprint-desc (needs the JSONL below)
   /usr/bin/python3 tools/make_models.py lexicon    # only its lexicon.json (no training; same JSONL)
+  /usr/bin/python3 tools/make_models.py novelty    # only its novelty_ngrams.json (no training; same JSONL)
 
 The demo model trains on the JSONL that `node dist/tools/export-training-data.js`
 writes from catalog/products.json with the gateway's real prompt builder.
@@ -126,3 +127,7 @@ if __name__ == "__main__":
         from lm.train import make_lexicon  # noqa: E402
 
         make_lexicon(ROOT)
+    if "novelty" in what:
+        from lm.train import make_novelty  # noqa: E402
+
+        make_novelty(ROOT)

@@ -117,6 +117,7 @@ class ByteLevelBPE:
     def __init__(self, vocab, merges, special_tokens):
         self.b2u = bytes_to_unicode()
         self.ids = {tok: i for i, tok in enumerate(vocab)}
+        self.special = set(special_tokens)
         for tok in special_tokens:
             self.ids[tok] = len(self.ids)
         self.ranks = {pair: r for r, pair in enumerate(merges)}
@@ -140,6 +141,15 @@ class ByteLevelBPE:
         out = []
         for piece in _SPLIT.findall(text):
             out.extend(self._word(piece))
+        return out
+
+    def token_bytes(self):
+        """Each id's bytes (b"" for special tokens), indexed by id."""
+        u2b = {u: b for b, u in self.b2u.items()}
+        out = [b""] * len(self.ids)
+        for tok, i in self.ids.items():
+            if all(ch in u2b for ch in tok) and tok not in self.special:
+                out[i] = bytes(u2b[ch] for ch in tok)
         return out
 
     def decode(self, ids):

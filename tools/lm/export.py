@@ -34,7 +34,7 @@ class _Flat(nn.Module):
             # k positions only, so a prefill does not project every prompt token.
             hidden, presents = self.model(input_ids, attention_mask, *extra, past=past, hidden_only=True)
             hidden = hidden[:, hidden.shape[1] - keep:]
-            logits = torch.matmul(hidden, self.model.wte.weight.t())
+            logits = torch.matmul(hidden, self.model.head_weight.t())
         if not self.with_past:
             return logits
         return (logits, *[t for kv in presents for t in kv])
@@ -77,8 +77,6 @@ def export_onnx(model, path, with_past, opset=14, merged=False, logits_to_keep=F
         args.append(torch.tensor([True]))
         names.append("use_cache_branch")
     if logits_to_keep:
-        if llama:
-            raise ValueError("logits_to_keep is implemented for the GPT-2 layout only")
         args.append(torch.tensor(1, dtype=torch.long))
         names.append("logits_to_keep")
         axes["logits"] = {0: "batch_size", 1: "kept_positions"}
@@ -99,8 +97,8 @@ def model_config(model, bos, eos, pad=None):
     out = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "vocab_size": c["vocab"],
            "hidden_size": c["d"], "intermediate_size": c["ffn"], "num_hidden_layers": c["layers"],
            "num_attention_heads": c["heads"], "num_key_value_heads": c["kv_heads"], "head_dim": c["d"] // c["heads"],
-           "hidden_act": "silu", "max_position_embeddings": 2048, "rms_norm_eps": 1e-6,
-           "rope_theta": c["rope_theta"], "bos_token_id": bos, "eos_token_id": eos, "tie_word_embeddings": False,
+           "hidden_act": "silu", "max_position_embeddings": c["max_positions"], "rms_norm_eps": 1e-6,
+           "rope_theta": c["rope_theta"], "bos_token_id": bos, "eos_token_id": eos, "tie_word_embeddings": c["tie"],
            "use_cache": True, "torch_dtype": "float32"}
     if pad is not None:
         out["pad_token_id"] = pad

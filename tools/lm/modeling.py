@@ -87,8 +87,12 @@ class TinyGPT2(nn.Module):
         if hidden_only:
             # Training asks for the final hidden states so it can project only the scored positions.
             return self.ln_f(x), presents
-        logits = torch.matmul(self.ln_f(x), self.wte.weight.t())  # tied, as in GPT-2
+        logits = torch.matmul(self.ln_f(x), self.head_weight.t())  # tied, as in GPT-2
         return logits, presents
+
+    @property
+    def head_weight(self):
+        return self.wte.weight
 
 
 class RMSNorm(nn.Module):
@@ -149,24 +153,37 @@ class LlamaBlock(nn.Module):
 class TinyLlama(nn.Module):
     """Llama layout: position_ids input, RoPE, RMSNorm, SwiGLU, grouped-query attention."""
 
-    def __init__(self, vocab, d, layers, heads, kv_heads, ffn, rope_theta=10000.0):
+    def __init__(self, vocab, d, layers, heads, kv_heads, ffn, rope_theta=10000.0, tie=False, max_positions=2048,
+                 dropout=0.0):
         super().__init__()
-        self.cfg = dict(vocab=vocab, d=d, layers=layers, heads=heads, kv_heads=kv_heads, ffn=ffn, rope_theta=rope_theta)
+        self.cfg = dict(vocab=vocab, d=d, layers=layers, heads=heads, kv_heads=kv_heads, ffn=ffn, rope_theta=rope_theta,
+                        tie=tie, max_positions=max_positions)
         hd = d // heads
         self.register_buffer("inv_freq", 1.0 / (rope_theta ** (torch.arange(0, hd, 2).float() / hd)), persistent=False)
+        self.drop = nn.Dropout(dropout)  # training only; eval mode (and the export) skips it
         self.embed_tokens = nn.Embedding(vocab, d)
         self.layers = nn.ModuleList([LlamaBlock(d, heads, kv_heads, ffn) for _ in range(layers)])
         self.norm = RMSNorm(d)
-        self.lm_head = nn.Linear(d, vocab, bias=False)
+        # Tied (tie_word_embeddings, as Qwen2's small models): the LM head is the embedding matrix.
+        self.lm_head = None if tie else nn.Linear(d, vocab, bias=False)
 
-    def forward(self, input_ids, attention_mask, position_ids, past=None):
+    @property
+    def head_weight(self):
+        return self.embed_tokens.weight if self.lm_head is None else self.lm_head.weight
+
+    def forward(self, input_ids, attention_mask, position_ids=None, past=None, hidden_only=False):
+        if position_ids is None:
+            position_ids = positions_from_mask(attention_mask, input_ids.shape[1])
         freqs = position_ids[..., None].float() * self.inv_freq
         emb = torch.cat([freqs, freqs], dim=-1)[:, None, :, :]
         cos, sin = emb.cos(), emb.sin()
-        x = self.embed_tokens(input_ids)
+        x = self.drop(self.embed_tokens(input_ids))
         mask = additive_mask(attention_mask, input_ids.shape[1])
         presents = []
         for i, layer in enumerate(self.layers):
             x, kv = layer(x, mask, cos, sin, None if past is None else past[i])
+            x = self.drop(x)
             presents.append(kv)
-        return self.lm_head(self.norm(x)), presents
+        if hidden_only:
+            return self.norm(x), presents
+        return torch.matmul(self.norm(x), self.head_weight.t()), presents

@@ -92,12 +92,32 @@ def fnv1a_ids(ids):
     return h
 
 
-def novelty_table(token_rows, n):
-    """{prefix hash: sorted next ids} for every token n-gram in token_rows."""
+def token_forms(token_bytes):
+    """Each token's word-form id, as providers/onnx/novelty.ts computes it: the token's
+    bytes with ASCII letters lower-cased and every other ASCII byte dropped; -1 when
+    that leaves nothing; else the smallest token id with the same form.
+    token_bytes: list of bytes, indexed by token id (b"" for special tokens)."""
+    first, out = {}, []
+    for i, raw in enumerate(token_bytes):
+        form = bytes(b + 0x20 if 0x41 <= b <= 0x5A else b for b in raw
+                     if 0x41 <= b <= 0x5A or 0x61 <= b <= 0x7A or 0x30 <= b <= 0x39 or b >= 0x80)
+        if not form:
+            out.append(-1)
+            continue
+        out.append(first.setdefault(form, i))
+    return out
+
+
+def novelty_table(token_rows, n, forms=None):
+    """{prefix hash: sorted next ids} for every token n-gram in token_rows; with
+    forms (token_forms), for every n-gram of word forms instead, so that other
+    punctuation or capitals cannot carry a copy past the ban."""
     table = {}
     for ids in token_rows:
+        if forms is not None:
+            ids = [forms[i] for i in ids if forms[i] >= 0]
         for i in range(len(ids) - n + 1):
             key = str(fnv1a_ids(ids[i:i + n - 1]))
             table.setdefault(key, set()).add(ids[i + n - 1])
-    return {"n": n, "hash": "fnv1a32-le-ids", "prefixes": len(table),
+    return {"n": n, "hash": "fnv1a32-le-ids" if forms is None else "fnv1a32-le-forms", "prefixes": len(table),
             "next": {k: sorted(v) for k, v in sorted(table.items())}}

@@ -17,11 +17,17 @@ import torch
 
 from .bpe import ByteLevelBPE, tokenizer_json, train_bpe
 from .export import write_folder, write_json
-from .modeling import TinyGPT2
-from .targets import BOTH, COLOURS_ONLY, MATERIALS_ONLY, OPENERS, fact_sentences, lexicon, lexicon_texts, novelty_table
+from .modeling import TinyGPT2, TinyLlama
+from .targets import BOTH, COLOURS_ONLY, MATERIALS_ONLY, OPENERS, fact_sentences, lexicon, lexicon_texts, novelty_table, token_forms
 
 SEED = 1234
-HP = dict(vocab_size=4096, d=128, layers=4, heads=4, n_positions=256, dropout=0.05,
+# DEMO_ARCH: "llama" (the default since the second model: one KV head shared by the
+# four query heads, RoPE, SwiGLU, tied embeddings) or "gpt2" (the first model's layout).
+# One KV head makes the cache a quarter of the GPT-2 layout's, which is what
+# batched decoding pays for per row.
+ARCH = os.environ.get("DEMO_ARCH", "llama")
+HP = dict(arch=ARCH, vocab_size=4096, d=128, layers=4, heads=4, n_positions=256, dropout=0.05,
+          **(dict(kv_heads=1, ffn=384) if ARCH == "llama" else {}),
           steps=int(os.environ.get("DEMO_STEPS", "3000")), batch=16, lr=3e-3, warmup=40, weight_decay=0.1)
 # Invented products kept out of training: every EVAL_EVERY steps the model
 # writes their first sentence greedily, and the log records how often it
@@ -82,7 +88,7 @@ def greedy(model, prompt, eos, limit):
     ids = list(prompt)
     with torch.no_grad():
         for _ in range(limit):
-            x = torch.tensor([ids[-model.cfg["n_positions"]:]])
+            x = torch.tensor([ids[-HP["n_positions"]:]])
             logits, _ = model(x, torch.ones_like(x))
             nxt = int(logits[0, -1].argmax())
             if nxt == eos:
@@ -113,6 +119,26 @@ def save_checkpoint(path, step, model, opt, sched, losses, evals):
 
 def write_lexicon(out, rows):
     write_json(os.path.join(out, "lexicon.json"), lexicon(lexicon_texts(rows)))
+
+
+def write_novelty(out, bpe, train):
+    """novelty_ngrams.json: every n-gram of word forms of the training descriptions."""
+    descriptions = sorted({r["description"] for r in train if r["description"]})
+    table = novelty_table([bpe.encode(" " + d) for d in descriptions], NOVELTY_N, token_forms(bpe.token_bytes()))
+    write_json(os.path.join(out, "novelty_ngrams.json"), table)
+
+
+def make_novelty(root):
+    """Rewrites only novelty_ngrams.json of the demo model (DEMO_OUT or models/stylesprint-desc)
+    from its tokenizer.json and the training JSONL."""
+    out = os.environ.get("DEMO_OUT") or os.path.join(root, "models", "stylesprint-desc")
+    with open(os.path.join(out, "tokenizer.json"), encoding="utf-8") as f:
+        model = json.load(f)["model"]
+    vocab = [tok for tok, _ in sorted(model["vocab"].items(), key=lambda kv: kv[1]) if tok != EOS]
+    merges = [tuple(m.split(" ")) for m in model["merges"]]
+    bpe = ByteLevelBPE(vocab, merges, [EOS])
+    write_novelty(out, bpe, [r for r in load_rows(root) if r["split"] == "train"])
+    print(f"novelty table written to {out}")
 
 
 def make_lexicon(root):
@@ -162,8 +188,12 @@ def make_demo(root):
         examples.append((seq[:HP["n_positions"]], len(prompt)))
     print(f"{len(examples)} examples, longest {max(len(s) for s, _ in examples)} tokens", flush=True)
     # Shift happens in the loss, so the label at position t is seq[t]; predicting it uses positions < t.
-    model = TinyGPT2(vocab=eos + 1, d=HP["d"], layers=HP["layers"], heads=HP["heads"],
-                     n_positions=HP["n_positions"], dropout=HP["dropout"])
+    if ARCH == "llama":
+        model = TinyLlama(vocab=eos + 1, d=HP["d"], layers=HP["layers"], heads=HP["heads"], kv_heads=HP["kv_heads"],
+                          ffn=HP["ffn"], tie=True, max_positions=HP["n_positions"], dropout=HP["dropout"])
+    else:
+        model = TinyGPT2(vocab=eos + 1, d=HP["d"], layers=HP["layers"], heads=HP["heads"],
+                         n_positions=HP["n_positions"], dropout=HP["dropout"])
     with torch.no_grad():
         for name, p in model.named_parameters():
             if p.dim() >= 2:
@@ -194,7 +224,7 @@ def make_demo(root):
         # prompt positions would cost about 40% of it for nothing.
         target = labels[:, 1:].reshape(-1)
         scored = target != -100
-        logits = torch.matmul(hidden[:, :-1].reshape(-1, hidden.shape[-1])[scored], model.wte.weight.t())
+        logits = torch.matmul(hidden[:, :-1].reshape(-1, hidden.shape[-1])[scored], model.head_weight.t())
         loss = torch.nn.functional.cross_entropy(logits, target[scored])
         opt.zero_grad()
         loss.backward()
@@ -215,8 +245,7 @@ def make_demo(root):
                "add_prefix_space": False, "clean_up_tokenization_spaces": False, "model_max_length": HP["n_positions"]}
     gen = dict(GENERATION, bos_token_id=eos, eos_token_id=eos, pad_token_id=eos)
     write_folder(out, model, True, tokenizer_json(vocab, merges, [EOS]), tok_cfg, gen, eos, eos, logits_to_keep=True)
-    descriptions = sorted({r["description"] for r in train if r["description"]})
-    write_json(os.path.join(out, "novelty_ngrams.json"), novelty_table([bpe.encode(" " + d) for d in descriptions], NOVELTY_N))
+    write_novelty(out, bpe, train)
     write_lexicon(out, rows)
     params = sum(p.numel() for p in model.parameters())
     write_json(os.path.join(out, "training_log.json"), {

@@ -4,7 +4,7 @@ import type { GenerationRequest, GenerationResult, ProviderError } from '../../.
 import { bundledModelDir, createOnnxProvider } from '../../../../providers/onnx/index.js';
 import { readModelFolder } from '../../../../providers/onnx/model-folder.js';
 import { loadTokenizer } from '../../../../providers/onnx/tokenizer.js';
-import { blockedNgramsFrom, loadBlockedNgrams } from '../../../../providers/onnx/novelty.js';
+import { blockedNgramsFrom, loadBlockedNgrams, tokenForms } from '../../../../providers/onnx/novelty.js';
 import { checkLeakage } from '../../../../src/evaluation/checks/leakage.js';
 import { decodingDefaults } from '../../../../providers/onnx/generation-params.js';
 import { loadLexicon, wordsOf } from '../../../../providers/onnx/lexicon.js';
@@ -110,15 +110,15 @@ test('lexicon.json was made from the training split: no word that only held-out 
   assert.deepEqual([...trainWords].filter((w) => !lexicon.words.has(w)), []);
 });
 
-test('novelty_ngrams.json holds exactly the token n-grams of the training descriptions (Python and TS hash alike)', () => {
+test('novelty_ngrams.json holds exactly the word-form n-grams of the training descriptions (Python and TS forms and hash alike)', () => {
   const folder = readModelFolder(bundledModelDir);
   const n = decodingDefaults(folder.generationConfig).noveltyNgramSize;
   assert.ok(n > 0, 'the bundled model turns the novelty constraint on');
-  const table = loadBlockedNgrams(bundledModelDir, n);
-  assert.ok(table);
   const tokenizer = loadTokenizer(folder);
+  const table = loadBlockedNgrams(bundledModelDir, n, tokenizer);
+  assert.ok(table?.forms, 'n-grams of word forms, so punctuation or capitals cannot carry a copy through');
   // The trainer tokenised each description after a space, as it follows the prompt.
-  const rebuilt = blockedNgramsFrom([...new Set(train.map((p) => p.description))].map((d) => tokenizer.encode(` ${d}`)), n);
+  const rebuilt = blockedNgramsFrom([...new Set(train.map((p) => p.description))].map((d) => tokenizer.encode(` ${d}`)), n, tokenForms(tokenizer));
   assert.equal(table.next.size, rebuilt.next.size);
   for (const [key, ids] of rebuilt.next) assert.deepEqual([...(table.next.get(key) ?? [])].sort((a, b) => a - b), [...ids].sort((a, b) => a - b), `prefix ${key}`);
 });
