@@ -71,6 +71,35 @@ function anyFinite(logits: Float32Array): boolean {
   return false;
 }
 
+/** What the decoding rules read of a row. */
+export type RuleRow = Pick<Row, 'tokens' | 'padding' | 'generated' | 'copy' | 'words' | 'text'> & {
+  req: Pick<RowRequest, 'sampling' | 'minNewTokens' | 'promptIds'>;
+};
+
+/**
+ * Every decoding rule on one row's logits, in place, before the token is
+ * chosen: EOS held back until min_new_tokens, the copy bias, the novelty
+ * ban, the lexicon, then the repeat bans. If the repeat bans leave nothing
+ * the lexicon allowed, they are taken back, so the word in progress is
+ * finished anyway (a repeated n-gram beats a word that does not exist).
+ * `undo` is scratch space the caller may reuse between calls.
+ */
+export function constrainRow(logits: Float32Array, row: RuleRow, eos: ReadonlySet<number>, undo: number[] = []): void {
+  if (row.generated < (row.req.minNewTokens ?? 0)) for (const e of eos) logits[e] = -Infinity;
+  if (row.copy) row.copy.apply(logits, row.text as string);
+  const blocked = row.req.sampling.blockedNgrams;
+  if (blocked) banBlockedNgrams(logits, row.tokens, blocked, row.padding);
+  if (row.words) row.words.apply(logits, row.text as string);
+  undo.length = 0;
+  const log = row.words ? undo : undefined;
+  const n = row.req.sampling.noRepeatNgramSize ?? 0;
+  if (n > 0) banRepeatedNgrams(logits, row.tokens, n, row.padding, log);
+  const own = row.req.sampling.outputNoRepeatNgramSize ?? 0;
+  if (own > 0) banRepeatedNgrams(logits, row.tokens, own, row.padding + row.req.promptIds.length, log);
+  // In reverse, so an id banned twice gets its first value back.
+  if (undo.length > 0 && !anyFinite(logits)) for (let i = undo.length - 2; i >= 0; i -= 2) logits[undo[i]!] = undo[i + 1]!;
+}
+
 function finish(row: Row, reason: FinishReason): void {
   const tail = row.decoder.flush();
   if (reason !== 'stop' || !row.stream.stoppedByString) row.stream.push(tail);
@@ -123,8 +152,8 @@ export async function generateBatch(
   let active = rows.filter((r) => !r.result);
   let past: ort.Tensor[] | null = null;
   let step = 0;
-  let scratch = new Float32Array(0);
-  let kept = new Float32Array(0);
+  // (id, value) pairs of the repeat bans of one row-step, to take back if they leave nothing.
+  const undo: number[] = [];
   while (active.length > 0) {
     const batch = active.length;
     const withPast = model.hasPast && step > 0;
@@ -141,27 +170,12 @@ export async function generateBatch(
     timings.runMs += out.runMs;
     timings.forwardPasses++;
     step++;
-    if (scratch.length !== out.vocab) scratch = new Float32Array(out.vocab);
 
     active.forEach((row, b) => {
       if (row.req.signal?.aborted) return finish(row, 'cancelled');
-      scratch.set(out.lastLogits.subarray(b * out.vocab, (b + 1) * out.vocab));
-      if (row.generated < (row.req.minNewTokens ?? 0)) for (const e of eos) scratch[e] = -Infinity;
-      if (row.copy) row.copy.apply(scratch, row.text as string);
-      const blocked = row.req.sampling.blockedNgrams;
-      if (blocked) banBlockedNgrams(scratch, row.tokens, blocked, row.padding);
-      // The lexicon before the repeat bans: if they would then leave nothing, the word in
-      // progress is finished anyway (a repeated n-gram beats a word that does not exist).
-      if (row.words) {
-        row.words.apply(scratch, row.text as string);
-        if (kept.length !== scratch.length) kept = new Float32Array(scratch.length);
-        kept.set(scratch);
-      }
-      const n = row.req.sampling.noRepeatNgramSize ?? 0;
-      if (n > 0) banRepeatedNgrams(scratch, row.tokens, n, row.padding);
-      const own = row.req.sampling.outputNoRepeatNgramSize ?? 0;
-      if (own > 0) banRepeatedNgrams(scratch, row.tokens, own, row.padding + row.req.promptIds.length);
-      if (row.words && !anyFinite(scratch)) scratch.set(kept);
+      // The row's logits, changed in place: this step's buffer is ours and is given back after it.
+      const scratch = out.lastLogits.subarray(b * out.vocab, (b + 1) * out.vocab);
+      constrainRow(scratch, row, eos, undo);
       const id = chooseToken(scratch, row.seen, row.req.sampling, row.rng);
       row.generated++;
       row.generatedIds.push(id);

@@ -42,15 +42,20 @@ export interface SamplingParams {
 /**
  * HF's no_repeat_ngram_size: sets to -Infinity every token that would
  * complete an n-gram already present in `ids` (prompt and output), reading
- * `ids` from index `from` (so left padding need not be sliced off). In place.
+ * `ids` from index `from` (so left padding need not be sliced off). In place;
+ * with `undo`, each ban also pushes its id and the value it replaced.
  */
-export function banRepeatedNgrams(logits: Float32Array, ids: readonly number[], n: number, from = 0): void {
+export function banRepeatedNgrams(logits: Float32Array, ids: readonly number[], n: number, from = 0, undo?: number[]): void {
   if (n <= 0 || ids.length - from < n) return;
   const start = ids.length - (n - 1);
   for (let i = from; i + n <= ids.length; i++) {
     let match = true;
     for (let j = 0; j < n - 1 && match; j++) match = ids[i + j] === ids[start + j];
-    if (match) logits[ids[i + n - 1] as number] = -Infinity;
+    if (!match) continue;
+    const id = ids[i + n - 1] as number;
+    // undo: (id, value before) pairs, so a caller can take the bans back.
+    if (undo) undo.push(id, logits[id] as number);
+    logits[id] = -Infinity;
   }
 }
 

@@ -10,6 +10,7 @@ import { bundledModelDir } from '../../../../providers/onnx/index.js';
 import { wordPieces } from '../../../../providers/onnx/prompt-copy.js';
 import { decodingDefaults } from '../../../../providers/onnx/generation-params.js';
 import { seededRandom } from '../../../../src/random.js';
+import { constrainRow, type RuleRow } from '../../../../providers/onnx/generate-batch.js';
 
 const tokenizer = loadTokenizer(readModelFolder(bundledModelDir));
 const eos = tokenizer.special.eos[0]!;
@@ -85,6 +86,43 @@ test('when every allowed token is already banned by another rule, the logits are
   logits[open] = 1; // only a token the lexicon forbids is left
   constraint().apply(logits, ' the');
   assert.equal(logits[open], 1);
+});
+
+test('a repeat ban that would leave no allowed token is taken back, so the word in progress is finished', () => {
+  const words = lexiconFrom(['tulle', 'and']);
+  const [t, ul, le] = tokenizer.encode(' tulle') as [number, number, number];
+  assert.equal(tokenizer.decode([t, ul, le]), ' tulle', 'three pieces');
+  const and = tokenizer.encode(' and')[0]!;
+  const l = wordPieces(tokenizer).pieceId('l')!;
+  const promptIds = tokenizer.encode('Describe:');
+  // " tulle and tul": "le" would repeat the 3-gram " t" "ul" "le", and it is the only way on.
+  const row = (withWords: boolean): RuleRow => ({
+    tokens: [...promptIds, t, ul, le, and, t, ul],
+    padding: 0,
+    generated: 6,
+    copy: null,
+    words: withWords ? new WordConstraint(words, tokenizer, '') : null,
+    text: ' tulle and tul',
+    req: { promptIds, minNewTokens: 0, sampling: { doSample: false, temperature: 1, topK: 0, topP: 1, repetitionPenalty: 1, outputNoRepeatNgramSize: 3 } },
+  });
+  const only = (ids: Array<[number, number]>) => {
+    const logits = new Float32Array(vocabSize).fill(-Infinity);
+    for (const [id, v] of ids) logits[id] = v;
+    return logits;
+  };
+  const stuck = only([[le, 2]]);
+  constrainRow(stuck, row(true), new Set([eos]));
+  assert.equal(stuck[le], 2, 'the ban is taken back: a repeated 3-gram beats a word that does not exist');
+  assert.equal([...stuck].filter((x) => x > -Infinity).length, 1);
+  // With another way on ("l" then "e"), the ban stands.
+  const open = only([[le, 2], [l, 1]]);
+  constrainRow(open, row(true), new Set([eos]));
+  assert.equal(open[le], -Infinity);
+  assert.equal(open[l], 1);
+  // Without a lexicon nothing is taken back.
+  const bare = only([[le, 2]]);
+  constrainRow(bare, row(false), new Set([eos]));
+  assert.equal(bare[le], -Infinity);
 });
 
 test('lexicon files: a clear error for a bad file or name; no name, no constraint', () => {
