@@ -105,6 +105,7 @@ async function buildGenerator(id: ProviderId, config: Config, logger: Logger): P
           maxBatch: config.localMaxBatch,
           maxQueueDelayMs: config.localMaxQueueDelayMs,
           maxQueue: config.localMaxQueue,
+          prefillChunk: config.localPrefillChunk,
           logger: { info: (m: string) => logger.info(m), warn: (m: string) => logger.warn(m) },
           env: {},
         });

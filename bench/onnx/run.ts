@@ -1,13 +1,15 @@
 /**
  * Local ONNX generation on the bundled model, CPU: tokens/s at batch 1 and at
  * batch 8 (same requests, same seeds), and how much of the wall time is spent
- * inside session.run versus the JS decoding loop around it.
+ * inside session.run versus the JS decoding loop around it; and how long the
+ * event loop waits while it generates, with whole-prompt and chunked prefills.
  *
  *   npm run bench:onnx            (ROUNDS=3 MAX_TOKENS=64 PASSES=3 by default)
  *   node dist/bench/onnx/run.js --no-write     prints only
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
-import { bundledModelDir, createOnnxProvider, type OnnxTextGenerator } from '../../providers/onnx/index.js';
+import { bundledModelDir, createOnnxProvider, DEFAULT_PREFILL_CHUNK, type OnnxTextGenerator } from '../../providers/onnx/index.js';
 import { readModelFolder } from '../../providers/onnx/model-folder.js';
 import { loadTokenizer } from '../../providers/onnx/tokenizer.js';
 import { createOrtSession } from '../../providers/onnx/session.js';
@@ -33,10 +35,11 @@ function requests(): GenerationRequest[] {
 }
 
 /** fixedLength: EOS suppressed (min_new_tokens = maxTokens), so every row makes exactly maxTokens tokens. */
-async function openProvider(maxBatch: number, fixedLength: boolean): Promise<OnnxTextGenerator> {
+async function openProvider(maxBatch: number, fixedLength: boolean, prefillChunk = DEFAULT_PREFILL_CHUNK): Promise<OnnxTextGenerator> {
   const p = await createOnnxProvider({
     executionProvider: 'cpu',
     maxBatch,
+    prefillChunk,
     maxQueueDelayMs: 5,
     logger: quiet,
     // LOCAL_MODEL_DIR may point the bench at another model; nothing else is read from the environment.
@@ -168,6 +171,41 @@ ${rows.join('\n')}
 
 Batch 8 vs batch 1 tokens/s: **${ratio(false)}×** stopping at EOS, **${ratio(true)}×** at fixed length (target ≥ 3×). JS loop share at batch 8: at most **${pct(worstJs)}** (target < 15%); "JS loop" is batch wall time outside \`session.run\` (tensor building, sampling, decoding, KV compaction).`;
 const sweep = await pastSweep([1, 40, 120, 220]);
+
+/**
+ * How long the event loop waits while the model generates batches of 8
+ * back to back (onnxruntime-node runs each pass on the calling thread): a
+ * 1 ms timer's delay, p99 and max, with whole-prompt prefills and with the
+ * default chunks, alternating, 3 s each.
+ */
+async function loopDelay() {
+  const chunks = [0, DEFAULT_PREFILL_CHUNK];
+  const open = await Promise.all(chunks.map((c) => openProvider(8, false, c)));
+  const out = chunks.map(() => ({ p99: [] as number[], max: [] as number[], batchMs: [] as number[] }));
+  try {
+    for (let round = 0; round < 3; round++) {
+      for (const [i, p] of open.entries()) {
+        const h = monitorEventLoopDelay({ resolution: 1 });
+        h.enable();
+        const t0 = performance.now();
+        let n = 0;
+        while (performance.now() - t0 < 3000) {
+          n++;
+          await p.generate(reqs.map((r) => ({ ...r, seed: r.seed! + 1000 * n })));
+        }
+        h.disable();
+        out[i]!.p99.push(h.percentile(99) / 1e6);
+        out[i]!.max.push(h.max / 1e6);
+        out[i]!.batchMs.push((performance.now() - t0) / n);
+      }
+    }
+  } finally {
+    for (const p of open) await p.close();
+  }
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return chunks.map((c, i) => ({ chunk: c, p99: med(out[i]!.p99), max: Math.max(...out[i]!.max), batchMs: med(out[i]!.batchMs) }));
+}
+const delays = await loopDelay();
 const fixed = runs.filter((m) => m.fixedLength);
 const ratioMet = Number(ratio(false)) >= 3 && Number(ratio(true)) >= 3;
 /** Least-squares slope of step time over past length, in µs per token of past. */
@@ -210,5 +248,10 @@ const note =
   'The provider gives each step\'s consumed past and its logits back at once (it detaches their buffers); left to the garbage collector, the buffers that a batch-8 step drops started a full collection every 18 steps or so (with the first model), and a batch-8 decode step cost 3.9–5.2 ms instead of 2.0–2.9 ms. '
   +
   'The 2 cores of this machine are shared, so runs vary by ±30%; compare ratios within one run.';
-console.log(body + note);
-if (!process.argv.includes('--no-write')) writeSection('onnx', 'Local ONNX text generation (CPU)', body + note);
+const delayNote =
+  '\n\nEvent-loop delay while the model generates batches of 8 back to back (a 1 ms timer\'s lateness; medians of 3 rounds of 3 s, alternating, max over them): onnxruntime-node runs each forward pass on the event loop\'s thread, so every other request of the gateway waits for the pass in progress. ' +
+  'The prefill of 8 prompts is the longest pass; LOCAL_PREFILL_CHUNK splits it.\n\n' +
+  '| prefill | event-loop delay p99 | max | ms per batch of 8 |\n|---|---|---|---|\n' +
+  delays.map((d) => `| ${d.chunk === 0 ? 'whole prompts (LOCAL_PREFILL_CHUNK=0)' : `chunks of ${d.chunk} (default)`} | ${d.p99.toFixed(1)} ms | ${d.max.toFixed(1)} ms | ${d.batchMs.toFixed(0)} |`).join('\n');
+console.log(body + note + delayNote);
+if (!process.argv.includes('--no-write')) writeSection('onnx', 'Local ONNX text generation (CPU)', body + note + delayNote);

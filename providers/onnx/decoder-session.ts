@@ -153,7 +153,8 @@ export class DecoderSession {
     const feeds: Record<string, ort.Tensor> = { input_ids: intTensor(layout.idType, input.ids, [batch, seqLen]) };
     if (layout.hasAttentionMask) {
       const mask = new BigInt64Array(batch * totalLen).fill(1n);
-      for (let b = 0; b < batch; b++) mask.fill(0n, b * totalLen, b * totalLen + (padding[b] as number));
+      // A chunk of a prefill may end inside a row's padding: that row is all zeros so far.
+      for (let b = 0; b < batch; b++) mask.fill(0n, b * totalLen, b * totalLen + Math.min(padding[b] as number, totalLen));
       feeds.attention_mask = new ort.Tensor('int64', mask, [batch, totalLen]);
     }
     if (layout.hasPositionIds) {

@@ -112,10 +112,21 @@ function finish(row: Row, reason: FinishReason): void {
   };
 }
 
+export interface BatchOptions {
+  /**
+   * Longest piece of the prompts fed in one forward pass (graphs with a KV
+   * cache): a longer prefill runs as several passes, each extending the
+   * cache, so the event loop gets a turn between them (onnxruntime-node runs
+   * a session on the calling thread). 0: the whole prompt at once. Default 0.
+   */
+  prefillChunk?: number;
+}
+
 export async function generateBatch(
   model: DecoderSession,
   tokenizer: TextTokenizer,
   requests: readonly RowRequest[],
+  options: BatchOptions = {},
 ): Promise<{ results: RowResult[]; timings: BatchTimings }> {
   const t0 = performance.now();
   const timings: BatchTimings = { runMs: 0, totalMs: 0, forwardPasses: 0 };
@@ -154,21 +165,40 @@ export async function generateBatch(
   let step = 0;
   // (id, value) pairs of the repeat bans of one row-step, to take back if they leave nothing.
   const undo: number[] = [];
+  const chunk = model.hasPast && (options.prefillChunk ?? 0) > 0 ? (options.prefillChunk as number) : Infinity;
   while (active.length > 0) {
     const batch = active.length;
-    const withPast = model.hasPast && step > 0;
-    const seqLen = withPast ? 1 : active[0]!.tokens.length;
-    const ids = new Array<number>(batch * seqLen);
-    const totalLen = active[0]!.tokens.length;
-    active.forEach((row, b) => {
-      for (let t = 0; t < seqLen; t++) ids[b * seqLen + t] = row.tokens[totalLen - seqLen + t] as number;
-    });
     const padding = active.map((row) => row.padding);
-    const out = await model.forward({ batch, ids, seqLen, totalLen, padding, past: withPast ? past : null });
-    // This step has read the past; its memory goes back now, not at some later collection.
-    if (withPast && past) releaseArrays(tensorArrays(past));
-    timings.runMs += out.runMs;
-    timings.forwardPasses++;
+    const feed = async (from: number, to: number) => {
+      const seqLen = to - from;
+      const ids = new Array<number>(batch * seqLen);
+      active.forEach((row, b) => {
+        for (let t = 0; t < seqLen; t++) ids[b * seqLen + t] = row.tokens[from + t] as number;
+      });
+      const withPast = past !== null;
+      const result = await model.forward({ batch, ids, seqLen, totalLen: to, padding, past });
+      // This pass has read the past; its memory goes back now, not at some later collection.
+      if (withPast && past) releaseArrays(tensorArrays(past));
+      timings.runMs += result.runMs;
+      timings.forwardPasses++;
+      return result;
+    };
+    const totalLen = active[0]!.tokens.length;
+    let out: Awaited<ReturnType<typeof feed>>;
+    if (!model.hasPast) out = await feed(0, totalLen);
+    else if (step > 0) out = await feed(totalLen - 1, totalLen);
+    else {
+      // The prefill, in chunks when it is longer than one: only the last one's logits are read.
+      let from = 0;
+      for (;;) {
+        const to = Math.min(totalLen, from + chunk);
+        out = await feed(from, to);
+        if (to === totalLen) break;
+        releaseArrays([out.lastLogits]);
+        past = out.present;
+        from = to;
+      }
+    }
     step++;
 
     active.forEach((row, b) => {

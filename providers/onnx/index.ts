@@ -58,6 +58,8 @@ export interface OnnxProviderOptions {
   maxQueueDelayMs?: number;
   /** Most requests waiting; beyond it requests fail at once with kind 'unavailable'. Default: env LOCAL_MAX_QUEUE, else 256. */
   maxQueue?: number;
+  /** Longest piece of the prompts per forward pass (KV-cache graphs; see generate-batch.ts). 0: whole prompts. Default: env LOCAL_PREFILL_CHUNK, else 16. */
+  prefillChunk?: number;
   /** Decoding settings over the model's generation_config.json (requests override both). Default: none. */
   decoding?: Partial<DecodingDefaults>;
   /** Where the execution provider choice is logged. Default: console. */
@@ -92,6 +94,9 @@ interface Item {
   row: RowRequest;
 }
 
+/** Prompt tokens per prefill pass by default: see LOCAL_PREFILL_CHUNK in the README. */
+export const DEFAULT_PREFILL_CHUNK = 16;
+
 /** Loads the model once (one session per model) and returns the provider. */
 export async function createOnnxProvider(options: OnnxProviderOptions = {}): Promise<OnnxTextGenerator> {
   const env = options.env ?? process.env;
@@ -109,6 +114,7 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
   // An explicit decoding.blockedNgrams (null included) wins over the folder's file.
   if (defaults.blockedNgrams === undefined) defaults.blockedNgrams = loadBlockedNgrams(folder.dir, defaults.noveltyNgramSize, tokenizer);
   if (defaults.lexicon === undefined) defaults.lexicon = loadLexicon(folder.dir, defaults.lexiconFile);
+  const prefillChunk = options.prefillChunk ?? envInt(env, 'LOCAL_PREFILL_CHUNK') ?? DEFAULT_PREFILL_CHUNK;
   const batching = {
     maxBatch: options.maxBatch ?? envInt(env, 'LOCAL_MAX_BATCH') ?? 8,
     maxQueueDelayMs: options.maxQueueDelayMs ?? envInt(env, 'LOCAL_MAX_QUEUE_DELAY_MS') ?? 5,
@@ -124,7 +130,7 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
 
   const batcher = new MicroBatcher<Item, RowResult>(
     async (items) => {
-      const { results, timings } = await generateBatch(model, tokenizer, items.map((i) => i.row));
+      const { results, timings } = await generateBatch(model, tokenizer, items.map((i) => i.row), { prefillChunk });
       totals.forwardPasses += timings.forwardPasses;
       totals.sessionRunMs += timings.runMs;
       totals.batchMs += timings.totalMs;

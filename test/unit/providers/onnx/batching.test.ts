@@ -53,3 +53,51 @@ test('the KV-cache and merged paths equal recomputing the whole sequence (same w
     await merged.close();
   }
 });
+
+for (const name of decoderFixtures) {
+  test(`${name}: a prefill in chunks gives the same tokens as one pass, batched and alone`, async () => {
+    const reqs = mixedPrompts.map((p) => request(p, { maxTokens: 10, temperature: 0 }));
+    const whole = await openFixture(name, { maxBatch: 8, maxQueueDelayMs: 50, prefillChunk: 0 });
+    try {
+      const expected = (await whole.generate(reqs)).map(ok).map((r) => [r.text, r.completionTokens, r.finishReason]);
+      // Chunks of 1 and 3 tokens: the short prompts' rows are still all padding in the first chunks.
+      for (const prefillChunk of [1, 3]) {
+        for (const maxBatch of [1, 8]) {
+          const p = await openFixture(name, { maxBatch, maxQueueDelayMs: 50, prefillChunk });
+          try {
+            const got = (await p.generate(reqs)).map(ok);
+            assert.deepEqual(got.map((r) => [r.text, r.completionTokens, r.finishReason]), expected, `chunk ${prefillChunk}, maxBatch ${maxBatch}`);
+          } finally {
+            await p.close();
+          }
+        }
+      }
+    } finally {
+      await whole.close();
+    }
+  });
+}
+
+test('the prefill runs in ceil(prompt / LOCAL_PREFILL_CHUNK) passes on a KV-cache graph, and in one without a cache', async () => {
+  const prompt = mixedPrompts[1]!;
+  const passes = async (name: 'tiny-gpt2' | 'tiny-gpt2-nopast', options: { prefillChunk?: number; env?: NodeJS.ProcessEnv }) => {
+    const p = await openFixture(name, { maxBatch: 1, ...options });
+    try {
+      const [r] = (await p.generate([request(prompt, { maxTokens: 4, temperature: 0 })])).map(ok);
+      return { passes: p.stats().forwardPasses, promptTokens: r!.promptTokens, generated: r!.completionTokens };
+    } finally {
+      await p.close();
+    }
+  };
+  const one = await passes('tiny-gpt2', { prefillChunk: 0 });
+  assert.ok(one.promptTokens > 8, `a prompt of ${one.promptTokens} tokens`);
+  // One prefill pass, then one pass per token after the first.
+  assert.equal(one.passes, 1 + one.generated - 1);
+  const chunked = await passes('tiny-gpt2', { prefillChunk: 4 });
+  assert.equal(chunked.passes, Math.ceil(one.promptTokens / 4) + chunked.generated - 1);
+  // The setting comes from the environment when the option is not given.
+  const fromEnv = await passes('tiny-gpt2', { env: { LOCAL_PREFILL_CHUNK: '5' } });
+  assert.equal(fromEnv.passes, Math.ceil(one.promptTokens / 5) + fromEnv.generated - 1);
+  const noPast = await passes('tiny-gpt2-nopast', { prefillChunk: 4 });
+  assert.equal(noPast.passes, noPast.generated, 'a graph without a cache reads the whole sequence each pass');
+});
