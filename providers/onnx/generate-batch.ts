@@ -175,10 +175,9 @@ export async function generateBatch(
       active.forEach((row, b) => {
         for (let t = 0; t < seqLen; t++) ids[b * seqLen + t] = row.tokens[from + t] as number;
       });
-      const withPast = past !== null;
       const result = await model.forward({ batch, ids, seqLen, totalLen: to, padding, past });
       // This pass has read the past; its memory goes back now, not at some later collection.
-      if (withPast && past) releaseArrays(tensorArrays(past));
+      if (past) releaseArrays(tensorArrays(past));
       timings.runMs += result.runMs;
       timings.forwardPasses++;
       return result;
