@@ -8,7 +8,8 @@
  *
  *   npm run bench:model-quality            writes docs/benchmarks.md (section model-quality)
  *   node dist/bench/model-quality/run.js --no-write [--model-dir DIR] [--temperature T] [--top-p P]
- *        [--repetition-penalty R] [--prompt-copy-bias B] [--no-lexicon] [--no-novelty] [--samples N]      prints only (for choosing decoding defaults)
+ *        [--repetition-penalty R] [--prompt-copy-bias B] [--no-lexicon] [--no-novelty] [--no-fact-numbers] [--samples N]
+ *        prints only (for choosing decoding defaults)
  */
 import { parseArgs } from 'node:util';
 import { createOnnxProvider } from '../../providers/onnx/index.js';
@@ -21,6 +22,8 @@ import { factsStated, mentionsProduct, ngrams, statesTitle, templateDescription,
 import { defaultWordNet } from '../../src/evaluation/metrics/wordnet.js';
 import { catalogFacts, readCatalogEntries } from '../../src/seed.js';
 import { checkLeakage } from '../../src/evaluation/checks/leakage.js';
+import { numbersOf } from '../../providers/onnx/numbers.js';
+import { productCopySource } from '../../providers/onnx/prompt-copy.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -32,6 +35,7 @@ const { values: args } = parseArgs({
     'prompt-copy-bias': { type: 'string' },
     'no-lexicon': { type: 'boolean', default: false },
     'no-novelty': { type: 'boolean', default: false },
+    'no-fact-numbers': { type: 'boolean', default: false },
     samples: { type: 'string', default: '10' },
   },
 });
@@ -70,6 +74,13 @@ function summarise(row: Row): Record<string, number> {
   const unknown = row.texts.map((t) => unknownWords(t, known));
   out.nonWordTexts = unknown.filter((u) => u.length > 0).length;
   out.nonWords = unknown.reduce((a, u) => a + u.length, 0);
+  // Numbers (digit runs) the text writes that none of the product's facts has.
+  const wrong = row.texts.map((t, i) => {
+    const own = new Set(numbersOf(productCopySource(catalogFacts(heldOut[i]!))));
+    return numbersOf(t).filter((x) => !own.has(x)).length;
+  });
+  out.wrongNumbers = wrong.reduce((a, b) => a + b, 0);
+  out.wrongNumberTexts = wrong.filter((x) => x > 0).length;
   out.title = row.texts.filter((t, i) => statesTitle(t, catalogFacts(heldOut[i]!))).length / n;
   const facts = row.texts.map((t, i) => factsStated(t, catalogFacts(heldOut[i]!)));
   out.facts = facts.reduce((a, f) => a + f.stated, 0) / Math.max(1, facts.reduce((a, f) => a + f.listed, 0));
@@ -86,6 +97,7 @@ async function modelTexts(greedy: boolean): Promise<string[]> {
   if (args['prompt-copy-bias']) decoding.promptCopyBias = Number(args['prompt-copy-bias']);
   if (args['no-lexicon']) decoding.lexicon = null;
   if (args['no-novelty']) decoding.blockedNgrams = null;
+  if (args['no-fact-numbers']) decoding.factNumbersOnly = false;
   const p = await createOnnxProvider({ executionProvider: 'cpu', logger: quiet, env: {}, decoding, ...(args['model-dir'] ? { modelDir: args['model-dir'] } : {}) });
   try {
     const reqs: GenerationRequest[] = heldOut.map((prod, i) => ({
@@ -110,12 +122,12 @@ const stats = rows.map(summarise);
 const base = stats[0]!;
 const fmt = (x: number) => x.toFixed(3);
 const header =
-  '| system | BLEU | ROUGE-1 | ROUGE-2 | ROUGE-L | METEOR | states the whole title | facts stated word for word | names a title/attribute word (of the next product: chance) | PROMPT_ECHO flags | copies an 8-word training run | words in no dictionary (texts with one) | mean words |';
-const lines = [header, '|---|---|---|---|---|---|---|---|---|---|---|---|---|'];
+  '| system | BLEU | ROUGE-1 | ROUGE-2 | ROUGE-L | METEOR | states the whole title | facts stated word for word | names a title/attribute word (of the next product: chance) | PROMPT_ECHO flags | copies an 8-word training run | words in no dictionary (texts with one) | numbers not in the facts (texts with one) | mean words |';
+const lines = [header, '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'];
 rows.forEach((r, i) => {
   const s = stats[i]!;
   const cell = (m: string) => (i === 0 ? fmt(s[m]!) : `${fmt(s[m]!)} (${base[m]! >= 1e-3 ? `${(s[m]! / base[m]!).toFixed(2)}×` : 'n/a'})`);
-  lines.push(`| ${r.name} | ${cell('bleu')} | ${cell('rouge1')} | ${cell('rouge2')} | ${cell('rougeL')} | ${cell('meteor')} | ${(s.title! * 100).toFixed(0)}% | ${(s.facts! * 100).toFixed(0)}% | ${(s.mentions! * 100).toFixed(0)}% (${(s.chance! * 100).toFixed(0)}%) | ${s.echo}/${r.texts.length} | ${s.copied}/${r.texts.length} | ${s.nonWords} (${s.nonWordTexts}/${r.texts.length}) | ${s.words!.toFixed(1)} |`);
+  lines.push(`| ${r.name} | ${cell('bleu')} | ${cell('rouge1')} | ${cell('rouge2')} | ${cell('rougeL')} | ${cell('meteor')} | ${(s.title! * 100).toFixed(0)}% | ${(s.facts! * 100).toFixed(0)}% | ${(s.mentions! * 100).toFixed(0)}% (${(s.chance! * 100).toFixed(0)}%) | ${s.echo}/${r.texts.length} | ${s.copied}/${r.texts.length} | ${s.nonWords} (${s.nonWordTexts}/${r.texts.length}) | ${s.wrongNumbers} (${s.wrongNumberTexts}/${r.texts.length}) | ${s.words!.toFixed(1)} |`);
 });
 const table = lines.join('\n');
 console.log(table);
@@ -127,6 +139,6 @@ if (!args['no-write']) {
   writeSection(
     'model-quality',
     'Bundled demo model vs a template baseline (held-out products)',
-    `Command: \`npm run bench:model-quality\` (bench/model-quality/run.ts). The ${heldOut.length} held-out products of catalog/products.json (split "test"), scored against their human references with \`scorePair\` (mean over products); ratios are against the template baseline measured in the same run ("The {title} is a {category} piece: {attributes}, in {colors}, made of {materials}.").\n\n${table}\n\nThe model decodes with its generation_config.json, which turns on the runtime's copy bias (prompt_copy_bias) and word lexicon (lexicon_file); "words in no dictionary" counts words found neither in WordNet nor anywhere in the catalog's human text, a check independent of that lexicon. The template states every fact and scores on word overlap alone; the model writes in the catalog's voice but also misplaces facts and stitches its closing passage from other products' phrases. See models/stylesprint-desc/README.md for samples, limits and the numbers without the two aids.`,
+    `Command: \`npm run bench:model-quality\` (bench/model-quality/run.ts). The ${heldOut.length} held-out products of catalog/products.json (split "test"), scored against their human references with \`scorePair\` (mean over products); ratios are against the template baseline measured in the same run ("The {title} is a {category} piece: {attributes}, in {colors}, made of {materials}.").\n\n${table}\n\nThe model decodes with its generation_config.json, which turns on the runtime's copy bias (prompt_copy_bias), word lexicon (lexicon_file) and number rule (fact_numbers_only); "words in no dictionary" counts words found neither in WordNet nor anywhere in the catalog's human text, a check independent of that lexicon. The template states every fact and scores on word overlap alone; the model writes in the catalog's voice but also misplaces facts and stitches its closing passage from other products' phrases. See models/stylesprint-desc/README.md for samples, limits and the numbers without the two aids.`,
   );
 }

@@ -12,6 +12,7 @@ import { banRepeatedNgrams, chooseToken, createRng, type SamplingParams } from '
 import { banBlockedNgrams } from './novelty.js';
 import { PromptCopy, wordPieces } from './prompt-copy.js';
 import { WordConstraint } from './lexicon.js';
+import { NumberConstraint } from './numbers.js';
 import { StopTextStream } from './text-stream.js';
 import { IncrementalDecoder, type TextTokenizer } from './tokenizer.js';
 
@@ -63,6 +64,7 @@ interface Row {
   text: string | null;
   copy: PromptCopy | null;
   words: WordConstraint | null;
+  numbers: NumberConstraint | null;
   result?: RowResult;
 }
 
@@ -72,16 +74,17 @@ function anyFinite(logits: Float32Array): boolean {
 }
 
 /** What the decoding rules read of a row. */
-export type RuleRow = Pick<Row, 'tokens' | 'padding' | 'generated' | 'copy' | 'words' | 'text'> & {
+export type RuleRow = Pick<Row, 'tokens' | 'padding' | 'generated' | 'copy' | 'words' | 'text'> & Partial<Pick<Row, 'numbers'>> & {
   req: Pick<RowRequest, 'sampling' | 'minNewTokens' | 'promptIds'>;
 };
 
 /**
  * Every decoding rule on one row's logits, in place, before the token is
  * chosen: EOS held back until min_new_tokens, the copy bias, the novelty
- * ban, the lexicon, then the repeat bans. If the repeat bans leave nothing
- * the lexicon allowed, they are taken back, so the word in progress is
- * finished anyway (a repeated n-gram beats a word that does not exist).
+ * ban, the lexicon, the product's numbers, then the repeat bans. If the
+ * repeat bans leave nothing the lexicon or the number rule allowed, they are
+ * taken back, so the word or number in progress is finished anyway (a
+ * repeated n-gram beats a word that does not exist or a wrong number).
  * `undo` is scratch space the caller may reuse between calls.
  */
 export function constrainRow(logits: Float32Array, row: RuleRow, eos: ReadonlySet<number>, undo: number[] = []): void {
@@ -90,8 +93,9 @@ export function constrainRow(logits: Float32Array, row: RuleRow, eos: ReadonlySe
   const blocked = row.req.sampling.blockedNgrams;
   if (blocked) banBlockedNgrams(logits, row.tokens, blocked, row.padding);
   if (row.words) row.words.apply(logits, row.text as string);
+  if (row.numbers) row.numbers.apply(logits, row.text as string);
   undo.length = 0;
-  const log = row.words ? undo : undefined;
+  const log = row.words || row.numbers ? undo : undefined;
   const n = row.req.sampling.noRepeatNgramSize ?? 0;
   if (n > 0) banRepeatedNgrams(logits, row.tokens, n, row.padding, log);
   const own = row.req.sampling.outputNoRepeatNgramSize ?? 0;
@@ -148,12 +152,14 @@ export async function generateBatch(
       text: null,
       copy: null,
       words: null,
+      numbers: null,
     };
-    if (req.sampling.promptCopyBias || req.sampling.lexicon) {
+    if (req.sampling.promptCopyBias || req.sampling.lexicon || req.sampling.factNumbersOnly) {
       const own = req.copySource ?? tokenizer.decode(req.promptIds);
       row.text = '';
       if (req.sampling.promptCopyBias) row.copy = new PromptCopy(own, wordPieces(tokenizer), req.sampling.promptCopyBias);
       if (req.sampling.lexicon) row.words = new WordConstraint(req.sampling.lexicon, tokenizer, own);
+      if (req.sampling.factNumbersOnly) row.numbers = new NumberConstraint(tokenizer, own);
     }
     if (req.signal?.aborted) finish(row, 'cancelled');
     else if (req.maxNewTokens <= 0) finish(row, 'length');

@@ -35,6 +35,7 @@ export const HF_DEFAULTS: DecodingDefaults = {
   noveltyNgramSize: 0,
   promptCopyBias: 0,
   lexiconFile: '',
+  factNumbersOnly: false,
 };
 
 /** Reads the decoding fields of generation_config.json over HF's defaults, then `overrides` over both. */
@@ -53,6 +54,7 @@ export function decodingDefaults(generationConfig: JsonObject, overrides: Partia
     noveltyNgramSize: numberField(g, 'novelty_ngram_size') ?? 0,
     promptCopyBias: numberField(g, 'prompt_copy_bias') ?? 0,
     lexiconFile: typeof g.lexicon_file === 'string' ? g.lexicon_file : '',
+    factNumbersOnly: g.fact_numbers_only === true,
   };
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   return { ...fromFile, ...defined };

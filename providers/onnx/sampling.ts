@@ -37,6 +37,11 @@ export interface SamplingParams {
   promptCopyBias?: number;
   /** The words the output may use besides the product's own (see lexicon.ts). Default: any. */
   lexicon?: Lexicon | null;
+  /**
+   * generation_config's `fact_numbers_only` (ours, not HF's): every number the
+   * output writes is one of the product's own (see numbers.ts). Default false.
+   */
+  factNumbersOnly?: boolean;
 }
 
 /**

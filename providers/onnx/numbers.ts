@@ -1,0 +1,134 @@
+/**
+ * Decode-time number constraint (generation_config's `fact_numbers_only`,
+ * ours, not HF's): every number the output writes must be one of the
+ * product's own numbers. A small model copies "70% viscose, 26% polyamide"
+ * as "70% viscose, 6% polyamide": it starts a number that no fact has. With
+ * the rule on, a digit may only be written where the run of digits it makes
+ * still starts one of the product's numbers, and the run may end (any
+ * non-digit, EOS included) only where it is one of them, so "6" cannot
+ * follow " " here, and "2" must go on to "26".
+ *
+ * A number is a run of ASCII digits; "1.5" is the numbers 1 and 5. The
+ * product's numbers come from its facts (productCopySource), so a product
+ * with no numbers gets none in its text. When the rule would leave no token
+ * the other rules allowed, it leaves the logits alone, as the lexicon does.
+ */
+import { tokenText, type TextTokenizer } from './tokenizer.js';
+
+/** The runs of ASCII digits in `text`, in order. */
+export function numbersOf(text: string): string[] {
+  return text.match(/[0-9]+/g) ?? [];
+}
+
+interface DigitTokens {
+  /** Tokens with a digit, and their text. */
+  ids: Int32Array;
+  texts: string[];
+  /** Per id: 1 when its text starts with a digit. */
+  startsWithDigit: Uint8Array;
+}
+
+const digitTokens = new WeakMap<TextTokenizer, DigitTokens>();
+
+function digitTokensOf(tokenizer: TextTokenizer, size: number): DigitTokens {
+  const known = digitTokens.get(tokenizer);
+  if (known && known.startsWithDigit.length === size) return known;
+  const ids: number[] = [];
+  const texts: string[] = [];
+  const startsWithDigit = new Uint8Array(size);
+  for (let id = 0; id < size; id++) {
+    const text = tokenText(tokenizer, id);
+    if (!/[0-9]/.test(text)) continue;
+    ids.push(id);
+    texts.push(text);
+    if (text.charCodeAt(0) >= 0x30 && text.charCodeAt(0) <= 0x39) startsWithDigit[id] = 1;
+  }
+  const out = { ids: Int32Array.from(ids), texts, startsWithDigit };
+  digitTokens.set(tokenizer, out);
+  return out;
+}
+
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+
+export class NumberConstraint {
+  private readonly numbers: ReadonlySet<string>;
+  private readonly prefixes: ReadonlySet<string>;
+
+  constructor(
+    private readonly tokenizer: TextTokenizer,
+    /** The product's facts (or any text): its numbers are the ones allowed. */
+    own: string,
+  ) {
+    const numbers = numbersOf(own);
+    this.numbers = new Set(numbers);
+    this.prefixes = new Set(numbers.flatMap((n) => Array.from({ length: n.length }, (_, k) => n.slice(0, k + 1))));
+  }
+
+  /** Whether `text` may follow an output that ends in the digit run `run` ('' when it ends in none). */
+  private fits(run: string, text: string): boolean {
+    let cur = run;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (isDigit(c)) cur += text[i];
+      else if (cur !== '') {
+        if (!this.numbers.has(cur)) return false;
+        cur = '';
+      }
+    }
+    return cur === '' || this.prefixes.has(cur);
+  }
+
+  /** After a non-digit: the digit tokens that would break the rule (the same at every such step, so computed once). */
+  private afterText: { ids: Int32Array; mask: Uint8Array } | null = null;
+
+  private badAfterText(digits: DigitTokens, size: number): { ids: Int32Array; mask: Uint8Array } {
+    if (this.afterText && this.afterText.mask.length === size) return this.afterText;
+    const ids: number[] = [];
+    const mask = new Uint8Array(size);
+    for (let k = 0; k < digits.ids.length; k++) {
+      if (this.fits('', digits.texts[k]!)) continue;
+      ids.push(digits.ids[k]!);
+      mask[digits.ids[k]!] = 1;
+    }
+    this.afterText = { ids: Int32Array.from(ids), mask };
+    return this.afterText;
+  }
+
+  /** Bans, in place, every token that would write a number the product does not have. */
+  apply(logits: Float32Array, output: string): void {
+    let start = output.length;
+    while (start > 0 && isDigit(output.charCodeAt(start - 1))) start--;
+    const run = output.slice(start);
+    const digits = digitTokensOf(this.tokenizer, logits.length);
+    if (run === '' || this.numbers.has(run)) {
+      // Only tokens with a digit can break the rule: ban those that do, unless that leaves nothing.
+      let bad: ArrayLike<number>;
+      let isBad: (id: number) => boolean;
+      if (run === '') {
+        const after = this.badAfterText(digits, logits.length);
+        bad = after.ids;
+        isBad = (id) => after.mask[id] === 1;
+      } else {
+        const list: number[] = [];
+        for (let k = 0; k < digits.ids.length; k++) if (!this.fits(run, digits.texts[k]!)) list.push(digits.ids[k]!);
+        bad = list;
+        isBad = (id) => list.includes(id);
+      }
+      // Is anything left? Usually yes at once (any finite token without a digit).
+      let open = false;
+      for (let id = 0; id < logits.length && !open; id++) open = (logits[id] as number) > -Infinity && !isBad(id);
+      if (open) for (let k = 0; k < bad.length; k++) logits[bad[k]!] = -Infinity;
+      return;
+    }
+    // Inside a number that is not yet one of the product's: only digits that go on towards one may follow.
+    const keep: number[] = [];
+    for (let k = 0; k < digits.ids.length; k++) {
+      const id = digits.ids[k]!;
+      if (digits.startsWithDigit[id] && (logits[id] as number) > -Infinity && this.fits(run, digits.texts[k]!)) keep.push(id);
+    }
+    if (keep.length === 0) return;
+    const values = keep.map((id) => logits[id] as number);
+    logits.fill(-Infinity);
+    keep.forEach((id, i) => (logits[id] = values[i]!));
+  }
+}
