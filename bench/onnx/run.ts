@@ -228,8 +228,7 @@ const HISTORY =
   'The first bundled model had the GPT-2 layout: four heads, each with its own keys and values, so four times the past per token. ' +
   'Measured by this bench, alternating with the present model in one session (2 runs each, same code): batch ratio 1.96–2.30× stopping at EOS and 2.01–2.09× at fixed length, ' +
   'against 2.92–3.11× and 2.91–3.36× for the present one (trained on the same data, tokenizer and steps in the Llama layout with one KV head); ' +
-  'the batch-8 cost per past token fell from 9.4–11.6 µs to 2.9–5.0 µs. ' +
-  '';
+  'the batch-8 cost per past token fell from 9.4–11.6 µs to 2.9–5.0 µs. ';
 const jsMet = worstJs < 0.15;
 const note =
   `\n\nPer forward pass inside session.run (fixed length): ${fixed.map((m) => `batch ${m.maxBatch}: ${m.stepMs.toFixed(2)} ms`).join(', ')}. ` +
@@ -245,8 +244,7 @@ const note =
   HISTORY +
   `The prefill is a small part: the ${reqs.length} prompts at once took ${sweep.prefill8.toFixed(1)} ms, one at a time ${sweep.prefill1.toFixed(1)} ms in all (median of 9 each), ` +
   `against ${(fixed.find((m) => m.maxBatch === 8)!.wallMs / fixed.find((m) => m.maxBatch === 8)!.batches).toFixed(0)} ms for a whole batch-8 generation of ${maxTokens} tokens above. ` +
-  'The provider gives each step\'s consumed past and its logits back at once (it detaches their buffers); left to the garbage collector, the buffers that a batch-8 step drops started a full collection every 18 steps or so (with the first model), and a batch-8 decode step cost 3.9–5.2 ms instead of 2.0–2.9 ms. '
-  +
+  'The provider gives each step\'s consumed past and its logits back at once (it detaches their buffers); left to the garbage collector, the buffers that a batch-8 step drops started a full collection every 18 steps or so (with the first model), and a batch-8 decode step cost 3.9–5.2 ms instead of 2.0–2.9 ms. ' +
   'The 2 cores of this machine are shared, so runs vary by ±30%; compare ratios within one run.';
 const delayNote =
   '\n\nEvent-loop delay while the model generates batches of 8 back to back (a 1 ms timer\'s lateness; medians of 3 rounds of 3 s, alternating, max over them): onnxruntime-node runs each forward pass on the event loop\'s thread, so every other request of the gateway waits for the pass in progress. ' +
