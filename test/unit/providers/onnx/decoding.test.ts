@@ -1,12 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { GenerationResult, ProviderError } from '../../../../providers/types.js';
-import { readModelFolder } from '../../../../providers/onnx/model-folder.js';
-import { loadTokenizer } from '../../../../providers/onnx/tokenizer.js';
-import { fixtureDir, mixedPrompts, openFixture, quietLogger, request } from './onnx-test-helpers.js';
-import { createOrtSession } from '../../../../providers/onnx/session.js';
+import { greedySampling as greedy, mixedPrompts, openFixture, openFixtureDecoder, request } from './onnx-test-helpers.js';
 import * as ort from 'onnxruntime-node';
-import { DecoderSession, describeDecoder, releaseArrays, selectPastRows, type ForwardInput, type ForwardOutput } from '../../../../providers/onnx/decoder-session.js';
+import { DecoderSession, releaseArrays, selectPastRows, type ForwardInput, type ForwardOutput } from '../../../../providers/onnx/decoder-session.js';
 import { generateBatch, type RowRequest } from '../../../../providers/onnx/generate-batch.js';
 
 function ok(r: GenerationResult | ProviderError | undefined): GenerationResult {
@@ -67,14 +64,11 @@ test('a stop string ends the row before the string, and streaming never leaks it
 });
 
 test('EOS ends the row with finishReason stop; the EOS id counts as generated, as in HF', async () => {
-  const folder = readModelFolder(fixtureDir('tiny-gpt2'));
-  const tokenizer = loadTokenizer(folder);
-  const { session } = await createOrtSession(folder.onnxPath, { executionProvider: 'cpu', logger: quietLogger });
-  const model = new DecoderSession(session, describeDecoder(session, folder.config));
+  const { tokenizer, session, model } = await openFixtureDecoder('tiny-gpt2');
   const row = (): RowRequest => ({
     promptIds: tokenizer.encode('Denim'),
     maxNewTokens: 12,
-    sampling: { doSample: false, temperature: 1, topK: 0, topP: 1, repetitionPenalty: 1 },
+    sampling: greedy,
     seed: 1,
     stop: [],
   });
@@ -122,11 +116,7 @@ test('aborting one row cancels it and leaves the others with the same text as wi
 });
 
 test('output_no_repeat_ngram_size bans repeats within the output but lets the output restate the prompt; no_repeat_ngram_size bans both', async () => {
-  const folder = readModelFolder(fixtureDir('tiny-gpt2'));
-  const tokenizer = loadTokenizer(folder);
-  const { session } = await createOrtSession(folder.onnxPath, { executionProvider: 'cpu', logger: quietLogger });
-  const model = new DecoderSession(session, describeDecoder(session, folder.config));
-  const greedy = { doSample: false, temperature: 1, topK: 0, topP: 1, repetitionPenalty: 1 };
+  const { tokenizer, session, model } = await openFixtureDecoder('tiny-gpt2');
   const run = async (sampling: RowRequest['sampling'], promptIds: number[]) =>
     (await generateBatch(model, tokenizer, [{ promptIds, maxNewTokens: 40, sampling, seed: 1, stop: [] }])).results[0]!.tokenIds;
   const trigrams = (ids: readonly number[]) => ids.slice(0, -2).map((_, i) => ids.slice(i, i + 3).join(','));
@@ -169,11 +159,7 @@ test('selectPastRows keeps exactly the listed rows of each past tensor, float32 
 });
 
 test('every buffer a decode step hands back is freed once read: the consumed past, rows dropped from it, the logits', async () => {
-  const folder = readModelFolder(fixtureDir('tiny-gpt2'));
-  const tokenizer = loadTokenizer(folder);
-  const { session } = await createOrtSession(folder.onnxPath, { executionProvider: 'cpu', logger: quietLogger });
-  const model = new DecoderSession(session, describeDecoder(session, folder.config));
-  const greedy = { doSample: false, temperature: 1, topK: 0, topP: 1, repetitionPenalty: 1 };
+  const { tokenizer, session, model } = await openFixtureDecoder('tiny-gpt2');
   const rows = [6, 11, 16].map((maxNewTokens, i): RowRequest => ({ promptIds: tokenizer.encode(mixedPrompts[i] as string), maxNewTokens, sampling: greedy, seed: 1, stop: [] }));
   try {
     const expected = (await generateBatch(model, tokenizer, rows)).results.map((r) => r.tokenIds);

@@ -11,6 +11,7 @@ import { wordPieces } from '../../../../providers/onnx/prompt-copy.js';
 import { decodingDefaults } from '../../../../providers/onnx/generation-params.js';
 import { seededRandom } from '../../../../src/random.js';
 import { constrainRow, type RuleRow } from '../../../../providers/onnx/generate-batch.js';
+import { greedySampling } from './onnx-test-helpers.js';
 
 const tokenizer = loadTokenizer(readModelFolder(bundledModelDir));
 const eos = tokenizer.special.eos[0]!;
@@ -103,7 +104,7 @@ test('a repeat ban that would leave no allowed token is taken back, so the word 
     copy: null,
     words: withWords ? new WordConstraint(words, tokenizer, '') : null,
     text: ' tulle and tul',
-    req: { promptIds, minNewTokens: 0, sampling: { doSample: false, temperature: 1, topK: 0, topP: 1, repetitionPenalty: 1, outputNoRepeatNgramSize: 3 } },
+    req: { promptIds, minNewTokens: 0, sampling: { ...greedySampling, outputNoRepeatNgramSize: 3 } },
   });
   const only = (ids: Array<[number, number]>) => {
     const logits = new Float32Array(vocabSize).fill(-Infinity);

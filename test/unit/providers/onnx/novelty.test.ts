@@ -5,16 +5,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readModelFolder, ModelFolderError } from '../../../../providers/onnx/model-folder.js';
 import { loadTokenizer } from '../../../../providers/onnx/tokenizer.js';
-import { createOrtSession } from '../../../../providers/onnx/session.js';
-import { DecoderSession, describeDecoder } from '../../../../providers/onnx/decoder-session.js';
 import { generateBatch, type RowRequest } from '../../../../providers/onnx/generate-batch.js';
 import { chooseToken, type SamplingParams } from '../../../../providers/onnx/sampling.js';
 import { banBlockedNgrams, blockedNgramsFrom, formSequence, hashIds, loadBlockedNgrams, NOVELTY_FILE, parseBlockedNgrams, tokenForms, type BlockedNgrams } from '../../../../providers/onnx/novelty.js';
 import { fixturesDir, repoRoot } from '../../../helpers/paths.js';
 import { decodingDefaults } from '../../../../providers/onnx/generation-params.js';
-import { fixtureDir, mixedPrompts, quietLogger } from './onnx-test-helpers.js';
+import { fixtureDir, greedySampling as greedy, mixedPrompts, openFixtureDecoder, quietLogger } from './onnx-test-helpers.js';
 
-const greedy: SamplingParams = { doSample: false, temperature: 1, topK: 0, topP: 1, repetitionPenalty: 1 };
 
 function ngramsOf(ids: readonly number[], n: number): Set<string> {
   const out = new Set<string>();
@@ -123,10 +120,7 @@ test('loadBlockedNgrams: null without the file or with size 0; a size that disag
 });
 
 test('real ONNX decoder (tiny-gpt2): blocked n-grams never appear in greedy or sampled output; without the table they do', async () => {
-  const folder = readModelFolder(fixtureDir('tiny-gpt2'));
-  const tokenizer = loadTokenizer(folder);
-  const { session } = await createOrtSession(folder.onnxPath, { executionProvider: 'cpu', logger: quietLogger });
-  const model = new DecoderSession(session, describeDecoder(session, folder.config));
+  const { tokenizer, session, model } = await openFixtureDecoder('tiny-gpt2');
   const n = 3;
   const rows = (sampling: SamplingParams): RowRequest[] =>
     mixedPrompts.map((p, i) => ({ promptIds: tokenizer.encode(p), maxNewTokens: 16, sampling, seed: 10 + i, stop: [] }));

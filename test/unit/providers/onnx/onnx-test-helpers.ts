@@ -2,6 +2,11 @@ import path from 'node:path';
 import { fixturesDir } from '../../../helpers/paths.js';
 import type { GenerationRequest } from '../../../../providers/types.js';
 import { createOnnxProvider, type OnnxProviderOptions, type OnnxTextGenerator } from '../../../../providers/onnx/index.js';
+import { readModelFolder } from '../../../../providers/onnx/model-folder.js';
+import { loadTokenizer, type TextTokenizer } from '../../../../providers/onnx/tokenizer.js';
+import { createOrtSession } from '../../../../providers/onnx/session.js';
+import { DecoderSession, describeDecoder } from '../../../../providers/onnx/decoder-session.js';
+import type { SamplingParams } from '../../../../providers/onnx/sampling.js';
 
 export const decoderFixtures = ['tiny-gpt2', 'tiny-llama', 'tiny-gpt2-nopast', 'tiny-gpt2-merged'] as const;
 export type DecoderFixture = (typeof decoderFixtures)[number];
@@ -11,6 +16,16 @@ export function fixtureDir(name: DecoderFixture): string {
 }
 
 export const quietLogger = { info: (): void => {}, warn: (): void => {} };
+
+/** Greedy decoding with every other rule off. */
+export const greedySampling: SamplingParams = { doSample: false, temperature: 1, topK: 0, topP: 1, repetitionPenalty: 1 };
+
+/** A fixture's tokenizer and decoder session on CPU, for tests that drive generateBatch or forward themselves. Release `session` when done. */
+export async function openFixtureDecoder(name: DecoderFixture): Promise<{ tokenizer: TextTokenizer; model: DecoderSession; session: DecoderSession['session'] }> {
+  const folder = readModelFolder(fixtureDir(name));
+  const { session } = await createOrtSession(folder.onnxPath, { executionProvider: 'cpu', logger: quietLogger });
+  return { tokenizer: loadTokenizer(folder), model: new DecoderSession(session, describeDecoder(session, folder.config)), session };
+}
 
 export function request(prompt: string, extra: Partial<GenerationRequest> = {}): GenerationRequest {
   return { prompt, parts: { product: { id: 'p', title: prompt, attributes: [] }, promptVersion: 'v3' }, ...extra };
