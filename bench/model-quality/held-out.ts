@@ -3,6 +3,8 @@
  * share (the catalog itself is read with src/seed.ts). Pure.
  */
 import type { ProductFacts } from '../../providers/types.js';
+import { wordsOf } from '../../providers/onnx/lexicon.js';
+import { productCopySource } from '../../providers/onnx/prompt-copy.js';
 
 /** Lower-cased words (letters and digits, with an inner apostrophe). */
 export function words(text: string): string[] {
@@ -67,4 +69,26 @@ export function letterWords(text: string): string[] {
  */
 export function unknownWords(text: string, known: (word: string) => boolean): string[] {
   return letterWords(text).filter((w) => !known(w));
+}
+
+/**
+ * Words that state a fact about a product: the words of the training
+ * products' materials and colours that no training description uses for a
+ * product without them ("merino", "navy"; not "light" or "with"). The bundled
+ * lexicon's `fact_words` by the same rule (tools/lm/targets.py). Words by the
+ * lexicon's rule (runs of a-z).
+ */
+export function factWordsOf(train: readonly { facts: ProductFacts; description: string }[]): Set<string> {
+  const candidates = new Set(train.flatMap((p) => wordsOf([...(p.facts.colors ?? []), ...(p.facts.materials ?? [])].join(' '))));
+  for (const p of train) {
+    const own = new Set(wordsOf(productCopySource(p.facts)));
+    for (const w of wordsOf(p.description)) if (!own.has(w)) candidates.delete(w);
+  }
+  return candidates;
+}
+
+/** The fact words in `text` that the product's own facts do not have: another product's material or colour. */
+export function foreignFactWords(text: string, p: ProductFacts, factWords: ReadonlySet<string>): string[] {
+  const own = new Set(wordsOf(productCopySource(p)));
+  return wordsOf(text).filter((w) => factWords.has(w) && !own.has(w));
 }

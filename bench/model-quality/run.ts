@@ -8,17 +8,19 @@
  *
  *   npm run bench:model-quality            writes docs/benchmarks.md (section model-quality)
  *   node dist/bench/model-quality/run.js --no-write [--model-dir DIR] [--temperature T] [--top-p P]
- *        [--repetition-penalty R] [--prompt-copy-bias B] [--no-lexicon] [--no-novelty] [--no-fact-numbers] [--samples N]
+ *        [--repetition-penalty R] [--prompt-copy-bias B] [--no-lexicon] [--no-fact-words] [--no-novelty] [--no-fact-numbers] [--samples N]
  *        prints only (for choosing decoding defaults)
  */
 import { parseArgs } from 'node:util';
-import { createOnnxProvider } from '../../providers/onnx/index.js';
-import type { DecodingDefaults } from '../../providers/onnx/generation-params.js';
+import { bundledModelDir, createOnnxProvider } from '../../providers/onnx/index.js';
+import { decodingDefaults, type DecodingDefaults } from '../../providers/onnx/generation-params.js';
+import { lexiconFrom, loadLexicon } from '../../providers/onnx/lexicon.js';
+import { readModelFolder } from '../../providers/onnx/model-folder.js';
 import type { GenerationRequest } from '../../providers/types.js';
 import { buildPrompt } from '../../src/prompts/build-prompt.js';
 import { ALL_METRICS, scorePair, type MetricName } from '../../src/evaluation/metrics/index.js';
 import { writeSection } from '../report.js';
-import { factsStated, mentionsProduct, ngrams, statesTitle, templateDescription, letterWords, unknownWords, words } from './held-out.js';
+import { factsStated, factWordsOf, foreignFactWords, mentionsProduct, ngrams, statesTitle, templateDescription, letterWords, unknownWords, words } from './held-out.js';
 import { defaultWordNet } from '../../src/evaluation/metrics/wordnet.js';
 import { catalogFacts, readCatalogEntries } from '../../src/seed.js';
 import { checkLeakage } from '../../src/evaluation/checks/leakage.js';
@@ -34,6 +36,7 @@ const { values: args } = parseArgs({
     'repetition-penalty': { type: 'string' },
     'prompt-copy-bias': { type: 'string' },
     'no-lexicon': { type: 'boolean', default: false },
+    'no-fact-words': { type: 'boolean', default: false },
     'no-novelty': { type: 'boolean', default: false },
     'no-fact-numbers': { type: 'boolean', default: false },
     samples: { type: 'string', default: '10' },
@@ -50,6 +53,8 @@ const catalogWords = new Set(
     return letterWords([p.description, f.title, ...f.attributes, ...(f.colors ?? []), ...(f.materials ?? [])].join(' '));
   }),
 );
+// Material and colour words (the same rule as the bundled lexicon's fact_words, computed here from the catalog).
+const factWords = factWordsOf(catalog.filter((p) => p.split === 'train').map((p) => ({ facts: catalogFacts(p), description: p.description })));
 const wordnet = defaultWordNet();
 const known = (w: string): boolean => catalogWords.has(w) || wordnet.lemmaNames(w).size > 0;
 
@@ -81,6 +86,9 @@ function summarise(row: Row): Record<string, number> {
   });
   out.wrongNumbers = wrong.reduce((a, b) => a + b, 0);
   out.wrongNumberTexts = wrong.filter((x) => x > 0).length;
+  const foreign = row.texts.map((t, i) => foreignFactWords(t, catalogFacts(heldOut[i]!), factWords).length);
+  out.foreignFacts = foreign.reduce((a, b) => a + b, 0);
+  out.foreignFactTexts = foreign.filter((x) => x > 0).length;
   out.title = row.texts.filter((t, i) => statesTitle(t, catalogFacts(heldOut[i]!))).length / n;
   const facts = row.texts.map((t, i) => factsStated(t, catalogFacts(heldOut[i]!)));
   out.facts = facts.reduce((a, f) => a + f.stated, 0) / Math.max(1, facts.reduce((a, f) => a + f.listed, 0));
@@ -96,6 +104,12 @@ async function modelTexts(greedy: boolean): Promise<string[]> {
   if (args['repetition-penalty']) decoding.repetitionPenalty = Number(args['repetition-penalty']);
   if (args['prompt-copy-bias']) decoding.promptCopyBias = Number(args['prompt-copy-bias']);
   if (args['no-lexicon']) decoding.lexicon = null;
+  else if (args['no-fact-words']) {
+    // The model's lexicon with its fact words back among the words every row may write.
+    const dir = args['model-dir'] ?? bundledModelDir;
+    const lexicon = loadLexicon(dir, decodingDefaults(readModelFolder(dir).generationConfig).lexiconFile);
+    if (lexicon) decoding.lexicon = lexiconFrom([...lexicon.words, ...lexicon.factWords]);
+  }
   if (args['no-novelty']) decoding.blockedNgrams = null;
   if (args['no-fact-numbers']) decoding.factNumbersOnly = false;
   const p = await createOnnxProvider({ executionProvider: 'cpu', logger: quiet, env: {}, decoding, ...(args['model-dir'] ? { modelDir: args['model-dir'] } : {}) });
@@ -122,12 +136,12 @@ const stats = rows.map(summarise);
 const base = stats[0]!;
 const fmt = (x: number) => x.toFixed(3);
 const header =
-  '| system | BLEU | ROUGE-1 | ROUGE-2 | ROUGE-L | METEOR | states the whole title | facts stated word for word | names a title/attribute word (of the next product: chance) | PROMPT_ECHO flags | copies an 8-word training run | words in no dictionary (texts with one) | numbers not in the facts (texts with one) | mean words |';
-const lines = [header, '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'];
+  "| system | BLEU | ROUGE-1 | ROUGE-2 | ROUGE-L | METEOR | states the whole title | facts stated word for word | names a title/attribute word (of the next product: chance) | PROMPT_ECHO flags | copies an 8-word training run | words in no dictionary (texts with one) | numbers not in the facts (texts with one) | another product's material or colour word (texts with one) | mean words |";
+const lines = [header, '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'];
 rows.forEach((r, i) => {
   const s = stats[i]!;
   const cell = (m: string) => (i === 0 ? fmt(s[m]!) : `${fmt(s[m]!)} (${base[m]! >= 1e-3 ? `${(s[m]! / base[m]!).toFixed(2)}×` : 'n/a'})`);
-  lines.push(`| ${r.name} | ${cell('bleu')} | ${cell('rouge1')} | ${cell('rouge2')} | ${cell('rougeL')} | ${cell('meteor')} | ${(s.title! * 100).toFixed(0)}% | ${(s.facts! * 100).toFixed(0)}% | ${(s.mentions! * 100).toFixed(0)}% (${(s.chance! * 100).toFixed(0)}%) | ${s.echo}/${r.texts.length} | ${s.copied}/${r.texts.length} | ${s.nonWords} (${s.nonWordTexts}/${r.texts.length}) | ${s.wrongNumbers} (${s.wrongNumberTexts}/${r.texts.length}) | ${s.words!.toFixed(1)} |`);
+  lines.push(`| ${r.name} | ${cell('bleu')} | ${cell('rouge1')} | ${cell('rouge2')} | ${cell('rougeL')} | ${cell('meteor')} | ${(s.title! * 100).toFixed(0)}% | ${(s.facts! * 100).toFixed(0)}% | ${(s.mentions! * 100).toFixed(0)}% (${(s.chance! * 100).toFixed(0)}%) | ${s.echo}/${r.texts.length} | ${s.copied}/${r.texts.length} | ${s.nonWords} (${s.nonWordTexts}/${r.texts.length}) | ${s.wrongNumbers} (${s.wrongNumberTexts}/${r.texts.length}) | ${s.foreignFacts} (${s.foreignFactTexts}/${r.texts.length}) | ${s.words!.toFixed(1)} |`);
 });
 const table = lines.join('\n');
 console.log(table);
@@ -139,6 +153,6 @@ if (!args['no-write']) {
   writeSection(
     'model-quality',
     'Bundled demo model vs a template baseline (held-out products)',
-    `Command: \`npm run bench:model-quality\` (bench/model-quality/run.ts). The ${heldOut.length} held-out products of catalog/products.json (split "test"), scored against their human references with \`scorePair\` (mean over products); ratios are against the template baseline measured in the same run ("The {title} is a {category} piece: {attributes}, in {colors}, made of {materials}.").\n\n${table}\n\nThe model decodes with its generation_config.json, which turns on the runtime's copy bias (prompt_copy_bias), word lexicon (lexicon_file) and number rule (fact_numbers_only); "words in no dictionary" counts words found neither in WordNet nor anywhere in the catalog's human text, a check independent of that lexicon. The template states every fact and scores on word overlap alone; the model writes in the catalog's voice but also misplaces facts and stitches its closing passage from other products' phrases. See models/stylesprint-desc/README.md for samples, limits and the numbers without each aid.`,
+    `Command: \`npm run bench:model-quality\` (bench/model-quality/run.ts). The ${heldOut.length} held-out products of catalog/products.json (split "test"), scored against their human references with \`scorePair\` (mean over products); ratios are against the template baseline measured in the same run ("The {title} is a {category} piece: {attributes}, in {colors}, made of {materials}.").\n\n${table}\n\nThe model decodes with its generation_config.json, which turns on the runtime's copy bias (prompt_copy_bias), word lexicon (lexicon_file, with its fact words) and number rule (fact_numbers_only); "another product's material or colour word" counts the words of the training products' materials and colours that the catalog's writers use only for products that have them ("merino", "navy"; the rule of the lexicon's fact_words, computed here from the catalog) where the product's own facts lack them; "words in no dictionary" counts words found neither in WordNet nor anywhere in the catalog's human text, a check independent of that lexicon. The template states every fact and scores on word overlap alone; the model writes in the catalog's voice but also misplaces facts and stitches its closing passage from other products' phrases. See models/stylesprint-desc/README.md for samples, limits and the numbers without each aid.`,
   );
 }

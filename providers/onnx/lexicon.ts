@@ -11,6 +11,12 @@
  * (digit, punctuation, space, a non-ASCII byte) ends it. tools/lm/targets.py
  * writes the lexicon with the same rule.
  *
+ * Fact words (the lexicon file's optional `fact_words`) are words that state
+ * a fact about a product: a fibre, a colour, a finish ("merino", "navy",
+ * "waxed"). They are held back from the shared lexicon, so a row may write
+ * one only when its own product's facts have it: the model cannot claim
+ * another product's material or colour.
+ *
  * Cost: the allowed tokens depend only on the letters of the unfinished word,
  * so the mask over the vocabulary is computed once per distinct unfinished
  * word (bounded cache) and shared by all rows; a row's own words (the
@@ -23,9 +29,12 @@ import { wordPieces, type WordPieces } from './prompt-copy.js';
 import { tokenText, type TextTokenizer } from './tokenizer.js';
 
 export interface Lexicon {
+  /** The words any row may write (fact words excluded). */
   readonly words: ReadonlySet<string>;
   /** Every non-empty prefix of every word (the words included). */
   readonly prefixes: ReadonlySet<string>;
+  /** Words a row may write only when its product's own words have them. */
+  readonly factWords: ReadonlySet<string>;
 }
 
 const LETTERS = /[a-z]+/g;
@@ -35,25 +44,37 @@ export function wordsOf(text: string): string[] {
   return text.toLowerCase().match(LETTERS) ?? [];
 }
 
-export function lexiconFrom(words: Iterable<string>): Lexicon {
+/** A lexicon of `words`, less `factWords` (which rows get back only from their own product's words). */
+export function lexiconFrom(words: Iterable<string>, factWords: Iterable<string> = []): Lexicon {
+  const facts = new Set([...factWords].filter((w) => /^[a-z]+$/.test(w)));
   const set = new Set<string>();
   const prefixes = new Set<string>();
   for (const w of words) {
-    if (!/^[a-z]+$/.test(w)) continue;
+    if (!/^[a-z]+$/.test(w) || facts.has(w)) continue;
     set.add(w);
     for (let k = 1; k <= w.length; k++) prefixes.add(w.slice(0, k));
   }
-  return { words: set, prefixes };
+  return { words: set, prefixes, factWords: facts };
 }
 
-/** Validates the parsed JSON of a lexicon file (`{ "words": [...] }`). `source` names it in errors. */
+function wordList(o: Record<string, unknown>, field: string, source: string, required: boolean): string[] {
+  const list = o[field];
+  if (list === undefined && !required) return [];
+  if (!Array.isArray(list)) throw new ModelFolderError(`${source}: "${field}" must be a list`);
+  const bad = list.find((w) => typeof w !== 'string' || !/^[a-z]+$/.test(w));
+  if (bad !== undefined) throw new ModelFolderError(`${source}: every word of "${field}" must be lower-case letters a-z; got ${JSON.stringify(bad)}`);
+  return list as string[];
+}
+
+/** Validates the parsed JSON of a lexicon file (`{ "words": [...], "fact_words"?: [...] }`). `source` names it in errors. */
 export function parseLexicon(json: unknown, source: string): Lexicon {
-  const o = json as { words?: unknown } | null;
-  if (!o || typeof o !== 'object' || !Array.isArray(o.words)) throw new ModelFolderError(`${source}: "words" must be a list`);
-  const bad = o.words.find((w) => typeof w !== 'string' || !/^[a-z]+$/.test(w));
-  if (bad !== undefined) throw new ModelFolderError(`${source}: every word must be lower-case letters a-z; got ${JSON.stringify(bad)}`);
-  if (o.words.length === 0) throw new ModelFolderError(`${source}: "words" is empty`);
-  return lexiconFrom(o.words as string[]);
+  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new ModelFolderError(`${source}: "words" must be a list`);
+  const o = json as Record<string, unknown>;
+  const words = wordList(o, 'words', source, true);
+  const factWords = wordList(o, 'fact_words', source, false);
+  const lexicon = lexiconFrom(words, factWords);
+  if (lexicon.words.size === 0) throw new ModelFolderError(`${source}: "words" is empty${factWords.length > 0 ? ' once the fact words are taken out' : ''}`);
+  return lexicon;
 }
 
 /** The model folder's lexicon named by generation_config's lexicon_file; null when it names none. */

@@ -11,7 +11,14 @@ The lexicon (lexicon.json) lists every word of the training split's catalog
 prompts and descriptions and of the patterns above: with "lexicon_file" in
 generation_config.json the runtime lets the model write only those words and
 the words of the product it describes (providers/onnx/lexicon.ts). A word is
-a run of ASCII letters after lower-casing, in both places.
+a run of ASCII letters after lower-casing, in both places. Its "fact_words"
+are the words of the training products' facts (FACT_FIELDS) that the
+catalog's writers use only for products that have them (every training
+description with the word belongs to a product whose facts have it):
+"merino", "navy", "waxed", but not "light", "with", or "linen" (one
+description names linen for a product without it). The runtime withholds
+them from every row but those whose product has them, so the model cannot
+claim another product's material or colour.
 
 The novelty list holds every token n-gram of the training descriptions,
 keyed by the FNV-1a hash of its first n-1 ids, so the runtime can ban in O(1)
@@ -64,12 +71,35 @@ def fact_sentences(facts, rng):
 WORD = re.compile(r"[a-z]+")
 
 
-def lexicon(texts):
-    """{"words": sorted words} of texts; the same word rule as providers/onnx/lexicon.ts."""
+FACT_FIELDS = ("materials", "colors")
+
+
+def own_words(facts):
+    """The words of a product's facts, as the runtime reads them (providers/onnx/prompt-copy.ts productCopySource)."""
+    parts = [facts["title"]] + [item for field in ("attributes", "colors", "materials") for item in facts.get(field) or []]
+    return set(WORD.findall(" ".join(parts).lower()))
+
+
+def fact_words(rows):
+    """Words of the training products' FACT_FIELDS that no training description uses for a product without them."""
+    catalog = [r for r in rows if r["split"] == "train" and r.get("kind", "catalog") == "catalog"]
+    # A prompt variant may leave facts out: a product's words are those of all its variants.
+    own, described, candidates = {}, {}, set()
+    for r in catalog:
+        own.setdefault(r["sku"], set()).update(own_words(r["facts"]))
+        described[r["sku"]] = set(WORD.findall(r["description"].lower()))
+        candidates.update(w for field in FACT_FIELDS for w in WORD.findall(" ".join(r["facts"].get(field) or []).lower()))
+    used_without = {w for sku, words in described.items() for w in words - own[sku]}
+    return sorted(candidates - used_without)
+
+
+def lexicon(texts, facts=()):
+    """{"words": sorted words of texts, "fact_words": facts}; the same word rule as providers/onnx/lexicon.ts."""
     words = set()
     for text in texts:
         words.update(WORD.findall(text.lower()))
-    return {"rule": "runs of a-z after lower-casing", "words": sorted(words)}
+    return {"rule": "runs of a-z after lower-casing", "words": sorted(words),
+            "fact_rule": "written only where the product's own facts have the word", "fact_words": sorted(facts)}
 
 
 def lexicon_texts(rows):

@@ -18,7 +18,7 @@ import torch
 from .bpe import ByteLevelBPE, tokenizer_json, train_bpe
 from .export import write_folder, write_json
 from .modeling import TinyGPT2, TinyLlama
-from .targets import BOTH, COLOURS_ONLY, MATERIALS_ONLY, OPENERS, fact_sentences, lexicon, lexicon_texts, novelty_table, token_forms
+from .targets import BOTH, COLOURS_ONLY, MATERIALS_ONLY, OPENERS, fact_sentences, fact_words, lexicon, lexicon_texts, novelty_table, token_forms
 
 SEED = 1234
 # DEMO_ARCH: "llama" (the default since the second model: one KV head shared by the
@@ -119,7 +119,7 @@ def save_checkpoint(path, step, model, opt, sched, losses, evals):
 
 
 def write_lexicon(out, rows):
-    write_json(os.path.join(out, "lexicon.json"), lexicon(lexicon_texts(rows)))
+    write_json(os.path.join(out, "lexicon.json"), lexicon(lexicon_texts(rows), fact_words(rows)))
 
 
 def write_novelty(out, bpe, train):

@@ -138,6 +138,9 @@ test('lexicon files: a clear error for a bad file or name; no name, no constrain
     assert.throws(() => parseLexicon({ words: ['ok', 'Not'] }, 'x'), /lower-case letters/);
     assert.throws(() => parseLexicon({ words: [] }, 'x'), /empty/);
     assert.throws(() => parseLexicon({}, 'x'), /must be a list/);
+    assert.throws(() => parseLexicon({ words: ['ok'], fact_words: 'linen' }, 'x'), /"fact_words" must be a list/);
+    assert.throws(() => parseLexicon({ words: ['ok'], fact_words: ['Linen'] }, 'x'), /every word of "fact_words" must be lower-case letters/);
+    assert.throws(() => parseLexicon({ words: ['linen'], fact_words: ['linen'] }, 'x'), /empty once the fact words are taken out/);
     writeFileSync(path.join(dir, 'good.json'), JSON.stringify({ words: ['linen', 'line'] }));
     const lex = loadLexicon(dir, 'good.json');
     assert.ok(lex && lex.words.has('line') && lex.prefixes.has('lin') && !lex.words.has('lin'));
@@ -146,4 +149,37 @@ test('lexicon files: a clear error for a bad file or name; no name, no constrain
   }
   assert.equal(decodingDefaults({ lexicon_file: 'lexicon.json' }).lexiconFile, 'lexicon.json');
   assert.equal(decodingDefaults({}).lexiconFile, '');
+});
+
+test('fact words: a row may write one only when its own product has it', () => {
+  const lex = parseLexicon({ words: ['the', 'dress', 'is', 'in', 'and', 'linen', 'navy', 'line'], fact_words: ['linen', 'navy'] }, 'x');
+  assert.deepEqual([...lex.factWords].sort(), ['linen', 'navy']);
+  assert.ok(!lex.words.has('linen') && lex.words.has('line') && lex.prefixes.has('line') && !lex.prefixes.has('linen'));
+  // Greedy writing, with the logits pushing hard towards " linen" and " navy" after " the dress is in".
+  const pushed = (own: string): Float32Array => {
+    const logits = new Float32Array(vocabSize).fill(-5);
+    for (const word of [' linen', ' navy']) for (const id of tokenizer.encode(word)) logits[id] = 5;
+    new WordConstraint(lex, tokenizer, own).apply(logits, ' the dress is in');
+    return logits;
+  };
+  const linenIds = tokenizer.encode(' linen');
+  const navyIds = tokenizer.encode(' navy');
+  const ownLinen = pushed('Linen Dress\nnavy');
+  const other = pushed('Wool Dress\nblack');
+  // Its own product's words: allowed (the first piece of each, with finite logits).
+  assert.ok(Number.isFinite(ownLinen[linenIds[0]!]!) && Number.isFinite(ownLinen[navyIds[0]!]!));
+  // Another product's: banned, whatever the logits wanted.
+  if (linenIds.length === 1) assert.equal(other[linenIds[0]!], -Infinity);
+  assert.equal(other[navyIds[0]!], -Infinity);
+  // Inside the word: " lin" may go on to "line" (a shared word) but not to "linen" for the other product.
+  const inWord = (text: string): Float32Array => {
+    const logits = new Float32Array(vocabSize).fill(0);
+    new WordConstraint(lex, tokenizer, text).apply(logits, ' the dress is in lin');
+    return logits;
+  };
+  const en = tokenizer.encode('en')[0]!;
+  const e = tokenizer.encode('e')[0]!;
+  assert.equal(inWord('Wool Dress')[en], -Infinity);
+  assert.ok(Number.isFinite(inWord('Wool Dress')[e]!));
+  assert.ok(Number.isFinite(inWord('Linen Dress')[en]!));
 });
