@@ -1,10 +1,12 @@
 /**
  * Local ONNX generation on the bundled model, CPU: tokens/s at batch 1 and at
  * batch 8 (same requests, same seeds), and how much of the wall time is spent
- * inside session.run versus the JS decoding loop around it; and how long the
- * event loop waits while it generates, with whole-prompt and chunked prefills.
+ * inside session.run versus the JS decoding loop around it; under sustained
+ * load (many requests queued at once), continuous against static batching;
+ * and how long the event loop waits while it generates, with whole-prompt
+ * and chunked prefills.
  *
- *   npm run bench:onnx            (ROUNDS=3 MAX_TOKENS=64 PASSES=3 by default)
+ *   npm run bench:onnx            (ROUNDS=3 MAX_TOKENS=64 PASSES=3 SUSTAINED=64 by default)
  *   node dist/bench/onnx/run.js --no-write     prints only
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -17,6 +19,7 @@ import { DecoderSession, describeDecoder, releaseArrays, tensorArrays } from '..
 import type { GenerationRequest } from '../../providers/types.js';
 import { buildPrompt } from '../../src/prompts/build-prompt.js';
 import { catalogFacts, readCatalogEntries } from '../../src/seed.js';
+import { seededRandom } from '../../src/random.js';
 import { writeSection } from '../report.js';
 
 const rounds = Number(process.env.ROUNDS ?? 3);
@@ -35,11 +38,12 @@ function requests(): GenerationRequest[] {
 }
 
 /** fixedLength: EOS suppressed (min_new_tokens = maxTokens), so every row makes exactly maxTokens tokens. */
-async function openProvider(maxBatch: number, fixedLength: boolean, prefillChunk = DEFAULT_PREFILL_CHUNK): Promise<OnnxTextGenerator> {
+async function openProvider(maxBatch: number, fixedLength: boolean, prefillChunk = DEFAULT_PREFILL_CHUNK, continuousBatching = true): Promise<OnnxTextGenerator> {
   const p = await createOnnxProvider({
     executionProvider: 'cpu',
     maxBatch,
     prefillChunk,
+    continuousBatching,
     maxQueueDelayMs: 5,
     logger: quiet,
     // LOCAL_MODEL_DIR may point the bench at another model; nothing else is read from the environment.
@@ -172,6 +176,97 @@ ${rows.join('\n')}
 Batch 8 vs batch 1 tokens/s: **${ratio(false)}×** stopping at EOS, **${ratio(true)}×** at fixed length (target ≥ 3×). JS loop share at batch 8: at most **${pct(worstJs)}** (target < 15%); "JS loop" is batch wall time outside \`session.run\` (tensor building, sampling, decoding, KV compaction).`;
 const sweep = await pastSweep([1, 40, 120, 220]);
 
+/** Requests of mixed lengths: short and long alternating, as a mobile app's and a personalization service's calls would be. */
+const MIXED = [16, 96];
+
+/**
+ * Sustained load: SUSTAINED requests (the prompts above, each with several
+ * seeds) sent at once as separate calls, as many clients would, to a
+ * provider with maxBatch 8 stopping at EOS, all of MAX_TOKENS or of mixed
+ * lengths; continuous batching against static (a batch takes new requests
+ * only once all its rows have ended), alternating, PASSES passes each, the
+ * median by tokens/s kept.
+ */
+async function sustained(mixed: boolean) {
+  const n = Number(process.env.SUSTAINED ?? 64);
+  const load = Array.from({ length: n }, (_, i) => ({ ...reqs[i % reqs.length]!, seed: 5000 + i, ...(mixed ? { maxTokens: MIXED[i % MIXED.length]! } : {}) }));
+  const modes = [false, true];
+  const open = await Promise.all(modes.map((continuous) => openProvider(8, false, DEFAULT_PREFILL_CHUNK, continuous)));
+  const out = modes.map(() => [] as Array<{ tokens: number; wallMs: number; tokensPerSecond: number; p50: number; p95: number; perPass: number; runShare: number }>);
+  try {
+    for (let pass = 0; pass < passes; pass++) {
+      for (const [i, p] of open.entries()) {
+        const before = p.stats();
+        const t0 = performance.now();
+        const latencies = await Promise.all(load.map(async (r) => (await p.generate([r]), performance.now() - t0)));
+        const wallMs = performance.now() - t0;
+        const after = p.stats();
+        const tokens = after.generatedTokens - before.generatedTokens;
+        latencies.sort((a, b) => a - b);
+        out[i]!.push({
+          tokens,
+          wallMs,
+          tokensPerSecond: (tokens / wallMs) * 1000,
+          p50: latencies[Math.floor(n / 2)]!,
+          p95: latencies[Math.min(n - 1, Math.floor(n * 0.95))]!,
+          perPass: tokens / (after.forwardPasses - before.forwardPasses),
+          runShare: (after.sessionRunMs - before.sessionRunMs) / (after.batchMs - before.batchMs),
+        });
+      }
+    }
+  } finally {
+    for (const p of open) await p.close();
+  }
+  return { n, mixed, results: modes.map((continuous, i) => ({ continuous, ...[...out[i]!].sort((a, b) => a.tokensPerSecond - b.tokensPerSecond)[Math.floor(out[i]!.length / 2)]! })) };
+}
+const loads = [await sustained(false), await sustained(true)];
+const load = loads[0]!;
+
+/**
+ * Requests arriving one by one (Poisson, seeded gaps) at a rate the static
+ * mode sustains with room to spare (60% of its sustained requests/s above):
+ * the latency from each request's arrival to its result, continuous against
+ * static batching, alternating, PASSES passes each, medians.
+ */
+async function arrivals(rate: number) {
+  const n = Number(process.env.SUSTAINED ?? 64);
+  const rand = seededRandom(7);
+  let at = 0;
+  const schedule = Array.from({ length: n }, (_, i) => {
+    at += -Math.log(1 - rand()) / rate;
+    return { at: at * 1000, req: { ...reqs[i % reqs.length]!, seed: 7000 + i, maxTokens: MIXED[i % MIXED.length]! } };
+  });
+  const modes = [false, true];
+  const open = await Promise.all(modes.map((continuous) => openProvider(8, false, DEFAULT_PREFILL_CHUNK, continuous)));
+  const out = modes.map(() => ({ p50: [] as number[], p95: [] as number[], max: [] as number[] }));
+  try {
+    for (let pass = 0; pass < passes; pass++) {
+      for (const [i, p] of open.entries()) {
+        const t0 = performance.now();
+        const latencies = await Promise.all(
+          schedule.map(
+            ({ at, req }) =>
+              new Promise<number>((resolve) => {
+                // Latency counts from the planned arrival, so a timer held up by a forward pass counts too.
+                setTimeout(() => void p.generate([req]).then(() => resolve(performance.now() - t0 - at)), at);
+              }),
+          ),
+        );
+        latencies.sort((a, b) => a - b);
+        out[i]!.p50.push(latencies[Math.floor(n / 2)]!);
+        out[i]!.p95.push(latencies[Math.min(n - 1, Math.floor(n * 0.95))]!);
+        out[i]!.max.push(latencies[n - 1]!);
+      }
+    }
+  } finally {
+    for (const p of open) await p.close();
+  }
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return { n, rate, results: modes.map((continuous, i) => ({ continuous, p50: med(out[i]!.p50), p95: med(out[i]!.p95), max: med(out[i]!.max) })) };
+}
+const staticSustained = loads[1]!.results.find((r) => !r.continuous)!;
+const arrivalRun = await arrivals((0.6 * load.n) / (staticSustained.wallMs / 1000));
+
 /**
  * How long the event loop waits while the model generates batches of 8
  * back to back (onnxruntime-node runs each pass on the calling thread): a
@@ -206,6 +301,31 @@ async function loopDelay() {
   return chunks.map((c, i) => ({ chunk: c, p99: med(out[i]!.p99), max: Math.max(...out[i]!.max), batchMs: med(out[i]!.batchMs) }));
 }
 const delays = await loopDelay();
+const batch1Eos = runs.find((m) => !m.fixedLength && m.maxBatch === 1)!;
+const gain = (l: (typeof loads)[number], k: 'tokensPerSecond' | 'p50' | 'p95') => (l.results[1]![k] / l.results[0]![k]).toFixed(2);
+const sustainedNote =
+  `\n\nSustained load: ${load.n} requests (the ${reqs.length} prompts above, each with ${load.n / reqs.length} seeds) sent at once as separate calls, maxBatch 8, stopping at EOS, ` +
+  `all of at most ${maxTokens} tokens, or short and long alternating (at most ${MIXED.join(' and ')} tokens, as a mobile app's and a personalization service's calls would be); ` +
+  `${passes} passes alternating between the two modes, the median by tokens/s shown. Static batching (the provider's behaviour before continuous batching, kept as the \`continuousBatching: false\` option for this comparison) ` +
+  'starts a new batch only when every row of the last one has ended; continuous batching lets a waiting request take a free row at the next step. Latency is from sending all the requests to each one\'s result.\n\n' +
+  '| requests | batching | tokens | wall s | tokens/s | tokens per forward pass | in session.run | latency p50 | latency p95 |\n|---|---|---|---|---|---|---|---|---|\n' +
+  loads
+    .flatMap((l) =>
+      l.results.map(
+        (r) =>
+          `| ${l.mixed ? `mixed ${MIXED.join('/')}` : `all ${maxTokens}`} | ${r.continuous ? 'continuous' : 'static'} | ${r.tokens} | ${(r.wallMs / 1000).toFixed(2)} | ${r.tokensPerSecond.toFixed(0)} | ${r.perPass.toFixed(2)} | ${pct(r.runShare)} | ${(r.p50 / 1000).toFixed(2)} s | ${(r.p95 / 1000).toFixed(2)} s |`,
+      ),
+    )
+    .join('\n') +
+  `\n\nContinuous ÷ static, same run: tokens/s **${gain(loads[0]!, 'tokensPerSecond')}×** with requests of one length and **${gain(loads[1]!, 'tokensPerSecond')}×** with mixed lengths; latency p50 ${gain(loads[0]!, 'p50')}× and ${gain(loads[1]!, 'p50')}×, p95 ${gain(loads[0]!, 'p95')}× and ${gain(loads[1]!, 'p95')}×. ` +
+  `Against batch 1 stopping at EOS in the first table (${batch1Eos.tokensPerSecond.toFixed(0)} tokens/s; one row at a time does not depend on the queue), the sustained batch-8 rate with mixed lengths is ${(loads[1]!.results[1]!.tokensPerSecond / batch1Eos.tokensPerSecond).toFixed(2)}× continuous and ${(loads[1]!.results[0]!.tokensPerSecond / batch1Eos.tokensPerSecond).toFixed(2)}× static. ` +
+  `\n\nRequests arriving one at a time instead: ${arrivalRun.n} requests of mixed lengths (other seeds), Poisson arrivals at ${arrivalRun.rate.toFixed(1)} requests/s (60% of what static batching sustained with mixed lengths above), latency from each request's planned arrival to its result, medians of ${passes} passes:\n\n` +
+  '| batching | latency p50 | p95 | max |\n|---|---|---|---|\n' +
+  arrivalRun.results.map((r) => `| ${r.continuous ? 'continuous' : 'static'} | ${r.p50.toFixed(0)} ms | ${r.p95.toFixed(0)} ms | ${r.max.toFixed(0)} ms |`).join('\n') +
+  `\n\nContinuous ÷ static: p50 **${(arrivalRun.results[1]!.p50 / arrivalRun.results[0]!.p50).toFixed(2)}×**, p95 ${(arrivalRun.results[1]!.p95 / arrivalRun.results[0]!.p95).toFixed(2)}×. ` +
+  'Under static batching a request that arrives while a batch runs waits for the whole batch to end before its own prefill; under continuous batching it waits for the next step, or for the first row to end when all 8 are busy. ' +
+  'Joining is not free, which is why tokens per forward pass rise more than tokens/s: the new rows are prefilled in passes of their own, and the running cache and theirs are each left-padded to the longer before they are stacked (one copy of the cache), ' +
+  'padding that later steps compute over, masked, until every row has it and it is trimmed. Waiting requests therefore join together, once a quarter of the rows are free or once the oldest has waited LOCAL_MAX_QUEUE_DELAY_MS.';
 const fixed = runs.filter((m) => m.fixedLength);
 const ratioMet = Number(ratio(false)) >= 3 && Number(ratio(true)) >= 3;
 /** Least-squares slope of step time over past length, in µs per token of past. */
@@ -251,5 +371,5 @@ const delayNote =
   'The prefill of 8 prompts is the longest pass; LOCAL_PREFILL_CHUNK splits it.\n\n' +
   '| prefill | event-loop delay p99 | max | ms per batch of 8 |\n|---|---|---|---|\n' +
   delays.map((d) => `| ${d.chunk === 0 ? 'whole prompts (LOCAL_PREFILL_CHUNK=0)' : `chunks of ${d.chunk} (default)`} | ${d.p99.toFixed(1)} ms | ${d.max.toFixed(1)} ms | ${d.batchMs.toFixed(0)} |`).join('\n');
-console.log(body + note + delayNote);
-if (!process.argv.includes('--no-write')) writeSection('onnx', 'Local ONNX text generation (CPU)', body + note + delayNote);
+console.log(body + note + sustainedNote + delayNote);
+if (!process.argv.includes('--no-write')) writeSection('onnx', 'Local ONNX text generation (CPU)', body + note + sustainedNote + delayNote);

@@ -224,23 +224,69 @@ export function tensorArrays(tensors: readonly ort.Tensor[]): ArrayBufferView[] 
 
 /**
  * Keeps only `rows` (ascending) of each [batch, heads, len, dim] past tensor,
- * so finished rows stop costing compute. Rows are contiguous blocks, so this
- * is one typed-array copy per kept row.
+ * so finished rows stop costing compute, and drops the first `trim`
+ * positions (left padding that every kept row has). A kept row's block is
+ * one typed-array copy per head, or per row when nothing is trimmed.
  */
-export function selectPastRows(past: ort.Tensor[], rows: readonly number[]): ort.Tensor[] {
+export function selectPastRows(past: ort.Tensor[], rows: readonly number[], trim = 0): ort.Tensor[] {
   return past.map((t) => {
     const [batch = 0, heads = 0, len = 0, dim = 0] = t.dims;
-    const block = heads * len * dim;
+    if (trim < 0 || trim > len) throw new RangeError(`cannot trim ${trim} of ${len} positions`);
     const src = t.data as Float32Array | Uint16Array;
-    // Every element is overwritten below, so the memory need not be zeroed first
-    // (a typed-array constructor would zero megabytes for each finished row).
-    const bytes = Buffer.allocUnsafeSlow(rows.length * block * src.BYTES_PER_ELEMENT);
-    const Ctor = src.constructor as Float32ArrayConstructor | Uint16ArrayConstructor;
-    const dst = new Ctor(bytes.buffer, bytes.byteOffset, rows.length * block);
+    const keep = len - trim;
+    const dst = uninitialised(src, rows.length * heads * keep * dim);
     rows.forEach((r, i) => {
       if (r >= batch) throw new RangeError(`row ${r} out of range for batch ${batch}`);
-      dst.set(src.subarray(r * block, (r + 1) * block), i * block);
+      if (trim === 0) dst.set(src.subarray(r * heads * len * dim, (r + 1) * heads * len * dim), i * heads * len * dim);
+      else {
+        for (let h = 0; h < heads; h++) {
+          const from = ((r * heads + h) * len + trim) * dim;
+          dst.set(src.subarray(from, from + keep * dim), (i * heads + h) * keep * dim);
+        }
+      }
     });
-    return new ort.Tensor(t.type as 'float32', dst as Float32Array, [rows.length, heads, len, dim]);
+    return new ort.Tensor(t.type as 'float32', dst as Float32Array, [rows.length, heads, keep, dim]);
   });
+}
+
+/**
+ * Stacks two groups of past tensors ([batch, heads, len, dim] each, same
+ * heads and dim) into one batch of length `len`: each group is left-padded
+ * with zeros to it (`len` minus its own length), the rows of `a` first. The
+ * padding is masked out by the caller (its rows' padding grows by as much),
+ * so the rows' results do not change.
+ */
+export function stackPast(a: ort.Tensor[], b: ort.Tensor[], len: number): ort.Tensor[] {
+  if (a.length !== b.length) throw new RangeError(`cannot stack ${a.length} past tensors with ${b.length}`);
+  return a.map((ta, k) => {
+    const tb = b[k] as ort.Tensor;
+    const [batchA = 0, heads = 0, lenA = 0, dim = 0] = ta.dims;
+    const [batchB = 0, headsB = 0, lenB = 0, dimB = 0] = tb.dims;
+    if (headsB !== heads || dimB !== dim || ta.type !== tb.type) throw new RangeError('past tensors of different layouts');
+    if (lenA > len || lenB > len) throw new RangeError(`cannot pad a past of ${Math.max(lenA, lenB)} positions to ${len}`);
+    const srcA = ta.data as Float32Array | Uint16Array;
+    const dst = uninitialised(srcA, (batchA + batchB) * heads * len * dim);
+    const place = (src: Float32Array | Uint16Array, rows: number, own: number, firstRow: number): void => {
+      const shift = len - own;
+      for (let r = 0; r < rows; r++) {
+        for (let h = 0; h < heads; h++) {
+          const at = ((firstRow + r) * heads + h) * len * dim;
+          dst.fill(0, at, at + shift * dim);
+          const from = (r * heads + h) * own * dim;
+          dst.set(src.subarray(from, from + own * dim), at + shift * dim);
+        }
+      }
+    };
+    place(srcA, batchA, lenA, 0);
+    place(tb.data as Float32Array | Uint16Array, batchB, lenB, batchA);
+    return new ort.Tensor(ta.type as 'float32', dst as Float32Array, [batchA + batchB, heads, len, dim]);
+  });
+}
+
+/** A typed array like `like` of `length` elements whose memory is not zeroed (every element is written by the caller). */
+function uninitialised(like: Float32Array | Uint16Array, length: number): Float32Array | Uint16Array {
+  // A typed-array constructor would zero megabytes that are overwritten at once.
+  const bytes = Buffer.allocUnsafeSlow(length * like.BYTES_PER_ELEMENT);
+  const Ctor = like.constructor as Float32ArrayConstructor | Uint16ArrayConstructor;
+  return new Ctor(bytes.buffer, bytes.byteOffset, length);
 }

@@ -1,13 +1,17 @@
 /**
- * Runs one batch of rows to completion: left-padded prefill, then one token
- * per row per step through the KV cache (or the whole sequence again for an
- * export without past). Rows that finish or are aborted leave the batch, and
- * their KV rows are dropped, so the others keep running at the smaller size.
+ * The decode loop: left-padded prefill, then one token per row per step
+ * through the KV cache (or the whole sequence again for an export without
+ * past). Rows that finish or are aborted leave at once, with their result,
+ * and their KV rows are dropped, so the others keep running at the smaller
+ * size. New rows may join between steps (continuous batching): they are
+ * prefilled as a group of their own and stacked onto the running cache, each
+ * side left-padded to the longer one, so a free slot does not wait for the
+ * whole batch to end.
  */
 import type * as ort from 'onnxruntime-node';
 import type { FinishReason } from '../types.js';
 import type { DecoderSession } from './decoder-session.js';
-import { releaseArrays, selectPastRows, tensorArrays } from './decoder-session.js';
+import { releaseArrays, selectPastRows, stackPast, tensorArrays, type ForwardOutput } from './decoder-session.js';
 import { banRepeatedNgrams, chooseToken, createRng, type SamplingParams } from './sampling.js';
 import { banBlockedNgrams } from './novelty.js';
 import { PromptCopy, wordPieces } from './prompt-copy.js';
@@ -47,9 +51,20 @@ export interface BatchTimings {
   forwardPasses: number;
 }
 
-interface Row {
+/** A row to run, and where its result goes the moment the row ends. */
+export interface RowTicket {
   req: RowRequest;
-  /** Left padding in the prefill; every later position is real. */
+  done(result: RowResult): void;
+}
+
+interface Row {
+  ticket: RowTicket;
+  req: RowRequest;
+  /**
+   * Left padding: masked positions before the prompt. It grows when the row
+   * is stacked with a longer group and shrinks when padding that every row
+   * has is trimmed; every position after it is real.
+   */
   padding: number;
   /** Tokens fed so far (padding included). */
   tokens: number[];
@@ -114,99 +129,208 @@ function finish(row: Row, reason: FinishReason): void {
     completionTokens: row.generated,
     tokenIds: row.generatedIds,
   };
+  row.ticket.done(row.result);
 }
+
+/** A row of a group whose longest prompt is `width` tokens; it may be finished at once (aborted, or no tokens to make). */
+function startRow(ticket: RowTicket, width: number, tokenizer: TextTokenizer): Row {
+  const { req } = ticket;
+  const padding = width - req.promptIds.length;
+  const row: Row = {
+    ticket,
+    req,
+    padding,
+    tokens: [...new Array<number>(padding).fill(tokenizer.special.pad), ...req.promptIds],
+    seen: new Set(req.promptIds),
+    rng: createRng(req.seed),
+    decoder: new IncrementalDecoder(tokenizer),
+    stream: new StopTextStream(req.stop, (piece) => req.onText?.(piece)),
+    generated: 0,
+    generatedIds: [],
+    text: null,
+    copy: null,
+    words: null,
+    numbers: null,
+  };
+  if (req.sampling.promptCopyBias || req.sampling.lexicon || req.sampling.factNumbersOnly) {
+    const own = req.copySource ?? tokenizer.decode(req.promptIds);
+    row.text = '';
+    if (req.sampling.promptCopyBias) row.copy = new PromptCopy(own, wordPieces(tokenizer), req.sampling.promptCopyBias);
+    if (req.sampling.lexicon) row.words = new WordConstraint(req.sampling.lexicon, tokenizer, own);
+    if (req.sampling.factNumbersOnly) row.numbers = new NumberConstraint(tokenizer, own);
+  }
+  if (req.signal?.aborted) finish(row, 'cancelled');
+  else if (req.maxNewTokens <= 0) finish(row, 'length');
+  return row;
+}
+
+/** Adds `by` positions of left padding to each row (its tokens and its padding count). */
+function shiftRows(rows: readonly Row[], by: number, pad: number): void {
+  if (by <= 0) return;
+  const pads = new Array<number>(by).fill(pad);
+  for (const row of rows) {
+    row.tokens = pads.concat(row.tokens);
+    row.padding += by;
+  }
+}
+
+/** Removes `by` positions of left padding that every row has. */
+function trimRows(rows: readonly Row[], by: number): void {
+  if (by <= 0) return;
+  for (const row of rows) {
+    row.tokens = row.tokens.slice(by);
+    row.padding -= by;
+  }
+}
+
+/**
+ * Common left padding worth dropping from the cache: at least this many
+ * positions (a copy of the cache costs about one decode step's KV traffic,
+ * and each dropped position saves a little on every later step).
+ */
+const MIN_TRIM = 16;
 
 export interface BatchOptions {
   /**
-   * Longest piece of the prompts fed in one forward pass (graphs with a KV
-   * cache): a longer prefill runs as several passes, each extending the
-   * cache, so the event loop gets a turn between them (onnxruntime-node runs
-   * a session on the calling thread). 0: the whole prompt at once. Default 0.
+   * Longest piece of the prompts fed in one forward pass, per row of a full
+   * batch (graphs with a KV cache): a longer prefill runs as several passes,
+   * each extending the cache, so the event loop gets a turn between them
+   * (onnxruntime-node runs a session on the calling thread). A group of
+   * fewer rows than maxRows takes proportionally longer pieces, so every
+   * pass is about the same work (a row joining a running batch alone is
+   * mostly prefilled in one pass). 0: the whole prompt at once. Default 0.
    */
   prefillChunk?: number;
 }
 
-export async function generateBatch(
+export interface LoopOptions extends BatchOptions {
+  /** Most rows decoding at once. Default: no limit. */
+  maxRows?: number;
+  /** Where the loop adds its time and passes as it goes (live, for stats). Default: a new object. */
+  timings?: BatchTimings;
+}
+
+/**
+ * Runs rows until `take` has no more and every row has ended. Between steps
+ * it asks `take(free)` for up to `free` new rows (free = maxRows minus the
+ * rows running); each row's ticket gets its result the moment the row ends.
+ * Returns the timings (the same object as options.timings when given).
+ */
+export async function decodeLoop(
   model: DecoderSession,
   tokenizer: TextTokenizer,
-  requests: readonly RowRequest[],
-  options: BatchOptions = {},
-): Promise<{ results: RowResult[]; timings: BatchTimings }> {
-  const t0 = performance.now();
-  const timings: BatchTimings = { runMs: 0, totalMs: 0, forwardPasses: 0 };
+  take: (free: number) => RowTicket[],
+  options: LoopOptions = {},
+): Promise<BatchTimings> {
+  const timings = options.timings ?? { runMs: 0, totalMs: 0, forwardPasses: 0 };
+  const maxRows = options.maxRows ?? Infinity;
   const eos = new Set(tokenizer.special.eos);
   const pad = tokenizer.special.pad;
-  const width = Math.max(1, ...requests.map((r) => r.promptIds.length));
-  const rows: Row[] = requests.map((req) => {
-    const padding = width - req.promptIds.length;
-    const row: Row = {
-      req,
-      padding,
-      tokens: [...new Array<number>(padding).fill(pad), ...req.promptIds],
-      seen: new Set(req.promptIds),
-      rng: createRng(req.seed),
-      decoder: new IncrementalDecoder(tokenizer),
-      stream: new StopTextStream(req.stop, (piece) => req.onText?.(piece)),
-      generated: 0,
-      generatedIds: [],
-      text: null,
-      copy: null,
-      words: null,
-      numbers: null,
-    };
-    if (req.sampling.promptCopyBias || req.sampling.lexicon || req.sampling.factNumbersOnly) {
-      const own = req.copySource ?? tokenizer.decode(req.promptIds);
-      row.text = '';
-      if (req.sampling.promptCopyBias) row.copy = new PromptCopy(own, wordPieces(tokenizer), req.sampling.promptCopyBias);
-      if (req.sampling.lexicon) row.words = new WordConstraint(req.sampling.lexicon, tokenizer, own);
-      if (req.sampling.factNumbersOnly) row.numbers = new NumberConstraint(tokenizer, own);
-    }
-    if (req.signal?.aborted) finish(row, 'cancelled');
-    else if (req.maxNewTokens <= 0) finish(row, 'length');
-    return row;
-  });
-
-  let active = rows.filter((r) => !r.result);
-  let past: ort.Tensor[] | null = null;
-  let step = 0;
+  const chunk = model.hasPast && (options.prefillChunk ?? 0) > 0 ? (options.prefillChunk as number) : Infinity;
   // (id, value) pairs of the repeat bans of one row-step, to take back if they leave nothing.
   const undo: number[] = [];
-  const chunk = model.hasPast && (options.prefillChunk ?? 0) > 0 ? (options.prefillChunk as number) : Infinity;
-  while (active.length > 0) {
-    const batch = active.length;
-    const padding = active.map((row) => row.padding);
-    const feed = async (from: number, to: number) => {
-      const seqLen = to - from;
-      const ids = new Array<number>(batch * seqLen);
-      active.forEach((row, b) => {
-        for (let t = 0; t < seqLen; t++) ids[b * seqLen + t] = row.tokens[from + t] as number;
-      });
-      const result = await model.forward({ batch, ids, seqLen, totalLen: to, padding, past });
-      // This pass has read the past; its memory goes back now, not at some later collection.
-      if (past) releaseArrays(tensorArrays(past));
-      timings.runMs += result.runMs;
-      timings.forwardPasses++;
-      return result;
-    };
-    const totalLen = active[0]!.tokens.length;
-    let out: Awaited<ReturnType<typeof feed>>;
-    if (!model.hasPast) out = await feed(0, totalLen);
-    else if (step > 0) out = await feed(totalLen - 1, totalLen);
-    else {
-      // The prefill, in chunks when it is longer than one: only the last one's logits are read.
-      let from = 0;
-      for (;;) {
-        const to = Math.min(totalLen, from + chunk);
-        out = await feed(from, to);
-        if (to === totalLen) break;
-        releaseArrays([out.lastLogits]);
-        past = out.present;
-        from = to;
-      }
-    }
-    step++;
+  let active: Row[] = [];
+  let past: ort.Tensor[] | null = null;
 
+  const forward = async (rows: readonly Row[], from: number, to: number, pastIn: ort.Tensor[] | null): Promise<ForwardOutput> => {
+    const batch = rows.length;
+    const seqLen = to - from;
+    const ids = new Array<number>(batch * seqLen);
+    rows.forEach((row, b) => {
+      for (let t = 0; t < seqLen; t++) ids[b * seqLen + t] = row.tokens[from + t] as number;
+    });
+    const result = await model.forward({ batch, ids, seqLen, totalLen: to, padding: rows.map((r) => r.padding), past: pastIn });
+    // This pass has read the past; its memory goes back now, not at some later collection.
+    if (pastIn) releaseArrays(tensorArrays(pastIn));
+    timings.runMs += result.runMs;
+    timings.forwardPasses++;
+    return result;
+  };
+  // A group's prefill, in chunks when it is longer than one: only the last one's logits are read.
+  const prefill = async (rows: readonly Row[]): Promise<ForwardOutput> => {
+    const total = (rows[0] as Row).tokens.length;
+    const piece = Number.isFinite(maxRows) ? Math.max(chunk, Math.floor((chunk * maxRows) / rows.length)) : chunk;
+    let pastIn: ort.Tensor[] | null = null;
+    for (let from = 0; ; ) {
+      const to = Math.min(total, from + piece);
+      const out = await forward(rows, from, to, pastIn);
+      if (to === total) return out;
+      releaseArrays([out.lastLogits]);
+      pastIn = out.present;
+      from = to;
+    }
+  };
+
+  for (;;) {
+    const t0 = performance.now();
+    const tickets = active.length < maxRows ? take(maxRows - active.length) : [];
+    const width = Math.max(1, ...tickets.map((t) => t.req.promptIds.length));
+    const fresh = tickets.map((t) => startRow(t, width, tokenizer)).filter((r) => !r.result);
+    if (active.length === 0 && fresh.length === 0) {
+      timings.totalMs += performance.now() - t0;
+      if (tickets.length === 0) break;
+      continue;
+    }
+    // Each forward pass's logits, with the rows they belong to (in order).
+    const outs: Array<{ rows: Row[]; out: ForwardOutput }> = [];
+    if (!model.hasPast) {
+      // The whole sequence every step: new rows only need their tokens aligned with the others'.
+      if (active.length > 0 && fresh.length > 0) {
+        const running = (active[0] as Row).tokens.length;
+        shiftRows(active, width - running, pad);
+        shiftRows(fresh, running - width, pad);
+      }
+      active = active.concat(fresh);
+      outs.push({ rows: active, out: await forward(active, 0, (active[0] as Row).tokens.length, null) });
+    } else {
+      let decoded: ForwardOutput | null = null;
+      if (active.length > 0) {
+        const len = (active[0] as Row).tokens.length;
+        decoded = await forward(active, len - 1, len, past);
+        outs.push({ rows: active, out: decoded });
+      }
+      if (fresh.length > 0) {
+        const prefilled = await prefill(fresh);
+        outs.push({ rows: fresh, out: prefilled });
+        if (decoded) {
+          // The running rows' cache and the new group's, stacked: each left-padded to the longer.
+          const running = (active[0] as Row).tokens.length;
+          const len = Math.max(running, width);
+          past = stackPast(decoded.present as ort.Tensor[], prefilled.present as ort.Tensor[], len);
+          releaseArrays(tensorArrays(decoded.present as ort.Tensor[]));
+          releaseArrays(tensorArrays(prefilled.present as ort.Tensor[]));
+          shiftRows(active, len - running, pad);
+          shiftRows(fresh, len - width, pad);
+        } else past = prefilled.present;
+        active = active.concat(fresh);
+      } else past = (decoded as ForwardOutput).present;
+    }
+    sample(outs, eos, undo);
+
+    const keep: number[] = [];
     active.forEach((row, b) => {
+      if (!row.result) keep.push(b);
+    });
+    // Left padding that every remaining row has (the longest prompts left): drop it from the cache too.
+    const common = keep.length > 0 ? Math.min(...keep.map((b) => (active[b] as Row).padding)) : 0;
+    const trim = common >= MIN_TRIM || (common > 0 && (active[0] as Row).tokens.length > model.layout.maxPositions) ? common : 0;
+    if (past && (keep.length < active.length || trim > 0)) {
+      const next: ort.Tensor[] | null = keep.length > 0 ? selectPastRows(past, keep, trim) : null;
+      releaseArrays(tensorArrays(past));
+      past = next;
+    }
+    active = keep.map((b) => active[b] as Row);
+    trimRows(active, trim);
+    if (active.length === 0) past = null;
+    timings.totalMs += performance.now() - t0;
+  }
+  return timings;
+}
+
+/** Chooses each row's next token from its pass's logits, and ends the rows that are done. */
+function sample(outs: ReadonlyArray<{ rows: Row[]; out: ForwardOutput }>, eos: ReadonlySet<number>, undo: number[]): void {
+  for (const { rows, out } of outs) {
+    rows.forEach((row, b) => {
       if (row.req.signal?.aborted) return finish(row, 'cancelled');
       // The row's logits, changed in place: this step's buffer is ours and is given back after it.
       const scratch = out.lastLogits.subarray(b * out.vocab, (b + 1) * out.vocab);
@@ -223,19 +347,24 @@ export async function generateBatch(
       if (row.generated >= row.req.maxNewTokens) return finish(row, 'length');
       return undefined;
     });
-
-    const keep: number[] = [];
-    active.forEach((row, b) => {
-      if (!row.result) keep.push(b);
-    });
     releaseArrays([out.lastLogits]);
-    if (out.present && keep.length === batch) past = out.present;
-    else if (out.present) {
-      past = keep.length > 0 ? selectPastRows(out.present, keep) : null;
-      releaseArrays(tensorArrays(out.present));
-    }
-    active = keep.map((b) => active[b] as Row);
   }
-  timings.totalMs = performance.now() - t0;
-  return { results: rows.map((r) => r.result as RowResult), timings };
+}
+
+/** Runs one fixed batch of rows to completion (no row joins later). */
+export async function generateBatch(
+  model: DecoderSession,
+  tokenizer: TextTokenizer,
+  requests: readonly RowRequest[],
+  options: BatchOptions = {},
+): Promise<{ results: RowResult[]; timings: BatchTimings }> {
+  const results = new Array<RowResult>(requests.length);
+  let given = false;
+  const take = (): RowTicket[] => {
+    if (given) return [];
+    given = true;
+    return requests.map((req, i) => ({ req, done: (r: RowResult) => void (results[i] = r) }));
+  };
+  const timings = await decodeLoop(model, tokenizer, take, options);
+  return { results, timings };
 }

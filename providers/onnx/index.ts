@@ -2,7 +2,9 @@
  * The local ONNX Runtime text generator: a causal LM run in-process on CPU or
  * CUDA, the embedded default that needs no keys and no network. Concurrent
  * `generate` calls are gathered into batched forward passes (see
- * micro-batcher.ts); each batch decodes with a KV cache (generate-batch.ts).
+ * micro-batcher.ts) by one decode loop with a KV cache (generate-batch.ts):
+ * a request that arrives while a batch runs joins it at the next step when a
+ * slot is free, and each request resolves as soon as its own row ends.
  *
  * Cancellation: a request whose `signal` fires leaves its batch at the next
  * step and resolves with finishReason 'cancelled' and the text generated so
@@ -21,7 +23,7 @@ import {
   type TextGenerator,
 } from '../types.js';
 import { DecoderSession, describeDecoder } from './decoder-session.js';
-import { generateBatch, type RowRequest, type RowResult } from './generate-batch.js';
+import { decodeLoop, type BatchTimings, type RowRequest, type RowResult } from './generate-batch.js';
 import { decodingDefaults, requestDecoding, type DecodingDefaults } from './generation-params.js';
 import { MicroBatcher, type MicroBatcherStats } from './micro-batcher.js';
 import { readModelFolder } from './model-folder.js';
@@ -52,13 +54,15 @@ export interface OnnxProviderOptions {
   executionProvider?: ExecutionProviderSetting;
   /** CPU intra-op threads. Default: env ORT_INTRA_OP_THREADS, else ONNX Runtime's choice. */
   intraOpNumThreads?: number;
-  /** Most requests per forward batch. Default: env LOCAL_MAX_BATCH, else 8. */
+  /** Most requests decoding at once (rows of a forward pass). Default: env LOCAL_MAX_BATCH, else 8. */
   maxBatch?: number;
   /** How long a request waits for others to batch with. Default: env LOCAL_MAX_QUEUE_DELAY_MS, else 5. */
   maxQueueDelayMs?: number;
   /** Most requests waiting; beyond it requests fail at once with kind 'unavailable'. Default: env LOCAL_MAX_QUEUE, else 256. */
   maxQueue?: number;
-  /** Longest piece of the prompts per forward pass (KV-cache graphs; see generate-batch.ts). 0: whole prompts. Default: env LOCAL_PREFILL_CHUNK, else 16. */
+  /** false: static batching (a batch takes new requests only once all its rows have ended), for comparison. Default true. */
+  continuousBatching?: boolean;
+  /** Longest piece of the prompts per forward pass, per row of a full batch (KV-cache graphs; see generate-batch.ts). 0: whole prompts. Default: env LOCAL_PREFILL_CHUNK, else 16. */
   prefillChunk?: number;
   /** Decoding settings over the model's generation_config.json (requests override both). Default: none. */
   decoding?: Partial<DecodingDefaults>;
@@ -73,7 +77,7 @@ export interface OnnxProviderStats extends MicroBatcherStats {
   generatedTokens: number;
   /** Time inside session.run, summed. */
   sessionRunMs: number;
-  /** Wall time of batches, summed; batchMs - sessionRunMs is the JS loop. */
+  /** Wall time of the decode loop, summed; batchMs - sessionRunMs is the JS loop. */
   batchMs: number;
 }
 
@@ -119,26 +123,29 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
     maxBatch: options.maxBatch ?? envInt(env, 'LOCAL_MAX_BATCH') ?? 8,
     maxQueueDelayMs: options.maxQueueDelayMs ?? envInt(env, 'LOCAL_MAX_QUEUE_DELAY_MS') ?? 5,
     maxQueue: options.maxQueue ?? envInt(env, 'LOCAL_MAX_QUEUE') ?? 256,
+    continuous: options.continuousBatching ?? true,
   };
   const { session, executionProvider } = await createOrtSession(folder.onnxPath, sessionOptions);
   const model = new DecoderSession(session, describeDecoder(session, folder.config));
   if (defaults.lexicon) prepareLexicon(defaults.lexicon, tokenizer, model.layout.vocabSize);
   if (defaults.promptCopyBias && model.layout.vocabSize > 0) wordPieces(tokenizer).continuesWord(model.layout.vocabSize);
-  const totals = { forwardPasses: 0, generatedTokens: 0, sessionRunMs: 0, batchMs: 0 };
+  // Added to by the decode loop as it runs, so stats() is live under sustained load.
+  const timings: BatchTimings = { runMs: 0, totalMs: 0, forwardPasses: 0 };
+  let generatedTokens = 0;
   let lastError: string | null = null;
   let closed = false;
 
-  const batcher = new MicroBatcher<Item, RowResult>(
-    async (items) => {
-      const { results, timings } = await generateBatch(model, tokenizer, items.map((i) => i.row), { prefillChunk });
-      totals.forwardPasses += timings.forwardPasses;
-      totals.sessionRunMs += timings.runMs;
-      totals.batchMs += timings.totalMs;
-      for (const r of results) totals.generatedTokens += r.completionTokens;
-      return results;
-    },
-    batching,
-  );
+  const batcher = new MicroBatcher<Item, RowResult>(async (take) => {
+    const rows = (free: number) =>
+      take(free).map((t) => ({
+        req: t.item.row,
+        done: (r: RowResult) => {
+          generatedTokens += r.completionTokens;
+          t.resolve(r);
+        },
+      }));
+    await decodeLoop(model, tokenizer, rows, { prefillChunk, maxRows: batching.maxBatch, timings });
+  }, batching);
 
   async function one(request: GenerationRequest, index: number, opts: GenerateOptions): Promise<GenerationResult | ProviderError> {
     const started = performance.now();
@@ -180,7 +187,7 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
     executionProvider,
     capabilities: { streaming: true, seed: true, maxBatchSize: batcher.maxBatch },
     generate: (requests, opts = {}) => Promise.all(requests.map((r, i) => one(r, i, opts))),
-    stats: () => ({ ...batcher.stats(), ...totals }),
+    stats: () => ({ ...batcher.stats(), forwardPasses: timings.forwardPasses, generatedTokens, sessionRunMs: timings.runMs, batchMs: timings.totalMs }),
     async health(): Promise<ProviderHealth> {
       return {
         healthy: !closed,

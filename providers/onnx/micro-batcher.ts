@@ -1,39 +1,69 @@
 /**
- * Gathers single items from concurrent callers into batches for one runner.
- * A batch starts when `maxBatch` items wait or `maxQueueDelayMs` has passed
- * since the first of them arrived; one batch runs at a time (one ONNX session
- * per model, whose threads a second concurrent run would only contend for),
- * and items that arrive meanwhile form the next batch.
+ * Feeds items from concurrent callers to one batch loop (continuous
+ * batching). When the loop is idle, the first item waits up to
+ * `maxQueueDelayMs` for company (or until `maxBatch` items wait), then the
+ * loop starts; while it runs, it asks for more items between its steps, so
+ * an item that arrives mid-batch joins a free slot instead of waiting for
+ * the whole batch to end. Joining has a cost (a prefill pass of its own and
+ * a copy of the running cache), so waiting items join together: once a
+ * quarter of the slots are free, or once the oldest of them has waited
+ * `maxQueueDelayMs`. Each item resolves the moment the loop hands back its
+ * result. One loop runs at a time (one ONNX session per model, whose threads
+ * a second concurrent run would only contend for).
  */
 
 export interface MicroBatcherOptions {
-  /** Most items per batch. Default 8. */
+  /** Most items in the loop at once. Default 8. */
   maxBatch?: number;
-  /** How long the first waiting item waits for company. Default 5 ms. */
+  /** How long the first item waits for company when the loop is idle. Default 5 ms. */
   maxQueueDelayMs?: number;
-  /** Most items waiting (not running); past it `enqueue` returns false at once. Default 256. */
+  /** Most items waiting (not running); past it `enqueue` returns null at once. Default 256. */
   maxQueue?: number;
+  /**
+   * false: static batching, for comparison: the loop gets new items only
+   * once every item it took has ended. Default true.
+   */
+  continuous?: boolean;
 }
 
 export interface MicroBatcherStats {
-  /** Batches run so far. */
+  /** Groups of items the loop took (each group starts together: one prefill). */
   batches: number;
-  /** Items run so far, over all batches. */
+  /** Items taken so far, over all groups. */
   items: number;
-  /** How many batches had each size: batchSizes[n] = count of batches of n items. */
+  /** How many groups had each size: batchSizes[n] = count of groups of n items. */
   batchSizes: Record<number, number>;
-  /** Items waiting now (not yet in a running batch). */
+  /** Groups taken while other items were still running (joined a running batch). */
+  joined: number;
+  /** The most items running at once (at most maxBatch). */
+  maxRunning: number;
+  /** Items waiting now (not yet taken by the loop). */
   queueDepth: number;
   /** The largest queueDepth seen. */
   maxQueueDepth: number;
   /** Items turned away because the queue was full. */
   rejected: number;
-  /** Whether a batch is running now. */
+  /** Whether the loop is running now. */
   running: boolean;
 }
 
+/** An item the loop has taken; `resolve` hands back its result (the first call counts). */
+export interface BatchTicket<I, R> {
+  readonly item: I;
+  resolve(result: R): void;
+}
+
+/**
+ * The batch loop: runs until `take` has nothing more for it and every item
+ * it took is resolved. `take(free)` returns at most `free` waiting items
+ * (and never more than maxBatch minus those running).
+ */
+export type BatchLoop<I, R> = (take: (free: number) => Array<BatchTicket<I, R>>) => Promise<void>;
+
 interface Pending<I, R> {
   item: I;
+  /** performance.now() when it was queued. */
+  since: number;
   resolve: (r: R) => void;
   reject: (e: unknown) => void;
 }
@@ -46,22 +76,26 @@ export class MicroBatcher<I, R> {
   readonly maxBatch: number;
   readonly maxQueueDelayMs: number;
   readonly maxQueue: number;
+  readonly continuous: boolean;
   private readonly counters: Omit<MicroBatcherStats, 'queueDepth' | 'running'> = {
     batches: 0,
     items: 0,
     batchSizes: {},
+    joined: 0,
+    maxRunning: 0,
     maxQueueDepth: 0,
     rejected: 0,
   };
 
-  /** `run` returns one result per item, in order; if it throws, every item of that batch rejects. */
+  /** If `loop` throws, every item it took and has not resolved rejects with that error. */
   constructor(
-    private readonly run: (items: I[]) => Promise<R[]>,
+    private readonly loop: BatchLoop<I, R>,
     options: MicroBatcherOptions = {},
   ) {
     this.maxBatch = Math.max(1, options.maxBatch ?? 8);
     this.maxQueueDelayMs = Math.max(0, options.maxQueueDelayMs ?? 5);
     this.maxQueue = Math.max(1, options.maxQueue ?? 256);
+    this.continuous = options.continuous ?? true;
   }
 
   /** Queues one item; returns null (at once) when the queue is full or the batcher is closed. */
@@ -70,7 +104,7 @@ export class MicroBatcher<I, R> {
       this.counters.rejected++;
       return null;
     }
-    const promise = new Promise<R>((resolve, reject) => this.queue.push({ item, resolve, reject }));
+    const promise = new Promise<R>((resolve, reject) => this.queue.push({ item, since: performance.now(), resolve, reject }));
     this.counters.maxQueueDepth = Math.max(this.counters.maxQueueDepth, this.queue.length);
     this.schedule();
     return promise;
@@ -80,7 +114,7 @@ export class MicroBatcher<I, R> {
     return { ...this.counters, batchSizes: { ...this.counters.batchSizes }, queueDepth: this.queue.length, running: this.running };
   }
 
-  /** Stops taking items; waiting items reject with `reason`. */
+  /** Stops taking items; waiting items reject with `reason`. Items already taken run to their end. */
   close(reason: Error): void {
     this.closed = true;
     clearTimeout(this.timer);
@@ -104,20 +138,45 @@ export class MicroBatcher<I, R> {
   private async drain(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    const inFlight = new Set<Pending<I, R>>();
+    const take = (free: number): Array<BatchTicket<I, R>> => {
+      const room = Math.min(free, this.maxBatch - inFlight.size);
+      const n = Math.min(room, this.queue.length);
+      if (n <= 0) return [];
+      if (inFlight.size > 0) {
+        if (!this.continuous) return [];
+        // Joining a running batch: together, unless the oldest has waited long enough.
+        const together = Math.min(this.queue.length, Math.ceil(this.maxBatch / 4));
+        if (room < together && performance.now() - (this.queue[0] as Pending<I, R>).since < this.maxQueueDelayMs) return [];
+      }
+      const group = this.queue.splice(0, n);
+      this.counters.batches++;
+      this.counters.items += n;
+      this.counters.batchSizes[n] = (this.counters.batchSizes[n] ?? 0) + 1;
+      if (inFlight.size > 0) this.counters.joined++;
+      this.counters.maxRunning = Math.max(this.counters.maxRunning, inFlight.size + n);
+      return group.map((p) => {
+        inFlight.add(p);
+        return {
+          item: p.item,
+          resolve: (r: R) => {
+            if (inFlight.delete(p)) p.resolve(r);
+          },
+        };
+      });
+    };
     try {
+      // Again after a loop that failed (or ended) with items still waiting.
       while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.maxBatch);
-        this.counters.batches++;
-        this.counters.items += batch.length;
-        this.counters.batchSizes[batch.length] = (this.counters.batchSizes[batch.length] ?? 0) + 1;
+        let failure: unknown = new Error('the batch loop ended without a result for this item');
         try {
-          const results = await this.run(batch.map((p) => p.item));
-          batch.forEach((p, i) => p.resolve(results[i] as R));
+          await this.loop(take);
         } catch (error) {
-          // A failed batch rejects every waiter, so none hangs.
-          for (const p of batch) p.reject(error);
+          failure = error;
         }
-        // Items that arrived during the run have waited at least that long: run them now.
+        // A failed loop rejects every item it took and had not finished, so none hangs.
+        for (const p of inFlight) p.reject(failure);
+        inFlight.clear();
       }
     } finally {
       this.running = false;

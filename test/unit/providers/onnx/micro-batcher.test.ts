@@ -44,21 +44,101 @@ test('a full queue answers ProviderError unavailable at once, and the queued req
   }
 });
 
-test('a batch that throws rejects every waiter of that batch, and later batches still run', async () => {
-  let calls = 0;
+test('a loop that throws rejects every item it took and had not finished, and later items still run', async () => {
+  let loops = 0;
   const b = new MicroBatcher<number, number>(
-    async (items) => {
-      calls++;
-      if (items.includes(-1)) throw new Error('boom');
-      return items.map((x) => x * 2);
+    async (take) => {
+      loops++;
+      for (let group = take(2); group.length > 0; group = take(2)) {
+        // An item finished before the failure keeps its result.
+        for (const t of group) if (t.item === 1) t.resolve(100);
+        if (group.some((t) => t.item === -1)) throw new Error('boom');
+        for (const t of group) t.resolve(t.item * 2);
+      }
     },
     { maxBatch: 2, maxQueueDelayMs: 1 },
   );
-  const first = [b.enqueue(-1), b.enqueue(5)];
+  const first = [b.enqueue(1), b.enqueue(-1)];
   const outcomes = await Promise.allSettled(first);
-  assert.deepEqual(outcomes.map((o) => o.status), ['rejected', 'rejected']);
+  assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'rejected']);
+  assert.equal((outcomes[0] as PromiseFulfilledResult<number>).value, 100);
   assert.equal(await b.enqueue(21), 42);
-  assert.equal(calls, 2);
+  assert.equal(loops, 2);
   b.close(new Error('closed'));
   assert.equal(b.enqueue(1), null);
+});
+
+test('a loop that returns without a result for an item rejects it rather than leaving it hanging', async () => {
+  const b = new MicroBatcher<number, number>(async (take) => void take(4), { maxBatch: 4, maxQueueDelayMs: 0 });
+  await assert.rejects(b.enqueue(1) as Promise<number>, /ended without a result/);
+});
+
+test('items that arrive while the loop runs join it between steps, up to maxBatch running at once', async () => {
+  const running: number[] = [];
+  const b = new MicroBatcher<number, number>(
+    async (take) => {
+      const active: Array<{ t: { item: number; resolve(r: number): void }; left: number }> = [];
+      for (;;) {
+        for (const t of take(3 - active.length)) active.push({ t, left: t.item });
+        if (active.length === 0) return;
+        running.push(active.length);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        for (const a of active) a.left--;
+        for (const a of active.filter((x) => x.left <= 0)) a.t.resolve(a.t.item);
+        active.splice(0, active.length, ...active.filter((x) => x.left > 0));
+      }
+    },
+    { maxBatch: 3, maxQueueDelayMs: 0 },
+  );
+  const long = b.enqueue(20);
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  // The long item is running; these arrive mid-loop and join it.
+  const short = [b.enqueue(2), b.enqueue(2), b.enqueue(2), b.enqueue(2)];
+  const done = await Promise.all(short);
+  assert.deepEqual(done, [2, 2, 2, 2]);
+  assert.equal(b.stats().running, true, 'the short items resolved while the long one still ran');
+  assert.equal(await long, 20);
+  assert.ok(Math.max(...running) <= 3, `at most maxBatch running: ${running.join(',')}`);
+  const s = b.stats();
+  assert.equal(s.items, 5);
+  assert.ok(s.joined >= 2, `groups that joined a running loop: ${s.joined}`);
+});
+
+test('waiting items join a running loop together: once a quarter of the slots are free, or once the oldest has waited maxQueueDelayMs', async () => {
+  const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
+  for (const delay of [1000, 5]) {
+    const seen: number[][] = [];
+    const b = new MicroBatcher<number, number>(
+      async (take) => {
+        await tick(); // all ten are queued by now
+        const running = take(8);
+        seen.push(running.map((t) => t.item));
+        const log = (group: typeof running) => {
+          seen.push(group.map((t) => t.item));
+          running.push(...group);
+        };
+        running[0]!.resolve(0);
+        if (delay > 5) {
+          // One slot free, two waiting, neither has waited a second: no join yet.
+          log(take(1));
+          running[1]!.resolve(1);
+          // Two free: both join.
+          log(take(2));
+        } else {
+          // One slot free, and the oldest has waited past the delay: it joins alone.
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          log(take(1));
+          running[1]!.resolve(1);
+          log(take(1));
+        }
+        for (const t of running.slice(2)) t.resolve(t.item);
+        for (let more = take(8); more.length > 0; more = take(8)) for (const t of more) t.resolve(t.item);
+      },
+      { maxBatch: 8, maxQueueDelayMs: delay },
+    );
+    const all = Array.from({ length: 10 }, (_, i) => b.enqueue(i));
+    assert.deepEqual(await Promise.all(all), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepEqual(seen, delay > 5 ? [[0, 1, 2, 3, 4, 5, 6, 7], [], [8, 9]] : [[0, 1, 2, 3, 4, 5, 6, 7], [8], [9]]);
+    assert.equal(b.stats().maxRunning, 8);
+  }
 });
