@@ -313,7 +313,9 @@ export async function decodeLoop(
     });
     // Left padding that every remaining row has (the longest prompts left): drop it from the cache too.
     const common = keep.length > 0 ? Math.min(...keep.map((b) => (active[b] as Row).padding)) : 0;
-    const trim = common >= MIN_TRIM || (common > 0 && (active[0] as Row).tokens.length > model.layout.maxPositions) ? common : 0;
+    const length = keep.length > 0 ? (active[keep[0] as number] as Row).tokens.length : 0;
+    // Also any padding at all once the cache would outgrow the model's positions (graphs that number positions themselves).
+    const trim = common >= MIN_TRIM || (common > 0 && length > model.layout.maxPositions) ? common : 0;
     if (past && (keep.length < active.length || trim > 0)) {
       const next: ort.Tensor[] | null = keep.length > 0 ? selectPastRows(past, keep, trim) : null;
       releaseArrays(tensorArrays(past));
