@@ -87,6 +87,11 @@ export function factWordsOf(train: readonly { facts: ProductFacts; description: 
   return candidates;
 }
 
+/** Words of four letters or more written again within the next two words ("layering and layering", "washed washed"), as written. */
+export function repeatedWords(text: string): string[] {
+  return [...text.matchAll(/\b([a-z]{4,})\W+(?:[a-z]+\W+)?\1\b/gi)].map((m) => m[0]);
+}
+
 /** The fact words in `text` that the product's own facts do not have: another product's material or colour. */
 export function foreignFactWords(text: string, p: ProductFacts, factWords: ReadonlySet<string>): string[] {
   const own = new Set(wordsOf(productCopySource(p)));

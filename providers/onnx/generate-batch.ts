@@ -28,6 +28,8 @@ export interface RowRequest {
   sampling: SamplingParams;
   /** The product's words: what the prompt copy bias copies from (prompt-copy.ts) and the lexicon allows besides its own (lexicon.ts). Default: the decoded prompt. */
   copySource?: string;
+  /** The product's title: its words may repeat within no_repeat_word_window (lexicon.ts). Default: none. */
+  title?: string;
   seed: number;
   stop: readonly string[];
   signal?: AbortSignal | undefined;
@@ -96,8 +98,8 @@ export type RuleRow = Pick<Row, 'tokens' | 'padding' | 'generated' | 'copy' | 'w
 /**
  * Every decoding rule on one row's logits, in place, before the token is
  * chosen: EOS held back until min_new_tokens, the copy bias, the novelty
- * ban, the lexicon, the product's numbers, then the repeat bans. If the
- * repeat bans leave nothing the lexicon or the number rule allowed, they are
+ * ban, the lexicon, the product's numbers, then the repeat bans (n-grams,
+ * then words). If the repeat bans leave nothing the lexicon or the number rule allowed, they are
  * taken back, so the word or number in progress is finished anyway (a
  * repeated n-gram beats a word that does not exist or a wrong number).
  * `undo` is scratch space the caller may reuse between calls.
@@ -115,6 +117,8 @@ export function constrainRow(logits: Float32Array, row: RuleRow, eos: ReadonlySe
   if (n > 0) banRepeatedNgrams(logits, row.tokens, n, row.padding, log);
   const own = row.req.sampling.outputNoRepeatNgramSize ?? 0;
   if (own > 0) banRepeatedNgrams(logits, row.tokens, own, row.padding + row.req.promptIds.length, log);
+  const window = row.req.sampling.noRepeatWordWindow ?? 0;
+  if (row.words && window > 0) row.words.banRepeats(logits, row.text as string, window, log);
   // In reverse, so an id banned twice gets its first value back.
   if (undo.length > 0 && !anyFinite(logits)) for (let i = undo.length - 2; i >= 0; i -= 2) logits[undo[i]!] = undo[i + 1]!;
 }
@@ -156,7 +160,7 @@ function startRow(ticket: RowTicket, width: number, tokenizer: TextTokenizer): R
     const own = req.copySource ?? tokenizer.decode(req.promptIds);
     row.text = '';
     if (req.sampling.promptCopyBias) row.copy = new PromptCopy(own, wordPieces(tokenizer), req.sampling.promptCopyBias);
-    if (req.sampling.lexicon) row.words = new WordConstraint(req.sampling.lexicon, tokenizer, own);
+    if (req.sampling.lexicon) row.words = new WordConstraint(req.sampling.lexicon, tokenizer, own, req.title);
     if (req.sampling.factNumbersOnly) row.numbers = new NumberConstraint(tokenizer, own);
   }
   if (req.signal?.aborted) finish(row, 'cancelled');

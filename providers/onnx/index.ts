@@ -26,7 +26,7 @@ import { DecoderSession, describeDecoder } from './decoder-session.js';
 import { decodeLoop, type BatchTimings, type RowRequest, type RowResult } from './generate-batch.js';
 import { decodingDefaults, requestDecoding, type DecodingDefaults } from './generation-params.js';
 import { MicroBatcher, type MicroBatcherStats } from './micro-batcher.js';
-import { readModelFolder } from './model-folder.js';
+import { ModelFolderError, readModelFolder } from './model-folder.js';
 import { loadBlockedNgrams } from './novelty.js';
 import { productCopySource, wordPieces } from './prompt-copy.js';
 import { loadLexicon, prepareLexicon } from './lexicon.js';
@@ -118,6 +118,9 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
   // An explicit decoding.blockedNgrams (null included) wins over the folder's file.
   if (defaults.blockedNgrams === undefined) defaults.blockedNgrams = loadBlockedNgrams(folder.dir, defaults.noveltyNgramSize, tokenizer);
   if (defaults.lexicon === undefined) defaults.lexicon = loadLexicon(folder.dir, defaults.lexiconFile);
+  if (defaults.noRepeatWordWindow && !defaults.lexicon) {
+    throw new ModelFolderError(`${folder.name}: no_repeat_word_window works on the words of lexicon_file, and this model has no lexicon`);
+  }
   const prefillChunk = options.prefillChunk ?? envInt(env, 'LOCAL_PREFILL_CHUNK') ?? DEFAULT_PREFILL_CHUNK;
   const batching = {
     maxBatch: options.maxBatch ?? envInt(env, 'LOCAL_MAX_BATCH') ?? 8,
@@ -161,6 +164,7 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
       minNewTokens: decoding.minNewTokens,
       sampling: decoding,
       copySource: productCopySource(request.parts.product),
+      title: request.parts.product.title,
       seed: request.seed ?? randomInt(2 ** 32),
       stop: request.stop ?? [],
       signal: opts.signal,

@@ -123,6 +123,8 @@ function shapeOf(text: string): Shape {
 
 type Check = (word: string) => boolean;
 const NONE: readonly number[] = [];
+/** Shortest word that no_repeat_word_window keeps from repeating. */
+const MIN_REPEAT_LETTERS = 4;
 
 function allowed(shape: Shape, partial: string, isWord: Check, isPrefix: Check): boolean {
   if (shape.special === 'other') return true;
@@ -133,6 +135,37 @@ function allowed(shape: Shape, partial: string, isWord: Check, isPrefix: Check):
   if (first !== '' && !isWord(first)) return false;
   for (const w of shape.inner) if (!isWord(w)) return false;
   return shape.tail === '' || isPrefix(shape.tail);
+}
+
+/** The last `n` words of `text` before `end` (wordsOf's rule), oldest first, without reading the rest of it. */
+function lastWords(text: string, end: number, n: number): string[] {
+  const out: string[] = [];
+  let i = end;
+  while (out.length < n && i > 0) {
+    while (i > 0 && !isAsciiLetter(text.charCodeAt(i - 1))) i--;
+    const stop = i;
+    while (i > 0 && isAsciiLetter(text.charCodeAt(i - 1))) i--;
+    if (stop > i) out.push(text.slice(i, stop).toLowerCase());
+  }
+  return out.reverse();
+}
+
+function isAsciiLetter(c: number): boolean {
+  const l = c | 0x20;
+  return l >= 0x61 && l <= 0x7a;
+}
+
+const counted = new WeakMap<ReadonlySet<string>, Map<string, number>>();
+
+/** Prefix → how many of `words` start with it (memoised per set). */
+function prefixCounts(words: ReadonlySet<string>): Map<string, number> {
+  let counts = counted.get(words);
+  if (!counts) {
+    counts = new Map();
+    for (const w of words) for (let k = 1; k <= w.length; k++) counts.set(w.slice(0, k), (counts.get(w.slice(0, k)) ?? 0) + 1);
+    counted.set(words, counts);
+  }
+  return counts;
 }
 
 /** A letter trie of the lexicon: walking a token's letters from the unfinished word's node allocates nothing. */
@@ -191,6 +224,8 @@ class LexiconVocab {
   private readonly trie: TrieNode;
   /** The tokens' letters before any word-ending character, as a trie (capitalised pieces left out). */
   private readonly tokenTrie: TokenNode = { next: new Map(), within: [], ending: [] };
+  /** Tokens by a whole word inside them (between two word-ending characters), built on first use. */
+  private byInner: Map<string, number[]> | null = null;
   /** The tokens allowed after a whole word that add no letter to it (EOS, spaces and punctuation starting a valid rest). */
   private readonly afterWord: Int32Array;
   /** Tokens that add no letter and end no word (empty pieces), and special tokens other than EOS. */
@@ -198,6 +233,8 @@ class LexiconVocab {
   private readonly masks = new Map<string, AllowedTokens>();
   /** WordConstraint's own-word results, by the product's words and the unfinished word (bounded). */
   readonly ownMemo = new Map<string, readonly number[]>();
+  /** WordConstraint.banRepeats' token lists, by the product's words, the word and the word in progress (bounded). */
+  readonly repeatMemo = new Map<string, readonly number[]>();
   private readonly maxMasks: number;
 
   constructor(
@@ -242,6 +279,37 @@ class LexiconVocab {
     this.afterWord = Int32Array.from(this.endFirst.filter((id) => this.shapes[id]!.special === 'eos' || this.restOk[id] === 1));
     // About 32 MB of masks at most, whatever the vocabulary.
     this.maxMasks = Math.max(64, Math.floor(32_000_000 / Math.max(1, size)));
+  }
+
+  /**
+   * The tokens whose letters, from the start of a word, are `letters` cut
+   * after its (k+1)-th letter, for each k: ending the word there, or not.
+   * Stops at the first cut no token spells.
+   */
+  spellings(letters: string): Array<{ ending: readonly number[]; within: readonly number[] }> {
+    const out: Array<{ ending: readonly number[]; within: readonly number[] }> = [];
+    let node: TokenNode | undefined = this.tokenTrie;
+    for (let i = 0; i < letters.length; i++) {
+      node = node.next.get(letters.charCodeAt(i));
+      if (!node) break;
+      out.push(node);
+    }
+    return out;
+  }
+
+  /** The tokens that hold `word` whole between two word-ending characters (" linen,"). */
+  holding(word: string): readonly number[] {
+    if (!this.byInner) {
+      this.byInner = new Map();
+      this.shapes.forEach((shape, id) => {
+        for (const w of shape.inner) {
+          const list = this.byInner!.get(w);
+          if (list) list.push(id);
+          else this.byInner!.set(w, [id]);
+        }
+      });
+    }
+    return this.byInner.get(word) ?? NONE;
   }
 
   /** The tokens allowed after the unfinished word `partial`, by the lexicon alone. Memoised. */
@@ -331,16 +399,24 @@ export class WordConstraint {
   private ownStarters: number[] | null = null;
   private ownStartersAfterLetters: number[] = [];
   private seen: Uint8Array | null = null;
+  /** Prefix → how many of the product's own words (those the lexicon lacks) start with it; built on first use. */
+  private ownCounts: Map<string, number> | null = null;
+  private lexCounts: Map<string, number> | null = null;
   /** Key of this row's own words in the vocabulary's shared memo: rows for the same product share results. */
   private readonly ownKey: string;
   /** The tokenizer's in-word pieces (shared with the copy bias), to spell the product's words. */
   private readonly pieces: WordPieces;
 
+  /** Words no_repeat_word_window lets repeat: the product's title (a title may start right after its own word, "hand woven, the Woven Straw Bag"). */
+  private readonly repeatable: ReadonlySet<string>;
+
   constructor(
     private readonly lexicon: Lexicon,
     private readonly tokenizer: TextTokenizer,
     own: string,
+    title = '',
   ) {
+    this.repeatable = new Set(wordsOf(title));
     this.pieces = wordPieces(tokenizer);
     const spellings = own.match(/[A-Za-z]+/g) ?? [];
     // As the product writes them, lower-cased, and capitalised (a sentence may start with one).
@@ -418,6 +494,87 @@ export class WordConstraint {
     if (v.ownMemo.size >= 50_000) v.ownMemo.delete(v.ownMemo.keys().next().value as string);
     v.ownMemo.set(key, candidates);
     return candidates;
+  }
+
+  /** Whether `word` is the start of a longer word this row may write ("wash" of "washed"). */
+  private goesOn(word: string): boolean {
+    return this.wordsStarting(word) > (this.isWord(word) ? 1 : 0);
+  }
+
+  /** How many words this row may write start with `prefix` (the lexicon's and the product's). */
+  private wordsStarting(prefix: string): number {
+    this.lexCounts ??= prefixCounts(this.lexicon.words);
+    this.ownCounts ??= prefixCounts(this.ownWords);
+    return (this.lexCounts.get(prefix) ?? 0) + (this.ownCounts.get(prefix) ?? 0);
+  }
+
+  /**
+   * generation_config's `no_repeat_word_window` (ours): sets to -Infinity
+   * every token that would write again a word of four letters or more among
+   * the last `window` words of `output`, however the tokenizer splits it: a
+   * token is banned as soon as its letters leave that word as the only word
+   * the row may write from there (" abst" once "abstract" is the only word
+   * starting so), and a word that could go on into a longer one ("wash",
+   * "washed") is stopped where it would end. In place; with `undo`, each ban
+   * also pushes its id and the value it replaced (see constrainRow).
+   */
+  banRepeats(logits: Float32Array, output: string, window: number, undo?: number[]): void {
+    if (window <= 0) return;
+    if (!this.vocab || this.vocab.size !== logits.length) this.vocab = vocabFor(this.lexicon, this.tokenizer, logits.length);
+    const v = this.vocab;
+    const partial = WordConstraint.partial(output);
+    const done = lastWords(output, output.length - partial.length, window);
+    const ban = (id: number): void => {
+      if (id >= logits.length || logits[id] === -Infinity) return;
+      if (undo) undo.push(id, logits[id] as number);
+      logits[id] = -Infinity;
+    };
+    const long = (words: string[]): Set<string> => new Set(words.filter((w) => w.length >= MIN_REPEAT_LETTERS && !this.repeatable.has(w)));
+    // The window for a token that goes on with the word in progress, and for one that ends it first (the word in progress is then the latest word).
+    const before = long(done);
+    const ended = long(partial !== '' && this.isWord(partial) ? [...done, partial].slice(-window) : partial === '' ? done : []);
+    for (const word of before) {
+      if (partial === word) {
+        // Written again already (it could have gone on into a longer word): it may not end here.
+        for (const id of v.endFirst) ban(id);
+      } else if (word.startsWith(partial)) {
+        for (const id of this.repeatBans(word, partial, v)) ban(id);
+      }
+    }
+    for (const word of ended) for (const id of this.repeatBans(word, null, v)) ban(id);
+  }
+
+  /** Letters that start a word and lead only to `word`, or are the whole of it and end there. */
+  private onlyTo(letters: string, word: string): boolean {
+    return letters.length > 0 && (letters === word ? !this.goesOn(word) : this.wordsStarting(letters) === 1);
+  }
+
+  /**
+   * The tokens that would write `word` again (memoised per row): with
+   * `partial`, those that go on with the word in progress towards it (or,
+   * after a word end, start it without a space); with null, those that end
+   * the word in progress and start it (" indigo"; " ind" where only
+   * "indigo" starts so) or hold it whole (" indigo,").
+   */
+  private repeatBans(word: string, partial: string | null, v: LexiconVocab): readonly number[] {
+    // Shared by the rows of one product: the lists depend on the lexicon and the product's own words only.
+    const key = `${this.ownKey}\u0000${word}\u0000${partial ?? '\u0001'}`;
+    const known = v.repeatMemo.get(key);
+    if (known) return known;
+    const ids: number[] = [];
+    if (partial !== null) {
+      v.spellings(word.slice(partial.length)).forEach(({ ending, within }, i) => {
+        const k = partial.length + i + 1;
+        if (k === word.length) ids.push(...ending);
+        if (this.onlyTo(word.slice(0, k), word)) ids.push(...within);
+      });
+    } else {
+      for (let k = 1; k <= word.length; k++) if (this.onlyTo(word.slice(0, k), word)) ids.push(...(v.byTail.get(word.slice(0, k)) ?? NONE));
+      ids.push(...v.holding(word));
+    }
+    if (v.repeatMemo.size >= 50_000) v.repeatMemo.delete(v.repeatMemo.keys().next().value as string);
+    v.repeatMemo.set(key, ids);
+    return ids;
   }
 
   /**

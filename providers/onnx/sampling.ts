@@ -26,6 +26,13 @@ export interface SamplingParams {
    * own. 0 disables. Default 0.
    */
   outputNoRepeatNgramSize?: number;
+  /**
+   * generation_config's `no_repeat_word_window` (ours, not HF's): a word of
+   * four letters or more may not be written again within this many following
+   * words (WordConstraint.banRepeats in lexicon.ts; needs a lexicon). 0
+   * disables. Default 0.
+   */
+  noRepeatWordWindow?: number;
   /** Token n-grams that may never be completed (see novelty.ts). Default: none. */
   blockedNgrams?: BlockedNgrams | null;
   /**

@@ -13,7 +13,7 @@ import { loadLexicon, wordsOf } from '../../../../providers/onnx/lexicon.js';
 import { buildPrompt } from '../../../../src/prompts/build-prompt.js';
 import { quietLogger } from './onnx-test-helpers.js';
 import { catalogFacts, readCatalogEntries } from '../../../../src/seed.js';
-import { factsStated, factWordsOf, foreignFactWords, mentionsProduct, ngrams, statesTitle, words } from '../../../../bench/model-quality/held-out.js';
+import { factsStated, factWordsOf, foreignFactWords, mentionsProduct, ngrams, repeatedWords, statesTitle, words } from '../../../../bench/model-quality/held-out.js';
 
 const catalog = readCatalogEntries();
 const train = catalog.filter((p) => p.split === 'train');
@@ -64,6 +64,10 @@ for (const mode of ['default sampling (seeded)', 'greedy'] as const) {
         assert.deepEqual(stray, [], `${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`);
         // Fact words: no other product's material or colour (the measured rate without them: 15 such words in 10 of 24 texts).
         assert.deepEqual(foreignFactWords(r.text, f, lexicon.factWords), [], `another product's fact: ${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`);
+        // no_repeat_word_window: no word of four letters or more again within two words, the title's words aside (measured without it: 6 and 5 texts of 24).
+        const title = new Set(wordsOf(f.title));
+        const stutters = repeatedWords(r.text).filter((m) => !title.has(wordsOf(m)[0]!));
+        assert.deepEqual(stutters, [], `a repeated word: ${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`);
         // fact_numbers_only: every number written is one of the product's.
         const numbers = new Set(numbersOf(productCopySource(f)));
         assert.deepEqual(numbersOf(r.text).filter((x) => !numbers.has(x)), [], `a number the product does not have: ${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`);

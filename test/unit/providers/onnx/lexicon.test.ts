@@ -11,7 +11,7 @@ import { wordPieces } from '../../../../providers/onnx/prompt-copy.js';
 import { decodingDefaults } from '../../../../providers/onnx/generation-params.js';
 import { seededRandom } from '../../../../src/random.js';
 import { constrainRow, type RuleRow } from '../../../../providers/onnx/generate-batch.js';
-import { greedySampling } from './onnx-test-helpers.js';
+import { greedySampling, openFixture } from './onnx-test-helpers.js';
 
 const tokenizer = loadTokenizer(readModelFolder(bundledModelDir));
 const eos = tokenizer.special.eos[0]!;
@@ -182,4 +182,44 @@ test('fact words: a row may write one only when its own product has it', () => {
   assert.equal(inWord('Wool Dress')[en], -Infinity);
   assert.ok(Number.isFinite(inWord('Wool Dress')[e]!));
   assert.ok(Number.isFinite(inWord('Linen Dress')[en]!));
+});
+
+test('no_repeat_word_window: a word of four letters or more is not written again within the window, however it is split', () => {
+  const bundled = loadLexicon(bundledModelDir, 'lexicon.json')!;
+  const id = (piece: string): number => {
+    const ids = tokenizer.encode(piece);
+    assert.equal(ids.length, 1, `${JSON.stringify(piece)} is one token`);
+    return ids[0]!;
+  };
+  const bans = (output: string, own = 'Ribbed Top\nlayering', window = 2, title = ''): Float32Array => {
+    const logits = new Float32Array(vocabSize);
+    new WordConstraint(bundled, tokenizer, own, title).banRepeats(logits, output, window);
+    return logits;
+  };
+  // One token: " layering" after "layering and"; not once the word is three words back, nor with a window of 0.
+  assert.equal(bans(' adds layering and')[id(' layering')], -Infinity);
+  assert.equal(bans(' adds layering and soft')[id(' layering')], 0);
+  assert.equal(bans(' adds layering and soft', undefined, 3)[id(' layering')], -Infinity);
+  assert.equal(bans(' adds layering and', undefined, 0)[id(' layering')], 0);
+  // The word in progress counts as the latest once whole: " washed" right after "washed".
+  assert.equal(bans(' denim and washed', 'Denim Shirt\nwashed')[id(' washed')], -Infinity);
+  // Split into pieces: " ab" may still start "about"; "st" is banned once only "abstract" starts with "abst".
+  const own = 'Abstract Print Shirt';
+  assert.equal(bans(' for abstract at', own)[id(' ab')], 0);
+  assert.equal(bans(' for abstract at ab', own)[id('st')], -Infinity);
+  assert.equal(bans(' for abstract at the ab', own)[id('st')], 0, 'three words back');
+  // A word that may go on into a longer one ("wash", "washed") is stopped where it would end, not before.
+  const wash = bans(' wash and wash', 'Denim Shirt');
+  assert.equal(wash[id('ed')], 0);
+  assert.equal(wash[id(' the')], -Infinity);
+  assert.equal(wash[id(',')], -Infinity);
+  // Short words are free, and so are the title's words (a title may follow its own word: "hand woven, the Woven Straw Bag").
+  assert.equal(bans(' adds layering and')[id(' and')], 0);
+  assert.equal(bans(' for abstract at ab', own, 2, 'Abstract Print Shirt')[id('st')], 0);
+});
+
+test('no_repeat_word_window is read from generation_config, and a model that sets it without a lexicon does not start', async () => {
+  assert.equal(decodingDefaults({ no_repeat_word_window: 2 }).noRepeatWordWindow, 2);
+  assert.equal(decodingDefaults({}).noRepeatWordWindow, 0);
+  await assert.rejects(openFixture('tiny-llama', { decoding: { noRepeatWordWindow: 2 } }), /no_repeat_word_window works on the words of lexicon_file/);
 });
