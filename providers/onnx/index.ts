@@ -25,7 +25,7 @@ import {
 import { DecoderSession, describeDecoder } from './decoder-session.js';
 import { decodeLoop, type BatchTimings, type RowRequest, type RowResult } from './generate-batch.js';
 import { decodingDefaults, requestDecoding, type DecodingDefaults } from './generation-params.js';
-import { MicroBatcher, type MicroBatcherStats } from './micro-batcher.js';
+import { MicroBatcher, WaitAbandonedError, type MicroBatcherStats } from './micro-batcher.js';
 import { ModelFolderError, readModelFolder } from './model-folder.js';
 import { loadBlockedNgrams } from './novelty.js';
 import { productCopySource, wordPieces } from './prompt-copy.js';
@@ -170,7 +170,7 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
       signal: opts.signal,
       onText: opts.onToken ? (piece) => opts.onToken?.(index, piece) : undefined,
     };
-    const pending = batcher.enqueue({ row });
+    const pending = batcher.enqueue({ row }, opts.signal);
     if (!pending) {
       return new ProviderError('unavailable', id, closed ? 'provider is closed' : `queue full (${batcher.maxQueue} waiting)`);
     }
@@ -178,6 +178,11 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
       const { tokenIds: _ids, ...r } = await pending;
       return { ...r, latencyMs: performance.now() - started, providerId: id, model: folder.name };
     } catch (cause) {
+      // Cancelled before its turn: it answers at once, as a row cancelled before its first token would.
+      if (cause instanceof WaitAbandonedError) {
+        const latencyMs = performance.now() - started;
+        return { text: '', finishReason: 'cancelled', promptTokens: promptIds.length, completionTokens: 0, latencyMs, providerId: id, model: folder.name };
+      }
       if (cause instanceof ProviderError) return cause;
       lastError = cause instanceof Error ? cause.message : String(cause);
       return new ProviderError('unavailable', id, `local generation failed: ${lastError}`, { cause });

@@ -43,8 +43,18 @@ export interface MicroBatcherStats {
   maxQueueDepth: number;
   /** Items turned away because the queue was full. */
   rejected: number;
+  /** Items whose signal fired while they waited: they left the queue without running. */
+  abandoned: number;
   /** Whether the loop is running now. */
   running: boolean;
+}
+
+/** Why an item's promise rejects when its signal fired while it waited in the queue. */
+export class WaitAbandonedError extends Error {
+  constructor() {
+    super('the request was cancelled while it waited for the batch');
+    this.name = 'WaitAbandonedError';
+  }
 }
 
 /** An item the loop has taken; `resolve` hands back its result (the first call counts). */
@@ -85,6 +95,7 @@ export class MicroBatcher<I, R> {
     maxRunning: 0,
     maxQueueDepth: 0,
     rejected: 0,
+    abandoned: 0,
   };
 
   /** If `loop` throws, every item it took and has not resolved rejects with that error. */
@@ -98,13 +109,37 @@ export class MicroBatcher<I, R> {
     this.continuous = options.continuous ?? true;
   }
 
-  /** Queues one item; returns null (at once) when the queue is full or the batcher is closed. */
-  enqueue(item: I): Promise<R> | null {
+  /**
+   * Queues one item; returns null (at once) when the queue is full or the
+   * batcher is closed. When `signal` fires while the item still waits, the
+   * item leaves the queue at once and its promise rejects with
+   * WaitAbandonedError (a taken item is the loop's to end).
+   */
+  enqueue(item: I, signal?: AbortSignal): Promise<R> | null {
     if (this.closed || this.queue.length >= this.maxQueue) {
       this.counters.rejected++;
       return null;
     }
-    const promise = new Promise<R>((resolve, reject) => this.queue.push({ item, since: performance.now(), resolve, reject }));
+    const promise = new Promise<R>((resolve, reject) => {
+      const pending: Pending<I, R> = { item, since: performance.now(), resolve, reject };
+      if (signal) {
+        const leave = (): void => {
+          const at = this.queue.indexOf(pending);
+          if (at < 0) return;
+          this.queue.splice(at, 1);
+          this.counters.abandoned++;
+          reject(new WaitAbandonedError());
+        };
+        if (signal.aborted) {
+          this.counters.abandoned++;
+          return reject(new WaitAbandonedError());
+        }
+        signal.addEventListener('abort', leave, { once: true });
+        pending.resolve = (r) => (signal.removeEventListener('abort', leave), resolve(r));
+        pending.reject = (e) => (signal.removeEventListener('abort', leave), reject(e));
+      }
+      this.queue.push(pending);
+    });
     this.counters.maxQueueDepth = Math.max(this.counters.maxQueueDepth, this.queue.length);
     this.schedule();
     return promise;

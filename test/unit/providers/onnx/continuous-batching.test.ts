@@ -133,3 +133,32 @@ test('continuousBatching false (for comparison): requests that arrive mid-batch 
     await p.close();
   }
 });
+
+test('a request cancelled while it waits in the queue answers at once, cancelled, and leaves the queue; the running one goes on', async () => {
+  const p = await openFixture('tiny-llama', { maxBatch: 1, maxQueueDelayMs: 0 });
+  try {
+    const long = p.generate([request(mixedPrompts[1]!, { maxTokens: 200, temperature: 0 })]);
+    while (p.stats().forwardPasses < 2) await new Promise((resolve) => setImmediate(resolve));
+    const controller = new AbortController();
+    const waiting = p.generate([request(mixedPrompts[0]!, { maxTokens: 10, temperature: 0 })], { signal: controller.signal });
+    assert.equal(p.stats().queueDepth, 1);
+    const t0 = performance.now();
+    controller.abort();
+    const [r] = await waiting;
+    const waited = performance.now() - t0;
+    assert.equal(ok(r).finishReason, 'cancelled');
+    assert.equal(ok(r).text, '');
+    assert.equal(p.stats().queueDepth, 0);
+    assert.equal(p.stats().abandoned, 1);
+    assert.equal(p.stats().running, true, 'answered before the running request ended');
+    assert.ok(waited < 100, `answered after ${waited.toFixed(0)} ms`);
+    const [done] = await long;
+    assert.equal(ok(done).finishReason, 'length');
+    // Already cancelled when it arrives: the same answer, and nothing queued.
+    const [early] = await p.generate([request('x', { maxTokens: 5 })], { signal: AbortSignal.abort() });
+    assert.equal(ok(early).finishReason, 'cancelled');
+    assert.equal(p.stats().abandoned, 2);
+  } finally {
+    await p.close();
+  }
+});
