@@ -233,8 +233,8 @@ class LexiconVocab {
   private readonly masks = new Map<string, AllowedTokens>();
   /** WordConstraint's own-word results, by the product's words and the unfinished word (bounded). */
   readonly ownMemo = new Map<string, readonly number[]>();
-  /** WordConstraint.banRepeats' token lists, by the product's words, the word and the word in progress (bounded). */
-  readonly repeatMemo = new Map<string, readonly number[]>();
+  /** WordConstraint.banRepeats' token lists, by the product's words, then by the word and the word in progress (bounded). */
+  readonly repeatMemo = new Map<string, Map<string, readonly number[]>>();
   private readonly maxMasks: number;
 
   constructor(
@@ -402,6 +402,8 @@ export class WordConstraint {
   /** Prefix → how many of the product's own words (those the lexicon lacks) start with it; built on first use. */
   private ownCounts: Map<string, number> | null = null;
   private lexCounts: Map<string, number> | null = null;
+  /** This product's part of the vocabulary's repeatMemo. */
+  private repeatMemo: Map<string, readonly number[]> | null = null;
   /** Key of this row's own words in the vocabulary's shared memo: rows for the same product share results. */
   private readonly ownKey: string;
   /** The tokenizer's in-word pieces (shared with the copy bias), to spell the product's words. */
@@ -524,24 +526,27 @@ export class WordConstraint {
     const v = this.vocab;
     const partial = WordConstraint.partial(output);
     const done = lastWords(output, output.length - partial.length, window);
-    const ban = (id: number): void => {
-      if (id >= logits.length || logits[id] === -Infinity) return;
-      if (undo) undo.push(id, logits[id] as number);
-      logits[id] = -Infinity;
-    };
-    const long = (words: string[]): Set<string> => new Set(words.filter((w) => w.length >= MIN_REPEAT_LETTERS && !this.repeatable.has(w)));
-    // The window for a token that goes on with the word in progress, and for one that ends it first (the word in progress is then the latest word).
-    const before = long(done);
-    const ended = long(partial !== '' && this.isWord(partial) ? [...done, partial].slice(-window) : partial === '' ? done : []);
-    for (const word of before) {
-      if (partial === word) {
-        // Written again already (it could have gone on into a longer word): it may not end here.
-        for (const id of v.endFirst) ban(id);
-      } else if (word.startsWith(partial)) {
-        for (const id of this.repeatBans(word, partial, v)) ban(id);
+    const ban = (ids: readonly number[]): void => {
+      for (const id of ids) {
+        if (id >= logits.length || logits[id] === -Infinity) continue;
+        if (undo) undo.push(id, logits[id] as number);
+        logits[id] = -Infinity;
       }
+    };
+    const counts = (word: string): boolean => word.length >= MIN_REPEAT_LETTERS && !this.repeatable.has(word);
+    // A token that goes on with the word in progress: the window is the last words before it.
+    for (const word of done) {
+      if (!counts(word)) continue;
+      // Written again already (it could have gone on into a longer word): it may not end here.
+      if (partial === word) ban(v.endFirst);
+      else if (word.startsWith(partial)) ban(this.repeatBans(word, partial, v));
     }
-    for (const word of ended) for (const id of this.repeatBans(word, null, v)) ban(id);
+    // A token that ends the word in progress first: that word is then the latest of the window.
+    const whole = partial === '' || this.isWord(partial);
+    if (!whole) return;
+    const from = partial === '' || done.length < window ? 0 : 1;
+    for (let i = from; i < done.length; i++) if (counts(done[i] as string)) ban(this.repeatBans(done[i] as string, null, v));
+    if (partial !== '' && counts(partial)) ban(this.repeatBans(partial, null, v));
   }
 
   /** Letters that start a word and lead only to `word`, or are the whole of it and end there. */
@@ -558,8 +563,14 @@ export class WordConstraint {
    */
   private repeatBans(word: string, partial: string | null, v: LexiconVocab): readonly number[] {
     // Shared by the rows of one product: the lists depend on the lexicon and the product's own words only.
-    const key = `${this.ownKey}\u0000${word}\u0000${partial ?? '\u0001'}`;
-    const known = v.repeatMemo.get(key);
+    let memo = this.repeatMemo ?? v.repeatMemo.get(this.ownKey);
+    if (!memo) {
+      if (v.repeatMemo.size >= 1024) v.repeatMemo.delete(v.repeatMemo.keys().next().value as string);
+      v.repeatMemo.set(this.ownKey, (memo = new Map()));
+    }
+    this.repeatMemo = memo;
+    const key = partial === null ? word : `${word} ${partial}`;
+    const known = memo.get(key);
     if (known) return known;
     const ids: number[] = [];
     if (partial !== null) {
@@ -572,8 +583,8 @@ export class WordConstraint {
       for (let k = 1; k <= word.length; k++) if (this.onlyTo(word.slice(0, k), word)) ids.push(...(v.byTail.get(word.slice(0, k)) ?? NONE));
       ids.push(...v.holding(word));
     }
-    if (v.repeatMemo.size >= 50_000) v.repeatMemo.delete(v.repeatMemo.keys().next().value as string);
-    v.repeatMemo.set(key, ids);
+    if (memo.size >= 4096) memo.delete(memo.keys().next().value as string);
+    memo.set(key, ids);
     return ids;
   }
 
