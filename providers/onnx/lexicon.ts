@@ -155,6 +155,16 @@ function isAsciiLetter(c: number): boolean {
   return l >= 0x61 && l <= 0x7a;
 }
 
+/** One product's map in a memo shared by products (at most 1,024 products kept, the oldest dropped first). */
+function productMemo<T>(memo: Map<string, Map<string, T>>, product: string): Map<string, T> {
+  let own = memo.get(product);
+  if (!own) {
+    if (memo.size >= 1024) memo.delete(memo.keys().next().value as string);
+    memo.set(product, (own = new Map()));
+  }
+  return own;
+}
+
 const counted = new WeakMap<ReadonlySet<string>, Map<string, number>>();
 
 /** Prefix → how many of `words` start with it (memoised per set). */
@@ -231,8 +241,8 @@ class LexiconVocab {
   /** Tokens that add no letter and end no word (empty pieces), and special tokens other than EOS. */
   private readonly noLetters: number[] = [];
   private readonly masks = new Map<string, AllowedTokens>();
-  /** WordConstraint's own-word results, by the product's words and the unfinished word (bounded). */
-  readonly ownMemo = new Map<string, readonly number[]>();
+  /** WordConstraint's own-word results, by the product's words, then by the unfinished word (bounded). */
+  readonly ownMemo = new Map<string, Map<string, readonly number[]>>();
   /** WordConstraint.banRepeats' token lists, by the product's words, then by the word and the word in progress (bounded). */
   readonly repeatMemo = new Map<string, Map<string, readonly number[]>>();
   private readonly maxMasks: number;
@@ -402,8 +412,9 @@ export class WordConstraint {
   /** Prefix → how many of the product's own words (those the lexicon lacks) start with it; built on first use. */
   private ownCounts: Map<string, number> | null = null;
   private lexCounts: Map<string, number> | null = null;
-  /** This product's part of the vocabulary's repeatMemo. */
+  /** This product's parts of the vocabulary's memos. */
   private repeatMemo: Map<string, readonly number[]> | null = null;
+  private ownMemo: Map<string, readonly number[]> | null = null;
   /** Key of this row's own words in the vocabulary's shared memo: rows for the same product share results. */
   private readonly ownKey: string;
   /** The tokenizer's in-word pieces (shared with the copy bias), to spell the product's words. */
@@ -443,11 +454,11 @@ export class WordConstraint {
     return output.slice(i).toLowerCase();
   }
 
-  /** Ids the product's own words allow that the lexicon alone does not, after `partial`. Memoised per row. */
+  /** Ids the product's own words allow that the lexicon alone does not, after `partial`. Memoised per product. */
   private ownAllowed(partial: string, v: LexiconVocab): readonly number[] {
     if (this.ownWords.size === 0) return NONE;
-    const key = `${this.ownKey}\u0000${partial}`;
-    const hit = v.ownMemo.get(key);
+    this.ownMemo ??= productMemo(v.ownMemo, this.ownKey);
+    const hit = this.ownMemo.get(partial);
     if (hit) return hit;
     if (!this.ownStarters) {
       const ids = [...new Set([...this.ownPrefixes].flatMap((p) => v.byTail.get(p) ?? []))];
@@ -493,8 +504,8 @@ export class WordConstraint {
     }
     for (const id of this.ownStartersAfterLetters) add(id);
     seen.fill(0);
-    if (v.ownMemo.size >= 50_000) v.ownMemo.delete(v.ownMemo.keys().next().value as string);
-    v.ownMemo.set(key, candidates);
+    if (this.ownMemo.size >= 4096) this.ownMemo.delete(this.ownMemo.keys().next().value as string);
+    this.ownMemo.set(partial, candidates);
     return candidates;
   }
 
@@ -563,12 +574,7 @@ export class WordConstraint {
    */
   private repeatBans(word: string, partial: string | null, v: LexiconVocab): readonly number[] {
     // Shared by the rows of one product: the lists depend on the lexicon and the product's own words only.
-    let memo = this.repeatMemo ?? v.repeatMemo.get(this.ownKey);
-    if (!memo) {
-      if (v.repeatMemo.size >= 1024) v.repeatMemo.delete(v.repeatMemo.keys().next().value as string);
-      v.repeatMemo.set(this.ownKey, (memo = new Map()));
-    }
-    this.repeatMemo = memo;
+    const memo = (this.repeatMemo ??= productMemo(v.repeatMemo, this.ownKey));
     const key = partial === null ? word : `${word} ${partial}`;
     const known = memo.get(key);
     if (known) return known;
