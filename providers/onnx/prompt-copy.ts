@@ -33,6 +33,14 @@ export function productCopySource(product: ProductFacts): string {
 
 /** Where a copied word ends: white space or punctuation that ends a phrase. */
 const WORD_END = /[\s,.;:!?()"]/;
+/** WORD_END for the ASCII characters, by code (the decoding loop asks for every character it scans). */
+const ASCII_WORD_END = Uint8Array.from({ length: 128 }, (_, c) => (WORD_END.test(String.fromCharCode(c)) ? 1 : 0));
+
+/** Whether the character at `i` of `text` ends a word (WORD_END). */
+function endsWord(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  return c < 128 ? ASCII_WORD_END[c] === 1 : WORD_END.test(text[i] as string);
+}
 /** How far back the output's text is compared with the prompt's to choose between occurrences. */
 const MAX_RUN = 64;
 
@@ -59,7 +67,7 @@ export class PromptCopy {
    */
   step(output: string): CopyStep {
     let start = output.length;
-    while (start > 0 && !WORD_END.test(output[start - 1] as string)) start--;
+    while (start > 0 && !endsWord(output, start - 1)) start--;
     const word = output.slice(start);
     const none: CopyStep = { ids: [], complete: false };
     if (word.length === 0) return none;
@@ -67,9 +75,9 @@ export class PromptCopy {
     const rests: string[] = [];
     const phrases: string[] = [];
     for (let at = this.prompt.indexOf(word); at !== -1; at = this.prompt.indexOf(word, at + 1)) {
-      if (at > 0 && !WORD_END.test(this.prompt[at - 1] as string)) continue; // not the start of a prompt word
+      if (at > 0 && !endsWord(this.prompt, at - 1)) continue; // not the start of a prompt word
       let end = at + word.length;
-      while (end < this.prompt.length && !WORD_END.test(this.prompt[end] as string)) end++;
+      while (end < this.prompt.length && !endsWord(this.prompt, end)) end++;
       // How much of the text before the word the output shares with the prompt here.
       let run = 0;
       while (run < MAX_RUN && at - run > 0 && start - run > 0 && this.prompt[at - run - 1] === output[start - run - 1]) run++;
@@ -84,9 +92,9 @@ export class PromptCopy {
         continue;
       }
       // The word is complete here; where the prompt's phrase goes on after one space, its next word is a continuation too.
-      if (this.prompt[end] !== ' ' || end + 1 >= this.prompt.length || WORD_END.test(this.prompt[end + 1] as string)) continue;
+      if (this.prompt[end] !== ' ' || end + 1 >= this.prompt.length || endsWord(this.prompt, end + 1)) continue;
       let next = end + 1;
-      while (next < this.prompt.length && !WORD_END.test(this.prompt[next] as string)) next++;
+      while (next < this.prompt.length && !endsWord(this.prompt, next)) next++;
       phrases.push(this.prompt.slice(end, next));
     }
     if (best < 0) return none;
@@ -110,8 +118,7 @@ export class PromptCopy {
     const { ids, complete } = this.step(output);
     for (const id of ids) logits[id] = (logits[id] as number) + this.bias;
     if (!complete) return;
-    const inside = this.vocab.continuesWord(logits.length);
-    for (let id = 0; id < logits.length; id++) if (inside[id]) logits[id] = (logits[id] as number) - this.bias;
+    for (const id of markedIds(this.vocab.continuesWord(logits.length))) logits[id] = (logits[id] as number) - this.bias;
   }
 }
 
@@ -121,6 +128,15 @@ export interface WordPieces {
   pieceId(piece: string): number | undefined;
   /** Per id below `size`: 1 when the token goes on with the word before it (it starts with neither space nor punctuation). */
   continuesWord(size: number): Uint8Array;
+}
+
+const marked = new WeakMap<Uint8Array, Int32Array>();
+
+/** The ids a mask marks (memoised per mask). */
+function markedIds(mask: Uint8Array): Int32Array {
+  let ids = marked.get(mask);
+  if (!ids) marked.set(mask, (ids = Int32Array.from(mask.keys()).filter((id) => mask[id] === 1)));
+  return ids;
 }
 
 const pieces = new WeakMap<TextTokenizer, WordPieces>();
