@@ -105,7 +105,7 @@ export type RuleRow = Pick<Row, 'tokens' | 'padding' | 'generated' | 'copy' | 'w
  * `undo` is scratch space the caller may reuse between calls.
  */
 export function constrainRow(logits: Float32Array, row: RuleRow, eos: ReadonlySet<number>, undo: number[] = []): void {
-  if (row.generated < (row.req.minNewTokens ?? 0)) for (const e of eos) logits[e] = -Infinity;
+  if (row.generated < (row.req.minNewTokens ?? 0)) eos.forEach((e) => (logits[e] = -Infinity));
   if (row.copy) row.copy.apply(logits, row.text as string);
   const blocked = row.req.sampling.blockedNgrams;
   if (blocked) banBlockedNgrams(logits, row.tokens, blocked, row.padding);

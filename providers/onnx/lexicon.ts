@@ -155,6 +155,16 @@ function isAsciiLetter(c: number): boolean {
   return l >= 0x61 && l <= 0x7a;
 }
 
+/** Sets `ids` to -Infinity; with `undo`, logs each ban's id and the value it replaced. */
+function banIds(logits: Float32Array, ids: readonly number[], undo: number[] | undefined): void {
+  for (let k = 0; k < ids.length; k++) {
+    const id = ids[k] as number;
+    if (id >= logits.length || logits[id] === -Infinity) continue;
+    if (undo) undo.push(id, logits[id] as number);
+    logits[id] = -Infinity;
+  }
+}
+
 /** One product's map in a memo shared by products (at most 1,024 products kept, the oldest dropped first). */
 function productMemo<T>(memo: Map<string, Map<string, T>>, product: string): Map<string, T> {
   let own = memo.get(product);
@@ -412,6 +422,8 @@ export class WordConstraint {
   /** Prefix → how many of the product's own words (those the lexicon lacks) start with it; built on first use. */
   private ownCounts: Map<string, number> | null = null;
   private lexCounts: Map<string, number> | null = null;
+  /** banRepeats' last words before the word in progress, and where they end. */
+  private doneWords: { end: number; window: number; words: string[] } | null = null;
   /** This product's parts of the vocabulary's memos. */
   private repeatMemo: Map<string, readonly number[]> | null = null;
   private ownMemo: Map<string, readonly number[]> | null = null;
@@ -529,35 +541,36 @@ export class WordConstraint {
    * the row may write from there (" abst" once "abstract" is the only word
    * starting so), and a word that could go on into a longer one ("wash",
    * "washed") is stopped where it would end. In place; with `undo`, each ban
-   * also pushes its id and the value it replaced (see constrainRow).
+   * also pushes its id and the value it replaced (see constrainRow). `output`
+   * is the row's text so far: from call to call it only grows.
    */
   banRepeats(logits: Float32Array, output: string, window: number, undo?: number[]): void {
     if (window <= 0) return;
     if (!this.vocab || this.vocab.size !== logits.length) this.vocab = vocabFor(this.lexicon, this.tokenizer, logits.length);
     const v = this.vocab;
     const partial = WordConstraint.partial(output);
-    const done = lastWords(output, output.length - partial.length, window);
-    const ban = (ids: readonly number[]): void => {
-      for (const id of ids) {
-        if (id >= logits.length || logits[id] === -Infinity) continue;
-        if (undo) undo.push(id, logits[id] as number);
-        logits[id] = -Infinity;
-      }
-    };
-    const counts = (word: string): boolean => word.length >= MIN_REPEAT_LETTERS && !this.repeatable.has(word);
+    // A row's text only grows, so the words before the one in progress change only when a word ends.
+    const end = output.length - partial.length;
+    if (!this.doneWords || this.doneWords.end !== end || this.doneWords.window !== window) this.doneWords = { end, window, words: lastWords(output, end, window) };
+    const done = this.doneWords.words;
     // A token that goes on with the word in progress: the window is the last words before it.
-    for (const word of done) {
-      if (!counts(word)) continue;
+    for (let i = 0; i < done.length; i++) {
+      const word = done[i] as string;
+      if (!this.repeats(word)) continue;
       // Written again already (it could have gone on into a longer word): it may not end here.
-      if (partial === word) ban(v.endFirst);
-      else if (word.startsWith(partial)) ban(this.repeatBans(word, partial, v));
+      if (partial === word) banIds(logits, v.endFirst, undo);
+      else if (word.startsWith(partial)) banIds(logits, this.repeatBans(word, partial, v), undo);
     }
     // A token that ends the word in progress first: that word is then the latest of the window.
-    const whole = partial === '' || this.isWord(partial);
-    if (!whole) return;
+    if (partial !== '' && !this.isWord(partial)) return;
     const from = partial === '' || done.length < window ? 0 : 1;
-    for (let i = from; i < done.length; i++) if (counts(done[i] as string)) ban(this.repeatBans(done[i] as string, null, v));
-    if (partial !== '' && counts(partial)) ban(this.repeatBans(partial, null, v));
+    for (let i = from; i < done.length; i++) if (this.repeats(done[i] as string)) banIds(logits, this.repeatBans(done[i] as string, null, v), undo);
+    if (partial !== '' && this.repeats(partial)) banIds(logits, this.repeatBans(partial, null, v), undo);
+  }
+
+  /** Whether no_repeat_word_window keeps `word` from repeating: four letters or more, and not a title word. */
+  private repeats(word: string): boolean {
+    return word.length >= MIN_REPEAT_LETTERS && !this.repeatable.has(word);
   }
 
   /** Letters that start a word and lead only to `word`, or are the whole of it and end there. */

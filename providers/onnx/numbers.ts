@@ -103,20 +103,21 @@ export class NumberConstraint {
     if (run === '' || this.numbers.has(run)) {
       // Only tokens with a digit can break the rule: ban those that do, unless that leaves nothing.
       let bad: ArrayLike<number>;
-      let isBad: (id: number) => boolean;
+      let badMask: Uint8Array | null = null;
       if (run === '') {
         const after = this.badAfterText(digits, logits.length);
         bad = after.ids;
-        isBad = (id) => after.mask[id] === 1;
+        badMask = after.mask;
       } else {
         const list: number[] = [];
         for (let k = 0; k < digits.ids.length; k++) if (!this.fits(run, digits.texts[k]!)) list.push(digits.ids[k]!);
         bad = list;
-        isBad = (id) => list.includes(id);
       }
       // Is anything left? Usually yes at once (any finite token without a digit).
       let open = false;
-      for (let id = 0; id < logits.length && !open; id++) open = (logits[id] as number) > -Infinity && !isBad(id);
+      for (let id = 0; id < logits.length && !open; id++) {
+        open = (logits[id] as number) > -Infinity && !(badMask ? badMask[id] === 1 : (bad as number[]).includes(id));
+      }
       if (open) for (let k = 0; k < bad.length; k++) logits[bad[k]!] = -Infinity;
       return;
     }

@@ -51,6 +51,9 @@ export interface CopyStep {
   complete: boolean;
 }
 
+/** No piece to bias (shared: callers only read it). */
+const NO_STEP: CopyStep = Object.freeze({ ids: [], complete: false }) as CopyStep;
+
 export class PromptCopy {
   constructor(
     /** The text to copy from: the product's facts one per line, or the whole prompt. */
@@ -68,9 +71,8 @@ export class PromptCopy {
   step(output: string): CopyStep {
     let start = output.length;
     while (start > 0 && !endsWord(output, start - 1)) start--;
+    if (start === output.length) return NO_STEP;
     const word = output.slice(start);
-    const none: CopyStep = { ids: [], complete: false };
-    if (word.length === 0) return none;
     let best = -1;
     const rests: string[] = [];
     const phrases: string[] = [];
@@ -97,7 +99,7 @@ export class PromptCopy {
       while (next < this.prompt.length && !endsWord(this.prompt, next)) next++;
       phrases.push(this.prompt.slice(end, next));
     }
-    if (best < 0) return none;
+    if (best < 0) return NO_STEP;
     const ids: number[] = [];
     for (const rest of rests.length > 0 ? rests : phrases) {
       // A phrase's next word starts with its space: a piece is that space and at least one character.

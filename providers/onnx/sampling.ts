@@ -81,12 +81,19 @@ export const createRng: (seed: number) => () => number = seededRandom;
  */
 export function applyRepetitionPenalty(logits: Float32Array, seen: Iterable<number>, penalty: number): void {
   if (penalty === 1) return;
-  // Each id once, however often it occurs (HF gathers and scatters by id).
-  for (const id of seen instanceof Set ? seen : new Set(seen)) {
-    const l = logits[id];
-    if (l === undefined) continue;
-    logits[id] = l < 0 ? l * penalty : l / penalty;
+  if (seen instanceof Set) {
+    // Walked with forEach: a for-of over a Set makes an iterator result per id, on every token.
+    seen.forEach((id) => penalise(logits, id, penalty));
+    return;
   }
+  // Each id once, however often it occurs (HF gathers and scatters by id).
+  for (const id of new Set(seen)) penalise(logits, id, penalty);
+}
+
+function penalise(logits: Float32Array, id: number, penalty: number): void {
+  const l = logits[id];
+  if (l === undefined) return;
+  logits[id] = l < 0 ? l * penalty : l / penalty;
 }
 
 export function argmax(logits: Float32Array): number {

@@ -53,7 +53,7 @@ export class StopTextStream {
   }
 
   private safeLength(): number {
-    let safe = this.text.trimEnd().length;
+    let safe = trimmedEnd(this.text, this.text.length);
     // Hold back the longest suffix that is a proper prefix of a stop string.
     for (const stop of this.stops) {
       for (let n = Math.min(stop.length - 1, this.text.length); n > 0; n--) {
@@ -64,7 +64,7 @@ export class StopTextStream {
       }
     }
     // Whitespace just before held-back text is held back too: it may end up trailing.
-    return this.text.slice(0, safe).trimEnd().length;
+    return trimmedEnd(this.text, safe);
   }
 
   private release(upTo: number): void {
@@ -73,4 +73,15 @@ export class StopTextStream {
       this.emitted = upTo;
     }
   }
+}
+
+/** The length of `text.slice(0, end).trimEnd()`, without making either string (this runs on every token). */
+function trimmedEnd(text: string, end: number): number {
+  while (end > 0) {
+    const c = text.charCodeAt(end - 1);
+    const space = c < 128 ? c === 32 || (c >= 9 && c <= 13) : /\s/.test(text[end - 1] as string);
+    if (!space) break;
+    end--;
+  }
+  return end;
 }
