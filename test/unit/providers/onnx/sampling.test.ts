@@ -29,7 +29,7 @@ test('top-k keeps the k best, best first; argmax agrees', () => {
 test('top-k equals a stable full sort on random logits with ties and -Infinity, and k above the vocabulary', () => {
   const rand = createRng(11);
   for (let trial = 0; trial < 200; trial++) {
-    // Up to a vocabulary the size of the bundled model's, so that selectTopK's block floor is used (n ≥ 16k).
+    // Up to a vocabulary the size of the bundled model's, so that most logits meet a full list.
     const n = 1 + Math.floor(rand() * (trial % 2 ? 300 : 3300));
     // Few distinct values, so ties are common; some tokens banned outright.
     const logits = Float32Array.from({ length: n }, () => (rand() < 0.1 ? -Infinity : Math.floor(rand() * 12) / 4));
