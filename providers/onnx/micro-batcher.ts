@@ -47,6 +47,8 @@ export interface MicroBatcherStats {
   abandoned: number;
   /** Whether the loop is running now. */
   running: boolean;
+  /** Items the loop has taken and not yet finished. */
+  runningItems: number;
 }
 
 /** Why an item's promise rejects when its signal fired while it waited in the queue. */
@@ -87,7 +89,7 @@ export class MicroBatcher<I, R> {
   readonly maxQueueDelayMs: number;
   readonly maxQueue: number;
   readonly continuous: boolean;
-  private readonly counters: Omit<MicroBatcherStats, 'queueDepth' | 'running'> = {
+  private readonly counters: Omit<MicroBatcherStats, 'queueDepth' | 'running' | 'runningItems'> = {
     batches: 0,
     items: 0,
     batchSizes: {},
@@ -146,7 +148,7 @@ export class MicroBatcher<I, R> {
   }
 
   stats(): MicroBatcherStats {
-    return { ...this.counters, batchSizes: { ...this.counters.batchSizes }, queueDepth: this.queue.length, running: this.running };
+    return { ...this.counters, batchSizes: { ...this.counters.batchSizes }, queueDepth: this.queue.length, running: this.running, runningItems: this.inFlight.size };
   }
 
   /** Stops taking items; waiting items reject with `reason`. Items already taken run to their end. */
@@ -170,10 +172,13 @@ export class MicroBatcher<I, R> {
     }
   }
 
+  /** Items the running loop has taken and not yet finished. */
+  private readonly inFlight = new Set<Pending<I, R>>();
+
   private async drain(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    const inFlight = new Set<Pending<I, R>>();
+    const inFlight = this.inFlight;
     const take = (free: number): Array<BatchTicket<I, R>> => {
       const room = Math.min(free, this.maxBatch - inFlight.size);
       const n = Math.min(room, this.queue.length);

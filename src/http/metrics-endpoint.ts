@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { ServerResponse } from 'node:http';
-import type { GatewayMetrics, MetricSources } from '../observability/metrics.js';
+import type { GatewayMetrics, LocalModelStats, MetricSources } from '../observability/metrics.js';
 import type { Services } from '../services.js';
 import { sendJson } from './respond.js';
 
@@ -27,17 +27,25 @@ export async function startMetricsServer(port: number, host: string, metrics: Ga
   return server;
 }
 
-/** Scrape-time readings from the router (breakers) and local providers (queue depth). */
+/** Scrape-time readings from the router (breakers) and local providers (queue, rows running, passes, tokens). */
 export function metricSources(services: Pick<Services, 'registry' | 'router'>): MetricSources {
   return {
     providerIds: () => services.registry.generatorIds(),
     breakerState: (id) => services.router.breakerState(id),
-    localQueueDepth() {
-      const out: Record<string, number> = {};
+    localStats() {
+      const out: Record<string, LocalModelStats> = {};
       for (const id of services.registry.generatorIds()) {
-        const generator = services.registry.generator(id) as { stats?: () => { queueDepth?: number } } | undefined;
-        const depth = typeof generator?.stats === 'function' ? generator.stats().queueDepth : undefined;
-        if (typeof depth === 'number') out[id] = depth;
+        const generator = services.registry.generator(id) as { stats?: () => Partial<LocalModelStats> } | undefined;
+        const s = typeof generator?.stats === 'function' ? generator.stats() : undefined;
+        if (typeof s?.queueDepth !== 'number') continue;
+        out[id] = {
+          queueDepth: s.queueDepth,
+          runningItems: s.runningItems ?? 0,
+          forwardPasses: s.forwardPasses ?? 0,
+          generatedTokens: s.generatedTokens ?? 0,
+          rejected: s.rejected ?? 0,
+          abandoned: s.abandoned ?? 0,
+        };
       }
       return out;
     },

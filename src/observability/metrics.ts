@@ -12,9 +12,31 @@ import type { BreakerState } from '../routing/types.js';
 export interface MetricSources {
   providerIds(): string[];
   breakerState(providerId: string): BreakerState;
-  /** Items waiting in the local model's micro-batcher, per provider id that has one. */
-  localQueueDepth(): Record<string, number>;
+  /** The local model's batcher and decode loop, per provider id that has one (counts since the provider started). */
+  localStats(): Record<string, LocalModelStats>;
 }
+
+/** What a local-model provider's stats() reports that the metrics read. */
+export interface LocalModelStats {
+  /** Requests waiting now. */
+  queueDepth: number;
+  /** Requests decoding now. */
+  runningItems: number;
+  forwardPasses: number;
+  generatedTokens: number;
+  /** Requests turned away because the queue was full. */
+  rejected: number;
+  /** Requests cancelled while they waited. */
+  abandoned: number;
+}
+
+/** Local-model counts exported as Prometheus counters: name, help and the stats field they follow. */
+const LOCAL_COUNTERS: ReadonlyArray<[string, string, keyof LocalModelStats]> = [
+  ['gateway_local_forward_passes_total', "Forward passes of the local model (prefill pieces included); tokens ÷ passes is the rows a pass carried", 'forwardPasses'],
+  ['gateway_local_generated_tokens_total', 'Tokens the local model generated', 'generatedTokens'],
+  ['gateway_local_queue_rejected_total', "Requests the local model's full queue turned away (they fail over)", 'rejected'],
+  ['gateway_local_queue_abandoned_total', 'Requests cancelled while they waited for the local model (they answered at once)', 'abandoned'],
+];
 
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 
@@ -75,9 +97,37 @@ export class GatewayMetrics {
       labelNames: ['provider'],
       registers,
       collect() {
-        for (const [id, depth] of Object.entries(self.sources?.localQueueDepth() ?? {})) this.set({ provider: id }, depth);
+        for (const [id, s] of Object.entries(self.sources?.localStats() ?? {})) this.set({ provider: id }, s.queueDepth);
       },
     });
+    new Gauge({
+      name: 'gateway_local_rows_running',
+      help: 'Requests the local model is decoding now (at most LOCAL_MAX_BATCH)',
+      labelNames: ['provider'],
+      registers,
+      collect() {
+        for (const [id, s] of Object.entries(self.sources?.localStats() ?? {})) this.set({ provider: id }, s.runningItems);
+      },
+    });
+    for (const [name, help, field] of LOCAL_COUNTERS) {
+      // The provider keeps the totals; each scrape adds what grew since the last one.
+      const seen = new Map<string, number>();
+      new Counter({
+        name,
+        help,
+        labelNames: ['provider'],
+        registers,
+        collect() {
+          for (const [id, s] of Object.entries(self.sources?.localStats() ?? {})) {
+            const now = s[field];
+            const before = seen.get(id) ?? 0;
+            // A provider replaced since the last scrape starts from zero again.
+            this.inc({ provider: id }, now >= before ? now - before : now);
+            seen.set(id, now);
+          }
+        },
+      });
+    }
   }
 
   setSources(sources: MetricSources): void {

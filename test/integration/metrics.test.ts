@@ -117,3 +117,33 @@ test('a call every caller has left counts as cancelled, not as a provider timeou
     fake.setMode('ok');
   }
 });
+
+test('the local model: queue depth, rows running, forward passes and tokens, counted as the provider reports them', async () => {
+  const local = await startTestServer({ providers: ['onnx'], gatewayApiKeys: TEST_GATEWAY_API_KEYS, cacheTtlMs: 0, localMaxBatch: 4, localMaxQueueDelayMs: 20 });
+  try {
+    const scrape = async () => (await fetch(`${local.url}/metrics`, { headers: bearer(TEST_KEYS.internal) })).text();
+    const page = await local.gql('{ products(first: 3) { edges { node { id } } } }', {}, bearer(TEST_KEYS.mobile));
+    const ids = page.body.data.products.edges.map((e: any) => e.node.id);
+    const generate = () =>
+      local.gql('mutation Gen($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename } }', { input: ids.map((productId: string) => ({ productId })) }, bearer(TEST_KEYS.personalization));
+    assert.equal((await generate()).body.errors, undefined);
+    const onnx = local.services.registry.generator('onnx') as unknown as { stats(): { forwardPasses: number; generatedTokens: number } };
+    const first = await scrape();
+    const passes = sample(first, 'gateway_local_forward_passes_total', { provider: 'onnx' }) ?? 0;
+    const tokens = sample(first, 'gateway_local_generated_tokens_total', { provider: 'onnx' }) ?? 0;
+    assert.equal(passes, onnx.stats().forwardPasses);
+    assert.equal(tokens, onnx.stats().generatedTokens);
+    // Three requests in one batch: a pass carried more than one row's token on average.
+    assert.ok(tokens > passes, `${tokens} tokens in ${passes} passes`);
+    assert.equal(sample(first, 'gateway_local_queue_depth', { provider: 'onnx' }), 0);
+    assert.equal(sample(first, 'gateway_local_rows_running', { provider: 'onnx' }), 0);
+    assert.equal(sample(first, 'gateway_local_queue_rejected_total', { provider: 'onnx' }), 0);
+    // Counters follow the provider's totals from scrape to scrape.
+    await generate();
+    const second = await scrape();
+    assert.equal(sample(second, 'gateway_local_generated_tokens_total', { provider: 'onnx' }), onnx.stats().generatedTokens);
+    assert.ok(onnx.stats().generatedTokens > tokens);
+  } finally {
+    await local.stop();
+  }
+});
