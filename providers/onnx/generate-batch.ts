@@ -159,7 +159,12 @@ function startRow(ticket: RowTicket, width: number, tokenizer: TextTokenizer): R
   if (req.sampling.promptCopyBias || req.sampling.lexicon || req.sampling.factNumbersOnly) {
     const own = req.copySource ?? tokenizer.decode(req.promptIds);
     row.text = '';
-    if (req.sampling.promptCopyBias) row.copy = new PromptCopy(own, wordPieces(tokenizer), req.sampling.promptCopyBias);
+    if (req.sampling.promptCopyBias) {
+      const lexicon = req.sampling.lexicon;
+      // A short word of the lexicon ("of", "in") stays whole: the bias would otherwise carry it into a product word ("office").
+      const keepWhole = lexicon ? (w: string) => w.length <= SHORT_WORD && lexicon.words.has(w) : undefined;
+      row.copy = new PromptCopy(own, wordPieces(tokenizer), req.sampling.promptCopyBias, keepWhole);
+    }
     if (req.sampling.lexicon) row.words = new WordConstraint(req.sampling.lexicon, tokenizer, own, req.title);
     if (req.sampling.factNumbersOnly) row.numbers = new NumberConstraint(tokenizer, own);
   }
@@ -193,6 +198,9 @@ function trimRows(rows: readonly Row[], by: number): void {
  * and each dropped position saves a little on every later step).
  */
 const MIN_TRIM = 16;
+
+/** Lexicon words this short are never carried on by the copy bias (see PromptCopy's keepWhole). */
+const SHORT_WORD = 3;
 
 export interface BatchOptions {
   /**

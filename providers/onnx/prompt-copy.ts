@@ -60,7 +60,20 @@ export class PromptCopy {
     private readonly prompt: string,
     private readonly vocab: WordPieces,
     readonly bias: number,
-  ) {}
+    /**
+     * Words the bias carries on into a longer word of the source only in its
+     * first line (the product's title: "Or" + "ganic Cotton Shopper"), never
+     * into its other words: with the bundled model, the lexicon's words of up
+     * to three letters, so that "made of" does not become "made office" nor
+     * "comes in" "comes indigo". Default: none.
+     */
+    private readonly keepWhole: (word: string) => boolean = () => false,
+  ) {
+    this.titleEnd = prompt.indexOf('\n') < 0 ? prompt.length : prompt.indexOf('\n');
+  }
+
+  /** Where the source's first line ends. */
+  private readonly titleEnd: number;
 
   /**
    * How the word at the end of `output` goes on as the prompt spells it,
@@ -73,6 +86,7 @@ export class PromptCopy {
     while (start > 0 && !endsWord(output, start - 1)) start--;
     if (start === output.length) return NO_STEP;
     const word = output.slice(start);
+    const titleOnly = this.keepWhole(word.toLowerCase());
     let best = -1;
     const rests: string[] = [];
     const phrases: string[] = [];
@@ -80,6 +94,7 @@ export class PromptCopy {
       if (at > 0 && !endsWord(this.prompt, at - 1)) continue; // not the start of a prompt word
       let end = at + word.length;
       while (end < this.prompt.length && !endsWord(this.prompt, end)) end++;
+      if (titleOnly && end > at + word.length && at >= this.titleEnd) continue; // a short word stays whole outside the title
       // How much of the text before the word the output shares with the prompt here.
       let run = 0;
       while (run < MAX_RUN && at - run > 0 && start - run > 0 && this.prompt[at - run - 1] === output[start - run - 1]) run++;

@@ -68,6 +68,8 @@ for (const mode of ['default sampling (seeded)', 'greedy'] as const) {
         const title = new Set(wordsOf(f.title));
         const stutters = repeatedWords(r.text).filter((m) => !title.has(wordsOf(m)[0]!));
         assert.deepEqual(stutters, [], `a repeated word: ${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`);
+        // The copy bias leaves "made of" and "comes in" whole (it made "made office" and "comes indigo" of them).
+        assert.doesNotMatch(r.text, /\bmade of[a-z]|\bcomes in[a-z]/i, `${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`);
         // fact_numbers_only: every number written is one of the product's.
         const numbers = new Set(numbersOf(productCopySource(f)));
         assert.deepEqual(numbersOf(r.text).filter((x) => !numbers.has(x)), [], `a number the product does not have: ${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`);

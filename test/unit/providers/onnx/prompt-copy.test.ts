@@ -98,3 +98,18 @@ test('generation_config: prompt_copy_bias is read, and off by default', () => {
   assert.equal(decodingDefaults({ prompt_copy_bias: 12 }).promptCopyBias, 12);
   assert.equal(decodingDefaults({}).promptCopyBias, 0);
 });
+
+test('keepWhole: a short word is carried on into a word of the first line (the title) only', () => {
+  const pieces = toyVocab(['fice', 'ganic', 'digo']);
+  const keepWhole = (w: string) => w.length <= 3;
+  const copy = new PromptCopy('Organic Wool Coat\noffice\nindigo', pieces, 10, keepWhole);
+  // "made of" stays "of", "comes in" stays "in": those words start facts, not the title.
+  assert.deepEqual(copy.step(' It is made of').ids, []);
+  assert.deepEqual(copy.step(' It comes in').ids, []);
+  // The title still gets its pieces: "Or" goes on to "Organic".
+  assert.deepEqual(copy.step(' The Or').ids.map((id) => pieces.name(id)), ['ganic']);
+  // Without keepWhole the bias carries them on (what it did before).
+  const loose = new PromptCopy('Organic Wool Coat\noffice\nindigo', pieces, 10);
+  assert.deepEqual(loose.step(' It is made of').ids.map((id) => pieces.name(id)), ['fice']);
+  assert.deepEqual(loose.step(' It comes in').ids.map((id) => pieces.name(id)), ['digo']);
+});
