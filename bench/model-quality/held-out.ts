@@ -92,6 +92,17 @@ export function repeatedWords(text: string): string[] {
   return [...text.matchAll(/\b([a-z]{4,})\W+(?:[a-z]+\W+)?\1\b/gi)].map((m) => m[0]);
 }
 
+/**
+ * The words of the first `sentences` sentences of `text` that are neither the
+ * product's own nor `frame`'s (the fact-sentence patterns' words): what the
+ * model put into its fact sentences from elsewhere.
+ */
+export function offFrameWords(text: string, p: ProductFacts, frame: ReadonlySet<string>, sentences: number): string[] {
+  const own = new Set(wordsOf(productCopySource(p)));
+  const head = text.split(/[.!?]/).slice(0, sentences).join(' ');
+  return wordsOf(head).filter((w) => !own.has(w) && !frame.has(w));
+}
+
 /** The fact words in `text` that the product's own facts do not have: another product's material or colour. */
 export function foreignFactWords(text: string, p: ProductFacts, factWords: ReadonlySet<string>): string[] {
   const own = new Set(wordsOf(productCopySource(p)));

@@ -8,7 +8,7 @@
  *
  *   npm run bench:model-quality            writes docs/benchmarks.md (section model-quality)
  *   node dist/bench/model-quality/run.js --no-write [--model-dir DIR] [--temperature T] [--top-p P]
- *        [--repetition-penalty R] [--prompt-copy-bias B] [--no-lexicon] [--no-fact-words] [--no-novelty] [--no-fact-numbers] [--no-word-window] [--samples N]
+ *        [--repetition-penalty R] [--prompt-copy-bias B] [--no-lexicon] [--no-fact-words] [--no-novelty] [--no-fact-numbers] [--no-word-window] [--no-frame] [--samples N]
  *        prints only (for choosing decoding defaults)
  */
 import { parseArgs } from 'node:util';
@@ -20,7 +20,7 @@ import type { GenerationRequest } from '../../providers/types.js';
 import { buildPrompt } from '../../src/prompts/build-prompt.js';
 import { ALL_METRICS, scorePair, type MetricName } from '../../src/evaluation/metrics/index.js';
 import { writeSection } from '../report.js';
-import { factsStated, factWordsOf, foreignFactWords, mentionsProduct, ngrams, repeatedWords, statesTitle, templateDescription, letterWords, unknownWords, words } from './held-out.js';
+import { factsStated, factWordsOf, foreignFactWords, mentionsProduct, ngrams, offFrameWords, repeatedWords, statesTitle, templateDescription, letterWords, unknownWords, words } from './held-out.js';
 import { defaultWordNet } from '../../src/evaluation/metrics/wordnet.js';
 import { catalogFacts, readCatalogEntries } from '../../src/seed.js';
 import { checkLeakage } from '../../src/evaluation/checks/leakage.js';
@@ -40,6 +40,7 @@ const { values: args } = parseArgs({
     'no-novelty': { type: 'boolean', default: false },
     'no-fact-numbers': { type: 'boolean', default: false },
     'no-word-window': { type: 'boolean', default: false },
+    'no-frame': { type: 'boolean', default: false },
     samples: { type: 'string', default: '10' },
   },
 });
@@ -56,6 +57,8 @@ const catalogWords = new Set(
 );
 // Material and colour words (the same rule as the bundled lexicon's fact_words, computed here from the catalog).
 const factWords = factWordsOf(catalog.filter((p) => p.split === 'train').map((p) => ({ facts: catalogFacts(p), description: p.description })));
+// The fact-sentence patterns' words (the bundled lexicon's frame_words), to see what else the fact sentences hold.
+const frameWords = loadLexicon(bundledModelDir, 'lexicon.json')?.frame?.words ?? new Set<string>();
 const wordnet = defaultWordNet();
 const known = (w: string): boolean => catalogWords.has(w) || wordnet.lemmaNames(w).size > 0;
 
@@ -91,6 +94,9 @@ function summarise(row: Row): Record<string, number> {
   out.foreignFacts = foreign.reduce((a, b) => a + b, 0);
   out.foreignFactTexts = foreign.filter((x) => x > 0).length;
   out.repeatTexts = row.texts.filter((t) => repeatedWords(t).length > 0).length;
+  const offFrame = row.texts.map((t, i) => offFrameWords(t, catalogFacts(heldOut[i]!), frameWords, 2));
+  out.offFrame = offFrame.reduce((a, w) => a + w.length, 0);
+  out.offFrameTexts = offFrame.filter((w) => w.length > 0).length;
   out.title = row.texts.filter((t, i) => statesTitle(t, catalogFacts(heldOut[i]!))).length / n;
   const facts = row.texts.map((t, i) => factsStated(t, catalogFacts(heldOut[i]!)));
   out.facts = facts.reduce((a, f) => a + f.stated, 0) / Math.max(1, facts.reduce((a, f) => a + f.listed, 0));
@@ -107,17 +113,19 @@ async function modelTexts(greedy: boolean): Promise<string[]> {
   if (args['prompt-copy-bias']) decoding.promptCopyBias = Number(args['prompt-copy-bias']);
   if (args['no-lexicon']) {
     decoding.lexicon = null;
-    // The word-repeat window works on the lexicon's words.
+    // The word-repeat window and the frame work on the lexicon's words.
     decoding.noRepeatWordWindow = 0;
+    decoding.frameSentences = 0;
   } else if (args['no-fact-words']) {
     // The model's lexicon with its fact words back among the words every row may write.
     const dir = args['model-dir'] ?? bundledModelDir;
     const lexicon = loadLexicon(dir, decodingDefaults(readModelFolder(dir).generationConfig).lexiconFile);
-    if (lexicon) decoding.lexicon = lexiconFrom([...lexicon.words, ...lexicon.factWords]);
+    if (lexicon) decoding.lexicon = lexiconFrom([...lexicon.words, ...lexicon.factWords], [], lexicon.frame ? [...lexicon.frame.words] : null);
   }
   if (args['no-novelty']) decoding.blockedNgrams = null;
   if (args['no-fact-numbers']) decoding.factNumbersOnly = false;
   if (args['no-word-window']) decoding.noRepeatWordWindow = 0;
+  if (args['no-frame']) decoding.frameSentences = 0;
   const p = await createOnnxProvider({ executionProvider: 'cpu', logger: quiet, env: {}, decoding, ...(args['model-dir'] ? { modelDir: args['model-dir'] } : {}) });
   try {
     const reqs: GenerationRequest[] = heldOut.map((prod, i) => ({
@@ -142,12 +150,12 @@ const stats = rows.map(summarise);
 const base = stats[0]!;
 const fmt = (x: number) => x.toFixed(3);
 const header =
-  "| system | BLEU | ROUGE-1 | ROUGE-2 | ROUGE-L | METEOR | states the whole title | facts stated word for word | names a title/attribute word (of the next product: chance) | PROMPT_ECHO flags | copies an 8-word training run | words in no dictionary (texts with one) | numbers not in the facts (texts with one) | another product's material or colour word (texts with one) | a word repeated within two words (texts) | mean words |";
-const lines = [header, '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'];
+  "| system | BLEU | ROUGE-1 | ROUGE-2 | ROUGE-L | METEOR | states the whole title | facts stated word for word | names a title/attribute word (of the next product: chance) | PROMPT_ECHO flags | copies an 8-word training run | words in no dictionary (texts with one) | numbers not in the facts (texts with one) | another product's material or colour word (texts with one) | a word repeated within two words (texts) | fact-sentence words neither the product's nor the patterns' (texts with one) | mean words |";
+const lines = [header, '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'];
 rows.forEach((r, i) => {
   const s = stats[i]!;
   const cell = (m: string) => (i === 0 ? fmt(s[m]!) : `${fmt(s[m]!)} (${base[m]! >= 1e-3 ? `${(s[m]! / base[m]!).toFixed(2)}×` : 'n/a'})`);
-  lines.push(`| ${r.name} | ${cell('bleu')} | ${cell('rouge1')} | ${cell('rouge2')} | ${cell('rougeL')} | ${cell('meteor')} | ${(s.title! * 100).toFixed(0)}% | ${(s.facts! * 100).toFixed(0)}% | ${(s.mentions! * 100).toFixed(0)}% (${(s.chance! * 100).toFixed(0)}%) | ${s.echo}/${r.texts.length} | ${s.copied}/${r.texts.length} | ${s.nonWords} (${s.nonWordTexts}/${r.texts.length}) | ${s.wrongNumbers} (${s.wrongNumberTexts}/${r.texts.length}) | ${s.foreignFacts} (${s.foreignFactTexts}/${r.texts.length}) | ${s.repeatTexts}/${r.texts.length} | ${s.words!.toFixed(1)} |`);
+  lines.push(`| ${r.name} | ${cell('bleu')} | ${cell('rouge1')} | ${cell('rouge2')} | ${cell('rougeL')} | ${cell('meteor')} | ${(s.title! * 100).toFixed(0)}% | ${(s.facts! * 100).toFixed(0)}% | ${(s.mentions! * 100).toFixed(0)}% (${(s.chance! * 100).toFixed(0)}%) | ${s.echo}/${r.texts.length} | ${s.copied}/${r.texts.length} | ${s.nonWords} (${s.nonWordTexts}/${r.texts.length}) | ${s.wrongNumbers} (${s.wrongNumberTexts}/${r.texts.length}) | ${s.foreignFacts} (${s.foreignFactTexts}/${r.texts.length}) | ${s.repeatTexts}/${r.texts.length} | ${i === 0 ? '— (its own sentence)' : `${s.offFrame} (${s.offFrameTexts}/${r.texts.length})`} | ${s.words!.toFixed(1)} |`);
 });
 const table = lines.join('\n');
 console.log(table);
@@ -159,6 +167,6 @@ if (!args['no-write']) {
   writeSection(
     'model-quality',
     'Bundled demo model vs a template baseline (held-out products)',
-    `Command: \`npm run bench:model-quality\` (bench/model-quality/run.ts). The ${heldOut.length} held-out products of catalog/products.json (split "test"), scored against their human references with \`scorePair\` (mean over products); ratios are against the template baseline measured in the same run ("The {title} is a {category} piece: {attributes}, in {colors}, made of {materials}.").\n\n${table}\n\nThe model decodes with its generation_config.json, which turns on the runtime's copy bias (prompt_copy_bias), word lexicon (lexicon_file, with its fact words), number rule (fact_numbers_only) and word-repeat window (no_repeat_word_window); "another product's material or colour word" counts the words of the training products' materials and colours that the catalog's writers use only for products that have them ("merino", "navy"; the rule of the lexicon's fact_words, computed here from the catalog) where the product's own facts lack them; "a word repeated within two words" counts texts that write a word of four letters or more again within the next two words ("layering and layering"); "words in no dictionary" counts words found neither in WordNet nor anywhere in the catalog's human text, a check independent of that lexicon. The template states every fact and scores on word overlap alone; the model writes in the catalog's voice but also misplaces facts and stitches its closing passage from other products' phrases. See models/stylesprint-desc/README.md for samples, limits and the numbers without each aid.`,
+    `Command: \`npm run bench:model-quality\` (bench/model-quality/run.ts). The ${heldOut.length} held-out products of catalog/products.json (split "test"), scored against their human references with \`scorePair\` (mean over products); ratios are against the template baseline measured in the same run ("The {title} is a {category} piece: {attributes}, in {colors}, made of {materials}.").\n\n${table}\n\nThe model decodes with its generation_config.json, which turns on the runtime's copy bias (prompt_copy_bias), word lexicon (lexicon_file, with its fact words), number rule (fact_numbers_only), word-repeat window (no_repeat_word_window) and fact-sentence frame (frame_sentences); "another product's material or colour word" counts the words of the training products' materials and colours that the catalog's writers use only for products that have them ("merino", "navy"; the rule of the lexicon's fact_words, computed here from the catalog) where the product's own facts lack them; "a word repeated within two words" counts texts that write a word of four letters or more again within the next two words ("layering and layering"); "fact-sentence words neither the product's nor the patterns'" counts, in the first two sentences, the words that are neither the product's own nor those of the fact-sentence patterns the model was trained on (the lexicon's frame_words); "words in no dictionary" counts words found neither in WordNet nor anywhere in the catalog's human text, a check independent of that lexicon. The template states every fact and scores on word overlap alone; the model writes in the catalog's voice but also misplaces facts and stitches its closing passage from other products' phrases. See models/stylesprint-desc/README.md for samples, limits and the numbers without each aid.`,
   );
 }

@@ -81,6 +81,10 @@ interface Row {
   text: string | null;
   copy: PromptCopy | null;
   words: WordConstraint | null;
+  /** The same constraint over the lexicon's frame (frame_sentences), for the row's first sentences. */
+  frameWords?: WordConstraint | null;
+  /** Sentences the row's text has ended so far ('.', '!' or '?'). */
+  sentences?: number;
   numbers: NumberConstraint | null;
   result?: RowResult;
 }
@@ -91,7 +95,7 @@ function anyFinite(logits: Float32Array): boolean {
 }
 
 /** What the decoding rules read of a row. */
-export type RuleRow = Pick<Row, 'tokens' | 'padding' | 'generated' | 'copy' | 'words' | 'text'> & Partial<Pick<Row, 'numbers'>> & {
+export type RuleRow = Pick<Row, 'tokens' | 'padding' | 'generated' | 'copy' | 'words' | 'text'> & Partial<Pick<Row, 'numbers' | 'frameWords' | 'sentences'>> & {
   req: Pick<RowRequest, 'sampling' | 'minNewTokens' | 'promptIds'>;
 };
 
@@ -109,7 +113,9 @@ export function constrainRow(logits: Float32Array, row: RuleRow, eos: ReadonlySe
   if (row.copy) row.copy.apply(logits, row.text as string);
   const blocked = row.req.sampling.blockedNgrams;
   if (blocked) banBlockedNgrams(logits, row.tokens, blocked, row.padding);
-  if (row.words) row.words.apply(logits, row.text as string);
+  // The row's first frame_sentences sentences use the lexicon's frame; the rest, the whole lexicon.
+  const words = row.frameWords && (row.sentences ?? 0) < (row.req.sampling.frameSentences ?? 0) ? row.frameWords : row.words;
+  if (words) words.apply(logits, row.text as string);
   if (row.numbers) row.numbers.apply(logits, row.text as string);
   undo.length = 0;
   const log = row.words || row.numbers ? undo : undefined;
@@ -118,7 +124,7 @@ export function constrainRow(logits: Float32Array, row: RuleRow, eos: ReadonlySe
   const own = row.req.sampling.outputNoRepeatNgramSize ?? 0;
   if (own > 0) banRepeatedNgrams(logits, row.tokens, own, row.padding + row.req.promptIds.length, log);
   const window = row.req.sampling.noRepeatWordWindow ?? 0;
-  if (row.words && window > 0) row.words.banRepeats(logits, row.text as string, window, log);
+  if (words && window > 0) words.banRepeats(logits, row.text as string, window, log);
   // In reverse, so an id banned twice gets its first value back.
   if (undo.length > 0 && !anyFinite(logits)) for (let i = undo.length - 2; i >= 0; i -= 2) logits[undo[i]!] = undo[i + 1]!;
 }
@@ -166,11 +172,26 @@ function startRow(ticket: RowTicket, width: number, tokenizer: TextTokenizer): R
       row.copy = new PromptCopy(own, wordPieces(tokenizer), req.sampling.promptCopyBias, keepWhole);
     }
     if (req.sampling.lexicon) row.words = new WordConstraint(req.sampling.lexicon, tokenizer, own, req.title);
+    const frame = req.sampling.lexicon?.frame;
+    if (frame && req.sampling.frameSentences) {
+      row.frameWords = new WordConstraint(frame, tokenizer, own, req.title);
+      row.sentences = 0;
+    }
     if (req.sampling.factNumbersOnly) row.numbers = new NumberConstraint(tokenizer, own);
   }
   if (req.signal?.aborted) finish(row, 'cancelled');
   else if (req.maxNewTokens <= 0) finish(row, 'length');
   return row;
+}
+
+/** How many sentence ends ('.', '!', '?') `piece` holds. */
+function sentenceEnds(piece: string): number {
+  let n = 0;
+  for (let i = 0; i < piece.length; i++) {
+    const c = piece.charCodeAt(i);
+    if (c === 0x2e || c === 0x21 || c === 0x3f) n++;
+  }
+  return n;
 }
 
 /** Adds `by` positions of left padding to each row (its tokens and its padding count). */
@@ -357,6 +378,7 @@ function sample(outs: ReadonlyArray<{ rows: Row[]; out: ForwardOutput }>, eos: R
       row.seen.add(id);
       const piece = row.decoder.push(id);
       if (row.text !== null) row.text += piece;
+      if (row.sentences !== undefined) row.sentences += sentenceEnds(piece);
       if (row.stream.push(piece)) return finish(row, 'stop');
       if (row.generated >= row.req.maxNewTokens) return finish(row, 'length');
       return undefined;

@@ -121,6 +121,9 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
   if (defaults.noRepeatWordWindow && !defaults.lexicon) {
     throw new ModelFolderError(`${folder.name}: no_repeat_word_window works on the words of lexicon_file, and this model has no lexicon`);
   }
+  if (defaults.frameSentences && !defaults.lexicon?.frame) {
+    throw new ModelFolderError(`${folder.name}: frame_sentences needs a lexicon_file with "frame_words"`);
+  }
   const prefillChunk = options.prefillChunk ?? envInt(env, 'LOCAL_PREFILL_CHUNK') ?? DEFAULT_PREFILL_CHUNK;
   const batching = {
     maxBatch: options.maxBatch ?? envInt(env, 'LOCAL_MAX_BATCH') ?? 8,

@@ -35,6 +35,12 @@ export interface Lexicon {
   readonly prefixes: ReadonlySet<string>;
   /** Words a row may write only when its product's own words have them. */
   readonly factWords: ReadonlySet<string>;
+  /**
+   * The lexicon of the fact sentences (the file's optional `frame_words`):
+   * with generation_config's `frame_sentences`, a row's first sentences may
+   * use only these words and its product's own. Null when the file has none.
+   */
+  readonly frame: Lexicon | null;
 }
 
 const LETTERS = /[a-z]+/g;
@@ -44,8 +50,8 @@ export function wordsOf(text: string): string[] {
   return text.toLowerCase().match(LETTERS) ?? [];
 }
 
-/** A lexicon of `words`, less `factWords` (which rows get back only from their own product's words). */
-export function lexiconFrom(words: Iterable<string>, factWords: Iterable<string> = []): Lexicon {
+/** A lexicon of `words`, less `factWords` (which rows get back only from their own product's words), with `frameWords` as its frame. */
+export function lexiconFrom(words: Iterable<string>, factWords: Iterable<string> = [], frameWords: Iterable<string> | null = null): Lexicon {
   const facts = new Set([...factWords].filter((w) => /^[a-z]+$/.test(w)));
   const set = new Set<string>();
   const prefixes = new Set<string>();
@@ -54,7 +60,7 @@ export function lexiconFrom(words: Iterable<string>, factWords: Iterable<string>
     set.add(w);
     for (let k = 1; k <= w.length; k++) prefixes.add(w.slice(0, k));
   }
-  return { words: set, prefixes, factWords: facts };
+  return { words: set, prefixes, factWords: facts, frame: frameWords ? lexiconFrom(frameWords) : null };
 }
 
 function wordList(o: Record<string, unknown>, field: string, source: string, required: boolean): string[] {
@@ -66,13 +72,15 @@ function wordList(o: Record<string, unknown>, field: string, source: string, req
   return list as string[];
 }
 
-/** Validates the parsed JSON of a lexicon file (`{ "words": [...], "fact_words"?: [...] }`). `source` names it in errors. */
+/** Validates the parsed JSON of a lexicon file (`{ "words": [...], "fact_words"?: [...], "frame_words"?: [...] }`). `source` names it in errors. */
 export function parseLexicon(json: unknown, source: string): Lexicon {
   if (!json || typeof json !== 'object' || Array.isArray(json)) throw new ModelFolderError(`${source}: "words" must be a list`);
   const o = json as Record<string, unknown>;
   const words = wordList(o, 'words', source, true);
   const factWords = wordList(o, 'fact_words', source, false);
-  const lexicon = lexiconFrom(words, factWords);
+  const frameWords = o.frame_words === undefined ? null : wordList(o, 'frame_words', source, true);
+  if (frameWords?.length === 0) throw new ModelFolderError(`${source}: "frame_words" is empty`);
+  const lexicon = lexiconFrom(words, factWords, frameWords);
   if (lexicon.words.size === 0) throw new ModelFolderError(`${source}: "words" is empty${factWords.length > 0 ? ' once the fact words are taken out' : ''}`);
   return lexicon;
 }
@@ -536,7 +544,8 @@ export class WordConstraint {
   /**
    * generation_config's `no_repeat_word_window` (ours): sets to -Infinity
    * every token that would write again a word of four letters or more among
-   * the last `window` words of `output`, however the tokenizer splits it: a
+   * the last `window` words of `output`, or any word right after itself,
+   * however the tokenizer splits it: a
    * token is banned as soon as its letters leave that word as the only word
    * the row may write from there (" abst" once "abstract" is the only word
    * starting so), and a word that could go on into a longer one ("wash",
@@ -556,7 +565,7 @@ export class WordConstraint {
     // A token that goes on with the word in progress: the window is the last words before it.
     for (let i = 0; i < done.length; i++) {
       const word = done[i] as string;
-      if (!this.repeats(word)) continue;
+      if (!this.repeats(word, i === done.length - 1)) continue;
       // Written again already (it could have gone on into a longer word): it may not end here.
       if (partial === word) banIds(logits, v.endFirst, undo);
       else if (word.startsWith(partial)) banIds(logits, this.repeatBans(word, partial, v), undo);
@@ -564,13 +573,18 @@ export class WordConstraint {
     // A token that ends the word in progress first: that word is then the latest of the window.
     if (partial !== '' && !this.isWord(partial)) return;
     const from = partial === '' || done.length < window ? 0 : 1;
-    for (let i = from; i < done.length; i++) if (this.repeats(done[i] as string)) banIds(logits, this.repeatBans(done[i] as string, null, v), undo);
-    if (partial !== '' && this.repeats(partial)) banIds(logits, this.repeatBans(partial, null, v), undo);
+    for (let i = from; i < done.length; i++) {
+      if (this.repeats(done[i] as string, partial === '' && i === done.length - 1)) banIds(logits, this.repeatBans(done[i] as string, null, v), undo);
+    }
+    if (partial !== '' && this.repeats(partial, true)) banIds(logits, this.repeatBans(partial, null, v), undo);
   }
 
-  /** Whether no_repeat_word_window keeps `word` from repeating: four letters or more, and not a title word. */
-  private repeats(word: string): boolean {
-    return word.length >= MIN_REPEAT_LETTERS && !this.repeatable.has(word);
+  /**
+   * Whether no_repeat_word_window keeps `word` from repeating: any word right
+   * after itself ("and and"), else four letters or more and not a title word.
+   */
+  private repeats(word: string, latest: boolean): boolean {
+    return latest || (word.length >= MIN_REPEAT_LETTERS && !this.repeatable.has(word));
   }
 
   /** Letters that start a word and lead only to `word`, or are the whole of it and end there. */

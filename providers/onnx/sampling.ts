@@ -33,6 +33,12 @@ export interface SamplingParams {
    * disables. Default 0.
    */
   noRepeatWordWindow?: number;
+  /**
+   * generation_config's `frame_sentences` (ours, not HF's): the first this
+   * many sentences may use only the lexicon's frame words and the product's
+   * own (lexicon.ts; needs a lexicon with `frame_words`). 0 disables. Default 0.
+   */
+  frameSentences?: number;
   /** Token n-grams that may never be completed (see novelty.ts). Default: none. */
   blockedNgrams?: BlockedNgrams | null;
   /**

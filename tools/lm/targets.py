@@ -93,13 +93,24 @@ def fact_words(rows):
     return sorted(candidates - used_without)
 
 
+def frame_words():
+    """The words of the fact-sentence patterns, placeholders left out: with "frame_sentences" the
+    runtime lets a row's first sentences use only these and its product's own words."""
+    words = set()
+    for pattern in OPENERS + BOTH + COLOURS_ONLY + MATERIALS_ONLY:
+        words.update(WORD.findall(re.sub(r"\{\w+\}", " ", pattern).lower()))
+    return sorted(words)
+
+
 def lexicon(texts, facts=()):
-    """{"words": sorted words of texts, "fact_words": facts}; the same word rule as providers/onnx/lexicon.ts."""
+    """{"words": sorted words of texts, "fact_words": facts, "frame_words": frame_words()}; the same word rule as providers/onnx/lexicon.ts."""
     words = set()
     for text in texts:
         words.update(WORD.findall(text.lower()))
     return {"rule": "runs of a-z after lower-casing", "words": sorted(words),
-            "fact_rule": "written only where the product's own facts have the word", "fact_words": sorted(facts)}
+            "fact_rule": "written only where the product's own facts have the word", "fact_words": sorted(facts),
+            "frame_rule": "the only words, besides the product's own, of the first frame_sentences sentences",
+            "frame_words": frame_words()}
 
 
 def lexicon_texts(rows):

@@ -47,11 +47,12 @@ NOVELTY_N = int(os.environ.get("DEMO_NOVELTY_N", "8"))
 # prompt_copy_bias: the runtime's copy help for the product's words (providers/onnx/prompt-copy.ts).
 # lexicon_file: the words the model may write besides the product's own (providers/onnx/lexicon.ts).
 # fact_numbers_only: every number written is one of the product's (providers/onnx/numbers.ts).
-# no_repeat_word_window: no word of 4+ letters again within the next 2 words (providers/onnx/word-repeat.ts).
+# no_repeat_word_window: no word of 4+ letters again within the next 2 words, nor any word twice in a row (providers/onnx/lexicon.ts).
+# frame_sentences: the 2 fact sentences use only the patterns' words and the product's own (providers/onnx/lexicon.ts).
 GENERATION = dict(do_sample=True, temperature=0.7, top_k=40, top_p=0.9, repetition_penalty=1.05,
                   output_no_repeat_ngram_size=3, max_new_tokens=100, novelty_ngram_size=NOVELTY_N,
                   prompt_copy_bias=20, lexicon_file="lexicon.json", fact_numbers_only=True,
-                  no_repeat_word_window=2)
+                  no_repeat_word_window=2, frame_sentences=2)
 EOS = "<|endoftext|>"
 
 

@@ -13,7 +13,7 @@ import { loadLexicon, wordsOf } from '../../../../providers/onnx/lexicon.js';
 import { buildPrompt } from '../../../../src/prompts/build-prompt.js';
 import { quietLogger } from './onnx-test-helpers.js';
 import { catalogFacts, readCatalogEntries } from '../../../../src/seed.js';
-import { factsStated, factWordsOf, foreignFactWords, mentionsProduct, ngrams, repeatedWords, statesTitle, words } from '../../../../bench/model-quality/held-out.js';
+import { factsStated, factWordsOf, foreignFactWords, mentionsProduct, ngrams, offFrameWords, repeatedWords, statesTitle, words } from '../../../../bench/model-quality/held-out.js';
 
 const catalog = readCatalogEntries();
 const train = catalog.filter((p) => p.split === 'train');
@@ -68,6 +68,8 @@ for (const mode of ['default sampling (seeded)', 'greedy'] as const) {
         const title = new Set(wordsOf(f.title));
         const stutters = repeatedWords(r.text).filter((m) => !title.has(wordsOf(m)[0]!));
         assert.deepEqual(stutters, [], `a repeated word: ${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`);
+        // frame_sentences: the two fact sentences hold only the patterns' words and the product's (without it, 13% of the first sentence's words came from elsewhere).
+        assert.deepEqual(offFrameWords(r.text, f, lexicon.frame!.words, 2), [], `${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`);
         // The copy bias leaves "made of" and "comes in" whole (it made "made office" and "comes indigo" of them).
         assert.doesNotMatch(r.text, /\bmade of[a-z]|\bcomes in[a-z]/i, `${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`);
         // fact_numbers_only: every number written is one of the product's.

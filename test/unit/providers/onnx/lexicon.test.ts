@@ -213,8 +213,9 @@ test('no_repeat_word_window: a word of four letters or more is not written again
   assert.equal(wash[id('ed')], 0);
   assert.equal(wash[id(' the')], -Infinity);
   assert.equal(wash[id(',')], -Infinity);
-  // Short words are free, and so are the title's words (a title may follow its own word: "hand woven, the Woven Straw Bag").
-  assert.equal(bans(' adds layering and')[id(' and')], 0);
+  // A short word may come back two words on, never right after itself ("and and"); the title's words may come back (a title may follow its own word: "hand woven, the Woven Straw Bag").
+  assert.equal(bans(' adds and layering')[id(' and')], 0);
+  assert.equal(bans(' adds layering and')[id(' and')], -Infinity);
   assert.equal(bans(' for abstract at ab', own, 2, 'Abstract Print Shirt')[id('st')], 0);
 });
 
@@ -222,4 +223,55 @@ test('no_repeat_word_window is read from generation_config, and a model that set
   assert.equal(decodingDefaults({ no_repeat_word_window: 2 }).noRepeatWordWindow, 2);
   assert.equal(decodingDefaults({}).noRepeatWordWindow, 0);
   await assert.rejects(openFixture('tiny-llama', { decoding: { noRepeatWordWindow: 2 } }), /no_repeat_word_window works on the words of lexicon_file/);
+});
+
+test('frame_sentences: the first sentences use only the frame words and the product\'s own; then the whole lexicon', () => {
+  const lex = parseLexicon({ words: ['the', 'dress', 'is', 'in', 'and', 'soft', 'wear', 'it', 'with', 'boots'], frame_words: ['the', 'is', 'and', 'with'] }, 'x');
+  assert.ok(lex.frame && lex.frame.words.has('with') && !lex.frame.words.has('soft'));
+  const own = 'Linen Dress\nsummer';
+  const words = new WordConstraint(lex, tokenizer, own);
+  const frameWords = new WordConstraint(lex.frame!, tokenizer, own);
+  const id = (piece: string): number => {
+    const ids = tokenizer.encode(piece);
+    assert.equal(ids.length, 1, `${JSON.stringify(piece)} is one token`);
+    return ids[0]!;
+  };
+  const row = (text: string, sentences: number): RuleRow => ({
+    tokens: [1],
+    padding: 0,
+    generated: 1,
+    copy: null,
+    words,
+    frameWords,
+    sentences,
+    text,
+    req: { sampling: { ...greedySampling, lexicon: lex, frameSentences: 1 }, promptIds: [1] },
+  });
+  const after = (text: string, sentences: number): Float32Array => {
+    const logits = new Float32Array(vocabSize).fill(1);
+    constrainRow(logits, row(text, sentences), new Set([eos]));
+    return logits;
+  };
+  // In the first sentence: " soft" (a lexicon word, not a frame word) is out; " summer" (the product's) and " with" (the frame's) are in.
+  const first = after(' The Linen Dress is', 0);
+  assert.equal(first[id(' soft')], -Infinity);
+  assert.ok(Number.isFinite(first[id(' summer')]!) && Number.isFinite(first[id(' with')]!));
+  // Once a sentence has ended, the whole lexicon again.
+  const second = after(' The Linen Dress is summer.', 1);
+  assert.ok(Number.isFinite(second[id(' soft')]!));
+  // Errors: an empty frame; frame_sentences without frame_words is refused when the provider loads.
+  assert.throws(() => parseLexicon({ words: ['ok'], frame_words: [] }, 'x'), /"frame_words" is empty/);
+  assert.equal(decodingDefaults({ frame_sentences: 2 }).frameSentences, 2);
+});
+
+test('a model that sets frame_sentences without frame_words in its lexicon does not start', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'frame-'));
+  try {
+    writeFileSync(path.join(dir, 'lexicon.json'), JSON.stringify({ words: ['the', 'dress'] }));
+    const lexicon = loadLexicon(dir, 'lexicon.json')!;
+    assert.equal(lexicon.frame, null);
+    await assert.rejects(openFixture('tiny-llama', { decoding: { frameSentences: 1, lexicon } }), /frame_sentences needs a lexicon_file with "frame_words"/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
