@@ -128,32 +128,27 @@ function selectTopK(logits: Float32Array, k: number, idx: Int32Array, val: Float
   const n = logits.length;
   let size = 0;
   let i = 0;
-  for (; i < n && size < k; i++) {
-    const v = logits[i] as number;
-    let j = size++;
-    while (j > 0 && (val[j - 1] as number) < v) {
-      val[j] = val[j - 1] as number;
-      idx[j] = idx[j - 1] as number;
-      j--;
-    }
-    val[j] = v;
-    idx[j] = i;
-  }
+  for (; i < n && size < k; i++) insert(idx, val, size++, logits[i] as number, i);
   let least = val[size - 1] as number; // the k-th best so far
   for (; i < n; i++) {
     const v = logits[i] as number;
     if (v <= least) continue;
-    let j = k - 1;
-    while (j > 0 && (val[j - 1] as number) < v) {
-      val[j] = val[j - 1] as number;
-      idx[j] = idx[j - 1] as number;
-      j--;
-    }
-    val[j] = v;
-    idx[j] = i;
+    insert(idx, val, k - 1, v, i);
     least = val[k - 1] as number;
   }
   return size;
+}
+
+/** Puts logit `i` of value `v` into the best-first list at position `at` or above, moving worse entries down one. */
+function insert(idx: Int32Array, val: Float64Array, at: number, v: number, i: number): void {
+  let j = at;
+  while (j > 0 && (val[j - 1] as number) < v) {
+    val[j] = val[j - 1] as number;
+    idx[j] = idx[j - 1] as number;
+    j--;
+  }
+  val[j] = v;
+  idx[j] = i;
 }
 
 /** Indices of the k largest logits, best first (ties: lower index first). */
