@@ -102,8 +102,9 @@ export type RuleRow = Pick<Row, 'tokens' | 'padding' | 'generated' | 'copy' | 'w
 /**
  * Every decoding rule on one row's logits, in place, before the token is
  * chosen: EOS held back until min_new_tokens, the copy bias, the novelty
- * ban, the lexicon, the product's numbers, then the repeat bans (n-grams,
- * then words). If the repeat bans leave nothing the lexicon or the number rule allowed, they are
+ * ban, the lexicon (its frame in the first frame_sentences sentences), the
+ * product's numbers, then the repeat bans (n-grams, then words). If the
+ * repeat bans leave nothing the lexicon or the number rule allowed, they are
  * taken back, so the word or number in progress is finished anyway (a
  * repeated n-gram beats a word that does not exist or a wrong number).
  * `undo` is scratch space the caller may reuse between calls.
@@ -167,7 +168,7 @@ function startRow(ticket: RowTicket, width: number, tokenizer: TextTokenizer): R
     row.text = '';
     if (req.sampling.promptCopyBias) {
       const lexicon = req.sampling.lexicon;
-      // A short word of the lexicon ("of", "in") stays whole: the bias would otherwise carry it into a product word ("office").
+      // A short word of the lexicon ("of", "in") stays whole outside the title: the bias would otherwise carry it into a product word ("office").
       const keepWhole = lexicon ? (w: string) => w.length <= SHORT_WORD && lexicon.words.has(w) : undefined;
       row.copy = new PromptCopy(own, wordPieces(tokenizer), req.sampling.promptCopyBias, keepWhole);
     }
@@ -220,7 +221,7 @@ function trimRows(rows: readonly Row[], by: number): void {
  */
 const MIN_TRIM = 16;
 
-/** Lexicon words this short are never carried on by the copy bias (see PromptCopy's keepWhole). */
+/** Lexicon words this short are carried on by the copy bias only into a word of the title (see PromptCopy's keepWhole). */
 const SHORT_WORD = 3;
 
 export interface BatchOptions {
