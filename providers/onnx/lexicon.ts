@@ -17,6 +17,11 @@
  * one only when its own product's facts have it: the model cannot claim
  * another product's material or colour.
  *
+ * The frame (the file's optional `frame_words`) is a second, small lexicon:
+ * with generation_config's `frame_sentences`, a row's first sentences may use
+ * only its words and the product's own (WordConstraint over the frame).
+ * `no_repeat_word_window` (banRepeats) keeps a word from coming back too soon.
+ *
  * Cost: the allowed tokens depend only on the letters of the unfinished word,
  * so the mask over the vocabulary is computed once per distinct unfinished
  * word (bounded cache) and shared by all rows; a row's own words (the
@@ -131,7 +136,7 @@ function shapeOf(text: string): Shape {
 
 type Check = (word: string) => boolean;
 const NONE: readonly number[] = [];
-/** Shortest word that no_repeat_word_window keeps from repeating. */
+/** Shortest word that no_repeat_word_window keeps from coming back within the window (any word may not follow itself). */
 const MIN_REPEAT_LETTERS = 4;
 
 function allowed(shape: Shape, partial: string, isWord: Check, isPrefix: Check): boolean {
