@@ -18,7 +18,9 @@ description with the word belongs to a product whose facts have it):
 "merino", "navy", "waxed", but not "light", "with", or "linen" (one
 description names linen for a product without it). The runtime withholds
 them from every row but those whose product has them, so the model cannot
-claim another product's material or colour.
+claim another product's material or colour. Its "frame_words" are the words
+of the fact-sentence patterns above: with "frame_sentences" the runtime lets
+a row's first sentences use only those and its product's own words.
 
 The novelty list holds every token n-gram of the training descriptions,
 keyed by the FNV-1a hash of its first n-1 ids, so the runtime can ban in O(1)
