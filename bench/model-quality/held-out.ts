@@ -71,6 +71,11 @@ export function unknownWords(text: string, known: (word: string) => boolean): st
   return letterWords(text).filter((w) => !known(w));
 }
 
+/** The words of a product's facts (title, attributes, colours, materials) by the lexicon's rule: what the runtime counts as the product's own. */
+function factWordSet(p: ProductFacts): Set<string> {
+  return new Set(wordsOf(productCopySource(p)));
+}
+
 /**
  * Words that state a fact about a product: the words of the training
  * products' materials and colours that no training description uses for a
@@ -81,7 +86,7 @@ export function unknownWords(text: string, known: (word: string) => boolean): st
 export function factWordsOf(train: readonly { facts: ProductFacts; description: string }[]): Set<string> {
   const candidates = new Set(train.flatMap((p) => wordsOf([...(p.facts.colors ?? []), ...(p.facts.materials ?? [])].join(' '))));
   for (const p of train) {
-    const own = new Set(wordsOf(productCopySource(p.facts)));
+    const own = factWordSet(p.facts);
     for (const w of wordsOf(p.description)) if (!own.has(w)) candidates.delete(w);
   }
   return candidates;
@@ -98,13 +103,13 @@ export function repeatedWords(text: string): string[] {
  * model put into its fact sentences from elsewhere.
  */
 export function offFrameWords(text: string, p: ProductFacts, frame: ReadonlySet<string>, sentences: number): string[] {
-  const own = new Set(wordsOf(productCopySource(p)));
+  const own = factWordSet(p);
   const head = text.split(/[.!?]/).slice(0, sentences).join(' ');
   return wordsOf(head).filter((w) => !own.has(w) && !frame.has(w));
 }
 
 /** The fact words in `text` that the product's own facts do not have: another product's material or colour. */
 export function foreignFactWords(text: string, p: ProductFacts, factWords: ReadonlySet<string>): string[] {
-  const own = new Set(wordsOf(productCopySource(p)));
+  const own = factWordSet(p);
   return wordsOf(text).filter((w) => factWords.has(w) && !own.has(w));
 }

@@ -23,6 +23,11 @@ import { seededRandom } from '../../src/random.js';
 import { writeSection } from '../report.js';
 
 const rounds = Number(process.env.ROUNDS ?? 3);
+
+/** The middle item of `list` by `key` (the upper one of an even count); the median of numbers by default. */
+function middle<T>(list: readonly T[], key: (x: T) => number = (x) => x as unknown as number): T {
+  return [...list].sort((a, b) => key(a) - key(b))[Math.floor(list.length / 2)]!;
+}
 const maxTokens = Number(process.env.MAX_TOKENS ?? 64);
 const quiet = { info: (): void => {}, warn: (): void => {} };
 
@@ -98,7 +103,7 @@ async function pastSweep(pasts: readonly number[], repeat = 40) {
         for (let i = 0; i < 5; i++) await step(batch, past);
         const xs: number[] = [];
         for (let i = 0; i < repeat; i++) xs.push(await step(batch, past));
-        return xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+        return middle(xs);
       };
       rows.push({ past, b1: await median(1), b8: await median(8) });
     }
@@ -117,7 +122,7 @@ async function pastSweep(pasts: readonly number[], repeat = 40) {
     const medianOf = async (fn: () => Promise<number>, n = 9): Promise<number> => {
       const xs: number[] = [];
       for (let i = 0; i < n; i++) xs.push(await fn());
-      return xs.sort((a, b) => a - b)[Math.floor(n / 2)]!;
+      return middle(xs);
     };
     await prefill(prompts);
     const prefill8 = await medianOf(() => prefill(prompts));
@@ -156,7 +161,7 @@ try {
 } finally {
   for (const p of providers) await p.close();
 }
-const runs: Measured[] = samples.map((list) => [...list].sort((a, b) => a.tokensPerSecond - b.tokensPerSecond)[Math.floor(list.length / 2)]!);
+const runs: Measured[] = samples.map((list) => middle(list, (m) => m.tokensPerSecond));
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const rows = runs.map(
   (m) =>
@@ -217,7 +222,7 @@ async function sustained(mixed: boolean) {
   } finally {
     for (const p of open) await p.close();
   }
-  return { n, mixed, results: modes.map((continuous, i) => ({ continuous, ...[...out[i]!].sort((a, b) => a.tokensPerSecond - b.tokensPerSecond)[Math.floor(out[i]!.length / 2)]! })) };
+  return { n, mixed, results: modes.map((continuous, i) => ({ continuous, ...middle(out[i]!, (r) => r.tokensPerSecond) })) };
 }
 const loads = [await sustained(false), await sustained(true)];
 const load = loads[0]!;
@@ -261,8 +266,7 @@ async function arrivals(rate: number) {
   } finally {
     for (const p of open) await p.close();
   }
-  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  return { n, rate, results: modes.map((continuous, i) => ({ continuous, p50: med(out[i]!.p50), p95: med(out[i]!.p95), max: med(out[i]!.max) })) };
+  return { n, rate, results: modes.map((continuous, i) => ({ continuous, p50: middle(out[i]!.p50), p95: middle(out[i]!.p95), max: middle(out[i]!.max) })) };
 }
 const staticSustained = loads[1]!.results.find((r) => !r.continuous)!;
 const arrivalRun = await arrivals((0.6 * load.n) / (staticSustained.wallMs / 1000));
@@ -297,8 +301,7 @@ async function loopDelay() {
   } finally {
     for (const p of open) await p.close();
   }
-  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  return chunks.map((c, i) => ({ chunk: c, p99: med(out[i]!.p99), max: Math.max(...out[i]!.max), batchMs: med(out[i]!.batchMs) }));
+  return chunks.map((c, i) => ({ chunk: c, p99: middle(out[i]!.p99), max: Math.max(...out[i]!.max), batchMs: middle(out[i]!.batchMs) }));
 }
 const delays = await loopDelay();
 const batch1Eos = runs.find((m) => !m.fixedLength && m.maxBatch === 1)!;

@@ -471,11 +471,7 @@ export class WordConstraint {
   /** The letters of the unfinished word at the end of `output`, lower-cased ('' after a word-ending character). */
   static partial(output: string): string {
     let i = output.length;
-    while (i > 0) {
-      const c = output.charCodeAt(i - 1) | 0x20;
-      if (c < 0x61 || c > 0x7a) break;
-      i--;
-    }
+    while (i > 0 && isAsciiLetter(output.charCodeAt(i - 1))) i--;
     return output.slice(i).toLowerCase();
   }
 

@@ -30,6 +30,8 @@ interface DigitTokens {
 
 const digitTokens = new WeakMap<TextTokenizer, DigitTokens>();
 
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+
 function digitTokensOf(tokenizer: TextTokenizer, size: number): DigitTokens {
   const known = digitTokens.get(tokenizer);
   if (known && known.startsWithDigit.length === size) return known;
@@ -41,14 +43,12 @@ function digitTokensOf(tokenizer: TextTokenizer, size: number): DigitTokens {
     if (!/[0-9]/.test(text)) continue;
     ids.push(id);
     texts.push(text);
-    if (text.charCodeAt(0) >= 0x30 && text.charCodeAt(0) <= 0x39) startsWithDigit[id] = 1;
+    if (isDigit(text.charCodeAt(0))) startsWithDigit[id] = 1;
   }
   const out = { ids: Int32Array.from(ids), texts, startsWithDigit };
   digitTokens.set(tokenizer, out);
   return out;
 }
-
-const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 
 export class NumberConstraint {
   private readonly numbers: ReadonlySet<string>;

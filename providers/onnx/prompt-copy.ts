@@ -69,7 +69,8 @@ export class PromptCopy {
      */
     private readonly keepWhole: (word: string) => boolean = () => false,
   ) {
-    this.titleEnd = prompt.indexOf('\n') < 0 ? prompt.length : prompt.indexOf('\n');
+    const lineEnd = prompt.indexOf('\n');
+    this.titleEnd = lineEnd < 0 ? prompt.length : lineEnd;
   }
 
   /** Where the source's first line ends. */

@@ -174,27 +174,20 @@ export function chooseToken(logits: Float32Array, seen: Iterable<number>, params
   applyRepetitionPenalty(logits, seen, params.repetitionPenalty);
   if (!params.doSample || params.temperature <= 0) return argmax(logits);
   const k = params.topK > 0 ? Math.min(params.topK, logits.length) : logits.length;
+  if (candIdx.length < k) {
+    candIdx = new Int32Array(k);
+    candVal = new Float64Array(k);
+    candProb = new Float64Array(k);
+  }
   let size: number;
   if (k > 256) {
     const top = topKIndices(logits, k);
     size = top.length;
-    if (candIdx.length < size) {
-      candIdx = new Int32Array(size);
-      candVal = new Float64Array(size);
-      candProb = new Float64Array(size);
-    }
     for (let i = 0; i < size; i++) {
       candIdx[i] = top[i] as number;
       candVal[i] = logits[top[i] as number] as number;
     }
-  } else {
-    if (candIdx.length < k) {
-      candIdx = new Int32Array(k);
-      candVal = new Float64Array(k);
-      candProb = new Float64Array(k);
-    }
-    size = selectTopK(logits, k, candIdx, candVal);
-  }
+  } else size = selectTopK(logits, k, candIdx, candVal);
   const max = candVal[0] as number;
   const probs = candProb;
   let total = 0;
