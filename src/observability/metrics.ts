@@ -54,6 +54,8 @@ export class GatewayMetrics {
   readonly flags: Counter<'category'>;
   readonly rateLimited: Counter<'role'>;
   private sources: MetricSources | undefined;
+  /** The local models' stats, read once per scrape (render) for the six metrics that show them. */
+  private local: Record<string, LocalModelStats> = {};
 
   constructor() {
     const registers = [this.registry];
@@ -97,7 +99,7 @@ export class GatewayMetrics {
       labelNames: ['provider'],
       registers,
       collect() {
-        for (const [id, s] of Object.entries(self.sources?.localStats() ?? {})) this.set({ provider: id }, s.queueDepth);
+        for (const [id, s] of Object.entries(self.local)) this.set({ provider: id }, s.queueDepth);
       },
     });
     new Gauge({
@@ -106,7 +108,7 @@ export class GatewayMetrics {
       labelNames: ['provider'],
       registers,
       collect() {
-        for (const [id, s] of Object.entries(self.sources?.localStats() ?? {})) this.set({ provider: id }, s.runningItems);
+        for (const [id, s] of Object.entries(self.local)) this.set({ provider: id }, s.runningItems);
       },
     });
     for (const [name, help, field] of LOCAL_COUNTERS) {
@@ -118,7 +120,7 @@ export class GatewayMetrics {
         labelNames: ['provider'],
         registers,
         collect() {
-          for (const [id, s] of Object.entries(self.sources?.localStats() ?? {})) {
+          for (const [id, s] of Object.entries(self.local)) {
             const now = s[field];
             const before = seen.get(id) ?? 0;
             // A provider replaced since the last scrape starts from zero again.
@@ -142,6 +144,7 @@ export class GatewayMetrics {
   }
 
   async render(): Promise<{ contentType: string; body: string }> {
+    this.local = this.sources?.localStats() ?? {};
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 }
