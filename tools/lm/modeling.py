@@ -34,6 +34,25 @@ def attend(q, k, v, mask):
     return torch.matmul(torch.softmax(scores, dim=-1), v)
 
 
+def attend_grouped(q, k, v, mask):
+    """Grouped-query attention without copying the keys and values once per query head.
+
+    q is [B, heads, s, d]; k and v are [B, kv_heads, T, d], each KV head serving
+    heads // kv_heads consecutive query heads. The query heads of a group are
+    stacked along the sequence axis ([B, kv_heads, rep * s, d]), so each KV head
+    is read by one matmul in place; repeating it (Hugging Face's repeat_kv)
+    would write rep copies of the whole cache in every layer at every step.
+    Same result as attend(q, repeat_kv(k), repeat_kv(v), mask).
+    """
+    b, heads, s, d = q.shape
+    kv_heads = k.shape[1]
+    rep = heads // kv_heads
+    if rep == 1:
+        return attend(q, k, v, mask)
+    out = attend(q.reshape(b, kv_heads, rep * s, d), k, v, mask.repeat(1, 1, rep, 1))
+    return out.reshape(b, heads, s, d)
+
+
 class GPT2Block(nn.Module):
     def __init__(self, d, heads):
         super().__init__()
@@ -143,7 +162,7 @@ class LlamaBlock(nn.Module):
         if past is not None:
             k = torch.cat([past[0], k], dim=2)
             v = torch.cat([past[1], v], dim=2)
-        a = attend(q, repeat_kv(k, self.heads // self.kv_heads), repeat_kv(v, self.heads // self.kv_heads), mask)
+        a = attend_grouped(q, k, v, mask)
         x = x + self.o_proj(a.transpose(1, 2).reshape(b, s, self.heads * self.hd))
         h = self.post_attention_layernorm(x)
         x = x + self.down_proj(nn.functional.silu(self.gate_proj(h)) * self.up_proj(h))
