@@ -2,7 +2,8 @@
 """Makes the project's own ONNX decoder models (no weights are downloaded).
 
   /usr/bin/python3 tools/make_models.py fixtures   # test/fixtures/models/tiny-*
-  /usr/bin/python3 tools/make_models.py demo       # models/stylesprint-desc (needs the JSONL below)
+  /usr/bin/python3 tools/make_models.py demo       # a model trained from scratch (needs the JSONL below)
+  /usr/bin/python3 tools/make_models.py finetune   # models/stylesprint-desc: fine-tunes the first stage (see its README)
   /usr/bin/python3 tools/make_models.py lexicon    # only its lexicon.json (no training; same JSONL)
   /usr/bin/python3 tools/make_models.py novelty    # only its novelty_ngrams.json (no training; same JSONL)
 
@@ -123,6 +124,10 @@ if __name__ == "__main__":
         from lm.train import make_demo  # noqa: E402
 
         make_demo(ROOT)
+    if "finetune" in what:
+        from lm.train import make_finetune  # noqa: E402
+
+        make_finetune(ROOT)
     if "lexicon" in what:
         from lm.train import make_lexicon  # noqa: E402
 

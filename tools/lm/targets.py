@@ -1,14 +1,20 @@
 """Training targets and the novelty list for the bundled demo model.
 
 Target = one or two "fact sentences" that restate what the prompt says (title,
-attributes, colours, materials; only facts present in that prompt variant) +
-a reference description of the same category. The fact sentences teach the
-model to copy the product's own words from the prompt, which is what makes
-held-out output about the product; the description teaches the catalog's
-voice. Phrasing is drawn from a few patterns per sentence by a seeded RNG.
+attributes, colours, materials; only facts present in that prompt variant),
+then a closing: one sentence on how to wear or use a product of its category
+and, half the time, one on its care (STYLING, CARE). The fact sentences teach
+the model to copy the product's own words from the prompt, which is what
+makes held-out output about the product; the closing sentences are written
+for this project, hold for any product of their category, and agree with the
+title in number ("It comes in" / "They come in"), so the model learns a
+handful of whole, grammatical sentences instead of stitching phrases of the
+96 training descriptions together (what the earlier models, trained to end
+with those descriptions, did on every held-out product). Phrasing is drawn
+from a few patterns per sentence by a seeded RNG.
 
 The lexicon (lexicon.json) lists every word of the training split's catalog
-prompts and descriptions and of the patterns above: with "lexicon_file" in
+prompts and descriptions and of the patterns and closing sentences above: with "lexicon_file" in
 generation_config.json the runtime lets the model write only those words and
 the words of the product it describes (providers/onnx/lexicon.ts). A word is
 a run of ASCII letters after lower-casing, in both places. Its "fact_words"
@@ -28,21 +34,158 @@ any next token that would finish copying one (providers/onnx/novelty.ts).
 """
 import re
 
-OPENERS = [
-    "The {t} is {a0} and {a1}, with {rest}.",
-    "Our {t} brings together {all}.",
-    "Meet the {t}: {all}.",
-    "This {t} pairs {a0} with {rest}.",
-    "Designed around {a0} and {a1}, the {t} adds {rest}.",
-    "Here is the {t}, with {all}.",
+# Each pattern has a singular and a plural form ("the Wrap Dress adds" / "the
+# Jeans add"); plural() below picks by the title's last word. An opener that
+# names attributes one by one needs that many: {a0}, {a1} and {rest} only
+# where the product has three or more, so a pattern never repeats one.
+OPENERS_ALL = [
+    ("Our {t} brings together {all}.", "Our {t} bring together {all}."),
+    ("Meet the {t}: {all}.", "Meet the {t}: {all}."),
+    ("Here is the {t}, with {all}.", "Here are the {t}, with {all}."),
+]
+OPENERS_THREE = [
+    ("The {t} is {a0} and {a1}, with {rest}.", "The {t} are {a0} and {a1}, with {rest}."),
+    ("This {t} pairs {a0} with {rest}.", "These {t} pair {a0} with {rest}."),
+    ("Designed around {a0} and {a1}, the {t} adds {rest}.", "Designed around {a0} and {a1}, the {t} add {rest}."),
 ]
 BOTH = [
-    "It is made of {m} and comes in {c}.",
-    "Made of {m}, it comes in {c}.",
-    "Choose it in {c}; it is made of {m}.",
+    ("It is made of {m} and comes in {c}.", "They are made of {m} and come in {c}."),
+    ("Made of {m}, it comes in {c}.", "Made of {m}, they come in {c}."),
+    ("Choose it in {c}; it is made of {m}.", "Choose them in {c}; they are made of {m}."),
 ]
-COLOURS_ONLY = ["It comes in {c}.", "Choose it in {c}."]
-MATERIALS_ONLY = ["It is made of {m}.", "The fabric is {m}."]
+COLOURS_ONLY = [("It comes in {c}.", "They come in {c}."), ("Choose it in {c}.", "Choose them in {c}.")]
+MATERIALS_ONLY = [("It is made of {m}.", "They are made of {m}."), ("The fabric is {m}.", "The fabric is {m}.")]
+FACT_PATTERNS = OPENERS_ALL + OPENERS_THREE + BOTH + COLOURS_ONLY + MATERIALS_ONLY
+
+# The closing: one sentence on how to wear or use the product, for its
+# category, then sometimes one on its care. Written for this project (none is
+# a run of the catalog's descriptions), and free of material and colour words,
+# so that it holds for every product of the category. Placeholders: {It}/{it}
+# subject, {them} object, {its}, {s}/{es} verb endings, {is}.
+STYLING = {
+    "dresses": [
+        "Wear {them} with sandals on warm days, or add boots and a jacket when the evenings turn cool.",
+        "{It} work{s} as well for a long lunch as for dinner with friends.",
+        "Add a belt to shape the waist, or leave {them} loose for an easy day.",
+        "Dress {them} up with heels for a wedding, or down with trainers for the weekend.",
+    ],
+    "tops": [
+        "Tuck {them} into trousers for the office, or wear {them} loose over jeans at the weekend.",
+        "{It} layer{s} easily under a jacket or a cardigan when the weather turns.",
+        "Wear {them} on {its} own with a skirt, or under a blazer for work.",
+        "A simple top to wear from the school run to a dinner out.",
+    ],
+    "shirts": [
+        "Wear {them} buttoned for the office, or open over a T-shirt at the weekend.",
+        "Tuck {them} into tailored trousers, or roll the sleeves and wear {them} with jeans.",
+        "{It} sit{s} neatly under a jacket and look{s} just as good on {its} own.",
+        "An easy choice for work days, weekend lunches and everything between.",
+    ],
+    "knitwear": [
+        "Layer {them} over a shirt on cold mornings, or wear {them} on {its} own with jeans.",
+        "{It} keep{s} you warm without bulk, from the commute to a walk in the park.",
+        "Pair {them} with a skirt and boots, or with trousers for the office.",
+        "Fold {them} flat after wearing and {it} will stay soft for years.",
+    ],
+    "trousers": [
+        "Wear {them} with a shirt for the office, or with trainers and a knit at the weekend.",
+        "{It} stay{s} smart from the morning commute to the evening.",
+        "Pair {them} with a tucked-in top and a belt, or keep {them} relaxed with a loose jumper.",
+        "An easy choice for work, travel and weekends alike.",
+    ],
+    "jeans": [
+        "Wear {them} with a white shirt and loafers, or with a jumper and trainers.",
+        "{It} go{es} with almost everything, from a simple T-shirt to a tailored jacket.",
+        "Roll the hems for summer, or wear {them} full length with boots in winter.",
+        "A pair to reach for every day, which only gets better with wear.",
+    ],
+    "skirts": [
+        "Wear {them} with a tucked-in top and flats, or with a jumper and boots in winter.",
+        "{It} move{s} easily from a day at the office to drinks in the evening.",
+        "Pair {them} with trainers for the weekend, or heels for a party.",
+        "An easy skirt to wear through every season.",
+    ],
+    "outerwear": [
+        "Throw {them} over a jumper on cold mornings, or over a dress for a night out.",
+        "{It} keep{s} out the wind on the commute and still look{s} smart at the office.",
+        "Layer {them} over knitwear in winter, or wear {them} open on mild spring days.",
+        "A layer to reach for season after season.",
+    ],
+    "activewear": [
+        "Wear {them} for a run, a class at the gym or a long walk at the weekend.",
+        "{It} move{s} with you through every stretch and keep{s} you comfortable from start to finish.",
+        "Pair {them} with your favourite trainers, from the warm-up to the cool-down.",
+        "Made to keep up with training days and rest days alike.",
+    ],
+    "footwear": [
+        "Wear {them} with jeans at the weekend, or with trousers for the office.",
+        "{It} feel{s} comfortable from the first wear, on long walks and busy days.",
+        "Pair {them} with a dress in summer, or with cropped trousers all year.",
+        "A pair to reach for every day, season after season.",
+    ],
+    "bags": [
+        "There is room for a laptop, a water bottle and the rest of the day's things.",
+        "Carry {them} to work during the week, and to the market at the weekend.",
+        "Inside, there is room for everything you need and a pocket for the small things.",
+        "A bag for every day, that keeps up with the commute and with weekends away.",
+    ],
+    "accessories": [
+        "Add {them} to a simple outfit to finish the look.",
+        "{It} make{s} an easy gift, and one you will reach for often.",
+        "Wear {them} every day, from the commute to a weekend walk.",
+        "A small detail that makes a simple outfit feel finished.",
+    ],
+}
+CARE_OF = {"footwear": "footwear", "bags": "bags", "accessories": "accessories"}
+CARE = {
+    "garment": [
+        "Wash {them} cool and dry flat to keep {its} shape.",
+        "Machine wash on a cool cycle and hang to dry.",
+        "{It} {is} built to last, wear after wear.",
+        "Wash cool, dry on the line, and {it} will look good for years to come.",
+    ],
+    "footwear": [
+        "Brush off dirt after wearing, and {it} will last for years.",
+        "{It} {is} built to last, wear after wear.",
+    ],
+    "bags": [
+        "Wipe clean with a damp cloth, and {it} will last for years.",
+        "{It} {is} built to last, trip after trip.",
+    ],
+    "accessories": [
+        "{It} {is} built to last, wear after wear.",
+        "Store {them} flat or in a drawer to keep {its} shape.",
+    ],
+}
+SINGULAR = {"It": "It", "it": "it", "them": "it", "its": "its", "s": "s", "es": "es", "is": "is"}
+PLURAL = {"It": "They", "it": "they", "them": "them", "its": "their", "s": "", "es": "", "is": "are"}
+
+
+def plural(title):
+    """Whether a title names a pair or a plural ("Jeans", "Chelsea Boots"): its last word ends in s but not ss."""
+    last = re.findall(r"[A-Za-z]+", title)[-1:] or [""]
+    return last[0].lower().endswith("s") and not last[0].lower().endswith("ss")
+
+
+def closing(facts, rng):
+    """The target's closing: a styling sentence of the product's category, and half the time a care sentence."""
+    forms = PLURAL if plural(facts["title"]) else SINGULAR
+    category = facts.get("category") or "tops"
+    out = rng.choice(STYLING[category]).format(**forms)
+    if rng.random() < 0.5:
+        out += " " + rng.choice(CARE[CARE_OF.get(category, "garment")]).format(**forms)
+    return out
+
+
+def closing_texts():
+    """Every closing sentence in both forms, for the tokenizer and the lexicon."""
+    patterns = [p for ps in STYLING.values() for p in ps] + [p for ps in CARE.values() for p in ps]
+    return [p.format(**forms) for p in patterns for forms in (SINGULAR, PLURAL)]
+
+
+def pattern_texts():
+    """The fact-sentence patterns in both forms."""
+    return [p for pair in FACT_PATTERNS for p in pair]
 
 
 def join_list(items):
@@ -54,17 +197,18 @@ def join_list(items):
 
 def fact_sentences(facts, rng):
     """One or two sentences that state only what `facts` (one prompt variant) states."""
+    many = 1 if plural(facts["title"]) else 0
     a = list(facts.get("attributes") or []) or [facts["title"].lower()]
-    while len(a) < 3:
-        a.append(a[-1])
-    opener = rng.choice(OPENERS).format(t=facts["title"], a0=a[0], a1=a[1], rest=join_list(a[2:]), all=join_list(a))
+    openers = OPENERS_ALL + (OPENERS_THREE if len(a) >= 3 else [])
+    opener = rng.choice(openers)[many].format(t=facts["title"], a0=a[0], a1=a[1] if len(a) > 1 else "",
+                                              rest=join_list(a[2:]), all=join_list(a))
     c, m = join_list(facts.get("colors") or []), join_list(facts.get("materials") or [])
     if c and m:
-        second = rng.choice(BOTH).format(c=c, m=m)
+        second = rng.choice(BOTH)[many].format(c=c, m=m)
     elif c:
-        second = rng.choice(COLOURS_ONLY).format(c=c)
+        second = rng.choice(COLOURS_ONLY)[many].format(c=c)
     elif m:
-        second = rng.choice(MATERIALS_ONLY).format(m=m)
+        second = rng.choice(MATERIALS_ONLY)[many].format(m=m)
     else:
         return opener
     return opener + " " + second
@@ -99,7 +243,7 @@ def frame_words():
     """The words of the fact-sentence patterns, placeholders left out: with "frame_sentences" the
     runtime lets a row's first sentences use only these and its product's own words."""
     words = set()
-    for pattern in OPENERS + BOTH + COLOURS_ONLY + MATERIALS_ONLY:
+    for pattern in pattern_texts():
         words.update(WORD.findall(re.sub(r"\{\w+\}", " ", pattern).lower()))
     return sorted(words)
 
@@ -116,10 +260,9 @@ def lexicon(texts, facts=()):
 
 
 def lexicon_texts(rows):
-    """What the bundled model's lexicon is made of: the training split's catalog prompts and descriptions, and the fact-sentence patterns."""
+    """What the bundled model's lexicon is made of: the training split's catalog prompts and descriptions, the fact-sentence patterns and the closing sentences."""
     catalog = [r for r in rows if r["split"] == "train" and r.get("kind", "catalog") == "catalog"]
-    return ([r["prompt"] for r in catalog] + [r["description"] for r in catalog]
-            + OPENERS + BOTH + COLOURS_ONLY + MATERIALS_ONLY)
+    return [r["prompt"] for r in catalog] + [r["description"] for r in catalog] + pattern_texts() + closing_texts()
 
 
 FNV_OFFSET, FNV_PRIME = 0x811C9DC5, 0x01000193

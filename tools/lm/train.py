@@ -1,15 +1,15 @@
 """Trains the bundled demo model models/stylesprint-desc on the catalog's training split.
 
 Each example is the gateway's real v3 prompt (rendered by the TypeScript
-builder, see tools/export-training-data.ts) + " " + description + EOS; the
-loss covers the description and EOS only, so the model learns to write, not
-to repeat prompts.
+builder, see tools/export-training-data.ts) + " " + target + EOS, where the
+target restates the prompt's facts and closes with a sentence or two for the
+product's category (targets.py); the loss covers the target and EOS only, so
+the model learns to write, not to repeat prompts.
 """
 import json
 import math
 import os
 import random
-import re
 import sys
 import time
 
@@ -18,7 +18,7 @@ import torch
 from .bpe import ByteLevelBPE, tokenizer_json, train_bpe
 from .export import write_folder, write_json
 from .modeling import TinyGPT2, TinyLlama
-from .targets import BOTH, COLOURS_ONLY, MATERIALS_ONLY, OPENERS, fact_sentences, fact_words, lexicon, lexicon_texts, novelty_table, token_forms
+from .targets import closing, closing_texts, fact_sentences, fact_words, lexicon, lexicon_texts, novelty_table, pattern_texts, token_forms
 
 SEED = 1234
 # DEMO_ARCH: "llama" (the default since the second model: one KV head shared by the
@@ -34,9 +34,9 @@ HP = dict(arch=ARCH, vocab_size=4096, d=128, layers=4, heads=4, n_positions=256,
 # copies the whole title and how many of the listed facts it restates.
 VALIDATION = 48
 EVAL_EVERY = 300
-# The first COPY_WARMUP steps train on fact sentences alone (no description):
+# The first COPY_WARMUP steps train on fact sentences alone (no closing):
 # the model learns to copy from the prompt before it spends its capacity on
-# the catalog's voice. Without this phase, 600 mixed steps had not taught it
+# the closing sentences. Without this phase, 600 mixed steps had not taught it
 # to copy a single title.
 COPY_WARMUP = int(os.environ.get("DEMO_COPY_WARMUP", "800"))
 # Token n-grams of the training descriptions that decoding may not complete
@@ -47,12 +47,12 @@ NOVELTY_N = int(os.environ.get("DEMO_NOVELTY_N", "8"))
 # prompt_copy_bias: the runtime's copy help for the product's words (providers/onnx/prompt-copy.ts).
 # lexicon_file: the words the model may write besides the product's own (providers/onnx/lexicon.ts).
 # fact_numbers_only: every number written is one of the product's (providers/onnx/numbers.ts).
-# no_repeat_word_window: no word of 4+ letters again within the next 2 words, nor any word twice in a row (providers/onnx/lexicon.ts).
+# no_repeat_word_window: no word twice in a row (providers/onnx/lexicon.ts); 1, not 2, so that "wear after wear" stays whole.
 # frame_sentences: the 2 fact sentences use only the patterns' words and the product's own (providers/onnx/lexicon.ts).
 GENERATION = dict(do_sample=True, temperature=0.7, top_k=40, top_p=0.9, repetition_penalty=1.05,
                   output_no_repeat_ngram_size=3, max_new_tokens=100, novelty_ngram_size=NOVELTY_N,
                   prompt_copy_bias=20, lexicon_file="lexicon.json", fact_numbers_only=True,
-                  no_repeat_word_window=2, frame_sentences=2)
+                  no_repeat_word_window=1, frame_sentences=2)
 EOS = "<|endoftext|>"
 
 
@@ -65,7 +65,7 @@ def load_rows(root):
 
 
 def batches(examples, batch, pad, rng):
-    """Right-padded batches (training needs no left padding); labels -100 outside the description."""
+    """Right-padded batches (training needs no left padding); labels -100 outside the target."""
     order = list(range(len(examples)))
     while True:
         rng.shuffle(order)
@@ -80,11 +80,6 @@ def batches(examples, batch, pad, rng):
                 mask[r, :len(seq)] = 1
                 labels[r, start:len(seq)] = torch.tensor(seq[start:])
             yield ids, mask, labels
-
-
-def last_sentence(text):
-    parts = [p for p in re.split(r"(?<=[.!?])\s+", text.strip()) if p]
-    return parts[-1] if parts else text
 
 
 def greedy(model, prompt, eos, limit):
@@ -136,10 +131,7 @@ def make_novelty(root):
     """Rewrites only novelty_ngrams.json of the demo model (DEMO_OUT or models/stylesprint-desc)
     from its tokenizer.json and the training JSONL."""
     out = os.environ.get("DEMO_OUT") or os.path.join(root, "models", "stylesprint-desc")
-    with open(os.path.join(out, "tokenizer.json"), encoding="utf-8") as f:
-        model = json.load(f)["model"]
-    vocab = [tok for tok, _ in sorted(model["vocab"].items(), key=lambda kv: kv[1]) if tok != EOS]
-    merges = [tuple(m.split(" ")) for m in model["merges"]]
+    vocab, merges = load_bpe(out)
     bpe = ByteLevelBPE(vocab, merges, [EOS])
     write_novelty(out, bpe, [r for r in load_rows(root) if r["split"] == "train"])
     print(f"novelty table written to {out}")
@@ -160,19 +152,15 @@ def make_demo(root):
     train = [r for r in rows if r["split"] == "train"]
     catalog = [r for r in train if r.get("kind", "catalog") == "catalog"]
     skus = sorted({r["sku"] for r in catalog})
-    # The tokenizer sees training-split text only (prompts and descriptions).
+    # The tokenizer sees training-split text only (prompts and descriptions), and the patterns and closings.
     corpus = ([r["prompt"] for r in catalog if r["variant"] == 0] + [r["description"] for r in catalog if r["variant"] == 0]
-              + OPENERS + BOTH + COLOURS_ONLY + MATERIALS_ONLY)
+              + pattern_texts() + closing_texts())
     # min_count 1: whole catalog words become single tokens, so the small model
     # cannot misspell them by stringing sub-word pieces together.
     vocab, merges = train_bpe(corpus, HP["vocab_size"], [EOS], min_count=1)
     bpe = ByteLevelBPE(vocab, merges, [EOS])
     eos = len(vocab)
-    by_category, category_of = {}, {}
-    for r in catalog:
-        if r["variant"] == 0:
-            category_of[r["sku"]] = r["facts"]["category"]
-            by_category.setdefault(r["facts"]["category"], []).append(r["description"])
+    category_of = {r["sku"]: r["facts"]["category"] for r in catalog if r["variant"] == 0}
     # A fixed set of invented products is held back for the copy check.
     invented = [r for r in train if r.get("kind") == "recombined"]
     validation = rng.sample(invented, VALIDATION)
@@ -184,11 +172,12 @@ def make_demo(root):
         prompt = bpe.encode(r["prompt"])
         copy_seq = prompt + bpe.encode(" " + fact_sentences(r["facts"], rng)) + [eos]
         copy_examples.append((copy_seq[:HP["n_positions"]], len(prompt)))
-        # Invented products end with one sentence (the last) of a training description of
-        # their category: some of the catalog's voice, while most of their target is copying.
-        desc = r["description"] or last_sentence(rng.choice(by_category[category_of[r["sku"].removesuffix("-R")]]))
-        # Labels start at the last prompt token: its next-token target is the description's first token.
-        seq = prompt + bpe.encode(" " + fact_sentences(r["facts"], rng) + " " + desc) + [eos]
+        # Then the closing: a styling sentence of the product's category, and sometimes
+        # a care sentence (targets.closing), for catalog and invented products alike.
+        # The prompt variant may leave the category out; the closing still knows it.
+        facts = dict(r["facts"], category=category_of[r["sku"].removesuffix("-R")])
+        # Labels start at the last prompt token: its next-token target is the target's first token.
+        seq = prompt + bpe.encode(" " + fact_sentences(r["facts"], rng) + " " + closing(facts, rng)) + [eos]
         examples.append((seq[:HP["n_positions"]], len(prompt)))
     print(f"{len(examples)} examples, longest {max(len(s) for s, _ in examples)} tokens", flush=True)
     # Shift happens in the loss, so the label at position t is seq[t]; predicting it uses positions < t.
@@ -259,3 +248,104 @@ def make_demo(root):
         "final_loss_last50": round(sum(losses[-50:]) / len(losses[-50:]), 4),
         "loss_every_50": [round(sum(losses[i:i + 50]) / len(losses[i:i + 50]), 4) for i in range(0, len(losses), 50)]})
     print(f"demo model written to {out} ({params} parameters)")
+
+
+# The second stage of the bundled model: the first (make_demo at commit 457df1c,
+# which ended every target with the product's own catalog description) copies
+# the prompt's facts well but stitches its closing passage from phrases of the
+# 96 descriptions it memorised; these steps teach it the closing sentences of
+# targets.py instead. Trained from scratch on those targets (make_demo now), the
+# same model copied far fewer titles (40% of the held-back invented products'
+# against 85%), so the copying comes from the first stage.
+FINETUNE = dict(steps=int(os.environ.get("DEMO_FINETUNE_STEPS", "800")), lr=1e-3, warmup=20, batch=16,
+                weight_decay=0.1, seed=SEED, eval_every=200)
+
+
+def load_bpe(folder):
+    """The byte-level BPE of a model folder's tokenizer.json (its vocab order and merges)."""
+    with open(os.path.join(folder, "tokenizer.json"), encoding="utf-8") as f:
+        model = json.load(f)["model"]
+    vocab = [tok for tok, _ in sorted(model["vocab"].items(), key=lambda kv: kv[1]) if tok != EOS]
+    merges = [tuple(m.split(" ")) for m in model["merges"]]
+    return vocab, merges
+
+
+def make_finetune(root):
+    """Fine-tunes the first stage's checkpoint on the current targets and writes the model folder.
+
+    DEMO_FROM: the first stage's model folder (its tokenizer is kept), default the output folder.
+    DEMO_FROM_CKPT: its checkpoint, default dist/training/stylesprint-desc.ckpt.pt (what make_demo writes).
+    """
+    torch.manual_seed(SEED)
+    rng = random.Random(SEED)
+    torch.set_num_threads(int(os.environ.get("DEMO_THREADS", "0")) or max(1, os.cpu_count() or 1))
+    out = os.environ.get("DEMO_OUT") or os.path.join(root, "models", "stylesprint-desc")
+    source = os.environ.get("DEMO_FROM") or out
+    ckpt = os.environ.get("DEMO_FROM_CKPT") or os.path.join(root, "dist", "training", "stylesprint-desc.ckpt.pt")
+    with open(os.path.join(source, "training_log.json"), encoding="utf-8") as f:
+        first_stage = json.load(f)
+    first_stage = first_stage.get("first_stage", first_stage)
+    vocab, merges = load_bpe(source)
+    bpe = ByteLevelBPE(vocab, merges, [EOS])
+    eos = len(vocab)
+    rows = load_rows(root)
+    train = [r for r in rows if r["split"] == "train"]
+    catalog = [r for r in train if r.get("kind", "catalog") == "catalog"]
+    category_of = {r["sku"]: r["facts"]["category"] for r in catalog if r["variant"] == 0}
+    invented = [r for r in train if r.get("kind") == "recombined"]
+    validation = rng.sample(invented, VALIDATION)
+    held_back = {id(r) for r in validation}
+    examples = []
+    for r in train:
+        if id(r) in held_back:
+            continue
+        prompt = bpe.encode(r["prompt"])
+        facts = dict(r["facts"], category=category_of[r["sku"].removesuffix("-R")])
+        seq = prompt + bpe.encode(" " + fact_sentences(r["facts"], rng) + " " + closing(facts, rng)) + [eos]
+        examples.append((seq[:HP["n_positions"]], len(prompt)))
+    model = TinyLlama(vocab=eos + 1, d=HP["d"], layers=HP["layers"], heads=HP["heads"], kv_heads=HP["kv_heads"],
+                      ffn=HP["ffn"], tie=True, max_positions=HP["n_positions"], dropout=HP["dropout"])
+    model.load_state_dict(torch.load(ckpt)["model"])
+    steps = FINETUNE["steps"]
+    opt = torch.optim.AdamW(model.parameters(), lr=FINETUNE["lr"], weight_decay=FINETUNE["weight_decay"], betas=(0.9, 0.95))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / FINETUNE["warmup"]) *
+                                              0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
+    titles, restated = copy_rate(model, bpe, validation, eos)
+    evals = [{"step": 0, "title_copied": titles, "facts_restated": restated}]
+    print(f"{len(examples)} examples; before: whole title {titles}, facts restated {restated}", flush=True)
+    model.train()
+    t0, losses = time.time(), []
+    stream = batches(examples, FINETUNE["batch"], eos, rng)
+    for step in range(steps):
+        ids, mask, labels = next(stream)
+        hidden, _ = model(ids, mask, hidden_only=True)
+        target = labels[:, 1:].reshape(-1)
+        scored = target != -100
+        logits = torch.matmul(hidden[:, :-1].reshape(-1, hidden.shape[-1])[scored], model.head_weight.t())
+        loss = torch.nn.functional.cross_entropy(logits, target[scored])
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        losses.append(loss.item())
+        if step % 50 == 0 or step == steps - 1:
+            print(f"step {step} loss {sum(losses[-50:]) / len(losses[-50:]):.3f} {time.time() - t0:.0f}s", flush=True)
+        if (step + 1) % FINETUNE["eval_every"] == 0 or step == steps - 1:
+            titles, restated = copy_rate(model, bpe, validation, eos)
+            evals.append({"step": step + 1, "title_copied": titles, "facts_restated": restated})
+            print(f"step {step + 1} copy check: whole title {titles}, facts restated {restated}", flush=True)
+    model.eval()
+    tok_cfg = {"tokenizer_class": "GPT2Tokenizer", "bos_token": EOS, "eos_token": EOS, "unk_token": EOS,
+               "add_prefix_space": False, "clean_up_tokenization_spaces": False, "model_max_length": HP["n_positions"]}
+    gen = dict(GENERATION, bos_token_id=eos, eos_token_id=eos, pad_token_id=eos)
+    write_folder(out, model, True, tokenizer_json(vocab, merges, [EOS]), tok_cfg, gen, eos, eos, logits_to_keep=True)
+    write_novelty(out, bpe, train)
+    write_lexicon(out, rows)
+    write_json(os.path.join(out, "training_log.json"), {
+        "first_stage": first_stage,
+        "finetune": {"hyperparameters": FINETUNE, "examples": len(examples), "copy_check": evals,
+                     "seconds": round(time.time() - t0), "final_loss_last50": round(sum(losses[-50:]) / len(losses[-50:]), 4),
+                     "loss_every_50": [round(sum(losses[i:i + 50]) / len(losses[i:i + 50]), 4) for i in range(0, len(losses), 50)]},
+        "generation": GENERATION})
+    print(f"fine-tuned model written to {out}")
