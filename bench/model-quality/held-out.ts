@@ -92,9 +92,15 @@ export function factWordsOf(train: readonly { facts: ProductFacts; description: 
   return candidates;
 }
 
-/** Words of four letters or more written again within the next two words ("layering and layering", "washed washed"), as written. */
-export function repeatedWords(text: string): string[] {
-  return [...text.matchAll(/\b([a-z]{4,})\W+(?:[a-z]+\W+)?\1\b/gi)].map((m) => m[0]);
+/**
+ * Words of four letters or more written again within the next two words
+ * ("layering and layering", "washed washed"), as written; with `window` 1,
+ * any word written twice in a row ("washed washed", "and and"), which is the
+ * runtime's no_repeat_word_window 1 (so "wear after wear" is not one).
+ */
+export function repeatedWords(text: string, window: 1 | 2 = 2): string[] {
+  const pattern = window === 1 ? /\b([a-z]+)\W+\1\b/gi : /\b([a-z]{4,})\W+(?:[a-z]+\W+)?\1\b/gi;
+  return [...text.matchAll(pattern)].map((m) => m[0]);
 }
 
 /**

@@ -57,8 +57,11 @@ const catalogWords = new Set(
 );
 // Material and colour words (the same rule as the bundled lexicon's fact_words, computed here from the catalog).
 const factWords = factWordsOf(catalog.filter((p) => p.split === 'train').map((p) => ({ facts: catalogFacts(p), description: p.description })));
-// The fact-sentence patterns' words (the bundled lexicon's frame_words), to see what else the fact sentences hold.
-const frameWords = loadLexicon(bundledModelDir, 'lexicon.json')?.frame?.words ?? new Set<string>();
+// The fact-sentence patterns' words (the model's lexicon's frame_words, else the bundled model's), to see what else the fact sentences hold.
+const frameWords =
+  (args['model-dir'] ? loadLexicon(args['model-dir'], 'lexicon.json')?.frame?.words : undefined) ??
+  loadLexicon(bundledModelDir, 'lexicon.json')?.frame?.words ??
+  new Set<string>();
 const wordnet = defaultWordNet();
 const known = (w: string): boolean => catalogWords.has(w) || wordnet.lemmaNames(w).size > 0;
 
@@ -93,7 +96,7 @@ function summarise(row: Row): Record<string, number> {
   const foreign = row.texts.map((t, i) => foreignFactWords(t, catalogFacts(heldOut[i]!), factWords).length);
   out.foreignFacts = foreign.reduce((a, b) => a + b, 0);
   out.foreignFactTexts = foreign.filter((x) => x > 0).length;
-  out.repeatTexts = row.texts.filter((t) => repeatedWords(t).length > 0).length;
+  out.repeatTexts = row.texts.filter((t) => repeatedWords(t, 1).length > 0).length;
   const offFrame = row.texts.map((t, i) => offFrameWords(t, catalogFacts(heldOut[i]!), frameWords, 2));
   out.offFrame = offFrame.reduce((a, w) => a + w.length, 0);
   out.offFrameTexts = offFrame.filter((w) => w.length > 0).length;
@@ -150,7 +153,7 @@ const stats = rows.map(summarise);
 const base = stats[0]!;
 const fmt = (x: number) => x.toFixed(3);
 const header =
-  "| system | BLEU | ROUGE-1 | ROUGE-2 | ROUGE-L | METEOR | states the whole title | facts stated word for word | names a title/attribute word (of the next product: chance) | PROMPT_ECHO flags | copies an 8-word training run | words in no dictionary (texts with one) | numbers not in the facts (texts with one) | another product's material or colour word (texts with one) | a word repeated within two words (texts) | fact-sentence words neither the product's nor the patterns' (texts with one) | mean words |";
+  "| system | BLEU | ROUGE-1 | ROUGE-2 | ROUGE-L | METEOR | states the whole title | facts stated word for word | names a title/attribute word (of the next product: chance) | PROMPT_ECHO flags | copies an 8-word training run | words in no dictionary (texts with one) | numbers not in the facts (texts with one) | another product's material or colour word (texts with one) | a word written twice in a row (texts) | fact-sentence words neither the product's nor the patterns' (texts with one) | mean words |";
 const lines = [header, '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'];
 rows.forEach((r, i) => {
   const s = stats[i]!;
@@ -167,6 +170,6 @@ if (!args['no-write']) {
   writeSection(
     'model-quality',
     'Bundled demo model vs a template baseline (held-out products)',
-    `Command: \`npm run bench:model-quality\` (bench/model-quality/run.ts). The ${heldOut.length} held-out products of catalog/products.json (split "test"), scored against their human references with \`scorePair\` (mean over products); ratios are against the template baseline measured in the same run ("The {title} is a {category} piece: {attributes}, in {colors}, made of {materials}.").\n\n${table}\n\nThe model decodes with its generation_config.json, which turns on the runtime's copy bias (prompt_copy_bias), word lexicon (lexicon_file, with its fact words), number rule (fact_numbers_only), word-repeat window (no_repeat_word_window) and fact-sentence frame (frame_sentences); "another product's material or colour word" counts the words of the training products' materials and colours that the catalog's writers use only for products that have them ("merino", "navy"; the rule of the lexicon's fact_words, computed here from the catalog) where the product's own facts lack them; "a word repeated within two words" counts texts that write a word of four letters or more again within the next two words ("layering and layering"); "fact-sentence words neither the product's nor the patterns'" counts, in the first two sentences, the words that are neither the product's own nor those of the fact-sentence patterns the model was trained on (the lexicon's frame_words); "words in no dictionary" counts words found neither in WordNet nor anywhere in the catalog's human text, a check independent of that lexicon. The template states every fact and scores on word overlap alone; the model writes in the catalog's voice but also misplaces facts and stitches its closing passage from other products' phrases. See models/stylesprint-desc/README.md for samples, limits and the numbers without each aid.`,
+    `Command: \`npm run bench:model-quality\` (bench/model-quality/run.ts). The ${heldOut.length} held-out products of catalog/products.json (split "test"), scored against their human references with \`scorePair\` (mean over products); ratios are against the template baseline measured in the same run ("The {title} is a {category} piece: {attributes}, in {colors}, made of {materials}.").\n\n${table}\n\nThe model decodes with its generation_config.json, which turns on the runtime's copy bias (prompt_copy_bias), word lexicon (lexicon_file, with its fact words), number rule (fact_numbers_only), word-repeat window (no_repeat_word_window) and fact-sentence frame (frame_sentences); "another product's material or colour word" counts the words of the training products' materials and colours that the catalog's writers use only for products that have them ("merino", "navy"; the rule of the lexicon's fact_words, computed here from the catalog) where the product's own facts lack them; "a word written twice in a row" counts texts that write any word again as the next word ("washed washed", "and and"; not "wear after wear"); "fact-sentence words neither the product's nor the patterns'" counts, in the first two sentences, the words that are neither the product's own nor those of the fact-sentence patterns the model was trained on (the lexicon's frame_words); "words in no dictionary" counts words found neither in WordNet nor anywhere in the catalog's human text, a check independent of that lexicon. The template states every fact and scores on word overlap alone; the model states most facts in two pattern sentences, which can come out ungrammatical, then closes with one or two whole sentences on wearing and care written for the product's category, which share fewer words with the human references than the earlier models' closing passages, stitched from the catalog's descriptions, did. See models/stylesprint-desc/README.md for samples, limits and the numbers without each aid.`,
   );
 }
