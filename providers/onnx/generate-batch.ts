@@ -12,7 +12,7 @@ import type * as ort from 'onnxruntime-node';
 import type { FinishReason } from '../types.js';
 import type { DecoderSession } from './decoder-session.js';
 import { releaseArrays, selectPastRows, stackPast, tensorArrays, type ForwardOutput } from './decoder-session.js';
-import { banRepeatedNgrams, chooseToken, createRng, type SamplingParams } from './sampling.js';
+import { banRepeatedNgrams, chooseToken, createRng, SeenIds, type SamplingParams } from './sampling.js';
 import { banBlockedNgrams } from './novelty.js';
 import { PromptCopy, wordPieces } from './prompt-copy.js';
 import { WordConstraint } from './lexicon.js';
@@ -70,7 +70,7 @@ interface Row {
   padding: number;
   /** Tokens fed so far (padding included). */
   tokens: number[];
-  seen: Set<number>;
+  seen: SeenIds;
   rng: () => number;
   decoder: IncrementalDecoder;
   stream: StopTextStream;
@@ -152,7 +152,7 @@ function startRow(ticket: RowTicket, width: number, tokenizer: TextTokenizer): R
     req,
     padding,
     tokens: [...new Array<number>(padding).fill(tokenizer.special.pad), ...req.promptIds],
-    seen: new Set(req.promptIds),
+    seen: new SeenIds(req.promptIds),
     rng: createRng(req.seed),
     decoder: new IncrementalDecoder(tokenizer),
     stream: new StopTextStream(req.stop, (piece) => req.onText?.(piece)),
