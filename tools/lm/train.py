@@ -82,6 +82,32 @@ def batches(examples, batch, pad, rng):
             yield ids, mask, labels
 
 
+def train_step(model, opt, sched, batch):
+    """One optimiser step on a (ids, mask, labels) batch; returns the loss."""
+    ids, mask, labels = batch
+    hidden, _ = model(ids, mask, hidden_only=True)
+    # The LM head (the largest matmul here) runs only where a label is scored: the
+    # prompt positions would cost about 40% of it for nothing.
+    target = labels[:, 1:].reshape(-1)
+    scored = target != -100
+    logits = torch.matmul(hidden[:, :-1].reshape(-1, hidden.shape[-1])[scored], model.head_weight.t())
+    loss = torch.nn.functional.cross_entropy(logits, target[scored])
+    opt.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    sched.step()
+    return loss.item()
+
+
+def write_model_folder(out, model, vocab, merges, eos):
+    """The ONNX export, config, generation_config and tokenizer files of the demo model."""
+    tok_cfg = {"tokenizer_class": "GPT2Tokenizer", "bos_token": EOS, "eos_token": EOS, "unk_token": EOS,
+               "add_prefix_space": False, "clean_up_tokenization_spaces": False, "model_max_length": HP["n_positions"]}
+    gen = dict(GENERATION, bos_token_id=eos, eos_token_id=eos, pad_token_id=eos)
+    write_folder(out, model, True, tokenizer_json(vocab, merges, [EOS]), tok_cfg, gen, eos, eos, logits_to_keep=True)
+
+
 def greedy(model, prompt, eos, limit):
     """Greedy continuation of one prompt (no cache: validation only)."""
     ids = list(prompt)
@@ -211,20 +237,7 @@ def make_demo(root):
     stream = batches(examples, HP["batch"], eos, rng)
     copy_stream = batches(copy_examples, HP["batch"], eos, rng)
     for step in range(first, HP["steps"]):
-        ids, mask, labels = next(copy_stream if step < COPY_WARMUP else stream)
-        hidden, _ = model(ids, mask, hidden_only=True)
-        # The LM head (the largest matmul here) runs only where a label is scored: the
-        # prompt positions would cost about 40% of it for nothing.
-        target = labels[:, 1:].reshape(-1)
-        scored = target != -100
-        logits = torch.matmul(hidden[:, :-1].reshape(-1, hidden.shape[-1])[scored], model.head_weight.t())
-        loss = torch.nn.functional.cross_entropy(logits, target[scored])
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        sched.step()
-        losses.append(loss.item())
+        losses.append(train_step(model, opt, sched, next(copy_stream if step < COPY_WARMUP else stream)))
         if step % 50 == 0 or step == HP["steps"] - 1:
             print(f"step {step} loss {sum(losses[-50:]) / len(losses[-50:]):.3f} {time.time() - t0:.0f}s", flush=True)
         if (step + 1) % EVAL_EVERY == 0 or step == HP["steps"] - 1:
@@ -234,10 +247,7 @@ def make_demo(root):
             save_checkpoint(ckpt, step + 1, model, opt, sched, losses, evals)
     model.eval()
     out = os.environ.get("DEMO_OUT") or os.path.join(root, "models", "stylesprint-desc")
-    tok_cfg = {"tokenizer_class": "GPT2Tokenizer", "bos_token": EOS, "eos_token": EOS, "unk_token": EOS,
-               "add_prefix_space": False, "clean_up_tokenization_spaces": False, "model_max_length": HP["n_positions"]}
-    gen = dict(GENERATION, bos_token_id=eos, eos_token_id=eos, pad_token_id=eos)
-    write_folder(out, model, True, tokenizer_json(vocab, merges, [EOS]), tok_cfg, gen, eos, eos, logits_to_keep=True)
+    write_model_folder(out, model, vocab, merges, eos)
     write_novelty(out, bpe, train)
     write_lexicon(out, rows)
     params = sum(p.numel() for p in model.parameters())
@@ -317,18 +327,7 @@ def make_finetune(root):
     t0, losses = time.time(), []
     stream = batches(examples, FINETUNE["batch"], eos, rng)
     for step in range(steps):
-        ids, mask, labels = next(stream)
-        hidden, _ = model(ids, mask, hidden_only=True)
-        target = labels[:, 1:].reshape(-1)
-        scored = target != -100
-        logits = torch.matmul(hidden[:, :-1].reshape(-1, hidden.shape[-1])[scored], model.head_weight.t())
-        loss = torch.nn.functional.cross_entropy(logits, target[scored])
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        sched.step()
-        losses.append(loss.item())
+        losses.append(train_step(model, opt, sched, next(stream)))
         if step % 50 == 0 or step == steps - 1:
             print(f"step {step} loss {sum(losses[-50:]) / len(losses[-50:]):.3f} {time.time() - t0:.0f}s", flush=True)
         if (step + 1) % FINETUNE["eval_every"] == 0 or step == steps - 1:
@@ -336,10 +335,7 @@ def make_finetune(root):
             evals.append({"step": step + 1, "title_copied": titles, "facts_restated": restated})
             print(f"step {step + 1} copy check: whole title {titles}, facts restated {restated}", flush=True)
     model.eval()
-    tok_cfg = {"tokenizer_class": "GPT2Tokenizer", "bos_token": EOS, "eos_token": EOS, "unk_token": EOS,
-               "add_prefix_space": False, "clean_up_tokenization_spaces": False, "model_max_length": HP["n_positions"]}
-    gen = dict(GENERATION, bos_token_id=eos, eos_token_id=eos, pad_token_id=eos)
-    write_folder(out, model, True, tokenizer_json(vocab, merges, [EOS]), tok_cfg, gen, eos, eos, logits_to_keep=True)
+    write_model_folder(out, model, vocab, merges, eos)
     write_novelty(out, bpe, train)
     write_lexicon(out, rows)
     write_json(os.path.join(out, "training_log.json"), {
