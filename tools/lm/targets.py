@@ -2,11 +2,12 @@
 
 Target = one or two "fact sentences" that restate what the prompt says (title,
 attributes, colours, materials; only facts present in that prompt variant),
-then a closing: one sentence on how to wear or use a product of its category
-and, half the time, one on its care (STYLING, CARE). The fact sentences teach
+then a closing: one sentence on how to wear or use it, for the occasion its
+listed attributes name (OCCASIONS) or else for its category (STYLING), and,
+half the time, one on its care (CARE). The fact sentences teach
 the model to copy the product's own words from the prompt, which is what
 makes held-out output about the product; the closing sentences are written
-for this project, hold for any product of their category, and agree with the
+for this project, hold for any product of their occasion or category, and agree with the
 title in number ("It comes in" / "They come in"), so the model learns a
 handful of whole, grammatical sentences instead of stitching phrases of the
 96 training descriptions together (what the earlier models, trained to end
@@ -136,6 +137,35 @@ STYLING = {
         "A small detail that makes a simple outfit feel finished.",
     ],
 }
+# A product whose listed attributes name one of these occasions (the first, in
+# this order) gets one of its sentences instead of its category's styling one,
+# so that a summer jumper is not told it keeps you warm.
+OCCASIONS = {
+    "summer": [
+        "Made for warm days, from a city break to a long lunch outdoors.",
+        "Wear {them} on warm days with sandals and a sun hat.",
+    ],
+    "winter": [
+        "Made for cold days: wear {them} under a warm coat and a scarf.",
+        "{It} keep{s} the cold out on winter walks and dark mornings.",
+    ],
+    "autumn": [
+        "Made for autumn, when the mornings turn cool and the evenings draw in.",
+        "Wear {them} through autumn, with boots and a light jacket.",
+    ],
+    "office": [
+        "Smart enough for the office, and easy enough for the weekend.",
+        "Wear {them} to the office with a blazer, and out to dinner after.",
+    ],
+    "evening": [
+        "Ready for an evening out, with heels or smart flats.",
+        "Wear {them} to dinner or a party, with a clutch and heels.",
+    ],
+    "everyday": [
+        "An easy choice for every day of the week.",
+        "{It} fit{s} into every day, from the school run to the weekend.",
+    ],
+}
 CARE_OF = {"footwear": "footwear", "bags": "bags", "accessories": "accessories"}
 CARE = {
     "garment": [
@@ -168,10 +198,13 @@ def plural(title):
 
 
 def closing(facts, rng):
-    """The target's closing: a styling sentence of the product's category, and half the time a care sentence."""
+    """The target's closing: a sentence for the occasion the attributes name, else one for the
+    product's category, and half the time a care sentence."""
     forms = PLURAL if plural(facts["title"]) else SINGULAR
     category = facts.get("category") or "tops"
-    out = rng.choice(STYLING[category]).format(**forms)
+    listed = {a.lower() for a in facts.get("attributes") or []}
+    occasion = next((o for o in OCCASIONS if o in listed), None)
+    out = rng.choice(OCCASIONS[occasion] if occasion else STYLING[category]).format(**forms)
     if rng.random() < 0.5:
         out += " " + rng.choice(CARE[CARE_OF.get(category, "garment")]).format(**forms)
     return out
@@ -179,7 +212,7 @@ def closing(facts, rng):
 
 def closing_texts():
     """Every closing sentence in both forms, for the tokenizer and the lexicon."""
-    patterns = [p for ps in STYLING.values() for p in ps] + [p for ps in CARE.values() for p in ps]
+    patterns = [p for table in (STYLING, OCCASIONS, CARE) for ps in table.values() for p in ps]
     return [p.format(**forms) for p in patterns for forms in (SINGULAR, PLURAL)]
 
 

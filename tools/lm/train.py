@@ -264,9 +264,10 @@ def make_demo(root):
 # which ended every target with the product's own catalog description) copies
 # the prompt's facts well but stitches its closing passage from phrases of the
 # 96 descriptions it memorised; these steps teach it the closing sentences of
-# targets.py instead. Trained from scratch on those targets (make_demo now), the
-# same model copied far fewer titles (40% of the held-back invented products'
-# against 85%), so the copying comes from the first stage.
+# targets.py instead. Trained from scratch on those targets (make_demo now;
+# measured before the occasion sentences were added), the same model copied far
+# fewer titles (40% of the held-back invented products' against 85%), so the
+# copying comes from the first stage.
 FINETUNE = dict(steps=int(os.environ.get("DEMO_FINETUNE_STEPS", "800")), lr=1e-3, warmup=20, batch=16,
                 weight_decay=0.1, seed=SEED, eval_every=200)
 

@@ -87,7 +87,7 @@ for (const mode of ['default sampling (seeded)', 'greedy'] as const) {
       const stated = heldOut.map((prod, i) => factsStated(results[i]!.text, catalogFacts(prod)));
       const share = stated.reduce((a, f) => a + f.stated, 0) / stated.reduce((a, f) => a + f.listed, 0);
       assert.ok(share >= 0.5, `states ${(share * 100).toFixed(0)}% of the listed facts`);
-      // The whole title, word for word (92% when measured, with the model's prompt_copy_bias).
+      // The whole title, word for word (22 and 21 of 24 when measured, sampled and greedy, with the model's prompt_copy_bias).
       const titles = results.filter((r, i) => statesTitle(r.text, catalogFacts(heldOut[i]!))).length;
       assert.ok(titles >= heldOut.length / 2, `states the whole title in ${titles} of ${heldOut.length}`);
       const own = results.filter((r, i) => mentionsProduct(r.text, catalogFacts(heldOut[i]!))).length;
