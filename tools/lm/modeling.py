@@ -42,7 +42,8 @@ def attend_grouped(q, k, v, mask):
     stacked along the sequence axis ([B, kv_heads, rep * s, d]), so each KV head
     is read by one matmul in place; repeating it (Hugging Face's repeat_kv)
     would write rep copies of the whole cache in every layer at every step.
-    Same result as attend(q, repeat_kv(k), repeat_kv(v), mask).
+    Same result as attend() on keys and values with each KV head repeated for
+    its query heads.
     """
     b, heads, s, d = q.shape
     kv_heads = k.shape[1]
@@ -127,14 +128,6 @@ class RMSNorm(nn.Module):
 def rotate_half(x):
     half = x.shape[-1] // 2
     return torch.cat([-x[..., half:], x[..., :half]], dim=-1)
-
-
-def repeat_kv(x, rep):
-    """Grouped-query attention: each KV head serves `rep` query heads (expand+reshape exports cleanly)."""
-    if rep == 1:
-        return x
-    b, h, t, d = x.shape
-    return x[:, :, None, :, :].expand(b, h, rep, t, d).reshape(b, h * rep, t, d)
 
 
 class LlamaBlock(nn.Module):
