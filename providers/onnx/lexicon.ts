@@ -178,14 +178,16 @@ function banIds(logits: Float32Array, ids: readonly number[], undo: number[] | u
   }
 }
 
+/** Sets `key` in a memo of at most `max` entries, dropping the oldest first; returns `value`. */
+function remember<T>(memo: Map<string, T>, key: string, value: T, max: number): T {
+  if (memo.size >= max) memo.delete(memo.keys().next().value as string);
+  memo.set(key, value);
+  return value;
+}
+
 /** One product's map in a memo shared by products (at most 1,024 products kept, the oldest dropped first). */
 function productMemo<T>(memo: Map<string, Map<string, T>>, product: string): Map<string, T> {
-  let own = memo.get(product);
-  if (!own) {
-    if (memo.size >= 1024) memo.delete(memo.keys().next().value as string);
-    memo.set(product, (own = new Map()));
-  }
-  return own;
+  return memo.get(product) ?? remember(memo, product, new Map<string, T>(), 1024);
 }
 
 const counted = new WeakMap<ReadonlySet<string>, Map<string, number>>();
@@ -392,9 +394,7 @@ class LexiconVocab {
       for (let id = 0, k = 0; id < this.size; id++) if (!m[id]) banned[k++] = id;
       out = { mask: m, ids: null, banned };
     }
-    if (this.masks.size >= this.maxMasks) this.masks.delete(this.masks.keys().next().value as string);
-    this.masks.set(partial, out);
-    return out;
+    return remember(this.masks, partial, out, this.maxMasks);
   }
 }
 
@@ -525,9 +525,7 @@ export class WordConstraint {
     }
     for (const id of this.ownStartersAfterLetters) add(id);
     seen.fill(0);
-    if (this.ownMemo.size >= 4096) this.ownMemo.delete(this.ownMemo.keys().next().value as string);
-    this.ownMemo.set(partial, candidates);
-    return candidates;
+    return remember(this.ownMemo, partial, candidates, 4096);
   }
 
   /** Whether `word` is the start of a longer word this row may write ("wash" of "washed"). */
@@ -617,9 +615,7 @@ export class WordConstraint {
       for (let k = 1; k <= word.length; k++) if (this.onlyTo(word.slice(0, k), word)) ids.push(...(v.byTail.get(word.slice(0, k)) ?? NONE));
       ids.push(...v.holding(word));
     }
-    if (memo.size >= 4096) memo.delete(memo.keys().next().value as string);
-    memo.set(key, ids);
-    return ids;
+    return remember(memo, key, ids, 4096);
   }
 
   /**
