@@ -120,11 +120,6 @@ export function applyRepetitionPenalty(logits: Float32Array, seen: Iterable<numb
     for (let i = 0; i < ids.length; i++) penalise(logits, ids[i] as number, penalty);
     return;
   }
-  if (seen instanceof Set) {
-    // Walked with forEach: a for-of over a Set makes an iterator result per id, on every token.
-    seen.forEach((id) => penalise(logits, id, penalty));
-    return;
-  }
   // Each id once, however often it occurs (HF gathers and scatters by id).
   for (const id of new Set(seen)) penalise(logits, id, penalty);
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyRepetitionPenalty, argmax, banRepeatedNgrams, chooseToken, createRng, topKIndices } from '../../../../providers/onnx/sampling.js';
+import { applyRepetitionPenalty, argmax, banRepeatedNgrams, chooseToken, createRng, SeenIds, topKIndices } from '../../../../providers/onnx/sampling.js';
 import { StopTextStream } from '../../../../providers/onnx/text-stream.js';
 import { IncrementalDecoder, loadTokenizer } from '../../../../providers/onnx/tokenizer.js';
 import { readModelFolder } from '../../../../providers/onnx/model-folder.js';
@@ -17,6 +17,14 @@ test('repetition penalty follows HF: divide positive logits, multiply negative o
   applyRepetitionPenalty(logits, [0, 1, 1], 2);
   // id 1 seen twice is penalised once, as HF gathers unique ids.
   assert.deepEqual([...logits], [1, -4, 3, 1]);
+  // A row's SeenIds (what the decode loop passes) keeps each id once too.
+  const seen = new SeenIds([0, 1, 1]);
+  seen.add(0);
+  assert.deepEqual(seen.list, [0, 1]);
+  assert.ok(seen.has(1) && !seen.has(2));
+  const again = Float32Array.from([2, -2, 3, 1]);
+  applyRepetitionPenalty(again, seen, 2);
+  assert.deepEqual([...again], [1, -4, 3, 1]);
 });
 
 test('top-k keeps the k best, best first; argmax agrees', () => {
