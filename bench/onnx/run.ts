@@ -21,6 +21,7 @@ import { buildPrompt } from '../../src/prompts/build-prompt.js';
 import { catalogFacts, readCatalogEntries } from '../../src/seed.js';
 import { seededRandom } from '../../src/random.js';
 import { writeSection } from '../report.js';
+import { percentile } from '../gateway/stats.js';
 
 const rounds = Number(process.env.ROUNDS ?? 3);
 
@@ -212,8 +213,8 @@ async function sustained(mixed: boolean) {
           tokens,
           wallMs,
           tokensPerSecond: (tokens / wallMs) * 1000,
-          p50: latencies[Math.floor(n / 2)]!,
-          p95: latencies[Math.min(n - 1, Math.floor(n * 0.95))]!,
+          p50: percentile(latencies, 0.5),
+          p95: percentile(latencies, 0.95),
           perPass: tokens / (after.forwardPasses - before.forwardPasses),
           runShare: (after.sessionRunMs - before.sessionRunMs) / (after.batchMs - before.batchMs),
         });
@@ -258,8 +259,8 @@ async function arrivals(rate: number) {
           ),
         );
         latencies.sort((a, b) => a - b);
-        out[i]!.p50.push(latencies[Math.floor(n / 2)]!);
-        out[i]!.p95.push(latencies[Math.min(n - 1, Math.floor(n * 0.95))]!);
+        out[i]!.p50.push(percentile(latencies, 0.5));
+        out[i]!.p95.push(percentile(latencies, 0.95));
         out[i]!.max.push(latencies[n - 1]!);
       }
     }
