@@ -166,7 +166,6 @@ OCCASIONS = {
         "{It} fit{s} into every day, from the school run to the weekend.",
     ],
 }
-CARE_OF = {"footwear": "footwear", "bags": "bags", "accessories": "accessories"}
 CARE = {
     "garment": [
         "Wash {them} cool and dry flat to keep {its} shape.",
@@ -206,7 +205,7 @@ def closing(facts, rng):
     occasion = next((o for o in OCCASIONS if o in listed), None)
     out = rng.choice(OCCASIONS[occasion] if occasion else STYLING[category]).format(**forms)
     if rng.random() < 0.5:
-        out += " " + rng.choice(CARE[CARE_OF.get(category, "garment")]).format(**forms)
+        out += " " + rng.choice(CARE[category if category in CARE else "garment"]).format(**forms)
     return out
 
 
