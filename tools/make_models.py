@@ -4,7 +4,7 @@
   /usr/bin/python3 tools/make_models.py fixtures   # test/fixtures/models/tiny-*
   /usr/bin/python3 tools/make_models.py demo       # a model trained from scratch (needs the JSONL below)
   /usr/bin/python3 tools/make_models.py finetune   # models/stylesprint-desc: fine-tunes the first stage (see its README)
-  /usr/bin/python3 tools/make_models.py lexicon    # only its lexicon.json (no training; same JSONL)
+  /usr/bin/python3 tools/make_models.py lexicon    # only its lexicon.json and fact_patterns.json (no training; same JSONL)
   /usr/bin/python3 tools/make_models.py novelty    # only its novelty_ngrams.json (no training; same JSONL)
 
 The demo model trains on the JSONL that `node dist/tools/export-training-data.js`

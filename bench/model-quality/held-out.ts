@@ -5,6 +5,7 @@
 import type { ProductFacts } from '../../providers/types.js';
 import { wordsOf } from '../../providers/onnx/lexicon.js';
 import { productCopySource } from '../../providers/onnx/prompt-copy.js';
+import { FactGrammar, isPluralTitle, type FactPatterns } from '../../providers/onnx/fact-grammar.js';
 
 /** Lower-cased words (letters and digits, with an inner apostrophe). */
 export function words(text: string): string[] {
@@ -118,4 +119,25 @@ export function offFrameWords(text: string, p: ProductFacts, frame: ReadonlySet<
 export function foreignFactWords(text: string, p: ProductFacts, factWords: ReadonlySet<string>): string[] {
   const own = factWordSet(p);
   return wordsOf(text).filter((w) => factWords.has(w) && !own.has(w));
+}
+
+/**
+ * Whether `text` (a provider's output, its leading space trimmed) opens with
+ * sentences of `patterns` filled with the product's facts (fact-grammar.ts),
+ * then ends or goes on after a space: fact sentences that keep to the
+ * patterns the model was trained on. Null when the product gets no grammar.
+ */
+export function followsPatterns(text: string, p: ProductFacts, patterns: FactPatterns): boolean | null {
+  const grammar = FactGrammar.create(patterns, p);
+  if (!grammar) return null;
+  const spaced = ' ' + text;
+  const n = grammar.matchLength(spaced);
+  return n !== null && (n === spaced.length || spaced[n] === ' ');
+}
+
+/** The words of `text` that only the other grammatical number writes (the lexicon's number_words: "it" for "Jeans", "they" for "Dress"), the product's own words aside. */
+export function otherNumberWords(text: string, p: ProductFacts, numberWords: { singular: ReadonlySet<string>; plural: ReadonlySet<string> }): string[] {
+  const other = isPluralTitle(p.title) ? numberWords.singular : numberWords.plural;
+  const own = factWordSet(p);
+  return wordsOf(text).filter((w) => other.has(w) && !own.has(w));
 }

@@ -8,7 +8,8 @@
  *
  *   npm run bench:model-quality            writes docs/benchmarks.md (section model-quality)
  *   node dist/bench/model-quality/run.js --no-write [--model-dir DIR] [--temperature T] [--top-p P]
- *        [--repetition-penalty R] [--prompt-copy-bias B] [--no-lexicon] [--no-fact-words] [--no-novelty] [--no-fact-numbers] [--no-word-window] [--no-frame] [--samples N]
+ *        [--repetition-penalty R] [--prompt-copy-bias B] [--no-lexicon] [--no-fact-words] [--no-novelty] [--no-fact-numbers] [--no-word-window] [--no-frame]
+ *        [--no-fact-grammar] [--no-number-words] [--samples N]
  *        prints only (for choosing decoding defaults)
  */
 import { parseArgs } from 'node:util';
@@ -20,7 +21,23 @@ import type { GenerationRequest } from '../../providers/types.js';
 import { buildPrompt } from '../../src/prompts/build-prompt.js';
 import { ALL_METRICS, scorePair, type MetricName } from '../../src/evaluation/metrics/index.js';
 import { writeSection } from '../report.js';
-import { factsStated, factWordsOf, foreignFactWords, mentionsProduct, ngrams, offFrameWords, repeatedWords, statesTitle, templateDescription, letterWords, unknownWords, words } from './held-out.js';
+import {
+  factsStated,
+  factWordsOf,
+  followsPatterns,
+  foreignFactWords,
+  mentionsProduct,
+  ngrams,
+  offFrameWords,
+  otherNumberWords,
+  repeatedWords,
+  statesTitle,
+  templateDescription,
+  letterWords,
+  unknownWords,
+  words,
+} from './held-out.js';
+import { loadFactPatterns } from '../../providers/onnx/fact-grammar.js';
 import { defaultWordNet } from '../../src/evaluation/metrics/wordnet.js';
 import { catalogFacts, readCatalogEntries } from '../../src/seed.js';
 import { checkLeakage } from '../../src/evaluation/checks/leakage.js';
@@ -41,6 +58,8 @@ const { values: args } = parseArgs({
     'no-fact-numbers': { type: 'boolean', default: false },
     'no-word-window': { type: 'boolean', default: false },
     'no-frame': { type: 'boolean', default: false },
+    'no-fact-grammar': { type: 'boolean', default: false },
+    'no-number-words': { type: 'boolean', default: false },
     samples: { type: 'string', default: '10' },
   },
 });
@@ -62,6 +81,11 @@ const frameWords =
   (args['model-dir'] ? loadLexicon(args['model-dir'], 'lexicon.json')?.frame?.words : undefined) ??
   loadLexicon(bundledModelDir, 'lexicon.json')?.frame?.words ??
   new Set<string>();
+// The fact patterns and number words (the model's, else the bundled model's), to check the texts against.
+const ownPatterns = (dir: string) => loadFactPatterns(dir, decodingDefaults(readModelFolder(dir).generationConfig).factPatternsFile);
+const patterns = (args['model-dir'] ? ownPatterns(args['model-dir']) : null) ?? ownPatterns(bundledModelDir);
+const numberWords =
+  (args['model-dir'] ? loadLexicon(args['model-dir'], 'lexicon.json')?.numberWords : undefined) ?? loadLexicon(bundledModelDir, 'lexicon.json')?.numberWords ?? null;
 const wordnet = defaultWordNet();
 const known = (w: string): boolean => catalogWords.has(w) || wordnet.lemmaNames(w).size > 0;
 
@@ -100,6 +124,10 @@ function summarise(row: Row): Record<string, number> {
   const offFrame = row.texts.map((t, i) => offFrameWords(t, catalogFacts(heldOut[i]!), frameWords, 2));
   out.offFrame = offFrame.reduce((a, w) => a + w.length, 0);
   out.offFrameTexts = offFrame.filter((w) => w.length > 0).length;
+  out.patternTexts = patterns ? row.texts.filter((t, i) => followsPatterns(t, catalogFacts(heldOut[i]!), patterns) === true).length : NaN;
+  const number = row.texts.map((t, i) => (numberWords ? otherNumberWords(t, catalogFacts(heldOut[i]!), numberWords).length : NaN));
+  out.otherNumber = number.reduce((a, b) => a + b, 0);
+  out.otherNumberTexts = number.filter((x) => x > 0).length;
   out.title = row.texts.filter((t, i) => statesTitle(t, catalogFacts(heldOut[i]!))).length / n;
   const facts = row.texts.map((t, i) => factsStated(t, catalogFacts(heldOut[i]!)));
   out.facts = facts.reduce((a, f) => a + f.stated, 0) / Math.max(1, facts.reduce((a, f) => a + f.listed, 0));
@@ -123,12 +151,18 @@ async function modelTexts(greedy: boolean): Promise<string[]> {
     // The model's lexicon with its fact words back among the words every row may write.
     const dir = args['model-dir'] ?? bundledModelDir;
     const lexicon = loadLexicon(dir, decodingDefaults(readModelFolder(dir).generationConfig).lexiconFile);
-    if (lexicon) decoding.lexicon = lexiconFrom([...lexicon.words, ...lexicon.factWords], [], lexicon.frame ? [...lexicon.frame.words] : null);
+    if (lexicon) decoding.lexicon = { ...lexiconFrom([...lexicon.words, ...lexicon.factWords], [], lexicon.frame ? [...lexicon.frame.words] : null), numberWords: lexicon.numberWords ?? null };
   }
   if (args['no-novelty']) decoding.blockedNgrams = null;
   if (args['no-fact-numbers']) decoding.factNumbersOnly = false;
   if (args['no-word-window']) decoding.noRepeatWordWindow = 0;
   if (args['no-frame']) decoding.frameSentences = 0;
+  if (args['no-fact-grammar']) decoding.factPatterns = null;
+  if (args['no-number-words'] && !args['no-lexicon']) {
+    const dir = args['model-dir'] ?? bundledModelDir;
+    const lexicon = decoding.lexicon ?? loadLexicon(dir, decodingDefaults(readModelFolder(dir).generationConfig).lexiconFile);
+    if (lexicon) decoding.lexicon = { ...lexicon, numberWords: null };
+  }
   const p = await createOnnxProvider({ executionProvider: 'cpu', logger: quiet, env: {}, decoding, ...(args['model-dir'] ? { modelDir: args['model-dir'] } : {}) });
   try {
     const reqs: GenerationRequest[] = heldOut.map((prod, i) => ({
@@ -153,12 +187,12 @@ const stats = rows.map(summarise);
 const base = stats[0]!;
 const fmt = (x: number) => x.toFixed(3);
 const header =
-  "| system | BLEU | ROUGE-1 | ROUGE-2 | ROUGE-L | METEOR | states the whole title | facts stated word for word | names a title/attribute word (of the next product: chance) | PROMPT_ECHO flags | copies an 8-word training run | words in no dictionary (texts with one) | numbers not in the facts (texts with one) | another product's material or colour word (texts with one) | a word written twice in a row (texts) | fact-sentence words neither the product's nor the patterns' (texts with one) | mean words |";
-const lines = [header, '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'];
+  "| system | BLEU | ROUGE-1 | ROUGE-2 | ROUGE-L | METEOR | states the whole title | facts stated word for word | names a title/attribute word (of the next product: chance) | PROMPT_ECHO flags | copies an 8-word training run | words in no dictionary (texts with one) | numbers not in the facts (texts with one) | another product's material or colour word (texts with one) | a word written twice in a row (texts) | fact-sentence words neither the product's nor the patterns' (texts with one) | opens with whole fact sentences of the trained patterns (texts) | the other number's words, \"it\" for jeans (texts with one) | mean words |";
+const lines = [header, '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'];
 rows.forEach((r, i) => {
   const s = stats[i]!;
   const cell = (m: string) => (i === 0 ? fmt(s[m]!) : `${fmt(s[m]!)} (${base[m]! >= 1e-3 ? `${(s[m]! / base[m]!).toFixed(2)}×` : 'n/a'})`);
-  lines.push(`| ${r.name} | ${cell('bleu')} | ${cell('rouge1')} | ${cell('rouge2')} | ${cell('rougeL')} | ${cell('meteor')} | ${(s.title! * 100).toFixed(0)}% | ${(s.facts! * 100).toFixed(0)}% | ${(s.mentions! * 100).toFixed(0)}% (${(s.chance! * 100).toFixed(0)}%) | ${s.echo}/${r.texts.length} | ${s.copied}/${r.texts.length} | ${s.nonWords} (${s.nonWordTexts}/${r.texts.length}) | ${s.wrongNumbers} (${s.wrongNumberTexts}/${r.texts.length}) | ${s.foreignFacts} (${s.foreignFactTexts}/${r.texts.length}) | ${s.repeatTexts}/${r.texts.length} | ${i === 0 ? '— (its own sentence)' : `${s.offFrame} (${s.offFrameTexts}/${r.texts.length})`} | ${s.words!.toFixed(1)} |`);
+  lines.push(`| ${r.name} | ${cell('bleu')} | ${cell('rouge1')} | ${cell('rouge2')} | ${cell('rougeL')} | ${cell('meteor')} | ${(s.title! * 100).toFixed(0)}% | ${(s.facts! * 100).toFixed(0)}% | ${(s.mentions! * 100).toFixed(0)}% (${(s.chance! * 100).toFixed(0)}%) | ${s.echo}/${r.texts.length} | ${s.copied}/${r.texts.length} | ${s.nonWords} (${s.nonWordTexts}/${r.texts.length}) | ${s.wrongNumbers} (${s.wrongNumberTexts}/${r.texts.length}) | ${s.foreignFacts} (${s.foreignFactTexts}/${r.texts.length}) | ${s.repeatTexts}/${r.texts.length} | ${i === 0 ? '— (its own sentence)' : `${s.offFrame} (${s.offFrameTexts}/${r.texts.length})`} | ${i === 0 ? '— (its own sentence)' : `${s.patternTexts}/${r.texts.length}`} | ${s.otherNumber} (${s.otherNumberTexts}/${r.texts.length}) | ${s.words!.toFixed(1)} |`);
 });
 const table = lines.join('\n');
 console.log(table);

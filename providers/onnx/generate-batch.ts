@@ -9,13 +9,14 @@
  * whole batch to end.
  */
 import type * as ort from 'onnxruntime-node';
-import type { FinishReason } from '../types.js';
+import type { FinishReason, ProductFacts } from '../types.js';
 import type { DecoderSession } from './decoder-session.js';
 import { releaseArrays, selectPastRows, stackPast, tensorArrays, type ForwardOutput } from './decoder-session.js';
 import { banRepeatedNgrams, chooseToken, createRng, SeenIds, type SamplingParams } from './sampling.js';
 import { banBlockedNgrams } from './novelty.js';
 import { PromptCopy, wordPieces } from './prompt-copy.js';
-import { WordConstraint } from './lexicon.js';
+import { lexiconForNumber, WordConstraint } from './lexicon.js';
+import { FactGrammar, FactSentences, isPluralTitle } from './fact-grammar.js';
 import { NumberConstraint } from './numbers.js';
 import { StopTextStream } from './text-stream.js';
 import { IncrementalDecoder, type TextTokenizer } from './tokenizer.js';
@@ -30,6 +31,8 @@ export interface RowRequest {
   copySource?: string;
   /** The product's title: its words may repeat within no_repeat_word_window (lexicon.ts). Default: none. */
   title?: string;
+  /** The product's facts, which fill the fact patterns' slots (fact-grammar.ts). Default: none (no fact grammar). */
+  facts?: ProductFacts;
   seed: number;
   stop: readonly string[];
   signal?: AbortSignal | undefined;
@@ -86,6 +89,8 @@ interface Row {
   /** Sentences the row's text has ended so far ('.', '!' or '?'). */
   sentences?: number;
   numbers: NumberConstraint | null;
+  /** The fact grammar of the row's first sentences (fact_patterns_file), while it holds. */
+  grammar?: FactSentences | null;
   result?: RowResult;
 }
 
@@ -95,31 +100,55 @@ function anyFinite(logits: Float32Array): boolean {
 }
 
 /** What the decoding rules read of a row. */
-export type RuleRow = Pick<Row, 'tokens' | 'padding' | 'generated' | 'copy' | 'words' | 'text'> & Partial<Pick<Row, 'numbers' | 'frameWords' | 'sentences'>> & {
+export type RuleRow = Pick<Row, 'tokens' | 'padding' | 'generated' | 'copy' | 'words' | 'text'> & Partial<Pick<Row, 'numbers' | 'frameWords' | 'sentences' | 'grammar'>> & {
   req: Pick<RowRequest, 'sampling' | 'minNewTokens' | 'promptIds'>;
 };
 
+/** The row's logits as they came, kept while its fact grammar holds (see constrainRow). */
+let unconstrained = new Float32Array(0);
+
 /**
  * Every decoding rule on one row's logits, in place, before the token is
- * chosen: EOS held back until min_new_tokens, the copy bias, the novelty
- * ban, the lexicon (its frame in the first frame_sentences sentences), the
- * product's numbers, then the repeat bans (n-grams, then words). If the
- * repeat bans leave nothing the lexicon or the number rule allowed, they are
- * taken back, so the word or number in progress is finished anyway (a
- * repeated n-gram beats a word that does not exist or a wrong number).
- * `undo` is scratch space the caller may reuse between calls.
+ * chosen: EOS held back until min_new_tokens, the fact grammar, the copy
+ * bias, the novelty ban, the lexicon (its frame in the first
+ * frame_sentences sentences), the product's numbers, then the repeat bans
+ * (n-grams, then words). If the repeat bans leave nothing the lexicon, the
+ * grammar or the number rule allowed, they are taken back, so the word or
+ * number in progress is finished anyway (a repeated n-gram beats a word
+ * that does not exist or a wrong number). If the grammar and the other
+ * rules together leave nothing, the grammar lets the row go and the rules
+ * run again without it. `undo` is scratch space the caller may reuse
+ * between calls.
  */
 export function constrainRow(logits: Float32Array, row: RuleRow, eos: ReadonlySet<number>, undo: number[] = []): void {
+  const grammar = row.grammar?.active ? row.grammar : null;
+  if (grammar) {
+    if (unconstrained.length < logits.length) unconstrained = new Float32Array(logits.length);
+    unconstrained.set(logits);
+  }
+  applyRules(logits, row, eos, undo, grammar);
+  if (grammar && !anyFinite(logits)) {
+    grammar.release();
+    logits.set(unconstrained.subarray(0, logits.length));
+    applyRules(logits, row, eos, undo, null);
+  }
+}
+
+function applyRules(logits: Float32Array, row: RuleRow, eos: ReadonlySet<number>, undo: number[], grammar: FactSentences | null): void {
   if (row.generated < (row.req.minNewTokens ?? 0)) eos.forEach((e) => (logits[e] = -Infinity));
-  if (row.copy) row.copy.apply(logits, row.text as string);
+  // The grammar is stricter than the frame, and lets go inside the token that ends its last sentence: the rest of that token is the free text's.
+  const held = grammar !== null && grammar.apply(logits, row.text as string);
+  // The copy bias spells the product's words; once the grammar has written them, it would only pull the free text back to them.
+  if (row.copy && (held || !row.grammar)) row.copy.apply(logits, row.text as string);
   const blocked = row.req.sampling.blockedNgrams;
   if (blocked) banBlockedNgrams(logits, row.tokens, blocked, row.padding);
   // The row's first frame_sentences sentences use the lexicon's frame; the rest, the whole lexicon.
-  const words = row.frameWords && (row.sentences ?? 0) < (row.req.sampling.frameSentences ?? 0) ? row.frameWords : row.words;
+  const framed = !held && row.frameWords && (row.sentences ?? 0) < (row.req.sampling.frameSentences ?? 0);
+  const words = framed ? row.frameWords : row.words;
   if (words) words.apply(logits, row.text as string);
   if (row.numbers) row.numbers.apply(logits, row.text as string);
   undo.length = 0;
-  const log = row.words || row.numbers ? undo : undefined;
+  const log = row.words || row.numbers || held ? undo : undefined;
   const n = row.req.sampling.noRepeatNgramSize ?? 0;
   if (n > 0) banRepeatedNgrams(logits, row.tokens, n, row.padding, log);
   const own = row.req.sampling.outputNoRepeatNgramSize ?? 0;
@@ -172,13 +201,25 @@ function startRow(ticket: RowTicket, width: number, tokenizer: TextTokenizer): R
       const keepWhole = lexicon ? (w: string) => w.length <= SHORT_WORD && lexicon.words.has(w) : undefined;
       row.copy = new PromptCopy(own, wordPieces(tokenizer), req.sampling.promptCopyBias, keepWhole);
     }
-    if (req.sampling.lexicon) row.words = new WordConstraint(req.sampling.lexicon, tokenizer, own, req.title);
+    if (req.sampling.lexicon) {
+      // A row of unknown number (no title) keeps every word.
+      const lexicon = req.title === undefined ? req.sampling.lexicon : lexiconForNumber(req.sampling.lexicon, isPluralTitle(req.title));
+      row.words = new WordConstraint(lexicon, tokenizer, own, req.title);
+    }
     const frame = req.sampling.lexicon?.frame;
     if (frame && req.sampling.frameSentences) {
       row.frameWords = new WordConstraint(frame, tokenizer, own, req.title);
       row.sentences = 0;
     }
     if (req.sampling.factNumbersOnly) row.numbers = new NumberConstraint(tokenizer, own);
+  }
+  const patterns = req.sampling.factPatterns;
+  if (patterns && req.facts) {
+    const grammar = FactGrammar.create(patterns, req.facts);
+    if (grammar) {
+      row.grammar = new FactSentences(grammar, tokenizer);
+      row.text ??= '';
+    }
   }
   if (req.signal?.aborted) finish(row, 'cancelled');
   else if (req.maxNewTokens <= 0) finish(row, 'length');

@@ -19,6 +19,8 @@ export interface DecodingDefaults extends SamplingParams {
   noveltyNgramSize: number;
   /** generation_config's `lexicon_file` (ours, not HF's): a file of the model folder; '' turns the word constraint off. */
   lexiconFile: string;
+  /** generation_config's `fact_patterns_file` (ours, not HF's): a file of the model folder; '' turns the fact grammar off (fact-grammar.ts). */
+  factPatternsFile: string;
 }
 
 /** Hugging Face's defaults where generation_config.json says nothing (max_new_tokens is ours: HF's max_length 20 is too short). */
@@ -37,6 +39,7 @@ export const HF_DEFAULTS: DecodingDefaults = {
   noveltyNgramSize: 0,
   promptCopyBias: 0,
   lexiconFile: '',
+  factPatternsFile: '',
   factNumbersOnly: false,
 };
 
@@ -58,6 +61,7 @@ export function decodingDefaults(generationConfig: JsonObject, overrides: Partia
     noveltyNgramSize: numberField(g, 'novelty_ngram_size') ?? 0,
     promptCopyBias: numberField(g, 'prompt_copy_bias') ?? 0,
     lexiconFile: typeof g.lexicon_file === 'string' ? g.lexicon_file : '',
+    factPatternsFile: typeof g.fact_patterns_file === 'string' ? g.fact_patterns_file : '',
     factNumbersOnly: g.fact_numbers_only === true,
   };
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));

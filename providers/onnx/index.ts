@@ -29,6 +29,7 @@ import { MicroBatcher, WaitAbandonedError, type MicroBatcherStats } from './micr
 import { ModelFolderError, readModelFolder } from './model-folder.js';
 import { loadBlockedNgrams } from './novelty.js';
 import { productCopySource, wordPieces } from './prompt-copy.js';
+import { loadFactPatterns } from './fact-grammar.js';
 import { loadLexicon, prepareLexicon } from './lexicon.js';
 import { createOrtSession, parseExecutionProvider, type ExecutionProviderSetting, type SessionLogger } from './session.js';
 import { loadTokenizer } from './tokenizer.js';
@@ -118,6 +119,7 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
   // An explicit decoding.blockedNgrams (null included) wins over the folder's file.
   if (defaults.blockedNgrams === undefined) defaults.blockedNgrams = loadBlockedNgrams(folder.dir, defaults.noveltyNgramSize, tokenizer);
   if (defaults.lexicon === undefined) defaults.lexicon = loadLexicon(folder.dir, defaults.lexiconFile);
+  if (defaults.factPatterns === undefined) defaults.factPatterns = loadFactPatterns(folder.dir, defaults.factPatternsFile);
   if (defaults.noRepeatWordWindow && !defaults.lexicon) {
     throw new ModelFolderError(`${folder.name}: no_repeat_word_window works on the words of lexicon_file, and this model has no lexicon`);
   }
@@ -168,6 +170,7 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
       sampling: decoding,
       copySource: productCopySource(request.parts.product),
       title: request.parts.product.title,
+      facts: request.parts.product,
       seed: request.seed ?? randomInt(2 ** 32),
       stop: request.stop ?? [],
       signal: opts.signal,

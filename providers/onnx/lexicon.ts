@@ -46,6 +46,13 @@ export interface Lexicon {
    * use only these words and its product's own. Null when the file has none.
    */
   readonly frame: Lexicon | null;
+  /**
+   * Words of one grammatical number (the file's optional `number_words`:
+   * "it", "comes" singular; "they", "come" plural): a row writes a form's
+   * words only when its product's title is of that form (lexiconForNumber).
+   * Null when the file has none.
+   */
+  readonly numberWords?: { readonly singular: ReadonlySet<string>; readonly plural: ReadonlySet<string> } | null;
 }
 
 const LETTERS = /[a-z]+/g;
@@ -87,7 +94,39 @@ export function parseLexicon(json: unknown, source: string): Lexicon {
   if (frameWords?.length === 0) throw new ModelFolderError(`${source}: "frame_words" is empty`);
   const lexicon = lexiconFrom(words, factWords, frameWords);
   if (lexicon.words.size === 0) throw new ModelFolderError(`${source}: "words" is empty${factWords.length > 0 ? ' once the fact words are taken out' : ''}`);
-  return lexicon;
+  if (o.number_words === undefined) return lexicon;
+  const forms = o.number_words;
+  if (!forms || typeof forms !== 'object' || Array.isArray(forms)) throw new ModelFolderError(`${source}: "number_words" must be an object with "singular" and "plural" lists`);
+  const singular = new Set(wordList(forms as Record<string, unknown>, 'singular', `${source} number_words`, true));
+  const plural = new Set(wordList(forms as Record<string, unknown>, 'plural', `${source} number_words`, true));
+  const both = [...singular].find((w) => plural.has(w));
+  if (both !== undefined) throw new ModelFolderError(`${source}: "number_words" lists ${JSON.stringify(both)} as both singular and plural`);
+  return { ...lexicon, numberWords: { singular, plural } };
+}
+
+const byNumber = new WeakMap<Lexicon, { singular: Lexicon; plural: Lexicon }>();
+
+/**
+ * The lexicon a row of this grammatical number writes with: without the
+ * other number's words (number_words), so a product titled in the plural
+ * ("Trail Running Shoes") is not told "it comes in" nor "wear it with". The
+ * lexicon itself when it has no number words. Memoised, so rows of one
+ * number share their masks.
+ */
+export function lexiconForNumber(lexicon: Lexicon, plural: boolean): Lexicon {
+  const forms = lexicon.numberWords;
+  if (!forms) return lexicon;
+  let pair = byNumber.get(lexicon);
+  if (!pair) {
+    // The other number's words are not even a start of a word: " it" may not begin "italy", or the model, meaning "it", would write "Wear italy".
+    const without = (other: ReadonlySet<string>): Lexicon => {
+      const base = lexiconFrom([...lexicon.words].filter((w) => !other.has(w)), lexicon.factWords);
+      return { ...base, prefixes: new Set([...base.prefixes].filter((p) => !other.has(p))), frame: lexicon.frame, numberWords: null };
+    };
+    pair = { singular: without(forms.plural), plural: without(forms.singular) };
+    byNumber.set(lexicon, pair);
+  }
+  return plural ? pair.plural : pair.singular;
 }
 
 /** The model folder's lexicon named by generation_config's lexicon_file; null when it names none. */
@@ -414,7 +453,8 @@ function vocabFor(lexicon: Lexicon, tokenizer: TextTokenizer, size: number): Lex
  * bundled model, spent when the provider loads rather than inside a batch.
  */
 export function prepareLexicon(lexicon: Lexicon, tokenizer: TextTokenizer, vocabSize: number): void {
-  if (vocabSize > 0) vocabFor(lexicon, tokenizer, vocabSize).allowed('');
+  if (vocabSize <= 0) return;
+  for (const l of new Set([lexicon, lexiconForNumber(lexicon, false), lexiconForNumber(lexicon, true)])) vocabFor(l, tokenizer, vocabSize).allowed('');
 }
 
 /** One row's constraint: the lexicon plus the words of `own` (the product's facts). */

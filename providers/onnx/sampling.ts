@@ -5,6 +5,7 @@
  */
 import type { BlockedNgrams } from './novelty.js';
 import type { Lexicon } from './lexicon.js';
+import type { FactPatterns } from './fact-grammar.js';
 import { seededRandom } from '../../src/random.js';
 
 export interface SamplingParams {
@@ -50,6 +51,11 @@ export interface SamplingParams {
   promptCopyBias?: number;
   /** The words the output may use besides the product's own (see lexicon.ts). Default: any. */
   lexicon?: Lexicon | null;
+  /**
+   * The patterns a row's first sentences must follow, filled with its
+   * product's facts (see fact-grammar.ts; needs the row's `facts`). Default: none.
+   */
+  factPatterns?: FactPatterns | null;
   /**
    * generation_config's `fact_numbers_only` (ours, not HF's): every number the
    * output writes is one of the product's own (see numbers.ts). Default false.

@@ -280,15 +280,46 @@ def frame_words():
     return sorted(words)
 
 
+def fact_patterns():
+    """The fact-sentence patterns as the runtime's fact grammar reads them (fact_patterns.json;
+    providers/onnx/fact-grammar.ts): with "fact_patterns_file" in generation_config.json a row's
+    first sentences must follow one of them, in the form plural() picks, each slot filled with the
+    product's own facts ({t} its title; {a0}, {a1} one attribute; {all}, {rest} a list of its
+    attributes; {m} of its materials; {c} of its colours; no item twice in a sentence). Sentence 1
+    is an opener, sentence 2 one of the colour and material patterns."""
+    forms = lambda pairs: [{"singular": s, "plural": p} for s, p in pairs]
+    return {"rule": "sentence k follows one of sentences[k] that the product's facts can fill",
+            "plural_rule": "the title's last word ends in s but not ss",
+            "sentences": [forms(OPENERS_ALL + OPENERS_THREE), forms(BOTH + COLOURS_ONLY + MATERIALS_ONLY)]}
+
+
+def number_words():
+    """Words the closing sentences and the fact patterns use in one form only ("it", "its", "comes" in
+    the singular; "they", "their", "come" in the plural): with "number_words" in the lexicon, a row
+    may write a form's words only when its title is of that form (plural())."""
+    forms = {"singular": set(), "plural": set()}
+    for table in (STYLING, OCCASIONS, CARE):
+        for patterns in table.values():
+            for p in patterns:
+                forms["singular"].update(WORD.findall(p.format(**SINGULAR).lower()))
+                forms["plural"].update(WORD.findall(p.format(**PLURAL).lower()))
+    for singular, many in FACT_PATTERNS:
+        forms["singular"].update(WORD.findall(re.sub(r"\{\w+\}", " ", singular).lower()))
+        forms["plural"].update(WORD.findall(re.sub(r"\{\w+\}", " ", many).lower()))
+    return {"singular": sorted(forms["singular"] - forms["plural"]), "plural": sorted(forms["plural"] - forms["singular"])}
+
+
 def lexicon(texts, facts=()):
-    """{"words": sorted words of texts, "fact_words": facts, "frame_words": frame_words()}; the same word rule as providers/onnx/lexicon.ts."""
+    """{"words": sorted words of texts, "fact_words": facts, "frame_words": frame_words(), "number_words": number_words()}; the same word rule as providers/onnx/lexicon.ts."""
     words = set()
     for text in texts:
         words.update(WORD.findall(text.lower()))
     return {"rule": "runs of a-z after lower-casing", "words": sorted(words),
             "fact_rule": "written only where the product's own facts have the word", "fact_words": sorted(facts),
             "frame_rule": "the only words, besides the product's own, of the first frame_sentences sentences",
-            "frame_words": frame_words()}
+            "frame_words": frame_words(),
+            "number_rule": "a row writes a form's words only when its title is of that form (its last word ends in s but not ss: plural)",
+            "number_words": number_words()}
 
 
 def lexicon_texts(rows):

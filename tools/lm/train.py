@@ -18,7 +18,7 @@ import torch
 from .bpe import ByteLevelBPE, tokenizer_json, train_bpe
 from .export import write_folder, write_json
 from .modeling import TinyGPT2, TinyLlama
-from .targets import closing, closing_texts, fact_sentences, fact_words, lexicon, lexicon_texts, novelty_table, pattern_texts, token_forms
+from .targets import closing, closing_texts, fact_patterns, fact_sentences, fact_words, lexicon, lexicon_texts, novelty_table, pattern_texts, token_forms
 
 SEED = 1234
 # DEMO_ARCH: "llama" (the default since the second model: one KV head shared by the
@@ -49,10 +49,11 @@ NOVELTY_N = int(os.environ.get("DEMO_NOVELTY_N", "8"))
 # fact_numbers_only: every number written is one of the product's (providers/onnx/numbers.ts).
 # no_repeat_word_window: no word twice in a row (providers/onnx/lexicon.ts); 1, not 2, so that "wear after wear" stays whole.
 # frame_sentences: the 2 fact sentences use only the patterns' words and the product's own (providers/onnx/lexicon.ts).
+# fact_patterns_file: the 2 fact sentences follow the training patterns, filled with the product's facts (providers/onnx/fact-grammar.ts).
 GENERATION = dict(do_sample=True, temperature=0.7, top_k=40, top_p=0.9, repetition_penalty=1.05,
                   output_no_repeat_ngram_size=3, max_new_tokens=100, novelty_ngram_size=NOVELTY_N,
                   prompt_copy_bias=20, lexicon_file="lexicon.json", fact_numbers_only=True,
-                  no_repeat_word_window=1, frame_sentences=2)
+                  no_repeat_word_window=1, frame_sentences=2, fact_patterns_file="fact_patterns.json")
 EOS = "<|endoftext|>"
 
 
@@ -143,7 +144,9 @@ def save_checkpoint(path, step, model, opt, sched, losses, evals):
 
 
 def write_lexicon(out, rows):
+    """The runtime's word files: lexicon.json and fact_patterns.json."""
     write_json(os.path.join(out, "lexicon.json"), lexicon(lexicon_texts(rows), fact_words(rows)))
+    write_json(os.path.join(out, "fact_patterns.json"), fact_patterns())
 
 
 def write_novelty(out, bpe, train):
@@ -164,10 +167,16 @@ def make_novelty(root):
 
 
 def make_lexicon(root):
-    """Rewrites only lexicon.json of the demo model (DEMO_OUT or models/stylesprint-desc) from the training JSONL."""
+    """Rewrites only lexicon.json and fact_patterns.json of the demo model (DEMO_OUT or
+    models/stylesprint-desc) from the training JSONL, and names the patterns in its generation_config.json."""
     out = os.environ.get("DEMO_OUT") or os.path.join(root, "models", "stylesprint-desc")
     write_lexicon(out, load_rows(root))
-    print(f"lexicon written to {out}")
+    config = os.path.join(out, "generation_config.json")
+    with open(config) as f:
+        gen = json.load(f)
+    gen["fact_patterns_file"] = GENERATION["fact_patterns_file"]
+    write_json(config, gen)
+    print(f"lexicon and fact patterns written to {out}")
 
 
 def make_demo(root):

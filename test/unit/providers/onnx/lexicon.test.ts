@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { lexiconFrom, loadLexicon, parseLexicon, WordConstraint, wordsOf } from '../../../../providers/onnx/lexicon.js';
+import { lexiconForNumber, lexiconFrom, loadLexicon, parseLexicon, WordConstraint, wordsOf } from '../../../../providers/onnx/lexicon.js';
 import { ModelFolderError, readModelFolder } from '../../../../providers/onnx/model-folder.js';
 import { loadTokenizer } from '../../../../providers/onnx/tokenizer.js';
 import { bundledModelDir } from '../../../../providers/onnx/index.js';
@@ -274,4 +274,33 @@ test('a model that sets frame_sentences without frame_words in its lexicon does 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('number_words: a row writes the words of its title\'s number only ("it comes" for a dress, "they come" for jeans), however the model starts them', () => {
+  const parsed = parseLexicon({ words: ['it', 'its', 'item', 'they', 'come', 'comes', 'in', 'wear'], number_words: { singular: ['it', 'its', 'comes'], plural: ['they', 'come'] } }, 'x');
+  assert.deepEqual([...parsed.numberWords!.plural], ['they', 'come']);
+  assert.throws(() => parseLexicon({ words: ['it'], number_words: { singular: ['it'], plural: ['it'] } }, 'x'), /lists "it" as both singular and plural/);
+  assert.throws(() => parseLexicon({ words: ['it'], number_words: ['it'] }, 'x'), /"number_words" must be an object/);
+  assert.throws(() => parseLexicon({ words: ['it'], number_words: { singular: ['It'], plural: [] } }, 'x'), /number_words: every word of "singular"/);
+  const singular = lexiconForNumber(parsed, false);
+  const plural = lexiconForNumber(parsed, true);
+  assert.equal(lexiconForNumber(parsed, true), plural, 'memoised: rows of one number share their masks');
+  assert.deepEqual([...singular.words].sort(), ['comes', 'in', 'it', 'item', 'its', 'wear']);
+  assert.deepEqual([...plural.words].sort(), ['come', 'in', 'item', 'they', 'wear']);
+  // "it" is not even a start of a word for a plural row: the model, meaning "it", wrote "Wear italy" when only "it" itself was banned.
+  assert.equal(plural.prefixes.has('it'), false);
+  assert.equal(plural.prefixes.has('ite'), true);
+  const allowedAfter = (l: typeof parsed, text: string, piece: string): boolean => {
+    const logits = new Float32Array(vocabSize);
+    new WordConstraint(l, tokenizer, '').apply(logits, text);
+    const id = tokenizer.tokenToId(piece.replace(/ /g, 'Ġ'));
+    assert.ok(id !== undefined, piece);
+    return logits[id] > -Infinity;
+  };
+  assert.equal(allowedAfter(singular, 'Wear', ' it'), true);
+  assert.equal(allowedAfter(plural, 'Wear', ' it'), false);
+  assert.equal(allowedAfter(plural, 'Wear', ' they'), true);
+  assert.equal(allowedAfter(singular, 'Wear', ' they'), false);
+  // Without number words, the lexicon itself.
+  assert.equal(lexiconForNumber(lexiconFrom(['it']), true).words.has('it'), true);
 });

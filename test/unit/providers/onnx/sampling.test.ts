@@ -64,7 +64,7 @@ test('top-p keeps the smallest prefix reaching p; sampling is seeded', () => {
 
 test('request temperature 0 means greedy; generation_config fills what the request leaves', () => {
   const d = decodingDefaults({ do_sample: true, temperature: 0.7, top_k: 20, repetition_penalty: 1.2, max_new_tokens: 30 });
-  assert.deepEqual(d, { doSample: true, temperature: 0.7, topK: 20, topP: 1, repetitionPenalty: 1.2, maxNewTokens: 30, minNewTokens: 0, noRepeatNgramSize: 0, outputNoRepeatNgramSize: 0, noRepeatWordWindow: 0, frameSentences: 0, noveltyNgramSize: 0, promptCopyBias: 0, lexiconFile: '', factNumbersOnly: false });
+  assert.deepEqual(d, { doSample: true, temperature: 0.7, topK: 20, topP: 1, repetitionPenalty: 1.2, maxNewTokens: 30, minNewTokens: 0, noRepeatNgramSize: 0, outputNoRepeatNgramSize: 0, noRepeatWordWindow: 0, frameSentences: 0, noveltyNgramSize: 0, promptCopyBias: 0, lexiconFile: '', factPatternsFile: '', factNumbersOnly: false });
   assert.equal(requestDecoding({ temperature: 0 }, d).doSample, false);
   assert.deepEqual(requestDecoding({ temperature: 1.1, topP: 0.8, maxTokens: 5 }, decodingDefaults({})), {
     ...decodingDefaults({}),

@@ -1,0 +1,422 @@
+/**
+ * Decode-time fact grammar (generation_config's `fact_patterns_file`, ours,
+ * not HF's). A model trained to open with sentences of a few fixed patterns
+ * that restate the product's facts ("It is made of {m} and comes in {c}.")
+ * learns the patterns, but a small one loses its place in them where a
+ * product's facts are long or many, and writes "with are made of recycled
+ * made". With the patterns file, a row's first sentences must follow one of
+ * the patterns the model was trained on, each slot filled with the
+ * product's own facts: which pattern, which facts, in which order, and
+ * where a list ends stay the model's choice (its logits, as every other
+ * rule leaves them); what it may not do is break a pattern, state a fact
+ * twice in one sentence, put an attribute where a material belongs, or
+ * write a fact the product does not have. After the last pattern sentence
+ * the grammar lets go, and the rest of the text is free.
+ *
+ * Slots: {t} the title, as written; {a0} and {a1} one attribute each;
+ * {all} and {rest} a list of attributes ("a", "a and b", "a, b and c");
+ * {m} a list of materials and {c} of colours. An item appears at most once
+ * in a sentence. Sentence k follows one of `sentences[k]` that the
+ * product's facts can fill; a sentence none of whose patterns it can fill
+ * is left out. Each pattern has a singular and a plural form, picked by the
+ * title as the training targets picked them (its last word ends in "s" but
+ * not "ss": "Slim Black Jeans"). Each sentence is preceded by one space, as
+ * in training (prompt + " " + target).
+ *
+ * The grammar is matched on the tokens' text, character by character,
+ * through a trie of the vocabulary, so a step costs about as much as the
+ * few tokens the grammar allows, not the vocabulary. Token text reads
+ * non-ASCII bytes as \0, so a product with a non-ASCII character in its
+ * facts gets no grammar (the frame of lexicon.ts still holds).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ProductFacts } from '../types.js';
+import { ModelFolderError } from './model-folder.js';
+import { tokenText, type TextTokenizer } from './tokenizer.js';
+
+const SLOTS = ['t', 'a0', 'a1', 'all', 'rest', 'm', 'c'] as const;
+type SlotName = (typeof SLOTS)[number];
+type Piece = string | { slot: SlotName };
+
+export interface FactPattern {
+  readonly singular: readonly Piece[];
+  readonly plural: readonly Piece[];
+}
+
+/** A parsed fact_patterns.json: the patterns of each opening sentence, in order. */
+export interface FactPatterns {
+  readonly sentences: ReadonlyArray<readonly FactPattern[]>;
+}
+
+function isSlot(name: string): name is SlotName {
+  return (SLOTS as readonly string[]).includes(name);
+}
+
+function parsePattern(text: unknown, where: string): Piece[] {
+  if (typeof text !== 'string' || text.trim() === '') throw new ModelFolderError(`${where} must be a non-empty string`);
+  // eslint-disable-next-line no-control-regex
+  if (/[^\x00-\x7f]/.test(text)) throw new ModelFolderError(`${where}: a pattern must be ASCII (token text reads other bytes as \\0); got ${JSON.stringify(text)}`);
+  const pieces: Piece[] = [];
+  const slot = /\{([^{}]*)\}/g;
+  let last = 0;
+  for (let m = slot.exec(text); m; m = slot.exec(text)) {
+    const name = m[1] as string;
+    if (!isSlot(name)) throw new ModelFolderError(`${where}: unknown slot {${name}} in ${JSON.stringify(text)}; the slots are ${SLOTS.map((s) => `{${s}}`).join(', ')}`);
+    if (m.index > last) pieces.push(text.slice(last, m.index));
+    else if (pieces.length > 0) throw new ModelFolderError(`${where}: two slots need text between them in ${JSON.stringify(text)}`);
+    pieces.push({ slot: name });
+    last = slot.lastIndex;
+  }
+  if (last < text.length) pieces.push(text.slice(last));
+  if (pieces.some((p) => typeof p === 'string' && /[{}]/.test(p))) throw new ModelFolderError(`${where}: unbalanced brace in ${JSON.stringify(text)}`);
+  return pieces;
+}
+
+/** Validates the parsed JSON of a fact patterns file (`{ "sentences": [[{ "singular", "plural" }, ...], ...] }`). `source` names it in errors. */
+export function parseFactPatterns(json: unknown, source: string): FactPatterns {
+  const sentences = json && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>).sentences : undefined;
+  if (!Array.isArray(sentences) || sentences.length === 0) throw new ModelFolderError(`${source}: "sentences" must be a non-empty list of lists of patterns`);
+  return {
+    sentences: sentences.map((list, i) => {
+      if (!Array.isArray(list) || list.length === 0) throw new ModelFolderError(`${source}: sentences[${i}] must be a non-empty list of patterns`);
+      return list.map((p: unknown, j) => {
+        const where = `${source}: sentences[${i}][${j}]`;
+        if (!p || typeof p !== 'object') throw new ModelFolderError(`${where} must be an object with "singular" and "plural"`);
+        const o = p as Record<string, unknown>;
+        return { singular: parsePattern(o.singular, `${where}.singular`), plural: parsePattern(o.plural, `${where}.plural`) };
+      });
+    }),
+  };
+}
+
+/** The model folder's fact patterns named by generation_config's fact_patterns_file; null when it names none. */
+export function loadFactPatterns(dir: string, name: string | undefined): FactPatterns | null {
+  if (!name) return null;
+  if (path.basename(name) !== name || name === '.' || name === '..') {
+    throw new ModelFolderError(`fact_patterns_file must be a file name in the model folder; got ${JSON.stringify(name)}`);
+  }
+  const file = path.join(dir, name);
+  if (!existsSync(file)) throw new ModelFolderError(`generation_config names fact_patterns_file ${JSON.stringify(name)}, but ${file} does not exist`);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (cause) {
+    throw new ModelFolderError(`${file} is not valid JSON`, { cause });
+  }
+  return parseFactPatterns(json, file);
+}
+
+/** Whether a title names a pair or a plural ("Jeans", "Chelsea Boots"): its last word ends in s but not ss (tools/lm/targets.py plural). */
+export function isPluralTitle(title: string): boolean {
+  const last = (title.match(/[A-Za-z]+/g) ?? ['']).pop()!.toLowerCase();
+  return last.endsWith('s') && !last.endsWith('ss');
+}
+
+/** Which of the product's lists a slot draws from. */
+const ATTRIBUTES = 0;
+const MATERIALS = 1;
+const COLOURS = 2;
+const LIST_OF: Record<Exclude<SlotName, 't'>, number> = { a0: ATTRIBUTES, a1: ATTRIBUTES, all: ATTRIBUTES, rest: ATTRIBUTES, m: MATERIALS, c: COLOURS };
+
+type Element =
+  | { kind: 'text'; text: string }
+  /** `reserve`: items of the same list that later slots of the pattern still need; `fresh`: the first slot of its list in the pattern (its used items start empty). */
+  | { kind: 'one' | 'list'; list: number; reserve: number; fresh: boolean };
+
+/** Where a state is: writing a pattern's text, an item of a slot, or a list separator (after which an item follows). */
+const AT_TEXT = 0;
+const AT_ITEM = 1;
+const AT_SEP = 2;
+/** List phases: after its first item (may end, or go on), after an item that followed ", " (must go on), after the item that followed " and " (ends). */
+const FIRST = 0;
+const MORE = 1;
+const LAST = 2;
+
+interface State {
+  readonly s: number;
+  readonly p: number;
+  readonly e: number;
+  /** What is left to write of the current text, item or separator. */
+  readonly want: string;
+  readonly at: number;
+  readonly phase: number;
+  /** Items of the current slot's list used so far in the sentence, as bits. */
+  readonly used: number;
+}
+
+const DONE: State = { s: -1, p: -1, e: -1, want: '', at: AT_TEXT, phase: 0, used: 0 };
+
+/** Most items a list may have for the grammar (the used items are the bits of a 31-bit integer). */
+const MAX_ITEMS = 30;
+
+function ascii(text: string): boolean {
+  // eslint-disable-next-line no-control-regex
+  return !/[^\x00-\x7f]/.test(text);
+}
+
+function countUnused(used: number, n: number): number {
+  let free = 0;
+  for (let k = 0; k < n; k++) if (!(used & (1 << k))) free++;
+  return free;
+}
+
+/** The grammar of one product: its eligible patterns per sentence, compiled with its facts. */
+export class FactGrammar {
+  private readonly sentences: Element[][][];
+  private readonly lists: readonly string[][];
+
+  private constructor(sentences: Element[][][], lists: string[][]) {
+    this.sentences = sentences;
+    this.lists = lists;
+  }
+
+  /** The grammar of `facts` under `patterns`; null when there is nothing to hold (no pattern fits, or a fact is not ASCII). */
+  static create(patterns: FactPatterns, facts: ProductFacts): FactGrammar | null {
+    const clean = (items: readonly string[] | undefined): string[] => [...new Set((items ?? []).map((i) => i.trim()).filter((i) => i !== ''))];
+    const lists = [clean(facts.attributes), clean(facts.materials), clean(facts.colors)];
+    const title = facts.title.trim();
+    if (title === '' || !ascii(title) || lists.some((l) => l.length > MAX_ITEMS || !l.every(ascii))) return null;
+    const plural = isPluralTitle(title);
+    const sentences = patterns.sentences
+      .map((list) => list.map((p) => compile(plural ? p.plural : p.singular, title, lists)).filter((c): c is Element[] => c !== null))
+      .filter((list) => list.length > 0);
+    return sentences.length > 0 ? new FactGrammar(sentences, lists) : null;
+  }
+
+  /**
+   * How many characters of `text` (a row's output, with its leading space)
+   * the pattern sentences take, when it starts with all of them; null when
+   * it does not.
+   */
+  matchLength(text: string): number | null {
+    let states = this.start();
+    for (let i = 0; ; i++) {
+      const open = this.close(states);
+      if (open.includes(DONE)) return i;
+      if (i === text.length) return null;
+      states = this.step(open, text[i]!);
+      if (states.length === 0) return null;
+    }
+  }
+
+  /** The states at the start of the text. */
+  start(): State[] {
+    return this.startSentence(0);
+  }
+
+  /** Every state reachable from `states` without writing a character: each wants a character, or is DONE. */
+  close(states: readonly State[]): State[] {
+    const out: State[] = [];
+    for (const st of states) this.closeInto(st, out);
+    return out;
+  }
+
+  /** The states after writing `ch` from (closed) `open`. */
+  step(open: readonly State[], ch: string): State[] {
+    const out: State[] = [];
+    for (const st of open) if (st !== DONE && st.want[0] === ch) out.push({ ...st, want: st.want.slice(1) });
+    return out;
+  }
+
+  private closeInto(st: State, out: State[]): void {
+    if (st === DONE || st.want !== '') {
+      out.push(st);
+      return;
+    }
+    const elements = this.sentences[st.s]![st.p]!;
+    if (st.at === AT_TEXT) return this.enter(st.s, st.p, st.e + 1, st.used, out);
+    const el = elements[st.e] as Extract<Element, { list: number }>;
+    if (st.at === AT_SEP) return this.items(st, el, st.phase, out);
+    if (el.kind === 'one' || st.phase === LAST) return this.enter(st.s, st.p, st.e + 1, st.used, out);
+    const free = countUnused(st.used, this.lists[el.list]!.length) - el.reserve;
+    if (st.phase === FIRST) this.enter(st.s, st.p, st.e + 1, st.used, out);
+    if (free >= 2) out.push({ ...st, want: ', ', at: AT_SEP, phase: MORE });
+    if (free >= 1) out.push({ ...st, want: ' and ', at: AT_SEP, phase: LAST });
+  }
+
+  /** States that start each unused item of `el`'s list, leaving `el.reserve` for the slots after it. */
+  private items(st: State, el: Extract<Element, { list: number }>, phase: number, out: State[]): void {
+    const list = this.lists[el.list]!;
+    if (countUnused(st.used, list.length) - 1 < el.reserve) return;
+    for (let k = 0; k < list.length; k++) {
+      if (!(st.used & (1 << k))) out.push({ ...st, want: list[k]!, at: AT_ITEM, phase, used: st.used | (1 << k) });
+    }
+  }
+
+  private enter(s: number, p: number, e: number, used: number, out: State[]): void {
+    const elements = this.sentences[s]![p]!;
+    if (e === elements.length) {
+      for (const st of this.startSentence(s + 1)) out.push(st);
+      return;
+    }
+    const el = elements[e]!;
+    if (el.kind === 'text') {
+      out.push({ s, p, e, want: el.text, at: AT_TEXT, phase: 0, used });
+      return;
+    }
+    const base: State = { s, p, e, want: '', at: AT_ITEM, phase: FIRST, used: el.fresh ? 0 : used };
+    this.items(base, el, FIRST, out);
+  }
+
+  private startSentence(s: number): State[] {
+    if (s === this.sentences.length) return [DONE];
+    const out: State[] = [];
+    this.sentences[s]!.forEach((_, p) => this.enter(s, p, 0, 0, out));
+    return out;
+  }
+}
+
+/** One pattern with the product's title written in and its slots typed; null when the product cannot fill it. */
+function compile(pieces: readonly Piece[], title: string, lists: readonly string[][]): Element[] | null {
+  const need = [0, 0, 0];
+  const elements: Element[] = [];
+  let text = ' '; // each sentence is preceded by one space
+  let lastList = -1;
+  for (const piece of pieces) {
+    if (typeof piece === 'string' || piece.slot === 't') {
+      text += typeof piece === 'string' ? piece : title;
+      continue;
+    }
+    if (text !== '') elements.push({ kind: 'text', text });
+    text = '';
+    const list = LIST_OF[piece.slot];
+    need[list]!++;
+    elements.push({ kind: piece.slot === 'a0' || piece.slot === 'a1' ? 'one' : 'list', list, reserve: 0, fresh: list !== lastList });
+    lastList = list;
+  }
+  if (text !== '') elements.push({ kind: 'text', text });
+  if (need.some((n, list) => n > lists[list]!.length)) return null;
+  // Each slot leaves enough items of its list for the slots after it.
+  const later = [0, 0, 0];
+  for (let i = elements.length - 1; i >= 0; i--) {
+    const el = elements[i]!;
+    if (el.kind === 'text') continue;
+    el.reserve = later[el.list]!;
+    later[el.list]!++;
+  }
+  return elements;
+}
+
+interface TrieNode {
+  children: Map<string, TrieNode>;
+  /** Tokens whose text ends here. */
+  ids: number[];
+  /** Every token at or below this node, computed when first asked for. */
+  all?: number[];
+}
+
+const tries = new WeakMap<TextTokenizer, { size: number; root: TrieNode }>();
+
+/** A trie of the vocabulary's token texts (special and empty ones left out), one per tokenizer and vocabulary size. */
+function vocabTrie(tokenizer: TextTokenizer, size: number): TrieNode {
+  const known = tries.get(tokenizer);
+  if (known && known.size === size) return known.root;
+  const special = new Set([...tokenizer.special.eos, tokenizer.special.pad, tokenizer.special.bos]);
+  const root: TrieNode = { children: new Map(), ids: [] };
+  for (let id = 0; id < size; id++) {
+    if (special.has(id)) continue;
+    const text = tokenText(tokenizer, id);
+    if (text === '' || text.includes('\0')) continue;
+    let node = root;
+    for (const ch of text) {
+      let next = node.children.get(ch);
+      if (!next) node.children.set(ch, (next = { children: new Map(), ids: [] }));
+      node = next;
+    }
+    node.ids.push(id);
+  }
+  tries.set(tokenizer, { size, root });
+  return root;
+}
+
+function subtree(node: TrieNode): number[] {
+  if (node.all) return node.all;
+  const all = [...node.ids];
+  for (const child of node.children.values()) for (const id of subtree(child)) all.push(id);
+  node.all = all;
+  return all;
+}
+
+/**
+ * One row's fact sentences: follows the row's text through the grammar and
+ * bans every token that would leave it. Once the text has written the last
+ * pattern sentence (or has left the grammar, which only a fallback can do),
+ * it is off for good.
+ */
+export class FactSentences {
+  private states: State[];
+  private consumed = 0;
+  private on = true;
+  private kept = new Float32Array(64);
+  private allowedIds: number[] = [];
+
+  constructor(
+    private readonly grammar: FactGrammar,
+    private readonly tokenizer: TextTokenizer,
+  ) {
+    this.states = grammar.start();
+  }
+
+  /** Whether the grammar still holds the row. */
+  get active(): boolean {
+    return this.on;
+  }
+
+  /** Lets the row go: the rest of its text is free. */
+  release(): void {
+    this.on = false;
+  }
+
+  /**
+   * Catches up with `text` (the row's output so far) and sets every token
+   * the grammar does not allow next to -Infinity. Returns whether it held
+   * the row this step.
+   */
+  apply(logits: Float32Array, text: string): boolean {
+    if (!this.on) return false;
+    this.follow(text);
+    if (!this.on) return false;
+    const allowed = this.allowedIds;
+    allowed.length = 0;
+    this.walk(vocabTrie(this.tokenizer, logits.length), this.states, allowed);
+    if (allowed.length === 0) {
+      this.on = false;
+      return false;
+    }
+    if (this.kept.length < allowed.length) this.kept = new Float32Array(allowed.length * 2);
+    for (let i = 0; i < allowed.length; i++) this.kept[i] = logits[allowed[i]!]!;
+    logits.fill(-Infinity);
+    for (let i = 0; i < allowed.length; i++) logits[allowed[i]!] = this.kept[i]!;
+    return true;
+  }
+
+  private follow(text: string): void {
+    for (; this.consumed < text.length; this.consumed++) {
+      const open = this.grammar.close(this.states);
+      if (open.includes(DONE)) break;
+      this.states = this.grammar.step(open, text[this.consumed]!);
+      if (this.states.length === 0) break;
+    }
+    if (this.states.length === 0 || this.grammar.close(this.states).includes(DONE)) this.on = false;
+  }
+
+  /** Pushes every token below `node` that the grammar allows from `states` (the text so far spelling the path to `node`). */
+  private walk(node: TrieNode, states: readonly State[], out: number[]): void {
+    const open = this.grammar.close(states);
+    const chars = new Set<string>();
+    for (const st of open) {
+      if (st === DONE) {
+        // The last sentence ends inside this token: the rest of it is free.
+        for (const id of subtree(node)) out.push(id);
+        return;
+      }
+      chars.add(st.want[0]!);
+    }
+    for (const id of node.ids) out.push(id);
+    for (const ch of chars) {
+      const child = node.children.get(ch);
+      if (child) this.walk(child, this.grammar.step(open, ch), out);
+    }
+  }
+}

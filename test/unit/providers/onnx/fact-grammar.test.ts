@@ -1,0 +1,225 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { FactGrammar, FactSentences, isPluralTitle, loadFactPatterns, parseFactPatterns, type FactPatterns } from '../../../../providers/onnx/fact-grammar.js';
+import { ModelFolderError, readModelFolder } from '../../../../providers/onnx/model-folder.js';
+import { loadTokenizer, tokenText } from '../../../../providers/onnx/tokenizer.js';
+import { bundledModelDir } from '../../../../providers/onnx/index.js';
+import { constrainRow, type RuleRow } from '../../../../providers/onnx/generate-batch.js';
+import { createRng } from '../../../../providers/onnx/sampling.js';
+import type { ProductFacts } from '../../../../providers/types.js';
+import { PromptCopy, productCopySource, wordPieces } from '../../../../providers/onnx/prompt-copy.js';
+import { greedySampling } from './onnx-test-helpers.js';
+
+const patterns: FactPatterns = parseFactPatterns(
+  {
+    sentences: [
+      [
+        { singular: 'Meet the {t}: {all}.', plural: 'Meet the {t}: {all}.' },
+        { singular: 'The {t} is {a0} and {a1}, with {rest}.', plural: 'The {t} are {a0} and {a1}, with {rest}.' },
+      ],
+      [
+        { singular: 'It is made of {m} and comes in {c}.', plural: 'They are made of {m} and come in {c}.' },
+        { singular: 'It comes in {c}.', plural: 'They come in {c}.' },
+      ],
+    ],
+  },
+  'test',
+);
+
+const dress: ProductFacts = { id: 'd', title: 'Wrap Dress', attributes: ['summer', 'wrap front', 'midi length'], colors: ['sage', 'sand'], materials: ['100% linen'] };
+
+function grammarOf(facts: ProductFacts): FactGrammar {
+  const g = FactGrammar.create(patterns, facts);
+  assert.ok(g);
+  return g;
+}
+
+/** Whether `text` is exactly the pattern sentences (each after one space). */
+function whole(g: FactGrammar, text: string): boolean {
+  return g.matchLength(text) === text.length;
+}
+
+test('pattern files: slots are checked, and a bad file is a ModelFolderError that names the problem', () => {
+  const bad = (sentences: unknown, message: RegExp) => assert.throws(() => parseFactPatterns({ sentences }, 'f.json'), (e: unknown) => e instanceof ModelFolderError && message.test(e.message));
+  bad([], /"sentences" must be a non-empty list/);
+  bad([[]], /sentences\[0\] must be a non-empty list/);
+  bad([['x']], /sentences\[0\]\[0\] must be an object/);
+  bad([[{ singular: 'A {size}.', plural: 'A {t}.' }]], /unknown slot \{size\}/);
+  bad([[{ singular: 'A {a0}{a1}.', plural: 'A {t}.' }]], /two slots need text between them/);
+  bad([[{ singular: 'A {t.', plural: 'A {t}.' }]], /unbalanced brace/);
+  bad([[{ singular: 'Voilà {t}.', plural: 'A {t}.' }]], /must be ASCII/);
+  bad([[{ singular: 'A {t}.' }]], /plural must be a non-empty string/);
+  assert.throws(() => parseFactPatterns([], 'f.json'), /"sentences" must be a non-empty list/);
+});
+
+test('loadFactPatterns: none named is null; a missing file, a path or bad JSON fail with a clear message', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'patterns-'));
+  try {
+    assert.equal(loadFactPatterns(dir, ''), null);
+    assert.throws(() => loadFactPatterns(dir, 'none.json'), /names fact_patterns_file "none.json", but .* does not exist/);
+    assert.throws(() => loadFactPatterns(dir, '../x.json'), /must be a file name in the model folder/);
+    writeFileSync(path.join(dir, 'bad.json'), '{');
+    assert.throws(() => loadFactPatterns(dir, 'bad.json'), /is not valid JSON/);
+    writeFileSync(path.join(dir, 'p.json'), JSON.stringify({ sentences: [[{ singular: 'Meet the {t}.', plural: 'Meet the {t}.' }]] }));
+    assert.equal(loadFactPatterns(dir, 'p.json')?.sentences.length, 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('plural titles: the last word ends in s but not ss, as the training targets decided', () => {
+  assert.equal(isPluralTitle('Slim Black Jeans'), true);
+  assert.equal(isPluralTitle('Chelsea Boots (Suede)'), false);
+  assert.equal(isPluralTitle('Chelsea Boots'), true);
+  assert.equal(isPluralTitle('Silk Dress'), false);
+  assert.equal(isPluralTitle('Patterned Socks, 3 Pack'), false);
+});
+
+test('the grammar takes any pattern the facts can fill, any subset and order of items, each item once', () => {
+  const g = grammarOf(dress);
+  assert.ok(whole(g, ' Meet the Wrap Dress: summer, wrap front and midi length. It is made of 100% linen and comes in sage and sand.'));
+  assert.ok(whole(g, ' Meet the Wrap Dress: midi length and summer. It comes in sand.'));
+  assert.ok(whole(g, ' The Wrap Dress is summer and midi length, with wrap front. It comes in sage and sand.'));
+  // Broken patterns, a repeated item, a list without "and", a colour in the attributes' place, a dropped title word.
+  for (const text of [
+    ' Meet the Wrap Dress: summer and summer. It comes in sage.',
+    ' Meet the Wrap Dress: summer, midi length. It comes in sage.',
+    ' Meet the Wrap Dress: sage. It comes in sage.',
+    ' Meet the Dress: summer. It comes in sage.',
+    ' Meet the Wrap Dress: summer. It is made of sage and comes in sand.',
+    ' Meet the Wrap Dress: summer. They come in sage.',
+    ' Meet the Wrap Dress: summer.It comes in sage.',
+  ]) {
+    assert.equal(g.matchLength(text), null, text);
+  }
+  // The text after the pattern sentences is free.
+  assert.equal(g.matchLength(' Meet the Wrap Dress: summer. It comes in sage. Wear it all day.'), ' Meet the Wrap Dress: summer. It comes in sage.'.length);
+});
+
+test('the plural form follows the title; a pattern the facts cannot fill, or a sentence none can, is left out', () => {
+  const jeans = grammarOf({ id: 'j', title: 'Slim Jeans', attributes: ['slim fit', 'stretch'], colors: ['black'] });
+  assert.ok(whole(jeans, ' Meet the Slim Jeans: stretch and slim fit. They come in black.'));
+  // Two attributes cannot fill {a0}, {a1} and {rest}; no materials, no "made of".
+  assert.equal(jeans.matchLength(' The Slim Jeans are slim fit and stretch, with slim fit. They come in black.'), null);
+  assert.equal(jeans.matchLength(' Meet the Slim Jeans: stretch. They are made of black and come in black.'), null);
+  // Neither colours nor materials: the grammar ends with the first sentence.
+  const bare = grammarOf({ id: 'b', title: 'Tote', attributes: ['canvas'] });
+  assert.equal(bare.matchLength(' Meet the Tote: canvas. Anything.'), ' Meet the Tote: canvas.'.length);
+  // A fact that token text cannot spell (non-ASCII) leaves the row to the other rules.
+  assert.equal(FactGrammar.create(patterns, { ...dress, colors: ['écru'] }), null);
+  assert.equal(FactGrammar.create(patterns, { ...dress, attributes: [] })?.matchLength(' It comes in sage.'), ' It comes in sage.'.length);
+});
+
+const tokenizer = loadTokenizer(readModelFolder(bundledModelDir));
+const vocab = tokenizer.special.eos[0]! + 1;
+
+test('token by token, from random logits: every text the grammar lets through opens with whole pattern sentences', () => {
+  const g = grammarOf(dress);
+  for (let seed = 1; seed <= 30; seed++) {
+    const rng = createRng(seed);
+    const row = new FactSentences(g, tokenizer);
+    let text = '';
+    for (let step = 0; step < 80 && row.active; step++) {
+      const logits = Float32Array.from({ length: vocab }, () => rng() * 10);
+      assert.equal(row.apply(logits, text), row.active);
+      if (!row.active) break;
+      let best = -1;
+      for (let id = 0; id < vocab; id++) if (best < 0 || logits[id]! > logits[best]!) best = id;
+      assert.ok(logits[best]! > -Infinity, `seed ${seed}: the grammar left no token after ${JSON.stringify(text)}`);
+      text += tokenText(tokenizer, best);
+    }
+    // It let go once the last sentence was written, and not before.
+    const n = g.matchLength(text);
+    assert.ok(n !== null, `seed ${seed}: ${JSON.stringify(text)}`);
+    assert.equal(row.apply(new Float32Array(vocab), text), false);
+  }
+});
+
+/** Every ordered list of distinct items of `items`, joined as the patterns join them ("a", "a and b", "a, b and c"). */
+function lists(items: readonly string[]): string[] {
+  const out: string[] = [];
+  const grow = (chosen: string[]): void => {
+    if (chosen.length > 0) out.push(chosen.length === 1 ? chosen[0]! : `${chosen.slice(0, -1).join(', ')} and ${chosen.at(-1)}`);
+    for (const i of items) if (!chosen.includes(i)) grow([...chosen, i]);
+  };
+  grow([]);
+  return out;
+}
+
+/** The dress's every valid opening under `patterns`, written out by brute force: the oracle for the trie walk. */
+function dressOpenings(): string[] {
+  const a = dress.attributes;
+  const first = lists(a).map((l) => ` Meet the Wrap Dress: ${l}.`);
+  for (const a0 of a) for (const a1 of a) if (a1 !== a0) for (const rest of lists(a.filter((x) => x !== a0 && x !== a1))) first.push(` The Wrap Dress is ${a0} and ${a1}, with ${rest}.`);
+  const colours = lists(dress.colors!);
+  const second = [...colours.map((c) => ` It is made of 100% linen and comes in ${c}.`), ...colours.map((c) => ` It comes in ${c}.`)];
+  return first.flatMap((f) => second.map((s) => f + s));
+}
+
+test('apply bans exactly the tokens that would leave the grammar (checked against every valid opening, written out)', () => {
+  const g = grammarOf(dress);
+  const openings = dressOpenings();
+  assert.equal(openings.length, (15 + 6) * 8);
+  assert.ok(openings.every((o) => whole(g, o)));
+  for (const prefix of ['', ' Meet the Wrap Dress: summer', ' The Wrap Dress is midi length and summer, with wrap front. It comes in sa']) {
+    const row = new FactSentences(g, tokenizer);
+    const logits = new Float32Array(vocab);
+    assert.equal(row.apply(logits, prefix), true);
+    let allowed = 0;
+    for (let id = 0; id < vocab; id++) {
+      const t = tokenText(tokenizer, id);
+      const probe = prefix + t;
+      // Allowed: the text stays the start of an opening, or completes one inside the token (the rest of it is free).
+      const alive = t !== '' && !t.includes('\0') && openings.some((o) => o.startsWith(probe) || probe.startsWith(o));
+      assert.equal(logits[id]! > -Infinity, alive, `after ${JSON.stringify(prefix)}: ${JSON.stringify(t)}`);
+      if (alive) allowed++;
+    }
+    assert.ok(allowed > 0);
+  }
+});
+
+test('constrainRow: when another rule bans every token the grammar allows, the grammar lets the row go', () => {
+  const g = grammarOf(dress);
+  const grammar = new FactSentences(g, tokenizer);
+  const row: RuleRow = { tokens: [], padding: 0, generated: 0, copy: null, words: null, text: '', grammar, req: { sampling: greedySampling, promptIds: [] } };
+  // Every token the grammar allows first (" Meet", " The", ...) is -Infinity in the model's logits; one other token is not.
+  const logits = new Float32Array(vocab).fill(-Infinity);
+  const other = tokenizer.encode(' Hello')[0]!;
+  logits[other] = 1;
+  constrainRow(logits, row, new Set(tokenizer.special.eos));
+  assert.equal(logits[other], 1);
+  assert.equal(grammar.active, false);
+  // While it holds, only its tokens stay.
+  const held = new FactSentences(g, tokenizer);
+  const l2 = new Float32Array(vocab);
+  constrainRow(l2, { ...row, grammar: held }, new Set(tokenizer.special.eos));
+  assert.equal(held.active, true);
+  assert.equal(l2[other], -Infinity);
+  assert.ok(l2.some((x) => x > -Infinity));
+});
+
+test('the copy bias works while the grammar holds and stops once it lets go: the free text is not pulled back to the product\'s words', () => {
+  const g = grammarOf(dress);
+  const own = productCopySource(dress);
+  const text = ' Meet the Wrap Dress: summer. It comes in sage. Wear it over a wr';
+  const ap = tokenizer.tokenToId('ap');
+  assert.ok(ap !== undefined);
+  const after = (grammar: FactSentences | null): number => {
+    const logits = new Float32Array(vocab);
+    const copy = new PromptCopy(own, wordPieces(tokenizer), 20);
+    constrainRow(logits, { tokens: [], padding: 0, generated: 0, copy, words: null, text, grammar, req: { sampling: greedySampling, promptIds: [] } }, new Set(tokenizer.special.eos));
+    return logits[ap]!;
+  };
+  // No grammar at all (another model): the bias spells "wrap" on.
+  assert.equal(after(null), 20);
+  // The grammar has written its sentences: no bias.
+  assert.equal(after(new FactSentences(g, tokenizer)), 0);
+  // While it holds, the bias steers among the tokens it allows.
+  const held = new FactSentences(g, tokenizer);
+  const logits = new Float32Array(vocab);
+  constrainRow(logits, { tokens: [], padding: 0, generated: 0, copy: new PromptCopy(own, wordPieces(tokenizer), 20), words: null, text: ' Meet the Wr', grammar: held, req: { sampling: greedySampling, promptIds: [] } }, new Set(tokenizer.special.eos));
+  assert.equal(logits[ap], 20);
+});
