@@ -350,6 +350,24 @@ export class FactSentences {
   private on = true;
   private kept = new Float32Array(64);
   private allowedIds: number[] = [];
+  private ends = false;
+
+  /**
+   * The tokens the last apply() allowed: every other logit is -Infinity.
+   * Read it before the next call, which reuses it.
+   */
+  get allowed(): readonly number[] {
+    return this.allowedIds;
+  }
+
+  /**
+   * Whether one of those tokens ends the last pattern sentence and goes on
+   * into free text (". Wear"): only then do the other word rules have
+   * anything to check in them.
+   */
+  get endsInside(): boolean {
+    return this.ends;
+  }
 
   constructor(
     private readonly grammar: FactGrammar,
@@ -379,6 +397,7 @@ export class FactSentences {
     if (!this.on) return false;
     const allowed = this.allowedIds;
     allowed.length = 0;
+    this.ends = false;
     this.walk(vocabTrie(this.tokenizer, logits.length), this.states, allowed);
     if (allowed.length === 0) {
       this.on = false;
@@ -404,19 +423,36 @@ export class FactSentences {
   /** Pushes every token below `node` that the grammar allows from `states` (the text so far spelling the path to `node`). */
   private walk(node: TrieNode, states: readonly State[], out: number[]): void {
     const open = this.grammar.close(states);
-    const chars = new Set<string>();
-    for (const st of open) {
-      if (st === DONE) {
-        // The last sentence ends inside this token: the rest of it is free.
-        for (const id of subtree(node)) out.push(id);
-        return;
-      }
-      chars.add(st.want[0]!);
+    if (open.includes(DONE)) {
+      // The last sentence ends inside this token: the rest of it is free.
+      this.ends = true;
+      for (const id of subtree(node)) out.push(id);
+      return;
     }
     for (const id of node.ids) out.push(id);
+    if (open.length === 1) return this.walkAlong(node, open[0]!, out);
+    const chars = new Set<string>();
+    for (const st of open) chars.add(st.want[0]!);
     for (const ch of chars) {
       const child = node.children.get(ch);
       if (child) this.walk(child, this.grammar.step(open, ch), out);
+    }
+  }
+
+  /**
+   * walk() for one state, which is most of them (inside a pattern's text or
+   * an item): down the trie along the characters it wants, without a state
+   * per character; where they run out, walk() goes on from the next states.
+   */
+  private walkAlong(node: TrieNode, st: State, out: number[]): void {
+    const want = st.want;
+    let at = node;
+    for (let i = 0; i < want.length; i++) {
+      const next = at.children.get(want[i]!);
+      if (!next) return;
+      at = next;
+      if (i === want.length - 1) return this.walk(at, [{ ...st, want: '' }], out);
+      for (const id of at.ids) out.push(id);
     }
   }
 }

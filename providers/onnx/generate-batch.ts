@@ -119,25 +119,37 @@ let unconstrained = new Float32Array(0);
  * rules together leave nothing, the grammar lets the row go and the rules
  * run again without it. `undo` is scratch space the caller may reuse
  * between calls.
+ *
+ * Returns, when it knows them, the ids that may still have a finite logit
+ * (the grammar's few tokens), so that choosing the token need not scan
+ * the vocabulary; null otherwise. Valid until the next call.
  */
-export function constrainRow(logits: Float32Array, row: RuleRow, eos: ReadonlySet<number>, undo: number[] = []): void {
+export function constrainRow(logits: Float32Array, row: RuleRow, eos: ReadonlySet<number>, undo: number[] = []): readonly number[] | null {
   const grammar = row.grammar?.active ? row.grammar : null;
   if (grammar) {
     if (unconstrained.length < logits.length) unconstrained = new Float32Array(logits.length);
     unconstrained.set(logits);
   }
-  applyRules(logits, row, eos, undo, grammar);
-  if (grammar && !anyFinite(logits)) {
+  const candidates = applyRules(logits, row, eos, undo, grammar);
+  if (grammar && !(candidates ? anyFiniteOf(logits, candidates) : anyFinite(logits))) {
     grammar.release();
     logits.set(unconstrained.subarray(0, logits.length));
-    applyRules(logits, row, eos, undo, null);
+    return applyRules(logits, row, eos, undo, null);
   }
+  return candidates;
 }
 
-function applyRules(logits: Float32Array, row: RuleRow, eos: ReadonlySet<number>, undo: number[], grammar: FactSentences | null): void {
+function anyFiniteOf(logits: Float32Array, ids: readonly number[]): boolean {
+  for (let i = 0; i < ids.length; i++) if ((logits[ids[i]!] as number) > -Infinity) return true;
+  return false;
+}
+
+function applyRules(logits: Float32Array, row: RuleRow, eos: ReadonlySet<number>, undo: number[], grammar: FactSentences | null): readonly number[] | null {
   if (row.generated < (row.req.minNewTokens ?? 0)) eos.forEach((e) => (logits[e] = -Infinity));
   // The grammar is stricter than the frame, and lets go inside the token that ends its last sentence: the rest of that token is the free text's.
   const held = grammar !== null && grammar.apply(logits, row.text as string);
+  // Tokens wholly inside the grammar write only the patterns' words and the product's own facts (its words and numbers): the lexicon and the number rule would find nothing to ban.
+  const within = held && !(grammar as FactSentences).endsInside;
   // The copy bias spells the product's words; once the grammar has written them, it would only pull the free text back to them.
   if (row.copy && (held || !row.grammar)) row.copy.apply(logits, row.text as string);
   const blocked = row.req.sampling.blockedNgrams;
@@ -145,8 +157,8 @@ function applyRules(logits: Float32Array, row: RuleRow, eos: ReadonlySet<number>
   // The row's first frame_sentences sentences use the lexicon's frame; the rest, the whole lexicon.
   const framed = !held && row.frameWords && (row.sentences ?? 0) < (row.req.sampling.frameSentences ?? 0);
   const words = framed ? row.frameWords : row.words;
-  if (words) words.apply(logits, row.text as string);
-  if (row.numbers) row.numbers.apply(logits, row.text as string);
+  if (words && !within) words.apply(logits, row.text as string);
+  if (row.numbers && !within) row.numbers.apply(logits, row.text as string);
   undo.length = 0;
   const log = row.words || row.numbers || held ? undo : undefined;
   const n = row.req.sampling.noRepeatNgramSize ?? 0;
@@ -155,8 +167,10 @@ function applyRules(logits: Float32Array, row: RuleRow, eos: ReadonlySet<number>
   if (own > 0) banRepeatedNgrams(logits, row.tokens, own, row.padding + row.req.promptIds.length, log);
   const window = row.req.sampling.noRepeatWordWindow ?? 0;
   if (words && window > 0) words.banRepeats(logits, row.text as string, window, log);
+  const candidates = held ? (grammar as FactSentences).allowed : null;
   // In reverse, so an id banned twice gets its first value back.
-  if (undo.length > 0 && !anyFinite(logits)) for (let i = undo.length - 2; i >= 0; i -= 2) logits[undo[i]!] = undo[i + 1]!;
+  if (undo.length > 0 && !(candidates ? anyFiniteOf(logits, candidates) : anyFinite(logits))) for (let i = undo.length - 2; i >= 0; i -= 2) logits[undo[i]!] = undo[i + 1]!;
+  return candidates;
 }
 
 function finish(row: Row, reason: FinishReason): void {
@@ -411,8 +425,8 @@ function sample(outs: ReadonlyArray<{ rows: Row[]; out: ForwardOutput }>, eos: R
       if (row.req.signal?.aborted) return finish(row, 'cancelled');
       // The row's logits, changed in place: this step's buffer is ours and is given back after it.
       const scratch = out.lastLogits.subarray(b * out.vocab, (b + 1) * out.vocab);
-      constrainRow(scratch, row, eos, undo);
-      const id = chooseToken(scratch, row.seen, row.req.sampling, row.rng);
+      const candidates = constrainRow(scratch, row, eos, undo);
+      const id = chooseToken(scratch, row.seen, row.req.sampling, row.rng, candidates);
       row.generated++;
       row.generatedIds.push(id);
       if (eos.has(id)) return finish(row, 'stop');

@@ -136,6 +136,21 @@ function penalise(logits: Float32Array, id: number, penalty: number): void {
   logits[id] = l < 0 ? l * penalty : l / penalty;
 }
 
+/** argmax over `ids` only, with argmax's tie rule (the lower id). */
+function argmaxOf(logits: Float32Array, ids: readonly number[]): number {
+  let best = ids[0] ?? 0;
+  let bestValue = -Infinity;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i] as number;
+    const v = logits[id] as number;
+    if (v > bestValue || (v === bestValue && id < best)) {
+      bestValue = v;
+      best = id;
+    }
+  }
+  return best;
+}
+
 export function argmax(logits: Float32Array): number {
   let best = 0;
   let bestValue = -Infinity;
@@ -173,6 +188,33 @@ function selectTopK(logits: Float32Array, k: number, idx: Int32Array, val: Float
   return size;
 }
 
+/**
+ * selectTopK over the logits of `ids` only (in any order), with its order:
+ * best first, ties by the lower id, so the same token is drawn as from the
+ * whole vocabulary when every other logit is -Infinity.
+ */
+function selectTopKOf(logits: Float32Array, ids: readonly number[], k: number, idx: Int32Array, val: Float64Array): number {
+  let size = 0;
+  for (let n = 0; n < ids.length; n++) {
+    const i = ids[n] as number;
+    const v = logits[i] as number;
+    if (size === k && !before(v, i, val[k - 1] as number, idx[k - 1] as number)) continue;
+    let j = size < k ? size++ : k - 1;
+    while (j > 0 && before(v, i, val[j - 1] as number, idx[j - 1] as number)) {
+      val[j] = val[j - 1] as number;
+      idx[j] = idx[j - 1] as number;
+      j--;
+    }
+    val[j] = v;
+    idx[j] = i;
+  }
+  return size;
+}
+
+function before(v: number, i: number, w: number, j: number): boolean {
+  return v > w || (v === w && i < j);
+}
+
 /** Puts logit `i` of value `v` into the best-first list at position `at` or above, moving worse entries down one. */
 function insert(idx: Int32Array, val: Float64Array, at: number, v: number, i: number): void {
   let j = at;
@@ -203,10 +245,14 @@ let candIdx = new Int32Array(64);
 let candVal = new Float64Array(64);
 let candProb = new Float64Array(64);
 
-/** Chooses the next token. `logits` is a scratch copy the caller owns (it is modified). */
-export function chooseToken(logits: Float32Array, seen: Iterable<number>, params: SamplingParams, rand: () => number): number {
+/**
+ * Chooses the next token. `logits` is a scratch copy the caller owns (it is
+ * modified). `candidates`, when given, holds every id whose logit is finite
+ * (constrainRow's answer): only those are looked at, with the same result.
+ */
+export function chooseToken(logits: Float32Array, seen: Iterable<number>, params: SamplingParams, rand: () => number, candidates?: readonly number[] | null): number {
   applyRepetitionPenalty(logits, seen, params.repetitionPenalty);
-  if (!params.doSample || params.temperature <= 0) return argmax(logits);
+  if (!params.doSample || params.temperature <= 0) return candidates ? argmaxOf(logits, candidates) : argmax(logits);
   const k = params.topK > 0 ? Math.min(params.topK, logits.length) : logits.length;
   if (candIdx.length < k) {
     candIdx = new Int32Array(k);
@@ -214,7 +260,8 @@ export function chooseToken(logits: Float32Array, seen: Iterable<number>, params
     candProb = new Float64Array(k);
   }
   let size: number;
-  if (k > 256) {
+  if (candidates) size = selectTopKOf(logits, candidates, k, candIdx, candVal);
+  else if (k > 256) {
     const top = topKIndices(logits, k);
     size = top.length;
     for (let i = 0; i < size; i++) {

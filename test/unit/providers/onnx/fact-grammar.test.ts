@@ -195,10 +195,15 @@ test('constrainRow: when another rule bans every token the grammar allows, the g
   // While it holds, only its tokens stay.
   const held = new FactSentences(g, tokenizer);
   const l2 = new Float32Array(vocab);
-  constrainRow(l2, { ...row, grammar: held }, new Set(tokenizer.special.eos));
+  const candidates = constrainRow(l2, { ...row, grammar: held }, new Set(tokenizer.special.eos));
   assert.equal(held.active, true);
   assert.equal(l2[other], -Infinity);
-  assert.ok(l2.some((x) => x > -Infinity));
+  // It answers with those tokens, so that choosing one need not scan the vocabulary.
+  const finite = [...l2.keys()].filter((id) => l2[id]! > -Infinity);
+  assert.ok(finite.length > 0);
+  assert.deepEqual([...(candidates ?? [])].sort((a, b) => a - b), finite);
+  // Without a grammar it does not know them.
+  assert.equal(constrainRow(new Float32Array(vocab), { ...row, grammar: null }, new Set(tokenizer.special.eos)), null);
 });
 
 test('the copy bias works while the grammar holds and stops once it lets go: the free text is not pulled back to the product\'s words', () => {

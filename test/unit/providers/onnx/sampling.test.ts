@@ -140,3 +140,26 @@ test('no_repeat_ngram_size bans exactly the tokens that would repeat an n-gram',
   banRepeatedNgrams(padded, [1, 2, 4, 0, 1, 2, 3, 1, 2], 3, 3);
   assert.deepEqual([...padded].map((v) => v === -Infinity), [false, false, false, true, false, false]);
 });
+
+test('chooseToken over candidates (every finite logit, in any order) draws the same token as over the whole vocabulary, ties included', () => {
+  const rand = createRng(7);
+  const params = { doSample: true, temperature: 0.7, topK: 40, topP: 0.9, repetitionPenalty: 1.05 };
+  for (let trial = 0; trial < 300; trial++) {
+    const logits = new Float32Array(500).fill(-Infinity);
+    const ids: number[] = [];
+    const n = 1 + Math.floor(rand() * 80);
+    for (let j = 0; j < n; j++) {
+      const id = Math.floor(rand() * 500);
+      if (logits[id] !== -Infinity) continue;
+      // Whole numbers, so that ties happen.
+      logits[id] = Math.floor(rand() * 6);
+      ids.push(id);
+    }
+    const seen = [ids[0]!, 499];
+    for (const p of [params, { ...params, doSample: false }, { ...params, topK: 3, topP: 1 }]) {
+      const whole = chooseToken(Float32Array.from(logits), seen, p, createRng(trial));
+      const some = chooseToken(Float32Array.from(logits), seen, p, createRng(trial), [...ids].reverse());
+      assert.equal(some, whole, `trial ${trial}`);
+    }
+  }
+});
