@@ -351,6 +351,8 @@ export class FactSentences {
   private kept = new Float32Array(64);
   private allowedIds: number[] = [];
   private ends = false;
+  /** The states at the end of the text followed so far, closed. */
+  private open: State[] = [];
 
   /**
    * The tokens the last apply() allowed: every other logit is -Infinity.
@@ -398,7 +400,7 @@ export class FactSentences {
     const allowed = this.allowedIds;
     allowed.length = 0;
     this.ends = false;
-    this.walk(vocabTrie(this.tokenizer, logits.length), this.states, allowed);
+    this.walkOpen(vocabTrie(this.tokenizer, logits.length), this.open, allowed);
     if (allowed.length === 0) {
       this.on = false;
       return false;
@@ -411,18 +413,34 @@ export class FactSentences {
   }
 
   private follow(text: string): void {
-    for (; this.consumed < text.length; this.consumed++) {
+    while (this.consumed < text.length) {
       const open = this.grammar.close(this.states);
       if (open.includes(DONE)) break;
-      this.states = this.grammar.step(open, text[this.consumed]!);
+      if (open.length === 1) {
+        // One way on (inside a pattern's text or an item): as many characters as match, at once.
+        const st = open[0]!;
+        const max = Math.min(st.want.length, text.length - this.consumed);
+        let n = 0;
+        while (n < max && text.charCodeAt(this.consumed + n) === st.want.charCodeAt(n)) n++;
+        this.states = n === 0 ? [] : [{ ...st, want: st.want.slice(n) }];
+        this.consumed += n;
+      } else {
+        this.states = this.grammar.step(open, text[this.consumed]!);
+        this.consumed++;
+      }
       if (this.states.length === 0) break;
     }
-    if (this.states.length === 0 || this.grammar.close(this.states).includes(DONE)) this.on = false;
+    this.open = this.grammar.close(this.states);
+    if (this.states.length === 0 || this.open.includes(DONE)) this.on = false;
   }
 
   /** Pushes every token below `node` that the grammar allows from `states` (the text so far spelling the path to `node`). */
   private walk(node: TrieNode, states: readonly State[], out: number[]): void {
-    const open = this.grammar.close(states);
+    this.walkOpen(node, this.grammar.close(states), out);
+  }
+
+  /** walk() from states already closed. */
+  private walkOpen(node: TrieNode, open: readonly State[], out: number[]): void {
     if (open.includes(DONE)) {
       // The last sentence ends inside this token: the rest of it is free.
       this.ends = true;

@@ -150,8 +150,8 @@ function applyRules(logits: Float32Array, row: RuleRow, eos: ReadonlySet<number>
   const held = grammar !== null && grammar.apply(logits, row.text as string);
   // Tokens wholly inside the grammar write only the patterns' words and the product's own facts (its words and numbers): the lexicon and the number rule would find nothing to ban.
   const within = held && !(grammar as FactSentences).endsInside;
-  // The copy bias spells the product's words; once the grammar has written them, it would only pull the free text back to them.
-  if (row.copy && (held || !row.grammar)) row.copy.apply(logits, row.text as string);
+  // The copy bias spells the product's words: with a grammar, that writes them, and after it the bias would only pull the free text back to them.
+  if (row.copy && !row.grammar) row.copy.apply(logits, row.text as string);
   const blocked = row.req.sampling.blockedNgrams;
   if (blocked) banBlockedNgrams(logits, row.tokens, blocked, row.padding);
   // The row's first frame_sentences sentences use the lexicon's frame; the rest, the whole lexicon.
@@ -220,20 +220,19 @@ function startRow(ticket: RowTicket, width: number, tokenizer: TextTokenizer): R
       const lexicon = req.title === undefined ? req.sampling.lexicon : lexiconForNumber(req.sampling.lexicon, isPluralTitle(req.title));
       row.words = new WordConstraint(lexicon, tokenizer, own, req.title);
     }
-    const frame = req.sampling.lexicon?.frame;
-    if (frame && req.sampling.frameSentences) {
-      row.frameWords = new WordConstraint(frame, tokenizer, own, req.title);
-      row.sentences = 0;
-    }
     if (req.sampling.factNumbersOnly) row.numbers = new NumberConstraint(tokenizer, own);
   }
   const patterns = req.sampling.factPatterns;
-  if (patterns && req.facts) {
-    const grammar = FactGrammar.create(patterns, req.facts);
-    if (grammar) {
-      row.grammar = new FactSentences(grammar, tokenizer);
-      row.text ??= '';
-    }
+  const grammar = patterns && req.facts ? FactGrammar.create(patterns, req.facts) : null;
+  if (grammar) {
+    row.grammar = new FactSentences(grammar, tokenizer);
+    row.text ??= '';
+  }
+  // The frame holds the first sentences of a row the grammar does not (it is stricter); a row it lets go later keeps the whole lexicon.
+  const frame = req.sampling.lexicon?.frame;
+  if (frame && req.sampling.frameSentences && !grammar) {
+    row.frameWords = new WordConstraint(frame, tokenizer, req.copySource ?? tokenizer.decode(req.promptIds), req.title);
+    row.sentences = 0;
   }
   if (req.signal?.aborted) finish(row, 'cancelled');
   else if (req.maxNewTokens <= 0) finish(row, 'length');

@@ -206,25 +206,22 @@ test('constrainRow: when another rule bans every token the grammar allows, the g
   assert.equal(constrainRow(new Float32Array(vocab), { ...row, grammar: null }, new Set(tokenizer.special.eos)), null);
 });
 
-test('the copy bias works while the grammar holds and stops once it lets go: the free text is not pulled back to the product\'s words', () => {
+test('with a fact grammar the copy bias is off: the grammar spells the product\'s words, and the free text is not pulled back to them', () => {
   const g = grammarOf(dress);
   const own = productCopySource(dress);
-  const text = ' Meet the Wrap Dress: summer. It comes in sage. Wear it over a wr';
   const ap = tokenizer.tokenToId('ap');
   assert.ok(ap !== undefined);
-  const after = (grammar: FactSentences | null): number => {
+  const after = (text: string, grammar: FactSentences | null): number => {
     const logits = new Float32Array(vocab);
     const copy = new PromptCopy(own, wordPieces(tokenizer), 20);
     constrainRow(logits, { tokens: [], padding: 0, generated: 0, copy, words: null, text, grammar, req: { sampling: greedySampling, promptIds: [] } }, new Set(tokenizer.special.eos));
     return logits[ap]!;
   };
-  // No grammar at all (another model): the bias spells "wrap" on.
-  assert.equal(after(null), 20);
-  // The grammar has written its sentences: no bias.
-  assert.equal(after(new FactSentences(g, tokenizer)), 0);
-  // While it holds, the bias steers among the tokens it allows.
-  const held = new FactSentences(g, tokenizer);
-  const logits = new Float32Array(vocab);
-  constrainRow(logits, { tokens: [], padding: 0, generated: 0, copy: new PromptCopy(own, wordPieces(tokenizer), 20), words: null, text: ' Meet the Wr', grammar: held, req: { sampling: greedySampling, promptIds: [] } }, new Set(tokenizer.special.eos));
-  assert.equal(logits[ap], 20);
+  const free = ' Meet the Wrap Dress: summer. It comes in sage. Wear it over a wr';
+  // No grammar at all (another model, or a product the grammar cannot hold): the bias spells "wrap" on.
+  assert.equal(after(free, null), 20);
+  // The grammar has written its sentences: no bias in the free text.
+  assert.equal(after(free, new FactSentences(g, tokenizer)), 0);
+  // While it holds, the grammar alone decides: "ap" is allowed (it spells the title on), unbiased.
+  assert.equal(after(' Meet the Wr', new FactSentences(g, tokenizer)), 0);
 });
