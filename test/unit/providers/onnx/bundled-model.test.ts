@@ -170,3 +170,25 @@ test('novelty_ngrams.json holds exactly the word-form n-grams of the training de
   assert.equal(table.next.size, rebuilt.next.size);
   for (const [key, ids] of rebuilt.next) assert.deepEqual([...(table.next.get(key) ?? [])].sort((a, b) => a - b), [...ids].sort((a, b) => a - b), `prefix ${key}`);
 });
+
+test('a product the fact grammar cannot hold (a non-ASCII fact) gets the frame instead: its fact sentences use only the patterns\' words and its own', async () => {
+  const lexicon = loadLexicon(bundledModelDir, 'lexicon.json');
+  const patterns = loadFactPatterns(bundledModelDir, 'fact_patterns.json');
+  assert.ok(lexicon?.frame && patterns);
+  const p = await createOnnxProvider({ executionProvider: 'cpu', logger: quietLogger, env: {} });
+  try {
+    const products = heldOut.slice(0, 6).map((prod) => {
+      const f = catalogFacts(prod);
+      return { ...f, colors: [...(f.colors ?? []), 'écru'] };
+    });
+    const results = (await p.generate(products.map((product, i) => ({ prompt: buildPrompt(product).prompt, parts: { product, promptVersion: 'v3' }, seed: 2000 + i })))).map(ok);
+    results.forEach((r, i) => {
+      const f = products[i]!;
+      assert.equal(followsPatterns(r.text, f, patterns), null, 'no grammar for it');
+      assert.ok(words(r.text).length >= 5, r.text);
+      assert.deepEqual(offFrameWords(r.text, f, lexicon.frame!.words, 2), [], `${f.title}: ${JSON.stringify(r.text)}`);
+    });
+  } finally {
+    await p.close();
+  }
+});
