@@ -29,10 +29,8 @@
  * non-ASCII bytes as \0, so a product with a non-ASCII character in its
  * facts gets no grammar (the frame of lexicon.ts still holds).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { ProductFacts } from '../types.js';
-import { ModelFolderError } from './model-folder.js';
+import { ModelFolderError, namedFolderFile, readFolderJson } from './model-folder.js';
 import { tokenText, type TextTokenizer } from './tokenizer.js';
 
 const SLOTS = ['t', 'a0', 'a1', 'all', 'rest', 'm', 'c'] as const;
@@ -92,19 +90,8 @@ export function parseFactPatterns(json: unknown, source: string): FactPatterns {
 
 /** The model folder's fact patterns named by generation_config's fact_patterns_file; null when it names none. */
 export function loadFactPatterns(dir: string, name: string | undefined): FactPatterns | null {
-  if (!name) return null;
-  if (path.basename(name) !== name || name === '.' || name === '..') {
-    throw new ModelFolderError(`fact_patterns_file must be a file name in the model folder; got ${JSON.stringify(name)}`);
-  }
-  const file = path.join(dir, name);
-  if (!existsSync(file)) throw new ModelFolderError(`generation_config names fact_patterns_file ${JSON.stringify(name)}, but ${file} does not exist`);
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (cause) {
-    throw new ModelFolderError(`${file} is not valid JSON`, { cause });
-  }
-  return parseFactPatterns(json, file);
+  const file = namedFolderFile(dir, 'fact_patterns_file', name);
+  return file ? parseFactPatterns(readFolderJson(file), file) : null;
 }
 
 /** Whether a title names a pair or a plural ("Jeans", "Chelsea Boots"): its last word ends in s but not ss (tools/lm/targets.py plural). */

@@ -27,9 +27,7 @@
  * word (bounded cache) and shared by all rows; a row's own words (the
  * product's) add a handful of tokens on top.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { ModelFolderError } from './model-folder.js';
+import { ModelFolderError, namedFolderFile, readFolderJson } from './model-folder.js';
 import { wordPieces, type WordPieces } from './prompt-copy.js';
 import { tokenText, type TextTokenizer } from './tokenizer.js';
 
@@ -131,19 +129,8 @@ export function lexiconForNumber(lexicon: Lexicon, plural: boolean): Lexicon {
 
 /** The model folder's lexicon named by generation_config's lexicon_file; null when it names none. */
 export function loadLexicon(dir: string, name: string | undefined): Lexicon | null {
-  if (!name) return null;
-  if (path.basename(name) !== name || name === '.' || name === '..') {
-    throw new ModelFolderError(`lexicon_file must be a file name in the model folder; got ${JSON.stringify(name)}`);
-  }
-  const file = path.join(dir, name);
-  if (!existsSync(file)) throw new ModelFolderError(`generation_config names lexicon_file ${JSON.stringify(name)}, but ${file} does not exist`);
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (cause) {
-    throw new ModelFolderError(`${file} is not valid JSON`, { cause });
-  }
-  return parseLexicon(json, file);
+  const file = namedFolderFile(dir, 'lexicon_file', name);
+  return file ? parseLexicon(readFolderJson(file), file) : null;
 }
 
 /** What a token does to words: letters before its first non-letter, whole words inside, letters after its last. */

@@ -63,12 +63,7 @@ function readJson(file: string, required: boolean): JsonObject | null {
     if (required) throw new ModelFolderError(`model folder is missing ${path.basename(file)} (looked for ${file})`);
     return null;
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (cause) {
-    throw new ModelFolderError(`${file} is not valid JSON`, { cause });
-  }
+  const parsed = readFolderJson(file);
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new ModelFolderError(`${file} must hold a JSON object`);
   }
@@ -93,6 +88,29 @@ export function readModelFolder(dir: string, options: ReadModelFolderOptions = {
     tokenizerJson: readJson(path.join(abs, 'tokenizer.json'), options.requireTokenizer ?? true),
     tokenizerConfig: readJson(path.join(abs, 'tokenizer_config.json'), false) ?? {},
   };
+}
+
+/** The parsed JSON of a file of the model folder; a file that is not JSON is a ModelFolderError that names it. */
+export function readFolderJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (cause) {
+    throw new ModelFolderError(`${file} is not valid JSON`, { cause });
+  }
+}
+
+/**
+ * The file of the model folder that generation_config's `field` names (a
+ * bare file name, which must exist); null when it names none.
+ */
+export function namedFolderFile(dir: string, field: string, name: string | undefined): string | null {
+  if (!name) return null;
+  if (path.basename(name) !== name || name === '.' || name === '..') {
+    throw new ModelFolderError(`${field} must be a file name in the model folder; got ${JSON.stringify(name)}`);
+  }
+  const file = path.join(dir, name);
+  if (!existsSync(file)) throw new ModelFolderError(`generation_config names ${field} ${JSON.stringify(name)}, but ${file} does not exist`);
+  return file;
 }
 
 /** A number field, or undefined when absent or not a finite number. */

@@ -22,9 +22,9 @@
  * form ids, and a ban covers every token of the banned form. Needs a
  * byte-level BPE tokenizer, whose tokens' bytes are known.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ModelFolderError } from './model-folder.js';
+import { ModelFolderError, readFolderJson } from './model-folder.js';
 import type { TextTokenizer } from './tokenizer.js';
 
 /** The file the table is read from, in the model folder. */
@@ -159,13 +159,7 @@ export function parseBlockedNgrams(json: unknown, source: string, tokenizer?: Pi
 export function loadBlockedNgrams(dir: string, size: number, tokenizer?: Pick<TextTokenizer, 'tokenBytes' | 'raw'>): BlockedNgrams | null {
   const file = path.join(dir, NOVELTY_FILE);
   if (size <= 0 || !existsSync(file)) return null;
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (cause) {
-    throw new ModelFolderError(`${file} is not valid JSON`, { cause });
-  }
-  const table = parseBlockedNgrams(json, file, tokenizer);
+  const table = parseBlockedNgrams(readFolderJson(file), file, tokenizer);
   if (table.n !== size) throw new ModelFolderError(`${file} holds ${table.n}-grams but novelty_ngram_size is ${size}`);
   return table;
 }
