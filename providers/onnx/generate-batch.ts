@@ -206,6 +206,12 @@ function startRow(ticket: RowTicket, width: number, tokenizer: TextTokenizer): R
     words: null,
     numbers: null,
   };
+  const patterns = req.sampling.factPatterns;
+  const grammar = patterns && req.facts ? FactGrammar.create(patterns, req.facts) : null;
+  if (grammar) {
+    row.grammar = new FactSentences(grammar, tokenizer);
+    row.text = '';
+  }
   if (req.sampling.promptCopyBias || req.sampling.lexicon || req.sampling.factNumbersOnly) {
     const own = req.copySource ?? tokenizer.decode(req.promptIds);
     row.text = '';
@@ -219,20 +225,13 @@ function startRow(ticket: RowTicket, width: number, tokenizer: TextTokenizer): R
       // A row of unknown number (no title) keeps every word.
       const lexicon = req.title === undefined ? req.sampling.lexicon : lexiconForNumber(req.sampling.lexicon, isPluralTitle(req.title));
       row.words = new WordConstraint(lexicon, tokenizer, own, req.title);
+      // The frame holds the first sentences of a row the grammar does not hold (the grammar is stricter); a row it lets go later keeps the whole lexicon.
+      if (req.sampling.lexicon.frame && req.sampling.frameSentences && !grammar) {
+        row.frameWords = new WordConstraint(req.sampling.lexicon.frame, tokenizer, own, req.title);
+        row.sentences = 0;
+      }
     }
     if (req.sampling.factNumbersOnly) row.numbers = new NumberConstraint(tokenizer, own);
-  }
-  const patterns = req.sampling.factPatterns;
-  const grammar = patterns && req.facts ? FactGrammar.create(patterns, req.facts) : null;
-  if (grammar) {
-    row.grammar = new FactSentences(grammar, tokenizer);
-    row.text ??= '';
-  }
-  // The frame holds the first sentences of a row the grammar does not (it is stricter); a row it lets go later keeps the whole lexicon.
-  const frame = req.sampling.lexicon?.frame;
-  if (frame && req.sampling.frameSentences && !grammar) {
-    row.frameWords = new WordConstraint(frame, tokenizer, req.copySource ?? tokenizer.decode(req.promptIds), req.title);
-    row.sentences = 0;
   }
   if (req.signal?.aborted) finish(row, 'cancelled');
   else if (req.maxNewTokens <= 0) finish(row, 'length');
