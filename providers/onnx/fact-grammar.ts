@@ -53,8 +53,7 @@ function isSlot(name: string): name is SlotName {
 
 function parsePattern(text: unknown, where: string): Piece[] {
   if (typeof text !== 'string' || text.trim() === '') throw new ModelFolderError(`${where} must be a non-empty string`);
-  // eslint-disable-next-line no-control-regex
-  if (/[^\x00-\x7f]/.test(text)) throw new ModelFolderError(`${where}: a pattern must be ASCII (token text reads other bytes as \\0); got ${JSON.stringify(text)}`);
+  if (!ascii(text)) throw new ModelFolderError(`${where}: a pattern must be ASCII (token text reads other bytes as \\0); got ${JSON.stringify(text)}`);
   const pieces: Piece[] = [];
   const slot = /\{([^{}]*)\}/g;
   let last = 0;
@@ -138,7 +137,6 @@ const DONE: State = { s: -1, p: -1, e: -1, want: '', at: AT_TEXT, phase: 0, used
 const MAX_ITEMS = 30;
 
 function ascii(text: string): boolean {
-  // eslint-disable-next-line no-control-regex
   return !/[^\x00-\x7f]/.test(text);
 }
 

@@ -46,7 +46,7 @@ export interface Lexicon {
   readonly frame: Lexicon | null;
   /**
    * Words of one grammatical number (the file's optional `number_words`:
-   * "it", "comes" singular; "they", "come" plural): a row writes a form's
+   * "it", "comes" singular; "they", "are" plural): a row writes a form's
    * words only when its product's title is of that form (lexiconForNumber).
    * Null when the file has none.
    */

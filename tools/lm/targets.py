@@ -40,15 +40,13 @@ import re
 # names attributes one by one needs that many: {a0}, {a1} and {rest} only
 # where the product has three or more, so a pattern never repeats one.
 OPENERS_ALL = [
-    ("Our {t} brings together {all}.", "Our {t} bring together {all}."),
     ("Meet the {t}: {all}.", "Meet the {t}: {all}."),
-    ("Here is the {t}, with {all}.", "Here are the {t}, with {all}."),
+    ("The {t} at a glance: {all}.", "The {t} at a glance: {all}."),
+    ("Introducing the {t}: {all}.", "Introducing the {t}: {all}."),
+    ("Key details of the {t}: {all}.", "Key details of the {t}: {all}."),
+    ("The {t} in brief: {all}.", "The {t} in brief: {all}."),
 ]
-OPENERS_THREE = [
-    ("The {t} is {a0} and {a1}, with {rest}.", "The {t} are {a0} and {a1}, with {rest}."),
-    ("This {t} pairs {a0} with {rest}.", "These {t} pair {a0} with {rest}."),
-    ("Designed around {a0} and {a1}, the {t} adds {rest}.", "Designed around {a0} and {a1}, the {t} add {rest}."),
-]
+OPENERS_THREE = []
 BOTH = [
     ("It is made of {m} and comes in {c}.", "They are made of {m} and come in {c}."),
     ("Made of {m}, it comes in {c}.", "Made of {m}, they come in {c}."),
@@ -295,7 +293,7 @@ def fact_patterns():
 
 def number_words():
     """Words the closing sentences and the fact patterns use in one form only ("it", "its", "comes" in
-    the singular; "they", "their", "come" in the plural): with "number_words" in the lexicon, a row
+    the singular; "they", "their", "are" in the plural): with "number_words" in the lexicon, a row
     may write a form's words only when its title is of that form (plural())."""
     forms = {"singular": set(), "plural": set()}
     for table in (STYLING, OCCASIONS, CARE):

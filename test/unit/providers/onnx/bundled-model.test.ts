@@ -96,7 +96,7 @@ for (const mode of ['default sampling (seeded)', 'greedy'] as const) {
         assert.deepEqual(numbersOf(r.text).filter((x) => !numbers.has(x)), [], `a number the product does not have: ${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`);
         // fact_patterns_file: the text opens with trained fact sentences filled with the product's facts (without it, 18 and 19 of 24 texts broke one).
         assert.equal(followsPatterns(r.text, f, patterns), true, `fact sentences off the patterns: ${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`);
-        // number_words: "they" and "come" for "Jeans", "it" and "comes" for a dress (without them, "Wear it" for trainers in 5 of 48 texts).
+        // number_words: "they" and "are" for "Jeans", "it" and "comes" for a dress (without them, "Wear it" for trainers in 5 of 48 texts).
         assert.deepEqual(otherNumberWords(r.text, f, lexicon.numberWords!), [], `the other number's words: ${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`);
       });
       // Different products get different texts.
