@@ -358,7 +358,7 @@ const HISTORY =
   'One decode step, the two exports alternating in one process (200 steps each, 3 runs, medians): at batch 8, 1.46–1.82 → 1.23–1.70 ms at a past of 120 and 1.98–2.58 → 1.48–2.17 ms at 220; at batch 1 about 10% less. ' +
   'The batch ratio rose with it (2.56–2.76× in the last run before it), and so did the JS share (14.6%): the JavaScript per token stayed as it was while the forward pass it is a share of got cheaper. ' +
   "Then the fact grammar (the model's fact_patterns_file) took over the first two sentences: while it holds, the token is chosen among its few tokens, and the copy bias, the lexicon and the number rule are skipped, " +
-  'which made the sampling step about a fifth cheaper than before the grammar (19.2–20.7 against 24.3–26.9 µs a token at batch 8, fixed length, alternating, 3 runs each; JS share 13.4–14.0% against 16.7–17.7% in the same runs); over 8 runs of this bench before it, the JS share at batch 8 was 14.9–17.3%. ';
+  'which made the sampling step about a quarter cheaper than before the grammar (18.0–21.8 against 25.1–29.7 µs a token at batch 8, fixed length, alternating, 3 runs each, with the model retrained for its list openers; JS share 12.8–13.9% against 13.4–17.6% in the same runs); over 8 runs of this bench before it, the JS share at batch 8 was 14.9–17.3%. ';
 const jsMet = worstJs < 0.15;
 const note =
   `\n\nPer forward pass inside session.run (fixed length): ${fixed.map((m) => `batch ${m.maxBatch}: ${m.stepMs.toFixed(2)} ms`).join(', ')}. ` +
