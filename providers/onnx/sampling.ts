@@ -292,9 +292,13 @@ export function chooseToken(logits: Float32Array, seen: Iterable<number>, params
   let kept = 0;
   for (let i = 0; i < keep; i++) kept += probs[i] as number;
   let r = rand() * kept;
+  // Rounding can leave r at or above 0 after the last candidate: the last one that has any probability is chosen, never a banned (-Infinity) one.
+  let last = 0;
   for (let i = 0; i < keep; i++) {
-    r -= probs[i] as number;
+    const p = probs[i] as number;
+    if (p > 0) last = i;
+    r -= p;
     if (r < 0) return candIdx[i] as number;
   }
-  return candIdx[keep - 1] as number;
+  return candIdx[last] as number;
 }

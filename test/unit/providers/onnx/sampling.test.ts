@@ -163,3 +163,13 @@ test('chooseToken over candidates (every finite logit, in any order) draws the s
     }
   }
 });
+
+test('chooseToken never draws a banned (-Infinity) token, even when the draw rounds past the last candidate', () => {
+  // Two finite logits among banned ones; top-k reaches into the banned, and a draw of (almost) 1 used to fall through to them.
+  const logits = Float32Array.from([-Infinity, 3, -Infinity, 1, -Infinity, -Infinity]);
+  const params = { doSample: true, temperature: 1, topK: 5, topP: 1, repetitionPenalty: 1 };
+  for (const r of [0, 0.5, 0.999999999, 1]) {
+    const id = chooseToken(Float32Array.from(logits), [], params, () => r);
+    assert.ok(logits[id]! > -Infinity, `draw ${r} chose ${id}`);
+  }
+});
