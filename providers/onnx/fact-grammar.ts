@@ -23,15 +23,13 @@
  * not "ss": "Slim Black Jeans"). Each sentence is preceded by one space, as
  * in training (prompt + " " + target).
  *
- * The grammar is matched on the tokens' text, character by character,
- * through a trie of the vocabulary, so a step costs about as much as the
- * few tokens the grammar allows, not the vocabulary. Token text reads
+ * This file holds the patterns and the grammar of one product over text;
+ * fact-sentences.ts applies it to a row's tokens. Token text reads
  * non-ASCII bytes as \0, so a product with a non-ASCII character in its
- * facts gets no grammar (the frame of lexicon.ts still holds).
+ * facts gets no grammar (the frame of lexicon.ts holds it instead).
  */
 import type { ProductFacts } from '../types.js';
 import { ModelFolderError, namedFolderFile, readFolderJson } from './model-folder.js';
-import { tokenText, type TextTokenizer } from './tokenizer.js';
 
 const SLOTS = ['t', 'a0', 'a1', 'all', 'rest', 'm', 'c'] as const;
 type SlotName = (typeof SLOTS)[number];
@@ -119,7 +117,8 @@ const FIRST = 0;
 const MORE = 1;
 const LAST = 2;
 
-interface State {
+/** Where the text is in the grammar (fact-sentences.ts follows a row's text with these). */
+export interface State {
   readonly s: number;
   readonly p: number;
   readonly e: number;
@@ -131,7 +130,8 @@ interface State {
   readonly used: number;
 }
 
-const DONE: State = { s: -1, p: -1, e: -1, want: '', at: AT_TEXT, phase: 0, used: 0 };
+/** The state past the last pattern sentence: the rest of the text is free. */
+export const DONE: State = { s: -1, p: -1, e: -1, want: '', at: AT_TEXT, phase: 0, used: 0 };
 
 /** Most items a list may have for the grammar (the used items are the bits of a 31-bit integer). */
 const MAX_ITEMS = 30;
@@ -281,181 +281,4 @@ function compile(pieces: readonly Piece[], title: string, lists: readonly string
     later[el.list]!++;
   }
   return elements;
-}
-
-interface TrieNode {
-  children: Map<string, TrieNode>;
-  /** Tokens whose text ends here. */
-  ids: number[];
-  /** Every token at or below this node, computed when first asked for. */
-  all?: number[];
-}
-
-const tries = new WeakMap<TextTokenizer, { size: number; root: TrieNode }>();
-
-/** A trie of the vocabulary's token texts (special and empty ones left out), one per tokenizer and vocabulary size. */
-function vocabTrie(tokenizer: TextTokenizer, size: number): TrieNode {
-  const known = tries.get(tokenizer);
-  if (known && known.size === size) return known.root;
-  const special = new Set([...tokenizer.special.eos, tokenizer.special.pad, tokenizer.special.bos]);
-  const root: TrieNode = { children: new Map(), ids: [] };
-  for (let id = 0; id < size; id++) {
-    if (special.has(id)) continue;
-    const text = tokenText(tokenizer, id);
-    if (text === '' || text.includes('\0')) continue;
-    let node = root;
-    for (const ch of text) {
-      let next = node.children.get(ch);
-      if (!next) node.children.set(ch, (next = { children: new Map(), ids: [] }));
-      node = next;
-    }
-    node.ids.push(id);
-  }
-  tries.set(tokenizer, { size, root });
-  return root;
-}
-
-function subtree(node: TrieNode): number[] {
-  if (node.all) return node.all;
-  const all = [...node.ids];
-  for (const child of node.children.values()) for (const id of subtree(child)) all.push(id);
-  node.all = all;
-  return all;
-}
-
-/**
- * One row's fact sentences: follows the row's text through the grammar and
- * bans every token that would leave it. Once the text has written the last
- * pattern sentence (or has left the grammar, which only a fallback can do),
- * it is off for good.
- */
-export class FactSentences {
-  private states: State[];
-  private consumed = 0;
-  private on = true;
-  private kept = new Float32Array(64);
-  private allowedIds: number[] = [];
-  private ends = false;
-  /** The states at the end of the text followed so far, closed. */
-  private open: State[] = [];
-
-  /**
-   * The tokens the last apply() allowed: every other logit is -Infinity.
-   * Read it before the next call, which reuses it.
-   */
-  get allowed(): readonly number[] {
-    return this.allowedIds;
-  }
-
-  /**
-   * Whether one of those tokens ends the last pattern sentence and goes on
-   * into free text (". Wear"): only then do the other word rules have
-   * anything to check in them.
-   */
-  get endsInside(): boolean {
-    return this.ends;
-  }
-
-  constructor(
-    private readonly grammar: FactGrammar,
-    private readonly tokenizer: TextTokenizer,
-  ) {
-    this.states = grammar.start();
-  }
-
-  /** Whether the grammar still holds the row. */
-  get active(): boolean {
-    return this.on;
-  }
-
-  /** Lets the row go: the rest of its text is free. */
-  release(): void {
-    this.on = false;
-  }
-
-  /**
-   * Catches up with `text` (the row's output so far) and sets every token
-   * the grammar does not allow next to -Infinity. Returns whether it held
-   * the row this step.
-   */
-  apply(logits: Float32Array, text: string): boolean {
-    if (!this.on) return false;
-    this.follow(text);
-    if (!this.on) return false;
-    const allowed = this.allowedIds;
-    allowed.length = 0;
-    this.ends = false;
-    this.walkOpen(vocabTrie(this.tokenizer, logits.length), this.open, allowed);
-    if (allowed.length === 0) {
-      this.on = false;
-      return false;
-    }
-    if (this.kept.length < allowed.length) this.kept = new Float32Array(allowed.length * 2);
-    for (let i = 0; i < allowed.length; i++) this.kept[i] = logits[allowed[i]!]!;
-    logits.fill(-Infinity);
-    for (let i = 0; i < allowed.length; i++) logits[allowed[i]!] = this.kept[i]!;
-    return true;
-  }
-
-  private follow(text: string): void {
-    while (this.consumed < text.length) {
-      const open = this.grammar.close(this.states);
-      if (open.includes(DONE)) break;
-      if (open.length === 1) {
-        // One way on (inside a pattern's text or an item): as many characters as match, at once.
-        const st = open[0]!;
-        const max = Math.min(st.want.length, text.length - this.consumed);
-        let n = 0;
-        while (n < max && text.charCodeAt(this.consumed + n) === st.want.charCodeAt(n)) n++;
-        this.states = n === 0 ? [] : [{ ...st, want: st.want.slice(n) }];
-        this.consumed += n;
-      } else {
-        this.states = this.grammar.step(open, text[this.consumed]!);
-        this.consumed++;
-      }
-      if (this.states.length === 0) break;
-    }
-    this.open = this.grammar.close(this.states);
-    if (this.states.length === 0 || this.open.includes(DONE)) this.on = false;
-  }
-
-  /** Pushes every token below `node` that the grammar allows from `states` (the text so far spelling the path to `node`). */
-  private walk(node: TrieNode, states: readonly State[], out: number[]): void {
-    this.walkOpen(node, this.grammar.close(states), out);
-  }
-
-  /** walk() from states already closed. */
-  private walkOpen(node: TrieNode, open: readonly State[], out: number[]): void {
-    if (open.includes(DONE)) {
-      // The last sentence ends inside this token: the rest of it is free.
-      this.ends = true;
-      for (const id of subtree(node)) out.push(id);
-      return;
-    }
-    for (const id of node.ids) out.push(id);
-    if (open.length === 1) return this.walkAlong(node, open[0]!, out);
-    const chars = new Set<string>();
-    for (const st of open) chars.add(st.want[0]!);
-    for (const ch of chars) {
-      const child = node.children.get(ch);
-      if (child) this.walk(child, this.grammar.step(open, ch), out);
-    }
-  }
-
-  /**
-   * walk() for one state, which is most of them (inside a pattern's text or
-   * an item): down the trie along the characters it wants, without a state
-   * per character; where they run out, walk() goes on from the next states.
-   */
-  private walkAlong(node: TrieNode, st: State, out: number[]): void {
-    const want = st.want;
-    let at = node;
-    for (let i = 0; i < want.length; i++) {
-      const next = at.children.get(want[i]!);
-      if (!next) return;
-      at = next;
-      if (i === want.length - 1) return this.walk(at, [{ ...st, want: '' }], out);
-      for (const id of at.ids) out.push(id);
-    }
-  }
 }

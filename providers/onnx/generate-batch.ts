@@ -16,7 +16,8 @@ import { banRepeatedNgrams, chooseToken, createRng, SeenIds, type SamplingParams
 import { banBlockedNgrams } from './novelty.js';
 import { PromptCopy, wordPieces } from './prompt-copy.js';
 import { lexiconForNumber, WordConstraint } from './lexicon.js';
-import { FactGrammar, FactSentences, isPluralTitle } from './fact-grammar.js';
+import { FactGrammar, isPluralTitle } from './fact-grammar.js';
+import { FactSentences } from './fact-sentences.js';
 import { NumberConstraint } from './numbers.js';
 import { StopTextStream } from './text-stream.js';
 import { IncrementalDecoder, type TextTokenizer } from './tokenizer.js';
