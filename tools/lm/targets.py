@@ -35,10 +35,14 @@ any next token that would finish copying one (providers/onnx/novelty.ts).
 """
 import re
 
-# Each pattern has a singular and a plural form ("the Wrap Dress adds" / "the
-# Jeans add"); plural() below picks by the title's last word. An opener that
-# names attributes one by one needs that many: {a0}, {a1} and {rest} only
-# where the product has three or more, so a pattern never repeats one.
+# Each pattern has a singular and a plural form ("It comes in" / "They come
+# in"); plural() below picks by the title's last word. The openers list the
+# attributes after a colon: the catalog's attributes are tags (adjectives,
+# nouns, occasions), which stage 1's openers put stiffly into verb phrases
+# ("the {t} adds {rest}", "This {t} pairs {a0} with {rest}": "adds graphic
+# print and casual"). OPENERS_THREE held those that named attributes one by
+# one ({a0}, {a1} and {rest}, only where the product has three or more); the
+# runtime's fact grammar still reads such slots.
 OPENERS_ALL = [
     ("Meet the {t}: {all}.", "Meet the {t}: {all}."),
     ("The {t} at a glance: {all}.", "The {t} at a glance: {all}."),
