@@ -175,14 +175,36 @@ export class FactGrammar {
    * it does not.
    */
   matchLength(text: string): number | null {
-    let states = this.start();
-    for (let i = 0; ; i++) {
-      const open = this.close(states);
-      if (open.includes(DONE)) return i;
-      if (i === text.length) return null;
-      states = this.step(open, text[i]!);
-      if (states.length === 0) return null;
+    const { open, at } = this.follow(this.start(), text, 0);
+    return open.includes(DONE) ? at : null;
+  }
+
+  /**
+   * Follows `text` from character `from`, where the grammar is in `states`,
+   * until the text ends, leaves the grammar, or has written the last pattern
+   * sentence. Returns the states there, closed (empty when the text left the
+   * grammar, holding DONE when the sentences are written), and where that is.
+   */
+  follow(states: readonly State[], text: string, from: number): { open: State[]; at: number } {
+    let at = from;
+    let open = this.close(states);
+    while (at < text.length && open.length > 0 && !open.includes(DONE)) {
+      let next: State[];
+      if (open.length === 1) {
+        // One way on (inside a pattern's text or an item): as many characters as match, at once.
+        const st = open[0]!;
+        const max = Math.min(st.want.length, text.length - at);
+        let n = 0;
+        while (n < max && text.charCodeAt(at + n) === st.want.charCodeAt(n)) n++;
+        next = n === 0 ? [] : [{ ...st, want: st.want.slice(n) }];
+        at += n;
+      } else {
+        next = this.step(open, text[at]!);
+        at++;
+      }
+      open = this.close(next);
     }
+    return { open, at };
   }
 
   /** The states at the start of the text. */

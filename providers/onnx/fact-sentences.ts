@@ -54,14 +54,14 @@ function subtree(node: TrieNode): number[] {
  * it is off for good.
  */
 export class FactSentences {
-  private states: State[];
+  /** How much of the row's text the grammar has followed. */
   private consumed = 0;
   private on = true;
   private kept = new Float32Array(64);
   private allowedIds: number[] = [];
   private ends = false;
   /** The states at the end of the text followed so far, closed. */
-  private open: State[] = [];
+  private open: State[];
 
   /**
    * The tokens the last apply() allowed: every other logit is -Infinity.
@@ -84,7 +84,7 @@ export class FactSentences {
     private readonly grammar: FactGrammar,
     private readonly tokenizer: TextTokenizer,
   ) {
-    this.states = grammar.start();
+    this.open = grammar.close(grammar.start());
   }
 
   /** Whether the grammar still holds the row. */
@@ -122,25 +122,10 @@ export class FactSentences {
   }
 
   private follow(text: string): void {
-    while (this.consumed < text.length) {
-      const open = this.grammar.close(this.states);
-      if (open.includes(DONE)) break;
-      if (open.length === 1) {
-        // One way on (inside a pattern's text or an item): as many characters as match, at once.
-        const st = open[0]!;
-        const max = Math.min(st.want.length, text.length - this.consumed);
-        let n = 0;
-        while (n < max && text.charCodeAt(this.consumed + n) === st.want.charCodeAt(n)) n++;
-        this.states = n === 0 ? [] : [{ ...st, want: st.want.slice(n) }];
-        this.consumed += n;
-      } else {
-        this.states = this.grammar.step(open, text[this.consumed]!);
-        this.consumed++;
-      }
-      if (this.states.length === 0) break;
-    }
-    this.open = this.grammar.close(this.states);
-    if (this.states.length === 0 || this.open.includes(DONE)) this.on = false;
+    const { open, at } = this.grammar.follow(this.open, text, this.consumed);
+    this.open = open;
+    this.consumed = at;
+    if (open.length === 0 || open.includes(DONE)) this.on = false;
   }
 
   /** Pushes every token below `node` that the grammar allows from `states` (the text so far spelling the path to `node`). */
