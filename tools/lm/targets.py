@@ -273,13 +273,15 @@ def fact_words(rows):
     return sorted(candidates - used_without)
 
 
+def pattern_words(pattern):
+    """The words of a pattern, its placeholders left out."""
+    return WORD.findall(re.sub(r"\{\w+\}", " ", pattern).lower())
+
+
 def frame_words():
     """The words of the fact-sentence patterns, placeholders left out: with "frame_sentences" the
     runtime lets a row's first sentences use only these and its product's own words."""
-    words = set()
-    for pattern in pattern_texts():
-        words.update(WORD.findall(re.sub(r"\{\w+\}", " ", pattern).lower()))
-    return sorted(words)
+    return sorted({w for pattern in pattern_texts() for w in pattern_words(pattern)})
 
 
 def fact_patterns():
@@ -306,8 +308,8 @@ def number_words():
                 forms["singular"].update(WORD.findall(p.format(**SINGULAR).lower()))
                 forms["plural"].update(WORD.findall(p.format(**PLURAL).lower()))
     for singular, many in FACT_PATTERNS:
-        forms["singular"].update(WORD.findall(re.sub(r"\{\w+\}", " ", singular).lower()))
-        forms["plural"].update(WORD.findall(re.sub(r"\{\w+\}", " ", many).lower()))
+        forms["singular"].update(pattern_words(singular))
+        forms["plural"].update(pattern_words(many))
     return {"singular": sorted(forms["singular"] - forms["plural"]), "plural": sorted(forms["plural"] - forms["singular"])}
 
 
