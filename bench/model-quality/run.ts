@@ -76,13 +76,14 @@ const catalogWords = new Set(
 );
 // Material and colour words (the same rule as the bundled lexicon's fact_words, computed here from the catalog).
 const factWords = factWordsOf(catalog.filter((p) => p.split === 'train').map((p) => ({ facts: catalogFacts(p), description: p.description })));
-// The fact-sentence patterns' words (the model's lexicon's frame_words, else the bundled model's), to see what else the fact sentences hold.
-// The model's own fact-sentence patterns' words (its lexicon's frame_words); a model without them gets no frame check.
-const frameWords = loadLexicon(args['model-dir'] ?? bundledModelDir, 'lexicon.json')?.frame?.words ?? null;
-// The fact patterns and number words to check the texts against (number words: the model's, else the bundled model's).
-const ownPatterns = (dir: string) => loadFactPatterns(dir, decodingDefaults(readModelFolder(dir).generationConfig).factPatternsFile);
-// A model without patterns of its own gets no pattern check: another model's patterns are not what it was trained on.
-const patterns = ownPatterns(args['model-dir'] ?? bundledModelDir);
+// The model under test, and the decoding defaults of its generation_config.json.
+const modelDir = args['model-dir'] ?? bundledModelDir;
+const modelDefaults = decodingDefaults(readModelFolder(modelDir).generationConfig);
+// The model's own fact-sentence patterns' words (its lexicon's frame_words), to see what else the fact sentences hold; a model without them gets no frame check.
+const frameWords = loadLexicon(modelDir, 'lexicon.json')?.frame?.words ?? null;
+// The model's own fact patterns: a model without them gets no pattern check, as another model's patterns are not what it was trained on.
+const patterns = loadFactPatterns(modelDir, modelDefaults.factPatternsFile);
+// The number words to check the texts against: the model's, else the bundled model's.
 const numberWords =
   (args['model-dir'] ? loadLexicon(args['model-dir'], 'lexicon.json')?.numberWords : undefined) ?? loadLexicon(bundledModelDir, 'lexicon.json')?.numberWords ?? null;
 const wordnet = defaultWordNet();
@@ -148,8 +149,7 @@ async function modelTexts(greedy: boolean): Promise<string[]> {
     decoding.frameSentences = 0;
   } else if (args['no-fact-words']) {
     // The model's lexicon with its fact words back among the words every row may write.
-    const dir = args['model-dir'] ?? bundledModelDir;
-    const lexicon = loadLexicon(dir, decodingDefaults(readModelFolder(dir).generationConfig).lexiconFile);
+    const lexicon = loadLexicon(modelDir, modelDefaults.lexiconFile);
     if (lexicon) decoding.lexicon = { ...lexiconFrom([...lexicon.words, ...lexicon.factWords], [], lexicon.frame ? [...lexicon.frame.words] : null), numberWords: lexicon.numberWords ?? null };
   }
   if (args['no-novelty']) decoding.blockedNgrams = null;
@@ -158,11 +158,10 @@ async function modelTexts(greedy: boolean): Promise<string[]> {
   if (args['no-frame']) decoding.frameSentences = 0;
   if (args['no-fact-grammar']) decoding.factPatterns = null;
   if (args['no-number-words'] && !args['no-lexicon']) {
-    const dir = args['model-dir'] ?? bundledModelDir;
-    const lexicon = decoding.lexicon ?? loadLexicon(dir, decodingDefaults(readModelFolder(dir).generationConfig).lexiconFile);
+    const lexicon = decoding.lexicon ?? loadLexicon(modelDir, modelDefaults.lexiconFile);
     if (lexicon) decoding.lexicon = { ...lexicon, numberWords: null };
   }
-  const p = await createOnnxProvider({ executionProvider: 'cpu', logger: quiet, env: {}, decoding, ...(args['model-dir'] ? { modelDir: args['model-dir'] } : {}) });
+  const p = await createOnnxProvider({ executionProvider: 'cpu', logger: quiet, env: {}, decoding, modelDir });
   try {
     const reqs: GenerationRequest[] = heldOut.map((prod, i) => ({
       prompt: buildPrompt(catalogFacts(prod)).prompt,

@@ -5,6 +5,7 @@
  * few tokens the grammar allows, not the vocabulary.
  */
 import { DONE, type FactGrammar, type State } from './fact-grammar.js';
+import { keepOnly } from './sampling.js';
 import { tokenText, type TextTokenizer } from './tokenizer.js';
 
 interface TrieNode {
@@ -57,7 +58,6 @@ export class FactSentences {
   /** How much of the row's text the grammar has followed. */
   private consumed = 0;
   private on = true;
-  private kept = new Float32Array(64);
   private allowedIds: number[] = [];
   private ends = false;
   /** The states at the end of the text followed so far, closed. */
@@ -114,10 +114,7 @@ export class FactSentences {
       this.on = false;
       return false;
     }
-    if (this.kept.length < allowed.length) this.kept = new Float32Array(allowed.length * 2);
-    for (let i = 0; i < allowed.length; i++) this.kept[i] = logits[allowed[i]!]!;
-    logits.fill(-Infinity);
-    for (let i = 0; i < allowed.length; i++) logits[allowed[i]!] = this.kept[i]!;
+    keepOnly(logits, allowed);
     return true;
   }
 

@@ -13,6 +13,7 @@
  * with no numbers gets none in its text. When the rule would leave no token
  * the other rules allowed, it leaves the logits alone, as the lexicon does.
  */
+import { keepOnly } from './sampling.js';
 import { tokenText, type TextTokenizer } from './tokenizer.js';
 
 /** The runs of ASCII digits in `text`, in order. */
@@ -127,9 +128,6 @@ export class NumberConstraint {
       const id = digits.ids[k]!;
       if (digits.startsWithDigit[id] && (logits[id] as number) > -Infinity && this.fits(run, digits.texts[k]!)) keep.push(id);
     }
-    if (keep.length === 0) return;
-    const values = keep.map((id) => logits[id] as number);
-    logits.fill(-Infinity);
-    keep.forEach((id, i) => (logits[id] = values[i]!));
+    if (keep.length > 0) keepOnly(logits, keep);
   }
 }

@@ -83,6 +83,18 @@ export function banRepeatedNgrams(logits: Float32Array, ids: readonly number[], 
   }
 }
 
+// keepOnly's saved logits, reused from call to call.
+let keptLogits = new Float32Array(64);
+
+/** Sets every logit but those of `ids` to -Infinity, in place: one fill, the kept values put back after it. */
+export function keepOnly(logits: Float32Array, ids: readonly number[]): void {
+  if (keptLogits.length < ids.length) keptLogits = new Float32Array(ids.length * 2);
+  const kept = keptLogits;
+  for (let i = 0; i < ids.length; i++) kept[i] = logits[ids[i]!]!;
+  logits.fill(-Infinity);
+  for (let i = 0; i < ids.length; i++) logits[ids[i]!] = kept[i]!;
+}
+
 /** One seeded generator per row, so rows do not share a stream. */
 export const createRng: (seed: number) => () => number = seededRandom;
 
@@ -143,7 +155,7 @@ function argmaxOf(logits: Float32Array, ids: readonly number[]): number {
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i] as number;
     const v = logits[id] as number;
-    if (v > bestValue || (v === bestValue && id < best)) {
+    if (before(v, id, bestValue, best)) {
       bestValue = v;
       best = id;
     }

@@ -68,9 +68,10 @@ for (const mode of ['default sampling (seeded)', 'greedy'] as const) {
         assert.deepEqual(copied, [], `copies a training description: ${where}`);
       });
       // Every word is a word of the model's lexicon or of the product (lexicon_file): no invented words.
-      const lexicon = loadLexicon(bundledModelDir, decodingDefaults(readModelFolder(bundledModelDir).generationConfig).lexiconFile);
+      const defaults = decodingDefaults(readModelFolder(bundledModelDir).generationConfig);
+      const lexicon = loadLexicon(bundledModelDir, defaults.lexiconFile);
       assert.ok(lexicon, 'the bundled model names a lexicon');
-      const patterns = loadFactPatterns(bundledModelDir, decodingDefaults(readModelFolder(bundledModelDir).generationConfig).factPatternsFile);
+      const patterns = loadFactPatterns(bundledModelDir, defaults.factPatternsFile);
       assert.ok(patterns && lexicon.numberWords, 'the bundled model names fact patterns and number words');
       results.forEach((r, i) => {
         const f = catalogFacts(heldOut[i]!);
