@@ -1,5 +1,6 @@
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { GatewayContext } from '../../src/context.js';
+import { MAX_PAGE_SIZE } from '../../src/limits/page-size.js';
 import { Product, ProductConnection } from './product.type.js';
 import { ProductFilterInput } from './product.input.js';
 import { ImportResult } from './import.type.js';
@@ -10,7 +11,7 @@ export class ProductResolver {
   @Query(() => ProductConnection, { description: 'Products in catalog order, as a Relay connection.' })
   products(
     @Ctx() ctx: GatewayContext,
-    @Arg('first', () => Int, { defaultValue: 20, description: 'Page size, at most 100.' }) first: number,
+    @Arg('first', () => Int, { defaultValue: 20, description: `Page size, 0 to ${MAX_PAGE_SIZE}; 0 answers no edges, with hasNextPage telling whether any product follows.` }) first: number,
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Arg('filter', () => ProductFilterInput, { nullable: true }) filter: ProductFilterInput | null,
   ): Promise<ProductConnection> {
