@@ -32,7 +32,8 @@ export class ProductResolver {
 
   @Authorized('internal')
   @Mutation(() => ImportResult, {
-    description: 'Imports products from CSV (product_image, product_description, product_title, product_metadata, and optional sku, category, price, colors, sizes, materials, gender). Idempotent by SKU, or by title when there is no SKU.',
+    description:
+      'Imports products from CSV (product_image, product_description, product_title, product_metadata, and optional sku, category, price, colors, sizes, materials, gender), delimited by ",", ";", a tab or "|" (read from the header line). List cells separate items with ",", ";" or "|"; in materials a composition such as "50% wool, 30% alpaca, 20% nylon" stays one item. Idempotent by SKU, or by title when there is no SKU.',
   })
   importProducts(@Ctx() ctx: GatewayContext, @Arg('csv', () => String) csv: string): Promise<ImportResult> {
     return ctx.services.products.importCsv(csv);

@@ -62,7 +62,7 @@ export class ProductService {
   }
 
   async importCsv(csv: string): Promise<ImportResult> {
-    const parsed = parseProductCsv(csv, this.csvLimits);
+    const { delimiter, rows: parsed } = parseProductCsv(csv, this.csvLimits);
     const good = parsed.filter((r) => r.ok);
     const outcomes = await this.storage.upsertProducts(good.map((r) => r.product));
     const byLine = new Map(good.map((r, i) => [r.line, outcomes[i]!]));
@@ -73,6 +73,6 @@ export class ProductService {
       return { line: r.line, status, productId: o.product.id, sku: o.product.sku, title: o.product.title, errorCode: null, error: null };
     });
     const count = (s: ImportRowStatus) => rows.filter((r) => r.status === s).length;
-    return { created: count(ImportRowStatus.CREATED), updated: count(ImportRowStatus.UPDATED), unchanged: count(ImportRowStatus.UNCHANGED), failed: count(ImportRowStatus.ERROR), rows };
+    return { delimiter, created: count(ImportRowStatus.CREATED), updated: count(ImportRowStatus.UPDATED), unchanged: count(ImportRowStatus.UNCHANGED), failed: count(ImportRowStatus.ERROR), rows };
   }
 }
