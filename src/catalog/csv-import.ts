@@ -46,9 +46,9 @@ const headerCells = (text: string, delimiter: string): string[] => {
  * column, `,` is assumed and the missing-columns error shows what it read.
  */
 export function detectDelimiter(text: string): { delimiter: string; header: string[] } {
-  let best = { delimiter: ',', header: headerCells(text, ','), known: -1 };
+  let best = { delimiter: ',', header: [] as string[], known: -1 };
   for (const delimiter of DELIMITERS) {
-    const header = delimiter === ',' ? best.header : headerCells(text, delimiter);
+    const header = headerCells(text, delimiter);
     const known = header.filter((c) => KNOWN_COLUMNS.has(c)).length;
     if (known > best.known) best = { delimiter, header, known };
   }

@@ -5,6 +5,17 @@ import type { Config } from '../config.js';
 import { findPageSizeError } from './page-size.js';
 
 /**
+ * Reports armor's cost refusal as armor itself would (its Apollo default),
+ * unless a page size in the document is out of range: then the limits
+ * check refuses the whole document (any operation's page size counts, as
+ * armor does not say which operation it priced), so nothing runs unpriced.
+ */
+function reportCostUnlessPageSize(context: { getDocument(): DocumentNode; reportError(error: GraphQLError): void } | null, error: GraphQLError): void {
+  if (!context || findPageSizeError(context.getDocument())) return;
+  context.reportError(new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT' } }));
+}
+
+/**
  * graphql-armor with our limits. Pinned at 3.2.0, whose cost-limit (2.4.3)
  * and max-depth (2.4.2) carry the fixes for the published bypasses
  * (GHSA-733v-p3h5-qpq7: introspection-named fragments and operations skipped
@@ -25,12 +36,6 @@ import { findPageSizeError } from './page-size.js';
  * the limits check (run next, before anything executes) refuses as
  * PAGE_SIZE_OUT_OF_RANGE whatever the size.
  */
-/** Reports armor's cost refusal as armor itself would (its Apollo default), unless the page-size check will refuse the document. */
-function reportCostUnlessPageSize(context: { getDocument(): DocumentNode; reportError(error: GraphQLError): void } | null, error: GraphQLError): void {
-  if (!context || findPageSizeError(context.getDocument())) return;
-  context.reportError(new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT' } }));
-}
-
 export function armorProtection(config: Pick<Config, 'maxDepth' | 'maxAliases' | 'maxDirectives' | 'maxCost'>): {
   plugins: ApolloServerPlugin[];
   validationRules: ValidationRule[];

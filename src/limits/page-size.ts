@@ -25,9 +25,10 @@ export function pageSizeError(argument: string, value: number): BadUserInputErro
 
 /**
  * The first page-size argument in the document that is out of range, as a
- * client error; null when there is none. Literals always count; a variable
- * counts with its value from `variables`, or its default in the operation.
- * Values that are not integers are left to GraphQL's own coercion errors.
+ * client error; null when there is none. The whole document counts, not
+ * only the operation that runs (armor.ts says why). Literals always count;
+ * a variable counts with its value from `variables`, or its default in the
+ * operation. Values that are not integers are left to GraphQL's coercion.
  */
 export function findPageSizeError(document: DocumentNode, variables: Readonly<Record<string, unknown>> = {}): BadUserInputError | null {
   const defaults = new Map<string, ValueNode>();

@@ -30,6 +30,7 @@ export class WordChunker {
   /** When the unfinished tail in the buffer began to wait; null when the buffer is empty. */
   private heldSince: number | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private closed = false;
   private readonly intervalMs: number;
   private readonly now: () => number;
 
@@ -39,7 +40,8 @@ export class WordChunker {
   }
 
   push(piece: string): void {
-    if (piece === '') return;
+    // A provider may still deliver a piece or two after the client went away.
+    if (piece === '' || this.closed) return;
     this.buffer += piece;
     this.pump();
   }
@@ -50,8 +52,9 @@ export class WordChunker {
     this.send(this.buffer.length, this.now());
   }
 
-  /** Drops the timer and what is held (the client went away). */
+  /** Drops the timer and what is held, and ignores later pieces (the client went away). */
   close(): void {
+    this.closed = true;
     this.clearTimer();
     this.buffer = '';
     this.heldSince = null;

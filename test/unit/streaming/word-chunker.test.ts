@@ -67,6 +67,7 @@ test('chunks always concatenate to the pushed text; close drops what is held and
   other.c.push('first ');
   other.c.push('held');
   other.c.close();
+  other.c.push('late ');
   mock.timers.tick(1_000);
   assert.deepEqual(other.chunks(), ['first ']);
 });
