@@ -26,7 +26,7 @@ import { DecoderSession, describeDecoder } from './decoder-session.js';
 import { decodeLoop, type BatchTimings, type RowRequest, type RowResult } from './generate-batch.js';
 import { decodingDefaults, requestDecoding, type DecodingDefaults } from './generation-params.js';
 import { MicroBatcher, WaitAbandonedError, type MicroBatcherStats } from './micro-batcher.js';
-import { ModelFolderError, readModelFolder } from './model-folder.js';
+import { ModelFolderError, graphCandidates, readModelFolder } from './model-folder.js';
 import { loadBlockedNgrams } from './novelty.js';
 import { productCopySource, wordPieces } from './prompt-copy.js';
 import { loadFactPatterns } from './fact-grammar.js';
@@ -101,11 +101,6 @@ function envInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) throw new TypeError(`${name} must be a non-negative integer; got ${JSON.stringify(raw)}`);
   return n;
-}
-
-/** Where a `modelFile` setting may be: as given when it is a path, else in onnx/ and then at the top. */
-function graphCandidates(file: string): string[] {
-  return file.includes('/') ? [file] : [`onnx/${file}`, file];
 }
 
 interface Item {
