@@ -53,18 +53,34 @@ async function hubFetch(request: HubRequest, url: string, init: RequestInit, wha
   }
 }
 
-/** The resolve URL's headers, without following its redirect. */
+/** Sizes are the file's own, not a compressed body's (fetch would ask for gzip and inflate it unasked). */
+const IDENTITY = { 'accept-encoding': 'identity' };
+
+/** Most relative redirects followed (a renamed repo, the Hub's resolve cache) before giving up. */
+const MAX_RELATIVE_REDIRECTS = 5;
+
+/**
+ * The resolve URL's headers. A relative redirect is followed, an absolute
+ * one (to the storage host of a large file) is not: its own headers carry
+ * the file's ETag and size, as huggingface_hub reads them.
+ */
 export async function probeFile(request: HubRequest, url: string, what: string): Promise<RemoteFile> {
-  const response = await hubFetch(request, url, { method: 'HEAD', redirect: 'manual', headers: request.headers }, what);
-  if (response.status >= 400) throw statusError(response.status, what);
-  const redirected = response.status >= 300 && response.status < 400;
-  const etag = response.headers.get('x-linked-etag') ?? response.headers.get('etag');
-  const size = Number(response.headers.get('x-linked-size') ?? response.headers.get('content-length'));
-  const location = redirected ? response.headers.get('location') : url;
-  if (!etag || !Number.isSafeInteger(size) || size < 0 || !location) {
-    throw new HubError('bad_response', `${what}: the Hub sent no ETag, size or location for it`);
+  let at = url;
+  for (let hop = 0; ; hop++) {
+    const response = await hubFetch(request, at, { method: 'HEAD', redirect: 'manual', headers: { ...request.headers, ...IDENTITY } }, what);
+    if (response.status >= 400) throw statusError(response.status, what);
+    const location = response.status >= 300 && response.status < 400 ? response.headers.get('location') : null;
+    if (location && !/^[a-z][a-z0-9+.-]*:/i.test(location) && hop < MAX_RELATIVE_REDIRECTS) {
+      at = new URL(location, at).toString();
+      continue;
+    }
+    const etag = response.headers.get('x-linked-etag') ?? response.headers.get('etag');
+    const size = Number(response.headers.get('x-linked-size') ?? response.headers.get('content-length'));
+    if (!etag || !Number.isSafeInteger(size) || size < 0 || (response.status >= 300 && !location)) {
+      throw new HubError('bad_response', `${what}: the Hub sent no ETag, size or location for it`);
+    }
+    return { etag: unquote(etag), size, commit: response.headers.get('x-repo-commit') ?? undefined, location: location ? new URL(location, at).toString() : at };
   }
-  return { etag: unquote(etag), size, commit: response.headers.get('x-repo-commit') ?? undefined, location: new URL(location, url).toString() };
 }
 
 async function hashFile(file: string, algorithm: 'sha256' | 'sha1', prefix?: string): Promise<string> {
@@ -104,7 +120,7 @@ export async function fetchBlob(request: HubRequest, remote: RemoteFile, blobPat
   let offset = existsSync(partial) ? statSync(partial).size : 0;
   if (offset > remote.size) offset = 0;
   // A CDN on another host gets no Hub token (the redirect carries its own signature), as huggingface_hub does.
-  const headers = new URL(remote.location).origin === hubOrigin ? { ...request.headers } : {};
+  const headers: Record<string, string> = { ...(new URL(remote.location).origin === hubOrigin ? request.headers : {}), ...IDENTITY };
   if (offset > 0) headers.Range = `bytes=${offset}-`;
   if (offset > 0 && offset < remote.size) options.onResume?.(offset);
   const response = offset === remote.size ? null : await hubFetch(request, remote.location, { headers }, what);

@@ -4,12 +4,11 @@ import type { ProviderRegistry } from '../../providers/index.js';
 import type { DescriptionRecord, ProductRecord, Storage } from '../../src/storage/types.js';
 import type { GenerationRouter, Routed } from '../../src/routing/types.js';
 import { buildPrompt } from '../../src/prompts/build-prompt.js';
-import type { PromptVersion } from '../../src/prompts/templates.js';
+import { TEMPLATES, type PromptVersion } from '../../src/prompts/templates.js';
 import { checkDescription } from '../../src/evaluation/checks/index.js';
 import { estimateCostUsd, type ModelPrice } from '../../src/pricing.js';
 import { personalizationKey } from './personalization.js';
 import { DescriptionSource, DescriptionWarningCode, type Description, type GenerationError } from './description.type.js';
-import { TEMPLATES } from '../../src/prompts/templates.js';
 import { capabilityWarnings, warningFlag, WARNING_CATEGORY } from './warnings.js';
 
 /** One description to write. */

@@ -5,10 +5,10 @@
  * - `GET /api/models/<repo>/revision/<rev>`: the commit (`sha`) and siblings;
  * - `GET /api/models/<repo>/tree/<rev>?recursive=…`: file entries (`oid`,
  *   `size`, `lfs: {oid, size}`), a few per page with a `Link: rel="next"`;
- * - `HEAD|GET /<repo>/resolve/<rev>/<path>`: small files answer 200 with their
- *   git blob sha1 as `ETag`; LFS files (.onnx and external data) 302 to
- *   `/cdn/<sha256>` with `X-Linked-Etag`/`X-Linked-Size`; both carry
- *   `X-Repo-Commit`;
+ * - `HEAD|GET /<repo>/resolve/<rev>/<path>`: small files 307 (relative) to
+ *   `/api/resolve-cache/…`, which answers with their git blob sha1 as `ETag`;
+ *   LFS files (.onnx and external data) 302 (absolute) to `/cdn/<sha256>` with
+ *   `X-Linked-Etag`/`X-Linked-Size`; all carry `X-Repo-Commit`;
  * - `GET /cdn/<sha256>`: the bytes, with Range requests (206);
  * - 401 for a gated repo without its token, 404 with `X-Error-Code` for an
  *   unknown repo, revision or file.
@@ -81,6 +81,7 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
   const corrupted = new Map<string, Buffer>();
   const calls: HubCall[] = [];
   const sockets = new Set<import('node:net').Socket>();
+  let port = 0;
   let stall: number | null = null;
   let cdnSent = 0;
 
@@ -175,7 +176,7 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
       const page = all.slice(cursor, cursor + PAGE_SIZE);
       const headers: Record<string, string> = {};
       if (cursor + PAGE_SIZE < all.length) {
-        const next = new URL(url.toString().replace('http://hub', `http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+        const next = new URL(url.toString().replace('http://hub', `http://127.0.0.1:${port}`));
         next.searchParams.set('cursor', String(cursor + PAGE_SIZE));
         headers.link = `<${next.toString()}>; rel="next"`;
       }
@@ -194,10 +195,24 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
       const common = { 'x-repo-commit': found.commit };
       if (isLfs(m[3]!)) {
         const oid = sha256(bytes);
-        res.writeHead(302, { ...common, location: `/cdn/${oid}`, etag: `"${sha1Blob(bytes)}"`, 'x-linked-etag': `"${oid}"`, 'x-linked-size': String(bytes.length), 'content-length': '0' }).end();
+        // Absolute, as the real Hub's redirect to its storage host is: clients read this response's headers and do not follow it for them.
+        res.writeHead(302, { ...common, location: `http://127.0.0.1:${port}/cdn/${oid}`, etag: `"${sha1Blob(bytes)}"`, 'x-linked-etag': `"${oid}"`, 'x-linked-size': String(bytes.length), 'content-length': '0' }).end();
         return;
       }
-      sendBytes(req, res, bytes, { ...common, etag: `"${sha1Blob(bytes)}"` });
+      // Small files go through a relative redirect to the resolve cache, as on the real Hub; clients follow it.
+      res.writeHead(307, { ...common, location: `/api/resolve-cache/models/${m[1]}/${found.commit}/${m[3]}`, 'content-length': '0' }).end();
+      return;
+    }
+    m = /^\/api\/resolve-cache\/models\/([^/]+\/[^/]+)\/([0-9a-f]{40})\/(.+)$/.exec(pathname);
+    if (m) {
+      const found = repoAt(req, res, m[1]!, m[2]!);
+      if (!found) return;
+      const bytes = found.repo.files[m[3]!];
+      if (!bytes) {
+        notFound(res, 'EntryNotFound', `${m[3]} does not exist on "${m[2]}"`);
+        return;
+      }
+      sendBytes(req, res, bytes, { 'x-repo-commit': found.commit, etag: `"${sha1Blob(bytes)}"` });
       return;
     }
     m = /^\/cdn\/([0-9a-f]{64})$/.exec(pathname);
@@ -212,7 +227,7 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
     socket.once('close', () => sockets.delete(socket));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,
     calls,
