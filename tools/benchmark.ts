@@ -3,8 +3,8 @@
  * the server builds, from config and the environment) and writes a
  * self-contained HTML report and a Markdown summary beside it (X.html, X.md).
  *
- *   npm run benchmark -- --dataset datasets/chapter4/product_data.csv --providers onnx,openai --out out/report.html
- *   npm run benchmark -- --dataset datasets/chapter4/reference_data.csv --candidates datasets/chapter4/gpt3_descriptions.csv --all-rows --out out/r.html
+ *   npm run benchmark -- --dataset datasets/chapter4/product_data.csv --providers onnx,openai --out reports/chapter4.html
+ *   npm run benchmark -- --dataset datasets/chapter4/reference_data.csv --candidates datasets/chapter4/gpt3_descriptions.csv --all-rows --out reports/candidates.html
  *
  * A named provider that is not configured (no key, no model) is skipped with
  * the reason, in the output and in the report; the run goes on with the rest.
@@ -138,7 +138,7 @@ async function main(argv: string[]): Promise<number> {
     const { run: providers, skipped } = await splitProviders(services.registry, named as ProviderId[]);
     for (const k of skipped) process.stderr.write(`benchmark: skipping ${k.provider}: ${k.reason}\n`);
     if (providers.length === 0 && candidates.length === 0) {
-      process.stderr.write(`benchmark: nothing to run: ${named.length ? 'every provider named was skipped' : 'name --providers or --candidates'}\n`);
+      process.stderr.write('benchmark: nothing to run: every provider named was skipped\n');
       return 1;
     }
     const spec = { ...asked, models: asked.models.filter((m) => m.kind !== 'provider' || providers.includes(m.provider as ProviderId)) };

@@ -97,6 +97,7 @@ test('a ROUGE-1 lead that only restates the metadata is discounted; the model th
   assert.deepEqual(first!.wins, ['METEOR over copy (p < 0.001)']);
   assert.equal(first!.points, 1);
   assert.deepEqual(second!.discounted, ['ROUGE-1 over writer (p < 0.001)']);
+  assert.deepEqual(second!.losses, ['METEOR to writer']);
   assert.equal(second!.points, -1);
   assert.ok(r.rule.length >= 4 && r.rule.some((s) => s.includes('restating the metadata')), 'the rule is stated');
 

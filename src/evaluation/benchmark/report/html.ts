@@ -160,8 +160,8 @@ function recommendationSection(report: Report): string {
 <details><summary>The rule</summary><ol class="rule">${r.rule.map((s) => `<li>${h(s)}</li>`).join('')}</ol></details>
 ${table(
   'standings',
-  ['Model', 'Points', 'Significant wins', 'Discounted (restating the metadata)', 'Eligible'],
-  r.standings.map((s) => [td(h(s.model)), num(String(s.points)), td(h(s.wins.join('; ')) || '—'), td(h(s.discounted.join('; ')) || '—'), td(s.ineligible === null ? 'yes' : `no: ${h(s.ineligible)}`)]),
+  ['Model', 'Points', 'Significant wins', 'Significant losses', 'Discounted (restating the metadata)', 'Eligible'],
+  r.standings.map((s) => [td(h(s.model)), num(String(s.points)), ...[s.wins, s.losses, s.discounted].map((xs) => td(h(xs.join('; ')) || '—')), td(s.ineligible === null ? 'yes' : `no: ${h(s.ineligible)}`)]),
 )}</section>`;
 }
 

@@ -26,8 +26,8 @@ function recommendation(report: Report): string[] {
     r.pick === null ? '**No model is recommended.**' : `**Recommended: ${e(r.pick)}**`,
     bullets(r.why.map(e)),
     mdTable(
-      ['Model', 'Points', 'Significant wins', 'Discounted (restating the metadata)', 'Eligible'],
-      r.standings.map((s) => [e(s.model), String(s.points), e(s.wins.join('; ')) || '—', e(s.discounted.join('; ')) || '—', s.ineligible === null ? 'yes' : `no: ${e(s.ineligible)}`]),
+      ['Model', 'Points', 'Significant wins', 'Significant losses', 'Discounted (restating the metadata)', 'Eligible'],
+      r.standings.map((s) => [e(s.model), String(s.points), ...[s.wins, s.losses, s.discounted].map((xs) => e(xs.join('; ')) || '—'), s.ineligible === null ? 'yes' : `no: ${e(s.ineligible)}`]),
     ),
     `The rule:\n\n${r.rule.map((s, i) => `${i + 1}. ${e(s)}`).join('\n')}`,
   ];

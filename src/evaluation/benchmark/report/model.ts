@@ -4,7 +4,7 @@
  * renderers say the same thing. Pure.
  */
 import { bootstrapCI, pairedPermutationTest } from '../stats.js';
-import { EXCLUDING_FLAGS, metricValue, summaryMetrics } from '../summarize.js';
+import { EXCLUDING_FLAGS, kept, metricValue, summaryMetrics } from '../summarize.js';
 import { metadataOverlap, type MetadataOverlap } from '../metadata-overlap.js';
 import type { BenchmarkRow, BenchmarkSpec, BenchmarkSummary, ModelSpec, ModelSummary, RowResult, SummaryMetric } from '../types.js';
 
@@ -112,11 +112,6 @@ export function headlineMetric(spec: BenchmarkSpec): SummaryMetric {
 }
 
 export const rowByIndex = (spec: BenchmarkSpec): Map<number, BenchmarkRow> => new Map(spec.rows.map((r) => [r.index, r]));
-
-/** Whether any model was generated through the gateway (so the prompt version means something). */
-export const usesGateway = (spec: BenchmarkSpec): boolean => spec.models.some((m) => m.kind === 'provider');
-
-export const kept = (r: RowResult): boolean => r.error === null && !r.excluded;
 
 function provenanceOf(model: ModelSpec, promptVersion: string): Provenance {
   return model.kind === 'provider' ? { kind: 'gateway', provider: model.provider, promptVersion } : { kind: 'file' };

@@ -1,6 +1,5 @@
 /** Sentences and cells the HTML and Markdown reports share, so both say the same. Pure. */
 import type { CheckColumn, Provenance, Report } from './model.js';
-import { usesGateway } from './model.js';
 
 /** The line under the title: what was run, on which rows, and (only for models generated here) with which prompt. */
 export function runLine(report: Report): string {
@@ -8,7 +7,7 @@ export function runLine(report: Report): string {
   const { spec, summary } = input;
   const split = spec.allRows ? 'every row, no split' : `seeded ${Math.round(spec.testShare * 100)}% test split, seed ${spec.seed}`;
   const gateway = report.models.filter((m) => m.provenance.kind === 'gateway').map((m) => m.summary.model);
-  const prompt = usesGateway(spec) ? ` · prompt ${spec.promptVersion} (for ${gateway.join(', ')})` : '';
+  const prompt = gateway.length ? ` · prompt ${spec.promptVersion} (for ${gateway.join(', ')})` : '';
   return `Run ${input.runId} (${input.status}) · ${summary.testRows.length} of ${spec.rows.length} rows evaluated (${split})${prompt} · ${spec.resamples} bootstrap resamples · written ${input.generatedAt}`;
 }
 
