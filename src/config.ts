@@ -224,6 +224,7 @@ const SECRET_SETTINGS: ReadonlySet<keyof Config> = new Set([
   'openaiBaseUrl',
   'hfEndpointUrl',
   'hfBaseUrl',
+  'hfEndpoint',
   'otelExporterOtlpEndpoint',
 ]);
 

@@ -97,8 +97,8 @@ test('Hub model settings: LOCAL_MODEL as org/name[@revision], LOCAL_MODEL_FILE a
   assert.equal(d.localModel, undefined);
   assert.equal(d.hfEndpoint, 'https://huggingface.co');
   assert.equal(d.hfHubOffline, false);
-  assert.throws(() => loadConfig({}, { LOCAL_MODEL: 'just-a-name' }), /LOCAL_MODEL: must be a Hub repo as org\/name/);
-  assert.throws(() => loadConfig({}, { LOCAL_MODEL_FILE: '../../etc/model.onnx' }), /LOCAL_MODEL_FILE: must name an \.onnx file/);
+  assert.throws(() => loadConfig({}, { LOCAL_MODEL: 'just-a-name' }), /LOCAL_MODEL="just-a-name": must be a Hub repo as org\/name/);
+  assert.throws(() => loadConfig({}, { LOCAL_MODEL_FILE: '../../etc/model.onnx' }), /LOCAL_MODEL_FILE="\.\.\/\.\.\/etc\/model\.onnx": must name an \.onnx file/);
   assert.throws(() => loadConfig({}, { LOCAL_MODEL_FILE: 'model.safetensors' }), /LOCAL_MODEL_FILE/);
   assert.throws(() => loadConfig({}, { HF_ENDPOINT: 'hub' }), /HF_ENDPOINT/);
 });
