@@ -89,7 +89,7 @@ const schema = z
     cacheTtlMs: int(0, 30 * 24 * 3600_000).default(3600_000),
     priceTable: optionalString,
     // Parsed here, so a bad override stops the start before anything is opened.
-    routingPolicies: optionalString.pipe(z.string().pipe(parsed((v) => parsePolicyOverride(v))).optional()),
+    routingPolicies: optionalString.pipe(parsed((v) => parsePolicyOverride(v)).optional()),
     playground: bool.optional(),
     gatewayApiKeys: optionalString.pipe(
       z

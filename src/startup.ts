@@ -51,7 +51,7 @@ export function nodeVersionProblem(version: string, engines: string | undefined)
   if (minimum === null || major >= minimum) return null;
   return (
     `Node ${version.startsWith('v') ? version : `v${version}`} is too old: the gateway needs Node ${minimum} or later. ` +
-    `Start it with \`npm start\` (which fetches Node ${minimum} into .node/ when the machine's Node is older), or install Node ${minimum}.`
+    `Start it through npm (\`npm start\`, \`npm run worker\`), which fetches Node ${minimum} into .node/ when the machine's Node is older, or install Node ${minimum}.`
   );
 }
 

@@ -176,7 +176,7 @@ test('on an older Node, index.js says which Node it needs in one line instead of
   try {
     const exit = await runToExit(old.node, [entry], env);
     assert.equal(exit.code, 1);
-    assert.match(oneLine(exit), new RegExp(`^stylesprint-gateway: could not start: Node ${old.version.replace(/\./g, '\\.')} is too old: the gateway needs Node 24 or later\\. Start it with \`npm start\``));
+    assert.match(oneLine(exit), new RegExp(`^stylesprint-gateway: could not start: Node ${old.version.replace(/\./g, '\\.')} is too old: the gateway needs Node 24 or later\\. Start it through npm \\(\`npm start\`, \`npm run worker\`\\)`));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -29,7 +29,7 @@ test('the reason stays one line, whatever the error', () => {
 
 test('Node older than the engines range is refused in one line with the fix; the same and newer majors are not', () => {
   const problem = nodeVersionProblem('v20.20.2', '>=24 <25');
-  assert.match(problem ?? '', /^Node v20\.20\.2 is too old: the gateway needs Node 24 or later\. Start it with `npm start`/);
+  assert.match(problem ?? '', /^Node v20\.20\.2 is too old: the gateway needs Node 24 or later\. Start it through npm \(`npm start`, `npm run worker`\), which fetches Node 24 into \.node\/ when the machine's Node is older, or install Node 24\.$/);
   assert.ok(!problem!.includes('\n'));
   assert.equal(nodeVersionProblem('v24.0.0', '>=24 <25'), null);
   assert.equal(nodeVersionProblem('v26.1.0', '>=24 <25'), null, 'a newer Node may try');
