@@ -32,7 +32,7 @@ export interface GatewayContext {
   cost?: number;
 }
 
-export function createLoaders(storage: Storage, services: Services, request: { warnings: string[]; signal: AbortSignal }): Loaders {
+export function createLoaders(storage: Storage, services: Services, request: { warnings: string[]; signal: AbortSignal; payer?: Principal | undefined }): Loaders {
   return {
     productById: new DataLoader((ids) => storage.productsByIds(ids)),
     description: createDescriptionLoader(storage, services.descriptions, request),

@@ -6,6 +6,7 @@ import type { DescriptionService } from './description.service.js';
 import { referenceDescription, toDescription } from './description.service.js';
 import { DescriptionSource, type Description } from './description.type.js';
 import { personalizationKey } from './personalization.js';
+import type { Payer } from '../../src/budgets/guard.js';
 
 export interface DescriptionKey {
   product: ProductRecord;
@@ -16,6 +17,8 @@ export interface DescriptionKey {
 export interface DescriptionLoaderContext {
   warnings: string[];
   signal: AbortSignal;
+  /** Who pays for generations under BUDGETS. Default: no one (no caps apply). */
+  payer?: Payer | undefined;
 }
 
 /** Policy used by `Product.description` (the mobile app's field). */
@@ -45,6 +48,7 @@ export function createDescriptionLoader(storage: Storage, service: DescriptionSe
           promptVersion: DEFAULT_PROMPT_VERSION,
         })),
         ctx.signal,
+        ctx.payer,
       );
       const failed: number[] = [];
       outcomes.forEach((o, j) => {
