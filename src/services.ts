@@ -97,7 +97,7 @@ export async function createServices(config: Config, storage: Storage, logger: L
   const advisor: RouteAdvisor = {
     policyFor: (name) => alerts.policyFor(name),
     // The demotion first: asking the quality breaker may claim its probe.
-    standing: (id, model) => strongerStanding(alerts.isDemoted(id) ? 'last' : 'ok', quality.standing(id, model)),
+    standing: (id, model) => strongerStanding(alerts.placement(id), quality.standing(id, model)),
   };
   const bareRouter = createRouter({
     source,

@@ -3,7 +3,10 @@
  * fired or resolved, and a known alert maps to a safe action that is undone
  * when the alert resolves:
  * - demote_provider: the provider moves behind every other target of every
- *   policy (it still serves when nothing else can);
+ *   policy (it still serves when nothing else can), except for one plan in
+ *   DEMOTED_CANARY_EVERY, which keeps it in place: the alert that demoted it
+ *   needs its calls to see it recover, or it would resolve for want of
+ *   traffic and undo the demotion while the fault lasts;
  * - fallback_policy: a policy that leads with the alert's provider is
  *   planned with its `fallback` policy instead;
  * - pause_catalog_jobs: the catalog-job queue stops handing out chunks
@@ -29,6 +32,9 @@ export const ALERT_ACTIONS: Readonly<Record<string, ActionKind>> = {
   GatewayLocalRequestsRejected: 'fallback_policy',
   GatewayCostOverBudget: 'pause_catalog_jobs',
 };
+
+/** One plan in this many keeps a demoted provider in its usual place (see above). */
+export const DEMOTED_CANARY_EVERY = 10;
 
 /** One action in force. */
 export interface ActiveAction {
@@ -82,6 +88,8 @@ export class AlertActions {
   /** By fingerprint. */
   readonly #active = new Map<string, ActiveAction[]>();
   #jobsPaused = false;
+  /** Plans made per demoted provider, for the canary share. */
+  readonly #demotedPlans = new Map<string, number>();
   /** Resumes jobs whose pause lapsed when no webhook comes to do it. */
   readonly #sweep: NodeJS.Timeout;
 
@@ -114,6 +122,14 @@ export class AlertActions {
   /** Whether an action demoted `providerId`. */
   isDemoted(providerId: string): boolean {
     return this.active().some((a) => a.kind === 'demote_provider' && a.target === providerId);
+  }
+
+  /** Where planning puts `providerId`: last while demoted, but in place for one plan in DEMOTED_CANARY_EVERY. */
+  placement(providerId: string): 'ok' | 'last' {
+    if (!this.isDemoted(providerId)) return 'ok';
+    const plans = (this.#demotedPlans.get(providerId) ?? 0) + 1;
+    this.#demotedPlans.set(providerId, plans);
+    return plans % DEMOTED_CANARY_EVERY === 0 ? 'ok' : 'last';
   }
 
   /** Every action in force, lapsed ones dropped. */

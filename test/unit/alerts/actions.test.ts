@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
-import { AlertActions } from '../../../src/alerts/actions.js';
+import { AlertActions, DEMOTED_CANARY_EVERY } from '../../../src/alerts/actions.js';
 import { parseAlertmanagerWebhook, type AlertmanagerAlert } from '../../../src/alerts/alertmanager.js';
 import { defaultPolicies } from '../../../src/routing/policies.js';
 
@@ -32,6 +32,11 @@ test('known alerts take their action and undo it when they resolve; unknown aler
   assert.equal(fired[3]!.ignored, 'no action for this alert');
   assert.equal(fired[4]!.ignored, 'provider "nope" is not configured here');
   assert.ok(actions.isDemoted('openai') && !actions.isDemoted('onnx'));
+  // One plan in DEMOTED_CANARY_EVERY keeps the demoted provider in place, so its alert can see it recover.
+  const placements = Array.from({ length: 2 * DEMOTED_CANARY_EVERY }, () => actions.placement('openai'));
+  assert.equal(placements.filter((p) => p === 'ok').length, 2);
+  assert.equal(placements[DEMOTED_CANARY_EVERY - 1], 'ok');
+  assert.equal(actions.placement('onnx'), 'ok');
   assert.equal(actions.policyFor('mobile'), 'personalization');
   assert.equal(actions.policyFor('internal'), 'internal');
   assert.deepEqual(jobs.calls, ['pause']);
