@@ -135,13 +135,13 @@ export async function mapWithConcurrency<T, R>(
   return results;
 }
 
-/** Kinds that say the provider (not the request) is in trouble. */
-const PROVIDER_SIDE: ReadonlySet<ProviderErrorKind> = new Set(['rate_limited', 'timeout', 'unavailable', 'auth']);
+/** Kinds that say the provider (not the request) is in trouble. A 429 is not one: the provider is up and asks for less. */
+const PROVIDER_SIDE: ReadonlySet<ProviderErrorKind> = new Set(['timeout', 'unavailable', 'auth']);
 
 /**
  * Health from the last call's outcome, no network needed. A request-specific
- * failure (bad request, context length, content filter) is recorded as
- * `lastError` but does not make the provider unhealthy.
+ * failure (bad request, context length, content filter) or a 429 is recorded
+ * as `lastError` but does not make the provider unhealthy.
  */
 export class HealthTracker {
   #healthy = true;

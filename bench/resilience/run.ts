@@ -15,7 +15,7 @@ import { createOpenAIProvider } from '../../providers/openai/index.js';
 import { isProviderError, type GenerationRequest } from '../../providers/types.js';
 import { createRouter } from '../../src/routing/router.js';
 import { OPENAI_ROUTES, startFakeOpenAI, type FakeOpenAI } from '../../test/helpers/fake-openai.js';
-import type { FaultMode } from '../../test/helpers/fake-http.js';
+import { failAtRandom } from '../../test/helpers/fake-http.js';
 import { requestFor } from '../../test/helpers/generation-requests.js';
 import { seededRandom } from '../../test/unit/routing/router-fixtures.js';
 import { writeSection } from '../report.js';
@@ -36,22 +36,8 @@ const LATENCY_MS = 5;
 const RETRY_AFTER = '0.05';
 const KEY = 'sk-bench-not-a-real-key';
 
-/**
- * Queues faults on the fake so that each call independently fails with
- * probability FAULT_RATE, split evenly over the modes. The fake tries queued
- * faults in order, so each later mode's chance is conditioned on the earlier
- * ones not firing.
- */
 function injectFaults(fake: FakeOpenAI, seed: number): void {
-  const random = seededRandom(seed);
-  const modes: FaultMode[] = ['503', '429', 'hang'];
-  const share = FAULT_RATE / modes.length;
-  let notYetFired = 1;
-  for (const mode of modes) {
-    const p = share / notYetFired;
-    fake.failNext(Number.MAX_SAFE_INTEGER, mode, { route: OPENAI_ROUTES.chat, match: () => random() < p });
-    notYetFired -= share;
-  }
+  failAtRandom(fake, { rate: FAULT_RATE, modes: ['503', '429', 'hang'], random: seededRandom(seed), route: OPENAI_ROUTES.chat });
 }
 
 interface Outcome {
