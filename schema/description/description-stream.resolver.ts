@@ -72,7 +72,8 @@ async function* streamDescription(ctx: GatewayContext, args: StreamArgs): AsyncG
     })
     .then(async (routed) => {
       if (!routed.ok && routed.interrupted) {
-        channel.push({ error: new GatewayError(ErrorCode.STREAM_INTERRUPTED, `the stream from ${routed.error.providerId} broke after ${index} token(s): ${routed.error.message}`) });
+        ctx.logger.debug({ provider: routed.error.providerId, detail: routed.error.message }, 'description stream interrupted');
+        channel.push({ error: new GatewayError(ErrorCode.STREAM_INTERRUPTED, `the stream from ${routed.error.providerId} broke after ${index} token(s)`) });
         return;
       }
       const outcome = await service.settle(item, request, routed);
