@@ -39,7 +39,8 @@ export type ProviderId = (typeof PROVIDER_IDS)[number];
  */
 const schema = z
   .object({
-    nodeEnv: z.enum(['development', 'production', 'test']).default('development'),
+    // No default: a deployment that forgets NODE_ENV must not get development's open schema (see server.ts).
+    nodeEnv: z.enum(['development', 'production', 'test']).optional(),
     host: z.string().default('0.0.0.0'),
     port: int(0, 65535).default(4000),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

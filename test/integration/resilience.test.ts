@@ -1,13 +1,14 @@
 /**
  * Reliability through the whole gateway: what a client is told when a
- * provider fails (never the upstream body), and what `providers` reports
- * about a provider whose calls all hang.
+ * provider fails (never the upstream body), what `providers` reports about a
+ * provider whose calls all hang, and what a forgotten NODE_ENV exposes.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startFakeOpenAI } from '../helpers/fake-openai.js';
+import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
 
 const cleanup: Array<() => Promise<void>> = [];
 after(async () => {
@@ -64,4 +65,23 @@ test('providers reports a provider unhealthy, with its breaker open, once every 
   assert.equal(status.breakerState, 'open');
   assert.equal(status.healthy, false);
   assert.match(status.lastError, /^timeout: /);
+});
+
+test('without NODE_ENV, introspection is for the internal role only, and the start warns', async () => {
+  const saved = process.env.NODE_ENV;
+  delete process.env.NODE_ENV;
+  let server: TestServer;
+  try {
+    // nodeEnv left out of the options too: the test helper's default would set it.
+    server = await startTestServer({ nodeEnv: undefined, gatewayApiKeys: TEST_GATEWAY_API_KEYS });
+  } finally {
+    if (saved !== undefined) process.env.NODE_ENV = saved;
+  }
+  const query = '{ __schema { queryType { name } } }';
+  const mobile = await server.gql(query, {}, bearer(TEST_KEYS.mobile));
+  assert.deepEqual([mobile.status, mobile.body.errors?.[0]?.extensions?.code], [403, 'FORBIDDEN']);
+  const internal = await server.gql(query, {}, bearer(TEST_KEYS.internal));
+  assert.equal(internal.body.data.__schema.queryType.name, 'Query');
+  await server.stop();
+  assert.match(readFileSync(server.logFile, 'utf8'), /NODE_ENV is not set: introspection only for the internal role/);
 });
