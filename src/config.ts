@@ -2,7 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseGatewayApiKeys } from './auth/api-keys.js';
-import { DEFAULT_MAX_COST, DEFAULT_RATE_LIMITS, parseMaxCost, parseRateLimits } from './limits/role-settings.js';
+import { DEFAULT_GENERATION_RATE_LIMITS, DEFAULT_MAX_COST, DEFAULT_RATE_LIMITS, parseMaxCost, parseRateLimits } from './limits/role-settings.js';
 
 /** Repository (or image) root: src/config.ts compiles to dist/src/config.js. */
 export const appRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -101,6 +101,10 @@ const schema = z
       .pipe(parsed(parseMaxCost))
       .default(DEFAULT_MAX_COST),
     rateLimits: z.string().pipe(parsed(parseRateLimits)).default(DEFAULT_RATE_LIMITS),
+    generationRateLimits: z
+      .string()
+      .pipe(parsed((v) => parseRateLimits(v, DEFAULT_GENERATION_RATE_LIMITS)))
+      .default(DEFAULT_GENERATION_RATE_LIMITS),
     shutdownGraceMs: int(0, 600_000).default(10_000),
     metricsPort: int(0, 65535).optional(),
     otelExporterOtlpEndpoint: optionalString.pipe(z.url().optional()),
@@ -163,6 +167,7 @@ export const ENV_NAMES: Readonly<Record<keyof Config, string>> = {
   maxTokens: 'MAX_TOKENS',
   maxCost: 'MAX_COST',
   rateLimits: 'RATE_LIMITS',
+  generationRateLimits: 'GENERATION_RATE_LIMITS',
   shutdownGraceMs: 'SHUTDOWN_GRACE_MS',
   metricsPort: 'METRICS_PORT',
   otelExporterOtlpEndpoint: 'OTEL_EXPORTER_OTLP_ENDPOINT',

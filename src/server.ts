@@ -21,6 +21,7 @@ import { attachSubscriptionServer } from './http/subscriptions.js';
 import { prepareAuthentication } from './auth/setup.js';
 import { roleAllows, type Principal } from './auth/roles.js';
 import { armorProtection } from './limits/armor.js';
+import { generationBudget } from './limits/generation-budget.js';
 import { limitsPlugin } from './limits/limits.plugin.js';
 import type { OperationLimitsOptions } from './limits/operation-limits.js';
 import { MemoryRateLimitStore, type RateLimitStore } from './limits/rate-limit.js';
@@ -144,7 +145,8 @@ export async function createServer(configInput: Partial<ConfigInput> = {}, optio
   const makeContext = ({ requestId, signal, principal }: { requestId: string; signal: AbortSignal; principal: Principal }): GatewayContext => {
     const warnings: string[] = [];
     // The key's name (never the key) rides on every log line of the request.
-    return { requestId, signal, principal, logger: logger.child({ requestId, keyName: principal.name }), storage, services, warnings, loaders: createLoaders(storage, services, { warnings, signal }) };
+    const generations = generationBudget(rateLimitStore, config.generationRateLimits, principal);
+    return { requestId, signal, principal, logger: logger.child({ requestId, keyName: principal.name }), storage, services, warnings, loaders: createLoaders(storage, services, { warnings, signal, generations }) };
   };
   const handleGraphQL = createGraphQLHandler({
     apollo,

@@ -29,7 +29,8 @@ export interface CheckedOperation {
 
 /**
  * Introspection by role, then the operation's cost against the role's
- * MAX_COST, then the key's token bucket charged with that cost. Throws a
+ * MAX_COST, then the key's token bucket charged with its up-front cost
+ * (stored descriptions read as reads; see cost.ts). Throws a
  * GatewayError (UNAUTHENTICATED, FORBIDDEN, GRAPHQL_VALIDATION_FAILED with
  * reason COST_LIMIT, RATE_LIMITED with retryAfter) and otherwise returns the
  * cost. The cost (and a rate-limit outcome) is written into `report` before
@@ -57,7 +58,8 @@ export async function enforceOperationLimits(
   }
   const bucket = options.rateLimits[principal.role];
   if (!bucket) return cost;
-  const taken = await options.store.take(principal.keyId ?? principal.name, cost, bucket);
+  const charge = operationCost(options.schema, document, operationName, operation.variables, 'charge');
+  const taken = await options.store.take(principal.keyId ?? principal.name, charge, bucket);
   if (taken.allowed) return cost;
   options.metrics?.rateLimited.inc({ role: principal.role });
   report.outcome = 'rate_limited';
