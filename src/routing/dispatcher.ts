@@ -59,7 +59,6 @@ export class BatchDispatcher {
     const signal = options.signal;
     if (signal?.aborted) return Promise.resolve(ABORTED);
     return new Promise<DispatchOutcome>((resolve) => {
-      let done = false;
       const guard = setTimeout(
         () => settle(new ProviderError('timeout', this.#generator.id, `${this.#generator.id}: no answer within ${options.timeoutMs} ms`)),
         options.timeoutMs + this.options.graceMs,
@@ -67,8 +66,7 @@ export class BatchDispatcher {
       guard.unref();
       const onAbort = (): void => settle(ABORTED);
       const settle = (outcome: DispatchOutcome): void => {
-        if (done) return;
-        done = true;
+        if (entry.settled !== undefined) return;
         clearTimeout(guard);
         signal?.removeEventListener('abort', onAbort);
         entry.settled = outcome;

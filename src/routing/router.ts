@@ -266,8 +266,9 @@ export function createRouter(options: RouterOptions): GenerationRouter {
 
     providerHealth(providerId) {
       const l = lane(providerId);
-      const window = l?.breaker.window() ?? { calls: 0, failures: 0 };
-      return l ? l.health.snapshot(breakerState(providerId), window, breakerSettings.failureRate) : { breakerState: 'closed', healthy: true, lastError: null, backoffMs: 0 };
+      // Not configured: nothing routed to it, so nothing to say; the provider's own health says why.
+      if (!l) return { breakerState: 'closed', healthy: true, lastError: null, backoffMs: 0 };
+      return l.health.snapshot(breakerState(providerId), l.breaker.window(), breakerSettings.failureRate);
     },
 
     policyNames() {

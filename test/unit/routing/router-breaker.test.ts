@@ -7,18 +7,25 @@
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRouter, type RouterOptions } from '../../../src/routing/router.js';
-import type { GenerationRouter, Routed } from '../../../src/routing/types.js';
-import { failAtRandom } from '../../helpers/fake-http.js';
+import type { GenerationRouter, Routed, RoutedSuccess } from '../../../src/routing/types.js';
+import { failAtRandom, type FaultMode } from '../../helpers/fake-http.js';
 import { OPENAI_ROUTES, startFakeOpenAI, type FakeOpenAI } from '../../helpers/fake-openai.js';
 import { requestFor } from '../../helpers/generation-requests.js';
 import { asSuccess, fallback, noneHanging, openaiOn, rejectionGuard, seededRandom, sourceOf, target } from './router-fixtures.js';
 
 const CHAT = OPENAI_ROUTES.chat;
-const WAVES = 15;
+const WAVES = 4;
 const PER_WAVE = 20;
-/** Each wave moves the router's clock this far: 15 waves span the 30 s window. */
-const STEP_MS = 2000;
-const HANG_TIMEOUT_MS = 150;
+/** Each wave moves the router's clock this far: the 30 s window spans the 4 waves. */
+const STEP_MS = 7500;
+/** Long enough that no healthy call times out on a loaded machine: only the injected hangs do. */
+const HANG_TIMEOUT_MS = 1000;
+/**
+ * 20% faults, most of them hangs: the hung calls of one wave time out
+ * together, which is what made a streak open the breaker. With seed 1 the
+ * waves get 2, 5, 9 and 5 faults, of which 2, 4, 7 and 4 hangs.
+ */
+const SCATTERED = { rate: 0.2, modes: ['hang', 'hang', 'hang', '503', '429'] as FaultMode[], seed: 1 };
 
 describe('router breaker under injected faults', () => {
   let primary: FakeOpenAI;
@@ -49,10 +56,10 @@ describe('router breaker under injected faults', () => {
     guard.check();
   });
 
-  function make(extra: Partial<RouterOptions> = {}): GenerationRouter {
+  function make(extra: Partial<RouterOptions> = {}, retries = 1): GenerationRouter {
     router = createRouter({
       source: sourceOf(openaiOn(primary, 'primary', { maxConcurrency: PER_WAVE }), openaiOn(secondary, 'secondary')),
-      policies: [fallback('internal', target('primary', HANG_TIMEOUT_MS, 1), target('secondary', 2000, 0))],
+      policies: [fallback('internal', target('primary', HANG_TIMEOUT_MS, retries), target('secondary', 2000, 0))],
       retry: { initialDelayMs: 5, maxDelayMs: 20 },
       now: () => clock,
       ...extra,
@@ -73,16 +80,32 @@ describe('router breaker under injected faults', () => {
     return { results, states };
   }
 
-  it('stays closed at 20% random faults (503, 500, 429, hangs), and keeps the traffic on the primary', async () => {
-    failAtRandom(primary, { rate: 0.2, modes: ['503', '500', '429', 'hang'], random: seededRandom(7), route: CHAT });
-    const r = make();
-    const { results, states } = await waves(r);
-    assert.deepEqual(new Set(states), new Set(['closed']), `breaker states by wave: ${states.join(',')}`);
-    const served = results.map(asSuccess);
-    const onPrimary = served.filter((s) => s.result.providerId === 'primary').length;
-    // About 96% (20% fail, then 80% of those succeed on the retry); the old streak rule sent most of it to the secondary.
-    assert.ok(onPrimary / served.length > 0.85, `primary served ${onPrimary} of ${served.length}`);
-    const health = r.providerHealth('primary');
+  /** The same seeded faults on a fresh primary, through a router with these breaker settings and no retries. */
+  async function scattered(breaker: RouterOptions['breaker']): Promise<{ states: string[]; served: RoutedSuccess[] }> {
+    primary.reset();
+    secondary.reset();
+    await router?.close();
+    failAtRandom(primary, { rate: SCATTERED.rate, modes: SCATTERED.modes, random: seededRandom(SCATTERED.seed), route: CHAT });
+    const { results, states } = await waves(make({ breaker }, 0));
+    return { states, served: results.map(asSuccess) };
+  }
+
+  const skipped = (s: RoutedSuccess): boolean => s.attempts[0]?.provider === 'primary' && s.attempts[0].latencyMs === 0;
+
+  it('stays closed at 20% random faults whose hangs time out together, where a streak rule opens', async () => {
+    // The baseline in the same run: a streak alone decides (no window ever reaches the minimum).
+    const streak = await scattered({ minimumCalls: Number.MAX_SAFE_INTEGER });
+    assert.ok(streak.states.includes('open'), `streak rule, states by wave: ${streak.states.join(',')}`);
+    assert.ok(streak.served.some(skipped), 'the open breaker sent traffic past the primary');
+
+    const ratio = await scattered({});
+    assert.deepEqual(new Set(ratio.states), new Set(['closed']), `states by wave: ${ratio.states.join(',')}`);
+    assert.equal(ratio.served.filter(skipped).length, 0, 'no request skipped the primary');
+    // Only the faulted calls went to the secondary (21 of 80 with this seed).
+    const onPrimary = ratio.served.filter((s) => s.result.providerId === 'primary').length;
+    assert.equal(secondary.count(CHAT), ratio.served.length - onPrimary);
+    assert.ok(onPrimary / ratio.served.length >= 0.7, `primary served ${onPrimary} of ${ratio.served.length}`);
+    const health = router!.providerHealth('primary');
     assert.equal(health.healthy, true, `health ${JSON.stringify(health)}`);
     assert.equal(health.breakerState, 'closed');
   });
