@@ -18,7 +18,7 @@ export type ParsedRow =
   | { line: number; ok: false; code: string; message: string; title: string | null; sku: string | null };
 
 const MAX_FIELD = 5_000;
-/** Free-text fields, where tabs and line breaks are fine; every other field is one line. */
+/** Free-text fields, where line breaks are fine; every other field is one line. */
 const MULTILINE_FIELDS = new Set(['product_description', 'product_metadata']);
 
 /** Column delimiters a catalog CSV may use; a tie goes to the first. */

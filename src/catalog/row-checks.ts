@@ -36,11 +36,11 @@ export function parsePrice(raw: string): { price: number } | { problem: string }
 /**
  * C0 and C1 control characters (a NUL, an escape) and the bidirectional
  * embedding, override and isolate controls (U+202A-U+202E, U+2066-U+2069),
- * which make text display in another order than it is stored. Tabs and line
- * breaks pass where `multiline` allows them.
+ * which make text display in another order than it is stored. A tab is
+ * whitespace and passes; line breaks pass where `multiline` allows them.
  */
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/u;
-const LINE_BREAKS = /[\t\n\r]/u;
+const LINE_BREAKS = /[\n\r]/u;
 const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/u;
 
 /** Names the first control or bidi-control character in `text`, or null when there is none. */

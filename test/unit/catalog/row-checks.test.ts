@@ -25,9 +25,11 @@ describe('forbiddenCharacter', () => {
     for (const c of ['\u001B', '\u007F', '\u0085', '\u2066', '\u2069', '\u202A']) assert.ok(forbiddenCharacter('f', `a${c}`, { multiline: true }), escape(c));
   });
 
-  it('lets line breaks and tabs through only where the field is free text, and leaves letters, emoji and RTL text alone', () => {
+  it('lets line breaks through only where the field is free text, tabs anywhere, and leaves letters, emoji and RTL text alone', () => {
     assert.equal(forbiddenCharacter('product_description', 'one\ntwo\r\n\tthree', { multiline: true }), null);
     assert.ok(forbiddenCharacter('product_title', 'one\ntwo', { multiline: false }));
+    assert.ok(forbiddenCharacter('product_title', 'one\rtwo', { multiline: false }));
+    assert.equal(forbiddenCharacter('product_title', 'Wool \t Coat', { multiline: false }), null);
     assert.equal(forbiddenCharacter('product_title', 'Robe d’été 👗 فستان \u200F', { multiline: false }), null);
   });
 });
