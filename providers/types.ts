@@ -123,6 +123,14 @@ export interface GenerateOptions {
   callerGone?: AbortSignal;
   /** Called with each new piece of text as it is generated (streaming backends). */
   onToken?: (index: number, token: string) => void;
+  /**
+   * Called once per request with its outcome as soon as that is known, before
+   * `generate` resolves. Backends whose requests are separate upstream calls
+   * (the hosted ones) call it, so that a caller waiting on a fast answer need
+   * not wait for a slow one sent in the same batch. The resolved array still
+   * holds every outcome.
+   */
+  onResult?: (index: number, result: GenerationResult | ProviderError) => void;
 }
 
 export interface ProviderCapabilities {

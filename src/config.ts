@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseGatewayApiKeys } from './auth/api-keys.js';
-import { DEFAULT_MAX_COST, DEFAULT_RATE_LIMITS, parseMaxCost, parseRateLimits } from './limits/role-settings.js';
+import { DEFAULT_GENERATION_RATE_LIMITS, DEFAULT_MAX_COST, DEFAULT_RATE_LIMITS, parseMaxCost, parseRateLimits } from './limits/role-settings.js';
 import { checkOverrideProviders, parsePolicyOverride } from './routing/policies.js';
 import { ConfigError } from './startup.js';
 
@@ -46,7 +46,8 @@ export type ProviderId = (typeof PROVIDER_IDS)[number];
  */
 const schema = z
   .object({
-    nodeEnv: z.enum(['development', 'production', 'test']).default('development'),
+    // No default: a deployment that forgets NODE_ENV must not get development's open schema (see server.ts).
+    nodeEnv: z.enum(['development', 'production', 'test']).optional(),
     host: z.string().default('0.0.0.0'),
     port: int(0, 65535).default(4000),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -113,6 +114,10 @@ const schema = z
       .pipe(parsed(parseMaxCost))
       .default(DEFAULT_MAX_COST),
     rateLimits: z.string().pipe(parsed(parseRateLimits)).default(DEFAULT_RATE_LIMITS),
+    generationRateLimits: z
+      .string()
+      .pipe(parsed((v) => parseRateLimits(v, DEFAULT_GENERATION_RATE_LIMITS)))
+      .default(DEFAULT_GENERATION_RATE_LIMITS),
     shutdownGraceMs: int(0, 600_000).default(10_000),
     metricsPort: int(0, 65535).optional(),
     otelExporterOtlpEndpoint: optionalString.pipe(z.url().optional()),
@@ -188,6 +193,7 @@ export const ENV_NAMES: Readonly<Record<keyof Config, string>> = {
   maxTokens: 'MAX_TOKENS',
   maxCost: 'MAX_COST',
   rateLimits: 'RATE_LIMITS',
+  generationRateLimits: 'GENERATION_RATE_LIMITS',
   shutdownGraceMs: 'SHUTDOWN_GRACE_MS',
   metricsPort: 'METRICS_PORT',
   otelExporterOtlpEndpoint: 'OTEL_EXPORTER_OTLP_ENDPOINT',

@@ -22,6 +22,7 @@ import { attachSubscriptionServer } from './http/subscriptions.js';
 import { prepareAuthentication } from './auth/setup.js';
 import { roleAllows, type Principal } from './auth/roles.js';
 import { armorProtection } from './limits/armor.js';
+import { generationBudget } from './limits/generation-budget.js';
 import { limitsPlugin } from './limits/limits.plugin.js';
 import type { OperationLimitsOptions } from './limits/operation-limits.js';
 import { MemoryRateLimitStore, type RateLimitStore } from './limits/rate-limit.js';
@@ -103,7 +104,13 @@ export async function createServer(configInput: Partial<ConfigInput> = {}, optio
       })
     : new MemoryRateLimitStore();
   const authenticate = (header: string | undefined) => authenticator.authenticate(header);
-  const development = config.nodeEnv !== 'production';
+  // A deployment that forgot NODE_ENV gets production's exposure (introspection for the internal role only,
+  // unexpected errors masked) while keeping development's open mode without keys: only an explicit
+  // development (or test) shows more.
+  const exposeInternals = config.nodeEnv === 'development' || config.nodeEnv === 'test';
+  if (config.nodeEnv === undefined) {
+    logger.warn('NODE_ENV is not set: introspection only for the internal role and unexpected errors masked, as in production. Set NODE_ENV=production in a deployment, development on a workstation.');
+  }
 
   const schema = await buildGatewaySchema();
   const armor = armorProtection(config);
@@ -126,7 +133,7 @@ export async function createServer(configInput: Partial<ConfigInput> = {}, optio
     // MAX_TOKENS: graphql-js stops parsing past it, answered GRAPHQL_PARSE_FAILED (400).
     parseOptions: { maxTokens: config.maxTokens },
     includeStacktraceInErrorResponses: false,
-    formatError: createFormatError({ logger, exposeInternals: development }),
+    formatError: createFormatError({ logger, exposeInternals }),
     plugins: [
       // No field carries a cache hint and every answer is for one key, so the
       // handler sends `cache-control: no-store` itself; the cache-control
@@ -147,7 +154,8 @@ export async function createServer(configInput: Partial<ConfigInput> = {}, optio
   const makeContext = ({ requestId, signal, principal }: { requestId: string; signal: AbortSignal; principal: Principal }): GatewayContext => {
     const warnings: string[] = [];
     // The key's name (never the key) rides on every log line of the request.
-    return { requestId, signal, principal, logger: logger.child({ requestId, keyName: principal.name }), storage, services, warnings, loaders: createLoaders(storage, services, { warnings, signal }) };
+    const generations = generationBudget(rateLimitStore, config.generationRateLimits, principal);
+    return { requestId, signal, principal, logger: logger.child({ requestId, keyName: principal.name }), storage, services, warnings, loaders: createLoaders(storage, services, { warnings, signal, generations }) };
   };
   const handleGraphQL = createGraphQLHandler({
     apollo,
@@ -161,7 +169,8 @@ export async function createServer(configInput: Partial<ConfigInput> = {}, optio
   });
   const metricsServer = config.metricsPort !== undefined ? await startMetricsServer(config.metricsPort, config.host, metrics) : null;
 
-  const playgroundEnabled = config.playground ?? development;
+  // Outside production the page is served; what it can show still depends on the key it is given (introspection by role).
+  const playgroundEnabled = config.playground ?? config.nodeEnv !== 'production';
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');

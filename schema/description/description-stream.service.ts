@@ -89,7 +89,9 @@ async function* generateStream(ctx: GatewayContext, product: ProductRecord, prov
       // What the provider sent before it ended (or broke) reaches the client before the outcome.
       chunker.flush();
       if (!routed.ok && routed.interrupted) {
-        channel.push({ error: new GatewayError(ErrorCode.STREAM_INTERRUPTED, `the stream from ${routed.error.providerId} broke after ${index} chunk(s): ${routed.error.message}`) });
+        // The upstream message may quote the prompt back: the client gets the fact, the debug log the detail.
+        ctx.logger.debug({ provider: routed.error.providerId, detail: routed.error.message }, 'description stream interrupted');
+        channel.push({ error: new GatewayError(ErrorCode.STREAM_INTERRUPTED, `the stream from ${routed.error.providerId} broke after ${index} chunk(s)`) });
         return;
       }
       const outcome = await service.settle(item, request, routed);

@@ -5,6 +5,7 @@ import { PROVIDER_IDS } from '../../src/config.js';
 import { BadUserInputError } from '../../src/errors/index.js';
 import type { DescriptionRecord, ProductRecord, Storage } from '../../src/storage/types.js';
 import type { GenerationRouter, Routed } from '../../src/routing/types.js';
+import { clientMessage } from '../../src/routing/client-message.js';
 import { buildPrompt } from '../../src/prompts/build-prompt.js';
 import { TEMPLATES, type PromptVersion } from '../../src/prompts/templates.js';
 import { checkDescription } from '../../src/evaluation/checks/index.js';
@@ -122,9 +123,11 @@ export class DescriptionService {
   /** Stores a finished generation (also used by streaming) and returns it as a Description. */
   async settle(item: GenerateItem, request: GenerationRequest, routed: Routed): Promise<GenerateOutcome> {
     if (!routed.ok) {
+      // The upstream message may quote the prompt back: the client gets a fixed sentence, the log (at debug) the detail.
+      this.logger.debug({ productId: item.product.id, provider: routed.error.providerId, kind: routed.error.kind, detail: routed.error.message }, 'generation failed');
       return {
         ok: false,
-        error: { productId: item.product.id, code: routed.code, message: routed.error.message, attempts: routed.attempts },
+        error: { productId: item.product.id, code: routed.code, message: clientMessage(routed), attempts: routed.attempts },
       };
     }
     const key = personalizationKey(item.personalization);

@@ -5,8 +5,6 @@ import { isRole, OPEN_PRINCIPAL, type Principal, type Role } from './roles.js';
 
 /** Marks keys made by this gateway, so they are recognisable in a leak scan. */
 export const KEY_PREFIX = 'ssk_';
-/** Characters of a key kept for display (`ssk_` and 8 more). */
-export const DISPLAY_PREFIX_LENGTH = 12;
 /** Shortest key accepted from GATEWAY_API_KEYS: shorter ones are guessable. */
 export const MIN_KEY_LENGTH = 16;
 /** Names of keys provisioned from GATEWAY_API_KEYS start with this. */
@@ -20,6 +18,13 @@ const TOUCH_INTERVAL_MS = 60_000;
  */
 export const hashKey = (key: string): string => hash('sha256', key, 'hex');
 
+/**
+ * How a key is named in listings: the start of its hash, never a character
+ * of the key. The holder of a key finds it with
+ * `printf %s "$KEY" | sha256sum | cut -c1-12`.
+ */
+export const keyFingerprint = (keyHash: string): string => keyHash.slice(0, 12);
+
 /** A fresh key: `ssk_` + 32 random bytes, base64url. */
 export function generateKey(): string {
   return `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
@@ -28,7 +33,8 @@ export function generateKey(): string {
 /** Creates and stores a key; returns the key itself (shown once) and its record. */
 export async function createApiKey(storage: Storage, role: Role, name: string): Promise<{ key: string; record: ApiKeyRecord }> {
   const key = generateKey();
-  const record = await storage.insertApiKey({ name, role, prefix: key.slice(0, DISPLAY_PREFIX_LENGTH), hash: hashKey(key) });
+  // The stored prefix is the constant marker only: any character after it would be a piece of the secret.
+  const record = await storage.insertApiKey({ name, role, prefix: KEY_PREFIX, hash: hashKey(key) });
   return { key, record };
 }
 
@@ -61,9 +67,8 @@ export async function provisionEnvironmentKeys(storage: Storage, keys: ReadonlyA
     const existing = await storage.apiKeyByHash(hash);
     if (existing && !existing.revokedAt && existing.role === role) continue;
     if (existing) await storage.revokeApiKey(existing.id);
-    const prefix = key.slice(0, 4);
-    // The name shows role and a hash fragment, never a piece of a key that was not made to be shown.
-    await storage.insertApiKey({ name: `${ENV_KEY_NAME_PREFIX}${role}-${hash.slice(0, 8)}`, role, prefix, hash });
+    // The name shows role and a hash fragment, never a piece of the key; an operator's own key has no marker to show.
+    await storage.insertApiKey({ name: `${ENV_KEY_NAME_PREFIX}${role}-${hash.slice(0, 8)}`, role, prefix: '', hash });
   }
   for (const record of await storage.listApiKeys()) {
     if (record.name.startsWith(ENV_KEY_NAME_PREFIX) && !record.revokedAt && !wanted.has(record.hash)) await storage.revokeApiKey(record.id);

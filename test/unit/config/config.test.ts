@@ -11,7 +11,7 @@ test('defaults: port 4000, SQLite under data/, the local model first', () => {
   assert.equal(c.port, 4000);
   assert.equal(c.databasePath, path.join('data', 'stylesprint.db'));
   assert.deepEqual(c.providers, ['onnx']);
-  assert.equal(c.nodeEnv, 'development');
+  assert.equal(c.nodeEnv, undefined, 'unset stays unset: the server treats it apart from development');
 });
 
 test('environment variables are read and coerced; explicit options win', () => {
