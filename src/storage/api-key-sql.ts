@@ -42,6 +42,29 @@ export class ApiKeySql {
     return toApiKey(row!);
   }
 
+  /**
+   * Inserts unless a key with this hash (or an active key with this name)
+   * exists, and returns the stored key with this hash: the new row, or the one
+   * already there, revoked or not. Null when only the name was taken. Safe
+   * when several gateways provision the same keys at once.
+   */
+  async insertIfAbsent(input: ApiKeyInput): Promise<ApiKeyRecord | null> {
+    // No conflict target: the hash and the active-name index both make it a no-op.
+    await this.query('INSERT INTO api_keys (id, name, role, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING', [
+      randomUUID(),
+      input.name,
+      input.role,
+      input.prefix,
+      input.hash,
+      new Date().toISOString(),
+    ]);
+    return this.byHash(input.hash);
+  }
+
+  async setRole(id: string, role: ApiKeyInput['role'], name: string): Promise<void> {
+    await this.query('UPDATE api_keys SET role = ?, name = ? WHERE id = ?', [role, name, id]);
+  }
+
   async byHash(hash: string): Promise<ApiKeyRecord | null> {
     const [row] = await this.query('SELECT * FROM api_keys WHERE hash = ?', [hash]);
     return row ? toApiKey(row) : null;
