@@ -29,6 +29,12 @@ test('an invalid value stops the start with a message naming the variable', () =
   assert.throws(() => loadConfig({}, { OPENAI_BASE_URL: 'not a url' }), /OPENAI_BASE_URL/);
 });
 
+test('IMAGE_FETCH_ALLOW_HOSTS: host names and IP addresses, none by default; a URL is refused', () => {
+  assert.deepEqual(loadConfig({}, {}).imageFetchAllowHosts, []);
+  assert.deepEqual(loadConfig({}, { IMAGE_FETCH_ALLOW_HOSTS: 'images.internal, 10.0.0.5,[fd00::1]' }).imageFetchAllowHosts, ['images.internal', '10.0.0.5', '[fd00::1]']);
+  assert.throws(() => loadConfig({}, { IMAGE_FETCH_ALLOW_HOSTS: 'http://images.internal/' }), (e: unknown) => e instanceof ConfigError && /IMAGE_FETCH_ALLOW_HOSTS/.test(e.message));
+});
+
 test('an unknown setting with a gateway prefix is refused, naming it', () => {
   assert.throws(() => loadConfig({}, { LOCAL_MAX_BACTH: '4' }), (e: unknown) => e instanceof ConfigError && /LOCAL_MAX_BACTH/.test(e.message));
   assert.throws(() => loadConfig({ nope: 1 } as never, {}), /unknown option nope/);
