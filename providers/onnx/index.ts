@@ -126,6 +126,8 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
   if (defaults.frameSentences && !defaults.lexicon?.frame) {
     throw new ModelFolderError(`${folder.name}: frame_sentences needs a lexicon_file with "frame_words"`);
   }
+  // generation_config's `prompt_version` (ours): the prompt template the model was trained on, which it is always sent.
+  const promptVersion = typeof folder.generationConfig.prompt_version === 'string' ? folder.generationConfig.prompt_version : undefined;
   const prefillChunk = options.prefillChunk ?? envInt(env, 'LOCAL_PREFILL_CHUNK') ?? DEFAULT_PREFILL_CHUNK;
   const batching = {
     maxBatch: options.maxBatch ?? envInt(env, 'LOCAL_MAX_BATCH') ?? 8,
@@ -157,7 +159,7 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
 
   async function one(request: GenerationRequest, index: number, opts: GenerateOptions): Promise<GenerationResult | ProviderError> {
     const started = performance.now();
-    const promptIds = tokenizer.encode(request.prompt);
+    const promptIds = tokenizer.encode((promptVersion && request.promptVariants?.[promptVersion]?.prompt) || request.prompt);
     const decoding = requestDecoding(request, defaults);
     const room = model.layout.maxPositions - promptIds.length;
     if (room <= 0) {
@@ -199,6 +201,7 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
     id,
     kind: 'onnx',
     model: folder.name,
+    ...(promptVersion ? { promptVersion } : {}),
     executionProvider,
     capabilities: { streaming: true, seed: true, maxBatchSize: batcher.maxBatch },
     generate: (requests, opts = {}) => Promise.all(requests.map((r, i) => one(r, i, opts))),

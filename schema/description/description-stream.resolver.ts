@@ -7,6 +7,7 @@ import { Description } from './description.type.js';
 import { PersonalizationInput } from './description.input.js';
 import { normalizePersonalization } from './personalization.js';
 import { PERSONALIZATION_POLICY } from './description.resolver.js';
+import { checkParams, ParamError } from './params.js';
 import type { GenerateItem } from './description.service.js';
 
 export enum StreamEventType {
@@ -44,6 +45,13 @@ interface StreamArgs {
  * STREAM_INTERRUPTED error event, never a silently truncated success.
  */
 async function* streamDescription(ctx: GatewayContext, args: StreamArgs): AsyncGenerator<Payload> {
+  try {
+    checkParams(null, args.personalization);
+  } catch (error) {
+    if (!(error instanceof ParamError)) throw error;
+    yield { error: error.toGraphQLError() };
+    return;
+  }
   const product = await ctx.loaders.productById.load(args.productId);
   if (!product) {
     yield { error: new NotFoundError('product', args.productId) };

@@ -129,6 +129,9 @@ export class GenerationError {
   @Field()
   message!: string;
 
+  @Field(() => String, { nullable: true, description: 'Why BAD_USER_INPUT, where it says more: INVALID_TONE, INVALID_LOCALE, UNSUPPORTED_LOCALE.' })
+  reason?: string | null;
+
   @Field(() => [GenerationAttempt])
   attempts!: GenerationAttempt[];
 }
