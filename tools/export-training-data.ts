@@ -31,7 +31,7 @@ import { seededRandom } from '../src/random.js';
 import { SAMPLE_CATALOG, catalogFacts, readCatalogEntries, type CatalogEntry } from '../src/seed.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-/** The prompt template of the training prompts; the model's generation_config names it (prompt_version), so the gateway sends it the same. */
+/** The prompt template of the training prompts; the model's stylesprint.json names it (prompt_version), so the gateway sends it the same. */
 const PROMPT_VERSION = 'v3';
 
 function shuffled<T>(items: readonly T[], rand: () => number): T[] {

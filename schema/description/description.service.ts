@@ -4,11 +4,12 @@ import type { ProviderRegistry } from '../../providers/index.js';
 import type { DescriptionRecord, ProductRecord, Storage } from '../../src/storage/types.js';
 import type { GenerationRouter, Routed } from '../../src/routing/types.js';
 import { buildPrompt, isPromptVersion, type BuiltPrompt } from '../../src/prompts/build-prompt.js';
-import type { PromptVersion } from '../../src/prompts/templates.js';
+import { TEMPLATES, type PromptVersion } from '../../src/prompts/templates.js';
 import { checkDescription } from '../../src/evaluation/checks/index.js';
 import { estimateCostUsd, type ModelPrice } from '../../src/pricing.js';
 import { personalizationKey } from './personalization.js';
-import { DescriptionSource, type Description, type GenerationError } from './description.type.js';
+import { DescriptionSource, DescriptionWarningCode, type Description, type GenerationError } from './description.type.js';
+import { capabilityWarnings, warningFlag, WARNING_CATEGORY } from './warnings.js';
 
 /** One description to write. */
 export interface GenerateItem {
@@ -39,7 +40,10 @@ export function toDescription(r: DescriptionRecord, source: DescriptionSource, s
   return {
     ...r,
     personalization: p ? { segment: p.segment ?? null, tone: p.tone ?? null, locale: p.locale ?? null, keywords: p.keywords ?? [] } : null,
-    flags: r.flags.map((f) => ({ code: f.code, category: f.category, message: f.message, start: f.start ?? null, end: f.end ?? null, suggestion: f.suggestion ?? null })),
+    flags: r.flags
+      .filter((f) => f.category !== WARNING_CATEGORY)
+      .map((f) => ({ code: f.code, category: f.category, message: f.message, start: f.start ?? null, end: f.end ?? null, suggestion: f.suggestion ?? null })),
+    warnings: r.flags.filter((f) => f.category === WARNING_CATEGORY).map((f) => ({ code: f.code as DescriptionWarningCode, message: f.message })),
     source,
     stale,
   };
@@ -63,6 +67,7 @@ export function referenceDescription(p: ProductRecord): Description | null {
     estimatedCostUsd: 0,
     attempts: [],
     flags: [],
+    warnings: [],
     attributeCoverage: null,
     source: DescriptionSource.REFERENCE,
     stale: true,
@@ -103,10 +108,10 @@ export class DescriptionService {
   }
 
   /** The version and prompt a provider was actually sent: its own template's variant when it has one. */
-  private sentTo(providerId: string, request: GenerationRequest): { version: string; prompt: string } {
+  private sentTo(providerId: string, request: GenerationRequest, requested: PromptVersion): { version: PromptVersion; prompt: string } {
     const own = this.registry.allGenerators().find((g) => g.id === providerId)?.promptVersion;
-    const variant = own ? request.promptVariants?.[own] : undefined;
-    return variant ? { version: own!, prompt: variant.prompt } : { version: request.parts.promptVersion, prompt: request.prompt };
+    const variant = own && isPromptVersion(own) ? request.promptVariants?.[own] : undefined;
+    return variant ? { version: own as PromptVersion, prompt: variant.prompt } : { version: requested, prompt: request.prompt };
   }
 
   /** One outcome per item, in order: one batched router call for all of them. */
@@ -139,7 +144,7 @@ export class DescriptionService {
       const [existing] = await this.storage.latestDescriptions([{ productId: item.product.id, personalizationKey: key, provider: result.providerId }]);
       if (existing && existing.text === result.text) return { ok: true, description: toDescription(existing, DescriptionSource.CACHED) };
     }
-    const sent = this.sentTo(result.providerId, request);
+    const sent = this.sentTo(result.providerId, request, item.promptVersion);
     const checks = checkDescription({
       text: result.text,
       prompt: sent.prompt,
@@ -147,7 +152,9 @@ export class DescriptionService {
       attributes: item.product.attributes,
       gender: item.product.gender,
     });
-    const kind = this.registry.allGenerators().find((g) => g.id === result.providerId)?.kind ?? result.providerId;
+    const writer = this.registry.allGenerators().find((g) => g.id === result.providerId);
+    const kind = writer?.kind ?? result.providerId;
+    const warnings = capabilityWarnings(item.personalization, TEMPLATES[sent.version], { id: result.providerId, model: result.model, honours: writer?.capabilities.honours });
     const record = await this.storage.insertDescription({
       productId: item.product.id,
       text: result.text,
@@ -163,7 +170,10 @@ export class DescriptionService {
       completionTokens: result.completionTokens,
       estimatedCostUsd: estimateCostUsd(this.prices, kind, result.model, result.promptTokens, result.completionTokens),
       attempts: routed.attempts,
-      flags: checks.flags.map((f) => ({ code: f.code, category: f.category, message: f.message, start: f.span?.start ?? null, end: f.span?.end ?? null, suggestion: f.suggestion ?? null })),
+      flags: [
+        ...checks.flags.map((f) => ({ code: f.code, category: f.category, message: f.message, start: f.span?.start ?? null, end: f.span?.end ?? null, suggestion: f.suggestion ?? null })),
+        ...warnings.map(warningFlag),
+      ],
       attributeCoverage: checks.attributeCoverage,
     });
     if (checks.flags.length) this.logger.info({ descriptionId: record.id, flags: checks.flags.map((f) => f.code) }, 'description flagged by checks');

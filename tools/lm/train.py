@@ -50,12 +50,10 @@ NOVELTY_N = int(os.environ.get("DEMO_NOVELTY_N", "8"))
 # no_repeat_word_window: no word twice in a row (providers/onnx/lexicon.ts); 1, not 2, so that "wear after wear" stays whole.
 # frame_sentences: the 2 fact sentences use only the patterns' words and the product's own (providers/onnx/lexicon.ts).
 # fact_patterns_file: the 2 fact sentences follow the training patterns, filled with the product's facts (providers/onnx/fact-grammar.ts).
-# prompt_version: the gateway's prompt template the training prompts use (tools/export-training-data.ts), which the gateway then sends it.
 GENERATION = dict(do_sample=True, temperature=0.7, top_k=40, top_p=0.9, repetition_penalty=1.05,
                   output_no_repeat_ngram_size=3, max_new_tokens=128, novelty_ngram_size=NOVELTY_N,
                   prompt_copy_bias=20, lexicon_file="lexicon.json", fact_numbers_only=True,
-                  no_repeat_word_window=1, frame_sentences=2, fact_patterns_file="fact_patterns.json",
-                  prompt_version="v3")
+                  no_repeat_word_window=1, frame_sentences=2, fact_patterns_file="fact_patterns.json")
 EOS = "<|endoftext|>"
 
 
