@@ -5,7 +5,7 @@
  */
 
 /** The tones a description can be written in (PersonalizationInput.tone), case-insensitive. */
-export const TONES = ['warm', 'friendly', 'playful', 'bold', 'elegant', 'minimal', 'casual', 'sporty', 'luxurious', 'professional'] as const;
+export const TONES = ['warm', 'calm', 'friendly', 'playful', 'bold', 'elegant', 'minimal', 'casual', 'sporty', 'luxurious', 'professional'] as const;
 export type Tone = (typeof TONES)[number];
 
 /** The locales the store writes for, in canonical BCP 47 form (PersonalizationInput.locale). */
