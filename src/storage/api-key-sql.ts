@@ -25,19 +25,15 @@ function toApiKey(r: Row): ApiKeyRecord {
   };
 }
 
+const INSERT = 'INSERT INTO api_keys (id, name, role, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?, ?)';
+const insertParams = (id: string, input: ApiKeyInput): unknown[] => [id, input.name, input.role, input.prefix, input.hash, new Date().toISOString()];
+
 export class ApiKeySql {
   constructor(private readonly query: SqlQuery) {}
 
   async insert(input: ApiKeyInput): Promise<ApiKeyRecord> {
     const id = randomUUID();
-    await this.query('INSERT INTO api_keys (id, name, role, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
-      id,
-      input.name,
-      input.role,
-      input.prefix,
-      input.hash,
-      new Date().toISOString(),
-    ]);
+    await this.query(INSERT, insertParams(id, input));
     const [row] = await this.query('SELECT * FROM api_keys WHERE id = ?', [id]);
     return toApiKey(row!);
   }
@@ -50,14 +46,7 @@ export class ApiKeySql {
    */
   async insertIfAbsent(input: ApiKeyInput): Promise<ApiKeyRecord | null> {
     // No conflict target: the hash and the active-name index both make it a no-op.
-    await this.query('INSERT INTO api_keys (id, name, role, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING', [
-      randomUUID(),
-      input.name,
-      input.role,
-      input.prefix,
-      input.hash,
-      new Date().toISOString(),
-    ]);
+    await this.query(`${INSERT} ON CONFLICT DO NOTHING`, insertParams(randomUUID(), input));
     return this.byHash(input.hash);
   }
 

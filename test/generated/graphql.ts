@@ -48,7 +48,7 @@ export type PersonalizationInput = {
   locale?: string | null | undefined;
   /** Shopper segment, e.g. "commuters". */
   segment?: string | null | undefined;
-  /** Tone, one of: warm, friendly, playful, bold, elegant, minimal, casual, sporty, luxurious, professional (any case). Else BAD_USER_INPUT, reason INVALID_TONE. */
+  /** Tone, one of: warm, calm, friendly, playful, bold, elegant, minimal, casual, sporty, luxurious, professional (any case). Else BAD_USER_INPUT, reason INVALID_TONE. */
   tone?: string | null | undefined;
 };
 

@@ -62,7 +62,7 @@ test('hostile catalog fields and personalization reach OpenAI only as quoted dat
   assert.ok(user.length < 1_500, `the prompt is bounded (${user.length} characters)`);
 });
 
-test('the bundled local model is sent the v3 template it was trained on (its generation_config names it), and the description says so', async () => {
+test('the bundled local model is sent the v3 template it was trained on (its stylesprint.json names it), and the description says so', async () => {
   const { body } = await server.gql(GENERATE, { input: [{ productId, provider: 'onnx' }, { productId, provider: 'openai' }] });
   assert.equal(body.errors, undefined, JSON.stringify(body.errors));
   assert.deepEqual(body.data.generateDescriptions.map((d: any) => [d.provider, d.promptVersion]), [['onnx', 'v3'], ['openai', 'v4']]);
