@@ -16,6 +16,7 @@ import { requestPlugin } from './apollo-plugins.js';
 import { createGraphQLHandler } from './http/graphql-handler.js';
 import { sendGraphQLError, sendJson } from './http/respond.js';
 import { servePlayground, servePlaygroundAsset } from './http/playground.js';
+import { serveFavicon } from './http/favicon.js';
 import { seedIfEmpty } from './seed.js';
 import { attachSubscriptionServer } from './http/subscriptions.js';
 import { InFlight } from './http/in-flight.js';
@@ -199,6 +200,7 @@ export async function createServer(configInput: Partial<ConfigInput> = {}, optio
       const reason = loading.map((p) => `${p.id}: ${p.status}`).join('; ');
       return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : draining ? 'draining' : 'not_ready', ...(reason ? { reason } : {}), checks: { database, providers } });
     }
+    if (path === '/favicon.ico') return serveFavicon(res);
     if (playgroundEnabled && (path === '/playground' || path === '/playground/')) return servePlayground(res);
     if (playgroundEnabled && path.startsWith('/playground/assets/') && servePlaygroundAsset(path.slice('/playground/assets/'.length), res)) return;
     sendJson(res, 404, { error: 'not found' });

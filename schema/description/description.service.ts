@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { GenerationParameters, GenerationRequest, Personalization, ProductFacts } from '../../providers/types.js';
 import type { ProviderRegistry } from '../../providers/index.js';
+import { PROVIDER_IDS } from '../../src/config.js';
+import { BadUserInputError } from '../../src/errors/index.js';
 import type { DescriptionRecord, ProductRecord, Storage } from '../../src/storage/types.js';
 import type { GenerationRouter, Routed } from '../../src/routing/types.js';
 import { buildPrompt, isPromptVersion, type BuiltPrompt } from '../../src/prompts/build-prompt.js';
@@ -84,6 +86,22 @@ export class DescriptionService {
     private readonly prices: Record<string, ModelPrice>,
     private readonly logger: Logger,
   ) {}
+
+  /**
+   * A client error when `provider` names no provider this gateway knows, with
+   * the known names; null for no pin or a known name. A known provider that
+   * is not configured here is the router's PROVIDER_NOT_CONFIGURED instead.
+   */
+  unknownProvider(provider: string | null | undefined): BadUserInputError | null {
+    if (provider === null || provider === undefined) return null;
+    const known = [...new Set([...PROVIDER_IDS, ...this.registry.allGenerators().map((g) => g.id)])];
+    if (known.includes(provider)) return null;
+    return new BadUserInputError(`unknown provider ${JSON.stringify(provider.slice(0, 64))}: known providers are ${known.join(', ')}`, {
+      reason: 'UNKNOWN_PROVIDER',
+      argument: 'provider',
+      known,
+    });
+  }
 
   buildRequest(item: GenerateItem): GenerationRequest {
     const facts = productFacts(item.product);

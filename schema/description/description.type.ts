@@ -151,7 +151,7 @@ export class GenerationError {
   @Field()
   message!: string;
 
-  @Field(() => String, { nullable: true, description: 'Why BAD_USER_INPUT, where it says more: INVALID_TONE, INVALID_LOCALE, UNSUPPORTED_LOCALE.' })
+  @Field(() => String, { nullable: true, description: 'A stable detail of the code where there is one, e.g. UNKNOWN_PROVIDER, INVALID_TONE, INVALID_LOCALE, UNSUPPORTED_LOCALE.' })
   reason?: string | null;
 
   @Field(() => [GenerationAttempt])
