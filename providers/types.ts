@@ -97,6 +97,12 @@ export interface GenerationRequest extends GenerationParameters {
     personalization?: Personalization;
     promptVersion: string;
   };
+  /**
+   * The same request rendered with other template versions, keyed by version:
+   * those that configured generators name as `promptVersion` (the one they
+   * were trained on). Absent when no generator names another.
+   */
+  promptVariants?: Record<string, { prompt: string; system?: string }>;
 }
 
 export type FinishReason = 'stop' | 'length' | 'content_filter' | 'cancelled';
@@ -204,6 +210,12 @@ interface ProviderBase {
 
 export interface TextGenerator extends ProviderBase {
   readonly capabilities: ProviderCapabilities;
+  /**
+   * The prompt template version this model was trained on and is always sent
+   * (`promptVariants[promptVersion]` when the request asks for another).
+   * Unset: the request's own prompt.
+   */
+  readonly promptVersion?: string;
   /**
    * One result per request, in order, with a ProviderError in place of each
    * failed one. Rejects only when the whole call failed before any request

@@ -83,6 +83,9 @@ const schema = z
     embeddingsProvider: z.enum(['none', 'onnx', 'openai', 'huggingface']).default('none'),
     embeddingsModelDir: optionalString,
     clipModelDir: optionalString,
+    imageFetchAllowHosts: list
+      .pipe(z.array(z.string().regex(/^(\[[0-9a-f:.]+\]|[\w.:-]+)$/i, 'host names or IP addresses, comma-separated (no scheme, port or path)')))
+      .default([]),
     maxBodyBytes: int(1024, 100 * 2 ** 20).default(2 * 2 ** 20),
     maxCsvBytes: int(1024, 100 * 2 ** 20).default(1 * 2 ** 20),
     maxCsvRows: int(1, 1_000_000).default(5_000),
@@ -178,6 +181,7 @@ export const ENV_NAMES: Readonly<Record<keyof Config, string>> = {
   embeddingsProvider: 'EMBEDDINGS_PROVIDER',
   embeddingsModelDir: 'EMBEDDINGS_MODEL_DIR',
   clipModelDir: 'CLIP_MODEL_DIR',
+  imageFetchAllowHosts: 'IMAGE_FETCH_ALLOW_HOSTS',
   maxBodyBytes: 'MAX_BODY_BYTES',
   maxCsvBytes: 'MAX_CSV_BYTES',
   maxCsvRows: 'MAX_CSV_ROWS',

@@ -19,6 +19,7 @@ import { servePlayground, servePlaygroundAsset } from './http/playground.js';
 import { serveFavicon } from './http/favicon.js';
 import { seedIfEmpty } from './seed.js';
 import { attachSubscriptionServer } from './http/subscriptions.js';
+import { InFlight } from './http/in-flight.js';
 import { prepareAuthentication } from './auth/setup.js';
 import { roleAllows, type Principal } from './auth/roles.js';
 import { armorProtection } from './limits/armor.js';
@@ -133,6 +134,9 @@ export async function createServer(configInput: Partial<ConfigInput> = {}, optio
     // MAX_TOKENS: graphql-js stops parsing past it, answered GRAPHQL_PARSE_FAILED (400).
     parseOptions: { maxTokens: config.maxTokens },
     includeStacktraceInErrorResponses: false,
+    // Apollo's own SIGTERM handler (on unless NODE_ENV=test) stops it and re-sends the
+    // signal, killing the process mid-drain: src/index.ts owns the signals and close() drains.
+    stopOnTerminationSignals: false,
     formatError: createFormatError({ logger, exposeInternals }),
     plugins: [
       // No field carries a cache hint and every answer is for one key, so the
@@ -149,8 +153,8 @@ export async function createServer(configInput: Partial<ConfigInput> = {}, optio
   await apollo.start();
 
   let draining = false;
-  let inFlight = 0;
-  const idleWaiters: Array<() => void> = [];
+  // HTTP GraphQL requests and running graphql-ws operations: what a drain waits for.
+  const inFlight = new InFlight();
   const makeContext = ({ requestId, signal, principal }: { requestId: string; signal: AbortSignal; principal: Principal }): GatewayContext => {
     const warnings: string[] = [];
     // The key's name (never the key) rides on every log line of the request.
@@ -185,11 +189,11 @@ export async function createServer(configInput: Partial<ConfigInput> = {}, optio
         res.setHeader('connection', 'close');
         return sendGraphQLError(res, 503, ErrorCode.SHUTTING_DOWN, 'the gateway is shutting down: retry', { retryable: true });
       }
-      inFlight++;
+      const leave = inFlight.enter();
       try {
         return await handleGraphQL(req, res, url.search);
       } finally {
-        if (--inFlight === 0) for (const resolve of idleWaiters.splice(0)) resolve();
+        leave();
       }
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -236,6 +240,8 @@ export async function createServer(configInput: Partial<ConfigInput> = {}, optio
     documentRules: { maxTokens: config.maxTokens, validationRules: armor.validationRules },
     limits,
     tracing,
+    inFlight,
+    draining: () => draining,
   });
 
   if (options.listen !== false) {
@@ -267,14 +273,17 @@ export async function createServer(configInput: Partial<ConfigInput> = {}, optio
     },
     close() {
       closing ??= (async () => {
-        // /readyz answers 503 from now on, and new GraphQL requests are turned away (503),
-        // while the listener stays open so probes and requests in flight are still served.
+        // /readyz answers 503 from now on, new GraphQL requests and graphql-ws sockets and
+        // operations are turned away (SHUTTING_DOWN), while the listener stays open so probes
+        // and the work in flight (requests and running subscriptions) are still served.
         draining = true;
-        const finished = inFlight === 0 ? Promise.resolve(true) : new Promise<boolean>((resolve) => idleWaiters.push(() => resolve(true)));
+        logger.info({ inFlight: inFlight.size, graceMs: config.shutdownGraceMs }, 'draining');
+        const finished = inFlight.idle().then(() => true);
         let grace: NodeJS.Timeout | undefined;
         const expired = new Promise<boolean>((resolve) => (grace = setTimeout(() => resolve(false), config.shutdownGraceMs)));
-        if (!(await Promise.race([finished, expired]))) logger.warn({ graceMs: config.shutdownGraceMs, inFlight }, 'shutdown grace period over: cutting the requests still in flight');
+        if (!(await Promise.race([finished, expired]))) logger.warn({ graceMs: config.shutdownGraceMs, inFlight: inFlight.size }, 'shutdown grace period over: cutting the requests still in flight');
         clearTimeout(grace);
+        // Sockets still open are closed with 1001 (going away): clients reconnect to another replica.
         await subscriptions.close();
         const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
         httpServer.closeAllConnections();

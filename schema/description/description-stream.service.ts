@@ -1,6 +1,6 @@
 import type { GatewayContext } from '../../src/context.js';
 import { AsyncChannel } from '../../src/async-channel.js';
-import { ErrorCode, GatewayError, NotFoundError, BadUserInputError } from '../../src/errors/index.js';
+import { ErrorCode, GatewayError, NotFoundError } from '../../src/errors/index.js';
 import { DEFAULT_PROMPT_VERSION } from '../../src/prompts/templates.js';
 import { WordChunker, wordGroups } from '../../src/streaming/word-chunker.js';
 import type { ProductRecord } from '../../src/storage/types.js';
@@ -44,7 +44,7 @@ export async function* streamDescription(ctx: GatewayContext, args: StreamArgs):
     checkParams(null, args.personalization);
   } catch (error) {
     if (!(error instanceof ParamError)) throw error;
-    yield { error: new BadUserInputError(error.message) };
+    yield { error: error.toGraphQLError() };
     return;
   }
   const unknown = ctx.services.descriptions.unknownProvider(args.provider);

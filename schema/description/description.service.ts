@@ -6,7 +6,7 @@ import { BadUserInputError } from '../../src/errors/index.js';
 import type { DescriptionRecord, ProductRecord, Storage } from '../../src/storage/types.js';
 import type { GenerationRouter, Routed } from '../../src/routing/types.js';
 import { clientMessage } from '../../src/routing/client-message.js';
-import { buildPrompt } from '../../src/prompts/build-prompt.js';
+import { buildPrompt, isPromptVersion, type BuiltPrompt } from '../../src/prompts/build-prompt.js';
 import { TEMPLATES, type PromptVersion } from '../../src/prompts/templates.js';
 import { checkDescription } from '../../src/evaluation/checks/index.js';
 import { estimateCostUsd, type ModelPrice } from '../../src/pricing.js';
@@ -29,6 +29,10 @@ export interface GenerateItem {
 }
 
 export type GenerateOutcome = { ok: true; description: Description } | { ok: false; error: GenerationError };
+
+function promptPart(built: BuiltPrompt): { prompt: string; system?: string } {
+  return built.system ? { prompt: built.prompt, system: built.system } : { prompt: built.prompt };
+}
 
 export function productFacts(p: ProductRecord): ProductFacts {
   return { id: p.id, title: p.title, category: p.category, attributes: p.attributes, colors: p.colors, materials: p.materials };
@@ -101,14 +105,32 @@ export class DescriptionService {
   }
 
   buildRequest(item: GenerateItem): GenerationRequest {
-    const built = buildPrompt(productFacts(item.product), { version: item.promptVersion, ...(item.personalization ? { personalization: item.personalization } : {}) });
+    const facts = productFacts(item.product);
+    const render = (version: PromptVersion) => buildPrompt(facts, { version, ...(item.personalization ? { personalization: item.personalization } : {}) });
+    const built = render(item.promptVersion);
     const request: GenerationRequest = {
       ...item.params,
       prompt: built.prompt,
-      parts: { product: productFacts(item.product), promptVersion: built.version, ...(item.personalization ? { personalization: item.personalization } : {}) },
+      parts: { product: facts, promptVersion: built.version, ...(item.personalization ? { personalization: item.personalization } : {}) },
     };
     if (built.system) request.system = built.system;
+    // A model trained on another template (the bundled one: v3) is sent that one: it reads no other.
+    const others = this.trainedVersions().filter((v) => v !== built.version);
+    if (others.length) request.promptVariants = Object.fromEntries(others.map((v) => [v, promptPart(render(v))]));
     return request;
+  }
+
+  /** The template versions that configured generators were trained on (TextGenerator.promptVersion). */
+  private trainedVersions(): PromptVersion[] {
+    const versions = this.registry.allGenerators().map((g) => g.promptVersion);
+    return [...new Set(versions.filter((v): v is PromptVersion => v !== undefined && isPromptVersion(v)))];
+  }
+
+  /** The version and prompt a provider was actually sent: its own template's variant when it has one. */
+  private sentTo(providerId: string, request: GenerationRequest, requested: PromptVersion): { version: PromptVersion; prompt: string } {
+    const own = this.registry.allGenerators().find((g) => g.id === providerId)?.promptVersion;
+    const variant = own && isPromptVersion(own) ? request.promptVariants?.[own] : undefined;
+    return variant ? { version: own as PromptVersion, prompt: variant.prompt } : { version: requested, prompt: request.prompt };
   }
 
   /** One outcome per item, in order: one batched router call for all of them. */
@@ -143,22 +165,23 @@ export class DescriptionService {
       const [existing] = await this.storage.latestDescriptions([{ productId: item.product.id, personalizationKey: key, provider: result.providerId }]);
       if (existing && existing.text === result.text) return { ok: true, description: toDescription(existing, DescriptionSource.CACHED) };
     }
+    const sent = this.sentTo(result.providerId, request, item.promptVersion);
     const checks = checkDescription({
       text: result.text,
-      prompt: request.prompt,
+      prompt: sent.prompt,
       ...(item.product.referenceDescription ? { reference: item.product.referenceDescription } : {}),
       attributes: item.product.attributes,
       gender: item.product.gender,
     });
     const writer = this.registry.allGenerators().find((g) => g.id === result.providerId);
     const kind = writer?.kind ?? result.providerId;
-    const warnings = capabilityWarnings(item.personalization, TEMPLATES[item.promptVersion], { id: result.providerId, model: result.model, honours: writer?.capabilities.honours });
+    const warnings = capabilityWarnings(item.personalization, TEMPLATES[sent.version], { id: result.providerId, model: result.model, honours: writer?.capabilities.honours });
     const record = await this.storage.insertDescription({
       productId: item.product.id,
       text: result.text,
       provider: result.providerId,
       model: result.model,
-      promptVersion: item.promptVersion,
+      promptVersion: sent.version,
       personalizationKey: key,
       personalization: (item.personalization as Record<string, unknown> | undefined) ?? null,
       parameters: { ...item.params, ...(item.jobId ? { jobId: item.jobId } : {}) },

@@ -1,5 +1,6 @@
 import { hash, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import { ConfigError } from '../config.js';
 import type { ApiKeyRecord, Storage } from '../storage/types.js';
 import { isRole, OPEN_PRINCIPAL, type Principal, type Role } from './roles.js';
 
@@ -54,21 +55,35 @@ export function parseGatewayApiKeys(value: string): Array<{ role: Role; key: str
     });
 }
 
+/** The name of a GATEWAY_API_KEYS key: role and a hash fragment, never a piece of a key that was not made to be shown. */
+const environmentKeyName = (role: Role, hash: string): string => `${ENV_KEY_NAME_PREFIX}${role}-${hash.slice(0, 8)}`;
+
 /**
  * Stores the GATEWAY_API_KEYS keys (hashed) and revokes environment keys that
  * are no longer listed, so removing a key from the environment and restarting
  * takes it out of service. Keys created with the CLI are left alone.
+ *
+ * Restarting with the same list always starts. A listed key that is revoked
+ * (by an operator, or dropped from the list at an earlier start) stays
+ * revoked: revocation is final, so a leaked key cannot come back through a
+ * stale environment; the start logs a warning naming it. A listed key whose
+ * role changed is given the new role (an environment key also the new name).
  */
-export async function provisionEnvironmentKeys(storage: Storage, keys: ReadonlyArray<{ role: Role; key: string }>): Promise<void> {
+export async function provisionEnvironmentKeys(storage: Storage, keys: ReadonlyArray<{ role: Role; key: string }>, logger: Pick<Logger, 'warn' | 'info'>): Promise<void> {
   const wanted = new Set<string>();
   for (const { role, key } of keys) {
     const hash = hashKey(key);
     wanted.add(hash);
-    const existing = await storage.apiKeyByHash(hash);
-    if (existing && !existing.revokedAt && existing.role === role) continue;
-    if (existing) await storage.revokeApiKey(existing.id);
-    // The name shows role and a hash fragment, never a piece of the key; an operator's own key has no marker to show.
-    await storage.insertApiKey({ name: `${ENV_KEY_NAME_PREFIX}${role}-${hash.slice(0, 8)}`, role, prefix: '', hash });
+    const name = environmentKeyName(role, hash);
+    const record = await storage.provisionApiKey({ name, role, prefix: '', hash });
+    if (!record) throw new ConfigError(`GATEWAY_API_KEYS: an active key other than this one is already named ${JSON.stringify(name)}; revoke it with \`npm run keys -- revoke ${name}\``);
+    if (record.revokedAt) {
+      logger.warn({ keyName: record.name, revokedAt: record.revokedAt }, 'GATEWAY_API_KEYS lists a revoked key: it stays revoked; put a new key in its place');
+    } else if (record.role !== role) {
+      const renamed = record.name.startsWith(ENV_KEY_NAME_PREFIX) ? name : record.name;
+      await storage.setApiKeyRole(record.id, role, renamed);
+      logger.info({ keyName: renamed, previousName: record.name, previousRole: record.role, role }, 'GATEWAY_API_KEYS changed the role of a key');
+    }
   }
   for (const record of await storage.listApiKeys()) {
     if (record.name.startsWith(ENV_KEY_NAME_PREFIX) && !record.revokedAt && !wanted.has(record.hash)) await storage.revokeApiKey(record.id);

@@ -22,7 +22,7 @@ export type GenerateDescriptionInput = {
 export type GenerationParamsInput = {
   /** Most new tokens (1-1024). */
   maxTokens?: number | null | undefined;
-  /** Prompt template version (v1, v2, v3). Default v3. */
+  /** Prompt template version (v1, v2, v3, v4). Default v4. */
   promptVersion?: string | null | undefined;
   /** Same seed, same text, where the provider supports it. */
   seed?: number | null | undefined;
@@ -44,11 +44,11 @@ export type ImportRowStatus =
 export type PersonalizationInput = {
   /** Purchase-history keywords (at most 10 used). */
   keywords?: Array<string> | null | undefined;
-  /** BCP 47 locale, e.g. "de-DE". */
+  /** BCP 47 locale, one of: en, en-GB, en-US, en-IE, en-AU, en-CA, en-NZ, de, de-DE, de-AT, de-CH, fr, fr-FR, fr-BE, fr-CA, fr-CH, es, es-ES, es-MX, it, it-IT, nl, nl-NL, nl-BE (any case). Else BAD_USER_INPUT, reason INVALID_LOCALE (not BCP 47) or UNSUPPORTED_LOCALE. */
   locale?: string | null | undefined;
   /** Shopper segment, e.g. "commuters". */
   segment?: string | null | undefined;
-  /** Tone, e.g. "playful". */
+  /** Tone, one of: warm, calm, friendly, playful, bold, elegant, minimal, casual, sporty, luxurious, professional (any case). Else BAD_USER_INPUT, reason INVALID_TONE. */
   tone?: string | null | undefined;
 };
 

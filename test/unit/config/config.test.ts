@@ -30,6 +30,12 @@ test('an invalid value stops the start with a message naming the variable', () =
   assert.throws(() => loadConfig({}, { OPENAI_BASE_URL: 'not a url' }), /OPENAI_BASE_URL/);
 });
 
+test('IMAGE_FETCH_ALLOW_HOSTS: host names and IP addresses, none by default; a URL is refused', () => {
+  assert.deepEqual(loadConfig({}, {}).imageFetchAllowHosts, []);
+  assert.deepEqual(loadConfig({}, { IMAGE_FETCH_ALLOW_HOSTS: 'images.internal, 10.0.0.5,[fd00::1]' }).imageFetchAllowHosts, ['images.internal', '10.0.0.5', '[fd00::1]']);
+  assert.throws(() => loadConfig({}, { IMAGE_FETCH_ALLOW_HOSTS: 'http://images.internal/' }), (e: unknown) => e instanceof ConfigError && /IMAGE_FETCH_ALLOW_HOSTS/.test(e.message));
+});
+
 test('the message names the variable and the value given, and what would do', () => {
   const message = (env: Record<string, string>) => {
     try {
