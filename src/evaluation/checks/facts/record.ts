@@ -25,8 +25,8 @@ export interface ProductProfile {
   readonly kinds: readonly Kind[];
   /** Stems that refer to the product itself: its kinds' nouns and wider words. */
   readonly ownNouns: ReadonlySet<string>;
-  /** Whether the title's garment word is plural ("jeans", "boots"). */
-  readonly plural: boolean;
+  /** Whether the title's garment word is plural ("jeans", "boots"); null when either fits ("Socks, 3 Pack"). */
+  readonly plural: boolean | null;
   readonly audience: Audience | null;
   /** Every run of up to six stems inside one field of the record (title, an attribute, a material, a colour) or implied by its kind. */
   readonly phrases: ReadonlySet<string>;
@@ -43,6 +43,8 @@ export interface ProductProfile {
 }
 
 const MAX_PHRASE = 6;
+// A pack or set of plural things is one thing too: "Socks, 3 Pack" is "it" or "they".
+const MULTIPLES = new Set(['pack', 'multipack', 'set', 'bundle', 'duo', 'trio']);
 
 export type MatchType = Exclude<EntryType, 'except'>;
 export type MatchesByType = Readonly<Record<MatchType, readonly PhraseMatch<Entry>[]>>;
@@ -134,7 +136,8 @@ export function compileProduct(product: FactCheckProduct, vocabulary: FactVocabu
   // The title's number is its garment word's: "Leather Chelsea Boots" is plural, "Socks, 3 Pack" too.
   const head = kindMatches.at(-1);
   const headToken = head ? title.tokens[head.end - 1] : title.tokens.filter((t) => /\p{L}/u.test(t.raw)).at(-1);
-  const plural = headToken !== undefined && headToken.stem !== headToken.lower && /s$/.test(headToken.lower);
+  const multiple = title.tokens.some((t) => MULTIPLES.has(t.stem));
+  const plural = multiple ? null : headToken !== undefined && headToken.stem !== headToken.lower && /s$/.test(headToken.lower);
 
   const fields: TokenizedText[] = [title, ...[...(product.attributes ?? []), ...(product.colors ?? []), ...kinds.flatMap((k) => k.implies)].map(tokenize)];
   const materialDocs = (product.materials ?? []).map(tokenize);

@@ -54,6 +54,7 @@ export function pronounFindings(ctx: CheckContext): FactFinding[] {
   const { profile } = ctx;
   const { tokens } = ctx.doc;
   const plural = profile.plural;
+  if (plural === null) return [];
   const wrong = plural ? SINGULAR : PLURAL;
   const title = profile.product.title;
   const determined = (j: number): boolean => {
