@@ -31,7 +31,7 @@ const MAX_MODIFIERS = 4;
 export function readText(text: string, profile: ProductProfile, vocabulary: FactVocabulary, locale: string): CheckContext {
   const doc = tokenize(text);
   const all = vocabulary.index.matchAll(doc.tokens);
-  const matches = resolveMatches(all);
+  const matches = resolveMatches(all, doc.tokens);
   const foreign = new Uint8Array(doc.tokens.length);
   const { tokens } = doc;
   for (const m of matches.kind) {

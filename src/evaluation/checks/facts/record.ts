@@ -5,7 +5,7 @@
  */
 import { longestMatches, type PhraseMatch } from './phrases.js';
 import { recordSizes, type SizeRanges } from './sizes.js';
-import { tokenize, type TokenizedText } from './text.js';
+import { tokenize, type FactToken, type TokenizedText } from './text.js';
 import type { FactCheckProduct } from './types.js';
 import type { Entry, EntryType, FactVocabulary, Kind, Material } from './vocabulary.js';
 
@@ -50,10 +50,20 @@ export type MatchType = Exclude<EntryType, 'except'>;
 export type MatchesByType = Readonly<Record<MatchType, readonly PhraseMatch<Entry>[]>>;
 const MATCH_TYPES: readonly MatchType[] = ['material', 'colour', 'kind', 'detail', 'claim', 'audience', 'size', 'referent', 'person', 'negation', 'cue'];
 
-/** The matches of each entry type, resolved: longest first, none overlapping within a type, excepts dropped. */
-export function resolveMatches(all: readonly PhraseMatch<Entry>[]): MatchesByType {
+/**
+ * The matches of each entry type, resolved: longest first, none overlapping
+ * within a type, excepts dropped, and a plural-only garment noun only where
+ * the text writes it plural ("flats", not "fold it flat").
+ */
+export function resolveMatches(all: readonly PhraseMatch<Entry>[], tokens: readonly FactToken[]): MatchesByType {
   const byType = Object.fromEntries(MATCH_TYPES.map((t) => [t, [] as PhraseMatch<Entry>[]])) as Record<MatchType, PhraseMatch<Entry>[]>;
-  for (const m of all) byType[m.payload.type === 'except' ? m.payload.of as MatchType : m.payload.type].push(m);
+  for (const m of all) {
+    if (m.payload.type === 'kind' && m.payload.pluralOnly) {
+      const last = tokens[m.end - 1]!;
+      if (last.stem === last.lower) continue;
+    }
+    byType[m.payload.type === 'except' ? (m.payload.of as MatchType) : m.payload.type].push(m);
+  }
   for (const t of MATCH_TYPES) if (byType[t].length) byType[t] = longestMatches(byType[t]).filter((m) => m.payload.type !== 'except');
   return byType;
 }
@@ -127,7 +137,7 @@ function phrasesOf(doc: TokenizedText, into: Set<string>): void {
 
 export function compileProduct(product: FactCheckProduct, vocabulary: FactVocabulary): ProductProfile {
   const title = tokenize(product.title);
-  const titleMatches = resolveMatches(vocabulary.index.matchAll(title.tokens));
+  const titleMatches = resolveMatches(vocabulary.index.matchAll(title.tokens), title.tokens);
   const kindMatches = titleMatches.kind;
   const kinds: Kind[] = [];
   for (const m of [...kindMatches].reverse()) if (m.payload.type === 'kind' && !kinds.includes(m.payload.kind)) kinds.push(m.payload.kind);
@@ -150,7 +160,7 @@ export function compileProduct(product: FactCheckProduct, vocabulary: FactVocabu
   const composition: CompositionItem[] = [];
   const readField = (doc: TokenizedText, part: number | null): void => {
     phrasesOf(doc, phrases);
-    const all = doc === title ? titleMatches : resolveMatches(vocabulary.index.matchAll(doc.tokens));
+    const all = doc === title ? titleMatches : resolveMatches(vocabulary.index.matchAll(doc.tokens), doc.tokens);
     const materials = all.material;
     for (const m of materials) if (m.payload.type === 'material') for (const n of m.payload.material.names) materialNames.add(n);
     for (const m of all.colour) {

@@ -147,7 +147,8 @@ export type AudienceCue = 'adultOccasion' | 'female' | 'male' | 'child';
 export type Entry =
   | { readonly type: 'material'; readonly material: Material }
   | { readonly type: 'colour'; readonly colour: Colour }
-  | { readonly type: 'kind'; readonly kind: Kind }
+  /** pluralOnly: the noun is written plural ("flats", "shorts"), so its singular ("flat", "short") is another word. */
+  | { readonly type: 'kind'; readonly kind: Kind; readonly pluralOnly: boolean }
   | { readonly type: 'detail'; readonly group: DetailGroup; readonly term: DetailTerm | null }
   | { readonly type: 'claim'; readonly claim: Claim }
   | { readonly type: 'audience'; readonly cue: AudienceCue }
@@ -258,7 +259,8 @@ export function compileFactVocabulary(files: Partial<Record<VocabularyFileName, 
     kinds.push(kind);
     for (const n of x.nouns) {
       garmentNouns.add(stems(n));
-      add('garments.json', n, { type: 'kind', kind });
+      const last = n.trim().split(/[\s-]+/).at(-1)!.toLowerCase();
+      add('garments.json', n, { type: 'kind', kind, pluralOnly: stems(last) !== last && !x.nouns.some((o) => o.toLowerCase() === stems(last)) });
     }
   }
   const kindByName = new Map(kinds.map((k) => [k.name, k]));
