@@ -90,19 +90,15 @@ export function percentPairs(doc: TokenizedText, materials: readonly PhraseMatch
     if (!percent) continue;
     const after = i + 1 + percent;
     const pct = Number(tokens[i]!.raw);
-    // "75% recycled nylon": the material within three words, in the same clause.
+    // "75% recycled nylon": the material within three words, in the same clause; "nylon 75%": the material just before.
     const next = materials.find((m) => !used.has(m) && m.start >= after && m.start <= after + 2 && tokens.slice(after, m.start + 1).every((t) => t.joined));
-    if (next && next.payload.type === 'material') {
-      used.add(next);
-      pairs.push({ material: next.payload.material, pct, start: i, end: next.end });
-      continue;
-    }
-    // "nylon 75%"
     const prev = materials.find((m) => !used.has(m) && m.end === i && tokens[i]!.joined);
-    if (prev && prev.payload.type === 'material') {
-      used.add(prev);
-      pairs.push({ material: prev.payload.material, pct, start: prev.start, end: i + 1 + percent });
-    }
+    // "wool 50%, alpaca 30% and polyamide 20%" takes the material before; "50% wool 50% cotton" the one after.
+    const pick = prev && !(next && next.start === after) ? prev : next;
+    if (!pick || pick.payload.type !== 'material') continue;
+    used.add(pick);
+    if (pick === prev) pairs.push({ material: pick.payload.material, pct, start: pick.start, end: after });
+    else pairs.push({ material: pick.payload.material, pct, start: i, end: pick.end });
   }
   return pairs;
 }

@@ -57,7 +57,7 @@ const literal = phrase.refine((p) => !/(^|\s)(\*|\.\.\.|\{Cap\})(\s|$)/.test(p),
 const ClaimsSchema = z.object({
   version,
   description: z.string().optional(),
-  groups: z.record(z.enum(Object.keys(CLAIM_CODES) as [ClaimGroup, ...ClaimGroup[]]), z.array(z.object({ terms: phrases.min(1), supportedBy: z.array(literal).optional() }))),
+  groups: z.partialRecord(z.enum(Object.keys(CLAIM_CODES) as [ClaimGroup, ...ClaimGroup[]]), z.array(z.object({ terms: phrases.min(1), supportedBy: z.array(literal).optional() }))),
   except: phrases.default([]),
 });
 const AudienceSchema = z.object({

@@ -22,6 +22,8 @@ const WHY: Record<AudienceCue, string> = {
   child: 'speaks of children',
 };
 
+const LEAD = new Set(['the', 'a', 'an', 'for', 'to', 'at', 'from', 'after']);
+
 const NAME: Record<Audience, string> = { kids: "a kids' product", men: "a men's product", women: "a women's product", unisex: 'an adult product' };
 
 export function audienceFindings(ctx: CheckContext): FactFinding[] {
@@ -31,8 +33,10 @@ export function audienceFindings(ctx: CheckContext): FactFinding[] {
   const out: FactFinding[] = [];
   for (const m of ctx.matches.audience) {
     if (m.payload.type !== 'audience' || !WRONG_FOR[m.payload.cue].includes(audience)) continue;
-    const stems = ctx.doc.tokens.slice(m.start, m.end).map((t) => t.stem).join(' ');
-    if (profile.phrases.has(stems)) continue;
+    // The record says it ("office" for "the office").
+    const words = ctx.doc.tokens.slice(m.start, m.end).map((t) => t.stem);
+    while (words.length > 1 && LEAD.has(words[0]!)) words.shift();
+    if (profile.phrases.has(words.join(' '))) continue;
     out.push(tokenFinding(ctx, 'AUDIENCE_MISMATCH', m.start, m.end, `"${textOf(ctx, m.start, m.end)}" ${WHY[m.payload.cue]}, and this is ${NAME[audience]}.`, profile.product.gender ?? audience));
   }
   return out;

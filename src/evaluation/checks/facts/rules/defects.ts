@@ -18,6 +18,8 @@ const DUMMY_AFTER = new Set(['easy', 'no', 'time', 'hard', 'worth', 'clear', 'po
 // "they will love it": people, not garments.
 const PEOPLE_VERBS = new Set(['love', 'adore', 'need', 'want', 'grow', 'enjoy', 'play', 'feel', 'say', 'deserve', 'like', 'get', 'can', 'may', 'might', 'reach', 'run', 'jump', 'climb', 'explore']);
 const WINDOW = 8;
+// Words that end a noun phrase when reading back for its determiner.
+const VERBS = new Set(['is', 'are', 'was', 'were', 'be', 'been', 'being', 'has', 'have', 'had', 'and', 'or', 'with', 'of', 'for', 'in', 'to']);
 // A noun after one of these (within three words) is a noun, not a verb: "the cut", "their beige colour".
 const DETERMINERS = new Set(['the', 'a', 'an', 'this', 'that', 'these', 'those', 'its', 'their', 'your', 'our', 'his', 'her', 'each', 'every', 'some', 'all', 'both', 'many', 'two', 'three', 'few', 'several']);
 
@@ -57,8 +59,13 @@ export function pronounFindings(ctx: CheckContext): FactFinding[] {
   if (plural === null) return [];
   const wrong = plural ? SINGULAR : PLURAL;
   const title = profile.product.title;
+  // A determiner before the word, across at most two adjectives: "the cut", "their versatile beige colour", not "these jeans are cut".
   const determined = (j: number): boolean => {
-    for (let k = j - 1; k >= 0 && k >= j - 3 && tokens[k + 1]!.joined; k--) if (DETERMINERS.has(tokens[k]!.lower) || /^\d+$/.test(tokens[k]!.raw)) return true;
+    for (let k = j - 1; k >= 0 && k >= j - 3 && tokens[k + 1]!.joined; k--) {
+      const t = tokens[k]!;
+      if (DETERMINERS.has(t.lower) || /^\d+$/.test(t.raw)) return true;
+      if (VERBS.has(t.lower) || PLURAL.has(t.lower) || SINGULAR.has(t.lower) || ctx.at('kind', k)) return false;
+    }
     return false;
   };
   // Something else the pronoun may stand for, close before it in the same or the previous sentence.

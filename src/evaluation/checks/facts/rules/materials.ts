@@ -97,7 +97,7 @@ function compositionFindings(ctx: CheckContext, materials: readonly PhraseMatch<
   }
   // "The fabric is 100% camp collar": a percentage of something that is no material.
   for (let i = 0; i + 1 < tokens.length; i++) {
-    if (!/^\d+(?:\.\d+)?$/.test(tokens[i]!.raw) || tokens[i + 1]!.raw !== '%' || pairs.some((p) => p.start === i)) continue;
+    if (!/^\d+(?:\.\d+)?$/.test(tokens[i]!.raw) || tokens[i + 1]!.raw !== '%' || pairs.some((p) => p.start <= i && i < p.end)) continue;
     if (!wholeCueBefore(i) || tokens[i + 2]?.lower === 'off') continue;
     let end = i + 2;
     while (end < tokens.length && end < i + 5 && tokens[end]!.joined) end++;
