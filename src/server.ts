@@ -75,10 +75,16 @@ export async function createServer(configInput: Partial<ConfigInput> = {}, optio
   const metrics = new GatewayMetrics();
   // Loads the OpenTelemetry SDK only with OTEL_EXPORTER_OTLP_ENDPOINT set.
   const tracing = await startTracing({ endpoint: config.otelExporterOtlpEndpoint, serviceName: config.otelServiceName });
-  const services = await createServices(config, meteredStorage(storage, metrics), logger, {
-    source: (source) => tracedSource(meteredSource(source, metrics), tracing),
-    router: (router) => meteredRouter(router, metrics),
-  });
+  let services: Services;
+  try {
+    services = await createServices(config, meteredStorage(storage, metrics), logger, {
+      source: (source) => tracedSource(meteredSource(source, metrics), tracing),
+      router: (router) => meteredRouter(router, metrics),
+    });
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
   metrics.setSources(metricSources(services));
   // With Redis, one bucket per key across every replica; during a Redis outage, per-process buckets (warned at most every 10 s).
   let rateLimitWarnedAt = 0;
