@@ -26,13 +26,15 @@ import { DecoderSession, describeDecoder } from './decoder-session.js';
 import { decodeLoop, type BatchTimings, type RowRequest, type RowResult } from './generate-batch.js';
 import { decodingDefaults, requestDecoding, type DecodingDefaults } from './generation-params.js';
 import { MicroBatcher, WaitAbandonedError, type MicroBatcherStats } from './micro-batcher.js';
-import { ModelFolderError, readModelFolder } from './model-folder.js';
+import { ModelFolderError, graphCandidates, readModelFolder } from './model-folder.js';
 import { loadBlockedNgrams } from './novelty.js';
 import { productCopySource, wordPieces } from './prompt-copy.js';
 import { loadFactPatterns } from './fact-grammar.js';
 import { loadLexicon, prepareLexicon } from './lexicon.js';
 import { createOrtSession, parseExecutionProvider, type ExecutionProviderSetting, type SessionLogger } from './session.js';
 import { loadTokenizer } from './tokenizer.js';
+import { chatMessages, loadChatTemplate } from './chat-template.js';
+import { readHonours } from './honours.js';
 
 /** The folder name of the bundled demo model under models/. */
 export const BUNDLED_MODEL = 'stylesprint-desc';
@@ -51,6 +53,12 @@ export interface OnnxProviderOptions {
   id?: string;
   /** Model folder (HF ONNX layout). Default: env LOCAL_MODEL_DIR, else the bundled models/stylesprint-desc. */
   modelDir?: string;
+  /** The graph to load: a path in the folder (`onnx/model_q4.onnx`) or a bare name looked for in onnx/ and then the folder. Default: the first of the exporters' usual names. */
+  modelFile?: string;
+  /** The provider's `model` name. Default: the folder's base name. */
+  modelName?: string;
+  /** Clock for chat templates that print the date. Default: () => new Date(). */
+  now?: () => Date;
   /** Default: env ORT_EXECUTION_PROVIDER, else 'auto' (CUDA when it loads, else CPU). */
   executionProvider?: ExecutionProviderSetting;
   /** CPU intra-op threads. Default: env ORT_INTRA_OP_THREADS, else ONNX Runtime's choice. */
@@ -106,8 +114,15 @@ export const DEFAULT_PREFILL_CHUNK = 16;
 export async function createOnnxProvider(options: OnnxProviderOptions = {}): Promise<OnnxTextGenerator> {
   const env = options.env ?? process.env;
   const id = options.id ?? 'onnx';
-  const folder = readModelFolder(options.modelDir ?? (env.LOCAL_MODEL_DIR || bundledModelDir));
+  const folder = readModelFolder(options.modelDir ?? (env.LOCAL_MODEL_DIR || bundledModelDir), options.modelFile ? { onnxFiles: graphCandidates(options.modelFile) } : {});
+  if (options.modelName) folder.name = options.modelName;
   const tokenizer = loadTokenizer(folder);
+  const chatTemplate = loadChatTemplate(folder, options.now ? { now: options.now } : {});
+  const promptFormat = chatTemplate ? 'chat_template' : 'plain';
+  const honours = readHonours(folder.dir, promptFormat);
+  // A template writes the special tokens itself (the BOS included, where the model has one), so encoding adds none, as transformers does.
+  const encodePrompt = (request: GenerationRequest): number[] =>
+    chatTemplate ? tokenizer.encode(chatTemplate.render(chatMessages(request)), { addSpecialTokens: false }) : tokenizer.encode(request.prompt);
   const sessionOptions: Parameters<typeof createOrtSession>[1] = {
     executionProvider: options.executionProvider ?? parseExecutionProvider(env.ORT_EXECUTION_PROVIDER),
   };
@@ -157,7 +172,7 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
 
   async function one(request: GenerationRequest, index: number, opts: GenerateOptions): Promise<GenerationResult | ProviderError> {
     const started = performance.now();
-    const promptIds = tokenizer.encode(request.prompt);
+    const promptIds = encodePrompt(request);
     const decoding = requestDecoding(request, defaults);
     const room = model.layout.maxPositions - promptIds.length;
     if (room <= 0) {
@@ -200,7 +215,7 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
     kind: 'onnx',
     model: folder.name,
     executionProvider,
-    capabilities: { streaming: true, seed: true, maxBatchSize: batcher.maxBatch },
+    capabilities: { streaming: true, seed: true, maxBatchSize: batcher.maxBatch, honours, promptFormat },
     generate: (requests, opts = {}) => Promise.all(requests.map((r, i) => one(r, i, opts))),
     stats: () => ({ ...batcher.stats(), forwardPasses: timings.forwardPasses, generatedTokens, sessionRunMs: timings.runMs, batchMs: timings.totalMs }),
     async health(): Promise<ProviderHealth> {
@@ -212,6 +227,7 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
           executionProvider,
           model: folder.name,
           cache: model.hasPast ? (model.layout.hasUseCacheBranch ? 'merged' : 'kv') : 'none',
+          promptFormat,
         },
       };
     },

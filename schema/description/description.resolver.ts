@@ -34,6 +34,8 @@ export class ProductDescriptionResolver {
       if (error instanceof ParamError) throw new BadUserInputError(error.message);
       throw error;
     }
+    const unknown = ctx.services.descriptions.unknownProvider(provider);
+    if (unknown) throw unknown;
     // Products reach this resolver as the storage records their resolvers returned.
     return ctx.loaders.description.load({ product: product as unknown as ProductRecord, personalization: normalizePersonalization(personalization), provider });
   }
@@ -65,6 +67,11 @@ export class DescriptionResolver {
       const product = products[i];
       if (!product) {
         results[i] = { productId: item.productId, code: 'NOT_FOUND', message: `product ${JSON.stringify(item.productId)} not found`, attempts: [] };
+        return;
+      }
+      const unknown = ctx.services.descriptions.unknownProvider(item.provider);
+      if (unknown) {
+        results[i] = { productId: item.productId, code: unknown.code, reason: String(unknown.extensions.reason), message: unknown.message, attempts: [] };
         return;
       }
       try {

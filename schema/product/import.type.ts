@@ -34,6 +34,9 @@ export class ImportRowResult {
 
 @ObjectType()
 export class ImportResult {
+  @Field({ description: 'The column delimiter read from the header line: ",", ";", a tab or "|".' })
+  delimiter!: string;
+
   @Field(() => Int)
   created!: number;
 

@@ -39,6 +39,40 @@ test('missing columns name the columns', async () => {
   assert.deepEqual(e?.extensions?.missing, ['product_image', 'product_description']);
 });
 
+test('a semicolon-, tab- or pipe-delimited CSV imports like a comma one, idempotently, compositions whole', async () => {
+  const IMPORTED = `mutation($csv: String!) { importProducts(csv: $csv) { delimiter created updated unchanged failed rows { line status productId errorCode error } } }`;
+  const rows = [
+    ['product_image', 'product_title', 'product_description', 'product_metadata', 'sku', 'price', 'materials'],
+    ['a.jpg', 'Alpaca Blend Scarf', 'Soft; warm, light.', 'winter, soft', 'DELIM-1', '39.5', '50% wool, 30% alpaca, 20% nylon'],
+    ['b.jpg', 'Leather Belt', 'A belt.', 'classic', 'DELIM-2', '25', 'full-grain leather, brass buckle'],
+  ];
+  const csvWith = (d: string) => rows.map((r) => r.map((c) => (/[,;|\t"]/.test(c) ? `"${c.replaceAll('"', '""')}"` : c)).join(d)).join('\n') + '\n';
+  const first = (await server.gql(IMPORTED, { csv: csvWith(';') })).body;
+  assert.equal(first.errors, undefined, JSON.stringify(first.errors));
+  assert.deepEqual([first.data.importProducts.delimiter, first.data.importProducts.created, first.data.importProducts.failed], [';', 2, 0]);
+  const ids = first.data.importProducts.rows.map((r: any) => r.productId);
+  // The same products in any delimiter are the same import: nothing changes, nothing is duplicated.
+  for (const d of [';', ',', '\t', '|']) {
+    const again = (await server.gql(IMPORTED, { csv: csvWith(d) })).body.data.importProducts;
+    assert.deepEqual([again.delimiter, again.created, again.updated, again.unchanged, again.failed], [d, 0, 0, 2, 0], JSON.stringify(d));
+    assert.deepEqual(again.rows.map((r: any) => r.productId), ids);
+  }
+  const scarf = (await server.gql('{ productBySku(sku: "DELIM-1") { title price attributes materials referenceDescription } }')).body.data.productBySku;
+  assert.deepEqual(scarf, { title: 'Alpaca Blend Scarf', price: 39.5, attributes: ['winter', 'soft'], materials: ['50% wool, 30% alpaca, 20% nylon'], referenceDescription: 'Soft; warm, light.' });
+  const belt = (await server.gql('{ productBySku(sku: "DELIM-2") { materials } }')).body.data.productBySku;
+  assert.deepEqual(belt.materials, ['full-grain leather', 'brass buckle']);
+});
+
+test('a header no delimiter splits into the columns says what it read', async () => {
+  const r = await server.gql(IMPORT, { csv: 'product_image/product_description/product_title/product_metadata\na/b/c/d\n' });
+  const e = r.body.errors?.[0];
+  assert.equal(e?.extensions?.reason, 'CSV_MISSING_COLUMNS');
+  assert.deepEqual(e?.extensions?.found, ['product_image/product_description/product_title/product_metadata']);
+  assert.equal(e?.extensions?.delimiter, ',');
+  assert.match(e!.message, /has "product_image\/product_description\/product_title\/product_metadata" \(columns may be delimited by , ; tab or \|\)/);
+  await stillUp();
+});
+
 test('bad rows get per-row errors while the good rows import', async () => {
   const csv = [
     HEADER,

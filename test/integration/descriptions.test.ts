@@ -124,8 +124,19 @@ test('a provider without a key is reported as not configured; the gateway still 
   assert.equal(onnx.executionProvider, 'cpu');
   assert.equal(onnx.breakerState, 'closed');
   const [p] = await productIds(server, 1);
-  const pinned = await server.gql(GENERATE, { input: [{ productId: p!.id, provider: 'openai' }] });
-  assert.equal(pinned.body.data.generateDescriptions[0].code, 'PROVIDER_NOT_CONFIGURED');
+  const pinned = await server.gql(GENERATE, { input: [{ productId: p!.id, provider: 'openai' }, { productId: p!.id, provider: 'huggingface' }, { productId: p!.id, provider: 'OpenAI' }] });
+  const [unconfigured, unlisted, unknown] = pinned.body.data.generateDescriptions;
+  assert.equal(unconfigured.code, 'PROVIDER_NOT_CONFIGURED');
+  // Known to the gateway but not in PROVIDERS here: still a provider, only not configured.
+  assert.equal(unlisted.code, 'PROVIDER_NOT_CONFIGURED');
+  // Not a provider at all: the client's mistake, with the names it could have used.
+  assert.deepEqual([unknown.code, unknown.reason], ['BAD_USER_INPUT', 'UNKNOWN_PROVIDER']);
+  assert.equal(unknown.message, 'unknown provider "OpenAI": known providers are openai, huggingface, onnx');
+  const field = await server.gql('{ products(first: 1) { edges { node { id description(provider: "gpt-5") { text } } } } }');
+  assert.equal(field.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+  assert.equal(field.body.errors?.[0]?.extensions?.reason, 'UNKNOWN_PROVIDER');
+  assert.deepEqual(field.body.errors?.[0]?.path, ['products', 'edges', 0, 'node', 'description']);
+  assert.equal(field.body.data.products.edges[0].node.description, null, 'no fallback text for a name that is no provider');
   // The tiny fixture has a 128-token context: the short prototype prompt (v1) fits it.
   const local = await server.gql(GENERATE, { input: [{ productId: p!.id, provider: 'onnx', params: { maxTokens: 12, promptVersion: 'v1' } }] });
   assert.equal(local.body.data.generateDescriptions[0].provider, 'onnx');

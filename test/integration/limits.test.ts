@@ -36,6 +36,18 @@ test('cost: a page of 100 generated descriptions is over the mobile limit; nothi
   assert.equal((await server.gql('{ products(first: 100) { edges { node { id } } } }', {}, bearer(TEST_KEYS.personalization))).body.errors, undefined);
 });
 
+test('a page size out of range is refused as such before the cost, which it would also exceed', async () => {
+  const variable = 'query($n: Int!) { products(first: $n) { edges { node { id description { text } } } } }';
+  for (const [query, variables] of [[PAGE_WITH_DESCRIPTIONS(101), {}], [PAGE_WITH_DESCRIPTIONS(10_000), {}], [variable, { n: 101 }], [variable, { n: 10_000 }]] as const) {
+    const { status, body } = await server.gql(query, variables, bearer(TEST_KEYS.mobile));
+    assert.equal(status, 400);
+    assert.deepEqual(body.errors?.map((e) => [e.extensions?.code, e.extensions?.reason]), [['BAD_USER_INPUT', 'PAGE_SIZE_OUT_OF_RANGE']], JSON.stringify(body.errors));
+  }
+  assert.equal(fake.count('chat.completions'), 0);
+  // In range, the same page is the cost model's to refuse.
+  assert.equal((await server.gql(variable, { n: 100 }, bearer(TEST_KEYS.mobile))).body.errors?.[0]?.extensions?.reason, 'COST_LIMIT');
+});
+
 test('cost limits are per role and configurable', async () => {
   const custom = await startTestServer({ providers: ['openai'], openaiBaseUrl: fake.baseURL, gatewayApiKeys: TEST_GATEWAY_API_KEYS, maxCost: 'mobile=100', rateLimits: 'mobile=off' });
   try {
