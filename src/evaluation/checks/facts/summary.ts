@@ -33,3 +33,21 @@ export function summariseFactChecks(rows: Iterable<{ readonly model: string; rea
   }
   return [...byModel].map(([model, s]) => ({ model, ...s }));
 }
+
+/** A per-model column for the benchmark report's Checks table (the shape of its `CheckColumn`). */
+export interface FactCheckColumn {
+  readonly id: string;
+  readonly label: string;
+  readonly description: string;
+  readonly cells: Readonly<Record<string, { flagged: number; checked: number }>>;
+}
+
+/** The report column of texts the fact check blocks, from `summariseFactChecks`' result. */
+export function factCheckColumn(summaries: readonly FactCheckSummary[]): FactCheckColumn {
+  return {
+    id: 'fact-check',
+    label: 'Fact check: blocked',
+    description: "Rows the fact check blocks: they contradict the product's record or make an origin, guarantee, green or price claim it does not support (docs/fact-check.md).",
+    cells: Object.fromEntries(summaries.map((s) => [s.model, { flagged: s.block, checked: s.texts }])),
+  };
+}

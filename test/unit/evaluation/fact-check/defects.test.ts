@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkFacts, summariseFactChecks, verdictOf } from '../../../../src/evaluation/checks/facts/index.js';
+import { checkFacts, factCheckColumn, summariseFactChecks, verdictOf } from '../../../../src/evaluation/checks/facts/index.js';
+import type { CheckColumn } from '../../../../src/evaluation/benchmark/report/index.js';
 import { at, codes, findings, product, spans } from './helpers.js';
 
 const dress = product('SS-DRS-001');
@@ -83,4 +84,7 @@ test('summariseFactChecks counts verdicts and findings per model, every code lis
   assert.deepEqual([a!.model, a!.texts, a!.pass, a!.review, a!.block], ['a', 2, 1, 1, 0]);
   assert.deepEqual([b!.model, b!.texts, b!.block, b!.findings.CARE_CLAIM, b!.textsWith.CARE_CLAIM, b!.findings.MATERIAL_NOT_IN_RECORD], ['b', 1, 1, 2, 1, 1]);
   assert.equal(a!.findings.WRONG_LANGUAGE, 0);
+  // The benchmark report's Checks table takes the blocked share as a column.
+  const column: CheckColumn = factCheckColumn([a!, b!]);
+  assert.deepEqual(column.cells, { a: { flagged: 0, checked: 2 }, b: { flagged: 1, checked: 1 } });
 });
