@@ -4,7 +4,8 @@
  * it with a silk shirt"), whose colours and materials are not the product's.
  */
 import type { PhraseMatch } from './phrases.js';
-import { resolveMatches, type MatchesByType, type MatchType, type ProductProfile } from './record.js';
+import { resolveMatches, type MatchesByType, type MatchType } from './readings.js';
+import type { ProductProfile } from './record.js';
 import { tokenize, type TokenizedText } from './text.js';
 import { FACT_CODES, type FactCode, type FactFinding, type FactSeverity } from './types.js';
 import type { Entry, FactVocabulary } from './vocabulary.js';

@@ -6,106 +6,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
-import audienceFile from './vocab/audience.json' with { type: 'json' };
-import claimsFile from './vocab/claims.json' with { type: 'json' };
-import coloursFile from './vocab/colours.json' with { type: 'json' };
-import detailsFile from './vocab/details.json' with { type: 'json' };
-import garmentsFile from './vocab/garments.json' with { type: 'json' };
-import languagesFile from './vocab/languages.json' with { type: 'json' };
-import materialsFile from './vocab/materials.json' with { type: 'json' };
-import sizesFile from './vocab/sizes.json' with { type: 'json' };
 import { PhraseIndex, phraseWords } from './phrases.js';
-import { CLAIM_CODES, type ClaimGroup } from './types.js';
+import type { ClaimGroup } from './types.js';
+import { BUNDLED_VOCABULARY, parseVocabularyFile, VOCABULARY_FILES, type ParsedVocabulary, type VocabularyFileName } from './vocabulary-files.js';
 
-const phrase = z.string().trim().min(1);
-const phrases = z.array(phrase);
-const version = z.literal(1);
-
-const MaterialsSchema = z.object({
-  version,
-  description: z.string().optional(),
-  materials: z.array(z.object({ name: phrase, terms: phrases.min(1), broader: phrases.optional() })).min(1),
-  except: phrases.default([]),
-  wholeCues: phrases.default([]),
-});
-const ColoursSchema = z.object({
-  version,
-  description: z.string().optional(),
-  base: phrases.min(1),
-  colours: z.array(z.object({ name: phrase, terms: phrases.min(1), family: phrases.min(1), ambiguous: z.boolean().default(false) })).min(1),
-  idioms: phrases.default([]),
-  contextBefore: phrases.default([]),
-  contextAfter: phrases.default([]),
-});
-const GarmentsSchema = z.object({
-  version,
-  description: z.string().optional(),
-  kinds: z.array(z.object({ name: phrase, nouns: phrases.min(1), also: phrases.default([]), implies: phrases.default([]) })).min(1),
-  categories: z.record(z.string(), phrase).default({}),
-  referents: z.object({ singular: phrases, plural: phrases }),
-  people: phrases.default([]),
-});
-const term = z.union([phrase, phrases.min(1)]);
-const DetailsSchema = z.object({
-  version,
-  description: z.string().optional(),
-  groups: z.array(z.object({ name: phrase, generic: phrases.default([]), terms: z.array(term), onlyAgainstRecord: z.boolean().default(false) })).min(1),
-  negations: phrases.default([]),
-});
-const literal = phrase.refine((p) => !/(^|\s)(\*|\.\.\.|\{Cap\})(\s|$)/.test(p), 'supportedBy phrases are literal (no *, ... or {Cap})');
-const ClaimsSchema = z.object({
-  version,
-  description: z.string().optional(),
-  groups: z.partialRecord(z.enum(Object.keys(CLAIM_CODES) as [ClaimGroup, ...ClaimGroup[]]), z.array(z.object({ terms: phrases.min(1), supportedBy: z.array(literal).optional() }))),
-  except: phrases.default([]),
-});
-const AudienceSchema = z.object({
-  version,
-  description: z.string().optional(),
-  cues: z.object({ adultOccasion: phrases, female: phrases, male: phrases, child: phrases }),
-  except: phrases.default([]),
-});
-const SizesSchema = z.object({
-  version,
-  description: z.string().optional(),
-  letter: z.object({ order: phrases.min(1), aliases: z.record(z.string(), phrase).default({}), words: z.record(z.string(), phrase).default({}) }),
-  extended: phrases.default([]),
-  oneSize: phrases.default([]),
-  ageWords: z.record(z.string(), z.number().min(0).max(25)).default({}),
-});
-const LanguagesSchema = z.object({
-  version,
-  description: z.string().optional(),
-  minWords: z.number().int().min(1).default(4),
-  minHits: z.number().int().min(1).default(2),
-  margin: z.number().min(1).default(2),
-  languages: z.record(z.string().regex(/^[a-z]{2,3}$/, 'a language code such as "en"'), phrases.min(1)),
-});
-
-/** The vocabulary files and what each must hold. */
-export const VOCABULARY_FILES = {
-  'materials.json': MaterialsSchema,
-  'colours.json': ColoursSchema,
-  'garments.json': GarmentsSchema,
-  'details.json': DetailsSchema,
-  'claims.json': ClaimsSchema,
-  'audience.json': AudienceSchema,
-  'sizes.json': SizesSchema,
-  'languages.json': LanguagesSchema,
-} as const;
-export type VocabularyFileName = keyof typeof VOCABULARY_FILES;
-
-const BUNDLED: Record<VocabularyFileName, unknown> = {
-  'materials.json': materialsFile,
-  'colours.json': coloursFile,
-  'garments.json': garmentsFile,
-  'details.json': detailsFile,
-  'claims.json': claimsFile,
-  'audience.json': audienceFile,
-  'sizes.json': sizesFile,
-  'languages.json': languagesFile,
-};
+export { VOCABULARY_FILES, type VocabularyFileName } from './vocabulary-files.js';
 
 export interface Material {
   readonly name: string;
@@ -184,17 +89,6 @@ export interface FactVocabulary {
   readonly language: { readonly minWords: number; readonly minHits: number; readonly margin: number };
 }
 
-type Parsed = { [K in VocabularyFileName]: z.output<(typeof VOCABULARY_FILES)[K]> };
-
-function parseFile<K extends VocabularyFileName>(name: K, json: unknown, source: string): Parsed[K] {
-  const result = VOCABULARY_FILES[name].safeParse(json);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new TypeError(`${source}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  }
-  return result.data as Parsed[K];
-}
-
 const stems = (p: string): string => phraseWords(p).join(' ');
 
 /**
@@ -203,7 +97,8 @@ const stems = (p: string): string => phraseWords(p).join(' ');
  * @throws TypeError naming the file and the first invalid field or phrase.
  */
 export function compileFactVocabulary(files: Partial<Record<VocabularyFileName, unknown>> = {}, sources: Partial<Record<VocabularyFileName, string>> = {}): FactVocabulary {
-  const read = <K extends VocabularyFileName>(name: K): Parsed[K] => parseFile(name, files[name] ?? BUNDLED[name], sources[name] ?? `vocab/${name}`);
+  const where = (name: VocabularyFileName): string => sources[name] ?? `vocab/${name}`;
+  const read = <K extends VocabularyFileName>(name: K): ParsedVocabulary[K] => parseVocabularyFile(name, files[name] ?? BUNDLED_VOCABULARY[name], where(name));
   const m = read('materials.json');
   const c = read('colours.json');
   const g = read('garments.json');
@@ -217,19 +112,19 @@ export function compileFactVocabulary(files: Partial<Record<VocabularyFileName, 
     try {
       index.add(p, entry);
     } catch (error) {
-      throw new TypeError(`${sources[source] ?? `vocab/${source}`}: ${(error as Error).message}`);
+      throw new TypeError(`${where(source)}: ${(error as Error).message}`);
     }
   };
 
   const broader = new Map(m.materials.map((x) => [x.name, x.broader ?? []]));
   const materials = new Map<string, Material>();
   for (const x of m.materials) {
-    if (materials.has(x.name)) throw new TypeError(`${sources['materials.json'] ?? 'vocab/materials.json'}: duplicate material "${x.name}"`);
+    if (materials.has(x.name)) throw new TypeError(`${where('materials.json')}: duplicate material "${x.name}"`);
     const names = new Set<string>([x.name]);
     const queue = [...(broader.get(x.name) ?? [])];
     while (queue.length) {
       const b = queue.shift()!;
-      if (!broader.has(b)) throw new TypeError(`${sources['materials.json'] ?? 'vocab/materials.json'}: "${x.name}" is a kind of unknown material "${b}"`);
+      if (!broader.has(b)) throw new TypeError(`${where('materials.json')}: "${x.name}" is a kind of unknown material "${b}"`);
       if (names.has(b)) continue;
       names.add(b);
       queue.push(...broader.get(b)!);
@@ -243,7 +138,7 @@ export function compileFactVocabulary(files: Partial<Record<VocabularyFileName, 
 
   const baseColours = new Set(c.base.map(stems));
   for (const x of c.colours) {
-    for (const f of x.family) if (!baseColours.has(stems(f))) throw new TypeError(`${sources['colours.json'] ?? 'vocab/colours.json'}: colour "${x.name}" has family "${f}", which is not in base`);
+    for (const f of x.family) if (!baseColours.has(stems(f))) throw new TypeError(`${where('colours.json')}: colour "${x.name}" has family "${f}", which is not in base`);
     const last = stems(x.name).split(' ').at(-1)!;
     const colour: Colour = { name: stems(x.name), family: x.family.map(stems), ambiguous: x.ambiguous, baseWord: baseColours.has(last) ? last : null };
     for (const t of x.terms) add('colours.json', t, { type: 'colour', colour });
@@ -267,7 +162,7 @@ export function compileFactVocabulary(files: Partial<Record<VocabularyFileName, 
   const kindByCategory = new Map<string, Kind>();
   for (const [category, name] of Object.entries(g.categories)) {
     const kind = kindByName.get(name);
-    if (!kind) throw new TypeError(`${sources['garments.json'] ?? 'vocab/garments.json'}: category "${category}" names unknown kind "${name}"`);
+    if (!kind) throw new TypeError(`${where('garments.json')}: category "${category}" names unknown kind "${name}"`);
     kindByCategory.set(category.toLowerCase(), kind);
   }
   for (const p of g.referents.singular) add('garments.json', p, { type: 'referent', plural: false });
@@ -287,7 +182,7 @@ export function compileFactVocabulary(files: Partial<Record<VocabularyFileName, 
   }
   for (const p of d.negations) add('details.json', p, { type: 'negation' });
 
-  for (const [groupName, claims] of Object.entries(cl.groups) as Array<[ClaimGroup, z.output<typeof ClaimsSchema>['groups'][ClaimGroup]]>) {
+  for (const [groupName, claims] of Object.entries(cl.groups) as Array<[ClaimGroup, ParsedVocabulary['claims.json']['groups'][ClaimGroup]]>) {
     for (const x of claims ?? []) {
       const literalTerms = x.terms.filter((t) => !/(^|\s)(\*|\.\.\.|\{Cap\})(\s|$)/.test(t));
       const claim: Claim = { group: groupName, supportedBy: (x.supportedBy ?? literalTerms).map(stems) };
@@ -300,9 +195,9 @@ export function compileFactVocabulary(files: Partial<Record<VocabularyFileName, 
   for (const p of a.except) add('audience.json', p, { type: 'except', of: 'audience' });
 
   const letterSizes = s.letter.order.map((x) => x.toUpperCase());
-  const rank = (label: string, where: string): number => {
+  const rank = (label: string, field: string): number => {
     const i = letterSizes.indexOf(label.toUpperCase());
-    if (i < 0) throw new TypeError(`${sources['sizes.json'] ?? 'vocab/sizes.json'}: ${where} names "${label}", which is not in letter.order`);
+    if (i < 0) throw new TypeError(`${where('sizes.json')}: ${field} names "${label}", which is not in letter.order`);
     return i;
   };
   for (const [word, label] of Object.entries(s.letter.words)) add('sizes.json', word, { type: 'size', size: { kind: 'letter', rank: rank(label, `letter.words.${word}`), word: true } });
@@ -314,7 +209,7 @@ export function compileFactVocabulary(files: Partial<Record<VocabularyFileName, 
   for (const [k, v] of Object.entries(s.letter.aliases)) letterRanks.set(k.toUpperCase(), rank(v, `letter.aliases.${k}`));
 
   const languageCodes = Object.keys(l.languages);
-  if (languageCodes.length > 30) throw new TypeError(`${sources['languages.json'] ?? 'vocab/languages.json'}: at most 30 languages`);
+  if (languageCodes.length > 30) throw new TypeError(`${where('languages.json')}: at most 30 languages`);
   const languageWords = new Map<string, number>();
   languageCodes.forEach((code, bit) => {
     for (const w of l.languages[code]!) languageWords.set(w.toLowerCase(), (languageWords.get(w.toLowerCase()) ?? 0) | (1 << bit));

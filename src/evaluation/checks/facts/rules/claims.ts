@@ -5,7 +5,7 @@
  * a material ("recycled cotton") only when the record says it of that material.
  */
 import { isForeign, textOf, tokenFinding, type CheckContext } from '../context.js';
-import { qualifiedMaterials } from '../record.js';
+import { qualifiedMaterials } from '../readings.js';
 import { CLAIM_CODES, type ClaimGroup, type FactFinding } from '../types.js';
 
 const WHAT: Record<ClaimGroup, string> = {

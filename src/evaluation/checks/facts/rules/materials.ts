@@ -4,7 +4,8 @@
  * part of a blend stated as the whole ("made of 25% spandex").
  */
 import { isForeign, isNegated, listed, textOf, tokenFinding, type CheckContext } from '../context.js';
-import { percentPairs, type CompositionItem } from '../record.js';
+import { percentPairs } from '../readings.js';
+import type { CompositionItem } from '../record.js';
 import type { PhraseMatch } from '../phrases.js';
 import type { FactFinding } from '../types.js';
 import type { Entry, Material } from '../vocabulary.js';
