@@ -4,14 +4,20 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseGatewayApiKeys } from './auth/api-keys.js';
 import { DEFAULT_MAX_COST, DEFAULT_RATE_LIMITS, parseMaxCost, parseRateLimits } from './limits/role-settings.js';
+import { checkOverrideProviders, parsePolicyOverride } from './routing/policies.js';
+import { ConfigError } from './startup.js';
 
 /** Repository (or image) root: src/config.ts compiles to dist/src/config.js. */
 export const appRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 const bool = z
-  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])], { error: 'expected true, false, 1, 0, yes or no' })
   .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** One message for every way a number can be wrong (not a number, a fraction, out of range), with the range. */
+const int = (min: number, max: number) => {
+  const error = `expected a whole number from ${min} to ${max}`;
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+};
 const list = z
   .union([z.array(z.string()), z.string()])
   .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
@@ -49,7 +55,7 @@ const schema = z
       z.string().regex(/^postgres(ql)?:\/\//i, 'must be a postgres:// or postgresql:// URL').optional(),
     ),
     seedCatalog: bool.default(true),
-    providers: list.pipe(z.array(z.enum(PROVIDER_IDS)).min(1)).default(['onnx']),
+    providers: list.pipe(z.array(z.enum(PROVIDER_IDS)).min(1, { error: 'needs at least one provider' })).default(['onnx']),
     providerTimeoutMs: int(100, 600_000).default(20_000),
     providerMaxConcurrency: int(1, 10_000).default(64),
     openaiApiKey: optionalString,
@@ -83,7 +89,8 @@ const schema = z
     requestTimeoutMs: int(100, 600_000).default(60_000),
     cacheTtlMs: int(0, 30 * 24 * 3600_000).default(3600_000),
     priceTable: optionalString,
-    routingPolicies: optionalString,
+    // Parsed here, so a bad override stops the start before anything is opened.
+    routingPolicies: optionalString.pipe(parsed((v) => parsePolicyOverride(v)).optional()),
     playground: bool.optional(),
     gatewayApiKeys: optionalString.pipe(
       z
@@ -118,7 +125,15 @@ const schema = z
     jobLockMs: int(1000, 600_000).default(30_000),
     gcThreadNice: int(0, 19).default(19),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    if (!c.routingPolicies) return;
+    try {
+      checkOverrideProviders(c.routingPolicies, c.providers);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', path: ['routingPolicies'], message: (error as Error).message });
+    }
+  });
 
 export type Config = z.output<typeof schema>;
 export type ConfigInput = z.input<typeof schema>;
@@ -201,12 +216,22 @@ const OWNED_PREFIXES = ['GATEWAY_', 'LOCAL_', 'ORT_', 'EMBEDDINGS_', 'CLIP_', 'C
 /** Variables with owned prefixes that are read elsewhere (later features). */
 const EXTRA_KNOWN_ENV = new Set<string>([]);
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+/** Settings whose values never appear in an error message: keys, and URLs that may carry a password. */
+const SECRET_SETTINGS: ReadonlySet<keyof Config> = new Set([
+  'openaiApiKey',
+  'huggingfaceToken',
+  'gatewayApiKeys',
+  'databaseUrl',
+  'redisUrl',
+  'openaiBaseUrl',
+  'hfEndpointUrl',
+  'hfBaseUrl',
+  'hfEndpoint',
+  'otelExporterOtlpEndpoint',
+]);
+
+// Defined in startup.ts, which must load on any Node to report an old one; thrown and caught as config's.
+export { ConfigError };
 
 function fromEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {};
@@ -234,15 +259,25 @@ export function loadConfig(options: Partial<ConfigInput> = {}, env: NodeJS.Proce
   }
   const merged: Record<string, unknown> = { ...fromEnv(env) };
   for (const [k, v] of Object.entries(options)) if (v !== undefined) merged[k] = v;
-  const parsed = schema.safeParse(merged);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const key = String(issue.path[0] ?? '');
-      const name = key in ENV_NAMES ? ENV_NAMES[key as keyof Config] : key;
-      const message = issue.code === 'unrecognized_keys' ? `unknown option ${issue.keys.join(', ')}` : issue.message;
-      return `${name || 'config'}: ${message}`;
-    });
-    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
-  }
+  const parsed = schema.safeParse(merged, { reportInput: true });
+  if (!parsed.success) throw new ConfigError(`invalid configuration: ${parsed.error.issues.map((issue) => describeIssue(issue, merged)).join('; ')}`);
   return parsed.data;
+}
+
+/**
+ * One problem as `NAME="value": what is wrong`. The value is left out for
+ * secrets, and for a parser's own message, which quotes the bad part itself.
+ */
+function describeIssue(issue: z.core.$ZodIssue, input: Record<string, unknown>): string {
+  if (issue.code === 'unrecognized_keys') return `config: unknown option ${issue.keys.join(', ')}`;
+  const key = String(issue.path[0] ?? '');
+  const name = key in ENV_NAMES ? ENV_NAMES[key as keyof Config] : key || 'config';
+  const shown = key in input && issue.code !== 'custom' && !SECRET_SETTINGS.has(key as keyof Config);
+  const label = shown ? `${name}=${JSON.stringify(input[key])}` : name;
+  // An enum inside a list (PROVIDERS) names the one bad entry; a plain enum's value is already in the label.
+  const message =
+    issue.code === 'invalid_value'
+      ? `${issue.path.length > 1 ? `${JSON.stringify(issue.input)} is not ` : 'expected '}one of ${issue.values.map(String).join(', ')}`
+      : issue.message;
+  return `${label}: ${message}`;
 }
