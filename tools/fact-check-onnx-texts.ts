@@ -6,7 +6,7 @@
  * the v3 prompt the gateway builds. The texts are committed, not regenerated
  * by the tests: the labels in labelled-set.json were given to these texts.
  *
- *   npm run build && node dist/tools/fact-check-onnx-texts.js [--seeds 1000,2000] [--out FILE]
+ *   npm run build && node dist/tools/fact-check-onnx-texts.js [--seeds 1000,2000,3000] [--out FILE]
  *
  * A text's id is `<sku>@<seed>`; the seed of product i (catalog order) is base + i.
  */
@@ -21,7 +21,7 @@ import { catalogFacts, readCatalogEntries } from '../src/seed.js';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { values: args } = parseArgs({
   options: {
-    seeds: { type: 'string', default: '1000,2000' },
+    seeds: { type: 'string', default: '1000,2000,3000' },
     out: { type: 'string', default: path.join(repoRoot, 'test', 'fixtures', 'fact-check', 'onnx-texts.json') },
   },
 });
