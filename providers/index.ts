@@ -175,7 +175,7 @@ async function buildEmbedder(config: Config): Promise<Embedder | null> {
 async function buildImageTextScorer(config: Config): Promise<ImageTextScorer | null> {
   if (!config.clipModelDir) return null;
   const { createOnnxClipScorer } = await import('./onnx/clip.js');
-  return createOnnxClipScorer({ modelDir: config.clipModelDir, executionProvider: config.ortExecutionProvider });
+  return createOnnxClipScorer({ modelDir: config.clipModelDir, executionProvider: config.ortExecutionProvider, imageAllowHosts: config.imageFetchAllowHosts });
 }
 
 /** Builds every configured provider, in the configured order. */

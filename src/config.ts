@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseGatewayApiKeys } from './auth/api-keys.js';
-import { DEFAULT_MAX_COST, DEFAULT_RATE_LIMITS, parseMaxCost, parseRateLimits } from './limits/role-settings.js';
+import { DEFAULT_GENERATION_RATE_LIMITS, DEFAULT_MAX_COST, DEFAULT_RATE_LIMITS, parseMaxCost, parseRateLimits } from './limits/role-settings.js';
 import { parseBudgets } from './budgets/settings.js';
 import { checkOverrideProviders, parsePolicyOverride } from './routing/policies.js';
 import { ConfigError } from './startup.js';
@@ -47,7 +47,8 @@ export type ProviderId = (typeof PROVIDER_IDS)[number];
  */
 const schema = z
   .object({
-    nodeEnv: z.enum(['development', 'production', 'test']).default('development'),
+    // No default: a deployment that forgets NODE_ENV must not get development's open schema (see server.ts).
+    nodeEnv: z.enum(['development', 'production', 'test']).optional(),
     host: z.string().default('0.0.0.0'),
     port: int(0, 65535).default(4000),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -83,6 +84,10 @@ const schema = z
     embeddingsProvider: z.enum(['none', 'onnx', 'openai', 'huggingface']).default('none'),
     embeddingsModelDir: optionalString,
     clipModelDir: optionalString,
+    imageFetchAllowHosts: list
+      .pipe(z.array(z.string().regex(/^(\[[0-9a-f:.]+\]|[\w.:-]+)$/i, 'host names or IP addresses, comma-separated (no scheme, port or path)')))
+      .default([]),
+    factCheckVocabDir: optionalString,
     maxBodyBytes: int(1024, 100 * 2 ** 20).default(2 * 2 ** 20),
     maxCsvBytes: int(1024, 100 * 2 ** 20).default(1 * 2 ** 20),
     maxCsvRows: int(1, 1_000_000).default(5_000),
@@ -114,6 +119,10 @@ const schema = z
       .pipe(parsed(parseMaxCost))
       .default(DEFAULT_MAX_COST),
     rateLimits: z.string().pipe(parsed(parseRateLimits)).default(DEFAULT_RATE_LIMITS),
+    generationRateLimits: z
+      .string()
+      .pipe(parsed((v) => parseRateLimits(v, DEFAULT_GENERATION_RATE_LIMITS)))
+      .default(DEFAULT_GENERATION_RATE_LIMITS),
     shutdownGraceMs: int(0, 600_000).default(10_000),
     metricsPort: int(0, 65535).optional(),
     otelExporterOtlpEndpoint: optionalString.pipe(z.url().optional()),
@@ -180,6 +189,8 @@ export const ENV_NAMES: Readonly<Record<keyof Config, string>> = {
   embeddingsProvider: 'EMBEDDINGS_PROVIDER',
   embeddingsModelDir: 'EMBEDDINGS_MODEL_DIR',
   clipModelDir: 'CLIP_MODEL_DIR',
+  imageFetchAllowHosts: 'IMAGE_FETCH_ALLOW_HOSTS',
+  factCheckVocabDir: 'FACT_CHECK_VOCAB_DIR',
   maxBodyBytes: 'MAX_BODY_BYTES',
   maxCsvBytes: 'MAX_CSV_BYTES',
   maxCsvRows: 'MAX_CSV_ROWS',
@@ -195,6 +206,7 @@ export const ENV_NAMES: Readonly<Record<keyof Config, string>> = {
   maxTokens: 'MAX_TOKENS',
   maxCost: 'MAX_COST',
   rateLimits: 'RATE_LIMITS',
+  generationRateLimits: 'GENERATION_RATE_LIMITS',
   shutdownGraceMs: 'SHUTDOWN_GRACE_MS',
   metricsPort: 'METRICS_PORT',
   otelExporterOtlpEndpoint: 'OTEL_EXPORTER_OTLP_ENDPOINT',

@@ -1,6 +1,6 @@
 import type { GatewayContext } from '../../src/context.js';
 import { AsyncChannel } from '../../src/async-channel.js';
-import { ErrorCode, GatewayError, NotFoundError, BadUserInputError } from '../../src/errors/index.js';
+import { ErrorCode, GatewayError, NotFoundError } from '../../src/errors/index.js';
 import { DEFAULT_PROMPT_VERSION } from '../../src/prompts/templates.js';
 import { WordChunker, wordGroups } from '../../src/streaming/word-chunker.js';
 import type { ProductRecord } from '../../src/storage/types.js';
@@ -44,7 +44,7 @@ export async function* streamDescription(ctx: GatewayContext, args: StreamArgs):
     checkParams(null, args.personalization);
   } catch (error) {
     if (!(error instanceof ParamError)) throw error;
-    yield { error: new BadUserInputError(error.message) };
+    yield { error: error.toGraphQLError() };
     return;
   }
   const unknown = ctx.services.descriptions.unknownProvider(args.provider);
@@ -106,7 +106,9 @@ async function* generateStream(ctx: GatewayContext, product: ProductRecord, prov
       // What the provider sent before it ended (or broke) reaches the client before the outcome.
       chunker.flush();
       if (!routed.ok && routed.interrupted) {
-        channel.push({ error: new GatewayError(ErrorCode.STREAM_INTERRUPTED, `the stream from ${routed.error.providerId} broke after ${index} chunk(s): ${routed.error.message}`) });
+        // The upstream message may quote the prompt back: the client gets the fact, the debug log the detail.
+        ctx.logger.debug({ provider: routed.error.providerId, detail: routed.error.message }, 'description stream interrupted');
+        channel.push({ error: new GatewayError(ErrorCode.STREAM_INTERRUPTED, `the stream from ${routed.error.providerId} broke after ${index} chunk(s)`) });
         return;
       }
       const outcome = await service.settle(item, request, routed);

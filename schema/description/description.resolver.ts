@@ -31,7 +31,7 @@ export class ProductDescriptionResolver {
     try {
       checkParams(null, personalization);
     } catch (error) {
-      if (error instanceof ParamError) throw new BadUserInputError(error.message);
+      if (error instanceof ParamError) throw error.toGraphQLError();
       throw error;
     }
     const unknown = ctx.services.descriptions.unknownProvider(provider);
@@ -87,7 +87,7 @@ export class DescriptionResolver {
         positions.push(i);
       } catch (error) {
         if (!(error instanceof ParamError)) throw error;
-        results[i] = { productId: item.productId, code: 'BAD_USER_INPUT', message: error.message, attempts: [] };
+        results[i] = { productId: item.productId, code: 'BAD_USER_INPUT', message: error.message, reason: error.reason ?? null, attempts: [] };
       }
     });
     const outcomes = items.length ? await ctx.services.descriptions.generate(items, ctx.signal, ctx.principal ?? undefined) : [];

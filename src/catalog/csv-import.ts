@@ -2,6 +2,7 @@ import { parse } from 'csv-parse/sync';
 import type { ProductInput } from '../storage/types.js';
 import { BadUserInputError, PayloadTooLargeError } from '../errors/index.js';
 import { splitList, splitMaterials } from './list-cells.js';
+import { MAX_TITLE_CHARACTERS, characterCount, forbiddenCharacter, imageUrlProblem, parsePrice, repeatedRows } from './row-checks.js';
 
 /** Columns of the chapter-4 product CSV; every import needs them. */
 export const REQUIRED_COLUMNS = ['product_image', 'product_description', 'product_title', 'product_metadata'] as const;
@@ -16,8 +17,9 @@ export type ParsedRow =
   | { line: number; ok: true; product: ProductInput }
   | { line: number; ok: false; code: string; message: string; title: string | null; sku: string | null };
 
-const MAX_TITLE = 200;
 const MAX_FIELD = 5_000;
+/** Free-text fields, where line breaks are fine; every other field is one line. */
+const MULTILINE_FIELDS = new Set(['product_description', 'product_metadata']);
 
 /** Column delimiters a catalog CSV may use; a tie goes to the first. */
 export const DELIMITERS = [',', ';', '\t', '|'] as const;
@@ -62,15 +64,23 @@ function rowError(line: number, code: string, message: string, record?: Record<s
 function toProduct(line: number, record: Record<string, string>): ParsedRow {
   const title = record.product_title?.trim() ?? '';
   if (!title) return rowError(line, 'MISSING_TITLE', 'product_title is empty', record);
-  if (title.length > MAX_TITLE) return rowError(line, 'FIELD_TOO_LONG', `product_title is longer than ${MAX_TITLE} characters`, record);
+  if (characterCount(title) > MAX_TITLE_CHARACTERS) return rowError(line, 'FIELD_TOO_LONG', `product_title is longer than ${MAX_TITLE_CHARACTERS} characters`, record);
   const tooLong = Object.entries(record).find(([, v]) => typeof v === 'string' && v.length > MAX_FIELD);
   if (tooLong) return rowError(line, 'FIELD_TOO_LONG', `${tooLong[0]} is longer than ${MAX_FIELD} characters`, record);
+  for (const [field, value] of Object.entries(record)) {
+    const problem = typeof value === 'string' ? forbiddenCharacter(field, value, { multiline: MULTILINE_FIELDS.has(field) }) : null;
+    if (problem) return rowError(line, 'INVALID_CHARACTERS', problem, record);
+  }
   let price: number | null = null;
   const rawPrice = record.price?.trim();
   if (rawPrice) {
-    price = Number(rawPrice.replace(/^[€$£]\s*/, ''));
-    if (!Number.isFinite(price) || price < 0) return rowError(line, 'INVALID_PRICE', `price ${JSON.stringify(rawPrice)} is not a non-negative number`, record);
+    const parsed = parsePrice(rawPrice);
+    if ('problem' in parsed) return rowError(line, 'INVALID_PRICE', parsed.problem, record);
+    price = parsed.price;
   }
+  const imageUrl = record.product_image?.trim() || null;
+  const imageProblem = imageUrl === null ? null : imageUrlProblem(imageUrl);
+  if (imageProblem) return rowError(line, 'INVALID_IMAGE_URL', imageProblem, record);
   return {
     line,
     ok: true,
@@ -83,11 +93,23 @@ function toProduct(line: number, record: Record<string, string>): ParsedRow {
       colors: splitList(record.colors),
       sizes: splitList(record.sizes),
       materials: splitMaterials(record.materials),
-      imageUrl: record.product_image?.trim() || null,
+      imageUrl,
       referenceDescription: record.product_description?.trim() || null,
       price,
     },
   };
+}
+
+/** A row repeating an earlier row's SKU (or title, without one) becomes an error: the first is kept. */
+function withoutRepeats(rows: ParsedRow[]): ParsedRow[] {
+  const repeats = repeatedRows(rows.flatMap((r) => (r.ok ? [r] : [])));
+  return rows.map((r) => {
+    const earlier = repeats.get(r.line);
+    if (!r.ok || earlier === undefined) return r;
+    const { sku, title } = r.product;
+    const [code, what] = sku ? ['DUPLICATE_SKU', `sku ${JSON.stringify(sku)}`] : ['DUPLICATE_TITLE', `title ${JSON.stringify(title)} (no sku)`];
+    return { line: r.line, ok: false, code, message: `${what} is already on line ${earlier}: the first row is imported, this one is not`, title, sku: sku ?? null };
+  });
 }
 
 /**
@@ -136,6 +158,6 @@ export function parseProductCsv(csv: string, limits: CsvLimits): ParsedCsv {
   if (records.length + skipped.length > limits.maxRows) {
     throw new BadUserInputError(`CSV has more than ${limits.maxRows} rows`, { reason: 'CSV_TOO_MANY_ROWS', maxRows: limits.maxRows });
   }
-  const rows = records.map(({ record, info }) => toProduct(info.lines, record));
+  const rows = withoutRepeats(records.map(({ record, info }) => toProduct(info.lines, record)));
   return { delimiter, rows: [...rows, ...skipped].sort((a, b) => a.line - b.line) };
 }

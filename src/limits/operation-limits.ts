@@ -31,10 +31,11 @@ export interface CheckedOperation {
 /**
  * Introspection by role, then the page sizes (page-size.ts), then the
  * operation's cost against the role's MAX_COST, then the key's token bucket
- * charged with that cost. Throws a GatewayError (UNAUTHENTICATED, FORBIDDEN,
- * BAD_USER_INPUT with reason PAGE_SIZE_OUT_OF_RANGE, GRAPHQL_VALIDATION_FAILED
- * with reason COST_LIMIT, RATE_LIMITED with retryAfter) and otherwise returns
- * the cost. The cost (and a rate-limit outcome) is written into `report` before
+ * charged with its up-front cost (stored descriptions read as reads; see
+ * cost.ts). Throws a GatewayError (UNAUTHENTICATED, FORBIDDEN, BAD_USER_INPUT
+ * with reason PAGE_SIZE_OUT_OF_RANGE, GRAPHQL_VALIDATION_FAILED with reason
+ * COST_LIMIT, RATE_LIMITED with retryAfter) and otherwise returns the cost.
+ * The cost (and a rate-limit outcome) is written into `report` before
  * any refusal, so the request log carries it either way.
  */
 export async function enforceOperationLimits(
@@ -61,7 +62,8 @@ export async function enforceOperationLimits(
   }
   const bucket = options.rateLimits[principal.role];
   if (!bucket) return cost;
-  const taken = await options.store.take(principal.keyId ?? principal.name, cost, bucket);
+  const charge = operationCost(options.schema, document, operationName, operation.variables, 'charge');
+  const taken = await options.store.take(principal.keyId ?? principal.name, charge, bucket);
   if (taken.allowed) return cost;
   options.metrics?.rateLimited.inc({ role: principal.role });
   report.outcome = 'rate_limited';

@@ -108,6 +108,45 @@ test('rate limit: the bucket is charged by cost; over it, 429 with Retry-After a
   assert.equal((await server.gql(query, {}, bearer(TEST_KEYS.personalization))).status, 200);
 });
 
+test('one app key: stored descriptions are charged as reads, and only generations draw on the generation bucket; past it, stale fallbacks', async () => {
+  const shared = await startTestServer({
+    providers: ['openai'],
+    openaiBaseUrl: fake.baseURL,
+    gatewayApiKeys: TEST_GATEWAY_API_KEYS,
+    rateLimits: 'mobile=300/1',
+    // No refill, so that the test does not depend on how long it runs.
+    generationRateLimits: 'mobile=5/0',
+    cacheTtlMs: 0,
+  });
+  try {
+    const page = (after: string | null) =>
+      shared.gql('query P($after: String) { products(first: 3, after: $after) { pageInfo { endCursor } edges { node { id description { text source stale } } } } }', { after }, bearer(TEST_KEYS.mobile));
+    fake.reset();
+    const first = await page(null);
+    assert.equal(first.body.errors, undefined);
+    assert.deepEqual(first.body.data.products.edges.map((e: any) => e.node.description.source), ['GENERATED', 'GENERATED', 'GENERATED']);
+    assert.equal(fake.count('chat.completions'), 3, 'three generations: 2 left in the bucket');
+    // Read again and again: stored, charged 1 + 3 × 3 = 10 each, far within the request bucket (the worst case would be 37).
+    for (let i = 0; i < 20; i += 1) {
+      const again = await page(null);
+      assert.equal(again.status, 200, `read ${i + 1}`);
+      assert.deepEqual(again.body.data.products.edges.map((e: any) => e.node.description.source), ['CACHED', 'CACHED', 'CACHED']);
+    }
+    assert.equal(fake.count('chat.completions'), 3);
+    // The next page has three products with nothing stored: more than the 2 generations left.
+    const next = await page(first.body.data.products.pageInfo.endCursor);
+    assert.equal(next.status, 200);
+    assert.deepEqual(
+      next.body.data.products.edges.map((e: any) => [e.node.description.source, e.node.description.stale]),
+      [['REFERENCE', true], ['REFERENCE', true], ['REFERENCE', true]],
+    );
+    assert.match(next.body.extensions?.warnings?.[0] ?? '', /generation rate limit reached for this key/);
+    assert.equal(fake.count('chat.completions'), 3, 'nothing generated past the bucket');
+  } finally {
+    await shared.stop();
+  }
+});
+
 test('request timeout: a slow provider past REQUEST_TIMEOUT_MS is answered TIMEOUT (504)', async () => {
   const slow = await startFakeOpenAI({ latencyMs: 3000 });
   const timed = await startTestServer({ providers: ['openai'], openaiBaseUrl: slow.baseURL, gatewayApiKeys: TEST_GATEWAY_API_KEYS, requestTimeoutMs: 400, cacheTtlMs: 0 });

@@ -1,8 +1,7 @@
 /**
- * One verdict per generated text, from its check findings. The quality
- * breaker and the quality metrics read nothing else, so when a richer check
- * (a fact check with its own PASS / REVIEW / BLOCK) joins the flags, only
- * this function changes.
+ * One verdict per generated text, from its check findings and its fact
+ * check. The quality breaker and the quality metrics read nothing else, so a
+ * new check that joins them changes only this function.
  */
 
 export type Verdict = 'PASS' | 'REVIEW' | 'BLOCK';
@@ -17,17 +16,21 @@ export const VERDICTS: readonly Verdict[] = ['PASS', 'REVIEW', 'BLOCK'];
 const BLOCKING_CODES: ReadonlySet<string> = new Set(['PROMPT_ECHO', 'REFERENCE_LEAK']);
 const REVIEW_CODES: ReadonlySet<string> = new Set(['INCLUSIVE_LANGUAGE']);
 
-/** What `verdictOf` reads: the stored description's flags (capability warnings among them are ignored). */
+/** What `verdictOf` reads: the description's flags (capability warnings among them are ignored) and its fact check, when one ran. */
 export interface Verdictable {
   readonly flags: ReadonlyArray<{ readonly code: string }>;
+  /** The fact check's verdict (src/evaluation/checks/facts). Default: none. */
+  readonly factCheck?: { readonly verdict: Verdict } | null;
 }
 
-/** BLOCK if any finding blocks, else REVIEW if any asks for review, else PASS. */
+const RANK: Readonly<Record<Verdict, number>> = { PASS: 0, REVIEW: 1, BLOCK: 2 };
+
+/** The worse of the flags' verdict (BLOCK if any blocks, else REVIEW if any asks for review, else PASS) and the fact check's. */
 export function verdictOf(description: Verdictable): Verdict {
-  let verdict: Verdict = 'PASS';
+  let verdict: Verdict = description.factCheck?.verdict ?? 'PASS';
   for (const { code } of description.flags) {
     if (BLOCKING_CODES.has(code)) return 'BLOCK';
-    if (REVIEW_CODES.has(code)) verdict = 'REVIEW';
+    if (REVIEW_CODES.has(code) && RANK[verdict] < RANK.REVIEW) verdict = 'REVIEW';
   }
   return verdict;
 }

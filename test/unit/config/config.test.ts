@@ -11,7 +11,7 @@ test('defaults: port 4000, SQLite under data/, the local model first', () => {
   assert.equal(c.port, 4000);
   assert.equal(c.databasePath, path.join('data', 'stylesprint.db'));
   assert.deepEqual(c.providers, ['onnx']);
-  assert.equal(c.nodeEnv, 'development');
+  assert.equal(c.nodeEnv, undefined, 'unset stays unset: the server treats it apart from development');
 });
 
 test('environment variables are read and coerced; explicit options win', () => {
@@ -28,6 +28,12 @@ test('an invalid value stops the start with a message naming the variable', () =
   assert.throws(() => loadConfig({}, { PROVIDERS: 'openai,bard' }), (e: unknown) => e instanceof ConfigError && /PROVIDERS/.test(e.message));
   assert.throws(() => loadConfig({}, { ORT_EXECUTION_PROVIDER: 'tpu' }), /ORT_EXECUTION_PROVIDER/);
   assert.throws(() => loadConfig({}, { OPENAI_BASE_URL: 'not a url' }), /OPENAI_BASE_URL/);
+});
+
+test('IMAGE_FETCH_ALLOW_HOSTS: host names and IP addresses, none by default; a URL is refused', () => {
+  assert.deepEqual(loadConfig({}, {}).imageFetchAllowHosts, []);
+  assert.deepEqual(loadConfig({}, { IMAGE_FETCH_ALLOW_HOSTS: 'images.internal, 10.0.0.5,[fd00::1]' }).imageFetchAllowHosts, ['images.internal', '10.0.0.5', '[fd00::1]']);
+  assert.throws(() => loadConfig({}, { IMAGE_FETCH_ALLOW_HOSTS: 'http://images.internal/' }), (e: unknown) => e instanceof ConfigError && /IMAGE_FETCH_ALLOW_HOSTS/.test(e.message));
 });
 
 test('the message names the variable and the value given, and what would do', () => {
