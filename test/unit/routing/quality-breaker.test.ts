@@ -19,6 +19,12 @@ test('verdictOf: echo or reference leak blocks, inclusive-language findings ask 
   assert.equal(verdictOf({ flags: [{ code: 'INCLUSIVE_LANGUAGE' }, { code: 'REFERENCE_LEAK' }] }), 'BLOCK');
   assert.equal(verdictOf({ flags: [{ code: 'LOCALE_UNSUPPORTED' }] }), 'PASS');
   assert.equal(verdictOf({ flags: [] }), 'PASS');
+  // The fact check's verdict joins the flags': the worse of the two.
+  assert.equal(verdictOf({ flags: [], factCheck: { verdict: 'BLOCK' } }), 'BLOCK');
+  assert.equal(verdictOf({ flags: [{ code: 'INCLUSIVE_LANGUAGE' }], factCheck: { verdict: 'PASS' } }), 'REVIEW');
+  assert.equal(verdictOf({ flags: [{ code: 'INCLUSIVE_LANGUAGE' }], factCheck: { verdict: 'BLOCK' } }), 'BLOCK');
+  assert.equal(verdictOf({ flags: [{ code: 'PROMPT_ECHO' }], factCheck: { verdict: 'REVIEW' } }), 'BLOCK');
+  assert.equal(verdictOf({ flags: [], factCheck: null }), 'PASS');
 });
 
 test('opens at the failure share over the minimum samples, routes around, probes after the cooldown, and closes on a passing probe', () => {
