@@ -30,7 +30,7 @@ before(async () => {
     openaiBaseUrl: fake.baseURL,
     gatewayApiKeys: TEST_GATEWAY_API_KEYS,
     cacheTtlMs: 0,
-    budgets: `role:personalization=${CAP_USD}/day,role:internal=1/day`,
+    budgets: `role:personalization=${CAP_USD}/day,role:internal=1/day,role:mobile=0.00001/day`,
   });
   client = createClient({ url: server.url.replace('http', 'ws') + '/graphql', lazy: true, retryAttempts: 0, connectionParams: { authorization: `Bearer ${TEST_KEYS.personalization}` } });
   const page = await server.gql('{ products(first: 20) { edges { node { id } } } }', {}, bearer(TEST_KEYS.mobile));
@@ -131,5 +131,16 @@ test('a streamed generation is charged like any other, and refused like any othe
   assert.equal(done, null);
   assert.equal(errors[0]?.extensions?.code, 'BUDGET_EXCEEDED');
   assert.equal(errors[0]?.extensions?.http, undefined);
+  assert.equal(fake.count('chat.completions'), calls);
+});
+
+test('Product.description past the cap is a BUDGET_EXCEEDED field error; the rest of the query answers', async () => {
+  const calls = fake.count('chat.completions');
+  // A product nothing was written for yet, so the field must generate.
+  const { status, body } = await server.gql('query($id: ID!) { product(id: $id) { id description { text } } }', { id: productIds[15] }, bearer(TEST_KEYS.mobile));
+  assert.equal(status, 429, JSON.stringify(body));
+  assert.equal(body.errors?.[0]?.extensions?.code, 'BUDGET_EXCEEDED');
+  assert.deepEqual(body.errors?.[0]?.path, ['product', 'description']);
+  assert.deepEqual(body.data.product, { id: productIds[15], description: null });
   assert.equal(fake.count('chat.completions'), calls);
 });
