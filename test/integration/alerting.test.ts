@@ -246,7 +246,9 @@ test('a provider fault fires the alert through Prometheus and Alertmanager, the 
 
     // The fault: openai's content filter refuses every prompt (failures the error ratio counts; see docs/operations.md on the time scale).
     openai.setMode('content_filter');
+    const faultAt = Date.now();
     await until(`${ALERT} to reach the webhook receiver`, 90_000, notified('firing'));
+    t.diagnostic(`fault to firing notification: ${Date.now() - faultAt} ms (for: 5s on the scaled clock)`);
     await until('the gateway to demote openai', 10_000, async () => (await actions()).some((a) => a.kind === 'demote_provider' && a.alert === ALERT));
 
     // Demoted: huggingface answers first; openai keeps only the canary share, and fails it over.
@@ -260,8 +262,10 @@ test('a provider fault fires the alert through Prometheus and Alertmanager, the 
 
     // Recovery: the canary calls succeed, the ratio falls, the alert resolves and the demotion is undone.
     openai.setMode('ok');
+    const recoveredAt = Date.now();
     await until(`${ALERT} to resolve at the webhook receiver`, 90_000, notified('resolved'));
     await until('the gateway to undo the demotion', 10_000, async () => (await actions()).length === 0);
+    t.diagnostic(`recovery to demotion undone: ${Date.now() - recoveredAt} ms`);
     // The request in flight when the undo came may have been planned before it.
     const after = load.providers.length + 1;
     await until('traffic after recovery', 10_000, async () => load.providers.length - after >= 5);
