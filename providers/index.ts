@@ -5,6 +5,7 @@ import { ProviderError } from './types.js';
 import { createOpenAIEmbedder, createOpenAIProvider } from './openai/index.js';
 import { createHuggingFaceEmbedder, createHuggingFaceProvider } from './huggingface/index.js';
 import { createOnnxProvider } from './onnx/index.js';
+import { onnxPlugins } from './onnx-plugins/index.js';
 import { SessionStartError } from './onnx/session.js';
 
 /** A configured provider that could not be built (e.g. a missing model file): reported, never fatal. */
@@ -106,8 +107,8 @@ async function buildGenerator(id: ProviderId, config: Config, logger: Logger): P
           maxQueueDelayMs: config.localMaxQueueDelayMs,
           maxQueue: config.localMaxQueue,
           prefillChunk: config.localPrefillChunk,
+          plugins: onnxPlugins,
           logger: { info: (m: string) => logger.info(m), warn: (m: string) => logger.warn(m) },
-          env: {},
         });
       } catch (error) {
         // Asking for CUDA explicitly and not getting it must stop the start.

@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createOnnxProvider } from '../../providers/onnx/index.js';
+import { onnxPlugins } from '../../providers/onnx-plugins/index.js';
 import type { GenerationRequest } from '../../providers/types.js';
 import { buildPrompt } from '../../src/prompts/build-prompt.js';
 import { catalogFacts, readCatalogEntries } from '../../src/seed.js';
@@ -25,7 +26,7 @@ const runs = [
 
 const lines: string[] = [];
 for (const run of runs) {
-  const p = await createOnnxProvider({ executionProvider: 'cpu', logger: quiet, env: {}, decoding: run.fixedLength ? { minNewTokens: run.fixedLength } : {} });
+  const p = await createOnnxProvider({ executionProvider: 'cpu', logger: quiet, plugins: onnxPlugins, decoding: run.fixedLength ? { minNewTokens: run.fixedLength } : {} });
   try {
     const reqs: GenerationRequest[] = heldOut.map((prod, i) => {
       const product = catalogFacts(prod);

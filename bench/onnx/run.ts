@@ -13,6 +13,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import { bundledModelDir, createOnnxProvider, DEFAULT_PREFILL_CHUNK, type OnnxTextGenerator } from '../../providers/onnx/index.js';
 import { readModelFolder } from '../../providers/onnx/model-folder.js';
+import { onnxPlugins } from '../../providers/onnx-plugins/index.js';
 import { loadTokenizer } from '../../providers/onnx/tokenizer.js';
 import { createOrtSession } from '../../providers/onnx/session.js';
 import { DecoderSession, describeDecoder, releaseArrays, tensorArrays } from '../../providers/onnx/decoder-session.js';
@@ -52,8 +53,10 @@ async function openProvider(maxBatch: number, fixedLength: boolean, prefillChunk
     continuousBatching,
     maxQueueDelayMs: 5,
     logger: quiet,
-    // LOCAL_MODEL_DIR may point the bench at another model; nothing else is read from the environment.
-    env: { LOCAL_MODEL_DIR: process.env.LOCAL_MODEL_DIR, ORT_INTRA_OP_THREADS: process.env.ORT_INTRA_OP_THREADS },
+    // LOCAL_MODEL_DIR may point the bench at another model.
+    modelDir: process.env.LOCAL_MODEL_DIR || bundledModelDir,
+    ...(process.env.ORT_INTRA_OP_THREADS ? { intraOpNumThreads: Number(process.env.ORT_INTRA_OP_THREADS) } : {}),
+    plugins: onnxPlugins,
     decoding: fixedLength ? { minNewTokens: maxTokens } : {},
   });
   // Warm-up with other seeds than the measured rounds: a loaded provider has served requests before.
