@@ -1,12 +1,15 @@
+import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config, ProviderId } from '../src/config.js';
-import type { Embedder, ImageTextScorer, ProviderHealth, ProviderKind, TextGenerator } from './types.js';
+import type { Embedder, ImageTextScorer, PromptFormat, ProviderHealth, ProviderKind, TextGenerator } from './types.js';
 import { ProviderError } from './types.js';
 import { createOpenAIEmbedder, createOpenAIProvider } from './openai/index.js';
 import { createHuggingFaceEmbedder, createHuggingFaceProvider } from './huggingface/index.js';
 import { createOnnxProvider } from './onnx/index.js';
 import { onnxPlugins } from './onnx-plugins/index.js';
 import { SessionStartError } from './onnx/session.js';
+import { fetchModel, parseModelRef } from './hub/index.js';
+import { createLoadingGenerator } from './loading.js';
 
 /** A configured provider that could not be built (e.g. a missing model file): reported, never fatal. */
 class UnavailableGenerator implements TextGenerator {
@@ -21,7 +24,7 @@ class UnavailableGenerator implements TextGenerator {
     return requests.map(() => new ProviderError('unavailable', this.id, `provider ${this.id} failed to load: ${this.reason}`));
   }
   async health(): Promise<ProviderHealth> {
-    return { healthy: false, configured: false, lastError: this.reason };
+    return { healthy: false, configured: false, state: 'failed', lastError: this.reason };
   }
   async close() {}
 }
@@ -31,6 +34,7 @@ export interface ProviderInfo {
   kind: ProviderKind;
   model: string;
   health: ProviderHealth;
+  promptFormat: PromptFormat | undefined;
 }
 
 /**
@@ -67,8 +71,14 @@ export class ProviderRegistry {
     return [...this.generators.keys()].filter((id) => this.configured.has(id));
   }
 
+  /** Generators still loading (a Hub model downloading), with what each is doing. */
+  async loading(): Promise<Array<{ id: string; status: string }>> {
+    const health = await Promise.all(this.allGenerators().map(async (g) => ({ id: g.id, health: await g.health() })));
+    return health.filter((h) => h.health.state === 'loading').map((h) => ({ id: h.id, status: h.health.details?.loading ?? 'loading' }));
+  }
+
   async describe(): Promise<ProviderInfo[]> {
-    return Promise.all(this.allGenerators().map(async (g) => ({ id: g.id, kind: g.kind, model: g.model, health: await g.health() })));
+    return Promise.all(this.allGenerators().map(async (g) => ({ id: g.id, kind: g.kind, model: g.model, health: await g.health(), promptFormat: g.capabilities.promptFormat })));
   }
 
   async close(): Promise<void> {
@@ -98,18 +108,9 @@ async function buildGenerator(id: ProviderId, config: Config, logger: Logger): P
         timeoutMs: config.providerTimeoutMs,
       });
     case 'onnx':
+      if (config.localModel) return hubGenerator(config, logger);
       try {
-        return await createOnnxProvider({
-          modelDir: config.localModelDir,
-          executionProvider: config.ortExecutionProvider,
-          ...(config.ortIntraOpThreads > 0 ? { intraOpNumThreads: config.ortIntraOpThreads } : {}),
-          maxBatch: config.localMaxBatch,
-          maxQueueDelayMs: config.localMaxQueueDelayMs,
-          maxQueue: config.localMaxQueue,
-          prefillChunk: config.localPrefillChunk,
-          plugins: onnxPlugins,
-          logger: { info: (m: string) => logger.info(m), warn: (m: string) => logger.warn(m) },
-        });
+        return await createOnnxProvider({ ...onnxOptions(config, logger), modelDir: config.localModelDir, ...(config.localModelFile ? { modelFile: config.localModelFile } : {}) });
       } catch (error) {
         // Asking for CUDA explicitly and not getting it must stop the start.
         if (error instanceof SessionStartError && config.ortExecutionProvider === 'cuda') throw error;
@@ -118,6 +119,54 @@ async function buildGenerator(id: ProviderId, config: Config, logger: Logger): P
         return new UnavailableGenerator('onnx', 'onnx', config.localModelDir, reason);
       }
   }
+}
+
+/** The onnx provider options every model source shares. */
+function onnxOptions(config: Config, logger: Logger) {
+  return {
+    executionProvider: config.ortExecutionProvider,
+    ...(config.ortIntraOpThreads > 0 ? { intraOpNumThreads: config.ortIntraOpThreads } : {}),
+    maxBatch: config.localMaxBatch,
+    maxQueueDelayMs: config.localMaxQueueDelayMs,
+    maxQueue: config.localMaxQueue,
+    prefillChunk: config.localPrefillChunk,
+    plugins: onnxPlugins,
+    logger: { info: (m: string) => logger.info(m), warn: (m: string) => logger.warn(m) },
+  };
+}
+
+/**
+ * LOCAL_MODEL: the model is fetched from the Hub (or its cache) and loaded
+ * after the server listens, so probes answer meanwhile; until then the
+ * provider says `loading` and /readyz is not ready.
+ */
+function hubGenerator(config: Config, logger: Logger): TextGenerator {
+  const { repo, revision } = parseModelRef(config.localModel!);
+  return createLoadingGenerator({
+    id: 'onnx',
+    kind: 'onnx',
+    model: repo,
+    async load(status, signal) {
+      status(`fetching ${repo}@${revision}`);
+      const fetched = await fetchModel({
+        repo,
+        revision,
+        modelFile: config.localModelFile,
+        cacheDir: path.join(config.hfHome, 'hub'),
+        endpoint: config.hfEndpoint,
+        token: config.huggingfaceToken,
+        offline: config.hfHubOffline,
+        logger: { info: (m) => logger.info({ model: repo }, m), warn: (m) => logger.warn({ model: repo }, m) },
+        onProgress: (done, total) => status(`downloading ${repo}: ${Math.floor((100 * done) / Math.max(total, 1))}%`),
+        signal,
+      });
+      status(`loading ${repo}@${fetched.commit.slice(0, 12)}`);
+      const provider = await createOnnxProvider({ ...onnxOptions(config, logger), modelDir: fetched.dir, modelFile: fetched.graph, modelName: repo });
+      logger.info({ model: repo, commit: fetched.commit, graph: fetched.graph }, 'local model loaded');
+      return provider;
+    },
+    onError: (error) => logger.error({ err: error, model: repo }, 'local model failed to load; the onnx provider is unavailable'),
+  });
 }
 
 async function buildEmbedder(config: Config): Promise<Embedder | null> {

@@ -132,12 +132,55 @@ export interface ProviderCapabilities {
   seed: boolean;
   /** Largest batch it prefers per call; the resolver layer chunks to this. */
   maxBatchSize: number;
+  /** What its model does with a request's language, instructions and personalization. Absent: all of it, as hosted chat models do. */
+  honours?: Honours;
+  /** Local models: how the prompt reaches the model. Absent for hosted APIs, which template messages themselves. */
+  promptFormat?: PromptFormat;
+}
+
+/** `chat_template`: the model's own template over a system and a user message; `plain`: the rendered prompt text as is. */
+export type PromptFormat = 'chat_template' | 'plain';
+
+/**
+ * What a model honours of a request, so that routing can prefer one that
+ * writes the asked-for language and a description can say what was ignored
+ * instead of silently answering in English.
+ */
+export interface Honours {
+  /** Languages it writes, as lower-case primary subtags ("en", "fr"); "*" for any. */
+  languages: readonly string[];
+  /** Follows the prompt's instructions (length, brand voice, rules). */
+  instructions: boolean;
+  /** Which personalization fields change what it writes. */
+  personalization: { tone: boolean; segment: boolean; keywords: boolean };
+}
+
+/** A model that honours everything a request asks for. */
+export const HONOURS_ALL: Honours = Object.freeze({
+  languages: Object.freeze(['*']),
+  instructions: true,
+  personalization: Object.freeze({ tone: true, segment: true, keywords: true }),
+});
+
+/** The primary language subtag of a BCP 47 locale ("fr" for "fr-CA"), lower case; null for an empty one. */
+export function localeLanguage(locale: string | undefined | null): string | null {
+  const primary = (locale ?? '').trim().split(/[-_]/)[0]!.toLowerCase();
+  return primary === '' ? null : primary;
+}
+
+/** Whether a model with `honours` (absent: everything) writes the language of `locale`; no locale is always honoured. */
+export function honoursLocale(honours: Honours | undefined, locale: string | undefined | null): boolean {
+  const language = localeLanguage(locale);
+  if (language === null || !honours) return true;
+  return honours.languages.includes('*') || honours.languages.includes(language);
 }
 
 export interface ProviderHealth {
   healthy: boolean;
   /** Set when the provider is not configured (e.g. a missing key). */
   configured: boolean;
+  /** `loading` while a local model is still downloading or loading (it answers `unavailable` until then). Absent: loaded. */
+  state?: 'loading' | 'ready' | 'failed';
   lastError?: string | null;
   /** Details such as the ONNX execution provider in use. */
   details?: Record<string, string>;

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -61,6 +62,11 @@ const schema = z
     hfBaseUrl: optionalString.pipe(z.url().optional()),
     hfEmbeddingModel: z.string().default('sentence-transformers/paraphrase-MiniLM-L6-v2'),
     localModelDir: z.string().default(path.join(appRoot, 'models', 'stylesprint-desc')),
+    localModel: optionalString.pipe(z.string().regex(/^[\w.-]+\/[\w.-]+(@[\w./-]+)?$/, 'must be a Hub repo as org/name or org/name@revision').optional()),
+    localModelFile: optionalString.pipe(z.string().regex(/^(?!.*\.\.)[\w./-]+\.onnx$/, 'must name an .onnx file, such as model_q4.onnx or onnx/model_fp16.onnx').optional()),
+    hfHome: z.string().default(path.join(os.homedir(), '.cache', 'huggingface')),
+    hfEndpoint: z.url().default('https://huggingface.co'),
+    hfHubOffline: bool.default(false),
     ortExecutionProvider: z.enum(['auto', 'cuda', 'cpu']).default('auto'),
     ortIntraOpThreads: int(0, 256).default(0),
     localMaxBatch: int(1, 256).default(8),
@@ -138,6 +144,11 @@ export const ENV_NAMES: Readonly<Record<keyof Config, string>> = {
   hfBaseUrl: 'HF_BASE_URL',
   hfEmbeddingModel: 'HF_EMBEDDING_MODEL',
   localModelDir: 'LOCAL_MODEL_DIR',
+  localModel: 'LOCAL_MODEL',
+  localModelFile: 'LOCAL_MODEL_FILE',
+  hfHome: 'HF_HOME',
+  hfEndpoint: 'HF_ENDPOINT',
+  hfHubOffline: 'HF_HUB_OFFLINE',
   ortExecutionProvider: 'ORT_EXECUTION_PROVIDER',
   ortIntraOpThreads: 'ORT_INTRA_OP_THREADS',
   localMaxBatch: 'LOCAL_MAX_BATCH',

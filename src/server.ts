@@ -187,11 +187,13 @@ export async function createServer(configInput: Partial<ConfigInput> = {}, optio
     }
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok', uptimeSeconds: Math.round(process.uptime()) });
     if (path === '/readyz') {
-      // Providers are built before the server listens, so "loaded" holds once we answer; the list says which can be routed to.
+      // A Hub model (LOCAL_MODEL) loads after the server listens: until it has, the replica is not ready and says why.
       const database = storage.isOpen();
-      const ready = database && !draining;
+      const loading = await services.registry.loading();
+      const ready = database && !draining && loading.length === 0;
       const providers = services.registry.generatorIds();
-      return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : draining ? 'draining' : 'not_ready', checks: { database, providers } });
+      const reason = loading.map((p) => `${p.id}: ${p.status}`).join('; ');
+      return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : draining ? 'draining' : 'not_ready', ...(reason ? { reason } : {}), checks: { database, providers } });
     }
     if (playgroundEnabled && (path === '/playground' || path === '/playground/')) return servePlayground(res);
     if (playgroundEnabled && path.startsWith('/playground/assets/') && servePlaygroundAsset(path.slice('/playground/assets/'.length), res)) return;

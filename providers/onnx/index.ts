@@ -31,11 +31,13 @@ import { DecoderSession, describeDecoder } from './decoder-session.js';
 import { decodeLoop, type BatchTimings, type RowRequest, type RowResult } from './generate-batch.js';
 import { decodingDefaults, requestDecoding, type DecodingDefaults } from './generation-params.js';
 import { MicroBatcher, WaitAbandonedError, type MicroBatcherStats } from './micro-batcher.js';
-import { readModelFolder } from './model-folder.js';
+import { graphCandidates, readModelFolder } from './model-folder.js';
 import { loadPlugin, type LogitsProcessorPlugins } from './plugins.js';
 import { rowProcessors } from './processors.js';
 import { createOrtSession, type ExecutionProviderSetting, type SessionLogger } from './session.js';
 import { loadTokenizer } from './tokenizer.js';
+import { chatMessages, loadChatTemplate } from './chat-template.js';
+import { readHonours } from './honours.js';
 
 /** The folder name of the bundled demo model under models/. */
 export const BUNDLED_MODEL = 'stylesprint-desc';
@@ -54,6 +56,12 @@ export interface OnnxProviderOptions {
   id?: string;
   /** Model folder (HF ONNX layout). Default: the bundled models/stylesprint-desc. */
   modelDir?: string;
+  /** The graph to load: a path in the folder (`onnx/model_q4.onnx`) or a bare name looked for in onnx/ and then the folder. Default: the first of the exporters' usual names. */
+  modelFile?: string;
+  /** The provider's `model` name. Default: the folder's base name. */
+  modelName?: string;
+  /** Clock for chat templates that print the date. Default: () => new Date(). */
+  now?: () => Date;
   /** Default 'auto' (CUDA when it loads, else CPU). */
   executionProvider?: ExecutionProviderSetting;
   /** CPU intra-op threads. Default: ONNX Runtime's choice. */
@@ -100,8 +108,15 @@ export const DEFAULT_PREFILL_CHUNK = 16;
 /** Loads the model once (one session per model) and returns the provider. */
 export async function createOnnxProvider(options: OnnxProviderOptions = {}): Promise<OnnxTextGenerator> {
   const id = options.id ?? 'onnx';
-  const folder = readModelFolder(options.modelDir ?? bundledModelDir);
+  const folder = readModelFolder(options.modelDir ?? bundledModelDir, options.modelFile ? { onnxFiles: graphCandidates(options.modelFile) } : {});
+  if (options.modelName) folder.name = options.modelName;
   const tokenizer = loadTokenizer(folder);
+  const chatTemplate = loadChatTemplate(folder, options.now ? { now: options.now } : {});
+  const promptFormat = chatTemplate ? 'chat_template' : 'plain';
+  const honours = readHonours(folder.dir, promptFormat);
+  // A template writes the special tokens itself (the BOS included, where the model has one), so encoding adds none, as transformers does.
+  const encodePrompt = (request: GenerationRequest): number[] =>
+    chatTemplate ? tokenizer.encode(chatTemplate.render(chatMessages(request)), { addSpecialTokens: false }) : tokenizer.encode(request.prompt);
   const sessionOptions: Parameters<typeof createOrtSession>[1] = { executionProvider: options.executionProvider ?? 'auto' };
   if (options.intraOpNumThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpNumThreads;
   if (options.logger) sessionOptions.logger = options.logger;
@@ -144,7 +159,7 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
 
   async function one(request: GenerationRequest, index: number, opts: GenerateOptions): Promise<GenerationResult | ProviderError> {
     const started = performance.now();
-    const promptIds = tokenizer.encode(request.prompt);
+    const promptIds = encodePrompt(request);
     const decoding = requestDecoding(request, defaults);
     const room = model.layout.maxPositions - promptIds.length;
     if (room <= 0) {
@@ -184,7 +199,7 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
     kind: 'onnx',
     model: folder.name,
     executionProvider,
-    capabilities: { streaming: true, seed: true, maxBatchSize: batcher.maxBatch },
+    capabilities: { streaming: true, seed: true, maxBatchSize: batcher.maxBatch, honours, promptFormat },
     generate: (requests, opts = {}) => Promise.all(requests.map((r, i) => one(r, i, opts))),
     stats: () => ({ ...batcher.stats(), forwardPasses: timings.forwardPasses, generatedTokens, sessionRunMs: timings.runMs, batchMs: timings.totalMs }),
     async health(): Promise<ProviderHealth> {
@@ -196,6 +211,7 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
           executionProvider,
           model: folder.name,
           cache: model.hasPast ? (model.layout.hasUseCacheBranch ? 'merged' : 'kv') : 'none',
+          promptFormat,
         },
       };
     },

@@ -53,6 +53,16 @@ const DEFAULT_ONNX_FILES = [
   'decoder_model_merged.onnx',
 ] as const;
 
+/**
+ * Where a model-file setting may be: as given when it is a path in the folder
+ * (`onnx/model_q4.onnx`), else in onnx/ and then at the top; without one, the
+ * exporters' usual names.
+ */
+export function graphCandidates(modelFile?: string): string[] {
+  if (!modelFile) return [...DEFAULT_ONNX_FILES];
+  return modelFile.includes('/') ? [modelFile] : [`onnx/${modelFile}`, modelFile];
+}
+
 /** Thrown when a model folder is missing a file or holds malformed JSON. */
 export class ModelFolderError extends Error {
   override readonly name = 'ModelFolderError';

@@ -4,11 +4,12 @@ import type { ProviderRegistry } from '../../providers/index.js';
 import type { DescriptionRecord, ProductRecord, Storage } from '../../src/storage/types.js';
 import type { GenerationRouter, Routed } from '../../src/routing/types.js';
 import { buildPrompt } from '../../src/prompts/build-prompt.js';
-import type { PromptVersion } from '../../src/prompts/templates.js';
+import { TEMPLATES, type PromptVersion } from '../../src/prompts/templates.js';
 import { checkDescription } from '../../src/evaluation/checks/index.js';
 import { estimateCostUsd, type ModelPrice } from '../../src/pricing.js';
 import { personalizationKey } from './personalization.js';
-import { DescriptionSource, type Description, type GenerationError } from './description.type.js';
+import { DescriptionSource, DescriptionWarningCode, type Description, type GenerationError } from './description.type.js';
+import { capabilityWarnings, warningFlag, WARNING_CATEGORY } from './warnings.js';
 
 /** One description to write. */
 export interface GenerateItem {
@@ -35,7 +36,10 @@ export function toDescription(r: DescriptionRecord, source: DescriptionSource, s
   return {
     ...r,
     personalization: p ? { segment: p.segment ?? null, tone: p.tone ?? null, locale: p.locale ?? null, keywords: p.keywords ?? [] } : null,
-    flags: r.flags.map((f) => ({ code: f.code, category: f.category, message: f.message, start: f.start ?? null, end: f.end ?? null, suggestion: f.suggestion ?? null })),
+    flags: r.flags
+      .filter((f) => f.category !== WARNING_CATEGORY)
+      .map((f) => ({ code: f.code, category: f.category, message: f.message, start: f.start ?? null, end: f.end ?? null, suggestion: f.suggestion ?? null })),
+    warnings: r.flags.filter((f) => f.category === WARNING_CATEGORY).map((f) => ({ code: f.code as DescriptionWarningCode, message: f.message })),
     source,
     stale,
   };
@@ -59,6 +63,7 @@ export function referenceDescription(p: ProductRecord): Description | null {
     estimatedCostUsd: 0,
     attempts: [],
     flags: [],
+    warnings: [],
     attributeCoverage: null,
     source: DescriptionSource.REFERENCE,
     stale: true,
@@ -124,7 +129,9 @@ export class DescriptionService {
       attributes: item.product.attributes,
       gender: item.product.gender,
     });
-    const kind = this.registry.allGenerators().find((g) => g.id === result.providerId)?.kind ?? result.providerId;
+    const writer = this.registry.allGenerators().find((g) => g.id === result.providerId);
+    const kind = writer?.kind ?? result.providerId;
+    const warnings = capabilityWarnings(item.personalization, TEMPLATES[item.promptVersion], { id: result.providerId, model: result.model, honours: writer?.capabilities.honours });
     const record = await this.storage.insertDescription({
       productId: item.product.id,
       text: result.text,
@@ -140,7 +147,10 @@ export class DescriptionService {
       completionTokens: result.completionTokens,
       estimatedCostUsd: estimateCostUsd(this.prices, kind, result.model, result.promptTokens, result.completionTokens),
       attempts: routed.attempts,
-      flags: checks.flags.map((f) => ({ code: f.code, category: f.category, message: f.message, start: f.span?.start ?? null, end: f.span?.end ?? null, suggestion: f.suggestion ?? null })),
+      flags: [
+        ...checks.flags.map((f) => ({ code: f.code, category: f.category, message: f.message, start: f.span?.start ?? null, end: f.span?.end ?? null, suggestion: f.suggestion ?? null })),
+        ...warnings.map(warningFlag),
+      ],
       attributeCoverage: checks.attributeCoverage,
     });
     if (checks.flags.length) this.logger.info({ descriptionId: record.id, flags: checks.flags.map((f) => f.code) }, 'description flagged by checks');

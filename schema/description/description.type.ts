@@ -61,6 +61,25 @@ export class ContentFlag {
   suggestion!: string | null;
 }
 
+export enum DescriptionWarningCode {
+  LOCALE_UNSUPPORTED = 'LOCALE_UNSUPPORTED',
+  PERSONALIZATION_IGNORED = 'PERSONALIZATION_IGNORED',
+}
+registerEnumType(DescriptionWarningCode, {
+  name: 'DescriptionWarningCode',
+  description:
+    "LOCALE_UNSUPPORTED: no provider that could be used writes the asked-for locale's language (or the prompt version does not carry it), so the text is in another; PERSONALIZATION_IGNORED: the model that wrote it does not follow some of the tone, segment or keywords (or the prompt version does not carry them).",
+});
+
+@ObjectType({ description: 'Something the description did not honour of its request.' })
+export class DescriptionWarning {
+  @Field(() => DescriptionWarningCode)
+  code!: DescriptionWarningCode;
+
+  @Field()
+  message!: string;
+}
+
 @ObjectType({ description: 'A product description with its provenance.' })
 export class Description {
   @Field(() => ID)
@@ -104,6 +123,9 @@ export class Description {
 
   @Field(() => [ContentFlag])
   flags!: ContentFlag[];
+
+  @Field(() => [DescriptionWarning], { description: 'What of the personalization (locale, tone, segment, keywords) the text does not honour; empty when it honours all of it.' })
+  warnings!: DescriptionWarning[];
 
   @Field(() => Float, { nullable: true, description: 'Share of the product attributes the text mentions (0-1).' })
   attributeCoverage!: number | null;

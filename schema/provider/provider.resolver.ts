@@ -1,6 +1,15 @@
 import { Authorized, Ctx, Query, Resolver } from 'type-graphql';
 import type { GatewayContext } from '../../src/context.js';
-import { ProviderStatus } from './provider.type.js';
+import type { ProviderInfo } from '../../providers/index.js';
+import { PromptFormat, ProviderState, ProviderStatus } from './provider.type.js';
+
+function stateOf(p: ProviderInfo): ProviderState {
+  if (p.health.state === 'loading') return ProviderState.LOADING;
+  if (p.health.state === 'failed') return ProviderState.FAILED;
+  return p.health.configured ? ProviderState.READY : ProviderState.NOT_CONFIGURED;
+}
+
+const PROMPT_FORMATS = { chat_template: PromptFormat.CHAT_TEMPLATE, plain: PromptFormat.PLAIN } as const;
 
 @Resolver(() => ProviderStatus)
 export class ProviderResolver {
@@ -17,6 +26,8 @@ export class ProviderResolver {
       lastError: p.health.lastError ?? null,
       breakerState: ctx.services.router.breakerState(p.id),
       executionProvider: p.health.details?.executionProvider ?? null,
+      state: stateOf(p),
+      promptFormat: p.promptFormat ? PROMPT_FORMATS[p.promptFormat] : null,
       details: Object.entries(p.health.details ?? {}).map(([key, value]) => ({ key, value })),
     }));
   }

@@ -1,4 +1,24 @@
-import { Field, ObjectType } from 'type-graphql';
+import { Field, ObjectType, registerEnumType } from 'type-graphql';
+
+export enum ProviderState {
+  READY = 'READY',
+  LOADING = 'LOADING',
+  FAILED = 'FAILED',
+  NOT_CONFIGURED = 'NOT_CONFIGURED',
+}
+registerEnumType(ProviderState, {
+  name: 'ProviderState',
+  description: 'READY: can be routed to; LOADING: a local model still downloading or loading (it fails over until then); FAILED: the model failed to load; NOT_CONFIGURED: a key or model is missing.',
+});
+
+export enum PromptFormat {
+  CHAT_TEMPLATE = 'CHAT_TEMPLATE',
+  PLAIN = 'PLAIN',
+}
+registerEnumType(PromptFormat, {
+  name: 'PromptFormat',
+  description: "How a local model gets its prompt. CHAT_TEMPLATE: the model's own chat template over a system and a user message; PLAIN: the prompt text as is.",
+});
 
 @ObjectType()
 export class ProviderDetail {
@@ -34,6 +54,12 @@ export class ProviderStatus {
 
   @Field(() => String, { nullable: true, description: 'For the local model: the ONNX Runtime execution provider actually in use (cuda or cpu).' })
   executionProvider!: string | null;
+
+  @Field(() => ProviderState)
+  state!: ProviderState;
+
+  @Field(() => PromptFormat, { nullable: true, description: 'For a local model; null for hosted APIs, which template messages themselves, and while the model loads.' })
+  promptFormat!: PromptFormat | null;
 
   @Field(() => [ProviderDetail])
   details!: ProviderDetail[];

@@ -11,7 +11,7 @@ import { bulkhead as createBulkhead } from 'cockatiel';
 import type { Logger } from 'pino';
 import { linkSignals, type LinkedSignal } from '../../providers/call-scope.js';
 import type { GenerationRequest } from '../../providers/types.js';
-import { ProviderError } from '../../providers/types.js';
+import { honoursLocale, ProviderError } from '../../providers/types.js';
 import { raceAbort } from './abort.js';
 import { DEFAULT_BREAKER_SETTINGS, ProviderBreaker, type BreakerSettings } from './breaker.js';
 import { generationCacheKey } from './cache-key.js';
@@ -119,7 +119,7 @@ export function createRouter(options: RouterOptions): GenerationRouter {
   const sharedOpen = store.breakerOpenUntil ? (id: string): boolean => (store.breakerOpenUntil?.(id) ?? 0) > now() : undefined;
   const deps = { lane, retry: retrySettings, logger, sharedOpen };
 
-  function planFor(routeOptions: RouteOptions): Plan | Routed {
+  function planFor(routeOptions: RouteOptions, request: GenerationRequest): Plan | Routed {
     const policy = policies.get(routeOptions.policy);
     if (!policy) {
       const known = [...policies.keys()].join(', ');
@@ -135,7 +135,11 @@ export function createRouter(options: RouterOptions): GenerationRouter {
       return { pinned: true, targets: [fromPolicy ?? { provider: pinned, timeoutMs, retries: 1 }] };
     }
     const configured = policy.targets.filter((t) => options.source.generator(t.provider) !== undefined);
-    const targets = policy.strategy === 'loadbalance' ? weightedFirst(configured, (t) => t.weight ?? 1, random) : configured;
+    // A provider that cannot write the asked-for language is left out while another can; with none, all stay (and the description says so).
+    const locale = request.parts.personalization?.locale;
+    const speaking = configured.filter((t) => honoursLocale(options.source.generator(t.provider)?.capabilities.honours, locale));
+    const eligible = speaking.length ? speaking : configured;
+    const targets = policy.strategy === 'loadbalance' ? weightedFirst(eligible, (t) => t.weight ?? 1, random) : eligible;
     return { pinned: false, targets };
   }
 
@@ -189,7 +193,7 @@ export function createRouter(options: RouterOptions): GenerationRouter {
 
   async function routeOne(request: GenerationRequest, routeOptions: RouteOptions): Promise<Routed> {
     if (closed) return failure(new ProviderError('unavailable', ROUTER_ID, 'router is closed'), []);
-    const plan = planFor(routeOptions);
+    const plan = planFor(routeOptions, request);
     if (!('targets' in plan)) return plan;
     const linked = signalFor(routeOptions);
     try {
@@ -241,7 +245,7 @@ export function createRouter(options: RouterOptions): GenerationRouter {
     async stream(request, streamOptions: StreamOptions) {
       const routed = await guarded<RoutedResult>(async () => {
         if (closed) return failure(new ProviderError('unavailable', ROUTER_ID, 'router is closed'), []);
-        const plan = planFor(streamOptions);
+        const plan = planFor(streamOptions, request);
         if (!('targets' in plan)) return plan;
         const linked = signalFor(streamOptions);
         const signal = linked.signal;

@@ -40,3 +40,20 @@ test("the README's environment table lists every variable the config reads", () 
     assert.match(readme, new RegExp(`\\| \`${name}\` \\|`), `README is missing ${name}`);
   }
 });
+
+test('Hub model settings: LOCAL_MODEL as org/name[@revision], LOCAL_MODEL_FILE an .onnx name, HF_HOME, HF_ENDPOINT, HF_HUB_OFFLINE', () => {
+  const c = loadConfig({}, { LOCAL_MODEL: 'onnx-community/Qwen2.5-0.5B-Instruct@main', LOCAL_MODEL_FILE: 'model_q4.onnx', HF_HOME: '/srv/hf', HF_ENDPOINT: 'http://mirror.internal:8080', HF_HUB_OFFLINE: '1' });
+  assert.equal(c.localModel, 'onnx-community/Qwen2.5-0.5B-Instruct@main');
+  assert.equal(c.localModelFile, 'model_q4.onnx');
+  assert.equal(c.hfHome, '/srv/hf');
+  assert.equal(c.hfEndpoint, 'http://mirror.internal:8080');
+  assert.equal(c.hfHubOffline, true);
+  const d = loadConfig({}, {});
+  assert.equal(d.localModel, undefined);
+  assert.equal(d.hfEndpoint, 'https://huggingface.co');
+  assert.equal(d.hfHubOffline, false);
+  assert.throws(() => loadConfig({}, { LOCAL_MODEL: 'just-a-name' }), /LOCAL_MODEL: must be a Hub repo as org\/name/);
+  assert.throws(() => loadConfig({}, { LOCAL_MODEL_FILE: '../../etc/model.onnx' }), /LOCAL_MODEL_FILE: must name an \.onnx file/);
+  assert.throws(() => loadConfig({}, { LOCAL_MODEL_FILE: 'model.safetensors' }), /LOCAL_MODEL_FILE/);
+  assert.throws(() => loadConfig({}, { HF_ENDPOINT: 'hub' }), /HF_ENDPOINT/);
+});

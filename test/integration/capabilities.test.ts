@@ -1,0 +1,96 @@
+/**
+ * Honest capabilities through the real server: the local model declares
+ * English and no personalization (a plain folder's default), the fake
+ * OpenAI server honours everything.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startFakeOpenAI } from '../helpers/fake-openai.js';
+import { fixturesDir } from '../helpers/paths.js';
+
+const tinyLlama = path.join(fixturesDir, 'models', 'tiny-llama');
+const cleanup: Array<() => Promise<void>> = [];
+after(async () => {
+  for (const fn of cleanup.reverse()) await fn();
+});
+
+const GENERATE = `mutation($input: [GenerateDescriptionInput!]!) {
+  generateDescriptions(input: $input) {
+    __typename
+    ... on Description { provider source warnings { code message } attempts { provider } }
+    ... on GenerationError { code message }
+  }
+}`;
+
+async function firstProduct(server: TestServer): Promise<string> {
+  const r = await server.gql('{ products(first: 1) { edges { node { id } } } }');
+  return r.body.data.products.edges[0].node.id;
+}
+
+async function generate(server: TestServer, input: Record<string, unknown>): Promise<any> {
+  const r = await server.gql(GENERATE, { input: [input] });
+  assert.equal(r.body.errors, undefined, JSON.stringify(r.body.errors));
+  return r.body.data.generateDescriptions[0];
+}
+
+const params = { maxTokens: 6, promptVersion: 'v3' };
+
+test('the router skips a provider that cannot write the locale when another can; in English the policy order stands', async () => {
+  const fake = await startFakeOpenAI();
+  cleanup.push(() => fake.close());
+  const server = await startTestServer({ providers: ['onnx', 'openai'], localModelDir: tinyLlama, openaiBaseUrl: fake.baseURL, openaiApiKey: 'sk-test-capabilities-secret', cacheTtlMs: 0 });
+  cleanup.push(() => server.stop());
+  const productId = await firstProduct(server);
+
+  // "mobile" tries the local model first.
+  const french = await generate(server, { productId, policy: 'mobile', params, personalization: { locale: 'fr-FR' } });
+  assert.equal(french.provider, 'openai', JSON.stringify(french));
+  assert.deepEqual(french.attempts.map((a: any) => a.provider), ['openai'], 'onnx was never tried');
+  assert.deepEqual(french.warnings, []);
+
+  const english = await generate(server, { productId, policy: 'mobile', params, personalization: { locale: 'en-GB', tone: 'playful' } });
+  assert.equal(english.provider, 'onnx');
+  assert.deepEqual(english.warnings, [{ code: 'PERSONALIZATION_IGNORED', message: 'tone not honoured: onnx (tiny-llama) does not follow them' }]);
+
+  // Pinned, the provider is used anyway, and the description says what it did not honour.
+  const pinned = await generate(server, { productId, provider: 'onnx', params, personalization: { locale: 'de', segment: 'commuters', keywords: ['linen'] } });
+  assert.equal(pinned.provider, 'onnx');
+  assert.deepEqual(
+    pinned.warnings.map((w: any) => w.code),
+    ['LOCALE_UNSUPPORTED', 'PERSONALIZATION_IGNORED'],
+  );
+  assert.match(pinned.warnings[0].message, /^onnx \(tiny-llama\) writes en only, not the locale de$/);
+  assert.match(pinned.warnings[1].message, /^segment, keywords not honoured/);
+  assert.equal(fake.count('chat.completions'), 1);
+});
+
+test('with no provider for the locale the description carries LOCALE_UNSUPPORTED, also when served from the store; an older prompt version is named', async () => {
+  const server = await startTestServer({ providers: ['onnx'], localModelDir: tinyLlama, cacheTtlMs: 0 });
+  cleanup.push(() => server.stop());
+  const productId = await firstProduct(server);
+  const personalization = { locale: 'fr-CA', tone: 'calm' };
+  const d = await generate(server, { productId, params, personalization });
+  assert.equal(d.provider, 'onnx');
+  assert.deepEqual(d.warnings.map((w: any) => w.code), ['LOCALE_UNSUPPORTED', 'PERSONALIZATION_IGNORED']);
+
+  // The stored description keeps its warnings, apart from the check flags.
+  const stored = await server.gql(
+    `query($id: ID!, $p: PersonalizationInput) { product(id: $id) { description(personalization: $p) { source warnings { code } flags { category } } } }`,
+    { id: productId, p: personalization },
+  );
+  assert.equal(stored.body.errors, undefined, JSON.stringify(stored.body.errors));
+  const cached = stored.body.data.product.description;
+  assert.equal(cached.source, 'CACHED');
+  assert.deepEqual(cached.warnings.map((w: any) => w.code), ['LOCALE_UNSUPPORTED', 'PERSONALIZATION_IGNORED']);
+  assert.ok(cached.flags.every((f: any) => f.category !== 'warning'));
+
+  const v2 = await generate(server, { productId, params: { ...params, promptVersion: 'v2' }, personalization: { locale: 'en-US', tone: 'calm' } });
+  assert.deepEqual(v2.warnings, [
+    { code: 'LOCALE_UNSUPPORTED', message: "prompt v2 does not carry the locale en-US: the text is in the model's default language" },
+    { code: 'PERSONALIZATION_IGNORED', message: 'tone not honoured: prompt v2 does not carry personalization' },
+  ]);
+  const none = await generate(server, { productId, params });
+  assert.deepEqual(none.warnings, []);
+});

@@ -1,0 +1,163 @@
+/**
+ * LOCAL_MODEL through the real gateway process: a fake Hub on loopback serves
+ * the tiny-llama fixture (with the Qwen2.5 chat template) as a repo.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fixturesDir } from '../helpers/paths.js';
+import { repoFromFolder, startFakeHub, type FakeHub } from '../helpers/fake-hub.js';
+import { spawnGateway, type ChildGateway } from '../helpers/gateway-process.js';
+
+const REPO = 'onnx-community/tiny-llama-chat';
+const GRAPH = 'onnx/model.onnx';
+const files = repoFromFolder(path.join(fixturesDir, 'models', 'tiny-llama'), {
+  'chat_template.jinja': readFileSync(path.join(fixturesDir, 'chat-templates', 'qwen2_5.jinja')),
+});
+
+const GENERATE = `mutation($input: [GenerateDescriptionInput!]!) {
+  generateDescriptions(input: $input) {
+    __typename
+    ... on Description { provider model text promptTokens }
+    ... on GenerationError { code message }
+  }
+}`;
+const PROVIDERS = '{ providers { id model state promptFormat healthy lastError } }';
+
+const work = mkdtempSync(path.join(tmpdir(), 'hub-gateway-'));
+const running: ChildGateway[] = [];
+const hubs: FakeHub[] = [];
+after(async () => {
+  for (const g of running) await g.kill();
+  for (const h of hubs) await h.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+function env(home: string, extra: Record<string, string>): Record<string, string> {
+  return {
+    PROVIDERS: 'onnx',
+    LOCAL_MODEL: REPO,
+    HF_HOME: home,
+    HF_HUB_OFFLINE: '0',
+    HUGGINGFACEHUB_API_TOKEN: '',
+    HF_TOKEN: '',
+    DATABASE_PATH: path.join(home, 'gateway.db'),
+    ...extra,
+  };
+}
+
+async function start(home: string, extra: Record<string, string>, name: string): Promise<ChildGateway> {
+  const gateway = await spawnGateway('index', env(home, extra), name);
+  running.push(gateway);
+  return gateway;
+}
+
+/** Polls /readyz until it answers 200; returns every not-ready body seen on the way. */
+async function untilReady(gateway: ChildGateway, timeoutMs = 60_000): Promise<any[]> {
+  const seen: any[] = [];
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const response = await fetch(`${gateway.url}/readyz`);
+    const body = await response.json();
+    if (response.status === 200) return seen;
+    seen.push(body);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`not ready within ${timeoutMs} ms: ${JSON.stringify(seen.at(-1))}`);
+}
+
+async function generate(gateway: ChildGateway): Promise<any> {
+  const products = await gateway.gql('{ products(first: 1) { edges { node { id } } } }');
+  const productId = products.body.data.products.edges[0].node.id;
+  const r = await gateway.gql(GENERATE, { input: [{ productId, provider: 'onnx', params: { maxTokens: 8 } }] });
+  return r.body.data.generateDescriptions[0];
+}
+
+async function waitFor(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const home = path.join(work, 'home');
+
+test('LOCAL_MODEL with an empty HF_HOME: the gateway downloads, verifies and generates with the chat template', async () => {
+  const hub = await startFakeHub({ [REPO]: { files } });
+  hubs.push(hub);
+  const gateway = await start(home, { HF_ENDPOINT: hub.url }, 'hub-first');
+  await untilReady(gateway);
+  const [provider] = (await gateway.gql(PROVIDERS)).body.data.providers;
+  assert.deepEqual(provider, { id: 'onnx', model: REPO, state: 'READY', promptFormat: 'CHAT_TEMPLATE', healthy: true, lastError: null });
+  const d = await generate(gateway);
+  assert.equal(d.__typename, 'Description', JSON.stringify(d));
+  assert.equal(d.provider, 'onnx');
+  assert.equal(d.model, REPO);
+  assert.ok(d.text.length > 0);
+  const commit = hub.commitOf(REPO);
+  const root = path.join(home, 'hub', 'models--onnx-community--tiny-llama-chat');
+  assert.equal(readFileSync(path.join(root, 'refs', 'main'), 'utf8'), commit);
+  assert.ok(existsSync(path.join(root, 'blobs', hub.sha256(REPO, GRAPH))));
+  assert.ok(existsSync(path.join(root, 'snapshots', commit, 'chat_template.jinja')));
+  await gateway.stop();
+  await hub.close();
+});
+
+test('a second start with HF_HUB_OFFLINE=1 and no Hub generates from the cache', async () => {
+  // Nothing listens at this endpoint: a request to it would fail, and offline none is sent.
+  const gateway = await start(home, { HF_HUB_OFFLINE: '1', HF_ENDPOINT: 'http://127.0.0.1:9' }, 'hub-offline');
+  await untilReady(gateway);
+  const d = await generate(gateway);
+  assert.equal(d.__typename, 'Description', JSON.stringify(d));
+  assert.equal(d.model, REPO);
+  await gateway.stop();
+});
+
+test('offline with an empty cache: the provider fails with an error naming the repo; the gateway still runs', async () => {
+  const empty = path.join(work, 'empty');
+  const gateway = await start(empty, { HF_HUB_OFFLINE: '1' }, 'hub-offline-empty');
+  let provider: any;
+  const deadline = Date.now() + 30_000;
+  do {
+    [provider] = (await gateway.gql(PROVIDERS)).body.data.providers;
+  } while (provider.state === 'LOADING' && Date.now() < deadline);
+  assert.equal(provider.state, 'FAILED');
+  assert.match(provider.lastError, /onnx-community\/tiny-llama-chat@main is not in the cache .*HF_HUB_OFFLINE is set/);
+  const d = await generate(gateway);
+  assert.equal(d.code, 'PROVIDER_UNAVAILABLE');
+  await gateway.stop();
+});
+
+test('a download killed halfway (kill -9) resumes on the next start with a Range request', async () => {
+  const resumeHome = path.join(work, 'resume');
+  const hub = await startFakeHub({ [REPO]: { files } });
+  hubs.push(hub);
+  const half = Math.floor(files[GRAPH]!.length / 2);
+  hub.stallAfter(half);
+  const first = await start(resumeHome, { HF_ENDPOINT: hub.url }, 'hub-killed');
+  const partial = path.join(resumeHome, 'hub', 'models--onnx-community--tiny-llama-chat', 'blobs', `${hub.sha256(REPO, GRAPH)}.incomplete`);
+  await waitFor(() => existsSync(partial) && statSync(partial).size >= half, 'half the graph on disk');
+  // While it downloads, the gateway answers probes and says it is loading.
+  const ready = await fetch(`${first.url}/readyz`);
+  assert.equal(ready.status, 503);
+  const body = await ready.json();
+  assert.equal(body.status, 'not_ready');
+  assert.match(body.reason, /^onnx: downloading onnx-community\/tiny-llama-chat: \d+%$/);
+  assert.equal((await first.gql(PROVIDERS)).body.data.providers[0].state, 'LOADING');
+  assert.equal((await generate(first)).code, 'PROVIDER_UNAVAILABLE');
+  await first.kill();
+  assert.equal(statSync(partial).size, half, 'the partial file survives the kill');
+
+  hub.stallAfter(null);
+  const second = await start(resumeHome, { HF_ENDPOINT: hub.url }, 'hub-resumed');
+  await untilReady(second);
+  const cdn = hub.calls.filter((c) => c.path === `/cdn/${hub.sha256(REPO, GRAPH)}`);
+  assert.deepEqual(cdn.map((c) => c.range), [undefined, `bytes=${half}-`]);
+  assert.ok(!existsSync(partial));
+  const d = await generate(second);
+  assert.equal(d.__typename, 'Description', JSON.stringify(d));
+  await second.stop();
+});
