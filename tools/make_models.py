@@ -3,6 +3,7 @@
 
   /usr/bin/python3 tools/make_models.py fixtures   # test/fixtures/models/tiny-*
   /usr/bin/python3 tools/make_models.py qwen2      # test/fixtures/models/tiny-qwen2 (Qwen2.5's vocabulary, random weights)
+  /usr/bin/python3 tools/make_models.py contrib    # test/fixtures/models/tiny-contrib-ops (MatMulNBits, GroupQueryAttention)
   /usr/bin/python3 tools/make_models.py demo       # a model trained from scratch (needs the JSONL below)
   /usr/bin/python3 tools/make_models.py finetune   # models/stylesprint-desc: fine-tunes the first stage (see its README)
   /usr/bin/python3 tools/make_models.py lexicon    # only its lexicon.json and fact_patterns.json (no training; same JSONL)
@@ -125,7 +126,9 @@ QWEN2_TEXTS = {
     "A soft wool coat \u2014 warm, tailored and made for caf\u00e9 days.": [32, 8413, 38540, 22875, 1959, 8205, 11, 40791, 323,
                                                                 1865, 369, 51950, 2849, 13],
 }
-QWEN2_NEXT = 1084  # " It", fed to both rows as the decode step after the prefill
+QWEN2_NEXT = 1084
+# tiny-llama's ids of "Linen summer dress" (its BOS first), and of " dress" as the decode step.
+CONTRIB_IDS = ([348, 76, 256, 278, 309, 290], 290)  # " It", fed to both rows as the decode step after the prefill
 
 
 def logit_summary(row, probe_every=1009, top=20):
@@ -176,6 +179,12 @@ if __name__ == "__main__":
         make_fixtures()
     if "qwen2" in what:
         make_qwen2_fixture()
+    if "contrib" in what:
+        from lm.contrib_ops import make_contrib_fixture  # noqa: E402
+
+        # The tokenizer, generation_config and special ids are tiny-llama's.
+        make_contrib_fixture(os.path.join(FIXTURES, "tiny-contrib-ops"), os.path.join(FIXTURES, "tiny-llama"), write_json,
+                             CONTRIB_IDS)
     if "demo" in what:
         from lm.train import make_demo  # noqa: E402
 

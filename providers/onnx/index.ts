@@ -27,7 +27,7 @@ import {
   type ProviderHealth,
   type TextGenerator,
 } from '../types.js';
-import { DecoderSession, describeDecoder } from './decoder-session.js';
+import { DecoderSession, describeDecoder, graphHasOperator } from './decoder-session.js';
 import { decodeLoop, type BatchTimings, type RowRequest, type RowResult } from './generate-batch.js';
 import { decodingDefaults, requestDecoding, type DecodingDefaults } from './generation-params.js';
 import { MicroBatcher, WaitAbandonedError, type MicroBatcherStats } from './micro-batcher.js';
@@ -124,8 +124,14 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
   const defaults = decodingDefaults(folder.generationConfig, options.decoding);
   const plugin = loadPlugin({ folder, tokenizer }, options.plugins ?? {});
   const prefillChunk = options.prefillChunk ?? DEFAULT_PREFILL_CHUNK;
+  // onnxruntime's GroupQueryAttention reads every row as starting at position 0 (right padding, its seqlens_k), and the
+  // decode loop left-pads the rows of a batch, which such a graph would read wrong: it decodes one request at a time.
+  const oneRowAttention = graphHasOperator(folder.onnxPath, 'GroupQueryAttention');
+  if (oneRowAttention && (options.maxBatch ?? 8) > 1) {
+    (options.logger ?? console).warn(`onnx: ${folder.name} uses GroupQueryAttention, which reads rows as right-padded; it decodes one request at a time`);
+  }
   const batching = {
-    maxBatch: options.maxBatch ?? 8,
+    maxBatch: oneRowAttention ? 1 : (options.maxBatch ?? 8),
     maxQueueDelayMs: options.maxQueueDelayMs ?? 5,
     maxQueue: options.maxQueue ?? 256,
     continuous: options.continuousBatching ?? true,
