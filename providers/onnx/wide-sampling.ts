@@ -29,7 +29,7 @@ import type { SamplingParams } from './sampling.js';
 const ABSORBED = Math.log(2 ** -54);
 /** Longest list sorted whole. */
 const SORT_LIMIT = 2048;
-const BUCKETS = 1024;
+const BUCKETS = 4096;
 /** Ids are packed below this in a sort key (21 bits; 53 in all with the score's 32). */
 const ID_SPACE = 2 ** 21;
 
@@ -56,9 +56,27 @@ let listVal = new Float64Array(0);
 let bucketOf = new Uint16Array(0);
 let byBucket = new Int32Array(0);
 const counts = new Int32Array(BUCKETS);
-const starts = new Int32Array(BUCKETS + 1);
 const masses = new Float64Array(BUCKETS);
-const sorted = new Uint8Array(BUCKETS);
+/** Per bucket, where its sorted members start in byBucket; -1 until a walk asks for them. */
+const sorted = new Int32Array(BUCKETS);
+const tops = new Float64Array(BUCKETS);
+
+/**
+ * Widest bucket (in log-weight) whose weights expSmall gives to a unit in
+ * the last place: there the Taylor remainder d^7/7! is under 2^-53. Buckets
+ * over the absorbed range (37.4 / BUCKETS) are half as wide.
+ */
+const MAX_POLY_WIDTH = 0.0175;
+const C3 = 1 / 6;
+const C4 = 1 / 24;
+const C5 = 1 / 120;
+const C6 = 1 / 720;
+
+/** exp(d) for -MAX_POLY_WIDTH <= d <= 0: Taylor to degree 6, in Estrin's order (a short chain of dependent operations, unlike Horner's). */
+function expSmall(d: number): number {
+  const d2 = d * d;
+  return 1 + d + d2 * (0.5 + d * C3 + d2 * (C4 + d * C5 + d2 * C6));
+}
 
 function grow(n: number): void {
   if (kept.length >= n) return;
@@ -75,23 +93,45 @@ function grow(n: number): void {
 function best(scores: Float32Array, ids: readonly number[] | null | undefined): number {
   let max = -Infinity;
   if (ids) {
-    for (let i = 0; i < ids.length; i++) max = Math.max(max, scores[ids[i] as number] as number);
+    for (let i = 0; i < ids.length; i++) {
+      const v = scores[ids[i] as number] as number;
+      if (v > max) max = v;
+    }
   } else {
-    for (let i = 0; i < scores.length; i++) max = Math.max(max, scores[i] as number);
+    for (let i = 0; i < scores.length; i++) {
+      const v = scores[i] as number;
+      if (v > max) max = v;
+    }
   }
   return max;
 }
 
+/** The least score keepAbove kept. */
+let leastKept = 0;
+
 /** Puts into `kept` the ids with a score of at least `floor`, in id order; returns how many. */
 function keepAbove(scores: Float32Array, floor: number, ids: readonly number[] | null | undefined): number {
   grow(ids ? ids.length : scores.length);
+  const out = kept;
   let n = 0;
+  let least = Infinity;
   if (ids) {
     const sortedIds = [...ids].sort((a, b) => a - b);
-    for (let i = 0; i < sortedIds.length; i++) if ((scores[sortedIds[i] as number] as number) >= floor) kept[n++] = sortedIds[i] as number;
+    for (let i = 0; i < sortedIds.length; i++) {
+      const v = scores[sortedIds[i] as number] as number;
+      if (v < floor) continue;
+      out[n++] = sortedIds[i] as number;
+      if (v < least) least = v;
+    }
   } else {
-    for (let i = 0; i < scores.length; i++) if ((scores[i] as number) >= floor) kept[n++] = i;
+    for (let i = 0; i < scores.length; i++) {
+      const v = scores[i] as number;
+      if (v < floor) continue;
+      out[n++] = i;
+      if (v < least) least = v;
+    }
   }
+  leastKept = least;
   return n;
 }
 
@@ -146,13 +186,66 @@ export function topIndices(scores: Float32Array, k: number): number[] {
 }
 
 /**
+ * Puts the n `kept` tokens into buckets of log-weight between 0 and the
+ * least kept (bucketOf, counts, masses); returns how many weigh `minP` or
+ * more. The hot loops live in plain functions: a loop inside a method that
+ * then writes `this` was deoptimised at every call once on-stack-replaced.
+ */
+function fillBuckets(scores: Float32Array, n: number, max: number, t: number, minP: number): number {
+  const ids = kept;
+  const least = (leastKept - max) / t;
+  // Every kept token lands in [0, BUCKETS); all ties (least 0) share bucket 0, already in id order.
+  const scale = least < 0 ? (BUCKETS / -least) * (1 - 1e-9) : 0;
+  counts.fill(0);
+  masses.fill(0);
+  sorted.fill(-1);
+  // A weight is its bucket's top weight times exp of the small rest, which a polynomial gives to a unit in the last
+  // place, at a fraction of a Math.exp call's cost. Wide buckets (a spread far past the absorbed weights, only for
+  // topIndices, which reads no weight) keep Math.exp.
+  const width = scale > 0 ? 1 / scale : 0;
+  const poly = width <= MAX_POLY_WIDTH;
+  for (let b = 0; b < BUCKETS; b++) tops[b] = Math.exp(-b * width);
+  const of = bucketOf;
+  // A multiplication, not the reference's division: the bucket sums are not the reference's terms anyway (see above).
+  const inv = 1 / t;
+  let above = 0;
+  for (let i = 0; i < n; i++) {
+    const v = ((scores[ids[i] as number] as number) - max) * inv;
+    const b = Math.min(BUCKETS - 1, Math.floor(-v * scale));
+    const w = poly ? (tops[b] as number) * expSmall(v + b * width) : Math.exp(v);
+    of[i] = b;
+    counts[b]!++;
+    masses[b]! += w;
+    if (w >= minP) above++;
+  }
+  return above;
+}
+
+/** Copies bucket b's members (of the n kept, in id order) into byBucket from `at`; returns where they end. */
+function gather(b: number, n: number, at: number): number {
+  const of = bucketOf;
+  const ids = kept;
+  const out = byBucket;
+  let to = at;
+  for (let i = 0; i < n; i++) if (of[i] === b) out[to++] = ids[i] as number;
+  return to;
+}
+
+/** sortIds, skipped when every score in the slice is the same (they are in id order already). */
+function orderIds(scores: Float32Array, ids: Int32Array, from: number, to: number): void {
+  const first = scores[ids[from] as number];
+  for (let i = from + 1; i < to; i++) {
+    if (scores[ids[i] as number] !== first) return sortIds(scores, ids, from, to);
+  }
+}
+
+/**
  * The `kept` tokens in buckets of weight, best bucket first (linear in
  * log-weight between the best and the least kept): counts and sums per
  * bucket, and a bucket's members sorted best first only when a walk goes
  * into it.
  */
 class Buckets {
-  private readonly scale: number;
   /** How many kept tokens weigh min_p or more (all of them without min-p). */
   private readonly aboveMinP: number;
 
@@ -163,30 +256,13 @@ class Buckets {
     private readonly t: number,
     minP: number,
   ) {
-    let least = 0;
-    for (let i = 0; i < n; i++) least = Math.min(least, this.logWeight(kept[i] as number));
-    // Every kept token lands in [0, BUCKETS); all ties (least 0) share bucket 0, already in id order.
-    this.scale = least < 0 ? (BUCKETS / -least) * (1 - 1e-9) : 0;
-    counts.fill(0);
-    masses.fill(0);
-    sorted.fill(0);
-    let above = 0;
-    for (let i = 0; i < n; i++) {
-      const x = this.logWeight(kept[i] as number);
-      const b = Math.min(BUCKETS - 1, Math.floor(-x * this.scale));
-      const w = Math.exp(x);
-      bucketOf[i] = b;
-      counts[b]!++;
-      masses[b]! += w;
-      if (w >= minP) above++;
-    }
-    this.aboveMinP = above;
-    starts[0] = 0;
-    for (let b = 0; b < BUCKETS; b++) starts[b + 1] = (starts[b] as number) + (counts[b] as number);
-    // Each bucket's members in id order (a stable placement), sorted later if a walk needs them.
-    const at = Int32Array.from(starts.subarray(0, BUCKETS));
-    for (let i = 0; i < n; i++) byBucket[at[bucketOf[i] as number]!++] = kept[i] as number;
+    this.n = n;
+    this.aboveMinP = fillBuckets(scores, n, max, t, minP);
   }
+
+  private readonly n: number;
+  /** Where each sorted bucket's members are in `byBucket` (the next free place after them). */
+  private used = 0;
 
   private logWeight(id: number): number {
     return ((this.scores[id] as number) - this.max) / this.t;
@@ -196,18 +272,16 @@ class Buckets {
     return Math.exp(this.logWeight(id));
   }
 
-  /** Bucket b's members, best first. */
+  /** Bucket b's members, best first: gathered (in id order) when first asked for, then sorted. */
   private members(b: number): Int32Array {
-    const from = starts[b] as number;
-    const to = starts[b + 1] as number;
-    if (!sorted[b]) {
-      sorted[b] = 1;
-      let same = true;
-      const first = this.scores[byBucket[from] as number];
-      for (let i = from + 1; i < to && same; i++) same = this.scores[byBucket[i] as number] === first;
-      if (!same) sortIds(this.scores, byBucket, from, to);
+    if (sorted[b]! < 0) {
+      const from = this.used;
+      this.used = gather(b, this.n, from);
+      sorted[b] = from;
+      orderIds(this.scores, byBucket, from, this.used);
     }
-    return byBucket.subarray(from, to);
+    const from = sorted[b] as number;
+    return byBucket.subarray(from, from + (counts[b] as number));
   }
 
   /** Calls `visit` with the first `count` tokens best first. */
