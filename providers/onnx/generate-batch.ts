@@ -15,7 +15,8 @@ import type { FinishReason } from '../types.js';
 import type { DecoderSession } from './decoder-session.js';
 import { releaseArrays, selectPastRows, stackPast, tensorArrays, type ForwardOutput } from './decoder-session.js';
 import { applyProcessors, SeenIds, type LogitsProcessor, type RowState } from './logits-processor.js';
-import { chooseToken, createRng, type SamplingParams } from './sampling.js';
+import { chooseFromTop, chooseToken, createRng, listK, type SamplingParams } from './sampling.js';
+import type { TopKSession } from './top-k-session.js';
 import { StopTextStream } from './text-stream.js';
 import { IncrementalDecoder, type TextTokenizer } from './tokenizer.js';
 
@@ -160,6 +161,8 @@ export interface BatchOptions {
 export interface LoopOptions extends BatchOptions {
   /** Most rows decoding at once. Default: no limit. */
   maxRows?: number;
+  /** Where the greedy and top-k rows of a large vocabulary get their best tokens, all of a pass's rows in one run (see sample). Default: none (JavaScript, row by row). */
+  topK?: TopKSession;
   /** Where the loop adds its time and passes as it goes (live, for stats). Default: a new object. */
   timings?: BatchTimings;
 }
@@ -257,7 +260,7 @@ export async function decodeLoop(
         active = active.concat(fresh);
       } else past = (decoded as ForwardOutput).present;
     }
-    sample(outs, eos);
+    await sample(outs, eos, options.topK);
 
     const keep: number[] = [];
     active.forEach((row, b) => {
@@ -281,15 +284,44 @@ export async function decodeLoop(
   return timings;
 }
 
-/** Chooses each row's next token from its pass's logits, and ends the rows that are done. */
-function sample(outs: ReadonlyArray<{ rows: Row[]; out: ForwardOutput }>, eos: ReadonlySet<number>): void {
+/**
+ * Scores in one pass's logits (rows times vocabulary) from which a TopK
+ * session is worth its run: about as much as one JavaScript pass over a
+ * 262,144-score row costs, and a run costs some tens of microseconds.
+ */
+const TOP_K_RUN_MIN = 2 ** 18;
+
+/**
+ * Chooses each row's next token from its pass's logits, and ends the rows
+ * that are done. Every row's processors run first; then the rows that need
+ * only their best few tokens (greedy, top-k) get them from one TopK run
+ * over the whole pass when the vocabulary is large, and the others choose
+ * as before.
+ */
+async function sample(outs: ReadonlyArray<{ rows: Row[]; out: ForwardOutput }>, eos: ReadonlySet<number>, topK: TopKSession | undefined): Promise<void> {
   for (const { rows, out } of outs) {
+    const scoresOf = (b: number) => out.lastLogits.subarray(b * out.vocab, (b + 1) * out.vocab);
+    // The row's scores, changed in place: this step's buffer is ours and is given back after it.
+    const candidates = rows.map((row, b) => {
+      if (row.req.signal?.aborted) {
+        finish(row, 'cancelled');
+        return null;
+      }
+      return applyProcessors(row.processors, scoresOf(b), row);
+    });
+    let k = 0;
     rows.forEach((row, b) => {
-      if (row.req.signal?.aborted) return finish(row, 'cancelled');
-      // The row's scores, changed in place: this step's buffer is ours and is given back after it.
-      const scores = out.lastLogits.subarray(b * out.vocab, (b + 1) * out.vocab);
-      const candidates = applyProcessors(row.processors, scores, row);
-      const id = chooseToken(scores, row.req.sampling, row.rng, candidates);
+      if (!row.result && !candidates[b]) k = Math.max(k, listK(row.req.sampling, out.vocab));
+    });
+    const top = topK && k > 0 && rows.length * out.vocab >= TOP_K_RUN_MIN ? await topK.run(out.lastLogits, rows.length, out.vocab, k) : null;
+    rows.forEach((row, b) => {
+      if (row.result) return undefined;
+      const own = candidates[b];
+      const need = own ? 0 : listK(row.req.sampling, out.vocab);
+      const id =
+        top && need > 0
+          ? chooseFromTop(top.values, top.indices, b * top.k, need, row.req.sampling, row.rng)
+          : chooseToken(scoresOf(b), row.req.sampling, row.rng, own);
       row.generated++;
       row.generatedIds.push(id);
       if (eos.has(id)) return finish(row, 'stop');
@@ -310,7 +342,7 @@ export async function generateBatch(
   model: DecoderSession,
   tokenizer: TextTokenizer,
   requests: readonly RowRequest[],
-  options: BatchOptions = {},
+  options: BatchOptions & Pick<LoopOptions, 'topK'> = {},
 ): Promise<{ results: RowResult[]; timings: BatchTimings }> {
   const results = new Array<RowResult>(requests.length);
   let given = false;

@@ -35,6 +35,7 @@ import { graphCandidates, readModelFolder } from './model-folder.js';
 import { loadPlugin, type LogitsProcessorPlugins } from './plugins.js';
 import { rowProcessors } from './processors.js';
 import { createOrtSession, type ExecutionProviderSetting, type SessionLogger } from './session.js';
+import { TopKSession } from './top-k-session.js';
 import { loadTokenizer } from './tokenizer.js';
 import { chatMessages, loadChatTemplate } from './chat-template.js';
 import { readHonours } from './honours.js';
@@ -102,6 +103,9 @@ interface Item {
   row: RowRequest;
 }
 
+/** Vocabularies this large choose greedy and top-k tokens through a TopK session: below it one JavaScript pass per row is cheaper than a run. */
+const LARGE_VOCABULARY = 32_768;
+
 /** Prompt tokens per prefill pass by default (src/config.ts's LOCAL_PREFILL_CHUNK has the same default). */
 export const DEFAULT_PREFILL_CHUNK = 16;
 
@@ -138,9 +142,12 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
   };
   const { session, executionProvider } = await createOrtSession(folder.onnxPath, sessionOptions);
   let model: DecoderSession;
+  // A large vocabulary's greedy and top-k rows get their best tokens from one TopK run per pass (generate-batch.ts).
+  let topK: TopKSession | undefined;
   try {
     model = new DecoderSession(session, describeDecoder(session, folder.config));
     if (model.layout.vocabSize > 0) plugin?.prepare?.(model.layout.vocabSize);
+    if (model.layout.vocabSize >= LARGE_VOCABULARY) topK = await TopKSession.create(options.intraOpNumThreads);
   } catch (error) {
     await session.release();
     throw error;
@@ -160,7 +167,7 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
           t.resolve(r);
         },
       }));
-    await decodeLoop(model, tokenizer, rows, { prefillChunk, maxRows: batching.maxBatch, timings });
+    await decodeLoop(model, tokenizer, rows, { prefillChunk, maxRows: batching.maxBatch, timings, ...(topK ? { topK } : {}) });
   }, batching);
 
   async function one(request: GenerationRequest, index: number, opts: GenerateOptions): Promise<GenerationResult | ProviderError> {
@@ -228,6 +235,7 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
       // Releasing the session under a running batch would pull it from under session.run.
       while (batcher.stats().running) await new Promise((resolve) => setTimeout(resolve, 5));
       await session.release();
+      await topK?.release();
     },
   };
 }

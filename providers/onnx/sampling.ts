@@ -134,6 +134,31 @@ export function topKIndices(logits: Float32Array, k: number): number[] {
   return Array.from(idx.subarray(0, size));
 }
 
+/**
+ * How many best tokens the row's choice needs when they can come from a
+ * top-k list: 1 for greedy, top-k for a top-k within the list limit; 0 when
+ * the choice needs the whole vocabulary (top-k off or larger).
+ */
+export function listK(params: SamplingParams, vocab: number): number {
+  if (!params.doSample || params.temperature <= 0) return 1;
+  return params.topK > 0 && params.topK <= LIST_LIMIT ? Math.min(params.topK, vocab) : 0;
+}
+
+/**
+ * chooseToken for a row whose best `count` scores are already known, best
+ * first (ties: the lower id), at `offset` of `values`/`ids` (top-k-session.ts
+ * gives them for a whole batch): the same token as chooseToken gives.
+ */
+export function chooseFromTop(values: Float32Array, ids: BigInt64Array, offset: number, count: number, params: SamplingParams, rand: () => number): number {
+  if (!params.doSample || params.temperature <= 0) return Number(ids[offset]);
+  room(count);
+  for (let i = 0; i < count; i++) {
+    candIdx[i] = Number(ids[offset + i]);
+    candVal[i] = values[offset + i] as number;
+  }
+  return drawFromList(candIdx, candVal, count, params, rand);
+}
+
 // chooseToken's candidates, reused from call to call: sampling a token allocates nothing.
 let candIdx = new Int32Array(64);
 let candVal = new Float64Array(64);

@@ -9,7 +9,10 @@ import { DecoderSession, describeDecoder } from '../../../../providers/onnx/deco
 import { loadTokenizer } from '../../../../providers/onnx/tokenizer.js';
 import { createOnnxProvider } from '../../../../providers/onnx/index.js';
 import { qwenFixtureDir, qwenFixtureSource } from '../../../helpers/qwen-fixture.js';
-import { quietLogger, request } from './onnx-test-helpers.js';
+import { mixedPrompts, quietLogger, request } from './onnx-test-helpers.js';
+import { generateBatch, type RowRequest } from '../../../../providers/onnx/generate-batch.js';
+import { RepetitionPenalty } from '../../../../providers/onnx/processors.js';
+import { TopKSession } from '../../../../providers/onnx/top-k-session.js';
 
 interface Summary {
   top_ids: number[];
@@ -106,5 +109,40 @@ test('tiny-qwen2 through the provider, with its own generation_config (Qwen2.5-I
     assert.ok(g && !(g instanceof Error) && g.completionTokens >= 1, String(g));
   } finally {
     await p.close();
+  }
+});
+
+test('tiny-qwen2: the greedy and top-k rows of a batch get the same tokens from one TopK run as from chooseToken row by row', async () => {
+  const folder = readModelFolder(qwenFixtureDir());
+  const tokenizer = loadTokenizer(folder);
+  const { session } = await createOrtSession(folder.onnxPath, { executionProvider: 'cpu', logger: quietLogger });
+  const topK = await TopKSession.create();
+  try {
+    const model = new DecoderSession(session, describeDecoder(session, folder.config));
+    const settings = [
+      { doSample: false, temperature: 1, topK: 0, topP: 1 },
+      { doSample: true, temperature: 0.7, topK: 20, topP: 0.8 },
+      { doSample: true, temperature: 1, topK: 200, topP: 1 },
+    ];
+    const rows = (): RowRequest[] =>
+      mixedPrompts.map((prompt, i) => ({ promptIds: tokenizer.encode(prompt), maxNewTokens: 10, sampling: settings[i % settings.length]!, processors: [new RepetitionPenalty(1.1)], seed: 40 + i, stop: [] }));
+    const alone = (await generateBatch(model, tokenizer, rows())).results.map((r) => r.tokenIds);
+    const batched = (await generateBatch(model, tokenizer, rows(), { topK })).results.map((r) => r.tokenIds);
+    assert.deepEqual(batched, alone);
+  } finally {
+    await topK.release();
+    await session.release();
+  }
+});
+
+test('the TopK graph, written as protobuf bytes, loads and puts the lower index first among equal values', async () => {
+  const topK = await TopKSession.create();
+  try {
+    const r = await topK.run(Float32Array.from([1, 5, 5, 2, 0, 9, 9, 3]), 2, 4, 3);
+    assert.deepEqual([r.k, [...r.values], [...r.indices].map(Number)], [3, [5, 5, 2, 9, 9, 3], [1, 2, 3, 1, 2, 3]]);
+    // k is capped at the vocabulary.
+    assert.equal((await topK.run(Float32Array.from([1, 2]), 1, 2, 5)).k, 2);
+  } finally {
+    await topK.release();
   }
 });
