@@ -130,7 +130,7 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
   const prefillChunk = options.prefillChunk ?? DEFAULT_PREFILL_CHUNK;
   // onnxruntime's GroupQueryAttention reads every row as starting at position 0 (right padding, its seqlens_k), and the
   // decode loop left-pads the rows of a batch, which such a graph would read wrong: it decodes one request at a time.
-  const oneRowAttention = graphHasOperator(folder.onnxPath, 'GroupQueryAttention');
+  const oneRowAttention = await graphHasOperator(folder.onnxPath, 'GroupQueryAttention');
   if (oneRowAttention && (options.maxBatch ?? 8) > 1) {
     (options.logger ?? console).warn(`onnx: ${folder.name} uses GroupQueryAttention, which reads rows as right-padded; it decodes one request at a time`);
   }

@@ -59,7 +59,6 @@ const counts = new Int32Array(BUCKETS);
 const masses = new Float64Array(BUCKETS);
 /** Per bucket, where its sorted members start in byBucket; -1 until a walk asks for them. */
 const sorted = new Int32Array(BUCKETS);
-const tops = new Float64Array(BUCKETS);
 
 /**
  * Widest bucket (in log-weight) whose weights expSmall gives to a unit in
@@ -119,14 +118,14 @@ function keepAbove(scores: Float32Array, floor: number, ids: readonly number[] |
     const sortedIds = [...ids].sort((a, b) => a - b);
     for (let i = 0; i < sortedIds.length; i++) {
       const v = scores[sortedIds[i] as number] as number;
-      if (v < floor) continue;
+      if (!(v >= floor)) continue; // NaN too
       out[n++] = sortedIds[i] as number;
       if (v < least) least = v;
     }
   } else {
     for (let i = 0; i < scores.length; i++) {
       const v = scores[i] as number;
-      if (v < floor) continue;
+      if (!(v >= floor)) continue; // NaN too
       out[n++] = i;
       if (v < least) least = v;
     }
@@ -152,8 +151,10 @@ function sortIds(scores: Float32Array, ids: Int32Array, from: number, to: number
  * among them).
  */
 export function drawWide(scores: Float32Array, params: SamplingParams, rand: () => number, candidates?: readonly number[] | null): number {
+  if (scores.length > ID_SPACE) throw new RangeError(`a vocabulary of ${scores.length} tokens is over the ${ID_SPACE} that token choice packs in a sort key`);
   const max = best(scores, candidates);
-  if (max === -Infinity) return candidates && candidates.length > 0 ? Math.min(...candidates) : 0;
+  // Every score banned: the lowest id, as argmax picks it.
+  if (max === -Infinity) return candidates && candidates.length > 0 ? candidates.reduce((a, b) => Math.min(a, b)) : 0;
   const t = params.temperature;
   const minP = params.minP ?? 0;
   // Without top-p no weight below min_p is ever kept, and none is needed for a sum.
@@ -175,7 +176,8 @@ export function drawWide(scores: Float32Array, params: SamplingParams, rand: () 
 /** The k best ids, best first (ties: the lower id first). */
 export function topIndices(scores: Float32Array, k: number): number[] {
   const n = keepAbove(scores, -Infinity, null);
-  if (n <= SORT_LIMIT) {
+  // Banned (-Infinity) ids have no place in a bucket of weight: with any of them, the whole sort.
+  if (n <= SORT_LIMIT || leastKept === -Infinity) {
     sortIds(scores, kept, 0, n);
     return Array.from(kept.subarray(0, Math.min(k, n)));
   }
@@ -200,24 +202,25 @@ function fillBuckets(scores: Float32Array, n: number, max: number, t: number, mi
   masses.fill(0);
   sorted.fill(-1);
   // A weight is its bucket's top weight times exp of the small rest, which a polynomial gives to a unit in the last
-  // place, at a fraction of a Math.exp call's cost. Wide buckets (a spread far past the absorbed weights, only for
-  // topIndices, which reads no weight) keep Math.exp.
+  // place, at a fraction of a Math.exp call's cost; a bucket sums the rests and is multiplied by its top once. Wide
+  // buckets (a spread far past the absorbed weights, only for topIndices, which reads no weight) keep Math.exp.
   const width = scale > 0 ? 1 / scale : 0;
   const poly = width <= MAX_POLY_WIDTH;
-  for (let b = 0; b < BUCKETS; b++) tops[b] = Math.exp(-b * width);
-  const of = bucketOf;
   // A multiplication, not the reference's division: the bucket sums are not the reference's terms anyway (see above).
   const inv = 1 / t;
+  const logMinP = minP > 0 ? Math.log(minP) : -Infinity;
+  const of = bucketOf;
   let above = 0;
   for (let i = 0; i < n; i++) {
     const v = ((scores[ids[i] as number] as number) - max) * inv;
-    const b = Math.min(BUCKETS - 1, Math.floor(-v * scale));
-    const w = poly ? (tops[b] as number) * expSmall(v + b * width) : Math.exp(v);
+    // Truncation is floor here (-v * scale is at least 0), and the scale keeps it under BUCKETS.
+    const b = (-v * scale) | 0;
     of[i] = b;
     counts[b]!++;
-    masses[b]! += w;
-    if (w >= minP) above++;
+    masses[b]! += poly ? expSmall(v + b * width) : Math.exp(v);
+    if (v >= logMinP) above++;
   }
+  if (poly) for (let b = 0; b < BUCKETS; b++) masses[b]! *= Math.exp(-b * width);
   return above;
 }
 

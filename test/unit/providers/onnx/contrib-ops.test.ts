@@ -48,8 +48,8 @@ test('a graph of com.microsoft operators (MatMulNBits, GroupQueryAttention) load
 });
 
 test('the provider decodes a GroupQueryAttention graph one request at a time, and says so; each text is the one it makes alone', async () => {
-  assert.equal(graphHasOperator(readModelFolder(dir).onnxPath, 'GroupQueryAttention'), true);
-  assert.equal(graphHasOperator(readModelFolder(path.join(fixturesDir, 'models', 'tiny-llama')).onnxPath, 'GroupQueryAttention'), false);
+  assert.equal(await graphHasOperator(readModelFolder(dir).onnxPath, 'GroupQueryAttention'), true);
+  assert.equal(await graphHasOperator(readModelFolder(path.join(fixturesDir, 'models', 'tiny-llama')).onnxPath, 'GroupQueryAttention'), false);
   const warnings: string[] = [];
   const p = await createOnnxProvider({ modelDir: dir, executionProvider: 'cpu', maxBatch: 8, logger: { info: () => {}, warn: (m) => warnings.push(m) } });
   try {
