@@ -66,9 +66,6 @@ interface Row extends RowState {
   padding: number;
   /** Tokens fed so far (padding included). */
   tokens: number[];
-  readonly promptLength: number;
-  readonly maxNewTokens: number;
-  readonly seen: SeenIds;
   rng: () => number;
   decoder: IncrementalDecoder;
   stream: StopTextStream;
