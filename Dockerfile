@@ -14,6 +14,10 @@ ARG NODE_VERSION=24
 # ---- build: compile TypeScript with dev dependencies --------------------------
 FROM node:${NODE_VERSION}-bookworm-slim AS build
 WORKDIR /app
+# onnxruntime-node's install script would fetch CUDA binaries from NuGet.
+# package.json's allowScripts stops npm running it; this variable, which the
+# script reads, does the same under an npm too old to know allowScripts.
+ENV ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci
 COPY tsconfig.json codegen.ts ./
@@ -26,6 +30,7 @@ RUN npm run build
 # ---- production dependencies, CPU build of onnxruntime ------------------------
 FROM node:${NODE_VERSION}-bookworm-slim AS deps-cpu
 WORKDIR /app
+ENV ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev && npm cache clean --force
 
@@ -33,11 +38,12 @@ RUN npm ci --omit=dev && npm cache clean --force
 FROM node:${NODE_VERSION}-bookworm-slim AS deps-gpu
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
-# The CUDA 12 build of onnxruntime-node is fetched by its install script at
-# build time. .npmrc skips it for offline CPU installs, so run it explicitly.
+# The CUDA 12 binaries of onnxruntime-node are fetched by its install script
+# at build time. package.json's allowScripts keeps npm from running it (CPU
+# installs stay offline), so run it explicitly.
 ENV ONNXRUNTIME_NODE_INSTALL=cuda12
 RUN npm ci --omit=dev \
- && (cd node_modules/onnxruntime-node && ONNXRUNTIME_NODE_INSTALL=cuda12 npm_config_onnxruntime_node_install=cuda12 node script/install) \
+ && (cd node_modules/onnxruntime-node && node script/install) \
  && npm cache clean --force
 
 # ---- cpu: slim Node 24 image ---------------------------------------------------

@@ -110,16 +110,24 @@ export function callSignal(inFlight: InFlight, timeoutMs: number | undefined, ca
 /**
  * Runs `fn` over `items` with at most `limit` in flight, keeping order. `fn`
  * must not throw (backends turn failures into values), so one failure never
- * drops the others.
+ * drops the others. `onEach` hears of each result as soon as it is in
+ * (`GenerateOptions.onResult`), rather than when the slowest one is.
  */
-export async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapWithConcurrency<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+  onEach?: (index: number, result: R) => void,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) {
       const index = next;
       next += 1;
-      results[index] = await fn(items[index] as T, index);
+      const result = await fn(items[index] as T, index);
+      results[index] = result;
+      onEach?.(index, result);
     }
   };
   const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker);
@@ -127,13 +135,13 @@ export async function mapWithConcurrency<T, R>(items: readonly T[], limit: numbe
   return results;
 }
 
-/** Kinds that say the provider (not the request) is in trouble. */
-const PROVIDER_SIDE: ReadonlySet<ProviderErrorKind> = new Set(['rate_limited', 'timeout', 'unavailable', 'auth']);
+/** Kinds that say the provider (not the request) is in trouble. A 429 is not one: the provider is up and asks for less. */
+const PROVIDER_SIDE: ReadonlySet<ProviderErrorKind> = new Set(['timeout', 'unavailable', 'auth']);
 
 /**
  * Health from the last call's outcome, no network needed. A request-specific
- * failure (bad request, context length, content filter) is recorded as
- * `lastError` but does not make the provider unhealthy.
+ * failure (bad request, context length, content filter) or a 429 is recorded
+ * as `lastError` but does not make the provider unhealthy.
  */
 export class HealthTracker {
   #healthy = true;

@@ -2,7 +2,6 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config, ProviderId } from '../src/config.js';
 import type { Embedder, ImageTextScorer, PromptFormat, ProviderHealth, ProviderKind, TextGenerator } from './types.js';
-import { ProviderError } from './types.js';
 import { createOpenAIEmbedder, createOpenAIProvider } from './openai/index.js';
 import { createHuggingFaceEmbedder, createHuggingFaceProvider } from './huggingface/index.js';
 import { createOnnxProvider } from './onnx/index.js';
@@ -10,24 +9,6 @@ import { onnxPlugins } from './onnx-plugins/index.js';
 import { SessionStartError } from './onnx/session.js';
 import { fetchModel, parseModelRef } from './hub/index.js';
 import { createLoadingGenerator } from './loading.js';
-
-/** A configured provider that could not be built (e.g. a missing model file): reported, never fatal. */
-class UnavailableGenerator implements TextGenerator {
-  readonly capabilities = { streaming: false, seed: false, maxBatchSize: 1 };
-  constructor(
-    readonly id: string,
-    readonly kind: ProviderKind,
-    readonly model: string,
-    private readonly reason: string,
-  ) {}
-  async generate(requests: unknown[]) {
-    return requests.map(() => new ProviderError('unavailable', this.id, `provider ${this.id} failed to load: ${this.reason}`));
-  }
-  async health(): Promise<ProviderHealth> {
-    return { healthy: false, configured: false, state: 'failed', lastError: this.reason };
-  }
-  async close() {}
-}
 
 export interface ProviderInfo {
   id: string;
@@ -112,11 +93,13 @@ async function buildGenerator(id: ProviderId, config: Config, logger: Logger): P
       try {
         return await createOnnxProvider({ ...onnxOptions(config, logger), modelDir: config.localModelDir, ...(config.localModelFile ? { modelFile: config.localModelFile } : {}) });
       } catch (error) {
-        // Asking for CUDA explicitly and not getting it must stop the start.
+        // A listed provider that cannot load stops the start: a gateway that
+        // answered ready without it would hand shoppers the fallback text, and
+        // a missing or broken model folder does not mend itself by waiting.
+        // CUDA asked for and missing says so itself; anything else is the folder's.
         if (error instanceof SessionStartError && config.ortExecutionProvider === 'cuda') throw error;
         const reason = error instanceof Error ? error.message : String(error);
-        logger.error({ err: error, modelDir: config.localModelDir }, 'local model failed to load; the onnx provider is unavailable');
-        return new UnavailableGenerator('onnx', 'onnx', config.localModelDir, reason);
+        throw new Error(`the local model (LOCAL_MODEL_DIR=${config.localModelDir}) failed to load: ${reason}`, { cause: error });
       }
   }
 }
@@ -193,13 +176,18 @@ async function buildEmbedder(config: Config): Promise<Embedder | null> {
 async function buildImageTextScorer(config: Config): Promise<ImageTextScorer | null> {
   if (!config.clipModelDir) return null;
   const { createOnnxClipScorer } = await import('./onnx/clip.js');
-  return createOnnxClipScorer({ modelDir: config.clipModelDir, executionProvider: config.ortExecutionProvider });
+  return createOnnxClipScorer({ modelDir: config.clipModelDir, executionProvider: config.ortExecutionProvider, imageAllowHosts: config.imageFetchAllowHosts });
 }
 
 /** Builds every configured provider, in the configured order. */
 export async function createProviderRegistry(config: Config, logger: Logger): Promise<ProviderRegistry> {
   const generators: TextGenerator[] = [];
-  for (const id of config.providers) generators.push(await buildGenerator(id, config, logger));
+  try {
+    for (const id of config.providers) generators.push(await buildGenerator(id, config, logger));
+  } catch (error) {
+    await Promise.allSettled(generators.map((g) => g.close()));
+    throw error;
+  }
   const [embedder, scorer] = await Promise.all([buildEmbedder(config), buildImageTextScorer(config)]);
   return ProviderRegistry.fromParts(generators, embedder, scorer);
 }

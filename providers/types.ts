@@ -97,6 +97,12 @@ export interface GenerationRequest extends GenerationParameters {
     personalization?: Personalization;
     promptVersion: string;
   };
+  /**
+   * The same request rendered with other template versions, keyed by version:
+   * those that configured generators name as `promptVersion` (the one they
+   * were trained on). Absent when no generator names another.
+   */
+  promptVariants?: Record<string, { prompt: string; system?: string }>;
 }
 
 export type FinishReason = 'stop' | 'length' | 'content_filter' | 'cancelled';
@@ -123,6 +129,14 @@ export interface GenerateOptions {
   callerGone?: AbortSignal;
   /** Called with each new piece of text as it is generated (streaming backends). */
   onToken?: (index: number, token: string) => void;
+  /**
+   * Called once per request with its outcome as soon as that is known, before
+   * `generate` resolves. Backends whose requests are separate upstream calls
+   * (the hosted ones) call it, so that a caller waiting on a fast answer need
+   * not wait for a slow one sent in the same batch. The resolved array still
+   * holds every outcome.
+   */
+  onResult?: (index: number, result: GenerationResult | ProviderError) => void;
 }
 
 export interface ProviderCapabilities {
@@ -196,6 +210,12 @@ interface ProviderBase {
 
 export interface TextGenerator extends ProviderBase {
   readonly capabilities: ProviderCapabilities;
+  /**
+   * The prompt template version this model was trained on and is always sent
+   * (`promptVariants[promptVersion]` when the request asks for another).
+   * Unset: the request's own prompt.
+   */
+  readonly promptVersion?: string;
   /**
    * One result per request, in order, with a ProviderError in place of each
    * failed one. Rejects only when the whole call failed before any request

@@ -3,15 +3,21 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseGatewayApiKeys } from './auth/api-keys.js';
-import { DEFAULT_MAX_COST, DEFAULT_RATE_LIMITS, parseMaxCost, parseRateLimits } from './limits/role-settings.js';
+import { DEFAULT_GENERATION_RATE_LIMITS, DEFAULT_MAX_COST, DEFAULT_RATE_LIMITS, parseMaxCost, parseRateLimits } from './limits/role-settings.js';
+import { checkOverrideProviders, parsePolicyOverride } from './routing/policies.js';
+import { ConfigError } from './startup.js';
 
 /** Repository (or image) root: src/config.ts compiles to dist/src/config.js. */
 export const appRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 const bool = z
-  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])], { error: 'expected true, false, 1, 0, yes or no' })
   .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** One message for every way a number can be wrong (not a number, a fraction, out of range), with the range. */
+const int = (min: number, max: number) => {
+  const error = `expected a whole number from ${min} to ${max}`;
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+};
 const list = z
   .union([z.array(z.string()), z.string()])
   .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
@@ -40,7 +46,8 @@ export type ProviderId = (typeof PROVIDER_IDS)[number];
  */
 const schema = z
   .object({
-    nodeEnv: z.enum(['development', 'production', 'test']).default('development'),
+    // No default: a deployment that forgets NODE_ENV must not get development's open schema (see server.ts).
+    nodeEnv: z.enum(['development', 'production', 'test']).optional(),
     host: z.string().default('0.0.0.0'),
     port: int(0, 65535).default(4000),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -49,7 +56,7 @@ const schema = z
       z.string().regex(/^postgres(ql)?:\/\//i, 'must be a postgres:// or postgresql:// URL').optional(),
     ),
     seedCatalog: bool.default(true),
-    providers: list.pipe(z.array(z.enum(PROVIDER_IDS)).min(1)).default(['onnx']),
+    providers: list.pipe(z.array(z.enum(PROVIDER_IDS)).min(1, { error: 'needs at least one provider' })).default(['onnx']),
     providerTimeoutMs: int(100, 600_000).default(20_000),
     providerMaxConcurrency: int(1, 10_000).default(64),
     openaiApiKey: optionalString,
@@ -76,13 +83,17 @@ const schema = z
     embeddingsProvider: z.enum(['none', 'onnx', 'openai', 'huggingface']).default('none'),
     embeddingsModelDir: optionalString,
     clipModelDir: optionalString,
+    imageFetchAllowHosts: list
+      .pipe(z.array(z.string().regex(/^(\[[0-9a-f:.]+\]|[\w.:-]+)$/i, 'host names or IP addresses, comma-separated (no scheme, port or path)')))
+      .default([]),
     maxBodyBytes: int(1024, 100 * 2 ** 20).default(2 * 2 ** 20),
     maxCsvBytes: int(1024, 100 * 2 ** 20).default(1 * 2 ** 20),
     maxCsvRows: int(1, 1_000_000).default(5_000),
     requestTimeoutMs: int(100, 600_000).default(60_000),
     cacheTtlMs: int(0, 30 * 24 * 3600_000).default(3600_000),
     priceTable: optionalString,
-    routingPolicies: optionalString,
+    // Parsed here, so a bad override stops the start before anything is opened.
+    routingPolicies: optionalString.pipe(parsed((v) => parsePolicyOverride(v)).optional()),
     playground: bool.optional(),
     gatewayApiKeys: optionalString.pipe(
       z
@@ -106,6 +117,10 @@ const schema = z
       .pipe(parsed(parseMaxCost))
       .default(DEFAULT_MAX_COST),
     rateLimits: z.string().pipe(parsed(parseRateLimits)).default(DEFAULT_RATE_LIMITS),
+    generationRateLimits: z
+      .string()
+      .pipe(parsed((v) => parseRateLimits(v, DEFAULT_GENERATION_RATE_LIMITS)))
+      .default(DEFAULT_GENERATION_RATE_LIMITS),
     shutdownGraceMs: int(0, 600_000).default(10_000),
     metricsPort: int(0, 65535).optional(),
     otelExporterOtlpEndpoint: optionalString.pipe(z.url().optional()),
@@ -117,7 +132,15 @@ const schema = z
     jobLockMs: int(1000, 600_000).default(30_000),
     gcThreadNice: int(0, 19).default(19),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    if (!c.routingPolicies) return;
+    try {
+      checkOverrideProviders(c.routingPolicies, c.providers);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', path: ['routingPolicies'], message: (error as Error).message });
+    }
+  });
 
 export type Config = z.output<typeof schema>;
 export type ConfigInput = z.input<typeof schema>;
@@ -158,6 +181,7 @@ export const ENV_NAMES: Readonly<Record<keyof Config, string>> = {
   embeddingsProvider: 'EMBEDDINGS_PROVIDER',
   embeddingsModelDir: 'EMBEDDINGS_MODEL_DIR',
   clipModelDir: 'CLIP_MODEL_DIR',
+  imageFetchAllowHosts: 'IMAGE_FETCH_ALLOW_HOSTS',
   maxBodyBytes: 'MAX_BODY_BYTES',
   maxCsvBytes: 'MAX_CSV_BYTES',
   maxCsvRows: 'MAX_CSV_ROWS',
@@ -173,6 +197,7 @@ export const ENV_NAMES: Readonly<Record<keyof Config, string>> = {
   maxTokens: 'MAX_TOKENS',
   maxCost: 'MAX_COST',
   rateLimits: 'RATE_LIMITS',
+  generationRateLimits: 'GENERATION_RATE_LIMITS',
   shutdownGraceMs: 'SHUTDOWN_GRACE_MS',
   metricsPort: 'METRICS_PORT',
   otelExporterOtlpEndpoint: 'OTEL_EXPORTER_OTLP_ENDPOINT',
@@ -199,12 +224,22 @@ const OWNED_PREFIXES = ['GATEWAY_', 'LOCAL_', 'ORT_', 'EMBEDDINGS_', 'CLIP_', 'C
 /** Variables with owned prefixes that are read elsewhere (later features). */
 const EXTRA_KNOWN_ENV = new Set<string>([]);
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+/** Settings whose values never appear in an error message: keys, and URLs that may carry a password. */
+const SECRET_SETTINGS: ReadonlySet<keyof Config> = new Set([
+  'openaiApiKey',
+  'huggingfaceToken',
+  'gatewayApiKeys',
+  'databaseUrl',
+  'redisUrl',
+  'openaiBaseUrl',
+  'hfEndpointUrl',
+  'hfBaseUrl',
+  'hfEndpoint',
+  'otelExporterOtlpEndpoint',
+]);
+
+// Defined in startup.ts, which must load on any Node to report an old one; thrown and caught as config's.
+export { ConfigError };
 
 function fromEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {};
@@ -232,15 +267,25 @@ export function loadConfig(options: Partial<ConfigInput> = {}, env: NodeJS.Proce
   }
   const merged: Record<string, unknown> = { ...fromEnv(env) };
   for (const [k, v] of Object.entries(options)) if (v !== undefined) merged[k] = v;
-  const parsed = schema.safeParse(merged);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const key = String(issue.path[0] ?? '');
-      const name = key in ENV_NAMES ? ENV_NAMES[key as keyof Config] : key;
-      const message = issue.code === 'unrecognized_keys' ? `unknown option ${issue.keys.join(', ')}` : issue.message;
-      return `${name || 'config'}: ${message}`;
-    });
-    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
-  }
+  const parsed = schema.safeParse(merged, { reportInput: true });
+  if (!parsed.success) throw new ConfigError(`invalid configuration: ${parsed.error.issues.map((issue) => describeIssue(issue, merged)).join('; ')}`);
   return parsed.data;
+}
+
+/**
+ * One problem as `NAME="value": what is wrong`. The value is left out for
+ * secrets, and for a parser's own message, which quotes the bad part itself.
+ */
+function describeIssue(issue: z.core.$ZodIssue, input: Record<string, unknown>): string {
+  if (issue.code === 'unrecognized_keys') return `config: unknown option ${issue.keys.join(', ')}`;
+  const key = String(issue.path[0] ?? '');
+  const name = key in ENV_NAMES ? ENV_NAMES[key as keyof Config] : key || 'config';
+  const shown = key in input && issue.code !== 'custom' && !SECRET_SETTINGS.has(key as keyof Config);
+  const label = shown ? `${name}=${JSON.stringify(input[key])}` : name;
+  // An enum inside a list (PROVIDERS) names the one bad entry; a plain enum's value is already in the label.
+  const message =
+    issue.code === 'invalid_value'
+      ? `${issue.path.length > 1 ? `${JSON.stringify(issue.input)} is not ` : 'expected '}one of ${issue.values.map(String).join(', ')}`
+      : issue.message;
+  return `${label}: ${message}`;
 }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Storage, ProductRecord } from './storage/types.js';
 import type { Services } from './services.js';
 import type { Principal } from './auth/roles.js';
-import { createDescriptionLoader } from '../schema/description/description.loader.js';
+import { createDescriptionLoader, type DescriptionLoaderContext } from '../schema/description/description.loader.js';
 
 /** Per-request loaders: created for each request, so nothing cached leaks between requests. */
 export interface Loaders {
@@ -32,7 +32,7 @@ export interface GatewayContext {
   cost?: number;
 }
 
-export function createLoaders(storage: Storage, services: Services, request: { warnings: string[]; signal: AbortSignal }): Loaders {
+export function createLoaders(storage: Storage, services: Services, request: DescriptionLoaderContext): Loaders {
   return {
     productById: new DataLoader((ids) => storage.productsByIds(ids)),
     description: createDescriptionLoader(storage, services.descriptions, request),

@@ -1,8 +1,12 @@
-import { createServer } from './server.js';
-import { ConfigError } from './config.js';
-import { setGcThreadNice } from './observability/gc-threads.js';
+import { exitOnStartFailure, requireSupportedNode } from './startup.js';
+
+const PROGRAM = 'stylesprint-gateway';
+// Before anything else is loaded: on an older Node, importing the server fails on node:sqlite with a stack trace.
+requireSupportedNode(PROGRAM);
 
 try {
+  const { createServer } = await import('./server.js');
+  const { setGcThreadNice } = await import('./observability/gc-threads.js');
   const server = await createServer();
   const gcThreads = setGcThreadNice(server.config.gcThreadNice);
   server.logger.info({ url: server.url, storage: server.storage.kind, gcThreadNice: server.config.gcThreadNice, gcThreads }, 'StyleSprint Gateway listening');
@@ -19,9 +23,5 @@ try {
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
 } catch (error) {
-  if (error instanceof ConfigError) {
-    console.error(`stylesprint-gateway: ${error.message}`);
-    process.exit(2);
-  }
-  throw error;
+  exitOnStartFailure(PROGRAM, error);
 }

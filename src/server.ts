@@ -16,11 +16,14 @@ import { requestPlugin } from './apollo-plugins.js';
 import { createGraphQLHandler } from './http/graphql-handler.js';
 import { sendGraphQLError, sendJson } from './http/respond.js';
 import { servePlayground, servePlaygroundAsset } from './http/playground.js';
+import { serveFavicon } from './http/favicon.js';
 import { seedIfEmpty } from './seed.js';
 import { attachSubscriptionServer } from './http/subscriptions.js';
+import { InFlight } from './http/in-flight.js';
 import { prepareAuthentication } from './auth/setup.js';
 import { roleAllows, type Principal } from './auth/roles.js';
 import { armorProtection } from './limits/armor.js';
+import { generationBudget } from './limits/generation-budget.js';
 import { limitsPlugin } from './limits/limits.plugin.js';
 import type { OperationLimitsOptions } from './limits/operation-limits.js';
 import { MemoryRateLimitStore, type RateLimitStore } from './limits/rate-limit.js';
@@ -75,10 +78,18 @@ export async function createServer(configInput: Partial<ConfigInput> = {}, optio
   const metrics = new GatewayMetrics();
   // Loads the OpenTelemetry SDK only with OTEL_EXPORTER_OTLP_ENDPOINT set.
   const tracing = await startTracing({ endpoint: config.otelExporterOtlpEndpoint, serviceName: config.otelServiceName });
-  const services = await createServices(config, meteredStorage(storage, metrics), logger, {
-    source: (source) => tracedSource(meteredSource(source, metrics), tracing),
-    router: (router) => meteredRouter(router, metrics),
-  });
+  let services: Services;
+  try {
+    services = await createServices(config, meteredStorage(storage, metrics), logger, {
+      source: (source) => tracedSource(meteredSource(source, metrics), tracing),
+      router: (router) => meteredRouter(router, metrics),
+    });
+  } catch (error) {
+    // A provider that does not load stops the start; what is open already is closed, so nothing is left holding the database.
+    await tracing.close();
+    await storage.close();
+    throw error;
+  }
   metrics.setSources(metricSources(services));
   // With Redis, one bucket per key across every replica; during a Redis outage, per-process buckets (warned at most every 10 s).
   let rateLimitWarnedAt = 0;
@@ -94,7 +105,13 @@ export async function createServer(configInput: Partial<ConfigInput> = {}, optio
       })
     : new MemoryRateLimitStore();
   const authenticate = (header: string | undefined) => authenticator.authenticate(header);
-  const development = config.nodeEnv !== 'production';
+  // A deployment that forgot NODE_ENV gets production's exposure (introspection for the internal role only,
+  // unexpected errors masked) while keeping development's open mode without keys: only an explicit
+  // development (or test) shows more.
+  const exposeInternals = config.nodeEnv === 'development' || config.nodeEnv === 'test';
+  if (config.nodeEnv === undefined) {
+    logger.warn('NODE_ENV is not set: introspection only for the internal role and unexpected errors masked, as in production. Set NODE_ENV=production in a deployment, development on a workstation.');
+  }
 
   const schema = await buildGatewaySchema();
   const armor = armorProtection(config);
@@ -117,7 +134,10 @@ export async function createServer(configInput: Partial<ConfigInput> = {}, optio
     // MAX_TOKENS: graphql-js stops parsing past it, answered GRAPHQL_PARSE_FAILED (400).
     parseOptions: { maxTokens: config.maxTokens },
     includeStacktraceInErrorResponses: false,
-    formatError: createFormatError({ logger, exposeInternals: development }),
+    // Apollo's own SIGTERM handler (on unless NODE_ENV=test) stops it and re-sends the
+    // signal, killing the process mid-drain: src/index.ts owns the signals and close() drains.
+    stopOnTerminationSignals: false,
+    formatError: createFormatError({ logger, exposeInternals }),
     plugins: [
       // No field carries a cache hint and every answer is for one key, so the
       // handler sends `cache-control: no-store` itself; the cache-control
@@ -133,12 +153,13 @@ export async function createServer(configInput: Partial<ConfigInput> = {}, optio
   await apollo.start();
 
   let draining = false;
-  let inFlight = 0;
-  const idleWaiters: Array<() => void> = [];
+  // HTTP GraphQL requests and running graphql-ws operations: what a drain waits for.
+  const inFlight = new InFlight();
   const makeContext = ({ requestId, signal, principal }: { requestId: string; signal: AbortSignal; principal: Principal }): GatewayContext => {
     const warnings: string[] = [];
     // The key's name (never the key) rides on every log line of the request.
-    return { requestId, signal, principal, logger: logger.child({ requestId, keyName: principal.name }), storage, services, warnings, loaders: createLoaders(storage, services, { warnings, signal }) };
+    const generations = generationBudget(rateLimitStore, config.generationRateLimits, principal);
+    return { requestId, signal, principal, logger: logger.child({ requestId, keyName: principal.name }), storage, services, warnings, loaders: createLoaders(storage, services, { warnings, signal, generations }) };
   };
   const handleGraphQL = createGraphQLHandler({
     apollo,
@@ -152,7 +173,8 @@ export async function createServer(configInput: Partial<ConfigInput> = {}, optio
   });
   const metricsServer = config.metricsPort !== undefined ? await startMetricsServer(config.metricsPort, config.host, metrics) : null;
 
-  const playgroundEnabled = config.playground ?? development;
+  // Outside production the page is served; what it can show still depends on the key it is given (introspection by role).
+  const playgroundEnabled = config.playground ?? config.nodeEnv !== 'production';
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -167,11 +189,11 @@ export async function createServer(configInput: Partial<ConfigInput> = {}, optio
         res.setHeader('connection', 'close');
         return sendGraphQLError(res, 503, ErrorCode.SHUTTING_DOWN, 'the gateway is shutting down: retry', { retryable: true });
       }
-      inFlight++;
+      const leave = inFlight.enter();
       try {
         return await handleGraphQL(req, res, url.search);
       } finally {
-        if (--inFlight === 0) for (const resolve of idleWaiters.splice(0)) resolve();
+        leave();
       }
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -195,6 +217,7 @@ export async function createServer(configInput: Partial<ConfigInput> = {}, optio
       const reason = loading.map((p) => `${p.id}: ${p.status}`).join('; ');
       return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : draining ? 'draining' : 'not_ready', ...(reason ? { reason } : {}), checks: { database, providers } });
     }
+    if (path === '/favicon.ico') return serveFavicon(res);
     if (playgroundEnabled && (path === '/playground' || path === '/playground/')) return servePlayground(res);
     if (playgroundEnabled && path.startsWith('/playground/assets/') && servePlaygroundAsset(path.slice('/playground/assets/'.length), res)) return;
     sendJson(res, 404, { error: 'not found' });
@@ -217,6 +240,8 @@ export async function createServer(configInput: Partial<ConfigInput> = {}, optio
     documentRules: { maxTokens: config.maxTokens, validationRules: armor.validationRules },
     limits,
     tracing,
+    inFlight,
+    draining: () => draining,
   });
 
   if (options.listen !== false) {
@@ -248,14 +273,17 @@ export async function createServer(configInput: Partial<ConfigInput> = {}, optio
     },
     close() {
       closing ??= (async () => {
-        // /readyz answers 503 from now on, and new GraphQL requests are turned away (503),
-        // while the listener stays open so probes and requests in flight are still served.
+        // /readyz answers 503 from now on, new GraphQL requests and graphql-ws sockets and
+        // operations are turned away (SHUTTING_DOWN), while the listener stays open so probes
+        // and the work in flight (requests and running subscriptions) are still served.
         draining = true;
-        const finished = inFlight === 0 ? Promise.resolve(true) : new Promise<boolean>((resolve) => idleWaiters.push(() => resolve(true)));
+        logger.info({ inFlight: inFlight.size, graceMs: config.shutdownGraceMs }, 'draining');
+        const finished = inFlight.idle().then(() => true);
         let grace: NodeJS.Timeout | undefined;
         const expired = new Promise<boolean>((resolve) => (grace = setTimeout(() => resolve(false), config.shutdownGraceMs)));
-        if (!(await Promise.race([finished, expired]))) logger.warn({ graceMs: config.shutdownGraceMs, inFlight }, 'shutdown grace period over: cutting the requests still in flight');
+        if (!(await Promise.race([finished, expired]))) logger.warn({ graceMs: config.shutdownGraceMs, inFlight: inFlight.size }, 'shutdown grace period over: cutting the requests still in flight');
         clearTimeout(grace);
+        // Sockets still open are closed with 1001 (going away): clients reconnect to another replica.
         await subscriptions.close();
         const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
         httpServer.closeAllConnections();

@@ -1,10 +1,13 @@
 /**
  * Benchmark CLI: compares models on a dataset in-process (the same services
  * the server builds, from config and the environment) and writes a
- * self-contained HTML report and a Markdown summary next to it.
+ * self-contained HTML report and a Markdown summary beside it (X.html, X.md).
  *
- *   npm run benchmark -- --dataset FILE --providers onnx,openai --out report.html
- *   npm run benchmark -- --dataset reference_data.csv --candidates gpt3.csv --candidates neo.csv --all-rows --out r.html
+ *   npm run benchmark -- --dataset datasets/chapter4/product_data.csv --providers onnx,openai --out reports/chapter4.html
+ *   npm run benchmark -- --dataset datasets/chapter4/reference_data.csv --candidates datasets/chapter4/gpt3_descriptions.csv --all-rows --out reports/candidates.html
+ *
+ * A named provider that is not configured (no key, no model) is skipped with
+ * the reason, in the output and in the report; the run goes on with the rest.
  *
  * Options: --seed N (42), --test-share X (0.2), --all-rows, --metrics bleu,rougeL,...
  * (all), --prompt-version vN (default template), --resamples N (1000),
@@ -16,12 +19,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { loadConfig, type ConfigInput } from '../src/config.js';
+import { ENV_NAMES, loadConfig, PROVIDER_IDS, type ConfigInput, type ProviderId } from '../src/config.js';
 import { openStorage } from '../src/storage/index.js';
 import { createServices } from '../src/services.js';
 import { buildSpec, parseCandidatesCsv, parseDatasetCsv, summarize, testRows } from '../src/evaluation/benchmark/index.js';
 import type { MetricName } from '../src/evaluation/metrics/index.js';
-import { renderHtml, renderMarkdown } from '../src/evaluation/benchmark/report/index.js';
+import { renderHtml, renderMarkdown, type SkippedProvider } from '../src/evaluation/benchmark/report/index.js';
+import type { ProviderRegistry } from '../providers/index.js';
 
 const USAGE = 'usage: benchmark --dataset FILE (--providers a,b | --candidates FILE ...) [--out report.html] [--seed N] [--test-share X] [--all-rows] [--metrics m1,m2] [--prompt-version vN] [--resamples N] [--db FILE] [--title TEXT]';
 
@@ -37,6 +41,42 @@ function progressPrinter(out: NodeJS.WriteStream): { update(done: number, total:
     };
   }
   return { update: (done, total) => out.write(`progress ${done}/${total}\n`), end: () => {} };
+}
+
+/** A mistake in the command line: usage is printed and the exit code is 2. */
+class UsageError extends Error {}
+
+/** What to set to configure each provider, named from config's own table. */
+const SETUP_HINT: Readonly<Record<ProviderId, string>> = {
+  openai: `set ${ENV_NAMES.openaiApiKey}, or ${ENV_NAMES.openaiBaseUrl} for a compatible server`,
+  huggingface: `set ${ENV_NAMES.huggingfaceToken} (or HF_TOKEN), or ${ENV_NAMES.hfEndpointUrl}`,
+  onnx: `check ${ENV_NAMES.localModelDir}`,
+};
+
+/** The named providers split into those configured here and those skipped, with why. */
+async function splitProviders(registry: ProviderRegistry, named: readonly ProviderId[]): Promise<{ run: ProviderId[]; skipped: SkippedProvider[] }> {
+  const health = new Map((await registry.describe()).map((p) => [p.id, p.health]));
+  const run = named.filter((id) => registry.generator(id) !== undefined);
+  const skipped = named
+    .filter((id) => !run.includes(id))
+    .map((id) => ({ provider: id, reason: `${health.get(id)?.lastError ?? 'not configured'}; ${SETUP_HINT[id]}` }));
+  return { run, skipped };
+}
+
+function readInput(file: string, option: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`${option} ${file}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  }
+}
+
+/** The Markdown file beside the HTML one: report.html → report.md. */
+function markdownPath(htmlFile: string): string {
+  const ext = path.extname(htmlFile);
+  if (!/^\.html?$/i.test(ext)) throw new UsageError(`--out ${htmlFile}: name the HTML report (X.html); the Markdown summary is written beside it as X.md`);
+  return htmlFile.slice(0, -ext.length) + '.md';
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -63,16 +103,21 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const datasetFile = path.resolve(values.dataset);
-  const rows = parseDatasetCsv(readFileSync(datasetFile, 'utf8'), { baseDir: path.dirname(datasetFile) });
-  const providers = values.providers?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
+  const htmlFile = path.resolve(values.out);
+  const mdFile = markdownPath(htmlFile);
+  const named = values.providers?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
+  const unknown = named.filter((p) => !(PROVIDER_IDS as readonly string[]).includes(p));
+  if (unknown.length) throw new UsageError(`unknown provider ${unknown.map((p) => `"${p}"`).join(', ')} (known: ${PROVIDER_IDS.join(', ')})`);
+  const rows = parseDatasetCsv(readInput(datasetFile, '--dataset'), { baseDir: path.dirname(datasetFile) });
   const candidates = (values.candidates ?? []).map((file) => ({
     name: path.basename(file, path.extname(file)),
-    texts: parseCandidatesCsv(readFileSync(file, 'utf8'), rows.length, path.basename(file)),
+    texts: parseCandidatesCsv(readInput(file, '--candidates'), rows.length, path.basename(file)),
   }));
   const num = (v: string | undefined) => (v === undefined ? null : Number(v));
-  const spec = buildSpec({
+  // Checked before the models load, so a bad option fails at once; skipped providers are dropped from it below.
+  const asked = buildSpec({
     rows,
-    providers,
+    providers: named,
     candidates,
     seed: num(values.seed),
     testShare: num(values['test-share']),
@@ -84,13 +129,20 @@ async function main(argv: string[]): Promise<number> {
 
   const tempDir = values.db ? null : mkdtempSync(path.join(tmpdir(), 'stylesprint-benchmark-'));
   const overrides: Partial<ConfigInput> = { databasePath: values.db ?? path.join(tempDir!, 'benchmark.db'), seedCatalog: false };
-  if (providers.length) overrides.providers = providers as ConfigInput['providers'];
+  if (named.length) overrides.providers = named as ProviderId[];
   const config = loadConfig(overrides);
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
   const storage = await openStorage(config);
   const services = await createServices(config, storage, logger);
-  const progress = progressPrinter(process.stdout);
   try {
+    const { run: providers, skipped } = await splitProviders(services.registry, named as ProviderId[]);
+    for (const k of skipped) process.stderr.write(`benchmark: skipping ${k.provider}: ${k.reason}\n`);
+    if (providers.length === 0 && candidates.length === 0) {
+      process.stderr.write('benchmark: nothing to run: every provider named was skipped\n');
+      return 1;
+    }
+    const spec = { ...asked, models: asked.models.filter((m) => m.kind !== 'provider' || providers.includes(m.provider as ProviderId)) };
+    const progress = progressPrinter(process.stdout);
     const runner = services.benchmarks.runner;
     let runId = '';
     runner.onProgress((p) => {
@@ -115,9 +167,8 @@ async function main(argv: string[]): Promise<number> {
       summary: run.summary ?? summarize(spec, testRows(spec), results),
       results,
       generatedAt: new Date().toISOString(),
+      skipped,
     };
-    const htmlFile = path.resolve(values.out);
-    const mdFile = path.join(path.dirname(htmlFile), 'report.md');
     mkdirSync(path.dirname(htmlFile), { recursive: true });
     writeFileSync(htmlFile, renderHtml(input));
     writeFileSync(mdFile, renderMarkdown(input));
@@ -134,6 +185,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     process.stderr.write(`benchmark: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
+    if (error instanceof UsageError) process.stderr.write(`${USAGE}\n`);
+    process.exit(error instanceof UsageError ? 2 : 1);
   },
 );

@@ -31,6 +31,8 @@ import { seededRandom } from '../src/random.js';
 import { SAMPLE_CATALOG, catalogFacts, readCatalogEntries, type CatalogEntry } from '../src/seed.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The prompt template of the training prompts; the model's stylesprint.json names it (prompt_version), so the gateway sends it the same. */
+const PROMPT_VERSION = 'v3';
 
 function shuffled<T>(items: readonly T[], rand: () => number): T[] {
   const out = [...items];
@@ -136,7 +138,7 @@ function main(): void {
     const count = p.split === 'train' ? variants : 1;
     for (let v = 0; v < count; v++) {
       const f = v === 0 ? facts : variantOf(facts, rand);
-      const prompt = buildPrompt(f).prompt;
+      const prompt = buildPrompt(f, { version: PROMPT_VERSION }).prompt;
       lines.push(JSON.stringify({ sku: p.sku, split: p.split, kind: 'catalog', variant: v, prompt, description: p.description, facts: factsLine(f) }));
     }
   }
@@ -147,7 +149,7 @@ function main(): void {
     const pool = train.filter((p) => (p.category ?? '') === c);
     for (let v = 0; v < Number(values.recombined); v++) {
       const f = variantOf(recombine(pool, train, words, rand), rand);
-      lines.push(JSON.stringify({ sku: f.id, split: 'train', kind: 'recombined', variant: v, prompt: buildPrompt(f).prompt, description: null, facts: factsLine(f) }));
+      lines.push(JSON.stringify({ sku: f.id, split: 'train', kind: 'recombined', variant: v, prompt: buildPrompt(f, { version: PROMPT_VERSION }).prompt, description: null, facts: factsLine(f) }));
     }
   }
   mkdirSync(path.dirname(values.out), { recursive: true });

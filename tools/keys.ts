@@ -1,13 +1,13 @@
 /**
  * Gateway API keys, against the configured database (DATABASE_PATH or DATABASE_URL):
  *   npm run keys -- create --role mobile --name ios-app   prints the key once
- *   npm run keys -- list                                   no secrets
+ *   npm run keys -- list                                   no secrets: a fingerprint of each key's hash
  *   npm run keys -- revoke <id|name>
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { openStorage } from '../src/storage/index.js';
-import { createApiKey } from '../src/auth/api-keys.js';
+import { createApiKey, keyFingerprint } from '../src/auth/api-keys.js';
 import { isRole, ROLES } from '../src/auth/roles.js';
 
 const USAGE = `usage: npm run keys -- create --role <${ROLES.join('|')}> --name <name>
@@ -33,14 +33,15 @@ async function main(argv: string[]): Promise<number> {
           return 1;
         }
         const { key, record } = await createApiKey(storage, role, name);
-        console.error(`created ${record.role} key ${JSON.stringify(record.name)} (id ${record.id}). It is shown once; store it now.`);
+        console.error(`created ${record.role} key ${JSON.stringify(record.name)} (id ${record.id}, fingerprint ${keyFingerprint(record.hash)}). It is shown once; store it now.`);
         console.log(key);
         return 0;
       }
       case 'list': {
         const keys = await storage.listApiKeys();
-        console.log(['id', 'name', 'role', 'prefix', 'created_at', 'last_used_at', 'revoked_at'].join('\t'));
-        for (const k of keys) console.log([k.id, k.name, k.role, `${k.prefix}…`, k.createdAt, k.lastUsedAt ?? '-', k.revokedAt ?? '-'].join('\t'));
+        // No character of any key: the fingerprint is the start of its SHA-256 (see keyFingerprint).
+        console.log(['id', 'name', 'role', 'fingerprint', 'created_at', 'last_used_at', 'revoked_at'].join('\t'));
+        for (const k of keys) console.log([k.id, k.name, k.role, keyFingerprint(k.hash), k.createdAt, k.lastUsedAt ?? '-', k.revokedAt ?? '-'].join('\t'));
         return 0;
       }
       case 'revoke': {

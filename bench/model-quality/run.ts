@@ -135,7 +135,7 @@ function summarise(row: Row): Record<string, number> {
   const facts = row.texts.map((t, i) => factsStated(t, catalogFacts(heldOut[i]!)));
   out.facts = facts.reduce((a, f) => a + f.stated, 0) / Math.max(1, facts.reduce((a, f) => a + f.listed, 0));
   // The gateway's own PROMPT_ECHO check (src/evaluation/checks/leakage.ts), against each product's v3 prompt.
-  out.echo = row.texts.filter((t, i) => checkLeakage(t, { prompt: buildPrompt(catalogFacts(heldOut[i]!)).prompt }).length > 0).length;
+  out.echo = row.texts.filter((t, i) => checkLeakage(t, { prompt: buildPrompt(catalogFacts(heldOut[i]!), { version: 'v3' }).prompt }).length > 0).length;
   return out;
 }
 
@@ -170,7 +170,7 @@ async function modelTexts(greedy: boolean): Promise<string[]> {
   const p = await createOnnxProvider({ executionProvider: 'cpu', logger: quiet, decoding, plugins, modelDir });
   try {
     const reqs: GenerationRequest[] = heldOut.map((prod, i) => ({
-      prompt: buildPrompt(catalogFacts(prod)).prompt,
+      prompt: buildPrompt(catalogFacts(prod), { version: 'v3' }).prompt,
       parts: { product: catalogFacts(prod), promptVersion: 'v3' },
       // The same fixed seeds as test/unit/providers/onnx/bundled-model.test.ts.
       seed: 1000 + i,

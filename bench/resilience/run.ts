@@ -5,7 +5,9 @@
  * - without the resilience layer: one call to the primary, nothing else
  *   (the provider's own timeout cuts the hangs);
  * - with it: `createRouter` over primary → secondary (a second fake, no faults),
- *   with retries, the retry budget, breakers, bulkheads and timeouts.
+ *   with retries, the retry budget, breakers, bulkheads and timeouts; once
+ *   with a breaker that opens on a streak (the baseline), once with the
+ *   default failure-ratio rule.
  *
  *   npm run bench:resilience   [--requests 10000] [--concurrency 8]
  *
@@ -13,9 +15,10 @@
  */
 import { createOpenAIProvider } from '../../providers/openai/index.js';
 import { isProviderError, type GenerationRequest } from '../../providers/types.js';
+import type { BreakerSettings } from '../../src/routing/breaker.js';
 import { createRouter } from '../../src/routing/router.js';
 import { OPENAI_ROUTES, startFakeOpenAI, type FakeOpenAI } from '../../test/helpers/fake-openai.js';
-import type { FaultMode } from '../../test/helpers/fake-http.js';
+import { failAtRandom } from '../../test/helpers/fake-http.js';
 import { requestFor } from '../../test/helpers/generation-requests.js';
 import { seededRandom } from '../../test/unit/routing/router-fixtures.js';
 import { writeSection } from '../report.js';
@@ -36,22 +39,8 @@ const LATENCY_MS = 5;
 const RETRY_AFTER = '0.05';
 const KEY = 'sk-bench-not-a-real-key';
 
-/**
- * Queues faults on the fake so that each call independently fails with
- * probability FAULT_RATE, split evenly over the modes. The fake tries queued
- * faults in order, so each later mode's chance is conditioned on the earlier
- * ones not firing.
- */
 function injectFaults(fake: FakeOpenAI, seed: number): void {
-  const random = seededRandom(seed);
-  const modes: FaultMode[] = ['503', '429', 'hang'];
-  const share = FAULT_RATE / modes.length;
-  let notYetFired = 1;
-  for (const mode of modes) {
-    const p = share / notYetFired;
-    fake.failNext(Number.MAX_SAFE_INTEGER, mode, { route: OPENAI_ROUTES.chat, match: () => random() < p });
-    notYetFired -= share;
-  }
+  failAtRandom(fake, { rate: FAULT_RATE, modes: ['503', '429', 'hang'], random: seededRandom(seed), route: OPENAI_ROUTES.chat });
 }
 
 interface Outcome {
@@ -127,60 +116,68 @@ async function main(): Promise<void> {
       secondary,
     );
 
-    // With: the router, same faults (same seed), fresh counts.
-    primary.reset();
-    secondary.reset();
-    injectFaults(primary, 1);
-    let breakerOpens = 0;
-    const p = provider(primary, 'primary', 10_000);
-    const s = provider(secondary, 'secondary', 10_000);
-    const byId = new Map([p, s].map((g) => [g.id, g]));
-    const router = createRouter({
-      source: { generator: (id) => byId.get(id), generatorIds: () => [...byId.keys()] },
-      policies: [
-        {
-          name: 'internal',
-          strategy: 'fallback',
-          targets: [
-            { provider: 'primary', timeoutMs: HANG_TIMEOUT_MS, retries: 1 },
-            { provider: 'secondary', timeoutMs: 1000, retries: 1 },
-          ],
-        },
-      ],
-      retry: { initialDelayMs: 10, maxDelayMs: 100 },
-      breaker: { cooldownMs: 2000 },
-    });
-    const withLayer = summarize(
-      await drive(REQUESTS, CONCURRENCY, async (i) => {
-        const before = router.breakerState('primary');
-        const [r] = await router.generate([{ request: requests[i] as GenerationRequest, options: { policy: 'internal' } }]);
-        if (before !== 'open' && router.breakerState('primary') === 'open') breakerOpens += 1;
-        return r?.ok === true;
-      }),
-      primary,
-      secondary,
-    );
-    await router.close();
+    // With: the router, same faults (same seed), fresh counts; once with a
+    // breaker that opens on a streak whatever the traffic (the earlier rule,
+    // as a baseline in this run), once with the default rule.
+    const withLayer = async (breaker: Partial<BreakerSettings>): Promise<Summary & { breakerOpens: number }> => {
+      primary.reset();
+      secondary.reset();
+      injectFaults(primary, 1);
+      let breakerOpens = 0;
+      const p = provider(primary, 'primary', 10_000);
+      const s = provider(secondary, 'secondary', 10_000);
+      const byId = new Map([p, s].map((g) => [g.id, g]));
+      const router = createRouter({
+        source: { generator: (id) => byId.get(id), generatorIds: () => [...byId.keys()] },
+        policies: [
+          {
+            name: 'internal',
+            strategy: 'fallback',
+            targets: [
+              { provider: 'primary', timeoutMs: HANG_TIMEOUT_MS, retries: 1 },
+              { provider: 'secondary', timeoutMs: 1000, retries: 1 },
+            ],
+          },
+        ],
+        retry: { initialDelayMs: 10, maxDelayMs: 100 },
+        breaker: { cooldownMs: 2000, ...breaker },
+      });
+      const summary = summarize(
+        await drive(REQUESTS, CONCURRENCY, async (i) => {
+          const before = router.breakerState('primary');
+          const [r] = await router.generate([{ request: requests[i] as GenerationRequest, options: { policy: 'internal' } }]);
+          if (before !== 'open' && router.breakerState('primary') === 'open') breakerOpens += 1;
+          return r?.ok === true;
+        }),
+        primary,
+        secondary,
+      );
+      await router.close();
+      return { ...summary, breakerOpens };
+    };
+    // A minimum no window reaches leaves the streak to decide alone.
+    const streak = await withLayer({ minimumCalls: Number.MAX_SAFE_INTEGER });
+    const ratio = await withLayer({});
 
     const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
     const ms = (x: number) => `${x.toFixed(1)} ms`;
-    const row = (name: string, x: Summary) =>
-      `| ${name} | ${pct(x.successRate)} | ${ms(x.p50)} | ${ms(x.p99)} | ${x.primaryCalls} | ${x.secondaryCalls} | ${((x.primaryCalls + x.secondaryCalls) / REQUESTS).toFixed(3)} | ${(x.wallMs / 1000).toFixed(1)} s |`;
+    const row = (name: string, x: Summary & { breakerOpens?: number }) =>
+      `| ${name} | ${pct(x.successRate)} | ${ms(x.p50)} | ${ms(x.p99)} | ${x.primaryCalls} | ${x.secondaryCalls} | ${pct(x.secondaryCalls / REQUESTS)} | ${x.breakerOpens ?? '–'} | ${((x.primaryCalls + x.secondaryCalls) / REQUESTS).toFixed(3)} | ${(x.wallMs / 1000).toFixed(1)} s |`;
     const table = [
-      '| | success | p50 | p99 | primary calls | secondary calls | upstream calls / request | wall |',
-      '|---|---|---|---|---|---|---|---|',
+      '| | success | p50 | p99 | primary calls | secondary calls | sent to secondary | breaker opened | upstream calls / request | wall |',
+      '|---|---|---|---|---|---|---|---|---|---|',
       row('without (single call to primary)', without),
-      row('with resilience layer', withLayer),
+      row('with the layer, streak breaker (baseline)', streak),
+      row('with the layer, ratio breaker (default)', ratio),
     ].join('\n');
     console.log(table);
-    console.log(`breaker opened (seen by requests) ≈ ${breakerOpens} times`);
     const body = `${REQUESTS.toLocaleString('en-US')} requests, ${CONCURRENCY} in flight, against in-process fake OpenAI servers (${LATENCY_MS} ms latency).
 The primary fails ${pct(FAULT_RATE)} of calls at random (seeded; an even mix of 503 and 429 with \`Retry-After: ${RETRY_AFTER}\`, and hangs); hangs are cut at ${HANG_TIMEOUT_MS} ms.
-With the layer: policy primary (${HANG_TIMEOUT_MS} ms, 1 retry) → secondary (no faults), retry budget 20% + 10 per 10 s, breaker 5 in a row or ≥ 50% of ≥ 20 calls in 30 s, cooldown 2 s.
+With the layer: policy primary (${HANG_TIMEOUT_MS} ms, 1 retry) → secondary (no faults), retry budget 20% + 10 per 10 s, cooldown 2 s; 429s never count against the breaker. Breaker rules: **streak** opens on 5 failures in a row whatever the traffic (the rule before the ratio, kept as the baseline of this run); **ratio** (the default) opens on ≥ 50% of ≥ 20 calls in 30 s, and on 5 in a row only while fewer calls are in the window. "Breaker opened" counts the openings requests saw.
 
 ${table}
 
-Success ratio with / without: ${(withLayer.successRate / without.successRate).toFixed(3)}×; p99 ratio with / without: ${(withLayer.p99 / without.p99).toFixed(2)}×.
+Success ratio with (ratio breaker) / without: ${(ratio.successRate / without.successRate).toFixed(3)}×; p99 ratio with / without: ${(ratio.p99 / without.p99).toFixed(2)}×. Ratio breaker ÷ streak breaker: secondary calls ${(ratio.secondaryCalls / Math.max(1, streak.secondaryCalls)).toFixed(2)}×, p99 ${(ratio.p99 / streak.p99).toFixed(2)}×.
 
 Reproduce: \`npm run bench:resilience\` (or \`node dist/bench/resilience/run.js --requests ${REQUESTS} --concurrency ${CONCURRENCY}\` after \`npm run build\`).`;
     writeSection('resilience', 'Resilience: failover, retries and breakers under injected faults', body);

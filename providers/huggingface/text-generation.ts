@@ -173,8 +173,11 @@ export function createHuggingFaceProvider(options: HuggingFaceProviderOptions = 
     async generate(requests, opts = {}) {
       if (inFlight.closed) throw closedError(settings.id);
       if (!settings.configured) throw notConfiguredError(settings.id, 'set HUGGINGFACEHUB_API_TOKEN / HF_TOKEN or an endpointUrl');
-      return mapWithConcurrency(requests, settings.maxConcurrency, (request, index) =>
-        generateOne(settings, inFlight, health, request, index, opts),
+      return mapWithConcurrency(
+        requests,
+        settings.maxConcurrency,
+        (request, index) => generateOne(settings, inFlight, health, request, index, opts),
+        opts.onResult,
       );
     },
     async health() {

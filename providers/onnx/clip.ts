@@ -40,6 +40,8 @@ export interface OnnxClipScorerOptions {
   imageTimeoutMs?: number;
   /** Whether images may be local paths (not only http(s) URLs). Default true. */
   allowLocalFiles?: boolean;
+  /** Hosts image URLs may reach whatever they resolve to (else public addresses only). Default: none. */
+  imageAllowHosts?: readonly string[];
   /** 'split' (text_model + vision_model), 'combined' (model.onnx) or 'auto' (split when present). Default 'auto'. */
   layout?: 'auto' | ClipLayout;
   /**
@@ -86,6 +88,7 @@ export async function createOnnxClipScorer(options: OnnxClipScorerOptions): Prom
     maxBytes: options.imageMaxBytes ?? DEFAULT_IMAGE_MAX_BYTES,
     timeoutMs: options.imageTimeoutMs ?? DEFAULT_IMAGE_TIMEOUT_MS,
     allowLocalFiles: options.allowLocalFiles ?? true,
+    allowHosts: options.imageAllowHosts ?? [],
   };
   let lastError: string | null = null;
 

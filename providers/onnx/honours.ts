@@ -11,6 +11,9 @@
  * Fields left out take the default of the folder's prompt format: an
  * instruct model with a chat template honours everything; a plain completion
  * model writes English and follows neither instructions nor personalization.
+ *
+ * `"prompt_version": "v3"` beside `honours` names the gateway's prompt
+ * template the model was trained on, which it is then always sent.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -61,4 +64,14 @@ export function readHonours(dir: string, format: PromptFormat): Honours {
       keywords: bool(dir, fields.keywords, 'honours.personalization.keywords', base.personalization.keywords),
     },
   };
+}
+
+/** The prompt template version the model of `dir` was trained on (stylesprint.json's `prompt_version`); undefined when it names none. */
+export function readPromptVersion(dir: string): string | undefined {
+  const file = path.join(dir, STYLESPRINT_FILE);
+  if (!existsSync(file)) return undefined;
+  const version = (readFolderJson(file) as { prompt_version?: unknown } | null)?.prompt_version;
+  if (version === undefined) return undefined;
+  if (typeof version !== 'string' || !/^v\d+$/.test(version)) fail(dir, 'prompt_version must be a template version such as "v3"');
+  return version;
 }

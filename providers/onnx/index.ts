@@ -38,7 +38,7 @@ import { createOrtSession, type ExecutionProviderSetting, type SessionLogger } f
 import { TopKSession } from './top-k-session.js';
 import { loadTokenizer } from './tokenizer.js';
 import { chatMessages, loadChatTemplate } from './chat-template.js';
-import { readHonours } from './honours.js';
+import { readHonours, readPromptVersion } from './honours.js';
 
 /** The folder name of the bundled demo model under models/. */
 export const BUNDLED_MODEL = 'stylesprint-desc';
@@ -118,9 +118,13 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
   const chatTemplate = loadChatTemplate(folder, options.now ? { now: options.now } : {});
   const promptFormat = chatTemplate ? 'chat_template' : 'plain';
   const honours = readHonours(folder.dir, promptFormat);
+  const promptVersion = readPromptVersion(folder.dir);
+  // A model trained on one prompt template reads no other: it is sent that template's rendering when the request has it.
+  const ownPrompt = (request: GenerationRequest): Pick<GenerationRequest, 'system' | 'prompt'> =>
+    (promptVersion ? request.promptVariants?.[promptVersion] : undefined) ?? request;
   // A template writes the special tokens itself (the BOS included, where the model has one), so encoding adds none, as transformers does.
   const encodePrompt = (request: GenerationRequest): number[] =>
-    chatTemplate ? tokenizer.encode(chatTemplate.render(chatMessages(request)), { addSpecialTokens: false }) : tokenizer.encode(request.prompt);
+    chatTemplate ? tokenizer.encode(chatTemplate.render(chatMessages(ownPrompt(request))), { addSpecialTokens: false }) : tokenizer.encode(ownPrompt(request).prompt);
   const sessionOptions: Parameters<typeof createOrtSession>[1] = { executionProvider: options.executionProvider ?? 'auto' };
   if (options.intraOpNumThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpNumThreads;
   if (options.logger) sessionOptions.logger = options.logger;
@@ -211,6 +215,7 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
     id,
     kind: 'onnx',
     model: folder.name,
+    ...(promptVersion ? { promptVersion } : {}),
     executionProvider,
     capabilities: { streaming: true, seed: true, maxBatchSize: batcher.maxBatch, honours, promptFormat },
     generate: (requests, opts = {}) => Promise.all(requests.map((r, i) => one(r, i, opts))),

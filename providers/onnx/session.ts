@@ -11,6 +11,14 @@ export type ActiveExecutionProvider = 'cuda' | 'cpu';
 
 export const EXECUTION_PROVIDER_SETTINGS: readonly ExecutionProviderSetting[] = ['auto', 'cuda', 'cpu'];
 
+// ONNX Runtime's own logger prints a CUDA provider library that fails to load
+// (every 'auto' start on a machine without the CUDA binaries) in red on
+// stderr, outside our logs, and then throws the same failure, which
+// createOrtSession reports: a warning for 'auto', a SessionStartError for
+// 'cuda'. Only its fatal messages add anything. It is read once, when the
+// first session starts ONNX Runtime, so it is set before any.
+ort.env.logLevel = 'fatal';
+
 /** pino's Logger fits this, and so does `console`. */
 export interface SessionLogger {
   info(message: string): void;

@@ -182,7 +182,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): TextG
     async generate(requests, opts = {}) {
       if (inFlight.closed) throw closedError(settings.id);
       if (!settings.configured) throw notConfiguredError(settings.id, 'set an API key or a baseURL');
-      return mapWithConcurrency(requests, settings.maxConcurrency, (request, index) => generateOne(request, index, opts));
+      return mapWithConcurrency(requests, settings.maxConcurrency, (request, index) => generateOne(request, index, opts), opts.onResult);
     },
     async health() {
       return health.snapshot();

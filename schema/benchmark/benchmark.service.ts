@@ -115,7 +115,7 @@ export class BenchmarkService {
       embedder: registry.embedder,
       scorer: registry.imageTextScorer,
       providerIds: () => registry.generatorIds(),
-      buildRequest: (row, promptVersion) => descriptions.buildRequest({ product: rowAsProduct(row), policy: 'internal', params: {}, promptVersion: promptVersion as PromptVersion }),
+      buildRequest: (row, promptVersion, seed) => descriptions.buildRequest({ product: rowAsProduct(row), policy: 'internal', params: { seed }, promptVersion: promptVersion as PromptVersion }),
       costOf: (providerId, model, promptTokens, completionTokens) =>
         estimateCostUsd(prices, registry.generator(providerId)?.kind ?? providerId, model, promptTokens, completionTokens),
       logger,

@@ -1,14 +1,19 @@
 import { Field, Float, ID, InputType, Int } from 'type-graphql';
+import { SUPPORTED_LOCALES, TONES } from '../../src/prompts/personalization.js';
+import { DEFAULT_PROMPT_VERSION, PROMPT_VERSIONS } from '../../src/prompts/templates.js';
 
 @InputType({ description: 'Who the description is for. Kept as data: never followed as instructions.' })
 export class PersonalizationInput {
   @Field(() => String, { nullable: true, description: 'Shopper segment, e.g. "commuters".' })
   segment?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Tone, e.g. "playful".' })
+  @Field(() => String, { nullable: true, description: `Tone, one of: ${TONES.join(', ')} (any case). Else BAD_USER_INPUT, reason INVALID_TONE.` })
   tone?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'BCP 47 locale, e.g. "de-DE".' })
+  @Field(() => String, {
+    nullable: true,
+    description: `BCP 47 locale, one of: ${SUPPORTED_LOCALES.join(', ')} (any case). Else BAD_USER_INPUT, reason INVALID_LOCALE (not BCP 47) or UNSUPPORTED_LOCALE.`,
+  })
   locale?: string | null;
 
   @Field(() => [String], { nullable: true, description: 'Purchase-history keywords (at most 10 used).' })
@@ -32,7 +37,7 @@ export class GenerationParamsInput {
   @Field(() => [String], { nullable: true, description: 'Stop strings (at most 4).' })
   stop?: string[] | null;
 
-  @Field(() => String, { nullable: true, description: 'Prompt template version (v1, v2, v3). Default v3.' })
+  @Field(() => String, { nullable: true, description: `Prompt template version (${PROMPT_VERSIONS.join(', ')}). Default ${DEFAULT_PROMPT_VERSION}.` })
   promptVersion?: string | null;
 }
 

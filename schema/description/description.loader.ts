@@ -3,6 +3,7 @@ import type { Personalization } from '../../providers/types.js';
 import type { ProductRecord, Storage } from '../../src/storage/types.js';
 import { DEFAULT_PROMPT_VERSION } from '../../src/prompts/templates.js';
 import type { DescriptionService } from './description.service.js';
+import type { GenerationBudget } from '../../src/limits/generation-budget.js';
 import { referenceDescription, toDescription } from './description.service.js';
 import { DescriptionSource, type Description } from './description.type.js';
 import { personalizationKey } from './personalization.js';
@@ -16,6 +17,8 @@ export interface DescriptionKey {
 export interface DescriptionLoaderContext {
   warnings: string[];
   signal: AbortSignal;
+  /** The caller's generation bucket (GENERATION_RATE_LIMITS). Default: unlimited. */
+  generations?: GenerationBudget;
 }
 
 /** Policy used by `Product.description` (the mobile app's field). */
@@ -23,8 +26,9 @@ export const MOBILE_POLICY = 'mobile';
 
 /**
  * Per request: `Product.description` on 50 products makes one database read
- * for stored descriptions and one batched generation for the misses. When
- * generation fails, the product query still succeeds with the newest stored
+ * for stored descriptions and one batched generation for the misses, taken
+ * from the caller's generation bucket first. When generation fails or the
+ * bucket is empty, the product query still succeeds with the newest stored
  * description (CACHED) or the human reference (REFERENCE), marked stale.
  */
 export function createDescriptionLoader(storage: Storage, service: DescriptionService, ctx: DescriptionLoaderContext) {
@@ -35,6 +39,12 @@ export function createDescriptionLoader(storage: Storage, service: DescriptionSe
       const out: Array<Description | null> = stored.map((d) => (d ? toDescription(d, DescriptionSource.CACHED) : null));
       const misses = keys.map((_, i) => i).filter((i) => !stored[i]);
       if (misses.length === 0) return out;
+      const budget = ctx.generations ? await ctx.generations(misses.length) : undefined;
+      if (budget && !budget.allowed) {
+        await fillWithFallbacks(storage, keys, misses, out);
+        ctx.warnings.push(`generation rate limit reached for this key: served stored or reference descriptions marked stale for ${misses.length} product(s); generation resumes in ${budget.retryAfterSeconds} s`);
+        return out;
+      }
       const outcomes = await service.generate(
         misses.map((i) => ({
           product: keys[i]!.product,
@@ -52,15 +62,19 @@ export function createDescriptionLoader(storage: Storage, service: DescriptionSe
         else failed.push(misses[j]!);
       });
       if (failed.length) {
-        const newest = await storage.newestDescriptionsForProducts(failed.map((i) => keys[i]!.product.id));
-        failed.forEach((i, j) => {
-          const fallback = newest[j] ? toDescription(newest[j]!, DescriptionSource.CACHED, true) : referenceDescription(keys[i]!.product);
-          out[i] = fallback;
-        });
+        await fillWithFallbacks(storage, keys, failed, out);
         ctx.warnings.push(`generation failed for ${failed.length} product(s); served stored or reference descriptions marked stale`);
       }
       return out;
     },
     { cacheKeyFn: (k) => `${k.product.id}\u0000${personalizationKey(k.personalization)}\u0000${k.provider ?? ''}` },
   );
+}
+
+/** For the keys at `positions`: the newest stored description of the product (CACHED), else its reference, marked stale. */
+async function fillWithFallbacks(storage: Storage, keys: readonly DescriptionKey[], positions: number[], out: Array<Description | null>): Promise<void> {
+  const newest = await storage.newestDescriptionsForProducts(positions.map((i) => keys[i]!.product.id));
+  positions.forEach((i, j) => {
+    out[i] = newest[j] ? toDescription(newest[j]!, DescriptionSource.CACHED, true) : referenceDescription(keys[i]!.product);
+  });
 }

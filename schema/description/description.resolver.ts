@@ -31,9 +31,11 @@ export class ProductDescriptionResolver {
     try {
       checkParams(null, personalization);
     } catch (error) {
-      if (error instanceof ParamError) throw new BadUserInputError(error.message);
+      if (error instanceof ParamError) throw error.toGraphQLError();
       throw error;
     }
+    const unknown = ctx.services.descriptions.unknownProvider(provider);
+    if (unknown) throw unknown;
     // Products reach this resolver as the storage records their resolvers returned.
     return ctx.loaders.description.load({ product: product as unknown as ProductRecord, personalization: normalizePersonalization(personalization), provider });
   }
@@ -67,6 +69,11 @@ export class DescriptionResolver {
         results[i] = { productId: item.productId, code: 'NOT_FOUND', message: `product ${JSON.stringify(item.productId)} not found`, attempts: [] };
         return;
       }
+      const unknown = ctx.services.descriptions.unknownProvider(item.provider);
+      if (unknown) {
+        results[i] = { productId: item.productId, code: unknown.code, reason: String(unknown.extensions.reason), message: unknown.message, attempts: [] };
+        return;
+      }
       try {
         const checked = checkParams(item.params, item.personalization);
         items.push({
@@ -80,7 +87,7 @@ export class DescriptionResolver {
         positions.push(i);
       } catch (error) {
         if (!(error instanceof ParamError)) throw error;
-        results[i] = { productId: item.productId, code: 'BAD_USER_INPUT', message: error.message, attempts: [] };
+        results[i] = { productId: item.productId, code: 'BAD_USER_INPUT', message: error.message, reason: error.reason ?? null, attempts: [] };
       }
     });
     const outcomes = items.length ? await ctx.services.descriptions.generate(items, ctx.signal) : [];

@@ -1,9 +1,12 @@
 import type { Logger } from 'pino';
 import type { GenerationParameters, GenerationRequest, Personalization, ProductFacts } from '../../providers/types.js';
 import type { ProviderRegistry } from '../../providers/index.js';
+import { PROVIDER_IDS } from '../../src/config.js';
+import { BadUserInputError } from '../../src/errors/index.js';
 import type { DescriptionRecord, ProductRecord, Storage } from '../../src/storage/types.js';
 import type { GenerationRouter, Routed } from '../../src/routing/types.js';
-import { buildPrompt } from '../../src/prompts/build-prompt.js';
+import { clientMessage } from '../../src/routing/client-message.js';
+import { buildPrompt, isPromptVersion, type BuiltPrompt } from '../../src/prompts/build-prompt.js';
 import { TEMPLATES, type PromptVersion } from '../../src/prompts/templates.js';
 import { checkDescription } from '../../src/evaluation/checks/index.js';
 import { estimateCostUsd, type ModelPrice } from '../../src/pricing.js';
@@ -26,6 +29,10 @@ export interface GenerateItem {
 }
 
 export type GenerateOutcome = { ok: true; description: Description } | { ok: false; error: GenerationError };
+
+function promptPart(built: BuiltPrompt): { prompt: string; system?: string } {
+  return built.system ? { prompt: built.prompt, system: built.system } : { prompt: built.prompt };
+}
 
 export function productFacts(p: ProductRecord): ProductFacts {
   return { id: p.id, title: p.title, category: p.category, attributes: p.attributes, colors: p.colors, materials: p.materials };
@@ -81,15 +88,49 @@ export class DescriptionService {
     private readonly logger: Logger,
   ) {}
 
+  /**
+   * A client error when `provider` names no provider this gateway knows, with
+   * the known names; null for no pin or a known name. A known provider that
+   * is not configured here is the router's PROVIDER_NOT_CONFIGURED instead.
+   */
+  unknownProvider(provider: string | null | undefined): BadUserInputError | null {
+    if (provider === null || provider === undefined) return null;
+    const known = [...new Set([...PROVIDER_IDS, ...this.registry.allGenerators().map((g) => g.id)])];
+    if (known.includes(provider)) return null;
+    return new BadUserInputError(`unknown provider ${JSON.stringify(provider.slice(0, 64))}: known providers are ${known.join(', ')}`, {
+      reason: 'UNKNOWN_PROVIDER',
+      argument: 'provider',
+      known,
+    });
+  }
+
   buildRequest(item: GenerateItem): GenerationRequest {
-    const built = buildPrompt(productFacts(item.product), { version: item.promptVersion, ...(item.personalization ? { personalization: item.personalization } : {}) });
+    const facts = productFacts(item.product);
+    const render = (version: PromptVersion) => buildPrompt(facts, { version, ...(item.personalization ? { personalization: item.personalization } : {}) });
+    const built = render(item.promptVersion);
     const request: GenerationRequest = {
       ...item.params,
       prompt: built.prompt,
-      parts: { product: productFacts(item.product), promptVersion: built.version, ...(item.personalization ? { personalization: item.personalization } : {}) },
+      parts: { product: facts, promptVersion: built.version, ...(item.personalization ? { personalization: item.personalization } : {}) },
     };
     if (built.system) request.system = built.system;
+    // A model trained on another template (the bundled one: v3) is sent that one: it reads no other.
+    const others = this.trainedVersions().filter((v) => v !== built.version);
+    if (others.length) request.promptVariants = Object.fromEntries(others.map((v) => [v, promptPart(render(v))]));
     return request;
+  }
+
+  /** The template versions that configured generators were trained on (TextGenerator.promptVersion). */
+  private trainedVersions(): PromptVersion[] {
+    const versions = this.registry.allGenerators().map((g) => g.promptVersion);
+    return [...new Set(versions.filter((v): v is PromptVersion => v !== undefined && isPromptVersion(v)))];
+  }
+
+  /** The version and prompt a provider was actually sent: its own template's variant when it has one. */
+  private sentTo(providerId: string, request: GenerationRequest, requested: PromptVersion): { version: PromptVersion; prompt: string } {
+    const own = this.registry.allGenerators().find((g) => g.id === providerId)?.promptVersion;
+    const variant = own && isPromptVersion(own) ? request.promptVariants?.[own] : undefined;
+    return variant ? { version: own as PromptVersion, prompt: variant.prompt } : { version: requested, prompt: request.prompt };
   }
 
   /** One outcome per item, in order: one batched router call for all of them. */
@@ -104,9 +145,11 @@ export class DescriptionService {
   /** Stores a finished generation (also used by streaming) and returns it as a Description. */
   async settle(item: GenerateItem, request: GenerationRequest, routed: Routed): Promise<GenerateOutcome> {
     if (!routed.ok) {
+      // The upstream message may quote the prompt back: the client gets a fixed sentence, the log (at debug) the detail.
+      this.logger.debug({ productId: item.product.id, provider: routed.error.providerId, kind: routed.error.kind, detail: routed.error.message }, 'generation failed');
       return {
         ok: false,
-        error: { productId: item.product.id, code: routed.code, message: routed.error.message, attempts: routed.attempts },
+        error: { productId: item.product.id, code: routed.code, message: clientMessage(routed), attempts: routed.attempts },
       };
     }
     const key = personalizationKey(item.personalization);
@@ -122,22 +165,23 @@ export class DescriptionService {
       const [existing] = await this.storage.latestDescriptions([{ productId: item.product.id, personalizationKey: key, provider: result.providerId }]);
       if (existing && existing.text === result.text) return { ok: true, description: toDescription(existing, DescriptionSource.CACHED) };
     }
+    const sent = this.sentTo(result.providerId, request, item.promptVersion);
     const checks = checkDescription({
       text: result.text,
-      prompt: request.prompt,
+      prompt: sent.prompt,
       ...(item.product.referenceDescription ? { reference: item.product.referenceDescription } : {}),
       attributes: item.product.attributes,
       gender: item.product.gender,
     });
     const writer = this.registry.allGenerators().find((g) => g.id === result.providerId);
     const kind = writer?.kind ?? result.providerId;
-    const warnings = capabilityWarnings(item.personalization, TEMPLATES[item.promptVersion], { id: result.providerId, model: result.model, honours: writer?.capabilities.honours });
+    const warnings = capabilityWarnings(item.personalization, TEMPLATES[sent.version], { id: result.providerId, model: result.model, honours: writer?.capabilities.honours });
     const record = await this.storage.insertDescription({
       productId: item.product.id,
       text: result.text,
       provider: result.providerId,
       model: result.model,
-      promptVersion: item.promptVersion,
+      promptVersion: sent.version,
       personalizationKey: key,
       personalization: (item.personalization as Record<string, unknown> | undefined) ?? null,
       parameters: { ...item.params, ...(item.jobId ? { jobId: item.jobId } : {}) },

@@ -151,6 +151,9 @@ export class GenerationError {
   @Field()
   message!: string;
 
+  @Field(() => String, { nullable: true, description: 'A stable detail of the code where there is one, e.g. UNKNOWN_PROVIDER, INVALID_TONE, INVALID_LOCALE, UNSUPPORTED_LOCALE.' })
+  reason?: string | null;
+
   @Field(() => [GenerationAttempt])
   attempts!: GenerationAttempt[];
 }

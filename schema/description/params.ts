@@ -1,6 +1,8 @@
 import type { GenerationParameters } from '../../providers/types.js';
 import { isPromptVersion } from '../../src/prompts/build-prompt.js';
+import { checkLocale, checkTone } from '../../src/prompts/personalization.js';
 import { DEFAULT_PROMPT_VERSION, type PromptVersion } from '../../src/prompts/templates.js';
+import { BadUserInputError } from '../../src/errors/index.js';
 import type { GenerationParamsInput, PersonalizationInput } from './description.input.js';
 
 /** Limits on what a client may ask for; past them the item fails with BAD_USER_INPUT. */
@@ -12,7 +14,20 @@ export const PARAM_LIMITS = {
   keywords: 10,
 } as const;
 
-export class ParamError extends Error {}
+/** A refused parameter: BAD_USER_INPUT, with a `reason` where one applies (INVALID_TONE, INVALID_LOCALE, UNSUPPORTED_LOCALE). */
+export class ParamError extends Error {
+  constructor(
+    message: string,
+    readonly reason?: string,
+  ) {
+    super(message);
+  }
+
+  /** As the GraphQL error a resolver throws. */
+  toGraphQLError(): BadUserInputError {
+    return new BadUserInputError(this.message, this.reason ? { reason: this.reason } : {});
+  }
+}
 
 export interface CheckedParams {
   params: GenerationParameters;
@@ -48,6 +63,10 @@ export function checkParams(input: GenerationParamsInput | null | undefined, per
     const size = JSON.stringify(personalization).length;
     if (size > PARAM_LIMITS.personalizationChars) throw new ParamError(`personalization is larger than ${PARAM_LIMITS.personalizationChars} characters`);
     if ((personalization.keywords?.length ?? 0) > PARAM_LIMITS.keywords * 5) throw new ParamError(`too many keywords (at most ${PARAM_LIMITS.keywords} are used)`);
+    // Tone and locale are closed sets, so neither can carry an instruction; segment and keywords reach prompts as quoted data.
+    for (const check of [personalization.tone?.trim() && checkTone(personalization.tone), personalization.locale?.trim() && checkLocale(personalization.locale)]) {
+      if (check && !check.ok) throw new ParamError(check.message, check.reason);
+    }
   }
   return { params, promptVersion: version };
 }

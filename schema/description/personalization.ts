@@ -1,15 +1,22 @@
 import type { Personalization } from '../../providers/types.js';
+import { checkLocale, checkTone, type ValueCheck } from '../../src/prompts/personalization.js';
 import type { PersonalizationInput } from './description.input.js';
 
 const clean = (s: string | null | undefined) => s?.trim() || undefined;
+/** The canonical form of a checked value (checkParams has refused bad ones). */
+const canonical = (value: string | undefined, check: (v: string) => ValueCheck) => {
+  if (value === undefined) return undefined;
+  const checked = check(value);
+  return checked.ok ? checked.value : value;
+};
 
-/** Drops empty fields; returns undefined when nothing is left. */
+/** Drops empty fields and puts tone ("warm") and locale ("en-GB") in canonical form; returns undefined when nothing is left. */
 export function normalizePersonalization(input: PersonalizationInput | null | undefined): Personalization | undefined {
   if (!input) return undefined;
   const p: Personalization = {};
   const segment = clean(input.segment);
-  const tone = clean(input.tone);
-  const locale = clean(input.locale);
+  const tone = canonical(clean(input.tone), checkTone);
+  const locale = canonical(clean(input.locale), checkLocale);
   const keywords = (input.keywords ?? []).map((k) => k.trim()).filter(Boolean);
   if (segment) p.segment = segment;
   if (tone) p.tone = tone;

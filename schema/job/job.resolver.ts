@@ -41,7 +41,7 @@ export class JobResolver {
     try {
       promptVersion = checkParams(null, personalization).promptVersion;
     } catch (error) {
-      if (error instanceof ParamError) throw new BadUserInputError(error.message);
+      if (error instanceof ParamError) throw error.toGraphQLError();
       throw error;
     }
     const record = await jobs.start({ filter: filter ?? {}, policy: chosen, personalization: normalizePersonalization(personalization), promptVersion });

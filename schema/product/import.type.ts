@@ -25,7 +25,11 @@ export class ImportRowResult {
   @Field(() => String, { nullable: true })
   title!: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Stable code of the row error.' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Stable code of the row error: MISSING_TITLE, FIELD_TOO_LONG, INVALID_PRICE, INVALID_CHARACTERS, INVALID_IMAGE_URL, DUPLICATE_SKU, DUPLICATE_TITLE or MALFORMED_ROW.',
+  })
   errorCode!: string | null;
 
   @Field(() => String, { nullable: true })
@@ -34,6 +38,9 @@ export class ImportRowResult {
 
 @ObjectType()
 export class ImportResult {
+  @Field({ description: 'The column delimiter read from the header line: ",", ";", a tab or "|".' })
+  delimiter!: string;
+
   @Field(() => Int)
   created!: number;
 

@@ -1,21 +1,29 @@
 import type { Storage, ProductFilter, ProductRecord } from '../../src/storage/types.js';
 import { BadUserInputError } from '../../src/errors/index.js';
+import { pageSizeError } from '../../src/limits/page-size.js';
 import { parseProductCsv, type CsvLimits } from '../../src/catalog/csv-import.js';
 import { ImportRowStatus, type ImportResult, type ImportRowResult } from './import.type.js';
 import type { ProductConnection } from './product.type.js';
 
-/** The most products one page may ask for. */
-export const MAX_PAGE_SIZE = 100;
 const CURSOR_PREFIX = 'product:';
+// Standard or URL-safe base64, unpadded or padded to a multiple of four.
+const BASE64 = /^[A-Za-z0-9+/_-]+(?:={1,2})?$/;
 
+/** A product's cursor: unpadded base64url of `product:<seq>`. */
 export function encodeCursor(seq: number): string {
   return Buffer.from(`${CURSOR_PREFIX}${seq}`).toString('base64url');
 }
 
+/**
+ * The seq of a cursor this service made, also when a client library re-encoded
+ * it as standard base64 or padded it; anything else is INVALID_CURSOR.
+ */
 export function decodeCursor(cursor: string): number {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const padded = cursor.endsWith('=');
+  const canonical = BASE64.test(cursor) && (!padded || cursor.length % 4 === 0) ? cursor.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_') : '';
+  const text = Buffer.from(canonical, 'base64url').toString('utf8');
   const seq = text.startsWith(CURSOR_PREFIX) ? Number(text.slice(CURSOR_PREFIX.length)) : NaN;
-  if (!Number.isSafeInteger(seq) || seq < 0 || encodeCursor(seq) !== cursor) {
+  if (!Number.isSafeInteger(seq) || seq < 0 || encodeCursor(seq) !== canonical) {
     throw new BadUserInputError(`invalid cursor ${JSON.stringify(cursor.slice(0, 64))}`, { reason: 'INVALID_CURSOR', argument: 'after' });
   }
   return seq;
@@ -29,9 +37,9 @@ export class ProductService {
   ) {}
 
   async list(first: number, after: string | null | undefined, filter: ProductFilter): Promise<ProductConnection> {
-    if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) {
-      throw new BadUserInputError(`first must be between 0 and ${MAX_PAGE_SIZE}`, { reason: 'PAGE_SIZE_OUT_OF_RANGE', argument: 'first', max: MAX_PAGE_SIZE });
-    }
+    // The limits check refuses this before a GraphQL request runs; kept for callers that are not one.
+    const pageSize = pageSizeError('first', first);
+    if (pageSize) throw pageSize;
     const afterSeq = after ? decodeCursor(after) : null;
     const tags = filter.tags?.map((t) => t.trim()).filter(Boolean);
     const clean: ProductFilter = { category: filter.category?.trim() || null, search: filter.search?.trim() || null, tags: tags?.length ? tags : null };
@@ -54,7 +62,7 @@ export class ProductService {
   }
 
   async importCsv(csv: string): Promise<ImportResult> {
-    const parsed = parseProductCsv(csv, this.csvLimits);
+    const { delimiter, rows: parsed } = parseProductCsv(csv, this.csvLimits);
     const good = parsed.filter((r) => r.ok);
     const outcomes = await this.storage.upsertProducts(good.map((r) => r.product));
     const byLine = new Map(good.map((r, i) => [r.line, outcomes[i]!]));
@@ -65,6 +73,6 @@ export class ProductService {
       return { line: r.line, status, productId: o.product.id, sku: o.product.sku, title: o.product.title, errorCode: null, error: null };
     });
     const count = (s: ImportRowStatus) => rows.filter((r) => r.status === s).length;
-    return { created: count(ImportRowStatus.CREATED), updated: count(ImportRowStatus.UPDATED), unchanged: count(ImportRowStatus.UNCHANGED), failed: count(ImportRowStatus.ERROR), rows };
+    return { delimiter, created: count(ImportRowStatus.CREATED), updated: count(ImportRowStatus.UPDATED), unchanged: count(ImportRowStatus.UNCHANGED), failed: count(ImportRowStatus.ERROR), rows };
   }
 }

@@ -17,18 +17,23 @@ export class ProviderResolver {
   @Query(() => [ProviderStatus], { description: 'Configured providers in failover order, with health and breaker state.' })
   async providers(@Ctx() ctx: GatewayContext): Promise<ProviderStatus[]> {
     const infos = await ctx.services.registry.describe();
-    return infos.map((p) => ({
-      id: p.id,
-      kind: p.kind,
-      model: p.model,
-      configured: p.health.configured,
-      healthy: p.health.healthy,
-      lastError: p.health.lastError ?? null,
-      breakerState: ctx.services.router.breakerState(p.id),
-      executionProvider: p.health.details?.executionProvider ?? null,
-      state: stateOf(p),
-      promptFormat: p.promptFormat ? PROMPT_FORMATS[p.promptFormat] : null,
-      details: Object.entries(p.health.details ?? {}).map(([key, value]) => ({ key, value })),
-    }));
+    return infos.map((p) => {
+      // The provider sees the calls it finished; routing also sees the ones its timeouts cut short.
+      const route = ctx.services.router.providerHealth(p.id);
+      return {
+        id: p.id,
+        kind: p.kind,
+        model: p.model,
+        configured: p.health.configured,
+        healthy: p.health.healthy && route.healthy,
+        lastError: route.lastError ?? p.health.lastError ?? null,
+        breakerState: route.breakerState,
+        backoffMs: Math.round(route.backoffMs),
+        executionProvider: p.health.details?.executionProvider ?? null,
+        state: stateOf(p),
+        promptFormat: p.promptFormat ? PROMPT_FORMATS[p.promptFormat] : null,
+        details: Object.entries(p.health.details ?? {}).map(([key, value]) => ({ key, value })),
+      };
+    });
   }
 }

@@ -1,12 +1,11 @@
 import { hash, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import { ConfigError } from '../config.js';
 import type { ApiKeyRecord, Storage } from '../storage/types.js';
 import { isRole, OPEN_PRINCIPAL, type Principal, type Role } from './roles.js';
 
 /** Marks keys made by this gateway, so they are recognisable in a leak scan. */
 export const KEY_PREFIX = 'ssk_';
-/** Characters of a key kept for display (`ssk_` and 8 more). */
-export const DISPLAY_PREFIX_LENGTH = 12;
 /** Shortest key accepted from GATEWAY_API_KEYS: shorter ones are guessable. */
 export const MIN_KEY_LENGTH = 16;
 /** Names of keys provisioned from GATEWAY_API_KEYS start with this. */
@@ -20,6 +19,13 @@ const TOUCH_INTERVAL_MS = 60_000;
  */
 export const hashKey = (key: string): string => hash('sha256', key, 'hex');
 
+/**
+ * How a key is named in listings: the start of its hash, never a character
+ * of the key. The holder of a key finds it with
+ * `printf %s "$KEY" | sha256sum | cut -c1-12`.
+ */
+export const keyFingerprint = (keyHash: string): string => keyHash.slice(0, 12);
+
 /** A fresh key: `ssk_` + 32 random bytes, base64url. */
 export function generateKey(): string {
   return `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
@@ -28,7 +34,8 @@ export function generateKey(): string {
 /** Creates and stores a key; returns the key itself (shown once) and its record. */
 export async function createApiKey(storage: Storage, role: Role, name: string): Promise<{ key: string; record: ApiKeyRecord }> {
   const key = generateKey();
-  const record = await storage.insertApiKey({ name, role, prefix: key.slice(0, DISPLAY_PREFIX_LENGTH), hash: hashKey(key) });
+  // The stored prefix is the constant marker only: any character after it would be a piece of the secret.
+  const record = await storage.insertApiKey({ name, role, prefix: KEY_PREFIX, hash: hashKey(key) });
   return { key, record };
 }
 
@@ -48,22 +55,35 @@ export function parseGatewayApiKeys(value: string): Array<{ role: Role; key: str
     });
 }
 
+/** The name of a GATEWAY_API_KEYS key: role and a hash fragment, never a piece of a key that was not made to be shown. */
+const environmentKeyName = (role: Role, hash: string): string => `${ENV_KEY_NAME_PREFIX}${role}-${hash.slice(0, 8)}`;
+
 /**
  * Stores the GATEWAY_API_KEYS keys (hashed) and revokes environment keys that
  * are no longer listed, so removing a key from the environment and restarting
  * takes it out of service. Keys created with the CLI are left alone.
+ *
+ * Restarting with the same list always starts. A listed key that is revoked
+ * (by an operator, or dropped from the list at an earlier start) stays
+ * revoked: revocation is final, so a leaked key cannot come back through a
+ * stale environment; the start logs a warning naming it. A listed key whose
+ * role changed is given the new role (an environment key also the new name).
  */
-export async function provisionEnvironmentKeys(storage: Storage, keys: ReadonlyArray<{ role: Role; key: string }>): Promise<void> {
+export async function provisionEnvironmentKeys(storage: Storage, keys: ReadonlyArray<{ role: Role; key: string }>, logger: Pick<Logger, 'warn' | 'info'>): Promise<void> {
   const wanted = new Set<string>();
   for (const { role, key } of keys) {
     const hash = hashKey(key);
     wanted.add(hash);
-    const existing = await storage.apiKeyByHash(hash);
-    if (existing && !existing.revokedAt && existing.role === role) continue;
-    if (existing) await storage.revokeApiKey(existing.id);
-    const prefix = key.slice(0, 4);
-    // The name shows role and a hash fragment, never a piece of a key that was not made to be shown.
-    await storage.insertApiKey({ name: `${ENV_KEY_NAME_PREFIX}${role}-${hash.slice(0, 8)}`, role, prefix, hash });
+    const name = environmentKeyName(role, hash);
+    const record = await storage.provisionApiKey({ name, role, prefix: '', hash });
+    if (!record) throw new ConfigError(`GATEWAY_API_KEYS: an active key other than this one is already named ${JSON.stringify(name)}; revoke it with \`npm run keys -- revoke ${name}\``);
+    if (record.revokedAt) {
+      logger.warn({ keyName: record.name, revokedAt: record.revokedAt }, 'GATEWAY_API_KEYS lists a revoked key: it stays revoked; put a new key in its place');
+    } else if (record.role !== role) {
+      const renamed = record.name.startsWith(ENV_KEY_NAME_PREFIX) ? name : record.name;
+      await storage.setApiKeyRole(record.id, role, renamed);
+      logger.info({ keyName: renamed, previousName: record.name, previousRole: record.role, role }, 'GATEWAY_API_KEYS changed the role of a key');
+    }
   }
   for (const record of await storage.listApiKeys()) {
     if (record.name.startsWith(ENV_KEY_NAME_PREFIX) && !record.revokedAt && !wanted.has(record.hash)) await storage.revokeApiKey(record.id);

@@ -10,7 +10,7 @@ import { Authenticator, parseGatewayApiKeys, provisionEnvironmentKeys } from './
  * a configuration error and the gateway does not start.
  */
 export async function prepareAuthentication(config: Pick<Config, 'gatewayApiKeys' | 'nodeEnv'>, storage: Storage, logger: Logger): Promise<Authenticator> {
-  await provisionEnvironmentKeys(storage, config.gatewayApiKeys ? parseGatewayApiKeys(config.gatewayApiKeys) : []);
+  await provisionEnvironmentKeys(storage, config.gatewayApiKeys ? parseGatewayApiKeys(config.gatewayApiKeys) : [], logger);
   const active = await storage.countActiveApiKeys();
   const production = config.nodeEnv === 'production';
   if (active === 0 && production) {

@@ -10,6 +10,7 @@ import type { Principal } from '../auth/roles.js';
 import { ErrorCode, GatewayError } from '../errors/index.js';
 import { enforceOperationLimits, parseAndValidate, type DocumentRules, type OperationLimitsOptions } from '../limits/operation-limits.js';
 import { NO_TRACING, type GatewayTracing, type RequestSpan } from '../observability/tracing.js';
+import type { InFlight } from './in-flight.js';
 
 export interface SubscriptionServerOptions {
   httpServer: http.Server;
@@ -26,6 +27,10 @@ export interface SubscriptionServerOptions {
   limits: OperationLimitsOptions;
   /** A span per operation, parent of its provider spans. Default: NO_TRACING. */
   tracing?: GatewayTracing;
+  /** Where running operations are counted, so that a drain waits for them as for HTTP requests. */
+  inFlight: InFlight;
+  /** True while the gateway drains: new sockets are refused (HTTP 503) and new operations get SHUTTING_DOWN. */
+  draining: () => boolean;
 }
 
 /** One operation on a socket, from its subscribe message until it completes or is refused. */
@@ -35,6 +40,8 @@ interface Operation {
   outcome?: string;
   /** Past the checks: graphql-ws will call onComplete when it ends. */
   running: boolean;
+  /** Counts the running operation out of the in-flight work. */
+  leave?: () => void;
 }
 
 type Extra = { controller?: AbortController; principal?: Principal; operations?: Map<string, Operation> };
@@ -77,10 +84,17 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): { 
     const operation = extra.operations?.get(id);
     if (!operation) return;
     extra.operations!.delete(id);
+    operation.leave?.();
     operation.span.end(operation.operationName, operation.outcome ?? fallback);
   };
 
-  const wss = new WebSocketServer({ server: options.httpServer, path: '/graphql', maxPayload: options.maxPayloadBytes });
+  const wss = new WebSocketServer({
+    server: options.httpServer,
+    path: '/graphql',
+    maxPayload: options.maxPayloadBytes,
+    // A socket opened during a drain would be cut when it ends: refuse the handshake, as HTTP requests are refused.
+    verifyClient: (_info, accept) => (options.draining() ? accept(false, 503, 'the gateway is shutting down: retry') : accept(true)),
+  });
   const disposable = useServer<Record<string, unknown>, Extra>(
     {
       schema: options.schema,
@@ -121,8 +135,11 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): { 
           if (error instanceof GraphQLError) return [error];
           throw error;
         }
+        // Checked after the last await, so no operation starts once close() has begun waiting.
+        if (options.draining()) return [new GatewayError(ErrorCode.SHUTTING_DOWN, 'the gateway is shutting down: retry', { retryable: true })];
         contextValue.operationName = operationName ?? null;
         operation.running = true;
+        operation.leave = options.inFlight.enter();
         spans.set(contextValue, operation.span);
         return { schema: options.schema, document, operationName: payload.operationName, variableValues: variables, contextValue };
       },

@@ -1,7 +1,19 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { ValidationRule } from 'graphql';
+import { GraphQLError, type DocumentNode, type ValidationRule } from 'graphql';
 import type { Config } from '../config.js';
+import { findPageSizeError } from './page-size.js';
+
+/**
+ * Reports armor's cost refusal as armor itself would (its Apollo default),
+ * unless a page size in the document is out of range: then the limits
+ * check refuses the whole document (any operation's page size counts, as
+ * armor does not say which operation it priced), so nothing runs unpriced.
+ */
+function reportCostUnlessPageSize(context: { getDocument(): DocumentNode; reportError(error: GraphQLError): void } | null, error: GraphQLError): void {
+  if (!context || findPageSizeError(context.getDocument())) return;
+  context.reportError(new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT' } }));
+}
 
 /**
  * graphql-armor with our limits. Pinned at 3.2.0, whose cost-limit (2.4.3)
@@ -17,6 +29,12 @@ import type { Config } from '../config.js';
  * the largest MAX_COST so that armor never refuses what a role may run.
  * Limits are not echoed to clients (exposeLimits false). MAX_TOKENS is
  * enforced by graphql-js itself (see below).
+ *
+ * Armor's cost multiplies by a literal `first`, so `first: 10000` would be
+ * refused here as too costly while `first: 101` reaches the page-size check:
+ * its refusal is dropped for a document with a page size out of range, which
+ * the limits check (run next, before anything executes) refuses as
+ * PAGE_SIZE_OUT_OF_RANGE whatever the size.
  */
 export function armorProtection(config: Pick<Config, 'maxDepth' | 'maxAliases' | 'maxDirectives' | 'maxCost'>): {
   plugins: ApolloServerPlugin[];
@@ -31,7 +49,7 @@ export function armorProtection(config: Pick<Config, 'maxDepth' | 'maxAliases' |
     // Tokens are limited by graphql-js's own parser (Apollo `parseOptions.maxTokens`, see server.ts):
     // armor's Apollo token plugin re-parses and its syntax errors reach clients as HTTP 500.
     maxTokens: { enabled: false },
-    costLimit: { maxCost, exposeLimits: false, errorMessage: 'Query cost limit exceeded.' },
+    costLimit: { maxCost, exposeLimits: false, errorMessage: 'Query cost limit exceeded.', propagateOnRejection: false, onReject: [reportCostUnlessPageSize] },
     blockFieldSuggestion: { enabled: true },
   }).protect();
   // Armor's typings point at Apollo's CommonJS build; the plugin objects are the same shape.

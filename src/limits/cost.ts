@@ -14,6 +14,13 @@
  * costs 1 + 100 × (1 + 1 + 10) = 1201, over the mobile limit of 1000, while
  * the same page without `description` costs 201. Aliases and fragment
  * spreads count every time they appear, as they execute every time.
+ *
+ * That cost is the worst case, held against MAX_COST. The key's rate bucket
+ * is charged the `charge` cost instead, where a field that serves a stored
+ * description when there is one (`servesStored`) weighs as a read (1): most
+ * reads of a published catalog generate nothing, and the generations such a
+ * field does start are charged when they start, to the key's generation
+ * bucket (src/limits/generation-budget.ts).
  */
 import {
   Kind,
@@ -36,11 +43,12 @@ export const GENERATION_COST = 10;
 
 /**
  * Fields that may call a model, by schema coordinate. `perItem` names a list
- * argument whose length multiplies the weight. Coordinates that are not in
+ * argument whose length multiplies the weight; `servesStored` marks a field
+ * that generates only when nothing is stored. Coordinates that are not in
  * the schema (features still to come) are simply never matched.
  */
-export const GENERATION_WEIGHTS: Readonly<Record<string, { weight: number; perItem?: string }>> = {
-  'Product.description': { weight: GENERATION_COST },
+export const GENERATION_WEIGHTS: Readonly<Record<string, { weight: number; perItem?: string; servesStored?: true }>> = {
+  'Product.description': { weight: GENERATION_COST, servesStored: true },
   'Mutation.generateDescriptions': { weight: GENERATION_COST, perItem: 'input' },
   'Subscription.descriptionStream': { weight: GENERATION_COST },
   // A benchmark run generates for a whole data set: priced as 50 generations up front.
@@ -80,8 +88,20 @@ function pageSize(field: GraphQLField<unknown, unknown> | undefined, node: Field
   return 1;
 }
 
+/**
+ * What the cost is for: `limit`, the worst case (MAX_COST); `charge`, what the
+ * rate bucket takes up front, with `servesStored` fields as reads.
+ */
+export type CostMode = 'limit' | 'charge';
+
 /** Cost of the operation named `operationName` (or the only one). Returns 0 when there is no such operation. */
-export function operationCost(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: Variables = {}): number {
+export function operationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Variables = {},
+  mode: CostMode = 'limit',
+): number {
   const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
   const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
   if (!operation) return 0;
@@ -119,7 +139,7 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
     const field = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[name] : undefined;
     const generation = GENERATION_WEIGHTS[`${parent.name}.${name}`];
     let weight = node.selectionSet ? 1 : 0;
-    if (generation) {
+    if (generation && !(mode === 'charge' && generation.servesStored)) {
       const items = generation.perItem ? argument(field, node, generation.perItem, variables) : undefined;
       weight = generation.weight * (Array.isArray(items) ? Math.max(1, items.length) : 1);
     }

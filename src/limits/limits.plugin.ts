@@ -7,6 +7,7 @@ import { enforceOperationLimits, type OperationLimitsOptions } from './operation
 export type LimitsPluginOptions = OperationLimitsOptions;
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
+  [ErrorCode.BAD_USER_INPUT]: 400,
   [ErrorCode.UNAUTHENTICATED]: 401,
   [ErrorCode.FORBIDDEN]: 403,
   [ErrorCode.GRAPHQL_VALIDATION_FAILED]: 400,
@@ -28,8 +29,8 @@ function withHttpStatus(error: GatewayError): GatewayError {
 
 /**
  * Runs once the operation is known and validated (armor's rules included):
- * the checks of operation-limits.ts (introspection by role, cost against the
- * role's MAX_COST, the key's token bucket). A refusal here refuses the whole
+ * the checks of operation-limits.ts (introspection by role, page sizes, cost
+ * against the role's MAX_COST, the key's token bucket). A refusal here refuses the whole
  * request before anything executes; a rate-limit refusal answers HTTP 429
  * with Retry-After.
  */

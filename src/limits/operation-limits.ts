@@ -4,6 +4,7 @@ import { ErrorCode, GatewayError } from '../errors/index.js';
 import type { Principal } from '../auth/roles.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { isIntrospection, operationCost } from './cost.js';
+import { findPageSizeError } from './page-size.js';
 import type { RateLimitStore } from './rate-limit.js';
 import type { BucketSettings, PerRole } from './role-settings.js';
 
@@ -28,11 +29,13 @@ export interface CheckedOperation {
 }
 
 /**
- * Introspection by role, then the operation's cost against the role's
- * MAX_COST, then the key's token bucket charged with that cost. Throws a
- * GatewayError (UNAUTHENTICATED, FORBIDDEN, GRAPHQL_VALIDATION_FAILED with
- * reason COST_LIMIT, RATE_LIMITED with retryAfter) and otherwise returns the
- * cost. The cost (and a rate-limit outcome) is written into `report` before
+ * Introspection by role, then the page sizes (page-size.ts), then the
+ * operation's cost against the role's MAX_COST, then the key's token bucket
+ * charged with its up-front cost (stored descriptions read as reads; see
+ * cost.ts). Throws a GatewayError (UNAUTHENTICATED, FORBIDDEN, BAD_USER_INPUT
+ * with reason PAGE_SIZE_OUT_OF_RANGE, GRAPHQL_VALIDATION_FAILED with reason
+ * COST_LIMIT, RATE_LIMITED with retryAfter) and otherwise returns the cost.
+ * The cost (and a rate-limit outcome) is written into `report` before
  * any refusal, so the request log carries it either way.
  */
 export async function enforceOperationLimits(
@@ -45,6 +48,8 @@ export async function enforceOperationLimits(
   if (isIntrospection(document, operationName) && !options.allowIntrospection(principal)) {
     throw new GatewayError(ErrorCode.FORBIDDEN, 'introspection needs the internal role', { reason: 'INTROSPECTION' });
   }
+  const pageSize = findPageSizeError(document, operation.variables);
+  if (pageSize) throw pageSize;
   const cost = operationCost(options.schema, document, operationName, operation.variables);
   report.cost = cost;
   const limit = options.maxCost[principal.role];
@@ -57,7 +62,8 @@ export async function enforceOperationLimits(
   }
   const bucket = options.rateLimits[principal.role];
   if (!bucket) return cost;
-  const taken = await options.store.take(principal.keyId ?? principal.name, cost, bucket);
+  const charge = operationCost(options.schema, document, operationName, operation.variables, 'charge');
+  const taken = await options.store.take(principal.keyId ?? principal.name, charge, bucket);
   if (taken.allowed) return cost;
   options.metrics?.rateLimited.inc({ role: principal.role });
   report.outcome = 'rate_limited';

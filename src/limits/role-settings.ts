@@ -16,10 +16,28 @@ export interface BucketSettings {
 /** Default MAX_COST per role; see the cost model in src/limits/cost.ts. */
 export const DEFAULT_MAX_COST: PerRole<number> = { mobile: 1000, personalization: 3000, internal: 20_000 };
 
-/** Default RATE_LIMITS per role (cost units): mobile 2000 burst and 50/s; internal unlimited. */
+/**
+ * Default RATE_LIMITS per role, in cost units charged up front (a stored
+ * description read as 1). Mobile is sized for one app key shared by every
+ * shopper: 10,000/s is about 320 views/s of a 10-product page with
+ * descriptions (cost 31), with a burst of 3 s of that. Internal unlimited.
+ */
 export const DEFAULT_RATE_LIMITS: PerRole<BucketSettings | null> = {
-  mobile: { capacity: 2000, refillPerSecond: 50 },
+  mobile: { capacity: 30_000, refillPerSecond: 10_000 },
   personalization: { capacity: 6000, refillPerSecond: 150 },
+  internal: null,
+};
+
+/**
+ * Default GENERATION_RATE_LIMITS per role, in generations that reads
+ * (`Product.description`) start because nothing is stored: what protects the
+ * providers' bill from a leaked app key. Mobile: 300 at once (a new
+ * collection's first views), then 2/s. Past it, reads get the stored or
+ * reference description, marked stale.
+ */
+export const DEFAULT_GENERATION_RATE_LIMITS: PerRole<BucketSettings | null> = {
+  mobile: { capacity: 300, refillPerSecond: 2 },
+  personalization: { capacity: 3000, refillPerSecond: 20 },
   internal: null,
 };
 
@@ -47,8 +65,8 @@ export function parseMaxCost(value: string | number): PerRole<number> {
   return perRole(text, (v, role) => positiveInt(v, `MAX_COST for ${role}`), DEFAULT_MAX_COST);
 }
 
-/** `mobile=2000/50,internal=off`: capacity/refill per second in cost units; `off` (or 0) means no limit. */
-export function parseRateLimits(value: string): PerRole<BucketSettings | null> {
+/** `mobile=2000/50,internal=off`: capacity/refill per second; `off` (or 0) means no limit. Unlisted roles keep `defaults`. */
+export function parseRateLimits(value: string, defaults: PerRole<BucketSettings | null> = DEFAULT_RATE_LIMITS): PerRole<BucketSettings | null> {
   return perRole(
     value,
     (v, role) => {
@@ -57,6 +75,6 @@ export function parseRateLimits(value: string): PerRole<BucketSettings | null> {
       if (capacity === undefined || refill === undefined || extra !== undefined) throw new Error(`rate limit for ${role} must be capacity/refillPerSecond or off, got "${v}"`);
       return { capacity: positiveInt(capacity, `capacity for ${role}`), refillPerSecond: positiveInt(refill, `refill for ${role}`) };
     },
-    DEFAULT_RATE_LIMITS,
+    defaults,
   );
 }

@@ -34,24 +34,3 @@ export function raceAbort<T, A>(promise: Promise<T>, signal: AbortSignal | undef
     );
   });
 }
-
-/**
- * A signal that fires once every one of `signals` has fired: a shared upstream
- * call is cancelled only when nobody waits for it any more. Never fires when
- * any waiter came without a signal.
- */
-export function allAborted(signals: ReadonlyArray<AbortSignal | undefined>): AbortSignal | undefined {
-  if (signals.length === 0 || signals.some((s) => s === undefined)) return undefined;
-  const list = signals as AbortSignal[];
-  if (list.length === 1) return list[0];
-  const controller = new AbortController();
-  const check = (): void => {
-    if (list.every((s) => s.aborted)) {
-      for (const s of list) s.removeEventListener('abort', check);
-      controller.abort(new Error('every waiter aborted'));
-    }
-  };
-  for (const s of list) s.addEventListener('abort', check, { once: true });
-  check();
-  return controller.signal;
-}

@@ -1,36 +1,35 @@
 /**
- * One circuit breaker per provider, on cockatiel's `circuitBreaker`.
+ * One circuit breaker per provider, on cockatiel's `circuitBreaker`, with a
+ * breaker rule of our own inside it (`RatioBreaker`).
  *
- * Why a small breaker of our own inside it: cockatiel's policy takes a
- * single `IBreaker`, and its `SamplingBreaker` cannot state our rule
- * exactly: it opens on strictly more than the threshold (we want ≥ 50%),
- * sets its minimum as requests per second rather than a call count (we want
- * "at least 20 calls in 30 s"), and reads `Date.now()` directly. So
- * `FailureRateBreaker` states that rule with an injected clock, and
- * `AnyBreaker` opens when either it or cockatiel's `ConsecutiveBreaker` says
- * so. `AnyBreaker.tripNext()` makes the next failure open the circuit at
- * once (an `auth` error isolates the provider), while keeping cockatiel's
- * cooldown and single half-open probe, which `isolate()` would not.
+ * The rule is the failure share over a sliding window: at least 50% of at
+ * least 20 calls in 30 s. A streak (cockatiel's `ConsecutiveBreaker`) opened
+ * on scattered faults: under concurrency, five failures in a row across all
+ * calls in flight come often enough at a 20% fault rate (a few hung calls
+ * timing out together suffice). A streak still decides while the window
+ * holds fewer calls than the minimum (quiet traffic, or just after a
+ * restart), so that a dead provider behind little traffic is found too.
+ *
+ * Why not cockatiel's `SamplingBreaker`: it opens on strictly more than the
+ * threshold, states its minimum as requests per second rather than a count,
+ * reads `Date.now()` directly (the router's clock is injected), and rotates
+ * one bucket per call, so counts from before an idle spell linger.
+ *
+ * Only provider-side failures count (timeout, unavailable, auth). A 429 is
+ * not one: the provider is up and asks for less traffic, which the retry
+ * policy honours (`Retry-After`); see executor.ts.
  */
-import {
-  BrokenCircuitError,
-  CircuitState,
-  ConsecutiveBreaker,
-  circuitBreaker,
-  handleWhen,
-  type CircuitBreakerPolicy,
-  type IBreaker,
-} from 'cockatiel';
+import { BrokenCircuitError, CircuitState, circuitBreaker, handleWhen, type CircuitBreakerPolicy, type IBreaker } from 'cockatiel';
 import { ProviderError } from '../../providers/types.js';
 import type { BreakerState } from './types.js';
 import { SlidingCounts } from './window.js';
 
 export interface BreakerSettings {
-  /** Failures in a row that open the circuit. Default 5. */
+  /** Failures in a row that open the circuit while the window holds fewer than `minimumCalls` calls. Default 5. */
   consecutiveFailures: number;
   /** Failure share over the window that opens the circuit (≥). Default 0.5. */
   failureRate: number;
-  /** Calls needed in the window before the failure share counts. Default 20. */
+  /** Calls needed in the window before the failure share decides. Default 20. */
   minimumCalls: number;
   /** The failure-share window, ms. Default 30000. */
   windowMs: number;
@@ -46,58 +45,43 @@ export const DEFAULT_BREAKER_SETTINGS: BreakerSettings = {
   cooldownMs: 30_000,
 };
 
-/** Opens when at least `rate` of at least `minimumCalls` calls in the window failed. */
-export class FailureRateBreaker implements IBreaker {
+/**
+ * Opens when at least `failureRate` of at least `minimumCalls` calls in the
+ * window failed; with fewer calls in the window, on `consecutiveFailures` in
+ * a row. `tripNext()` makes the next failure open it whatever the counts say.
+ */
+export class RatioBreaker implements IBreaker {
   readonly #counts: SlidingCounts;
-
-  constructor(
-    private readonly rate: number,
-    private readonly minimumCalls: number,
-    windowMs: number,
-    now: () => number,
-  ) {
-    if (!(rate > 0 && rate <= 1)) throw new TypeError(`failureRate must be in (0, 1]; got ${rate}`);
-    this.#counts = new SlidingCounts(windowMs, 2, now);
-  }
-
-  get state(): unknown {
-    return this.#counts.totals();
-  }
-
-  set state(_value: unknown) {
-    // Window buckets are not worth carrying across processes: after a restore
-    // the rate starts from empty, while the open/closed state itself is restored.
-  }
-
-  success(state: CircuitState): void {
-    // A successful probe closes the circuit: start the rate from clean.
-    if (state === CircuitState.HalfOpen) this.#counts.reset();
-    this.#counts.add(0);
-  }
-
-  failure(): boolean {
-    this.#counts.add(1);
-    const [ok = 0, failed = 0] = this.#counts.totals();
-    const total = ok + failed;
-    return total >= this.minimumCalls && failed >= this.rate * total;
-  }
-}
-
-/** Opens when any part says so; `tripNext()` forces the next failure to open. */
-export class AnyBreaker implements IBreaker {
+  #streak = 0;
   #tripNext = false;
 
-  constructor(private readonly parts: readonly IBreaker[]) {}
+  constructor(
+    private readonly settings: Pick<BreakerSettings, 'consecutiveFailures' | 'failureRate' | 'minimumCalls' | 'windowMs'>,
+    now: () => number,
+  ) {
+    const { failureRate, minimumCalls, consecutiveFailures } = settings;
+    if (!(failureRate > 0 && failureRate <= 1)) throw new TypeError(`failureRate must be in (0, 1]; got ${failureRate}`);
+    if (!(minimumCalls >= 1)) throw new TypeError(`minimumCalls must be ≥ 1; got ${minimumCalls}`);
+    if (!(consecutiveFailures >= 1)) throw new TypeError(`consecutiveFailures must be ≥ 1; got ${consecutiveFailures}`);
+    this.#counts = new SlidingCounts(settings.windowMs, 2, now);
+  }
 
+  /** What a snapshot carries to another replica or a restart: the streak. */
   get state(): unknown {
-    return this.parts.map((p) => p.state);
+    return { streak: this.#streak };
   }
 
   set state(value: unknown) {
-    if (!Array.isArray(value)) return;
-    this.parts.forEach((p, i) => {
-      if (value[i] !== undefined) p.state = value[i];
-    });
+    // Window buckets are not worth carrying across processes: after a restore
+    // the share starts from empty, while the open/closed state itself is restored.
+    const streak = (value as { streak?: unknown } | null)?.streak;
+    if (typeof streak === 'number' && Number.isFinite(streak)) this.#streak = streak;
+  }
+
+  /** Calls and failures in the window ending now. */
+  window(): { calls: number; failures: number } {
+    const [ok = 0, failed = 0] = this.#counts.totals();
+    return { calls: ok + failed, failures: failed };
   }
 
   tripNext(): void {
@@ -110,17 +94,23 @@ export class AnyBreaker implements IBreaker {
   }
 
   success(state: CircuitState): void {
+    // A successful probe closes the circuit: start the share from clean.
+    if (state === CircuitState.HalfOpen) this.#counts.reset();
+    this.#counts.add(0);
+    this.#streak = 0;
     // The trip stays pending through other calls' successes: the auth failure
     // that asked for it reaches failure() a few microtasks later.
-    for (const part of this.parts) part.success(state);
   }
 
-  failure(state: CircuitState): boolean {
-    // Every part must see the failure, so no short-circuiting `some`.
-    const votes = this.parts.map((part) => part.failure(state));
+  failure(): boolean {
+    this.#counts.add(1);
+    this.#streak += 1;
     const trip = this.#tripNext;
     this.#tripNext = false;
-    return trip || votes.includes(true);
+    if (trip) return true;
+    const { calls, failures } = this.window();
+    if (calls >= this.settings.minimumCalls) return failures >= this.settings.failureRate * calls;
+    return this.#streak >= this.settings.consecutiveFailures;
   }
 }
 
@@ -129,7 +119,7 @@ export class CircuitOpenError extends BrokenCircuitError {}
 
 /** Errors that say the provider is in trouble; request-specific kinds never count against it. */
 function countsAgainstProvider(error: unknown): boolean {
-  return error instanceof ProviderError && !isLocalRejection(error) && ['timeout', 'unavailable', 'rate_limited', 'auth'].includes(error.kind);
+  return error instanceof ProviderError && !isLocalRejection(error) && ['timeout', 'unavailable', 'auth'].includes(error.kind);
 }
 
 const LOCAL = Symbol('local rejection');
@@ -154,14 +144,11 @@ export interface ProviderBreakerOptions {
 
 export class ProviderBreaker {
   readonly #policy: CircuitBreakerPolicy;
-  readonly #breaker: AnyBreaker;
+  readonly #breaker: RatioBreaker;
 
   constructor(options: ProviderBreakerOptions) {
     const { settings } = options;
-    this.#breaker = new AnyBreaker([
-      new ConsecutiveBreaker(settings.consecutiveFailures),
-      new FailureRateBreaker(settings.failureRate, settings.minimumCalls, settings.windowMs, options.now),
-    ]);
+    this.#breaker = new RatioBreaker(settings, options.now);
     this.#policy = circuitBreaker(handleWhen(countsAgainstProvider), {
       halfOpenAfter: settings.cooldownMs,
       breaker: this.#breaker,
@@ -181,6 +168,11 @@ export class ProviderBreaker {
   /** Makes the next failure open the circuit whatever the counts say. */
   tripNext(): void {
     this.#breaker.tripNext();
+  }
+
+  /** Calls and failures in the failure-share window ending now. */
+  window(): { calls: number; failures: number } {
+    return this.#breaker.window();
   }
 
   /**

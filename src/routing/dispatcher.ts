@@ -8,12 +8,15 @@
  *
  * Every waiter settles: with its result, with ABORTED as soon as its own
  * signal fires, or with a timeout error at the deadline plus a grace period
- * should the provider ignore the signal.
+ * should the provider ignore the signal. A waiter settles with its own
+ * result as soon as the provider reports it (`onResult`, which the hosted
+ * backends call per request), so a fast answer never waits for a slow one
+ * of the same batch; the batch's bulkhead slot is held until all are in.
  */
 import { BulkheadRejectedError, TaskCancelledError, TimeoutStrategy, timeout, type BulkheadPolicy } from 'cockatiel';
 import { ProviderError, type GenerateOptions, type GenerationRequest, type GenerationResult, type TextGenerator } from '../../providers/types.js';
 import { toProviderError } from '../../providers/http-errors.js';
-import { ABORTED, allAborted, type Aborted } from './abort.js';
+import { ABORTED, type Aborted } from './abort.js';
 import { markLocalRejection } from './breaker.js';
 
 export type DispatchOutcome = GenerationResult | ProviderError | Aborted;
@@ -29,6 +32,10 @@ interface Entry {
   request: GenerationRequest;
   options: DispatchOptions;
   settle: (outcome: DispatchOutcome) => void;
+  /** How the waiter settled, once it has. */
+  settled?: DispatchOutcome;
+  /** Told when the waiter settles: its batch watches for the last one. */
+  watch?: () => void;
 }
 
 export interface DispatcherOptions {
@@ -52,7 +59,6 @@ export class BatchDispatcher {
     const signal = options.signal;
     if (signal?.aborted) return Promise.resolve(ABORTED);
     return new Promise<DispatchOutcome>((resolve) => {
-      let done = false;
       const guard = setTimeout(
         () => settle(new ProviderError('timeout', this.#generator.id, `${this.#generator.id}: no answer within ${options.timeoutMs} ms`)),
         options.timeoutMs + this.options.graceMs,
@@ -60,10 +66,11 @@ export class BatchDispatcher {
       guard.unref();
       const onAbort = (): void => settle(ABORTED);
       const settle = (outcome: DispatchOutcome): void => {
-        if (done) return;
-        done = true;
+        if (entry.settled !== undefined) return;
         clearTimeout(guard);
         signal?.removeEventListener('abort', onAbort);
+        entry.settled = outcome;
+        entry.watch?.();
         resolve(outcome);
       };
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -100,7 +107,7 @@ export class BatchDispatcher {
 
   async #send(entries: Entry[], timeoutMs: number): Promise<void> {
     const id = this.#generator.id;
-    const everyoneGone = allAborted(entries.map((e) => e.options.signal));
+    const everyoneGone = nobodyWaits(entries);
     let timedOut = false;
     try {
       const results = await this.options.bulkhead.execute(
@@ -111,15 +118,20 @@ export class BatchDispatcher {
           // nothing is left listening once generate() has returned.
           timeout(timeoutMs, { strategy: TimeoutStrategy.Cooperative, abortOnReturn: false }).execute(async ({ signal }) => {
             const onToken = entries[0]?.options.onToken;
-            const options: GenerateOptions = { signal };
-            if (everyoneGone) options.callerGone = everyoneGone;
+            const timedOutNow = (): boolean => signal.aborted && !everyoneGone.aborted;
+            const options: GenerateOptions = {
+              signal,
+              callerGone: everyoneGone,
+              onResult: (index, result) => entries[index]?.settle(this.#outcome(result, timedOutNow(), timeoutMs)),
+            };
             if (onToken) options.onToken = (_index, piece) => onToken(piece);
             const answer = await this.#generator.generate(entries.map((e) => e.request), options);
-            timedOut = signal.aborted && everyoneGone?.aborted !== true;
+            timedOut = timedOutNow();
             return answer;
           }, everyoneGone),
         everyoneGone,
       );
+      // Settling is idempotent: the waiters answered through onResult keep their outcome.
       entries.forEach((entry, i) => entry.settle(this.#outcome(results[i], timedOut, timeoutMs)));
     } catch (error) {
       const failure =
@@ -142,4 +154,22 @@ export class BatchDispatcher {
     }
     return result;
   }
+}
+
+/**
+ * Fires once no waiter of a batch waits any more and at least one of them
+ * left without its answer (its caller aborted): the upstream call is then
+ * cancelled, since nobody will read what it returns. Waiters answered one by
+ * one (`onResult`) stop waiting as they are answered, so a hung call whose own
+ * caller has gone is cancelled even though the rest of its batch succeeded.
+ */
+function nobodyWaits(entries: readonly Entry[]): AbortSignal {
+  const controller = new AbortController();
+  const check = (): void => {
+    if (controller.signal.aborted) return;
+    if (entries.every((e) => e.settled !== undefined) && entries.some((e) => e.settled === ABORTED)) controller.abort(new Error('every waiter has gone'));
+  };
+  for (const entry of entries) entry.watch = check;
+  check();
+  return controller.signal;
 }

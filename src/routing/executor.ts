@@ -7,6 +7,10 @@
  * What each error kind does:
  * - timeout, unavailable, rate_limited: retry on the same target while
  *   retries, budget and `Retry-After` (≤ the cap) allow, then the next target;
+ * - rate_limited with a `Retry-After` beyond the cap: also keeps first tries
+ *   off that provider for that long (at most `maxProviderBackoffMs`),
+ *   recorded as an attempt with errorKind 'rate_limited' and latency 0. A 429
+ *   never counts against the breaker: the provider is up;
  * - auth: no retry; the provider's breaker opens at once; next target;
  * - content_filtered, context_length: next target, no retry;
  * - bad_request: stop; the client sent something no provider will take.
@@ -21,6 +25,7 @@ import { toProviderError } from '../../providers/http-errors.js';
 import type { Attempt } from '../storage/types.js';
 import { ABORTED } from './abort.js';
 import { isLocalRejection, type ProviderBreaker } from './breaker.js';
+import type { LaneHealth } from './lane-health.js';
 import type { BatchDispatcher } from './dispatcher.js';
 import { RETRYABLE_KINDS, retryBackoff, type RetryBudget, type RetrySettings } from './retry.js';
 import type { Routed, RoutedFailure, RouteTarget } from './types.js';
@@ -32,6 +37,7 @@ export interface ProviderLane {
   breaker: ProviderBreaker;
   budget: RetryBudget;
   dispatcher: BatchDispatcher;
+  health: LaneHealth;
 }
 
 export interface Plan {
@@ -63,8 +69,9 @@ class CallerAborted extends Error {
   override readonly name = 'CallerAborted';
 }
 
-class BreakerSkipped extends Error {
-  override readonly name = 'BreakerSkipped';
+/** A target not tried at all: its breaker is open, or a 429 asked it to stay away. */
+class TargetSkipped extends Error {
+  override readonly name = 'TargetSkipped';
   constructor(readonly error: ProviderError) {
     super(error.message);
   }
@@ -142,6 +149,11 @@ async function tryTarget(
       attempts.push({ provider: lane.id, model: lane.model, errorKind, latencyMs });
     };
     try {
+      const backoffMs = tries === 1 ? lane.health.backoffMs() : 0;
+      if (backoffMs > 0) {
+        record('rate_limited', 0);
+        throw new TargetSkipped(new ProviderError('rate_limited', lane.id, `${lane.id}: rate limited, backing off`, { retryAfterMs: backoffMs }));
+      }
       if (deps.sharedOpen?.(lane.id)) throw new BrokenCircuitError('circuit open on another replica');
       const result = await lane.breaker.execute(async () => {
         const outcome = await lane.dispatcher.load(request, { timeoutMs: target.timeoutMs, signal, onToken: stream && onFirstToken(stream) });
@@ -154,19 +166,25 @@ async function tryTarget(
         return outcome;
       });
       record(null);
+      lane.health.success();
       return result;
     } catch (error) {
       if (error instanceof CallerAborted) {
         record('timeout');
         throw error;
       }
+      if (error instanceof TargetSkipped) throw error;
       if (error instanceof BrokenCircuitError) {
         record('unavailable', 0);
         deps.logger?.debug({ provider: lane.id }, 'breaker open: target skipped');
-        throw new BreakerSkipped(new ProviderError('unavailable', lane.id, `${lane.id}: circuit open`, { cause: error }));
+        throw new TargetSkipped(new ProviderError('unavailable', lane.id, `${lane.id}: circuit open`, { cause: error }));
       }
       const mapped = toProviderError(lane.id, error);
       record(mapped.kind);
+      if (!isLocalRejection(mapped)) lane.health.failure(mapped);
+      if (mapped.kind === 'rate_limited' && mapped.retryAfterMs !== undefined && mapped.retryAfterMs > deps.retry.maxRetryAfterMs) {
+        lane.health.backOff(Math.min(mapped.retryAfterMs, deps.retry.maxProviderBackoffMs));
+      }
       throw mapped;
     }
   };
@@ -175,7 +193,7 @@ async function tryTarget(
     return { ok: true, result: await policy.execute(attempt) };
   } catch (error) {
     if (error instanceof CallerAborted) return { ok: false, error: new ProviderError('timeout', lane.id, 'request aborted by caller'), aborted: true };
-    if (error instanceof BreakerSkipped) return { ok: false, error: error.error, aborted: false };
+    if (error instanceof TargetSkipped) return { ok: false, error: error.error, aborted: false };
     return { ok: false, error: toProviderError(lane.id, error), aborted: signal?.aborted === true };
   }
 }

@@ -38,10 +38,13 @@ export function defaultPolicies(providerIds: readonly string[], providerTimeoutM
   ];
 }
 
+/** Retries of an override target that sets none: the next target is the usual answer to a failure. */
+export const DEFAULT_OVERRIDE_RETRIES = 0;
+
 const targetSchema = z.strictObject({
   provider: z.string().min(1),
-  timeoutMs: z.number().int().min(1).max(600_000),
-  retries: z.number().int().min(0).max(10),
+  timeoutMs: z.number().int().min(1).max(600_000).optional(),
+  retries: z.number().int().min(0).max(10).optional(),
   weight: z.number().min(0).optional(),
 });
 
@@ -53,6 +56,13 @@ const policySchema = z.strictObject({
 
 const overrideSchema = z.array(policySchema);
 
+/**
+ * A policy as an override writes it: a target may leave out `timeoutMs` (then
+ * the provider timeout) and `retries` (then DEFAULT_OVERRIDE_RETRIES);
+ * resolvePolicies fills them in.
+ */
+export type PolicyOverride = z.output<typeof policySchema>;
+
 /** A policy override that failed to parse or validate; the message names each bad field. */
 export class PolicyOverrideError extends TypeError {
   override readonly name = 'PolicyOverrideError';
@@ -62,7 +72,7 @@ export class PolicyOverrideError extends TypeError {
  * Parses a JSON array of policies. With `knownProviders`, every target must
  * name one of them. Policy names must be unique.
  */
-export function parsePolicyOverride(json: string, knownProviders?: readonly string[]): RoutingPolicy[] {
+export function parsePolicyOverride(json: string, knownProviders?: readonly string[]): PolicyOverride[] {
   let raw: unknown;
   try {
     raw = JSON.parse(json);
@@ -78,32 +88,50 @@ export function parsePolicyOverride(json: string, knownProviders?: readonly stri
   for (const [i, policy] of parsed.data.entries()) {
     if (seen.has(policy.name)) throw new PolicyOverrideError(`routing policy override is invalid: ${i}.name: duplicate policy "${policy.name}"`);
     seen.add(policy.name);
-    if (!knownProviders) continue;
+  }
+  if (knownProviders) checkOverrideProviders(parsed.data, knownProviders);
+  return parsed.data;
+}
+
+/** Throws a PolicyOverrideError naming the first target whose provider is not one of `knownProviders`. */
+export function checkOverrideProviders(policies: readonly PolicyOverride[], knownProviders: readonly string[]): void {
+  for (const [i, policy] of policies.entries()) {
     for (const [j, t] of policy.targets.entries()) {
       if (!knownProviders.includes(t.provider)) {
         throw new PolicyOverrideError(
-          `routing policy override is invalid: ${i}.targets.${j}.provider: "${t.provider}" is not a configured provider (configured: ${knownProviders.join(', ')})`,
+          `routing policy override is invalid: ${i}.targets.${j}.provider: "${t.provider}" is not a configured provider (configured: ${knownProviders.join(', ') || 'none'})`,
         );
       }
     }
   }
-  return parsed.data.map((p) => ({
-    name: p.name,
-    strategy: p.strategy,
-    targets: p.targets.map((t) => ({ provider: t.provider, timeoutMs: t.timeoutMs, retries: t.retries, ...(t.weight === undefined ? {} : { weight: t.weight }) })),
-  }));
 }
 
-/** The defaults with any override applied: an override replaces the default of the same name, or adds a policy. */
+/**
+ * The defaults with any override applied: an override replaces the default of
+ * the same name, or adds a policy. The override is JSON text or policies
+ * parsed already (config parses ROUTING_POLICIES at start); either way every
+ * target must name one of `providerIds`.
+ */
 export function resolvePolicies(
   providerIds: readonly string[],
   providerTimeoutMs: number,
-  overrideJson?: string | null,
+  override?: string | readonly PolicyOverride[] | null,
   options: DefaultPolicyOptions = {},
 ): RoutingPolicy[] {
   const byName = new Map(defaultPolicies(providerIds, providerTimeoutMs, options).map((p) => [p.name, p]));
-  if (overrideJson !== undefined && overrideJson !== null && overrideJson.trim() !== '') {
-    for (const policy of parsePolicyOverride(overrideJson, providerIds)) byName.set(policy.name, policy);
+  const overrides = typeof override === 'string' ? (override.trim() === '' ? [] : parsePolicyOverride(override)) : (override ?? []);
+  checkOverrideProviders(overrides, providerIds);
+  for (const p of overrides) {
+    byName.set(p.name, {
+      name: p.name,
+      strategy: p.strategy,
+      targets: p.targets.map((t) => ({
+        provider: t.provider,
+        timeoutMs: t.timeoutMs ?? providerTimeoutMs,
+        retries: t.retries ?? DEFAULT_OVERRIDE_RETRIES,
+        ...(t.weight === undefined ? {} : { weight: t.weight }),
+      })),
+    });
   }
   return [...byName.values()];
 }

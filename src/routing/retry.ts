@@ -18,6 +18,13 @@ export interface RetrySettings {
    * retrying earlier than asked would only be refused again.
    */
   maxRetryAfterMs: number;
+  /**
+   * Longest a provider is kept off first tries after a 429 whose
+   * `Retry-After` is beyond `maxRetryAfterMs` (a spent quota, say). Default
+   * 30000. Shorter ones only delay the retry of the request that got them:
+   * scattered 429s must not send all traffic elsewhere.
+   */
+  maxProviderBackoffMs: number;
   /** Retries allowed as a share of first tries in the window. Default 0.2 (at most 20% extra load). */
   budgetRatio: number;
   /** The budget's sliding window, ms. Default 10000. */
@@ -30,6 +37,7 @@ export const DEFAULT_RETRY_SETTINGS: RetrySettings = {
   initialDelayMs: 100,
   maxDelayMs: 2000,
   maxRetryAfterMs: 5000,
+  maxProviderBackoffMs: 30_000,
   budgetRatio: 0.2,
   budgetWindowMs: 10_000,
   budgetMinRetries: 10,

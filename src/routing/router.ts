@@ -15,12 +15,13 @@ import { honoursLocale, ProviderError } from '../../providers/types.js';
 import { raceAbort } from './abort.js';
 import { DEFAULT_BREAKER_SETTINGS, ProviderBreaker, type BreakerSettings } from './breaker.js';
 import { generationCacheKey } from './cache-key.js';
+import { LaneHealth } from './lane-health.js';
 import { Coalescer } from './coalesce.js';
 import { BatchDispatcher } from './dispatcher.js';
 import { ROUTER_ID, abortedFailure, failure, runPlan, type Plan, type ProviderLane, type RoutedResult } from './executor.js';
 import { DEFAULT_RETRY_SETTINGS, RetryBudget, type RetrySettings } from './retry.js';
 import { createMemoryStateStore, type RouterStateStore } from './state-store.js';
-import type { GenerationRouter, GeneratorSource, Routed, RouteOptions, RoutingPolicy, StreamOptions } from './types.js';
+import type { BreakerState, GenerationRouter, GeneratorSource, Routed, RouteOptions, RoutingPolicy, StreamOptions } from './types.js';
 import { weightedFirst } from './weighted.js';
 
 export interface BulkheadSettings {
@@ -41,9 +42,9 @@ export interface RouterOptions {
   cacheTtlMs?: number;
   /** Most cached generations in the default in-memory store. Default 1000. */
   cacheMaxEntries?: number;
-  /** Breaker settings. Defaults: 5 in a row, or ≥ 50% of ≥ 20 calls in 30 s; 30 s cooldown. */
+  /** Breaker settings. Defaults: ≥ 50% of ≥ 20 calls in 30 s (5 in a row while fewer calls are in the window); 30 s cooldown. */
   breaker?: Partial<BreakerSettings>;
-  /** Retry settings. Defaults: 100 ms initial backoff, 2 s max, Retry-After up to 5 s, budget 20% + 10 per 10 s. */
+  /** Retry settings. Defaults: 100 ms initial backoff, 2 s max, Retry-After up to 5 s (a longer one keeps the provider off for up to 30 s), budget 20% + 10 per 10 s. */
   retry?: Partial<RetrySettings>;
   /** Bulkhead per provider. Defaults: 16 in flight, 256 queued. */
   bulkhead?: Partial<BulkheadSettings>;
@@ -110,6 +111,7 @@ export function createRouter(options: RouterOptions): GenerationRouter {
       model: generator.model,
       breaker,
       budget: new RetryBudget(retrySettings, now),
+      health: new LaneHealth(now),
       dispatcher: new BatchDispatcher({ generator, bulkhead: createBulkhead(bulkheadSettings.limit, bulkheadSettings.queue), graceMs }),
     };
     lanes.set(id, created);
@@ -118,6 +120,11 @@ export function createRouter(options: RouterOptions): GenerationRouter {
 
   const sharedOpen = store.breakerOpenUntil ? (id: string): boolean => (store.breakerOpenUntil?.(id) ?? 0) > now() : undefined;
   const deps = { lane, retry: retrySettings, logger, sharedOpen };
+
+  function breakerState(providerId: string): BreakerState {
+    const local = lane(providerId)?.breaker.state ?? 'closed';
+    return local === 'closed' && sharedOpen?.(providerId) ? 'open' : local;
+  }
 
   function planFor(routeOptions: RouteOptions, request: GenerationRequest): Plan | Routed {
     const policy = policies.get(routeOptions.policy);
@@ -259,9 +266,13 @@ export function createRouter(options: RouterOptions): GenerationRouter {
       return routed;
     },
 
-    breakerState(providerId) {
-      const local = lane(providerId)?.breaker.state ?? 'closed';
-      return local === 'closed' && sharedOpen?.(providerId) ? 'open' : local;
+    breakerState,
+
+    providerHealth(providerId) {
+      const l = lane(providerId);
+      // Not configured: nothing routed to it, so nothing to say; the provider's own health says why.
+      if (!l) return { breakerState: 'closed', healthy: true, lastError: null, backoffMs: 0 };
+      return l.health.snapshot(breakerState(providerId), l.breaker.window(), breakerSettings.failureRate);
     },
 
     policyNames() {

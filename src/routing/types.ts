@@ -1,5 +1,6 @@
 import type { Attempt } from '../storage/types.js';
 import type { GenerationRequest, GenerationResult, ProviderError, TextGenerator } from '../../providers/types.js';
+import type { RouteHealth } from './lane-health.js';
 
 /** One step of a routing policy. */
 export interface RouteTarget {
@@ -70,6 +71,8 @@ export interface GenerationRouter {
    */
   stream(request: GenerationRequest, options: StreamOptions): Promise<Routed & { interrupted?: boolean }>;
   breakerState(providerId: string): BreakerState;
+  /** What routing has seen of a provider: breaker state, failure share (timeouts included), last error, 429 back-off. */
+  providerHealth(providerId: string): RouteHealth;
   policyNames(): string[];
   close(): Promise<void>;
 }

@@ -25,21 +25,33 @@ function toApiKey(r: Row): ApiKeyRecord {
   };
 }
 
+const INSERT = 'INSERT INTO api_keys (id, name, role, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?, ?)';
+const insertParams = (id: string, input: ApiKeyInput): unknown[] => [id, input.name, input.role, input.prefix, input.hash, new Date().toISOString()];
+
 export class ApiKeySql {
   constructor(private readonly query: SqlQuery) {}
 
   async insert(input: ApiKeyInput): Promise<ApiKeyRecord> {
     const id = randomUUID();
-    await this.query('INSERT INTO api_keys (id, name, role, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
-      id,
-      input.name,
-      input.role,
-      input.prefix,
-      input.hash,
-      new Date().toISOString(),
-    ]);
+    await this.query(INSERT, insertParams(id, input));
     const [row] = await this.query('SELECT * FROM api_keys WHERE id = ?', [id]);
     return toApiKey(row!);
+  }
+
+  /**
+   * Inserts unless a key with this hash (or an active key with this name)
+   * exists, and returns the stored key with this hash: the new row, or the one
+   * already there, revoked or not. Null when only the name was taken. Safe
+   * when several gateways provision the same keys at once.
+   */
+  async insertIfAbsent(input: ApiKeyInput): Promise<ApiKeyRecord | null> {
+    // No conflict target: the hash and the active-name index both make it a no-op.
+    await this.query(`${INSERT} ON CONFLICT DO NOTHING`, insertParams(randomUUID(), input));
+    return this.byHash(input.hash);
+  }
+
+  async setRole(id: string, role: ApiKeyInput['role'], name: string): Promise<void> {
+    await this.query('UPDATE api_keys SET role = ?, name = ? WHERE id = ?', [role, name, id]);
   }
 
   async byHash(hash: string): Promise<ApiKeyRecord | null> {

@@ -211,4 +211,13 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX api_keys_active_name ON api_keys (name) WHERE revoked_at IS NULL;
     `,
   },
+  {
+    // The display prefix held characters of the key (8 random ones after
+    // `ssk_`, or the first 4 of an environment key): keep only the constant
+    // marker. Keys are told apart by a fingerprint of the hash instead.
+    version: 5,
+    name: 'api_keys_prefix_without_secret',
+    sqlite: `UPDATE api_keys SET prefix = CASE WHEN substr(prefix, 1, 4) = 'ssk_' THEN 'ssk_' ELSE '' END;`,
+    postgres: `UPDATE api_keys SET prefix = CASE WHEN substr(prefix, 1, 4) = 'ssk_' THEN 'ssk_' ELSE '' END;`,
+  },
 ];

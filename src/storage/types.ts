@@ -124,6 +124,14 @@ export interface Storage {
   /** The newest description of each product, any personalization (null where none). */
   newestDescriptionsForProducts(productIds: readonly string[]): Promise<Array<DescriptionRecord | null>>;
   insertApiKey(input: ApiKeyInput): Promise<ApiKeyRecord>;
+  /**
+   * Stores the key unless one with its hash exists; returns the key stored
+   * under that hash, revoked or not (null when only the name is taken by an
+   * active key). Concurrent calls with the same key store it once.
+   */
+  provisionApiKey(input: ApiKeyInput): Promise<ApiKeyRecord | null>;
+  /** Gives a stored key another role (and name). */
+  setApiKeyRole(id: string, role: ApiKeyRole, name: string): Promise<void>;
   apiKeyByHash(hash: string): Promise<ApiKeyRecord | null>;
   listApiKeys(): Promise<ApiKeyRecord[]>;
   /** Revokes the active key with this id or name; returns how many were revoked. */

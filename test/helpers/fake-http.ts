@@ -180,6 +180,22 @@ interface QueuedFault {
   options: FailNextOptions;
 }
 
+/**
+ * Makes each later call on `route` fail independently with probability
+ * `rate`, split evenly over `modes`, drawn from `random` (seed it for a
+ * reproducible run). The fake tries queued faults in order, so each later
+ * mode's chance is conditioned on the earlier ones not firing.
+ */
+export function failAtRandom(fake: Pick<FakeServer, 'failNext'>, options: { rate: number; modes: readonly FaultMode[]; random: () => number; route?: string }): void {
+  const share = options.rate / options.modes.length;
+  let notYetFired = 1;
+  for (const mode of options.modes) {
+    const p = share / notYetFired;
+    fake.failNext(Number.MAX_SAFE_INTEGER, mode, { ...(options.route === undefined ? {} : { route: options.route }), match: () => options.random() < p });
+    notYetFired -= share;
+  }
+}
+
 /** Starts a fake server speaking `protocol`. Resolves once it listens. */
 export async function startFakeServer(protocol: FakeProtocol, options: FakeServerOptions = {}): Promise<FakeServer> {
   const settings = {

@@ -33,6 +33,8 @@ export interface FakeOpenAIOptions extends FakeServerOptions {
   models?: string[];
   /** Answer chat calls with the prompt itself, as a broken model would (for the echo checks). Default: false. */
   echoPrompt?: boolean;
+  /** Quote the request's last user message in error bodies, as some servers and proxies do. Default: false. */
+  errorEchoesPrompt?: boolean;
 }
 
 export interface FakeOpenAI extends FakeServer {
@@ -211,7 +213,14 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       if (method === 'GET' && path === '/v1/models') return OPENAI_ROUTES.models;
       return undefined;
     },
-    errorReply,
+    errorReply(mode, call) {
+      const reply = errorReply(mode);
+      if (!options.errorEchoesPrompt) return reply;
+      const messages = ((call.body ?? {}) as ChatBody).messages ?? [];
+      const prompt = contentText(messages.filter((m) => m.role === 'user').at(-1)?.content ?? '');
+      const error = (reply.body as { error: { message: string } }).error;
+      return { ...reply, body: { error: { ...error, message: `${error.message} Request was: ${prompt}` } } };
+    },
     async handle(ctx, mode) {
       if (ctx.call.route === OPENAI_ROUTES.chat) return chat(ctx, mode, options.echoPrompt === true);
       if (ctx.call.route === OPENAI_ROUTES.embeddings) return embeddings(ctx, mode, dimensions);

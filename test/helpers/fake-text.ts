@@ -14,19 +14,23 @@ export function countTokens(text: string): number {
   return (text.match(/[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu) ?? []).length;
 }
 
+/** A prompt value without the double quotes v4 puts around data: `"a", "b"` reads `a, b`. */
+const unquoted = (value: string | undefined) => value?.replace(/"/g, '').trim();
+
 /**
- * The product the prompt is about: the rest of the line after "following
- * product:" (the prompt builder's wording), else the first line's first six words.
+ * The product the prompt is about: its `Title:` line (v4), or the rest of the
+ * line after "following product:" (the prompt builder's earlier wording), else
+ * the first line's first six words.
  */
 export function productSubject(prompt: string): string {
   const firstLine = prompt.split('\n')[0] ?? '';
-  const match = /following product:[ \t]*([^\n]+)/i.exec(prompt);
-  const subject = (match?.[1] ?? firstLine.split(/\s+/).slice(0, 6).join(' ')).trim().replace(/[.:]+$/, '');
+  const match = /^Title:[ \t]*([^\n]+)/im.exec(prompt) ?? /following product:[ \t]*([^\n]+)/i.exec(prompt);
+  const subject = (unquoted(match?.[1]) ?? firstLine.split(/\s+/).slice(0, 6).join(' ')).trim().replace(/[.:]+$/, '');
   return subject || 'this piece';
 }
 
 function attributesOf(prompt: string): string | undefined {
-  return /^Attributes:\s*(.+)$/im.exec(prompt)?.[1]?.trim();
+  return unquoted(/^Attributes:\s*(.+)$/im.exec(prompt)?.[1]);
 }
 
 const ADJECTIVES = ['versatile', 'easy', 'polished', 'relaxed', 'bright', 'timeless', 'light', 'bold'];

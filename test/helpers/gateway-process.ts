@@ -11,6 +11,10 @@ export interface ChildGateway {
   child: ChildProcess;
   /** The gateway's URL (empty for a worker). */
   url: string;
+  /** Every JSON log line it has written to stdout so far, parsed. */
+  logs: Array<Record<string, unknown>>;
+  /** Resolves with the exit code (null when a signal ended it) once the process has exited. */
+  exited: Promise<number | null>;
   /** SIGTERM, and waits for the exit. */
   stop(): Promise<void>;
   /** SIGKILL, no shutdown: a crash. */
@@ -24,10 +28,11 @@ function exited(child: ChildProcess): Promise<void> {
 
 /**
  * Spawns `node dist/src/<entry>.js` with `env` on top of this process's
- * environment. A gateway resolves once it logs where it listens; a worker once
- * it logs that it started. Its log lines go to the shared test log folder.
+ * environment (an undefined value removes a variable, e.g. NODE_ENV). A
+ * gateway resolves once it logs where it listens; a worker once it logs that
+ * it started. Its log lines go to the shared test log folder.
  */
-export async function spawnGateway(entry: 'index' | 'worker', env: Record<string, string>, name: string): Promise<ChildGateway> {
+export async function spawnGateway(entry: 'index' | 'worker', env: Record<string, string | undefined>, name: string): Promise<ChildGateway> {
   mkdirSync(testLogDir, { recursive: true });
   const log = createWriteStream(path.join(testLogDir, `${name}-${process.pid}-${Date.now()}.log`));
   const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'src', `${entry}.js`)], {
@@ -36,6 +41,7 @@ export async function spawnGateway(entry: 'index' | 'worker', env: Record<string
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stderr!.pipe(log);
+  const logs: Array<Record<string, unknown>> = [];
   let timer: NodeJS.Timeout | undefined;
   const url = await new Promise<string>((resolve, reject) => {
     timer = setTimeout(() => reject(new Error(`${name} did not start within 30 s`)), 30_000);
@@ -47,6 +53,7 @@ export async function spawnGateway(entry: 'index' | 'worker', env: Record<string
       log.write(`${line}\n`);
       try {
         const entryLine = JSON.parse(line) as { msg?: string; url?: string };
+        logs.push(entryLine);
         if (entryLine.msg === 'StyleSprint Gateway listening' && entryLine.url) resolve(entryLine.url);
         if (entryLine.msg === 'catalog job worker started' && entry === 'worker') resolve('');
       } catch {
@@ -58,10 +65,13 @@ export async function spawnGateway(entry: 'index' | 'worker', env: Record<string
     clearTimeout(timer);
     child.removeAllListeners('exit');
   });
+  const exitCode = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.once('exit', () => log.end());
   return {
     child,
     url,
+    logs,
+    exited: exitCode,
     async stop() {
       child.kill('SIGTERM');
       await exited(child);

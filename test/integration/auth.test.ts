@@ -13,6 +13,7 @@ import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
 import { repoRoot } from '../helpers/paths.js';
 import { createServer } from '../../src/server.js';
 import { ConfigError } from '../../src/config.js';
+import { hashKey } from '../../src/auth/api-keys.js';
 
 const run = promisify(execFile);
 const PRODUCTS = '{ products(first: 2) { edges { node { id title } } } }';
@@ -83,6 +84,8 @@ test('keys are stored hashed, never in clear', async () => {
   assert.equal(rows.length, 3);
   const dump = JSON.stringify(rows);
   for (const key of Object.values(TEST_KEYS)) assert.ok(!dump.includes(key), 'a key is stored in clear');
+  // Not even a piece of one: an environment key's stored prefix is empty.
+  assert.deepEqual(rows.map((r) => r.prefix), ['', '', '']);
   assert.deepEqual(rows.map((r) => r.role).sort(), ['internal', 'mobile', 'personalization']);
   server = await startTestServer({ databasePath: server.config.databasePath, providers: ['openai'], openaiBaseUrl: fake.baseURL, gatewayApiKeys: TEST_GATEWAY_API_KEYS });
 });
@@ -98,8 +101,9 @@ test('CLI: create prints the key once, list shows no secret, revoke takes effect
   assert.equal((await server.gql(GENERATE, { input: [{ productId }] }, bearer(key))).body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
 
   const listed = await run(process.execPath, [cli, 'list'], { env });
-  assert.match(listed.stdout, /ios-app\tmobile\tssk_/);
-  assert.ok(!listed.stdout.includes(key), 'list printed a key');
+  assert.match(listed.stdout, new RegExp(`ios-app\tmobile\t${hashKey(key).slice(0, 12)}\t`), 'the fingerprint is the start of the hash');
+  assert.ok(!listed.stdout.includes(key.slice(4, 12)), 'list printed characters of a generated key');
+  for (const envKey of Object.values(TEST_KEYS)) assert.ok(!listed.stdout.includes(envKey.slice(0, 4)), 'list printed characters of an environment key');
 
   await run(process.execPath, [cli, 'revoke', 'ios-app'], { env });
   const revoked = await server.gql(PRODUCTS, {}, bearer(key));

@@ -39,6 +39,40 @@ test('missing columns name the columns', async () => {
   assert.deepEqual(e?.extensions?.missing, ['product_image', 'product_description']);
 });
 
+test('a semicolon-, tab- or pipe-delimited CSV imports like a comma one, idempotently, compositions whole', async () => {
+  const IMPORTED = `mutation($csv: String!) { importProducts(csv: $csv) { delimiter created updated unchanged failed rows { line status productId errorCode error } } }`;
+  const rows = [
+    ['product_image', 'product_title', 'product_description', 'product_metadata', 'sku', 'price', 'materials'],
+    ['a.jpg', 'Alpaca Blend Scarf', 'Soft; warm, light.', 'winter, soft', 'DELIM-1', '39.5', '50% wool, 30% alpaca, 20% nylon'],
+    ['b.jpg', 'Leather Belt', 'A belt.', 'classic', 'DELIM-2', '25', 'full-grain leather, brass buckle'],
+  ];
+  const csvWith = (d: string) => rows.map((r) => r.map((c) => (/[,;|\t"]/.test(c) ? `"${c.replaceAll('"', '""')}"` : c)).join(d)).join('\n') + '\n';
+  const first = (await server.gql(IMPORTED, { csv: csvWith(';') })).body;
+  assert.equal(first.errors, undefined, JSON.stringify(first.errors));
+  assert.deepEqual([first.data.importProducts.delimiter, first.data.importProducts.created, first.data.importProducts.failed], [';', 2, 0]);
+  const ids = first.data.importProducts.rows.map((r: any) => r.productId);
+  // The same products in any delimiter are the same import: nothing changes, nothing is duplicated.
+  for (const d of [';', ',', '\t', '|']) {
+    const again = (await server.gql(IMPORTED, { csv: csvWith(d) })).body.data.importProducts;
+    assert.deepEqual([again.delimiter, again.created, again.updated, again.unchanged, again.failed], [d, 0, 0, 2, 0], JSON.stringify(d));
+    assert.deepEqual(again.rows.map((r: any) => r.productId), ids);
+  }
+  const scarf = (await server.gql('{ productBySku(sku: "DELIM-1") { title price attributes materials referenceDescription } }')).body.data.productBySku;
+  assert.deepEqual(scarf, { title: 'Alpaca Blend Scarf', price: 39.5, attributes: ['winter', 'soft'], materials: ['50% wool, 30% alpaca, 20% nylon'], referenceDescription: 'Soft; warm, light.' });
+  const belt = (await server.gql('{ productBySku(sku: "DELIM-2") { materials } }')).body.data.productBySku;
+  assert.deepEqual(belt.materials, ['full-grain leather', 'brass buckle']);
+});
+
+test('a header no delimiter splits into the columns says what it read', async () => {
+  const r = await server.gql(IMPORT, { csv: 'product_image/product_description/product_title/product_metadata\na/b/c/d\n' });
+  const e = r.body.errors?.[0];
+  assert.equal(e?.extensions?.reason, 'CSV_MISSING_COLUMNS');
+  assert.deepEqual(e?.extensions?.found, ['product_image/product_description/product_title/product_metadata']);
+  assert.equal(e?.extensions?.delimiter, ',');
+  assert.match(e!.message, /has "product_image\/product_description\/product_title\/product_metadata" \(columns may be delimited by , ; tab or \|\)/);
+  await stillUp();
+});
+
 test('bad rows get per-row errors while the good rows import', async () => {
   const csv = [
     HEADER,
@@ -147,4 +181,47 @@ test('every GraphQL answer, data or error, tells caches not to keep it', async (
   ];
   assert.deepEqual(answers.map((r) => r.status), [200, 400, 400, 200]);
   for (const r of answers) assert.equal(r.headers.get('cache-control'), 'no-store', `${r.status} ${r.url}`);
+});
+
+test('a repeated SKU keeps the first row and reports the later ones; odd prices, control and bidi characters, script URLs and long titles are row errors', async () => {
+  const emoji = '👗'.repeat(101);
+  const csv = [
+    HEADER,
+    'first.jpg,"First.",Dup First,"a",DUP-1,10',
+    'second.jpg,"Second.",Dup Second,"a",DUP-1,20',
+    'https://cdn.example.com/t.jpg,"Same title.",No Sku Twin,"a",,5',
+    'twin.jpg,"Same title.",no sku twin,"a",,6',
+    'h.jpg,"Hex.",Hex Price,"a",HEX-1,0x10',
+    'e.jpg,"Exp.",Exp Price,"a",EXP-1,1e308',
+    'c.jpg,"Cents.",Cents Price,"a",CENTS-1,9.999',
+    'n.jpg,"Nul.",Nul\u0000Title,"a",NUL-1,1',
+    'r.jpg,"Rlo.",Evil\u202Egnp.exe,"a",RLO-1,1',
+    'javascript:alert(1),"Script.",Script Image,"a",JS-1,1',
+    `e.jpg,"Emoji.",${emoji},"a",EMOJI-1,1`,
+    `e.jpg,"Emoji.",${'👗'.repeat(201)},"a",EMOJI-2,1`,
+    'ok.jpg,"Line one.\nLine two.",Multiline Description,"a",ML-1,€ 49.90',
+  ].join('\n');
+  const r = await server.gql(IMPORT, { csv });
+  assert.equal(r.body.errors, undefined);
+  const result = r.body.data.importProducts;
+  const byLine = Object.fromEntries(result.rows.map((x: any) => [x.line, x]));
+  assert.equal(byLine[2].status, 'CREATED');
+  assert.deepEqual([byLine[3].errorCode, byLine[3].sku], ['DUPLICATE_SKU', 'DUP-1']);
+  assert.match(byLine[3].error, /already on line 2: the first row is imported/);
+  assert.equal(byLine[4].status, 'CREATED');
+  assert.equal(byLine[5].errorCode, 'DUPLICATE_TITLE');
+  for (const line of [6, 7, 8]) assert.equal(byLine[line].errorCode, 'INVALID_PRICE', `line ${line}`);
+  assert.equal(byLine[9].errorCode, 'INVALID_CHARACTERS');
+  assert.match(byLine[9].error, /product_title contains U\+0000/);
+  assert.equal(byLine[10].errorCode, 'INVALID_CHARACTERS');
+  assert.match(byLine[10].error, /U\+202E \(a bidirectional control\)/);
+  assert.equal(byLine[11].errorCode, 'INVALID_IMAGE_URL');
+  assert.equal(byLine[12].status, 'CREATED', '101 emoji are 101 characters');
+  assert.equal(byLine[13].errorCode, 'FIELD_TOO_LONG');
+  // A record over two lines is numbered by the line it ends on.
+  assert.equal(byLine[15].status, 'CREATED');
+  assert.deepEqual([result.created, result.failed], [4, 9]);
+  const read = await server.gql('{ a: productBySku(sku: "DUP-1") { title price } b: productBySku(sku: "ML-1") { price referenceDescription } }');
+  assert.deepEqual(read.body.data, { a: { title: 'Dup First', price: 10 }, b: { price: 49.9, referenceDescription: 'Line one.\nLine two.' } });
+  await stillUp();
 });

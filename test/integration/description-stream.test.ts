@@ -4,8 +4,8 @@ import { createClient, type Client } from 'graphql-ws';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 
-const STREAM = `subscription($productId: ID!, $provider: String) {
-  descriptionStream(productId: $productId, provider: $provider) { type index token description { id text provider source } }
+const STREAM = `subscription($productId: ID!, $provider: String, $regenerate: Boolean! = false) {
+  descriptionStream(productId: $productId, provider: $provider, regenerate: $regenerate) { type index token replay description { id text provider source } }
 }`;
 
 const cleanup: Array<() => Promise<void> | void> = [];
@@ -14,7 +14,7 @@ after(async () => {
 });
 
 interface Collected {
-  events: Array<{ type: string; index: number; token: string | null; description: any }>;
+  events: Array<{ type: string; index: number; token: string | null; replay: boolean; description: any }>;
   errors: Array<{ message: string; extensions?: Record<string, any> }>;
 }
 
@@ -58,6 +58,8 @@ test('tokens stream in order, then the stored description', async () => {
   const done = events.at(-1)!;
   assert.equal(done.type, 'DONE');
   assert.equal(done.description.text, tokens.map((t) => t.token).join(''));
+  assert.equal(done.description.source, 'GENERATED');
+  assert.ok(events.every((e) => e.replay === false));
   const stored = await server.gql('query($id: ID!) { description(id: $id) { text provider } }', { id: done.description.id });
   assert.deepEqual(stored.body.data.description, { text: done.description.text, provider: 'openai' });
 });
@@ -81,4 +83,60 @@ test('a cut after the first token ends with STREAM_INTERRUPTED, never a truncate
   assert.equal(errors[0]?.extensions?.code, 'STREAM_INTERRUPTED');
   const stored = await server.gql('{ products(first: 1) { edges { node { description(provider: "openai") { source } } } } }');
   assert.notEqual(stored.body.data.products.edges[0].node.description?.source, 'CACHED', 'nothing truncated was stored');
+});
+
+test('the local model streams whole words in a few chunks, not one message per sub-word token', async () => {
+  const { client, productId } = await setup();
+  const { events, errors } = await collect(client, { productId, provider: 'onnx' });
+  assert.deepEqual(errors, []);
+  const tokens = events.filter((e) => e.type === 'TOKEN').map((t) => t.token!);
+  const text = events.at(-1)!.description.text as string;
+  assert.equal(tokens.join(''), text);
+  const words = text.split(/\s+/).length;
+  assert.ok(tokens.length >= 1 && tokens.length < words, `${tokens.length} chunks for ${words} words`);
+  // Every chunk but the last ends a word; one that does not is a word that stayed unfinished a whole interval (allowed, but rare).
+  const unfinished = tokens.slice(0, -1).filter((t) => !/\s$/.test(t));
+  assert.ok(unfinished.length <= 1, `chunks cut inside a word: ${JSON.stringify(unfinished)}`);
+});
+
+test('asking again replays the stored description without a provider call; regenerate: true writes a new one', async () => {
+  const { client, productId, fake } = await setup();
+  const first = await collect(client, { productId, provider: 'openai' });
+  const generated = first.events.at(-1)!.description;
+  assert.equal(generated.source, 'GENERATED');
+  const calls = fake.count('chat.completions');
+
+  const again = await collect(client, { productId, provider: 'openai' });
+  assert.deepEqual(again.errors, []);
+  assert.equal(fake.count('chat.completions'), calls, 'no provider call for a replay');
+  assert.ok(again.events.every((e) => e.replay === true));
+  const replayed = again.events.filter((e) => e.type === 'TOKEN');
+  assert.ok(replayed.length >= 2, `${replayed.length} chunks`);
+  assert.deepEqual(replayed.map((t) => t.index), replayed.map((_, i) => i));
+  assert.equal(replayed.map((t) => t.token).join(''), generated.text);
+  assert.deepEqual(again.events.at(-1)!.description, { ...generated, source: 'CACHED' });
+
+  // Unpinned, the stored description of any provider matches too.
+  assert.equal((await collect(client, { productId })).events.at(-1)!.description.id, generated.id);
+
+  const fresh = await collect(client, { productId, provider: 'openai', regenerate: true });
+  assert.deepEqual(fresh.errors, []);
+  assert.equal(fake.count('chat.completions'), calls + 1);
+  assert.ok(fresh.events.every((e) => e.replay === false));
+  assert.equal(fresh.events.at(-1)!.description.source, 'GENERATED');
+  assert.notEqual(fresh.events.at(-1)!.description.id, generated.id);
+});
+
+test('a provider name: unknown is BAD_USER_INPUT naming the known ones; known but not configured is PROVIDER_NOT_CONFIGURED', async () => {
+  const { client, productId, fake } = await setup();
+  const unknown = await collect(client, { productId, provider: 'gpt5' });
+  assert.deepEqual(unknown.events, []);
+  assert.equal(unknown.errors[0]?.extensions?.code, 'BAD_USER_INPUT');
+  assert.equal(unknown.errors[0]?.extensions?.reason, 'UNKNOWN_PROVIDER');
+  assert.deepEqual(unknown.errors[0]?.extensions?.known, ['openai', 'huggingface', 'onnx']);
+  assert.match(unknown.errors[0]!.message, /unknown provider "gpt5": known providers are openai, huggingface, onnx/);
+  const unconfigured = await collect(client, { productId, provider: 'huggingface' });
+  assert.deepEqual(unconfigured.events, []);
+  assert.equal(unconfigured.errors[0]?.extensions?.code, 'PROVIDER_NOT_CONFIGURED');
+  assert.equal(fake.count('chat.completions'), 0);
 });

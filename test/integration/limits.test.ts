@@ -36,6 +36,18 @@ test('cost: a page of 100 generated descriptions is over the mobile limit; nothi
   assert.equal((await server.gql('{ products(first: 100) { edges { node { id } } } }', {}, bearer(TEST_KEYS.personalization))).body.errors, undefined);
 });
 
+test('a page size out of range is refused as such before the cost, which it would also exceed', async () => {
+  const variable = 'query($n: Int!) { products(first: $n) { edges { node { id description { text } } } } }';
+  for (const [query, variables] of [[PAGE_WITH_DESCRIPTIONS(101), {}], [PAGE_WITH_DESCRIPTIONS(10_000), {}], [variable, { n: 101 }], [variable, { n: 10_000 }]] as const) {
+    const { status, body } = await server.gql(query, variables, bearer(TEST_KEYS.mobile));
+    assert.equal(status, 400);
+    assert.deepEqual(body.errors?.map((e) => [e.extensions?.code, e.extensions?.reason]), [['BAD_USER_INPUT', 'PAGE_SIZE_OUT_OF_RANGE']], JSON.stringify(body.errors));
+  }
+  assert.equal(fake.count('chat.completions'), 0);
+  // In range, the same page is the cost model's to refuse.
+  assert.equal((await server.gql(variable, { n: 100 }, bearer(TEST_KEYS.mobile))).body.errors?.[0]?.extensions?.reason, 'COST_LIMIT');
+});
+
 test('cost limits are per role and configurable', async () => {
   const custom = await startTestServer({ providers: ['openai'], openaiBaseUrl: fake.baseURL, gatewayApiKeys: TEST_GATEWAY_API_KEYS, maxCost: 'mobile=100', rateLimits: 'mobile=off' });
   try {
@@ -94,6 +106,45 @@ test('rate limit: the bucket is charged by cost; over it, 429 with Retry-After a
   assert.equal(retryAfterHeader, String(retryAfter));
   // Buckets are per key: another key is unaffected.
   assert.equal((await server.gql(query, {}, bearer(TEST_KEYS.personalization))).status, 200);
+});
+
+test('one app key: stored descriptions are charged as reads, and only generations draw on the generation bucket; past it, stale fallbacks', async () => {
+  const shared = await startTestServer({
+    providers: ['openai'],
+    openaiBaseUrl: fake.baseURL,
+    gatewayApiKeys: TEST_GATEWAY_API_KEYS,
+    rateLimits: 'mobile=300/1',
+    // No refill, so that the test does not depend on how long it runs.
+    generationRateLimits: 'mobile=5/0',
+    cacheTtlMs: 0,
+  });
+  try {
+    const page = (after: string | null) =>
+      shared.gql('query P($after: String) { products(first: 3, after: $after) { pageInfo { endCursor } edges { node { id description { text source stale } } } } }', { after }, bearer(TEST_KEYS.mobile));
+    fake.reset();
+    const first = await page(null);
+    assert.equal(first.body.errors, undefined);
+    assert.deepEqual(first.body.data.products.edges.map((e: any) => e.node.description.source), ['GENERATED', 'GENERATED', 'GENERATED']);
+    assert.equal(fake.count('chat.completions'), 3, 'three generations: 2 left in the bucket');
+    // Read again and again: stored, charged 1 + 3 × 3 = 10 each, far within the request bucket (the worst case would be 37).
+    for (let i = 0; i < 20; i += 1) {
+      const again = await page(null);
+      assert.equal(again.status, 200, `read ${i + 1}`);
+      assert.deepEqual(again.body.data.products.edges.map((e: any) => e.node.description.source), ['CACHED', 'CACHED', 'CACHED']);
+    }
+    assert.equal(fake.count('chat.completions'), 3);
+    // The next page has three products with nothing stored: more than the 2 generations left.
+    const next = await page(first.body.data.products.pageInfo.endCursor);
+    assert.equal(next.status, 200);
+    assert.deepEqual(
+      next.body.data.products.edges.map((e: any) => [e.node.description.source, e.node.description.stale]),
+      [['REFERENCE', true], ['REFERENCE', true], ['REFERENCE', true]],
+    );
+    assert.match(next.body.extensions?.warnings?.[0] ?? '', /generation rate limit reached for this key/);
+    assert.equal(fake.count('chat.completions'), 3, 'nothing generated past the bucket');
+  } finally {
+    await shared.stop();
+  }
 });
 
 test('request timeout: a slow provider past REQUEST_TIMEOUT_MS is answered TIMEOUT (504)', async () => {

@@ -86,9 +86,6 @@ test('product(id) and productBySku find the same product; unknown ids give null'
 });
 
 test('bad paging input gets stable codes and the server stays up', async () => {
-  const tooMany = await server.gql(PAGE, { first: 101 });
-  assert.equal(tooMany.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
-  assert.equal(tooMany.body.errors?.[0]?.extensions?.reason, 'PAGE_SIZE_OUT_OF_RANGE');
   const negative = await server.gql(PAGE, { first: -1 });
   assert.equal(negative.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
   for (const cursor of ['not-a-cursor', Buffer.from('product:abc').toString('base64url'), Buffer.from('other:1').toString('base64url'), '']) {
@@ -97,6 +94,62 @@ test('bad paging input gets stable codes and the server stays up', async () => {
   }
   const ok = await server.gql(PAGE, { first: 1 });
   assert.equal(ok.body.data.products.edges.length, 1);
+});
+
+test('a page size out of range is one answer whatever its size, literal or variable, cheap or costly', async () => {
+  const answers = [];
+  for (const first of [101, 10_000, -1]) {
+    answers.push(await server.gql(PAGE, { first }));
+    answers.push(await server.gql(`{ products(first: ${first}) { totalCount } }`));
+    // With a generated field per row, armor's cost rule and ours would otherwise refuse first: 10000 as too costly.
+    answers.push(await server.gql(`{ products(first: ${first}) { edges { node { description { text } } } } }`));
+  }
+  for (const r of answers) {
+    assert.equal(r.status, 400, JSON.stringify(r.body));
+    assert.equal(r.body.data, undefined, 'refused before anything ran');
+    assert.equal(r.body.errors?.length, 1, JSON.stringify(r.body.errors));
+    assert.equal(r.body.errors[0]!.extensions?.code, 'BAD_USER_INPUT');
+    assert.equal(r.body.errors[0]!.extensions?.reason, 'PAGE_SIZE_OUT_OF_RANGE');
+    assert.equal(r.body.errors[0]!.extensions?.max, 100);
+  }
+  assert.equal((await server.gql(PAGE, { first: 100 })).body.data.products.edges.length, 100);
+});
+
+test('first: 0 answers an empty page whose hasNextPage is true only when products follow', async () => {
+  const all = (await server.gql(PAGE, { first: 100 })).body.data.products;
+  const zero = (await server.gql(PAGE, { first: 0 })).body.data.products;
+  assert.deepEqual(zero.edges, []);
+  assert.equal(zero.totalCount, all.totalCount);
+  assert.deepEqual(zero.pageInfo, { hasNextPage: true, hasPreviousPage: false, startCursor: null, endCursor: null });
+  const last = (await server.gql(PAGE, { first: 100, after: all.pageInfo.endCursor })).body.data.products;
+  const atEnd = (await server.gql(PAGE, { first: 0, after: last.pageInfo.endCursor })).body.data.products;
+  assert.deepEqual(atEnd.pageInfo, { hasNextPage: false, hasPreviousPage: true, startCursor: null, endCursor: null });
+  const mid = (await server.gql(PAGE, { first: 0, after: all.edges[10].cursor })).body.data.products;
+  assert.equal(mid.pageInfo.hasNextPage, true);
+  const none = (await server.gql(PAGE, { first: 0, filter: { search: 'no such product anywhere' } })).body.data.products;
+  assert.deepEqual([none.totalCount, none.pageInfo.hasNextPage], [0, false]);
+});
+
+test('a cursor re-encoded as padded or standard base64 pages the same; garbage is still INVALID_CURSOR', async () => {
+  const first = (await server.gql(PAGE, { first: 30 })).body.data.products;
+  const next = async (after: string) => (await server.gql(PAGE, { first: 3, after })).body;
+  // Cursors whose base64 needs padding, and one whose bytes encode to - or _ (+ or / in standard base64).
+  const cursors = first.edges.map((e: any) => e.cursor as string);
+  const padded = cursors.find((c: string) => c.length % 4 !== 0)!;
+  assert.ok(padded, 'some cursor needs padding');
+  for (const cursor of cursors.slice(0, 30)) {
+    const bytes = Buffer.from(cursor, 'base64url');
+    const expected = (await next(cursor)).data.products.edges.map((e: any) => e.node.id);
+    for (const form of [bytes.toString('base64'), bytes.toString('base64').replace(/=+$/, ''), bytes.toString('base64url') + '='.repeat((4 - (cursor.length % 4)) % 4)]) {
+      const r = await next(form);
+      assert.equal(r.errors, undefined, `${form}: ${JSON.stringify(r.errors)}`);
+      assert.deepEqual(r.data.products.edges.map((e: any) => e.node.id), expected, form);
+    }
+  }
+  for (const garbage of [`${padded}=`, `${padded}===`, `${padded.slice(0, -1)}=`, `=${padded}`, `${padded} `, `${padded}%3D`, 'cHJvZHVjdDoxMA.', Buffer.from('product:01').toString('base64')]) {
+    const r = await next(garbage);
+    assert.equal(r.errors?.[0]?.extensions?.reason, 'INVALID_CURSOR', garbage);
+  }
 });
 
 test('the chapter-4 CSV imports 20 products with no errors, idempotently', async () => {

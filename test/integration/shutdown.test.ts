@@ -1,29 +1,76 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { repoRoot } from '../helpers/paths.js';
+import WebSocket from 'ws';
+import { createClient, type Client } from 'graphql-ws';
 import { startFakeOpenAI } from '../helpers/fake-openai.js';
-import { testLogDir } from '../helpers/server.js';
-import { TEST_GATEWAY_API_KEYS, TEST_KEYS } from '../helpers/keys.js';
+import { spawnGateway } from '../helpers/gateway-process.js';
+import { startTestServer } from '../helpers/server.js';
+import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
 
 const GENERATE = 'mutation G($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename } }';
+const STREAM = 'subscription S($id: ID!) { descriptionStream(productId: $id, provider: "openai") { type token } }';
 
-test('SIGTERM: /readyz turns 503 at once, all 50 requests in flight finish with 200, new ones are refused, exit 0', async () => {
+interface StreamOutcome {
+  events: Array<{ type: string }>;
+  errors: Array<{ extensions?: Record<string, unknown> }>;
+  /** How it ended: complete, or an error (GraphQL errors, or the socket's close event). */
+  ended: 'complete' | 'error';
+}
+
+/** Subscribes and collects until the operation completes or fails. */
+function stream(client: Client, query: string, variables: Record<string, unknown>): Promise<StreamOutcome> {
+  const out: StreamOutcome = { events: [], errors: [], ended: 'complete' };
+  return new Promise((resolve) => {
+    client.subscribe(
+      { query, variables },
+      {
+        next: (msg: any) => {
+          if (msg.errors) out.errors.push(...msg.errors);
+          if (msg.data?.descriptionStream) out.events.push(msg.data.descriptionStream);
+        },
+        error: (error) => {
+          if (Array.isArray(error)) out.errors.push(...error);
+          resolve({ ...out, ended: 'error' });
+        },
+        complete: () => resolve(out),
+      },
+    );
+  });
+}
+
+/** A graphql-ws client that records how its socket closed. */
+function wsClient(url: string, key?: string): { client: Client; closes: number[] } {
+  const closes: number[] = [];
+  const client = createClient({
+    url: url.replace('http', 'ws') + '/graphql',
+    webSocketImpl: WebSocket,
+    ...(key ? { connectionParams: { authorization: `Bearer ${key}` } } : {}),
+    lazy: true,
+    retryAttempts: 0,
+    on: { closed: (event) => closes.push((event as { code: number }).code) },
+  });
+  return { client, closes };
+}
+
+/**
+ * The real process (`node dist/src/index.js`) under a NODE_ENV other than
+ * test, where Apollo would otherwise install its own SIGTERM handler: 50
+ * generations and one token stream are held at a slow fake provider when
+ * SIGTERM arrives.
+ */
+async function drainsUnder(nodeEnv: string | undefined): Promise<void> {
   const fake = await startFakeOpenAI({ latencyMs: 1500 });
   const dir = mkdtempSync(path.join(tmpdir(), 'stylesprint-shutdown-'));
-  mkdirSync(testLogDir, { recursive: true });
-  const log = createWriteStream(path.join(testLogDir, `${path.basename(dir)}.log`));
-  const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'src', 'index.js')], {
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'test',
-      HOST: '127.0.0.1',
-      PORT: '0',
+  const gateway = await spawnGateway(
+    'index',
+    {
+      NODE_ENV: nodeEnv,
       DATABASE_PATH: path.join(dir, 'gateway.db'),
+      DATABASE_URL: undefined,
+      REDIS_URL: undefined,
       PROVIDERS: 'openai',
       OPENAI_BASE_URL: fake.baseURL,
       OPENAI_API_KEY: 'sk-test-shutdown-provider-secret',
@@ -32,52 +79,85 @@ test('SIGTERM: /readyz turns 503 at once, all 50 requests in flight finish with 
       SHUTDOWN_GRACE_MS: '10000',
       RATE_LIMITS: 'personalization=off',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    `shutdown-${nodeEnv ?? 'unset'}`,
+  );
+  const { client, closes } = wsClient(gateway.url, TEST_KEYS.personalization);
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      const lines = createInterface({ input: child.stdout });
-      lines.on('line', (line) => {
-        const entry = JSON.parse(line) as { msg?: string; url?: string };
-        if (entry.msg === 'StyleSprint Gateway listening' && entry.url) resolve(entry.url);
-      });
-      child.once('exit', (code) => reject(new Error(`gateway exited early with ${code}`)));
-    });
-    const gql = (query: string, variables: unknown) =>
-      fetch(`${url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_KEYS.personalization}` },
-        body: JSON.stringify({ query, variables }),
-      });
-    const page = (await (await gql('{ products(first: 50) { edges { node { id } } } }', {})).json()) as any;
-    const ids: string[] = page.data.products.edges.map((e: any) => e.node.id);
+    const auth = bearer(TEST_KEYS.personalization);
+    const page = await gateway.gql('{ products(first: 50) { edges { node { id } } } }', {}, auth);
+    const ids: string[] = page.body.data.products.edges.map((e: any) => e.node.id);
     assert.equal(ids.length, 50);
 
-    const requests = ids.map((productId) => gql(GENERATE, { input: [{ productId }] }).then(async (r) => ({ status: r.status, body: (await r.json()) as any })));
-    // Wait until every request is held at the fake (1.5 s latency), then stop.
+    // A cut socket is recorded as status 0, so a failure is reported here, not as a stray rejection.
+    const requests = ids.map((productId) => gateway.gql(GENERATE, { input: [{ productId }] }, auth).catch(() => ({ status: 0, body: null })));
+    const streamed = stream(client, STREAM, { id: ids[0] });
+    // Wait until every generation and the stream are held at the fake (1.5 s latency), then stop.
     const deadline = Date.now() + 5000;
-    while (fake.inFlight() < 50 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    assert.equal(fake.inFlight(), 50, 'all 50 generations in flight before SIGTERM');
-    child.kill('SIGTERM');
+    while (fake.inFlight() < 51 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(fake.inFlight(), 51, 'all 50 generations and the stream in flight before SIGTERM');
+    gateway.child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 100));
-    const ready = await fetch(`${url}/readyz`);
+
+    const ready = await fetch(`${gateway.url}/readyz`);
     assert.equal(ready.status, 503);
     assert.equal(((await ready.json()) as any).status, 'draining');
-    const late = await gql(GENERATE, { input: [{ productId: ids[0] }] });
+    const late = await gateway.gql(GENERATE, { input: [{ productId: ids[0] }] }, auth);
     assert.equal(late.status, 503);
-    assert.equal(((await late.json()) as any).errors[0].extensions.code, 'SHUTTING_DOWN');
+    assert.equal(late.body.errors[0].extensions.code, 'SHUTTING_DOWN');
+    // A new operation on the open socket is refused with the same code; a new socket at the handshake.
+    const lateStream = await stream(client, STREAM, { id: ids[1] });
+    assert.equal(lateStream.ended, 'error');
+    assert.equal(lateStream.errors[0]?.extensions?.code, 'SHUTTING_DOWN');
+    const handshake = await new Promise<number>((resolve, reject) => {
+      const socket = new WebSocket(gateway.url.replace('http', 'ws') + '/graphql', 'graphql-transport-ws');
+      socket.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      socket.once('open', () => reject(new Error('a socket opened during the drain')));
+      socket.once('error', () => {});
+    });
+    assert.equal(handshake, 503);
 
     const results = await Promise.all(requests);
     assert.deepEqual(results.map((r) => r.status), new Array(50).fill(200));
-    assert.ok(results.every((r) => r.body.data.generateDescriptions[0].__typename === 'Description'));
-    assert.equal(await exited, 0);
+    assert.ok(results.every((r) => r.body?.data.generateDescriptions[0].__typename === 'Description'));
+    const streamedOutcome = await streamed;
+    assert.equal(streamedOutcome.ended, 'complete');
+    assert.deepEqual(streamedOutcome.errors, []);
+    assert.equal(streamedOutcome.events.at(-1)?.type, 'DONE', 'the stream in flight finished');
+    assert.equal(await gateway.exited, 0);
+    // The socket ended with a close frame (1000 from the client, or 1001 going away), never cut (1006).
+    assert.ok(closes.length > 0 && closes.every((code) => code === 1000 || code === 1001), `close codes ${closes.join(', ')}`);
+    assert.ok(gateway.logs.some((l) => l.msg === 'draining'), 'the drain is logged');
   } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    await client.dispose();
+    if (gateway.child.exitCode === null) await gateway.kill();
     await fake.close();
-    log.end();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('SIGTERM with NODE_ENV=production: /readyz 503, the 50 generations and the stream in flight finish, new work gets SHUTTING_DOWN, exit 0', () =>
+  drainsUnder('production'));
+
+test('SIGTERM with NODE_ENV unset (development): the same drain, exit 0', () => drainsUnder(undefined));
+
+test('a stream still running when the grace period ends is closed with 1001 (going away), not cut', async () => {
+  const fake = await startFakeOpenAI();
+  fake.setMode('hang');
+  const server = await startTestServer({ providers: ['openai'], openaiBaseUrl: fake.baseURL, cacheTtlMs: 0, shutdownGraceMs: 300 });
+  const { client, closes } = wsClient(server.url);
+  try {
+    const id = (await server.gql('{ products(first: 1) { edges { node { id } } } }')).body.data!.products.edges[0].node.id;
+    const streamed = stream(client, STREAM, { id });
+    while (fake.inFlight() < 1) await new Promise((r) => setTimeout(r, 20));
+    const started = Date.now();
+    await server.close();
+    assert.ok(Date.now() - started >= 280, 'close() waited for the grace period');
+    const outcome = await streamed;
+    assert.equal(outcome.ended, 'error');
+    assert.deepEqual(closes, [1001]);
+  } finally {
+    await client.dispose();
+    await server.stop();
+    await fake.close();
   }
 });

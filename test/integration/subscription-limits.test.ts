@@ -92,6 +92,14 @@ test('graphql-ws: introspection is refused by role (FORBIDDEN)', async () => {
   assert.equal(errors[0]?.extensions?.code, 'FORBIDDEN');
 });
 
+test('graphql-ws: a page size out of range is PAGE_SIZE_OUT_OF_RANGE, as on HTTP, literal or variable', async () => {
+  for (const [query, variables] of [['{ products(first: 10000) { totalCount } }', {}], ['query($n: Int!) { products(first: $n) { totalCount } }', { n: 101 }]] as const) {
+    const { events, errors } = await overWs(server, TEST_KEYS.internal, query, variables);
+    assert.deepEqual(events, []);
+    assert.deepEqual(errors.map((e) => [e.extensions?.code, e.extensions?.reason]), [['BAD_USER_INPUT', 'PAGE_SIZE_OUT_OF_RANGE']], JSON.stringify(errors));
+  }
+});
+
 test('graphql-ws and HTTP take from the same bucket: RATE_LIMITED with retryAfter over the socket', async () => {
   assert.equal((await server.gql(HTTP_PAGE, {}, bearer(TEST_KEYS.personalization))).status, 200);
   const before = fake.count('chat.completions');

@@ -85,7 +85,8 @@ function overWs(server: TestServer, query: string, variables: Record<string, unk
   }).finally(() => client.dispose());
 }
 
-const STREAM = 'subscription Stream($id: ID!) { descriptionStream(productId: $id, provider: "openai") { type } }';
+// regenerate: GENERATE stores a description for the product first, which the stream would otherwise replay.
+const STREAM = 'subscription Stream($id: ID!) { descriptionStream(productId: $id, provider: "openai", regenerate: true) { type } }';
 const GENERATE = 'mutation Generate($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename } }';
 
 let fake: FakeOpenAI;

@@ -7,4 +7,5 @@ export { seededRandom, seededShuffle, trainTestSplit, bootstrapCI, pairedPermuta
 export { parseDatasetCsv, parseCandidatesCsv, rowsFromProducts, resolveImage, DatasetError } from './dataset.js';
 export { buildSpec, SpecError, BENCHMARK_LIMITS, type SpecInput } from './spec.js';
 export { summarize, summaryMetrics, metricValue, EXCLUDING_FLAGS } from './summarize.js';
+export { metadataOverlap, metadataStems, type MetadataOverlap, type MetadataSource } from './metadata-overlap.js';
 export { BenchmarkRunner, BENCHMARK_POLICY, testRows, type BenchmarkRunnerOptions, type ProgressListener } from './runner.js';

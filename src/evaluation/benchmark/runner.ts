@@ -22,8 +22,8 @@ export interface BenchmarkRunnerOptions {
   router: GenerationRouter;
   embedder: Embedder | null;
   scorer: ImageTextScorer | null;
-  /** The generation request for a row (the prompt never includes the reference). */
-  buildRequest(row: BenchmarkRow, promptVersion: string): GenerationRequest;
+  /** The generation request for a row (the prompt never includes the reference), with the seed to send. */
+  buildRequest(row: BenchmarkRow, promptVersion: string, seed: number): GenerationRequest;
   /** Estimated cost of one call; null when the model has no price. */
   costOf(providerId: string, model: string, promptTokens: number, completionTokens: number): number | null;
   /** Ids of the configured generators: a run naming another fails at once. */
@@ -41,6 +41,13 @@ export function testRows(spec: Pick<BenchmarkSpec, 'rows' | 'allRows' | 'testSha
   const split = trainTestSplit(spec.rows.length, spec.testShare, spec.seed);
   return split.test.map((i) => spec.rows[i]!.index);
 }
+
+/**
+ * The generation seed of one row: the run's seed and the row, so a rerun (or
+ * a resumed run) asks a seedable model for the same text, while rows do not
+ * all draw the same sample.
+ */
+export const rowSeed = (seed: number, rowIndex: number): number => (seed + rowIndex * 0x9e3779b1) >>> 0;
 
 export class BenchmarkRunner {
   private readonly active = new Map<string, { controller: AbortController; done: Promise<void> }>();
@@ -127,7 +134,7 @@ export class BenchmarkRunner {
       const todo = evaluated.filter((i) => !have.has(`${model.name}\u0000${i}`)).map((i) => byIndex.get(i)!);
       for (let k = 0; k < todo.length; k += size) {
         signal.throwIfAborted();
-        const produced = await this.produce(model, todo.slice(k, k + size), spec.promptVersion, signal);
+        const produced = await this.produce(model, todo.slice(k, k + size), spec, signal);
         const scored = await scoreChunk(produced, { metrics: spec.metrics, embedder: this.options.embedder, scorer: this.options.scorer, signal });
         signal.throwIfAborted();
         await store.saveResults(run.id, scored);
@@ -139,9 +146,9 @@ export class BenchmarkRunner {
     await store.setStatus(run.id, 'COMPLETED', { summary, error: null });
   }
 
-  private async produce(model: ModelSpec, rows: BenchmarkRow[], promptVersion: string, signal: AbortSignal): Promise<Produced[]> {
+  private async produce(model: ModelSpec, rows: BenchmarkRow[], spec: BenchmarkSpec, signal: AbortSignal): Promise<Produced[]> {
     if (model.kind === 'candidates') return rows.map((row) => ({ row, model: model.name, text: model.texts[row.index] ?? '' }));
-    const requests = rows.map((row) => this.options.buildRequest(row, promptVersion));
+    const requests = rows.map((row) => this.options.buildRequest(row, spec.promptVersion, rowSeed(spec.seed, row.index)));
     const routed = await this.options.router.generate(
       requests.map((request) => ({ request, options: { policy: BENCHMARK_POLICY, provider: model.provider, signal, bypassCache: true } })),
     );

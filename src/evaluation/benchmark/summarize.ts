@@ -40,7 +40,8 @@ function reasonFor(rows: readonly RowResult[], metric: SummaryMetric): string {
   return metric === 'semantic' || metric === 'clipScore' || metric === 'clipReferenceDelta' ? 'NO_SCORED_ROWS' : 'NOT_REQUESTED';
 }
 
-const kept = (r: RowResult): boolean => !r.excluded && r.error === null;
+/** A row that counts in the means: generated and not excluded. */
+export const kept = (r: RowResult): boolean => !r.excluded && r.error === null;
 
 function summarizeMetric(rows: readonly RowResult[], metric: SummaryMetric, spec: Pick<BenchmarkSpec, 'seed' | 'resamples'>): MetricSummary {
   const usable = rows.filter(kept);

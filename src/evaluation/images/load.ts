@@ -2,19 +2,30 @@
  * Loads image bytes from a file path, a file: URL or an http(s) URL, with a
  * byte limit and a timeout. The limit is enforced while the body streams in,
  * so a huge or endless response is cut off after `maxBytes`, never buffered.
+ *
+ * http(s) fetches reach public addresses only, unless the host is allowed by
+ * name (address-policy.ts). So that the codes cannot be used to map a
+ * network, a refused address is IMAGE_FETCH_REFUSED whatever is there, and
+ * every failure before a response (no such host, connection refused or
+ * reset, TLS, no answer within the timeout) is IMAGE_UNREACHABLE with the
+ * same message; the cause stays on the error for logs.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fetch, type Agent, type Response } from 'undici';
+import { AddressRefusedError, createImageAgent, normalizeHost } from './address-policy.js';
 
-export type ImageErrorCode = 'IMAGE_TOO_LARGE' | 'IMAGE_TIMEOUT' | 'IMAGE_UNREADABLE' | 'IMAGE_NOT_FOUND';
+export type ImageErrorCode = 'IMAGE_TOO_LARGE' | 'IMAGE_TIMEOUT' | 'IMAGE_UNREADABLE' | 'IMAGE_NOT_FOUND' | 'IMAGE_UNREACHABLE' | 'IMAGE_FETCH_REFUSED';
 
 export const IMAGE_ERROR_CODES: readonly ImageErrorCode[] = [
   'IMAGE_TOO_LARGE',
   'IMAGE_TIMEOUT',
   'IMAGE_UNREADABLE',
   'IMAGE_NOT_FOUND',
+  'IMAGE_UNREACHABLE',
+  'IMAGE_FETCH_REFUSED',
 ];
 
 /** Why an image could not be loaded or decoded; `source` is the path or URL as given. */
@@ -45,9 +56,15 @@ export interface LoadImageOptions {
   /**
    * Whether plain paths and file: URLs are accepted. Default true. Set it to
    * false where the image reference comes from an untrusted client, so that
-   * it cannot make the server read its own files.
+   * it cannot make the server read its own files (IMAGE_FETCH_REFUSED).
    */
   allowLocalFiles?: boolean;
+  /**
+   * Hosts (as named in the URL, IP literals included) that may be fetched
+   * whatever address they resolve to, such as an internal image server.
+   * Default: none, so only public addresses are reached (IMAGE_FETCH_ALLOW_HOSTS).
+   */
+  allowHosts?: readonly string[];
   signal?: AbortSignal;
 }
 
@@ -59,9 +76,9 @@ function isHttp(source: string): boolean {
 export async function loadImageBytes(source: string, options: LoadImageOptions = {}): Promise<Buffer> {
   const maxBytes = options.maxBytes ?? DEFAULT_IMAGE_MAX_BYTES;
   const timeoutMs = options.timeoutMs ?? DEFAULT_IMAGE_TIMEOUT_MS;
-  if (isHttp(source)) return fetchImage(source, maxBytes, timeoutMs, options.signal);
+  if (isHttp(source)) return fetchImage(source, maxBytes, timeoutMs, agentFor(options.allowHosts ?? []), options.signal);
   if (options.allowLocalFiles === false) {
-    throw new ImageLoadError('IMAGE_UNREADABLE', source, 'local image files are not allowed here; give an http(s) URL');
+    throw new ImageLoadError('IMAGE_FETCH_REFUSED', source, 'local image files are not allowed here; give an http(s) URL');
   }
   let file = source;
   if (/^file:/i.test(source)) {
@@ -139,13 +156,35 @@ function asImageError(cause: unknown, source: string, timeoutMs: number): ImageL
   return new ImageLoadError('IMAGE_UNREADABLE', source, `cannot load image ${source}: ${message}`, { cause });
 }
 
-async function fetchImage(url: string, maxBytes: number, timeoutMs: number, signal?: AbortSignal): Promise<Buffer> {
+/** A failure before any response: refused by the policy, or one uniform "unreachable" (see the file comment). */
+function fetchError(cause: unknown, url: string): ImageLoadError {
+  const inner = cause instanceof Error ? cause.cause : undefined;
+  if (inner instanceof AddressRefusedError) {
+    return new ImageLoadError('IMAGE_FETCH_REFUSED', url, `image ${url} is on a host image fetches may not reach; allow it by name with IMAGE_FETCH_ALLOW_HOSTS`, { cause });
+  }
+  return new ImageLoadError('IMAGE_UNREACHABLE', url, `image ${url} could not be fetched`, { cause });
+}
+
+/** One agent per allow-list: each keeps its own pool of (checked) connections. */
+const agents = new Map<string, Agent>();
+
+function agentFor(allowHosts: readonly string[]): Agent {
+  const key = [...new Set(allowHosts.map(normalizeHost))].sort().join(',');
+  let agent = agents.get(key);
+  if (!agent) agents.set(key, (agent = createImageAgent({ allowHosts })));
+  return agent;
+}
+
+async function fetchImage(url: string, maxBytes: number, timeoutMs: number, dispatcher: Agent, signal?: AbortSignal): Promise<Buffer> {
   const combined = combine(signal, timeoutMs);
   let response: Response;
   try {
-    response = await fetch(url, { signal: combined, redirect: 'follow', headers: { accept: 'image/*' } });
+    // Every redirect is a new request through the same agent, so its address is checked too.
+    response = await fetch(url, { signal: combined, redirect: 'follow', headers: { accept: 'image/*' }, dispatcher });
   } catch (cause) {
-    throw asImageError(cause, url, timeoutMs);
+    // The caller's own abort is not the image's fault.
+    if (signal?.aborted) throw asImageError(cause, url, timeoutMs);
+    throw fetchError(cause, url);
   }
   if (!response.ok) {
     await response.body?.cancel().catch(() => undefined);
@@ -162,7 +201,7 @@ async function fetchImage(url: string, maxBytes: number, timeoutMs: number, sign
 }
 
 /** A web stream as an async iterable; leaving early cancels it, which closes the connection. */
-async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+async function* chunksOf(body: NonNullable<Response['body']>): AsyncGenerator<Uint8Array> {
   const reader = body.getReader();
   let done = false;
   try {

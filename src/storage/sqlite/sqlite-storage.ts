@@ -277,6 +277,12 @@ export class SqliteStorage implements Storage {
   insertApiKey(input: ApiKeyInput): Promise<ApiKeyRecord> {
     return this.apiKeys.insert(input);
   }
+  provisionApiKey(input: ApiKeyInput): Promise<ApiKeyRecord | null> {
+    return this.apiKeys.insertIfAbsent(input);
+  }
+  setApiKeyRole(id: string, role: ApiKeyRecord['role'], name: string): Promise<void> {
+    return this.apiKeys.setRole(id, role, name);
+  }
   apiKeyByHash(hash: string): Promise<ApiKeyRecord | null> {
     return this.apiKeys.byHash(hash);
   }

@@ -19,7 +19,8 @@ let base: string;
 const sockets = new Set<Socket>();
 
 before(async () => {
-  const real = await createOnnxClipScorer({ modelDir, executionProvider: 'cpu', imageTimeoutMs: 300, logger: quiet });
+  // The image server is on loopback, which image fetches reach only when the host is allowed by name.
+  const real = await createOnnxClipScorer({ modelDir, executionProvider: 'cpu', imageTimeoutMs: 300, imageAllowHosts: ['127.0.0.1'], logger: quiet });
   // Counts calls on the real scorer; every answer still comes from the ONNX model.
   scorer = Object.assign(Object.create(real) as ImageTextScorer, { calls: 0 });
   scorer.score = async (pairs, options) => {

@@ -8,9 +8,14 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chapter4Dir } from '../../helpers/paths.js';
 import { type ImageErrorCode, isImageLoadError, loadImageBytes } from '../../../src/evaluation/images/load.js';
+import { isForbiddenAddress } from '../../../src/evaluation/images/address-policy.js';
 
 const jpeg = path.join(chapter4Dir, 'img', 'image_1.jpg');
 const MB = 1024 * 1024;
+/** The test server is on loopback, which image fetches refuse unless the host is allowed by name. */
+const LOOPBACK = { allowHosts: ['127.0.0.1'] } as const;
+/** Connections the server accepted, to prove a refused fetch never connected. */
+let connections = 0;
 /** What the server wrote per route, to prove the client stopped reading early. */
 const sent = new Map<string, number>();
 const sockets = new Set<import('node:net').Socket>();
@@ -47,6 +52,8 @@ function route(req: http.IncomingMessage, res: http.ServerResponse): void {
   } else if (url === '/slow-body') {
     res.writeHead(200, { 'content-type': 'image/jpeg' });
     res.write(Buffer.alloc(100));
+  } else if (url.startsWith('/redirect?to=')) {
+    res.writeHead(302, { location: decodeURIComponent(url.slice('/redirect?to='.length)) }).end();
   } else if (url === '/gone') {
     res.writeHead(404).end();
   } else {
@@ -57,6 +64,7 @@ function route(req: http.IncomingMessage, res: http.ServerResponse): void {
 before(async () => {
   server = http.createServer(route);
   server.on('connection', (s) => {
+    connections++;
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
@@ -83,12 +91,12 @@ test('loads a local file, a file: URL and an http URL to the same bytes', async 
   const expected = readFileSync(jpeg);
   assert.deepEqual(await loadImageBytes(jpeg), expected);
   assert.deepEqual(await loadImageBytes(pathToFileURL(jpeg).href), expected);
-  assert.deepEqual(await loadImageBytes(`${base}/ok.jpg`), expected);
+  assert.deepEqual(await loadImageBytes(`${base}/ok.jpg`, LOOPBACK), expected);
 });
 
 test('a huge chunked body fails with IMAGE_TOO_LARGE promptly, without reading it all', async () => {
   const started = performance.now();
-  await rejectsWith(loadImageBytes(`${base}/huge-chunked`, { maxBytes: 1 * MB, timeoutMs: 20_000 }), 'IMAGE_TOO_LARGE');
+  await rejectsWith(loadImageBytes(`${base}/huge-chunked`, { ...LOOPBACK, maxBytes: 1 * MB, timeoutMs: 20_000 }), 'IMAGE_TOO_LARGE');
   const elapsed = performance.now() - started;
   // Give the server a moment to notice the closed socket and stop writing.
   await new Promise((r) => setTimeout(r, 100));
@@ -100,31 +108,71 @@ test('a huge chunked body fails with IMAGE_TOO_LARGE promptly, without reading i
 
 test('a declared Content-Length over the limit fails at once', async () => {
   const started = performance.now();
-  await rejectsWith(loadImageBytes(`${base}/huge-declared`, { maxBytes: 10 * MB, timeoutMs: 20_000 }), 'IMAGE_TOO_LARGE');
+  await rejectsWith(loadImageBytes(`${base}/huge-declared`, { ...LOOPBACK, maxBytes: 10 * MB, timeoutMs: 20_000 }), 'IMAGE_TOO_LARGE');
   assert.ok(performance.now() - started < 1_000);
 });
 
-test('a server that never answers, or stalls mid-body, fails with IMAGE_TIMEOUT at the timeout', async () => {
-  for (const p of ['/slow-headers', '/slow-body']) {
+test('a server that stalls mid-body fails with IMAGE_TIMEOUT at the timeout; one that never answers is IMAGE_UNREACHABLE then', async () => {
+  for (const [p, code] of [['/slow-body', 'IMAGE_TIMEOUT'], ['/slow-headers', 'IMAGE_UNREACHABLE']] as const) {
     const started = performance.now();
-    await rejectsWith(loadImageBytes(`${base}${p}`, { timeoutMs: 300 }), 'IMAGE_TIMEOUT');
+    await rejectsWith(loadImageBytes(`${base}${p}`, { ...LOOPBACK, timeoutMs: 300 }), code);
     const elapsed = performance.now() - started;
     assert.ok(elapsed >= 280 && elapsed < 1_500, `${p}: timed out after ${elapsed} ms`);
   }
 });
 
-test('missing images are IMAGE_NOT_FOUND; other failures IMAGE_UNREADABLE', async () => {
-  await rejectsWith(loadImageBytes(`${base}/gone`), 'IMAGE_NOT_FOUND');
+test('missing images are IMAGE_NOT_FOUND; other answers IMAGE_UNREADABLE', async () => {
+  await rejectsWith(loadImageBytes(`${base}/gone`, LOOPBACK), 'IMAGE_NOT_FOUND');
   await rejectsWith(loadImageBytes(path.join(tmp, 'nope.jpg')), 'IMAGE_NOT_FOUND');
-  await rejectsWith(loadImageBytes(`${base}/boom`), 'IMAGE_UNREADABLE');
+  await rejectsWith(loadImageBytes(`${base}/boom`, LOOPBACK), 'IMAGE_UNREADABLE');
   await rejectsWith(loadImageBytes('ftp://example.invalid/x.jpg'), 'IMAGE_UNREADABLE');
-  await rejectsWith(loadImageBytes(jpeg, { allowLocalFiles: false }), 'IMAGE_UNREADABLE');
-  // A port nobody listens on: the connection is refused.
+});
+
+test('a closed port and a server that never answers read the same: IMAGE_UNREACHABLE, one message', async () => {
   const closed = http.createServer();
   await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
   const port = (closed.address() as AddressInfo).port;
   await new Promise<void>((r) => closed.close(() => r()));
-  await rejectsWith(loadImageBytes(`http://127.0.0.1:${port}/x.jpg`), 'IMAGE_UNREADABLE');
+  const messages: string[] = [];
+  for (const url of [`http://127.0.0.1:${port}/x.jpg`, `${base}/slow-headers`]) {
+    await assert.rejects(loadImageBytes(url, { ...LOOPBACK, timeoutMs: 300 }), (err: unknown) => {
+      assert.ok(isImageLoadError(err));
+      assert.equal(err.code, 'IMAGE_UNREACHABLE');
+      messages.push(err.message.replace(url, 'URL'));
+      return true;
+    });
+  }
+  assert.equal(messages[0], messages[1]);
+});
+
+test('without the allow setting, loopback is refused before connecting (by IP, by name, IPv6, IPv4-mapped), and so is a redirect to it', async () => {
+  const port = new URL(base).port;
+  const before = connections;
+  for (const url of [`${base}/ok.jpg`, `http://localhost:${port}/ok.jpg`, `http://[::1]:${port}/ok.jpg`, `http://[::ffff:127.0.0.1]:${port}/ok.jpg`, `http://0.0.0.0:${port}/ok.jpg`]) {
+    await rejectsWith(loadImageBytes(url), 'IMAGE_FETCH_REFUSED');
+  }
+  // Allowing one name allows that name only.
+  await rejectsWith(loadImageBytes(`http://localhost:${port}/ok.jpg`, LOOPBACK), 'IMAGE_FETCH_REFUSED');
+  assert.equal(connections, before, 'a refused fetch never reached the server');
+  // The allowed host answers with a redirect to a host that is not allowed: the second hop is refused.
+  const to = encodeURIComponent(`http://localhost:${port}/ok.jpg`);
+  await rejectsWith(loadImageBytes(`${base}/redirect?to=${to}`, LOOPBACK), 'IMAGE_FETCH_REFUSED');
+  // Followed when the target is allowed too.
+  assert.deepEqual(await loadImageBytes(`${base}/redirect?to=${to}`, { allowHosts: ['127.0.0.1', 'localhost'] }), readFileSync(jpeg));
+  // A local file where only URLs are allowed is refused the same way.
+  await rejectsWith(loadImageBytes(jpeg, { allowLocalFiles: false }), 'IMAGE_FETCH_REFUSED');
+});
+
+test('address policy: loopback, private, link-local, CGNAT, multicast, unspecified and their IPv6 and mapped forms are forbidden; public ones are not', () => {
+  const forbidden = [
+    '127.0.0.1', '127.255.255.254', '10.0.0.1', '172.16.0.1', '172.31.255.255', '192.168.1.1', '169.254.169.254', '169.254.0.1',
+    '100.64.0.1', '100.127.255.255', '0.0.0.0', '224.0.0.1', '239.255.255.250', '255.255.255.255', '198.18.0.1', '192.0.2.1',
+    '::', '::1', '::127.0.0.1', '::ffff:127.0.0.1', '::ffff:7f00:1', '::ffff:169.254.169.254', '::ffff:10.0.0.1', 'fe80::1',
+    'fd00::1', 'fc00::1', 'ff02::1', '64:ff9b::a9fe:a9fe', '2002:7f00:1::', '2001:db8::1', '2001::1', 'not-an-address',
+  ];
+  const allowed = ['8.8.8.8', '1.1.1.1', '172.32.0.1', '100.128.0.1', '192.169.0.1', '::ffff:8.8.8.8', '2606:4700:4700::1111', '2a00:1450:4001::200e'];
+  assert.deepEqual(forbidden.filter((a) => !isForbiddenAddress(a)), []);
+  assert.deepEqual(allowed.filter((a) => isForbiddenAddress(a)), []);
 });
 
 test('a local file over the limit is IMAGE_TOO_LARGE', async () => {

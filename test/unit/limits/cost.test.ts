@@ -25,6 +25,16 @@ test('list inputs multiply the generation weight; aliases and fragments count ev
   assert.equal(cost('{ ... on Query { product(id: "1") { description { text } } } }'), once);
 });
 
+test('the up-front charge reads a stored-or-generated description as a read; fields that always generate keep their weight', () => {
+  const charge = (query: string, variables: Record<string, unknown> = {}) => operationCost(schema, parse(query), undefined, variables, 'charge');
+  const page = '{ products(first: 10) { edges { node { id title description { text } } } } }';
+  assert.equal(cost(page), 1 + 10 * (2 + GENERATION_COST), 'the worst case, for MAX_COST');
+  assert.equal(charge(page), 1 + 10 * 3, 'what the rate bucket takes');
+  const mutation = 'mutation G($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename } }';
+  assert.equal(charge(mutation, { input: [{ productId: '1' }, { productId: '2' }] }), 2 * GENERATION_COST);
+  assert.equal(charge('subscription S { descriptionStream(productId: "1") { type } }'), GENERATION_COST);
+});
+
 test('a fragment cycle does not loop; the named operation is the one priced', () => {
   assert.equal(typeof cost('{ ...A } fragment A on Query { ...B } fragment B on Query { ...A product(id: "1") { id } }'), 'number');
   const doc = '{ products(first: 5) { edges { node { id } } } } query Other { product(id: "1") { id } }';

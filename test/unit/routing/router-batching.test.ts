@@ -77,7 +77,7 @@ describe('router batching and load balancing', () => {
     }
   });
 
-  it('chunks hosted batches to maxBatchSize and moves the failed items of each batch to the next target together', async () => {
+  it('chunks hosted batches to maxBatchSize and moves each failed item to the next target', async () => {
     const first = countingGenerator(openaiOn(primary, 'primary', { maxConcurrency: 4 }));
     const second = countingGenerator(openaiOn(secondary, 'secondary', { maxConcurrency: 8 }));
     router = createRouter({
@@ -89,10 +89,9 @@ describe('router batching and load balancing', () => {
     const items = Array.from({ length: 10 }, (_, i) => ({ request: requestFor(i % 2 ? `odd ${i}` : `even ${i}`), options: { policy: 'internal' } }));
     const results = (await router.generate(items)).map(asSuccess);
     assert.deepEqual(first.batches, [4, 4, 2]);
-    // Failed items move on with the others of their batch; a batch that
-    // finishes early does not wait for the slower ones (no head-of-line blocking).
+    // A failed item moves on as soon as its own call has failed, without
+    // waiting for the rest of its batch (no head-of-line blocking).
     assert.equal(second.batches.reduce((a, b) => a + b, 0), 5);
-    assert.ok(second.batches.length <= first.batches.length, `secondary batches ${second.batches.join(',')}`);
     assert.equal(primary.count(CHAT), 10);
     assert.equal(secondary.count(CHAT), 5);
     assert.deepEqual(
@@ -100,6 +99,36 @@ describe('router batching and load balancing', () => {
       items.map((_, i) => (i % 2 ? 'secondary' : 'primary')),
     );
   });
+
+  for (const backend of ['openai', 'huggingface'] as const) {
+    it(`answers each item of a ${backend} batch as its own upstream answer arrives, not when the slowest does`, async () => {
+      const fake = backend === 'openai' ? primary : hf;
+      const inner =
+        backend === 'openai'
+          ? openaiOn(primary, 'hosted', { maxConcurrency: 8 })
+          : createHuggingFaceProvider({ id: 'hosted', apiKey: 'hf_testtoken123', endpointUrl: `${hf.url}/generate`, timeoutMs: 10_000, maxConcurrency: 8 });
+      const counted = countingGenerator(inner);
+      router = createRouter({ source: sourceOf(counted), policies: [fallback('mobile', target('hosted', 5000, 0))] });
+      // Six separate requests in one turn: three whose upstream call hangs, three that answer at once.
+      fake.failNext(3, 'hang', { match: (call) => JSON.stringify(call.body).includes('Slow') });
+      const order: string[] = [];
+      const send = (title: string) =>
+        router!.generate([{ request: requestFor(title), options: { policy: 'mobile' } }]).then(([routed]) => {
+          order.push(title);
+          return routed;
+        });
+      const slow = ['Slow Coat', 'Slow Boot', 'Slow Scarf'].map(send);
+      const fast = ['Fast Tee', 'Fast Cap', 'Fast Sock'].map(send);
+      const answered = (await Promise.all(fast)).map(asSuccess);
+      assert.deepEqual(counted.batches, [6], 'all six went out as one batch');
+      assert.deepEqual(answered.map((r) => r.result.providerId), ['hosted', 'hosted', 'hosted']);
+      assert.deepEqual(order.sort(), ['Fast Cap', 'Fast Sock', 'Fast Tee'], 'no slow item settled before the fast ones');
+      assert.equal(fake.inFlight(), 3, 'the slow calls are still open upstream');
+      // Closing the router settles the hung ones (and closes their upstream requests).
+      await router!.close();
+      for (const routed of await Promise.all(slow)) assert.equal(routed?.ok, false);
+    });
+  }
 
   it('fails over from OpenAI to the Hugging Face backend', async () => {
     primary.setMode('503');

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CircuitState } from 'cockatiel';
-import { FailureRateBreaker, ProviderBreaker, DEFAULT_BREAKER_SETTINGS } from '../../../src/routing/breaker.js';
+import { RatioBreaker, ProviderBreaker, DEFAULT_BREAKER_SETTINGS } from '../../../src/routing/breaker.js';
 import { canonicalJson, generationCacheKey } from '../../../src/routing/cache-key.js';
 import { MOBILE_TIMEOUT_MS, PolicyOverrideError, defaultPolicies, parsePolicyOverride, resolvePolicies } from '../../../src/routing/policies.js';
 import { RetryBudget } from '../../../src/routing/retry.js';
@@ -91,30 +91,56 @@ describe('weighted selection', () => {
   });
 });
 
-describe('FailureRateBreaker', () => {
+describe('RatioBreaker', () => {
+  const settings = { failureRate: 0.5, minimumCalls: 20, windowMs: 30_000, consecutiveFailures: 5 };
+
   it('opens at ≥ 50% failures once 20 calls are in the window, and forgets calls older than the window', () => {
     let clock = 0;
-    const breaker = new FailureRateBreaker(0.5, 20, 30_000, () => clock);
-    for (let i = 0; i < 10; i += 1) breaker.success(CircuitState.Closed);
-    for (let i = 0; i < 9; i += 1) assert.equal(breaker.failure(), false, 'fewer than 20 calls');
+    const breaker = new RatioBreaker(settings, () => clock);
+    for (let i = 0; i < 10; i += 1) {
+      breaker.success(CircuitState.Closed);
+      if (i < 9) assert.equal(breaker.failure(), false, 'no streak, fewer than 20 calls');
+    }
     assert.equal(breaker.failure(), true, '10 of 20 failed');
 
     clock = 0;
-    const later = new FailureRateBreaker(0.5, 20, 30_000, () => clock);
+    const later = new RatioBreaker(settings, () => clock);
     for (let i = 0; i < 15; i += 1) later.success(CircuitState.Closed);
     clock = 40_000;
-    for (let i = 0; i < 5; i += 1) later.success(CircuitState.Closed);
-    for (let i = 0; i < 14; i += 1) assert.equal(later.failure(), false);
-    assert.equal(later.failure(), true, '15 failures of 20 calls in the window');
+    for (let i = 0; i < 15; i += 1) later.success(CircuitState.Closed);
+    for (let i = 0; i < 14; i += 1) assert.equal(later.failure(), false, 'below half of the calls in the window');
+    assert.equal(later.failure(), true, '15 failures of 30 calls in the window');
+  });
+
+  it('ignores a streak once the window holds the minimum, and uses one while it does not', () => {
+    const breaker = new RatioBreaker(settings, () => 0);
+    for (let i = 0; i < 40; i += 1) breaker.success(CircuitState.Closed);
+    for (let i = 0; i < 10; i += 1) assert.equal(breaker.failure(), false, `${i + 1} in a row of 50 calls`);
+
+    const quiet = new RatioBreaker(settings, () => 0);
+    quiet.success(CircuitState.Closed);
+    for (let i = 0; i < 4; i += 1) assert.equal(quiet.failure(), false);
+    assert.equal(quiet.failure(), true, '5 in a row with 6 calls in the window');
+  });
+
+  it('opens on the next failure after tripNext(), whatever the counts', () => {
+    const breaker = new RatioBreaker(settings, () => 0);
+    for (let i = 0; i < 40; i += 1) breaker.success(CircuitState.Closed);
+    breaker.tripNext();
+    breaker.success(CircuitState.Closed);
+    assert.equal(breaker.failure(), true);
+    assert.equal(breaker.failure(), false, 'the trip is spent');
   });
 });
 
 describe('ProviderBreaker', () => {
-  it('opens after 5 consecutive provider failures, but not on request-specific ones', async () => {
+  it('opens after 5 consecutive provider failures on quiet traffic, but not on request-specific ones or 429s', async () => {
     const breaker = new ProviderBreaker({ settings: DEFAULT_BREAKER_SETTINGS, now: Date.now });
     const fail = (kind: ProviderError['kind']) => breaker.execute(() => Promise.reject(new ProviderError(kind, 'p', kind))).catch(() => undefined);
     for (let i = 0; i < 10; i += 1) await fail('bad_request');
+    for (let i = 0; i < 10; i += 1) await fail('rate_limited');
     assert.equal(breaker.state, 'closed');
+    assert.deepEqual(breaker.window(), { calls: 0, failures: 0 }, 'neither counted');
     for (let i = 0; i < 4; i += 1) await fail('unavailable');
     assert.equal(breaker.state, 'closed');
     await fail('timeout');

@@ -183,6 +183,25 @@ export function storageSuite(h: StorageHarness): void {
     assert.deepEqual(await storage.newestDescriptionsForProducts([]), []);
   });
 
+  test('provisionApiKey stores a key once, even from two callers at once; returns it revoked; setApiKeyRole changes role and name', async () => {
+    const input = { name: 'env-mobile-suite01', role: 'mobile' as const, prefix: 'test', hash: 'a'.repeat(64) };
+    const [one, two] = await Promise.all([storage.provisionApiKey(input), storage.provisionApiKey(input)]);
+    assert.ok(one && two);
+    assert.equal(one.id, two.id);
+    assert.equal((await storage.listApiKeys()).filter((k) => k.hash === input.hash).length, 1);
+    // Another key under an active key's name: nothing stored, null.
+    assert.equal(await storage.provisionApiKey({ ...input, hash: 'b'.repeat(64) }), null);
+    assert.equal(await storage.apiKeyByHash('b'.repeat(64)), null);
+
+    await storage.setApiKeyRole(one.id, 'personalization', 'env-personalization-suite01');
+    const moved = await storage.apiKeyByHash(input.hash);
+    assert.deepEqual({ role: moved?.role, name: moved?.name, id: moved?.id }, { role: 'personalization', name: 'env-personalization-suite01', id: one.id });
+    assert.equal(await storage.revokeApiKey(one.id), 1);
+    const again = await storage.provisionApiKey(input);
+    assert.equal(again?.id, one.id, 'a revoked key is returned, not stored anew');
+    assert.match(again?.revokedAt ?? '', ISO);
+  });
+
   test('data survives close and reopen', async () => {
     const description = (await storage.newestDescriptionsForProducts([known[6]!.id]))[0]!;
     await storage.close();

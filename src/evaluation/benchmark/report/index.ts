@@ -1,4 +1,5 @@
 export { renderHtml } from './html.js';
 export { renderMarkdown } from './markdown.js';
-export { verdict, ALPHA } from './verdict.js';
-export type { ReportInput } from './model.js';
+export { verdict } from './verdict.js';
+export { recommend, ALPHA, RULE, type Recommendation, type Standing } from './recommend.js';
+export { buildReport, type CheckColumn, type ReportInput, type Report, type ModelReport, type SkippedProvider } from './model.js';

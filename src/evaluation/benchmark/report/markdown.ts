@@ -1,48 +1,88 @@
-/** The Markdown summary written next to the HTML report (tables and verdict, no drill-down). Pure. */
+/** The Markdown summary written next to the HTML report (recommendation, verdict and tables; no charts or drill-down). Pure. */
 import type { SummaryMetric } from '../types.js';
 import { escapeMd as e, fmt, fmtInterval, fmtMs, fmtP, fmtUsd, METRIC_LABELS, metricOf } from './format.js';
-import { lexicalMetrics, rowByIndex, verdictMetrics, type ReportInput } from './model.js';
+import { buildReport, lexicalMetrics, rowByIndex, type Interval, type Report, type ReportInput } from './model.js';
+import { recommend } from './recommend.js';
+import { checkCell, metadataNote, provenanceText, runLine } from './text.js';
 import { verdict } from './verdict.js';
 
 const mdTable = (head: string[], rows: string[][]): string =>
   [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
-function metricTable(input: ReportInput, metrics: readonly SummaryMetric[], digits = 3): string {
+const interval = (i: Interval): string => (i.mean === null ? '—' : `${fmt(i.mean)} [${fmt(i.lower)}, ${fmt(i.upper)}]`);
+const bullets = (xs: readonly string[]): string => xs.map((s) => `- ${s}`).join('\n');
+
+function metricTable(report: Report, metrics: readonly SummaryMetric[], digits = 3): string {
   return mdTable(
     ['Model', ...metrics.map((m) => `${METRIC_LABELS[m]} (95% CI)`)],
-    input.summary.models.map((m) => [e(m.model), ...metrics.map((x) => fmtInterval(metricOf(m, x), digits))]),
+    report.models.map(({ summary: m }) => [e(m.model), ...metrics.map((x) => fmtInterval(metricOf(m, x), digits))]),
   );
 }
 
+function recommendation(report: Report): string[] {
+  const r = recommend(report);
+  return [
+    '## Recommendation',
+    r.pick === null ? '**No model is recommended.**' : `**Recommended: ${e(r.pick)}**`,
+    bullets(r.why.map(e)),
+    mdTable(
+      ['Model', 'Points', 'Significant wins', 'Significant losses', 'Discounted (restating the metadata)', 'Eligible'],
+      r.standings.map((s) => [e(s.model), String(s.points), ...[s.wins, s.losses, s.discounted].map((xs) => e(xs.join('; ')) || '—'), s.ineligible === null ? 'yes' : `no: ${e(s.ineligible)}`]),
+    ),
+    `The rule:\n\n${r.rule.map((s, i) => `${i + 1}. ${e(s)}`).join('\n')}`,
+  ];
+}
+
 export function renderMarkdown(input: ReportInput): string {
+  const report = buildReport(input);
   const { spec, summary } = input;
   const rows = rowByIndex(spec);
-  const split = spec.allRows ? 'every row, no split' : `seeded ${Math.round(spec.testShare * 100)}% test split, seed ${spec.seed}`;
+  const skipped = input.skipped ?? [];
   const parts = [
     `# ${e(input.title)}`,
-    `Run \`${input.runId}\` (${input.status}): ${summary.testRows.length} of ${spec.rows.length} rows evaluated (${split}), prompt ${spec.promptVersion}, ${spec.resamples} bootstrap resamples. Written ${input.generatedAt}.`,
-    '## Verdict',
-    verdict(summary, verdictMetrics(spec))
-      .map((s) => `- ${s}`)
-      .join('\n'),
+    `${e(runLine(report))}.`,
+    ...(skipped.length ? ['## Skipped providers', mdTable(['Provider', 'Why it was not run'], skipped.map((s) => [e(s.provider), e(s.reason)]))] : []),
+    ...recommendation(report),
+    '## Verdict by metric',
+    bullets(verdict(report).map(e)),
     '## Lexical similarity',
-    metricTable(input, lexicalMetrics(spec)),
+    metricTable(report, lexicalMetrics(spec)),
+    '## Metadata overlap',
+    mdTable(
+      ['Model', 'Words restating the metadata', 'Reference matches from the metadata', 'Overlap beyond the metadata (F1)'],
+      [
+        ...report.models.map((m) => [e(m.summary.model), interval(m.metadata.restated), interval(m.metadata.matchedFromMetadata), interval(m.metadata.beyondMetadata)]),
+        ['*human references*', interval(report.referenceRestated), '', ''],
+      ],
+    ),
+    metadataNote(),
     '## Semantic similarity',
-    metricTable(input, ['semantic']),
+    metricTable(report, ['semantic']),
     '## CLIP score',
-    metricTable(input, ['clipScore', 'clipReferenceDelta'], 2),
+    metricTable(report, ['clipScore', 'clipReferenceDelta'], 2),
+    '## Checks',
+    mdTable(
+      ['Model', ...report.checks.map((c) => e(c.label)), 'Flag codes'],
+      report.models.map(({ summary: m }) => [e(m.model), ...report.checks.map((c) => checkCell(c.cells[m.model])), m.flagCounts.map((f) => `${f.code} × ${f.count}`).join(', ') || 'none']),
+    ),
+    bullets(report.checks.map((c) => `**${e(c.label)}**: ${e(c.description)}`)),
     '## Latency and cost',
     mdTable(
-      ['Model', 'p50', 'p95', 'Prompt tokens', 'Completion tokens', 'Estimated cost', 'Flags'],
-      summary.models.map((m) => [
-        e(m.model),
-        fmtMs(m.latencyP50Ms),
-        fmtMs(m.latencyP95Ms),
-        m.promptTokens === null ? '—' : String(m.promptTokens),
-        m.completionTokens === null ? '—' : String(m.completionTokens),
-        m.source === 'candidates' ? '—' : fmtUsd(m.costUsd),
-        m.flagCounts.map((f) => `${f.code} × ${f.count}`).join(', ') || 'none',
-      ]),
+      ['Model', 'Source', 'p50', 'p95', 'Prompt tokens', 'Completion tokens', 'Estimated cost', 'Per description'],
+      report.models.map((m) => {
+        const s = m.summary;
+        const file = m.provenance.kind === 'file';
+        return [
+          e(s.model),
+          e(provenanceText(m.provenance)),
+          fmtMs(s.latencyP50Ms),
+          fmtMs(s.latencyP95Ms),
+          s.promptTokens === null ? '—' : String(s.promptTokens),
+          s.completionTokens === null ? '—' : String(s.completionTokens),
+          file ? '—' : fmtUsd(s.costUsd),
+          file ? '—' : fmtUsd(m.costPerRowUsd),
+        ];
+      }),
     ),
     '## Significance (paired permutation tests)',
     mdTable(

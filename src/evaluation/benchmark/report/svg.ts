@@ -1,9 +1,10 @@
 /**
  * Inline SVG charts for the HTML report (no scripts, no external assets):
  * bars with confidence whiskers, and quality-vs-latency / quality-vs-cost
- * scatter plots. Pure string building.
+ * scatter plots with one dot per row. Pure string building.
  */
 import type { ModelSummary, SummaryMetric } from '../types.js';
+import type { Report, RowPoint } from './model.js';
 import { escapeHtml, fmt, METRIC_LABELS, metricOf } from './format.js';
 
 /** Colour-blind-safe palette (Okabe–Ito), one per model. */
@@ -47,28 +48,55 @@ function legend(models: readonly ModelSummary[], x: number, y: number): string {
     .join('');
 }
 
-/** Quality (one metric's mean) against a cost axis (latency or dollars), one labelled point per model. */
-export function scatter(models: readonly ModelSummary[], metric: SummaryMetric, axis: { label: string; value: (m: ModelSummary) => number | null }): string {
+/** Whole numbers for milliseconds, two significant digits for fractions of a dollar. */
+const axisNumber = (v: number): string => (v >= 1 || v === 0 ? v.toFixed(0) : v.toPrecision(2));
+
+/** A scatter axis: a row's latency or cost, and what to say about models that have none. */
+export interface ScatterAxis {
+  /** Axis label, e.g. "latency (ms)". */
+  label: string;
+  value: (p: RowPoint) => number | null;
+}
+
+/**
+ * Quality (the headline metric) against latency or cost: one dot per kept
+ * row, coloured by model, so the spread shows as well as the middle. Models
+ * whose rows have no value on the axis (pre-generated texts have no latency
+ * or cost) are named under the chart instead of being drawn at zero.
+ */
+export function scatter(report: Report, axis: ScatterAxis): string {
   const H = 240;
   const Wd = 340;
   const pad = { l: 48, r: 16, t: 16, b: 40 };
-  const pts = models.map((m, i) => ({ m, i, x: axis.value(m), y: metricOf(m, metric)?.mean ?? null })).filter((p) => p.x !== null && p.y !== null) as Array<{ m: ModelSummary; i: number; x: number; y: number }>;
-  if (pts.length === 0) return `<p class="muted">No ${escapeHtml(axis.label)} data to chart.</p>`;
-  const maxX = Math.max(...pts.map((p) => p.x)) || 1;
-  const maxY = Math.max(...pts.map((p) => p.y), 0.0001);
+  const metric = report.headline;
+  const colour = new Map(report.models.map((m, i) => [m.summary.model, PALETTE[i % PALETTE.length]!]));
+  const pts = report.points
+    .map((p) => ({ p, x: axis.value(p), y: p.value }))
+    .filter((q): q is { p: RowPoint; x: number; y: number } => q.x !== null && q.y !== null);
+  const drawn = new Set(pts.map((q) => q.p.model));
+  const missing = report.models.map((m) => m.summary.model).filter((m) => !drawn.has(m));
+  const note = missing.length ? `<p class="muted">Not plotted (no ${escapeHtml(axis.label)} or no ${METRIC_LABELS[metric]} on any kept row): ${missing.map(escapeHtml).join(', ')}.</p>` : '';
+  if (pts.length === 0) return `<figure class="scatter"><p class="muted">No ${escapeHtml(axis.label)} data to chart.</p>${note}</figure>`;
+  const maxX = Math.max(...pts.map((q) => q.x)) || 1;
+  const maxY = Math.max(...pts.map((q) => q.y), 0.0001);
   const sx = (v: number) => pad.l + ((Wd - pad.l - pad.r) * v) / (maxX * 1.15);
   const sy = (v: number) => pad.t + (H - pad.t - pad.b) * (1 - v / (maxY * 1.15));
   const parts = [
     `<line x1="${pad.l}" y1="${H - pad.b}" x2="${Wd - pad.r}" y2="${H - pad.b}" stroke="#888"/>`,
     `<line x1="${pad.l}" y1="${pad.t}" x2="${pad.l}" y2="${H - pad.b}" stroke="#888"/>`,
-    `<text x="${(Wd + pad.l) / 2}" y="${H - 8}" text-anchor="middle" font-size="12">${escapeHtml(axis.label)} (lower is better)</text>`,
+    `<text x="${(Wd + pad.l) / 2}" y="${H - 8}" text-anchor="middle" font-size="12">${escapeHtml(axis.label)} per row (lower is better)</text>`,
     `<text x="14" y="${(H - pad.b + pad.t) / 2}" text-anchor="middle" font-size="12" transform="rotate(-90 14 ${(H - pad.b + pad.t) / 2})">${METRIC_LABELS[metric]}</text>`,
     `<text x="${pad.l - 4}" y="${pad.t + 4}" text-anchor="end" font-size="10">${fmt(maxY * 1.15, 2)}</text>`,
-    `<text x="${Wd - pad.r}" y="${H - pad.b + 14}" text-anchor="end" font-size="10">${fmt(maxX * 1.15, maxX < 1 ? 4 : 0)}</text>`,
+    `<text x="${pad.l - 4}" y="${H - pad.b}" text-anchor="end" font-size="10">0</text>`,
+    `<text x="${Wd - pad.r}" y="${H - pad.b + 14}" text-anchor="end" font-size="10">${axisNumber(maxX * 1.15)}</text>`,
   ];
-  for (const p of pts) {
-    parts.push(`<circle cx="${sx(p.x)}" cy="${sy(p.y)}" r="6" fill="${PALETTE[p.i % PALETTE.length]}"><title>${escapeHtml(p.m.model)}</title></circle>`);
-    parts.push(`<text x="${sx(p.x) + 9}" y="${sy(p.y) + 4}" font-size="12">${escapeHtml(p.m.model)}</text>`);
+  for (const q of pts) {
+    parts.push(
+      `<circle class="point" data-model="${escapeHtml(q.p.model)}" data-row="${q.p.rowIndex}" cx="${sx(q.x)}" cy="${sy(q.y)}" r="4" fill="${colour.get(q.p.model) ?? '#000'}" fill-opacity="0.75"><title>${escapeHtml(q.p.model)}, row ${q.p.rowIndex + 1}: ${METRIC_LABELS[metric]} ${fmt(q.y)} at ${axisNumber(q.x)}</title></circle>`,
+    );
   }
-  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${Wd} ${H}" width="${Wd}" role="img" aria-label="${METRIC_LABELS[metric]} against ${escapeHtml(axis.label)}">${parts.join('')}</svg>`;
+  const allZero = pts.every((q) => q.x === 0) ? `<p class="muted">Every plotted row has a ${escapeHtml(axis.label)} of 0.</p>` : '';
+  const shown = report.models.filter((m) => drawn.has(m.summary.model));
+  const key = shown.map((m) => `<span class="key"><span class="swatch" style="background:${colour.get(m.summary.model)}"></span>${escapeHtml(m.summary.model)}</span>`).join(' ');
+  return `<figure class="scatter"><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${Wd} ${H}" width="${Wd}" role="img" aria-label="${METRIC_LABELS[metric]} against ${escapeHtml(axis.label)}, one dot per row">${parts.join('')}</svg><figcaption>${key}</figcaption>${allZero}${note}</figure>`;
 }

@@ -1,54 +1,62 @@
 /**
- * The plain-language verdict: which model wins on what, whether the
- * difference is significant, and at what cost and latency. Pure.
+ * The verdict by metric: who leads on what, whether the difference is
+ * significant, whether a word-overlap lead only restates the metadata, and
+ * at what cost and latency. The pick itself is recommend.ts's. Pure.
  */
-import type { BenchmarkSummary, Comparison, ModelSummary, SummaryMetric } from '../types.js';
-import { fmt, fmtMs, fmtP, fmtUsd, METRIC_LABELS, metricOf } from './format.js';
+import type { SummaryMetric } from '../types.js';
+import { fmt, fmtMs, fmtUsd, METRIC_LABELS, metricOf, pText } from './format.js';
+import { lexicalMetrics, verdictMetrics, type ModelReport, type Report } from './model.js';
+import { ALPHA, comparisonOf, restatingLead } from './recommend.js';
 
-/** Significance level of the verdict. */
-export const ALPHA = 0.05;
-
-function comparisonOf(summary: BenchmarkSummary, a: string, b: string, metric: SummaryMetric): Comparison | undefined {
-  return summary.comparisons.find((c) => c.metric === metric && ((c.modelA === a && c.modelB === b) || (c.modelA === b && c.modelB === a)));
-}
-
-function metricSentence(summary: BenchmarkSummary, metric: SummaryMetric): string | null {
-  const scored = summary.models
-    .map((m) => ({ m, s: metricOf(m, metric) }))
-    .filter((x): x is { m: ModelSummary; s: NonNullable<typeof x.s> & { mean: number } } => x.s?.mean !== null && x.s !== undefined);
+function metricSentence(report: Report, metric: SummaryMetric): string | null {
+  const scored = report.models
+    .map((m) => ({ m, mean: metricOf(m.summary, metric)?.mean ?? null }))
+    .filter((x): x is { m: ModelReport; mean: number } => x.mean !== null)
+    .sort((x, y) => y.mean - x.mean);
   if (scored.length === 0) return null;
   const label = METRIC_LABELS[metric];
-  if (scored.length === 1) return `${label}: only ${scored[0]!.m.model} has a score (${fmt(scored[0]!.s.mean)}).`;
-  scored.sort((x, y) => y.s.mean - x.s.mean);
+  if (scored.length === 1) return `${label}: only ${scored[0]!.m.summary.model} has a score (${fmt(scored[0]!.mean)}).`;
   const [best, second] = [scored[0]!, scored[1]!];
-  const c = comparisonOf(summary, best.m.model, second.m.model, metric);
-  const diff = best.s.mean - second.s.mean;
+  const c = comparisonOf(report.input.summary.comparisons, best.m.summary.model, second.m.summary.model, metric);
   const sig =
     !c || c.pValue === null
       ? 'no paired rows to test'
       : c.pValue < ALPHA
-        ? `significant (paired test p = ${fmtP(c.pValue)}, n = ${c.n})`
-        : `not significant (p = ${fmtP(c.pValue)}, n = ${c.n}); treat them as tied`;
-  return `${label}: ${best.m.model} leads ${second.m.model} by ${fmt(diff)} (${fmt(best.s.mean)} vs ${fmt(second.s.mean)}), ${sig}.`;
+        ? `significant (paired test ${pText(c.pValue)}, n = ${c.n})`
+        : `not significant (${pText(c.pValue)}, n = ${c.n}); treat them as tied`;
+  const lead = `${label}: ${best.m.summary.model} leads ${second.m.summary.model} by ${fmt(best.mean - second.mean)} (${fmt(best.mean)} vs ${fmt(second.mean)}), ${sig}`;
+  const restating = lexicalMetrics(report.input.spec).includes(metric) ? restatingLead(report, best.m.summary.model, second.m.summary.model) : null;
+  if (restating) {
+    const beyond = `${fmt(restating.winner)} vs ${fmt(restating.loser)}${restating.pValue === null ? '' : `, ${pText(restating.pValue)}`}`;
+    return `${lead}; but ${Math.round(restating.share * 100)}% of the words of ${best.m.summary.model} that match the references restate the product's metadata (against ${Math.round(restating.loserShare * 100)}% for ${second.m.summary.model}), and beyond those words it does not overlap the references significantly more (${beyond}): the lead is discounted.`;
+  }
+  return `${lead}.`;
 }
 
 /** Sentences, most important first. */
-export function verdict(summary: BenchmarkSummary, metrics: readonly SummaryMetric[]): string[] {
+export function verdict(report: Report): string[] {
+  const { models } = report;
   const out: string[] = [];
-  if (summary.models.length === 0) return ['No models were evaluated.'];
-  for (const metric of metrics) {
-    const s = metricSentence(summary, metric);
+  for (const s of report.input.skipped ?? []) out.push(`${s.provider} was not run: ${s.reason}.`);
+  if (models.length === 0) return [...out, 'No models were evaluated.'];
+  for (const metric of verdictMetrics(report.input.spec)) {
+    const s = metricSentence(report, metric);
     if (s) out.push(s);
   }
-  const timed = summary.models.filter((m) => m.latencyP50Ms !== null).sort((a, b) => a.latencyP50Ms! - b.latencyP50Ms!);
-  if (timed.length > 1) out.push(`Latency: ${timed[0]!.model} is fastest (p50 ${fmtMs(timed[0]!.latencyP50Ms)}, p95 ${fmtMs(timed[0]!.latencyP95Ms)}); slowest is ${timed.at(-1)!.model} (p50 ${fmtMs(timed.at(-1)!.latencyP50Ms)}).`);
-  const costs = summary.models.filter((m) => m.source !== 'candidates');
-  if (costs.length) out.push(`Cost over the evaluated rows: ${costs.map((m) => `${m.model} ${fmtUsd(m.costUsd)}`).join(', ')}.`);
-  for (const m of summary.models) {
+  const timed = models.filter((m) => m.summary.latencyP50Ms !== null).sort((a, b) => a.summary.latencyP50Ms! - b.summary.latencyP50Ms!);
+  if (timed.length > 1) {
+    const [fast, slow] = [timed[0]!.summary, timed.at(-1)!.summary];
+    out.push(`Latency: ${fast.model} is fastest (p50 ${fmtMs(fast.latencyP50Ms)}, p95 ${fmtMs(fast.latencyP95Ms)}); slowest is ${slow.model} (p50 ${fmtMs(slow.latencyP50Ms)}).`);
+  }
+  const gateway = models.filter((m) => m.provenance.kind === 'gateway');
+  if (gateway.length) out.push(`Cost over the evaluated rows: ${gateway.map((m) => `${m.summary.model} ${fmtUsd(m.summary.costUsd)}`).join(', ')}.`);
+  const files = models.filter((m) => m.provenance.kind === 'file');
+  if (files.length) out.push(`${files.map((m) => m.summary.model).join(', ')}: pre-generated texts, so no latency or cost was measured.`);
+  for (const { summary: m } of models) {
     if (m.excluded) out.push(`${m.model}: ${m.excluded} of ${m.rows} rows excluded (the text echoed the prompt or leaked the reference), so its scores cover ${m.rows - m.excluded - m.errors} rows.`);
     if (m.errors) out.push(`${m.model}: ${m.errors} of ${m.rows} generations failed and are not scored.`);
   }
-  const n = summary.testRows.length;
+  const n = report.input.summary.testRows.length;
   if (n < 10) out.push(`Only ${n} rows were evaluated: intervals are wide and small differences cannot be significant.`);
   return out;
 }

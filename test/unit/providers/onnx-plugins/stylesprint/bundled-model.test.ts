@@ -51,7 +51,7 @@ for (const mode of ['default sampling (seeded)', 'greedy'] as const) {
       assert.equal(p.model, 'stylesprint-desc');
       const reqs: GenerationRequest[] = heldOut.map((prod, i) => {
         const product = catalogFacts(prod);
-        const r: GenerationRequest = { prompt: buildPrompt(product).prompt, parts: { product, promptVersion: 'v3' }, seed: 1000 + i };
+        const r: GenerationRequest = { prompt: buildPrompt(product, { version: 'v3' }).prompt, parts: { product, promptVersion: 'v3' }, seed: 1000 + i };
         if (mode === 'greedy') r.temperature = 0;
         return r;
       });
@@ -123,7 +123,7 @@ test('without the fact grammar, the copy bias is what brings the titles: greedy 
     try {
       const reqs = heldOut.map((prod): GenerationRequest => {
         const product = catalogFacts(prod);
-        return { prompt: buildPrompt(product).prompt, parts: { product, promptVersion: 'v3' }, temperature: 0 };
+        return { prompt: buildPrompt(product, { version: 'v3' }).prompt, parts: { product, promptVersion: 'v3' }, temperature: 0 };
       });
       const results = (await p.generate(reqs)).map(ok);
       return results.filter((r, i) => statesTitle(r.text, catalogFacts(heldOut[i]!))).length;
@@ -139,8 +139,8 @@ test('without the fact grammar, the copy bias is what brings the titles: greedy 
 test('lexicon.json was made from the training split: no word that only held-out products use', () => {
   const lexicon = loadLexicon(bundledModelDir, 'lexicon.json');
   assert.ok(lexicon);
-  const trainWords = new Set(train.flatMap((p) => wordsOf([p.description, buildPrompt(catalogFacts(p)).prompt].join(' '))));
-  const heldOnly = new Set(heldOut.flatMap((p) => wordsOf([p.description, buildPrompt(catalogFacts(p)).prompt].join(' '))).filter((w) => !trainWords.has(w)));
+  const trainWords = new Set(train.flatMap((p) => wordsOf([p.description, buildPrompt(catalogFacts(p), { version: 'v3' }).prompt].join(' '))));
+  const heldOnly = new Set(heldOut.flatMap((p) => wordsOf([p.description, buildPrompt(catalogFacts(p), { version: 'v3' }).prompt].join(' '))).filter((w) => !trainWords.has(w)));
   assert.ok(heldOnly.size > 20, 'the held-out products do use words of their own');
   assert.deepEqual([...heldOnly].filter((w) => lexicon.words.has(w)), []);
   // And it holds the training descriptions' words, some of them as fact words.
@@ -178,7 +178,7 @@ test('a product the fact grammar cannot hold (a non-ASCII fact) gets the frame i
       const f = catalogFacts(prod);
       return { ...f, colors: [...(f.colors ?? []), 'écru'] };
     });
-    const results = (await p.generate(products.map((product, i) => ({ prompt: buildPrompt(product).prompt, parts: { product, promptVersion: 'v3' }, seed: 2000 + i })))).map(ok);
+    const results = (await p.generate(products.map((product, i) => ({ prompt: buildPrompt(product, { version: 'v3' }).prompt, parts: { product, promptVersion: 'v3' }, seed: 2000 + i })))).map(ok);
     results.forEach((r, i) => {
       const f = products[i]!;
       assert.equal(followsPatterns(r.text, f, patterns), null, 'no grammar for it');

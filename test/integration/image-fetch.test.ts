@@ -1,0 +1,68 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { chapter4Dir, fixturesDir } from '../helpers/paths.js';
+
+const clipModelDir = path.join(fixturesDir, 'models', 'tiny-clip');
+const RUN = 'mutation Run($input: RunBenchmarkInput!) { runBenchmark(input: $input) { id } }';
+const GET = 'query Get($id: ID!) { benchmarkRun(id: $id) { status error rows { rowIndex clipReason } } }';
+
+/** An image server on loopback, the address an attacker would aim a catalog row at. */
+let images: http.Server;
+let base: string;
+let requests = 0;
+before(async () => {
+  const jpeg = readFileSync(path.join(chapter4Dir, 'img', 'image_1.jpg'));
+  images = http.createServer((req, res) => {
+    requests++;
+    if (req.url?.startsWith('/redirect')) return void res.writeHead(302, { location: `http://localhost:${(images.address() as AddressInfo).port}/a.jpg` }).end();
+    res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': jpeg.length }).end(jpeg);
+  });
+  await new Promise<void>((resolve) => images.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(images.address() as AddressInfo).port}`;
+});
+after(async () => {
+  images.closeAllConnections();
+  await new Promise<void>((resolve) => images.close(() => resolve()));
+});
+
+/** A candidates-only benchmark (no generation) over rows whose images are the given URLs; returns each row's clipReason. */
+async function clipReasons(server: TestServer, urls: string[]): Promise<Array<string | null>> {
+  const csv = ['product_image,product_description,product_title,product_metadata', ...urls.map((u, i) => `${u},A linen shirt ${i}.,Shirt ${i},"[]"`)].join('\n');
+  const { body } = await server.gql(RUN, { input: { datasetCsv: csv, candidates: [{ name: 'titles', texts: urls.map((_, i) => `Shirt ${i}`) }], allRows: true, metrics: ['METEOR'] } });
+  assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const run = (await server.gql(GET, { id: body.data.runBenchmark.id })).body.data.benchmarkRun;
+    if (run.status === 'COMPLETED' || run.status === 'FAILED') {
+      assert.equal(run.status, 'COMPLETED', run.error);
+      return [...run.rows].sort((a: any, b: any) => a.rowIndex - b.rowIndex).map((r: any) => r.clipReason);
+    }
+    assert.ok(Date.now() < deadline, 'benchmark did not finish');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('by default a catalog image URL on loopback, or redirecting there, is IMAGE_FETCH_REFUSED and never fetched', async () => {
+  const server = await startTestServer({ clipModelDir, ortExecutionProvider: 'cpu' });
+  try {
+    const before = requests;
+    assert.deepEqual(await clipReasons(server, [`${base}/a.jpg`, `http://[::1]:${new URL(base).port}/a.jpg`]), ['IMAGE_FETCH_REFUSED', 'IMAGE_FETCH_REFUSED']);
+    assert.equal(requests, before, 'the image server saw no request');
+  } finally {
+    await server.stop();
+  }
+});
+
+test('IMAGE_FETCH_ALLOW_HOSTS lets a named host through, and only it: its redirect to another loopback name is refused', async () => {
+  const server = await startTestServer({ clipModelDir, ortExecutionProvider: 'cpu', imageFetchAllowHosts: '127.0.0.1' });
+  try {
+    assert.deepEqual(await clipReasons(server, [`${base}/a.jpg`, `${base}/redirect`]), [null, 'IMAGE_FETCH_REFUSED']);
+  } finally {
+    await server.stop();
+  }
+});
