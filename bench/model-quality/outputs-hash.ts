@@ -30,7 +30,8 @@ for (const run of runs) {
   try {
     const reqs: GenerationRequest[] = heldOut.map((prod, i) => {
       const product = catalogFacts(prod);
-      const r: GenerationRequest = { prompt: buildPrompt(product).prompt, parts: { product, promptVersion: 'v3' }, seed: run.seed + i };
+      // The v3 prompt, the one the model was trained on, named here so that a new default template does not move the hash.
+      const r: GenerationRequest = { prompt: buildPrompt(product, { version: 'v3' }).prompt, parts: { product, promptVersion: 'v3' }, seed: run.seed + i };
       if (run.temperature !== undefined) r.temperature = run.temperature;
       if (run.fixedLength) r.maxTokens = run.fixedLength;
       return r;

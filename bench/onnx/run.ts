@@ -46,6 +46,7 @@ function requests(): GenerationRequest[] {
     .map((p, i) => {
       const product = catalogFacts(p);
       // No stop on EOS would be fairer still, but EOS is part of real use; the count of tokens made is what is divided.
+      // v3: the template the bundled model was trained on (the gateway's default is newer).
       return { prompt: buildPrompt(product, { version: 'v3' }).prompt, parts: { product, promptVersion: 'v3' }, maxTokens, seed: 100 + i };
     });
 }
