@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
-import { startTestServer, recordTestSecrets, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { recordTestSecrets } from '../helpers/run-dir.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
 import { repoRoot } from '../helpers/paths.js';
@@ -21,6 +22,8 @@ const GENERATE = 'mutation G($input: [GenerateDescriptionInput!]!) { generateDes
 
 let fake: FakeOpenAI;
 let server: TestServer;
+/** The first server, closed by a test and replaced by one on its database: stopped last, which removes its folder. */
+let first: TestServer | undefined;
 let productId: string;
 
 before(async () => {
@@ -30,6 +33,7 @@ before(async () => {
 });
 after(async () => {
   await server.stop();
+  await first?.stop();
   await fake.close();
 });
 
@@ -87,6 +91,7 @@ test('keys are stored hashed, never in clear', async () => {
   // Not even a piece of one: an environment key's stored prefix is empty.
   assert.deepEqual(rows.map((r) => r.prefix), ['', '', '']);
   assert.deepEqual(rows.map((r) => r.role).sort(), ['internal', 'mobile', 'personalization']);
+  first = server;
   server = await startTestServer({ databasePath: server.config.databasePath, providers: ['openai'], openaiBaseUrl: fake.baseURL, gatewayApiKeys: TEST_GATEWAY_API_KEYS });
 });
 

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { spawnGateway } from '../helpers/gateway-process.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { repoRoot } from '../helpers/paths.js';
-import { recordTestSecrets } from '../helpers/server.js';
+import { recordTestSecrets } from '../helpers/run-dir.js';
 import { bearer } from '../helpers/keys.js';
 import { hashKey } from '../../src/auth/api-keys.js';
 
