@@ -11,6 +11,8 @@ export interface AfterHook {
 /**
  * A fresh folder under the temp folder, removed (with all in it) when `t` ends;
  * without `t`, when the enclosing file or suite ends. KEEP_TEST_DIRS=1 keeps it.
+ * After hooks run in the order they were added: make the folder after the hook
+ * that stops whatever writes into it.
  */
 export function tempDir(prefix: string, t?: AfterHook): string {
   const dir = mkdtempSync(path.join(tmpdir(), `${prefix}-`));

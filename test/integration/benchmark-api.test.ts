@@ -1,7 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
@@ -9,6 +8,7 @@ import { chapter4Dir, fixturesDir, repoRoot } from '../helpers/paths.js';
 import { existsSync } from 'node:fs';
 import { parseDatasetCsv } from '../../src/evaluation/benchmark/dataset.js';
 import { trainTestSplit } from '../../src/evaluation/benchmark/stats.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const bundled = path.join(repoRoot, 'models', 'stylesprint-desc');
 const localModelDir = existsSync(path.join(bundled, 'config.json')) ? bundled : path.join(fixturesDir, 'models', 'tiny-gpt2');
@@ -139,8 +139,8 @@ test('evaluateText scores pairs and enforces limits', async () => {
   assert.equal(tooLong.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
 });
 
-test('a run interrupted by a server stop is resumed at the next start (rows kept), never left RUNNING', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'stylesprint-resume-'));
+test('a run interrupted by a server stop is resumed at the next start (rows kept), never left RUNNING', async (t) => {
+  const dir = tempDir('stylesprint-resume', t);
   const databasePath = path.join(dir, 'gateway.db');
   // Slow answers so that the stop lands mid-run.
   const slow = await startFakeOpenAI({ latencyMs: 150 });
@@ -181,6 +181,5 @@ test('a run interrupted by a server stop is resumed at the next start (rows kept
     }
   } finally {
     await slow.close();
-    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -1,8 +1,6 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { spawnGateway } from '../helpers/gateway-process.js';
@@ -11,6 +9,7 @@ import { repoRoot } from '../helpers/paths.js';
 import { recordTestSecrets } from '../helpers/run-dir.js';
 import { bearer } from '../helpers/keys.js';
 import { hashKey } from '../../src/auth/api-keys.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const run = promisify(execFile);
 const PRODUCTS = '{ products(first: 1) { edges { node { id } } } }';
@@ -22,8 +21,7 @@ const KEYS = {
 } as const;
 recordTestSecrets('env-keys', Object.values(KEYS));
 
-const dir = mkdtempSync(path.join(tmpdir(), 'stylesprint-env-keys-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('stylesprint-env-keys');
 
 /**
  * Starts, revokes an environment key with the CLI, and changes another's role

@@ -4,10 +4,10 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fixturesDir } from '../helpers/paths.js';
+import { tempDir } from '../helpers/temp-dir.js';
 import { repoFromFolder, startFakeHub, type FakeHub } from '../helpers/fake-hub.js';
 import { spawnGateway, type ChildGateway } from '../helpers/gateway-process.js';
 
@@ -26,14 +26,14 @@ const GENERATE = `mutation($input: [GenerateDescriptionInput!]!) {
 }`;
 const PROVIDERS = '{ providers { id model state promptFormat healthy lastError } }';
 
-const work = mkdtempSync(path.join(tmpdir(), 'hub-gateway-'));
 const running: ChildGateway[] = [];
 const hubs: FakeHub[] = [];
 after(async () => {
   for (const g of running) await g.kill();
   for (const h of hubs) await h.close();
-  rmSync(work, { recursive: true, force: true });
 });
+// After the hook above (after hooks run in order): the gateways are gone before their folder.
+const work = tempDir('hub-gateway');
 
 function env(home: string, extra: Record<string, string>): Record<string, string> {
   return {

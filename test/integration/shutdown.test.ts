@@ -1,7 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
@@ -9,6 +7,7 @@ import { startFakeOpenAI } from '../helpers/fake-openai.js';
 import { spawnGateway } from '../helpers/gateway-process.js';
 import { startTestServer } from '../helpers/server.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
+import { tempDir, type AfterHook } from '../helpers/temp-dir.js';
 
 const GENERATE = 'mutation G($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename } }';
 const STREAM = 'subscription S($id: ID!) { descriptionStream(productId: $id, provider: "openai") { type token } }';
@@ -61,9 +60,9 @@ function wsClient(url: string, key?: string): { client: Client; closes: number[]
  * generations and one token stream are held at a slow fake provider when
  * SIGTERM arrives.
  */
-async function drainsUnder(nodeEnv: string | undefined): Promise<void> {
+async function drainsUnder(nodeEnv: string | undefined, t: AfterHook): Promise<void> {
   const fake = await startFakeOpenAI({ latencyMs: 1500 });
-  const dir = mkdtempSync(path.join(tmpdir(), 'stylesprint-shutdown-'));
+  const dir = tempDir('stylesprint-shutdown', t);
   const gateway = await spawnGateway(
     'index',
     {
@@ -131,14 +130,13 @@ async function drainsUnder(nodeEnv: string | undefined): Promise<void> {
     await client.dispose();
     if (gateway.child.exitCode === null) await gateway.kill();
     await fake.close();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 
-test('SIGTERM with NODE_ENV=production: /readyz 503, the 50 generations and the stream in flight finish, new work gets SHUTTING_DOWN, exit 0', () =>
-  drainsUnder('production'));
+test('SIGTERM with NODE_ENV=production: /readyz 503, the 50 generations and the stream in flight finish, new work gets SHUTTING_DOWN, exit 0', (t) =>
+  drainsUnder('production', t));
 
-test('SIGTERM with NODE_ENV unset (development): the same drain, exit 0', () => drainsUnder(undefined));
+test('SIGTERM with NODE_ENV unset (development): the same drain, exit 0', (t) => drainsUnder(undefined, t));
 
 test('a stream still running when the grace period ends is closed with 1001 (going away), not cut', async () => {
   const fake = await startFakeOpenAI();

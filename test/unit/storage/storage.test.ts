@@ -1,7 +1,6 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { openStorage, PostgresStorage, SqliteStorage } from '../../../src/storage/index.js';
 import { ConfigError, loadConfig } from '../../../src/config.js';
@@ -9,9 +8,9 @@ import { createTestDatabase } from '../../helpers/postgres.js';
 import { storageSuite } from './storage.suite.js';
 import { makeCatalog, makeDescription } from './storage.data.js';
 import { DatabaseSync } from 'node:sqlite';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'stylesprint-storage-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('stylesprint-storage');
 
 describe('SQLite storage', () => {
   const file = path.join(dir, 'suite.db');
