@@ -54,6 +54,8 @@ export interface RecordedCall {
   body: unknown;
   /** The fault mode applied to this call. */
   mode: FaultMode;
+  /** When the request had arrived in full, on `performance.now()`'s clock: for the order and spacing of calls. */
+  at: number;
 }
 
 export interface FailNextOptions {
@@ -233,7 +235,7 @@ export async function startFakeServer(protocol: FakeProtocol, options: FakeServe
       sendJson(res, 404, { error: `no route for ${method} ${path}` });
       return;
     }
-    const call: RecordedCall = { route, method, path, headers: req.headers, body, mode: 'ok' };
+    const call: RecordedCall = { route, method, path, headers: req.headers, body, mode: 'ok', at: performance.now() };
     call.mode = takeFault(call);
     calls.push(call);
     let clientGone = false;
