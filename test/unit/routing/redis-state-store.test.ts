@@ -12,7 +12,8 @@ import type { CachedGeneration, RouterStateStore } from '../../../src/routing/st
 import { createRouter } from '../../../src/routing/router.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../../helpers/fake-openai.js';
 import { createTestRedis, skipWithoutRedis, type TestRedis } from '../../helpers/redis.js';
-import { requestFor, waitFor } from '../../helpers/generation-requests.js';
+import { requestFor } from '../../helpers/generation-requests.js';
+import { waitFor } from '../../helpers/wait.js';
 import { asSuccess, fallback, openaiOn, sourceOf, target } from './router-fixtures.js';
 
 const CHAT = 'chat.completions';
@@ -58,12 +59,12 @@ describe('RedisStateStore', () => {
     const until = Date.now() + 5_000;
     await a.shareBreaker!('openai', until);
     assert.equal(a.breakerOpenUntil!('openai'), until, 'the sender sees it at once');
-    await waitFor(() => b.breakerOpenUntil!('openai') === until, 2000, 'the verdict to reach b');
+    await waitFor(() => b.breakerOpenUntil!('openai') === until, { what: 'the verdict to reach b' });
     const late = await store();
     assert.equal(late.breakerOpenUntil!('openai'), until);
     assert.equal(late.breakerOpenUntil!('huggingface'), 0, 'per provider');
     await b.shareBreaker!('openai', 0);
-    await waitFor(() => a.breakerOpenUntil!('openai') === 0 && late.breakerOpenUntil!('openai') === 0, 2000, 'the close to reach every replica');
+    await waitFor(() => a.breakerOpenUntil!('openai') === 0 && late.breakerOpenUntil!('openai') === 0, { what: 'the close to reach every replica' });
   });
 
   it('a verdict in the past counts as closed', async (t) => {

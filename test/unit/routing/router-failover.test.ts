@@ -11,7 +11,8 @@ import assert from 'node:assert/strict';
 import { createRouter, type RouterOptions } from '../../../src/routing/router.js';
 import type { GenerationRouter } from '../../../src/routing/types.js';
 import { OPENAI_ROUTES, startFakeOpenAI, type FakeOpenAI } from '../../helpers/fake-openai.js';
-import { requestFor, waitFor } from '../../helpers/generation-requests.js';
+import { requestFor } from '../../helpers/generation-requests.js';
+import { waitFor } from '../../helpers/wait.js';
 import { asFailure, asSuccess, fallback, noneHanging, openaiOn, rejectionGuard, sourceOf, target } from './router-fixtures.js';
 
 const CHAT = OPENAI_ROUTES.chat;
@@ -189,7 +190,7 @@ describe('router failover against fake OpenAI servers', () => {
         ['secondary', null],
       ],
     );
-    await waitFor(() => primary.inFlight() === 0, 1000, 'the hung requests to be aborted');
+    await waitFor(() => primary.inFlight() === 0, { what: 'the hung requests to be aborted' });
   });
 
   it('answers bad_request with BAD_USER_INPUT and no failover', async () => {
@@ -268,7 +269,7 @@ describe('router failover against fake OpenAI servers', () => {
     router = createRouter({ source: sourceOf(openaiOn(primary, 'primary', { timeoutMs: NEVER })), policies: [fallback('internal', target('primary', NEVER, 0))] });
     const r = router;
     const pending = r.generate([{ request: requestFor('Poncho'), options: { policy: 'internal' } }]);
-    await waitFor(() => primary.count(CHAT) === 1, 1000, 'the request to reach the fake');
+    await waitFor(() => primary.count(CHAT) === 1, { what: 'the request to reach the fake' });
     await r.close();
     const [routed] = await pending;
     assert.equal(asFailure(routed).code, 'PROVIDER_UNAVAILABLE');
@@ -285,11 +286,11 @@ describe('router failover against fake OpenAI servers', () => {
     });
     const controller = new AbortController();
     const pending = one(router, 'Parka', { signal: controller.signal });
-    await waitFor(() => primary.count(CHAT) === 1, 1000, 'the request to reach the fake');
+    await waitFor(() => primary.count(CHAT) === 1, { what: 'the request to reach the fake' });
     controller.abort();
     const fail = asFailure(await pending);
     assert.equal(fail.error.kind, 'timeout');
-    await waitFor(() => primary.inFlight() === 0, 1000, 'the aborted request to close');
+    await waitFor(() => primary.inFlight() === 0, { what: 'the aborted request to close' });
     assert.equal(secondary.count(CHAT), 0);
   });
 });
