@@ -9,6 +9,7 @@ import { storageSuite } from './storage.suite.js';
 import { makeCatalog, makeDescription } from './storage.data.js';
 import { DatabaseSync } from 'node:sqlite';
 import { tempDir } from '../../helpers/temp-dir.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const dir = tempDir('stylesprint-storage');
 
@@ -29,12 +30,8 @@ test('SQLite: past 100 writes a worker thread checkpoints the WAL, and close() e
   // worker every page would still sit in the WAL and the file would not grow.
   for (let i = 0; i < 150; i++) await storage.insertDescription(makeDescription(created!.product.id, { text: `description ${i}` }));
   const initial = 4096;
-  let size = statSync(file).size;
-  for (let waited = 0; waited < 5000 && size <= initial; waited += 50) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    size = statSync(file).size;
-  }
-  assert.ok(size > initial, `nothing was checkpointed into the database file (${size} bytes)`);
+  // The worker checkpoints in the background: wait for the file to grow.
+  await waitFor(() => statSync(file).size > initial, { what: 'a checkpoint into the database file' });
   await storage.close();
   assert.equal(existsSync(`${file}-wal`), false, 'the last connection to close removed the WAL');
   const reopened = new DatabaseSync(file);
