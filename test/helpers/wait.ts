@@ -2,8 +2,8 @@
 export interface WaitOptions {
   /** Give up after this long, ms. Default 10000. */
   timeoutMs?: number;
-  /** What is waited for, for the error. Default "condition". */
-  what?: string;
+  /** What is waited for, for the error; a function is asked at the timeout (to name the last state seen). Default "condition". */
+  what?: string | (() => string);
   /** Pause between polls, ms. Default 10. */
   intervalMs?: number;
 }
@@ -25,7 +25,7 @@ export async function waitFor<T>(condition: () => T | Promise<T>, options: WaitO
     if (value) return value as Truthy<T>;
     if (performance.now() > deadline) {
       const last = typeof value === 'boolean' ? '' : ` (last: ${JSON.stringify(value)})`;
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last}`);
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}${last}`);
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { parseDatasetCsv } from '../../src/evaluation/benchmark/dataset.js';
 import { trainTestSplit } from '../../src/evaluation/benchmark/stats.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait.js';
 
 const bundled = path.join(repoRoot, 'models', 'stylesprint-desc');
 const localModelDir = existsSync(path.join(bundled, 'config.json')) ? bundled : path.join(fixturesDir, 'models', 'tiny-gpt2');
@@ -36,15 +37,14 @@ const GET = `query Get($id: ID!) { benchmarkRun(id: $id) {
 } }`;
 
 async function poll(s: TestServer, id: string, until: (run: any) => boolean, timeoutMs = 60_000): Promise<any> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  let run: any;
+  const fetchRun = async (): Promise<any> => {
     const { body } = await s.gql(GET, { id });
     assert.equal(body.errors, undefined, JSON.stringify(body.errors));
-    const run = body.data.benchmarkRun;
-    if (until(run)) return run;
-    if (Date.now() > deadline) throw new Error(`run ${id} still ${run.status} (${run.progress.done}/${run.progress.total})`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+    run = body.data.benchmarkRun;
+    return until(run) && run;
+  };
+  return waitFor(fetchRun, { timeoutMs, intervalMs: 100, what: () => `run ${id} (still ${run?.status}, ${run?.progress.done}/${run?.progress.total})` });
 }
 
 const datasetCsv = () => readFileSync(path.join(chapter4Dir, 'product_data.csv'), 'utf8');

@@ -19,6 +19,7 @@ import { spawnGateway, type ChildGateway } from '../helpers/gateway-process.js';
 import { createTestRedis, skipWithoutRedis } from '../helpers/redis.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
+import { waitFor } from '../helpers/wait.js';
 
 const REGENERATE = `mutation R($filter: ProductFilterInput, $policy: String) {
   regenerateCatalog(filter: $filter, policy: $policy) { id status total done failed chunks policy createdAt }
@@ -31,8 +32,6 @@ const cleanup: Array<() => Promise<unknown>> = [];
 after(async () => {
   for (const fn of cleanup.reverse()) await fn().catch((error: unknown) => console.warn('cleanup failed', error));
 });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 test('without REDIS_URL, regenerateCatalog says Redis is required (BAD_USER_INPUT, REDIS_REQUIRED)', async () => {
   const server = await startTestServer({ providers: ['onnx'], gatewayApiKeys: TEST_GATEWAY_API_KEYS });
@@ -156,28 +155,31 @@ test('a job of 500 products survives a worker SIGKILLed halfway: exactly 500 des
   const relayed: Array<{ status: string; done: number }> = [];
   const ws = createClient({ url: gateway.url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${TEST_KEYS.internal}` }, retryAttempts: 0, lazy: true });
   cleanup.push(async () => ws.dispose());
-  const subscribed = new Promise<void>((resolve, reject) => {
-    ws.on('connected', () => setTimeout(resolve, 200));
+  const subscriptionFailed = new Promise<never>((_, reject) => {
     ws.subscribe<{ jobProgress: { status: string; done: number } }>(
       { query: 'subscription P($id: ID!) { jobProgress(id: $id) { status done } }', variables: { id } },
       { next: (event) => (event.data ? relayed.push(event.data.jobProgress) : reject(new Error(JSON.stringify(event.errors)))), error: reject, complete: () => undefined },
     );
   });
-  await subscribed;
+  // A query on the same socket after it: once it is answered, the server has taken the subscribe message sent before it.
+  await Promise.race([
+    subscriptionFailed,
+    new Promise<void>((resolve, reject) => ws.subscribe({ query: JOB, variables: { id } }, { next: () => undefined, error: reject, complete: resolve })),
+  ]);
 
   const first: ChildGateway = await spawnGateway('worker', { ...env, WORKERS: '2' }, 'jobs-worker-1');
   cleanup.push(() => first.stop());
   let progress = await poll();
-  for (const deadline = Date.now() + 30_000; progress.done < 150 && Date.now() < deadline; progress = await poll()) await sleep(20);
+  await waitFor(async () => (progress = await poll()).done >= 150, { timeoutMs: 30_000, intervalMs: 20, what: () => `150 of 500 done (${progress.done} so far)` });
   await first.kill();
   const atKill = await poll();
   assert.ok(atKill.done >= 150 && atKill.done < 500, `killed halfway: ${atKill.done} of 500 done`);
 
   const second = await spawnGateway('worker', { ...env, WORKERS: '2' }, 'jobs-worker-2');
   cleanup.push(() => second.stop());
-  for (const deadline = Date.now() + 60_000; progress.status !== 'COMPLETED' && Date.now() < deadline; progress = await poll()) await sleep(100);
+  await waitFor(async () => (progress = await poll()).status === 'COMPLETED', { timeoutMs: 60_000, intervalMs: 100, what: () => `the job to complete (${JSON.stringify(progress)})` });
   assert.deepEqual({ status: progress.status, done: progress.done, failed: progress.failed }, { status: 'COMPLETED', done: 500, failed: 0 });
-  for (const deadline = Date.now() + 5000; relayed.at(-1)?.status !== 'COMPLETED' && Date.now() < deadline; ) await sleep(50);
+  await waitFor(() => relayed.at(-1)?.status === 'COMPLETED', { what: 'the COMPLETED event to be relayed' });
   assert.ok(relayed.length >= 10, `${relayed.length} progress events relayed from the worker processes`);
   assert.deepEqual(relayed.at(-1), { status: 'COMPLETED', done: 500 });
 

@@ -154,9 +154,8 @@ test('image URLs: a huge file is cut at the byte limit, a slow server at the tim
   const base = `http://127.0.0.1:${(imageServer.address() as AddressInfo).port}`;
   try {
     await assert.rejects(loadImageBytes(`${base}/huge.jpg`, { allowHosts: ['127.0.0.1'], maxBytes: 1 * 2 ** 20, timeoutMs: 5000 }), (e: unknown) => e instanceof ImageLoadError && e.code === 'IMAGE_TOO_LARGE');
-    const started = Date.now();
+    // /slow.jpg never ends: only the 300 ms timeout can end the fetch.
     await assert.rejects(loadImageBytes(`${base}/slow.jpg`, { allowHosts: ['127.0.0.1'], maxBytes: 1 * 2 ** 20, timeoutMs: 300 }), (e: unknown) => e instanceof ImageLoadError && e.code === 'IMAGE_TIMEOUT');
-    assert.ok(Date.now() - started < 2000);
   } finally {
     imageServer.closeAllConnections();
     await new Promise<void>((resolve) => imageServer.close(() => resolve()));

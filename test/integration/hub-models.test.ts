@@ -10,6 +10,7 @@ import { fixturesDir } from '../helpers/paths.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { repoFromFolder, startFakeHub, type FakeHub } from '../helpers/fake-hub.js';
 import { spawnGateway, type ChildGateway } from '../helpers/gateway-process.js';
+import { waitFor } from '../helpers/wait.js';
 
 const REPO = 'onnx-community/tiny-llama-chat';
 const GRAPH = 'onnx/model.onnx';
@@ -57,15 +58,16 @@ async function start(home: string, extra: Record<string, string>, name: string):
 /** Polls /readyz until it answers 200; returns every not-ready body seen on the way. */
 async function untilReady(gateway: ChildGateway, timeoutMs = 60_000): Promise<any[]> {
   const seen: any[] = [];
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const response = await fetch(`${gateway.url}/readyz`);
-    const body = await response.json();
-    if (response.status === 200) return seen;
-    seen.push(body);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`not ready within ${timeoutMs} ms: ${JSON.stringify(seen.at(-1))}`);
+  await waitFor(
+    async () => {
+      const response = await fetch(`${gateway.url}/readyz`);
+      const body = await response.json();
+      if (response.status !== 200) seen.push(body);
+      return response.status === 200;
+    },
+    { timeoutMs, intervalMs: 50, what: () => `readiness (last: ${JSON.stringify(seen.at(-1))})` },
+  );
+  return seen;
 }
 
 async function generate(gateway: ChildGateway): Promise<any> {
@@ -73,14 +75,6 @@ async function generate(gateway: ChildGateway): Promise<any> {
   const productId = products.body.data.products.edges[0].node.id;
   const r = await gateway.gql(GENERATE, { input: [{ productId, provider: 'onnx', params: { maxTokens: 8 } }] });
   return r.body.data.generateDescriptions[0];
-}
-
-async function waitFor(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 const home = path.join(work, 'home');
@@ -119,11 +113,13 @@ test('a second start with HF_HUB_OFFLINE=1 and no Hub generates from the cache',
 test('offline with an empty cache: the provider fails with an error naming the repo; the gateway still runs', async () => {
   const empty = path.join(work, 'empty');
   const gateway = await start(empty, { HF_HUB_OFFLINE: '1' }, 'hub-offline-empty');
-  let provider: any;
-  const deadline = Date.now() + 30_000;
-  do {
-    [provider] = (await gateway.gql(PROVIDERS)).body.data.providers;
-  } while (provider.state === 'LOADING' && Date.now() < deadline);
+  const provider = await waitFor(
+    async () => {
+      const [polled] = (await gateway.gql(PROVIDERS)).body.data.providers;
+      return polled.state !== 'LOADING' && polled;
+    },
+    { timeoutMs: 30_000, intervalMs: 20, what: 'the provider to finish loading' },
+  );
   assert.equal(provider.state, 'FAILED');
   assert.match(provider.lastError, /onnx-community\/tiny-llama-chat@main is not in the cache .*HF_HUB_OFFLINE is set/);
   const d = await generate(gateway);
@@ -139,7 +135,7 @@ test('a download killed halfway (kill -9) resumes on the next start with a Range
   hub.stallAfter(half);
   const first = await start(resumeHome, { HF_ENDPOINT: hub.url }, 'hub-killed');
   const partial = path.join(resumeHome, 'hub', 'models--onnx-community--tiny-llama-chat', 'blobs', `${hub.sha256(REPO, GRAPH)}.incomplete`);
-  await waitFor(() => existsSync(partial) && statSync(partial).size >= half, 'half the graph on disk');
+  await waitFor(() => existsSync(partial) && statSync(partial).size >= half, { timeoutMs: 30_000, intervalMs: 20, what: 'half the graph on disk' });
   // While it downloads, the gateway answers probes and says it is loading.
   const ready = await fetch(`${first.url}/readyz`);
   assert.equal(ready.status, 503);

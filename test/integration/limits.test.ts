@@ -148,15 +148,15 @@ test('one app key: stored descriptions are charged as reads, and only generation
 });
 
 test('request timeout: a slow provider past REQUEST_TIMEOUT_MS is answered TIMEOUT (504)', async () => {
-  const slow = await startFakeOpenAI({ latencyMs: 3000 });
+  // A provider that never answers: only the request timeout can end the request.
+  const slow = await startFakeOpenAI();
+  slow.setMode('hang');
   const timed = await startTestServer({ providers: ['openai'], openaiBaseUrl: slow.baseURL, gatewayApiKeys: TEST_GATEWAY_API_KEYS, requestTimeoutMs: 400, cacheTtlMs: 0 });
   try {
     const id = (await timed.gql('{ products(first: 1) { edges { node { id } } } }', {}, bearer(TEST_KEYS.personalization))).body.data.products.edges[0].node.id;
-    const started = Date.now();
     const { status, body } = await timed.gql('mutation G($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename } }', { input: [{ productId: id }] }, bearer(TEST_KEYS.personalization));
     assert.equal(status, 504);
     assert.equal(body.errors?.[0]?.extensions?.code, 'TIMEOUT');
-    assert.ok(Date.now() - started < 2500, 'answered at the timeout, not when the provider finished');
     assert.equal((await timed.gql('{ products(first: 1) { totalCount } }', {}, bearer(TEST_KEYS.mobile))).status, 200);
   } finally {
     await timed.stop();

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
+import { waitFor } from '../helpers/wait.js';
 
 let fake: FakeOpenAI;
 let server: TestServer;
@@ -94,10 +95,7 @@ test('a call every caller has left counts as cancelled, not as a provider timeou
       }),
     );
     let after = before;
-    for (let i = 0; i < 50 && after.cancelled === before.cancelled; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      after = counts(await scrape(server));
-    }
+    await waitFor(async () => (after = counts(await scrape(server))).cancelled !== before.cancelled, { intervalMs: 100, what: 'the cancelled call to be counted' });
     assert.deepEqual(after, { ...before, cancelled: before.cancelled + 1 });
 
     // The provider's own timeout, with the caller still waiting, is a timeout.

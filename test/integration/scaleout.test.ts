@@ -18,6 +18,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
 import { buildGatewaySchema } from '../../src/schema.js';
 import { operationCost } from '../../src/limits/cost.js';
+import { waitFor } from '../helpers/wait.js';
 
 const GENERATE = `mutation G($input: [GenerateDescriptionInput!]!) {
   generateDescriptions(input: $input) {
@@ -104,8 +105,7 @@ test('a breaker one replica opened is honoured by the other: no call reaches the
   assert.ok(callsWhenOpened > 1, 'A did call the failing provider');
 
   // The verdict reaches B by pub/sub; B never failed a call itself.
-  for (let i = 0; i < 100 && (await breakerOf(b)) !== 'open'; i++) await new Promise((resolve) => setTimeout(resolve, 20));
-  assert.equal(await breakerOf(b), 'open');
+  await waitFor(async () => (await breakerOf(b)) === 'open', { intervalMs: 20, what: "B's breaker to open" });
   for (let i = 0; i < 5; i++) {
     const failed = await generate(b, productId);
     assert.equal(failed.code, 'PROVIDER_UNAVAILABLE');

@@ -8,6 +8,7 @@ import { spawnGateway } from '../helpers/gateway-process.js';
 import { startTestServer } from '../helpers/server.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
 import { tempDir, type AfterHook } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait.js';
 
 const GENERATE = 'mutation G($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename } }';
 const STREAM = 'subscription S($id: ID!) { descriptionStream(productId: $id, provider: "openai") { type token } }';
@@ -91,11 +92,11 @@ async function drainsUnder(nodeEnv: string | undefined, t: AfterHook): Promise<v
     const requests = ids.map((productId) => gateway.gql(GENERATE, { input: [{ productId }] }, auth).catch(() => ({ status: 0, body: null })));
     const streamed = stream(client, STREAM, { id: ids[0] });
     // Wait until every generation and the stream are held at the fake (1.5 s latency), then stop.
-    const deadline = Date.now() + 5000;
-    while (fake.inFlight() < 51 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    assert.equal(fake.inFlight(), 51, 'all 50 generations and the stream in flight before SIGTERM');
+    await waitFor(() => fake.inFlight() >= 51, { intervalMs: 20, what: () => `all 50 generations and the stream in flight before SIGTERM (${fake.inFlight()})` });
+    assert.equal(fake.inFlight(), 51);
     gateway.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 100));
+    // The gateway turns to draining before it logs so.
+    await waitFor(() => gateway.logs.some((l) => l.msg === 'draining'), { what: 'the drain to start' });
 
     const ready = await fetch(`${gateway.url}/readyz`);
     assert.equal(ready.status, 503);
@@ -146,7 +147,7 @@ test('a stream still running when the grace period ends is closed with 1001 (goi
   try {
     const id = (await server.gql('{ products(first: 1) { edges { node { id } } } }')).body.data!.products.edges[0].node.id;
     const streamed = stream(client, STREAM, { id });
-    while (fake.inFlight() < 1) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => fake.inFlight() >= 1, { what: 'the stream to reach the provider' });
     const started = Date.now();
     await server.close();
     assert.ok(Date.now() - started >= 280, 'close() waited for the grace period');
