@@ -1,61 +1,10 @@
+/** The Kubernetes manifests in deploy/kubernetes, parsed (the Dockerfile: dockerfile.test.ts). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { repoRoot } from '../helpers/paths.js';
-
-/** Dockerfile instructions with continuation lines joined. */
-function instructions(text: string): Array<{ op: string; args: string }> {
-  return text
-    .replace(/\\\n/g, ' ')
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('#'))
-    .map((l) => {
-      const [op, ...rest] = l.split(/\s+/);
-      return { op: op!.toUpperCase(), args: rest.join(' ') };
-    });
-}
-
-const dockerfile = instructions(readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8'));
-
-/** Instructions of each stage, by stage name. */
-function stages(): Map<string, Array<{ op: string; args: string }>> {
-  const out = new Map<string, Array<{ op: string; args: string }>>();
-  let current: Array<{ op: string; args: string }> = [];
-  for (const i of dockerfile) {
-    if (i.op === 'FROM') {
-      const name = /\bAS\s+(\S+)/i.exec(i.args)?.[1] ?? `stage${out.size}`;
-      out.set(name, (current = []));
-    } else current.push(i);
-  }
-  return out;
-}
-
-test('Dockerfile: build, dependency and cpu/gpu stages; production dependencies only; non-root; HEALTHCHECK on /readyz; port 4000', () => {
-  const all = stages();
-  for (const name of ['build', 'deps-cpu', 'deps-gpu', 'cpu', 'gpu']) assert.ok(all.has(name), `stage ${name}`);
-  for (const name of ['deps-cpu', 'deps-gpu']) assert.ok(all.get(name)!.some((i) => i.op === 'RUN' && /npm ci --omit=dev/.test(i.args)), `${name} installs production deps only`);
-  for (const name of ['cpu', 'gpu']) {
-    const stage = all.get(name)!;
-    const user = stage.filter((i) => i.op === 'USER').at(-1)?.args;
-    assert.ok(user && !/^(root|0)$/.test(user), `${name} runs as a non-root user`);
-    assert.ok(stage.some((i) => i.op === 'HEALTHCHECK' && /\/readyz/.test(i.args)), `${name} health check on /readyz`);
-    assert.ok(stage.some((i) => i.op === 'EXPOSE' && /\b4000\b/.test(i.args)));
-    assert.ok(stage.some((i) => i.op === 'COPY' && /^models\s/.test(i.args)), `${name} ships the bundled model`);
-    assert.ok(stage.some((i) => i.op === 'COPY' && /--from=deps-/.test(i.args)), `${name} takes node_modules from a production-only stage`);
-    assert.ok(!stage.some((i) => i.op === 'COPY' && /--from=build \/app\/node_modules/.test(i.args)), `${name} never copies dev dependencies`);
-  }
-});
-
-test('Dockerfile: every file and folder it COPYs from the build context exists in the repository', () => {
-  const sources = dockerfile
-    .filter((i) => i.op === 'COPY' && !/--from=/.test(i.args))
-    .flatMap((i) => i.args.replace(/--\S+/g, '').trim().split(/\s+/).slice(0, -1));
-  assert.ok(sources.length > 5);
-  for (const source of sources) assert.ok(existsSync(path.join(repoRoot, source)), `COPY ${source}: not in the repository`);
-});
 
 const k8sDir = path.join(repoRoot, 'deploy', 'kubernetes');
 const manifests = readdirSync(k8sDir)
