@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { repoRoot } from './paths.js';
 import { testLogDir } from './run-dir.js';
+import { gqlClient, type Gql } from './graphql.js';
 
 /** A gateway (`dist/src/index.js`) or worker (`dist/src/worker.js`) in a child process. */
 export interface ChildGateway {
@@ -18,7 +19,7 @@ export interface ChildGateway {
   stop(): Promise<void>;
   /** SIGKILL, no shutdown: a crash. */
   kill(): Promise<void>;
-  gql<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<{ status: number; body: any & { data?: T } }>;
+  gql: Gql;
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -78,9 +79,6 @@ export async function spawnGateway(entry: 'index' | 'worker', env: Record<string
       child.kill('SIGKILL');
       await exited(child);
     },
-    async gql(query, variables, headers = {}) {
-      const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
-      return { status: response.status, body: await response.json() };
-    },
+    gql: gqlClient(() => url),
   };
 }

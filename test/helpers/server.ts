@@ -5,19 +5,14 @@ import { pino } from 'pino';
 import { createServer, type GatewayServer } from '../../src/server.js';
 import type { ConfigInput } from '../../src/config.js';
 import { recordTestSecrets, testLogDir } from './run-dir.js';
+import { gqlClient, type Gql } from './graphql.js';
 
 export interface TestServer extends GatewayServer {
   dir: string;
   logFile: string;
   /** POST /graphql with JSON; returns status and parsed body. */
-  gql<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<{ status: number; body: GqlBody<T> }>;
+  gql: Gql;
   stop(): Promise<void>;
-}
-
-export interface GqlBody<T> {
-  data?: T | null;
-  errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, any> }>;
-  extensions?: Record<string, any>;
 }
 
 /** The secrets in a config override: provider keys and every GATEWAY_API_KEYS key. */
@@ -41,14 +36,8 @@ export async function startTestServer(overrides: Partial<ConfigInput> = {}): Pro
     { host: '127.0.0.1', port: 0, databasePath: path.join(dir, 'gateway.db'), nodeEnv: 'test', logLevel: 'info', ...overrides },
     { logger },
   );
-  const gql: TestServer['gql'] = async (query, variables, headers = {}) => {
-    const response = await fetch(`${server.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify({ query, variables }),
-    });
-    return { status: response.status, body: (await response.json()) as GqlBody<any> };
-  };
+  const gql = gqlClient(() => server.url);
+
   return Object.assign(server, {
     dir,
     logFile,

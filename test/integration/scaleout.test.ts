@@ -19,6 +19,7 @@ import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
 import { buildGatewaySchema } from '../../src/schema.js';
 import { operationCost } from '../../src/limits/cost.js';
 import { waitFor } from '../helpers/wait.js';
+import { dataOf, productIds } from '../helpers/graphql.js';
 
 const GENERATE = `mutation G($input: [GenerateDescriptionInput!]!) {
   generateDescriptions(input: $input) {
@@ -27,6 +28,8 @@ const GENERATE = `mutation G($input: [GenerateDescriptionInput!]!) {
     ... on GenerationError { code message attempts { provider errorKind latencyMs } }
   }
 }`;
+/** One item of GENERATE: a Description's fields or a GenerationError's. */
+type Generated = { __typename: string; id?: string; provider?: string; code?: string; message?: string; attempts?: Array<{ provider: string; errorKind: string | null; latencyMs: number }> };
 const BREAKER = `{ providers { id breakerState } }`;
 const CHEAP = `{ products(first: 1) { edges { node { id } } } }`;
 const RATE = 'mobile=40/1';
@@ -79,20 +82,21 @@ after(async () => {
 });
 
 async function breakerOf(gateway: ChildGateway): Promise<string> {
-  const { body } = await gateway.gql(BREAKER, {}, bearer(TEST_KEYS.internal));
-  return body.data.providers.find((p: { id: string }) => p.id === 'openai').breakerState;
+  const r = await gateway.gql<{ providers: Array<{ id: string; breakerState: string }> }>(BREAKER, {}, bearer(TEST_KEYS.internal));
+  const openai = dataOf(r).providers.find((p) => p.id === 'openai');
+  assert.ok(openai);
+  return openai.breakerState;
 }
 
-async function generate(gateway: ChildGateway, productId: string): Promise<any> {
-  const { status, body } = await gateway.gql(GENERATE, { input: [{ productId }] }, bearer(TEST_KEYS.personalization));
-  assert.equal(status, 200, JSON.stringify(body));
-  return body.data.generateDescriptions[0];
+async function generate(gateway: ChildGateway, productId: string): Promise<Generated> {
+  const r = await gateway.gql<{ generateDescriptions: Generated[] }>(GENERATE, { input: [{ productId }] }, bearer(TEST_KEYS.personalization));
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  return dataOf(r).generateDescriptions[0]!;
 }
 
 test('a breaker one replica opened is honoured by the other: no call reaches the dead provider', async (t) => {
   if (!redis) return skipWithoutRedis(t, skipReason);
-  const { body } = await a.gql(CHEAP, {}, bearer(TEST_KEYS.internal));
-  const productId: string = body.data.products.edges[0].node.id;
+  const [productId] = await productIds(a.gql, 1, bearer(TEST_KEYS.internal));
 
   // Healthy: B talks to the provider itself.
   assert.equal((await generate(b, productId)).__typename, 'Description');

@@ -9,6 +9,7 @@ import { startTestServer } from '../helpers/server.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
 import { tempDir, type AfterHook } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait.js';
+import { productIds, type GqlBody } from '../helpers/graphql.js';
 
 const GENERATE = 'mutation G($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename } }';
 const STREAM = 'subscription S($id: ID!) { descriptionStream(productId: $id, provider: "openai") { type token } }';
@@ -27,7 +28,7 @@ function stream(client: Client, query: string, variables: Record<string, unknown
     client.subscribe(
       { query, variables },
       {
-        next: (msg: any) => {
+        next: (msg: GqlBody<{ descriptionStream: { type: string } }>) => {
           if (msg.errors) out.errors.push(...msg.errors);
           if (msg.data?.descriptionStream) out.events.push(msg.data.descriptionStream);
         },
@@ -84,12 +85,13 @@ async function drainsUnder(nodeEnv: string | undefined, t: AfterHook): Promise<v
   const { client, closes } = wsClient(gateway.url, TEST_KEYS.personalization);
   try {
     const auth = bearer(TEST_KEYS.personalization);
-    const page = await gateway.gql('{ products(first: 50) { edges { node { id } } } }', {}, auth);
-    const ids: string[] = page.body.data.products.edges.map((e: any) => e.node.id);
+    const ids = await productIds(gateway.gql, 50, auth);
     assert.equal(ids.length, 50);
 
     // A cut socket is recorded as status 0, so a failure is reported here, not as a stray rejection.
-    const requests = ids.map((productId) => gateway.gql(GENERATE, { input: [{ productId }] }, auth).catch(() => ({ status: 0, body: null })));
+    const requests = ids.map((productId) =>
+      gateway.gql<{ generateDescriptions: Array<{ __typename: string }> }>(GENERATE, { input: [{ productId }] }, auth).catch(() => ({ status: 0, body: null })),
+    );
     const streamed = stream(client, STREAM, { id: ids[0] });
     // Wait until every generation and the stream are held at the fake (1.5 s latency), then stop.
     await waitFor(() => fake.inFlight() >= 51, { intervalMs: 20, what: () => `all 50 generations and the stream in flight before SIGTERM (${fake.inFlight()})` });
@@ -100,10 +102,10 @@ async function drainsUnder(nodeEnv: string | undefined, t: AfterHook): Promise<v
 
     const ready = await fetch(`${gateway.url}/readyz`);
     assert.equal(ready.status, 503);
-    assert.equal(((await ready.json()) as any).status, 'draining');
+    assert.equal(((await ready.json()) as { status: string }).status, 'draining');
     const late = await gateway.gql(GENERATE, { input: [{ productId: ids[0] }] }, auth);
     assert.equal(late.status, 503);
-    assert.equal(late.body.errors[0].extensions.code, 'SHUTTING_DOWN');
+    assert.equal(late.body.errors?.[0]?.extensions?.code, 'SHUTTING_DOWN');
     // A new operation on the open socket is refused with the same code; a new socket at the handshake.
     const lateStream = await stream(client, STREAM, { id: ids[1] });
     assert.equal(lateStream.ended, 'error');
@@ -118,7 +120,7 @@ async function drainsUnder(nodeEnv: string | undefined, t: AfterHook): Promise<v
 
     const results = await Promise.all(requests);
     assert.deepEqual(results.map((r) => r.status), new Array(50).fill(200));
-    assert.ok(results.every((r) => r.body?.data.generateDescriptions[0].__typename === 'Description'));
+    assert.ok(results.every((r) => r.body?.data?.generateDescriptions[0]?.__typename === 'Description'));
     const streamedOutcome = await streamed;
     assert.equal(streamedOutcome.ended, 'complete');
     assert.deepEqual(streamedOutcome.errors, []);
@@ -145,7 +147,7 @@ test('a stream still running when the grace period ends is closed with 1001 (goi
   const server = await startTestServer({ providers: ['openai'], openaiBaseUrl: fake.baseURL, cacheTtlMs: 0, shutdownGraceMs: 300 });
   const { client, closes } = wsClient(server.url);
   try {
-    const id = (await server.gql('{ products(first: 1) { edges { node { id } } } }')).body.data!.products.edges[0].node.id;
+    const [id] = await productIds(server.gql, 1);
     const streamed = stream(client, STREAM, { id });
     await waitFor(() => fake.inFlight() >= 1, { what: 'the stream to reach the provider' });
     const started = Date.now();
