@@ -35,9 +35,13 @@ export async function startTestServer(overrides: Partial<ConfigInput> = {}): Pro
   const server = await createServer(
     { host: '127.0.0.1', port: 0, databasePath: path.join(dir, 'gateway.db'), nodeEnv: 'test', logLevel: 'info', ...overrides },
     { logger },
-  );
+  ).catch((error: unknown) => {
+    // A start that fails leaves nothing behind either.
+    stream.end();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  });
   const gql = gqlClient(() => server.url);
-
   return Object.assign(server, {
     dir,
     logFile,
