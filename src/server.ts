@@ -31,8 +31,8 @@ import { RedisRateLimitStore } from './limits/redis-rate-limit.js';
 import { connectRedis } from './redis.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { metricSources, serveMetrics, startMetricsServer } from './http/metrics-endpoint.js';
-import { meteredRouter, meteredSource, meteredStorage } from '../providers/metered.js';
-import { tracedSource } from '../providers/traced.js';
+import { meteredRouter, meteredSource, meteredStorage } from './observability/metered.js';
+import { tracedSource } from './observability/traced.js';
 import { startTracing } from './observability/tracing.js';
 
 export interface GatewayServer {

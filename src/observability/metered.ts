@@ -4,10 +4,10 @@
  * upstream call is timed and its outcome counted; `meteredRouter` counts
  * cache hits; `meteredStorage` counts flags and cost of stored descriptions.
  */
-import type { GatewayMetrics } from '../src/observability/metrics.js';
-import type { GenerationRouter, GeneratorSource } from '../src/routing/types.js';
-import type { Storage } from '../src/storage/types.js';
-import { isProviderError, type TextGenerator } from './types.js';
+import type { GatewayMetrics } from './metrics.js';
+import type { GenerationRouter, GeneratorSource } from '../routing/types.js';
+import type { Storage } from '../storage/types.js';
+import { isProviderError, type TextGenerator } from '../../providers/types.js';
 import { wrapGenerators } from './wrap-source.js';
 
 /** Reads a property of the wrapped object; methods stay bound to it (private `#fields` need the real `this`). */
