@@ -6,7 +6,7 @@
 import type { BlockedNgrams } from './novelty.js';
 import type { Lexicon } from './lexicon.js';
 import type { FactPatterns } from './fact-grammar.js';
-import { seededRandom } from '../../src/random.js';
+import { seededRandom } from '../random.js';
 
 export interface SamplingParams {
   /** false: greedy (argmax after the repetition penalty). */

@@ -9,7 +9,7 @@ import { loadTokenizer } from '../../../../providers/onnx/tokenizer.js';
 import { bundledModelDir } from '../../../../providers/onnx/index.js';
 import { wordPieces } from '../../../../providers/onnx/prompt-copy.js';
 import { decodingDefaults } from '../../../../providers/onnx/generation-params.js';
-import { seededRandom } from '../../../../src/random.js';
+import { seededRandom } from '../../../../providers/random.js';
 import { constrainRow, type RuleRow } from '../../../../providers/onnx/generate-batch.js';
 import { greedySampling, openFixture } from './onnx-test-helpers.js';
 
