@@ -1,9 +1,41 @@
-import type { Storage, ProductFilter, ProductRecord } from '../../src/storage/types.js';
-import { BadUserInputError } from '../../src/errors/index.js';
-import { pageSizeError } from '../../src/limits/page-size.js';
-import { parseProductCsv, type CsvLimits } from '../../src/catalog/csv-import.js';
-import { ImportRowStatus, type ImportResult, type ImportRowResult } from './import.type.js';
-import type { ProductConnection } from './product.type.js';
+import type { Storage, ProductFilter, ProductRecord } from '../storage/types.js';
+import { BadUserInputError } from '../errors/index.js';
+import { pageSizeError } from '../limits/page-size.js';
+import { parseProductCsv, type CsvLimits } from './csv-import.js';
+
+// The shapes the schema's ProductConnection and ImportResult types expose.
+export interface ProductConnection {
+  edges: Array<{ cursor: string; node: ProductRecord }>;
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  totalCount: number;
+}
+
+export enum ImportRowStatus {
+  CREATED = 'CREATED',
+  UPDATED = 'UPDATED',
+  UNCHANGED = 'UNCHANGED',
+  ERROR = 'ERROR',
+}
+
+export interface ImportRowResult {
+  /** 1-based line number in the CSV (the header is line 1). */
+  line: number;
+  status: ImportRowStatus;
+  productId: string | null;
+  sku: string | null;
+  title: string | null;
+  errorCode: string | null;
+  error: string | null;
+}
+
+export interface ImportResult {
+  delimiter: string;
+  created: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+  rows: ImportRowResult[];
+}
 
 const CURSOR_PREFIX = 'product:';
 // Standard or URL-safe base64, unpadded or padded to a multiple of four.
