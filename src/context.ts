@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Storage, ProductRecord } from './storage/types.js';
 import type { Services } from './services.js';
 import type { Principal } from './auth/roles.js';
-import { createDescriptionLoader, type DescriptionLoaderContext } from '../schema/description/description.loader.js';
+import { createDescriptionLoader, type DescriptionLoaderContext } from './descriptions/description.loader.js';
 
 /** Per-request loaders: created for each request, so nothing cached leaks between requests. */
 export interface Loaders {

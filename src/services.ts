@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Storage } from './storage/types.js';
 import { ProductService } from './catalog/product.service.js';
-import { DescriptionService } from '../schema/description/description.service.js';
+import { DescriptionService } from './descriptions/description.service.js';
 import { createProviderRegistry, type ProviderRegistry } from '../providers/index.js';
 import type { GenerationRouter, GeneratorSource } from './routing/types.js';
 import { createRouter } from './routing/router.js';

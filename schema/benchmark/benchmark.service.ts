@@ -20,7 +20,7 @@ import { estimateCostUsd, type ModelPrice } from '../../src/pricing.js';
 import type { PromptVersion } from '../../src/prompts/templates.js';
 import { openPostgresBenchmarkStore, openSqliteBenchmarkStore } from '../../src/storage/benchmark-store.js';
 import type { ProductRecord, Storage } from '../../src/storage/types.js';
-import type { DescriptionService } from '../description/description.service.js';
+import type { DescriptionService } from '../../src/descriptions/description.service.js';
 import { toMetricNames } from '../evaluation/evaluation.type.js';
 import type { RunBenchmarkInput } from './benchmark.input.js';
 import { BenchmarkStatus, type BenchmarkRowResult, type BenchmarkRun } from './benchmark.type.js';

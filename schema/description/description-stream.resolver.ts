@@ -2,7 +2,7 @@ import { Arg, Authorized, ID, Resolver, Root, Subscription } from 'type-graphql'
 import type { GatewayContext } from '../../src/context.js';
 import { PersonalizationInput } from './description.input.js';
 import { DescriptionStreamEvent } from './description-stream.type.js';
-import { streamDescription, type StreamArgs, type StreamPayload } from './description-stream.service.js';
+import { streamDescription, type StreamArgs, type StreamPayload } from '../../src/descriptions/description-stream.js';
 
 @Resolver()
 export class DescriptionStreamResolver {

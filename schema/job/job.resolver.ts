@@ -4,8 +4,8 @@ import { BadUserInputError } from '../../src/errors/index.js';
 import type { JobRecord } from '../../src/jobs/job-store.js';
 import { ProductFilterInput } from '../product/product.input.js';
 import { PersonalizationInput } from '../description/description.input.js';
-import { normalizePersonalization } from '../description/personalization.js';
-import { checkParams, ParamError } from '../description/params.js';
+import { normalizePersonalization } from '../../src/descriptions/personalization.js';
+import { checkParams, ParamError } from '../../src/descriptions/params.js';
 import { Job, JobStatus } from './job.type.js';
 import type { JobService } from './job.service.js';
 

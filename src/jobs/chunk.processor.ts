@@ -6,8 +6,8 @@
  * write and that record (the stored description carries `jobId`).
  */
 import type { Personalization } from '../../providers/types.js';
-import type { DescriptionService, GenerateItem } from '../../schema/description/description.service.js';
-import { personalizationKey } from '../../schema/description/personalization.js';
+import type { DescriptionService, GenerateItem } from '../descriptions/description.service.js';
+import { personalizationKey } from '../descriptions/personalization.js';
 import type { PromptVersion } from '../prompts/templates.js';
 import type { Storage } from '../storage/types.js';
 import type { JobStore } from './job-store.js';

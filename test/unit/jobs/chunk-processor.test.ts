@@ -19,7 +19,7 @@ import { createProviderRegistry, type ProviderRegistry } from '../../../provider
 import { createRouter } from '../../../src/routing/router.js';
 import { resolvePolicies } from '../../../src/routing/policies.js';
 import type { GenerationRouter } from '../../../src/routing/types.js';
-import { DescriptionService } from '../../../schema/description/description.service.js';
+import { DescriptionService } from '../../../src/descriptions/description.service.js';
 import { JobStore } from '../../../src/jobs/job-store.js';
 import { processChunk, type ChunkData } from '../../../src/jobs/chunk.processor.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../../helpers/fake-openai.js';

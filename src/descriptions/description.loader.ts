@@ -1,11 +1,11 @@
 import DataLoader from 'dataloader';
 import type { Personalization } from '../../providers/types.js';
-import type { ProductRecord, Storage } from '../../src/storage/types.js';
-import { DEFAULT_PROMPT_VERSION } from '../../src/prompts/templates.js';
+import type { ProductRecord, Storage } from '../storage/types.js';
+import { DEFAULT_PROMPT_VERSION } from '../prompts/templates.js';
 import type { DescriptionService } from './description.service.js';
-import type { GenerationBudget } from '../../src/limits/generation-budget.js';
+import type { GenerationBudget } from '../limits/generation-budget.js';
 import { referenceDescription, toDescription } from './description.service.js';
-import { DescriptionSource, type Description } from './description.type.js';
+import { DescriptionSource, type Description } from './types.js';
 import { personalizationKey } from './personalization.js';
 
 export interface DescriptionKey {

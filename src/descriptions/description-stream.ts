@@ -1,22 +1,19 @@
-import type { GatewayContext } from '../../src/context.js';
-import { AsyncChannel } from '../../src/async-channel.js';
-import { ErrorCode, GatewayError, NotFoundError } from '../../src/errors/index.js';
-import { DEFAULT_PROMPT_VERSION } from '../../src/prompts/templates.js';
-import { WordChunker, wordGroups } from '../../src/streaming/word-chunker.js';
-import type { ProductRecord } from '../../src/storage/types.js';
-import { DescriptionSource } from './description.type.js';
-import type { PersonalizationInput } from './description.input.js';
+import type { GatewayContext } from '../context.js';
+import { AsyncChannel } from '../async-channel.js';
+import { ErrorCode, GatewayError, NotFoundError } from '../errors/index.js';
+import { DEFAULT_PROMPT_VERSION } from '../prompts/templates.js';
+import { WordChunker, wordGroups } from '../streaming/word-chunker.js';
+import type { ProductRecord } from '../storage/types.js';
+import { DescriptionSource, StreamEventType, type DescriptionStreamEvent, type PersonalizationFields } from './types.js';
 import { normalizePersonalization, personalizationKey } from './personalization.js';
 import { checkParams, ParamError } from './params.js';
-import { PERSONALIZATION_POLICY } from './description.resolver.js';
-import { toDescription, type GenerateItem } from './description.service.js';
-import { StreamEventType, type DescriptionStreamEvent } from './description-stream.type.js';
+import { PERSONALIZATION_POLICY, toDescription, type GenerateItem } from './description.service.js';
 
 export type StreamPayload = { event: DescriptionStreamEvent } | { error: GatewayError };
 
 export interface StreamArgs {
   productId: string;
-  personalization?: PersonalizationInput | null;
+  personalization?: PersonalizationFields | null;
   provider?: string | null;
   /** Generate anew even when a stored description matches. Default false. */
   regenerate?: boolean | null;

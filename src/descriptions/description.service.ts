@@ -1,18 +1,21 @@
 import type { Logger } from 'pino';
 import type { GenerationParameters, GenerationRequest, Personalization, ProductFacts } from '../../providers/types.js';
 import type { ProviderRegistry } from '../../providers/index.js';
-import { PROVIDER_IDS } from '../../src/config.js';
-import { BadUserInputError } from '../../src/errors/index.js';
-import type { DescriptionRecord, ProductRecord, Storage } from '../../src/storage/types.js';
-import type { GenerationRouter, Routed } from '../../src/routing/types.js';
-import { clientMessage } from '../../src/routing/client-message.js';
-import { buildPrompt, isPromptVersion, type BuiltPrompt } from '../../src/prompts/build-prompt.js';
-import { TEMPLATES, type PromptVersion } from '../../src/prompts/templates.js';
-import { checkDescription } from '../../src/evaluation/checks/index.js';
-import { estimateCostUsd, type ModelPrice } from '../../src/pricing.js';
+import { PROVIDER_IDS } from '../config.js';
+import { BadUserInputError } from '../errors/index.js';
+import type { DescriptionRecord, ProductRecord, Storage } from '../storage/types.js';
+import type { GenerationRouter, Routed } from '../routing/types.js';
+import { clientMessage } from '../routing/client-message.js';
+import { buildPrompt, isPromptVersion, type BuiltPrompt } from '../prompts/build-prompt.js';
+import { TEMPLATES, type PromptVersion } from '../prompts/templates.js';
+import { checkDescription } from '../evaluation/checks/index.js';
+import { estimateCostUsd, type ModelPrice } from '../pricing.js';
 import { personalizationKey } from './personalization.js';
-import { DescriptionSource, DescriptionWarningCode, type Description, type GenerationError } from './description.type.js';
+import { DescriptionSource, DescriptionWarningCode, type Description, type GenerationError } from './types.js';
 import { capabilityWarnings, warningFlag, WARNING_CATEGORY } from './warnings.js';
+
+/** Policy used by generateDescriptions and descriptionStream unless the request names one. */
+export const PERSONALIZATION_POLICY = 'personalization';
 
 /** One description to write. */
 export interface GenerateItem {
