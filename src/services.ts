@@ -8,7 +8,7 @@ import type { GenerationRouter, GeneratorSource } from './routing/types.js';
 import { createRouter } from './routing/router.js';
 import { resolvePolicies } from './routing/policies.js';
 import { parsePriceTable } from './pricing.js';
-import { EvaluationService } from '../schema/evaluation/evaluation.service.js';
+import { EvaluationService } from './evaluation/evaluation.service.js';
 import { BenchmarkService } from '../schema/benchmark/benchmark.service.js';
 import { JobService } from '../schema/job/job.service.js';
 import { JOB_PROGRESS } from '../schema/job/job.resolver.js';

@@ -3,7 +3,7 @@ import type { GatewayContext } from '../../src/context.js';
 import { BadUserInputError, NotFoundError } from '../../src/errors/index.js';
 import { DescriptionEvaluation, TextEvaluation, TextMetric, toMetricNames } from './evaluation.type.js';
 import { TextPairInput } from './evaluation.input.js';
-import { EVALUATE_LIMITS } from './evaluation.service.js';
+import { EVALUATE_LIMITS } from '../../src/evaluation/evaluation.service.js';
 
 @Resolver()
 export class EvaluationResolver {
