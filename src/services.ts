@@ -9,7 +9,7 @@ import { createRouter } from './routing/router.js';
 import { resolvePolicies } from './routing/policies.js';
 import { parsePriceTable } from './pricing.js';
 import { EvaluationService } from './evaluation/evaluation.service.js';
-import { BenchmarkService } from '../schema/benchmark/benchmark.service.js';
+import { BenchmarkService } from './evaluation/benchmark/benchmark.service.js';
 import { JobService } from '../schema/job/job.service.js';
 import { JOB_PROGRESS } from '../schema/job/job.resolver.js';
 import { createRedisStateStore } from './routing/redis-state-store.js';

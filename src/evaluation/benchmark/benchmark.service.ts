@@ -1,29 +1,26 @@
 import type { Logger } from 'pino';
-import type { ProviderRegistry } from '../../providers/index.js';
-import type { Config } from '../../src/config.js';
-import { BadUserInputError } from '../../src/errors/index.js';
-import {
-  BenchmarkRunner,
-  buildSpec,
-  DatasetError,
-  parseDatasetCsv,
-  rowsFromProducts,
-  SpecError,
-  summarize,
-  testRows,
-  type BenchmarkRow,
-  type RowResult,
-  type RunRecord,
-} from '../../src/evaluation/benchmark/index.js';
-import type { GenerationRouter } from '../../src/routing/types.js';
-import { estimateCostUsd, type ModelPrice } from '../../src/pricing.js';
-import type { PromptVersion } from '../../src/prompts/templates.js';
-import { openPostgresBenchmarkStore, openSqliteBenchmarkStore } from '../../src/storage/benchmark-store.js';
-import type { ProductRecord, Storage } from '../../src/storage/types.js';
-import type { DescriptionService } from '../../src/descriptions/description.service.js';
-import { toMetricNames } from '../evaluation/evaluation.type.js';
-import type { RunBenchmarkInput } from './benchmark.input.js';
-import { BenchmarkStatus, type BenchmarkRowResult, type BenchmarkRun } from './benchmark.type.js';
+import type { ProviderRegistry } from '../../../providers/index.js';
+import type { Config } from '../../config.js';
+import { BadUserInputError } from '../../errors/index.js';
+import { BenchmarkRunner, buildSpec, DatasetError, parseDatasetCsv, rowsFromProducts, SpecError, type BenchmarkRow, type RowResult, type RunRecord, type SpecInput } from './index.js';
+import type { GenerationRouter } from '../../routing/types.js';
+import { estimateCostUsd, type ModelPrice } from '../../pricing.js';
+import type { PromptVersion } from '../../prompts/templates.js';
+import { openPostgresBenchmarkStore, openSqliteBenchmarkStore } from '../../storage/benchmark-store.js';
+import type { ProductRecord, Storage } from '../../storage/types.js';
+import type { DescriptionService } from '../../descriptions/description.service.js';
+
+/** What a caller asks to benchmark: a dataset (exactly one of a CSV and catalog product ids) and the spec's settings. */
+export interface BenchmarkRequest extends Omit<SpecInput, 'rows'> {
+  datasetCsv?: string | null;
+  productIds?: string[] | null;
+}
+
+/** A stored run and the row results it has so far. */
+export interface BenchmarkRunState {
+  run: RunRecord;
+  results: RowResult[];
+}
 
 /** A dataset row as the catalog record the prompt builder reads (no reference: prompts never see it). */
 function rowAsProduct(row: BenchmarkRow): ProductRecord {
@@ -43,52 +40,6 @@ function rowAsProduct(row: BenchmarkRow): ProductRecord {
     price: null,
     createdAt: '',
     updatedAt: '',
-  };
-}
-
-function toRowResult(r: RowResult, row: BenchmarkRow | undefined): BenchmarkRowResult {
-  return {
-    model: r.model,
-    rowIndex: r.rowIndex,
-    title: row?.title ?? '',
-    reference: row?.reference ?? '',
-    text: r.text,
-    error: r.error,
-    ...r.scores,
-    semanticSimilarity: r.semantic,
-    semanticReason: r.semanticReason,
-    clipScore: r.clipScore,
-    clipReferenceDelta: r.clipReferenceDelta,
-    clipReason: r.clipReason,
-    flags: r.flags.map((f) => ({ ...f, start: null, end: null, suggestion: null })),
-    excluded: r.excluded,
-    latencyMs: r.latencyMs,
-    promptTokens: r.promptTokens,
-    completionTokens: r.completionTokens,
-    estimatedCostUsd: r.costUsd,
-  };
-}
-
-/** A stored run (and its rows) as the API shows it; the summary is recomputed from the rows while it runs. */
-export function toBenchmarkRun(run: RunRecord, results: RowResult[]): BenchmarkRun {
-  const summary = run.summary ?? summarize(run.spec, testRows(run.spec), results);
-  const rows = new Map(run.spec.rows.map((r) => [r.index, r]));
-  return {
-    id: run.id,
-    status: run.status as BenchmarkStatus,
-    progress: { done: run.done, total: run.total },
-    error: run.error,
-    seed: run.spec.seed,
-    testShare: run.spec.testShare,
-    allRows: run.spec.allRows,
-    promptVersion: run.spec.promptVersion,
-    testRows: summary.testRows,
-    models: summary.models.map((m) => ({ ...m, estimatedCostUsd: m.costUsd })),
-    comparisons: summary.comparisons,
-    excludedRows: summary.excludedRows,
-    rows: results.map((r) => toRowResult(r, rows.get(r.rowIndex))),
-    createdAt: run.createdAt,
-    updatedAt: run.updatedAt,
   };
 }
 
@@ -123,24 +74,24 @@ export class BenchmarkService {
   }
 
   /** Validates the input, stores the run and starts it; the run is PENDING when this resolves. */
-  async start(input: RunBenchmarkInput): Promise<BenchmarkRun> {
+  async start(input: BenchmarkRequest): Promise<BenchmarkRunState> {
     try {
       const rows = await this.datasetRows(input);
-      const spec = buildSpec({ ...input, rows, metrics: toMetricNames(input.metrics) ?? null });
+      const spec = buildSpec({ ...input, rows });
       const run = await this.runner.start(spec);
-      return toBenchmarkRun(run, []);
+      return { run, results: [] };
     } catch (error) {
       if (error instanceof SpecError || error instanceof DatasetError || error instanceof RangeError) throw new BadUserInputError(error.message, { reason: 'INVALID_BENCHMARK' });
       throw error;
     }
   }
 
-  async get(id: string): Promise<BenchmarkRun | null> {
+  async get(id: string): Promise<BenchmarkRunState | null> {
     const run = await this.runner.get(id);
-    return run ? toBenchmarkRun(run, await this.runner.results(id)) : null;
+    return run ? { run, results: await this.runner.results(id) } : null;
   }
 
-  private async datasetRows(input: RunBenchmarkInput): Promise<BenchmarkRow[]> {
+  private async datasetRows(input: BenchmarkRequest): Promise<BenchmarkRow[]> {
     const csv = input.datasetCsv ?? null;
     const ids = input.productIds ?? null;
     if ((csv === null) === (ids === null)) throw new SpecError('give exactly one of datasetCsv and productIds');
