@@ -20,7 +20,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { openStorage } from '../../src/storage/index.js';
-import { JobService } from '../../schema/job/job.service.js';
+import { JobService } from '../../src/jobs/job.service.js';
 import { createInterface } from 'node:readline';
 import { spawnGateway, type ChildGateway } from '../../test/helpers/gateway-process.js';
 import { createTestDatabase, type TestDatabase } from '../../test/helpers/postgres.js';

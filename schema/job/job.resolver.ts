@@ -7,10 +7,9 @@ import { PersonalizationInput } from '../description/description.input.js';
 import { normalizePersonalization } from '../../src/descriptions/personalization.js';
 import { checkParams, ParamError } from '../../src/descriptions/params.js';
 import { Job, JobStatus } from './job.type.js';
-import type { JobService } from './job.service.js';
+import type { JobService } from '../../src/jobs/job.service.js';
+import { JOB_PROGRESS } from '../../src/pubsub.js';
 
-/** pubsub topic of job progress; the job id is the topic id. */
-export const JOB_PROGRESS = 'JOB_PROGRESS';
 /** Policy used by regenerateCatalog unless one is named. */
 export const CATALOG_POLICY = 'internal';
 

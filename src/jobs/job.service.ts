@@ -3,12 +3,12 @@ import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Personalization } from '../../providers/types.js';
-import type { ProductFilter, Storage } from '../../src/storage/types.js';
-import { bullmqConnection, closeRedis, connectRedis } from '../../src/redis.js';
-import { JobStore, type JobRecord } from '../../src/jobs/job-store.js';
-import { bullPrefix, CATALOG_QUEUE, CHUNK_JOB_OPTIONS, chunkJobId, jobIdOfChunk } from '../../src/jobs/queue.js';
-import type { ChunkData } from '../../src/jobs/chunk.processor.js';
-import type { PromptVersion } from '../../src/prompts/templates.js';
+import type { ProductFilter, Storage } from '../storage/types.js';
+import { bullmqConnection, closeRedis, connectRedis } from '../redis.js';
+import { JobStore, type JobRecord } from './job-store.js';
+import { bullPrefix, CATALOG_QUEUE, CHUNK_JOB_OPTIONS, chunkJobId, jobIdOfChunk } from './queue.js';
+import type { ChunkData } from './chunk.processor.js';
+import type { PromptVersion } from '../prompts/templates.js';
 
 export interface JobServiceOptions {
   redisUrl: string;
