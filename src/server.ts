@@ -3,6 +3,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { loadConfig, type Config, type ConfigInput } from './config.js';
 import { createLogger } from './logger.js';
@@ -10,7 +11,6 @@ import { openStorage } from './storage/index.js';
 import type { Storage } from './storage/types.js';
 import { createLoaders, type GatewayContext } from './context.js';
 import { createServices, type Services } from './services.js';
-import { buildGatewaySchema } from './schema.js';
 import { createFormatError, ErrorCode } from './errors/index.js';
 import { requestPlugin } from './apollo-plugins.js';
 import { createGraphQLHandler } from './http/graphql-handler.js';
@@ -34,6 +34,7 @@ import { metricSources, serveMetrics, startMetricsServer } from './http/metrics-
 import { meteredRouter, meteredSource, meteredStorage } from './observability/metered.js';
 import { tracedSource } from './observability/traced.js';
 import { startTracing } from './observability/tracing.js';
+import { createInProcessPubSub } from './pubsub.js';
 
 export interface GatewayServer {
   config: Config;
@@ -53,6 +54,8 @@ export interface GatewayServer {
 }
 
 export interface CreateServerOptions {
+  /** The GraphQL schema to serve (schema/index.ts builds it from the resolvers). Required: src/ knows no resolver. */
+  schema: GraphQLSchema;
   /** A pino logger to use instead of one built from config (tests pass one that writes to a file). */
   logger?: Logger;
   /** Listen after building (default true). */
@@ -60,10 +63,11 @@ export interface CreateServerOptions {
 }
 
 /**
- * Builds the whole gateway: config, storage, services, schema and the HTTP
- * server. Used by src/index.ts and by the integration tests (port 0).
+ * Builds the whole gateway around a schema: config, storage, services and
+ * the HTTP server. schema/index.ts's createGateway calls it with the
+ * gateway's schema, for src/index.ts and the integration tests (port 0).
  */
-export async function createServer(configInput: Partial<ConfigInput> = {}, options: CreateServerOptions = {}): Promise<GatewayServer> {
+export async function createServer(configInput: Partial<ConfigInput>, options: CreateServerOptions): Promise<GatewayServer> {
   const config = loadConfig(configInput);
   const logger = options.logger ?? createLogger(config);
   const storage = await openStorage(config);
@@ -78,9 +82,12 @@ export async function createServer(configInput: Partial<ConfigInput> = {}, optio
   const metrics = new GatewayMetrics();
   // Loads the OpenTelemetry SDK only with OTEL_EXPORTER_OTLP_ENDPOINT set.
   const tracing = await startTracing({ endpoint: config.otelExporterOtlpEndpoint, serviceName: config.otelServiceName });
+  // One per server: job progress is published here and read by the jobProgress subscriptions.
+  const pubSub = createInProcessPubSub();
   let services: Services;
   try {
     services = await createServices(config, meteredStorage(storage, metrics), logger, {
+      pubSub,
       source: (source) => tracedSource(meteredSource(source, metrics), tracing),
       router: (router) => meteredRouter(router, metrics),
     });
@@ -113,7 +120,7 @@ export async function createServer(configInput: Partial<ConfigInput> = {}, optio
     logger.warn('NODE_ENV is not set: introspection only for the internal role and unexpected errors masked, as in production. Set NODE_ENV=production in a deployment, development on a workstation.');
   }
 
-  const schema = await buildGatewaySchema();
+  const { schema } = options;
   const armor = armorProtection(config);
   // One set of limits for HTTP (limitsPlugin) and graphql-ws (attachSubscriptionServer).
   const limits: OperationLimitsOptions = {

@@ -11,11 +11,11 @@ import { parsePriceTable } from './pricing.js';
 import { EvaluationService } from './evaluation/evaluation.service.js';
 import { BenchmarkService } from './evaluation/benchmark/benchmark.service.js';
 import { JobService } from './jobs/job.service.js';
-import { JOB_PROGRESS } from './pubsub.js';
+import { createInProcessPubSub, JOB_PROGRESS } from './pubsub.js';
 import { createRedisStateStore } from './routing/redis-state-store.js';
 import { connectRedis } from './redis.js';
 import { startJobWorker, type JobWorker } from './jobs/worker.js';
-import { pubSub } from './schema.js';
+import type { PubSub } from 'type-graphql';
 
 /** Services shared by every request for the life of the server. */
 export interface Services {
@@ -28,16 +28,23 @@ export interface Services {
   benchmarks: BenchmarkService;
   /** Catalog jobs (regenerateCatalog); null without REDIS_URL. */
   jobs: JobService | null;
+  /** Topic publish/subscribe of this server (job progress); subscriptions read it from the context. */
+  pubSub: PubSub;
   close(): Promise<void>;
 }
 
-/** Decorators applied while building (metering): the router gets `source(registry)` and everyone gets `router(router)`. */
+/** What createServer hands in besides config: decorators applied while building (metering) and the server's pub/sub. */
 export interface ServiceWrappers {
+  /** Wraps the registry the router reads (metering, tracing). Default: none. */
   source?: (source: GeneratorSource) => GeneratorSource;
+  /** Wraps the router everyone gets. Default: none. */
   router?: (router: GenerationRouter) => GenerationRouter;
+  /** Where job progress is published. Default: a new in-process pub/sub. */
+  pubSub?: PubSub;
 }
 
 export async function createServices(config: Config, storage: Storage, logger: Logger, wrap: ServiceWrappers = {}): Promise<Services> {
+  const pubSub = wrap.pubSub ?? createInProcessPubSub();
   const registry = await createProviderRegistry(config, logger);
   const ids = registry.generatorIds();
   const policies = resolvePolicies(ids, config.providerTimeoutMs, config.routingPolicies);
@@ -81,6 +88,7 @@ export async function createServices(config: Config, storage: Storage, logger: L
     evaluation: new EvaluationService(() => registry.embedder),
     benchmarks,
     jobs,
+    pubSub,
     async close() {
       await worker?.close();
       await jobs?.close();

@@ -2,7 +2,8 @@ import { mkdtempSync, mkdirSync, rmSync, createWriteStream, writeFileSync, type 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
-import { createServer, type GatewayServer } from '../../src/server.js';
+import type { GatewayServer } from '../../src/server.js';
+import { createGateway } from '../../schema/index.js';
 import type { ConfigInput } from '../../src/config.js';
 
 export interface TestServer extends GatewayServer {
@@ -50,7 +51,7 @@ export async function startTestServer(overrides: Partial<ConfigInput> = {}): Pro
   recordTestSecrets(path.basename(dir), secretsOf(overrides));
   const stream: WriteStream = createWriteStream(logFile);
   const logger = pino({ level: overrides.logLevel ?? 'info' }, stream);
-  const server = await createServer(
+  const server = await createGateway(
     { host: '127.0.0.1', port: 0, databasePath: path.join(dir, 'gateway.db'), nodeEnv: 'test', logLevel: 'info', ...overrides },
     { logger },
   );

@@ -6,7 +6,7 @@ import { createClient } from 'graphql-ws';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
-import { buildGatewaySchema } from '../../src/schema.js';
+import { buildGatewaySchema } from '../../schema/index.js';
 import { operationCost } from '../../src/limits/cost.js';
 
 const STREAM = 'subscription S($id: ID!) { descriptionStream(productId: $id, provider: "openai") { type description { text } } }';
