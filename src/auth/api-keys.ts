@@ -1,6 +1,6 @@
 import { hash, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../startup.js';
 import type { ApiKeyRecord, Storage } from '../storage/types.js';
 import { isRole, OPEN_PRINCIPAL, type Principal, type Role } from './roles.js';
 
