@@ -17,9 +17,10 @@ import { EvaluationResolver } from './evaluation/evaluation.resolver.js';
 import { BenchmarkResolver } from './benchmark/benchmark.resolver.js';
 import { DescriptionStreamResolver } from './description/description-stream.resolver.js';
 import { JobResolver } from './job/job.resolver.js';
+import { CheckResolver, DescriptionCheckResolver } from './check/check.resolver.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const RESOLVERS: NonEmptyArray<Function> = [ProductResolver, ProductDescriptionResolver, DescriptionResolver, DescriptionStreamResolver, ProviderResolver, EvaluationResolver, BenchmarkResolver, JobResolver];
+export const RESOLVERS: NonEmptyArray<Function> = [ProductResolver, ProductDescriptionResolver, DescriptionResolver, DescriptionStreamResolver, ProviderResolver, EvaluationResolver, BenchmarkResolver, JobResolver, CheckResolver, DescriptionCheckResolver];
 
 let built: Promise<GraphQLSchema> | undefined;
 
