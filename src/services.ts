@@ -11,7 +11,7 @@ import { parsePriceTable } from './pricing.js';
 import { EvaluationService } from './evaluation/evaluation.service.js';
 import { BenchmarkService } from './evaluation/benchmark/benchmark.service.js';
 import { JobService } from './jobs/job.service.js';
-import { CheckService } from '../schema/check/check.service.js';
+import { CheckService } from './evaluation/check.service.js';
 import { createInProcessPubSub, JOB_PROGRESS } from './pubsub.js';
 import { createRedisStateStore } from './routing/redis-state-store.js';
 import { connectRedis } from './redis.js';
