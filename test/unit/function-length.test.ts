@@ -23,7 +23,6 @@ const NOT_YET_SPLIT = new Set([
   'providers/onnx/index.ts: createOnnxProvider',
   'providers/onnx/generate-batch.ts: decodeLoop',
   'providers/onnx/clip.ts: createOnnxClipScorer',
-  'src/routing/router.ts: createRouter',
   'src/evaluation/checks/facts/vocabulary.ts: compileFactVocabulary',
   'src/http/graphql-handler.ts: createGraphQLHandler',
   'src/http/graphql-handler.ts: createGraphQLHandler > (anonymous)',
