@@ -22,12 +22,21 @@ export interface GatewayContext {
   warnings: string[];
   /** Aborted when the client goes away or the request times out. */
   signal: AbortSignal;
-  /** Set once the operation is resolved, for the request log line. */
+  /** Who is calling (authenticated once per request or socket); null only before authentication. */
+  principal?: Principal | null;
+  /**
+   * What plugins and resolvers report back for the request's log line and
+   * metrics. An object held by reference: Apollo hands plugins and resolvers
+   * a shallow copy of the context, and the copy shares it.
+   */
+  report: RequestReport;
+}
+
+export interface RequestReport {
+  /** Set once the operation is resolved. */
   operationName?: string | null;
   /** Outcome label for logs and metrics, when not plain 'ok'. */
   outcome?: string;
-  /** Who is calling (authenticated once per request or socket); null only before authentication. */
-  principal?: Principal | null;
   /** The operation's cost under src/limits/cost.ts, once resolved. */
   cost?: number;
 }

@@ -103,7 +103,7 @@ export async function createServer(configInput: Partial<ConfigInput>, options: C
     const warnings: string[] = [];
     const generations = generationBudget(rateLimitStore, config.generationRateLimits, principal);
     // The key's name (never the key) rides on every log line of the request.
-    return { requestId, signal, principal, logger: logger.child({ requestId, keyName: principal.name }), storage, services, warnings, loaders: createLoaders(storage, services, { warnings, signal, generations }) };
+    return { requestId, signal, principal, logger: logger.child({ requestId, keyName: principal.name }), storage, services, warnings, report: {}, loaders: createLoaders(storage, services, { warnings, signal, generations }) };
   };
   const handleGraphQL = createGraphQLHandler({ apollo, logger, maxBodyBytes: config.maxBodyBytes, requestTimeoutMs: config.requestTimeoutMs, makeContext, authenticate, metrics, tracing });
   const metricsServer = config.metricsPort !== undefined ? await startMetricsServer(config.metricsPort, config.host, metrics) : null;

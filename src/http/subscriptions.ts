@@ -129,15 +129,15 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): { 
         });
         const variables = payload.variables ?? {};
         try {
-          await enforceOperationLimits(options.limits, { principal, document, operationName: payload.operationName, variables }, contextValue);
+          await enforceOperationLimits(options.limits, { principal, document, operationName: payload.operationName, variables }, contextValue.report);
         } catch (error) {
-          operation.outcome = contextValue.outcome;
+          operation.outcome = contextValue.report.outcome;
           if (error instanceof GraphQLError) return [error];
           throw error;
         }
         // Checked after the last await, so no operation starts once close() has begun waiting.
         if (options.draining()) return [new GatewayError(ErrorCode.SHUTTING_DOWN, 'the gateway is shutting down: retry', { retryable: true })];
-        contextValue.operationName = operationName ?? null;
+        contextValue.report.operationName = operationName ?? null;
         operation.running = true;
         operation.leave = options.inFlight.enter();
         spans.set(contextValue, operation.span);

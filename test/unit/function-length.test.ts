@@ -24,8 +24,6 @@ const NOT_YET_SPLIT = new Set([
   'providers/onnx/generate-batch.ts: decodeLoop',
   'providers/onnx/clip.ts: createOnnxClipScorer',
   'src/evaluation/checks/facts/vocabulary.ts: compileFactVocabulary',
-  'src/http/graphql-handler.ts: createGraphQLHandler',
-  'src/http/graphql-handler.ts: createGraphQLHandler > (anonymous)',
   'src/routing/redis-state-store.ts: createRedisStateStore',
   'src/http/subscriptions.ts: attachSubscriptionServer',
 ]);
