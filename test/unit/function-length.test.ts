@@ -24,7 +24,6 @@ const NOT_YET_SPLIT = new Set([
   'providers/onnx/generate-batch.ts: decodeLoop',
   'providers/onnx/clip.ts: createOnnxClipScorer',
   'src/evaluation/checks/facts/vocabulary.ts: compileFactVocabulary',
-  'src/http/subscriptions.ts: attachSubscriptionServer',
 ]);
 
 function tsFiles(dir: string): string[] {
