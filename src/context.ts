@@ -43,7 +43,7 @@ export interface RequestReport {
 
 export function createLoaders(storage: Storage, services: Services, request: DescriptionLoaderContext): Loaders {
   return {
-    productById: new DataLoader((ids) => storage.productsByIds(ids)),
-    description: createDescriptionLoader(storage, services.descriptions, request),
+    productById: new DataLoader((ids) => storage.catalog.productsByIds(ids)),
+    description: createDescriptionLoader(storage.descriptions, services.descriptions, request),
   };
 }

@@ -149,10 +149,10 @@ export async function createServer(configInput: Partial<ConfigInput>, options: C
 /** Storage (seeded when empty), authentication, metrics, tracing and the services; what is open already is closed when a later step fails. */
 async function openCore(config: Config, logger: Logger): Promise<Core> {
   const storage = await openStorage(config);
-  if (config.seedCatalog) await seedIfEmpty(storage, logger);
+  if (config.seedCatalog) await seedIfEmpty(storage.catalog, logger);
   let authenticator;
   try {
-    authenticator = await prepareAuthentication(config, storage, logger);
+    authenticator = await prepareAuthentication(config, storage.apiKeys, logger);
   } catch (error) {
     await storage.close();
     throw error;

@@ -78,7 +78,7 @@ export async function createServices(config: Config, storage: Storage, logger: L
   });
   const router = wrap.router ? wrap.router(bareRouter) : bareRouter;
   const prices = parsePriceTable(config.priceTable);
-  const descriptions = new DescriptionService(storage, router, registry, prices, logger);
+  const descriptions = new DescriptionService(storage.descriptions, router, registry, prices, logger);
   const benchmarks = new BenchmarkService({ config, storage, router, registry, descriptions, prices, logger });
   await benchmarks.runner.recover();
   const jobs = config.redisUrl
@@ -86,7 +86,7 @@ export async function createServices(config: Config, storage: Storage, logger: L
         redisUrl: config.redisUrl,
         prefix: config.redisPrefix,
         chunkSize: config.jobChunkSize,
-        storage,
+        catalog: storage.catalog,
         logger,
         onProgress: (job) => pubSub.publish(JOB_PROGRESS, job.id, job),
       })
@@ -96,7 +96,7 @@ export async function createServices(config: Config, storage: Storage, logger: L
       ? await startJobWorker({ redisUrl: config.redisUrl, prefix: config.redisPrefix, concurrency: config.workers, lockMs: config.jobLockMs, storage, descriptions, logger })
       : null;
   return {
-    products: new ProductService(storage, { maxBytes: config.maxCsvBytes, maxRows: config.maxCsvRows }),
+    products: new ProductService(storage.catalog, { maxBytes: config.maxCsvBytes, maxRows: config.maxCsvRows }),
     descriptions,
     registry,
     router,

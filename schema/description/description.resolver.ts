@@ -44,7 +44,7 @@ export class DescriptionResolver {
   @Authorized('mobile')
   @Query(() => Description, { nullable: true })
   async description(@Ctx() ctx: GatewayContext, @Arg('id', () => ID) id: string): Promise<Description | null> {
-    const record = await ctx.storage.descriptionById(id);
+    const record = await ctx.storage.descriptions.descriptionById(id);
     return record ? toDescription(record, DescriptionSource.CACHED) : null;
   }
 

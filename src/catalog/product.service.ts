@@ -1,4 +1,4 @@
-import type { Storage, ProductFilter, ProductRecord } from '../storage/types.js';
+import type { CatalogStore, ProductFilter, ProductRecord } from '../storage/types.js';
 import { BadUserInputError } from '../errors/index.js';
 import { pageSizeError } from '../limits/page-size.js';
 import { parseProductCsv, type CsvLimits } from './csv-import.js';
@@ -64,7 +64,7 @@ export function decodeCursor(cursor: string): number {
 /** Catalog reads and imports. Shared by every request; holds no request state. */
 export class ProductService {
   constructor(
-    private readonly storage: Storage,
+    private readonly catalog: CatalogStore,
     private readonly csvLimits: CsvLimits,
   ) {}
 
@@ -75,7 +75,7 @@ export class ProductService {
     const afterSeq = after ? decodeCursor(after) : null;
     const tags = filter.tags?.map((t) => t.trim()).filter(Boolean);
     const clean: ProductFilter = { category: filter.category?.trim() || null, search: filter.search?.trim() || null, tags: tags?.length ? tags : null };
-    const [page, totalCount] = await Promise.all([this.storage.listProducts(clean, first, afterSeq), this.storage.countProducts(clean)]);
+    const [page, totalCount] = await Promise.all([this.catalog.listProducts(clean, first, afterSeq), this.catalog.countProducts(clean)]);
     const edges = page.rows.map((node) => ({ cursor: encodeCursor(node.seq), node }));
     return {
       edges,
@@ -90,13 +90,13 @@ export class ProductService {
   }
 
   bySku(sku: string): Promise<ProductRecord | null> {
-    return this.storage.productBySku(sku.trim());
+    return this.catalog.productBySku(sku.trim());
   }
 
   async importCsv(csv: string): Promise<ImportResult> {
     const { delimiter, rows: parsed } = parseProductCsv(csv, this.csvLimits);
     const good = parsed.filter((r) => r.ok);
-    const outcomes = await this.storage.upsertProducts(good.map((r) => r.product));
+    const outcomes = await this.catalog.upsertProducts(good.map((r) => r.product));
     const byLine = new Map(good.map((r, i) => [r.line, outcomes[i]!]));
     const rows: ImportRowResult[] = parsed.map((r) => {
       if (!r.ok) return { line: r.line, status: ImportRowStatus.ERROR, productId: null, sku: r.sku, title: r.title, errorCode: r.code, error: r.message };

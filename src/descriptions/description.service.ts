@@ -5,7 +5,7 @@ import { AsyncChannel } from '../async-channel.js';
 import { PROVIDER_IDS } from '../config.js';
 import { BadUserInputError, ErrorCode, GatewayError, NotFoundError } from '../errors/index.js';
 import { WordChunker, wordGroups } from '../streaming/word-chunker.js';
-import type { DescriptionRecord, ProductRecord, Storage } from '../storage/types.js';
+import type { DescriptionRecord, DescriptionStore, ProductRecord } from '../storage/types.js';
 import type { GenerationRouter, Routed } from '../routing/types.js';
 import { clientMessage } from '../routing/client-message.js';
 import { buildPrompt, isPromptVersion, type BuiltPrompt } from '../prompts/build-prompt.js';
@@ -116,7 +116,7 @@ export function referenceDescription(p: ProductRecord): Description | null {
 /** Writes descriptions through the router, checks and stores them. Shared by every request. */
 export class DescriptionService {
   constructor(
-    private readonly storage: Storage,
+    private readonly store: DescriptionStore,
     private readonly router: GenerationRouter,
     private readonly registry: ProviderRegistry,
     private readonly prices: Record<string, ModelPrice>,
@@ -197,7 +197,7 @@ export class DescriptionService {
       };
     }
     if (routed.cached) {
-      const [existing] = await this.storage.latestDescriptions([{ productId: item.product.id, personalizationKey: key, provider: result.providerId }]);
+      const [existing] = await this.store.latestDescriptions([{ productId: item.product.id, personalizationKey: key, provider: result.providerId }]);
       if (existing && existing.text === result.text) return { ok: true, description: toDescription(existing, DescriptionSource.CACHED) };
     }
     const sent = this.sentTo(result.providerId, request, item.promptVersion);
@@ -211,7 +211,7 @@ export class DescriptionService {
     const writer = this.registry.allGenerators().find((g) => g.id === result.providerId);
     const kind = writer?.kind ?? result.providerId;
     const warnings = capabilityWarnings(item.personalization, TEMPLATES[sent.version], { id: result.providerId, model: result.model, honours: writer?.capabilities.honours });
-    const record = await this.storage.insertDescription({
+    const record = await this.store.insertDescription({
       productId: item.product.id,
       text: result.text,
       provider: result.providerId,
@@ -262,7 +262,7 @@ export class DescriptionService {
     }
     const personalization = normalizePersonalization(args.personalization);
     if (!args.regenerate) {
-      const [stored] = await this.storage.latestDescriptions([{ productId: product.id, personalizationKey: personalizationKey(personalization), provider: args.provider ?? null }]);
+      const [stored] = await this.store.latestDescriptions([{ productId: product.id, personalizationKey: personalizationKey(personalization), provider: args.provider ?? null }]);
       if (stored) {
         const groups = wordGroups(stored.text, REPLAY_WORDS);
         for (const [index, piece] of groups.entries()) yield token(index, piece, true);

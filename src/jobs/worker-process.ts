@@ -34,7 +34,7 @@ export async function startWorkerProcess(): Promise<void> {
     cacheTtlMs: config.cacheTtlMs,
     stateStore,
   });
-  const descriptions = new DescriptionService(storage, router, registry, parsePriceTable(config.priceTable), logger);
+  const descriptions = new DescriptionService(storage.descriptions, router, registry, parsePriceTable(config.priceTable), logger);
   const worker = await startJobWorker({
     redisUrl: config.redisUrl,
     prefix: config.redisPrefix,

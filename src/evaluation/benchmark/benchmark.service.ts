@@ -6,7 +6,6 @@ import { BenchmarkRunner, buildSpec, DatasetError, parseDatasetCsv, rowsFromProd
 import type { GenerationRouter } from '../../routing/types.js';
 import { estimateCostUsd, type ModelPrice } from '../../pricing.js';
 import type { PromptVersion } from '../../prompts/templates.js';
-import { openPostgresBenchmarkStore, openSqliteBenchmarkStore } from '../../storage/benchmark-store.js';
 import type { ProductRecord, Storage } from '../../storage/types.js';
 import type { DescriptionService } from '../../descriptions/description.service.js';
 
@@ -44,7 +43,7 @@ function rowAsProduct(row: BenchmarkRow): ProductRecord {
 }
 
 export interface BenchmarkServiceParts {
-  config: Pick<Config, 'databasePath' | 'maxCsvBytes'> & { databaseUrl?: string | undefined };
+  config: Pick<Config, 'maxCsvBytes'>;
   storage: Storage;
   router: GenerationRouter;
   registry: ProviderRegistry;
@@ -58,10 +57,9 @@ export class BenchmarkService {
   readonly runner: BenchmarkRunner;
 
   constructor(private readonly parts: BenchmarkServiceParts) {
-    const { config, storage, router, registry, descriptions, prices, logger } = parts;
-    const store = storage.kind === 'postgres' && config.databaseUrl ? openPostgresBenchmarkStore(config.databaseUrl) : openSqliteBenchmarkStore(config.databasePath);
+    const { storage, router, registry, descriptions, prices, logger } = parts;
     this.runner = new BenchmarkRunner({
-      store,
+      store: storage.benchmarks,
       router,
       embedder: registry.embedder,
       scorer: registry.imageTextScorer,
@@ -100,7 +98,7 @@ export class BenchmarkService {
       // No base folder: a CSV sent over the API must not make the server read its own files.
       return parseDatasetCsv(csv, { baseDir: null });
     }
-    const products = await this.parts.storage.productsByIds([...new Set(ids)]);
+    const products = await this.parts.storage.catalog.productsByIds([...new Set(ids)]);
     const missing = ids!.filter((_, i) => !products[i]);
     if (missing.length) throw new SpecError(`products not found: ${missing.slice(0, 5).join(', ')}`);
     return rowsFromProducts(products as ProductRecord[]);

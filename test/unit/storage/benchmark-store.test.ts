@@ -4,7 +4,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PostgresStorage, SqliteStorage } from '../../../src/storage/index.js';
-import { openPostgresBenchmarkStore, openSqliteBenchmarkStore } from '../../../src/storage/benchmark-store.js';
 import type { BenchmarkSpec, BenchmarkStore, BenchmarkSummary, RowResult } from '../../../src/evaluation/benchmark/types.js';
 import { createTestDatabase } from '../../helpers/postgres.js';
 
@@ -48,8 +47,7 @@ describe('benchmark store on SQLite', () => {
   const file = path.join(dir, 'bench.db');
   benchmarkStoreSuite(async () => {
     const storage = new SqliteStorage(file); // migrates
-    const store = openSqliteBenchmarkStore(file);
-    return { store, close: async () => (await store.close(), await storage.close()) };
+    return { store: storage.benchmarks, close: () => storage.close() };
   });
 });
 
@@ -63,8 +61,7 @@ if (!postgres.ok) {
   describe('benchmark store on PostgreSQL', () => {
     benchmarkStoreSuite(async () => {
       const storage = await PostgresStorage.open({ connectionString: database.url }); // migrates
-      const store = openPostgresBenchmarkStore(database.url);
-      return { store, close: async () => (await store.close(), await storage.close()) };
+      return { store: storage.benchmarks, close: () => storage.close() };
     });
   });
 }
