@@ -15,15 +15,14 @@ const MAX_LINES = 80;
 const FOLDERS = ['src', 'schema', 'providers'];
 
 /**
- * Known offenders, by "file: name", waiting for a split. providers/onnx/ is
- * being rewritten on another branch (the decode loop and the provider that
- * runs it), so its long functions are split there rather than under it.
+ * Known offenders, by "file: name", waiting for a split: the local ONNX
+ * provider's, left to the rewrite of its decode loop. A function leaves this
+ * list when it is split; none joins it.
  */
 const NOT_YET_SPLIT = new Set([
   'providers/onnx/index.ts: createOnnxProvider',
   'providers/onnx/generate-batch.ts: decodeLoop',
   'providers/onnx/clip.ts: createOnnxClipScorer',
-  'src/evaluation/checks/facts/vocabulary.ts: compileFactVocabulary',
 ]);
 
 function tsFiles(dir: string): string[] {
