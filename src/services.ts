@@ -37,7 +37,7 @@ export interface Services {
 }
 
 /** What createServer hands in besides config: decorators applied while building (metering) and the server's pub/sub. */
-export interface ServiceWrappers {
+export interface ServiceOptions {
   /** Wraps the registry the router reads (metering, tracing). Default: none. */
   source?: (source: GeneratorSource) => GeneratorSource;
   /** Wraps the router everyone gets. Default: none. */
@@ -56,7 +56,7 @@ function createCheckService(config: Config): CheckService {
   }
 }
 
-export async function createServices(config: Config, storage: Storage, logger: Logger, wrap: ServiceWrappers = {}): Promise<Services> {
+export async function createServices(config: Config, storage: Storage, logger: Logger, wrap: ServiceOptions = {}): Promise<Services> {
   // First, so that a brand vocabulary with a mistake stops the start before providers and queues open.
   const checks = createCheckService(config);
   const pubSub = wrap.pubSub ?? createInProcessPubSub();

@@ -2,7 +2,7 @@
  * Prometheus metrics, one registry per gateway (tests run several gateways
  * in one process, and a shared default registry would mix their counts).
  * Counters are fed by the HTTP handler and the metering decorators in
- * providers/metered.ts; gauges are read at scrape time from the router and
+ * src/observability/metered.ts; gauges are read at scrape time from the router and
  * the local model.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
