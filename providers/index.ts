@@ -4,6 +4,7 @@ import type { Embedder, ImageTextScorer, PromptFormat, ProviderHealth, ProviderI
 import { createOpenAIEmbedder, createOpenAIProvider } from './openai/index.js';
 import { createHuggingFaceEmbedder, createHuggingFaceProvider } from './huggingface/index.js';
 import { createOnnxProvider } from './onnx/index.js';
+import { onnxPlugins } from './onnx-plugins/index.js';
 import { SessionStartError, type ExecutionProviderSetting } from './onnx/session.js';
 import { fetchModel, parseModelRef } from './hub/index.js';
 import { createLoadingGenerator } from './loading.js';
@@ -148,8 +149,8 @@ function onnxOptions(config: ProviderSettings, logger: Logger) {
     maxQueueDelayMs: config.localMaxQueueDelayMs,
     maxQueue: config.localMaxQueue,
     prefillChunk: config.localPrefillChunk,
+    plugins: onnxPlugins,
     logger: { info: (m: string) => logger.info(m), warn: (m: string) => logger.warn(m) },
-    env: {},
   };
 }
 
