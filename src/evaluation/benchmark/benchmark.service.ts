@@ -2,7 +2,18 @@ import type { Logger } from 'pino';
 import type { ProviderRegistry } from '../../../providers/index.js';
 import type { Config } from '../../config.js';
 import { BadUserInputError } from '../../errors/index.js';
-import { BenchmarkRunner, buildSpec, DatasetError, parseDatasetCsv, rowsFromProducts, SpecError, type BenchmarkRow, type RowResult, type RunRecord, type SpecInput } from './index.js';
+import {
+  BenchmarkRunner,
+  buildSpec,
+  DatasetError,
+  parseDatasetCsv,
+  rowsFromProducts,
+  SpecError,
+  type BenchmarkRow,
+  type RowResult,
+  type RunRecord,
+  type SpecInput,
+} from './index.js';
 import type { GenerationRouter } from '../../routing/types.js';
 import { estimateCostUsd, type ModelPrice } from '../../pricing.js';
 import type { PromptVersion } from '../../prompts/templates.js';
