@@ -5,7 +5,7 @@
  * in the same variant with no shared state. Changing the weights of a running
  * experiment moves the sessions whose point crosses a boundary: don't.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { weightedIndex } from '../routing/weighted.js';
 
 /**
@@ -18,7 +18,7 @@ import { weightedIndex } from '../routing/weighted.js';
 export function assignmentPoint(experimentId: string, sessionId: string): number {
   checkId(experimentId, 'experiment id');
   checkId(sessionId, 'session id');
-  const digest = createHash('sha256').update(`${experimentId}\u0000${sessionId}`, 'utf8').digest();
+  const digest = hash('sha256', `${experimentId}\u0000${sessionId}`, 'buffer');
   return digest.readUIntBE(0, 6) / 2 ** 48;
 }
 

@@ -36,7 +36,8 @@ export function gammaSample(shape: number, random: () => number): number {
     } while (v <= 0);
     v = v * v * v;
     const u = 1 - random(); // in (0, 1], so its log is finite
-    if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
+    const x2 = x * x;
+    if (u < 1 - 0.0331 * x2 * x2 || Math.log(u) < 0.5 * x2 + d * (1 - v + Math.log(v))) return d * v;
   }
 }
 
@@ -50,16 +51,17 @@ export interface ThompsonOptions {
   /** Posterior draws per recomputation of the weights. Default 10,000. */
   draws?: number;
   /**
-   * Share of traffic each variant keeps however far behind it falls:
-   * weight = minShare + (1 − k × minShare) × P(best). It keeps the losing arm
-   * measured, so the test of the difference keeps its power. Default 0.1.
+   * Share of the traffic spread evenly over the k variants whatever the
+   * data: weight = explore / k + (1 − explore) × P(best). It keeps a losing
+   * arm measured, so the test of the difference keeps its power. Default 0.3
+   * (with two variants, each keeps at least 15%).
    */
-  minShare?: number;
+  explore?: number;
   /** Prior of each rate. Default Beta(1, 1). */
   prior?: BetaPrior;
 }
 
-export const THOMPSON_DEFAULTS = Object.freeze({ draws: 10_000, minShare: 0.1, refreshSeconds: 300 });
+export const THOMPSON_DEFAULTS = Object.freeze({ draws: 10_000, explore: 0.3, refreshSeconds: 300 });
 
 /**
  * Traffic weights (summing to 1, in variant order) from the share of `draws`
@@ -67,11 +69,11 @@ export const THOMPSON_DEFAULTS = Object.freeze({ draws: 10_000, minShare: 0.1, r
  * `seed`: the same counts and seed always give the same weights.
  */
 export function thompsonWeights(counts: readonly VariantCounts[], seed: number, options: ThompsonOptions = {}): number[] {
-  const { draws = THOMPSON_DEFAULTS.draws, minShare = THOMPSON_DEFAULTS.minShare, prior = UNIFORM_PRIOR } = options;
+  const { draws = THOMPSON_DEFAULTS.draws, explore = THOMPSON_DEFAULTS.explore, prior = UNIFORM_PRIOR } = options;
   const k = counts.length;
   if (k < 2) throw new RangeError(`Thompson allocation needs at least two variants, got ${k}`);
   if (!Number.isSafeInteger(draws) || draws < 1) throw new RangeError(`draws must be a whole number ≥ 1, got ${draws}`);
-  if (!(minShare >= 0 && minShare * k <= 1)) throw new RangeError(`minShare must be in [0, 1/${k}] for ${k} variants, got ${minShare}`);
+  if (!(explore >= 0 && explore <= 1)) throw new RangeError(`explore must be between 0 and 1, got ${explore}`);
   checkPrior(prior);
   const posteriors = counts.map((c) => posterior(c, prior));
   const random = seededRandom(seed);
@@ -81,11 +83,14 @@ export function thompsonWeights(counts: readonly VariantCounts[], seed: number, 
     let bestValue = -1;
     for (let i = 0; i < k; i++) {
       const value = betaSample(posteriors[i]!, random);
-      if (value > bestValue) [best, bestValue] = [i, value];
+      if (value > bestValue) {
+        best = i;
+        bestValue = value;
+      }
     }
     wins[best]! += 1;
   }
-  return wins.map((w) => minShare + (1 - k * minShare) * (w / draws));
+  return wins.map((w) => explore / k + (1 - explore) * (w / draws));
 }
 
 export interface ThompsonAllocatorOptions extends ThompsonOptions {
