@@ -86,6 +86,7 @@ const schema = z
     imageFetchAllowHosts: list
       .pipe(z.array(z.string().regex(/^(\[[0-9a-f:.]+\]|[\w.:-]+)$/i, 'host names or IP addresses, comma-separated (no scheme, port or path)')))
       .default([]),
+    factCheckVocabDir: optionalString,
     maxBodyBytes: int(1024, 100 * 2 ** 20).default(2 * 2 ** 20),
     maxCsvBytes: int(1024, 100 * 2 ** 20).default(1 * 2 ** 20),
     maxCsvRows: int(1, 1_000_000).default(5_000),
@@ -182,6 +183,7 @@ export const ENV_NAMES: Readonly<Record<keyof Config, string>> = {
   embeddingsModelDir: 'EMBEDDINGS_MODEL_DIR',
   clipModelDir: 'CLIP_MODEL_DIR',
   imageFetchAllowHosts: 'IMAGE_FETCH_ALLOW_HOSTS',
+  factCheckVocabDir: 'FACT_CHECK_VOCAB_DIR',
   maxBodyBytes: 'MAX_BODY_BYTES',
   maxCsvBytes: 'MAX_CSV_BYTES',
   maxCsvRows: 'MAX_CSV_ROWS',

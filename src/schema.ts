@@ -10,9 +10,10 @@ import { EvaluationResolver } from '../schema/evaluation/evaluation.resolver.js'
 import { BenchmarkResolver } from '../schema/benchmark/benchmark.resolver.js';
 import { DescriptionStreamResolver } from '../schema/description/description-stream.resolver.js';
 import { JobResolver } from '../schema/job/job.resolver.js';
+import { CheckResolver, DescriptionCheckResolver } from '../schema/check/check.resolver.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const RESOLVERS: NonEmptyArray<Function> = [ProductResolver, ProductDescriptionResolver, DescriptionResolver, DescriptionStreamResolver, ProviderResolver, EvaluationResolver, BenchmarkResolver, JobResolver];
+export const RESOLVERS: NonEmptyArray<Function> = [ProductResolver, ProductDescriptionResolver, DescriptionResolver, DescriptionStreamResolver, ProviderResolver, EvaluationResolver, BenchmarkResolver, JobResolver, CheckResolver, DescriptionCheckResolver];
 
 let built: Promise<GraphQLSchema> | undefined;
 

@@ -85,7 +85,7 @@ export async function createServer(configInput: Partial<ConfigInput> = {}, optio
       router: (router) => meteredRouter(router, metrics),
     });
   } catch (error) {
-    // A provider that does not load stops the start; what is open already is closed, so nothing is left holding the database.
+    // A provider that does not load (or a bad fact-check vocabulary) stops the start; what is open already is closed, so nothing is left holding the database.
     await tracing.close();
     await storage.close();
     throw error;

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Config } from './config.js';
+import { ConfigError, ENV_NAMES, type Config } from './config.js';
 import type { Storage } from './storage/types.js';
 import { ProductService } from '../schema/product/product.service.js';
 import { DescriptionService } from '../schema/description/description.service.js';
@@ -11,6 +11,7 @@ import { parsePriceTable } from './pricing.js';
 import { EvaluationService } from '../schema/evaluation/evaluation.service.js';
 import { BenchmarkService } from '../schema/benchmark/benchmark.service.js';
 import { JobService } from '../schema/job/job.service.js';
+import { CheckService } from '../schema/check/check.service.js';
 import { JOB_PROGRESS } from '../schema/job/job.resolver.js';
 import { createRedisStateStore } from './routing/redis-state-store.js';
 import { connectRedis } from './redis.js';
@@ -24,6 +25,8 @@ export interface Services {
   registry: ProviderRegistry;
   router: GenerationRouter;
   evaluation: EvaluationService;
+  /** The fact check, with its vocabulary validated at start. */
+  checks: CheckService;
   /** Benchmark runs; runs interrupted by a stop or crash are resumed when the services are built. */
   benchmarks: BenchmarkService;
   /** Catalog jobs (regenerateCatalog); null without REDIS_URL. */
@@ -37,7 +40,19 @@ export interface ServiceWrappers {
   router?: (router: GenerationRouter) => GenerationRouter;
 }
 
+/** The fact check; a bad FACT_CHECK_VOCAB_DIR is a configuration error naming the file and field. */
+function createCheckService(config: Config): CheckService {
+  if (!config.factCheckVocabDir) return new CheckService();
+  try {
+    return new CheckService({ vocabularyDir: config.factCheckVocabDir });
+  } catch (error) {
+    throw new ConfigError(`${ENV_NAMES.factCheckVocabDir}: ${(error as Error).message}`);
+  }
+}
+
 export async function createServices(config: Config, storage: Storage, logger: Logger, wrap: ServiceWrappers = {}): Promise<Services> {
+  // First, so that a brand vocabulary with a mistake stops the start before providers and queues open.
+  const checks = createCheckService(config);
   const registry = await createProviderRegistry(config, logger);
   const ids = registry.generatorIds();
   const policies = resolvePolicies(ids, config.providerTimeoutMs, config.routingPolicies);
@@ -79,6 +94,7 @@ export async function createServices(config: Config, storage: Storage, logger: L
     registry,
     router,
     evaluation: new EvaluationService(() => registry.embedder),
+    checks,
     benchmarks,
     jobs,
     async close() {

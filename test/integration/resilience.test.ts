@@ -43,7 +43,8 @@ test('a failed generation tells the client a fixed sentence per kind; the upstre
   assert.ok(fake.count('chat.completions') >= 1);
 
   const lines = readFileSync(server.logFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: number; msg: string; detail?: string });
-  const quoting = lines.filter((l) => JSON.stringify(l).includes(`following product: ${product!.title}`));
+  // The fake appends 'Request was: <prompt>' to its error body: those lines carry the echoed prompt.
+  const quoting = lines.filter((l) => JSON.stringify(l).includes('Request was:') && JSON.stringify(l).includes(product!.title));
   assert.ok(quoting.length > 0, 'the detail is logged');
   assert.ok(quoting.every((l) => l.level <= 20), `logged above debug: ${quoting.map((l) => l.msg).join(', ')}`);
   assert.ok(quoting.some((l) => l.msg === 'generation failed' && l.detail?.includes('upstream 500')));

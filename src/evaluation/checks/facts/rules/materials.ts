@@ -1,0 +1,108 @@
+/**
+ * Materials and composition: a material the record lacks, a percentage that
+ * differs from the record's, percentages that do not add up to 100, and one
+ * part of a blend stated as the whole ("made of 25% spandex").
+ */
+import { isForeign, isNegated, listed, textOf, tokenFinding, type CheckContext } from '../context.js';
+import { percentPairs } from '../readings.js';
+import type { CompositionItem } from '../record.js';
+import type { PhraseMatch } from '../phrases.js';
+import type { FactFinding } from '../types.js';
+import type { Entry, Material } from '../vocabulary.js';
+
+// Words that may join the parts of one stated composition: "98% cotton and 2% elastane".
+const JOINS = new Set(['and', 'plus', 'with']);
+const TOLERANCE = 0.5;
+
+export function materialFindings(ctx: CheckContext): FactFinding[] {
+  const { profile } = ctx;
+  const known = (profile.product.materials ?? []).length > 0;
+  const expected = listed(profile.product.materials);
+  // "without the itch of wool" names a material the product does not have, as it should.
+  const materials = ctx.matches.material.filter((m) => !isForeign(ctx, m) && !isNegated(ctx, m, 3));
+  const out: FactFinding[] = [];
+  for (const m of materials) {
+    if (m.payload.type !== 'material' || profile.materialNames.has(m.payload.material.name)) continue;
+    const said = textOf(ctx, m.start, m.end);
+    const message = known
+      ? `"${said}" is not among this product's materials (${expected}).`
+      : `"${said}": the product's record names no materials, so this cannot be confirmed.`;
+    out.push(tokenFinding(ctx, 'MATERIAL_NOT_IN_RECORD', m.start, m.end, message, expected, known));
+  }
+  return [...out, ...compositionFindings(ctx, materials)];
+}
+
+/** The record's items for a material the text names: the same material, or one of its kinds ("wool" finds merino). */
+const itemsFor = (composition: readonly CompositionItem[], material: Material): CompositionItem[] =>
+  composition.filter((item) => item.material.names.has(material.name));
+
+/** The record's percentages for the items: stated ones, and 100 for the only material of a part. */
+function recordPercentages(composition: readonly CompositionItem[], items: readonly CompositionItem[]): Array<{ item: CompositionItem; pct: number }> {
+  return items.flatMap((item) => {
+    if (item.pct !== null) return [{ item, pct: item.pct }];
+    return composition.filter((other) => other.part === item.part).length === 1 ? [{ item, pct: 100 }] : [];
+  });
+}
+
+function compositionFindings(ctx: CheckContext, materials: readonly PhraseMatch<Entry>[]): FactFinding[] {
+  const { profile, doc } = ctx;
+  const { tokens } = doc;
+  const { composition } = profile;
+  const partText = (item: CompositionItem | undefined): string | null => (item ? (profile.product.materials?.[item.part] ?? null) : null);
+  const out: FactFinding[] = [];
+  const pairs = percentPairs(doc, materials);
+  const wholeCueBefore = (at: number): boolean =>
+    ctx.matches.cue.some((c) => c.payload.type === 'cue' && c.payload.cue === 'whole' && c.end <= at && at - c.end <= 1 && tokens[c.end - 1]!.sentence === tokens[at]!.sentence);
+
+  // Group the pairs of one stated composition.
+  const groups: Array<typeof pairs> = [];
+  for (const pair of pairs) {
+    const last = groups.at(-1)?.at(-1);
+    const between = last ? tokens.slice(last.end, pair.start) : [];
+    if (last && tokens[last.start]!.sentence === tokens[pair.start]!.sentence && between.every((t) => JOINS.has(t.lower))) groups.at(-1)!.push(pair);
+    else groups.push([pair]);
+  }
+  for (const pair of pairs) {
+    const items = itemsFor(composition, pair.material);
+    const stated = recordPercentages(composition, items);
+    if (stated.length === 0 || stated.some((s) => Math.abs(s.pct - pair.pct) <= TOLERANCE)) continue;
+    const want = [...new Set(stated.map((s) => `${s.pct}% ${s.item.material.name}`))].join(', ');
+    out.push(tokenFinding(ctx, 'COMPOSITION_MISMATCH', pair.start, pair.end, `"${textOf(ctx, pair.start, pair.end)}" disagrees with the record, which says ${want}.`, want));
+  }
+  for (const group of groups) {
+    const first = group[0]!;
+    const last = group.at(-1)!;
+    if (group.length >= 2) {
+      const sum = group.reduce((s, p) => s + p.pct, 0);
+      if (Math.abs(sum - 100) > TOLERANCE) {
+        out.push(tokenFinding(ctx, 'COMPOSITION_TOTAL', first.start, last.end, `These percentages add up to ${sum}%, not 100%.`, listed(profile.product.materials)));
+      }
+      continue;
+    }
+    const items = itemsFor(composition, first.material);
+    const parts = items.length ? composition.filter((c) => c.part === items[0]!.part) : [];
+    if (first.pct < 100 - TOLERANCE && parts.length > 1 && wholeCueBefore(first.start)) {
+      const whole = partText(items[0]);
+      out.push(tokenFinding(ctx, 'COMPOSITION_PARTIAL', first.start, first.end, `"${textOf(ctx, first.start, first.end)}" is only part of the fabric: the record says ${whole}.`, whole));
+    }
+  }
+  // "made of spandex" for a blend that is mostly something else.
+  for (const m of materials) {
+    if (m.payload.type !== 'material' || pairs.some((p) => p.start <= m.start && m.end <= p.end) || !wholeCueBefore(m.start)) continue;
+    const items = itemsFor(composition, m.payload.material).filter((i) => i.pct !== null);
+    const part = items.length ? composition.filter((c) => c.part === items[0]!.part) : [];
+    const nextIsMaterial = materials.some((o) => o !== m && o.start > m.end - 1 && o.start <= m.end + 1 && tokens[o.start]!.sentence === tokens[m.start]!.sentence);
+    if (items.length === 0 || part.length < 2 || nextIsMaterial || items.every((i) => (i.pct ?? 100) >= 50)) continue;
+    const whole = partText(items[0]);
+    out.push(tokenFinding(ctx, 'COMPOSITION_PARTIAL', m.start, m.end, `"${textOf(ctx, m.start, m.end)}" is only a small part of the fabric: the record says ${whole}.`, whole));
+  }
+  // "The fabric is 100% camp collar": a percentage of something that is no material.
+  for (let i = 0; i + 1 < tokens.length; i++) {
+    if (!/^\d+(?:\.\d+)?$/.test(tokens[i]!.raw) || tokens[i + 1]!.raw !== '%' || pairs.some((p) => p.start <= i && i < p.end)) continue;
+    if (!wholeCueBefore(i) || tokens[i + 2]?.lower === 'off') continue;
+    let end = i + 2;
+    while (end < tokens.length && end < i + 5 && tokens[end]!.joined) end++;
+    out.push(tokenFinding(ctx, 'COMPOSITION_MISMATCH', i, end, `"${textOf(ctx, i, end)}" is not a material of the record (${listed(profile.product.materials) ?? 'none listed'}).`, listed(profile.product.materials)));
+  }
+  return out;
+}
