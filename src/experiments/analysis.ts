@@ -67,9 +67,10 @@ export interface ExperimentAnalysis {
 }
 
 function resolve(options: AnalysisOptions, treatments: number): ExperimentAnalysis['method'] {
-  const { level, minSample, minimumEffect, alpha, mixingSd } = { ...ANALYSIS_DEFAULTS, ...options };
-  const prior = options.prior ?? UNIFORM_PRIOR;
+  const d = ANALYSIS_DEFAULTS;
+  const { level = d.level, minSample = d.minSample, minimumEffect = d.minimumEffect, alpha = d.alpha, mixingSd = d.mixingSd, prior = UNIFORM_PRIOR } = options;
   checkLevel(level);
+  checkLevel(alpha, 'alpha'); // before the split over treatments, which could bring 1.5 under 1
   checkPrior(prior);
   if (!Number.isSafeInteger(minSample) || minSample < 0) throw new RangeError(`minSample must be a whole number ≥ 0, got ${minSample}`);
   if (!(minimumEffect >= 0 && Number.isFinite(minimumEffect))) throw new RangeError(`minimumEffect must be a finite number ≥ 0, got ${minimumEffect}`);

@@ -43,11 +43,11 @@ function cut(tail: (x: number) => number, mean: number, sd: number, direction: 1
  * integrand is never steeper than A's density. The range is cut where A's
  * own tails hold at most 1e-13 each (8, 12, 16, … standard deviations out);
  * each cut tail adds its mass × the mean of g at its ends, an error of at
- * most 1e-13 since g is monotone. The
- * range is integrated by adaptive Gauss–Legendre to 1e-12, on starting panels
- * four standard deviations of A wide (ten nodes each, so no feature of g,
- * which is wider than A, falls between them). The total error stays below 1e-11; the
- * tests hold it to SciPy's quad within 1e-9.
+ * most 1e-13 since g is monotone. The rest is integrated by globally
+ * adaptive Gauss–Legendre from panels four standard deviations of A wide
+ * (ten nodes each, so no feature of g, which is wider than A, falls between
+ * them) until the panels' error estimates sum to 1e-12. The tests hold the
+ * result to SciPy's quad, and to the exact sum, within 1e-9.
  */
 export function probabilityBeats(treatment: VariantCounts, control: VariantCounts, prior: BetaPrior = UNIFORM_PRIOR): number {
   const t = posterior(treatment, prior);

@@ -79,11 +79,6 @@ function continuedFraction(a: (m: number) => number, b: (m: number) => number, w
   throw new RangeError(`${what} did not converge`);
 }
 
-/** Regularized lower incomplete gamma P(a, x) = γ(a, x) / Γ(a), a > 0, x ≥ 0. */
-export function regularizedGammaP(a: number, x: number): number {
-  return 1 - regularizedGammaQ(a, x);
-}
-
 /** Regularized upper incomplete gamma Q(a, x) = Γ(a, x) / Γ(a), a > 0, x ≥ 0, accurate in the far tail. */
 export function regularizedGammaQ(a: number, x: number): number {
   if (!(a > 0) || !(x >= 0)) throw new RangeError(`regularizedGammaQ needs a > 0 and x ≥ 0, got a=${a}, x=${x}`);
