@@ -88,8 +88,14 @@ async function main(): Promise<void> {
   });
   const makeDriver = DRIVERS[values.driver];
   if (!makeDriver) throw new Error(`unknown driver ${JSON.stringify(values.driver)}; known: ${Object.keys(DRIVERS).join(', ')}`);
-  const seed = Number(values.seed);
-  const chosen = SCENARIOS.filter((s) => !values.scenario || values.scenario.includes(s.name)).map((s) => (values.runs ? { ...s, runs: Number(values.runs) } : s));
+  const whole = (flag: string, text: string): number => {
+    const n = Number(text);
+    if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${flag} must be a whole number ≥ 1, got ${JSON.stringify(text)}`);
+    return n;
+  };
+  const seed = whole('seed', values.seed);
+  const runs = values.runs === undefined ? undefined : whole('runs', values.runs);
+  const chosen = SCENARIOS.filter((s) => !values.scenario || values.scenario.includes(s.name)).map((s) => (runs ? { ...s, runs } : s));
   if (chosen.length === 0) throw new Error(`no scenario named ${values.scenario?.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
   const driver = makeDriver(values.explore === undefined ? {} : { explore: Number(values.explore) });
   const summaries: ScenarioSummary[] = [];
@@ -106,7 +112,8 @@ async function main(): Promise<void> {
   }
   const all = summaries.flatMap(checks);
   for (const c of all) console.log(`${c.met ? 'met' : 'NOT MET'}: ${c.what}`);
-  const command = `npm run bench:experiments${values.runs ? ` -- --runs ${values.runs}` : ''}${values.seed !== '1' ? ` -- --seed ${values.seed}` : ''}`;
+  const flags = [...(runs ? [`--runs ${runs}`] : []), ...(seed !== 1 ? [`--seed ${seed}`] : [])];
+  const command = `npm run bench:experiments${flags.length ? ` -- ${flags.join(' ')}` : ''}`;
   if (chosen.length < SCENARIOS.length || values.explore !== undefined) {
     console.log('(a subset of the scenarios, or a non-default setting: docs not written)');
     return;
