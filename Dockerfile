@@ -2,10 +2,9 @@
 # StyleSprint Gateway: two targets.
 #   docker build --target cpu -t stylesprint-gateway:cpu .
 #   docker build --target gpu -t stylesprint-gateway:gpu .
-# Lint: hadolint is not in Debian's apt, and the npm wrapper downloads its
-# binary at install time (no network for that here), so run it where it is
-# installed: `hadolint Dockerfile`. test/unit/deploy.test.ts checks the stages
-# and that every COPY source exists.
+# Lint: test/unit/dockerfile.test.ts lints it with dockerfile-utils, checks
+# the parsed stages, that every COPY source exists, and runs the HEALTHCHECK;
+# where hadolint is installed, `hadolint Dockerfile` as well.
 # Production: set GATEWAY_API_KEYS (the gateway refuses to start without keys),
 # and METRICS_PORT to serve /metrics on a port kept off the public network.
 

@@ -5,7 +5,7 @@
  * cache hits; `meteredStorage` counts flags and cost of stored descriptions.
  */
 import type { GatewayMetrics } from '../src/observability/metrics.js';
-import type { GenerationRouter, GeneratorSource } from '../src/routing/types.js';
+import type { GenerationRouter, GeneratorSource, Routed } from '../src/routing/types.js';
 import type { Storage } from '../src/storage/types.js';
 import { isProviderError, type TextGenerator } from './types.js';
 import { wrapGenerators } from './wrap-source.js';
@@ -65,14 +65,33 @@ export function meteredSource(source: GeneratorSource, metrics: GatewayMetrics):
   return wrapGenerators(source, (inner) => meteredGenerator(inner, metrics));
 }
 
-/** Counts cache hits (served from cache or joined an identical call in flight) and misses. */
+/**
+ * Counts cache hits (served from cache or joined an identical call in flight)
+ * and misses, and every routed generation by policy and outcome (streams too).
+ */
 export function meteredRouter(router: GenerationRouter, metrics: GatewayMetrics): GenerationRouter {
+  const count = (policy: string, routed: Routed): void => {
+    // Policy names come from clients: an unknown one is counted as such, not as a label of its own.
+    const label = router.policyNames().includes(policy) ? policy : 'unknown';
+    metrics.generations.inc({ policy: label, outcome: routed.ok ? (routed.cached ? 'cached' : 'ok') : routed.code.toLowerCase() });
+  };
   return new Proxy(router, {
     get(target, property) {
+      if (property === 'stream') {
+        const stream: GenerationRouter['stream'] = async (request, options) => {
+          const routed = await target.stream(request, options);
+          count(options.policy, routed);
+          return routed;
+        };
+        return stream;
+      }
       if (property !== 'generate') return passThrough(target, property);
       const generate: GenerationRouter['generate'] = async (items) => {
         const results = await target.generate(items);
-        for (const r of results) if (r.ok) metrics.cache.inc({ result: r.cached ? 'hit' : 'miss' });
+        results.forEach((r, i) => {
+          if (r.ok) metrics.cache.inc({ result: r.cached ? 'hit' : 'miss' });
+          count(items[i]!.options.policy, r);
+        });
         return results;
       };
       return generate;

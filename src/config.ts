@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseGatewayApiKeys } from './auth/api-keys.js';
 import { DEFAULT_GENERATION_RATE_LIMITS, DEFAULT_MAX_COST, DEFAULT_RATE_LIMITS, parseMaxCost, parseRateLimits } from './limits/role-settings.js';
+import { parseBudgets } from './budgets/settings.js';
 import { checkOverrideProviders, parsePolicyOverride } from './routing/policies.js';
 import { ConfigError } from './startup.js';
 
@@ -132,6 +133,12 @@ const schema = z
     jobChunkSize: int(1, 1000).default(25),
     jobLockMs: int(1000, 600_000).default(30_000),
     gcThreadNice: int(0, 19).default(19),
+    budgets: z.string().pipe(parsed(parseBudgets)).default([]),
+    qualityBreakerRatio: z.coerce.number().min(0).max(1).default(0.5),
+    qualityBreakerMinSamples: int(1, 10_000).default(10),
+    qualityBreakerCooldownMs: int(100, 86_400_000).default(60_000),
+    alertActionTtlMs: int(1000, 30 * 86_400_000).default(4 * 3600_000),
+    stuckAfterMs: int(1000, 3600_000).default(120_000),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -210,6 +217,12 @@ export const ENV_NAMES: Readonly<Record<keyof Config, string>> = {
   jobChunkSize: 'JOB_CHUNK_SIZE',
   jobLockMs: 'JOB_LOCK_MS',
   gcThreadNice: 'GC_THREAD_NICE',
+  budgets: 'BUDGETS',
+  qualityBreakerRatio: 'QUALITY_BREAKER_RATIO',
+  qualityBreakerMinSamples: 'QUALITY_BREAKER_MIN_SAMPLES',
+  qualityBreakerCooldownMs: 'QUALITY_BREAKER_COOLDOWN_MS',
+  alertActionTtlMs: 'ALERT_ACTION_TTL_MS',
+  stuckAfterMs: 'STUCK_AFTER_MS',
 };
 
 /** Aliases accepted for a setting, read when the main name is unset. */
@@ -222,7 +235,7 @@ const ENV_ALIASES: Partial<Record<keyof Config, string[]>> = {
  * typo, and a typo that silently falls back to a default is worse than a
  * failed start.
  */
-const OWNED_PREFIXES = ['GATEWAY_', 'LOCAL_', 'ORT_', 'EMBEDDINGS_', 'CLIP_', 'CACHE_', 'MAX_CSV', 'PROVIDER_'];
+const OWNED_PREFIXES = ['GATEWAY_', 'LOCAL_', 'ORT_', 'EMBEDDINGS_', 'CLIP_', 'CACHE_', 'MAX_CSV', 'PROVIDER_', 'QUALITY_BREAKER_'];
 /** Variables with owned prefixes that are read elsewhere (later features). */
 const EXTRA_KNOWN_ENV = new Set<string>([]);
 

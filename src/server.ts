@@ -34,6 +34,8 @@ import { metricSources, serveMetrics, startMetricsServer } from './http/metrics-
 import { meteredRouter, meteredSource, meteredStorage } from '../providers/metered.js';
 import { tracedSource } from '../providers/traced.js';
 import { startTracing } from './observability/tracing.js';
+import { serveAlertWebhook } from './http/alerts-endpoint.js';
+import { ProgressWatchdog } from './http/liveness.js';
 
 export interface GatewayServer {
   config: Config;
@@ -83,6 +85,9 @@ export async function createServer(configInput: Partial<ConfigInput> = {}, optio
     services = await createServices(config, meteredStorage(storage, metrics), logger, {
       source: (source) => tracedSource(meteredSource(source, metrics), tracing),
       router: (router) => meteredRouter(router, metrics),
+      budgetRefused: (refusal) => metrics.budgetRefused.inc({ scope: refusal.rule.scope, period: refusal.rule.period }),
+      budgetCharged: (role, usd) => metrics.budgetCharged.inc({ role }, usd),
+      verdict: (provider, model, verdict) => metrics.verdicts.inc({ provider, model, verdict }),
     });
   } catch (error) {
     // A provider that does not load (or a bad fact-check vocabulary) stops the start; what is open already is closed, so nothing is left holding the database.
@@ -90,7 +95,6 @@ export async function createServer(configInput: Partial<ConfigInput> = {}, optio
     await storage.close();
     throw error;
   }
-  metrics.setSources(metricSources(services));
   // With Redis, one bucket per key across every replica; during a Redis outage, per-process buckets (warned at most every 10 s).
   let rateLimitWarnedAt = 0;
   const rateLimitStore: RateLimitStore = config.redisUrl
@@ -159,7 +163,7 @@ export async function createServer(configInput: Partial<ConfigInput> = {}, optio
     const warnings: string[] = [];
     // The key's name (never the key) rides on every log line of the request.
     const generations = generationBudget(rateLimitStore, config.generationRateLimits, principal);
-    return { requestId, signal, principal, logger: logger.child({ requestId, keyName: principal.name }), storage, services, warnings, loaders: createLoaders(storage, services, { warnings, signal, generations }) };
+    return { requestId, signal, principal, logger: logger.child({ requestId, keyName: principal.name }), storage, services, warnings, loaders: createLoaders(storage, services, { warnings, signal, generations, payer: principal }) };
   };
   const handleGraphQL = createGraphQLHandler({
     apollo,
@@ -172,6 +176,21 @@ export async function createServer(configInput: Partial<ConfigInput> = {}, optio
     tracing,
   });
   const metricsServer = config.metricsPort !== undefined ? await startMetricsServer(config.metricsPort, config.host, metrics) : null;
+
+  /** What /readyz answers; the gateway_ready gauge reads the same. */
+  async function readiness(): Promise<{ ready: boolean; body: Record<string, unknown> }> {
+    // A Hub model (LOCAL_MODEL) loads after the server listens: until it has, the replica is not ready and says why.
+    const database = storage.isOpen();
+    const loading = await services.registry.loading();
+    const ready = database && !draining && loading.length === 0;
+    const providers = services.registry.generatorIds();
+    const reason = loading.map((p) => `${p.id}: ${p.status}`).join('; ');
+    return { ready, body: { status: ready ? 'ready' : draining ? 'draining' : 'not_ready', ...(reason ? { reason } : {}), checks: { database, providers } } };
+  }
+  const sources = metricSources(services, { localQueueCapacity: config.localMaxQueue, ready: async () => (await readiness()).ready });
+  metrics.setSources(sources);
+  // Liveness fails only for a local model that has work and makes no progress (stuck), never for one that is busy.
+  const watchdog = new ProgressWatchdog({ stats: () => sources.localStats(), stuckAfterMs: config.stuckAfterMs });
 
   // Outside production the page is served; what it can show still depends on the key it is given (introspection by role).
   const playgroundEnabled = config.playground ?? config.nodeEnv !== 'production';
@@ -196,6 +215,14 @@ export async function createServer(configInput: Partial<ConfigInput> = {}, optio
         leave();
       }
     }
+    if (path === '/internal/alerts') {
+      // Alertmanager's webhook: an internal key (Alertmanager's http_config sends it), or open mode.
+      if (req.method !== 'POST') return sendJson(res, 405, { error: 'method not allowed' }, { allow: 'POST' });
+      const auth = await authenticate(typeof req.headers.authorization === 'string' ? req.headers.authorization : undefined);
+      if (!auth.ok) return sendJson(res, 401, { error: 'an internal API key is required' });
+      if (!roleAllows(auth.principal.role, 'internal')) return sendJson(res, 403, { error: 'alert webhooks need the internal role' });
+      return serveAlertWebhook(req, res, services.alerts);
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       sendJson(res, 405, { error: 'method not allowed' }, { allow: 'GET' });
       return;
@@ -207,15 +234,14 @@ export async function createServer(configInput: Partial<ConfigInput> = {}, optio
       if (!roleAllows(auth.principal.role, 'internal')) return sendJson(res, 403, { error: 'metrics need the internal role' });
       return serveMetrics(res, metrics);
     }
-    if (path === '/healthz') return sendJson(res, 200, { status: 'ok', uptimeSeconds: Math.round(process.uptime()) });
+    if (path === '/healthz') {
+      const stuck = watchdog.stuck();
+      if (stuck.length) return sendJson(res, 503, { status: 'stuck', reason: `no forward pass for ${config.stuckAfterMs} ms with requests waiting: ${stuck.join(', ')}`, uptimeSeconds: Math.round(process.uptime()) });
+      return sendJson(res, 200, { status: 'ok', uptimeSeconds: Math.round(process.uptime()) });
+    }
     if (path === '/readyz') {
-      // A Hub model (LOCAL_MODEL) loads after the server listens: until it has, the replica is not ready and says why.
-      const database = storage.isOpen();
-      const loading = await services.registry.loading();
-      const ready = database && !draining && loading.length === 0;
-      const providers = services.registry.generatorIds();
-      const reason = loading.map((p) => `${p.id}: ${p.status}`).join('; ');
-      return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : draining ? 'draining' : 'not_ready', ...(reason ? { reason } : {}), checks: { database, providers } });
+      const { ready, body } = await readiness();
+      return sendJson(res, ready ? 200 : 503, body);
     }
     if (path === '/favicon.ico') return serveFavicon(res);
     if (playgroundEnabled && (path === '/playground' || path === '/playground/')) return servePlayground(res);

@@ -17,6 +17,14 @@ import { createRedisStateStore } from './routing/redis-state-store.js';
 import { connectRedis } from './redis.js';
 import { startJobWorker, type JobWorker } from './jobs/worker.js';
 import { pubSub } from './schema.js';
+import { QualityBreaker, type QualityStatus } from './routing/quality-breaker.js';
+import { strongerStanding, type RouteAdvisor } from './routing/advice.js';
+import { AlertActions } from './alerts/actions.js';
+import { BudgetGuard, type BudgetRefusal } from './budgets/guard.js';
+import { MemoryBudgetStore } from './budgets/store.js';
+import { RedisBudgetStore } from './budgets/redis-store.js';
+import type { RoutingPolicy } from './routing/types.js';
+import type { Verdict } from './evaluation/checks/verdict.js';
 
 /** Services shared by every request for the life of the server. */
 export interface Services {
@@ -31,6 +39,12 @@ export interface Services {
   benchmarks: BenchmarkService;
   /** Catalog jobs (regenerateCatalog); null without REDIS_URL. */
   jobs: JobService | null;
+  /** Routes around providers whose texts fail the checks. */
+  quality: QualityBreaker;
+  /** Actions taken on Alertmanager's webhook. */
+  alerts: AlertActions;
+  /** Spending caps (BUDGETS); null without any. */
+  budgets: BudgetGuard | null;
   close(): Promise<void>;
 }
 
@@ -38,6 +52,22 @@ export interface Services {
 export interface ServiceWrappers {
   source?: (source: GeneratorSource) => GeneratorSource;
   router?: (router: GenerationRouter) => GenerationRouter;
+  /** Told of each budget refusal and each charge (metrics). */
+  budgetRefused?: (refusal: BudgetRefusal) => void;
+  budgetCharged?: (role: string, usd: number) => void;
+  /** Told of the checks' verdict on each stored generation (metrics). */
+  verdict?: (provider: string, model: string, verdict: Verdict) => void;
+}
+
+/** Provider ids a route of `policy` may use: the pinned one, or the targets of the policy and of its fallback. */
+function candidatesOf(policies: readonly RoutingPolicy[]): (policy: string, pinned: string | null) => string[] {
+  const byName = new Map(policies.map((p) => [p.name, p]));
+  return (policy, pinned) => {
+    if (pinned !== null) return [pinned];
+    const own = byName.get(policy);
+    const fallback = own?.fallback ? byName.get(own.fallback) : undefined;
+    return [...new Set([...(own?.targets ?? []), ...(fallback?.targets ?? [])].map((t) => t.provider))];
+  };
 }
 
 /** The fact check; a bad FACT_CHECK_VOCAB_DIR is a configuration error naming the file and field. */
@@ -61,19 +91,13 @@ export async function createServices(config: Config, storage: Storage, logger: L
   const stateStore = config.redisUrl
     ? await createRedisStateStore({ client: connectRedis({ url: config.redisUrl, name: 'stylesprint-router' }), prefix: config.redisPrefix, logger })
     : undefined;
-  const bareRouter = createRouter({
-    source,
-    policies,
-    logger,
-    cacheTtlMs: config.cacheTtlMs,
-    bulkhead: { limit: config.providerMaxConcurrency },
-    ...(stateStore ? { stateStore } : {}),
+  const quality = new QualityBreaker({
+    settings: { failureRatio: config.qualityBreakerRatio, minSamples: config.qualityBreakerMinSamples, cooldownMs: config.qualityBreakerCooldownMs },
+    onChange: (q: QualityStatus) =>
+      q.state === 'open'
+        ? logger.warn({ provider: q.provider, model: q.model, reason: q.reason, openUntil: q.openUntil }, 'quality breaker opened: routing around the provider')
+        : logger.info({ provider: q.provider, model: q.model, state: q.state }, 'quality breaker state changed'),
   });
-  const router = wrap.router ? wrap.router(bareRouter) : bareRouter;
-  const prices = parsePriceTable(config.priceTable);
-  const descriptions = new DescriptionService(storage, router, registry, prices, logger);
-  const benchmarks = new BenchmarkService({ config, storage, router, registry, descriptions, prices, logger });
-  await benchmarks.runner.recover();
   const jobs = config.redisUrl
     ? await JobService.open({
         redisUrl: config.redisUrl,
@@ -84,6 +108,56 @@ export async function createServices(config: Config, storage: Storage, logger: L
         onProgress: (job) => pubSub.publish(JOB_PROGRESS, job.id, job),
       })
     : null;
+  const alerts = new AlertActions({ providerIds: () => registry.generatorIds(), policies, jobs, logger, ttlMs: config.alertActionTtlMs });
+  const advisor: RouteAdvisor = {
+    policyFor: (name) => alerts.policyFor(name),
+    // The demotion first: asking the quality breaker may claim its probe.
+    standing: (id, model) => strongerStanding(alerts.placement(id), quality.standing(id, model)),
+  };
+  const bareRouter = createRouter({
+    source,
+    policies,
+    logger,
+    cacheTtlMs: config.cacheTtlMs,
+    bulkhead: { limit: config.providerMaxConcurrency },
+    advisor,
+    ...(stateStore ? { stateStore } : {}),
+  });
+  const router = wrap.router ? wrap.router(bareRouter) : bareRouter;
+  const prices = parsePriceTable(config.priceTable);
+  let budgetWarnedAt = 0;
+  const budgets = config.budgets.length
+    ? new BudgetGuard({
+        rules: config.budgets,
+        store: config.redisUrl
+          ? new RedisBudgetStore({
+              client: connectRedis({ url: config.redisUrl, name: 'stylesprint-budgets' }),
+              prefix: config.redisPrefix,
+              onError: (error) => {
+                if (Date.now() - budgetWarnedAt < 10_000) return;
+                budgetWarnedAt = Date.now();
+                logger.warn({ err: error }, 'budgets: Redis unavailable, counting per process');
+              },
+            })
+          : new MemoryBudgetStore(),
+        prices,
+        providerOf: (id) => registry.allGenerators().find((g) => g.id === id),
+        candidates: candidatesOf(policies),
+        logger,
+        ...(wrap.budgetRefused ? { onRefused: wrap.budgetRefused } : {}),
+        ...(wrap.budgetCharged ? { onCharged: wrap.budgetCharged } : {}),
+      })
+    : null;
+  const descriptions = new DescriptionService(storage, router, registry, prices, logger, {
+    factCheck: (product, text, locale) => checks.check(product, text, locale),
+    onVerdict: (provider, model, verdict) => {
+      quality.record(provider, model, verdict);
+      wrap.verdict?.(provider, model, verdict);
+    },
+    budgets,
+  });
+  const benchmarks = new BenchmarkService({ config, storage, router, registry, descriptions, prices, logger });
+  await benchmarks.runner.recover();
   const worker: JobWorker | null =
     config.redisUrl && config.workers > 0
       ? await startJobWorker({ redisUrl: config.redisUrl, prefix: config.redisPrefix, concurrency: config.workers, lockMs: config.jobLockMs, storage, descriptions, logger })
@@ -97,9 +171,15 @@ export async function createServices(config: Config, storage: Storage, logger: L
     checks,
     benchmarks,
     jobs,
+    quality,
+    alerts,
+    budgets,
     async close() {
       await worker?.close();
+      // Before the queue closes: a pause an alert put on it is lifted.
+      await alerts.close();
       await jobs?.close();
+      await budgets?.close();
       await benchmarks.close();
       await router.close();
       await stateStore?.close();

@@ -24,6 +24,8 @@ export interface MicroBatcherOptions {
    * once every item it took has ended. Default true.
    */
   continuous?: boolean;
+  /** Clock for how long an item has waited, ms. Default performance.now. */
+  now?: () => number;
 }
 
 export interface MicroBatcherStats {
@@ -74,7 +76,7 @@ export type BatchLoop<I, R> = (take: (free: number) => Array<BatchTicket<I, R>>)
 
 interface Pending<I, R> {
   item: I;
-  /** performance.now() when it was queued. */
+  /** The clock's time when it was queued. */
   since: number;
   resolve: (r: R) => void;
   reject: (e: unknown) => void;
@@ -89,6 +91,7 @@ export class MicroBatcher<I, R> {
   readonly maxQueueDelayMs: number;
   readonly maxQueue: number;
   readonly continuous: boolean;
+  private readonly now: () => number;
   private readonly counters: Omit<MicroBatcherStats, 'queueDepth' | 'running' | 'runningItems'> = {
     batches: 0,
     items: 0,
@@ -109,6 +112,7 @@ export class MicroBatcher<I, R> {
     this.maxQueueDelayMs = Math.max(0, options.maxQueueDelayMs ?? 5);
     this.maxQueue = Math.max(1, options.maxQueue ?? 256);
     this.continuous = options.continuous ?? true;
+    this.now = options.now ?? (() => performance.now());
   }
 
   /**
@@ -123,7 +127,7 @@ export class MicroBatcher<I, R> {
       return null;
     }
     const promise = new Promise<R>((resolve, reject) => {
-      const pending: Pending<I, R> = { item, since: performance.now(), resolve, reject };
+      const pending: Pending<I, R> = { item, since: this.now(), resolve, reject };
       if (signal) {
         const leave = (): void => {
           const at = this.queue.indexOf(pending);
@@ -187,7 +191,7 @@ export class MicroBatcher<I, R> {
         if (!this.continuous) return [];
         // Joining a running batch: together, unless the oldest has waited long enough.
         const together = Math.min(this.queue.length, Math.ceil(this.maxBatch / 4));
-        if (room < together && performance.now() - (this.queue[0] as Pending<I, R>).since < this.maxQueueDelayMs) return [];
+        if (room < together && this.now() - (this.queue[0] as Pending<I, R>).since < this.maxQueueDelayMs) return [];
       }
       const group = this.queue.splice(0, n);
       this.counters.batches++;

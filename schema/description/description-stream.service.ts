@@ -80,12 +80,29 @@ async function* generateStream(ctx: GatewayContext, product: ProductRecord, prov
   const item: GenerateItem = { product, policy: PERSONALIZATION_POLICY, provider, personalization, params: {}, promptVersion: DEFAULT_PROMPT_VERSION };
   const service = ctx.services.descriptions;
   const request = service.buildRequest(item);
+  // Before any provider call: a stream is charged like any other generation.
+  const budget = await service.reserveBudget(ctx.principal ?? undefined, [{ item, request }], false);
+  if (!budget.ok) {
+    yield { error: budget.error };
+    return;
+  }
   const channel = new AsyncChannel<StreamPayload>();
   let index = 0;
+  let streamedChars = 0;
   const chunker = new WordChunker({ intervalMs: CHUNK_INTERVAL_MS, emit: (piece) => channel.push(token(index++, piece, false)) });
   const done = ctx.services.router
-    .stream(request, { policy: item.policy, provider, signal: controller.signal, bypassCache: true, onToken: (piece) => chunker.push(piece) })
+    .stream(request, {
+      policy: item.policy,
+      provider,
+      signal: controller.signal,
+      bypassCache: true,
+      onToken: (piece) => {
+        streamedChars += piece.length;
+        chunker.push(piece);
+      },
+    })
     .then(async (routed) => {
+      await service.chargeBudget(budget.reservation, [{ request, routed, streamedChars }]);
       // What the provider sent before it ended (or broke) reaches the client before the outcome.
       chunker.flush();
       if (!routed.ok && routed.interrupted) {

@@ -7,6 +7,7 @@ import type { GenerationBudget } from '../../src/limits/generation-budget.js';
 import { referenceDescription, toDescription } from './description.service.js';
 import { DescriptionSource, type Description } from './description.type.js';
 import { personalizationKey } from './personalization.js';
+import type { Payer } from '../../src/budgets/guard.js';
 
 export interface DescriptionKey {
   product: ProductRecord;
@@ -19,6 +20,8 @@ export interface DescriptionLoaderContext {
   signal: AbortSignal;
   /** The caller's generation bucket (GENERATION_RATE_LIMITS). Default: unlimited. */
   generations?: GenerationBudget;
+  /** Who pays for generations under BUDGETS. Default: no one (no caps apply). */
+  payer?: Payer | undefined;
 }
 
 /** Policy used by `Product.description` (the mobile app's field). */
@@ -55,6 +58,7 @@ export function createDescriptionLoader(storage: Storage, service: DescriptionSe
           promptVersion: DEFAULT_PROMPT_VERSION,
         })),
         ctx.signal,
+        ctx.payer,
       );
       const failed: number[] = [];
       outcomes.forEach((o, j) => {

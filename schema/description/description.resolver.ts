@@ -90,7 +90,7 @@ export class DescriptionResolver {
         results[i] = { productId: item.productId, code: 'BAD_USER_INPUT', message: error.message, reason: error.reason ?? null, attempts: [] };
       }
     });
-    const outcomes = items.length ? await ctx.services.descriptions.generate(items, ctx.signal) : [];
+    const outcomes = items.length ? await ctx.services.descriptions.generate(items, ctx.signal, ctx.principal ?? undefined) : [];
     outcomes.forEach((o, j) => {
       results[positions[j]!] = o.ok ? o.description : o.error;
     });

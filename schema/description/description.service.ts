@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { GenerationParameters, GenerationRequest, Personalization, ProductFacts } from '../../providers/types.js';
 import type { ProviderRegistry } from '../../providers/index.js';
 import { PROVIDER_IDS } from '../../src/config.js';
-import { BadUserInputError } from '../../src/errors/index.js';
+import { BadUserInputError, type GatewayError } from '../../src/errors/index.js';
 import type { DescriptionRecord, ProductRecord, Storage } from '../../src/storage/types.js';
 import type { GenerationRouter, Routed } from '../../src/routing/types.js';
 import { clientMessage } from '../../src/routing/client-message.js';
@@ -10,6 +10,9 @@ import { buildPrompt, isPromptVersion, type BuiltPrompt } from '../../src/prompt
 import { TEMPLATES, type PromptVersion } from '../../src/prompts/templates.js';
 import { checkDescription } from '../../src/evaluation/checks/index.js';
 import { estimateCostUsd, type ModelPrice } from '../../src/pricing.js';
+import { verdictOf, type Verdict } from '../../src/evaluation/checks/verdict.js';
+import { budgetExceededError, type BudgetGuard, type Payer, type Reservation } from '../../src/budgets/guard.js';
+import type { ChargeInput } from '../../src/budgets/charge.js';
 import { personalizationKey } from './personalization.js';
 import { DescriptionSource, DescriptionWarningCode, type Description, type GenerationError } from './description.type.js';
 import { capabilityWarnings, warningFlag, WARNING_CATEGORY } from './warnings.js';
@@ -78,6 +81,15 @@ export function referenceDescription(p: ProductRecord): Description | null {
   };
 }
 
+export interface DescriptionServiceOptions {
+  /** Told the verdict of every generation checked and stored (the quality breaker). Default: none. */
+  onVerdict?: (provider: string, model: string, verdict: Verdict) => void;
+  /** The fact check of a generated text against its product, part of its verdict. Default: none (the flags alone). */
+  factCheck?: (product: ProductRecord, text: string, locale: string) => { verdict: Verdict };
+  /** Spending caps (BUDGETS), checked for requests that name a payer. Default: none. */
+  budgets?: BudgetGuard | null;
+}
+
 /** Writes descriptions through the router, checks and stores them. Shared by every request. */
 export class DescriptionService {
   constructor(
@@ -86,7 +98,28 @@ export class DescriptionService {
     private readonly registry: ProviderRegistry,
     private readonly prices: Record<string, ModelPrice>,
     private readonly logger: Logger,
+    private readonly options: DescriptionServiceOptions = {},
   ) {}
+
+  /**
+   * Reserves the upper estimate of these generations under the payer's caps,
+   * before any provider is called. Null when no cap applies (no payer, no
+   * BUDGETS); a refusal carries the client's BUDGET_EXCEEDED error.
+   */
+  async reserveBudget(payer: Payer | undefined, routes: ReadonlyArray<{ item: GenerateItem; request: GenerationRequest }>, http: boolean): Promise<{ ok: true; reservation: Reservation | null } | { ok: false; error: GatewayError }> {
+    const budgets = this.options.budgets;
+    if (!budgets || !payer) return { ok: true, reservation: null };
+    const usd = budgets.estimate(routes.map(({ item, request }) => ({ policy: item.policy, provider: item.provider ?? null, request })));
+    const reserved = await budgets.reserve(payer, usd);
+    return reserved.ok ? { ok: true, reservation: reserved.reservation } : { ok: false, error: budgetExceededError(reserved.refusal, { http }) };
+  }
+
+  /** Settles a reservation to what the generations actually cost (streamed and retried calls included). */
+  async chargeBudget(reservation: Reservation | null, charges: readonly ChargeInput[]): Promise<void> {
+    const budgets = this.options.budgets;
+    if (!budgets || !reservation) return;
+    await budgets.settle(reservation, budgets.cost(charges)).catch((error: unknown) => this.logger.warn({ err: error }, 'budget not settled'));
+  }
 
   /**
    * A client error when `provider` names no provider this gateway knows, with
@@ -133,12 +166,19 @@ export class DescriptionService {
     return variant ? { version: own as PromptVersion, prompt: variant.prompt } : { version: requested, prompt: request.prompt };
   }
 
-  /** One outcome per item, in order: one batched router call for all of them. */
-  async generate(items: GenerateItem[], signal?: AbortSignal): Promise<GenerateOutcome[]> {
+  /**
+   * One outcome per item, in order: one batched router call for all of them.
+   * With a payer under BUDGETS, the whole call is refused (BUDGET_EXCEEDED,
+   * thrown) when the caps have no room for its upper estimate.
+   */
+  async generate(items: GenerateItem[], signal?: AbortSignal, payer?: Payer): Promise<GenerateOutcome[]> {
     const requests = items.map((item) => this.buildRequest(item));
+    const budget = await this.reserveBudget(payer, items.map((item, i) => ({ item, request: requests[i]! })), true);
+    if (!budget.ok) throw budget.error;
     const routed = await this.router.generate(
       items.map((item, i) => ({ request: requests[i]!, options: { policy: item.policy, provider: item.provider ?? null, ...(signal ? { signal } : {}), ...(item.bypassCache ? { bypassCache: true } : {}) } })),
     );
+    await this.chargeBudget(budget.reservation, routed.map((r, i) => ({ request: requests[i]!, routed: r })));
     return Promise.all(routed.map((r, i) => this.settle(items[i]!, requests[i]!, r)));
   }
 
@@ -198,6 +238,10 @@ export class DescriptionService {
       attributeCoverage: checks.attributeCoverage,
     });
     if (checks.flags.length) this.logger.info({ descriptionId: record.id, flags: checks.flags.map((f) => f.code) }, 'description flagged by checks');
+    if (this.options.onVerdict) {
+      const factCheck = this.options.factCheck?.(item.product, result.text, item.personalization?.locale ?? 'en') ?? null;
+      this.options.onVerdict(result.providerId, result.model, verdictOf({ flags: checks.flags, factCheck }));
+    }
     return { ok: true, description: toDescription(record, DescriptionSource.GENERATED) };
   }
 }

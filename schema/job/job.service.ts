@@ -99,6 +99,19 @@ export class JobService {
     return job;
   }
 
+  /** Stops every worker, in any process, from taking new chunks (those running finish); BullMQ keeps the pause in Redis. */
+  pause(): Promise<void> {
+    return this.queue.pause();
+  }
+
+  resume(): Promise<void> {
+    return this.queue.resume();
+  }
+
+  isPaused(): Promise<boolean> {
+    return this.queue.isPaused();
+  }
+
   get(id: string): Promise<JobRecord | null> {
     return this.store.get(id);
   }

@@ -20,6 +20,52 @@ registerEnumType(PromptFormat, {
   description: "How a local model gets its prompt. CHAT_TEMPLATE: the model's own chat template over a system and a user message; PLAIN: the prompt text as is.",
 });
 
+export enum QualityBreakerState {
+  CLOSED = 'CLOSED',
+  OPEN = 'OPEN',
+  HALF_OPEN = 'HALF_OPEN',
+}
+registerEnumType(QualityBreakerState, {
+  name: 'QualityBreakerState',
+  description: "CLOSED: routed to as usual; OPEN: its recent texts failed the checks too often, so it is routed around while another provider can answer; HALF_OPEN: the next request is a probe, whose text's verdict decides.",
+});
+
+@ObjectType({ description: "The quality breaker of a provider's current model: the checks' verdicts on its recent texts." })
+export class ProviderQuality {
+  @Field(() => QualityBreakerState)
+  state!: QualityBreakerState;
+
+  @Field(() => Int, { description: 'Verdicts in the window.' })
+  samples!: number;
+
+  @Field(() => Int, { description: 'Of those, REVIEW or BLOCK.' })
+  failures!: number;
+
+  @Field(() => String, { nullable: true, description: 'Why it opened, while it is not CLOSED.' })
+  reason!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'When an OPEN breaker lets a probe through (ISO 8601).' })
+  openUntil!: string | null;
+
+  @Field(() => Int, { description: 'Times it opened since the gateway started.' })
+  trips!: number;
+}
+
+@ObjectType({ description: 'An action an alert put in force; undone when the alert resolves.' })
+export class AlertAction {
+  @Field({ description: 'demote_provider, fallback_policy or pause_catalog_jobs.' })
+  kind!: string;
+
+  @Field({ description: 'The provider demoted, the policy switched (policy→fallback), or catalog.' })
+  target!: string;
+
+  @Field({ description: 'The alert that asked for it.' })
+  alert!: string;
+
+  @Field({ description: 'When the alert started firing (ISO 8601).' })
+  since!: string;
+}
+
 @ObjectType()
 export class ProviderDetail {
   @Field()
@@ -69,4 +115,10 @@ export class ProviderStatus {
 
   @Field(() => [ProviderDetail])
   details!: ProviderDetail[];
+
+  @Field(() => ProviderQuality)
+  quality!: ProviderQuality;
+
+  @Field(() => [AlertAction], { description: 'Actions alerts put in force on this provider (a demotion, a policy it leads switched to its fallback).' })
+  actions!: AlertAction[];
 }

@@ -12,6 +12,8 @@ export enum ErrorCode {
   GRAPHQL_PARSE_FAILED = 'GRAPHQL_PARSE_FAILED',
   GRAPHQL_VALIDATION_FAILED = 'GRAPHQL_VALIDATION_FAILED',
   TIMEOUT = 'TIMEOUT',
+  /** A spending cap (BUDGETS) has no room for the request: nothing was sent to a provider. HTTP 429 with Retry-After (when the cap resets). */
+  BUDGET_EXCEEDED = 'BUDGET_EXCEEDED',
   /** The gateway is draining for shutdown: retry on another replica. */
   SHUTTING_DOWN = 'SHUTTING_DOWN',
   INTERNAL = 'INTERNAL',

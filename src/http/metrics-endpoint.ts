@@ -27,9 +27,20 @@ export async function startMetricsServer(port: number, host: string, metrics: Ga
   return server;
 }
 
-/** Scrape-time readings from the router (breakers) and local providers (queue, rows running, passes, tokens). */
-export function metricSources(services: Pick<Services, 'registry' | 'router'>): MetricSources {
+/**
+ * Scrape-time readings from the router (breakers), local providers (queue,
+ * rows running, passes, tokens), the quality breaker, alert actions and
+ * budgets.
+ */
+export function metricSources(
+  services: Pick<Services, 'registry' | 'router' | 'quality' | 'alerts' | 'budgets'>,
+  extra: Pick<MetricSources, 'localQueueCapacity' | 'ready'>,
+): MetricSources {
   return {
+    ...extra,
+    quality: () => services.quality.statuses(),
+    alertActions: () => services.alerts.active(),
+    budgets: async () => (services.budgets ? services.budgets.readings() : []),
     providerIds: () => services.registry.generatorIds(),
     breakerState: (id) => services.router.breakerState(id),
     localStats() {

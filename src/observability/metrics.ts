@@ -7,6 +7,9 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BreakerState } from '../routing/types.js';
+import type { QualityState, QualityStatus } from '../routing/quality-breaker.js';
+import type { ActiveAction } from '../alerts/actions.js';
+import type { BudgetReading } from '../budgets/guard.js';
 
 /** What the scrape-time gauges read. Set once the services exist. */
 export interface MetricSources {
@@ -14,6 +17,16 @@ export interface MetricSources {
   breakerState(providerId: string): BreakerState;
   /** The local model's batcher and decode loop, per provider id that has one (counts since the provider started). */
   localStats(): Record<string, LocalModelStats>;
+  /** LOCAL_MAX_QUEUE: the local model's queue bound. */
+  localQueueCapacity: number;
+  /** What /readyz would answer: true for 200. */
+  ready(): Promise<boolean>;
+  /** The quality breaker of every provider and model that has had a verdict. */
+  quality(): QualityStatus[];
+  /** Actions alerts have put in force. */
+  alertActions(): ActiveAction[];
+  /** Spending under each cap (BUDGETS); empty without caps. */
+  budgets(): Promise<BudgetReading[]>;
 }
 
 /** What a local-model provider's stats() reports that the metrics read. */
@@ -39,6 +52,24 @@ const LOCAL_COUNTERS: ReadonlyArray<[string, string, keyof LocalModelStats]> = [
 ];
 
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
+const QUALITY_VALUE: Record<QualityState, number> = { closed: 0, half_open: 1, open: 2 };
+
+/**
+ * A counter whose totals live elsewhere (a provider, the quality breaker):
+ * each scrape adds what grew since the last one, per label set.
+ */
+function followTotals<L extends string>(read: () => Array<{ labels: Record<L, string>; total: number }>): (this: Counter<L>) => void {
+  const seen = new Map<string, number>();
+  return function (this: Counter<L>) {
+    for (const { labels, total } of read()) {
+      const key = JSON.stringify(labels);
+      const before = seen.get(key) ?? 0;
+      // Totals that went down belong to something replaced since the last scrape: it starts from zero again.
+      this.inc(labels, total >= before ? total - before : total);
+      seen.set(key, total);
+    }
+  };
+}
 
 export class GatewayMetrics {
   readonly registry = new Registry();
@@ -53,9 +84,15 @@ export class GatewayMetrics {
   readonly cache: Counter<'result'>;
   readonly flags: Counter<'category'>;
   readonly rateLimited: Counter<'role'>;
+  readonly generations: Counter<'policy' | 'outcome'>;
+  readonly verdicts: Counter<'provider' | 'model' | 'verdict'>;
+  readonly budgetRefused: Counter<'scope' | 'period'>;
+  readonly budgetCharged: Counter<'role'>;
   private sources: MetricSources | undefined;
   /** The local models' stats, read once per scrape (render) for the six metrics that show them. */
   private local: Record<string, LocalModelStats> = {};
+  /** Read once per scrape for the two budget gauges. */
+  private budgetReadings: BudgetReading[] = [];
 
   constructor() {
     const registers = [this.registry];
@@ -83,6 +120,15 @@ export class GatewayMetrics {
     this.cache = new Counter({ name: 'gateway_generation_cache_total', help: 'Routed generations served from cache or coalesced (hit) or generated (miss)', labelNames: ['result'], registers });
     this.flags = new Counter({ name: 'gateway_description_flags_total', help: 'Flags raised on stored descriptions (e.g. inclusive language), by category', labelNames: ['category'], registers });
     this.rateLimited = new Counter({ name: 'gateway_rate_limited_total', help: 'Requests refused by the rate limiter, by role', labelNames: ['role'], registers });
+    this.generations = new Counter({
+      name: 'gateway_generations_total',
+      help: 'Routed generations by policy and outcome: ok, cached (served from cache or shared), or the failure code in lower case',
+      labelNames: ['policy', 'outcome'],
+      registers,
+    });
+    this.verdicts = new Counter({ name: 'gateway_quality_verdicts_total', help: 'Verdicts (PASS, REVIEW, BLOCK) of the checks on stored generations, by provider and model', labelNames: ['provider', 'model', 'verdict'], registers });
+    this.budgetRefused = new Counter({ name: 'gateway_budget_refused_total', help: 'Requests refused with BUDGET_EXCEEDED, by the scope (key, role) and period of the cap that had no room', labelNames: ['scope', 'period'], registers });
+    this.budgetCharged = new Counter({ name: 'gateway_budget_charged_usd_total', help: 'Actual cost charged to budgets (streams, retries and timed-out calls included), USD, by role', labelNames: ['role'], registers });
     const self = this;
     new Gauge({
       name: 'gateway_breaker_state',
@@ -91,6 +137,70 @@ export class GatewayMetrics {
       registers,
       collect() {
         for (const id of self.sources?.providerIds() ?? []) this.set({ provider: id }, BREAKER_VALUE[self.sources!.breakerState(id)]);
+      },
+    });
+    new Gauge({
+      name: 'gateway_ready',
+      help: 'Whether /readyz answers 200 (1) or 503 (0)',
+      registers,
+      async collect() {
+        this.set(self.sources ? Number(await self.sources.ready()) : 0);
+      },
+    });
+    new Gauge({
+      name: 'gateway_quality_breaker_state',
+      help: 'Quality breaker per provider and model: 0 closed, 1 probing, 2 open (routed around)',
+      labelNames: ['provider', 'model'],
+      registers,
+      collect() {
+        for (const q of self.sources?.quality() ?? []) this.set({ provider: q.provider, model: q.model }, QUALITY_VALUE[q.state]);
+      },
+    });
+    new Counter({
+      name: 'gateway_quality_breaker_trips_total',
+      help: 'Times the quality breaker opened, by provider and model',
+      labelNames: ['provider', 'model'],
+      registers,
+      collect: followTotals(() => (self.sources?.quality() ?? []).map((q) => ({ labels: { provider: q.provider, model: q.model }, total: q.trips }))),
+    });
+    new Gauge({
+      name: 'gateway_alert_action_active',
+      help: 'Actions an alert put in force (1 while in force), by action, target and alert',
+      labelNames: ['action', 'target', 'alertname'],
+      registers,
+      collect() {
+        this.reset();
+        for (const a of self.sources?.alertActions() ?? []) this.set({ action: a.kind, target: a.target, alertname: a.alert }, 1);
+      },
+    });
+    const budgetLabels = ['scope', 'name', 'period'] as const;
+    new Gauge({
+      name: 'gateway_budget_spent_usd',
+      help: 'Spent under each cap of BUDGETS in its current period, USD (shared by replicas with Redis)',
+      labelNames: budgetLabels,
+      registers,
+      collect() {
+        this.reset();
+        for (const b of self.budgetReadings) this.set({ scope: b.scope, name: b.name, period: b.period }, b.spentUsd);
+      },
+    });
+    new Gauge({
+      name: 'gateway_budget_limit_usd',
+      help: 'Each cap of BUDGETS, USD',
+      labelNames: budgetLabels,
+      registers,
+      collect() {
+        this.reset();
+        for (const b of self.budgetReadings) this.set({ scope: b.scope, name: b.name, period: b.period }, b.limitUsd);
+      },
+    });
+    new Gauge({
+      name: 'gateway_local_queue_capacity',
+      help: "Most requests the local model's queue holds (LOCAL_MAX_QUEUE)",
+      labelNames: ['provider'],
+      registers,
+      collect() {
+        for (const id of Object.keys(self.local)) this.set({ provider: id }, self.sources?.localQueueCapacity ?? 0);
       },
     });
     new Gauge({
@@ -112,22 +222,12 @@ export class GatewayMetrics {
       },
     });
     for (const [name, help, field] of LOCAL_COUNTERS) {
-      // The provider keeps the totals; each scrape adds what grew since the last one.
-      const seen = new Map<string, number>();
       new Counter({
         name,
         help,
         labelNames: ['provider'],
         registers,
-        collect() {
-          for (const [id, s] of Object.entries(self.local)) {
-            const now = s[field];
-            const before = seen.get(id) ?? 0;
-            // A provider replaced since the last scrape starts from zero again.
-            this.inc({ provider: id }, now >= before ? now - before : now);
-            seen.set(id, now);
-          }
-        },
+        collect: followTotals(() => Object.entries(self.local).map(([id, s]) => ({ labels: { provider: id }, total: s[field] }))),
       });
     }
   }
@@ -145,6 +245,7 @@ export class GatewayMetrics {
 
   async render(): Promise<{ contentType: string; body: string }> {
     this.local = this.sources?.localStats() ?? {};
+    this.budgetReadings = (await this.sources?.budgets()) ?? [];
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 }

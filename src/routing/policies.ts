@@ -32,7 +32,8 @@ export function defaultPolicies(providerIds: readonly string[], providerTimeoutM
   const target = (provider: string, timeoutMs: number, retries: number): RouteTarget => ({ provider, timeoutMs, retries });
   const mobileTimeout = Math.min(providerTimeoutMs, MOBILE_TIMEOUT_MS);
   return [
-    { name: 'mobile', strategy: 'fallback', targets: [...locals, ...hosted].map((id) => target(id, mobileTimeout, 0)) },
+    // While the local model is saturated, an alert may switch mobile to its fallback: hosted providers first.
+    { name: 'mobile', strategy: 'fallback', targets: [...locals, ...hosted].map((id) => target(id, mobileTimeout, 0)), fallback: 'personalization' },
     { name: 'personalization', strategy: 'fallback', targets: [...hosted, ...locals].map((id) => target(id, providerTimeoutMs, 1)) },
     { name: 'internal', strategy: 'fallback', targets: providerIds.map((id) => target(id, providerTimeoutMs, 1)) },
   ];
@@ -52,6 +53,7 @@ const policySchema = z.strictObject({
   name: z.string().min(1),
   strategy: z.enum(['fallback', 'loadbalance']),
   targets: z.array(targetSchema).min(1),
+  fallback: z.string().min(1).optional(),
 });
 
 const overrideSchema = z.array(policySchema);

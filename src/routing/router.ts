@@ -23,6 +23,7 @@ import { DEFAULT_RETRY_SETTINGS, RetryBudget, type RetrySettings } from './retry
 import { createMemoryStateStore, type RouterStateStore } from './state-store.js';
 import type { BreakerState, GenerationRouter, GeneratorSource, Routed, RouteOptions, RoutingPolicy, StreamOptions } from './types.js';
 import { weightedFirst } from './weighted.js';
+import { arrangeTargets, type RouteAdvisor } from './advice.js';
 
 export interface BulkheadSettings {
   /** Upstream calls (batches) in flight per provider. Default 16. */
@@ -56,6 +57,8 @@ export interface RouterOptions {
   random?: () => number;
   /** Where cache entries and breaker snapshots live. Default: in memory, per process. */
   stateStore?: RouterStateStore;
+  /** Quality breaker and alert actions, consulted while planning an unpinned route (advice.ts). Default: none. */
+  advisor?: RouteAdvisor;
 }
 
 /** Timeout for a pinned provider that the policy does not list, when the policy has no targets either. */
@@ -127,7 +130,8 @@ export function createRouter(options: RouterOptions): GenerationRouter {
   }
 
   function planFor(routeOptions: RouteOptions, request: GenerationRequest): Plan | Routed {
-    const policy = policies.get(routeOptions.policy);
+    const advisor = options.advisor;
+    const policy = policies.get(advisor ? advisor.policyFor(routeOptions.policy) : routeOptions.policy);
     if (!policy) {
       const known = [...policies.keys()].join(', ');
       return failure(new ProviderError('bad_request', ROUTER_ID, `unknown routing policy "${routeOptions.policy}" (known: ${known})`), [], 'BAD_USER_INPUT');
@@ -146,7 +150,8 @@ export function createRouter(options: RouterOptions): GenerationRouter {
     const locale = request.parts.personalization?.locale;
     const speaking = configured.filter((t) => honoursLocale(options.source.generator(t.provider)?.capabilities.honours, locale));
     const eligible = speaking.length ? speaking : configured;
-    const targets = policy.strategy === 'loadbalance' ? weightedFirst(eligible, (t) => t.weight ?? 1, random) : eligible;
+    const ordered = policy.strategy === 'loadbalance' ? weightedFirst(eligible, (t) => t.weight ?? 1, random) : eligible;
+    const targets = advisor ? arrangeTargets(ordered, (t) => advisor.standing(t.provider, options.source.generator(t.provider)?.model ?? '')) : ordered;
     return { pinned: false, targets };
   }
 

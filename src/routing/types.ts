@@ -18,6 +18,8 @@ export interface RoutingPolicy {
   name: string;
   strategy: 'fallback' | 'loadbalance';
   targets: RouteTarget[];
+  /** The policy used instead while an alert's action switches this one to its fallback (see docs/operations.md). Default none. */
+  fallback?: string;
 }
 
 export interface RouteOptions {

@@ -54,6 +54,8 @@ export interface RecordedCall {
   body: unknown;
   /** The fault mode applied to this call. */
   mode: FaultMode;
+  /** When the request had arrived in full, on `performance.now()`'s clock: for the order and spacing of calls. */
+  at: number;
 }
 
 export interface FailNextOptions {
@@ -99,6 +101,8 @@ export interface FakeServer {
   setRetryAfter(value: string): void;
   /** Requests received and not yet answered or dropped. */
   inFlight(): number;
+  /** The most requests that were in flight at once since the start or the last reset. */
+  peakInFlight(): number;
   /** Clears calls, queued faults, the sticky mode and latency. */
   reset(): void;
   /** Stops listening and destroys every open connection, hanging ones included. */
@@ -209,6 +213,7 @@ export async function startFakeServer(protocol: FakeProtocol, options: FakeServe
   let sticky: FaultMode = 'ok';
   let closing = false;
   const open = new Set<ServerResponse>();
+  let peak = 0;
   // Timers of sleeping handlers, cleared on close so none keeps the process alive.
   const wakers = new Set<() => void>();
 
@@ -224,6 +229,7 @@ export async function startFakeServer(protocol: FakeProtocol, options: FakeServe
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     open.add(res);
+    peak = Math.max(peak, open.size);
     res.on('close', () => open.delete(res));
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const method = req.method ?? 'GET';
@@ -233,7 +239,7 @@ export async function startFakeServer(protocol: FakeProtocol, options: FakeServe
       sendJson(res, 404, { error: `no route for ${method} ${path}` });
       return;
     }
-    const call: RecordedCall = { route, method, path, headers: req.headers, body, mode: 'ok' };
+    const call: RecordedCall = { route, method, path, headers: req.headers, body, mode: 'ok', at: performance.now() };
     call.mode = takeFault(call);
     calls.push(call);
     let clientGone = false;
@@ -306,8 +312,10 @@ export async function startFakeServer(protocol: FakeProtocol, options: FakeServe
       settings.retryAfter = value;
     },
     inFlight: () => open.size,
+    peakInFlight: () => peak,
     reset: () => {
       calls.length = 0;
+      peak = open.size;
       queue = [];
       sticky = 'ok';
       settings.latencyMs = options.latencyMs ?? 0;

@@ -40,6 +40,8 @@ export interface FakeOpenAIOptions extends FakeServerOptions {
 export interface FakeOpenAI extends FakeServer {
   /** The base URL to give an OpenAI client: `${url}/v1`. */
   baseURL: string;
+  /** Turns prompt echo (see `echoPrompt`) on or off from now on. */
+  setEcho(on: boolean): void;
 }
 
 /** Route names recorded in `calls[].route`. */
@@ -206,6 +208,7 @@ function embeddings(ctx: RouteContext, mode: 'ok' | 'malformed_json' | 'stream_c
 export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
   const dimensions = options.embeddingDimensions ?? 64;
   const models = options.models ?? ['gpt-4o-mini', 'text-embedding-3-small'];
+  let echo = options.echoPrompt === true;
   const protocol: FakeProtocol = {
     route(method, path) {
       if (method === 'POST' && path === '/v1/chat/completions') return OPENAI_ROUTES.chat;
@@ -222,14 +225,14 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       return { ...reply, body: { error: { ...error, message: `${error.message} Request was: ${prompt}` } } };
     },
     async handle(ctx, mode) {
-      if (ctx.call.route === OPENAI_ROUTES.chat) return chat(ctx, mode, options.echoPrompt === true);
+      if (ctx.call.route === OPENAI_ROUTES.chat) return chat(ctx, mode, echo);
       if (ctx.call.route === OPENAI_ROUTES.embeddings) return embeddings(ctx, mode, dimensions);
       if (mode === 'malformed_json') return sendMalformedJson(ctx.res);
       sendJson(ctx.res, 200, { object: 'list', data: models.map((id) => ({ id, object: 'model', created: CREATED, owned_by: 'fake' })) });
     },
   };
   const server = await startFakeServer(protocol, options);
-  return { ...server, baseURL: `${server.url}/v1` };
+  return { ...server, baseURL: `${server.url}/v1`, setEcho: (on) => void (echo = on) };
 }
 
 function argValue(args: string[], name: string): string | undefined {

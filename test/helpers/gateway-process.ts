@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { repoRoot } from './paths.js';
-import { testLogDir } from './server.js';
+import { testLogDir } from './run-dir.js';
+import { gqlClient, type Gql } from './graphql.js';
 
 /** A gateway (`dist/src/index.js`) or worker (`dist/src/worker.js`) in a child process. */
 export interface ChildGateway {
@@ -19,7 +19,7 @@ export interface ChildGateway {
   stop(): Promise<void>;
   /** SIGKILL, no shutdown: a crash. */
   kill(): Promise<void>;
-  gql<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<{ status: number; body: any & { data?: T } }>;
+  gql: Gql;
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -30,11 +30,10 @@ function exited(child: ChildProcess): Promise<void> {
  * Spawns `node dist/src/<entry>.js` with `env` on top of this process's
  * environment (an undefined value removes a variable, e.g. NODE_ENV). A
  * gateway resolves once it logs where it listens; a worker once it logs that
- * it started. Its log lines go to the shared test log folder.
+ * it started. Its log lines go to the run's log folder.
  */
 export async function spawnGateway(entry: 'index' | 'worker', env: Record<string, string | undefined>, name: string): Promise<ChildGateway> {
-  mkdirSync(testLogDir, { recursive: true });
-  const log = createWriteStream(path.join(testLogDir, `${name}-${process.pid}-${Date.now()}.log`));
+  const log = createWriteStream(path.join(testLogDir(), `${name}-${process.pid}-${Date.now()}.log`));
   const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'src', `${entry}.js`)], {
     cwd: repoRoot,
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
@@ -80,9 +79,6 @@ export async function spawnGateway(entry: 'index' | 'worker', env: Record<string
       child.kill('SIGKILL');
       await exited(child);
     },
-    async gql(query, variables, headers = {}) {
-      const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
-      return { status: response.status, body: await response.json() };
-    },
+    gql: gqlClient(() => url),
   };
 }

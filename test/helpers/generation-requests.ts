@@ -14,11 +14,3 @@ export function requestFor(title: string, extra: Partial<GenerationRequest> = {}
   };
 }
 
-/** Polls until `predicate` holds, failing after `timeoutMs`. */
-export async function waitFor(predicate: () => boolean, timeoutMs = 2000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

@@ -7,9 +7,11 @@ import { readFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
-import { startTestServer, recordTestSecrets, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { recordTestSecrets } from '../helpers/run-dir.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
+import { dataOf, type GqlBody } from '../helpers/graphql.js';
 import { repoRoot } from '../helpers/paths.js';
 import { createServer } from '../../src/server.js';
 import { ConfigError } from '../../src/config.js';
@@ -17,19 +19,23 @@ import { hashKey } from '../../src/auth/api-keys.js';
 
 const run = promisify(execFile);
 const PRODUCTS = '{ products(first: 2) { edges { node { id title } } } }';
+type Products = { products: { edges: Array<{ node: { id: string; title: string } }> } };
 const GENERATE = 'mutation G($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename ... on Description { text } } }';
 
 let fake: FakeOpenAI;
 let server: TestServer;
+/** The first server, closed by a test and replaced by one on its database: stopped last, which removes its folder. */
+let first: TestServer | undefined;
 let productId: string;
 
 before(async () => {
   fake = await startFakeOpenAI();
   server = await startTestServer({ providers: ['openai'], openaiBaseUrl: fake.baseURL, openaiApiKey: 'sk-test-auth-provider-secret', gatewayApiKeys: TEST_GATEWAY_API_KEYS, cacheTtlMs: 0 });
-  productId = (await server.gql(PRODUCTS, {}, bearer(TEST_KEYS.mobile))).body.data.products.edges[0].node.id;
+  productId = dataOf(await server.gql<Products>(PRODUCTS, {}, bearer(TEST_KEYS.mobile))).products.edges[0]!.node.id;
 });
 after(async () => {
   await server.stop();
+  await first?.stop();
   await fake.close();
 });
 
@@ -44,17 +50,16 @@ test('no key, a malformed header and an unknown key are UNAUTHENTICATED (401)', 
 
 test('roles are hierarchical: mobile reads, personalization generates, internal imports and sees providers', async () => {
   for (const key of Object.values(TEST_KEYS)) {
-    const { status, body } = await server.gql(PRODUCTS, {}, bearer(key));
-    assert.equal(status, 200);
-    assert.equal(body.data.products.edges.length, 2);
+    const r = await server.gql<Products>(PRODUCTS, {}, bearer(key));
+    assert.equal(r.status, 200);
+    assert.equal(dataOf(r).products.edges.length, 2);
   }
   const input = { input: [{ productId }] };
   const mobileGen = await server.gql(GENERATE, input, bearer(TEST_KEYS.mobile));
   assert.equal(mobileGen.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
   assert.equal(fake.count('chat.completions'), 0, 'a forbidden mutation never reaches a provider');
-  const personal = await server.gql(GENERATE, input, bearer(TEST_KEYS.personalization));
-  assert.equal(personal.body.errors, undefined);
-  assert.equal(personal.body.data.generateDescriptions[0].__typename, 'Description');
+  const personal = await server.gql<{ generateDescriptions: Array<{ __typename: string }> }>(GENERATE, input, bearer(TEST_KEYS.personalization));
+  assert.equal(dataOf(personal).generateDescriptions[0]?.__typename, 'Description');
 
   const importCsv = 'mutation I($csv: String!) { importProducts(csv: $csv) { created } }';
   const csv = 'product_title,product_description,product_image,product_metadata\nAuth Test Tee,ref,,"[]"\n';
@@ -63,7 +68,7 @@ test('roles are hierarchical: mobile reads, personalization generates, internal 
 
   const providers = '{ providers { id } }';
   assert.equal((await server.gql(providers, {}, bearer(TEST_KEYS.personalization))).body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
-  assert.deepEqual((await server.gql(providers, {}, bearer(TEST_KEYS.internal))).body.data.providers, [{ id: 'openai' }]);
+  assert.deepEqual(dataOf(await server.gql<{ providers: unknown }>(providers, {}, bearer(TEST_KEYS.internal))).providers, [{ id: 'openai' }]);
 });
 
 test('introspection needs the internal role outside development', async () => {
@@ -72,8 +77,8 @@ test('introspection needs the internal role outside development', async () => {
   assert.equal(mobile.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
   const viaFragment = await server.gql('{ ...F } fragment F on Query { __type(name: "Product") { name } }', {}, bearer(TEST_KEYS.personalization));
   assert.equal(viaFragment.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
-  const internal = await server.gql(query, {}, bearer(TEST_KEYS.internal));
-  assert.equal(internal.body.data.__schema.queryType.name, 'Query');
+  const internal = await server.gql<{ __schema: { queryType: { name: string } } }>(query, {}, bearer(TEST_KEYS.internal));
+  assert.equal(dataOf(internal).__schema.queryType.name, 'Query');
 });
 
 test('keys are stored hashed, never in clear', async () => {
@@ -87,6 +92,7 @@ test('keys are stored hashed, never in clear', async () => {
   // Not even a piece of one: an environment key's stored prefix is empty.
   assert.deepEqual(rows.map((r) => r.prefix), ['', '', '']);
   assert.deepEqual(rows.map((r) => r.role).sort(), ['internal', 'mobile', 'personalization']);
+  first = server;
   server = await startTestServer({ databasePath: server.config.databasePath, providers: ['openai'], openaiBaseUrl: fake.baseURL, gatewayApiKeys: TEST_GATEWAY_API_KEYS });
 });
 
@@ -136,10 +142,10 @@ test('graphql-ws: connectionParams carry the key; a socket without one is refuse
   const none = await subscribe({});
   assert.equal((none.error as { code?: number }).code, 4403);
   const mobile = await subscribe({ authorization: `Bearer ${TEST_KEYS.mobile}` });
-  assert.equal((mobile.events[0] as any).errors?.[0]?.extensions?.code, 'FORBIDDEN');
+  assert.equal((mobile.events[0] as GqlBody<unknown>).errors?.[0]?.extensions?.code, 'FORBIDDEN');
   const personal = await subscribe({ authorization: `Bearer ${TEST_KEYS.personalization}` });
   assert.equal(personal.error, undefined);
-  assert.equal((personal.events.at(-1) as any).data.descriptionStream.type, 'DONE');
+  assert.equal((personal.events.at(-1) as GqlBody<{ descriptionStream: { type: string } }>).data?.descriptionStream.type, 'DONE');
 });
 
 test('open mode outside production: no key configured, every caller is internal, with a loud warning', async () => {

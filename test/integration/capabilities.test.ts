@@ -9,6 +9,9 @@ import path from 'node:path';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startFakeOpenAI } from '../helpers/fake-openai.js';
 import { fixturesDir } from '../helpers/paths.js';
+import { dataOf, productIds } from '../helpers/graphql.js';
+import { described, type GeneratedDescription } from '../helpers/generation-results.js';
+import { GenerateDescriptionsDocument, type GenerateDescriptionInput } from '../generated/graphql.js';
 
 const tinyLlama = path.join(fixturesDir, 'models', 'tiny-llama');
 const cleanup: Array<() => Promise<void>> = [];
@@ -16,23 +19,14 @@ after(async () => {
   for (const fn of cleanup.reverse()) await fn();
 });
 
-const GENERATE = `mutation($input: [GenerateDescriptionInput!]!) {
-  generateDescriptions(input: $input) {
-    __typename
-    ... on Description { provider source warnings { code message } attempts { provider } }
-    ... on GenerationError { code message }
-  }
-}`;
+const GENERATE = GenerateDescriptionsDocument;
 
 async function firstProduct(server: TestServer): Promise<string> {
-  const r = await server.gql('{ products(first: 1) { edges { node { id } } } }');
-  return r.body.data.products.edges[0].node.id;
+  return (await productIds(server.gql, 1))[0]!;
 }
 
-async function generate(server: TestServer, input: Record<string, unknown>): Promise<any> {
-  const r = await server.gql(GENERATE, { input: [input] });
-  assert.equal(r.body.errors, undefined, JSON.stringify(r.body.errors));
-  return r.body.data.generateDescriptions[0];
+async function generate(server: TestServer, input: GenerateDescriptionInput): Promise<GeneratedDescription> {
+  return described(dataOf(await server.gql(GENERATE, { input: [input] })).generateDescriptions[0]);
 }
 
 const params = { maxTokens: 6, promptVersion: 'v3' };
@@ -47,7 +41,7 @@ test('the router skips a provider that cannot write the locale when another can;
   // "mobile" tries the local model first.
   const french = await generate(server, { productId, policy: 'mobile', params, personalization: { locale: 'fr-FR' } });
   assert.equal(french.provider, 'openai', JSON.stringify(french));
-  assert.deepEqual(french.attempts.map((a: any) => a.provider), ['openai'], 'onnx was never tried');
+  assert.deepEqual(french.attempts.map((a) => a.provider), ['openai'], 'onnx was never tried');
   assert.deepEqual(french.warnings, []);
 
   const english = await generate(server, { productId, policy: 'mobile', params, personalization: { locale: 'en-GB', tone: 'playful' } });
@@ -58,11 +52,11 @@ test('the router skips a provider that cannot write the locale when another can;
   const pinned = await generate(server, { productId, provider: 'onnx', params, personalization: { locale: 'de', segment: 'commuters', keywords: ['linen'] } });
   assert.equal(pinned.provider, 'onnx');
   assert.deepEqual(
-    pinned.warnings.map((w: any) => w.code),
+    pinned.warnings.map((w) => w.code),
     ['LOCALE_UNSUPPORTED', 'PERSONALIZATION_IGNORED'],
   );
-  assert.match(pinned.warnings[0].message, /^onnx \(tiny-llama\) writes en only, not the locale de$/);
-  assert.match(pinned.warnings[1].message, /^segment, keywords not honoured/);
+  assert.match(pinned.warnings[0]!.message, /^onnx \(tiny-llama\) writes en only, not the locale de$/);
+  assert.match(pinned.warnings[1]!.message, /^segment, keywords not honoured/);
   assert.equal(fake.count('chat.completions'), 1);
 });
 
@@ -73,18 +67,18 @@ test('with no provider for the locale the description carries LOCALE_UNSUPPORTED
   const personalization = { locale: 'fr-CA', tone: 'calm' };
   const d = await generate(server, { productId, params, personalization });
   assert.equal(d.provider, 'onnx');
-  assert.deepEqual(d.warnings.map((w: any) => w.code), ['LOCALE_UNSUPPORTED', 'PERSONALIZATION_IGNORED']);
+  assert.deepEqual(d.warnings.map((w) => w.code), ['LOCALE_UNSUPPORTED', 'PERSONALIZATION_IGNORED']);
 
   // The stored description keeps its warnings, apart from the check flags.
-  const stored = await server.gql(
+  type Stored = { product: { description: { source: string; warnings: Array<{ code: string }>; flags: Array<{ category: string }> } } };
+  const stored = await server.gql<Stored>(
     `query($id: ID!, $p: PersonalizationInput) { product(id: $id) { description(personalization: $p) { source warnings { code } flags { category } } } }`,
     { id: productId, p: personalization },
   );
-  assert.equal(stored.body.errors, undefined, JSON.stringify(stored.body.errors));
-  const cached = stored.body.data.product.description;
+  const cached = dataOf(stored).product.description;
   assert.equal(cached.source, 'CACHED');
-  assert.deepEqual(cached.warnings.map((w: any) => w.code), ['LOCALE_UNSUPPORTED', 'PERSONALIZATION_IGNORED']);
-  assert.ok(cached.flags.every((f: any) => f.category !== 'warning'));
+  assert.deepEqual(cached.warnings.map((w) => w.code), ['LOCALE_UNSUPPORTED', 'PERSONALIZATION_IGNORED']);
+  assert.ok(cached.flags.every((f) => f.category !== 'warning'));
 
   const v2 = await generate(server, { productId, params: { ...params, promptVersion: 'v2' }, personalization: { locale: 'en-US', tone: 'calm' } });
   assert.deepEqual(v2.warnings, [

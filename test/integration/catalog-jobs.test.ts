@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import pg from 'pg';
 import { createClient } from 'graphql-ws';
+import { print } from 'graphql';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { bullPrefix, CATALOG_QUEUE } from '../../src/jobs/queue.js';
@@ -19,20 +20,19 @@ import { spawnGateway, type ChildGateway } from '../helpers/gateway-process.js';
 import { createTestRedis, skipWithoutRedis } from '../helpers/redis.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
+import { waitFor } from '../helpers/wait.js';
+import { dataOf } from '../helpers/graphql.js';
+import { ImportProductsDocument, JobDocument, RegenerateCatalogDocument } from '../generated/graphql.js';
 
-const REGENERATE = `mutation R($filter: ProductFilterInput, $policy: String) {
-  regenerateCatalog(filter: $filter, policy: $policy) { id status total done failed chunks policy createdAt }
-}`;
-const JOB = `query J($id: ID!) { job(id: $id) { id status total done failed chunks startedAt finishedAt } }`;
-const IMPORT = `mutation I($csv: String!) { importProducts(csv: $csv) { created updated unchanged failed } }`;
+const REGENERATE = RegenerateCatalogDocument;
+const JOB = JobDocument;
+const IMPORT = ImportProductsDocument;
 const internal = bearer(TEST_KEYS.internal);
 
 const cleanup: Array<() => Promise<unknown>> = [];
 after(async () => {
   for (const fn of cleanup.reverse()) await fn().catch((error: unknown) => console.warn('cleanup failed', error));
 });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 test('without REDIS_URL, regenerateCatalog says Redis is required (BAD_USER_INPUT, REDIS_REQUIRED)', async () => {
   const server = await startTestServer({ providers: ['onnx'], gatewayApiKeys: TEST_GATEWAY_API_KEYS });
@@ -66,9 +66,7 @@ test('in-gateway workers run a job; jobProgress streams it to COMPLETED; every p
   const unknownPolicy = await server.gql(REGENERATE, { policy: 'nope' }, internal);
   assert.equal(unknownPolicy.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
 
-  const started = await server.gql(REGENERATE, {}, internal);
-  assert.equal(started.body.errors, undefined, JSON.stringify(started.body.errors));
-  const job = started.body.data.regenerateCatalog;
+  const job = dataOf(await server.gql(REGENERATE, {}, internal)).regenerateCatalog;
   const total = await server.storage.countProducts({});
   assert.equal(job.total, total);
   assert.equal(job.chunks, Math.ceil(total / 10));
@@ -100,8 +98,8 @@ test('in-gateway workers run a job; jobProgress streams it to COMPLETED; every p
   assert.deepEqual(events.map((e) => e.done), [...events.map((e) => e.done)].sort((x, y) => x - y), 'done never goes back');
   assert.deepEqual(events.at(-1), { status: 'COMPLETED', done: total, failed: 0, total });
 
-  const finished = (await server.gql(JOB, { id: job.id }, internal)).body.data.job;
-  assert.equal(finished.status, 'COMPLETED');
+  const finished = dataOf(await server.gql(JOB, { id: job.id }, internal)).job;
+  assert.equal(finished?.status, 'COMPLETED');
   assert.ok(finished.startedAt && finished.finishedAt && finished.finishedAt >= finished.startedAt);
   const page = await server.storage.listProducts({}, 1000, null);
   const latest = await server.storage.latestDescriptions(page.rows.map((p) => ({ productId: p.id, personalizationKey: '' })));
@@ -146,38 +144,44 @@ test('a job of 500 products survives a worker SIGKILLed halfway: exactly 500 des
   assert.equal(imported.body.data?.importProducts?.created, 500, JSON.stringify(imported.body));
 
   // The category keeps the sample catalog, seeded into the empty database, out of the job.
-  const started = await gateway.gql(REGENERATE, { filter: { category: 'crashtest' } }, internal);
-  assert.equal(started.body.errors, undefined, JSON.stringify(started.body.errors));
-  const id: string = started.body.data.regenerateCatalog.id;
-  assert.equal(started.body.data.regenerateCatalog.total, 500);
-  const poll = async () => (await gateway.gql(JOB, { id }, internal)).body.data.job as { status: string; done: number; failed: number; total: number };
+  const started = dataOf(await gateway.gql(REGENERATE, { filter: { category: 'crashtest' } }, internal)).regenerateCatalog;
+  const { id } = started;
+  assert.equal(started.total, 500);
+  const poll = async () => {
+    const job = dataOf(await gateway.gql(JOB, { id }, internal)).job;
+    assert.ok(job, `job ${id}`);
+    return job;
+  };
 
   // The gateway runs no worker: its subscribers hear of chunks finished in the worker processes through BullMQ's queue events.
   const relayed: Array<{ status: string; done: number }> = [];
   const ws = createClient({ url: gateway.url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${TEST_KEYS.internal}` }, retryAttempts: 0, lazy: true });
   cleanup.push(async () => ws.dispose());
-  const subscribed = new Promise<void>((resolve, reject) => {
-    ws.on('connected', () => setTimeout(resolve, 200));
+  const subscriptionFailed = new Promise<never>((_, reject) => {
     ws.subscribe<{ jobProgress: { status: string; done: number } }>(
       { query: 'subscription P($id: ID!) { jobProgress(id: $id) { status done } }', variables: { id } },
       { next: (event) => (event.data ? relayed.push(event.data.jobProgress) : reject(new Error(JSON.stringify(event.errors)))), error: reject, complete: () => undefined },
     );
   });
-  await subscribed;
+  // A query on the same socket after it: once it is answered, the server has taken the subscribe message sent before it.
+  await Promise.race([
+    subscriptionFailed,
+    new Promise<void>((resolve, reject) => ws.subscribe({ query: print(JOB), variables: { id } }, { next: () => undefined, error: reject, complete: resolve })),
+  ]);
 
   const first: ChildGateway = await spawnGateway('worker', { ...env, WORKERS: '2' }, 'jobs-worker-1');
   cleanup.push(() => first.stop());
   let progress = await poll();
-  for (const deadline = Date.now() + 30_000; progress.done < 150 && Date.now() < deadline; progress = await poll()) await sleep(20);
+  await waitFor(async () => (progress = await poll()).done >= 150, { timeoutMs: 30_000, intervalMs: 20, what: () => `150 of 500 done (${progress.done} so far)` });
   await first.kill();
   const atKill = await poll();
   assert.ok(atKill.done >= 150 && atKill.done < 500, `killed halfway: ${atKill.done} of 500 done`);
 
   const second = await spawnGateway('worker', { ...env, WORKERS: '2' }, 'jobs-worker-2');
   cleanup.push(() => second.stop());
-  for (const deadline = Date.now() + 60_000; progress.status !== 'COMPLETED' && Date.now() < deadline; progress = await poll()) await sleep(100);
+  await waitFor(async () => (progress = await poll()).status === 'COMPLETED', { timeoutMs: 60_000, intervalMs: 100, what: () => `the job to complete (${JSON.stringify(progress)})` });
   assert.deepEqual({ status: progress.status, done: progress.done, failed: progress.failed }, { status: 'COMPLETED', done: 500, failed: 0 });
-  for (const deadline = Date.now() + 5000; relayed.at(-1)?.status !== 'COMPLETED' && Date.now() < deadline; ) await sleep(50);
+  await waitFor(() => relayed.at(-1)?.status === 'COMPLETED', { what: 'the COMPLETED event to be relayed' });
   assert.ok(relayed.length >= 10, `${relayed.length} progress events relayed from the worker processes`);
   assert.deepEqual(relayed.at(-1), { status: 'COMPLETED', done: 500 });
 

@@ -1,6 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer } from '../helpers/server.js';
+import { dataOf } from '../helpers/graphql.js';
 import type { OnnxTextGenerator } from '../../providers/onnx/index.js';
 
 const cleanup: Array<() => Promise<void>> = [];
@@ -14,9 +15,10 @@ test('50 description fields in one query: one batched generation on the local mo
   cleanup.push(() => server.stop());
   const onnx = server.services.registry.generator('onnx') as OnnxTextGenerator;
   const before = onnx.stats();
-  const r = await server.gql('{ products(first: 50) { edges { node { id description { text provider source } } } } }');
-  assert.equal(r.body.errors, undefined, JSON.stringify(r.body.errors));
-  const descriptions = r.body.data.products.edges.map((e: any) => e.node.description);
+  const r = await server.gql<{ products: { edges: Array<{ node: { description: { text: string; provider: string; source: string } } }> } }>(
+    '{ products(first: 50) { edges { node { id description { text provider source } } } } }',
+  );
+  const descriptions = dataOf(r).products.edges.map((e) => e.node.description);
   assert.equal(descriptions.length, 50);
   // Every row went through the local model; a row whose generation came back empty falls back to its reference, marked stale.
   for (const d of descriptions) {
@@ -33,7 +35,7 @@ test('50 description fields in one query: one batched generation on the local mo
   const perPass = (after.generatedTokens - before.generatedTokens) / (after.forwardPasses - before.forwardPasses);
   assert.ok(perPass >= maxBatch / 2, `${perPass.toFixed(2)} tokens per forward pass`);
   // A second read is served from the database: no new forward pass for what was stored.
-  const stored = descriptions.filter((d: any) => d.source === 'GENERATED').length;
+  const stored = descriptions.filter((d) => d.source === 'GENERATED').length;
   await server.gql('{ products(first: 50) { edges { node { description { source } } } } }');
   assert.equal(onnx.stats().items - after.items, 50 - stored);
 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createClient, type Client } from 'graphql-ws';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
+import { dataOf, productIds, type GqlBody, type GqlError } from '../helpers/graphql.js';
 
 const STREAM = `subscription($productId: ID!, $provider: String, $regenerate: Boolean! = false) {
   descriptionStream(productId: $productId, provider: $provider, regenerate: $regenerate) { type index token replay description { id text provider source } }
@@ -13,9 +14,18 @@ after(async () => {
   for (const fn of cleanup.reverse()) await fn();
 });
 
+interface StreamEvent {
+  type: string;
+  index: number;
+  token: string | null;
+  replay: boolean;
+  /** Set on DONE. */
+  description: { id: string; text: string; provider: string; source: string } | null;
+}
+
 interface Collected {
-  events: Array<{ type: string; index: number; token: string | null; replay: boolean; description: any }>;
-  errors: Array<{ message: string; extensions?: Record<string, any> }>;
+  events: StreamEvent[];
+  errors: GqlError[];
 }
 
 function collect(client: Client, variables: Record<string, unknown>): Promise<Collected> {
@@ -24,11 +34,11 @@ function collect(client: Client, variables: Record<string, unknown>): Promise<Co
     client.subscribe(
       { query: STREAM, variables },
       {
-        next: (msg: any) => {
+        next: (msg: GqlBody<{ descriptionStream: StreamEvent }>) => {
           if (msg.errors) out.errors.push(...msg.errors);
           if (msg.data?.descriptionStream) out.events.push(msg.data.descriptionStream);
         },
-        error: (err) => (Array.isArray(err) ? (out.errors.push(...(err as any)), resolve(out)) : reject(err)),
+        error: (err) => (Array.isArray(err) ? (out.errors.push(...(err as GqlError[])), resolve(out)) : reject(err)),
         complete: () => resolve(out),
       },
     );
@@ -44,8 +54,8 @@ async function setup(): Promise<{ server: TestServer; fake: FakeOpenAI; client: 
   });
   const client = createClient({ url: server.url.replace('http', 'ws') + '/graphql', lazy: true, retryAttempts: 0 });
   cleanup.push(() => fake.close(), () => server.stop(), () => client.dispose());
-  const r = await server.gql('{ products(first: 1) { edges { node { id } } } }');
-  return { server, fake, client, productId: r.body.data.products.edges[0].node.id };
+  const [productId] = await productIds(server.gql, 1);
+  return { server, fake, client, productId: productId! };
 }
 
 test('tokens stream in order, then the stored description', async () => {
@@ -57,11 +67,11 @@ test('tokens stream in order, then the stored description', async () => {
   assert.deepEqual(tokens.map((t) => t.index), tokens.map((_, i) => i));
   const done = events.at(-1)!;
   assert.equal(done.type, 'DONE');
-  assert.equal(done.description.text, tokens.map((t) => t.token).join(''));
-  assert.equal(done.description.source, 'GENERATED');
+  assert.equal(done.description!.text, tokens.map((t) => t.token).join(''));
+  assert.equal(done.description!.source, 'GENERATED');
   assert.ok(events.every((e) => e.replay === false));
-  const stored = await server.gql('query($id: ID!) { description(id: $id) { text provider } }', { id: done.description.id });
-  assert.deepEqual(stored.body.data.description, { text: done.description.text, provider: 'openai' });
+  const stored = await server.gql<{ description: unknown }>('query($id: ID!) { description(id: $id) { text provider } }', { id: done.description!.id });
+  assert.deepEqual(dataOf(stored).description, { text: done.description!.text, provider: 'openai' });
 });
 
 test('a failure before the first token fails over to the next provider', async () => {
@@ -70,7 +80,7 @@ test('a failure before the first token fails over to the next provider', async (
   const { events, errors } = await collect(client, { productId });
   assert.deepEqual(errors, []);
   assert.equal(events.at(-1)!.type, 'DONE');
-  assert.equal(events.at(-1)!.description.provider, 'onnx');
+  assert.equal(events.at(-1)!.description!.provider, 'onnx');
   assert.ok(fake.count('chat.completions') >= 1);
 });
 
@@ -81,8 +91,10 @@ test('a cut after the first token ends with STREAM_INTERRUPTED, never a truncate
   assert.ok(events.some((e) => e.type === 'TOKEN'), 'some tokens arrived first');
   assert.ok(!events.some((e) => e.type === 'DONE'), 'no DONE after a cut');
   assert.equal(errors[0]?.extensions?.code, 'STREAM_INTERRUPTED');
-  const stored = await server.gql('{ products(first: 1) { edges { node { description(provider: "openai") { source } } } } }');
-  assert.notEqual(stored.body.data.products.edges[0].node.description?.source, 'CACHED', 'nothing truncated was stored');
+  const stored = await server.gql<{ products: { edges: Array<{ node: { description: { source: string } | null } }> } }>(
+    '{ products(first: 1) { edges { node { description(provider: "openai") { source } } } } }',
+  );
+  assert.notEqual(dataOf(stored).products.edges[0]?.node.description?.source, 'CACHED', 'nothing truncated was stored');
 });
 
 test('the local model streams whole words in a few chunks, not one message per sub-word token', async () => {
@@ -90,7 +102,7 @@ test('the local model streams whole words in a few chunks, not one message per s
   const { events, errors } = await collect(client, { productId, provider: 'onnx' });
   assert.deepEqual(errors, []);
   const tokens = events.filter((e) => e.type === 'TOKEN').map((t) => t.token!);
-  const text = events.at(-1)!.description.text as string;
+  const text = events.at(-1)!.description!.text;
   assert.equal(tokens.join(''), text);
   const words = text.split(/\s+/).length;
   assert.ok(tokens.length >= 1 && tokens.length < words, `${tokens.length} chunks for ${words} words`);
@@ -102,7 +114,7 @@ test('the local model streams whole words in a few chunks, not one message per s
 test('asking again replays the stored description without a provider call; regenerate: true writes a new one', async () => {
   const { client, productId, fake } = await setup();
   const first = await collect(client, { productId, provider: 'openai' });
-  const generated = first.events.at(-1)!.description;
+  const generated = first.events.at(-1)!.description!;
   assert.equal(generated.source, 'GENERATED');
   const calls = fake.count('chat.completions');
 
@@ -117,14 +129,14 @@ test('asking again replays the stored description without a provider call; regen
   assert.deepEqual(again.events.at(-1)!.description, { ...generated, source: 'CACHED' });
 
   // Unpinned, the stored description of any provider matches too.
-  assert.equal((await collect(client, { productId })).events.at(-1)!.description.id, generated.id);
+  assert.equal((await collect(client, { productId })).events.at(-1)!.description!.id, generated.id);
 
   const fresh = await collect(client, { productId, provider: 'openai', regenerate: true });
   assert.deepEqual(fresh.errors, []);
   assert.equal(fake.count('chat.completions'), calls + 1);
   assert.ok(fresh.events.every((e) => e.replay === false));
-  assert.equal(fresh.events.at(-1)!.description.source, 'GENERATED');
-  assert.notEqual(fresh.events.at(-1)!.description.id, generated.id);
+  assert.equal(fresh.events.at(-1)!.description!.source, 'GENERATED');
+  assert.notEqual(fresh.events.at(-1)!.description!.id, generated.id);
 });
 
 test('a provider name: unknown is BAD_USER_INPUT naming the known ones; known but not configured is PROVIDER_NOT_CONFIGURED', async () => {

@@ -1,16 +1,16 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { spawnGateway } from '../helpers/gateway-process.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { repoRoot } from '../helpers/paths.js';
-import { recordTestSecrets } from '../helpers/server.js';
+import { recordTestSecrets } from '../helpers/run-dir.js';
+import { productIds } from '../helpers/graphql.js';
 import { bearer } from '../helpers/keys.js';
 import { hashKey } from '../../src/auth/api-keys.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const run = promisify(execFile);
 const PRODUCTS = '{ products(first: 1) { edges { node { id } } } }';
@@ -22,8 +22,7 @@ const KEYS = {
 } as const;
 recordTestSecrets('env-keys', Object.values(KEYS));
 
-const dir = mkdtempSync(path.join(tmpdir(), 'stylesprint-env-keys-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('stylesprint-env-keys');
 
 /**
  * Starts, revokes an environment key with the CLI, and changes another's role
@@ -36,7 +35,7 @@ async function restartsAfterRevokeAndRoleChange(database: Record<string, string 
   const first = await spawnGateway('index', { ...env, GATEWAY_API_KEYS: `internal:${KEYS.internal},mobile:${KEYS.revoked},personalization:${KEYS.moved}` }, `env-keys-${label}-1`);
   let productId: string;
   try {
-    productId = (await first.gql(PRODUCTS, {}, bearer(KEYS.revoked))).body.data.products.edges[0].node.id;
+    productId = (await productIds(first.gql, 1, bearer(KEYS.revoked)))[0]!;
     assert.equal((await first.gql(GENERATE, { input: [{ productId }] }, bearer(KEYS.moved))).status, 200);
   } finally {
     await first.stop();
@@ -54,10 +53,10 @@ async function restartsAfterRevokeAndRoleChange(database: Record<string, string 
     assert.equal(warning?.level, 40);
     const revoked = await second.gql(PRODUCTS, {}, bearer(KEYS.revoked));
     assert.equal(revoked.status, 401);
-    assert.equal(revoked.body.errors[0].extensions.reason, 'REVOKED');
+    assert.equal(revoked.body.errors?.[0]?.extensions?.reason, 'REVOKED');
     // The moved key reads as mobile now, and may no longer generate.
     assert.equal((await second.gql(PRODUCTS, {}, bearer(KEYS.moved))).status, 200);
-    assert.equal((await second.gql(GENERATE, { input: [{ productId }] }, bearer(KEYS.moved))).body.errors[0].extensions.code, 'FORBIDDEN');
+    assert.equal((await second.gql(GENERATE, { input: [{ productId }] }, bearer(KEYS.moved))).body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
     assert.equal((await second.gql(PRODUCTS, {}, bearer(KEYS.internal))).status, 200);
   } finally {
     await second.stop();

@@ -6,12 +6,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawnGateway, type ChildGateway } from '../helpers/gateway-process.js';
 import { createTestRedis, skipWithoutRedis } from '../helpers/redis.js';
 import { processNice, threadNices } from '../helpers/thread-nices.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const linux = process.platform === 'linux';
 
@@ -27,8 +26,8 @@ function assertNices(child: ChildGateway, expected: number | undefined): void {
 for (const [setting, expected] of [[undefined, 19], ['9', 9], ['0', undefined]] as const) {
   // Under a runner that is niced already past the setting, only a privileged gateway could go back down to it.
   const skip = !linux ? 'Linux only' : expected !== undefined && processNice() > expected ? `this process already runs at nice ${processNice()}` : false;
-  test(`GC_THREAD_NICE=${setting ?? '(unset)'}: V8 worker threads at ${expected ?? 'the gateway priority'}`, { skip }, async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'gc-threads-'));
+  test(`GC_THREAD_NICE=${setting ?? '(unset)'}: V8 worker threads at ${expected ?? 'the gateway priority'}`, { skip }, async (t) => {
+    const dir = tempDir('gc-threads', t);
     const env: Record<string, string> = { DATABASE_PATH: path.join(dir, 'gw.db'), PROVIDERS: 'onnx' };
     if (setting !== undefined) env.GC_THREAD_NICE = setting;
     const gateway = await spawnGateway('index', env, 'gc-threads');
@@ -38,7 +37,6 @@ for (const [setting, expected] of [[undefined, 19], ['9', 9], ['0', undefined]] 
       assert.equal((await fetch(`${gateway.url}/healthz`)).status, 200);
     } finally {
       await gateway.stop();
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 }
@@ -46,7 +44,7 @@ for (const [setting, expected] of [[undefined, 19], ['9', 9], ['0', undefined]] 
 test('the job worker process sets its GC helper threads too (default 19)', { skip: !linux ? 'Linux only' : processNice() > 19 ? 'niced already' : false }, async (t) => {
   const r = await createTestRedis();
   if (!r.ok) return skipWithoutRedis(t, r.reason);
-  const dir = mkdtempSync(path.join(tmpdir(), 'gc-threads-worker-'));
+  const dir = tempDir('gc-threads-worker', t);
   const worker = await spawnGateway(
     'worker',
     { DATABASE_PATH: path.join(dir, 'gw.db'), PROVIDERS: 'onnx', REDIS_URL: r.redis.url, REDIS_PREFIX: r.redis.prefix },
@@ -57,6 +55,5 @@ test('the job worker process sets its GC helper threads too (default 19)', { ski
   } finally {
     await worker.stop();
     await r.redis.drop();
-    rmSync(dir, { recursive: true, force: true });
   }
 });

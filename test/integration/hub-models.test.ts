@@ -4,12 +4,16 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fixturesDir } from '../helpers/paths.js';
+import { tempDir } from '../helpers/temp-dir.js';
 import { repoFromFolder, startFakeHub, type FakeHub } from '../helpers/fake-hub.js';
 import { spawnGateway, type ChildGateway } from '../helpers/gateway-process.js';
+import { waitFor } from '../helpers/wait.js';
+import { dataOf, productIds } from '../helpers/graphql.js';
+import { described, failed, type GenerationItem } from '../helpers/generation-results.js';
+import { GenerateDescriptionsDocument } from '../generated/graphql.js';
 
 const REPO = 'onnx-community/tiny-llama-chat';
 const GRAPH = 'onnx/model.onnx';
@@ -17,23 +21,18 @@ const files = repoFromFolder(path.join(fixturesDir, 'models', 'tiny-llama'), {
   'chat_template.jinja': readFileSync(path.join(fixturesDir, 'chat-templates', 'qwen2_5.jinja')),
 });
 
-const GENERATE = `mutation($input: [GenerateDescriptionInput!]!) {
-  generateDescriptions(input: $input) {
-    __typename
-    ... on Description { provider model text promptTokens }
-    ... on GenerationError { code message }
-  }
-}`;
+const GENERATE = GenerateDescriptionsDocument;
 const PROVIDERS = '{ providers { id model state promptFormat healthy lastError } }';
+type Providers = { providers: Array<{ id: string; model: string; state: string; promptFormat: string; healthy: boolean; lastError: string | null }> };
 
-const work = mkdtempSync(path.join(tmpdir(), 'hub-gateway-'));
 const running: ChildGateway[] = [];
 const hubs: FakeHub[] = [];
 after(async () => {
   for (const g of running) await g.kill();
   for (const h of hubs) await h.close();
-  rmSync(work, { recursive: true, force: true });
 });
+// After the hook above (after hooks run in order): the gateways are gone before their folder.
+const work = tempDir('hub-gateway');
 
 function env(home: string, extra: Record<string, string>): Record<string, string> {
   return {
@@ -55,32 +54,24 @@ async function start(home: string, extra: Record<string, string>, name: string):
 }
 
 /** Polls /readyz until it answers 200; returns every not-ready body seen on the way. */
-async function untilReady(gateway: ChildGateway, timeoutMs = 60_000): Promise<any[]> {
-  const seen: any[] = [];
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const response = await fetch(`${gateway.url}/readyz`);
-    const body = await response.json();
-    if (response.status === 200) return seen;
-    seen.push(body);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`not ready within ${timeoutMs} ms: ${JSON.stringify(seen.at(-1))}`);
+async function untilReady(gateway: ChildGateway, timeoutMs = 60_000): Promise<unknown[]> {
+  const seen: unknown[] = [];
+  await waitFor(
+    async () => {
+      const response = await fetch(`${gateway.url}/readyz`);
+      const body = await response.json();
+      if (response.status !== 200) seen.push(body);
+      return response.status === 200;
+    },
+    { timeoutMs, intervalMs: 50, what: () => `readiness (last: ${JSON.stringify(seen.at(-1))})` },
+  );
+  return seen;
 }
 
-async function generate(gateway: ChildGateway): Promise<any> {
-  const products = await gateway.gql('{ products(first: 1) { edges { node { id } } } }');
-  const productId = products.body.data.products.edges[0].node.id;
-  const r = await gateway.gql(GENERATE, { input: [{ productId, provider: 'onnx', params: { maxTokens: 8 } }] });
-  return r.body.data.generateDescriptions[0];
-}
-
-async function waitFor(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+async function generate(gateway: ChildGateway): Promise<GenerationItem> {
+  const [productId] = await productIds(gateway.gql, 1);
+  const r = await gateway.gql(GENERATE, { input: [{ productId: productId!, provider: 'onnx', params: { maxTokens: 8 } }] });
+  return dataOf(r).generateDescriptions[0]!;
 }
 
 const home = path.join(work, 'home');
@@ -90,10 +81,9 @@ test('LOCAL_MODEL with an empty HF_HOME: the gateway downloads, verifies and gen
   hubs.push(hub);
   const gateway = await start(home, { HF_ENDPOINT: hub.url }, 'hub-first');
   await untilReady(gateway);
-  const [provider] = (await gateway.gql(PROVIDERS)).body.data.providers;
+  const [provider] = dataOf(await gateway.gql<Providers>(PROVIDERS)).providers;
   assert.deepEqual(provider, { id: 'onnx', model: REPO, state: 'READY', promptFormat: 'CHAT_TEMPLATE', healthy: true, lastError: null });
-  const d = await generate(gateway);
-  assert.equal(d.__typename, 'Description', JSON.stringify(d));
+  const d = described(await generate(gateway));
   assert.equal(d.provider, 'onnx');
   assert.equal(d.model, REPO);
   assert.ok(d.text.length > 0);
@@ -110,8 +100,7 @@ test('a second start with HF_HUB_OFFLINE=1 and no Hub generates from the cache',
   // Nothing listens at this endpoint: a request to it would fail, and offline none is sent.
   const gateway = await start(home, { HF_HUB_OFFLINE: '1', HF_ENDPOINT: 'http://127.0.0.1:9' }, 'hub-offline');
   await untilReady(gateway);
-  const d = await generate(gateway);
-  assert.equal(d.__typename, 'Description', JSON.stringify(d));
+  const d = described(await generate(gateway));
   assert.equal(d.model, REPO);
   await gateway.stop();
 });
@@ -119,15 +108,16 @@ test('a second start with HF_HUB_OFFLINE=1 and no Hub generates from the cache',
 test('offline with an empty cache: the provider fails with an error naming the repo; the gateway still runs', async () => {
   const empty = path.join(work, 'empty');
   const gateway = await start(empty, { HF_HUB_OFFLINE: '1' }, 'hub-offline-empty');
-  let provider: any;
-  const deadline = Date.now() + 30_000;
-  do {
-    [provider] = (await gateway.gql(PROVIDERS)).body.data.providers;
-  } while (provider.state === 'LOADING' && Date.now() < deadline);
+  const provider = await waitFor(
+    async () => {
+      const [polled] = dataOf(await gateway.gql<Providers>(PROVIDERS)).providers;
+      return polled && polled.state !== 'LOADING' && polled;
+    },
+    { timeoutMs: 30_000, intervalMs: 20, what: 'the provider to finish loading' },
+  );
   assert.equal(provider.state, 'FAILED');
-  assert.match(provider.lastError, /onnx-community\/tiny-llama-chat@main is not in the cache .*HF_HUB_OFFLINE is set/);
-  const d = await generate(gateway);
-  assert.equal(d.code, 'PROVIDER_UNAVAILABLE');
+  assert.match(provider.lastError ?? '', /onnx-community\/tiny-llama-chat@main is not in the cache .*HF_HUB_OFFLINE is set/);
+  assert.equal(failed(await generate(gateway)).code, 'PROVIDER_UNAVAILABLE');
   await gateway.stop();
 });
 
@@ -139,15 +129,15 @@ test('a download killed halfway (kill -9) resumes on the next start with a Range
   hub.stallAfter(half);
   const first = await start(resumeHome, { HF_ENDPOINT: hub.url }, 'hub-killed');
   const partial = path.join(resumeHome, 'hub', 'models--onnx-community--tiny-llama-chat', 'blobs', `${hub.sha256(REPO, GRAPH)}.incomplete`);
-  await waitFor(() => existsSync(partial) && statSync(partial).size >= half, 'half the graph on disk');
+  await waitFor(() => existsSync(partial) && statSync(partial).size >= half, { timeoutMs: 30_000, intervalMs: 20, what: 'half the graph on disk' });
   // While it downloads, the gateway answers probes and says it is loading.
   const ready = await fetch(`${first.url}/readyz`);
   assert.equal(ready.status, 503);
   const body = await ready.json();
   assert.equal(body.status, 'not_ready');
   assert.match(body.reason, /^onnx: downloading onnx-community\/tiny-llama-chat: \d+%$/);
-  assert.equal((await first.gql(PROVIDERS)).body.data.providers[0].state, 'LOADING');
-  assert.equal((await generate(first)).code, 'PROVIDER_UNAVAILABLE');
+  assert.equal(dataOf(await first.gql<Providers>(PROVIDERS)).providers[0]?.state, 'LOADING');
+  assert.equal(failed(await generate(first)).code, 'PROVIDER_UNAVAILABLE');
   await first.kill();
   assert.equal(statSync(partial).size, half, 'the partial file survives the kill');
 
@@ -157,7 +147,6 @@ test('a download killed halfway (kill -9) resumes on the next start with a Range
   const cdn = hub.calls.filter((c) => c.path === `/cdn/${hub.sha256(REPO, GRAPH)}`);
   assert.deepEqual(cdn.map((c) => c.range), [undefined, `bytes=${half}-`]);
   assert.ok(!existsSync(partial));
-  const d = await generate(second);
-  assert.equal(d.__typename, 'Description', JSON.stringify(d));
+  described(await generate(second));
   await second.stop();
 });

@@ -6,10 +6,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { chapter4Dir, fixturesDir } from '../helpers/paths.js';
+import { waitFor } from '../helpers/wait.js';
+import { dataOf } from '../helpers/graphql.js';
+import { BenchmarkRunDocument, RunBenchmarkDocument } from '../generated/graphql.js';
 
 const clipModelDir = path.join(fixturesDir, 'models', 'tiny-clip');
-const RUN = 'mutation Run($input: RunBenchmarkInput!) { runBenchmark(input: $input) { id } }';
-const GET = 'query Get($id: ID!) { benchmarkRun(id: $id) { status error rows { rowIndex clipReason } } }';
+const RUN = RunBenchmarkDocument;
+const GET = BenchmarkRunDocument;
 
 /** An image server on loopback, the address an attacker would aim a catalog row at. */
 let images: http.Server;
@@ -33,18 +36,16 @@ after(async () => {
 /** A candidates-only benchmark (no generation) over rows whose images are the given URLs; returns each row's clipReason. */
 async function clipReasons(server: TestServer, urls: string[]): Promise<Array<string | null>> {
   const csv = ['product_image,product_description,product_title,product_metadata', ...urls.map((u, i) => `${u},A linen shirt ${i}.,Shirt ${i},"[]"`)].join('\n');
-  const { body } = await server.gql(RUN, { input: { datasetCsv: csv, candidates: [{ name: 'titles', texts: urls.map((_, i) => `Shirt ${i}`) }], allRows: true, metrics: ['METEOR'] } });
-  assert.equal(body.errors, undefined, JSON.stringify(body.errors));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const run = (await server.gql(GET, { id: body.data.runBenchmark.id })).body.data.benchmarkRun;
-    if (run.status === 'COMPLETED' || run.status === 'FAILED') {
-      assert.equal(run.status, 'COMPLETED', run.error);
-      return [...run.rows].sort((a: any, b: any) => a.rowIndex - b.rowIndex).map((r: any) => r.clipReason);
-    }
-    assert.ok(Date.now() < deadline, 'benchmark did not finish');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const { id } = dataOf(await server.gql(RUN, { input: { datasetCsv: csv, candidates: [{ name: 'titles', texts: urls.map((_, i) => `Shirt ${i}`) }], allRows: true, metrics: ['METEOR'] } })).runBenchmark;
+  const run = await waitFor(
+    async () => {
+      const polled = dataOf(await server.gql(GET, { id })).benchmarkRun;
+      return polled && (polled.status === 'COMPLETED' || polled.status === 'FAILED') && polled;
+    },
+    { timeoutMs: 30_000, intervalMs: 100, what: 'the benchmark to finish' },
+  );
+  assert.equal(run.status, 'COMPLETED', run.error ?? undefined);
+  return [...run.rows].sort((a, b) => a.rowIndex - b.rowIndex).map((r) => r.clipReason);
 }
 
 test('by default a catalog image URL on loopback, or redirecting there, is IMAGE_FETCH_REFUSED and never fetched', async () => {

@@ -3,6 +3,10 @@ import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
+import { waitFor } from '../helpers/wait.js';
+import { dataOf, productIds } from '../helpers/graphql.js';
+
+type ProductIdsOnly = { products: { edges: Array<{ node: { id: string } }> } };
 
 let fake: FakeOpenAI;
 let server: TestServer;
@@ -32,12 +36,13 @@ test('/metrics on the main port needs an internal key', async () => {
 });
 
 test('requests, provider calls, tokens, batch sizes, cache and breaker state are counted', async () => {
-  const page = await server.gql('query Page { products(first: 3) { edges { node { id } } } }', {}, bearer(TEST_KEYS.mobile));
-  const ids = page.body.data.products.edges.map((e: any) => e.node.id);
+  // Named: the request counter is labelled by operation name.
+  const page = await server.gql<ProductIdsOnly>('query Page { products(first: 3) { edges { node { id } } } }', {}, bearer(TEST_KEYS.mobile));
+  const ids = dataOf(page).products.edges.map((e) => e.node.id);
   await server.gql('{ nope }', {}, bearer(TEST_KEYS.mobile));
   const generated = await server.gql(
     'mutation Gen($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename } }',
-    { input: ids.map((productId: string) => ({ productId })) },
+    { input: ids.map((productId) => ({ productId })) },
     bearer(TEST_KEYS.personalization),
   );
   assert.equal(generated.body.errors, undefined);
@@ -73,8 +78,7 @@ test('METRICS_PORT: a separate listener without a key, and none on the main port
 
 test('a call every caller has left counts as cancelled, not as a provider timeout; a call past its own timeout stays a timeout', async () => {
   const GEN = 'mutation Gen($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename } }';
-  const page = await server.gql('{ products(first: 1) { edges { node { id } } } }', {}, bearer(TEST_KEYS.mobile));
-  const productId = page.body.data.products.edges[0].node.id as string;
+  const [productId] = await productIds(server.gql, 1, bearer(TEST_KEYS.mobile));
   const scrape = async (at: TestServer) => (await fetch(`${at.url}/metrics`, { headers: bearer(TEST_KEYS.internal) })).text();
   const counts = (text: string) => ({
     cancelled: sample(text, 'gateway_provider_calls_total', { provider: 'openai', outcome: 'cancelled' }) ?? 0,
@@ -94,19 +98,16 @@ test('a call every caller has left counts as cancelled, not as a provider timeou
       }),
     );
     let after = before;
-    for (let i = 0; i < 50 && after.cancelled === before.cancelled; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      after = counts(await scrape(server));
-    }
+    await waitFor(async () => (after = counts(await scrape(server))).cancelled !== before.cancelled, { intervalMs: 100, what: 'the cancelled call to be counted' });
     assert.deepEqual(after, { ...before, cancelled: before.cancelled + 1 });
 
     // The provider's own timeout, with the caller still waiting, is a timeout.
     const short = await startTestServer({ providers: ['openai'], openaiBaseUrl: fake.baseURL, gatewayApiKeys: TEST_GATEWAY_API_KEYS, cacheTtlMs: 0, providerTimeoutMs: 300 });
     try {
-      const ownPage = await short.gql('{ products(first: 1) { edges { node { id } } } }', {}, bearer(TEST_KEYS.mobile));
-      const input = [{ productId: ownPage.body.data.products.edges[0].node.id, params: { seed: 12 } }];
-      const answer = await short.gql(GEN, { input }, bearer(TEST_KEYS.personalization));
-      assert.deepEqual(answer.body.data.generateDescriptions, [{ __typename: 'GenerationError' }]);
+      const [ownId] = await productIds(short.gql, 1, bearer(TEST_KEYS.mobile));
+      const input = [{ productId: ownId, params: { seed: 12 } }];
+      const answer = await short.gql<{ generateDescriptions: unknown }>(GEN, { input }, bearer(TEST_KEYS.personalization));
+      assert.deepEqual(answer.body.data?.generateDescriptions, [{ __typename: 'GenerationError' }]);
       const own = counts(await scrape(short));
       assert.equal(own.cancelled, 0);
       assert.ok(own.timeouts >= 1 && own.timeoutCalls === own.timeouts, JSON.stringify(own));
@@ -122,8 +123,7 @@ test('the local model: queue depth, rows running, forward passes and tokens, cou
   const local = await startTestServer({ providers: ['onnx'], gatewayApiKeys: TEST_GATEWAY_API_KEYS, cacheTtlMs: 0, localMaxBatch: 4, localMaxQueueDelayMs: 20 });
   try {
     const scrape = async () => (await fetch(`${local.url}/metrics`, { headers: bearer(TEST_KEYS.internal) })).text();
-    const page = await local.gql('{ products(first: 3) { edges { node { id } } } }', {}, bearer(TEST_KEYS.mobile));
-    const ids = page.body.data.products.edges.map((e: any) => e.node.id);
+    const ids = await productIds(local.gql, 3, bearer(TEST_KEYS.mobile));
     const generate = () =>
       local.gql('mutation Gen($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename } }', { input: ids.map((productId: string) => ({ productId })) }, bearer(TEST_KEYS.personalization));
     assert.equal((await generate()).body.errors, undefined);

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startFakeOpenAI } from '../helpers/fake-openai.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
+import { dataOf } from '../helpers/graphql.js';
 
 const cleanup: Array<() => Promise<void>> = [];
 after(async () => {
@@ -18,15 +19,17 @@ after(async () => {
 const GENERATE = `mutation ($input: [GenerateDescriptionInput!]!) {
   generateDescriptions(input: $input) { __typename ... on GenerationError { productId code message } }
 }`;
+type Generated = { generateDescriptions: Array<{ __typename: string; productId?: string; code?: string; message?: string }> };
 const PROVIDERS = '{ providers { id healthy lastError breakerState backoffMs } }';
+type Providers = { providers: Array<{ id: string; healthy: boolean; lastError: string | null; breakerState: string; backoffMs: number }> };
 /** One OpenAI target with a short timeout, for every policy. */
 const SHORT_POLICIES = JSON.stringify(
   ['mobile', 'personalization', 'internal'].map((name) => ({ name, strategy: 'fallback', targets: [{ provider: 'openai', timeoutMs: 300, retries: 0 }] })),
 );
 
 async function products(server: TestServer, n: number): Promise<Array<{ id: string; title: string }>> {
-  const r = await server.gql(`{ products(first: ${n}) { edges { node { id title } } } }`);
-  return r.body.data.products.edges.map((e: any) => e.node);
+  const r = await server.gql<{ products: { edges: Array<{ node: { id: string; title: string } }> } }>(`{ products(first: ${n}) { edges { node { id title } } } }`);
+  return dataOf(r).products.edges.map((e) => e.node);
 }
 
 test('a failed generation tells the client a fixed sentence per kind; the upstream body (echoing the prompt) reaches only the debug log', async () => {
@@ -35,10 +38,9 @@ test('a failed generation tells the client a fixed sentence per kind; the upstre
   fake.setMode('500');
   const server = await startTestServer({ providers: ['openai'], openaiBaseUrl: fake.baseURL, cacheTtlMs: 0, routingPolicies: SHORT_POLICIES, logLevel: 'debug' });
   const [product] = await products(server, 1);
-  const r = await server.gql(GENERATE, { input: [{ productId: product!.id }] });
+  const r = await server.gql<Generated>(GENERATE, { input: [{ productId: product!.id }] });
   await server.stop();
-  assert.equal(r.body.errors, undefined);
-  const [failed] = r.body.data.generateDescriptions;
+  const [failed] = dataOf(r).generateDescriptions;
   assert.deepEqual(failed, { __typename: 'GenerationError', productId: product!.id, code: 'PROVIDER_UNAVAILABLE', message: 'openai: the provider is unavailable' });
   assert.ok(fake.count('chat.completions') >= 1);
 
@@ -55,17 +57,17 @@ test('providers reports a provider unhealthy, with its breaker open, once every 
   cleanup.push(() => fake.close());
   const server = await startTestServer({ providers: ['openai'], openaiBaseUrl: fake.baseURL, cacheTtlMs: 0, routingPolicies: SHORT_POLICIES });
   cleanup.push(() => server.stop());
-  const before = (await server.gql(PROVIDERS)).body.data.providers[0];
+  const before = dataOf(await server.gql<Providers>(PROVIDERS)).providers[0];
   assert.deepEqual(before, { id: 'openai', healthy: true, lastError: null, breakerState: 'closed', backoffMs: 0 });
 
   fake.setMode('hang');
   const items = (await products(server, 5)).map((p) => ({ productId: p.id }));
-  const r = await server.gql(GENERATE, { input: items });
-  for (const item of r.body.data.generateDescriptions) assert.deepEqual([item.code, item.message], ['PROVIDER_UNAVAILABLE', 'openai: no answer in time']);
-  const status = (await server.gql(PROVIDERS)).body.data.providers[0];
-  assert.equal(status.breakerState, 'open');
-  assert.equal(status.healthy, false);
-  assert.match(status.lastError, /^timeout: /);
+  const r = await server.gql<Generated>(GENERATE, { input: items });
+  for (const item of dataOf(r).generateDescriptions) assert.deepEqual([item.code, item.message], ['PROVIDER_UNAVAILABLE', 'openai: no answer in time']);
+  const status = dataOf(await server.gql<Providers>(PROVIDERS)).providers[0];
+  assert.equal(status?.breakerState, 'open');
+  assert.equal(status?.healthy, false);
+  assert.match(status?.lastError ?? '', /^timeout: /);
 });
 
 test('without NODE_ENV, introspection is for the internal role only, and the start warns', async () => {
@@ -81,8 +83,8 @@ test('without NODE_ENV, introspection is for the internal role only, and the sta
   const query = '{ __schema { queryType { name } } }';
   const mobile = await server.gql(query, {}, bearer(TEST_KEYS.mobile));
   assert.deepEqual([mobile.status, mobile.body.errors?.[0]?.extensions?.code], [403, 'FORBIDDEN']);
-  const internal = await server.gql(query, {}, bearer(TEST_KEYS.internal));
-  assert.equal(internal.body.data.__schema.queryType.name, 'Query');
+  const internal = await server.gql<{ __schema: { queryType: { name: string } } }>(query, {}, bearer(TEST_KEYS.internal));
+  assert.equal(dataOf(internal).__schema.queryType.name, 'Query');
   await server.stop();
   assert.match(readFileSync(server.logFile, 'utf8'), /NODE_ENV is not set: introspection only for the internal role/);
 });

@@ -18,6 +18,8 @@ import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
 import { buildGatewaySchema } from '../../src/schema.js';
 import { operationCost } from '../../src/limits/cost.js';
+import { waitFor } from '../helpers/wait.js';
+import { dataOf, productIds } from '../helpers/graphql.js';
 
 const GENERATE = `mutation G($input: [GenerateDescriptionInput!]!) {
   generateDescriptions(input: $input) {
@@ -26,6 +28,8 @@ const GENERATE = `mutation G($input: [GenerateDescriptionInput!]!) {
     ... on GenerationError { code message attempts { provider errorKind latencyMs } }
   }
 }`;
+/** One item of GENERATE: a Description's fields or a GenerationError's. */
+type Generated = { __typename: string; id?: string; provider?: string; code?: string; message?: string; attempts?: Array<{ provider: string; errorKind: string | null; latencyMs: number }> };
 const BREAKER = `{ providers { id breakerState } }`;
 const CHEAP = `{ products(first: 1) { edges { node { id } } } }`;
 const RATE = 'mobile=40/1';
@@ -78,20 +82,21 @@ after(async () => {
 });
 
 async function breakerOf(gateway: ChildGateway): Promise<string> {
-  const { body } = await gateway.gql(BREAKER, {}, bearer(TEST_KEYS.internal));
-  return body.data.providers.find((p: { id: string }) => p.id === 'openai').breakerState;
+  const r = await gateway.gql<{ providers: Array<{ id: string; breakerState: string }> }>(BREAKER, {}, bearer(TEST_KEYS.internal));
+  const openai = dataOf(r).providers.find((p) => p.id === 'openai');
+  assert.ok(openai);
+  return openai.breakerState;
 }
 
-async function generate(gateway: ChildGateway, productId: string): Promise<any> {
-  const { status, body } = await gateway.gql(GENERATE, { input: [{ productId }] }, bearer(TEST_KEYS.personalization));
-  assert.equal(status, 200, JSON.stringify(body));
-  return body.data.generateDescriptions[0];
+async function generate(gateway: ChildGateway, productId: string): Promise<Generated> {
+  const r = await gateway.gql<{ generateDescriptions: Generated[] }>(GENERATE, { input: [{ productId }] }, bearer(TEST_KEYS.personalization));
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  return dataOf(r).generateDescriptions[0]!;
 }
 
 test('a breaker one replica opened is honoured by the other: no call reaches the dead provider', async (t) => {
   if (!redis) return skipWithoutRedis(t, skipReason);
-  const { body } = await a.gql(CHEAP, {}, bearer(TEST_KEYS.internal));
-  const productId: string = body.data.products.edges[0].node.id;
+  const [productId] = await productIds(a.gql, 1, bearer(TEST_KEYS.internal));
 
   // Healthy: B talks to the provider itself.
   assert.equal((await generate(b, productId)).__typename, 'Description');
@@ -104,8 +109,7 @@ test('a breaker one replica opened is honoured by the other: no call reaches the
   assert.ok(callsWhenOpened > 1, 'A did call the failing provider');
 
   // The verdict reaches B by pub/sub; B never failed a call itself.
-  for (let i = 0; i < 100 && (await breakerOf(b)) !== 'open'; i++) await new Promise((resolve) => setTimeout(resolve, 20));
-  assert.equal(await breakerOf(b), 'open');
+  await waitFor(async () => (await breakerOf(b)) === 'open', { intervalMs: 20, what: "B's breaker to open" });
   for (let i = 0; i < 5; i++) {
     const failed = await generate(b, productId);
     assert.equal(failed.code, 'PROVIDER_UNAVAILABLE');

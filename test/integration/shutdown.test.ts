@@ -1,7 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
@@ -9,6 +7,9 @@ import { startFakeOpenAI } from '../helpers/fake-openai.js';
 import { spawnGateway } from '../helpers/gateway-process.js';
 import { startTestServer } from '../helpers/server.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
+import { tempDir, type AfterHook } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait.js';
+import { productIds, type GqlBody } from '../helpers/graphql.js';
 
 const GENERATE = 'mutation G($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename } }';
 const STREAM = 'subscription S($id: ID!) { descriptionStream(productId: $id, provider: "openai") { type token } }';
@@ -27,7 +28,7 @@ function stream(client: Client, query: string, variables: Record<string, unknown
     client.subscribe(
       { query, variables },
       {
-        next: (msg: any) => {
+        next: (msg: GqlBody<{ descriptionStream: { type: string } }>) => {
           if (msg.errors) out.errors.push(...msg.errors);
           if (msg.data?.descriptionStream) out.events.push(msg.data.descriptionStream);
         },
@@ -61,9 +62,9 @@ function wsClient(url: string, key?: string): { client: Client; closes: number[]
  * generations and one token stream are held at a slow fake provider when
  * SIGTERM arrives.
  */
-async function drainsUnder(nodeEnv: string | undefined): Promise<void> {
+async function drainsUnder(nodeEnv: string | undefined, t: AfterHook): Promise<void> {
   const fake = await startFakeOpenAI({ latencyMs: 1500 });
-  const dir = mkdtempSync(path.join(tmpdir(), 'stylesprint-shutdown-'));
+  const dir = tempDir('stylesprint-shutdown', t);
   const gateway = await spawnGateway(
     'index',
     {
@@ -84,26 +85,27 @@ async function drainsUnder(nodeEnv: string | undefined): Promise<void> {
   const { client, closes } = wsClient(gateway.url, TEST_KEYS.personalization);
   try {
     const auth = bearer(TEST_KEYS.personalization);
-    const page = await gateway.gql('{ products(first: 50) { edges { node { id } } } }', {}, auth);
-    const ids: string[] = page.body.data.products.edges.map((e: any) => e.node.id);
+    const ids = await productIds(gateway.gql, 50, auth);
     assert.equal(ids.length, 50);
 
     // A cut socket is recorded as status 0, so a failure is reported here, not as a stray rejection.
-    const requests = ids.map((productId) => gateway.gql(GENERATE, { input: [{ productId }] }, auth).catch(() => ({ status: 0, body: null })));
+    const requests = ids.map((productId) =>
+      gateway.gql<{ generateDescriptions: Array<{ __typename: string }> }>(GENERATE, { input: [{ productId }] }, auth).catch(() => ({ status: 0, body: null })),
+    );
     const streamed = stream(client, STREAM, { id: ids[0] });
     // Wait until every generation and the stream are held at the fake (1.5 s latency), then stop.
-    const deadline = Date.now() + 5000;
-    while (fake.inFlight() < 51 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    assert.equal(fake.inFlight(), 51, 'all 50 generations and the stream in flight before SIGTERM');
+    await waitFor(() => fake.inFlight() >= 51, { intervalMs: 20, what: () => `all 50 generations and the stream in flight before SIGTERM (${fake.inFlight()})` });
+    assert.equal(fake.inFlight(), 51);
     gateway.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 100));
+    // The gateway turns to draining before it logs so.
+    await waitFor(() => gateway.logs.some((l) => l.msg === 'draining'), { what: 'the drain to start' });
 
     const ready = await fetch(`${gateway.url}/readyz`);
     assert.equal(ready.status, 503);
-    assert.equal(((await ready.json()) as any).status, 'draining');
+    assert.equal(((await ready.json()) as { status: string }).status, 'draining');
     const late = await gateway.gql(GENERATE, { input: [{ productId: ids[0] }] }, auth);
     assert.equal(late.status, 503);
-    assert.equal(late.body.errors[0].extensions.code, 'SHUTTING_DOWN');
+    assert.equal(late.body.errors?.[0]?.extensions?.code, 'SHUTTING_DOWN');
     // A new operation on the open socket is refused with the same code; a new socket at the handshake.
     const lateStream = await stream(client, STREAM, { id: ids[1] });
     assert.equal(lateStream.ended, 'error');
@@ -118,7 +120,7 @@ async function drainsUnder(nodeEnv: string | undefined): Promise<void> {
 
     const results = await Promise.all(requests);
     assert.deepEqual(results.map((r) => r.status), new Array(50).fill(200));
-    assert.ok(results.every((r) => r.body?.data.generateDescriptions[0].__typename === 'Description'));
+    assert.ok(results.every((r) => r.body?.data?.generateDescriptions[0]?.__typename === 'Description'));
     const streamedOutcome = await streamed;
     assert.equal(streamedOutcome.ended, 'complete');
     assert.deepEqual(streamedOutcome.errors, []);
@@ -131,14 +133,13 @@ async function drainsUnder(nodeEnv: string | undefined): Promise<void> {
     await client.dispose();
     if (gateway.child.exitCode === null) await gateway.kill();
     await fake.close();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 
-test('SIGTERM with NODE_ENV=production: /readyz 503, the 50 generations and the stream in flight finish, new work gets SHUTTING_DOWN, exit 0', () =>
-  drainsUnder('production'));
+test('SIGTERM with NODE_ENV=production: /readyz 503, the 50 generations and the stream in flight finish, new work gets SHUTTING_DOWN, exit 0', (t) =>
+  drainsUnder('production', t));
 
-test('SIGTERM with NODE_ENV unset (development): the same drain, exit 0', () => drainsUnder(undefined));
+test('SIGTERM with NODE_ENV unset (development): the same drain, exit 0', (t) => drainsUnder(undefined, t));
 
 test('a stream still running when the grace period ends is closed with 1001 (going away), not cut', async () => {
   const fake = await startFakeOpenAI();
@@ -146,9 +147,9 @@ test('a stream still running when the grace period ends is closed with 1001 (goi
   const server = await startTestServer({ providers: ['openai'], openaiBaseUrl: fake.baseURL, cacheTtlMs: 0, shutdownGraceMs: 300 });
   const { client, closes } = wsClient(server.url);
   try {
-    const id = (await server.gql('{ products(first: 1) { edges { node { id } } } }')).body.data!.products.edges[0].node.id;
+    const [id] = await productIds(server.gql, 1);
     const streamed = stream(client, STREAM, { id });
-    while (fake.inFlight() < 1) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => fake.inFlight() >= 1, { what: 'the stream to reach the provider' });
     const started = Date.now();
     await server.close();
     assert.ok(Date.now() - started >= 280, 'close() waited for the grace period');

@@ -8,14 +8,16 @@ import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
 import { buildGatewaySchema } from '../../src/schema.js';
 import { operationCost } from '../../src/limits/cost.js';
+import { productIds, type GqlError } from '../helpers/graphql.js';
 
 const STREAM = 'subscription S($id: ID!) { descriptionStream(productId: $id, provider: "openai") { type description { text } } }';
 /** 1 + 100 × 2 under the cost model: a cheap HTTP query that still takes a big bite of a bucket. */
 const HTTP_PAGE = '{ products(first: 100) { edges { node { id } } } }';
 
 interface Outcome {
-  events: any[];
-  errors: Array<{ message: string; extensions?: Record<string, any> }>;
+  /** Each event's data. */
+  events: Array<{ descriptionStream?: { type: string } } | null | undefined>;
+  errors: GqlError[];
 }
 
 /** One operation over graphql-ws with a key; resolves with what came back (refusals arrive as an error array). */
@@ -26,8 +28,8 @@ function overWs(server: TestServer, key: string, query: string, variables: Recor
     client.subscribe(
       { query, variables },
       {
-        next: (e: any) => (e.errors ? out.errors.push(...e.errors) : out.events.push(e.data)),
-        error: (error) => (Array.isArray(error) ? (out.errors.push(...(error as any)), resolve(out)) : reject(error)),
+        next: (e) => (e.errors ? out.errors.push(...(e.errors as GqlError[])) : out.events.push(e.data as Outcome['events'][number])),
+        error: (error) => (Array.isArray(error) ? (out.errors.push(...(error as GqlError[])), resolve(out)) : reject(error)),
         complete: () => resolve(out),
       },
     );
@@ -53,7 +55,7 @@ before(async () => {
     rateLimits: `mobile=off,personalization=${201 + Math.floor(streamCost / 2)}/1,internal=${streamCost + 101}/1`,
     maxCost: `mobile=${streamCost - 1}`,
   });
-  productId = (await server.gql('{ products(first: 1) { edges { node { id } } } }', {}, bearer(TEST_KEYS.mobile))).body.data.products.edges[0].node.id;
+  [productId] = await productIds(server.gql, 1, bearer(TEST_KEYS.mobile));
 });
 after(async () => {
   await server.stop();
@@ -107,7 +109,7 @@ test('graphql-ws and HTTP take from the same bucket: RATE_LIMITED with retryAfte
   assert.deepEqual(events, []);
   assert.equal(errors[0]?.extensions?.code, 'RATE_LIMITED');
   const retryAfter = errors[0]?.extensions?.retryAfter;
-  assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1, `retryAfter ${retryAfter}`);
+  assert.ok(typeof retryAfter === 'number' && Number.isInteger(retryAfter) && retryAfter >= 1, `retryAfter ${retryAfter}`);
   assert.equal(fake.count('chat.completions'), before, 'nothing generated');
 });
 

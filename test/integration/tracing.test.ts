@@ -9,6 +9,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
 import { ATTR, NO_TRACING, startTracing } from '../../src/observability/tracing.js';
+import { dataOf } from '../helpers/graphql.js';
 
 /** An OTLP/HTTP collector on port 0: keeps every body POSTed to /v1/traces. */
 interface Collector {
@@ -118,8 +119,8 @@ test('without an endpoint, tracing is off (NO_TRACING)', async () => {
 });
 
 test('HTTP requests and graphql-ws operations export a span each, parent of their provider spans; closing flushes them', async () => {
-  const products = await server.gql('{ products(first: 2) { edges { node { id } } } }', {}, bearer(TEST_KEYS.personalization));
-  const ids: string[] = products.body.data.products.edges.map((e: { node: { id: string } }) => e.node.id);
+  const products = await server.gql<{ products: { edges: Array<{ node: { id: string } }> } }>('{ products(first: 2) { edges { node { id } } } }', {}, bearer(TEST_KEYS.personalization));
+  const ids = dataOf(products).products.edges.map((e) => e.node.id);
   const response = await fetch(`${server.url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-request-id': 'trace-test-1', ...bearer(TEST_KEYS.personalization) },

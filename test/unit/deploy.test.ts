@@ -1,104 +1,81 @@
+/** The Kubernetes manifests in deploy/kubernetes, parsed (the Dockerfile: dockerfile.test.ts). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { repoRoot } from '../helpers/paths.js';
 
-/** Dockerfile instructions with continuation lines joined. */
-function instructions(text: string): Array<{ op: string; args: string }> {
-  return text
-    .replace(/\\\n/g, ' ')
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('#'))
-    .map((l) => {
-      const [op, ...rest] = l.split(/\s+/);
-      return { op: op!.toUpperCase(), args: rest.join(' ') };
-    });
+interface Probe {
+  httpGet: { path: string; port: string | number };
 }
-
-const dockerfile = instructions(readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8'));
-
-/** Instructions of each stage, by stage name. */
-function stages(): Map<string, Array<{ op: string; args: string }>> {
-  const out = new Map<string, Array<{ op: string; args: string }>>();
-  let current: Array<{ op: string; args: string }> = [];
-  for (const i of dockerfile) {
-    if (i.op === 'FROM') {
-      const name = /\bAS\s+(\S+)/i.exec(i.args)?.[1] ?? `stage${out.size}`;
-      out.set(name, (current = []));
-    } else current.push(i);
-  }
-  return out;
+interface Container {
+  ports: Array<{ name: string; containerPort: number }>;
+  readinessProbe: Probe;
+  livenessProbe: Probe;
+  env: Array<{ name: string; value?: string }>;
+  resources: { requests: Record<string, string | number>; limits: Record<string, string | number> };
 }
-
-test('Dockerfile: build, dependency and cpu/gpu stages; production dependencies only; non-root; HEALTHCHECK on /readyz; port 4000', () => {
-  const all = stages();
-  for (const name of ['build', 'deps-cpu', 'deps-gpu', 'cpu', 'gpu']) assert.ok(all.has(name), `stage ${name}`);
-  for (const name of ['deps-cpu', 'deps-gpu']) assert.ok(all.get(name)!.some((i) => i.op === 'RUN' && /npm ci --omit=dev/.test(i.args)), `${name} installs production deps only`);
-  for (const name of ['cpu', 'gpu']) {
-    const stage = all.get(name)!;
-    const user = stage.filter((i) => i.op === 'USER').at(-1)?.args;
-    assert.ok(user && !/^(root|0)$/.test(user), `${name} runs as a non-root user`);
-    assert.ok(stage.some((i) => i.op === 'HEALTHCHECK' && /\/readyz/.test(i.args)), `${name} health check on /readyz`);
-    assert.ok(stage.some((i) => i.op === 'EXPOSE' && /\b4000\b/.test(i.args)));
-    assert.ok(stage.some((i) => i.op === 'COPY' && /^models\s/.test(i.args)), `${name} ships the bundled model`);
-    assert.ok(stage.some((i) => i.op === 'COPY' && /--from=deps-/.test(i.args)), `${name} takes node_modules from a production-only stage`);
-    assert.ok(!stage.some((i) => i.op === 'COPY' && /--from=build \/app\/node_modules/.test(i.args)), `${name} never copies dev dependencies`);
-  }
-});
-
-test('Dockerfile: every file and folder it COPYs from the build context exists in the repository', () => {
-  const sources = dockerfile
-    .filter((i) => i.op === 'COPY' && !/--from=/.test(i.args))
-    .flatMap((i) => i.args.replace(/--\S+/g, '').trim().split(/\s+/).slice(0, -1));
-  assert.ok(sources.length > 5);
-  for (const source of sources) assert.ok(existsSync(path.join(repoRoot, source)), `COPY ${source}: not in the repository`);
-});
+interface PodTemplate {
+  metadata: { labels: Record<string, string> };
+  spec: { containers: Container[]; terminationGracePeriodSeconds: number };
+}
+/** The fields these tests read, of every kind they look at; each kind has only its own. */
+interface Manifest {
+  kind: string;
+  metadata: { name: string };
+  spec: {
+    template: PodTemplate;
+    selector: { matchLabels: Record<string, string> } & Record<string, unknown>;
+    ports: Array<{ targetPort: string }>;
+    scaleTargetRef: { name: string };
+  };
+  stringData: Record<string, string>;
+  resources: string[];
+}
 
 const k8sDir = path.join(repoRoot, 'deploy', 'kubernetes');
 const manifests = readdirSync(k8sDir)
   .filter((f) => f.endsWith('.yaml'))
-  .flatMap((file) => parseAllDocuments(readFileSync(path.join(k8sDir, file), 'utf8')).map((d) => ({ file, doc: d.toJS() as any })));
+  .flatMap((file) => parseAllDocuments(readFileSync(path.join(k8sDir, file), 'utf8')).map((d) => ({ file, doc: d.toJS() as Manifest | null })));
 const ofKind = (kind: string) => manifests.filter((m) => m.doc?.kind === kind);
 
 test('Kubernetes: probes hit /readyz and /healthz on a declared port, the Service targets it, the GPU variant asks for a GPU', () => {
   const deployments = ofKind('Deployment');
-  assert.deepEqual(deployments.map((d) => d.doc.metadata.name).sort(), ['stylesprint-gateway', 'stylesprint-gateway-gpu']);
+  assert.deepEqual(deployments.map((d) => d.doc!.metadata.name).sort(), ['stylesprint-gateway', 'stylesprint-gateway-gpu']);
   for (const { doc } of deployments) {
-    const container = doc.spec.template.spec.containers[0];
-    const ports = new Map<string, number>(container.ports.map((p: any) => [p.name, p.containerPort]));
+    const container = doc!.spec.template.spec.containers[0]!;
+    const ports = new Map<string, number>(container.ports.map((p) => [p.name, p.containerPort]));
     assert.equal(ports.get('http'), 4000);
     assert.equal(container.readinessProbe.httpGet.path, '/readyz');
     assert.equal(container.livenessProbe.httpGet.path, '/healthz');
-    for (const probe of [container.readinessProbe, container.livenessProbe]) assert.ok(ports.has(probe.httpGet.port) || [...ports.values()].includes(probe.httpGet.port));
-    const env = new Map(container.env.map((e: any) => [e.name, e.value]));
+    for (const { httpGet } of [container.readinessProbe, container.livenessProbe]) assert.ok(typeof httpGet.port === 'string' ? ports.has(httpGet.port) : [...ports.values()].includes(httpGet.port));
+    const env = new Map(container.env.map((e) => [e.name, e.value]));
     assert.equal(Number(env.get('PORT')), ports.get('http'));
     assert.equal(Number(env.get('METRICS_PORT')), ports.get('metrics'));
     assert.ok(container.resources.requests.cpu && container.resources.limits.memory);
-    assert.deepEqual(doc.spec.selector.matchLabels, Object.fromEntries(Object.entries(doc.spec.template.metadata.labels)));
+    assert.deepEqual(doc!.spec.selector.matchLabels, Object.fromEntries(Object.entries(doc!.spec.template.metadata.labels)));
     const graceMs = Number(env.get('SHUTDOWN_GRACE_MS'));
-    assert.ok(doc.spec.template.spec.terminationGracePeriodSeconds * 1000 > graceMs + 5000, 'the kubelet waits for the drain');
+    assert.ok(doc!.spec.template.spec.terminationGracePeriodSeconds * 1000 > graceMs + 5000, 'the kubelet waits for the drain');
   }
-  const gpu = deployments.find((d) => d.file === 'deployment-gpu.yaml')!.doc.spec.template.spec.containers[0];
-  assert.equal(gpu.resources.limits['nvidia.com/gpu'], 1);
+  const gpu = deployments.find((d) => d.file === 'deployment-gpu.yaml')!.doc!.spec.template.spec.containers[0];
+  assert.equal(gpu?.resources.limits['nvidia.com/gpu'], 1);
 
   const [service] = ofKind('Service');
-  const cpuTemplate = deployments.find((d) => d.file === 'deployment.yaml')!.doc.spec.template;
-  assert.ok(Object.entries(service!.doc.spec.selector).every(([k, v]) => cpuTemplate.metadata.labels[k] === v), 'the Service selects the pods');
-  assert.ok(cpuTemplate.spec.containers[0].ports.some((p: any) => p.name === service!.doc.spec.ports[0].targetPort));
+  const cpuTemplate = deployments.find((d) => d.file === 'deployment.yaml')!.doc!.spec.template;
+  assert.ok(Object.entries(service!.doc!.spec.selector).every(([k, v]) => cpuTemplate.metadata.labels[k] === v), 'the Service selects the pods');
+  assert.ok(cpuTemplate.spec.containers[0]?.ports.some((p) => p.name === service!.doc!.spec.ports[0]?.targetPort));
 
   const [hpa] = ofKind('HorizontalPodAutoscaler');
-  assert.equal(hpa!.doc.spec.scaleTargetRef.name, 'stylesprint-gateway');
+  assert.equal(hpa!.doc!.spec.scaleTargetRef.name, 'stylesprint-gateway');
   const [pdb] = ofKind('PodDisruptionBudget');
-  assert.deepEqual(pdb!.doc.spec.selector.matchLabels, cpuTemplate.metadata.labels);
+  assert.deepEqual(pdb!.doc!.spec.selector.matchLabels, cpuTemplate.metadata.labels);
 });
 
 test('Kubernetes: the Secret is a template with placeholders only', () => {
   const secrets = ofKind('Secret');
   assert.equal(secrets.length, 1);
-  for (const value of Object.values(secrets[0]!.doc.stringData) as string[]) assert.match(value, /REPLACE_ME/);
+  for (const value of Object.values(secrets[0]!.doc!.stringData)) assert.match(value, /REPLACE_ME/);
   const kustomization = manifests.find((m) => m.file === 'kustomization.yaml')!.doc;
-  assert.ok(!kustomization.resources.includes('secret.template.yaml'));
+  assert.ok(!kustomization?.resources.includes('secret.template.yaml'));
 });

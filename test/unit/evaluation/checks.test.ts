@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { chapter4Dir } from '../../helpers/paths.js';
@@ -13,6 +12,7 @@ import {
   compileInclusiveLanguageRules,
   loadInclusiveLanguageRules,
 } from '../../../src/evaluation/checks/index.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const rulesOf = (text: string, ctx = {}): string[] => checkInclusiveLanguage(text, ctx).map((f) => f.rule);
 
@@ -75,23 +75,19 @@ test('gendered wording is flagged only on unisex or genderless products', () => 
   assert.deepEqual(rulesOf('Their shirt, with hemlines', { gender: 'unisex' }), []);
 });
 
-test('rule files are validated, and a custom rule file can be loaded', () => {
+test('rule files are validated, and a custom rule file can be loaded', (t) => {
   assert.throws(() => compileInclusiveLanguageRules({ version: 1, rules: [{ id: 'x' }] }), /rules\.0\.category/);
   assert.throws(() => compileInclusiveLanguageRules({ version: 2, rules: [] }), /version/);
   const rule = { id: 'r', category: 'c', terms: ['fab'], explanation: 'e', suggestion: 's' };
   assert.throws(() => compileInclusiveLanguageRules({ version: 1, rules: [rule, rule] }), /duplicate rule id "r"/);
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'rules-'));
-  try {
-    const file = path.join(dir, 'brand.json');
-    writeFileSync(file, JSON.stringify({ version: 1, rules: [{ ...rule, inflect: true }] }));
-    const rules = loadInclusiveLanguageRules(file);
-    assert.deepEqual(rulesOf('So fabs, and fab.', { rules }), ['r', 'r']);
-    assert.deepEqual(rulesOf('A nude tee.', { rules }), []);
-    writeFileSync(file, '{ not json');
-    assert.throws(() => loadInclusiveLanguageRules(file), /brand\.json/);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const dir = tempDir('rules', t);
+  const file = path.join(dir, 'brand.json');
+  writeFileSync(file, JSON.stringify({ version: 1, rules: [{ ...rule, inflect: true }] }));
+  const rules = loadInclusiveLanguageRules(file);
+  assert.deepEqual(rulesOf('So fabs, and fab.', { rules }), ['r', 'r']);
+  assert.deepEqual(rulesOf('A nude tee.', { rules }), []);
+  writeFileSync(file, '{ not json');
+  assert.throws(() => loadInclusiveLanguageRules(file), /brand\.json/);
 });
 
 const readCsv = (name: string): Record<string, string>[] =>

@@ -88,14 +88,13 @@ test('an image over HTTP scores the same as the same file on disk', async () => 
 });
 
 test('image failures become null scores with the image error code; the other items still score', async () => {
-  const started = performance.now();
+  // slow.jpg never ends its body: only the scorer's 300 ms image timeout ends that fetch.
   const out = await clipScores(scorer, [
     { image: `${base}/slow.jpg`, candidate: 'a red gown' },
     { image: `${base}/missing.jpg`, candidate: 'a red gown' },
     { image: image1, candidate: 'a red gown', reference: 'x' },
     { image: image2, candidate: 'a red gown', reference: 'y' },
   ]);
-  assert.ok(performance.now() - started < 3_000);
   assert.equal(out[0]!.reason, 'IMAGE_TIMEOUT');
   assert.equal(out[0]!.clipScore, null);
   assert.equal(out[1]!.reason, 'IMAGE_NOT_FOUND');

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { repoRoot } from '../../helpers/paths.js';
 import { setGcThreadNice } from '../../../src/observability/gc-threads.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const linux = process.platform === 'linux';
 
@@ -41,25 +41,21 @@ test('0 leaves every thread as it is', () => {
   assert.deepEqual(setGcThreadNice(0), { threads: 0, skipped: 'GC_THREAD_NICE is 0' });
 });
 
-test('a thread list it cannot read, or a thread it cannot change, is reported and not thrown', { skip: !linux && 'Linux only' }, () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'gc-threads-'));
-  try {
-    const missing = setGcThreadNice(5, path.join(dir, 'absent'));
-    assert.equal(missing.threads, 0);
-    assert.match(missing.skipped ?? '', /^cannot list threads: ENOENT/);
+test('a thread list it cannot read, or a thread it cannot change, is reported and not thrown', { skip: !linux && 'Linux only' }, (t) => {
+  const dir = tempDir('gc-threads', t);
+  const missing = setGcThreadNice(5, path.join(dir, 'absent'));
+  assert.equal(missing.threads, 0);
+  assert.match(missing.skipped ?? '', /^cannot list threads: ENOENT/);
 
-    // Only V8 worker threads are touched: a thread of another name is left alone.
-    mkdirSync(path.join(dir, '1'));
-    writeFileSync(path.join(dir, '1', 'comm'), 'MainThread\n');
-    assert.deepEqual(setGcThreadNice(5, dir), { threads: 0, skipped: 'no V8Worker threads found' });
+  // Only V8 worker threads are touched: a thread of another name is left alone.
+  mkdirSync(path.join(dir, '1'));
+  writeFileSync(path.join(dir, '1', 'comm'), 'MainThread\n');
+  assert.deepEqual(setGcThreadNice(5, dir), { threads: 0, skipped: 'no V8Worker threads found' });
 
-    // A V8 worker whose id names no thread (it ended): setpriority fails with ESRCH.
-    mkdirSync(path.join(dir, '2147483600'));
-    writeFileSync(path.join(dir, '2147483600', 'comm'), 'V8Worker\n');
-    const gone = setGcThreadNice(5, dir);
-    assert.equal(gone.threads, 0);
-    assert.match(gone.skipped ?? '', /^setpriority failed: .*ESRCH/);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  // A V8 worker whose id names no thread (it ended): setpriority fails with ESRCH.
+  mkdirSync(path.join(dir, '2147483600'));
+  writeFileSync(path.join(dir, '2147483600', 'comm'), 'V8Worker\n');
+  const gone = setGcThreadNice(5, dir);
+  assert.equal(gone.threads, 0);
+  assert.match(gone.skipped ?? '', /^setpriority failed: .*ESRCH/);
 });

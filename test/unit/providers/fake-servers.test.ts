@@ -13,6 +13,7 @@ import { HF_ROUTES, startFakeHuggingFace } from '../../helpers/fake-huggingface.
 import { fakeCompletion, fakeEmbedding, productSubject } from '../../helpers/fake-text.js';
 import { promptFor } from '../../helpers/generation-requests.js';
 import { repoRoot } from '../../helpers/paths.js';
+import { waitFor } from '../../helpers/wait.js';
 
 async function post(url: string, body: unknown): Promise<Response> {
   return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -121,7 +122,7 @@ describe('fake OpenAI server', () => {
       () => 'answered',
       () => 'dropped',
     );
-    while (fake.inFlight() === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await waitFor(() => fake.inFlight() > 0, { what: 'the request to arrive' });
     await fake.close();
     assert.equal(await pending, 'dropped');
   });

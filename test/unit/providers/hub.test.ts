@@ -1,26 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fixturesDir } from '../../helpers/paths.js';
 import { repoFromFolder, startFakeHub } from '../../helpers/fake-hub.js';
 import { fetchModel, HubError, parseModelRef, repoFolderName } from '../../../providers/hub/index.js';
 import { externalDataOf, selectModelFiles } from '../../../providers/hub/files.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const REPO = 'onnx-community/tiny-llama';
 const tinyLlama = path.join(fixturesDir, 'models', 'tiny-llama');
 
-function tempCache(): string {
-  return mkdtempSync(path.join(tmpdir(), 'hub-cache-'));
-}
-
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
-test('fetchModel: downloads the export into the standard cache layout (blobs by ETag, relative snapshot links, refs/main), verified', async () => {
+test('fetchModel: downloads the export into the standard cache layout (blobs by ETag, relative snapshot links, refs/main), verified', async (t) => {
   const hub = await startFakeHub({ [REPO]: { files: repoFromFolder(tinyLlama) } });
-  const cacheDir = tempCache();
+  const cacheDir = tempDir('hub-cache', t);
   try {
     const lines: string[] = [];
     const fetched = await fetchModel({ repo: REPO, cacheDir, endpoint: hub.url, logger: { info: (m) => lines.push(m), warn: (m) => lines.push(m) } });
@@ -55,13 +51,12 @@ test('fetchModel: downloads the export into the standard cache layout (blobs by 
     assert.ok(hub.calls.slice(before).every((c) => c.path.startsWith('/api/')));
   } finally {
     await hub.close();
-    rmSync(cacheDir, { recursive: true, force: true });
   }
 });
 
-test('fetchModel offline: the cache only, no request; a repo not cached is a not_cached error that names it', async () => {
+test('fetchModel offline: the cache only, no request; a repo not cached is a not_cached error that names it', async (t) => {
   const hub = await startFakeHub({ [REPO]: { files: repoFromFolder(tinyLlama) } });
-  const cacheDir = tempCache();
+  const cacheDir = tempDir('hub-cache', t);
   try {
     await assert.rejects(fetchModel({ repo: REPO, cacheDir, endpoint: hub.url, offline: true }), (e: unknown) => {
       assert.ok(e instanceof HubError);
@@ -80,13 +75,12 @@ test('fetchModel offline: the cache only, no request; a repo not cached is a not
     await assert.rejects(fetchModel({ repo: REPO, cacheDir, offline: true, modelFile: 'model_q4.onnx' }), /only partly in the cache \(missing model_q4\.onnx\)/);
   } finally {
     await hub.close();
-    rmSync(cacheDir, { recursive: true, force: true });
   }
 });
 
-test('fetchModel: an unreachable Hub falls back to the cached snapshot with a warning, and is an unreachable error without one', async () => {
+test('fetchModel: an unreachable Hub falls back to the cached snapshot with a warning, and is an unreachable error without one', async (t) => {
   const hub = await startFakeHub({ [REPO]: { files: repoFromFolder(tinyLlama) } });
-  const cacheDir = tempCache();
+  const cacheDir = tempDir('hub-cache', t);
   try {
     await fetchModel({ repo: REPO, cacheDir, endpoint: hub.url });
     const url = hub.url;
@@ -97,14 +91,13 @@ test('fetchModel: an unreachable Hub falls back to the cached snapshot with a wa
     assert.match(warnings[0]!, /could not be reached; using the cached snapshot/);
     await assert.rejects(fetchModel({ repo: 'org/other', cacheDir, endpoint: url }), (e: unknown) => e instanceof HubError && e.code === 'unreachable');
   } finally {
-    rmSync(cacheDir, { recursive: true, force: true });
   }
 });
 
-test('fetchModel: a gated repo is 401 without its token (gated error, nothing written) and downloads with it; an unknown repo is not_found', async () => {
+test('fetchModel: a gated repo is 401 without its token (gated error, nothing written) and downloads with it; an unknown repo is not_found', async (t) => {
   const token = 'hf_fake_gated_token_123';
   const hub = await startFakeHub({ [REPO]: { files: repoFromFolder(tinyLlama), token } });
-  const cacheDir = tempCache();
+  const cacheDir = tempDir('hub-cache', t);
   try {
     await assert.rejects(fetchModel({ repo: REPO, cacheDir, endpoint: hub.url }), (e: unknown) => {
       assert.ok(e instanceof HubError && e.code === 'gated');
@@ -120,13 +113,12 @@ test('fetchModel: a gated repo is 401 without its token (gated error, nothing wr
     await assert.rejects(fetchModel({ repo: REPO, revision: 'v9', cacheDir, endpoint: hub.url, token }), (e: unknown) => e instanceof HubError && e.code === 'not_found');
   } finally {
     await hub.close();
-    rmSync(cacheDir, { recursive: true, force: true });
   }
 });
 
-test('fetchModel: a file whose bytes do not match its ETag is a verification_failed error, and leaves no blob or partial file', async () => {
+test('fetchModel: a file whose bytes do not match its ETag is a verification_failed error, and leaves no blob or partial file', async (t) => {
   const hub = await startFakeHub({ [REPO]: { files: repoFromFolder(tinyLlama) } });
-  const cacheDir = tempCache();
+  const cacheDir = tempDir('hub-cache', t);
   try {
     const real = readFileSync(path.join(tinyLlama, 'onnx', 'model.onnx'));
     const bad = Buffer.from(real);
@@ -145,13 +137,12 @@ test('fetchModel: a file whose bytes do not match its ETag is a verification_fai
     await assert.rejects(fetchModel({ repo: REPO, cacheDir, endpoint: hub.url }), /got 100 bytes, the Hub says \d+/);
   } finally {
     await hub.close();
-    rmSync(cacheDir, { recursive: true, force: true });
   }
 });
 
-test('fetchModel resumes a partial blob with a Range request from its length and verifies the whole file', async () => {
+test('fetchModel resumes a partial blob with a Range request from its length and verifies the whole file', async (t) => {
   const hub = await startFakeHub({ [REPO]: { files: repoFromFolder(tinyLlama) } });
-  const cacheDir = tempCache();
+  const cacheDir = tempDir('hub-cache', t);
   try {
     const real = readFileSync(path.join(tinyLlama, 'onnx', 'model.onnx'));
     const blob = path.join(cacheDir, repoFolderName(REPO), 'blobs', hub.sha256(REPO, 'onnx/model.onnx'));
@@ -166,7 +157,6 @@ test('fetchModel resumes a partial blob with a Range request from its length and
     assert.equal(statSync(blob).size, real.length);
   } finally {
     await hub.close();
-    rmSync(cacheDir, { recursive: true, force: true });
   }
 });
 

@@ -10,7 +10,8 @@ import { isProviderError, type GenerationResult, type ProviderError, type Provid
 import { HF_ROUTES, startFakeHuggingFace } from '../../helpers/fake-huggingface.js';
 import type { FakeServer, FaultMode } from '../../helpers/fake-http.js';
 import { fakeCompletion, fakeEmbedding } from '../../helpers/fake-text.js';
-import { promptFor, requestFor, waitFor } from '../../helpers/generation-requests.js';
+import { promptFor, requestFor } from '../../helpers/generation-requests.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const TOKEN = 'hf_testtokennotreal123';
 
@@ -220,7 +221,7 @@ describe('Hugging Face provider', () => {
     fake.setMode('hang');
     const [result] = await serverless({ timeoutMs: 150 }).generate([requestFor('Slow Tee')]);
     assert.equal(asError(result).kind, 'timeout');
-    await waitFor(() => fake.inFlight() === 0, 2000, 'the client to drop the hanging request');
+    await waitFor(() => fake.inFlight() === 0, { what: 'the client to drop the hanging request' });
     const health = await serverless().health();
     assert.equal(health.healthy, true, 'a fresh provider has no history');
   });
@@ -228,11 +229,13 @@ describe('Hugging Face provider', () => {
   it('aborts through the caller signal and leaves no request open', async () => {
     fake.setMode('hang');
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 50);
     const p = serverless({ timeoutMs: 10_000 });
-    const [result] = await p.generate([requestFor('Slow Tee')], { signal: controller.signal });
+    const pending = p.generate([requestFor('Slow Tee')], { signal: controller.signal });
+    await waitFor(() => fake.inFlight() === 1, { what: 'the request to arrive' });
+    controller.abort();
+    const [result] = await pending;
     assert.match(asError(result).message, /aborted by caller/);
-    await waitFor(() => fake.inFlight() === 0, 2000, 'the client to drop the aborted request');
+    await waitFor(() => fake.inFlight() === 0, { what: 'the client to drop the aborted request' });
     assert.equal((await p.health()).healthy, true, 'a caller abort is not a provider failure');
   });
 });

@@ -12,7 +12,8 @@ import { ProviderError, isProviderError, type GenerationResult, type ProviderErr
 import { OPENAI_ROUTES, startFakeOpenAI, type FakeOpenAI } from '../../helpers/fake-openai.js';
 import type { FaultMode } from '../../helpers/fake-http.js';
 import { fakeCompletion, fakeEmbedding } from '../../helpers/fake-text.js';
-import { promptFor, requestFor, waitFor } from '../../helpers/generation-requests.js';
+import { promptFor, requestFor } from '../../helpers/generation-requests.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const KEY = 'sk-test-not-a-real-key-123';
 
@@ -89,18 +90,16 @@ describe('OpenAI provider', () => {
   it('returns N results in order with bounded fan-out, and one failure leaves the others intact', async () => {
     const titles = ['Alpha Skirt', 'Beta Scarf', 'Gamma Boots', 'Delta Cap', 'Epsilon Tee'];
     fake.failNext(1, '500', { match: (call) => JSON.stringify(call.body).includes('Gamma Boots') });
-    fake.setLatency(60);
-    const started = Date.now();
+    // Long enough that the first two calls overlap at the fake.
+    fake.setLatency(100);
     const results = await provider({ maxConcurrency: 2 }).generate(titles.map((t) => requestFor(t)));
-    const elapsed = Date.now() - started;
     assert.equal(results.length, titles.length);
     results.forEach((result, i) => {
       if (i === 2) assert.equal(asError(result).kind, 'unavailable');
       else assert.match(asResult(result).text, new RegExp(titles[i] as string));
     });
     assert.equal(fake.count(OPENAI_ROUTES.chat), titles.length);
-    // Five calls of 60 ms, two at a time, take at least three rounds.
-    assert.ok(elapsed >= 170, `elapsed ${elapsed} ms: more than 2 requests ran at once`);
+    assert.equal(fake.peakInFlight(), 2, 'two requests at a time, never more');
   });
 
   it('streams tokens through onToken in order, per request index', async () => {
@@ -214,33 +213,34 @@ describe('OpenAI provider', () => {
   });
 
   it('cuts a hang at timeoutMs and closes the connection', async () => {
+    // The fake never answers: only the 150 ms timeout can end the call.
     fake.setMode('hang');
-    const started = Date.now();
     const [result] = await provider({ timeoutMs: 150 }).generate([requestFor('Slow Tee')]);
     assert.equal(asError(result).kind, 'timeout');
-    assert.ok(Date.now() - started < 2000);
-    await waitFor(() => fake.inFlight() === 0, 2000, 'the client to drop the hanging request');
+    await waitFor(() => fake.inFlight() === 0, { what: 'the client to drop the hanging request' });
   });
 
   it('aborts through the caller signal and leaves no request open', async () => {
     fake.setMode('hang');
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 50);
-    const [result] = await provider({ timeoutMs: 10_000 }).generate([requestFor('Slow Tee')], { signal: controller.signal });
+    const pending = provider({ timeoutMs: 10_000 }).generate([requestFor('Slow Tee')], { signal: controller.signal });
+    await waitFor(() => fake.inFlight() === 1, { what: 'the request to arrive' });
+    controller.abort();
+    const [result] = await pending;
     const error = asError(result);
     assert.equal(error.kind, 'timeout');
     assert.match(error.message, /aborted by caller/);
-    await waitFor(() => fake.inFlight() === 0, 2000, 'the client to drop the aborted request');
+    await waitFor(() => fake.inFlight() === 0, { what: 'the client to drop the aborted request' });
   });
 
   it('close() aborts calls in flight and refuses new ones', async () => {
     fake.setMode('hang');
     const p = provider({ timeoutMs: 10_000 });
     const pending = p.generate([requestFor('Slow Tee')]);
-    await waitFor(() => fake.inFlight() === 1, 2000, 'the request to arrive');
+    await waitFor(() => fake.inFlight() === 1, { what: 'the request to arrive' });
     await p.close();
     assert.ok(isProviderError((await pending)[0]));
-    await waitFor(() => fake.inFlight() === 0, 2000, 'the request to be dropped');
+    await waitFor(() => fake.inFlight() === 0, { what: 'the request to be dropped' });
     assert.equal(asError(await p.generate([requestFor('A')]).catch((e: unknown) => e)).kind, 'unavailable');
   });
   it('aborts a stream in flight through the caller signal and leaves no request open', async () => {
@@ -259,7 +259,7 @@ describe('OpenAI provider', () => {
       assert.equal(error.kind, 'timeout');
       assert.match(error.message, /aborted by caller/);
       assert.equal(tokens.length, 1);
-      await waitFor(() => slow.inFlight() === 0, 2000, 'the client to drop the aborted stream');
+      await waitFor(() => slow.inFlight() === 0, { what: 'the client to drop the aborted stream' });
     } finally {
       await slow.close();
     }

@@ -9,11 +9,14 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { Agent, type Dispatcher } from 'undici';
 import { pooledFetch } from '../../../providers/pooled-fetch.js';
+import { waitFor } from '../../helpers/wait.js';
 
 describe('pooledFetch', () => {
   let server: http.Server;
   let base: string;
   const seen: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; body: string; port: number | undefined }> = [];
+  /** Ends an open /events stream with its second event: the test sends it once it has read the first. */
+  const secondEvents: Array<() => void> = [];
   before(async () => {
     server = http.createServer((req, res) => {
       let body = '';
@@ -30,7 +33,7 @@ describe('pooledFetch', () => {
         } else if (req.url === '/events') {
           res.writeHead(200, { 'content-type': 'text/event-stream' });
           res.write('data: one\n\n');
-          setTimeout(() => res.end('data: two\n\n'), 50);
+          secondEvents.push(() => res.end('data: two\n\n'));
         } else if (req.url === '/gzip') {
           res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(gzipSync(JSON.stringify({ zipped: true })));
         } else if (req.url === '/hang') {
@@ -90,6 +93,7 @@ describe('pooledFetch', () => {
     const reader = res.body!.getReader();
     const first = await reader.read();
     assert.equal(new TextDecoder().decode(first.value), 'data: one\n\n');
+    secondEvents.shift()!();
     let rest = '';
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest += new TextDecoder().decode(chunk.value);
     assert.equal(rest, 'data: two\n\n');
@@ -97,8 +101,11 @@ describe('pooledFetch', () => {
 
   it('rejects with the reason of an aborted signal', async () => {
     const controller = new AbortController();
-    setTimeout(() => controller.abort(new Error('stop')), 30);
-    await assert.rejects(f(`${base}/hang`, { signal: controller.signal }), /stop/);
+    const before = seen.length;
+    const pending = f(`${base}/hang`, { signal: controller.signal });
+    await waitFor(() => seen.length > before, { what: 'the request to reach the server' });
+    controller.abort(new Error('stop'));
+    await assert.rejects(pending, /stop/);
   });
 
   it('rejects at once, sending nothing, when the signal is already aborted', async () => {

@@ -12,7 +12,8 @@ import type { CachedGeneration, RouterStateStore } from '../../../src/routing/st
 import { createRouter } from '../../../src/routing/router.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../../helpers/fake-openai.js';
 import { createTestRedis, skipWithoutRedis, type TestRedis } from '../../helpers/redis.js';
-import { requestFor, waitFor } from '../../helpers/generation-requests.js';
+import { requestFor } from '../../helpers/generation-requests.js';
+import { waitFor } from '../../helpers/wait.js';
 import { asSuccess, fallback, openaiOn, sourceOf, target } from './router-fixtures.js';
 
 const CHAT = 'chat.completions';
@@ -36,6 +37,17 @@ async function store(extra: Partial<RedisStateStoreOptions> = {}): Promise<Route
   return created;
 }
 
+/** Redis's own clock, ms: TTLs and lock leases run on it. */
+async function redisMs(): Promise<number> {
+  const clock = new Redis(redis!.url);
+  try {
+    const [seconds, micros] = await clock.time();
+    return Number(seconds) * 1000 + Number(micros) / 1000;
+  } finally {
+    await clock.quit();
+  }
+}
+
 const cached = (text: string): CachedGeneration => ({
   result: { text, providerId: 'p', model: 'm', finishReason: 'stop', latencyMs: 1, promptTokens: 1, completionTokens: 1 } as CachedGeneration['result'],
   attempts: [{ provider: 'p', model: 'm', errorKind: null, latencyMs: 1 }],
@@ -45,10 +57,12 @@ describe('RedisStateStore', () => {
   it('caches a generation for its TTL, for every replica', async (t) => {
     if (!redis) return skipWithoutRedis(t, skipReason);
     const [a, b] = [await store(), await store()];
+    const start = await redisMs();
     await a.setResult('k-ttl', cached('hello'), 150);
     assert.deepEqual(await b.getResult('k-ttl'), cached('hello'));
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    assert.equal(await b.getResult('k-ttl'), undefined);
+    await waitFor(async () => (await b.getResult('k-ttl')) === undefined, { what: 'the entry to expire' });
+    const lasted = (await redisMs()) - start;
+    assert.ok(lasted >= 150, `expired after ${lasted.toFixed(0)} ms, before its 150 ms TTL`);
   });
 
   it('mirrors a breaker verdict to other replicas, and to one that starts later', async (t) => {
@@ -58,12 +72,12 @@ describe('RedisStateStore', () => {
     const until = Date.now() + 5_000;
     await a.shareBreaker!('openai', until);
     assert.equal(a.breakerOpenUntil!('openai'), until, 'the sender sees it at once');
-    await waitFor(() => b.breakerOpenUntil!('openai') === until, 2000, 'the verdict to reach b');
+    await waitFor(() => b.breakerOpenUntil!('openai') === until, { what: 'the verdict to reach b' });
     const late = await store();
     assert.equal(late.breakerOpenUntil!('openai'), until);
     assert.equal(late.breakerOpenUntil!('huggingface'), 0, 'per provider');
     await b.shareBreaker!('openai', 0);
-    await waitFor(() => a.breakerOpenUntil!('openai') === 0 && late.breakerOpenUntil!('openai') === 0, 2000, 'the close to reach every replica');
+    await waitFor(() => a.breakerOpenUntil!('openai') === 0 && late.breakerOpenUntil!('openai') === 0, { what: 'the close to reach every replica' });
   });
 
   it('a verdict in the past counts as closed', async (t) => {
@@ -100,12 +114,15 @@ describe('RedisStateStore', () => {
     // A holder that dies stops renewing: its lock lapses after lockMs.
     const client = new Redis(redis!.url);
     const dying = await createRedisStateStore({ client, prefix: redis!.prefix, lockMs: 300 });
+    const locked = await redisMs();
     assert.ok(await dying.lockGeneration!('k-dead'));
     client.disconnect();
-    const started = Date.now();
     assert.equal(await waiter.waitForResult!('k-dead', new AbortController().signal), undefined);
-    const waited = Date.now() - started;
-    assert.ok(waited >= 150 && waited < 3000, `waited ${waited} ms for a 300 ms lock to lapse`);
+    const lapsed = (await redisMs()) - locked;
+    assert.ok(lapsed >= 300, `gave up ${lapsed.toFixed(0)} ms after the lock was taken, before its 300 ms lease could lapse`);
+    const taken = await waiter.lockGeneration!('k-dead');
+    assert.ok(taken, 'the lapsed lock is free');
+    await taken.release();
     await dying.close().catch(() => undefined);
 
     const held = await failing.lockGeneration!('k-abort');

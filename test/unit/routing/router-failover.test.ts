@@ -1,14 +1,18 @@
 /**
  * Failover, breakers and error kinds, against two real fake OpenAI servers
  * (primary and secondary) through the real OpenAI provider. Assertions are
- * on the calls each fake counted, not only on the answers.
+ * on the calls each fake counted, not only on the answers. Cooldowns pass on
+ * a mocked clock; where only a timeout, a close or an abort can end a call,
+ * every other way out is made longer than the test's own timeout, so no
+ * assertion bounds a duration from above.
  */
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRouter, type RouterOptions } from '../../../src/routing/router.js';
 import type { GenerationRouter } from '../../../src/routing/types.js';
 import { OPENAI_ROUTES, startFakeOpenAI, type FakeOpenAI } from '../../helpers/fake-openai.js';
-import { requestFor, waitFor } from '../../helpers/generation-requests.js';
+import { requestFor } from '../../helpers/generation-requests.js';
+import { waitFor } from '../../helpers/wait.js';
 import { asFailure, asSuccess, fallback, noneHanging, openaiOn, rejectionGuard, sourceOf, target } from './router-fixtures.js';
 
 const CHAT = OPENAI_ROUTES.chat;
@@ -39,6 +43,11 @@ describe('router failover against fake OpenAI servers', () => {
     await secondary.close();
     guard.check();
   });
+
+  /** Longer than any test runs: a target with it never times out within the test. */
+  const NEVER = 600_000;
+  /** Timers keep the event loop's cached clock, which may lag performance.now() by a little: lower bounds allow that much. */
+  const SLACK_MS = 5;
 
   function make(policyTargets = [target('primary', 2000, 1), target('secondary', 2000, 1)], extra: Partial<RouterOptions> = {}): GenerationRouter {
     router = createRouter({
@@ -74,7 +83,9 @@ describe('router failover against fake OpenAI servers', () => {
     assert.equal(r.breakerState('primary'), 'open');
   });
 
-  it('sends nothing to an open breaker during the cooldown, then exactly one probe, and closes when it succeeds', async () => {
+  it('sends nothing to an open breaker during the cooldown, then exactly one probe, and closes when it succeeds', async (t) => {
+    // cockatiel times the cooldown with Date.now(); the router's windows read the same clock.
+    t.mock.timers.enable({ apis: ['Date'], now: 0 });
     primary.setMode('503');
     const r = make([target('primary', 2000, 0), target('secondary', 2000, 0)], { breaker: { cooldownMs: 300 } });
     for (let i = 0; i < 5; i += 1) asSuccess(await one(r, `Coat ${i}`));
@@ -87,8 +98,11 @@ describe('router failover against fake OpenAI servers', () => {
       assert.equal(ok.result.providerId, 'secondary');
     }
     assert.equal(primary.count(CHAT), 5, 'no call during the cooldown');
+    t.mock.timers.tick(299);
+    asSuccess(await one(r, 'Scarf 299'));
+    assert.equal(primary.count(CHAT), 5, 'no call 1 ms before the cooldown ends');
 
-    await new Promise((resolve) => setTimeout(resolve, 350));
+    t.mock.timers.tick(1);
     primary.setMode('ok');
     const wave = await r.generate(Array.from({ length: 6 }, (_, i) => ({ request: requestFor(`Boot ${i}`), options: { policy: 'internal' } })));
     assert.equal(primary.count(CHAT), 6, 'exactly one half-open probe');
@@ -97,11 +111,13 @@ describe('router failover against fake OpenAI servers', () => {
     assert.equal(asSuccess(await one(r, 'Belt')).result.providerId, 'primary');
   });
 
-  it('reopens when the probe fails, again with a single call', async () => {
+  it('reopens when the probe fails, again with a single call', async (t) => {
+    t.mock.timers.enable({ apis: ['Date'], now: 0 });
     primary.setMode('503');
     const r = make([target('primary', 2000, 0), target('secondary', 2000, 0)], { breaker: { cooldownMs: 200 } });
     for (let i = 0; i < 5; i += 1) await one(r, `Coat ${i}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    assert.equal(r.breakerState('primary'), 'open');
+    t.mock.timers.tick(200);
     await r.generate(Array.from({ length: 4 }, (_, i) => ({ request: requestFor(`Hat ${i}`), options: { policy: 'internal' } })));
     assert.equal(primary.count(CHAT), 6);
     assert.equal(r.breakerState('primary'), 'open');
@@ -119,14 +135,14 @@ describe('router failover against fake OpenAI servers', () => {
     assert.equal(primary.count(CHAT), 1, 'isolated: no further calls');
   });
 
-  it('waits for Retry-After: 1 (about one second, no longer) and succeeds on the retry', async () => {
+  it('waits for Retry-After: 1 before the retry and succeeds on it (the delay itself: retryBackoff in routing-parts)', async () => {
     primary.failNext(1, '429');
     primary.setRetryAfter('1');
     const r = make();
-    const started = performance.now();
     const ok = asSuccess(await one(r, 'Silk Dress'));
-    const elapsed = performance.now() - started;
-    assert.ok(elapsed >= 900 && elapsed < 1600, `took ${elapsed.toFixed(0)} ms`);
+    const [first, second] = primary.calls;
+    // The retry timer runs from after the 429 arrived, so the second call comes a full second after the first.
+    assert.ok(second!.at - first!.at >= 1000 - SLACK_MS, `retried after ${(second!.at - first!.at).toFixed(0)} ms`);
     assert.equal(ok.result.providerId, 'primary');
     assert.deepEqual(
       ok.attempts.map((a) => a.errorKind),
@@ -136,27 +152,36 @@ describe('router failover against fake OpenAI servers', () => {
     assert.equal(secondary.count(CHAT), 0);
   });
 
-  it('fails over at once when Retry-After is beyond the cap', async () => {
+  it('fails over at once when Retry-After is beyond the cap', { timeout: 20_000 }, async () => {
     primary.failNext(1, '429');
-    primary.setRetryAfter('30');
+    // Longer than the test's timeout: had the router waited for it, the test would time out.
+    primary.setRetryAfter('60');
     const r = make();
-    const started = performance.now();
     const ok = asSuccess(await one(r, 'Silk Dress'));
-    assert.ok(performance.now() - started < 500);
     assert.equal(ok.result.providerId, 'secondary');
+    assert.deepEqual(
+      ok.attempts.map((a) => [a.provider, a.errorKind]),
+      [
+        ['primary', 'rate_limited'],
+        ['secondary', null],
+      ],
+    );
     assert.equal(primary.count(CHAT), 1);
   });
 
-  it('cuts a hang at the target timeout and stays inside the policy budget', async () => {
+  it('cuts a hang at the target timeout, retries it once, then fails over', { timeout: 60_000 }, async () => {
     primary.setMode('hang');
-    const r = make([target('primary', 300, 1), target('secondary', 1000, 0)], { retry: { initialDelayMs: 20, maxDelayMs: 100 } });
-    const started = performance.now();
-    const ok = asSuccess(await one(r, 'Trench Coat'));
-    const elapsed = performance.now() - started;
-    // Budget: both primary attempts' timeouts + one backoff + the secondary's timeout.
-    const budget = 300 * 2 + 100 + 1000;
-    assert.ok(elapsed >= 600, `took only ${elapsed.toFixed(0)} ms`);
-    assert.ok(elapsed < budget, `took ${elapsed.toFixed(0)} ms, budget ${budget}`);
+    // The provider's own timeout is longer than the test's: only the target's 300 ms can end a hung call.
+    router = createRouter({
+      source: sourceOf(openaiOn(primary, 'primary', { timeoutMs: NEVER }), openaiOn(secondary, 'secondary')),
+      policies: [fallback('internal', target('primary', 300, 1), target('secondary', 1000, 0))],
+      retry: { initialDelayMs: 20, maxDelayMs: 100 },
+    });
+    const ok = asSuccess(await one(router, 'Trench Coat'));
+    for (const attempt of ok.attempts.slice(0, 2)) assert.ok(attempt.latencyMs >= 300 - SLACK_MS, `cut after ${attempt.latencyMs.toFixed(0)} ms, before the timeout`);
+    const [firstTry, retry] = primary.calls;
+    const [failover] = secondary.calls;
+    assert.ok(retry!.at - firstTry!.at >= 300 - SLACK_MS && failover!.at - retry!.at >= 300 - SLACK_MS, 'each primary call ran to its timeout before the next call');
     assert.deepEqual(
       ok.attempts.map((a) => [a.provider, a.errorKind]),
       [
@@ -165,7 +190,7 @@ describe('router failover against fake OpenAI servers', () => {
         ['secondary', null],
       ],
     );
-    await waitFor(() => primary.inFlight() === 0, 1000, 'the hung requests to be aborted');
+    await waitFor(() => primary.inFlight() === 0, { what: 'the hung requests to be aborted' });
   });
 
   it('answers bad_request with BAD_USER_INPUT and no failover', async () => {
@@ -238,30 +263,34 @@ describe('router failover against fake OpenAI servers', () => {
     assert.equal(r.breakerState('primary'), 'closed');
   });
 
-  it('settles everything in flight when closed', async () => {
+  it('settles everything in flight when closed', { timeout: 20_000 }, async () => {
     primary.setMode('hang');
-    const r = make([target('primary', 5000, 0)]);
+    // No timeout ends the hung call within the test's: only close() can.
+    router = createRouter({ source: sourceOf(openaiOn(primary, 'primary', { timeoutMs: NEVER })), policies: [fallback('internal', target('primary', NEVER, 0))] });
+    const r = router;
     const pending = r.generate([{ request: requestFor('Poncho'), options: { policy: 'internal' } }]);
-    await waitFor(() => primary.count(CHAT) === 1, 1000, 'the request to reach the fake');
-    const started = performance.now();
+    await waitFor(() => primary.count(CHAT) === 1, { what: 'the request to reach the fake' });
     await r.close();
     const [routed] = await pending;
-    assert.ok(performance.now() - started < 500);
     assert.equal(asFailure(routed).code, 'PROVIDER_UNAVAILABLE');
     const late = asFailure((await r.generate([{ request: requestFor('Poncho'), options: { policy: 'internal' } }]))[0]);
     assert.match(late.error.message, /closed/);
   });
 
-  it('stops an item at once when its signal aborts, and closes the upstream request', async () => {
+  it('stops an item at once when its signal aborts, and closes the upstream request', { timeout: 20_000 }, async () => {
     primary.setMode('hang');
-    const r = make([target('primary', 5000, 0), target('secondary', 5000, 0)]);
+    // No timeout ends the hung call within the test's: only the abort can.
+    router = createRouter({
+      source: sourceOf(openaiOn(primary, 'primary', { timeoutMs: NEVER }), openaiOn(secondary, 'secondary')),
+      policies: [fallback('internal', target('primary', NEVER, 0), target('secondary', NEVER, 0))],
+    });
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 100).unref();
-    const started = performance.now();
-    const fail = asFailure(await one(r, 'Parka', { signal: controller.signal }));
-    assert.ok(performance.now() - started < 500);
+    const pending = one(router, 'Parka', { signal: controller.signal });
+    await waitFor(() => primary.count(CHAT) === 1, { what: 'the request to reach the fake' });
+    controller.abort();
+    const fail = asFailure(await pending);
     assert.equal(fail.error.kind, 'timeout');
-    await waitFor(() => primary.inFlight() === 0, 1000, 'the aborted request to close');
+    await waitFor(() => primary.inFlight() === 0, { what: 'the aborted request to close' });
     assert.equal(secondary.count(CHAT), 0);
   });
 });

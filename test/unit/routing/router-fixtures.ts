@@ -10,7 +10,7 @@ import type { TextGenerator } from '../../../providers/types.js';
 import type { GeneratorSource, Routed, RoutedFailure, RoutedSuccess, RoutingPolicy, RouteTarget } from '../../../src/routing/types.js';
 import type { FakeServer } from '../../helpers/fake-http.js';
 import type { FakeOpenAI } from '../../helpers/fake-openai.js';
-import { waitFor } from '../../helpers/generation-requests.js';
+import { waitFor } from '../../helpers/wait.js';
 
 export const KEY = 'sk-test-router-key-123';
 
@@ -77,6 +77,6 @@ export function rejectionGuard(): { install(): void; check(): void } {
 
 /** Fails unless every fake has answered or dropped every request it got. */
 export async function noneHanging(...fakes: FakeServer[]): Promise<void> {
-  await waitFor(() => fakes.every((f) => f.inFlight() === 0), 2000, 'fake servers to have no open requests');
+  await waitFor(() => fakes.every((f) => f.inFlight() === 0), { what: 'fake servers to have no open requests' });
 }
 

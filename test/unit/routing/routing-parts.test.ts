@@ -1,11 +1,11 @@
-/** The pure parts of routing: policies, the override parser, weighted choice, windows, the breaker rule, the retry budget, cache keys. */
+/** The pure parts of routing: policies, the override parser, weighted choice, windows, the breaker rule, the retry budget and backoff, cache keys. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CircuitState } from 'cockatiel';
 import { RatioBreaker, ProviderBreaker, DEFAULT_BREAKER_SETTINGS } from '../../../src/routing/breaker.js';
 import { canonicalJson, generationCacheKey } from '../../../src/routing/cache-key.js';
 import { MOBILE_TIMEOUT_MS, PolicyOverrideError, defaultPolicies, parsePolicyOverride, resolvePolicies } from '../../../src/routing/policies.js';
-import { RetryBudget } from '../../../src/routing/retry.js';
+import { RetryBudget, retryBackoff } from '../../../src/routing/retry.js';
 import { weightedFirst, weightedIndex } from '../../../src/routing/weighted.js';
 import { ProviderError } from '../../../providers/types.js';
 import { requestFor } from '../../helpers/generation-requests.js';
@@ -158,6 +158,23 @@ describe('RetryBudget', () => {
     assert.equal(allowed, 12);
     clock = 20_000;
     assert.equal(budget.tryRetry(), true, 'a new window');
+  });
+});
+
+describe('retryBackoff', () => {
+  const signal = new AbortController().signal;
+  const failed = (error: Error) => ({ result: { error }, signal });
+
+  it('waits exactly the Retry-After a provider sent, else an exponential delay with jitter up to the cap', () => {
+    const backoff = retryBackoff({ initialDelayMs: 5, maxDelayMs: 50 });
+    const asked = backoff.next({ attempt: 1, ...failed(new ProviderError('rate_limited', 'p', 'slow down', { retryAfterMs: 1000 })) });
+    assert.equal(asked.duration, 1000);
+    let next = asked;
+    for (let attempt = 2; attempt <= 12; attempt += 1) {
+      next = next.next({ attempt, ...failed(new ProviderError('unavailable', 'p', 'down')) });
+      assert.ok(next.duration >= 0 && next.duration <= 50, `attempt ${attempt}: ${next.duration} ms`);
+    }
+    assert.equal(next.next({ attempt: 13, ...failed(new ProviderError('rate_limited', 'p', 'again', { retryAfterMs: 30 })) }).duration, 30);
   });
 });
 

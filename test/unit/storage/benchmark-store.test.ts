@@ -1,15 +1,13 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PostgresStorage, SqliteStorage } from '../../../src/storage/index.js';
 import { openPostgresBenchmarkStore, openSqliteBenchmarkStore } from '../../../src/storage/benchmark-store.js';
 import type { BenchmarkSpec, BenchmarkStore, BenchmarkSummary, RowResult } from '../../../src/evaluation/benchmark/types.js';
 import { createTestDatabase } from '../../helpers/postgres.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'stylesprint-benchstore-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('stylesprint-benchstore');
 
 // The store keeps specs, summaries and rows as JSON, so any JSON shapes do for a round trip.
 const spec = { models: [{ name: 'onnx' }], seed: 42 } as unknown as BenchmarkSpec;

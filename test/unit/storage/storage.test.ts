@@ -1,7 +1,6 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { openStorage, PostgresStorage, SqliteStorage } from '../../../src/storage/index.js';
 import { ConfigError, loadConfig } from '../../../src/config.js';
@@ -9,9 +8,10 @@ import { createTestDatabase } from '../../helpers/postgres.js';
 import { storageSuite } from './storage.suite.js';
 import { makeCatalog, makeDescription } from './storage.data.js';
 import { DatabaseSync } from 'node:sqlite';
+import { tempDir } from '../../helpers/temp-dir.js';
+import { waitFor } from '../../helpers/wait.js';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'stylesprint-storage-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('stylesprint-storage');
 
 describe('SQLite storage', () => {
   const file = path.join(dir, 'suite.db');
@@ -30,12 +30,8 @@ test('SQLite: past 100 writes a worker thread checkpoints the WAL, and close() e
   // worker every page would still sit in the WAL and the file would not grow.
   for (let i = 0; i < 150; i++) await storage.insertDescription(makeDescription(created!.product.id, { text: `description ${i}` }));
   const initial = 4096;
-  let size = statSync(file).size;
-  for (let waited = 0; waited < 5000 && size <= initial; waited += 50) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    size = statSync(file).size;
-  }
-  assert.ok(size > initial, `nothing was checkpointed into the database file (${size} bytes)`);
+  // The worker checkpoints in the background: wait for the file to grow.
+  await waitFor(() => statSync(file).size > initial, { what: 'a checkpoint into the database file' });
   await storage.close();
   assert.equal(existsSync(`${file}-wal`), false, 'the last connection to close removed the WAL');
   const reopened = new DatabaseSync(file);

@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fixturesDir } from '../../../helpers/paths.js';
 import { chatMessages, compileChatTemplate, findChatTemplate, strftime, type ChatMessage } from '../../../../providers/onnx/chat-template.js';
 import { ModelFolderError, readModelFolder } from '../../../../providers/onnx/model-folder.js';
 import { loadTokenizer } from '../../../../providers/onnx/tokenizer.js';
 import { fixtureDir, openFixture, request } from './onnx-test-helpers.js';
+import { tempDir, type AfterHook } from '../../../helpers/temp-dir.js';
 
 const templatesDir = path.join(fixturesDir, 'chat-templates');
 
@@ -54,31 +54,27 @@ test('chatMessages: the system part first when there is one, then the user part'
   assert.deepEqual(chatMessages({ prompt: 'Facts.' }), [{ role: 'user', content: 'Facts.' }]);
 });
 
-test('template sources: chat_template.jinja wins over tokenizer_config; a named list uses "default"; a bad field or template is a ModelFolderError', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'chat-template-'));
-  try {
-    assert.equal(findChatTemplate({ dir, tokenizerConfig: {} }), null);
-    assert.equal(findChatTemplate({ dir, tokenizerConfig: { chat_template: [{ name: 'tool_use', template: 'T' }, { name: 'default', template: 'D' }] } }), 'D');
-    assert.throws(() => findChatTemplate({ dir, tokenizerConfig: { chat_template: 42 } }), ModelFolderError);
-    writeFileSync(path.join(dir, 'chat_template.jinja'), 'FILE');
-    assert.equal(findChatTemplate({ dir, tokenizerConfig: { chat_template: 'CONFIG' } }), 'FILE');
-    assert.throws(() => compileChatTemplate('{% for m in messages %}', { dir, tokenizerConfig: {} }), /does not parse/);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+test('template sources: chat_template.jinja wins over tokenizer_config; a named list uses "default"; a bad field or template is a ModelFolderError', (t) => {
+  const dir = tempDir('chat-template', t);
+  assert.equal(findChatTemplate({ dir, tokenizerConfig: {} }), null);
+  assert.equal(findChatTemplate({ dir, tokenizerConfig: { chat_template: [{ name: 'tool_use', template: 'T' }, { name: 'default', template: 'D' }] } }), 'D');
+  assert.throws(() => findChatTemplate({ dir, tokenizerConfig: { chat_template: 42 } }), ModelFolderError);
+  writeFileSync(path.join(dir, 'chat_template.jinja'), 'FILE');
+  assert.equal(findChatTemplate({ dir, tokenizerConfig: { chat_template: 'CONFIG' } }), 'FILE');
+  assert.throws(() => compileChatTemplate('{% for m in messages %}', { dir, tokenizerConfig: {} }), /does not parse/);
 });
 
 /** tiny-llama (whose tokenizer adds a BOS) copied with a chat template of the Llama kind, which writes the BOS itself. */
-function tinyLlamaWithTemplate(template: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'tiny-llama-chat-'));
+function tinyLlamaWithTemplate(template: string, t: AfterHook): string {
+  const dir = tempDir('tiny-llama-chat', t);
   cpSync(fixtureDir('tiny-llama'), dir, { recursive: true });
   writeFileSync(path.join(dir, 'chat_template.jinja'), template);
   return dir;
 }
 
-test('a template that writes the BOS gets exactly one BOS; the system line reaches the model; providers say chat_template', async () => {
+test('a template that writes the BOS gets exactly one BOS; the system line reaches the model; providers say chat_template', async (t) => {
   const template = "{{ bos_token }}{% for m in messages %}[{{ m.role }}] {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}[assistant] {% endif %}";
-  const dir = tinyLlamaWithTemplate(template);
+  const dir = tinyLlamaWithTemplate(template, t);
   const plain = await openFixture('tiny-llama', { decoding: { maxNewTokens: 3, doSample: false } });
   const chat = await openFixture('tiny-llama', { modelDir: dir, modelName: 'org/tiny-llama', decoding: { maxNewTokens: 3, doSample: false } });
   try {
@@ -108,20 +104,15 @@ test('a template that writes the BOS gets exactly one BOS; the system line reach
   } finally {
     await chat.close();
     await plain.close();
-    rmSync(dir, { recursive: true, force: true });
   }
 });
 
-test('stylesprint.json declares what a folder honours; a bad declaration is a ModelFolderError', async () => {
-  const dir = tinyLlamaWithTemplate('{% for m in messages %}{{ m.content }}{% endfor %}');
-  try {
-    writeFileSync(path.join(dir, 'stylesprint.json'), JSON.stringify({ honours: { languages: ['en', 'fr'], personalization: { keywords: false } } }));
-    const provider = await openFixture('tiny-llama', { modelDir: dir });
-    assert.deepEqual(provider.capabilities.honours, { languages: ['en', 'fr'], instructions: true, personalization: { tone: true, segment: true, keywords: false } });
-    await provider.close();
-    writeFileSync(path.join(dir, 'stylesprint.json'), JSON.stringify({ honours: { languages: ['English'] } }));
-    await assert.rejects(openFixture('tiny-llama', { modelDir: dir }), /honours\.languages must be/);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+test('stylesprint.json declares what a folder honours; a bad declaration is a ModelFolderError', async (t) => {
+  const dir = tinyLlamaWithTemplate('{% for m in messages %}{{ m.content }}{% endfor %}', t);
+  writeFileSync(path.join(dir, 'stylesprint.json'), JSON.stringify({ honours: { languages: ['en', 'fr'], personalization: { keywords: false } } }));
+  const provider = await openFixture('tiny-llama', { modelDir: dir });
+  assert.deepEqual(provider.capabilities.honours, { languages: ['en', 'fr'], instructions: true, personalization: { tone: true, segment: true, keywords: false } });
+  await provider.close();
+  writeFileSync(path.join(dir, 'stylesprint.json'), JSON.stringify({ honours: { languages: ['English'] } }));
+  await assert.rejects(openFixture('tiny-llama', { modelDir: dir }), /honours\.languages must be/);
 });

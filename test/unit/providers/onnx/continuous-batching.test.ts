@@ -142,16 +142,13 @@ test('a request cancelled while it waits in the queue answers at once, cancelled
     const controller = new AbortController();
     const waiting = p.generate([request(mixedPrompts[0]!, { maxTokens: 10, temperature: 0 })], { signal: controller.signal });
     assert.equal(p.stats().queueDepth, 1);
-    const t0 = performance.now();
     controller.abort();
     const [r] = await waiting;
-    const waited = performance.now() - t0;
     assert.equal(ok(r).finishReason, 'cancelled');
     assert.equal(ok(r).text, '');
     assert.equal(p.stats().queueDepth, 0);
     assert.equal(p.stats().abandoned, 1);
     assert.equal(p.stats().running, true, 'answered before the running request ended');
-    assert.ok(waited < 100, `answered after ${waited.toFixed(0)} ms`);
     const [done] = await long;
     assert.equal(ok(done).finishReason, 'length');
     // Already cancelled when it arrives: the same answer, and nothing queued.

@@ -29,9 +29,11 @@ test('a full queue answers ProviderError unavailable at once, and the queued req
     const slow = (q: string) => p.generate([request(q, { maxTokens: 30, temperature: 0 })]);
     const running = [slow('a'), slow('b'), slow('c')]; // one runs, two wait
     assert.equal(p.stats().queueDepth, 2);
-    const t0 = performance.now();
+    let finished = 0;
+    for (const r of running) void r.then(() => finished++);
     const [rejected] = await p.generate([request('d', { maxTokens: 30 })]);
-    assert.ok(performance.now() - t0 < 50, 'rejected without waiting for the running batch');
+    assert.equal(finished, 0, 'answered before any queued request finished: it did not wait for the running batch');
+    assert.equal(p.stats().queueDepth, 2);
     assert.ok(isProviderError(rejected));
     assert.equal(rejected.kind, 'unavailable');
     assert.equal(rejected.providerId, 'onnx');
@@ -75,6 +77,8 @@ test('a loop that returns without a result for an item rejects it rather than le
 
 test('items that arrive while the loop runs join it between steps, up to maxBatch running at once', async () => {
   const running: number[] = [];
+  let started!: () => void;
+  const loopStarted = new Promise<void>((resolve) => (started = resolve));
   const b = new MicroBatcher<number, number>(
     async (take) => {
       const active: Array<{ t: { item: number; resolve(r: number): void }; left: number }> = [];
@@ -82,7 +86,9 @@ test('items that arrive while the loop runs join it between steps, up to maxBatc
         for (const t of take(3 - active.length)) active.push({ t, left: t.item });
         if (active.length === 0) return;
         running.push(active.length);
-        await new Promise((resolve) => setTimeout(resolve, 2));
+        started();
+        // One decoding step: a turn of the event loop, in which new items can arrive.
+        await new Promise((resolve) => setImmediate(resolve));
         for (const a of active) a.left--;
         for (const a of active.filter((x) => x.left <= 0)) a.t.resolve(a.t.item);
         active.splice(0, active.length, ...active.filter((x) => x.left > 0));
@@ -91,8 +97,8 @@ test('items that arrive while the loop runs join it between steps, up to maxBatc
     { maxBatch: 3, maxQueueDelayMs: 0 },
   );
   const long = b.enqueue(20);
-  await new Promise((resolve) => setTimeout(resolve, 10));
-  // The long item is running; these arrive mid-loop and join it.
+  await loopStarted;
+  // The long item is running (20 steps); these arrive mid-loop and join it.
   const short = [b.enqueue(2), b.enqueue(2), b.enqueue(2), b.enqueue(2)];
   const done = await Promise.all(short);
   assert.deepEqual(done, [2, 2, 2, 2]);
@@ -105,12 +111,13 @@ test('items that arrive while the loop runs join it between steps, up to maxBatc
 });
 
 test('waiting items join a running loop together: once a quarter of the slots are free, or once the oldest has waited maxQueueDelayMs', async () => {
-  const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
   for (const delay of [1000, 5]) {
     const seen: number[][] = [];
+    let clock = 0;
     const b = new MicroBatcher<number, number>(
       async (take) => {
-        await tick(); // all ten are queued by now
+        // The eighth item started the loop; the ninth and tenth are queued in the same turn.
+        await Promise.resolve();
         const running = take(8);
         seen.push(running.map((t) => t.item));
         const log = (group: typeof running) => {
@@ -125,8 +132,8 @@ test('waiting items join a running loop together: once a quarter of the slots ar
           // Two free: both join.
           log(take(2));
         } else {
-          // One slot free, and the oldest has waited past the delay: it joins alone.
-          await new Promise((resolve) => setTimeout(resolve, 20));
+          // One slot free, and the oldest has waited the delay: it joins alone.
+          clock += delay;
           log(take(1));
           running[1]!.resolve(1);
           log(take(1));
@@ -134,7 +141,7 @@ test('waiting items join a running loop together: once a quarter of the slots ar
         for (const t of running.slice(2)) t.resolve(t.item);
         for (let more = take(8); more.length > 0; more = take(8)) for (const t of more) t.resolve(t.item);
       },
-      { maxBatch: 8, maxQueueDelayMs: delay },
+      { maxBatch: 8, maxQueueDelayMs: delay, now: () => clock },
     );
     const all = Array.from({ length: 10 }, (_, i) => b.enqueue(i));
     assert.deepEqual(await Promise.all(all), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);

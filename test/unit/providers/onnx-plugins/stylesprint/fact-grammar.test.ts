@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { FactGrammar, isPluralTitle, loadFactPatterns, parseFactPatterns, type FactPatterns } from '../../../../../providers/onnx-plugins/stylesprint/fact-grammar.js';
 import { FactSentences } from '../../../../../providers/onnx-plugins/stylesprint/fact-sentences.js';
@@ -12,6 +11,7 @@ import { constrainRow, type RuleRow } from '../../../../../providers/onnx-plugin
 import { createRng } from '../../../../../providers/onnx/sampling.js';
 import type { ProductFacts } from '../../../../../providers/types.js';
 import { PromptCopy, productCopySource, wordPieces } from '../../../../../providers/onnx-plugins/stylesprint/prompt-copy.js';
+import { tempDir } from '../../../../helpers/temp-dir.js';
 
 const patterns: FactPatterns = parseFactPatterns(
   {
@@ -57,19 +57,15 @@ test('pattern files: slots are checked, and a bad file is a ModelFolderError tha
   assert.throws(() => parseFactPatterns([], 'f.json'), /"sentences" must be a non-empty list/);
 });
 
-test('loadFactPatterns: none named is null; a missing file, a path or bad JSON fail with a clear message', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'patterns-'));
-  try {
-    assert.equal(loadFactPatterns(dir, ''), null);
-    assert.throws(() => loadFactPatterns(dir, 'none.json'), /names fact_patterns_file "none.json", but .* does not exist/);
-    assert.throws(() => loadFactPatterns(dir, '../x.json'), /must be a file name in the model folder/);
-    writeFileSync(path.join(dir, 'bad.json'), '{');
-    assert.throws(() => loadFactPatterns(dir, 'bad.json'), /is not valid JSON/);
-    writeFileSync(path.join(dir, 'p.json'), JSON.stringify({ sentences: [[{ singular: 'Meet the {t}.', plural: 'Meet the {t}.' }]] }));
-    assert.equal(loadFactPatterns(dir, 'p.json')?.sentences.length, 1);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+test('loadFactPatterns: none named is null; a missing file, a path or bad JSON fail with a clear message', (t) => {
+  const dir = tempDir('patterns', t);
+  assert.equal(loadFactPatterns(dir, ''), null);
+  assert.throws(() => loadFactPatterns(dir, 'none.json'), /names fact_patterns_file "none.json", but .* does not exist/);
+  assert.throws(() => loadFactPatterns(dir, '../x.json'), /must be a file name in the model folder/);
+  writeFileSync(path.join(dir, 'bad.json'), '{');
+  assert.throws(() => loadFactPatterns(dir, 'bad.json'), /is not valid JSON/);
+  writeFileSync(path.join(dir, 'p.json'), JSON.stringify({ sentences: [[{ singular: 'Meet the {t}.', plural: 'Meet the {t}.' }]] }));
+  assert.equal(loadFactPatterns(dir, 'p.json')?.sentences.length, 1);
 });
 
 test('plural titles: the last word ends in s but not ss, as the training targets decided', () => {

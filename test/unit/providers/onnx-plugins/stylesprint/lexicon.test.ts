@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { lexiconForNumber, lexiconFrom, loadLexicon, parseLexicon, WordConstraint, wordsOf } from '../../../../../providers/onnx-plugins/stylesprint/lexicon.js';
 import { ModelFolderError, readModelFolder } from '../../../../../providers/onnx/model-folder.js';
@@ -12,6 +11,7 @@ import { seededRandom } from '../../../../../src/random.js';
 import { constrainRow, type RuleRow, type StepSettings } from '../../../../../providers/onnx-plugins/stylesprint/rules.js';
 import { fixtureDir, openFixture } from '../../onnx/onnx-test-helpers.js';
 import { folderWithPlugin, pluginWith, settingsOf } from './plugin-helpers.js';
+import { tempDir } from '../../../../helpers/temp-dir.js';
 
 const noRules: StepSettings = { outputNoRepeatNgramSize: 0, blockedNgrams: null, frameSentences: 0, noRepeatWordWindow: 0 };
 
@@ -128,27 +128,23 @@ test('a repeat ban that would leave no allowed token is taken back, so the word 
   assert.equal(bare[le], -Infinity);
 });
 
-test('lexicon files: a clear error for a bad file or name; no name, no constraint', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'lexicon-'));
-  try {
-    assert.equal(loadLexicon(dir, ''), null);
-    assert.equal(loadLexicon(dir, undefined), null);
-    assert.throws(() => loadLexicon(dir, '../lexicon.json'), ModelFolderError);
-    assert.throws(() => loadLexicon(dir, 'missing.json'), /does not exist/);
-    writeFileSync(path.join(dir, 'bad.json'), '{');
-    assert.throws(() => loadLexicon(dir, 'bad.json'), /not valid JSON/);
-    assert.throws(() => parseLexicon({ words: ['ok', 'Not'] }, 'x'), /lower-case letters/);
-    assert.throws(() => parseLexicon({ words: [] }, 'x'), /empty/);
-    assert.throws(() => parseLexicon({}, 'x'), /must be a list/);
-    assert.throws(() => parseLexicon({ words: ['ok'], fact_words: 'linen' }, 'x'), /"fact_words" must be a list/);
-    assert.throws(() => parseLexicon({ words: ['ok'], fact_words: ['Linen'] }, 'x'), /every word of "fact_words" must be lower-case letters/);
-    assert.throws(() => parseLexicon({ words: ['linen'], fact_words: ['linen'] }, 'x'), /empty once the fact words are taken out/);
-    writeFileSync(path.join(dir, 'good.json'), JSON.stringify({ words: ['linen', 'line'] }));
-    const lex = loadLexicon(dir, 'good.json');
-    assert.ok(lex && lex.words.has('line') && lex.prefixes.has('lin') && !lex.words.has('lin'));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+test('lexicon files: a clear error for a bad file or name; no name, no constraint', (t) => {
+  const dir = tempDir('lexicon', t);
+  assert.equal(loadLexicon(dir, ''), null);
+  assert.equal(loadLexicon(dir, undefined), null);
+  assert.throws(() => loadLexicon(dir, '../lexicon.json'), ModelFolderError);
+  assert.throws(() => loadLexicon(dir, 'missing.json'), /does not exist/);
+  writeFileSync(path.join(dir, 'bad.json'), '{');
+  assert.throws(() => loadLexicon(dir, 'bad.json'), /not valid JSON/);
+  assert.throws(() => parseLexicon({ words: ['ok', 'Not'] }, 'x'), /lower-case letters/);
+  assert.throws(() => parseLexicon({ words: [] }, 'x'), /empty/);
+  assert.throws(() => parseLexicon({}, 'x'), /must be a list/);
+  assert.throws(() => parseLexicon({ words: ['ok'], fact_words: 'linen' }, 'x'), /"fact_words" must be a list/);
+  assert.throws(() => parseLexicon({ words: ['ok'], fact_words: ['Linen'] }, 'x'), /every word of "fact_words" must be lower-case letters/);
+  assert.throws(() => parseLexicon({ words: ['linen'], fact_words: ['linen'] }, 'x'), /empty once the fact words are taken out/);
+  writeFileSync(path.join(dir, 'good.json'), JSON.stringify({ words: ['linen', 'line'] }));
+  const lex = loadLexicon(dir, 'good.json');
+  assert.ok(lex && lex.words.has('line') && lex.prefixes.has('lin') && !lex.words.has('lin'));
   assert.ok(settingsOf({ lexicon_file: 'lexicon.json' }, bundledModelDir).lexicon?.words.has('linen'));
   assert.equal(settingsOf({}).lexicon, null);
   assert.throws(() => settingsOf({ lexicon_file: 7 }), /lexicon_file must be a file name; got 7/);
@@ -273,20 +269,16 @@ test('frame_sentences: the first sentences use only the frame words and the prod
   assert.equal(settingsOf({ frame_sentences: 2, lexicon_file: 'lexicon.json' }, bundledModelDir).frameSentences, 2);
 });
 
-test('a model that sets frame_sentences without frame_words in its lexicon does not start', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'frame-'));
+test('a model that sets frame_sentences without frame_words in its lexicon does not start', async (t) => {
+  const dir = tempDir('frame', t);
+  writeFileSync(path.join(dir, 'lexicon.json'), JSON.stringify({ words: ['the', 'dress'] }));
+  const lexicon = loadLexicon(dir, 'lexicon.json')!;
+  assert.equal(lexicon.frame, null);
+  const folder = folderWithPlugin(fixtureDir('tiny-llama'), { frame_sentences: 1 });
   try {
-    writeFileSync(path.join(dir, 'lexicon.json'), JSON.stringify({ words: ['the', 'dress'] }));
-    const lexicon = loadLexicon(dir, 'lexicon.json')!;
-    assert.equal(lexicon.frame, null);
-    const folder = folderWithPlugin(fixtureDir('tiny-llama'), { frame_sentences: 1 });
-    try {
-      await assert.rejects(openFixture('tiny-llama', { modelDir: folder.dir, plugins: pluginWith({ lexicon }) }), /frame_sentences needs a lexicon_file with "frame_words"/);
-    } finally {
-      folder.remove();
-    }
+    await assert.rejects(openFixture('tiny-llama', { modelDir: folder.dir, plugins: pluginWith({ lexicon }) }), /frame_sentences needs a lexicon_file with "frame_words"/);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    folder.remove();
   }
 });
 

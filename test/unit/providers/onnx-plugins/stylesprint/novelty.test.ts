@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, cpSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, cpSync } from 'node:fs';
 import path from 'node:path';
 import { readModelFolder, ModelFolderError } from '../../../../../providers/onnx/model-folder.js';
 import { loadTokenizer } from '../../../../../providers/onnx/tokenizer.js';
@@ -12,6 +11,7 @@ import { fixturesDir, repoRoot } from '../../../../helpers/paths.js';
 import { onnxPlugins } from '../../../../../providers/onnx-plugins/index.js';
 import { rowProcessor, settingsOf } from './plugin-helpers.js';
 import { fixtureDir, greedySampling as greedy, mixedPrompts, openFixtureDecoder, quietLogger } from '../../onnx/onnx-test-helpers.js';
+import { tempDir } from '../../../../helpers/temp-dir.js';
 
 
 function ngramsOf(ids: readonly number[], n: number): Set<string> {
@@ -104,20 +104,16 @@ test('parseBlockedNgrams rejects malformed files with the file named', () => {
   assert.deepEqual(ok.next.get(hashIds([7, 8])), [1]);
 });
 
-test('loadBlockedNgrams: null without the file or with size 0; a size that disagrees with the file throws', () => {
+test('loadBlockedNgrams: null without the file or with size 0; a size that disagrees with the file throws', (t) => {
   assert.equal(loadBlockedNgrams(fixtureDir('tiny-gpt2'), 8), null);
-  const dir = mkdtempSync(path.join(tmpdir(), 'novelty-'));
-  try {
-    const table = { n: 4, hash: 'fnv1a32-le-ids', next: { [String(hashIds([1, 2, 3]))]: [4] } };
-    writeFileSync(path.join(dir, NOVELTY_FILE), JSON.stringify(table));
-    assert.equal(loadBlockedNgrams(dir, 0), null);
-    assert.deepEqual(loadBlockedNgrams(dir, 4)?.next.get(hashIds([1, 2, 3])), [4]);
-    assert.throws(() => loadBlockedNgrams(dir, 8), /holds 4-grams but novelty_ngram_size is 8/);
-    assert.deepEqual(settingsOf({ novelty_ngram_size: 4 }, dir).blockedNgrams?.next.get(hashIds([1, 2, 3])), [4]);
-    assert.equal(settingsOf({}, dir).blockedNgrams, null);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const dir = tempDir('novelty', t);
+  const table = { n: 4, hash: 'fnv1a32-le-ids', next: { [String(hashIds([1, 2, 3]))]: [4] } };
+  writeFileSync(path.join(dir, NOVELTY_FILE), JSON.stringify(table));
+  assert.equal(loadBlockedNgrams(dir, 0), null);
+  assert.deepEqual(loadBlockedNgrams(dir, 4)?.next.get(hashIds([1, 2, 3])), [4]);
+  assert.throws(() => loadBlockedNgrams(dir, 8), /holds 4-grams but novelty_ngram_size is 8/);
+  assert.deepEqual(settingsOf({ novelty_ngram_size: 4 }, dir).blockedNgrams?.next.get(hashIds([1, 2, 3])), [4]);
+  assert.equal(settingsOf({}, dir).blockedNgrams, null);
 });
 
 test('real ONNX decoder (tiny-gpt2): blocked n-grams never appear in greedy or sampled output; without the table they do', async () => {
@@ -151,33 +147,29 @@ test('real ONNX decoder (tiny-gpt2): blocked n-grams never appear in greedy or s
   }
 });
 
-test('a model folder without novelty_ngrams.json decodes as before (provider level)', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'novelty-model-'));
-  try {
-    cpSync(fixtureDir('tiny-gpt2'), dir, { recursive: true });
-    const gen = JSON.parse(JSON.stringify(readModelFolder(dir).generationConfig)) as Record<string, unknown>;
-    writeFileSync(path.join(dir, 'generation_config.json'), JSON.stringify({ ...gen, logits_processor_plugin: 'stylesprint-facts', logits_processor_options: { novelty_ngram_size: 3 } }));
-    const { createOnnxProvider } = await import('../../../../../providers/onnx/index.js');
-    const run = async (): Promise<string> => {
-      const p = await createOnnxProvider({ modelDir: dir, executionProvider: 'cpu', logger: quietLogger, plugins: onnxPlugins });
-      try {
-        const r = (await p.generate([{ prompt: 'Denim', parts: { product: { id: 'p', title: 'Denim', attributes: [] }, promptVersion: 'v3' }, temperature: 0, maxTokens: 12 }]))[0];
-        assert.ok(r && !(r instanceof Error), String(r));
-        return r.text;
-      } finally {
-        await p.close();
-      }
-    };
-    const before = await run();
-    // The same folder with a table blocking the prompt's continuation changes the text.
-    const folder = readModelFolder(dir);
-    const tok = loadTokenizer(folder);
-    const base = tok.encode('Denim');
-    const first = tok.encode('Denim' + before);
-    writeFileSync(path.join(dir, NOVELTY_FILE), JSON.stringify({ n: 3, hash: 'fnv1a32-le-ids', next: Object.fromEntries([...blockedNgramsFrom([first], 3).next].map(([k, v]) => [String(k), v])) }));
-    assert.ok(first.length > base.length);
-    assert.notEqual(await run(), before);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+test('a model folder without novelty_ngrams.json decodes as before (provider level)', async (t) => {
+  const dir = tempDir('novelty-model', t);
+  cpSync(fixtureDir('tiny-gpt2'), dir, { recursive: true });
+  const gen = JSON.parse(JSON.stringify(readModelFolder(dir).generationConfig)) as Record<string, unknown>;
+  writeFileSync(path.join(dir, 'generation_config.json'), JSON.stringify({ ...gen, logits_processor_plugin: 'stylesprint-facts', logits_processor_options: { novelty_ngram_size: 3 } }));
+  const { createOnnxProvider } = await import('../../../../../providers/onnx/index.js');
+  const run = async (): Promise<string> => {
+    const p = await createOnnxProvider({ modelDir: dir, executionProvider: 'cpu', logger: quietLogger, plugins: onnxPlugins });
+    try {
+      const r = (await p.generate([{ prompt: 'Denim', parts: { product: { id: 'p', title: 'Denim', attributes: [] }, promptVersion: 'v3' }, temperature: 0, maxTokens: 12 }]))[0];
+      assert.ok(r && !(r instanceof Error), String(r));
+      return r.text;
+    } finally {
+      await p.close();
+    }
+  };
+  const before = await run();
+  // The same folder with a table blocking the prompt's continuation changes the text.
+  const folder = readModelFolder(dir);
+  const tok = loadTokenizer(folder);
+  const base = tok.encode('Denim');
+  const first = tok.encode('Denim' + before);
+  writeFileSync(path.join(dir, NOVELTY_FILE), JSON.stringify({ n: 3, hash: 'fnv1a32-le-ids', next: Object.fromEntries([...blockedNgramsFrom([first], 3).next].map(([k, v]) => [String(k), v])) }));
+  assert.ok(first.length > base.length);
+  assert.notEqual(await run(), before);
 });

@@ -1,0 +1,100 @@
+/**
+ * One budget across two gateway processes sharing Redis: what one replica
+ * spends counts on the other, and once the cap is full both refuse with
+ * BUDGET_EXCEEDED without calling the provider. Real processes, the test
+ * Redis (TEST_REDIS_URL); skipped loudly without one.
+ */
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
+import { spawnGateway, type ChildGateway } from '../helpers/gateway-process.js';
+import { createTestRedis, skipWithoutRedis, type TestRedis } from '../helpers/redis.js';
+import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
+
+const BUDGET_GENERATE = `mutation G($input: [GenerateDescriptionInput!]!) {
+  generateDescriptions(input: $input) { __typename ... on Description { estimatedCostUsd } ... on GenerationError { code message } }
+}`;
+
+/** Room for a few generations of at most 40 tokens. */
+const CAP_USD = 0.00016;
+
+let redis: TestRedis | undefined;
+let skipReason = '';
+let dir: string;
+let fake: FakeOpenAI;
+let a: ChildGateway;
+let b: ChildGateway;
+
+before(async () => {
+  const r = await createTestRedis();
+  if (!r.ok) {
+    skipReason = r.reason;
+    return;
+  }
+  redis = r.redis;
+  dir = mkdtempSync(path.join(tmpdir(), 'stylesprint-budgets-'));
+  fake = await startFakeOpenAI();
+  const env = {
+    PROVIDERS: 'openai',
+    OPENAI_BASE_URL: fake.baseURL,
+    OPENAI_API_KEY: 'sk-budgets-test-0000',
+    GATEWAY_API_KEYS: TEST_GATEWAY_API_KEYS,
+    CACHE_TTL_MS: '0',
+    BUDGETS: `key:*=${CAP_USD}/day`,
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: redis.prefix,
+    DATABASE_PATH: path.join(dir, 'shared.db'),
+  };
+  a = await spawnGateway('index', env, 'budgets-a');
+  b = await spawnGateway('index', env, 'budgets-b');
+});
+
+after(async () => {
+  await a?.stop();
+  await b?.stop();
+  await fake?.close();
+  await redis?.drop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test('a key over its budget is refused on both replicas, and neither calls the provider for it', async (t) => {
+  if (!redis) return skipWithoutRedis(t, skipReason);
+  const { body } = await a.gql('{ products(first: 10) { edges { node { id } } } }', {}, bearer(TEST_KEYS.mobile));
+  const productIds: string[] = body.data.products.edges.map((e: { node: { id: string } }) => e.node.id);
+  const served = { a: 0, b: 0 };
+  let spent = 0;
+  let refusedBy: 'a' | 'b' | null = null;
+  for (let i = 0; i < 20 && !refusedBy; i++) {
+    const name = i % 2 === 0 ? 'a' : 'b';
+    const gateway = name === 'a' ? a : b;
+    const { status, body: answer } = await gateway.gql(BUDGET_GENERATE, { input: [{ productId: productIds[i % productIds.length], params: { maxTokens: 40, seed: i + 1 } }] }, bearer(TEST_KEYS.personalization));
+    if (status === 429) {
+      assert.equal(answer.errors[0].extensions.code, 'BUDGET_EXCEEDED');
+      assert.equal(answer.errors[0].extensions.reason, 'KEY_BUDGET');
+      refusedBy = name;
+    } else {
+      assert.equal(answer.data.generateDescriptions[0].__typename, 'Description', JSON.stringify(answer));
+      served[name]++;
+      spent += answer.data.generateDescriptions[0].estimatedCostUsd;
+    }
+  }
+  assert.ok(refusedBy, 'the cap was reached');
+  assert.ok(served.a > 0 && served.b > 0, `both replicas served part of it: ${JSON.stringify(served)}`);
+  assert.ok(served.a + served.b >= 3, `only ${served.a + served.b} generations fitted`);
+  // Refused with both replicas together within one cap: per-replica caps would each have had half of it left.
+  assert.ok(spent <= CAP_USD + 1e-9, `spent ${spent} under a cap of ${CAP_USD}`);
+
+  const calls = fake.count('chat.completions');
+  for (const gateway of [a, b]) {
+    const { status, body: answer } = await gateway.gql(BUDGET_GENERATE, { input: [{ productId: productIds[0], params: { maxTokens: 40, seed: 100 } }] }, bearer(TEST_KEYS.personalization));
+    assert.equal(status, 429);
+    assert.equal(answer.errors[0].extensions.code, 'BUDGET_EXCEEDED');
+  }
+  assert.equal(fake.count('chat.completions'), calls, 'no provider call for a refused request, on either replica');
+  // Each key has a cap of its own (key:*): another key still gets through.
+  const other = await b.gql(BUDGET_GENERATE, { input: [{ productId: productIds[0], params: { maxTokens: 40, seed: 101 } }] }, bearer(TEST_KEYS.internal));
+  assert.equal(other.body.data.generateDescriptions[0].__typename, 'Description');
+});
