@@ -23,7 +23,7 @@
  * Ties go to the lower id throughout, as in the reference. Pure.
  */
 import { drawFromList } from './draw.js';
-import type { SamplingParams } from './sampling.js';
+import type { SamplingParams } from './sampling-params.js';
 
 /** log(2^-54): a weight below it is absorbed by any sum of weights that already holds 1. */
 const ABSORBED = Math.log(2 ** -54);

@@ -1,9 +1,41 @@
-import type { Storage, ProductFilter, ProductRecord } from '../../src/storage/types.js';
-import { BadUserInputError } from '../../src/errors/index.js';
-import { pageSizeError } from '../../src/limits/page-size.js';
-import { parseProductCsv, type CsvLimits } from '../../src/catalog/csv-import.js';
-import { ImportRowStatus, type ImportResult, type ImportRowResult } from './import.type.js';
-import type { ProductConnection } from './product.type.js';
+import type { CatalogStore, ProductFilter, ProductRecord } from '../storage/types.js';
+import { BadUserInputError } from '../errors/index.js';
+import { pageSizeError } from '../limits/page-size.js';
+import { parseProductCsv, type CsvLimits } from './csv-import.js';
+
+// The shapes the schema's ProductConnection and ImportResult types expose.
+export interface ProductConnection {
+  edges: Array<{ cursor: string; node: ProductRecord }>;
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  totalCount: number;
+}
+
+export enum ImportRowStatus {
+  CREATED = 'CREATED',
+  UPDATED = 'UPDATED',
+  UNCHANGED = 'UNCHANGED',
+  ERROR = 'ERROR',
+}
+
+export interface ImportRowResult {
+  /** 1-based line number in the CSV (the header is line 1). */
+  line: number;
+  status: ImportRowStatus;
+  productId: string | null;
+  sku: string | null;
+  title: string | null;
+  errorCode: string | null;
+  error: string | null;
+}
+
+export interface ImportResult {
+  delimiter: string;
+  created: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+  rows: ImportRowResult[];
+}
 
 const CURSOR_PREFIX = 'product:';
 // Standard or URL-safe base64, unpadded or padded to a multiple of four.
@@ -32,7 +64,7 @@ export function decodeCursor(cursor: string): number {
 /** Catalog reads and imports. Shared by every request; holds no request state. */
 export class ProductService {
   constructor(
-    private readonly storage: Storage,
+    private readonly catalog: CatalogStore,
     private readonly csvLimits: CsvLimits,
   ) {}
 
@@ -43,7 +75,7 @@ export class ProductService {
     const afterSeq = after ? decodeCursor(after) : null;
     const tags = filter.tags?.map((t) => t.trim()).filter(Boolean);
     const clean: ProductFilter = { category: filter.category?.trim() || null, search: filter.search?.trim() || null, tags: tags?.length ? tags : null };
-    const [page, totalCount] = await Promise.all([this.storage.listProducts(clean, first, afterSeq), this.storage.countProducts(clean)]);
+    const [page, totalCount] = await Promise.all([this.catalog.listProducts(clean, first, afterSeq), this.catalog.countProducts(clean)]);
     const edges = page.rows.map((node) => ({ cursor: encodeCursor(node.seq), node }));
     return {
       edges,
@@ -58,13 +90,13 @@ export class ProductService {
   }
 
   bySku(sku: string): Promise<ProductRecord | null> {
-    return this.storage.productBySku(sku.trim());
+    return this.catalog.productBySku(sku.trim());
   }
 
   async importCsv(csv: string): Promise<ImportResult> {
     const { delimiter, rows: parsed } = parseProductCsv(csv, this.csvLimits);
     const good = parsed.filter((r) => r.ok);
-    const outcomes = await this.storage.upsertProducts(good.map((r) => r.product));
+    const outcomes = await this.catalog.upsertProducts(good.map((r) => r.product));
     const byLine = new Map(good.map((r, i) => [r.line, outcomes[i]!]));
     const rows: ImportRowResult[] = parsed.map((r) => {
       if (!r.ok) return { line: r.line, status: ImportRowStatus.ERROR, productId: null, sku: r.sku, title: r.title, errorCode: r.code, error: r.message };

@@ -1,10 +1,31 @@
 import type { Embedder } from '../../providers/types.js';
-import { checkDescription, type Flag } from '../../src/evaluation/checks/index.js';
-import { ALL_METRICS, scorePair, type MetricName, type PairScores } from '../../src/evaluation/metrics/index.js';
-import { semanticSimilarity } from '../../src/evaluation/semantic/similarity.js';
-import type { DescriptionRecord, ProductRecord } from '../../src/storage/types.js';
-import type { ContentFlag } from '../description/description.type.js';
-import type { DescriptionEvaluation, TextEvaluation, TextScores } from './evaluation.type.js';
+import { checkDescription, type Flag } from './checks/index.js';
+import { ALL_METRICS, scorePair, type MetricName, type PairScores } from './metrics/index.js';
+import { semanticSimilarity } from './semantic/similarity.js';
+import type { DescriptionRecord, ProductRecord } from '../storage/types.js';
+import type { ContentFlag } from '../descriptions/types.js';
+
+// The shapes the schema's TextScores, TextEvaluation and DescriptionEvaluation types expose.
+export interface TextScores {
+  bleu: number | null;
+  rouge1: number | null;
+  rouge2: number | null;
+  rougeL: number | null;
+  meteor: number | null;
+  flags: ContentFlag[];
+}
+
+export interface TextEvaluation {
+  pairs: TextScores[];
+  mean: TextScores;
+}
+
+export interface DescriptionEvaluation {
+  descriptionId: string;
+  scores: TextScores;
+  semanticSimilarity: number | null;
+  semanticReason: string | null;
+}
 
 /** Input limits of evaluateText: past them the whole call is a BAD_USER_INPUT. */
 export const EVALUATE_LIMITS = { pairs: 500, chars: 5_000 } as const;

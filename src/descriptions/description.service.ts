@@ -1,21 +1,27 @@
 import type { Logger } from 'pino';
 import type { GenerationParameters, GenerationRequest, Personalization, ProductFacts } from '../../providers/types.js';
 import type { ProviderRegistry } from '../../providers/index.js';
-import { PROVIDER_IDS } from '../../src/config.js';
-import { BadUserInputError, type GatewayError } from '../../src/errors/index.js';
-import type { DescriptionRecord, ProductRecord, Storage } from '../../src/storage/types.js';
-import type { GenerationRouter, Routed } from '../../src/routing/types.js';
-import { clientMessage } from '../../src/routing/client-message.js';
-import { buildPrompt, isPromptVersion, type BuiltPrompt } from '../../src/prompts/build-prompt.js';
-import { TEMPLATES, type PromptVersion } from '../../src/prompts/templates.js';
-import { checkDescription } from '../../src/evaluation/checks/index.js';
-import { estimateCostUsd, type ModelPrice } from '../../src/pricing.js';
-import { verdictOf, type Verdict } from '../../src/evaluation/checks/verdict.js';
-import { budgetExceededError, type BudgetGuard, type Payer, type Reservation } from '../../src/budgets/guard.js';
-import type { ChargeInput } from '../../src/budgets/charge.js';
-import { personalizationKey } from './personalization.js';
-import { DescriptionSource, DescriptionWarningCode, type Description, type GenerationError } from './description.type.js';
+import { AsyncChannel } from '../async-channel.js';
+import { PROVIDER_IDS } from '../config.js';
+import { BadUserInputError, ErrorCode, GatewayError, NotFoundError } from '../errors/index.js';
+import { WordChunker, wordGroups } from '../streaming/word-chunker.js';
+import type { DescriptionRecord, DescriptionStore, ProductRecord } from '../storage/types.js';
+import type { GenerationRouter, Routed } from '../routing/types.js';
+import { clientMessage } from '../routing/client-message.js';
+import { buildPrompt, isPromptVersion, type BuiltPrompt } from '../prompts/build-prompt.js';
+import { DEFAULT_PROMPT_VERSION, TEMPLATES, type PromptVersion } from '../prompts/templates.js';
+import { checkDescription } from '../evaluation/checks/index.js';
+import { verdictOf, type Verdict } from '../evaluation/checks/verdict.js';
+import { estimateCostUsd, type ModelPrice } from '../pricing.js';
+import { budgetExceededError, type BudgetGuard, type Payer, type Reservation } from '../budgets/guard.js';
+import type { ChargeInput } from '../budgets/charge.js';
+import { checkParams, ParamError } from './params.js';
+import { normalizePersonalization, personalizationKey } from './personalization.js';
+import { DescriptionSource, DescriptionWarningCode, StreamEventType, type Description, type DescriptionStreamEvent, type GenerationError, type PersonalizationFields } from './types.js';
 import { capabilityWarnings, warningFlag, WARNING_CATEGORY } from './warnings.js';
+
+/** Policy used by generateDescriptions and descriptionStream unless the request names one. */
+export const PERSONALIZATION_POLICY = 'personalization';
 
 /** One description to write. */
 export interface GenerateItem {
@@ -32,6 +38,37 @@ export interface GenerateItem {
 }
 
 export type GenerateOutcome = { ok: true; description: Description } | { ok: false; error: GenerationError };
+
+/** What descriptionStream asks for. */
+export interface StreamArgs {
+  productId: string;
+  personalization?: PersonalizationFields | null;
+  provider?: string | null;
+  /** Generate anew even when a stored description matches. Default false. */
+  regenerate?: boolean | null;
+}
+
+/** Per stream: the request's logger, product lookup (its loader) and payer. */
+export interface StreamScope {
+  logger: Logger;
+  product(id: string): Promise<ProductRecord | null>;
+  /** Who pays for the generation under BUDGETS. Default: no one (no caps apply). */
+  payer?: Payer | undefined;
+}
+
+/** One event of a stream, or the error that ends it. */
+export type StreamPayload = { event: DescriptionStreamEvent } | { error: GatewayError };
+
+/** Shortest gap between two streamed chunks (and longest wait for a word's end), ms. */
+const CHUNK_INTERVAL_MS = 50;
+/** Words per event when a stored description is replayed. */
+const REPLAY_WORDS = 4;
+
+/** A failed generation's code as the stream's error code: the client's mistakes and a pin to an unconfigured provider keep theirs. */
+const streamErrorCode = (code: string): ErrorCode =>
+  code === ErrorCode.BAD_USER_INPUT || code === ErrorCode.PROVIDER_NOT_CONFIGURED ? (code as ErrorCode) : ErrorCode.PROVIDER_UNAVAILABLE;
+
+const token = (index: number, piece: string, replay: boolean): StreamPayload => ({ event: { type: StreamEventType.TOKEN, index, token: piece, description: null, replay } });
 
 function promptPart(built: BuiltPrompt): { prompt: string; system?: string } {
   return built.system ? { prompt: built.prompt, system: built.system } : { prompt: built.prompt };
@@ -93,7 +130,7 @@ export interface DescriptionServiceOptions {
 /** Writes descriptions through the router, checks and stores them. Shared by every request. */
 export class DescriptionService {
   constructor(
-    private readonly storage: Storage,
+    private readonly store: DescriptionStore,
     private readonly router: GenerationRouter,
     private readonly registry: ProviderRegistry,
     private readonly prices: Record<string, ModelPrice>,
@@ -106,7 +143,7 @@ export class DescriptionService {
    * before any provider is called. Null when no cap applies (no payer, no
    * BUDGETS); a refusal carries the client's BUDGET_EXCEEDED error.
    */
-  async reserveBudget(payer: Payer | undefined, routes: ReadonlyArray<{ item: GenerateItem; request: GenerationRequest }>, http: boolean): Promise<{ ok: true; reservation: Reservation | null } | { ok: false; error: GatewayError }> {
+  private async reserveBudget(payer: Payer | undefined, routes: ReadonlyArray<{ item: GenerateItem; request: GenerationRequest }>, http: boolean): Promise<{ ok: true; reservation: Reservation | null } | { ok: false; error: GatewayError }> {
     const budgets = this.options.budgets;
     if (!budgets || !payer) return { ok: true, reservation: null };
     const usd = budgets.estimate(routes.map(({ item, request }) => ({ policy: item.policy, provider: item.provider ?? null, request })));
@@ -115,7 +152,7 @@ export class DescriptionService {
   }
 
   /** Settles a reservation to what the generations actually cost (streamed and retried calls included). */
-  async chargeBudget(reservation: Reservation | null, charges: readonly ChargeInput[]): Promise<void> {
+  private async chargeBudget(reservation: Reservation | null, charges: readonly ChargeInput[]): Promise<void> {
     const budgets = this.options.budgets;
     if (!budgets || !reservation) return;
     await budgets.settle(reservation, budgets.cost(charges)).catch((error: unknown) => this.logger.warn({ err: error }, 'budget not settled'));
@@ -202,7 +239,7 @@ export class DescriptionService {
       };
     }
     if (routed.cached) {
-      const [existing] = await this.storage.latestDescriptions([{ productId: item.product.id, personalizationKey: key, provider: result.providerId }]);
+      const [existing] = await this.store.latestDescriptions([{ productId: item.product.id, personalizationKey: key, provider: result.providerId }]);
       if (existing && existing.text === result.text) return { ok: true, description: toDescription(existing, DescriptionSource.CACHED) };
     }
     const sent = this.sentTo(result.providerId, request, item.promptVersion);
@@ -216,7 +253,7 @@ export class DescriptionService {
     const writer = this.registry.allGenerators().find((g) => g.id === result.providerId);
     const kind = writer?.kind ?? result.providerId;
     const warnings = capabilityWarnings(item.personalization, TEMPLATES[sent.version], { id: result.providerId, model: result.model, honours: writer?.capabilities.honours });
-    const record = await this.storage.insertDescription({
+    const record = await this.store.insertDescription({
       productId: item.product.id,
       text: result.text,
       provider: result.providerId,
@@ -243,5 +280,101 @@ export class DescriptionService {
       this.options.onVerdict(result.providerId, result.model, verdictOf({ flags: checks.flags, factCheck }));
     }
     return { ok: true, description: toDescription(record, DescriptionSource.GENERATED) };
+  }
+
+  /**
+   * The events of one `descriptionStream`: a stored description that matches
+   * the request (product, personalization, pinned provider), replayed without
+   * calling a provider, unless `regenerate` is set or none is stored; else a
+   * streamed generation.
+   */
+  async *stream(args: StreamArgs, scope: StreamScope): AsyncGenerator<StreamPayload> {
+    try {
+      checkParams(null, args.personalization);
+    } catch (error) {
+      if (!(error instanceof ParamError)) throw error;
+      yield { error: error.toGraphQLError() };
+      return;
+    }
+    const unknown = this.unknownProvider(args.provider);
+    if (unknown) {
+      yield { error: unknown };
+      return;
+    }
+    const product = await scope.product(args.productId);
+    if (!product) {
+      yield { error: new NotFoundError('product', args.productId) };
+      return;
+    }
+    const personalization = normalizePersonalization(args.personalization);
+    if (!args.regenerate) {
+      const [stored] = await this.store.latestDescriptions([{ productId: product.id, personalizationKey: personalizationKey(personalization), provider: args.provider ?? null }]);
+      if (stored) {
+        const groups = wordGroups(stored.text, REPLAY_WORDS);
+        for (const [index, piece] of groups.entries()) yield token(index, piece, true);
+        yield { event: { type: StreamEventType.DONE, index: groups.length, token: null, description: toDescription(stored, DescriptionSource.CACHED), replay: true } };
+        return;
+      }
+    }
+    yield* this.generateStream({ product, policy: PERSONALIZATION_POLICY, provider: args.provider ?? null, personalization, params: {}, promptVersion: DEFAULT_PROMPT_VERSION }, scope);
+  }
+
+  /**
+   * Runs one streamed generation and yields its events. Failover happens only
+   * before the first token (in the router); a break after it becomes a
+   * STREAM_INTERRUPTED error event, never a silently truncated success.
+   */
+  private async *generateStream(item: GenerateItem, { logger, payer }: StreamScope): AsyncGenerator<StreamPayload> {
+    const controller = new AbortController();
+    const request = this.buildRequest(item);
+    // Before any provider call: a stream is charged like any other generation.
+    const budget = await this.reserveBudget(payer, [{ item, request }], false);
+    if (!budget.ok) {
+      yield { error: budget.error };
+      return;
+    }
+    const channel = new AsyncChannel<StreamPayload>();
+    let index = 0;
+    let streamedChars = 0;
+    const chunker = new WordChunker({ intervalMs: CHUNK_INTERVAL_MS, emit: (piece) => channel.push(token(index++, piece, false)) });
+    const onToken = (piece: string): void => {
+      streamedChars += piece.length;
+      chunker.push(piece);
+    };
+    const done = this.router
+      .stream(request, { policy: item.policy, provider: item.provider ?? null, signal: controller.signal, bypassCache: true, onToken })
+      .then(async (routed) => {
+        await this.chargeBudget(budget.reservation, [{ request, routed, streamedChars }]);
+        // What the provider sent before it ended (or broke) reaches the client before the outcome.
+        chunker.flush();
+        if (!routed.ok && routed.interrupted) {
+          // The upstream message may quote the prompt back: the client gets the fact, the debug log the detail.
+          logger.debug({ provider: routed.error.providerId, detail: routed.error.message }, 'description stream interrupted');
+          channel.push({ error: new GatewayError(ErrorCode.STREAM_INTERRUPTED, `the stream from ${routed.error.providerId} broke after ${index} chunk(s)`) });
+          return;
+        }
+        const outcome = await this.settle(item, request, routed);
+        channel.push(
+          outcome.ok
+            ? { event: { type: StreamEventType.DONE, index, token: null, description: outcome.description, replay: false } }
+            : { error: new GatewayError(streamErrorCode(outcome.error.code), outcome.error.message, outcome.error.reason ? { reason: outcome.error.reason } : {}) },
+        );
+      })
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'description stream failed');
+        channel.push({ error: new GatewayError(ErrorCode.INTERNAL, 'Internal server error') });
+      })
+      .finally(() => channel.close());
+    try {
+      for await (const payload of channel) {
+        yield payload;
+        if ('error' in payload) return;
+      }
+      await done;
+    } finally {
+      // The client unsubscribed or the stream ended: stop generating.
+      chunker.close();
+      controller.abort();
+    }
   }
 }

@@ -8,8 +8,8 @@ import { pathToFileURL } from 'node:url';
 import { chapter4Dir } from '../../helpers/paths.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { waitFor } from '../../helpers/wait.js';
-import { type ImageErrorCode, isImageLoadError, loadImageBytes } from '../../../src/evaluation/images/load.js';
-import { isForbiddenAddress } from '../../../src/evaluation/images/address-policy.js';
+import { type ImageErrorCode, isImageLoadError, loadImageBytes } from '../../../providers/images/load.js';
+import { isForbiddenAddress } from '../../../providers/images/address-policy.js';
 
 const jpeg = path.join(chapter4Dir, 'img', 'image_1.jpg');
 const MB = 1024 * 1024;

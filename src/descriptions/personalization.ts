@@ -1,6 +1,6 @@
 import type { Personalization } from '../../providers/types.js';
-import { checkLocale, checkTone, type ValueCheck } from '../../src/prompts/personalization.js';
-import type { PersonalizationInput } from './description.input.js';
+import { checkLocale, checkTone, type ValueCheck } from '../prompts/personalization.js';
+import type { PersonalizationFields } from './types.js';
 
 const clean = (s: string | null | undefined) => s?.trim() || undefined;
 /** The canonical form of a checked value (checkParams has refused bad ones). */
@@ -11,7 +11,7 @@ const canonical = (value: string | undefined, check: (v: string) => ValueCheck) 
 };
 
 /** Drops empty fields and puts tone ("warm") and locale ("en-GB") in canonical form; returns undefined when nothing is left. */
-export function normalizePersonalization(input: PersonalizationInput | null | undefined): Personalization | undefined {
+export function normalizePersonalization(input: PersonalizationFields | null | undefined): Personalization | undefined {
   if (!input) return undefined;
   const p: Personalization = {};
   const segment = clean(input.segment);

@@ -1,5 +1,5 @@
-import type { GeneratorSource } from '../src/routing/types.js';
-import type { TextGenerator } from './types.js';
+import type { GeneratorSource } from '../routing/types.js';
+import type { TextGenerator } from '../../providers/types.js';
 
 /**
  * A source whose generators are wrapped by `wrap` (metering, tracing). Each

@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { chapter4Dir, fixturesDir } from '../../helpers/paths.js';
-import { parsePreprocessorConfig, preprocessImage, resizedSize } from '../../../src/evaluation/images/preprocess.js';
-import { isImageLoadError } from '../../../src/evaluation/images/load.js';
+import { parsePreprocessorConfig, preprocessImage, resizedSize } from '../../../providers/images/preprocess.js';
+import { isImageLoadError } from '../../../providers/images/load.js';
 
 interface ExpectedImage {
   image: string;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GatewayMetrics } from '../../../src/observability/metrics.js';
-import { meteredSource } from '../../../providers/metered.js';
+import { meteredSource } from '../../../src/observability/metered.js';
 import { ProviderError, type GenerateOptions, type GenerationResult, type TextGenerator } from '../../../providers/types.js';
 
 const result = (finishReason: GenerationResult['finishReason']): GenerationResult => ({ text: 'x', finishReason, promptTokens: 3, completionTokens: 2, latencyMs: 1, providerId: 'local', model: 'm' });

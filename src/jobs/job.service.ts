@@ -3,12 +3,12 @@ import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Personalization } from '../../providers/types.js';
-import type { ProductFilter, Storage } from '../../src/storage/types.js';
-import { bullmqConnection, closeRedis, connectRedis } from '../../src/redis.js';
-import { JobStore, type JobRecord } from '../../src/jobs/job-store.js';
-import { bullPrefix, CATALOG_QUEUE, CHUNK_JOB_OPTIONS, chunkJobId, jobIdOfChunk } from '../../src/jobs/queue.js';
-import type { ChunkData } from '../../src/jobs/chunk.processor.js';
-import type { PromptVersion } from '../../src/prompts/templates.js';
+import type { CatalogStore, ProductFilter } from '../storage/types.js';
+import { bullmqConnection, closeRedis, connectRedis } from '../redis.js';
+import { JobStore, type JobRecord } from './job-store.js';
+import { bullPrefix, CATALOG_QUEUE, CHUNK_JOB_OPTIONS, chunkJobId, jobIdOfChunk } from './queue.js';
+import type { ChunkData } from './chunk.processor.js';
+import type { PromptVersion } from '../prompts/templates.js';
 
 export interface JobServiceOptions {
   redisUrl: string;
@@ -16,7 +16,8 @@ export interface JobServiceOptions {
   prefix: string;
   /** Products per chunk (JOB_CHUNK_SIZE). */
   chunkSize: number;
-  storage: Storage;
+  /** Where the job's products are listed from. */
+  catalog: CatalogStore;
   logger: Logger;
   /** Called with the job's record whenever a chunk of it finishes or fails, in any process. */
   onProgress?: (job: JobRecord) => void;
@@ -77,7 +78,7 @@ export class JobService {
     const ids: string[] = [];
     let after: number | null = null;
     for (;;) {
-      const page = await this.options.storage.listProducts(input.filter, PAGE, after);
+      const page = await this.options.catalog.listProducts(input.filter, PAGE, after);
       ids.push(...page.rows.map((p) => p.id));
       if (!page.hasNextPage || !page.rows.length) break;
       after = page.rows[page.rows.length - 1]!.seq;

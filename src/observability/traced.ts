@@ -4,10 +4,10 @@
  * child of the request span, see src/observability/tracing.ts). Only ids,
  * the model, the batch size and ProviderError kinds are recorded.
  */
-import type { GatewayTracing } from '../src/observability/tracing.js';
-import type { GeneratorSource } from '../src/routing/types.js';
+import type { GatewayTracing } from './tracing.js';
+import type { GeneratorSource } from '../routing/types.js';
 import { passThrough } from './metered.js';
-import { isProviderError, type TextGenerator } from './types.js';
+import { isProviderError, type TextGenerator } from '../../providers/types.js';
 import { wrapGenerators } from './wrap-source.js';
 
 function tracedGenerator(inner: TextGenerator, tracing: GatewayTracing): TextGenerator {

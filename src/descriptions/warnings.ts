@@ -5,8 +5,8 @@
  * for a French shopper, instead of leaving it to find out.
  */
 import { honoursLocale, type Honours, type Personalization } from '../../providers/types.js';
-import type { DescriptionFlag } from '../../src/storage/types.js';
-import type { TemplateSpec } from '../../src/prompts/templates.js';
+import type { DescriptionFlag } from '../storage/types.js';
+import type { TemplateSpec } from '../prompts/templates.js';
 
 export type WarningCode = 'LOCALE_UNSUPPORTED' | 'PERSONALIZATION_IGNORED';
 

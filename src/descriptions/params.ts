@@ -1,9 +1,9 @@
 import type { GenerationParameters } from '../../providers/types.js';
-import { isPromptVersion } from '../../src/prompts/build-prompt.js';
-import { checkLocale, checkTone } from '../../src/prompts/personalization.js';
-import { DEFAULT_PROMPT_VERSION, type PromptVersion } from '../../src/prompts/templates.js';
-import { BadUserInputError } from '../../src/errors/index.js';
-import type { GenerationParamsInput, PersonalizationInput } from './description.input.js';
+import { isPromptVersion } from '../prompts/build-prompt.js';
+import { checkLocale, checkTone } from '../prompts/personalization.js';
+import { DEFAULT_PROMPT_VERSION, type PromptVersion } from '../prompts/templates.js';
+import { BadUserInputError } from '../errors/index.js';
+import type { GenerationParamsFields, PersonalizationFields } from './types.js';
 
 /** Limits on what a client may ask for; past them the item fails with BAD_USER_INPUT. */
 export const PARAM_LIMITS = {
@@ -41,7 +41,7 @@ function inRange(name: string, value: number | null | undefined, min: number, ma
 }
 
 /** Validates generation parameters; throws ParamError with a client-facing message. */
-export function checkParams(input: GenerationParamsInput | null | undefined, personalization: PersonalizationInput | null | undefined): CheckedParams {
+export function checkParams(input: GenerationParamsFields | null | undefined, personalization: PersonalizationFields | null | undefined): CheckedParams {
   const params: GenerationParameters = {};
   const maxTokens = inRange('maxTokens', input?.maxTokens, 1, PARAM_LIMITS.maxTokens);
   const temperature = inRange('temperature', input?.temperature, 0, 2);

@@ -4,10 +4,10 @@
  * upstream call is timed and its outcome counted; `meteredRouter` counts
  * cache hits; `meteredStorage` counts flags and cost of stored descriptions.
  */
-import type { GatewayMetrics } from '../src/observability/metrics.js';
-import type { GenerationRouter, GeneratorSource, Routed } from '../src/routing/types.js';
-import type { Storage } from '../src/storage/types.js';
-import { isProviderError, type TextGenerator } from './types.js';
+import type { GatewayMetrics } from './metrics.js';
+import type { GenerationRouter, GeneratorSource, Routed } from '../routing/types.js';
+import type { DescriptionStore, Storage } from '../storage/types.js';
+import { isProviderError, type TextGenerator } from '../../providers/types.js';
 import { wrapGenerators } from './wrap-source.js';
 
 /** Reads a property of the wrapped object; methods stay bound to it (private `#fields` need the real `this`). */
@@ -99,12 +99,19 @@ export function meteredRouter(router: GenerationRouter, metrics: GatewayMetrics)
   });
 }
 
-/** Counts the flags and estimated cost of every description stored. */
+/** Counts the flags and estimated cost of every description stored; the other stores pass through. */
 export function meteredStorage(storage: Storage, metrics: GatewayMetrics): Storage {
+  const descriptions = meteredDescriptions(storage.descriptions, metrics);
   return new Proxy(storage, {
+    get: (target, property) => (property === 'descriptions' ? descriptions : passThrough(target, property)),
+  });
+}
+
+function meteredDescriptions(store: DescriptionStore, metrics: GatewayMetrics): DescriptionStore {
+  return new Proxy(store, {
     get(target, property) {
       if (property !== 'insertDescription') return passThrough(target, property);
-      const insertDescription: Storage['insertDescription'] = async (input) => {
+      const insertDescription: DescriptionStore['insertDescription'] = async (input) => {
         const record = await target.insertDescription(input);
         for (const flag of input.flags) metrics.flags.inc({ category: flag.category });
         if (input.estimatedCostUsd) metrics.costUsd.inc({ provider: input.provider }, input.estimatedCostUsd);

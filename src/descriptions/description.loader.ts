@@ -1,13 +1,13 @@
 import DataLoader from 'dataloader';
 import type { Personalization } from '../../providers/types.js';
-import type { ProductRecord, Storage } from '../../src/storage/types.js';
-import { DEFAULT_PROMPT_VERSION } from '../../src/prompts/templates.js';
+import type { DescriptionStore, ProductRecord } from '../storage/types.js';
+import { DEFAULT_PROMPT_VERSION } from '../prompts/templates.js';
 import type { DescriptionService } from './description.service.js';
-import type { GenerationBudget } from '../../src/limits/generation-budget.js';
+import type { GenerationBudget } from '../limits/generation-budget.js';
 import { referenceDescription, toDescription } from './description.service.js';
-import { DescriptionSource, type Description } from './description.type.js';
+import { DescriptionSource, type Description } from './types.js';
 import { personalizationKey } from './personalization.js';
-import type { Payer } from '../../src/budgets/guard.js';
+import type { Payer } from '../budgets/guard.js';
 
 export interface DescriptionKey {
   product: ProductRecord;
@@ -34,7 +34,7 @@ export const MOBILE_POLICY = 'mobile';
  * bucket is empty, the product query still succeeds with the newest stored
  * description (CACHED) or the human reference (REFERENCE), marked stale.
  */
-export function createDescriptionLoader(storage: Storage, service: DescriptionService, ctx: DescriptionLoaderContext) {
+export function createDescriptionLoader(storage: DescriptionStore, service: DescriptionService, ctx: DescriptionLoaderContext) {
   return new DataLoader<DescriptionKey, Description | null, string>(
     async (keys) => {
       const lookups = keys.map((k) => ({ productId: k.product.id, personalizationKey: personalizationKey(k.personalization), provider: k.provider ?? null }));
@@ -76,7 +76,7 @@ export function createDescriptionLoader(storage: Storage, service: DescriptionSe
 }
 
 /** For the keys at `positions`: the newest stored description of the product (CACHED), else its reference, marked stale. */
-async function fillWithFallbacks(storage: Storage, keys: readonly DescriptionKey[], positions: number[], out: Array<Description | null>): Promise<void> {
+async function fillWithFallbacks(storage: DescriptionStore, keys: readonly DescriptionKey[], positions: number[], out: Array<Description | null>): Promise<void> {
   const newest = await storage.newestDescriptionsForProducts(positions.map((i) => keys[i]!.product.id));
   positions.forEach((i, j) => {
     out[i] = newest[j] ? toDescription(newest[j]!, DescriptionSource.CACHED, true) : referenceDescription(keys[i]!.product);

@@ -1,7 +1,32 @@
-import { checkFacts, defaultFactVocabulary, loadFactVocabulary, type FactVocabulary } from '../../src/evaluation/checks/facts/index.js';
-import { BadUserInputError } from '../../src/errors/index.js';
-import type { ProductRecord } from '../../src/storage/types.js';
-import { CheckSeverity, CheckVerdict, type DescriptionCheck } from './check.type.js';
+import { checkFacts, defaultFactVocabulary, loadFactVocabulary, type FactVocabulary } from './checks/facts/index.js';
+import { BadUserInputError } from '../errors/index.js';
+import type { ProductRecord } from '../storage/types.js';
+
+// The shapes the schema's DescriptionCheck and CheckFinding types expose (the schema registers the enums).
+export enum CheckVerdict {
+  PASS = 'PASS',
+  REVIEW = 'REVIEW',
+  BLOCK = 'BLOCK',
+}
+
+export enum CheckSeverity {
+  BLOCK = 'BLOCK',
+  REVIEW = 'REVIEW',
+}
+
+export interface CheckFinding {
+  code: string;
+  severity: CheckSeverity;
+  start: number;
+  end: number;
+  message: string;
+  expected: string | null;
+}
+
+export interface DescriptionCheck {
+  verdict: CheckVerdict;
+  findings: CheckFinding[];
+}
 
 /** Limits of checkDescription's input. */
 export const CHECK_LIMITS = { chars: 20_000 } as const;
