@@ -97,6 +97,8 @@ const schema = z
     // Parsed here, so a bad override stops the start before anything is opened.
     routingPolicies: optionalString.pipe(parsed((v) => parsePolicyOverride(v)).optional()),
     playground: bool.optional(),
+    // On in production too: the API behind the page needs an editor key there.
+    reviewPage: bool.default(true),
     gatewayApiKeys: optionalString.pipe(
       z
         .string()
@@ -199,6 +201,7 @@ export const ENV_NAMES: Readonly<Record<keyof Config, string>> = {
   priceTable: 'PRICE_TABLE',
   routingPolicies: 'ROUTING_POLICIES',
   playground: 'PLAYGROUND',
+  reviewPage: 'REVIEW_PAGE',
   gatewayApiKeys: 'GATEWAY_API_KEYS',
   maxDepth: 'MAX_DEPTH',
   maxAliases: 'MAX_ALIASES',

@@ -115,7 +115,7 @@ export async function createServer(configInput: Partial<ConfigInput>, options: C
   const watchdog = new ProgressWatchdog({ stats: () => sources.localStats(), stuckAfterMs: config.stuckAfterMs });
   // Outside production the page is served; what it can show still depends on the key it is given (introspection by role).
   const playground = config.playground ?? config.nodeEnv !== 'production';
-  const routes = { handleGraphQL, authenticate, metrics, metricsOnMainPort: !metricsServer, playground, storage, registry: services.registry, draining: () => draining, inFlight, alerts: services.alerts, watchdog, stuckAfterMs: config.stuckAfterMs, logger };
+  const routes = { handleGraphQL, authenticate, metrics, metricsOnMainPort: !metricsServer, playground, reviewPage: config.reviewPage, storage, registry: services.registry, draining: () => draining, inFlight, alerts: services.alerts, watchdog, stuckAfterMs: config.stuckAfterMs, logger };
   const httpServer = http.createServer(createRouteTable(routes));
   httpServer.keepAliveTimeout = 65_000;
   const subscriptions = attachSubscriptionServer({
