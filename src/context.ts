@@ -35,6 +35,6 @@ export interface GatewayContext {
 export function createLoaders(storage: Storage, services: Services, request: DescriptionLoaderContext): Loaders {
   return {
     productById: new DataLoader((ids) => storage.productsByIds(ids)),
-    description: createDescriptionLoader(storage, services.descriptions, request),
+    description: createDescriptionLoader(services.descriptions, request),
   };
 }

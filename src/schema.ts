@@ -11,9 +11,10 @@ import { BenchmarkResolver } from '../schema/benchmark/benchmark.resolver.js';
 import { DescriptionStreamResolver } from '../schema/description/description-stream.resolver.js';
 import { JobResolver } from '../schema/job/job.resolver.js';
 import { CheckResolver, DescriptionCheckResolver } from '../schema/check/check.resolver.js';
+import { DescriptionProductResolver, PublicationResolver } from '../schema/publication/publication.resolver.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const RESOLVERS: NonEmptyArray<Function> = [ProductResolver, ProductDescriptionResolver, DescriptionResolver, DescriptionStreamResolver, ProviderResolver, EvaluationResolver, BenchmarkResolver, JobResolver, CheckResolver, DescriptionCheckResolver];
+export const RESOLVERS: NonEmptyArray<Function> = [ProductResolver, ProductDescriptionResolver, DescriptionResolver, DescriptionStreamResolver, ProviderResolver, EvaluationResolver, BenchmarkResolver, JobResolver, CheckResolver, DescriptionCheckResolver, PublicationResolver, DescriptionProductResolver];
 
 let built: Promise<GraphQLSchema> | undefined;
 

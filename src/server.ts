@@ -159,7 +159,8 @@ export async function createServer(configInput: Partial<ConfigInput> = {}, optio
     const warnings: string[] = [];
     // The key's name (never the key) rides on every log line of the request.
     const generations = generationBudget(rateLimitStore, config.generationRateLimits, principal);
-    return { requestId, signal, principal, logger: logger.child({ requestId, keyName: principal.name }), storage, services, warnings, loaders: createLoaders(storage, services, { warnings, signal, generations }) };
+    const requestedBy = { name: principal.name, role: principal.role };
+    return { requestId, signal, principal, logger: logger.child({ requestId, keyName: principal.name }), storage, services, warnings, loaders: createLoaders(storage, services, { warnings, signal, generations, requestedBy }) };
   };
   const handleGraphQL = createGraphQLHandler({
     apollo,

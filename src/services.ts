@@ -17,6 +17,8 @@ import { createRedisStateStore } from './routing/redis-state-store.js';
 import { connectRedis } from './redis.js';
 import { startJobWorker, type JobWorker } from './jobs/worker.js';
 import { pubSub } from './schema.js';
+import { createPublication, type PublicationService } from './publication/index.js';
+import { DESCRIPTION_PUBLISHED } from '../schema/publication/publication.resolver.js';
 
 /** Services shared by every request for the life of the server. */
 export interface Services {
@@ -27,6 +29,8 @@ export interface Services {
   evaluation: EvaluationService;
   /** The fact check, with its vocabulary validated at start. */
   checks: CheckService;
+  /** The publication lifecycle (PUBLISH_POLICY); `onPublished` is the hook for a cache of published texts. */
+  publication: PublicationService;
   /** Benchmark runs; runs interrupted by a stop or crash are resumed when the services are built. */
   benchmarks: BenchmarkService;
   /** Catalog jobs (regenerateCatalog); null without REDIS_URL. */
@@ -71,7 +75,16 @@ export async function createServices(config: Config, storage: Storage, logger: L
   });
   const router = wrap.router ? wrap.router(bareRouter) : bareRouter;
   const prices = parsePriceTable(config.priceTable);
-  const descriptions = new DescriptionService(storage, router, registry, prices, logger);
+  const publication = await createPublication({ config, storage, vocabulary: checks.vocabulary, logger });
+  publication.onPublished((notice) => pubSub.publish(DESCRIPTION_PUBLISHED, notice));
+  try {
+    // Before the first request: rows stored before the lifecycle get their state and check.
+    await publication.sweep();
+  } catch (error) {
+    await publication.close();
+    throw error;
+  }
+  const descriptions = new DescriptionService(storage, router, registry, prices, logger, publication);
   const benchmarks = new BenchmarkService({ config, storage, router, registry, descriptions, prices, logger });
   await benchmarks.runner.recover();
   const jobs = config.redisUrl
@@ -95,12 +108,14 @@ export async function createServices(config: Config, storage: Storage, logger: L
     router,
     evaluation: new EvaluationService(() => registry.embedder),
     checks,
+    publication,
     benchmarks,
     jobs,
     async close() {
       await worker?.close();
       await jobs?.close();
       await benchmarks.close();
+      await publication.close();
       await router.close();
       await stateStore?.close();
       await registry.close();

@@ -9,7 +9,7 @@ import type { PersonalizationInput } from './description.input.js';
 import { normalizePersonalization, personalizationKey } from './personalization.js';
 import { checkParams, ParamError } from './params.js';
 import { PERSONALIZATION_POLICY } from './description.resolver.js';
-import { toDescription, type GenerateItem } from './description.service.js';
+import type { GenerateItem } from './description.service.js';
 import { StreamEventType, type DescriptionStreamEvent } from './description-stream.type.js';
 
 export type StreamPayload = { event: DescriptionStreamEvent } | { error: GatewayError };
@@ -61,9 +61,11 @@ export async function* streamDescription(ctx: GatewayContext, args: StreamArgs):
   if (!args.regenerate) {
     const [stored] = await ctx.storage.latestDescriptions([{ productId: product.id, personalizationKey: personalizationKey(personalization), provider: args.provider ?? null }]);
     if (stored) {
-      const groups = wordGroups(stored.text, REPLAY_WORDS);
+      // Replayed as the content team left it: its current version, with its status.
+      const [description] = await ctx.services.descriptions.describe([stored], DescriptionSource.CACHED);
+      const groups = wordGroups(description!.text, REPLAY_WORDS);
       for (const [index, piece] of groups.entries()) yield token(index, piece, true);
-      yield { event: { type: StreamEventType.DONE, index: groups.length, token: null, description: toDescription(stored, DescriptionSource.CACHED), replay: true } };
+      yield { event: { type: StreamEventType.DONE, index: groups.length, token: null, description: description!, replay: true } };
       return;
     }
   }
@@ -77,7 +79,15 @@ export async function* streamDescription(ctx: GatewayContext, args: StreamArgs):
  */
 async function* generateStream(ctx: GatewayContext, product: ProductRecord, provider: string | null, personalization: GenerateItem['personalization']): AsyncGenerator<StreamPayload> {
   const controller = new AbortController();
-  const item: GenerateItem = { product, policy: PERSONALIZATION_POLICY, provider, personalization, params: {}, promptVersion: DEFAULT_PROMPT_VERSION };
+  const item: GenerateItem = {
+    product,
+    policy: PERSONALIZATION_POLICY,
+    provider,
+    personalization,
+    params: {},
+    promptVersion: DEFAULT_PROMPT_VERSION,
+    ...(ctx.principal ? { requestedBy: { name: ctx.principal.name, role: ctx.principal.role } } : {}),
+  };
   const service = ctx.services.descriptions;
   const request = service.buildRequest(item);
   const channel = new AsyncChannel<StreamPayload>();

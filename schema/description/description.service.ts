@@ -10,6 +10,10 @@ import { buildPrompt, isPromptVersion, type BuiltPrompt } from '../../src/prompt
 import { TEMPLATES, type PromptVersion } from '../../src/prompts/templates.js';
 import { checkDescription } from '../../src/evaluation/checks/index.js';
 import { estimateCostUsd, type ModelPrice } from '../../src/pricing.js';
+import type { PublicationService } from '../../src/publication/publication.service.js';
+import { sameSlot, slotOf, DEFAULT_CHANNEL } from '../../src/publication/slot.js';
+import type { ActorRecord, PublicationEntry } from '../../src/storage/publication-types.js';
+import { DescriptionStatus } from '../publication/status.type.js';
 import { personalizationKey } from './personalization.js';
 import { DescriptionSource, DescriptionWarningCode, type Description, type GenerationError } from './description.type.js';
 import { capabilityWarnings, warningFlag, WARNING_CATEGORY } from './warnings.js';
@@ -26,6 +30,10 @@ export interface GenerateItem {
   jobId?: string;
   /** Generate anew even when the cache holds this request (a regeneration). Default false. */
   bypassCache?: boolean;
+  /** The sales channel of the slot the text is written for. Default "web". */
+  channel?: string;
+  /** Who asked for the text, recorded in its history. Default: the gateway ("generation"). */
+  requestedBy?: ActorRecord;
 }
 
 export type GenerateOutcome = { ok: true; description: Description } | { ok: false; error: GenerationError };
@@ -38,10 +46,21 @@ export function productFacts(p: ProductRecord): ProductFacts {
   return { id: p.id, title: p.title, category: p.category, attributes: p.attributes, colors: p.colors, materials: p.materials };
 }
 
-export function toDescription(r: DescriptionRecord, source: DescriptionSource, stale = false): Description {
+/**
+ * A stored description as the API shows it: with its lifecycle state when it
+ * has one, and then the text of `entry.version` (the current version, or the
+ * live one for a shopper).
+ */
+export function toDescription(r: DescriptionRecord, source: DescriptionSource, stale = false, entry: PublicationEntry | null = null): Description {
   const p = r.personalization as Personalization | null;
   return {
     ...r,
+    text: entry?.version.text ?? r.text,
+    status: entry ? DescriptionStatus[entry.state.status] : null,
+    version: entry?.version.version ?? null,
+    publishedVersion: entry?.state.publishedVersion ?? null,
+    slot: entry ? { locale: entry.state.slot.locale, channel: entry.state.slot.channel, segment: entry.state.slot.segment } : null,
+    storedCheck: entry?.version.check ?? null,
     personalization: p ? { segment: p.segment ?? null, tone: p.tone ?? null, locale: p.locale ?? null, keywords: p.keywords ?? [] } : null,
     flags: r.flags
       .filter((f) => f.category !== WARNING_CATEGORY)
@@ -52,8 +71,8 @@ export function toDescription(r: DescriptionRecord, source: DescriptionSource, s
   };
 }
 
-/** The human reference, served when nothing else can be (marked stale). */
-export function referenceDescription(p: ProductRecord): Description | null {
+/** The human reference, served when nothing is published for the slot; `stale` when that is because generation failed. */
+export function referenceDescription(p: ProductRecord, stale = true): Description | null {
   if (!p.referenceDescription) return null;
   return {
     id: `reference:${p.id}`,
@@ -73,12 +92,17 @@ export function referenceDescription(p: ProductRecord): Description | null {
     warnings: [],
     attributeCoverage: null,
     source: DescriptionSource.REFERENCE,
-    stale: true,
+    stale,
     createdAt: p.updatedAt,
+    status: null,
+    version: null,
+    publishedVersion: null,
+    slot: null,
+    storedCheck: null,
   };
 }
 
-/** Writes descriptions through the router, checks and stores them. Shared by every request. */
+/** Writes descriptions through the router, checks and stores them, and hands them to the publication policy. Shared by every request. */
 export class DescriptionService {
   constructor(
     private readonly storage: Storage,
@@ -86,7 +110,14 @@ export class DescriptionService {
     private readonly registry: ProviderRegistry,
     private readonly prices: Record<string, ModelPrice>,
     private readonly logger: Logger,
+    readonly publication: PublicationService,
   ) {}
+
+  /** Stored descriptions as the API shows them, each with its lifecycle state and current text. */
+  async describe(records: readonly DescriptionRecord[], source: DescriptionSource): Promise<Description[]> {
+    const entries = await this.publication.entries(records.map((r) => r.id));
+    return records.map((r, i) => toDescription(r, source, false, entries[i] ?? null));
+  }
 
   /**
    * A client error when `provider` names no provider this gateway knows, with
@@ -153,6 +184,7 @@ export class DescriptionService {
       };
     }
     const key = personalizationKey(item.personalization);
+    const slot = slotOf(item.product.id, item.personalization, item.channel ?? DEFAULT_CHANNEL);
     const { result } = routed;
     if (result.text.trim() === '') {
       // A model that stops at once has written nothing worth storing or showing.
@@ -162,8 +194,10 @@ export class DescriptionService {
       };
     }
     if (routed.cached) {
+      // The text is already stored for this slot: the same row, in whatever state the content team left it.
       const [existing] = await this.storage.latestDescriptions([{ productId: item.product.id, personalizationKey: key, provider: result.providerId }]);
-      if (existing && existing.text === result.text) return { ok: true, description: toDescription(existing, DescriptionSource.CACHED) };
+      const [entry] = existing && existing.text === result.text ? await this.publication.entries([existing.id]) : [null];
+      if (existing && entry && sameSlot(entry.state.slot, slot)) return { ok: true, description: toDescription(existing, DescriptionSource.CACHED, false, entry) };
     }
     const sent = this.sentTo(result.providerId, request, item.promptVersion);
     const checks = checkDescription({
@@ -198,6 +232,7 @@ export class DescriptionService {
       attributeCoverage: checks.attributeCoverage,
     });
     if (checks.flags.length) this.logger.info({ descriptionId: record.id, flags: checks.flags.map((f) => f.code) }, 'description flagged by checks');
-    return { ok: true, description: toDescription(record, DescriptionSource.GENERATED) };
+    const entry = await this.publication.admitGenerated(record, item.product, slot, item.requestedBy);
+    return { ok: true, description: toDescription(record, DescriptionSource.GENERATED, false, entry) };
   }
 }

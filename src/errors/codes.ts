@@ -12,6 +12,8 @@ export enum ErrorCode {
   GRAPHQL_PARSE_FAILED = 'GRAPHQL_PARSE_FAILED',
   GRAPHQL_VALIDATION_FAILED = 'GRAPHQL_VALIDATION_FAILED',
   TIMEOUT = 'TIMEOUT',
+  /** A publish refused by the publication gate (the fact check blocks the text, or it is cut off); `reason` says which. */
+  PUBLISH_BLOCKED = 'PUBLISH_BLOCKED',
   /** The gateway is draining for shutdown: retry on another replica. */
   SHUTTING_DOWN = 'SHUTTING_DOWN',
   INTERNAL = 'INTERNAL',

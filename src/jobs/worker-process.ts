@@ -15,6 +15,8 @@ import { parsePriceTable } from '../pricing.js';
 import { DescriptionService } from '../../schema/description/description.service.js';
 import { startJobWorker } from './worker.js';
 import { setGcThreadNice } from '../observability/gc-threads.js';
+import { createPublication } from '../publication/index.js';
+import { defaultFactVocabulary, loadFactVocabulary } from '../evaluation/checks/facts/index.js';
 
 /** Opens storage, providers and the router, and starts taking chunks; stops on SIGTERM/SIGINT after the chunks in hand. */
 export async function startWorkerProcess(): Promise<void> {
@@ -34,7 +36,10 @@ export async function startWorkerProcess(): Promise<void> {
     cacheTtlMs: config.cacheTtlMs,
     stateStore,
   });
-  const descriptions = new DescriptionService(storage, router, registry, parsePriceTable(config.priceTable), logger);
+  // The gateways' vocabulary and policy: what a worker writes is checked and triaged as theirs is; its publications reach them through Redis.
+  const vocabulary = config.factCheckVocabDir ? loadFactVocabulary(config.factCheckVocabDir) : defaultFactVocabulary();
+  const publication = await createPublication({ config, storage, vocabulary, logger });
+  const descriptions = new DescriptionService(storage, router, registry, parsePriceTable(config.priceTable), logger, publication);
   const worker = await startJobWorker({
     redisUrl: config.redisUrl,
     prefix: config.redisPrefix,
@@ -48,6 +53,7 @@ export async function startWorkerProcess(): Promise<void> {
     logger.info({ signal }, 'worker stopping');
     (async () => {
       await worker.close();
+      await publication.close();
       await router.close();
       await stateStore.close();
       await registry.close();

@@ -89,7 +89,7 @@ export interface DescriptionLookup {
 }
 
 /** Roles a gateway API key can hold (see src/auth/roles.ts). */
-export type ApiKeyRole = 'mobile' | 'personalization' | 'internal';
+export type ApiKeyRole = 'mobile' | 'personalization' | 'editor' | 'internal';
 
 export interface ApiKeyInput {
   /** Unique among active keys; used to revoke and in logs. */

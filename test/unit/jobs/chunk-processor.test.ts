@@ -20,6 +20,8 @@ import { createRouter } from '../../../src/routing/router.js';
 import { resolvePolicies } from '../../../src/routing/policies.js';
 import type { GenerationRouter } from '../../../src/routing/types.js';
 import { DescriptionService } from '../../../schema/description/description.service.js';
+import { createPublication, type PublicationService } from '../../../src/publication/index.js';
+import { defaultFactVocabulary } from '../../../src/evaluation/checks/facts/index.js';
 import { JobStore } from '../../../src/jobs/job-store.js';
 import { processChunk, type ChunkData } from '../../../src/jobs/chunk.processor.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../../helpers/fake-openai.js';
@@ -35,6 +37,7 @@ let router: GenerationRouter;
 let client: Redis;
 let jobs: JobStore;
 let descriptions: DescriptionService;
+let publication: PublicationService;
 let products: ProductRecord[];
 
 before(async () => {
@@ -52,16 +55,18 @@ before(async () => {
   products = outcomes.map((o) => o.product);
   fake = await startFakeOpenAI();
   const logger = pino({ level: 'silent' });
-  const config = loadConfig({ providers: ['openai'], openaiBaseUrl: fake.baseURL, openaiApiKey: 'sk-chunk-test-0000' }, {});
+  const config = loadConfig({ providers: ['openai'], openaiBaseUrl: fake.baseURL, openaiApiKey: 'sk-chunk-test-0000', databasePath: path.join(dir, 'chunk.db'), publishPolicy: 'auto' }, {});
   registry = await createProviderRegistry(config, logger);
   router = createRouter({ source: registry, policies: resolvePolicies(registry.generatorIds(), 5000, undefined), cacheTtlMs: 0 });
-  descriptions = new DescriptionService(storage, router, registry, {}, logger);
+  publication = await createPublication({ config, storage, vocabulary: defaultFactVocabulary(), logger });
+  descriptions = new DescriptionService(storage, router, registry, {}, logger, publication);
   client = new Redis(redis.url);
   jobs = new JobStore(client, redis.prefix);
 });
 
 after(async () => {
   if (!redis) return;
+  await publication.close();
   await router.close();
   await registry.close();
   await storage.close();
