@@ -143,16 +143,17 @@ test('a provider without a key is reported as not configured; the gateway still 
   assert.equal(local.body.data.generateDescriptions[0].estimatedCostUsd, 0);
 });
 
-test('Product.description reads stored descriptions first and generates only the missing ones', async () => {
+test('Product.description serves what the policy published and generates only for slots that hold nothing', async () => {
   const fake = await startFakeOpenAI();
   cleanup.push(() => fake.close());
-  const server = await startTestServer({ providers: ['openai'], openaiBaseUrl: fake.baseURL, cacheTtlMs: 0 });
+  // The fake's texts pass the fact check: under auto they are published as they are generated.
+  const server = await startTestServer({ providers: ['openai'], openaiBaseUrl: fake.baseURL, cacheTtlMs: 0, publishPolicy: 'auto' });
   cleanup.push(() => server.stop());
-  const query = `{ products(first: 6) { edges { node { id description { id text source stale provider } } } } }`;
+  const query = `{ products(first: 6) { edges { node { id description { id text source stale provider status } } } } }`;
   const first = await server.gql(query);
   assert.equal(first.body.errors, undefined);
   const d1 = first.body.data.products.edges.map((e: any) => e.node.description);
-  assert.ok(d1.every((d: any) => d.source === 'GENERATED' && !d.stale));
+  assert.ok(d1.every((d: any) => d.source === 'GENERATED' && d.status === 'PUBLISHED' && !d.stale), JSON.stringify(d1));
   assert.equal(fake.count('chat.completions'), 6);
   const second = await server.gql(query);
   const d2 = second.body.data.products.edges.map((e: any) => e.node.description);
@@ -161,23 +162,46 @@ test('Product.description reads stored descriptions first and generates only the
   assert.equal(fake.count('chat.completions'), 6, 'no new generation');
 });
 
-test('when every provider fails, Product.description degrades to stored or reference text, marked stale, with a warning', async () => {
+test('under the review policy a read generates once per empty slot and serves the reference until a person publishes', async () => {
   const fake = await startFakeOpenAI();
   cleanup.push(() => fake.close());
   const server = await startTestServer({ providers: ['openai'], openaiBaseUrl: fake.baseURL, cacheTtlMs: 0 });
   cleanup.push(() => server.stop());
+  const products = await productIds(server, 3);
+  const query = `{ products(first: 3) { edges { node { description { text source stale status } } } } }`;
+  for (let read = 0; read < 2; read++) {
+    const r = await server.gql(query);
+    assert.equal(r.body.errors, undefined);
+    assert.deepEqual(
+      r.body.data.products.edges.map((e: any) => e.node.description),
+      products.map((p) => ({ text: p.referenceDescription, source: 'REFERENCE', stale: false, status: null })),
+      `read ${read + 1}`,
+    );
+  }
+  assert.equal(fake.count('chat.completions'), 3, 'one draft per slot, not one per read');
+  const queue = await server.gql('{ reviewQueue { totalCount edges { node { productId status } } } }');
+  assert.equal(queue.body.data.reviewQueue.totalCount, 3);
+});
+
+test('when every provider fails, Product.description degrades to published or reference text, marked stale, with a warning', async () => {
+  const fake = await startFakeOpenAI();
+  cleanup.push(() => fake.close());
+  const server = await startTestServer({ providers: ['openai'], openaiBaseUrl: fake.baseURL, cacheTtlMs: 0, publishPolicy: 'auto' });
+  cleanup.push(() => server.stop());
   const [a, b] = await productIds(server, 2);
-  await server.gql(GENERATE, { input: [{ productId: a!.id }] });
+  const published = (await server.gql(GENERATE, { input: [{ productId: a!.id }] })).body.data.generateDescriptions[0];
+  assert.equal(published.status, 'PUBLISHED');
   fake.setMode('503');
+  // a's segment slot holds nothing: its generation fails, and the base slot's published text is served.
   const r = await server.gql(
     `query($a: ID!, $b: ID!) {
-      a: product(id: $a) { description(personalization: {tone: "bold"}) { text source stale } }
+      a: product(id: $a) { description(personalization: {segment: "commuters"}) { id source stale } }
       b: product(id: $b) { description { text source stale } }
     }`,
     { a: a!.id, b: b!.id },
   );
   assert.equal(r.body.errors, undefined);
-  assert.deepEqual([r.body.data.a.description.source, r.body.data.a.description.stale], ['CACHED', true]);
+  assert.deepEqual(r.body.data.a.description, { id: published.id, source: 'CACHED', stale: true });
   assert.deepEqual(r.body.data.b.description, { text: b!.referenceDescription, source: 'REFERENCE', stale: true });
   assert.match(r.body.extensions?.warnings[0], /generation failed/);
   const mutation = await server.gql(GENERATE, { input: [{ productId: b!.id }] });
