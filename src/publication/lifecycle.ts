@@ -38,11 +38,11 @@ interface Transition {
 /**
  * Every allowed move. Anything else is INVALID_TRANSITION. Publishing from
  * DRAFT is the policy's (`auto`) alone: a person publishes what was approved.
- * A rejected text comes back through an edit or a new submission, never
- * straight to approved.
+ * A rejected text comes back only through an edit, which puts it in review.
+ * CREATE is recorded when a state is stored, never run as a transition.
  */
 export const TRANSITIONS: readonly Transition[] = [
-  { action: 'SUBMIT', from: ['DRAFT', 'REJECTED'], to: 'IN_REVIEW', by: 'both' },
+  { action: 'SUBMIT', from: ['DRAFT'], to: 'IN_REVIEW', by: 'both' },
   { action: 'APPROVE', from: ['IN_REVIEW'], to: 'APPROVED', by: 'person' },
   { action: 'REJECT', from: ['DRAFT', 'IN_REVIEW', 'APPROVED', 'PUBLISHED'], to: 'REJECTED', by: 'person' },
   { action: 'EDIT', from: ['DRAFT', 'IN_REVIEW', 'APPROVED', 'REJECTED'], to: 'IN_REVIEW', by: 'person' },

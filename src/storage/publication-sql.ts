@@ -154,22 +154,21 @@ const findingsJson = (check: StoredCheck | null) => (check ? JSON.stringify(chec
 /**
  * A DRAFT state and version 1 for a stored description, unless it has one
  * (a replica's start-up sweep may adopt a description between its insert
- * and its admission). Returns whether this call stored it.
+ * and its admission). Returns the CREATE event, or null when it had one.
  */
-function* insertDraft(d: AdmitInput['description'], slot: Slot, check: StoredCheck | null, complete: boolean, actor: ActorRecord, at: string): Steps<boolean> {
+function* insertDraft(d: AdmitInput['description'], slot: Slot, check: StoredCheck | null, complete: boolean, actor: ActorRecord, at: string): Steps<EventRecord | null> {
   const inserted = yield* run(
     `INSERT INTO publication_states (description_id, product_id, locale, channel, segment, status, version, verdict, complete, updated_at)
       VALUES (?, ?, ?, ?, ?, 'DRAFT', 1, ?, ?, ?) ON CONFLICT (description_id) DO NOTHING RETURNING seq`,
     [d.id, d.productId, slot.locale, slot.channel, slot.segment, check?.verdict ?? null, complete ? 1 : 0, at],
   );
-  if (inserted.length === 0) return false;
+  if (inserted.length === 0) return null;
   yield* run(
     `INSERT INTO description_versions (description_id, version, text, author_name, author_role, verdict, findings, note, created_at)
       VALUES (?, 1, ?, ?, ?, ?, ?, NULL, ?) ON CONFLICT (description_id, version) DO NOTHING`,
     [d.id, d.text, `${d.provider}/${d.model}`, GENERATOR_ROLE, check?.verdict ?? null, findingsJson(check), d.createdAt],
   );
-  yield* record({ descriptionId: d.id, productId: d.productId, action: 'CREATE', from: null, to: 'DRAFT', version: 1, actor, note: null, at });
-  return true;
+  return yield* record({ descriptionId: d.id, productId: d.productId, action: 'CREATE', from: null, to: 'DRAFT', version: 1, actor, note: null, at });
 }
 
 function* storeCheck(descriptionId: string, version: number, check: StoredCheck): Steps<void> {
@@ -226,7 +225,9 @@ export function* admit(dialect: Dialect, input: AdmitInput, planner: Planner, at
   const { description: d, slot } = input;
   yield* lockProduct(dialect, d.productId);
   const events: EventRecord[] = [];
-  if (!(yield* insertDraft(d, slot, input.check, input.complete, input.actor, at))) {
+  const created = yield* insertDraft(d, slot, input.check, input.complete, input.actor, at);
+  if (created) events.push(created);
+  else {
     // Adopted by a sweep in the meantime: finish what the sweep left, unless it already triaged it.
     const adopted = (yield* entry(d.id))!;
     if (adopted.state.status !== 'DRAFT') return { entry: adopted, events };
