@@ -120,3 +120,16 @@ test('a provider failure is recorded per product, and a later success clears it'
   const job = await jobs.get(jobId);
   assert.deepEqual([job?.done, job?.failed], [2, 0]);
 });
+
+test('the texts a chunk writes go through the publication policy, in the job’s channel, and their history names the job', async (t) => {
+  if (!redis) return skipWithoutRedis(t, skipReason);
+  const jobId = 'job-policy';
+  const product = products[4]!;
+  await jobs.create({ id: jobId, total: 1, chunks: 1, policy: 'internal' });
+  const data: ChunkData = { jobId, chunk: 0, productIds: [product.id], policy: 'internal', personalization: null, promptVersion: 'v3', channel: 'app' };
+  assert.deepEqual(await processChunk({ storage, descriptions, jobs }, data), { done: 1, failed: 0, skipped: 0 });
+  const live = (await publication.publishedForProducts([product.id])).filter((e) => e.state.slot.channel === 'app');
+  assert.deepEqual(live.map((e) => [e.description.parameters.jobId, e.state.verdict]), [[jobId, 'PASS']], 'published at once under auto: the fake writes a text that passes');
+  const history = await publication.history(product.id, { locale: 'en', channel: 'app', segment: '' });
+  assert.deepEqual(history.events.map((e) => [e.action, e.actorName]), [['CREATE', `catalog-job:${jobId}`], ['PUBLISH', 'publish-policy:auto']]);
+});
