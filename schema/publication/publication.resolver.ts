@@ -155,6 +155,14 @@ export class PublicationResolver {
     return (await ctx.services.publication.bulkPublish(ids, personOf(ctx), note)).map(toBulkResult);
   }
 
+  @Authorized('editor')
+  @Mutation(() => [LifecycleResult], {
+    description: "Reruns the fact check of each text's current version with the vocabulary in use now and stores the verdict; statuses stay (a published text that now blocks stays live for a person to decide). One result per id, in order. At most 100 ids.",
+  })
+  async recheckDescriptions(@Ctx() ctx: GatewayContext, @Arg('ids', () => [ID]) ids: string[]): Promise<Array<Description | LifecycleError>> {
+    return (await ctx.services.publication.recheck(ids, personOf(ctx))).map(toBulkResult);
+  }
+
   @Authorized('mobile')
   @Subscription(() => PublicationNotice, {
     description: 'Each publish and unpublish, on whichever replica (or worker) it happened; optionally of one product or channel.',

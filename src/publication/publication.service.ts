@@ -187,6 +187,22 @@ export class PublicationService {
     return this.bulk(ids, (id) => this.act(id, ({ entry, product }) => this.publishPlan(entry, product, actor, { note: clean, override: false, expectedVersion: null }, true)));
   }
 
+  /**
+   * Reruns the check of each text's current version with today's vocabulary
+   * and stores the verdict (a RECHECK in its history). The status stays: a
+   * published text that now blocks stays live, for a person to decide, and
+   * the queue finds it with `{status: PUBLISHED, verdict: BLOCK}`.
+   */
+  recheck(ids: readonly string[], actor: Actor): Promise<BulkOutcome[]> {
+    return this.bulk(ids, (id) =>
+      this.act(id, ({ entry, product }) => {
+        const check = this.options.check(product, entry.version.text, entry.state.slot.locale);
+        const was = entry.version.check?.verdict ?? 'unchecked';
+        return { action: 'RECHECK', to: transition('RECHECK', entry.state.status, actor), actor: record(actor), note: `${was} → ${check.verdict}`, check };
+      }),
+    );
+  }
+
   private async bulk(ids: readonly string[], one: (id: string) => Promise<PublicationEntry>): Promise<BulkOutcome[]> {
     if (ids.length > PUBLICATION_LIMITS.bulkItems) throw new BadUserInputError(`at most ${PUBLICATION_LIMITS.bulkItems} ids per call`, { reason: 'TOO_MANY_ITEMS', argument: 'ids' });
     const out: BulkOutcome[] = [];
@@ -280,7 +296,14 @@ export class PublicationService {
         seen.add(entry.state.descriptionId);
         const product = byId.get(entry.state.slot.productId);
         if (!product) continue;
-        const check = this.options.check(product, entry.version.text, entry.state.slot.locale);
+        let check: StoredCheck;
+        try {
+          check = this.options.check(product, entry.version.text, entry.state.slot.locale);
+        } catch (error) {
+          // One text the check cannot read must not stop the start: it stays an unchecked DRAFT, never shown, and is tried at the next start.
+          this.options.logger?.error({ err: error, descriptionId: entry.state.descriptionId }, 'publication sweep: the fact check failed on a stored description');
+          continue;
+        }
         const result = await this.store.change(entry.state.descriptionId, ({ entry: now, live }) => {
           if (now.state.status !== 'DRAFT' || now.state.verdict !== null) return null;
           if (!newerInSlot) return this.policyPlan(now.state, live, check);
