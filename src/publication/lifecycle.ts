@@ -42,7 +42,7 @@ interface Transition {
  * CREATE is recorded when a state is stored, never run as a transition.
  */
 export const TRANSITIONS: readonly Transition[] = [
-  { action: 'SUBMIT', from: ['DRAFT'], to: 'IN_REVIEW', by: 'both' },
+  { action: 'SUBMIT', from: ['DRAFT'], to: 'IN_REVIEW', by: 'system' },
   { action: 'APPROVE', from: ['IN_REVIEW'], to: 'APPROVED', by: 'person' },
   { action: 'REJECT', from: ['DRAFT', 'IN_REVIEW', 'APPROVED', 'PUBLISHED'], to: 'REJECTED', by: 'person' },
   { action: 'EDIT', from: ['DRAFT', 'IN_REVIEW', 'APPROVED', 'REJECTED'], to: 'IN_REVIEW', by: 'person' },
@@ -52,7 +52,7 @@ export const TRANSITIONS: readonly Transition[] = [
   { action: 'PUBLISH', from: ['DRAFT'], to: 'PUBLISHED', by: 'system' },
   { action: 'UNPUBLISH', from: ['PUBLISHED'], to: 'APPROVED', by: 'person' },
   { action: 'SUPERSEDE', from: ['PUBLISHED', 'DRAFT', 'IN_REVIEW'], to: 'SUPERSEDED', by: 'system' },
-  { action: 'RECHECK', from: ['DRAFT', 'IN_REVIEW', 'APPROVED', 'PUBLISHED', 'REJECTED'], to: null, by: 'both' },
+  { action: 'RECHECK', from: ['DRAFT', 'IN_REVIEW', 'APPROVED', 'PUBLISHED', 'REJECTED'], to: null, by: 'person' },
 ];
 
 /** The status an action leads to, or a BAD_USER_INPUT with `reason: INVALID_TRANSITION` naming from and to. */
@@ -61,7 +61,8 @@ export function transition(action: LifecycleAction, from: DescriptionStatus, act
   if (allowed) return allowed.to ?? from;
   const any = TRANSITIONS.find((t) => t.action === action && t.from.includes(from));
   const to = TRANSITIONS.find((t) => t.action === action)?.to ?? from;
-  const why = any ? `only the gateway itself may ${verb(action)} a description that is ${from}` : `a description that is ${from} cannot be ${pastTense(action)}`;
+  const who = actor.kind === 'person' ? 'the gateway itself' : 'a person';
+  const why = any ? `only ${who} may ${verb(action)} a description that is ${from}` : `a description that is ${from} cannot be ${pastTense(action)}`;
   throw new BadUserInputError(`${why} (${from} → ${to})`, { reason: 'INVALID_TRANSITION', action, from, to });
 }
 
