@@ -5,6 +5,7 @@ import type { Embedder, ImageTextScorer, PromptFormat, ProviderHealth, ProviderK
 import { createOpenAIEmbedder, createOpenAIProvider } from './openai/index.js';
 import { createHuggingFaceEmbedder, createHuggingFaceProvider } from './huggingface/index.js';
 import { createOnnxProvider } from './onnx/index.js';
+import { onnxPlugins } from './onnx-plugins/index.js';
 import { SessionStartError } from './onnx/session.js';
 import { fetchModel, parseModelRef } from './hub/index.js';
 import { createLoadingGenerator } from './loading.js';
@@ -112,8 +113,8 @@ function onnxOptions(config: Config, logger: Logger) {
     maxQueueDelayMs: config.localMaxQueueDelayMs,
     maxQueue: config.localMaxQueue,
     prefillChunk: config.localPrefillChunk,
+    plugins: onnxPlugins,
     logger: { info: (m: string) => logger.info(m), warn: (m: string) => logger.warn(m) },
-    env: {},
   };
 }
 

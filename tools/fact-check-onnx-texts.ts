@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { bundledModelDir, createOnnxProvider } from '../providers/onnx/index.js';
+import { onnxPlugins } from '../providers/onnx-plugins/index.js';
 import { buildPrompt } from '../src/prompts/build-prompt.js';
 import { catalogFacts, readCatalogEntries } from '../src/seed.js';
 
@@ -30,7 +31,7 @@ const bases = args.seeds.split(',').map((s) => Number(s.trim()));
 if (bases.some((b) => !Number.isInteger(b) || b < 0)) throw new TypeError(`--seeds: whole numbers, comma-separated (got ${args.seeds})`);
 const catalog = readCatalogEntries();
 const quiet = { info: (): void => {}, warn: (): void => {} };
-const provider = await createOnnxProvider({ executionProvider: 'cpu', logger: quiet, env: {}, modelDir: bundledModelDir });
+const provider = await createOnnxProvider({ executionProvider: 'cpu', logger: quiet, plugins: onnxPlugins, modelDir: bundledModelDir });
 const texts: Array<{ id: string; sku: string; seed: number; text: string }> = [];
 try {
   for (const base of bases) {

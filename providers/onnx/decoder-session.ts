@@ -6,6 +6,7 @@
  * KV head counts, head sizes and dtypes come from the session metadata, with
  * config.json as the fallback for symbolic dimensions.
  */
+import { open } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { numberField, type JsonObject } from './model-folder.js';
 import { tensorMetadata } from './session.js';
@@ -82,6 +83,32 @@ export function describeDecoder(session: ort.InferenceSession, config: JsonObjec
     // max_position_embeddings without failing, but with positions it never saw.
     maxPositions: numberField(config, 'n_positions') ?? numberField(config, 'max_position_embeddings') ?? Infinity,
   };
+}
+
+/**
+ * Whether the graph file names the operator `opType`. A node's op_type is
+ * stored as plain text in the protobuf, and onnxruntime's session lists a
+ * graph's inputs and outputs but not its operators. Read in chunks, without
+ * holding the event loop: a graph with its weights inside may be gigabytes.
+ */
+export async function graphHasOperator(onnxPath: string, opType: string): Promise<boolean> {
+  const needle = Buffer.from(opType, 'utf8');
+  const chunk = Buffer.allocUnsafe(16 * 2 ** 20);
+  const file = await open(onnxPath, 'r');
+  try {
+    // Each read starts with the last needle-length bytes of the one before, so a name across two chunks is found.
+    let kept = 0;
+    for (;;) {
+      const { bytesRead } = await file.read(chunk, kept, chunk.length - kept, null);
+      if (bytesRead === 0) return false;
+      const filled = kept + bytesRead;
+      if (chunk.subarray(0, filled).indexOf(needle) >= 0) return true;
+      kept = Math.min(needle.length - 1, filled);
+      chunk.copy(chunk, 0, filled - kept, filled);
+    }
+  } finally {
+    await file.close();
+  }
 }
 
 export interface ForwardInput {

@@ -6,34 +6,26 @@
  * size. New rows may join between steps (continuous batching): they are
  * prefilled as a group of their own and stacked onto the running cache, each
  * side left-padded to the longer one, so a free slot does not wait for the
- * whole batch to end.
+ * whole batch to end. Each row's scores go through its own processors
+ * (logits-processor.ts) before its token is chosen; the loop knows none of
+ * them by name.
  */
 import type * as ort from 'onnxruntime-node';
-import type { FinishReason, ProductFacts } from '../types.js';
+import type { FinishReason } from '../types.js';
 import type { DecoderSession } from './decoder-session.js';
 import { releaseArrays, selectPastRows, stackPast, tensorArrays, type ForwardOutput } from './decoder-session.js';
-import { banRepeatedNgrams, chooseToken, createRng, SeenIds, type SamplingParams } from './sampling.js';
-import { banBlockedNgrams } from './novelty.js';
-import { PromptCopy, wordPieces } from './prompt-copy.js';
-import { lexiconForNumber, WordConstraint } from './lexicon.js';
-import { FactGrammar, isPluralTitle } from './fact-grammar.js';
-import { FactSentences } from './fact-sentences.js';
-import { NumberConstraint } from './numbers.js';
+import { applyProcessors, SeenIds, type LogitsProcessor, type RowState } from './logits-processor.js';
+import { chooseFromTop, chooseToken, createRng, listK, type SamplingParams } from './sampling.js';
+import type { TopKSession } from './top-k-session.js';
 import { StopTextStream } from './text-stream.js';
 import { IncrementalDecoder, type TextTokenizer } from './tokenizer.js';
 
 export interface RowRequest {
   promptIds: readonly number[];
   maxNewTokens: number;
-  /** EOS is suppressed before this many tokens. Default 0. */
-  minNewTokens?: number;
   sampling: SamplingParams;
-  /** The product's words: what the prompt copy bias copies from (prompt-copy.ts) and the lexicon allows besides its own (lexicon.ts). Default: the decoded prompt. */
-  copySource?: string;
-  /** The product's title: its words may repeat within no_repeat_word_window (lexicon.ts). Default: none. */
-  title?: string;
-  /** The product's facts, which fill the fact patterns' slots (fact-grammar.ts). Default: none (no fact grammar). */
-  facts?: ProductFacts;
+  /** The row's processors, run in order on its scores at every step (processors.ts builds the usual list). Default: none. */
+  processors?: readonly LogitsProcessor[];
   seed: number;
   stop: readonly string[];
   signal?: AbortSignal | undefined;
@@ -63,7 +55,7 @@ export interface RowTicket {
   done(result: RowResult): void;
 }
 
-interface Row {
+interface Row extends RowState {
   ticket: RowTicket;
   req: RowRequest;
   /**
@@ -74,104 +66,16 @@ interface Row {
   padding: number;
   /** Tokens fed so far (padding included). */
   tokens: number[];
-  seen: SeenIds;
   rng: () => number;
   decoder: IncrementalDecoder;
   stream: StopTextStream;
   generated: number;
   /** Every chosen id, EOS included (EOS is never fed back, so `tokens` lacks it). */
   generatedIds: number[];
-  /** The output so far, kept when a rule reads it (copy bias, lexicon). */
-  text: string | null;
-  copy: PromptCopy | null;
-  words: WordConstraint | null;
-  /** The same constraint over the lexicon's frame (frame_sentences), for the row's first sentences. */
-  frameWords?: WordConstraint | null;
-  /** Sentences the row's text has ended so far ('.', '!' or '?'). */
-  sentences?: number;
-  numbers: NumberConstraint | null;
-  /** The fact grammar of the row's first sentences (fact_patterns_file), while it holds. */
-  grammar?: FactSentences | null;
+  /** The output so far, decoded: what processors that work on text read. */
+  text: string;
+  processors: readonly LogitsProcessor[];
   result?: RowResult;
-}
-
-function anyFinite(logits: Float32Array): boolean {
-  for (let i = 0; i < logits.length; i++) if ((logits[i] as number) > -Infinity) return true;
-  return false;
-}
-
-/** What the decoding rules read of a row. */
-export type RuleRow = Pick<Row, 'tokens' | 'padding' | 'generated' | 'copy' | 'words' | 'text'> & Partial<Pick<Row, 'numbers' | 'frameWords' | 'sentences' | 'grammar'>> & {
-  req: Pick<RowRequest, 'sampling' | 'minNewTokens' | 'promptIds'>;
-};
-
-/** The row's logits as they came, kept while its fact grammar holds (see constrainRow). */
-let unconstrained = new Float32Array(0);
-
-/**
- * Every decoding rule on one row's logits, in place, before the token is
- * chosen: EOS held back until min_new_tokens, the fact grammar, the copy
- * bias, the novelty ban, the lexicon (its frame in the first
- * frame_sentences sentences), the product's numbers, then the repeat bans
- * (n-grams, then words). If the repeat bans leave nothing the lexicon, the
- * grammar or the number rule allowed, they are taken back, so the word or
- * number in progress is finished anyway (a repeated n-gram beats a word
- * that does not exist or a wrong number). If the grammar and the other
- * rules together leave nothing, the grammar lets the row go and the rules
- * run again without it. `undo` is scratch space the caller may reuse
- * between calls.
- *
- * Returns, when it knows them, the ids that may still have a finite logit
- * (the grammar's few tokens), so that choosing the token need not scan
- * the vocabulary; null otherwise. Valid until the next call.
- */
-export function constrainRow(logits: Float32Array, row: RuleRow, eos: ReadonlySet<number>, undo: number[] = []): readonly number[] | null {
-  const grammar = row.grammar?.active ? row.grammar : null;
-  if (grammar) {
-    if (unconstrained.length < logits.length) unconstrained = new Float32Array(logits.length);
-    unconstrained.set(logits);
-  }
-  const candidates = applyRules(logits, row, eos, undo, grammar);
-  if (grammar && !(candidates ? anyFiniteOf(logits, candidates) : anyFinite(logits))) {
-    grammar.release();
-    logits.set(unconstrained.subarray(0, logits.length));
-    return applyRules(logits, row, eos, undo, null);
-  }
-  return candidates;
-}
-
-function anyFiniteOf(logits: Float32Array, ids: readonly number[]): boolean {
-  for (let i = 0; i < ids.length; i++) if ((logits[ids[i]!] as number) > -Infinity) return true;
-  return false;
-}
-
-function applyRules(logits: Float32Array, row: RuleRow, eos: ReadonlySet<number>, undo: number[], grammar: FactSentences | null): readonly number[] | null {
-  if (row.generated < (row.req.minNewTokens ?? 0)) eos.forEach((e) => (logits[e] = -Infinity));
-  // The grammar is stricter than the frame, and lets go inside the token that ends its last sentence: the rest of that token is the free text's.
-  const held = grammar !== null && grammar.apply(logits, row.text as string);
-  // Tokens wholly inside the grammar write only the patterns' words and the product's own facts (its words and numbers): the lexicon and the number rule would find nothing to ban.
-  const within = held && !(grammar as FactSentences).endsInside;
-  // The copy bias spells the product's words: with a grammar, that writes them, and after it the bias would only pull the free text back to them.
-  if (row.copy && !row.grammar) row.copy.apply(logits, row.text as string);
-  const blocked = row.req.sampling.blockedNgrams;
-  if (blocked) banBlockedNgrams(logits, row.tokens, blocked, row.padding);
-  // The row's first frame_sentences sentences use the lexicon's frame; the rest, the whole lexicon.
-  const framed = !held && row.frameWords && (row.sentences ?? 0) < (row.req.sampling.frameSentences ?? 0);
-  const words = framed ? row.frameWords : row.words;
-  if (words && !within) words.apply(logits, row.text as string);
-  if (row.numbers && !within) row.numbers.apply(logits, row.text as string);
-  undo.length = 0;
-  const log = row.words || row.numbers || held ? undo : undefined;
-  const n = row.req.sampling.noRepeatNgramSize ?? 0;
-  if (n > 0) banRepeatedNgrams(logits, row.tokens, n, row.padding, log);
-  const own = row.req.sampling.outputNoRepeatNgramSize ?? 0;
-  if (own > 0) banRepeatedNgrams(logits, row.tokens, own, row.padding + row.req.promptIds.length, log);
-  const window = row.req.sampling.noRepeatWordWindow ?? 0;
-  if (words && window > 0) words.banRepeats(logits, row.text as string, window, log);
-  const candidates = held ? (grammar as FactSentences).allowed : null;
-  // In reverse, so an id banned twice gets its first value back.
-  if (undo.length > 0 && !(candidates ? anyFiniteOf(logits, candidates) : anyFinite(logits))) for (let i = undo.length - 2; i >= 0; i -= 2) logits[undo[i]!] = undo[i + 1]!;
-  return candidates;
 }
 
 function finish(row: Row, reason: FinishReason): void {
@@ -196,57 +100,20 @@ function startRow(ticket: RowTicket, width: number, tokenizer: TextTokenizer): R
     req,
     padding,
     tokens: [...new Array<number>(padding).fill(tokenizer.special.pad), ...req.promptIds],
+    promptLength: req.promptIds.length,
+    maxNewTokens: req.maxNewTokens,
     seen: new SeenIds(req.promptIds),
     rng: createRng(req.seed),
     decoder: new IncrementalDecoder(tokenizer),
     stream: new StopTextStream(req.stop, (piece) => req.onText?.(piece)),
     generated: 0,
     generatedIds: [],
-    text: null,
-    copy: null,
-    words: null,
-    numbers: null,
+    text: '',
+    processors: req.processors ?? [],
   };
-  const patterns = req.sampling.factPatterns;
-  const grammar = patterns && req.facts ? FactGrammar.create(patterns, req.facts) : null;
-  if (grammar) {
-    row.grammar = new FactSentences(grammar, tokenizer);
-    row.text = '';
-  }
-  if (req.sampling.promptCopyBias || req.sampling.lexicon || req.sampling.factNumbersOnly) {
-    const own = req.copySource ?? tokenizer.decode(req.promptIds);
-    row.text = '';
-    if (req.sampling.promptCopyBias) {
-      const lexicon = req.sampling.lexicon;
-      // A short word of the lexicon ("of", "in") stays whole outside the title: the bias would otherwise carry it into a product word ("office").
-      const keepWhole = lexicon ? (w: string) => w.length <= SHORT_WORD && lexicon.words.has(w) : undefined;
-      row.copy = new PromptCopy(own, wordPieces(tokenizer), req.sampling.promptCopyBias, keepWhole);
-    }
-    if (req.sampling.lexicon) {
-      // A row of unknown number (no title) keeps every word.
-      const lexicon = req.title === undefined ? req.sampling.lexicon : lexiconForNumber(req.sampling.lexicon, isPluralTitle(req.title));
-      row.words = new WordConstraint(lexicon, tokenizer, own, req.title);
-      // The frame holds the first sentences of a row the grammar does not hold (the grammar is stricter); a row it lets go later keeps the whole lexicon.
-      if (req.sampling.lexicon.frame && req.sampling.frameSentences && !grammar) {
-        row.frameWords = new WordConstraint(req.sampling.lexicon.frame, tokenizer, own, req.title);
-        row.sentences = 0;
-      }
-    }
-    if (req.sampling.factNumbersOnly) row.numbers = new NumberConstraint(tokenizer, own);
-  }
   if (req.signal?.aborted) finish(row, 'cancelled');
   else if (req.maxNewTokens <= 0) finish(row, 'length');
   return row;
-}
-
-/** How many sentence ends ('.', '!', '?') `piece` holds. */
-function sentenceEnds(piece: string): number {
-  let n = 0;
-  for (let i = 0; i < piece.length; i++) {
-    const c = piece.charCodeAt(i);
-    if (c === 0x2e || c === 0x21 || c === 0x3f) n++;
-  }
-  return n;
 }
 
 /** Adds `by` positions of left padding to each row (its tokens and its padding count). */
@@ -275,9 +142,6 @@ function trimRows(rows: readonly Row[], by: number): void {
  */
 const MIN_TRIM = 16;
 
-/** Lexicon words this short are carried on by the copy bias only into a word of the title (see PromptCopy's keepWhole). */
-const SHORT_WORD = 3;
-
 export interface BatchOptions {
   /**
    * Longest piece of the prompts fed in one forward pass, per row of a full
@@ -294,6 +158,8 @@ export interface BatchOptions {
 export interface LoopOptions extends BatchOptions {
   /** Most rows decoding at once. Default: no limit. */
   maxRows?: number;
+  /** Where the greedy and top-k rows of a large vocabulary get their best tokens, all of a pass's rows in one run (see sample). Default: none (JavaScript, row by row). */
+  topK?: TopKSession;
   /** Where the loop adds its time and passes as it goes (live, for stats). Default: a new object. */
   timings?: BatchTimings;
 }
@@ -315,8 +181,6 @@ export async function decodeLoop(
   const eos = new Set(tokenizer.special.eos);
   const pad = tokenizer.special.pad;
   const chunk = model.hasPast && (options.prefillChunk ?? 0) > 0 ? (options.prefillChunk as number) : Infinity;
-  // (id, value) pairs of the repeat bans of one row-step, to take back if they leave nothing.
-  const undo: number[] = [];
   let active: Row[] = [];
   let past: ort.Tensor[] | null = null;
 
@@ -393,7 +257,7 @@ export async function decodeLoop(
         active = active.concat(fresh);
       } else past = (decoded as ForwardOutput).present;
     }
-    sample(outs, eos, undo);
+    await sample(outs, eos, options.topK);
 
     const keep: number[] = [];
     active.forEach((row, b) => {
@@ -417,23 +281,51 @@ export async function decodeLoop(
   return timings;
 }
 
-/** Chooses each row's next token from its pass's logits, and ends the rows that are done. */
-function sample(outs: ReadonlyArray<{ rows: Row[]; out: ForwardOutput }>, eos: ReadonlySet<number>, undo: number[]): void {
+/**
+ * Scores in one pass's logits (rows times vocabulary) from which a TopK
+ * session is worth its run: about as much as one JavaScript pass over a
+ * 262,144-score row costs, and a run costs some tens of microseconds.
+ */
+const TOP_K_RUN_MIN = 2 ** 18;
+
+/**
+ * Chooses each row's next token from its pass's logits, and ends the rows
+ * that are done. Every row's processors run first; then the rows that need
+ * only their best few tokens (greedy, top-k) get them from one TopK run
+ * over the whole pass when the vocabulary is large, and the others choose
+ * as before.
+ */
+async function sample(outs: ReadonlyArray<{ rows: Row[]; out: ForwardOutput }>, eos: ReadonlySet<number>, topK: TopKSession | undefined): Promise<void> {
   for (const { rows, out } of outs) {
+    const scoresOf = (b: number) => out.lastLogits.subarray(b * out.vocab, (b + 1) * out.vocab);
+    // The row's scores, changed in place: this step's buffer is ours and is given back after it.
+    const candidates = rows.map((row, b) => {
+      if (row.req.signal?.aborted) {
+        finish(row, 'cancelled');
+        return null;
+      }
+      return applyProcessors(row.processors, scoresOf(b), row);
+    });
+    let k = 0;
     rows.forEach((row, b) => {
-      if (row.req.signal?.aborted) return finish(row, 'cancelled');
-      // The row's logits, changed in place: this step's buffer is ours and is given back after it.
-      const scratch = out.lastLogits.subarray(b * out.vocab, (b + 1) * out.vocab);
-      const candidates = constrainRow(scratch, row, eos, undo);
-      const id = chooseToken(scratch, row.seen, row.req.sampling, row.rng, candidates);
+      if (!row.result && !candidates[b]) k = Math.max(k, listK(row.req.sampling, out.vocab));
+    });
+    const top = topK && k > 0 && rows.length * out.vocab >= TOP_K_RUN_MIN ? await topK.run(out.lastLogits, rows.length, out.vocab, k) : null;
+    rows.forEach((row, b) => {
+      if (row.result) return undefined;
+      const own = candidates[b];
+      const need = own ? 0 : listK(row.req.sampling, out.vocab);
+      const id =
+        top && need > 0
+          ? chooseFromTop(top.values, top.indices, b * top.k, need, row.req.sampling, row.rng)
+          : chooseToken(scoresOf(b), row.req.sampling, row.rng, own);
       row.generated++;
       row.generatedIds.push(id);
       if (eos.has(id)) return finish(row, 'stop');
       row.tokens.push(id);
       row.seen.add(id);
       const piece = row.decoder.push(id);
-      if (row.text !== null) row.text += piece;
-      if (row.sentences !== undefined) row.sentences += sentenceEnds(piece);
+      row.text += piece;
       if (row.stream.push(piece)) return finish(row, 'stop');
       if (row.generated >= row.req.maxNewTokens) return finish(row, 'length');
       return undefined;
@@ -447,7 +339,7 @@ export async function generateBatch(
   model: DecoderSession,
   tokenizer: TextTokenizer,
   requests: readonly RowRequest[],
-  options: BatchOptions = {},
+  options: BatchOptions & Pick<LoopOptions, 'topK'> = {},
 ): Promise<{ results: RowResult[]; timings: BatchTimings }> {
   const results = new Array<RowResult>(requests.length);
   let given = false;

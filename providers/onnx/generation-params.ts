@@ -1,26 +1,16 @@
 /**
  * Decoding settings for one request: the request's own values win, then the
  * provider's options, then the model's generation_config.json, then Hugging
- * Face's defaults. Pure.
+ * Face's defaults. Only Hugging Face's fields: a model's own rules are its
+ * plugin's (plugins.ts), configured in the same file. Pure.
  */
 import type { GenerationParameters } from '../types.js';
-import { numberField, type JsonObject } from './model-folder.js';
+import { ModelFolderError, numberField, type JsonObject } from './model-folder.js';
+import type { ProcessorSettings } from './processors.js';
 import type { SamplingParams } from './sampling.js';
 
-export interface DecodingDefaults extends SamplingParams {
+export interface DecodingDefaults extends Required<SamplingParams>, ProcessorSettings {
   maxNewTokens: number;
-  /** EOS is suppressed until this many tokens exist (HF's min_new_tokens); benchmarks use it for fixed lengths. */
-  minNewTokens: number;
-  /**
-   * generation_config's `novelty_ngram_size` (ours, not HF's): when > 0 and the
-   * model folder has novelty_ngrams.json, no n-gram of that file is completed.
-   * 0 turns it off. Default 0.
-   */
-  noveltyNgramSize: number;
-  /** generation_config's `lexicon_file` (ours, not HF's): a file of the model folder; '' turns the word constraint off. */
-  lexiconFile: string;
-  /** generation_config's `fact_patterns_file` (ours, not HF's): a file of the model folder; '' turns the fact grammar off (fact-grammar.ts). */
-  factPatternsFile: string;
 }
 
 /** Hugging Face's defaults where generation_config.json says nothing (max_new_tokens is ours: HF's max_length 20 is too short). */
@@ -29,40 +19,40 @@ export const HF_DEFAULTS: DecodingDefaults = {
   temperature: 1,
   topK: 50,
   topP: 1,
+  minP: 0,
   repetitionPenalty: 1,
   maxNewTokens: 128,
   minNewTokens: 0,
   noRepeatNgramSize: 0,
-  outputNoRepeatNgramSize: 0,
-  noRepeatWordWindow: 0,
-  frameSentences: 0,
-  noveltyNgramSize: 0,
-  promptCopyBias: 0,
-  lexiconFile: '',
-  factPatternsFile: '',
-  factNumbersOnly: false,
+  badWordsIds: [],
+  forcedEosTokenId: null,
 };
+
+/** generation_config's bad_words_ids: a list of id lists; anything else is an error that names the field. */
+function badWordsField(g: JsonObject): number[][] {
+  const v = g.bad_words_ids;
+  if (v === undefined || v === null) return [];
+  const ok = Array.isArray(v) && v.every((s) => Array.isArray(s) && s.length > 0 && s.every((id) => Number.isInteger(id) && id >= 0));
+  if (!ok) throw new ModelFolderError(`generation_config's bad_words_ids must be a list of non-empty lists of token ids; got ${JSON.stringify(v)}`);
+  return v as number[][];
+}
 
 /** Reads the decoding fields of generation_config.json over HF's defaults, then `overrides` over both. */
 export function decodingDefaults(generationConfig: JsonObject, overrides: Partial<DecodingDefaults> = {}): DecodingDefaults {
   const g = generationConfig;
+  const forced = numberField(g, 'forced_eos_token_id');
   const fromFile: DecodingDefaults = {
     doSample: typeof g.do_sample === 'boolean' ? g.do_sample : HF_DEFAULTS.doSample,
     temperature: numberField(g, 'temperature') ?? HF_DEFAULTS.temperature,
     topK: numberField(g, 'top_k') ?? HF_DEFAULTS.topK,
     topP: numberField(g, 'top_p') ?? HF_DEFAULTS.topP,
+    minP: numberField(g, 'min_p') ?? HF_DEFAULTS.minP,
     repetitionPenalty: numberField(g, 'repetition_penalty') ?? HF_DEFAULTS.repetitionPenalty,
     maxNewTokens: numberField(g, 'max_new_tokens') ?? HF_DEFAULTS.maxNewTokens,
     minNewTokens: numberField(g, 'min_new_tokens') ?? HF_DEFAULTS.minNewTokens,
-    noRepeatNgramSize: numberField(g, 'no_repeat_ngram_size') ?? 0,
-    outputNoRepeatNgramSize: numberField(g, 'output_no_repeat_ngram_size') ?? 0,
-    noRepeatWordWindow: numberField(g, 'no_repeat_word_window') ?? 0,
-    frameSentences: numberField(g, 'frame_sentences') ?? 0,
-    noveltyNgramSize: numberField(g, 'novelty_ngram_size') ?? 0,
-    promptCopyBias: numberField(g, 'prompt_copy_bias') ?? 0,
-    lexiconFile: typeof g.lexicon_file === 'string' ? g.lexicon_file : '',
-    factPatternsFile: typeof g.fact_patterns_file === 'string' ? g.fact_patterns_file : '',
-    factNumbersOnly: g.fact_numbers_only === true,
+    noRepeatNgramSize: numberField(g, 'no_repeat_ngram_size') ?? HF_DEFAULTS.noRepeatNgramSize,
+    badWordsIds: badWordsField(g),
+    forcedEosTokenId: forced !== undefined && Number.isInteger(forced) && forced >= 0 ? forced : null,
   };
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   return { ...fromFile, ...defined };

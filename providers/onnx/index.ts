@@ -9,6 +9,11 @@
  * Cancellation: a request whose `signal` fires leaves its batch at the next
  * step and resolves with finishReason 'cancelled' and the text generated so
  * far; the other rows of the batch carry on unchanged.
+ *
+ * Decoding: generation_config.json's Hugging Face fields become each row's
+ * processors (processors.ts); a model's own rules come from the plugin its
+ * generation_config names (plugins.ts), which gets each request's `parts`
+ * as an opaque context.
  */
 import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -22,16 +27,15 @@ import {
   type ProviderHealth,
   type TextGenerator,
 } from '../types.js';
-import { DecoderSession, describeDecoder } from './decoder-session.js';
+import { DecoderSession, describeDecoder, graphHasOperator } from './decoder-session.js';
 import { decodeLoop, type BatchTimings, type RowRequest, type RowResult } from './generate-batch.js';
 import { decodingDefaults, requestDecoding, type DecodingDefaults } from './generation-params.js';
 import { MicroBatcher, WaitAbandonedError, type MicroBatcherStats } from './micro-batcher.js';
-import { ModelFolderError, graphCandidates, readModelFolder } from './model-folder.js';
-import { loadBlockedNgrams } from './novelty.js';
-import { productCopySource, wordPieces } from './prompt-copy.js';
-import { loadFactPatterns } from './fact-grammar.js';
-import { loadLexicon, prepareLexicon } from './lexicon.js';
-import { createOrtSession, parseExecutionProvider, type ExecutionProviderSetting, type SessionLogger } from './session.js';
+import { graphCandidates, readModelFolder } from './model-folder.js';
+import { loadPlugin, type LogitsProcessorPlugins } from './plugins.js';
+import { rowProcessors } from './processors.js';
+import { createOrtSession, type ExecutionProviderSetting, type SessionLogger } from './session.js';
+import { TopKSession } from './top-k-session.js';
 import { loadTokenizer } from './tokenizer.js';
 import { chatMessages, loadChatTemplate } from './chat-template.js';
 import { readHonours, readPromptVersion } from './honours.js';
@@ -51,7 +55,7 @@ export const bundledModelDir = path.join(findRepoRoot(), 'models', BUNDLED_MODEL
 export interface OnnxProviderOptions {
   /** Provider id. Default 'onnx'. */
   id?: string;
-  /** Model folder (HF ONNX layout). Default: env LOCAL_MODEL_DIR, else the bundled models/stylesprint-desc. */
+  /** Model folder (HF ONNX layout). Default: the bundled models/stylesprint-desc. */
   modelDir?: string;
   /** The graph to load: a path in the folder (`onnx/model_q4.onnx`) or a bare name looked for in onnx/ and then the folder. Default: the first of the exporters' usual names. */
   modelFile?: string;
@@ -59,26 +63,26 @@ export interface OnnxProviderOptions {
   modelName?: string;
   /** Clock for chat templates that print the date. Default: () => new Date(). */
   now?: () => Date;
-  /** Default: env ORT_EXECUTION_PROVIDER, else 'auto' (CUDA when it loads, else CPU). */
+  /** Default 'auto' (CUDA when it loads, else CPU). */
   executionProvider?: ExecutionProviderSetting;
-  /** CPU intra-op threads. Default: env ORT_INTRA_OP_THREADS, else ONNX Runtime's choice. */
+  /** CPU intra-op threads. Default: ONNX Runtime's choice. */
   intraOpNumThreads?: number;
-  /** Most requests decoding at once (rows of a forward pass). Default: env LOCAL_MAX_BATCH, else 8. */
+  /** Most requests decoding at once (rows of a forward pass). Default 8. */
   maxBatch?: number;
-  /** How long a request waits for others to batch with. Default: env LOCAL_MAX_QUEUE_DELAY_MS, else 5. */
+  /** How long a request waits for others to batch with. Default 5. */
   maxQueueDelayMs?: number;
-  /** Most requests waiting; beyond it requests fail at once with kind 'unavailable'. Default: env LOCAL_MAX_QUEUE, else 256. */
+  /** Most requests waiting; beyond it requests fail at once with kind 'unavailable'. Default 256. */
   maxQueue?: number;
   /** false: static batching (a batch takes new requests only once all its rows have ended), for comparison. Default true. */
   continuousBatching?: boolean;
-  /** Longest piece of the prompts per forward pass, per row of a full batch (KV-cache graphs; see generate-batch.ts). 0: whole prompts. Default: env LOCAL_PREFILL_CHUNK, else 16. */
+  /** Longest piece of the prompts per forward pass, per row of a full batch (KV-cache graphs; see generate-batch.ts). 0: whole prompts. Default 16. */
   prefillChunk?: number;
   /** Decoding settings over the model's generation_config.json (requests override both). Default: none. */
   decoding?: Partial<DecodingDefaults>;
+  /** The plugins a model folder may name (plugins.ts); a folder that names one not here does not load. Default: none. */
+  plugins?: LogitsProcessorPlugins;
   /** Where the execution provider choice is logged. Default: console. */
   logger?: SessionLogger;
-  /** Environment to read the defaults above from. Default: process.env. */
-  env?: NodeJS.ProcessEnv;
 }
 
 export interface OnnxProviderStats extends MicroBatcherStats {
@@ -95,26 +99,20 @@ export type OnnxTextGenerator = TextGenerator & {
   readonly executionProvider: 'cuda' | 'cpu';
 };
 
-function envInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new TypeError(`${name} must be a non-negative integer; got ${JSON.stringify(raw)}`);
-  return n;
-}
-
 interface Item {
   row: RowRequest;
 }
 
-/** Prompt tokens per prefill pass by default: see LOCAL_PREFILL_CHUNK in the README. */
+/** Vocabularies this large choose greedy and top-k tokens through a TopK session: below it one JavaScript pass per row is cheaper than a run. */
+const LARGE_VOCABULARY = 32_768;
+
+/** Prompt tokens per prefill pass by default (src/config.ts's LOCAL_PREFILL_CHUNK has the same default). */
 export const DEFAULT_PREFILL_CHUNK = 16;
 
 /** Loads the model once (one session per model) and returns the provider. */
 export async function createOnnxProvider(options: OnnxProviderOptions = {}): Promise<OnnxTextGenerator> {
-  const env = options.env ?? process.env;
   const id = options.id ?? 'onnx';
-  const folder = readModelFolder(options.modelDir ?? (env.LOCAL_MODEL_DIR || bundledModelDir), options.modelFile ? { onnxFiles: graphCandidates(options.modelFile) } : {});
+  const folder = readModelFolder(options.modelDir ?? bundledModelDir, options.modelFile ? { onnxFiles: graphCandidates(options.modelFile) } : {});
   if (options.modelName) folder.name = options.modelName;
   const tokenizer = loadTokenizer(folder);
   const chatTemplate = loadChatTemplate(folder, options.now ? { now: options.now } : {});
@@ -127,35 +125,37 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
   // A template writes the special tokens itself (the BOS included, where the model has one), so encoding adds none, as transformers does.
   const encodePrompt = (request: GenerationRequest): number[] =>
     chatTemplate ? tokenizer.encode(chatTemplate.render(chatMessages(ownPrompt(request))), { addSpecialTokens: false }) : tokenizer.encode(ownPrompt(request).prompt);
-  const sessionOptions: Parameters<typeof createOrtSession>[1] = {
-    executionProvider: options.executionProvider ?? parseExecutionProvider(env.ORT_EXECUTION_PROVIDER),
-  };
-  const threads = options.intraOpNumThreads ?? envInt(env, 'ORT_INTRA_OP_THREADS');
-  if (threads !== undefined) sessionOptions.intraOpNumThreads = threads;
+  const sessionOptions: Parameters<typeof createOrtSession>[1] = { executionProvider: options.executionProvider ?? 'auto' };
+  if (options.intraOpNumThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpNumThreads;
   if (options.logger) sessionOptions.logger = options.logger;
   // Every setting is read before the session exists, so a bad one leaks nothing.
   const defaults = decodingDefaults(folder.generationConfig, options.decoding);
-  // An explicit decoding.blockedNgrams (null included) wins over the folder's file.
-  if (defaults.blockedNgrams === undefined) defaults.blockedNgrams = loadBlockedNgrams(folder.dir, defaults.noveltyNgramSize, tokenizer);
-  if (defaults.lexicon === undefined) defaults.lexicon = loadLexicon(folder.dir, defaults.lexiconFile);
-  if (defaults.factPatterns === undefined) defaults.factPatterns = loadFactPatterns(folder.dir, defaults.factPatternsFile);
-  if (defaults.noRepeatWordWindow && !defaults.lexicon) {
-    throw new ModelFolderError(`${folder.name}: no_repeat_word_window works on the words of lexicon_file, and this model has no lexicon`);
+  const plugin = loadPlugin({ folder, tokenizer }, options.plugins ?? {});
+  const prefillChunk = options.prefillChunk ?? DEFAULT_PREFILL_CHUNK;
+  // onnxruntime's GroupQueryAttention reads every row as starting at position 0 (right padding, its seqlens_k), and the
+  // decode loop left-pads the rows of a batch, which such a graph would read wrong: it decodes one request at a time.
+  const oneRowAttention = await graphHasOperator(folder.onnxPath, 'GroupQueryAttention');
+  if (oneRowAttention && (options.maxBatch ?? 8) > 1) {
+    (options.logger ?? console).warn(`onnx: ${folder.name} uses GroupQueryAttention, which reads rows as right-padded; it decodes one request at a time`);
   }
-  if (defaults.frameSentences && !defaults.lexicon?.frame) {
-    throw new ModelFolderError(`${folder.name}: frame_sentences needs a lexicon_file with "frame_words"`);
-  }
-  const prefillChunk = options.prefillChunk ?? envInt(env, 'LOCAL_PREFILL_CHUNK') ?? DEFAULT_PREFILL_CHUNK;
   const batching = {
-    maxBatch: options.maxBatch ?? envInt(env, 'LOCAL_MAX_BATCH') ?? 8,
-    maxQueueDelayMs: options.maxQueueDelayMs ?? envInt(env, 'LOCAL_MAX_QUEUE_DELAY_MS') ?? 5,
-    maxQueue: options.maxQueue ?? envInt(env, 'LOCAL_MAX_QUEUE') ?? 256,
+    maxBatch: oneRowAttention ? 1 : (options.maxBatch ?? 8),
+    maxQueueDelayMs: options.maxQueueDelayMs ?? 5,
+    maxQueue: options.maxQueue ?? 256,
     continuous: options.continuousBatching ?? true,
   };
   const { session, executionProvider } = await createOrtSession(folder.onnxPath, sessionOptions);
-  const model = new DecoderSession(session, describeDecoder(session, folder.config));
-  if (defaults.lexicon) prepareLexicon(defaults.lexicon, tokenizer, model.layout.vocabSize);
-  if (defaults.promptCopyBias && model.layout.vocabSize > 0) wordPieces(tokenizer).continuesWord(model.layout.vocabSize);
+  let model: DecoderSession;
+  // A large vocabulary's greedy and top-k rows get their best tokens from one TopK run per pass (generate-batch.ts).
+  let topK: TopKSession | undefined;
+  try {
+    model = new DecoderSession(session, describeDecoder(session, folder.config));
+    if (model.layout.vocabSize > 0) plugin?.prepare?.(model.layout.vocabSize);
+    if (model.layout.vocabSize >= LARGE_VOCABULARY) topK = await TopKSession.create(options.intraOpNumThreads);
+  } catch (error) {
+    await session.release();
+    throw error;
+  }
   // Added to by the decode loop as it runs, so stats() is live under sustained load.
   const timings: BatchTimings = { runMs: 0, totalMs: 0, forwardPasses: 0 };
   let generatedTokens = 0;
@@ -171,7 +171,7 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
           t.resolve(r);
         },
       }));
-    await decodeLoop(model, tokenizer, rows, { prefillChunk, maxRows: batching.maxBatch, timings });
+    await decodeLoop(model, tokenizer, rows, { prefillChunk, maxRows: batching.maxBatch, timings, ...(topK ? { topK } : {}) });
   }, batching);
 
   async function one(request: GenerationRequest, index: number, opts: GenerateOptions): Promise<GenerationResult | ProviderError> {
@@ -185,11 +185,8 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
     const row: RowRequest = {
       promptIds,
       maxNewTokens: Math.min(decoding.maxNewTokens, room),
-      minNewTokens: decoding.minNewTokens,
       sampling: decoding,
-      copySource: productCopySource(request.parts.product),
-      title: request.parts.product.title,
-      facts: request.parts.product,
+      processors: rowProcessors(decoding, tokenizer.special.eos, plugin?.forRow({ context: request.parts, promptIds }) ?? null),
       seed: request.seed ?? randomInt(2 ** 32),
       stop: request.stop ?? [],
       signal: opts.signal,
@@ -243,6 +240,7 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
       // Releasing the session under a running batch would pull it from under session.run.
       while (batcher.stats().running) await new Promise((resolve) => setTimeout(resolve, 5));
       await session.release();
+      await topK?.release();
     },
   };
 }

@@ -46,8 +46,12 @@ def kv_shape(model):
     return c.get("kv_heads", heads), c["d"] // heads
 
 
-def export_onnx(model, path, with_past, opset=14, merged=False, logits_to_keep=False):
-    """Writes the graph with the standard names and dynamic batch/sequence/past axes."""
+def export_onnx(model, path, with_past, opset=14, merged=False, logits_to_keep=False, external_data=False):
+    """Writes the graph with the standard names and dynamic batch/sequence/past axes.
+
+    external_data: the weights go to `model.onnx_data` beside the graph, as the
+    Hub's exports of models over 2 GB (and many smaller ones) store them.
+    """
     model.eval()
     llama = isinstance(model, TinyLlama)
     layers = model.cfg["layers"]
@@ -83,7 +87,18 @@ def export_onnx(model, path, with_past, opset=14, merged=False, logits_to_keep=F
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with torch.no_grad():
         torch.onnx.export(_Flat(model, with_past, merged, logits_to_keep), tuple(args), path, input_names=names, output_names=outputs,
-                          dynamic_axes=axes, opset_version=opset, do_constant_folding=True)
+                          dynamic_axes=axes, opset_version=opset,
+                          # Folding would store a tied LM head twice (the embedding, and its transpose).
+                          do_constant_folding=not (external_data and model.cfg.get("tie", False)))
+    if external_data:
+        import onnx
+
+        graph = onnx.load(path)
+        data = os.path.basename(path) + "_data"
+        if os.path.exists(os.path.join(os.path.dirname(path), data)):
+            os.remove(os.path.join(os.path.dirname(path), data))
+        onnx.save_model(graph, path, save_as_external_data=True, all_tensors_to_one_file=True, location=data,
+                        size_threshold=1024)
 
 
 def model_config(model, bos, eos, pad=None):
@@ -94,7 +109,9 @@ def model_config(model, bos, eos, pad=None):
                 "n_head": c["heads"], "n_inner": 4 * c["d"], "activation_function": "gelu_new",
                 "layer_norm_epsilon": 1e-5, "bos_token_id": bos, "eos_token_id": eos, "tie_word_embeddings": True,
                 "use_cache": True, "torch_dtype": "float32"}
-    out = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "vocab_size": c["vocab"],
+    qwen2 = c.get("qkv_bias", False)
+    out = {"architectures": ["Qwen2ForCausalLM" if qwen2 else "LlamaForCausalLM"], "model_type": "qwen2" if qwen2 else "llama",
+           "vocab_size": c["vocab"],
            "hidden_size": c["d"], "intermediate_size": c["ffn"], "num_hidden_layers": c["layers"],
            "num_attention_heads": c["heads"], "num_key_value_heads": c["kv_heads"], "head_dim": c["d"] // c["heads"],
            "hidden_act": "silu", "max_position_embeddings": c["max_positions"], "rms_norm_eps": 1e-6,
@@ -113,9 +130,12 @@ def write_json(path, obj):
 
 
 def write_folder(out_dir, model, with_past, tokenizer, tokenizer_config, generation_config, bos, eos, pad=None,
-                 merged=False, logits_to_keep=False):
-    export_onnx(model, os.path.join(out_dir, "onnx", "model.onnx"), with_past, merged=merged, logits_to_keep=logits_to_keep)
+                 merged=False, logits_to_keep=False, external_data=False):
+    """The model folder; tokenizer None leaves the tokenizer files out (a fixture that borrows a published tokenizer)."""
+    export_onnx(model, os.path.join(out_dir, "onnx", "model.onnx"), with_past, merged=merged, logits_to_keep=logits_to_keep,
+                external_data=external_data)
     write_json(os.path.join(out_dir, "config.json"), model_config(model, bos, eos, pad))
     write_json(os.path.join(out_dir, "generation_config.json"), generation_config)
-    write_json(os.path.join(out_dir, "tokenizer.json"), tokenizer)
-    write_json(os.path.join(out_dir, "tokenizer_config.json"), tokenizer_config)
+    if tokenizer is not None:
+        write_json(os.path.join(out_dir, "tokenizer.json"), tokenizer)
+        write_json(os.path.join(out_dir, "tokenizer_config.json"), tokenizer_config)

@@ -131,13 +131,14 @@ def rotate_half(x):
 
 
 class LlamaBlock(nn.Module):
-    def __init__(self, d, heads, kv_heads, ffn):
+    def __init__(self, d, heads, kv_heads, ffn, qkv_bias=False):
         super().__init__()
         self.heads, self.kv_heads, self.hd = heads, kv_heads, d // heads
         self.input_layernorm = RMSNorm(d)
-        self.q_proj = nn.Linear(d, heads * self.hd, bias=False)
-        self.k_proj = nn.Linear(d, kv_heads * self.hd, bias=False)
-        self.v_proj = nn.Linear(d, kv_heads * self.hd, bias=False)
+        # Qwen2 is the Llama layout with biases on the query, key and value projections.
+        self.q_proj = nn.Linear(d, heads * self.hd, bias=qkv_bias)
+        self.k_proj = nn.Linear(d, kv_heads * self.hd, bias=qkv_bias)
+        self.v_proj = nn.Linear(d, kv_heads * self.hd, bias=qkv_bias)
         self.o_proj = nn.Linear(heads * self.hd, d, bias=False)
         self.post_attention_layernorm = RMSNorm(d)
         self.gate_proj = nn.Linear(d, ffn, bias=False)
@@ -163,18 +164,18 @@ class LlamaBlock(nn.Module):
 
 
 class TinyLlama(nn.Module):
-    """Llama layout: position_ids input, RoPE, RMSNorm, SwiGLU, grouped-query attention."""
+    """Llama layout: position_ids input, RoPE, RMSNorm, SwiGLU, grouped-query attention (qkv_bias: Qwen2's)."""
 
     def __init__(self, vocab, d, layers, heads, kv_heads, ffn, rope_theta=10000.0, tie=False, max_positions=2048,
-                 dropout=0.0):
+                 dropout=0.0, qkv_bias=False):
         super().__init__()
         self.cfg = dict(vocab=vocab, d=d, layers=layers, heads=heads, kv_heads=kv_heads, ffn=ffn, rope_theta=rope_theta,
-                        tie=tie, max_positions=max_positions)
+                        tie=tie, max_positions=max_positions, qkv_bias=qkv_bias)
         hd = d // heads
         self.register_buffer("inv_freq", 1.0 / (rope_theta ** (torch.arange(0, hd, 2).float() / hd)), persistent=False)
         self.drop = nn.Dropout(dropout)  # training only; eval mode (and the export) skips it
         self.embed_tokens = nn.Embedding(vocab, d)
-        self.layers = nn.ModuleList([LlamaBlock(d, heads, kv_heads, ffn) for _ in range(layers)])
+        self.layers = nn.ModuleList([LlamaBlock(d, heads, kv_heads, ffn, qkv_bias) for _ in range(layers)])
         self.norm = RMSNorm(d)
         # Tied (tie_word_embeddings, as Qwen2's small models): the LM head is the embedding matrix.
         self.lm_head = None if tie else nn.Linear(d, vocab, bias=False)

@@ -17,7 +17,7 @@ from a few patterns per sentence by a seeded RNG.
 The lexicon (lexicon.json) lists every word of the training split's catalog
 prompts and descriptions and of the patterns and closing sentences above: with "lexicon_file" in
 generation_config.json the runtime lets the model write only those words and
-the words of the product it describes (providers/onnx/lexicon.ts). A word is
+the words of the product it describes (providers/onnx-plugins/stylesprint/lexicon.ts). A word is
 a run of ASCII letters after lower-casing, in both places. Its "fact_words"
 are the words of the training products' facts (FACT_FIELDS) that the
 catalog's writers use only for products that have them (every training
@@ -31,7 +31,7 @@ a row's first sentences use only those and its product's own words.
 
 The novelty list holds every token n-gram of the training descriptions,
 keyed by the FNV-1a hash of its first n-1 ids, so the runtime can ban in O(1)
-any next token that would finish copying one (providers/onnx/novelty.ts).
+any next token that would finish copying one (providers/onnx-plugins/stylesprint/novelty.ts).
 """
 import re
 
@@ -255,7 +255,7 @@ FACT_FIELDS = ("materials", "colors")
 
 
 def own_words(facts):
-    """The words of a product's facts, as the runtime reads them (providers/onnx/prompt-copy.ts productCopySource)."""
+    """The words of a product's facts, as the runtime reads them (providers/onnx-plugins/stylesprint/prompt-copy.ts productCopySource)."""
     parts = [facts["title"]] + [item for field in ("attributes", "colors", "materials") for item in facts.get(field) or []]
     return set(WORD.findall(" ".join(parts).lower()))
 
@@ -286,7 +286,7 @@ def frame_words():
 
 def fact_patterns():
     """The fact-sentence patterns as the runtime's fact grammar reads them (fact_patterns.json;
-    providers/onnx/fact-grammar.ts): with "fact_patterns_file" in generation_config.json a row's
+    providers/onnx-plugins/stylesprint/fact-grammar.ts): with "fact_patterns_file" in generation_config.json a row's
     first sentences must follow one of them, in the form plural() picks, each slot filled with the
     product's own facts ({t} its title; {a0}, {a1} one attribute; {all}, {rest} a list of its
     attributes; {m} of its materials; {c} of its colours; no item twice in a sentence). Sentence 1
@@ -314,7 +314,7 @@ def number_words():
 
 
 def lexicon(texts, facts=()):
-    """{"words": sorted words of texts, "fact_words": facts, "frame_words": frame_words(), "number_words": number_words()}; the same word rule as providers/onnx/lexicon.ts."""
+    """{"words": sorted words of texts, "fact_words": facts, "frame_words": frame_words(), "number_words": number_words()}; the same word rule as providers/onnx-plugins/stylesprint/lexicon.ts."""
     words = set()
     for text in texts:
         words.update(WORD.findall(text.lower()))
@@ -346,7 +346,7 @@ def fnv1a_ids(ids):
 
 
 def token_forms(token_bytes):
-    """Each token's word-form id, as providers/onnx/novelty.ts computes it: the token's
+    """Each token's word-form id, as providers/onnx-plugins/stylesprint/novelty.ts computes it: the token's
     bytes with ASCII letters lower-cased and every other ASCII byte dropped; -1 when
     that leaves nothing; else the smallest token id with the same form.
     token_bytes: list of bytes, indexed by token id (b"" for special tokens)."""

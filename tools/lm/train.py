@@ -43,17 +43,21 @@ COPY_WARMUP = int(os.environ.get("DEMO_COPY_WARMUP", "800"))
 # (novelty_ngrams.json); 8 matches the bundled-model test's 8-word rule.
 NOVELTY_N = int(os.environ.get("DEMO_NOVELTY_N", "8"))
 # Decoding defaults shipped in generation_config.json; chosen so that held-out
-# products get new text (no 8-gram copied from a training description).
-# prompt_copy_bias: the runtime's copy help for the product's words (providers/onnx/prompt-copy.ts).
-# lexicon_file: the words the model may write besides the product's own (providers/onnx/lexicon.ts).
-# fact_numbers_only: every number written is one of the product's (providers/onnx/numbers.ts).
-# no_repeat_word_window: no word twice in a row (providers/onnx/lexicon.ts); 1, not 2, so that "wear after wear" stays whole.
-# frame_sentences: the 2 fact sentences use only the patterns' words and the product's own (providers/onnx/lexicon.ts).
-# fact_patterns_file: the 2 fact sentences follow the training patterns, filled with the product's facts (providers/onnx/fact-grammar.ts).
-GENERATION = dict(do_sample=True, temperature=0.7, top_k=40, top_p=0.9, repetition_penalty=1.05,
-                  output_no_repeat_ngram_size=3, max_new_tokens=128, novelty_ngram_size=NOVELTY_N,
-                  prompt_copy_bias=20, lexicon_file="lexicon.json", fact_numbers_only=True,
-                  no_repeat_word_window=1, frame_sentences=2, fact_patterns_file="fact_patterns.json")
+# products get new text (no 8-gram copied from a training description). The
+# model's own rules are the stylesprint-facts plugin's options
+# (providers/onnx-plugins/stylesprint/):
+# prompt_copy_bias: the copy help for the product's words (prompt-copy.ts).
+# lexicon_file: the words the model may write besides the product's own (lexicon.ts).
+# fact_numbers_only: every number written is one of the product's (numbers.ts).
+# no_repeat_word_window: no word twice in a row (lexicon.ts); 1, not 2, so that "wear after wear" stays whole.
+# frame_sentences: the 2 fact sentences use only the patterns' words and the product's own (lexicon.ts).
+# fact_patterns_file: the 2 fact sentences follow the training patterns, filled with the product's facts (fact-grammar.ts).
+GENERATION = dict(do_sample=True, temperature=0.7, top_k=40, top_p=0.9, repetition_penalty=1.05, max_new_tokens=128,
+                  logits_processor_plugin="stylesprint-facts",
+                  logits_processor_options=dict(output_no_repeat_ngram_size=3, novelty_ngram_size=NOVELTY_N,
+                                                prompt_copy_bias=20, lexicon_file="lexicon.json",
+                                                fact_numbers_only=True, no_repeat_word_window=1, frame_sentences=2,
+                                                fact_patterns_file="fact_patterns.json"))
 EOS = "<|endoftext|>"
 
 

@@ -57,7 +57,6 @@ describe('router batching and load balancing', () => {
       maxBatch: 8,
       executionProvider: 'cpu',
       logger: quietLogger,
-      env: {},
     });
     try {
       const counted = countingGenerator(onnx);

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { GenerationResult, ProviderError } from '../../../../providers/types.js';
 import { decoderFixtures, mixedPrompts, openFixture, request } from './onnx-test-helpers.js';
+import { DEFAULT_PREFILL_CHUNK } from '../../../../providers/onnx/index.js';
 
 function ok(r: GenerationResult | ProviderError | undefined): GenerationResult {
   assert.ok(r && !(r instanceof Error), String(r));
@@ -80,7 +81,7 @@ for (const name of decoderFixtures) {
 
 test('the prefill runs in ceil(prompt / LOCAL_PREFILL_CHUNK) passes on a KV-cache graph, and in one without a cache', async () => {
   const prompt = mixedPrompts[1]!;
-  const passes = async (name: 'tiny-gpt2' | 'tiny-gpt2-nopast', options: { prefillChunk?: number; env?: NodeJS.ProcessEnv }) => {
+  const passes = async (name: 'tiny-gpt2' | 'tiny-gpt2-nopast', options: { prefillChunk?: number }) => {
     const p = await openFixture(name, { maxBatch: 1, ...options });
     try {
       const [r] = (await p.generate([request(prompt, { maxTokens: 4, temperature: 0 })])).map(ok);
@@ -95,9 +96,9 @@ test('the prefill runs in ceil(prompt / LOCAL_PREFILL_CHUNK) passes on a KV-cach
   assert.equal(one.passes, 1 + one.generated - 1);
   const chunked = await passes('tiny-gpt2', { prefillChunk: 4 });
   assert.equal(chunked.passes, Math.ceil(one.promptTokens / 4) + chunked.generated - 1);
-  // The setting comes from the environment when the option is not given.
-  const fromEnv = await passes('tiny-gpt2', { env: { LOCAL_PREFILL_CHUNK: '5' } });
-  assert.equal(fromEnv.passes, Math.ceil(one.promptTokens / 5) + fromEnv.generated - 1);
+  // Without the option, the default chunk.
+  const byDefault = await passes('tiny-gpt2', {});
+  assert.equal(byDefault.passes, Math.ceil(one.promptTokens / DEFAULT_PREFILL_CHUNK) + byDefault.generated - 1);
   const noPast = await passes('tiny-gpt2-nopast', { prefillChunk: 4 });
   assert.equal(noPast.passes, noPast.generated, 'a graph without a cache reads the whole sequence each pass');
 });

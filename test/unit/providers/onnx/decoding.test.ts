@@ -5,6 +5,8 @@ import { greedySampling as greedy, mixedPrompts, openFixture, openFixtureDecoder
 import * as ort from 'onnxruntime-node';
 import { DecoderSession, releaseArrays, selectPastRows, type ForwardInput, type ForwardOutput } from '../../../../providers/onnx/decoder-session.js';
 import { generateBatch, type RowRequest } from '../../../../providers/onnx/generate-batch.js';
+import { BadWords, ForcedEos, MinNewTokens, NoRepeatNgram } from '../../../../providers/onnx/processors.js';
+import type { LogitsProcessor } from '../../../../providers/onnx/logits-processor.js';
 
 function ok(r: GenerationResult | ProviderError | undefined): GenerationResult {
   assert.ok(r && !(r instanceof Error), String(r));
@@ -115,29 +117,42 @@ test('aborting one row cancels it and leaves the others with the same text as wi
   }
 });
 
-test('output_no_repeat_ngram_size bans repeats within the output but lets the output restate the prompt; no_repeat_ngram_size bans both', async () => {
+test('processors run on every step: no_repeat_ngram_size bans every trigram the prompt and the output already hold; bad_words_ids and min_new_tokens too', async () => {
   const { tokenizer, session, model } = await openFixtureDecoder('tiny-gpt2');
-  const run = async (sampling: RowRequest['sampling'], promptIds: number[]) =>
-    (await generateBatch(model, tokenizer, [{ promptIds, maxNewTokens: 40, sampling, seed: 1, stop: [] }])).results[0]!.tokenIds;
+  const run = async (processors: LogitsProcessor[], promptIds: number[], maxNewTokens = 40) =>
+    (await generateBatch(model, tokenizer, [{ promptIds, maxNewTokens, sampling: greedy, processors, seed: 1, stop: [] }])).results[0]!.tokenIds;
   const trigrams = (ids: readonly number[]) => ids.slice(0, -2).map((_, i) => ids.slice(i, i + 3).join(','));
   try {
     const prompt = tokenizer.encode('Denim');
     // Unconstrained greedy decoding of a random-weight model loops, so the output repeats trigrams.
-    const free = await run(greedy, prompt);
+    const free = await run([], prompt);
     assert.ok(new Set(trigrams(free)).size < trigrams(free).length, 'the unconstrained output repeats itself');
-    const own = await run({ ...greedy, outputNoRepeatNgramSize: 3 }, prompt);
-    assert.equal(new Set(trigrams(own)).size, trigrams(own).length, 'no trigram twice in the output');
-    // A prompt that already holds the looping output: greedy continues the loop, completing trigrams of
-    // the prompt. The output-only rule leaves that alone (the same first tokens); HF's rule bans it.
-    const echoPrompt = [...prompt, ...free];
-    const loop = await run(greedy, echoPrompt);
-    const promptTrigrams = new Set(trigrams(echoPrompt));
-    const completes = (out: number[]) => trigrams([...echoPrompt, ...out.slice(0, 3)]).slice(trigrams(echoPrompt).length).some((t) => promptTrigrams.has(t));
-    assert.ok(completes(loop), 'precondition: the free continuation restates the prompt');
-    const again = await run({ ...greedy, outputNoRepeatNgramSize: 3 }, echoPrompt);
-    assert.deepEqual(again.slice(0, 3), loop.slice(0, 3));
-    const hf = await run({ ...greedy, noRepeatNgramSize: 3 }, echoPrompt);
-    assert.ok(!completes(hf), 'HF rule: no prompt trigram completed');
+    const all = [...prompt, ...(await run([new NoRepeatNgram(3)], prompt))];
+    assert.equal(new Set(trigrams(all)).size, trigrams(all).length, 'no trigram twice in prompt and output');
+    // bad_words_ids: a one-id word never appears; a two-id word is never completed.
+    const [a, b] = [free[0]!, free[1]!];
+    const banned = await run([new BadWords([[a]])], prompt);
+    assert.ok(!banned.includes(a), `${a} banned`);
+    const pair = await run([new BadWords([[a, b]])], prompt);
+    assert.ok(pair.every((id, i) => !(id === b && (i === 0 ? prompt.at(-1) : pair[i - 1]) === a)), `${a} ${b} never completed`);
+    // min_new_tokens: the loop's EOS is held back; declare the first free token an EOS id and the row still makes 10 tokens.
+    const eos = [free[0]!];
+    const held = await generateBatch(model, { ...tokenizer, special: { ...tokenizer.special, eos } }, [{ promptIds: prompt, maxNewTokens: 10, sampling: greedy, processors: [new MinNewTokens(10, eos)], seed: 1, stop: [] }]);
+    assert.equal(held.results[0]!.tokenIds.length, 10);
+    assert.ok(!held.results[0]!.tokenIds.includes(free[0]!));
+  } finally {
+    await session.release();
+  }
+});
+
+test('forced_eos_token_id: the last token is that id, and the row ends with it', async () => {
+  const { tokenizer, session, model } = await openFixtureDecoder('tiny-llama');
+  try {
+    const eos = tokenizer.special.eos[0]!;
+    const r = (await generateBatch(model, tokenizer, [{ promptIds: tokenizer.encode('Denim'), maxNewTokens: 6, sampling: greedy, processors: [new ForcedEos(eos)], seed: 1, stop: [] }])).results[0]!;
+    assert.equal(r.tokenIds.length, 6);
+    assert.equal(r.tokenIds.at(-1), eos);
+    assert.equal(r.finishReason, 'stop');
   } finally {
     await session.release();
   }

@@ -18,7 +18,7 @@ export function fixtureDir(name: DecoderFixture): string {
 export const quietLogger = { info: (): void => {}, warn: (): void => {} };
 
 /** Greedy decoding with every other rule off. */
-export const greedySampling: SamplingParams = { doSample: false, temperature: 1, topK: 0, topP: 1, repetitionPenalty: 1 };
+export const greedySampling: SamplingParams = { doSample: false, temperature: 1, topK: 0, topP: 1 };
 
 /** A fixture's tokenizer and decoder session on CPU, for tests that drive generateBatch or forward themselves. Release `session` when done. */
 export async function openFixtureDecoder(name: DecoderFixture): Promise<{ tokenizer: TextTokenizer; model: DecoderSession; session: DecoderSession['session'] }> {
@@ -32,7 +32,7 @@ export function request(prompt: string, extra: Partial<GenerationRequest> = {}):
 }
 
 export function openFixture(name: DecoderFixture, options: OnnxProviderOptions = {}): Promise<OnnxTextGenerator> {
-  return createOnnxProvider({ modelDir: fixtureDir(name), executionProvider: 'cpu', logger: quietLogger, env: {}, ...options });
+  return createOnnxProvider({ modelDir: fixtureDir(name), executionProvider: 'cpu', logger: quietLogger, ...options });
 }
 
 /** Prompts of different token lengths, so a batch needs left padding. */

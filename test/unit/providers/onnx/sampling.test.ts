@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyRepetitionPenalty, argmax, banRepeatedNgrams, chooseToken, createRng, SeenIds, topKIndices } from '../../../../providers/onnx/sampling.js';
+import { argmax, chooseToken, createRng, topKIndices } from '../../../../providers/onnx/sampling.js';
+import { applyRepetitionPenalty, banRepeatedNgrams } from '../../../../providers/onnx/processors.js';
+import { SeenIds } from '../../../../providers/onnx/logits-processor.js';
 import { StopTextStream } from '../../../../providers/onnx/text-stream.js';
 import { IncrementalDecoder, loadTokenizer } from '../../../../providers/onnx/tokenizer.js';
 import { readModelFolder } from '../../../../providers/onnx/model-folder.js';
@@ -14,7 +16,7 @@ const encoderFixtureDir = path.join(fixturesDir, 'models', 'tiny-bert');
 
 test('repetition penalty follows HF: divide positive logits, multiply negative ones', () => {
   const logits = Float32Array.from([2, -2, 3, 1]);
-  applyRepetitionPenalty(logits, [0, 1, 1], 2);
+  applyRepetitionPenalty(logits, new Set([0, 1, 1]), 2);
   // id 1 seen twice is penalised once, as HF gathers unique ids.
   assert.deepEqual([...logits], [1, -4, 3, 1]);
   // A row's SeenIds (what the decode loop passes) keeps each id once too.
@@ -23,7 +25,7 @@ test('repetition penalty follows HF: divide positive logits, multiply negative o
   assert.deepEqual(seen.list, [0, 1]);
   assert.ok(seen.has(1) && !seen.has(2));
   const again = Float32Array.from([2, -2, 3, 1]);
-  applyRepetitionPenalty(again, seen, 2);
+  applyRepetitionPenalty(again, seen.list, 2);
   assert.deepEqual([...again], [1, -4, 3, 1]);
 });
 
@@ -49,13 +51,13 @@ test('top-k equals a stable full sort on random logits with ties and -Infinity, 
 
 test('top-p keeps the smallest prefix reaching p; sampling is seeded', () => {
   // probs ≈ [0.6652, 0.2447, 0.0900]: top-p 0.5 leaves only the best token.
-  const params = { doSample: true, temperature: 1, topK: 0, topP: 0.5, repetitionPenalty: 1 };
+  const params = { doSample: true, temperature: 1, topK: 0, topP: 0.5 };
   const rand = createRng(3);
-  for (let i = 0; i < 50; i++) assert.equal(chooseToken(Float32Array.from([2, 1, 0]), [], params, rand), 0);
+  for (let i = 0; i < 50; i++) assert.equal(chooseToken(Float32Array.from([2, 1, 0]), params, rand), 0);
   const wide = { ...params, topP: 1 };
   const draw = (seed: number) => {
     const r = createRng(seed);
-    return Array.from({ length: 40 }, () => chooseToken(Float32Array.from([2, 1, 0]), [], wide, r));
+    return Array.from({ length: 40 }, () => chooseToken(Float32Array.from([2, 1, 0]), wide, r));
   };
   assert.deepEqual(draw(9), draw(9));
   assert.notDeepEqual(draw(9), draw(10));
@@ -63,8 +65,11 @@ test('top-p keeps the smallest prefix reaching p; sampling is seeded', () => {
 });
 
 test('request temperature 0 means greedy; generation_config fills what the request leaves', () => {
-  const d = decodingDefaults({ do_sample: true, temperature: 0.7, top_k: 20, repetition_penalty: 1.2, max_new_tokens: 30 });
-  assert.deepEqual(d, { doSample: true, temperature: 0.7, topK: 20, topP: 1, repetitionPenalty: 1.2, maxNewTokens: 30, minNewTokens: 0, noRepeatNgramSize: 0, outputNoRepeatNgramSize: 0, noRepeatWordWindow: 0, frameSentences: 0, noveltyNgramSize: 0, promptCopyBias: 0, lexiconFile: '', factPatternsFile: '', factNumbersOnly: false });
+  const d = decodingDefaults({ do_sample: true, temperature: 0.7, top_k: 20, repetition_penalty: 1.2, max_new_tokens: 30, min_p: 0.05 });
+  assert.deepEqual(d, { doSample: true, temperature: 0.7, topK: 20, topP: 1, minP: 0.05, repetitionPenalty: 1.2, maxNewTokens: 30, minNewTokens: 0, noRepeatNgramSize: 0, badWordsIds: [], forcedEosTokenId: null });
+  assert.deepEqual(decodingDefaults({ bad_words_ids: [[5], [7, 8]], forced_eos_token_id: 2 }).badWordsIds, [[5], [7, 8]]);
+  assert.equal(decodingDefaults({ forced_eos_token_id: 2 }).forcedEosTokenId, 2);
+  assert.throws(() => decodingDefaults({ bad_words_ids: [5] }), /bad_words_ids must be a list of non-empty lists of token ids; got \[5\]/);
   assert.equal(requestDecoding({ temperature: 0 }, d).doSample, false);
   assert.deepEqual(requestDecoding({ temperature: 1.1, topP: 0.8, maxTokens: 5 }, decodingDefaults({})), {
     ...decodingDefaults({}),
@@ -143,7 +148,7 @@ test('no_repeat_ngram_size bans exactly the tokens that would repeat an n-gram',
 
 test('chooseToken over candidates (every finite logit, in any order) draws the same token as over the whole vocabulary, ties included', () => {
   const rand = createRng(7);
-  const params = { doSample: true, temperature: 0.7, topK: 40, topP: 0.9, repetitionPenalty: 1.05 };
+  const params = { doSample: true, temperature: 0.7, topK: 40, topP: 0.9 };
   for (let trial = 0; trial < 300; trial++) {
     const logits = new Float32Array(500).fill(-Infinity);
     const ids: number[] = [];
@@ -155,10 +160,9 @@ test('chooseToken over candidates (every finite logit, in any order) draws the s
       logits[id] = Math.floor(rand() * 6);
       ids.push(id);
     }
-    const seen = [ids[0]!, 499];
-    for (const p of [params, { ...params, doSample: false }, { ...params, topK: 3, topP: 1 }]) {
-      const whole = chooseToken(Float32Array.from(logits), seen, p, createRng(trial));
-      const some = chooseToken(Float32Array.from(logits), seen, p, createRng(trial), [...ids].reverse());
+    for (const p of [params, { ...params, doSample: false }, { ...params, topK: 3, topP: 1 }, { ...params, topK: 0, minP: 0.1 }]) {
+      const whole = chooseToken(Float32Array.from(logits), p, createRng(trial));
+      const some = chooseToken(Float32Array.from(logits), p, createRng(trial), [...ids].reverse());
       assert.equal(some, whole, `trial ${trial}`);
     }
   }
@@ -167,9 +171,10 @@ test('chooseToken over candidates (every finite logit, in any order) draws the s
 test('chooseToken never draws a banned (-Infinity) token, even when the draw rounds past the last candidate', () => {
   // Two finite logits among banned ones; top-k reaches into the banned, and a draw of (almost) 1 used to fall through to them.
   const logits = Float32Array.from([-Infinity, 3, -Infinity, 1, -Infinity, -Infinity]);
-  const params = { doSample: true, temperature: 1, topK: 5, topP: 1, repetitionPenalty: 1 };
-  for (const r of [0, 0.5, 0.999999999, 1]) {
-    const id = chooseToken(Float32Array.from(logits), [], params, () => r);
-    assert.ok(logits[id]! > -Infinity, `draw ${r} chose ${id}`);
+  for (const params of [{ doSample: true, temperature: 1, topK: 5, topP: 1 }, { doSample: true, temperature: 1, topK: 0, topP: 1 }]) {
+    for (const r of [0, 0.5, 0.999999999, 1]) {
+      const id = chooseToken(Float32Array.from(logits), params, () => r);
+      assert.ok(logits[id]! > -Infinity, `draw ${r} chose ${id}`);
+    }
   }
 });

@@ -26,7 +26,7 @@ async function cudaWorks(): Promise<boolean> {
 test("executionProvider 'cuda' without CUDA fails at start with a clear message", async (t) => {
   if (await cudaWorks()) return t.skip('this machine has a working CUDA provider');
   await assert.rejects(
-    createOnnxProvider({ modelDir: fixtureDir('tiny-gpt2'), executionProvider: 'cuda', logger: recorder().logger, env: {} }),
+    createOnnxProvider({ modelDir: fixtureDir('tiny-gpt2'), executionProvider: 'cuda', logger: recorder().logger }),
     (e: unknown) => {
       assert.ok(e instanceof SessionStartError);
       assert.match(e.message, /executionProvider 'cuda' was requested but the CUDA execution provider could not start/);
@@ -39,7 +39,7 @@ test("executionProvider 'cuda' without CUDA fails at start with a clear message"
 test("'auto' runs on what loads, reports it in health(), and logs the choice", async () => {
   const { lines, logger } = recorder();
   const expected = (await cudaWorks()) ? 'cuda' : 'cpu';
-  const p = await createOnnxProvider({ modelDir: fixtureDir('tiny-gpt2'), executionProvider: 'auto', logger, env: {} });
+  const p = await createOnnxProvider({ modelDir: fixtureDir('tiny-gpt2'), executionProvider: 'auto', logger });
   try {
     assert.equal(p.executionProvider, expected);
     assert.equal((await p.health()).details?.executionProvider, expected);
@@ -49,20 +49,14 @@ test("'auto' runs on what loads, reports it in health(), and logs the choice", a
   }
 });
 
-test('ORT_EXECUTION_PROVIDER and the batching variables are read from env; explicit options win', async () => {
-  const env = { ORT_EXECUTION_PROVIDER: 'cpu', LOCAL_MAX_BATCH: '3', LOCAL_MODEL_DIR: fixtureDir('tiny-llama') };
-  const p = await createOnnxProvider({ env, logger: recorder().logger });
-  const q = await createOnnxProvider({ env, logger: recorder().logger, maxBatch: 5, modelDir: fixtureDir('tiny-gpt2') });
+test('settings come in as options (src/config.ts reads the environment): the model folder and the batch size', async () => {
+  const p = await createOnnxProvider({ modelDir: fixtureDir('tiny-llama'), executionProvider: 'cpu', maxBatch: 3, logger: recorder().logger });
   try {
     assert.equal(p.model, 'tiny-llama');
     assert.equal(p.capabilities.maxBatchSize, 3);
     assert.equal(p.executionProvider, 'cpu');
-    assert.equal(q.capabilities.maxBatchSize, 5);
-    assert.equal(q.model, 'tiny-gpt2');
   } finally {
     await p.close();
-    await q.close();
   }
   assert.throws(() => parseExecutionProvider('gpu'), /one of auto, cuda, cpu; got "gpu"/);
-  await assert.rejects(createOnnxProvider({ env: { LOCAL_MAX_BATCH: 'eight' }, modelDir: fixtureDir('tiny-gpt2') }), /LOCAL_MAX_BATCH/);
 });

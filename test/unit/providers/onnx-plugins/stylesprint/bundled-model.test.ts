@@ -1,18 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { GenerationRequest, GenerationResult, ProviderError } from '../../../../providers/types.js';
-import { bundledModelDir, createOnnxProvider } from '../../../../providers/onnx/index.js';
-import { readModelFolder } from '../../../../providers/onnx/model-folder.js';
-import { loadTokenizer } from '../../../../providers/onnx/tokenizer.js';
-import { blockedNgramsFrom, loadBlockedNgrams, tokenForms } from '../../../../providers/onnx/novelty.js';
-import { numbersOf } from '../../../../providers/onnx/numbers.js';
-import { productCopySource } from '../../../../providers/onnx/prompt-copy.js';
-import { checkLeakage } from '../../../../src/evaluation/checks/leakage.js';
-import { decodingDefaults } from '../../../../providers/onnx/generation-params.js';
-import { loadLexicon, wordsOf } from '../../../../providers/onnx/lexicon.js';
-import { buildPrompt } from '../../../../src/prompts/build-prompt.js';
-import { quietLogger } from './onnx-test-helpers.js';
-import { catalogFacts, readCatalogEntries } from '../../../../src/seed.js';
+import type { GenerationRequest, GenerationResult, ProviderError } from '../../../../../providers/types.js';
+import { bundledModelDir } from '../../../../../providers/onnx/index.js';
+import { readModelFolder } from '../../../../../providers/onnx/model-folder.js';
+import { loadTokenizer } from '../../../../../providers/onnx/tokenizer.js';
+import { blockedNgramsFrom, loadBlockedNgrams, tokenForms } from '../../../../../providers/onnx-plugins/stylesprint/novelty.js';
+import { numbersOf } from '../../../../../providers/onnx-plugins/stylesprint/numbers.js';
+import { productCopySource } from '../../../../../providers/onnx-plugins/stylesprint/prompt-copy.js';
+import { checkLeakage } from '../../../../../src/evaluation/checks/leakage.js';
+import { loadLexicon, wordsOf } from '../../../../../providers/onnx-plugins/stylesprint/lexicon.js';
+import { buildPrompt } from '../../../../../src/prompts/build-prompt.js';
+import { bundledOptions, openBundled, pluginWith, settingsOf } from './plugin-helpers.js';
+import { catalogFacts, readCatalogEntries } from '../../../../../src/seed.js';
 import {
   factsStated,
   factWordsOf,
@@ -25,8 +24,8 @@ import {
   repeatedWords,
   statesTitle,
   words,
-} from '../../../../bench/model-quality/held-out.js';
-import { loadFactPatterns } from '../../../../providers/onnx/fact-grammar.js';
+} from '../../../../../bench/model-quality/held-out.js';
+import { loadFactPatterns } from '../../../../../providers/onnx-plugins/stylesprint/fact-grammar.js';
 
 const catalog = readCatalogEntries();
 const train = catalog.filter((p) => p.split === 'train');
@@ -47,7 +46,7 @@ test('the split is the one the model was trained on: both parts are non-empty an
 
 for (const mode of ['default sampling (seeded)', 'greedy'] as const) {
   test(`bundled model, ${mode}: held-out products get new, non-echo text`, async () => {
-    const p = await createOnnxProvider({ executionProvider: 'cpu', logger: quietLogger, env: {} });
+    const p = await openBundled();
     try {
       assert.equal(p.model, 'stylesprint-desc');
       const reqs: GenerationRequest[] = heldOut.map((prod, i) => {
@@ -68,10 +67,8 @@ for (const mode of ['default sampling (seeded)', 'greedy'] as const) {
         assert.deepEqual(copied, [], `copies a training description: ${where}`);
       });
       // Every word is a word of the model's lexicon or of the product (lexicon_file): no invented words.
-      const defaults = decodingDefaults(readModelFolder(bundledModelDir).generationConfig);
-      const lexicon = loadLexicon(bundledModelDir, defaults.lexiconFile);
+      const { lexicon, factPatterns: patterns } = settingsOf(bundledOptions(), bundledModelDir);
       assert.ok(lexicon, 'the bundled model names a lexicon');
-      const patterns = loadFactPatterns(bundledModelDir, defaults.factPatternsFile);
       assert.ok(patterns && lexicon.numberWords, 'the bundled model names fact patterns and number words');
       results.forEach((r, i) => {
         const f = catalogFacts(heldOut[i]!);
@@ -122,8 +119,7 @@ for (const mode of ['default sampling (seeded)', 'greedy'] as const) {
 test('without the fact grammar, the copy bias is what brings the titles: greedy without it states far fewer whole titles', async () => {
   const titles = async (promptCopyBias?: number): Promise<number> => {
     // The fact grammar writes the whole title in every text, bias or not (see the test above).
-    const decoding = { factPatterns: null, ...(promptCopyBias === undefined ? {} : { promptCopyBias }) };
-    const p = await createOnnxProvider({ executionProvider: 'cpu', logger: quietLogger, env: {}, decoding });
+    const p = await openBundled({ plugins: pluginWith({ factPatterns: null, ...(promptCopyBias === undefined ? {} : { promptCopyBias }) }) });
     try {
       const reqs = heldOut.map((prod): GenerationRequest => {
         const product = catalogFacts(prod);
@@ -161,7 +157,7 @@ test('lexicon.json fact_words: the materials and colours words that no training 
 
 test('novelty_ngrams.json holds exactly the word-form n-grams of the training descriptions (Python and TS forms and hash alike)', () => {
   const folder = readModelFolder(bundledModelDir);
-  const n = decodingDefaults(folder.generationConfig).noveltyNgramSize;
+  const n = bundledOptions().novelty_ngram_size as number;
   assert.ok(n > 0, 'the bundled model turns the novelty constraint on');
   const tokenizer = loadTokenizer(folder);
   const table = loadBlockedNgrams(bundledModelDir, n, tokenizer);
@@ -176,7 +172,7 @@ test('a product the fact grammar cannot hold (a non-ASCII fact) gets the frame i
   const lexicon = loadLexicon(bundledModelDir, 'lexicon.json');
   const patterns = loadFactPatterns(bundledModelDir, 'fact_patterns.json');
   assert.ok(lexicon?.frame && patterns);
-  const p = await createOnnxProvider({ executionProvider: 'cpu', logger: quietLogger, env: {} });
+  const p = await openBundled();
   try {
     const products = heldOut.slice(0, 6).map((prod) => {
       const f = catalogFacts(prod);

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NumberConstraint, numbersOf } from '../../../../providers/onnx/numbers.js';
-import { readModelFolder } from '../../../../providers/onnx/model-folder.js';
-import { loadTokenizer } from '../../../../providers/onnx/tokenizer.js';
-import { bundledModelDir } from '../../../../providers/onnx/index.js';
-import { decodingDefaults } from '../../../../providers/onnx/generation-params.js';
+import { NumberConstraint, numbersOf } from '../../../../../providers/onnx-plugins/stylesprint/numbers.js';
+import { readModelFolder } from '../../../../../providers/onnx/model-folder.js';
+import { loadTokenizer } from '../../../../../providers/onnx/tokenizer.js';
+import { bundledModelDir } from '../../../../../providers/onnx/index.js';
+import { bundledOptions, settingsOf } from './plugin-helpers.js';
 
 const tokenizer = loadTokenizer(readModelFolder(bundledModelDir));
 const eos = tokenizer.special.eos[0]!;
@@ -63,9 +63,9 @@ test('a product without numbers gets none; when the rule would leave nothing, th
   assert.equal(stuck[id('%')], 1);
 });
 
-test('generation_config: fact_numbers_only turns the rule on; it is off unless set', () => {
-  assert.equal(decodingDefaults({ fact_numbers_only: true }).factNumbersOnly, true);
-  assert.equal(decodingDefaults({}).factNumbersOnly, false);
-  assert.equal(decodingDefaults({ fact_numbers_only: 'yes' }).factNumbersOnly, false);
-  assert.equal(decodingDefaults(readModelFolder(bundledModelDir).generationConfig).factNumbersOnly, true, 'the bundled model uses it');
+test('plugin options: fact_numbers_only turns the rule on; it is off unless set, and must be a boolean', () => {
+  assert.equal(settingsOf({ fact_numbers_only: true }).factNumbersOnly, true);
+  assert.equal(settingsOf({}).factNumbersOnly, false);
+  assert.throws(() => settingsOf({ fact_numbers_only: 'yes' }), /fact_numbers_only must be true or false/);
+  assert.equal(settingsOf(bundledOptions(), bundledModelDir).factNumbersOnly, true, 'the bundled model uses it');
 });

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PromptCopy, productCopySource, wordPieces, type WordPieces } from '../../../../providers/onnx/prompt-copy.js';
-import { readModelFolder } from '../../../../providers/onnx/model-folder.js';
-import { loadTokenizer } from '../../../../providers/onnx/tokenizer.js';
-import { bundledModelDir } from '../../../../providers/onnx/index.js';
-import { decodingDefaults } from '../../../../providers/onnx/generation-params.js';
-import { fixtureDir } from './onnx-test-helpers.js';
+import { PromptCopy, productCopySource, wordPieces, type WordPieces } from '../../../../../providers/onnx-plugins/stylesprint/prompt-copy.js';
+import { readModelFolder } from '../../../../../providers/onnx/model-folder.js';
+import { loadTokenizer } from '../../../../../providers/onnx/tokenizer.js';
+import { bundledModelDir } from '../../../../../providers/onnx/index.js';
+import { settingsOf } from './plugin-helpers.js';
+import { fixtureDir } from '../../onnx/onnx-test-helpers.js';
 
 /** A toy vocabulary: every listed piece is a token, id = its index. */
 function toyVocab(list: string[]): WordPieces & { name(id: number): string } {
@@ -94,9 +94,10 @@ test('wordPieces: byte-level and Llama tokenizers map a piece to its in-word tok
   for (const id of some) assert.ok(!llama.special.eos.includes(id!));
 });
 
-test('generation_config: prompt_copy_bias is read, and off by default', () => {
-  assert.equal(decodingDefaults({ prompt_copy_bias: 12 }).promptCopyBias, 12);
-  assert.equal(decodingDefaults({}).promptCopyBias, 0);
+test('plugin options: prompt_copy_bias is read, and off by default', () => {
+  assert.equal(settingsOf({ prompt_copy_bias: 12 }).promptCopyBias, 12);
+  assert.equal(settingsOf({}).promptCopyBias, 0);
+  assert.throws(() => settingsOf({ prompt_copy_bias: -1 }), /prompt_copy_bias must be a non-negative number/);
 });
 
 test('keepWhole: a short word is carried on into a word of the first line (the title) only', () => {

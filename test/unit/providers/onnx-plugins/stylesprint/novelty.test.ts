@@ -3,14 +3,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { readModelFolder, ModelFolderError } from '../../../../providers/onnx/model-folder.js';
-import { loadTokenizer } from '../../../../providers/onnx/tokenizer.js';
-import { generateBatch, type RowRequest } from '../../../../providers/onnx/generate-batch.js';
-import { chooseToken, type SamplingParams } from '../../../../providers/onnx/sampling.js';
-import { banBlockedNgrams, blockedNgramsFrom, formSequence, hashIds, loadBlockedNgrams, NOVELTY_FILE, parseBlockedNgrams, tokenForms, type BlockedNgrams } from '../../../../providers/onnx/novelty.js';
-import { fixturesDir, repoRoot } from '../../../helpers/paths.js';
-import { decodingDefaults } from '../../../../providers/onnx/generation-params.js';
-import { fixtureDir, greedySampling as greedy, mixedPrompts, openFixtureDecoder, quietLogger } from './onnx-test-helpers.js';
+import { readModelFolder, ModelFolderError } from '../../../../../providers/onnx/model-folder.js';
+import { loadTokenizer } from '../../../../../providers/onnx/tokenizer.js';
+import { generateBatch, type RowRequest } from '../../../../../providers/onnx/generate-batch.js';
+import { chooseToken, type SamplingParams } from '../../../../../providers/onnx/sampling.js';
+import { banBlockedNgrams, blockedNgramsFrom, formSequence, hashIds, loadBlockedNgrams, NOVELTY_FILE, parseBlockedNgrams, tokenForms, type BlockedNgrams } from '../../../../../providers/onnx-plugins/stylesprint/novelty.js';
+import { fixturesDir, repoRoot } from '../../../../helpers/paths.js';
+import { onnxPlugins } from '../../../../../providers/onnx-plugins/index.js';
+import { rowProcessor, settingsOf } from './plugin-helpers.js';
+import { fixtureDir, greedySampling as greedy, mixedPrompts, openFixtureDecoder, quietLogger } from '../../onnx/onnx-test-helpers.js';
 
 
 function ngramsOf(ids: readonly number[], n: number): Set<string> {
@@ -25,7 +26,7 @@ test('a token that would complete a blocked n-gram is banned; greedy takes the n
   const l = logits();
   banBlockedNgrams(l, [4, 7, 8], blocked);
   assert.deepEqual([...l], [0.25, -Infinity, 2, 1, 0.5]);
-  assert.equal(chooseToken(l, [], greedy, () => 0), 2);
+  assert.equal(chooseToken(l, greedy, () => 0), 2);
   // Only the last n-1 ids count: other contexts ban nothing.
   for (const ctx of [[8, 7], [7, 8, 2], [8]]) {
     const u = logits();
@@ -112,8 +113,8 @@ test('loadBlockedNgrams: null without the file or with size 0; a size that disag
     assert.equal(loadBlockedNgrams(dir, 0), null);
     assert.deepEqual(loadBlockedNgrams(dir, 4)?.next.get(hashIds([1, 2, 3])), [4]);
     assert.throws(() => loadBlockedNgrams(dir, 8), /holds 4-grams but novelty_ngram_size is 8/);
-    assert.equal(decodingDefaults({ novelty_ngram_size: 4 }).noveltyNgramSize, 4);
-    assert.equal(decodingDefaults({}).noveltyNgramSize, 0);
+    assert.deepEqual(settingsOf({ novelty_ngram_size: 4 }, dir).blockedNgrams?.next.get(hashIds([1, 2, 3])), [4]);
+    assert.equal(settingsOf({}, dir).blockedNgrams, null);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -122,9 +123,12 @@ test('loadBlockedNgrams: null without the file or with size 0; a size that disag
 test('real ONNX decoder (tiny-gpt2): blocked n-grams never appear in greedy or sampled output; without the table they do', async () => {
   const { tokenizer, session, model } = await openFixtureDecoder('tiny-gpt2');
   const n = 3;
-  const rows = (sampling: SamplingParams): RowRequest[] =>
-    mixedPrompts.map((p, i) => ({ promptIds: tokenizer.encode(p), maxNewTokens: 16, sampling, seed: 10 + i, stop: [] }));
-  const sampled: SamplingParams = { doSample: true, temperature: 1, topK: 0, topP: 1, repetitionPenalty: 1 };
+  const rows = (sampling: SamplingParams, blocked: BlockedNgrams | null = null): RowRequest[] =>
+    mixedPrompts.map((p, i) => {
+      const promptIds = tokenizer.encode(p);
+      return { promptIds, maxNewTokens: 16, sampling, processors: blocked ? [rowProcessor({ blockedNgrams: blocked }, promptIds)] : [], seed: 10 + i, stop: [] };
+    });
+  const sampled: SamplingParams = { doSample: true, temperature: 1, topK: 0, topP: 1 };
   try {
     for (const sampling of [greedy, sampled]) {
       const free = (await generateBatch(model, tokenizer, rows(sampling))).results;
@@ -132,7 +136,7 @@ test('real ONNX decoder (tiny-gpt2): blocked n-grams never appear in greedy or s
       const seqs = free.map((r, i) => [...tokenizer.encode(mixedPrompts[i] as string), ...r.tokenIds]);
       const blocked: BlockedNgrams = blockedNgramsFrom(seqs, n);
       const blockedSet = new Set(seqs.flatMap((s) => [...ngramsOf(s, n)]));
-      const again = (await generateBatch(model, tokenizer, rows({ ...sampling, blockedNgrams: blocked }))).results;
+      const again = (await generateBatch(model, tokenizer, rows(sampling, blocked))).results;
       again.forEach((r, i) => {
         const prompt = tokenizer.encode(mixedPrompts[i] as string);
         const ids = [...prompt, ...r.tokenIds];
@@ -152,10 +156,10 @@ test('a model folder without novelty_ngrams.json decodes as before (provider lev
   try {
     cpSync(fixtureDir('tiny-gpt2'), dir, { recursive: true });
     const gen = JSON.parse(JSON.stringify(readModelFolder(dir).generationConfig)) as Record<string, unknown>;
-    writeFileSync(path.join(dir, 'generation_config.json'), JSON.stringify({ ...gen, novelty_ngram_size: 3 }));
-    const { createOnnxProvider } = await import('../../../../providers/onnx/index.js');
+    writeFileSync(path.join(dir, 'generation_config.json'), JSON.stringify({ ...gen, logits_processor_plugin: 'stylesprint-facts', logits_processor_options: { novelty_ngram_size: 3 } }));
+    const { createOnnxProvider } = await import('../../../../../providers/onnx/index.js');
     const run = async (): Promise<string> => {
-      const p = await createOnnxProvider({ modelDir: dir, executionProvider: 'cpu', logger: quietLogger, env: {} });
+      const p = await createOnnxProvider({ modelDir: dir, executionProvider: 'cpu', logger: quietLogger, plugins: onnxPlugins });
       try {
         const r = (await p.generate([{ prompt: 'Denim', parts: { product: { id: 'p', title: 'Denim', attributes: [] }, promptVersion: 'v3' }, temperature: 0, maxTokens: 12 }]))[0];
         assert.ok(r && !(r instanceof Error), String(r));

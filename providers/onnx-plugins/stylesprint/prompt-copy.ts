@@ -19,8 +19,8 @@
  * added, not forced: a model sure of another piece keeps it. Off (0) unless
  * the model folder asks for it.
  */
-import type { ProductFacts } from '../types.js';
-import { byteLevelChars, tokenText, type TextTokenizer } from './tokenizer.js';
+import type { ProductFacts } from '../../types.js';
+import { byteLevelChars, tokenText, type TextTokenizer } from '../../onnx/tokenizer.js';
 
 /**
  * The copy source for a product: its title, attributes, colours and materials,

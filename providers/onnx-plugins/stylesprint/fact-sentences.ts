@@ -5,8 +5,8 @@
  * few tokens the grammar allows, not the vocabulary.
  */
 import { DONE, type FactGrammar, type State } from './fact-grammar.js';
-import { keepOnly } from './sampling.js';
-import { tokenText, type TextTokenizer } from './tokenizer.js';
+import { keepOnly } from '../../onnx/processors.js';
+import { tokenText, type TextTokenizer } from '../../onnx/tokenizer.js';
 
 interface TrieNode {
   children: Map<string, TrieNode>;

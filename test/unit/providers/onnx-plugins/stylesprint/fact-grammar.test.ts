@@ -3,16 +3,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { FactGrammar, isPluralTitle, loadFactPatterns, parseFactPatterns, type FactPatterns } from '../../../../providers/onnx/fact-grammar.js';
-import { FactSentences } from '../../../../providers/onnx/fact-sentences.js';
-import { ModelFolderError, readModelFolder } from '../../../../providers/onnx/model-folder.js';
-import { loadTokenizer, tokenText } from '../../../../providers/onnx/tokenizer.js';
-import { bundledModelDir } from '../../../../providers/onnx/index.js';
-import { constrainRow, type RuleRow } from '../../../../providers/onnx/generate-batch.js';
-import { createRng } from '../../../../providers/onnx/sampling.js';
-import type { ProductFacts } from '../../../../providers/types.js';
-import { PromptCopy, productCopySource, wordPieces } from '../../../../providers/onnx/prompt-copy.js';
-import { greedySampling } from './onnx-test-helpers.js';
+import { FactGrammar, isPluralTitle, loadFactPatterns, parseFactPatterns, type FactPatterns } from '../../../../../providers/onnx-plugins/stylesprint/fact-grammar.js';
+import { FactSentences } from '../../../../../providers/onnx-plugins/stylesprint/fact-sentences.js';
+import { ModelFolderError, readModelFolder } from '../../../../../providers/onnx/model-folder.js';
+import { loadTokenizer, tokenText } from '../../../../../providers/onnx/tokenizer.js';
+import { bundledModelDir } from '../../../../../providers/onnx/index.js';
+import { constrainRow, type RuleRow } from '../../../../../providers/onnx-plugins/stylesprint/rules.js';
+import { createRng } from '../../../../../providers/onnx/sampling.js';
+import type { ProductFacts } from '../../../../../providers/types.js';
+import { PromptCopy, productCopySource, wordPieces } from '../../../../../providers/onnx-plugins/stylesprint/prompt-copy.js';
 
 const patterns: FactPatterns = parseFactPatterns(
   {
@@ -29,6 +28,8 @@ const patterns: FactPatterns = parseFactPatterns(
   },
   'test',
 );
+
+const noRules = { outputNoRepeatNgramSize: 0, blockedNgrams: null, frameSentences: 0, noRepeatWordWindow: 0 };
 
 const dress: ProductFacts = { id: 'd', title: 'Wrap Dress', attributes: ['summer', 'wrap front', 'midi length'], colors: ['sage', 'sand'], materials: ['100% linen'] };
 
@@ -185,18 +186,18 @@ test('apply bans exactly the tokens that would leave the grammar (checked agains
 test('constrainRow: when another rule bans every token the grammar allows, the grammar lets the row go', () => {
   const g = grammarOf(dress);
   const grammar = new FactSentences(g, tokenizer);
-  const row: RuleRow = { tokens: [], padding: 0, generated: 0, copy: null, words: null, text: '', grammar, req: { sampling: greedySampling, promptIds: [] } };
+  const row: RuleRow = { tokens: [], padding: 0, promptLength: 0, copy: null, words: null, text: '', grammar, settings: noRules };
   // Every token the grammar allows first (" Meet", " The", ...) is -Infinity in the model's logits; one other token is not.
   const logits = new Float32Array(vocab).fill(-Infinity);
   const other = tokenizer.encode(' Hello')[0]!;
   logits[other] = 1;
-  constrainRow(logits, row, new Set(tokenizer.special.eos));
+  constrainRow(logits, row);
   assert.equal(logits[other], 1);
   assert.equal(grammar.active, false);
   // While it holds, only its tokens stay.
   const held = new FactSentences(g, tokenizer);
   const l2 = new Float32Array(vocab);
-  const candidates = constrainRow(l2, { ...row, grammar: held }, new Set(tokenizer.special.eos));
+  const candidates = constrainRow(l2, { ...row, grammar: held });
   assert.equal(held.active, true);
   assert.equal(l2[other], -Infinity);
   // It answers with those tokens, so that choosing one need not scan the vocabulary.
@@ -204,7 +205,7 @@ test('constrainRow: when another rule bans every token the grammar allows, the g
   assert.ok(finite.length > 0);
   assert.deepEqual([...(candidates ?? [])].sort((a, b) => a - b), finite);
   // Without a grammar it does not know them.
-  assert.equal(constrainRow(new Float32Array(vocab), { ...row, grammar: null }, new Set(tokenizer.special.eos)), null);
+  assert.equal(constrainRow(new Float32Array(vocab), { ...row, grammar: null }), null);
 });
 
 test('with a fact grammar the copy bias is off: the grammar spells the product\'s words, and the free text is not pulled back to them', () => {
@@ -215,7 +216,7 @@ test('with a fact grammar the copy bias is off: the grammar spells the product\'
   const after = (text: string, grammar: FactSentences | null): number => {
     const logits = new Float32Array(vocab);
     const copy = new PromptCopy(own, wordPieces(tokenizer), 20);
-    constrainRow(logits, { tokens: [], padding: 0, generated: 0, copy, words: null, text, grammar, req: { sampling: greedySampling, promptIds: [] } }, new Set(tokenizer.special.eos));
+    constrainRow(logits, { tokens: [], padding: 0, promptLength: 0, copy, words: null, text, grammar, settings: noRules });
     return logits[ap]!;
   };
   const free = ' Meet the Wrap Dress: summer. It comes in sage. Wear it over a wr';

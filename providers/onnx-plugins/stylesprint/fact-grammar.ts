@@ -28,8 +28,8 @@
  * non-ASCII bytes as \0, so a product with a non-ASCII character in its
  * facts gets no grammar (the frame of lexicon.ts holds it instead).
  */
-import type { ProductFacts } from '../types.js';
-import { ModelFolderError, namedFolderFile, readFolderJson } from './model-folder.js';
+import type { ProductFacts } from '../../types.js';
+import { ModelFolderError, namedFolderFile, readFolderJson } from '../../onnx/model-folder.js';
 
 const SLOTS = ['t', 'a0', 'a1', 'all', 'rest', 'm', 'c'] as const;
 type SlotName = (typeof SLOTS)[number];

@@ -27,9 +27,9 @@
  * word (bounded cache) and shared by all rows; a row's own words (the
  * product's) add a handful of tokens on top.
  */
-import { ModelFolderError, namedFolderFile, readFolderJson } from './model-folder.js';
+import { ModelFolderError, namedFolderFile, readFolderJson } from '../../onnx/model-folder.js';
 import { wordPieces, type WordPieces } from './prompt-copy.js';
-import { tokenText, type TextTokenizer } from './tokenizer.js';
+import { tokenText, type TextTokenizer } from '../../onnx/tokenizer.js';
 
 export interface Lexicon {
   /** The words any row may write (fact words excluded). */

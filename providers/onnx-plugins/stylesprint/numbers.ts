@@ -13,8 +13,8 @@
  * with no numbers gets none in its text. When the rule would leave no token
  * the other rules allowed, it leaves the logits alone, as the lexicon does.
  */
-import { keepOnly } from './sampling.js';
-import { tokenText, type TextTokenizer } from './tokenizer.js';
+import { keepOnly } from '../../onnx/processors.js';
+import { tokenText, type TextTokenizer } from '../../onnx/tokenizer.js';
 
 /** The runs of ASCII digits in `text`, in order. */
 export function numbersOf(text: string): string[] {

@@ -24,8 +24,8 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ModelFolderError, readFolderJson } from './model-folder.js';
-import type { TextTokenizer } from './tokenizer.js';
+import { ModelFolderError, readFolderJson } from '../../onnx/model-folder.js';
+import type { TextTokenizer } from '../../onnx/tokenizer.js';
 
 /** The file the table is read from, in the model folder. */
 export const NOVELTY_FILE = 'novelty_ngrams.json';

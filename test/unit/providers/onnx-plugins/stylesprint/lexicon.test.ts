@@ -3,15 +3,17 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { lexiconForNumber, lexiconFrom, loadLexicon, parseLexicon, WordConstraint, wordsOf } from '../../../../providers/onnx/lexicon.js';
-import { ModelFolderError, readModelFolder } from '../../../../providers/onnx/model-folder.js';
-import { loadTokenizer } from '../../../../providers/onnx/tokenizer.js';
-import { bundledModelDir } from '../../../../providers/onnx/index.js';
-import { wordPieces } from '../../../../providers/onnx/prompt-copy.js';
-import { decodingDefaults } from '../../../../providers/onnx/generation-params.js';
-import { seededRandom } from '../../../../src/random.js';
-import { constrainRow, type RuleRow } from '../../../../providers/onnx/generate-batch.js';
-import { greedySampling, openFixture } from './onnx-test-helpers.js';
+import { lexiconForNumber, lexiconFrom, loadLexicon, parseLexicon, WordConstraint, wordsOf } from '../../../../../providers/onnx-plugins/stylesprint/lexicon.js';
+import { ModelFolderError, readModelFolder } from '../../../../../providers/onnx/model-folder.js';
+import { loadTokenizer } from '../../../../../providers/onnx/tokenizer.js';
+import { bundledModelDir } from '../../../../../providers/onnx/index.js';
+import { wordPieces } from '../../../../../providers/onnx-plugins/stylesprint/prompt-copy.js';
+import { seededRandom } from '../../../../../src/random.js';
+import { constrainRow, type RuleRow, type StepSettings } from '../../../../../providers/onnx-plugins/stylesprint/rules.js';
+import { fixtureDir, openFixture } from '../../onnx/onnx-test-helpers.js';
+import { folderWithPlugin, pluginWith, settingsOf } from './plugin-helpers.js';
+
+const noRules: StepSettings = { outputNoRepeatNgramSize: 0, blockedNgrams: null, frameSentences: 0, noRepeatWordWindow: 0 };
 
 const tokenizer = loadTokenizer(readModelFolder(bundledModelDir));
 const eos = tokenizer.special.eos[0]!;
@@ -100,11 +102,11 @@ test('a repeat ban that would leave no allowed token is taken back, so the word 
   const row = (withWords: boolean): RuleRow => ({
     tokens: [...promptIds, t, ul, le, and, t, ul],
     padding: 0,
-    generated: 6,
+    promptLength: promptIds.length,
     copy: null,
     words: withWords ? new WordConstraint(words, tokenizer, '') : null,
     text: ' tulle and tul',
-    req: { promptIds, minNewTokens: 0, sampling: { ...greedySampling, outputNoRepeatNgramSize: 3 } },
+    settings: { ...noRules, outputNoRepeatNgramSize: 3 },
   });
   const only = (ids: Array<[number, number]>) => {
     const logits = new Float32Array(vocabSize).fill(-Infinity);
@@ -112,17 +114,17 @@ test('a repeat ban that would leave no allowed token is taken back, so the word 
     return logits;
   };
   const stuck = only([[le, 2]]);
-  constrainRow(stuck, row(true), new Set([eos]));
+  constrainRow(stuck, row(true));
   assert.equal(stuck[le], 2, 'the ban is taken back: a repeated 3-gram beats a word that does not exist');
   assert.equal([...stuck].filter((x) => x > -Infinity).length, 1);
   // With another way on ("l" then "e"), the ban stands.
   const open = only([[le, 2], [l, 1]]);
-  constrainRow(open, row(true), new Set([eos]));
+  constrainRow(open, row(true));
   assert.equal(open[le], -Infinity);
   assert.equal(open[l], 1);
   // Without a lexicon nothing is taken back.
   const bare = only([[le, 2]]);
-  constrainRow(bare, row(false), new Set([eos]));
+  constrainRow(bare, row(false));
   assert.equal(bare[le], -Infinity);
 });
 
@@ -147,8 +149,9 @@ test('lexicon files: a clear error for a bad file or name; no name, no constrain
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  assert.equal(decodingDefaults({ lexicon_file: 'lexicon.json' }).lexiconFile, 'lexicon.json');
-  assert.equal(decodingDefaults({}).lexiconFile, '');
+  assert.ok(settingsOf({ lexicon_file: 'lexicon.json' }, bundledModelDir).lexicon?.words.has('linen'));
+  assert.equal(settingsOf({}).lexicon, null);
+  assert.throws(() => settingsOf({ lexicon_file: 7 }), /lexicon_file must be a file name; got 7/);
 });
 
 test('fact words: a row may write one only when its own product has it', () => {
@@ -219,10 +222,16 @@ test('no_repeat_word_window: a word of four letters or more is not written again
   assert.equal(bans(' for abstract at ab', own, 2, 'Abstract Print Shirt')[id('st')], 0);
 });
 
-test('no_repeat_word_window is read from generation_config, and a model that sets it without a lexicon does not start', async () => {
-  assert.equal(decodingDefaults({ no_repeat_word_window: 2 }).noRepeatWordWindow, 2);
-  assert.equal(decodingDefaults({}).noRepeatWordWindow, 0);
-  await assert.rejects(openFixture('tiny-llama', { decoding: { noRepeatWordWindow: 2 } }), /no_repeat_word_window works on the words of lexicon_file/);
+test('no_repeat_word_window is read from the plugin options, and a model that sets it without a lexicon does not start', async () => {
+  assert.equal(settingsOf({ no_repeat_word_window: 2, lexicon_file: 'lexicon.json' }, bundledModelDir).noRepeatWordWindow, 2);
+  assert.equal(settingsOf({}).noRepeatWordWindow, 0);
+  assert.throws(() => settingsOf({ no_repeat_word_window: -1 }), /no_repeat_word_window must be a non-negative integer; got -1/);
+  const folder = folderWithPlugin(fixtureDir('tiny-llama'), { no_repeat_word_window: 2 });
+  try {
+    await assert.rejects(openFixture('tiny-llama', { modelDir: folder.dir, plugins: pluginWith({}) }), /no_repeat_word_window works on the words of lexicon_file/);
+  } finally {
+    folder.remove();
+  }
 });
 
 test('frame_sentences: the first sentences use only the frame words and the product\'s own; then the whole lexicon', () => {
@@ -239,17 +248,17 @@ test('frame_sentences: the first sentences use only the frame words and the prod
   const row = (text: string, sentences: number): RuleRow => ({
     tokens: [1],
     padding: 0,
-    generated: 1,
+    promptLength: 1,
     copy: null,
     words,
     frameWords,
     sentences,
     text,
-    req: { sampling: { ...greedySampling, lexicon: lex, frameSentences: 1 }, promptIds: [1] },
+    settings: { ...noRules, frameSentences: 1 },
   });
   const after = (text: string, sentences: number): Float32Array => {
     const logits = new Float32Array(vocabSize).fill(1);
-    constrainRow(logits, row(text, sentences), new Set([eos]));
+    constrainRow(logits, row(text, sentences));
     return logits;
   };
   // In the first sentence: " soft" (a lexicon word, not a frame word) is out; " summer" (the product's) and " with" (the frame's) are in.
@@ -261,7 +270,7 @@ test('frame_sentences: the first sentences use only the frame words and the prod
   assert.ok(Number.isFinite(second[id(' soft')]!));
   // Errors: an empty frame; frame_sentences without frame_words is refused when the provider loads.
   assert.throws(() => parseLexicon({ words: ['ok'], frame_words: [] }, 'x'), /"frame_words" is empty/);
-  assert.equal(decodingDefaults({ frame_sentences: 2 }).frameSentences, 2);
+  assert.equal(settingsOf({ frame_sentences: 2, lexicon_file: 'lexicon.json' }, bundledModelDir).frameSentences, 2);
 });
 
 test('a model that sets frame_sentences without frame_words in its lexicon does not start', async () => {
@@ -270,7 +279,12 @@ test('a model that sets frame_sentences without frame_words in its lexicon does 
     writeFileSync(path.join(dir, 'lexicon.json'), JSON.stringify({ words: ['the', 'dress'] }));
     const lexicon = loadLexicon(dir, 'lexicon.json')!;
     assert.equal(lexicon.frame, null);
-    await assert.rejects(openFixture('tiny-llama', { decoding: { frameSentences: 1, lexicon } }), /frame_sentences needs a lexicon_file with "frame_words"/);
+    const folder = folderWithPlugin(fixtureDir('tiny-llama'), { frame_sentences: 1 });
+    try {
+      await assert.rejects(openFixture('tiny-llama', { modelDir: folder.dir, plugins: pluginWith({ lexicon }) }), /frame_sentences needs a lexicon_file with "frame_words"/);
+    } finally {
+      folder.remove();
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,0 +1,57 @@
+/**
+ * The warpers' arithmetic over candidates already in best-first order, the
+ * same term by term whichever path ordered them (sampling.ts,
+ * wide-sampling.ts): softmax at the temperature, top-p, min-p, then the draw.
+ */
+import type { SamplingParams } from './sampling.js';
+
+// Reused from call to call: a draw allocates nothing.
+let candProb = new Float64Array(64);
+
+/**
+ * The warpers and the draw over `size` candidates already best first
+ * (`val` their scores, `idx` their ids): the reference's arithmetic, term
+ * by term. wide-sampling.ts uses it for the lists it sorts.
+ */
+export function drawFromList(idx: Int32Array, val: Float64Array, size: number, params: SamplingParams, rand: () => number): number {
+  if (candProb.length < size) candProb = new Float64Array(Math.max(size, 2 * candProb.length));
+  const max = val[0] as number;
+  const probs = candProb;
+  let total = 0;
+  for (let i = 0; i < size; i++) {
+    const q = Math.exp(((val[i] as number) - max) / params.temperature);
+    probs[i] = q;
+    total += q;
+  }
+  // top-p: the smallest best-first prefix whose mass reaches topP (always at least one token).
+  let keep = size;
+  if (params.topP < 1) {
+    let mass = 0;
+    for (let i = 0; i < size; i++) {
+      mass += (probs[i] as number) / total;
+      if (mass >= params.topP) {
+        keep = i + 1;
+        break;
+      }
+    }
+  }
+  // min-p (after top-p, as in HF): probabilities relative to the best one's, which is exp(0) = 1.
+  const minP = params.minP ?? 0;
+  if (minP > 0) {
+    let m = 1;
+    while (m < keep && (probs[m] as number) >= minP) m++;
+    keep = m;
+  }
+  let kept = 0;
+  for (let i = 0; i < keep; i++) kept += probs[i] as number;
+  let r = rand() * kept;
+  // Rounding can leave r at or above 0 after the last candidate: the last one that has any probability is chosen, never a banned (-Infinity) one.
+  let last = 0;
+  for (let i = 0; i < keep; i++) {
+    const p = probs[i] as number;
+    if (p > 0) last = i;
+    r -= p;
+    if (r < 0) return idx[i] as number;
+  }
+  return idx[last] as number;
+}

@@ -1,0 +1,148 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type * as ort from 'onnxruntime-node';
+import { readModelFolder } from '../../../../providers/onnx/model-folder.js';
+import { createOrtSession } from '../../../../providers/onnx/session.js';
+import { DecoderSession, describeDecoder } from '../../../../providers/onnx/decoder-session.js';
+import { loadTokenizer } from '../../../../providers/onnx/tokenizer.js';
+import { createOnnxProvider } from '../../../../providers/onnx/index.js';
+import { qwenFixtureDir, qwenFixtureSource } from '../../../helpers/qwen-fixture.js';
+import { mixedPrompts, quietLogger, request } from './onnx-test-helpers.js';
+import { generateBatch, type RowRequest } from '../../../../providers/onnx/generate-batch.js';
+import { RepetitionPenalty } from '../../../../providers/onnx/processors.js';
+import { TopKSession } from '../../../../providers/onnx/top-k-session.js';
+
+interface Summary {
+  top_ids: number[];
+  top_values: number[];
+  probe_values: number[];
+  sum: number;
+  sum_squares: number;
+}
+
+interface Expected {
+  texts: string[];
+  input_ids: number[][];
+  attention_mask: number[][];
+  next_id: number;
+  vocab: number;
+  prefill: Summary[];
+  decode: Summary[];
+}
+
+const expected = JSON.parse(readFileSync(path.join(qwenFixtureSource, 'expected_logits.json'), 'utf8')) as Expected;
+const PROBE_EVERY = 1009;
+
+/** One row of logits against PyTorch's summary of it: top ids, values at fixed ids, and sums. */
+function assertRow(row: Float32Array, want: Summary, where: string): void {
+  const top = [...row.keys()].sort((a, b) => row[b]! - row[a]! || a - b).slice(0, want.top_ids.length);
+  assert.deepEqual(top, want.top_ids, `${where}: top ids`);
+  top.forEach((id, i) => assert.ok(Math.abs(row[id]! - want.top_values[i]!) < 1e-4, `${where}: logit of ${id}`));
+  want.probe_values.forEach((v, i) => assert.ok(Math.abs(row[i * PROBE_EVERY]! - v) < 1e-4, `${where}: logit of ${i * PROBE_EVERY}`));
+  let sum = 0;
+  let squares = 0;
+  for (const v of row) {
+    sum += v;
+    squares += v * v;
+  }
+  // 151,936 float32 logits, each within about 1e-6 of PyTorch's.
+  assert.ok(Math.abs(sum - want.sum) < 0.01, `${where}: sum ${sum} against ${want.sum}`);
+  assert.ok(Math.abs(squares - want.sum_squares) / want.sum_squares < 1e-5, `${where}: sum of squares`);
+}
+
+test('tiny-qwen2: Qwen2.5\'s tokenizer gives the ids PyTorch was fed; the weights load from model.onnx_data (external data)', () => {
+  const folder = readModelFolder(qwenFixtureDir());
+  const tokenizer = loadTokenizer(folder);
+  expected.texts.forEach((text, row) => {
+    const ids = tokenizer.encode(text);
+    assert.deepEqual(ids, expected.input_ids[row]!.slice(-ids.length));
+    assert.equal(tokenizer.decode(ids), text);
+  });
+  // The graph file holds no weights: a 151,936-row embedding alone is 9.7 MB.
+  assert.ok(statSync(folder.onnxPath).size < 200_000);
+  assert.ok(statSync(path.join(path.dirname(folder.onnxPath), 'model.onnx_data')).size > 9_000_000);
+  assert.deepEqual(tokenizer.special.eos, [151645, 151643]);
+});
+
+test('tiny-qwen2: past_key_values inputs load in onnxruntime-node, prefill gets logits_to_keep = 1, and the logits match PyTorch (prefill and a decode step)', async () => {
+  const folder = readModelFolder(qwenFixtureDir());
+  const { session } = await createOrtSession(folder.onnxPath, { executionProvider: 'cpu', logger: quietLogger });
+  try {
+    const layout = describeDecoder(session, folder.config);
+    assert.equal(layout.logitsToKeepInput, 'logits_to_keep');
+    assert.deepEqual([layout.kv.length, layout.kvHeads, layout.headDim, layout.vocabSize], [2, 1, 8, expected.vocab]);
+    // What the graph is fed and gives back, seen from outside DecoderSession.
+    const runs: Array<{ keep: bigint | undefined; dims: readonly number[] }> = [];
+    const run = session.run.bind(session);
+    const watched = Object.assign(Object.create(session) as ort.InferenceSession, {
+      run: async (feeds: Record<string, ort.Tensor>) => {
+        const out = await run(feeds);
+        runs.push({ keep: (feeds.logits_to_keep?.data as BigInt64Array | undefined)?.[0], dims: (out.logits as ort.Tensor).dims });
+        return out;
+      },
+    });
+    const model = new DecoderSession(watched, layout);
+    const width = expected.input_ids[0]!.length;
+    const padding = expected.attention_mask.map((m) => m.filter((x) => x === 0).length);
+    const prefill = await model.forward({ batch: 2, ids: expected.input_ids.flat(), seqLen: width, totalLen: width, padding, past: null });
+    assert.deepEqual(runs[0], { keep: 1n, dims: [2, 1, expected.vocab] }, 'a prefill of 14 positions projects only the last one');
+    for (let b = 0; b < 2; b++) assertRow(prefill.lastLogits.subarray(b * expected.vocab, (b + 1) * expected.vocab), expected.prefill[b]!, `prefill row ${b}`);
+    const step = await model.forward({ batch: 2, ids: [expected.next_id, expected.next_id], seqLen: 1, totalLen: width + 1, padding, past: prefill.present });
+    for (let b = 0; b < 2; b++) assertRow(step.lastLogits.subarray(b * expected.vocab, (b + 1) * expected.vocab), expected.decode[b]!, `decode row ${b}`);
+  } finally {
+    await session.release();
+  }
+});
+
+test('tiny-qwen2 through the provider, with its own generation_config (Qwen2.5-Instruct\'s: top_k 20, top_p 0.8, temperature 0.7, repetition_penalty 1.1)', async () => {
+  const p = await createOnnxProvider({ modelDir: qwenFixtureDir(), executionProvider: 'cpu', logger: quietLogger, maxQueueDelayMs: 20 });
+  try {
+    const ask = (seed: number, prompt = 'Linen summer dress') => request(prompt, { maxTokens: 12, seed });
+    const [a, b, c] = await p.generate([ask(7), ask(7), ask(8, 'A soft wool coat')]);
+    for (const r of [a, b, c]) assert.ok(r && !(r instanceof Error), String(r));
+    const [x, y] = [a, b] as Array<{ text: string; completionTokens: number }>;
+    assert.equal(x.text, y.text, 'same seed, same text, in one batch');
+    // Greedy, and top-k off with top-p alone, also run over the whole 151,936-token vocabulary.
+    const [g] = await p.generate([request('Linen summer dress', { maxTokens: 6, temperature: 0 })]);
+    assert.ok(g && !(g instanceof Error) && g.completionTokens >= 1, String(g));
+  } finally {
+    await p.close();
+  }
+});
+
+test('tiny-qwen2: the greedy and top-k rows of a batch get the same tokens from one TopK run as from chooseToken row by row', async () => {
+  const folder = readModelFolder(qwenFixtureDir());
+  const tokenizer = loadTokenizer(folder);
+  const { session } = await createOrtSession(folder.onnxPath, { executionProvider: 'cpu', logger: quietLogger });
+  const topK = await TopKSession.create();
+  try {
+    const model = new DecoderSession(session, describeDecoder(session, folder.config));
+    const settings = [
+      { doSample: false, temperature: 1, topK: 0, topP: 1 },
+      { doSample: true, temperature: 0.7, topK: 20, topP: 0.8 },
+      { doSample: true, temperature: 1, topK: 200, topP: 1 },
+    ];
+    const rows = (): RowRequest[] =>
+      mixedPrompts.map((prompt, i) => ({ promptIds: tokenizer.encode(prompt), maxNewTokens: 10, sampling: settings[i % settings.length]!, processors: [new RepetitionPenalty(1.1)], seed: 40 + i, stop: [] }));
+    const alone = (await generateBatch(model, tokenizer, rows())).results.map((r) => r.tokenIds);
+    const batched = (await generateBatch(model, tokenizer, rows(), { topK })).results.map((r) => r.tokenIds);
+    assert.deepEqual(batched, alone);
+  } finally {
+    await topK.release();
+    await session.release();
+  }
+});
+
+test('the TopK graph, written as protobuf bytes, loads and puts the lower index first among equal values', async () => {
+  const topK = await TopKSession.create();
+  try {
+    const r = await topK.run(Float32Array.from([1, 5, 5, 2, 0, 9, 9, 3]), 2, 4, 3);
+    assert.deepEqual([r.k, [...r.values], [...r.indices].map(Number)], [3, [5, 5, 2, 9, 9, 3], [1, 2, 3, 1, 2, 3]]);
+    // k is capped at the vocabulary.
+    assert.equal((await topK.run(Float32Array.from([1, 2]), 1, 2, 5)).k, 2);
+  } finally {
+    await topK.release();
+  }
+});

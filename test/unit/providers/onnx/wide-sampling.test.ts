@@ -1,0 +1,136 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chooseToken, createRng, topKIndices, type SamplingParams } from '../../../../providers/onnx/sampling.js';
+
+/**
+ * The reference token choice: the whole vocabulary sorted best first (ties:
+ * the lower id), softmax at the temperature over the top-k prefix, the
+ * top-p prefix, the min-p prefix, and a draw walking it best first.
+ */
+function reference(logits: Float32Array, p: SamplingParams, rand: () => number): number {
+  const order = [...logits.keys()].filter((i) => logits[i]! > -Infinity).sort((a, b) => logits[b]! - logits[a]! || a - b);
+  if (order.length === 0) return 0;
+  if (!p.doSample || p.temperature <= 0) return order[0]!;
+  const top = order.slice(0, p.topK > 0 ? Math.min(p.topK, order.length) : order.length);
+  const max = logits[top[0]!]!;
+  const probs = top.map((i) => Math.exp((logits[i]! - max) / p.temperature));
+  const total = probs.reduce((a, b) => a + b, 0);
+  let keep = top.length;
+  if (p.topP < 1) {
+    let mass = 0;
+    for (let i = 0; i < probs.length; i++) {
+      mass += probs[i]! / total;
+      if (mass >= p.topP) {
+        keep = i + 1;
+        break;
+      }
+    }
+  }
+  const minP = p.minP ?? 0;
+  if (minP > 0) {
+    let m = 1;
+    while (m < keep && probs[m]! >= minP) m++;
+    keep = m;
+  }
+  const kept = probs.slice(0, keep).reduce((a, b) => a + b, 0);
+  let r = rand() * kept;
+  for (let i = 0; i < keep; i++) {
+    r -= probs[i]!;
+    if (r < 0) return top[i]!;
+  }
+  return top[keep - 1]!;
+}
+
+type Shape = 'peaked' | 'flat' | 'ties' | 'banned';
+
+/** Random logits of a given shape: a real model's spread, nearly flat (the bucket path), few distinct values, or mostly banned. */
+function logitsOf(n: number, shape: Shape, rand: () => number): Float32Array {
+  return Float32Array.from({ length: n }, () => {
+    switch (shape) {
+      case 'peaked':
+        // Most ids far below the best few, as in a trained model's last layer.
+        return rand() < 0.002 ? 10 + rand() * 8 : rand() * 6;
+      case 'flat':
+        return Math.round(rand() * 4000) / 1000;
+      case 'ties':
+        return Math.floor(rand() * 5) / 2;
+      case 'banned':
+        return rand() < 0.9 ? -Infinity : Math.floor(rand() * 40) / 4;
+    }
+  });
+}
+
+const SETTINGS: Array<[string, SamplingParams]> = [
+  ['top-k off, top-p 0.9, T 0.7', { doSample: true, temperature: 0.7, topK: 0, topP: 0.9 }],
+  ['top-p 0.8 alone (T 1)', { doSample: true, temperature: 1, topK: 0, topP: 0.8 }],
+  ['min-p 0.05 alone', { doSample: true, temperature: 1, topK: 0, topP: 1, minP: 0.05 }],
+  ['min-p 0.1 after top-p 0.95', { doSample: true, temperature: 0.8, topK: 0, topP: 0.95, minP: 0.1 }],
+  ['plain sampling', { doSample: true, temperature: 1, topK: 0, topP: 1 }],
+  ['top-k 1000, top-p 0.9', { doSample: true, temperature: 0.7, topK: 1000, topP: 0.9 }],
+  ['top-k 20, top-p 0.8 (Qwen2.5)', { doSample: true, temperature: 0.7, topK: 20, topP: 0.8 }],
+  ['greedy', { doSample: false, temperature: 1, topK: 0, topP: 1 }],
+];
+
+for (const [name, params] of SETTINGS) {
+  test(`token choice without a full sort equals the full-sort reference, seeded, ties included: ${name}`, () => {
+    const rand = createRng(2024);
+    const shapes: Shape[] = ['peaked', 'flat', 'ties', 'banned'];
+    // Small vocabularies (the sorted list), large ones (the buckets), and Qwen2.5's own size.
+    const sizes = [50, 3000, 20_000, 151_936];
+    for (const n of sizes) {
+      for (const shape of shapes) {
+        const trials = n > 10_000 ? 2 : 10;
+        for (let t = 0; t < trials; t++) {
+          const logits = logitsOf(n, shape, rand);
+          const seed = Math.floor(rand() * 2 ** 32);
+          const expected = reference(logits, params, createRng(seed));
+          const got = chooseToken(Float32Array.from(logits), params, createRng(seed));
+          assert.equal(got, expected, `${name}: vocabulary ${n}, ${shape} logits, trial ${t}`);
+        }
+      }
+    }
+  });
+}
+
+test('many draws from one row follow the reference token for token (the draws are where the buckets are cut)', () => {
+  const rand = createRng(99);
+  const logits = logitsOf(151_936, 'flat', rand);
+  const params: SamplingParams = { doSample: true, temperature: 0.7, topK: 0, topP: 0.9 };
+  const fast = createRng(5);
+  const slow = createRng(5);
+  // The reference sorts the row at every call: a few draws keep this test short.
+  for (let i = 0; i < 8; i++) assert.equal(chooseToken(Float32Array.from(logits), params, fast), reference(logits, params, slow), `draw ${i}`);
+});
+
+test('top-k above the list limit equals a stable full sort, on flat and tied logits', () => {
+  const rand = createRng(17);
+  for (const shape of ['flat', 'ties', 'peaked'] as const) {
+    for (const [n, k] of [[3300, 2000], [40_000, 600], [151_936, 300]] as const) {
+      const logits = logitsOf(n, shape, rand);
+      const expected = [...logits.keys()].sort((a, b) => logits[b]! - logits[a]! || a - b).slice(0, k);
+      assert.deepEqual(topKIndices(logits, k), expected, `${shape}, vocabulary ${n}, k ${k}`);
+    }
+  }
+});
+
+test('a long candidate list (a processor\'s) gives the same token as the whole vocabulary with the rest banned', () => {
+  const rand = createRng(3);
+  const params: SamplingParams = { doSample: true, temperature: 1, topK: 0, topP: 0.9 };
+  for (let t = 0; t < 10; t++) {
+    const logits = new Float32Array(20_000).fill(-Infinity);
+    const ids: number[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const id = Math.floor(rand() * logits.length);
+      if (logits[id] !== -Infinity) continue;
+      logits[id] = Math.floor(rand() * 40) / 8;
+      ids.push(id);
+    }
+    const seed = t + 100;
+    assert.equal(chooseToken(Float32Array.from(logits), params, createRng(seed), ids), reference(logits, params, createRng(seed)));
+  }
+});
+
+test('every score banned: the lowest id, as argmax picks it', () => {
+  const banned = new Float32Array(151_936).fill(-Infinity);
+  assert.equal(chooseToken(banned, { doSample: true, temperature: 1, topK: 0, topP: 0.9 }, createRng(1)), 0);
+});
