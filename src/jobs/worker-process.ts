@@ -3,7 +3,7 @@
  * same configuration as the gateway, no HTTP server.
  */
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from '../config.js';
+import { ConfigError, ENV_NAMES, loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { openStorage } from '../storage/index.js';
 import { createProviderRegistry } from '../../providers/index.js';
@@ -37,7 +37,12 @@ export async function startWorkerProcess(): Promise<void> {
     stateStore,
   });
   // The gateways' vocabulary and policy: what a worker writes is checked and triaged as theirs is; its publications reach them through Redis.
-  const vocabulary = config.factCheckVocabDir ? loadFactVocabulary(config.factCheckVocabDir) : defaultFactVocabulary();
+  let vocabulary;
+  try {
+    vocabulary = config.factCheckVocabDir ? loadFactVocabulary(config.factCheckVocabDir) : defaultFactVocabulary();
+  } catch (error) {
+    throw new ConfigError(`${ENV_NAMES.factCheckVocabDir}: ${(error as Error).message}`);
+  }
   const publication = await createPublication({ config, storage, vocabulary, logger });
   const descriptions = new DescriptionService(storage, router, registry, parsePriceTable(config.priceTable), logger, publication);
   const worker = await startJobWorker({

@@ -5,7 +5,7 @@
  * into a client error. See docs/publishing.md.
  */
 import { BadUserInputError, ErrorCode, GatewayError } from '../errors/index.js';
-import { roleAllows, type Role } from '../auth/roles.js';
+import type { Role } from '../auth/roles.js';
 
 export const DESCRIPTION_STATUSES = ['DRAFT', 'IN_REVIEW', 'APPROVED', 'PUBLISHED', 'REJECTED', 'SUPERSEDED'] as const;
 export type DescriptionStatus = (typeof DESCRIPTION_STATUSES)[number];
@@ -23,9 +23,6 @@ export const SYSTEM_ROLE = 'system';
 
 export const systemActor = (name: string): Actor => ({ kind: 'system', name });
 export const actorRole = (actor: Actor): string => (actor.kind === 'person' ? actor.role : SYSTEM_ROLE);
-
-/** A person may act on the lifecycle when their role holds the editor's rights (editor, internal). */
-export const mayReview = (role: Role): boolean => roleAllows(role, 'editor');
 
 interface Transition {
   action: LifecycleAction;

@@ -69,10 +69,6 @@ export class PublicationService {
     this.policy = options.policy ?? 'review';
   }
 
-  get publishPolicy(): PublishPolicy {
-    return this.policy;
-  }
-
   /** Calls `listener` for every publish and unpublish, from this process or (with Redis) another. */
   onPublished(listener: (notice: PublicationNotice) => void): () => void {
     return this.options.bus.onPublished(listener);
@@ -106,7 +102,7 @@ export class PublicationService {
     return `PUBLISH_POLICY=auto: the live text was published by a person (${live?.publishedBy ?? 'unknown'})`;
   }
 
-  approve(id: string, actor: Actor, input: ActionInput = {}): Promise<PublicationEntry> {
+  async approve(id: string, actor: Actor, input: ActionInput = {}): Promise<PublicationEntry> {
     const note = cleanNote(input.note);
     return this.act(id, ({ entry }) => {
       checkVersion(input.expectedVersion, entry.state.version);
@@ -115,7 +111,7 @@ export class PublicationService {
   }
 
   /** Rejects with a reason (required), also a published text, which leaves the slot at once. */
-  reject(id: string, actor: Actor, input: ActionInput & { reason: string }): Promise<PublicationEntry> {
+  async reject(id: string, actor: Actor, input: ActionInput & { reason: string }): Promise<PublicationEntry> {
     const reason = cleanNote(input.reason, 'reason');
     if (!reason) throw new BadUserInputError('a rejection needs a reason', { reason: 'REASON_REQUIRED', argument: 'reason' });
     return this.act(id, ({ entry }) => {
@@ -125,7 +121,7 @@ export class PublicationService {
   }
 
   /** Stores `text` as the next version, checked; an edit of a published text leaves the live version live until it is published. */
-  edit(id: string, actor: Actor, input: ActionInput & { text: string; expectedVersion: number }): Promise<PublicationEntry> {
+  async edit(id: string, actor: Actor, input: ActionInput & { text: string; expectedVersion: number }): Promise<PublicationEntry> {
     const note = cleanNote(input.note);
     const text = input.text.trim();
     if (!text) throw new BadUserInputError('text is empty', { reason: 'EMPTY_TEXT', argument: 'text' });
@@ -142,7 +138,7 @@ export class PublicationService {
    * check is rerun first with today's vocabulary: a text cut by its token
    * limit is never published, a BLOCK only with `override` and a note.
    */
-  publish(id: string, actor: Actor, input: ActionInput & { override?: boolean | null } = {}): Promise<PublicationEntry> {
+  async publish(id: string, actor: Actor, input: ActionInput & { override?: boolean | null } = {}): Promise<PublicationEntry> {
     const note = cleanNote(input.note);
     return this.act(id, ({ entry, product }) => this.publishPlan(entry, product, actor, { note, override: input.override ?? false, expectedVersion: input.expectedVersion ?? null }));
   }
@@ -162,7 +158,7 @@ export class PublicationService {
   }
 
   /** Takes a published text out of its slot (it stays approved); the slot falls back to its base text or the reference. */
-  unpublish(id: string, actor: Actor, input: ActionInput = {}): Promise<PublicationEntry> {
+  async unpublish(id: string, actor: Actor, input: ActionInput = {}): Promise<PublicationEntry> {
     const note = cleanNote(input.note);
     return this.act(id, ({ entry }) => {
       checkVersion(input.expectedVersion, entry.state.version);
@@ -171,7 +167,7 @@ export class PublicationService {
   }
 
   /** Approves each text that passed the check and is complete; the others get NOT_PASSED. One outcome per id, in order. */
-  bulkApprove(ids: readonly string[], actor: Actor, note?: string | null): Promise<BulkOutcome[]> {
+  async bulkApprove(ids: readonly string[], actor: Actor, note?: string | null): Promise<BulkOutcome[]> {
     const clean = cleanNote(note);
     return this.bulk(ids, (id) =>
       this.act(id, ({ entry }) => {
@@ -182,7 +178,7 @@ export class PublicationService {
   }
 
   /** Publishes each approved text whose check, rerun now, passes; the others get NOT_PASSED or their refusal. */
-  bulkPublish(ids: readonly string[], actor: Actor, note?: string | null): Promise<BulkOutcome[]> {
+  async bulkPublish(ids: readonly string[], actor: Actor, note?: string | null): Promise<BulkOutcome[]> {
     const clean = cleanNote(note);
     return this.bulk(ids, (id) => this.act(id, ({ entry, product }) => this.publishPlan(entry, product, actor, { note: clean, override: false, expectedVersion: null }, true)));
   }
@@ -193,7 +189,7 @@ export class PublicationService {
    * published text that now blocks stays live, for a person to decide, and
    * the queue finds it with `{status: PUBLISHED, verdict: BLOCK}`.
    */
-  recheck(ids: readonly string[], actor: Actor): Promise<BulkOutcome[]> {
+  async recheck(ids: readonly string[], actor: Actor): Promise<BulkOutcome[]> {
     return this.bulk(ids, (id) =>
       this.act(id, ({ entry, product }) => {
         const check = this.options.check(product, entry.version.text, entry.state.slot.locale);

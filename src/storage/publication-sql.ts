@@ -40,7 +40,7 @@ function* run(sql: string, params: readonly unknown[] = []): Steps<Row[]> {
 }
 
 /** The role recorded as author of a generated text. */
-export const GENERATOR_ROLE = 'generator';
+const GENERATOR_ROLE = 'generator';
 
 const LIVE_STATUSES: readonly DescriptionStatus[] = ['DRAFT', 'IN_REVIEW', 'APPROVED', 'PUBLISHED'];
 
@@ -62,7 +62,7 @@ const entrySelect = (which: 'current' | 'live', extra = '') => `
   JOIN descriptions d ON d.id = s.description_id
   JOIN description_versions v ON v.description_id = s.description_id AND v.version = ${which === 'live' ? 's.published_version' : 's.version'}`;
 
-export function toState(r: Row, p = ''): PublicationState {
+function toState(r: Row, p = ''): PublicationState {
   return {
     seq: Number(r[`${p}seq`]),
     descriptionId: String(r[`${p}description_id`]),
@@ -77,7 +77,7 @@ export function toState(r: Row, p = ''): PublicationState {
   };
 }
 
-export function toVersion(r: Row, p = ''): VersionRecord {
+function toVersion(r: Row, p = ''): VersionRecord {
   const verdict = str(r[`${p}verdict`]) as Verdict | null;
   const findings = r[`${p}findings`];
   return {

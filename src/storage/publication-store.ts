@@ -25,7 +25,7 @@ export interface PublicationDriver {
 }
 
 /** Who adopts the descriptions stored before the lifecycle. */
-export const MIGRATION_ACTOR: ActorRecord = { name: 'migration', role: 'system' };
+const MIGRATION_ACTOR: ActorRecord = { name: 'migration', role: 'system' };
 
 export class SqlPublicationStore implements PublicationStore {
   constructor(
