@@ -4,13 +4,26 @@ const PROGRAM = 'stylesprint-gateway';
 // Before anything else is loaded: on an older Node, importing the server fails on node:sqlite with a stack trace.
 requireSupportedNode(PROGRAM);
 
+// The signal handlers go in before the server is built: without a listener a SIGTERM takes the OS
+// default and kills the process at once, so one that came just after "listening" (or during the
+// start) would skip the drain. A signal during the start is kept and honoured once the server is up.
+let requested: string | null = null;
+let stopNow: ((signal: string) => void) | null = null;
+const onSignal = (signal: string) => {
+  if (requested) return;
+  requested = signal;
+  stopNow?.(signal);
+};
+process.once('SIGTERM', () => onSignal('SIGTERM'));
+process.once('SIGINT', () => onSignal('SIGINT'));
+
 try {
   const { createServer } = await import('./server.js');
   const { setGcThreadNice } = await import('./observability/gc-threads.js');
   const server = await createServer();
   const gcThreads = setGcThreadNice(server.config.gcThreadNice);
   server.logger.info({ url: server.url, storage: server.storage.kind, gcThreadNice: server.config.gcThreadNice, gcThreads }, 'StyleSprint Gateway listening');
-  const stop = (signal: string) => {
+  stopNow = (signal: string) => {
     server.logger.info({ signal }, 'shutting down');
     server.close().then(
       () => process.exit(0),
@@ -20,8 +33,7 @@ try {
       },
     );
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  if (requested) stopNow(requested);
 } catch (error) {
   exitOnStartFailure(PROGRAM, error);
 }
