@@ -128,7 +128,7 @@ await storage.close();
 rmSync(dir, { recursive: true, force: true });
 
 const ratio = (x: number, base: number) => `${(x / base).toFixed(2)}×`;
-const body = `On one SQLite file (WAL) holding the sample catalog (${products.length} products), each product with ${STORED_PER_PRODUCT} generated texts of which the newest is published; best of ${ROUNDS} rounds. Each row's baseline runs in the same process on the same file, in the same run.
+const body = `On one SQLite file (WAL) holding the sample catalog, ${products.length} of its products each with ${STORED_PER_PRODUCT} generated texts of which the newest is published; best of ${ROUNDS} rounds. Each row's baseline runs in the same process on the same file, in the same run.
 
 | operation | µs each | vs its baseline |
 |---|---|---|
