@@ -88,6 +88,8 @@ const schema = z
       .pipe(z.array(z.string().regex(/^(\[[0-9a-f:.]+\]|[\w.:-]+)$/i, 'host names or IP addresses, comma-separated (no scheme, port or path)')))
       .default([]),
     factCheckVocabDir: optionalString,
+    // review: a person approves every text before shoppers see it (see docs/publishing.md for why it is the default).
+    publishPolicy: z.enum(['review', 'auto']).default('review'),
     maxBodyBytes: int(1024, 100 * 2 ** 20).default(2 * 2 ** 20),
     maxCsvBytes: int(1024, 100 * 2 ** 20).default(1 * 2 ** 20),
     maxCsvRows: int(1, 1_000_000).default(5_000),
@@ -191,6 +193,7 @@ export const ENV_NAMES: Readonly<Record<keyof Config, string>> = {
   clipModelDir: 'CLIP_MODEL_DIR',
   imageFetchAllowHosts: 'IMAGE_FETCH_ALLOW_HOSTS',
   factCheckVocabDir: 'FACT_CHECK_VOCAB_DIR',
+  publishPolicy: 'PUBLISH_POLICY',
   maxBodyBytes: 'MAX_BODY_BYTES',
   maxCsvBytes: 'MAX_CSV_BYTES',
   maxCsvRows: 'MAX_CSV_ROWS',

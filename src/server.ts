@@ -104,8 +104,9 @@ export async function createServer(configInput: Partial<ConfigInput>, options: C
   const makeContext = ({ requestId, signal, principal }: { requestId: string; signal: AbortSignal; principal: Principal }): GatewayContext => {
     const warnings: string[] = [];
     const generations = generationBudget(rateLimitStore, config.generationRateLimits, principal);
+    const requestedBy = { name: principal.name, role: principal.role };
     // The key's name (never the key) rides on every log line of the request.
-    return { requestId, signal, principal, logger: logger.child({ requestId, keyName: principal.name }), storage, services, warnings, report: {}, loaders: createLoaders(storage, services, { warnings, signal, generations, payer: principal }) };
+    return { requestId, signal, principal, logger: logger.child({ requestId, keyName: principal.name }), storage, services, warnings, report: {}, loaders: createLoaders(storage, services, { warnings, signal, generations, payer: principal, requestedBy }) };
   };
   const handleGraphQL = createGraphQLHandler({ apollo, logger, maxBodyBytes: config.maxBodyBytes, requestTimeoutMs: config.requestTimeoutMs, makeContext, authenticate, metrics, tracing });
   const metricsServer = config.metricsPort !== undefined ? await startMetricsServer(config.metricsPort, config.host, metrics) : null;

@@ -14,6 +14,8 @@ export enum ErrorCode {
   TIMEOUT = 'TIMEOUT',
   /** A spending cap (BUDGETS) has no room for the request: nothing was sent to a provider. HTTP 429 with Retry-After (when the cap resets). */
   BUDGET_EXCEEDED = 'BUDGET_EXCEEDED',
+  /** A publish refused by the publication gate (the fact check blocks the text, or it is cut off); `reason` says which. */
+  PUBLISH_BLOCKED = 'PUBLISH_BLOCKED',
   /** The gateway is draining for shutdown: retry on another replica. */
   SHUTTING_DOWN = 'SHUTTING_DOWN',
   INTERNAL = 'INTERNAL',
