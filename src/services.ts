@@ -19,6 +19,7 @@ import { startJobWorker, type JobWorker } from './jobs/worker.js';
 import { QualityBreaker, type QualityStatus } from './routing/quality-breaker.js';
 import { strongerStanding, type RouteAdvisor } from './routing/advice.js';
 import { AlertActions } from './alerts/actions.js';
+import { createRedisActionShare } from './alerts/action-share.js';
 import { BudgetGuard, type BudgetRefusal } from './budgets/guard.js';
 import { MemoryBudgetStore } from './budgets/store.js';
 import { RedisBudgetStore } from './budgets/redis-store.js';
@@ -143,6 +144,23 @@ function createBudgets(config: Config, { registry, policies, prices, logger, wra
   });
 }
 
+/** The actions Alertmanager's webhook takes, shared with the other replicas through Redis when REDIS_URL is set; started (the share's actions loaded). */
+async function startAlertActions(
+  config: Config,
+  { registry, policies, jobs, logger }: Pick<BudgetDeps, 'registry' | 'policies' | 'logger'> & { jobs: JobService | null },
+): Promise<AlertActions> {
+  const alerts = new AlertActions({
+    providerIds: () => registry.generatorIds(),
+    policies,
+    jobs,
+    logger,
+    ttlMs: config.alertActionTtlMs,
+    share: config.redisUrl ? createRedisActionShare({ client: connectRedis({ url: config.redisUrl, name: 'stylesprint-alert-actions' }), prefix: config.redisPrefix, logger }) : null,
+  });
+  await alerts.start();
+  return alerts;
+}
+
 /**
  * The publication lifecycle, its notices relayed to this server's pub/sub,
  * after the start-up sweep: before the first request, rows stored before the
@@ -184,7 +202,7 @@ export async function createServices(config: Config, storage: Storage, logger: L
         onProgress: (job) => pubSub.publish(JOB_PROGRESS, job.id, job),
       })
     : null;
-  const alerts = new AlertActions({ providerIds: () => registry.generatorIds(), policies, jobs, logger, ttlMs: config.alertActionTtlMs });
+  const alerts = await startAlertActions(config, { registry, policies, jobs, logger });
   const bareRouter = createRouter({
     source,
     policies,
