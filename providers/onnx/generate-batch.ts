@@ -15,8 +15,8 @@ import type { FinishReason } from '../types.js';
 import type { DecoderSession } from './decoder-session.js';
 import { releaseArrays, selectPastRows, stackPast, tensorArrays, type ForwardOutput } from './decoder-session.js';
 import { applyProcessors, SeenIds, type LogitsProcessor, type RowState } from './logits-processor.js';
-import { chooseFromTop, chooseToken, createRng, listK, type SamplingParams } from './sampling.js';
-import type { TopKSession } from './top-k-session.js';
+import { TOP_LIMIT, type BlockMaxSession } from './block-max-session.js';
+import { bestNeeded, chooseToken, createRng, type SamplingParams } from './sampling.js';
 import { StopTextStream } from './text-stream.js';
 import { IncrementalDecoder, type TextTokenizer } from './tokenizer.js';
 
@@ -158,8 +158,8 @@ export interface BatchOptions {
 export interface LoopOptions extends BatchOptions {
   /** Most rows decoding at once. Default: no limit. */
   maxRows?: number;
-  /** Where the greedy and top-k rows of a large vocabulary get their best tokens, all of a pass's rows in one run (see sample). Default: none (JavaScript, row by row). */
-  topK?: TopKSession;
+  /** Where the rows of a large vocabulary get their blocks' maxima, all of a pass's rows in one run (see sample). Default: none (token choice reads whole rows). */
+  blockMax?: BlockMaxSession;
   /** Where the loop adds its time and passes as it goes (live, for stats). Default: a new object. */
   timings?: BatchTimings;
 }
@@ -257,7 +257,7 @@ export async function decodeLoop(
         active = active.concat(fresh);
       } else past = (decoded as ForwardOutput).present;
     }
-    await sample(outs, eos, options.topK);
+    await sample(outs, eos, options.blockMax);
 
     const keep: number[] = [];
     active.forEach((row, b) => {
@@ -282,20 +282,21 @@ export async function decodeLoop(
 }
 
 /**
- * Scores in one pass's logits (rows times vocabulary) from which a TopK
- * session is worth its run: about as much as one JavaScript pass over a
- * 262,144-score row costs, and a run costs some tens of microseconds.
+ * Scores in one pass's logits (rows times vocabulary) from which a block-max
+ * run is worth its cost: a run costs some tens of microseconds, and below
+ * this a JavaScript pass over the row is about as cheap.
  */
-const TOP_K_RUN_MIN = 2 ** 18;
+const BLOCK_RUN_MIN = 2 ** 16;
 
 /**
  * Chooses each row's next token from its pass's logits, and ends the rows
- * that are done. Every row's processors run first; then the rows that need
- * only their best few tokens (greedy, top-k) get them from one TopK run
- * over the whole pass when the vocabulary is large, and the others choose
- * as before.
+ * that are done. Every row's processors run first; then, for a large
+ * vocabulary, one block-max run over the whole pass gives every row the
+ * maxima of its blocks and its best few tokens, so that its token choice
+ * reads only those, or only the blocks that can hold its token (all of them
+ * for a flat distribution sampled wide).
  */
-async function sample(outs: ReadonlyArray<{ rows: Row[]; out: ForwardOutput }>, eos: ReadonlySet<number>, topK: TopKSession | undefined): Promise<void> {
+async function sample(outs: ReadonlyArray<{ rows: Row[]; out: ForwardOutput }>, eos: ReadonlySet<number>, blockMax: BlockMaxSession | undefined): Promise<void> {
   for (const { rows, out } of outs) {
     const scoresOf = (b: number) => out.lastLogits.subarray(b * out.vocab, (b + 1) * out.vocab);
     // The row's scores, changed in place: this step's buffer is ours and is given back after it.
@@ -306,19 +307,23 @@ async function sample(outs: ReadonlyArray<{ rows: Row[]; out: ForwardOutput }>, 
       }
       return applyProcessors(row.processors, scoresOf(b), row);
     });
+    // Rows with a processor's short list read only that; the others get their blocks' maxima, and as many best tokens
+    // as the one that needs most (within the run's limit).
     let k = 0;
+    let needed = false;
     rows.forEach((row, b) => {
-      if (!row.result && !candidates[b]) k = Math.max(k, listK(row.req.sampling, out.vocab));
+      if (row.result || candidates[b]) return;
+      needed = true;
+      const n = bestNeeded(row.req.sampling);
+      if (n <= TOP_LIMIT) k = Math.max(k, n);
     });
-    const top = topK && k > 0 && rows.length * out.vocab >= TOP_K_RUN_MIN ? await topK.run(out.lastLogits, rows.length, out.vocab, k) : null;
+    const worth = blockMax && blockMax.vocab === out.vocab && rows.length * out.vocab >= BLOCK_RUN_MIN;
+    const scores = worth && needed ? await blockMax.run(out.lastLogits, rows.length, k) : null;
     rows.forEach((row, b) => {
       if (row.result) return undefined;
       const own = candidates[b];
-      const need = own ? 0 : listK(row.req.sampling, out.vocab);
-      const id =
-        top && need > 0
-          ? chooseFromTop(top.values, top.indices, b * top.k, need, row.req.sampling, row.rng)
-          : chooseToken(scoresOf(b), row.req.sampling, row.rng, own);
+      const blocks = scores && !own ? (blockMax as BlockMaxSession).rowBlocks(scores, b) : null;
+      const id = chooseToken(scoresOf(b), row.req.sampling, row.rng, own, blocks);
       row.generated++;
       row.generatedIds.push(id);
       if (eos.has(id)) return finish(row, 'stop');
@@ -330,7 +335,7 @@ async function sample(outs: ReadonlyArray<{ rows: Row[]; out: ForwardOutput }>, 
       if (row.generated >= row.req.maxNewTokens) return finish(row, 'length');
       return undefined;
     });
-    releaseArrays([out.lastLogits]);
+    releaseArrays(scores ? [out.lastLogits, scores.maxima] : [out.lastLogits]);
   }
 }
 
@@ -339,7 +344,7 @@ export async function generateBatch(
   model: DecoderSession,
   tokenizer: TextTokenizer,
   requests: readonly RowRequest[],
-  options: BatchOptions & Pick<LoopOptions, 'topK'> = {},
+  options: BatchOptions & Pick<LoopOptions, 'blockMax'> = {},
 ): Promise<{ results: RowResult[]; timings: BatchTimings }> {
   const results = new Array<RowResult>(requests.length);
   let given = false;

@@ -35,7 +35,7 @@ import { graphCandidates, readModelFolder } from './model-folder.js';
 import { loadPlugin, type LogitsProcessorPlugins } from './plugins.js';
 import { rowProcessors } from './processors.js';
 import { createOrtSession, type ExecutionProviderSetting, type SessionLogger } from './session.js';
-import { TopKSession } from './top-k-session.js';
+import { BlockMaxSession } from './block-max-session.js';
 import { loadTokenizer } from './tokenizer.js';
 import { chatMessages, loadChatTemplate } from './chat-template.js';
 import { readHonours, readPromptVersion } from './honours.js';
@@ -103,7 +103,7 @@ interface Item {
   row: RowRequest;
 }
 
-/** Vocabularies this large choose greedy and top-k tokens through a TopK session: below it one JavaScript pass per row is cheaper than a run. */
+/** Vocabularies this large get their blocks' maxima from a block-max session: below it one JavaScript pass per row is about as cheap as a run. */
 const LARGE_VOCABULARY = 32_768;
 
 /** Prompt tokens per prefill pass by default (src/config.ts's LOCAL_PREFILL_CHUNK has the same default). */
@@ -146,12 +146,12 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
   };
   const { session, executionProvider } = await createOrtSession(folder.onnxPath, sessionOptions);
   let model: DecoderSession;
-  // A large vocabulary's greedy and top-k rows get their best tokens from one TopK run per pass (generate-batch.ts).
-  let topK: TopKSession | undefined;
+  // A large vocabulary's rows get their blocks' maxima from one run per pass (generate-batch.ts).
+  let blockMax: BlockMaxSession | null = null;
   try {
     model = new DecoderSession(session, describeDecoder(session, folder.config));
     if (model.layout.vocabSize > 0) plugin?.prepare?.(model.layout.vocabSize);
-    if (model.layout.vocabSize >= LARGE_VOCABULARY) topK = await TopKSession.create(options.intraOpNumThreads);
+    if (model.layout.vocabSize >= LARGE_VOCABULARY) blockMax = await BlockMaxSession.create(model.layout.vocabSize, options.intraOpNumThreads);
   } catch (error) {
     await session.release();
     throw error;
@@ -171,7 +171,7 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
           t.resolve(r);
         },
       }));
-    await decodeLoop(model, tokenizer, rows, { prefillChunk, maxRows: batching.maxBatch, timings, ...(topK ? { topK } : {}) });
+    await decodeLoop(model, tokenizer, rows, { prefillChunk, maxRows: batching.maxBatch, timings, ...(blockMax ? { blockMax } : {}) });
   }, batching);
 
   async function one(request: GenerationRequest, index: number, opts: GenerateOptions): Promise<GenerationResult | ProviderError> {
@@ -240,7 +240,7 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
       // Releasing the session under a running batch would pull it from under session.run.
       while (batcher.stats().running) await new Promise((resolve) => setTimeout(resolve, 5));
       await session.release();
-      await topK?.release();
+      await blockMax?.release();
     },
   };
 }
