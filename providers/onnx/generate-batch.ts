@@ -43,8 +43,10 @@ export interface RowResult {
 }
 
 export interface BatchTimings {
-  /** Time inside session.run, summed over steps. */
+  /** Time inside the model's session.run, summed over steps. */
   runMs: number;
+  /** Time inside the block-max session's runs (token choice's native part), summed; part of totalMs - runMs. */
+  blockRunMs: number;
   totalMs: number;
   forwardPasses: number;
 }
@@ -176,7 +178,7 @@ export async function decodeLoop(
   take: (free: number) => RowTicket[],
   options: LoopOptions = {},
 ): Promise<BatchTimings> {
-  const timings = options.timings ?? { runMs: 0, totalMs: 0, forwardPasses: 0 };
+  const timings = options.timings ?? { runMs: 0, blockRunMs: 0, totalMs: 0, forwardPasses: 0 };
   const maxRows = options.maxRows ?? Infinity;
   const eos = new Set(tokenizer.special.eos);
   const pad = tokenizer.special.pad;
@@ -257,7 +259,7 @@ export async function decodeLoop(
         active = active.concat(fresh);
       } else past = (decoded as ForwardOutput).present;
     }
-    await sample(outs, eos, options.blockMax);
+    await sample(outs, eos, options.blockMax, timings);
 
     const keep: number[] = [];
     active.forEach((row, b) => {
@@ -296,7 +298,7 @@ const BLOCK_RUN_MIN = 2 ** 16;
  * reads only those, or only the blocks that can hold its token (all of them
  * for a flat distribution sampled wide).
  */
-async function sample(outs: ReadonlyArray<{ rows: Row[]; out: ForwardOutput }>, eos: ReadonlySet<number>, blockMax: BlockMaxSession | undefined): Promise<void> {
+async function sample(outs: ReadonlyArray<{ rows: Row[]; out: ForwardOutput }>, eos: ReadonlySet<number>, blockMax: BlockMaxSession | undefined, timings: BatchTimings): Promise<void> {
   for (const { rows, out } of outs) {
     const scoresOf = (b: number) => out.lastLogits.subarray(b * out.vocab, (b + 1) * out.vocab);
     // The row's scores, changed in place: this step's buffer is ours and is given back after it.
@@ -318,7 +320,9 @@ async function sample(outs: ReadonlyArray<{ rows: Row[]; out: ForwardOutput }>, 
       if (n <= TOP_LIMIT) k = Math.max(k, n);
     });
     const worth = blockMax && blockMax.vocab === out.vocab && rows.length * out.vocab >= BLOCK_RUN_MIN;
+    const t0 = performance.now();
     const scores = worth && needed ? await blockMax.run(out.lastLogits, rows.length, k) : null;
+    if (scores) timings.blockRunMs += performance.now() - t0;
     rows.forEach((row, b) => {
       if (row.result) return undefined;
       const own = candidates[b];

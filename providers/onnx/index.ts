@@ -88,8 +88,10 @@ export interface OnnxProviderOptions {
 export interface OnnxProviderStats extends MicroBatcherStats {
   forwardPasses: number;
   generatedTokens: number;
-  /** Time inside session.run, summed. */
+  /** Time inside the model's session.run, summed. */
   sessionRunMs: number;
+  /** Time inside the block-max runs of token choice (large vocabularies), summed; part of batchMs - sessionRunMs. */
+  blockRunMs: number;
   /** Wall time of the decode loop, summed; batchMs - sessionRunMs is the JS loop. */
   batchMs: number;
 }
@@ -157,7 +159,7 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
     throw error;
   }
   // Added to by the decode loop as it runs, so stats() is live under sustained load.
-  const timings: BatchTimings = { runMs: 0, totalMs: 0, forwardPasses: 0 };
+  const timings: BatchTimings = { runMs: 0, blockRunMs: 0, totalMs: 0, forwardPasses: 0 };
   let generatedTokens = 0;
   let lastError: string | null = null;
   let closed = false;
@@ -219,7 +221,7 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
     executionProvider,
     capabilities: { streaming: true, seed: true, maxBatchSize: batcher.maxBatch, honours, promptFormat },
     generate: (requests, opts = {}) => Promise.all(requests.map((r, i) => one(r, i, opts))),
-    stats: () => ({ ...batcher.stats(), forwardPasses: timings.forwardPasses, generatedTokens, sessionRunMs: timings.runMs, batchMs: timings.totalMs }),
+    stats: () => ({ ...batcher.stats(), forwardPasses: timings.forwardPasses, generatedTokens, sessionRunMs: timings.runMs, blockRunMs: timings.blockRunMs, batchMs: timings.totalMs }),
     async health(): Promise<ProviderHealth> {
       return {
         healthy: !closed,
