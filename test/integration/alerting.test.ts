@@ -23,6 +23,8 @@ import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { startFakeHuggingFace } from '../helpers/fake-huggingface.js';
 import type { FakeServer } from '../helpers/fake-http.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
+import { dataOf, productIds as firstProductIds } from '../helpers/graphql.js';
+import { waitFor } from '../helpers/wait.js';
 
 const PROMETHEUS = 'prometheus';
 const ALERTMANAGER = 'prometheus-alertmanager';
@@ -45,7 +47,7 @@ function scaledDuration(duration: string, scale: number): string {
  * expressions are otherwise the production ones.
  */
 function scaleRuleDurations(text: string, scale: number): string {
-  const doc = parse(text) as { groups: Array<{ rules: Array<{ expr: string; for?: string }> }> };
+  const doc = parse(text) as RulesFile;
   const d = '(\\d+(?:ms|[smhdwy]))+';
   for (const group of doc.groups) {
     for (const rule of group.rules) {
@@ -73,14 +75,19 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | null | false>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+/** waitFor with a probe that may fail while Prometheus or Alertmanager is still starting (a failed probe counts as not yet). */
+function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | null | false>) {
+  return waitFor(() => probe().catch(() => undefined), { timeoutMs, what, intervalMs: 200 });
+}
+
+/** The part of a Prometheus instant-query answer the test reads. */
+interface PromQueryAnswer {
+  data?: { result?: Array<{ value?: [number, string] }> };
+}
+
+/** The rules file as the test scales it. */
+interface RulesFile {
+  groups: Array<{ rules: Array<{ alert?: string; expr: string; for?: string; labels?: Record<string, string> }> }>;
 }
 
 interface Notification {
@@ -122,8 +129,7 @@ before(async () => {
     cacheTtlMs: 0,
     metricsPort: 0,
   });
-  const page = await server.gql('{ products(first: 20) { edges { node { id } } } }', {}, bearer(TEST_KEYS.mobile));
-  productIds = page.body.data.products.edges.map((e: { node: { id: string } }) => e.node.id);
+  productIds = await firstProductIds(server.gql, 20, bearer(TEST_KEYS.mobile));
 
   receiver = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -172,7 +178,7 @@ before(async () => {
   await until('Alertmanager to be ready', 30_000, async () => (await fetch(`http://127.0.0.1:${amPort}/-/ready`)).ok);
   await until('Prometheus to be ready', 30_000, async () => (await fetch(`${promUrl}/-/ready`)).ok);
   await until('Prometheus to scrape the gateway', 30_000, async () => {
-    const body = (await (await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent('up{job="stylesprint-gateway"}')}`)).json()) as any;
+    const body = (await (await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent('up{job="stylesprint-gateway"}')}`)).json()) as PromQueryAnswer;
     return body.data?.result?.[0]?.value?.[1] === '1';
   });
 });
@@ -201,7 +207,7 @@ function traffic(): { stop(): Promise<void>; providers: string[] } {
   const loop = (async () => {
     while (running) {
       const input = [{ productId: productIds[seed % productIds.length], params: { seed: ++seed } }];
-      const { body } = await server.gql(
+      const { body } = await server.gql<{ generateDescriptions: Array<{ __typename: string; provider?: string }> }>(
         'mutation G($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename ... on Description { provider } } }',
         { input },
         bearer(TEST_KEYS.personalization),
@@ -222,14 +228,18 @@ function traffic(): { stop(): Promise<void>; providers: string[] } {
 const notified = (status: 'firing' | 'resolved') => (): Promise<boolean> =>
   Promise.resolve(received.some((n) => n.alerts.some((a) => a.status === status && a.labels.alertname === ALERT && a.labels.provider === 'openai')));
 
-async function actions(): Promise<Array<{ kind: string; target: string; alert: string }>> {
-  const { body } = await server.gql('{ providers { id actions { kind target alert } } }', {}, bearer(TEST_KEYS.internal));
-  return body.data.providers.find((p: { id: string }) => p.id === 'openai').actions;
+type Action = { kind: string; target: string; alert: string };
+
+async function actions(): Promise<Action[]> {
+  const data = dataOf(await server.gql<{ providers: Array<{ id: string; actions: Action[] }> }>('{ providers { id actions { kind target alert } } }', {}, bearer(TEST_KEYS.internal)));
+  const openaiStatus = data.providers.find((p) => p.id === 'openai');
+  assert.ok(openaiStatus, 'the providers query lists openai');
+  return openaiStatus.actions;
 }
 
 test('scaleRuleDurations divides every duration of the rules and leaves the rest as it is', () => {
   const text = stringify({ groups: [{ name: 'g', rules: [{ alert: 'A', expr: 'rate(x[5m]) > avg_over_time(y[1d] offset 1h) and z[1h:5m]', for: '10m', labels: { severity: 'x' } }] }] });
-  const rule = (parse(scaleRuleDurations(text, 60)) as any).groups[0].rules[0];
+  const rule = (parse(scaleRuleDurations(text, 60)) as RulesFile).groups[0]?.rules[0];
   assert.deepEqual(rule, { alert: 'A', expr: 'rate(x[5s]) > avg_over_time(y[1440s] offset 60s) and z[60s:5s]', for: '10s', labels: { severity: 'x' } });
 });
 

@@ -13,6 +13,7 @@ import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { spawnGateway, type ChildGateway } from '../helpers/gateway-process.js';
 import { createTestRedis, skipWithoutRedis, type TestRedis } from '../helpers/redis.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
+import { productIds as firstProductIds } from '../helpers/graphql.js';
 
 const BUDGET_GENERATE = `mutation G($input: [GenerateDescriptionInput!]!) {
   generateDescriptions(input: $input) { __typename ... on Description { estimatedCostUsd } ... on GenerationError { code message } }
@@ -20,6 +21,8 @@ const BUDGET_GENERATE = `mutation G($input: [GenerateDescriptionInput!]!) {
 
 /** Room for a few generations of at most 40 tokens. */
 const CAP_USD = 0.00016;
+
+type BudgetData = { generateDescriptions: Array<{ __typename: 'Description'; estimatedCostUsd: number } | { __typename: 'GenerationError'; code: string; message: string }> };
 
 let redis: TestRedis | undefined;
 let skipReason = '';
@@ -62,23 +65,23 @@ after(async () => {
 
 test('a key over its budget is refused on both replicas, and neither calls the provider for it', async (t) => {
   if (!redis) return skipWithoutRedis(t, skipReason);
-  const { body } = await a.gql('{ products(first: 10) { edges { node { id } } } }', {}, bearer(TEST_KEYS.mobile));
-  const productIds: string[] = body.data.products.edges.map((e: { node: { id: string } }) => e.node.id);
+  const productIds = await firstProductIds(a.gql, 10, bearer(TEST_KEYS.mobile));
   const served = { a: 0, b: 0 };
   let spent = 0;
   let refusedBy: 'a' | 'b' | null = null;
   for (let i = 0; i < 20 && !refusedBy; i++) {
     const name = i % 2 === 0 ? 'a' : 'b';
     const gateway = name === 'a' ? a : b;
-    const { status, body: answer } = await gateway.gql(BUDGET_GENERATE, { input: [{ productId: productIds[i % productIds.length], params: { maxTokens: 40, seed: i + 1 } }] }, bearer(TEST_KEYS.personalization));
+    const { status, body: answer } = await gateway.gql<BudgetData>(BUDGET_GENERATE, { input: [{ productId: productIds[i % productIds.length], params: { maxTokens: 40, seed: i + 1 } }] }, bearer(TEST_KEYS.personalization));
     if (status === 429) {
-      assert.equal(answer.errors[0].extensions.code, 'BUDGET_EXCEEDED');
-      assert.equal(answer.errors[0].extensions.reason, 'KEY_BUDGET');
+      assert.equal(answer.errors?.[0]?.extensions?.code, 'BUDGET_EXCEEDED');
+      assert.equal(answer.errors?.[0]?.extensions?.reason, 'KEY_BUDGET');
       refusedBy = name;
     } else {
-      assert.equal(answer.data.generateDescriptions[0].__typename, 'Description', JSON.stringify(answer));
+      const generated = answer.data?.generateDescriptions[0];
+      assert.equal(generated?.__typename, 'Description', JSON.stringify(answer));
       served[name]++;
-      spent += answer.data.generateDescriptions[0].estimatedCostUsd;
+      spent += generated.estimatedCostUsd;
     }
   }
   assert.ok(refusedBy, 'the cap was reached');
@@ -89,12 +92,12 @@ test('a key over its budget is refused on both replicas, and neither calls the p
 
   const calls = fake.count('chat.completions');
   for (const gateway of [a, b]) {
-    const { status, body: answer } = await gateway.gql(BUDGET_GENERATE, { input: [{ productId: productIds[0], params: { maxTokens: 40, seed: 100 } }] }, bearer(TEST_KEYS.personalization));
+    const { status, body: answer } = await gateway.gql<BudgetData>(BUDGET_GENERATE, { input: [{ productId: productIds[0], params: { maxTokens: 40, seed: 100 } }] }, bearer(TEST_KEYS.personalization));
     assert.equal(status, 429);
-    assert.equal(answer.errors[0].extensions.code, 'BUDGET_EXCEEDED');
+    assert.equal(answer.errors?.[0]?.extensions?.code, 'BUDGET_EXCEEDED');
   }
   assert.equal(fake.count('chat.completions'), calls, 'no provider call for a refused request, on either replica');
   // Each key has a cap of its own (key:*): another key still gets through.
-  const other = await b.gql(BUDGET_GENERATE, { input: [{ productId: productIds[0], params: { maxTokens: 40, seed: 101 } }] }, bearer(TEST_KEYS.internal));
-  assert.equal(other.body.data.generateDescriptions[0].__typename, 'Description');
+  const other = await b.gql<BudgetData>(BUDGET_GENERATE, { input: [{ productId: productIds[0], params: { maxTokens: 40, seed: 101 } }] }, bearer(TEST_KEYS.internal));
+  assert.equal(other.body.data?.generateDescriptions[0]?.__typename, 'Description');
 });

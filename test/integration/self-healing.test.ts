@@ -12,13 +12,20 @@ import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { startFakeHuggingFace } from '../helpers/fake-huggingface.js';
 import type { FakeServer } from '../helpers/fake-http.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
-import { waitFor } from '../helpers/generation-requests.js';
+import { waitFor } from '../helpers/wait.js';
+import { dataOf, productIds as firstProductIds } from '../helpers/graphql.js';
 
 const GENERATE = `mutation G($input: [GenerateDescriptionInput!]!) {
   generateDescriptions(input: $input) { __typename ... on Description { provider flags { code } } ... on GenerationError { code message } }
 }`;
 const PROVIDERS = `{ providers { id quality { state samples failures reason openUntil trips } actions { kind target alert since } } alertActions { kind target alert } }`;
 const COOLDOWN_MS = 400;
+
+type Generated = { __typename: string; provider?: string; flags?: Array<{ code: string }> };
+type Quality = { state: string; samples: number; failures: number; reason: string | null; openUntil: string | null; trips: number };
+type ProviderAction = { kind: string; target: string; alert: string; since: string };
+type ProviderStatus = { id: string; quality: Quality; actions: ProviderAction[] };
+type ProvidersData = { providers: ProviderStatus[]; alertActions: Array<{ kind: string; target: string; alert: string }> };
 
 let openai: FakeOpenAI;
 let hf: FakeServer;
@@ -38,8 +45,7 @@ before(async () => {
     qualityBreakerRatio: 0.5,
     qualityBreakerCooldownMs: COOLDOWN_MS,
   });
-  const page = await server.gql('{ products(first: 20) { edges { node { id } } } }', {}, bearer(TEST_KEYS.mobile));
-  productIds = page.body.data.products.edges.map((e: { node: { id: string } }) => e.node.id);
+  productIds = await firstProductIds(server.gql, 20, bearer(TEST_KEYS.mobile));
 });
 after(async () => {
   await server?.stop();
@@ -49,17 +55,24 @@ after(async () => {
 
 let seed = 0;
 /** Generates for `n` products under the personalization policy (openai first, then huggingface); fresh seeds, so nothing is shared. */
-async function generate(n: number): Promise<Array<{ __typename: string; provider?: string; flags?: Array<{ code: string }> }>> {
+async function generate(n: number): Promise<Generated[]> {
   const input = productIds.slice(0, n).map((productId) => ({ productId, params: { seed: ++seed } }));
-  const { status, body } = await server.gql(GENERATE, { input }, bearer(TEST_KEYS.personalization));
-  assert.equal(status, 200, JSON.stringify(body));
-  return body.data.generateDescriptions;
+  const response = await server.gql<{ generateDescriptions: Generated[] }>(GENERATE, { input }, bearer(TEST_KEYS.personalization));
+  assert.equal(response.status, 200, JSON.stringify(response.body));
+  return dataOf(response).generateDescriptions;
 }
 
-async function providerStatus(): Promise<{ providers: any[]; alertActions: any[] }> {
-  const { body } = await server.gql(PROVIDERS, {}, bearer(TEST_KEYS.internal));
-  assert.equal(body.errors, undefined, JSON.stringify(body.errors));
-  return body.data;
+async function providerStatus(): Promise<ProvidersData> {
+  const response = await server.gql<ProvidersData>(PROVIDERS, {}, bearer(TEST_KEYS.internal));
+  assert.equal(response.body.errors, undefined, JSON.stringify(response.body.errors));
+  return dataOf(response);
+}
+
+/** One provider's row of the providers query; fails the test when it is missing. */
+function providerOf(shown: ProvidersData, id: string): ProviderStatus {
+  const provider = shown.providers.find((p) => p.id === id);
+  assert.ok(provider, `the providers query lists ${id}`);
+  return provider;
 }
 
 async function scrape(): Promise<string> {
@@ -72,11 +85,11 @@ test('the quality breaker routes around a provider whose texts fail the checks, 
   assert.deepEqual(bad.map((d) => d.provider), ['openai', 'openai', 'openai', 'openai']);
   assert.ok(bad.every((d) => d.flags!.some((f) => f.code === 'PROMPT_ECHO')), 'the echoed texts were flagged');
 
-  const open = (await providerStatus()).providers.find((p) => p.id === 'openai').quality;
+  const open = providerOf(await providerStatus(), 'openai').quality;
   assert.equal(open.state, 'OPEN');
   assert.deepEqual({ samples: open.samples, failures: open.failures, trips: open.trips }, { samples: 4, failures: 4, trips: 1 });
-  assert.match(open.reason, /4 of the last 4 texts failed the checks \(4 BLOCK, 0 REVIEW\)/);
-  assert.ok(Date.parse(open.openUntil) > Date.now() - 1000);
+  assert.match(open.reason ?? '', /4 of the last 4 texts failed the checks \(4 BLOCK, 0 REVIEW\)/);
+  assert.ok(Date.parse(open.openUntil ?? '') > Date.now() - 1000);
 
   // Routed around: the next texts come from huggingface, and openai gets no call.
   const callsWhenOpened = openai.count('chat.completions');
@@ -96,7 +109,7 @@ test('the quality breaker routes around a provider whose texts fail the checks, 
   const [probe] = await generate(1);
   assert.equal(probe!.provider, 'openai');
   assert.deepEqual(probe!.flags, []);
-  assert.equal((await providerStatus()).providers.find((p) => p.id === 'openai').quality.state, 'CLOSED');
+  assert.equal(providerOf(await providerStatus(), 'openai').quality.state, 'CLOSED');
   assert.deepEqual((await generate(2)).map((d) => d.provider), ['openai', 'openai']);
 });
 
@@ -104,13 +117,13 @@ test('a probe whose text still fails opens the breaker again', async () => {
   openai.setEcho(true);
   try {
     await generate(4);
-    assert.equal((await providerStatus()).providers.find((p) => p.id === 'openai').quality.state, 'OPEN');
+    assert.equal(providerOf(await providerStatus(), 'openai').quality.state, 'OPEN');
     await new Promise((resolve) => setTimeout(resolve, COOLDOWN_MS + 50));
     const [probe] = await generate(1);
     assert.equal(probe!.provider, 'openai', 'the probe went to openai');
-    const quality = (await providerStatus()).providers.find((p) => p.id === 'openai').quality;
+    const quality = providerOf(await providerStatus(), 'openai').quality;
     assert.equal(quality.state, 'OPEN');
-    assert.match(quality.reason, /the probe's text got BLOCK/);
+    assert.match(quality.reason ?? '', /the probe's text got BLOCK/);
     assert.deepEqual((await generate(1)).map((d) => d.provider), ['huggingface']);
   } finally {
     openai.setEcho(false);
@@ -164,8 +177,8 @@ test('a provider alert demotes the provider until it resolves; unknown alerts ar
     ['SomeoneElsesAlert', [], 'no action for this alert'],
   ]);
   const shown = await providerStatus();
-  assert.deepEqual(shown.providers.find((p) => p.id === 'openai').actions, [{ kind: 'demote_provider', target: 'openai', alert: 'GatewayProviderErrorRatioHigh', since: '2025-06-01T12:00:00.000Z' }]);
-  assert.deepEqual(shown.providers.find((p) => p.id === 'huggingface').actions, []);
+  assert.deepEqual(providerOf(shown, 'openai').actions, [{ kind: 'demote_provider', target: 'openai', alert: 'GatewayProviderErrorRatioHigh', since: '2025-06-01T12:00:00.000Z' }]);
+  assert.deepEqual(providerOf(shown, 'huggingface').actions, []);
   assert.deepEqual(shown.alertActions, [{ kind: 'demote_provider', target: 'openai', alert: 'GatewayProviderErrorRatioHigh' }]);
   assert.match(await scrape(), /gateway_alert_action_active\{action="demote_provider",target="openai",alertname="GatewayProviderErrorRatioHigh"\} 1/);
 
@@ -186,7 +199,7 @@ test('a provider alert demotes the provider until it resolves; unknown alerts ar
   assert.deepEqual((await generate(1)).map((d) => d.provider), ['openai']);
   assert.doesNotMatch(await scrape(), /gateway_alert_action_active\{/);
 
-  await waitFor(() => readFileSync(server.logFile, 'utf8').includes('"alert action undone"'), 2000, 'the undo to be logged');
+  await waitFor(() => readFileSync(server.logFile, 'utf8').includes('"alert action undone"'), { timeoutMs: 2000, what: 'the undo to be logged' });
   const log = readFileSync(server.logFile, 'utf8');
   assert.match(log, /"alert":"GatewayProviderErrorRatioHigh".*"msg":"alert action taken"/);
   assert.match(log, /"alert":"SomeoneElsesAlert".*"reason":"no action for this alert".*"msg":"alert ignored"/);

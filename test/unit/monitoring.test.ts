@@ -64,17 +64,31 @@ function metricNames(expr: string): string[] {
   return names;
 }
 
+/** The part of a Grafana dashboard panel the test reads; rows nest panels. */
+interface DashboardPanel {
+  title?: string;
+  targets?: Array<{ expr?: string }>;
+  panels?: DashboardPanel[];
+}
+
+/** The part of a docker-compose service the test reads. */
+interface ComposeService {
+  volumes?: string[];
+  environment?: Record<string, string>;
+  secrets?: string[];
+}
+
 /** Every `expr` of every panel target, Grafana's interval variables replaced by a duration. */
 function dashboardExprs(): Array<{ where: string; expr: string }> {
   const out: Array<{ where: string; expr: string }> = [];
   for (const file of dashboardFiles) {
-    const walk = (panels: any[]): void => {
+    const walk = (panels: DashboardPanel[] | undefined): void => {
       for (const p of panels ?? []) {
         for (const t of p.targets ?? []) out.push({ where: `${path.basename(file)}: ${p.title}`, expr: String(t.expr).replaceAll('$__rate_interval', '5m').replaceAll('$__interval', '1m') });
         walk(p.panels);
       }
     };
-    walk(JSON.parse(readFileSync(file, 'utf8')).panels);
+    walk((JSON.parse(readFileSync(file, 'utf8')) as { panels?: DashboardPanel[] }).panels);
   }
   return out;
 }
@@ -169,7 +183,7 @@ test('the Kubernetes PrometheusRule holds the same rules; the ServiceMonitor scr
 });
 
 test('compose runs Prometheus, Alertmanager and Grafana on these files; Prometheus scrapes every gateway; Alertmanager calls the gateway\'s webhook', () => {
-  const compose = parse(readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, any>; secrets: Record<string, any> };
+  const compose = parse(readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, ComposeService>; secrets: Record<string, unknown> };
   for (const name of ['prometheus', 'alertmanager', 'grafana']) {
     const service = compose.services[name];
     assert.ok(service, `${name} service`);
@@ -182,13 +196,15 @@ test('compose runs Prometheus, Alertmanager and Grafana on these files; Promethe
   const config = parse(readFileSync(path.join(promDir, 'prometheus.yml'), 'utf8'));
   const job = config.scrape_configs.find((j: { job_name: string }) => j.job_name === 'stylesprint-gateway');
   const targets: string[] = job.static_configs.flatMap((s: { targets: string[] }) => s.targets);
-  assert.deepEqual(targets.sort(), gateways.map((g) => `${g}:${compose.services[g].environment.METRICS_PORT}`).sort());
+  assert.deepEqual(targets.sort(), gateways.map((g) => `${g}:${compose.services[g]?.environment?.METRICS_PORT}`).sort());
   const am = parse(readFileSync(path.join(promDir, 'alertmanager.yml'), 'utf8'));
   const hook = am.receivers.find((r: { name: string }) => r.name === am.route.receiver).webhook_configs[0];
   assert.equal(new URL(hook.url).pathname, '/internal/alerts');
   assert.equal(hook.send_resolved, true);
-  assert.equal(hook.http_config.authorization.credentials_file, `/run/secrets/${compose.services.alertmanager.secrets[0]}`);
-  assert.ok(compose.secrets[compose.services.alertmanager.secrets[0]]);
-  const grafanaDashboards = compose.services.grafana.volumes.find((v: string) => v.includes('dashboards'));
-  assert.match(grafanaDashboards, /^\.\/deploy\/grafana\/dashboards:/);
+  const [secret] = compose.services.alertmanager?.secrets ?? [];
+  assert.ok(secret, 'alertmanager has a secret');
+  assert.equal(hook.http_config.authorization.credentials_file, `/run/secrets/${secret}`);
+  assert.ok(compose.secrets[secret]);
+  const grafanaDashboards = compose.services.grafana?.volumes?.find((v) => v.includes('dashboards'));
+  assert.match(grafanaDashboards ?? '', /^\.\/deploy\/grafana\/dashboards:/);
 });
