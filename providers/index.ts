@@ -1,14 +1,50 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { Config, ProviderId } from '../src/config.js';
-import type { Embedder, ImageTextScorer, PromptFormat, ProviderHealth, ProviderKind, TextGenerator } from './types.js';
+import type { Embedder, ImageTextScorer, PromptFormat, ProviderHealth, ProviderId, ProviderKind, TextGenerator } from './types.js';
 import { createOpenAIEmbedder, createOpenAIProvider } from './openai/index.js';
 import { createHuggingFaceEmbedder, createHuggingFaceProvider } from './huggingface/index.js';
 import { createOnnxProvider } from './onnx/index.js';
 import { onnxPlugins } from './onnx-plugins/index.js';
-import { SessionStartError } from './onnx/session.js';
+import { SessionStartError, type ExecutionProviderSetting } from './onnx/session.js';
 import { fetchModel, parseModelRef } from './hub/index.js';
 import { createLoadingGenerator } from './loading.js';
+
+/**
+ * What the registry reads of the gateway's settings. The gateway passes its
+ * validated Config (src/config.ts, where each setting's default and
+ * environment variable are), which has these fields; providers/ declares
+ * them here so that it imports nothing of the gateway's.
+ */
+export interface ProviderSettings {
+  /** Generators to build, in failover order. */
+  providers: readonly ProviderId[];
+  providerTimeoutMs: number;
+  openaiApiKey?: string | undefined;
+  openaiModel: string;
+  openaiBaseUrl?: string | undefined;
+  openaiEmbeddingModel: string;
+  huggingfaceToken?: string | undefined;
+  hfModel: string;
+  hfEndpointUrl?: string | undefined;
+  hfBaseUrl?: string | undefined;
+  hfEmbeddingModel: string;
+  localModelDir: string;
+  localModel?: string | undefined;
+  localModelFile?: string | undefined;
+  hfHome: string;
+  hfEndpoint: string;
+  hfHubOffline: boolean;
+  ortExecutionProvider: ExecutionProviderSetting;
+  ortIntraOpThreads: number;
+  localMaxBatch: number;
+  localMaxQueueDelayMs: number;
+  localMaxQueue: number;
+  localPrefillChunk: number;
+  embeddingsProvider: 'none' | 'onnx' | 'openai' | 'huggingface';
+  embeddingsModelDir?: string | undefined;
+  clipModelDir?: string | undefined;
+  imageFetchAllowHosts: readonly string[];
+}
 
 export interface ProviderInfo {
   id: string;
@@ -70,7 +106,7 @@ export class ProviderRegistry {
   }
 }
 
-async function buildGenerator(id: ProviderId, config: Config, logger: Logger): Promise<TextGenerator> {
+async function buildGenerator(id: ProviderId, config: ProviderSettings, logger: Logger): Promise<TextGenerator> {
   switch (id) {
     case 'openai':
       return createOpenAIProvider({
@@ -105,7 +141,7 @@ async function buildGenerator(id: ProviderId, config: Config, logger: Logger): P
 }
 
 /** The onnx provider options every model source shares. */
-function onnxOptions(config: Config, logger: Logger) {
+function onnxOptions(config: ProviderSettings, logger: Logger) {
   return {
     executionProvider: config.ortExecutionProvider,
     ...(config.ortIntraOpThreads > 0 ? { intraOpNumThreads: config.ortIntraOpThreads } : {}),
@@ -123,7 +159,7 @@ function onnxOptions(config: Config, logger: Logger) {
  * after the server listens, so probes answer meanwhile; until then the
  * provider says `loading` and /readyz is not ready.
  */
-function hubGenerator(config: Config, logger: Logger): TextGenerator {
+function hubGenerator(config: ProviderSettings, logger: Logger): TextGenerator {
   const { repo, revision } = parseModelRef(config.localModel!);
   return createLoadingGenerator({
     id: 'onnx',
@@ -152,7 +188,7 @@ function hubGenerator(config: Config, logger: Logger): TextGenerator {
   });
 }
 
-async function buildEmbedder(config: Config): Promise<Embedder | null> {
+async function buildEmbedder(config: ProviderSettings): Promise<Embedder | null> {
   switch (config.embeddingsProvider) {
     case 'none':
       return null;
@@ -173,14 +209,14 @@ async function buildEmbedder(config: Config): Promise<Embedder | null> {
   }
 }
 
-async function buildImageTextScorer(config: Config): Promise<ImageTextScorer | null> {
+async function buildImageTextScorer(config: ProviderSettings): Promise<ImageTextScorer | null> {
   if (!config.clipModelDir) return null;
   const { createOnnxClipScorer } = await import('./onnx/clip.js');
   return createOnnxClipScorer({ modelDir: config.clipModelDir, executionProvider: config.ortExecutionProvider, imageAllowHosts: config.imageFetchAllowHosts });
 }
 
 /** Builds every configured provider, in the configured order. */
-export async function createProviderRegistry(config: Config, logger: Logger): Promise<ProviderRegistry> {
+export async function createProviderRegistry(config: ProviderSettings, logger: Logger): Promise<ProviderRegistry> {
   const generators: TextGenerator[] = [];
   try {
     for (const id of config.providers) generators.push(await buildGenerator(id, config, logger));

@@ -6,6 +6,10 @@
  * Routing decides from `ProviderError.kind` alone, never from message text.
  */
 
+/** The generators the gateway knows, by id (PROVIDERS lists some of them, in failover order). */
+export const PROVIDER_IDS = ['openai', 'huggingface', 'onnx'] as const;
+export type ProviderId = (typeof PROVIDER_IDS)[number];
+
 export type ProviderKind = 'openai' | 'huggingface' | 'onnx';
 
 /** Why a provider call failed. The routing layer maps each kind to a policy. */

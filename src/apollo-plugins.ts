@@ -13,17 +13,17 @@ export function requestPlugin(): ApolloServerPlugin<GatewayContext> {
     async requestDidStart() {
       return {
         async didResolveOperation({ contextValue, operationName }) {
-          contextValue.operationName = operationName ?? null;
+          contextValue.report.operationName = operationName ?? null;
         },
         async didEncounterErrors({ contextValue, errors }) {
           for (const error of errors) {
             const original = error.originalError;
             const unexpected = original && !(original instanceof GraphQLError) && !(original instanceof GatewayError);
             if (unexpected) {
-              contextValue.outcome = 'internal_error';
+              contextValue.report.outcome = 'internal_error';
               contextValue.logger.error({ err: original, requestId: contextValue.requestId, path: error.path }, 'unexpected resolver error');
-            } else if (!contextValue.outcome) {
-              contextValue.outcome = 'client_error';
+            } else if (!contextValue.report.outcome) {
+              contextValue.report.outcome = 'client_error';
             }
           }
         },

@@ -7,6 +7,7 @@ import { DEFAULT_GENERATION_RATE_LIMITS, DEFAULT_MAX_COST, DEFAULT_RATE_LIMITS, 
 import { parseBudgets } from './budgets/settings.js';
 import { checkOverrideProviders, parsePolicyOverride } from './routing/policies.js';
 import { ConfigError } from './startup.js';
+import { PROVIDER_IDS, type ProviderId } from '../providers/types.js';
 
 /** Repository (or image) root: src/config.ts compiles to dist/src/config.js. */
 export const appRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -37,8 +38,7 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
-export const PROVIDER_IDS = ['openai', 'huggingface', 'onnx'] as const;
-export type ProviderId = (typeof PROVIDER_IDS)[number];
+export { PROVIDER_IDS, type ProviderId };
 
 /**
  * Every setting, with the environment variable it is read from. The README's

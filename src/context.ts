@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Storage, ProductRecord } from './storage/types.js';
 import type { Services } from './services.js';
 import type { Principal } from './auth/roles.js';
-import { createDescriptionLoader, type DescriptionLoaderContext } from '../schema/description/description.loader.js';
+import { createDescriptionLoader, type DescriptionLoaderContext } from './descriptions/description.loader.js';
 
 /** Per-request loaders: created for each request, so nothing cached leaks between requests. */
 export interface Loaders {
@@ -22,19 +22,28 @@ export interface GatewayContext {
   warnings: string[];
   /** Aborted when the client goes away or the request times out. */
   signal: AbortSignal;
-  /** Set once the operation is resolved, for the request log line. */
+  /** Who is calling (authenticated once per request or socket); null only before authentication. */
+  principal?: Principal | null;
+  /**
+   * What plugins and resolvers report back for the request's log line and
+   * metrics. An object held by reference: Apollo hands plugins and resolvers
+   * a shallow copy of the context, and the copy shares it.
+   */
+  report: RequestReport;
+}
+
+export interface RequestReport {
+  /** Set once the operation is resolved. */
   operationName?: string | null;
   /** Outcome label for logs and metrics, when not plain 'ok'. */
   outcome?: string;
-  /** Who is calling (authenticated once per request or socket); null only before authentication. */
-  principal?: Principal | null;
   /** The operation's cost under src/limits/cost.ts, once resolved. */
   cost?: number;
 }
 
 export function createLoaders(storage: Storage, services: Services, request: DescriptionLoaderContext): Loaders {
   return {
-    productById: new DataLoader((ids) => storage.productsByIds(ids)),
-    description: createDescriptionLoader(storage, services.descriptions, request),
+    productById: new DataLoader((ids) => storage.catalog.productsByIds(ids)),
+    description: createDescriptionLoader(storage.descriptions, services.descriptions, request),
   };
 }

@@ -18,9 +18,10 @@ process.once('SIGTERM', () => onSignal('SIGTERM'));
 process.once('SIGINT', () => onSignal('SIGINT'));
 
 try {
-  const { createServer } = await import('./server.js');
+  // The composition root: the one file of src/ that imports schema/ (see .dependency-cruiser.cjs).
+  const { createGateway } = await import('../schema/index.js');
   const { setGcThreadNice } = await import('./observability/gc-threads.js');
-  const server = await createServer();
+  const server = await createGateway();
   const gcThreads = setGcThreadNice(server.config.gcThreadNice);
   server.logger.info({ url: server.url, storage: server.storage.kind, gcThreadNice: server.config.gcThreadNice, gcThreads }, 'StyleSprint Gateway listening');
   stopNow = (signal: string) => {

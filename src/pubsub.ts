@@ -1,6 +1,9 @@
 import { EventEmitter, on } from 'node:events';
 import type { PubSub } from 'type-graphql';
 
+/** Topic of catalog-job progress (JobService publishes, jobProgress subscribes); the job id is the topic id. */
+export const JOB_PROGRESS = 'JOB_PROGRESS';
+
 /**
  * In-process publish/subscribe for topic-based subscriptions (type-graphql's
  * PubSub shape). Subscriptions that stream their own source (descriptionStream)

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { appRoot } from './config.js';
 import type { ProductFacts } from '../providers/types.js';
-import type { ProductInput, Storage } from './storage/types.js';
+import type { CatalogStore, ProductInput } from './storage/types.js';
 
 export const SAMPLE_CATALOG = path.join(appRoot, 'catalog', 'products.json');
 
@@ -50,13 +50,13 @@ export function readSampleCatalog(file = SAMPLE_CATALOG): ProductInput[] {
 }
 
 /** Loads the sample catalog when the database has no products (first start). */
-export async function seedIfEmpty(storage: Storage, logger: Logger): Promise<number> {
-  if ((await storage.countProducts({})) > 0) return 0;
+export async function seedIfEmpty(catalog: CatalogStore, logger: Logger): Promise<number> {
+  if ((await catalog.countProducts({})) > 0) return 0;
   if (!existsSync(SAMPLE_CATALOG)) {
     logger.warn({ file: SAMPLE_CATALOG }, 'sample catalog missing; starting with an empty catalog');
     return 0;
   }
-  const outcomes = await storage.upsertProducts(readSampleCatalog());
+  const outcomes = await catalog.upsertProducts(readSampleCatalog());
   logger.info({ products: outcomes.length }, 'loaded the sample catalog into an empty database');
   return outcomes.length;
 }

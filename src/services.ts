@@ -1,30 +1,31 @@
 import type { Logger } from 'pino';
 import { ConfigError, ENV_NAMES, type Config } from './config.js';
 import type { Storage } from './storage/types.js';
-import { ProductService } from '../schema/product/product.service.js';
-import { DescriptionService } from '../schema/description/description.service.js';
+import { ProductService } from './catalog/product.service.js';
+import { DescriptionService } from './descriptions/description.service.js';
 import { createProviderRegistry, type ProviderRegistry } from '../providers/index.js';
 import type { GenerationRouter, GeneratorSource } from './routing/types.js';
 import { createRouter } from './routing/router.js';
 import { resolvePolicies } from './routing/policies.js';
-import { parsePriceTable } from './pricing.js';
-import { EvaluationService } from '../schema/evaluation/evaluation.service.js';
-import { BenchmarkService } from '../schema/benchmark/benchmark.service.js';
-import { JobService } from '../schema/job/job.service.js';
-import { CheckService } from '../schema/check/check.service.js';
-import { JOB_PROGRESS } from '../schema/job/job.resolver.js';
+import { parsePriceTable, type ModelPrice } from './pricing.js';
+import { EvaluationService } from './evaluation/evaluation.service.js';
+import { BenchmarkService } from './evaluation/benchmark/benchmark.service.js';
+import { JobService } from './jobs/job.service.js';
+import { CheckService } from './evaluation/check.service.js';
+import { createInProcessPubSub, JOB_PROGRESS } from './pubsub.js';
 import { createRedisStateStore } from './routing/redis-state-store.js';
 import { connectRedis } from './redis.js';
 import { startJobWorker, type JobWorker } from './jobs/worker.js';
-import { pubSub } from './schema.js';
 import { QualityBreaker, type QualityStatus } from './routing/quality-breaker.js';
 import { strongerStanding, type RouteAdvisor } from './routing/advice.js';
 import { AlertActions } from './alerts/actions.js';
+import { createRedisActionShare } from './alerts/action-share.js';
 import { BudgetGuard, type BudgetRefusal } from './budgets/guard.js';
 import { MemoryBudgetStore } from './budgets/store.js';
 import { RedisBudgetStore } from './budgets/redis-store.js';
 import type { RoutingPolicy } from './routing/types.js';
 import type { Verdict } from './evaluation/checks/verdict.js';
+import type { PubSub } from 'type-graphql';
 
 /** Services shared by every request for the life of the server. */
 export interface Services {
@@ -45,17 +46,23 @@ export interface Services {
   alerts: AlertActions;
   /** Spending caps (BUDGETS); null without any. */
   budgets: BudgetGuard | null;
+  /** Topic publish/subscribe of this server (job progress); subscriptions read it from the context. */
+  pubSub: PubSub;
   close(): Promise<void>;
 }
 
-/** Decorators applied while building (metering): the router gets `source(registry)` and everyone gets `router(router)`. */
-export interface ServiceWrappers {
+/** What createServer hands in besides config: decorators applied while building (metering) and the server's pub/sub. */
+export interface ServiceOptions {
+  /** Wraps the registry the router reads (metering, tracing). Default: none. */
   source?: (source: GeneratorSource) => GeneratorSource;
+  /** Wraps the router everyone gets. Default: none. */
   router?: (router: GenerationRouter) => GenerationRouter;
-  /** Told of each budget refusal and each charge (metrics). */
+  /** Where job progress is published. Default: a new in-process pub/sub. */
+  pubSub?: PubSub;
+  /** Told of each budget refusal and each charge (metrics). Default: none. */
   budgetRefused?: (refusal: BudgetRefusal) => void;
   budgetCharged?: (role: string, usd: number) => void;
-  /** Told of the checks' verdict on each stored generation (metrics). */
+  /** Told of the checks' verdict on each stored generation (metrics). Default: none. */
   verdict?: (provider: string, model: string, verdict: Verdict) => void;
 }
 
@@ -80,9 +87,64 @@ function createCheckService(config: Config): CheckService {
   }
 }
 
-export async function createServices(config: Config, storage: Storage, logger: Logger, wrap: ServiceWrappers = {}): Promise<Services> {
+/** The quality breaker, which logs its trips and recoveries. */
+function createQualityBreaker(config: Config, logger: Logger): QualityBreaker {
+  return new QualityBreaker({
+    settings: { failureRatio: config.qualityBreakerRatio, minSamples: config.qualityBreakerMinSamples, cooldownMs: config.qualityBreakerCooldownMs },
+    onChange: (q: QualityStatus) =>
+      q.state === 'open'
+        ? logger.warn({ provider: q.provider, model: q.model, reason: q.reason, openUntil: q.openUntil }, 'quality breaker opened: routing around the provider')
+        : logger.info({ provider: q.provider, model: q.model, state: q.state }, 'quality breaker state changed'),
+  });
+}
+
+/** What planning asks before a route runs: the alerts' actions, then the quality breaker. */
+function routeAdvisor(alerts: AlertActions, quality: QualityBreaker): RouteAdvisor {
+  return {
+    policyFor: (name) => alerts.policyFor(name),
+    // The demotion first: asking the quality breaker may claim its probe.
+    standing: (id, model) => strongerStanding(alerts.placement(id), quality.standing(id, model)),
+  };
+}
+
+interface BudgetDeps {
+  registry: ProviderRegistry;
+  policies: readonly RoutingPolicy[];
+  prices: Record<string, ModelPrice>;
+  logger: Logger;
+  wrap: ServiceOptions;
+}
+
+/** The BUDGETS guard (null without rules): on Redis when REDIS_URL is set, so that replicas share one cap. */
+function createBudgets(config: Config, { registry, policies, prices, logger, wrap }: BudgetDeps): BudgetGuard | null {
+  if (!config.budgets.length) return null;
+  let budgetWarnedAt = 0;
+  return new BudgetGuard({
+    rules: config.budgets,
+    store: config.redisUrl
+      ? new RedisBudgetStore({
+          client: connectRedis({ url: config.redisUrl, name: 'stylesprint-budgets' }),
+          prefix: config.redisPrefix,
+          onError: (error) => {
+            if (Date.now() - budgetWarnedAt < 10_000) return;
+            budgetWarnedAt = Date.now();
+            logger.warn({ err: error }, 'budgets: Redis unavailable, counting per process');
+          },
+        })
+      : new MemoryBudgetStore(),
+    prices,
+    providerOf: (id) => registry.allGenerators().find((g) => g.id === id),
+    candidates: candidatesOf(policies),
+    logger,
+    ...(wrap.budgetRefused ? { onRefused: wrap.budgetRefused } : {}),
+    ...(wrap.budgetCharged ? { onCharged: wrap.budgetCharged } : {}),
+  });
+}
+
+export async function createServices(config: Config, storage: Storage, logger: Logger, wrap: ServiceOptions = {}): Promise<Services> {
   // First, so that a brand vocabulary with a mistake stops the start before providers and queues open.
   const checks = createCheckService(config);
+  const pubSub = wrap.pubSub ?? createInProcessPubSub();
   const registry = await createProviderRegistry(config, logger);
   const ids = registry.generatorIds();
   const policies = resolvePolicies(ids, config.providerTimeoutMs, config.routingPolicies);
@@ -91,64 +153,40 @@ export async function createServices(config: Config, storage: Storage, logger: L
   const stateStore = config.redisUrl
     ? await createRedisStateStore({ client: connectRedis({ url: config.redisUrl, name: 'stylesprint-router' }), prefix: config.redisPrefix, logger })
     : undefined;
-  const quality = new QualityBreaker({
-    settings: { failureRatio: config.qualityBreakerRatio, minSamples: config.qualityBreakerMinSamples, cooldownMs: config.qualityBreakerCooldownMs },
-    onChange: (q: QualityStatus) =>
-      q.state === 'open'
-        ? logger.warn({ provider: q.provider, model: q.model, reason: q.reason, openUntil: q.openUntil }, 'quality breaker opened: routing around the provider')
-        : logger.info({ provider: q.provider, model: q.model, state: q.state }, 'quality breaker state changed'),
-  });
+  const quality = createQualityBreaker(config, logger);
+  // Before the router: an alert's action may pause the job queue, and the router's advisor asks the alerts' actions.
   const jobs = config.redisUrl
     ? await JobService.open({
         redisUrl: config.redisUrl,
         prefix: config.redisPrefix,
         chunkSize: config.jobChunkSize,
-        storage,
+        catalog: storage.catalog,
         logger,
         onProgress: (job) => pubSub.publish(JOB_PROGRESS, job.id, job),
       })
     : null;
-  const alerts = new AlertActions({ providerIds: () => registry.generatorIds(), policies, jobs, logger, ttlMs: config.alertActionTtlMs });
-  const advisor: RouteAdvisor = {
-    policyFor: (name) => alerts.policyFor(name),
-    // The demotion first: asking the quality breaker may claim its probe.
-    standing: (id, model) => strongerStanding(alerts.placement(id), quality.standing(id, model)),
-  };
+  const alerts = new AlertActions({
+    providerIds: () => registry.generatorIds(),
+    policies,
+    jobs,
+    logger,
+    ttlMs: config.alertActionTtlMs,
+    share: config.redisUrl ? createRedisActionShare({ client: connectRedis({ url: config.redisUrl, name: 'stylesprint-alert-actions' }), prefix: config.redisPrefix, logger }) : null,
+  });
+  await alerts.start();
   const bareRouter = createRouter({
     source,
     policies,
     logger,
     cacheTtlMs: config.cacheTtlMs,
     bulkhead: { limit: config.providerMaxConcurrency },
-    advisor,
+    advisor: routeAdvisor(alerts, quality),
     ...(stateStore ? { stateStore } : {}),
   });
   const router = wrap.router ? wrap.router(bareRouter) : bareRouter;
   const prices = parsePriceTable(config.priceTable);
-  let budgetWarnedAt = 0;
-  const budgets = config.budgets.length
-    ? new BudgetGuard({
-        rules: config.budgets,
-        store: config.redisUrl
-          ? new RedisBudgetStore({
-              client: connectRedis({ url: config.redisUrl, name: 'stylesprint-budgets' }),
-              prefix: config.redisPrefix,
-              onError: (error) => {
-                if (Date.now() - budgetWarnedAt < 10_000) return;
-                budgetWarnedAt = Date.now();
-                logger.warn({ err: error }, 'budgets: Redis unavailable, counting per process');
-              },
-            })
-          : new MemoryBudgetStore(),
-        prices,
-        providerOf: (id) => registry.allGenerators().find((g) => g.id === id),
-        candidates: candidatesOf(policies),
-        logger,
-        ...(wrap.budgetRefused ? { onRefused: wrap.budgetRefused } : {}),
-        ...(wrap.budgetCharged ? { onCharged: wrap.budgetCharged } : {}),
-      })
-    : null;
-  const descriptions = new DescriptionService(storage, router, registry, prices, logger, {
+  const budgets = createBudgets(config, { registry, policies, prices, logger, wrap });
+  const descriptions = new DescriptionService(storage.descriptions, router, registry, prices, logger, {
     factCheck: (product, text, locale) => checks.check(product, text, locale),
     onVerdict: (provider, model, verdict) => {
       quality.record(provider, model, verdict);
@@ -163,7 +201,7 @@ export async function createServices(config: Config, storage: Storage, logger: L
       ? await startJobWorker({ redisUrl: config.redisUrl, prefix: config.redisPrefix, concurrency: config.workers, lockMs: config.jobLockMs, storage, descriptions, logger })
       : null;
   return {
-    products: new ProductService(storage, { maxBytes: config.maxCsvBytes, maxRows: config.maxCsvRows }),
+    products: new ProductService(storage.catalog, { maxBytes: config.maxCsvBytes, maxRows: config.maxCsvRows }),
     descriptions,
     registry,
     router,
@@ -174,6 +212,7 @@ export async function createServices(config: Config, storage: Storage, logger: L
     quality,
     alerts,
     budgets,
+    pubSub,
     async close() {
       await worker?.close();
       // Before the queue closes: a pause an alert put on it is lifted.

@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildPrompt } from '../src/prompts/build-prompt.js';
 import type { ProductFacts } from '../providers/types.js';
-import { seededRandom } from '../src/random.js';
+import { seededRandom } from '../providers/random.js';
 import { SAMPLE_CATALOG, catalogFacts, readCatalogEntries, type CatalogEntry } from '../src/seed.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

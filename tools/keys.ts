@@ -28,17 +28,17 @@ async function main(argv: string[]): Promise<number> {
           console.error(USAGE);
           return 2;
         }
-        if ((await storage.listApiKeys()).some((k) => k.name === name && !k.revokedAt)) {
+        if ((await storage.apiKeys.list()).some((k) => k.name === name && !k.revokedAt)) {
           console.error(`an active key named ${JSON.stringify(name)} exists: revoke it first or pick another name`);
           return 1;
         }
-        const { key, record } = await createApiKey(storage, role, name);
+        const { key, record } = await createApiKey(storage.apiKeys, role, name);
         console.error(`created ${record.role} key ${JSON.stringify(record.name)} (id ${record.id}, fingerprint ${keyFingerprint(record.hash)}). It is shown once; store it now.`);
         console.log(key);
         return 0;
       }
       case 'list': {
-        const keys = await storage.listApiKeys();
+        const keys = await storage.apiKeys.list();
         // No character of any key: the fingerprint is the start of its SHA-256 (see keyFingerprint).
         console.log(['id', 'name', 'role', 'fingerprint', 'created_at', 'last_used_at', 'revoked_at'].join('\t'));
         for (const k of keys) console.log([k.id, k.name, k.role, keyFingerprint(k.hash), k.createdAt, k.lastUsedAt ?? '-', k.revokedAt ?? '-'].join('\t'));
@@ -49,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
           console.error(USAGE);
           return 2;
         }
-        const revoked = await storage.revokeApiKey(target);
+        const revoked = await storage.apiKeys.revoke(target);
         if (revoked === 0) {
           console.error(`no active key with id or name ${JSON.stringify(target)}`);
           return 1;

@@ -20,7 +20,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { openStorage } from '../../src/storage/index.js';
-import { JobService } from '../../schema/job/job.service.js';
+import { JobService } from '../../src/jobs/job.service.js';
 import { createInterface } from 'node:readline';
 import { spawnGateway, type ChildGateway } from '../../test/helpers/gateway-process.js';
 import { createTestDatabase, type TestDatabase } from '../../test/helpers/postgres.js';
@@ -103,11 +103,11 @@ async function main(): Promise<void> {
   };
   const config = loadConfig({ databasePath: env.DATABASE_PATH, ...(database ? { databaseUrl: database.url } : {}), redisUrl: redis.url, redisPrefix: prefix, jobChunkSize: CHUNK }, {});
   const storage = await openStorage(config);
-  await storage.upsertProducts(
+  await storage.catalog.upsertProducts(
     Array.from({ length: PRODUCTS }, (_, i) => ({ sku: `BENCH-${i}`, title: `Bench Tee ${i}`, category: 'benchtops', attributes: ['cotton', 'crew neck'], colors: ['navy'], sizes: ['M'], materials: ['cotton'] })),
   );
   const logger = pino({ level: 'warn' });
-  const jobs = await JobService.open({ redisUrl: redis.url, prefix, chunkSize: CHUNK, storage, logger });
+  const jobs = await JobService.open({ redisUrl: redis.url, prefix, chunkSize: CHUNK, catalog: storage.catalog, logger });
 
   const seconds: Record<number, number[]> = {};
   const cpuMsPerProduct: Record<number, number[]> = {};

@@ -26,7 +26,7 @@ import { DecoderSession, describeDecoder, releaseArrays, tensorArrays } from '..
 import type { GenerationRequest } from '../../providers/types.js';
 import { buildPrompt } from '../../src/prompts/build-prompt.js';
 import { catalogFacts, readCatalogEntries } from '../../src/seed.js';
-import { seededRandom } from '../../src/random.js';
+import { seededRandom } from '../../providers/random.js';
 import { writeSection } from '../report.js';
 import { percentile } from '../gateway/stats.js';
 

@@ -21,8 +21,8 @@ const REQUESTS = 3000;
 const dir = mkdtempSync(path.join(tmpdir(), 'stylesprint-bench-storage-'));
 const file = path.join(dir, 'bench.db');
 const storage = new SqliteStorage(file);
-await storage.upsertProducts(readSampleCatalog());
-const ids = (await storage.listProducts({}, 100, null)).rows.map((p) => p.id);
+await storage.catalog.upsertProducts(readSampleCatalog());
+const ids = (await storage.catalog.listProducts({}, 100, null)).rows.map((p) => p.id);
 const description = (productId: string): DescriptionInput => ({
   productId,
   text: 'A bench description.',
@@ -45,9 +45,9 @@ const description = (productId: string): DescriptionInput => ({
 /** One generated description's storage work: load the product, look for a stored description, store the new one. */
 async function ours(i: number): Promise<void> {
   const id = ids[i % ids.length]!;
-  await storage.productsByIds([id]);
-  await storage.latestDescriptions([{ productId: id, personalizationKey: '', provider: null }]);
-  await storage.insertDescription(description(id));
+  await storage.catalog.productsByIds([id]);
+  await storage.descriptions.latestDescriptions([{ productId: id, personalizationKey: '', provider: null }]);
+  await storage.descriptions.insertDescription(description(id));
 }
 
 // The baseline: the same statements, prepared on every call.

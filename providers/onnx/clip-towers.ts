@@ -15,7 +15,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { createOrtSession, type ActiveExecutionProvider, type CreateSessionOptions } from './session.js';
 import { chunks, padBatch, pickOutput, rowsOf, textFeeds } from './encoder-inputs.js';
-import { cosineSimilarity as cosineOf } from '../../src/evaluation/semantic/similarity.js';
+import { cosineSimilarity as cosineOf } from '../vectors.js';
 
 export type ClipLayout = 'split' | 'combined';
 

@@ -14,14 +14,14 @@ import type { ExecutionProviderSetting, SessionLogger } from './session.js';
 import { encodeTruncated } from './encoder-inputs.js';
 import { openClipTowers, type ClipLayout } from './clip-towers.js';
 import { imageTextScore, resolveLogitScale, textMaxPositions } from './clip-config.js';
-import { cosineSimilarity } from '../../src/evaluation/semantic/similarity.js';
-import { parsePreprocessorConfig, preprocessImage } from '../../src/evaluation/images/preprocess.js';
+import { cosineSimilarity } from '../vectors.js';
+import { parsePreprocessorConfig, preprocessImage } from '../images/preprocess.js';
 import {
   DEFAULT_IMAGE_MAX_BYTES,
   DEFAULT_IMAGE_TIMEOUT_MS,
   ImageLoadError,
   loadImageBytes,
-} from '../../src/evaluation/images/load.js';
+} from '../images/load.js';
 
 export interface OnnxClipScorerOptions {
   /** The CLIP folder (config.json, tokenizer.json, preprocessor_config.json, onnx/…). Required: no CLIP model is bundled. */

@@ -3,7 +3,7 @@
  * same term by term whichever path ordered them (sampling.ts,
  * wide-sampling.ts): softmax at the temperature, top-p, min-p, then the draw.
  */
-import type { SamplingParams } from './sampling.js';
+import type { SamplingParams } from './sampling-params.js';
 
 // Reused from call to call: a draw allocates nothing.
 let candProb = new Float64Array(64);

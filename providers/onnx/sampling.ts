@@ -14,22 +14,13 @@
  * list (a processor's) is sorted alone, and every other setting goes
  * through wide-sampling.ts. Pure: no I/O, no global randomness.
  */
-import { seededRandom } from '../../src/random.js';
+import { seededRandom } from '../random.js';
 import type { RowBlocks } from './block-max-session.js';
 import { drawFromList } from './draw.js';
+import type { SamplingParams } from './sampling-params.js';
 import { bestOfBlocks, drawWide, topIndices } from './wide-sampling.js';
 
-export interface SamplingParams {
-  /** false: greedy (argmax). */
-  doSample: boolean;
-  temperature: number;
-  /** 0 disables top-k. */
-  topK: number;
-  /** 1 disables top-p. */
-  topP: number;
-  /** HF's min_p: tokens less likely than min_p times the best one are dropped. 0 disables. Default 0. */
-  minP?: number;
-}
+export type { SamplingParams };
 
 /** One seeded generator per row, so rows do not share a stream. */
 export const createRng: (seed: number) => () => number = seededRandom;

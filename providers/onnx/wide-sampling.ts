@@ -30,7 +30,7 @@
  */
 import type { RowBlocks } from './block-max-session.js';
 import { drawFromList } from './draw.js';
-import type { SamplingParams } from './sampling.js';
+import type { SamplingParams } from './sampling-params.js';
 
 /** log(2^-54): a weight below it is absorbed by any sum of weights that already holds 1. */
 const ABSORBED = Math.log(2 ** -54);

@@ -4,7 +4,7 @@ import type { Role } from '../../src/auth/roles.js';
 import { NotFoundError } from '../../src/errors/index.js';
 import { Description } from '../description/description.type.js';
 import { DescriptionCheck } from './check.type.js';
-import { CHECK_LIMITS } from './check.service.js';
+import { CHECK_LIMITS } from '../../src/evaluation/check.service.js';
 
 /** Who may run the fact check; the publication lifecycle adds its reviewers' role here. */
 export const CHECK_ROLES: Role[] = ['internal'];

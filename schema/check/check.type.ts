@@ -1,19 +1,11 @@
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { CheckSeverity, CheckVerdict } from '../../src/evaluation/check.service.js';
 
-export enum CheckVerdict {
-  PASS = 'PASS',
-  REVIEW = 'REVIEW',
-  BLOCK = 'BLOCK',
-}
 registerEnumType(CheckVerdict, {
   name: 'CheckVerdict',
   description: 'BLOCK: a finding contradicts the product record or carries legal risk; REVIEW: an unsupported claim or a text defect; PASS: no finding.',
 });
 
-export enum CheckSeverity {
-  BLOCK = 'BLOCK',
-  REVIEW = 'REVIEW',
-}
 registerEnumType(CheckSeverity, { name: 'CheckSeverity', description: 'The verdict this finding alone would give.' });
 
 @ObjectType({ description: 'One finding of the fact check.' })

@@ -2,7 +2,7 @@ import { Arg, Authorized, ID, Resolver, Root, Subscription } from 'type-graphql'
 import type { GatewayContext } from '../../src/context.js';
 import { PersonalizationInput } from './description.input.js';
 import { DescriptionStreamEvent } from './description-stream.type.js';
-import { streamDescription, type StreamArgs, type StreamPayload } from './description-stream.service.js';
+import type { StreamArgs, StreamPayload } from '../../src/descriptions/description.service.js';
 
 @Resolver()
 export class DescriptionStreamResolver {
@@ -10,7 +10,10 @@ export class DescriptionStreamResolver {
   @Subscription(() => DescriptionStreamEvent, {
     description:
       'Streams a description over graphql-ws in whole words, then the stored description. A stored description matching the arguments is replayed (replay: true) without calling a provider, unless regenerate is true.',
-    subscribe: ({ args, context }) => streamDescription(context as GatewayContext, args as StreamArgs),
+    subscribe: ({ args, context }) => {
+      const ctx = context as GatewayContext;
+      return ctx.services.descriptions.stream(args as StreamArgs, { logger: ctx.logger, product: (id) => ctx.loaders.productById.load(id), payer: ctx.principal ?? undefined });
+    },
   })
   descriptionStream(
     @Root() payload: StreamPayload,

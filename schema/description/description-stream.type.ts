@@ -1,10 +1,7 @@
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { StreamEventType } from '../../src/descriptions/types.js';
 import { Description } from './description.type.js';
 
-export enum StreamEventType {
-  TOKEN = 'TOKEN',
-  DONE = 'DONE',
-}
 registerEnumType(StreamEventType, { name: 'StreamEventType' });
 
 @ObjectType({ description: 'A piece of a description as it is generated (whole words); the last event carries the stored description.' })

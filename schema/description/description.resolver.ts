@@ -3,17 +3,15 @@ import type { GatewayContext } from '../../src/context.js';
 import { Product } from '../product/product.type.js';
 import { Description, GenerateDescriptionResult, type GenerationError } from './description.type.js';
 import { GenerateDescriptionInput, PersonalizationInput } from './description.input.js';
-import { normalizePersonalization } from './personalization.js';
-import { checkParams, ParamError } from './params.js';
-import { DescriptionSource } from './description.type.js';
-import { toDescription, type GenerateItem } from './description.service.js';
+import { normalizePersonalization } from '../../src/descriptions/personalization.js';
+import { checkParams, ParamError } from '../../src/descriptions/params.js';
+import { DescriptionSource } from '../../src/descriptions/types.js';
+import { PERSONALIZATION_POLICY, toDescription, type GenerateItem } from '../../src/descriptions/description.service.js';
 import { BadUserInputError } from '../../src/errors/index.js';
 import type { ProductRecord } from '../../src/storage/types.js';
 
 /** Most items in one generateDescriptions call. */
 export const MAX_GENERATE_ITEMS = 50;
-/** Policy used by generateDescriptions unless the item names one. */
-export const PERSONALIZATION_POLICY = 'personalization';
 
 @Resolver(() => Product)
 export class ProductDescriptionResolver {
@@ -46,7 +44,7 @@ export class DescriptionResolver {
   @Authorized('mobile')
   @Query(() => Description, { nullable: true })
   async description(@Ctx() ctx: GatewayContext, @Arg('id', () => ID) id: string): Promise<Description | null> {
-    const record = await ctx.storage.descriptionById(id);
+    const record = await ctx.storage.descriptions.descriptionById(id);
     return record ? toDescription(record, DescriptionSource.CACHED) : null;
   }
 

@@ -1,10 +1,6 @@
 import { createUnionType, Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { DescriptionSource, DescriptionWarningCode } from '../../src/descriptions/types.js';
 
-export enum DescriptionSource {
-  GENERATED = 'GENERATED',
-  CACHED = 'CACHED',
-  REFERENCE = 'REFERENCE',
-}
 registerEnumType(DescriptionSource, {
   name: 'DescriptionSource',
   description: 'GENERATED: written for this request; CACHED: a stored description; REFERENCE: the human reference, when generation failed.',
@@ -61,10 +57,6 @@ export class ContentFlag {
   suggestion!: string | null;
 }
 
-export enum DescriptionWarningCode {
-  LOCALE_UNSUPPORTED = 'LOCALE_UNSUPPORTED',
-  PERSONALIZATION_IGNORED = 'PERSONALIZATION_IGNORED',
-}
 registerEnumType(DescriptionWarningCode, {
   name: 'DescriptionWarningCode',
   description:

@@ -3,7 +3,7 @@ import type { GatewayContext } from '../../src/context.js';
 import { BadUserInputError, NotFoundError } from '../../src/errors/index.js';
 import { DescriptionEvaluation, TextEvaluation, TextMetric, toMetricNames } from './evaluation.type.js';
 import { TextPairInput } from './evaluation.input.js';
-import { EVALUATE_LIMITS } from './evaluation.service.js';
+import { EVALUATE_LIMITS } from '../../src/evaluation/evaluation.service.js';
 
 @Resolver()
 export class EvaluationResolver {
@@ -29,7 +29,7 @@ export class EvaluationResolver {
     description: "Scores a stored description against its product's reference (BLEU, ROUGE, METEOR, semantic if configured, flags); null when the product has no reference.",
   })
   async evaluateDescription(@Ctx() ctx: GatewayContext, @Arg('id', () => ID) id: string): Promise<DescriptionEvaluation | null> {
-    const description = await ctx.storage.descriptionById(id);
+    const description = await ctx.storage.descriptions.descriptionById(id);
     if (!description) throw new NotFoundError('description', id);
     const product = await ctx.loaders.productById.load(description.productId);
     if (!product) throw new NotFoundError('product', description.productId);

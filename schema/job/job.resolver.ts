@@ -4,13 +4,12 @@ import { BadUserInputError } from '../../src/errors/index.js';
 import type { JobRecord } from '../../src/jobs/job-store.js';
 import { ProductFilterInput } from '../product/product.input.js';
 import { PersonalizationInput } from '../description/description.input.js';
-import { normalizePersonalization } from '../description/personalization.js';
-import { checkParams, ParamError } from '../description/params.js';
+import { normalizePersonalization } from '../../src/descriptions/personalization.js';
+import { checkParams, ParamError } from '../../src/descriptions/params.js';
 import { Job, JobStatus } from './job.type.js';
-import type { JobService } from './job.service.js';
+import type { JobService } from '../../src/jobs/job.service.js';
+import { JOB_PROGRESS } from '../../src/pubsub.js';
 
-/** pubsub topic of job progress; the job id is the topic id. */
-export const JOB_PROGRESS = 'JOB_PROGRESS';
 /** Policy used by regenerateCatalog unless one is named. */
 export const CATALOG_POLICY = 'internal';
 
@@ -58,8 +57,7 @@ export class JobResolver {
   @Authorized('internal')
   @Subscription(() => Job, {
     description: 'The job after each chunk that finishes, from whichever worker ran it.',
-    topics: JOB_PROGRESS,
-    topicId: ({ args }) => String(args.id),
+    subscribe: ({ args, context }) => (context as GatewayContext).services.pubSub.subscribe(JOB_PROGRESS, String(args.id)),
   })
   jobProgress(@Root() record: JobRecord, @Arg('id', () => ID) _id: string): Job {
     return toJob(record);

@@ -1,11 +1,6 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ImportRowStatus } from '../../src/catalog/product.service.js';
 
-export enum ImportRowStatus {
-  CREATED = 'CREATED',
-  UPDATED = 'UPDATED',
-  UNCHANGED = 'UNCHANGED',
-  ERROR = 'ERROR',
-}
 registerEnumType(ImportRowStatus, { name: 'ImportRowStatus' });
 
 @ObjectType({ description: 'The outcome of one CSV row.' })

@@ -1,7 +1,7 @@
 import { hash, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { ConfigError } from '../config.js';
-import type { ApiKeyRecord, Storage } from '../storage/types.js';
+import { ConfigError } from '../startup.js';
+import type { ApiKeyRecord, ApiKeyStore } from '../storage/types.js';
 import { isRole, OPEN_PRINCIPAL, type Principal, type Role } from './roles.js';
 
 /** Marks keys made by this gateway, so they are recognisable in a leak scan. */
@@ -32,10 +32,10 @@ export function generateKey(): string {
 }
 
 /** Creates and stores a key; returns the key itself (shown once) and its record. */
-export async function createApiKey(storage: Storage, role: Role, name: string): Promise<{ key: string; record: ApiKeyRecord }> {
+export async function createApiKey(keys: ApiKeyStore, role: Role, name: string): Promise<{ key: string; record: ApiKeyRecord }> {
   const key = generateKey();
   // The stored prefix is the constant marker only: any character after it would be a piece of the secret.
-  const record = await storage.insertApiKey({ name, role, prefix: KEY_PREFIX, hash: hashKey(key) });
+  const record = await keys.insert({ name, role, prefix: KEY_PREFIX, hash: hashKey(key) });
   return { key, record };
 }
 
@@ -69,24 +69,24 @@ const environmentKeyName = (role: Role, hash: string): string => `${ENV_KEY_NAME
  * stale environment; the start logs a warning naming it. A listed key whose
  * role changed is given the new role (an environment key also the new name).
  */
-export async function provisionEnvironmentKeys(storage: Storage, keys: ReadonlyArray<{ role: Role; key: string }>, logger: Pick<Logger, 'warn' | 'info'>): Promise<void> {
+export async function provisionEnvironmentKeys(store: ApiKeyStore, keys: ReadonlyArray<{ role: Role; key: string }>, logger: Pick<Logger, 'warn' | 'info'>): Promise<void> {
   const wanted = new Set<string>();
   for (const { role, key } of keys) {
     const hash = hashKey(key);
     wanted.add(hash);
     const name = environmentKeyName(role, hash);
-    const record = await storage.provisionApiKey({ name, role, prefix: '', hash });
+    const record = await store.insertIfAbsent({ name, role, prefix: '', hash });
     if (!record) throw new ConfigError(`GATEWAY_API_KEYS: an active key other than this one is already named ${JSON.stringify(name)}; revoke it with \`npm run keys -- revoke ${name}\``);
     if (record.revokedAt) {
       logger.warn({ keyName: record.name, revokedAt: record.revokedAt }, 'GATEWAY_API_KEYS lists a revoked key: it stays revoked; put a new key in its place');
     } else if (record.role !== role) {
       const renamed = record.name.startsWith(ENV_KEY_NAME_PREFIX) ? name : record.name;
-      await storage.setApiKeyRole(record.id, role, renamed);
+      await store.setRole(record.id, role, renamed);
       logger.info({ keyName: renamed, previousName: record.name, previousRole: record.role, role }, 'GATEWAY_API_KEYS changed the role of a key');
     }
   }
-  for (const record of await storage.listApiKeys()) {
-    if (record.name.startsWith(ENV_KEY_NAME_PREFIX) && !record.revokedAt && !wanted.has(record.hash)) await storage.revokeApiKey(record.id);
+  for (const record of await store.list()) {
+    if (record.name.startsWith(ENV_KEY_NAME_PREFIX) && !record.revokedAt && !wanted.has(record.hash)) await store.revoke(record.id);
   }
 }
 
@@ -101,19 +101,19 @@ export class Authenticator {
   private readonly lastTouched = new Map<string, number>();
 
   constructor(
-    private readonly storage: Storage,
+    private readonly keys: ApiKeyStore,
     private readonly options: { allowOpen: boolean; logger: Logger },
   ) {}
 
   async authenticate(header: string | undefined | null): Promise<AuthResult> {
     if (header === undefined || header === null || header === '') {
       // Open only while no key exists at all: creating the first key closes it at once.
-      if (this.options.allowOpen && (await this.storage.countActiveApiKeys()) === 0) return { ok: true, principal: OPEN_PRINCIPAL };
+      if (this.options.allowOpen && (await this.keys.countActive()) === 0) return { ok: true, principal: OPEN_PRINCIPAL };
       return { ok: false, reason: 'missing' };
     }
     const match = /^Bearer\s+(\S{1,512})\s*$/i.exec(header);
     if (!match) return { ok: false, reason: 'malformed' };
-    const record = await this.storage.apiKeyByHash(hashKey(match[1]!));
+    const record = await this.keys.byHash(hashKey(match[1]!));
     if (!record) return { ok: false, reason: 'unknown' };
     if (record.revokedAt) return { ok: false, reason: 'revoked' };
     this.touch(record.id);
@@ -124,7 +124,7 @@ export class Authenticator {
     const now = Date.now();
     if (now - (this.lastTouched.get(id) ?? 0) < TOUCH_INTERVAL_MS) return;
     this.lastTouched.set(id, now);
-    this.storage.touchApiKey(id, new Date(now).toISOString()).catch((error: unknown) => {
+    this.keys.touch(id, new Date(now).toISOString()).catch((error: unknown) => {
       this.options.logger.warn({ err: error, keyId: id }, 'could not record key use');
     });
   }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { ConfigError, type Config } from '../config.js';
-import type { Storage } from '../storage/types.js';
+import type { ApiKeyStore } from '../storage/types.js';
 import { Authenticator, parseGatewayApiKeys, provisionEnvironmentKeys } from './api-keys.js';
 
 /**
@@ -9,9 +9,9 @@ import { Authenticator, parseGatewayApiKeys, provisionEnvironmentKeys } from './
  * (every caller is `internal`) and says so loudly; in production, no keys is
  * a configuration error and the gateway does not start.
  */
-export async function prepareAuthentication(config: Pick<Config, 'gatewayApiKeys' | 'nodeEnv'>, storage: Storage, logger: Logger): Promise<Authenticator> {
-  await provisionEnvironmentKeys(storage, config.gatewayApiKeys ? parseGatewayApiKeys(config.gatewayApiKeys) : [], logger);
-  const active = await storage.countActiveApiKeys();
+export async function prepareAuthentication(config: Pick<Config, 'gatewayApiKeys' | 'nodeEnv'>, keys: ApiKeyStore, logger: Logger): Promise<Authenticator> {
+  await provisionEnvironmentKeys(keys, config.gatewayApiKeys ? parseGatewayApiKeys(config.gatewayApiKeys) : [], logger);
+  const active = await keys.countActive();
   const production = config.nodeEnv === 'production';
   if (active === 0 && production) {
     throw new ConfigError('no API keys in production: set GATEWAY_API_KEYS=role:key or create one with `npm run keys -- create --role mobile --name NAME`');
@@ -23,5 +23,5 @@ export async function prepareAuthentication(config: Pick<Config, 'gatewayApiKeys
   } else {
     logger.info({ activeKeys: active }, 'API keys required');
   }
-  return new Authenticator(storage, { allowOpen: !production, logger });
+  return new Authenticator(keys, { allowOpen: !production, logger });
 }

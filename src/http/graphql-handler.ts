@@ -6,7 +6,7 @@ import type { GatewayContext } from '../context.js';
 import type { AuthResult } from '../auth/api-keys.js';
 import type { Principal } from '../auth/roles.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
-import { NO_TRACING, type GatewayTracing } from '../observability/tracing.js';
+import { NO_TRACING, type GatewayTracing, type RequestSpan } from '../observability/tracing.js';
 import { ErrorCode } from '../errors/codes.js';
 import { BodyError, readBody } from './body.js';
 import { sendGraphQLError } from './respond.js';
@@ -40,42 +40,21 @@ const AUTH_MESSAGES: Record<Exclude<AuthResult, { ok: true }>['reason'], string>
   revoked: 'the API key has been revoked',
 };
 
-/** What plugins and resolvers report back about a request: its operation name, outcome and cost. */
-type RequestReport = Pick<GatewayContext, 'operationName' | 'outcome' | 'cost'>;
-const REPORTED = ['operationName', 'outcome', 'cost'] as const;
-
-const REPORT = Symbol('report');
-
-/**
- * Apollo hands plugins and resolvers a shallow copy of the context
- * (`Object.assign(Object.create(proto), ctx)`), so a plain property they set
- * never reaches the object we hold. The reported fields are therefore
- * accessors on a prototype shared by every request, writing into a record
- * that both copies hold (the copy takes the symbol-keyed own property along).
- * One class rather than accessors made per request, which gave every
- * request's context a shape of its own.
- */
-class ReportingContext {
-  declare [REPORT]: RequestReport;
-}
-for (const key of REPORTED) {
-  Object.defineProperty(ReportingContext.prototype, key, {
-    get(this: ReportingContext) {
-      return this[REPORT][key];
-    },
-    set(this: ReportingContext, value: never) {
-      this[REPORT][key] = value;
-    },
-    enumerable: false,
-    configurable: true,
-  });
+/** The request's log line and metrics, filled as it goes. */
+interface RequestLine {
+  requestId: string;
+  started: number;
+  outcome: string;
+  principal?: Principal;
+  context?: GatewayContext;
 }
 
-function withReport(context: GatewayContext): { context: GatewayContext; report: RequestReport } {
-  const report: RequestReport = {};
-  const tracked = Object.assign(new ReportingContext(), context, { [REPORT]: report });
-  for (const key of REPORTED) if (Object.hasOwn(tracked, key)) delete (tracked as Partial<GatewayContext>)[key];
-  return { context: tracked as unknown as GatewayContext, report };
+/** The request's timeout: its signal aborts resolvers, and `expired` resolves when it fires. */
+interface Deadline {
+  signal: AbortSignal;
+  expired: Promise<'timeout'>;
+  timedOut(): boolean;
+  clear(): void;
 }
 
 /**
@@ -84,115 +63,162 @@ function withReport(context: GatewayContext): { context: GatewayContext; report:
  * the key's name (never the key) and the request metrics.
  */
 export function createGraphQLHandler(options: GraphQLHandlerOptions) {
-  const { apollo, logger, maxBodyBytes, requestTimeoutMs, metrics, tracing = NO_TRACING } = options;
+  const tracing = options.tracing ?? NO_TRACING;
   return async (req: IncomingMessage, res: ServerResponse, search: string): Promise<void> => {
-    const started = performance.now();
-    const requestId = (typeof req.headers['x-request-id'] === 'string' && /^[\w.-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : undefined) ?? randomUUID();
-    res.setHeader('x-request-id', requestId);
+    const line: RequestLine = { requestId: requestIdOf(req), started: performance.now(), outcome: 'ok' };
+    res.setHeader('x-request-id', line.requestId);
     // Every answer is for one key: no shared cache may keep it (errors included).
     res.setHeader('cache-control', 'no-store');
-    const span = tracing.startRequest(requestId);
-    const controller = new AbortController();
-    let timedOut = false;
-    let onTimeout: () => void = () => {};
-    const timeout = new Promise<'timeout'>((resolve) => (onTimeout = () => resolve('timeout')));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort(new Error('request timeout'));
-      onTimeout();
-    }, requestTimeoutMs);
-    res.on('close', () => {
-      clearTimeout(timer);
-      if (!res.writableFinished) controller.abort(new Error('client closed the connection'));
-    });
-    let context: GatewayContext | undefined;
-    let principal: Principal | undefined;
-    let outcome = 'ok';
+    const span = tracing.startRequest(line.requestId);
+    const deadline = startDeadline(res, options.requestTimeoutMs);
     try {
-      const auth = await options.authenticate(typeof req.headers.authorization === 'string' ? req.headers.authorization : undefined);
-      if (!auth.ok) {
-        outcome = 'unauthenticated';
-        sendGraphQLError(res, 401, ErrorCode.UNAUTHENTICATED, AUTH_MESSAGES[auth.reason], { reason: auth.reason.toUpperCase() });
-        return;
-      }
-      principal = auth.principal;
-      let body: unknown = undefined;
-      if (req.method === 'POST') {
-        const text = await readBody(req, maxBodyBytes);
-        const type = String(req.headers['content-type'] ?? '');
-        if (type.includes('application/json')) {
-          try {
-            body = text ? JSON.parse(text) : undefined;
-          } catch {
-            outcome = 'bad_json';
-            sendGraphQLError(res, 400, ErrorCode.BAD_USER_INPUT, 'request body is not valid JSON', { reason: 'INVALID_JSON' });
-            return;
-          }
-        } else {
-          body = text;
-        }
-        if (Array.isArray(body)) {
-          outcome = 'batched';
-          sendGraphQLError(res, 400, ErrorCode.BAD_USER_INPUT, 'batched HTTP requests are not supported: send one operation per request', { reason: 'BATCHING_DISABLED' });
-          return;
-        }
-      }
-      const tracked = withReport(options.makeContext({ requestId, signal: controller.signal, req, principal }));
-      context = tracked.context;
-      const ctx = context;
-      const execution = span.run(() =>
-        apollo.executeHTTPGraphQLRequest({
-          httpGraphQLRequest: { method: req.method ?? 'GET', headers: headerMap(req), search, body },
-          context: async () => ctx,
-        }),
-      );
-      const response: HTTPGraphQLResponse | 'timeout' = await Promise.race([execution, timeout]);
-      if (response === 'timeout') {
-        // The resolvers saw the aborted signal; whatever they still return is dropped.
-        execution.catch(() => {});
-        outcome = 'timeout';
-        if (!res.headersSent) sendGraphQLError(res, 504, ErrorCode.TIMEOUT, `the request took longer than ${requestTimeoutMs} ms`, { requestId, timeoutMs: requestTimeoutMs });
-        return;
-      }
-      for (const [key, value] of response.headers) res.setHeader(key, value);
-      res.statusCode = response.status ?? 200;
-      if (response.body.kind === 'complete') {
-        res.end(response.body.string);
-      } else {
-        for await (const chunk of response.body.asyncIterator) res.write(chunk);
-        res.end();
-      }
-      outcome = context.outcome === 'rate_limited' ? 'rate_limited' : res.statusCode >= 400 ? 'error' : (context.outcome ?? 'ok');
+      const principal = await authenticate(options, req, res, line);
+      if (!principal) return;
+      const body = await readGraphQLBody(req, res, options.maxBodyBytes, line);
+      if (!body.ok) return;
+      line.context = options.makeContext({ requestId: line.requestId, signal: deadline.signal, req, principal });
+      await execute(options, { req, res, search, body: body.value, context: line.context, span, deadline }, line);
     } catch (error) {
-      if (error instanceof BodyError) {
-        outcome = error.reason === 'TOO_LARGE' ? 'too_large' : 'bad_body';
-        const code = error.reason === 'TOO_LARGE' ? ErrorCode.PAYLOAD_TOO_LARGE : ErrorCode.BAD_USER_INPUT;
-        if (!res.headersSent) sendGraphQLError(res, error.reason === 'TOO_LARGE' ? 413 : 400, code, error.message, { reason: error.reason });
-        return;
-      }
-      outcome = timedOut ? 'timeout' : 'internal';
-      logger.error({ err: error, requestId }, 'request failed outside GraphQL');
-      if (!res.headersSent) sendGraphQLError(res, 500, ErrorCode.INTERNAL, 'Internal server error', { requestId });
-      else res.destroy();
+      failed(options, res, error, deadline, line);
     } finally {
-      clearTimeout(timer);
-      const seconds = (performance.now() - started) / 1000;
-      const operationName = context?.operationName ?? null;
-      metrics?.observeRequest(operationName, outcome, seconds);
-      span.end(operationName, outcome);
-      logger.info(
-        {
-          requestId,
-          operationName,
-          keyName: principal?.name ?? null,
-          role: principal?.role ?? null,
-          cost: context?.cost ?? null,
-          durationMs: Math.round(seconds * 100_000) / 100,
-          status: res.statusCode,
-          outcome,
-        },
-        'graphql request',
-      );
+      deadline.clear();
+      report(options, res, span, line);
     }
   };
+}
+
+/** The client's x-request-id when it is a plain token, else a new one. */
+function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+}
+
+/** REQUEST_TIMEOUT_MS from now; a client that goes away aborts the signal too. */
+function startDeadline(res: ServerResponse, timeoutMs: number): Deadline {
+  const controller = new AbortController();
+  let timedOut = false;
+  let onTimeout: () => void = () => {};
+  const expired = new Promise<'timeout'>((resolve) => (onTimeout = () => resolve('timeout')));
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new Error('request timeout'));
+    onTimeout();
+  }, timeoutMs);
+  res.on('close', () => {
+    clearTimeout(timer);
+    if (!res.writableFinished) controller.abort(new Error('client closed the connection'));
+  });
+  return { signal: controller.signal, expired, timedOut: () => timedOut, clear: () => clearTimeout(timer) };
+}
+
+/** The caller's principal; null when refused (401 sent). */
+async function authenticate(options: GraphQLHandlerOptions, req: IncomingMessage, res: ServerResponse, line: RequestLine): Promise<Principal | null> {
+  const auth = await options.authenticate(typeof req.headers.authorization === 'string' ? req.headers.authorization : undefined);
+  if (!auth.ok) {
+    line.outcome = 'unauthenticated';
+    sendGraphQLError(res, 401, ErrorCode.UNAUTHENTICATED, AUTH_MESSAGES[auth.reason], { reason: auth.reason.toUpperCase() });
+    return null;
+  }
+  line.principal = auth.principal;
+  return auth.principal;
+}
+
+/**
+ * The body Apollo gets: parsed JSON, or the text for other content types
+ * (Apollo refuses those itself); undefined for a GET. Not valid JSON and a
+ * batch are refused here (400 sent); too large or unreadable throws BodyError.
+ */
+async function readGraphQLBody(req: IncomingMessage, res: ServerResponse, maxBodyBytes: number, line: RequestLine): Promise<{ ok: true; value: unknown } | { ok: false }> {
+  if (req.method !== 'POST') return { ok: true, value: undefined };
+  const text = await readBody(req, maxBodyBytes);
+  let body: unknown = text;
+  if (String(req.headers['content-type'] ?? '').includes('application/json')) {
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      line.outcome = 'bad_json';
+      sendGraphQLError(res, 400, ErrorCode.BAD_USER_INPUT, 'request body is not valid JSON', { reason: 'INVALID_JSON' });
+      return { ok: false };
+    }
+  }
+  if (Array.isArray(body)) {
+    line.outcome = 'batched';
+    sendGraphQLError(res, 400, ErrorCode.BAD_USER_INPUT, 'batched HTTP requests are not supported: send one operation per request', { reason: 'BATCHING_DISABLED' });
+    return { ok: false };
+  }
+  return { ok: true, value: body };
+}
+
+interface Execution {
+  req: IncomingMessage;
+  res: ServerResponse;
+  search: string;
+  body: unknown;
+  context: GatewayContext;
+  span: RequestSpan;
+  deadline: Deadline;
+}
+
+/** Runs the operation in the request's span and writes Apollo's answer, unless the deadline comes first (504). */
+async function execute(options: GraphQLHandlerOptions, { req, res, search, body, context, span, deadline }: Execution, line: RequestLine): Promise<void> {
+  const execution = span.run(() =>
+    options.apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers: headerMap(req), search, body },
+      context: async () => context,
+    }),
+  );
+  const response: HTTPGraphQLResponse | 'timeout' = await Promise.race([execution, deadline.expired]);
+  if (response === 'timeout') {
+    // The resolvers saw the aborted signal; whatever they still return is dropped.
+    execution.catch(() => {});
+    line.outcome = 'timeout';
+    const timeoutMs = options.requestTimeoutMs;
+    if (!res.headersSent) sendGraphQLError(res, 504, ErrorCode.TIMEOUT, `the request took longer than ${timeoutMs} ms`, { requestId: line.requestId, timeoutMs });
+    return;
+  }
+  for (const [key, value] of response.headers) res.setHeader(key, value);
+  res.statusCode = response.status ?? 200;
+  if (response.body.kind === 'complete') {
+    res.end(response.body.string);
+  } else {
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  }
+  const reported = context.report.outcome;
+  line.outcome = reported === 'rate_limited' ? 'rate_limited' : res.statusCode >= 400 ? 'error' : (reported ?? 'ok');
+}
+
+/** A body over the limit or unreadable is the client's (413/400); anything else is logged and answered INTERNAL. */
+function failed(options: GraphQLHandlerOptions, res: ServerResponse, error: unknown, deadline: Deadline, line: RequestLine): void {
+  if (error instanceof BodyError) {
+    line.outcome = error.reason === 'TOO_LARGE' ? 'too_large' : 'bad_body';
+    const code = error.reason === 'TOO_LARGE' ? ErrorCode.PAYLOAD_TOO_LARGE : ErrorCode.BAD_USER_INPUT;
+    if (!res.headersSent) sendGraphQLError(res, error.reason === 'TOO_LARGE' ? 413 : 400, code, error.message, { reason: error.reason });
+    return;
+  }
+  line.outcome = deadline.timedOut() ? 'timeout' : 'internal';
+  options.logger.error({ err: error, requestId: line.requestId }, 'request failed outside GraphQL');
+  if (!res.headersSent) sendGraphQLError(res, 500, ErrorCode.INTERNAL, 'Internal server error', { requestId: line.requestId });
+  else res.destroy();
+}
+
+/** The request metrics, the span's end and the one `graphql request` log line. */
+function report(options: GraphQLHandlerOptions, res: ServerResponse, span: RequestSpan, line: RequestLine): void {
+  const seconds = (performance.now() - line.started) / 1000;
+  const operationName = line.context?.report.operationName ?? null;
+  options.metrics?.observeRequest(operationName, line.outcome, seconds);
+  span.end(operationName, line.outcome);
+  options.logger.info(
+    {
+      requestId: line.requestId,
+      operationName,
+      keyName: line.principal?.name ?? null,
+      role: line.principal?.role ?? null,
+      cost: line.context?.report.cost ?? null,
+      durationMs: Math.round(seconds * 100_000) / 100,
+      status: res.statusCode,
+      outcome: line.outcome,
+    },
+    'graphql request',
+  );
 }

@@ -1,9 +1,9 @@
 import type http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { WebSocketServer } from 'ws';
-import { useServer } from 'graphql-ws/use/ws';
+import { useServer, type Extra as SocketExtra } from 'graphql-ws/use/ws';
 import { execute, getOperationAST, GraphQLError, subscribe, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
-import type { OperationResult } from 'graphql-ws';
+import type { Context, OperationResult, SubscribePayload } from 'graphql-ws';
 import type { GatewayContext } from '../context.js';
 import type { AuthResult } from '../auth/api-keys.js';
 import type { Principal } from '../auth/roles.js';
@@ -60,6 +60,29 @@ function iterateInSpan<T>(span: RequestSpan, iterable: AsyncIterable<T>): AsyncG
   return generator;
 }
 
+type SocketContext = Context<Record<string, unknown>, SocketExtra & Partial<Extra>>;
+
+/** Execution only sees ExecutionArgs: the span travels with the context object. */
+function inSpan(spans: WeakMap<object, RequestSpan>, run: (args: ExecutionArgs) => OperationResult) {
+  return (args: ExecutionArgs): OperationResult => {
+    const span = spans.get(args.contextValue as object);
+    if (!span) return run(args);
+    return span.run(async () => {
+      const result = await run(args);
+      return Symbol.asyncIterator in result ? iterateInSpan(span, result as AsyncIterable<ExecutionResult>) : result;
+    });
+  };
+}
+
+/** Ends an operation's span and counts it out of the in-flight work (once). */
+function finish(extra: Extra, id: string, fallback: string): void {
+  const operation = extra.operations?.get(id);
+  if (!operation) return;
+  extra.operations!.delete(id);
+  operation.leave?.();
+  operation.span.end(operation.operationName, operation.outcome ?? fallback);
+}
+
 /**
  * graphql-ws on the same port as HTTP, at /graphql. Every operation on a
  * socket is parsed, validated and charged exactly as an HTTP request is
@@ -68,26 +91,7 @@ function iterateInSpan<T>(span: RequestSpan, iterable: AsyncIterable<T>): AsyncG
  */
 export function attachSubscriptionServer(options: SubscriptionServerOptions): { close(): Promise<void> } {
   const tracing = options.tracing ?? NO_TRACING;
-  // Execution only sees ExecutionArgs: the span travels with the context object.
   const spans = new WeakMap<object, RequestSpan>();
-  const inSpan =
-    (run: (args: ExecutionArgs) => OperationResult) =>
-    (args: ExecutionArgs): OperationResult => {
-      const span = spans.get(args.contextValue as object);
-      if (!span) return run(args);
-      return span.run(async () => {
-        const result = await run(args);
-        return Symbol.asyncIterator in result ? iterateInSpan(span, result as AsyncIterable<ExecutionResult>) : result;
-      });
-    };
-  const finish = (extra: Extra, id: string, fallback: string) => {
-    const operation = extra.operations?.get(id);
-    if (!operation) return;
-    extra.operations!.delete(id);
-    operation.leave?.();
-    operation.span.end(operation.operationName, operation.outcome ?? fallback);
-  };
-
   const wss = new WebSocketServer({
     server: options.httpServer,
     path: '/graphql',
@@ -98,7 +102,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): { 
   const disposable = useServer<Record<string, unknown>, Extra>(
     {
       schema: options.schema,
-      ...(tracing.enabled ? { execute: inSpan(execute), subscribe: inSpan(subscribe) } : {}),
+      ...(tracing.enabled ? { execute: inSpan(spans, execute), subscribe: inSpan(spans, subscribe) } : {}),
       onConnect: async (ctx) => {
         const header = ctx.connectionParams?.authorization;
         const auth = await options.authenticate(typeof header === 'string' ? header : undefined);
@@ -106,43 +110,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): { 
         ctx.extra.principal = auth.principal;
         return true;
       },
-      onSubscribe: async (ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
-        const requestId = randomUUID();
-        const operation: Operation = { span: tracing.startRequest(requestId), operationName: payload.operationName, running: false };
-        (ctx.extra.operations ??= new Map()).set(id, operation);
-        const parsed = parseAndValidate(options.schema, payload.query, options.documentRules);
-        // As Apollo reports it: the name in the document, which clients need not repeat in the message.
-        const operationName = (parsed.document && getOperationAST(parsed.document, payload.operationName)?.name?.value) ?? payload.operationName;
-        operation.operationName = operationName;
-        if (!parsed.document || parsed.errors.length) return parsed.errors;
-        const document = parsed.document;
-        const principal = ctx.extra.principal;
-        // onConnect refused every socket without one; kept as a guard, answered as HTTP would.
-        if (!principal) return [new GatewayError(ErrorCode.UNAUTHENTICATED, 'an API key is required: send connectionParams.authorization "Bearer <key>"')];
-        ctx.extra.controller ??= new AbortController();
-        const contextValue = options.makeContext({
-          requestId,
-          signal: ctx.extra.controller.signal,
-          connectionParams: ctx.connectionParams,
-          request: ctx.extra.request,
-          principal,
-        });
-        const variables = payload.variables ?? {};
-        try {
-          await enforceOperationLimits(options.limits, { principal, document, operationName: payload.operationName, variables }, contextValue);
-        } catch (error) {
-          operation.outcome = contextValue.outcome;
-          if (error instanceof GraphQLError) return [error];
-          throw error;
-        }
-        // Checked after the last await, so no operation starts once close() has begun waiting.
-        if (options.draining()) return [new GatewayError(ErrorCode.SHUTTING_DOWN, 'the gateway is shutting down: retry', { retryable: true })];
-        contextValue.operationName = operationName ?? null;
-        operation.running = true;
-        operation.leave = options.inFlight.enter();
-        spans.set(contextValue, operation.span);
-        return { schema: options.schema, document, operationName: payload.operationName, variableValues: variables, contextValue };
-      },
+      onSubscribe: (ctx, id, payload) => startOperation(options, { tracing, spans }, ctx, id, payload),
       onError: (ctx, id) => {
         const operation = ctx.extra.operations?.get(id);
         if (!operation) return;
@@ -164,4 +132,43 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): { 
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
+}
+
+/** A subscribe message: parsed, validated and checked as HTTP would be, then run with a context of its own; or the errors that refuse it. */
+async function startOperation(
+  options: SubscriptionServerOptions,
+  { tracing, spans }: { tracing: GatewayTracing; spans: WeakMap<object, RequestSpan> },
+  ctx: SocketContext,
+  id: string,
+  payload: SubscribePayload,
+): Promise<ExecutionArgs | readonly GraphQLError[]> {
+  const requestId = randomUUID();
+  const operation: Operation = { span: tracing.startRequest(requestId), operationName: payload.operationName, running: false };
+  (ctx.extra.operations ??= new Map()).set(id, operation);
+  const parsed = parseAndValidate(options.schema, payload.query, options.documentRules);
+  // As Apollo reports it: the name in the document, which clients need not repeat in the message.
+  const operationName = (parsed.document && getOperationAST(parsed.document, payload.operationName)?.name?.value) ?? payload.operationName;
+  operation.operationName = operationName;
+  if (!parsed.document || parsed.errors.length) return parsed.errors;
+  const document = parsed.document;
+  const principal = ctx.extra.principal;
+  // onConnect refused every socket without one; kept as a guard, answered as HTTP would.
+  if (!principal) return [new GatewayError(ErrorCode.UNAUTHENTICATED, 'an API key is required: send connectionParams.authorization "Bearer <key>"')];
+  ctx.extra.controller ??= new AbortController();
+  const contextValue = options.makeContext({ requestId, signal: ctx.extra.controller.signal, connectionParams: ctx.connectionParams, request: ctx.extra.request, principal });
+  const variables = payload.variables ?? {};
+  try {
+    await enforceOperationLimits(options.limits, { principal, document, operationName: payload.operationName, variables }, contextValue.report);
+  } catch (error) {
+    operation.outcome = contextValue.report.outcome;
+    if (error instanceof GraphQLError) return [error];
+    throw error;
+  }
+  // Checked after the last await, so no operation starts once close() has begun waiting.
+  if (options.draining()) return [new GatewayError(ErrorCode.SHUTTING_DOWN, 'the gateway is shutting down: retry', { retryable: true })];
+  contextValue.report.operationName = operationName ?? null;
+  operation.running = true;
+  operation.leave = options.inFlight.enter();
+  spans.set(contextValue, operation.span);
+  return { schema: options.schema, document, operationName: payload.operationName, variableValues: variables, contextValue };
 }

@@ -6,8 +6,8 @@
  * write and that record (the stored description carries `jobId`).
  */
 import type { Personalization } from '../../providers/types.js';
-import type { DescriptionService, GenerateItem } from '../../schema/description/description.service.js';
-import { personalizationKey } from '../../schema/description/personalization.js';
+import type { DescriptionService, GenerateItem } from '../descriptions/description.service.js';
+import { personalizationKey } from '../descriptions/personalization.js';
 import type { PromptVersion } from '../prompts/templates.js';
 import type { Storage } from '../storage/types.js';
 import type { JobStore } from './job-store.js';
@@ -43,14 +43,14 @@ export async function processChunk(deps: ChunkDeps, data: ChunkData, signal?: Ab
   // Stored but not recorded (the worker died in between): record it now instead of writing it again.
   const personalization = data.personalization ?? undefined;
   const key = personalizationKey(personalization);
-  const latest = await deps.storage.latestDescriptions(pending.map((productId) => ({ productId, personalizationKey: key })));
+  const latest = await deps.storage.descriptions.latestDescriptions(pending.map((productId) => ({ productId, personalizationKey: key })));
   const recovered = pending.filter((_, i) => latest[i]?.parameters.jobId === data.jobId);
   if (recovered.length) {
     await deps.jobs.record(data.jobId, recovered, []);
     pending = pending.filter((id) => !recovered.includes(id));
   }
 
-  const products = await deps.storage.productsByIds(pending);
+  const products = await deps.storage.catalog.productsByIds(pending);
   const failed: Array<{ productId: string; message: string }> = [];
   const items: GenerateItem[] = [];
   products.forEach((product, i) => {

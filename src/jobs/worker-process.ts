@@ -12,7 +12,7 @@ import { createRouter } from '../routing/router.js';
 import { createRedisStateStore } from '../routing/redis-state-store.js';
 import { connectRedis } from '../redis.js';
 import { parsePriceTable } from '../pricing.js';
-import { DescriptionService } from '../../schema/description/description.service.js';
+import { DescriptionService } from '../descriptions/description.service.js';
 import { startJobWorker } from './worker.js';
 import { setGcThreadNice } from '../observability/gc-threads.js';
 
@@ -34,7 +34,7 @@ export async function startWorkerProcess(): Promise<void> {
     cacheTtlMs: config.cacheTtlMs,
     stateStore,
   });
-  const descriptions = new DescriptionService(storage, router, registry, parsePriceTable(config.priceTable), logger);
+  const descriptions = new DescriptionService(storage.descriptions, router, registry, parsePriceTable(config.priceTable), logger);
   const worker = await startJobWorker({
     redisUrl: config.redisUrl,
     prefix: config.redisPrefix,

@@ -7,7 +7,7 @@
  */
 import { Worker } from 'bullmq';
 import type { Logger } from 'pino';
-import type { DescriptionService } from '../../schema/description/description.service.js';
+import type { DescriptionService } from '../descriptions/description.service.js';
 import type { Storage } from '../storage/types.js';
 import { bullmqConnection, closeRedis, connectRedis } from '../redis.js';
 import { processChunk, type ChunkData, type ChunkOutcome } from './chunk.processor.js';

@@ -40,7 +40,7 @@ export function limitsPlugin(options: LimitsPluginOptions): ApolloServerPlugin<G
       return {
         async didResolveOperation({ contextValue, document, operationName, request }) {
           try {
-            await enforceOperationLimits(options, { principal: contextValue.principal, document, operationName, variables: request.variables ?? {} }, contextValue);
+            await enforceOperationLimits(options, { principal: contextValue.principal, document, operationName, variables: request.variables ?? {} }, contextValue.report);
           } catch (error) {
             throw error instanceof GatewayError ? withHttpStatus(error) : error;
           }

@@ -1,5 +1,5 @@
 import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
-import type { GatewayContext } from '../context.js';
+import type { RequestReport } from '../context.js';
 import { ErrorCode, GatewayError } from '../errors/index.js';
 import type { Principal } from '../auth/roles.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
@@ -41,7 +41,7 @@ export interface CheckedOperation {
 export async function enforceOperationLimits(
   options: OperationLimitsOptions,
   operation: CheckedOperation,
-  report: Pick<GatewayContext, 'cost' | 'outcome'>,
+  report: Pick<RequestReport, 'cost' | 'outcome'>,
 ): Promise<number> {
   const { principal, document, operationName } = operation;
   if (!principal) throw new GatewayError(ErrorCode.UNAUTHENTICATED, 'an API key is required: send Authorization: Bearer <key>');

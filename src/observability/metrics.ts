@@ -2,7 +2,7 @@
  * Prometheus metrics, one registry per gateway (tests run several gateways
  * in one process, and a shared default registry would mix their counts).
  * Counters are fed by the HTTP handler and the metering decorators in
- * providers/metered.ts; gauges are read at scrape time from the router and
+ * src/observability/metered.ts; gauges are read at scrape time from the router and
  * the local model.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -129,6 +129,13 @@ export class GatewayMetrics {
     this.verdicts = new Counter({ name: 'gateway_quality_verdicts_total', help: 'Verdicts (PASS, REVIEW, BLOCK) of the checks on stored generations, by provider and model', labelNames: ['provider', 'model', 'verdict'], registers });
     this.budgetRefused = new Counter({ name: 'gateway_budget_refused_total', help: 'Requests refused with BUDGET_EXCEEDED, by the scope (key, role) and period of the cap that had no room', labelNames: ['scope', 'period'], registers });
     this.budgetCharged = new Counter({ name: 'gateway_budget_charged_usd_total', help: 'Actual cost charged to budgets (streams, retries and timed-out calls included), USD, by role', labelNames: ['role'], registers });
+    this.registerRoutingGauges(registers);
+    this.registerBudgetGauges(registers);
+    this.registerLocalGauges(registers);
+  }
+
+  /** Read at scrape time: provider breakers, readiness, the quality breaker and alert actions. */
+  private registerRoutingGauges(registers: Registry[]): void {
     const self = this;
     new Gauge({
       name: 'gateway_breaker_state',
@@ -173,6 +180,11 @@ export class GatewayMetrics {
         for (const a of self.sources?.alertActions() ?? []) this.set({ action: a.kind, target: a.target, alertname: a.alert }, 1);
       },
     });
+  }
+
+  /** Spending and caps of BUDGETS, from the readings render() takes once per scrape. */
+  private registerBudgetGauges(registers: Registry[]): void {
+    const self = this;
     const budgetLabels = ['scope', 'name', 'period'] as const;
     new Gauge({
       name: 'gateway_budget_spent_usd',
@@ -194,6 +206,11 @@ export class GatewayMetrics {
         for (const b of self.budgetReadings) this.set({ scope: b.scope, name: b.name, period: b.period }, b.limitUsd);
       },
     });
+  }
+
+  /** The local model's queue, decode loop and counts, from the stats render() takes once per scrape. */
+  private registerLocalGauges(registers: Registry[]): void {
+    const self = this;
     new Gauge({
       name: 'gateway_local_queue_capacity',
       help: "Most requests the local model's queue holds (LOCAL_MAX_QUEUE)",

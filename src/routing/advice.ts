@@ -1,7 +1,7 @@
 /**
  * Advice that planning takes before a route runs: the quality breaker and
  * the actions alerts asked for (a demoted provider, a policy switched to its
- * fallback). A layer of its own, consulted by `planFor`, so the provider
+ * fallback). A layer of its own, consulted by `planRoute` (plan.ts), so the provider
  * breakers and the executor stay as they are.
  */
 import type { RouteTarget } from './types.js';

@@ -9,21 +9,7 @@
  * provider whose every call hung as healthy.
  */
 import type { ProviderError } from '../../providers/types.js';
-import type { BreakerState } from './types.js';
-
-/** The router's view of one provider. */
-export interface RouteHealth {
-  breakerState: BreakerState;
-  /**
-   * False while the breaker is not closed, or while at least the breaker's
-   * failure share of the calls in its window failed (timeouts included).
-   */
-  healthy: boolean;
-  /** Kind and message of the last call's failure (timeouts and 429s included); null when it succeeded or none was made. */
-  lastError: string | null;
-  /** Milliseconds left of the pause a 429's long `Retry-After` asked for; 0 when none. */
-  backoffMs: number;
-}
+import type { BreakerState, RouteHealth } from './types.js';
 
 export class LaneHealth {
   #lastError: string | null = null;

@@ -1,6 +1,5 @@
 import type { Attempt } from '../storage/types.js';
 import type { GenerationRequest, GenerationResult, ProviderError, TextGenerator } from '../../providers/types.js';
-import type { RouteHealth } from './lane-health.js';
 
 /** One step of a routing policy. */
 export interface RouteTarget {
@@ -33,6 +32,20 @@ export interface RouteOptions {
 }
 
 export type BreakerState = 'closed' | 'open' | 'half_open';
+
+/** The router's view of one provider. */
+export interface RouteHealth {
+  breakerState: BreakerState;
+  /**
+   * False while the breaker is not closed, or while at least the breaker's
+   * failure share of the calls in its window failed (timeouts included).
+   */
+  healthy: boolean;
+  /** Kind and message of the last call's failure (timeouts and 429s included); null when it succeeded or none was made. */
+  lastError: string | null;
+  /** Milliseconds left of the pause a 429's long `Retry-After` asked for; 0 when none. */
+  backoffMs: number;
+}
 
 export interface RoutedSuccess {
   ok: true;

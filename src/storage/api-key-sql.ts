@@ -4,11 +4,8 @@
  * and PostgreSQL run the same statements and cannot drift apart.
  */
 import { randomUUID } from 'node:crypto';
-import type { ApiKeyInput, ApiKeyRecord } from './types.js';
-import type { Row } from './rows.js';
-
-/** Runs one statement with `?` placeholders; returns the rows (empty for writes without RETURNING). */
-export type SqlQuery = (sql: string, params: readonly unknown[]) => Promise<Row[]>;
+import type { ApiKeyInput, ApiKeyRecord, ApiKeyStore } from './types.js';
+import type { Row, SqlQuery } from './rows.js';
 
 const iso = (v: unknown): string | null => (v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : String(v));
 
@@ -28,7 +25,7 @@ function toApiKey(r: Row): ApiKeyRecord {
 const INSERT = 'INSERT INTO api_keys (id, name, role, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?, ?)';
 const insertParams = (id: string, input: ApiKeyInput): unknown[] => [id, input.name, input.role, input.prefix, input.hash, new Date().toISOString()];
 
-export class ApiKeySql {
+export class ApiKeySql implements ApiKeyStore {
   constructor(private readonly query: SqlQuery) {}
 
   async insert(input: ApiKeyInput): Promise<ApiKeyRecord> {

@@ -1,22 +1,10 @@
 /**
  * Benchmark runs in the database (tables from migration 3), one
- * implementation over a minimal SQL executor so that SQLite and PostgreSQL
- * run the same statements. Each backend gets its own connection: the
- * catalog storage keeps its handle private, and SQLite's WAL mode and a
- * Postgres pool both allow a second one.
+ * implementation over the storage's query function, so that SQLite and
+ * PostgreSQL run the same statements on the connection the storage owns.
  */
-import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
-import pg from 'pg';
 import type { BenchmarkStore, BenchmarkSpec, BenchmarkSummary, RowResult, RunRecord, RunStatus } from '../evaluation/benchmark/types.js';
-import { MIGRATIONS } from './migrations.js';
-import { pgTypeParsers } from './postgres/pg-types.js';
-import type { Row } from './rows.js';
-
-/** Runs one statement with `?` placeholders; returns the rows (empty for writes). */
-export interface SqlExecutor {
-  query(sql: string, params: readonly unknown[]): Promise<Row[]>;
-  close(): Promise<void>;
-}
+import type { Row, SqlQuery } from './rows.js';
 
 const parseJson = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
 const iso = (v: unknown): string => (v instanceof Date ? v.toISOString() : String(v));
@@ -36,11 +24,11 @@ function toRun(r: Row): RunRecord {
 }
 
 export class SqlBenchmarkStore implements BenchmarkStore {
-  constructor(private readonly sql: SqlExecutor) {}
+  constructor(private readonly query: SqlQuery) {}
 
   async createRun(id: string, spec: BenchmarkSpec, total: number): Promise<RunRecord> {
     const now = new Date().toISOString();
-    await this.sql.query('INSERT INTO benchmark_runs (id, status, spec, total, done, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)', [
+    await this.query('INSERT INTO benchmark_runs (id, status, spec, total, done, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)', [
       id,
       'PENDING',
       JSON.stringify(spec),
@@ -52,14 +40,14 @@ export class SqlBenchmarkStore implements BenchmarkStore {
   }
 
   async run(id: string): Promise<RunRecord | null> {
-    const [row] = await this.sql.query('SELECT * FROM benchmark_runs WHERE id = ?', [id]);
+    const [row] = await this.query('SELECT * FROM benchmark_runs WHERE id = ?', [id]);
     return row ? toRun(row) : null;
   }
 
   async runsWithStatus(statuses: readonly RunStatus[]): Promise<RunRecord[]> {
     if (statuses.length === 0) return [];
     const marks = statuses.map(() => '?').join(', ');
-    return (await this.sql.query(`SELECT * FROM benchmark_runs WHERE status IN (${marks}) ORDER BY created_at`, statuses)).map(toRun);
+    return (await this.query(`SELECT * FROM benchmark_runs WHERE status IN (${marks}) ORDER BY created_at`, statuses)).map(toRun);
   }
 
   async setStatus(id: string, status: RunStatus, fields: { error?: string | null; summary?: BenchmarkSummary | null } = {}): Promise<void> {
@@ -73,19 +61,19 @@ export class SqlBenchmarkStore implements BenchmarkStore {
       sets.push('summary = ?');
       params.push(fields.summary === null ? null : JSON.stringify(fields.summary));
     }
-    await this.sql.query(`UPDATE benchmark_runs SET ${sets.join(', ')} WHERE id = ?`, [...params, id]);
+    await this.query(`UPDATE benchmark_runs SET ${sets.join(', ')} WHERE id = ?`, [...params, id]);
   }
 
   async saveResults(runId: string, results: readonly RowResult[]): Promise<void> {
     for (const r of results) {
-      await this.sql.query(
+      await this.query(
         `INSERT INTO benchmark_results (run_id, model, row_index, result) VALUES (?, ?, ?, ?)
          ON CONFLICT (run_id, model, row_index) DO UPDATE SET result = excluded.result`,
         [runId, r.model, r.rowIndex, JSON.stringify(r)],
       );
     }
     // A count, not an increment: saving a row twice (a resumed chunk) must not overcount.
-    await this.sql.query('UPDATE benchmark_runs SET done = (SELECT count(*) FROM benchmark_results WHERE run_id = ?), updated_at = ? WHERE id = ?', [
+    await this.query('UPDATE benchmark_runs SET done = (SELECT count(*) FROM benchmark_results WHERE run_id = ?), updated_at = ? WHERE id = ?', [
       runId,
       new Date().toISOString(),
       runId,
@@ -93,51 +81,7 @@ export class SqlBenchmarkStore implements BenchmarkStore {
   }
 
   async results(runId: string): Promise<RowResult[]> {
-    const rows = await this.sql.query('SELECT result FROM benchmark_results WHERE run_id = ? ORDER BY model, row_index', [runId]);
+    const rows = await this.query('SELECT result FROM benchmark_results WHERE run_id = ? ORDER BY model, row_index', [runId]);
     return rows.map((r) => parseJson<RowResult>(r.result));
   }
-
-  close(): Promise<void> {
-    return this.sql.close();
-  }
-}
-
-const BENCHMARK_MIGRATION = MIGRATIONS.find((m) => m.name === 'benchmark_runs')!;
-
-/** SQLite: a second connection to the same file (migrated by SqliteStorage). */
-export function openSqliteBenchmarkStore(file: string): SqlBenchmarkStore {
-  const db = new DatabaseSync(file);
-  db.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
-  // Only an in-memory database is a fresh, unmigrated one here.
-  const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'benchmark_runs'").get();
-  if (!exists) db.exec(BENCHMARK_MIGRATION.sqlite);
-  let open = true;
-  return new SqlBenchmarkStore({
-    async query(sql, params) {
-      const stmt = db.prepare(sql);
-      if (/^\s*select/i.test(sql)) return stmt.all(...(params as SQLInputValue[])) as Row[];
-      stmt.run(...(params as SQLInputValue[]));
-      return [];
-    },
-    async close() {
-      if (open) db.close();
-      open = false;
-    },
-  });
-}
-
-/** PostgreSQL: a small pool of its own (migrated by PostgresStorage). */
-export function openPostgresBenchmarkStore(connectionString: string): SqlBenchmarkStore {
-  const pool = new pg.Pool({ connectionString, max: 4, types: pgTypeParsers });
-  pool.on('error', () => {});
-  return new SqlBenchmarkStore({
-    async query(sql, params) {
-      let i = 0;
-      const text = sql.replace(/\?/g, () => `$${++i}`);
-      return (await pool.query<Row>(text, params as unknown[])).rows;
-    },
-    async close() {
-      if (!pool.ending && !pool.ended) await pool.end();
-    },
-  });
 }

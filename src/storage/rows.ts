@@ -8,6 +8,9 @@ import type { DescriptionRecord, ProductRecord } from './types.js';
  */
 export type Row = Record<string, unknown>;
 
+/** Runs one statement with `?` placeholders on a backend's connection; returns the rows (empty for writes without RETURNING). */
+export type SqlQuery = (sql: string, params: readonly unknown[]) => Promise<Row[]>;
+
 const json = <T>(v: unknown, fallback: T): T => (typeof v === 'string' ? (JSON.parse(v) as T) : fallback);
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));

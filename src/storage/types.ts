@@ -1,7 +1,11 @@
 /**
- * The storage interface. SQLite (node:sqlite) is the embedded default; every
- * method is async so that a networked database can implement the same shape.
+ * The storage interfaces: one per aggregate (the catalog, descriptions, API
+ * keys, benchmark runs), reached through one `Storage` that `openStorage`
+ * opens on SQLite (node:sqlite, the embedded default) or PostgreSQL alike.
+ * Every method is async so that a networked database can implement the same
+ * shape. Catalog jobs keep their records in Redis (src/jobs/job-store.ts).
  */
+import type { BenchmarkStore } from '../evaluation/benchmark/types.js';
 
 export interface ProductInput {
   sku?: string | null;
@@ -108,35 +112,54 @@ export interface ApiKeyRecord extends ApiKeyInput {
   lastUsedAt: string | null;
 }
 
-export interface Storage {
-  readonly kind: 'sqlite' | 'postgres';
-  /** True once open and migrated. */
-  isOpen(): boolean;
+/** Products: imports, reads and pages. */
+export interface CatalogStore {
+  /** Idempotent by natural key (SKU, else title), in one transaction; one outcome per row, in order. */
   upsertProducts(rows: ProductInput[]): Promise<UpsertOutcome[]>;
   productsByIds(ids: readonly string[]): Promise<Array<ProductRecord | null>>;
   productBySku(sku: string): Promise<ProductRecord | null>;
   listProducts(filter: ProductFilter, first: number, afterSeq: number | null): Promise<ProductPage>;
   countProducts(filter: ProductFilter): Promise<number>;
+}
+
+/** Generated descriptions with their provenance. */
+export interface DescriptionStore {
   insertDescription(input: DescriptionInput): Promise<DescriptionRecord>;
   descriptionById(id: string): Promise<DescriptionRecord | null>;
   /** The newest matching description per lookup, in order (null where none). */
   latestDescriptions(lookups: readonly DescriptionLookup[]): Promise<Array<DescriptionRecord | null>>;
   /** The newest description of each product, any personalization (null where none). */
   newestDescriptionsForProducts(productIds: readonly string[]): Promise<Array<DescriptionRecord | null>>;
-  insertApiKey(input: ApiKeyInput): Promise<ApiKeyRecord>;
+}
+
+/** Gateway API keys, stored hashed. */
+export interface ApiKeyStore {
+  insert(input: ApiKeyInput): Promise<ApiKeyRecord>;
   /**
    * Stores the key unless one with its hash exists; returns the key stored
    * under that hash, revoked or not (null when only the name is taken by an
    * active key). Concurrent calls with the same key store it once.
    */
-  provisionApiKey(input: ApiKeyInput): Promise<ApiKeyRecord | null>;
+  insertIfAbsent(input: ApiKeyInput): Promise<ApiKeyRecord | null>;
   /** Gives a stored key another role (and name). */
-  setApiKeyRole(id: string, role: ApiKeyRole, name: string): Promise<void>;
-  apiKeyByHash(hash: string): Promise<ApiKeyRecord | null>;
-  listApiKeys(): Promise<ApiKeyRecord[]>;
+  setRole(id: string, role: ApiKeyRole, name: string): Promise<void>;
+  byHash(hash: string): Promise<ApiKeyRecord | null>;
+  list(): Promise<ApiKeyRecord[]>;
   /** Revokes the active key with this id or name; returns how many were revoked. */
-  revokeApiKey(idOrName: string): Promise<number>;
-  touchApiKey(id: string, at: string): Promise<void>;
-  countActiveApiKeys(): Promise<number>;
+  revoke(idOrName: string): Promise<number>;
+  touch(id: string, at: string): Promise<void>;
+  countActive(): Promise<number>;
+}
+
+/** One open database, migrated, with a store per aggregate on its connection. */
+export interface Storage {
+  readonly kind: 'sqlite' | 'postgres';
+  /** True once open and migrated. */
+  isOpen(): boolean;
+  readonly catalog: CatalogStore;
+  readonly descriptions: DescriptionStore;
+  readonly apiKeys: ApiKeyStore;
+  readonly benchmarks: BenchmarkStore;
+  /** Closes the connection every store shares. */
   close(): Promise<void>;
 }

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, createWriteStream, type WriteStream } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
-import { createServer, type GatewayServer } from '../../src/server.js';
+import type { GatewayServer } from '../../src/server.js';
+import { createGateway } from '../../schema/index.js';
 import type { ConfigInput } from '../../src/config.js';
 import { recordTestSecrets, testLogDir } from './run-dir.js';
 import { gqlClient, type Gql } from './graphql.js';
@@ -32,7 +33,7 @@ export async function startTestServer(overrides: Partial<ConfigInput> = {}): Pro
   recordTestSecrets(path.basename(dir), secretsOf(overrides));
   const stream: WriteStream = createWriteStream(logFile);
   const logger = pino({ level: overrides.logLevel ?? 'info' }, stream);
-  const server = await createServer(
+  const server = await createGateway(
     { host: '127.0.0.1', port: 0, databasePath: path.join(dir, 'gateway.db'), nodeEnv: 'test', logLevel: 'info', ...overrides },
     { logger },
   ).catch((error: unknown) => {

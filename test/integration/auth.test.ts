@@ -13,7 +13,7 @@ import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
 import { dataOf, type GqlBody } from '../helpers/graphql.js';
 import { repoRoot } from '../helpers/paths.js';
-import { createServer } from '../../src/server.js';
+import { createGateway } from '../../schema/index.js';
 import { ConfigError } from '../../src/config.js';
 import { hashKey } from '../../src/auth/api-keys.js';
 
@@ -161,7 +161,7 @@ test('open mode outside production: no key configured, every caller is internal,
 
 test('production refuses to start without keys', async () => {
   await assert.rejects(
-    createServer({ nodeEnv: 'production', port: 0, host: '127.0.0.1', databasePath: ':memory:', providers: ['openai'], openaiBaseUrl: fake.baseURL, seedCatalog: false }),
+    createGateway({ nodeEnv: 'production', port: 0, host: '127.0.0.1', databasePath: ':memory:', providers: ['openai'], openaiBaseUrl: fake.baseURL, seedCatalog: false }),
     (error: unknown) => error instanceof ConfigError && /no API keys in production/.test(error.message),
   );
 });

@@ -67,7 +67,7 @@ test('in-gateway workers run a job; jobProgress streams it to COMPLETED; every p
   assert.equal(unknownPolicy.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
 
   const job = dataOf(await server.gql(REGENERATE, {}, internal)).regenerateCatalog;
-  const total = await server.storage.countProducts({});
+  const total = await server.storage.catalog.countProducts({});
   assert.equal(job.total, total);
   assert.equal(job.chunks, Math.ceil(total / 10));
   assert.equal(job.policy, 'internal');
@@ -101,8 +101,8 @@ test('in-gateway workers run a job; jobProgress streams it to COMPLETED; every p
   const finished = dataOf(await server.gql(JOB, { id: job.id }, internal)).job;
   assert.equal(finished?.status, 'COMPLETED');
   assert.ok(finished.startedAt && finished.finishedAt && finished.finishedAt >= finished.startedAt);
-  const page = await server.storage.listProducts({}, 1000, null);
-  const latest = await server.storage.latestDescriptions(page.rows.map((p) => ({ productId: p.id, personalizationKey: '' })));
+  const page = await server.storage.catalog.listProducts({}, 1000, null);
+  const latest = await server.storage.descriptions.latestDescriptions(page.rows.map((p) => ({ productId: p.id, personalizationKey: '' })));
   assert.ok(latest.every((d) => d?.parameters.jobId === job.id && d?.provider === 'openai'), 'each product has a description stored by the job, with provenance');
   assert.equal(fake.count('chat.completions'), total, 'one generation per product');
 });

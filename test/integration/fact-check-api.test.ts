@@ -10,7 +10,7 @@ import { tempDir } from '../helpers/temp-dir.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
 import { CheckDescriptionDocument, DescriptionCheckDocument, GenerateDescriptionsDocument, ProductBySkuDocument } from '../generated/graphql.js';
 import { checkFacts } from '../../src/evaluation/checks/facts/index.js';
-import { createServer } from '../../src/server.js';
+import { createGateway } from '../../schema/index.js';
 import { ConfigError } from '../../src/config.js';
 
 const CHECK = CheckDescriptionDocument;
@@ -116,7 +116,7 @@ test('FACT_CHECK_VOCAB_DIR: a brand vocabulary is used; a bad one stops the star
   writeFileSync(path.join(bad, 'materials.json'), JSON.stringify({ version: 1, materials: [{ name: 'silk' }] }));
   const db = tempDir('fact-vocab-db', t);
   await assert.rejects(
-    createServer({ host: '127.0.0.1', port: 0, nodeEnv: 'test', logLevel: 'silent', databasePath: path.join(db, 'g.db'), factCheckVocabDir: bad }),
+    createGateway({ host: '127.0.0.1', port: 0, nodeEnv: 'test', logLevel: 'silent', databasePath: path.join(db, 'g.db'), factCheckVocabDir: bad }),
     (e: unknown) => e instanceof ConfigError && /FACT_CHECK_VOCAB_DIR: .*materials\.json: materials\.0\.terms/.test(e.message),
   );
 });

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
-import { loadImageBytes, ImageLoadError } from '../../src/evaluation/images/load.js';
+import { loadImageBytes, ImageLoadError } from '../../providers/images/load.js';
 import { dataOf, productIds, type GqlBody } from '../helpers/graphql.js';
 import { described } from '../helpers/generation-results.js';
 import { GenerateDescriptionsDocument, ImportProductsDocument } from '../generated/graphql.js';

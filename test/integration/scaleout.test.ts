@@ -16,7 +16,7 @@ import { spawnGateway, type ChildGateway } from '../helpers/gateway-process.js';
 import { createTestRedis, skipWithoutRedis, type TestRedis } from '../helpers/redis.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
-import { buildGatewaySchema } from '../../src/schema.js';
+import { buildGatewaySchema } from '../../schema/index.js';
 import { operationCost } from '../../src/limits/cost.js';
 import { waitFor } from '../helpers/wait.js';
 import { dataOf, productIds } from '../helpers/graphql.js';

@@ -6,7 +6,7 @@ import { createClient } from 'graphql-ws';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
-import { buildGatewaySchema } from '../../src/schema.js';
+import { buildGatewaySchema } from '../../schema/index.js';
 import { operationCost } from '../../src/limits/cost.js';
 import { productIds, type GqlError } from '../helpers/graphql.js';
 

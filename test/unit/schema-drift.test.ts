@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { generate } from '@graphql-codegen/cli';
-import { printGatewaySchema } from '../../src/schema.js';
+import { printGatewaySchema } from '../../schema/index.js';
 import { repoRoot } from '../helpers/paths.js';
 
 test('schema/schema.graphql matches the schema the code builds (run `npm run schema`)', async () => {

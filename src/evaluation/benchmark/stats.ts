@@ -4,8 +4,8 @@
  * same inputs and seed always give the same numbers, so a stored run can be
  * re-summarised and a report re-rendered without drift.
  */
-export { seededRandom } from '../../random.js';
-import { seededRandom } from '../../random.js';
+export { seededRandom } from '../../../providers/random.js';
+import { seededRandom } from '../../../providers/random.js';
 
 /** Fisher–Yates shuffle of a copy of `items`, driven by `seed`. */
 export function seededShuffle<T>(items: readonly T[], seed: number): T[] {

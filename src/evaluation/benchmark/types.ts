@@ -146,7 +146,7 @@ export interface RunRecord {
   updatedAt: string;
 }
 
-/** Where runs live. One implementation per storage backend. */
+/** Where runs live: the database's (Storage.benchmarks), on the connection the storage owns and closes. */
 export interface BenchmarkStore {
   createRun(id: string, spec: BenchmarkSpec, total: number): Promise<RunRecord>;
   run(id: string): Promise<RunRecord | null>;
@@ -156,5 +156,4 @@ export interface BenchmarkStore {
   /** Stores row results (replacing any for the same model and row) and bumps `done`. */
   saveResults(runId: string, results: readonly RowResult[]): Promise<void>;
   results(runId: string): Promise<RowResult[]>;
-  close(): Promise<void>;
 }

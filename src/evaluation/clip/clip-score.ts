@@ -6,7 +6,7 @@
  */
 import type { ImageTextPair, ImageTextScore, ImageTextScorer } from '../../../providers/types.js';
 import { isProviderError, type ProviderError } from '../../../providers/types.js';
-import { type ImageErrorCode, isImageLoadError } from '../images/load.js';
+import { type ImageErrorCode, isImageLoadError } from '../../../providers/images/load.js';
 
 export type ClipReason =
   /** No CLIP model is configured. */

@@ -11,8 +11,8 @@ import { imageTextScore } from '../../../providers/onnx/clip-config.js';
 import { encodeTruncated } from '../../../providers/onnx/encoder-inputs.js';
 import { readModelFolder } from '../../../providers/onnx/model-folder.js';
 import { loadTokenizer } from '../../../providers/onnx/tokenizer.js';
-import { isImageLoadError } from '../../../src/evaluation/images/load.js';
-import { parsePreprocessorConfig, preprocessImage } from '../../../src/evaluation/images/preprocess.js';
+import { isImageLoadError } from '../../../providers/images/load.js';
+import { parsePreprocessorConfig, preprocessImage } from '../../../providers/images/preprocess.js';
 
 interface Expected {
   logit_scale: number;

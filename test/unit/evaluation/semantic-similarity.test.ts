@@ -5,7 +5,8 @@ import path from 'node:path';
 import { fixturesDir } from '../../helpers/paths.js';
 import { type Embedder, ProviderError } from '../../../providers/types.js';
 import { createOnnxEmbedder } from '../../../providers/onnx/encoder.js';
-import { cosineSimilarity, semanticSimilarity } from '../../../src/evaluation/semantic/similarity.js';
+import { semanticSimilarity } from '../../../src/evaluation/semantic/similarity.js';
+import { cosineSimilarity } from '../../../providers/vectors.js';
 
 const modelDir = path.join(fixturesDir, 'models', 'tiny-bert');
 const expected = JSON.parse(readFileSync(path.join(modelDir, 'expected.json'), 'utf8')) as {

@@ -19,7 +19,7 @@ import { createProviderRegistry, type ProviderRegistry } from '../../../provider
 import { createRouter } from '../../../src/routing/router.js';
 import { resolvePolicies } from '../../../src/routing/policies.js';
 import type { GenerationRouter } from '../../../src/routing/types.js';
-import { DescriptionService } from '../../../schema/description/description.service.js';
+import { DescriptionService } from '../../../src/descriptions/description.service.js';
 import { JobStore } from '../../../src/jobs/job-store.js';
 import { processChunk, type ChunkData } from '../../../src/jobs/chunk.processor.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../../helpers/fake-openai.js';
@@ -46,7 +46,7 @@ before(async () => {
   redis = r.redis;
   dir = mkdtempSync(path.join(tmpdir(), 'stylesprint-chunk-'));
   storage = new SqliteStorage(path.join(dir, 'chunk.db'));
-  const outcomes = await storage.upsertProducts(
+  const outcomes = await storage.catalog.upsertProducts(
     Array.from({ length: 5 }, (_, i) => ({ sku: `CHUNK-${i}`, title: `Chunk Tee ${i}`, category: 'tops', attributes: ['cotton'], colors: [], sizes: [], materials: [] })),
   );
   products = outcomes.map((o) => o.product);
@@ -55,7 +55,7 @@ before(async () => {
   const config = loadConfig({ providers: ['openai'], openaiBaseUrl: fake.baseURL, openaiApiKey: 'sk-chunk-test-0000' }, {});
   registry = await createProviderRegistry(config, logger);
   router = createRouter({ source: registry, policies: resolvePolicies(registry.generatorIds(), 5000, undefined), cacheTtlMs: 0 });
-  descriptions = new DescriptionService(storage, router, registry, {}, logger);
+  descriptions = new DescriptionService(storage.descriptions, router, registry, {}, logger);
   client = new Redis(redis.url);
   jobs = new JobStore(client, redis.prefix);
 });
@@ -86,9 +86,9 @@ test('products done before (recorded, or stored but not recorded) are skipped; a
   const data: ChunkData = { jobId, chunk: 0, productIds: products.map((p) => p.id), policy: 'internal', personalization: null, promptVersion: 'v3' };
   assert.deepEqual(await processChunk({ storage, descriptions, jobs }, data), { done: 3, failed: 0, skipped: 2 });
   assert.equal(fake.count('chat.completions'), 3, 'only the three products not done yet were generated');
-  const latest = await storage.latestDescriptions(products.map((p) => ({ productId: p.id, personalizationKey: '' })));
+  const latest = await storage.descriptions.latestDescriptions(products.map((p) => ({ productId: p.id, personalizationKey: '' })));
   assert.equal(latest.filter((d) => d?.parameters.jobId === jobId).length, 4, 'four stored by the job (the recorded one was not stored here)');
-  assert.equal((await storage.latestDescriptions([{ productId: storedOnly!.id, personalizationKey: '' }]))[0]?.id, (first as { description: { id: string } }).description.id, 'not written twice');
+  assert.equal((await storage.descriptions.latestDescriptions([{ productId: storedOnly!.id, personalizationKey: '' }]))[0]?.id, (first as { description: { id: string } }).description.id, 'not written twice');
 
   assert.deepEqual(await processChunk({ storage, descriptions, jobs }, data), { done: 0, failed: 0, skipped: 5 });
   assert.equal(fake.count('chat.completions'), 3);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'graphql';
-import { buildGatewaySchema } from '../../../src/schema.js';
+import { buildGatewaySchema } from '../../../schema/index.js';
 import { GENERATION_COST, isIntrospection, operationCost } from '../../../src/limits/cost.js';
 
 const schema = await buildGatewaySchema();

@@ -3,7 +3,7 @@
  * providers pointed at them, a registry-shaped source, and guards that fail
  * a test on an unhandled rejection or a request left open.
  */
-export { seededRandom } from '../../../src/random.js';
+export { seededRandom } from '../../../providers/random.js';
 import assert from 'node:assert/strict';
 import { createOpenAIProvider } from '../../../providers/openai/index.js';
 import type { TextGenerator } from '../../../providers/types.js';

@@ -2,7 +2,6 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { PostgresStorage, SqliteStorage } from '../../../src/storage/index.js';
-import { openPostgresBenchmarkStore, openSqliteBenchmarkStore } from '../../../src/storage/benchmark-store.js';
 import type { BenchmarkSpec, BenchmarkStore, BenchmarkSummary, RowResult } from '../../../src/evaluation/benchmark/types.js';
 import { createTestDatabase } from '../../helpers/postgres.js';
 import { tempDir } from '../../helpers/temp-dir.js';
@@ -46,8 +45,7 @@ describe('benchmark store on SQLite', () => {
   const file = path.join(dir, 'bench.db');
   benchmarkStoreSuite(async () => {
     const storage = new SqliteStorage(file); // migrates
-    const store = openSqliteBenchmarkStore(file);
-    return { store, close: async () => (await store.close(), await storage.close()) };
+    return { store: storage.benchmarks, close: () => storage.close() };
   });
 });
 
@@ -61,8 +59,7 @@ if (!postgres.ok) {
   describe('benchmark store on PostgreSQL', () => {
     benchmarkStoreSuite(async () => {
       const storage = await PostgresStorage.open({ connectionString: database.url }); // migrates
-      const store = openPostgresBenchmarkStore(database.url);
-      return { store, close: async () => (await store.close(), await storage.close()) };
+      return { store: storage.benchmarks, close: () => storage.close() };
     });
   });
 }

@@ -65,7 +65,7 @@ export function storageSuite(h: StorageHarness): void {
 
   test('upsert creates, then leaves unchanged, by SKU and by title', async () => {
     const catalog = makeCatalog();
-    const created = await storage.upsertProducts(catalog);
+    const created = await storage.catalog.upsertProducts(catalog);
     assert.deepEqual(created.map((o) => o.action), catalog.map(() => 'created'));
     created.forEach((o, i) => {
       assert.deepEqual(inputFields(o.product), { ...catalog[i] });
@@ -74,7 +74,7 @@ export function storageSuite(h: StorageHarness): void {
       if (i > 0) assert.ok(o.product.seq > created[i - 1]!.product.seq, 'seq follows insertion order');
       remember(o.product);
     });
-    const again = await storage.upsertProducts(makeCatalog());
+    const again = await storage.catalog.upsertProducts(makeCatalog());
     assert.deepEqual(again.map((o) => o.action), catalog.map(() => 'unchanged'));
     assert.deepEqual(again.map((o) => o.product), created.map((o) => o.product));
   });
@@ -84,7 +84,7 @@ export function storageSuite(h: StorageHarness): void {
     const bySku = { ...dress!, sku: '  DR-1 ', price: 59, attributes: ['floral', 'wrap'] };
     const byTitle = { ...skirt!, title: '  snake_print   SKIRT', colors: ['green'] };
     const fresh: ProductInput = { ...skirt!, title: 'Quilted Vest', category: 'Outerwear', attributes: ['quilted'] };
-    const outcomes = await storage.upsertProducts([bySku, byTitle, fresh]);
+    const outcomes = await storage.catalog.upsertProducts([bySku, byTitle, fresh]);
     assert.deepEqual(outcomes.map((o) => o.action), ['updated', 'updated', 'created']);
     const [sku, title, created] = outcomes.map((o) => o.product) as [ProductRecord, ProductRecord, ProductRecord];
     const prior = (n: string) => known.find((k) => k.title === n)!;
@@ -103,28 +103,28 @@ export function storageSuite(h: StorageHarness): void {
   });
 
   test('a failing row rolls back the whole upsert batch', async () => {
-    const count = await storage.countProducts({});
+    const count = await storage.catalog.countProducts({});
     const good: ProductInput = { ...makeCatalog()[0]!, sku: 'ROLLBACK-1', title: 'Never Stored' };
     // A blank SKU keys the row by title but still fills the UNIQUE sku column,
     // so the third row fails in the database after two rows went in.
     const blank1: ProductInput = { ...good, sku: ' ', title: 'Blank One' };
     const blank2: ProductInput = { ...good, sku: ' ', title: 'Blank Two' };
-    await assert.rejects(storage.upsertProducts([good, blank1, blank2]));
-    assert.equal(await storage.countProducts({}), count);
-    assert.equal(await storage.productBySku('ROLLBACK-1'), null);
+    await assert.rejects(storage.catalog.upsertProducts([good, blank1, blank2]));
+    assert.equal(await storage.catalog.countProducts({}), count);
+    assert.equal(await storage.catalog.productBySku('ROLLBACK-1'), null);
   });
 
   test('productsByIds keeps the order asked for, with null for missing ids', async () => {
     const [a, b] = [known[0]!, known[3]!];
-    assert.deepEqual(await storage.productsByIds([b.id, 'no-such-id', a.id, b.id]), [b, null, a, b]);
-    assert.deepEqual(await storage.productsByIds([]), []);
+    assert.deepEqual(await storage.catalog.productsByIds([b.id, 'no-such-id', a.id, b.id]), [b, null, a, b]);
+    assert.deepEqual(await storage.catalog.productsByIds([]), []);
   });
 
   test('productBySku finds the exact SKU only', async () => {
     const withSku = known.find((k) => k.sku)!;
-    assert.deepEqual(await storage.productBySku(withSku.sku!), withSku);
-    assert.equal(await storage.productBySku(withSku.sku!.toLowerCase()), null);
-    assert.equal(await storage.productBySku('NO-SUCH-SKU'), null);
+    assert.deepEqual(await storage.catalog.productBySku(withSku.sku!), withSku);
+    assert.equal(await storage.catalog.productBySku(withSku.sku!.toLowerCase()), null);
+    assert.equal(await storage.catalog.productBySku('NO-SUCH-SKU'), null);
   });
 
   test('listProducts pages through every filter combination in seq order, and countProducts agrees', async () => {
@@ -133,7 +133,7 @@ export function storageSuite(h: StorageHarness): void {
     for (const filter of filters) {
       const expected = known.filter((p) => matches(p, filter));
       if (expected.length) nonEmpty.add(expected.length);
-      assert.equal(await storage.countProducts(filter), expected.length, JSON.stringify(filter));
+      assert.equal(await storage.catalog.countProducts(filter), expected.length, JSON.stringify(filter));
       for (const first of [2, 50]) assert.deepEqual(await pageAll(storage, filter, first), expected, `${JSON.stringify(filter)} first=${first}`);
     }
     // Guards against a model that matches nothing: the combinations must select different subsets.
@@ -142,26 +142,26 @@ export function storageSuite(h: StorageHarness): void {
 
   test('insertDescription round-trips every field', async () => {
     const input = makeDescription(known[0]!.id, { personalization: { tone: 'playful', audience: { age: '25-34' } }, personalizationKey: 'tone=playful' });
-    const stored = await storage.insertDescription(input);
+    const stored = await storage.descriptions.insertDescription(input);
     const { id, createdAt, ...rest } = stored;
     assert.deepEqual(rest, input);
     assert.equal(JSON.stringify(rest), JSON.stringify(input), 'key order and values are kept');
     assert.match(createdAt, ISO);
     assert.ok(id.length > 0);
-    assert.deepEqual(await storage.descriptionById(id), stored);
-    assert.equal(await storage.descriptionById('no-such-id'), null);
-    const plain = await storage.insertDescription(makeDescription(known[1]!.id, { estimatedCostUsd: 0.000123, attributeCoverage: null, flags: [] }));
-    assert.deepEqual(await storage.descriptionById(plain.id), plain);
+    assert.deepEqual(await storage.descriptions.descriptionById(id), stored);
+    assert.equal(await storage.descriptions.descriptionById('no-such-id'), null);
+    const plain = await storage.descriptions.insertDescription(makeDescription(known[1]!.id, { estimatedCostUsd: 0.000123, attributeCoverage: null, flags: [] }));
+    assert.deepEqual(await storage.descriptions.descriptionById(plain.id), plain);
     assert.equal(plain.personalization, null);
   });
 
   test('latestDescriptions returns the newest per lookup, filtered by provider, null for misses', async () => {
     const [a, b] = [known[4]!.id, known[5]!.id];
-    await storage.insertDescription(makeDescription(a, { personalizationKey: 'k1', provider: 'openai', text: 'one' }));
-    const d2 = await storage.insertDescription(makeDescription(a, { personalizationKey: 'k1', provider: 'onnx', text: 'two' }));
-    const d3 = await storage.insertDescription(makeDescription(a, { personalizationKey: 'k1', provider: 'openai', text: 'three' }));
-    const d4 = await storage.insertDescription(makeDescription(a, { personalizationKey: 'k2', provider: 'onnx', text: 'four' }));
-    const got = await storage.latestDescriptions([
+    await storage.descriptions.insertDescription(makeDescription(a, { personalizationKey: 'k1', provider: 'openai', text: 'one' }));
+    const d2 = await storage.descriptions.insertDescription(makeDescription(a, { personalizationKey: 'k1', provider: 'onnx', text: 'two' }));
+    const d3 = await storage.descriptions.insertDescription(makeDescription(a, { personalizationKey: 'k1', provider: 'openai', text: 'three' }));
+    const d4 = await storage.descriptions.insertDescription(makeDescription(a, { personalizationKey: 'k2', provider: 'onnx', text: 'four' }));
+    const got = await storage.descriptions.latestDescriptions([
       { productId: a, personalizationKey: 'k1' },
       { productId: a, personalizationKey: 'k1', provider: 'onnx' },
       { productId: a, personalizationKey: 'k1', provider: 'huggingface' },
@@ -171,46 +171,46 @@ export function storageSuite(h: StorageHarness): void {
       { productId: 'no-such-id', personalizationKey: 'k1' },
     ]);
     assert.deepEqual(got, [d3, d2, null, null, d4, d3, null]);
-    assert.deepEqual(await storage.latestDescriptions([]), []);
+    assert.deepEqual(await storage.descriptions.latestDescriptions([]), []);
   });
 
   test('newestDescriptionsForProducts returns each product’s newest, any personalization', async () => {
     const [a, b, none] = [known[6]!.id, known[7]!.id, known[8]!.id];
-    await storage.insertDescription(makeDescription(a, { personalizationKey: 'x', text: 'old' }));
-    const newestA = await storage.insertDescription(makeDescription(a, { personalizationKey: 'y', text: 'new' }));
-    const onlyB = await storage.insertDescription(makeDescription(b, { text: 'b' }));
-    assert.deepEqual(await storage.newestDescriptionsForProducts([none, b, a, 'no-such-id', a]), [null, onlyB, newestA, null, newestA]);
-    assert.deepEqual(await storage.newestDescriptionsForProducts([]), []);
+    await storage.descriptions.insertDescription(makeDescription(a, { personalizationKey: 'x', text: 'old' }));
+    const newestA = await storage.descriptions.insertDescription(makeDescription(a, { personalizationKey: 'y', text: 'new' }));
+    const onlyB = await storage.descriptions.insertDescription(makeDescription(b, { text: 'b' }));
+    assert.deepEqual(await storage.descriptions.newestDescriptionsForProducts([none, b, a, 'no-such-id', a]), [null, onlyB, newestA, null, newestA]);
+    assert.deepEqual(await storage.descriptions.newestDescriptionsForProducts([]), []);
   });
 
   test('provisionApiKey stores a key once, even from two callers at once; returns it revoked; setApiKeyRole changes role and name', async () => {
     const input = { name: 'env-mobile-suite01', role: 'mobile' as const, prefix: 'test', hash: 'a'.repeat(64) };
-    const [one, two] = await Promise.all([storage.provisionApiKey(input), storage.provisionApiKey(input)]);
+    const [one, two] = await Promise.all([storage.apiKeys.insertIfAbsent(input), storage.apiKeys.insertIfAbsent(input)]);
     assert.ok(one && two);
     assert.equal(one.id, two.id);
-    assert.equal((await storage.listApiKeys()).filter((k) => k.hash === input.hash).length, 1);
+    assert.equal((await storage.apiKeys.list()).filter((k) => k.hash === input.hash).length, 1);
     // Another key under an active key's name: nothing stored, null.
-    assert.equal(await storage.provisionApiKey({ ...input, hash: 'b'.repeat(64) }), null);
-    assert.equal(await storage.apiKeyByHash('b'.repeat(64)), null);
+    assert.equal(await storage.apiKeys.insertIfAbsent({ ...input, hash: 'b'.repeat(64) }), null);
+    assert.equal(await storage.apiKeys.byHash('b'.repeat(64)), null);
 
-    await storage.setApiKeyRole(one.id, 'personalization', 'env-personalization-suite01');
-    const moved = await storage.apiKeyByHash(input.hash);
+    await storage.apiKeys.setRole(one.id, 'personalization', 'env-personalization-suite01');
+    const moved = await storage.apiKeys.byHash(input.hash);
     assert.deepEqual({ role: moved?.role, name: moved?.name, id: moved?.id }, { role: 'personalization', name: 'env-personalization-suite01', id: one.id });
-    assert.equal(await storage.revokeApiKey(one.id), 1);
-    const again = await storage.provisionApiKey(input);
+    assert.equal(await storage.apiKeys.revoke(one.id), 1);
+    const again = await storage.apiKeys.insertIfAbsent(input);
     assert.equal(again?.id, one.id, 'a revoked key is returned, not stored anew');
     assert.match(again?.revokedAt ?? '', ISO);
   });
 
   test('data survives close and reopen', async () => {
-    const description = (await storage.newestDescriptionsForProducts([known[6]!.id]))[0]!;
+    const description = (await storage.descriptions.newestDescriptionsForProducts([known[6]!.id]))[0]!;
     await storage.close();
     assert.equal(storage.isOpen(), false);
     await storage.close(); // closing twice is harmless
     storage = await h.open();
     assert.equal(storage.isOpen(), true);
-    assert.deepEqual(await storage.productsByIds(known.map((k) => k.id)), known);
-    assert.deepEqual(await storage.descriptionById(description.id), description);
+    assert.deepEqual(await storage.catalog.productsByIds(known.map((k) => k.id)), known);
+    assert.deepEqual(await storage.descriptions.descriptionById(description.id), description);
     assert.deepEqual(await pageAll(storage, {}, 5), known);
   });
 }
@@ -219,7 +219,7 @@ async function pageAll(storage: Storage, filter: ProductFilter, first: number): 
   const rows: ProductRecord[] = [];
   let after: number | null = null;
   for (let page = 0; page < 1000; page++) {
-    const result = await storage.listProducts(filter, first, after);
+    const result = await storage.catalog.listProducts(filter, first, after);
     assert.ok(result.rows.length <= first);
     rows.push(...result.rows);
     if (!result.hasNextPage) return rows;

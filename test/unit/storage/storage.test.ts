@@ -25,10 +25,10 @@ describe('SQLite storage', () => {
 test('SQLite: past 100 writes a worker thread checkpoints the WAL, and close() ends it and leaves no WAL behind', async () => {
   const file = path.join(dir, 'checkpoints.db');
   const storage = new SqliteStorage(file);
-  const [created] = await storage.upsertProducts(makeCatalog().slice(0, 1));
+  const [created] = await storage.catalog.upsertProducts(makeCatalog().slice(0, 1));
   // About 700 WAL pages: under SQLite's own 1000-page mark, so without the
   // worker every page would still sit in the WAL and the file would not grow.
-  for (let i = 0; i < 150; i++) await storage.insertDescription(makeDescription(created!.product.id, { text: `description ${i}` }));
+  for (let i = 0; i < 150; i++) await storage.descriptions.insertDescription(makeDescription(created!.product.id, { text: `description ${i}` }));
   const initial = 4096;
   // The worker checkpoints in the background: wait for the file to grow.
   await waitFor(() => statSync(file).size > initial, { what: 'a checkpoint into the database file' });

@@ -91,6 +91,12 @@ export interface FactVocabulary {
 
 const stems = (p: string): string => phraseWords(p).join(' ');
 
+/** What each file's compiler adds to: the phrase index, and the file's name for errors. */
+interface Compiling {
+  add(source: VocabularyFileName, phrase: string, entry: Entry): void;
+  where(name: VocabularyFileName): string;
+}
+
 /**
  * Validate and compile vocabulary files (parsed JSON by file name; a missing
  * file takes the bundled one).
@@ -99,6 +105,7 @@ const stems = (p: string): string => phraseWords(p).join(' ');
 export function compileFactVocabulary(files: Partial<Record<VocabularyFileName, unknown>> = {}, sources: Partial<Record<VocabularyFileName, string>> = {}): FactVocabulary {
   const where = (name: VocabularyFileName): string => sources[name] ?? `vocab/${name}`;
   const read = <K extends VocabularyFileName>(name: K): ParsedVocabulary[K] => parseVocabularyFile(name, files[name] ?? BUNDLED_VOCABULARY[name], where(name));
+  // Every file is parsed before any is compiled, so a file that does not parse is reported first.
   const m = read('materials.json');
   const c = read('colours.json');
   const g = read('garments.json');
@@ -115,7 +122,20 @@ export function compileFactVocabulary(files: Partial<Record<VocabularyFileName, 
       throw new TypeError(`${where(source)}: ${(error as Error).message}`);
     }
   };
+  const compiling: Compiling = { add, where };
+  // In this order: phrases enter the index file by file.
+  const materials = compileMaterials(m, compiling);
+  const baseColours = compileColours(c, compiling);
+  const garments = compileGarments(g, compiling);
+  const detailGroups = compileDetails(d, compiling);
+  compileClaims(cl, compiling);
+  compileAudience(a, compiling);
+  const sizes = compileSizes(s, compiling);
+  const languages = compileLanguages(l, compiling);
+  return { index, materials, baseColours, ...garments, detailGroups, ...sizes, ...languages };
+}
 
+function compileMaterials(m: ParsedVocabulary['materials.json'], { add, where }: Compiling): Map<string, Material> {
   const broader = new Map(m.materials.map((x) => [x.name, x.broader ?? []]));
   const materials = new Map<string, Material>();
   for (const x of m.materials) {
@@ -135,7 +155,10 @@ export function compileFactVocabulary(files: Partial<Record<VocabularyFileName, 
   }
   for (const p of m.except) add('materials.json', p, { type: 'except', of: 'material' });
   for (const p of m.wholeCues) add('materials.json', p, { type: 'cue', cue: 'whole' });
+  return materials;
+}
 
+function compileColours(c: ParsedVocabulary['colours.json'], { add, where }: Compiling): Set<string> {
   const baseColours = new Set(c.base.map(stems));
   for (const x of c.colours) {
     for (const f of x.family) if (!baseColours.has(stems(f))) throw new TypeError(`${where('colours.json')}: colour "${x.name}" has family "${f}", which is not in base`);
@@ -146,7 +169,10 @@ export function compileFactVocabulary(files: Partial<Record<VocabularyFileName, 
   for (const p of c.idioms) add('colours.json', p, { type: 'except', of: 'colour' });
   for (const p of c.contextBefore) add('colours.json', p, { type: 'cue', cue: 'colour-before' });
   for (const p of c.contextAfter) add('colours.json', p, { type: 'cue', cue: 'colour-after' });
+  return baseColours;
+}
 
+function compileGarments(g: ParsedVocabulary['garments.json'], { add, where }: Compiling): Pick<FactVocabulary, 'kinds' | 'kindByCategory' | 'garmentNouns'> {
   const kinds: Kind[] = [];
   const garmentNouns = new Set<string>();
   for (const x of g.kinds) {
@@ -168,7 +194,10 @@ export function compileFactVocabulary(files: Partial<Record<VocabularyFileName, 
   for (const p of g.referents.singular) add('garments.json', p, { type: 'referent', plural: false });
   for (const p of g.referents.plural) add('garments.json', p, { type: 'referent', plural: true });
   for (const p of g.people) add('garments.json', p, { type: 'person' });
+  return { kinds, kindByCategory, garmentNouns };
+}
 
+function compileDetails(d: ParsedVocabulary['details.json'], { add }: Compiling): Map<string, DetailGroup> {
   const detailGroups = new Map<string, DetailGroup>();
   for (const x of d.groups) {
     const group: DetailGroup = { name: x.name, onlyAgainstRecord: x.onlyAgainstRecord };
@@ -181,7 +210,10 @@ export function compileFactVocabulary(files: Partial<Record<VocabularyFileName, 
     }
   }
   for (const p of d.negations) add('details.json', p, { type: 'negation' });
+  return detailGroups;
+}
 
+function compileClaims(cl: ParsedVocabulary['claims.json'], { add }: Compiling): void {
   for (const [groupName, claims] of Object.entries(cl.groups) as Array<[ClaimGroup, ParsedVocabulary['claims.json']['groups'][ClaimGroup]]>) {
     for (const x of claims ?? []) {
       const literalTerms = x.terms.filter((t) => !/(^|\s)(\*|\.\.\.|\{Cap\})(\s|$)/.test(t));
@@ -190,10 +222,14 @@ export function compileFactVocabulary(files: Partial<Record<VocabularyFileName, 
     }
   }
   for (const p of cl.except) add('claims.json', p, { type: 'except', of: 'claim' });
+}
 
+function compileAudience(a: ParsedVocabulary['audience.json'], { add }: Compiling): void {
   for (const cue of ['adultOccasion', 'female', 'male', 'child'] as const) for (const p of a.cues[cue]) add('audience.json', p, { type: 'audience', cue });
   for (const p of a.except) add('audience.json', p, { type: 'except', of: 'audience' });
+}
 
+function compileSizes(s: ParsedVocabulary['sizes.json'], { add, where }: Compiling): Pick<FactVocabulary, 'letterSizes' | 'letterRanks'> {
   const letterSizes = s.letter.order.map((x) => x.toUpperCase());
   const rank = (label: string, field: string): number => {
     const i = letterSizes.indexOf(label.toUpperCase());
@@ -207,27 +243,17 @@ export function compileFactVocabulary(files: Partial<Record<VocabularyFileName, 
   // Letter labels and aliases are read by the size parser, which needs their case.
   const letterRanks = new Map<string, number>(letterSizes.map((x, i) => [x, i]));
   for (const [k, v] of Object.entries(s.letter.aliases)) letterRanks.set(k.toUpperCase(), rank(v, `letter.aliases.${k}`));
+  return { letterSizes, letterRanks };
+}
 
+function compileLanguages(l: ParsedVocabulary['languages.json'], { where }: Compiling): Pick<FactVocabulary, 'languageCodes' | 'languageWords' | 'language'> {
   const languageCodes = Object.keys(l.languages);
   if (languageCodes.length > 30) throw new TypeError(`${where('languages.json')}: at most 30 languages`);
   const languageWords = new Map<string, number>();
   languageCodes.forEach((code, bit) => {
     for (const w of l.languages[code]!) languageWords.set(w.toLowerCase(), (languageWords.get(w.toLowerCase()) ?? 0) | (1 << bit));
   });
-  return {
-    index,
-    materials,
-    baseColours,
-    kinds,
-    kindByCategory,
-    garmentNouns,
-    detailGroups,
-    letterSizes,
-    letterRanks,
-    languageCodes,
-    languageWords,
-    language: { minWords: l.minWords, minHits: l.minHits, margin: l.margin },
-  };
+  return { languageCodes, languageWords, language: { minWords: l.minWords, minHits: l.minHits, margin: l.margin } };
 }
 
 /**

@@ -7,7 +7,7 @@ import { ModelFolderError, readModelFolder } from '../../../../../providers/onnx
 import { loadTokenizer } from '../../../../../providers/onnx/tokenizer.js';
 import { bundledModelDir } from '../../../../../providers/onnx/index.js';
 import { wordPieces } from '../../../../../providers/onnx-plugins/stylesprint/prompt-copy.js';
-import { seededRandom } from '../../../../../src/random.js';
+import { seededRandom } from '../../../../../providers/random.js';
 import { constrainRow, type RuleRow, type StepSettings } from '../../../../../providers/onnx-plugins/stylesprint/rules.js';
 import { fixtureDir, openFixture } from '../../onnx/onnx-test-helpers.js';
 import { folderWithPlugin, pluginWith, settingsOf } from './plugin-helpers.js';

@@ -1,0 +1,75 @@
+import type { Embedder } from '../../providers/types.js';
+import { checkDescription, type Flag } from './checks/index.js';
+import { ALL_METRICS, scorePair, type MetricName, type PairScores } from './metrics/index.js';
+import { semanticSimilarity } from './semantic/similarity.js';
+import type { DescriptionRecord, ProductRecord } from '../storage/types.js';
+import type { ContentFlag } from '../descriptions/types.js';
+
+// The shapes the schema's TextScores, TextEvaluation and DescriptionEvaluation types expose.
+export interface TextScores {
+  bleu: number | null;
+  rouge1: number | null;
+  rouge2: number | null;
+  rougeL: number | null;
+  meteor: number | null;
+  flags: ContentFlag[];
+}
+
+export interface TextEvaluation {
+  pairs: TextScores[];
+  mean: TextScores;
+}
+
+export interface DescriptionEvaluation {
+  descriptionId: string;
+  scores: TextScores;
+  semanticSimilarity: number | null;
+  semanticReason: string | null;
+}
+
+/** Input limits of evaluateText: past them the whole call is a BAD_USER_INPUT. */
+export const EVALUATE_LIMITS = { pairs: 500, chars: 5_000 } as const;
+
+const toContentFlag = (f: Flag): ContentFlag => ({
+  code: f.code,
+  category: f.category,
+  message: f.message,
+  start: f.span?.start ?? null,
+  end: f.span?.end ?? null,
+  suggestion: f.suggestion ?? null,
+});
+
+function meanScores(all: readonly PairScores[]): TextScores {
+  const m = (k: keyof PairScores): number | null => {
+    const xs = all.map((s) => s[k]).filter((v): v is number => v !== null);
+    return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
+  };
+  return { bleu: m('bleu'), rouge1: m('rouge1'), rouge2: m('rouge2'), rougeL: m('rougeL'), meteor: m('meteor'), flags: [] };
+}
+
+/** Scores texts (pure apart from the optional embedder). Shared by every request. */
+export class EvaluationService {
+  constructor(private readonly embedder: () => Embedder | null) {}
+
+  evaluateText(pairs: ReadonlyArray<{ reference: string; candidate: string }>, metrics: readonly MetricName[] = ALL_METRICS): TextEvaluation {
+    const scores = pairs.map((p) => scorePair(p.reference, p.candidate, metrics));
+    return {
+      pairs: scores.map((s, i) => ({ ...s, flags: checkDescription({ text: pairs[i]!.candidate, reference: pairs[i]!.reference }).flags.map(toContentFlag) })),
+      mean: meanScores(scores),
+    };
+  }
+
+  async evaluateDescription(description: DescriptionRecord, product: ProductRecord, signal?: AbortSignal): Promise<DescriptionEvaluation | null> {
+    const reference = product.referenceDescription;
+    if (!reference) return null;
+    const scores = scorePair(reference, description.text);
+    const checks = checkDescription({ text: description.text, reference, attributes: product.attributes, gender: product.gender });
+    const [semantic] = await semanticSimilarity(this.embedder(), [{ reference, candidate: description.text }], signal ? { signal } : {});
+    return {
+      descriptionId: description.id,
+      scores: { ...scores, flags: checks.flags.map(toContentFlag) },
+      semanticSimilarity: semantic!.score,
+      semanticReason: semantic!.reason ?? null,
+    };
+  }
+}

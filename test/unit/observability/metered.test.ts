@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GatewayMetrics } from '../../../src/observability/metrics.js';
+import { meteredSource } from '../../../src/observability/metered.js';
+import { ProviderError, type GenerateOptions, type GenerationResult, type TextGenerator } from '../../../providers/types.js';
+
+const result = (finishReason: GenerationResult['finishReason']): GenerationResult => ({ text: 'x', finishReason, promptTokens: 3, completionTokens: 2, latencyMs: 1, providerId: 'local', model: 'm' });
+
+/** A generator that answers each call with the next scripted outcome: results, or an error to throw. */
+function scripted(answers: Array<Array<GenerationResult | ProviderError> | ProviderError>): TextGenerator {
+  return {
+    id: 'local',
+    kind: 'onnx',
+    model: 'm',
+    capabilities: { streaming: false, seed: true, maxBatchSize: 8 },
+    health: async () => ({ healthy: true, configured: true }),
+    close: async () => undefined,
+    async generate() {
+      const next = answers.shift();
+      if (next instanceof ProviderError) throw next;
+      return next ?? [];
+    },
+  };
+}
+
+async function counted(metrics: GatewayMetrics): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const name of ['gateway_provider_calls_total', 'gateway_provider_errors_total']) {
+    for (const v of (await metrics.registry.getSingleMetric(name)!.get()).values) out[`${name.replace('gateway_provider_', '').replace('_total', '')}:${v.labels.outcome ?? v.labels.kind}`] = v.value;
+  }
+  return out;
+}
+
+test('outcomes: a call nobody waits for any more is cancelled, not a timeout; other kinds stay what they are', async () => {
+  const metrics = new GatewayMetrics();
+  const gone = new AbortController();
+  gone.abort();
+  const still = new AbortController();
+  const timeout = () => new ProviderError('timeout', 'local', 'aborted');
+  const inner = scripted([
+    [result('stop'), result('cancelled')],
+    [result('cancelled'), timeout(), new ProviderError('rate_limited', 'local', '429')],
+    [timeout()],
+    timeout(),
+  ]);
+  const generator = meteredSource({ generatorIds: () => ['local'], generator: () => inner }, metrics).generator('local')!;
+  const req = { prompt: 'p' } as never;
+  const call = (options: GenerateOptions) => generator.generate([req, req], options);
+  // Ends at EOS, and a local-model row stopped by the call's own timeout: ok and timeout.
+  await call({ signal: still.signal, callerGone: still.signal });
+  // Every caller gone: the stopped row and the abort's timeout are cancelled; a rate limit stays one.
+  await call({ signal: gone.signal, callerGone: gone.signal });
+  // No caller signal at all (the call was not cancellable): a timeout is a timeout.
+  await call({});
+  // A whole call that failed, its callers gone: both requests cancelled.
+  await assert.rejects(call({ signal: gone.signal, callerGone: gone.signal }));
+  assert.deepEqual(await counted(metrics), {
+    'calls:ok': 1,
+    'calls:timeout': 2,
+    'calls:cancelled': 4,
+    'calls:rate_limited': 1,
+    'errors:timeout': 2,
+    'errors:rate_limited': 1,
+  });
+});
