@@ -11,7 +11,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { closeRedis, redisKey } from '../redis.js';
-import type { ActiveAction } from './actions.js';
+import type { ActiveAction } from './types.js';
 
 /** A change another replica (or this one) made: the actions in force for one alert, or none. */
 export interface ShareChange {

@@ -23,8 +23,9 @@ import type { Logger } from 'pino';
 import type { AlertmanagerAlert } from './alertmanager.js';
 import type { RoutingPolicy } from '../routing/types.js';
 import type { ActionShare, ShareChange } from './action-share.js';
+import type { ActionKind, ActiveAction } from './types.js';
 
-export type ActionKind = 'demote_provider' | 'fallback_policy' | 'pause_catalog_jobs';
+export type { ActionKind, ActiveAction } from './types.js';
 
 /** Alert names (deploy/prometheus/rules) and the action each one takes. */
 export const ALERT_ACTIONS: Readonly<Record<string, ActionKind>> = {
@@ -39,21 +40,6 @@ export const ALERT_ACTIONS: Readonly<Record<string, ActionKind>> = {
 /** One plan in this many keeps a demoted provider in its usual place (see above). */
 export const DEMOTED_CANARY_EVERY = 10;
 
-/** One action in force. */
-export interface ActiveAction {
-  kind: ActionKind;
-  /** The provider demoted, the policy switched (as `policy→fallback`), or `catalog` for paused jobs. */
-  target: string;
-  /** The provider the alert is about (none for paused jobs). */
-  provider: string | null;
-  alert: string;
-  /** Alertmanager's fingerprint of the alert: one alert, one set of actions. */
-  fingerprint: string;
-  /** When the alert started, as Alertmanager says, epoch ms. */
-  since: number;
-  /** When Alertmanager last said it was firing, epoch ms. */
-  refreshedAt: number;
-}
 
 /** What the catalog-job queue must offer for pause_catalog_jobs. */
 export interface PausableJobs {
