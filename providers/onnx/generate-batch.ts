@@ -166,6 +166,23 @@ export interface LoopOptions extends BatchOptions {
   timings?: BatchTimings;
 }
 
+/** What the decode loop carries from step to step, and what its helpers read. */
+interface Loop {
+  model: DecoderSession;
+  timings: BatchTimings;
+  maxRows: number;
+  pad: number;
+  /** Longest prompt piece per pass for a full batch (Infinity: whole prompts, or a graph without past). */
+  chunk: number;
+  /** The rows decoding, in the cache's row order. */
+  active: Row[];
+  /** The running cache (graphs with past), null before the first pass and once every row has ended. */
+  past: ort.Tensor[] | null;
+}
+
+/** Each forward pass's logits, with the rows they belong to (in order). */
+type PassOutputs = Array<{ rows: Row[]; out: ForwardOutput }>;
+
 /**
  * Runs rows until `take` has no more and every row has ended. Between steps
  * it asks `take(free)` for up to `free` new rows (free = maxRows minus the
@@ -181,106 +198,117 @@ export async function decodeLoop(
   const timings = options.timings ?? { runMs: 0, blockRunMs: 0, totalMs: 0, forwardPasses: 0 };
   const maxRows = options.maxRows ?? Infinity;
   const eos = new Set(tokenizer.special.eos);
-  const pad = tokenizer.special.pad;
   const chunk = model.hasPast && (options.prefillChunk ?? 0) > 0 ? (options.prefillChunk as number) : Infinity;
-  let active: Row[] = [];
-  let past: ort.Tensor[] | null = null;
-
-  const forward = async (rows: readonly Row[], from: number, to: number, pastIn: ort.Tensor[] | null): Promise<ForwardOutput> => {
-    const batch = rows.length;
-    const seqLen = to - from;
-    const ids = new Array<number>(batch * seqLen);
-    rows.forEach((row, b) => {
-      for (let t = 0; t < seqLen; t++) ids[b * seqLen + t] = row.tokens[from + t] as number;
-    });
-    const result = await model.forward({ batch, ids, seqLen, totalLen: to, padding: rows.map((r) => r.padding), past: pastIn });
-    // This pass has read the past; its memory goes back now, not at some later collection.
-    if (pastIn) releaseArrays(tensorArrays(pastIn));
-    timings.runMs += result.runMs;
-    timings.forwardPasses++;
-    return result;
-  };
-  // A group's prefill, in chunks when it is longer than one: only the last one's logits are read.
-  const prefill = async (rows: readonly Row[]): Promise<ForwardOutput> => {
-    const total = (rows[0] as Row).tokens.length;
-    const piece = Number.isFinite(maxRows) ? Math.max(chunk, Math.floor((chunk * maxRows) / rows.length)) : chunk;
-    let pastIn: ort.Tensor[] | null = null;
-    for (let from = 0; ; ) {
-      const to = Math.min(total, from + piece);
-      const out = await forward(rows, from, to, pastIn);
-      if (to === total) return out;
-      releaseArrays([out.lastLogits]);
-      pastIn = out.present;
-      from = to;
-    }
-  };
-
+  const loop: Loop = { model, timings, maxRows, pad: tokenizer.special.pad, chunk, active: [], past: null };
   for (;;) {
     const t0 = performance.now();
-    const tickets = active.length < maxRows ? take(maxRows - active.length) : [];
+    const tickets = loop.active.length < maxRows ? take(maxRows - loop.active.length) : [];
     const width = Math.max(1, ...tickets.map((t) => t.req.promptIds.length));
     const fresh = tickets.map((t) => startRow(t, width, tokenizer)).filter((r) => !r.result);
-    if (active.length === 0 && fresh.length === 0) {
+    if (loop.active.length === 0 && fresh.length === 0) {
       timings.totalMs += performance.now() - t0;
       if (tickets.length === 0) break;
       continue;
     }
-    // Each forward pass's logits, with the rows they belong to (in order).
-    const outs: Array<{ rows: Row[]; out: ForwardOutput }> = [];
-    if (!model.hasPast) {
-      // The whole sequence every step: new rows only need their tokens aligned with the others'.
-      if (active.length > 0 && fresh.length > 0) {
-        const running = (active[0] as Row).tokens.length;
-        shiftRows(active, width - running, pad);
-        shiftRows(fresh, running - width, pad);
-      }
-      active = active.concat(fresh);
-      outs.push({ rows: active, out: await forward(active, 0, (active[0] as Row).tokens.length, null) });
-    } else {
-      let decoded: ForwardOutput | null = null;
-      if (active.length > 0) {
-        const len = (active[0] as Row).tokens.length;
-        decoded = await forward(active, len - 1, len, past);
-        outs.push({ rows: active, out: decoded });
-      }
-      if (fresh.length > 0) {
-        const prefilled = await prefill(fresh);
-        outs.push({ rows: fresh, out: prefilled });
-        if (decoded) {
-          // The running rows' cache and the new group's, stacked: each left-padded to the longer.
-          const running = (active[0] as Row).tokens.length;
-          const len = Math.max(running, width);
-          past = stackPast(decoded.present as ort.Tensor[], prefilled.present as ort.Tensor[], len);
-          releaseArrays(tensorArrays(decoded.present as ort.Tensor[]));
-          releaseArrays(tensorArrays(prefilled.present as ort.Tensor[]));
-          shiftRows(active, len - running, pad);
-          shiftRows(fresh, len - width, pad);
-        } else past = prefilled.present;
-        active = active.concat(fresh);
-      } else past = (decoded as ForwardOutput).present;
-    }
+    const outs = model.hasPast ? await stepWithPast(loop, fresh, width) : await stepWhole(loop, fresh, width);
     await sample(outs, eos, options.blockMax, timings);
-
-    const keep: number[] = [];
-    active.forEach((row, b) => {
-      if (!row.result) keep.push(b);
-    });
-    // Left padding that every remaining row has (the longest prompts left): drop it from the cache too.
-    const common = keep.length > 0 ? Math.min(...keep.map((b) => (active[b] as Row).padding)) : 0;
-    const length = keep.length > 0 ? (active[keep[0] as number] as Row).tokens.length : 0;
-    // Also any padding at all once the cache would outgrow the model's positions (graphs that number positions themselves).
-    const trim = common >= MIN_TRIM || (common > 0 && length > model.layout.maxPositions) ? common : 0;
-    if (past && (keep.length < active.length || trim > 0)) {
-      const next: ort.Tensor[] | null = keep.length > 0 ? selectPastRows(past, keep, trim) : null;
-      releaseArrays(tensorArrays(past));
-      past = next;
-    }
-    active = keep.map((b) => active[b] as Row);
-    trimRows(active, trim);
-    if (active.length === 0) past = null;
+    dropEnded(loop);
     timings.totalMs += performance.now() - t0;
   }
   return timings;
+}
+
+/** One forward pass of `rows` over their tokens [from, to), reading `pastIn`, whose memory goes back as soon as it has been read. */
+async function forward(loop: Loop, rows: readonly Row[], from: number, to: number, pastIn: ort.Tensor[] | null): Promise<ForwardOutput> {
+  const batch = rows.length;
+  const seqLen = to - from;
+  const ids = new Array<number>(batch * seqLen);
+  rows.forEach((row, b) => {
+    for (let t = 0; t < seqLen; t++) ids[b * seqLen + t] = row.tokens[from + t] as number;
+  });
+  const result = await loop.model.forward({ batch, ids, seqLen, totalLen: to, padding: rows.map((r) => r.padding), past: pastIn });
+  // This pass has read the past; its memory goes back now, not at some later collection.
+  if (pastIn) releaseArrays(tensorArrays(pastIn));
+  loop.timings.runMs += result.runMs;
+  loop.timings.forwardPasses++;
+  return result;
+}
+
+/** A group's prefill, in chunks when it is longer than one: only the last one's logits are read. */
+async function prefill(loop: Loop, rows: readonly Row[]): Promise<ForwardOutput> {
+  const total = (rows[0] as Row).tokens.length;
+  const piece = Number.isFinite(loop.maxRows) ? Math.max(loop.chunk, Math.floor((loop.chunk * loop.maxRows) / rows.length)) : loop.chunk;
+  let pastIn: ort.Tensor[] | null = null;
+  for (let from = 0; ; ) {
+    const to = Math.min(total, from + piece);
+    const out = await forward(loop, rows, from, to, pastIn);
+    if (to === total) return out;
+    releaseArrays([out.lastLogits]);
+    pastIn = out.present;
+    from = to;
+  }
+}
+
+/** A step of a graph without past: the whole sequence again, new rows only needing their tokens aligned with the others'. */
+async function stepWhole(loop: Loop, fresh: Row[], width: number): Promise<PassOutputs> {
+  if (loop.active.length > 0 && fresh.length > 0) {
+    const running = (loop.active[0] as Row).tokens.length;
+    shiftRows(loop.active, width - running, loop.pad);
+    shiftRows(fresh, running - width, loop.pad);
+  }
+  loop.active = loop.active.concat(fresh);
+  return [{ rows: loop.active, out: await forward(loop, loop.active, 0, (loop.active[0] as Row).tokens.length, null) }];
+}
+
+/** A step through the KV cache: the running rows decode one token, new rows are prefilled and their cache stacked onto theirs. */
+async function stepWithPast(loop: Loop, fresh: Row[], width: number): Promise<PassOutputs> {
+  const outs: PassOutputs = [];
+  let decoded: ForwardOutput | null = null;
+  if (loop.active.length > 0) {
+    const len = (loop.active[0] as Row).tokens.length;
+    decoded = await forward(loop, loop.active, len - 1, len, loop.past);
+    outs.push({ rows: loop.active, out: decoded });
+  }
+  if (fresh.length === 0) {
+    loop.past = (decoded as ForwardOutput).present;
+    return outs;
+  }
+  const prefilled = await prefill(loop, fresh);
+  outs.push({ rows: fresh, out: prefilled });
+  if (decoded) {
+    // The running rows' cache and the new group's, stacked: each left-padded to the longer.
+    const running = (loop.active[0] as Row).tokens.length;
+    const len = Math.max(running, width);
+    loop.past = stackPast(decoded.present as ort.Tensor[], prefilled.present as ort.Tensor[], len);
+    releaseArrays(tensorArrays(decoded.present as ort.Tensor[]));
+    releaseArrays(tensorArrays(prefilled.present as ort.Tensor[]));
+    shiftRows(loop.active, len - running, loop.pad);
+    shiftRows(fresh, len - width, loop.pad);
+  } else loop.past = prefilled.present;
+  loop.active = loop.active.concat(fresh);
+  return outs;
+}
+
+/** Drops the rows that ended from the running set and the cache, and left padding that every remaining row has. */
+function dropEnded(loop: Loop): void {
+  const { active } = loop;
+  const keep: number[] = [];
+  active.forEach((row, b) => {
+    if (!row.result) keep.push(b);
+  });
+  // Left padding that every remaining row has (the longest prompts left): drop it from the cache too.
+  const common = keep.length > 0 ? Math.min(...keep.map((b) => (active[b] as Row).padding)) : 0;
+  const length = keep.length > 0 ? (active[keep[0] as number] as Row).tokens.length : 0;
+  // Also any padding at all once the cache would outgrow the model's positions (graphs that number positions themselves).
+  const trim = common >= MIN_TRIM || (common > 0 && length > loop.model.layout.maxPositions) ? common : 0;
+  if (loop.past && (keep.length < active.length || trim > 0)) {
+    const next: ort.Tensor[] | null = keep.length > 0 ? selectPastRows(loop.past, keep, trim) : null;
+    releaseArrays(tensorArrays(loop.past));
+    loop.past = next;
+  }
+  loop.active = keep.map((b) => active[b] as Row);
+  trimRows(loop.active, trim);
+  if (loop.active.length === 0) loop.past = null;
 }
 
 /**
