@@ -10,6 +10,8 @@ import { NO_TRACING, type GatewayTracing, type RequestSpan } from '../observabil
 import { ErrorCode } from '../errors/codes.js';
 import { BodyError, readBody } from './body.js';
 import { sendGraphQLError } from './respond.js';
+import { applyTrustedDocuments, NO_TRUSTED_DOCUMENTS, type TrustedDocumentsPolicy } from './trusted-documents.js';
+import { DEFAULT_TRUSTED_DOCUMENTS } from '../limits/role-settings.js';
 
 export interface GraphQLHandlerOptions {
   apollo: ApolloServer<GatewayContext>;
@@ -23,7 +25,11 @@ export interface GraphQLHandlerOptions {
   metrics?: GatewayMetrics;
   /** A span per request, parent of the provider spans. Default: NO_TRACING. */
   tracing?: GatewayTracing;
+  /** The manifest and what each role may send (TRUSTED_DOCUMENTS). Default: no manifest, every role `allow`. */
+  trustedDocuments?: TrustedDocumentsPolicy;
 }
+
+const NO_POLICY: TrustedDocumentsPolicy = { manifest: NO_TRUSTED_DOCUMENTS, modes: DEFAULT_TRUSTED_DOCUMENTS };
 
 function headerMap(req: IncomingMessage): HeaderMap {
   const map = new HeaderMap();
@@ -64,6 +70,7 @@ interface Deadline {
  */
 export function createGraphQLHandler(options: GraphQLHandlerOptions) {
   const tracing = options.tracing ?? NO_TRACING;
+  const trusted = options.trustedDocuments ?? NO_POLICY;
   return async (req: IncomingMessage, res: ServerResponse, search: string): Promise<void> => {
     const line: RequestLine = { requestId: requestIdOf(req), started: performance.now(), outcome: 'ok' };
     res.setHeader('x-request-id', line.requestId);
@@ -76,8 +83,14 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       if (!principal) return;
       const body = await readGraphQLBody(req, res, options.maxBodyBytes, line);
       if (!body.ok) return;
+      const document = applyTrustedDocuments(trusted, principal.role, { body: body.value, search });
+      if (!document.ok) {
+        line.outcome = 'untrusted_document';
+        sendGraphQLError(res, 400, document.refusal.code, document.refusal.message, document.refusal.reason ? { reason: document.refusal.reason } : {});
+        return;
+      }
       line.context = options.makeContext({ requestId: line.requestId, signal: deadline.signal, req, principal });
-      await execute(options, { req, res, search, body: body.value, context: line.context, span, deadline }, line);
+      await execute(options, { req, res, search: document.search, body: document.body, context: line.context, span, deadline }, line);
     } catch (error) {
       failed(options, res, error, deadline, line);
     } finally {
