@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/server';
 import type { Logger } from 'pino';
 import type { GatewayContext } from '../context.js';
@@ -74,7 +74,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
   return async (req: IncomingMessage, res: ServerResponse, search: string): Promise<void> => {
     const line: RequestLine = { requestId: requestIdOf(req), started: performance.now(), outcome: 'ok' };
     res.setHeader('x-request-id', line.requestId);
-    // Every answer is for one key: no shared cache may keep it (errors included).
+    // Every answer is for one key: no shared cache may keep it (errors included); a GET's 200 becomes private, no-cache with an ETag (notModified).
     res.setHeader('cache-control', 'no-store');
     const span = tracing.startRequest(line.requestId);
     const deadline = startDeadline(res, options.requestTimeoutMs);
@@ -192,13 +192,40 @@ async function execute(options: GraphQLHandlerOptions, { req, res, search, body,
   for (const [key, value] of response.headers) res.setHeader(key, value);
   res.statusCode = response.status ?? 200;
   if (response.body.kind === 'complete') {
-    res.end(response.body.string);
+    if (req.method === 'GET' && res.statusCode === 200 && notModified(req, res, response.body.string)) res.end();
+    else res.end(response.body.string);
   } else {
     for await (const chunk of response.body.asyncIterator) res.write(chunk);
     res.end();
   }
   const reported = context.report.outcome;
   line.outcome = reported === 'rate_limited' ? 'rate_limited' : res.statusCode >= 400 ? 'error' : (reported ?? 'ok');
+}
+
+/**
+ * A GET's answer carries an ETag (a hash of its bytes), so that a client
+ * that sends it back in If-None-Match gets 304 and no body when nothing
+ * changed. The answer is still worked out in full, with its limits and
+ * rate-limit charge; what is saved is the bytes and the client's parse.
+ * `private, no-cache`: the app may keep it but must revalidate, and no
+ * shared cache may keep an answer given to one key. True when 304 is due.
+ */
+function notModified(req: IncomingMessage, res: ServerResponse, body: string): boolean {
+  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+  res.setHeader('etag', etag);
+  res.setHeader('cache-control', 'private, no-cache');
+  const given = req.headers['if-none-match'];
+  if (typeof given !== 'string') return false;
+  // Weak comparison (RFC 9110 §13.1.2): W/ is ignored; * matches any current answer.
+  const matches = given.split(',').some((tag) => {
+    const trimmed = tag.trim();
+    return trimmed === '*' || trimmed.replace(/^W\//, '') === etag;
+  });
+  if (!matches) return false;
+  res.statusCode = 304;
+  res.removeHeader('content-type');
+  res.removeHeader('content-length');
+  return true;
 }
 
 /** A body over the limit or unreadable is the client's (413/400); anything else is logged and answered INTERNAL. */
