@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseGatewayApiKeys } from './auth/api-keys.js';
-import { DEFAULT_GENERATION_RATE_LIMITS, DEFAULT_MAX_COST, DEFAULT_RATE_LIMITS, parseMaxCost, parseRateLimits } from './limits/role-settings.js';
+import { DEFAULT_GENERATION_RATE_LIMITS, DEFAULT_MAX_COST, DEFAULT_RATE_LIMITS, DEFAULT_TRUSTED_DOCUMENTS, parseMaxCost, parseRateLimits, parseTrustedDocuments } from './limits/role-settings.js';
 import { parseBudgets } from './budgets/settings.js';
 import { checkOverrideProviders, parsePolicyOverride } from './routing/policies.js';
 import { ConfigError } from './startup.js';
@@ -125,6 +125,8 @@ const schema = z
       .string()
       .pipe(parsed((v) => parseRateLimits(v, DEFAULT_GENERATION_RATE_LIMITS)))
       .default(DEFAULT_GENERATION_RATE_LIMITS),
+    trustedDocumentsManifest: optionalString,
+    trustedDocuments: z.string().pipe(parsed(parseTrustedDocuments)).default(DEFAULT_TRUSTED_DOCUMENTS),
     shutdownGraceMs: int(0, 600_000).default(10_000),
     metricsPort: int(0, 65535).optional(),
     otelExporterOtlpEndpoint: optionalString.pipe(z.url().optional()),
@@ -144,6 +146,9 @@ const schema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (!c.trustedDocumentsManifest && Object.values(c.trustedDocuments).includes('require')) {
+      ctx.addIssue({ code: 'custom', path: ['trustedDocuments'], message: 'require needs TRUSTED_DOCUMENTS_MANIFEST (the documents a role may send)' });
+    }
     if (!c.routingPolicies) return;
     try {
       checkOverrideProviders(c.routingPolicies, c.providers);
@@ -210,6 +215,8 @@ export const ENV_NAMES: Readonly<Record<keyof Config, string>> = {
   maxCost: 'MAX_COST',
   rateLimits: 'RATE_LIMITS',
   generationRateLimits: 'GENERATION_RATE_LIMITS',
+  trustedDocumentsManifest: 'TRUSTED_DOCUMENTS_MANIFEST',
+  trustedDocuments: 'TRUSTED_DOCUMENTS',
   shutdownGraceMs: 'SHUTDOWN_GRACE_MS',
   metricsPort: 'METRICS_PORT',
   otelExporterOtlpEndpoint: 'OTEL_EXPORTER_OTLP_ENDPOINT',

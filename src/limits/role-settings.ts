@@ -1,5 +1,6 @@
 /**
- * Parsing of the per-role limit settings (MAX_COST, RATE_LIMITS). Pure:
+ * Parsing of the per-role limit settings (MAX_COST, RATE_LIMITS,
+ * TRUSTED_DOCUMENTS). Pure:
  * config.ts calls these inside its zod schema, so a bad value fails the start
  * with a ConfigError naming the variable.
  */
@@ -45,6 +46,32 @@ export const DEFAULT_GENERATION_RATE_LIMITS: PerRole<BucketSettings | null> = {
   editor: { capacity: 100, refillPerSecond: 1 },
   internal: null,
 };
+
+/**
+ * What a role may send (TRUSTED_DOCUMENTS): `off`, query text only (a
+ * `documentId` is refused); `allow`, text or a manifest document's id;
+ * `require`, only documents of the manifest (by id, by APQ hash or as their
+ * exact text).
+ */
+export type TrustedDocumentsMode = 'off' | 'allow' | 'require';
+const TRUSTED_DOCUMENTS_MODES: readonly TrustedDocumentsMode[] = ['off', 'allow', 'require'];
+
+/** Default TRUSTED_DOCUMENTS: every role may send text or a manifest id. */
+export const DEFAULT_TRUSTED_DOCUMENTS: PerRole<TrustedDocumentsMode> = { mobile: 'allow', personalization: 'allow', internal: 'allow' };
+
+/** `require` (every role) or `mobile=require,personalization=allow` (unlisted roles keep `allow`). */
+export function parseTrustedDocuments(value: string): PerRole<TrustedDocumentsMode> {
+  const mode = (v: string, role: string): TrustedDocumentsMode => {
+    if ((TRUSTED_DOCUMENTS_MODES as readonly string[]).includes(v)) return v as TrustedDocumentsMode;
+    throw new Error(`TRUSTED_DOCUMENTS for ${role} must be one of ${TRUSTED_DOCUMENTS_MODES.join(', ')}, got "${v}"`);
+  };
+  const text = value.trim();
+  if (!text.includes('=')) {
+    const all = mode(text, 'every role');
+    return { mobile: all, personalization: all, internal: all };
+  }
+  return perRole(text, mode, DEFAULT_TRUSTED_DOCUMENTS);
+}
 
 function perRole<T>(text: string, parse: (value: string, role: Role) => T, defaults: PerRole<T>): PerRole<T> {
   const out: Record<Role, T> = { ...defaults };
