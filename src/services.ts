@@ -224,7 +224,7 @@ export async function createServices(config: Config, storage: Storage, logger: L
     },
     budgets,
   });
-  const benchmarks = new BenchmarkService({ config, storage, router, registry, descriptions, prices, logger });
+  const benchmarks = new BenchmarkService({ config, storage, router, registry, descriptions, prices, logger, vocabulary: checks.vocabulary });
   await benchmarks.runner.recover();
   const worker: JobWorker | null =
     config.redisUrl && config.workers > 0
