@@ -4,13 +4,15 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
-/** GENERATED: written for this request; CACHED: a stored description; REFERENCE: the human reference, when generation failed. */
+/** GENERATED: written for this request; CACHED: a stored description; REFERENCE: the human reference, served when no description is published for the slot (or generation failed). */
 export type DescriptionSource =
   | 'CACHED'
   | 'GENERATED'
   | 'REFERENCE';
 
 export type GenerateDescriptionInput = {
+  /** Sales channel of the slot the text is for (e.g. web, app, marketplace); default "web". */
+  channel?: string | null | undefined;
   params?: GenerationParamsInput | null | undefined;
   personalization?: PersonalizationInput | null | undefined;
   /** Routing policy; default "personalization". */

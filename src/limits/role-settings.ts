@@ -57,7 +57,7 @@ export type TrustedDocumentsMode = 'off' | 'allow' | 'require';
 const TRUSTED_DOCUMENTS_MODES: readonly TrustedDocumentsMode[] = ['off', 'allow', 'require'];
 
 /** Default TRUSTED_DOCUMENTS: every role may send text or a manifest id. */
-export const DEFAULT_TRUSTED_DOCUMENTS: PerRole<TrustedDocumentsMode> = { mobile: 'allow', personalization: 'allow', internal: 'allow' };
+export const DEFAULT_TRUSTED_DOCUMENTS: PerRole<TrustedDocumentsMode> = { mobile: 'allow', personalization: 'allow', editor: 'allow', internal: 'allow' };
 
 /** `require` (every role) or `mobile=require,personalization=allow` (unlisted roles keep `allow`). */
 export function parseTrustedDocuments(value: string): PerRole<TrustedDocumentsMode> {
@@ -68,7 +68,7 @@ export function parseTrustedDocuments(value: string): PerRole<TrustedDocumentsMo
   const text = value.trim();
   if (!text.includes('=')) {
     const all = mode(text, 'every role');
-    return { mobile: all, personalization: all, internal: all };
+    return { mobile: all, personalization: all, editor: all, internal: all };
   }
   return perRole(text, mode, DEFAULT_TRUSTED_DOCUMENTS);
 }

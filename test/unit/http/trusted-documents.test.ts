@@ -43,7 +43,7 @@ test('decideDocument: an id becomes its text; require passes only the manifest\'
 });
 
 test('applyTrustedDocuments rewrites a POST body and a GET query string to the text, keeping the variables', () => {
-  const policy = { manifest, modes: { mobile: 'require', personalization: 'allow', internal: 'off' } as const };
+  const policy = { manifest, modes: { mobile: 'require', personalization: 'allow', editor: 'allow', internal: 'off' } as const };
   const post = applyTrustedDocuments(policy, 'mobile', { body: { documentId: `sha256:${HASH}`, variables: { a: 1 } }, search: '' });
   assert.deepEqual(post, { ok: true, body: { query: TEXT, variables: { a: 1 } }, search: '' });
   const get = applyTrustedDocuments(policy, 'mobile', { body: undefined, search: `?documentId=sha256%3A${HASH}&variables=%7B%7D` });
