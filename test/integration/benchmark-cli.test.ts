@@ -168,7 +168,7 @@ test('CLI: with tiny-bert embeddings and tiny-clip, semantic and CLIP scores are
   assert.equal(r.code, 0, r.stderr);
   const md = readFileSync(path.join(dir, 'models', 'report.md'), 'utf8');
   // The fake OpenAI server answers by echoing the prompt, so its rows are excluded: the checks work end to end.
-  assert.match(md, /\| openai \| no kept rows \| PROMPT_ECHO × \d+ \|/);
+  assert.match(md, /\| openai \| no kept rows \| \d+ of \d+ \(\d+%\) \| PROMPT_ECHO × \d+ \|/);
   assert.match(md, /openai is not eligible: only 0 of \d+ rows usable: \d+ excluded/);
   const semantic = md.split('## Semantic similarity')[1]!.split('##')[0]!;
   assert.match(semantic, /\| onnx \| -?\d\.\d{3} \[/);

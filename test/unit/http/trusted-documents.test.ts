@@ -19,8 +19,8 @@ test('the manifest holds each document by the sha256 of its text, and refuses an
 });
 
 test('TRUSTED_DOCUMENTS: one mode for every role, or per role with allow for the others; require needs a manifest', () => {
-  assert.deepEqual(parseModes('require'), { mobile: 'require', personalization: 'require', internal: 'require' });
-  assert.deepEqual(parseModes('mobile=require'), { mobile: 'require', personalization: 'allow', internal: 'allow' });
+  assert.deepEqual(parseModes('require'), { mobile: 'require', personalization: 'require', editor: 'require', internal: 'require' });
+  assert.deepEqual(parseModes('mobile=require'), { mobile: 'require', personalization: 'allow', editor: 'allow', internal: 'allow' });
   assert.throws(() => parseModes('mobile=strict'), /must be one of off, allow, require/);
   assert.throws(() => loadConfig({ trustedDocuments: 'mobile=require' }, {}), (e: Error) => e instanceof ConfigError && /TRUSTED_DOCUMENTS: require needs TRUSTED_DOCUMENTS_MANIFEST/.test(e.message));
   assert.equal(loadConfig({}, {}).trustedDocuments.mobile, 'allow');
