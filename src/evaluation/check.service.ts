@@ -41,7 +41,7 @@ export interface CheckServiceOptions {
 
 /** The fact check for the API: one vocabulary, loaded and validated when the service is built (at start). */
 export class CheckService {
-  /** The compiled vocabulary, shared with the benchmark runner so both read texts alike. */
+  /** The compiled vocabulary, shared with the publication lifecycle (which checks every version it stores) and the benchmark runner, so all read texts alike. */
   readonly vocabulary: FactVocabulary;
 
   constructor(options: CheckServiceOptions = {}) {

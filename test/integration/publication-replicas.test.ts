@@ -1,0 +1,99 @@
+/**
+ * Two gateway processes sharing one Redis and one database: a description
+ * published on one replica is announced to the other's subscribers (and its
+ * onPublished hooks), and served by both at once. Real processes, a real
+ * Redis (TEST_REDIS_URL) and PostgreSQL (TEST_DATABASE_URL) when there is
+ * one, else one SQLite file; skipped loudly without Redis.
+ */
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createClient } from 'graphql-ws';
+import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
+import { spawnGateway, type ChildGateway } from '../helpers/gateway-process.js';
+import { createTestRedis, skipWithoutRedis, type TestRedis } from '../helpers/redis.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
+import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
+import { dataOf, productIds } from '../helpers/graphql.js';
+
+let redis: TestRedis | undefined;
+let skipReason = '';
+let database: TestDatabase | undefined;
+let dir: string;
+let fake: FakeOpenAI;
+let a: ChildGateway;
+let b: ChildGateway;
+
+before(async () => {
+  const r = await createTestRedis();
+  if (!r.ok) {
+    skipReason = r.reason;
+    return;
+  }
+  redis = r.redis;
+  dir = mkdtempSync(path.join(tmpdir(), 'stylesprint-publication-replicas-'));
+  const pg = await createTestDatabase();
+  if (pg.ok) database = pg.database;
+  else console.warn(`publication replicas test: no PostgreSQL (${pg.reason}); both gateways share one SQLite file`);
+  fake = await startFakeOpenAI();
+  const env = {
+    PROVIDERS: 'openai',
+    OPENAI_BASE_URL: fake.baseURL,
+    OPENAI_API_KEY: 'sk-publication-replicas-0000',
+    GATEWAY_API_KEYS: TEST_GATEWAY_API_KEYS,
+    CACHE_TTL_MS: '0',
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: redis.prefix,
+    ...(database ? { DATABASE_URL: database.url } : { DATABASE_PATH: path.join(dir, 'shared.db') }),
+  };
+  // One after the other: the first migrates and seeds the shared database.
+  a = await spawnGateway('index', env, 'publication-a');
+  b = await spawnGateway('index', env, 'publication-b');
+});
+
+after(async () => {
+  await a?.stop();
+  await b?.stop();
+  await fake?.close();
+  await redis?.drop();
+  await database?.drop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test('a publication on one replica reaches the other replica’s subscribers, and both serve it from the next read', async (t) => {
+  if (!redis) return skipWithoutRedis(t, skipReason);
+  const internal = bearer(TEST_KEYS.internal);
+  const [productId] = await productIds(a.gql, 1, internal);
+
+  const client = createClient({ url: `${b.url.replace('http', 'ws')}/graphql`, connectionParams: { authorization: `Bearer ${TEST_KEYS.mobile}` }, lazy: true, retryAttempts: 0 });
+  const notices: Array<{ type: string; descriptionId: string; text: string | null }> = [];
+  let heard: (() => void) | undefined;
+  const stop = client.subscribe<{ descriptionPublished: (typeof notices)[number] }>(
+    { query: 'subscription($id: ID) { descriptionPublished(productId: $id) { type descriptionId text } }', variables: { id: productId } },
+    { next: (m) => (m.data && notices.push(m.data.descriptionPublished), heard?.()), error: () => {}, complete: () => {} },
+  );
+  // The subscription is registered once the server has handled it: a later operation on the same socket orders after it.
+  await new Promise<void>((resolve, reject) => client.subscribe({ query: '{ __typename }' }, { next: () => {}, error: reject, complete: resolve }));
+
+  const generated = await a.gql<{ generateDescriptions: Array<{ id: string; text: string; status: string }> }>(
+    'mutation($id: ID!) { generateDescriptions(input: [{productId: $id}]) { ... on Description { id text status } } }',
+    { id: productId },
+    bearer(TEST_KEYS.personalization),
+  );
+  const d = dataOf(generated).generateDescriptions[0]!;
+  assert.equal(d.status, 'IN_REVIEW');
+  const read = async (gateway: ChildGateway) =>
+    dataOf(await gateway.gql<{ product: { description: { id: string; source: string } | null } }>('query($id: ID!) { product(id: $id) { description { id source } } }', { id: productId }, bearer(TEST_KEYS.mobile))).product.description;
+  assert.equal((await read(b))?.source, 'REFERENCE');
+
+  const published = new Promise<void>((resolve) => (heard = () => notices.length > 0 && resolve()));
+  const both = await a.gql('mutation($id: ID!) { a: approveDescription(id: $id) { status } p: publishDescription(id: $id) { status } }', { id: d.id }, internal);
+  assert.deepEqual(both.body.data, { a: { status: 'APPROVED' }, p: { status: 'PUBLISHED' } });
+  await published;
+  stop();
+  await client.dispose();
+  assert.deepEqual(notices, [{ type: 'PUBLISHED', descriptionId: d.id, text: d.text }]);
+  for (const gateway of [a, b]) assert.deepEqual(await read(gateway), { id: d.id, source: 'CACHED' });
+});
