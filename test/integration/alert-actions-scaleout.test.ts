@@ -8,14 +8,12 @@
  */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { startFakeHuggingFace } from '../helpers/fake-huggingface.js';
 import type { FakeServer } from '../helpers/fake-http.js';
 import { spawnGateway, type ChildGateway } from '../helpers/gateway-process.js';
-import { createTestRedis, skipWithoutRedis, type TestRedis } from '../helpers/redis.js';
+import { skipWithoutRedis } from '../helpers/redis.js';
+import { createSharedStores, type SharedStores } from '../helpers/replicas.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
 import { dataOf, productIds as firstProductIds } from '../helpers/graphql.js';
 import { waitFor } from '../helpers/wait.js';
@@ -30,22 +28,20 @@ type Generated = { __typename: string; provider?: string; code?: string };
 
 const DEMOTE_OPENAI: Action = { kind: 'demote_provider', target: 'openai', alert: 'GatewayProviderErrorRatioHigh' };
 
-let redis: TestRedis | undefined;
+let stores: SharedStores | undefined;
 let skipReason = '';
-let dir: string;
 let openai: FakeOpenAI;
 let hf: FakeServer;
 let env: Record<string, string>;
 const gateways: ChildGateway[] = [];
 
 before(async () => {
-  const r = await createTestRedis();
-  if (!r.ok) {
-    skipReason = r.reason;
+  const shared = await createSharedStores('alert-share');
+  if (!shared.ok) {
+    skipReason = shared.reason;
     return;
   }
-  redis = r.redis;
-  dir = mkdtempSync(path.join(tmpdir(), 'stylesprint-alert-share-'));
+  stores = shared.stores;
   openai = await startFakeOpenAI();
   hf = await startFakeHuggingFace();
   env = {
@@ -55,9 +51,7 @@ before(async () => {
     HF_ENDPOINT_URL: hf.url,
     GATEWAY_API_KEYS: TEST_GATEWAY_API_KEYS,
     CACHE_TTL_MS: '0',
-    REDIS_URL: redis.url,
-    REDIS_PREFIX: redis.prefix,
-    DATABASE_PATH: path.join(dir, 'shared.db'),
+    ...stores.env,
   };
   gateways.push(await spawnGateway('index', env, 'alert-share-a'), await spawnGateway('index', env, 'alert-share-b'));
 });
@@ -66,8 +60,7 @@ after(async () => {
   for (const gateway of gateways) await gateway.stop();
   await openai?.close();
   await hf?.close();
-  await redis?.drop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await stores?.close();
 });
 
 const alert = (status: 'firing' | 'resolved') => ({
@@ -104,7 +97,7 @@ async function providerOn(gateway: ChildGateway, productId: string): Promise<str
 }
 
 test('an alert that reaches one replica acts on all of them, one started later included, and its resolution on another undoes it everywhere', async (t) => {
-  if (!redis) return skipWithoutRedis(t, skipReason);
+  if (!stores) return skipWithoutRedis(t, skipReason);
   const [a, b] = gateways as [ChildGateway, ChildGateway];
   const [productId] = await firstProductIds(a.gql, 1, bearer(TEST_KEYS.mobile));
   assert.ok(productId);
@@ -130,7 +123,7 @@ test('an alert that reaches one replica acts on all of them, one started later i
 });
 
 test('a replica that stops leaves the shared action in force on the others', async (t) => {
-  if (!redis) return skipWithoutRedis(t, skipReason);
+  if (!stores) return skipWithoutRedis(t, skipReason);
   const [a, b] = gateways as [ChildGateway, ChildGateway];
   await webhook(a, 'firing');
   await waitFor(async () => (await actionsOn(b)).length === 1, { what: 'b to mirror the action' });

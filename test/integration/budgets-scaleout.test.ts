@@ -6,12 +6,10 @@
  */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { spawnGateway, type ChildGateway } from '../helpers/gateway-process.js';
-import { createTestRedis, skipWithoutRedis, type TestRedis } from '../helpers/redis.js';
+import { skipWithoutRedis } from '../helpers/redis.js';
+import { createSharedStores, type SharedStores } from '../helpers/replicas.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
 import { productIds as firstProductIds } from '../helpers/graphql.js';
 
@@ -24,21 +22,19 @@ const CAP_USD = 0.00016;
 
 type BudgetData = { generateDescriptions: Array<{ __typename: 'Description'; estimatedCostUsd: number } | { __typename: 'GenerationError'; code: string; message: string }> };
 
-let redis: TestRedis | undefined;
+let stores: SharedStores | undefined;
 let skipReason = '';
-let dir: string;
 let fake: FakeOpenAI;
 let a: ChildGateway;
 let b: ChildGateway;
 
 before(async () => {
-  const r = await createTestRedis();
-  if (!r.ok) {
-    skipReason = r.reason;
+  const shared = await createSharedStores('budgets');
+  if (!shared.ok) {
+    skipReason = shared.reason;
     return;
   }
-  redis = r.redis;
-  dir = mkdtempSync(path.join(tmpdir(), 'stylesprint-budgets-'));
+  stores = shared.stores;
   fake = await startFakeOpenAI();
   const env = {
     PROVIDERS: 'openai',
@@ -47,9 +43,7 @@ before(async () => {
     GATEWAY_API_KEYS: TEST_GATEWAY_API_KEYS,
     CACHE_TTL_MS: '0',
     BUDGETS: `key:*=${CAP_USD}/day`,
-    REDIS_URL: redis.url,
-    REDIS_PREFIX: redis.prefix,
-    DATABASE_PATH: path.join(dir, 'shared.db'),
+    ...stores.env,
   };
   a = await spawnGateway('index', env, 'budgets-a');
   b = await spawnGateway('index', env, 'budgets-b');
@@ -59,12 +53,11 @@ after(async () => {
   await a?.stop();
   await b?.stop();
   await fake?.close();
-  await redis?.drop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await stores?.close();
 });
 
 test('a key over its budget is refused on both replicas, and neither calls the provider for it', async (t) => {
-  if (!redis) return skipWithoutRedis(t, skipReason);
+  if (!stores) return skipWithoutRedis(t, skipReason);
   const productIds = await firstProductIds(a.gql, 10, bearer(TEST_KEYS.mobile));
   const served = { a: 0, b: 0 };
   let spent = 0;

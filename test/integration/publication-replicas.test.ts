@@ -7,36 +7,27 @@
  */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { createClient } from 'graphql-ws';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { spawnGateway, type ChildGateway } from '../helpers/gateway-process.js';
-import { createTestRedis, skipWithoutRedis, type TestRedis } from '../helpers/redis.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
+import { skipWithoutRedis } from '../helpers/redis.js';
+import { createSharedStores, type SharedStores } from '../helpers/replicas.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
 import { dataOf, productIds } from '../helpers/graphql.js';
 
-let redis: TestRedis | undefined;
+let stores: SharedStores | undefined;
 let skipReason = '';
-let database: TestDatabase | undefined;
-let dir: string;
 let fake: FakeOpenAI;
 let a: ChildGateway;
 let b: ChildGateway;
 
 before(async () => {
-  const r = await createTestRedis();
-  if (!r.ok) {
-    skipReason = r.reason;
+  const shared = await createSharedStores('publication-replicas', { postgres: true });
+  if (!shared.ok) {
+    skipReason = shared.reason;
     return;
   }
-  redis = r.redis;
-  dir = mkdtempSync(path.join(tmpdir(), 'stylesprint-publication-replicas-'));
-  const pg = await createTestDatabase();
-  if (pg.ok) database = pg.database;
-  else console.warn(`publication replicas test: no PostgreSQL (${pg.reason}); both gateways share one SQLite file`);
+  stores = shared.stores;
   fake = await startFakeOpenAI();
   const env = {
     PROVIDERS: 'openai',
@@ -44,9 +35,7 @@ before(async () => {
     OPENAI_API_KEY: 'sk-publication-replicas-0000',
     GATEWAY_API_KEYS: TEST_GATEWAY_API_KEYS,
     CACHE_TTL_MS: '0',
-    REDIS_URL: redis.url,
-    REDIS_PREFIX: redis.prefix,
-    ...(database ? { DATABASE_URL: database.url } : { DATABASE_PATH: path.join(dir, 'shared.db') }),
+    ...stores.env,
   };
   // One after the other: the first migrates and seeds the shared database.
   a = await spawnGateway('index', env, 'publication-a');
@@ -57,13 +46,11 @@ after(async () => {
   await a?.stop();
   await b?.stop();
   await fake?.close();
-  await redis?.drop();
-  await database?.drop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await stores?.close();
 });
 
 test('a publication on one replica reaches the other replica’s subscribers, and both serve it from the next read', async (t) => {
-  if (!redis) return skipWithoutRedis(t, skipReason);
+  if (!stores) return skipWithoutRedis(t, skipReason);
   const internal = bearer(TEST_KEYS.internal);
   const [productId] = await productIds(a.gql, 1, internal);
 
