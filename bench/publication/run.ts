@@ -24,6 +24,7 @@ import type { Actor } from '../../src/publication/lifecycle.js';
 import { readSampleCatalog } from '../../src/seed.js';
 import type { DescriptionInput, ProductRecord } from '../../src/storage/types.js';
 import { writeSection } from '../report.js';
+import { storedDescription } from '../stored-description.js';
 
 const ROUNDS = 5;
 const PAGES = 500;
@@ -45,24 +46,8 @@ const publication = new PublicationService({
   policy: 'auto',
 });
 const editor: Actor = { kind: 'person', name: 'bench-editor', role: 'editor' };
-const description = (p: ProductRecord, n: number): DescriptionInput => ({
-  productId: p.id,
-  text: `Meet the ${p.title}: a versatile piece for everyday wear, take ${n}.`,
-  provider: 'openai',
-  model: 'gpt-4o-mini',
-  promptVersion: 'v4',
-  personalizationKey: '',
-  personalization: null,
-  parameters: {},
-  finishReason: 'stop',
-  latencyMs: 1,
-  promptTokens: 10,
-  completionTokens: 20,
-  estimatedCostUsd: 0,
-  attempts: [],
-  flags: [],
-  attributeCoverage: null,
-});
+const description = (p: ProductRecord, n: number): DescriptionInput =>
+  storedDescription(p.id, `Meet the ${p.title}: a versatile piece for everyday wear, take ${n}.`);
 const admit = async (p: ProductRecord, n: number) => publication.admitGenerated(await storage.descriptions.insertDescription(description(p, n)), p, slotOf(p.id, null));
 
 // History first: every product with several texts, the newest published under auto (the others superseded).
