@@ -88,6 +88,16 @@ const counts = new Int32Array(BUCKETS);
 const masses = new Float64Array(BUCKETS);
 /** Per bucket, the last id put in it (-1: none); links[id] is the one put before it. */
 const heads = new Int32Array(BUCKETS);
+/**
+ * A second lane of the same, for every other id of a pass: on a flat row
+ * neighbouring ids fall in the same few buckets, and each update of a bucket
+ * would wait for the one before it to be stored; two lanes halve those
+ * chains. Added into the first lane's counts and masses when a pass ends;
+ * a bucket's members are both lanes' lists.
+ */
+const counts2 = new Int32Array(BUCKETS);
+const masses2 = new Float64Array(BUCKETS);
+const heads2 = new Int32Array(BUCKETS);
 let links = new Int32Array(0);
 /** The ids kept, in id order, where they are gathered before they are bucketed. */
 let kept = new Int32Array(0);
@@ -153,19 +163,41 @@ function placeRange(scores: Float32Array, from: number, to: number, max: number,
   // arrays are not aliased: measured, the loops ran slower so.)
   const ln = links;
   let n = 0;
-  for (let i = from; i < to; i++) {
+  let i = from;
+  for (; i + 1 < to; i += 2) {
     const v = ((scores[i] as number) - max) * inv;
-    if (!(v >= floor)) continue; // NaN too
-    // Truncation is floor here (-v * SCALE is at least 0), and RANGE keeps it under BUCKETS.
-    const b = (-v * SCALE) | 0;
-    counts[b]!++;
-    ln[i] = heads[b] as number;
-    heads[b] = i;
-    // The weight is the bucket's top times exp of the small rest, which a polynomial gives to a unit in the last place,
-    // at a fraction of a Math.exp call's cost. A multiplication, not the reference's division: bucket sums are not its
-    // terms anyway.
-    masses[b]! += expSmall(v + b * WIDTH);
-    n++;
+    const w = ((scores[i + 1] as number) - max) * inv;
+    if (v >= floor) {
+      // Truncation is floor here (-v * SCALE is at least 0), and RANGE keeps it under BUCKETS.
+      const b = (-v * SCALE) | 0;
+      counts[b]!++;
+      ln[i] = heads[b] as number;
+      heads[b] = i;
+      // The weight is the bucket's top times exp of the small rest, which a polynomial gives to a unit in the last
+      // place, at a fraction of a Math.exp call's cost. A multiplication, not the reference's division: bucket sums
+      // are not its terms anyway.
+      masses[b]! += expSmall(v + b * WIDTH);
+      n++;
+    }
+    if (w >= floor) {
+      const b = (-w * SCALE) | 0;
+      counts2[b]!++;
+      ln[i + 1] = heads2[b] as number;
+      heads2[b] = i + 1;
+      masses2[b]! += expSmall(w + b * WIDTH);
+      n++;
+    }
+  }
+  if (i < to) {
+    const v = ((scores[i] as number) - max) * inv;
+    if (v >= floor) { // NaN is never kept
+      const b = (-v * SCALE) | 0;
+      counts[b]!++;
+      ln[i] = heads[b] as number;
+      heads[b] = i;
+      masses[b]! += expSmall(v + b * WIDTH);
+      n++;
+    }
   }
   return n;
 }
@@ -245,6 +277,9 @@ function fill(scores: Float32Array, max: number, inv: number, floor: number, can
   counts.fill(0);
   masses.fill(0);
   heads.fill(-1);
+  counts2.fill(0);
+  masses2.fill(0);
+  heads2.fill(-1);
   firstOf.fill(-1);
   used = 0;
   let n = 0;
@@ -259,7 +294,10 @@ function fill(scores: Float32Array, max: number, inv: number, floor: number, can
       placeKept(scores, kept, n, max, inv);
     }
   }
-  for (let b = 0; b < BUCKETS; b++) masses[b]! *= TOPS[b] as number;
+  for (let b = 0; b < BUCKETS; b++) {
+    counts[b]! += counts2[b] as number;
+    masses[b] = ((masses[b] as number) + (masses2[b] as number)) * (TOPS[b] as number);
+  }
   return n;
 }
 
@@ -279,6 +317,7 @@ function membersOf(scores: Float32Array, b: number): number {
   if ((firstOf[b] as number) < 0) {
     const from = used;
     for (let id = heads[b] as number; id >= 0; id = links[id] as number) sorted[used++] = id;
+    for (let id = heads2[b] as number; id >= 0; id = links[id] as number) sorted[used++] = id;
     sortIds(scores, sorted, from, used);
     firstOf[b] = from;
   }
