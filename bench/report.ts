@@ -13,19 +13,20 @@ export function machineDescription(): string {
 }
 
 /**
- * Replace (or append) one named section of docs/benchmarks.md, so that each
- * benchmark owns its part of the file and re-running one leaves the others.
+ * Replace (or append) one named section of docs/benchmarks.md (or of `file`,
+ * a doc that carries its own measured section), so that each benchmark owns
+ * its part of the file and re-running one leaves the others.
  */
-export function writeSection(name: string, title: string, body: string): void {
+export function writeSection(name: string, title: string, body: string, file: string = benchmarksFile): void {
   const start = `<!-- bench:${name}:start -->`;
   const end = `<!-- bench:${name}:end -->`;
-  mkdirSync(path.dirname(benchmarksFile), { recursive: true });
-  let doc = existsSync(benchmarksFile)
-    ? readFileSync(benchmarksFile, 'utf8')
+  mkdirSync(path.dirname(file), { recursive: true });
+  let doc = existsSync(file)
+    ? readFileSync(file, 'utf8')
     : '# Benchmarks\n\nEach section is written by the benchmark named in it; re-run its command to refresh it.\n';
   const section = `${start}\n## ${title}\n\n_Measured ${new Date().toISOString().slice(0, 10)} on ${machineDescription()}._\n\n${body.trim()}\n${end}`;
   const i = doc.indexOf(start);
   const j = doc.indexOf(end);
   doc = i >= 0 && j > i ? doc.slice(0, i) + section + doc.slice(j + end.length) : `${doc.trimEnd()}\n\n${section}\n`;
-  writeFileSync(benchmarksFile, doc);
+  writeFileSync(file, doc);
 }
