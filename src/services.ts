@@ -19,6 +19,7 @@ import { startJobWorker, type JobWorker } from './jobs/worker.js';
 import { QualityBreaker, type QualityStatus } from './routing/quality-breaker.js';
 import { strongerStanding, type RouteAdvisor } from './routing/advice.js';
 import { AlertActions } from './alerts/actions.js';
+import { createRedisActionShare } from './alerts/action-share.js';
 import { BudgetGuard, type BudgetRefusal } from './budgets/guard.js';
 import { MemoryBudgetStore } from './budgets/store.js';
 import { RedisBudgetStore } from './budgets/redis-store.js';
@@ -164,7 +165,15 @@ export async function createServices(config: Config, storage: Storage, logger: L
         onProgress: (job) => pubSub.publish(JOB_PROGRESS, job.id, job),
       })
     : null;
-  const alerts = new AlertActions({ providerIds: () => registry.generatorIds(), policies, jobs, logger, ttlMs: config.alertActionTtlMs });
+  const alerts = new AlertActions({
+    providerIds: () => registry.generatorIds(),
+    policies,
+    jobs,
+    logger,
+    ttlMs: config.alertActionTtlMs,
+    share: config.redisUrl ? createRedisActionShare({ client: connectRedis({ url: config.redisUrl, name: 'stylesprint-alert-actions' }), prefix: config.redisPrefix, logger }) : null,
+  });
+  await alerts.start();
   const bareRouter = createRouter({
     source,
     policies,

@@ -4,7 +4,7 @@
  * come from a seeded generator, so a run is reproducible from its seed.
  */
 import { differenceInterval, type Decision, type ExperimentAnalysis } from '../../src/experiments/index.js';
-import { seededRandom } from '../../src/random.js';
+import { seededRandom } from '../../providers/random.js';
 import type { Allocation, ExperimentDriver, Outcome } from './driver.js';
 
 export interface Scenario {

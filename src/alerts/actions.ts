@@ -15,13 +15,17 @@
  * has, are logged and ignored. An action that Alertmanager stops repeating
  * lapses after `ttlMs`, so a lost "resolved" cannot leave it on for good.
  *
- * Per process: Alertmanager's webhook reaches the replica its URL points at.
+ * Alertmanager's webhook reaches one replica. With a `share` (Redis), that
+ * replica writes the actions where every replica mirrors them, so they hold
+ * for the whole gateway; without one, they hold for this process.
  */
 import type { Logger } from 'pino';
 import type { AlertmanagerAlert } from './alertmanager.js';
 import type { RoutingPolicy } from '../routing/types.js';
+import type { ActionShare, ShareChange } from './action-share.js';
+import type { ActionKind, ActiveAction } from './types.js';
 
-export type ActionKind = 'demote_provider' | 'fallback_policy' | 'pause_catalog_jobs';
+export type { ActionKind, ActiveAction } from './types.js';
 
 /** Alert names (deploy/prometheus/rules) and the action each one takes. */
 export const ALERT_ACTIONS: Readonly<Record<string, ActionKind>> = {
@@ -36,21 +40,6 @@ export const ALERT_ACTIONS: Readonly<Record<string, ActionKind>> = {
 /** One plan in this many keeps a demoted provider in its usual place (see above). */
 export const DEMOTED_CANARY_EVERY = 10;
 
-/** One action in force. */
-export interface ActiveAction {
-  kind: ActionKind;
-  /** The provider demoted, the policy switched (as `policy→fallback`), or `catalog` for paused jobs. */
-  target: string;
-  /** The provider the alert is about (none for paused jobs). */
-  provider: string | null;
-  alert: string;
-  /** Alertmanager's fingerprint of the alert: one alert, one set of actions. */
-  fingerprint: string;
-  /** When the alert started, as Alertmanager says, epoch ms. */
-  since: number;
-  /** When Alertmanager last said it was firing, epoch ms. */
-  refreshedAt: number;
-}
 
 /** What the catalog-job queue must offer for pause_catalog_jobs. */
 export interface PausableJobs {
@@ -70,6 +59,8 @@ export interface AlertActionsOptions {
   ttlMs?: number;
   /** Clock, ms. Default Date.now. */
   now?: () => number;
+  /** Where replicas share the actions in force (Redis); null or absent: this process only. */
+  share?: ActionShare | null;
 }
 
 export interface AlertOutcome {
@@ -101,10 +92,26 @@ export class AlertActions {
     this.#sweep.unref();
   }
 
+  /** Mirrors the shared actions (when there is a share): those in force when this replica starts, and every change after. */
+  async start(): Promise<void> {
+    const share = this.#options.share;
+    if (!share) return;
+    await share.subscribe(
+      (change) => this.#mirror(change),
+      (all) => {
+        this.#active.clear();
+        for (const [fingerprint, actions] of all) this.#active.set(fingerprint, actions);
+        void this.#syncJobs();
+      },
+    );
+  }
+
   /** Applies one webhook's alerts in order; returns what was done for each. */
   async handle(alerts: readonly AlertmanagerAlert[]): Promise<AlertOutcome[]> {
     const outcomes: AlertOutcome[] = [];
     for (const alert of alerts) outcomes.push(alert.status === 'firing' ? this.#fire(alert) : this.#resolve(alert));
+    // Resolutions always reach the share (this replica's mirror may lag); firings when they started actions.
+    await this.#publish(alerts.filter((alert, i) => alert.status === 'resolved' || !outcomes[i]?.ignored).map((alert) => alert.fingerprint));
     await this.#syncJobs();
     for (const outcome of outcomes) {
       if (outcome.ignored) this.#options.logger.info({ alert: outcome.alert, status: outcome.status, reason: outcome.ignored }, 'alert ignored');
@@ -135,15 +142,51 @@ export class AlertActions {
   /** Every action in force, lapsed ones dropped. */
   active(): ActiveAction[] {
     const now = this.#now();
-    for (const [fingerprint, actions] of this.#active) if (actions.every((a) => now - a.refreshedAt > this.#ttlMs)) this.#active.delete(fingerprint);
+    for (const [fingerprint, actions] of this.#active) {
+      if (actions.every((a) => now - a.refreshedAt > this.#ttlMs)) {
+        this.#active.delete(fingerprint);
+        // Lapsed here lapses for every replica (they share the clock's verdict), so the shared copy goes too.
+        this.#options.share?.remove(fingerprint).catch((error: unknown) => this.#options.logger.warn({ err: error, fingerprint }, 'lapsed alert action not removed from the share'));
+      }
+    }
     return [...this.#active.values()].flat();
   }
 
-  /** Resumes paused jobs, so a stopping gateway leaves no queue paused on its account. */
+  /**
+   * Resumes paused jobs, so a stopping gateway leaves no queue paused on its
+   * account. With a share the pause stays: it belongs to the alert, which the
+   * other replicas still hold, not to this process.
+   */
   async close(): Promise<void> {
     clearInterval(this.#sweep);
+    const share = this.#options.share;
+    if (share) {
+      await share.close();
+      return;
+    }
     this.#active.clear();
     await this.#syncJobs();
+  }
+
+  /** Writes the webhook's alerts' actions to the share; when it is unreachable, they hold on this replica only (logged). */
+  async #publish(fingerprints: readonly string[]): Promise<void> {
+    const share = this.#options.share;
+    if (!share) return;
+    for (const fingerprint of new Set(fingerprints)) {
+      const actions = this.#active.get(fingerprint);
+      try {
+        await (actions ? share.put(fingerprint, actions) : share.remove(fingerprint));
+      } catch (error) {
+        this.#options.logger.error({ err: error, fingerprint }, 'alert actions: not shared with the other replicas (Redis unavailable), in force on this one only');
+      }
+    }
+  }
+
+  /** Another replica's change (or this one's, echoed back). */
+  #mirror(change: ShareChange): void {
+    if (change.actions) this.#active.set(change.fingerprint, change.actions);
+    else this.#active.delete(change.fingerprint);
+    void this.#syncJobs();
   }
 
   #fire(alert: AlertmanagerAlert): AlertOutcome {

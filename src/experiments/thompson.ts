@@ -6,7 +6,7 @@
  * all of them compute the same weights with no state shared beyond the
  * database.
  */
-import { seededRandom } from '../random.js';
+import { seededRandom } from '../../providers/random.js';
 import { assignByWeights, assignmentPoint } from './assignment.js';
 import { posterior } from './beta-binomial.js';
 import { checkPrior, UNIFORM_PRIOR, type BetaPrior, type VariantCounts } from './types.js';

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
-import { AlertActions, DEMOTED_CANARY_EVERY } from '../../../src/alerts/actions.js';
+import { AlertActions, DEMOTED_CANARY_EVERY, type ActiveAction } from '../../../src/alerts/actions.js';
+import type { ActionShare, ShareChange } from '../../../src/alerts/action-share.js';
 import { parseAlertmanagerWebhook, type AlertmanagerAlert } from '../../../src/alerts/alertmanager.js';
 import { defaultPolicies } from '../../../src/routing/policies.js';
 
@@ -76,4 +77,44 @@ test('parseAlertmanagerWebhook: the webhook body, or a TypeError naming the prob
   assert.equal(parseAlertmanagerWebhook(JSON.stringify(body))[0]!.fingerprint, 'abc');
   assert.throws(() => parseAlertmanagerWebhook('{'), /not JSON/);
   assert.throws(() => parseAlertmanagerWebhook('{"alerts": [{"status": "firing"}]}'), /alerts\.0\.labels/);
+});
+
+/** An in-memory share: one map, every subscriber told of every change, as Redis pub/sub does. */
+function memoryShare(store = new Map<string, ActiveAction[]>(), listeners: Array<(change: ShareChange) => void> = []): ActionShare & { store: Map<string, ActiveAction[]> } {
+  const tell = (change: ShareChange) => listeners.forEach((listen) => listen(change));
+  return {
+    store,
+    load: async () => new Map(store),
+    put: async (fingerprint, actions) => void (store.set(fingerprint, actions), tell({ fingerprint, actions })),
+    remove: async (fingerprint) => void (store.delete(fingerprint), tell({ fingerprint, actions: null })),
+    subscribe: async (onChange, onReload) => {
+      listeners.push(onChange);
+      onReload(new Map(store));
+    },
+    close: async () => {},
+  };
+}
+
+test('with a share, a resolution another replica never saw fired is still passed on, and a lapsed action leaves the share', async () => {
+  let now = Date.parse('2025-06-01T12:00:00Z');
+  const share = memoryShare();
+  const options = { providerIds: () => ['onnx', 'openai'], policies: defaultPolicies(['onnx', 'openai'], 20_000), jobs: null, logger, ttlMs: 1000, now: () => now };
+  const a = new AlertActions({ ...options, share: memoryShare(share.store) });
+  const b = new AlertActions({ ...options, share });
+  await b.start();
+  await a.handle([alert('firing', { alertname: 'GatewayProviderErrorRatioHigh', provider: 'openai' })]);
+  assert.deepEqual([...share.store.keys()], ['GatewayProviderErrorRatioHighopenai']);
+  // b's subscription did not hear a (separate listener lists), but its resolution still clears the share.
+  assert.equal(b.isDemoted('openai'), false);
+  await b.handle([alert('resolved', { alertname: 'GatewayProviderErrorRatioHigh', provider: 'openai' })]);
+  assert.equal(share.store.size, 0);
+
+  await b.handle([alert('firing', { alertname: 'GatewayProviderErrorRatioHigh', provider: 'openai' })]);
+  assert.ok(b.isDemoted('openai'));
+  now += 1001;
+  assert.equal(b.isDemoted('openai'), false, 'lapsed');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(share.store.size, 0, 'the lapsed action left the share');
+  await a.close();
+  await b.close();
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { seededRandom } from '../../../src/random.js';
+import { seededRandom } from '../../../providers/random.js';
 import { betaSample, createThompsonAllocator, gammaSample, thompsonWeights, type VariantCounts } from '../../../src/experiments/index.js';
 
 const v = (id: string, exposures: number, conversions: number): VariantCounts => ({ id, exposures, conversions });
