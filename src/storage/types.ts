@@ -1,11 +1,14 @@
 /**
  * The storage interfaces: one per aggregate (the catalog, descriptions, API
- * keys, benchmark runs), reached through one `Storage` that `openStorage`
+ * keys, benchmark runs, experiments and their events), reached through one `Storage` that `openStorage`
  * opens on SQLite (node:sqlite, the embedded default) or PostgreSQL alike.
  * Every method is async so that a networked database can implement the same
  * shape. Catalog jobs keep their records in Redis (src/jobs/job-store.ts).
  */
 import type { BenchmarkStore } from '../evaluation/benchmark/types.js';
+import type { EventStore, ExperimentStore } from './experiment-types.js';
+
+export type * from './experiment-types.js';
 
 export interface ProductInput {
   sku?: string | null;
@@ -160,6 +163,8 @@ export interface Storage {
   readonly descriptions: DescriptionStore;
   readonly apiKeys: ApiKeyStore;
   readonly benchmarks: BenchmarkStore;
+  readonly experiments: ExperimentStore;
+  readonly events: EventStore;
   /** Closes the connection every store shares. */
   close(): Promise<void>;
 }

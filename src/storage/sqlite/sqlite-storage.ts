@@ -10,6 +10,9 @@ import { SqlBenchmarkStore } from '../benchmark-store.js';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, WalCheckpointer } from './checkpointer.js';
 import { SqliteCatalogStore } from './sqlite-catalog.js';
 import { SqliteDescriptionStore } from './sqlite-descriptions.js';
+import { SqliteEventStore } from './sqlite-events.js';
+import { ExperimentSql } from '../experiment-sql.js';
+import type { EventStore, ExperimentStore } from '../experiment-types.js';
 
 /** The embedded default: one SQLite file in WAL mode, migrated at open. */
 const MAX_CACHED_STATEMENTS = 256;
@@ -22,6 +25,8 @@ export class SqliteStorage implements Storage {
   readonly descriptions: DescriptionStore;
   readonly apiKeys: ApiKeyStore;
   readonly benchmarks: BenchmarkStore;
+  readonly experiments: ExperimentStore;
+  readonly events: EventStore;
   private readonly db: DatabaseSync;
   private open = true;
   /** Prepared statements by SQL text: preparing costs more than running these small queries. */
@@ -50,6 +55,8 @@ export class SqliteStorage implements Storage {
     };
     this.apiKeys = new ApiKeySql(query);
     this.benchmarks = new SqlBenchmarkStore(query);
+    this.experiments = new ExperimentSql(query);
+    this.events = new SqliteEventStore(connection);
   }
 
   /** A cached prepared statement. Filter SQL varies with the filter's shape, so the cache is bounded. */
