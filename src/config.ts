@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseGatewayApiKeys } from './auth/api-keys.js';
-import { DEFAULT_GENERATION_RATE_LIMITS, DEFAULT_MAX_COST, DEFAULT_RATE_LIMITS, parseMaxCost, parseRateLimits } from './limits/role-settings.js';
+import { DEFAULT_EVENT_RATE_LIMITS, DEFAULT_GENERATION_RATE_LIMITS, DEFAULT_MAX_COST, DEFAULT_RATE_LIMITS, parseMaxCost, parseRateLimits } from './limits/role-settings.js';
 import { parseBudgets } from './budgets/settings.js';
 import { checkOverrideProviders, parsePolicyOverride } from './routing/policies.js';
 import { ConfigError } from './startup.js';
@@ -123,6 +123,10 @@ const schema = z
       .string()
       .pipe(parsed((v) => parseRateLimits(v, DEFAULT_GENERATION_RATE_LIMITS)))
       .default(DEFAULT_GENERATION_RATE_LIMITS),
+    eventRateLimits: z
+      .string()
+      .pipe(parsed((v) => parseRateLimits(v, DEFAULT_EVENT_RATE_LIMITS)))
+      .default(DEFAULT_EVENT_RATE_LIMITS),
     shutdownGraceMs: int(0, 600_000).default(10_000),
     metricsPort: int(0, 65535).optional(),
     otelExporterOtlpEndpoint: optionalString.pipe(z.url().optional()),
@@ -207,6 +211,7 @@ export const ENV_NAMES: Readonly<Record<keyof Config, string>> = {
   maxCost: 'MAX_COST',
   rateLimits: 'RATE_LIMITS',
   generationRateLimits: 'GENERATION_RATE_LIMITS',
+  eventRateLimits: 'EVENT_RATE_LIMITS',
   shutdownGraceMs: 'SHUTDOWN_GRACE_MS',
   metricsPort: 'METRICS_PORT',
   otelExporterOtlpEndpoint: 'OTEL_EXPORTER_OTLP_ENDPOINT',

@@ -58,6 +58,8 @@ export interface CreateServerOptions {
   logger?: Logger;
   /** Listen after building (default true). */
   listen?: boolean;
+  /** Clock in ms of the experiments (roll-up buckets, Thompson epochs), for simulations. Default Date.now. */
+  clock?: () => number;
 }
 
 /** What the HTTP side serves from, opened in this order (drainAndClose closes them, the database last). */
@@ -77,7 +79,7 @@ interface Core {
 export async function createServer(configInput: Partial<ConfigInput>, options: CreateServerOptions): Promise<GatewayServer> {
   const config = loadConfig(configInput);
   const logger = options.logger ?? createLogger(config);
-  const { storage, authenticator, metrics, tracing, services } = await openCore(config, logger);
+  const { storage, authenticator, metrics, tracing, services } = await openCore(config, logger, options.clock);
   const rateLimitStore = openRateLimitStore(config, logger);
   const authenticate = (header: string | undefined) => authenticator.authenticate(header);
   if (config.nodeEnv === undefined) {
@@ -105,7 +107,8 @@ export async function createServer(configInput: Partial<ConfigInput>, options: C
     const warnings: string[] = [];
     const generations = generationBudget(rateLimitStore, config.generationRateLimits, principal);
     // The key's name (never the key) rides on every log line of the request.
-    return { requestId, signal, principal, logger: logger.child({ requestId, keyName: principal.name }), storage, services, warnings, report: {}, loaders: createLoaders(storage, services, { warnings, signal, generations, payer: principal }) };
+    const events = generationBudget(rateLimitStore, config.eventRateLimits, principal, 'events');
+    return { requestId, signal, principal, logger: logger.child({ requestId, keyName: principal.name }), storage, services, warnings, report: {}, events, loaders: createLoaders(storage, services, { warnings, signal, generations, payer: principal }) };
   };
   const handleGraphQL = createGraphQLHandler({ apollo, logger, maxBodyBytes: config.maxBodyBytes, requestTimeoutMs: config.requestTimeoutMs, makeContext, authenticate, metrics, tracing });
   const metricsServer = config.metricsPort !== undefined ? await startMetricsServer(config.metricsPort, config.host, metrics) : null;
@@ -153,7 +156,7 @@ export async function createServer(configInput: Partial<ConfigInput>, options: C
 }
 
 /** Storage (seeded when empty), authentication, metrics, tracing and the services; what is open already is closed when a later step fails. */
-async function openCore(config: Config, logger: Logger): Promise<Core> {
+async function openCore(config: Config, logger: Logger, clock?: () => number): Promise<Core> {
   const storage = await openStorage(config);
   if (config.seedCatalog) await seedIfEmpty(storage.catalog, logger);
   let authenticator;
@@ -171,6 +174,7 @@ async function openCore(config: Config, logger: Logger): Promise<Core> {
     services = await createServices(config, meteredStorage(storage, metrics), logger, {
       // One per server: job progress is published here and read by the jobProgress subscriptions.
       pubSub: createInProcessPubSub(),
+      clock,
       source: (source) => tracedSource(meteredSource(source, metrics), tracing),
       router: (router) => meteredRouter(router, metrics),
       budgetRefused: (refusal) => metrics.budgetRefused.inc({ scope: refusal.rule.scope, period: refusal.rule.period }),

@@ -1,3 +1,4 @@
+import { ExperimentService } from './experiments/experiment.service.js';
 import type { Logger } from 'pino';
 import { ConfigError, ENV_NAMES, type Config } from './config.js';
 import type { Storage } from './storage/types.js';
@@ -48,6 +49,8 @@ export interface Services {
   budgets: BudgetGuard | null;
   /** Topic publish/subscribe of this server (job progress); subscriptions read it from the context. */
   pubSub: PubSub;
+  /** Experiments, their assignment and the app's events. */
+  experiments: ExperimentService;
   close(): Promise<void>;
 }
 
@@ -62,6 +65,8 @@ export interface ServiceOptions {
   /** Told of each budget refusal and each charge (metrics). Default: none. */
   budgetRefused?: (refusal: BudgetRefusal) => void;
   budgetCharged?: (role: string, usd: number) => void;
+  /** Clock in ms of the experiments (roll-up buckets, Thompson epochs): simulations pass time faster. Default Date.now. */
+  clock?: () => number;
   /** Told of the checks' verdict on each stored generation (metrics). Default: none. */
   verdict?: (provider: string, model: string, verdict: Verdict) => void;
 }
@@ -213,6 +218,7 @@ export async function createServices(config: Config, storage: Storage, logger: L
     alerts,
     budgets,
     pubSub,
+    experiments: new ExperimentService(storage, { now: wrap.clock }),
     async close() {
       await worker?.close();
       // Before the queue closes: a pause an alert put on it is lifted.

@@ -18,14 +18,20 @@ export class ProductDescriptionResolver {
   @Authorized('mobile')
   @FieldResolver(() => Description, {
     nullable: true,
-    description: 'The newest stored description matching the arguments; generated only when none exists. Never fails the query: falls back to a stale stored or reference description.',
+    description:
+      'The newest stored description matching the arguments; generated only when none exists. Never fails the query: falls back to a stale stored or reference description. With sessionId, a product in a running experiment serves the variant assigned to the session (the same on every call), named in `experiment`.',
   })
-  description(
+  async description(
     @Root() product: Product,
     @Ctx() ctx: GatewayContext,
     @Arg('personalization', () => PersonalizationInput, { nullable: true }) personalization: PersonalizationInput | null,
     @Arg('provider', () => String, { nullable: true }) provider: string | null,
+    @Arg('sessionId', () => String, { nullable: true, description: 'The shopper\'s session, as reported with its events.' }) sessionId: string | null,
   ): Promise<Description | null> {
+    if (sessionId !== null) {
+      const served = await ctx.services.experiments.describe(product.id, sessionId);
+      if (served) return { ...toDescription(served.record, DescriptionSource.CACHED), assignment: served.assignment } as Description;
+    }
     try {
       checkParams(null, personalization);
     } catch (error) {

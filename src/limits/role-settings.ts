@@ -41,6 +41,19 @@ export const DEFAULT_GENERATION_RATE_LIMITS: PerRole<BucketSettings | null> = {
   internal: null,
 };
 
+/**
+ * Default EVENT_RATE_LIMITS per role, in events that recordEvents stores
+ * (their own bucket, so that a flood of events never starves reads, nor
+ * reads the events). Mobile is sized like its request bucket for one app key
+ * shared by every shopper: 5,000 events/s with a burst of 4 s. Internal
+ * unlimited (benchmarks and simulations).
+ */
+export const DEFAULT_EVENT_RATE_LIMITS: PerRole<BucketSettings | null> = {
+  mobile: { capacity: 20_000, refillPerSecond: 5000 },
+  personalization: { capacity: 20_000, refillPerSecond: 5000 },
+  internal: null,
+};
+
 function perRole<T>(text: string, parse: (value: string, role: Role) => T, defaults: PerRole<T>): PerRole<T> {
   const out: Record<Role, T> = { ...defaults };
   for (const entry of text.split(',').map((s) => s.trim()).filter(Boolean)) {
