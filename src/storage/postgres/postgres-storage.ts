@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { PoolClient } from 'pg';
 import type { BenchmarkStore } from '../../evaluation/benchmark/types.js';
 import type { ApiKeyStore, CatalogStore, DescriptionStore, Storage } from '../types.js';
+import type { PublicationStore } from '../publication-types.js';
 import { MIGRATIONS, SCHEMA_MIGRATIONS_DDL, type AppliedMigration } from '../migrations.js';
 import type { Row } from '../rows.js';
 import { pgTypeParsers } from './pg-types.js';
@@ -12,6 +13,8 @@ import { PostgresDescriptionStore } from './postgres-descriptions.js';
 import { PostgresEventStore } from './postgres-events.js';
 import { ExperimentSql } from '../experiment-sql.js';
 import type { EventStore, ExperimentStore } from '../experiment-types.js';
+import { SqlPublicationStore } from '../publication-store.js';
+import { postgresPublicationDriver } from './postgres-publication.js';
 
 export interface PostgresStorageOptions {
   /** A `postgres://` or `postgresql://` URL (required). */
@@ -38,12 +41,14 @@ export class PostgresStorage implements Storage {
   readonly benchmarks: BenchmarkStore;
   readonly experiments: ExperimentStore;
   readonly events: EventStore;
+  readonly publication: PublicationStore;
   private open = false;
 
   private constructor(private readonly pool: pg.Pool) {
     const connection = { pool, transaction: <T>(fn: (client: PoolClient) => Promise<T>) => this.transaction(fn) };
     this.catalog = new PostgresCatalogStore(connection);
     this.descriptions = new PostgresDescriptionStore(connection);
+    this.publication = new SqlPublicationStore(postgresPublicationDriver(connection));
     // API keys and benchmark runs: the statements every backend shares, with `?` placeholders.
     const query = async (sql: string, params: readonly unknown[]): Promise<Row[]> => {
       let i = 0;
