@@ -120,6 +120,8 @@ function loop(overrides: () => Partial<ConfigInput>) {
 
   test('2,000 sessions through the API: the analysis names the variant with the higher true rate, with its interval', async () => {
     server = await start(overrides());
+    const first = server;
+    cleanup.push(() => first.stop());
     products = await productIds(server.gql, 3, internal);
     const [a, b] = await twoDescriptionsEach(server, products);
     experimentId = await createExperiment(server, products, a, b);
@@ -185,9 +187,11 @@ function loop(overrides: () => Partial<ConfigInput>) {
   test('events survive a restart; the event bucket refuses a flood with RATE_LIMITED', async () => {
     const before = await analysis(server, experimentId);
     const databasePath = server.config.databasePath;
-    await server.stop();
+    // close, not stop: stop removes the folder that holds the SQLite file.
+    await server.close();
     server = await start({ ...overrides(), databasePath, eventRateLimits: 'mobile=10/1' });
-    cleanup.push(() => server.stop());
+    const restarted = server;
+    cleanup.push(() => restarted.stop());
     assert.deepEqual((await analysis(server, experimentId)).variants, before.variants);
     const retried = dataOf(await server.gql<EventResults>(RECORD, { events: firstBatch.slice(0, 10) }, mobile)).recordEvents;
     assert.equal(retried.duplicates, 10);
