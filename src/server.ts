@@ -111,8 +111,7 @@ export async function createServer(configInput: Partial<ConfigInput>, options: C
     const generations = generationBudget(rateLimitStore, config.generationRateLimits, principal);
     const requestedBy = { name: principal.name, role: principal.role };
     // The key's name (never the key) rides on every log line of the request.
-    const events = generationBudget(rateLimitStore, config.eventRateLimits, principal, 'events');
-    return { requestId, signal, principal, logger: logger.child({ requestId, keyName: principal.name }), storage, services, warnings, report: {}, events, loaders: createLoaders(storage, services, { warnings, signal, generations, payer: principal, requestedBy }) };
+    return { requestId, signal, principal, logger: logger.child({ requestId, keyName: principal.name }), storage, services, warnings, report: {}, events: generationBudget(rateLimitStore, config.eventRateLimits, principal, 'events'), loaders: createLoaders(storage, services, { warnings, signal, generations, payer: principal, requestedBy }) };
   };
   const handleGraphQL = createGraphQLHandler({ apollo, logger, maxBodyBytes: config.maxBodyBytes, requestTimeoutMs: config.requestTimeoutMs, makeContext, authenticate, metrics, tracing, trustedDocuments });
   const metricsServer = config.metricsPort !== undefined ? await startMetricsServer(config.metricsPort, config.host, metrics) : null;

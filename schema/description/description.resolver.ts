@@ -31,9 +31,10 @@ export class ProductDescriptionResolver {
     @Arg('channel', () => String, { nullable: true, description: 'Sales channel, e.g. web, app or marketplace; default "web".' }) channel: string | null,
     @Arg('sessionId', () => String, { nullable: true, description: "The shopper's session, as reported with its events." }) sessionId: string | null,
   ): Promise<Description | null> {
-    if (sessionId !== null) {
+    // An argument left out arrives undefined.
+    if (typeof sessionId === 'string') {
       const served = await ctx.services.experiments.describe(product.id, sessionId);
-      if (served) return { ...toDescription(served.record, DescriptionSource.CACHED), assignment: served.assignment } as Description;
+      if (served) return { ...toDescription(served.entry.description, DescriptionSource.CACHED, false, served.entry), assignment: served.assignment } as Description;
     }
     try {
       checkParams(null, personalization);

@@ -4,9 +4,10 @@ import type { Assignment } from '../../src/experiments/experiment.service.js';
 import { MAX_EVENTS_PER_CALL } from '../../src/experiments/event-input.js';
 import { NotFoundError } from '../../src/errors/index.js';
 import { Description } from '../description/description.type.js';
-import { Experiment, ExperimentAnalysis, ExperimentAssignment, RecordEventsResult, type EventStatus } from './experiment.type.js';
+import { ConcludeExperimentResult, Experiment, ExperimentAnalysis, ExperimentAssignment, RecordEventsResult, type EventStatus } from './experiment.type.js';
 import { CreateExperimentInput, DescriptionEventInput } from './experiment.input.js';
 import { toAnalysis, toExperiment } from './experiment.mapper.js';
+import { toBulkResult } from '../publication/publication.mappers.js';
 
 @Resolver(() => Experiment)
 export class ExperimentResolver {
@@ -30,7 +31,7 @@ export class ExperimentResolver {
   }
 
   @Authorized('internal')
-  @Mutation(() => Experiment, { description: 'Starts an A/B test of stored descriptions; it runs at once. BAD_USER_INPUT with a reason for a bad design.' })
+  @Mutation(() => Experiment, { description: 'Starts an A/B test of published or approved descriptions; it runs at once. BAD_USER_INPUT with a reason for a bad design.' })
   async createExperiment(@Ctx() ctx: GatewayContext, @Arg('input', () => CreateExperimentInput) input: CreateExperimentInput): Promise<Experiment> {
     return toExperiment(await ctx.services.experiments.create(input));
   }
@@ -48,17 +49,19 @@ export class ExperimentResolver {
   }
 
   @Authorized('internal')
-  @Mutation(() => Experiment, {
-    description: 'Ends the experiment with a winner: winnerVariantId, else the analysis\'s, else the control. publishWinner: true is refused (reason PUBLISH_NOT_AVAILABLE) until the publication lifecycle exists.',
+  @Mutation(() => ConcludeExperimentResult, {
+    description: "Ends the experiment with a winner: winnerVariantId, else the analysis's, else the control. With publishWinner, the winner's approved texts are published through the lifecycle (the fact check rerun first), one result per text.",
   })
   async concludeExperiment(
     @Ctx() ctx: GatewayContext,
     @Arg('id', () => ID) id: string,
     @Arg('publishWinner', () => Boolean, { defaultValue: false }) publishWinner: boolean,
     @Arg('winnerVariantId', () => String, { nullable: true }) winnerVariantId: string | null,
-  ): Promise<Experiment> {
+  ): Promise<ConcludeExperimentResult> {
     if (!(await ctx.services.experiments.byId(id))) throw new NotFoundError('experiment', id);
-    return toExperiment(await ctx.services.experiments.conclude(id, { publishWinner, winnerVariantId }));
+    const actor = ctx.principal ? { kind: 'person' as const, name: ctx.principal.name, role: ctx.principal.role } : undefined;
+    const { experiment, published } = await ctx.services.experiments.conclude(id, { publishWinner, winnerVariantId, ...(actor ? { actor } : {}) });
+    return { experiment: toExperiment(experiment), published: published.map(toBulkResult) };
   }
 
   @Authorized('mobile')

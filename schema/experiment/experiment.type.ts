@@ -1,4 +1,6 @@
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { LifecycleResult, type LifecycleError } from '../publication/publication.type.js';
+import type { Description } from '../description/description.type.js';
 
 export enum ExperimentMetric {
   CLICK_RATE = 'CLICK_RATE',
@@ -173,6 +175,15 @@ export class Experiment {
   createdAt!: string;
 }
 
+@ObjectType()
+export class ConcludeExperimentResult {
+  @Field(() => Experiment)
+  experiment!: Experiment;
+
+  @Field(() => [LifecycleResult], { description: 'With publishWinner: one result per winning text published now (texts already live are not listed); empty otherwise.' })
+  published!: Array<Description | LifecycleError>;
+}
+
 @ObjectType({ description: 'Which experiment and variant a description was served for: the app reports both with its events.' })
 export class ExperimentAssignment {
   @Field(() => ID)
@@ -181,7 +192,7 @@ export class ExperimentAssignment {
   @Field()
   variantId!: string;
 
-  @Field({ description: 'True when the variant has no text for this product yet and the control\'s is served; such sessions count under their assigned variant (docs/experiments.md).' })
+  @Field({ description: 'True when the variant has no published or approved text for this product and the control\'s is served; such sessions count under their assigned variant (docs/experiments.md).' })
   servedControl!: boolean;
 }
 

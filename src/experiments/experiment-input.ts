@@ -4,6 +4,7 @@
  * with a stable `reason`.
  */
 import { BadUserInputError } from '../errors/index.js';
+import type { PublicationEntry } from '../storage/publication-types.js';
 import type { AllocationKind, DescriptionStore, ExperimentInput, ExperimentMetric, ExperimentStore, ExperimentVariant } from '../storage/types.js';
 
 /** Most variants, products and variant ids' length in one experiment. */
@@ -16,7 +17,7 @@ export interface VariantSpec {
   name?: string | null;
   /** FIXED: share of the traffic. Default 1. */
   weight?: number | null;
-  /** One stored description per product; the control needs one for every product. */
+  /** One published or approved description per product; the control needs one for every product. */
   descriptionIds: readonly string[];
 }
 
@@ -55,15 +56,25 @@ function checkShape(spec: ExperimentSpec): void {
   if (!(Number.isSafeInteger(refresh) && refresh >= 60 && refresh <= 86_400)) refuse('BAD_REFRESH', `refreshSeconds must be a whole number from 60 to 86400, got ${refresh}`);
 }
 
+/** What the checks read of the publication lifecycle. */
+export interface LifecycleEntries {
+  entries(ids: readonly string[]): Promise<Array<PublicationEntry | null>>;
+}
+
+/** A shopper may see a published text, and a session in an experiment an approved one (docs/experiments.md). */
+const ADMISSIBLE = new Set(['PUBLISHED', 'APPROVED']);
+
 /**
  * Each variant's descriptions by product, read from the store: every id must
- * exist and describe one of the experiment's products, once per variant.
+ * exist, be published or approved, and describe one of the experiment's
+ * products, once per variant.
  * The control (the first variant) must cover every product; another variant
  * may leave a product out, and its sessions then see the control's text
  * there (said in the assignment).
  */
-async function variantTexts(spec: ExperimentSpec, descriptions: DescriptionStore): Promise<ExperimentVariant[]> {
+async function variantTexts(spec: ExperimentSpec, descriptions: DescriptionStore, publication: LifecycleEntries): Promise<ExperimentVariant[]> {
   const products = new Set(spec.productIds);
+  const states = new Map((await publication.entries(spec.variants.flatMap((v) => v.descriptionIds))).flatMap((e) => (e ? [[e.state.descriptionId, e.state.status] as const] : [])));
   const variants: ExperimentVariant[] = [];
   for (const v of spec.variants) {
     const byProduct: Record<string, string> = {};
@@ -71,6 +82,8 @@ async function variantTexts(spec: ExperimentSpec, descriptions: DescriptionStore
       const record = await descriptions.descriptionById(id);
       if (!record) refuse('UNKNOWN_DESCRIPTION', `variant ${JSON.stringify(v.id)}: description ${JSON.stringify(id)} not found`);
       if (!products.has(record!.productId)) refuse('DESCRIPTION_OUTSIDE_EXPERIMENT', `variant ${JSON.stringify(v.id)}: description ${JSON.stringify(id)} describes a product outside the experiment`);
+      const status = states.get(id) ?? 'without a publication state';
+      if (!ADMISSIBLE.has(status)) refuse('DESCRIPTION_NOT_ADMISSIBLE', `variant ${JSON.stringify(v.id)}: description ${JSON.stringify(id)} is ${status.toLowerCase()}; a variant's texts must be published or approved`);
       if (byProduct[record!.productId]) refuse('TWO_DESCRIPTIONS_FOR_PRODUCT', `variant ${JSON.stringify(v.id)} has two descriptions of product ${JSON.stringify(record!.productId)}`);
       byProduct[record!.productId] = id;
     }
@@ -82,7 +95,7 @@ async function variantTexts(spec: ExperimentSpec, descriptions: DescriptionStore
 }
 
 /** The input as stored, or a BAD_USER_INPUT naming what is wrong. A product may be in one running or paused experiment at a time. */
-export async function checkExperiment(spec: ExperimentSpec, stores: { descriptions: DescriptionStore; experiments: ExperimentStore }): Promise<ExperimentInput> {
+export async function checkExperiment(spec: ExperimentSpec, stores: { descriptions: DescriptionStore; experiments: ExperimentStore; publication: LifecycleEntries }): Promise<ExperimentInput> {
   checkShape(spec);
   const busy = await stores.experiments.activeForProducts(spec.productIds);
   if (busy.length) refuse('PRODUCT_IN_EXPERIMENT', `a product is already in experiment ${JSON.stringify(busy[0]!.id)} (${busy[0]!.status.toLowerCase()}); conclude it first`);
@@ -92,7 +105,7 @@ export async function checkExperiment(spec: ExperimentSpec, stores: { descriptio
     allocation: spec.allocation,
     minSample: spec.minSample ?? null,
     refreshSeconds: spec.refreshSeconds ?? DEFAULT_REFRESH_SECONDS,
-    variants: await variantTexts(spec, stores.descriptions),
+    variants: await variantTexts(spec, stores.descriptions, stores.publication),
     productIds: [...spec.productIds],
   };
 }

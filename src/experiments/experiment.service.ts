@@ -7,16 +7,25 @@
  */
 import { BadUserInputError, ErrorCode, GatewayError, NotFoundError } from '../errors/index.js';
 import { BUCKET_MS, CONVERSION_EVENT } from '../storage/experiment-types.js';
-import type { DescriptionRecord, EventInput, EventOutcome, EventType, ExperimentRecord, RollupRow, Storage } from '../storage/types.js';
+import type { BulkOutcome, PublicationService } from '../publication/index.js';
+import type { Actor } from '../publication/lifecycle.js';
+import type { EventInput, EventOutcome, EventType, ExperimentRecord, RollupRow, Storage } from '../storage/types.js';
 import { analyzeLooks, ANALYSIS_DEFAULTS, type ExperimentAnalysis } from './analysis.js';
 import { assignByWeights } from './assignment.js';
 import { createThompsonAllocator, type ThompsonAllocator } from './thompson.js';
 import type { VariantCounts } from './types.js';
+import type { PublicationEntry } from '../storage/publication-types.js';
 import { checkExperiment, type ExperimentSpec } from './experiment-input.js';
 import { checkEvent, isClientId, MAX_CLIENT_ID_LENGTH, MAX_EVENTS_PER_CALL, type EventRefusal, type EventSpec } from './event-input.js';
 
 /** Buckets per look: the analysis looks once a day, as the people reading it do. */
 export const BUCKETS_PER_LOOK = 24;
+
+/** What experiments need of the publication lifecycle: which texts a shopper may see, and publishing a winner. */
+export type ExperimentPublication = Pick<PublicationService, 'entries' | 'publishedForProducts' | 'bulkPublish'>;
+
+/** Most descriptions one bulkPublish call takes (PUBLICATION_LIMITS.bulkItems). */
+const PUBLISH_CHUNK = 100;
 
 export interface ExperimentServiceOptions {
   /** Clock in ms (roll-up buckets, Thompson epochs, the events' time window). Default Date.now. */
@@ -29,7 +38,7 @@ export interface Assignment {
   variantId: string;
   /** The stored description shown. */
   descriptionId: string;
-  /** True when the variant has no text for this product yet and the control's is shown instead. */
+  /** True when the variant has no admissible text for this product (none, or not approved or published) and the control's is shown instead. */
   servedControl: boolean;
 }
 
@@ -59,13 +68,14 @@ export class ExperimentService {
 
   constructor(
     private readonly storage: Pick<Storage, 'experiments' | 'events' | 'descriptions'>,
+    private readonly publication: ExperimentPublication,
     options: ExperimentServiceOptions = {},
   ) {
     this.now = options.now ?? Date.now;
   }
 
   async create(spec: ExperimentSpec): Promise<ExperimentRecord> {
-    return this.storage.experiments.create(await checkExperiment(spec, this.storage));
+    return this.storage.experiments.create(await checkExperiment(spec, { ...this.storage, publication: this.publication }));
   }
 
   byId(id: string): Promise<ExperimentRecord | null> {
@@ -87,17 +97,28 @@ export class ExperimentService {
 
   /**
    * Ends the experiment with a winner: the one named, else the analysis's
-   * (STOP_WINNER), else the control. Publishing the winner's texts needs the
-   * publication lifecycle, which this gateway does not have yet, so
-   * `publishWinner` is refused rather than ignored.
+   * (STOP_WINNER), else the control. With `publishWinner`, the winner's
+   * texts are published through the lifecycle (each APPROVED one, or a
+   * PUBLISHED one with a newer version; the check is rerun first), one
+   * outcome per text; texts already live are left as they are.
    */
-  async conclude(id: string, options: { publishWinner: boolean; winnerVariantId?: string | null }): Promise<ExperimentRecord> {
-    if (options.publishWinner) throw new BadUserInputError('publishing a winner needs the publication lifecycle, which is not available yet: conclude with publishWinner: false', { reason: 'PUBLISH_NOT_AVAILABLE' });
+  async conclude(id: string, options: { publishWinner: boolean; winnerVariantId?: string | null; actor?: Actor }): Promise<{ experiment: ExperimentRecord; published: BulkOutcome[] }> {
     const report = await this.report(id);
     const winner = options.winnerVariantId ?? report.analysis.winnerId ?? report.experiment.variants[0]!.id;
-    if (!report.experiment.variants.some((v) => v.id === winner)) throw new BadUserInputError(`experiment ${JSON.stringify(id)} has no variant ${JSON.stringify(winner)}`, { reason: 'UNKNOWN_VARIANT' });
+    const variant = report.experiment.variants.find((v) => v.id === winner);
+    if (!variant) throw new BadUserInputError(`experiment ${JSON.stringify(id)} has no variant ${JSON.stringify(winner)}`, { reason: 'UNKNOWN_VARIANT' });
     if (report.experiment.status === 'CONCLUDED') throw new BadUserInputError(`experiment ${JSON.stringify(id)} is already concluded`, { reason: 'ALREADY_CONCLUDED' });
-    return (await this.storage.experiments.setStatus(id, 'CONCLUDED', winner))!;
+    if (options.publishWinner && !options.actor) throw new BadUserInputError('publishing a winner needs the person who concludes', { reason: 'NO_ACTOR' });
+    const experiment = (await this.storage.experiments.setStatus(id, 'CONCLUDED', winner))!;
+    const published: BulkOutcome[] = [];
+    if (!options.publishWinner) return { experiment, published };
+    const entries = await this.publication.entries(Object.values(variant.descriptionIds));
+    const toPublish = entries.filter((e): e is PublicationEntry => !!e && (e.state.status === 'APPROVED' || (e.state.status === 'PUBLISHED' && e.state.version !== e.state.publishedVersion)));
+    const note = `experiment ${experiment.name} (${experiment.id}): variant ${winner} won`;
+    for (let i = 0; i < toPublish.length; i += PUBLISH_CHUNK) {
+      published.push(...(await this.publication.bulkPublish(toPublish.slice(i, i + PUBLISH_CHUNK).map((e) => e.state.descriptionId), options.actor!, note)));
+    }
+    return { experiment, published };
   }
 
   private async move(id: string, from: ExperimentRecord['status'], to: ExperimentRecord['status'], winner: string | null): Promise<ExperimentRecord> {
@@ -107,28 +128,38 @@ export class ExperimentService {
     return (await this.storage.experiments.setStatus(id, to, winner))!;
   }
 
-  /** The variant `sessionId` sees of the product, or null when the product is in no running experiment. */
-  async assign(productId: string, sessionId: string): Promise<Assignment | null> {
+  /**
+   * The variant `sessionId` is assigned of the product's running experiment,
+   * or null when the product is in none. Its text is the variant's
+   * description when a shopper may see it (published, or approved: approved
+   * texts are served only to sessions in the experiment), else the
+   * control's, said in `servedControl`; null as well when the control's text
+   * is no longer admissible (rejected, superseded), so that the product's
+   * usual text is served.
+   */
+  async describe(productId: string, sessionId: string): Promise<{ entry: PublicationEntry; assignment: Assignment } | null> {
+    if (!isClientId(sessionId)) {
+      throw new BadUserInputError(`sessionId must be 1 to ${MAX_CLIENT_ID_LENGTH} printable characters without spaces`, { reason: 'BAD_SESSION_ID' });
+    }
     const [experiment] = (await this.storage.experiments.activeForProducts([productId])).filter((e) => e.status === 'RUNNING');
     if (!experiment) return null;
     const variant = experiment.variants[await this.variantIndex(experiment, sessionId)]!;
     const own = variant.descriptionIds[productId];
-    return { experimentId: experiment.id, variantId: variant.id, descriptionId: own ?? experiment.variants[0]!.descriptionIds[productId]!, servedControl: !own };
+    const control = experiment.variants[0]!.descriptionIds[productId]!;
+    const shown = await this.admissible(productId, own ? [own, control] : [control]);
+    const entry = (own && shown.get(own)) || shown.get(control);
+    if (!entry) return null;
+    const descriptionId = entry.state.descriptionId;
+    return { entry, assignment: { experimentId: experiment.id, variantId: variant.id, descriptionId, servedControl: descriptionId !== own } };
   }
 
-  /**
-   * The stored description `sessionId` sees of the product with its
-   * assignment, or null outside any running experiment (and when the stored
-   * text is gone, so the usual one is served).
-   */
-  async describe(productId: string, sessionId: string): Promise<{ record: DescriptionRecord; assignment: Assignment } | null> {
-    if (!isClientId(sessionId)) {
-      throw new BadUserInputError(`sessionId must be 1 to ${MAX_CLIENT_ID_LENGTH} printable characters without spaces`, { reason: 'BAD_SESSION_ID' });
-    }
-    const assignment = await this.assign(productId, sessionId);
-    if (!assignment) return null;
-    const record = await this.storage.descriptions.descriptionById(assignment.descriptionId);
-    return record ? { record, assignment } : null;
+  /** Of these descriptions of the product, those a session in an experiment may see: published at their live version, approved at their current one. */
+  private async admissible(productId: string, ids: readonly string[]): Promise<Map<string, PublicationEntry>> {
+    const [published, entries] = await Promise.all([this.publication.publishedForProducts([productId]), this.publication.entries(ids)]);
+    const out = new Map<string, PublicationEntry>();
+    for (const e of published) if (ids.includes(e.state.descriptionId)) out.set(e.state.descriptionId, e);
+    for (const e of entries) if (e?.state.status === 'APPROVED') out.set(e.state.descriptionId, e);
+    return out;
   }
 
   /**

@@ -1,6 +1,7 @@
 /**
- * The experiment loop through the real server, small: two stored
- * descriptions per product, an experiment over GraphQL, 2,000 simulated
+ * The experiment loop through the real server, small: two descriptions per
+ * product through the publication lifecycle (A published, B approved), an
+ * experiment over GraphQL, 2,000 simulated
  * sessions that read Product.description(sessionId) and report their events
  * with recordEvents, and experiment(id) naming the variant with the higher
  * true rate. On SQLite, and on PostgreSQL when TEST_DATABASE_URL is set.
@@ -46,6 +47,7 @@ interface AnalysisData {
 }
 
 const SERVED = `query Served($id: ID!, $session: String!) { product(id: $id) { description(sessionId: $session) { id text experiment { experimentId variantId servedControl } } } }`;
+const USUAL = `query Usual($id: ID!) { product(id: $id) { description { id text experiment { experimentId variantId servedControl } } } }`;
 const RECORD = `mutation Record($events: [DescriptionEventInput!]!) { recordEvents(events: $events) { accepted duplicates rejected results { eventId status reason } } }`;
 const ANALYSIS = `query Analysis($id: ID!) { experiment(id: $id) { status analysis { decision winnerVariantId looks
   variants { variantId exposures conversions rate interval { lower upper } lift { estimate lower upper } probabilityBeatsControl } } } }`;
@@ -56,8 +58,21 @@ async function start(overrides: Partial<ConfigInput>): Promise<TestServer> {
   return startTestServer({ providers: ['openai'], openaiBaseUrl: fake.baseURL, openaiApiKey: 'sk-test-experiments-secret', gatewayApiKeys: TEST_GATEWAY_API_KEYS, cacheTtlMs: 0, ...overrides });
 }
 
-/** Two stored descriptions of each product, through generateDescriptions. */
-async function twoDescriptionsEach(server: TestServer, products: string[]): Promise<[string[], string[]]> {
+async function lifecycle(server: TestServer, action: 'approveDescription' | 'publishDescription', ids: string[]): Promise<void> {
+  for (const id of ids) {
+    const r = await server.gql<Record<string, { status: string }>>(`mutation L($id: ID!) { ${action}(id: $id) { status } }`, { id }, internal);
+    assert.ok(dataOf(r)[action], JSON.stringify(r.body));
+  }
+}
+
+/**
+ * Two descriptions of each product, generated (PUBLISH_POLICY=review: they
+ * wait in the queue) and moved through the lifecycle by a person: A's
+ * published, the control every shopper sees; B's approved, served only to
+ * sessions of the experiment. One of B is left in review to show that the
+ * experiment refuses it.
+ */
+async function twoDescriptionsEach(server: TestServer, products: string[]): Promise<{ a: string[]; b: string[]; inReview: string }> {
   const generate = async (temperature: number) => {
     const r = await server.gql<{ generateDescriptions: Array<{ id: string; productId: string }> }>(
       'mutation G($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { ... on Description { id productId } } }',
@@ -66,10 +81,19 @@ async function twoDescriptionsEach(server: TestServer, products: string[]): Prom
     );
     return dataOf(r).generateDescriptions.map((d) => d.id);
   };
-  return [await generate(0.2), await generate(0.9)];
+  const a = await generate(0.2);
+  await lifecycle(server, 'approveDescription', a);
+  await lifecycle(server, 'publishDescription', a);
+  const b = await generate(0.9);
+  await lifecycle(server, 'approveDescription', b.slice(1));
+  const refused = await createExperiment(server, products, a, b);
+  assert.equal(typeof refused === 'string' ? refused : refused.reason, 'DESCRIPTION_NOT_ADMISSIBLE', 'a text in review is no variant');
+  await lifecycle(server, 'approveDescription', b.slice(0, 1));
+  return { a, b, inReview: b[0]! };
 }
 
-async function createExperiment(server: TestServer, products: string[], a: string[], b: string[]): Promise<string> {
+/** The experiment's id, or the reason it was refused. */
+async function createExperiment(server: TestServer, products: string[], a: string[], b: string[]): Promise<string | { reason: unknown }> {
   const input = {
     name: 'warm vs plain',
     productIds: products,
@@ -84,7 +108,9 @@ async function createExperiment(server: TestServer, products: string[], a: strin
   const query = 'mutation C($input: CreateExperimentInput!) { createExperiment(input: $input) { id status } }';
   const refused = await server.gql(query, { input }, mobile);
   assert.equal(refused.body.errors?.[0]?.extensions?.code, 'FORBIDDEN', 'only the internal role creates experiments');
-  return dataOf(await server.gql<{ createExperiment: { id: string } }>(query, { input }, internal)).createExperiment.id;
+  const created = await server.gql<{ createExperiment: { id: string } }>(query, { input }, internal);
+  if (created.body.errors) return { reason: created.body.errors[0]?.extensions?.reason };
+  return dataOf(created).createExperiment.id;
 }
 
 /** Each session reads one product's description and reports an impression, and an add-to-cart at its variant's true rate. */
@@ -117,14 +143,18 @@ function loop(overrides: () => Partial<ConfigInput>) {
   let experimentId: string;
   let firstBatch: Array<Record<string, unknown>>;
   let products: string[];
+  let a: string[];
+  let b: string[];
 
   test('2,000 sessions through the API: the analysis names the variant with the higher true rate, with its interval', async () => {
     server = await start(overrides());
     const first = server;
     cleanup.push(() => first.stop());
     products = await productIds(server.gql, 3, internal);
-    const [a, b] = await twoDescriptionsEach(server, products);
-    experimentId = await createExperiment(server, products, a, b);
+    ({ a, b } = await twoDescriptionsEach(server, products));
+    const created = await createExperiment(server, products, a, b);
+    assert.equal(typeof created, 'string', JSON.stringify(created));
+    experimentId = created as string;
     const descriptions = new Map([...a.map((id) => [id, 'A'] as const), ...b.map((id) => [id, 'B'] as const)]);
     firstBatch = (await shop(server, products, descriptions, experimentId))[0]!;
     // Assignment is a function of experiment and session: the same on every read.
@@ -141,6 +171,8 @@ function loop(overrides: () => Partial<ConfigInput>) {
       assert.ok(Math.abs(v.rate - TRUE_RATES[v.variantId]!) < 0.06, `${v.variantId}: rate ${v.rate} far from the true ${TRUE_RATES[v.variantId]}`);
     }
     assert.ok(trt!.lift!.lower > 0 && trt!.probabilityBeatsControl! > 0.99);
+    // Outside the experiment (no session) shoppers get the published text, never the approved one.
+    assert.equal(dataOf(await server.gql<Served>(USUAL, { id: products[0]! }, mobile)).product.description!.id, a[0]);
   });
 
   test('a retried batch counts once; bad events are refused one by one while the good ones land', async () => {
@@ -184,7 +216,7 @@ function loop(overrides: () => Partial<ConfigInput>) {
     assert.deepEqual((await analysis(server, experimentId)).variants, before.variants, 'neither the retry nor a click changed the add-to-cart counts');
   });
 
-  test('events survive a restart; the event bucket refuses a flood with RATE_LIMITED', async () => {
+  test('events survive a restart; the event bucket refuses a flood; a rejected text gives way to the control; publishWinner publishes through the lifecycle', async () => {
     const before = await analysis(server, experimentId);
     const databasePath = server.config.databasePath;
     // close, not stop: stop removes the folder that holds the SQLite file.
@@ -197,14 +229,23 @@ function loop(overrides: () => Partial<ConfigInput>) {
     assert.equal(retried.duplicates, 10);
     const flood = await server.gql(RECORD, { events: firstBatch.slice(10, 15) }, mobile);
     assert.deepEqual([flood.body.errors?.[0]?.extensions?.code, flood.body.errors?.[0]?.extensions?.reason], ['RATE_LIMITED', 'EVENT_RATE_LIMIT']);
-    // Concluded, the experiment assigns nobody: the product serves its usual description again.
-    const concluded = await server.gql<{ concludeExperiment: { status: string; winnerVariantId: string } }>(
-      'mutation E($id: ID!) { concludeExperiment(id: $id) { status winnerVariantId } }',
+    // A variant's text that is turned down leaves the experiment at once: its sessions get the control, and say so.
+    const rejected = await server.gql('mutation R($id: ID!) { rejectDescription(id: $id, reason: "off brand") { status } }', { id: b[2] }, internal);
+    assert.ok(dataOf(rejected));
+    const sessionOfB = firstBatch.find((e) => e.variantId === 'B' && e.productId === products[2])!.sessionId as string;
+    const fallback = dataOf(await server.gql<Served>(SERVED, { id: products[2]!, session: sessionOfB }, mobile)).product.description!;
+    assert.deepEqual([fallback.id, fallback.experiment?.variantId, fallback.experiment?.servedControl], [a[2], 'B', true]);
+    // Concluded with publishWinner, B's approved texts go live through the lifecycle and the experiment assigns nobody.
+    const concluded = await server.gql<{ concludeExperiment: { experiment: { status: string; winnerVariantId: string }; published: Array<{ id: string; status?: string }> } }>(
+      'mutation E($id: ID!) { concludeExperiment(id: $id, publishWinner: true) { experiment { status winnerVariantId } published { ... on Description { id status } ... on LifecycleError { id code } } } }',
       { id: experimentId },
       internal,
     );
-    assert.deepEqual(dataOf(concluded).concludeExperiment, { status: 'CONCLUDED', winnerVariantId: 'B' });
-    assert.equal(dataOf(await server.gql<Served>(SERVED, { id: products[0]!, session: 'session-0' }, mobile)).product.description!.experiment, null);
+    const { experiment, published } = dataOf(concluded).concludeExperiment;
+    assert.deepEqual(experiment, { status: 'CONCLUDED', winnerVariantId: 'B' });
+    assert.deepEqual(published, b.slice(0, 2).map((id) => ({ id, status: 'PUBLISHED' })), 'the rejected text is not published');
+    const after = dataOf(await server.gql<Served>(SERVED, { id: products[0]!, session: 'session-0' }, mobile)).product.description!;
+    assert.deepEqual([after.id, after.experiment], [b[0], null]);
   });
 }
 
