@@ -56,7 +56,7 @@ const SCENARIOS: Scenario[] = [
  * milliseconds), so the rates carry wide intervals; the in-process driver
  * keeps the many-run rates.
  */
-const SERVER_RUNS: Record<string, number> = { 'aa-fixed': 30, 'ab-fixed': 20, 'aa-thompson': 10, 'ab-thompson': 10 };
+const SERVER_RUNS: Record<string, number> = { 'aa-fixed': 60, 'ab-fixed': 30, 'aa-thompson': 40, 'ab-thompson': 30 };
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 function rate(count: number, runs: number): string {

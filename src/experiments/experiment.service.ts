@@ -9,7 +9,7 @@ import { BadUserInputError, ErrorCode, GatewayError, NotFoundError } from '../er
 import { BUCKET_MS, CONVERSION_EVENT } from '../storage/experiment-types.js';
 import type { BulkOutcome, PublicationService } from '../publication/index.js';
 import type { Actor } from '../publication/lifecycle.js';
-import type { EventInput, EventOutcome, EventType, ExperimentRecord, RollupRow, Storage } from '../storage/types.js';
+import type { EventInput, EventOutcome, EventType, ExperimentRecord, ExperimentStore, RollupRow, Storage } from '../storage/types.js';
 import { analyzeLooks, ANALYSIS_DEFAULTS, type ExperimentAnalysis } from './analysis.js';
 import { assignByWeights } from './assignment.js';
 import { createThompsonAllocator, type ThompsonAllocator } from './thompson.js';
@@ -222,15 +222,24 @@ export class ExperimentService {
     return new Map(await Promise.all(ids.map(async (id) => [id, await this.storage.experiments.byId(id)] as const)));
   }
 
-  /** The analysis as of now, folded over one look per day so that its decision stays valid under daily looks. */
-  async report(id: string): Promise<ExperimentReport> {
-    const experiment = await this.storage.experiments.byId(id);
-    if (!experiment) throw new NotFoundError('experiment', id);
-    const looks = dailyLooks(experiment, await this.storage.experiments.rollups(id));
-    const options = { minSample: experiment.minSample ?? ANALYSIS_DEFAULTS.minSample };
-    const analysis = analyzeLooks(looks.length ? looks.map((l) => l.counts) : [totals(experiment, [])], options);
-    return { experiment, analysis, looks };
+  /** The analysis as of now (experimentReport). */
+  report(id: string): Promise<ExperimentReport> {
+    return experimentReport(this.storage.experiments, id);
   }
+}
+
+/**
+ * The analysis as of now, folded over one look per day so that its decision
+ * stays valid under daily looks; the roll-ups are all it reads (the report
+ * CLI calls it on the store alone).
+ */
+export async function experimentReport(store: Pick<ExperimentStore, 'byId' | 'rollups'>, id: string): Promise<ExperimentReport> {
+  const experiment = await store.byId(id);
+  if (!experiment) throw new NotFoundError('experiment', id);
+  const looks = dailyLooks(experiment, await store.rollups(id));
+  const options = { minSample: experiment.minSample ?? ANALYSIS_DEFAULTS.minSample };
+  const analysis = analyzeLooks(looks.length ? looks.map((l) => l.counts) : [totals(experiment, [])], options);
+  return { experiment, analysis, looks };
 }
 
 /** Counts per variant (in variant order) summed over the rows. */
