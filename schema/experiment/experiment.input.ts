@@ -1,6 +1,20 @@
 import { Field, Float, ID, InputType, Int, registerEnumType } from 'type-graphql';
 import { Allocation, ExperimentMetric } from './experiment.type.js';
 import { MAX_CLIENT_ID_LENGTH } from '../../src/experiments/event-input.js';
+import { EXPERIMENT_LIMITS } from '../../src/experiments/experiment-input.js';
+import { GenerationParamsInput } from '../description/description.input.js';
+
+@InputType({ description: 'Texts generated for a variant when the experiment is created, one per product, through the publication policy (PUBLISH_POLICY); until one is approved or published, its sessions see the control.' })
+export class RecipeInput {
+  @Field(() => String, { nullable: true, description: 'Pin one provider (no failover); its configured model writes the texts.' })
+  provider?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Routing policy; default "personalization".' })
+  policy?: string | null;
+
+  @Field(() => GenerationParamsInput, { nullable: true, description: 'Generation parameters, the prompt version among them.' })
+  params?: GenerationParamsInput | null;
+}
 
 export enum DescriptionEventType {
   IMPRESSION = 'IMPRESSION',
@@ -21,8 +35,11 @@ export class VariantInput {
   @Field(() => Float, { nullable: true, description: 'FIXED: share of the traffic (> 0). Default 1.' })
   weight?: number | null;
 
-  @Field(() => [ID], { description: 'Stored descriptions, at most one per product; the control needs one for every product.' })
+  @Field(() => [ID], { defaultValue: [], description: 'Published or approved descriptions, at most one per product; the control needs one for every product.' })
   descriptionIds!: string[];
+
+  @Field(() => RecipeInput, { nullable: true, description: `Instead of descriptions (not for the control; at most ${EXPERIMENT_LIMITS.recipeProducts} products): texts generated for this experiment.` })
+  recipe?: RecipeInput | null;
 }
 
 @InputType()

@@ -8,7 +8,9 @@ export function toExperiment(r: ExperimentRecord): Experiment {
     metric: r.metric as Experiment['metric'],
     allocation: r.allocation as Experiment['allocation'],
     status: r.status as Experiment['status'],
-    variants: r.variants.map((v) => ({ id: v.id, name: v.name, weight: v.weight, descriptions: Object.entries(v.descriptionIds).map(([productId, descriptionId]) => ({ productId, descriptionId })) })),
+    variants: r.variants.map((v) => ({ id: v.id, name: v.name, weight: v.weight, descriptions: Object.entries(v.descriptionIds).map(([productId, descriptionId]) => ({ productId, descriptionId })),
+      recipe: v.recipe ? { provider: v.recipe.provider, policy: v.recipe.policy, promptVersion: v.recipe.promptVersion, channel: v.recipe.channel } : null,
+    })),
   };
 }
 

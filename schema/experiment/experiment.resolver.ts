@@ -31,9 +31,10 @@ export class ExperimentResolver {
   }
 
   @Authorized('internal')
-  @Mutation(() => Experiment, { description: 'Starts an A/B test of published or approved descriptions; it runs at once. BAD_USER_INPUT with a reason for a bad design.' })
+  @Mutation(() => Experiment, { description: 'Starts an A/B test of published or approved descriptions, or of texts generated for it by a recipe; it runs at once. BAD_USER_INPUT with a reason for a bad design.' })
   async createExperiment(@Ctx() ctx: GatewayContext, @Arg('input', () => CreateExperimentInput) input: CreateExperimentInput): Promise<Experiment> {
-    return toExperiment(await ctx.services.experiments.create(input));
+    const requestedBy = ctx.principal ? { name: ctx.principal.name, role: ctx.principal.role } : undefined;
+    return toExperiment(await ctx.services.experiments.create(input, requestedBy));
   }
 
   @Authorized('internal')

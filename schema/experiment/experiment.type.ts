@@ -56,6 +56,24 @@ export class ExperimentVariant {
 
   @Field(() => [VariantDescription], { description: 'The text each product shows in this variant; a product left out shows the control\'s.' })
   descriptions!: VariantDescription[];
+
+  @Field(() => VariantRecipe, { nullable: true, description: 'How a recipe variant\'s texts were generated; null for a variant of chosen descriptions.' })
+  recipe!: VariantRecipe | null;
+}
+
+@ObjectType({ description: 'A recipe variant\'s generation: its texts went through the publication policy and wait, until approved or published, in the review queue under `channel`.' })
+export class VariantRecipe {
+  @Field(() => String, { nullable: true })
+  provider!: string | null;
+
+  @Field()
+  policy!: string;
+
+  @Field()
+  promptVersion!: string;
+
+  @Field({ description: 'The experiment\'s own sales channel the texts are written for (reviewQueue(filter: { channel })).' })
+  channel!: string;
 }
 
 @ObjectType()

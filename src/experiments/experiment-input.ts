@@ -5,12 +5,20 @@
  */
 import { BadUserInputError } from '../errors/index.js';
 import type { PublicationEntry } from '../storage/publication-types.js';
+import type { GenerationParamsFields } from '../descriptions/types.js';
 import type { AllocationKind, DescriptionStore, ExperimentInput, ExperimentMetric, ExperimentStore, ExperimentVariant } from '../storage/types.js';
 
 /** Most variants, products and variant ids' length in one experiment. */
-export const EXPERIMENT_LIMITS = Object.freeze({ variants: 10, products: 1000, idLength: 40, nameLength: 200 });
+export const EXPERIMENT_LIMITS = Object.freeze({ variants: 10, products: 1000, idLength: 40, nameLength: 200, recipeProducts: 50 });
 /** THOMPSON's default epoch: one roll-up bucket, so that every epoch reads complete buckets (docs/experiments.md). */
 export const DEFAULT_REFRESH_SECONDS = 3600;
+
+/** Texts generated for the variant, through the publication policy: a provider (default: the routing policy's), a routing policy and generation parameters. */
+export interface RecipeSpec {
+  provider?: string | null;
+  policy?: string | null;
+  params?: GenerationParamsFields | null;
+}
 
 export interface VariantSpec {
   id: string;
@@ -18,7 +26,9 @@ export interface VariantSpec {
   /** FIXED: share of the traffic. Default 1. */
   weight?: number | null;
   /** One published or approved description per product; the control needs one for every product. */
-  descriptionIds: readonly string[];
+  descriptionIds?: readonly string[] | null;
+  /** Instead of descriptions (not for the control): texts generated for each product when the experiment is created. */
+  recipe?: RecipeSpec | null;
 }
 
 export interface ExperimentSpec {
@@ -44,6 +54,9 @@ function checkShape(spec: ExperimentSpec): void {
     if (!/^[A-Za-z0-9_.-]+$/.test(v.id) || v.id.length > L.idLength) refuse('BAD_VARIANT_ID', `variant id ${JSON.stringify(v.id)}: 1 to ${L.idLength} letters, digits, "_", "-" or "."`);
     if (ids.has(v.id)) refuse('DUPLICATE_VARIANT', `variant id ${JSON.stringify(v.id)} appears twice`);
     ids.add(v.id);
+    if (v.recipe && v.descriptionIds?.length) refuse('RECIPE_WITH_DESCRIPTIONS', `variant ${JSON.stringify(v.id)}: give a recipe or descriptions, not both`);
+    if (v.recipe && v === spec.variants[0]) refuse('CONTROL_IS_RECIPE', 'the control (the first variant) must name published or approved descriptions, not a recipe');
+    if (v.recipe && spec.productIds.length > L.recipeProducts) refuse('RECIPE_TOO_MANY_PRODUCTS', `a recipe variant generates one text per product when the experiment is created: at most ${L.recipeProducts} products`);
     const weight = v.weight ?? 1;
     if (!(Number.isFinite(weight) && weight > 0)) refuse('BAD_WEIGHT', `variant ${JSON.stringify(v.id)}: weight must be a finite number > 0, got ${weight}`);
   }
@@ -74,11 +87,11 @@ const ADMISSIBLE = new Set(['PUBLISHED', 'APPROVED']);
  */
 async function variantTexts(spec: ExperimentSpec, descriptions: DescriptionStore, publication: LifecycleEntries): Promise<ExperimentVariant[]> {
   const products = new Set(spec.productIds);
-  const states = new Map((await publication.entries(spec.variants.flatMap((v) => v.descriptionIds))).flatMap((e) => (e ? [[e.state.descriptionId, e.state.status] as const] : [])));
+  const states = new Map((await publication.entries(spec.variants.flatMap((v) => v.descriptionIds ?? []))).flatMap((e) => (e ? [[e.state.descriptionId, e.state.status] as const] : [])));
   const variants: ExperimentVariant[] = [];
   for (const v of spec.variants) {
     const byProduct: Record<string, string> = {};
-    for (const id of v.descriptionIds) {
+    for (const id of v.descriptionIds ?? []) {
       const record = await descriptions.descriptionById(id);
       if (!record) refuse('UNKNOWN_DESCRIPTION', `variant ${JSON.stringify(v.id)}: description ${JSON.stringify(id)} not found`);
       if (!products.has(record!.productId)) refuse('DESCRIPTION_OUTSIDE_EXPERIMENT', `variant ${JSON.stringify(v.id)}: description ${JSON.stringify(id)} describes a product outside the experiment`);

@@ -16,6 +16,8 @@ import { createThompsonAllocator, type ThompsonAllocator } from './thompson.js';
 import type { VariantCounts } from './types.js';
 import type { PublicationEntry } from '../storage/publication-types.js';
 import { checkExperiment, type ExperimentSpec } from './experiment-input.js';
+import { recipeVariants, type RecipeGenerator } from './recipes.js';
+import type { ActorRecord } from '../storage/publication-types.js';
 import { checkEvent, isClientId, MAX_CLIENT_ID_LENGTH, MAX_EVENTS_PER_CALL, type EventRefusal, type EventSpec } from './event-input.js';
 
 /** Buckets per look: the analysis looks once a day, as the people reading it do. */
@@ -30,6 +32,8 @@ const PUBLISH_CHUNK = 100;
 export interface ExperimentServiceOptions {
   /** Clock in ms (roll-up buckets, Thompson epochs, the events' time window). Default Date.now. */
   now?: () => number;
+  /** Generates recipe variants' texts (the description service). Default none: a recipe variant is refused (RECIPES_NOT_AVAILABLE). */
+  generator?: RecipeGenerator;
 }
 
 /** The variant a session sees of one product. */
@@ -67,15 +71,18 @@ export class ExperimentService {
   private readonly allocators = new Map<string, ThompsonAllocator>();
 
   constructor(
-    private readonly storage: Pick<Storage, 'experiments' | 'events' | 'descriptions'>,
+    private readonly storage: Pick<Storage, 'experiments' | 'events' | 'descriptions' | 'catalog'>,
     private readonly publication: ExperimentPublication,
-    options: ExperimentServiceOptions = {},
+    private readonly options: ExperimentServiceOptions = {},
   ) {
     this.now = options.now ?? Date.now;
   }
 
-  async create(spec: ExperimentSpec): Promise<ExperimentRecord> {
-    return this.storage.experiments.create(await checkExperiment(spec, { ...this.storage, publication: this.publication }));
+  /** Checks the design, generates the recipe variants' texts (each through the publication policy), and stores the experiment, running. */
+  async create(spec: ExperimentSpec, requestedBy?: ActorRecord): Promise<ExperimentRecord> {
+    const checked = await checkExperiment(spec, { ...this.storage, publication: this.publication });
+    const variants = await recipeVariants(checked, spec, { catalog: this.storage.catalog, ...(this.options.generator ? { generator: this.options.generator } : {}), ...(requestedBy ? { requestedBy } : {}) });
+    return this.storage.experiments.create({ ...checked, variants });
   }
 
   byId(id: string): Promise<ExperimentRecord | null> {

@@ -28,6 +28,18 @@ export interface ExperimentVariant {
   weight: number;
   /** The stored description each product shows in this variant, by product id. */
   descriptionIds: Record<string, string>;
+  /** A recipe variant: how its texts were generated, and the experiment's own channel they wait in. */
+  recipe?: VariantRecipe;
+}
+
+/** How a recipe variant's texts are generated (GenerateItem's fields), kept with the experiment. */
+export interface VariantRecipe {
+  provider: string | null;
+  policy: string;
+  params: Record<string, unknown>;
+  promptVersion: string;
+  /** The slot's channel the texts are written for: the experiment's own, so no shopper outside it is served them. */
+  channel: string;
 }
 
 export interface ExperimentInput {

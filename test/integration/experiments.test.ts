@@ -260,3 +260,35 @@ if (!postgres.ok) {
   cleanup.unshift(() => database.drop());
   describe('experiments on PostgreSQL', () => loop(() => ({ databaseUrl: database.url })));
 }
+
+test('a recipe variant: its texts are generated through the publication policy, and its sessions see the control until a person approves one', async () => {
+  const server = await start({});
+  cleanup.push(() => server.stop());
+  const products = await productIds(server.gql, 2, internal);
+  const { a } = await twoDescriptionsEach(server, products);
+  const query = `mutation C($input: CreateExperimentInput!) { createExperiment(input: $input) { id variants { id recipe { channel promptVersion } descriptions { productId descriptionId } } } }`;
+  const input = (variants: unknown[]) => ({ input: { name: 'recipe', productIds: products, metric: 'CLICK_RATE', variants } });
+  const recipe = { params: { temperature: 0.7, promptVersion: 'v2' } };
+  const onControl = await server.gql(query, input([{ id: 'R', recipe }, { id: 'A', descriptionIds: a }]), internal);
+  assert.equal(onControl.body.errors?.[0]?.extensions?.reason, 'CONTROL_IS_RECIPE');
+
+  type Created = { createExperiment: { id: string; variants: Array<{ id: string; recipe: { channel: string; promptVersion: string } | null; descriptions: Array<{ productId: string; descriptionId: string }> }> } };
+  const created = dataOf(await server.gql<Created>(query, input([{ id: 'A', descriptionIds: a }, { id: 'R', recipe }]), internal)).createExperiment;
+  const r = created.variants[1]!;
+  assert.equal(r.recipe?.promptVersion, 'v2');
+  assert.equal(r.descriptions.length, products.length, 'one generated text per product');
+  // PUBLISH_POLICY=review: the texts wait in the queue, under the experiment's own channel.
+  const queue = await server.gql<{ reviewQueue: { totalCount: number } }>('query Q($channel: String) { reviewQueue(filter: { channel: $channel }) { totalCount } }', { channel: r.recipe!.channel }, internal);
+  assert.equal(dataOf(queue).reviewQueue.totalCount, products.length);
+
+  const read = async (session: string) => dataOf(await server.gql<Served>(SERVED, { id: products[0]!, session }, mobile)).product.description!;
+  let session = '';
+  for (let i = 0; !session; i++) if ((await read(`recipe-${i}`)).experiment?.variantId === 'R') session = `recipe-${i}`;
+  const before = await read(session);
+  assert.deepEqual([before.id, before.experiment?.servedControl], [a[0], true], 'a text in review is never served');
+  const rText = r.descriptions.find((d) => d.productId === products[0])!.descriptionId;
+  await lifecycle(server, 'approveDescription', [rText]);
+  const after = await read(session);
+  assert.deepEqual([after.id, after.experiment?.variantId, after.experiment?.servedControl], [rText, 'R', false]);
+  assert.equal(dataOf(await server.gql<Served>(USUAL, { id: products[0]! }, mobile)).product.description!.id, a[0], 'outside the experiment, the published text');
+});
