@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseGatewayApiKeys } from './auth/api-keys.js';
-import { DEFAULT_GENERATION_RATE_LIMITS, DEFAULT_MAX_COST, DEFAULT_RATE_LIMITS, DEFAULT_TRUSTED_DOCUMENTS, parseMaxCost, parseRateLimits, parseTrustedDocuments } from './limits/role-settings.js';
+import { DEFAULT_EVENT_RATE_LIMITS, DEFAULT_GENERATION_RATE_LIMITS, DEFAULT_MAX_COST, DEFAULT_RATE_LIMITS, DEFAULT_TRUSTED_DOCUMENTS, parseMaxCost, parseRateLimits, parseTrustedDocuments } from './limits/role-settings.js';
 import { parseBudgets } from './budgets/settings.js';
 import { checkOverrideProviders, parsePolicyOverride } from './routing/policies.js';
 import { ConfigError } from './startup.js';
@@ -127,6 +127,10 @@ const schema = z
       .string()
       .pipe(parsed((v) => parseRateLimits(v, DEFAULT_GENERATION_RATE_LIMITS)))
       .default(DEFAULT_GENERATION_RATE_LIMITS),
+    eventRateLimits: z
+      .string()
+      .pipe(parsed((v) => parseRateLimits(v, DEFAULT_EVENT_RATE_LIMITS)))
+      .default(DEFAULT_EVENT_RATE_LIMITS),
     trustedDocumentsManifest: optionalString,
     trustedDocuments: z.string().pipe(parsed(parseTrustedDocuments)).default(DEFAULT_TRUSTED_DOCUMENTS),
     shutdownGraceMs: int(0, 600_000).default(10_000),
@@ -218,6 +222,7 @@ export const ENV_NAMES: Readonly<Record<keyof Config, string>> = {
   maxCost: 'MAX_COST',
   rateLimits: 'RATE_LIMITS',
   generationRateLimits: 'GENERATION_RATE_LIMITS',
+  eventRateLimits: 'EVENT_RATE_LIMITS',
   trustedDocumentsManifest: 'TRUSTED_DOCUMENTS_MANIFEST',
   trustedDocuments: 'TRUSTED_DOCUMENTS',
   shutdownGraceMs: 'SHUTDOWN_GRACE_MS',
