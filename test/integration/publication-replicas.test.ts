@@ -8,49 +8,33 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient } from 'graphql-ws';
-import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
-import { spawnGateway, type ChildGateway } from '../helpers/gateway-process.js';
+import type { ChildGateway } from '../helpers/gateway-process.js';
 import { skipWithoutRedis } from '../helpers/redis.js';
-import { createSharedStores, type SharedStores } from '../helpers/replicas.js';
-import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
+import { startReplicas, type Replicas } from '../helpers/replicas.js';
+import { TEST_KEYS, bearer } from '../helpers/keys.js';
 import { dataOf, productIds } from '../helpers/graphql.js';
 
-let stores: SharedStores | undefined;
+let replicas: Replicas | undefined;
 let skipReason = '';
-let fake: FakeOpenAI;
 let a: ChildGateway;
 let b: ChildGateway;
 
 before(async () => {
-  const shared = await createSharedStores('publication-replicas', { postgres: true });
-  if (!shared.ok) {
-    skipReason = shared.reason;
+  const started = await startReplicas('publication-replicas', { postgres: true });
+  if (!started.ok) {
+    skipReason = started.reason;
     return;
   }
-  stores = shared.stores;
-  fake = await startFakeOpenAI();
-  const env = {
-    PROVIDERS: 'openai',
-    OPENAI_BASE_URL: fake.baseURL,
-    OPENAI_API_KEY: 'sk-publication-replicas-0000',
-    GATEWAY_API_KEYS: TEST_GATEWAY_API_KEYS,
-    CACHE_TTL_MS: '0',
-    ...stores.env,
-  };
-  // One after the other: the first migrates and seeds the shared database.
-  a = await spawnGateway('index', env, 'publication-a');
-  b = await spawnGateway('index', env, 'publication-b');
+  replicas = started.replicas;
+  ({ a, b } = replicas);
 });
 
 after(async () => {
-  await a?.stop();
-  await b?.stop();
-  await fake?.close();
-  await stores?.close();
+  await replicas?.close();
 });
 
 test('a publication on one replica reaches the other replica’s subscribers, and both serve it from the next read', async (t) => {
-  if (!stores) return skipWithoutRedis(t, skipReason);
+  if (!replicas) return skipWithoutRedis(t, skipReason);
   const internal = bearer(TEST_KEYS.internal);
   const [productId] = await productIds(a.gql, 1, internal);
 

@@ -8,11 +8,11 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'graphql';
-import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
-import { spawnGateway, type ChildGateway } from '../helpers/gateway-process.js';
+import type { FakeOpenAI } from '../helpers/fake-openai.js';
+import type { ChildGateway } from '../helpers/gateway-process.js';
 import { skipWithoutRedis } from '../helpers/redis.js';
-import { createSharedStores, type SharedStores } from '../helpers/replicas.js';
-import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
+import { startReplicas, type Replicas } from '../helpers/replicas.js';
+import { TEST_KEYS, bearer } from '../helpers/keys.js';
 import { buildGatewaySchema } from '../../schema/index.js';
 import { operationCost } from '../../src/limits/cost.js';
 import { waitFor } from '../helpers/wait.js';
@@ -31,41 +31,31 @@ const BREAKER = `{ providers { id breakerState } }`;
 const CHEAP = `{ products(first: 1) { edges { node { id } } } }`;
 const RATE = 'mobile=40/1';
 
-let stores: SharedStores | undefined;
+let replicas: Replicas | undefined;
 let skipReason = '';
 let fake: FakeOpenAI;
 let a: ChildGateway;
 let b: ChildGateway;
 
 before(async () => {
-  const shared = await createSharedStores('scale-out', { postgres: true });
-  if (!shared.ok) {
-    skipReason = shared.reason;
+  const started = await startReplicas('scale-out', {
+    postgres: true,
+    env: {
+      RATE_LIMITS: `${RATE},personalization=off`,
+      // No retries: each failed call counts once toward the breaker, without backoff waits.
+      ROUTING_POLICIES: JSON.stringify([{ name: 'personalization', strategy: 'fallback', targets: [{ provider: 'openai', timeoutMs: 5000, retries: 0 }] }]),
+    },
+  });
+  if (!started.ok) {
+    skipReason = started.reason;
     return;
   }
-  stores = shared.stores;
-  fake = await startFakeOpenAI();
-  const env = {
-    PROVIDERS: 'openai',
-    OPENAI_BASE_URL: fake.baseURL,
-    OPENAI_API_KEY: 'sk-scaleout-test-0000',
-    GATEWAY_API_KEYS: TEST_GATEWAY_API_KEYS,
-    RATE_LIMITS: `${RATE},personalization=off`,
-    CACHE_TTL_MS: '0',
-    // No retries: each failed call counts once toward the breaker, without backoff waits.
-    ROUTING_POLICIES: JSON.stringify([{ name: 'personalization', strategy: 'fallback', targets: [{ provider: 'openai', timeoutMs: 5000, retries: 0 }] }]),
-    ...stores.env,
-  };
-  // One after the other: the first migrates and seeds the shared database.
-  a = await spawnGateway('index', env, 'scaleout-a');
-  b = await spawnGateway('index', env, 'scaleout-b');
+  replicas = started.replicas;
+  ({ openai: fake, a, b } = replicas);
 });
 
 after(async () => {
-  await a?.stop();
-  await b?.stop();
-  await fake?.close();
-  await stores?.close();
+  await replicas?.close();
 });
 
 async function breakerOf(gateway: ChildGateway): Promise<string> {
@@ -82,7 +72,7 @@ async function generate(gateway: ChildGateway, productId: string): Promise<Gener
 }
 
 test('a breaker one replica opened is honoured by the other: no call reaches the dead provider', async (t) => {
-  if (!stores) return skipWithoutRedis(t, skipReason);
+  if (!replicas) return skipWithoutRedis(t, skipReason);
   const [productId] = await productIds(a.gql, 1, bearer(TEST_KEYS.internal));
 
   // Healthy: B talks to the provider itself.
@@ -107,7 +97,7 @@ test('a breaker one replica opened is honoured by the other: no call reaches the
 });
 
 test('a rate limit is one bucket across both replicas', async (t) => {
-  if (!stores) return skipWithoutRedis(t, skipReason);
+  if (!replicas) return skipWithoutRedis(t, skipReason);
   const cost = operationCost(await buildGatewaySchema(), parse(CHEAP), undefined, {});
   const [capacity, refill] = RATE.split('=')[1]!.split('/').map(Number) as [number, number];
   const started = Date.now();
