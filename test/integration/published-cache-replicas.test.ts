@@ -10,46 +10,24 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient, type Client } from 'graphql-ws';
-import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
-import { spawnGateway, type ChildGateway } from '../helpers/gateway-process.js';
+import type { ChildGateway } from '../helpers/gateway-process.js';
 import { skipWithoutRedis } from '../helpers/redis.js';
-import { createSharedStores, type SharedStores } from '../helpers/replicas.js';
-import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
+import { startReplicas, type Replicas } from '../helpers/replicas.js';
+import { TEST_KEYS, bearer } from '../helpers/keys.js';
 import { dataOf, productIds } from '../helpers/graphql.js';
 
-let stores: SharedStores | undefined;
+let replicas: Replicas | undefined;
 let skipReason = '';
-let fake: FakeOpenAI;
-let a: ChildGateway;
-let b: ChildGateway;
 
 before(async () => {
-  const shared = await createSharedStores('published-cache', { postgres: true });
-  if (!shared.ok) {
-    skipReason = shared.reason;
-    return;
-  }
-  stores = shared.stores;
-  fake = await startFakeOpenAI();
-  const env = {
-    PROVIDERS: 'openai',
-    OPENAI_BASE_URL: fake.baseURL,
-    OPENAI_API_KEY: 'sk-published-cache-0000',
-    GATEWAY_API_KEYS: TEST_GATEWAY_API_KEYS,
-    CACHE_TTL_MS: '0',
-    // Long enough that only a notice can explain a fresh read within this test.
-    PUBLISHED_CACHE_TTL_MS: '600000',
-    ...stores.env,
-  };
-  a = await spawnGateway('index', env, 'published-cache-a');
-  b = await spawnGateway('index', env, 'published-cache-b');
+  // A TTL long enough that only a notice can explain a fresh read within this test.
+  const started = await startReplicas('published-cache', { postgres: true, env: { PUBLISHED_CACHE_TTL_MS: '600000' } });
+  if (started.ok) replicas = started.replicas;
+  else skipReason = started.reason;
 });
 
 after(async () => {
-  await a?.stop();
-  await b?.stop();
-  await fake?.close();
-  await stores?.close();
+  await replicas?.close();
 });
 
 /** Notices of one product as replica b's subscribers hear them; `next(type)` resolves when the next of that type has arrived. */
@@ -91,7 +69,8 @@ async function cacheHits(gateway: ChildGateway): Promise<number> {
 }
 
 test('publish, edit-publish, unpublish and reject on one replica show in the other replica’s next read, which serves from its cache in between', async (t) => {
-  if (!stores) return skipWithoutRedis(t, skipReason);
+  if (!replicas) return skipWithoutRedis(t, skipReason);
+  const { a, b } = replicas;
   const internal = bearer(TEST_KEYS.internal);
   const [productId] = await productIds(a.gql, 1, internal);
   const read = async () =>
