@@ -95,6 +95,9 @@ const schema = z
     maxCsvRows: int(1, 1_000_000).default(5_000),
     requestTimeoutMs: int(100, 600_000).default(60_000),
     cacheTtlMs: int(0, 30 * 24 * 3600_000).default(3600_000),
+    // Publication notices drop entries at once; the TTL only bounds how long a lost notice could leave a text.
+    publishedCacheTtlMs: int(0, 3600_000).default(60_000),
+    publishedCacheMaxProducts: int(1, 10_000_000).default(10_000),
     priceTable: optionalString,
     // Parsed here, so a bad override stops the start before anything is opened.
     routingPolicies: optionalString.pipe(parsed((v) => parsePolicyOverride(v)).optional()),
@@ -210,6 +213,8 @@ export const ENV_NAMES: Readonly<Record<keyof Config, string>> = {
   maxCsvRows: 'MAX_CSV_ROWS',
   requestTimeoutMs: 'REQUEST_TIMEOUT_MS',
   cacheTtlMs: 'CACHE_TTL_MS',
+  publishedCacheTtlMs: 'PUBLISHED_CACHE_TTL_MS',
+  publishedCacheMaxProducts: 'PUBLISHED_CACHE_MAX_PRODUCTS',
   priceTable: 'PRICE_TABLE',
   routingPolicies: 'ROUTING_POLICIES',
   playground: 'PLAYGROUND',

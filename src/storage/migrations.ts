@@ -431,4 +431,18 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    // The lifecycle's reads by status within products and slots: storing a
+    // generated text looks for the slot's untouched drafts (DRAFT or
+    // IN_REVIEW), a shopper's read for the products' PUBLISHED texts, and
+    // generating on read for the slots in use. On publication_slot the first
+    // walked every state the slot ever had, superseded ones included, so each
+    // generation cost more than the one before; on publication_queue the
+    // second walked every published text of the catalog. With the status
+    // first, each reads only the rows it returns.
+    version: 8,
+    name: 'publication_status_slot',
+    sqlite: `CREATE INDEX publication_status_slot ON publication_states (status, product_id, locale, channel, segment);`,
+    postgres: `CREATE INDEX publication_status_slot ON publication_states (status, product_id, locale, channel, segment);`,
+  },
 ];
