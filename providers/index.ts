@@ -3,11 +3,20 @@ import type { Logger } from 'pino';
 import type { Embedder, ImageTextScorer, PromptFormat, ProviderHealth, ProviderId, ProviderKind, TextGenerator } from './types.js';
 import { createOpenAIEmbedder, createOpenAIProvider } from './openai/index.js';
 import { createHuggingFaceEmbedder, createHuggingFaceProvider } from './huggingface/index.js';
-import { createOnnxProvider } from './onnx/index.js';
-import { onnxPlugins } from './onnx-plugins/index.js';
-import { SessionStartError, type ExecutionProviderSetting } from './onnx/session.js';
+import type { ExecutionProviderSetting } from './onnx/session.js';
+import type { LogitsProcessorPlugins } from './onnx/plugins.js';
 import { fetchModel, parseModelRef } from './hub/index.js';
 import { createLoadingGenerator } from './loading.js';
+
+/**
+ * The local model's code, imported when a local generator is built: it
+ * loads onnxruntime's native library and the decoding plugins, which a
+ * gateway without `onnx` in PROVIDERS would hold for nothing.
+ */
+async function onnxModules() {
+  const [{ createOnnxProvider }, { onnxPlugins }, { SessionStartError }] = await Promise.all([import('./onnx/index.js'), import('./onnx-plugins/index.js'), import('./onnx/session.js')]);
+  return { createOnnxProvider, onnxPlugins, SessionStartError };
+}
 
 /**
  * What the registry reads of the gateway's settings. The gateway passes its
@@ -124,10 +133,11 @@ async function buildGenerator(id: ProviderId, config: ProviderSettings, logger: 
         ...(config.hfBaseUrl ? { baseUrl: config.hfBaseUrl } : {}),
         timeoutMs: config.providerTimeoutMs,
       });
-    case 'onnx':
+    case 'onnx': {
       if (config.localModel) return hubGenerator(config, logger);
+      const { createOnnxProvider, onnxPlugins, SessionStartError } = await onnxModules();
       try {
-        return await createOnnxProvider({ ...onnxOptions(config, logger), modelDir: config.localModelDir, ...(config.localModelFile ? { modelFile: config.localModelFile } : {}) });
+        return await createOnnxProvider({ ...onnxOptions(config, logger, onnxPlugins), modelDir: config.localModelDir, ...(config.localModelFile ? { modelFile: config.localModelFile } : {}) });
       } catch (error) {
         // A listed provider that cannot load stops the start: a gateway that
         // answered ready without it would hand shoppers the fallback text, and
@@ -137,11 +147,12 @@ async function buildGenerator(id: ProviderId, config: ProviderSettings, logger: 
         const reason = error instanceof Error ? error.message : String(error);
         throw new Error(`the local model (LOCAL_MODEL_DIR=${config.localModelDir}) failed to load: ${reason}`, { cause: error });
       }
+    }
   }
 }
 
 /** The onnx provider options every model source shares. */
-function onnxOptions(config: ProviderSettings, logger: Logger) {
+function onnxOptions(config: ProviderSettings, logger: Logger, plugins: LogitsProcessorPlugins) {
   return {
     executionProvider: config.ortExecutionProvider,
     ...(config.ortIntraOpThreads > 0 ? { intraOpNumThreads: config.ortIntraOpThreads } : {}),
@@ -149,7 +160,7 @@ function onnxOptions(config: ProviderSettings, logger: Logger) {
     maxQueueDelayMs: config.localMaxQueueDelayMs,
     maxQueue: config.localMaxQueue,
     prefillChunk: config.localPrefillChunk,
-    plugins: onnxPlugins,
+    plugins,
     logger: { info: (m: string) => logger.info(m), warn: (m: string) => logger.warn(m) },
   };
 }
@@ -180,7 +191,8 @@ function hubGenerator(config: ProviderSettings, logger: Logger): TextGenerator {
         signal,
       });
       status(`loading ${repo}@${fetched.commit.slice(0, 12)}`);
-      const provider = await createOnnxProvider({ ...onnxOptions(config, logger), modelDir: fetched.dir, modelFile: fetched.graph, modelName: repo });
+      const { createOnnxProvider, onnxPlugins } = await onnxModules();
+      const provider = await createOnnxProvider({ ...onnxOptions(config, logger, onnxPlugins), modelDir: fetched.dir, modelFile: fetched.graph, modelName: repo });
       logger.info({ model: repo, commit: fetched.commit, graph: fetched.graph }, 'local model loaded');
       return provider;
     },

@@ -18,9 +18,10 @@ import { BenchmarkResolver } from './benchmark/benchmark.resolver.js';
 import { DescriptionStreamResolver } from './description/description-stream.resolver.js';
 import { JobResolver } from './job/job.resolver.js';
 import { CheckResolver, DescriptionCheckResolver } from './check/check.resolver.js';
+import { DescriptionProductResolver, PublicationResolver } from './publication/publication.resolver.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const RESOLVERS: NonEmptyArray<Function> = [ProductResolver, ProductDescriptionResolver, DescriptionResolver, DescriptionStreamResolver, ProviderResolver, EvaluationResolver, BenchmarkResolver, JobResolver, CheckResolver, DescriptionCheckResolver];
+export const RESOLVERS: NonEmptyArray<Function> = [ProductResolver, ProductDescriptionResolver, DescriptionResolver, DescriptionStreamResolver, ProviderResolver, EvaluationResolver, BenchmarkResolver, JobResolver, CheckResolver, DescriptionCheckResolver, PublicationResolver, DescriptionProductResolver];
 
 let built: Promise<GraphQLSchema> | undefined;
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseGatewayApiKeys } from './auth/api-keys.js';
-import { DEFAULT_GENERATION_RATE_LIMITS, DEFAULT_MAX_COST, DEFAULT_RATE_LIMITS, parseMaxCost, parseRateLimits } from './limits/role-settings.js';
+import { DEFAULT_GENERATION_RATE_LIMITS, DEFAULT_MAX_COST, DEFAULT_RATE_LIMITS, DEFAULT_TRUSTED_DOCUMENTS, parseMaxCost, parseRateLimits, parseTrustedDocuments } from './limits/role-settings.js';
 import { parseBudgets } from './budgets/settings.js';
 import { checkOverrideProviders, parsePolicyOverride } from './routing/policies.js';
 import { ConfigError } from './startup.js';
@@ -88,6 +88,8 @@ const schema = z
       .pipe(z.array(z.string().regex(/^(\[[0-9a-f:.]+\]|[\w.:-]+)$/i, 'host names or IP addresses, comma-separated (no scheme, port or path)')))
       .default([]),
     factCheckVocabDir: optionalString,
+    // review: a person approves every text before shoppers see it (see docs/publishing.md for why it is the default).
+    publishPolicy: z.enum(['review', 'auto']).default('review'),
     maxBodyBytes: int(1024, 100 * 2 ** 20).default(2 * 2 ** 20),
     maxCsvBytes: int(1024, 100 * 2 ** 20).default(1 * 2 ** 20),
     maxCsvRows: int(1, 1_000_000).default(5_000),
@@ -97,6 +99,8 @@ const schema = z
     // Parsed here, so a bad override stops the start before anything is opened.
     routingPolicies: optionalString.pipe(parsed((v) => parsePolicyOverride(v)).optional()),
     playground: bool.optional(),
+    // On in production too: the API behind the page needs an editor key there.
+    reviewPage: bool.default(true),
     gatewayApiKeys: optionalString.pipe(
       z
         .string()
@@ -123,6 +127,8 @@ const schema = z
       .string()
       .pipe(parsed((v) => parseRateLimits(v, DEFAULT_GENERATION_RATE_LIMITS)))
       .default(DEFAULT_GENERATION_RATE_LIMITS),
+    trustedDocumentsManifest: optionalString,
+    trustedDocuments: z.string().pipe(parsed(parseTrustedDocuments)).default(DEFAULT_TRUSTED_DOCUMENTS),
     shutdownGraceMs: int(0, 600_000).default(10_000),
     metricsPort: int(0, 65535).optional(),
     otelExporterOtlpEndpoint: optionalString.pipe(z.url().optional()),
@@ -142,6 +148,9 @@ const schema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (!c.trustedDocumentsManifest && Object.values(c.trustedDocuments).includes('require')) {
+      ctx.addIssue({ code: 'custom', path: ['trustedDocuments'], message: 'require needs TRUSTED_DOCUMENTS_MANIFEST (the documents a role may send)' });
+    }
     if (!c.routingPolicies) return;
     try {
       checkOverrideProviders(c.routingPolicies, c.providers);
@@ -191,6 +200,7 @@ export const ENV_NAMES: Readonly<Record<keyof Config, string>> = {
   clipModelDir: 'CLIP_MODEL_DIR',
   imageFetchAllowHosts: 'IMAGE_FETCH_ALLOW_HOSTS',
   factCheckVocabDir: 'FACT_CHECK_VOCAB_DIR',
+  publishPolicy: 'PUBLISH_POLICY',
   maxBodyBytes: 'MAX_BODY_BYTES',
   maxCsvBytes: 'MAX_CSV_BYTES',
   maxCsvRows: 'MAX_CSV_ROWS',
@@ -199,6 +209,7 @@ export const ENV_NAMES: Readonly<Record<keyof Config, string>> = {
   priceTable: 'PRICE_TABLE',
   routingPolicies: 'ROUTING_POLICIES',
   playground: 'PLAYGROUND',
+  reviewPage: 'REVIEW_PAGE',
   gatewayApiKeys: 'GATEWAY_API_KEYS',
   maxDepth: 'MAX_DEPTH',
   maxAliases: 'MAX_ALIASES',
@@ -207,6 +218,8 @@ export const ENV_NAMES: Readonly<Record<keyof Config, string>> = {
   maxCost: 'MAX_COST',
   rateLimits: 'RATE_LIMITS',
   generationRateLimits: 'GENERATION_RATE_LIMITS',
+  trustedDocumentsManifest: 'TRUSTED_DOCUMENTS_MANIFEST',
+  trustedDocuments: 'TRUSTED_DOCUMENTS',
   shutdownGraceMs: 'SHUTDOWN_GRACE_MS',
   metricsPort: 'METRICS_PORT',
   otelExporterOtlpEndpoint: 'OTEL_EXPORTER_OTLP_ENDPOINT',

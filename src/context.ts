@@ -44,6 +44,6 @@ export interface RequestReport {
 export function createLoaders(storage: Storage, services: Services, request: DescriptionLoaderContext): Loaders {
   return {
     productById: new DataLoader((ids) => storage.catalog.productsByIds(ids)),
-    description: createDescriptionLoader(storage.descriptions, services.descriptions, request),
+    description: createDescriptionLoader(services.descriptions, request),
   };
 }

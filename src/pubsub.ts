@@ -3,6 +3,8 @@ import type { PubSub } from 'type-graphql';
 
 /** Topic of catalog-job progress (JobService publishes, jobProgress subscribes); the job id is the topic id. */
 export const JOB_PROGRESS = 'JOB_PROGRESS';
+/** Topic of publication notices (the publication service's, from this process or relayed from another through Redis); descriptionPublished subscribes. */
+export const DESCRIPTION_PUBLISHED = 'DESCRIPTION_PUBLISHED';
 
 /**
  * In-process publish/subscribe for topic-based subscriptions (type-graphql's

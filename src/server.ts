@@ -11,6 +11,7 @@ import type { Storage } from './storage/types.js';
 import { createLoaders, type GatewayContext } from './context.js';
 import { createServices, type Services } from './services.js';
 import { createGraphQLHandler } from './http/graphql-handler.js';
+import { loadTrustedDocuments } from './http/trusted-documents.js';
 import { createRouteTable } from './http/routes.js';
 import { seedIfEmpty } from './seed.js';
 import { attachSubscriptionServer } from './http/subscriptions.js';
@@ -76,6 +77,8 @@ interface Core {
  */
 export async function createServer(configInput: Partial<ConfigInput>, options: CreateServerOptions): Promise<GatewayServer> {
   const config = loadConfig(configInput);
+  // Read before anything is opened: a bad manifest fails the start as a bad setting does.
+  const trustedDocuments = { manifest: loadTrustedDocuments(config.trustedDocumentsManifest), modes: config.trustedDocuments };
   const logger = options.logger ?? createLogger(config);
   const { storage, authenticator, metrics, tracing, services } = await openCore(config, logger);
   const rateLimitStore = openRateLimitStore(config, logger);
@@ -104,10 +107,11 @@ export async function createServer(configInput: Partial<ConfigInput>, options: C
   const makeContext = ({ requestId, signal, principal }: { requestId: string; signal: AbortSignal; principal: Principal }): GatewayContext => {
     const warnings: string[] = [];
     const generations = generationBudget(rateLimitStore, config.generationRateLimits, principal);
+    const requestedBy = { name: principal.name, role: principal.role };
     // The key's name (never the key) rides on every log line of the request.
-    return { requestId, signal, principal, logger: logger.child({ requestId, keyName: principal.name }), storage, services, warnings, report: {}, loaders: createLoaders(storage, services, { warnings, signal, generations, payer: principal }) };
+    return { requestId, signal, principal, logger: logger.child({ requestId, keyName: principal.name }), storage, services, warnings, report: {}, loaders: createLoaders(storage, services, { warnings, signal, generations, payer: principal, requestedBy }) };
   };
-  const handleGraphQL = createGraphQLHandler({ apollo, logger, maxBodyBytes: config.maxBodyBytes, requestTimeoutMs: config.requestTimeoutMs, makeContext, authenticate, metrics, tracing });
+  const handleGraphQL = createGraphQLHandler({ apollo, logger, maxBodyBytes: config.maxBodyBytes, requestTimeoutMs: config.requestTimeoutMs, makeContext, authenticate, metrics, tracing, trustedDocuments });
   const metricsServer = config.metricsPort !== undefined ? await startMetricsServer(config.metricsPort, config.host, metrics) : null;
   const sources = metricSources(services, { localQueueCapacity: config.localMaxQueue, ready: async () => (await readiness({ storage, registry: services.registry, draining: () => draining })).ready });
   metrics.setSources(sources);
@@ -115,7 +119,7 @@ export async function createServer(configInput: Partial<ConfigInput>, options: C
   const watchdog = new ProgressWatchdog({ stats: () => sources.localStats(), stuckAfterMs: config.stuckAfterMs });
   // Outside production the page is served; what it can show still depends on the key it is given (introspection by role).
   const playground = config.playground ?? config.nodeEnv !== 'production';
-  const routes = { handleGraphQL, authenticate, metrics, metricsOnMainPort: !metricsServer, playground, storage, registry: services.registry, draining: () => draining, inFlight, alerts: services.alerts, watchdog, stuckAfterMs: config.stuckAfterMs, logger };
+  const routes = { handleGraphQL, authenticate, metrics, metricsOnMainPort: !metricsServer, playground, reviewPage: config.reviewPage, storage, registry: services.registry, draining: () => draining, inFlight, alerts: services.alerts, watchdog, stuckAfterMs: config.stuckAfterMs, logger };
   const httpServer = http.createServer(createRouteTable(routes));
   httpServer.keepAliveTimeout = 65_000;
   const subscriptions = attachSubscriptionServer({

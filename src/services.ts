@@ -12,7 +12,7 @@ import { EvaluationService } from './evaluation/evaluation.service.js';
 import { BenchmarkService } from './evaluation/benchmark/benchmark.service.js';
 import { JobService } from './jobs/job.service.js';
 import { CheckService } from './evaluation/check.service.js';
-import { createInProcessPubSub, JOB_PROGRESS } from './pubsub.js';
+import { createInProcessPubSub, DESCRIPTION_PUBLISHED, JOB_PROGRESS } from './pubsub.js';
 import { createRedisStateStore } from './routing/redis-state-store.js';
 import { connectRedis } from './redis.js';
 import { startJobWorker, type JobWorker } from './jobs/worker.js';
@@ -26,6 +26,7 @@ import { RedisBudgetStore } from './budgets/redis-store.js';
 import type { RoutingPolicy } from './routing/types.js';
 import type { Verdict } from './evaluation/checks/verdict.js';
 import type { PubSub } from 'type-graphql';
+import { createPublication, type PublicationService } from './publication/index.js';
 
 /** Services shared by every request for the life of the server. */
 export interface Services {
@@ -36,6 +37,8 @@ export interface Services {
   evaluation: EvaluationService;
   /** The fact check, with its vocabulary validated at start. */
   checks: CheckService;
+  /** The publication lifecycle (PUBLISH_POLICY); `onPublished` is the hook for a cache of published texts. */
+  publication: PublicationService;
   /** Benchmark runs; runs interrupted by a stop or crash are resumed when the services are built. */
   benchmarks: BenchmarkService;
   /** Catalog jobs (regenerateCatalog); null without REDIS_URL. */
@@ -46,7 +49,7 @@ export interface Services {
   alerts: AlertActions;
   /** Spending caps (BUDGETS); null without any. */
   budgets: BudgetGuard | null;
-  /** Topic publish/subscribe of this server (job progress); subscriptions read it from the context. */
+  /** Topic publish/subscribe of this server (job progress, publication notices); subscriptions read it from the context. */
   pubSub: PubSub;
   close(): Promise<void>;
 }
@@ -141,6 +144,40 @@ function createBudgets(config: Config, { registry, policies, prices, logger, wra
   });
 }
 
+/** The actions Alertmanager's webhook takes, shared with the other replicas through Redis when REDIS_URL is set; started (the share's actions loaded). */
+async function startAlertActions(
+  config: Config,
+  { registry, policies, jobs, logger }: Pick<BudgetDeps, 'registry' | 'policies' | 'logger'> & { jobs: JobService | null },
+): Promise<AlertActions> {
+  const alerts = new AlertActions({
+    providerIds: () => registry.generatorIds(),
+    policies,
+    jobs,
+    logger,
+    ttlMs: config.alertActionTtlMs,
+    share: config.redisUrl ? createRedisActionShare({ client: connectRedis({ url: config.redisUrl, name: 'stylesprint-alert-actions' }), prefix: config.redisPrefix, logger }) : null,
+  });
+  await alerts.start();
+  return alerts;
+}
+
+/**
+ * The publication lifecycle, its notices relayed to this server's pub/sub,
+ * after the start-up sweep: before the first request, rows stored before the
+ * lifecycle get their state and check.
+ */
+async function openPublication(config: Config, storage: Storage, checks: CheckService, pubSub: PubSub, logger: Logger): Promise<PublicationService> {
+  const publication = await createPublication({ config, storage, vocabulary: checks.vocabulary, logger });
+  publication.onPublished((notice) => pubSub.publish(DESCRIPTION_PUBLISHED, notice));
+  try {
+    await publication.sweep();
+  } catch (error) {
+    await publication.close();
+    throw error;
+  }
+  return publication;
+}
+
 export async function createServices(config: Config, storage: Storage, logger: Logger, wrap: ServiceOptions = {}): Promise<Services> {
   // First, so that a brand vocabulary with a mistake stops the start before providers and queues open.
   const checks = createCheckService(config);
@@ -165,15 +202,7 @@ export async function createServices(config: Config, storage: Storage, logger: L
         onProgress: (job) => pubSub.publish(JOB_PROGRESS, job.id, job),
       })
     : null;
-  const alerts = new AlertActions({
-    providerIds: () => registry.generatorIds(),
-    policies,
-    jobs,
-    logger,
-    ttlMs: config.alertActionTtlMs,
-    share: config.redisUrl ? createRedisActionShare({ client: connectRedis({ url: config.redisUrl, name: 'stylesprint-alert-actions' }), prefix: config.redisPrefix, logger }) : null,
-  });
-  await alerts.start();
+  const alerts = await startAlertActions(config, { registry, policies, jobs, logger });
   const bareRouter = createRouter({
     source,
     policies,
@@ -186,7 +215,8 @@ export async function createServices(config: Config, storage: Storage, logger: L
   const router = wrap.router ? wrap.router(bareRouter) : bareRouter;
   const prices = parsePriceTable(config.priceTable);
   const budgets = createBudgets(config, { registry, policies, prices, logger, wrap });
-  const descriptions = new DescriptionService(storage.descriptions, router, registry, prices, logger, {
+  const publication = await openPublication(config, storage, checks, pubSub, logger);
+  const descriptions = new DescriptionService(storage.descriptions, router, registry, prices, logger, publication, {
     factCheck: (product, text, locale) => checks.check(product, text, locale),
     onVerdict: (provider, model, verdict) => {
       quality.record(provider, model, verdict);
@@ -194,7 +224,7 @@ export async function createServices(config: Config, storage: Storage, logger: L
     },
     budgets,
   });
-  const benchmarks = new BenchmarkService({ config, storage, router, registry, descriptions, prices, logger });
+  const benchmarks = new BenchmarkService({ config, storage, router, registry, descriptions, prices, logger, vocabulary: checks.vocabulary });
   await benchmarks.runner.recover();
   const worker: JobWorker | null =
     config.redisUrl && config.workers > 0
@@ -207,6 +237,7 @@ export async function createServices(config: Config, storage: Storage, logger: L
     router,
     evaluation: new EvaluationService(() => registry.embedder),
     checks,
+    publication,
     benchmarks,
     jobs,
     quality,
@@ -220,6 +251,7 @@ export async function createServices(config: Config, storage: Storage, logger: L
       await jobs?.close();
       await budgets?.close();
       await benchmarks.close();
+      await publication.close();
       await router.close();
       await stateStore?.close();
       await registry.close();

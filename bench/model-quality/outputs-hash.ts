@@ -8,10 +8,10 @@
  *   npm run build && node dist/bench/model-quality/outputs-hash.js [--print]
  */
 import { createHash } from 'node:crypto';
-import { createOnnxProvider } from '../../providers/onnx/index.js';
+import { bundledModelDir, createOnnxProvider } from '../../providers/onnx/index.js';
 import { onnxPlugins } from '../../providers/onnx-plugins/index.js';
 import type { GenerationRequest } from '../../providers/types.js';
-import { buildPrompt } from '../../src/prompts/build-prompt.js';
+import { promptsFor } from './prompt.js';
 import { catalogFacts, readCatalogEntries } from '../../src/seed.js';
 
 const quiet = { info: (): void => {}, warn: (): void => {} };
@@ -24,14 +24,15 @@ const runs = [
   { name: 'sampled, fixed length 48', seed: 3000, temperature: undefined, fixedLength: 48 },
 ];
 
+const modelPrompt = promptsFor(bundledModelDir);
 const lines: string[] = [];
 for (const run of runs) {
   const p = await createOnnxProvider({ executionProvider: 'cpu', logger: quiet, plugins: onnxPlugins, decoding: run.fixedLength ? { minNewTokens: run.fixedLength } : {} });
   try {
     const reqs: GenerationRequest[] = heldOut.map((prod, i) => {
       const product = catalogFacts(prod);
-      // The v3 prompt, the one the model was trained on, named here so that a new default template does not move the hash.
-      const r: GenerationRequest = { prompt: buildPrompt(product, { version: 'v3' }).prompt, parts: { product, promptVersion: 'v3' }, seed: run.seed + i };
+      // The template the model folder names (the one it was trained on), so that a new default template does not move the hash.
+      const r: GenerationRequest = { ...modelPrompt(product), seed: run.seed + i };
       if (run.temperature !== undefined) r.temperature = run.temperature;
       if (run.fixedLength) r.maxTokens = run.fixedLength;
       return r;

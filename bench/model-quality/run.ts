@@ -21,7 +21,6 @@ import { PLUGIN_FIELD, PLUGIN_OPTIONS_FIELD } from '../../providers/onnx/plugins
 import { loadTokenizer } from '../../providers/onnx/tokenizer.js';
 import { createStylesprintFacts, readSettings, STYLESPRINT_FACTS, type StylesprintSettings } from '../../providers/onnx-plugins/stylesprint/index.js';
 import type { GenerationRequest } from '../../providers/types.js';
-import { buildPrompt } from '../../src/prompts/build-prompt.js';
 import { ALL_METRICS, scorePair, type MetricName } from '../../src/evaluation/metrics/index.js';
 import { writeSection } from '../report.js';
 import {
@@ -45,6 +44,7 @@ import { catalogFacts, readCatalogEntries } from '../../src/seed.js';
 import { checkLeakage } from '../../src/evaluation/checks/leakage.js';
 import { numbersOf } from '../../providers/onnx-plugins/stylesprint/numbers.js';
 import { productCopySource } from '../../providers/onnx-plugins/stylesprint/prompt-copy.js';
+import { promptsFor } from './prompt.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -81,6 +81,8 @@ const factWords = factWordsOf(catalog.filter((p) => p.split === 'train').map((p)
 // The model under test, and the settings of its stylesprint-facts plugin (none for a model that does not name it).
 const modelDir = args['model-dir'] ?? bundledModelDir;
 const folder = readModelFolder(modelDir);
+// The template the model folder names (the one it was trained on), as the gateway sends it.
+const modelPrompt = promptsFor(modelDir);
 const pluginOptions = folder.generationConfig[PLUGIN_FIELD] === STYLESPRINT_FACTS ? ((folder.generationConfig[PLUGIN_OPTIONS_FIELD] as JsonObject | undefined) ?? {}) : {};
 const modelSettings = readSettings({ folder, tokenizer: loadTokenizer(folder), options: pluginOptions });
 // The model's own fact-sentence patterns' words (its lexicon's frame_words), to see what else the fact sentences hold; a model without them gets no frame check.
@@ -134,8 +136,8 @@ function summarise(row: Row): Record<string, number> {
   out.title = row.texts.filter((t, i) => statesTitle(t, catalogFacts(heldOut[i]!))).length / n;
   const facts = row.texts.map((t, i) => factsStated(t, catalogFacts(heldOut[i]!)));
   out.facts = facts.reduce((a, f) => a + f.stated, 0) / Math.max(1, facts.reduce((a, f) => a + f.listed, 0));
-  // The gateway's own PROMPT_ECHO check (src/evaluation/checks/leakage.ts), against each product's v3 prompt.
-  out.echo = row.texts.filter((t, i) => checkLeakage(t, { prompt: buildPrompt(catalogFacts(heldOut[i]!), { version: 'v3' }).prompt }).length > 0).length;
+  // The gateway's own PROMPT_ECHO check (src/evaluation/checks/leakage.ts), against each product's prompt as the model got it.
+  out.echo = row.texts.filter((t, i) => checkLeakage(t, { prompt: modelPrompt(catalogFacts(heldOut[i]!)).prompt }).length > 0).length;
   return out;
 }
 
@@ -170,8 +172,7 @@ async function modelTexts(greedy: boolean): Promise<string[]> {
   const p = await createOnnxProvider({ executionProvider: 'cpu', logger: quiet, decoding, plugins, modelDir });
   try {
     const reqs: GenerationRequest[] = heldOut.map((prod, i) => ({
-      prompt: buildPrompt(catalogFacts(prod), { version: 'v3' }).prompt,
-      parts: { product: catalogFacts(prod), promptVersion: 'v3' },
+      ...modelPrompt(catalogFacts(prod)),
       // The same fixed seeds as test/unit/providers/onnx/bundled-model.test.ts.
       seed: 1000 + i,
       ...(greedy ? { temperature: 0 } : {}),

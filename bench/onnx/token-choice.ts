@@ -1,13 +1,14 @@
 /**
  * The JavaScript that chooses one row's token at a 151,936-token vocabulary
  * (tiny-qwen2, Qwen2.5's vocabulary), for each sampling setting: the row's
- * processors (a repetition penalty over the ids seen) and chooseToken,
- * against the full sort of the vocabulary that token choice did before
- * (the reference of test/unit/providers/onnx/wide-sampling.test.ts),
- * measured in the same run. Rows are real logits of the fixture, which has
- * random weights and so a nearly flat distribution (the hard case: top-p
- * keeps most of the vocabulary), and the same logits times 8, whose spread
- * is more like a trained model's (a few ids far ahead).
+ * processors (a repetition penalty over the ids seen) and chooseToken with
+ * the row's part of a block-max run (block-max-session.ts), against the full
+ * sort of the vocabulary that token choice did before (the reference of
+ * test/unit/providers/onnx/wide-sampling.test.ts), measured in the same run.
+ * Rows are real logits of the fixture, which has random weights and so a
+ * nearly flat distribution (the hard case: top-p keeps most of the
+ * vocabulary), and the same logits times 8, whose spread is more like a
+ * trained model's (a few ids far ahead).
  */
 import { readModelFolder } from '../../providers/onnx/model-folder.js';
 import { createOrtSession } from '../../providers/onnx/session.js';
@@ -15,7 +16,8 @@ import { DecoderSession, describeDecoder } from '../../providers/onnx/decoder-se
 import { loadTokenizer } from '../../providers/onnx/tokenizer.js';
 import { SeenIds, type RowState } from '../../providers/onnx/logits-processor.js';
 import { RepetitionPenalty } from '../../providers/onnx/processors.js';
-import { chooseToken, createRng, type SamplingParams } from '../../providers/onnx/sampling.js';
+import { bestNeeded, chooseToken, createRng, type SamplingParams } from '../../providers/onnx/sampling.js';
+import { BlockMaxSession, TOP_LIMIT } from '../../providers/onnx/block-max-session.js';
 
 export const SETTINGS: Array<[string, SamplingParams]> = [
   ['greedy', { doSample: false, temperature: 1, topK: 0, topP: 1 }],
@@ -73,45 +75,93 @@ export async function fixtureRows(dir: string, prompts: readonly string[], steps
 export interface ChoiceCost {
   setting: string;
   logits: string;
-  /** Milliseconds per row: processors and chooseToken. */
+  /** Milliseconds per row: processors and chooseToken, given the row's part of the block-max run. */
   ms: number;
+  /** Milliseconds per row of the block-max run over all the set's rows at once (native, onnxruntime), as the loop runs it once per pass. */
+  runMs: number;
+  /** Milliseconds per row for processors and chooseToken without the run's results (reading whole rows). */
+  wholeMs: number;
   /** Milliseconds per row for the full sort, same rows. */
   fullSortMs: number;
 }
 
 /**
- * Per setting and logits set, the median over `passes` of the mean per row.
- * The full sort runs after every setting of ours has been timed: it makes
- * megabytes of garbage per call, whose collection would land in our times.
+ * Per setting and logits set, the median over `passes` of the mean per row,
+ * as the decode loop does it: every row's processors, then one block-max run
+ * over all the rows (as one pass of the loop runs it for its batch), then each
+ * row's chooseToken with its part of the run. The run is timed apart: it is
+ * onnxruntime's work, not JavaScript. The same without the run (whole rows),
+ * and the full sort, on the same rows. The full sort runs after every setting
+ * of ours has been timed: it makes megabytes of garbage per call, whose
+ * collection would land in our times.
  */
-export function measureChoice(sets: Array<{ name: string; rows: Float32Array[]; seen: number[][] }>, passes = 7): ChoiceCost[] {
-  const scratch = new Float32Array(sets[0]!.rows[0]!.length);
-  const penalty = new RepetitionPenalty(1.1);
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const cases = SETTINGS.flatMap(([setting, params]) => sets.map((set) => ({ setting, params, set })));
-  const time = (choose: (l: Float32Array) => number, set: (typeof sets)[number], n: number): number => {
-    const states = set.seen.map((ids) => ({ seen: new SeenIds(ids) }) as unknown as RowState);
-    // Copying a row into the scratch buffer is not part of the loop's work (it changes the logits in place): left out of the time.
-    let t = 0;
-    for (let k = 0; k < n; k++) {
-      const i = k % set.rows.length;
-      scratch.set(set.rows[i]!);
-      const t0 = performance.now();
-      penalty.process(scratch, states[i]!);
-      choose(scratch);
-      t += performance.now() - t0;
+export async function measureChoice(sets: Array<{ name: string; rows: Float32Array[]; seen: number[][] }>, passes = 7): Promise<ChoiceCost[]> {
+  const vocab = sets[0]!.rows[0]!.length;
+  const blockMax = await BlockMaxSession.create(vocab);
+  if (!blockMax) throw new RangeError(`no block size divides a vocabulary of ${vocab}`);
+  try {
+    const penalty = new RepetitionPenalty(1.1);
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const cases = SETTINGS.flatMap(([setting, params]) => sets.map((set) => ({ setting, params, set })));
+    const rand = createRng(1);
+    /** One pass over the set's rows: JS ms per row and run ms per row. */
+    const pass = async (params: SamplingParams, set: (typeof sets)[number], withBlocks: boolean): Promise<{ js: number; run: number }> => {
+      const n = set.rows.length;
+      const states = set.seen.map((ids) => ({ seen: new SeenIds(ids) }) as unknown as RowState);
+      // Copying the rows into the pass's buffer is not part of the loop's work (its logits arrive so): left out of the time.
+      const scratch = new Float32Array(n * vocab);
+      set.rows.forEach((row, i) => scratch.set(row, i * vocab));
+      const rowOf = (i: number) => scratch.subarray(i * vocab, (i + 1) * vocab);
+      let js = 0;
+      let t0 = performance.now();
+      for (let i = 0; i < n; i++) penalty.process(rowOf(i), states[i]!);
+      js += performance.now() - t0;
+      let run = 0;
+      let scores = null;
+      if (withBlocks) {
+        const k = bestNeeded(params);
+        t0 = performance.now();
+        scores = await blockMax.run(scratch, n, k <= TOP_LIMIT ? k : 0);
+        run = performance.now() - t0;
+      }
+      t0 = performance.now();
+      for (let i = 0; i < n; i++) chooseToken(rowOf(i), params, rand, null, scores ? blockMax.rowBlocks(scores, i) : null);
+      js += performance.now() - t0;
+      return { js: js / n, run: run / n };
+    };
+    const timed = async (params: SamplingParams, set: (typeof sets)[number], withBlocks: boolean) => {
+      await pass(params, set, withBlocks); // warm-up
+      const xs: Array<{ js: number; run: number }> = [];
+      for (let p = 0; p < passes; p++) xs.push(await pass(params, set, withBlocks));
+      return { js: median(xs.map((x) => x.js)), run: median(xs.map((x) => x.run)) };
+    };
+    const ours: Array<{ js: number; run: number; whole: number }> = [];
+    for (const { params, set } of cases) {
+      const blocks = await timed(params, set, true);
+      ours.push({ ...blocks, whole: (await timed(params, set, false)).js });
     }
-    return t / n;
-  };
-  const rand = createRng(1);
-  const ours = cases.map(({ params, set }) => {
-    time((l) => chooseToken(l, params, rand), set, set.rows.length); // warm-up
-    return median(Array.from({ length: passes }, () => time((l) => chooseToken(l, params, rand), set, set.rows.length)));
-  });
-  return cases.map(({ setting, params, set }, i) => ({
-    setting,
-    logits: set.name,
-    ms: ours[i]!,
-    fullSortMs: median(Array.from({ length: 3 }, () => time((l) => fullSort(l, params, rand), set, 2))),
-  }));
+    const fullSortTime = (params: SamplingParams, set: (typeof sets)[number]): number => {
+      const scratch = new Float32Array(vocab);
+      const states = set.seen.map((ids) => ({ seen: new SeenIds(ids) }) as unknown as RowState);
+      let t = 0;
+      for (let i = 0; i < 2; i++) {
+        scratch.set(set.rows[i]!);
+        const t0 = performance.now();
+        penalty.process(scratch, states[i]!);
+        fullSort(scratch, params, rand);
+        t += performance.now() - t0;
+      }
+      return t / 2;
+    };
+    return cases.map(({ setting, params, set }, i) => ({
+      setting,
+      logits: set.name,
+      ms: ours[i]!.js,
+      runMs: ours[i]!.run,
+      wholeMs: ours[i]!.whole,
+      fullSortMs: median(Array.from({ length: 3 }, () => fullSortTime(params, set))),
+    }));
+  } finally {
+    await blockMax.release();
+  }
 }

@@ -14,6 +14,7 @@ import { SqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
 import { readSampleCatalog } from '../../src/seed.js';
 import type { DescriptionInput } from '../../src/storage/types.js';
 import { writeSection } from '../report.js';
+import { storedDescription } from '../stored-description.js';
 
 const ROUNDS = 5;
 const REQUESTS = 3000;
@@ -23,24 +24,7 @@ const file = path.join(dir, 'bench.db');
 const storage = new SqliteStorage(file);
 await storage.catalog.upsertProducts(readSampleCatalog());
 const ids = (await storage.catalog.listProducts({}, 100, null)).rows.map((p) => p.id);
-const description = (productId: string): DescriptionInput => ({
-  productId,
-  text: 'A bench description.',
-  provider: 'openai',
-  model: 'gpt-4o-mini',
-  promptVersion: 'v3',
-  personalizationKey: '',
-  personalization: null,
-  parameters: {},
-  finishReason: 'stop',
-  latencyMs: 1,
-  promptTokens: 10,
-  completionTokens: 20,
-  estimatedCostUsd: 0,
-  attempts: [],
-  flags: [],
-  attributeCoverage: null,
-});
+const description = (productId: string): DescriptionInput => storedDescription(productId, 'A bench description.', 'v3');
 
 /** One generated description's storage work: load the product, look for a stored description, store the new one. */
 async function ours(i: number): Promise<void> {

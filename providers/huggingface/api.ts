@@ -23,7 +23,8 @@
  * hf-inference provider.
  */
 import { InferenceClient } from '@huggingface/inference';
-import { scopedFetch, type ResponseRecord } from '../call-scope.js';
+import { scopedFetch, toProviderError, type CallSignal, type HealthTracker, type ResponseRecord } from '../call-scope.js';
+import type { ProviderError } from '../types.js';
 
 /** Where the hf-inference provider serves `/models/{model}` (serverless Inference API). */
 export const HF_DEFAULT_BASE_URL = 'https://router.huggingface.co/hf-inference';
@@ -117,4 +118,24 @@ export function inferenceClient(
 
 export function secretsOf(settings: HuggingFaceSettings): string[] {
   return settings.apiKey === '' ? [] : [settings.apiKey];
+}
+
+/**
+ * A failed call as a ProviderError, with the status and headers the response
+ * carried (a non-2xx status only) and the key masked; the provider's health
+ * records it unless the caller gave up, which says nothing about the provider.
+ */
+export function failedCall(settings: HuggingFaceSettings, error: unknown, call: CallSignal, record: ResponseRecord, health: HealthTracker): ProviderError {
+  const failedStatus = record.status !== undefined && (record.status < 200 || record.status >= 300) ? record.status : undefined;
+  const mapped = toProviderError(
+    settings.id,
+    error,
+    call.context({
+      ...(failedStatus === undefined ? {} : { status: failedStatus }),
+      ...(record.headers ? { headers: record.headers } : {}),
+      secrets: secretsOf(settings),
+    }),
+  );
+  if (!call.aborted()) health.failure(mapped);
+  return mapped;
 }

@@ -1,8 +1,8 @@
 /** Hugging Face feature extraction on `@langchain/community`'s HuggingFaceInferenceEmbeddings. */
 import { HuggingFaceInferenceEmbeddings } from '@langchain/community/embeddings/hf';
 import { ProviderError, type Embedder } from '../types.js';
-import { HealthTracker, InFlight, callSignal, closedError, notConfiguredError, toProviderError, type ResponseRecord } from '../call-scope.js';
-import { HF_CONSTRUCTOR_PLACEHOLDER_KEY, inferenceClient, resolveHuggingFaceSettings, secretsOf, type HuggingFaceProviderOptions } from './api.js';
+import { HealthTracker, InFlight, callSignal, closedError, notConfiguredError, type ResponseRecord } from '../call-scope.js';
+import { HF_CONSTRUCTOR_PLACEHOLDER_KEY, failedCall, inferenceClient, resolveHuggingFaceSettings, type HuggingFaceProviderOptions } from './api.js';
 
 function isNumbers(value: unknown): value is number[] {
   return Array.isArray(value) && value.every((x) => typeof x === 'number');
@@ -62,19 +62,7 @@ export function createHuggingFaceEmbedder(options: HuggingFaceProviderOptions = 
         health.success();
         return vectors;
       } catch (error) {
-        const failedStatus = record.status !== undefined && (record.status < 200 || record.status >= 300) ? record.status : undefined;
-        const mapped = toProviderError(
-          settings.id,
-          error,
-          call.context({
-            ...(failedStatus === undefined ? {} : { status: failedStatus }),
-            ...(record.headers ? { headers: record.headers } : {}),
-            secrets: secretsOf(settings),
-          }),
-        );
-        // A caller that gave up says nothing about the provider's health.
-        if (!call.aborted()) health.failure(mapped);
-        throw mapped;
+        throw failedCall(settings, error, call, record, health);
       } finally {
         call.dispose();
       }

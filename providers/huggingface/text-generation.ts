@@ -14,14 +14,13 @@ import {
   closedError,
   mapWithConcurrency,
   notConfiguredError,
-  toProviderError,
   type ResponseRecord,
 } from '../call-scope.js';
 import {
   HF_CONSTRUCTOR_PLACEHOLDER_KEY,
+  failedCall,
   inferenceClient,
   resolveHuggingFaceSettings,
-  secretsOf,
   type HuggingFaceProviderOptions,
   type HuggingFaceSettings,
 } from './api.js';
@@ -142,19 +141,7 @@ async function generateOne(
       model: settings.model,
     };
   } catch (error) {
-    const failedStatus = record.status !== undefined && (record.status < 200 || record.status >= 300) ? record.status : undefined;
-    const mapped = toProviderError(
-      settings.id,
-      error,
-      call.context({
-        ...(failedStatus === undefined ? {} : { status: failedStatus }),
-        ...(record.headers ? { headers: record.headers } : {}),
-        secrets: secretsOf(settings),
-      }),
-    );
-    // A caller that gave up says nothing about the provider's health.
-    if (!call.aborted()) health.failure(mapped);
-    return mapped;
+    return failedCall(settings, error, call, record, health);
   } finally {
     call.dispose();
   }

@@ -6,13 +6,13 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import type { ImageTextScore, ImageTextScorer, ProviderHealth } from '../types.js';
+import type { ImageTextPair, ImageTextScore, ImageTextScorer, ProviderHealth } from '../types.js';
 import { ProviderError } from '../types.js';
-import { readModelFolder, type JsonObject } from './model-folder.js';
-import { loadTokenizer } from './tokenizer.js';
+import { readModelFolder, type JsonObject, type ModelFolder } from './model-folder.js';
+import { loadTokenizer, type TextTokenizer } from './tokenizer.js';
 import type { ExecutionProviderSetting, SessionLogger } from './session.js';
 import { encodeTruncated } from './encoder-inputs.js';
-import { openClipTowers, type ClipLayout } from './clip-towers.js';
+import { openClipTowers, type ClipLayout, type ClipTowers } from './clip-towers.js';
 import { imageTextScore, resolveLogitScale, textMaxPositions } from './clip-config.js';
 import { cosineSimilarity } from '../vectors.js';
 import { parsePreprocessorConfig, preprocessImage } from '../images/preprocess.js';
@@ -61,6 +61,68 @@ function readOptionalJson(file: string): JsonObject {
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as JsonObject) : {};
 }
 
+function imageFailure(id: string, err: unknown, source: string): ProviderError {
+  if (err instanceof ImageLoadError) {
+    return new ProviderError(err.code === 'IMAGE_TIMEOUT' ? 'timeout' : 'bad_request', id, err.message, { cause: err });
+  }
+  return new ProviderError('bad_request', id, `cannot use image ${source}: ${String(err)}`, { cause: err });
+}
+
+/** What a score call reads of its scorer, and the last error it writes back (for health). */
+interface Scorer {
+  id: string;
+  folder: ModelFolder;
+  tokenizer: TextTokenizer;
+  towers: ClipTowers;
+  maxPositions: number;
+  logitScale: number;
+  /** One image's pixels, preprocessed; rejects as loadImageBytes or preprocessImage do. */
+  pixelsOf(source: string, signal?: AbortSignal): Promise<Float32Array>;
+  lastError: string | null;
+}
+
+/** Each distinct image, loaded IMAGE_CONCURRENCY at a time: its pixels, or the error that pairs with it answer. */
+async function loadImages(scorer: Scorer, sources: readonly string[], signal: AbortSignal | undefined): Promise<Map<string, Float32Array | ProviderError>> {
+  const loaded = new Map<string, Float32Array | ProviderError>();
+  for (let i = 0; i < sources.length; i += IMAGE_CONCURRENCY) {
+    const part = sources.slice(i, i + IMAGE_CONCURRENCY);
+    const settled = await Promise.allSettled(part.map((src) => scorer.pixelsOf(src, signal)));
+    settled.forEach((r, k) => loaded.set(part[k]!, r.status === 'fulfilled' ? r.value : imageFailure(scorer.id, r.reason, part[k]!)));
+  }
+  return loaded;
+}
+
+/** Scores the pairs, each distinct text and image embedded once; a pair answers its image's error, and a failed run fails every pair. */
+async function scorePairs(scorer: Scorer, pairs: readonly ImageTextPair[], signal: AbortSignal | undefined): Promise<Array<ImageTextScore | ProviderError>> {
+  const { id, tokenizer, maxPositions } = scorer;
+  const imageSources = [...new Set(pairs.map((p) => p.image))];
+  const texts = [...new Set(pairs.map((p) => p.text))];
+  const loaded = await loadImages(scorer, imageSources, signal);
+  signal?.throwIfAborted();
+  const goodImages = imageSources.filter((s) => !(loaded.get(s) instanceof ProviderError));
+  let embeds: { text: number[][]; image: number[][] };
+  try {
+    embeds = await scorer.towers.embed(
+      texts.map((t) => encodeTruncated(tokenizer, t, maxPositions)),
+      goodImages.map((s) => loaded.get(s) as Float32Array),
+    );
+  } catch (cause) {
+    scorer.lastError = cause instanceof Error ? cause.message : String(cause);
+    const err = new ProviderError('unavailable', id, `CLIP ${scorer.folder.name} failed: ${scorer.lastError}`, { cause });
+    return pairs.map(() => err);
+  }
+  scorer.lastError = null;
+  const textEmbed = new Map(texts.map((t, i) => [t, embeds.text[i]!]));
+  const imageEmbed = new Map(goodImages.map((s, i) => [s, embeds.image[i]!]));
+  return pairs.map((p): ImageTextScore | ProviderError => {
+    const failed = loaded.get(p.image);
+    if (failed instanceof ProviderError) return failed;
+    const cosine = cosineSimilarity(textEmbed.get(p.text)!, imageEmbed.get(p.image)!);
+    if (Number.isNaN(cosine)) return new ProviderError('bad_request', id, 'an embedding was all zeros; the cosine is undefined');
+    return imageTextScore(cosine, scorer.logitScale);
+  });
+}
+
 /** Creates an ImageTextScorer over a local ONNX CLIP. Rejects when the folder or sessions cannot load. */
 export async function createOnnxClipScorer(options: OnnxClipScorerOptions): Promise<ImageTextScorer> {
   const id = options.id ?? 'onnx-clip';
@@ -90,63 +152,22 @@ export async function createOnnxClipScorer(options: OnnxClipScorerOptions): Prom
     allowLocalFiles: options.allowLocalFiles ?? true,
     allowHosts: options.imageAllowHosts ?? [],
   };
-  let lastError: string | null = null;
-
-  async function pixelsOf(source: string, signal?: AbortSignal): Promise<Float32Array> {
+  const pixelsOf = async (source: string, signal?: AbortSignal): Promise<Float32Array> => {
     const bytes = await loadImageBytes(source, signal ? { ...loadOptions, signal } : loadOptions);
     return (await preprocessImage(bytes, preprocess, source)).data;
-  }
-
-  function imageFailure(err: unknown, source: string): ProviderError {
-    if (err instanceof ImageLoadError) {
-      return new ProviderError(err.code === 'IMAGE_TIMEOUT' ? 'timeout' : 'bad_request', id, err.message, { cause: err });
-    }
-    return new ProviderError('bad_request', id, `cannot use image ${source}: ${String(err)}`, { cause: err });
-  }
+  };
+  const scorer: Scorer = { id, folder, tokenizer, towers, maxPositions, logitScale: logit.value, pixelsOf, lastError: null };
 
   return {
     id,
     kind: 'onnx',
     model: folder.name,
-    async score(pairs, callOptions = {}) {
-      const signal = callOptions.signal;
-      const imageSources = [...new Set(pairs.map((p) => p.image))];
-      const texts = [...new Set(pairs.map((p) => p.text))];
-      const loaded = new Map<string, Float32Array | ProviderError>();
-      for (let i = 0; i < imageSources.length; i += IMAGE_CONCURRENCY) {
-        const part = imageSources.slice(i, i + IMAGE_CONCURRENCY);
-        const settled = await Promise.allSettled(part.map((src) => pixelsOf(src, signal)));
-        settled.forEach((r, k) => loaded.set(part[k]!, r.status === 'fulfilled' ? r.value : imageFailure(r.reason, part[k]!)));
-      }
-      signal?.throwIfAborted();
-      const goodImages = imageSources.filter((s) => !(loaded.get(s) instanceof ProviderError));
-      let embeds: { text: number[][]; image: number[][] };
-      try {
-        embeds = await towers.embed(
-          texts.map((t) => encodeTruncated(tokenizer, t, maxPositions)),
-          goodImages.map((s) => loaded.get(s) as Float32Array),
-        );
-      } catch (cause) {
-        lastError = cause instanceof Error ? cause.message : String(cause);
-        const err = new ProviderError('unavailable', id, `CLIP ${folder.name} failed: ${lastError}`, { cause });
-        return pairs.map(() => err);
-      }
-      lastError = null;
-      const textEmbed = new Map(texts.map((t, i) => [t, embeds.text[i]!]));
-      const imageEmbed = new Map(goodImages.map((s, i) => [s, embeds.image[i]!]));
-      return pairs.map((p): ImageTextScore | ProviderError => {
-        const failed = loaded.get(p.image);
-        if (failed instanceof ProviderError) return failed;
-        const cosine = cosineSimilarity(textEmbed.get(p.text)!, imageEmbed.get(p.image)!);
-        if (Number.isNaN(cosine)) return new ProviderError('bad_request', id, 'an embedding was all zeros; the cosine is undefined');
-        return imageTextScore(cosine, logit.value);
-      });
-    },
+    score: (pairs, callOptions = {}) => scorePairs(scorer, pairs, callOptions.signal),
     async health(): Promise<ProviderHealth> {
       return {
-        healthy: lastError === null,
+        healthy: scorer.lastError === null,
         configured: true,
-        lastError,
+        lastError: scorer.lastError,
         details: {
           executionProvider: towers.executionProvider,
           layout: towers.layout,

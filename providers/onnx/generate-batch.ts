@@ -15,8 +15,8 @@ import type { FinishReason } from '../types.js';
 import type { DecoderSession } from './decoder-session.js';
 import { releaseArrays, selectPastRows, stackPast, tensorArrays, type ForwardOutput } from './decoder-session.js';
 import { applyProcessors, SeenIds, type LogitsProcessor, type RowState } from './logits-processor.js';
-import { chooseFromTop, chooseToken, createRng, listK, type SamplingParams } from './sampling.js';
-import type { TopKSession } from './top-k-session.js';
+import { TOP_LIMIT, type BlockMaxSession } from './block-max-session.js';
+import { bestNeeded, chooseToken, createRng, type SamplingParams } from './sampling.js';
 import { StopTextStream } from './text-stream.js';
 import { IncrementalDecoder, type TextTokenizer } from './tokenizer.js';
 
@@ -43,8 +43,10 @@ export interface RowResult {
 }
 
 export interface BatchTimings {
-  /** Time inside session.run, summed over steps. */
+  /** Time inside the model's session.run, summed over steps. */
   runMs: number;
+  /** Time inside the block-max session's runs (token choice's native part), summed; part of totalMs - runMs. */
+  blockRunMs: number;
   totalMs: number;
   forwardPasses: number;
 }
@@ -158,11 +160,28 @@ export interface BatchOptions {
 export interface LoopOptions extends BatchOptions {
   /** Most rows decoding at once. Default: no limit. */
   maxRows?: number;
-  /** Where the greedy and top-k rows of a large vocabulary get their best tokens, all of a pass's rows in one run (see sample). Default: none (JavaScript, row by row). */
-  topK?: TopKSession;
+  /** Where the rows of a large vocabulary get their blocks' maxima, all of a pass's rows in one run (see sample). Default: none (token choice reads whole rows). */
+  blockMax?: BlockMaxSession;
   /** Where the loop adds its time and passes as it goes (live, for stats). Default: a new object. */
   timings?: BatchTimings;
 }
+
+/** What the decode loop carries from step to step, and what its helpers read. */
+interface Loop {
+  model: DecoderSession;
+  timings: BatchTimings;
+  maxRows: number;
+  pad: number;
+  /** Longest prompt piece per pass for a full batch (Infinity: whole prompts, or a graph without past). */
+  chunk: number;
+  /** The rows decoding, in the cache's row order. */
+  active: Row[];
+  /** The running cache (graphs with past), null before the first pass and once every row has ended. */
+  past: ort.Tensor[] | null;
+}
+
+/** Each forward pass's logits, with the rows they belong to (in order). */
+type PassOutputs = Array<{ rows: Row[]; out: ForwardOutput }>;
 
 /**
  * Runs rows until `take` has no more and every row has ended. Between steps
@@ -176,126 +195,138 @@ export async function decodeLoop(
   take: (free: number) => RowTicket[],
   options: LoopOptions = {},
 ): Promise<BatchTimings> {
-  const timings = options.timings ?? { runMs: 0, totalMs: 0, forwardPasses: 0 };
+  const timings = options.timings ?? { runMs: 0, blockRunMs: 0, totalMs: 0, forwardPasses: 0 };
   const maxRows = options.maxRows ?? Infinity;
   const eos = new Set(tokenizer.special.eos);
-  const pad = tokenizer.special.pad;
   const chunk = model.hasPast && (options.prefillChunk ?? 0) > 0 ? (options.prefillChunk as number) : Infinity;
-  let active: Row[] = [];
-  let past: ort.Tensor[] | null = null;
-
-  const forward = async (rows: readonly Row[], from: number, to: number, pastIn: ort.Tensor[] | null): Promise<ForwardOutput> => {
-    const batch = rows.length;
-    const seqLen = to - from;
-    const ids = new Array<number>(batch * seqLen);
-    rows.forEach((row, b) => {
-      for (let t = 0; t < seqLen; t++) ids[b * seqLen + t] = row.tokens[from + t] as number;
-    });
-    const result = await model.forward({ batch, ids, seqLen, totalLen: to, padding: rows.map((r) => r.padding), past: pastIn });
-    // This pass has read the past; its memory goes back now, not at some later collection.
-    if (pastIn) releaseArrays(tensorArrays(pastIn));
-    timings.runMs += result.runMs;
-    timings.forwardPasses++;
-    return result;
-  };
-  // A group's prefill, in chunks when it is longer than one: only the last one's logits are read.
-  const prefill = async (rows: readonly Row[]): Promise<ForwardOutput> => {
-    const total = (rows[0] as Row).tokens.length;
-    const piece = Number.isFinite(maxRows) ? Math.max(chunk, Math.floor((chunk * maxRows) / rows.length)) : chunk;
-    let pastIn: ort.Tensor[] | null = null;
-    for (let from = 0; ; ) {
-      const to = Math.min(total, from + piece);
-      const out = await forward(rows, from, to, pastIn);
-      if (to === total) return out;
-      releaseArrays([out.lastLogits]);
-      pastIn = out.present;
-      from = to;
-    }
-  };
-
+  const loop: Loop = { model, timings, maxRows, pad: tokenizer.special.pad, chunk, active: [], past: null };
   for (;;) {
     const t0 = performance.now();
-    const tickets = active.length < maxRows ? take(maxRows - active.length) : [];
+    const tickets = loop.active.length < maxRows ? take(maxRows - loop.active.length) : [];
     const width = Math.max(1, ...tickets.map((t) => t.req.promptIds.length));
     const fresh = tickets.map((t) => startRow(t, width, tokenizer)).filter((r) => !r.result);
-    if (active.length === 0 && fresh.length === 0) {
+    if (loop.active.length === 0 && fresh.length === 0) {
       timings.totalMs += performance.now() - t0;
       if (tickets.length === 0) break;
       continue;
     }
-    // Each forward pass's logits, with the rows they belong to (in order).
-    const outs: Array<{ rows: Row[]; out: ForwardOutput }> = [];
-    if (!model.hasPast) {
-      // The whole sequence every step: new rows only need their tokens aligned with the others'.
-      if (active.length > 0 && fresh.length > 0) {
-        const running = (active[0] as Row).tokens.length;
-        shiftRows(active, width - running, pad);
-        shiftRows(fresh, running - width, pad);
-      }
-      active = active.concat(fresh);
-      outs.push({ rows: active, out: await forward(active, 0, (active[0] as Row).tokens.length, null) });
-    } else {
-      let decoded: ForwardOutput | null = null;
-      if (active.length > 0) {
-        const len = (active[0] as Row).tokens.length;
-        decoded = await forward(active, len - 1, len, past);
-        outs.push({ rows: active, out: decoded });
-      }
-      if (fresh.length > 0) {
-        const prefilled = await prefill(fresh);
-        outs.push({ rows: fresh, out: prefilled });
-        if (decoded) {
-          // The running rows' cache and the new group's, stacked: each left-padded to the longer.
-          const running = (active[0] as Row).tokens.length;
-          const len = Math.max(running, width);
-          past = stackPast(decoded.present as ort.Tensor[], prefilled.present as ort.Tensor[], len);
-          releaseArrays(tensorArrays(decoded.present as ort.Tensor[]));
-          releaseArrays(tensorArrays(prefilled.present as ort.Tensor[]));
-          shiftRows(active, len - running, pad);
-          shiftRows(fresh, len - width, pad);
-        } else past = prefilled.present;
-        active = active.concat(fresh);
-      } else past = (decoded as ForwardOutput).present;
-    }
-    await sample(outs, eos, options.topK);
-
-    const keep: number[] = [];
-    active.forEach((row, b) => {
-      if (!row.result) keep.push(b);
-    });
-    // Left padding that every remaining row has (the longest prompts left): drop it from the cache too.
-    const common = keep.length > 0 ? Math.min(...keep.map((b) => (active[b] as Row).padding)) : 0;
-    const length = keep.length > 0 ? (active[keep[0] as number] as Row).tokens.length : 0;
-    // Also any padding at all once the cache would outgrow the model's positions (graphs that number positions themselves).
-    const trim = common >= MIN_TRIM || (common > 0 && length > model.layout.maxPositions) ? common : 0;
-    if (past && (keep.length < active.length || trim > 0)) {
-      const next: ort.Tensor[] | null = keep.length > 0 ? selectPastRows(past, keep, trim) : null;
-      releaseArrays(tensorArrays(past));
-      past = next;
-    }
-    active = keep.map((b) => active[b] as Row);
-    trimRows(active, trim);
-    if (active.length === 0) past = null;
+    const outs = model.hasPast ? await stepWithPast(loop, fresh, width) : await stepWhole(loop, fresh, width);
+    await sample(outs, eos, options.blockMax, timings);
+    dropEnded(loop);
     timings.totalMs += performance.now() - t0;
   }
   return timings;
 }
 
+/** One forward pass of `rows` over their tokens [from, to), reading `pastIn`, whose memory goes back as soon as it has been read. */
+async function forward(loop: Loop, rows: readonly Row[], from: number, to: number, pastIn: ort.Tensor[] | null): Promise<ForwardOutput> {
+  const batch = rows.length;
+  const seqLen = to - from;
+  const ids = new Array<number>(batch * seqLen);
+  rows.forEach((row, b) => {
+    for (let t = 0; t < seqLen; t++) ids[b * seqLen + t] = row.tokens[from + t] as number;
+  });
+  const result = await loop.model.forward({ batch, ids, seqLen, totalLen: to, padding: rows.map((r) => r.padding), past: pastIn });
+  // This pass has read the past; its memory goes back now, not at some later collection.
+  if (pastIn) releaseArrays(tensorArrays(pastIn));
+  loop.timings.runMs += result.runMs;
+  loop.timings.forwardPasses++;
+  return result;
+}
+
+/** A group's prefill, in chunks when it is longer than one: only the last one's logits are read. */
+async function prefill(loop: Loop, rows: readonly Row[]): Promise<ForwardOutput> {
+  const total = (rows[0] as Row).tokens.length;
+  const piece = Number.isFinite(loop.maxRows) ? Math.max(loop.chunk, Math.floor((loop.chunk * loop.maxRows) / rows.length)) : loop.chunk;
+  let pastIn: ort.Tensor[] | null = null;
+  for (let from = 0; ; ) {
+    const to = Math.min(total, from + piece);
+    const out = await forward(loop, rows, from, to, pastIn);
+    if (to === total) return out;
+    releaseArrays([out.lastLogits]);
+    pastIn = out.present;
+    from = to;
+  }
+}
+
+/** A step of a graph without past: the whole sequence again, new rows only needing their tokens aligned with the others'. */
+async function stepWhole(loop: Loop, fresh: Row[], width: number): Promise<PassOutputs> {
+  if (loop.active.length > 0 && fresh.length > 0) {
+    const running = (loop.active[0] as Row).tokens.length;
+    shiftRows(loop.active, width - running, loop.pad);
+    shiftRows(fresh, running - width, loop.pad);
+  }
+  loop.active = loop.active.concat(fresh);
+  return [{ rows: loop.active, out: await forward(loop, loop.active, 0, (loop.active[0] as Row).tokens.length, null) }];
+}
+
+/** A step through the KV cache: the running rows decode one token, new rows are prefilled and their cache stacked onto theirs. */
+async function stepWithPast(loop: Loop, fresh: Row[], width: number): Promise<PassOutputs> {
+  const outs: PassOutputs = [];
+  let decoded: ForwardOutput | null = null;
+  if (loop.active.length > 0) {
+    const len = (loop.active[0] as Row).tokens.length;
+    decoded = await forward(loop, loop.active, len - 1, len, loop.past);
+    outs.push({ rows: loop.active, out: decoded });
+  }
+  if (fresh.length === 0) {
+    loop.past = (decoded as ForwardOutput).present;
+    return outs;
+  }
+  const prefilled = await prefill(loop, fresh);
+  outs.push({ rows: fresh, out: prefilled });
+  if (decoded) {
+    // The running rows' cache and the new group's, stacked: each left-padded to the longer.
+    const running = (loop.active[0] as Row).tokens.length;
+    const len = Math.max(running, width);
+    loop.past = stackPast(decoded.present as ort.Tensor[], prefilled.present as ort.Tensor[], len);
+    releaseArrays(tensorArrays(decoded.present as ort.Tensor[]));
+    releaseArrays(tensorArrays(prefilled.present as ort.Tensor[]));
+    shiftRows(loop.active, len - running, loop.pad);
+    shiftRows(fresh, len - width, loop.pad);
+  } else loop.past = prefilled.present;
+  loop.active = loop.active.concat(fresh);
+  return outs;
+}
+
+/** Drops the rows that ended from the running set and the cache, and left padding that every remaining row has. */
+function dropEnded(loop: Loop): void {
+  const { active } = loop;
+  const keep: number[] = [];
+  active.forEach((row, b) => {
+    if (!row.result) keep.push(b);
+  });
+  // Left padding that every remaining row has (the longest prompts left): drop it from the cache too.
+  const common = keep.length > 0 ? Math.min(...keep.map((b) => (active[b] as Row).padding)) : 0;
+  const length = keep.length > 0 ? (active[keep[0] as number] as Row).tokens.length : 0;
+  // Also any padding at all once the cache would outgrow the model's positions (graphs that number positions themselves).
+  const trim = common >= MIN_TRIM || (common > 0 && length > loop.model.layout.maxPositions) ? common : 0;
+  if (loop.past && (keep.length < active.length || trim > 0)) {
+    const next: ort.Tensor[] | null = keep.length > 0 ? selectPastRows(loop.past, keep, trim) : null;
+    releaseArrays(tensorArrays(loop.past));
+    loop.past = next;
+  }
+  loop.active = keep.map((b) => active[b] as Row);
+  trimRows(loop.active, trim);
+  if (loop.active.length === 0) loop.past = null;
+}
+
 /**
- * Scores in one pass's logits (rows times vocabulary) from which a TopK
- * session is worth its run: about as much as one JavaScript pass over a
- * 262,144-score row costs, and a run costs some tens of microseconds.
+ * Scores in one pass's logits (rows times vocabulary) from which a block-max
+ * run is worth its cost: a run costs some tens of microseconds, and below
+ * this a JavaScript pass over the row is about as cheap.
  */
-const TOP_K_RUN_MIN = 2 ** 18;
+const BLOCK_RUN_MIN = 2 ** 16;
 
 /**
  * Chooses each row's next token from its pass's logits, and ends the rows
- * that are done. Every row's processors run first; then the rows that need
- * only their best few tokens (greedy, top-k) get them from one TopK run
- * over the whole pass when the vocabulary is large, and the others choose
- * as before.
+ * that are done. Every row's processors run first; then, for a large
+ * vocabulary, one block-max run over the whole pass gives every row the
+ * maxima of its blocks and its best few tokens, so that its token choice
+ * reads only those, or only the blocks that can hold its token (all of them
+ * for a flat distribution sampled wide).
  */
-async function sample(outs: ReadonlyArray<{ rows: Row[]; out: ForwardOutput }>, eos: ReadonlySet<number>, topK: TopKSession | undefined): Promise<void> {
+async function sample(outs: ReadonlyArray<{ rows: Row[]; out: ForwardOutput }>, eos: ReadonlySet<number>, blockMax: BlockMaxSession | undefined, timings: BatchTimings): Promise<void> {
   for (const { rows, out } of outs) {
     const scoresOf = (b: number) => out.lastLogits.subarray(b * out.vocab, (b + 1) * out.vocab);
     // The row's scores, changed in place: this step's buffer is ours and is given back after it.
@@ -306,19 +337,25 @@ async function sample(outs: ReadonlyArray<{ rows: Row[]; out: ForwardOutput }>, 
       }
       return applyProcessors(row.processors, scoresOf(b), row);
     });
+    // Rows with a processor's short list read only that; the others get their blocks' maxima, and as many best tokens
+    // as the one that needs most (within the run's limit).
     let k = 0;
+    let needed = false;
     rows.forEach((row, b) => {
-      if (!row.result && !candidates[b]) k = Math.max(k, listK(row.req.sampling, out.vocab));
+      if (row.result || candidates[b]) return;
+      needed = true;
+      const n = bestNeeded(row.req.sampling);
+      if (n <= TOP_LIMIT) k = Math.max(k, n);
     });
-    const top = topK && k > 0 && rows.length * out.vocab >= TOP_K_RUN_MIN ? await topK.run(out.lastLogits, rows.length, out.vocab, k) : null;
+    const worth = blockMax && blockMax.vocab === out.vocab && rows.length * out.vocab >= BLOCK_RUN_MIN;
+    const t0 = performance.now();
+    const scores = worth && needed ? await blockMax.run(out.lastLogits, rows.length, k) : null;
+    if (scores) timings.blockRunMs += performance.now() - t0;
     rows.forEach((row, b) => {
       if (row.result) return undefined;
       const own = candidates[b];
-      const need = own ? 0 : listK(row.req.sampling, out.vocab);
-      const id =
-        top && need > 0
-          ? chooseFromTop(top.values, top.indices, b * top.k, need, row.req.sampling, row.rng)
-          : chooseToken(scoresOf(b), row.req.sampling, row.rng, own);
+      const blocks = scores && !own ? (blockMax as BlockMaxSession).rowBlocks(scores, b) : null;
+      const id = chooseToken(scoresOf(b), row.req.sampling, row.rng, own, blocks);
       row.generated++;
       row.generatedIds.push(id);
       if (eos.has(id)) return finish(row, 'stop');
@@ -330,7 +367,7 @@ async function sample(outs: ReadonlyArray<{ rows: Row[]; out: ForwardOutput }>, 
       if (row.generated >= row.req.maxNewTokens) return finish(row, 'length');
       return undefined;
     });
-    releaseArrays([out.lastLogits]);
+    releaseArrays(scores ? [out.lastLogits, scores.maxima] : [out.lastLogits]);
   }
 }
 
@@ -339,7 +376,7 @@ export async function generateBatch(
   model: DecoderSession,
   tokenizer: TextTokenizer,
   requests: readonly RowRequest[],
-  options: BatchOptions & Pick<LoopOptions, 'topK'> = {},
+  options: BatchOptions & Pick<LoopOptions, 'blockMax'> = {},
 ): Promise<{ results: RowResult[]; timings: BatchTimings }> {
   const results = new Array<RowResult>(requests.length);
   let given = false;

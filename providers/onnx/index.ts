@@ -24,6 +24,8 @@ import {
   type GenerateOptions,
   type GenerationRequest,
   type GenerationResult,
+  type Honours,
+  type PromptFormat,
   type ProviderHealth,
   type TextGenerator,
 } from '../types.js';
@@ -31,12 +33,12 @@ import { DecoderSession, describeDecoder, graphHasOperator } from './decoder-ses
 import { decodeLoop, type BatchTimings, type RowRequest, type RowResult } from './generate-batch.js';
 import { decodingDefaults, requestDecoding, type DecodingDefaults } from './generation-params.js';
 import { MicroBatcher, WaitAbandonedError, type MicroBatcherStats } from './micro-batcher.js';
-import { graphCandidates, readModelFolder } from './model-folder.js';
-import { loadPlugin, type LogitsProcessorPlugins } from './plugins.js';
+import { graphCandidates, readModelFolder, type ModelFolder } from './model-folder.js';
+import { loadPlugin, type LogitsProcessorPlugin, type LogitsProcessorPlugins } from './plugins.js';
 import { rowProcessors } from './processors.js';
-import { createOrtSession, type ExecutionProviderSetting, type SessionLogger } from './session.js';
-import { TopKSession } from './top-k-session.js';
-import { loadTokenizer } from './tokenizer.js';
+import { createOrtSession, type ExecutionProviderSetting, type OrtSession, type SessionLogger } from './session.js';
+import { BlockMaxSession } from './block-max-session.js';
+import { loadTokenizer, type TextTokenizer } from './tokenizer.js';
 import { chatMessages, loadChatTemplate } from './chat-template.js';
 import { readHonours, readPromptVersion } from './honours.js';
 
@@ -88,8 +90,10 @@ export interface OnnxProviderOptions {
 export interface OnnxProviderStats extends MicroBatcherStats {
   forwardPasses: number;
   generatedTokens: number;
-  /** Time inside session.run, summed. */
+  /** Time inside the model's session.run, summed. */
   sessionRunMs: number;
+  /** Time inside the block-max runs of token choice (large vocabularies), summed; part of batchMs - sessionRunMs. */
+  blockRunMs: number;
   /** Wall time of the decode loop, summed; batchMs - sessionRunMs is the JS loop. */
   batchMs: number;
 }
@@ -103,35 +107,42 @@ interface Item {
   row: RowRequest;
 }
 
-/** Vocabularies this large choose greedy and top-k tokens through a TopK session: below it one JavaScript pass per row is cheaper than a run. */
+/** Vocabularies this large get their blocks' maxima from a block-max session: below it one JavaScript pass per row is about as cheap as a run. */
 const LARGE_VOCABULARY = 32_768;
 
 /** Prompt tokens per prefill pass by default (src/config.ts's LOCAL_PREFILL_CHUNK has the same default). */
 export const DEFAULT_PREFILL_CHUNK = 16;
 
-/** Loads the model once (one session per model) and returns the provider. */
-export async function createOnnxProvider(options: OnnxProviderOptions = {}): Promise<OnnxTextGenerator> {
-  const id = options.id ?? 'onnx';
-  const folder = readModelFolder(options.modelDir ?? bundledModelDir, options.modelFile ? { onnxFiles: graphCandidates(options.modelFile) } : {});
-  if (options.modelName) folder.name = options.modelName;
-  const tokenizer = loadTokenizer(folder);
-  const chatTemplate = loadChatTemplate(folder, options.now ? { now: options.now } : {});
+/** How a request's prompt becomes token ids, and what the folder says of its prompts. */
+interface Prompting {
+  encode(request: GenerationRequest): number[];
+  promptFormat: PromptFormat;
+  promptVersion: string | undefined;
+  honours: Honours;
+}
+
+function readPrompting(folder: ModelFolder, tokenizer: TextTokenizer, now: (() => Date) | undefined): Prompting {
+  const chatTemplate = loadChatTemplate(folder, now ? { now } : {});
   const promptFormat = chatTemplate ? 'chat_template' : 'plain';
-  const honours = readHonours(folder.dir, promptFormat);
   const promptVersion = readPromptVersion(folder.dir);
   // A model trained on one prompt template reads no other: it is sent that template's rendering when the request has it.
   const ownPrompt = (request: GenerationRequest): Pick<GenerationRequest, 'system' | 'prompt'> =>
     (promptVersion ? request.promptVariants?.[promptVersion] : undefined) ?? request;
   // A template writes the special tokens itself (the BOS included, where the model has one), so encoding adds none, as transformers does.
-  const encodePrompt = (request: GenerationRequest): number[] =>
+  const encode = (request: GenerationRequest): number[] =>
     chatTemplate ? tokenizer.encode(chatTemplate.render(chatMessages(ownPrompt(request))), { addSpecialTokens: false }) : tokenizer.encode(ownPrompt(request).prompt);
-  const sessionOptions: Parameters<typeof createOrtSession>[1] = { executionProvider: options.executionProvider ?? 'auto' };
-  if (options.intraOpNumThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpNumThreads;
-  if (options.logger) sessionOptions.logger = options.logger;
-  // Every setting is read before the session exists, so a bad one leaks nothing.
-  const defaults = decodingDefaults(folder.generationConfig, options.decoding);
-  const plugin = loadPlugin({ folder, tokenizer }, options.plugins ?? {});
-  const prefillChunk = options.prefillChunk ?? DEFAULT_PREFILL_CHUNK;
+  return { encode, promptFormat, promptVersion, honours: readHonours(folder.dir, promptFormat) };
+}
+
+/** The model's sessions and the batching they allow. */
+interface OpenModel extends OrtSession {
+  model: DecoderSession;
+  /** A large vocabulary's rows get their blocks' maxima from one run per pass (generate-batch.ts). */
+  blockMax: BlockMaxSession | null;
+  batching: { maxBatch: number; maxQueueDelayMs: number; maxQueue: number; continuous: boolean };
+}
+
+async function openModel(folder: ModelFolder, options: OnnxProviderOptions, plugin: LogitsProcessorPlugin | null): Promise<OpenModel> {
   // onnxruntime's GroupQueryAttention reads every row as starting at position 0 (right padding, its seqlens_k), and the
   // decode loop left-pads the rows of a batch, which such a graph would read wrong: it decodes one request at a time.
   const oneRowAttention = await graphHasOperator(folder.onnxPath, 'GroupQueryAttention');
@@ -144,24 +155,89 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
     maxQueue: options.maxQueue ?? 256,
     continuous: options.continuousBatching ?? true,
   };
+  const sessionOptions: Parameters<typeof createOrtSession>[1] = { executionProvider: options.executionProvider ?? 'auto' };
+  if (options.intraOpNumThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpNumThreads;
+  if (options.logger) sessionOptions.logger = options.logger;
   const { session, executionProvider } = await createOrtSession(folder.onnxPath, sessionOptions);
-  let model: DecoderSession;
-  // A large vocabulary's greedy and top-k rows get their best tokens from one TopK run per pass (generate-batch.ts).
-  let topK: TopKSession | undefined;
   try {
-    model = new DecoderSession(session, describeDecoder(session, folder.config));
+    const model = new DecoderSession(session, describeDecoder(session, folder.config));
     if (model.layout.vocabSize > 0) plugin?.prepare?.(model.layout.vocabSize);
-    if (model.layout.vocabSize >= LARGE_VOCABULARY) topK = await TopKSession.create(options.intraOpNumThreads);
+    const blockMax = model.layout.vocabSize >= LARGE_VOCABULARY ? await BlockMaxSession.create(model.layout.vocabSize, options.intraOpNumThreads) : null;
+    return { session, executionProvider, model, blockMax, batching };
   } catch (error) {
     await session.release();
     throw error;
   }
-  // Added to by the decode loop as it runs, so stats() is live under sustained load.
-  const timings: BatchTimings = { runMs: 0, totalMs: 0, forwardPasses: 0 };
-  let generatedTokens = 0;
-  let lastError: string | null = null;
-  let closed = false;
+}
 
+/** What one request's generation reads and writes of its provider. */
+interface ProviderState {
+  id: string;
+  folder: ModelFolder;
+  tokenizer: TextTokenizer;
+  prompting: Prompting;
+  defaults: DecodingDefaults;
+  plugin: LogitsProcessorPlugin | null;
+  model: DecoderSession;
+  batcher: MicroBatcher<Item, RowResult>;
+  lastError: string | null;
+  closed: boolean;
+}
+
+/** One request of a generate call, queued as a row of the decode loop; errors come back as values. */
+async function generateOne(state: ProviderState, request: GenerationRequest, index: number, opts: GenerateOptions): Promise<GenerationResult | ProviderError> {
+  const { id, folder, model, batcher } = state;
+  const started = performance.now();
+  const promptIds = state.prompting.encode(request);
+  const decoding = requestDecoding(request, state.defaults);
+  const room = model.layout.maxPositions - promptIds.length;
+  if (room <= 0) {
+    return new ProviderError('context_length', id, `prompt is ${promptIds.length} tokens; ${folder.name} takes at most ${model.layout.maxPositions}`);
+  }
+  const row: RowRequest = {
+    promptIds,
+    maxNewTokens: Math.min(decoding.maxNewTokens, room),
+    sampling: decoding,
+    processors: rowProcessors(decoding, state.tokenizer.special.eos, state.plugin?.forRow({ context: request.parts, promptIds }) ?? null),
+    seed: request.seed ?? randomInt(2 ** 32),
+    stop: request.stop ?? [],
+    signal: opts.signal,
+    onText: opts.onToken ? (piece) => opts.onToken?.(index, piece) : undefined,
+  };
+  const pending = batcher.enqueue({ row }, opts.signal);
+  if (!pending) {
+    return new ProviderError('unavailable', id, state.closed ? 'provider is closed' : `queue full (${batcher.maxQueue} waiting)`);
+  }
+  try {
+    const { tokenIds: _ids, ...r } = await pending;
+    return { ...r, latencyMs: performance.now() - started, providerId: id, model: folder.name };
+  } catch (cause) {
+    // Cancelled before its turn: it answers at once, as a row cancelled before its first token would.
+    if (cause instanceof WaitAbandonedError) {
+      const latencyMs = performance.now() - started;
+      return { text: '', finishReason: 'cancelled', promptTokens: promptIds.length, completionTokens: 0, latencyMs, providerId: id, model: folder.name };
+    }
+    if (cause instanceof ProviderError) return cause;
+    state.lastError = cause instanceof Error ? cause.message : String(cause);
+    return new ProviderError('unavailable', id, `local generation failed: ${state.lastError}`, { cause });
+  }
+}
+
+/** Loads the model once (one session per model) and returns the provider. */
+export async function createOnnxProvider(options: OnnxProviderOptions = {}): Promise<OnnxTextGenerator> {
+  const id = options.id ?? 'onnx';
+  const folder = readModelFolder(options.modelDir ?? bundledModelDir, options.modelFile ? { onnxFiles: graphCandidates(options.modelFile) } : {});
+  if (options.modelName) folder.name = options.modelName;
+  const tokenizer = loadTokenizer(folder);
+  const prompting = readPrompting(folder, tokenizer, options.now);
+  // Every setting is read before the session exists, so a bad one leaks nothing.
+  const defaults = decodingDefaults(folder.generationConfig, options.decoding);
+  const plugin = loadPlugin({ folder, tokenizer }, options.plugins ?? {});
+  const prefillChunk = options.prefillChunk ?? DEFAULT_PREFILL_CHUNK;
+  const { session, executionProvider, model, blockMax, batching } = await openModel(folder, options, plugin);
+  // Added to by the decode loop as it runs, so stats() is live under sustained load.
+  const timings: BatchTimings = { runMs: 0, blockRunMs: 0, totalMs: 0, forwardPasses: 0 };
+  let generatedTokens = 0;
   const batcher = new MicroBatcher<Item, RowResult>(async (take) => {
     const rows = (free: number) =>
       take(free).map((t) => ({
@@ -171,45 +247,10 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
           t.resolve(r);
         },
       }));
-    await decodeLoop(model, tokenizer, rows, { prefillChunk, maxRows: batching.maxBatch, timings, ...(topK ? { topK } : {}) });
+    await decodeLoop(model, tokenizer, rows, { prefillChunk, maxRows: batching.maxBatch, timings, ...(blockMax ? { blockMax } : {}) });
   }, batching);
-
-  async function one(request: GenerationRequest, index: number, opts: GenerateOptions): Promise<GenerationResult | ProviderError> {
-    const started = performance.now();
-    const promptIds = encodePrompt(request);
-    const decoding = requestDecoding(request, defaults);
-    const room = model.layout.maxPositions - promptIds.length;
-    if (room <= 0) {
-      return new ProviderError('context_length', id, `prompt is ${promptIds.length} tokens; ${folder.name} takes at most ${model.layout.maxPositions}`);
-    }
-    const row: RowRequest = {
-      promptIds,
-      maxNewTokens: Math.min(decoding.maxNewTokens, room),
-      sampling: decoding,
-      processors: rowProcessors(decoding, tokenizer.special.eos, plugin?.forRow({ context: request.parts, promptIds }) ?? null),
-      seed: request.seed ?? randomInt(2 ** 32),
-      stop: request.stop ?? [],
-      signal: opts.signal,
-      onText: opts.onToken ? (piece) => opts.onToken?.(index, piece) : undefined,
-    };
-    const pending = batcher.enqueue({ row }, opts.signal);
-    if (!pending) {
-      return new ProviderError('unavailable', id, closed ? 'provider is closed' : `queue full (${batcher.maxQueue} waiting)`);
-    }
-    try {
-      const { tokenIds: _ids, ...r } = await pending;
-      return { ...r, latencyMs: performance.now() - started, providerId: id, model: folder.name };
-    } catch (cause) {
-      // Cancelled before its turn: it answers at once, as a row cancelled before its first token would.
-      if (cause instanceof WaitAbandonedError) {
-        const latencyMs = performance.now() - started;
-        return { text: '', finishReason: 'cancelled', promptTokens: promptIds.length, completionTokens: 0, latencyMs, providerId: id, model: folder.name };
-      }
-      if (cause instanceof ProviderError) return cause;
-      lastError = cause instanceof Error ? cause.message : String(cause);
-      return new ProviderError('unavailable', id, `local generation failed: ${lastError}`, { cause });
-    }
-  }
+  const state: ProviderState = { id, folder, tokenizer, prompting, defaults, plugin, model, batcher, lastError: null, closed: false };
+  const { promptFormat, promptVersion, honours } = prompting;
 
   return {
     id,
@@ -218,29 +259,20 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
     ...(promptVersion ? { promptVersion } : {}),
     executionProvider,
     capabilities: { streaming: true, seed: true, maxBatchSize: batcher.maxBatch, honours, promptFormat },
-    generate: (requests, opts = {}) => Promise.all(requests.map((r, i) => one(r, i, opts))),
-    stats: () => ({ ...batcher.stats(), forwardPasses: timings.forwardPasses, generatedTokens, sessionRunMs: timings.runMs, batchMs: timings.totalMs }),
+    generate: (requests, opts = {}) => Promise.all(requests.map((r, i) => generateOne(state, r, i, opts))),
+    stats: () => ({ ...batcher.stats(), forwardPasses: timings.forwardPasses, generatedTokens, sessionRunMs: timings.runMs, blockRunMs: timings.blockRunMs, batchMs: timings.totalMs }),
     async health(): Promise<ProviderHealth> {
-      return {
-        healthy: !closed,
-        configured: true,
-        lastError,
-        details: {
-          executionProvider,
-          model: folder.name,
-          cache: model.hasPast ? (model.layout.hasUseCacheBranch ? 'merged' : 'kv') : 'none',
-          promptFormat,
-        },
-      };
+      const cache = model.hasPast ? (model.layout.hasUseCacheBranch ? 'merged' : 'kv') : 'none';
+      return { healthy: !state.closed, configured: true, lastError: state.lastError, details: { executionProvider, model: folder.name, cache, promptFormat } };
     },
     async close(): Promise<void> {
-      if (closed) return;
-      closed = true;
+      if (state.closed) return;
+      state.closed = true;
       batcher.close(new ProviderError('unavailable', id, 'provider is closed'));
       // Releasing the session under a running batch would pull it from under session.run.
       while (batcher.stats().running) await new Promise((resolve) => setTimeout(resolve, 5));
       await session.release();
-      await topK?.release();
+      await blockMax?.release();
     },
   };
 }

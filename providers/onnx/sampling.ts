@@ -9,14 +9,16 @@
  * the temperature, the top-k prefix, the smallest prefix of it whose mass
  * reaches top_p, the prefix whose probability is at least min_p times the
  * best one's, and a draw walking that prefix best first. Nothing here sorts
- * the vocabulary: a small top-k keeps a bounded list in one pass, a short
- * candidate list (a processor's) is sorted alone, and every other setting
- * goes through wide-sampling.ts. Pure: no I/O, no global randomness.
+ * the vocabulary: a small top-k keeps a bounded list in one pass (over only
+ * the best blocks when the row has its blocks' maxima), a short candidate
+ * list (a processor's) is sorted alone, and every other setting goes
+ * through wide-sampling.ts. Pure: no I/O, no global randomness.
  */
 import { seededRandom } from '../random.js';
+import type { RowBlocks } from './block-max-session.js';
 import { drawFromList } from './draw.js';
-import { drawWide, topIndices } from './wide-sampling.js';
 import type { SamplingParams } from './sampling-params.js';
+import { bestOfBlocks, drawWide, topIndices } from './wide-sampling.js';
 
 export type { SamplingParams };
 
@@ -79,20 +81,22 @@ function selectTopK(logits: Float32Array, k: number, idx: Int32Array, val: Float
  */
 function selectTopKOf(logits: Float32Array, ids: readonly number[], k: number, idx: Int32Array, val: Float64Array): number {
   let size = 0;
-  for (let n = 0; n < ids.length; n++) {
-    const i = ids[n] as number;
-    const v = logits[i] as number;
-    if (size === k && !before(v, i, val[k - 1] as number, idx[k - 1] as number)) continue;
-    let j = size < k ? size++ : k - 1;
-    while (j > 0 && before(v, i, val[j - 1] as number, idx[j - 1] as number)) {
-      val[j] = val[j - 1] as number;
-      idx[j] = idx[j - 1] as number;
-      j--;
-    }
-    val[j] = v;
-    idx[j] = i;
-  }
+  for (let n = 0; n < ids.length; n++) size = offer(logits[ids[n] as number] as number, ids[n] as number, k, size, idx, val);
   return size;
+}
+
+/** Puts logit `v` of id `i` into the best-first list of `size` entries (at most k, ties by the lower id) if it belongs there; returns the list's new size. */
+function offer(v: number, i: number, k: number, size: number, idx: Int32Array, val: Float64Array): number {
+  if (size === k && !before(v, i, val[k - 1] as number, idx[k - 1] as number)) return size;
+  let j = size < k ? size : k - 1;
+  while (j > 0 && before(v, i, val[j - 1] as number, idx[j - 1] as number)) {
+    val[j] = val[j - 1] as number;
+    idx[j] = idx[j - 1] as number;
+    j--;
+  }
+  val[j] = v;
+  idx[j] = i;
+  return size < k ? size + 1 : size;
 }
 
 function before(v: number, i: number, w: number, j: number): boolean {
@@ -125,31 +129,6 @@ export function topKIndices(logits: Float32Array, k: number): number[] {
   return Array.from(idx.subarray(0, size));
 }
 
-/**
- * How many best tokens the row's choice needs when they can come from a
- * top-k list: 1 for greedy, top-k for a top-k within the list limit; 0 when
- * the choice needs the whole vocabulary (top-k off or larger).
- */
-export function listK(params: SamplingParams, vocab: number): number {
-  if (!params.doSample || params.temperature <= 0) return 1;
-  return params.topK > 0 && params.topK <= LIST_LIMIT ? Math.min(params.topK, vocab) : 0;
-}
-
-/**
- * chooseToken for a row whose best `count` scores are already known, best
- * first (ties: the lower id), at `offset` of `values`/`ids` (top-k-session.ts
- * gives them for a whole batch): the same token as chooseToken gives.
- */
-export function chooseFromTop(values: Float32Array, ids: BigInt64Array, offset: number, count: number, params: SamplingParams, rand: () => number): number {
-  if (!params.doSample || params.temperature <= 0) return Number(ids[offset]);
-  room(count);
-  for (let i = 0; i < count; i++) {
-    candIdx[i] = Number(ids[offset + i]);
-    candVal[i] = values[offset + i] as number;
-  }
-  return drawFromList(candIdx, candVal, count, params, rand);
-}
-
 // chooseToken's candidates, reused from call to call: sampling a token allocates nothing.
 let candIdx = new Int32Array(64);
 let candVal = new Float64Array(64);
@@ -161,20 +140,80 @@ function room(k: number): void {
 }
 
 /**
+ * selectTopK over the ids of the `k` best blocks only: they hold the k best
+ * ids. (Each block that holds one of them has its own best among them, and
+ * every block's best is better than any id outside them, ties by the lower
+ * id as blocks are in id order.) Returns how many, or -1 when a block's
+ * maximum is NaN (a NaN score), whose blocks cannot be ranked.
+ */
+function selectTopKInBlocks(logits: Float32Array, blocks: RowBlocks, k: number, idx: Int32Array, val: Float64Array): number {
+  const { maxima, offset, count, size } = blocks;
+  if (Number.isNaN(bestOfBlocks(blocks))) return -1;
+  const kb = Math.min(k, count);
+  roomBlocks(kb);
+  const nb = selectTopK(maxima.subarray(offset, offset + count), kb, blockIdx, blockVal);
+  // At least k ids score as much as the k-th best block's best, so no id below it is among the k best: most fail this test.
+  const least = nb === k ? (blockVal[k - 1] as number) : -Infinity;
+  let got = 0;
+  for (let n = 0; n < nb; n++) {
+    const first = (blockIdx[n] as number) * size;
+    for (let i = first; i < first + size; i++) {
+      const v = logits[i] as number;
+      if (v >= least) got = offer(v, i, k, got, idx, val);
+    }
+  }
+  return got;
+}
+
+// The best blocks' list, reused from call to call.
+let blockIdx = new Int32Array(64);
+let blockVal = new Float64Array(64);
+
+function roomBlocks(k: number): void {
+  if (blockIdx.length >= k) return;
+  blockIdx = new Int32Array(k);
+  blockVal = new Float64Array(k);
+}
+
+/**
+ * How many best tokens the row's choice needs: 1 for greedy, top-k when it
+ * is on (the choice is then made among them), else 0 (the whole
+ * distribution).
+ */
+export function bestNeeded(params: SamplingParams): number {
+  if (!params.doSample || params.temperature <= 0) return 1;
+  return params.topK > 0 ? params.topK : 0;
+}
+
+/**
  * Chooses the next token. `logits` are the row's scores, which may be
  * changed. `candidates`, when given, holds every id whose score is finite
- * (a processor's short list): only those are looked at, with the same result.
+ * (a processor's short list): only those are looked at, with the same
+ * result. `blocks`, when given, are the row's part of a block-max run over
+ * these scores (block-max-session.ts): its best tokens when they are all the
+ * choice needs, else only the blocks that can hold the token are read, with
+ * the same result.
  */
-export function chooseToken(logits: Float32Array, params: SamplingParams, rand: () => number, candidates?: readonly number[] | null): number {
-  if (!params.doSample || params.temperature <= 0) return candidates ? argmaxOf(logits, candidates) : argmax(logits);
-  const k = params.topK > 0 ? Math.min(params.topK, logits.length) : logits.length;
+export function chooseToken(logits: Float32Array, params: SamplingParams, rand: () => number, candidates?: readonly number[] | null, blocks?: RowBlocks | null): number {
+  const greedy = !params.doSample || params.temperature <= 0;
+  if (greedy && candidates) return argmaxOf(logits, candidates);
+  const k = greedy ? 1 : params.topK > 0 ? Math.min(params.topK, logits.length) : logits.length;
   if (candidates) {
     const n = Math.min(k, candidates.length);
     if (n > LIST_LIMIT) return drawWide(logits, params, rand, candidates);
     room(n);
     return drawFromList(candIdx, candVal, selectTopKOf(logits, candidates, n, candIdx, candVal), params, rand);
   }
-  if (k > LIST_LIMIT) return drawWide(logits, params, rand);
+  if (k > LIST_LIMIT) return drawWide(logits, params, rand, null, blocks);
   room(k);
-  return drawFromList(candIdx, candVal, selectTopK(logits, k, candIdx, candVal), params, rand);
+  let size: number;
+  if (blocks && k <= blocks.k) {
+    for (let i = 0; i < k; i++) {
+      candIdx[i] = blocks.topIds[blocks.topOffset + i] as number;
+      candVal[i] = blocks.topValues[blocks.topOffset + i] as number;
+    }
+    size = k;
+  } else size = blocks ? selectTopKInBlocks(logits, blocks, k, candIdx, candVal) : -1;
+  if (greedy) return size > 0 ? (candIdx[0] as number) : argmax(logits);
+  return drawFromList(candIdx, candVal, size >= 0 ? size : selectTopK(logits, k, candIdx, candVal), params, rand);
 }

@@ -4,32 +4,49 @@
  * vocabulary needs when top-k is off or large, for top-p, min-p or plain
  * sampling.
  *
- * 1. One pass finds the best score; a second keeps the tokens that can
- *    matter, those whose weight exp((score - best) / temperature) is at
- *    least 2^-54. A smaller weight changes no sum that starts at the best
+ * 1. The best score comes from the blocks' maxima when the row has them
+ *    (block-max-session.ts), else from one pass.
+ * 2. One pass over the tokens that can matter, those whose weight
+ *    exp((score - best) / temperature) is at least 2^-54, puts each in a
+ *    bucket of log-weight (4,096 of equal width between 0 and log 2^-54),
+ *    counts it, links it into its bucket's list, and adds its weight to the
+ *    bucket's sum. A smaller weight changes no sum that starts at the best
  *    token's weight 1 (it is under half a unit in the last place), so the
  *    reference, which adds best first, gets the same total, the same top-p
  *    prefix and the same draw without them; and a 32-bit draw never lands
  *    on them. With min-p and no top-p, only tokens of weight min_p or more
- *    can be kept, so those are all it keeps.
- * 2. A short list (at most SORT_LIMIT) is put best first by one native sort
- *    of packed keys, and the reference's arithmetic runs on it term by term.
- * 3. A long one (a flat distribution) goes into buckets by weight: whole
- *    buckets are counted and summed, and only a bucket that the top-k
- *    count, the top-p mass or the draw falls in is sorted. The sums then
- *    add the same terms in another order, which can move a cut only where
- *    it falls within rounding of a boundary.
+ *    can be kept, so those are all it looks at. A block whose best score is
+ *    below the floor is skipped whole.
+ * 3. Whole buckets are counted and summed; only a bucket that the top-k
+ *    count, the top-p mass, the min-p floor or the draw falls in has its
+ *    list sorted, and its tokens' weights are the reference's own. When few
+ *    tokens are kept, or a top-k of at most SORT_LIMIT cuts them (its pass
+ *    sums nothing), the best ones are sorted and the reference's arithmetic
+ *    runs on them term by term (draw.ts). Bucket sums add the same weights
+ *    in another order, which can move a cut only where it falls within
+ *    rounding of a boundary.
  *
  * Ties go to the lower id throughout, as in the reference. Pure.
  */
+import type { RowBlocks } from './block-max-session.js';
 import { drawFromList } from './draw.js';
 import type { SamplingParams } from './sampling-params.js';
 
 /** log(2^-54): a weight below it is absorbed by any sum of weights that already holds 1. */
 const ABSORBED = Math.log(2 ** -54);
-/** Longest list sorted whole. */
+/** Kept a little below the exact floor: the weights are computed exactly afterwards, and a token kept in excess is harmless. */
+const SLACK = 1e-6;
+/** Longest list sorted whole and drawn from term by term. */
 const SORT_LIMIT = 2048;
 const BUCKETS = 4096;
+/** Log-weights bucketed: [-RANGE, 0], a little past the lowest kept. */
+const RANGE = 1e-3 - ABSORBED;
+const WIDTH = RANGE / BUCKETS;
+const SCALE = 1 / WIDTH;
+/** Each bucket's top weight, exp(-b * WIDTH): a bucket sums its tokens' rests and is multiplied by it once. */
+const TOPS = Float64Array.from({ length: BUCKETS }, (_, b) => Math.exp(-b * WIDTH));
+/** A bucket's lowest log-weight is within this of -(b + 1) * WIDTH after rounding; whole-bucket decisions leave room for it. */
+const EDGE = 1e-9;
 /** Ids are packed below this in a sort key (21 bits; 53 in all with the score's 32). */
 const ID_SPACE = 2 ** 21;
 
@@ -48,24 +65,13 @@ function idOfKey(key: number): number {
   return key % ID_SPACE;
 }
 
-// Scratch, grown as needed and reused: a draw allocates nothing once warm.
-let kept = new Int32Array(0);
-let keys = new Float64Array(0);
-let listIdx = new Int32Array(0);
-let listVal = new Float64Array(0);
-let bucketOf = new Uint16Array(0);
-let byBucket = new Int32Array(0);
-const counts = new Int32Array(BUCKETS);
-const masses = new Float64Array(BUCKETS);
-/** Per bucket, where its sorted members start in byBucket; -1 until a walk asks for them. */
-const sorted = new Int32Array(BUCKETS);
-
 /**
- * Widest bucket (in log-weight) whose weights expSmall gives to a unit in
- * the last place: there the Taylor remainder d^7/7! is under 2^-53. Buckets
- * over the absorbed range (37.4 / BUCKETS) are half as wide.
+ * The widest bucket whose weights expSmall gives to a unit in the last
+ * place: there the Taylor remainder d^7/7! is under 2^-53. WIDTH is about
+ * half of it.
  */
 const MAX_POLY_WIDTH = 0.0175;
+if (WIDTH > MAX_POLY_WIDTH) throw new RangeError('buckets too wide for expSmall');
 const C3 = 1 / 6;
 const C4 = 1 / 24;
 const C5 = 1 / 120;
@@ -77,18 +83,38 @@ function expSmall(d: number): number {
   return 1 + d + d2 * (0.5 + d * C3 + d2 * (C4 + d * C5 + d2 * C6));
 }
 
-function grow(n: number): void {
-  if (kept.length >= n) return;
-  const size = Math.max(n, 2 * kept.length);
+// Scratch, grown as needed and reused from call to call.
+const counts = new Int32Array(BUCKETS);
+const masses = new Float64Array(BUCKETS);
+/** Per bucket, the last id put in it (-1: none); links[id] is the one put before it. */
+const heads = new Int32Array(BUCKETS);
+let links = new Int32Array(0);
+/** The ids kept, in id order, where they are gathered before they are bucketed. */
+let kept = new Int32Array(0);
+/** Candidate lists may repeat an id: one placed in this call has stamps[id] === epoch, and is not placed twice (a list would loop). */
+let stamps = new Int32Array(0);
+let epoch = 0;
+/** Per bucket, where its sorted members start in `sorted`; -1 until a walk asks for them. */
+const firstOf = new Int32Array(BUCKETS);
+let sorted = new Int32Array(0);
+let used = 0;
+let keys = new Float64Array(0);
+let listIdx = new Int32Array(0);
+let listVal = new Float64Array(0);
+
+function grow(vocab: number): void {
+  if (links.length >= vocab) return;
+  const size = Math.max(vocab, 2 * links.length);
+  links = new Int32Array(size);
   kept = new Int32Array(size);
-  bucketOf = new Uint16Array(size);
-  byBucket = new Int32Array(size);
+  stamps = new Int32Array(size);
+  sorted = new Int32Array(size);
   keys = new Float64Array(size);
   listIdx = new Int32Array(size);
   listVal = new Float64Array(size);
 }
 
-/** The best score among `ids` (or the whole array); -Infinity when every one is banned. */
+/** The best score among `ids` (or the whole array); -Infinity when every one is banned. NaN is never the best. */
 function best(scores: Float32Array, ids: readonly number[] | null | undefined): number {
   let max = -Infinity;
   if (ids) {
@@ -105,36 +131,139 @@ function best(scores: Float32Array, ids: readonly number[] | null | undefined): 
   return max;
 }
 
-/** The least score keepAbove kept. */
-let leastKept = 0;
-
-/** Puts into `kept` the ids with a score of at least `floor`, in id order; returns how many. */
-function keepAbove(scores: Float32Array, floor: number, ids: readonly number[] | null | undefined): number {
-  grow(ids ? ids.length : scores.length);
-  const out = kept;
-  let n = 0;
-  let least = Infinity;
-  if (ids) {
-    const sortedIds = [...ids].sort((a, b) => a - b);
-    for (let i = 0; i < sortedIds.length; i++) {
-      const v = scores[sortedIds[i] as number] as number;
-      if (!(v >= floor)) continue; // NaN too
-      out[n++] = sortedIds[i] as number;
-      if (v < least) least = v;
-    }
-  } else {
-    for (let i = 0; i < scores.length; i++) {
-      const v = scores[i] as number;
-      if (!(v >= floor)) continue; // NaN too
-      out[n++] = i;
-      if (v < least) least = v;
-    }
+/** The best of the blocks' maxima; NaN when one of them is NaN (onnxruntime's max of a block that holds a NaN), and then the blocks are not used. */
+export function bestOfBlocks(blocks: RowBlocks): number {
+  const { maxima, offset, count } = blocks;
+  let max = -Infinity;
+  for (let j = offset; j < offset + count; j++) {
+    const v = maxima[j] as number;
+    if (v > max) max = v;
+    else if (v !== v) return NaN;
   }
-  leastKept = least;
+  return max;
+}
+
+/**
+ * Buckets ids [from, to) whose log-weight is at least `floor`: counted,
+ * linked, and their weights added; returns how many. For a row where
+ * nearly every score is kept, so the test is nearly always true.
+ */
+function placeRange(scores: Float32Array, from: number, to: number, max: number, inv: number, floor: number): number {
+  // A local: `links` is reassigned when it grows, so its module binding is read again at every use. (The constant
+  // arrays are not aliased: measured, the loops ran slower so.)
+  const ln = links;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const v = ((scores[i] as number) - max) * inv;
+    if (!(v >= floor)) continue; // NaN too
+    // Truncation is floor here (-v * SCALE is at least 0), and RANGE keeps it under BUCKETS.
+    const b = (-v * SCALE) | 0;
+    counts[b]!++;
+    ln[i] = heads[b] as number;
+    heads[b] = i;
+    // The weight is the bucket's top times exp of the small rest, which a polynomial gives to a unit in the last place,
+    // at a fraction of a Math.exp call's cost. A multiplication, not the reference's division: bucket sums are not its
+    // terms anyway.
+    masses[b]! += expSmall(v + b * WIDTH);
+    n++;
+  }
   return n;
 }
 
-/** Sorts ids[from, to) best first, in place (a slice of `kept` or `byBucket`). */
+/** placeRange() for `ids[0, count)`, every one of them kept. */
+function placeKept(scores: Float32Array, ids: Int32Array, count: number, max: number, inv: number): void {
+  const ln = links;
+  for (let k = 0; k < count; k++) {
+    const i = ids[k] as number;
+    const v = ((scores[i] as number) - max) * inv;
+    const b = (-v * SCALE) | 0;
+    counts[b]!++;
+    ln[i] = heads[b] as number;
+    heads[b] = i;
+    masses[b]! += expSmall(v + b * WIDTH);
+  }
+}
+
+/**
+ * Appends to `kept` from `n` the ids [from, to) whose log-weight is at least
+ * `floor`; returns the new length. Without a branch per score: every id is
+ * written and the length moves on by the comparison's 0 or 1, where a
+ * branch would be mispredicted for a good share of the ids whenever the
+ * kept share is far from all or none (a peaked row keeps a fifth of them).
+ */
+function compactRange(scores: Float32Array, from: number, to: number, max: number, inv: number, floor: number, n: number): number {
+  const out = kept;
+  let m = n;
+  for (let i = from; i < to; i++) {
+    out[m] = i;
+    m += +(((scores[i] as number) - max) * inv >= floor); // false (NaN too) is 0
+  }
+  return m;
+}
+
+/** placeRange() for the candidates whose log-weight is at least `floor`, each id once; returns how many. */
+function placeIds(scores: Float32Array, ids: readonly number[], max: number, inv: number, floor: number): number {
+  // Wrapping to 0 would match every stamp never written: start again from 1 with none written.
+  if (epoch === 0x7fffffff) {
+    stamps.fill(0);
+    epoch = 0;
+  }
+  const stamp = ++epoch;
+  let n = 0;
+  for (let k = 0; k < ids.length; k++) {
+    const i = ids[k] as number;
+    const v = ((scores[i] as number) - max) * inv;
+    if (!(v >= floor) || stamps[i] === stamp) continue;
+    stamps[i] = stamp;
+    kept[n++] = i;
+  }
+  placeKept(scores, kept, n, max, inv);
+  return n;
+}
+
+/**
+ * Scores sampled to tell a row that keeps nearly all of them, at least
+ * DENSE of them (placeRange, whose test is then well predicted), from one
+ * that does not (compactRange, then placeKept).
+ */
+const PROBES = 64;
+const DENSE = 7 / 8;
+
+/** Calls `visit` with each range of ids that can hold a kept token: the blocks whose best is not below the floor, or the whole row. */
+function eachRange(length: number, blocks: RowBlocks | null, max: number, inv: number, floor: number, visit: (from: number, to: number) => void): void {
+  if (!blocks) return visit(0, length);
+  const { maxima, offset, count, size } = blocks;
+  for (let j = 0; j < count; j++) {
+    // Weight is monotone in the score: a block whose best is below the floor holds nothing to keep.
+    if (((maxima[offset + j] as number) - max) * inv >= floor) visit(j * size, (j + 1) * size);
+  }
+}
+
+/** Buckets every token of log-weight at least `floor` (of `candidates`, of the blocks that can hold one, or of the row); returns how many. */
+function fill(scores: Float32Array, max: number, inv: number, floor: number, candidates: readonly number[] | null | undefined, blocks: RowBlocks | null): number {
+  grow(scores.length);
+  counts.fill(0);
+  masses.fill(0);
+  heads.fill(-1);
+  firstOf.fill(-1);
+  used = 0;
+  let n = 0;
+  if (candidates) n = placeIds(scores, candidates, max, inv, floor);
+  else {
+    let probes = 0;
+    let probed = 0;
+    for (let i = 0, step = Math.max(1, Math.floor(scores.length / PROBES)); i < scores.length; i += step, probes++) probed += +(((scores[i] as number) - max) * inv >= floor);
+    if (probed >= DENSE * probes) eachRange(scores.length, blocks, max, inv, floor, (from, to) => void (n += placeRange(scores, from, to, max, inv, floor)));
+    else {
+      eachRange(scores.length, blocks, max, inv, floor, (from, to) => void (n = compactRange(scores, from, to, max, inv, floor, n)));
+      placeKept(scores, kept, n, max, inv);
+    }
+  }
+  for (let b = 0; b < BUCKETS; b++) masses[b]! *= TOPS[b] as number;
+  return n;
+}
+
+/** Sorts ids[from, to) best first, in place. */
 function sortIds(scores: Float32Array, ids: Int32Array, from: number, to: number): void {
   const n = to - from;
   for (let i = 0; i < n; i++) {
@@ -145,160 +274,105 @@ function sortIds(scores: Float32Array, ids: Int32Array, from: number, to: number
   for (let i = 0; i < n; i++) ids[from + i] = idOfKey(view[i] as number);
 }
 
+/** Where bucket b's members start in `sorted`, best first: gathered from its list and sorted when first asked for. */
+function membersOf(scores: Float32Array, b: number): number {
+  if ((firstOf[b] as number) < 0) {
+    const from = used;
+    for (let id = heads[b] as number; id >= 0; id = links[id] as number) sorted[used++] = id;
+    sortIds(scores, sorted, from, used);
+    firstOf[b] = from;
+  }
+  return firstOf[b] as number;
+}
+
+/** The best `limit` bucketed tokens, best first, into listIdx/listVal (their scores); returns how many (fewer when fewer are bucketed). */
+function collect(scores: Float32Array, limit: number): number {
+  let size = 0;
+  for (let b = 0; b < BUCKETS && size < limit; b++) {
+    const c = counts[b] as number;
+    if (c === 0) continue;
+    const from = membersOf(scores, b);
+    for (let j = 0; j < c && size < limit; j++, size++) {
+      const id = sorted[from + j] as number;
+      listIdx[size] = id;
+      listVal[size] = scores[id] as number;
+    }
+  }
+  return size;
+}
+
 /**
  * Chooses a token as chooseToken does, for top-k off or above the list
- * limit, over the whole vocabulary or over `candidates` (every finite score
- * among them).
+ * limit, over the whole vocabulary, over `candidates` (every finite score
+ * among them), or over the row's `blocks` (their maxima).
  */
-export function drawWide(scores: Float32Array, params: SamplingParams, rand: () => number, candidates?: readonly number[] | null): number {
+export function drawWide(scores: Float32Array, params: SamplingParams, rand: () => number, candidates?: readonly number[] | null, blocks?: RowBlocks | null): number {
   if (scores.length > ID_SPACE) throw new RangeError(`a vocabulary of ${scores.length} tokens is over the ${ID_SPACE} that token choice packs in a sort key`);
-  const max = best(scores, candidates);
+  let max = candidates ? best(scores, candidates) : blocks ? bestOfBlocks(blocks) : best(scores, null);
+  // A NaN among the maxima (a NaN score): the row is read whole, where a NaN is never kept.
+  let within = blocks && !candidates ? blocks : null;
+  if (max !== max) {
+    within = null;
+    max = best(scores, null);
+  }
   // Every score banned: the lowest id, as argmax picks it.
   if (max === -Infinity) return candidates && candidates.length > 0 ? candidates.reduce((a, b) => Math.min(a, b)) : 0;
+  // An infinite best has no finite weights to draw by: the first such token, as argmax picks it.
+  if (max === Infinity) return firstInfinite(scores, candidates);
   const t = params.temperature;
+  const inv = 1 / t;
   const minP = params.minP ?? 0;
   // Without top-p no weight below min_p is ever kept, and none is needed for a sum.
-  const floorWeight = params.topP >= 1 && minP > 0 ? Math.max(ABSORBED, Math.log(minP)) : ABSORBED;
-  // A little below the exact floor: the weights are computed exactly afterwards, and a token kept in excess is harmless.
-  const n = keepAbove(scores, max + (floorWeight - 1e-6) * t, candidates);
-  const limit = params.topK > 0 ? Math.min(params.topK, n) : n;
-  if (n <= SORT_LIMIT) {
-    sortIds(scores, kept, 0, n);
-    for (let i = 0; i < limit; i++) {
-      listIdx[i] = kept[i] as number;
-      listVal[i] = scores[kept[i] as number] as number;
-    }
-    return drawFromList(listIdx, listVal, limit, params, rand);
-  }
-  return new Buckets(scores, n, max, t, minP).draw(limit, params, rand);
+  let floor = (params.topP >= 1 && minP > 0 ? Math.max(ABSORBED, Math.log(minP)) : ABSORBED) - SLACK;
+  const topK = params.topK > 0 ? params.topK : Infinity;
+  // At least k ids score as much as the k-th best block's best, so the top-k keeps none below it (a token kept in excess
+  // is harmless): most blocks are then skipped.
+  if (within && topK <= within.count) floor = Math.max(floor, (kthBest(within, topK) - max) * inv);
+  const n = fill(scores, max, inv, floor, candidates, within);
+  const limit = Math.min(topK, n);
+  if (limit <= SORT_LIMIT) return drawFromList(listIdx, listVal, collect(scores, limit), params, rand);
+  return drawBuckets(scores, max, limit, params, rand);
+}
+
+let blockScratch = new Float32Array(0);
+
+/** The k-th best of the blocks' maxima (none NaN). */
+function kthBest(blocks: RowBlocks, k: number): number {
+  if (blockScratch.length < blocks.count) blockScratch = new Float32Array(blocks.count);
+  const row = blockScratch.subarray(0, blocks.count);
+  row.set(blocks.maxima.subarray(blocks.offset, blocks.offset + blocks.count));
+  return row.sort()[blocks.count - k] as number;
+}
+
+function firstInfinite(scores: Float32Array, candidates: readonly number[] | null | undefined): number {
+  if (candidates) return candidates.filter((id) => scores[id] === Infinity).reduce((a, b) => Math.min(a, b));
+  return scores.indexOf(Infinity);
 }
 
 /** The k best ids, best first (ties: the lower id first). */
 export function topIndices(scores: Float32Array, k: number): number[] {
-  const n = keepAbove(scores, -Infinity, null);
-  // Banned (-Infinity) ids have no place in a bucket of weight: with any of them, the whole sort.
-  if (n <= SORT_LIMIT || leastKept === -Infinity) {
-    sortIds(scores, kept, 0, n);
-    return Array.from(kept.subarray(0, Math.min(k, n)));
-  }
-  const buckets = new Buckets(scores, n, best(scores, null), 1, 0);
-  const out: number[] = [];
-  buckets.walk(Math.min(k, n), (id) => void out.push(id));
-  return out;
+  const want = Math.min(k, scores.length);
+  const max = best(scores, null);
+  // Tokens far below the best are not bucketed: when the k best reach down to them (or every score is banned), the whole sort.
+  const n = Number.isFinite(max) ? fill(scores, max, 1, ABSORBED - SLACK, null, null) : 0;
+  if (n >= want) return Array.from(listIdx.subarray(0, collect(scores, want)));
+  grow(scores.length);
+  const all = Int32Array.from(scores.keys());
+  sortIds(scores, all, 0, all.length);
+  return Array.from(all.subarray(0, want));
 }
 
-/**
- * Puts the n `kept` tokens into buckets of log-weight between 0 and the
- * least kept (bucketOf, counts, masses); returns how many weigh `minP` or
- * more. The hot loops live in plain functions: a loop inside a method that
- * then writes `this` was deoptimised at every call once on-stack-replaced.
- */
-function fillBuckets(scores: Float32Array, n: number, max: number, t: number, minP: number): number {
-  const ids = kept;
-  const least = (leastKept - max) / t;
-  // Every kept token lands in [0, BUCKETS); all ties (least 0) share bucket 0, already in id order.
-  const scale = least < 0 ? (BUCKETS / -least) * (1 - 1e-9) : 0;
-  counts.fill(0);
-  masses.fill(0);
-  sorted.fill(-1);
-  // A weight is its bucket's top weight times exp of the small rest, which a polynomial gives to a unit in the last
-  // place, at a fraction of a Math.exp call's cost; a bucket sums the rests and is multiplied by its top once. Wide
-  // buckets (a spread far past the absorbed weights, only for topIndices, which reads no weight) keep Math.exp.
-  const width = scale > 0 ? 1 / scale : 0;
-  const poly = width <= MAX_POLY_WIDTH;
-  // A multiplication, not the reference's division: the bucket sums are not the reference's terms anyway (see above).
-  const inv = 1 / t;
-  const logMinP = minP > 0 ? Math.log(minP) : -Infinity;
-  const of = bucketOf;
-  let above = 0;
-  for (let i = 0; i < n; i++) {
-    const v = ((scores[ids[i] as number] as number) - max) * inv;
-    // Truncation is floor here (-v * scale is at least 0), and the scale keeps it under BUCKETS.
-    const b = (-v * scale) | 0;
-    of[i] = b;
-    counts[b]!++;
-    masses[b]! += poly ? expSmall(v + b * width) : Math.exp(v);
-    if (v >= logMinP) above++;
-  }
-  if (poly) for (let b = 0; b < BUCKETS; b++) masses[b]! *= Math.exp(-b * width);
-  return above;
+/** The reference's weight of `id`: exp((score - best) / temperature), the same arithmetic. */
+function weightOf(scores: Float32Array, id: number, max: number, t: number): number {
+  return Math.exp(((scores[id] as number) - max) / t);
 }
 
-/** Copies bucket b's members (of the n kept, in id order) into byBucket from `at`; returns where they end. */
-function gather(b: number, n: number, at: number): number {
-  const of = bucketOf;
-  const ids = kept;
-  const out = byBucket;
-  let to = at;
-  for (let i = 0; i < n; i++) if (of[i] === b) out[to++] = ids[i] as number;
-  return to;
-}
-
-/** sortIds, skipped when every score in the slice is the same (they are in id order already). */
-function orderIds(scores: Float32Array, ids: Int32Array, from: number, to: number): void {
-  const first = scores[ids[from] as number];
-  for (let i = from + 1; i < to; i++) {
-    if (scores[ids[i] as number] !== first) return sortIds(scores, ids, from, to);
-  }
-}
-
-/**
- * The `kept` tokens in buckets of weight, best bucket first (linear in
- * log-weight between the best and the least kept): counts and sums per
- * bucket, and a bucket's members sorted best first only when a walk goes
- * into it.
- */
-class Buckets {
-  /** How many kept tokens weigh min_p or more (all of them without min-p). */
-  private readonly aboveMinP: number;
-
-  constructor(
-    private readonly scores: Float32Array,
-    n: number,
-    private readonly max: number,
-    private readonly t: number,
-    minP: number,
-  ) {
-    this.n = n;
-    this.aboveMinP = fillBuckets(scores, n, max, t, minP);
-  }
-
-  private readonly n: number;
-  /** Where each sorted bucket's members are in `byBucket` (the next free place after them). */
-  private used = 0;
-
-  private logWeight(id: number): number {
-    return ((this.scores[id] as number) - this.max) / this.t;
-  }
-
-  private weight(id: number): number {
-    return Math.exp(this.logWeight(id));
-  }
-
-  /** Bucket b's members, best first: gathered (in id order) when first asked for, then sorted. */
-  private members(b: number): Int32Array {
-    if (sorted[b]! < 0) {
-      const from = this.used;
-      this.used = gather(b, this.n, from);
-      sorted[b] = from;
-      orderIds(this.scores, byBucket, from, this.used);
-    }
-    const from = sorted[b] as number;
-    return byBucket.subarray(from, from + (counts[b] as number));
-  }
-
-  /** Calls `visit` with the first `count` tokens best first. */
-  walk(count: number, visit: (id: number) => void): void {
-    let left = count;
-    for (let b = 0; b < BUCKETS && left > 0; b++) {
-      if (counts[b] === 0) continue;
-      const m = this.members(b);
-      for (let j = 0; j < m.length && left > 0; j++, left--) visit(m[j] as number);
-    }
-  }
-
+/** The reference's warpers and draw over the first `limit` bucketed tokens (the top-k prefix), from the bucket sums. */
+function drawBuckets(scores: Float32Array, max: number, limit: number, params: SamplingParams, rand: () => number): number {
+  const t = params.temperature;
+  const weight = (id: number) => weightOf(scores, id, max, t);
   /** The summed weight of the first `count` tokens. */
-  private massOf(count: number): number {
+  const massOf = (count: number): number => {
     let mass = 0;
     let left = count;
     for (let b = 0; b < BUCKETS && left > 0; b++) {
@@ -308,42 +382,53 @@ class Buckets {
         left -= c;
         continue;
       }
-      const m = this.members(b);
-      for (let j = 0; j < left; j++) mass += this.weight(m[j] as number);
+      const from = membersOf(scores, b);
+      for (let j = 0; j < left; j++) mass += weight(sorted[from + j] as number);
       left = 0;
     }
     return mass;
-  }
-
-  /**
-   * The first position among the first `limit` (1-based: how many tokens up
-   * to it) where the running weight passes `target` (`strict`: goes above it;
-   * else reaches it). `limit` when it never does.
-   */
-  private reach(target: number, limit: number, strict: boolean): number {
+  };
+  /** The first position among the first `count` (1-based) where the running weight passes `target` (`strict`: goes above it; else reaches it); `count` when it never does. */
+  const reach = (target: number, count: number, strict: boolean): number => {
     let mass = 0;
     let pos = 0;
-    for (let b = 0; b < BUCKETS && pos < limit; b++) {
+    for (let b = 0; b < BUCKETS && pos < count; b++) {
       const c = counts[b] as number;
       if (c === 0) continue;
       const whole = mass + (masses[b] as number);
-      if (pos + c < limit && (strict ? whole <= target : whole < target)) {
+      if (pos + c < count && (strict ? whole <= target : whole < target)) {
         mass = whole;
         pos += c;
         continue;
       }
-      const m = this.members(b);
-      for (let j = 0; j < m.length && pos < limit; j++) {
-        mass += this.weight(m[j] as number);
+      const from = membersOf(scores, b);
+      for (let j = 0; j < c && pos < count; j++) {
+        mass += weight(sorted[from + j] as number);
         pos++;
         if (strict ? mass > target : mass >= target) return pos;
       }
     }
-    return limit;
-  }
-
+    return count;
+  };
+  /** How many of the first `count` weigh min_p or more (the reference's test, on its weights); whole buckets clear of the boundary are counted unsorted. */
+  const aboveMinP = (minP: number, count: number): number => {
+    const logMinP = Math.log(minP);
+    let pos = 0;
+    for (let b = 0; b < BUCKETS && pos < count; b++) {
+      const c = counts[b] as number;
+      if (c === 0) continue;
+      if (-(b + 1) * WIDTH > logMinP + EDGE) {
+        pos += c;
+        continue;
+      }
+      if (-b * WIDTH < logMinP - EDGE) break;
+      const from = membersOf(scores, b);
+      for (let j = 0; j < c && pos < count; j++, pos++) if (!(weight(sorted[from + j] as number) >= minP)) return pos;
+    }
+    return Math.min(pos, count);
+  };
   /** The id at 1-based position `pos`. */
-  private at(pos: number): number {
+  const at = (pos: number): number => {
     let left = pos;
     for (let b = 0; b < BUCKETS; b++) {
       const c = counts[b] as number;
@@ -351,18 +436,15 @@ class Buckets {
         left -= c;
         continue;
       }
-      return this.members(b)[left - 1] as number;
+      return sorted[membersOf(scores, b) + left - 1] as number;
     }
     return 0;
-  }
-
-  /** The reference's warpers and draw over the first `limit` tokens (the top-k prefix). */
-  draw(limit: number, params: SamplingParams, rand: () => number): number {
-    let keep = limit;
-    if (params.topP < 1) keep = this.reach(params.topP * this.massOf(limit), limit, false);
-    // Weight is monotone in the order, so min-p keeps a prefix: the tokens of weight min_p or more.
-    if ((params.minP ?? 0) > 0) keep = Math.min(keep, Math.max(1, this.aboveMinP));
-    const r = rand() * this.massOf(keep);
-    return this.at(this.reach(r, keep, true));
-  }
+  };
+  let keep = limit;
+  if (params.topP < 1) keep = reach(params.topP * massOf(limit), limit, false);
+  // Weight is monotone in the order, so min-p keeps a prefix: the tokens of weight min_p or more (at least one).
+  const minP = params.minP ?? 0;
+  if (minP > 0) keep = Math.max(1, aboveMinP(minP, keep));
+  const r = rand() * massOf(keep);
+  return at(reach(r, keep, true));
 }

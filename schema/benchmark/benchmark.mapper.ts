@@ -2,9 +2,17 @@
  * Benchmark runs as the API shows them: the stored run and its rows mapped to
  * the schema's BenchmarkRun; the summary is recomputed from the rows while it runs.
  */
-import { summarize, testRows, type BenchmarkRow, type RowResult } from '../../src/evaluation/benchmark/index.js';
+import { summarize, testRows, type BenchmarkRow, type FactCheckModelSummary, type RowResult } from '../../src/evaluation/benchmark/index.js';
 import type { BenchmarkRunState } from '../../src/evaluation/benchmark/benchmark.service.js';
-import { BenchmarkStatus, type BenchmarkRowResult, type BenchmarkRun } from './benchmark.type.js';
+import { CheckSeverity, CheckVerdict } from '../../src/evaluation/check.service.js';
+import { BenchmarkStatus, type BenchmarkFactCheck, type BenchmarkRowResult, type BenchmarkRun } from './benchmark.type.js';
+
+const ratio = (n: number, of: number): number | null => (of === 0 ? null : n / of);
+
+function toFactCheck(f: FactCheckModelSummary | null): BenchmarkFactCheck | null {
+  if (!f) return null;
+  return { ...f, findingsPerText: ratio(f.findings, f.checked), blockShare: ratio(f.block, f.checked), reviewShare: ratio(f.review, f.checked) };
+}
 
 function toRowResult(r: RowResult, row: BenchmarkRow | undefined): BenchmarkRowResult {
   return {
@@ -21,6 +29,9 @@ function toRowResult(r: RowResult, row: BenchmarkRow | undefined): BenchmarkRowR
     clipReferenceDelta: r.clipReferenceDelta,
     clipReason: r.clipReason,
     flags: r.flags.map((f) => ({ ...f, start: null, end: null, suggestion: null })),
+    factCheck: r.factCheck
+      ? { verdict: CheckVerdict[r.factCheck.verdict], findings: r.factCheck.findings.map((f) => ({ ...f, severity: CheckSeverity[f.severity] })) }
+      : null,
     excluded: r.excluded,
     latencyMs: r.latencyMs,
     promptTokens: r.promptTokens,
@@ -43,7 +54,7 @@ export function toBenchmarkRun({ run, results }: BenchmarkRunState): BenchmarkRu
     allRows: run.spec.allRows,
     promptVersion: run.spec.promptVersion,
     testRows: summary.testRows,
-    models: summary.models.map((m) => ({ ...m, estimatedCostUsd: m.costUsd })),
+    models: summary.models.map((m) => ({ ...m, estimatedCostUsd: m.costUsd, factCheck: toFactCheck(m.factCheck) })),
     comparisons: summary.comparisons,
     excludedRows: summary.excludedRows,
     rows: results.map((r) => toRowResult(r, rows.get(r.rowIndex))),

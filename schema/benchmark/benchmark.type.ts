@@ -1,5 +1,6 @@
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ContentFlag } from '../description/description.type.js';
+import { DescriptionCheck } from '../check/check.type.js';
 
 export enum BenchmarkStatus {
   PENDING = 'PENDING',
@@ -48,6 +49,36 @@ export class FlagCount {
   count!: number;
 }
 
+@ObjectType({ description: "One model's fact check over its generated texts (excluded rows too), each against its product's record. See docs/benchmark-runs.md." })
+export class BenchmarkFactCheck {
+  @Field(() => Int, { description: 'Generated texts checked.' })
+  checked!: number;
+
+  @Field(() => Int)
+  pass!: number;
+
+  @Field(() => Int)
+  review!: number;
+
+  @Field(() => Int)
+  block!: number;
+
+  @Field(() => Int, { description: 'Findings over all checked texts.' })
+  findings!: number;
+
+  @Field(() => Float, { nullable: true, description: 'Findings per checked text; null when none was checked.' })
+  findingsPerText!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Share of checked texts that would be blocked (0-1); null when none was checked.' })
+  blockShare!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Share of checked texts that would go to review (0-1); null when none was checked.' })
+  reviewShare!: number | null;
+
+  @Field(() => [FlagCount], { description: 'The most frequent finding codes, most first, at most five.' })
+  topCodes!: FlagCount[];
+}
+
 @ObjectType()
 export class BenchmarkModelSummary {
   @Field()
@@ -85,6 +116,9 @@ export class BenchmarkModelSummary {
 
   @Field(() => [FlagCount])
   flagCounts!: FlagCount[];
+
+  @Field(() => BenchmarkFactCheck, { nullable: true, description: 'Null when no text was checked (no text generated, or a run stored before the check).' })
+  factCheck!: BenchmarkFactCheck | null;
 }
 
 @ObjectType({ description: 'Paired permutation test of modelA against modelB on one metric, over rows kept for both.' })
@@ -172,6 +206,9 @@ export class BenchmarkRowResult {
 
   @Field(() => [ContentFlag])
   flags!: ContentFlag[];
+
+  @Field(() => DescriptionCheck, { nullable: true, description: "The text checked against its product's record; null when there is no text." })
+  factCheck!: DescriptionCheck | null;
 
   @Field()
   excluded!: boolean;

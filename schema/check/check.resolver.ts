@@ -4,10 +4,13 @@ import type { Role } from '../../src/auth/roles.js';
 import { NotFoundError } from '../../src/errors/index.js';
 import { Description } from '../description/description.type.js';
 import { DescriptionCheck } from './check.type.js';
-import { CHECK_LIMITS } from '../../src/evaluation/check.service.js';
+import { toFinding } from '../publication/publication.mappers.js';
+import { CHECK_LIMITS, CheckVerdict } from '../../src/evaluation/check.service.js';
 
-/** Who may run the fact check; the publication lifecycle adds its reviewers' role here. */
-export const CHECK_ROLES: Role[] = ['internal'];
+/** Who may run the fact check: the internal tools and the content team's reviewers. */
+export const CHECK_ROLES: Role[] = ['internal', 'editor'];
+/** Who may read a description's check: also the personalization service, which sees whether what it generated may be shown. */
+const DESCRIPTION_CHECK_ROLES: Role[] = [...CHECK_ROLES, 'personalization'];
 
 @Resolver()
 export class CheckResolver {
@@ -29,11 +32,18 @@ export class CheckResolver {
 
 @Resolver(() => Description)
 export class DescriptionCheckResolver {
-  @Authorized(CHECK_ROLES)
-  @FieldResolver(() => DescriptionCheck, { description: "The fact check of this text against its product's record, in its personalization's locale (default en). Computed on each request." })
+  @Authorized(DESCRIPTION_CHECK_ROLES)
+  @FieldResolver(() => DescriptionCheck, {
+    description:
+      "The fact check of this text against its product's record, in its slot's locale: as stored with this version when it was written (rerun at publish); computed on request for the human reference and for texts not checked yet.",
+  })
   async check(@Root() description: Description, @Ctx() ctx: GatewayContext): Promise<DescriptionCheck> {
+    if (description.storedCheck) {
+      const { verdict, findings } = description.storedCheck;
+      return { verdict: CheckVerdict[verdict], findings: findings.map(toFinding) };
+    }
     const product = await ctx.loaders.productById.load(description.productId);
     if (!product) throw new NotFoundError('product', description.productId);
-    return ctx.services.checks.check(product, description.text, description.personalization?.locale ?? 'en');
+    return ctx.services.checks.check(product, description.text, description.slot?.locale ?? description.personalization?.locale ?? 'en');
   }
 }

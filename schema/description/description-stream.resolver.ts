@@ -12,7 +12,12 @@ export class DescriptionStreamResolver {
       'Streams a description over graphql-ws in whole words, then the stored description. A stored description matching the arguments is replayed (replay: true) without calling a provider, unless regenerate is true.',
     subscribe: ({ args, context }) => {
       const ctx = context as GatewayContext;
-      return ctx.services.descriptions.stream(args as StreamArgs, { logger: ctx.logger, product: (id) => ctx.loaders.productById.load(id), payer: ctx.principal ?? undefined });
+      return ctx.services.descriptions.stream(args as StreamArgs, {
+        logger: ctx.logger,
+        product: (id) => ctx.loaders.productById.load(id),
+        payer: ctx.principal ?? undefined,
+        requestedBy: ctx.principal ? { name: ctx.principal.name, role: ctx.principal.role } : undefined,
+      });
     },
   })
   descriptionStream(

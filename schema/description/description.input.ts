@@ -52,6 +52,9 @@ export class GenerateDescriptionInput {
   @Field(() => String, { nullable: true, description: 'Routing policy; default "personalization".' })
   policy?: string | null;
 
+  @Field(() => String, { nullable: true, description: 'Sales channel of the slot the text is for (e.g. web, app, marketplace); default "web".' })
+  channel?: string | null;
+
   @Field(() => PersonalizationInput, { nullable: true })
   personalization?: PersonalizationInput | null;
 

@@ -7,8 +7,10 @@ import { normalizePersonalization } from '../../src/descriptions/personalization
 import { checkParams, ParamError } from '../../src/descriptions/params.js';
 import { DescriptionSource } from '../../src/descriptions/types.js';
 import { PERSONALIZATION_POLICY, toDescription, type GenerateItem } from '../../src/descriptions/description.service.js';
-import { BadUserInputError } from '../../src/errors/index.js';
+import { BadUserInputError, GatewayError } from '../../src/errors/index.js';
 import type { ProductRecord } from '../../src/storage/types.js';
+import { roleAllows } from '../../src/auth/roles.js';
+import { checkChannel } from '../../src/publication/slot.js';
 
 /** Most items in one generateDescriptions call. */
 export const MAX_GENERATE_ITEMS = 50;
@@ -18,13 +20,15 @@ export class ProductDescriptionResolver {
   @Authorized('mobile')
   @FieldResolver(() => Description, {
     nullable: true,
-    description: 'The newest stored description matching the arguments; generated only when none exists. Never fails the query: falls back to a stale stored or reference description.',
+    description:
+      "The published description of the slot asked for (the personalization's locale and segment, the channel), else of its base slot, else the human reference (source REFERENCE). A slot that has never held a text gets one generated, which the publication policy (PUBLISH_POLICY) publishes at once or queues for review. Never fails the query: when generation fails, the fallbacks are marked stale.",
   })
   description(
     @Root() product: Product,
     @Ctx() ctx: GatewayContext,
     @Arg('personalization', () => PersonalizationInput, { nullable: true }) personalization: PersonalizationInput | null,
     @Arg('provider', () => String, { nullable: true }) provider: string | null,
+    @Arg('channel', () => String, { nullable: true, description: 'Sales channel, e.g. web, app or marketplace; default "web".' }) channel: string | null,
   ): Promise<Description | null> {
     try {
       checkParams(null, personalization);
@@ -35,17 +39,24 @@ export class ProductDescriptionResolver {
     const unknown = ctx.services.descriptions.unknownProvider(provider);
     if (unknown) throw unknown;
     // Products reach this resolver as the storage records their resolvers returned.
-    return ctx.loaders.description.load({ product: product as unknown as ProductRecord, personalization: normalizePersonalization(personalization), provider });
+    return ctx.loaders.description.load({ product: product as unknown as ProductRecord, personalization: normalizePersonalization(personalization), provider, channel: checkChannel(channel) });
   }
 }
 
 @Resolver(() => Description)
 export class DescriptionResolver {
   @Authorized('mobile')
-  @Query(() => Description, { nullable: true })
+  @Query(() => Description, {
+    nullable: true,
+    description: 'A stored description by id, at its current version. The mobile role sees only a published one, at its live version; null otherwise.',
+  })
   async description(@Ctx() ctx: GatewayContext, @Arg('id', () => ID) id: string): Promise<Description | null> {
     const record = await ctx.storage.descriptions.descriptionById(id);
-    return record ? toDescription(record, DescriptionSource.CACHED) : null;
+    if (!record) return null;
+    const role = ctx.principal?.role ?? 'mobile';
+    if (roleAllows(role, 'personalization') || roleAllows(role, 'editor')) return (await ctx.services.descriptions.describe([record], DescriptionSource.CACHED))[0]!;
+    const live = (await ctx.services.publication.publishedForProducts([record.productId])).find((e) => e.state.descriptionId === id);
+    return live ? toDescription(record, DescriptionSource.CACHED, false, live) : null;
   }
 
   @Authorized('personalization')
@@ -81,11 +92,14 @@ export class DescriptionResolver {
           personalization: normalizePersonalization(item.personalization),
           params: checked.params,
           promptVersion: checked.promptVersion,
+          channel: checkChannel(item.channel),
+          ...(ctx.principal ? { requestedBy: { name: ctx.principal.name, role: ctx.principal.role } } : {}),
         });
         positions.push(i);
       } catch (error) {
-        if (!(error instanceof ParamError)) throw error;
-        results[i] = { productId: item.productId, code: 'BAD_USER_INPUT', message: error.message, reason: error.reason ?? null, attempts: [] };
+        if (error instanceof ParamError) results[i] = { productId: item.productId, code: 'BAD_USER_INPUT', message: error.message, reason: error.reason ?? null, attempts: [] };
+        else if (error instanceof GatewayError) results[i] = { productId: item.productId, code: error.code, message: error.message, reason: String(error.extensions.reason ?? '') || null, attempts: [] };
+        else throw error;
       }
     });
     const outcomes = items.length ? await ctx.services.descriptions.generate(items, ctx.signal, ctx.principal ?? undefined) : [];

@@ -1,9 +1,11 @@
 import { createUnionType, Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { DescriptionSource, DescriptionWarningCode } from '../../src/descriptions/types.js';
+import type { StoredCheck } from '../../src/storage/publication-types.js';
+import { DescriptionSlot, DescriptionStatus } from '../publication/status.type.js';
 
 registerEnumType(DescriptionSource, {
   name: 'DescriptionSource',
-  description: 'GENERATED: written for this request; CACHED: a stored description; REFERENCE: the human reference, when generation failed.',
+  description: 'GENERATED: written for this request; CACHED: a stored description; REFERENCE: the human reference, served when no description is published for the slot (or generation failed).',
 });
 
 @ObjectType()
@@ -125,11 +127,26 @@ export class Description {
   @Field(() => DescriptionSource)
   source!: DescriptionSource;
 
-  @Field({ description: 'True when this is a fallback because generation failed.' })
+  @Field({ description: 'True when generation failed or was rate limited and this is what could be served instead.' })
   stale!: boolean;
 
   @Field()
   createdAt!: string;
+
+  @Field(() => DescriptionStatus, { nullable: true, description: 'Where the text is in the publication lifecycle; null for the human reference.' })
+  status!: DescriptionStatus | null;
+
+  @Field(() => Int, { nullable: true, description: 'The version this text is (1: as generated; each edit adds one); null for the human reference.' })
+  version!: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'The version last published; it is what shoppers see while the status is PUBLISHED.' })
+  publishedVersion!: number | null;
+
+  @Field(() => DescriptionSlot, { nullable: true, description: 'The slot the text belongs to; null for the human reference.' })
+  slot!: DescriptionSlot | null;
+
+  /** The fact check stored with this version (Description.check serves it); not a field of its own. */
+  storedCheck?: StoredCheck | null;
 }
 
 @ObjectType({ description: 'A failed item of generateDescriptions; the other items are unaffected.' })

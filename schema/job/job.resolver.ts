@@ -6,6 +6,7 @@ import { ProductFilterInput } from '../product/product.input.js';
 import { PersonalizationInput } from '../description/description.input.js';
 import { normalizePersonalization } from '../../src/descriptions/personalization.js';
 import { checkParams, ParamError } from '../../src/descriptions/params.js';
+import { checkChannel } from '../../src/publication/slot.js';
 import { Job, JobStatus } from './job.type.js';
 import type { JobService } from '../../src/jobs/job.service.js';
 import { JOB_PROGRESS } from '../../src/pubsub.js';
@@ -24,14 +25,19 @@ function jobsOf(ctx: GatewayContext): JobService {
 @Resolver(() => Job)
 export class JobResolver {
   @Authorized('internal')
-  @Mutation(() => Job, { description: 'Regenerates the description of every matching product in a background job (needs REDIS_URL). Follow it with job(id) or jobProgress(id).' })
+  @Mutation(() => Job, {
+    description:
+      'Regenerates the description of every matching product in a background job (needs REDIS_URL); each text goes through the publication policy (PUBLISH_POLICY), as a draft for review or published. Follow it with job(id) or jobProgress(id).',
+  })
   async regenerateCatalog(
     @Ctx() ctx: GatewayContext,
     @Arg('filter', () => ProductFilterInput, { nullable: true }) filter: ProductFilterInput | null,
     @Arg('policy', () => String, { nullable: true, description: `Routing policy; default "${CATALOG_POLICY}".` }) policy: string | null,
     @Arg('personalization', () => PersonalizationInput, { nullable: true }) personalization: PersonalizationInput | null,
+    @Arg('channel', () => String, { nullable: true, description: 'Sales channel of the slots written; default "web".' }) channel: string | null,
   ): Promise<Job> {
     const jobs = jobsOf(ctx);
+    const slotChannel = checkChannel(channel);
     const chosen = policy ?? CATALOG_POLICY;
     if (!ctx.services.router.policyNames().includes(chosen)) {
       throw new BadUserInputError(`unknown routing policy ${JSON.stringify(chosen)} (known: ${ctx.services.router.policyNames().join(', ')})`);
@@ -43,7 +49,7 @@ export class JobResolver {
       if (error instanceof ParamError) throw error.toGraphQLError();
       throw error;
     }
-    const record = await jobs.start({ filter: filter ?? {}, policy: chosen, personalization: normalizePersonalization(personalization), promptVersion });
+    const record = await jobs.start({ filter: filter ?? {}, policy: chosen, personalization: normalizePersonalization(personalization), promptVersion, channel: slotChannel });
     return toJob(record);
   }
 

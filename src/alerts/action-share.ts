@@ -94,9 +94,10 @@ export function createRedisActionShare(options: RedisActionShareOptions): Action
       const reload = (): void => {
         load().then(onReload, (error: unknown) => logger?.warn({ err: error }, 'shared alert actions not reloaded'));
       };
-      sub.on('ready', reload);
       await sub.subscribe(channel);
       onReload(await load());
+      // Registered once connected and loaded, so only a reconnect reloads (messages sent while away are lost).
+      sub.on('ready', reload);
     },
     async close() {
       if (subscriber) await closeRedis(subscriber);

@@ -49,7 +49,7 @@ export function parseGatewayApiKeys(value: string): Array<{ role: Role; key: str
       const at = entry.indexOf(':');
       const role = at > 0 ? entry.slice(0, at).trim() : '';
       const key = at > 0 ? entry.slice(at + 1).trim() : '';
-      if (!isRole(role)) throw new Error(`entry ${i + 1}: the role must be mobile, personalization or internal (format role:key)`);
+      if (!isRole(role)) throw new Error(`entry ${i + 1}: the role must be mobile, personalization, editor or internal (format role:key)`);
       if (key.length < MIN_KEY_LENGTH) throw new Error(`entry ${i + 1}: the key must be at least ${MIN_KEY_LENGTH} characters`);
       return { role, key };
     });

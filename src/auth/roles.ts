@@ -4,14 +4,26 @@ import { ErrorCode, GatewayError } from '../errors/index.js';
 
 export type Role = ApiKeyRole;
 
-/** Roles from least to most trusted: each holds every right of the ones before it. */
-export const ROLES: readonly Role[] = ['mobile', 'personalization', 'internal'];
+export const ROLES: readonly Role[] = ['mobile', 'personalization', 'editor', 'internal'];
 
 export const isRole = (value: string): value is Role => (ROLES as readonly string[]).includes(value);
 
-/** True when `have` includes the rights of `need` (internal ⊃ personalization ⊃ mobile). */
+/**
+ * The rights each role holds besides its own. Personalization and editor
+ * both read what mobile reads; the content team's editor reviews and
+ * publishes but never generates, and the personalization service generates
+ * but never publishes. Internal holds everything.
+ */
+const HOLDS: Readonly<Record<Role, readonly Role[]>> = {
+  mobile: ['mobile'],
+  personalization: ['mobile', 'personalization'],
+  editor: ['mobile', 'editor'],
+  internal: ROLES,
+};
+
+/** True when `have` includes the rights of `need` (internal ⊃ personalization ⊃ mobile, internal ⊃ editor ⊃ mobile). */
 export function roleAllows(have: Role, need: Role): boolean {
-  return ROLES.indexOf(have) >= ROLES.indexOf(need);
+  return HOLDS[have].includes(need);
 }
 
 /** Who is calling: the key's name and role, never the key. */

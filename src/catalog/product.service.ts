@@ -41,21 +41,21 @@ const CURSOR_PREFIX = 'product:';
 // Standard or URL-safe base64, unpadded or padded to a multiple of four.
 const BASE64 = /^[A-Za-z0-9+/_-]+(?:={1,2})?$/;
 
-/** A product's cursor: unpadded base64url of `product:<seq>`. */
-export function encodeCursor(seq: number): string {
-  return Buffer.from(`${CURSOR_PREFIX}${seq}`).toString('base64url');
+/** A product's cursor: unpadded base64url of `product:<seq>` (another connection's keyset under its own prefix). */
+export function encodeCursor(seq: number, prefix = CURSOR_PREFIX): string {
+  return Buffer.from(`${prefix}${seq}`).toString('base64url');
 }
 
 /**
  * The seq of a cursor this service made, also when a client library re-encoded
  * it as standard base64 or padded it; anything else is INVALID_CURSOR.
  */
-export function decodeCursor(cursor: string): number {
+export function decodeCursor(cursor: string, prefix = CURSOR_PREFIX): number {
   const padded = cursor.endsWith('=');
   const canonical = BASE64.test(cursor) && (!padded || cursor.length % 4 === 0) ? cursor.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_') : '';
   const text = Buffer.from(canonical, 'base64url').toString('utf8');
-  const seq = text.startsWith(CURSOR_PREFIX) ? Number(text.slice(CURSOR_PREFIX.length)) : NaN;
-  if (!Number.isSafeInteger(seq) || seq < 0 || encodeCursor(seq) !== canonical) {
+  const seq = text.startsWith(prefix) ? Number(text.slice(prefix.length)) : NaN;
+  if (!Number.isSafeInteger(seq) || seq < 0 || encodeCursor(seq, prefix) !== canonical) {
     throw new BadUserInputError(`invalid cursor ${JSON.stringify(cursor.slice(0, 64))}`, { reason: 'INVALID_CURSOR', argument: 'after' });
   }
   return seq;

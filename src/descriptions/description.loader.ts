@@ -1,9 +1,11 @@
 import DataLoader from 'dataloader';
 import type { Personalization } from '../../providers/types.js';
-import type { DescriptionStore, ProductRecord } from '../storage/types.js';
+import type { ProductRecord } from '../storage/types.js';
+import type { ActorRecord, PublicationEntry } from '../storage/publication-types.js';
 import { DEFAULT_PROMPT_VERSION } from '../prompts/templates.js';
-import type { DescriptionService } from './description.service.js';
 import type { GenerationBudget } from '../limits/generation-budget.js';
+import { fallbackSlots, sameSlot, slotOf, type Slot } from '../publication/slot.js';
+import type { DescriptionService } from './description.service.js';
 import { referenceDescription, toDescription } from './description.service.js';
 import { DescriptionSource, type Description } from './types.js';
 import { personalizationKey } from './personalization.js';
@@ -13,6 +15,8 @@ export interface DescriptionKey {
   product: ProductRecord;
   personalization?: Personalization | undefined;
   provider?: string | null;
+  /** The sales channel asked for (checkChannel's default when none). */
+  channel: string;
 }
 
 export interface DescriptionLoaderContext {
@@ -22,63 +26,81 @@ export interface DescriptionLoaderContext {
   generations?: GenerationBudget;
   /** Who pays for generations under BUDGETS. Default: no one (no caps apply). */
   payer?: Payer | undefined;
+  /** The caller, recorded as having asked for what a read generates. Default: the gateway. */
+  requestedBy?: ActorRecord;
 }
 
 /** Policy used by `Product.description` (the mobile app's field). */
 export const MOBILE_POLICY = 'mobile';
 
 /**
- * Per request: `Product.description` on 50 products makes one database read
- * for stored descriptions and one batched generation for the misses, taken
- * from the caller's generation bucket first. When generation fails or the
- * bucket is empty, the product query still succeeds with the newest stored
- * description (CACHED) or the human reference (REFERENCE), marked stale.
+ * Per request: `Product.description` on 50 products serves only published
+ * texts, looked up in one read, each key's slot first, then its fallbacks
+ * (src/publication/slot.ts), then the human reference. A slot that has never
+ * held a text, neither published nor waiting for review, gets one generated,
+ * in one batch for all such keys, taken from the caller's generation bucket
+ * first; the generated text goes through the publication policy and is
+ * served in this request only when the policy published it. When generation
+ * fails or the bucket is empty, the query still succeeds with the fallbacks,
+ * marked stale.
  */
-export function createDescriptionLoader(storage: DescriptionStore, service: DescriptionService, ctx: DescriptionLoaderContext) {
+export function createDescriptionLoader(service: DescriptionService, ctx: DescriptionLoaderContext) {
+  const publication = service.publication;
   return new DataLoader<DescriptionKey, Description | null, string>(
     async (keys) => {
-      const lookups = keys.map((k) => ({ productId: k.product.id, personalizationKey: personalizationKey(k.personalization), provider: k.provider ?? null }));
-      const stored = await storage.latestDescriptions(lookups);
-      const out: Array<Description | null> = stored.map((d) => (d ? toDescription(d, DescriptionSource.CACHED) : null));
-      const misses = keys.map((_, i) => i).filter((i) => !stored[i]);
+      const slots = keys.map((k) => slotOf(k.product.id, k.personalization, k.channel));
+      const published = await publication.publishedForProducts(keys.map((k) => k.product.id));
+      const serve = (i: number, fromFallback: boolean, stale: boolean): Description | null => {
+        const key = keys[i]!;
+        const candidates = fallbackSlots(slots[i]!).slice(fromFallback ? 1 : 0);
+        for (const slot of candidates) {
+          const hit = publishedIn(published, slot, key.provider ?? null);
+          if (hit) return toDescription(hit.description, DescriptionSource.CACHED, stale, hit);
+        }
+        return referenceDescription(key.product, stale);
+      };
+      const out: Array<Description | null> = keys.map((_, i) => (publishedIn(published, slots[i]!, keys[i]!.provider ?? null) ? serve(i, false, false) : null));
+      const misses = keys.map((_, i) => i).filter((i) => out[i] === null);
       if (misses.length === 0) return out;
-      const budget = ctx.generations ? await ctx.generations(misses.length) : undefined;
+      // A slot with a text waiting for review or approved is the content team's: reads do not pile up drafts in it.
+      const inUse = await publication.slotsInUse(misses.map((i) => slots[i]!));
+      const empty = misses.filter((_, j) => !inUse[j]);
+      for (const i of misses.filter((_, j) => inUse[j])) out[i] = serve(i, true, false);
+      if (empty.length === 0) return out;
+      const budget = ctx.generations ? await ctx.generations(empty.length) : undefined;
       if (budget && !budget.allowed) {
-        await fillWithFallbacks(storage, keys, misses, out);
-        ctx.warnings.push(`generation rate limit reached for this key: served stored or reference descriptions marked stale for ${misses.length} product(s); generation resumes in ${budget.retryAfterSeconds} s`);
+        for (const i of empty) out[i] = serve(i, true, true);
+        ctx.warnings.push(`generation rate limit reached for this key: served published or reference descriptions marked stale for ${empty.length} product(s); generation resumes in ${budget.retryAfterSeconds} s`);
         return out;
       }
       const outcomes = await service.generate(
-        misses.map((i) => ({
+        empty.map((i) => ({
           product: keys[i]!.product,
           policy: MOBILE_POLICY,
           provider: keys[i]!.provider ?? null,
           personalization: keys[i]!.personalization,
           params: {},
           promptVersion: DEFAULT_PROMPT_VERSION,
+          channel: keys[i]!.channel,
+          ...(ctx.requestedBy ? { requestedBy: ctx.requestedBy } : {}),
         })),
         ctx.signal,
         ctx.payer,
       );
-      const failed: number[] = [];
+      let failed = 0;
       outcomes.forEach((o, j) => {
-        if (o.ok) out[misses[j]!] = o.description;
-        else failed.push(misses[j]!);
+        const i = empty[j]!;
+        if (o.ok && o.description.status === 'PUBLISHED') out[i] = o.description;
+        else out[i] = serve(i, true, !o.ok);
+        if (!o.ok) failed++;
       });
-      if (failed.length) {
-        await fillWithFallbacks(storage, keys, failed, out);
-        ctx.warnings.push(`generation failed for ${failed.length} product(s); served stored or reference descriptions marked stale`);
-      }
+      if (failed) ctx.warnings.push(`generation failed for ${failed} product(s); served published or reference descriptions marked stale`);
       return out;
     },
-    { cacheKeyFn: (k) => `${k.product.id}\u0000${personalizationKey(k.personalization)}\u0000${k.provider ?? ''}` },
+    { cacheKeyFn: (k) => `${k.product.id}\u0000${personalizationKey(k.personalization)}\u0000${k.provider ?? ''}\u0000${k.channel}` },
   );
 }
 
-/** For the keys at `positions`: the newest stored description of the product (CACHED), else its reference, marked stale. */
-async function fillWithFallbacks(storage: DescriptionStore, keys: readonly DescriptionKey[], positions: number[], out: Array<Description | null>): Promise<void> {
-  const newest = await storage.newestDescriptionsForProducts(positions.map((i) => keys[i]!.product.id));
-  positions.forEach((i, j) => {
-    out[i] = newest[j] ? toDescription(newest[j]!, DescriptionSource.CACHED, true) : referenceDescription(keys[i]!.product);
-  });
+function publishedIn(published: readonly PublicationEntry[], slot: Slot, provider: string | null): PublicationEntry | undefined {
+  return published.find((e) => sameSlot(e.state.slot, slot) && (provider === null || e.description.provider === provider));
 }

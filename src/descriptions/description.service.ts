@@ -15,9 +15,12 @@ import { verdictOf, type Verdict } from '../evaluation/checks/verdict.js';
 import { estimateCostUsd, type ModelPrice } from '../pricing.js';
 import { budgetExceededError, type BudgetGuard, type Payer, type Reservation } from '../budgets/guard.js';
 import type { ChargeInput } from '../budgets/charge.js';
+import type { PublicationService } from '../publication/publication.service.js';
+import { sameSlot, slotOf, DEFAULT_CHANNEL } from '../publication/slot.js';
+import type { ActorRecord, PublicationEntry } from '../storage/publication-types.js';
 import { checkParams, ParamError } from './params.js';
 import { normalizePersonalization, personalizationKey } from './personalization.js';
-import { DescriptionSource, DescriptionWarningCode, StreamEventType, type Description, type DescriptionStreamEvent, type GenerationError, type PersonalizationFields } from './types.js';
+import { DescriptionSource, DescriptionStatus, DescriptionWarningCode, StreamEventType, type Description, type DescriptionStreamEvent, type GenerationError, type PersonalizationFields } from './types.js';
 import { capabilityWarnings, warningFlag, WARNING_CATEGORY } from './warnings.js';
 
 /** Policy used by generateDescriptions and descriptionStream unless the request names one. */
@@ -35,6 +38,10 @@ export interface GenerateItem {
   jobId?: string;
   /** Generate anew even when the cache holds this request (a regeneration). Default false. */
   bypassCache?: boolean;
+  /** The sales channel of the slot the text is written for. Default "web". */
+  channel?: string;
+  /** Who asked for the text, recorded in its history. Default: the gateway ("generation"). */
+  requestedBy?: ActorRecord;
 }
 
 export type GenerateOutcome = { ok: true; description: Description } | { ok: false; error: GenerationError };
@@ -54,6 +61,8 @@ export interface StreamScope {
   product(id: string): Promise<ProductRecord | null>;
   /** Who pays for the generation under BUDGETS. Default: no one (no caps apply). */
   payer?: Payer | undefined;
+  /** Who asked for the text, recorded in its history. Default: the gateway ("generation"). */
+  requestedBy?: ActorRecord | undefined;
 }
 
 /** One event of a stream, or the error that ends it. */
@@ -78,10 +87,21 @@ export function productFacts(p: ProductRecord): ProductFacts {
   return { id: p.id, title: p.title, category: p.category, attributes: p.attributes, colors: p.colors, materials: p.materials };
 }
 
-export function toDescription(r: DescriptionRecord, source: DescriptionSource, stale = false): Description {
+/**
+ * A stored description as the API shows it: with its lifecycle state when it
+ * has one, and then the text of `entry.version` (the current version, or the
+ * live one for a shopper).
+ */
+export function toDescription(r: DescriptionRecord, source: DescriptionSource, stale = false, entry: PublicationEntry | null = null): Description {
   const p = r.personalization as Personalization | null;
   return {
     ...r,
+    text: entry?.version.text ?? r.text,
+    status: entry ? DescriptionStatus[entry.state.status] : null,
+    version: entry?.version.version ?? null,
+    publishedVersion: entry?.state.publishedVersion ?? null,
+    slot: entry ? { locale: entry.state.slot.locale, channel: entry.state.slot.channel, segment: entry.state.slot.segment } : null,
+    storedCheck: entry?.version.check ?? null,
     personalization: p ? { segment: p.segment ?? null, tone: p.tone ?? null, locale: p.locale ?? null, keywords: p.keywords ?? [] } : null,
     flags: r.flags
       .filter((f) => f.category !== WARNING_CATEGORY)
@@ -92,8 +112,8 @@ export function toDescription(r: DescriptionRecord, source: DescriptionSource, s
   };
 }
 
-/** The human reference, served when nothing else can be (marked stale). */
-export function referenceDescription(p: ProductRecord): Description | null {
+/** The human reference, served when nothing is published for the slot; `stale` when that is because generation failed. */
+export function referenceDescription(p: ProductRecord, stale = true): Description | null {
   if (!p.referenceDescription) return null;
   return {
     id: `reference:${p.id}`,
@@ -113,8 +133,13 @@ export function referenceDescription(p: ProductRecord): Description | null {
     warnings: [],
     attributeCoverage: null,
     source: DescriptionSource.REFERENCE,
-    stale: true,
+    stale,
     createdAt: p.updatedAt,
+    status: null,
+    version: null,
+    publishedVersion: null,
+    slot: null,
+    storedCheck: null,
   };
 }
 
@@ -127,7 +152,7 @@ export interface DescriptionServiceOptions {
   budgets?: BudgetGuard | null;
 }
 
-/** Writes descriptions through the router, checks and stores them. Shared by every request. */
+/** Writes descriptions through the router, checks and stores them, and hands them to the publication policy. Shared by every request. */
 export class DescriptionService {
   constructor(
     private readonly store: DescriptionStore,
@@ -135,8 +160,15 @@ export class DescriptionService {
     private readonly registry: ProviderRegistry,
     private readonly prices: Record<string, ModelPrice>,
     private readonly logger: Logger,
+    readonly publication: PublicationService,
     private readonly options: DescriptionServiceOptions = {},
   ) {}
+
+  /** Stored descriptions as the API shows them, each with its lifecycle state and current text. */
+  async describe(records: readonly DescriptionRecord[], source: DescriptionSource): Promise<Description[]> {
+    const entries = await this.publication.entries(records.map((r) => r.id));
+    return records.map((r, i) => toDescription(r, source, false, entries[i] ?? null));
+  }
 
   /**
    * Reserves the upper estimate of these generations under the payer's caps,
@@ -230,6 +262,7 @@ export class DescriptionService {
       };
     }
     const key = personalizationKey(item.personalization);
+    const slot = slotOf(item.product.id, item.personalization, item.channel ?? DEFAULT_CHANNEL);
     const { result } = routed;
     if (result.text.trim() === '') {
       // A model that stops at once has written nothing worth storing or showing.
@@ -239,8 +272,10 @@ export class DescriptionService {
       };
     }
     if (routed.cached) {
+      // The text is already stored for this slot: the same row, in whatever state the content team left it.
       const [existing] = await this.store.latestDescriptions([{ productId: item.product.id, personalizationKey: key, provider: result.providerId }]);
-      if (existing && existing.text === result.text) return { ok: true, description: toDescription(existing, DescriptionSource.CACHED) };
+      const [entry] = existing && existing.text === result.text ? await this.publication.entries([existing.id]) : [null];
+      if (existing && entry && sameSlot(entry.state.slot, slot)) return { ok: true, description: toDescription(existing, DescriptionSource.CACHED, false, entry) };
     }
     const sent = this.sentTo(result.providerId, request, item.promptVersion);
     const checks = checkDescription({
@@ -279,7 +314,8 @@ export class DescriptionService {
       const factCheck = this.options.factCheck?.(item.product, result.text, item.personalization?.locale ?? 'en') ?? null;
       this.options.onVerdict(result.providerId, result.model, verdictOf({ flags: checks.flags, factCheck }));
     }
-    return { ok: true, description: toDescription(record, DescriptionSource.GENERATED) };
+    const entry = await this.publication.admitGenerated(record, item.product, slot, item.requestedBy);
+    return { ok: true, description: toDescription(record, DescriptionSource.GENERATED, false, entry) };
   }
 
   /**
@@ -310,13 +346,26 @@ export class DescriptionService {
     if (!args.regenerate) {
       const [stored] = await this.store.latestDescriptions([{ productId: product.id, personalizationKey: personalizationKey(personalization), provider: args.provider ?? null }]);
       if (stored) {
-        const groups = wordGroups(stored.text, REPLAY_WORDS);
+        // Replayed as the content team left it: its current version, with its status.
+        const [description] = await this.describe([stored], DescriptionSource.CACHED);
+        const groups = wordGroups(description!.text, REPLAY_WORDS);
         for (const [index, piece] of groups.entries()) yield token(index, piece, true);
-        yield { event: { type: StreamEventType.DONE, index: groups.length, token: null, description: toDescription(stored, DescriptionSource.CACHED), replay: true } };
+        yield { event: { type: StreamEventType.DONE, index: groups.length, token: null, description: description!, replay: true } };
         return;
       }
     }
-    yield* this.generateStream({ product, policy: PERSONALIZATION_POLICY, provider: args.provider ?? null, personalization, params: {}, promptVersion: DEFAULT_PROMPT_VERSION }, scope);
+    yield* this.generateStream(
+      {
+        product,
+        policy: PERSONALIZATION_POLICY,
+        provider: args.provider ?? null,
+        personalization,
+        params: {},
+        promptVersion: DEFAULT_PROMPT_VERSION,
+        ...(scope.requestedBy ? { requestedBy: scope.requestedBy } : {}),
+      },
+      scope,
+    );
   }
 
   /**

@@ -4,6 +4,7 @@
  * them field for field and register these enums.
  */
 import type { Attempt } from '../storage/types.js';
+import type { StoredCheck } from '../storage/publication-types.js';
 
 export enum DescriptionSource {
   GENERATED = 'GENERATED',
@@ -14,6 +15,16 @@ export enum DescriptionSource {
 export enum DescriptionWarningCode {
   LOCALE_UNSUPPORTED = 'LOCALE_UNSUPPORTED',
   PERSONALIZATION_IGNORED = 'PERSONALIZATION_IGNORED',
+}
+
+/** Mirrors DESCRIPTION_STATUSES in src/publication/lifecycle.ts (a test holds them equal). */
+export enum DescriptionStatus {
+  DRAFT = 'DRAFT',
+  IN_REVIEW = 'IN_REVIEW',
+  APPROVED = 'APPROVED',
+  PUBLISHED = 'PUBLISHED',
+  REJECTED = 'REJECTED',
+  SUPERSEDED = 'SUPERSEDED',
 }
 
 export enum StreamEventType {
@@ -31,7 +42,15 @@ export interface ContentFlag {
   suggestion: string | null;
 }
 
-/** A product description with its provenance. */
+/** Where a description may be published: product × locale × channel × personalization segment. */
+export interface DescriptionSlotFields {
+  locale: string;
+  channel: string;
+  /** "" for the base text. */
+  segment: string;
+}
+
+/** A product description with its provenance and, when stored, its place in the publication lifecycle. */
 export interface Description {
   id: string;
   productId: string;
@@ -51,9 +70,19 @@ export interface Description {
   warnings: Array<{ code: DescriptionWarningCode; message: string }>;
   attributeCoverage: number | null;
   source: DescriptionSource;
-  /** True when this is a fallback because generation failed. */
+  /** True when generation failed or was rate limited and this is what could be served instead. */
   stale: boolean;
   createdAt: string;
+  /** Null for the human reference. */
+  status: DescriptionStatus | null;
+  /** The version this text is (1: as generated); null for the human reference. */
+  version: number | null;
+  /** The version last published. */
+  publishedVersion: number | null;
+  /** Null for the human reference. */
+  slot: DescriptionSlotFields | null;
+  /** The fact check stored with this version (Description.check serves it). */
+  storedCheck?: StoredCheck | null;
 }
 
 /** A failed item of a generation; the other items are unaffected. */

@@ -41,7 +41,8 @@ export interface CheckServiceOptions {
 
 /** The fact check for the API: one vocabulary, loaded and validated when the service is built (at start). */
 export class CheckService {
-  private readonly vocabulary: FactVocabulary;
+  /** The compiled vocabulary, shared with the publication lifecycle (which checks every version it stores) and the benchmark runner, so all read texts alike. */
+  readonly vocabulary: FactVocabulary;
 
   constructor(options: CheckServiceOptions = {}) {
     this.vocabulary = options.vocabularyDir ? loadFactVocabulary(options.vocabularyDir) : defaultFactVocabulary();

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/server';
 import type { Logger } from 'pino';
 import type { GatewayContext } from '../context.js';
@@ -10,6 +10,8 @@ import { NO_TRACING, type GatewayTracing, type RequestSpan } from '../observabil
 import { ErrorCode } from '../errors/codes.js';
 import { BodyError, readBody } from './body.js';
 import { sendGraphQLError } from './respond.js';
+import { applyTrustedDocuments, NO_TRUSTED_DOCUMENTS, type TrustedDocumentsPolicy } from './trusted-documents.js';
+import { DEFAULT_TRUSTED_DOCUMENTS } from '../limits/role-settings.js';
 
 export interface GraphQLHandlerOptions {
   apollo: ApolloServer<GatewayContext>;
@@ -23,7 +25,11 @@ export interface GraphQLHandlerOptions {
   metrics?: GatewayMetrics;
   /** A span per request, parent of the provider spans. Default: NO_TRACING. */
   tracing?: GatewayTracing;
+  /** The manifest and what each role may send (TRUSTED_DOCUMENTS). Default: no manifest, every role `allow`. */
+  trustedDocuments?: TrustedDocumentsPolicy;
 }
+
+const NO_POLICY: TrustedDocumentsPolicy = { manifest: NO_TRUSTED_DOCUMENTS, modes: DEFAULT_TRUSTED_DOCUMENTS };
 
 function headerMap(req: IncomingMessage): HeaderMap {
   const map = new HeaderMap();
@@ -64,10 +70,11 @@ interface Deadline {
  */
 export function createGraphQLHandler(options: GraphQLHandlerOptions) {
   const tracing = options.tracing ?? NO_TRACING;
+  const trusted = options.trustedDocuments ?? NO_POLICY;
   return async (req: IncomingMessage, res: ServerResponse, search: string): Promise<void> => {
     const line: RequestLine = { requestId: requestIdOf(req), started: performance.now(), outcome: 'ok' };
     res.setHeader('x-request-id', line.requestId);
-    // Every answer is for one key: no shared cache may keep it (errors included).
+    // Every answer is for one key: no shared cache may keep it (errors included); a GET's 200 becomes private, no-cache with an ETag (notModified).
     res.setHeader('cache-control', 'no-store');
     const span = tracing.startRequest(line.requestId);
     const deadline = startDeadline(res, options.requestTimeoutMs);
@@ -76,8 +83,14 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       if (!principal) return;
       const body = await readGraphQLBody(req, res, options.maxBodyBytes, line);
       if (!body.ok) return;
+      const document = applyTrustedDocuments(trusted, principal.role, { body: body.value, search });
+      if (!document.ok) {
+        line.outcome = 'untrusted_document';
+        sendGraphQLError(res, 400, document.refusal.code, document.refusal.message, document.refusal.reason ? { reason: document.refusal.reason } : {});
+        return;
+      }
       line.context = options.makeContext({ requestId: line.requestId, signal: deadline.signal, req, principal });
-      await execute(options, { req, res, search, body: body.value, context: line.context, span, deadline }, line);
+      await execute(options, { req, res, search: document.search, body: document.body, context: line.context, span, deadline }, line);
     } catch (error) {
       failed(options, res, error, deadline, line);
     } finally {
@@ -179,13 +192,40 @@ async function execute(options: GraphQLHandlerOptions, { req, res, search, body,
   for (const [key, value] of response.headers) res.setHeader(key, value);
   res.statusCode = response.status ?? 200;
   if (response.body.kind === 'complete') {
-    res.end(response.body.string);
+    if (req.method === 'GET' && res.statusCode === 200 && notModified(req, res, response.body.string)) res.end();
+    else res.end(response.body.string);
   } else {
     for await (const chunk of response.body.asyncIterator) res.write(chunk);
     res.end();
   }
   const reported = context.report.outcome;
   line.outcome = reported === 'rate_limited' ? 'rate_limited' : res.statusCode >= 400 ? 'error' : (reported ?? 'ok');
+}
+
+/**
+ * A GET's answer carries an ETag (a hash of its bytes), so that a client
+ * that sends it back in If-None-Match gets 304 and no body when nothing
+ * changed. The answer is still worked out in full, with its limits and
+ * rate-limit charge; what is saved is the bytes and the client's parse.
+ * `private, no-cache`: the app may keep it but must revalidate, and no
+ * shared cache may keep an answer given to one key. True when 304 is due.
+ */
+function notModified(req: IncomingMessage, res: ServerResponse, body: string): boolean {
+  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+  res.setHeader('etag', etag);
+  res.setHeader('cache-control', 'private, no-cache');
+  const given = req.headers['if-none-match'];
+  if (typeof given !== 'string') return false;
+  // Weak comparison (RFC 9110 §13.1.2): W/ is ignored; * matches any current answer.
+  const matches = given.split(',').some((tag) => {
+    const trimmed = tag.trim();
+    return trimmed === '*' || trimmed.replace(/^W\//, '') === etag;
+  });
+  if (!matches) return false;
+  res.statusCode = 304;
+  res.removeHeader('content-type');
+  res.removeHeader('content-length');
+  return true;
 }
 
 /** A body over the limit or unreadable is the client's (413/400); anything else is logged and answered INTERNAL. */

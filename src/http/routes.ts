@@ -2,7 +2,8 @@
  * The HTTP route table of the main port: /graphql (GraphQL over HTTP; the
  * graphql-ws upgrade on the same path is the subscription server's),
  * Alertmanager's webhook (/internal/alerts), health and readiness probes,
- * /metrics when no METRICS_PORT takes it, the favicon and the playground.
+ * /metrics when no METRICS_PORT takes it, the favicon, the playground and
+ * the review page.
  * Shared by every request.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -21,6 +22,7 @@ import type { ProgressWatchdog } from './liveness.js';
 import { serveMetrics } from './metrics-endpoint.js';
 import { servePlayground, servePlaygroundAsset } from './playground.js';
 import { readiness } from './readiness.js';
+import { serveReviewAsset, serveReviewPage } from './review-page.js';
 import { sendGraphQLError, sendJson } from './respond.js';
 
 export interface RouteTableOptions {
@@ -32,6 +34,8 @@ export interface RouteTableOptions {
   metricsOnMainPort: boolean;
   /** Serve the playground page and its assets. */
   playground: boolean;
+  /** Serve the review page (/review) and its assets. */
+  reviewPage: boolean;
   storage: Pick<Storage, 'isOpen'>;
   registry: Pick<Services['registry'], 'loading' | 'generatorIds'>;
   /** True once close() began: GraphQL is refused, /readyz answers 503. */
@@ -61,6 +65,7 @@ export function createRouteTable(options: RouteTableOptions): (req: IncomingMess
     const exact = routes.get(path);
     if (exact) return exact(req, res);
     if (options.playground && path.startsWith('/playground/assets/') && servePlaygroundAsset(path.slice('/playground/assets/'.length), res)) return;
+    if (options.reviewPage && path.startsWith('/review/assets/') && serveReviewAsset(path.slice('/review/assets/'.length), res)) return;
     sendJson(res, 404, { error: 'not found' });
   }
   return (req, res) => {
@@ -81,6 +86,7 @@ function getRoutes(options: RouteTableOptions): Map<string, Route> {
   ]);
   if (options.metricsOnMainPort) routes.set('/metrics', (req, res) => metricsBehindKey(options, req, res));
   if (options.playground) for (const path of ['/playground', '/playground/']) routes.set(path, (_req, res) => servePlayground(res));
+  if (options.reviewPage) for (const path of ['/review', '/review/']) routes.set(path, async (_req, res) => serveReviewPage(res, !(await options.authenticate(undefined)).ok));
   return routes;
 }
 

@@ -20,6 +20,8 @@ export interface ChunkData {
   policy: string;
   personalization: Personalization | null;
   promptVersion: PromptVersion;
+  /** The slot's sales channel; chunks queued before channels existed have none (the default). */
+  channel?: string;
 }
 
 export interface ChunkDeps {
@@ -55,7 +57,19 @@ export async function processChunk(deps: ChunkDeps, data: ChunkData, signal?: Ab
   const items: GenerateItem[] = [];
   products.forEach((product, i) => {
     if (!product) failed.push({ productId: pending[i]!, message: 'product not found (deleted since the job started)' });
-    else items.push({ product, policy: data.policy, personalization, params: {}, promptVersion: data.promptVersion, jobId: data.jobId, bypassCache: true });
+    else
+      items.push({
+        product,
+        policy: data.policy,
+        personalization,
+        params: {},
+        promptVersion: data.promptVersion,
+        jobId: data.jobId,
+        bypassCache: true,
+        // The drafts follow the publication policy like any generated text; their history names the job.
+        requestedBy: { name: `catalog-job:${data.jobId}`, role: 'system' },
+        ...(data.channel ? { channel: data.channel } : {}),
+      });
   });
   const outcomes = items.length ? await deps.descriptions.generate(items, signal) : [];
   const done: string[] = [];

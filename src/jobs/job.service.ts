@@ -28,6 +28,8 @@ export interface StartJobInput {
   policy: string;
   personalization: Personalization | undefined;
   promptVersion: PromptVersion;
+  /** The sales channel of the slots the drafts are written for. Default "web". */
+  channel?: string;
 }
 
 /** Products read from storage per page while a job is split into chunks. */
@@ -87,7 +89,15 @@ export class JobService {
     const size = this.options.chunkSize;
     const chunks: ChunkData[] = [];
     for (let i = 0; i < ids.length; i += size) {
-      chunks.push({ jobId: id, chunk: chunks.length, productIds: ids.slice(i, i + size), policy: input.policy, personalization: input.personalization ?? null, promptVersion: input.promptVersion });
+      chunks.push({
+        jobId: id,
+        chunk: chunks.length,
+        productIds: ids.slice(i, i + size),
+        policy: input.policy,
+        personalization: input.personalization ?? null,
+        promptVersion: input.promptVersion,
+        ...(input.channel ? { channel: input.channel } : {}),
+      });
     }
     // The record first: a fast worker may settle a chunk before addBulk returns.
     const job = await this.store.create({ id, total: ids.length, chunks: chunks.length, policy: input.policy });

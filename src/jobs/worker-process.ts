@@ -3,7 +3,7 @@
  * same configuration as the gateway, no HTTP server.
  */
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from '../config.js';
+import { ConfigError, ENV_NAMES, loadConfig, type Config } from '../config.js';
 import { createLogger } from '../logger.js';
 import { openStorage } from '../storage/index.js';
 import { createProviderRegistry } from '../../providers/index.js';
@@ -15,6 +15,17 @@ import { parsePriceTable } from '../pricing.js';
 import { DescriptionService } from '../descriptions/description.service.js';
 import { startJobWorker } from './worker.js';
 import { setGcThreadNice } from '../observability/gc-threads.js';
+import { createPublication } from '../publication/index.js';
+import { defaultFactVocabulary, loadFactVocabulary, type FactVocabulary } from '../evaluation/checks/facts/index.js';
+
+/** The gateways' vocabulary: what a worker writes is checked and triaged as theirs is; its publications reach them through Redis. */
+function factVocabulary(config: Config): FactVocabulary {
+  try {
+    return config.factCheckVocabDir ? loadFactVocabulary(config.factCheckVocabDir) : defaultFactVocabulary();
+  } catch (error) {
+    throw new ConfigError(`${ENV_NAMES.factCheckVocabDir}: ${(error as Error).message}`);
+  }
+}
 
 /** Opens storage, providers and the router, and starts taking chunks; stops on SIGTERM/SIGINT after the chunks in hand. */
 export async function startWorkerProcess(): Promise<void> {
@@ -34,7 +45,8 @@ export async function startWorkerProcess(): Promise<void> {
     cacheTtlMs: config.cacheTtlMs,
     stateStore,
   });
-  const descriptions = new DescriptionService(storage.descriptions, router, registry, parsePriceTable(config.priceTable), logger);
+  const publication = await createPublication({ config, storage, vocabulary: factVocabulary(config), logger });
+  const descriptions = new DescriptionService(storage.descriptions, router, registry, parsePriceTable(config.priceTable), logger, publication);
   const worker = await startJobWorker({
     redisUrl: config.redisUrl,
     prefix: config.redisPrefix,
@@ -48,6 +60,7 @@ export async function startWorkerProcess(): Promise<void> {
     logger.info({ signal }, 'worker stopping');
     (async () => {
       await worker.close();
+      await publication.close();
       await router.close();
       await stateStore.close();
       await registry.close();

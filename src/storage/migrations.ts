@@ -220,4 +220,109 @@ export const MIGRATIONS: readonly Migration[] = [
     sqlite: `UPDATE api_keys SET prefix = CASE WHEN substr(prefix, 1, 4) = 'ssk_' THEN 'ssk_' ELSE '' END;`,
     postgres: `UPDATE api_keys SET prefix = CASE WHEN substr(prefix, 1, 4) = 'ssk_' THEN 'ssk_' ELSE '' END;`,
   },
+  {
+    // The publication lifecycle (src/publication/, src/storage/publication-*.ts):
+    // one state row per description (its slot, status and versions), every
+    // version's text with its check, and every change of status. At most one
+    // description is published per slot, by the partial unique index. Rows
+    // stored before this migration get their state at start, checked and
+    // triaged by the publication policy (PublicationService.sweep), so that
+    // the check's vocabulary, which SQL cannot run, decides their verdicts.
+    version: 6,
+    name: 'publication_lifecycle',
+    sqlite: `
+      CREATE TABLE publication_states (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        description_id TEXT NOT NULL UNIQUE REFERENCES descriptions (id) ON DELETE CASCADE,
+        product_id TEXT NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+        locale TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        segment TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('DRAFT', 'IN_REVIEW', 'APPROVED', 'PUBLISHED', 'REJECTED', 'SUPERSEDED')),
+        version INTEGER NOT NULL,
+        published_version INTEGER,
+        verdict TEXT,
+        complete INTEGER NOT NULL,
+        published_by TEXT,
+        updated_at TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX publication_one_published ON publication_states (product_id, locale, channel, segment) WHERE status = 'PUBLISHED';
+      CREATE INDEX publication_slot ON publication_states (product_id, locale, channel, segment, seq);
+      CREATE INDEX publication_queue ON publication_states (status, seq);
+      CREATE TABLE description_versions (
+        description_id TEXT NOT NULL REFERENCES descriptions (id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        author_name TEXT NOT NULL,
+        author_role TEXT NOT NULL,
+        verdict TEXT,
+        findings TEXT,
+        note TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (description_id, version)
+      );
+      CREATE TABLE publication_events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        description_id TEXT NOT NULL REFERENCES descriptions (id) ON DELETE CASCADE,
+        product_id TEXT NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+        action TEXT NOT NULL,
+        from_status TEXT,
+        to_status TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        actor_name TEXT NOT NULL,
+        actor_role TEXT NOT NULL,
+        note TEXT,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX publication_events_product ON publication_events (product_id, seq);
+      CREATE INDEX publication_events_description ON publication_events (description_id, seq);
+    `,
+    postgres: `
+      CREATE TABLE publication_states (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        description_id TEXT NOT NULL UNIQUE REFERENCES descriptions (id) ON DELETE CASCADE,
+        product_id TEXT NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+        locale TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        segment TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('DRAFT', 'IN_REVIEW', 'APPROVED', 'PUBLISHED', 'REJECTED', 'SUPERSEDED')),
+        version INTEGER NOT NULL,
+        published_version INTEGER,
+        verdict TEXT,
+        complete INTEGER NOT NULL,
+        published_by TEXT,
+        updated_at TIMESTAMPTZ NOT NULL
+      );
+      CREATE UNIQUE INDEX publication_one_published ON publication_states (product_id, locale, channel, segment) WHERE status = 'PUBLISHED';
+      CREATE INDEX publication_slot ON publication_states (product_id, locale, channel, segment, seq);
+      CREATE INDEX publication_queue ON publication_states (status, seq);
+      CREATE TABLE description_versions (
+        description_id TEXT NOT NULL REFERENCES descriptions (id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        author_name TEXT NOT NULL,
+        author_role TEXT NOT NULL,
+        verdict TEXT,
+        findings JSON,
+        note TEXT,
+        created_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (description_id, version)
+      );
+      CREATE TABLE publication_events (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        description_id TEXT NOT NULL REFERENCES descriptions (id) ON DELETE CASCADE,
+        product_id TEXT NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+        action TEXT NOT NULL,
+        from_status TEXT,
+        to_status TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        actor_name TEXT NOT NULL,
+        actor_role TEXT NOT NULL,
+        note TEXT,
+        created_at TIMESTAMPTZ NOT NULL
+      );
+      CREATE INDEX publication_events_product ON publication_events (product_id, seq);
+      CREATE INDEX publication_events_description ON publication_events (description_id, seq);
+    `,
+  },
 ];

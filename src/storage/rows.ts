@@ -1,4 +1,4 @@
-import type { DescriptionRecord, ProductRecord } from './types.js';
+import type { DescriptionRecord, ProductInput, ProductRecord } from './types.js';
 
 /**
  * Row mapping shared by every backend. Each backend hands over rows in one
@@ -14,6 +14,25 @@ export type SqlQuery = (sql: string, params: readonly unknown[]) => Promise<Row[
 const json = <T>(v: unknown, fallback: T): T => (typeof v === 'string' ? (JSON.parse(v) as T) : fallback);
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+/** The product columns a write sets, in the order of `productValues`. */
+export const PRODUCT_COLUMNS = 'title, category, gender, attributes, colors, sizes, materials, image_url, reference_description, price';
+
+/** A product's column values for an insert or update, in the order of `PRODUCT_COLUMNS`: lists as JSON text, absent fields as NULL. */
+export function productValues(input: ProductInput): Array<string | number | null> {
+  return [
+    input.title,
+    input.category ?? null,
+    input.gender ?? null,
+    JSON.stringify(input.attributes),
+    JSON.stringify(input.colors),
+    JSON.stringify(input.sizes),
+    JSON.stringify(input.materials),
+    input.imageUrl ?? null,
+    input.referenceDescription ?? null,
+    input.price ?? null,
+  ];
+}
 
 export function toProduct(r: Row): ProductRecord {
   return {

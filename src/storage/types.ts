@@ -1,11 +1,16 @@
 /**
  * The storage interfaces: one per aggregate (the catalog, descriptions, API
- * keys, benchmark runs), reached through one `Storage` that `openStorage`
- * opens on SQLite (node:sqlite, the embedded default) or PostgreSQL alike.
+ * keys, benchmark runs, publication states), reached through one `Storage`
+ * that `openStorage` opens on SQLite (node:sqlite, the embedded default) or
+ * PostgreSQL alike.
  * Every method is async so that a networked database can implement the same
  * shape. Catalog jobs keep their records in Redis (src/jobs/job-store.ts).
  */
 import type { BenchmarkStore } from '../evaluation/benchmark/types.js';
+import type { DescriptionInput, DescriptionLookup, DescriptionRecord } from './description-types.js';
+import type { PublicationStore } from './publication-types.js';
+
+export type { Attempt, DescriptionFlag, DescriptionInput, DescriptionLookup, DescriptionRecord } from './description-types.js';
 
 export interface ProductInput {
   sku?: string | null;
@@ -43,57 +48,8 @@ export interface ProductPage {
 
 export type UpsertOutcome = { action: 'created' | 'updated' | 'unchanged'; product: ProductRecord };
 
-export interface Attempt {
-  provider: string;
-  model: string;
-  /** A ProviderError kind, or null for the attempt that succeeded. */
-  errorKind: string | null;
-  latencyMs: number;
-}
-
-export interface DescriptionFlag {
-  code: string;
-  category: string;
-  message: string;
-  start?: number | null;
-  end?: number | null;
-  suggestion?: string | null;
-}
-
-export interface DescriptionInput {
-  productId: string;
-  text: string;
-  provider: string;
-  model: string;
-  promptVersion: string;
-  /** Canonical key of the personalization (see personalizationKey()). */
-  personalizationKey: string;
-  personalization: Record<string, unknown> | null;
-  parameters: Record<string, unknown>;
-  finishReason: string;
-  latencyMs: number;
-  promptTokens: number;
-  completionTokens: number;
-  estimatedCostUsd: number | null;
-  attempts: Attempt[];
-  flags: DescriptionFlag[];
-  attributeCoverage: number | null;
-}
-
-export interface DescriptionRecord extends DescriptionInput {
-  id: string;
-  createdAt: string;
-}
-
-export interface DescriptionLookup {
-  productId: string;
-  personalizationKey: string;
-  /** When set, only descriptions from this provider. */
-  provider?: string | null;
-}
-
 /** Roles a gateway API key can hold (see src/auth/roles.ts). */
-export type ApiKeyRole = 'mobile' | 'personalization' | 'internal';
+export type ApiKeyRole = 'mobile' | 'personalization' | 'editor' | 'internal';
 
 export interface ApiKeyInput {
   /** Unique among active keys; used to revoke and in logs. */
@@ -160,6 +116,8 @@ export interface Storage {
   readonly descriptions: DescriptionStore;
   readonly apiKeys: ApiKeyStore;
   readonly benchmarks: BenchmarkStore;
+  /** The publication lifecycle's states, versions and audit trail (publication-types.ts). */
+  readonly publication: PublicationStore;
   /** Closes the connection every store shares. */
   close(): Promise<void>;
 }

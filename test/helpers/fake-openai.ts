@@ -35,6 +35,8 @@ export interface FakeOpenAIOptions extends FakeServerOptions {
   echoPrompt?: boolean;
   /** Quote the request's last user message in error bodies, as some servers and proxies do. Default: false. */
   errorEchoesPrompt?: boolean;
+  /** The text a chat call answers with, from its last user message; undefined keeps the derived description. Default: none. */
+  reply?: (prompt: string) => string | undefined;
 }
 
 export interface FakeOpenAI extends FakeServer {
@@ -110,7 +112,7 @@ function writeEvent(ctx: RouteContext, data: unknown): void {
   ctx.res.write(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
 }
 
-async function chat(ctx: RouteContext, mode: 'ok' | 'malformed_json' | 'stream_cut', echoPrompt: boolean): Promise<void> {
+async function chat(ctx: RouteContext, mode: 'ok' | 'malformed_json' | 'stream_cut', echoPrompt: boolean, reply?: (prompt: string) => string | undefined): Promise<void> {
   const body = (ctx.call.body ?? {}) as ChatBody;
   const messages = body.messages ?? [];
   const userMessages = messages.filter((m) => m.role === 'user');
@@ -120,6 +122,7 @@ async function chat(ctx: RouteContext, mode: 'ok' | 'malformed_json' | 'stream_c
     stop: body.stop,
     seed: body.seed,
     echo: echoPrompt,
+    text: reply?.(prompt),
   });
   const promptTokens = messages.reduce((sum, m) => sum + countTokens(contentText(m.content)), 0);
   const usage = { prompt_tokens: promptTokens, completion_tokens: completion.pieces.length, total_tokens: promptTokens + completion.pieces.length };
@@ -225,7 +228,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       return { ...reply, body: { error: { ...error, message: `${error.message} Request was: ${prompt}` } } };
     },
     async handle(ctx, mode) {
-      if (ctx.call.route === OPENAI_ROUTES.chat) return chat(ctx, mode, echo);
+      if (ctx.call.route === OPENAI_ROUTES.chat) return chat(ctx, mode, echo, options.reply);
       if (ctx.call.route === OPENAI_ROUTES.embeddings) return embeddings(ctx, mode, dimensions);
       if (mode === 'malformed_json') return sendMalformedJson(ctx.res);
       sendJson(ctx.res, 200, { object: 'list', data: models.map((id) => ({ id, object: 'model', created: CREATED, owned_by: 'fake' })) });

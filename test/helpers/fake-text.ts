@@ -50,6 +50,8 @@ export interface CompletionParams {
   seed?: number | undefined;
   /** Answer with the prompt itself instead of a description. */
   echo?: boolean | undefined;
+  /** Answer with this text instead of the derived description (stop sequences and max tokens still apply). */
+  text?: string | undefined;
 }
 
 export interface FakeCompletion {
@@ -62,7 +64,7 @@ export interface FakeCompletion {
 
 /** Applies stop sequences and max tokens (one token = one streamed piece) to the fake description (or the echoed prompt). */
 export function fakeCompletion(prompt: string, params: CompletionParams = {}): FakeCompletion {
-  let text = params.echo ? prompt : fakeDescription(prompt, params.seed);
+  let text = params.echo ? prompt : (params.text ?? fakeDescription(prompt, params.seed));
   const stops = typeof params.stop === 'string' ? [params.stop] : (params.stop ?? []);
   for (const stop of stops) {
     const at = stop ? text.indexOf(stop) : -1;

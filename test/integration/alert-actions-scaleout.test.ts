@@ -8,15 +8,12 @@
  */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { startFakeHuggingFace } from '../helpers/fake-huggingface.js';
 import type { FakeServer } from '../helpers/fake-http.js';
-import { spawnGateway, type ChildGateway } from '../helpers/gateway-process.js';
-import { createTestRedis, skipWithoutRedis, type TestRedis } from '../helpers/redis.js';
-import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
+import type { ChildGateway } from '../helpers/gateway-process.js';
+import { skipWithoutRedis } from '../helpers/redis.js';
+import { startReplicas, type Replicas } from '../helpers/replicas.js';
+import { TEST_KEYS, bearer } from '../helpers/keys.js';
 import { dataOf, productIds as firstProductIds } from '../helpers/graphql.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -30,44 +27,23 @@ type Generated = { __typename: string; provider?: string; code?: string };
 
 const DEMOTE_OPENAI: Action = { kind: 'demote_provider', target: 'openai', alert: 'GatewayProviderErrorRatioHigh' };
 
-let redis: TestRedis | undefined;
+let replicas: Replicas | undefined;
 let skipReason = '';
-let dir: string;
-let openai: FakeOpenAI;
 let hf: FakeServer;
-let env: Record<string, string>;
-const gateways: ChildGateway[] = [];
 
 before(async () => {
-  const r = await createTestRedis();
-  if (!r.ok) {
-    skipReason = r.reason;
+  hf = await startFakeHuggingFace();
+  const started = await startReplicas('alert-share', { env: { PROVIDERS: 'openai,huggingface', HF_ENDPOINT_URL: hf.url } });
+  if (!started.ok) {
+    skipReason = started.reason;
     return;
   }
-  redis = r.redis;
-  dir = mkdtempSync(path.join(tmpdir(), 'stylesprint-alert-share-'));
-  openai = await startFakeOpenAI();
-  hf = await startFakeHuggingFace();
-  env = {
-    PROVIDERS: 'openai,huggingface',
-    OPENAI_BASE_URL: openai.baseURL,
-    OPENAI_API_KEY: 'sk-alert-share-test-0000',
-    HF_ENDPOINT_URL: hf.url,
-    GATEWAY_API_KEYS: TEST_GATEWAY_API_KEYS,
-    CACHE_TTL_MS: '0',
-    REDIS_URL: redis.url,
-    REDIS_PREFIX: redis.prefix,
-    DATABASE_PATH: path.join(dir, 'shared.db'),
-  };
-  gateways.push(await spawnGateway('index', env, 'alert-share-a'), await spawnGateway('index', env, 'alert-share-b'));
+  replicas = started.replicas;
 });
 
 after(async () => {
-  for (const gateway of gateways) await gateway.stop();
-  await openai?.close();
+  await replicas?.close();
   await hf?.close();
-  await redis?.drop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 const alert = (status: 'firing' | 'resolved') => ({
@@ -104,8 +80,8 @@ async function providerOn(gateway: ChildGateway, productId: string): Promise<str
 }
 
 test('an alert that reaches one replica acts on all of them, one started later included, and its resolution on another undoes it everywhere', async (t) => {
-  if (!redis) return skipWithoutRedis(t, skipReason);
-  const [a, b] = gateways as [ChildGateway, ChildGateway];
+  if (!replicas) return skipWithoutRedis(t, skipReason);
+  const { a, b, openai } = replicas;
   const [productId] = await firstProductIds(a.gql, 1, bearer(TEST_KEYS.mobile));
   assert.ok(productId);
   assert.equal(await providerOn(b, productId), 'openai', 'before the alert, openai leads on b');
@@ -118,8 +94,7 @@ test('an alert that reaches one replica acts on all of them, one started later i
   assert.equal(await providerOn(b, productId), 'huggingface', 'b routes around the provider the alert at a demoted');
   assert.equal(openai.count('chat.completions'), openaiCalls, 'b did not call openai');
 
-  const c = await spawnGateway('index', env, 'alert-share-c');
-  gateways.push(c);
+  const c = await replicas.spawn('c');
   assert.deepEqual(await actionsOn(c), [DEMOTE_OPENAI], 'a replica started while the alert fires takes it up at start');
   assert.equal(await providerOn(c, productId), 'huggingface');
 
@@ -130,12 +105,11 @@ test('an alert that reaches one replica acts on all of them, one started later i
 });
 
 test('a replica that stops leaves the shared action in force on the others', async (t) => {
-  if (!redis) return skipWithoutRedis(t, skipReason);
-  const [a, b] = gateways as [ChildGateway, ChildGateway];
+  if (!replicas) return skipWithoutRedis(t, skipReason);
+  const { a, b } = replicas;
   await webhook(a, 'firing');
   await waitFor(async () => (await actionsOn(b)).length === 1, { what: 'b to mirror the action' });
   await a.stop();
-  gateways.splice(0, 1);
   assert.deepEqual(await actionsOn(b), [DEMOTE_OPENAI], 'a stopping did not undo what the alert asked of every replica');
   await webhook(b, 'resolved');
   assert.deepEqual(await actionsOn(b), []);

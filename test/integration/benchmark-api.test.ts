@@ -6,7 +6,8 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { chapter4Dir, fixturesDir, repoRoot } from '../helpers/paths.js';
 import { existsSync } from 'node:fs';
-import { parseDatasetCsv } from '../../src/evaluation/benchmark/dataset.js';
+import { parseCandidatesCsv, parseDatasetCsv } from '../../src/evaluation/benchmark/dataset.js';
+import { checkFacts } from '../../src/evaluation/checks/facts/index.js';
 import { trainTestSplit } from '../../src/evaluation/benchmark/stats.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { dataOf } from '../helpers/graphql.js';
@@ -77,7 +78,6 @@ test('runBenchmark returns at once; benchmarkRun is polled to COMPLETED with sum
 test('runBenchmark with candidate sets pairs models: a copy of a set gives p = 1, the test detects a real gap', async () => {
   const rows = parseDatasetCsv(readFileSync(path.join(chapter4Dir, 'reference_data.csv'), 'utf8'));
   const gpt3 = readFileSync(path.join(chapter4Dir, 'gpt3_descriptions.csv'), 'utf8');
-  const { parseCandidatesCsv } = await import('../../src/evaluation/benchmark/dataset.js');
   const texts = parseCandidatesCsv(gpt3, rows.length);
   const started = await server.gql(RUN, {
     input: {
@@ -100,6 +100,43 @@ test('runBenchmark with candidate sets pairs models: a copy of a set gives p = 1
   // Bare product titles against full descriptions: a gap on 16 paired rows that the test must call significant.
   const gap = run.comparisons.find((c) => c.modelA === 'a' && c.modelB === 'titles' && c.metric === 'meteor');
   assert.ok(gap && gap.n === rows.length && gap.pValue !== null && gap.pValue < 0.05, `p = ${gap?.pValue}, diff = ${gap?.meanDifference}`);
+});
+
+test('runBenchmark on the chapter-4 candidates: per-model fact-check summaries and per-row findings, as the check reads each row against its CSV record', async () => {
+  const csv = readFileSync(path.join(chapter4Dir, 'reference_data.csv'), 'utf8');
+  const rows = parseDatasetCsv(csv);
+  const sets = ['gpt3_descriptions', 'gptneo_descriptions'].map((name) => ({ name, texts: parseCandidatesCsv(readFileSync(path.join(chapter4Dir, `${name}.csv`), 'utf8'), rows.length) }));
+  const started = await server.gql(RUN, { input: { datasetCsv: csv, candidates: sets, allRows: true, metrics: ['BLEU', 'METEOR'] } });
+  const run = await poll(server, dataOf(started).runBenchmark.id, (r) => r.status === 'COMPLETED');
+  for (const set of sets) {
+    // What the check says of each text against the record the CSV gives (title and metadata), computed here.
+    const expected = set.texts.map((text, i) => checkFacts(text, { title: rows[i]!.title, attributes: rows[i]!.attributes }));
+    const count = (v: string) => expected.filter((e) => e.verdict === v).length;
+    const findings = expected.reduce((n, e) => n + e.findings.length, 0);
+    const summary = run.models.find((m) => m.model === set.name)!.factCheck;
+    assert.ok(summary, set.name);
+    assert.deepEqual(
+      { checked: summary.checked, pass: summary.pass, review: summary.review, block: summary.block, findings: summary.findings },
+      { checked: rows.length, pass: count('PASS'), review: count('REVIEW'), block: count('BLOCK'), findings },
+      set.name,
+    );
+    assert.equal(summary.blockShare, count('BLOCK') / rows.length);
+    assert.equal(summary.reviewShare, count('REVIEW') / rows.length);
+    assert.equal(summary.findingsPerText, findings / rows.length);
+    const byCode = new Map<string, number>();
+    for (const f of expected.flatMap((e) => e.findings)) byCode.set(f.code, (byCode.get(f.code) ?? 0) + 1);
+    for (const c of summary.topCodes) assert.equal(c.count, byCode.get(c.code), c.code);
+    assert.equal(summary.topCodes.length, Math.min(5, byCode.size));
+    assert.equal(summary.topCodes[0]?.count ?? 0, Math.max(0, ...byCode.values()), 'the most frequent code first');
+    for (const row of run.rows.filter((r) => r.model === set.name)) {
+      const e = expected[row.rowIndex]!;
+      assert.equal(row.factCheck?.verdict, e.verdict);
+      assert.deepEqual(row.factCheck?.findings, e.findings.map((f) => ({ code: f.code, severity: f.severity, start: f.start, end: f.end })));
+    }
+  }
+  // GPT-3.5 writes claims and details the metadata lacks; GPT-Neo copies the reference, so reads as cleaner: the check alone does not rank them.
+  const gpt3 = run.models.find((m) => m.model === 'gpt3_descriptions')!.factCheck!;
+  assert.ok(gpt3.review + gpt3.block > 0, 'GPT-3.5 texts have findings against the metadata');
 });
 
 test('runBenchmark refuses bad input with BAD_USER_INPUT', async () => {

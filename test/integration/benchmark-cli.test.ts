@@ -8,7 +8,8 @@ import type { Browser, Page } from 'playwright-core';
 import { chapter4Dir, fixturesDir, repoRoot } from '../helpers/paths.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { launchBrowser } from '../helpers/browser.js';
-import { parseDatasetCsv } from '../../src/evaluation/benchmark/dataset.js';
+import { parseCandidatesCsv, parseDatasetCsv } from '../../src/evaluation/benchmark/dataset.js';
+import { checkFacts } from '../../src/evaluation/checks/facts/index.js';
 import { trainTestSplit } from '../../src/evaluation/benchmark/stats.js';
 
 const cli = path.join(repoRoot, 'dist', 'tools', 'benchmark.js');
@@ -76,7 +77,7 @@ async function dots(page: Page, axis: string): Promise<Record<string, number>> {
   );
 }
 
-const TABLE_IDS = ['standings', 'lexical', 'metadata-overlap', 'semantic', 'clip', 'checks', 'latency-cost', 'significance'];
+const TABLE_IDS = ['standings', 'lexical', 'fact-check', 'metadata-overlap', 'semantic', 'clip', 'checks', 'latency-cost', 'significance'];
 const tested = (file: string) => trainTestSplit(parseDatasetCsv(readFileSync(file, 'utf8')).length, 0.2, 42).test.length;
 
 test('CLI: the README command from a clone, without an OpenAI key, runs onnx, skips openai with the reason, and writes X.md beside X.html', async () => {
@@ -167,7 +168,7 @@ test('CLI: with tiny-bert embeddings and tiny-clip, semantic and CLIP scores are
   assert.equal(r.code, 0, r.stderr);
   const md = readFileSync(path.join(dir, 'models', 'report.md'), 'utf8');
   // The fake OpenAI server answers by echoing the prompt, so its rows are excluded: the checks work end to end.
-  assert.match(md, /\| openai \| no kept rows \| PROMPT_ECHO × \d+ \|/);
+  assert.match(md, /\| openai \| no kept rows \| \d+ of \d+ \(\d+%\) \| PROMPT_ECHO × \d+ \|/);
   assert.match(md, /openai is not eligible: only 0 of \d+ rows usable: \d+ excluded/);
   const semantic = md.split('## Semantic similarity')[1]!.split('##')[0]!;
   assert.match(semantic, /\| onnx \| -?\d\.\d{3} \[/);
@@ -207,6 +208,24 @@ test('CLI --candidates: GPT-Neo rows are excluded as reference leaks, GPT-3.5 is
     assert.deepEqual(metadata.map((row) => row[0]), ['gpt3_descriptions', 'gptneo_descriptions']);
     assert.match(metadata[0]![1]!, /^0\.\d{3} \[/);
     assert.equal(await page.locator('table#metadata-overlap tfoot td').first().textContent(), 'human references');
+
+    // The fact check beside the metrics: each text against its CSV record (title and metadata), computed here.
+    const dataset = parseDatasetCsv(readFileSync(path.join(chapter4Dir, 'reference_data.csv'), 'utf8'));
+    const facts = await tableRows(page, 'fact-check');
+    const checksTable = await tableRows(page, 'checks');
+    const md = readFileSync(path.join(dir, 'candidates', 'report.md'), 'utf8').split('## Fact check')[1]!.split('##')[0]!;
+    for (const [i, name] of ['gpt3_descriptions', 'gptneo_descriptions'].entries()) {
+      const texts = parseCandidatesCsv(readFileSync(path.join(chapter4Dir, `${name}.csv`), 'utf8'), rows);
+      const verdicts = texts.map((t, k) => checkFacts(t, { title: dataset[k]!.title, attributes: dataset[k]!.attributes }));
+      const n = (v: string) => verdicts.filter((x) => x.verdict === v).length;
+      const findings = verdicts.reduce((sum, x) => sum + x.findings.length, 0);
+      const pct = (x: number) => `${Math.round((x / rows) * 100)}%`;
+      const expected = [name, String(rows), String(n('PASS')), String(n('REVIEW')), String(n('BLOCK')), pct(n('BLOCK')), pct(n('REVIEW')), (findings / rows).toFixed(2)];
+      assert.deepEqual(facts[i]!.slice(0, 8), expected, name);
+      assert.match(md, new RegExp(`\\| ${expected.join(' \\| ')} \\|`), `${name} in the Markdown`);
+      // The Checks table has the blocked share as a column, weighed by the recommendation.
+      assert.equal(checksTable[i]![2], `${n('BLOCK')} of ${rows} (${pct(n('BLOCK'))})`);
+    }
 
     await page.locator('#rows details').first().click();
     const shot = path.join(process.env.BENCHMARK_SCREENSHOT_DIR ?? dir, 'benchmark-report.png');

@@ -6,13 +6,11 @@
  */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
-import { spawnGateway, type ChildGateway } from '../helpers/gateway-process.js';
-import { createTestRedis, skipWithoutRedis, type TestRedis } from '../helpers/redis.js';
-import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
+import type { FakeOpenAI } from '../helpers/fake-openai.js';
+import type { ChildGateway } from '../helpers/gateway-process.js';
+import { skipWithoutRedis } from '../helpers/redis.js';
+import { startReplicas, type Replicas } from '../helpers/replicas.js';
+import { TEST_KEYS, bearer } from '../helpers/keys.js';
 import { productIds as firstProductIds } from '../helpers/graphql.js';
 
 const BUDGET_GENERATE = `mutation G($input: [GenerateDescriptionInput!]!) {
@@ -24,47 +22,32 @@ const CAP_USD = 0.00016;
 
 type BudgetData = { generateDescriptions: Array<{ __typename: 'Description'; estimatedCostUsd: number } | { __typename: 'GenerationError'; code: string; message: string }> };
 
-let redis: TestRedis | undefined;
+let replicas: Replicas | undefined;
 let skipReason = '';
-let dir: string;
 let fake: FakeOpenAI;
 let a: ChildGateway;
 let b: ChildGateway;
 
 before(async () => {
-  const r = await createTestRedis();
-  if (!r.ok) {
-    skipReason = r.reason;
+  const started = await startReplicas('budgets', {
+    env: {
+      BUDGETS: `key:*=${CAP_USD}/day`,
+    },
+  });
+  if (!started.ok) {
+    skipReason = started.reason;
     return;
   }
-  redis = r.redis;
-  dir = mkdtempSync(path.join(tmpdir(), 'stylesprint-budgets-'));
-  fake = await startFakeOpenAI();
-  const env = {
-    PROVIDERS: 'openai',
-    OPENAI_BASE_URL: fake.baseURL,
-    OPENAI_API_KEY: 'sk-budgets-test-0000',
-    GATEWAY_API_KEYS: TEST_GATEWAY_API_KEYS,
-    CACHE_TTL_MS: '0',
-    BUDGETS: `key:*=${CAP_USD}/day`,
-    REDIS_URL: redis.url,
-    REDIS_PREFIX: redis.prefix,
-    DATABASE_PATH: path.join(dir, 'shared.db'),
-  };
-  a = await spawnGateway('index', env, 'budgets-a');
-  b = await spawnGateway('index', env, 'budgets-b');
+  replicas = started.replicas;
+  ({ openai: fake, a, b } = replicas);
 });
 
 after(async () => {
-  await a?.stop();
-  await b?.stop();
-  await fake?.close();
-  await redis?.drop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await replicas?.close();
 });
 
 test('a key over its budget is refused on both replicas, and neither calls the provider for it', async (t) => {
-  if (!redis) return skipWithoutRedis(t, skipReason);
+  if (!replicas) return skipWithoutRedis(t, skipReason);
   const productIds = await firstProductIds(a.gql, 10, bearer(TEST_KEYS.mobile));
   const served = { a: 0, b: 0 };
   let spent = 0;

@@ -150,15 +150,16 @@ test('a provider without a key is reported as not configured; the gateway still 
   assert.equal(onDevice.estimatedCostUsd, 0);
 });
 
-test('Product.description reads stored descriptions first and generates only the missing ones', async () => {
+test('Product.description serves what the policy published and generates only for slots that hold nothing', async () => {
   const fake = await startFakeOpenAI();
   cleanup.push(() => fake.close());
-  const server = await startTestServer({ providers: ['openai'], openaiBaseUrl: fake.baseURL, cacheTtlMs: 0 });
+  // The fake's texts pass the fact check: under auto they are published as they are generated.
+  const server = await startTestServer({ providers: ['openai'], openaiBaseUrl: fake.baseURL, cacheTtlMs: 0, publishPolicy: 'auto' });
   cleanup.push(() => server.stop());
-  type Described = { products: { edges: Array<{ node: { id: string; description: { id: string; source: string; stale: boolean } } }> } };
-  const query = `{ products(first: 6) { edges { node { id description { id text source stale provider } } } } }`;
+  type Described = { products: { edges: Array<{ node: { id: string; description: { id: string; source: string; stale: boolean; status: string | null } } }> } };
+  const query = `{ products(first: 6) { edges { node { id description { id text source stale provider status } } } } }`;
   const d1 = dataOf(await server.gql<Described>(query)).products.edges.map((e) => e.node.description);
-  assert.ok(d1.every((d) => d.source === 'GENERATED' && !d.stale));
+  assert.ok(d1.every((d) => d.source === 'GENERATED' && d.status === 'PUBLISHED' && !d.stale), JSON.stringify(d1));
   assert.equal(fake.count('chat.completions'), 6);
   const d2 = dataOf(await server.gql<Described>(query)).products.edges.map((e) => e.node.description);
   assert.deepEqual(d2.map((d) => d.id), d1.map((d) => d.id));
@@ -166,24 +167,46 @@ test('Product.description reads stored descriptions first and generates only the
   assert.equal(fake.count('chat.completions'), 6, 'no new generation');
 });
 
-test('when every provider fails, Product.description degrades to stored or reference text, marked stale, with a warning', async () => {
+test('under the review policy a read generates once per empty slot and serves the reference until a person publishes', async () => {
   const fake = await startFakeOpenAI();
   cleanup.push(() => fake.close());
   const server = await startTestServer({ providers: ['openai'], openaiBaseUrl: fake.baseURL, cacheTtlMs: 0 });
   cleanup.push(() => server.stop());
+  const products = await productIds(server, 3);
+  const query = `{ products(first: 3) { edges { node { description { text source stale status } } } } }`;
+  type Read = { products: { edges: Array<{ node: { description: { text: string; source: string; stale: boolean; status: string | null } } }> } };
+  for (let read = 0; read < 2; read++) {
+    const r = await server.gql<Read>(query);
+    assert.deepEqual(
+      dataOf(r).products.edges.map((e) => e.node.description),
+      products.map((p) => ({ text: p.referenceDescription, source: 'REFERENCE', stale: false, status: null })),
+      `read ${read + 1}`,
+    );
+  }
+  assert.equal(fake.count('chat.completions'), 3, 'one draft per slot, not one per read');
+  const queue = await server.gql<{ reviewQueue: { totalCount: number } }>('{ reviewQueue { totalCount edges { node { productId status } } } }');
+  assert.equal(dataOf(queue).reviewQueue.totalCount, 3);
+});
+
+test('when every provider fails, Product.description degrades to published or reference text, marked stale, with a warning', async () => {
+  const fake = await startFakeOpenAI();
+  cleanup.push(() => fake.close());
+  const server = await startTestServer({ providers: ['openai'], openaiBaseUrl: fake.baseURL, cacheTtlMs: 0, publishPolicy: 'auto' });
+  cleanup.push(() => server.stop());
   const [a, b] = await productIds(server, 2);
-  await server.gql(GENERATE, { input: [{ productId: a!.id }] });
+  const published = described(dataOf(await server.gql(GENERATE, { input: [{ productId: a!.id }] })).generateDescriptions[0]);
+  assert.equal(published.status, 'PUBLISHED');
   fake.setMode('503');
-  type Fallback = { description: { text: string; source: string; stale: boolean } };
-  const r = await server.gql<{ a: Fallback; b: Fallback }>(
+  // a's segment slot holds nothing: its generation fails, and the base slot's published text is served.
+  const r = await server.gql<{ a: { description: { id: string; source: string; stale: boolean } }; b: { description: { text: string; source: string; stale: boolean } } }>(
     `query($a: ID!, $b: ID!) {
-      a: product(id: $a) { description(personalization: {tone: "bold"}) { text source stale } }
+      a: product(id: $a) { description(personalization: {segment: "commuters"}) { id source stale } }
       b: product(id: $b) { description { text source stale } }
     }`,
     { a: a!.id, b: b!.id },
   );
   const { a: cached, b: reference } = dataOf(r);
-  assert.deepEqual([cached.description.source, cached.description.stale], ['CACHED', true]);
+  assert.deepEqual(cached.description, { id: published.id, source: 'CACHED', stale: true });
   assert.deepEqual(reference.description, { text: b!.referenceDescription, source: 'REFERENCE', stale: true });
   assert.match(String((r.body.extensions?.warnings as string[] | undefined)?.[0]), /generation failed/);
   const mutation = await server.gql(GENERATE, { input: [{ productId: b!.id }] });

@@ -7,15 +7,12 @@
  */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { parse } from 'graphql';
-import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
-import { spawnGateway, type ChildGateway } from '../helpers/gateway-process.js';
-import { createTestRedis, skipWithoutRedis, type TestRedis } from '../helpers/redis.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
-import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
+import type { FakeOpenAI } from '../helpers/fake-openai.js';
+import type { ChildGateway } from '../helpers/gateway-process.js';
+import { skipWithoutRedis } from '../helpers/redis.js';
+import { startReplicas, type Replicas } from '../helpers/replicas.js';
+import { TEST_KEYS, bearer } from '../helpers/keys.js';
 import { buildGatewaySchema } from '../../schema/index.js';
 import { operationCost } from '../../src/limits/cost.js';
 import { waitFor } from '../helpers/wait.js';
@@ -34,51 +31,31 @@ const BREAKER = `{ providers { id breakerState } }`;
 const CHEAP = `{ products(first: 1) { edges { node { id } } } }`;
 const RATE = 'mobile=40/1';
 
-let redis: TestRedis | undefined;
+let replicas: Replicas | undefined;
 let skipReason = '';
-let database: TestDatabase | undefined;
-let dir: string;
 let fake: FakeOpenAI;
 let a: ChildGateway;
 let b: ChildGateway;
 
 before(async () => {
-  const r = await createTestRedis();
-  if (!r.ok) {
-    skipReason = r.reason;
+  const started = await startReplicas('scale-out', {
+    postgres: true,
+    env: {
+      RATE_LIMITS: `${RATE},personalization=off`,
+      // No retries: each failed call counts once toward the breaker, without backoff waits.
+      ROUTING_POLICIES: JSON.stringify([{ name: 'personalization', strategy: 'fallback', targets: [{ provider: 'openai', timeoutMs: 5000, retries: 0 }] }]),
+    },
+  });
+  if (!started.ok) {
+    skipReason = started.reason;
     return;
   }
-  redis = r.redis;
-  dir = mkdtempSync(path.join(tmpdir(), 'stylesprint-scaleout-'));
-  const pg = await createTestDatabase();
-  if (pg.ok) database = pg.database;
-  else console.warn(`scale-out test: no PostgreSQL (${pg.reason}); both gateways share one SQLite file`);
-  fake = await startFakeOpenAI();
-  const env = {
-    PROVIDERS: 'openai',
-    OPENAI_BASE_URL: fake.baseURL,
-    OPENAI_API_KEY: 'sk-scaleout-test-0000',
-    GATEWAY_API_KEYS: TEST_GATEWAY_API_KEYS,
-    RATE_LIMITS: `${RATE},personalization=off`,
-    CACHE_TTL_MS: '0',
-    // No retries: each failed call counts once toward the breaker, without backoff waits.
-    ROUTING_POLICIES: JSON.stringify([{ name: 'personalization', strategy: 'fallback', targets: [{ provider: 'openai', timeoutMs: 5000, retries: 0 }] }]),
-    REDIS_URL: redis.url,
-    REDIS_PREFIX: redis.prefix,
-    ...(database ? { DATABASE_URL: database.url } : { DATABASE_PATH: path.join(dir, 'shared.db') }),
-  };
-  // One after the other: the first migrates and seeds the shared database.
-  a = await spawnGateway('index', env, 'scaleout-a');
-  b = await spawnGateway('index', env, 'scaleout-b');
+  replicas = started.replicas;
+  ({ openai: fake, a, b } = replicas);
 });
 
 after(async () => {
-  await a?.stop();
-  await b?.stop();
-  await fake?.close();
-  await redis?.drop();
-  await database?.drop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await replicas?.close();
 });
 
 async function breakerOf(gateway: ChildGateway): Promise<string> {
@@ -95,7 +72,7 @@ async function generate(gateway: ChildGateway, productId: string): Promise<Gener
 }
 
 test('a breaker one replica opened is honoured by the other: no call reaches the dead provider', async (t) => {
-  if (!redis) return skipWithoutRedis(t, skipReason);
+  if (!replicas) return skipWithoutRedis(t, skipReason);
   const [productId] = await productIds(a.gql, 1, bearer(TEST_KEYS.internal));
 
   // Healthy: B talks to the provider itself.
@@ -120,7 +97,7 @@ test('a breaker one replica opened is honoured by the other: no call reaches the
 });
 
 test('a rate limit is one bucket across both replicas', async (t) => {
-  if (!redis) return skipWithoutRedis(t, skipReason);
+  if (!replicas) return skipWithoutRedis(t, skipReason);
   const cost = operationCost(await buildGatewaySchema(), parse(CHEAP), undefined, {});
   const [capacity, refill] = RATE.split('=')[1]!.split('/').map(Number) as [number, number];
   const started = Date.now();

@@ -19,6 +19,7 @@ import { estimateCostUsd, type ModelPrice } from '../../pricing.js';
 import type { PromptVersion } from '../../prompts/templates.js';
 import type { ProductRecord, Storage } from '../../storage/types.js';
 import type { DescriptionService } from '../../descriptions/description.service.js';
+import type { FactVocabulary } from '../checks/facts/index.js';
 
 /** What a caller asks to benchmark: a dataset (exactly one of a CSV and catalog product ids) and the spec's settings. */
 export interface BenchmarkRequest extends Omit<SpecInput, 'rows'> {
@@ -61,6 +62,8 @@ export interface BenchmarkServiceParts {
   descriptions: DescriptionService;
   prices: Record<string, ModelPrice>;
   logger: Logger;
+  /** The fact check's vocabulary (the check service's). Default: the bundled one. */
+  vocabulary?: FactVocabulary;
 }
 
 /** Starts and reads benchmark runs. Shared by every request (and used by tools/benchmark.ts). */
@@ -68,7 +71,7 @@ export class BenchmarkService {
   readonly runner: BenchmarkRunner;
 
   constructor(private readonly parts: BenchmarkServiceParts) {
-    const { storage, router, registry, descriptions, prices, logger } = parts;
+    const { storage, router, registry, descriptions, prices, logger, vocabulary } = parts;
     this.runner = new BenchmarkRunner({
       store: storage.benchmarks,
       router,
@@ -79,6 +82,7 @@ export class BenchmarkService {
       costOf: (providerId, model, promptTokens, completionTokens) =>
         estimateCostUsd(prices, registry.generator(providerId)?.kind ?? providerId, model, promptTokens, completionTokens),
       logger,
+      ...(vocabulary ? { vocabulary } : {}),
     });
   }
 

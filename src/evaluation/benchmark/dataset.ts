@@ -78,6 +78,10 @@ export function rowsFromProducts(products: readonly ProductRecord[]): BenchmarkR
       category: p.category,
       gender: p.gender,
       image: p.imageUrl && /^https?:\/\//i.test(p.imageUrl) ? p.imageUrl : null,
+      colors: p.colors,
+      sizes: p.sizes,
+      materials: p.materials,
+      price: p.price ?? null,
     }));
 }
 

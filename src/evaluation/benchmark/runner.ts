@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Embedder, GenerationRequest, ImageTextScorer } from '../../../providers/types.js';
 import type { GenerationRouter } from '../../routing/types.js';
+import type { FactVocabulary } from '../checks/facts/index.js';
 import { scoreChunk, type Produced } from './score.js';
 import { trainTestSplit } from './stats.js';
 import { summarize } from './summarize.js';
@@ -29,6 +30,8 @@ export interface BenchmarkRunnerOptions {
   /** Ids of the configured generators: a run naming another fails at once. */
   providerIds(): string[];
   logger: Logger;
+  /** The fact check's vocabulary for each row's text. Default: the bundled one. */
+  vocabulary?: FactVocabulary;
   /** Rows generated and stored together. Default 4. */
   chunkSize?: number;
 }
@@ -135,7 +138,8 @@ export class BenchmarkRunner {
       for (let k = 0; k < todo.length; k += size) {
         signal.throwIfAborted();
         const produced = await this.produce(model, todo.slice(k, k + size), spec, signal);
-        const scored = await scoreChunk(produced, { metrics: spec.metrics, embedder: this.options.embedder, scorer: this.options.scorer, signal });
+        const { embedder, scorer, vocabulary } = this.options;
+        const scored = await scoreChunk(produced, { metrics: spec.metrics, embedder, scorer, signal, ...(vocabulary ? { vocabulary } : {}) });
         signal.throwIfAborted();
         await store.saveResults(run.id, scored);
         const now = await store.run(run.id);

@@ -6,6 +6,7 @@
  */
 import type { Embedder, ImageTextScorer } from '../../../providers/types.js';
 import { checkDescription } from '../checks/index.js';
+import { checkFacts, type FactCheckProduct, type FactVocabulary } from '../checks/facts/index.js';
 import { clipScores } from '../clip/clip-score.js';
 import { scorePair, type MetricName } from '../metrics/index.js';
 import { semanticSimilarity } from '../semantic/similarity.js';
@@ -32,6 +33,22 @@ export interface ScoreContext {
   embedder: Embedder | null;
   scorer: ImageTextScorer | null;
   signal?: AbortSignal;
+  /** The fact check's vocabulary (FACT_CHECK_VOCAB_DIR's, when set). Default: the bundled one. */
+  vocabulary?: FactVocabulary;
+}
+
+/** A dataset row as the record the fact check reads: what the row has (a CSV row: its title and attributes). */
+export function rowRecord(row: BenchmarkRow): FactCheckProduct {
+  return {
+    title: row.title,
+    category: row.category ?? null,
+    gender: row.gender ?? null,
+    attributes: row.attributes,
+    colors: row.colors ?? [],
+    sizes: row.sizes ?? [],
+    materials: row.materials ?? [],
+    price: row.price ?? null,
+  };
 }
 
 const NO_SCORES = { bleu: null, rouge1: null, rouge2: null, rougeL: null, meteor: null };
@@ -71,6 +88,7 @@ export async function scoreChunk(items: readonly Produced[], ctx: ScoreContext):
         clipReferenceDelta: null,
         clipReason: 'GENERATION_FAILED',
         flags: [],
+        factCheck: null,
         excluded: false,
       };
     }
@@ -96,6 +114,7 @@ export async function scoreChunk(items: readonly Produced[], ctx: ScoreContext):
       clipReferenceDelta: c?.referenceDelta ?? null,
       clipReason: c ? (c.reason ?? null) : ctx.scorer ? 'NO_IMAGE' : 'CLIP_NOT_CONFIGURED',
       flags,
+      factCheck: checkFacts(item.text, rowRecord(item.row), ctx.vocabulary ? { vocabulary: ctx.vocabulary } : {}),
       excluded: flags.some((f) => EXCLUDING_FLAGS.includes(f.code)),
     };
   });

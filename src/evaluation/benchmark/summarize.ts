@@ -4,9 +4,10 @@
  * the excluded rows, and a paired test for every pair of models. Pure, so
  * the same rows always give the same summary.
  */
+import { summariseFactChecks, type FactCode } from '../checks/facts/index.js';
 import type { MetricName } from '../metrics/index.js';
 import { bootstrapCI, pairedPermutationTest, percentile } from './stats.js';
-import type { BenchmarkSpec, BenchmarkSummary, Comparison, ExcludedRow, MetricSummary, ModelSummary, RowResult, SummaryMetric } from './types.js';
+import type { BenchmarkSpec, BenchmarkSummary, Comparison, ExcludedRow, FactCheckModelSummary, MetricSummary, ModelSummary, RowResult, SummaryMetric } from './types.js';
 
 /** Findings that make a row's scores meaningless: the text copied the prompt or the reference. */
 export const EXCLUDING_FLAGS: readonly string[] = ['PROMPT_ECHO', 'REFERENCE_LEAK'];
@@ -53,6 +54,22 @@ function summarizeMetric(rows: readonly RowResult[], metric: SummaryMetric, spec
 
 const sumOrNull = (xs: ReadonlyArray<number | null>): number | null => (xs.length === 0 || xs.some((x) => x === null) ? null : xs.reduce<number>((s, x) => s + x!, 0));
 
+/** How many of the most frequent finding codes a model's summary lists. */
+const TOP_CODES = 5;
+
+/** The fact check over a model's generated texts; null when none carries a check (a run stored before the check existed). */
+export function summarizeFactChecks(rows: readonly RowResult[]): FactCheckModelSummary | null {
+  const checked = rows.flatMap((r) => (r.error === null && r.factCheck ? [{ model: '', result: r.factCheck }] : []));
+  const [s] = summariseFactChecks(checked);
+  if (!s) return null;
+  const topCodes = (Object.entries(s.findings) as Array<[FactCode, number]>)
+    .filter(([, n]) => n > 0)
+    .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
+    .slice(0, TOP_CODES)
+    .map(([code, count]) => ({ code, count }));
+  return { checked: s.texts, pass: s.pass, review: s.review, block: s.block, findings: Object.values(s.findings).reduce((a, b) => a + b, 0), topCodes };
+}
+
 function summarizeModel(spec: BenchmarkSpec, name: string, source: string, rows: RowResult[]): ModelSummary {
   const ok = rows.filter((r) => r.error === null);
   const latencies = ok.map((r) => r.latencyMs).filter((v): v is number => v !== null);
@@ -71,6 +88,7 @@ function summarizeModel(spec: BenchmarkSpec, name: string, source: string, rows:
     completionTokens: sumOrNull(ok.map((r) => r.completionTokens)),
     costUsd: sumOrNull(ok.map((r) => r.costUsd)),
     flagCounts: [...flagCounts].sort(([a], [b]) => a.localeCompare(b)).map(([code, count]) => ({ code, count })),
+    factCheck: summarizeFactChecks(rows),
   };
 }
 

@@ -3,6 +3,7 @@
  * a crashed run can be resumed exactly), what each row produced, and the
  * summary the API and the reports read.
  */
+import type { FactCheckResult, FactCode } from '../checks/facts/index.js';
 import type { MetricName } from '../metrics/index.js';
 
 export type RunStatus = 'PENDING' | 'RUNNING' | 'COMPLETED' | 'FAILED';
@@ -20,6 +21,11 @@ export interface BenchmarkRow {
   gender?: string | null;
   /** Image path or http(s) URL for CLIP; null when there is none. */
   image: string | null;
+  /** The rest of the product record the fact check reads (catalog rows; a CSV row has only its title and attributes). */
+  colors?: string[];
+  sizes?: string[];
+  materials?: string[];
+  price?: number | null;
 }
 
 /** A model under test: a configured provider, or pre-generated texts. */
@@ -71,6 +77,8 @@ export interface RowResult {
   clipReferenceDelta: number | null;
   clipReason: string | null;
   flags: RowFlag[];
+  /** The text checked against the row's product record; null when there is no text (absent in runs stored before the check). */
+  factCheck?: FactCheckResult | null;
   /** PROMPT_ECHO or REFERENCE_LEAK: left out of the means. */
   excluded: boolean;
   latencyMs: number | null;
@@ -107,6 +115,19 @@ export interface ModelSummary {
   /** Total over the evaluated rows; null when the price is unknown. */
   costUsd: number | null;
   flagCounts: Array<{ code: string; count: number }>;
+  /** The fact check of every generated text (excluded rows too: they would be published just the same); null when none was checked. */
+  factCheck: FactCheckModelSummary | null;
+}
+
+/** One model's fact-check results over its generated texts. */
+export interface FactCheckModelSummary {
+  checked: number;
+  pass: number;
+  review: number;
+  block: number;
+  findings: number;
+  /** The most frequent codes, most first (ties by code), at most five. */
+  topCodes: Array<{ code: FactCode; count: number }>;
 }
 
 export interface Comparison {

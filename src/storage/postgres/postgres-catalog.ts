@@ -3,25 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { CatalogStore, ProductFilter, ProductInput, ProductPage, ProductRecord, UpsertOutcome } from '../types.js';
 import { naturalKey, productChanged } from '../product-keys.js';
 import { productWhere } from '../product-filter.js';
-import { toProduct, type Row } from '../rows.js';
+import { PRODUCT_COLUMNS, productValues, toProduct, type Row } from '../rows.js';
 import type { PostgresConnection } from './connection.js';
-
-const PRODUCT_COLUMNS = 'title, category, gender, attributes, colors, sizes, materials, image_url, reference_description, price';
-
-function productValues(input: ProductInput): unknown[] {
-  return [
-    input.title,
-    input.category ?? null,
-    input.gender ?? null,
-    JSON.stringify(input.attributes),
-    JSON.stringify(input.colors),
-    JSON.stringify(input.sizes),
-    JSON.stringify(input.materials),
-    input.imageUrl ?? null,
-    input.referenceDescription ?? null,
-    input.price ?? null,
-  ];
-}
 
 /** The catalog on PostgreSQL. */
 export class PostgresCatalogStore implements CatalogStore {

@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { PoolClient } from 'pg';
 import type { BenchmarkStore } from '../../evaluation/benchmark/types.js';
 import type { ApiKeyStore, CatalogStore, DescriptionStore, Storage } from '../types.js';
+import type { PublicationStore } from '../publication-types.js';
 import { MIGRATIONS, SCHEMA_MIGRATIONS_DDL, type AppliedMigration } from '../migrations.js';
 import type { Row } from '../rows.js';
 import { pgTypeParsers } from './pg-types.js';
@@ -9,6 +10,8 @@ import { ApiKeySql } from '../api-key-sql.js';
 import { SqlBenchmarkStore } from '../benchmark-store.js';
 import { PostgresCatalogStore } from './postgres-catalog.js';
 import { PostgresDescriptionStore } from './postgres-descriptions.js';
+import { SqlPublicationStore } from '../publication-store.js';
+import { postgresPublicationDriver } from './postgres-publication.js';
 
 export interface PostgresStorageOptions {
   /** A `postgres://` or `postgresql://` URL (required). */
@@ -33,12 +36,14 @@ export class PostgresStorage implements Storage {
   readonly descriptions: DescriptionStore;
   readonly apiKeys: ApiKeyStore;
   readonly benchmarks: BenchmarkStore;
+  readonly publication: PublicationStore;
   private open = false;
 
   private constructor(private readonly pool: pg.Pool) {
     const connection = { pool, transaction: <T>(fn: (client: PoolClient) => Promise<T>) => this.transaction(fn) };
     this.catalog = new PostgresCatalogStore(connection);
     this.descriptions = new PostgresDescriptionStore(connection);
+    this.publication = new SqlPublicationStore(postgresPublicationDriver(connection));
     // API keys and benchmark runs: the statements every backend shares, with `?` placeholders.
     const query = async (sql: string, params: readonly unknown[]): Promise<Row[]> => {
       let i = 0;

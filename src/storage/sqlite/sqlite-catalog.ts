@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { CatalogStore, ProductFilter, ProductInput, ProductPage, ProductRecord, UpsertOutcome } from '../types.js';
 import { naturalKey, productChanged } from '../product-keys.js';
 import { productWhere } from '../product-filter.js';
-import { toProduct, type Row } from '../rows.js';
+import { PRODUCT_COLUMNS, productValues, toProduct, type Row } from '../rows.js';
 import type { SqliteConnection } from './connection.js';
 
 /** The catalog on SQLite. */
@@ -12,7 +12,7 @@ export class SqliteCatalogStore implements CatalogStore {
 
   async upsertProducts(rows: ProductInput[]): Promise<UpsertOutcome[]> {
     const find = this.db.sql('SELECT * FROM products WHERE natural_key = ?');
-    const insert = this.db.sql(`INSERT INTO products (id, natural_key, sku, title, category, gender, attributes, colors, sizes, materials, image_url, reference_description, price, created_at, updated_at)
+    const insert = this.db.sql(`INSERT INTO products (id, natural_key, sku, ${PRODUCT_COLUMNS}, created_at, updated_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     const update = this.db.sql(`UPDATE products SET title = ?, category = ?, gender = ?, attributes = ?, colors = ?, sizes = ?, materials = ?, image_url = ?, reference_description = ?, price = ?, updated_at = ? WHERE id = ?`);
     return this.db.transaction(() =>
@@ -20,18 +20,7 @@ export class SqliteCatalogStore implements CatalogStore {
         const key = naturalKey(input);
         const now = new Date().toISOString();
         const existing = find.get(key);
-        const values = [
-          input.title,
-          input.category ?? null,
-          input.gender ?? null,
-          JSON.stringify(input.attributes),
-          JSON.stringify(input.colors),
-          JSON.stringify(input.sizes),
-          JSON.stringify(input.materials),
-          input.imageUrl ?? null,
-          input.referenceDescription ?? null,
-          input.price ?? null,
-        ] as SQLInputValue[];
+        const values = productValues(input);
         if (!existing) {
           const id = randomUUID();
           insert.run(id, key, input.sku ?? null, ...values, now, now);

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { BenchmarkStore } from '../../evaluation/benchmark/types.js';
 import type { ApiKeyStore, CatalogStore, DescriptionStore, Storage } from '../types.js';
+import type { PublicationStore } from '../publication-types.js';
 import { MIGRATIONS, SCHEMA_MIGRATIONS_DDL, type AppliedMigration } from '../migrations.js';
 import type { Row } from '../rows.js';
 import { ApiKeySql } from '../api-key-sql.js';
@@ -10,6 +11,8 @@ import { SqlBenchmarkStore } from '../benchmark-store.js';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, WalCheckpointer } from './checkpointer.js';
 import { SqliteCatalogStore } from './sqlite-catalog.js';
 import { SqliteDescriptionStore } from './sqlite-descriptions.js';
+import { SqlPublicationStore } from '../publication-store.js';
+import { sqlitePublicationDriver } from './sqlite-publication.js';
 
 /** The embedded default: one SQLite file in WAL mode, migrated at open. */
 const MAX_CACHED_STATEMENTS = 256;
@@ -22,6 +25,7 @@ export class SqliteStorage implements Storage {
   readonly descriptions: DescriptionStore;
   readonly apiKeys: ApiKeyStore;
   readonly benchmarks: BenchmarkStore;
+  readonly publication: PublicationStore;
   private readonly db: DatabaseSync;
   private open = true;
   /** Prepared statements by SQL text: preparing costs more than running these small queries. */
@@ -39,6 +43,7 @@ export class SqliteStorage implements Storage {
     const connection = { sql: (text: string) => this.sql(text), transaction: <T>(fn: () => T) => this.transaction(fn), wrote: () => this.wrote() };
     this.catalog = new SqliteCatalogStore(connection);
     this.descriptions = new SqliteDescriptionStore(connection);
+    this.publication = new SqlPublicationStore(sqlitePublicationDriver(connection));
     // API keys and benchmark runs: the statements every backend shares, with `?` placeholders.
     const query = async (sql: string, params: readonly unknown[]): Promise<Row[]> => {
       const stmt = this.sql(sql);

@@ -18,7 +18,7 @@ test('parseBudgets: keys, every key, roles, per day and month; bad entries are n
     { scope: 'key', name: '*', period: 'month', limitUsd: 50 },
   ]);
   assert.deepEqual(parseBudgets(''), []);
-  assert.throws(() => parseBudgets('role:admin=1/day'), /"role:admin=1\/day": the role must be one of mobile, personalization, internal/);
+  assert.throws(() => parseBudgets('role:admin=1/day'), /"role:admin=1\/day": the role must be one of mobile, personalization, editor, internal/);
   assert.throws(() => parseBudgets('key:a=1/week'), /expected key:<name>=<usd>\/<day\|month>/);
   assert.throws(() => parseBudgets('key:a=0/day'), /more than 0 USD/);
   assert.throws(() => parseBudgets('key:a=1/day,key:a=2/day'), /two caps per day/);

@@ -4,6 +4,8 @@ import { summarize } from '../../../src/evaluation/benchmark/summarize.js';
 import type { BenchmarkRow, BenchmarkSpec, ModelSpec, RowResult, RowScores } from '../../../src/evaluation/benchmark/types.js';
 import { buildReport, recommend, renderMarkdown, verdict, RULE, type CheckColumn, type ReportInput } from '../../../src/evaluation/benchmark/report/index.js';
 import { runLine } from '../../../src/evaluation/benchmark/report/text.js';
+import { rowRecord } from '../../../src/evaluation/benchmark/score.js';
+import { checkFacts } from '../../../src/evaluation/checks/facts/index.js';
 
 /*
  * Twelve made-up products whose references name the product's facts and add
@@ -185,4 +187,50 @@ test('skipped providers are named in the verdict and the Markdown', () => {
   const i = input([provider('copy'), provider('writer')], scenario(), { skipped });
   assert.equal(verdict(buildReport(i))[0], 'huggingface was not run: not configured: no API key.');
   assert.match(renderMarkdown(i), /## Skipped providers[\s\S]*\| huggingface \| not configured: no API key \|/);
+});
+
+test('the fact check: a model whose texts would be blocked is not recommended over one whose texts pass, whatever its quality points', () => {
+  // writer wins METEOR on every row, but two of its texts claim an origin the record does not state (under the ineligibility share).
+  const claims = 2;
+  assert.ok(claims / rows.length <= RULE.maxFlaggedShare);
+  const checked = (row: BenchmarkRow, text: string) => ({ text, factCheck: checkFacts(text, rowRecord(row)) });
+  const results = scenario({
+    copy: {},
+    writer: (i) => checked(rows[i]!, `${writerText(rows[i]!)}${i < claims ? ' Made in Italy.' : ''}`),
+  }).map((r) => (r.model === 'copy' ? { ...r, factCheck: checkFacts(r.text!, rowRecord(rows[r.rowIndex]!)) } : r));
+  const verdicts = (model: string) => results.filter((r) => r.model === model).map((r) => r.factCheck!.verdict);
+  const blocked = (model: string) => verdicts(model).filter((v) => v === 'BLOCK').length;
+  assert.equal(blocked('copy'), 0, 'the restating texts pass the check');
+  assert.equal(blocked('writer'), claims);
+
+  const report = buildReport(input([provider('copy'), provider('writer')], results));
+  const column = report.checks.find((c) => c.id === 'fact-check')!;
+  assert.ok(column.blocking);
+  assert.deepEqual(column.cells, { copy: { flagged: 0, checked: rows.length }, writer: { flagged: claims, checked: rows.length } });
+  const writer = report.models.find((m) => m.summary.model === 'writer')!.summary.factCheck!;
+  assert.equal(writer.block, claims);
+  assert.equal(writer.pass + writer.review + writer.block, rows.length);
+  assert.deepEqual(writer.topCodes.find((c) => c.code === 'ORIGIN_CLAIM'), { code: 'ORIGIN_CLAIM', count: claims });
+  assert.deepEqual(writer.topCodes.map((c) => c.count), writer.topCodes.map((c) => c.count).sort((a, b) => b - a), 'most frequent first');
+
+  const r = recommend(report);
+  assert.equal(r.pick, 'copy');
+  const [first, second] = r.standings;
+  assert.equal(first!.model, 'copy');
+  assert.ok(second!.points > first!.points, 'writer has more quality points');
+  assert.match(second!.outranked!, /^Fact check: blocked: 17% of its rows against 0% of copy's$/);
+  assert.ok(r.rule.some((s) => s.includes('blocking check')), 'the rule says so');
+  assert.ok(r.why.some((s) => /writer cannot be recommended over a model whose texts pass more often/.test(s)));
+
+  const md = renderMarkdown(input([provider('copy'), provider('writer')], results));
+  const table = md.split('## Fact check')[1]!.split('##')[0]!;
+  assert.match(table, new RegExp(`\\| writer \\| ${rows.length} \\| ${writer.pass} \\| ${writer.review} \\| ${claims} \\| 17% \\|`));
+  assert.match(table, /ORIGIN_CLAIM × 2/);
+  // One blocked text in twelve is under the margin: writer's quality points decide again.
+  const one = results.map((r) => (r.model === 'writer' && r.rowIndex === 1 ? { ...r, ...checked(rows[1]!, writerText(rows[1]!)) } : r));
+  assert.ok(1 / rows.length < RULE.flagMargin);
+  assert.equal(recommend(buildReport(input([provider('copy'), provider('writer')], one))).pick, 'writer');
+  // Without the check (runs stored before it), the recommendation is the quality one.
+  const unchecked = recommend(buildReport(input([provider('copy'), provider('writer')], scenario())));
+  assert.equal(unchecked.pick, 'writer');
 });

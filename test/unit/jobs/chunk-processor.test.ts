@@ -20,6 +20,8 @@ import { createRouter } from '../../../src/routing/router.js';
 import { resolvePolicies } from '../../../src/routing/policies.js';
 import type { GenerationRouter } from '../../../src/routing/types.js';
 import { DescriptionService } from '../../../src/descriptions/description.service.js';
+import { createPublication, type PublicationService } from '../../../src/publication/index.js';
+import { defaultFactVocabulary } from '../../../src/evaluation/checks/facts/index.js';
 import { JobStore } from '../../../src/jobs/job-store.js';
 import { processChunk, type ChunkData } from '../../../src/jobs/chunk.processor.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../../helpers/fake-openai.js';
@@ -35,6 +37,7 @@ let router: GenerationRouter;
 let client: Redis;
 let jobs: JobStore;
 let descriptions: DescriptionService;
+let publication: PublicationService;
 let products: ProductRecord[];
 
 before(async () => {
@@ -52,16 +55,18 @@ before(async () => {
   products = outcomes.map((o) => o.product);
   fake = await startFakeOpenAI();
   const logger = pino({ level: 'silent' });
-  const config = loadConfig({ providers: ['openai'], openaiBaseUrl: fake.baseURL, openaiApiKey: 'sk-chunk-test-0000' }, {});
+  const config = loadConfig({ providers: ['openai'], openaiBaseUrl: fake.baseURL, openaiApiKey: 'sk-chunk-test-0000', databasePath: path.join(dir, 'chunk.db'), publishPolicy: 'auto' }, {});
   registry = await createProviderRegistry(config, logger);
   router = createRouter({ source: registry, policies: resolvePolicies(registry.generatorIds(), 5000, undefined), cacheTtlMs: 0 });
-  descriptions = new DescriptionService(storage.descriptions, router, registry, {}, logger);
+  publication = await createPublication({ config, storage, vocabulary: defaultFactVocabulary(), logger });
+  descriptions = new DescriptionService(storage.descriptions, router, registry, {}, logger, publication);
   client = new Redis(redis.url);
   jobs = new JobStore(client, redis.prefix);
 });
 
 after(async () => {
   if (!redis) return;
+  await publication.close();
   await router.close();
   await registry.close();
   await storage.close();
@@ -114,4 +119,17 @@ test('a provider failure is recorded per product, and a later success clears it'
   assert.deepEqual(await processChunk({ storage, descriptions, jobs }, data), { done: 2, failed: 0, skipped: 0 });
   const job = await jobs.get(jobId);
   assert.deepEqual([job?.done, job?.failed], [2, 0]);
+});
+
+test('the texts a chunk writes go through the publication policy, in the job’s channel, and their history names the job', async (t) => {
+  if (!redis) return skipWithoutRedis(t, skipReason);
+  const jobId = 'job-policy';
+  const product = products[4]!;
+  await jobs.create({ id: jobId, total: 1, chunks: 1, policy: 'internal' });
+  const data: ChunkData = { jobId, chunk: 0, productIds: [product.id], policy: 'internal', personalization: null, promptVersion: 'v3', channel: 'app' };
+  assert.deepEqual(await processChunk({ storage, descriptions, jobs }, data), { done: 1, failed: 0, skipped: 0 });
+  const live = (await publication.publishedForProducts([product.id])).filter((e) => e.state.slot.channel === 'app');
+  assert.deepEqual(live.map((e) => [e.description.parameters.jobId, e.state.verdict]), [[jobId, 'PASS']], 'published at once under auto: the fake writes a text that passes');
+  const history = await publication.history(product.id, { locale: 'en', channel: 'app', segment: '' });
+  assert.deepEqual(history.events.map((e) => [e.action, e.actorName]), [['CREATE', `catalog-job:${jobId}`], ['PUBLISH', 'publish-policy:auto']]);
 });

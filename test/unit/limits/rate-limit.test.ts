@@ -28,7 +28,7 @@ test('the oldest bucket is dropped past maxKeys', async () => {
 });
 
 test('MAX_COST and RATE_LIMITS parse per role, keep defaults for unlisted roles, and name bad entries', () => {
-  assert.deepEqual(parseMaxCost('500'), { mobile: 500, personalization: 500, internal: 500 });
+  assert.deepEqual(parseMaxCost('500'), { mobile: 500, personalization: 500, editor: 500, internal: 500 });
   assert.deepEqual(parseMaxCost('mobile=200'), { ...DEFAULT_MAX_COST, mobile: 200 });
   assert.throws(() => parseMaxCost('admin=1'), /"admin=1": expected role=value/);
   assert.deepEqual(parseRateLimits('mobile=10/2,internal=off').mobile, { capacity: 10, refillPerSecond: 2 });

@@ -10,7 +10,7 @@ import { metadataOverlap } from '../metadata-overlap.js';
 import { escapeHtml as h, fmt, fmtInterval, fmtMs, fmtP, fmtUsd, METRIC_LABELS, metricOf } from './format.js';
 import { buildReport, lexicalMetrics, rowByIndex, verdictMetrics, type Interval, type Report, type ReportInput } from './model.js';
 import { ALPHA, recommend } from './recommend.js';
-import { checkCell, metadataNote, provenanceText, runLine } from './text.js';
+import { checkCell, eligibleCell, FACT_CHECK_HEAD, factCheckCells, factCheckNote, metadataNote, provenanceText, runLine } from './text.js';
 import { scatter, scoreBars } from './svg.js';
 import { verdict } from './verdict.js';
 
@@ -62,6 +62,14 @@ function checksTable(report: Report): string {
       ...report.checks.map((c) => `<td class="num" data-check="${h(c.id)}">${checkCell(c.cells[m.model])}</td>`),
       td(m.flagCounts.map((f) => `<span class="flag">${h(f.code)} × ${f.count}</span>`).join(' ') || '<span class="muted">none</span>'),
     ]),
+  );
+}
+
+function factCheckTable(report: Report): string {
+  return table(
+    'fact-check',
+    FACT_CHECK_HEAD,
+    factCheckCells(report).map(([model, ...cells]) => [td(h(model!)), ...cells.slice(0, -1).map((c) => num(h(c))), td(h(cells[cells.length - 1]!))]),
   );
 }
 
@@ -125,7 +133,7 @@ function drillDown(report: Report): string {
     const row = rows.get(index);
     const body = table(
       `row-${index}`,
-      ['Model', 'Text', ...metrics.map((m) => METRIC_LABELS[m]), 'Restates metadata', 'Semantic', 'CLIP', 'Flags'],
+      ['Model', 'Text', ...metrics.map((m) => METRIC_LABELS[m]), 'Restates metadata', 'Semantic', 'CLIP', 'Flags', 'Fact check'],
       results
         .filter((r) => r.rowIndex === index)
         .map((r) => [
@@ -136,6 +144,7 @@ function drillDown(report: Report): string {
           r.semantic === null ? `<td class="num null">${h(r.semanticReason ?? '—').replace(/_/g, '_<wbr>')}</td>` : num(fmt(r.semantic)),
           r.clipScore === null ? `<td class="num null">${h(r.clipReason ?? '—').replace(/_/g, '_<wbr>')}</td>` : num(fmt(r.clipScore, 2)),
           td(r.flags.map((f) => `<span class="flag" title="${h(f.message)}">${h(f.code)}</span>`).join(' ')),
+          td(r.factCheck ? `${h(r.factCheck.verdict)} ${r.factCheck.findings.map((f) => `<span class="flag" title="${h(f.message)}">${h(f.code)}</span>`).join(' ')}` : '—'),
         ]),
     );
     return `<details><summary>Row ${index + 1}: ${h(row?.title ?? '')}</summary><p><b>Reference:</b> ${h(row?.reference ?? '')}</p>${body}</details>`;
@@ -161,7 +170,7 @@ function recommendationSection(report: Report): string {
 ${table(
   'standings',
   ['Model', 'Points', 'Significant wins', 'Significant losses', 'Discounted (restating the metadata)', 'Eligible'],
-  r.standings.map((s) => [td(h(s.model)), num(String(s.points)), ...[s.wins, s.losses, s.discounted].map((xs) => td(h(xs.join('; ')) || '—')), td(s.ineligible === null ? 'yes' : `no: ${h(s.ineligible)}`)]),
+  r.standings.map((s) => [td(h(s.model)), num(String(s.points)), ...[s.wins, s.losses, s.discounted].map((xs) => td(h(xs.join('; ')) || '—')), td(h(eligibleCell(s)))]),
 )}</section>`;
 }
 
@@ -177,6 +186,7 @@ ${skippedSection(report)}
 ${recommendationSection(report)}
 <h2>Verdict by metric</h2><ul class="verdict" id="verdict">${verdict(report).map((s) => `<li>${h(s)}</li>`).join('')}</ul>
 <h2>Lexical similarity</h2>${metricTable(report, 'lexical', lexicalMetrics(spec))}
+<h2>Fact check</h2>${factCheckTable(report)}<p class="muted">${h(factCheckNote())}</p>
 <h2>Metadata overlap</h2>${metadataTable(report)}<p class="muted">${h(metadataNote())}</p>
 <h2>Semantic similarity</h2>${metricTable(report, 'semantic', ['semantic'])}
 <h2>CLIP score</h2>${metricTable(report, 'clip', ['clipScore', 'clipReferenceDelta'], 2)}

@@ -3,7 +3,7 @@ import type { SummaryMetric } from '../types.js';
 import { escapeMd as e, fmt, fmtInterval, fmtMs, fmtP, fmtUsd, METRIC_LABELS, metricOf } from './format.js';
 import { buildReport, lexicalMetrics, rowByIndex, type Interval, type Report, type ReportInput } from './model.js';
 import { recommend } from './recommend.js';
-import { checkCell, metadataNote, provenanceText, runLine } from './text.js';
+import { checkCell, eligibleCell, FACT_CHECK_HEAD, factCheckCells, factCheckNote, metadataNote, provenanceText, runLine } from './text.js';
 import { verdict } from './verdict.js';
 
 const mdTable = (head: string[], rows: string[][]): string =>
@@ -27,7 +27,7 @@ function recommendation(report: Report): string[] {
     bullets(r.why.map(e)),
     mdTable(
       ['Model', 'Points', 'Significant wins', 'Significant losses', 'Discounted (restating the metadata)', 'Eligible'],
-      r.standings.map((s) => [e(s.model), String(s.points), ...[s.wins, s.losses, s.discounted].map((xs) => e(xs.join('; ')) || '—'), s.ineligible === null ? 'yes' : `no: ${e(s.ineligible)}`]),
+      r.standings.map((s) => [e(s.model), String(s.points), ...[s.wins, s.losses, s.discounted].map((xs) => e(xs.join('; ')) || '—'), e(eligibleCell(s))]),
     ),
     `The rule:\n\n${r.rule.map((s, i) => `${i + 1}. ${e(s)}`).join('\n')}`,
   ];
@@ -47,6 +47,9 @@ export function renderMarkdown(input: ReportInput): string {
     bullets(verdict(report).map(e)),
     '## Lexical similarity',
     metricTable(report, lexicalMetrics(spec)),
+    '## Fact check',
+    mdTable(FACT_CHECK_HEAD, factCheckCells(report).map((cells) => cells.map(e))),
+    e(factCheckNote()),
     '## Metadata overlap',
     mdTable(
       ['Model', 'Words restating the metadata', 'Reference matches from the metadata', 'Overlap beyond the metadata (F1)'],

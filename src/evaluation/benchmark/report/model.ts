@@ -6,6 +6,7 @@
 import { bootstrapCI, pairedPermutationTest } from '../stats.js';
 import { EXCLUDING_FLAGS, kept, metricValue, summaryMetrics } from '../summarize.js';
 import { metadataOverlap, type MetadataOverlap } from '../metadata-overlap.js';
+import { factCheckColumn } from '../../checks/facts/index.js';
 import type { BenchmarkRow, BenchmarkSpec, BenchmarkSummary, ModelSpec, ModelSummary, RowResult, SummaryMetric } from '../types.js';
 
 /** A provider that was asked for but not run, and why (e.g. no API key). */
@@ -29,6 +30,12 @@ export interface CheckColumn {
   description: string;
   /** By model name; a model missing here was not checked. */
   cells: Readonly<Record<string, { flagged: number; checked: number }>>;
+  /**
+   * Whether a flagged row could not be published (the fact check's BLOCK):
+   * then a model with a larger flagged share is never recommended over one
+   * with a smaller share. Default false.
+   */
+  blocking?: boolean;
 }
 
 export interface ReportInput {
@@ -93,7 +100,7 @@ export interface Report {
   beyondMetadataTests: BeyondMetadataTest[];
   /** The same overlap measured on the human references of the evaluated rows: the baseline. */
   referenceRestated: Interval;
-  /** Responsible-AI flags, then the input's own columns. */
+  /** Responsible-AI flags, the fact check's blocked rows (when the run has the check), then the input's own columns. */
   checks: CheckColumn[];
   /** The metric the scatter plots use. */
   headline: SummaryMetric;
@@ -137,6 +144,13 @@ function responsibleAiColumn(models: readonly ModelReport[], byModel: Map<string
     description: 'Rows with an inclusive-language finding (gendered, body-shape, age, skin-tone, appropriation or ableist wording); see the per-row results for each one.',
     cells,
   };
+}
+
+/** The fact check's column from the run's summary, unless the caller gives one of its own. */
+function factColumn(summary: BenchmarkSummary, given: readonly CheckColumn[]): CheckColumn[] {
+  const checked = summary.models.flatMap((m) => (m.factCheck ? [{ model: m.model, texts: m.factCheck.checked, block: m.factCheck.block }] : []));
+  const column = factCheckColumn(checked);
+  return checked.length === 0 || given.some((c) => c.id === column.id) ? [] : [column];
 }
 
 const pairs = <T>(xs: readonly T[]): Array<[T, T]> => xs.flatMap((a, i) => xs.slice(i + 1).map((b): [T, T] => [a, b]));
@@ -192,7 +206,7 @@ export function buildReport(input: ReportInput): Report {
       evaluated.map((r) => metadataOverlap(r, r.reference).restated),
       spec,
     ),
-    checks: [responsibleAiColumn(models, byModel), ...(input.checks ?? [])],
+    checks: [responsibleAiColumn(models, byModel), ...factColumn(summary, input.checks ?? []), ...(input.checks ?? [])],
     headline,
     points: input.results
       .filter(kept)

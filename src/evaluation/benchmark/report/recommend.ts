@@ -36,6 +36,8 @@ export interface Standing {
   discounted: string[];
   /** Checks that cost a point. */
   flagged: string[];
+  /** Why a blocking check ranks it below another eligible model ("Fact check: blocked: 19% of rows against 0% of onnx's"); null when none does. */
+  outranked: string | null;
 }
 
 export interface Recommendation {
@@ -83,7 +85,10 @@ function ruleText(report: Report): string[] {
     ...(overlap.length
       ? [`A win on a word-overlap metric (${overlap.join(', ')}) is not counted when it comes from restating the metadata: more than ${pct(RULE.mostlyRestated)} of the winner's words that match the reference are title or metadata words, a larger share than of the loser's, and with those words set aside the winner does not overlap the reference more than the loser (paired test, p < ${ALPHA}).`]
       : []),
-    `A model loses a point for each check that flags at least ${Math.round(RULE.flagMargin * 100)} percentage points more of its rows than of the best eligible model's.`,
+    ...(report.checks.some((c) => c.blocking)
+      ? [`A model whose share of rows flagged by a blocking check (${report.checks.filter((c) => c.blocking).map((c) => c.label).join(', ')}) is at least ${Math.round(RULE.flagMargin * 100)} percentage points larger than another eligible model's cannot be recommended over it, whatever its points: those texts could not be published.`]
+      : []),
+    `A model loses a point for each other check that flags at least ${Math.round(RULE.flagMargin * 100)} percentage points more of its rows than of the best eligible model's.`,
     'The model with the most points is recommended; a tie goes to fewer flagged rows, then the lower cost per description, then the lower p50 latency (each only where both are known); if that leaves a tie, no model is recommended.',
   ];
 }
@@ -105,7 +110,7 @@ function eligibility(m: ModelReport, checks: readonly CheckColumn[]): string | n
 function standings(report: Report): Standing[] {
   const { comparisons } = report.input.summary;
   const overlap = new Set<SummaryMetric>(lexicalMetrics(report.input.spec));
-  const out = report.models.map((m): Standing => ({ model: m.summary.model, ineligible: eligibility(m, report.checks), points: 0, wins: [], losses: [], discounted: [], flagged: [] }));
+  const out = report.models.map((m): Standing => ({ model: m.summary.model, ineligible: eligibility(m, report.checks), points: 0, wins: [], losses: [], discounted: [], flagged: [], outranked: null }));
   const eligible = out.filter((s) => s.ineligible === null);
   for (let i = 0; i < eligible.length; i++) {
     for (let j = i + 1; j < eligible.length; j++) {
@@ -127,7 +132,8 @@ function standings(report: Report): Standing[] {
       }
     }
   }
-  for (const c of report.checks) {
+  // A blocking check ranks models instead (outrankedBy), so it does not cost points as well.
+  for (const c of report.checks.filter((x) => !x.blocking)) {
     const shares = eligible.map((s) => share(c.cells[s.model])).filter((x): x is number => x !== null);
     if (shares.length < 2) continue;
     const best = Math.min(...shares);
@@ -140,7 +146,27 @@ function standings(report: Report): Standing[] {
       }
     }
   }
-  return out.sort((a, b) => Number(a.ineligible !== null) - Number(b.ineligible !== null) || b.points - a.points);
+  for (const s of eligible) s.outranked = outrankedBy(report.checks, eligible, s.model);
+  return out.sort((a, b) => Number(a.ineligible !== null) - Number(b.ineligible !== null) || Number(a.outranked !== null) - Number(b.outranked !== null) || b.points - a.points);
+}
+
+/**
+ * The first blocking check on which another eligible model's flagged share is
+ * smaller than `model`'s by the rule's margin, as a sentence; null when none
+ * is. The margin keeps one blocked text in sixteen from handing the pick to a
+ * model that passes by saying nothing beyond the metadata.
+ */
+function outrankedBy(checks: readonly CheckColumn[], eligible: readonly Standing[], model: string): string | null {
+  for (const c of checks.filter((x) => x.blocking)) {
+    const mine = share(c.cells[model]);
+    if (mine === null) continue;
+    const better = eligible
+      .map((s) => ({ model: s.model, share: share(c.cells[s.model]) }))
+      .filter((o): o is { model: string; share: number } => o.share !== null && mine - o.share >= RULE.flagMargin - 1e-9)
+      .sort((a, b) => a.share - b.share)[0];
+    if (better) return `${c.label}: ${pct(mine)} of its rows against ${pct(better.share)} of ${better.model}'s`;
+  }
+  return null;
 }
 
 const flaggedShare = (report: Report, model: string): number => report.checks.reduce((sum, c) => sum + (share(c.cells[model]) ?? 0), 0);
@@ -188,7 +214,8 @@ export function recommend(report: Report): Recommendation {
   const eligible = table.filter((s) => s.ineligible === null);
   const notes = table.filter((s) => s.ineligible !== null).map((s) => `${s.model} is not eligible: ${s.ineligible}.`);
   if (eligible.length === 0) return { pick: null, why: ['No model can be recommended: none is eligible.', ...notes], standings: table, rule };
-  const top = eligible.filter((s) => s.points === eligible[0]!.points).map((s) => byName.get(s.model)!);
+  // Models a blocking check ranks lower are never tied with the first: they sort after it and differ in `outranked`.
+  const top = eligible.filter((s) => s.points === eligible[0]!.points && (s.outranked === null) === (eligible[0]!.outranked === null)).map((s) => byName.get(s.model)!);
   const tie = top.length > 1 ? breakTie(report, top) : { winner: top[0]!, how: null };
   if (!tie.winner) {
     return {
@@ -203,6 +230,7 @@ export function recommend(report: Report): Recommendation {
   const why: string[] = [];
   if (eligible.length === 1) why.push(`${pick.summary.model} is the only eligible model.`);
   else if (tie.how) why.push(`${pick.summary.model} ties with ${top.filter((m) => m !== pick).map((m) => m.summary.model).join(', ')} on quality (${mine.points} points) and wins on ${tie.how}.`);
+  else if (eligible.some((s) => s.points > mine.points)) why.push(`${pick.summary.model} has fewer quality points (${mine.points}) than ${eligible.filter((s) => s.points > mine.points).map((s) => s.model).join(', ')}, but fewer of its rows are blocked, so it is the one to pick.`);
   else why.push(`${pick.summary.model} has the most quality points (${mine.points > 0 ? '+' : ''}${mine.points}${mine.wins.length ? `: significant wins on ${mine.wins.join(', ')}` : ''}).`);
   for (const s of table) {
     if (s.discounted.length) {
@@ -210,6 +238,7 @@ export function recommend(report: Report): Recommendation {
       why.push(`The leads of ${s.model} on ${s.discounted.join(', ')} are discounted: they come from restating the metadata, not from better descriptions.${note ? ` ${note}` : ''}`);
     }
     if (s.flagged.length) why.push(`${s.model} loses a point for flags: ${s.flagged.join('; ')}.`);
+    if (s.outranked && s.model !== pick.summary.model) why.push(`${s.model} cannot be recommended over a model whose texts pass more often (${s.outranked}).`);
   }
   for (const c of report.checks) {
     const cell = c.cells[pick.summary.model];

@@ -1,5 +1,6 @@
 /** Sentences and cells the HTML and Markdown reports share, so both say the same. Pure. */
 import type { CheckColumn, Provenance, Report } from './model.js';
+import type { Standing } from './recommend.js';
 
 /** The line under the title: what was run, on which rows, and (only for models generated here) with which prompt. */
 export function runLine(report: Report): string {
@@ -31,4 +32,43 @@ export function metadataNote(): string {
     'Overlap beyond the metadata: unigram F1 against the reference with every title and metadata word left out of both, i.e. what the text shares with the reference besides restating the metadata. ' +
     'The human references row is the first measure on the references themselves.'
   );
+}
+
+/** The fact-check table's headings (HTML and Markdown alike). */
+export const FACT_CHECK_HEAD = ['Model', 'Texts checked', 'PASS', 'REVIEW', 'BLOCK', 'Would be blocked', 'Need review', 'Findings per text', 'Most frequent findings'];
+
+const share = (n: number, of: number): string => (of === 0 ? '—' : `${Math.round((n / of) * 100)}%`);
+
+/** One row per model of the fact-check table, as plain text cells; a model without the check gets dashes. */
+export function factCheckCells(report: Report): string[][] {
+  return report.models.map(({ summary: m }) => {
+    const f = m.factCheck;
+    if (!f) return [m.model, '—', '—', '—', '—', '—', '—', '—', 'not checked'];
+    return [
+      m.model,
+      String(f.checked),
+      String(f.pass),
+      String(f.review),
+      String(f.block),
+      share(f.block, f.checked),
+      share(f.review, f.checked),
+      f.checked === 0 ? '—' : (f.findings / f.checked).toFixed(2),
+      f.topCodes.map((c) => `${c.code} × ${c.count}`).join(', ') || 'none',
+    ];
+  });
+}
+
+/** What the fact-check table means. */
+export function factCheckNote(): string {
+  return (
+    "Every generated text (excluded rows too) checked against its product's record: for a dataset CSV, the row's title and metadata; for catalog products, the whole record. " +
+    'BLOCK: it contradicts the record or makes an origin, guarantee, green or price claim; such a text would not be published. REVIEW: a claim or detail the record does not support, or a text defect. ' +
+    'A model can score well on BLEU, ROUGE and METEOR by restating the metadata and still write texts that would be blocked. See docs/fact-check.md.'
+  );
+}
+
+/** The standings table's last cell: eligible, ranked lower by a blocking check, or not eligible and why. */
+export function eligibleCell(s: Standing): string {
+  if (s.ineligible !== null) return `no: ${s.ineligible}`;
+  return s.outranked ? `yes, ranked lower: ${s.outranked}` : 'yes';
 }

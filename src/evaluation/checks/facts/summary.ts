@@ -40,14 +40,17 @@ export interface FactCheckColumn {
   readonly label: string;
   readonly description: string;
   readonly cells: Readonly<Record<string, { flagged: number; checked: number }>>;
+  /** A blocked text cannot be published: the report's recommendation ranks a model with more of them below one with fewer. */
+  readonly blocking: true;
 }
 
-/** The report column of texts the fact check blocks, from `summariseFactChecks`' result. */
-export function factCheckColumn(summaries: readonly FactCheckSummary[]): FactCheckColumn {
+/** The report column of texts the fact check blocks, from `summariseFactChecks`' result (or any summary with those three fields). */
+export function factCheckColumn(summaries: ReadonlyArray<Pick<FactCheckSummary, 'model' | 'texts' | 'block'>>): FactCheckColumn {
   return {
     id: 'fact-check',
     label: 'Fact check: blocked',
-    description: "Rows the fact check blocks: they contradict the product's record or make an origin, guarantee, green or price claim it does not support (docs/fact-check.md).",
+    description: "Generated texts the fact check blocks: they contradict the product's record or make an origin, guarantee, green or price claim it does not support (docs/fact-check.md).",
     cells: Object.fromEntries(summaries.map((s) => [s.model, { flagged: s.block, checked: s.texts }])),
+    blocking: true,
   };
 }

@@ -12,7 +12,8 @@ import { qwenFixtureDir, qwenFixtureSource } from '../../../helpers/qwen-fixture
 import { mixedPrompts, quietLogger, request } from './onnx-test-helpers.js';
 import { generateBatch, type RowRequest } from '../../../../providers/onnx/generate-batch.js';
 import { RepetitionPenalty } from '../../../../providers/onnx/processors.js';
-import { TopKSession } from '../../../../providers/onnx/top-k-session.js';
+import { BlockMaxSession, blockSizeFor, TOP_LIMIT } from '../../../../providers/onnx/block-max-session.js';
+import { createRng } from '../../../../providers/onnx/sampling.js';
 
 interface Summary {
   top_ids: number[];
@@ -107,42 +108,73 @@ test('tiny-qwen2 through the provider, with its own generation_config (Qwen2.5-I
     // Greedy, and top-k off with top-p alone, also run over the whole 151,936-token vocabulary.
     const [g] = await p.generate([request('Linen summer dress', { maxTokens: 6, temperature: 0 })]);
     assert.ok(g && !(g instanceof Error) && g.completionTokens >= 1, String(g));
+    // Token choice at this vocabulary goes through one block-max run per pass, timed apart from the model's runs.
+    const s = p.stats();
+    assert.ok(s.blockRunMs > 0 && s.blockRunMs <= s.batchMs - s.sessionRunMs, JSON.stringify(s));
   } finally {
     await p.close();
   }
 });
 
-test('tiny-qwen2: the greedy and top-k rows of a batch get the same tokens from one TopK run as from chooseToken row by row', async () => {
+test('tiny-qwen2: every row of a batch gets the same tokens with the block-max run as from chooseToken reading whole rows', async () => {
   const folder = readModelFolder(qwenFixtureDir());
   const tokenizer = loadTokenizer(folder);
   const { session } = await createOrtSession(folder.onnxPath, { executionProvider: 'cpu', logger: quietLogger });
-  const topK = await TopKSession.create();
+  const blockMax = await BlockMaxSession.create(151_936);
+  assert.ok(blockMax);
   try {
     const model = new DecoderSession(session, describeDecoder(session, folder.config));
+    // Greedy and a small top-k from the run's best tokens, a top-k above its limit from the best blocks, and wide settings from the maxima.
     const settings = [
       { doSample: false, temperature: 1, topK: 0, topP: 1 },
       { doSample: true, temperature: 0.7, topK: 20, topP: 0.8 },
       { doSample: true, temperature: 1, topK: 200, topP: 1 },
+      { doSample: true, temperature: 0.7, topK: 0, topP: 0.9 },
+      { doSample: true, temperature: 1, topK: 1000, topP: 1 },
+      { doSample: true, temperature: 1, topK: 0, topP: 1, minP: 0.05 },
     ];
     const rows = (): RowRequest[] =>
-      mixedPrompts.map((prompt, i) => ({ promptIds: tokenizer.encode(prompt), maxNewTokens: 10, sampling: settings[i % settings.length]!, processors: [new RepetitionPenalty(1.1)], seed: 40 + i, stop: [] }));
+      [...mixedPrompts, ...mixedPrompts].map((prompt, i) => ({ promptIds: tokenizer.encode(prompt), maxNewTokens: 10, sampling: settings[i % settings.length]!, processors: [new RepetitionPenalty(1.1)], seed: 40 + i, stop: [] }));
     const alone = (await generateBatch(model, tokenizer, rows())).results.map((r) => r.tokenIds);
-    const batched = (await generateBatch(model, tokenizer, rows(), { topK })).results.map((r) => r.tokenIds);
+    const batched = (await generateBatch(model, tokenizer, rows(), { blockMax })).results.map((r) => r.tokenIds);
     assert.deepEqual(batched, alone);
   } finally {
-    await topK.release();
+    await blockMax.release();
     await session.release();
   }
 });
 
-test('the TopK graph, written as protobuf bytes, loads and puts the lower index first among equal values', async () => {
-  const topK = await TopKSession.create();
+test('the block-max graph, written as protobuf bytes, gives each block\'s maximum and each row\'s k best, the lower id first among equal scores', async () => {
+  const vocab = 4096;
+  const blockMax = await BlockMaxSession.create(vocab);
+  assert.ok(blockMax && blockMax.size === 64 && blockMax.blocks === 64);
   try {
-    const r = await topK.run(Float32Array.from([1, 5, 5, 2, 0, 9, 9, 3]), 2, 4, 3);
-    assert.deepEqual([r.k, [...r.values], [...r.indices].map(Number)], [3, [5, 5, 2, 9, 9, 3], [1, 2, 3, 1, 2, 3]]);
-    // k is capped at the vocabulary.
-    assert.equal((await topK.run(Float32Array.from([1, 2]), 1, 2, 5)).k, 2);
+    // Few distinct scores, so that the best tie across blocks and within them; one block holds only -Infinity.
+    const rand = createRng(5);
+    const scores = Float32Array.from({ length: 3 * vocab }, () => Math.floor(rand() * 40) / 4);
+    scores.fill(-Infinity, vocab + 64, vocab + 128);
+    const k = 50;
+    const out = await blockMax.run(scores, 3, k);
+    assert.equal(out.k, k);
+    for (let r = 0; r < 3; r++) {
+      const row = scores.subarray(r * vocab, (r + 1) * vocab);
+      const maxima = Array.from({ length: 64 }, (_, j) => Math.max(...row.subarray(j * 64, (j + 1) * 64)));
+      assert.deepEqual([...out.maxima.subarray(r * 64, (r + 1) * 64)], maxima, `row ${r}`);
+      const best = [...row.keys()].sort((a, b) => row[b]! - row[a]! || a - b).slice(0, k);
+      assert.deepEqual([...out.topIds.subarray(r * k, (r + 1) * k)], best, `row ${r}`);
+      assert.deepEqual([...out.topValues.subarray(r * k, (r + 1) * k)], best.map((id) => row[id]));
+    }
+    assert.equal(out.maxima[64 + 1], -Infinity);
+    // k is kept within the run's limit, and at least 1.
+    assert.equal((await blockMax.run(scores, 1, 0)).k, 1);
+    assert.equal((await blockMax.run(scores, 1, 1000)).k, TOP_LIMIT);
   } finally {
-    await topK.release();
+    await blockMax.release();
   }
+});
+
+test('block sizes divide the vocabulary into enough blocks, or there are none (token choice reads whole rows)', () => {
+  assert.equal(blockSizeFor(151_936), 128);
+  assert.equal(blockSizeFor(32_000), 128);
+  assert.equal(blockSizeFor(50_257), null);
 });

@@ -1,6 +1,20 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chooseToken, createRng, topKIndices, type SamplingParams } from '../../../../providers/onnx/sampling.js';
+import { BlockMaxSession, type RowBlocks } from '../../../../providers/onnx/block-max-session.js';
+import { bestNeeded, chooseToken, createRng, topKIndices, type SamplingParams } from '../../../../providers/onnx/sampling.js';
+
+// One real block-max session per vocabulary size, as the provider keeps one.
+const sessions = new Map<number, Promise<BlockMaxSession | null>>();
+after(async () => {
+  for (const s of sessions.values()) await (await s)?.release();
+});
+
+/** The row's part of a real block-max run over `logits`, with the best tokens `params` needs (or null: no block size divides it). */
+async function blocksOf(logits: Float32Array, params: SamplingParams): Promise<RowBlocks | null> {
+  if (!sessions.has(logits.length)) sessions.set(logits.length, BlockMaxSession.create(logits.length));
+  const session = await sessions.get(logits.length)!;
+  return session ? session.rowBlocks(await session.run(logits, 1, bestNeeded(params)), 0) : null;
+}
 
 /**
  * The reference token choice: the whole vocabulary sorted best first (ties:
@@ -68,14 +82,16 @@ const SETTINGS: Array<[string, SamplingParams]> = [
   ['plain sampling', { doSample: true, temperature: 1, topK: 0, topP: 1 }],
   ['top-k 1000, top-p 0.9', { doSample: true, temperature: 0.7, topK: 1000, topP: 0.9 }],
   ['top-k 20, top-p 0.8 (Qwen2.5)', { doSample: true, temperature: 0.7, topK: 20, topP: 0.8 }],
+  ['top-k 200, T 0.8', { doSample: true, temperature: 0.8, topK: 200, topP: 1 }],
   ['greedy', { doSample: false, temperature: 1, topK: 0, topP: 1 }],
 ];
 
 for (const [name, params] of SETTINGS) {
-  test(`token choice without a full sort equals the full-sort reference, seeded, ties included: ${name}`, () => {
+  test(`token choice without a full sort equals the full-sort reference, seeded, ties included: ${name}`, async () => {
     const rand = createRng(2024);
     const shapes: Shape[] = ['peaked', 'flat', 'ties', 'banned'];
-    // Small vocabularies (the sorted list), large ones (the buckets), and Qwen2.5's own size.
+    // Small vocabularies (the sorted list), large ones (the buckets), and Qwen2.5's own size; the large ones also
+    // through a block-max run (blocks of 160 and of 128).
     const sizes = [50, 3000, 20_000, 151_936];
     for (const n of sizes) {
       for (const shape of shapes) {
@@ -86,20 +102,28 @@ for (const [name, params] of SETTINGS) {
           const expected = reference(logits, params, createRng(seed));
           const got = chooseToken(Float32Array.from(logits), params, createRng(seed));
           assert.equal(got, expected, `${name}: vocabulary ${n}, ${shape} logits, trial ${t}`);
+          if (n < 10_000) continue;
+          const blocks = await blocksOf(logits, params);
+          assert.ok(blocks, `vocabulary ${n} has blocks`);
+          assert.equal(chooseToken(Float32Array.from(logits), params, createRng(seed), null, blocks), expected, `${name}: vocabulary ${n}, ${shape} logits, trial ${t}, with blocks`);
         }
       }
     }
   });
 }
 
-test('many draws from one row follow the reference token for token (the draws are where the buckets are cut)', () => {
+test('many draws from one row follow the reference token for token (the draws are where the buckets are cut), with blocks too', async () => {
   const rand = createRng(99);
   const logits = logitsOf(151_936, 'flat', rand);
   const params: SamplingParams = { doSample: true, temperature: 0.7, topK: 0, topP: 0.9 };
-  const fast = createRng(5);
-  const slow = createRng(5);
+  const blocks = await blocksOf(logits, params);
+  const [fast, withBlocks, slow] = [createRng(5), createRng(5), createRng(5)];
   // The reference sorts the row at every call: a few draws keep this test short.
-  for (let i = 0; i < 8; i++) assert.equal(chooseToken(Float32Array.from(logits), params, fast), reference(logits, params, slow), `draw ${i}`);
+  for (let i = 0; i < 8; i++) {
+    const want = reference(logits, params, slow);
+    assert.equal(chooseToken(Float32Array.from(logits), params, fast), want, `draw ${i}`);
+    assert.equal(chooseToken(Float32Array.from(logits), params, withBlocks, null, blocks), want, `draw ${i}, with blocks`);
+  }
 });
 
 test('top-k above the list limit equals a stable full sort, on flat and tied logits', () => {
@@ -111,6 +135,32 @@ test('top-k above the list limit equals a stable full sort, on flat and tied log
       assert.deepEqual(topKIndices(logits, k), expected, `${shape}, vocabulary ${n}, k ${k}`);
     }
   }
+});
+
+test('with blocks, a top-k above the list limit keeps its k-th best when each of the k best is its own block\'s best', async () => {
+  // The floor the blocks give (the k-th best block's best) is then the k-th best score itself, and a draw of almost 1 takes it.
+  const logits = new Float32Array(151_936).fill(-20);
+  for (let j = 0; j < 1187; j++) logits[j * 128 + (j % 128)] = 10 + j / 4096;
+  const params: SamplingParams = { doSample: true, temperature: 1, topK: 1000, topP: 1 };
+  const last = () => 1 - 2 ** -32;
+  const expected = reference(logits, params, last);
+  assert.equal(expected, 187 * 128 + (187 % 128));
+  assert.equal(chooseToken(Float32Array.from(logits), params, last, null, await blocksOf(logits, params)), expected);
+});
+
+test('with blocks, a wide draw skips only the blocks whose best is below the floor', async () => {
+  // Every other block is full of tokens of log-weight -20 (2e-9 each, 1.6e-4 in all): they count, and a draw near 1
+  // lands among them. (Far lighter ones, each under the rounding of the running sum they are added to, would make the
+  // reference's own sum drift from any other order's by tokens.)
+  const logits = new Float32Array(151_936).fill(-Infinity);
+  logits[7] = 0;
+  for (let j = 1; j < 1187; j += 2) logits.fill(-20, j * 128, (j + 1) * 128);
+  const params: SamplingParams = { doSample: true, temperature: 1, topK: 0, topP: 1 };
+  const last = () => 1 - 2 ** -32;
+  const expected = reference(logits, params, last);
+  assert.ok(logits[expected] === -20, `the draw lands in the tail (${expected})`);
+  assert.equal(chooseToken(Float32Array.from(logits), params, last), expected);
+  assert.equal(chooseToken(Float32Array.from(logits), params, last, null, await blocksOf(logits, params)), expected);
 });
 
 test('a long candidate list (a processor\'s) gives the same token as the whole vocabulary with the rest banned', () => {

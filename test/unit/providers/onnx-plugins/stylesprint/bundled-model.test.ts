@@ -9,7 +9,6 @@ import { numbersOf } from '../../../../../providers/onnx-plugins/stylesprint/num
 import { productCopySource } from '../../../../../providers/onnx-plugins/stylesprint/prompt-copy.js';
 import { checkLeakage } from '../../../../../src/evaluation/checks/leakage.js';
 import { loadLexicon, wordsOf } from '../../../../../providers/onnx-plugins/stylesprint/lexicon.js';
-import { buildPrompt } from '../../../../../src/prompts/build-prompt.js';
 import { bundledOptions, openBundled, pluginWith, settingsOf } from './plugin-helpers.js';
 import { catalogFacts, readCatalogEntries } from '../../../../../src/seed.js';
 import {
@@ -25,8 +24,11 @@ import {
   statesTitle,
   words,
 } from '../../../../../bench/model-quality/held-out.js';
+import { promptsFor } from '../../../../../bench/model-quality/prompt.js';
 import { loadFactPatterns } from '../../../../../providers/onnx-plugins/stylesprint/fact-grammar.js';
 
+// The template the model folder names (the one it was trained on), as the gateway sends it.
+const modelPrompt = promptsFor(bundledModelDir);
 const catalog = readCatalogEntries();
 const train = catalog.filter((p) => p.split === 'train');
 const heldOut = catalog.filter((p) => p.split === 'test');
@@ -51,7 +53,7 @@ for (const mode of ['default sampling (seeded)', 'greedy'] as const) {
       assert.equal(p.model, 'stylesprint-desc');
       const reqs: GenerationRequest[] = heldOut.map((prod, i) => {
         const product = catalogFacts(prod);
-        const r: GenerationRequest = { prompt: buildPrompt(product, { version: 'v3' }).prompt, parts: { product, promptVersion: 'v3' }, seed: 1000 + i };
+        const r: GenerationRequest = { ...modelPrompt(product), seed: 1000 + i };
         if (mode === 'greedy') r.temperature = 0;
         return r;
       });
@@ -123,7 +125,7 @@ test('without the fact grammar, the copy bias is what brings the titles: greedy 
     try {
       const reqs = heldOut.map((prod): GenerationRequest => {
         const product = catalogFacts(prod);
-        return { prompt: buildPrompt(product, { version: 'v3' }).prompt, parts: { product, promptVersion: 'v3' }, temperature: 0 };
+        return { ...modelPrompt(product), temperature: 0 };
       });
       const results = (await p.generate(reqs)).map(ok);
       return results.filter((r, i) => statesTitle(r.text, catalogFacts(heldOut[i]!))).length;
@@ -139,8 +141,8 @@ test('without the fact grammar, the copy bias is what brings the titles: greedy 
 test('lexicon.json was made from the training split: no word that only held-out products use', () => {
   const lexicon = loadLexicon(bundledModelDir, 'lexicon.json');
   assert.ok(lexicon);
-  const trainWords = new Set(train.flatMap((p) => wordsOf([p.description, buildPrompt(catalogFacts(p), { version: 'v3' }).prompt].join(' '))));
-  const heldOnly = new Set(heldOut.flatMap((p) => wordsOf([p.description, buildPrompt(catalogFacts(p), { version: 'v3' }).prompt].join(' '))).filter((w) => !trainWords.has(w)));
+  const trainWords = new Set(train.flatMap((p) => wordsOf([p.description, modelPrompt(catalogFacts(p)).prompt].join(' '))));
+  const heldOnly = new Set(heldOut.flatMap((p) => wordsOf([p.description, modelPrompt(catalogFacts(p)).prompt].join(' '))).filter((w) => !trainWords.has(w)));
   assert.ok(heldOnly.size > 20, 'the held-out products do use words of their own');
   assert.deepEqual([...heldOnly].filter((w) => lexicon.words.has(w)), []);
   // And it holds the training descriptions' words, some of them as fact words.
@@ -178,7 +180,7 @@ test('a product the fact grammar cannot hold (a non-ASCII fact) gets the frame i
       const f = catalogFacts(prod);
       return { ...f, colors: [...(f.colors ?? []), 'écru'] };
     });
-    const results = (await p.generate(products.map((product, i) => ({ prompt: buildPrompt(product, { version: 'v3' }).prompt, parts: { product, promptVersion: 'v3' }, seed: 2000 + i })))).map(ok);
+    const results = (await p.generate(products.map((product, i) => ({ ...modelPrompt(product), seed: 2000 + i })))).map(ok);
     results.forEach((r, i) => {
       const f = products[i]!;
       assert.equal(followsPatterns(r.text, f, patterns), null, 'no grammar for it');
