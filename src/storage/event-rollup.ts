@@ -29,6 +29,9 @@ export interface SessionKey {
 
 export const sessionKey = (experimentId: string, sessionId: string): string => `${experimentId}\u0000${sessionId}`;
 
+/** The experiment and session ids a `sessionKey` was made of. */
+export const sessionOf = (key: string): [experimentId: string, sessionId: string] => key.split('\u0000') as [string, string];
+
 /** The first copy of each eventId in the batch; later copies are duplicates without asking the database. */
 export function firstCopies(events: readonly EventInput[]): { unique: EventInput[]; outcomes: Array<EventOutcome | undefined> } {
   const seen = new Set<string>();
@@ -40,6 +43,12 @@ export function firstCopies(events: readonly EventInput[]): { unique: EventInput
     return undefined;
   });
   return { unique, outcomes };
+}
+
+/** Every event's outcome: the batch's own repeats as `firstCopies` found them, each first copy by whether the store inserted its eventId. */
+export function recordOutcomes(outcomes: ReadonlyArray<EventOutcome | undefined>, unique: readonly EventInput[], inserted: ReadonlySet<string>): EventOutcome[] {
+  let u = 0;
+  return outcomes.map((o) => o ?? (inserted.has(unique[u++]!.eventId) ? 'inserted' : 'duplicate'));
 }
 
 /** The events of the batch that roll up (an experiment and variant, and the experiment running). */

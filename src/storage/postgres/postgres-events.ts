@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import type { Row } from '../rows.js';
 import type { EventBatch, EventInput, EventOutcome, EventStore } from '../experiment-types.js';
-import { firstCopies, foldEvents, rolledUp, sessionKey, touchedSessions, type SessionState } from '../event-rollup.js';
+import { firstCopies, foldEvents, recordOutcomes, rolledUp, sessionKey, sessionOf, touchedSessions, type SessionState } from '../event-rollup.js';
 import type { PostgresConnection } from './connection.js';
 
 /** Events per INSERT statement: 10 parameters each, well under PostgreSQL's 65,535 per statement. */
@@ -33,8 +33,7 @@ export class PostgresEventStore implements EventStore {
       );
       return inserted;
     });
-    let u = 0;
-    return outcomes.map((o) => o ?? (stored.has(unique[u++]!.eventId) ? 'inserted' : 'duplicate'));
+    return recordOutcomes(outcomes, unique, stored);
   }
 
   async count(): Promise<number> {
@@ -77,7 +76,7 @@ async function fold(client: PoolClient, inserted: readonly EventInput[], batch: 
     rows.map((r) => [sessionKey(String(r.experiment_id), String(r.session_id)), { variantId: String(r.variant_id), exposed: r.exposed === true, converted: r.converted === true }]),
   );
   const { deltas, changed } = foldEvents(events, sessions, batch);
-  const keys = [...changed].map((k) => k.split('\u0000') as [string, string]);
+  const keys = [...changed].map((k) => sessionOf(k));
   if (keys.length > 0) {
     await client.query(
       `UPDATE experiment_sessions s SET exposed = t.x, converted = t.c FROM unnest($1::text[], $2::text[], $3::boolean[], $4::boolean[]) AS t(e, id, x, c)

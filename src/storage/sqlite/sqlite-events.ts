@@ -1,5 +1,5 @@
 import type { EventBatch, EventOutcome, EventStore } from '../experiment-types.js';
-import { firstCopies, foldEvents, rolledUp, sessionKey, touchedSessions, type SessionState } from '../event-rollup.js';
+import { firstCopies, foldEvents, recordOutcomes, rolledUp, sessionKey, sessionOf, touchedSessions, type SessionState } from '../event-rollup.js';
 import type { SqliteConnection } from './connection.js';
 
 const INSERT_EVENT = `INSERT INTO events (event_id, type, session_id, product_id, description_id, experiment_id, variant_id, occurred_at, value, received_at)
@@ -31,8 +31,7 @@ export class SqliteEventStore implements EventStore {
       return new Set(inserted.map((e) => e.eventId));
     });
     this.db.wrote();
-    let u = 0;
-    return outcomes.map((o) => o ?? (result.has(unique[u++]!.eventId) ? 'inserted' : 'duplicate'));
+    return recordOutcomes(outcomes, unique, result);
   }
 
   /** Inside the transaction: the touched sessions read, folded, and written back with the roll-up increments. */
@@ -55,7 +54,7 @@ export class SqliteEventStore implements EventStore {
     const upsert = this.db.sql(UPSERT_SESSION);
     for (const [key, state] of sessions) {
       if (!fresh.has(key) && !changed.has(key)) continue;
-      const [experimentId, sessionId] = key.split('\u0000') as [string, string];
+      const [experimentId, sessionId] = sessionOf(key);
       upsert.run(experimentId, sessionId, state.variantId, state.exposed ? 1 : 0, state.converted ? 1 : 0);
     }
     const add = this.db.sql(ADD_ROLLUP);
