@@ -14,8 +14,9 @@
  * to the old generation, where they stayed until a full collection;
  * `http.request` on a keep-alive Agent leaves next to nothing behind, and
  * promoted bytes are what make young collections, the gateway's latency
- * tails, long (the measurements: docs/benchmarks.md, the gateway findings). A configured undici Dispatcher (a proxy agent, a custom pool)
- * still goes through undici.
+ * tails, long (the measurements: docs/benchmarks.md, the gateway findings).
+ * A configured undici Dispatcher (a proxy agent, a custom pool) still goes
+ * through undici.
  */
 import http from 'node:http';
 import https from 'node:https';

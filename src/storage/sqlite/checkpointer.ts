@@ -3,8 +3,8 @@
  * inside whichever write crosses 1000 WAL pages, on the main thread: it
  * copies the pages into the database file and syncs it, which stalled the
  * event loop every few hundred stored descriptions (measured in
- * docs/benchmarks.md, the gateway findings). A worker thread with its own connection
- * checkpoints instead; the writer's automatic checkpoint stays on, at a
+ * docs/benchmarks.md, the gateway findings). A worker thread with its own
+ * connection checkpoints instead; the writer's automatic checkpoint stays on, at a
  * higher mark, as the fallback should the worker fall behind.
  */
 import { Worker } from 'node:worker_threads';
