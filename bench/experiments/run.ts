@@ -10,6 +10,8 @@
  *   variant's share of the traffic by the end (target: most of it).
  *
  * Run: npm run bench:experiments [-- --runs N --seed S]
+ * [--driver graphql [--database-url postgresql://… of an empty database the
+ * gateway may create its tables in]]
  * (writes the "experiments" sections of docs/experiments.md and docs/benchmarks.md).
  * --scenario NAME (repeatable) runs some scenarios only, and --explore X sets
  * Thompson's even share; either prints the table without writing the docs.
