@@ -107,7 +107,7 @@ export function loadLabelledSet(chapter4Dir: string): ResolvedCase[] {
       const paragraphs = paragraphsOf(row.product_description);
       const pick = c.gpt35.paragraphs ?? paragraphs.map((_, i) => i);
       for (const p of pick) if (!paragraphs[p]) throw new TypeError(`case ${c.id}: GPT-3.5 row ${c.gpt35.row} has no paragraph ${p}`);
-      text = pick.map((p) => paragraphs[p]!).join('\n\n');
+      text = pick.map((p) => paragraphs[p]).join('\n\n');
       source = 'gpt35';
     } else {
       text = c.text!;

@@ -52,9 +52,9 @@ export function strftime(date: Date, format: string): string {
       case '%d':
         return pad(date.getDate());
       case '%b':
-        return MONTHS[date.getMonth()]!;
+        return MONTHS[date.getMonth()];
       case '%B':
-        return LONG_MONTHS[date.getMonth()]!;
+        return LONG_MONTHS[date.getMonth()];
       case '%H':
         return pad(date.getHours());
       case '%M':

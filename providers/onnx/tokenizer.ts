@@ -69,7 +69,7 @@ export function byteLevelChars(): string[] {
     }
   }
   const out = new Array<string>(256);
-  bytes.forEach((b, i) => (out[b] = String.fromCodePoint(chars[i] as number)));
+  bytes.forEach((b, i) => (out[b] = String.fromCodePoint(chars[i])));
   return out;
 }
 

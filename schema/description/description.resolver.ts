@@ -54,7 +54,7 @@ export class DescriptionResolver {
     const record = await ctx.storage.descriptions.descriptionById(id);
     if (!record) return null;
     const role = ctx.principal?.role ?? 'mobile';
-    if (roleAllows(role, 'personalization') || roleAllows(role, 'editor')) return (await ctx.services.descriptions.describe([record], DescriptionSource.CACHED))[0]!;
+    if (roleAllows(role, 'personalization') || roleAllows(role, 'editor')) return (await ctx.services.descriptions.describe([record], DescriptionSource.CACHED))[0];
     const live = (await ctx.services.publication.publishedForProducts([record.productId])).find((e) => e.state.descriptionId === id);
     return live ? toDescription(record, DescriptionSource.CACHED, false, live) : null;
   }
@@ -104,7 +104,7 @@ export class DescriptionResolver {
     });
     const outcomes = items.length ? await ctx.services.descriptions.generate(items, ctx.signal, ctx.principal ?? undefined) : [];
     outcomes.forEach((o, j) => {
-      results[positions[j]!] = o.ok ? o.description : o.error;
+      results[positions[j]] = o.ok ? o.description : o.error;
     });
     return results as Array<Description | GenerationError>;
   }

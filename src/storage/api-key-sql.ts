@@ -32,7 +32,7 @@ export class ApiKeySql implements ApiKeyStore {
     const id = randomUUID();
     await this.query(INSERT, insertParams(id, input));
     const [row] = await this.query('SELECT * FROM api_keys WHERE id = ?', [id]);
-    return toApiKey(row!);
+    return toApiKey(row);
   }
 
   /**

@@ -146,7 +146,7 @@ function* record(e: EventInput): Steps<EventRecord> {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
     [e.descriptionId, e.productId, e.action, e.from, e.to, e.version, e.actor.name, e.actor.role, e.note, e.at],
   );
-  return toEvent(row!);
+  return toEvent(row);
 }
 
 const findingsJson = (check: StoredCheck | null) => (check ? JSON.stringify(check.findings) : null);

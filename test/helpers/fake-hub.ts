@@ -151,7 +151,7 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
     calls.push({ method: req.method ?? 'GET', path: url.pathname + url.search, range: req.headers.range, authorization: req.headers.authorization });
     let m = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/([^/]+)$/.exec(pathname);
     if (m) {
-      const found = repoAt(req, res, m[1]!, m[2]!);
+      const found = repoAt(req, res, m[1], m[2]);
       if (found) {
         json(res, 200, {
           _id: `id-${m[1]}`,
@@ -169,7 +169,7 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
     }
     m = /^\/api\/models\/([^/]+\/[^/]+)\/tree\/([^/]+)$/.exec(pathname);
     if (m) {
-      const found = repoAt(req, res, m[1]!, m[2]!);
+      const found = repoAt(req, res, m[1], m[2]);
       if (!found) return;
       const all = Object.entries(found.repo.files).map(([file, bytes]) => entry(file, bytes));
       const cursor = Number(url.searchParams.get('cursor') ?? 0);
@@ -185,15 +185,15 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
     }
     m = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(pathname);
     if (m) {
-      const found = repoAt(req, res, m[1]!, m[2]!);
+      const found = repoAt(req, res, m[1], m[2]);
       if (!found) return;
-      const bytes = found.repo.files[m[3]!];
+      const bytes = found.repo.files[m[3]];
       if (!bytes) {
         notFound(res, 'EntryNotFound', `${m[3]} does not exist on "${m[2]}"`);
         return;
       }
       const common = { 'x-repo-commit': found.commit };
-      if (isLfs(m[3]!)) {
+      if (isLfs(m[3])) {
         const oid = sha256(bytes);
         // Absolute, as the real Hub's redirect to its storage host is: clients read this response's headers and do not follow it for them.
         res.writeHead(302, { ...common, location: `http://127.0.0.1:${port}/cdn/${oid}`, etag: `"${sha1Blob(bytes)}"`, 'x-linked-etag': `"${oid}"`, 'x-linked-size': String(bytes.length), 'content-length': '0' }).end();
@@ -205,9 +205,9 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
     }
     m = /^\/api\/resolve-cache\/models\/([^/]+\/[^/]+)\/([0-9a-f]{40})\/(.+)$/.exec(pathname);
     if (m) {
-      const found = repoAt(req, res, m[1]!, m[2]!);
+      const found = repoAt(req, res, m[1], m[2]);
       if (!found) return;
-      const bytes = found.repo.files[m[3]!];
+      const bytes = found.repo.files[m[3]];
       if (!bytes) {
         notFound(res, 'EntryNotFound', `${m[3]} does not exist on "${m[2]}"`);
         return;
@@ -216,8 +216,8 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
       return;
     }
     m = /^\/cdn\/([0-9a-f]{64})$/.exec(pathname);
-    if (m && blobs.has(m[1]!)) {
-      sendBytes(req, res, corrupted.get(m[1]!) ?? blobs.get(m[1]!)!, {});
+    if (m && blobs.has(m[1])) {
+      sendBytes(req, res, corrupted.get(m[1]) ?? blobs.get(m[1])!, {});
       return;
     }
     json(res, 404, { error: 'not found' });
@@ -232,13 +232,13 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
     url: `http://127.0.0.1:${port}`,
     calls,
     commitOf: (repo) => commits.get(repo)!,
-    sha256: (repo, file) => sha256(repos[repo]!.files[file]!),
+    sha256: (repo, file) => sha256(repos[repo].files[file]),
     stallAfter(bytes) {
       stall = bytes;
     },
     cdnBytesSent: () => cdnSent,
     corrupt(repo, file, bytes) {
-      corrupted.set(sha256(repos[repo]!.files[file]!), bytes);
+      corrupted.set(sha256(repos[repo].files[file]), bytes);
     },
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -46,7 +46,7 @@ test('actionlint finds nothing wrong with the workflow, and finds a mistake in a
 
 test('the test job builds and tests on every push and pull request, and fails on schema or codegen drift', () => {
   assert.deepEqual(Object.keys(workflow.on).sort(), ['pull_request', 'push']);
-  const job = workflow.jobs.test!;
+  const job = workflow.jobs.test;
   assert.ok(using(job, 'actions/checkout'));
   assert.equal(using(job, 'actions/setup-node')?.with?.['node-version'], 24);
   const all = job.steps.flatMap(commands);
@@ -59,7 +59,7 @@ test('the test job builds and tests on every push and pull request, and fails on
 });
 
 test('the image job runs only for main, after the tests, builds each Dockerfile target, and logs in with repository secrets', () => {
-  const image = workflow.jobs.image!;
+  const image = workflow.jobs.image;
   assert.equal(image.needs, 'test');
   assert.match(image.if ?? '', /github\.ref == 'refs\/heads\/main'/);
   const targets = new Set(DockerfileParser.parse(readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8')).getFROMs().map((f) => f.getBuildStage()));

@@ -80,12 +80,12 @@ export async function clipScores(
     return items.map(() => ({ ...NONE, reason: reasonOf(err), detail: messageOf(err) }));
   }
   return items.map((_, i): ClipItemScore => {
-    const cand = results[i]!;
+    const cand = results[i];
     if (isProviderError(cand)) return { ...NONE, reason: reasonOf(cand), detail: cand.message };
     const out: ClipItemScore = { clipScore: cand.clipScore, logitScore: cand.logitScore, cosine: cand.cosine, referenceDelta: null };
     const r = refIndex[i];
     if (r !== null && r !== undefined) {
-      const ref = results[r]!;
+      const ref = results[r];
       if (isProviderError(ref)) out.referenceReason = reasonOf(ref);
       else out.referenceDelta = ref.clipScore - cand.clipScore;
     }

@@ -148,7 +148,7 @@ const CHANGES = {
 export async function change(mutation: keyof typeof CHANGES, variables: Record<string, unknown>): Promise<Description> {
   const [params, args] = CHANGES[mutation];
   const data = await gql<Record<string, Description>>(`mutation Change(${params}) { ${mutation}(${args}) { ${DESCRIPTION_FIELDS} } }`, variables);
-  return data[mutation]!;
+  return data[mutation];
 }
 
 export type BulkResult = { __typename: 'Description'; id: string } | { __typename: 'LifecycleError'; id: string; code: string; reason: string | null; message: string };

@@ -142,7 +142,7 @@ describe('router failover against fake OpenAI servers', () => {
     const ok = asSuccess(await one(r, 'Silk Dress'));
     const [first, second] = primary.calls;
     // The retry timer runs from after the 429 arrived, so the second call comes a full second after the first.
-    assert.ok(second!.at - first!.at >= 1000 - SLACK_MS, `retried after ${(second!.at - first!.at).toFixed(0)} ms`);
+    assert.ok(second.at - first.at >= 1000 - SLACK_MS, `retried after ${(second.at - first.at).toFixed(0)} ms`);
     assert.equal(ok.result.providerId, 'primary');
     assert.deepEqual(
       ok.attempts.map((a) => a.errorKind),
@@ -181,7 +181,7 @@ describe('router failover against fake OpenAI servers', () => {
     for (const attempt of ok.attempts.slice(0, 2)) assert.ok(attempt.latencyMs >= 300 - SLACK_MS, `cut after ${attempt.latencyMs.toFixed(0)} ms, before the timeout`);
     const [firstTry, retry] = primary.calls;
     const [failover] = secondary.calls;
-    assert.ok(retry!.at - firstTry!.at >= 300 - SLACK_MS && failover!.at - retry!.at >= 300 - SLACK_MS, 'each primary call ran to its timeout before the next call');
+    assert.ok(retry.at - firstTry.at >= 300 - SLACK_MS && failover.at - retry.at >= 300 - SLACK_MS, 'each primary call ran to its timeout before the next call');
     assert.deepEqual(
       ok.attempts.map((a) => [a.provider, a.errorKind]),
       [

@@ -115,7 +115,7 @@ export const verdictMetrics = (spec: BenchmarkSpec): SummaryMetric[] => summaryM
 
 /** The metric the scatter plots use: METEOR, else ROUGE-L, else the first asked for. */
 export function headlineMetric(spec: BenchmarkSpec): SummaryMetric {
-  return spec.metrics.includes('meteor') ? 'meteor' : spec.metrics.includes('rougeL') ? 'rougeL' : spec.metrics[0]!;
+  return spec.metrics.includes('meteor') ? 'meteor' : spec.metrics.includes('rougeL') ? 'rougeL' : spec.metrics[0];
 }
 
 export const rowByIndex = (spec: BenchmarkSpec): Map<number, BenchmarkRow> => new Map(spec.rows.map((r) => [r.index, r]));

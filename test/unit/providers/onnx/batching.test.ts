@@ -80,12 +80,12 @@ for (const name of decoderFixtures) {
 }
 
 test('the prefill runs in ceil(prompt / LOCAL_PREFILL_CHUNK) passes on a KV-cache graph, and in one without a cache', async () => {
-  const prompt = mixedPrompts[1]!;
+  const prompt = mixedPrompts[1];
   const passes = async (name: 'tiny-gpt2' | 'tiny-gpt2-nopast', options: { prefillChunk?: number }) => {
     const p = await openFixture(name, { maxBatch: 1, ...options });
     try {
       const [r] = (await p.generate([request(prompt, { maxTokens: 4, temperature: 0 })])).map(ok);
-      return { passes: p.stats().forwardPasses, promptTokens: r!.promptTokens, generated: r!.completionTokens };
+      return { passes: p.stats().forwardPasses, promptTokens: r.promptTokens, generated: r.completionTokens };
     } finally {
       await p.close();
     }

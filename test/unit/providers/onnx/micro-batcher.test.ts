@@ -124,18 +124,18 @@ test('waiting items join a running loop together: once a quarter of the slots ar
           seen.push(group.map((t) => t.item));
           running.push(...group);
         };
-        running[0]!.resolve(0);
+        running[0].resolve(0);
         if (delay > 5) {
           // One slot free, two waiting, neither has waited a second: no join yet.
           log(take(1));
-          running[1]!.resolve(1);
+          running[1].resolve(1);
           // Two free: both join.
           log(take(2));
         } else {
           // One slot free, and the oldest has waited the delay: it joins alone.
           clock += delay;
           log(take(1));
-          running[1]!.resolve(1);
+          running[1].resolve(1);
           log(take(1));
         }
         for (const t of running.slice(2)) t.resolve(t.item);

@@ -49,8 +49,8 @@ test('word-form n-grams: other punctuation or capitals in between do not carry a
   const enc = (t: string) => tokenizer.encode(t);
   const [comma] = enc(',');
   const [and] = enc(' and');
-  assert.equal(forms.formOf[comma!], -1, 'punctuation has no form');
-  assert.equal(forms.formOf[tokenizer.special.eos[0]!], -1, 'nor has a special token');
+  assert.equal(forms.formOf[comma], -1, 'punctuation has no form');
+  assert.equal(forms.formOf[tokenizer.special.eos[0]], -1, 'nor has a special token');
   // Every token of a form has that form, and the form's id is its smallest token.
   for (const [form, ids] of forms.tokensOf) {
     assert.equal(Math.min(...ids), form);
@@ -62,21 +62,21 @@ test('word-form n-grams: other punctuation or capitals in between do not carry a
   const banned = (context: string): boolean => {
     const logits = new Float32Array(forms.formOf.length);
     banBlockedNgrams(logits, enc(context), blocked);
-    return logits[and!] === -Infinity;
+    return logits[and] === -Infinity;
   };
   assert.equal(banned(' suit chinos'), true);
   assert.equal(banned(' suit chinos,'), true, 'a comma does not reset the context');
   assert.equal(banned(' suit, chinos ('), true);
   // ' Chinos' and ' chinos' are both single tokens here: one form.
   assert.equal(enc(' Chinos').length, 1);
-  assert.equal(forms.formOf[enc(' Chinos')[0]!], forms.formOf[enc(' chinos')[0]!]);
+  assert.equal(forms.formOf[enc(' Chinos')[0]], forms.formOf[enc(' chinos')[0]]);
   assert.equal(banned(' suit Chinos'), true, 'other capitals');
   assert.equal(banned(' suit jeans'), false);
   assert.equal(banned(' chinos'), false, 'too short a context bans nothing');
   // Punctuation is never what gets banned: after the full n-gram's prefix it stays free.
   const after = new Float32Array(forms.formOf.length);
   banBlockedNgrams(after, enc(' suit chinos'), blocked);
-  assert.equal(after[comma!], 0);
+  assert.equal(after[comma], 0);
 });
 
 test('a word-form table needs a byte-level BPE tokenizer, and says so', () => {
@@ -129,12 +129,12 @@ test('real ONNX decoder (tiny-gpt2): blocked n-grams never appear in greedy or s
     for (const sampling of [greedy, sampled]) {
       const free = (await generateBatch(model, tokenizer, rows(sampling))).results;
       // Block every n-gram the unconstrained run produced (prompt tail included).
-      const seqs = free.map((r, i) => [...tokenizer.encode(mixedPrompts[i] as string), ...r.tokenIds]);
+      const seqs = free.map((r, i) => [...tokenizer.encode(mixedPrompts[i]), ...r.tokenIds]);
       const blocked: BlockedNgrams = blockedNgramsFrom(seqs, n);
       const blockedSet = new Set(seqs.flatMap((s) => [...ngramsOf(s, n)]));
       const again = (await generateBatch(model, tokenizer, rows(sampling, blocked))).results;
       again.forEach((r, i) => {
-        const prompt = tokenizer.encode(mixedPrompts[i] as string);
+        const prompt = tokenizer.encode(mixedPrompts[i]);
         const ids = [...prompt, ...r.tokenIds];
         // Only n-grams that end in a generated token are the decoder's choice.
         const made = [...ngramsOf(ids.slice(prompt.length - (n - 1)), n)];
