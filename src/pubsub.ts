@@ -14,6 +14,7 @@ export const DESCRIPTION_PUBLISHED = 'DESCRIPTION_PUBLISHED';
 export function createInProcessPubSub(): PubSub {
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the ids handed here are a subscription's ID argument (a string)
   const key = (routingKey: string, dynamicId?: unknown) => (dynamicId === undefined ? routingKey : `${routingKey}:${String(dynamicId)}`);
   return {
     publish(routingKey: string, ...args: unknown[]) {

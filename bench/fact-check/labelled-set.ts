@@ -53,7 +53,7 @@ interface Chapter4Row {
   product_description: string;
 }
 
-const readCsv = (dir: string, name: string): Chapter4Row[] => parse(readFileSync(path.join(dir, name), 'utf8'), { columns: true }) as Chapter4Row[];
+const readCsv = (dir: string, name: string): Chapter4Row[] => parse<Chapter4Row>(readFileSync(path.join(dir, name), 'utf8'), { columns: true });
 
 /** Paragraphs of a chapter-4 text: blank-line separated, trimmed. */
 export const paragraphsOf = (text: string): string[] =>

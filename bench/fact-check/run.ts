@@ -75,7 +75,7 @@ const asProduct = (sku: string): FactCheckProduct => {
 };
 const onnxTexts = (JSON.parse(readFileSync(path.join(labelledSetDir, 'onnx-texts.json'), 'utf8')) as { texts: Array<{ sku: string; text: string }> }).texts;
 type Row4 = { product_title: string; product_metadata: string; product_description: string };
-const csv = (name: string): Row4[] => parse(readFileSync(path.join(chapter4Dir, name), 'utf8'), { columns: true }) as Row4[];
+const csv = (name: string): Row4[] => parse<Row4>(readFileSync(path.join(chapter4Dir, name), 'utf8'), { columns: true });
 const references = csv('reference_data.csv');
 const chapter4Product = (i: number): FactCheckProduct => ({ title: references[i].product_title, attributes: references[i].product_metadata.split(',').map((a) => a.trim()) });
 const corpus: Array<{ model: string; text: string; product: FactCheckProduct }> = [

@@ -24,7 +24,7 @@ const OUR_REPEATS = 10;
 const ROUNDS = 3;
 
 function descriptions(file: string): string[] {
-  const rows = parse(readFileSync(path.join(chapter4Dir, file), 'utf8'), { columns: true }) as { product_description: string }[];
+  const rows = parse<{ product_description: string }>(readFileSync(path.join(chapter4Dir, file), 'utf8'), { columns: true });
   return rows.map((r) => r.product_description);
 }
 

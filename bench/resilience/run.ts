@@ -49,7 +49,7 @@ interface Outcome {
 }
 
 async function drive(n: number, concurrency: number, one: (i: number) => Promise<boolean>): Promise<{ outcomes: Outcome[]; wallMs: number }> {
-  const outcomes: Outcome[] = new Array(n);
+  const outcomes = new Array<Outcome>(n);
   let next = 0;
   const started = performance.now();
   const worker = async (): Promise<void> => {

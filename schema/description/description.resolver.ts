@@ -69,7 +69,7 @@ export class DescriptionResolver {
   ): Promise<Array<typeof GenerateDescriptionResult>> {
     if (input.length > MAX_GENERATE_ITEMS) throw new BadUserInputError(`at most ${MAX_GENERATE_ITEMS} inputs per call`, { reason: 'TOO_MANY_ITEMS' });
     const products = await Promise.all(input.map((i) => ctx.loaders.productById.load(i.productId)));
-    const results: Array<Description | GenerationError | undefined> = new Array(input.length);
+    const results = new Array<Description | GenerationError | undefined>(input.length);
     const items: GenerateItem[] = [];
     const positions: number[] = [];
     input.forEach((item, i) => {

@@ -76,7 +76,7 @@ const REPLAY_WORDS = 4;
 
 /** A failed generation's code as the stream's error code: the client's mistakes and a pin to an unconfigured provider keep theirs. */
 const streamErrorCode = (code: string): ErrorCode =>
-  code === ErrorCode.BAD_USER_INPUT || code === ErrorCode.PROVIDER_NOT_CONFIGURED ? (code) : ErrorCode.PROVIDER_UNAVAILABLE;
+  code === String(ErrorCode.BAD_USER_INPUT) || code === String(ErrorCode.PROVIDER_NOT_CONFIGURED) ? (code as ErrorCode) : ErrorCode.PROVIDER_UNAVAILABLE;
 
 const token = (index: number, piece: string, replay: boolean): StreamPayload => ({ event: { type: StreamEventType.TOKEN, index, token: piece, description: null, replay } });
 

@@ -16,6 +16,7 @@ function toRun(r: Row): RunRecord {
     spec: parseJson<BenchmarkSpec>(r.spec),
     total: Number(r.total),
     done: Number(r.done),
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a text column
     error: r.error === null || r.error === undefined ? null : String(r.error),
     summary: r.summary === null || r.summary === undefined ? null : parseJson<BenchmarkSummary>(r.summary),
     createdAt: iso(r.created_at),

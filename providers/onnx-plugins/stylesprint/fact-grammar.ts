@@ -137,7 +137,7 @@ export const DONE: State = { s: -1, p: -1, e: -1, want: '', at: AT_TEXT, phase: 
 const MAX_ITEMS = 30;
 
 function ascii(text: string): boolean {
-  return !/[^\x00-\x7f]/.test(text);
+  return !/[^\p{ASCII}]/u.test(text);
 }
 
 function countUnused(used: number, n: number): number {

@@ -77,7 +77,7 @@ function wordList(o: Record<string, unknown>, field: string, source: string, req
   const list = o[field];
   if (list === undefined && !required) return [];
   if (!Array.isArray(list)) throw new ModelFolderError(`${source}: "${field}" must be a list`);
-  const bad = list.find((w) => typeof w !== 'string' || !/^[a-z]+$/.test(w));
+  const bad = (list as unknown[]).find((w) => typeof w !== 'string' || !/^[a-z]+$/.test(w));
   if (bad !== undefined) throw new ModelFolderError(`${source}: every word of "${field}" must be lower-case letters a-z; got ${JSON.stringify(bad)}`);
   return list as string[];
 }

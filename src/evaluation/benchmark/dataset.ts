@@ -21,11 +21,11 @@ const splitList = (value: string | undefined): string[] =>
 
 function records(csv: string, what: string): Array<Record<string, string>> {
   try {
-    return parse(csv.replace(/^\uFEFF/, ''), {
+    return parse<Record<string, string>>(csv.replace(/^\uFEFF/, ''), {
       columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()),
       skip_empty_lines: true,
       relax_column_count: true,
-    }) as Array<Record<string, string>>;
+    });
   } catch (error) {
     throw new DatasetError(`${what}: not a readable CSV (${(error as Error).message})`);
   }

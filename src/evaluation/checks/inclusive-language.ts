@@ -75,7 +75,7 @@ export function loadInclusiveLanguageRules(filePath: string): InclusiveLanguageR
   try {
     json = JSON.parse(readFileSync(filePath, 'utf8'));
   } catch (error) {
-    throw new TypeError(`inclusive-language rules ${filePath}: ${(error as Error).message}`);
+    throw new TypeError(`inclusive-language rules ${filePath}: ${(error as Error).message}`, { cause: error });
   }
   return compileInclusiveLanguageRules(json, filePath);
 }

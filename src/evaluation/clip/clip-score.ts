@@ -42,7 +42,7 @@ export interface ClipItemScore {
 
 const NONE = { clipScore: null, logitScore: null, cosine: null, referenceDelta: null } as const;
 
-function reasonOf(err: ProviderError | unknown): ClipReason {
+function reasonOf(err: unknown): ClipReason {
   const cause = isProviderError(err) ? err.cause : err;
   return isImageLoadError(cause) ? cause.code : 'CLIP_FAILED';
 }

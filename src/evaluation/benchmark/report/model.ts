@@ -181,7 +181,7 @@ export function buildReport(input: ReportInput): Report {
   const overlapsByModel = new Map<string, Map<number, MetadataOverlap>>();
   for (const r of input.results.filter(kept)) {
     const o = overlapOf(r);
-    if (o) overlapsByModel.set(r.model, (overlapsByModel.get(r.model) ?? new Map()).set(r.rowIndex, o));
+    if (o) overlapsByModel.set(r.model, (overlapsByModel.get(r.model) ?? new Map<number, MetadataOverlap>()).set(r.rowIndex, o));
   }
   const models = summary.models.map((s): ModelReport => {
     const overlaps = [...(overlapsByModel.get(s.model)?.values() ?? [])];

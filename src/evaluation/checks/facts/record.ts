@@ -153,7 +153,7 @@ const MAX_PROFILES = 2000;
 /** The product's profile: compiled on first use, reused for a record with the same content. */
 export function productProfile(product: FactCheckProduct, vocabulary: FactVocabulary): ProductProfile {
   let cache = profiles.get(vocabulary);
-  if (!cache) profiles.set(vocabulary, (cache = new Map()));
+  if (!cache) profiles.set(vocabulary, (cache = new Map<string, ProductProfile>()));
   const key = JSON.stringify([product.title, product.category, product.gender, product.price, product.attributes, product.colors, product.sizes, product.materials]);
   let profile = cache.get(key);
   if (!profile) {

@@ -93,8 +93,8 @@ const stems = (p: string): string => phraseWords(p).join(' ');
 
 /** What each file's compiler adds to: the phrase index, and the file's name for errors. */
 interface Compiling {
-  add(source: VocabularyFileName, phrase: string, entry: Entry): void;
-  where(name: VocabularyFileName): string;
+  add: (source: VocabularyFileName, phrase: string, entry: Entry) => void;
+  where: (name: VocabularyFileName) => string;
 }
 
 /**
@@ -119,7 +119,7 @@ export function compileFactVocabulary(files: Partial<Record<VocabularyFileName, 
     try {
       index.add(p, entry);
     } catch (error) {
-      throw new TypeError(`${where(source)}: ${(error as Error).message}`);
+      throw new TypeError(`${where(source)}: ${(error as Error).message}`, { cause: error });
     }
   };
   const compiling: Compiling = { add, where };
@@ -271,7 +271,7 @@ export function loadFactVocabulary(dir: string): FactVocabulary {
     try {
       files[name] = JSON.parse(readFileSync(file, 'utf8'));
     } catch (error) {
-      throw new TypeError(`${file}: ${(error as Error).message}`);
+      throw new TypeError(`${file}: ${(error as Error).message}`, { cause: error });
     }
     sources[name] = file;
   }
