@@ -21,6 +21,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import type { Socket } from 'node:net';
 
 export interface FakeRepo {
   /** Files by path in the repo. */
@@ -80,7 +81,7 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
   for (const repo of Object.values(repos)) for (const bytes of Object.values(repo.files)) blobs.set(sha256(bytes), bytes);
   const corrupted = new Map<string, Buffer>();
   const calls: HubCall[] = [];
-  const sockets = new Set<import('node:net').Socket>();
+  const sockets = new Set<Socket>();
   let port = 0;
   let stall: number | null = null;
   let cdnSent = 0;

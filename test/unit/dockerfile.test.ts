@@ -49,7 +49,7 @@ const TARGETS = ['cpu', 'gpu'] as const;
 
 test('Dockerfile: dockerfile-utils finds nothing wrong with it', () => {
   assert.deepEqual(
-    validate(text).map((d) => `line ${d.range.start.line + 1}: ${d.message}`),
+    validate(text).map((d) => `line ${d.range.start.line + 1}: ${typeof d.message === 'string' ? d.message : d.message.value}`),
     [],
   );
 });

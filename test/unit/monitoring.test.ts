@@ -50,7 +50,7 @@ function skipWithoutPromtool(t: { skip(message?: string): void }): boolean {
 function metricNames(expr: string): string[] {
   const tree = parser.parse(expr);
   const names: string[] = [];
-  let error: number | null = null;
+  let error = null as number | null; // assigned in the callback, which TS's narrowing does not see
   tree.iterate({
     enter(node) {
       if (node.type.isError && error === null) error = node.from;

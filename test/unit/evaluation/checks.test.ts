@@ -91,7 +91,7 @@ test('rule files are validated, and a custom rule file can be loaded', (t) => {
 });
 
 const readCsv = (name: string): Record<string, string>[] =>
-  parse(readFileSync(path.join(chapter4Dir, name), 'utf8'), { columns: true }) as Record<string, string>[];
+  parse<Record<string, string>>(readFileSync(path.join(chapter4Dir, name), 'utf8'), { columns: true });
 
 test('chapter-4: GPT-Neo rows are flagged for prompt echo and reference leak, GPT-3.5 rows are not', () => {
   const references = readCsv('reference_data.csv').map((r) => r.product_description);

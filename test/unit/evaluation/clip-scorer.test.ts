@@ -13,6 +13,7 @@ import { readModelFolder } from '../../../providers/onnx/model-folder.js';
 import { loadTokenizer } from '../../../providers/onnx/tokenizer.js';
 import { isImageLoadError } from '../../../providers/images/load.js';
 import { parsePreprocessorConfig, preprocessImage } from '../../../providers/images/preprocess.js';
+import { inspect } from 'node:util';
 
 interface Expected {
   logit_scale: number;
@@ -95,7 +96,7 @@ test('split and combined layouts give PyTorch\'s cosines, CLIPScore = 100·max(c
     const results = await scorer.score(pairs.map(({ image, text }) => ({ image, text })));
     assert.equal(results.length, pairs.length);
     results.forEach((r, k) => {
-      assert.ok(!isProviderError(r), String(r));
+      assert.ok(!isProviderError(r), inspect(r));
       const s = r;
       const want = expected.cosine_text_image[pairs[k].ti][pairs[k].ii];
       assert.ok(Math.abs(s.cosine - want) <= 1e-3, `cos ${s.cosine} vs ${want}`);

@@ -20,7 +20,7 @@ interface Expected {
 }
 
 const readCsv = (name: string): Row[] =>
-  parse(readFileSync(path.join(chapter4Dir, name), 'utf8'), { columns: true }) as Row[];
+  parse<Row>(readFileSync(path.join(chapter4Dir, name), 'utf8'), { columns: true });
 
 test('chapter-4 GPT-3.5 rows score finitely and equal NLTK/sumeval (fixture from tools/make_metric_fixtures.py)', () => {
   const references = readCsv('reference_data.csv');

@@ -81,17 +81,14 @@ test('fetchModel offline: the cache only, no request; a repo not cached is a not
 test('fetchModel: an unreachable Hub falls back to the cached snapshot with a warning, and is an unreachable error without one', async (t) => {
   const hub = await startFakeHub({ [REPO]: { files: repoFromFolder(tinyLlama) } });
   const cacheDir = tempDir('hub-cache', t);
-  try {
-    await fetchModel({ repo: REPO, cacheDir, endpoint: hub.url });
-    const url = hub.url;
-    await hub.close();
-    const warnings: string[] = [];
-    const cached = await fetchModel({ repo: REPO, cacheDir, endpoint: url, logger: { info: () => {}, warn: (m) => warnings.push(m) } });
-    assert.equal(cached.commit, hub.commitOf(REPO));
-    assert.match(warnings[0], /could not be reached; using the cached snapshot/);
-    await assert.rejects(fetchModel({ repo: 'org/other', cacheDir, endpoint: url }), (e: unknown) => e instanceof HubError && e.code === 'unreachable');
-  } finally {
-  }
+  await fetchModel({ repo: REPO, cacheDir, endpoint: hub.url });
+  const url = hub.url;
+  await hub.close();
+  const warnings: string[] = [];
+  const cached = await fetchModel({ repo: REPO, cacheDir, endpoint: url, logger: { info: () => {}, warn: (m) => warnings.push(m) } });
+  assert.equal(cached.commit, hub.commitOf(REPO));
+  assert.match(warnings[0], /could not be reached; using the cached snapshot/);
+  await assert.rejects(fetchModel({ repo: 'org/other', cacheDir, endpoint: url }), (e: unknown) => e instanceof HubError && e.code === 'unreachable');
 });
 
 test('fetchModel: a gated repo is 401 without its token (gated error, nothing written) and downloads with it; an unknown repo is not_found', async (t) => {

@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import type { GenerationResult, ProviderError } from '../../../../providers/types.js';
 import { decoderFixtures, mixedPrompts, openFixture, request } from './onnx-test-helpers.js';
 import { DEFAULT_PREFILL_CHUNK } from '../../../../providers/onnx/index.js';
+import { inspect } from 'node:util';
 
 function ok(r: GenerationResult | ProviderError | undefined): GenerationResult {
-  assert.ok(r && !(r instanceof Error), String(r));
+  assert.ok(r && !(r instanceof Error), inspect(r));
   return r;
 }
 

@@ -6,9 +6,10 @@ import { decodeLoop, generateBatch, type RowRequest, type RowResult, type RowTic
 import type { GenerationResult, ProviderError } from '../../../../providers/types.js';
 import * as ort from 'onnxruntime-node';
 import { decoderFixtures, greedySampling, mixedPrompts, openFixture, openFixtureDecoder, request } from './onnx-test-helpers.js';
+import { inspect } from 'node:util';
 
 function ok(r: GenerationResult | ProviderError | undefined): GenerationResult {
-  assert.ok(r && !(r instanceof Error), String(r));
+  assert.ok(r && !(r instanceof Error), inspect(r));
   return r;
 }
 

@@ -8,9 +8,10 @@ import { releaseArrays, selectPastRows, type ForwardInput, type ForwardOutput } 
 import { generateBatch, type RowRequest } from '../../../../providers/onnx/generate-batch.js';
 import { BadWords, ForcedEos, MinNewTokens, NoRepeatNgram } from '../../../../providers/onnx/processors.js';
 import type { LogitsProcessor } from '../../../../providers/onnx/logits-processor.js';
+import { inspect } from 'node:util';
 
 function ok(r: GenerationResult | ProviderError | undefined): GenerationResult {
-  assert.ok(r && !(r instanceof Error), String(r));
+  assert.ok(r && !(r instanceof Error), inspect(r));
   return r;
 }
 

@@ -8,6 +8,7 @@ import { createOrtSession } from '../../../../providers/onnx/session.js';
 import { DecoderSession, describeDecoder } from '../../../../providers/onnx/decoder-session.js';
 import { loadTokenizer } from '../../../../providers/onnx/tokenizer.js';
 import { decoderFixtures, fixtureDir, openFixture, quietLogger, request } from './onnx-test-helpers.js';
+import { inspect } from 'node:util';
 
 interface Expected {
   texts: string[];
@@ -99,7 +100,7 @@ test('a prompt longer than the model\'s context is a context_length error; a sho
     }
     const room = 128 - tokenizer.encode(near).length;
     const [fits] = await p.generate([request(near, { maxTokens: 20, temperature: 0 })]);
-    assert.ok(fits && !(fits instanceof Error), String(fits));
+    assert.ok(fits && !(fits instanceof Error), inspect(fits));
     assert.ok(fits.completionTokens <= room, `${fits.completionTokens} tokens in a room of ${room}`);
     if (fits.finishReason === 'length') assert.equal(fits.completionTokens, room);
   } finally {
@@ -122,7 +123,7 @@ for (const name of decoderFixtures) {
     const p = await openFixture(name);
     try {
       const [r] = await p.generate([request('Linen summer dress', { maxTokens: 6, temperature: 0 })]);
-      assert.ok(r && !(r instanceof Error), String(r));
+      assert.ok(r && !(r instanceof Error), inspect(r));
       assert.equal(r.completionTokens, 6);
       assert.equal(r.finishReason, 'length');
       assert.equal(r.model, name);

@@ -14,6 +14,7 @@ import { generateBatch, type RowRequest } from '../../../../providers/onnx/gener
 import { RepetitionPenalty } from '../../../../providers/onnx/processors.js';
 import { BlockMaxSession, blockSizeFor, TOP_LIMIT } from '../../../../providers/onnx/block-max-session.js';
 import { createRng } from '../../../../providers/onnx/sampling.js';
+import { inspect } from 'node:util';
 
 interface Summary {
   top_ids: number[];
@@ -102,12 +103,12 @@ test('tiny-qwen2 through the provider, with its own generation_config (Qwen2.5-I
   try {
     const ask = (seed: number, prompt = 'Linen summer dress') => request(prompt, { maxTokens: 12, seed });
     const [a, b, c] = await p.generate([ask(7), ask(7), ask(8, 'A soft wool coat')]);
-    for (const r of [a, b, c]) assert.ok(r && !(r instanceof Error), String(r));
+    for (const r of [a, b, c]) assert.ok(r && !(r instanceof Error), inspect(r));
     const [x, y] = [a, b] as Array<{ text: string; completionTokens: number }>;
     assert.equal(x.text, y.text, 'same seed, same text, in one batch');
     // Greedy, and top-k off with top-p alone, also run over the whole 151,936-token vocabulary.
     const [g] = await p.generate([request('Linen summer dress', { maxTokens: 6, temperature: 0 })]);
-    assert.ok(g && !(g instanceof Error) && g.completionTokens >= 1, String(g));
+    assert.ok(g && !(g instanceof Error) && g.completionTokens >= 1, inspect(g));
     // Token choice at this vocabulary goes through one block-max run per pass, timed apart from the model's runs.
     const s = p.stats();
     assert.ok(s.blockRunMs > 0 && s.blockRunMs <= s.batchMs - s.sessionRunMs, JSON.stringify(s));

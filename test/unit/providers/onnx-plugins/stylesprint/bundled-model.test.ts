@@ -26,6 +26,7 @@ import {
 } from '../../../../../bench/model-quality/held-out.js';
 import { promptsFor } from '../../../../../bench/model-quality/prompt.js';
 import { loadFactPatterns } from '../../../../../providers/onnx-plugins/stylesprint/fact-grammar.js';
+import { inspect } from 'node:util';
 
 // The template the model folder names (the one it was trained on), as the gateway sends it.
 const modelPrompt = promptsFor(bundledModelDir);
@@ -36,7 +37,7 @@ const heldOut = catalog.filter((p) => p.split === 'test');
 const trainGrams = new Set(train.flatMap((p) => ngrams(p.description, 8)));
 
 function ok(r: GenerationResult | ProviderError | undefined): GenerationResult {
-  assert.ok(r && !(r instanceof Error), String(r));
+  assert.ok(r && !(r instanceof Error), inspect(r));
   return r;
 }
 

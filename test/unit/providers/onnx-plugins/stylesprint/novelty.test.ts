@@ -12,6 +12,7 @@ import { onnxPlugins } from '../../../../../providers/onnx-plugins/index.js';
 import { rowProcessor, settingsOf } from './plugin-helpers.js';
 import { fixtureDir, greedySampling as greedy, mixedPrompts, openFixtureDecoder, quietLogger } from '../../onnx/onnx-test-helpers.js';
 import { tempDir } from '../../../../helpers/temp-dir.js';
+import { inspect } from 'node:util';
 
 
 function ngramsOf(ids: readonly number[], n: number): Set<string> {
@@ -31,7 +32,7 @@ test('a token that would complete a blocked n-gram is banned; greedy takes the n
   for (const ctx of [[8, 7], [7, 8, 2], [8]]) {
     const u = logits();
     banBlockedNgrams(u, ctx, blocked);
-    assert.deepEqual([...u], [...logits()], `context ${ctx}`);
+    assert.deepEqual([...u], [...logits()], `context ${ctx.join(',')}`);
   }
   // Ids before `from` (left padding) are not part of the context.
   const short = logits();
@@ -157,7 +158,7 @@ test('a model folder without novelty_ngrams.json decodes as before (provider lev
     const p = await createOnnxProvider({ modelDir: dir, executionProvider: 'cpu', logger: quietLogger, plugins: onnxPlugins });
     try {
       const r = (await p.generate([{ prompt: 'Denim', parts: { product: { id: 'p', title: 'Denim', attributes: [] }, promptVersion: 'v3' }, temperature: 0, maxTokens: 12 }]))[0];
-      assert.ok(r && !(r instanceof Error), String(r));
+      assert.ok(r && !(r instanceof Error), inspect(r));
       return r.text;
     } finally {
       await p.close();
