@@ -13,6 +13,7 @@ export default tseslint.config(
       ".node/**",
       // Generated: codegen's typed documents and the built playground.
       "test/generated/**",
+      "clients/generated/**",
       "playground/**",
     ],
   },
