@@ -55,6 +55,9 @@ COPY package.json ./
 COPY catalog ./catalog
 COPY models ./models
 COPY schema/schema.graphql ./schema/schema.graphql
+# The trusted documents of the project's own clients (docs/trusted-documents.md): TRUSTED_DOCUMENTS=<role>=require works out of the box.
+COPY clients/generated/persisted-documents.json ./clients/generated/persisted-documents.json
+ENV TRUSTED_DOCUMENTS_MANIFEST=/app/clients/generated/persisted-documents.json
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 4000
@@ -76,6 +79,9 @@ COPY package.json ./
 COPY catalog ./catalog
 COPY models ./models
 COPY schema/schema.graphql ./schema/schema.graphql
+# The trusted documents of the project's own clients (docs/trusted-documents.md): TRUSTED_DOCUMENTS=<role>=require works out of the box.
+COPY clients/generated/persisted-documents.json ./clients/generated/persisted-documents.json
+ENV TRUSTED_DOCUMENTS_MANIFEST=/app/clients/generated/persisted-documents.json
 RUN useradd --system --uid 10001 --home /app gateway && mkdir -p /data && chown gateway /data
 USER gateway
 EXPOSE 4000

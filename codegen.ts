@@ -22,7 +22,7 @@ const config: CodegenConfig = {
       },
     },
     'clients/generated/': {
-      documents: ['clients/mobile/**/*.graphql', 'clients/personalization/**/*.graphql'],
+      documents: ['clients/mobile/**/*.graphql', 'clients/personalization/**/*.graphql', 'clients/review/**/*.graphql'],
       preset: 'client',
       presetConfig: {
         // { "<sha256 hex>": "<document>" }: the hash is what a client sends as documentId "sha256:<hex>".

@@ -19,9 +19,10 @@ import { DescriptionStreamResolver } from './description/description-stream.reso
 import { JobResolver } from './job/job.resolver.js';
 import { CheckResolver, DescriptionCheckResolver } from './check/check.resolver.js';
 import { DescriptionProductResolver, PublicationResolver } from './publication/publication.resolver.js';
+import { DescriptionExperimentResolver, ExperimentResolver } from './experiment/experiment.resolver.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const RESOLVERS: NonEmptyArray<Function> = [ProductResolver, ProductDescriptionResolver, DescriptionResolver, DescriptionStreamResolver, ProviderResolver, EvaluationResolver, BenchmarkResolver, JobResolver, CheckResolver, DescriptionCheckResolver, PublicationResolver, DescriptionProductResolver];
+export const RESOLVERS: NonEmptyArray<Function> = [ProductResolver, ProductDescriptionResolver, DescriptionResolver, DescriptionStreamResolver, ProviderResolver, EvaluationResolver, BenchmarkResolver, JobResolver, CheckResolver, DescriptionCheckResolver, PublicationResolver, DescriptionProductResolver, ExperimentResolver, DescriptionExperimentResolver];
 
 let built: Promise<GraphQLSchema> | undefined;
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseGatewayApiKeys } from './auth/api-keys.js';
-import { DEFAULT_GENERATION_RATE_LIMITS, DEFAULT_MAX_COST, DEFAULT_RATE_LIMITS, DEFAULT_TRUSTED_DOCUMENTS, parseMaxCost, parseRateLimits, parseTrustedDocuments } from './limits/role-settings.js';
+import { DEFAULT_EVENT_RATE_LIMITS, DEFAULT_GENERATION_RATE_LIMITS, DEFAULT_MAX_COST, DEFAULT_RATE_LIMITS, DEFAULT_TRUSTED_DOCUMENTS, parseMaxCost, parseRateLimits, parseTrustedDocuments } from './limits/role-settings.js';
 import { parseBudgets } from './budgets/settings.js';
 import { checkOverrideProviders, parsePolicyOverride } from './routing/policies.js';
 import { ConfigError } from './startup.js';
@@ -95,6 +95,9 @@ const schema = z
     maxCsvRows: int(1, 1_000_000).default(5_000),
     requestTimeoutMs: int(100, 600_000).default(60_000),
     cacheTtlMs: int(0, 30 * 24 * 3600_000).default(3600_000),
+    // Publication notices drop entries at once; the TTL only bounds how long a lost notice could leave a text.
+    publishedCacheTtlMs: int(0, 3600_000).default(60_000),
+    publishedCacheMaxProducts: int(1, 10_000_000).default(10_000),
     priceTable: optionalString,
     // Parsed here, so a bad override stops the start before anything is opened.
     routingPolicies: optionalString.pipe(parsed((v) => parsePolicyOverride(v)).optional()),
@@ -127,6 +130,10 @@ const schema = z
       .string()
       .pipe(parsed((v) => parseRateLimits(v, DEFAULT_GENERATION_RATE_LIMITS)))
       .default(DEFAULT_GENERATION_RATE_LIMITS),
+    eventRateLimits: z
+      .string()
+      .pipe(parsed((v) => parseRateLimits(v, DEFAULT_EVENT_RATE_LIMITS)))
+      .default(DEFAULT_EVENT_RATE_LIMITS),
     trustedDocumentsManifest: optionalString,
     trustedDocuments: z.string().pipe(parsed(parseTrustedDocuments)).default(DEFAULT_TRUSTED_DOCUMENTS),
     shutdownGraceMs: int(0, 600_000).default(10_000),
@@ -206,6 +213,8 @@ export const ENV_NAMES: Readonly<Record<keyof Config, string>> = {
   maxCsvRows: 'MAX_CSV_ROWS',
   requestTimeoutMs: 'REQUEST_TIMEOUT_MS',
   cacheTtlMs: 'CACHE_TTL_MS',
+  publishedCacheTtlMs: 'PUBLISHED_CACHE_TTL_MS',
+  publishedCacheMaxProducts: 'PUBLISHED_CACHE_MAX_PRODUCTS',
   priceTable: 'PRICE_TABLE',
   routingPolicies: 'ROUTING_POLICIES',
   playground: 'PLAYGROUND',
@@ -218,6 +227,7 @@ export const ENV_NAMES: Readonly<Record<keyof Config, string>> = {
   maxCost: 'MAX_COST',
   rateLimits: 'RATE_LIMITS',
   generationRateLimits: 'GENERATION_RATE_LIMITS',
+  eventRateLimits: 'EVENT_RATE_LIMITS',
   trustedDocumentsManifest: 'TRUSTED_DOCUMENTS_MANIFEST',
   trustedDocuments: 'TRUSTED_DOCUMENTS',
   shutdownGraceMs: 'SHUTDOWN_GRACE_MS',

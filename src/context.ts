@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Storage, ProductRecord } from './storage/types.js';
 import type { Services } from './services.js';
 import type { Principal } from './auth/roles.js';
+import type { GenerationBudget } from './limits/generation-budget.js';
 import { createDescriptionLoader, type DescriptionLoaderContext } from './descriptions/description.loader.js';
 
 /** Per-request loaders: created for each request, so nothing cached leaks between requests. */
@@ -30,6 +31,8 @@ export interface GatewayContext {
    * a shallow copy of the context, and the copy shares it.
    */
   report: RequestReport;
+  /** The caller's event bucket (EVENT_RATE_LIMITS), charged per event by recordEvents. */
+  events?: GenerationBudget;
 }
 
 export interface RequestReport {

@@ -59,6 +59,8 @@ export interface CreateServerOptions {
   logger?: Logger;
   /** Listen after building (default true). */
   listen?: boolean;
+  /** Clock in ms of the experiments (roll-up buckets, Thompson epochs), for simulations. Default Date.now. */
+  clock?: () => number;
 }
 
 /** What the HTTP side serves from, opened in this order (drainAndClose closes them, the database last). */
@@ -80,7 +82,7 @@ export async function createServer(configInput: Partial<ConfigInput>, options: C
   // Read before anything is opened: a bad manifest fails the start as a bad setting does.
   const trustedDocuments = { manifest: loadTrustedDocuments(config.trustedDocumentsManifest), modes: config.trustedDocuments };
   const logger = options.logger ?? createLogger(config);
-  const { storage, authenticator, metrics, tracing, services } = await openCore(config, logger);
+  const { storage, authenticator, metrics, tracing, services } = await openCore(config, logger, options.clock);
   const rateLimitStore = openRateLimitStore(config, logger);
   const authenticate = (header: string | undefined) => authenticator.authenticate(header);
   if (config.nodeEnv === undefined) {
@@ -109,7 +111,7 @@ export async function createServer(configInput: Partial<ConfigInput>, options: C
     const generations = generationBudget(rateLimitStore, config.generationRateLimits, principal);
     const requestedBy = { name: principal.name, role: principal.role };
     // The key's name (never the key) rides on every log line of the request.
-    return { requestId, signal, principal, logger: logger.child({ requestId, keyName: principal.name }), storage, services, warnings, report: {}, loaders: createLoaders(storage, services, { warnings, signal, generations, payer: principal, requestedBy }) };
+    return { requestId, signal, principal, logger: logger.child({ requestId, keyName: principal.name }), storage, services, warnings, report: {}, events: generationBudget(rateLimitStore, config.eventRateLimits, principal, 'events'), loaders: createLoaders(storage, services, { warnings, signal, generations, payer: principal, requestedBy }) };
   };
   const handleGraphQL = createGraphQLHandler({ apollo, logger, maxBodyBytes: config.maxBodyBytes, requestTimeoutMs: config.requestTimeoutMs, makeContext, authenticate, metrics, tracing, trustedDocuments });
   const metricsServer = config.metricsPort !== undefined ? await startMetricsServer(config.metricsPort, config.host, metrics) : null;
@@ -157,7 +159,7 @@ export async function createServer(configInput: Partial<ConfigInput>, options: C
 }
 
 /** Storage (seeded when empty), authentication, metrics, tracing and the services; what is open already is closed when a later step fails. */
-async function openCore(config: Config, logger: Logger): Promise<Core> {
+async function openCore(config: Config, logger: Logger, clock?: () => number): Promise<Core> {
   const storage = await openStorage(config);
   if (config.seedCatalog) await seedIfEmpty(storage.catalog, logger);
   let authenticator;
@@ -175,6 +177,7 @@ async function openCore(config: Config, logger: Logger): Promise<Core> {
     services = await createServices(config, meteredStorage(storage, metrics), logger, {
       // One per server: job progress is published here and read by the jobProgress subscriptions.
       pubSub: createInProcessPubSub(),
+      clock,
       source: (source) => tracedSource(meteredSource(source, metrics), tracing),
       router: (router) => meteredRouter(router, metrics),
       budgetRefused: (refusal) => metrics.budgetRefused.inc({ scope: refusal.rule.scope, period: refusal.rule.period }),

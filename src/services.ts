@@ -27,6 +27,7 @@ import type { RoutingPolicy } from './routing/types.js';
 import type { Verdict } from './evaluation/checks/verdict.js';
 import type { PubSub } from 'type-graphql';
 import { createPublication, type PublicationService } from './publication/index.js';
+import { ExperimentService } from './experiments/experiment.service.js';
 
 /** Services shared by every request for the life of the server. */
 export interface Services {
@@ -51,6 +52,8 @@ export interface Services {
   budgets: BudgetGuard | null;
   /** Topic publish/subscribe of this server (job progress, publication notices); subscriptions read it from the context. */
   pubSub: PubSub;
+  /** Experiments, their assignment and the app's events. */
+  experiments: ExperimentService;
   close(): Promise<void>;
 }
 
@@ -65,6 +68,8 @@ export interface ServiceOptions {
   /** Told of each budget refusal and each charge (metrics). Default: none. */
   budgetRefused?: (refusal: BudgetRefusal) => void;
   budgetCharged?: (role: string, usd: number) => void;
+  /** Clock in ms of the experiments (roll-up buckets, Thompson epochs): simulations pass time faster. Default Date.now. */
+  clock?: () => number;
   /** Told of the checks' verdict on each stored generation (metrics). Default: none. */
   verdict?: (provider: string, model: string, verdict: Verdict) => void;
 }
@@ -178,6 +183,19 @@ async function openPublication(config: Config, storage: Storage, checks: CheckSe
   return publication;
 }
 
+/** The catalog job queue (needs REDIS_URL), its progress relayed to this server's pub/sub; null without Redis. */
+async function openJobs(config: Config, storage: Storage, pubSub: PubSub, logger: Logger): Promise<JobService | null> {
+  if (!config.redisUrl) return null;
+  return JobService.open({
+    redisUrl: config.redisUrl,
+    prefix: config.redisPrefix,
+    chunkSize: config.jobChunkSize,
+    catalog: storage.catalog,
+    logger,
+    onProgress: (job) => pubSub.publish(JOB_PROGRESS, job.id, job),
+  });
+}
+
 export async function createServices(config: Config, storage: Storage, logger: Logger, wrap: ServiceOptions = {}): Promise<Services> {
   // First, so that a brand vocabulary with a mistake stops the start before providers and queues open.
   const checks = createCheckService(config);
@@ -192,16 +210,7 @@ export async function createServices(config: Config, storage: Storage, logger: L
     : undefined;
   const quality = createQualityBreaker(config, logger);
   // Before the router: an alert's action may pause the job queue, and the router's advisor asks the alerts' actions.
-  const jobs = config.redisUrl
-    ? await JobService.open({
-        redisUrl: config.redisUrl,
-        prefix: config.redisPrefix,
-        chunkSize: config.jobChunkSize,
-        catalog: storage.catalog,
-        logger,
-        onProgress: (job) => pubSub.publish(JOB_PROGRESS, job.id, job),
-      })
-    : null;
+  const jobs = await openJobs(config, storage, pubSub, logger);
   const alerts = await startAlertActions(config, { registry, policies, jobs, logger });
   const bareRouter = createRouter({
     source,
@@ -244,6 +253,7 @@ export async function createServices(config: Config, storage: Storage, logger: L
     alerts,
     budgets,
     pubSub,
+    experiments: new ExperimentService(storage, publication, { now: wrap.clock, generator: descriptions }),
     async close() {
       await worker?.close();
       // Before the queue closes: a pause an alert put on it is lifted.

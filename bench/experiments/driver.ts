@@ -1,13 +1,13 @@
 /**
  * The seam between the simulated shoppers and the store they shop in. The
  * simulation only talks to an ExperimentDriver, so the same shoppers can
- * drive the pure functions in this process (in-process.ts) or, later, a real
- * server through GraphQL: createExperiment, Product.description(sessionId)
+ * drive the pure functions in this process (in-process.ts) or a real
+ * server through GraphQL (graphql.ts): createExperiment, Product.description(sessionId)
  * for the assignment, recordEvents for impressions and add-to-carts, and
  * experiment(id) for the daily look, with the server's clock injected so a
  * simulated month passes in seconds.
  */
-import type { ExperimentAnalysis } from '../../src/experiments/index.js';
+import type { ExperimentAnalysis, VariantCounts } from '../../src/experiments/index.js';
 
 export type Allocation = 'FIXED' | 'THOMPSON';
 
@@ -30,13 +30,16 @@ export interface Outcome {
   converted: boolean;
 }
 
+/** What a look tells the simulation: the decision, the winner, and the counts per variant (control first). */
+export type LookResult = Pick<ExperimentAnalysis, 'decision' | 'winnerId'> & { variants: VariantCounts[] };
+
 export interface ExperimentRun {
   /** The variant index each new session is shown at `at`. */
   assign(sessionIds: readonly string[], at: Date): Promise<number[]>;
   /** Records the sessions' events (an impression, and an add-to-cart when converted) at `at`. */
   record(outcomes: readonly Outcome[], at: Date): Promise<void>;
   /** The analysis a person looking at the experiment at `at` would see. */
-  analyze(at: Date): Promise<ExperimentAnalysis>;
+  analyze(at: Date): Promise<LookResult>;
 }
 
 export interface ExperimentDriver {

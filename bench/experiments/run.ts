@@ -21,6 +21,7 @@ import { ANALYSIS_DEFAULTS, THOMPSON_DEFAULTS, wilsonInterval } from '../../src/
 import { writeSection } from '../report.js';
 import type { ExperimentDriver } from './driver.js';
 import { createInProcessDriver } from './in-process.js';
+import { createGraphQLDriver } from './graphql.js';
 import { runScenario, type Scenario, type ScenarioSummary } from './simulate.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -29,9 +30,15 @@ const experimentsDoc = path.join(repoRoot, 'docs', 'experiments.md');
 /** Thompson weights in the simulation: recomputed every 4 simulated hours from 2,000 draws (the store: 5 minutes, 10,000). */
 const SIMULATION_THOMPSON = { refreshSeconds: 4 * 3600, draws: 2000 };
 
-/** Drivers by name; a GraphQL driver over a real server goes here. */
-const DRIVERS: Record<string, (options: { explore?: number }) => ExperimentDriver> = {
-  'in-process': (options) => createInProcessDriver({ ...SIMULATION_THOMPSON, ...options }),
+interface DriverOptions {
+  explore?: number;
+  databaseUrl?: string;
+}
+
+/** Drivers by name: the pure functions in this process, or a real gateway over HTTP (Thompson's draws are then the store's). */
+const DRIVERS: Record<string, (options: DriverOptions) => ExperimentDriver> = {
+  'in-process': ({ explore }) => createInProcessDriver({ ...SIMULATION_THOMPSON, ...(explore === undefined ? {} : { explore }) }),
+  graphql: ({ databaseUrl }) => createGraphQLDriver({ refreshSeconds: SIMULATION_THOMPSON.refreshSeconds, ...(databaseUrl ? { databaseUrl } : {}) }),
 };
 
 const BASE = { sessions: 20_000, days: 28, minSample: 1000 };
@@ -43,6 +50,13 @@ const SCENARIOS: Scenario[] = [
   // Ten times the sessions: long enough for the "no difference" rule to stop A/A tests.
   { name: 'aa-long', rates: [0.05, 0.05], allocation: 'FIXED', runs: 200, ...BASE, sessions: 200_000 },
 ];
+
+/**
+ * Through the real server: fewer runs (a run takes seconds, not
+ * milliseconds), so the rates carry wide intervals; the in-process driver
+ * keeps the many-run rates.
+ */
+const SERVER_RUNS: Record<string, number> = { 'aa-fixed': 60, 'ab-fixed': 30, 'aa-thompson': 40, 'ab-thompson': 30 };
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 function rate(count: number, runs: number): string {
@@ -76,6 +90,27 @@ function row(s: ScenarioSummary): string {
   return `| ${sc.name} | ${rates} | ${sc.allocation} | ${sc.sessions.toLocaleString('en-US')} / ${sc.days} | ${s.runs} | ${found} | ${wrong} | ${rate(s.noDifferenceStops, s.runs)} | ${s.medianStopDay ?? '—'} | ${share} | ${naiveFound} | ${naiveWrong} |`;
 }
 
+const TABLE_HEADER = [
+  "| scenario | true rates | allocation | sessions / days | runs | better variant found | wrong winner (A/A: false positive) | stopped for no difference | median stop day | best variant's traffic, last day / whole run | naive: better found | naive: wrong winner |",
+  '|---|---|---|---|---|---|---|---|---|---|---|---|',
+];
+
+/** The server runs' table, in its own section of docs/experiments.md (one per database). */
+function writeServerSection(driverName: string, summaries: ScenarioSummary[], all: Check[], command: string, seed: number, postgres: boolean): void {
+  const minutes = Math.ceil(summaries.reduce((s, x) => s + x.seconds, 0) / 60);
+  const body = [
+    `Driver: ${driverName}. The same shoppers and looks as above, through the API: each run creates its experiment with \`createExperiment\` (the control's texts published, the variant's approved, through the publication lifecycle), every session reads \`Product.description(sessionId)\` and reports an IMPRESSION and, when it converts, an ADD_TO_CART with \`recordEvents\`, and the day's look is \`experiment(id)\`. The gateway's experiment clock is the simulation's. Thompson epochs are ${SIMULATION_THOMPSON.refreshSeconds / 3600} simulated hours (the store's draws). Fewer runs than the in-process driver, so the intervals over runs are wide: this shows that the loop through the server decides as the pure functions do, and the in-process table above gives the error rates with their precision.`,
+    '',
+    ...TABLE_HEADER,
+    ...summaries.map(row),
+    '',
+    ...all.map((c) => `- ${c.met ? 'Met' : '**Not met**'} (point estimate): ${c.what}.`),
+    '',
+    `Reproduce: \`${command}\` (seed ${seed}; about ${minutes} minutes here).`,
+  ].join('\n');
+  writeSection(postgres ? 'experiments-server-postgres' : 'experiments-server', `Simulation through the real server (${postgres ? 'PostgreSQL' : 'SQLite'})`, body, experimentsDoc);
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -84,6 +119,7 @@ async function main(): Promise<void> {
       seed: { type: 'string', default: '1' },
       driver: { type: 'string', default: 'in-process' },
       explore: { type: 'string' },
+      'database-url': { type: 'string' },
     },
   });
   const makeDriver = DRIVERS[values.driver];
@@ -95,14 +131,16 @@ async function main(): Promise<void> {
   };
   const seed = whole('seed', values.seed);
   const runs = values.runs === undefined ? undefined : whole('runs', values.runs);
-  const chosen = SCENARIOS.filter((s) => !values.scenario || values.scenario.includes(s.name)).map((s) => (runs ? { ...s, runs } : s));
+  const server = values.driver !== 'in-process';
+  const known = server ? SCENARIOS.filter((s) => SERVER_RUNS[s.name]).map((s) => ({ ...s, runs: SERVER_RUNS[s.name]! })) : SCENARIOS;
+  const chosen = known.filter((s) => !values.scenario || values.scenario.includes(s.name)).map((s) => (runs ? { ...s, runs } : s));
   if (chosen.length === 0) throw new Error(`no scenario named ${values.scenario?.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
-  const driver = makeDriver(values.explore === undefined ? {} : { explore: Number(values.explore) });
+  const driver = makeDriver({ ...(values.explore === undefined ? {} : { explore: Number(values.explore) }), ...(values['database-url'] ? { databaseUrl: values['database-url'] } : {}) });
   const summaries: ScenarioSummary[] = [];
   try {
     for (const scenario of chosen) {
       const summary = await runScenario(driver, scenario, seed, (done) => {
-        if (done % 100 === 0) process.stdout.write(`\r${scenario.name}: ${done}/${scenario.runs} runs`);
+        if (done % 100 === 0 || values.driver !== 'in-process') process.stdout.write(`\r${scenario.name}: ${done}/${scenario.runs} runs`);
       });
       summaries.push(summary);
       console.log(`\r${row(summary)}  (${summary.seconds.toFixed(0)} s)`);
@@ -112,16 +150,18 @@ async function main(): Promise<void> {
   }
   const all = summaries.flatMap(checks);
   for (const c of all) console.log(`${c.met ? 'met' : 'NOT MET'}: ${c.what}`);
-  const flags = [...(runs ? [`--runs ${runs}`] : []), ...(seed !== 1 ? [`--seed ${seed}`] : [])];
+  const flags = [...(server ? [`--driver ${values.driver}`] : []), ...(values['database-url'] ? ['--database-url URL'] : []), ...(runs ? [`--runs ${runs}`] : []), ...(seed !== 1 ? [`--seed ${seed}`] : [])];
   const command = `npm run bench:experiments${flags.length ? ` -- ${flags.join(' ')}` : ''}`;
-  if (chosen.length < SCENARIOS.length || values.explore !== undefined) {
+  if (chosen.length < known.length || values.explore !== undefined) {
     console.log('(a subset of the scenarios, or a non-default setting: docs not written)');
     return;
   }
-  const header = [
-    '| scenario | true rates | allocation | sessions / days | runs | better variant found | wrong winner (A/A: false positive) | stopped for no difference | median stop day | best variant\'s traffic, last day / whole run | naive: better found | naive: wrong winner |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
-  ];
+  if (server) {
+    writeServerSection(driver.name, summaries, all, command, seed, !!values['database-url']);
+    console.log('wrote docs/experiments.md');
+    return;
+  }
+  const header = TABLE_HEADER;
   const body = [
     `Driver: ${driver.name}. Sessions arrive evenly, hour by hour; each sees its variant once and adds to cart with its variant's true rate; the analysis is looked at at the end of every day, and a run counts the first stop it recommends. Test settings are the defaults (alpha ${ANALYSIS_DEFAULTS.alpha}, mixing sd ${ANALYSIS_DEFAULTS.mixingSd}, minimum effect ${pct(ANALYSIS_DEFAULTS.minimumEffect)}) with a minimum sample of ${BASE.minSample} per variant. Thompson weights are recomputed every ${SIMULATION_THOMPSON.refreshSeconds / 3600} simulated hours from ${SIMULATION_THOMPSON.draws.toLocaleString('en-US')} draws, with ${values.explore === undefined ? `the default even share (explore) of ${THOMPSON_DEFAULTS.explore}` : `an even share (explore) of ${values.explore}`}. Percentages carry a 95% Wilson interval over the runs. The naive rule is the baseline: stop on the first day a fixed-sample 95% interval of the difference excludes 0.`,
     '',

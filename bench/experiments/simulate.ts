@@ -3,9 +3,9 @@
  * them. Pure bookkeeping over an ExperimentDriver: the shoppers' coin flips
  * come from a seeded generator, so a run is reproducible from its seed.
  */
-import { differenceInterval, type Decision, type ExperimentAnalysis } from '../../src/experiments/index.js';
+import { differenceInterval, type Decision } from '../../src/experiments/index.js';
 import { seededRandom } from '../../providers/random.js';
-import type { Allocation, ExperimentDriver, Outcome } from './driver.js';
+import type { Allocation, ExperimentDriver, LookResult, Outcome } from './driver.js';
 
 export interface Scenario {
   name: string;
@@ -35,7 +35,7 @@ const DAY_MS = 86_400_000;
 /** Simulated time starts on a fixed Monday so runs are reproducible. */
 const START = Date.UTC(2025, 0, 6);
 
-function naiveLook(analysis: ExperimentAnalysis, control: { id: string; exposures: number; conversions: number }, minSample: number): number | null {
+function naiveLook(analysis: LookResult, control: { id: string; exposures: number; conversions: number }, minSample: number): number | null {
   if (analysis.variants.some((v) => v.exposures < minSample)) return null;
   for (let i = 1; i < analysis.variants.length; i++) {
     const d = differenceInterval(analysis.variants[i], control);

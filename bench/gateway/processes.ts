@@ -107,6 +107,14 @@ async function started(child: ChildProcess, url: string, readyUrl: string, statu
   return { pid: child.pid as number, url, stop: stopper(child) };
 }
 
+/** A script of dist/ (relative path) as its own process on `core`, with `env`; ready when `readyPath` answers 200. */
+export async function startScript(script: string, env: Record<string, string>, readyPath: string, core?: number): Promise<Child> {
+  const port = await freePort();
+  const child = launch(core, [path.join(distDir, script)], { ...env, PORT: String(port) });
+  const url = `http://127.0.0.1:${port}`;
+  return started(child, url, `${url}${readyPath}`, 200);
+}
+
 /** The fake OpenAI server (test/helpers/fake-openai.ts) with a fixed latency; url is its `/v1` base. */
 export async function startFake(latencyMs: number, core?: number): Promise<Child> {
   const port = await freePort();
@@ -124,7 +132,7 @@ export const OUR_API_KEY = 'bench-personalization-key-0123456789';
  * off (each request reaches the provider) and the personalization rate limit
  * off (it would cap the frontier, and is not what is measured).
  */
-export async function startOurs(fakeBaseUrl: string, databasePath: string, core?: number, nodeArgs: string[] = []): Promise<Child> {
+export async function startOurs(fakeBaseUrl: string, databasePath: string, core?: number, nodeArgs: string[] = [], extraEnv: Record<string, string> = {}): Promise<Child> {
   const port = await freePort();
   const env = {
     NODE_ENV: 'production',
@@ -138,6 +146,7 @@ export async function startOurs(fakeBaseUrl: string, databasePath: string, core?
     DATABASE_PATH: databasePath,
     GATEWAY_API_KEYS: `personalization:${OUR_API_KEY}`,
     RATE_LIMITS: 'personalization=off',
+    ...extraEnv,
   };
   const child = launch(core, [...nodeArgs, path.join(distDir, 'src/index.js')], env);
   const url = `http://127.0.0.1:${port}`;

@@ -21,15 +21,21 @@ export class ProductDescriptionResolver {
   @FieldResolver(() => Description, {
     nullable: true,
     description:
-      "The published description of the slot asked for (the personalization's locale and segment, the channel), else of its base slot, else the human reference (source REFERENCE). A slot that has never held a text gets one generated, which the publication policy (PUBLISH_POLICY) publishes at once or queues for review. Never fails the query: when generation fails, the fallbacks are marked stale.",
+      "The published description of the slot asked for (the personalization's locale and segment, the channel), else of its base slot, else the human reference (source REFERENCE). A slot that has never held a text gets one generated, which the publication policy (PUBLISH_POLICY) publishes at once or queues for review. Never fails the query: when generation fails, the fallbacks are marked stale. With sessionId, a product in a running experiment serves the variant assigned to the session (the same on every call), named in `experiment`.",
   })
-  description(
+  async description(
     @Root() product: Product,
     @Ctx() ctx: GatewayContext,
     @Arg('personalization', () => PersonalizationInput, { nullable: true }) personalization: PersonalizationInput | null,
     @Arg('provider', () => String, { nullable: true }) provider: string | null,
     @Arg('channel', () => String, { nullable: true, description: 'Sales channel, e.g. web, app or marketplace; default "web".' }) channel: string | null,
+    @Arg('sessionId', () => String, { nullable: true, description: "The shopper's session, as reported with its events." }) sessionId: string | null,
   ): Promise<Description | null> {
+    // An argument left out arrives undefined.
+    if (typeof sessionId === 'string') {
+      const served = await ctx.services.experiments.describe(product.id, sessionId);
+      if (served) return { ...toDescription(served.entry.description, DescriptionSource.CACHED, false, served.entry), assignment: served.assignment } as Description;
+    }
     try {
       checkParams(null, personalization);
     } catch (error) {

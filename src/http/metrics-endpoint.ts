@@ -33,7 +33,7 @@ export async function startMetricsServer(port: number, host: string, metrics: Ga
  * budgets.
  */
 export function metricSources(
-  services: Pick<Services, 'registry' | 'router' | 'quality' | 'alerts' | 'budgets'>,
+  services: Pick<Services, 'registry' | 'router' | 'quality' | 'alerts' | 'budgets' | 'publication'>,
   extra: Pick<MetricSources, 'localQueueCapacity' | 'ready'>,
 ): MetricSources {
   return {
@@ -41,6 +41,7 @@ export function metricSources(
     quality: () => services.quality.statuses(),
     alertActions: () => services.alerts.active(),
     budgets: async () => (services.budgets ? services.budgets.readings() : []),
+    publishedCache: () => services.publication.readCache?.counts ?? null,
     providerIds: () => services.registry.generatorIds(),
     breakerState: (id) => services.router.breakerState(id),
     localStats() {

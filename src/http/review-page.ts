@@ -11,7 +11,7 @@ import type { ServerResponse } from 'node:http';
  */
 
 /** The page's modules, by the name the page loads them under; nothing else in the folder is served. */
-const MODULES = ['page.js', 'api.js', 'detail.js', 'dom.js', 'highlight.js', 'words.js'];
+const MODULES = ['page.js', 'api.js', 'documents.js', 'detail.js', 'dom.js', 'highlight.js', 'words.js'];
 const moduleUrl = (name: string) => new URL(`./review/${name}`, import.meta.url);
 
 const SHORTCUTS: Array<[string, string]> = [

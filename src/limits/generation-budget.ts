@@ -14,10 +14,14 @@ export type GenerationBudget = (count: number) => Promise<TakeResult>;
 
 const UNLIMITED: TakeResult = { allowed: true, remaining: Number.POSITIVE_INFINITY, retryAfterSeconds: 0 };
 
-/** The budget of one caller; unlimited for a role without a setting. Buckets sit beside the request buckets, in the same store. */
-export function generationBudget(store: RateLimitStore, limits: PerRole<BucketSettings | null>, principal: Principal): GenerationBudget {
+/**
+ * The budget of one caller; unlimited for a role without a setting. Buckets
+ * sit beside the request buckets, in the same store, named by `kind`
+ * (default 'generations'; recordEvents' bucket is 'events').
+ */
+export function generationBudget(store: RateLimitStore, limits: PerRole<BucketSettings | null>, principal: Principal, kind = 'generations'): GenerationBudget {
   const bucket = limits[principal.role];
   if (!bucket) return async () => UNLIMITED;
-  const key = `${principal.keyId ?? principal.name}:generations`;
+  const key = `${principal.keyId ?? principal.name}:${kind}`;
   return (count) => (count > 0 ? store.take(key, count, bucket) : Promise.resolve(UNLIMITED));
 }

@@ -48,6 +48,20 @@ export const DEFAULT_GENERATION_RATE_LIMITS: PerRole<BucketSettings | null> = {
 };
 
 /**
+ * Default EVENT_RATE_LIMITS per role, in events that recordEvents stores
+ * (their own bucket, so that a flood of events never starves reads, nor
+ * reads the events). Mobile is sized like its request bucket for one app key
+ * shared by every shopper: 5,000 events/s with a burst of 4 s. Internal
+ * unlimited (benchmarks and simulations).
+ */
+export const DEFAULT_EVENT_RATE_LIMITS: PerRole<BucketSettings | null> = {
+  mobile: { capacity: 20_000, refillPerSecond: 5000 },
+  personalization: { capacity: 20_000, refillPerSecond: 5000 },
+  editor: { capacity: 20_000, refillPerSecond: 5000 },
+  internal: null,
+};
+
+/**
  * What a role may send (TRUSTED_DOCUMENTS): `off`, query text only (a
  * `documentId` is refused); `allow`, text or a manifest document's id;
  * `require`, only documents of the manifest (by id, by APQ hash or as their

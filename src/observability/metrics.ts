@@ -27,6 +27,8 @@ export interface MetricSources {
   alertActions(): ActiveAction[];
   /** Spending under each cap (BUDGETS); empty without caps. */
   budgets(): Promise<BudgetReading[]>;
+  /** Products the read path served from its cache of published texts (hits) and from the store (misses); null with the cache off. */
+  publishedCache(): { hits: number; misses: number } | null;
 }
 
 /** What a local-model provider's stats() reports that the metrics read. */
@@ -169,6 +171,16 @@ export class GatewayMetrics {
       labelNames: ['provider', 'model'],
       registers,
       collect: followTotals(() => (self.sources?.quality() ?? []).map((q) => ({ labels: { provider: q.provider, model: q.model }, total: q.trips }))),
+    });
+    new Counter({
+      name: 'gateway_published_cache_total',
+      help: 'Products whose published texts a read took from the in-process cache (hit) or the database (miss)',
+      labelNames: ['result'],
+      registers,
+      collect: followTotals(() => {
+        const counts = self.sources?.publishedCache();
+        return counts ? [{ labels: { result: 'hit' }, total: counts.hits }, { labels: { result: 'miss' }, total: counts.misses }] : [];
+      }),
     });
     new Gauge({
       name: 'gateway_alert_action_active',

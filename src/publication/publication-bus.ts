@@ -38,6 +38,12 @@ export interface PublicationBus {
   emit(notice: PublicationNotice): void;
   /** Calls `listener` for every notice, from this process or another; returns a function that stops it. */
   onPublished(listener: PublicationListener): () => void;
+  /**
+   * Calls `listener(false)` when the Redis subscription drops (notices from
+   * other processes may be missed from then on) and `listener(true)` once it
+   * is subscribed again. Never called without Redis.
+   */
+  onNoticesLive(listener: (live: boolean) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -58,6 +64,10 @@ interface Envelope {
 export async function createPublicationBus(options: PublicationBusOptions = {}): Promise<PublicationBus> {
   const { redis, logger } = options;
   const listeners = new Set<PublicationListener>();
+  const liveListeners = new Set<(live: boolean) => void>();
+  const tellLive = (live: boolean) => {
+    for (const listener of liveListeners) listener(live);
+  };
   const deliver = (notice: PublicationNotice) => {
     for (const listener of listeners) {
       try {
@@ -82,6 +92,7 @@ export async function createPublicationBus(options: PublicationBusOptions = {}):
       }
     });
     await subscriber.subscribe(channel);
+    watchSubscription(subscriber, channel, tellLive, logger);
   }
   return {
     emit(notice) {
@@ -94,10 +105,40 @@ export async function createPublicationBus(options: PublicationBusOptions = {}):
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    onNoticesLive(listener) {
+      liveListeners.add(listener);
+      return () => liveListeners.delete(listener);
+    },
     async close() {
       listeners.clear();
+      liveListeners.clear();
       if (subscriber) await closeRedis(subscriber);
       if (redis) await closeRedis(redis);
     },
   };
+}
+
+/**
+ * After the first subscription: a dropped connection is a gap; when it is
+ * back, ioredis resubscribes on its own, and our own SUBSCRIBE, answered
+ * after that one on the same connection, says when notices arrive again.
+ */
+function watchSubscription(subscriber: Redis, channel: string, tellLive: (live: boolean) => void, logger: Logger | undefined): void {
+  let live = true;
+  subscriber.on('close', () => {
+    if (!live) return;
+    live = false;
+    tellLive(false);
+  });
+  subscriber.on('ready', () => {
+    if (live) return;
+    subscriber.subscribe(channel).then(
+      () => {
+        if (live) return;
+        live = true;
+        tellLive(true);
+      },
+      (error: unknown) => logger?.warn({ err: error }, 'publication notices: resubscribing failed'),
+    );
+  });
 }

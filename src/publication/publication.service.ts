@@ -13,6 +13,7 @@ import type { ActorRecord, ChangeResult, Plan, PublicationEntry, PublicationStat
 import { actorRole, admit, checkVersion, publishGate, systemActor, transition, type Actor, type PublishPolicy } from './lifecycle.js';
 import type { Slot } from './slot.js';
 import type { PublicationBus, PublicationNotice } from './publication-bus.js';
+import { PublishedCache, type PublishedCacheOptions } from './published-cache.js';
 
 /** The fact check of a text against its product's record, in a slot's locale. */
 export type FactChecker = (product: ProductRecord, text: string, locale: string) => StoredCheck;
@@ -36,6 +37,8 @@ export interface PublicationServiceOptions {
   check: FactChecker;
   /** PUBLISH_POLICY. Default "review". */
   policy?: PublishPolicy;
+  /** The read path's cache of published texts (published-cache.ts), dropped by the bus's notices; null turns it off. Default: off. */
+  readCache?: Omit<PublishedCacheOptions, 'load'> | null;
   logger?: Logger;
 }
 
@@ -63,10 +66,19 @@ function cleanNote(note: string | null | undefined, argument = 'note'): string |
 export class PublicationService {
   private readonly store: PublicationStore;
   private readonly policy: PublishPolicy;
+  /** What shoppers' reads are served from; null when off. */
+  readonly readCache: PublishedCache | null;
 
   constructor(private readonly options: PublicationServiceOptions) {
     this.store = options.store;
     this.policy = options.policy ?? 'review';
+    this.readCache = options.readCache ? new PublishedCache({ ...options.readCache, load: (ids) => this.store.publishedForProducts(ids) }) : null;
+    const cache = this.readCache;
+    if (cache) {
+      // This process's notices are delivered as the change commits, before the action answers: its own next read sees the change.
+      options.bus.onPublished((notice) => cache.drop(notice.productId));
+      options.bus.onNoticesLive((live) => cache.setNoticesLive(live));
+    }
   }
 
   /** Calls `listener` for every publish and unpublish, from this process or (with Redis) another. */
@@ -222,6 +234,8 @@ export class PublicationService {
     if (!product) throw new NotFoundError('product', before.state.slot.productId);
     const result = await this.store.change(id, ({ entry, live }) => decide({ entry, live, product }));
     if (!result) throw new NotFoundError('description', id);
+    // Also what no notice tells (a recheck's verdict or an edit of a live text): this process's next read is fresh.
+    this.readCache?.drop(before.state.slot.productId);
     this.notify(result);
     return result.entry;
   }
@@ -252,8 +266,9 @@ export class PublicationService {
     return this.store.entries(ids);
   }
 
+  /** What the products' slots serve now (through the read cache when it is on). */
   publishedForProducts(productIds: readonly string[]): Promise<PublicationEntry[]> {
-    return this.store.publishedForProducts(productIds);
+    return this.readCache ? this.readCache.get(productIds) : this.store.publishedForProducts(productIds);
   }
 
   slotsInUse(slots: readonly Slot[]): Promise<boolean[]> {

@@ -325,4 +325,124 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX publication_events_description ON publication_events (description_id, seq);
     `,
   },
+  {
+    // Experiments, the events the mobile app reports, and what the analysis
+    // reads. Version 6 is the publication lifecycle's. Events are append-only
+    // and idempotent by event_id; each experiment session is one row (its
+    // first variant, whether it was exposed and converted), and the roll-ups
+    // count sessions per experiment × variant × hour bucket, kept in the
+    // events' transaction so that no read scans the events.
+    version: 7,
+    name: 'experiments_and_events',
+    sqlite: `
+      CREATE TABLE experiments (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        metric TEXT NOT NULL,
+        allocation TEXT NOT NULL,
+        min_sample INTEGER,
+        refresh_seconds INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        winner_variant_id TEXT,
+        variants TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE experiment_products (
+        experiment_id TEXT NOT NULL,
+        product_id TEXT NOT NULL,
+        PRIMARY KEY (product_id, experiment_id)
+      );
+      CREATE TABLE events (
+        event_id TEXT PRIMARY KEY,
+        type TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        product_id TEXT NOT NULL,
+        description_id TEXT,
+        experiment_id TEXT,
+        variant_id TEXT,
+        occurred_at TEXT NOT NULL,
+        value REAL,
+        received_at TEXT NOT NULL
+      );
+      CREATE TABLE experiment_sessions (
+        experiment_id TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        variant_id TEXT NOT NULL,
+        exposed INTEGER NOT NULL,
+        converted INTEGER NOT NULL,
+        PRIMARY KEY (experiment_id, session_id)
+      );
+      CREATE TABLE experiment_rollups (
+        experiment_id TEXT NOT NULL,
+        variant_id TEXT NOT NULL,
+        bucket INTEGER NOT NULL,
+        exposures INTEGER NOT NULL,
+        conversions INTEGER NOT NULL,
+        PRIMARY KEY (experiment_id, bucket, variant_id)
+      );
+    `,
+    postgres: `
+      CREATE TABLE experiments (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        metric TEXT NOT NULL,
+        allocation TEXT NOT NULL,
+        min_sample INTEGER,
+        refresh_seconds INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        winner_variant_id TEXT,
+        variants TEXT NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL
+      );
+      CREATE TABLE experiment_products (
+        experiment_id TEXT NOT NULL,
+        product_id TEXT NOT NULL,
+        PRIMARY KEY (product_id, experiment_id)
+      );
+      CREATE TABLE events (
+        event_id TEXT PRIMARY KEY,
+        type TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        product_id TEXT NOT NULL,
+        description_id TEXT,
+        experiment_id TEXT,
+        variant_id TEXT,
+        occurred_at TEXT NOT NULL,
+        value DOUBLE PRECISION,
+        received_at TIMESTAMPTZ NOT NULL
+      );
+      CREATE TABLE experiment_sessions (
+        experiment_id TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        variant_id TEXT NOT NULL,
+        exposed BOOLEAN NOT NULL,
+        converted BOOLEAN NOT NULL,
+        PRIMARY KEY (experiment_id, session_id)
+      );
+      CREATE TABLE experiment_rollups (
+        experiment_id TEXT NOT NULL,
+        variant_id TEXT NOT NULL,
+        bucket BIGINT NOT NULL,
+        exposures BIGINT NOT NULL,
+        conversions BIGINT NOT NULL,
+        PRIMARY KEY (experiment_id, bucket, variant_id)
+      );
+    `,
+  },
+  {
+    // The lifecycle's reads by status within products and slots: storing a
+    // generated text looks for the slot's untouched drafts (DRAFT or
+    // IN_REVIEW), a shopper's read for the products' PUBLISHED texts, and
+    // generating on read for the slots in use. On publication_slot the first
+    // walked every state the slot ever had, superseded ones included, so each
+    // generation cost more than the one before; on publication_queue the
+    // second walked every published text of the catalog. With the status
+    // first, each reads only the rows it returns.
+    version: 8,
+    name: 'publication_status_slot',
+    sqlite: `CREATE INDEX publication_status_slot ON publication_states (status, product_id, locale, channel, segment);`,
+    postgres: `CREATE INDEX publication_status_slot ON publication_states (status, product_id, locale, channel, segment);`,
+  },
 ];

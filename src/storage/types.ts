@@ -1,16 +1,18 @@
 /**
  * The storage interfaces: one per aggregate (the catalog, descriptions, API
- * keys, benchmark runs, publication states), reached through one `Storage`
- * that `openStorage` opens on SQLite (node:sqlite, the embedded default) or
- * PostgreSQL alike.
+ * keys, benchmark runs, publication states, experiments and their events),
+ * reached through one `Storage` that `openStorage` opens on SQLite
+ * (node:sqlite, the embedded default) or PostgreSQL alike.
  * Every method is async so that a networked database can implement the same
  * shape. Catalog jobs keep their records in Redis (src/jobs/job-store.ts).
  */
 import type { BenchmarkStore } from '../evaluation/benchmark/types.js';
+import type { EventStore, ExperimentStore } from './experiment-types.js';
 import type { DescriptionInput, DescriptionLookup, DescriptionRecord } from './description-types.js';
 import type { PublicationStore } from './publication-types.js';
 
 export type { Attempt, DescriptionFlag, DescriptionInput, DescriptionLookup, DescriptionRecord } from './description-types.js';
+export type * from './experiment-types.js';
 
 export interface ProductInput {
   sku?: string | null;
@@ -116,6 +118,8 @@ export interface Storage {
   readonly descriptions: DescriptionStore;
   readonly apiKeys: ApiKeyStore;
   readonly benchmarks: BenchmarkStore;
+  readonly experiments: ExperimentStore;
+  readonly events: EventStore;
   /** The publication lifecycle's states, versions and audit trail (publication-types.ts). */
   readonly publication: PublicationStore;
   /** Closes the connection every store shares. */

@@ -56,6 +56,8 @@ export interface RecordedCall {
   mode: FaultMode;
   /** When the request had arrived in full, on `performance.now()`'s clock: for the order and spacing of calls. */
   at: number;
+  /** When the connection closed (answered, or cut by the client), on the same clock; undefined while it is open. */
+  closedAt?: number;
 }
 
 export interface FailNextOptions {
@@ -245,6 +247,7 @@ export async function startFakeServer(protocol: FakeProtocol, options: FakeServe
     let clientGone = false;
     res.on('close', () => {
       clientGone = !res.writableFinished;
+      call.closedAt = performance.now();
     });
     const gone = (): boolean => closing || clientGone || res.destroyed;
     const sleep = (ms: number): Promise<void> =>

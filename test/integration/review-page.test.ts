@@ -4,12 +4,13 @@
  * its findings marked, an edit (check rerun) approved and published and then
  * served to the mobile app, a stale edit, bulk approval of passing texts, a
  * rejection with its reason, the shortcuts, and no console errors or failed
- * requests throughout. Screenshots go to SCREENSHOT_DIR when it is set.
+ * requests throughout, with the editor key held to trusted documents. Screenshots go to SCREENSHOT_DIR when it is set.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import { repoRoot } from '../helpers/paths.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { launchBrowser } from '../helpers/browser.js';
@@ -42,7 +43,15 @@ let server: TestServer;
 let flaggedTitle = '';
 before(async () => {
   fake = await startFakeOpenAI({ reply: (prompt) => (flaggedTitle && prompt.includes(flaggedTitle) ? FLAGGED_TEXT : undefined) });
-  server = await startTestServer({ providers: ['openai'], openaiBaseUrl: fake.baseURL, cacheTtlMs: 0, gatewayApiKeys: `${TEST_GATEWAY_API_KEYS},editor:${EDITOR_KEY}` });
+  // The editor key may send only trusted documents: the page sends nothing else.
+  server = await startTestServer({
+    providers: ['openai'],
+    openaiBaseUrl: fake.baseURL,
+    cacheTtlMs: 0,
+    gatewayApiKeys: `${TEST_GATEWAY_API_KEYS},editor:${EDITOR_KEY}`,
+    trustedDocumentsManifest: path.join(repoRoot, 'clients', 'generated', 'persisted-documents.json'),
+    trustedDocuments: 'editor=require',
+  });
 });
 after(async () => {
   await server.stop();

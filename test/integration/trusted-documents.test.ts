@@ -8,6 +8,7 @@ import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
 import type { GqlBody } from '../helpers/graphql.js';
 import { repoRoot } from '../helpers/paths.js';
+import { REVIEW_DOCUMENTS } from '../../src/http/review/documents.js';
 
 /** The manifest codegen writes for the clients (`npm run codegen`), as the gateway loads it. */
 const MANIFEST_FILE = path.join(repoRoot, 'clients', 'generated', 'persisted-documents.json');
@@ -24,6 +25,7 @@ type Page = { products: { edges: Array<{ node: { id: string; title: string; pric
 
 let fake: FakeOpenAI;
 let server: TestServer;
+const EDITOR_KEY = 'test-editor-key-trusted-4c2a8e';
 
 before(async () => {
   fake = await startFakeOpenAI();
@@ -31,9 +33,9 @@ before(async () => {
     providers: ['openai'],
     openaiBaseUrl: fake.baseURL,
     openaiApiKey: 'sk-test-trusted-documents',
-    gatewayApiKeys: TEST_GATEWAY_API_KEYS,
+    gatewayApiKeys: `${TEST_GATEWAY_API_KEYS},editor:${EDITOR_KEY}`,
     trustedDocumentsManifest: MANIFEST_FILE,
-    trustedDocuments: 'mobile=require,personalization=allow,internal=off',
+    trustedDocuments: 'mobile=require,personalization=allow,editor=require,internal=off',
   });
 });
 after(async () => {
@@ -124,4 +126,36 @@ test('a role set to off sends text; a documentId is refused', async () => {
   assert.equal(body.errors?.[0]?.extensions?.reason, 'TRUSTED_DOCUMENTS_OFF');
   const text = await post<Page>({ query: '{ products(first: 1) { edges { node { title } } } }' }, TEST_KEYS.internal);
   assert.equal(text.body.data?.products.edges.length, 1);
+});
+
+test('editor (require) runs every operation of the review page as the page sends it; any other text is refused', async () => {
+  const products = await post<Page>({ query: '{ products(first: 1) { edges { node { id } } } }' }, TEST_KEYS.internal);
+  const productId = products.body.data!.products.edges[0]!.node.id;
+  const generated = await post<{ generateDescriptions: Array<{ id: string; status: string }> }>(
+    { query: 'mutation($id: ID!) { generateDescriptions(input: [{productId: $id}]) { ... on Description { id status } } }', variables: { id: productId } },
+    TEST_KEYS.personalization,
+  );
+  const draft = generated.body.data?.generateDescriptions[0];
+  assert.equal(draft?.status, 'IN_REVIEW', JSON.stringify(generated.body));
+  const ran = new Set<string>();
+  const run = async <T>(operation: keyof typeof REVIEW_DOCUMENTS, variables: Record<string, unknown>): Promise<T> => {
+    const { status, body } = await post<T>({ query: REVIEW_DOCUMENTS[operation], variables }, EDITOR_KEY);
+    assert.equal(status, 200, `${operation}: ${JSON.stringify(body.errors)}`);
+    assert.equal(body.errors, undefined, operation);
+    ran.add(operation);
+    return body.data!;
+  };
+  const queue = await run<{ reviewQueue: { edges: Array<{ node: { id: string } }> } }>('ReviewQueue', { filter: null });
+  assert.ok(queue.reviewQueue.edges.some((e) => e.node.id === draft.id));
+  assert.equal((await run<{ description: { id: string } }>('ReviewDescription', { id: draft.id })).description.id, draft.id);
+  assert.deepEqual(await run('ReviewBulkApprove', { ids: [] }), { bulkApproveDescriptions: [] });
+  assert.equal((await run<{ approveDescription: { status: string } }>('ReviewApprove', { id: draft.id, expectedVersion: 1 })).approveDescription.status, 'APPROVED');
+  assert.equal((await run<{ publishDescription: { status: string } }>('ReviewPublish', { id: draft.id, override: true, note: 'checked by hand' })).publishDescription.status, 'PUBLISHED');
+  await run('ReviewEdit', { id: draft.id, expectedVersion: 1, text: 'A wrap dress, edited by the content team.' });
+  assert.equal((await run<{ rejectDescription: { status: string } }>('ReviewReject', { id: draft.id, reason: 'wrong fabric' })).rejectDescription.status, 'REJECTED');
+  assert.deepEqual([...ran].sort(), Object.keys(REVIEW_DOCUMENTS).sort(), 'every operation the page sends was run');
+
+  const other = await post({ query: '{ reviewQueue(first: 1) { totalCount } }' }, EDITOR_KEY);
+  assert.equal(other.status, 400);
+  assert.equal(other.body.errors?.[0]?.extensions?.code, 'TRUSTED_DOCUMENT_REQUIRED');
 });

@@ -5,6 +5,7 @@
  * tab's sessionStorage: asked for once, gone when the tab closes.
  */
 import type { Refusal } from './words.js';
+import { REVIEW_DOCUMENTS } from './documents.js';
 
 const KEY_STORE = 'stylesprint.review.key';
 
@@ -30,8 +31,13 @@ interface Answer<T> {
   errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
 }
 
-/** Runs one operation; a GraphQL error (the first) or a failed request is thrown as a GatewayRefusal. */
-export async function gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+/**
+ * Runs one of the page's operations, sent as the trusted-documents
+ * manifest's exact text (clients/review/review.graphql); a GraphQL error (the
+ * first) or a failed request is thrown as a GatewayRefusal.
+ */
+export async function gql<T>(operation: keyof typeof REVIEW_DOCUMENTS, variables: Record<string, unknown> = {}): Promise<T> {
+  const query = REVIEW_DOCUMENTS[operation];
   const key = readKey();
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' };
   if (key) headers.authorization = `Bearer ${key}`;
@@ -50,12 +56,6 @@ export async function gql<T>(query: string, variables: Record<string, unknown> =
   }
   return answer.data;
 }
-
-/** The fields of a description the page shows. */
-const DESCRIPTION_FIELDS = `id text status version publishedVersion provider model finishReason createdAt
-  slot { locale channel segment }
-  check { verdict findings { code severity message start end expected } }
-  product { id sku title category gender price colors sizes materials attributes referenceDescription }`;
 
 export interface Finding {
   code: string;
@@ -102,9 +102,6 @@ export interface QueueFilter {
   model?: string | undefined;
 }
 
-/** What the queue lists of each text; the page loads the rest when one is opened (a page of full texts would cost more than the API allows a key). */
-const QUEUE_FIELDS = 'id status version model check { verdict findings { code } } product { title }';
-
 export interface QueueItem {
   id: string;
   status: string;
@@ -125,38 +122,33 @@ export interface Queue {
  * after each action stays well inside an editor key's request budget.
  */
 export async function loadQueue(filter: QueueFilter): Promise<Queue> {
-  const data = await gql<{ reviewQueue: { totalCount: number; counts: Queue['counts']; edges: Array<{ node: QueueItem }> } }>(
-    `query ReviewQueue($filter: ReviewQueueFilterInput) { reviewQueue(filter: $filter, first: 50) { totalCount counts { status count } edges { node { ${QUEUE_FIELDS} } } } }`,
-    { filter },
-  );
+  // The queue lists a few fields of each text; the rest is loaded when one is opened (a page of full texts would cost more than the API allows a key).
+  const data = await gql<{ reviewQueue: { totalCount: number; counts: Queue['counts']; edges: Array<{ node: QueueItem }> } }>('ReviewQueue', { filter });
   const { totalCount, counts, edges } = data.reviewQueue;
   return { totalCount, counts, nodes: edges.map((e) => e.node) };
 }
 
 export async function loadDescription(id: string): Promise<Description | null> {
-  return (await gql<{ description: Description | null }>(`query Review($id: ID!) { description(id: $id) { ${DESCRIPTION_FIELDS} } }`, { id })).description;
+  return (await gql<{ description: Description | null }>('ReviewDescription', { id })).description;
 }
 
+/** The operation of each change. */
 const CHANGES = {
-  approveDescription: ['$id: ID!, $expectedVersion: Int', 'id: $id, expectedVersion: $expectedVersion'],
-  rejectDescription: ['$id: ID!, $expectedVersion: Int, $reason: String!', 'id: $id, expectedVersion: $expectedVersion, reason: $reason'],
-  publishDescription: ['$id: ID!, $expectedVersion: Int, $override: Boolean!, $note: String', 'id: $id, expectedVersion: $expectedVersion, override: $override, note: $note'],
-  editDescription: ['$id: ID!, $expectedVersion: Int!, $text: String!', 'id: $id, expectedVersion: $expectedVersion, text: $text'],
+  approveDescription: 'ReviewApprove',
+  rejectDescription: 'ReviewReject',
+  publishDescription: 'ReviewPublish',
+  editDescription: 'ReviewEdit',
 } as const;
 
 /** One change of a description; the answer is the description as it is now. */
 export async function change(mutation: keyof typeof CHANGES, variables: Record<string, unknown>): Promise<Description> {
-  const [params, args] = CHANGES[mutation];
-  const data = await gql<Record<string, Description>>(`mutation Change(${params}) { ${mutation}(${args}) { ${DESCRIPTION_FIELDS} } }`, variables);
-  return data[mutation];
+  const data = await gql<Record<string, Description>>(CHANGES[mutation], variables);
+  return data[mutation]!;
 }
 
 export type BulkResult = { __typename: 'Description'; id: string } | { __typename: 'LifecycleError'; id: string; code: string; reason: string | null; message: string };
 
 export async function bulkApprove(ids: string[]): Promise<BulkResult[]> {
-  const data = await gql<{ bulkApproveDescriptions: BulkResult[] }>(
-    `mutation BulkApprove($ids: [ID!]!) { bulkApproveDescriptions(ids: $ids, note: "bulk approval of passing texts (review page)") { __typename ... on Description { id } ... on LifecycleError { id code reason message } } }`,
-    { ids },
-  );
+  const data = await gql<{ bulkApproveDescriptions: BulkResult[] }>('ReviewBulkApprove', { ids });
   return data.bulkApproveDescriptions;
 }

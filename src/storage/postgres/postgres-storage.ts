@@ -10,6 +10,9 @@ import { ApiKeySql } from '../api-key-sql.js';
 import { SqlBenchmarkStore } from '../benchmark-store.js';
 import { PostgresCatalogStore } from './postgres-catalog.js';
 import { PostgresDescriptionStore } from './postgres-descriptions.js';
+import { PostgresEventStore } from './postgres-events.js';
+import { ExperimentSql } from '../experiment-sql.js';
+import type { EventStore, ExperimentStore } from '../experiment-types.js';
 import { SqlPublicationStore } from '../publication-store.js';
 import { postgresPublicationDriver } from './postgres-publication.js';
 
@@ -36,6 +39,8 @@ export class PostgresStorage implements Storage {
   readonly descriptions: DescriptionStore;
   readonly apiKeys: ApiKeyStore;
   readonly benchmarks: BenchmarkStore;
+  readonly experiments: ExperimentStore;
+  readonly events: EventStore;
   readonly publication: PublicationStore;
   private open = false;
 
@@ -51,6 +56,8 @@ export class PostgresStorage implements Storage {
     };
     this.apiKeys = new ApiKeySql(query);
     this.benchmarks = new SqlBenchmarkStore(query);
+    this.experiments = new ExperimentSql(query);
+    this.events = new PostgresEventStore(connection);
     // An idle pooled connection that the server drops emits 'error' on the
     // pool; unhandled, that would crash the process. The pool discards the
     // client, and the next query reconnects or fails with its own error.

@@ -11,6 +11,9 @@ import { SqlBenchmarkStore } from '../benchmark-store.js';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, WalCheckpointer } from './checkpointer.js';
 import { SqliteCatalogStore } from './sqlite-catalog.js';
 import { SqliteDescriptionStore } from './sqlite-descriptions.js';
+import { SqliteEventStore } from './sqlite-events.js';
+import { ExperimentSql } from '../experiment-sql.js';
+import type { EventStore, ExperimentStore } from '../experiment-types.js';
 import { SqlPublicationStore } from '../publication-store.js';
 import { sqlitePublicationDriver } from './sqlite-publication.js';
 
@@ -25,6 +28,8 @@ export class SqliteStorage implements Storage {
   readonly descriptions: DescriptionStore;
   readonly apiKeys: ApiKeyStore;
   readonly benchmarks: BenchmarkStore;
+  readonly experiments: ExperimentStore;
+  readonly events: EventStore;
   readonly publication: PublicationStore;
   private readonly db: DatabaseSync;
   private open = true;
@@ -55,6 +60,8 @@ export class SqliteStorage implements Storage {
     };
     this.apiKeys = new ApiKeySql(query);
     this.benchmarks = new SqlBenchmarkStore(query);
+    this.experiments = new ExperimentSql(query);
+    this.events = new SqliteEventStore(connection);
   }
 
   /** A cached prepared statement. Filter SQL varies with the filter's shape, so the cache is bounded. */

@@ -1,0 +1,279 @@
+/**
+ * Experiments through the API: creating and stopping them, assigning a
+ * session to a variant, recording the app's events and analysing the
+ * roll-ups. The statistics are the pure functions beside this file; the
+ * only shared state is the database, so every replica assigns a session
+ * alike. See docs/experiments.md ("Through the API").
+ */
+import { BadUserInputError, ErrorCode, GatewayError, NotFoundError } from '../errors/index.js';
+import { BUCKET_MS, CONVERSION_EVENT } from '../storage/experiment-types.js';
+import type { BulkOutcome, PublicationService } from '../publication/index.js';
+import type { Actor } from '../publication/lifecycle.js';
+import type { EventInput, EventOutcome, EventType, ExperimentRecord, ExperimentStore, RollupRow, Storage } from '../storage/types.js';
+import { analyzeLooks, ANALYSIS_DEFAULTS, type ExperimentAnalysis } from './analysis.js';
+import { assignByWeights } from './assignment.js';
+import { createThompsonAllocator, type ThompsonAllocator } from './thompson.js';
+import type { VariantCounts } from './types.js';
+import type { PublicationEntry } from '../storage/publication-types.js';
+import { checkExperiment, type ExperimentSpec } from './experiment-input.js';
+import { recipeVariants, type RecipeGenerator } from './recipes.js';
+import type { ActorRecord } from '../storage/publication-types.js';
+import { checkEvent, isClientId, MAX_CLIENT_ID_LENGTH, MAX_EVENTS_PER_CALL, type EventRefusal, type EventSpec } from './event-input.js';
+
+/** Buckets per look: the analysis looks once a day, as the people reading it do. */
+export const BUCKETS_PER_LOOK = 24;
+
+/** What experiments need of the publication lifecycle: which texts a shopper may see, and publishing a winner. */
+export type ExperimentPublication = Pick<PublicationService, 'entries' | 'publishedForProducts' | 'bulkPublish'>;
+
+/** Most descriptions one bulkPublish call takes (PUBLICATION_LIMITS.bulkItems). */
+const PUBLISH_CHUNK = 100;
+
+export interface ExperimentServiceOptions {
+  /** Clock in ms (roll-up buckets, Thompson epochs, the events' time window). Default Date.now. */
+  now?: () => number;
+  /** Generates recipe variants' texts (the description service). Default none: a recipe variant is refused (RECIPES_NOT_AVAILABLE). */
+  generator?: RecipeGenerator;
+}
+
+/** The variant a session sees of one product. */
+export interface Assignment {
+  experimentId: string;
+  variantId: string;
+  /** The stored description shown. */
+  descriptionId: string;
+  /** True when the variant has no admissible text for this product (none, or not approved or published) and the control's is shown instead. */
+  servedControl: boolean;
+}
+
+export type EventResult = { eventId: string; status: 'ACCEPTED' | 'DUPLICATE' } | ({ eventId: string; status: 'REJECTED' } & EventRefusal);
+
+/** Takes `count` events from the caller's event bucket (EVENT_RATE_LIMITS). */
+export type EventBudget = (count: number) => Promise<{ allowed: boolean; retryAfterSeconds: number }>;
+
+/** One day's look: the cumulative counts per variant at the end of the day. */
+export interface Look {
+  /** The end of the look's last bucket. */
+  at: Date;
+  counts: VariantCounts[];
+}
+
+export interface ExperimentReport {
+  experiment: ExperimentRecord;
+  analysis: ExperimentAnalysis;
+  /** Oldest first; empty before any exposure. */
+  looks: Look[];
+}
+
+export class ExperimentService {
+  private readonly now: () => number;
+  /** Thompson allocators by experiment id: each recomputes its weights once per epoch from the roll-ups. */
+  private readonly allocators = new Map<string, ThompsonAllocator>();
+
+  constructor(
+    private readonly storage: Pick<Storage, 'experiments' | 'events' | 'descriptions' | 'catalog'>,
+    private readonly publication: ExperimentPublication,
+    private readonly options: ExperimentServiceOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Checks the design, generates the recipe variants' texts (each through the publication policy), and stores the experiment, running. */
+  async create(spec: ExperimentSpec, requestedBy?: ActorRecord): Promise<ExperimentRecord> {
+    const checked = await checkExperiment(spec, { ...this.storage, publication: this.publication });
+    const variants = await recipeVariants(checked, spec, { catalog: this.storage.catalog, ...(this.options.generator ? { generator: this.options.generator } : {}), ...(requestedBy ? { requestedBy } : {}) });
+    return this.storage.experiments.create({ ...checked, variants });
+  }
+
+  byId(id: string): Promise<ExperimentRecord | null> {
+    return this.storage.experiments.byId(id);
+  }
+
+  list(): Promise<ExperimentRecord[]> {
+    return this.storage.experiments.list();
+  }
+
+  /** PAUSED: no session is assigned (products show their usual text); events of sessions already in it still count. */
+  async pause(id: string): Promise<ExperimentRecord> {
+    return this.move(id, 'RUNNING', 'PAUSED', null);
+  }
+
+  async resume(id: string): Promise<ExperimentRecord> {
+    return this.move(id, 'PAUSED', 'RUNNING', null);
+  }
+
+  /**
+   * Ends the experiment with a winner: the one named, else the analysis's
+   * (STOP_WINNER), else the control. With `publishWinner`, the winner's
+   * texts are published through the lifecycle (each APPROVED one, or a
+   * PUBLISHED one with a newer version; the check is rerun first), one
+   * outcome per text; texts already live are left as they are.
+   */
+  async conclude(id: string, options: { publishWinner: boolean; winnerVariantId?: string | null; actor?: Actor }): Promise<{ experiment: ExperimentRecord; published: BulkOutcome[] }> {
+    const report = await this.report(id);
+    const winner = options.winnerVariantId ?? report.analysis.winnerId ?? report.experiment.variants[0]!.id;
+    const variant = report.experiment.variants.find((v) => v.id === winner);
+    if (!variant) throw new BadUserInputError(`experiment ${JSON.stringify(id)} has no variant ${JSON.stringify(winner)}`, { reason: 'UNKNOWN_VARIANT' });
+    if (report.experiment.status === 'CONCLUDED') throw new BadUserInputError(`experiment ${JSON.stringify(id)} is already concluded`, { reason: 'ALREADY_CONCLUDED' });
+    if (options.publishWinner && !options.actor) throw new BadUserInputError('publishing a winner needs the person who concludes', { reason: 'NO_ACTOR' });
+    const experiment = (await this.storage.experiments.setStatus(id, 'CONCLUDED', winner))!;
+    const published: BulkOutcome[] = [];
+    if (!options.publishWinner) return { experiment, published };
+    const entries = await this.publication.entries(Object.values(variant.descriptionIds));
+    const toPublish = entries.filter((e): e is PublicationEntry => !!e && (e.state.status === 'APPROVED' || (e.state.status === 'PUBLISHED' && e.state.version !== e.state.publishedVersion)));
+    const note = `experiment ${experiment.name} (${experiment.id}): variant ${winner} won`;
+    for (let i = 0; i < toPublish.length; i += PUBLISH_CHUNK) {
+      published.push(...(await this.publication.bulkPublish(toPublish.slice(i, i + PUBLISH_CHUNK).map((e) => e.state.descriptionId), options.actor!, note)));
+    }
+    return { experiment, published };
+  }
+
+  private async move(id: string, from: ExperimentRecord['status'], to: ExperimentRecord['status'], winner: string | null): Promise<ExperimentRecord> {
+    const experiment = await this.storage.experiments.byId(id);
+    if (!experiment) throw new NotFoundError('experiment', id);
+    if (experiment.status !== from) throw new BadUserInputError(`experiment ${JSON.stringify(id)} is ${experiment.status.toLowerCase()}, not ${from.toLowerCase()}`, { reason: 'BAD_STATUS' });
+    return (await this.storage.experiments.setStatus(id, to, winner))!;
+  }
+
+  /**
+   * The variant `sessionId` is assigned of the product's running experiment,
+   * or null when the product is in none. Its text is the variant's
+   * description when a shopper may see it (published, or approved: approved
+   * texts are served only to sessions in the experiment), else the
+   * control's, said in `servedControl`; null as well when the control's text
+   * is no longer admissible (rejected, superseded), so that the product's
+   * usual text is served.
+   */
+  async describe(productId: string, sessionId: string): Promise<{ entry: PublicationEntry; assignment: Assignment } | null> {
+    if (!isClientId(sessionId)) {
+      throw new BadUserInputError(`sessionId must be 1 to ${MAX_CLIENT_ID_LENGTH} printable characters without spaces`, { reason: 'BAD_SESSION_ID' });
+    }
+    const [experiment] = (await this.storage.experiments.activeForProducts([productId])).filter((e) => e.status === 'RUNNING');
+    if (!experiment) return null;
+    const variant = experiment.variants[await this.variantIndex(experiment, sessionId)]!;
+    const own = variant.descriptionIds[productId];
+    const control = experiment.variants[0]!.descriptionIds[productId]!;
+    const shown = await this.admissible(productId, own ? [own, control] : [control]);
+    const entry = (own && shown.get(own)) || shown.get(control);
+    if (!entry) return null;
+    const descriptionId = entry.state.descriptionId;
+    return { entry, assignment: { experimentId: experiment.id, variantId: variant.id, descriptionId, servedControl: descriptionId !== own } };
+  }
+
+  /** Of these descriptions of the product, those a session in an experiment may see: published at their live version, approved at their current one. */
+  private async admissible(productId: string, ids: readonly string[]): Promise<Map<string, PublicationEntry>> {
+    const [published, entries] = await Promise.all([this.publication.publishedForProducts([productId]), this.publication.entries(ids)]);
+    const out = new Map<string, PublicationEntry>();
+    for (const e of published) if (ids.includes(e.state.descriptionId)) out.set(e.state.descriptionId, e);
+    for (const e of entries) if (e?.state.status === 'APPROVED') out.set(e.state.descriptionId, e);
+    return out;
+  }
+
+  /**
+   * FIXED: the hash of experiment and session against the weights. THOMPSON:
+   * the variant of the session's first stored event when it has one (sticky),
+   * else the current epoch's weighted pick at the session's hash point,
+   * which every replica computes alike from the roll-ups.
+   */
+  private async variantIndex(experiment: ExperimentRecord, sessionId: string): Promise<number> {
+    if (experiment.allocation === 'FIXED') return assignByWeights(experiment.id, sessionId, experiment.variants.map((v) => v.weight));
+    const [stored] = await this.storage.experiments.sessionVariants(experiment.id, [sessionId]);
+    const previous = stored ? experiment.variants.findIndex((v) => v.id === stored) : -1;
+    return this.allocator(experiment).assign(sessionId, previous >= 0 ? previous : undefined);
+  }
+
+  private allocator(experiment: ExperimentRecord): ThompsonAllocator {
+    let allocator = this.allocators.get(experiment.id);
+    if (!allocator) {
+      allocator = createThompsonAllocator({
+        experimentId: experiment.id,
+        refreshSeconds: experiment.refreshSeconds,
+        now: this.now,
+        // Whole buckets before the epoch's start: complete once the hour is past, so every replica reads the same counts.
+        readCounts: async (asOf) => totals(experiment, await this.storage.experiments.rollups(experiment.id, Math.floor(asOf.getTime() / BUCKET_MS))),
+      });
+      this.allocators.set(experiment.id, allocator);
+    }
+    return allocator;
+  }
+
+  /**
+   * Checks and stores a batch of the app's events: one result per event, in
+   * order. Refused events are reported one by one; a retried event is a
+   * DUPLICATE and counts once. The caller's event bucket is charged one
+   * token per event before anything is stored.
+   */
+  async record(specs: readonly EventSpec[], budget?: EventBudget): Promise<EventResult[]> {
+    if (specs.length > MAX_EVENTS_PER_CALL) throw new BadUserInputError(`at most ${MAX_EVENTS_PER_CALL} events per call, got ${specs.length}`, { reason: 'TOO_MANY_EVENTS' });
+    if (specs.length === 0) return [];
+    const taken = budget ? await budget(specs.length) : { allowed: true, retryAfterSeconds: 0 };
+    if (!taken.allowed) throw new GatewayError(ErrorCode.RATE_LIMITED, `event rate limit reached for this key: retry in ${taken.retryAfterSeconds} s`, { retryAfter: taken.retryAfterSeconds, reason: 'EVENT_RATE_LIMIT' });
+    const now = this.now();
+    const experiments = await this.experimentsOf(specs);
+    const checked = specs.map((s) => checkEvent(s, experiments, now));
+    const good = checked.filter((c): c is EventInput => 'eventId' in c);
+    const conversions = new Map<string, EventType>();
+    // Sessions of a paused experiment were assigned before the pause: their events still count.
+    for (const e of experiments.values()) if (e && e.status !== 'CONCLUDED') conversions.set(e.id, CONVERSION_EVENT[e.metric]);
+    const outcomes = good.length ? await this.storage.events.record({ events: good, receivedAt: new Date(now).toISOString(), bucket: Math.floor(now / BUCKET_MS), conversions }) : [];
+    let g = 0;
+    return checked.map((c, i): EventResult => {
+      if (!('eventId' in c)) return { eventId: specs[i]!.eventId, status: 'REJECTED', ...c };
+      const outcome: EventOutcome = outcomes[g++]!;
+      return { eventId: c.eventId, status: outcome === 'inserted' ? 'ACCEPTED' : 'DUPLICATE' };
+    });
+  }
+
+  private async experimentsOf(specs: readonly EventSpec[]): Promise<Map<string, ExperimentRecord | null>> {
+    const ids = [...new Set(specs.flatMap((s) => (s.experimentId ? [s.experimentId] : [])))];
+    return new Map(await Promise.all(ids.map(async (id) => [id, await this.storage.experiments.byId(id)] as const)));
+  }
+
+  /** The analysis as of now (experimentReport). */
+  report(id: string): Promise<ExperimentReport> {
+    return experimentReport(this.storage.experiments, id);
+  }
+}
+
+/**
+ * The analysis as of now, folded over one look per day so that its decision
+ * stays valid under daily looks; the roll-ups are all it reads (the report
+ * CLI calls it on the store alone).
+ */
+export async function experimentReport(store: Pick<ExperimentStore, 'byId' | 'rollups'>, id: string): Promise<ExperimentReport> {
+  const experiment = await store.byId(id);
+  if (!experiment) throw new NotFoundError('experiment', id);
+  const looks = dailyLooks(experiment, await store.rollups(id));
+  const options = { minSample: experiment.minSample ?? ANALYSIS_DEFAULTS.minSample };
+  const analysis = analyzeLooks(looks.length ? looks.map((l) => l.counts) : [totals(experiment, [])], options);
+  return { experiment, analysis, looks };
+}
+
+/** Counts per variant (in variant order) summed over the rows. */
+function totals(experiment: ExperimentRecord, rows: readonly RollupRow[]): VariantCounts[] {
+  const counts = experiment.variants.map((v) => ({ id: v.id, exposures: 0, conversions: 0 }));
+  const index = new Map(experiment.variants.map((v, i) => [v.id, i]));
+  for (const r of rows) {
+    const c = counts[index.get(r.variantId) ?? -1];
+    if (!c) continue;
+    c.exposures += r.exposures;
+    c.conversions += r.conversions;
+  }
+  return counts;
+}
+
+/** Cumulative counts at the end of each day that has roll-ups (rows come oldest bucket first). */
+export function dailyLooks(experiment: ExperimentRecord, rows: readonly RollupRow[]): Look[] {
+  const looks: Look[] = [];
+  let running = totals(experiment, []);
+  for (let i = 0; i < rows.length; ) {
+    const day = Math.floor(rows[i]!.bucket / BUCKETS_PER_LOOK);
+    let j = i;
+    while (j < rows.length && Math.floor(rows[j]!.bucket / BUCKETS_PER_LOOK) === day) j++;
+    const today = totals(experiment, rows.slice(i, j));
+    running = running.map((c, k) => ({ id: c.id, exposures: c.exposures + today[k]!.exposures, conversions: c.conversions + today[k]!.conversions }));
+    looks.push({ at: new Date((day + 1) * BUCKETS_PER_LOOK * BUCKET_MS), counts: running });
+    i = j;
+  }
+  return looks;
+}

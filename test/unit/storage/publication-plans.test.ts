@@ -1,0 +1,70 @@
+/**
+ * The lifecycle's reads on the request path (storing a generated text, a
+ * shopper's read of published texts) find their rows by index instead of
+ * walking a slot's or the catalog's history: every statement SQLite prepares
+ * for them is explained, and each read of publication_states must go by the
+ * status index or by a description's own key. Without it, storing a text cost
+ * more with every text the slot had held before.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { SqliteStorage } from '../../../src/storage/index.js';
+import { createPublicationBus } from '../../../src/publication/publication-bus.js';
+import { PublicationService } from '../../../src/publication/publication.service.js';
+import { slotOf } from '../../../src/publication/slot.js';
+import { makeCatalog, makeDescription } from './storage.data.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'stylesprint-publication-plans-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Every SQL text prepared on any node:sqlite connection while `fn` runs. */
+async function prepared(fn: () => Promise<void>): Promise<string[]> {
+  const seen: string[] = [];
+  const original = DatabaseSync.prototype.prepare;
+  DatabaseSync.prototype.prepare = function (this: DatabaseSync, sql: string) {
+    seen.push(sql);
+    return original.call(this, sql);
+  } as typeof original;
+  try {
+    await fn();
+  } finally {
+    DatabaseSync.prototype.prepare = original;
+  }
+  return seen;
+}
+
+test('storing generated texts in one slot and reading the published ones never walks publication_states', async () => {
+  const file = path.join(dir, 'gateway.db');
+  const storage = new SqliteStorage(file);
+  const products = (await storage.catalog.upsertProducts(makeCatalog())).map((o) => o.product);
+  const service = new PublicationService({ store: storage.publication, bus: await createPublicationBus(), products: (ids) => storage.catalog.productsByIds(ids), check: () => ({ verdict: 'PASS', findings: [] }), policy: 'auto' });
+  const product = products[0]!;
+  const statements = await prepared(async () => {
+    for (const text of ['first', 'second', 'third']) {
+      const d = await storage.descriptions.insertDescription(makeDescription(product.id, { text }));
+      await service.admitGenerated(d, product, slotOf(product.id, null));
+    }
+    assert.equal((await service.publishedForProducts(products.map((p) => p.id))).length, 1);
+  });
+  await service.close();
+  await storage.close();
+
+  const db = new DatabaseSync(file);
+  try {
+    const reads = statements.filter((sql) => /^\s*select/i.test(sql) && /publication_states/.test(sql));
+    assert.ok(reads.length >= 3, `the lifecycle's reads were seen: ${reads.length}`);
+    for (const sql of reads) {
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>).map((r) => r.detail);
+      const states = plan.filter((d) => / s( |$)|publication_states/.test(d) && !/^SEARCH (d|v|p) /.test(d));
+      for (const step of states) {
+        assert.match(step, /USING (COVERING )?INDEX (publication_status_slot|sqlite_autoindex_publication_states_1) /, `${sql.replace(/\s+/g, ' ').slice(0, 160)}…\n  ${plan.join(' | ')}`);
+      }
+    }
+  } finally {
+    db.close();
+  }
+});
