@@ -43,8 +43,6 @@ export default tseslint.config(
       // == coerces; the one comparison worth writing that way, against
       // null for null-or-undefined, stays allowed.
       eqeqeq: ["error", "always", { null: "ignore" }],
-      // A leading underscore marks a binding kept on purpose (a parameter a
-      // signature needs, a destructured field left out of a rest).
       // A rejection must carry an Error; passing on a reason that arrived
       // typed any or unknown (an AbortSignal's reason, a caught error) keeps
       // what the caller gave rather than wrapping it.
@@ -58,6 +56,8 @@ export default tseslint.config(
       // rejection, which dropping the async would turn into a synchronous
       // throw at the call site.
       "@typescript-eslint/require-await": "off",
+      // A leading underscore marks a binding kept on purpose (a parameter a
+      // signature needs, a destructured field left out of a rest).
       "@typescript-eslint/no-unused-vars": [
         "error",
         {
