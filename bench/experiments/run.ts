@@ -132,7 +132,7 @@ async function main(): Promise<void> {
   const seed = whole('seed', values.seed);
   const runs = values.runs === undefined ? undefined : whole('runs', values.runs);
   const server = values.driver !== 'in-process';
-  const known = server ? SCENARIOS.filter((s) => SERVER_RUNS[s.name]).map((s) => ({ ...s, runs: SERVER_RUNS[s.name]! })) : SCENARIOS;
+  const known = server ? SCENARIOS.filter((s) => SERVER_RUNS[s.name]).map((s) => ({ ...s, runs: SERVER_RUNS[s.name] })) : SCENARIOS;
   const chosen = known.filter((s) => !values.scenario || values.scenario.includes(s.name)).map((s) => (runs ? { ...s, runs } : s));
   if (chosen.length === 0) throw new Error(`no scenario named ${values.scenario?.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
   const driver = makeDriver({ ...(values.explore === undefined ? {} : { explore: Number(values.explore) }), ...(values['database-url'] ? { databaseUrl: values['database-url'] } : {}) });

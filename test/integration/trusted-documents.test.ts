@@ -130,7 +130,7 @@ test('a role set to off sends text; a documentId is refused', async () => {
 
 test('editor (require) runs every operation of the review page as the page sends it; any other text is refused', async () => {
   const products = await post<Page>({ query: '{ products(first: 1) { edges { node { id } } } }' }, TEST_KEYS.internal);
-  const productId = products.body.data!.products.edges[0]!.node.id;
+  const productId = products.body.data!.products.edges[0].node.id;
   const generated = await post<{ generateDescriptions: Array<{ id: string; status: string }> }>(
     { query: 'mutation($id: ID!) { generateDescriptions(input: [{productId: $id}]) { ... on Description { id status } } }', variables: { id: productId } },
     TEST_KEYS.personalization,

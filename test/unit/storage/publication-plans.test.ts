@@ -28,7 +28,7 @@ async function prepared(fn: () => Promise<void>): Promise<string[]> {
   DatabaseSync.prototype.prepare = function (this: DatabaseSync, sql: string) {
     seen.push(sql);
     return original.call(this, sql);
-  } as typeof original;
+  };
   try {
     await fn();
   } finally {
@@ -42,7 +42,7 @@ test('storing generated texts in one slot and reading the published ones never w
   const storage = new SqliteStorage(file);
   const products = (await storage.catalog.upsertProducts(makeCatalog())).map((o) => o.product);
   const service = new PublicationService({ store: storage.publication, bus: await createPublicationBus(), products: (ids) => storage.catalog.productsByIds(ids), check: () => ({ verdict: 'PASS', findings: [] }), policy: 'auto' });
-  const product = products[0]!;
+  const product = products[0];
   const statements = await prepared(async () => {
     for (const text of ['first', 'second', 'third']) {
       const d = await storage.descriptions.insertDescription(makeDescription(product.id, { text }));
