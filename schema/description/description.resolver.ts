@@ -104,7 +104,7 @@ export class DescriptionResolver {
         positions.push(i);
       } catch (error) {
         if (error instanceof ParamError) results[i] = { productId: item.productId, code: 'BAD_USER_INPUT', message: error.message, reason: error.reason ?? null, attempts: [] };
-        else if (error instanceof GatewayError) results[i] = { productId: item.productId, code: error.code, message: error.message, reason: String(error.extensions.reason ?? '') || null, attempts: [] };
+        else if (error instanceof GatewayError) results[i] = { productId: item.productId, code: error.code, message: error.message, reason: typeof error.extensions.reason === 'string' ? error.extensions.reason || null : null, attempts: [] };
         else throw error;
       }
     });

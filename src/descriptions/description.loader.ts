@@ -7,7 +7,7 @@ import type { GenerationBudget } from '../limits/generation-budget.js';
 import { fallbackSlots, sameSlot, slotOf, type Slot } from '../publication/slot.js';
 import type { DescriptionService } from './description.service.js';
 import { referenceDescription, toDescription } from './description.service.js';
-import { DescriptionSource, type Description } from './types.js';
+import { DescriptionSource, DescriptionStatus, type Description } from './types.js';
 import { personalizationKey } from './personalization.js';
 import type { Payer } from '../budgets/guard.js';
 
@@ -90,7 +90,7 @@ export function createDescriptionLoader(service: DescriptionService, ctx: Descri
       let failed = 0;
       outcomes.forEach((o, j) => {
         const i = empty[j];
-        if (o.ok && o.description.status === 'PUBLISHED') out[i] = o.description;
+        if (o.ok && o.description.status === DescriptionStatus.PUBLISHED) out[i] = o.description;
         else out[i] = serve(i, true, !o.ok);
         if (!o.ok) failed++;
       });

@@ -5,11 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ApiKeyInput, ApiKeyRecord, ApiKeyStore } from './types.js';
-import type { Row, SqlQuery } from './rows.js';
+import { str, type Row, type SqlQuery } from './rows.js';
 
-const iso = (v: unknown): string | null =>
-  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a timestamp column is a Date or text, by driver
-  v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : String(v);
+/** A timestamp column is a Date or text, by driver. */
+const iso = (v: unknown): string | null => (v instanceof Date ? v.toISOString() : str(v));
 
 function toApiKey(r: Row): ApiKeyRecord {
   return {

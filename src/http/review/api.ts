@@ -52,7 +52,7 @@ export async function gql<T>(operation: keyof typeof REVIEW_DOCUMENTS, variables
   if (first || !answer.data) {
     const extensions = first?.extensions ?? {};
     const reason = typeof extensions.reason === 'string' ? extensions.reason : undefined;
-    throw new GatewayRefusal(String(extensions.code ?? 'INTERNAL'), reason, first?.message ?? 'no data', extensions);
+    throw new GatewayRefusal(typeof extensions.code === 'string' ? extensions.code : 'INTERNAL', reason, first?.message ?? 'no data', extensions);
   }
   return answer.data;
 }
