@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { inspect } from 'node:util';
 import { pino } from 'pino';
 import { SqliteStorage } from '../../../src/storage/index.js';
 import { createPublicationBus, type PublicationNotice } from '../../../src/publication/publication-bus.js';
@@ -115,7 +116,7 @@ test('bulk actions: one outcome per id in order, a client error per failed item,
   try {
     const ok = await s.generated(s.products[0], 'fine');
     const boom = await s.generated(s.products[1], 'explode').catch((e: Error) => e);
-    assert.match(String(boom), /checker bug/, 'a checker that fails fails the admission, not the gateway');
+    assert.match(inspect(boom), /checker bug/, 'a checker that fails fails the admission, not the gateway');
     const stored = await s.storage.descriptions.insertDescription(makeDescription(s.products[1].id, { text: 'explode' }));
     assert.deepEqual(await s.service.sweep(), { adopted: 2, triaged: 0 }, 'the texts the check fails on stay unchecked drafts');
     const outcomes = await s.service.recheck([ok.state.descriptionId, stored.id, 'missing'], editor);
