@@ -53,6 +53,8 @@ test('the test job builds and tests on every push and pull request, and fails on
   const all = job.steps.flatMap(commands);
   assert.ok(all.includes('npm ci'));
   assert.ok(all.includes('npm test'), 'the README test command');
+  const lint = all.indexOf('npm run lint');
+  assert.ok(lint > all.indexOf('npm ci') && lint < all.indexOf('npm test'), 'ESLint and the layer check run after the install, before the tests');
   const drift = job.steps.find((s) => commands(s).includes('npm run codegen'));
   assert.ok(drift, 'a step regenerates the schema and the typed operations');
   const diff = commands(drift).find((c) => c.startsWith('git diff --exit-code'))?.split(/\s+/);
