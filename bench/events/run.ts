@@ -36,7 +36,7 @@ function shoppingDay(experimentId: string, products: readonly string[], count: n
   while (events.length < count) {
     const session = `bench-${++serial}`;
     const variantId = serial % 2 ? 'A' : 'B';
-    const base = { sessionId: session, productId: products[serial % products.length]!, descriptionId: null, experimentId, variantId, occurredAt, value: null };
+    const base = { sessionId: session, productId: products[serial % products.length], descriptionId: null, experimentId, variantId, occurredAt, value: null };
     events.push({ ...base, eventId: `${session}-i`, type: 'IMPRESSION' });
     if (serial % 20 === 0 && events.length < count) events.push({ ...base, eventId: `${session}-a`, type: 'ADD_TO_CART' });
   }
@@ -75,7 +75,7 @@ async function measure(storage: Storage, events: number): Promise<Measured> {
   let single = 0;
   for (let r = 0; r < ROUNDS; r++) {
     single = Math.max(single, await run(shoppingDay(experiment.id, products, BASELINE_EVENTS), 1));
-    for (const [i, size] of BATCH_SIZES.entries()) batched[i] = Math.max(batched[i]!, await run(shoppingDay(experiment.id, products, events), size));
+    for (const [i, size] of BATCH_SIZES.entries()) batched[i] = Math.max(batched[i], await run(shoppingDay(experiment.id, products, events), size));
   }
   await storage.experiments.setStatus(experiment.id, 'CONCLUDED', 'A');
   return { batched, single };

@@ -123,7 +123,7 @@ export class ExperimentService {
    */
   async conclude(id: string, options: { publishWinner: boolean; winnerVariantId?: string | null; actor?: Actor }): Promise<{ experiment: ExperimentRecord; published: BulkOutcome[] }> {
     const report = await this.report(id);
-    const winner = options.winnerVariantId ?? report.analysis.winnerId ?? report.experiment.variants[0]!.id;
+    const winner = options.winnerVariantId ?? report.analysis.winnerId ?? report.experiment.variants[0].id;
     const variant = report.experiment.variants.find((v) => v.id === winner);
     if (!variant) throw new BadUserInputError(`experiment ${JSON.stringify(id)} has no variant ${JSON.stringify(winner)}`, { reason: 'UNKNOWN_VARIANT' });
     if (report.experiment.status === 'CONCLUDED') throw new BadUserInputError(`experiment ${JSON.stringify(id)} is already concluded`, { reason: 'ALREADY_CONCLUDED' });
@@ -169,8 +169,8 @@ export class ExperimentService {
     const indexes = await this.variantIndexes(inExperiment.map((k) => ({ experiment: byProduct.get(k.productId)!, sessionId: k.sessionId })));
     const picks = inExperiment.map((key, i) => {
       const experiment = byProduct.get(key.productId)!;
-      const variant = experiment.variants[indexes[i]!]!;
-      return { key, experiment, variant, own: variant.descriptionIds[key.productId], control: experiment.variants[0]!.descriptionIds[key.productId]! };
+      const variant = experiment.variants[indexes[i]];
+      return { key, experiment, variant, own: variant.descriptionIds[key.productId], control: experiment.variants[0].descriptionIds[key.productId] };
     });
     const shown = picks.length ? await this.admissible(picks.map((p) => p.key.productId), picks.flatMap((p) => (p.own ? [p.own, p.control] : [p.control]))) : new Map<string, PublicationEntry>();
     const served = new Map<AssignmentKey, Served | null>();
@@ -206,8 +206,9 @@ export class ExperimentService {
     const stored = await this.storage.experiments.sessionVariants(thompson.map((s) => ({ experimentId: s.experiment.id, sessionId: s.sessionId })));
     let t = 0;
     return Promise.all(
-      sessions.map(({ experiment, sessionId }) => {
+      sessions.map(async ({ experiment, sessionId }) => {
         if (experiment.allocation === 'FIXED') return assignByWeights(experiment.id, sessionId, experiment.variants.map((v) => v.weight));
+        // Read before the first await: the THOMPSON sessions take their stored variants in order.
         const first = stored[t++];
         const before = first ? experiment.variants.findIndex((v) => v.id === first) : -1;
         return this.allocator(experiment).assign(sessionId, before >= 0 ? before : undefined);
@@ -251,8 +252,8 @@ export class ExperimentService {
     const outcomes = good.length ? await this.storage.events.record({ events: good, receivedAt: new Date(now).toISOString(), bucket: Math.floor(now / BUCKET_MS), conversions }) : [];
     let g = 0;
     return checked.map((c, i): EventResult => {
-      if (!('eventId' in c)) return { eventId: specs[i]!.eventId, status: 'REJECTED', ...c };
-      const outcome: EventOutcome = outcomes[g++]!;
+      if (!('eventId' in c)) return { eventId: specs[i].eventId, status: 'REJECTED', ...c };
+      const outcome: EventOutcome = outcomes[g++];
       return { eventId: c.eventId, status: outcome === 'inserted' ? 'ACCEPTED' : 'DUPLICATE' };
     });
   }
@@ -300,11 +301,11 @@ export function dailyLooks(experiment: ExperimentRecord, rows: readonly RollupRo
   const looks: Look[] = [];
   let running = totals(experiment, []);
   for (let i = 0; i < rows.length; ) {
-    const day = Math.floor(rows[i]!.bucket / BUCKETS_PER_LOOK);
+    const day = Math.floor(rows[i].bucket / BUCKETS_PER_LOOK);
     let j = i;
-    while (j < rows.length && Math.floor(rows[j]!.bucket / BUCKETS_PER_LOOK) === day) j++;
+    while (j < rows.length && Math.floor(rows[j].bucket / BUCKETS_PER_LOOK) === day) j++;
     const today = totals(experiment, rows.slice(i, j));
-    running = running.map((c, k) => ({ id: c.id, exposures: c.exposures + today[k]!.exposures, conversions: c.conversions + today[k]!.conversions }));
+    running = running.map((c, k) => ({ id: c.id, exposures: c.exposures + today[k].exposures, conversions: c.conversions + today[k].conversions }));
     looks.push({ at: new Date((day + 1) * BUCKETS_PER_LOOK * BUCKET_MS), counts: running });
     i = j;
   }

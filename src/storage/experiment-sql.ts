@@ -6,7 +6,7 @@
  * its own way.
  */
 import { randomUUID } from 'node:crypto';
-import type { Row, SqlQuery } from './rows.js';
+import { str, type Row, type SqlQuery } from './rows.js';
 import { sessionKey } from './event-rollup.js';
 import type { ExperimentInput, ExperimentRecord, ExperimentStatus, ExperimentStore, RollupRow } from './experiment-types.js';
 
@@ -21,7 +21,7 @@ function toExperiment(r: Row, productIds: string[]): ExperimentRecord {
     minSample: r.min_sample === null || r.min_sample === undefined ? null : Number(r.min_sample),
     refreshSeconds: Number(r.refresh_seconds),
     status: String(r.status) as ExperimentStatus,
-    winnerVariantId: r.winner_variant_id === null || r.winner_variant_id === undefined ? null : String(r.winner_variant_id),
+    winnerVariantId: str(r.winner_variant_id),
     variants: JSON.parse(String(r.variants)) as ExperimentRecord['variants'],
     productIds,
     createdAt: iso(r.created_at),
@@ -51,7 +51,7 @@ export class ExperimentSql implements ExperimentStore {
 
   async byId(id: string): Promise<ExperimentRecord | null> {
     const [row] = await this.query('SELECT * FROM experiments WHERE id = ?', [id]);
-    return row ? (await this.withProducts([row]))[0]! : null;
+    return row ? (await this.withProducts([row]))[0] : null;
   }
 
   async list(): Promise<ExperimentRecord[]> {

@@ -45,7 +45,7 @@ async function seeded(storage: Storage): Promise<string> {
       const base = { sessionId: `s${session}`, productId: 'p-exp-1', descriptionId: null, experimentId: experiment.id, variantId, occurredAt: new Date().toISOString(), value: null };
       events.push({ ...base, eventId: `s${session}-i`, type: 'IMPRESSION' });
       // Deterministic conversions at the variant's rate: the sessions whose index falls in the rate's share of 100.
-      if ((session * 37) % 100 < rates[variantId]! * 100) events.push({ ...base, eventId: `s${session}-a`, type: 'ADD_TO_CART' });
+      if ((session * 37) % 100 < rates[variantId] * 100) events.push({ ...base, eventId: `s${session}-a`, type: 'ADD_TO_CART' });
     }
     const bucket = firstBucket + day * 24;
     await storage.events.record({ events, receivedAt: new Date(bucket * 3_600_000).toISOString(), bucket, conversions });
@@ -105,9 +105,9 @@ test('the experiments page: key, list, one experiment drawn as the report CLI dr
   const rows = await view.locator('tbody tr').allInnerTexts();
   assert.equal(rows.length, 2);
   for (const [i, v] of answer.variants.entries()) {
-    const cells = rows[i]!.split('\t');
+    const cells = rows[i].split('\t');
     assert.deepEqual([cells[1], cells[2]], [String(v.exposures), String(v.conversions)], v.variantId);
-    assert.match(cells[3]!, new RegExp(`^${((100 * v.conversions) / v.exposures).toFixed(2)}% \\[`));
+    assert.match(cells[3], new RegExp(`^${((100 * v.conversions) / v.exposures).toFixed(2)}% \\[`));
   }
   // The page's view is the CLI's: the same text, drawn from GraphQL instead of the store.
   const cliPage = await browser.newPage();
