@@ -12,7 +12,7 @@ export class SqliteDescriptionStore implements DescriptionStore {
     const insert = descriptionInsert(input);
     this.db.sql(insert.sql).run(...(insert.params as SQLInputValue[]));
     this.db.wrote();
-    // The record from what was written: reading the row back was a fifth of the write's time.
+    // The record from what was written: reading the row back cost more than building it.
     return insert.record;
   }
 
