@@ -124,7 +124,7 @@ export async function startFake(latencyMs: number, core?: number): Promise<Child
 }
 
 /** The Node flags `npm start` (and the Dockerfile) run the gateway with, so that the bench measures the gateway as it ships. */
-const START_FLAGS = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
+export const START_FLAGS = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
   .split(/\s+/)
   .filter((w) => w.startsWith('--'));
 
