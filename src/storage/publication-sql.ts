@@ -170,6 +170,40 @@ const findingsJson = (check: StoredCheck | null) => (check ? JSON.stringify(chec
 /** A check as it reads back from its columns. */
 const storedCheck = (check: StoredCheck | null): StoredCheck | null => (check ? { verdict: check.verdict, findings: check.findings } : null);
 
+/** The INSERTs of a DRAFT state (returning its seq) and of version 1, each doing nothing where its row exists. */
+function draftStatements(d: AdmitInput['description'], slot: Slot, check: StoredCheck | null, complete: boolean, at: string): { state: Statement; version: Statement } {
+  return {
+    state: {
+      sql: `INSERT INTO publication_states (description_id, product_id, locale, channel, segment, status, version, verdict, complete, updated_at)
+        VALUES (?, ?, ?, ?, ?, 'DRAFT', 1, ?, ?, ?) ON CONFLICT (description_id) DO NOTHING RETURNING seq`,
+      params: [d.id, d.productId, slot.locale, slot.channel, slot.segment, check?.verdict ?? null, complete ? 1 : 0, at],
+    },
+    version: {
+      sql: `INSERT INTO description_versions (description_id, version, text, author_name, author_role, verdict, findings, note, created_at)
+        VALUES (?, 1, ?, ?, ?, ?, ?, NULL, ?) ON CONFLICT (description_id, version) DO NOTHING`,
+      params: [d.id, d.text, `${d.provider}/${d.model}`, GENERATOR_ROLE, check?.verdict ?? null, findingsJson(check), d.createdAt],
+    },
+  };
+}
+
+/** A new draft's entry as draftStatements write it (its state numbered `seq`), and its CREATE event to record. */
+function draftEntry(d: AdmitInput['description'], slot: Slot, check: StoredCheck | null, complete: boolean, actor: ActorRecord, at: string, seq: number): { entry: PublicationEntry; created: EventInput } {
+  const state: PublicationState = {
+    seq,
+    descriptionId: d.id,
+    slot: { productId: d.productId, locale: slot.locale, channel: slot.channel, segment: slot.segment },
+    status: 'DRAFT',
+    version: 1,
+    publishedVersion: null,
+    verdict: check?.verdict ?? null,
+    complete,
+    publishedBy: null,
+    updatedAt: at,
+  };
+  const version: VersionRecord = { descriptionId: d.id, version: 1, text: d.text, authorName: `${d.provider}/${d.model}`, authorRole: GENERATOR_ROLE, check: storedCheck(check), note: null, createdAt: d.createdAt };
+  return { entry: { description: d, state, version }, created: { descriptionId: d.id, productId: d.productId, action: 'CREATE', from: null, to: 'DRAFT', version: 1, actor, note: null } };
+}
+
 /**
  * A DRAFT state and version 1 for a stored description, unless it has one
  * (a replica's start-up sweep may adopt a description between its insert
@@ -184,32 +218,19 @@ function* insertDraft(
   actor: ActorRecord,
   at: string,
 ): Steps<{ entry: PublicationEntry; created: EventInput } | null> {
-  const [inserted] = yield* run(
-    `INSERT INTO publication_states (description_id, product_id, locale, channel, segment, status, version, verdict, complete, updated_at)
-      VALUES (?, ?, ?, ?, ?, 'DRAFT', 1, ?, ?, ?) ON CONFLICT (description_id) DO NOTHING RETURNING seq`,
-    [d.id, d.productId, slot.locale, slot.channel, slot.segment, check?.verdict ?? null, complete ? 1 : 0, at],
-  );
+  const draft = draftStatements(d, slot, check, complete, at);
+  const [inserted] = yield* run(draft.state.sql, draft.state.params);
   if (!inserted) return null;
-  yield* run(
-    `INSERT INTO description_versions (description_id, version, text, author_name, author_role, verdict, findings, note, created_at)
-      VALUES (?, 1, ?, ?, ?, ?, ?, NULL, ?) ON CONFLICT (description_id, version) DO NOTHING`,
-    [d.id, d.text, `${d.provider}/${d.model}`, GENERATOR_ROLE, check?.verdict ?? null, findingsJson(check), d.createdAt],
-  );
-  const state: PublicationState = {
-    seq: Number(inserted.seq),
-    descriptionId: d.id,
-    slot: { productId: d.productId, locale: slot.locale, channel: slot.channel, segment: slot.segment },
-    status: 'DRAFT',
-    version: 1,
-    publishedVersion: null,
-    verdict: check?.verdict ?? null,
-    complete,
-    publishedBy: null,
-    updatedAt: at,
-  };
-  const version: VersionRecord = { descriptionId: d.id, version: 1, text: d.text, authorName: `${d.provider}/${d.model}`, authorRole: GENERATOR_ROLE, check: storedCheck(check), note: null, createdAt: d.createdAt };
-  return { entry: { description: d, state, version }, created: { descriptionId: d.id, productId: d.productId, action: 'CREATE', from: null, to: 'DRAFT', version: 1, actor, note: null } };
+  yield* run(draft.version.sql, draft.version.params);
+  return draftEntry(d, slot, check, complete, actor, at, Number(inserted.seq));
 }
+
+/** In one read: the slot's live text, and the generated drafts no person has touched yet, which make way for a new one. */
+const slotRivals = (slot: Slot, except: string): Statement => ({
+  sql: `SELECT * FROM publication_states s WHERE s.status IN ('PUBLISHED', 'DRAFT', 'IN_REVIEW') AND ${slotWhere('s')} AND s.description_id <> ?
+    AND (s.status = 'PUBLISHED' OR (s.version = 1 AND s.verdict IS NOT NULL))`,
+  params: [...slotParams(slot), except],
+});
 
 function* storeCheck(descriptionId: string, version: number, check: StoredCheck): Steps<void> {
   yield* run('UPDATE description_versions SET verdict = ?, findings = ? WHERE description_id = ? AND version = ?', [check.verdict, findingsJson(check), descriptionId, version]);
@@ -300,20 +321,27 @@ function* admitLocked(input: AdmitInput, planner: Planner, at: string): Steps<Ch
       current = withCheck(current, input.check);
     } else checkStored = false;
   }
-  // In one read: the slot's live text, and the generated drafts no person has touched yet, which make way for this one.
-  const others = (yield* run(
-    `SELECT * FROM publication_states s WHERE s.status IN ('PUBLISHED', 'DRAFT', 'IN_REVIEW') AND ${slotWhere('s')} AND s.description_id <> ?
-      AND (s.status = 'PUBLISHED' OR (s.version = 1 AND s.verdict IS NOT NULL))`,
-    [...slotParams(slot), d.id],
-  )).map((r) => toState(r));
-  const untouched = others.filter((s) => s.status !== 'PUBLISHED');
+  const rivals = slotRivals(slot, d.id);
+  const found = (yield* run(rivals.sql, rivals.params)).map((r) => toState(r));
+  return yield* admitAmong(input, current, pending, checkStored, found, planner, at);
+}
+
+/**
+ * The rest of an admission, once the draft is stored: the untouched drafts
+ * among `rivals` superseded, the planner run against the live one, the plan
+ * applied and every event recorded. `checkStored`: whether input.check is
+ * what this transaction stored, so that a plan carrying it needs no second write.
+ */
+function* admitAmong(input: AdmitInput, current: PublicationEntry, pending: EventInput[], checkStored: boolean, rivals: PublicationState[], planner: Planner, at: string): Steps<ChangeResult> {
+  const d = input.description;
+  const untouched = rivals.filter((s) => s.status !== 'PUBLISHED');
   if (untouched.length > 0) {
     yield* run(`UPDATE publication_states SET status = 'SUPERSEDED', updated_at = ? WHERE description_id IN (${marks(untouched.length)})`, [at, ...untouched.map((s) => s.descriptionId)]);
   }
   for (const s of untouched) {
     pending.push({ descriptionId: s.descriptionId, productId: d.productId, action: 'SUPERSEDE', from: s.status, to: 'SUPERSEDED', version: 1, actor: input.actor, note: `replaced by the newer generated text ${d.id}` });
   }
-  const live = others.find((s) => s.status === 'PUBLISHED') ?? null;
+  const live = rivals.find((s) => s.status === 'PUBLISHED') ?? null;
   const plan = planner({ entry: current, live });
   if (!plan) return { entry: current, events: yield* record(pending, at) };
   const { check, ...rest } = plan;
@@ -328,9 +356,26 @@ export function* admit(dialect: Dialect, input: AdmitInput, planner: Planner, at
 /** A new generated description stored and admitted in one transaction: see PublicationStore.storeGenerated. */
 export function* storeGenerated(dialect: Dialect, input: GeneratedInput, planner: Planner, at: string): Steps<ChangeResult> {
   const insert = descriptionInsert(input.description);
-  yield* lockProduct(dialect, insert.record.productId);
-  yield* run(insert.sql, insert.params);
-  return yield* admitLocked({ ...input, description: insert.record }, planner, at);
+  const d = insert.record;
+  const admission: AdmitInput = { ...input, description: d };
+  yield* lockProduct(dialect, d.productId);
+  if (dialect === 'sqlite') {
+    yield* run(insert.sql, insert.params);
+    return yield* admitLocked(admission, planner, at);
+  }
+  // PostgreSQL: the three INSERTs and the slot's read in one statement, one round trip. It comes after the
+  // product's lock, so that its snapshot holds the slot as the last admission left it; its read cannot see its
+  // own inserts, and needs not (a new description has no rival in its slot yet).
+  const draft = draftStatements(d, input.slot, input.check, input.complete, at);
+  const rivals = slotRivals(input.slot, d.id);
+  const rows = yield* run(
+    `WITH new_description AS (${insert.sql}), new_state AS (${draft.state.sql}), new_version AS (${draft.version.sql})
+      SELECT (SELECT seq FROM new_state) AS draft_seq, r.* FROM (SELECT 1) AS one LEFT JOIN (${rivals.sql}) r ON true`,
+    [...insert.params, ...draft.state.params, ...draft.version.params, ...rivals.params],
+  );
+  const { entry: current, created } = draftEntry(d, input.slot, input.check, input.complete, input.actor, at, Number(rows[0]!.draft_seq));
+  const found = rows.filter((r) => r.description_id !== null).map((r) => toState(r));
+  return yield* admitAmong(admission, current, [created], true, found, planner, at);
 }
 
 /** Descriptions without a state, oldest first. */
