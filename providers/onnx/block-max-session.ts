@@ -153,8 +153,8 @@ export class BlockMaxSession {
       scores: new ort.Tensor('float32', scores.subarray(0, rows * this.vocab), [rows, this.vocab]),
       k: new ort.Tensor('int64', BigInt64Array.of(BigInt(kept)), [1]),
     });
-    const blockIds = (out.block_ids as ort.Tensor).data as BigInt64Array;
-    const positions = (out.positions as ort.Tensor).data as BigInt64Array;
+    const blockIds = (out.block_ids).data as BigInt64Array;
+    const positions = (out.positions).data as BigInt64Array;
     const topIds = new Int32Array(rows * kept);
     for (let r = 0; r < rows; r++) {
       for (let j = 0; j < kept; j++) {
@@ -162,7 +162,7 @@ export class BlockMaxSession {
         topIds[r * kept + j] = Number(blockIds[r * kept + Math.floor(p / this.size)]) * this.size + (p % this.size);
       }
     }
-    return { maxima: (out.maxima as ort.Tensor).data as Float32Array, topValues: (out.values as ort.Tensor).data as Float32Array, topIds, k: kept };
+    return { maxima: (out.maxima).data as Float32Array, topValues: (out.values).data as Float32Array, topIds, k: kept };
   }
 
   /** Row `row`'s part of a run's results. */

@@ -8,7 +8,7 @@
  */
 import type { DescriptionStatus, LifecycleAction, Verdict } from '../publication/lifecycle.js';
 import type { Slot } from '../publication/slot.js';
-import { toDescription, type Row } from './rows.js';
+import { str, toDescription, type Row } from './rows.js';
 import { descriptionInsert } from './description-sql.js';
 import type {
   ActorRecord,
@@ -46,7 +46,6 @@ const GENERATOR_ROLE = 'generator';
 
 const LIVE_STATUSES: readonly DescriptionStatus[] = ['DRAFT', 'IN_REVIEW', 'APPROVED', 'PUBLISHED'];
 
-const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 
@@ -152,7 +151,7 @@ function* record(events: readonly EventInput[], at: string): Steps<EventRecord[]
   // Both backends number a multi-row insert's rows in the order of its VALUES; RETURNING's own order is not promised.
   const seqs = rows.map((r) => Number(r.seq)).sort((a, b) => a - b);
   return events.map((e, i) => ({
-    seq: seqs[i]!,
+    seq: seqs[i],
     descriptionId: e.descriptionId,
     productId: e.productId,
     action: e.action,
@@ -373,7 +372,7 @@ export function* storeGenerated(dialect: Dialect, input: GeneratedInput, planner
       SELECT (SELECT seq FROM new_state) AS draft_seq, r.* FROM (SELECT 1) AS one LEFT JOIN (${rivals.sql}) r ON true`,
     [...insert.params, ...draft.state.params, ...draft.version.params, ...rivals.params],
   );
-  const { entry: current, created } = draftEntry(d, input.slot, input.check, input.complete, input.actor, at, Number(rows[0]!.draft_seq));
+  const { entry: current, created } = draftEntry(d, input.slot, input.check, input.complete, input.actor, at, Number(rows[0].draft_seq));
   const found = rows.filter((r) => r.description_id !== null).map((r) => toState(r));
   return yield* admitAmong(admission, current, [created], true, found, planner, at);
 }

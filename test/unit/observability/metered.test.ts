@@ -72,10 +72,10 @@ test('meteredStorage counts flags and cost of each stored description, stored al
   const storage = meteredStorage(new SqliteStorage(':memory:'), metrics);
   try {
     const [product] = (await storage.catalog.upsertProducts(makeCatalog())).map((o) => o.product);
-    const flagged = makeDescription(product!.id, { provider: 'openai', estimatedCostUsd: 0.25, flags: [{ code: 'GENDERED_TERM', category: 'inclusive_language', message: 'm' }] });
+    const flagged = makeDescription(product.id, { provider: 'openai', estimatedCostUsd: 0.25, flags: [{ code: 'GENDERED_TERM', category: 'inclusive_language', message: 'm' }] });
     await storage.descriptions.insertDescription(flagged);
     const submit = () => ({ action: 'SUBMIT' as const, to: 'IN_REVIEW' as const, actor: { name: 'policy', role: 'system' }, note: null });
-    const { entry } = await storage.publication.storeGenerated({ description: flagged, slot: slotOf(product!.id, null), check: null, complete: true, actor: { name: 'app', role: 'mobile' } }, submit);
+    const { entry } = await storage.publication.storeGenerated({ description: flagged, slot: slotOf(product.id, null), check: null, complete: true, actor: { name: 'app', role: 'mobile' } }, submit);
     assert.equal(entry.description.estimatedCostUsd, 0.25);
     const value = async (name: string) => (await metrics.registry.getSingleMetric(name)!.get()).values.map((v) => [Object.values(v.labels).join(), v.value]);
     assert.deepEqual(await value('gateway_description_flags_total'), [['inclusive_language', 2]]);
