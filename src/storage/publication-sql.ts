@@ -305,7 +305,6 @@ function* admitLocked(input: AdmitInput, planner: Planner, at: string): Steps<Ch
   const { description: d, slot } = input;
   const pending: EventInput[] = [];
   let current: PublicationEntry;
-  // Whether input.check is what this transaction stored, so that a plan carrying it needs no second write.
   let checkStored = true;
   const created = yield* insertDraft(d, slot, input.check, input.complete, input.actor, at);
   if (created) {
