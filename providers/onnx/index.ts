@@ -80,6 +80,8 @@ export interface OnnxProviderOptions {
   maxQueue?: number;
   /** false: static batching (a batch takes new requests only once all its rows have ended), for comparison. Default true. */
   continuousBatching?: boolean;
+  /** false: a large vocabulary's block maxima come from a run of their own after each pass, not from the model's own run, for comparison. Default true. */
+  blockMaxInGraph?: boolean;
   /** Longest piece of the prompts per forward pass, per row of a full batch (KV-cache graphs; see generate-batch.ts). 0: whole prompts. Default 16. */
   prefillChunk?: number;
   /** Decoding settings over the model's generation_config.json (requests override both). Default: none. */
@@ -167,7 +169,7 @@ async function openModel(folder: ModelFolder, options: OnnxProviderOptions, plug
     const layout = describeDecoder(session, folder.config);
     if (layout.vocabSize > 0) plugin?.prepare?.(layout.vocabSize);
     const blockMax = layout.vocabSize >= LARGE_VOCABULARY ? await BlockMaxSession.create(layout.vocabSize, options.intraOpNumThreads) : null;
-    const edited = blockMax ? await openWithBlockMax(folder, session, blockMax, sessionOptions) : null;
+    const edited = blockMax && options.blockMaxInGraph !== false ? await openWithBlockMax(folder, session, blockMax, sessionOptions) : null;
     if (edited) {
       await session.release();
       session = edited.session;
