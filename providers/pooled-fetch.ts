@@ -2,21 +2,21 @@
  * A `fetch` for provider SDKs on Node's `http.request` and a keep-alive
  * connection pool. The SDKs want a WHATWG fetch; Node's own one builds
  * Request, Headers and web-stream objects around every call, which the
- * gateway's CPU profile showed to cost about as much as the rest of an
- * OpenAI call. This one sends the string body the SDKs build, reads a JSON
+ * gateway's CPU profile showed to be a large part of an OpenAI call's cost.
+ * This one sends the string body the SDKs build, reads a JSON
  * answer in one piece and hands over only server-sent events as a stream.
  * Anything else (a streamed or form body, a `Request` object, a redirect)
  * goes through the global fetch unchanged.
  *
  * Why `node:http` and not undici's `request`, which costs the same CPU per
  * call: with undici every request's objects (handler, body reader, parser
- * buffers, about 5 KB a call) outlived the next young-generation collection
- * and were promoted to the old generation, where they stayed until a full
- * collection; `http.request` on a keep-alive Agent leaves nothing behind. At
- * 100 calls a second that was 0.5 MB/s promoted against under 10 KB/s, and
+ * buffers) outlived the next young-generation collection and were promoted
+ * to the old generation, where they stayed until a full collection;
+ * `http.request` on a keep-alive Agent leaves next to nothing behind, and
  * promoted bytes are what make young collections, the gateway's latency
- * tails, long. A configured undici Dispatcher (a proxy agent, a custom pool)
- * still goes through undici.
+ * tails, long (the measurements: docs/benchmarks.md, the gateway findings).
+ * A configured undici Dispatcher (a proxy agent, a custom pool) still goes
+ * through undici.
  */
 import http from 'node:http';
 import https from 'node:https';

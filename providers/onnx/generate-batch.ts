@@ -315,8 +315,8 @@ function dropEnded(loop: Loop): void {
 
 /**
  * Scores in one pass's logits (rows times vocabulary) from which a block-max
- * run is worth its cost: a run costs some tens of microseconds, and below
- * this a JavaScript pass over the row is about as cheap.
+ * run is worth its cost: a run has a fixed cost of its own, and below this
+ * a JavaScript pass over the row is about as cheap.
  */
 const BLOCK_RUN_MIN = 2 ** 16;
 

@@ -35,8 +35,8 @@ export interface CreateSessionOptions {
   logger?: SessionLogger;
   /**
    * Let idle intra-op threads spin. Default false: spinning threads compete
-   * with Node's own thread and with anything else on the machine, and on a
-   * busy 2-core box made a batch-8 step 3× slower than with spinning off.
+   * with Node's own thread and with anything else on the machine, so on a
+   * busy machine with few cores they slow the very steps they wait for.
    */
   allowSpinning?: boolean;
   /**

@@ -114,8 +114,9 @@ export class BatchDispatcher {
         () =>
           // abortOnReturn off: aborting every finished call's signal built a
           // DOMException and ran the abort listeners of every signal derived
-          // from it (the provider's, the SDK's), about 2% of a request's CPU;
-          // nothing is left listening once generate() has returned.
+          // from it (the provider's, the SDK's), a share of every request's CPU
+          // that the gateway profile showed (docs/benchmarks.md, the gateway
+          // findings); nothing is left listening once generate() has returned.
           timeout(timeoutMs, { strategy: TimeoutStrategy.Cooperative, abortOnReturn: false }).execute(async ({ signal }) => {
             const onToken = entries[0]?.options.onToken;
             const timedOutNow = (): boolean => signal.aborted && !everyoneGone.aborted;

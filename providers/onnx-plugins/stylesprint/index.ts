@@ -175,7 +175,7 @@ export function createStylesprintFacts(setup: PluginSetup, overrides: Partial<St
   const { tokenizer } = setup;
   return {
     prepare(vocabSize) {
-      // The per-vocabulary tables (10-30 ms for the bundled model), built at load rather than inside a batch.
+      // The per-vocabulary tables, built at load rather than inside the first batch.
       if (settings.lexicon) prepareLexicon(settings.lexicon, tokenizer, vocabSize);
       if (settings.promptCopyBias) wordPieces(tokenizer).continuesWord(vocabSize);
     },

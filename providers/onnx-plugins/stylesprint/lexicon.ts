@@ -436,8 +436,8 @@ function vocabFor(lexicon: Lexicon, tokenizer: TextTokenizer, size: number): Lex
 
 /**
  * Builds the per-vocabulary tables (token shapes, tries, the mask after a
- * word-ending character) ahead of the first request: 10–30 ms for the
- * bundled model, spent when the provider loads rather than inside a batch.
+ * word-ending character) ahead of the first request: the time goes to the
+ * provider's load rather than to the first batch.
  */
 export function prepareLexicon(lexicon: Lexicon, tokenizer: TextTokenizer, vocabSize: number): void {
   if (vocabSize <= 0) return;

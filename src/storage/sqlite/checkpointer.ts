@@ -2,9 +2,9 @@
  * WAL checkpoints off the event loop. SQLite's automatic checkpoint runs
  * inside whichever write crosses 1000 WAL pages, on the main thread: it
  * copies the pages into the database file and syncs it, which stalled the
- * event loop for 2–15 ms about every 200 stored descriptions, and was a
- * third of a write's average cost. A worker thread with its own connection
- * checkpoints instead; the writer's automatic checkpoint stays on, at a
+ * event loop every few hundred stored descriptions (measured in
+ * docs/benchmarks.md, the gateway findings). A worker thread with its own
+ * connection checkpoints instead; the writer's automatic checkpoint stays on, at a
  * higher mark, as the fallback should the worker fall behind.
  */
 import { Worker } from 'node:worker_threads';
