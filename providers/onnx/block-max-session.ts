@@ -79,20 +79,21 @@ export function rowBlocks(scores: BlockScores, row: number): RowBlocks {
   return { maxima: scores.maxima, offset: row * count, count, size, topValues: scores.topValues, topIds: scores.topIds, topOffset: row * k, k: scores.stale[row] ? 0 : k };
 }
 
-/** Which blocks mendRow has done in this call: done[j] === mark. */
+/** Which blocks mendRow has read again in this call: done[j] === mark. */
 let done = new Int32Array(0);
 let mark = 0;
 
 /**
  * Brings row `row`'s part of a run made over its scores before the
- * processors up to `scores` after them, where only the ids in `touched`
- * changed: those ids' blocks get their maxima again (NaN where one holds a
- * NaN, as onnxruntime's ReduceMax gives), and the row's best tokens are
- * marked stale when one of them changed or a changed id now scores as much
- * as the last of them (it could be among them). Other blocks and ids are as
- * the run saw them.
+ * processors up to `scores` after them, where only `ids` changed (`raw`:
+ * their scores before, in the same order). A block's maximum follows a
+ * raised score; where the score lowered was the maximum (or a NaN comes or
+ * goes) the block is read again, NaN where one holds a NaN, as onnxruntime's
+ * ReduceMax gives. The row's best tokens are marked stale when one of them
+ * changed or a changed id now scores as much as the last of them (it could
+ * be among them). Other blocks and ids are as the run saw them.
  */
-export function mendRow(run: BlockScores, row: number, scores: Float32Array, touched: ReadonlyArray<readonly number[]>): void {
+export function mendRow(run: BlockScores, row: number, scores: Float32Array, ids: readonly number[], raw: Float32Array): void {
   const { maxima, size, count, k, topValues, topIds } = run;
   if (done.length < count) done = new Int32Array(count);
   if (mark === 0x7fffffff) {
@@ -104,16 +105,21 @@ export function mendRow(run: BlockScores, row: number, scores: Float32Array, tou
   const last = topValues[top + k - 1] as number;
   let stale = false;
   for (let j = 0; j < k && !stale; j++) stale = scores[topIds[top + j] as number] !== topValues[top + j];
-  for (const ids of touched) {
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i] as number;
-      const s = scores[id];
-      if (s === undefined) continue;
-      if (!(s < last)) stale = true;
-      const j = Math.floor(id / size);
-      if (done[j] === stamp) continue;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i] as number;
+    const s = scores[id];
+    if (s === undefined) continue;
+    const r = raw[i] as number;
+    if (s === r) continue;
+    if (!(s < last)) stale = true;
+    const j = Math.floor(id / size);
+    if (done[j] === stamp) continue;
+    const at = row * count + j;
+    const m = maxima[at] as number;
+    if (s > m) maxima[at] = s;
+    else if (r === m || s !== s || m !== m) {
       done[j] = stamp;
-      maxima[row * count + j] = blockMax(scores, j * size, (j + 1) * size);
+      maxima[at] = blockMax(scores, j * size, (j + 1) * size);
     }
   }
   if (stale) run.stale[row] = 1;

@@ -333,6 +333,7 @@ const BLOCK_RUN_MIN = 2 ** 16;
 async function sample(outs: ReadonlyArray<{ rows: Row[]; out: ForwardOutput }>, eos: ReadonlySet<number>, blockMax: BlockMaxSession | undefined, timings: BatchTimings): Promise<void> {
   for (const { rows, out } of outs) {
     const scoresOf = (b: number) => out.lastLogits.subarray(b * out.vocab, (b + 1) * out.vocab);
+    const touched = out.blocks ? touchedBefore(rows, scoresOf) : null;
     // The row's scores, changed in place: this step's buffer is ours and is given back after it.
     const candidates = rows.map((row, b) => {
       if (row.req.signal?.aborted) {
@@ -352,7 +353,7 @@ async function sample(outs: ReadonlyArray<{ rows: Row[]; out: ForwardOutput }>, 
       if (n <= TOP_LIMIT) k = Math.max(k, n);
     });
     const worth = blockMax && blockMax.vocab === out.vocab && rows.length * out.vocab >= BLOCK_RUN_MIN;
-    let scores = needed ? mendedBlocks(rows, candidates, out) : null;
+    let scores = needed && touched ? mendedBlocks(rows, candidates, out, touched) : null;
     if (!scores && worth && needed) {
       const t0 = performance.now();
       scores = await blockMax.run(out.lastLogits, rows.length, k);
@@ -388,19 +389,36 @@ function blockK(rows: readonly Row[]): number {
   return k;
 }
 
+/** The ids that a row's processors may change, and their scores before they run. */
+interface Touched {
+  ids: number[];
+  raw: Float32Array;
+}
+
+/** Each row's Touched, taken before its processors run; null when one of them does not say which ids it changes. */
+function touchedBefore(rows: readonly Row[], scoresOf: (b: number) => Float32Array): Touched[] | null {
+  const out: Touched[] = [];
+  for (const [b, row] of rows.entries()) {
+    const lists = row.result ? [] : touchedIds(row.processors, row);
+    if (!lists) return null;
+    const ids = lists.length === 1 ? (lists[0] as number[]) : lists.flat();
+    const scores = scoresOf(b);
+    out.push({ ids, raw: Float32Array.from(ids, (id) => scores[id] ?? 0) });
+  }
+  return out;
+}
+
 /**
  * The block-max results that the model's own run gave for this pass (its
  * scores before the processors), mended for what each row's processors
- * changed; null when the graph gives none, or a row's processors do not
- * say which ids they change (then a run of its own, after them, is needed).
+ * changed (`touched`, taken before they ran).
  */
-function mendedBlocks(rows: readonly Row[], candidates: ReadonlyArray<readonly number[] | null>, out: ForwardOutput): BlockScores | null {
+function mendedBlocks(rows: readonly Row[], candidates: ReadonlyArray<readonly number[] | null>, out: ForwardOutput, touched: readonly Touched[]): BlockScores | null {
   const run = out.blocks;
   if (!run) return null;
-  const touched = rows.map((row, b) => (row.result || candidates[b] ? [] : touchedIds(row.processors, row)));
-  if (touched.some((t) => t === null)) return null;
-  touched.forEach((ids, b) => {
-    if ((ids as Array<readonly number[]>).length > 0) mendRow(run, b, out.lastLogits.subarray(b * out.vocab, (b + 1) * out.vocab), ids as Array<readonly number[]>);
+  rows.forEach((row, b) => {
+    const t = touched[b] as Touched;
+    if (!row.result && !candidates[b] && t.ids.length > 0) mendRow(run, b, out.lastLogits.subarray(b * out.vocab, (b + 1) * out.vocab), t.ids, t.raw);
   });
   return run;
 }

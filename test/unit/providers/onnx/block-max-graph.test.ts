@@ -115,43 +115,54 @@ test('tiny-qwen2 with the block-max graph in its own run: every setting and proc
   }
 });
 
-test('mendRow: a changed id\'s block gets its maximum again (NaN where it holds one), and the best list goes stale only when it could have changed', () => {
+test('mendRow: a block follows its changed ids (read again where its maximum was lowered, NaN where it holds one), and the best list goes stale only when it could have changed', () => {
   const vocab = 64 * 64;
   const rand = createRng(3);
   const scores = Float32Array.from({ length: vocab }, () => rand());
   scores[100] = 5;
   // The run as the graph gave it: maxima and the 4 best, before any processor.
-  const maxima = Float32Array.from({ length: 64 }, (_, j) => Math.max(...scores.subarray(j * 64, (j + 1) * 64)));
+  const maximaOf = (xs: Float32Array) => Float32Array.from({ length: 64 }, (_, j) => xs.subarray(j * 64, (j + 1) * 64).reduce((m, v) => (v > m || v !== v ? v : m), -Infinity));
   const ids = [...scores.keys()].sort((a, b) => scores[b]! - scores[a]! || a - b).slice(0, 4);
-  const run = () => ({ maxima: maxima.slice(), topIds: Int32Array.from(ids), topValues: Float32Array.from(ids, (i) => scores[i]!), k: 4, size: 64, count: 64, stale: new Uint8Array(1) });
-  // Lowered far below the best, outside the list: the block's maximum follows, the list stands.
-  const low = ids.includes(2000) ? 2001 : 2000;
+  const run = () => ({ maxima: maximaOf(scores), topIds: Int32Array.from(ids), topValues: Float32Array.from(ids, (i) => scores[i]!), k: 4, size: 64, count: 64, stale: new Uint8Array(1) });
+  /** Mends a fresh run for `after`, where `changed` (and only those) differ from `scores`; returns it. */
+  const mended = (after: Float32Array, changed: number[]) => {
+    const r = run();
+    mendRow(r, 0, after, changed, Float32Array.from(changed, (id) => scores[id] ?? 0));
+    return r;
+  };
+  const blockOf = (id: number) => Math.floor(id / 64);
+  // Each block's maximum of a lowered id, a block's maximum lowered, a raised one, an unchanged one: as if read again.
+  const low = [...Array(64).keys()].map((j) => j * 64 + 7).find((id) => !ids.includes(id) && scores[id] !== maximaOf(scores)[blockOf(id)])!;
+  const blockBest = 64 * 20 + scores.subarray(64 * 20, 64 * 21).indexOf(maximaOf(scores)[20]!);
+  // Raised above its block's maximum, still below the fourth best.
+  const raisedBlock = [...Array(64).keys()].find((j) => j !== 20 && j !== blockOf(low) && !ids.some((id) => blockOf(id) === j))!;
+  const raised = raisedBlock * 64 + 1;
   const s1 = scores.slice();
   s1[low] = -3;
-  const r1 = run();
-  mendRow(r1, 0, s1, [[low]]);
-  assert.equal(r1.maxima[Math.floor(low / 64)], Math.max(...s1.subarray(Math.floor(low / 64) * 64, Math.floor(low / 64 + 1) * 64)));
-  assert.equal(rowBlocks(r1, 0).k, 4);
+  s1[blockBest] = -3;
+  s1[raised] = (maximaOf(scores)[raisedBlock]! + scores[ids[3]!]!) / 2;
+  const r1 = mended(s1, [low, blockBest, raised, 64 * 40 + 2]);
+  assert.deepEqual(r1.maxima, maximaOf(s1));
+  assert.ok(r1.maxima[20]! < maximaOf(scores)[20]!, 'the lowered maximum was read again');
+  assert.ok(r1.maxima[raisedBlock]! > maximaOf(scores)[raisedBlock]!, 'the raised one followed');
+  assert.equal(rowBlocks(r1, 0).k, 4, 'nothing reached the best four');
   // The best token penalised: its block's maximum drops, and the list is stale (token choice then reads the best blocks).
   const s2 = scores.slice();
   s2[100] = 0.5;
-  const r2 = run();
-  mendRow(r2, 0, s2, [[100, 100]]);
-  assert.equal(r2.maxima[1], Math.max(...s2.subarray(64, 128)));
+  const r2 = mended(s2, [100, 100]);
+  assert.deepEqual(r2.maxima, maximaOf(s2));
   assert.equal(rowBlocks(r2, 0).k, 0);
   // An id raised into the best: stale too. A NaN: its block's maximum is NaN, as onnxruntime's ReduceMax gives.
   const s3 = scores.slice();
   s3[3000] = 9;
   s3[10] = NaN;
-  const r3 = run();
-  mendRow(r3, 0, s3, [[3000], [10]]);
-  assert.equal(r3.maxima[Math.floor(3000 / 64)], 9);
+  const r3 = mended(s3, [3000, 10]);
+  assert.equal(r3.maxima[blockOf(3000)], 9);
   assert.ok(Number.isNaN(r3.maxima[0]));
   assert.equal(rowBlocks(r3, 0).k, 0);
   // Ids outside the vocabulary are ignored.
-  const r4 = run();
-  mendRow(r4, 0, scores, [[vocab + 5]]);
-  assert.deepEqual(r4.maxima, maxima);
+  const r4 = mended(scores, [vocab + 5]);
+  assert.deepEqual(r4.maxima, maximaOf(scores));
   assert.equal(rowBlocks(r4, 0).k, 4);
 });
 
