@@ -125,7 +125,7 @@ export async function mapWithConcurrency<T, R>(
     while (next < items.length) {
       const index = next;
       next += 1;
-      const result = await fn(items[index] as T, index);
+      const result = await fn(items[index], index);
       results[index] = result;
       onEach?.(index, result);
     }

@@ -78,7 +78,7 @@ export class ProviderRegistry {
   static async fromParts(generators: TextGenerator[], embedder: Embedder | null = null, scorer: ImageTextScorer | null = null): Promise<ProviderRegistry> {
     // Whether a provider is configured (key, model file) is fixed at start, so it is read once here.
     const health = await Promise.all(generators.map((g) => g.health()));
-    const configured = new Set(generators.filter((_, i) => health[i]!.configured).map((g) => g.id));
+    const configured = new Set(generators.filter((_, i) => health[i].configured).map((g) => g.id));
     return new ProviderRegistry(new Map(generators.map((g) => [g.id, g])), configured, embedder, scorer);
   }
 

@@ -92,7 +92,7 @@ function sendHttp(url: URL, req: RawRequest): Promise<RawResponse> {
 
 async function sendUndici(url: URL, req: RawRequest, dispatcher: Dispatcher): Promise<RawResponse> {
   const res = await request(url, {
-    method: req.method as Dispatcher.HttpMethod,
+    method: req.method,
     headers: req.headers,
     body: req.body,
     signal: req.signal,

@@ -182,7 +182,7 @@ export const HONOURS_ALL: Honours = Object.freeze({
 
 /** The primary language subtag of a BCP 47 locale ("fr" for "fr-CA"), lower case; null for an empty one. */
 export function localeLanguage(locale: string | undefined | null): string | null {
-  const primary = (locale ?? '').trim().split(/[-_]/)[0]!.toLowerCase();
+  const primary = (locale ?? '').trim().split(/[-_]/)[0].toLowerCase();
   return primary === '' ? null : primary;
 }
 

@@ -6,7 +6,7 @@
  */
 import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
-import { buildSchema, type NonEmptyArray, type PubSub } from 'type-graphql';
+import { buildSchema, type ClassType, type NonEmptyArray, type PubSub } from 'type-graphql';
 import { authChecker } from '../src/auth/roles.js';
 import type { ConfigInput } from '../src/config.js';
 import { createServer, type CreateServerOptions, type GatewayServer } from '../src/server.js';
@@ -21,8 +21,7 @@ import { CheckResolver, DescriptionCheckResolver } from './check/check.resolver.
 import { DescriptionProductResolver, PublicationResolver } from './publication/publication.resolver.js';
 import { DescriptionExperimentResolver, ExperimentResolver } from './experiment/experiment.resolver.js';
 
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const RESOLVERS: NonEmptyArray<Function> = [ProductResolver, ProductDescriptionResolver, DescriptionResolver, DescriptionStreamResolver, ProviderResolver, EvaluationResolver, BenchmarkResolver, JobResolver, CheckResolver, DescriptionCheckResolver, PublicationResolver, DescriptionProductResolver, ExperimentResolver, DescriptionExperimentResolver];
+export const RESOLVERS: NonEmptyArray<ClassType> = [ProductResolver, ProductDescriptionResolver, DescriptionResolver, DescriptionStreamResolver, ProviderResolver, EvaluationResolver, BenchmarkResolver, JobResolver, CheckResolver, DescriptionCheckResolver, PublicationResolver, DescriptionProductResolver, ExperimentResolver, DescriptionExperimentResolver];
 
 let built: Promise<GraphQLSchema> | undefined;
 

@@ -14,7 +14,9 @@ export const DESCRIPTION_PUBLISHED = 'DESCRIPTION_PUBLISHED';
 export function createInProcessPubSub(): PubSub {
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
-  const key = (routingKey: string, dynamicId?: unknown) => (dynamicId === undefined ? routingKey : `${routingKey}:${String(dynamicId)}`);
+  const key = (routingKey: string, dynamicId?: unknown) =>
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the ids handed here are a subscription's ID argument (a string)
+    dynamicId === undefined ? routingKey : `${routingKey}:${String(dynamicId)}`;
   return {
     publish(routingKey: string, ...args: unknown[]) {
       const [first, second] = args;

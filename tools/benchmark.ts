@@ -129,7 +129,7 @@ async function main(argv: string[]): Promise<number> {
 
   const tempDir = values.db ? null : mkdtempSync(path.join(tmpdir(), 'stylesprint-benchmark-'));
   const overrides: Partial<ConfigInput> = { databasePath: values.db ?? path.join(tempDir!, 'benchmark.db'), seedCatalog: false };
-  if (named.length) overrides.providers = named as ProviderId[];
+  if (named.length) overrides.providers = named;
   const config = loadConfig(overrides);
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
   const storage = await openStorage(config);

@@ -8,7 +8,7 @@ import { appRoot } from '../src/config.js';
  * (`npm run monitoring:rule`), so the Prometheus Operator gets exactly the
  * rules that promtool tests.
  */
-const rules = parse(readFileSync(path.join(appRoot, 'deploy', 'prometheus', 'rules', 'gateway.rules.yml'), 'utf8'));
+const rules: unknown = parse(readFileSync(path.join(appRoot, 'deploy', 'prometheus', 'rules', 'gateway.rules.yml'), 'utf8'));
 const target = path.join(appRoot, 'deploy', 'kubernetes', 'prometheus-rule.yaml');
 const head = [
   '# The rules of deploy/prometheus/rules/gateway.rules.yml for the Prometheus Operator,',

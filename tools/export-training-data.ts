@@ -38,7 +38,7 @@ function shuffled<T>(items: readonly T[], rand: () => number): T[] {
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
-    [out[i], out[j]] = [out[j] as T, out[i] as T];
+    [out[i], out[j]] = [out[j], out[i]];
   }
   return out;
 }
@@ -54,7 +54,7 @@ function variantOf(facts: ProductFacts, rand: () => number): ProductFacts {
 }
 
 function pick<T>(items: readonly T[], rand: () => number): T {
-  return items[Math.floor(rand() * items.length)] as T;
+  return items[Math.floor(rand() * items.length)];
 }
 
 /**

@@ -44,7 +44,7 @@ try {
     );
     results.forEach((r, i) => {
       if (r instanceof Error) throw r;
-      const sku = catalog[i]!.sku;
+      const sku = catalog[i].sku;
       texts.push({ id: `${sku}@${base + i}`, sku, seed: base + i, text: r.text });
     });
   }

@@ -33,7 +33,7 @@ function shoppingDay(experimentId: string, products: readonly string[], count: n
   while (events.length < count) {
     const session = `bench-${++serial}`;
     const variantId = serial % 2 ? 'A' : 'B';
-    const base = { sessionId: session, productId: products[serial % products.length]!, descriptionId: null, experimentId, variantId, occurredAt, value: null };
+    const base = { sessionId: session, productId: products[serial % products.length], descriptionId: null, experimentId, variantId, occurredAt, value: null };
     events.push({ ...base, eventId: `${session}-i`, type: 'IMPRESSION' });
     if (serial % 20 === 0 && events.length < count) events.push({ ...base, eventId: `${session}-a`, type: 'ADD_TO_CART' });
   }

@@ -106,13 +106,13 @@ class GraphQLRun implements ExperimentRun {
     for (let i = 0; i < sessionIds.length; i += READS_PER_REQUEST) {
       const chunk = sessionIds.slice(i, i + READS_PER_REQUEST);
       const variables: Record<string, string> = {};
-      const products = chunk.map(() => this.shop.products[this.sessions++ % this.shop.products.length]!);
+      const products = chunk.map(() => this.shop.products[this.sessions++ % this.shop.products.length]);
       chunk.forEach((s, j) => Object.assign(variables, { [`p${j}`]: products[j], [`s${j}`]: this.sessionId(s) }));
       const data = dataOf(await this.shop.gql<Record<string, { description: { id: string; experiment: { variantId: string } | null } }>>(READ(chunk.length), variables, mobile));
       chunk.forEach((s, j) => {
-        const d = data[`r${j}`]!.description;
+        const d = data[`r${j}`].description;
         if (!d.experiment) throw new Error(`session ${s} was not assigned: is the experiment running?`);
-        this.shown.set(s, { productId: products[j]!, descriptionId: d.id, variantId: d.experiment.variantId });
+        this.shown.set(s, { productId: products[j], descriptionId: d.id, variantId: d.experiment.variantId });
         out.push(this.design.variants.indexOf(d.experiment.variantId));
       });
     }

@@ -52,10 +52,10 @@ class InProcessRun implements ExperimentRun {
     let hi = this.history.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (this.history[mid]!.at < at) lo = mid + 1;
+      if (this.history[mid].at < at) lo = mid + 1;
       else hi = mid;
     }
-    return lo === 0 ? this.design.variants.map((id) => ({ id, exposures: 0, conversions: 0 })) : this.history[lo - 1]!.counts;
+    return lo === 0 ? this.design.variants.map((id) => ({ id, exposures: 0, conversions: 0 })) : this.history[lo - 1].counts;
   }
 
   async assign(sessionIds: readonly string[], at: Date): Promise<number[]> {
@@ -68,7 +68,7 @@ class InProcessRun implements ExperimentRun {
   async record(outcomes: readonly Outcome[], at: Date): Promise<void> {
     const next = this.counts.map((c) => ({ ...c }));
     for (const o of outcomes) {
-      const c = next[o.variant]!;
+      const c = next[o.variant];
       c.exposures += 1;
       if (o.converted) c.conversions += 1;
     }

@@ -132,7 +132,7 @@ async function main(): Promise<void> {
   const seed = whole('seed', values.seed);
   const runs = values.runs === undefined ? undefined : whole('runs', values.runs);
   const server = values.driver !== 'in-process';
-  const known = server ? SCENARIOS.filter((s) => SERVER_RUNS[s.name]).map((s) => ({ ...s, runs: SERVER_RUNS[s.name]! })) : SCENARIOS;
+  const known = server ? SCENARIOS.filter((s) => SERVER_RUNS[s.name]).map((s) => ({ ...s, runs: SERVER_RUNS[s.name] })) : SCENARIOS;
   const chosen = known.filter((s) => !values.scenario || values.scenario.includes(s.name)).map((s) => (runs ? { ...s, runs } : s));
   if (chosen.length === 0) throw new Error(`no scenario named ${values.scenario?.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
   const driver = makeDriver({ ...(values.explore === undefined ? {} : { explore: Number(values.explore) }), ...(values['database-url'] ? { databaseUrl: values['database-url'] } : {}) });
@@ -163,7 +163,7 @@ async function main(): Promise<void> {
   }
   const header = TABLE_HEADER;
   const body = [
-    `Driver: ${driver.name}. Sessions arrive evenly, hour by hour; each sees its variant once and adds to cart with its variant's true rate; the analysis is looked at at the end of every day, and a run counts the first stop it recommends. Test settings are the defaults (alpha ${ANALYSIS_DEFAULTS.alpha}, mixing sd ${ANALYSIS_DEFAULTS.mixingSd}, minimum effect ${pct(ANALYSIS_DEFAULTS.minimumEffect)}) with a minimum sample of ${BASE.minSample} per variant. Thompson weights are recomputed every ${SIMULATION_THOMPSON.refreshSeconds / 3600} simulated hours from ${SIMULATION_THOMPSON.draws.toLocaleString('en-US')} draws, with ${values.explore === undefined ? `the default even share (explore) of ${THOMPSON_DEFAULTS.explore}` : `an even share (explore) of ${values.explore}`}. Percentages carry a 95% Wilson interval over the runs. The naive rule is the baseline: stop on the first day a fixed-sample 95% interval of the difference excludes 0.`,
+    `Driver: ${driver.name}. Sessions arrive evenly, hour by hour; each sees its variant once and adds to cart with its variant's true rate; the analysis is looked at at the end of every day, and a run counts the first stop it recommends. Test settings are the defaults (alpha ${ANALYSIS_DEFAULTS.alpha}, mixing sd ${ANALYSIS_DEFAULTS.mixingSd}, minimum effect ${pct(ANALYSIS_DEFAULTS.minimumEffect)}) with a minimum sample of ${BASE.minSample} per variant. Thompson weights are recomputed every ${SIMULATION_THOMPSON.refreshSeconds / 3600} simulated hours from ${SIMULATION_THOMPSON.draws.toLocaleString('en-US')} draws, with the default even share (explore) of ${THOMPSON_DEFAULTS.explore}. Percentages carry a 95% Wilson interval over the runs. The naive rule is the baseline: stop on the first day a fixed-sample 95% interval of the difference excludes 0.`,
     '',
     ...header,
     ...summaries.map(row),

@@ -38,7 +38,7 @@ const START = Date.UTC(2025, 0, 6);
 function naiveLook(analysis: LookResult, control: { id: string; exposures: number; conversions: number }, minSample: number): number | null {
   if (analysis.variants.some((v) => v.exposures < minSample)) return null;
   for (let i = 1; i < analysis.variants.length; i++) {
-    const d = differenceInterval(analysis.variants[i]!, control);
+    const d = differenceInterval(analysis.variants[i], control);
     if (d && d.lower > 0) return i;
     if (d && d.upper < 0) return 0;
   }
@@ -72,9 +72,9 @@ export async function simulateRun(driver: ExperimentDriver, scenario: Scenario, 
       const at = new Date(START + day * DAY_MS + hour * 3_600_000);
       const assigned = await run.assign(ids, at);
       const outcomes: Outcome[] = ids.map((sessionId, i) => {
-        const variant = assigned[i]!;
-        today[variant]! += 1;
-        return { sessionId, variant, converted: random() < scenario.rates[variant]! };
+        const variant = assigned[i];
+        today[variant] += 1;
+        return { sessionId, variant, converted: random() < scenario.rates[variant] };
       });
       await run.record(outcomes, at);
     }
@@ -84,10 +84,10 @@ export async function simulateRun(driver: ExperimentDriver, scenario: Scenario, 
       stop = { day: day + 1, decision: analysis.decision, winner };
     }
     if (!naiveStop) {
-      const winner = naiveLook(analysis, analysis.variants[0]!, scenario.minSample);
+      const winner = naiveLook(analysis, analysis.variants[0], scenario.minSample);
       if (winner !== null) naiveStop = { day: day + 1, winner };
     }
-    today.forEach((n, i) => (total[i]! += n));
+    today.forEach((n, i) => (total[i] += n));
     lastDay = today;
   }
   const share = (xs: number[]): number[] => {
@@ -140,9 +140,9 @@ export async function runScenario(driver: ExperimentDriver, scenario: Scenario, 
     naiveStops: results.filter((r) => r.naiveStop).length,
     naiveRight: distinct ? results.filter((r) => r.naiveStop?.winner === best).length : 0,
     naiveWrong: results.filter((r) => r.naiveStop && (!distinct || r.naiveStop.winner !== best)).length,
-    medianStopDay: days.length ? days[Math.floor((days.length - 1) / 2)]! : null,
-    bestShareLastDay: mean(results.map((r) => r.lastDayShares[best]!)),
-    bestShare: mean(results.map((r) => r.shares[best]!)),
+    medianStopDay: days.length ? days[Math.floor((days.length - 1) / 2)] : null,
+    bestShareLastDay: mean(results.map((r) => r.lastDayShares[best])),
+    bestShare: mean(results.map((r) => r.shares[best])),
     seconds: (performance.now() - t0) / 1000,
   };
 }

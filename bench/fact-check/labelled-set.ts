@@ -53,7 +53,7 @@ interface Chapter4Row {
   product_description: string;
 }
 
-const readCsv = (dir: string, name: string): Chapter4Row[] => parse(readFileSync(path.join(dir, name), 'utf8'), { columns: true }) as Chapter4Row[];
+const readCsv = (dir: string, name: string): Chapter4Row[] => parse<Chapter4Row>(readFileSync(path.join(dir, name), 'utf8'), { columns: true });
 
 /** Paragraphs of a chapter-4 text: blank-line separated, trimmed. */
 export const paragraphsOf = (text: string): string[] =>
@@ -107,7 +107,7 @@ export function loadLabelledSet(chapter4Dir: string): ResolvedCase[] {
       const paragraphs = paragraphsOf(row.product_description);
       const pick = c.gpt35.paragraphs ?? paragraphs.map((_, i) => i);
       for (const p of pick) if (!paragraphs[p]) throw new TypeError(`case ${c.id}: GPT-3.5 row ${c.gpt35.row} has no paragraph ${p}`);
-      text = pick.map((p) => paragraphs[p]!).join('\n\n');
+      text = pick.map((p) => paragraphs[p]).join('\n\n');
       source = 'gpt35';
     } else {
       text = c.text!;

@@ -75,9 +75,9 @@ const asProduct = (sku: string): FactCheckProduct => {
 };
 const onnxTexts = (JSON.parse(readFileSync(path.join(labelledSetDir, 'onnx-texts.json'), 'utf8')) as { texts: Array<{ sku: string; text: string }> }).texts;
 type Row4 = { product_title: string; product_metadata: string; product_description: string };
-const csv = (name: string): Row4[] => parse(readFileSync(path.join(chapter4Dir, name), 'utf8'), { columns: true }) as Row4[];
+const csv = (name: string): Row4[] => parse<Row4>(readFileSync(path.join(chapter4Dir, name), 'utf8'), { columns: true });
 const references = csv('reference_data.csv');
-const chapter4Product = (i: number): FactCheckProduct => ({ title: references[i]!.product_title, attributes: references[i]!.product_metadata.split(',').map((a) => a.trim()) });
+const chapter4Product = (i: number): FactCheckProduct => ({ title: references[i].product_title, attributes: references[i].product_metadata.split(',').map((a) => a.trim()) });
 const corpus: Array<{ model: string; text: string; product: FactCheckProduct }> = [
   ...onnxTexts.map((t) => ({ model: 'bundled model (stylesprint-desc), sample catalog', text: t.text, product: asProduct(t.sku) })),
   ...csv('gpt3_descriptions.csv').map((r, i) => ({ model: 'GPT-3.5 (chapter 4), whole texts', text: r.product_description, product: chapter4Product(i) })),
@@ -100,9 +100,9 @@ const modelTable = [
 
 // ---- Throughput ----
 const pool = [...cases.map((c) => ({ text: c.text, product: c.product })), ...corpus.map((c) => ({ text: c.text, product: c.product }))];
-const texts = Array.from({ length: TEXTS }, (_, i) => pool[i % pool.length]!);
+const texts = Array.from({ length: TEXTS }, (_, i) => pool[i % pool.length]);
 const chars = texts.reduce((n, t) => n + t.text.length, 0);
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 function rate(run: () => void): { perSecond: number; low: number; high: number } {
   run();
   const rates: number[] = [];
@@ -126,7 +126,7 @@ const cold = rate(() => {
 });
 // The longest texts: the chapter-4 GPT-3.5 rows, whole, repeated to the same count.
 const long = corpus.filter((c) => c.model.endsWith('whole texts'));
-const longTexts = Array.from({ length: TEXTS }, (_, i) => long[i % long.length]!);
+const longTexts = Array.from({ length: TEXTS }, (_, i) => long[i % long.length]);
 const longChars = long.reduce((n, t) => n + t.text.length, 0) / long.length;
 const longRate = rate(() => {
   for (const t of longTexts) checkFacts(t.text, t.product);

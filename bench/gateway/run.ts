@@ -123,11 +123,11 @@ async function measurePaths(targets: Target[], latencyMs: number, pinning: Pinni
   /** CPU ms and requests per path, at concurrency 1 and over the rate steps. */
   const cpu = targets.map(() => ({ c1: { ms: 0, n: 0 }, load: { ms: 0, n: 0 } }));
   const metered = async (i: number, phase: 'c1' | 'load', step: () => Promise<LoadResult>): Promise<LoadResult> => {
-    const pid = targets[i]!.cpuPid;
+    const pid = targets[i].cpuPid;
     const before = cpuMs(pid);
     const result = await step();
-    cpu[i]![phase].ms += cpuMs(pid) - before;
-    cpu[i]![phase].n += result.ok + result.errors;
+    cpu[i][phase].ms += cpuMs(pid) - before;
+    cpu[i][phase].n += result.ok + result.errors;
     return result;
   };
   // Warm-up: JIT, connection pools, SQLite pages. Not reported. Long enough
@@ -140,12 +140,12 @@ async function measurePaths(targets: Target[], latencyMs: number, pinning: Pinni
   for (let round = 0; round < C1_ROUNDS; round += 1) {
     for (const [i, target] of targets.entries()) {
       const result = await metered(i, 'c1', () => load(target, pinning, 1, C1_SEC / C1_ROUNDS, { raw: true }));
-      pooled[i]!.push(...(result.latencies ?? []));
-      runs[i]!.c1.errors += result.errors;
+      pooled[i].push(...(result.latencies ?? []));
+      runs[i].c1.errors += result.errors;
     }
   }
   pooled.forEach((latencies, i) => {
-    const run = runs[i]!;
+    const run = runs[i];
     run.c1 = { ...summarizeLatencies(latencies), errors: run.c1.errors };
     console.log(`[bench] ${latencyMs} ms ${run.name} c=1: p50 ${run.c1.p50.toFixed(3)} p99 ${run.c1.p99.toFixed(3)} ms (${run.c1.samples} samples, ${run.c1.errors} errors)`);
   });
@@ -153,8 +153,8 @@ async function measurePaths(targets: Target[], latencyMs: number, pinning: Pinni
   const active = new Set(targets.map((_, i) => i));
   for (const rate of RATES) {
     for (const i of [...active]) {
-      const target = targets[i]!;
-      const run = runs[i]!;
+      const target = targets[i];
+      const run = runs[i];
       const connections = connectionsFor(rate, latencyMs);
       const seconds = stepSeconds(rate, STEP_SEC, MAX_STEP_SEC);
       const measureStep = async (): Promise<PathRun['steps'][number]> => {
@@ -184,7 +184,7 @@ async function measurePaths(targets: Target[], latencyMs: number, pinning: Pinni
     if (active.size === 0) break;
   }
   runs.forEach((run, i) => {
-    const c = cpu[i]!;
+    const c = cpu[i];
     run.cpuMsPerRequest = { c1: c.c1.ms / c.c1.n, load: c.load.ms / c.load.n };
   });
   return runs;
@@ -217,7 +217,7 @@ async function soak(target: Target, pinning: Pinning | null): Promise<SoakRun> {
   sample();
   const run: SoakRun = { name: target.name, rate: SOAK_RATE, latencyMs: SOAK_LATENCY_MS, seconds: SOAK_SEC, result, samples, slopeMiBPerMin: rssSlopeMiBPerMin(samples) };
   console.log(
-    `[bench] soak ${target.name} ${SOAK_RATE}/s ${SOAK_SEC} s: ${result.ok} ok, ${result.errors} errors, p99 ${result.p99.toFixed(2)} ms, RSS ${(samples[0]!.kib / 1024).toFixed(0)} → ${(samples[samples.length - 1]!.kib / 1024).toFixed(0)} MiB, slope ${run.slopeMiBPerMin.toFixed(2)} MiB/min`,
+    `[bench] soak ${target.name} ${SOAK_RATE}/s ${SOAK_SEC} s: ${result.ok} ok, ${result.errors} errors, p99 ${result.p99.toFixed(2)} ms, RSS ${(samples[0].kib / 1024).toFixed(0)} → ${(samples[samples.length - 1].kib / 1024).toFixed(0)} MiB, slope ${run.slopeMiBPerMin.toFixed(2)} MiB/min`,
   );
   return run;
 }
@@ -312,7 +312,7 @@ async function main(): Promise<void> {
     return;
   }
   const started = Date.now();
-  const loadBefore = os.loadavg()[0] as number;
+  const loadBefore = os.loadavg()[0];
   const runs: LatencyRun[] = [];
   for (const latencyMs of LATENCIES_MS) runs.push(await measureLatency(latencyMs, pinning));
   const profile = NO_PROFILE ? undefined : await profilePhase(pinning);
@@ -328,7 +328,7 @@ async function main(): Promise<void> {
     rates: RATES,
     budgetsMs: [...BUDGETS_MS],
     wallSec: (Date.now() - started) / 1000,
-    loadAverage: [loadBefore, os.loadavg()[0] as number],
+    loadAverage: [loadBefore, os.loadavg()[0]],
     ...(profile ? { profile } : {}),
   });
   console.log(body);

@@ -35,7 +35,7 @@ const PRODUCTS = arg('--products', 1000);
 const LATENCY_MS = arg('--latency-ms', 50);
 const CHUNK = arg('--chunk', 25);
 const ROUNDS = arg('--rounds', 2);
-const WORKER_COUNTS = (process.argv.includes('--workers') ? process.argv[process.argv.indexOf('--workers') + 1]! : '1,2,4').split(',').map(Number);
+const WORKER_COUNTS = (process.argv.includes('--workers') ? process.argv[process.argv.indexOf('--workers') + 1] : '1,2,4').split(',').map(Number);
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -63,9 +63,9 @@ async function startFake(): Promise<{ baseURL: string; stop(): void }> {
   const child = spawn(process.execPath, [script, '--port', '0', '--latency-ms', String(LATENCY_MS)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const baseURL = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`fake-openai exited with ${code}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       const match = /listening on (\S+)/.exec(line);
-      if (match) resolve(match[1]!);
+      if (match) resolve(match[1]);
     });
   });
   child.removeAllListeners('exit');
@@ -76,7 +76,7 @@ async function startFake(): Promise<{ baseURL: string; stop(): void }> {
 function cpuSeconds(pid: number | undefined): number {
   try {
     // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100 per second on Linux).
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return 0;
@@ -142,11 +142,11 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
 
-  const best = (count: number) => Math.min(...seconds[count]!);
+  const best = (count: number) => Math.min(...seconds[count]);
   const base = PRODUCTS / best(1);
   const rows = WORKER_COUNTS.map((count) => {
     const rate = PRODUCTS / best(count);
-    const cpuMs = Math.min(...cpuMsPerProduct[count]!);
+    const cpuMs = Math.min(...cpuMsPerProduct[count]);
     return `| ${count} | ${best(count).toFixed(2)} | ${rate.toFixed(0)} | ${(rate / base).toFixed(2)}× | ${cpuMs.toFixed(2)} | ${((cpuMs * rate) / 1000).toFixed(2)} |`;
   });
   const body = [

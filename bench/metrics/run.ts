@@ -24,7 +24,7 @@ const OUR_REPEATS = 10;
 const ROUNDS = 3;
 
 function descriptions(file: string): string[] {
-  const rows = parse(readFileSync(path.join(chapter4Dir, file), 'utf8'), { columns: true }) as { product_description: string }[];
+  const rows = parse<{ product_description: string }>(readFileSync(path.join(chapter4Dir, file), 'utf8'), { columns: true });
   return rows.map((r) => r.product_description);
 }
 
@@ -59,14 +59,14 @@ function time(fn: (r: string, c: string) => number, pairs: readonly [string, str
   return { seconds: best, scores };
 }
 
-const maxDiff = (a: number[], b: number[]): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+const maxDiff = (a: number[], b: number[]): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 const rate = (n: number, s: number): string => Math.round(n / s).toLocaleString('en-US');
 
 function main(): void {
   ensureNltk();
   const pairs = buildPairs();
   const coldStart = performance.now();
-  meteor(pairs[0]![0], pairs[0]![1]); // loads the WordNet index once; reported separately
+  meteor(pairs[0][0], pairs[0][1]); // loads the WordNet index once; reported separately
   const wordnetLoadMs = performance.now() - coldStart;
 
   // Ours and NLTK take turns, round by round, so that a slow spell of this

@@ -40,7 +40,7 @@ for (const run of runs) {
     const results = await p.generate(reqs);
     results.forEach((r, i) => {
       const line = r instanceof Error ? `error ${r.message}` : `${r.finishReason} ${r.completionTokens} ${JSON.stringify(r.text)}`;
-      lines.push(`${run.name}\t${heldOut[i]!.sku}\t${line}`);
+      lines.push(`${run.name}\t${heldOut[i].sku}\t${line}`);
     });
   } finally {
     await p.close();

@@ -21,7 +21,7 @@ import { PLUGIN_FIELD, PLUGIN_OPTIONS_FIELD } from '../../providers/onnx/plugins
 import { loadTokenizer } from '../../providers/onnx/tokenizer.js';
 import { createStylesprintFacts, readSettings, STYLESPRINT_FACTS, type StylesprintSettings } from '../../providers/onnx-plugins/stylesprint/index.js';
 import type { GenerationRequest } from '../../providers/types.js';
-import { ALL_METRICS, scorePair, type MetricName } from '../../src/evaluation/metrics/index.js';
+import { ALL_METRICS, scorePair } from '../../src/evaluation/metrics/index.js';
 import { writeSection } from '../report.js';
 import {
   factsStated,
@@ -102,14 +102,14 @@ interface Row {
 function summarise(row: Row): Record<string, number> {
   const sums: Record<string, number> = Object.fromEntries(ALL_METRICS.map((m) => [m, 0]));
   row.texts.forEach((text, i) => {
-    const s = scorePair(heldOut[i]!.description, text);
-    for (const m of ALL_METRICS) sums[m]! += s[m as MetricName] ?? 0;
+    const s = scorePair(heldOut[i].description, text);
+    for (const m of ALL_METRICS) sums[m] += s[m] ?? 0;
   });
   const n = row.texts.length;
-  const out: Record<string, number> = Object.fromEntries(ALL_METRICS.map((m) => [m, sums[m]! / n]));
-  out.mentions = row.texts.filter((t, i) => mentionsProduct(t, catalogFacts(heldOut[i]!))).length / n;
+  const out: Record<string, number> = Object.fromEntries(ALL_METRICS.map((m) => [m, sums[m] / n]));
+  out.mentions = row.texts.filter((t, i) => mentionsProduct(t, catalogFacts(heldOut[i]))).length / n;
   // Chance level: the same check against the next held-out product's words.
-  out.chance = row.texts.filter((t, i) => mentionsProduct(t, catalogFacts(heldOut[(i + 1) % n]!))).length / n;
+  out.chance = row.texts.filter((t, i) => mentionsProduct(t, catalogFacts(heldOut[(i + 1) % n]))).length / n;
   out.copied = row.texts.filter((t) => ngrams(t, 8).some((g) => trainGrams.has(g))).length;
   out.words = row.texts.reduce((a, t) => a + words(t).length, 0) / n;
   const unknown = row.texts.map((t) => unknownWords(t, known));
@@ -117,27 +117,27 @@ function summarise(row: Row): Record<string, number> {
   out.nonWords = unknown.reduce((a, u) => a + u.length, 0);
   // Numbers (digit runs) the text writes that none of the product's facts has.
   const wrong = row.texts.map((t, i) => {
-    const own = new Set(numbersOf(productCopySource(catalogFacts(heldOut[i]!))));
+    const own = new Set(numbersOf(productCopySource(catalogFacts(heldOut[i]))));
     return numbersOf(t).filter((x) => !own.has(x)).length;
   });
   out.wrongNumbers = wrong.reduce((a, b) => a + b, 0);
   out.wrongNumberTexts = wrong.filter((x) => x > 0).length;
-  const foreign = row.texts.map((t, i) => foreignFactWords(t, catalogFacts(heldOut[i]!), factWords).length);
+  const foreign = row.texts.map((t, i) => foreignFactWords(t, catalogFacts(heldOut[i]), factWords).length);
   out.foreignFacts = foreign.reduce((a, b) => a + b, 0);
   out.foreignFactTexts = foreign.filter((x) => x > 0).length;
   out.repeatTexts = row.texts.filter((t) => repeatedWords(t, 1).length > 0).length;
-  const offFrame = row.texts.map((t, i) => (frameWords ? offFrameWords(t, catalogFacts(heldOut[i]!), frameWords, 2) : []));
+  const offFrame = row.texts.map((t, i) => (frameWords ? offFrameWords(t, catalogFacts(heldOut[i]), frameWords, 2) : []));
   out.offFrame = frameWords ? offFrame.reduce((a, w) => a + w.length, 0) : NaN;
   out.offFrameTexts = offFrame.filter((w) => w.length > 0).length;
-  out.patternTexts = patterns ? row.texts.filter((t, i) => followsPatterns(t, catalogFacts(heldOut[i]!), patterns) === true).length : NaN;
-  const number = row.texts.map((t, i) => (numberWords ? otherNumberWords(t, catalogFacts(heldOut[i]!), numberWords).length : NaN));
+  out.patternTexts = patterns ? row.texts.filter((t, i) => followsPatterns(t, catalogFacts(heldOut[i]), patterns) === true).length : NaN;
+  const number = row.texts.map((t, i) => (numberWords ? otherNumberWords(t, catalogFacts(heldOut[i]), numberWords).length : NaN));
   out.otherNumber = number.reduce((a, b) => a + b, 0);
   out.otherNumberTexts = number.filter((x) => x > 0).length;
-  out.title = row.texts.filter((t, i) => statesTitle(t, catalogFacts(heldOut[i]!))).length / n;
-  const facts = row.texts.map((t, i) => factsStated(t, catalogFacts(heldOut[i]!)));
+  out.title = row.texts.filter((t, i) => statesTitle(t, catalogFacts(heldOut[i]))).length / n;
+  const facts = row.texts.map((t, i) => factsStated(t, catalogFacts(heldOut[i])));
   out.facts = facts.reduce((a, f) => a + f.stated, 0) / Math.max(1, facts.reduce((a, f) => a + f.listed, 0));
   // The gateway's own PROMPT_ECHO check (src/evaluation/checks/leakage.ts), against each product's prompt as the model got it.
-  out.echo = row.texts.filter((t, i) => checkLeakage(t, { prompt: modelPrompt(catalogFacts(heldOut[i]!)).prompt }).length > 0).length;
+  out.echo = row.texts.filter((t, i) => checkLeakage(t, { prompt: modelPrompt(catalogFacts(heldOut[i])).prompt }).length > 0).length;
   return out;
 }
 
@@ -189,21 +189,21 @@ const rows: Row[] = [
   { name: 'stylesprint-desc, greedy', texts: await modelTexts(true) },
 ];
 const stats = rows.map(summarise);
-const base = stats[0]!;
+const base = stats[0];
 const fmt = (x: number) => x.toFixed(3);
 const header =
   "| system | BLEU | ROUGE-1 | ROUGE-2 | ROUGE-L | METEOR | states the whole title | facts stated word for word | names a title/attribute word (of the next product: chance) | PROMPT_ECHO flags | copies an 8-word training run | words in no dictionary (texts with one) | numbers not in the facts (texts with one) | another product's material or colour word (texts with one) | a word written twice in a row (texts) | fact-sentence words neither the product's nor the patterns' (texts with one) | opens with whole fact sentences of the trained patterns (texts) | the other number's words, \"it\" for jeans (texts with one) | mean words |";
 const lines = [header, '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'];
 rows.forEach((r, i) => {
-  const s = stats[i]!;
-  const cell = (m: string) => (i === 0 ? fmt(s[m]!) : `${fmt(s[m]!)} (${base[m]! >= 1e-3 ? `${(s[m]! / base[m]!).toFixed(2)}×` : 'n/a'})`);
-  lines.push(`| ${r.name} | ${cell('bleu')} | ${cell('rouge1')} | ${cell('rouge2')} | ${cell('rougeL')} | ${cell('meteor')} | ${(s.title! * 100).toFixed(0)}% | ${(s.facts! * 100).toFixed(0)}% | ${(s.mentions! * 100).toFixed(0)}% (${(s.chance! * 100).toFixed(0)}%) | ${s.echo}/${r.texts.length} | ${s.copied}/${r.texts.length} | ${s.nonWords} (${s.nonWordTexts}/${r.texts.length}) | ${s.wrongNumbers} (${s.wrongNumberTexts}/${r.texts.length}) | ${s.foreignFacts} (${s.foreignFactTexts}/${r.texts.length}) | ${s.repeatTexts}/${r.texts.length} | ${i === 0 ? '— (its own sentence)' : Number.isNaN(s.offFrame) ? '— (no frame words)' : `${s.offFrame} (${s.offFrameTexts}/${r.texts.length})`} | ${i === 0 ? '— (its own sentence)' : Number.isNaN(s.patternTexts) ? '— (no patterns file)' : `${s.patternTexts}/${r.texts.length}`} | ${s.otherNumber} (${s.otherNumberTexts}/${r.texts.length}) | ${s.words!.toFixed(1)} |`);
+  const s = stats[i];
+  const cell = (m: string) => (i === 0 ? fmt(s[m]) : `${fmt(s[m])} (${base[m] >= 1e-3 ? `${(s[m] / base[m]).toFixed(2)}×` : 'n/a'})`);
+  lines.push(`| ${r.name} | ${cell('bleu')} | ${cell('rouge1')} | ${cell('rouge2')} | ${cell('rougeL')} | ${cell('meteor')} | ${(s.title * 100).toFixed(0)}% | ${(s.facts * 100).toFixed(0)}% | ${(s.mentions * 100).toFixed(0)}% (${(s.chance * 100).toFixed(0)}%) | ${s.echo}/${r.texts.length} | ${s.copied}/${r.texts.length} | ${s.nonWords} (${s.nonWordTexts}/${r.texts.length}) | ${s.wrongNumbers} (${s.wrongNumberTexts}/${r.texts.length}) | ${s.foreignFacts} (${s.foreignFactTexts}/${r.texts.length}) | ${s.repeatTexts}/${r.texts.length} | ${i === 0 ? '— (its own sentence)' : Number.isNaN(s.offFrame) ? '— (no frame words)' : `${s.offFrame} (${s.offFrameTexts}/${r.texts.length})`} | ${i === 0 ? '— (its own sentence)' : Number.isNaN(s.patternTexts) ? '— (no patterns file)' : `${s.patternTexts}/${r.texts.length}`} | ${s.otherNumber} (${s.otherNumberTexts}/${r.texts.length}) | ${s.words.toFixed(1)} |`);
 });
 const table = lines.join('\n');
 console.log(table);
 const samples = Number(args.samples);
 for (let i = 0; i < Math.min(samples, heldOut.length); i++) {
-  console.log(`\n${heldOut[i]!.title} [${heldOut[i]!.sku}]\n  sampled: ${rows[1]!.texts[i]}\n  greedy:  ${rows[2]!.texts[i]}`);
+  console.log(`\n${heldOut[i].title} [${heldOut[i].sku}]\n  sampled: ${rows[1].texts[i]}\n  greedy:  ${rows[2].texts[i]}`);
 }
 if (!args['no-write']) {
   writeSection(

@@ -34,7 +34,7 @@ const rounds = Number(process.env.ROUNDS ?? 3);
 
 /** The middle item of `list` by `key` (the upper one of an even count); the median of numbers by default. */
 function middle<T>(list: readonly T[], key: (x: T) => number = (x) => x as unknown as number): T {
-  return [...list].sort((a, b) => key(a) - key(b))[Math.floor(list.length / 2)]!;
+  return [...list].sort((a, b) => key(a) - key(b))[Math.floor(list.length / 2)];
 }
 const maxTokens = Number(process.env.MAX_TOKENS ?? 64);
 const quiet = { info: (): void => {}, warn: (): void => {} };
@@ -137,7 +137,7 @@ async function pastSweep(pasts: readonly number[], repeat = 40) {
     const prefill = async (rows: number[][]): Promise<number> => {
       const width = Math.max(...rows.map((r) => r.length));
       const padding = rows.map((r) => width - r.length);
-      const ids = rows.flatMap((r, i) => [...new Array<number>(padding[i]!).fill(tokenizer.special.pad), ...r]);
+      const ids = rows.flatMap((r, i) => [...new Array<number>(padding[i]).fill(tokenizer.special.pad), ...r]);
       const out = await model.forward({ batch: rows.length, ids, seqLen: width, totalLen: width, padding, past: null });
       releaseArrays([...tensorArrays(out.present ?? []), out.lastLogits]);
       return out.runMs;
@@ -182,7 +182,7 @@ const providers: OnnxTextGenerator[] = [];
 for (const c of configs) providers.push(await openProvider(c.model, c.maxBatch, c.fixedLength));
 try {
   for (let pass = 0; pass < passes; pass++) {
-    for (const [i, c] of configs.entries()) samples[i]!.push(await measure(providers[i]!, c.maxBatch, reqs, c.fixedLength, c.model.apart));
+    for (const [i, c] of configs.entries()) samples[i].push(await measure(providers[i], c.maxBatch, reqs, c.fixedLength, c.model.apart));
   }
 } finally {
   for (const p of providers) await p.close();
@@ -193,7 +193,7 @@ const rows = runs.map(
   (m) =>
     `| \`${m.model}\`${m.apart ? ', block-max run apart' : ''} | ${m.fixedLength ? 'fixed length' : 'stop at EOS'} | ${m.maxBatch} | ${m.batches} | ${m.tokens} | ${(m.wallMs / 1000).toFixed(2)} | ${m.tokensPerSecond.toFixed(0)} | ${pct(m.runShare)} | ${pct(1 - m.runShare)} | ${pct(m.blockShare)} |`,
 );
-const bundledName = runs[0]!.model;
+const bundledName = runs[0].model;
 const qwenName = runs.find((m) => m.apart)!.model;
 const ofModel = (name: string) => runs.filter((m) => m.model === name && !m.apart);
 const ratio = (fixed: boolean, name = bundledName) => {
@@ -216,11 +216,11 @@ const inGraphNote =
 const spread = (xs: number[], f: (x: number) => string) => `${f(Math.min(...xs))}–${f(Math.max(...xs))}`;
 // Pass by pass: each batch-8 pass against the batch-1 pass measured just before it, under the same background load.
 const passRatios = (fixed: boolean) => {
-  const [one, eight] = [1, 8].map((b) => samples[configs.findIndex((c) => c.model === BUNDLED && c.fixedLength === fixed && c.maxBatch === b)]!);
-  return spread(eight!.map((m, i) => m.tokensPerSecond / one![i]!.tokensPerSecond), (x) => `${x.toFixed(2)}×`);
+  const [one, eight] = [1, 8].map((b) => samples[configs.findIndex((c) => c.model === BUNDLED && c.fixedLength === fixed && c.maxBatch === b)]);
+  return spread(eight.map((m, i) => m.tokensPerSecond / one[i].tokensPerSecond), (x) => `${x.toFixed(2)}×`);
 };
 const passJs = spread(
-  configs.flatMap((c, i) => (c.model === BUNDLED && c.maxBatch === 8 ? samples[i]!.map((m) => 1 - m.runShare) : [])),
+  configs.flatMap((c, i) => (c.model === BUNDLED && c.maxBatch === 8 ? samples[i].map((m) => 1 - m.runShare) : [])),
   (x) => pct(x),
 );
 const body = `Command: \`npm run bench:onnx\` (ROUNDS=${rounds}, MAX_TOKENS=${maxTokens}, PASSES=${passes}: one provider per configuration, loaded and warmed up with one round of other seeds, then measured in ${passes} interleaved passes, the median pass by tokens/s shown); models \`${bundledName}\` (the bundled demo, 3,164 tokens) and \`${qwenName}\` (test/fixtures/models/tiny-qwen2: Qwen2.5's 151,936-token vocabulary and tokenizer, hidden size 16, 2 layers, random weights; its prompts go through Qwen2.5's chat template), CPU execution provider, ${reqs.length} held-out catalog prompts (v3) per round, seeded sampling from each model's generation_config (tiny-qwen2's is Qwen2.5-Instruct's: top-k 20, top-p 0.8, temperature 0.7, repetition penalty 1.1). "Stop at EOS" is real use (rows end at different lengths, and a batch runs until its longest row ends); "fixed length" suppresses EOS (min_new_tokens) so that every row makes ${maxTokens} tokens.
@@ -245,7 +245,7 @@ const MIXED = [16, 96];
  */
 async function sustained(mixed: boolean) {
   const n = Number(process.env.SUSTAINED ?? 64);
-  const load = Array.from({ length: n }, (_, i) => ({ ...reqs[i % reqs.length]!, seed: 5000 + i, ...(mixed ? { maxTokens: MIXED[i % MIXED.length]! } : {}) }));
+  const load = Array.from({ length: n }, (_, i) => ({ ...reqs[i % reqs.length], seed: 5000 + i, ...(mixed ? { maxTokens: MIXED[i % MIXED.length] } : {}) }));
   const modes = [false, true];
   const open = await Promise.all(modes.map((continuous) => openProvider(BUNDLED, 8, false, DEFAULT_PREFILL_CHUNK, continuous)));
   const out = modes.map(() => [] as Array<{ tokens: number; wallMs: number; tokensPerSecond: number; p50: number; p95: number; perPass: number; runShare: number }>);
@@ -259,7 +259,7 @@ async function sustained(mixed: boolean) {
         const after = p.stats();
         const tokens = after.generatedTokens - before.generatedTokens;
         latencies.sort((a, b) => a - b);
-        out[i]!.push({
+        out[i].push({
           tokens,
           wallMs,
           tokensPerSecond: (tokens / wallMs) * 1000,
@@ -273,10 +273,10 @@ async function sustained(mixed: boolean) {
   } finally {
     for (const p of open) await p.close();
   }
-  return { n, mixed, results: modes.map((continuous, i) => ({ continuous, ...middle(out[i]!, (r) => r.tokensPerSecond) })) };
+  return { n, mixed, results: modes.map((continuous, i) => ({ continuous, ...middle(out[i], (r) => r.tokensPerSecond) })) };
 }
 const loads = [await sustained(false), await sustained(true)];
-const load = loads[0]!;
+const load = loads[0];
 
 /**
  * Requests arriving one by one (Poisson, seeded gaps) at a rate the static
@@ -290,7 +290,7 @@ async function arrivals(rate: number) {
   let at = 0;
   const schedule = Array.from({ length: n }, (_, i) => {
     at += -Math.log(1 - rand()) / rate;
-    return { at: at * 1000, req: { ...reqs[i % reqs.length]!, seed: 7000 + i, maxTokens: MIXED[i % MIXED.length]! } };
+    return { at: at * 1000, req: { ...reqs[i % reqs.length], seed: 7000 + i, maxTokens: MIXED[i % MIXED.length] } };
   });
   const modes = [false, true];
   const open = await Promise.all(modes.map((continuous) => openProvider(BUNDLED, 8, false, DEFAULT_PREFILL_CHUNK, continuous)));
@@ -309,17 +309,17 @@ async function arrivals(rate: number) {
           ),
         );
         latencies.sort((a, b) => a - b);
-        out[i]!.p50.push(percentile(latencies, 0.5));
-        out[i]!.p95.push(percentile(latencies, 0.95));
-        out[i]!.max.push(latencies[n - 1]!);
+        out[i].p50.push(percentile(latencies, 0.5));
+        out[i].p95.push(percentile(latencies, 0.95));
+        out[i].max.push(latencies[n - 1]);
       }
     }
   } finally {
     for (const p of open) await p.close();
   }
-  return { n, rate, results: modes.map((continuous, i) => ({ continuous, p50: middle(out[i]!.p50), p95: middle(out[i]!.p95), max: middle(out[i]!.max) })) };
+  return { n, rate, results: modes.map((continuous, i) => ({ continuous, p50: middle(out[i].p50), p95: middle(out[i].p95), max: middle(out[i].max) })) };
 }
-const staticSustained = loads[1]!.results.find((r) => !r.continuous)!;
+const staticSustained = loads[1].results.find((r) => !r.continuous)!;
 const arrivalRun = await arrivals((0.6 * load.n) / (staticSustained.wallMs / 1000));
 
 /**
@@ -344,19 +344,19 @@ async function loopDelay() {
           await p.generate(reqs.map((r) => ({ ...r, seed: r.seed! + 1000 * n })));
         }
         h.disable();
-        out[i]!.p99.push(h.percentile(99) / 1e6);
-        out[i]!.max.push(h.max / 1e6);
-        out[i]!.batchMs.push((performance.now() - t0) / n);
+        out[i].p99.push(h.percentile(99) / 1e6);
+        out[i].max.push(h.max / 1e6);
+        out[i].batchMs.push((performance.now() - t0) / n);
       }
     }
   } finally {
     for (const p of open) await p.close();
   }
-  return chunks.map((c, i) => ({ chunk: c, p99: middle(out[i]!.p99), max: Math.max(...out[i]!.max), batchMs: middle(out[i]!.batchMs) }));
+  return chunks.map((c, i) => ({ chunk: c, p99: middle(out[i].p99), max: Math.max(...out[i].max), batchMs: middle(out[i].batchMs) }));
 }
 const delays = await loopDelay();
 const batch1Eos = runs.find((m) => m.model === bundledName && !m.fixedLength && m.maxBatch === 1)!;
-const gain = (l: (typeof loads)[number], k: 'tokensPerSecond' | 'p50' | 'p95') => (l.results[1]![k] / l.results[0]![k]).toFixed(2);
+const gain = (l: (typeof loads)[number], k: 'tokensPerSecond' | 'p50' | 'p95') => (l.results[1][k] / l.results[0][k]).toFixed(2);
 const sustainedNote =
   `\n\nSustained load: ${load.n} requests (the ${reqs.length} prompts above, each with ${load.n / reqs.length} seeds) sent at once as separate calls, maxBatch 8, stopping at EOS, ` +
   `all of at most ${maxTokens} tokens, or short and long alternating (at most ${MIXED.join(' and ')} tokens, as a mobile app's and a personalization service's calls would be); ` +
@@ -371,12 +371,12 @@ const sustainedNote =
       ),
     )
     .join('\n') +
-  `\n\nContinuous ÷ static, same run: tokens/s **${gain(loads[0]!, 'tokensPerSecond')}×** with requests of one length and **${gain(loads[1]!, 'tokensPerSecond')}×** with mixed lengths; latency p50 ${gain(loads[0]!, 'p50')}× and ${gain(loads[1]!, 'p50')}×, p95 ${gain(loads[0]!, 'p95')}× and ${gain(loads[1]!, 'p95')}×. ` +
-  `Against batch 1 stopping at EOS in the first table (${batch1Eos.tokensPerSecond.toFixed(0)} tokens/s; one row at a time does not depend on the queue), the sustained batch-8 rate with mixed lengths is ${(loads[1]!.results[1]!.tokensPerSecond / batch1Eos.tokensPerSecond).toFixed(2)}× continuous and ${(loads[1]!.results[0]!.tokensPerSecond / batch1Eos.tokensPerSecond).toFixed(2)}× static. ` +
+  `\n\nContinuous ÷ static, same run: tokens/s **${gain(loads[0], 'tokensPerSecond')}×** with requests of one length and **${gain(loads[1], 'tokensPerSecond')}×** with mixed lengths; latency p50 ${gain(loads[0], 'p50')}× and ${gain(loads[1], 'p50')}×, p95 ${gain(loads[0], 'p95')}× and ${gain(loads[1], 'p95')}×. ` +
+  `Against batch 1 stopping at EOS in the first table (${batch1Eos.tokensPerSecond.toFixed(0)} tokens/s; one row at a time does not depend on the queue), the sustained batch-8 rate with mixed lengths is ${(loads[1].results[1].tokensPerSecond / batch1Eos.tokensPerSecond).toFixed(2)}× continuous and ${(loads[1].results[0].tokensPerSecond / batch1Eos.tokensPerSecond).toFixed(2)}× static. ` +
   `\n\nRequests arriving one at a time instead: ${arrivalRun.n} requests of mixed lengths (other seeds), Poisson arrivals at ${arrivalRun.rate.toFixed(1)} requests/s (60% of what static batching sustained with mixed lengths above), latency from each request's planned arrival to its result, medians of ${passes} passes:\n\n` +
   '| batching | latency p50 | p95 | max |\n|---|---|---|---|\n' +
   arrivalRun.results.map((r) => `| ${r.continuous ? 'continuous' : 'static'} | ${r.p50.toFixed(0)} ms | ${r.p95.toFixed(0)} ms | ${r.max.toFixed(0)} ms |`).join('\n') +
-  `\n\nContinuous ÷ static: p50 **${(arrivalRun.results[1]!.p50 / arrivalRun.results[0]!.p50).toFixed(2)}×**, p95 ${(arrivalRun.results[1]!.p95 / arrivalRun.results[0]!.p95).toFixed(2)}×. ` +
+  `\n\nContinuous ÷ static: p50 **${(arrivalRun.results[1].p50 / arrivalRun.results[0].p50).toFixed(2)}×**, p95 ${(arrivalRun.results[1].p95 / arrivalRun.results[0].p95).toFixed(2)}×. ` +
   'Under static batching a request that arrives while a batch runs waits for the whole batch to end before its own prefill; under continuous batching it waits for the next step, or for the first row to end when all 8 are busy. ' +
   'Joining is not free, which is why tokens per forward pass rise more than tokens/s: the new rows are prefilled in passes of their own, and the running cache and theirs are each left-padded to the longer before they are stacked (one copy of the cache), ' +
   'padding that later steps compute over, masked, until every row has it and it is trimmed. Waiting requests therefore join together, once a quarter of the rows are free or once the oldest has waited LOCAL_MAX_QUEUE_DELAY_MS.';
@@ -388,7 +388,7 @@ const perPastToken = (k: 'b1' | 'b8') => {
   const ys = sweep.rows.map((r) => r[k]);
   const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
   const my = ys.reduce((a, b) => a + b, 0) / ys.length;
-  const sxy = xs.reduce((a, x, i) => a + (x - mx) * (ys[i]! - my), 0);
+  const sxy = xs.reduce((a, x, i) => a + (x - mx) * (ys[i] - my), 0);
   const sxx = xs.reduce((a, x) => a + (x - mx) ** 2, 0);
   return ((sxy / sxx) * 1000).toFixed(1);
 };
@@ -417,7 +417,7 @@ const note =
   'One decode step against a past of a given length (zeros, one buffer per past input, median of 40 steps, same run):\n\n' +
   '| past tokens | batch 1 step | batch 8 step | batch 8 ÷ batch 1 | best tokens/s ratio (8 ÷ that) |\n|---|---|---|---|---|\n' +
   sweep.rows.map((r) => `| ${r.past} | ${r.b1.toFixed(2)} ms | ${r.b8.toFixed(2)} ms | ${(r.b8 / r.b1).toFixed(2)}× | ${((8 * r.b1) / r.b8).toFixed(2)}× |`).join('\n') +
-  `\n\nWith almost no past, a batch-8 step costs ${(sweep.rows[0]!.b8 / sweep.rows[0]!.b1).toFixed(1)}× a batch-1 step: the weights and the per-operator cost are shared, and the ratio would be ${((8 * sweep.rows[0]!.b1) / sweep.rows[0]!.b8).toFixed(1)}×. ` +
+  `\n\nWith almost no past, a batch-8 step costs ${(sweep.rows[0].b8 / sweep.rows[0].b1).toFixed(1)}× a batch-1 step: the weights and the per-operator cost are shared, and the ratio would be ${((8 * sweep.rows[0].b1) / sweep.rows[0].b8).toFixed(1)}×. ` +
   "Every token of past then adds a cost per row, which batching cannot share: the graph concatenates each row's past into new present tensors, attention reads them, and onnxruntime-node copies every present tensor into a new JS buffer after each run. " +
   `At batch 8 that is ${perPastToken('b8')} µs per past token per step (least-squares slope over the rows above), against ${perPastToken('b1')} µs at batch 1, and the catalog's v3 prompts are already ${sweep.meanPrompt.toFixed(0)} tokens on average, so every decode step runs at a past of ${sweep.meanPrompt.toFixed(0)}–${(sweep.meanPrompt + maxTokens).toFixed(0)}. ` +
   `This model (${sweep.shape.type} layout, d=${sweep.shape.hidden}, ${sweep.shape.layers} layers, ${attention}, head size ${sweep.shape.headDim}) keeps ${kvBytesPerToken} bytes of past per token per row (float32 keys and values of every layer). ` +

@@ -33,18 +33,18 @@ export const SETTINGS: Array<[string, SamplingParams]> = [
 
 /** The full-sort reference: every id sorted best first, then HF's warpers and a best-first draw. */
 function fullSort(logits: Float32Array, p: SamplingParams, rand: () => number): number {
-  const order = [...logits.keys()].sort((a, b) => logits[b]! - logits[a]! || a - b);
-  if (!p.doSample) return order[0]!;
+  const order = [...logits.keys()].sort((a, b) => logits[b] - logits[a] || a - b);
+  if (!p.doSample) return order[0];
   const top = order.slice(0, p.topK > 0 ? p.topK : order.length);
-  const probs = top.map((i) => Math.exp((logits[i]! - logits[top[0]!]!) / p.temperature));
+  const probs = top.map((i) => Math.exp((logits[i] - logits[top[0]]) / p.temperature));
   const total = probs.reduce((a, b) => a + b, 0);
   let keep = top.length;
   let mass = 0;
-  if (p.topP < 1) for (let i = 0; i < probs.length && keep === top.length; i++) if ((mass += probs[i]! / total) >= p.topP) keep = i + 1;
-  if ((p.minP ?? 0) > 0) while (keep > 1 && probs[keep - 1]! < p.minP!) keep--;
+  if (p.topP < 1) for (let i = 0; i < probs.length && keep === top.length; i++) if ((mass += probs[i] / total) >= p.topP) keep = i + 1;
+  if ((p.minP ?? 0) > 0) while (keep > 1 && probs[keep - 1] < p.minP!) keep--;
   let r = rand() * probs.slice(0, keep).reduce((a, b) => a + b, 0);
-  for (let i = 0; i < keep; i++) if ((r -= probs[i]!) < 0) return top[i]!;
-  return top[keep - 1]!;
+  for (let i = 0; i < keep; i++) if ((r -= probs[i]) < 0) return top[i];
+  return top[keep - 1];
 }
 
 /** Rows of real logits: the fixture's last positions for `prompts`, then a few greedy steps. */
@@ -63,7 +63,7 @@ export async function fixtureRows(dir: string, prompts: readonly string[], steps
         rows.push(Float32Array.from(out.lastLogits));
         seen.push([...new Set(ids)]);
         if (s === steps) break;
-        const next = chooseToken(out.lastLogits, SETTINGS[0]![1], () => 0);
+        const next = chooseToken(out.lastLogits, SETTINGS[0][1], () => 0);
         ids.push(next);
         out = await model.forward({ batch: 1, ids: [next], seqLen: 1, totalLen: ids.length, padding: [0], past: out.present });
       }
@@ -99,12 +99,12 @@ export interface ChoiceCost {
  * collection would land in our times.
  */
 export async function measureChoice(sets: Array<{ name: string; rows: Float32Array[]; seen: number[][] }>, passes = 7): Promise<ChoiceCost[]> {
-  const vocab = sets[0]!.rows[0]!.length;
+  const vocab = sets[0].rows[0].length;
   const blockMax = await BlockMaxSession.create(vocab);
   if (!blockMax) throw new RangeError(`no block size divides a vocabulary of ${vocab}`);
   try {
     const penalty = new RepetitionPenalty(1.1);
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const cases = SETTINGS.flatMap(([setting, params]) => sets.map((set) => ({ setting, params, set })));
     const rand = createRng(1);
     /** One pass over the set's rows: JS ms per row and run ms per row. */
@@ -151,9 +151,9 @@ export async function measureChoice(sets: Array<{ name: string; rows: Float32Arr
       const states = set.seen.map((ids) => ({ seen: new SeenIds(ids) }) as unknown as RowState);
       let t = 0;
       for (let i = 0; i < 2; i++) {
-        scratch.set(set.rows[i]!);
+        scratch.set(set.rows[i]);
         const t0 = performance.now();
-        penalty.process(scratch, states[i]!);
+        penalty.process(scratch, states[i]);
         fullSort(scratch, params, rand);
         t += performance.now() - t0;
       }
@@ -162,9 +162,9 @@ export async function measureChoice(sets: Array<{ name: string; rows: Float32Arr
     return cases.map(({ setting, params, set }, i) => ({
       setting,
       logits: set.name,
-      ms: ours[i]!.js,
-      runMs: ours[i]!.run,
-      wholeMs: ours[i]!.whole,
+      ms: ours[i].js,
+      runMs: ours[i].run,
+      wholeMs: ours[i].whole,
       fullSortMs: median(Array.from({ length: 3 }, () => fullSortTime(params, set))),
     }));
   } finally {

@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     await mapWithConcurrency(batch, 8, async (r) => {
       const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: r.prompt }] });
       const res = await fetch(`${openai.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-      return res.json();
+      return res.json() as Promise<unknown>;
     });
     const rawBatchMs = performance.now() - rawStarted;
     const started = performance.now();

@@ -63,18 +63,18 @@ async function best(count: number, fn: (i: number) => Promise<unknown>): Promise
   return (min / count) * 1000;
 }
 
-const page = (i: number) => Array.from({ length: PAGE }, (_, j) => products[(i * PAGE + j) % products.length]!.id);
+const page = (i: number) => Array.from({ length: PAGE }, (_, j) => products[(i * PAGE + j) % products.length].id);
 const readNewest = (i: number) => storage.descriptions.latestDescriptions(page(i).map((productId) => ({ productId, personalizationKey: '', provider: null })));
 const readPublished = (i: number) => publication.publishedForProducts(page(i));
 let n = STORED_PER_PRODUCT;
-const insertOnly = (i: number) => storage.descriptions.insertDescription(description(products[i % products.length]!, n++));
-const insertAndAdmit = (i: number) => admit(products[i % products.length]!, n++);
+const insertOnly = (i: number) => storage.descriptions.insertDescription(description(products[i % products.length], n++));
+const insertAndAdmit = (i: number) => admit(products[i % products.length], n++);
 
 // An approve, and a publish of an approved text, each on a fresh text in review (made outside the timing).
 async function inReview(count: number): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
-    const p = products[i % products.length]!;
+    const p = products[i % products.length];
     const d = await storage.descriptions.insertDescription({ ...description(p, n++), finishReason: 'length' });
     ids.push((await publication.admitGenerated(d, p, slotOf(p.id, null, `bench-${i}`))).state.descriptionId);
   }

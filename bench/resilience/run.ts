@@ -49,7 +49,7 @@ interface Outcome {
 }
 
 async function drive(n: number, concurrency: number, one: (i: number) => Promise<boolean>): Promise<{ outcomes: Outcome[]; wallMs: number }> {
-  const outcomes: Outcome[] = new Array(n);
+  const outcomes = new Array<Outcome>(n);
   let next = 0;
   const started = performance.now();
   const worker = async (): Promise<void> => {
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
     const bare = provider(primary, 'primary', HANG_TIMEOUT_MS);
     const without = summarize(
       await drive(REQUESTS, CONCURRENCY, async (i) => {
-        const [r] = await bare.generate([requests[i] as GenerationRequest]);
+        const [r] = await bare.generate([requests[i]]);
         return r !== undefined && !isProviderError(r);
       }),
       primary,
@@ -145,7 +145,7 @@ async function main(): Promise<void> {
       const summary = summarize(
         await drive(REQUESTS, CONCURRENCY, async (i) => {
           const before = router.breakerState('primary');
-          const [r] = await router.generate([{ request: requests[i] as GenerationRequest, options: { policy: 'internal' } }]);
+          const [r] = await router.generate([{ request: requests[i], options: { policy: 'internal' } }]);
           if (before !== 'open' && router.breakerState('primary') === 'open') breakerOpens += 1;
           return r?.ok === true;
         }),

@@ -28,7 +28,7 @@ const description = (productId: string): DescriptionInput => storedDescription(p
 
 /** One generated description's storage work: load the product, look for a stored description, store the new one. */
 async function ours(i: number): Promise<void> {
-  const id = ids[i % ids.length]!;
+  const id = ids[i % ids.length];
   await storage.catalog.productsByIds([id]);
   await storage.descriptions.latestDescriptions([{ productId: id, personalizationKey: '', provider: null }]);
   await storage.descriptions.insertDescription(description(id));
@@ -38,7 +38,7 @@ async function ours(i: number): Promise<void> {
 const raw = new DatabaseSync(file);
 raw.exec('PRAGMA busy_timeout = 5000;');
 function baseline(i: number): void {
-  const id = ids[i % ids.length]!;
+  const id = ids[i % ids.length];
   raw.prepare('SELECT * FROM products WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify([id]));
   raw
     .prepare(

@@ -128,7 +128,6 @@ export async function fetchBlob(request: HubRequest, remote: RemoteFile, blobPat
     if (response.status >= 400 && response.status !== 416) throw statusError(response.status, what);
     // 200 to a Range request: the server sends the whole file, so it is written from the start.
     const append = offset > 0 && response.status === 206;
-    if (!append) offset = 0;
     if (response.status !== 416 && response.body) {
       const counter = new Transform({
         transform(chunk: Buffer, _encoding, done) {

@@ -75,7 +75,7 @@ function detailsOf(json: unknown): TgiDetails | undefined {
   const first = Array.isArray(json) ? (json[0] as unknown) : json;
   if (first && typeof first === 'object' && 'details' in first) {
     const details = (first as { details?: unknown }).details;
-    if (details && typeof details === 'object') return details as TgiDetails;
+    if (details && typeof details === 'object') return details;
   }
   return undefined;
 }

@@ -85,7 +85,7 @@ async function checkedAddress(hostname: string): Promise<string> {
   const answers = await lookup(hostname, { all: true, order: 'verbatim' });
   // Every answer, not only the first: a name that mixes public and private addresses is refused.
   if (answers.length === 0 || answers.some((a) => isForbiddenAddress(a.address))) throw new AddressRefusedError(hostname);
-  return answers[0]!.address;
+  return answers[0].address;
 }
 
 export interface ImageAgentOptions {

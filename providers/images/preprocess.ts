@@ -157,11 +157,11 @@ export function toChw(pixels: Uint8Array, width: number, height: number, channel
   const out = new Float32Array(3 * plane);
   const scale = config.doRescale ? config.rescaleFactor : 1;
   for (let c = 0; c < 3; c++) {
-    const mean = config.doNormalize ? config.mean[c]! : 0;
-    const std = config.doNormalize ? config.std[c]! : 1;
+    const mean = config.doNormalize ? config.mean[c] : 0;
+    const std = config.doNormalize ? config.std[c] : 1;
     // A grey image decoded with one channel feeds the same value to R, G and B.
     const src = channels >= 3 ? c : 0;
-    for (let i = 0; i < plane; i++) out[c * plane + i] = (pixels[i * channels + src]! * scale - mean) / std;
+    for (let i = 0; i < plane; i++) out[c * plane + i] = (pixels[i * channels + src] * scale - mean) / std;
   }
   return out;
 }

@@ -163,7 +163,7 @@ export class BlockMaxSession {
       scores: new ort.Tensor('float32', scores.subarray(0, rows * this.vocab), [rows, this.vocab]),
       k: new ort.Tensor('int64', BigInt64Array.of(BigInt(kept)), [1]),
     });
-    return readBlockScores(out as Record<string, ort.Tensor>, STANDALONE, rows, kept, this.size);
+    return readBlockScores(out, STANDALONE, rows, kept, this.size);
   }
 
   /** Row `row`'s part of a run's results. */

@@ -16,6 +16,17 @@ export interface ChatMessage {
   content: string;
 }
 
+/**
+ * The parts of jinja's Environment and Interpreter used here, as its
+ * declaration files state them: index.d.ts reaches them through
+ * extensionless relative imports, which NodeNext resolution does not follow.
+ */
+interface JinjaEnvironment {
+  set(name: string, value: unknown): unknown;
+}
+const JinjaEnvironmentClass = Environment as unknown as new () => JinjaEnvironment;
+const JinjaInterpreterClass = Interpreter as unknown as new (env: JinjaEnvironment) => { run(program: Template['parsed']): { value: unknown } };
+
 export interface ChatTemplate {
   /** The template's Jinja source, as found. */
   readonly source: string;
@@ -52,9 +63,9 @@ export function strftime(date: Date, format: string): string {
       case '%d':
         return pad(date.getDate());
       case '%b':
-        return MONTHS[date.getMonth()]!;
+        return MONTHS[date.getMonth()];
       case '%B':
-        return LONG_MONTHS[date.getMonth()]!;
+        return LONG_MONTHS[date.getMonth()];
       case '%H':
         return pad(date.getHours());
       case '%M':
@@ -106,7 +117,7 @@ export function findChatTemplate(folder: Pick<ModelFolder, 'dir' | 'tokenizerCon
   if (field === undefined || field === null) return null;
   if (typeof field === 'string') return field;
   if (Array.isArray(field)) {
-    const named = field.find((t): t is { name: string; template: string } => typeof t?.template === 'string' && t?.name === 'default');
+    const named = (field as Array<{ name?: unknown; template?: unknown } | null>).find((t): t is { name: string; template: string } => typeof t?.template === 'string' && t.name === 'default');
     if (named) return named.template;
   }
   throw new ModelFolderError(`${folder.dir}: tokenizer_config.json's chat_template must be a string or a list with a "default" entry`);
@@ -129,7 +140,7 @@ export function compileChatTemplate(source: string, folder: Pick<ModelFolder, 'd
     source,
     render(messages) {
       // Template.render's globals cannot be overridden (its strftime_now reads the real clock), so the environment is built here.
-      const env = new Environment();
+      const env = new JinjaEnvironmentClass();
       const variables: Record<string, unknown> = {
         ...JINJA_GLOBALS,
         strftime_now: (format: string) => strftime(now(), format),
@@ -138,7 +149,7 @@ export function compileChatTemplate(source: string, folder: Pick<ModelFolder, 'd
         add_generation_prompt: true,
       };
       for (const [name, value] of Object.entries(variables)) env.set(name, value);
-      return String(new Interpreter(env).run(template.parsed).value);
+      return String(new JinjaInterpreterClass(env).run(template.parsed).value);
     },
   };
 }

@@ -121,8 +121,8 @@ export async function openClipTowers(dir: string, options: OpenClipTowersOptions
     async probeLogitScale() {
       if (!s.outputNames.includes('logits_per_image')) return undefined;
       const results = await run([options.placeholderText], [blank]);
-      const logit = (results.logits_per_image!.data as Float32Array)[0]!;
-      const cos = cosineOf(rowsOf(pickOutput(s, results, 'text_embeds'))[0]!, rowsOf(pickOutput(s, results, 'image_embeds'))[0]!);
+      const logit = (results.logits_per_image.data as Float32Array)[0];
+      const cos = cosineOf(rowsOf(pickOutput(s, results, 'text_embeds'))[0], rowsOf(pickOutput(s, results, 'image_embeds'))[0]);
       // Too small a cosine would make the ratio mostly rounding error.
       return Math.abs(cos) > 1e-3 ? logit / cos : undefined;
     },

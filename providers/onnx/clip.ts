@@ -87,7 +87,7 @@ async function loadImages(scorer: Scorer, sources: readonly string[], signal: Ab
   for (let i = 0; i < sources.length; i += IMAGE_CONCURRENCY) {
     const part = sources.slice(i, i + IMAGE_CONCURRENCY);
     const settled = await Promise.allSettled(part.map((src) => scorer.pixelsOf(src, signal)));
-    settled.forEach((r, k) => loaded.set(part[k]!, r.status === 'fulfilled' ? r.value : imageFailure(scorer.id, r.reason, part[k]!)));
+    settled.forEach((r, k) => loaded.set(part[k], r.status === 'fulfilled' ? r.value : imageFailure(scorer.id, r.reason, part[k])));
   }
   return loaded;
 }
@@ -112,8 +112,8 @@ async function scorePairs(scorer: Scorer, pairs: readonly ImageTextPair[], signa
     return pairs.map(() => err);
   }
   scorer.lastError = null;
-  const textEmbed = new Map(texts.map((t, i) => [t, embeds.text[i]!]));
-  const imageEmbed = new Map(goodImages.map((s, i) => [s, embeds.image[i]!]));
+  const textEmbed = new Map(texts.map((t, i) => [t, embeds.text[i]]));
+  const imageEmbed = new Map(goodImages.map((s, i) => [s, embeds.image[i]]));
   return pairs.map((p): ImageTextScore | ProviderError => {
     const failed = loaded.get(p.image);
     if (failed instanceof ProviderError) return failed;

@@ -148,7 +148,7 @@ function intTensor(type: 'int64' | 'int32', values: ArrayLike<number>, dims: num
   const n = values.length;
   if (type === 'int32') return new ort.Tensor('int32', Int32Array.from(values), dims);
   const data = new BigInt64Array(n);
-  for (let i = 0; i < n; i++) data[i] = BigInt(values[i] as number);
+  for (let i = 0; i < n; i++) data[i] = BigInt(values[i]);
   return new ort.Tensor('int64', data, dims);
 }
 
@@ -193,21 +193,21 @@ export class DecoderSession {
     if (layout.hasAttentionMask) {
       const mask = new BigInt64Array(batch * totalLen).fill(1n);
       // A chunk of a prefill may end inside a row's padding: that row is all zeros so far.
-      for (let b = 0; b < batch; b++) mask.fill(0n, b * totalLen, b * totalLen + Math.min(padding[b] as number, totalLen));
+      for (let b = 0; b < batch; b++) mask.fill(0n, b * totalLen, b * totalLen + Math.min(padding[b], totalLen));
       feeds.attention_mask = new ort.Tensor('int64', mask, [batch, totalLen]);
     }
     if (layout.hasPositionIds) {
       const positions = new BigInt64Array(batch * seqLen);
       for (let b = 0; b < batch; b++) {
-        for (let t = 0; t < seqLen; t++) positions[b * seqLen + t] = BigInt(Math.max(0, totalLen - seqLen + t - (padding[b] as number)));
+        for (let t = 0; t < seqLen; t++) positions[b * seqLen + t] = BigInt(Math.max(0, totalLen - seqLen + t - (padding[b])));
       }
       feeds.position_ids = new ort.Tensor('int64', positions, [batch, seqLen]);
     }
     if (this.hasPast) {
       const past = input.past ?? this.emptyPast(batch);
       layout.kv.forEach((pair, i) => {
-        feeds[pair.key] = past[2 * i] as ort.Tensor;
-        feeds[pair.value] = past[2 * i + 1] as ort.Tensor;
+        feeds[pair.key] = past[2 * i];
+        feeds[pair.value] = past[2 * i + 1];
       });
       if (layout.hasUseCacheBranch) feeds.use_cache_branch = new ort.Tensor('bool', [input.past !== null], [1]);
     }
@@ -218,7 +218,7 @@ export class DecoderSession {
     const t0 = performance.now();
     const out = await this.session.run(feeds);
     const runMs = performance.now() - t0;
-    const logits = out.logits as ort.Tensor;
+    const logits = out.logits;
     const [, outSeq = 1, vocab = 0] = logits.dims;
     // float16 logits arrive as raw halves (Uint16Array), or as numbers where the runtime has Float16Array.
     const src = logits.data as Float32Array | Uint16Array | Float64Array;
@@ -232,13 +232,13 @@ export class DecoderSession {
       for (let b = 0; b < batch; b++) {
         const from = (b * outSeq + outSeq - 1) * vocab;
         if (src instanceof Float32Array) lastLogits.set(src.subarray(from, from + vocab), b * vocab);
-        else for (let v = 0; v < vocab; v++) lastLogits[b * vocab + v] = raw ? halfToFloat(src[from + v] as number) : (src[from + v] as number);
+        else for (let v = 0; v < vocab; v++) lastLogits[b * vocab + v] = raw ? halfToFloat(src[from + v]) : (src[from + v]);
       }
       releaseArrays([src]);
     }
-    const present = this.hasPast ? layout.kv.flatMap((p) => [out[p.presentKey] as ort.Tensor, out[p.presentValue] as ort.Tensor]) : null;
+    const present = this.hasPast ? layout.kv.flatMap((p) => [out[p.presentKey], out[p.presentValue]]) : null;
     if (!this.blockSize) return { lastLogits, vocab, present, runMs };
-    return { lastLogits, vocab, present, runMs, blocks: readBlockScores(out as Record<string, ort.Tensor>, APPENDED, batch, blockK, this.blockSize) };
+    return { lastLogits, vocab, present, runMs, blocks: readBlockScores(out, APPENDED, batch, blockK, this.blockSize) };
   }
 }
 
@@ -301,7 +301,7 @@ export function selectPastRows(past: ort.Tensor[], rows: readonly number[], trim
 export function stackPast(a: ort.Tensor[], b: ort.Tensor[], len: number): ort.Tensor[] {
   if (a.length !== b.length) throw new RangeError(`cannot stack ${a.length} past tensors with ${b.length}`);
   return a.map((ta, k) => {
-    const tb = b[k] as ort.Tensor;
+    const tb = b[k];
     const [batchA = 0, heads = 0, lenA = 0, dim = 0] = ta.dims;
     const [batchB = 0, headsB = 0, lenB = 0, dimB = 0] = tb.dims;
     if (headsB !== heads || dimB !== dim || ta.type !== tb.type) throw new RangeError('past tensors of different layouts');

@@ -15,11 +15,11 @@ let candProb = new Float64Array(64);
  */
 export function drawFromList(idx: Int32Array, val: Float64Array, size: number, params: SamplingParams, rand: () => number): number {
   if (candProb.length < size) candProb = new Float64Array(Math.max(size, 2 * candProb.length));
-  const max = val[0] as number;
+  const max = val[0];
   const probs = candProb;
   let total = 0;
   for (let i = 0; i < size; i++) {
-    const q = Math.exp(((val[i] as number) - max) / params.temperature);
+    const q = Math.exp(((val[i]) - max) / params.temperature);
     probs[i] = q;
     total += q;
   }
@@ -28,7 +28,7 @@ export function drawFromList(idx: Int32Array, val: Float64Array, size: number, p
   if (params.topP < 1) {
     let mass = 0;
     for (let i = 0; i < size; i++) {
-      mass += (probs[i] as number) / total;
+      mass += (probs[i]) / total;
       if (mass >= params.topP) {
         keep = i + 1;
         break;
@@ -39,19 +39,19 @@ export function drawFromList(idx: Int32Array, val: Float64Array, size: number, p
   const minP = params.minP ?? 0;
   if (minP > 0) {
     let m = 1;
-    while (m < keep && (probs[m] as number) >= minP) m++;
+    while (m < keep && (probs[m]) >= minP) m++;
     keep = m;
   }
   let kept = 0;
-  for (let i = 0; i < keep; i++) kept += probs[i] as number;
+  for (let i = 0; i < keep; i++) kept += probs[i];
   let r = rand() * kept;
   // Rounding can leave r at or above 0 after the last candidate: the last one that has any probability is chosen, never a banned (-Infinity) one.
   let last = 0;
   for (let i = 0; i < keep; i++) {
-    const p = probs[i] as number;
+    const p = probs[i];
     if (p > 0) last = i;
     r -= p;
-    if (r < 0) return idx[i] as number;
+    if (r < 0) return idx[i];
   }
-  return idx[last] as number;
+  return idx[last];
 }

@@ -16,7 +16,7 @@ import { tensorMetadata } from './session.js';
 export function encodeTruncated(tokenizer: TextTokenizer, text: string, maxLength: number): number[] {
   const ids = tokenizer.encode(text);
   if (ids.length <= maxLength) return ids;
-  return [...ids.slice(0, maxLength - 1), ids[ids.length - 1]!];
+  return [...ids.slice(0, maxLength - 1), ids[ids.length - 1]];
 }
 
 export interface PaddedBatch {
@@ -35,7 +35,7 @@ export function padBatch(rows: readonly number[][], padId: number): PaddedBatch 
   const mask: number[] = [];
   for (const r of rows) {
     for (let i = 0; i < width; i++) {
-      ids.push(i < r.length ? r[i]! : padId);
+      ids.push(i < r.length ? r[i] : padId);
       mask.push(i < r.length ? 1 : 0);
     }
   }
@@ -65,7 +65,7 @@ export function textFeeds(session: ort.InferenceSession, batch: PaddedBatch): Re
 
 /** The named output, else the graph's first output. */
 export function pickOutput(session: ort.InferenceSession, results: ort.InferenceSession.OnnxValueMapType, preferred: string): ort.Tensor {
-  const name = session.outputNames.includes(preferred) ? preferred : session.outputNames[0]!;
+  const name = session.outputNames.includes(preferred) ? preferred : session.outputNames[0];
   const t = results[name];
   if (!t) throw new Error(`ONNX graph returned no output ${name}`);
   return t;

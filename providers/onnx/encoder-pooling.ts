@@ -82,7 +82,7 @@ export function poolRow(
   const out: number[] = [];
   for (const mode of modes) {
     if (mode === 'cls') {
-      for (let d = 0; d < dim; d++) out.push(hidden[base + d]!);
+      for (let d = 0; d < dim; d++) out.push(hidden[base + d]);
       continue;
     }
     const acc = new Float64Array(dim).fill(mode === 'max' ? -Infinity : 0);
@@ -92,13 +92,13 @@ export function poolRow(
       count++;
       const off = base + t * dim;
       for (let d = 0; d < dim; d++) {
-        const v = hidden[off + d]!;
-        if (mode === 'max') acc[d] = Math.max(acc[d]!, v);
-        else acc[d]! += v;
+        const v = hidden[off + d];
+        if (mode === 'max') acc[d] = Math.max(acc[d], v);
+        else acc[d] += v;
       }
     }
     const div = mode === 'mean' ? Math.max(count, 1e-9) : mode === 'mean_sqrt_len' ? Math.sqrt(Math.max(count, 1e-9)) : 1;
-    for (let d = 0; d < dim; d++) out.push(acc[d]! / div);
+    for (let d = 0; d < dim; d++) out.push(acc[d] / div);
   }
   return normalize ? l2Normalize(out) : out;
 }

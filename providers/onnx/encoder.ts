@@ -77,13 +77,13 @@ export async function createOnnxEmbedder(options: OnnxEmbedderOptions): Promise<
     async embed(texts, callOptions = {}) {
       const encoded = texts.map((t) => encodeTruncated(tokenizer, t, maxLength));
       // Sorting by length keeps rows of a batch close in size, so little of each pass is padding.
-      const order = encoded.map((_, i) => i).sort((a, b) => encoded[a]!.length - encoded[b]!.length);
+      const order = encoded.map((_, i) => i).sort((a, b) => encoded[a].length - encoded[b].length);
       const vectors: number[][] = new Array<number[]>(texts.length);
       for (const part of chunks(order, maxBatch)) {
         callOptions.signal?.throwIfAborted();
         let pooled: number[][];
         try {
-          pooled = await embedBatch(part.map((i) => encoded[i]!));
+          pooled = await embedBatch(part.map((i) => encoded[i]));
         } catch (cause) {
           lastError = cause instanceof Error ? cause.message : String(cause);
           throw new ProviderError('unavailable', id, `encoder ${folder.name} failed: ${lastError}`, { cause });

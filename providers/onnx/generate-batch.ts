@@ -224,7 +224,7 @@ async function forward(loop: Loop, rows: readonly Row[], from: number, to: numbe
   const seqLen = to - from;
   const ids = new Array<number>(batch * seqLen);
   rows.forEach((row, b) => {
-    for (let t = 0; t < seqLen; t++) ids[b * seqLen + t] = row.tokens[from + t] as number;
+    for (let t = 0; t < seqLen; t++) ids[b * seqLen + t] = row.tokens[from + t];
   });
   const input: ForwardInput = { batch, ids, seqLen, totalLen: to, padding: rows.map((r) => r.padding), past: pastIn };
   if (loop.model.blockSize) input.blockK = blockK(rows);
@@ -238,7 +238,7 @@ async function forward(loop: Loop, rows: readonly Row[], from: number, to: numbe
 
 /** A group's prefill, in chunks when it is longer than one: only the last one's logits are read. */
 async function prefill(loop: Loop, rows: readonly Row[]): Promise<ForwardOutput> {
-  const total = (rows[0] as Row).tokens.length;
+  const total = (rows[0]).tokens.length;
   const piece = Number.isFinite(loop.maxRows) ? Math.max(loop.chunk, Math.floor((loop.chunk * loop.maxRows) / rows.length)) : loop.chunk;
   let pastIn: ort.Tensor[] | null = null;
   for (let from = 0; ; ) {
@@ -254,12 +254,12 @@ async function prefill(loop: Loop, rows: readonly Row[]): Promise<ForwardOutput>
 /** A step of a graph without past: the whole sequence again, new rows only needing their tokens aligned with the others'. */
 async function stepWhole(loop: Loop, fresh: Row[], width: number): Promise<PassOutputs> {
   if (loop.active.length > 0 && fresh.length > 0) {
-    const running = (loop.active[0] as Row).tokens.length;
+    const running = (loop.active[0]).tokens.length;
     shiftRows(loop.active, width - running, loop.pad);
     shiftRows(fresh, running - width, loop.pad);
   }
   loop.active = loop.active.concat(fresh);
-  return [{ rows: loop.active, out: await forward(loop, loop.active, 0, (loop.active[0] as Row).tokens.length, null) }];
+  return [{ rows: loop.active, out: await forward(loop, loop.active, 0, (loop.active[0]).tokens.length, null) }];
 }
 
 /** A step through the KV cache: the running rows decode one token, new rows are prefilled and their cache stacked onto theirs. */
@@ -267,7 +267,7 @@ async function stepWithPast(loop: Loop, fresh: Row[], width: number): Promise<Pa
   const outs: PassOutputs = [];
   let decoded: ForwardOutput | null = null;
   if (loop.active.length > 0) {
-    const len = (loop.active[0] as Row).tokens.length;
+    const len = (loop.active[0]).tokens.length;
     decoded = await forward(loop, loop.active, len - 1, len, loop.past);
     outs.push({ rows: loop.active, out: decoded });
   }
@@ -279,7 +279,7 @@ async function stepWithPast(loop: Loop, fresh: Row[], width: number): Promise<Pa
   outs.push({ rows: fresh, out: prefilled });
   if (decoded) {
     // The running rows' cache and the new group's, stacked: each left-padded to the longer.
-    const running = (loop.active[0] as Row).tokens.length;
+    const running = (loop.active[0]).tokens.length;
     const len = Math.max(running, width);
     loop.past = stackPast(decoded.present as ort.Tensor[], prefilled.present as ort.Tensor[], len);
     releaseArrays(tensorArrays(decoded.present as ort.Tensor[]));
@@ -299,8 +299,8 @@ function dropEnded(loop: Loop): void {
     if (!row.result) keep.push(b);
   });
   // Left padding that every remaining row has (the longest prompts left): drop it from the cache too.
-  const common = keep.length > 0 ? Math.min(...keep.map((b) => (active[b] as Row).padding)) : 0;
-  const length = keep.length > 0 ? (active[keep[0] as number] as Row).tokens.length : 0;
+  const common = keep.length > 0 ? Math.min(...keep.map((b) => (active[b]).padding)) : 0;
+  const length = keep.length > 0 ? (active[keep[0]]).tokens.length : 0;
   // Also any padding at all once the cache would outgrow the model's positions (graphs that number positions themselves).
   const trim = common >= MIN_TRIM || (common > 0 && length > loop.model.layout.maxPositions) ? common : 0;
   if (loop.past && (keep.length < active.length || trim > 0)) {
@@ -308,7 +308,7 @@ function dropEnded(loop: Loop): void {
     releaseArrays(tensorArrays(loop.past));
     loop.past = next;
   }
-  loop.active = keep.map((b) => active[b] as Row);
+  loop.active = keep.map((b) => active[b]);
   trimRows(loop.active, trim);
   if (loop.active.length === 0) loop.past = null;
 }

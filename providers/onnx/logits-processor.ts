@@ -98,7 +98,7 @@ export const TOUCHES_NONE = NONE;
 export function applyProcessors(processors: readonly LogitsProcessor[], scores: Float32Array, row: RowState): readonly number[] | null {
   let candidates: readonly number[] | null = null;
   for (let i = 0; i < processors.length; i++) {
-    const list = (processors[i] as LogitsProcessor).process(scores, row);
+    const list = (processors[i]).process(scores, row);
     if (list) candidates = list;
   }
   return candidates;

@@ -21,9 +21,9 @@ export function banRepeatedNgrams(logits: Float32Array, ids: readonly number[], 
     let match = true;
     for (let j = 0; j < n - 1 && match; j++) match = ids[i + j] === ids[start + j];
     if (!match) continue;
-    const id = ids[i + n - 1] as number;
+    const id = ids[i + n - 1];
     // undo: (id, value before) pairs, so a caller can take the bans back.
-    if (undo) undo.push(id, logits[id] as number);
+    if (undo) undo.push(id, logits[id]);
     logits[id] = -Infinity;
   }
 }
@@ -35,9 +35,9 @@ let keptLogits = new Float32Array(64);
 export function keepOnly(logits: Float32Array, ids: readonly number[]): void {
   if (keptLogits.length < ids.length) keptLogits = new Float32Array(ids.length * 2);
   const kept = keptLogits;
-  for (let i = 0; i < ids.length; i++) kept[i] = logits[ids[i]!]!;
+  for (let i = 0; i < ids.length; i++) kept[i] = logits[ids[i]]!;
   logits.fill(-Infinity);
-  for (let i = 0; i < ids.length; i++) logits[ids[i]!] = kept[i]!;
+  for (let i = 0; i < ids.length; i++) logits[ids[i]] = kept[i]!;
 }
 
 /** HF's min_new_tokens: every EOS id is -Infinity until the row has made `minNewTokens` tokens. */
@@ -83,7 +83,7 @@ export class BadWords implements LogitsProcessor {
   private readonly banned: readonly number[];
 
   constructor(badWordsIds: ReadonlyArray<readonly number[]>) {
-    this.always = badWordsIds.filter((s) => s.length === 1).map((s) => s[0] as number);
+    this.always = badWordsIds.filter((s) => s.length === 1).map((s) => s[0]);
     this.sequences = badWordsIds.filter((s) => s.length > 1);
     this.banned = [...new Set(badWordsIds.filter((s) => s.length > 0).map((s) => s[s.length - 1] as number))];
   }
@@ -100,7 +100,7 @@ export class BadWords implements LogitsProcessor {
       if (tokens.length - padding < prefix) continue;
       let match = true;
       for (let j = 0; j < prefix && match; j++) match = tokens[tokens.length - prefix + j] === seq[j];
-      const last = seq[prefix] as number;
+      const last = seq[prefix];
       if (match && last < scores.length) scores[last] = -Infinity;
     }
   }
@@ -128,7 +128,7 @@ export function applyRepetitionPenalty(logits: Float32Array, seen: Iterable<numb
   if (penalty === 1) return;
   const ids = Array.isArray(seen) ? (seen as readonly number[]) : [...new Set(seen)];
   for (let i = 0; i < ids.length; i++) {
-    const id = ids[i] as number;
+    const id = ids[i];
     const l = logits[id];
     if (l === undefined) continue;
     logits[id] = l < 0 ? l * penalty : l / penalty;

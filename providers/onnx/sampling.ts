@@ -30,8 +30,8 @@ function argmaxOf(logits: Float32Array, ids: readonly number[]): number {
   let best = ids[0] ?? 0;
   let bestValue = -Infinity;
   for (let i = 0; i < ids.length; i++) {
-    const id = ids[i] as number;
-    const v = logits[id] as number;
+    const id = ids[i];
+    const v = logits[id];
     if (before(v, id, bestValue, best)) {
       bestValue = v;
       best = id;
@@ -44,7 +44,7 @@ export function argmax(logits: Float32Array): number {
   let best = 0;
   let bestValue = -Infinity;
   for (let i = 0; i < logits.length; i++) {
-    const v = logits[i] as number;
+    const v = logits[i];
     if (v > bestValue) {
       bestValue = v;
       best = i;
@@ -63,13 +63,13 @@ function selectTopK(logits: Float32Array, k: number, idx: Int32Array, val: Float
   const n = logits.length;
   let size = 0;
   let i = 0;
-  for (; i < n && size < k; i++) insert(idx, val, size++, logits[i] as number, i);
-  let least = val[size - 1] as number; // the k-th best so far
+  for (; i < n && size < k; i++) insert(idx, val, size++, logits[i], i);
+  let least = val[size - 1]; // the k-th best so far
   for (; i < n; i++) {
-    const v = logits[i] as number;
+    const v = logits[i];
     if (v <= least) continue;
     insert(idx, val, k - 1, v, i);
-    least = val[k - 1] as number;
+    least = val[k - 1];
   }
   return size;
 }
@@ -81,17 +81,17 @@ function selectTopK(logits: Float32Array, k: number, idx: Int32Array, val: Float
  */
 function selectTopKOf(logits: Float32Array, ids: readonly number[], k: number, idx: Int32Array, val: Float64Array): number {
   let size = 0;
-  for (let n = 0; n < ids.length; n++) size = offer(logits[ids[n] as number] as number, ids[n] as number, k, size, idx, val);
+  for (let n = 0; n < ids.length; n++) size = offer(logits[ids[n]], ids[n], k, size, idx, val);
   return size;
 }
 
 /** Puts logit `v` of id `i` into the best-first list of `size` entries (at most k, ties by the lower id) if it belongs there; returns the list's new size. */
 function offer(v: number, i: number, k: number, size: number, idx: Int32Array, val: Float64Array): number {
-  if (size === k && !before(v, i, val[k - 1] as number, idx[k - 1] as number)) return size;
+  if (size === k && !before(v, i, val[k - 1], idx[k - 1])) return size;
   let j = size < k ? size : k - 1;
-  while (j > 0 && before(v, i, val[j - 1] as number, idx[j - 1] as number)) {
-    val[j] = val[j - 1] as number;
-    idx[j] = idx[j - 1] as number;
+  while (j > 0 && before(v, i, val[j - 1], idx[j - 1])) {
+    val[j] = val[j - 1];
+    idx[j] = idx[j - 1];
     j--;
   }
   val[j] = v;
@@ -106,9 +106,9 @@ function before(v: number, i: number, w: number, j: number): boolean {
 /** Puts logit `i` of value `v` into the best-first list at position `at` or above, moving worse entries down one. */
 function insert(idx: Int32Array, val: Float64Array, at: number, v: number, i: number): void {
   let j = at;
-  while (j > 0 && (val[j - 1] as number) < v) {
-    val[j] = val[j - 1] as number;
-    idx[j] = idx[j - 1] as number;
+  while (j > 0 && (val[j - 1]) < v) {
+    val[j] = val[j - 1];
+    idx[j] = idx[j - 1];
     j--;
   }
   val[j] = v;
@@ -153,12 +153,12 @@ function selectTopKInBlocks(logits: Float32Array, blocks: RowBlocks, k: number, 
   roomBlocks(kb);
   const nb = selectTopK(maxima.subarray(offset, offset + count), kb, blockIdx, blockVal);
   // At least k ids score as much as the k-th best block's best, so no id below it is among the k best: most fail this test.
-  const least = nb === k ? (blockVal[k - 1] as number) : -Infinity;
+  const least = nb === k ? (blockVal[k - 1]) : -Infinity;
   let got = 0;
   for (let n = 0; n < nb; n++) {
-    const first = (blockIdx[n] as number) * size;
+    const first = (blockIdx[n]) * size;
     for (let i = first; i < first + size; i++) {
-      const v = logits[i] as number;
+      const v = logits[i];
       if (v >= least) got = offer(v, i, k, got, idx, val);
     }
   }
@@ -209,11 +209,11 @@ export function chooseToken(logits: Float32Array, params: SamplingParams, rand: 
   let size: number;
   if (blocks && k <= blocks.k) {
     for (let i = 0; i < k; i++) {
-      candIdx[i] = blocks.topIds[blocks.topOffset + i] as number;
-      candVal[i] = blocks.topValues[blocks.topOffset + i] as number;
+      candIdx[i] = blocks.topIds[blocks.topOffset + i];
+      candVal[i] = blocks.topValues[blocks.topOffset + i];
     }
     size = k;
   } else size = blocks ? selectTopKInBlocks(logits, blocks, k, candIdx, candVal) : -1;
-  if (greedy) return size > 0 ? (candIdx[0] as number) : argmax(logits);
+  if (greedy) return size > 0 ? (candIdx[0]) : argmax(logits);
   return drawFromList(candIdx, candVal, size >= 0 ? size : selectTopK(logits, k, candIdx, candVal), params, rand);
 }

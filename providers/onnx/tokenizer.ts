@@ -22,7 +22,7 @@ export interface TextTokenizer {
   /** Token ids of `text`, with the tokenizer's own special tokens (e.g. Llama's BOS) unless told not to. */
   encode(text: string, options?: { addSpecialTokens?: boolean }): number[];
   /** Text of `ids`; special tokens are skipped unless `skipSpecialTokens` is false. */
-  decode(ids: readonly number[], options?: { skipSpecialTokens?: boolean }): string;
+  decode: (ids: readonly number[], options?: { skipSpecialTokens?: boolean }) => string;
   tokenToId(token: string): number | undefined;
   /**
    * The raw bytes of one token, for byte-level BPE tokenizers (GPT-2, Qwen2,
@@ -32,8 +32,23 @@ export interface TextTokenizer {
   readonly tokenBytes?: ((id: number) => Uint8Array) | undefined;
   readonly special: SpecialTokens;
   /** The underlying tokenizers.js object, for callers that need more. */
-  readonly raw: Tokenizer;
+  readonly raw: RawTokenizer;
 }
+
+/**
+ * The part of tokenizers.js's Tokenizer this code uses, as its declaration
+ * file states it. That file reaches its class through extensionless relative
+ * imports, which NodeNext resolution does not follow, so the imported class
+ * has no type of its own here.
+ */
+export interface RawTokenizer {
+  encode(text: string, options?: { add_special_tokens?: boolean }): { ids: number[] };
+  decode(ids: number[], options?: { skip_special_tokens?: boolean; clean_up_tokenization_spaces?: boolean | null }): string;
+  token_to_id(token: string): number | undefined;
+  id_to_token(id: number): string | undefined;
+  get_vocab(withAddedTokens?: boolean): Map<string, number>;
+}
+const RawTokenizerClass = Tokenizer as unknown as new (tokenizerJson: object, tokenizerConfig: object) => RawTokenizer;
 
 function firstDefined(...values: Array<number | undefined>): number | undefined {
   return values.find((v) => v !== undefined);
@@ -69,7 +84,7 @@ export function byteLevelChars(): string[] {
     }
   }
   const out = new Array<string>(256);
-  bytes.forEach((b, i) => (out[b] = String.fromCodePoint(chars[i] as number)));
+  bytes.forEach((b, i) => (out[b] = String.fromCodePoint(chars[i])));
   return out;
 }
 
@@ -134,7 +149,7 @@ export function byteLevelTokenBytes(json: JsonObject): ((id: number) => Uint8Arr
 /** Builds the tokenizer of a model folder. Throws ModelFolderError when it has no tokenizer.json. */
 export function loadTokenizer(folder: ModelFolder): TextTokenizer {
   if (!folder.tokenizerJson) throw new ModelFolderError(`model folder ${folder.dir} has no tokenizer.json`);
-  const raw = new Tokenizer(folder.tokenizerJson, folder.tokenizerConfig);
+  const raw = new RawTokenizerClass(folder.tokenizerJson, folder.tokenizerConfig);
   const tokenToId = (t: string): number | undefined => raw.token_to_id(t);
   return {
     raw,

@@ -56,7 +56,7 @@ const u32 = new Uint32Array(f32.buffer);
 /** A number whose ascending order is (score descending, id ascending), exact in a double. */
 function sortKey(score: number, id: number): number {
   f32[0] = score === 0 ? 0 : score; // -0 ties with +0, as in the reference's comparisons
-  const bits = u32[0] as number;
+  const bits = u32[0];
   const ascending = bits & 0x80000000 ? ~bits >>> 0 : (bits | 0x80000000) >>> 0;
   return (0xffffffff - ascending) * ID_SPACE + id;
 }
@@ -129,12 +129,12 @@ function best(scores: Float32Array, ids: readonly number[] | null | undefined): 
   let max = -Infinity;
   if (ids) {
     for (let i = 0; i < ids.length; i++) {
-      const v = scores[ids[i] as number] as number;
+      const v = scores[ids[i]];
       if (v > max) max = v;
     }
   } else {
     for (let i = 0; i < scores.length; i++) {
-      const v = scores[i] as number;
+      const v = scores[i];
       if (v > max) max = v;
     }
   }
@@ -146,7 +146,7 @@ export function bestOfBlocks(blocks: RowBlocks): number {
   const { maxima, offset, count } = blocks;
   let max = -Infinity;
   for (let j = offset; j < offset + count; j++) {
-    const v = maxima[j] as number;
+    const v = maxima[j];
     if (v > max) max = v;
     else if (v !== v) return NaN;
   }
@@ -165,37 +165,37 @@ function placeRange(scores: Float32Array, from: number, to: number, max: number,
   let n = 0;
   let i = from;
   for (; i + 1 < to; i += 2) {
-    const v = ((scores[i] as number) - max) * inv;
-    const w = ((scores[i + 1] as number) - max) * inv;
+    const v = ((scores[i]) - max) * inv;
+    const w = ((scores[i + 1]) - max) * inv;
     if (v >= floor) {
       // Truncation is floor here (-v * SCALE is at least 0), and RANGE keeps it under BUCKETS.
       const b = (-v * SCALE) | 0;
-      counts[b]!++;
-      ln[i] = heads[b] as number;
+      counts[b]++;
+      ln[i] = heads[b];
       heads[b] = i;
       // The weight is the bucket's top times exp of the small rest, which a polynomial gives to a unit in the last
       // place, at a fraction of a Math.exp call's cost. A multiplication, not the reference's division: bucket sums
       // are not its terms anyway.
-      masses[b]! += expSmall(v + b * WIDTH);
+      masses[b] += expSmall(v + b * WIDTH);
       n++;
     }
     if (w >= floor) {
       const b = (-w * SCALE) | 0;
-      counts2[b]!++;
-      ln[i + 1] = heads2[b] as number;
+      counts2[b]++;
+      ln[i + 1] = heads2[b];
       heads2[b] = i + 1;
-      masses2[b]! += expSmall(w + b * WIDTH);
+      masses2[b] += expSmall(w + b * WIDTH);
       n++;
     }
   }
   if (i < to) {
-    const v = ((scores[i] as number) - max) * inv;
+    const v = ((scores[i]) - max) * inv;
     if (v >= floor) { // NaN is never kept
       const b = (-v * SCALE) | 0;
-      counts[b]!++;
-      ln[i] = heads[b] as number;
+      counts[b]++;
+      ln[i] = heads[b];
       heads[b] = i;
-      masses[b]! += expSmall(v + b * WIDTH);
+      masses[b] += expSmall(v + b * WIDTH);
       n++;
     }
   }
@@ -206,13 +206,13 @@ function placeRange(scores: Float32Array, from: number, to: number, max: number,
 function placeKept(scores: Float32Array, ids: Int32Array, count: number, max: number, inv: number): void {
   const ln = links;
   for (let k = 0; k < count; k++) {
-    const i = ids[k] as number;
-    const v = ((scores[i] as number) - max) * inv;
+    const i = ids[k];
+    const v = ((scores[i]) - max) * inv;
     const b = (-v * SCALE) | 0;
-    counts[b]!++;
-    ln[i] = heads[b] as number;
+    counts[b]++;
+    ln[i] = heads[b];
     heads[b] = i;
-    masses[b]! += expSmall(v + b * WIDTH);
+    masses[b] += expSmall(v + b * WIDTH);
   }
 }
 
@@ -228,7 +228,7 @@ function compactRange(scores: Float32Array, from: number, to: number, max: numbe
   let m = n;
   for (let i = from; i < to; i++) {
     out[m] = i;
-    m += +(((scores[i] as number) - max) * inv >= floor); // false (NaN too) is 0
+    m += +(((scores[i]) - max) * inv >= floor); // false (NaN too) is 0
   }
   return m;
 }
@@ -243,8 +243,8 @@ function placeIds(scores: Float32Array, ids: readonly number[], max: number, inv
   const stamp = ++epoch;
   let n = 0;
   for (let k = 0; k < ids.length; k++) {
-    const i = ids[k] as number;
-    const v = ((scores[i] as number) - max) * inv;
+    const i = ids[k];
+    const v = ((scores[i]) - max) * inv;
     if (!(v >= floor) || stamps[i] === stamp) continue;
     stamps[i] = stamp;
     kept[n++] = i;
@@ -267,7 +267,7 @@ function eachRange(length: number, blocks: RowBlocks | null, max: number, inv: n
   const { maxima, offset, count, size } = blocks;
   for (let j = 0; j < count; j++) {
     // Weight is monotone in the score: a block whose best is below the floor holds nothing to keep.
-    if (((maxima[offset + j] as number) - max) * inv >= floor) visit(j * size, (j + 1) * size);
+    if (((maxima[offset + j]) - max) * inv >= floor) visit(j * size, (j + 1) * size);
   }
 }
 
@@ -287,7 +287,7 @@ function fill(scores: Float32Array, max: number, inv: number, floor: number, can
   else {
     let probes = 0;
     let probed = 0;
-    for (let i = 0, step = Math.max(1, Math.floor(scores.length / PROBES)); i < scores.length; i += step, probes++) probed += +(((scores[i] as number) - max) * inv >= floor);
+    for (let i = 0, step = Math.max(1, Math.floor(scores.length / PROBES)); i < scores.length; i += step, probes++) probed += +(((scores[i]) - max) * inv >= floor);
     if (probed >= DENSE * probes) eachRange(scores.length, blocks, max, inv, floor, (from, to) => void (n += placeRange(scores, from, to, max, inv, floor)));
     else {
       eachRange(scores.length, blocks, max, inv, floor, (from, to) => void (n = compactRange(scores, from, to, max, inv, floor, n)));
@@ -295,8 +295,8 @@ function fill(scores: Float32Array, max: number, inv: number, floor: number, can
     }
   }
   for (let b = 0; b < BUCKETS; b++) {
-    counts[b]! += counts2[b] as number;
-    masses[b] = ((masses[b] as number) + (masses2[b] as number)) * (TOPS[b] as number);
+    counts[b] += counts2[b];
+    masses[b] = ((masses[b]) + (masses2[b])) * (TOPS[b]);
   }
   return n;
 }
@@ -305,36 +305,36 @@ function fill(scores: Float32Array, max: number, inv: number, floor: number, can
 function sortIds(scores: Float32Array, ids: Int32Array, from: number, to: number): void {
   const n = to - from;
   for (let i = 0; i < n; i++) {
-    const id = ids[from + i] as number;
-    keys[i] = sortKey(scores[id] as number, id);
+    const id = ids[from + i];
+    keys[i] = sortKey(scores[id], id);
   }
   const view = keys.subarray(0, n).sort();
-  for (let i = 0; i < n; i++) ids[from + i] = idOfKey(view[i] as number);
+  for (let i = 0; i < n; i++) ids[from + i] = idOfKey(view[i]);
 }
 
 /** Where bucket b's members start in `sorted`, best first: gathered from its list and sorted when first asked for. */
 function membersOf(scores: Float32Array, b: number): number {
-  if ((firstOf[b] as number) < 0) {
+  if ((firstOf[b]) < 0) {
     const from = used;
-    for (let id = heads[b] as number; id >= 0; id = links[id] as number) sorted[used++] = id;
-    for (let id = heads2[b] as number; id >= 0; id = links[id] as number) sorted[used++] = id;
+    for (let id = heads[b]; id >= 0; id = links[id]) sorted[used++] = id;
+    for (let id = heads2[b]; id >= 0; id = links[id]) sorted[used++] = id;
     sortIds(scores, sorted, from, used);
     firstOf[b] = from;
   }
-  return firstOf[b] as number;
+  return firstOf[b];
 }
 
 /** The best `limit` bucketed tokens, best first, into listIdx/listVal (their scores); returns how many (fewer when fewer are bucketed). */
 function collect(scores: Float32Array, limit: number): number {
   let size = 0;
   for (let b = 0; b < BUCKETS && size < limit; b++) {
-    const c = counts[b] as number;
+    const c = counts[b];
     if (c === 0) continue;
     const from = membersOf(scores, b);
     for (let j = 0; j < c && size < limit; j++, size++) {
-      const id = sorted[from + j] as number;
+      const id = sorted[from + j];
       listIdx[size] = id;
-      listVal[size] = scores[id] as number;
+      listVal[size] = scores[id];
     }
   }
   return size;
@@ -380,7 +380,7 @@ function kthBest(blocks: RowBlocks, k: number): number {
   if (blockScratch.length < blocks.count) blockScratch = new Float32Array(blocks.count);
   const row = blockScratch.subarray(0, blocks.count);
   row.set(blocks.maxima.subarray(blocks.offset, blocks.offset + blocks.count));
-  return row.sort()[blocks.count - k] as number;
+  return row.sort()[blocks.count - k];
 }
 
 function firstInfinite(scores: Float32Array, candidates: readonly number[] | null | undefined): number {
@@ -403,7 +403,7 @@ export function topIndices(scores: Float32Array, k: number): number[] {
 
 /** The reference's weight of `id`: exp((score - best) / temperature), the same arithmetic. */
 function weightOf(scores: Float32Array, id: number, max: number, t: number): number {
-  return Math.exp(((scores[id] as number) - max) / t);
+  return Math.exp(((scores[id]) - max) / t);
 }
 
 /** The reference's warpers and draw over the first `limit` bucketed tokens (the top-k prefix), from the bucket sums. */
@@ -415,14 +415,14 @@ function drawBuckets(scores: Float32Array, max: number, limit: number, params: S
     let mass = 0;
     let left = count;
     for (let b = 0; b < BUCKETS && left > 0; b++) {
-      const c = counts[b] as number;
+      const c = counts[b];
       if (c <= left) {
-        mass += masses[b] as number;
+        mass += masses[b];
         left -= c;
         continue;
       }
       const from = membersOf(scores, b);
-      for (let j = 0; j < left; j++) mass += weight(sorted[from + j] as number);
+      for (let j = 0; j < left; j++) mass += weight(sorted[from + j]);
       left = 0;
     }
     return mass;
@@ -432,9 +432,9 @@ function drawBuckets(scores: Float32Array, max: number, limit: number, params: S
     let mass = 0;
     let pos = 0;
     for (let b = 0; b < BUCKETS && pos < count; b++) {
-      const c = counts[b] as number;
+      const c = counts[b];
       if (c === 0) continue;
-      const whole = mass + (masses[b] as number);
+      const whole = mass + (masses[b]);
       if (pos + c < count && (strict ? whole <= target : whole < target)) {
         mass = whole;
         pos += c;
@@ -442,7 +442,7 @@ function drawBuckets(scores: Float32Array, max: number, limit: number, params: S
       }
       const from = membersOf(scores, b);
       for (let j = 0; j < c && pos < count; j++) {
-        mass += weight(sorted[from + j] as number);
+        mass += weight(sorted[from + j]);
         pos++;
         if (strict ? mass > target : mass >= target) return pos;
       }
@@ -454,7 +454,7 @@ function drawBuckets(scores: Float32Array, max: number, limit: number, params: S
     const logMinP = Math.log(minP);
     let pos = 0;
     for (let b = 0; b < BUCKETS && pos < count; b++) {
-      const c = counts[b] as number;
+      const c = counts[b];
       if (c === 0) continue;
       if (-(b + 1) * WIDTH > logMinP + EDGE) {
         pos += c;
@@ -462,7 +462,7 @@ function drawBuckets(scores: Float32Array, max: number, limit: number, params: S
       }
       if (-b * WIDTH < logMinP - EDGE) break;
       const from = membersOf(scores, b);
-      for (let j = 0; j < c && pos < count; j++, pos++) if (!(weight(sorted[from + j] as number) >= minP)) return pos;
+      for (let j = 0; j < c && pos < count; j++, pos++) if (!(weight(sorted[from + j]) >= minP)) return pos;
     }
     return Math.min(pos, count);
   };
@@ -470,12 +470,12 @@ function drawBuckets(scores: Float32Array, max: number, limit: number, params: S
   const at = (pos: number): number => {
     let left = pos;
     for (let b = 0; b < BUCKETS; b++) {
-      const c = counts[b] as number;
+      const c = counts[b];
       if (c < left) {
         left -= c;
         continue;
       }
-      return sorted[membersOf(scores, b) + left - 1] as number;
+      return sorted[membersOf(scores, b) + left - 1];
     }
     return 0;
   };

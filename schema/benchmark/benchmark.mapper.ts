@@ -5,7 +5,8 @@
 import { summarize, testRows, type BenchmarkRow, type FactCheckModelSummary, type RowResult } from '../../src/evaluation/benchmark/index.js';
 import type { BenchmarkRunState } from '../../src/evaluation/benchmark/benchmark.service.js';
 import { CheckSeverity, CheckVerdict } from '../../src/evaluation/check.service.js';
-import { BenchmarkStatus, type BenchmarkFactCheck, type BenchmarkRowResult, type BenchmarkRun } from './benchmark.type.js';
+import type { BenchmarkStatus} from './benchmark.type.js';
+import { type BenchmarkFactCheck, type BenchmarkRowResult, type BenchmarkRun } from './benchmark.type.js';
 
 const ratio = (n: number, of: number): number | null => (of === 0 ? null : n / of);
 

@@ -60,7 +60,7 @@ export class DescriptionResolver {
     const record = await ctx.storage.descriptions.descriptionById(id);
     if (!record) return null;
     const role = ctx.principal?.role ?? 'mobile';
-    if (roleAllows(role, 'personalization') || roleAllows(role, 'editor')) return (await ctx.services.descriptions.describe([record], DescriptionSource.CACHED))[0]!;
+    if (roleAllows(role, 'personalization') || roleAllows(role, 'editor')) return (await ctx.services.descriptions.describe([record], DescriptionSource.CACHED))[0];
     const live = (await ctx.services.publication.publishedForProducts([record.productId])).find((e) => e.state.descriptionId === id);
     return live ? toDescription(record, DescriptionSource.CACHED, false, live) : null;
   }
@@ -75,7 +75,7 @@ export class DescriptionResolver {
   ): Promise<Array<typeof GenerateDescriptionResult>> {
     if (input.length > MAX_GENERATE_ITEMS) throw new BadUserInputError(`at most ${MAX_GENERATE_ITEMS} inputs per call`, { reason: 'TOO_MANY_ITEMS' });
     const products = await Promise.all(input.map((i) => ctx.loaders.productById.load(i.productId)));
-    const results: Array<Description | GenerationError | undefined> = new Array(input.length);
+    const results = new Array<Description | GenerationError | undefined>(input.length);
     const items: GenerateItem[] = [];
     const positions: number[] = [];
     input.forEach((item, i) => {
@@ -104,13 +104,13 @@ export class DescriptionResolver {
         positions.push(i);
       } catch (error) {
         if (error instanceof ParamError) results[i] = { productId: item.productId, code: 'BAD_USER_INPUT', message: error.message, reason: error.reason ?? null, attempts: [] };
-        else if (error instanceof GatewayError) results[i] = { productId: item.productId, code: error.code, message: error.message, reason: String(error.extensions.reason ?? '') || null, attempts: [] };
+        else if (error instanceof GatewayError) results[i] = { productId: item.productId, code: error.code, message: error.message, reason: typeof error.extensions.reason === 'string' ? error.extensions.reason || null : null, attempts: [] };
         else throw error;
       }
     });
     const outcomes = items.length ? await ctx.services.descriptions.generate(items, ctx.signal, ctx.principal ?? undefined) : [];
     outcomes.forEach((o, j) => {
-      results[positions[j]!] = o.ok ? o.description : o.error;
+      results[positions[j]] = o.ok ? o.description : o.error;
     });
     return results as Array<Description | GenerationError>;
   }

@@ -28,7 +28,7 @@ export function parseAlertmanagerWebhook(text: string): AlertmanagerAlert[] {
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new TypeError(`the body is not JSON: ${(error as Error).message}`);
+    throw new TypeError(`the body is not JSON: ${(error as Error).message}`, { cause: error });
   }
   const parsed = webhookSchema.safeParse(raw);
   if (!parsed.success) throw new TypeError(`not an Alertmanager webhook: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);

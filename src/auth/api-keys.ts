@@ -113,7 +113,7 @@ export class Authenticator {
     }
     const match = /^Bearer\s+(\S{1,512})\s*$/i.exec(header);
     if (!match) return { ok: false, reason: 'malformed' };
-    const record = await this.keys.byHash(hashKey(match[1]!));
+    const record = await this.keys.byHash(hashKey(match[1]));
     if (!record) return { ok: false, reason: 'unknown' };
     if (record.revokedAt) return { ok: false, reason: 'revoked' };
     this.touch(record.id);

@@ -121,7 +121,7 @@ export class BudgetGuard {
     if (!windows.length) return { ok: true, reservation: { payer, windows, amount: 0 } };
     const result = await this.#store.reserve(windows, amount);
     if (result.allowed) return { ok: true, reservation: { payer, windows, amount } };
-    const refused = applicable[result.window]!;
+    const refused = applicable[result.window];
     const refusal: BudgetRefusal = { rule: refused.rule, payer: refused.payer, spentUsd: toUsd(result.spent), requestUsd: usd, resetsAt: refused.window.endsAt };
     this.#logger?.warn({ keyName: payer.name, role: payer.role, cap: `${refused.rule.scope}:${refused.rule.name}`, period: refused.rule.period, limitUsd: refused.rule.limitUsd, spentUsd: refusal.spentUsd, requestUsd: usd }, 'budget exceeded: request refused');
     this.#onRefused?.(refusal);
@@ -143,7 +143,7 @@ export class BudgetGuard {
     const current = [...this.#seen.entries()].filter(([, s]) => s.window.endsAt > now);
     for (const [id, s] of this.#seen) if (s.window.endsAt <= now) this.#seen.delete(id);
     const spent = await this.#store.read(current.map(([id]) => id));
-    return current.map(([, s], i) => ({ scope: s.rule.scope, name: s.payer, period: s.rule.period, spentUsd: toUsd(spent[i]!), limitUsd: s.rule.limitUsd }));
+    return current.map(([, s], i) => ({ scope: s.rule.scope, name: s.payer, period: s.rule.period, spentUsd: toUsd(spent[i]), limitUsd: s.rule.limitUsd }));
   }
 
   async close(): Promise<void> {

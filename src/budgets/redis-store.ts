@@ -126,6 +126,6 @@ export class RedisBudgetStore implements BudgetStore {
   }
 
   #script(name: string): Script {
-    return (this.#client as unknown as Record<string, Script>)[name]!.bind(this.#client);
+    return (this.#client as unknown as Record<string, Script>)[name].bind(this.#client);
   }
 }

@@ -34,7 +34,7 @@ export interface ParsedCsv {
 
 const headerCells = (text: string, delimiter: string): string[] => {
   try {
-    const [cells] = parse(text, { delimiter, to_line: 1, relax_quotes: true, relax_column_count: true }) as string[][];
+    const [cells] = parse(text, { delimiter, to_line: 1, relax_quotes: true, relax_column_count: true });
     return (cells ?? []).map((c) => c.trim().toLowerCase());
   } catch {
     return [];
@@ -136,7 +136,7 @@ export function parseProductCsv(csv: string, limits: CsvLimits): ParsedCsv {
   const skipped: ParsedRow[] = [];
   let records: Array<{ record: Record<string, string>; info: { lines: number } }>;
   try {
-    records = parse(text, {
+    records = parse<{ record: Record<string, string>; info: { lines: number } }>(text, {
       delimiter,
       columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()),
       skip_empty_lines: true,
@@ -149,7 +149,7 @@ export function parseProductCsv(csv: string, limits: CsvLimits): ParsedCsv {
         // One broken line can raise several errors (bad quote, then column count): report it once.
         if (err && !skipped.some((s) => s.line === (err.lines ?? 0))) skipped.push(rowError(err.lines ?? 0, 'MALFORMED_ROW', err.message));
       },
-    }) as Array<{ record: Record<string, string>; info: { lines: number } }>;
+    });
   } catch (error) {
     // Errors that skip_records_with_error cannot skip (an unclosed quote runs to the end of the input).
     const message = error instanceof Error ? error.message : String(error);

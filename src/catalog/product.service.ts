@@ -97,7 +97,7 @@ export class ProductService {
     const { delimiter, rows: parsed } = parseProductCsv(csv, this.csvLimits);
     const good = parsed.filter((r) => r.ok);
     const outcomes = await this.catalog.upsertProducts(good.map((r) => r.product));
-    const byLine = new Map(good.map((r, i) => [r.line, outcomes[i]!]));
+    const byLine = new Map(good.map((r, i) => [r.line, outcomes[i]]));
     const rows: ImportRowResult[] = parsed.map((r) => {
       if (!r.ok) return { line: r.line, status: ImportRowStatus.ERROR, productId: null, sku: r.sku, title: r.title, errorCode: r.code, error: r.message };
       const o = byLine.get(r.line)!;

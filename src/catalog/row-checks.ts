@@ -39,7 +39,7 @@ export function parsePrice(raw: string): { price: number } | { problem: string }
  * which make text display in another order than it is stored. A tab is
  * whitespace and passes; line breaks pass where `multiline` allows them.
  */
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/u;
+const CONTROL = /(?![\t\n\r])\p{Cc}/u;
 const LINE_BREAKS = /[\n\r]/u;
 const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/u;
 

@@ -7,7 +7,7 @@ import type { GenerationBudget } from '../limits/generation-budget.js';
 import { fallbackSlots, sameSlot, slotOf, type Slot } from '../publication/slot.js';
 import type { DescriptionService } from './description.service.js';
 import { referenceDescription, toDescription } from './description.service.js';
-import { DescriptionSource, type Description } from './types.js';
+import { DescriptionSource, DescriptionStatus, type Description } from './types.js';
 import { personalizationKey } from './personalization.js';
 import type { Payer } from '../budgets/guard.js';
 
@@ -51,19 +51,19 @@ export function createDescriptionLoader(service: DescriptionService, ctx: Descri
       const slots = keys.map((k) => slotOf(k.product.id, k.personalization, k.channel));
       const published = await publication.publishedForProducts(keys.map((k) => k.product.id));
       const serve = (i: number, fromFallback: boolean, stale: boolean): Description | null => {
-        const key = keys[i]!;
-        const candidates = fallbackSlots(slots[i]!).slice(fromFallback ? 1 : 0);
+        const key = keys[i];
+        const candidates = fallbackSlots(slots[i]).slice(fromFallback ? 1 : 0);
         for (const slot of candidates) {
           const hit = publishedIn(published, slot, key.provider ?? null);
           if (hit) return toDescription(hit.description, DescriptionSource.CACHED, stale, hit);
         }
         return referenceDescription(key.product, stale);
       };
-      const out: Array<Description | null> = keys.map((_, i) => (publishedIn(published, slots[i]!, keys[i]!.provider ?? null) ? serve(i, false, false) : null));
+      const out: Array<Description | null> = keys.map((_, i) => (publishedIn(published, slots[i], keys[i].provider ?? null) ? serve(i, false, false) : null));
       const misses = keys.map((_, i) => i).filter((i) => out[i] === null);
       if (misses.length === 0) return out;
       // A slot with a text waiting for review or approved is the content team's: reads do not pile up drafts in it.
-      const inUse = await publication.slotsInUse(misses.map((i) => slots[i]!));
+      const inUse = await publication.slotsInUse(misses.map((i) => slots[i]));
       const empty = misses.filter((_, j) => !inUse[j]);
       for (const i of misses.filter((_, j) => inUse[j])) out[i] = serve(i, true, false);
       if (empty.length === 0) return out;
@@ -75,13 +75,13 @@ export function createDescriptionLoader(service: DescriptionService, ctx: Descri
       }
       const outcomes = await service.generate(
         empty.map((i) => ({
-          product: keys[i]!.product,
+          product: keys[i].product,
           policy: MOBILE_POLICY,
-          provider: keys[i]!.provider ?? null,
-          personalization: keys[i]!.personalization,
+          provider: keys[i].provider ?? null,
+          personalization: keys[i].personalization,
           params: {},
           promptVersion: DEFAULT_PROMPT_VERSION,
-          channel: keys[i]!.channel,
+          channel: keys[i].channel,
           ...(ctx.requestedBy ? { requestedBy: ctx.requestedBy } : {}),
         })),
         ctx.signal,
@@ -89,8 +89,8 @@ export function createDescriptionLoader(service: DescriptionService, ctx: Descri
       );
       let failed = 0;
       outcomes.forEach((o, j) => {
-        const i = empty[j]!;
-        if (o.ok && o.description.status === 'PUBLISHED') out[i] = o.description;
+        const i = empty[j];
+        if (o.ok && o.description.status === DescriptionStatus.PUBLISHED) out[i] = o.description;
         else out[i] = serve(i, true, !o.ok);
         if (!o.ok) failed++;
       });

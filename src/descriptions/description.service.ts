@@ -20,7 +20,8 @@ import { sameSlot, slotOf, DEFAULT_CHANNEL } from '../publication/slot.js';
 import type { ActorRecord, PublicationEntry } from '../storage/publication-types.js';
 import { checkParams, ParamError } from './params.js';
 import { normalizePersonalization, personalizationKey } from './personalization.js';
-import { DescriptionSource, DescriptionStatus, DescriptionWarningCode, StreamEventType, type Description, type DescriptionStreamEvent, type GenerationError, type PersonalizationFields } from './types.js';
+import type { DescriptionWarningCode} from './types.js';
+import { DescriptionSource, DescriptionStatus, StreamEventType, type Description, type DescriptionStreamEvent, type GenerationError, type PersonalizationFields } from './types.js';
 import { capabilityWarnings, warningFlag, WARNING_CATEGORY } from './warnings.js';
 
 /** Policy used by generateDescriptions and descriptionStream unless the request names one. */
@@ -75,7 +76,7 @@ const REPLAY_WORDS = 4;
 
 /** A failed generation's code as the stream's error code: the client's mistakes and a pin to an unconfigured provider keep theirs. */
 const streamErrorCode = (code: string): ErrorCode =>
-  code === ErrorCode.BAD_USER_INPUT || code === ErrorCode.PROVIDER_NOT_CONFIGURED ? (code as ErrorCode) : ErrorCode.PROVIDER_UNAVAILABLE;
+  code === String(ErrorCode.BAD_USER_INPUT) || code === String(ErrorCode.PROVIDER_NOT_CONFIGURED) ? (code as ErrorCode) : ErrorCode.PROVIDER_UNAVAILABLE;
 
 const token = (index: number, piece: string, replay: boolean): StreamPayload => ({ event: { type: StreamEventType.TOKEN, index, token: piece, description: null, replay } });
 
@@ -242,13 +243,13 @@ export class DescriptionService {
    */
   async generate(items: GenerateItem[], signal?: AbortSignal, payer?: Payer): Promise<GenerateOutcome[]> {
     const requests = items.map((item) => this.buildRequest(item));
-    const budget = await this.reserveBudget(payer, items.map((item, i) => ({ item, request: requests[i]! })), true);
+    const budget = await this.reserveBudget(payer, items.map((item, i) => ({ item, request: requests[i] })), true);
     if (!budget.ok) throw budget.error;
     const routed = await this.router.generate(
-      items.map((item, i) => ({ request: requests[i]!, options: { policy: item.policy, provider: item.provider ?? null, ...(signal ? { signal } : {}), ...(item.bypassCache ? { bypassCache: true } : {}) } })),
+      items.map((item, i) => ({ request: requests[i], options: { policy: item.policy, provider: item.provider ?? null, ...(signal ? { signal } : {}), ...(item.bypassCache ? { bypassCache: true } : {}) } })),
     );
-    await this.chargeBudget(budget.reservation, routed.map((r, i) => ({ request: requests[i]!, routed: r })));
-    return Promise.all(routed.map((r, i) => this.settle(items[i]!, requests[i]!, r)));
+    await this.chargeBudget(budget.reservation, routed.map((r, i) => ({ request: requests[i], routed: r })));
+    return Promise.all(routed.map((r, i) => this.settle(items[i], requests[i], r)));
   }
 
   /** Stores a finished generation (also used by streaming) and returns it as a Description. */
@@ -348,9 +349,9 @@ export class DescriptionService {
       if (stored) {
         // Replayed as the content team left it: its current version, with its status.
         const [description] = await this.describe([stored], DescriptionSource.CACHED);
-        const groups = wordGroups(description!.text, REPLAY_WORDS);
+        const groups = wordGroups(description.text, REPLAY_WORDS);
         for (const [index, piece] of groups.entries()) yield token(index, piece, true);
-        yield { event: { type: StreamEventType.DONE, index: groups.length, token: null, description: description!, replay: true } };
+        yield { event: { type: StreamEventType.DONE, index: groups.length, token: null, description: description, replay: true } };
         return;
       }
     }

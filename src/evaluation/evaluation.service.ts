@@ -54,7 +54,7 @@ export class EvaluationService {
   evaluateText(pairs: ReadonlyArray<{ reference: string; candidate: string }>, metrics: readonly MetricName[] = ALL_METRICS): TextEvaluation {
     const scores = pairs.map((p) => scorePair(p.reference, p.candidate, metrics));
     return {
-      pairs: scores.map((s, i) => ({ ...s, flags: checkDescription({ text: pairs[i]!.candidate, reference: pairs[i]!.reference }).flags.map(toContentFlag) })),
+      pairs: scores.map((s, i) => ({ ...s, flags: checkDescription({ text: pairs[i].candidate, reference: pairs[i].reference }).flags.map(toContentFlag) })),
       mean: meanScores(scores),
     };
   }
@@ -68,8 +68,8 @@ export class EvaluationService {
     return {
       descriptionId: description.id,
       scores: { ...scores, flags: checks.flags.map(toContentFlag) },
-      semanticSimilarity: semantic!.score,
-      semanticReason: semantic!.reason ?? null,
+      semanticSimilarity: semantic.score,
+      semanticReason: semantic.reason ?? null,
     };
   }
 }

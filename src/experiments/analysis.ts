@@ -102,7 +102,7 @@ export function analyzeExperiment(variants: readonly VariantCounts[], options: A
     ids.add(v.id);
   }
   const method = resolve(options, variants.length - 1);
-  const control = variants[0]!;
+  const control = variants[0];
   const margin = control.exposures > 0 ? method.minimumEffect * (control.conversions / control.exposures) : 0;
   const before = new Map(previous?.variants.map((v) => [v.id, v.comparison?.sequential]));
 
@@ -143,7 +143,7 @@ function decide(variants: readonly VariantAnalysis[], method: ExperimentAnalysis
     return { decision: 'STOP_WINNER', winnerId: best.id, reason: `${best.id} beats control (always-valid p = ${fmt(best.comparison.sequential.pValue)} ≤ ${fmt(method.comparisonAlpha)})` };
   }
   if (treatments.every((v) => v.comparison.verdict === 'WORSE')) {
-    return { decision: 'STOP_WINNER', winnerId: variants[0]!.id, reason: `control beats every treatment (each always-valid p ≤ ${fmt(method.comparisonAlpha)})` };
+    return { decision: 'STOP_WINNER', winnerId: variants[0].id, reason: `control beats every treatment (each always-valid p ≤ ${fmt(method.comparisonAlpha)})` };
   }
   if (treatments.every((v) => v.comparison.verdict === 'WORSE' || v.comparison.verdict === 'EQUIVALENT')) {
     return {

@@ -102,8 +102,8 @@ async function variantTexts(spec: ExperimentSpec, descriptions: DescriptionStore
     }
     variants.push({ id: v.id, name: v.name?.trim() || v.id, weight: v.weight ?? 1, descriptionIds: byProduct });
   }
-  const missing = spec.productIds.filter((p) => !variants[0]!.descriptionIds[p]);
-  if (missing.length) refuse('CONTROL_INCOMPLETE', `the control (${JSON.stringify(variants[0]!.id)}) needs a description of every product; missing: ${missing.slice(0, 5).join(', ')}`);
+  const missing = spec.productIds.filter((p) => !variants[0].descriptionIds[p]);
+  if (missing.length) refuse('CONTROL_INCOMPLETE', `the control (${JSON.stringify(variants[0].id)}) needs a description of every product; missing: ${missing.slice(0, 5).join(', ')}`);
   return variants;
 }
 
@@ -111,7 +111,7 @@ async function variantTexts(spec: ExperimentSpec, descriptions: DescriptionStore
 export async function checkExperiment(spec: ExperimentSpec, stores: { descriptions: DescriptionStore; experiments: ExperimentStore; publication: LifecycleEntries }): Promise<ExperimentInput> {
   checkShape(spec);
   const busy = await stores.experiments.activeForProducts(spec.productIds);
-  if (busy.length) refuse('PRODUCT_IN_EXPERIMENT', `a product is already in experiment ${JSON.stringify(busy[0]!.id)} (${busy[0]!.status.toLowerCase()}); conclude it first`);
+  if (busy.length) refuse('PRODUCT_IN_EXPERIMENT', `a product is already in experiment ${JSON.stringify(busy[0].id)} (${busy[0].status.toLowerCase()}); conclude it first`);
   return {
     name: spec.name.trim(),
     metric: spec.metric,

@@ -111,7 +111,7 @@ export class ExperimentService {
    */
   async conclude(id: string, options: { publishWinner: boolean; winnerVariantId?: string | null; actor?: Actor }): Promise<{ experiment: ExperimentRecord; published: BulkOutcome[] }> {
     const report = await this.report(id);
-    const winner = options.winnerVariantId ?? report.analysis.winnerId ?? report.experiment.variants[0]!.id;
+    const winner = options.winnerVariantId ?? report.analysis.winnerId ?? report.experiment.variants[0].id;
     const variant = report.experiment.variants.find((v) => v.id === winner);
     if (!variant) throw new BadUserInputError(`experiment ${JSON.stringify(id)} has no variant ${JSON.stringify(winner)}`, { reason: 'UNKNOWN_VARIANT' });
     if (report.experiment.status === 'CONCLUDED') throw new BadUserInputError(`experiment ${JSON.stringify(id)} is already concluded`, { reason: 'ALREADY_CONCLUDED' });
@@ -150,9 +150,9 @@ export class ExperimentService {
     }
     const [experiment] = (await this.storage.experiments.activeForProducts([productId])).filter((e) => e.status === 'RUNNING');
     if (!experiment) return null;
-    const variant = experiment.variants[await this.variantIndex(experiment, sessionId)]!;
+    const variant = experiment.variants[await this.variantIndex(experiment, sessionId)];
     const own = variant.descriptionIds[productId];
-    const control = experiment.variants[0]!.descriptionIds[productId]!;
+    const control = experiment.variants[0].descriptionIds[productId];
     const shown = await this.admissible(productId, own ? [own, control] : [control]);
     const entry = (own && shown.get(own)) || shown.get(control);
     if (!entry) return null;
@@ -218,8 +218,8 @@ export class ExperimentService {
     const outcomes = good.length ? await this.storage.events.record({ events: good, receivedAt: new Date(now).toISOString(), bucket: Math.floor(now / BUCKET_MS), conversions }) : [];
     let g = 0;
     return checked.map((c, i): EventResult => {
-      if (!('eventId' in c)) return { eventId: specs[i]!.eventId, status: 'REJECTED', ...c };
-      const outcome: EventOutcome = outcomes[g++]!;
+      if (!('eventId' in c)) return { eventId: specs[i].eventId, status: 'REJECTED', ...c };
+      const outcome: EventOutcome = outcomes[g++];
       return { eventId: c.eventId, status: outcome === 'inserted' ? 'ACCEPTED' : 'DUPLICATE' };
     });
   }
@@ -267,11 +267,11 @@ export function dailyLooks(experiment: ExperimentRecord, rows: readonly RollupRo
   const looks: Look[] = [];
   let running = totals(experiment, []);
   for (let i = 0; i < rows.length; ) {
-    const day = Math.floor(rows[i]!.bucket / BUCKETS_PER_LOOK);
+    const day = Math.floor(rows[i].bucket / BUCKETS_PER_LOOK);
     let j = i;
-    while (j < rows.length && Math.floor(rows[j]!.bucket / BUCKETS_PER_LOOK) === day) j++;
+    while (j < rows.length && Math.floor(rows[j].bucket / BUCKETS_PER_LOOK) === day) j++;
     const today = totals(experiment, rows.slice(i, j));
-    running = running.map((c, k) => ({ id: c.id, exposures: c.exposures + today[k]!.exposures, conversions: c.conversions + today[k]!.conversions }));
+    running = running.map((c, k) => ({ id: c.id, exposures: c.exposures + today[k].exposures, conversions: c.conversions + today[k].conversions }));
     looks.push({ at: new Date((day + 1) * BUCKETS_PER_LOOK * BUCKET_MS), counts: running });
     i = j;
   }

@@ -35,7 +35,7 @@ function rule(f: (x: number) => number, a: number, b: number): number {
   const half = (b - a) / 2;
   const mid = (a + b) / 2;
   let sum = 0;
-  for (let i = 0; i < ORDER; i++) sum += RULE.weights[i]! * f(mid + half * RULE.nodes[i]!);
+  for (let i = 0; i < ORDER; i++) sum += RULE.weights[i] * f(mid + half * RULE.nodes[i]);
   return sum * half;
 }
 
@@ -85,11 +85,11 @@ export function integrate(f: (x: number) => number, a: number, b: number, panels
     let error = 0;
     let worst = 0;
     for (let i = 0; i < all.length; i++) {
-      error += all[i]!.error;
-      if (all[i]!.error > all[worst]!.error) worst = i;
+      error += all[i].error;
+      if (all[i].error > all[worst].error) worst = i;
     }
     if (error <= tolerance || all.length >= maxPanels) return { value: all.reduce((s, p) => s + p.left + p.right, 0), error };
-    const p = all[worst]!;
+    const p = all[worst];
     const mid = (p.a + p.b) / 2;
     all.splice(worst, 1, makePanel(f, p.a, mid, p.left), makePanel(f, mid, p.b, p.right));
   }

@@ -70,7 +70,7 @@ export async function recipeVariants(checked: ExperimentInput, spec: ExperimentS
     }));
     const descriptionIds: Record<string, string> = {};
     (await generator.generate(items)).forEach((o, j) => {
-      if (o.ok) descriptionIds[products[j]!.id] = o.description.id;
+      if (o.ok) descriptionIds[products[j].id] = o.description.id;
     });
     out.push({ ...variant, descriptionIds, recipe });
   }

@@ -60,7 +60,7 @@ export function conversionChart(view: ExperimentView): string {
     shown.reverse();
     parts.push(`<polygon points="${band}" fill="${colour}" fill-opacity="0.15" stroke="none"/>`);
     parts.push(`<polyline points="${shown.map((p) => `${x(p.i)},${y(p.rate)}`).join(' ')}" fill="none" stroke="${colour}" stroke-width="2"/>`);
-    for (const p of shown) parts.push(`<circle cx="${x(p.i)}" cy="${y(p.rate)}" r="2.5" fill="${colour}"><title>${escapeHtml(view.experiment.variants[v]!.id)} ${view.looks[p.i]!.at.toISOString().slice(0, 10)}: ${pct(p.rate)} [${pct(p.lower)}, ${pct(p.upper)}]</title></circle>`);
+    for (const p of shown) parts.push(`<circle cx="${x(p.i)}" cy="${y(p.rate)}" r="2.5" fill="${colour}"><title>${escapeHtml(view.experiment.variants[v].id)} ${view.looks[p.i].at.toISOString().slice(0, 10)}: ${pct(p.rate)} [${pct(p.lower)}, ${pct(p.upper)}]</title></circle>`);
   });
   view.experiment.variants.forEach((variant, v) => {
     parts.push(`<rect x="${PAD.l + v * 160}" y="${H - 18}" width="12" height="12" fill="${PALETTE[v % PALETTE.length]}"/><text x="${PAD.l + v * 160 + 18}" y="${H - 8}" font-size="12">${escapeHtml(variant.name)}${v === 0 && variant.name !== 'control' ? ' (control)' : ''}</text>`);

@@ -82,13 +82,13 @@ export function thompsonWeights(counts: readonly VariantCounts[], seed: number, 
     let best = 0;
     let bestValue = -1;
     for (let i = 0; i < k; i++) {
-      const value = betaSample(posteriors[i]!, random);
+      const value = betaSample(posteriors[i], random);
       if (value > bestValue) {
         best = i;
         bestValue = value;
       }
     }
-    wins[best]! += 1;
+    wins[best] += 1;
   }
   return wins.map((w) => explore / k + (1 - explore) * (w / draws));
 }

@@ -90,7 +90,7 @@ export function decideDocument(requested: RequestedDocument, mode: TrustedDocume
     const hash = typeof documentId === 'string' ? DOCUMENT_ID.exec(documentId)?.[1] : undefined;
     if (hash === undefined) return refuse(ErrorCode.BAD_USER_INPUT, 'documentId must be "sha256:" and 64 lowercase hex digits', 'INVALID_DOCUMENT_ID');
     const text = manifest.get(hash);
-    if (text === undefined) return refuse(ErrorCode.PERSISTED_DOCUMENT_NOT_FOUND, `no trusted document ${documentId}`);
+    if (text === undefined) return refuse(ErrorCode.PERSISTED_DOCUMENT_NOT_FOUND, `no trusted document sha256:${hash}`);
     return { ok: true, query: text };
   }
   // An APQ hash the manifest knows needs no registration: its text is here.

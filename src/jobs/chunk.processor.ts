@@ -56,7 +56,7 @@ export async function processChunk(deps: ChunkDeps, data: ChunkData, signal?: Ab
   const failed: Array<{ productId: string; message: string }> = [];
   const items: GenerateItem[] = [];
   products.forEach((product, i) => {
-    if (!product) failed.push({ productId: pending[i]!, message: 'product not found (deleted since the job started)' });
+    if (!product) failed.push({ productId: pending[i], message: 'product not found (deleted since the job started)' });
     else
       items.push({
         product,
@@ -74,7 +74,7 @@ export async function processChunk(deps: ChunkDeps, data: ChunkData, signal?: Ab
   const outcomes = items.length ? await deps.descriptions.generate(items, signal) : [];
   const done: string[] = [];
   outcomes.forEach((outcome, i) => {
-    const productId = items[i]!.product.id;
+    const productId = items[i].product.id;
     if (outcome.ok) done.push(productId);
     else failed.push({ productId, message: `${outcome.error.code}: ${outcome.error.message}` });
   });

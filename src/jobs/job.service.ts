@@ -83,7 +83,7 @@ export class JobService {
       const page = await this.options.catalog.listProducts(input.filter, PAGE, after);
       ids.push(...page.rows.map((p) => p.id));
       if (!page.hasNextPage || !page.rows.length) break;
-      after = page.rows[page.rows.length - 1]!.seq;
+      after = page.rows[page.rows.length - 1].seq;
     }
     const id = randomUUID();
     const size = this.options.chunkSize;

@@ -24,6 +24,7 @@
  */
 import {
   Kind,
+  OperationTypeNode,
   getNamedType,
   isObjectType,
   isInterfaceType,
@@ -108,7 +109,7 @@ export function operationCost(
   const fragments = new Map(
     document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
   );
-  const root = operation.operation === 'query' ? schema.getQueryType() : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+  const root = operation.operation === OperationTypeNode.QUERY ? schema.getQueryType() : operation.operation === OperationTypeNode.MUTATION ? schema.getMutationType() : schema.getSubscriptionType();
   if (!root) return 0;
 
   // `active` guards against fragment cycles; validation rejects them first, but the model must not loop if run alone.

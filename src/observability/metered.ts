@@ -90,7 +90,7 @@ export function meteredRouter(router: GenerationRouter, metrics: GatewayMetrics)
         const results = await target.generate(items);
         results.forEach((r, i) => {
           if (r.ok) metrics.cache.inc({ result: r.cached ? 'hit' : 'miss' });
-          count(items[i]!.options.policy, r);
+          count(items[i].options.policy, r);
         });
         return results;
       };

@@ -51,7 +51,7 @@ export const sameSlot = (a: Slot, b: Slot): boolean => a.productId === b.product
  * language: the human reference comes next.
  */
 export function fallbackSlots(slot: Slot): Slot[] {
-  const language = slot.locale.split('-')[0]!.toLowerCase();
+  const language = slot.locale.split('-')[0].toLowerCase();
   const candidates: Slot[] = [
     slot,
     { ...slot, segment: '' },

@@ -44,8 +44,8 @@ function editScript(a: readonly string[], b: readonly string[], maxEdits: number
   for (let d = 0; d <= Math.min(max, maxEdits); d++) {
     trace.push(v.slice(offset - d, offset + d + 1));
     for (let k = -d; k <= d; k += 2) {
-      const down = k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!);
-      let x = down ? v[offset + k + 1]! : v[offset + k - 1]! + 1;
+      const down = k === -d || (k !== d && v[offset + k - 1] < v[offset + k + 1]);
+      let x = down ? v[offset + k + 1] : v[offset + k - 1] + 1;
       let y = x - k;
       while (x < n && y < m && a[x] === b[y]) {
         x++;
@@ -64,20 +64,20 @@ function backtrack(a: readonly string[], b: readonly string[], trace: readonly I
   let y = b.length;
   for (let d = edits; d > 0; d--) {
     // trace[d] holds diagonals -d..d as they stood before step d.
-    const at = (k: number) => trace[d]![k + d]!;
+    const at = (k: number) => trace[d][k + d];
     const k = x - y;
     const prevK = k === -d || (k !== d && at(k - 1) < at(k + 1)) ? k + 1 : k - 1;
     const prevX = at(prevK);
     const prevY = prevX - prevK;
     while (x > prevX && y > prevY) {
-      out.push(['EQUAL', a[--x]!]);
+      out.push(['EQUAL', a[--x]]);
       y--;
     }
-    if (x === prevX) out.push(['INSERT', b[--y]!]);
-    else out.push(['DELETE', a[--x]!]);
+    if (x === prevX) out.push(['INSERT', b[--y]]);
+    else out.push(['DELETE', a[--x]]);
   }
   while (x > 0 && y > 0) {
-    out.push(['EQUAL', a[--x]!]);
+    out.push(['EQUAL', a[--x]]);
     y--;
   }
   return out.reverse();

@@ -16,7 +16,7 @@ export function weightedIndex<T>(items: readonly T[], weightOf: (item: T) => num
   if (total === 0) return 0;
   let point = random() * total;
   for (let i = 0; i < weights.length; i += 1) {
-    point -= weights[i] as number;
+    point -= weights[i];
     if (point < 0) return i;
   }
   // Floating point can leave a sliver past the last weight: it belongs to the last positive one.
@@ -27,5 +27,5 @@ export function weightedIndex<T>(items: readonly T[], weightOf: (item: T) => num
 export function weightedFirst<T>(items: readonly T[], weightOf: (item: T) => number, random: () => number): T[] {
   if (items.length <= 1) return [...items];
   const first = weightedIndex(items, weightOf, random);
-  return [items[first] as T, ...items.filter((_, i) => i !== first)];
+  return [items[first], ...items.filter((_, i) => i !== first)];
 }

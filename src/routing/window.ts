@@ -37,7 +37,7 @@ export class SlidingCounts {
   add(index: number, by = 1): void {
     const t = this.now();
     const slot = Math.floor(t / this.#bucketMs);
-    const bucket = this.#buckets[slot % this.#buckets.length] as Bucket;
+    const bucket = this.#buckets[slot % this.#buckets.length];
     const startedAt = slot * this.#bucketMs;
     if (bucket.startedAt !== startedAt) {
       bucket.startedAt = startedAt;

@@ -5,9 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ApiKeyInput, ApiKeyRecord, ApiKeyStore } from './types.js';
-import type { Row, SqlQuery } from './rows.js';
+import { str, type Row, type SqlQuery } from './rows.js';
 
-const iso = (v: unknown): string | null => (v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : String(v));
+/** A timestamp column is a Date or text, by driver. */
+const iso = (v: unknown): string | null => (v instanceof Date ? v.toISOString() : str(v));
 
 function toApiKey(r: Row): ApiKeyRecord {
   return {
@@ -32,7 +33,7 @@ export class ApiKeySql implements ApiKeyStore {
     const id = randomUUID();
     await this.query(INSERT, insertParams(id, input));
     const [row] = await this.query('SELECT * FROM api_keys WHERE id = ?', [id]);
-    return toApiKey(row!);
+    return toApiKey(row);
   }
 
   /**

@@ -4,7 +4,7 @@
  * PostgreSQL run the same statements on the connection the storage owns.
  */
 import type { BenchmarkStore, BenchmarkSpec, BenchmarkSummary, RowResult, RunRecord, RunStatus } from '../evaluation/benchmark/types.js';
-import type { Row, SqlQuery } from './rows.js';
+import { str, type Row, type SqlQuery } from './rows.js';
 
 const parseJson = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
 const iso = (v: unknown): string => (v instanceof Date ? v.toISOString() : String(v));
@@ -16,7 +16,7 @@ function toRun(r: Row): RunRecord {
     spec: parseJson<BenchmarkSpec>(r.spec),
     total: Number(r.total),
     done: Number(r.done),
-    error: r.error === null || r.error === undefined ? null : String(r.error),
+    error: str(r.error),
     summary: r.summary === null || r.summary === undefined ? null : parseJson<BenchmarkSummary>(r.summary),
     createdAt: iso(r.created_at),
     updatedAt: iso(r.updated_at),

@@ -48,7 +48,7 @@ export function firstCopies(events: readonly EventInput[]): { unique: EventInput
 /** Every event's outcome: the batch's own repeats as `firstCopies` found them, each first copy by whether the store inserted its eventId. */
 export function recordOutcomes(outcomes: ReadonlyArray<EventOutcome | undefined>, unique: readonly EventInput[], inserted: ReadonlySet<string>): EventOutcome[] {
   let u = 0;
-  return outcomes.map((o) => o ?? (inserted.has(unique[u++]!.eventId) ? 'inserted' : 'duplicate'));
+  return outcomes.map((o) => o ?? (inserted.has(unique[u++].eventId) ? 'inserted' : 'duplicate'));
 }
 
 /** The events of the batch that roll up (an experiment and variant, and the experiment running). */

@@ -6,7 +6,7 @@
  * its own way.
  */
 import { randomUUID } from 'node:crypto';
-import type { Row, SqlQuery } from './rows.js';
+import { str, type Row, type SqlQuery } from './rows.js';
 import type { ExperimentInput, ExperimentRecord, ExperimentStatus, ExperimentStore, RollupRow } from './experiment-types.js';
 
 const iso = (v: unknown): string => (v instanceof Date ? v.toISOString() : String(v));
@@ -20,7 +20,7 @@ function toExperiment(r: Row, productIds: string[]): ExperimentRecord {
     minSample: r.min_sample === null || r.min_sample === undefined ? null : Number(r.min_sample),
     refreshSeconds: Number(r.refresh_seconds),
     status: String(r.status) as ExperimentStatus,
-    winnerVariantId: r.winner_variant_id === null || r.winner_variant_id === undefined ? null : String(r.winner_variant_id),
+    winnerVariantId: str(r.winner_variant_id),
     variants: JSON.parse(String(r.variants)) as ExperimentRecord['variants'],
     productIds,
     createdAt: iso(r.created_at),

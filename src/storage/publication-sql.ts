@@ -8,7 +8,7 @@
  */
 import type { DescriptionStatus, LifecycleAction, Verdict } from '../publication/lifecycle.js';
 import type { Slot } from '../publication/slot.js';
-import { toDescription, type Row } from './rows.js';
+import { str, toDescription, type Row } from './rows.js';
 import type {
   ActorRecord,
   AdmitInput,
@@ -44,7 +44,6 @@ const GENERATOR_ROLE = 'generator';
 
 const LIVE_STATUSES: readonly DescriptionStatus[] = ['DRAFT', 'IN_REVIEW', 'APPROVED', 'PUBLISHED'];
 
-const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 
@@ -146,7 +145,7 @@ function* record(e: EventInput): Steps<EventRecord> {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
     [e.descriptionId, e.productId, e.action, e.from, e.to, e.version, e.actor.name, e.actor.role, e.note, e.at],
   );
-  return toEvent(row!);
+  return toEvent(row);
 }
 
 const findingsJson = (check: StoredCheck | null) => (check ? JSON.stringify(check.findings) : null);

@@ -12,7 +12,9 @@ export type Row = Record<string, unknown>;
 export type SqlQuery = (sql: string, params: readonly unknown[]) => Promise<Row[]>;
 
 const json = <T>(v: unknown, fallback: T): T => (typeof v === 'string' ? (JSON.parse(v) as T) : fallback);
-const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+/** A nullable column as text (the stores of this folder share it). */
+// eslint-disable-next-line @typescript-eslint/no-base-to-string -- a column's value from either driver is a scalar (text, number, bigint)
+export const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 /** The product columns a write sets, in the order of `productValues`. */

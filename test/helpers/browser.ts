@@ -14,7 +14,7 @@ export function chromiumPath(): string {
  * to reach the internet, which is closed here. Playwright gives each launch
  * a fresh temporary profile.
  */
-export async function launchBrowser(): Promise<{ browser: Browser; close(): Promise<void> }> {
+export async function launchBrowser(): Promise<{ browser: Browser; close: () => Promise<void> }> {
   const browser = await chromium.launch({
     executablePath: chromiumPath(),
     headless: true,

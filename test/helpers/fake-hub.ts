@@ -21,6 +21,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import type { Socket } from 'node:net';
 
 export interface FakeRepo {
   /** Files by path in the repo. */
@@ -80,7 +81,7 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
   for (const repo of Object.values(repos)) for (const bytes of Object.values(repo.files)) blobs.set(sha256(bytes), bytes);
   const corrupted = new Map<string, Buffer>();
   const calls: HubCall[] = [];
-  const sockets = new Set<import('node:net').Socket>();
+  const sockets = new Set<Socket>();
   let port = 0;
   let stall: number | null = null;
   let cdnSent = 0;
@@ -151,7 +152,7 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
     calls.push({ method: req.method ?? 'GET', path: url.pathname + url.search, range: req.headers.range, authorization: req.headers.authorization });
     let m = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/([^/]+)$/.exec(pathname);
     if (m) {
-      const found = repoAt(req, res, m[1]!, m[2]!);
+      const found = repoAt(req, res, m[1], m[2]);
       if (found) {
         json(res, 200, {
           _id: `id-${m[1]}`,
@@ -169,7 +170,7 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
     }
     m = /^\/api\/models\/([^/]+\/[^/]+)\/tree\/([^/]+)$/.exec(pathname);
     if (m) {
-      const found = repoAt(req, res, m[1]!, m[2]!);
+      const found = repoAt(req, res, m[1], m[2]);
       if (!found) return;
       const all = Object.entries(found.repo.files).map(([file, bytes]) => entry(file, bytes));
       const cursor = Number(url.searchParams.get('cursor') ?? 0);
@@ -185,15 +186,15 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
     }
     m = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(pathname);
     if (m) {
-      const found = repoAt(req, res, m[1]!, m[2]!);
+      const found = repoAt(req, res, m[1], m[2]);
       if (!found) return;
-      const bytes = found.repo.files[m[3]!];
+      const bytes = found.repo.files[m[3]];
       if (!bytes) {
         notFound(res, 'EntryNotFound', `${m[3]} does not exist on "${m[2]}"`);
         return;
       }
       const common = { 'x-repo-commit': found.commit };
-      if (isLfs(m[3]!)) {
+      if (isLfs(m[3])) {
         const oid = sha256(bytes);
         // Absolute, as the real Hub's redirect to its storage host is: clients read this response's headers and do not follow it for them.
         res.writeHead(302, { ...common, location: `http://127.0.0.1:${port}/cdn/${oid}`, etag: `"${sha1Blob(bytes)}"`, 'x-linked-etag': `"${oid}"`, 'x-linked-size': String(bytes.length), 'content-length': '0' }).end();
@@ -205,9 +206,9 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
     }
     m = /^\/api\/resolve-cache\/models\/([^/]+\/[^/]+)\/([0-9a-f]{40})\/(.+)$/.exec(pathname);
     if (m) {
-      const found = repoAt(req, res, m[1]!, m[2]!);
+      const found = repoAt(req, res, m[1], m[2]);
       if (!found) return;
-      const bytes = found.repo.files[m[3]!];
+      const bytes = found.repo.files[m[3]];
       if (!bytes) {
         notFound(res, 'EntryNotFound', `${m[3]} does not exist on "${m[2]}"`);
         return;
@@ -216,8 +217,8 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
       return;
     }
     m = /^\/cdn\/([0-9a-f]{64})$/.exec(pathname);
-    if (m && blobs.has(m[1]!)) {
-      sendBytes(req, res, corrupted.get(m[1]!) ?? blobs.get(m[1]!)!, {});
+    if (m && blobs.has(m[1])) {
+      sendBytes(req, res, corrupted.get(m[1]) ?? blobs.get(m[1])!, {});
       return;
     }
     json(res, 404, { error: 'not found' });
@@ -232,13 +233,13 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
     url: `http://127.0.0.1:${port}`,
     calls,
     commitOf: (repo) => commits.get(repo)!,
-    sha256: (repo, file) => sha256(repos[repo]!.files[file]!),
+    sha256: (repo, file) => sha256(repos[repo].files[file]),
     stallAfter(bytes) {
       stall = bytes;
     },
     cdnBytesSent: () => cdnSent,
     corrupt(repo, file, bytes) {
-      corrupted.set(sha256(repos[repo]!.files[file]!), bytes);
+      corrupted.set(sha256(repos[repo].files[file]), bytes);
     },
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

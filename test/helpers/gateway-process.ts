@@ -39,7 +39,7 @@ export async function spawnGateway(entry: 'index' | 'worker', env: Record<string
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stderr!.pipe(log);
+  child.stderr.pipe(log);
   const logs: Array<Record<string, unknown>> = [];
   let timer: NodeJS.Timeout | undefined;
   const url = await new Promise<string>((resolve, reject) => {
@@ -48,7 +48,7 @@ export async function spawnGateway(entry: 'index' | 'worker', env: Record<string
       clearTimeout(timer);
       reject(new Error(`${name} exited with ${code} before it started`));
     });
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       log.write(`${line}\n`);
       try {
         const entryLine = JSON.parse(line) as { msg?: string; url?: string };

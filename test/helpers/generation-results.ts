@@ -9,11 +9,11 @@ export type GenerationFailure = Extract<GenerationItem, { __typename: 'Generatio
 /** The item as a Description; fails the test when it is a GenerationError (or missing). */
 export function described(item: GenerationItem | undefined): GeneratedDescription {
   assert.equal(item?.__typename, 'Description', JSON.stringify(item));
-  return item as GeneratedDescription;
+  return item;
 }
 
 /** The item as a GenerationError; fails the test when it is a Description (or missing). */
 export function failed(item: GenerationItem | undefined): GenerationFailure {
   assert.equal(item?.__typename, 'GenerationError', JSON.stringify(item));
-  return item as GenerationFailure;
+  return item;
 }

@@ -37,7 +37,7 @@ export function gqlClient(base: () => string): Gql {
       body: JSON.stringify({ query, variables }),
     });
     return { status: response.status, body: (await response.json()) as GqlBody<unknown> };
-  }) as Gql;
+  });
 }
 
 /** The data of an answer that must have no errors; fails the test with the errors otherwise. */

@@ -37,7 +37,7 @@ const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, 
 /** A PromQL or rule duration (`5m`, `1h30m`) divided by `scale`, in whole seconds, at least 1 s. */
 function scaledDuration(duration: string, scale: number): string {
   let seconds = 0;
-  for (const [, n, unit] of duration.matchAll(/(\d+)(ms|[smhdwy])/g)) seconds += Number(n) * UNIT_SECONDS[unit!]!;
+  for (const [, n, unit] of duration.matchAll(/(\d+)(ms|[smhdwy])/g)) seconds += Number(n) * UNIT_SECONDS[unit];
   return `${Math.max(1, Math.ceil(seconds / scale))}s`;
 }
 
@@ -109,8 +109,8 @@ let productIds: string[] = [];
 function start(bin: string, args: string[], name: string): ChildProcess {
   const log = createWriteStream(path.join(dir, `${name}.log`));
   const child = spawn(bin, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.pipe(log);
-  child.stderr!.pipe(log);
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
   children.push(child);
   return child;
 }

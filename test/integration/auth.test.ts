@@ -31,7 +31,7 @@ let productId: string;
 before(async () => {
   fake = await startFakeOpenAI();
   server = await startTestServer({ providers: ['openai'], openaiBaseUrl: fake.baseURL, openaiApiKey: 'sk-test-auth-provider-secret', gatewayApiKeys: TEST_GATEWAY_API_KEYS, cacheTtlMs: 0 });
-  productId = dataOf(await server.gql<Products>(PRODUCTS, {}, bearer(TEST_KEYS.mobile))).products.edges[0]!.node.id;
+  productId = dataOf(await server.gql<Products>(PRODUCTS, {}, bearer(TEST_KEYS.mobile))).products.edges[0].node.id;
 });
 after(async () => {
   await server.stop();

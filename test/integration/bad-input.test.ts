@@ -79,7 +79,7 @@ test('a header no delimiter splits into the columns says what it read', async ()
   assert.equal(e?.extensions?.reason, 'CSV_MISSING_COLUMNS');
   assert.deepEqual(e?.extensions?.found, ['product_image/product_description/product_title/product_metadata']);
   assert.equal(e?.extensions?.delimiter, ',');
-  assert.match(e!.message, /has "product_image\/product_description\/product_title\/product_metadata" \(columns may be delimited by , ; tab or \|\)/);
+  assert.match(e.message, /has "product_image\/product_description\/product_title\/product_metadata" \(columns may be delimited by , ; tab or \|\)/);
   await stillUp();
 });
 
@@ -188,7 +188,7 @@ test('no GraphQL answer may be kept by a shared cache: no-store, but a GET\'s da
   ];
   assert.deepEqual(answers.map((r) => r.status), [200, 400, 400, 200]);
   assert.deepEqual(answers.map((r) => r.headers.get('cache-control')), ['no-store', 'no-store', 'no-store', 'private, no-cache']);
-  assert.ok(answers[3]!.headers.get('etag'));
+  assert.ok(answers[3].headers.get('etag'));
 });
 
 test('a repeated SKU keeps the first row and reports the later ones; odd prices, control and bidi characters, script URLs and long titles are row errors', async () => {

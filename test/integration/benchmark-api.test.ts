@@ -110,7 +110,7 @@ test('runBenchmark on the chapter-4 candidates: per-model fact-check summaries a
   const run = await poll(server, dataOf(started).runBenchmark.id, (r) => r.status === 'COMPLETED');
   for (const set of sets) {
     // What the check says of each text against the record the CSV gives (title and metadata), computed here.
-    const expected = set.texts.map((text, i) => checkFacts(text, { title: rows[i]!.title, attributes: rows[i]!.attributes }));
+    const expected = set.texts.map((text, i) => checkFacts(text, { title: rows[i].title, attributes: rows[i].attributes }));
     const count = (v: string) => expected.filter((e) => e.verdict === v).length;
     const findings = expected.reduce((n, e) => n + e.findings.length, 0);
     const summary = run.models.find((m) => m.model === set.name)!.factCheck;
@@ -129,7 +129,7 @@ test('runBenchmark on the chapter-4 candidates: per-model fact-check summaries a
     assert.equal(summary.topCodes.length, Math.min(5, byCode.size));
     assert.equal(summary.topCodes[0]?.count ?? 0, Math.max(0, ...byCode.values()), 'the most frequent code first');
     for (const row of run.rows.filter((r) => r.model === set.name)) {
-      const e = expected[row.rowIndex]!;
+      const e = expected[row.rowIndex];
       assert.equal(row.factCheck?.verdict, e.verdict);
       assert.deepEqual(row.factCheck?.findings, e.findings.map((f) => ({ code: f.code, severity: f.severity, start: f.start, end: f.end })));
     }

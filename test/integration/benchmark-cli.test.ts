@@ -67,7 +67,7 @@ const tableRows = (page: Page, id: string): Promise<string[][]> =>
   page.$$eval(`table#${id} tbody tr`, (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => (td.textContent ?? '').trim())));
 
 /** Models in a table's first column. */
-const modelsIn = async (page: Page, id: string): Promise<string[]> => (await tableRows(page, id)).map((r) => r[0]!);
+const modelsIn = async (page: Page, id: string): Promise<string[]> => (await tableRows(page, id)).map((r) => r[0]);
 
 /** Scatter dots per model, for the chart whose aria-label mentions `axis`. */
 async function dots(page: Page, axis: string): Promise<Record<string, number>> {
@@ -101,9 +101,9 @@ test('CLI: the README command from a clone, without an OpenAI key, runs onnx, sk
   const [firstMd, secondMd] = ['first.md', 'second.md'].map((f) => readFileSync(path.join(dir, 'readme', f), 'utf8'));
   assert.notEqual(firstMd, secondMd, 'each run has its own summary');
   // Each row's generation is seeded from the run's seed: the same command writes the same texts, so the same scores.
-  const lexical = (md: string) => md.split('## Lexical similarity')[1]!.split('##')[0]!;
+  const lexical = (md: string) => md.split('## Lexical similarity')[1].split('##')[0];
   assert.equal(lexical(secondMd), lexical(firstMd));
-  assert.match(firstMd!, /## Skipped providers[\s\S]*\| openai \| not configured/);
+  assert.match(firstMd, /## Skipped providers[\s\S]*\| openai \| not configured/);
 
   const { page } = await openReport(first);
   try {
@@ -136,8 +136,8 @@ test('CLI: onnx vs a fake OpenAI on product_data.csv: every table, one dot per k
     for (const id of TABLE_IDS) assert.equal(await page.locator(`table#${id}`).count(), 1, `table ${id}`);
     assert.equal(await page.locator('table#skipped').count(), 0);
     const semantic = await tableRows(page, 'semantic');
-    assert.ok(semantic.every((row) => row[1]!.includes('EMBEDDINGS_NOT_CONFIGURED')));
-    assert.ok((await tableRows(page, 'clip')).every((row) => row[1]!.includes('CLIP_NOT_CONFIGURED')));
+    assert.ok(semantic.every((row) => row[1].includes('EMBEDDINGS_NOT_CONFIGURED')));
+    assert.ok((await tableRows(page, 'clip')).every((row) => row[1].includes('CLIP_NOT_CONFIGURED')));
     // Each kept row of each model is one dot on both charts (onnx costs $0 a row, the fake OpenAI has a list price).
     const excluded = await tableRows(page, 'excluded-rows');
     const keptOf = (model: string) => n - excluded.filter((row) => row[0] === model).length;
@@ -170,10 +170,10 @@ test('CLI: with tiny-bert embeddings and tiny-clip, semantic and CLIP scores are
   // The fake OpenAI server answers by echoing the prompt, so its rows are excluded: the checks work end to end.
   assert.match(md, /\| openai \| no kept rows \| \d+ of \d+ \(\d+%\) \| PROMPT_ECHO × \d+ \|/);
   assert.match(md, /openai is not eligible: only 0 of \d+ rows usable: \d+ excluded/);
-  const semantic = md.split('## Semantic similarity')[1]!.split('##')[0]!;
+  const semantic = md.split('## Semantic similarity')[1].split('##')[0];
   assert.match(semantic, /\| onnx \| -?\d\.\d{3} \[/);
   assert.doesNotMatch(semantic, /NOT_CONFIGURED/);
-  const clip = md.split('## CLIP score')[1]!.split('##')[0]!;
+  const clip = md.split('## CLIP score')[1].split('##')[0];
   assert.match(clip, /\| onnx \| \d+\.\d{2} \[[^|]+\] \| -?\d+\.\d{2} \[/, 'CLIP score and reference delta');
 });
 
@@ -206,25 +206,25 @@ test('CLI --candidates: GPT-Neo rows are excluded as reference leaks, GPT-3.5 is
     assert.match((await page.locator('.scatter').first().textContent())!, /gpt3_descriptions, gptneo_descriptions/);
     const metadata = await tableRows(page, 'metadata-overlap');
     assert.deepEqual(metadata.map((row) => row[0]), ['gpt3_descriptions', 'gptneo_descriptions']);
-    assert.match(metadata[0]![1]!, /^0\.\d{3} \[/);
+    assert.match(metadata[0][1], /^0\.\d{3} \[/);
     assert.equal(await page.locator('table#metadata-overlap tfoot td').first().textContent(), 'human references');
 
     // The fact check beside the metrics: each text against its CSV record (title and metadata), computed here.
     const dataset = parseDatasetCsv(readFileSync(path.join(chapter4Dir, 'reference_data.csv'), 'utf8'));
     const facts = await tableRows(page, 'fact-check');
     const checksTable = await tableRows(page, 'checks');
-    const md = readFileSync(path.join(dir, 'candidates', 'report.md'), 'utf8').split('## Fact check')[1]!.split('##')[0]!;
+    const md = readFileSync(path.join(dir, 'candidates', 'report.md'), 'utf8').split('## Fact check')[1].split('##')[0];
     for (const [i, name] of ['gpt3_descriptions', 'gptneo_descriptions'].entries()) {
       const texts = parseCandidatesCsv(readFileSync(path.join(chapter4Dir, `${name}.csv`), 'utf8'), rows);
-      const verdicts = texts.map((t, k) => checkFacts(t, { title: dataset[k]!.title, attributes: dataset[k]!.attributes }));
+      const verdicts = texts.map((t, k) => checkFacts(t, { title: dataset[k].title, attributes: dataset[k].attributes }));
       const n = (v: string) => verdicts.filter((x) => x.verdict === v).length;
       const findings = verdicts.reduce((sum, x) => sum + x.findings.length, 0);
       const pct = (x: number) => `${Math.round((x / rows) * 100)}%`;
       const expected = [name, String(rows), String(n('PASS')), String(n('REVIEW')), String(n('BLOCK')), pct(n('BLOCK')), pct(n('REVIEW')), (findings / rows).toFixed(2)];
-      assert.deepEqual(facts[i]!.slice(0, 8), expected, name);
+      assert.deepEqual(facts[i].slice(0, 8), expected, name);
       assert.match(md, new RegExp(`\\| ${expected.join(' \\| ')} \\|`), `${name} in the Markdown`);
       // The Checks table has the blocked share as a column, weighed by the recommendation.
-      assert.equal(checksTable[i]![2], `${n('BLOCK')} of ${rows} (${pct(n('BLOCK'))})`);
+      assert.equal(checksTable[i][2], `${n('BLOCK')} of ${rows} (${pct(n('BLOCK'))})`);
     }
 
     await page.locator('#rows details').first().click();

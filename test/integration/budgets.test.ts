@@ -139,7 +139,7 @@ test('a streamed generation is charged like any other, and refused like any othe
   }
   // The personalization role's cap is full (previous test): its stream is refused before any call.
   const calls = fake.count('chat.completions');
-  const { done, errors } = await stream(productIds[2]!);
+  const { done, errors } = await stream(productIds[2]);
   assert.equal(done, null);
   assert.equal(errors[0]?.extensions?.code, 'BUDGET_EXCEEDED');
   assert.equal(errors[0]?.extensions?.http, undefined);

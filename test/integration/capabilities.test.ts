@@ -22,7 +22,7 @@ after(async () => {
 const GENERATE = GenerateDescriptionsDocument;
 
 async function firstProduct(server: TestServer): Promise<string> {
-  return (await productIds(server.gql, 1))[0]!;
+  return (await productIds(server.gql, 1))[0];
 }
 
 async function generate(server: TestServer, input: GenerateDescriptionInput): Promise<GeneratedDescription> {
@@ -55,8 +55,8 @@ test('the router skips a provider that cannot write the locale when another can;
     pinned.warnings.map((w) => w.code),
     ['LOCALE_UNSUPPORTED', 'PERSONALIZATION_IGNORED'],
   );
-  assert.match(pinned.warnings[0]!.message, /^onnx \(tiny-llama\) writes en only, not the locale de$/);
-  assert.match(pinned.warnings[1]!.message, /^segment, keywords not honoured/);
+  assert.match(pinned.warnings[0].message, /^onnx \(tiny-llama\) writes en only, not the locale de$/);
+  assert.match(pinned.warnings[1].message, /^segment, keywords not honoured/);
   assert.equal(fake.count('chat.completions'), 1);
 });
 

@@ -55,7 +55,7 @@ async function setup(): Promise<{ server: TestServer; fake: FakeOpenAI; client: 
   const client = createClient({ url: server.url.replace('http', 'ws') + '/graphql', lazy: true, retryAttempts: 0 });
   cleanup.push(() => fake.close(), () => server.stop(), () => client.dispose());
   const [productId] = await productIds(server.gql, 1);
-  return { server, fake, client, productId: productId! };
+  return { server, fake, client, productId: productId };
 }
 
 test('tokens stream in order, then the stored description', async () => {
@@ -146,7 +146,7 @@ test('a provider name: unknown is BAD_USER_INPUT naming the known ones; known bu
   assert.equal(unknown.errors[0]?.extensions?.code, 'BAD_USER_INPUT');
   assert.equal(unknown.errors[0]?.extensions?.reason, 'UNKNOWN_PROVIDER');
   assert.deepEqual(unknown.errors[0]?.extensions?.known, ['openai', 'huggingface', 'onnx']);
-  assert.match(unknown.errors[0]!.message, /unknown provider "gpt5": known providers are openai, huggingface, onnx/);
+  assert.match(unknown.errors[0].message, /unknown provider "gpt5": known providers are openai, huggingface, onnx/);
   const unconfigured = await collect(client, { productId, provider: 'huggingface' });
   assert.deepEqual(unconfigured.events, []);
   assert.equal(unconfigured.errors[0]?.extensions?.code, 'PROVIDER_NOT_CONFIGURED');

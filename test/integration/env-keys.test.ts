@@ -64,7 +64,7 @@ async function restartsAfterRevokeAndRoleChange(database: Record<string, string 
 
   // One row per key; the moved key renamed for its role, the revoked one still revoked.
   const listed = (await cli('list')).stdout.trim().split('\n').slice(1).map((line) => line.split('\t'));
-  const byName = new Map(listed.map(([, name, role, , , , revokedAt]) => [name!, { role, revoked: revokedAt !== '-' }]));
+  const byName = new Map(listed.map(([, name, role, , , , revokedAt]) => [name, { role, revoked: revokedAt !== '-' }]));
   assert.equal(listed.length, 3);
   assert.deepEqual(byName.get(revokedName), { role: 'mobile', revoked: true });
   assert.deepEqual(byName.get(`env-mobile-${hashKey(KEYS.moved).slice(0, 8)}`), { role: 'mobile', revoked: false });

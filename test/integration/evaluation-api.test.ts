@@ -76,12 +76,12 @@ test('evaluateDescription scores a stored description against its reference, wit
     });
     cleanup.push(() => server.stop());
     type Product = { products: { edges: Array<{ node: { id: string; referenceDescription: string } }> } };
-    const product = dataOf(await server.gql<Product>('{ products(first: 1) { edges { node { id referenceDescription } } } }')).products.edges[0]!.node;
+    const product = dataOf(await server.gql<Product>('{ products(first: 1) { edges { node { id referenceDescription } } } }')).products.edges[0].node;
     const generated = await server.gql<{ generateDescriptions: Array<{ id: string; text: string }> }>(
       'mutation($id: ID!) { generateDescriptions(input: [{productId: $id}]) { ... on Description { id text } } }',
       { id: product.id },
     );
-    const d = dataOf(generated).generateDescriptions[0]!;
+    const d = dataOf(generated).generateDescriptions[0];
     type Evaluation = { evaluateDescription: { descriptionId: string; scores: Scores; semanticSimilarity: number | null; semanticReason: string | null } };
     const r = await server.gql<Evaluation>(
       'query($id: ID!) { evaluateDescription(id: $id) { descriptionId scores { bleu rouge1 rouge2 rougeL meteor } semanticSimilarity semanticReason } }',

@@ -89,7 +89,7 @@ async function twoDescriptionsEach(server: TestServer, products: string[]): Prom
   const refused = await createExperiment(server, products, a, b);
   assert.equal(typeof refused === 'string' ? refused : refused.reason, 'DESCRIPTION_NOT_ADMISSIBLE', 'a text in review is no variant');
   await lifecycle(server, 'approveDescription', b.slice(0, 1));
-  return { a, b, inReview: b[0]! };
+  return { a, b, inReview: b[0] };
 }
 
 /** The experiment's id, or the reason it was refused. */
@@ -120,13 +120,13 @@ async function shop(server: TestServer, products: string[], descriptions: Map<st
   const now = new Date().toISOString();
   for (let i = 0; i < SESSIONS; i++) {
     const sessionId = `session-${i}`;
-    const productId = products[i % products.length]!;
+    const productId = products[i % products.length];
     const served = dataOf(await server.gql<Served>(SERVED, { id: productId, session: sessionId }, mobile)).product.description!;
     assert.equal(served.experiment?.experimentId, experimentId);
-    assert.equal(descriptions.get(served.id), served.experiment!.variantId, 'the text served is the assigned variant\'s');
-    const base = { sessionId, productId, descriptionId: served.id, experimentId, variantId: served.experiment!.variantId, occurredAt: now };
+    assert.equal(descriptions.get(served.id), served.experiment.variantId, 'the text served is the assigned variant\'s');
+    const base = { sessionId, productId, descriptionId: served.id, experimentId, variantId: served.experiment.variantId, occurredAt: now };
     events.push({ ...base, eventId: `${sessionId}-i`, type: 'IMPRESSION' });
-    if (random() < TRUE_RATES[served.experiment!.variantId]!) events.push({ ...base, eventId: `${sessionId}-a`, type: 'ADD_TO_CART' });
+    if (random() < TRUE_RATES[served.experiment.variantId]) events.push({ ...base, eventId: `${sessionId}-a`, type: 'ADD_TO_CART' });
   }
   const batches: Array<Array<Record<string, unknown>>> = [];
   for (let i = 0; i < events.length; i += 400) batches.push(events.slice(i, i + 400));
@@ -158,21 +158,21 @@ function loop(overrides: () => Partial<ConfigInput>) {
     const descriptions = new Map([...a.map((id) => [id, 'A'] as const), ...b.map((id) => [id, 'B'] as const)]);
     firstBatch = (await shop(server, products, descriptions, experimentId))[0]!;
     // Assignment is a function of experiment and session: the same on every read.
-    const again = dataOf(await server.gql<Served>(SERVED, { id: products[0]!, session: 'session-0' }, mobile)).product.description!;
-    assert.equal(again.id, dataOf(await server.gql<Served>(SERVED, { id: products[0]!, session: 'session-0' }, mobile)).product.description!.id);
+    const again = dataOf(await server.gql<Served>(SERVED, { id: products[0], session: 'session-0' }, mobile)).product.description!;
+    assert.equal(again.id, dataOf(await server.gql<Served>(SERVED, { id: products[0], session: 'session-0' }, mobile)).product.description!.id);
 
     const result = await analysis(server, experimentId);
     assert.equal(result.decision, 'STOP_WINNER', JSON.stringify(result));
     assert.equal(result.winnerVariantId, 'B');
     const [ctl, trt] = result.variants;
-    assert.equal(ctl!.exposures + trt!.exposures, SESSIONS);
+    assert.equal(ctl.exposures + trt.exposures, SESSIONS);
     for (const v of result.variants) {
       assert.ok(v.interval.lower < v.rate && v.rate < v.interval.upper);
-      assert.ok(Math.abs(v.rate - TRUE_RATES[v.variantId]!) < 0.06, `${v.variantId}: rate ${v.rate} far from the true ${TRUE_RATES[v.variantId]}`);
+      assert.ok(Math.abs(v.rate - TRUE_RATES[v.variantId]) < 0.06, `${v.variantId}: rate ${v.rate} far from the true ${TRUE_RATES[v.variantId]}`);
     }
-    assert.ok(trt!.lift!.lower > 0 && trt!.probabilityBeatsControl! > 0.99);
+    assert.ok(trt.lift!.lower > 0 && trt.probabilityBeatsControl! > 0.99);
     // Outside the experiment (no session) shoppers get the published text, never the approved one.
-    assert.equal(dataOf(await server.gql<Served>(USUAL, { id: products[0]! }, mobile)).product.description!.id, a[0]);
+    assert.equal(dataOf(await server.gql<Served>(USUAL, { id: products[0] }, mobile)).product.description!.id, a[0]);
   });
 
   test('a retried batch counts once; bad events are refused one by one while the good ones land', async () => {
@@ -233,7 +233,7 @@ function loop(overrides: () => Partial<ConfigInput>) {
     const rejected = await server.gql('mutation R($id: ID!) { rejectDescription(id: $id, reason: "off brand") { status } }', { id: b[2] }, internal);
     assert.ok(dataOf(rejected));
     const sessionOfB = firstBatch.find((e) => e.variantId === 'B' && e.productId === products[2])!.sessionId as string;
-    const fallback = dataOf(await server.gql<Served>(SERVED, { id: products[2]!, session: sessionOfB }, mobile)).product.description!;
+    const fallback = dataOf(await server.gql<Served>(SERVED, { id: products[2], session: sessionOfB }, mobile)).product.description!;
     assert.deepEqual([fallback.id, fallback.experiment?.variantId, fallback.experiment?.servedControl], [a[2], 'B', true]);
     // Concluded with publishWinner, B's approved texts go live through the lifecycle and the experiment assigns nobody.
     const concluded = await server.gql<{ concludeExperiment: { experiment: { status: string; winnerVariantId: string }; published: Array<{ id: string; status?: string }> } }>(
@@ -244,7 +244,7 @@ function loop(overrides: () => Partial<ConfigInput>) {
     const { experiment, published } = dataOf(concluded).concludeExperiment;
     assert.deepEqual(experiment, { status: 'CONCLUDED', winnerVariantId: 'B' });
     assert.deepEqual(published, b.slice(0, 2).map((id) => ({ id, status: 'PUBLISHED' })), 'the rejected text is not published');
-    const after = dataOf(await server.gql<Served>(SERVED, { id: products[0]!, session: 'session-0' }, mobile)).product.description!;
+    const after = dataOf(await server.gql<Served>(SERVED, { id: products[0], session: 'session-0' }, mobile)).product.description!;
     assert.deepEqual([after.id, after.experiment], [b[0], null]);
   });
 }
@@ -274,14 +274,14 @@ test('a recipe variant: its texts are generated through the publication policy, 
 
   type Created = { createExperiment: { id: string; variants: Array<{ id: string; recipe: { channel: string; promptVersion: string } | null; descriptions: Array<{ productId: string; descriptionId: string }> }> } };
   const created = dataOf(await server.gql<Created>(query, input([{ id: 'A', descriptionIds: a }, { id: 'R', recipe }]), internal)).createExperiment;
-  const r = created.variants[1]!;
+  const r = created.variants[1];
   assert.equal(r.recipe?.promptVersion, 'v2');
   assert.equal(r.descriptions.length, products.length, 'one generated text per product');
   // PUBLISH_POLICY=review: the texts wait in the queue, under the experiment's own channel.
-  const queue = await server.gql<{ reviewQueue: { totalCount: number } }>('query Q($channel: String) { reviewQueue(filter: { channel: $channel }) { totalCount } }', { channel: r.recipe!.channel }, internal);
+  const queue = await server.gql<{ reviewQueue: { totalCount: number } }>('query Q($channel: String) { reviewQueue(filter: { channel: $channel }) { totalCount } }', { channel: r.recipe.channel }, internal);
   assert.equal(dataOf(queue).reviewQueue.totalCount, products.length);
 
-  const read = async (session: string) => dataOf(await server.gql<Served>(SERVED, { id: products[0]!, session }, mobile)).product.description!;
+  const read = async (session: string) => dataOf(await server.gql<Served>(SERVED, { id: products[0], session }, mobile)).product.description!;
   let session = '';
   for (let i = 0; !session; i++) if ((await read(`recipe-${i}`)).experiment?.variantId === 'R') session = `recipe-${i}`;
   const before = await read(session);
@@ -290,5 +290,5 @@ test('a recipe variant: its texts are generated through the publication policy, 
   await lifecycle(server, 'approveDescription', [rText]);
   const after = await read(session);
   assert.deepEqual([after.id, after.experiment?.variantId, after.experiment?.servedControl], [rText, 'R', false]);
-  assert.equal(dataOf(await server.gql<Served>(USUAL, { id: products[0]! }, mobile)).product.description!.id, a[0], 'outside the experiment, the published text');
+  assert.equal(dataOf(await server.gql<Served>(USUAL, { id: products[0] }, mobile)).product.description!.id, a[0], 'outside the experiment, the published text');
 });

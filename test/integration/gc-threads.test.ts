@@ -15,7 +15,7 @@ import { tempDir } from '../helpers/temp-dir.js';
 const linux = process.platform === 'linux';
 
 function assertNices(child: ChildGateway, expected: number | undefined): void {
-  const threads = threadNices(child.child.pid!);
+  const threads = threadNices(child.child.pid);
   const base = processNice();
   const workers = threads.filter((t) => t.name === 'V8Worker');
   assert.ok(workers.length > 0);

@@ -9,7 +9,7 @@ import { repoRoot } from '../helpers/paths.js';
 
 const MANIFEST_FILE = path.join(repoRoot, 'clients', 'generated', 'persisted-documents.json');
 const manifest = JSON.parse(readFileSync(MANIFEST_FILE, 'utf8')) as Record<string, string>;
-const PAGE_ID = Object.keys(manifest).find((id) => manifest[id]!.startsWith('query MobileProductPage('))!;
+const PAGE_ID = Object.keys(manifest).find((id) => manifest[id].startsWith('query MobileProductPage('))!;
 
 let fake: FakeOpenAI;
 let server: TestServer;
@@ -45,13 +45,13 @@ test('a GET answer has an ETag; sent back, it gets 304 with no body until the an
   assert.equal((await getPage({ 'if-none-match': '"other"' })).status, 200);
 
   // A title on the page changes: the same request gets the new answer and another tag.
-  const [record] = await server.storage.catalog.productsByIds([page.data.products.edges[0]!.node.id]);
+  const [record] = await server.storage.catalog.productsByIds([page.data.products.edges[0].node.id]);
   await server.storage.catalog.upsertProducts([{ ...record!, title: `${record!.title} (new season)` }]);
   const changed = await getPage({ 'if-none-match': etag! });
   assert.equal(changed.status, 200);
   assert.notEqual(changed.headers.get('etag'), etag);
   const body = (await changed.json()) as typeof page;
-  assert.equal(body.data.products.edges[0]!.node.title, `${record!.title} (new season)`);
+  assert.equal(body.data.products.edges[0].node.title, `${record!.title} (new season)`);
 });
 
 test('a POST answer, and a GET that fails, stay no-store and get no ETag', async () => {

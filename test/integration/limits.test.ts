@@ -102,7 +102,7 @@ test('rate limit: the bucket is charged by cost; over it, 429 with Retry-After a
   assert.deepEqual(statuses, [200, 200, 429, 429], '300-token bucket: two 101-cost queries pass, the third does not');
   assert.equal(limited?.body.errors?.[0]?.extensions?.code, 'RATE_LIMITED');
   const retryAfter = limited?.body.errors?.[0]?.extensions?.retryAfter;
-  assert.ok(typeof retryAfter === 'number' && Number.isInteger(retryAfter) && retryAfter >= 1, `retryAfter ${retryAfter}`);
+  assert.ok(typeof retryAfter === 'number' && Number.isInteger(retryAfter) && retryAfter >= 1, `retryAfter ${JSON.stringify(retryAfter)}`);
   assert.equal(retryAfterHeader, String(retryAfter));
   // Buckets are per key: another key is unaffected.
   assert.equal((await server.gql(query, {}, bearer(TEST_KEYS.personalization))).status, 200);

@@ -31,7 +31,7 @@ async function runQuery(page: Page, query: string, expect: RegExp): Promise<stri
 
 test('the playground is served from the gateway itself, with no CDN', async () => {
   const html = await (await fetch(`${server.url}/playground`)).text();
-  const sources = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+  const sources = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
   assert.ok(sources.length >= 5);
   for (const src of sources) {
     assert.ok(src.startsWith('/playground/assets/') || src === '/favicon.ico', `external asset ${src}`);

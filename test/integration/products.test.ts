@@ -48,17 +48,17 @@ test('paging with cursors walks the whole catalog once, in order', async () => {
 
 test('filters: category, search and tags narrow the list and the count', async () => {
   const catalog = readSampleCatalog();
-  const category = catalog[0]!.category!;
+  const category = catalog[0].category!;
   const byCategory = await server.gql(PAGE, { first: 100, filter: { category: category.toUpperCase() } });
   assert.equal(dataOf(byCategory).products.totalCount, catalog.filter((p) => p.category === category).length);
   assert.ok(dataOf(byCategory).products.edges.every((e) => e.node.category === category));
 
-  const tag = catalog[0]!.attributes[0]!;
+  const tag = catalog[0].attributes[0];
   const byTag = await server.gql(PAGE, { first: 100, filter: { tags: [tag] } });
   const expected = catalog.filter((p) => p.attributes.some((a) => a.toLowerCase() === tag.toLowerCase())).length;
   assert.equal(dataOf(byTag).products.totalCount, expected);
 
-  const word = catalog[1]!.title.split(' ')[0]!;
+  const word = catalog[1].title.split(' ')[0];
   const bySearch = await server.gql(PAGE, { first: 100, filter: { search: word } });
   assert.ok(dataOf(bySearch).products.totalCount >= 1);
   for (const e of dataOf(bySearch).products.edges) {
@@ -71,7 +71,7 @@ test('filters: category, search and tags narrow the list and the count', async (
 });
 
 test('product(id) and productBySku find the same product; unknown ids give null', async () => {
-  const sku = readSampleCatalog()[3]!.sku!;
+  const sku = readSampleCatalog()[3].sku!;
   const bySku = dataOf(await server.gql(ProductBySkuDocument, { sku })).productBySku;
   assert.ok(bySku);
   const byId = dataOf(await server.gql(ProductByIdDocument, { id: bySku.id })).product;
@@ -119,7 +119,7 @@ test('first: 0 answers an empty page whose hasNextPage is true only when product
   const last = dataOf(await server.gql(PAGE, { first: 100, after: all.pageInfo.endCursor })).products;
   const atEnd = dataOf(await server.gql(PAGE, { first: 0, after: last.pageInfo.endCursor })).products;
   assert.deepEqual(atEnd.pageInfo, { hasNextPage: false, hasPreviousPage: true, startCursor: null, endCursor: null });
-  const mid = dataOf(await server.gql(PAGE, { first: 0, after: all.edges[10]!.cursor })).products;
+  const mid = dataOf(await server.gql(PAGE, { first: 0, after: all.edges[10].cursor })).products;
   assert.equal(mid.pageInfo.hasNextPage, true);
   const none = dataOf(await server.gql(PAGE, { first: 0, filter: { search: 'no such product anywhere' } })).products;
   assert.deepEqual([none.totalCount, none.pageInfo.hasNextPage], [0, false]);

@@ -46,8 +46,8 @@ test('hostile catalog fields and personalization reach OpenAI only as quoted dat
 
   const messages = (fake.lastCall('chat.completions')!.body as { messages: Array<{ role: string; content: string }> }).messages;
   assert.deepEqual(messages.map((m) => m.role), ['system', 'user']);
-  assert.equal(messages[0]!.content, `${BRAND_VOICE} ${DATA_RULE}`, 'the system message is ours, whatever the request held');
-  const user = messages[1]!.content;
+  assert.equal(messages[0].content, `${BRAND_VOICE} ${DATA_RULE}`, 'the system message is ours, whatever the request held');
+  const user = messages[1].content;
   const fixed = new Set(['Write a creative product description for the following product:', 'Length: about 40 words.', 'Description:']);
   const quotedData = /^(Title|Category|Attributes|Colours|Materials|Audience|Tone|Locale|Shopper interests): "[^"\n]*"(, "[^"\n]*")*$/u;
   for (const line of user.split('\n')) assert.ok(fixed.has(line) || quotedData.test(line), `a line that is neither ours nor quoted data: ${JSON.stringify(line)}`);

@@ -158,10 +158,10 @@ for (const backend of backends) {
       for (const h of migrated) {
         const row = rows.find((r) => r.id === h.description.id)!;
         assert.deepEqual(h.versions.map((v) => [v.version, v.text, v.author, v.verdict !== null]), [[1, row.text, { name: 'openai/gpt-4o-mini', role: 'generator' }, true]]);
-        assert.ok(h.description.status && h.description.check.verdict === h.versions[0]!.verdict, JSON.stringify(h.description));
+        assert.ok(h.description.status && h.description.check.verdict === h.versions[0].verdict, JSON.stringify(h.description));
         assert.deepEqual(h.events[0], { action: 'CREATE', from: null, to: 'DRAFT', actor: { name: 'migration', role: 'system' }, note: null });
       }
-      const byRow = (i: number) => migrated.find((h) => h.description.id === rows[i]!.id)!;
+      const byRow = (i: number) => migrated.find((h) => h.description.id === rows[i].id)!;
       assert.deepEqual(byRow(2).description.slot, { locale: 'en-GB', channel: 'web', segment: 'commuters' });
       assert.equal(byRow(3).description.check.verdict, 'BLOCK');
       // The older base text of product 0 and the cut text of product 2 were replaced by newer ones of their slot before the lifecycle.
@@ -171,7 +171,7 @@ for (const backend of backends) {
       assert.deepEqual(newest.map((i) => byRow(i).description.status), expected, JSON.stringify(newest.map((i) => byRow(i).description.check)));
 
       const read = await server.gql<{ product: { description: { id: string; source: string } | null } }>(`query($id: ID!) { product(id: $id) { description { id source } } }`, { id: products[0] });
-      assert.deepEqual(dataOf(read).product.description, policy === 'auto' ? { id: rows[1]!.id, source: 'CACHED' } : null, 'product 0 has no reference: nothing is shown until a text is published');
+      assert.deepEqual(dataOf(read).product.description, policy === 'auto' ? { id: rows[1].id, source: 'CACHED' } : null, 'product 0 has no reference: nothing is shown until a text is published');
 
       await server.stop();
       const again = await start();

@@ -156,7 +156,7 @@ async function productsOf(server: TestServer, n: number, headers = editor): Prom
 async function generate(server: TestServer, input: Record<string, unknown>, headers = personalization): Promise<Generated> {
   const r = await server.gql<{ generateDescriptions: Generated[] }>(GENERATE, { input: [input] }, headers);
   assert.equal(r.body.errors, undefined, JSON.stringify(r.body.errors));
-  return dataOf(r).generateDescriptions[0]!;
+  return dataOf(r).generateDescriptions[0];
 }
 
 async function read(server: TestServer, product: Product, variables: Record<string, unknown> = {}, headers = mobile): Promise<Served | null> {
@@ -191,19 +191,19 @@ for (const backend of backends) {
     test('a draft that fails the check and a text cut by maxTokens never reach Product.description, under auto too; a complete PASS text does at once', async () => {
       const server = await start(await backend.database(), { publishPolicy: 'auto' });
       const [clean, blocked, cut] = await productsOf(server, 3);
-      blockedTitle = blocked!.title;
+      blockedTitle = blocked.title;
       try {
-        const b = await generate(server, { productId: blocked!.id });
+        const b = await generate(server, { productId: blocked.id });
         assert.deepEqual([b.status, b.check.verdict], ['IN_REVIEW', 'BLOCK']);
         assert.ok(b.check.findings.some((f: { code: string }) => f.code === 'MATERIAL_NOT_IN_RECORD'), JSON.stringify(b.check));
-        const c = await generate(server, { productId: cut!.id, params: { maxTokens: 5 } });
+        const c = await generate(server, { productId: cut.id, params: { maxTokens: 5 } });
         assert.deepEqual([c.status, c.finishReason], ['IN_REVIEW', 'length']);
-        const ok = await generate(server, { productId: clean!.id });
+        const ok = await generate(server, { productId: clean.id });
         assert.deepEqual([ok.status, ok.check.verdict, ok.version], ['PUBLISHED', 'PASS', 1]);
 
-        assert.deepEqual(await read(server, blocked!), reference(blocked!));
-        assert.deepEqual(await read(server, cut!), reference(cut!));
-        assert.deepEqual(await read(server, clean!), { id: ok.id, text: ok.text, source: 'CACHED', status: 'PUBLISHED', stale: false, version: 1 });
+        assert.deepEqual(await read(server, blocked), reference(blocked));
+        assert.deepEqual(await read(server, cut), reference(cut));
+        assert.deepEqual(await read(server, clean), { id: ok.id, text: ok.text, source: 'CACHED', status: 'PUBLISHED', stale: false, version: 1 });
 
         // Approved by a person, neither is published without more: the gate reruns the check.
         for (const id of [b.id, c.id]) assert.equal((await act(server, APPROVE, { id })).approveDescription.status, 'APPROVED');
@@ -213,13 +213,13 @@ for (const backend of backends) {
         assert.equal((await refused(server, PUBLISH, { id: b.id, override: true })).extensions.reason, 'OVERRIDE_NEEDS_NOTE');
         const incomplete = await refused(server, PUBLISH, { id: c.id, override: true, note: 'ship it' });
         assert.deepEqual([incomplete.extensions.code, incomplete.extensions.reason], ['PUBLISH_BLOCKED', 'INCOMPLETE']);
-        assert.deepEqual(await read(server, blocked!), reference(blocked!));
-        assert.deepEqual(await read(server, cut!), reference(cut!));
+        assert.deepEqual(await read(server, blocked), reference(blocked));
+        assert.deepEqual(await read(server, cut), reference(cut));
 
         // An editor's override with a note is the one way a BLOCK goes out, and the audit says so.
         const overridden = await act(server, PUBLISH, { id: b.id, override: true, note: 'the record is missing the lining' });
         assert.equal(overridden.publishDescription.status, 'PUBLISHED');
-        const events = (await history(server, blocked!))[0]!.events;
+        const events = (await history(server, blocked))[0].events;
         assert.match(events.at(-1)?.note ?? '', /^override of BLOCK \(.*MATERIAL_NOT_IN_RECORD.*\): the record is missing the lining$/);
       } finally {
         blockedTitle = '';
@@ -229,39 +229,39 @@ for (const backend of backends) {
     test('under review an unapproved text never reaches shoppers; one an editor approves and publishes does, from the next read', async () => {
       const server = await start(await backend.database());
       const [p] = await productsOf(server, 1);
-      const d = await generate(server, { productId: p!.id });
+      const d = await generate(server, { productId: p.id });
       assert.deepEqual([d.status, d.check.verdict], ['IN_REVIEW', 'PASS']);
-      assert.deepEqual(await read(server, p!), reference(p!));
+      assert.deepEqual(await read(server, p), reference(p));
       const both = await server.gql(`mutation($id: ID!) { a: approveDescription(id: $id) { status } p: publishDescription(id: $id) { status publishedVersion } }`, { id: d.id }, editor);
       assert.equal(both.body.errors?.[0] ?? null, null, JSON.stringify(both.body.errors));
       assert.deepEqual(both.body.data, { a: { status: 'APPROVED' }, p: { status: 'PUBLISHED', publishedVersion: 1 } });
-      assert.deepEqual(await read(server, p!), { id: d.id, text: d.text, source: 'CACHED', status: 'PUBLISHED', stale: false, version: 1 });
+      assert.deepEqual(await read(server, p), { id: d.id, text: d.text, source: 'CACHED', status: 'PUBLISHED', stale: false, version: 1 });
       // Other slots fall back to it; a read for an empty segment slot generates a draft there, which waits.
-      const segment = await read(server, p!, { p: { segment: 'commuters' }, channel: 'app' });
+      const segment = await read(server, p, { p: { segment: 'commuters' }, channel: 'app' });
       assert.deepEqual([segment?.id, segment?.source], [d.id, 'CACHED']);
       const queue = await server.gql<{ reviewQueue: { edges: Array<{ node: { slot: Omit<Slot, 'locale'>; status: string; product: { id: string } } }> } }>('{ reviewQueue(filter: {channel: "app"}) { totalCount edges { node { slot { channel segment } status product { id } } } } }', {}, editor);
-      assert.deepEqual(dataOf(queue).reviewQueue.edges.map((e) => e.node), [{ slot: { channel: 'app', segment: 'commuters' }, status: 'IN_REVIEW', product: { id: p!.id } }]);
+      assert.deepEqual(dataOf(queue).reviewQueue.edges.map((e) => e.node), [{ slot: { channel: 'app', segment: 'commuters' }, status: 'IN_REVIEW', product: { id: p.id } }]);
       // Unpublished, the slot shows the reference again.
       assert.equal((await act(server, `mutation($id: ID!) { unpublishDescription(id: $id, note: "season over") { status } }`, { id: d.id })).unpublishDescription.status, 'APPROVED');
-      assert.deepEqual(await read(server, p!), reference(p!));
+      assert.deepEqual(await read(server, p), reference(p));
     });
 
     test('edits: a new version with its check rerun, STALE_VERSION for a stale one, and the live text unchanged until the edit is published', async () => {
       const server = await start(await backend.database(), { publishPolicy: 'auto' });
       const [p] = await productsOf(server, 1);
-      const d = await generate(server, { productId: p!.id });
+      const d = await generate(server, { productId: p.id });
       assert.equal(d.status, 'PUBLISHED');
       const EDIT = `mutation E($id: ID!, $text: String!, $v: Int!) { editDescription(id: $id, text: $text, expectedVersion: $v, note: "tone") { status version publishedVersion text check { verdict } } }`;
       const edited = await act(server, EDIT, { id: d.id, text: 'Made in Italy, this piece is easy to wear.', v: 1 });
       assert.deepEqual(edited.editDescription, { status: 'PUBLISHED', version: 2, publishedVersion: 1, text: 'Made in Italy, this piece is easy to wear.', check: { verdict: 'BLOCK' } });
-      assert.equal((await read(server, p!))?.text, d.text, 'shoppers still see version 1');
+      assert.equal((await read(server, p))?.text, d.text, 'shoppers still see version 1');
       const stale = await refused(server, EDIT, { id: d.id, text: 'Another try.', v: 1 });
       assert.deepEqual([stale.extensions.code, stale.extensions.reason, stale.extensions.currentVersion], ['BAD_USER_INPUT', 'STALE_VERSION', 2]);
       assert.equal((await refused(server, PUBLISH, { id: d.id })).extensions.reason, 'CHECK_BLOCKED');
       const fixed = await act(server, EDIT, { id: d.id, text: 'An easy piece to wear, day to evening.', v: 2 });
       assert.deepEqual([fixed.editDescription.version, fixed.editDescription.check?.verdict], [3, 'PASS']);
       assert.deepEqual((await act(server, PUBLISH, { id: d.id })).publishDescription, { id: d.id, status: 'PUBLISHED', version: 3, publishedVersion: 3 });
-      assert.deepEqual(await read(server, p!), { id: d.id, text: 'An easy piece to wear, day to evening.', source: 'CACHED', status: 'PUBLISHED', stale: false, version: 3 });
+      assert.deepEqual(await read(server, p), { id: d.id, text: 'An easy piece to wear, day to evening.', source: 'CACHED', status: 'PUBLISHED', stale: false, version: 3 });
       // Bad input is a clear error, never a crash.
       for (const [variables, reason] of [
         [{ id: d.id, text: '   ', v: 3 }, 'EMPTY_TEXT'],
@@ -278,15 +278,15 @@ for (const backend of backends) {
     test('roles: the editor reviews and reads products and nothing more; mobile and personalization may not review', async () => {
       const server = await start(await backend.database());
       const [p] = await productsOf(server, 1);
-      const d = await generate(server, { productId: p!.id });
+      const d = await generate(server, { productId: p.id });
       for (const headers of [mobile, personalization]) {
-        for (const query of ['{ reviewQueue { totalCount } }', `query { descriptionHistory(productId: "${p!.id}") { versions { version } } }`]) {
+        for (const query of ['{ reviewQueue { totalCount } }', `query { descriptionHistory(productId: "${p.id}") { versions { version } } }`]) {
           assert.equal((await server.gql(query, {}, headers)).body.errors?.[0]?.extensions?.code, 'FORBIDDEN', query);
         }
         assert.equal((await refused(server, APPROVE, { id: d.id }, headers)).extensions.code, 'FORBIDDEN');
       }
       assert.equal((await server.gql('{ products(first: 1) { totalCount } }', {}, editor)).status, 200);
-      assert.equal((await server.gql(GENERATE, { input: [{ productId: p!.id }] }, editor)).body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+      assert.equal((await server.gql(GENERATE, { input: [{ productId: p.id }] }, editor)).body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
       assert.equal((await server.gql('mutation { importProducts(csv: "x") { created } }', {}, editor)).body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
       assert.equal((await server.gql('{ providers { id } }', {}, editor)).body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
       // The mobile role reads a description by id only once it is published.
@@ -301,10 +301,10 @@ for (const backend of backends) {
     test('bulk actions take the texts that passed, one result per id in order; the queue filters by verdict and counts per status', async () => {
       const server = await start(await backend.database());
       const [a, b, c] = await productsOf(server, 3);
-      blockedTitle = b!.title;
+      blockedTitle = b.title;
       let ids: string[];
       try {
-        ids = [(await generate(server, { productId: a!.id })).id, (await generate(server, { productId: b!.id })).id, (await generate(server, { productId: c!.id })).id];
+        ids = [(await generate(server, { productId: a.id })).id, (await generate(server, { productId: b.id })).id, (await generate(server, { productId: c.id })).id];
       } finally {
         blockedTitle = '';
       }
@@ -327,8 +327,8 @@ for (const backend of backends) {
       assert.equal((await act(server, APPROVE, { id: ids[1] })).approveDescription.status, 'APPROVED');
       const published = await act(server, BULK('bulkPublishDescriptions'), { ids: [...ids, ids[0]] });
       assert.deepEqual(published.bulkPublishDescriptions.map((r) => (r.__typename === 'Description' ? r.status : r.reason)), ['PUBLISHED', 'NOT_PASSED', 'PUBLISHED', 'INVALID_TRANSITION']);
-      assert.equal((await read(server, a!))?.id, ids[0]);
-      assert.deepEqual(await read(server, b!), reference(b!));
+      assert.equal((await read(server, a))?.id, ids[0]);
+      assert.deepEqual(await read(server, b), reference(b));
       const tooMany = await refused(server, BULK('bulkApproveDescriptions'), { ids: Array.from({ length: 101 }, (_, i) => `id-${i}`) });
       assert.equal(tooMany.extensions.reason, 'TOO_MANY_ITEMS');
     });
@@ -336,17 +336,17 @@ for (const backend of backends) {
     test('two editors publishing in one slot at once leave exactly one published', async () => {
       const server = await start(await backend.database());
       const [p] = await productsOf(server, 1);
-      const first = await generate(server, { productId: p!.id });
+      const first = await generate(server, { productId: p.id });
       await act(server, APPROVE, { id: first.id });
-      const second = await generate(server, { productId: p!.id, params: { seed: 3 } });
+      const second = await generate(server, { productId: p.id, params: { seed: 3 } });
       await act(server, APPROVE, { id: second.id });
       const other = bearer(TEST_KEYS.internal);
       const [x, y] = await Promise.all([server.gql(PUBLISH, { id: first.id }, editor), server.gql(PUBLISH, { id: second.id }, other)]);
       assert.deepEqual([x.body.errors?.[0] ?? null, y.body.errors?.[0] ?? null], [null, null]);
-      const entries = await history(server, p!);
+      const entries = await history(server, p);
       assert.deepEqual(entries.map((h) => h.description.status).sort(), ['PUBLISHED', 'SUPERSEDED']);
       const live = entries.find((h) => h.description.status === 'PUBLISHED')?.description.id;
-      assert.equal((await read(server, p!))?.id, live);
+      assert.equal((await read(server, p))?.id, live);
     });
 
     test('history and audit survive a restart; a subscriber hears each publish and unpublish', async () => {
@@ -359,12 +359,12 @@ for (const backend of backends) {
       const notices: unknown[] = [];
       let heard: () => void = () => {};
       const unsubscribe = client.subscribe(
-        { query: `subscription($id: ID) { descriptionPublished(productId: $id) { type descriptionId productId slot { locale channel segment } version text supersededId actor { name role } } }`, variables: { id: p!.id } },
+        { query: `subscription($id: ID) { descriptionPublished(productId: $id) { type descriptionId productId slot { locale channel segment } version text supersededId actor { name role } } }`, variables: { id: p.id } },
         { next: (m: { data?: { descriptionPublished?: Notice } | null }) => (notices.push(m.data?.descriptionPublished ?? m), heard()), error: () => {}, complete: () => {} },
       );
       // The subscription is live once the server acknowledged it: a round trip over the same socket orders it.
       await new Promise<void>((resolve, reject) => client.subscribe({ query: '{ __typename }' }, { next: () => {}, error: reject, complete: resolve }));
-      const d = await generate(server, { productId: p!.id });
+      const d = await generate(server, { productId: p.id });
       const until = (n: number) => new Promise<void>((resolve) => ((heard = () => notices.length >= n && resolve()), heard()));
       await act(server, `mutation($id: ID!) { a: approveDescription(id: $id, note: "good") { status } p: publishDescription(id: $id, note: "launch") { status } }`, { id: d.id });
       await until(1);
@@ -377,12 +377,12 @@ for (const backend of backends) {
       assert.match(first?.actor.name ?? '', /^env-editor-[0-9a-f]{8}$/);
       const actor = { name: first!.actor.name, role: 'editor' };
       assert.deepEqual(notices, [
-        { type: 'PUBLISHED', descriptionId: d.id, productId: p!.id, slot, version: 1, text: d.text, supersededId: null, actor },
-        { type: 'UNPUBLISHED', descriptionId: d.id, productId: p!.id, slot, version: 1, text: null, supersededId: null, actor },
+        { type: 'PUBLISHED', descriptionId: d.id, productId: p.id, slot, version: 1, text: d.text, supersededId: null, actor },
+        { type: 'UNPUBLISHED', descriptionId: d.id, productId: p.id, slot, version: 1, text: null, supersededId: null, actor },
       ]);
-      const before = await history(server, p!);
+      const before = await history(server, p);
       assert.deepEqual(
-        before[0]!.events.map((e) => [e.action, e.from, e.to, e.actor.role, e.note]),
+        before[0].events.map((e) => [e.action, e.from, e.to, e.actor.role, e.note]),
         [
           ['CREATE', null, 'DRAFT', 'personalization', null],
           ['SUBMIT', 'DRAFT', 'IN_REVIEW', 'system', 'PUBLISH_POLICY=review: a person approves every text'],
@@ -393,22 +393,22 @@ for (const backend of backends) {
       );
       await server.stop();
       const restarted = await start(database);
-      const afterRestart = await history(restarted, p!);
+      const afterRestart = await history(restarted, p);
       assert.deepEqual(afterRestart, before);
-      assert.deepEqual(await read(restarted, p!), reference(p!));
+      assert.deepEqual(await read(restarted, p), reference(p));
     });
   });
 }
 
 test('open mode (the quick start, no keys): the lifecycle applies and the open principal may publish', async () => {
-  const server = await start(await backends[0]!.database(), { gatewayApiKeys: undefined });
+  const server = await start(await backends[0].database(), { gatewayApiKeys: undefined });
   const [p] = await productsOf(server, 1, {});
-  const d = await generate(server, { productId: p!.id }, {});
+  const d = await generate(server, { productId: p.id }, {});
   assert.equal(d.status, 'IN_REVIEW');
-  assert.equal((await read(server, p!, {}, {}))?.source, 'REFERENCE');
+  assert.equal((await read(server, p, {}, {}))?.source, 'REFERENCE');
   const both = await server.gql(`mutation($id: ID!) { a: approveDescription(id: $id) { status } p: publishDescription(id: $id) { status } }`, { id: d.id });
   assert.deepEqual(both.body.data, { a: { status: 'APPROVED' }, p: { status: 'PUBLISHED' } });
-  assert.equal((await read(server, p!, {}, {}))?.id, d.id);
-  const events = (await history(server, p!, {}))[0]!.events;
+  assert.equal((await read(server, p, {}, {}))?.id, d.id);
+  const events = (await history(server, p, {}))[0].events;
   assert.deepEqual(events.at(-1)?.actor, { name: 'open-access', role: 'internal' });
 });

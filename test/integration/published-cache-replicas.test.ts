@@ -77,14 +77,14 @@ test('publish, edit-publish, unpublish and reject on one replica show in the oth
     dataOf(await b.gql<{ product: { description: { id: string; source: string; text: string } | null } }>('query($id: ID!) { product(id: $id) { description { id source text } } }', { id: productId }, bearer(TEST_KEYS.mobile))).product
       .description;
   const act = async (mutation: string, variables: Record<string, unknown>) => dataOf(await a.gql(mutation, variables, internal));
-  const notices = await listen(b, productId!);
+  const notices = await listen(b, productId);
   try {
     const generated = await a.gql<{ generateDescriptions: Array<{ id: string; text: string }> }>(
       'mutation($id: ID!) { generateDescriptions(input: [{productId: $id}]) { ... on Description { id text } } }',
       { id: productId },
       bearer(TEST_KEYS.personalization),
     );
-    const d = dataOf(generated).generateDescriptions[0]!;
+    const d = dataOf(generated).generateDescriptions[0];
     await act('mutation($id: ID!) { approveDescription(id: $id) { status } }', { id: d.id });
 
     const reference = await read();

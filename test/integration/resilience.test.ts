@@ -38,15 +38,15 @@ test('a failed generation tells the client a fixed sentence per kind; the upstre
   fake.setMode('500');
   const server = await startTestServer({ providers: ['openai'], openaiBaseUrl: fake.baseURL, cacheTtlMs: 0, routingPolicies: SHORT_POLICIES, logLevel: 'debug' });
   const [product] = await products(server, 1);
-  const r = await server.gql<Generated>(GENERATE, { input: [{ productId: product!.id }] });
+  const r = await server.gql<Generated>(GENERATE, { input: [{ productId: product.id }] });
   await server.stop();
   const [failed] = dataOf(r).generateDescriptions;
-  assert.deepEqual(failed, { __typename: 'GenerationError', productId: product!.id, code: 'PROVIDER_UNAVAILABLE', message: 'openai: the provider is unavailable' });
+  assert.deepEqual(failed, { __typename: 'GenerationError', productId: product.id, code: 'PROVIDER_UNAVAILABLE', message: 'openai: the provider is unavailable' });
   assert.ok(fake.count('chat.completions') >= 1);
 
   const lines = readFileSync(server.logFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: number; msg: string; detail?: string });
   // The fake appends 'Request was: <prompt>' to its error body: those lines carry the echoed prompt.
-  const quoting = lines.filter((l) => JSON.stringify(l).includes('Request was:') && JSON.stringify(l).includes(product!.title));
+  const quoting = lines.filter((l) => JSON.stringify(l).includes('Request was:') && JSON.stringify(l).includes(product.title));
   assert.ok(quoting.length > 0, 'the detail is logged');
   assert.ok(quoting.every((l) => l.level <= 20), `logged above debug: ${quoting.map((l) => l.msg).join(', ')}`);
   assert.ok(quoting.some((l) => l.msg === 'generation failed' && l.detail?.includes('upstream 500')));

@@ -78,7 +78,7 @@ async function description(id: string): Promise<Queued> {
 async function seedDrafts(n: number): Promise<Array<{ id: string; title: string }>> {
   const r = await server.gql<{ products: { edges: Array<{ node: { id: string; title: string } }> } }>(`{ products(first: ${n}) { edges { node { id title } } } }`, {}, internal);
   const products = dataOf(r).products.edges.map((e) => e.node);
-  flaggedTitle = products[0]!.title;
+  flaggedTitle = products[0].title;
   for (const p of products) {
     const g = await server.gql('mutation G($id: ID!) { generateDescriptions(input: [{productId: $id}]) { ... on Description { id } ... on GenerationError { code message } } }', { id: p.id }, bearer(TEST_KEYS.personalization));
     assert.equal(g.body.errors, undefined, JSON.stringify(g.body.errors));
@@ -113,7 +113,7 @@ test('a merchandiser reviews, edits, approves and publishes through the page, an
   const products = await seedDrafts(5);
   const waiting = await queue();
   assert.equal(waiting.length, products.length);
-  const flagged = waiting.find((d) => d.product.id === products[0]!.id)!;
+  const flagged = waiting.find((d) => d.product.id === products[0].id)!;
   assert.notEqual(flagged.check.verdict, 'PASS', 'the flagged draft has findings');
   const passing = waiting.filter((d) => d.check.verdict === 'PASS');
   assert.ok(passing.length >= 2, 'some drafts pass the check');
@@ -180,7 +180,7 @@ test('a merchandiser reviews, edits, approves and publishes through the page, an
     assert.deepEqual(dataOf(served).product.description, { text: fixed, source: 'CACHED', version: 2 });
 
     t.diagnostic(`screenshots in ${screenshotDir()}`);
-    await staleEdit(page, passing[0]!);
+    await staleEdit(page, passing[0]);
     await bulkApproval(page);
     await rejectWithReason(page);
     await shortcutsAndHelp(page);
@@ -204,7 +204,7 @@ async function assertFindingsShown(page: Page, d: Queued): Promise<void> {
   assert.ok(marks.length > 0);
   const items = await page.locator('#findings li').allTextContents();
   assert.deepEqual(
-    items.map((text, i) => text.includes(spans[i]!.code)),
+    items.map((text, i) => text.includes(spans[i].code)),
     spans.map(() => true),
   );
   assert.equal(await shownText(page), d.text);
@@ -289,7 +289,7 @@ test('in open mode the page asks for no key, and it is served with nothing from 
   try {
     const html = await (await fetch(`${open.url}/review`)).text();
     assert.match(html, /data-needs-key="false"/);
-    const sources = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    const sources = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
     for (const src of sources) {
       assert.ok(src.startsWith('/review/assets/') || src === '/favicon.ico', `external asset ${src}`);
       assert.equal((await fetch(`${open.url}${src}`)).status, 200, src);

@@ -107,8 +107,8 @@ test('the quality breaker routes around a provider whose texts fail the checks, 
   openai.setEcho(false);
   await new Promise((resolve) => setTimeout(resolve, COOLDOWN_MS + 50));
   const [probe] = await generate(1);
-  assert.equal(probe!.provider, 'openai');
-  assert.deepEqual(probe!.flags, []);
+  assert.equal(probe.provider, 'openai');
+  assert.deepEqual(probe.flags, []);
   assert.equal(providerOf(await providerStatus(), 'openai').quality.state, 'CLOSED');
   assert.deepEqual((await generate(2)).map((d) => d.provider), ['openai', 'openai']);
 });
@@ -120,7 +120,7 @@ test('a probe whose text still fails opens the breaker again', async () => {
     assert.equal(providerOf(await providerStatus(), 'openai').quality.state, 'OPEN');
     await new Promise((resolve) => setTimeout(resolve, COOLDOWN_MS + 50));
     const [probe] = await generate(1);
-    assert.equal(probe!.provider, 'openai', 'the probe went to openai');
+    assert.equal(probe.provider, 'openai', 'the probe went to openai');
     const quality = providerOf(await providerStatus(), 'openai').quality;
     assert.equal(quality.state, 'OPEN');
     assert.match(quality.reason ?? '', /the probe's text got BLOCK/);
@@ -158,7 +158,7 @@ test('the alert webhook needs an internal key and a webhook body', async () => {
   const bad = await webhook('{"alerts": "no"}');
   assert.equal(bad.status, 400);
   const answer = (await bad.json()) as { errors: Array<{ extensions: { code: string; reason: string } }> };
-  assert.deepEqual(answer.errors[0]!.extensions, { reason: 'INVALID_WEBHOOK', code: 'BAD_USER_INPUT' });
+  assert.deepEqual(answer.errors[0].extensions, { reason: 'INVALID_WEBHOOK', code: 'BAD_USER_INPUT' });
   assert.equal((await fetch(`${server.url}/internal/alerts`, { headers: bearer(TEST_KEYS.internal) })).status, 405);
   assert.deepEqual((await providerStatus()).alertActions, [], 'refused webhooks changed nothing');
 });

@@ -58,7 +58,7 @@ function oneLine(exit: Exit): string {
   const lines = exit.stderr.split('\n').filter(Boolean);
   assert.equal(lines.length, 1, `one line on stderr, got:\n${exit.stderr}`);
   assert.doesNotMatch(exit.stderr, /^\s+at /m, 'no stack trace');
-  return lines[0]!;
+  return lines[0];
 }
 
 test('a clean start prints nothing on stderr and logs no error, and SIGTERM ends it with 0', async (t) => {
@@ -169,7 +169,7 @@ test('on an older Node, tools/with-node.mjs (npm start, npm test) runs on the No
   const version = await runToExit(old.node, [launcher, '-p', 'process.version + " " + process.env.PATH.split(require("path").delimiter)[0]'], env);
   assert.equal(version.code, 0, version.stderr);
   const [v, first] = version.stdout.trim().split(' ');
-  assert.match(v!, /^v24\./);
+  assert.match(v, /^v24\./);
   assert.equal(first, path.join(repoRoot, '.node', 'bin'), 'its children find Node 24 first on PATH');
   const bad = await runToExit(old.node, [launcher, entry], { ...env, PORT: 'abc' });
   assert.equal(bad.code, 78, 'the exit code comes through');

@@ -109,7 +109,7 @@ test('graphql-ws and HTTP take from the same bucket: RATE_LIMITED with retryAfte
   assert.deepEqual(events, []);
   assert.equal(errors[0]?.extensions?.code, 'RATE_LIMITED');
   const retryAfter = errors[0]?.extensions?.retryAfter;
-  assert.ok(typeof retryAfter === 'number' && Number.isInteger(retryAfter) && retryAfter >= 1, `retryAfter ${retryAfter}`);
+  assert.ok(typeof retryAfter === 'number' && Number.isInteger(retryAfter) && retryAfter >= 1, `retryAfter ${JSON.stringify(retryAfter)}`);
   assert.equal(fake.count('chat.completions'), before, 'nothing generated');
 });
 

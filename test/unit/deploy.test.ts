@@ -44,7 +44,7 @@ test('Kubernetes: probes hit /readyz and /healthz on a declared port, the Servic
   const deployments = ofKind('Deployment');
   assert.deepEqual(deployments.map((d) => d.doc!.metadata.name).sort(), ['stylesprint-gateway', 'stylesprint-gateway-gpu']);
   for (const { doc } of deployments) {
-    const container = doc!.spec.template.spec.containers[0]!;
+    const container = doc!.spec.template.spec.containers[0];
     const ports = new Map<string, number>(container.ports.map((p) => [p.name, p.containerPort]));
     assert.equal(ports.get('http'), 4000);
     assert.equal(container.readinessProbe.httpGet.path, '/readyz');
@@ -63,19 +63,19 @@ test('Kubernetes: probes hit /readyz and /healthz on a declared port, the Servic
 
   const [service] = ofKind('Service');
   const cpuTemplate = deployments.find((d) => d.file === 'deployment.yaml')!.doc!.spec.template;
-  assert.ok(Object.entries(service!.doc!.spec.selector).every(([k, v]) => cpuTemplate.metadata.labels[k] === v), 'the Service selects the pods');
-  assert.ok(cpuTemplate.spec.containers[0]?.ports.some((p) => p.name === service!.doc!.spec.ports[0]?.targetPort));
+  assert.ok(Object.entries(service.doc!.spec.selector).every(([k, v]) => cpuTemplate.metadata.labels[k] === v), 'the Service selects the pods');
+  assert.ok(cpuTemplate.spec.containers[0]?.ports.some((p) => p.name === service.doc!.spec.ports[0]?.targetPort));
 
   const [hpa] = ofKind('HorizontalPodAutoscaler');
-  assert.equal(hpa!.doc!.spec.scaleTargetRef.name, 'stylesprint-gateway');
+  assert.equal(hpa.doc!.spec.scaleTargetRef.name, 'stylesprint-gateway');
   const [pdb] = ofKind('PodDisruptionBudget');
-  assert.deepEqual(pdb!.doc!.spec.selector.matchLabels, cpuTemplate.metadata.labels);
+  assert.deepEqual(pdb.doc!.spec.selector.matchLabels, cpuTemplate.metadata.labels);
 });
 
 test('Kubernetes: the Secret is a template with placeholders only', () => {
   const secrets = ofKind('Secret');
   assert.equal(secrets.length, 1);
-  for (const value of Object.values(secrets[0]!.doc!.stringData)) assert.match(value, /REPLACE_ME/);
+  for (const value of Object.values(secrets[0].doc!.stringData)) assert.match(value, /REPLACE_ME/);
   const kustomization = manifests.find((m) => m.file === 'kustomization.yaml')!.doc;
   assert.ok(!kustomization?.resources.includes('secret.template.yaml'));
 });

@@ -22,7 +22,7 @@ function anchorsOf(file: string): Set<string> {
 /** Every relative link of a file that names no existing file, or no heading of a Markdown file. */
 function brokenLinks(rel: string): string[] {
   const file = path.join(repoRoot, rel);
-  const links = [...prose(readFileSync(file, 'utf8')).matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]!);
+  const links = [...prose(readFileSync(file, 'utf8')).matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]);
   return links
     .filter((link) => !/^[a-z]+:/i.test(link))
     .filter((link) => {

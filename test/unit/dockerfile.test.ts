@@ -49,7 +49,7 @@ const TARGETS = ['cpu', 'gpu'] as const;
 
 test('Dockerfile: dockerfile-utils finds nothing wrong with it', () => {
   assert.deepEqual(
-    validate(text).map((d) => `line ${d.range.start.line + 1}: ${d.message}`),
+    validate(text).map((d) => `line ${d.range.start.line + 1}: ${typeof d.message === 'string' ? d.message : d.message.value}`),
     [],
   );
 });
@@ -70,7 +70,7 @@ for (const target of TARGETS) {
     const s = stage(target);
     const user = ofKeyword(s, 'USER').at(-1);
     assert.ok(user, 'a USER');
-    assert.doesNotMatch(words(user)[0]!, /^(root|0)(:|$)/, 'runs as a non-root user');
+    assert.doesNotMatch(words(user)[0], /^(root|0)(:|$)/, 'runs as a non-root user');
 
     const env = envOf(s);
     const known = new Set(Object.values(ENV_NAMES));
@@ -84,9 +84,9 @@ for (const target of TARGETS) {
     assert.deepEqual(ofKeyword(s, 'STOPSIGNAL').flatMap(words), ['SIGTERM'], 'SIGTERM: the gateway drains on it');
 
     const [cmd] = ofKeyword<JSONInstruction>(s, 'CMD');
-    const argv = cmd!.getJSONStrings().map((j) => j.getJSONValue());
+    const argv = cmd.getJSONStrings().map((j) => j.getJSONValue());
     assert.equal(argv[0], 'node');
-    assert.ok(existsSync(path.join(repoRoot, argv[1]!)), `CMD runs ${argv[1]}, which the build makes`);
+    assert.ok(existsSync(path.join(repoRoot, argv[1])), `CMD runs ${argv[1]}, which the build makes`);
 
     const copies = ofKeyword<Copy>(s, 'COPY');
     const modules = copies.filter((c) => words(c).at(-1) === './node_modules');
@@ -128,13 +128,13 @@ test('Dockerfile: the health check exits 0 while /readyz answers 200 on PORT, an
   for (const target of TARGETS) {
     const [healthcheck] = ofKeyword<Healthcheck>(stage(target), 'HEALTHCHECK');
     ready = true;
-    assert.equal(await runHealthcheck(healthcheck!, port), 0, `${target}: ready`);
+    assert.equal(await runHealthcheck(healthcheck, port), 0, `${target}: ready`);
     ready = false;
-    assert.equal(await runHealthcheck(healthcheck!, port), 1, `${target}: draining`);
+    assert.equal(await runHealthcheck(healthcheck, port), 1, `${target}: draining`);
   }
   assert.deepEqual(new Set(paths), new Set(['/readyz']));
   // A port nothing listens on: the server's, once it has closed.
   await new Promise<void>((resolve) => server.close(() => resolve()));
   const [healthcheck] = ofKeyword<Healthcheck>(stage('cpu'), 'HEALTHCHECK');
-  assert.equal(await runHealthcheck(healthcheck!, port), 1, 'nothing listening');
+  assert.equal(await runHealthcheck(healthcheck, port), 1, 'nothing listening');
 });

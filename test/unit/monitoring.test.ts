@@ -50,7 +50,7 @@ function skipWithoutPromtool(t: { skip(message?: string): void }): boolean {
 function metricNames(expr: string): string[] {
   const tree = parser.parse(expr);
   const names: string[] = [];
-  let error: number | null = null;
+  let error = null as number | null; // assigned in the callback, which TS's narrowing does not see
   tree.iterate({
     enter(node) {
       if (node.type.isError && error === null) error = node.from;
@@ -101,9 +101,9 @@ before(async () => {
   const text = await (await fetch(`${server.url}/metrics`)).text();
   exported = new Set();
   for (const [, name, type] of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
-    exported.add(name!);
-    if (type === 'histogram') for (const s of ['_bucket', '_sum', '_count']) exported.add(name! + s);
-    if (type === 'summary') for (const s of ['_sum', '_count']) exported.add(name! + s);
+    exported.add(name);
+    if (type === 'histogram') for (const s of ['_bucket', '_sum', '_count']) exported.add(name + s);
+    if (type === 'summary') for (const s of ['_sum', '_count']) exported.add(name + s);
   }
 });
 after(async () => {
@@ -132,7 +132,7 @@ test('every alert has a test that fires it and one that keeps it silent, and a r
     (parse(readFileSync(file, 'utf8')) as { tests: Array<{ alert_rule_test?: Array<{ alertname: string; exp_alerts?: unknown[] }> }> }).tests.flatMap((t) => t.alert_rule_test ?? []),
   );
   const operations = readFileSync(path.join(repoRoot, 'docs', 'operations.md'), 'utf8');
-  const anchors = new Set([...operations.matchAll(/^#+ (.+)$/gm)].map((m) => m[1]!.trim().toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-')));
+  const anchors = new Set([...operations.matchAll(/^#+ (.+)$/gm)].map((m) => m[1].trim().toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-')));
   assert.ok(alerts.length >= 15);
   for (const alert of alerts) {
     const name = alert.alert!;
@@ -158,8 +158,8 @@ test('every metric named in the rules and the dashboard is one /metrics exports'
   }
   assert.deepEqual(unknown, []);
   // The check itself: a typo, a suffix on a counter and a broken expression do not pass.
-  assert.ok(!exported.has(metricNames('sum(rate(gateway_provider_error_total[5m]))')[0]!));
-  assert.ok(!exported.has(metricNames('gateway_requests_total_bucket')[0]!));
+  assert.ok(!exported.has(metricNames('sum(rate(gateway_provider_error_total[5m]))')[0]));
+  assert.ok(!exported.has(metricNames('gateway_requests_total_bucket')[0]));
   assert.ok(exported.has('gateway_request_duration_seconds_bucket') && exported.has('gateway_ready'));
   assert.throws(() => metricNames('sum(rate(gateway_requests_total[5m])'), SyntaxError);
 });
@@ -174,7 +174,7 @@ test('the Kubernetes PrometheusRule holds the same rules; the ServiceMonitor scr
   assert.deepEqual(monitor.spec.selector.matchLabels, service.metadata.labels);
   const port = service.spec.ports.find((p: { name: string }) => p.name === monitor.spec.endpoints[0].port);
   assert.ok(port, 'the Service names the port the ServiceMonitor scrapes');
-  const deployment = parseAllDocuments(readFileSync(path.join(k8s, 'deployment.yaml'), 'utf8'))[0]!.toJS();
+  const deployment = parseAllDocuments(readFileSync(path.join(k8s, 'deployment.yaml'), 'utf8'))[0].toJS();
   const container = deployment.spec.template.spec.containers[0];
   const metricsPort = container.ports.find((p: { name: string }) => p.name === port.targetPort);
   assert.equal(String(metricsPort.containerPort), container.env.find((e: { name: string }) => e.name === 'METRICS_PORT').value);
@@ -188,7 +188,7 @@ test('compose runs Prometheus, Alertmanager and Grafana on these files; Promethe
     const service = compose.services[name];
     assert.ok(service, `${name} service`);
     for (const volume of service.volumes ?? []) {
-      const source = String(volume).split(':')[0]!;
+      const source = String(volume).split(':')[0];
       if (source.startsWith('./')) assert.ok(existsSync(path.join(repoRoot, source)), `${name}: ${source} exists`);
     }
   }

@@ -56,7 +56,7 @@ function parsePattern(text: unknown, where: string): Piece[] {
   const slot = /\{([^{}]*)\}/g;
   let last = 0;
   for (let m = slot.exec(text); m; m = slot.exec(text)) {
-    const name = m[1] as string;
+    const name = m[1];
     if (!isSlot(name)) throw new ModelFolderError(`${where}: unknown slot {${name}} in ${JSON.stringify(text)}; the slots are ${SLOTS.map((s) => `{${s}}`).join(', ')}`);
     if (m.index > last) pieces.push(text.slice(last, m.index));
     else if (pieces.length > 0) throw new ModelFolderError(`${where}: two slots need text between them in ${JSON.stringify(text)}`);
@@ -137,7 +137,7 @@ export const DONE: State = { s: -1, p: -1, e: -1, want: '', at: AT_TEXT, phase: 
 const MAX_ITEMS = 30;
 
 function ascii(text: string): boolean {
-  return !/[^\x00-\x7f]/.test(text);
+  return !/[^\p{ASCII}]/u.test(text);
 }
 
 function countUnused(used: number, n: number): number {
@@ -192,14 +192,14 @@ export class FactGrammar {
       let next: State[];
       if (open.length === 1) {
         // One way on (inside a pattern's text or an item): as many characters as match, at once.
-        const st = open[0]!;
+        const st = open[0];
         const max = Math.min(st.want.length, text.length - at);
         let n = 0;
         while (n < max && text.charCodeAt(at + n) === st.want.charCodeAt(n)) n++;
         next = n === 0 ? [] : [{ ...st, want: st.want.slice(n) }];
         at += n;
       } else {
-        next = this.step(open, text[at]!);
+        next = this.step(open, text[at]);
         at++;
       }
       open = this.close(next);
@@ -231,12 +231,12 @@ export class FactGrammar {
       out.push(st);
       return;
     }
-    const elements = this.sentences[st.s]![st.p]!;
+    const elements = this.sentences[st.s][st.p];
     if (st.at === AT_TEXT) return this.enter(st.s, st.p, st.e + 1, st.used, out);
     const el = elements[st.e] as Extract<Element, { list: number }>;
     if (st.at === AT_SEP) return this.items(st, el, st.phase, out);
     if (el.kind === 'one' || st.phase === LAST) return this.enter(st.s, st.p, st.e + 1, st.used, out);
-    const free = countUnused(st.used, this.lists[el.list]!.length) - el.reserve;
+    const free = countUnused(st.used, this.lists[el.list].length) - el.reserve;
     if (st.phase === FIRST) this.enter(st.s, st.p, st.e + 1, st.used, out);
     if (free >= 2) out.push({ ...st, want: ', ', at: AT_SEP, phase: MORE });
     if (free >= 1) out.push({ ...st, want: ' and ', at: AT_SEP, phase: LAST });
@@ -244,20 +244,20 @@ export class FactGrammar {
 
   /** States that start each unused item of `el`'s list, leaving `el.reserve` for the slots after it. */
   private items(st: State, el: Extract<Element, { list: number }>, phase: number, out: State[]): void {
-    const list = this.lists[el.list]!;
+    const list = this.lists[el.list];
     if (countUnused(st.used, list.length) - 1 < el.reserve) return;
     for (let k = 0; k < list.length; k++) {
-      if (!(st.used & (1 << k))) out.push({ ...st, want: list[k]!, at: AT_ITEM, phase, used: st.used | (1 << k) });
+      if (!(st.used & (1 << k))) out.push({ ...st, want: list[k], at: AT_ITEM, phase, used: st.used | (1 << k) });
     }
   }
 
   private enter(s: number, p: number, e: number, used: number, out: State[]): void {
-    const elements = this.sentences[s]![p]!;
+    const elements = this.sentences[s][p];
     if (e === elements.length) {
       for (const st of this.startSentence(s + 1)) out.push(st);
       return;
     }
-    const el = elements[e]!;
+    const el = elements[e];
     if (el.kind === 'text') {
       out.push({ s, p, e, want: el.text, at: AT_TEXT, phase: 0, used });
       return;
@@ -269,7 +269,7 @@ export class FactGrammar {
   private startSentence(s: number): State[] {
     if (s === this.sentences.length) return [DONE];
     const out: State[] = [];
-    this.sentences[s]!.forEach((_, p) => this.enter(s, p, 0, 0, out));
+    this.sentences[s].forEach((_, p) => this.enter(s, p, 0, 0, out));
     return out;
   }
 }
@@ -288,19 +288,19 @@ function compile(pieces: readonly Piece[], title: string, lists: readonly string
     if (text !== '') elements.push({ kind: 'text', text });
     text = '';
     const list = LIST_OF[piece.slot];
-    need[list]!++;
+    need[list]++;
     elements.push({ kind: piece.slot === 'a0' || piece.slot === 'a1' ? 'one' : 'list', list, reserve: 0, fresh: list !== lastList });
     lastList = list;
   }
   if (text !== '') elements.push({ kind: 'text', text });
-  if (need.some((n, list) => n > lists[list]!.length)) return null;
+  if (need.some((n, list) => n > lists[list].length)) return null;
   // Each slot leaves enough items of its list for the slots after it.
   const later = [0, 0, 0];
   for (let i = elements.length - 1; i >= 0; i--) {
-    const el = elements[i]!;
+    const el = elements[i];
     if (el.kind === 'text') continue;
     el.reserve = later[el.list]!;
-    later[el.list]!++;
+    later[el.list]++;
   }
   return elements;
 }

@@ -139,9 +139,9 @@ export class FactSentences {
       return;
     }
     for (const id of node.ids) out.push(id);
-    if (open.length === 1) return this.walkAlong(node, open[0]!, out);
+    if (open.length === 1) return this.walkAlong(node, open[0], out);
     const chars = new Set<string>();
-    for (const st of open) chars.add(st.want[0]!);
+    for (const st of open) chars.add(st.want[0]);
     for (const ch of chars) {
       const child = node.children.get(ch);
       if (child) this.walk(child, this.grammar.step(open, ch), out);
@@ -157,7 +157,7 @@ export class FactSentences {
     const want = st.want;
     let at = node;
     for (let i = 0; i < want.length; i++) {
-      const next = at.children.get(want[i]!);
+      const next = at.children.get(want[i]);
       if (!next) return;
       at = next;
       if (i === want.length - 1) return this.walk(at, [{ ...st, want: '' }], out);

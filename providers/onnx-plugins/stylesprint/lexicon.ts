@@ -77,7 +77,7 @@ function wordList(o: Record<string, unknown>, field: string, source: string, req
   const list = o[field];
   if (list === undefined && !required) return [];
   if (!Array.isArray(list)) throw new ModelFolderError(`${source}: "${field}" must be a list`);
-  const bad = list.find((w) => typeof w !== 'string' || !/^[a-z]+$/.test(w));
+  const bad = (list as unknown[]).find((w) => typeof w !== 'string' || !/^[a-z]+$/.test(w));
   if (bad !== undefined) throw new ModelFolderError(`${source}: every word of "${field}" must be lower-case letters a-z; got ${JSON.stringify(bad)}`);
   return list as string[];
 }
@@ -152,11 +152,11 @@ interface Shape {
 function shapeOf(text: string): Shape {
   const lower = text.toLowerCase();
   let i = 0;
-  while (i < lower.length && lower[i]! >= 'a' && lower[i]! <= 'z') i++;
+  while (i < lower.length && lower[i] >= 'a' && lower[i] <= 'z') i++;
   const capital = /[A-Z]/.test(text.slice(0, i));
   if (i === lower.length) return { lead: lower, capital, ends: false, inner: [], tail: '' };
   let j = lower.length;
-  while (j > i && lower[j - 1]! >= 'a' && lower[j - 1]! <= 'z') j--;
+  while (j > i && lower[j - 1] >= 'a' && lower[j - 1] <= 'z') j--;
   return { lead: lower.slice(0, i), capital, ends: true, inner: wordsOf(lower.slice(i, j)), tail: lower.slice(j) };
 }
 
@@ -197,9 +197,9 @@ function isAsciiLetter(c: number): boolean {
 /** Sets `ids` to -Infinity; with `undo`, logs each ban's id and the value it replaced. */
 function banIds(logits: Float32Array, ids: readonly number[], undo: number[] | undefined): void {
   for (let k = 0; k < ids.length; k++) {
-    const id = ids[k] as number;
+    const id = ids[k];
     if (id >= logits.length || logits[id] === -Infinity) continue;
-    if (undo) undo.push(id, logits[id] as number);
+    if (undo) undo.push(id, logits[id]);
     logits[id] = -Infinity;
   }
 }
@@ -310,11 +310,11 @@ class LexiconVocab {
     this.shapes = Array.from({ length: size }, (_, id) => {
       if (eos.has(id)) {
         this.endFirst.push(id);
-        return { lead: '', capital: false, ends: true, inner: [], tail: '', special: 'eos' } as Shape;
+        return { lead: '', capital: false, ends: true, inner: [], tail: '', special: 'eos' };
       }
       if (special.has(id)) {
         this.noLetters.push(id);
-        return { lead: '', capital: false, ends: true, inner: [], tail: '', special: 'other' } as Shape;
+        return { lead: '', capital: false, ends: true, inner: [], tail: '', special: 'other' };
       }
       const shape = shapeOf(tokenText(tokenizer, id));
       if (shape.ends && shape.lead === '') this.endFirst.push(id);
@@ -337,7 +337,7 @@ class LexiconVocab {
       this.restOk[id] = shape.inner.every((w) => lexicon.words.has(w)) && (shape.tail === '' || lexicon.prefixes.has(shape.tail)) ? 1 : 0;
       return shape;
     });
-    this.afterWord = Int32Array.from(this.endFirst.filter((id) => this.shapes[id]!.special === 'eos' || this.restOk[id] === 1));
+    this.afterWord = Int32Array.from(this.endFirst.filter((id) => this.shapes[id].special === 'eos' || this.restOk[id] === 1));
     // About 32 MB of masks at most, whatever the vocabulary.
     this.maxMasks = Math.max(64, Math.floor(32_000_000 / Math.max(1, size)));
   }
@@ -389,7 +389,7 @@ class LexiconVocab {
       const { words, prefixes } = this.lexicon;
       const isWord = (w: string): boolean => words.has(w);
       const isPrefix = (w: string): boolean => prefixes.has(w);
-      for (let id = 0; id < this.size; id++) if (allowed(this.shapes[id]!, '', isWord, isPrefix)) add(id);
+      for (let id = 0; id < this.size; id++) if (allowed(this.shapes[id], '', isWord, isPrefix)) add(id);
     } else if (from) {
       // Inside a word: walk the lexicon's trie and a trie of the tokens' letters together. A
       // token reached here keeps the word a prefix of a lexicon word (the rule of `allowed`), and
@@ -410,7 +410,7 @@ class LexiconVocab {
       for (const id of this.noLetters) add(id);
     } else {
       // Not the start of any lexicon word (only the product's own words lead here): only special tokens.
-      for (const id of this.noLetters) if (this.shapes[id]!.special === 'other') add(id);
+      for (const id of this.noLetters) if (this.shapes[id].special === 'other') add(id);
     }
     let out: AllowedTokens;
     if (okIds.length <= this.size / 2) {
@@ -485,7 +485,7 @@ export class WordConstraint {
     this.pieces = wordPieces(tokenizer);
     const spellings = own.match(/[A-Za-z]+/g) ?? [];
     // As the product writes them, lower-cased, and capitalised (a sentence may start with one).
-    this.ownSpellings = [...new Set(spellings.flatMap((w) => [w, w.toLowerCase(), w[0]!.toUpperCase() + w.slice(1).toLowerCase()]))];
+    this.ownSpellings = [...new Set(spellings.flatMap((w) => [w, w.toLowerCase(), w[0].toUpperCase() + w.slice(1).toLowerCase()]))];
     this.ownLower = this.ownSpellings.map((w) => w.toLowerCase());
     const extra = lexiconFrom(spellings.map((w) => w.toLowerCase()));
     this.ownWords = new Set([...extra.words].filter((w) => !lexicon.words.has(w)));
@@ -511,8 +511,8 @@ export class WordConstraint {
     if (!this.ownStarters) {
       const ids = [...new Set([...this.ownPrefixes].flatMap((p) => v.byTail.get(p) ?? []))];
       // With nothing before them in the token, whether they are allowed does not depend on the word before (once it is whole).
-      this.ownStarters = ids.filter((id) => v.shapes[id]!.lead === '' && allowed(v.shapes[id]!, '', this.isWord, this.isPrefix));
-      this.ownStartersAfterLetters = ids.filter((id) => v.shapes[id]!.lead !== '');
+      this.ownStarters = ids.filter((id) => v.shapes[id].lead === '' && allowed(v.shapes[id], '', this.isWord, this.isPrefix));
+      this.ownStartersAfterLetters = ids.filter((id) => v.shapes[id].lead !== '');
     }
     const candidates: number[] = [];
     const base = v.allowed(partial).mask;
@@ -521,12 +521,12 @@ export class WordConstraint {
     const add = (id: number): void => {
       if (id >= v.size || seen[id] || base[id]) return; // the lexicon allows it already
       seen[id] = 1;
-      if (allowed(v.shapes[id]!, partial, this.isWord, this.isPrefix)) candidates.push(id);
+      if (allowed(v.shapes[id], partial, this.isWord, this.isPrefix)) candidates.push(id);
     };
     // Going on with one of the product's words.
     for (let i = 0; i < this.ownSpellings.length; i++) {
-      const w = this.ownSpellings[i]!;
-      if (w.length <= partial.length || !this.ownLower[i]!.startsWith(partial)) continue;
+      const w = this.ownSpellings[i];
+      if (w.length <= partial.length || !this.ownLower[i].startsWith(partial)) continue;
       for (let k = partial.length + 1; k <= w.length; k++) {
         const id = this.pieces.pieceId(w.slice(partial.length, k));
         if (id !== undefined) add(id);
@@ -590,7 +590,7 @@ export class WordConstraint {
     const done = this.doneWords.words;
     // A token that goes on with the word in progress: the window is the last words before it.
     for (let i = 0; i < done.length; i++) {
-      const word = done[i] as string;
+      const word = done[i];
       if (!this.repeats(word, i === done.length - 1)) continue;
       // Written again already (it could have gone on into a longer word): it may not end here.
       if (partial === word) banIds(logits, v.endFirst, undo);
@@ -600,7 +600,7 @@ export class WordConstraint {
     if (partial !== '' && !this.isWord(partial)) return;
     const from = partial === '' || done.length < window ? 0 : 1;
     for (let i = from; i < done.length; i++) {
-      if (this.repeats(done[i] as string, partial === '' && i === done.length - 1)) banIds(logits, this.repeatBans(done[i] as string, null, v), undo);
+      if (this.repeats(done[i], partial === '' && i === done.length - 1)) banIds(logits, this.repeatBans(done[i], null, v), undo);
     }
     if (partial !== '' && this.repeats(partial, true)) banIds(logits, this.repeatBans(partial, null, v), undo);
   }
@@ -657,22 +657,22 @@ export class WordConstraint {
     const { mask, ids, banned } = v.allowed(partial);
     const own = this.ownAllowed(partial, v);
     let open = false;
-    for (const id of own) open ||= (logits[id] as number) > -Infinity;
-    if (ids) for (let k = 0; k < ids.length && !open; k++) open = (logits[ids[k]!] as number) > -Infinity;
-    else for (let id = 0; id < logits.length && !open; id++) open = mask[id] === 1 && (logits[id] as number) > -Infinity;
+    for (const id of own) open ||= (logits[id]) > -Infinity;
+    if (ids) for (let k = 0; k < ids.length && !open; k++) open = (logits[ids[k]]) > -Infinity;
+    else for (let id = 0; id < logits.length && !open; id++) open = mask[id] === 1 && (logits[id]) > -Infinity;
     if (!open) return;
     const n = ids ? ids.length : 0;
     if (this.kept.length < n + own.length) this.kept = new Float32Array(2 * (n + own.length));
     const kept = this.kept;
-    for (let i = 0; i < own.length; i++) kept[n + i] = logits[own[i]!] as number;
+    for (let i = 0; i < own.length; i++) kept[n + i] = logits[own[i]];
     if (ids) {
       // Few allowed: keep them, fill the rest at once.
-      for (let k = 0; k < n; k++) kept[k] = logits[ids[k]!] as number;
+      for (let k = 0; k < n; k++) kept[k] = logits[ids[k]];
       logits.fill(-Infinity);
-      for (let k = 0; k < n; k++) logits[ids[k]!] = kept[k] as number;
+      for (let k = 0; k < n; k++) logits[ids[k]] = kept[k];
     } else if (banned) {
-      for (let k = 0; k < banned.length; k++) logits[banned[k]!] = -Infinity;
+      for (let k = 0; k < banned.length; k++) logits[banned[k]] = -Infinity;
     }
-    for (let i = 0; i < own.length; i++) logits[own[i]!] = kept[n + i] as number;
+    for (let i = 0; i < own.length; i++) logits[own[i]] = kept[n + i];
   }
 }

@@ -95,7 +95,7 @@ export function formSequence(ids: readonly number[], forms: TokenForms): number[
 export function hashIds(ids: readonly number[], start = 0, end = ids.length): number {
   let h = 0x811c9dc5;
   for (let i = start; i < end; i++) {
-    const id = ids[i] as number;
+    const id = ids[i];
     for (let shift = 0; shift < 32; shift += 8) {
       h ^= (id >>> shift) & 0xff;
       h = Math.imul(h, 0x01000193) >>> 0;
@@ -116,7 +116,7 @@ export function blockedNgramsFrom(sequences: readonly (readonly number[])[], n: 
     for (let i = 0; i + n <= ids.length; i++) {
       const key = hashIds(ids, i, i + n - 1);
       const list = next.get(key) ?? [];
-      const id = ids[i + n - 1] as number;
+      const id = ids[i + n - 1];
       if (!list.includes(id)) list.push(id);
       next.set(key, list);
     }
@@ -184,7 +184,7 @@ export function banBlockedNgrams(logits: Float32Array, ids: readonly number[], b
   lastForms.length = want;
   let k = want;
   for (let i = ids.length - 1; i >= from && k > 0; i--) {
-    const f = forms.formOf[ids[i] as number] ?? -1;
+    const f = forms.formOf[ids[i]] ?? -1;
     if (f >= 0) lastForms[--k] = f;
   }
   if (k > 0) return;

@@ -87,9 +87,9 @@ export class NumberConstraint {
     const ids: number[] = [];
     const mask = new Uint8Array(size);
     for (let k = 0; k < digits.ids.length; k++) {
-      if (this.fits('', digits.texts[k]!)) continue;
-      ids.push(digits.ids[k]!);
-      mask[digits.ids[k]!] = 1;
+      if (this.fits('', digits.texts[k])) continue;
+      ids.push(digits.ids[k]);
+      mask[digits.ids[k]] = 1;
     }
     this.afterText = { ids: Int32Array.from(ids), mask };
     return this.afterText;
@@ -111,22 +111,22 @@ export class NumberConstraint {
         badMask = after.mask;
       } else {
         const list: number[] = [];
-        for (let k = 0; k < digits.ids.length; k++) if (!this.fits(run, digits.texts[k]!)) list.push(digits.ids[k]!);
+        for (let k = 0; k < digits.ids.length; k++) if (!this.fits(run, digits.texts[k])) list.push(digits.ids[k]);
         bad = list;
       }
       // Is anything left? Usually yes at once (any finite token without a digit).
       let open = false;
       for (let id = 0; id < logits.length && !open; id++) {
-        open = (logits[id] as number) > -Infinity && !(badMask ? badMask[id] === 1 : (bad as number[]).includes(id));
+        open = (logits[id]) > -Infinity && !(badMask ? badMask[id] === 1 : (bad as number[]).includes(id));
       }
-      if (open) for (let k = 0; k < bad.length; k++) logits[bad[k]!] = -Infinity;
+      if (open) for (let k = 0; k < bad.length; k++) logits[bad[k]] = -Infinity;
       return;
     }
     // Inside a number that is not yet one of the product's: only digits that go on towards one may follow.
     const keep: number[] = [];
     for (let k = 0; k < digits.ids.length; k++) {
-      const id = digits.ids[k]!;
-      if (digits.startsWithDigit[id] && (logits[id] as number) > -Infinity && this.fits(run, digits.texts[k]!)) keep.push(id);
+      const id = digits.ids[k];
+      if (digits.startsWithDigit[id] && (logits[id]) > -Infinity && this.fits(run, digits.texts[k])) keep.push(id);
     }
     if (keep.length > 0) keepOnly(logits, keep);
   }

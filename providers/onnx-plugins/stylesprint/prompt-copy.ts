@@ -39,7 +39,7 @@ const ASCII_WORD_END = Uint8Array.from({ length: 128 }, (_, c) => (WORD_END.test
 /** Whether the character at `i` of `text` ends a word (WORD_END). */
 function endsWord(text: string, i: number): boolean {
   const c = text.charCodeAt(i);
-  return c < 128 ? ASCII_WORD_END[c] === 1 : WORD_END.test(text[i] as string);
+  return c < 128 ? ASCII_WORD_END[c] === 1 : WORD_END.test(text[i]);
 }
 /** How far back the output's text is compared with the prompt's to choose between occurrences. */
 const MAX_RUN = 64;
@@ -52,7 +52,7 @@ export interface CopyStep {
 }
 
 /** No piece to bias (shared: callers only read it). */
-const NO_STEP: CopyStep = Object.freeze({ ids: [], complete: false }) as CopyStep;
+const NO_STEP: CopyStep = Object.freeze({ ids: [], complete: false });
 
 export class PromptCopy {
   constructor(
@@ -134,9 +134,9 @@ export class PromptCopy {
    */
   apply(logits: Float32Array, output: string): void {
     const { ids, complete } = this.step(output);
-    for (const id of ids) logits[id] = (logits[id] as number) + this.bias;
+    for (const id of ids) logits[id] = (logits[id]) + this.bias;
     if (!complete) return;
-    for (const id of markedIds(this.vocab.continuesWord(logits.length))) logits[id] = (logits[id] as number) - this.bias;
+    for (const id of markedIds(this.vocab.continuesWord(logits.length))) logits[id] = (logits[id]) - this.bias;
   }
 }
 

@@ -21,11 +21,11 @@ const splitList = (value: string | undefined): string[] =>
 
 function records(csv: string, what: string): Array<Record<string, string>> {
   try {
-    return parse(csv.replace(/^\uFEFF/, ''), {
+    return parse<Record<string, string>>(csv.replace(/^\uFEFF/, ''), {
       columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()),
       skip_empty_lines: true,
       relax_column_count: true,
-    }) as Array<Record<string, string>>;
+    });
   } catch (error) {
     throw new DatasetError(`${what}: not a readable CSV (${(error as Error).message})`);
   }
@@ -51,7 +51,7 @@ export function parseDatasetCsv(csv: string, options: { baseDir?: string | null;
   if (rows.length === 0) throw new DatasetError('dataset: no rows');
   const max = options.maxRows ?? 5000;
   if (rows.length > max) throw new DatasetError(`dataset: ${rows.length} rows, at most ${max}`);
-  if (!('product_description' in rows[0]!)) throw new DatasetError('dataset: missing column product_description (the human reference)');
+  if (!('product_description' in rows[0])) throw new DatasetError('dataset: missing column product_description (the human reference)');
   return rows.map((r, index) => {
     const reference = r.product_description?.trim() ?? '';
     if (!reference) throw new DatasetError(`dataset row ${index + 1}: product_description is empty`);
@@ -91,7 +91,7 @@ export function rowsFromProducts(products: readonly ProductRecord[]): BenchmarkR
  */
 export function parseCandidatesCsv(csv: string, expectedRows: number, name = 'candidates'): string[] {
   const rows = records(csv, name);
-  if (rows.length && !('product_description' in rows[0]!)) throw new DatasetError(`${name}: missing column product_description`);
+  if (rows.length && !('product_description' in rows[0])) throw new DatasetError(`${name}: missing column product_description`);
   if (rows.length !== expectedRows) {
     throw new DatasetError(`${name}: ${rows.length} rows, but the dataset has ${expectedRows}; candidate rows must line up with the dataset's rows`);
   }

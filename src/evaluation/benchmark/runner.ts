@@ -42,7 +42,7 @@ export type ProgressListener = (run: { id: string; done: number; total: number }
 export function testRows(spec: Pick<BenchmarkSpec, 'rows' | 'allRows' | 'testShare' | 'seed'>): number[] {
   if (spec.allRows) return spec.rows.map((r) => r.index);
   const split = trainTestSplit(spec.rows.length, spec.testShare, spec.seed);
-  return split.test.map((i) => spec.rows[i]!.index);
+  return split.test.map((i) => spec.rows[i].index);
 }
 
 /**
@@ -157,14 +157,14 @@ export class BenchmarkRunner {
       requests.map((request) => ({ request, options: { policy: BENCHMARK_POLICY, provider: model.provider, signal, bypassCache: true } })),
     );
     return routed.map((r, i): Produced => {
-      const row = rows[i]!;
-      if (!r.ok) return { row, model: model.name, text: null, error: `${r.code}: ${r.error.message}`, prompt: requests[i]!.prompt };
+      const row = rows[i];
+      if (!r.ok) return { row, model: model.name, text: null, error: `${r.code}: ${r.error.message}`, prompt: requests[i].prompt };
       const g = r.result;
       return {
         row,
         model: model.name,
         text: g.text,
-        prompt: requests[i]!.prompt,
+        prompt: requests[i].prompt,
         latencyMs: g.latencyMs,
         promptTokens: g.promptTokens,
         completionTokens: g.completionTokens,

@@ -92,9 +92,9 @@ export async function scoreChunk(items: readonly Produced[], ctx: ScoreContext):
         excluded: false,
       };
     }
-    const s = semantic[ok.indexOf(item as Produced & { text: string })]!;
+    const s = semantic[ok.indexOf(item as Produced & { text: string })];
     const ci = withImage.indexOf(item as Produced & { text: string });
-    const c = ci >= 0 ? clip[ci]! : null;
+    const c = ci >= 0 ? clip[ci] : null;
     const checks = checkDescription({
       text: item.text,
       reference: item.row.reference,

@@ -13,7 +13,7 @@ export function seededShuffle<T>(items: readonly T[], seed: number): T[] {
   const rand = seededRandom(seed);
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
+    [out[i], out[j]] = [out[j], out[i]];
   }
   return out;
 }
@@ -47,7 +47,7 @@ export function percentile(values: readonly number[], p: number): number {
   const rank = (p / 100) * (sorted.length - 1);
   const lo = Math.floor(rank);
   const hi = Math.ceil(rank);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (rank - lo);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo);
 }
 
 export interface StatsOptions {
@@ -77,7 +77,7 @@ export function bootstrapCI(values: readonly number[], options: StatsOptions & {
   const means = new Array<number>(resamples);
   for (let r = 0; r < resamples; r++) {
     let s = 0;
-    for (let i = 0; i < n; i++) s += values[Math.floor(rand() * n)]!;
+    for (let i = 0; i < n; i++) s += values[Math.floor(rand() * n)];
     means[r] = s / n;
   }
   const tail = ((1 - level) / 2) * 100;
@@ -103,7 +103,7 @@ export interface PairedTest {
 export function pairedPermutationTest(a: readonly number[], b: readonly number[], options: StatsOptions = {}): PairedTest {
   if (a.length !== b.length) throw new RangeError(`pairedPermutationTest: ${a.length} vs ${b.length} values`);
   const { resamples = 1000, seed = 42 } = options;
-  const d = a.map((x, i) => x - b[i]!);
+  const d = a.map((x, i) => x - b[i]);
   const n = d.length;
   const observed = mean(d);
   if (n === 0) return { meanDifference: Number.NaN, pValue: Number.NaN, n, exact: true };
@@ -111,7 +111,7 @@ export function pairedPermutationTest(a: readonly number[], b: readonly number[]
   const target = Math.abs(observed * n) - 1e-12 * Math.max(1, Math.abs(observed * n));
   const hit = (signs: (i: number) => number): boolean => {
     let s = 0;
-    for (let i = 0; i < n; i++) s += signs(i) * d[i]!;
+    for (let i = 0; i < n; i++) s += signs(i) * d[i];
     return Math.abs(s) >= target;
   };
   if (2 ** n <= resamples) {

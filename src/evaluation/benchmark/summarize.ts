@@ -120,7 +120,7 @@ export function summarize(spec: BenchmarkSpec, testRows: readonly number[], resu
   const comparisons: Comparison[] = [];
   for (let i = 0; i < spec.models.length; i++) {
     for (let j = i + 1; j < spec.models.length; j++) {
-      for (const metric of summaryMetrics(spec.metrics)) comparisons.push(compare(spec, spec.models[i]!.name, spec.models[j]!.name, byModel, metric));
+      for (const metric of summaryMetrics(spec.metrics)) comparisons.push(compare(spec, spec.models[i].name, spec.models[j].name, byModel, metric));
     }
   }
   const excludedRows: ExcludedRow[] = results

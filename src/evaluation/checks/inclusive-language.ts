@@ -58,7 +58,7 @@ export interface InclusiveLanguageContext {
 export function compileInclusiveLanguageRules(json: unknown, source = 'inclusive-language rules'): InclusiveLanguageRules {
   const parsed = RuleFileSchema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
+    const issue = parsed.error.issues[0];
     throw new TypeError(`${source}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
   const ids = new Set<string>();
@@ -75,7 +75,7 @@ export function loadInclusiveLanguageRules(filePath: string): InclusiveLanguageR
   try {
     json = JSON.parse(readFileSync(filePath, 'utf8'));
   } catch (error) {
-    throw new TypeError(`inclusive-language rules ${filePath}: ${(error as Error).message}`);
+    throw new TypeError(`inclusive-language rules ${filePath}: ${(error as Error).message}`, { cause: error });
   }
   return compileInclusiveLanguageRules(json, filePath);
 }

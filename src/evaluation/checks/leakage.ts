@@ -55,7 +55,7 @@ export function checkLeakage(text: string, options: LeakageOptions = {}): Leakag
 }
 
 function spanOf(tokens: readonly Token[], first: number, count: number): { start: number; end: number } {
-  return { start: tokens[first]!.start, end: tokens[first + count - 1]!.end };
+  return { start: tokens[first].start, end: tokens[first + count - 1].end };
 }
 
 /** The prompt and reference as the checks compare them. */

@@ -26,7 +26,7 @@ export function sentenceTokens(text: string): Token[] {
   const tokens: Token[] = [];
   for (const m of text.matchAll(/[\p{L}\p{N}]+|[.!?]+(?=\s|$)|\n/gu)) {
     const isWord = /[\p{L}\p{N}]/u.test(m[0]);
-    if (!isWord && (tokens.length === 0 || tokens[tokens.length - 1]!.word === '')) continue;
+    if (!isWord && (tokens.length === 0 || tokens[tokens.length - 1].word === '')) continue;
     tokens.push({ word: isWord ? m[0].toLowerCase() : '', start: m.index, end: m.index + m[0].length });
   }
   return tokens;
@@ -42,10 +42,10 @@ export function longestCommonRun(a: readonly Token[], b: readonly Token[]): { le
   let prev = new Int32Array(b.length + 1);
   let row = new Int32Array(b.length + 1);
   for (let i = 1; i <= a.length; i++) {
-    const w = a[i - 1]!.word;
+    const w = a[i - 1].word;
     for (let j = 1; j <= b.length; j++) {
-      if (w !== '' && w === b[j - 1]!.word) {
-        const len = prev[j - 1]! + 1;
+      if (w !== '' && w === b[j - 1].word) {
+        const len = prev[j - 1] + 1;
         row[j] = len;
         if (len > best.length) best = { length: len, aStart: i - len, bStart: j - len };
       } else {
@@ -61,7 +61,7 @@ export function longestCommonRun(a: readonly Token[], b: readonly Token[]): { le
 export function findRun(haystack: readonly Token[], needle: readonly Token[]): number {
   if (needle.length === 0) return -1;
   outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
-    for (let k = 0; k < needle.length; k++) if (haystack[i + k]!.word !== needle[k]!.word) continue outer;
+    for (let k = 0; k < needle.length; k++) if (haystack[i + k].word !== needle[k].word) continue outer;
     return i;
   }
   return -1;

@@ -42,7 +42,7 @@ export interface ClipItemScore {
 
 const NONE = { clipScore: null, logitScore: null, cosine: null, referenceDelta: null } as const;
 
-function reasonOf(err: ProviderError | unknown): ClipReason {
+function reasonOf(err: unknown): ClipReason {
   const cause = isProviderError(err) ? err.cause : err;
   return isImageLoadError(cause) ? cause.code : 'CLIP_FAILED';
 }
@@ -80,12 +80,12 @@ export async function clipScores(
     return items.map(() => ({ ...NONE, reason: reasonOf(err), detail: messageOf(err) }));
   }
   return items.map((_, i): ClipItemScore => {
-    const cand = results[i]!;
+    const cand = results[i];
     if (isProviderError(cand)) return { ...NONE, reason: reasonOf(cand), detail: cand.message };
     const out: ClipItemScore = { clipScore: cand.clipScore, logitScore: cand.logitScore, cosine: cand.cosine, referenceDelta: null };
     const r = refIndex[i];
     if (r !== null && r !== undefined) {
-      const ref = results[r]!;
+      const ref = results[r];
       if (isProviderError(ref)) out.referenceReason = reasonOf(ref);
       else out.referenceDelta = ref.clipScore - cand.clipScore;
     }

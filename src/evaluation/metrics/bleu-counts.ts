@@ -8,7 +8,7 @@ import { isPySpace } from './python.js';
 export function ngramCounts(tokens: readonly string[], n: number): Map<string, number> {
   const counts = new Map<string, number>();
   for (let i = 0; i + n <= tokens.length; i++) {
-    const key = n === 1 ? tokens[i]! : tokens.slice(i, i + n).join(' ');
+    const key = n === 1 ? tokens[i] : tokens.slice(i, i + n).join(' ');
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   return counts;
@@ -26,7 +26,7 @@ function internReferences(references: readonly (readonly string[])[], vocab: Map
   return references.map((reference) => {
     const ids = new Int32Array(reference.length);
     for (let i = 0; i < reference.length; i++) {
-      const w = reference[i]!;
+      const w = reference[i];
       let id = vocab.get(w);
       if (id === undefined) vocab.set(w, (id = vocab.size + 1));
       ids[i] = id;
@@ -41,7 +41,7 @@ export function intern(references: readonly (readonly string[])[], hypothesis: r
   const refs = internReferences(references, vocab);
   const base = vocab.size + 1;
   const hyp = new Int32Array(hypothesis.length);
-  for (let i = 0; i < hypothesis.length; i++) hyp[i] = vocab.get(hypothesis[i]!) ?? 0;
+  for (let i = 0; i < hypothesis.length; i++) hyp[i] = vocab.get(hypothesis[i]) ?? 0;
   return { base, references: refs, hypothesis: hyp };
 }
 
@@ -79,8 +79,8 @@ export function internCandidate(references: readonly (readonly string[])[], cand
   const lookup = (from: number, end: number, hash: number): number => {
     let idx = hash & mask;
     while (slotId[idx] !== 0) {
-      const w = slotWord[idx]!;
-      if (slotHash[idx] === hash && w.length === end - from && candidate.startsWith(w, from)) return slotId[idx]!;
+      const w = slotWord[idx];
+      if (slotHash[idx] === hash && w.length === end - from && candidate.startsWith(w, from)) return slotId[idx];
       idx = (idx + 1) & mask;
     }
     return 0;
@@ -122,11 +122,11 @@ export function modifiedPrecisions(interned: Interned, maxN: number): { numerato
     const grams: Map<number, number>[] = [];
     for (let n = 0; n <= maxN; n++) grams.push(new Map());
     for (let i = 0; i < reference.length; i++) {
-      let key = reference[i]!;
-      unigrams[key]!++;
+      let key = reference[i];
+      unigrams[key]++;
       for (let n = 2; n <= maxN && i + n <= reference.length; n++) {
-        key = key * base + reference[i + n - 1]!;
-        grams[n]!.set(key, (grams[n]!.get(key) ?? 0) + 1);
+        key = key * base + reference[i + n - 1];
+        grams[n].set(key, (grams[n].get(key) ?? 0) + 1);
       }
     }
     return { unigrams, grams };
@@ -136,34 +136,34 @@ export function modifiedPrecisions(interned: Interned, maxN: number): { numerato
   const max = first ? referenceCounts(first) : referenceCounts(new Int32Array(0));
   for (const reference of rest) {
     const counts = referenceCounts(reference);
-    for (let id = 1; id < base; id++) if (counts.unigrams[id]! > max.unigrams[id]!) max.unigrams[id] = counts.unigrams[id]!;
+    for (let id = 1; id < base; id++) if (counts.unigrams[id] > max.unigrams[id]) max.unigrams[id] = counts.unigrams[id]!;
     for (let n = 2; n <= maxN; n++) {
-      const m = max.grams[n]!;
-      for (const [key, c] of counts.grams[n]!) if (c > (m.get(key) ?? 0)) m.set(key, c);
+      const m = max.grams[n];
+      for (const [key, c] of counts.grams[n]) if (c > (m.get(key) ?? 0)) m.set(key, c);
     }
   }
   const hypUnigrams = new Int32Array(base);
   const hypCounts: Map<number, number>[] = [];
   for (let n = 0; n <= maxN; n++) hypCounts.push(new Map());
   for (let i = 0; i < hypothesis.length; i++) {
-    let key = hypothesis[i]!;
+    let key = hypothesis[i];
     if (key === 0) continue; // a word in no reference: no n-gram from here can match
-    hypUnigrams[key]!++;
+    hypUnigrams[key]++;
     for (let n = 2; n <= maxN && i + n <= hypothesis.length; n++) {
-      const id = hypothesis[i + n - 1]!;
+      const id = hypothesis[i + n - 1];
       if (id === 0) break;
       key = key * base + id;
-      if (!max.grams[n]!.has(key)) break;
-      hypCounts[n]!.set(key, (hypCounts[n]!.get(key) ?? 0) + 1);
+      if (!max.grams[n].has(key)) break;
+      hypCounts[n].set(key, (hypCounts[n].get(key) ?? 0) + 1);
     }
   }
   let unigramMatches = 0;
-  for (let id = 1; id < base; id++) unigramMatches += Math.min(hypUnigrams[id]!, max.unigrams[id]!);
+  for (let id = 1; id < base; id++) unigramMatches += Math.min(hypUnigrams[id], max.unigrams[id]);
   const numerators = [0];
   const denominators = [0];
   for (let n = 1; n <= maxN; n++) {
     let numerator = n === 1 ? unigramMatches : 0;
-    if (n > 1) for (const [key, c] of hypCounts[n]!) numerator += Math.min(c, max.grams[n]!.get(key)!);
+    if (n > 1) for (const [key, c] of hypCounts[n]) numerator += Math.min(c, max.grams[n].get(key)!);
     numerators.push(numerator);
     denominators.push(Math.max(1, hypothesis.length - n + 1));
   }

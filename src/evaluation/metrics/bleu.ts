@@ -79,22 +79,22 @@ export function bleuTokens(
   let hypLengths = 0;
   let refLengths = 0;
   for (let s = 0; s < hypotheses.length; s++) {
-    const references = listOfReferences[s]!;
-    const hypothesis = hypotheses[s]!;
+    const references = listOfReferences[s];
+    const hypothesis = hypotheses[s];
     if (references.length === 0) throw new TypeError(`corpusBleu: candidate ${s} has no reference`);
     const interned = intern(references, hypothesis);
     // Numeric n-gram keys are exact only while base^maxN stays a safe integer.
     if (interned.base ** maxN < Number.MAX_SAFE_INTEGER) {
       const counts = modifiedPrecisions(interned, maxN);
       for (let n = 1; n <= maxN; n++) {
-        numerators[n]! += counts.numerators[n]!;
-        denominators[n]! += counts.denominators[n]!;
+        numerators[n] += counts.numerators[n];
+        denominators[n] += counts.denominators[n];
       }
     } else {
       for (let n = 1; n <= maxN; n++) {
         const [num, den] = modifiedPrecisionByString(references, hypothesis, n);
-        numerators[n]! += num;
-        denominators[n]! += den;
+        numerators[n] += num;
+        denominators[n] += den;
       }
     }
     hypLengths += hypothesis.length;
@@ -117,7 +117,7 @@ function combine(
   if (numerators[1] === 0) return 0;
 
   let pn: Precision[] = [];
-  for (let n = 1; n <= maxN; n++) pn.push({ num: numerators[n]!, den: denominators[n]! });
+  for (let n = 1; n <= maxN; n++) pn.push({ num: numerators[n], den: denominators[n] });
   pn = smooth(pn, options, hypLengths);
 
   if (options.autoReweigh && hypLengths < 4 && sameWeights(weights, DEFAULT_WEIGHTS)) {
@@ -126,8 +126,8 @@ function combine(
   const terms: number[] = [];
   const len = Math.min(weights.length, pn.length);
   for (let i = 0; i < len; i++) {
-    const p = value(pn[i]!);
-    if (p > 0) terms.push(weights[i]! * Math.log(p));
+    const p = value(pn[i]);
+    if (p > 0) terms.push(weights[i] * Math.log(p));
   }
   return bp * Math.exp(fsum(terms));
 }
@@ -184,7 +184,7 @@ function smooth(pn: Precision[], options: BleuOptions, hypLen: number): Precisio
 
 /** The reference length closest to the hypothesis length; ties go to the shorter reference. */
 function closestRefLength(references: readonly (readonly string[])[], hypLen: number): number {
-  let best = references[0]!.length;
+  let best = references[0].length;
   for (const reference of references) {
     const len = reference.length;
     const d = Math.abs(len - hypLen);

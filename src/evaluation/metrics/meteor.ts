@@ -98,8 +98,8 @@ function matchEnums(hyp: Enum[], ref: Enum[]): Match[] {
   const matches: Match[] = [];
   for (let i = hyp.length - 1; i >= 0; i--) {
     for (let j = ref.length - 1; j >= 0; j--) {
-      if (hyp[i]![1] === ref[j]![1]) {
-        matches.push([hyp[i]![0], ref[j]![0]]);
+      if (hyp[i][1] === ref[j][1]) {
+        matches.push([hyp[i][0], ref[j][0]]);
         hyp.splice(i, 1);
         ref.splice(j, 1);
         break;
@@ -117,12 +117,12 @@ function matchEnums(hyp: Enum[], ref: Enum[]): Match[] {
 function matchSynonyms(hyp: Enum[], ref: Enum[], wordnet: WordNet): Match[] {
   const matches: Match[] = [];
   for (let i = hyp.length - 1; i >= 0; i--) {
-    const word = hyp[i]![1];
+    const word = hyp[i][1];
     const names = wordnet.lemmaNames(word);
     for (let j = ref.length - 1; j >= 0; j--) {
-      const r = ref[j]![1];
+      const r = ref[j][1];
       if (r === word || (names.has(r) && !r.includes('_'))) {
-        matches.push([hyp[i]![0], ref[j]![0]]);
+        matches.push([hyp[i][0], ref[j][0]]);
         hyp.splice(i, 1);
         ref.splice(j, 1);
         break;
@@ -136,8 +136,8 @@ function matchSynonyms(hyp: Enum[], ref: Enum[], wordnet: WordNet): Match[] {
 function countChunks(matches: readonly Match[]): number {
   let chunks = 1;
   for (let i = 0; i < matches.length - 1; i++) {
-    const a = matches[i]!;
-    const b = matches[i + 1]!;
+    const a = matches[i];
+    const b = matches[i + 1];
     if (!(b[0] === a[0] + 1 && b[1] === a[1] + 1)) chunks += 1;
   }
   return chunks;

@@ -52,7 +52,7 @@ export function fsum(values: Iterable<number>): number {
   for (let x of values) {
     let i = 0;
     for (let j = 0; j < partials.length; j++) {
-      let y = partials[j]!;
+      let y = partials[j];
       if (Math.abs(x) < Math.abs(y)) [x, y] = [y, x];
       const hi = x + y;
       const lo = y - (hi - x);
@@ -64,16 +64,16 @@ export function fsum(values: Iterable<number>): number {
   }
   let n = partials.length;
   if (n === 0) return 0;
-  let hi = partials[--n]!;
+  let hi = partials[--n];
   let lo = 0;
   while (n > 0) {
     const x = hi;
-    const y = partials[--n]!;
+    const y = partials[--n];
     hi = x + y;
     lo = y - (hi - x);
     if (lo !== 0) break;
   }
-  if (n > 0 && ((lo < 0 && partials[n - 1]! < 0) || (lo > 0 && partials[n - 1]! > 0))) {
+  if (n > 0 && ((lo < 0 && partials[n - 1] < 0) || (lo > 0 && partials[n - 1] > 0))) {
     const y = lo * 2;
     const x = hi + y;
     if (y === x - hi) hi = x;

@@ -93,7 +93,7 @@ function lenNgram(words: readonly string[], n: number): number {
 function countNgrams(words: readonly string[], n: number): Map<string, number> {
   const counts = new Map<string, number>();
   for (let i = 0; i + n <= words.length; i++) {
-    const key = n === 1 ? words[i]! : words.slice(i, i + n).join(' ');
+    const key = n === 1 ? words[i] : words.slice(i, i + n).join(' ');
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   return counts;
@@ -118,7 +118,7 @@ export function lcsLength(a: readonly string[], b: readonly string[]): number {
     left = 0;
     let upperLeft = 0;
     for (let i = 0; i < base.length; i++) {
-      const up = row[i]!;
+      const up = row[i];
       const v = ca === base[i] ? upperLeft + 1 : Math.max(left, up);
       row[i] = v;
       left = v;

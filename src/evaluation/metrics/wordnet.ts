@@ -142,8 +142,8 @@ function parseIndexFile(text: string): Map<string, string> {
 /** Synset offsets from an index line after the lemma: pos, n_synsets, n_pointers, pointers…, n_senses, tagsense_cnt, offsets… */
 function parseOffsets(rest: string): number[] {
   const t = rest.trim().split(/\s+/);
-  const nSynsets = Number.parseInt(t[1]!, 10);
-  const nPointers = Number.parseInt(t[2]!, 10);
+  const nSynsets = Number.parseInt(t[1], 10);
+  const nPointers = Number.parseInt(t[2], 10);
   const first = 3 + nPointers + 2;
   return t.slice(first, first + nSynsets).map((o) => Number.parseInt(o, 10));
 }
@@ -191,11 +191,11 @@ function parseLemmaNames(line: string, offset: number): string[] {
   if (Number.parseInt(t[0] ?? '', 10) !== offset) {
     throw new Error(`WordNet data line at offset ${offset} does not start with that offset`);
   }
-  const count = Number.parseInt(t[3]!, 16);
+  const count = Number.parseInt(t[3], 16);
   const names: string[] = [];
   for (let i = 0; i < count; i++) {
-    const raw = t[4 + 2 * i]!;
-    names.push(/^(.*?)(\(.*\))?$/s.exec(raw)![1]!);
+    const raw = t[4 + 2 * i];
+    names.push(/^(.*?)(\(.*\))?$/s.exec(raw)![1]);
   }
   return names;
 }

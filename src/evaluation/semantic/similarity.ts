@@ -60,7 +60,7 @@ export async function semanticSimilarity(
       return failed(pairs, `embedder returned ${Array.isArray(vectors) ? vectors.length : 'no'} vectors for ${texts.length} texts`);
     }
   }
-  const byText = new Map(texts.map((t, i) => [t, vectors[i]!]));
+  const byText = new Map(texts.map((t, i) => [t, vectors[i]]));
   return pairs.map((p): SemanticScore => {
     if (blank(p.reference) || blank(p.candidate)) return { score: null, reason: 'EMPTY_TEXT' };
     let score: number;

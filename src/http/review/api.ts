@@ -52,7 +52,7 @@ export async function gql<T>(operation: keyof typeof REVIEW_DOCUMENTS, variables
   if (first || !answer.data) {
     const extensions = first?.extensions ?? {};
     const reason = typeof extensions.reason === 'string' ? extensions.reason : undefined;
-    throw new GatewayRefusal(String(extensions.code ?? 'INTERNAL'), reason, first?.message ?? 'no data', extensions);
+    throw new GatewayRefusal(typeof extensions.code === 'string' ? extensions.code : 'INTERNAL', reason, first?.message ?? 'no data', extensions);
   }
   return answer.data;
 }
@@ -143,7 +143,7 @@ const CHANGES = {
 /** One change of a description; the answer is the description as it is now. */
 export async function change(mutation: keyof typeof CHANGES, variables: Record<string, unknown>): Promise<Description> {
   const data = await gql<Record<string, Description>>(CHANGES[mutation], variables);
-  return data[mutation]!;
+  return data[mutation];
 }
 
 export type BulkResult = { __typename: 'Description'; id: string } | { __typename: 'LifecycleError'; id: string; code: string; reason: string | null; message: string };

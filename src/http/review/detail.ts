@@ -31,10 +31,10 @@ export function markedText(text: string, findings: readonly Finding[]): HTMLElem
       paragraph.append(piece.text);
       continue;
     }
-    const severity = piece.findings.some((i) => findings[i]!.severity === 'BLOCK') ? 'block' : 'review';
+    const severity = piece.findings.some((i) => findings[i].severity === 'BLOCK') ? 'block' : 'review';
     const numbers = piece.findings.map((i) => i + 1);
     paragraph.append(
-      h('mark', { class: severity, 'aria-describedby': piece.findings.map((i) => `finding-${i + 1}`).join(' '), title: piece.findings.map((i) => findings[i]!.message).join(' · ') }, piece.text),
+      h('mark', { class: severity, 'aria-describedby': piece.findings.map((i) => `finding-${i + 1}`).join(' '), title: piece.findings.map((i) => findings[i].message).join(' · ') }, piece.text),
       h('sup', { class: 'ref', 'aria-hidden': 'true' }, numbers.join(',')),
     );
   }

@@ -210,7 +210,7 @@ function step(by: 1 | -1): void {
   if (!state.queue.length) return;
   const here = state.queue.findIndex((d) => d.id === state.current?.id);
   const next = here < 0 ? Math.min(state.position, state.queue.length - 1) : Math.min(Math.max(here + by, 0), state.queue.length - 1);
-  const target = state.queue[state.current ? next : 0]!;
+  const target = state.queue[state.current ? next : 0];
   const button = document.querySelector<HTMLElement>(`.queue-item[data-id="${CSS.escape(target.id)}"]`);
   void open(target.id).then(() => button?.scrollIntoView({ block: 'nearest' }));
 }

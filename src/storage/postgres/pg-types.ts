@@ -17,6 +17,6 @@ export const pgTypeParsers: CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
     if (oid === JSON_OID) return (value: string) => value;
     if (oid === TIMESTAMPTZ_OID) return (value: string) => parseTimestamptz(value).toISOString();
-    return pg.types.getTypeParser(oid, format as 'text');
+    return pg.types.getTypeParser(oid, format) as (value: string) => unknown;
   }) as CustomTypesConfig['getTypeParser'],
 };

@@ -62,7 +62,7 @@ async function upsertProduct(client: PoolClient, input: ProductInput): Promise<U
     );
     if (inserted.rows[0]) return { action: 'created', product: toProduct(inserted.rows[0]) };
     // Another gateway inserted this key after our read: it is now an existing row.
-    existing = (await find()).rows[0] as Row;
+    existing = (await find()).rows[0];
   }
   const before = toProduct(existing);
   if (!productChanged(before, input)) return { action: 'unchanged', product: before };
@@ -70,5 +70,5 @@ async function upsertProduct(client: PoolClient, input: ProductInput): Promise<U
     `UPDATE products SET (${PRODUCT_COLUMNS}, updated_at) = ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) WHERE id = $12 RETURNING *`,
     [...values, now, before.id],
   );
-  return { action: 'updated', product: toProduct(updated.rows[0] as Row) };
+  return { action: 'updated', product: toProduct(updated.rows[0]) };
 }

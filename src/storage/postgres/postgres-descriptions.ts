@@ -33,7 +33,7 @@ export class PostgresDescriptionStore implements DescriptionStore {
         new Date().toISOString(),
       ],
     );
-    return toDescription(rows[0] as Row);
+    return toDescription(rows[0]);
   }
 
   async descriptionById(id: string): Promise<DescriptionRecord | null> {

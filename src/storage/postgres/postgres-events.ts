@@ -38,7 +38,7 @@ export class PostgresEventStore implements EventStore {
 
   async count(): Promise<number> {
     const { rows } = await this.db.pool.query<Row>('SELECT count(*) AS n FROM events');
-    return Number(rows[0]!.n);
+    return Number(rows[0].n);
   }
 }
 

@@ -26,7 +26,7 @@ export class SqliteCatalogStore implements CatalogStore {
           insert.run(id, key, input.sku ?? null, ...values, now, now);
           return { action: 'created', product: toProduct(find.get(key) as Row) };
         }
-        const before = toProduct(existing as Row);
+        const before = toProduct(existing);
         if (!productChanged(before, input)) return { action: 'unchanged', product: before };
         update.run(...values, now, before.id);
         return { action: 'updated', product: toProduct(find.get(key) as Row) };

@@ -9,7 +9,7 @@ export function sqlitePublicationDriver(connection: SqliteConnection): Publicati
   const exec = (s: Statement): Row[] => {
     const stmt = connection.sql(s.sql);
     const params = s.params as SQLInputValue[];
-    if (/^\s*select|returning/i.test(s.sql)) return stmt.all(...params) as Row[];
+    if (/^\s*select|returning/i.test(s.sql)) return stmt.all(...params);
     stmt.run(...params);
     return [];
   };

@@ -54,7 +54,7 @@ export class SqliteStorage implements Storage {
       const stmt = this.sql(sql);
       let rows = this.returnsRows.get(sql);
       if (rows === undefined) this.returnsRows.set(sql, (rows = /^\s*select|returning/i.test(sql)));
-      if (rows) return stmt.all(...(params as SQLInputValue[])) as Row[];
+      if (rows) return stmt.all(...(params as SQLInputValue[]));
       stmt.run(...(params as SQLInputValue[]));
       return [];
     };

@@ -7,7 +7,7 @@ import { parseAlertmanagerWebhook, type AlertmanagerAlert } from '../../../src/a
 import { defaultPolicies } from '../../../src/routing/policies.js';
 
 const logger = pino({ level: 'silent' });
-const alert = (status: 'firing' | 'resolved', labels: Record<string, string>, fingerprint = labels.alertname! + (labels.provider ?? '')): AlertmanagerAlert => ({
+const alert = (status: 'firing' | 'resolved', labels: Record<string, string>, fingerprint = labels.alertname + (labels.provider ?? '')): AlertmanagerAlert => ({
   status,
   labels,
   fingerprint,
@@ -30,8 +30,8 @@ test('known alerts take their action and undo it when they resolve; unknown aler
     alert('firing', { alertname: 'GatewayProviderBreakerOpen', provider: 'nope' }),
   ]);
   assert.deepEqual(fired.map((o) => o.actions.map((a) => `${a.kind}:${a.target}`)), [['demote_provider:openai'], ['fallback_policy:mobile→personalization'], ['pause_catalog_jobs:catalog'], [], []]);
-  assert.equal(fired[3]!.ignored, 'no action for this alert');
-  assert.equal(fired[4]!.ignored, 'provider "nope" is not configured here');
+  assert.equal(fired[3].ignored, 'no action for this alert');
+  assert.equal(fired[4].ignored, 'provider "nope" is not configured here');
   assert.ok(actions.isDemoted('openai') && !actions.isDemoted('onnx'));
   // One plan in DEMOTED_CANARY_EVERY keeps the demoted provider in place, so its alert can see it recover.
   const placements = Array.from({ length: 2 * DEMOTED_CANARY_EVERY }, () => actions.placement('openai'));
@@ -68,13 +68,13 @@ test('an action that Alertmanager stops repeating lapses after the TTL; a repeat
   assert.equal(actions.isDemoted('openai'), false);
   // Without a queue, pausing jobs is ignored with the reason.
   const [paused] = await actions.handle([alert('firing', { alertname: 'GatewayCostOverBudget' })]);
-  assert.match(paused!.ignored ?? '', /REDIS_URL unset/);
+  assert.match(paused.ignored ?? '', /REDIS_URL unset/);
   await actions.close();
 });
 
 test('parseAlertmanagerWebhook: the webhook body, or a TypeError naming the problem', () => {
   const body = { version: '4', status: 'firing', receiver: 'gateway', groupKey: '{}', alerts: [{ status: 'firing', labels: { alertname: 'A' }, annotations: {}, startsAt: '2025-01-01T00:00:00Z', endsAt: '0001-01-01T00:00:00Z', fingerprint: 'abc', generatorURL: 'x' }] };
-  assert.equal(parseAlertmanagerWebhook(JSON.stringify(body))[0]!.fingerprint, 'abc');
+  assert.equal(parseAlertmanagerWebhook(JSON.stringify(body))[0].fingerprint, 'abc');
   assert.throws(() => parseAlertmanagerWebhook('{'), /not JSON/);
   assert.throws(() => parseAlertmanagerWebhook('{"alerts": [{"status": "firing"}]}'), /alerts\.0\.labels/);
 });

@@ -29,7 +29,7 @@ test('a run sends every session once, splits fixed traffic evenly, and repeats f
   const result = await simulateRun(counting, small, 0, 5);
   assert.equal(recorded, 4000);
   assert.equal(analyses, 4, 'one look a day');
-  assert.ok(Math.abs(result.shares[0]! - 0.5) < 0.05, `shares ${result.shares}`);
+  assert.ok(Math.abs(result.shares[0] - 0.5) < 0.05, `shares ${result.shares.join(',')}`);
   assert.deepEqual(await simulateRun(driver, small, 0, 5), result);
 });
 

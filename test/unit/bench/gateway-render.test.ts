@@ -71,7 +71,7 @@ describe('gateway benchmark report', () => {
       slopeMiBPerMin: 0.01,
     });
     const base = input([path('direct', 1, 0.1, [[100, 1]]), path('ours', 5, 4, [[100, 8]], 1024), path('peer', 3, 2, [[100, 5]], 1024)]);
-    const md = renderReport({ ...base, runs: [{ ...base.runs[0]!, latencyMs: 50, soaks: [soak('ours'), soak('peer')] }] });
+    const md = renderReport({ ...base, runs: [{ ...base.runs[0], latencyMs: 50, soaks: [soak('ours'), soak('peer')] }] });
     assert.match(md, /Soak: 100 requests\/s, evenly paced, fake latency 50 ms, 60 s per gateway/);
     assert.match(md, /\| ours \(GraphQL `generateDescriptions`\) \| 6000 \| 0 \| 100\.0\/s \| 52\.00 ms \| 60\.00 ms \| 300\.0 → 300\.0 MiB \(min 300\.0, max 301\.0\) \| 301\.0 → 301\.0 MiB \| 0\.01 MiB\/min \|/);
     assert.match(md, /ours: 0s 300\.0, 10s 300\.0, 20s 300\.0/);

@@ -9,7 +9,7 @@ import { buildPrompt } from '../../../src/prompts/build-prompt.js';
 import { DEFAULT_PROMPT_VERSION } from '../../../src/prompts/templates.js';
 import { catalogFacts, readCatalogEntries } from '../../../src/seed.js';
 
-const product = catalogFacts(readCatalogEntries()[0]!);
+const product = catalogFacts(readCatalogEntries()[0]);
 
 test('the bundled model is sent the template its folder names (v3, the one it was trained on), not the default', () => {
   const r = promptsFor(bundledModelDir)(product);

@@ -38,7 +38,7 @@ test('periodOf: UTC days and months', () => {
 
 test('upfront estimate: prompt characters / 4 at the input price plus maxTokens (or the default) at the output price; local models are free', () => {
   const request = { prompt: 'x'.repeat(400), system: 'y'.repeat(40), maxTokens: 200 };
-  const price = DEFAULT_PRICES['gpt-4o-mini']!;
+  const price = DEFAULT_PRICES['gpt-4o-mini'];
   assert.equal(upfrontCost(DEFAULT_PRICES, openai, request), (110 * price.input + 200 * price.output) / 1e6);
   assert.equal(upfrontCost(DEFAULT_PRICES, openai, { prompt: 'abcd' }), (1 * price.input + DEFAULT_COMPLETION_ESTIMATE * price.output) / 1e6);
   assert.equal(upfrontCost(DEFAULT_PRICES, onnx, request), 0);
@@ -46,7 +46,7 @@ test('upfront estimate: prompt characters / 4 at the input price plus maxTokens 
 });
 
 test('actual cost: reported tokens, timed-out attempts at the estimate, a cut stream for what it streamed, nothing for a cached result', () => {
-  const price = DEFAULT_PRICES['gpt-4o-mini']!;
+  const price = DEFAULT_PRICES['gpt-4o-mini'];
   const request = { prompt: 'x'.repeat(40), maxTokens: 100 };
   const providerOf = (id: string) => (id === 'openai' ? openai : id === 'onnx' ? onnx : undefined);
   const result = { text: 'Some text here.', providerId: 'openai', model: 'gpt-4o-mini', finishReason: 'stop', latencyMs: 5, promptTokens: 30, completionTokens: 20 } as const;

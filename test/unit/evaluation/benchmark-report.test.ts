@@ -31,7 +31,7 @@ const OWN = [
 ];
 
 const rows: BenchmarkRow[] = COLOURS.map((colour, i) => {
-  const [a, b, c] = OWN[i]!;
+  const [a, b, c] = OWN[i];
   return {
     index: i,
     title: `${colour} ${ITEMS[i]}`,
@@ -41,7 +41,7 @@ const rows: BenchmarkRow[] = COLOURS.map((colour, i) => {
   };
 });
 const copyText = (r: BenchmarkRow) => `The ${r.title}: wool, classic.`;
-const writerText = (r: BenchmarkRow) => `A ${OWN[r.index]!.join(' ')} piece, easy to pair for long days out.`;
+const writerText = (r: BenchmarkRow) => `A ${OWN[r.index].join(' ')} piece, easy to pair for long days out.`;
 
 const NO_SCORES: RowScores = { bleu: null, rouge1: null, rouge2: null, rougeL: null, meteor: null };
 
@@ -95,12 +95,12 @@ test('a ROUGE-1 lead that only restates the metadata is discounted; the model th
   const r = recommend(report);
   assert.equal(r.pick, 'writer');
   const [first, second] = r.standings;
-  assert.equal(first!.model, 'writer');
-  assert.deepEqual(first!.wins, ['METEOR over copy (p < 0.001)']);
-  assert.equal(first!.points, 1);
-  assert.deepEqual(second!.discounted, ['ROUGE-1 over writer (p < 0.001)']);
-  assert.deepEqual(second!.losses, ['METEOR to writer']);
-  assert.equal(second!.points, -1);
+  assert.equal(first.model, 'writer');
+  assert.deepEqual(first.wins, ['METEOR over copy (p < 0.001)']);
+  assert.equal(first.points, 1);
+  assert.deepEqual(second.discounted, ['ROUGE-1 over writer (p < 0.001)']);
+  assert.deepEqual(second.losses, ['METEOR to writer']);
+  assert.equal(second.points, -1);
   assert.ok(r.rule.length >= 4 && r.rule.some((s) => s.includes('restating the metadata')), 'the rule is stated');
 
   const lines = verdict(report);
@@ -117,19 +117,19 @@ test('a lead from the product\'s facts stands against a model that says nothing 
   const copy = rows.map((r, i) => result('copy', r, copyText(r), { rouge1: 0.6 + i * 0.01, meteor: 0.3 }));
   const r = recommend(buildReport(input([provider('copy'), provider('writer')], [...copy, ...bland])));
   assert.equal(r.pick, 'copy');
-  assert.deepEqual(r.standings[0]!.discounted, []);
-  assert.equal(r.standings[0]!.points, 2);
+  assert.deepEqual(r.standings[0].discounted, []);
+  assert.equal(r.standings[0].points, 2);
 });
 
 test('equal quality: the cheaper model wins, said so; with no known cost or latency there is no pick', () => {
   const priced = scenario({ meteorTie: true, copy: { costUsd: 0, latencyMs: 40 }, writer: () => ({ costUsd: 0.002, latencyMs: 900 }) });
   const r = recommend(buildReport(input([provider('copy'), provider('writer')], priced)));
   assert.equal(r.pick, 'copy');
-  assert.match(r.why[0]!, /ties with writer on quality .* lower cost per description/);
+  assert.match(r.why[0], /ties with writer on quality .* lower cost per description/);
 
   const none = recommend(buildReport(input([file('copy'), file('writer')], scenario({ meteorTie: true }))));
   assert.equal(none.pick, null);
-  assert.match(none.why[0]!, /No clear winner: copy and writer tie/);
+  assert.match(none.why[0], /No clear winner: copy and writer tie/);
 });
 
 test('responsible-AI flags on more than a quarter of the rows make a model ineligible', () => {
@@ -138,7 +138,7 @@ test('responsible-AI flags on more than a quarter of the rows make a model ineli
   const r = recommend(buildReport(input([provider('copy'), provider('writer')], scenario({ writer: (i) => ({ flags: i < flagged ? [flag] : [] }) }))));
   assert.equal(r.pick, 'copy');
   assert.match(r.standings.find((s) => s.model === 'writer')!.ineligible!, new RegExp(`Responsible-AI flags: ${flagged} of ${rows.length} rows flagged`));
-  assert.match(r.why[0]!, /copy is the only eligible model/);
+  assert.match(r.why[0], /copy is the only eligible model/);
 });
 
 test('a check column from another checker is shown and weighed like the built-in one', () => {
@@ -196,8 +196,8 @@ test('the fact check: a model whose texts would be blocked is not recommended ov
   const checked = (row: BenchmarkRow, text: string) => ({ text, factCheck: checkFacts(text, rowRecord(row)) });
   const results = scenario({
     copy: {},
-    writer: (i) => checked(rows[i]!, `${writerText(rows[i]!)}${i < claims ? ' Made in Italy.' : ''}`),
-  }).map((r) => (r.model === 'copy' ? { ...r, factCheck: checkFacts(r.text!, rowRecord(rows[r.rowIndex]!)) } : r));
+    writer: (i) => checked(rows[i], `${writerText(rows[i])}${i < claims ? ' Made in Italy.' : ''}`),
+  }).map((r) => (r.model === 'copy' ? { ...r, factCheck: checkFacts(r.text!, rowRecord(rows[r.rowIndex])) } : r));
   const verdicts = (model: string) => results.filter((r) => r.model === model).map((r) => r.factCheck!.verdict);
   const blocked = (model: string) => verdicts(model).filter((v) => v === 'BLOCK').length;
   assert.equal(blocked('copy'), 0, 'the restating texts pass the check');
@@ -216,18 +216,18 @@ test('the fact check: a model whose texts would be blocked is not recommended ov
   const r = recommend(report);
   assert.equal(r.pick, 'copy');
   const [first, second] = r.standings;
-  assert.equal(first!.model, 'copy');
-  assert.ok(second!.points > first!.points, 'writer has more quality points');
-  assert.match(second!.outranked!, /^Fact check: blocked: 17% of its rows against 0% of copy's$/);
+  assert.equal(first.model, 'copy');
+  assert.ok(second.points > first.points, 'writer has more quality points');
+  assert.match(second.outranked!, /^Fact check: blocked: 17% of its rows against 0% of copy's$/);
   assert.ok(r.rule.some((s) => s.includes('blocking check')), 'the rule says so');
   assert.ok(r.why.some((s) => /writer cannot be recommended over a model whose texts pass more often/.test(s)));
 
   const md = renderMarkdown(input([provider('copy'), provider('writer')], results));
-  const table = md.split('## Fact check')[1]!.split('##')[0]!;
+  const table = md.split('## Fact check')[1].split('##')[0];
   assert.match(table, new RegExp(`\\| writer \\| ${rows.length} \\| ${writer.pass} \\| ${writer.review} \\| ${claims} \\| 17% \\|`));
   assert.match(table, /ORIGIN_CLAIM × 2/);
   // One blocked text in twelve is under the margin: writer's quality points decide again.
-  const one = results.map((r) => (r.model === 'writer' && r.rowIndex === 1 ? { ...r, ...checked(rows[1]!, writerText(rows[1]!)) } : r));
+  const one = results.map((r) => (r.model === 'writer' && r.rowIndex === 1 ? { ...r, ...checked(rows[1], writerText(rows[1])) } : r));
   assert.ok(1 / rows.length < RULE.flagMargin);
   assert.equal(recommend(buildReport(input([provider('copy'), provider('writer')], one))).pick, 'writer');
   // Without the check (runs stored before it), the recommendation is the quality one.

@@ -91,14 +91,14 @@ test('rule files are validated, and a custom rule file can be loaded', (t) => {
 });
 
 const readCsv = (name: string): Record<string, string>[] =>
-  parse(readFileSync(path.join(chapter4Dir, name), 'utf8'), { columns: true }) as Record<string, string>[];
+  parse<Record<string, string>>(readFileSync(path.join(chapter4Dir, name), 'utf8'), { columns: true });
 
 test('chapter-4: GPT-Neo rows are flagged for prompt echo and reference leak, GPT-3.5 rows are not', () => {
-  const references = readCsv('reference_data.csv').map((r) => r.product_description!);
+  const references = readCsv('reference_data.csv').map((r) => r.product_description);
   const prompt = (ref: string): string => `Write a creative product description for the following product: ${ref}`;
   const codes = (file: string): string[][] =>
     readCsv(file).map((row, i) =>
-      checkDescription({ text: row.product_description!, prompt: prompt(references[i]!), reference: references[i]! })
+      checkDescription({ text: row.product_description, prompt: prompt(references[i]), reference: references[i] })
         .flags.filter((f) => f.code !== 'INCLUSIVE_LANGUAGE')
         .map((f) => f.code),
     );
@@ -115,7 +115,7 @@ test('leak and echo thresholds: 8-word runs within a sentence', () => {
   const eight = checkDescription({ text: 'Ours is a soft organic cotton tee with a relaxed fit, truly.', reference });
   assert.equal(eight.flags[0]?.code, 'REFERENCE_LEAK');
   const text = 'Ours is a soft organic cotton tee with a relaxed fit, truly.';
-  assert.equal(text.slice(eight.flags[0]!.span!.start, eight.flags[0]!.span!.end), 'soft organic cotton tee with a relaxed fit');
+  assert.equal(text.slice(eight.flags[0].span!.start, eight.flags[0].span!.end), 'soft organic cotton tee with a relaxed fit');
   const split = checkDescription({ text: 'Soft organic cotton tee. With a relaxed fit and a ribbed crew neck', reference: 'Soft organic cotton tee with a relaxed fit' });
   assert.deepEqual(split.flags, []);
   const echo = checkDescription({ text: 'Describe the jacket in three sentences. It is warm.', prompt: 'Describe the jacket in three sentences.' });

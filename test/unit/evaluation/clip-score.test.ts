@@ -65,17 +65,17 @@ test('scores candidates and references in one scorer call; referenceDelta = refe
   const out = await clipScores(scorer, items);
   assert.equal(scorer.calls - before, 1);
   const direct = (await scorer.score([
-    { image: image1, text: items[0]!.candidate },
-    { image: image1, text: items[0]!.reference! },
-    { image: image2, text: items[1]!.candidate },
+    { image: image1, text: items[0].candidate },
+    { image: image1, text: items[0].reference! },
+    { image: image2, text: items[1].candidate },
   ])) as ImageTextScore[];
-  assert.equal(out[0]!.clipScore, direct[0]!.clipScore);
-  assert.equal(out[0]!.logitScore, direct[0]!.logitScore);
-  assert.equal(out[0]!.referenceDelta, direct[1]!.clipScore - direct[0]!.clipScore);
-  assert.equal(out[1]!.clipScore, direct[2]!.clipScore);
-  assert.equal(out[1]!.referenceDelta, null);
-  assert.equal(out[2]!.referenceDelta, null);
-  assert.equal(out[0]!.reason, undefined);
+  assert.equal(out[0].clipScore, direct[0].clipScore);
+  assert.equal(out[0].logitScore, direct[0].logitScore);
+  assert.equal(out[0].referenceDelta, direct[1].clipScore - direct[0].clipScore);
+  assert.equal(out[1].clipScore, direct[2].clipScore);
+  assert.equal(out[1].referenceDelta, null);
+  assert.equal(out[2].referenceDelta, null);
+  assert.equal(out[0].reason, undefined);
 });
 
 test('an image over HTTP scores the same as the same file on disk', async () => {
@@ -83,8 +83,8 @@ test('an image over HTTP scores the same as the same file on disk', async () => 
     { image: `${base}/image_1.jpg`, candidate: 'a red gown' },
     { image: image1, candidate: 'a red gown' },
   ]);
-  assert.equal(http1!.clipScore, file1!.clipScore);
-  assert.notEqual(http1!.clipScore, null);
+  assert.equal(http1.clipScore, file1.clipScore);
+  assert.notEqual(http1.clipScore, null);
 });
 
 test('image failures become null scores with the image error code; the other items still score', async () => {
@@ -95,11 +95,11 @@ test('image failures become null scores with the image error code; the other ite
     { image: image1, candidate: 'a red gown', reference: 'x' },
     { image: image2, candidate: 'a red gown', reference: 'y' },
   ]);
-  assert.equal(out[0]!.reason, 'IMAGE_TIMEOUT');
-  assert.equal(out[0]!.clipScore, null);
-  assert.equal(out[1]!.reason, 'IMAGE_NOT_FOUND');
-  assert.equal(typeof out[2]!.clipScore, 'number');
-  assert.equal(typeof out[3]!.referenceDelta, 'number');
+  assert.equal(out[0].reason, 'IMAGE_TIMEOUT');
+  assert.equal(out[0].clipScore, null);
+  assert.equal(out[1].reason, 'IMAGE_NOT_FOUND');
+  assert.equal(typeof out[2].clipScore, 'number');
+  assert.equal(typeof out[3].referenceDelta, 'number');
 });
 
 test('a scorer that throws gives CLIP_FAILED for every item', async () => {

@@ -20,7 +20,7 @@ interface Expected {
 }
 
 const readCsv = (name: string): Row[] =>
-  parse(readFileSync(path.join(chapter4Dir, name), 'utf8'), { columns: true }) as Row[];
+  parse<Row>(readFileSync(path.join(chapter4Dir, name), 'utf8'), { columns: true });
 
 test('chapter-4 GPT-3.5 rows score finitely and equal NLTK/sumeval (fixture from tools/make_metric_fixtures.py)', () => {
   const references = readCsv('reference_data.csv');
@@ -31,8 +31,8 @@ test('chapter-4 GPT-3.5 rows score finitely and equal NLTK/sumeval (fixture from
   assert.equal(candidates.length, references.length);
   assert.equal(expected.length, candidates.length);
   for (const e of expected) {
-    const reference = references[e.row]!.product_description;
-    const candidate = candidates[e.row]!.product_description;
+    const reference = references[e.row].product_description;
+    const candidate = candidates[e.row].product_description;
     // Same text as Python's csv module read (length in code points).
     assert.equal(Array.from(candidate).length, e.candidate_chars, `row ${e.row} parsed differently`);
     const scores = scorePair(reference, candidate);

@@ -30,7 +30,7 @@ after(async () => embedder.close());
 
 function assertClose(actual: number[], wanted: number[], tol: number, label: string): void {
   assert.equal(actual.length, wanted.length, `${label}: length`);
-  const worst = Math.max(...actual.map((v, i) => Math.abs(v - wanted[i]!)));
+  const worst = Math.max(...actual.map((v, i) => Math.abs(v - wanted[i])));
   assert.ok(worst <= tol, `${label}: max |diff| ${worst} > ${tol}`);
 }
 
@@ -54,7 +54,7 @@ test('reads pooling and normalisation from modules.json and 1_Pooling/config.jso
 test('one padded batch matches PyTorch per-sentence embeddings to 1e-4 (normalised)', async () => {
   const vectors = await embedder.embed(texts);
   assert.equal(vectors.length, texts.length);
-  vectors.forEach((v, i) => assertClose(v, expected.sentences[i]!.normalized, 1e-4, texts[i]!));
+  vectors.forEach((v, i) => assertClose(v, expected.sentences[i].normalized, 1e-4, texts[i]));
   for (const v of vectors) assert.ok(Math.abs(Math.hypot(...v) - 1) < 1e-5);
 });
 
@@ -63,7 +63,7 @@ test('without normalisation the mean-pooled vectors match PyTorch, in any batch 
   try {
     const reversed = [...texts].reverse();
     const vectors = await raw.embed(reversed);
-    vectors.forEach((v, i) => assertClose(v, expected.sentences[texts.length - 1 - i]!.pooled, 1e-4, reversed[i]!));
+    vectors.forEach((v, i) => assertClose(v, expected.sentences[texts.length - 1 - i].pooled, 1e-4, reversed[i]));
     assert.equal((await raw.health()).details?.normalize, 'false');
   } finally {
     await raw.close();
@@ -91,5 +91,5 @@ test('poolRow: mean, max, cls and mean_sqrt_len skip padded positions; several m
   assert.deepEqual(poolRow(hidden, 0, 3, 2, mask, ['cls', 'mean'], false), [1, 2, 2, -1]);
   assert.deepEqual(poolRow(hidden, 0, 3, 2, mask, ['mean_sqrt_len'], false), [4 / Math.SQRT2, -2 / Math.SQRT2]);
   const n = poolRow(hidden, 0, 3, 2, mask, ['mean'], true);
-  assert.ok(Math.abs(n[0]! - 2 / Math.sqrt(5)) < 1e-12 && Math.abs(n[1]! + 1 / Math.sqrt(5)) < 1e-12);
+  assert.ok(Math.abs(n[0] - 2 / Math.sqrt(5)) < 1e-12 && Math.abs(n[1] + 1 / Math.sqrt(5)) < 1e-12);
 });

@@ -10,11 +10,11 @@ test('a clear winner stops the test, with every number the page shows', () => {
   assert.equal(a.winnerId, 'warm-tone');
   assert.match(a.reason, /^warm-tone beats control \(always-valid p = 2\.8e-4 ≤ 0\.050\)$/);
   const [control, treatment] = a.variants;
-  assert.equal(control!.control, true);
-  assert.equal(control!.comparison, null);
-  assert.equal(treatment!.rate, 0.065);
-  assert.ok(treatment!.interval.lower < 0.065 && 0.065 < treatment!.interval.upper);
-  const c = treatment!.comparison!;
+  assert.equal(control.control, true);
+  assert.equal(control.comparison, null);
+  assert.equal(treatment.rate, 0.065);
+  assert.ok(treatment.interval.lower < 0.065 && 0.065 < treatment.interval.upper);
+  const c = treatment.comparison!;
   assert.equal(c.verdict, 'BETTER');
   assert.ok(Math.abs(c.difference!.estimate - 0.015) < 1e-15);
   assert.ok(Math.abs(c.lift!.estimate - 0.3) < 1e-12);
@@ -26,7 +26,7 @@ test('a clear winner stops the test, with every number the page shows', () => {
 
 test('nothing stops before the minimum sample, however large the gap', () => {
   const a = analyzeExperiment([v('a', 900, 10), v('b', 900, 90)]);
-  assert.equal(a.variants[1]!.comparison!.verdict, 'BETTER');
+  assert.equal(a.variants[1].comparison!.verdict, 'BETTER');
   assert.equal(a.decision, 'KEEP_RUNNING');
   assert.match(a.reason, /minimum sample of 1000 per variant not reached \(a, b\)/);
   assert.equal(analyzeExperiment([v('a', 900, 10), v('b', 900, 90)], { minSample: 500 }).decision, 'STOP_WINNER');
@@ -34,10 +34,10 @@ test('nothing stops before the minimum sample, however large the gap', () => {
 
 test('the control wins when every treatment is worse; no difference when the sequence sits inside the margin', () => {
   const worse = analyzeExperiment([v('a', 10_000, 650), v('b', 10_000, 500)]);
-  assert.deepEqual([worse.decision, worse.winnerId, worse.variants[1]!.comparison!.verdict], ['STOP_WINNER', 'a', 'WORSE']);
+  assert.deepEqual([worse.decision, worse.winnerId, worse.variants[1].comparison!.verdict], ['STOP_WINNER', 'a', 'WORSE']);
   // 400,000 a side at 5%: the confidence sequence is about ±0.0016, inside ±10% of 5% = ±0.005.
   const same = analyzeExperiment([v('a', 400_000, 20_000), v('b', 400_000, 20_100)]);
-  assert.equal(same.variants[1]!.comparison!.verdict, 'EQUIVALENT');
+  assert.equal(same.variants[1].comparison!.verdict, 'EQUIVALENT');
   assert.deepEqual([same.decision, same.winnerId], ['STOP_NO_DIFFERENCE', null]);
   // A 2% margin is tighter than that interval: keep running.
   const strict = analyzeExperiment([v('a', 400_000, 20_000), v('b', 400_000, 20_100)], { minimumEffect: 0.02 });
@@ -54,8 +54,8 @@ test('with several treatments each comparison runs at alpha / treatments, and th
   // b alone would beat control at 0.05 but not at 0.05/3.
   const single = analyzeExperiment([v('control', 20_000, 1000), v('b', 20_000, 1150)]);
   const triple = analyzeExperiment([v('control', 20_000, 1000), v('b', 20_000, 1150), v('c', 20_000, 1000), v('d', 20_000, 1000)]);
-  assert.equal(single.variants[1]!.comparison!.verdict, 'BETTER');
-  assert.equal(triple.variants[1]!.comparison!.verdict, 'UNDECIDED');
+  assert.equal(single.variants[1].comparison!.verdict, 'BETTER');
+  assert.equal(triple.variants[1].comparison!.verdict, 'UNDECIDED');
 });
 
 test('the previous look carries over, and analyzeLooks folds daily roll-ups the same way', () => {
@@ -66,7 +66,7 @@ test('the previous look carries over, and analyzeLooks folds daily roll-ups the 
   assert.equal(analyzeExperiment(day2).decision, 'KEEP_RUNNING', 'alone, the second look would not reject');
   const second = analyzeExperiment(day2, {}, first);
   assert.equal(second.decision, 'STOP_WINNER', 'the crossing on day 1 stands');
-  assert.equal(second.variants[1]!.comparison!.sequential.pValue, first.variants[1]!.comparison!.sequential.pValue);
+  assert.equal(second.variants[1].comparison!.sequential.pValue, first.variants[1].comparison!.sequential.pValue);
   assert.deepEqual(analyzeLooks([day1, day2]), second);
   assert.throws(() => analyzeLooks([]), /analyzeLooks needs at least one look/);
 });
@@ -80,5 +80,5 @@ test('bad input is refused with a message that names it', () => {
   assert.throws(() => analyzeExperiment([v('a', 10, 1), v('b', 10, 2), v('c', 10, 2)], { alpha: 1.5 }), /alpha must be between 0 and 1, got 1.5/);
   assert.equal(analyzeExperiment([v('a', 10, 1), v('b', 10, 2)], { alpha: undefined }).method.alpha, 0.05, 'an option left undefined takes its default');
   const empty = analyzeExperiment([v('a', 0, 0), v('b', 0, 0)]);
-  assert.deepEqual([empty.variants[0]!.rate, empty.variants[1]!.comparison!.difference, empty.decision], [null, null, 'KEEP_RUNNING']);
+  assert.deepEqual([empty.variants[0].rate, empty.variants[1].comparison!.difference, empty.decision], [null, null, 'KEEP_RUNNING']);
 });

@@ -38,7 +38,7 @@ async function seeded(file: string): Promise<{ storage: SqliteStorage; id: strin
       const base = { sessionId: `s${session}`, productId: 'p1', descriptionId: null, experimentId: experiment.id, variantId, occurredAt: '2026-12-01T10:00:00.000Z', value: null };
       events.push({ ...base, eventId: `s${session}-i`, type: 'IMPRESSION' });
       // Deterministic conversions at the variant's rate: every session whose index falls in the rate's share of 100.
-      if ((session * 37) % 100 < RATES[variantId]! * 100) events.push({ ...base, eventId: `s${session}-a`, type: 'ADD_TO_CART' });
+      if ((session * 37) % 100 < RATES[variantId] * 100) events.push({ ...base, eventId: `s${session}-a`, type: 'ADD_TO_CART' });
     }
     const bucket = 500_000 + day * DAY_BUCKETS + 5;
     await storage.events.record({ events, receivedAt: new Date(bucket * 3_600_000).toISOString(), bucket, conversions });

@@ -44,8 +44,8 @@ test('differenceEstimate takes each arm\'s variance from the smoothed rate (c + 
   const fromCounts = fixture.cases.slice(-fixture.counts.length);
   fixture.counts.forEach((c, i) => {
     const d = differenceEstimate({ id: 't', conversions: c.treatment[0], exposures: c.treatment[1] }, { id: 'c', conversions: c.control[0], exposures: c.control[1] })!;
-    assert.ok(Math.abs(d.estimate - fromCounts[i]!.estimate) < 1e-15);
-    assert.ok(Math.abs(d.variance - fromCounts[i]!.variance) < 1e-18);
+    assert.ok(Math.abs(d.estimate - fromCounts[i].estimate) < 1e-15);
+    assert.ok(Math.abs(d.variance - fromCounts[i].variance) < 1e-18);
   });
   const none = differenceEstimate({ id: 't', conversions: 0, exposures: 300 }, { id: 'c', conversions: 0, exposures: 300 })!;
   assert.ok(none.variance > 0, 'no conversions yet still gives a usable variance');

@@ -35,7 +35,7 @@ test('both runtime images carry the manifest and name it in TRUSTED_DOCUMENTS_MA
   const instructions = stages.getInstructions();
   for (const target of ['cpu', 'gpu']) {
     const from = stages.getFROMs().findIndex((f) => f.getBuildStage() === target);
-    const start = stages.getFROMs()[from]!.getRange().start.line;
+    const start = stages.getFROMs()[from].getRange().start.line;
     const end = stages.getFROMs()[from + 1]?.getRange().start.line ?? Number.POSITIVE_INFINITY;
     const own = instructions.filter((i) => i.getRange().start.line > start && i.getRange().start.line < end).map((i) => `${i.getKeyword()} ${i.getArgumentsContent() ?? ''}`);
     assert.ok(own.includes('COPY clients/generated/persisted-documents.json ./clients/generated/persisted-documents.json'), `${target} copies the manifest`);

@@ -82,9 +82,9 @@ test('products done before (recorded, or stored but not recorded) are skipped; a
   await jobs.create({ id: jobId, total: 5, chunks: 1, policy: 'internal' });
   const [recorded, storedOnly] = products;
   // Done and recorded in Redis before a crash.
-  await jobs.record(jobId, [recorded!.id], []);
+  await jobs.record(jobId, [recorded.id], []);
   // Stored in the database by this job, then the worker died before recording it.
-  const [first] = await descriptions.generate([{ product: storedOnly!, policy: 'internal', params: {}, promptVersion: 'v3', jobId }]);
+  const [first] = await descriptions.generate([{ product: storedOnly, policy: 'internal', params: {}, promptVersion: 'v3', jobId }]);
   assert.ok(first?.ok);
   fake.reset();
 
@@ -93,7 +93,7 @@ test('products done before (recorded, or stored but not recorded) are skipped; a
   assert.equal(fake.count('chat.completions'), 3, 'only the three products not done yet were generated');
   const latest = await storage.descriptions.latestDescriptions(products.map((p) => ({ productId: p.id, personalizationKey: '' })));
   assert.equal(latest.filter((d) => d?.parameters.jobId === jobId).length, 4, 'four stored by the job (the recorded one was not stored here)');
-  assert.equal((await storage.descriptions.latestDescriptions([{ productId: storedOnly!.id, personalizationKey: '' }]))[0]?.id, (first as { description: { id: string } }).description.id, 'not written twice');
+  assert.equal((await storage.descriptions.latestDescriptions([{ productId: storedOnly.id, personalizationKey: '' }]))[0]?.id, (first as { description: { id: string } }).description.id, 'not written twice');
 
   assert.deepEqual(await processChunk({ storage, descriptions, jobs }, data), { done: 0, failed: 0, skipped: 5 });
   assert.equal(fake.count('chat.completions'), 3);
@@ -124,7 +124,7 @@ test('a provider failure is recorded per product, and a later success clears it'
 test('the texts a chunk writes go through the publication policy, in the job’s channel, and their history names the job', async (t) => {
   if (!redis) return skipWithoutRedis(t, skipReason);
   const jobId = 'job-policy';
-  const product = products[4]!;
+  const product = products[4];
   await jobs.create({ id: jobId, total: 1, chunks: 1, policy: 'internal' });
   const data: ChunkData = { jobId, chunk: 0, productIds: [product.id], policy: 'internal', personalization: null, promptVersion: 'v3', channel: 'app' };
   assert.deepEqual(await processChunk({ storage, descriptions, jobs }, data), { done: 1, failed: 0, skipped: 0 });

@@ -81,17 +81,14 @@ test('fetchModel offline: the cache only, no request; a repo not cached is a not
 test('fetchModel: an unreachable Hub falls back to the cached snapshot with a warning, and is an unreachable error without one', async (t) => {
   const hub = await startFakeHub({ [REPO]: { files: repoFromFolder(tinyLlama) } });
   const cacheDir = tempDir('hub-cache', t);
-  try {
-    await fetchModel({ repo: REPO, cacheDir, endpoint: hub.url });
-    const url = hub.url;
-    await hub.close();
-    const warnings: string[] = [];
-    const cached = await fetchModel({ repo: REPO, cacheDir, endpoint: url, logger: { info: () => {}, warn: (m) => warnings.push(m) } });
-    assert.equal(cached.commit, hub.commitOf(REPO));
-    assert.match(warnings[0]!, /could not be reached; using the cached snapshot/);
-    await assert.rejects(fetchModel({ repo: 'org/other', cacheDir, endpoint: url }), (e: unknown) => e instanceof HubError && e.code === 'unreachable');
-  } finally {
-  }
+  await fetchModel({ repo: REPO, cacheDir, endpoint: hub.url });
+  const url = hub.url;
+  await hub.close();
+  const warnings: string[] = [];
+  const cached = await fetchModel({ repo: REPO, cacheDir, endpoint: url, logger: { info: () => {}, warn: (m) => warnings.push(m) } });
+  assert.equal(cached.commit, hub.commitOf(REPO));
+  assert.match(warnings[0], /could not be reached; using the cached snapshot/);
+  await assert.rejects(fetchModel({ repo: 'org/other', cacheDir, endpoint: url }), (e: unknown) => e instanceof HubError && e.code === 'unreachable');
 });
 
 test('fetchModel: a gated repo is 401 without its token (gated error, nothing written) and downloads with it; an unknown repo is not_found', async (t) => {
@@ -122,7 +119,7 @@ test('fetchModel: a file whose bytes do not match its ETag is a verification_fai
   try {
     const real = readFileSync(path.join(tinyLlama, 'onnx', 'model.onnx'));
     const bad = Buffer.from(real);
-    bad[1000] = bad[1000]! ^ 0xff;
+    bad[1000] = bad[1000] ^ 0xff;
     hub.corrupt(REPO, 'onnx/model.onnx', bad);
     await assert.rejects(fetchModel({ repo: REPO, cacheDir, endpoint: hub.url }), (e: unknown) => {
       assert.ok(e instanceof HubError && e.code === 'verification_failed');

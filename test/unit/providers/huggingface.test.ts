@@ -120,7 +120,7 @@ describe('Hugging Face provider', () => {
     assert.equal(results.length, titles.length);
     results.forEach((result, i) => {
       if (i === 1) assert.equal(asError(result).kind, 'unavailable');
-      else assert.match(asResult(result).text, new RegExp(titles[i] as string));
+      else assert.match(asResult(result).text, new RegExp(titles[i]));
     });
     assert.equal(fake.count(), titles.length, 'the 503 was not retried by the client');
   });

@@ -10,6 +10,7 @@ import { tempDir } from '../../helpers/temp-dir.js';
 import { waitFor } from '../../helpers/wait.js';
 import { type ImageErrorCode, isImageLoadError, loadImageBytes } from '../../../providers/images/load.js';
 import { isForbiddenAddress } from '../../../providers/images/address-policy.js';
+import type { Socket } from 'node:net';
 
 const jpeg = path.join(chapter4Dir, 'img', 'image_1.jpg');
 const MB = 1024 * 1024;
@@ -21,7 +22,7 @@ let connections = 0;
 const sent = new Map<string, number>();
 /** Routes whose response the server saw closed (the client hung up, or it ended). */
 const closed = new Set<string>();
-const sockets = new Set<import('node:net').Socket>();
+const sockets = new Set<Socket>();
 let server: http.Server;
 let base: string;
 

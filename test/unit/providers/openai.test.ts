@@ -8,7 +8,8 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { createOpenAIEmbedder, createOpenAIProvider } from '../../../providers/openai/index.js';
 import { ChatModelCache } from '../../../providers/openai/chat.js';
 import { resolveOpenAISettings } from '../../../providers/openai/api.js';
-import { ProviderError, isProviderError, type GenerationResult, type ProviderErrorKind } from '../../../providers/types.js';
+import type { ProviderError} from '../../../providers/types.js';
+import { isProviderError, type GenerationResult, type ProviderErrorKind } from '../../../providers/types.js';
 import { OPENAI_ROUTES, startFakeOpenAI, type FakeOpenAI } from '../../helpers/fake-openai.js';
 import type { FaultMode } from '../../helpers/fake-http.js';
 import { fakeCompletion, fakeEmbedding } from '../../helpers/fake-text.js';
@@ -96,7 +97,7 @@ describe('OpenAI provider', () => {
     assert.equal(results.length, titles.length);
     results.forEach((result, i) => {
       if (i === 2) assert.equal(asError(result).kind, 'unavailable');
-      else assert.match(asResult(result).text, new RegExp(titles[i] as string));
+      else assert.match(asResult(result).text, new RegExp(titles[i]));
     });
     assert.equal(fake.count(OPENAI_ROUTES.chat), titles.length);
     assert.equal(fake.peakInFlight(), 2, 'two requests at a time, never more');

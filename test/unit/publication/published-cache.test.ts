@@ -152,7 +152,7 @@ async function setup() {
     readCache: { ttlMs: 60_000 },
     logger: pino({ level: 'silent' }),
   });
-  const product = products[0]!;
+  const product = products[0];
   return {
     service,
     storeReads: () => storeReads,

@@ -40,12 +40,12 @@ test('on random edits both texts are given back exactly, and the script is no lo
     const before = sentence(Math.floor(next() * 30));
     const tokens = diffTokens(before);
     const after = tokens
-      .flatMap((t) => (next() < 0.15 ? [] : next() < 0.15 ? [t, ' ', words[Math.floor(next() * words.length)]!] : [t]))
+      .flatMap((t) => (next() < 0.15 ? [] : next() < 0.15 ? [t, ' ', words[Math.floor(next() * words.length)]] : [t]))
       .join('');
     const segments = wordDiff(before, after);
     assert.equal(side(segments, 'INSERT'), before, `before, case ${i}`);
     assert.equal(side(segments, 'DELETE'), after, `after, case ${i}`);
-    for (let j = 1; j < segments.length; j++) assert.notEqual(segments[j]!.op === segments[j - 1]!.op, true, `runs are merged, case ${i}`);
+    for (let j = 1; j < segments.length; j++) assert.notEqual(segments[j].op === segments[j - 1].op, true, `runs are merged, case ${i}`);
     const changed = segments.filter((s) => s.op !== 'EQUAL').reduce((n, s) => n + diffTokens(s.text).length, 0);
     assert.ok(changed <= tokens.length + diffTokens(after).length);
   }

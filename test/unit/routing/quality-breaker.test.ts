@@ -80,8 +80,8 @@ test('a failing probe opens it again for another cooldown; a share under the rat
 test('arrangeTargets: probes first, demoted last, avoided left out unless nothing else remains', () => {
   const t = (provider: string) => ({ provider, timeoutMs: 1000, retries: 0 });
   const standings: Record<string, Standing> = { a: 'last', b: 'ok', c: 'avoid', d: 'probe' };
-  assert.deepEqual(arrangeTargets([t('a'), t('b'), t('c'), t('d')], (x) => standings[x.provider]!).map((x) => x.provider), ['d', 'b', 'a']);
-  assert.deepEqual(arrangeTargets([t('c'), t('x')], (x) => (x.provider === 'x' ? 'avoid' : standings[x.provider]!)).map((x) => x.provider), ['c', 'x']);
+  assert.deepEqual(arrangeTargets([t('a'), t('b'), t('c'), t('d')], (x) => standings[x.provider]).map((x) => x.provider), ['d', 'b', 'a']);
+  assert.deepEqual(arrangeTargets([t('c'), t('x')], (x) => (x.provider === 'x' ? 'avoid' : standings[x.provider])).map((x) => x.provider), ['c', 'x']);
   assert.equal(strongerStanding('last', 'probe'), 'last');
   assert.equal(strongerStanding('ok', 'avoid'), 'avoid');
 });

@@ -49,7 +49,7 @@ async function redisMs(): Promise<number> {
 }
 
 const cached = (text: string): CachedGeneration => ({
-  result: { text, providerId: 'p', model: 'm', finishReason: 'stop', latencyMs: 1, promptTokens: 1, completionTokens: 1 } as CachedGeneration['result'],
+  result: { text, providerId: 'p', model: 'm', finishReason: 'stop', latencyMs: 1, promptTokens: 1, completionTokens: 1 },
   attempts: [{ provider: 'p', model: 'm', errorKind: null, latencyMs: 1 }],
 });
 
@@ -112,8 +112,8 @@ describe('RedisStateStore', () => {
     assert.equal(await waiting, undefined);
 
     // A holder that dies stops renewing: its lock lapses after lockMs.
-    const client = new Redis(redis!.url);
-    const dying = await createRedisStateStore({ client, prefix: redis!.prefix, lockMs: 300 });
+    const client = new Redis(redis.url);
+    const dying = await createRedisStateStore({ client, prefix: redis.prefix, lockMs: 300 });
     const locked = await redisMs();
     assert.ok(await dying.lockGeneration!('k-dead'));
     client.disconnect();
@@ -168,7 +168,7 @@ describe('two routers on one Redis', () => {
     fake.failNext(1, '503');
     const [a, b] = [await routerOn(), await routerOn()];
     const [[first], [second]] = await Promise.all([a.generate([item('Failing Wool Coat')]), b.generate([item('Failing Wool Coat')])]);
-    const outcomes = [first!, second!];
+    const outcomes = [first, second];
     assert.equal(outcomes.filter((o) => !o.ok).length, 1, 'the holder failed');
     assert.equal(asSuccess(outcomes.find((o) => o.ok)).cached, false, 'the waiter generated for itself');
     assert.equal(fake.count(CHAT), 2);

@@ -142,7 +142,7 @@ describe('router failover against fake OpenAI servers', () => {
     const ok = asSuccess(await one(r, 'Silk Dress'));
     const [first, second] = primary.calls;
     // The retry timer runs from after the 429 arrived, so the second call comes a full second after the first.
-    assert.ok(second!.at - first!.at >= 1000 - SLACK_MS, `retried after ${(second!.at - first!.at).toFixed(0)} ms`);
+    assert.ok(second.at - first.at >= 1000 - SLACK_MS, `retried after ${(second.at - first.at).toFixed(0)} ms`);
     assert.equal(ok.result.providerId, 'primary');
     assert.deepEqual(
       ok.attempts.map((a) => a.errorKind),

@@ -75,10 +75,10 @@ describe('weighted selection', () => {
   it('follows the weights', () => {
     const random = seededRandom(7);
     const counts = [0, 0, 0];
-    for (let i = 0; i < 10_000; i += 1) counts[weightedIndex([1, 2, 7], (w) => w, random)]! += 1;
-    assert.ok(Math.abs(counts[0]! / 10_000 - 0.1) < 0.02);
-    assert.ok(Math.abs(counts[1]! / 10_000 - 0.2) < 0.02);
-    assert.ok(Math.abs(counts[2]! / 10_000 - 0.7) < 0.02);
+    for (let i = 0; i < 10_000; i += 1) counts[weightedIndex([1, 2, 7], (w) => w, random)] += 1;
+    assert.ok(Math.abs(counts[0] / 10_000 - 0.1) < 0.02);
+    assert.ok(Math.abs(counts[1] / 10_000 - 0.2) < 0.02);
+    assert.ok(Math.abs(counts[2] / 10_000 - 0.7) < 0.02);
   });
 
   it('never picks a zero weight, and falls back to the first when all are zero', () => {

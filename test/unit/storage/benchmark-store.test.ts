@@ -34,7 +34,7 @@ function benchmarkStoreSuite(open: () => Promise<{ store: BenchmarkStore; close(
     const done = await second.store.run('run-1');
     assert.equal(done?.status, 'COMPLETED');
     assert.deepEqual(done?.summary, summary);
-    assert.ok(Date.parse(done!.updatedAt) >= Date.parse(done!.createdAt));
+    assert.ok(Date.parse(done.updatedAt) >= Date.parse(done.createdAt));
     assert.deepEqual(await second.store.runsWithStatus(['RUNNING', 'PENDING']), []);
     assert.equal(await second.store.run('no-such-run'), null);
     await second.close();

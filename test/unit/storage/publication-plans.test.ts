@@ -6,7 +6,7 @@
  * status index or by a description's own key. Without it, storing a text cost
  * more with every text the slot had held before.
  */
-import { test, after } from 'node:test';
+import { test, after, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,18 +23,13 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Every SQL text prepared on any node:sqlite connection while `fn` runs. */
 async function prepared(fn: () => Promise<void>): Promise<string[]> {
-  const seen: string[] = [];
-  const original = DatabaseSync.prototype.prepare;
-  DatabaseSync.prototype.prepare = function (this: DatabaseSync, sql: string) {
-    seen.push(sql);
-    return original.call(this, sql);
-  } as typeof original;
+  const prepare = mock.method(DatabaseSync.prototype, 'prepare');
   try {
     await fn();
   } finally {
-    DatabaseSync.prototype.prepare = original;
+    prepare.mock.restore();
   }
-  return seen;
+  return prepare.mock.calls.map((call) => call.arguments[0]);
 }
 
 test('storing generated texts in one slot and reading the published ones never walks publication_states', async () => {
@@ -42,7 +37,7 @@ test('storing generated texts in one slot and reading the published ones never w
   const storage = new SqliteStorage(file);
   const products = (await storage.catalog.upsertProducts(makeCatalog())).map((o) => o.product);
   const service = new PublicationService({ store: storage.publication, bus: await createPublicationBus(), products: (ids) => storage.catalog.productsByIds(ids), check: () => ({ verdict: 'PASS', findings: [] }), policy: 'auto' });
-  const product = products[0]!;
+  const product = products[0];
   const statements = await prepared(async () => {
     for (const text of ['first', 'second', 'third']) {
       const d = await storage.descriptions.insertDescription(makeDescription(product.id, { text }));

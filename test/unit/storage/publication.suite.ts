@@ -47,7 +47,7 @@ export function publicationSuite(h: PublicationHarness): void {
   };
 
   test('admit stores the state, version 1 with its check and the events, and runs the planner in the same transaction', async () => {
-    const p = products[0]!;
+    const p = products[0];
     const { entry, events } = await admitted(p, submit, { check: BLOCK, complete: false, text: 'Made of silk.' });
     assert.deepEqual(
       { status: entry.state.status, version: entry.state.version, verdict: entry.state.verdict, complete: entry.state.complete, publishedVersion: entry.state.publishedVersion },
@@ -62,13 +62,13 @@ export function publicationSuite(h: PublicationHarness): void {
         ['SUBMIT', 'DRAFT', 'IN_REVIEW', 1, 'publish-policy:auto', 'system', 'review policy'],
       ],
     );
-    assert.ok(events[0]!.seq < events[1]!.seq);
+    assert.ok(events[0].seq < events[1].seq);
     assert.deepEqual(await store.entries([entry.state.descriptionId, 'no-such-id']), [entry, null]);
     assert.deepEqual(await store.slotsInUse([slotOf(p.id, null), slotOf(p.id, null, 'app'), slotOf(p.id, { segment: 'x' })]), [true, false, false]);
   });
 
   test('publishing supersedes the slot’s last publication; a shopper read gets the live one only', async () => {
-    const p = products[1]!;
+    const p = products[1];
     const first = await admitted(p, autoPublish, { text: 'first text' });
     assert.deepEqual([first.entry.state.status, first.entry.state.publishedVersion, first.entry.state.publishedBy], ['PUBLISHED', 1, 'system']);
     const second = await admitted(p, autoPublish, { text: 'second text' });
@@ -80,21 +80,21 @@ export function publicationSuite(h: PublicationHarness): void {
         [first.entry.state.descriptionId, 'SUPERSEDE', 'PUBLISHED', 'SUPERSEDED'],
       ],
     );
-    assert.match(second.events[2]!.note ?? '', new RegExp(`superseded by ${second.entry.state.descriptionId}`));
-    const live = await store.publishedForProducts([p.id, products[0]!.id, p.id]);
+    assert.match(second.events[2].note ?? '', new RegExp(`superseded by ${second.entry.state.descriptionId}`));
+    const live = await store.publishedForProducts([p.id, products[0].id, p.id]);
     assert.deepEqual(live.map((e) => [e.state.descriptionId, e.version.text]), [[second.entry.state.descriptionId, 'second text']]);
     assert.equal((await store.entries([first.entry.state.descriptionId]))[0]!.state.status, 'SUPERSEDED');
   });
 
   test('the database itself admits one published description per slot', async () => {
-    const p = products[1]!;
+    const p = products[1];
     const other = await admitted(p, submit);
     await assert.rejects(h.raw(`UPDATE publication_states SET status = 'PUBLISHED' WHERE description_id = ?`, [other.entry.state.descriptionId]), /unique|UNIQUE/);
     assert.equal((await store.entries([other.entry.state.descriptionId]))[0]!.state.status, 'IN_REVIEW');
   });
 
   test('a new generated text supersedes the untouched generated drafts of its slot, never one a person edited or approved', async () => {
-    const p = products[2]!;
+    const p = products[2];
     const untouched = await admitted(p, submit);
     const edited = await admitted(p, submit);
     await store.change(edited.entry.state.descriptionId, plan('EDIT', 'IN_REVIEW', { newVersion: { text: 'fixed by hand', check: PASS } }));
@@ -109,7 +109,7 @@ export function publicationSuite(h: PublicationHarness): void {
   });
 
   test('an edit adds a version; a published text keeps its live version until the edit is published', async () => {
-    const p = products[3]!;
+    const p = products[3];
     const { entry } = await admitted(p, autoPublish, { text: 'as generated' });
     const id = entry.state.descriptionId;
     const edited = await store.change(id, plan('EDIT', 'PUBLISHED', { newVersion: { text: 'as edited', check: BLOCK }, note: 'tightened' }));
@@ -122,7 +122,7 @@ export function publicationSuite(h: PublicationHarness): void {
   });
 
   test('a planner that throws rolls the whole change back; null changes nothing; an unknown id is null', async () => {
-    const p = products[4]!;
+    const p = products[4];
     const { entry } = await admitted(p, submit);
     const id = entry.state.descriptionId;
     await assert.rejects(
@@ -138,7 +138,7 @@ export function publicationSuite(h: PublicationHarness): void {
   });
 
   test('two editors publishing two texts of one slot at once, from two connections: exactly one is published, the other superseded', async () => {
-    const p = products[5]!;
+    const p = products[5];
     const [a, b] = [await admitted(p, submit), await admitted(p, submit)];
     // b superseded a as it arrived: bring a back into review by hand for the race.
     for (const r of [a, b]) await h.raw(`UPDATE publication_states SET status = 'APPROVED' WHERE description_id = ?`, [r.entry.state.descriptionId]);
@@ -161,11 +161,11 @@ export function publicationSuite(h: PublicationHarness): void {
     const [dress, , maxi, , , sneaker] = products;
     const made: Array<{ id: string; product: ProductRecord; status: DescriptionStatus; verdict: string; provider: string; model: string; slot: Slot; seq: number }> = [];
     const cases: Array<[ProductRecord, Planner, StoredCheck, string, Slot]> = [
-      [dress!, submit, BLOCK, 'openai', slotOf(dress!.id, { segment: 'q1' }, 'app')],
-      [maxi!, submit, PASS, 'onnx', slotOf(maxi!.id, { locale: 'de-DE', segment: 'q1' })],
-      [sneaker!, autoPublish, PASS, 'openai', slotOf(sneaker!.id, { segment: 'q1' }, 'marketplace')],
-      [dress!, submit, PASS, 'huggingface', slotOf(dress!.id, { segment: 'q2' })],
-      [sneaker!, submit, BLOCK, 'onnx', slotOf(sneaker!.id, { segment: 'q2' }, 'app')],
+      [dress, submit, BLOCK, 'openai', slotOf(dress.id, { segment: 'q1' }, 'app')],
+      [maxi, submit, PASS, 'onnx', slotOf(maxi.id, { locale: 'de-DE', segment: 'q1' })],
+      [sneaker, autoPublish, PASS, 'openai', slotOf(sneaker.id, { segment: 'q1' }, 'marketplace')],
+      [dress, submit, PASS, 'huggingface', slotOf(dress.id, { segment: 'q2' })],
+      [sneaker, submit, BLOCK, 'onnx', slotOf(sneaker.id, { segment: 'q2' }, 'app')],
     ];
     for (const [product, planner, check, provider, slot] of cases) {
       const d = await storage.descriptions.insertDescription(makeDescription(product.id, { provider, model: `${provider}-model` }));
@@ -191,17 +191,17 @@ export function publicationSuite(h: PublicationHarness): void {
     assert.deepEqual(await ids({ provider: 'openai' }), expect((m) => m.provider === 'openai'));
     assert.deepEqual(await ids({ model: 'onnx-model' }), expect((m) => m.model === 'onnx-model'));
     assert.deepEqual(await ids({ locale: 'de-DE' }), expect((m) => m.slot.locale === 'de-DE'));
-    assert.deepEqual(await ids({ channel: 'app', productId: sneaker!.id }), expect((m) => m.slot.channel === 'app' && m.product.id === sneaker!.id));
+    assert.deepEqual(await ids({ channel: 'app', productId: sneaker.id }), expect((m) => m.slot.channel === 'app' && m.product.id === sneaker.id));
     assert.deepEqual(await ids({ channel: 'nowhere' }), []);
-    const counts = await store.countByStatus({ productId: sneaker!.id, statuses: ['REJECTED'] });
-    const sneakerAll = await store.history(sneaker!.id, null);
+    const counts = await store.countByStatus({ productId: sneaker.id, statuses: ['REJECTED'] });
+    const sneakerAll = await store.history(sneaker.id, null);
     const expected = Object.fromEntries(['DRAFT', 'IN_REVIEW', 'APPROVED', 'PUBLISHED', 'REJECTED', 'SUPERSEDED'].map((s) => [s, sneakerAll.entries.filter((e) => e.state.status === s).length]));
     assert.deepEqual(counts, expected, 'counts ignore the status filter');
     assert.ok(counts.PUBLISHED >= 1 && counts.IN_REVIEW >= 1);
   });
 
   test('history lists the product’s descriptions with every version and event, for one slot or all', async () => {
-    const p = products[6]!;
+    const p = products[6];
     const base = await admitted(p, submit, { text: 'v1 text' });
     const id = base.entry.state.descriptionId;
     await store.change(id, plan('EDIT', 'IN_REVIEW', { newVersion: { text: 'v2 text', check: PASS } }));
@@ -217,7 +217,7 @@ export function publicationSuite(h: PublicationHarness): void {
   });
 
   test('descriptions stored without a state are adopted once as unchecked drafts, and listed for triage with whether a newer text shares their slot', async () => {
-    const p = products[7]!;
+    const p = products[7];
     const older = await describe(p, { personalization: { locale: 'fr-FR', segment: 'Runners', tone: 'calm' }, personalizationKey: 'k' });
     const newer = await describe(p, { personalization: { locale: 'fr-FR', segment: 'runners' }, personalizationKey: 'k2', finishReason: 'length' });
     let adopted = 0;

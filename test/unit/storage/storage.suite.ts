@@ -39,7 +39,7 @@ export function storageSuite(h: StorageHarness): void {
       await Promise.all(stores.map((s) => s.close()));
       throw (opened.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason;
     }
-    await stores[1]!.close();
+    await stores[1].close();
     storage = stores[0]!;
   });
   after(async () => {
@@ -71,7 +71,7 @@ export function storageSuite(h: StorageHarness): void {
       assert.deepEqual(inputFields(o.product), { ...catalog[i] });
       assert.match(o.product.createdAt, ISO);
       assert.equal(o.product.updatedAt, o.product.createdAt);
-      if (i > 0) assert.ok(o.product.seq > created[i - 1]!.product.seq, 'seq follows insertion order');
+      if (i > 0) assert.ok(o.product.seq > created[i - 1].product.seq, 'seq follows insertion order');
       remember(o.product);
     });
     const again = await storage.catalog.upsertProducts(makeCatalog());
@@ -81,9 +81,9 @@ export function storageSuite(h: StorageHarness): void {
 
   test('upsert updates by SKU and by normalised title, and creates new keys', async () => {
     const [dress, , , skirt] = makeCatalog();
-    const bySku = { ...dress!, sku: '  DR-1 ', price: 59, attributes: ['floral', 'wrap'] };
-    const byTitle = { ...skirt!, title: '  snake_print   SKIRT', colors: ['green'] };
-    const fresh: ProductInput = { ...skirt!, title: 'Quilted Vest', category: 'Outerwear', attributes: ['quilted'] };
+    const bySku = { ...dress, sku: '  DR-1 ', price: 59, attributes: ['floral', 'wrap'] };
+    const byTitle = { ...skirt, title: '  snake_print   SKIRT', colors: ['green'] };
+    const fresh: ProductInput = { ...skirt, title: 'Quilted Vest', category: 'Outerwear', attributes: ['quilted'] };
     const outcomes = await storage.catalog.upsertProducts([bySku, byTitle, fresh]);
     assert.deepEqual(outcomes.map((o) => o.action), ['updated', 'updated', 'created']);
     const [sku, title, created] = outcomes.map((o) => o.product) as [ProductRecord, ProductRecord, ProductRecord];
@@ -104,7 +104,7 @@ export function storageSuite(h: StorageHarness): void {
 
   test('a failing row rolls back the whole upsert batch', async () => {
     const count = await storage.catalog.countProducts({});
-    const good: ProductInput = { ...makeCatalog()[0]!, sku: 'ROLLBACK-1', title: 'Never Stored' };
+    const good: ProductInput = { ...makeCatalog()[0], sku: 'ROLLBACK-1', title: 'Never Stored' };
     // A blank SKU keys the row by title but still fills the UNIQUE sku column,
     // so the third row fails in the database after two rows went in.
     const blank1: ProductInput = { ...good, sku: ' ', title: 'Blank One' };
@@ -115,7 +115,7 @@ export function storageSuite(h: StorageHarness): void {
   });
 
   test('productsByIds keeps the order asked for, with null for missing ids', async () => {
-    const [a, b] = [known[0]!, known[3]!];
+    const [a, b] = [known[0], known[3]];
     assert.deepEqual(await storage.catalog.productsByIds([b.id, 'no-such-id', a.id, b.id]), [b, null, a, b]);
     assert.deepEqual(await storage.catalog.productsByIds([]), []);
   });
@@ -141,7 +141,7 @@ export function storageSuite(h: StorageHarness): void {
   });
 
   test('insertDescription round-trips every field', async () => {
-    const input = makeDescription(known[0]!.id, { personalization: { tone: 'playful', audience: { age: '25-34' } }, personalizationKey: 'tone=playful' });
+    const input = makeDescription(known[0].id, { personalization: { tone: 'playful', audience: { age: '25-34' } }, personalizationKey: 'tone=playful' });
     const stored = await storage.descriptions.insertDescription(input);
     const { id, createdAt, ...rest } = stored;
     assert.deepEqual(rest, input);
@@ -150,13 +150,13 @@ export function storageSuite(h: StorageHarness): void {
     assert.ok(id.length > 0);
     assert.deepEqual(await storage.descriptions.descriptionById(id), stored);
     assert.equal(await storage.descriptions.descriptionById('no-such-id'), null);
-    const plain = await storage.descriptions.insertDescription(makeDescription(known[1]!.id, { estimatedCostUsd: 0.000123, attributeCoverage: null, flags: [] }));
+    const plain = await storage.descriptions.insertDescription(makeDescription(known[1].id, { estimatedCostUsd: 0.000123, attributeCoverage: null, flags: [] }));
     assert.deepEqual(await storage.descriptions.descriptionById(plain.id), plain);
     assert.equal(plain.personalization, null);
   });
 
   test('latestDescriptions returns the newest per lookup, filtered by provider, null for misses', async () => {
-    const [a, b] = [known[4]!.id, known[5]!.id];
+    const [a, b] = [known[4].id, known[5].id];
     await storage.descriptions.insertDescription(makeDescription(a, { personalizationKey: 'k1', provider: 'openai', text: 'one' }));
     const d2 = await storage.descriptions.insertDescription(makeDescription(a, { personalizationKey: 'k1', provider: 'onnx', text: 'two' }));
     const d3 = await storage.descriptions.insertDescription(makeDescription(a, { personalizationKey: 'k1', provider: 'openai', text: 'three' }));
@@ -175,7 +175,7 @@ export function storageSuite(h: StorageHarness): void {
   });
 
   test('newestDescriptionsForProducts returns each product’s newest, any personalization', async () => {
-    const [a, b, none] = [known[6]!.id, known[7]!.id, known[8]!.id];
+    const [a, b, none] = [known[6].id, known[7].id, known[8].id];
     await storage.descriptions.insertDescription(makeDescription(a, { personalizationKey: 'x', text: 'old' }));
     const newestA = await storage.descriptions.insertDescription(makeDescription(a, { personalizationKey: 'y', text: 'new' }));
     const onlyB = await storage.descriptions.insertDescription(makeDescription(b, { text: 'b' }));
@@ -203,7 +203,7 @@ export function storageSuite(h: StorageHarness): void {
   });
 
   test('data survives close and reopen', async () => {
-    const description = (await storage.descriptions.newestDescriptionsForProducts([known[6]!.id]))[0]!;
+    const description = (await storage.descriptions.newestDescriptionsForProducts([known[6].id]))[0]!;
     await storage.close();
     assert.equal(storage.isOpen(), false);
     await storage.close(); // closing twice is harmless

@@ -28,7 +28,7 @@ test('SQLite: past 100 writes a worker thread checkpoints the WAL, and close() e
   const [created] = await storage.catalog.upsertProducts(makeCatalog().slice(0, 1));
   // About 700 WAL pages: under SQLite's own 1000-page mark, so without the
   // worker every page would still sit in the WAL and the file would not grow.
-  for (let i = 0; i < 150; i++) await storage.descriptions.insertDescription(makeDescription(created!.product.id, { text: `description ${i}` }));
+  for (let i = 0; i < 150; i++) await storage.descriptions.insertDescription(makeDescription(created.product.id, { text: `description ${i}` }));
   const initial = 4096;
   // The worker checkpoints in the background: wait for the file to grow.
   await waitFor(() => statSync(file).size > initial, { what: 'a checkpoint into the database file' });

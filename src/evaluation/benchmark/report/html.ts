@@ -38,7 +38,7 @@ function metricTable(report: Report, id: string, metrics: readonly SummaryMetric
     report.models.map(({ summary: m }) => [
       td(h(m.model)),
       ...metrics.map((x) => (metricOf(m, x)?.mean === null ? `<td class="num null">${h(fmtInterval(metricOf(m, x), digits))}</td>` : num(h(fmtInterval(metricOf(m, x), digits))))),
-      num(String(metricOf(m, metrics[0]!)?.n ?? 0)),
+      num(String(metricOf(m, metrics[0])?.n ?? 0)),
     ]),
   );
 }
@@ -69,7 +69,7 @@ function factCheckTable(report: Report): string {
   return table(
     'fact-check',
     FACT_CHECK_HEAD,
-    factCheckCells(report).map(([model, ...cells]) => [td(h(model!)), ...cells.slice(0, -1).map((c) => num(h(c))), td(h(cells[cells.length - 1]!))]),
+    factCheckCells(report).map(([model, ...cells]) => [td(h(model)), ...cells.slice(0, -1).map((c) => num(h(c))), td(h(cells[cells.length - 1]))]),
   );
 }
 

@@ -115,7 +115,7 @@ export const verdictMetrics = (spec: BenchmarkSpec): SummaryMetric[] => summaryM
 
 /** The metric the scatter plots use: METEOR, else ROUGE-L, else the first asked for. */
 export function headlineMetric(spec: BenchmarkSpec): SummaryMetric {
-  return spec.metrics.includes('meteor') ? 'meteor' : spec.metrics.includes('rougeL') ? 'rougeL' : spec.metrics[0]!;
+  return spec.metrics.includes('meteor') ? 'meteor' : spec.metrics.includes('rougeL') ? 'rougeL' : spec.metrics[0];
 }
 
 export const rowByIndex = (spec: BenchmarkSpec): Map<number, BenchmarkRow> => new Map(spec.rows.map((r) => [r.index, r]));
@@ -181,7 +181,7 @@ export function buildReport(input: ReportInput): Report {
   const overlapsByModel = new Map<string, Map<number, MetadataOverlap>>();
   for (const r of input.results.filter(kept)) {
     const o = overlapOf(r);
-    if (o) overlapsByModel.set(r.model, (overlapsByModel.get(r.model) ?? new Map()).set(r.rowIndex, o));
+    if (o) overlapsByModel.set(r.model, (overlapsByModel.get(r.model) ?? new Map<number, MetadataOverlap>()).set(r.rowIndex, o));
   }
   const models = summary.models.map((s): ModelReport => {
     const overlaps = [...(overlapsByModel.get(s.model)?.values() ?? [])];

@@ -102,7 +102,7 @@ function eligibility(m: ModelReport, checks: readonly CheckColumn[]): string | n
   }
   for (const c of checks) {
     const s = share(c.cells[m.summary.model]);
-    if (s !== null && s > RULE.maxFlaggedShare) return `${c.label}: ${c.cells[m.summary.model]!.flagged} of ${c.cells[m.summary.model]!.checked} rows flagged`;
+    if (s !== null && s > RULE.maxFlaggedShare) return `${c.label}: ${c.cells[m.summary.model].flagged} of ${c.cells[m.summary.model].checked} rows flagged`;
   }
   return null;
 }
@@ -115,7 +115,7 @@ function standings(report: Report): Standing[] {
   for (let i = 0; i < eligible.length; i++) {
     for (let j = i + 1; j < eligible.length; j++) {
       for (const metric of verdictMetrics(report.input.spec)) {
-        const c = comparisonOf(comparisons, eligible[i]!.model, eligible[j]!.model, metric);
+        const c = comparisonOf(comparisons, eligible[i].model, eligible[j].model, metric);
         if (!c || c.pValue === null || c.meanDifference === null || c.meanDifference === 0 || c.pValue >= ALPHA) continue;
         const [winner, loser] = c.meanDifference > 0 ? [c.modelA, c.modelB] : [c.modelB, c.modelA];
         const w = eligible.find((s) => s.model === winner)!;
@@ -189,7 +189,7 @@ function breakTie(report: Report, tied: ModelReport[]): { winner: ModelReport | 
     const next = group.filter((_, i) => values[i] === best);
     if (next.length < group.length) {
       const how = `${t.label} (${group.map((m) => `${m.summary.model} ${t.show(m)}`).join(', ')})`;
-      if (next.length === 1) return { winner: next[0]!, how };
+      if (next.length === 1) return { winner: next[0], how };
       group = next;
     }
   }
@@ -215,12 +215,12 @@ export function recommend(report: Report): Recommendation {
   const notes = table.filter((s) => s.ineligible !== null).map((s) => `${s.model} is not eligible: ${s.ineligible}.`);
   if (eligible.length === 0) return { pick: null, why: ['No model can be recommended: none is eligible.', ...notes], standings: table, rule };
   // Models a blocking check ranks lower are never tied with the first: they sort after it and differ in `outranked`.
-  const top = eligible.filter((s) => s.points === eligible[0]!.points && (s.outranked === null) === (eligible[0]!.outranked === null)).map((s) => byName.get(s.model)!);
-  const tie = top.length > 1 ? breakTie(report, top) : { winner: top[0]!, how: null };
+  const top = eligible.filter((s) => s.points === eligible[0].points && (s.outranked === null) === (eligible[0].outranked === null)).map((s) => byName.get(s.model)!);
+  const tie = top.length > 1 ? breakTie(report, top) : { winner: top[0], how: null };
   if (!tie.winner) {
     return {
       pick: null,
-      why: [`No clear winner: ${top.map((m) => m.summary.model).join(' and ')} tie on quality (${eligible[0]!.points} points each) and no known flag rate, cost or latency tells them apart.`, ...notes],
+      why: [`No clear winner: ${top.map((m) => m.summary.model).join(' and ')} tie on quality (${eligible[0].points} points each) and no known flag rate, cost or latency tells them apart.`, ...notes],
       standings: table,
       rule,
     };

@@ -69,7 +69,7 @@ export function scatter(report: Report, axis: ScatterAxis): string {
   const Wd = 340;
   const pad = { l: 48, r: 16, t: 16, b: 40 };
   const metric = report.headline;
-  const colour = new Map(report.models.map((m, i) => [m.summary.model, PALETTE[i % PALETTE.length]!]));
+  const colour = new Map(report.models.map((m, i) => [m.summary.model, PALETTE[i % PALETTE.length]]));
   const pts = report.points
     .map((p) => ({ p, x: axis.value(p), y: p.value }))
     .filter((q): q is { p: RowPoint; x: number; y: number } => q.x !== null && q.y !== null);

@@ -15,8 +15,8 @@ function metricSentence(report: Report, metric: SummaryMetric): string | null {
     .sort((x, y) => y.mean - x.mean);
   if (scored.length === 0) return null;
   const label = METRIC_LABELS[metric];
-  if (scored.length === 1) return `${label}: only ${scored[0]!.m.summary.model} has a score (${fmt(scored[0]!.mean)}).`;
-  const [best, second] = [scored[0]!, scored[1]!];
+  if (scored.length === 1) return `${label}: only ${scored[0].m.summary.model} has a score (${fmt(scored[0].mean)}).`;
+  const [best, second] = [scored[0], scored[1]];
   const c = comparisonOf(report.input.summary.comparisons, best.m.summary.model, second.m.summary.model, metric);
   const sig =
     !c || c.pValue === null
@@ -45,7 +45,7 @@ export function verdict(report: Report): string[] {
   }
   const timed = models.filter((m) => m.summary.latencyP50Ms !== null).sort((a, b) => a.summary.latencyP50Ms! - b.summary.latencyP50Ms!);
   if (timed.length > 1) {
-    const [fast, slow] = [timed[0]!.summary, timed.at(-1)!.summary];
+    const [fast, slow] = [timed[0].summary, timed.at(-1)!.summary];
     out.push(`Latency: ${fast.model} is fastest (p50 ${fmtMs(fast.latencyP50Ms)}, p95 ${fmtMs(fast.latencyP95Ms)}); slowest is ${slow.model} (p50 ${fmtMs(slow.latencyP50Ms)}).`);
   }
   const gateway = models.filter((m) => m.provenance.kind === 'gateway');

@@ -40,11 +40,11 @@ export function readText(text: string, profile: ProductProfile, vocabulary: Fact
     if (profile.ownNouns.has(noun)) continue;
     for (let i = m.start; i < m.end; i++) foreign[i] = 1;
     // Back over its modifiers: "a crisp white shirt", "leather boots".
-    for (let i = m.start - 1, n = 0; i >= 0 && n < MAX_MODIFIERS && tokens[i + 1]!.joined && !PHRASE_EDGE.has(tokens[i]!.lower); i--, n++) foreign[i] = 1;
+    for (let i = m.start - 1, n = 0; i >= 0 && n < MAX_MODIFIERS && tokens[i + 1].joined && !PHRASE_EDGE.has(tokens[i].lower); i--, n++) foreign[i] = 1;
     // On to the part it names ("a coat pocket", "a bag handle") and to "in white" after it.
-    const part = matches.detail.find((d) => d.start === m.end && tokens[d.start]!.joined);
+    const part = matches.detail.find((d) => d.start === m.end && tokens[d.start].joined);
     if (part) for (let i = part.start; i < part.end; i++) foreign[i] = 1;
-    if (tokens[m.end]?.lower === 'in' && tokens[m.end]!.joined) {
+    if (tokens[m.end]?.lower === 'in' && tokens[m.end].joined) {
       const colour = matches.colour.find((c) => c.start === m.end + 1);
       if (colour) for (let i = m.end; i < colour.end; i++) foreign[i] = 1;
     }
@@ -59,12 +59,12 @@ export function readText(text: string, profile: ProductProfile, vocabulary: Fact
     }
     return list[token];
   };
-  return { doc, vocabulary, profile, language: locale.split(/[-_]/)[0]!.toLowerCase(), matches, at, foreign };
+  return { doc, vocabulary, profile, language: locale.split(/[-_]/)[0].toLowerCase(), matches, at, foreign };
 }
 
 /** True when a negation ("without", "no", "instead of") stands up to `gap` words before the match in its sentence. */
 export const isNegated = (ctx: CheckContext, m: { start: number }, gap: number): boolean =>
-  ctx.matches.negation.some((n) => n.end <= m.start && m.start - n.end <= gap && ctx.doc.tokens[n.start]!.sentence === ctx.doc.tokens[m.start]!.sentence);
+  ctx.matches.negation.some((n) => n.end <= m.start && m.start - n.end <= gap && ctx.doc.tokens[n.start].sentence === ctx.doc.tokens[m.start].sentence);
 
 /** True when any token of the match belongs to another garment. */
 export const isForeign = (ctx: CheckContext, m: { start: number; end: number }): boolean => {
@@ -73,7 +73,7 @@ export const isForeign = (ctx: CheckContext, m: { start: number; end: number }):
 };
 
 /** The text of tokens [start, end). */
-export const textOf = (ctx: CheckContext, start: number, end: number): string => ctx.doc.text.slice(ctx.doc.tokens[start]!.start, ctx.doc.tokens[end - 1]!.end);
+export const textOf = (ctx: CheckContext, start: number, end: number): string => ctx.doc.text.slice(ctx.doc.tokens[start].start, ctx.doc.tokens[end - 1].end);
 
 /**
  * A finding over tokens [start, end). `known` false (the record does not
@@ -81,7 +81,7 @@ export const textOf = (ctx: CheckContext, start: number, end: number): string =>
  * contradicted.
  */
 export function tokenFinding(ctx: CheckContext, code: FactCode, start: number, end: number, message: string, expected: string | null, known = true): FactFinding {
-  return charFinding(code, ctx.doc.tokens[start]!.start, ctx.doc.tokens[end - 1]!.end, message, expected, known);
+  return charFinding(code, ctx.doc.tokens[start].start, ctx.doc.tokens[end - 1].end, message, expected, known);
 }
 
 export function charFinding(code: FactCode, start: number, end: number, message: string, expected: string | null, known = true): FactFinding {

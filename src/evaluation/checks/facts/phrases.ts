@@ -68,8 +68,8 @@ export class PhraseIndex<P> {
 
   private walk(tokens: readonly FactToken[], start: number, at: number, node: Node<P>, out: PhraseMatch<P>[]): void {
     if (node.payloads) for (const payload of node.payloads) out.push({ start, end: at, payload });
-    if (at >= tokens.length || (at > start && !tokens[at]!.joined)) return;
-    const token = tokens[at]!;
+    if (at >= tokens.length || (at > start && !tokens[at].joined)) return;
+    const token = tokens[at];
     const child = node.next?.get(token.stem);
     if (child) this.walk(tokens, start, at + 1, child, out);
     if (node.any) this.walk(tokens, start, at + 1, node.any, out);
@@ -77,7 +77,7 @@ export class PhraseIndex<P> {
     // A gap skips up to MAX_GAP words of the same clause; a gap node never ends a phrase.
     if (node.gap) {
       for (let skip = 0; skip <= MAX_GAP && at + skip < tokens.length; skip++) {
-        if (skip > 0 && !tokens[at + skip]!.joined) break;
+        if (skip > 0 && !tokens[at + skip].joined) break;
         this.walk(tokens, start, at + skip, node.gap, out);
       }
     }

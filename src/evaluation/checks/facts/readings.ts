@@ -20,7 +20,7 @@ export function resolveMatches(all: readonly PhraseMatch<Entry>[], tokens: reado
   const byType = Object.fromEntries(MATCH_TYPES.map((t) => [t, [] as PhraseMatch<Entry>[]])) as Record<MatchType, PhraseMatch<Entry>[]>;
   for (const m of all) {
     if (m.payload.type === 'kind' && m.payload.pluralOnly) {
-      const last = tokens[m.end - 1]!;
+      const last = tokens[m.end - 1];
       if (last.stem === last.lower) continue;
     }
     byType[m.payload.type === 'except' ? (m.payload.of as MatchType) : m.payload.type].push(m);
@@ -35,15 +35,15 @@ export function percentPairs(doc: TokenizedText, materials: readonly PhraseMatch
   const { tokens } = doc;
   const used = new Set<PhraseMatch<Entry>>();
   for (let i = 0; i + 1 < tokens.length; i++) {
-    if (!/^\d+(?:\.\d+)?$/.test(tokens[i]!.raw)) continue;
-    const sign = tokens[i + 1]!;
+    if (!/^\d+(?:\.\d+)?$/.test(tokens[i].raw)) continue;
+    const sign = tokens[i + 1];
     const percent = sign.raw === '%' ? 1 : sign.stem === 'percent' ? 1 : sign.stem === 'per' && tokens[i + 2]?.stem === 'cent' ? 2 : 0;
     if (!percent) continue;
     const after = i + 1 + percent;
-    const pct = Number(tokens[i]!.raw);
+    const pct = Number(tokens[i].raw);
     // "75% recycled nylon": the material within three words, in the same clause; "nylon 75%": the material just before.
     const next = materials.find((m) => !used.has(m) && m.start >= after && m.start <= after + 2 && tokens.slice(after, m.start + 1).every((t) => t.joined));
-    const prev = materials.find((m) => !used.has(m) && m.end === i && tokens[i]!.joined);
+    const prev = materials.find((m) => !used.has(m) && m.end === i && tokens[i].joined);
     // "wool 50%, alpaca 30% and polyamide 20%" takes the material before; "50% wool 50% cotton" the one after.
     const pick = prev && !(next && next.start === after) ? prev : next;
     if (!pick || pick.payload.type !== 'material') continue;

@@ -61,8 +61,8 @@ function phrasesOf(doc: TokenizedText, into: Set<string>): void {
   for (let i = 0; i < tokens.length; i++) {
     let run = '';
     for (let j = i; j < tokens.length && j < i + MAX_PHRASE; j++) {
-      if (j > i && !tokens[j]!.joined) break;
-      run = j === i ? tokens[j]!.stem : `${run} ${tokens[j]!.stem}`;
+      if (j > i && !tokens[j].joined) break;
+      run = j === i ? tokens[j].stem : `${run} ${tokens[j].stem}`;
       into.add(run);
     }
   }
@@ -105,7 +105,7 @@ export function compileProduct(product: FactCheckProduct, vocabulary: FactVocabu
       if (m.payload.type !== 'detail') continue;
       let words = details.get(m.payload.group.name);
       if (!words) details.set(m.payload.group.name, (words = []));
-      const said = doc.text.slice(doc.tokens[m.start]!.start, doc.tokens[m.end - 1]!.end);
+      const said = doc.text.slice(doc.tokens[m.start].start, doc.tokens[m.end - 1].end);
       if (!words.includes(said)) words.push(said);
     }
     // A qualifier of the materials after it in its clause ("organic cotton denim"), or inside one ("recycled down").
@@ -153,7 +153,7 @@ const MAX_PROFILES = 2000;
 /** The product's profile: compiled on first use, reused for a record with the same content. */
 export function productProfile(product: FactCheckProduct, vocabulary: FactVocabulary): ProductProfile {
   let cache = profiles.get(vocabulary);
-  if (!cache) profiles.set(vocabulary, (cache = new Map()));
+  if (!cache) profiles.set(vocabulary, (cache = new Map<string, ProductProfile>()));
   const key = JSON.stringify([product.title, product.category, product.gender, product.price, product.attributes, product.colors, product.sizes, product.materials]);
   let profile = cache.get(key);
   if (!profile) {

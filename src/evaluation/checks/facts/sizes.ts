@@ -76,7 +76,7 @@ export function sizeMentions(doc: TokenizedText, sizeMatches: readonly PhraseMat
   type Candidate = { scale: SizeMention['scale'] | 'bare'; value: number; name?: string; at: number; endAt: number; weak: boolean };
   const found: Candidate[] = [];
   for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]!;
+    const t = tokens[i];
     const raw = t.raw;
     const digit = raw.charCodeAt(0) >= 48 && raw.charCodeAt(0) <= 57;
     // Cheap tests first: most words are neither sizes nor numbers.
@@ -124,19 +124,19 @@ export function sizeMentions(doc: TokenizedText, sizeMatches: readonly PhraseMat
   }
   // Ranges and lists ("X to Y", "X-Y", "S, M and L"): a bare or weak end takes the other end's scale.
   const linked = (a: Candidate, b: Candidate): boolean => {
-    const ta = tokens[a.endAt - 1]!;
-    const tb = tokens[b.at]!;
+    const ta = tokens[a.endAt - 1];
+    const tb = tokens[b.at];
     if (ta.sentence !== tb.sentence) return false;
     if (b.at === a.endAt) return dashBetween(text, ta, tb) || (a.scale === 'letter' && b.scale === 'letter');
-    const word = tokens[a.endAt]!;
+    const word = tokens[a.endAt];
     if (!RANGE_WORDS.has(word.stem)) return false;
     // "newborn to age 10", "XS to size XL"
-    return b.at === a.endAt + 1 || (b.at === a.endAt + 2 && /^(age|size)$/.test(tokens[a.endAt + 1]!.stem));
+    return b.at === a.endAt + 1 || (b.at === a.endAt + 2 && /^(age|size)$/.test(tokens[a.endAt + 1].stem));
   };
   for (let pass = 0; pass < 2; pass++) {
     for (let k = 0; k + 1 < found.length; k++) {
-      const a = found[k]!;
-      const b = found[k + 1]!;
+      const a = found[k];
+      const b = found[k + 1];
       if (!linked(a, b)) continue;
       const sure = (c: Candidate): boolean => c.scale !== 'bare' && !c.weak;
       const strong = sure(a) ? a : sure(b) ? b : null;
@@ -149,5 +149,5 @@ export function sizeMentions(doc: TokenizedText, sizeMatches: readonly PhraseMat
   }
   return found
     .filter((c): c is Candidate & { scale: SizeMention['scale'] } => c.scale !== 'bare' && !c.weak)
-    .map((c) => ({ scale: c.scale, value: c.value, ...(c.name ? { name: c.name } : {}), start: tokens[c.at]!.start, end: tokens[c.endAt - 1]!.end }));
+    .map((c) => ({ scale: c.scale, value: c.value, ...(c.name ? { name: c.name } : {}), start: tokens[c.at].start, end: tokens[c.endAt - 1].end }));
 }

@@ -108,7 +108,7 @@ export type ParsedVocabulary = { [K in VocabularyFileName]: z.output<(typeof VOC
 export function parseVocabularyFile<K extends VocabularyFileName>(name: K, json: unknown, source: string): ParsedVocabulary[K] {
   const result = VOCABULARY_FILES[name].safeParse(json);
   if (!result.success) {
-    const issue = result.error.issues[0]!;
+    const issue = result.error.issues[0];
     throw new TypeError(`${source}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
   return result.data as ParsedVocabulary[K];

@@ -93,8 +93,8 @@ const stems = (p: string): string => phraseWords(p).join(' ');
 
 /** What each file's compiler adds to: the phrase index, and the file's name for errors. */
 interface Compiling {
-  add(source: VocabularyFileName, phrase: string, entry: Entry): void;
-  where(name: VocabularyFileName): string;
+  add: (source: VocabularyFileName, phrase: string, entry: Entry) => void;
+  where: (name: VocabularyFileName) => string;
 }
 
 /**
@@ -119,7 +119,7 @@ export function compileFactVocabulary(files: Partial<Record<VocabularyFileName, 
     try {
       index.add(p, entry);
     } catch (error) {
-      throw new TypeError(`${where(source)}: ${(error as Error).message}`);
+      throw new TypeError(`${where(source)}: ${(error as Error).message}`, { cause: error });
     }
   };
   const compiling: Compiling = { add, where };
@@ -205,7 +205,7 @@ function compileDetails(d: ParsedVocabulary['details.json'], { add }: Compiling)
     for (const p of x.generic) add('details.json', p, { type: 'detail', group, term: null });
     for (const t of x.terms) {
       const forms = Array.isArray(t) ? t : [t];
-      const detail: DetailTerm = { group, forms: forms.map(stems), label: forms[0]! };
+      const detail: DetailTerm = { group, forms: forms.map(stems), label: forms[0] };
       for (const f of forms) add('details.json', f, { type: 'detail', group, term: detail });
     }
   }
@@ -251,7 +251,7 @@ function compileLanguages(l: ParsedVocabulary['languages.json'], { where }: Comp
   if (languageCodes.length > 30) throw new TypeError(`${where('languages.json')}: at most 30 languages`);
   const languageWords = new Map<string, number>();
   languageCodes.forEach((code, bit) => {
-    for (const w of l.languages[code]!) languageWords.set(w.toLowerCase(), (languageWords.get(w.toLowerCase()) ?? 0) | (1 << bit));
+    for (const w of l.languages[code]) languageWords.set(w.toLowerCase(), (languageWords.get(w.toLowerCase()) ?? 0) | (1 << bit));
   });
   return { languageCodes, languageWords, language: { minWords: l.minWords, minHits: l.minHits, margin: l.margin } };
 }
@@ -271,7 +271,7 @@ export function loadFactVocabulary(dir: string): FactVocabulary {
     try {
       files[name] = JSON.parse(readFileSync(file, 'utf8'));
     } catch (error) {
-      throw new TypeError(`${file}: ${(error as Error).message}`);
+      throw new TypeError(`${file}: ${(error as Error).message}`, { cause: error });
     }
     sources[name] = file;
   }

@@ -26,7 +26,7 @@ test('REPEATED_WORD: a word twice in a row, not a hyphenated pair or "had had"',
 test('PRONOUN_NUMBER: "they" for a dress, "it" for jeans', () => {
   const text = 'Made of linen, they come in sage and sand.';
   assert.deepEqual(spans(text, dress, 'PRONOUN_NUMBER'), [at(text, 'they')]);
-  assert.equal(findings(text, dress)[0]!.expected, 'Linen Midi Wrap Dress (singular)');
+  assert.equal(findings(text, dress)[0].expected, 'Linen Midi Wrap Dress (singular)');
   const it = 'These jeans are cut straight. It has a five-pocket shape.';
   assert.deepEqual(spans(it, jeans, 'PRONOUN_NUMBER'), [at(it, 'It')]);
 });
@@ -81,10 +81,10 @@ test('summariseFactChecks counts verdicts and findings per model, every code lis
     { model: 'a', result: checkFacts('Wash cool.', dress) },
   ];
   const [a, b] = summariseFactChecks(rows);
-  assert.deepEqual([a!.model, a!.texts, a!.pass, a!.review, a!.block], ['a', 2, 1, 1, 0]);
-  assert.deepEqual([b!.model, b!.texts, b!.block, b!.findings.CARE_CLAIM, b!.textsWith.CARE_CLAIM, b!.findings.MATERIAL_NOT_IN_RECORD], ['b', 1, 1, 2, 1, 1]);
-  assert.equal(a!.findings.WRONG_LANGUAGE, 0);
+  assert.deepEqual([a.model, a.texts, a.pass, a.review, a.block], ['a', 2, 1, 1, 0]);
+  assert.deepEqual([b.model, b.texts, b.block, b.findings.CARE_CLAIM, b.textsWith.CARE_CLAIM, b.findings.MATERIAL_NOT_IN_RECORD], ['b', 1, 1, 2, 1, 1]);
+  assert.equal(a.findings.WRONG_LANGUAGE, 0);
   // The benchmark report's Checks table takes the blocked share as a column.
-  const column: CheckColumn = factCheckColumn([a!, b!]);
+  const column: CheckColumn = factCheckColumn([a, b]);
   assert.deepEqual(column.cells, { a: { flagged: 0, checked: 2 }, b: { flagged: 1, checked: 1 } });
 });

@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import type { GenerationResult, ProviderError } from '../../../../providers/types.js';
 import { decoderFixtures, mixedPrompts, openFixture, request } from './onnx-test-helpers.js';
 import { DEFAULT_PREFILL_CHUNK } from '../../../../providers/onnx/index.js';
+import { inspect } from 'node:util';
 
 function ok(r: GenerationResult | ProviderError | undefined): GenerationResult {
-  assert.ok(r && !(r instanceof Error), String(r));
+  assert.ok(r && !(r instanceof Error), inspect(r));
   return r;
 }
 
@@ -80,12 +81,12 @@ for (const name of decoderFixtures) {
 }
 
 test('the prefill runs in ceil(prompt / LOCAL_PREFILL_CHUNK) passes on a KV-cache graph, and in one without a cache', async () => {
-  const prompt = mixedPrompts[1]!;
+  const prompt = mixedPrompts[1];
   const passes = async (name: 'tiny-gpt2' | 'tiny-gpt2-nopast', options: { prefillChunk?: number }) => {
     const p = await openFixture(name, { maxBatch: 1, ...options });
     try {
       const [r] = (await p.generate([request(prompt, { maxTokens: 4, temperature: 0 })])).map(ok);
-      return { passes: p.stats().forwardPasses, promptTokens: r!.promptTokens, generated: r!.completionTokens };
+      return { passes: p.stats().forwardPasses, promptTokens: r.promptTokens, generated: r.completionTokens };
     } finally {
       await p.close();
     }

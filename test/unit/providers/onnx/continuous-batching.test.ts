@@ -1,14 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ForwardInput } from '../../../../providers/onnx/decoder-session.js';
-import { DecoderSession, stackPast } from '../../../../providers/onnx/decoder-session.js';
+import type { ForwardInput , DecoderSession} from '../../../../providers/onnx/decoder-session.js';
+import { stackPast } from '../../../../providers/onnx/decoder-session.js';
 import { decodeLoop, generateBatch, type RowRequest, type RowResult, type RowTicket } from '../../../../providers/onnx/generate-batch.js';
 import type { GenerationResult, ProviderError } from '../../../../providers/types.js';
 import * as ort from 'onnxruntime-node';
 import { decoderFixtures, greedySampling, mixedPrompts, openFixture, openFixtureDecoder, request } from './onnx-test-helpers.js';
+import { inspect } from 'node:util';
 
 function ok(r: GenerationResult | ProviderError | undefined): GenerationResult {
-  assert.ok(r && !(r instanceof Error), String(r));
+  assert.ok(r && !(r instanceof Error), inspect(r));
   return r;
 }
 
@@ -28,12 +29,12 @@ for (const name of decoderFixtures) {
     const { tokenizer, model, session } = await openFixtureDecoder(name);
     try {
       const row = (prompt: string, maxNewTokens: number): RowRequest => ({ promptIds: tokenizer.encode(prompt), maxNewTokens, sampling: greedySampling, seed: 1, stop: [] });
-      const a = row(mixedPrompts[1]!, 24);
-      const b = row(mixedPrompts[2]!, 6); // shorter than the running rows: it is padded
+      const a = row(mixedPrompts[1], 24);
+      const b = row(mixedPrompts[2], 6); // shorter than the running rows: it is padded
       const c = row(`${mixedPrompts[3]} ${mixedPrompts[1]}`, 10); // longer: the running rows are padded
-      const d = row(mixedPrompts[0]!, 8); // waits for a free slot (3 rows at most)
+      const d = row(mixedPrompts[0], 8); // waits for a free slot (3 rows at most)
       assert.ok(c.promptIds.length > a.promptIds.length + 3 && b.promptIds.length < a.promptIds.length);
-      const alone = await Promise.all([a, b, c, d].map(async (r) => (await generateBatch(model, tokenizer, [r])).results[0]!.tokenIds));
+      const alone = await Promise.all([a, b, c, d].map(async (r) => (await generateBatch(model, tokenizer, [r])).results[0].tokenIds));
 
       // Take call 0: a; call 3: b and c; from call 6: d, whenever a slot is free.
       const plan: Array<{ at: number; req: RowRequest; index: number }> = [
@@ -68,9 +69,9 @@ test('padding that every remaining row has is dropped from the cache, and the to
   const { tokenizer, model, session } = await openFixtureDecoder('tiny-llama');
   try {
     const long = { promptIds: tokenizer.encode(mixedPrompts.join(' ')), maxNewTokens: 2, sampling: greedySampling, seed: 1, stop: [] };
-    const short = [0, 2].map((i): RowRequest => ({ promptIds: tokenizer.encode(mixedPrompts[i]!), maxNewTokens: 12, sampling: greedySampling, seed: 1, stop: [] }));
+    const short = [0, 2].map((i): RowRequest => ({ promptIds: tokenizer.encode(mixedPrompts[i]), maxNewTokens: 12, sampling: greedySampling, seed: 1, stop: [] }));
     assert.ok(long.promptIds.length - Math.max(...short.map((r) => r.promptIds.length)) >= 16, 'the short rows carry 16 or more positions of padding');
-    const alone = await Promise.all(short.map(async (r) => (await generateBatch(model, tokenizer, [r])).results[0]!.tokenIds));
+    const alone = await Promise.all(short.map(async (r) => (await generateBatch(model, tokenizer, [r])).results[0].tokenIds));
     const passes: Array<{ batch: number; totalLen: number; seqLen: number }> = [];
     const { results } = await generateBatch(watched(model, passes), tokenizer, [long, ...short]);
     assert.deepEqual(results.slice(1).map((r) => r.tokenIds), alone);
@@ -87,9 +88,9 @@ test('stackPast left-pads each group with zeros to the common length, rows of th
   const t = (batch: number, len: number, start: number) =>
     new ort.Tensor('float32', Float32Array.from({ length: batch * 2 * len * 1 }, (_, i) => start + i), [batch, 2, len, 1]);
   const [s] = stackPast([t(1, 2, 1)], [t(2, 3, 100)], 3);
-  assert.deepEqual(s!.dims, [3, 2, 3, 1]);
+  assert.deepEqual(s.dims, [3, 2, 3, 1]);
   // Row 0 (first group, 2 positions): each head gets one zero in front.
-  assert.deepEqual([...(s!.data as Float32Array)], [0, 1, 2, 0, 3, 4, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111]);
+  assert.deepEqual([...(s.data as Float32Array)], [0, 1, 2, 0, 3, 4, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111]);
   assert.throws(() => stackPast([t(1, 4, 0)], [t(1, 2, 0)], 3), RangeError);
 });
 
@@ -97,8 +98,8 @@ test('the provider: requests that arrive while a batch runs join it, and each re
   const p = await openFixture('tiny-llama', { maxBatch: 4, maxQueueDelayMs: 0 });
   const reference = await openFixture('tiny-llama', { maxBatch: 1 });
   try {
-    const longReq = request(mixedPrompts[1]!, { maxTokens: 60, temperature: 0 });
-    const shortReqs = [mixedPrompts[0]!, mixedPrompts[3]!].map((q) => request(q, { maxTokens: 3, temperature: 0 }));
+    const longReq = request(mixedPrompts[1], { maxTokens: 60, temperature: 0 });
+    const shortReqs = [mixedPrompts[0], mixedPrompts[3]].map((q) => request(q, { maxTokens: 3, temperature: 0 }));
     const finished: string[] = [];
     const long = p.generate([longReq]).then((r) => (finished.push('long'), r));
     // Wait until the long request is decoding, then send the short ones.
@@ -122,9 +123,9 @@ test('continuousBatching false (for comparison): requests that arrive mid-batch 
   const p = await openFixture('tiny-llama', { maxBatch: 4, maxQueueDelayMs: 0, continuousBatching: false });
   try {
     const finished: string[] = [];
-    const long = p.generate([request(mixedPrompts[1]!, { maxTokens: 40, temperature: 0 })]).then((r) => (finished.push('long'), r));
+    const long = p.generate([request(mixedPrompts[1], { maxTokens: 40, temperature: 0 })]).then((r) => (finished.push('long'), r));
     while (p.stats().forwardPasses < 3) await new Promise((resolve) => setImmediate(resolve));
-    const short = p.generate([request(mixedPrompts[0]!, { maxTokens: 3, temperature: 0 })]).then((r) => (finished.push('short'), r));
+    const short = p.generate([request(mixedPrompts[0], { maxTokens: 3, temperature: 0 })]).then((r) => (finished.push('short'), r));
     await Promise.all([long, short]);
     assert.deepEqual(finished, ['long', 'short']);
     assert.equal(p.stats().joined, 0);
@@ -137,10 +138,10 @@ test('continuousBatching false (for comparison): requests that arrive mid-batch 
 test('a request cancelled while it waits in the queue answers at once, cancelled, and leaves the queue; the running one goes on', async () => {
   const p = await openFixture('tiny-llama', { maxBatch: 1, maxQueueDelayMs: 0 });
   try {
-    const long = p.generate([request(mixedPrompts[1]!, { maxTokens: 200, temperature: 0 })]);
+    const long = p.generate([request(mixedPrompts[1], { maxTokens: 200, temperature: 0 })]);
     while (p.stats().forwardPasses < 2) await new Promise((resolve) => setImmediate(resolve));
     const controller = new AbortController();
-    const waiting = p.generate([request(mixedPrompts[0]!, { maxTokens: 10, temperature: 0 })], { signal: controller.signal });
+    const waiting = p.generate([request(mixedPrompts[0], { maxTokens: 10, temperature: 0 })], { signal: controller.signal });
     assert.equal(p.stats().queueDepth, 1);
     controller.abort();
     const [r] = await waiting;

@@ -3,20 +3,22 @@ import assert from 'node:assert/strict';
 import type { GenerationResult, ProviderError } from '../../../../providers/types.js';
 import { greedySampling as greedy, mixedPrompts, openFixture, openFixtureDecoder, request } from './onnx-test-helpers.js';
 import * as ort from 'onnxruntime-node';
-import { DecoderSession, releaseArrays, selectPastRows, type ForwardInput, type ForwardOutput } from '../../../../providers/onnx/decoder-session.js';
+import type { DecoderSession} from '../../../../providers/onnx/decoder-session.js';
+import { releaseArrays, selectPastRows, type ForwardInput, type ForwardOutput } from '../../../../providers/onnx/decoder-session.js';
 import { generateBatch, type RowRequest } from '../../../../providers/onnx/generate-batch.js';
 import { BadWords, ForcedEos, MinNewTokens, NoRepeatNgram } from '../../../../providers/onnx/processors.js';
 import type { LogitsProcessor } from '../../../../providers/onnx/logits-processor.js';
+import { inspect } from 'node:util';
 
 function ok(r: GenerationResult | ProviderError | undefined): GenerationResult {
-  assert.ok(r && !(r instanceof Error), String(r));
+  assert.ok(r && !(r instanceof Error), inspect(r));
   return r;
 }
 
 test('seeded sampling: same seed, same text (per row, in any batch); different seeds differ', async () => {
   const p = await openFixture('tiny-llama', { maxQueueDelayMs: 20 });
   try {
-    const sample = (seed: number, prompt = mixedPrompts[0] as string) => request(prompt, { maxTokens: 24, temperature: 1, seed });
+    const sample = (seed: number, prompt = mixedPrompts[0]) => request(prompt, { maxTokens: 24, temperature: 1, seed });
     const [a, b] = (await p.generate([sample(7), sample(7)])).map(ok);
     assert.equal(a?.text, b?.text);
     // The same seeded row batched beside different neighbours gives the same text.
@@ -35,7 +37,7 @@ test('maxTokens stops with finishReason length; streamed pieces concatenate to t
     const pieces: string[][] = [[], []];
     const results = (
       await p.generate(
-        [request(mixedPrompts[0] as string, { maxTokens: 9, temperature: 0 }), request(mixedPrompts[1] as string, { maxTokens: 14, temperature: 0 })],
+        [request(mixedPrompts[0], { maxTokens: 9, temperature: 0 }), request(mixedPrompts[1], { maxTokens: 14, temperature: 0 })],
         { onToken: (i, piece) => pieces[i]?.push(piece) },
       )
     ).map(ok);
@@ -78,8 +80,8 @@ test('EOS ends the row with finishReason stop; the EOS id counts as generated, a
     const base = (await generateBatch(model, tokenizer, [row()])).results[0];
     assert.equal(base?.tokenIds.length, 12);
     // Declare the 4th generated id an EOS id; the row must end where it first occurs.
-    const eosId = base?.tokenIds[3] as number;
-    const first = base?.tokenIds.indexOf(eosId) as number;
+    const eosId = base?.tokenIds[3];
+    const first = base?.tokenIds.indexOf(eosId);
     const withEos = { ...tokenizer, special: { ...tokenizer.special, eos: [eosId] } };
     const r = (await generateBatch(model, withEos, [row()])).results[0];
     assert.equal(r?.finishReason, 'stop');
@@ -120,7 +122,7 @@ test('aborting one row cancels it and leaves the others with the same text as wi
 test('processors run on every step: no_repeat_ngram_size bans every trigram the prompt and the output already hold; bad_words_ids and min_new_tokens too', async () => {
   const { tokenizer, session, model } = await openFixtureDecoder('tiny-gpt2');
   const run = async (processors: LogitsProcessor[], promptIds: number[], maxNewTokens = 40) =>
-    (await generateBatch(model, tokenizer, [{ promptIds, maxNewTokens, sampling: greedy, processors, seed: 1, stop: [] }])).results[0]!.tokenIds;
+    (await generateBatch(model, tokenizer, [{ promptIds, maxNewTokens, sampling: greedy, processors, seed: 1, stop: [] }])).results[0].tokenIds;
   const trigrams = (ids: readonly number[]) => ids.slice(0, -2).map((_, i) => ids.slice(i, i + 3).join(','));
   try {
     const prompt = tokenizer.encode('Denim');
@@ -130,16 +132,16 @@ test('processors run on every step: no_repeat_ngram_size bans every trigram the 
     const all = [...prompt, ...(await run([new NoRepeatNgram(3)], prompt))];
     assert.equal(new Set(trigrams(all)).size, trigrams(all).length, 'no trigram twice in prompt and output');
     // bad_words_ids: a one-id word never appears; a two-id word is never completed.
-    const [a, b] = [free[0]!, free[1]!];
+    const [a, b] = [free[0], free[1]];
     const banned = await run([new BadWords([[a]])], prompt);
     assert.ok(!banned.includes(a), `${a} banned`);
     const pair = await run([new BadWords([[a, b]])], prompt);
     assert.ok(pair.every((id, i) => !(id === b && (i === 0 ? prompt.at(-1) : pair[i - 1]) === a)), `${a} ${b} never completed`);
     // min_new_tokens: the loop's EOS is held back; declare the first free token an EOS id and the row still makes 10 tokens.
-    const eos = [free[0]!];
+    const eos = [free[0]];
     const held = await generateBatch(model, { ...tokenizer, special: { ...tokenizer.special, eos } }, [{ promptIds: prompt, maxNewTokens: 10, sampling: greedy, processors: [new MinNewTokens(10, eos)], seed: 1, stop: [] }]);
-    assert.equal(held.results[0]!.tokenIds.length, 10);
-    assert.ok(!held.results[0]!.tokenIds.includes(free[0]!));
+    assert.equal(held.results[0].tokenIds.length, 10);
+    assert.ok(!held.results[0].tokenIds.includes(free[0]));
   } finally {
     await session.release();
   }
@@ -148,8 +150,8 @@ test('processors run on every step: no_repeat_ngram_size bans every trigram the 
 test('forced_eos_token_id: the last token is that id, and the row ends with it', async () => {
   const { tokenizer, session, model } = await openFixtureDecoder('tiny-llama');
   try {
-    const eos = tokenizer.special.eos[0]!;
-    const r = (await generateBatch(model, tokenizer, [{ promptIds: tokenizer.encode('Denim'), maxNewTokens: 6, sampling: greedy, processors: [new ForcedEos(eos)], seed: 1, stop: [] }])).results[0]!;
+    const eos = tokenizer.special.eos[0];
+    const r = (await generateBatch(model, tokenizer, [{ promptIds: tokenizer.encode('Denim'), maxNewTokens: 6, sampling: greedy, processors: [new ForcedEos(eos)], seed: 1, stop: [] }])).results[0];
     assert.equal(r.tokenIds.length, 6);
     assert.equal(r.tokenIds.at(-1), eos);
     assert.equal(r.finishReason, 'stop');
@@ -164,18 +166,18 @@ test('selectPastRows keeps exactly the listed rows of each past tensor, float32 
   const f32 = new ort.Tensor('float32', Float32Array.from({ length: batch * block }, (_, i) => i + 0.5), [batch, heads, len, dim]);
   const f16 = new ort.Tensor('float16', Uint16Array.from({ length: batch * block }, (_, i) => i), [batch, heads, len, dim]);
   const [a, b] = selectPastRows([f32, f16], [0, 2]);
-  assert.deepEqual(a!.dims, [2, heads, len, dim]);
-  assert.deepEqual([...(a!.data as Float32Array)], [...(f32.data as Float32Array).subarray(0, block), ...(f32.data as Float32Array).subarray(2 * block)]);
+  assert.deepEqual(a.dims, [2, heads, len, dim]);
+  assert.deepEqual([...(a.data as Float32Array)], [...(f32.data).subarray(0, block), ...(f32.data).subarray(2 * block)]);
   // float16 data is raw halves: a Uint16Array, or a Float16Array over the same bits where the runtime has one.
-  assert.equal(b!.type, 'float16');
+  assert.equal(b.type, 'float16');
   const bits = (t: ort.Tensor) => new Uint16Array((t.data as Uint16Array).buffer, (t.data as Uint16Array).byteOffset, t.size);
-  assert.deepEqual([...bits(b!)], [...bits(f16).subarray(0, block), ...bits(f16).subarray(2 * block)]);
+  assert.deepEqual([...bits(b)], [...bits(f16).subarray(0, block), ...bits(f16).subarray(2 * block)]);
   assert.throws(() => selectPastRows([f32], [3]), RangeError);
 });
 
 test('every buffer a decode step hands back is freed once read: the consumed past, rows dropped from it, the logits', async () => {
   const { tokenizer, session, model } = await openFixtureDecoder('tiny-gpt2');
-  const rows = [6, 11, 16].map((maxNewTokens, i): RowRequest => ({ promptIds: tokenizer.encode(mixedPrompts[i] as string), maxNewTokens, sampling: greedy, seed: 1, stop: [] }));
+  const rows = [6, 11, 16].map((maxNewTokens, i): RowRequest => ({ promptIds: tokenizer.encode(mixedPrompts[i]), maxNewTokens, sampling: greedy, seed: 1, stop: [] }));
   try {
     const expected = (await generateBatch(model, tokenizer, rows)).results.map((r) => r.tokenIds);
     // The same batch again, keeping what each step returned.

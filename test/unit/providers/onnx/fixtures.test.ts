@@ -7,8 +7,8 @@ import { readModelFolder } from '../../../../providers/onnx/model-folder.js';
 import { createOrtSession } from '../../../../providers/onnx/session.js';
 import { DecoderSession, describeDecoder } from '../../../../providers/onnx/decoder-session.js';
 import { loadTokenizer } from '../../../../providers/onnx/tokenizer.js';
-import type { ProviderError } from '../../../../providers/types.js';
 import { decoderFixtures, fixtureDir, openFixture, quietLogger, request } from './onnx-test-helpers.js';
+import { inspect } from 'node:util';
 
 interface Expected {
   texts: string[];
@@ -46,11 +46,11 @@ for (const name of decoderFixtures) {
       if (pair) feeds[i % 2 === 0 ? pair.key : pair.value] = t;
     });
     const out = await session.run(feeds);
-    const logits = out.logits as ort.Tensor;
+    const logits = out.logits;
     assert.deepEqual(logits.dims, expected.dims);
     const data = logits.data as Float32Array;
     let worst = 0;
-    for (let i = 0; i < data.length; i++) worst = Math.max(worst, Math.abs((data[i] as number) - (expected.logits[i] as number)));
+    for (let i = 0; i < data.length; i++) worst = Math.max(worst, Math.abs((data[i]) - (expected.logits[i])));
     assert.ok(worst < 1e-4, `max |ONNX - PyTorch| = ${worst}`);
     await session.release();
   });
@@ -90,7 +90,7 @@ test('a prompt longer than the model\'s context is a context_length error; a sho
     assert.ok(tokenizer.encode(long).length > 128);
     const [tooLong] = await p.generate([request(long, { maxTokens: 4 })]);
     assert.ok(tooLong instanceof Error, 'an error, not a result');
-    assert.equal((tooLong as ProviderError).kind, 'context_length');
+    assert.equal((tooLong).kind, 'context_length');
     assert.match(tooLong.message, /takes at most 128/);
     // 125 tokens of prompt leave room for 3, whatever maxTokens asks.
     let near = '';
@@ -100,7 +100,7 @@ test('a prompt longer than the model\'s context is a context_length error; a sho
     }
     const room = 128 - tokenizer.encode(near).length;
     const [fits] = await p.generate([request(near, { maxTokens: 20, temperature: 0 })]);
-    assert.ok(fits && !(fits instanceof Error), String(fits));
+    assert.ok(fits && !(fits instanceof Error), inspect(fits));
     assert.ok(fits.completionTokens <= room, `${fits.completionTokens} tokens in a room of ${room}`);
     if (fits.finishReason === 'length') assert.equal(fits.completionTokens, room);
   } finally {
@@ -123,7 +123,7 @@ for (const name of decoderFixtures) {
     const p = await openFixture(name);
     try {
       const [r] = await p.generate([request('Linen summer dress', { maxTokens: 6, temperature: 0 })]);
-      assert.ok(r && !(r instanceof Error), String(r));
+      assert.ok(r && !(r instanceof Error), inspect(r));
       assert.equal(r.completionTokens, 6);
       assert.equal(r.finishReason, 'length');
       assert.equal(r.model, name);

@@ -4,6 +4,12 @@ import { isProviderError } from '../../../../providers/types.js';
 import { MicroBatcher } from '../../../../providers/onnx/micro-batcher.js';
 import { openFixture, request } from './onnx-test-helpers.js';
 
+/** The promise of an item the batcher took; enqueue's null (a full queue) fails the test. */
+function queued<R>(p: Promise<R> | null): Promise<R> {
+  assert.ok(p, 'the batcher took the item');
+  return p;
+}
+
 test('N concurrent one-request calls run in ceil(N / maxBatch) forward batches', async () => {
   const maxBatch = 4;
   const n = 10;
@@ -60,7 +66,7 @@ test('a loop that throws rejects every item it took and had not finished, and la
     },
     { maxBatch: 2, maxQueueDelayMs: 1 },
   );
-  const first = [b.enqueue(1), b.enqueue(-1)];
+  const first = [queued(b.enqueue(1)), queued(b.enqueue(-1))];
   const outcomes = await Promise.allSettled(first);
   assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'rejected']);
   assert.equal((outcomes[0] as PromiseFulfilledResult<number>).value, 100);
@@ -99,7 +105,7 @@ test('items that arrive while the loop runs join it between steps, up to maxBatc
   const long = b.enqueue(20);
   await loopStarted;
   // The long item is running (20 steps); these arrive mid-loop and join it.
-  const short = [b.enqueue(2), b.enqueue(2), b.enqueue(2), b.enqueue(2)];
+  const short = [queued(b.enqueue(2)), queued(b.enqueue(2)), queued(b.enqueue(2)), queued(b.enqueue(2))];
   const done = await Promise.all(short);
   assert.deepEqual(done, [2, 2, 2, 2]);
   assert.equal(b.stats().running, true, 'the short items resolved while the long one still ran');
@@ -124,18 +130,18 @@ test('waiting items join a running loop together: once a quarter of the slots ar
           seen.push(group.map((t) => t.item));
           running.push(...group);
         };
-        running[0]!.resolve(0);
+        running[0].resolve(0);
         if (delay > 5) {
           // One slot free, two waiting, neither has waited a second: no join yet.
           log(take(1));
-          running[1]!.resolve(1);
+          running[1].resolve(1);
           // Two free: both join.
           log(take(2));
         } else {
           // One slot free, and the oldest has waited the delay: it joins alone.
           clock += delay;
           log(take(1));
-          running[1]!.resolve(1);
+          running[1].resolve(1);
           log(take(1));
         }
         for (const t of running.slice(2)) t.resolve(t.item);
@@ -143,7 +149,7 @@ test('waiting items join a running loop together: once a quarter of the slots ar
       },
       { maxBatch: 8, maxQueueDelayMs: delay, now: () => clock },
     );
-    const all = Array.from({ length: 10 }, (_, i) => b.enqueue(i));
+    const all = Array.from({ length: 10 }, (_, i) => queued(b.enqueue(i)));
     assert.deepEqual(await Promise.all(all), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     assert.deepEqual(seen, delay > 5 ? [[0, 1, 2, 3, 4, 5, 6, 7], [], [8, 9]] : [[0, 1, 2, 3, 4, 5, 6, 7], [8], [9]]);
     assert.equal(b.stats().maxRunning, 8);

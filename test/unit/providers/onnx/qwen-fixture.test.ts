@@ -14,6 +14,7 @@ import { generateBatch, type RowRequest } from '../../../../providers/onnx/gener
 import { RepetitionPenalty } from '../../../../providers/onnx/processors.js';
 import { BlockMaxSession, blockSizeFor, TOP_LIMIT } from '../../../../providers/onnx/block-max-session.js';
 import { createRng } from '../../../../providers/onnx/sampling.js';
+import { inspect } from 'node:util';
 
 interface Summary {
   top_ids: number[];
@@ -38,10 +39,10 @@ const PROBE_EVERY = 1009;
 
 /** One row of logits against PyTorch's summary of it: top ids, values at fixed ids, and sums. */
 function assertRow(row: Float32Array, want: Summary, where: string): void {
-  const top = [...row.keys()].sort((a, b) => row[b]! - row[a]! || a - b).slice(0, want.top_ids.length);
+  const top = [...row.keys()].sort((a, b) => row[b] - row[a] || a - b).slice(0, want.top_ids.length);
   assert.deepEqual(top, want.top_ids, `${where}: top ids`);
-  top.forEach((id, i) => assert.ok(Math.abs(row[id]! - want.top_values[i]!) < 1e-4, `${where}: logit of ${id}`));
-  want.probe_values.forEach((v, i) => assert.ok(Math.abs(row[i * PROBE_EVERY]! - v) < 1e-4, `${where}: logit of ${i * PROBE_EVERY}`));
+  top.forEach((id, i) => assert.ok(Math.abs(row[id] - want.top_values[i]) < 1e-4, `${where}: logit of ${id}`));
+  want.probe_values.forEach((v, i) => assert.ok(Math.abs(row[i * PROBE_EVERY] - v) < 1e-4, `${where}: logit of ${i * PROBE_EVERY}`));
   let sum = 0;
   let squares = 0;
   for (const v of row) {
@@ -58,7 +59,7 @@ test('tiny-qwen2: Qwen2.5\'s tokenizer gives the ids PyTorch was fed; the weight
   const tokenizer = loadTokenizer(folder);
   expected.texts.forEach((text, row) => {
     const ids = tokenizer.encode(text);
-    assert.deepEqual(ids, expected.input_ids[row]!.slice(-ids.length));
+    assert.deepEqual(ids, expected.input_ids[row].slice(-ids.length));
     assert.equal(tokenizer.decode(ids), text);
   });
   // The graph file holds no weights: a 151,936-row embedding alone is 9.7 MB.
@@ -80,18 +81,18 @@ test('tiny-qwen2: past_key_values inputs load in onnxruntime-node, prefill gets 
     const watched = Object.assign(Object.create(session) as ort.InferenceSession, {
       run: async (feeds: Record<string, ort.Tensor>) => {
         const out = await run(feeds);
-        runs.push({ keep: (feeds.logits_to_keep?.data as BigInt64Array | undefined)?.[0], dims: (out.logits as ort.Tensor).dims });
+        runs.push({ keep: (feeds.logits_to_keep?.data as BigInt64Array | undefined)?.[0], dims: (out.logits).dims });
         return out;
       },
     });
     const model = new DecoderSession(watched, layout);
-    const width = expected.input_ids[0]!.length;
+    const width = expected.input_ids[0].length;
     const padding = expected.attention_mask.map((m) => m.filter((x) => x === 0).length);
     const prefill = await model.forward({ batch: 2, ids: expected.input_ids.flat(), seqLen: width, totalLen: width, padding, past: null });
     assert.deepEqual(runs[0], { keep: 1n, dims: [2, 1, expected.vocab] }, 'a prefill of 14 positions projects only the last one');
-    for (let b = 0; b < 2; b++) assertRow(prefill.lastLogits.subarray(b * expected.vocab, (b + 1) * expected.vocab), expected.prefill[b]!, `prefill row ${b}`);
+    for (let b = 0; b < 2; b++) assertRow(prefill.lastLogits.subarray(b * expected.vocab, (b + 1) * expected.vocab), expected.prefill[b], `prefill row ${b}`);
     const step = await model.forward({ batch: 2, ids: [expected.next_id, expected.next_id], seqLen: 1, totalLen: width + 1, padding, past: prefill.present });
-    for (let b = 0; b < 2; b++) assertRow(step.lastLogits.subarray(b * expected.vocab, (b + 1) * expected.vocab), expected.decode[b]!, `decode row ${b}`);
+    for (let b = 0; b < 2; b++) assertRow(step.lastLogits.subarray(b * expected.vocab, (b + 1) * expected.vocab), expected.decode[b], `decode row ${b}`);
   } finally {
     await session.release();
   }
@@ -102,12 +103,12 @@ test('tiny-qwen2 through the provider, with its own generation_config (Qwen2.5-I
   try {
     const ask = (seed: number, prompt = 'Linen summer dress') => request(prompt, { maxTokens: 12, seed });
     const [a, b, c] = await p.generate([ask(7), ask(7), ask(8, 'A soft wool coat')]);
-    for (const r of [a, b, c]) assert.ok(r && !(r instanceof Error), String(r));
+    for (const r of [a, b, c]) assert.ok(r && !(r instanceof Error), inspect(r));
     const [x, y] = [a, b] as Array<{ text: string; completionTokens: number }>;
     assert.equal(x.text, y.text, 'same seed, same text, in one batch');
     // Greedy, and top-k off with top-p alone, also run over the whole 151,936-token vocabulary.
     const [g] = await p.generate([request('Linen summer dress', { maxTokens: 6, temperature: 0 })]);
-    assert.ok(g && !(g instanceof Error) && g.completionTokens >= 1, String(g));
+    assert.ok(g && !(g instanceof Error) && g.completionTokens >= 1, inspect(g));
     // Token choice at this vocabulary reads the blocks' maxima that the model's own run gives (its graph with the
     // block-max graph appended): no run of their own.
     const s = p.stats();
@@ -135,7 +136,7 @@ test('tiny-qwen2: every row of a batch gets the same tokens with the block-max r
       { doSample: true, temperature: 1, topK: 0, topP: 1, minP: 0.05 },
     ];
     const rows = (): RowRequest[] =>
-      [...mixedPrompts, ...mixedPrompts].map((prompt, i) => ({ promptIds: tokenizer.encode(prompt), maxNewTokens: 10, sampling: settings[i % settings.length]!, processors: [new RepetitionPenalty(1.1)], seed: 40 + i, stop: [] }));
+      [...mixedPrompts, ...mixedPrompts].map((prompt, i) => ({ promptIds: tokenizer.encode(prompt), maxNewTokens: 10, sampling: settings[i % settings.length], processors: [new RepetitionPenalty(1.1)], seed: 40 + i, stop: [] }));
     const alone = (await generateBatch(model, tokenizer, rows())).results.map((r) => r.tokenIds);
     const batched = (await generateBatch(model, tokenizer, rows(), { blockMax })).results.map((r) => r.tokenIds);
     assert.deepEqual(batched, alone);
@@ -161,7 +162,7 @@ test('the block-max graph, written as protobuf bytes, gives each block\'s maximu
       const row = scores.subarray(r * vocab, (r + 1) * vocab);
       const maxima = Array.from({ length: 64 }, (_, j) => Math.max(...row.subarray(j * 64, (j + 1) * 64)));
       assert.deepEqual([...out.maxima.subarray(r * 64, (r + 1) * 64)], maxima, `row ${r}`);
-      const best = [...row.keys()].sort((a, b) => row[b]! - row[a]! || a - b).slice(0, k);
+      const best = [...row.keys()].sort((a, b) => row[b] - row[a] || a - b).slice(0, k);
       assert.deepEqual([...out.topIds.subarray(r * k, (r + 1) * k)], best, `row ${r}`);
       assert.deepEqual([...out.topValues.subarray(r * k, (r + 1) * k)], best.map((id) => row[id]));
     }

@@ -22,18 +22,18 @@ async function blocksOf(logits: Float32Array, params: SamplingParams): Promise<R
  * top-p prefix, the min-p prefix, and a draw walking it best first.
  */
 function reference(logits: Float32Array, p: SamplingParams, rand: () => number): number {
-  const order = [...logits.keys()].filter((i) => logits[i]! > -Infinity).sort((a, b) => logits[b]! - logits[a]! || a - b);
+  const order = [...logits.keys()].filter((i) => logits[i] > -Infinity).sort((a, b) => logits[b] - logits[a] || a - b);
   if (order.length === 0) return 0;
-  if (!p.doSample || p.temperature <= 0) return order[0]!;
+  if (!p.doSample || p.temperature <= 0) return order[0];
   const top = order.slice(0, p.topK > 0 ? Math.min(p.topK, order.length) : order.length);
-  const max = logits[top[0]!]!;
-  const probs = top.map((i) => Math.exp((logits[i]! - max) / p.temperature));
+  const max = logits[top[0]];
+  const probs = top.map((i) => Math.exp((logits[i] - max) / p.temperature));
   const total = probs.reduce((a, b) => a + b, 0);
   let keep = top.length;
   if (p.topP < 1) {
     let mass = 0;
     for (let i = 0; i < probs.length; i++) {
-      mass += probs[i]! / total;
+      mass += probs[i] / total;
       if (mass >= p.topP) {
         keep = i + 1;
         break;
@@ -43,16 +43,16 @@ function reference(logits: Float32Array, p: SamplingParams, rand: () => number):
   const minP = p.minP ?? 0;
   if (minP > 0) {
     let m = 1;
-    while (m < keep && probs[m]! >= minP) m++;
+    while (m < keep && probs[m] >= minP) m++;
     keep = m;
   }
   const kept = probs.slice(0, keep).reduce((a, b) => a + b, 0);
   let r = rand() * kept;
   for (let i = 0; i < keep; i++) {
-    r -= probs[i]!;
-    if (r < 0) return top[i]!;
+    r -= probs[i];
+    if (r < 0) return top[i];
   }
-  return top[keep - 1]!;
+  return top[keep - 1];
 }
 
 type Shape = 'peaked' | 'flat' | 'ties' | 'banned';
@@ -131,7 +131,7 @@ test('top-k above the list limit equals a stable full sort, on flat and tied log
   for (const shape of ['flat', 'ties', 'peaked'] as const) {
     for (const [n, k] of [[3300, 2000], [40_000, 600], [151_936, 300]] as const) {
       const logits = logitsOf(n, shape, rand);
-      const expected = [...logits.keys()].sort((a, b) => logits[b]! - logits[a]! || a - b).slice(0, k);
+      const expected = [...logits.keys()].sort((a, b) => logits[b] - logits[a] || a - b).slice(0, k);
       assert.deepEqual(topKIndices(logits, k), expected, `${shape}, vocabulary ${n}, k ${k}`);
     }
   }

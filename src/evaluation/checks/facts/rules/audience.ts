@@ -35,7 +35,7 @@ export function audienceFindings(ctx: CheckContext): FactFinding[] {
     if (m.payload.type !== 'audience' || !WRONG_FOR[m.payload.cue].includes(audience)) continue;
     // The record says it ("office" for "the office").
     const words = ctx.doc.tokens.slice(m.start, m.end).map((t) => t.stem);
-    while (words.length > 1 && LEAD.has(words[0]!)) words.shift();
+    while (words.length > 1 && LEAD.has(words[0])) words.shift();
     if (profile.phrases.has(words.join(' '))) continue;
     out.push(tokenFinding(ctx, 'AUDIENCE_MISMATCH', m.start, m.end, `"${textOf(ctx, m.start, m.end)}" ${WHY[m.payload.cue]}, and this is ${NAME[audience]}.`, profile.product.gender ?? audience));
   }

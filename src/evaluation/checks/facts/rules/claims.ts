@@ -34,7 +34,7 @@ export function claimFindings(ctx: CheckContext): FactFinding[] {
       : profile.phrases.has(said) || claim.supportedBy.some((p) => profile.phrases.has(p));
     if (supported) continue;
     // "30% off": the figure belongs to the claim.
-    const figure = tokens[m.start]!.raw === '%' && m.start > 0 && /^\d/.test(tokens[m.start - 1]!.raw) ? m.start - 1 : m.start;
+    const figure = tokens[m.start].raw === '%' && m.start > 0 && /^\d/.test(tokens[m.start - 1].raw) ? m.start - 1 : m.start;
     const start = of.length ? Math.min(figure, next!.start) : figure;
     const end = of.length ? Math.max(m.end, next!.end) : m.end;
     out.push(tokenFinding(ctx, CLAIM_CODES[claim.group], start, end, `${WHAT[claim.group]} the product's record does not support: "${textOf(ctx, start, end)}".`, null));

@@ -24,7 +24,7 @@ export function colourFindings(ctx: CheckContext): FactFinding[] {
   const colours = ctx.matches.colour.filter((m) => m.payload.type === 'colour' && !isForeign(ctx, m));
   const cueAt = (cue: 'colour-before' | 'colour-after', at: number): boolean =>
     ctx.matches.cue.some((c) => c.payload.type === 'cue' && c.payload.cue === cue && (cue === 'colour-before' ? c.end === at : c.start === at));
-  const ownNounAt = (at: number): boolean => tokens[at] !== undefined && tokens[at]!.joined && profile.ownNouns.has(tokens[at]!.stem);
+  const ownNounAt = (at: number): boolean => tokens[at] !== undefined && tokens[at].joined && profile.ownNouns.has(tokens[at].stem);
   const sure = new Set<PhraseMatch<Entry>>();
   for (const m of colours) {
     const colour = (m.payload as { colour: Colour }).colour;
@@ -32,7 +32,7 @@ export function colourFindings(ctx: CheckContext): FactFinding[] {
   }
   // A list of colours ("black, olive and sand") speaks of colour when one of them surely does.
   const adjacent = (a: PhraseMatch<Entry>, b: PhraseMatch<Entry>): boolean =>
-    tokens[a.start]!.sentence === tokens[b.start]!.sentence && (b.start === a.end || (b.start === a.end + 1 && /^(and|or)$/.test(tokens[a.end]!.lower)));
+    tokens[a.start].sentence === tokens[b.start].sentence && (b.start === a.end || (b.start === a.end + 1 && /^(and|or)$/.test(tokens[a.end].lower)));
   for (let pass = 0; pass < 2; pass++) {
     colours.forEach((m, i) => {
       if (sure.has(m)) return;

@@ -29,11 +29,11 @@ export function truncationFindings(ctx: CheckContext): FactFinding[] {
   const text = doc.text.replace(/[\s"'”’)\]]+$/u, '');
   for (const [i, s] of doc.sentences.entries()) {
     const last = i === doc.sentences.length - 1;
-    const closing = doc.text.slice(doc.tokens[s.endToken - 1]!.end, s.end);
+    const closing = doc.text.slice(doc.tokens[s.endToken - 1].end, s.end);
     const ellipsis = /…|\.\.\./.test(closing) || (last && /(?:…|\.\.\.)$/.test(text));
-    const dangling = s.closed && DANGLING.has(doc.tokens[s.endToken - 1]!.lower);
+    const dangling = s.closed && DANGLING.has(doc.tokens[s.endToken - 1].lower);
     if (ellipsis || dangling || (last && !s.closed)) {
-      const end = last ? Math.max(text.length, doc.tokens[s.endToken - 1]!.end) : s.end;
+      const end = last ? Math.max(text.length, doc.tokens[s.endToken - 1].end) : s.end;
       out.push(charFinding('TRUNCATED', s.start, end, 'This sentence is cut off.', null));
     }
   }
@@ -44,8 +44,8 @@ export function repeatFindings(ctx: CheckContext): FactFinding[] {
   const { tokens, text } = ctx.doc;
   const out: FactFinding[] = [];
   for (let i = 1; i < tokens.length; i++) {
-    const a = tokens[i - 1]!;
-    const b = tokens[i]!;
+    const a = tokens[i - 1];
+    const b = tokens[i];
     if (a.lower !== b.lower || !/\p{L}/u.test(b.raw) || DOUBLED.has(b.lower) || !b.joined || !/^\s+$/.test(text.slice(a.end, b.start))) continue;
     out.push(tokenFinding(ctx, 'REPEATED_WORD', i - 1, i + 1, `"${b.raw}" is written twice in a row.`, null));
   }
@@ -61,8 +61,8 @@ export function pronounFindings(ctx: CheckContext): FactFinding[] {
   const title = profile.product.title;
   // A determiner before the word, across at most two adjectives: "the cut", "their versatile beige colour", not "these jeans are cut".
   const determined = (j: number): boolean => {
-    for (let k = j - 1; k >= 0 && k >= j - 3 && tokens[k + 1]!.joined; k--) {
-      const t = tokens[k]!;
+    for (let k = j - 1; k >= 0 && k >= j - 3 && tokens[k + 1].joined; k--) {
+      const t = tokens[k];
       if (DETERMINERS.has(t.lower) || /^\d+$/.test(t.raw)) return true;
       if (VERBS.has(t.lower) || PLURAL.has(t.lower) || SINGULAR.has(t.lower) || ctx.at('kind', k)) return false;
     }
@@ -70,8 +70,8 @@ export function pronounFindings(ctx: CheckContext): FactFinding[] {
   };
   // Something else the pronoun may stand for, close before it in the same or the previous sentence.
   const antecedent = (i: number): boolean => {
-    for (let j = i - 1; j >= 0 && j >= i - WINDOW && tokens[j]!.sentence >= tokens[i]!.sentence - 1; j--) {
-      const t = tokens[j]!;
+    for (let j = i - 1; j >= 0 && j >= i - WINDOW && tokens[j].sentence >= tokens[i].sentence - 1; j--) {
+      const t = tokens[j];
       const referent = ctx.at('referent', j);
       const start = referent?.start ?? j;
       if (plural) {
@@ -80,7 +80,7 @@ export function pronounFindings(ctx: CheckContext): FactFinding[] {
         if (ctx.at('kind', j) && t.stem === t.lower && (ctx.foreign[j] || determined(j))) return true;
         // "The black denim is fade resistant, so it stays dark": the sentence's own subject.
         const material = ctx.at('material', j);
-        if (material && t.sentence === tokens[i]!.sentence && determined(material.start)) return true;
+        if (material && t.sentence === tokens[i].sentence && determined(material.start)) return true;
       } else {
         if ((referent?.payload.type === 'referent' && referent.payload.plural) || ctx.at('person', j)) return true;
         if (/^\p{L}+$/u.test(t.raw) && t.stem !== t.lower && t.lower.endsWith('s') && !PLURAL.has(t.lower) && determined(j)) return true;
@@ -90,13 +90,13 @@ export function pronounFindings(ctx: CheckContext): FactFinding[] {
   };
   const out: FactFinding[] = [];
   for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]!;
+    const t = tokens[i];
     const lower = t.lower.replace(/’/g, "'");
     if (!wrong.has(lower)) continue;
     const next = tokens[i + 1];
     const after = lower === "it's" ? next : next && /^(is|was)$/.test(next.lower) ? tokens[i + 2] : undefined;
     if (plural && after && DUMMY_AFTER.has(after.lower)) continue;
-    if (!plural && next && (PEOPLE_VERBS.has(next.lower) || (/^(will|'ll|would)$/.test(next.lower) && tokens[i + 2] && PEOPLE_VERBS.has(tokens[i + 2]!.lower)))) continue;
+    if (!plural && next && (PEOPLE_VERBS.has(next.lower) || (/^(will|'ll|would)$/.test(next.lower) && tokens[i + 2] && PEOPLE_VERBS.has(tokens[i + 2].lower)))) continue;
     if (antecedent(i)) continue;
     const message = plural ? `"${t.raw}" treats "${title}" as one thing; the title is plural.` : `"${t.raw}" treats "${title}" as several things; the title is singular.`;
     out.push(tokenFinding(ctx, 'PRONOUN_NUMBER', i, i + 1, message, `${title} (${plural ? 'plural' : 'singular'})`));

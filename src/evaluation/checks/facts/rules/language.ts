@@ -21,19 +21,19 @@ export function languageFindings(ctx: CheckContext, locale: string): FactFinding
     hits.fill(0);
     let words = 0;
     for (let i = s.firstToken; i < s.endToken; i++) {
-      const t = tokens[i]!;
+      const t = tokens[i];
       if (!/\p{L}/u.test(t.raw)) continue;
       words += 1;
       const mask = languageWords.get(t.lower) ?? 0;
-      for (let bit = 0; mask >> bit; bit++) if (mask & (1 << bit)) hits[bit]! += 1;
+      for (let bit = 0; mask >> bit; bit++) if (mask & (1 << bit)) hits[bit] += 1;
     }
     if (words < settings.minWords) continue;
     let best = -1;
-    for (let k = 0; k < hits.length; k++) if (k !== own && (best < 0 || hits[k]! > hits[best]!)) best = k;
-    const ownHits = hits[own]!;
-    const bestHits = best < 0 ? 0 : hits[best]!;
+    for (let k = 0; k < hits.length; k++) if (k !== own && (best < 0 || hits[k] > hits[best])) best = k;
+    const ownHits = hits[own];
+    const bestHits = best < 0 ? 0 : hits[best];
     if (bestHits < settings.minHits || bestHits <= ownHits || bestHits < settings.margin * ownHits) continue;
-    out.push(charFinding('WRONG_LANGUAGE', s.start, s.end, `This sentence reads as ${nameOf(languageCodes[best]!)}, not ${nameOf(ctx.language)}.`, locale));
+    out.push(charFinding('WRONG_LANGUAGE', s.start, s.end, `This sentence reads as ${nameOf(languageCodes[best])}, not ${nameOf(ctx.language)}.`, locale));
   }
   return out;
 }

@@ -52,14 +52,14 @@ function compositionFindings(ctx: CheckContext, materials: readonly PhraseMatch<
   const out: FactFinding[] = [];
   const pairs = percentPairs(doc, materials);
   const wholeCueBefore = (at: number): boolean =>
-    ctx.matches.cue.some((c) => c.payload.type === 'cue' && c.payload.cue === 'whole' && c.end <= at && at - c.end <= 1 && tokens[c.end - 1]!.sentence === tokens[at]!.sentence);
+    ctx.matches.cue.some((c) => c.payload.type === 'cue' && c.payload.cue === 'whole' && c.end <= at && at - c.end <= 1 && tokens[c.end - 1].sentence === tokens[at].sentence);
 
   // Group the pairs of one stated composition.
   const groups: Array<typeof pairs> = [];
   for (const pair of pairs) {
     const last = groups.at(-1)?.at(-1);
     const between = last ? tokens.slice(last.end, pair.start) : [];
-    if (last && tokens[last.start]!.sentence === tokens[pair.start]!.sentence && between.every((t) => JOINS.has(t.lower))) groups.at(-1)!.push(pair);
+    if (last && tokens[last.start].sentence === tokens[pair.start].sentence && between.every((t) => JOINS.has(t.lower))) groups.at(-1)!.push(pair);
     else groups.push([pair]);
   }
   for (const pair of pairs) {
@@ -70,7 +70,7 @@ function compositionFindings(ctx: CheckContext, materials: readonly PhraseMatch<
     out.push(tokenFinding(ctx, 'COMPOSITION_MISMATCH', pair.start, pair.end, `"${textOf(ctx, pair.start, pair.end)}" disagrees with the record, which says ${want}.`, want));
   }
   for (const group of groups) {
-    const first = group[0]!;
+    const first = group[0];
     const last = group.at(-1)!;
     if (group.length >= 2) {
       const sum = group.reduce((s, p) => s + p.pct, 0);
@@ -80,7 +80,7 @@ function compositionFindings(ctx: CheckContext, materials: readonly PhraseMatch<
       continue;
     }
     const items = itemsFor(composition, first.material);
-    const parts = items.length ? composition.filter((c) => c.part === items[0]!.part) : [];
+    const parts = items.length ? composition.filter((c) => c.part === items[0].part) : [];
     if (first.pct < 100 - TOLERANCE && parts.length > 1 && wholeCueBefore(first.start)) {
       const whole = partText(items[0]);
       out.push(tokenFinding(ctx, 'COMPOSITION_PARTIAL', first.start, first.end, `"${textOf(ctx, first.start, first.end)}" is only part of the fabric: the record says ${whole}.`, whole));
@@ -90,18 +90,18 @@ function compositionFindings(ctx: CheckContext, materials: readonly PhraseMatch<
   for (const m of materials) {
     if (m.payload.type !== 'material' || pairs.some((p) => p.start <= m.start && m.end <= p.end) || !wholeCueBefore(m.start)) continue;
     const items = itemsFor(composition, m.payload.material).filter((i) => i.pct !== null);
-    const part = items.length ? composition.filter((c) => c.part === items[0]!.part) : [];
-    const nextIsMaterial = materials.some((o) => o !== m && o.start > m.end - 1 && o.start <= m.end + 1 && tokens[o.start]!.sentence === tokens[m.start]!.sentence);
+    const part = items.length ? composition.filter((c) => c.part === items[0].part) : [];
+    const nextIsMaterial = materials.some((o) => o !== m && o.start > m.end - 1 && o.start <= m.end + 1 && tokens[o.start].sentence === tokens[m.start].sentence);
     if (items.length === 0 || part.length < 2 || nextIsMaterial || items.every((i) => (i.pct ?? 100) >= 50)) continue;
     const whole = partText(items[0]);
     out.push(tokenFinding(ctx, 'COMPOSITION_PARTIAL', m.start, m.end, `"${textOf(ctx, m.start, m.end)}" is only a small part of the fabric: the record says ${whole}.`, whole));
   }
   // "The fabric is 100% camp collar": a percentage of something that is no material.
   for (let i = 0; i + 1 < tokens.length; i++) {
-    if (!/^\d+(?:\.\d+)?$/.test(tokens[i]!.raw) || tokens[i + 1]!.raw !== '%' || pairs.some((p) => p.start <= i && i < p.end)) continue;
+    if (!/^\d+(?:\.\d+)?$/.test(tokens[i].raw) || tokens[i + 1].raw !== '%' || pairs.some((p) => p.start <= i && i < p.end)) continue;
     if (!wholeCueBefore(i) || tokens[i + 2]?.lower === 'off') continue;
     let end = i + 2;
-    while (end < tokens.length && end < i + 5 && tokens[end]!.joined) end++;
+    while (end < tokens.length && end < i + 5 && tokens[end].joined) end++;
     out.push(tokenFinding(ctx, 'COMPOSITION_MISMATCH', i, end, `"${textOf(ctx, i, end)}" is not a material of the record (${listed(profile.product.materials) ?? 'none listed'}).`, listed(profile.product.materials)));
   }
   return out;

@@ -18,7 +18,7 @@ export function priceFindings(ctx: CheckContext): FactFinding[] {
   const price = ctx.profile.product.price ?? null;
   const out: FactFinding[] = [];
   for (const m of text.matchAll(AMOUNT)) {
-    const amount = Number((m[1] ?? m[2] ?? m[3])!.replace(/,/g, ''));
+    const amount = Number((m[1] ?? m[2] ?? m[3]).replace(/,/g, ''));
     const before = text.slice(Math.max(0, m.index - 24), m.index);
     if (FORMER.test(before)) continue;
     const start = m.index;

@@ -26,6 +26,7 @@ import {
 } from '../../../../../bench/model-quality/held-out.js';
 import { promptsFor } from '../../../../../bench/model-quality/prompt.js';
 import { loadFactPatterns } from '../../../../../providers/onnx-plugins/stylesprint/fact-grammar.js';
+import { inspect } from 'node:util';
 
 // The template the model folder names (the one it was trained on), as the gateway sends it.
 const modelPrompt = promptsFor(bundledModelDir);
@@ -36,7 +37,7 @@ const heldOut = catalog.filter((p) => p.split === 'test');
 const trainGrams = new Set(train.flatMap((p) => ngrams(p.description, 8)));
 
 function ok(r: GenerationResult | ProviderError | undefined): GenerationResult {
-  assert.ok(r && !(r instanceof Error), String(r));
+  assert.ok(r && !(r instanceof Error), inspect(r));
   return r;
 }
 
@@ -73,7 +74,7 @@ for (const mode of ['default sampling (seeded)', 'greedy'] as const) {
       assert.ok(lexicon, 'the bundled model names a lexicon');
       assert.ok(patterns && lexicon.numberWords, 'the bundled model names fact patterns and number words');
       results.forEach((r, i) => {
-        const f = catalogFacts(heldOut[i]!);
+        const f = catalogFacts(heldOut[i]);
         const own = new Set(wordsOf([f.title, ...f.attributes, ...(f.colors ?? []), ...(f.materials ?? [])].join(' ')));
         const written = wordsOf(r.text);
         // A text cut at max_new_tokens may stop inside a word: that one need only start a word it may write.
@@ -85,7 +86,7 @@ for (const mode of ['default sampling (seeded)', 'greedy'] as const) {
         assert.deepEqual(foreignFactWords(r.text, f, lexicon.factWords), [], `another product's fact: ${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`);
         // no_repeat_word_window 1: no word twice in a row ("washed washed"), the title's words aside (measured without it: 2 and 5 texts of 24).
         const title = new Set(wordsOf(f.title));
-        const stutters = repeatedWords(r.text, 1).filter((m) => !title.has(wordsOf(m)[0]!));
+        const stutters = repeatedWords(r.text, 1).filter((m) => !title.has(wordsOf(m)[0]));
         assert.deepEqual(stutters, [], `a repeated word: ${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`);
         // frame_sentences: the two fact sentences hold only the patterns' words and the product's (without it, 13% of the first sentence's words came from elsewhere).
         assert.deepEqual(offFrameWords(r.text, f, lexicon.frame!.words, 2), [], `${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`);
@@ -103,14 +104,14 @@ for (const mode of ['default sampling (seeded)', 'greedy'] as const) {
       assert.ok(new Set(results.map((r) => r.text)).size > results.length / 2);
       // About the product: it restates its own listed facts word for word (half of them when measured;
       // the template baseline states all), and names its own words far more often than the next product's.
-      const stated = heldOut.map((prod, i) => factsStated(results[i]!.text, catalogFacts(prod)));
+      const stated = heldOut.map((prod, i) => factsStated(results[i].text, catalogFacts(prod)));
       const share = stated.reduce((a, f) => a + f.stated, 0) / stated.reduce((a, f) => a + f.listed, 0);
       assert.ok(share >= 0.5, `states ${(share * 100).toFixed(0)}% of the listed facts`);
       // The whole title, word for word: the fact grammar writes it in every text.
-      const titles = results.filter((r, i) => statesTitle(r.text, catalogFacts(heldOut[i]!))).length;
+      const titles = results.filter((r, i) => statesTitle(r.text, catalogFacts(heldOut[i]))).length;
       assert.equal(titles, heldOut.length, `states the whole title in ${titles} of ${heldOut.length}`);
-      const own = results.filter((r, i) => mentionsProduct(r.text, catalogFacts(heldOut[i]!))).length;
-      const other = results.filter((r, i) => mentionsProduct(r.text, catalogFacts(heldOut[(i + 1) % heldOut.length]!))).length;
+      const own = results.filter((r, i) => mentionsProduct(r.text, catalogFacts(heldOut[i]))).length;
+      const other = results.filter((r, i) => mentionsProduct(r.text, catalogFacts(heldOut[(i + 1) % heldOut.length]))).length;
       assert.ok(own >= Math.max(18, 1.5 * other), `names its own product in ${own}, the next product in ${other}`);
     } finally {
       await p.close();
@@ -128,7 +129,7 @@ test('without the fact grammar, the copy bias is what brings the titles: greedy 
         return { ...modelPrompt(product), temperature: 0 };
       });
       const results = (await p.generate(reqs)).map(ok);
-      return results.filter((r, i) => statesTitle(r.text, catalogFacts(heldOut[i]!))).length;
+      return results.filter((r, i) => statesTitle(r.text, catalogFacts(heldOut[i]))).length;
     } finally {
       await p.close();
     }
@@ -182,7 +183,7 @@ test('a product the fact grammar cannot hold (a non-ASCII fact) gets the frame i
     });
     const results = (await p.generate(products.map((product, i) => ({ ...modelPrompt(product), seed: 2000 + i })))).map(ok);
     results.forEach((r, i) => {
-      const f = products[i]!;
+      const f = products[i];
       assert.equal(followsPatterns(r.text, f, patterns), null, 'no grammar for it');
       assert.ok(words(r.text).length >= 5, r.text);
       assert.deepEqual(offFrameWords(r.text, f, lexicon.frame!.words, 2), [], `${f.title}: ${JSON.stringify(r.text)}`);

@@ -112,7 +112,7 @@ test('the plural form follows the title; a pattern the facts cannot fill, or a s
 });
 
 const tokenizer = loadTokenizer(readModelFolder(bundledModelDir));
-const vocab = tokenizer.special.eos[0]! + 1;
+const vocab = tokenizer.special.eos[0] + 1;
 
 test('token by token, from random logits: every text the grammar lets through opens with whole pattern sentences', () => {
   const g = grammarOf(dress);
@@ -125,8 +125,8 @@ test('token by token, from random logits: every text the grammar lets through op
       assert.equal(row.apply(logits, text), row.active);
       if (!row.active) break;
       let best = -1;
-      for (let id = 0; id < vocab; id++) if (best < 0 || logits[id]! > logits[best]!) best = id;
-      assert.ok(logits[best]! > -Infinity, `seed ${seed}: the grammar left no token after ${JSON.stringify(text)}`);
+      for (let id = 0; id < vocab; id++) if (best < 0 || logits[id] > logits[best]) best = id;
+      assert.ok(logits[best] > -Infinity, `seed ${seed}: the grammar left no token after ${JSON.stringify(text)}`);
       text += tokenText(tokenizer, best);
     }
     // It let go once the last sentence was written, and not before.
@@ -140,7 +140,7 @@ test('token by token, from random logits: every text the grammar lets through op
 function lists(items: readonly string[]): string[] {
   const out: string[] = [];
   const grow = (chosen: string[]): void => {
-    if (chosen.length > 0) out.push(chosen.length === 1 ? chosen[0]! : `${chosen.slice(0, -1).join(', ')} and ${chosen.at(-1)}`);
+    if (chosen.length > 0) out.push(chosen.length === 1 ? chosen[0] : `${chosen.slice(0, -1).join(', ')} and ${chosen.at(-1)}`);
     for (const i of items) if (!chosen.includes(i)) grow([...chosen, i]);
   };
   grow([]);
@@ -172,7 +172,7 @@ test('apply bans exactly the tokens that would leave the grammar (checked agains
       const probe = prefix + t;
       // Allowed: the text stays the start of an opening, or completes one inside the token (the rest of it is free).
       const alive = t !== '' && !t.includes('\0') && openings.some((o) => o.startsWith(probe) || probe.startsWith(o));
-      assert.equal(logits[id]! > -Infinity, alive, `after ${JSON.stringify(prefix)}: ${JSON.stringify(t)}`);
+      assert.equal(logits[id] > -Infinity, alive, `after ${JSON.stringify(prefix)}: ${JSON.stringify(t)}`);
       if (alive) allowed++;
     }
     assert.ok(allowed > 0);
@@ -185,7 +185,7 @@ test('constrainRow: when another rule bans every token the grammar allows, the g
   const row: RuleRow = { tokens: [], padding: 0, promptLength: 0, copy: null, words: null, text: '', grammar, settings: noRules };
   // Every token the grammar allows first (" Meet", " The", ...) is -Infinity in the model's logits; one other token is not.
   const logits = new Float32Array(vocab).fill(-Infinity);
-  const other = tokenizer.encode(' Hello')[0]!;
+  const other = tokenizer.encode(' Hello')[0];
   logits[other] = 1;
   constrainRow(logits, row);
   assert.equal(logits[other], 1);
@@ -197,7 +197,7 @@ test('constrainRow: when another rule bans every token the grammar allows, the g
   assert.equal(held.active, true);
   assert.equal(l2[other], -Infinity);
   // It answers with those tokens, so that choosing one need not scan the vocabulary.
-  const finite = [...l2.keys()].filter((id) => l2[id]! > -Infinity);
+  const finite = [...l2.keys()].filter((id) => l2[id] > -Infinity);
   assert.ok(finite.length > 0);
   assert.deepEqual([...(candidates ?? [])].sort((a, b) => a - b), finite);
   // Without a grammar it does not know them.
@@ -213,7 +213,7 @@ test('with a fact grammar the copy bias is off: the grammar spells the product\'
     const logits = new Float32Array(vocab);
     const copy = new PromptCopy(own, wordPieces(tokenizer), 20);
     constrainRow(logits, { tokens: [], padding: 0, promptLength: 0, copy, words: null, text, grammar, settings: noRules });
-    return logits[ap]!;
+    return logits[ap];
   };
   const free = ' Meet the Wrap Dress: summer. It comes in sage. Wear it over a wr';
   // No grammar at all (another model, or a product the grammar cannot hold): the bias spells "wrap" on.

@@ -16,7 +16,7 @@ import { tempDir } from '../../../../helpers/temp-dir.js';
 const noRules: StepSettings = { outputNoRepeatNgramSize: 0, blockedNgrams: null, frameSentences: 0, noRepeatWordWindow: 0 };
 
 const tokenizer = loadTokenizer(readModelFolder(bundledModelDir));
-const eos = tokenizer.special.eos[0]!;
+const eos = tokenizer.special.eos[0];
 const vocabSize = eos + 1;
 const lexicon = lexiconFrom(['a', 'linen', 'line', 'dress', 'summer', 'is', 'made', 'of', 'the', 'in', 'and']);
 const own = 'Lambswool Roll Neck\nburgundy';
@@ -50,7 +50,7 @@ test('every token the constraint allows keeps every word valid, and every token 
     constraint().apply(logits, output);
     for (let id = 0; id < vocabSize; id++) {
       const ok = id === eos ? valid(output, true) : valid(output + tokenizer.decode([id]), false) && !/[A-Za-z][A-Z]/.test(WordConstraint.partial(output) ? output.slice(-1) + tokenizer.decode([id]).slice(0, 1) : '');
-      const kept = Number.isFinite(logits[id]!);
+      const kept = Number.isFinite(logits[id]);
       if (kept && !ok) assert.fail(`${JSON.stringify(output)} + ${JSON.stringify(tokenizer.decode([id]))} was allowed`);
       // A ban may be stricter than validity only for a capital inside a word ("deniM").
       if (!kept && ok) {
@@ -85,7 +85,7 @@ test('the product\'s own words are allowed though the lexicon lacks them, and EO
 
 test('when every allowed token is already banned by another rule, the logits are left alone (no stalled row)', () => {
   const logits = new Float32Array(vocabSize).fill(-Infinity);
-  const open = tokenizer.encode(' xyz')[0]!;
+  const open = tokenizer.encode(' xyz')[0];
   logits[open] = 1; // only a token the lexicon forbids is left
   constraint().apply(logits, ' the');
   assert.equal(logits[open], 1);
@@ -95,7 +95,7 @@ test('a repeat ban that would leave no allowed token is taken back, so the word 
   const words = lexiconFrom(['tulle', 'and']);
   const [t, ul, le] = tokenizer.encode(' tulle') as [number, number, number];
   assert.equal(tokenizer.decode([t, ul, le]), ' tulle', 'three pieces');
-  const and = tokenizer.encode(' and')[0]!;
+  const and = tokenizer.encode(' and')[0];
   const l = wordPieces(tokenizer).pieceId('l')!;
   const promptIds = tokenizer.encode('Describe:');
   // " tulle and tul": "le" would repeat the 3-gram " t" "ul" "le", and it is the only way on.
@@ -166,21 +166,21 @@ test('fact words: a row may write one only when its own product has it', () => {
   const ownLinen = pushed('Linen Dress\nnavy');
   const other = pushed('Wool Dress\nblack');
   // Its own product's words: allowed (the first piece of each, with finite logits).
-  assert.ok(Number.isFinite(ownLinen[linenIds[0]!]!) && Number.isFinite(ownLinen[navyIds[0]!]!));
+  assert.ok(Number.isFinite(ownLinen[linenIds[0]]) && Number.isFinite(ownLinen[navyIds[0]]));
   // Another product's: banned, whatever the logits wanted.
-  if (linenIds.length === 1) assert.equal(other[linenIds[0]!], -Infinity);
-  assert.equal(other[navyIds[0]!], -Infinity);
+  if (linenIds.length === 1) assert.equal(other[linenIds[0]], -Infinity);
+  assert.equal(other[navyIds[0]], -Infinity);
   // Inside the word: " lin" may go on to "line" (a shared word) but not to "linen" for the other product.
   const inWord = (text: string): Float32Array => {
     const logits = new Float32Array(vocabSize).fill(0);
     new WordConstraint(lex, tokenizer, text).apply(logits, ' the dress is in lin');
     return logits;
   };
-  const en = tokenizer.encode('en')[0]!;
-  const e = tokenizer.encode('e')[0]!;
+  const en = tokenizer.encode('en')[0];
+  const e = tokenizer.encode('e')[0];
   assert.equal(inWord('Wool Dress')[en], -Infinity);
-  assert.ok(Number.isFinite(inWord('Wool Dress')[e]!));
-  assert.ok(Number.isFinite(inWord('Linen Dress')[en]!));
+  assert.ok(Number.isFinite(inWord('Wool Dress')[e]));
+  assert.ok(Number.isFinite(inWord('Linen Dress')[en]));
 });
 
 test('no_repeat_word_window: a word of four letters or more is not written again within the window, however it is split', () => {
@@ -188,7 +188,7 @@ test('no_repeat_word_window: a word of four letters or more is not written again
   const id = (piece: string): number => {
     const ids = tokenizer.encode(piece);
     assert.equal(ids.length, 1, `${JSON.stringify(piece)} is one token`);
-    return ids[0]!;
+    return ids[0];
   };
   const bans = (output: string, own = 'Ribbed Top\nlayering', window = 2, title = ''): Float32Array => {
     const logits = new Float32Array(vocabSize);
@@ -235,11 +235,11 @@ test('frame_sentences: the first sentences use only the frame words and the prod
   assert.ok(lex.frame && lex.frame.words.has('with') && !lex.frame.words.has('soft'));
   const own = 'Linen Dress\nsummer';
   const words = new WordConstraint(lex, tokenizer, own);
-  const frameWords = new WordConstraint(lex.frame!, tokenizer, own);
+  const frameWords = new WordConstraint(lex.frame, tokenizer, own);
   const id = (piece: string): number => {
     const ids = tokenizer.encode(piece);
     assert.equal(ids.length, 1, `${JSON.stringify(piece)} is one token`);
-    return ids[0]!;
+    return ids[0];
   };
   const row = (text: string, sentences: number): RuleRow => ({
     tokens: [1],
@@ -260,10 +260,10 @@ test('frame_sentences: the first sentences use only the frame words and the prod
   // In the first sentence: " soft" (a lexicon word, not a frame word) is out; " summer" (the product's) and " with" (the frame's) are in.
   const first = after(' The Linen Dress is', 0);
   assert.equal(first[id(' soft')], -Infinity);
-  assert.ok(Number.isFinite(first[id(' summer')]!) && Number.isFinite(first[id(' with')]!));
+  assert.ok(Number.isFinite(first[id(' summer')]) && Number.isFinite(first[id(' with')]));
   // Once a sentence has ended, the whole lexicon again.
   const second = after(' The Linen Dress is summer.', 1);
-  assert.ok(Number.isFinite(second[id(' soft')]!));
+  assert.ok(Number.isFinite(second[id(' soft')]));
   // Errors: an empty frame; frame_sentences without frame_words is refused when the provider loads.
   assert.throws(() => parseLexicon({ words: ['ok'], frame_words: [] }, 'x'), /"frame_words" is empty/);
   assert.equal(settingsOf({ frame_sentences: 2, lexicon_file: 'lexicon.json' }, bundledModelDir).frameSentences, 2);

@@ -12,6 +12,7 @@ import { onnxPlugins } from '../../../../../providers/onnx-plugins/index.js';
 import { rowProcessor, settingsOf } from './plugin-helpers.js';
 import { fixtureDir, greedySampling as greedy, mixedPrompts, openFixtureDecoder, quietLogger } from '../../onnx/onnx-test-helpers.js';
 import { tempDir } from '../../../../helpers/temp-dir.js';
+import { inspect } from 'node:util';
 
 
 function ngramsOf(ids: readonly number[], n: number): Set<string> {
@@ -31,7 +32,7 @@ test('a token that would complete a blocked n-gram is banned; greedy takes the n
   for (const ctx of [[8, 7], [7, 8, 2], [8]]) {
     const u = logits();
     banBlockedNgrams(u, ctx, blocked);
-    assert.deepEqual([...u], [...logits()], `context ${ctx}`);
+    assert.deepEqual([...u], [...logits()], `context ${ctx.join(',')}`);
   }
   // Ids before `from` (left padding) are not part of the context.
   const short = logits();
@@ -49,8 +50,8 @@ test('word-form n-grams: other punctuation or capitals in between do not carry a
   const enc = (t: string) => tokenizer.encode(t);
   const [comma] = enc(',');
   const [and] = enc(' and');
-  assert.equal(forms.formOf[comma!], -1, 'punctuation has no form');
-  assert.equal(forms.formOf[tokenizer.special.eos[0]!], -1, 'nor has a special token');
+  assert.equal(forms.formOf[comma], -1, 'punctuation has no form');
+  assert.equal(forms.formOf[tokenizer.special.eos[0]], -1, 'nor has a special token');
   // Every token of a form has that form, and the form's id is its smallest token.
   for (const [form, ids] of forms.tokensOf) {
     assert.equal(Math.min(...ids), form);
@@ -62,21 +63,21 @@ test('word-form n-grams: other punctuation or capitals in between do not carry a
   const banned = (context: string): boolean => {
     const logits = new Float32Array(forms.formOf.length);
     banBlockedNgrams(logits, enc(context), blocked);
-    return logits[and!] === -Infinity;
+    return logits[and] === -Infinity;
   };
   assert.equal(banned(' suit chinos'), true);
   assert.equal(banned(' suit chinos,'), true, 'a comma does not reset the context');
   assert.equal(banned(' suit, chinos ('), true);
   // ' Chinos' and ' chinos' are both single tokens here: one form.
   assert.equal(enc(' Chinos').length, 1);
-  assert.equal(forms.formOf[enc(' Chinos')[0]!], forms.formOf[enc(' chinos')[0]!]);
+  assert.equal(forms.formOf[enc(' Chinos')[0]], forms.formOf[enc(' chinos')[0]]);
   assert.equal(banned(' suit Chinos'), true, 'other capitals');
   assert.equal(banned(' suit jeans'), false);
   assert.equal(banned(' chinos'), false, 'too short a context bans nothing');
   // Punctuation is never what gets banned: after the full n-gram's prefix it stays free.
   const after = new Float32Array(forms.formOf.length);
   banBlockedNgrams(after, enc(' suit chinos'), blocked);
-  assert.equal(after[comma!], 0);
+  assert.equal(after[comma], 0);
 });
 
 test('a word-form table needs a byte-level BPE tokenizer, and says so', () => {
@@ -129,12 +130,12 @@ test('real ONNX decoder (tiny-gpt2): blocked n-grams never appear in greedy or s
     for (const sampling of [greedy, sampled]) {
       const free = (await generateBatch(model, tokenizer, rows(sampling))).results;
       // Block every n-gram the unconstrained run produced (prompt tail included).
-      const seqs = free.map((r, i) => [...tokenizer.encode(mixedPrompts[i] as string), ...r.tokenIds]);
+      const seqs = free.map((r, i) => [...tokenizer.encode(mixedPrompts[i]), ...r.tokenIds]);
       const blocked: BlockedNgrams = blockedNgramsFrom(seqs, n);
       const blockedSet = new Set(seqs.flatMap((s) => [...ngramsOf(s, n)]));
       const again = (await generateBatch(model, tokenizer, rows(sampling, blocked))).results;
       again.forEach((r, i) => {
-        const prompt = tokenizer.encode(mixedPrompts[i] as string);
+        const prompt = tokenizer.encode(mixedPrompts[i]);
         const ids = [...prompt, ...r.tokenIds];
         // Only n-grams that end in a generated token are the decoder's choice.
         const made = [...ngramsOf(ids.slice(prompt.length - (n - 1)), n)];
@@ -157,7 +158,7 @@ test('a model folder without novelty_ngrams.json decodes as before (provider lev
     const p = await createOnnxProvider({ modelDir: dir, executionProvider: 'cpu', logger: quietLogger, plugins: onnxPlugins });
     try {
       const r = (await p.generate([{ prompt: 'Denim', parts: { product: { id: 'p', title: 'Denim', attributes: [] }, promptVersion: 'v3' }, temperature: 0, maxTokens: 12 }]))[0];
-      assert.ok(r && !(r instanceof Error), String(r));
+      assert.ok(r && !(r instanceof Error), inspect(r));
       return r.text;
     } finally {
       await p.close();

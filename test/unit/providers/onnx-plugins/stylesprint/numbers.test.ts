@@ -7,13 +7,13 @@ import { bundledModelDir } from '../../../../../providers/onnx/index.js';
 import { bundledOptions, settingsOf } from './plugin-helpers.js';
 
 const tokenizer = loadTokenizer(readModelFolder(bundledModelDir));
-const eos = tokenizer.special.eos[0]!;
+const eos = tokenizer.special.eos[0];
 const size = eos + 1;
 const facts = 'Pull-On Ponte Trousers\n70% viscose, 26% polyamide, 4% elastane';
 const id = (text: string): number => {
   const ids = tokenizer.encode(text);
   assert.equal(ids.length, 1, `${JSON.stringify(text)} is one token`);
-  return ids[0]!;
+  return ids[0];
 };
 
 function allowedAfter(output: string, own = facts, logits = new Float32Array(size)): (text: string) => boolean {

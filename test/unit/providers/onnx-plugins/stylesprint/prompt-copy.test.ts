@@ -11,8 +11,8 @@ import { fixtureDir } from '../../onnx/onnx-test-helpers.js';
 function toyVocab(list: string[]): WordPieces & { name(id: number): string } {
   return {
     pieceId: (piece) => (list.includes(piece) ? list.indexOf(piece) : undefined),
-    continuesWord: (size) => Uint8Array.from({ length: size }, (_, id) => (list[id] && !/^[\s,.]/.test(list[id]!) ? 1 : 0)),
-    name: (id) => list[id]!,
+    continuesWord: (size) => Uint8Array.from({ length: size }, (_, id) => (list[id] && !/^[\s,.]/.test(list[id]) ? 1 : 0)),
+    name: (id) => list[id],
   };
 }
 
@@ -83,15 +83,15 @@ test('wordPieces: byte-level and Llama tokenizers map a piece to its in-word tok
     assert.ok(id !== undefined, piece);
     assert.equal(gpt2.decode([id]), piece);
   }
-  const mask = pieces.continuesWord(gpt2.special.eos[0]! + 1);
+  const mask = pieces.continuesWord(gpt2.special.eos[0] + 1);
   assert.equal(mask[pieces.pieceId('rac')!], 1);
   assert.equal(mask[pieces.pieceId(' Shirt')!], 0);
-  assert.equal(mask[gpt2.special.eos[0]!], 0);
+  assert.equal(mask[gpt2.special.eos[0]], 0);
   const llama = loadTokenizer(readModelFolder(fixtureDir('tiny-llama')));
   const lp = wordPieces(llama);
   const some = [...'abcdefghijklmnopqrstuvwxyz'].map((c) => lp.pieceId(c)).filter((id) => id !== undefined);
   assert.ok(some.length > 0, 'single letters are in-word pieces');
-  for (const id of some) assert.ok(!llama.special.eos.includes(id!));
+  for (const id of some) assert.ok(!llama.special.eos.includes(id));
 });
 
 test('plugin options: prompt_copy_bias is read, and off by default', () => {
