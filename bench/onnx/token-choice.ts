@@ -126,9 +126,9 @@ export async function measureChoice(sets: Array<{ name: string; rows: Float32Arr
       const t0 = performance.now();
       for (let i = 0; i < n; i++) {
         const row = rowOf(i);
-        const ids = penalty.touches(states[i]!);
-        const raw = scores ? Float32Array.from(ids, (id) => row[id]!) : null;
-        penalty.process(row, states[i]!);
+        const ids = penalty.touches(states[i]);
+        const raw = scores ? Float32Array.from(ids, (id) => row[id]) : null;
+        penalty.process(row, states[i]);
         if (scores) mendRow(scores, i, row, ids, raw!);
       }
       for (let i = 0; i < n; i++) chooseToken(rowOf(i), params, rand, null, scores ? rowBlocks(scores, i) : null);

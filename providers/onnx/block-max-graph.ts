@@ -84,18 +84,25 @@ export const APPENDED: BlockMaxNames = {
 };
 
 /**
- * The nodes, initializers and input/output infos of the block-max graph
- * (GraphProto fields), for scores of rank `rank` (3: the last position of
- * each row is taken first), in operators of `opset` (ReduceMax takes its
- * axes as an input from 18 on).
+ * What the block-max graph reads: its own input of [rows, vocab] scores;
+ * a decoder's logits of one position per row ([rows, 1, vocab], read in
+ * place); or of several, whose last is taken first (a copy of it).
  */
-function blockMaxGraph(names: BlockMaxNames, vocab: number, size: number, opset: number, rank: 2 | 3): number[] {
+type ScoresInput = 'input' | 'one position' | 'positions';
+
+/**
+ * The nodes, initializers and input/output infos of the block-max graph
+ * (GraphProto fields), in operators of `opset` (ReduceMax takes its axes as
+ * an input from 18 on).
+ */
+function blockMaxGraph(names: BlockMaxNames, vocab: number, size: number, opset: number, scores: ScoresInput): number[] {
   if (!Number.isInteger(vocab / size)) throw new RangeError(`blocks of ${size} do not divide a vocabulary of ${vocab}`);
   const v = (s: string) => `block_max.${s}`;
-  const flat = rank === 3 ? v('last_scores') : names.scores;
+  const gather = scores === 'positions';
+  const flat = gather ? v('last_scores') : names.scores;
   const axesInput = opset >= 18;
   return [
-    ...(rank === 3 ? node('Gather', [names.scores, v('last_index')], [flat], { axis: 1 }) : []),
+    ...(gather ? node('Gather', [names.scores, v('last_index')], [flat], { axis: 1 }) : []),
     ...node('Reshape', [flat, v('shape')], [v('blocks')]),
     ...(axesInput ? node('ReduceMax', [v('blocks'), v('axes')], [names.maxima], { keepdims: 0 }) : node('ReduceMax', [v('blocks')], [names.maxima], { axes: [2], keepdims: 0 })),
     ...node('TopK', [names.maxima, names.k], [v('best_maxima'), v('best_blocks')], { axis: 1 }),
@@ -108,8 +115,8 @@ function blockMaxGraph(names: BlockMaxNames, vocab: number, size: number, opset:
     ...int64s(v('flat'), [0, -1]),
     ...int64s(v('last'), [-1]),
     ...(axesInput ? int64s(v('axes'), [2]) : []),
-    ...(rank === 3 ? int64s(v('last_index'), [-1], true) : []),
-    ...(rank === 2 ? bytes(11, tensorInfo(names.scores, FLOAT, ['rows', vocab])) : []),
+    ...(gather ? int64s(v('last_index'), [-1], true) : []),
+    ...(scores === 'input' ? bytes(11, tensorInfo(names.scores, FLOAT, ['rows', vocab])) : []),
     ...bytes(11, tensorInfo(names.k, INT64, [1])),
     ...bytes(12, tensorInfo(names.maxima, FLOAT, ['rows', vocab / size])),
     ...bytes(12, tensorInfo(names.blockIds, INT64, ['rows', 'k'])),
@@ -120,7 +127,7 @@ function blockMaxGraph(names: BlockMaxNames, vocab: number, size: number, opset:
 
 /** The standalone ModelProto: one input of [rows, vocab] scores (STANDALONE names), in operators of `opset` (default 17). */
 export function blockMaxModel(vocab: number, size: number, opset = OPSET): Uint8Array {
-  const graph = [...blockMaxGraph(STANDALONE, vocab, size, opset, 2), ...text(2, 'block-max')];
+  const graph = [...blockMaxGraph(STANDALONE, vocab, size, opset, 'input'), ...text(2, 'block-max')];
   return Uint8Array.from([...int(1, 8), ...bytes(7, graph), ...bytes(8, [...text(1, ''), ...int(2, opset)])]);
 }
 
@@ -129,7 +136,7 @@ function readVarint(buf: Uint8Array, at: number): [number, number] {
   let value = 0;
   let scale = 1;
   for (let i = at; i < buf.length; i++) {
-    const b = buf[i] as number;
+    const b = buf[i];
     value += (b & 0x7f) * scale;
     if (b < 0x80) return [value, i + 1];
     scale *= 128;
@@ -179,12 +186,15 @@ function opsetOf(entry: Uint8Array): number | null {
 /**
  * The decoder's ModelProto with the block-max graph appended (APPENDED
  * names), reading its `logits` output ([rows, positions, vocab], float32).
- * Throws RangeError when the model names no default-domain opset.
+ * `onePosition`: the logits always have one position per row (the decoder
+ * is fed logits_to_keep 1), and are read in place; else the last position
+ * is copied out first, which costs about as much as the rest. Default
+ * false. Throws RangeError when the model names no default-domain opset.
  */
-export function withBlockMax(model: Uint8Array, vocab: number, size: number): Uint8Array {
+export function withBlockMax(model: Uint8Array, vocab: number, size: number, onePosition = false): Uint8Array {
   const opset = defaultOpset(model);
   if (opset === null) throw new RangeError('the model file names no ONNX opset');
-  const extra = Uint8Array.from(bytes(7, blockMaxGraph(APPENDED, vocab, size, opset, 3)));
+  const extra = Uint8Array.from(bytes(7, blockMaxGraph(APPENDED, vocab, size, opset, onePosition ? 'one position' : 'positions')));
   const out = new Uint8Array(model.length + extra.length);
   out.set(model);
   out.set(extra, model.length);

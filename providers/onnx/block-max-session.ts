@@ -60,9 +60,9 @@ export interface BlockScores {
 
 /** A run's results from its outputs (`names`: the standalone graph's or the decoder's appended ones). */
 export function readBlockScores(out: Record<string, ort.Tensor>, names: BlockMaxNames, rows: number, k: number, size: number): BlockScores {
-  const blockIds = (out[names.blockIds] as ort.Tensor).data as BigInt64Array;
-  const positions = (out[names.positions] as ort.Tensor).data as BigInt64Array;
-  const maxima = (out[names.maxima] as ort.Tensor).data as Float32Array;
+  const blockIds = (out[names.blockIds]).data as BigInt64Array;
+  const positions = (out[names.positions]).data as BigInt64Array;
+  const maxima = (out[names.maxima]).data as Float32Array;
   const topIds = new Int32Array(rows * k);
   for (let r = 0; r < rows; r++) {
     for (let j = 0; j < k; j++) {
@@ -70,7 +70,7 @@ export function readBlockScores(out: Record<string, ort.Tensor>, names: BlockMax
       topIds[r * k + j] = Number(blockIds[r * k + Math.floor(p / size)]) * size + (p % size);
     }
   }
-  return { maxima, topValues: (out[names.values] as ort.Tensor).data as Float32Array, topIds, k, size, count: maxima.length / rows, stale: new Uint8Array(rows) };
+  return { maxima, topValues: (out[names.values]).data as Float32Array, topIds, k, size, count: maxima.length / rows, stale: new Uint8Array(rows) };
 }
 
 /** Row `row`'s part of a run's results. */
@@ -102,20 +102,20 @@ export function mendRow(run: BlockScores, row: number, scores: Float32Array, ids
   }
   const stamp = ++mark;
   const top = row * k;
-  const last = topValues[top + k - 1] as number;
+  const last = topValues[top + k - 1];
   let stale = false;
-  for (let j = 0; j < k && !stale; j++) stale = scores[topIds[top + j] as number] !== topValues[top + j];
+  for (let j = 0; j < k && !stale; j++) stale = scores[topIds[top + j]] !== topValues[top + j];
   for (let i = 0; i < ids.length; i++) {
-    const id = ids[i] as number;
+    const id = ids[i];
     const s = scores[id];
     if (s === undefined) continue;
-    const r = raw[i] as number;
+    const r = raw[i];
     if (s === r) continue;
     if (!(s < last)) stale = true;
     const j = Math.floor(id / size);
     if (done[j] === stamp) continue;
     const at = row * count + j;
-    const m = maxima[at] as number;
+    const m = maxima[at];
     if (s > m) maxima[at] = s;
     else if (r === m || s !== s || m !== m) {
       done[j] = stamp;
@@ -128,7 +128,7 @@ export function mendRow(run: BlockScores, row: number, scores: Float32Array, ids
 function blockMax(scores: Float32Array, from: number, to: number): number {
   let max = -Infinity;
   for (let i = from; i < to; i++) {
-    const v = scores[i] as number;
+    const v = scores[i];
     if (v > max) max = v;
     else if (v !== v) return NaN;
   }

@@ -417,7 +417,7 @@ function mendedBlocks(rows: readonly Row[], candidates: ReadonlyArray<readonly n
   const run = out.blocks;
   if (!run) return null;
   rows.forEach((row, b) => {
-    const t = touched[b] as Touched;
+    const t = touched[b];
     if (!row.result && !candidates[b] && t.ids.length > 0) mendRow(run, b, out.lastLogits.subarray(b * out.vocab, (b + 1) * out.vocab), t.ids, t.raw);
   });
   return run;

@@ -31,7 +31,7 @@ import {
   type ProviderHealth,
   type TextGenerator,
 } from '../types.js';
-import { DecoderSession, describeDecoder, graphHasOperator } from './decoder-session.js';
+import { DecoderSession, describeDecoder, graphHasOperator, type DecoderLayout } from './decoder-session.js';
 import { decodeLoop, type BatchTimings, type RowRequest, type RowResult } from './generate-batch.js';
 import { decodingDefaults, requestDecoding, type DecodingDefaults } from './generation-params.js';
 import { MicroBatcher, WaitAbandonedError, type MicroBatcherStats } from './micro-batcher.js';
@@ -169,7 +169,7 @@ async function openModel(folder: ModelFolder, options: OnnxProviderOptions, plug
     const layout = describeDecoder(session, folder.config);
     if (layout.vocabSize > 0) plugin?.prepare?.(layout.vocabSize);
     const blockMax = layout.vocabSize >= LARGE_VOCABULARY ? await BlockMaxSession.create(layout.vocabSize, options.intraOpNumThreads) : null;
-    const edited = blockMax && options.blockMaxInGraph !== false ? await openWithBlockMax(folder, session, blockMax, sessionOptions) : null;
+    const edited = blockMax && options.blockMaxInGraph !== false ? await openWithBlockMax(folder, session, layout, blockMax, sessionOptions) : null;
     if (edited) {
       await session.release();
       session = edited.session;
@@ -189,10 +189,17 @@ async function openModel(folder: ModelFolder, options: OnnxProviderOptions, plug
  * does not parse or load so): the separate block-max session does the work
  * then, as it does for rows whose processors do not say what they change.
  */
-async function openWithBlockMax(folder: ModelFolder, plain: ort.InferenceSession, blockMax: BlockMaxSession, options: Parameters<typeof createOrtSession>[1]): Promise<OrtSession | null> {
+async function openWithBlockMax(
+  folder: ModelFolder,
+  plain: ort.InferenceSession,
+  layout: DecoderLayout,
+  blockMax: BlockMaxSession,
+  options: Parameters<typeof createOrtSession>[1],
+): Promise<OrtSession | null> {
   if (tensorMetadata(plain.outputMetadata, 'logits')?.type !== 'float32') return null;
   try {
-    const model = withBlockMax(await readFile(folder.onnxPath), blockMax.vocab, blockMax.size);
+    // A graph fed logits_to_keep gives one position per row, which the appended part reads in place.
+    const model = withBlockMax(await readFile(folder.onnxPath), blockMax.vocab, blockMax.size, layout.logitsToKeepInput !== undefined);
     const edited = await createOrtSession(folder.onnxPath, { ...options, model });
     if (edited.session.outputNames.includes(APPENDED.maxima)) return edited;
     await edited.session.release();

@@ -80,7 +80,7 @@ const NONE: readonly number[] = [];
 export function touchedIds(processors: readonly LogitsProcessor[], row: RowState): Array<readonly number[]> | null {
   const lists: Array<readonly number[]> = [];
   for (let i = 0; i < processors.length; i++) {
-    const p = processors[i] as LogitsProcessor;
+    const p = processors[i];
     if (!p.touches) return null;
     const ids = p.touches(row);
     if (ids !== NONE && ids.length > 0) lists.push(ids);

@@ -85,7 +85,7 @@ export class BadWords implements LogitsProcessor {
   constructor(badWordsIds: ReadonlyArray<readonly number[]>) {
     this.always = badWordsIds.filter((s) => s.length === 1).map((s) => s[0]);
     this.sequences = badWordsIds.filter((s) => s.length > 1);
-    this.banned = [...new Set(badWordsIds.filter((s) => s.length > 0).map((s) => s[s.length - 1] as number))];
+    this.banned = [...new Set(badWordsIds.filter((s) => s.length > 0).map((s) => s[s.length - 1]))];
   }
 
   touches(): readonly number[] {

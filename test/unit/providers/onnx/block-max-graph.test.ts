@@ -18,11 +18,16 @@ import { mixedPrompts, quietLogger } from './onnx-test-helpers.js';
 const VOCAB = 151_936;
 const SIZE = 128;
 
-/** tiny-qwen2 twice: as exported, and with the block-max graph appended to its own (loaded from bytes, its weights external). */
-async function openBoth(): Promise<{ plain: DecoderSession; edited: DecoderSession; release: () => Promise<void> }> {
+/**
+ * tiny-qwen2 twice: as exported, and with the block-max graph appended to its
+ * own (loaded from bytes, its weights external), reading the logits in place
+ * (`onePosition`, as the provider does for a graph fed logits_to_keep) or
+ * their last position.
+ */
+async function openBoth(onePosition = true): Promise<{ plain: DecoderSession; edited: DecoderSession; release: () => Promise<void> }> {
   const folder = readModelFolder(qwenFixtureDir());
   const a = await createOrtSession(folder.onnxPath, { executionProvider: 'cpu', logger: quietLogger });
-  const model = withBlockMax(readFileSync(folder.onnxPath), VOCAB, SIZE);
+  const model = withBlockMax(readFileSync(folder.onnxPath), VOCAB, SIZE, onePosition);
   const b = await createOrtSession(folder.onnxPath, { executionProvider: 'cpu', logger: quietLogger, model });
   const layout = describeDecoder(a.session, folder.config);
   return {
@@ -37,12 +42,13 @@ async function openBoth(): Promise<{ plain: DecoderSession; edited: DecoderSessi
 
 /** A rule of the kind a plugin adds: raises one id above every other, and says so. */
 const boost = (id: number): LogitsProcessor => ({
-  process: (scores) => void (scores[id] = (scores[id] as number) + 50),
+  process: (scores) => void (scores[id] = (scores[id]) + 50),
   touches: () => [id],
 });
 
-test('the appended graph gives the same logits as the model alone, and the same block maxima and best tokens as the block-max session over them', async () => {
-  const { plain, edited, release } = await openBoth();
+for (const onePosition of [true, false]) {
+test(`the appended graph (${onePosition ? 'logits read in place' : 'last position taken'}) gives the same logits as the model alone, and the same block maxima and best tokens as the block-max session over them`, async () => {
+  const { plain, edited, release } = await openBoth(onePosition);
   const blockMax = await BlockMaxSession.create(VOCAB);
   assert.ok(blockMax);
   try {
@@ -65,6 +71,7 @@ test('the appended graph gives the same logits as the model alone, and the same 
     await release();
   }
 });
+}
 
 test('tiny-qwen2 with the block-max graph in its own run: every setting and processor gives the tokens of chooseToken reading whole rows', async () => {
   const { plain, edited, release } = await openBoth();
@@ -81,9 +88,9 @@ test('tiny-qwen2 with the block-max graph in its own run: every setting and proc
       { doSample: true, temperature: 1, topK: 0, topP: 1, minP: 0.05 },
     ];
     // The first token of a greedy row is each row's best: banned, boosted or penalised, its blocks and best list must be mended.
-    const prompt = tokenizer.encode(mixedPrompts[0] as string);
+    const prompt = tokenizer.encode(mixedPrompts[0]);
     const first = (await plain.forward({ batch: 1, ids: prompt, seqLen: prompt.length, totalLen: prompt.length, padding: [0], past: null })).lastLogits;
-    const best = first.reduce((b, v, i) => (v > (first[b] as number) ? i : b), 0);
+    const best = first.reduce((b, v, i) => (v > (first[b]) ? i : b), 0);
     const processorSets = (): LogitsProcessor[][] => [
       [new RepetitionPenalty(1.1)],
       [new MinNewTokens(3, tokenizer.special.eos), new NoRepeatNgram(2), new BadWords([[best], [5, 6]]), new RepetitionPenalty(1.3)],
@@ -93,8 +100,8 @@ test('tiny-qwen2 with the block-max graph in its own run: every setting and proc
       [...mixedPrompts, ...mixedPrompts].map((prompt, i) => ({
         promptIds: tokenizer.encode(prompt),
         maxNewTokens: 8,
-        sampling: settings[i % settings.length]!,
-        processors: sets[i % sets.length]!,
+        sampling: settings[i % settings.length],
+        processors: sets[i % sets.length],
         seed: 70 + i,
         stop: [],
       }));
@@ -122,8 +129,8 @@ test('mendRow: a block follows its changed ids (read again where its maximum was
   scores[100] = 5;
   // The run as the graph gave it: maxima and the 4 best, before any processor.
   const maximaOf = (xs: Float32Array) => Float32Array.from({ length: 64 }, (_, j) => xs.subarray(j * 64, (j + 1) * 64).reduce((m, v) => (v > m || v !== v ? v : m), -Infinity));
-  const ids = [...scores.keys()].sort((a, b) => scores[b]! - scores[a]! || a - b).slice(0, 4);
-  const run = () => ({ maxima: maximaOf(scores), topIds: Int32Array.from(ids), topValues: Float32Array.from(ids, (i) => scores[i]!), k: 4, size: 64, count: 64, stale: new Uint8Array(1) });
+  const ids = [...scores.keys()].sort((a, b) => scores[b] - scores[a] || a - b).slice(0, 4);
+  const run = () => ({ maxima: maximaOf(scores), topIds: Int32Array.from(ids), topValues: Float32Array.from(ids, (i) => scores[i]), k: 4, size: 64, count: 64, stale: new Uint8Array(1) });
   /** Mends a fresh run for `after`, where `changed` (and only those) differ from `scores`; returns it. */
   const mended = (after: Float32Array, changed: number[]) => {
     const r = run();
@@ -133,18 +140,18 @@ test('mendRow: a block follows its changed ids (read again where its maximum was
   const blockOf = (id: number) => Math.floor(id / 64);
   // Each block's maximum of a lowered id, a block's maximum lowered, a raised one, an unchanged one: as if read again.
   const low = [...Array(64).keys()].map((j) => j * 64 + 7).find((id) => !ids.includes(id) && scores[id] !== maximaOf(scores)[blockOf(id)])!;
-  const blockBest = 64 * 20 + scores.subarray(64 * 20, 64 * 21).indexOf(maximaOf(scores)[20]!);
+  const blockBest = 64 * 20 + scores.subarray(64 * 20, 64 * 21).indexOf(maximaOf(scores)[20]);
   // Raised above its block's maximum, still below the fourth best.
   const raisedBlock = [...Array(64).keys()].find((j) => j !== 20 && j !== blockOf(low) && !ids.some((id) => blockOf(id) === j))!;
   const raised = raisedBlock * 64 + 1;
   const s1 = scores.slice();
   s1[low] = -3;
   s1[blockBest] = -3;
-  s1[raised] = (maximaOf(scores)[raisedBlock]! + scores[ids[3]!]!) / 2;
+  s1[raised] = (maximaOf(scores)[raisedBlock] + scores[ids[3]]) / 2;
   const r1 = mended(s1, [low, blockBest, raised, 64 * 40 + 2]);
   assert.deepEqual(r1.maxima, maximaOf(s1));
-  assert.ok(r1.maxima[20]! < maximaOf(scores)[20]!, 'the lowered maximum was read again');
-  assert.ok(r1.maxima[raisedBlock]! > maximaOf(scores)[raisedBlock]!, 'the raised one followed');
+  assert.ok(r1.maxima[20] < maximaOf(scores)[20], 'the lowered maximum was read again');
+  assert.ok(r1.maxima[raisedBlock] > maximaOf(scores)[raisedBlock], 'the raised one followed');
   assert.equal(rowBlocks(r1, 0).k, 4, 'nothing reached the best four');
   // The best token penalised: its block's maximum drops, and the list is stale (token choice then reads the best blocks).
   const s2 = scores.slice();
@@ -177,7 +184,7 @@ test('the block-max graph in the operators of opset 18 and later (ReduceMax take
     const session = await ort.InferenceSession.create(model, { executionProviders: ['cpu'], logSeverityLevel: 3 });
     try {
       const out = await session.run({ scores: new ort.Tensor('float32', scores, [2, vocab]), k: new ort.Tensor('int64', BigInt64Array.of(7n), [1]) });
-      results.push(readBlockScores(out as Record<string, ort.Tensor>, { scores: 'scores', k: 'k', maxima: 'maxima', blockIds: 'block_ids', values: 'values', positions: 'positions' }, 2, 7, 128));
+      results.push(readBlockScores(out, { scores: 'scores', k: 'k', maxima: 'maxima', blockIds: 'block_ids', values: 'values', positions: 'positions' }, 2, 7, 128));
     } finally {
       await session.release();
     }
