@@ -391,7 +391,7 @@ function blockK(rows: readonly Row[]): number {
 
 /** The ids that a row's processors may change, and their scores before they run. */
 interface Touched {
-  ids: number[];
+  ids: readonly number[];
   raw: Float32Array;
 }
 
@@ -401,7 +401,7 @@ function touchedBefore(rows: readonly Row[], scoresOf: (b: number) => Float32Arr
   for (const [b, row] of rows.entries()) {
     const lists = row.result ? [] : touchedIds(row.processors, row);
     if (!lists) return null;
-    const ids = lists.length === 1 ? (lists[0] as number[]) : lists.flat();
+    const ids = lists.length === 1 ? lists[0] : lists.flat();
     const scores = scoresOf(b);
     out.push({ ids, raw: Float32Array.from(ids, (id) => scores[id] ?? 0) });
   }
