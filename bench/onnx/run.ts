@@ -54,10 +54,13 @@ function requests(): GenerationRequest[] {
 interface BenchModel {
   dir: string;
   plugins?: LogitsProcessorPlugins;
+  /** The block maxima in a run of their own after each pass (the provider's blockMaxInGraph: false), the baseline of the model's own run giving them. */
+  apart?: boolean;
 }
 // LOCAL_MODEL_DIR may point the bench at another model in place of the bundled one.
 const BUNDLED: BenchModel = { dir: process.env.LOCAL_MODEL_DIR || bundledModelDir, plugins: onnxPlugins };
 const QWEN: BenchModel = { dir: qwenFixtureDir() };
+const QWEN_APART: BenchModel = { dir: qwenFixtureDir(), apart: true };
 
 /** fixedLength: EOS suppressed (min_new_tokens = maxTokens), so every row makes exactly maxTokens tokens. */
 async function openProvider(model: BenchModel, maxBatch: number, fixedLength: boolean, prefillChunk = DEFAULT_PREFILL_CHUNK, continuousBatching = true): Promise<OnnxTextGenerator> {
@@ -71,6 +74,7 @@ async function openProvider(model: BenchModel, maxBatch: number, fixedLength: bo
     modelDir: model.dir,
     ...(process.env.ORT_INTRA_OP_THREADS ? { intraOpNumThreads: Number(process.env.ORT_INTRA_OP_THREADS) } : {}),
     ...(model.plugins ? { plugins: model.plugins } : {}),
+    ...(model.apart ? { blockMaxInGraph: false } : {}),
     decoding: fixedLength ? { minNewTokens: maxTokens } : {},
   });
   // Warm-up with other seeds than the measured rounds: a loaded provider has served requests before.
@@ -79,7 +83,7 @@ async function openProvider(model: BenchModel, maxBatch: number, fixedLength: bo
 }
 
 /** One pass: `rounds` rounds of the requests on an open provider, from its stats. */
-async function measure(p: OnnxTextGenerator, maxBatch: number, reqs: GenerationRequest[], fixedLength: boolean) {
+async function measure(p: OnnxTextGenerator, maxBatch: number, reqs: GenerationRequest[], fixedLength: boolean, apart = false) {
   const before = p.stats();
   const t0 = performance.now();
   for (let r = 0; r < rounds; r++) await p.generate(reqs);
@@ -90,7 +94,7 @@ async function measure(p: OnnxTextGenerator, maxBatch: number, reqs: GenerationR
   const batchMs = after.batchMs - before.batchMs;
   const blockShare = (after.blockRunMs - before.blockRunMs) / batchMs;
   const stepMs = runMs / (after.forwardPasses - before.forwardPasses);
-  return { model: p.model, maxBatch, fixedLength, tokens, wallMs, tokensPerSecond: (tokens / wallMs) * 1000, runShare: runMs / batchMs, blockShare, stepMs, batches: after.batches - before.batches };
+  return { model: p.model, apart, maxBatch, fixedLength, tokens, wallMs, tokensPerSecond: (tokens / wallMs) * 1000, runShare: runMs / batchMs, blockShare, stepMs, batches: after.batches - before.batches };
 }
 
 /**
@@ -168,14 +172,17 @@ type Measured = Awaited<ReturnType<typeof measure>>;
 // PASSES interleaved passes over the four configurations, so that a burst of
 // background load falls on all of them; each row is the pass with the median tokens/s.
 const passes = Number(process.env.PASSES ?? 5);
-const configs = [BUNDLED, QWEN].flatMap((model) => [false, true].flatMap((fixedLength) => [1, 8].map((maxBatch) => ({ model, fixedLength, maxBatch }))));
+const configs = [
+  ...[BUNDLED, QWEN].flatMap((model) => [false, true].flatMap((fixedLength) => [1, 8].map((maxBatch) => ({ model, fixedLength, maxBatch })))),
+  ...[false, true].map((fixedLength) => ({ model: QWEN_APART, fixedLength, maxBatch: 8 })),
+];
 const samples: Measured[][] = configs.map(() => []);
 // One provider per configuration, loaded once and warmed up, as a server keeps its provider.
 const providers: OnnxTextGenerator[] = [];
 for (const c of configs) providers.push(await openProvider(c.model, c.maxBatch, c.fixedLength));
 try {
   for (let pass = 0; pass < passes; pass++) {
-    for (const [i, c] of configs.entries()) samples[i].push(await measure(providers[i], c.maxBatch, reqs, c.fixedLength));
+    for (const [i, c] of configs.entries()) samples[i].push(await measure(providers[i], c.maxBatch, reqs, c.fixedLength, c.model.apart));
   }
 } finally {
   for (const p of providers) await p.close();
@@ -184,11 +191,11 @@ const runs: Measured[] = samples.map((list) => middle(list, (m) => m.tokensPerSe
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const rows = runs.map(
   (m) =>
-    `| \`${m.model}\` | ${m.fixedLength ? 'fixed length' : 'stop at EOS'} | ${m.maxBatch} | ${m.batches} | ${m.tokens} | ${(m.wallMs / 1000).toFixed(2)} | ${m.tokensPerSecond.toFixed(0)} | ${pct(m.runShare)} | ${pct(1 - m.runShare)} | ${pct(m.blockShare)} |`,
+    `| \`${m.model}\`${m.apart ? ', block-max run apart' : ''} | ${m.fixedLength ? 'fixed length' : 'stop at EOS'} | ${m.maxBatch} | ${m.batches} | ${m.tokens} | ${(m.wallMs / 1000).toFixed(2)} | ${m.tokensPerSecond.toFixed(0)} | ${pct(m.runShare)} | ${pct(1 - m.runShare)} | ${pct(m.blockShare)} |`,
 );
 const bundledName = runs[0].model;
-const qwenName = runs.at(-1)!.model;
-const ofModel = (name: string) => runs.filter((m) => m.model === name);
+const qwenName = runs.find((m) => m.apart)!.model;
+const ofModel = (name: string) => runs.filter((m) => m.model === name && !m.apart);
 const ratio = (fixed: boolean, name = bundledName) => {
   const [a, b] = ofModel(name).filter((m) => m.fixedLength === fixed);
   return ((b?.tokensPerSecond ?? 0) / (a?.tokensPerSecond ?? 1)).toFixed(2);
@@ -198,6 +205,13 @@ const worstJs = worstJsOf(bundledName);
 const qwenJs = worstJsOf(qwenName);
 /** At batch 8, the largest share of the loop without the block-max runs: the JavaScript proper. */
 const worstPlainJsOf = (name: string) => Math.max(...ofModel(name).filter((m) => m.maxBatch === 8).map((m) => 1 - m.runShare - m.blockShare));
+const qwenAt8 = (apart: boolean, fixed: boolean) => runs.find((m) => m.model === qwenName && m.apart === apart && m.maxBatch === 8 && m.fixedLength === fixed)!;
+const against = (f: (m: Measured) => string) => [false, true].map((fixed) => `${f(qwenAt8(false, fixed))} against ${f(qwenAt8(true, fixed))}`).join(' stopping at EOS and ') + ' at fixed length';
+const inGraphNote =
+  "For a vocabulary of 32,768 or more (tiny-qwen2's), each row's block maxima and best few tokens, which token choice reads instead of the whole row, come from the model's own session.run: the block-max graph (ReduceMax and TopK over blocks of 128 ids) is appended to the model's graph when it loads (providers/onnx/block-max-graph.ts), and JavaScript recomputes only the blocks of the ids that the processors changed (the repetition penalty's seen ids). " +
+  `The rows "block-max run apart" are the same provider with \`blockMaxInGraph: false\`: a run of its own after each pass, over the processed scores (the way before), its share in the last column. ` +
+  `Same run, batch 8, in the model's run against apart: tokens/s ${against((m) => m.tokensPerSecond.toFixed(0))}; JS loop ${against((m) => pct(1 - m.runShare))}; session.run per forward pass ${against((m) => `${m.stepMs.toFixed(2)} ms`)} (what the appended part adds inside it). ` +
+  `The JavaScript of the loop apart from the run at batch 8 is at most ${pct(worstPlainJsOf(bundledName))} for \`${bundledName}\`.`;
 /** Lowest and highest of `xs`, formatted. */
 const spread = (xs: number[], f: (x: number) => string) => `${f(Math.min(...xs))}–${f(Math.max(...xs))}`;
 // Pass by pass: each batch-8 pass against the batch-1 pass measured just before it, under the same background load.
@@ -215,7 +229,7 @@ const body = `Command: \`npm run bench:onnx\` (ROUNDS=${rounds}, MAX_TOKENS=${ma
 |---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
-\`${bundledName}\`, batch 8 vs batch 1 tokens/s: **${ratio(false)}×** stopping at EOS, **${ratio(true)}×** at fixed length (target ≥ 3×). JS loop share at batch 8: at most **${pct(worstJs)}** for \`${bundledName}\` and **${pct(qwenJs)}** for \`${qwenName}\` (target < 15%; batch ratio ${ratio(false, qwenName)}× and ${ratio(true, qwenName)}× there, where a forward pass costs about the same at batch 1 and 8); "JS loop" is batch wall time outside the model's \`session.run\` (tensor building, sampling with its block-max run, decoding, KV compaction); the block-max runs (onnxruntime's, native, one per forward pass for a vocabulary of 32,768 or more: tiny-qwen2's only) are shown apart, and without them the loop's JavaScript at batch 8 is at most ${pct(worstPlainJsOf(bundledName))} and ${pct(worstPlainJsOf(qwenName))}. Pass by pass (each batch-8 pass against the batch-1 pass just before it), the ratio ranged ${passRatios(false)} stopping at EOS and ${passRatios(true)} at fixed length, and the JS share at batch 8 ${passJs}: how far one short pass on this shared machine can stray from the median.`;
+\`${bundledName}\`, batch 8 vs batch 1 tokens/s: **${ratio(false)}×** stopping at EOS, **${ratio(true)}×** at fixed length (target ≥ 3×). JS loop share at batch 8: at most **${pct(worstJs)}** for \`${bundledName}\` and **${pct(qwenJs)}** for \`${qwenName}\` (target < 15%; batch ratio ${ratio(false, qwenName)}× and ${ratio(true, qwenName)}× there, where a forward pass costs about the same at batch 1 and 8); "JS loop" is batch wall time outside the model's \`session.run\` (tensor building, processors and token choice, decoding, KV compaction). ${inGraphNote} Pass by pass (each batch-8 pass against the batch-1 pass just before it), the ratio ranged ${passRatios(false)} stopping at EOS and ${passRatios(true)} at fixed length, and the JS share at batch 8 ${passJs}: how far one short pass on this shared machine can stray from the median.`;
 const sweep = await pastSweep([1, 40, 120, 220]);
 
 /** Requests of mixed lengths: short and long alternating, as a mobile app's and a personalization service's calls would be. */
@@ -428,8 +442,8 @@ const choice = await measureChoice([
 ]);
 const slowest = Math.max(...choice.map((c) => c.ms));
 const choiceNote =
-  `Command: \`npm run bench:onnx\` (bench/onnx/token-choice.ts), in the same run as the section above. The JavaScript that chooses one row's token at a 151,936-token vocabulary, as the decode loop does it: the row's processors (a repetition penalty of 1.1 over the ids it has seen), then one block-max run over all ${fixture.rows.length} rows at once (onnxruntime: each row's blocks' maxima and its best few tokens, block-max-session.ts), then chooseToken per row with its part of the run; per row, the median of 7 passes over the ${fixture.rows.length} rows. ` +
-  'Beside it, in the same run on the same rows: the run itself per row (native work, not JavaScript, but outside the model\'s session.run, so the section above counts it in the JS loop), the same JavaScript without the run (whole rows read), and the full sort of the vocabulary that token choice did before (the reference the tests compare with). ' +
+  `Command: \`npm run bench:onnx\` (bench/onnx/token-choice.ts), in the same run as the section above. The JavaScript that chooses one row's token at a 151,936-token vocabulary, as the decode loop does it: one block-max run over all ${fixture.rows.length} rows at once before any processor (onnxruntime: each row's blocks' maxima and its best few tokens, the part that the model's own run now does), then the row's processors (a repetition penalty of 1.1 over the ids it has seen) and the mending of its blocks that they changed, then chooseToken per row with its part of the run; per row, the median of 7 passes over the ${fixture.rows.length} rows. ` +
+  'Beside it, in the same run on the same rows: the run itself per row (native work, not JavaScript, inside the model\'s session.run in the decode loop), the same JavaScript without the run (whole rows read), and the full sort of the vocabulary that token choice did before (the reference the tests compare with). ' +
   "The rows are tiny-qwen2's own logits, whose random weights make them nearly flat (standard deviation 0.8, the best token about 4.4 deviations up: top-p keeps most of the vocabulary, the hard case for a partial selection), and the same logits times 8, a spread more like a trained model's.\n\n" +
   '| setting | logits | JS per row | block-max run per row | JS per row, whole rows | full sort per row | full sort ÷ ours (JS + run) |\n|---|---|---|---|---|---|---|\n' +
   choice

@@ -10,83 +10,11 @@
  * (ties go to the lower id, and blocks are in id order). The blocks are
  * gathered in id order, so that TopK, which puts the lower index first among
  * equal values, orders ties by the lower id as token choice does. The graph
- * is written here as protobuf bytes, so there is no file to ship.
+ * is written as protobuf bytes (block-max-graph.ts), so there is no file to
+ * ship; where the decoder's own graph can take it, it runs there instead.
  */
 import * as ort from 'onnxruntime-node';
-
-/** Protobuf wire format, the little that a small ModelProto needs. A negative int64 is its two's complement, ten bytes. */
-function varint(n: number): number[] {
-  const out: number[] = [];
-  let v = BigInt.asUintN(64, BigInt(n));
-  while (v > 0x7fn) {
-    out.push(Number(v & 0x7fn) | 0x80);
-    v >>= 7n;
-  }
-  out.push(Number(v));
-  return out;
-}
-const field = (no: number, wire: number): number[] => varint(no * 8 + wire);
-const int = (no: number, v: number): number[] => [...field(no, 0), ...varint(v)];
-const bytes = (no: number, b: readonly number[]): number[] => [...field(no, 2), ...varint(b.length), ...b];
-const text = (no: number, s: string): number[] => bytes(no, [...Buffer.from(s, 'utf8')]);
-
-const FLOAT = 1;
-const INT64 = 7;
-/** AttributeProto.type */
-const ATTR_INT = 2;
-const ATTR_INTS = 7;
-
-/** ValueInfoProto: a tensor of `elemType` with symbolic or fixed dimensions. */
-function tensorInfo(name: string, elemType: number, dims: ReadonlyArray<string | number>): number[] {
-  const shape = dims.flatMap((d) => bytes(1, typeof d === 'number' ? int(1, d) : text(2, d)));
-  const tensor = [...int(1, elemType), ...bytes(2, shape)];
-  return [...text(1, name), ...bytes(2, bytes(1, tensor))];
-}
-
-/** NodeProto, each of `ints` an AttributeProto of an integer or a list of them. */
-function node(op: string, inputs: string[], outputs: string[], ints: Record<string, number | number[]> = {}): number[] {
-  const encoded = Object.entries(ints).flatMap(([name, v]) =>
-    bytes(5, [...text(1, name), ...(Array.isArray(v) ? [...v.flatMap((x) => int(8, x)), ...int(20, ATTR_INTS)] : [...int(3, v), ...int(20, ATTR_INT)])]),
-  );
-  return bytes(1, [...inputs.flatMap((i) => text(1, i)), ...outputs.flatMap((o) => text(2, o)), ...text(4, op), ...encoded]);
-}
-
-/** An int64 initializer. */
-function int64s(name: string, values: number[]): number[] {
-  return bytes(5, [...int(1, values.length), ...int(2, INT64), ...values.flatMap((v) => int(7, v)), ...text(8, name)]);
-}
-
-/**
- * The ModelProto: maxima = ReduceMax over the blocks of `scores`; for the k
- * best blocks (`k`, an input), in id order, `values` and `positions` of the
- * k best scores among their ids (a position p is id blockIds[p / size] *
- * size + p % size).
- */
-export function blockMaxModel(vocab: number, size: number): Uint8Array {
-  if (!Number.isInteger(vocab / size)) throw new RangeError(`blocks of ${size} do not divide a vocabulary of ${vocab}`);
-  const blocks = vocab / size;
-  const graph = [
-    node('Reshape', ['scores', 'shape'], ['blocks']),
-    node('ReduceMax', ['blocks'], ['maxima'], { axes: [2], keepdims: 0 }),
-    node('TopK', ['maxima', 'k'], ['best_maxima', 'best_blocks'], { axis: 1 }),
-    node('TopK', ['best_blocks', 'k'], ['block_ids', 'block_order'], { axis: 1, largest: 0 }),
-    node('Unsqueeze', ['block_ids', 'last'], ['block_index']),
-    node('GatherND', ['blocks', 'block_index'], ['picked'], { batch_dims: 1 }),
-    node('Reshape', ['picked', 'flat'], ['candidates']),
-    node('TopK', ['candidates', 'k'], ['values', 'positions'], { axis: 1 }),
-    text(2, 'block-max'),
-    int64s('shape', [-1, blocks, size]),
-    int64s('flat', [0, -1]),
-    int64s('last', [-1]),
-    bytes(11, tensorInfo('scores', FLOAT, ['rows', vocab])),
-    bytes(11, tensorInfo('k', INT64, [1])),
-    bytes(12, tensorInfo('maxima', FLOAT, ['rows', blocks])),
-    bytes(12, tensorInfo('block_ids', INT64, ['rows', 'k'])),
-    bytes(12, tensorInfo('values', FLOAT, ['rows', 'k'])),
-    bytes(12, tensorInfo('positions', INT64, ['rows', 'k'])),
-  ].flat();
-  return Uint8Array.from([...int(1, 8), ...bytes(7, graph), ...bytes(8, [...text(1, ''), ...int(2, 17)])]);
-}
+import { blockMaxModel, STANDALONE, type BlockMaxNames } from './block-max-graph.js';
 
 /** Block sizes tried, best first: long enough that a row has few blocks, short enough that a block is cheap to read. */
 const SIZES = [128, 256, 64, 512, 96, 160, 192, 32];
@@ -123,6 +51,88 @@ export interface BlockScores {
   topValues: Float32Array;
   topIds: Int32Array;
   k: number;
+  size: number;
+  /** Blocks per row. */
+  count: number;
+  /** Per row, 1 where its best tokens are no longer its best (mendRow): token choice then reads its best blocks instead. */
+  stale: Uint8Array;
+}
+
+/** A run's results from its outputs (`names`: the standalone graph's or the decoder's appended ones). */
+export function readBlockScores(out: Record<string, ort.Tensor>, names: BlockMaxNames, rows: number, k: number, size: number): BlockScores {
+  const blockIds = (out[names.blockIds]).data as BigInt64Array;
+  const positions = (out[names.positions]).data as BigInt64Array;
+  const maxima = (out[names.maxima]).data as Float32Array;
+  const topIds = new Int32Array(rows * k);
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < k; j++) {
+      const p = Number(positions[r * k + j]);
+      topIds[r * k + j] = Number(blockIds[r * k + Math.floor(p / size)]) * size + (p % size);
+    }
+  }
+  return { maxima, topValues: (out[names.values]).data as Float32Array, topIds, k, size, count: maxima.length / rows, stale: new Uint8Array(rows) };
+}
+
+/** Row `row`'s part of a run's results. */
+export function rowBlocks(scores: BlockScores, row: number): RowBlocks {
+  const { count, size, k } = scores;
+  return { maxima: scores.maxima, offset: row * count, count, size, topValues: scores.topValues, topIds: scores.topIds, topOffset: row * k, k: scores.stale[row] ? 0 : k };
+}
+
+/** Which blocks mendRow has read again in this call: done[j] === mark. */
+let done = new Int32Array(0);
+let mark = 0;
+
+/**
+ * Brings row `row`'s part of a run made over its scores before the
+ * processors up to `scores` after them, where only `ids` changed (`raw`:
+ * their scores before, in the same order). A block's maximum follows a
+ * raised score; where the score lowered was the maximum (or a NaN comes or
+ * goes) the block is read again, NaN where one holds a NaN, as onnxruntime's
+ * ReduceMax gives. The row's best tokens are marked stale when one of them
+ * changed or a changed id now scores as much as the last of them (it could
+ * be among them). Other blocks and ids are as the run saw them.
+ */
+export function mendRow(run: BlockScores, row: number, scores: Float32Array, ids: readonly number[], raw: Float32Array): void {
+  const { maxima, size, count, k, topValues, topIds } = run;
+  if (done.length < count) done = new Int32Array(count);
+  if (mark === 0x7fffffff) {
+    done.fill(0);
+    mark = 0;
+  }
+  const stamp = ++mark;
+  const top = row * k;
+  const last = topValues[top + k - 1];
+  let stale = false;
+  for (let j = 0; j < k && !stale; j++) stale = scores[topIds[top + j]] !== topValues[top + j];
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    const s = scores[id];
+    if (s === undefined) continue;
+    const r = raw[i];
+    if (s === r) continue;
+    if (!(s < last)) stale = true;
+    const j = Math.floor(id / size);
+    if (done[j] === stamp) continue;
+    const at = row * count + j;
+    const m = maxima[at];
+    if (s > m) maxima[at] = s;
+    else if (r === m || s !== s || m !== m) {
+      done[j] = stamp;
+      maxima[at] = blockMax(scores, j * size, (j + 1) * size);
+    }
+  }
+  if (stale) run.stale[row] = 1;
+}
+
+function blockMax(scores: Float32Array, from: number, to: number): number {
+  let max = -Infinity;
+  for (let i = from; i < to; i++) {
+    const v = scores[i];
+    if (v > max) max = v;
+    else if (v !== v) return NaN;
+  }
+  return max;
 }
 
 /** The block-max session of one vocabulary, on the CPU provider; `run` takes a batch's scores, row-major [rows, vocab]. */
@@ -153,22 +163,12 @@ export class BlockMaxSession {
       scores: new ort.Tensor('float32', scores.subarray(0, rows * this.vocab), [rows, this.vocab]),
       k: new ort.Tensor('int64', BigInt64Array.of(BigInt(kept)), [1]),
     });
-    const blockIds = (out.block_ids).data as BigInt64Array;
-    const positions = (out.positions).data as BigInt64Array;
-    const topIds = new Int32Array(rows * kept);
-    for (let r = 0; r < rows; r++) {
-      for (let j = 0; j < kept; j++) {
-        const p = Number(positions[r * kept + j]);
-        topIds[r * kept + j] = Number(blockIds[r * kept + Math.floor(p / this.size)]) * this.size + (p % this.size);
-      }
-    }
-    return { maxima: (out.maxima).data as Float32Array, topValues: (out.values).data as Float32Array, topIds, k: kept };
+    return readBlockScores(out, STANDALONE, rows, kept, this.size);
   }
 
   /** Row `row`'s part of a run's results. */
   rowBlocks(scores: BlockScores, row: number): RowBlocks {
-    const count = this.blocks;
-    return { maxima: scores.maxima, offset: row * count, count, size: this.size, topValues: scores.topValues, topIds: scores.topIds, topOffset: row * scores.k, k: scores.k };
+    return rowBlocks(scores, row);
   }
 
   release(): Promise<void> {

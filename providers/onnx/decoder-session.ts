@@ -8,6 +8,8 @@
  */
 import { open } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
+import { APPENDED } from './block-max-graph.js';
+import { readBlockScores, TOP_LIMIT, type BlockScores } from './block-max-session.js';
 import { numberField, type JsonObject } from './model-folder.js';
 import { tensorMetadata } from './session.js';
 
@@ -126,6 +128,8 @@ export interface ForwardInput {
   padding: readonly number[];
   /** One tensor per past input (layout.kv order, key then value), or null on the first step. */
   past: ort.Tensor[] | null;
+  /** How many best tokens of each row the graph's block-max part finds (1 to TOP_LIMIT), where it has one. Default 1. */
+  blockK?: number;
 }
 
 export interface ForwardOutput {
@@ -136,6 +140,8 @@ export interface ForwardOutput {
   present: ort.Tensor[] | null;
   /** Milliseconds inside session.run. */
   runMs: number;
+  /** The block-max results of lastLogits, as the model's graph gave them before any processor ran; absent where it has no block-max part. */
+  blocks?: BlockScores;
 }
 
 function intTensor(type: 'int64' | 'int32', values: ArrayLike<number>, dims: number[]): ort.Tensor {
@@ -157,9 +163,15 @@ function halfToFloat(h: number): number {
 }
 
 export class DecoderSession {
+  /**
+   * `blockSize`: the graph has the block-max part appended (block-max-graph.ts)
+   * over blocks of this many ids, and every pass also returns its results.
+   * Default: none.
+   */
   constructor(
     readonly session: ort.InferenceSession,
     readonly layout: DecoderLayout,
+    readonly blockSize?: number,
   ) {}
 
   get hasPast(): boolean {
@@ -201,6 +213,8 @@ export class DecoderSession {
     }
     // Only the last position's logits are used: spare the LM head the others.
     if (layout.logitsToKeepInput) feeds[layout.logitsToKeepInput] = new ort.Tensor('int64', BigInt64Array.of(1n), []);
+    const blockK = Math.max(1, Math.min(input.blockK ?? 1, TOP_LIMIT));
+    if (this.blockSize) feeds[APPENDED.k] = new ort.Tensor('int64', BigInt64Array.of(BigInt(blockK)), [1]);
     const t0 = performance.now();
     const out = await this.session.run(feeds);
     const runMs = performance.now() - t0;
@@ -223,7 +237,8 @@ export class DecoderSession {
       releaseArrays([src]);
     }
     const present = this.hasPast ? layout.kv.flatMap((p) => [out[p.presentKey], out[p.presentValue]]) : null;
-    return { lastLogits, vocab, present, runMs };
+    if (!this.blockSize) return { lastLogits, vocab, present, runMs };
+    return { lastLogits, vocab, present, runMs, blocks: readBlockScores(out, APPENDED, batch, blockK, this.blockSize) };
   }
 }
 

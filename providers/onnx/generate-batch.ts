@@ -13,9 +13,9 @@
 import type * as ort from 'onnxruntime-node';
 import type { FinishReason } from '../types.js';
 import type { DecoderSession } from './decoder-session.js';
-import { releaseArrays, selectPastRows, stackPast, tensorArrays, type ForwardOutput } from './decoder-session.js';
-import { applyProcessors, SeenIds, type LogitsProcessor, type RowState } from './logits-processor.js';
-import { TOP_LIMIT, type BlockMaxSession } from './block-max-session.js';
+import { releaseArrays, selectPastRows, stackPast, tensorArrays, type ForwardInput, type ForwardOutput } from './decoder-session.js';
+import { applyProcessors, SeenIds, touchedIds, type LogitsProcessor, type RowState } from './logits-processor.js';
+import { mendRow, rowBlocks, TOP_LIMIT, type BlockMaxSession, type BlockScores } from './block-max-session.js';
 import { bestNeeded, chooseToken, createRng, type SamplingParams } from './sampling.js';
 import { StopTextStream } from './text-stream.js';
 import { IncrementalDecoder, type TextTokenizer } from './tokenizer.js';
@@ -226,7 +226,9 @@ async function forward(loop: Loop, rows: readonly Row[], from: number, to: numbe
   rows.forEach((row, b) => {
     for (let t = 0; t < seqLen; t++) ids[b * seqLen + t] = row.tokens[from + t];
   });
-  const result = await loop.model.forward({ batch, ids, seqLen, totalLen: to, padding: rows.map((r) => r.padding), past: pastIn });
+  const input: ForwardInput = { batch, ids, seqLen, totalLen: to, padding: rows.map((r) => r.padding), past: pastIn };
+  if (loop.model.blockSize) input.blockK = blockK(rows);
+  const result = await loop.model.forward(input);
   // This pass has read the past; its memory goes back now, not at some later collection.
   if (pastIn) releaseArrays(tensorArrays(pastIn));
   loop.timings.runMs += result.runMs;
@@ -320,15 +322,18 @@ const BLOCK_RUN_MIN = 2 ** 16;
 
 /**
  * Chooses each row's next token from its pass's logits, and ends the rows
- * that are done. Every row's processors run first; then, for a large
- * vocabulary, one block-max run over the whole pass gives every row the
- * maxima of its blocks and its best few tokens, so that its token choice
- * reads only those, or only the blocks that can hold its token (all of them
- * for a flat distribution sampled wide).
+ * that are done. Every row's processors run first. For a large vocabulary
+ * every row then has the maxima of its blocks and its best few tokens, so
+ * that its token choice reads only those, or only the blocks that can hold
+ * its token (all of them for a flat distribution sampled wide): from the
+ * model's own run (its graph has the block-max graph appended), mended for
+ * the ids the processors changed, or else from one block-max run over the
+ * whole pass after the processors.
  */
 async function sample(outs: ReadonlyArray<{ rows: Row[]; out: ForwardOutput }>, eos: ReadonlySet<number>, blockMax: BlockMaxSession | undefined, timings: BatchTimings): Promise<void> {
   for (const { rows, out } of outs) {
     const scoresOf = (b: number) => out.lastLogits.subarray(b * out.vocab, (b + 1) * out.vocab);
+    const touched = out.blocks ? touchedBefore(rows, scoresOf) : null;
     // The row's scores, changed in place: this step's buffer is ours and is given back after it.
     const candidates = rows.map((row, b) => {
       if (row.req.signal?.aborted) {
@@ -348,13 +353,16 @@ async function sample(outs: ReadonlyArray<{ rows: Row[]; out: ForwardOutput }>, 
       if (n <= TOP_LIMIT) k = Math.max(k, n);
     });
     const worth = blockMax && blockMax.vocab === out.vocab && rows.length * out.vocab >= BLOCK_RUN_MIN;
-    const t0 = performance.now();
-    const scores = worth && needed ? await blockMax.run(out.lastLogits, rows.length, k) : null;
-    if (scores) timings.blockRunMs += performance.now() - t0;
+    let scores = needed && touched ? mendedBlocks(rows, candidates, out, touched) : null;
+    if (!scores && worth && needed) {
+      const t0 = performance.now();
+      scores = await blockMax.run(out.lastLogits, rows.length, k);
+      timings.blockRunMs += performance.now() - t0;
+    }
     rows.forEach((row, b) => {
       if (row.result) return undefined;
       const own = candidates[b];
-      const blocks = scores && !own ? (blockMax as BlockMaxSession).rowBlocks(scores, b) : null;
+      const blocks = scores && !own ? rowBlocks(scores, b) : null;
       const id = chooseToken(scoresOf(b), row.req.sampling, row.rng, own, blocks);
       row.generated++;
       row.generatedIds.push(id);
@@ -369,6 +377,50 @@ async function sample(outs: ReadonlyArray<{ rows: Row[]; out: ForwardOutput }>, 
     });
     releaseArrays(scores ? [out.lastLogits, scores.maxima] : [out.lastLogits]);
   }
+}
+
+/** The most best tokens that a row's token choice reads from a block-max run (1 for none). */
+function blockK(rows: readonly Row[]): number {
+  let k = 1;
+  for (const row of rows) {
+    const n = bestNeeded(row.req.sampling);
+    if (n <= TOP_LIMIT) k = Math.max(k, n);
+  }
+  return k;
+}
+
+/** The ids that a row's processors may change, and their scores before they run. */
+interface Touched {
+  ids: readonly number[];
+  raw: Float32Array;
+}
+
+/** Each row's Touched, taken before its processors run; null when one of them does not say which ids it changes. */
+function touchedBefore(rows: readonly Row[], scoresOf: (b: number) => Float32Array): Touched[] | null {
+  const out: Touched[] = [];
+  for (const [b, row] of rows.entries()) {
+    const lists = row.result ? [] : touchedIds(row.processors, row);
+    if (!lists) return null;
+    const ids = lists.length === 1 ? lists[0] : lists.flat();
+    const scores = scoresOf(b);
+    out.push({ ids, raw: Float32Array.from(ids, (id) => scores[id] ?? 0) });
+  }
+  return out;
+}
+
+/**
+ * The block-max results that the model's own run gave for this pass (its
+ * scores before the processors), mended for what each row's processors
+ * changed (`touched`, taken before they ran).
+ */
+function mendedBlocks(rows: readonly Row[], candidates: ReadonlyArray<readonly number[] | null>, out: ForwardOutput, touched: readonly Touched[]): BlockScores | null {
+  const run = out.blocks;
+  if (!run) return null;
+  rows.forEach((row, b) => {
+    const t = touched[b];
+    if (!row.result && !candidates[b] && t.ids.length > 0) mendRow(run, b, out.lastLogits.subarray(b * out.vocab, (b + 1) * out.vocab), t.ids, t.raw);
+  });
+  return run;
 }
 
 /** Runs one fixed batch of rows to completion (no row joins later). */

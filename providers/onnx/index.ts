@@ -17,6 +17,8 @@
  */
 import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import type * as ort from 'onnxruntime-node';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -29,15 +31,16 @@ import {
   type ProviderHealth,
   type TextGenerator,
 } from '../types.js';
-import { DecoderSession, describeDecoder, graphHasOperator } from './decoder-session.js';
+import { DecoderSession, describeDecoder, graphHasOperator, type DecoderLayout } from './decoder-session.js';
 import { decodeLoop, type BatchTimings, type RowRequest, type RowResult } from './generate-batch.js';
 import { decodingDefaults, requestDecoding, type DecodingDefaults } from './generation-params.js';
 import { MicroBatcher, WaitAbandonedError, type MicroBatcherStats } from './micro-batcher.js';
 import { graphCandidates, readModelFolder, type ModelFolder } from './model-folder.js';
 import { loadPlugin, type LogitsProcessorPlugin, type LogitsProcessorPlugins } from './plugins.js';
 import { rowProcessors } from './processors.js';
-import { createOrtSession, type ExecutionProviderSetting, type OrtSession, type SessionLogger } from './session.js';
+import { createOrtSession, tensorMetadata, type ExecutionProviderSetting, type OrtSession, type SessionLogger } from './session.js';
 import { BlockMaxSession } from './block-max-session.js';
+import { APPENDED, withBlockMax } from './block-max-graph.js';
 import { loadTokenizer, type TextTokenizer } from './tokenizer.js';
 import { chatMessages, loadChatTemplate } from './chat-template.js';
 import { readHonours, readPromptVersion } from './honours.js';
@@ -77,6 +80,8 @@ export interface OnnxProviderOptions {
   maxQueue?: number;
   /** false: static batching (a batch takes new requests only once all its rows have ended), for comparison. Default true. */
   continuousBatching?: boolean;
+  /** false: a large vocabulary's block maxima come from a run of their own after each pass, not from the model's own run, for comparison. Default true. */
+  blockMaxInGraph?: boolean;
   /** Longest piece of the prompts per forward pass, per row of a full batch (KV-cache graphs; see generate-batch.ts). 0: whole prompts. Default 16. */
   prefillChunk?: number;
   /** Decoding settings over the model's generation_config.json (requests override both). Default: none. */
@@ -158,16 +163,50 @@ async function openModel(folder: ModelFolder, options: OnnxProviderOptions, plug
   const sessionOptions: Parameters<typeof createOrtSession>[1] = { executionProvider: options.executionProvider ?? 'auto' };
   if (options.intraOpNumThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpNumThreads;
   if (options.logger) sessionOptions.logger = options.logger;
-  const { session, executionProvider } = await createOrtSession(folder.onnxPath, sessionOptions);
+  const opened = await createOrtSession(folder.onnxPath, sessionOptions);
+  let { session } = opened;
   try {
-    const model = new DecoderSession(session, describeDecoder(session, folder.config));
-    if (model.layout.vocabSize > 0) plugin?.prepare?.(model.layout.vocabSize);
-    const blockMax = model.layout.vocabSize >= LARGE_VOCABULARY ? await BlockMaxSession.create(model.layout.vocabSize, options.intraOpNumThreads) : null;
-    return { session, executionProvider, model, blockMax, batching };
+    const layout = describeDecoder(session, folder.config);
+    if (layout.vocabSize > 0) plugin?.prepare?.(layout.vocabSize);
+    const blockMax = layout.vocabSize >= LARGE_VOCABULARY ? await BlockMaxSession.create(layout.vocabSize, options.intraOpNumThreads) : null;
+    const edited = blockMax && options.blockMaxInGraph !== false ? await openWithBlockMax(folder, session, layout, blockMax, sessionOptions) : null;
+    if (edited) {
+      await session.release();
+      session = edited.session;
+    }
+    const model = new DecoderSession(session, layout, edited ? (blockMax as BlockMaxSession).size : undefined);
+    return { session, executionProvider: edited?.executionProvider ?? opened.executionProvider, model, blockMax, batching };
   } catch (error) {
     await session.release();
     throw error;
   }
+}
+
+/**
+ * The decoder's graph with the block-max graph appended (block-max-graph.ts),
+ * so that each forward pass gives its blocks' maxima too, with no run of its
+ * own; null where that cannot be (logits that are not float32, a file that
+ * does not parse or load so): the separate block-max session does the work
+ * then, as it does for rows whose processors do not say what they change.
+ */
+async function openWithBlockMax(
+  folder: ModelFolder,
+  plain: ort.InferenceSession,
+  layout: DecoderLayout,
+  blockMax: BlockMaxSession,
+  options: Parameters<typeof createOrtSession>[1],
+): Promise<OrtSession | null> {
+  if (tensorMetadata(plain.outputMetadata, 'logits')?.type !== 'float32') return null;
+  try {
+    // A graph fed logits_to_keep gives one position per row, which the appended part reads in place.
+    const model = withBlockMax(await readFile(folder.onnxPath), blockMax.vocab, blockMax.size, layout.logitsToKeepInput !== undefined);
+    const edited = await createOrtSession(folder.onnxPath, { ...options, model });
+    if (edited.session.outputNames.includes(APPENDED.maxima)) return edited;
+    await edited.session.release();
+  } catch (cause) {
+    (options?.logger ?? console).warn(`onnx: ${folder.name}: block maxima in a run of their own (${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)})`);
+  }
+  return null;
 }
 
 /** What one request's generation reads and writes of its provider. */

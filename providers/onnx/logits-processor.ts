@@ -63,7 +63,33 @@ export interface LogitsProcessor {
    * scores or leaves them (a raised -Infinity would escape the list).
    */
   process(scores: Float32Array, row: RowState): readonly number[] | null | void;
+  /**
+   * The ids whose scores process() may change on this row, now (more will
+   * do; ids out of the vocabulary are ignored), or none when it would return
+   * a short list. A large vocabulary's blocks' maxima may be computed before
+   * the processors run (in the model's own run), and are then mended for
+   * these ids only. Without it, the loop computes them again after the
+   * processors, in a run of its own.
+   */
+  touches?(row: RowState): readonly number[];
 }
+
+const NONE: readonly number[] = [];
+
+/** Every id that `processors` may change on this row, a list per processor; null when one of them does not say. */
+export function touchedIds(processors: readonly LogitsProcessor[], row: RowState): Array<readonly number[]> | null {
+  const lists: Array<readonly number[]> = [];
+  for (let i = 0; i < processors.length; i++) {
+    const p = processors[i];
+    if (!p.touches) return null;
+    const ids = p.touches(row);
+    if (ids !== NONE && ids.length > 0) lists.push(ids);
+  }
+  return lists;
+}
+
+/** What a processor's touches() gives when it changes nothing on this row. */
+export const TOUCHES_NONE = NONE;
 
 /**
  * Runs `processors` on one row's scores, in order. Returns the last short

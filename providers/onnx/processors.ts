@@ -6,7 +6,7 @@
  * (sampling.ts), which applies them together without sorting the vocabulary.
  * Pure: no I/O.
  */
-import type { LogitsProcessor, RowState } from './logits-processor.js';
+import { TOUCHES_NONE, type LogitsProcessor, type RowState } from './logits-processor.js';
 
 /**
  * HF's no_repeat_ngram_size: sets to -Infinity every token that would
@@ -51,6 +51,10 @@ export class MinNewTokens implements LogitsProcessor {
     if (row.generated >= this.minNewTokens) return;
     for (const id of this.eos) if (id < scores.length) scores[id] = -Infinity;
   }
+
+  touches(row: RowState): readonly number[] {
+    return row.generated >= this.minNewTokens ? TOUCHES_NONE : this.eos;
+  }
 }
 
 /** HF's no_repeat_ngram_size: no n-gram of this size occurs twice in prompt and output. */
@@ -59,6 +63,11 @@ export class NoRepeatNgram implements LogitsProcessor {
 
   process(scores: Float32Array, row: RowState): void {
     banRepeatedNgrams(scores, row.tokens, this.n, row.padding);
+  }
+
+  /** A banned id completes an n-gram of the row's own tokens: one it has seen. */
+  touches(row: RowState): readonly number[] {
+    return row.seen.list;
   }
 }
 
@@ -70,10 +79,17 @@ export class NoRepeatNgram implements LogitsProcessor {
 export class BadWords implements LogitsProcessor {
   private readonly always: number[];
   private readonly sequences: ReadonlyArray<readonly number[]>;
+  /** Every id this rule can ban. */
+  private readonly banned: readonly number[];
 
   constructor(badWordsIds: ReadonlyArray<readonly number[]>) {
     this.always = badWordsIds.filter((s) => s.length === 1).map((s) => s[0]);
     this.sequences = badWordsIds.filter((s) => s.length > 1);
+    this.banned = [...new Set(badWordsIds.filter((s) => s.length > 0).map((s) => s[s.length - 1]))];
+  }
+
+  touches(): readonly number[] {
+    return this.banned;
   }
 
   process(scores: Float32Array, row: RowState): void {
@@ -100,6 +116,10 @@ export class RepetitionPenalty implements LogitsProcessor {
 
   process(scores: Float32Array, row: RowState): void {
     applyRepetitionPenalty(scores, row.seen.list, this.penalty);
+  }
+
+  touches(row: RowState): readonly number[] {
+    return row.seen.list;
   }
 }
 
@@ -128,6 +148,11 @@ export class ForcedEos implements LogitsProcessor {
     scores.fill(-Infinity);
     scores[this.id] = 0;
     return this.only;
+  }
+
+  /** When it changes scores it gives a short list, and the blocks are not read. */
+  touches(): readonly number[] {
+    return TOUCHES_NONE;
   }
 }
 

@@ -3,6 +3,7 @@
  * the decoder, encoder and CLIP runners so that every model on a machine
  * picks CUDA or CPU the same way and reports what actually runs.
  */
+import { dirname } from 'node:path';
 import * as ort from 'onnxruntime-node';
 
 export type ExecutionProviderSetting = 'auto' | 'cuda' | 'cpu';
@@ -38,6 +39,12 @@ export interface CreateSessionOptions {
    * busy machine with few cores they slow the very steps they wait for.
    */
   allowSpinning?: boolean;
+  /**
+   * The model's bytes, loaded in place of the file (an edited copy of it);
+   * `onnxPath` still names it in messages, and its folder is where the
+   * external data files are found. Default: the file is loaded.
+   */
+  model?: Uint8Array;
 }
 
 export interface OrtSession {
@@ -50,7 +57,7 @@ export class SessionStartError extends Error {
   override readonly name = 'SessionStartError';
 }
 
-function sessionOptions(ep: ActiveExecutionProvider, options: CreateSessionOptions): ort.InferenceSession.SessionOptions {
+function sessionOptions(ep: ActiveExecutionProvider, options: CreateSessionOptions, externalData?: string): ort.InferenceSession.SessionOptions {
   const o: ort.InferenceSession.SessionOptions = {
     executionProviders: [ep],
     graphOptimizationLevel: 'all',
@@ -60,8 +67,17 @@ function sessionOptions(ep: ActiveExecutionProvider, options: CreateSessionOptio
   };
   if (options.intraOpNumThreads !== undefined) o.intraOpNumThreads = options.intraOpNumThreads;
   const spin = options.allowSpinning ? '1' : '0';
-  o.extra = { session: { intra_op: { allow_spinning: spin }, inter_op: { allow_spinning: spin } } };
+  const session: Record<string, unknown> = { intra_op: { allow_spinning: spin }, inter_op: { allow_spinning: spin } };
+  // A model given as bytes has no folder of its own to find its external data in.
+  if (externalData !== undefined) session.model_external_initializers_file_folder_path = externalData;
+  o.extra = { session };
   return o;
+}
+
+/** Opens `onnxPath`, or options.model (bytes) with their external data beside `onnxPath`. */
+function open(onnxPath: string, ep: ActiveExecutionProvider, options: CreateSessionOptions): Promise<ort.InferenceSession> {
+  if (!options.model) return ort.InferenceSession.create(onnxPath, sessionOptions(ep, options));
+  return ort.InferenceSession.create(options.model, sessionOptions(ep, options, dirname(onnxPath)));
 }
 
 /**
@@ -75,7 +91,7 @@ export async function createOrtSession(onnxPath: string, options: CreateSessionO
   const logger = options.logger ?? console;
   if (setting === 'cuda' || setting === 'auto') {
     try {
-      const session = await ort.InferenceSession.create(onnxPath, sessionOptions('cuda', options));
+      const session = await open(onnxPath, 'cuda', options);
       logger.info(`onnx: ${onnxPath} runs on the CUDA execution provider`);
       return { session, executionProvider: 'cuda' };
     } catch (cause) {
@@ -91,7 +107,7 @@ export async function createOrtSession(onnxPath: string, options: CreateSessionO
     }
   }
   try {
-    const session = await ort.InferenceSession.create(onnxPath, sessionOptions('cpu', options));
+    const session = await open(onnxPath, 'cpu', options);
     if (setting === 'cpu') logger.info(`onnx: ${onnxPath} runs on the CPU execution provider`);
     return { session, executionProvider: 'cpu' };
   } catch (cause) {
