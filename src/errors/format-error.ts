@@ -47,8 +47,8 @@ export function createFormatError({ logger, exposeInternals }: FormatErrorOption
     logger.error({ err: original, requestId, path: formatted.path }, 'unexpected error');
     return {
       message: exposeInternals && original instanceof Error ? original.message : 'Internal server error',
-      path: formatted.path,
-      locations: formatted.locations,
+      ...(formatted.path === undefined ? {} : { path: formatted.path }),
+      ...(formatted.locations === undefined ? {} : { locations: formatted.locations }),
       extensions: { code: ErrorCode.INTERNAL, ...(requestId ? { requestId } : {}) },
     };
   };

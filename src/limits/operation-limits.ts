@@ -99,7 +99,7 @@ export function parseAndValidate(schema: GraphQLSchema, query: string, rules: Do
   return {
     document,
     errors: errors.map(
-      (e) => new GraphQLError(hideSuggestions(e.message), { nodes: e.nodes, extensions: { ...e.extensions, code: ErrorCode.GRAPHQL_VALIDATION_FAILED } }),
+      (e) => new GraphQLError(hideSuggestions(e.message), { nodes: e.nodes ?? null, extensions: { ...e.extensions, code: ErrorCode.GRAPHQL_VALIDATION_FAILED } }),
     ),
   };
 }
