@@ -30,7 +30,7 @@ export interface FormatErrorOptions {
 export function createFormatError({ logger, exposeInternals }: FormatErrorOptions) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
-    const code = String((formatted.extensions?.code as string | undefined) ?? '');
+    const code = (formatted.extensions?.code as string | undefined) ?? '';
     const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
     if (original instanceof GatewayError || PASSTHROUGH.has(code)) {
       return { ...formatted, extensions };
