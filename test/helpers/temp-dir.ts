@@ -17,7 +17,9 @@ export interface AfterHook {
 export function tempDir(prefix: string, t?: AfterHook): string {
   const dir = mkdtempSync(path.join(tmpdir(), `${prefix}-`));
   (t ?? { after }).after(() => {
-    if (!process.env.KEEP_TEST_DIRS) rmSync(dir, { recursive: true, force: true });
+    // Retried: a SQLite checkpoint worker that is still closing can add a file
+    // (the WAL, its index) while the folder is emptied, and rmdir then fails with ENOTEMPTY.
+    if (!process.env.KEEP_TEST_DIRS) rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
   });
   return dir;
 }
