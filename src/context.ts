@@ -5,11 +5,14 @@ import type { Services } from './services.js';
 import type { Principal } from './auth/roles.js';
 import type { GenerationBudget } from './limits/generation-budget.js';
 import { createDescriptionLoader, type DescriptionLoaderContext } from './descriptions/description.loader.js';
+import { createAssignmentLoader } from './experiments/assignment.loader.js';
 
 /** Per-request loaders: created for each request, so nothing cached leaks between requests. */
 export interface Loaders {
   productById: DataLoader<string, ProductRecord | null>;
   description: ReturnType<typeof createDescriptionLoader>;
+  /** The experiment variant each (product, session) read is served. */
+  assignment: ReturnType<typeof createAssignmentLoader>;
 }
 
 /** What every resolver receives. One per GraphQL request (or subscription). */
@@ -48,5 +51,6 @@ export function createLoaders(storage: Storage, services: Services, request: Des
   return {
     productById: new DataLoader((ids) => storage.catalog.productsByIds(ids)),
     description: createDescriptionLoader(services.descriptions, request),
+    assignment: createAssignmentLoader(services.experiments),
   };
 }

@@ -10,6 +10,8 @@
  *   variant's share of the traffic by the end (target: most of it).
  *
  * Run: npm run bench:experiments [-- --runs N --seed S]
+ * [--driver graphql [--database-url postgresql://… of an empty database the
+ * gateway may create its tables in]]
  * (writes the "experiments" sections of docs/experiments.md and docs/benchmarks.md).
  * --scenario NAME (repeatable) runs some scenarios only, and --explore X sets
  * Thompson's even share; either prints the table without writing the docs.
@@ -99,7 +101,7 @@ const TABLE_HEADER = [
 function writeServerSection(driverName: string, summaries: ScenarioSummary[], all: Check[], command: string, seed: number, postgres: boolean): void {
   const minutes = Math.ceil(summaries.reduce((s, x) => s + x.seconds, 0) / 60);
   const body = [
-    `Driver: ${driverName}. The same shoppers and looks as above, through the API: each run creates its experiment with \`createExperiment\` (the control's texts published, the variant's approved, through the publication lifecycle), every session reads \`Product.description(sessionId)\` and reports an IMPRESSION and, when it converts, an ADD_TO_CART with \`recordEvents\`, and the day's look is \`experiment(id)\`. The gateway's experiment clock is the simulation's. Thompson epochs are ${SIMULATION_THOMPSON.refreshSeconds / 3600} simulated hours (the store's draws). Fewer runs than the in-process driver, so the intervals over runs are wide: this shows that the loop through the server decides as the pure functions do, and the in-process table above gives the error rates with their precision.`,
+    `Driver: ${driverName}. The same shoppers and looks as above, through the API: each run creates its experiment with \`createExperiment\` (the control's texts published, the variant's approved, through the publication lifecycle), every session reads \`Product.description(sessionId)\` and reports an IMPRESSION and, when it converts, an ADD_TO_CART with \`recordEvents\`, and the day's look is \`experiment(id)\`. The gateway's experiment clock is the simulation's. Thompson epochs are ${SIMULATION_THOMPSON.refreshSeconds / 3600} simulated hours (the store's draws). Fewer runs than the in-process driver, so the intervals over runs are wide: this shows that the loop through the server decides as the pure functions do, and the in-process table above gives the error rates with their precision. Each run's experiment has a new id, which the assignment hashes, so runs of the same seed on two databases see different shoppers: read the two tables' differences against their intervals.`,
     '',
     ...TABLE_HEADER,
     ...summaries.map(row),

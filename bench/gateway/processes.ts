@@ -123,6 +123,11 @@ export async function startFake(latencyMs: number, core?: number): Promise<Child
   return started(child, base, `${base}/models`, 200);
 }
 
+/** The Node flags `npm start` (and the Dockerfile) run the gateway with, so that the bench measures the gateway as it ships. */
+export const START_FLAGS = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
+  .split(/\s+/)
+  .filter((w) => w.startsWith('--'));
+
 /** Bench-only API key for our gateway (a personalization key; meaningless outside this run). */
 export const OUR_API_KEY = 'bench-personalization-key-0123456789';
 
@@ -148,7 +153,7 @@ export async function startOurs(fakeBaseUrl: string, databasePath: string, core?
     RATE_LIMITS: 'personalization=off',
     ...extraEnv,
   };
-  const child = launch(core, [...nodeArgs, path.join(distDir, 'src/index.js')], env);
+  const child = launch(core, [...START_FLAGS, ...nodeArgs, path.join(distDir, 'src/index.js')], env);
   const url = `http://127.0.0.1:${port}`;
   return started(child, `${url}/graphql`, `${url}/readyz`, 200);
 }

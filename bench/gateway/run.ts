@@ -22,7 +22,7 @@ import { buildPrompt } from '../../src/prompts/build-prompt.js';
 import type { ProductFacts } from '../../providers/types.js';
 import { writeSection } from '../report.js';
 import { SEQ, type LoadResult, type LoadSpec } from './load.js';
-import { choosePinning, cpuMs, OUR_API_KEY, portkeyVersion, rssKiB, runLoadStep, startFake, startOurs, startPortkey, type Child, type Pinning } from './processes.js';
+import { choosePinning, cpuMs, OUR_API_KEY, portkeyVersion, START_FLAGS, rssKiB, runLoadStep, startFake, startOurs, startPortkey, type Child, type Pinning } from './processes.js';
 import { closedLoopOurs, type ClosedLoop } from './profile.js';
 import { renderReport, type LatencyRun, type PathRun, type SoakRun } from './render.js';
 import { connectionsFor, rssSlopeMiBPerMin, stepSeconds, summarizeLatencies, withinBudget, type RssSample } from './stats.js';
@@ -322,6 +322,7 @@ async function main(): Promise<void> {
     pinning,
     command,
     peerVersion: portkeyVersion(),
+    ourCommand: ['node', ...START_FLAGS, 'dist/src/index.js'].join(' '),
     stepSec: STEP_SEC,
     maxStepSec: MAX_STEP_SEC,
     c1Sec: C1_SEC,

@@ -33,7 +33,7 @@ export class ProductDescriptionResolver {
   ): Promise<Description | null> {
     // An argument left out arrives undefined.
     if (typeof sessionId === 'string') {
-      const served = await ctx.services.experiments.describe(product.id, sessionId);
+      const served = await ctx.loaders.assignment.load({ productId: product.id, sessionId });
       if (served) return { ...toDescription(served.entry.description, DescriptionSource.CACHED, false, served.entry), assignment: served.assignment } as Description;
     }
     try {

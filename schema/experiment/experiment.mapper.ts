@@ -20,6 +20,7 @@ export function toAnalysis({ analysis, looks }: ExperimentReport): ExperimentAna
     winnerVariantId: analysis.winnerId,
     reason: analysis.reason,
     looks: looks.length,
+    history: looks.map((l) => ({ at: l.at.toISOString(), variants: l.counts.map((c) => ({ variantId: c.id, exposures: c.exposures, conversions: c.conversions })) })),
     minSample: analysis.method.minSample,
     comparisonAlpha: analysis.method.comparisonAlpha,
     variants: analysis.variants.map((v) => ({

@@ -136,6 +136,27 @@ export class VariantResult {
   verdict!: Verdict | null;
 }
 
+@ObjectType({ description: "One variant's cumulative counts at a look." })
+export class LookCounts {
+  @Field()
+  variantId!: string;
+
+  @Field(() => Int, { description: 'Sessions exposed so far.' })
+  exposures!: number;
+
+  @Field(() => Int)
+  conversions!: number;
+}
+
+@ObjectType({ description: 'The counts at the end of one day with exposures: what the daily look saw.' })
+export class ExperimentLook {
+  @Field({ description: 'The end of the look (ISO 8601).' })
+  at!: string;
+
+  @Field(() => [LookCounts], { description: 'In variant order, the control first.' })
+  variants!: LookCounts[];
+}
+
 @ObjectType()
 export class ExperimentAnalysis {
   @Field(() => ExperimentDecision, { description: 'Keep running, stop for a winner, or stop for no difference.' })
@@ -152,6 +173,9 @@ export class ExperimentAnalysis {
 
   @Field(() => Int, { description: 'Daily looks folded into the decision.' })
   looks!: number;
+
+  @Field(() => [ExperimentLook], { description: 'Those looks, oldest first: conversion over time.' })
+  history!: ExperimentLook[];
 
   @Field(() => Int, { description: 'Exposures every variant needs before a stop is recommended.' })
   minSample!: number;

@@ -5,7 +5,7 @@ import { AsyncChannel } from '../async-channel.js';
 import { PROVIDER_IDS } from '../config.js';
 import { BadUserInputError, ErrorCode, GatewayError, NotFoundError } from '../errors/index.js';
 import { WordChunker, wordGroups } from '../streaming/word-chunker.js';
-import type { DescriptionRecord, DescriptionStore, ProductRecord } from '../storage/types.js';
+import type { DescriptionInput, DescriptionRecord, DescriptionStore, ProductRecord } from '../storage/types.js';
 import type { GenerationRouter, Routed } from '../routing/types.js';
 import { clientMessage } from '../routing/client-message.js';
 import { buildPrompt, isPromptVersion, type BuiltPrompt } from '../prompts/build-prompt.js';
@@ -291,7 +291,7 @@ export class DescriptionService {
     const writer = this.registry.allGenerators().find((g) => g.id === result.providerId);
     const kind = writer?.kind ?? result.providerId;
     const warnings = capabilityWarnings(item.personalization, TEMPLATES[sent.version], { id: result.providerId, model: result.model, honours: writer?.capabilities.honours });
-    const record = await this.store.insertDescription({
+    const input: DescriptionInput = {
       productId: item.product.id,
       text: result.text,
       provider: result.providerId,
@@ -311,13 +311,15 @@ export class DescriptionService {
         ...warnings.map(warningFlag),
       ],
       attributeCoverage: checks.attributeCoverage,
-    });
+    };
+    // Stored, admitted and its lifecycle events recorded in one transaction.
+    const entry = await this.publication.storeGenerated(input, item.product, slot, item.requestedBy);
+    const record = entry.description;
     if (checks.flags.length) this.logger.info({ descriptionId: record.id, flags: checks.flags.map((f) => f.code) }, 'description flagged by checks');
     if (this.options.onVerdict) {
       const factCheck = this.options.factCheck?.(item.product, result.text, item.personalization?.locale ?? 'en') ?? null;
       this.options.onVerdict(result.providerId, result.model, verdictOf({ flags: checks.flags, factCheck }));
     }
-    const entry = await this.publication.admitGenerated(record, item.product, slot, item.requestedBy);
     return { ok: true, description: toDescription(record, DescriptionSource.GENERATED, false, entry) };
   }
 

@@ -36,6 +36,18 @@ export interface ExperimentServiceOptions {
   generator?: RecipeGenerator;
 }
 
+/** A session's read of one product's description (Product.description(sessionId)). */
+export interface AssignmentKey {
+  productId: string;
+  sessionId: string;
+}
+
+/** The text served to a session in an experiment, and why. */
+export interface Served {
+  entry: PublicationEntry;
+  assignment: Assignment;
+}
+
 /** The variant a session sees of one product. */
 export interface Assignment {
   experimentId: string;
@@ -136,50 +148,72 @@ export class ExperimentService {
   }
 
   /**
-   * The variant `sessionId` is assigned of the product's running experiment,
-   * or null when the product is in none. Its text is the variant's
-   * description when a shopper may see it (published, or approved: approved
-   * texts are served only to sessions in the experiment), else the
-   * control's, said in `servedControl`; null as well when the control's text
-   * is no longer admissible (rejected, superseded), so that the product's
-   * usual text is served.
+   * Per key, in order: the variant the session is assigned of the product's
+   * running experiment, with its text; null when the product is in none.
+   * The text is the variant's description when a shopper may see it
+   * (published, or approved: approved texts are served only to sessions in
+   * the experiment), else the control's, said in `servedControl`; null as
+   * well when the control's text is no longer admissible (rejected,
+   * superseded), so that the product's usual text is served. A bad session
+   * id is a BadUserInputError in its place. A fixed number of reads for any
+   * number of keys (the assignment loader's batch): the products'
+   * experiments, the sessions' first variants (THOMPSON only), the texts'
+   * states.
    */
-  async describe(productId: string, sessionId: string): Promise<{ entry: PublicationEntry; assignment: Assignment } | null> {
-    if (!isClientId(sessionId)) {
-      throw new BadUserInputError(`sessionId must be 1 to ${MAX_CLIENT_ID_LENGTH} printable characters without spaces`, { reason: 'BAD_SESSION_ID' });
+  async describeMany(keys: readonly AssignmentKey[]): Promise<Array<Served | null | Error>> {
+    const good = keys.filter((k) => isClientId(k.sessionId));
+    const running = good.length ? (await this.storage.experiments.activeForProducts([...new Set(good.map((k) => k.productId))])).filter((e) => e.status === 'RUNNING') : [];
+    const byProduct = new Map<string, ExperimentRecord>();
+    for (const e of running) for (const p of e.productIds) if (!byProduct.has(p)) byProduct.set(p, e);
+    const inExperiment = good.filter((k) => byProduct.has(k.productId));
+    const indexes = await this.variantIndexes(inExperiment.map((k) => ({ experiment: byProduct.get(k.productId)!, sessionId: k.sessionId })));
+    const picks = inExperiment.map((key, i) => {
+      const experiment = byProduct.get(key.productId)!;
+      const variant = experiment.variants[indexes[i]];
+      return { key, experiment, variant, own: variant.descriptionIds[key.productId], control: experiment.variants[0].descriptionIds[key.productId] };
+    });
+    const shown = picks.length ? await this.admissible(picks.map((p) => p.key.productId), picks.flatMap((p) => (p.own ? [p.own, p.control] : [p.control]))) : new Map<string, PublicationEntry>();
+    const served = new Map<AssignmentKey, Served | null>();
+    for (const { key, experiment, variant, own, control } of picks) {
+      const entry = (own && shown.get(own)) || shown.get(control);
+      const descriptionId = entry?.state.descriptionId;
+      served.set(key, entry ? { entry, assignment: { experimentId: experiment.id, variantId: variant.id, descriptionId: descriptionId!, servedControl: descriptionId !== own } } : null);
     }
-    const [experiment] = (await this.storage.experiments.activeForProducts([productId])).filter((e) => e.status === 'RUNNING');
-    if (!experiment) return null;
-    const variant = experiment.variants[await this.variantIndex(experiment, sessionId)];
-    const own = variant.descriptionIds[productId];
-    const control = experiment.variants[0].descriptionIds[productId];
-    const shown = await this.admissible(productId, own ? [own, control] : [control]);
-    const entry = (own && shown.get(own)) || shown.get(control);
-    if (!entry) return null;
-    const descriptionId = entry.state.descriptionId;
-    return { entry, assignment: { experimentId: experiment.id, variantId: variant.id, descriptionId, servedControl: descriptionId !== own } };
+    return keys.map((k) =>
+      isClientId(k.sessionId) ? (served.get(k) ?? null) : new BadUserInputError(`sessionId must be 1 to ${MAX_CLIENT_ID_LENGTH} printable characters without spaces`, { reason: 'BAD_SESSION_ID' }),
+    );
   }
 
-  /** Of these descriptions of the product, those a session in an experiment may see: published at their live version, approved at their current one. */
-  private async admissible(productId: string, ids: readonly string[]): Promise<Map<string, PublicationEntry>> {
-    const [published, entries] = await Promise.all([this.publication.publishedForProducts([productId]), this.publication.entries(ids)]);
+  /** Of these descriptions of the products, those a session in an experiment may see: published at their live version, approved at their current one. */
+  private async admissible(productIds: readonly string[], ids: readonly string[]): Promise<Map<string, PublicationEntry>> {
+    const wanted = new Set(ids);
+    const [published, entries] = await Promise.all([this.publication.publishedForProducts([...new Set(productIds)]), this.publication.entries([...wanted])]);
     const out = new Map<string, PublicationEntry>();
-    for (const e of published) if (ids.includes(e.state.descriptionId)) out.set(e.state.descriptionId, e);
+    for (const e of published) if (wanted.has(e.state.descriptionId)) out.set(e.state.descriptionId, e);
     for (const e of entries) if (e?.state.status === 'APPROVED') out.set(e.state.descriptionId, e);
     return out;
   }
 
   /**
    * FIXED: the hash of experiment and session against the weights. THOMPSON:
-   * the variant of the session's first stored event when it has one (sticky),
-   * else the current epoch's weighted pick at the session's hash point,
-   * which every replica computes alike from the roll-ups.
+   * the variant of the session's first stored event when it has one (sticky;
+   * one read for all the THOMPSON sessions), else the current epoch's
+   * weighted pick at the session's hash point, which every replica computes
+   * alike from the roll-ups.
    */
-  private async variantIndex(experiment: ExperimentRecord, sessionId: string): Promise<number> {
-    if (experiment.allocation === 'FIXED') return assignByWeights(experiment.id, sessionId, experiment.variants.map((v) => v.weight));
-    const [stored] = await this.storage.experiments.sessionVariants(experiment.id, [sessionId]);
-    const previous = stored ? experiment.variants.findIndex((v) => v.id === stored) : -1;
-    return this.allocator(experiment).assign(sessionId, previous >= 0 ? previous : undefined);
+  private async variantIndexes(sessions: ReadonlyArray<{ experiment: ExperimentRecord; sessionId: string }>): Promise<number[]> {
+    const thompson = sessions.filter((s) => s.experiment.allocation === 'THOMPSON');
+    const stored = await this.storage.experiments.sessionVariants(thompson.map((s) => ({ experimentId: s.experiment.id, sessionId: s.sessionId })));
+    let t = 0;
+    return Promise.all(
+      sessions.map(async ({ experiment, sessionId }) => {
+        if (experiment.allocation === 'FIXED') return assignByWeights(experiment.id, sessionId, experiment.variants.map((v) => v.weight));
+        // Read before the first await: the THOMPSON sessions take their stored variants in order.
+        const first = stored[t++];
+        const before = first ? experiment.variants.findIndex((v) => v.id === first) : -1;
+        return this.allocator(experiment).assign(sessionId, before >= 0 ? before : undefined);
+      }),
+    );
   }
 
   private allocator(experiment: ExperimentRecord): ThompsonAllocator {

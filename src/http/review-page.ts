@@ -14,6 +14,28 @@ import type { ServerResponse } from 'node:http';
 const MODULES = ['page.js', 'api.js', 'documents.js', 'detail.js', 'dom.js', 'highlight.js', 'words.js'];
 const moduleUrl = (name: string) => new URL(`./review/${name}`, import.meta.url);
 
+/**
+ * The experiments page's modules, by their path under the compiled src/:
+ * served under /review/assets/lib/ in the same tree, so that their relative
+ * imports (the page's own, and the report CLI's renderer it shares) resolve
+ * in the browser as they do in Node. Nothing else under src/ is served.
+ */
+const LIB_MODULES = [
+  'http/review/experiments.js',
+  'http/review/api.js',
+  'http/review/documents.js',
+  'http/review/dom.js',
+  'http/review/words.js',
+  'experiments/report-html.js',
+  'experiments/intervals.js',
+  'experiments/special.js',
+  'experiments/types.js',
+  'evaluation/benchmark/report/format.js',
+  'evaluation/benchmark/report/svg.js',
+  'errors/unreachable.js',
+];
+const LIB = 'lib/';
+
 const SHORTCUTS: Array<[string, string]> = [
   ['j', 'next text in the queue'],
   ['k', 'previous text'],
@@ -91,6 +113,15 @@ dialog dt{width:2em}
 dialog dd{margin:0}
 footer{padding:8px 16px;color:var(--muted);font-size:13px;border-top:1px solid var(--line)}
 footer kbd{margin:0 2px}
+header a{color:#fff}
+#experiment-list{list-style:none;margin:0;padding:0}
+#experiment-list .queue-item{color:inherit;text-decoration:none}
+#experiment-pane{padding:12px 20px;max-width:800px}
+#experiment-pane table{border-collapse:collapse;width:100%;font-size:14px;background:#fff}
+#experiment-pane td,#experiment-pane th{border-bottom:1px solid var(--line);padding:4px 6px;text-align:left}
+.decision{font-size:17px;padding:8px 12px;border-left:4px solid var(--brand);background:#fff}
+.muted{color:var(--muted)}
+#key-form:not([hidden]){display:flex;gap:8px;align-items:end;padding:8px 16px;background:#fff;border-bottom:1px solid var(--line)}
 @media (max-width:1100px){#detail{grid-template-columns:1fr}}
 @media (max-width:760px){main{grid-template-columns:1fr}#queue-pane{max-height:40vh;border-right:0;border-bottom:1px solid var(--line)}}
 `;
@@ -184,6 +215,39 @@ const BODY = `<header>
 </body>
 </html>`;
 
+const EXPERIMENTS_BODY = `<header>
+<h1>Experiments</h1>
+<a href="/review">Review descriptions</a>
+<button type="button" id="key-forget" hidden>Forget key</button>
+</header>
+<form id="key-form" hidden aria-label="Internal key">
+<label for="key-input">API key with the internal role<br><input id="key-input" type="password" autocomplete="off" spellcheck="false" required></label>
+<button type="submit" class="primary">Use key</button>
+<span class="code">Kept in this browser tab only, until you close it.</span>
+</form>
+<main>
+<section id="queue-pane" aria-labelledby="list-heading">
+<h2 id="list-heading">Experiments · <span id="experiment-count">loading…</span></h2>
+<ol id="experiment-list" aria-label="Experiments"></ol>
+<p id="experiments-empty" hidden>No experiments yet.</p>
+</section>
+<section id="experiment-pane" aria-labelledby="experiment-heading" aria-live="polite">
+<h2 id="experiment-heading" tabindex="-1">Pick an experiment</h2>
+<p id="experiment-meta" class="meta"></p>
+<p id="message" class="message" role="alert"></p>
+<div id="experiment-view"></div>
+</section>
+</main>
+</body>
+</html>`;
+
+/** The experiments page (internal key): its script is the lib tree's, see LIB_MODULES. */
+export function serveExperimentsPage(res: ServerResponse, needsKey: boolean): void {
+  const head = HEAD.replace('Review descriptions', 'Experiments').replace('/review/assets/page.js', `/review/assets/${LIB}http/review/experiments.js`);
+  res.writeHead(200, { ...HEADERS, 'content-type': 'text/html; charset=utf-8' });
+  res.end(`${head}<body data-needs-key="${needsKey}">\n${EXPERIMENTS_BODY}`);
+}
+
 const page = (needsKey: boolean) => `${HEAD}<body data-needs-key="${needsKey}">\n${BODY}`;
 
 const HEADERS = {
@@ -209,9 +273,10 @@ export function serveReviewAsset(name: string, res: ServerResponse): boolean {
     res.end(CSS);
     return true;
   }
-  if (!MODULES.includes(name)) return false;
+  const lib = name.startsWith(LIB) && LIB_MODULES.includes(name.slice(LIB.length)) ? new URL(`../${name.slice(LIB.length)}`, import.meta.url) : null;
+  if (!lib && !MODULES.includes(name)) return false;
   // Read per request: a few small files, and a rebuilt dist/ is served without a restart.
-  const source = readFileSync(moduleUrl(name), 'utf8').replace(/\n\/\/# sourceMappingURL=.*$/, '\n');
+  const source = readFileSync(lib ?? moduleUrl(name), 'utf8').replace(/\n\/\/# sourceMappingURL=.*$/, '\n');
   res.writeHead(200, { ...HEADERS, 'content-type': 'text/javascript; charset=utf-8' });
   res.end(source);
   return true;

@@ -22,7 +22,7 @@ import type { ProgressWatchdog } from './liveness.js';
 import { serveMetrics } from './metrics-endpoint.js';
 import { servePlayground, servePlaygroundAsset } from './playground.js';
 import { readiness } from './readiness.js';
-import { serveReviewAsset, serveReviewPage } from './review-page.js';
+import { serveExperimentsPage, serveReviewAsset, serveReviewPage } from './review-page.js';
 import { sendGraphQLError, sendJson } from './respond.js';
 
 export interface RouteTableOptions {
@@ -87,6 +87,7 @@ function getRoutes(options: RouteTableOptions): Map<string, Route> {
   if (options.metricsOnMainPort) routes.set('/metrics', (req, res) => metricsBehindKey(options, req, res));
   if (options.playground) for (const path of ['/playground', '/playground/']) routes.set(path, (_req, res) => servePlayground(res));
   if (options.reviewPage) for (const path of ['/review', '/review/']) routes.set(path, async (_req, res) => serveReviewPage(res, !(await options.authenticate(undefined)).ok));
+  if (options.reviewPage) routes.set('/review/experiments', async (_req, res) => serveExperimentsPage(res, !(await options.authenticate(undefined)).ok));
   return routes;
 }
 

@@ -6,7 +6,7 @@
  */
 import type { GatewayMetrics } from './metrics.js';
 import type { GenerationRouter, GeneratorSource, Routed } from '../routing/types.js';
-import type { DescriptionStore, Storage } from '../storage/types.js';
+import type { DescriptionInput, Storage } from '../storage/types.js';
 import { isProviderError, type TextGenerator } from '../../providers/types.js';
 import { wrapGenerators } from './wrap-source.js';
 
@@ -99,25 +99,28 @@ export function meteredRouter(router: GenerationRouter, metrics: GatewayMetrics)
   });
 }
 
-/** Counts the flags and estimated cost of every description stored; the other stores pass through. */
+/** Counts the flags and estimated cost of every description stored (alone, or with its admission); the other stores pass through. */
 export function meteredStorage(storage: Storage, metrics: GatewayMetrics): Storage {
-  const descriptions = meteredDescriptions(storage.descriptions, metrics);
+  const count = (input: DescriptionInput): void => {
+    for (const flag of input.flags) metrics.flags.inc({ category: flag.category });
+    if (input.estimatedCostUsd) metrics.costUsd.inc({ provider: input.provider }, input.estimatedCostUsd);
+  };
+  const descriptions = meteredMethod(storage.descriptions, 'insertDescription', async (input) => {
+    const record = await storage.descriptions.insertDescription(input);
+    count(input);
+    return record;
+  });
+  const publication = meteredMethod(storage.publication, 'storeGenerated', async (input, planner) => {
+    const result = await storage.publication.storeGenerated(input, planner);
+    count(input.description);
+    return result;
+  });
   return new Proxy(storage, {
-    get: (target, property) => (property === 'descriptions' ? descriptions : passThrough(target, property)),
+    get: (target, property) => (property === 'descriptions' ? descriptions : property === 'publication' ? publication : passThrough(target, property)),
   });
 }
 
-function meteredDescriptions(store: DescriptionStore, metrics: GatewayMetrics): DescriptionStore {
-  return new Proxy(store, {
-    get(target, property) {
-      if (property !== 'insertDescription') return passThrough(target, property);
-      const insertDescription: DescriptionStore['insertDescription'] = async (input) => {
-        const record = await target.insertDescription(input);
-        for (const flag of input.flags) metrics.flags.inc({ category: flag.category });
-        if (input.estimatedCostUsd) metrics.costUsd.inc({ provider: input.provider }, input.estimatedCostUsd);
-        return record;
-      };
-      return insertDescription;
-    },
-  });
+/** `store` with method `name` replaced by `metered`. */
+function meteredMethod<T extends object, K extends keyof T>(store: T, name: K, metered: T[K]): T {
+  return new Proxy(store, { get: (target, property) => (property === name ? metered : passThrough(target, property)) });
 }

@@ -8,8 +8,8 @@
 import type { Logger } from 'pino';
 import { BadUserInputError, ErrorCode, GatewayError, NotFoundError } from '../errors/index.js';
 import { checkFacts, type FactVocabulary } from '../evaluation/checks/facts/index.js';
-import type { DescriptionRecord, ProductRecord } from '../storage/types.js';
-import type { ActorRecord, ChangeResult, Plan, PublicationEntry, PublicationState, PublicationStore, QueueFilter, StoredCheck } from '../storage/publication-types.js';
+import type { DescriptionInput, DescriptionRecord, ProductRecord } from '../storage/types.js';
+import type { ActorRecord, ChangeResult, Plan, Planner, PublicationEntry, PublicationState, PublicationStore, QueueFilter, StoredCheck } from '../storage/publication-types.js';
 import { actorRole, admit, checkVersion, publishGate, systemActor, transition, type Actor, type PublishPolicy } from './lifecycle.js';
 import type { Slot } from './slot.js';
 import type { PublicationBus, PublicationNotice } from './publication-bus.js';
@@ -87,15 +87,29 @@ export class PublicationService {
   }
 
   /**
-   * A freshly generated and stored text: checked, put in its slot, and
-   * published at once or queued for review as the policy decides.
+   * A freshly generated text: stored, checked, put in its slot, and
+   * published at once or queued for review as the policy decides, in one
+   * transaction. The entry holds the stored record.
    */
-  async admitGenerated(description: DescriptionRecord, product: ProductRecord, slot: Slot, requestedBy: ActorRecord = GENERATION_ACTOR): Promise<PublicationEntry> {
-    const check = this.options.check(product, description.text, slot.locale);
-    const complete = description.finishReason !== 'length';
-    const result = await this.store.admit({ description, slot, check, complete, actor: requestedBy }, ({ entry, live }) => this.policyPlan(entry.state, live, check));
+  async storeGenerated(description: DescriptionInput, product: ProductRecord, slot: Slot, requestedBy: ActorRecord = GENERATION_ACTOR): Promise<PublicationEntry> {
+    const { check, complete, planner } = this.admission(description, product, slot);
+    const result = await this.store.storeGenerated({ description, slot, check, complete, actor: requestedBy }, planner);
     this.notify(result);
     return result.entry;
+  }
+
+  /** As storeGenerated, for a generated text already stored (tools, and rows a crash left without a state). */
+  async admitGenerated(description: DescriptionRecord, product: ProductRecord, slot: Slot, requestedBy: ActorRecord = GENERATION_ACTOR): Promise<PublicationEntry> {
+    const { check, complete, planner } = this.admission(description, product, slot);
+    const result = await this.store.admit({ description, slot, check, complete, actor: requestedBy }, planner);
+    this.notify(result);
+    return result.entry;
+  }
+
+  /** A generated text's check, completeness, and the policy's planner over them. */
+  private admission(description: DescriptionInput, product: ProductRecord, slot: Slot): { check: StoredCheck; complete: boolean; planner: Planner } {
+    const check = this.options.check(product, description.text, slot.locale);
+    return { check, complete: description.finishReason !== 'length', planner: ({ entry, live }) => this.policyPlan(entry.state, live, check) };
   }
 
   /** The policy's plan for an unchecked or new DRAFT: publish (auto, PASS, complete, no person's text live) or queue. */

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { str, type Row, type SqlQuery } from './rows.js';
+import { sessionKey } from './event-rollup.js';
 import type { ExperimentInput, ExperimentRecord, ExperimentStatus, ExperimentStore, RollupRow } from './experiment-types.js';
 
 const iso = (v: unknown): string => (v instanceof Date ? v.toISOString() : String(v));
@@ -50,12 +51,11 @@ export class ExperimentSql implements ExperimentStore {
 
   async byId(id: string): Promise<ExperimentRecord | null> {
     const [row] = await this.query('SELECT * FROM experiments WHERE id = ?', [id]);
-    return row ? toExperiment(row, await this.productsOf(id)) : null;
+    return row ? (await this.withProducts([row]))[0] : null;
   }
 
   async list(): Promise<ExperimentRecord[]> {
-    const rows = await this.query('SELECT * FROM experiments ORDER BY created_at, id', []);
-    return Promise.all(rows.map(async (r) => toExperiment(r, await this.productsOf(String(r.id)))));
+    return this.withProducts(await this.query('SELECT * FROM experiments ORDER BY created_at, id', []));
   }
 
   async activeForProducts(productIds: readonly string[]): Promise<ExperimentRecord[]> {
@@ -65,7 +65,7 @@ export class ExperimentSql implements ExperimentStore {
        WHERE e.status IN ('RUNNING', 'PAUSED') AND p.product_id IN (${marks(productIds.length)}) ORDER BY e.created_at, e.id`,
       productIds,
     );
-    return Promise.all(rows.map(async (r) => toExperiment(r, await this.productsOf(String(r.id)))));
+    return this.withProducts(rows);
   }
 
   async setStatus(id: string, status: ExperimentStatus, winnerVariantId: string | null): Promise<ExperimentRecord | null> {
@@ -73,14 +73,17 @@ export class ExperimentSql implements ExperimentStore {
     return this.byId(id);
   }
 
-  async sessionVariants(experimentId: string, sessionIds: readonly string[]): Promise<Array<string | null>> {
-    if (sessionIds.length === 0) return [];
-    const rows = await this.query(`SELECT session_id, variant_id FROM experiment_sessions WHERE experiment_id = ? AND session_id IN (${marks(sessionIds.length)})`, [
-      experimentId,
-      ...sessionIds,
-    ]);
-    const byId = new Map(rows.map((r) => [String(r.session_id), String(r.variant_id)]));
-    return sessionIds.map((s) => byId.get(s) ?? null);
+  async sessionVariants(sessions: ReadonlyArray<{ experimentId: string; sessionId: string }>): Promise<Array<string | null>> {
+    if (sessions.length === 0) return [];
+    const experiments = [...new Set(sessions.map((s) => s.experimentId))];
+    const ids = [...new Set(sessions.map((s) => s.sessionId))];
+    // The cross product of the two lists is read and the pairs asked for kept: one read, where a page holds a few experiments and one session.
+    const rows = await this.query(
+      `SELECT experiment_id, session_id, variant_id FROM experiment_sessions WHERE experiment_id IN (${marks(experiments.length)}) AND session_id IN (${marks(ids.length)})`,
+      [...experiments, ...ids],
+    );
+    const byKey = new Map(rows.map((r) => [sessionKey(String(r.experiment_id), String(r.session_id)), String(r.variant_id)]));
+    return sessions.map((s) => byKey.get(sessionKey(s.experimentId, s.sessionId)) ?? null);
   }
 
   async rollups(experimentId: string, beforeBucket?: number): Promise<RollupRow[]> {
@@ -94,7 +97,13 @@ export class ExperimentSql implements ExperimentStore {
     return rows.map((r) => ({ variantId: String(r.variant_id), bucket: Number(r.bucket), exposures: Number(r.exposures), conversions: Number(r.conversions) }));
   }
 
-  private async productsOf(id: string): Promise<string[]> {
-    return (await this.query('SELECT product_id FROM experiment_products WHERE experiment_id = ? ORDER BY product_id', [id])).map((r) => String(r.product_id));
+  /** The records of these experiment rows, with their products read in one query for all of them. */
+  private async withProducts(rows: readonly Row[]): Promise<ExperimentRecord[]> {
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => String(r.id));
+    const products = await this.query(`SELECT experiment_id, product_id FROM experiment_products WHERE experiment_id IN (${marks(ids.length)}) ORDER BY product_id`, ids);
+    const byExperiment = new Map<string, string[]>(ids.map((id) => [id, []]));
+    for (const p of products) byExperiment.get(String(p.experiment_id))?.push(String(p.product_id));
+    return rows.map((r) => toExperiment(r, byExperiment.get(String(r.id))!));
   }
 }

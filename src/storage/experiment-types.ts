@@ -109,8 +109,8 @@ export interface ExperimentStore {
   activeForProducts(productIds: readonly string[]): Promise<ExperimentRecord[]>;
   /** Sets the status (and winner); returns the record, or null when there is no such experiment. */
   setStatus(id: string, status: ExperimentStatus, winnerVariantId: string | null): Promise<ExperimentRecord | null>;
-  /** The variant each session was first recorded in (null where the session has no event yet), in order. */
-  sessionVariants(experimentId: string, sessionIds: readonly string[]): Promise<Array<string | null>>;
+  /** The variant each session was first recorded in of its experiment (null where the session has no event yet), in order; one read for any number. */
+  sessionVariants(sessions: ReadonlyArray<{ experimentId: string; sessionId: string }>): Promise<Array<string | null>>;
   /** The roll-ups, oldest bucket first; only buckets before `beforeBucket` when given. */
   rollups(experimentId: string, beforeBucket?: number): Promise<RollupRow[]>;
 }

@@ -9,11 +9,13 @@
 import type { DescriptionStatus, LifecycleAction, Verdict } from '../publication/lifecycle.js';
 import type { Slot } from '../publication/slot.js';
 import { str, toDescription, type Row } from './rows.js';
+import { descriptionInsert } from './description-sql.js';
 import type {
   ActorRecord,
   AdmitInput,
   ChangeResult,
   EventRecord,
+  GeneratedInput,
   HistoryRecords,
   Plan,
   Planner,
@@ -136,77 +138,155 @@ interface EventInput {
   version: number;
   actor: ActorRecord;
   note: string | null;
-  at: string;
 }
 
-function* record(e: EventInput): Steps<EventRecord> {
-  const [row] = yield* run(
+/** Records a change's events in one INSERT; returns them as they read back, in order. */
+function* record(events: readonly EventInput[], at: string): Steps<EventRecord[]> {
+  if (events.length === 0) return [];
+  const rows = yield* run(
     `INSERT INTO publication_events (description_id, product_id, action, from_status, to_status, version, actor_name, actor_role, note, created_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-    [e.descriptionId, e.productId, e.action, e.from, e.to, e.version, e.actor.name, e.actor.role, e.note, e.at],
+      VALUES ${events.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')} RETURNING seq`,
+    events.flatMap((e) => [e.descriptionId, e.productId, e.action, e.from, e.to, e.version, e.actor.name, e.actor.role, e.note, at]),
   );
-  return toEvent(row);
+  // Both backends number a multi-row insert's rows in the order of its VALUES; RETURNING's own order is not promised.
+  const seqs = rows.map((r) => Number(r.seq)).sort((a, b) => a - b);
+  return events.map((e, i) => ({
+    seq: seqs[i],
+    descriptionId: e.descriptionId,
+    productId: e.productId,
+    action: e.action,
+    from: e.from,
+    to: e.to,
+    version: e.version,
+    actorName: e.actor.name,
+    actorRole: e.actor.role,
+    note: e.note,
+    createdAt: at,
+  }));
 }
 
 const findingsJson = (check: StoredCheck | null) => (check ? JSON.stringify(check.findings) : null);
+/** A check as it reads back from its columns. */
+const storedCheck = (check: StoredCheck | null): StoredCheck | null => (check ? { verdict: check.verdict, findings: check.findings } : null);
+
+/** The INSERTs of a DRAFT state (returning its seq) and of version 1, each doing nothing where its row exists. */
+function draftStatements(d: AdmitInput['description'], slot: Slot, check: StoredCheck | null, complete: boolean, at: string): { state: Statement; version: Statement } {
+  return {
+    state: {
+      sql: `INSERT INTO publication_states (description_id, product_id, locale, channel, segment, status, version, verdict, complete, updated_at)
+        VALUES (?, ?, ?, ?, ?, 'DRAFT', 1, ?, ?, ?) ON CONFLICT (description_id) DO NOTHING RETURNING seq`,
+      params: [d.id, d.productId, slot.locale, slot.channel, slot.segment, check?.verdict ?? null, complete ? 1 : 0, at],
+    },
+    version: {
+      sql: `INSERT INTO description_versions (description_id, version, text, author_name, author_role, verdict, findings, note, created_at)
+        VALUES (?, 1, ?, ?, ?, ?, ?, NULL, ?) ON CONFLICT (description_id, version) DO NOTHING`,
+      params: [d.id, d.text, `${d.provider}/${d.model}`, GENERATOR_ROLE, check?.verdict ?? null, findingsJson(check), d.createdAt],
+    },
+  };
+}
+
+/** A new draft's entry as draftStatements write it (its state numbered `seq`), and its CREATE event to record. */
+function draftEntry(d: AdmitInput['description'], slot: Slot, check: StoredCheck | null, complete: boolean, actor: ActorRecord, at: string, seq: number): { entry: PublicationEntry; created: EventInput } {
+  const state: PublicationState = {
+    seq,
+    descriptionId: d.id,
+    slot: { productId: d.productId, locale: slot.locale, channel: slot.channel, segment: slot.segment },
+    status: 'DRAFT',
+    version: 1,
+    publishedVersion: null,
+    verdict: check?.verdict ?? null,
+    complete,
+    publishedBy: null,
+    updatedAt: at,
+  };
+  const version: VersionRecord = { descriptionId: d.id, version: 1, text: d.text, authorName: `${d.provider}/${d.model}`, authorRole: GENERATOR_ROLE, check: storedCheck(check), note: null, createdAt: d.createdAt };
+  return { entry: { description: d, state, version }, created: { descriptionId: d.id, productId: d.productId, action: 'CREATE', from: null, to: 'DRAFT', version: 1, actor, note: null } };
+}
 
 /**
  * A DRAFT state and version 1 for a stored description, unless it has one
  * (a replica's start-up sweep may adopt a description between its insert
- * and its admission). Returns the CREATE event, or null when it had one.
+ * and its admission). Returns the entry as stored, built from what was
+ * written, and its CREATE event to record; null when it had a state.
  */
-function* insertDraft(d: AdmitInput['description'], slot: Slot, check: StoredCheck | null, complete: boolean, actor: ActorRecord, at: string): Steps<EventRecord | null> {
-  const inserted = yield* run(
-    `INSERT INTO publication_states (description_id, product_id, locale, channel, segment, status, version, verdict, complete, updated_at)
-      VALUES (?, ?, ?, ?, ?, 'DRAFT', 1, ?, ?, ?) ON CONFLICT (description_id) DO NOTHING RETURNING seq`,
-    [d.id, d.productId, slot.locale, slot.channel, slot.segment, check?.verdict ?? null, complete ? 1 : 0, at],
-  );
-  if (inserted.length === 0) return null;
-  yield* run(
-    `INSERT INTO description_versions (description_id, version, text, author_name, author_role, verdict, findings, note, created_at)
-      VALUES (?, 1, ?, ?, ?, ?, ?, NULL, ?) ON CONFLICT (description_id, version) DO NOTHING`,
-    [d.id, d.text, `${d.provider}/${d.model}`, GENERATOR_ROLE, check?.verdict ?? null, findingsJson(check), d.createdAt],
-  );
-  return yield* record({ descriptionId: d.id, productId: d.productId, action: 'CREATE', from: null, to: 'DRAFT', version: 1, actor, note: null, at });
+function* insertDraft(
+  d: AdmitInput['description'],
+  slot: Slot,
+  check: StoredCheck | null,
+  complete: boolean,
+  actor: ActorRecord,
+  at: string,
+): Steps<{ entry: PublicationEntry; created: EventInput } | null> {
+  const draft = draftStatements(d, slot, check, complete, at);
+  const [inserted] = yield* run(draft.state.sql, draft.state.params);
+  if (!inserted) return null;
+  yield* run(draft.version.sql, draft.version.params);
+  return draftEntry(d, slot, check, complete, actor, at, Number(inserted.seq));
 }
+
+/** In one read: the slot's live text, and the generated drafts no person has touched yet, which make way for a new one. */
+const slotRivals = (slot: Slot, except: string): Statement => ({
+  sql: `SELECT * FROM publication_states s WHERE s.status IN ('PUBLISHED', 'DRAFT', 'IN_REVIEW') AND ${slotWhere('s')} AND s.description_id <> ?
+    AND (s.status = 'PUBLISHED' OR (s.version = 1 AND s.verdict IS NOT NULL))`,
+  params: [...slotParams(slot), except],
+});
 
 function* storeCheck(descriptionId: string, version: number, check: StoredCheck): Steps<void> {
   yield* run('UPDATE description_versions SET verdict = ?, findings = ? WHERE description_id = ? AND version = ?', [check.verdict, findingsJson(check), descriptionId, version]);
   yield* run('UPDATE publication_states SET verdict = ? WHERE description_id = ?', [check.verdict, descriptionId]);
 }
 
-/** Runs a plan on an entry read in this transaction: the new version or check, the slot's last publication superseded, the status, the events. */
-function* apply(current: PublicationEntry, live: PublicationState | null, plan: Plan, at: string): Steps<ChangeResult> {
+/** `entry` with `check` stored on its current version. */
+const withCheck = (entry: PublicationEntry, check: StoredCheck): PublicationEntry => ({
+  ...entry,
+  state: { ...entry.state, verdict: check.verdict },
+  version: { ...entry.version, check: storedCheck(check) },
+});
+
+/**
+ * Runs a plan on an entry read or written in this transaction: the new
+ * version or check, the slot's last publication superseded, the status, and
+ * `earlier` events with the plan's own. Returns the entry as written.
+ */
+function* apply(current: PublicationEntry, live: PublicationState | null, plan: Plan, at: string, earlier: readonly EventInput[] = []): Steps<ChangeResult> {
   const { state } = current;
   const id = state.descriptionId;
-  let version = state.version;
-  let complete = state.complete;
+  let version = current.version;
   if (plan.newVersion) {
-    version += 1;
-    complete = true;
     const { text, check } = plan.newVersion;
+    version = { descriptionId: id, version: state.version + 1, text, authorName: plan.actor.name, authorRole: plan.actor.role, check: storedCheck(check), note: plan.note, createdAt: at };
     yield* run(
       `INSERT INTO description_versions (description_id, version, text, author_name, author_role, verdict, findings, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [id, version, text, plan.actor.name, plan.actor.role, check.verdict, findingsJson(check), plan.note, at],
+      [id, version.version, text, plan.actor.name, plan.actor.role, check.verdict, findingsJson(check), plan.note, at],
     );
-    yield* run('UPDATE publication_states SET verdict = ? WHERE description_id = ?', [check.verdict, id]);
   } else if (plan.check) {
-    yield* storeCheck(id, version, plan.check);
+    yield* run('UPDATE description_versions SET verdict = ?, findings = ? WHERE description_id = ? AND version = ?', [plan.check.verdict, findingsJson(plan.check), id, version.version]);
+    version = { ...version, check: storedCheck(plan.check) };
   }
   const publishing = plan.action === 'PUBLISH';
+  const next: PublicationState = {
+    ...state,
+    status: plan.to,
+    version: version.version,
+    verdict: plan.newVersion?.check.verdict ?? plan.check?.verdict ?? state.verdict,
+    complete: plan.newVersion ? true : state.complete,
+    publishedVersion: publishing ? version.version : state.publishedVersion,
+    publishedBy: publishing ? plan.actor.role : state.publishedBy,
+    updatedAt: at,
+  };
   // The old publication leaves first: the partial unique index admits one PUBLISHED row per slot at every statement.
   const superseded = publishing && live ? live : null;
   if (superseded) yield* run(`UPDATE publication_states SET status = 'SUPERSEDED', updated_at = ? WHERE description_id = ?`, [at, superseded.descriptionId]);
   yield* run(
-    `UPDATE publication_states SET status = ?, version = ?, complete = ?, published_version = ?, published_by = ?, updated_at = ? WHERE description_id = ?`,
-    [plan.to, version, complete ? 1 : 0, publishing ? version : state.publishedVersion, publishing ? plan.actor.role : state.publishedBy, at, id],
+    `UPDATE publication_states SET status = ?, version = ?, verdict = ?, complete = ?, published_version = ?, published_by = ?, updated_at = ? WHERE description_id = ?`,
+    [next.status, next.version, next.verdict, next.complete ? 1 : 0, next.publishedVersion, next.publishedBy, at, id],
   );
-  const events = [yield* record({ descriptionId: id, productId: state.slot.productId, action: plan.action, from: state.status, to: plan.to, version, actor: plan.actor, note: plan.note, at })];
+  const events: EventInput[] = [...earlier, { descriptionId: id, productId: state.slot.productId, action: plan.action, from: state.status, to: plan.to, version: next.version, actor: plan.actor, note: plan.note }];
   if (superseded) {
-    const note = `superseded by ${id} (version ${version})`;
-    events.push(yield* record({ descriptionId: superseded.descriptionId, productId: state.slot.productId, action: 'SUPERSEDE', from: 'PUBLISHED', to: 'SUPERSEDED', version: superseded.version, actor: plan.actor, note, at }));
+    const note = `superseded by ${id} (version ${next.version})`;
+    events.push({ descriptionId: superseded.descriptionId, productId: state.slot.productId, action: 'SUPERSEDE', from: 'PUBLISHED', to: 'SUPERSEDED', version: superseded.version, actor: plan.actor, note });
   }
-  return { entry: (yield* entry(id))!, events };
+  return { entry: { ...current, state: next, version }, events: yield* record(events, at) };
 }
 
 export function* change(dialect: Dialect, descriptionId: string, planner: Planner, at: string): Steps<ChangeResult | null> {
@@ -220,34 +300,80 @@ export function* change(dialect: Dialect, descriptionId: string, planner: Planne
   return yield* apply(current, live, plan, at);
 }
 
-export function* admit(dialect: Dialect, input: AdmitInput, planner: Planner, at: string): Steps<ChangeResult> {
+/** A generated description's admission into its slot, after its product is locked: see PublicationStore.admit. */
+function* admitLocked(input: AdmitInput, planner: Planner, at: string): Steps<ChangeResult> {
   const { description: d, slot } = input;
-  yield* lockProduct(dialect, d.productId);
-  const events: EventRecord[] = [];
+  const pending: EventInput[] = [];
+  let current: PublicationEntry;
+  let checkStored = true;
   const created = yield* insertDraft(d, slot, input.check, input.complete, input.actor, at);
-  if (created) events.push(created);
-  else {
+  if (created) {
+    current = created.entry;
+    pending.push(created.created);
+  } else {
     // Adopted by a sweep in the meantime: finish what the sweep left, unless it already triaged it.
-    const adopted = (yield* entry(d.id))!;
-    if (adopted.state.status !== 'DRAFT') return { entry: adopted, events };
-    if (adopted.state.verdict === null && input.check) yield* storeCheck(d.id, 1, input.check);
+    current = (yield* entry(d.id))!;
+    if (current.state.status !== 'DRAFT') return { entry: current, events: [] };
+    if (current.state.verdict === null && input.check) {
+      yield* storeCheck(d.id, 1, input.check);
+      current = withCheck(current, input.check);
+    } else checkStored = false;
   }
-  // Generated drafts no person has touched yet make way for this one.
-  const untouched = yield* run(
-    `SELECT description_id, status FROM publication_states s WHERE ${slotWhere('s')} AND s.status IN ('DRAFT', 'IN_REVIEW') AND s.version = 1 AND s.verdict IS NOT NULL AND s.description_id <> ?`,
-    [...slotParams(slot), d.id],
-  );
-  for (const row of untouched) {
-    const id = String(row.description_id);
-    yield* run(`UPDATE publication_states SET status = 'SUPERSEDED', updated_at = ? WHERE description_id = ?`, [at, id]);
-    events.push(yield* record({ descriptionId: id, productId: d.productId, action: 'SUPERSEDE', from: String(row.status) as DescriptionStatus, to: 'SUPERSEDED', version: 1, actor: input.actor, note: `replaced by the newer generated text ${d.id}`, at }));
+  const rivals = slotRivals(slot, d.id);
+  const found = (yield* run(rivals.sql, rivals.params)).map((r) => toState(r));
+  return yield* admitAmong(input, current, pending, checkStored, found, planner, at);
+}
+
+/**
+ * The rest of an admission, once the draft is stored: the untouched drafts
+ * among `rivals` superseded, the planner run against the live one, the plan
+ * applied and every event recorded. `checkStored`: whether input.check is
+ * what this transaction stored, so that a plan carrying it needs no second write.
+ */
+function* admitAmong(input: AdmitInput, current: PublicationEntry, pending: EventInput[], checkStored: boolean, rivals: PublicationState[], planner: Planner, at: string): Steps<ChangeResult> {
+  const d = input.description;
+  const untouched = rivals.filter((s) => s.status !== 'PUBLISHED');
+  if (untouched.length > 0) {
+    yield* run(`UPDATE publication_states SET status = 'SUPERSEDED', updated_at = ? WHERE description_id IN (${marks(untouched.length)})`, [at, ...untouched.map((s) => s.descriptionId)]);
   }
-  const current = (yield* entry(d.id))!;
-  const live = yield* liveOf(slot, d.id);
+  for (const s of untouched) {
+    pending.push({ descriptionId: s.descriptionId, productId: d.productId, action: 'SUPERSEDE', from: s.status, to: 'SUPERSEDED', version: 1, actor: input.actor, note: `replaced by the newer generated text ${d.id}` });
+  }
+  const live = rivals.find((s) => s.status === 'PUBLISHED') ?? null;
   const plan = planner({ entry: current, live });
-  if (!plan) return { entry: current, events };
-  const applied = yield* apply(current, live, plan, at);
-  return { entry: applied.entry, events: [...events, ...applied.events] };
+  if (!plan) return { entry: current, events: yield* record(pending, at) };
+  const { check, ...rest } = plan;
+  return yield* apply(current, live, checkStored && check === input.check ? rest : plan, at, pending);
+}
+
+export function* admit(dialect: Dialect, input: AdmitInput, planner: Planner, at: string): Steps<ChangeResult> {
+  yield* lockProduct(dialect, input.description.productId);
+  return yield* admitLocked(input, planner, at);
+}
+
+/** A new generated description stored and admitted in one transaction: see PublicationStore.storeGenerated. */
+export function* storeGenerated(dialect: Dialect, input: GeneratedInput, planner: Planner, at: string): Steps<ChangeResult> {
+  const insert = descriptionInsert(input.description);
+  const d = insert.record;
+  const admission: AdmitInput = { ...input, description: d };
+  yield* lockProduct(dialect, d.productId);
+  if (dialect === 'sqlite') {
+    yield* run(insert.sql, insert.params);
+    return yield* admitLocked(admission, planner, at);
+  }
+  // PostgreSQL: the three INSERTs and the slot's read in one statement, one round trip. It comes after the
+  // product's lock, so that its snapshot holds the slot as the last admission left it; its read cannot see its
+  // own inserts, and needs not (a new description has no rival in its slot yet).
+  const draft = draftStatements(d, input.slot, input.check, input.complete, at);
+  const rivals = slotRivals(input.slot, d.id);
+  const rows = yield* run(
+    `WITH new_description AS (${insert.sql}), new_state AS (${draft.state.sql}), new_version AS (${draft.version.sql})
+      SELECT (SELECT seq FROM new_state) AS draft_seq, r.* FROM (SELECT 1) AS one LEFT JOIN (${rivals.sql}) r ON true`,
+    [...insert.params, ...draft.state.params, ...draft.version.params, ...rivals.params],
+  );
+  const { entry: current, created } = draftEntry(d, input.slot, input.check, input.complete, input.actor, at, Number(rows[0].draft_seq));
+  const found = rows.filter((r) => r.description_id !== null).map((r) => toState(r));
+  return yield* admitAmong(admission, current, [created], true, found, planner, at);
 }
 
 /** Descriptions without a state, oldest first. */
@@ -257,9 +383,13 @@ export function* orphans(limit: number): Steps<AdmitInput['description'][]> {
 }
 
 export function* adopt(items: ReadonlyArray<{ description: AdmitInput['description']; slot: Slot; complete: boolean }>, actor: ActorRecord, at: string): Steps<number> {
-  let adopted = 0;
-  for (const item of items) if (yield* insertDraft(item.description, item.slot, null, item.complete, actor, at)) adopted++;
-  return adopted;
+  const created: EventInput[] = [];
+  for (const item of items) {
+    const draft = yield* insertDraft(item.description, item.slot, null, item.complete, actor, at);
+    if (draft) created.push(draft.created);
+  }
+  yield* record(created, at);
+  return created.length;
 }
 
 export function* untriaged(limit: number): Steps<Array<{ entry: PublicationEntry; newerInSlot: boolean }>> {

@@ -9,7 +9,7 @@
  */
 import * as sql from './publication-sql.js';
 import type { Dialect, Steps } from './publication-sql.js';
-import type { ActorRecord, AdmitInput, Planner, PublicationStore, QueueFilter } from './publication-types.js';
+import type { ActorRecord, AdmitInput, GeneratedInput, Planner, PublicationStore, QueueFilter } from './publication-types.js';
 import { slotOf, DEFAULT_CHANNEL, type Slot } from '../publication/slot.js';
 
 /** Runs operations on the storage's connection; `write` in one transaction. */
@@ -30,6 +30,10 @@ export class SqlPublicationStore implements PublicationStore {
 
   admit(input: AdmitInput, planner: Planner) {
     return this.driver.write(sql.admit(this.driver.dialect, input, planner, this.now()));
+  }
+
+  storeGenerated(input: GeneratedInput, planner: Planner) {
+    return this.driver.write(sql.storeGenerated(this.driver.dialect, input, planner, this.now()));
   }
 
   change(descriptionId: string, planner: Planner) {

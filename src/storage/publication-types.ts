@@ -7,7 +7,7 @@
  */
 import type { DescriptionStatus, LifecycleAction, Verdict } from '../publication/states.js';
 import type { Slot } from '../publication/slot.js';
-import type { DescriptionRecord } from './description-types.js';
+import type { DescriptionInput, DescriptionRecord } from './description-types.js';
 
 export interface StoredFinding {
   code: string;
@@ -118,6 +118,11 @@ export interface AdmitInput {
   actor: ActorRecord;
 }
 
+/** A generated description not stored yet, to store and admit in one transaction. */
+export interface GeneratedInput extends Omit<AdmitInput, 'description'> {
+  description: DescriptionInput;
+}
+
 export interface QueueFilter {
   statuses?: readonly DescriptionStatus[] | null;
   verdicts?: readonly Verdict[] | null;
@@ -152,6 +157,8 @@ export interface PublicationStore {
    * superseded: the queue holds one machine text per slot.
    */
   admit(input: AdmitInput, planner: Planner): Promise<ChangeResult>;
+  /** Stores a new generated description and admits it as `admit` does, in one transaction; the entry holds the stored record. */
+  storeGenerated(input: GeneratedInput, planner: Planner): Promise<ChangeResult>;
   /** Runs one planned change; NOT_FOUND-free: null when the description has no state. */
   change(descriptionId: string, planner: Planner): Promise<ChangeResult | null>;
   /** Gives up to `limit` descriptions without a state (stored before migration 6, or when a crash came between the two writes) a DRAFT one, unchecked; returns how many. */

@@ -153,7 +153,16 @@ test('editor (require) runs every operation of the review page as the page sends
   assert.equal((await run<{ publishDescription: { status: string } }>('ReviewPublish', { id: draft.id, override: true, note: 'checked by hand' })).publishDescription.status, 'PUBLISHED');
   await run('ReviewEdit', { id: draft.id, expectedVersion: 1, text: 'A wrap dress, edited by the content team.' });
   assert.equal((await run<{ rejectDescription: { status: string } }>('ReviewReject', { id: draft.id, reason: 'wrong fabric' })).rejectDescription.status, 'REJECTED');
-  assert.deepEqual([...ran].sort(), Object.keys(REVIEW_DOCUMENTS).sort(), 'every operation the page sends was run');
+  // The experiments page's operations are the internal role's: the editor key's trusted text is let through, and the role refused.
+  const experimentOperations = ['ReviewExperiments', 'ReviewExperiment'] as const;
+  for (const operation of experimentOperations) {
+    const refused = await post({ query: REVIEW_DOCUMENTS[operation], variables: { id: 'no-such-experiment' } }, EDITOR_KEY);
+    assert.equal(refused.body.errors?.[0]?.extensions?.code, 'FORBIDDEN', operation);
+    const internal = await post({ query: REVIEW_DOCUMENTS[operation], variables: { id: 'no-such-experiment' } }, TEST_KEYS.internal);
+    assert.equal(internal.body.errors, undefined, operation);
+    ran.add(operation);
+  }
+  assert.deepEqual([...ran].sort(), Object.keys(REVIEW_DOCUMENTS).sort(), 'every operation the pages send was run');
 
   const other = await post({ query: '{ reviewQueue(first: 1) { totalCount } }' }, EDITOR_KEY);
   assert.equal(other.status, 400);

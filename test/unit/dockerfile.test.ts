@@ -20,6 +20,8 @@ import { repoRoot } from '../helpers/paths.js';
 import { ENV_NAMES } from '../../src/config.js';
 
 const text = readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');
+/** The Node flags `npm start` runs the gateway with: what `node tools/with-node.mjs` passes before the script. */
+const startFlags = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(/\s+/).filter((w) => w.startsWith('--'));
 const dockerfile = DockerfileParser.parse(text);
 
 interface Stage {
@@ -86,7 +88,8 @@ for (const target of TARGETS) {
     const [cmd] = ofKeyword<JSONInstruction>(s, 'CMD');
     const argv = cmd.getJSONStrings().map((j) => j.getJSONValue());
     assert.equal(argv[0], 'node');
-    assert.ok(existsSync(path.join(repoRoot, argv[1])), `CMD runs ${argv[1]}, which the build makes`);
+    assert.ok(existsSync(path.join(repoRoot, argv.at(-1)!)), `CMD runs ${argv.at(-1)}, which the build makes`);
+    assert.deepEqual(argv.slice(1, -1), startFlags, 'the Node flags of npm start');
 
     const copies = ofKeyword<Copy>(s, 'COPY');
     const modules = copies.filter((c) => words(c).at(-1) === './node_modules');

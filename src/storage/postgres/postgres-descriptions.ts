@@ -1,39 +1,17 @@
-import { randomUUID } from 'node:crypto';
 import type { DescriptionInput, DescriptionLookup, DescriptionRecord, DescriptionStore } from '../types.js';
 import { toDescription, type Row } from '../rows.js';
+import { descriptionInsert } from '../description-sql.js';
 import type { PostgresConnection } from './connection.js';
+import { numbered } from './postgres-publication.js';
 
 /** Descriptions on PostgreSQL. */
 export class PostgresDescriptionStore implements DescriptionStore {
   constructor(private readonly db: PostgresConnection) {}
 
   async insertDescription(input: DescriptionInput): Promise<DescriptionRecord> {
-    const { rows } = await this.db.pool.query<Row>(
-      `INSERT INTO descriptions (id, product_id, text, provider, model, prompt_version, personalization_key, personalization, parameters, finish_reason,
-        latency_ms, prompt_tokens, completion_tokens, estimated_cost_usd, attempts, flags, attribute_coverage, created_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING *`,
-      [
-        randomUUID(),
-        input.productId,
-        input.text,
-        input.provider,
-        input.model,
-        input.promptVersion,
-        input.personalizationKey,
-        input.personalization ? JSON.stringify(input.personalization) : null,
-        JSON.stringify(input.parameters),
-        input.finishReason,
-        input.latencyMs,
-        input.promptTokens,
-        input.completionTokens,
-        input.estimatedCostUsd,
-        JSON.stringify(input.attempts),
-        JSON.stringify(input.flags),
-        input.attributeCoverage,
-        new Date().toISOString(),
-      ],
-    );
-    return toDescription(rows[0]);
+    const insert = descriptionInsert(input);
+    await this.db.pool.query(numbered(insert.sql), insert.params);
+    return insert.record;
   }
 
   async descriptionById(id: string): Promise<DescriptionRecord | null> {

@@ -3,7 +3,8 @@ import type { Statement, Steps } from '../publication-sql.js';
 import type { PublicationDriver } from '../publication-store.js';
 import type { PostgresConnection } from './connection.js';
 
-const numbered = (text: string) => {
+/** `?` placeholders as PostgreSQL's `$1, $2, …`. */
+export const numbered = (text: string) => {
   let i = 0;
   return text.replace(/\?/g, () => `$${++i}`);
 };

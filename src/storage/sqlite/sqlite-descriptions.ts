@@ -1,6 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import type { SQLInputValue } from 'node:sqlite';
 import type { DescriptionInput, DescriptionLookup, DescriptionRecord, DescriptionStore } from '../types.js';
 import { toDescription, type Row } from '../rows.js';
+import { descriptionInsert } from '../description-sql.js';
 import type { SqliteConnection } from './connection.js';
 
 /** Descriptions on SQLite. */
@@ -8,59 +9,11 @@ export class SqliteDescriptionStore implements DescriptionStore {
   constructor(private readonly db: SqliteConnection) {}
 
   async insertDescription(input: DescriptionInput): Promise<DescriptionRecord> {
-    const id = randomUUID();
-    const createdAt = new Date().toISOString();
-    const personalization = input.personalization ? JSON.stringify(input.personalization) : null;
-    const parameters = JSON.stringify(input.parameters);
-    const attempts = JSON.stringify(input.attempts);
-    const flags = JSON.stringify(input.flags);
-    this.db
-      .sql(`INSERT INTO descriptions (id, product_id, text, provider, model, prompt_version, personalization_key, personalization, parameters, finish_reason,
-        latency_ms, prompt_tokens, completion_tokens, estimated_cost_usd, attempts, flags, attribute_coverage, created_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(
-        id,
-        input.productId,
-        input.text,
-        input.provider,
-        input.model,
-        input.promptVersion,
-        input.personalizationKey,
-        personalization,
-        parameters,
-        input.finishReason,
-        input.latencyMs,
-        input.promptTokens,
-        input.completionTokens,
-        input.estimatedCostUsd,
-        attempts,
-        flags,
-        input.attributeCoverage,
-        createdAt,
-      );
+    const insert = descriptionInsert(input);
+    this.db.sql(insert.sql).run(...(insert.params as SQLInputValue[]));
     this.db.wrote();
-    // The row as it reads back (JSON columns parsed from the text just stored),
-    // without reading it: the read was a fifth of the write's time.
-    return toDescription({
-      id,
-      product_id: input.productId,
-      text: input.text,
-      provider: input.provider,
-      model: input.model,
-      prompt_version: input.promptVersion,
-      personalization_key: input.personalizationKey,
-      personalization,
-      parameters,
-      finish_reason: input.finishReason,
-      latency_ms: input.latencyMs,
-      prompt_tokens: input.promptTokens,
-      completion_tokens: input.completionTokens,
-      estimated_cost_usd: input.estimatedCostUsd,
-      attempts,
-      flags,
-      attribute_coverage: input.attributeCoverage,
-      created_at: createdAt,
-    });
+    // The record from what was written: reading the row back cost more than building it.
+    return insert.record;
   }
 
   async descriptionById(id: string): Promise<DescriptionRecord | null> {

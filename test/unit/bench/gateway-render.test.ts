@@ -18,6 +18,7 @@ const input = (paths: PathRun[]): ReportInput => ({
   pinning: { clientCore: 0, gatewayCore: 1 },
   command: 'npm run bench:gateway',
   peerVersion: '1.2.3',
+  ourCommand: 'node --max-semi-space-size=16 dist/src/index.js',
   stepSec: 3,
   maxStepSec: 8,
   c1Sec: 6,
@@ -43,6 +44,7 @@ describe('gateway benchmark report', () => {
     assert.match(md, /\| peer \(Portkey\) \| 200\/s \| ≥ 400\/s \|/);
     assert.match(md, /\| 0 ms \| 2\.00× \| 2\.00× \| 2\.00× \| 0\.50× \| 0\.50× \| 2\.00× \| 2\.00× \|/);
     assert.match(md, /pinned with `taskset`/);
+    assert.match(md, /through `node --max-semi-space-size=16 dist\/src\/index\.js`, as `npm start` runs it/);
     assert.match(md, /Reproduce: `npm run bench:gateway`/);
     assert.doesNotMatch(md, /other work was running/);
   });

@@ -22,8 +22,8 @@ test('src/http/review/documents.ts is what codegen writes (run `npm run codegen`
   assert.equal(committed, renderReviewDocuments(), 'src/http/review/documents.ts is stale: run `npm run codegen` and commit it');
 });
 
-test('every operation of the review page is a manifest document, by the sha256 of its exact text', () => {
-  assert.deepEqual(Object.keys(REVIEW_DOCUMENTS), ['ReviewQueue', 'ReviewDescription', 'ReviewApprove', 'ReviewReject', 'ReviewPublish', 'ReviewEdit', 'ReviewBulkApprove']);
+test('every operation of the review pages is a manifest document, by the sha256 of its exact text', () => {
+  assert.deepEqual(Object.keys(REVIEW_DOCUMENTS), ['ReviewExperiments', 'ReviewExperiment', 'ReviewQueue', 'ReviewDescription', 'ReviewApprove', 'ReviewReject', 'ReviewPublish', 'ReviewEdit', 'ReviewBulkApprove']);
   for (const [name, text] of Object.entries(REVIEW_DOCUMENTS)) {
     const id = `sha256:${createHash('sha256').update(text).digest('hex')}`;
     assert.equal(manifest[id], text, `${name} is in the manifest`);

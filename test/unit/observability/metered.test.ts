@@ -1,7 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GatewayMetrics } from '../../../src/observability/metrics.js';
-import { meteredSource } from '../../../src/observability/metered.js';
+import { meteredSource, meteredStorage } from '../../../src/observability/metered.js';
+import { SqliteStorage } from '../../../src/storage/index.js';
+import { slotOf } from '../../../src/publication/slot.js';
+import { makeCatalog, makeDescription } from '../storage/storage.data.js';
 import { ProviderError, type GenerateOptions, type GenerationResult, type TextGenerator } from '../../../providers/types.js';
 
 const result = (finishReason: GenerationResult['finishReason']): GenerationResult => ({ text: 'x', finishReason, promptTokens: 3, completionTokens: 2, latencyMs: 1, providerId: 'local', model: 'm' });
@@ -62,4 +65,22 @@ test('outcomes: a call nobody waits for any more is cancelled, not a timeout; ot
     'errors:timeout': 2,
     'errors:rate_limited': 1,
   });
+});
+
+test('meteredStorage counts flags and cost of each stored description, stored alone or with its admission', async () => {
+  const metrics = new GatewayMetrics();
+  const storage = meteredStorage(new SqliteStorage(':memory:'), metrics);
+  try {
+    const [product] = (await storage.catalog.upsertProducts(makeCatalog())).map((o) => o.product);
+    const flagged = makeDescription(product.id, { provider: 'openai', estimatedCostUsd: 0.25, flags: [{ code: 'GENDERED_TERM', category: 'inclusive_language', message: 'm' }] });
+    await storage.descriptions.insertDescription(flagged);
+    const submit = () => ({ action: 'SUBMIT' as const, to: 'IN_REVIEW' as const, actor: { name: 'policy', role: 'system' }, note: null });
+    const { entry } = await storage.publication.storeGenerated({ description: flagged, slot: slotOf(product.id, null), check: null, complete: true, actor: { name: 'app', role: 'mobile' } }, submit);
+    assert.equal(entry.description.estimatedCostUsd, 0.25);
+    const value = async (name: string) => (await metrics.registry.getSingleMetric(name)!.get()).values.map((v) => [Object.values(v.labels).join(), v.value]);
+    assert.deepEqual(await value('gateway_description_flags_total'), [['inclusive_language', 2]]);
+    assert.deepEqual(await value('gateway_estimated_cost_usd_total'), [['openai', 0.5]]);
+  } finally {
+    await storage.close();
+  }
 });

@@ -114,7 +114,8 @@ export function experimentStorageSuite(h: ExperimentStorageHarness): void {
       { variantId: 'control', bucket: 100, exposures: 1, conversions: 1 },
       { variantId: 'treatment', bucket: 100, exposures: 1, conversions: 0 },
     ]);
-    assert.deepEqual(await storage.experiments.sessionVariants(id, ['s2', 's1', 'unseen']), ['treatment', 'control', null]);
+    const sessions = ['s2', 's1', 'unseen'].map((sessionId) => ({ experimentId: id, sessionId }));
+    assert.deepEqual(await storage.experiments.sessionVariants([...sessions, { experimentId: 'other', sessionId: 's1' }]), ['treatment', 'control', null, null]);
   });
 
   test('roll-ups: events of an experiment that is not running are stored but not counted', async () => {

@@ -40,8 +40,7 @@ test('storing generated texts in one slot and reading the published ones never w
   const product = products[0];
   const statements = await prepared(async () => {
     for (const text of ['first', 'second', 'third']) {
-      const d = await storage.descriptions.insertDescription(makeDescription(product.id, { text }));
-      await service.admitGenerated(d, product, slotOf(product.id, null));
+      await service.storeGenerated(makeDescription(product.id, { text }), product, slotOf(product.id, null));
     }
     assert.equal((await service.publishedForProducts(products.map((p) => p.id))).length, 1);
   });
@@ -51,7 +50,8 @@ test('storing generated texts in one slot and reading the published ones never w
   const db = new DatabaseSync(file);
   try {
     const reads = statements.filter((sql) => /^\s*select/i.test(sql) && /publication_states/.test(sql));
-    assert.ok(reads.length >= 3, `the lifecycle's reads were seen: ${reads.length}`);
+    // Storing reads the slot once (its live text and untouched drafts); the shopper's read is the other.
+    assert.ok(reads.length >= 2, `the lifecycle's reads were seen: ${reads.length}`);
     for (const sql of reads) {
       const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>).map((r) => r.detail);
       const states = plan.filter((d) => / s( |$)|publication_states/.test(d) && !/^SEARCH (d|v|p) /.test(d));

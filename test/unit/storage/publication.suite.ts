@@ -67,6 +67,37 @@ export function publicationSuite(h: PublicationHarness): void {
     assert.deepEqual(await store.slotsInUse([slotOf(p.id, null), slotOf(p.id, null, 'app'), slotOf(p.id, { segment: 'x' })]), [true, false, false]);
   });
 
+  test('storeGenerated stores the description and admits it in one transaction; what it returns is what reads back', async () => {
+    const p = products[10];
+    const slot = slotOf(p.id, { segment: 'stored-in-one' });
+    const store1 = (planner: Planner, text: string) => store.storeGenerated({ description: makeDescription(p.id, { text }), slot, check: PASS, complete: true, actor: SYSTEM }, planner);
+    const live = await store1(autoPublish, 'live text');
+    const draft = await store1(submit, 'untouched draft');
+    const newest = await store1(autoPublish, 'newest text');
+    const id = newest.entry.state.descriptionId;
+    assert.equal(newest.entry.description.text, 'newest text');
+    assert.deepEqual(await storage.descriptions.descriptionById(id), newest.entry.description);
+    assert.deepEqual(await store.entries([id, live.entry.state.descriptionId]), [newest.entry, { ...live.entry, state: { ...live.entry.state, status: 'SUPERSEDED', updatedAt: newest.entry.state.updatedAt } }]);
+    assert.deepEqual(
+      newest.events.map((e) => [e.descriptionId, e.action, e.from, e.to]),
+      [
+        [id, 'CREATE', null, 'DRAFT'],
+        [draft.entry.state.descriptionId, 'SUPERSEDE', 'IN_REVIEW', 'SUPERSEDED'],
+        [id, 'PUBLISH', 'DRAFT', 'PUBLISHED'],
+        [live.entry.state.descriptionId, 'SUPERSEDE', 'PUBLISHED', 'SUPERSEDED'],
+      ],
+    );
+    const history = await store.history(p.id, { locale: slot.locale, channel: slot.channel, segment: slot.segment });
+    assert.deepEqual(history.events.slice(-newest.events.length), newest.events);
+    // A planner that refuses rolls the description back with its state: nothing is left for the sweep to adopt.
+    const refused = store1(() => {
+      throw new Error('refused');
+    }, 'refused text');
+    await assert.rejects(refused, /refused/);
+    assert.equal((await store.history(p.id, null)).entries.length, 3);
+    assert.deepEqual(await store.adoptOrphans(100), 0);
+  });
+
   test('publishing supersedes the slot’s last publication; a shopper read gets the live one only', async () => {
     const p = products[1];
     const first = await admitted(p, autoPublish, { text: 'first text' });
@@ -119,6 +150,10 @@ export function publicationSuite(h: PublicationHarness): void {
     const republished = await store.change(id, plan('PUBLISH', 'PUBLISHED', { check: PASS }));
     assert.deepEqual([republished!.entry.state.publishedVersion, republished!.entry.state.verdict, republished!.entry.state.publishedBy], [2, 'PASS', 'editor']);
     assert.deepEqual((await store.publishedForProducts([p.id])).map((e) => [e.version.version, e.version.text, e.version.check]), [[2, 'as edited', PASS]]);
+    // Each change returns its entry as written, without reading it back: the same as a read.
+    assert.deepEqual(await store.entries([id]), [republished!.entry]);
+    const history = await store.history(p.id, null);
+    assert.deepEqual(history.events.slice(-republished!.events.length), republished!.events);
   });
 
   test('a planner that throws rolls the whole change back; null changes nothing; an unknown id is null', async () => {
