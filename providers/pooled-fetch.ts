@@ -95,7 +95,7 @@ async function sendUndici(url: URL, req: RawRequest, dispatcher: Dispatcher): Pr
     method: req.method,
     headers: req.headers,
     body: req.body,
-    signal: req.signal,
+    signal: req.signal ?? null,
     dispatcher,
   });
   return { statusCode: res.statusCode, statusText: res.statusText, headers: res.headers, body: res.body };

@@ -37,7 +37,7 @@ export async function startApollo(options: ApolloOptions): Promise<ApolloServer<
     // Introspection is decided per request by role in limitsPlugin (development, or the internal role).
     introspection: true,
     validationRules: armor.validationRules,
-    parseOptions: { maxTokens: options.maxTokens },
+    parseOptions: { maxLexicalTokens: options.maxTokens },
     includeStacktraceInErrorResponses: false,
     // Apollo's own SIGTERM handler (on unless NODE_ENV=test) stops it and re-sends the
     // signal, killing the process mid-drain: src/index.ts owns the signals and close() drains.

@@ -177,7 +177,7 @@ async function openCore(config: Config, logger: Logger, clock?: () => number): P
     services = await createServices(config, meteredStorage(storage, metrics), logger, {
       // One per server: job progress is published here and read by the jobProgress subscriptions.
       pubSub: createInProcessPubSub(),
-      clock,
+      ...(clock ? { clock } : {}),
       source: (source) => tracedSource(meteredSource(source, metrics), tracing),
       router: (router) => meteredRouter(router, metrics),
       budgetRefused: (refusal) => metrics.budgetRefused.inc({ scope: refusal.rule.scope, period: refusal.rule.period }),

@@ -253,7 +253,7 @@ export async function createServices(config: Config, storage: Storage, logger: L
     alerts,
     budgets,
     pubSub,
-    experiments: new ExperimentService(storage, publication, { now: wrap.clock, generator: descriptions }),
+    experiments: new ExperimentService(storage, publication, { ...(wrap.clock ? { now: wrap.clock } : {}), generator: descriptions }),
     async close() {
       await worker?.close();
       // Before the queue closes: a pause an alert put on it is lifted.

@@ -162,7 +162,7 @@ ${rssRows.join('\n')}
 Ours / peer: ${ratios.map(([k, v]) => `${k} ${v}`).join('; ') || 'n/a'}.${run.soaks?.length ? `\n\n${soakSection(run.soaks)}` : ''}`;
 }
 
-const mibOf = (kib: number): string => `${(kib / 1024).toFixed(1)}`;
+const mibOf = (kib: number): string => (kib / 1024).toFixed(1);
 
 /** RSS every `every` seconds of a soak, as "t s: N MiB" (the nearest sample to each mark). */
 function rssTrail(samples: readonly RssSample[], every: number): string {

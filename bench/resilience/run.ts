@@ -147,7 +147,7 @@ async function main(): Promise<void> {
           const before = router.breakerState('primary');
           const [r] = await router.generate([{ request: requests[i], options: { policy: 'internal' } }]);
           if (before !== 'open' && router.breakerState('primary') === 'open') breakerOpens += 1;
-          return r?.ok === true;
+          return r?.ok;
         }),
         primary,
         secondary,

@@ -32,6 +32,11 @@ interface ClientExtras {
   details: boolean;
 }
 
+/** `o` without its keys set to undefined: LangChain leaves an unset option undefined, the client's input type leaves it out. */
+function definedOnly<T extends object>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+}
+
 /**
  * LangChain's HuggingFaceInference with a client we configure (see api.ts
  * for why). `_call` is the LLM base class's extension point; LangChain's own
@@ -57,9 +62,11 @@ class ConfiguredHuggingFaceInference extends HuggingFaceInference {
   }
 
   override async _call(prompt: string, options: this['ParsedCallOptions']): Promise<string> {
-    const args = { ...this.invocationParams(options), inputs: prompt };
-    const output = await this.caller.callWithOptions({ signal: options.signal }, () =>
-      this.#extras.client.textGeneration(args, { signal: options.signal }),
+    const params = this.invocationParams(options);
+    const args = { ...params, parameters: definedOnly(params.parameters), inputs: prompt };
+    const call = options.signal ? { signal: options.signal } : {};
+    const output = await this.caller.callWithOptions(call, () =>
+      this.#extras.client.textGeneration(args, call),
     );
     return output.generated_text;
   }

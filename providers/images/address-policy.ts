@@ -107,7 +107,10 @@ export function createImageAgent(options: ImageAgentOptions = {}): Agent {
     connect: (opts, callback) => {
       if (allowed.has(normalizeHost(opts.hostname))) return connect(opts, callback);
       checkedAddress(opts.hostname).then(
-        (address) => connect({ ...opts, hostname: address, servername: opts.servername ?? (isIP(opts.hostname) ? undefined : opts.hostname) }, callback),
+        (address) => {
+          const servername = opts.servername ?? (isIP(opts.hostname) ? undefined : opts.hostname);
+          connect({ ...opts, hostname: address, ...(servername === undefined ? {} : { servername }) }, callback);
+        },
         (error: unknown) => callback(error as Error, null),
       );
     },

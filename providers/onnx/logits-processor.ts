@@ -62,7 +62,7 @@ export interface LogitsProcessor {
    * only instead of the whole vocabulary. A later processor only lowers
    * scores or leaves them (a raised -Infinity would escape the list).
    */
-  process(scores: Float32Array, row: RowState): readonly number[] | null | void;
+  process(scores: Float32Array, row: RowState): readonly number[] | null | undefined;
   /**
    * The ids whose scores process() may change on this row, now (more will
    * do; ids out of the vocabulary are ignored), or none when it would return

@@ -47,7 +47,7 @@ export class MinNewTokens implements LogitsProcessor {
     private readonly eos: readonly number[],
   ) {}
 
-  process(scores: Float32Array, row: RowState): void {
+  process(scores: Float32Array, row: RowState): undefined {
     if (row.generated >= this.minNewTokens) return;
     for (const id of this.eos) if (id < scores.length) scores[id] = -Infinity;
   }
@@ -61,7 +61,7 @@ export class MinNewTokens implements LogitsProcessor {
 export class NoRepeatNgram implements LogitsProcessor {
   constructor(private readonly n: number) {}
 
-  process(scores: Float32Array, row: RowState): void {
+  process(scores: Float32Array, row: RowState): undefined {
     banRepeatedNgrams(scores, row.tokens, this.n, row.padding);
   }
 
@@ -92,7 +92,7 @@ export class BadWords implements LogitsProcessor {
     return this.banned;
   }
 
-  process(scores: Float32Array, row: RowState): void {
+  process(scores: Float32Array, row: RowState): undefined {
     for (const id of this.always) if (id < scores.length) scores[id] = -Infinity;
     const { tokens, padding } = row;
     for (const seq of this.sequences) {
@@ -114,7 +114,7 @@ export class BadWords implements LogitsProcessor {
 export class RepetitionPenalty implements LogitsProcessor {
   constructor(private readonly penalty: number) {}
 
-  process(scores: Float32Array, row: RowState): void {
+  process(scores: Float32Array, row: RowState): undefined {
     applyRepetitionPenalty(scores, row.seen.list, this.penalty);
   }
 

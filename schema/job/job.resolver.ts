@@ -63,7 +63,7 @@ export class JobResolver {
   @Authorized('internal')
   @Subscription(() => Job, {
     description: 'The job after each chunk that finishes, from whichever worker ran it.',
-    subscribe: ({ args, context }) => (context as GatewayContext).services.pubSub.subscribe(JOB_PROGRESS, String((args as { id: string }).id)),
+    subscribe: ({ args, context }) => (context as GatewayContext).services.pubSub.subscribe(JOB_PROGRESS, (args as { id: string }).id),
   })
   jobProgress(@Root() record: JobRecord, @Arg('id', () => ID) _id: string): Job {
     return toJob(record);

@@ -74,9 +74,11 @@ const CHUNK_INTERVAL_MS = 50;
 /** Words per event when a stored description is replayed. */
 const REPLAY_WORDS = 4;
 
-/** A failed generation's code as the stream's error code: the client's mistakes and a pin to an unconfigured provider keep theirs. */
-const streamErrorCode = (code: string): ErrorCode =>
-  code === String(ErrorCode.BAD_USER_INPUT) || code === String(ErrorCode.PROVIDER_NOT_CONFIGURED) ? (code as ErrorCode) : ErrorCode.PROVIDER_UNAVAILABLE;
+/** The codes a failed generation keeps on the stream: the client's mistakes and a pin to an unconfigured provider. */
+const KEPT_STREAM_CODES = new Map<string, ErrorCode>([ErrorCode.BAD_USER_INPUT, ErrorCode.PROVIDER_NOT_CONFIGURED].map((c) => [c, c]));
+
+/** A failed generation's code as the stream's error code. */
+const streamErrorCode = (code: string): ErrorCode => KEPT_STREAM_CODES.get(code) ?? ErrorCode.PROVIDER_UNAVAILABLE;
 
 const token = (index: number, piece: string, replay: boolean): StreamPayload => ({ event: { type: StreamEventType.TOKEN, index, token: piece, description: null, replay } });
 

@@ -30,7 +30,7 @@ export interface FormatErrorOptions {
 export function createFormatError({ logger, exposeInternals }: FormatErrorOptions) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
-    const code = String((formatted.extensions?.code as string | undefined) ?? '');
+    const code = (formatted.extensions?.code as string | undefined) ?? '';
     const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
     if (original instanceof GatewayError || PASSTHROUGH.has(code)) {
       return { ...formatted, extensions };
@@ -47,8 +47,8 @@ export function createFormatError({ logger, exposeInternals }: FormatErrorOption
     logger.error({ err: original, requestId, path: formatted.path }, 'unexpected error');
     return {
       message: exposeInternals && original instanceof Error ? original.message : 'Internal server error',
-      path: formatted.path,
-      locations: formatted.locations,
+      ...(formatted.path === undefined ? {} : { path: formatted.path }),
+      ...(formatted.locations === undefined ? {} : { locations: formatted.locations }),
       extensions: { code: ErrorCode.INTERNAL, ...(requestId ? { requestId } : {}) },
     };
   };

@@ -145,7 +145,7 @@ async function readGraphQLBody(req: IncomingMessage, res: ServerResponse, maxBod
   if (req.method !== 'POST') return { ok: true, value: undefined };
   const text = await readBody(req, maxBodyBytes);
   let body: unknown = text;
-  if (String(req.headers['content-type'] ?? '').includes('application/json')) {
+  if ((req.headers['content-type'] ?? '').includes('application/json')) {
     try {
       body = text ? JSON.parse(text) : undefined;
     } catch {

@@ -37,7 +37,8 @@ export interface SubscriptionServerOptions {
 interface Operation {
   span: RequestSpan;
   operationName: string | null | undefined;
-  outcome?: string;
+  /** Copied from the context's report once the checks ran, which may have set none. */
+  outcome?: string | undefined;
   /** Past the checks: graphql-ws will call onComplete when it ends. */
   running: boolean;
   /** Counts the running operation out of the in-flight work. */

@@ -90,7 +90,7 @@ const hideSuggestions = (message: string): string => message.replace(/Did you me
 export function parseAndValidate(schema: GraphQLSchema, query: string, rules: DocumentRules): { document: DocumentNode | null; errors: GraphQLError[] } {
   let document: DocumentNode;
   try {
-    document = parse(query, { maxTokens: rules.maxTokens });
+    document = parse(query, { maxLexicalTokens: rules.maxTokens });
   } catch (error) {
     const message = error instanceof GraphQLError ? error.message : 'the query could not be parsed';
     return { document: null, errors: [new GatewayError(ErrorCode.GRAPHQL_PARSE_FAILED, message)] };
@@ -99,7 +99,7 @@ export function parseAndValidate(schema: GraphQLSchema, query: string, rules: Do
   return {
     document,
     errors: errors.map(
-      (e) => new GraphQLError(hideSuggestions(e.message), { nodes: e.nodes, extensions: { ...e.extensions, code: ErrorCode.GRAPHQL_VALIDATION_FAILED } }),
+      (e) => new GraphQLError(hideSuggestions(e.message), { nodes: e.nodes ?? null, extensions: { ...e.extensions, code: ErrorCode.GRAPHQL_VALIDATION_FAILED } }),
     ),
   };
 }

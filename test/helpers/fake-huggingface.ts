@@ -138,7 +138,7 @@ async function tgiStream(ctx: RouteContext, mode: 'ok' | 'malformed_json' | 'str
 }
 
 function vectors(inputs: string | string[] | undefined, dimensions: number): number[] | number[][] {
-  return typeof inputs === 'string' ? fakeEmbedding(inputs, dimensions) : (inputs ?? []).map((t) => fakeEmbedding(String(t), dimensions));
+  return typeof inputs === 'string' ? fakeEmbedding(inputs, dimensions) : (inputs ?? []).map((t) => fakeEmbedding(t, dimensions));
 }
 
 /** Starts the fake on 127.0.0.1 (port 0 unless given). Close it in `after`/`finally`. */

@@ -196,11 +196,11 @@ function embeddings(ctx: RouteContext, mode: 'ok' | 'malformed_json' | 'stream_c
   const inputs = typeof body.input === 'string' ? [body.input] : (body.input ?? []);
   const dimensions = body.dimensions ?? defaultDimensions;
   const data = inputs.map((text, index) => {
-    const vector = fakeEmbedding(String(text), dimensions);
+    const vector = fakeEmbedding(text, dimensions);
     const embedding = body.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector;
     return { object: 'embedding', index, embedding };
   });
-  const tokens = inputs.reduce((sum, text) => sum + countTokens(String(text)), 0);
+  const tokens = inputs.reduce((sum, text) => sum + countTokens(text), 0);
   const answer = { object: 'list', data, model: body.model ?? 'text-embedding-3-small', usage: { prompt_tokens: tokens, total_tokens: tokens } };
   if (mode === 'malformed_json') sendMalformedJson(ctx.res);
   else if (mode === 'stream_cut') sendCutJson(ctx.res, answer);

@@ -44,8 +44,8 @@ function runCli(args: string[], env: Record<string, string> = {}, cwd = repoRoot
     const child = spawn(process.execPath, [cli, ...args], { cwd, env: { ...clean, LOG_LEVEL: 'error', ORT_EXECUTION_PROVIDER: 'cpu', ...env } });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });

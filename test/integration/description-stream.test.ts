@@ -69,7 +69,7 @@ test('tokens stream in order, then the stored description', async () => {
   assert.equal(done.type, 'DONE');
   assert.equal(done.description!.text, tokens.map((t) => t.token).join(''));
   assert.equal(done.description!.source, 'GENERATED');
-  assert.ok(events.every((e) => e.replay === false));
+  assert.ok(events.every((e) => !e.replay));
   const stored = await server.gql<{ description: unknown }>('query($id: ID!) { description(id: $id) { text provider } }', { id: done.description!.id });
   assert.deepEqual(dataOf(stored).description, { text: done.description!.text, provider: 'openai' });
 });
@@ -121,7 +121,7 @@ test('asking again replays the stored description without a provider call; regen
   const again = await collect(client, { productId, provider: 'openai' });
   assert.deepEqual(again.errors, []);
   assert.equal(fake.count('chat.completions'), calls, 'no provider call for a replay');
-  assert.ok(again.events.every((e) => e.replay === true));
+  assert.ok(again.events.every((e) => e.replay));
   const replayed = again.events.filter((e) => e.type === 'TOKEN');
   assert.ok(replayed.length >= 2, `${replayed.length} chunks`);
   assert.deepEqual(replayed.map((t) => t.index), replayed.map((_, i) => i));
@@ -134,7 +134,7 @@ test('asking again replays the stored description without a provider call; regen
   const fresh = await collect(client, { productId, provider: 'openai', regenerate: true });
   assert.deepEqual(fresh.errors, []);
   assert.equal(fake.count('chat.completions'), calls + 1);
-  assert.ok(fresh.events.every((e) => e.replay === false));
+  assert.ok(fresh.events.every((e) => !e.replay));
   assert.equal(fresh.events.at(-1)!.description!.source, 'GENERATED');
   assert.notEqual(fresh.events.at(-1)!.description!.id, generated.id);
 });

@@ -27,7 +27,7 @@ async function startCollector(): Promise<Collector> {
       if (req.method !== 'POST' || req.url !== '/v1/traces') return void res.writeHead(404).end();
       const raw = Buffer.concat(chunks);
       const text = (req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
-      bodies.push({ contentType: String(req.headers['content-type'] ?? ''), text });
+      bodies.push({ contentType: req.headers['content-type'] ?? '', text });
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });

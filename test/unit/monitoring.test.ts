@@ -188,7 +188,7 @@ test('compose runs Prometheus, Alertmanager and Grafana on these files; Promethe
     const service = compose.services[name];
     assert.ok(service, `${name} service`);
     for (const volume of service.volumes ?? []) {
-      const source = String(volume).split(':')[0];
+      const source = volume.split(':')[0];
       if (source.startsWith('./')) assert.ok(existsSync(path.join(repoRoot, source)), `${name}: ${source} exists`);
     }
   }

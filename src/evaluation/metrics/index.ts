@@ -52,7 +52,7 @@ export function scorePair(
 ): PairScores {
   const want = new Set(metrics);
   for (const m of want) {
-    if (!ALL_METRICS.includes(m)) throw new TypeError(`scorePair: unknown metric "${String(m)}"`);
+    if (!ALL_METRICS.includes(m)) throw new TypeError(`scorePair: unknown metric "${m}"`);
   }
   const meteorOptions = options.wordnet ? { wordnet: options.wordnet } : {};
   return {

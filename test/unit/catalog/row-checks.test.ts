@@ -22,7 +22,7 @@ describe('forbiddenCharacter', () => {
   it('names control and bidi-control characters by code point and position', () => {
     assert.equal(forbiddenCharacter('product_title', 'ab\u0000c', { multiline: false }), 'product_title contains U+0000 (a control character) at character 3');
     assert.match(forbiddenCharacter('sku', 'x\u202Ey', { multiline: true }) ?? '', /U\+202E \(a bidirectional control\) at character 2/);
-    for (const c of ['\u001B', '\u007F', '\u0085', '\u2066', '\u2069', '\u202A']) assert.ok(forbiddenCharacter('f', `a${c}`, { multiline: true }), escape(c));
+    for (const c of ['\u001B', '\u007F', '\u0085', '\u2066', '\u2069', '\u202A']) assert.ok(forbiddenCharacter('f', `a${c}`, { multiline: true }), JSON.stringify(c));
   });
 
   it('lets line breaks through only where the field is free text, tabs anywhere, and leaves letters, emoji and RTL text alone', () => {

@@ -42,8 +42,9 @@ test('refills by elapsed time and names the wait in Retry-After', async (t) => {
   const clock = new Redis(redis.url);
   t.after(() => clock.quit());
   const redisMs = async (): Promise<number> => {
-    const [seconds, micros] = await clock.time();
-    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    // ioredis types TIME's reply as numbers; Redis sends, and ioredis hands over, two strings.
+    const [seconds, micros] = (await clock.time()).map(Number);
+    return seconds * 1000 + Math.floor(micros / 1000);
   };
   const start = await redisMs();
   assert.equal((await store.take('refill', 10, bucket)).allowed, true);

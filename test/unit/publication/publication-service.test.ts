@@ -115,7 +115,7 @@ test('bulk actions: one outcome per id in order, a client error per failed item,
   const s = await setup('review');
   try {
     const ok = await s.generated(s.products[0], 'fine');
-    const boom = await s.generated(s.products[1], 'explode').catch((e: Error) => e);
+    const boom = await s.generated(s.products[1], 'explode').catch((e: unknown) => e);
     assert.match(inspect(boom), /checker bug/, 'a checker that fails fails the admission, not the gateway');
     const stored = await s.storage.descriptions.insertDescription(makeDescription(s.products[1].id, { text: 'explode' }));
     assert.deepEqual(await s.service.sweep(), { adopted: 2, triaged: 0 }, 'the texts the check fails on stay unchecked drafts');

@@ -41,8 +41,9 @@ async function store(extra: Partial<RedisStateStoreOptions> = {}): Promise<Route
 async function redisMs(): Promise<number> {
   const clock = new Redis(redis!.url);
   try {
-    const [seconds, micros] = await clock.time();
-    return Number(seconds) * 1000 + Number(micros) / 1000;
+    // ioredis types TIME's reply as numbers; Redis sends, and ioredis hands over, two strings.
+    const [seconds, micros] = (await clock.time()).map(Number);
+    return seconds * 1000 + micros / 1000;
   } finally {
     await clock.quit();
   }

@@ -81,7 +81,7 @@ describe('router breaker under injected faults', () => {
   }
 
   /** The same seeded faults on a fresh primary, through a router with these breaker settings and no retries. */
-  async function scattered(breaker: RouterOptions['breaker']): Promise<{ states: string[]; served: RoutedSuccess[] }> {
+  async function scattered(breaker: NonNullable<RouterOptions['breaker']>): Promise<{ states: string[]; served: RoutedSuccess[] }> {
     primary.reset();
     secondary.reset();
     await router?.close();

@@ -29,7 +29,9 @@ export function filterCombinations(): ProductFilter[] {
   const searches = [undefined, 'linen', 'LINEN', '100%', '%', '_', 'snake_', 'sleeveless_', 'summer', 'floral', '"', '","', 'zzz'];
   const tags = [undefined, [], ['floral'], ['FLORAL', 'sleeveless'], ['missing']];
   const out: ProductFilter[] = [];
-  for (const category of categories) for (const search of searches) for (const t of tags) out.push({ category, search, tags: t });
+  for (const category of categories)
+    for (const search of searches)
+      for (const t of tags) out.push({ ...(category === undefined ? {} : { category }), ...(search === undefined ? {} : { search }), ...(t === undefined ? {} : { tags: t }) });
   return out;
 }
 
