@@ -5,9 +5,15 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { DatabaseSync } from 'node:sqlite';
+import { pathToFileURL } from 'node:url';
 
 const { file, intervalMs } = workerData as { file: string; intervalMs: number };
-const db = new DatabaseSync(file);
+// mode=rw: never creates the file. A thread that starts after its storage was
+// closed and its file removed must not put an empty database back; it fails to
+// open, and the thread ends (checkpoints are then the writer's own).
+const url = pathToFileURL(file);
+url.searchParams.set('mode', 'rw');
+const db = new DatabaseSync(url);
 db.exec('PRAGMA busy_timeout = 5000');
 const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
 const timer = setInterval(() => {
