@@ -55,46 +55,39 @@ function pixelTensor(images: Float32Array[], shape: [number, number, number]): o
   return new ort.Tensor('float32', data, [images.length, ...shape]);
 }
 
-/** Opens the sessions of a CLIP folder. Throws (with the paths it looked for) when no layout is complete. */
-export async function openClipTowers(dir: string, options: OpenClipTowersOptions): Promise<ClipTowers> {
-  const textFile = findFile(dir, ['onnx/text_model.onnx', 'text_model.onnx']);
-  const visionFile = findFile(dir, ['onnx/vision_model.onnx', 'vision_model.onnx']);
-  const combinedFile = findFile(dir, ['onnx/model.onnx', 'model.onnx']);
-  const useSplit = options.layout === 'split' || (options.layout === 'auto' && textFile !== undefined && visionFile !== undefined);
-  if (useSplit && (!textFile || !visionFile)) {
-    throw new Error(`CLIP folder ${dir} lacks onnx/text_model.onnx or onnx/vision_model.onnx for the split layout`);
-  }
-  if (!useSplit && !combinedFile) {
-    throw new Error(`no CLIP graph in ${dir} (looked for onnx/text_model.onnx + onnx/vision_model.onnx, or onnx/model.onnx)`);
-  }
+/** Opens the two sessions of the split layout: a text tower and a vision tower, each run in batches of its own. */
+async function openSplitTowers(textFile: string, visionFile: string, options: OpenClipTowersOptions): Promise<ClipTowers> {
   const { maxBatch, imageShape, padId } = options;
-  if (useSplit) {
-    const text = await createOrtSession(textFile!, options.session);
-    const vision = await createOrtSession(visionFile!, options.session);
-    return {
-      layout: 'split',
-      executionProvider: text.executionProvider === 'cuda' && vision.executionProvider === 'cuda' ? 'cuda' : 'cpu',
-      async embed(textRows, images) {
-        const t: number[][] = [];
-        for (const part of chunks(textRows, maxBatch)) {
-          const results = await text.session.run(textFeeds(text.session, padBatch(part, padId)));
-          t.push(...rowsOf(pickOutput(text.session, results, 'text_embeds')));
-        }
-        const v: number[][] = [];
-        for (const part of chunks(images, maxBatch)) {
-          const results = await vision.session.run({ pixel_values: pixelTensor(part, imageShape) });
-          v.push(...rowsOf(pickOutput(vision.session, results, 'image_embeds')));
-        }
-        return { text: t, image: v };
-      },
-      probeLogitScale: async () => undefined,
-      async release() {
-        await text.session.release();
-        await vision.session.release();
-      },
-    };
-  }
-  const combined = await createOrtSession(combinedFile!, options.session);
+  const text = await createOrtSession(textFile, options.session);
+  const vision = await createOrtSession(visionFile, options.session);
+  return {
+    layout: 'split',
+    executionProvider: text.executionProvider === 'cuda' && vision.executionProvider === 'cuda' ? 'cuda' : 'cpu',
+    async embed(textRows, images) {
+      const t: number[][] = [];
+      for (const part of chunks(textRows, maxBatch)) {
+        const results = await text.session.run(textFeeds(text.session, padBatch(part, padId)));
+        t.push(...rowsOf(pickOutput(text.session, results, 'text_embeds')));
+      }
+      const v: number[][] = [];
+      for (const part of chunks(images, maxBatch)) {
+        const results = await vision.session.run({ pixel_values: pixelTensor(part, imageShape) });
+        v.push(...rowsOf(pickOutput(vision.session, results, 'image_embeds')));
+      }
+      return { text: t, image: v };
+    },
+    probeLogitScale: async () => undefined,
+    async release() {
+      await text.session.release();
+      await vision.session.release();
+    },
+  };
+}
+
+/** Opens the one session of the combined layout, which takes text and images together in each pass. */
+async function openCombinedTowers(combinedFile: string, options: OpenClipTowersOptions): Promise<ClipTowers> {
+  const { maxBatch, imageShape, padId } = options;
+  const combined = await createOrtSession(combinedFile, options.session);
   const s = combined.session;
   const blank = new Float32Array(imageShape[0] * imageShape[1] * imageShape[2]);
   async function run(textRows: number[][], images: Float32Array[]): Promise<ort.InferenceSession.OnnxValueMapType> {
@@ -130,4 +123,19 @@ export async function openClipTowers(dir: string, options: OpenClipTowersOptions
       await s.release();
     },
   };
+}
+
+/** Opens the sessions of a CLIP folder. Throws (with the paths it looked for) when no layout is complete. */
+export async function openClipTowers(dir: string, options: OpenClipTowersOptions): Promise<ClipTowers> {
+  const textFile = findFile(dir, ['onnx/text_model.onnx', 'text_model.onnx']);
+  const visionFile = findFile(dir, ['onnx/vision_model.onnx', 'vision_model.onnx']);
+  const combinedFile = findFile(dir, ['onnx/model.onnx', 'model.onnx']);
+  const useSplit = options.layout === 'split' || (options.layout === 'auto' && textFile !== undefined && visionFile !== undefined);
+  if (useSplit && (!textFile || !visionFile)) {
+    throw new Error(`CLIP folder ${dir} lacks onnx/text_model.onnx or onnx/vision_model.onnx for the split layout`);
+  }
+  if (!useSplit && !combinedFile) {
+    throw new Error(`no CLIP graph in ${dir} (looked for onnx/text_model.onnx + onnx/vision_model.onnx, or onnx/model.onnx)`);
+  }
+  return useSplit ? openSplitTowers(textFile!, visionFile!, options) : openCombinedTowers(combinedFile!, options);
 }

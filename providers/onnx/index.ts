@@ -262,6 +262,37 @@ async function generateOne(state: ProviderState, request: GenerationRequest, ind
   }
 }
 
+/** The micro-batcher that feeds the decode loop, with the timings and token count it adds to as it runs. */
+function startBatcher(opened: OpenModel, tokenizer: TextTokenizer, prefillChunk: number): { batcher: MicroBatcher<Item, RowResult>; timings: BatchTimings; counts: { generatedTokens: number } } {
+  const { model, blockMax, batching } = opened;
+  // Added to by the decode loop as it runs, so stats() is live under sustained load.
+  const timings: BatchTimings = { runMs: 0, blockRunMs: 0, totalMs: 0, forwardPasses: 0 };
+  const counts = { generatedTokens: 0 };
+  const batcher = new MicroBatcher<Item, RowResult>(async (take) => {
+    const rows = (free: number) =>
+      take(free).map((t) => ({
+        req: t.item.row,
+        done: (r: RowResult) => {
+          counts.generatedTokens += r.completionTokens;
+          t.resolve(r);
+        },
+      }));
+    await decodeLoop(model, tokenizer, rows, { prefillChunk, maxRows: batching.maxBatch, timings, ...(blockMax ? { blockMax } : {}) });
+  }, batching);
+  return { batcher, timings, counts };
+}
+
+/** Closes the provider once: refuses new work, waits for the running batch, then releases the sessions. */
+async function closeProvider(state: ProviderState, opened: OpenModel): Promise<void> {
+  if (state.closed) return;
+  state.closed = true;
+  state.batcher.close(new ProviderError('unavailable', state.id, 'provider is closed'));
+  // Releasing the session under a running batch would pull it from under session.run.
+  while (state.batcher.stats().running) await new Promise((resolve) => setTimeout(resolve, 5));
+  await opened.session.release();
+  await opened.blockMax?.release();
+}
+
 /** Loads the model once (one session per model) and returns the provider. */
 export async function createOnnxProvider(options: OnnxProviderOptions = {}): Promise<OnnxTextGenerator> {
   const id = options.id ?? 'onnx';
@@ -273,21 +304,9 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
   const defaults = decodingDefaults(folder.generationConfig, options.decoding);
   const plugin = loadPlugin({ folder, tokenizer }, options.plugins ?? {});
   const prefillChunk = options.prefillChunk ?? DEFAULT_PREFILL_CHUNK;
-  const { session, executionProvider, model, blockMax, batching } = await openModel(folder, options, plugin);
-  // Added to by the decode loop as it runs, so stats() is live under sustained load.
-  const timings: BatchTimings = { runMs: 0, blockRunMs: 0, totalMs: 0, forwardPasses: 0 };
-  let generatedTokens = 0;
-  const batcher = new MicroBatcher<Item, RowResult>(async (take) => {
-    const rows = (free: number) =>
-      take(free).map((t) => ({
-        req: t.item.row,
-        done: (r: RowResult) => {
-          generatedTokens += r.completionTokens;
-          t.resolve(r);
-        },
-      }));
-    await decodeLoop(model, tokenizer, rows, { prefillChunk, maxRows: batching.maxBatch, timings, ...(blockMax ? { blockMax } : {}) });
-  }, batching);
+  const opened = await openModel(folder, options, plugin);
+  const { executionProvider, model } = opened;
+  const { batcher, timings, counts } = startBatcher(opened, tokenizer, prefillChunk);
   const state: ProviderState = { id, folder, tokenizer, prompting, defaults, plugin, model, batcher, lastError: null, closed: false };
   const { promptFormat, promptVersion, honours } = prompting;
 
@@ -299,19 +318,11 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
     executionProvider,
     capabilities: { streaming: true, seed: true, maxBatchSize: batcher.maxBatch, honours, promptFormat },
     generate: (requests, opts = {}) => Promise.all(requests.map((r, i) => generateOne(state, r, i, opts))),
-    stats: () => ({ ...batcher.stats(), forwardPasses: timings.forwardPasses, generatedTokens, sessionRunMs: timings.runMs, blockRunMs: timings.blockRunMs, batchMs: timings.totalMs }),
+    stats: () => ({ ...batcher.stats(), forwardPasses: timings.forwardPasses, generatedTokens: counts.generatedTokens, sessionRunMs: timings.runMs, blockRunMs: timings.blockRunMs, batchMs: timings.totalMs }),
     async health(): Promise<ProviderHealth> {
       const cache = model.hasPast ? (model.layout.hasUseCacheBranch ? 'merged' : 'kv') : 'none';
       return { healthy: !state.closed, configured: true, lastError: state.lastError, details: { executionProvider, model: folder.name, cache, promptFormat } };
     },
-    async close(): Promise<void> {
-      if (state.closed) return;
-      state.closed = true;
-      batcher.close(new ProviderError('unavailable', id, 'provider is closed'));
-      // Releasing the session under a running batch would pull it from under session.run.
-      while (batcher.stats().running) await new Promise((resolve) => setTimeout(resolve, 5));
-      await session.release();
-      await blockMax?.release();
-    },
+    close: () => closeProvider(state, opened),
   };
 }

@@ -406,84 +406,87 @@ function weightOf(scores: Float32Array, id: number, max: number, t: number): num
   return Math.exp(((scores[id]) - max) / t);
 }
 
+/** The summed weight of the first `count` bucketed tokens. */
+function massOf(scores: Float32Array, max: number, t: number, count: number): number {
+  let mass = 0;
+  let left = count;
+  for (let b = 0; b < BUCKETS && left > 0; b++) {
+    const c = counts[b];
+    if (c <= left) {
+      mass += masses[b];
+      left -= c;
+      continue;
+    }
+    const from = membersOf(scores, b);
+    for (let j = 0; j < left; j++) mass += weightOf(scores, sorted[from + j], max, t);
+    left = 0;
+  }
+  return mass;
+}
+
+/** The first position among the first `count` (1-based) where the running weight passes `target` (`strict`: goes above it; else reaches it); `count` when it never does. */
+function reach(scores: Float32Array, max: number, t: number, target: number, count: number, strict: boolean): number {
+  let mass = 0;
+  let pos = 0;
+  for (let b = 0; b < BUCKETS && pos < count; b++) {
+    const c = counts[b];
+    if (c === 0) continue;
+    const whole = mass + (masses[b]);
+    if (pos + c < count && (strict ? whole <= target : whole < target)) {
+      mass = whole;
+      pos += c;
+      continue;
+    }
+    const from = membersOf(scores, b);
+    for (let j = 0; j < c && pos < count; j++) {
+      mass += weightOf(scores, sorted[from + j], max, t);
+      pos++;
+      if (strict ? mass > target : mass >= target) return pos;
+    }
+  }
+  return count;
+}
+
+/** How many of the first `count` weigh min_p or more (the reference's test, on its weights); whole buckets clear of the boundary are counted unsorted. */
+function aboveMinP(scores: Float32Array, max: number, t: number, minP: number, count: number): number {
+  const logMinP = Math.log(minP);
+  let pos = 0;
+  for (let b = 0; b < BUCKETS && pos < count; b++) {
+    const c = counts[b];
+    if (c === 0) continue;
+    if (-(b + 1) * WIDTH > logMinP + EDGE) {
+      pos += c;
+      continue;
+    }
+    if (-b * WIDTH < logMinP - EDGE) break;
+    const from = membersOf(scores, b);
+    for (let j = 0; j < c && pos < count; j++, pos++) if (!(weightOf(scores, sorted[from + j], max, t) >= minP)) return pos;
+  }
+  return Math.min(pos, count);
+}
+
+/** The bucketed id at 1-based position `pos`. */
+function idAt(scores: Float32Array, pos: number): number {
+  let left = pos;
+  for (let b = 0; b < BUCKETS; b++) {
+    const c = counts[b];
+    if (c < left) {
+      left -= c;
+      continue;
+    }
+    return sorted[membersOf(scores, b) + left - 1];
+  }
+  return 0;
+}
+
 /** The reference's warpers and draw over the first `limit` bucketed tokens (the top-k prefix), from the bucket sums. */
 function drawBuckets(scores: Float32Array, max: number, limit: number, params: SamplingParams, rand: () => number): number {
   const t = params.temperature;
-  const weight = (id: number) => weightOf(scores, id, max, t);
-  /** The summed weight of the first `count` tokens. */
-  const massOf = (count: number): number => {
-    let mass = 0;
-    let left = count;
-    for (let b = 0; b < BUCKETS && left > 0; b++) {
-      const c = counts[b];
-      if (c <= left) {
-        mass += masses[b];
-        left -= c;
-        continue;
-      }
-      const from = membersOf(scores, b);
-      for (let j = 0; j < left; j++) mass += weight(sorted[from + j]);
-      left = 0;
-    }
-    return mass;
-  };
-  /** The first position among the first `count` (1-based) where the running weight passes `target` (`strict`: goes above it; else reaches it); `count` when it never does. */
-  const reach = (target: number, count: number, strict: boolean): number => {
-    let mass = 0;
-    let pos = 0;
-    for (let b = 0; b < BUCKETS && pos < count; b++) {
-      const c = counts[b];
-      if (c === 0) continue;
-      const whole = mass + (masses[b]);
-      if (pos + c < count && (strict ? whole <= target : whole < target)) {
-        mass = whole;
-        pos += c;
-        continue;
-      }
-      const from = membersOf(scores, b);
-      for (let j = 0; j < c && pos < count; j++) {
-        mass += weight(sorted[from + j]);
-        pos++;
-        if (strict ? mass > target : mass >= target) return pos;
-      }
-    }
-    return count;
-  };
-  /** How many of the first `count` weigh min_p or more (the reference's test, on its weights); whole buckets clear of the boundary are counted unsorted. */
-  const aboveMinP = (minP: number, count: number): number => {
-    const logMinP = Math.log(minP);
-    let pos = 0;
-    for (let b = 0; b < BUCKETS && pos < count; b++) {
-      const c = counts[b];
-      if (c === 0) continue;
-      if (-(b + 1) * WIDTH > logMinP + EDGE) {
-        pos += c;
-        continue;
-      }
-      if (-b * WIDTH < logMinP - EDGE) break;
-      const from = membersOf(scores, b);
-      for (let j = 0; j < c && pos < count; j++, pos++) if (!(weight(sorted[from + j]) >= minP)) return pos;
-    }
-    return Math.min(pos, count);
-  };
-  /** The id at 1-based position `pos`. */
-  const at = (pos: number): number => {
-    let left = pos;
-    for (let b = 0; b < BUCKETS; b++) {
-      const c = counts[b];
-      if (c < left) {
-        left -= c;
-        continue;
-      }
-      return sorted[membersOf(scores, b) + left - 1];
-    }
-    return 0;
-  };
   let keep = limit;
-  if (params.topP < 1) keep = reach(params.topP * massOf(limit), limit, false);
+  if (params.topP < 1) keep = reach(scores, max, t, params.topP * massOf(scores, max, t, limit), limit, false);
   // Weight is monotone in the order, so min-p keeps a prefix: the tokens of weight min_p or more (at least one).
   const minP = params.minP ?? 0;
-  if (minP > 0) keep = Math.max(1, aboveMinP(minP, keep));
-  const r = rand() * massOf(keep);
-  return at(reach(r, keep, true));
+  if (minP > 0) keep = Math.max(1, aboveMinP(scores, max, t, minP, keep));
+  const r = rand() * massOf(scores, max, t, keep);
+  return idAt(scores, reach(scores, max, t, r, keep, true));
 }

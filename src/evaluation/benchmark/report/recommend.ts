@@ -206,6 +206,49 @@ function restatingNote(m: ModelReport, others: readonly ModelReport[]): string |
   return `${pct(share)} of the words of ${m.summary.model} that match the references restate the product's title or metadata; with those words set aside its overlap with the references is ${fmt(m.metadata.beyondMetadata.mean)}${beyond ? ` (${beyond})` : ''}.`;
 }
 
+/** The first sentence of the recommendation: why the pick beat the other eligible models. */
+function pickReason(pick: ModelReport, mine: Standing, eligible: readonly Standing[], top: readonly ModelReport[], how: string | null): string {
+  if (eligible.length === 1) return `${pick.summary.model} is the only eligible model.`;
+  if (how) return `${pick.summary.model} ties with ${top.filter((m) => m !== pick).map((m) => m.summary.model).join(', ')} on quality (${mine.points} points) and wins on ${how}.`;
+  if (eligible.some((s) => s.points > mine.points)) return `${pick.summary.model} has fewer quality points (${mine.points}) than ${eligible.filter((s) => s.points > mine.points).map((s) => s.model).join(', ')}, but fewer of its rows are blocked, so it is the one to pick.`;
+  return `${pick.summary.model} has the most quality points (${mine.points > 0 ? '+' : ''}${mine.points}${mine.wins.length ? `: significant wins on ${mine.wins.join(', ')}` : ''}).`;
+}
+
+/** The notes on each standing (discounted leads, flag points, outranking) and on the checks that flagged rows of the pick. */
+function standingNotes(report: Report, table: readonly Standing[], byName: ReadonlyMap<string, ModelReport>, pick: ModelReport): string[] {
+  const why: string[] = [];
+  for (const s of table) {
+    if (s.discounted.length) {
+      const note = restatingNote(byName.get(s.model)!, report.models.filter((m) => m.summary.model !== s.model));
+      why.push(`The leads of ${s.model} on ${s.discounted.join(', ')} are discounted: they come from restating the metadata, not from better descriptions.${note ? ` ${note}` : ''}`);
+    }
+    if (s.flagged.length) why.push(`${s.model} loses a point for flags: ${s.flagged.join('; ')}.`);
+    if (s.outranked && s.model !== pick.summary.model) why.push(`${s.model} cannot be recommended over a model whose texts pass more often (${s.outranked}).`);
+  }
+  for (const c of report.checks) {
+    const cell = c.cells[pick.summary.model];
+    if (cell && cell.flagged > 0) why.push(`${c.label}: ${cell.flagged} of ${cell.checked} rows of ${pick.summary.model} flagged; review them before publishing.`);
+  }
+  return why;
+}
+
+/** The cost of the pick and, when an eligible model is cheaper, what choosing it on cost would give up. */
+function costNotes(pick: ModelReport, mine: Standing, eligible: readonly Standing[], table: readonly Standing[], byName: ReadonlyMap<string, ModelReport>): string[] {
+  const why: string[] = [];
+  if (pick.provenance.kind === 'file') why.push(`The texts of ${pick.summary.model} were pre-generated, so its latency and cost were not measured here.`);
+  else why.push(`${pick.summary.model} costs ${fmtUsd(pick.costPerRowUsd)} per description at p50 ${fmtMs(pick.summary.latencyP50Ms)}.`);
+  const cheaper = eligible
+    .map((s) => byName.get(s.model)!)
+    .filter((m) => m !== pick && m.costPerRowUsd !== null && (pick.costPerRowUsd === null || m.costPerRowUsd < pick.costPerRowUsd))
+    .sort((a, b) => a.costPerRowUsd! - b.costPerRowUsd!)[0];
+  if (cheaper) {
+    const gap = mine.points - table.find((s) => s.model === cheaper.summary.model)!.points;
+    const behind = gap > 0 ? `is ${gap} point${gap === 1 ? '' : 's'} behind on quality` : 'has more flagged rows';
+    why.push(`If cost decides, ${cheaper.summary.model} costs ${fmtUsd(cheaper.costPerRowUsd)} per description (p50 ${fmtMs(cheaper.summary.latencyP50Ms)}) but ${behind}.`);
+  }
+  return why;
+}
+
 /** The recommendation for a report. */
 export function recommend(report: Report): Recommendation {
   const rule = ruleText(report);
@@ -227,34 +270,11 @@ export function recommend(report: Report): Recommendation {
   }
   const pick = tie.winner;
   const mine = table.find((s) => s.model === pick.summary.model)!;
-  const why: string[] = [];
-  if (eligible.length === 1) why.push(`${pick.summary.model} is the only eligible model.`);
-  else if (tie.how) why.push(`${pick.summary.model} ties with ${top.filter((m) => m !== pick).map((m) => m.summary.model).join(', ')} on quality (${mine.points} points) and wins on ${tie.how}.`);
-  else if (eligible.some((s) => s.points > mine.points)) why.push(`${pick.summary.model} has fewer quality points (${mine.points}) than ${eligible.filter((s) => s.points > mine.points).map((s) => s.model).join(', ')}, but fewer of its rows are blocked, so it is the one to pick.`);
-  else why.push(`${pick.summary.model} has the most quality points (${mine.points > 0 ? '+' : ''}${mine.points}${mine.wins.length ? `: significant wins on ${mine.wins.join(', ')}` : ''}).`);
-  for (const s of table) {
-    if (s.discounted.length) {
-      const note = restatingNote(byName.get(s.model)!, report.models.filter((m) => m.summary.model !== s.model));
-      why.push(`The leads of ${s.model} on ${s.discounted.join(', ')} are discounted: they come from restating the metadata, not from better descriptions.${note ? ` ${note}` : ''}`);
-    }
-    if (s.flagged.length) why.push(`${s.model} loses a point for flags: ${s.flagged.join('; ')}.`);
-    if (s.outranked && s.model !== pick.summary.model) why.push(`${s.model} cannot be recommended over a model whose texts pass more often (${s.outranked}).`);
-  }
-  for (const c of report.checks) {
-    const cell = c.cells[pick.summary.model];
-    if (cell && cell.flagged > 0) why.push(`${c.label}: ${cell.flagged} of ${cell.checked} rows of ${pick.summary.model} flagged; review them before publishing.`);
-  }
-  if (pick.provenance.kind === 'file') why.push(`The texts of ${pick.summary.model} were pre-generated, so its latency and cost were not measured here.`);
-  else why.push(`${pick.summary.model} costs ${fmtUsd(pick.costPerRowUsd)} per description at p50 ${fmtMs(pick.summary.latencyP50Ms)}.`);
-  const cheaper = eligible
-    .map((s) => byName.get(s.model)!)
-    .filter((m) => m !== pick && m.costPerRowUsd !== null && (pick.costPerRowUsd === null || m.costPerRowUsd < pick.costPerRowUsd))
-    .sort((a, b) => a.costPerRowUsd! - b.costPerRowUsd!)[0];
-  if (cheaper) {
-    const gap = mine.points - table.find((s) => s.model === cheaper.summary.model)!.points;
-    const behind = gap > 0 ? `is ${gap} point${gap === 1 ? '' : 's'} behind on quality` : 'has more flagged rows';
-    why.push(`If cost decides, ${cheaper.summary.model} costs ${fmtUsd(cheaper.costPerRowUsd)} per description (p50 ${fmtMs(cheaper.summary.latencyP50Ms)}) but ${behind}.`);
-  }
-  why.push(...notes);
+  const why = [
+    pickReason(pick, mine, eligible, top, tie.how),
+    ...standingNotes(report, table, byName, pick),
+    ...costNotes(pick, mine, eligible, table, byName),
+    ...notes,
+  ];
   return { pick: pick.summary.model, why, standings: table, rule };
 }

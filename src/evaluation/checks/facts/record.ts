@@ -4,7 +4,7 @@
  * number, audience, sizes and price. Compiled once per product and vocabulary.
  */
 import { recordSizes, type SizeRanges } from './sizes.js';
-import { percentPairs, qualifiedMaterials, resolveMatches } from './readings.js';
+import { percentPairs, qualifiedMaterials, resolveMatches, type MatchesByType } from './readings.js';
 import { tokenize, type TokenizedText } from './text.js';
 import type { FactCheckProduct } from './types.js';
 import type { FactVocabulary, Kind, Material } from './vocabulary.js';
@@ -68,9 +68,8 @@ function phrasesOf(doc: TokenizedText, into: Set<string>): void {
   }
 }
 
-export function compileProduct(product: FactCheckProduct, vocabulary: FactVocabulary): ProductProfile {
-  const title = tokenize(product.title);
-  const titleMatches = resolveMatches(vocabulary.index.matchAll(title.tokens), title.tokens);
+/** The kinds the title names (else its category's), last-named first, and the grammatical number of its garment word. */
+function titleKinds(product: FactCheckProduct, vocabulary: FactVocabulary, title: TokenizedText, titleMatches: MatchesByType): { kinds: Kind[]; plural: boolean | null } {
   const kindMatches = titleMatches.kind;
   const kinds: Kind[] = [];
   for (const m of [...kindMatches].reverse()) if (m.payload.type === 'kind' && !kinds.includes(m.payload.kind)) kinds.push(m.payload.kind);
@@ -81,47 +80,68 @@ export function compileProduct(product: FactCheckProduct, vocabulary: FactVocabu
   const headToken = head ? title.tokens[head.end - 1] : title.tokens.filter((t) => /\p{L}/u.test(t.raw)).at(-1);
   const multiple = title.tokens.some((t) => MULTIPLES.has(t.stem));
   const plural = multiple ? null : headToken !== undefined && headToken.stem !== headToken.lower && /s$/.test(headToken.lower);
+  return { kinds, plural };
+}
 
+/** What the fields of a record name, gathered field by field. */
+interface FieldFacts {
+  readonly phrases: Set<string>;
+  readonly materialNames: Set<string>;
+  readonly composition: CompositionItem[];
+  readonly qualified: Set<string>;
+  readonly colourNames: Set<string>;
+  readonly colourFamilies: Set<string>;
+  readonly details: Map<string, string[]>;
+}
+
+/** Adds what one field names to `into`; `part` is the index of a materials entry, whose materials also go into the composition, or null. */
+function readField(doc: TokenizedText, all: MatchesByType, part: number | null, into: FieldFacts): void {
+  phrasesOf(doc, into.phrases);
+  const materials = all.material;
+  for (const m of materials) if (m.payload.type === 'material') for (const n of m.payload.material.names) into.materialNames.add(n);
+  for (const m of all.colour) {
+    if (m.payload.type !== 'colour') continue;
+    into.colourNames.add(m.payload.colour.name);
+    for (const f of m.payload.colour.family) into.colourFamilies.add(f);
+  }
+  for (const m of all.detail) {
+    if (m.payload.type !== 'detail') continue;
+    let words = into.details.get(m.payload.group.name);
+    if (!words) into.details.set(m.payload.group.name, (words = []));
+    const said = doc.text.slice(doc.tokens[m.start].start, doc.tokens[m.end - 1].end);
+    if (!words.includes(said)) words.push(said);
+  }
+  // A qualifier of the materials after it in its clause ("organic cotton denim"), or inside one ("recycled down").
+  for (const c of all.claim) {
+    const qualifier = doc.tokens.slice(c.start, c.end).map((t) => t.stem).join(' ');
+    for (const material of qualifiedMaterials(doc, c, materials)) for (const name of material.names) into.qualified.add(`${qualifier}|${name}`);
+  }
+  if (part === null) return;
+  const pairs = percentPairs(doc, materials);
+  for (const p of pairs) into.composition.push({ material: p.material, pct: p.pct, part });
+  for (const m of materials) {
+    if (m.payload.type === 'material' && !pairs.some((p) => p.start <= m.start && m.end <= p.end)) into.composition.push({ material: m.payload.material, pct: null, part });
+  }
+}
+
+export function compileProduct(product: FactCheckProduct, vocabulary: FactVocabulary): ProductProfile {
+  const title = tokenize(product.title);
+  const titleMatches = resolveMatches(vocabulary.index.matchAll(title.tokens), title.tokens);
+  const { kinds, plural } = titleKinds(product, vocabulary, title, titleMatches);
   const fields: TokenizedText[] = [title, ...[...(product.attributes ?? []), ...(product.colors ?? []), ...kinds.flatMap((k) => k.implies)].map(tokenize)];
   const materialDocs = (product.materials ?? []).map(tokenize);
-  const phrases = new Set<string>();
-  const materialNames = new Set<string>();
-  const qualified = new Set<string>();
-  const colourNames = new Set<string>();
-  const colourFamilies = new Set<string>();
-  const details = new Map<string, string[]>();
-  const composition: CompositionItem[] = [];
-  const readField = (doc: TokenizedText, part: number | null): void => {
-    phrasesOf(doc, phrases);
-    const all = doc === title ? titleMatches : resolveMatches(vocabulary.index.matchAll(doc.tokens), doc.tokens);
-    const materials = all.material;
-    for (const m of materials) if (m.payload.type === 'material') for (const n of m.payload.material.names) materialNames.add(n);
-    for (const m of all.colour) {
-      if (m.payload.type !== 'colour') continue;
-      colourNames.add(m.payload.colour.name);
-      for (const f of m.payload.colour.family) colourFamilies.add(f);
-    }
-    for (const m of all.detail) {
-      if (m.payload.type !== 'detail') continue;
-      let words = details.get(m.payload.group.name);
-      if (!words) details.set(m.payload.group.name, (words = []));
-      const said = doc.text.slice(doc.tokens[m.start].start, doc.tokens[m.end - 1].end);
-      if (!words.includes(said)) words.push(said);
-    }
-    // A qualifier of the materials after it in its clause ("organic cotton denim"), or inside one ("recycled down").
-    for (const c of all.claim) {
-      const qualifier = doc.tokens.slice(c.start, c.end).map((t) => t.stem).join(' ');
-      for (const material of qualifiedMaterials(doc, c, materials)) for (const name of material.names) qualified.add(`${qualifier}|${name}`);
-    }
-    if (part === null) return;
-    const pairs = percentPairs(doc, materials);
-    for (const p of pairs) composition.push({ material: p.material, pct: p.pct, part });
-    for (const m of materials) {
-      if (m.payload.type === 'material' && !pairs.some((p) => p.start <= m.start && m.end <= p.end)) composition.push({ material: m.payload.material, pct: null, part });
-    }
+  const facts: FieldFacts = {
+    phrases: new Set<string>(),
+    materialNames: new Set<string>(),
+    composition: [],
+    qualified: new Set<string>(),
+    colourNames: new Set<string>(),
+    colourFamilies: new Set<string>(),
+    details: new Map<string, string[]>(),
   };
-  fields.forEach((doc) => readField(doc, null));
-  materialDocs.forEach((doc, i) => readField(doc, i));
+  const matchesOf = (doc: TokenizedText): MatchesByType => (doc === title ? titleMatches : resolveMatches(vocabulary.index.matchAll(doc.tokens), doc.tokens));
+  fields.forEach((doc) => { readField(doc, matchesOf(doc), null, facts); });
+  materialDocs.forEach((doc, i) => { readField(doc, matchesOf(doc), i, facts); });
   const ownNouns = new Set<string>();
   for (const k of kinds) for (const n of k.own) ownNouns.add(n);
   return {
@@ -130,13 +150,7 @@ export function compileProduct(product: FactCheckProduct, vocabulary: FactVocabu
     ownNouns,
     plural,
     audience: normaliseAudience(product),
-    phrases,
-    materialNames,
-    composition,
-    qualified,
-    colourNames,
-    colourFamilies,
-    details,
+    ...facts,
     sizes: recordSizes(product.sizes ?? [], vocabulary),
   };
 }

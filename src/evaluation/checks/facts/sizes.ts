@@ -65,15 +65,11 @@ const isSizeWord = (t: FactToken | undefined): boolean => t !== undefined && (t.
 /** Dash between two tokens ("2-14", "S-XL"). */
 const dashBetween = (text: string, a: FactToken, b: FactToken): boolean => b.joined && /^\s*[-–]\s*$/.test(text.slice(a.end, b.start));
 
-/**
- * Size mentions in a text. Single letters (S, M, L) and size words ("small")
- * count only beside "size" or another size, bare numbers only after "size",
- * "age" or in a range with a sized value, centimetres only where the record
- * is sized in them.
- */
-export function sizeMentions(doc: TokenizedText, sizeMatches: readonly PhraseMatch<Entry>[], vocabulary: FactVocabulary, record: SizeRanges): SizeMention[] {
-  const { tokens, text } = doc;
-  type Candidate = { scale: SizeMention['scale'] | 'bare'; value: number; name?: string; at: number; endAt: number; weak: boolean };
+/** A possible size mention: `bare` numbers and `weak` ones become mentions only beside a size word or a sure size. */
+type Candidate = { scale: SizeMention['scale'] | 'bare'; value: number; name?: string; at: number; endAt: number; weak: boolean };
+
+/** Candidates read from single tokens and their units: letters, ages, waists, EU sizes, centimetres and bare numbers. */
+function tokenCandidates(tokens: readonly FactToken[], vocabulary: FactVocabulary, record: SizeRanges): Candidate[] {
   const found: Candidate[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
@@ -102,6 +98,12 @@ export function sizeMentions(doc: TokenizedText, sizeMatches: readonly PhraseMat
       else found.push({ scale: 'bare', value: Number(raw), at: i, endAt: i + 1, weak: true });
     }
   }
+  return found;
+}
+
+/** Candidates from the vocabulary's size phrases ("small", "age 4", "one size", "petite"). */
+function phraseCandidates(sizeMatches: readonly PhraseMatch<Entry>[]): Candidate[] {
+  const found: Candidate[] = [];
   for (const match of sizeMatches) {
     if (match.payload.type !== 'size') continue;
     const size = match.payload.size;
@@ -110,9 +112,11 @@ export function sizeMentions(doc: TokenizedText, sizeMatches: readonly PhraseMat
     else if (size.kind === 'one-size') found.push({ scale: 'one-size', value: 0, at: match.start, endAt: match.end, weak: false });
     else found.push({ scale: 'extended', value: 0, name: size.name, at: match.start, endAt: match.end, weak: false });
   }
-  found.sort((a, b) => a.at - b.at);
+  return found;
+}
 
-  // A bare number after "size" or "age(d)" is a size; a weak one (S, "small") needs "size" before it.
+/** A bare number after "size" or "age(d)" is a size; a weak one (S, "small") needs "size" before it. */
+function applySizeWords(tokens: readonly FactToken[], found: readonly Candidate[]): void {
   for (const c of found) {
     const before = tokens[c.at - 1];
     const before2 = tokens[c.at - 2];
@@ -122,7 +126,11 @@ export function sizeMentions(doc: TokenizedText, sizeMatches: readonly PhraseMat
     else if (c.scale === 'bare' && afterSize) c.scale = 'numeric';
     if (c.scale !== 'bare' && (afterSize || afterAge)) c.weak = false;
   }
-  // Ranges and lists ("X to Y", "X-Y", "S, M and L"): a bare or weak end takes the other end's scale.
+}
+
+/** Ranges and lists ("X to Y", "X-Y", "S, M and L"): a bare or weak end takes the other end's scale. */
+function applyRanges(doc: TokenizedText, found: readonly Candidate[]): void {
+  const { tokens, text } = doc;
   const linked = (a: Candidate, b: Candidate): boolean => {
     const ta = tokens[a.endAt - 1];
     const tb = tokens[b.at];
@@ -147,6 +155,20 @@ export function sizeMentions(doc: TokenizedText, sizeMatches: readonly PhraseMat
       }
     }
   }
+}
+
+/**
+ * Size mentions in a text. Single letters (S, M, L) and size words ("small")
+ * count only beside "size" or another size, bare numbers only after "size",
+ * "age" or in a range with a sized value, centimetres only where the record
+ * is sized in them.
+ */
+export function sizeMentions(doc: TokenizedText, sizeMatches: readonly PhraseMatch<Entry>[], vocabulary: FactVocabulary, record: SizeRanges): SizeMention[] {
+  const { tokens } = doc;
+  const found = [...tokenCandidates(tokens, vocabulary, record), ...phraseCandidates(sizeMatches)];
+  found.sort((a, b) => a.at - b.at);
+  applySizeWords(tokens, found);
+  applyRanges(doc, found);
   return found
     .filter((c): c is Candidate & { scale: SizeMention['scale'] } => c.scale !== 'bare' && !c.weak)
     .map((c) => ({ scale: c.scale, value: c.value, ...(c.name ? { name: c.name } : {}), start: tokens[c.at].start, end: tokens[c.endAt - 1].end }));

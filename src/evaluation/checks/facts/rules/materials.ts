@@ -44,24 +44,34 @@ function recordPercentages(composition: readonly CompositionItem[], items: reado
   });
 }
 
-function compositionFindings(ctx: CheckContext, materials: readonly PhraseMatch<Entry>[]): FactFinding[] {
-  const { profile, doc } = ctx;
-  const { tokens } = doc;
-  const { composition } = profile;
-  const partText = (item: CompositionItem | undefined): string | null => (item ? (profile.product.materials?.[item.part] ?? null) : null);
-  const out: FactFinding[] = [];
-  const pairs = percentPairs(doc, materials);
-  const wholeCueBefore = (at: number): boolean =>
-    ctx.matches.cue.some((c) => c.payload.type === 'cue' && c.payload.cue === 'whole' && c.end <= at && at - c.end <= 1 && tokens[c.end - 1].sentence === tokens[at].sentence);
+type PercentPair = ReturnType<typeof percentPairs>[number];
 
-  // Group the pairs of one stated composition.
-  const groups: Array<typeof pairs> = [];
+/** The record's materials entry an item came from, as written. */
+const partText = (ctx: CheckContext, item: CompositionItem | undefined): string | null => (item ? (ctx.profile.product.materials?.[item.part] ?? null) : null);
+
+/** Whether a whole-fabric cue ("made of", "is") ends right before token `at`, in its sentence. */
+function wholeCueBefore(ctx: CheckContext, at: number): boolean {
+  const { tokens } = ctx.doc;
+  return ctx.matches.cue.some((c) => c.payload.type === 'cue' && c.payload.cue === 'whole' && c.end <= at && at - c.end <= 1 && tokens[c.end - 1].sentence === tokens[at].sentence);
+}
+
+/** The pairs grouped into stated compositions: consecutive pairs of one sentence joined only by "and", "plus" or "with". */
+function compositionGroups(ctx: CheckContext, pairs: readonly PercentPair[]): PercentPair[][] {
+  const { tokens } = ctx.doc;
+  const groups: PercentPair[][] = [];
   for (const pair of pairs) {
     const last = groups.at(-1)?.at(-1);
     const between = last ? tokens.slice(last.end, pair.start) : [];
     if (last && tokens[last.start].sentence === tokens[pair.start].sentence && between.every((t) => JOINS.has(t.lower))) groups.at(-1)!.push(pair);
     else groups.push([pair]);
   }
+  return groups;
+}
+
+/** A stated percentage of a material that differs from every percentage the record gives it. */
+function mismatchFindings(ctx: CheckContext, pairs: readonly PercentPair[]): FactFinding[] {
+  const { composition } = ctx.profile;
+  const out: FactFinding[] = [];
   for (const pair of pairs) {
     const items = itemsFor(composition, pair.material);
     const stated = recordPercentages(composition, items);
@@ -69,6 +79,14 @@ function compositionFindings(ctx: CheckContext, materials: readonly PhraseMatch<
     const want = [...new Set(stated.map((s) => `${s.pct}% ${s.item.material.name}`))].join(', ');
     out.push(tokenFinding(ctx, 'COMPOSITION_MISMATCH', pair.start, pair.end, `"${textOf(ctx, pair.start, pair.end)}" disagrees with the record, which says ${want}.`, want));
   }
+  return out;
+}
+
+/** A composition that does not add up to 100%, or a lone percentage given as the whole fabric of a blend. */
+function groupFindings(ctx: CheckContext, groups: readonly PercentPair[][]): FactFinding[] {
+  const { profile } = ctx;
+  const { composition } = profile;
+  const out: FactFinding[] = [];
   for (const group of groups) {
     const first = group[0];
     const last = group.at(-1)!;
@@ -81,28 +99,53 @@ function compositionFindings(ctx: CheckContext, materials: readonly PhraseMatch<
     }
     const items = itemsFor(composition, first.material);
     const parts = items.length ? composition.filter((c) => c.part === items[0].part) : [];
-    if (first.pct < 100 - TOLERANCE && parts.length > 1 && wholeCueBefore(first.start)) {
-      const whole = partText(items[0]);
+    if (first.pct < 100 - TOLERANCE && parts.length > 1 && wholeCueBefore(ctx, first.start)) {
+      const whole = partText(ctx, items[0]);
       out.push(tokenFinding(ctx, 'COMPOSITION_PARTIAL', first.start, first.end, `"${textOf(ctx, first.start, first.end)}" is only part of the fabric: the record says ${whole}.`, whole));
     }
   }
-  // "made of spandex" for a blend that is mostly something else.
+  return out;
+}
+
+/** "made of spandex" for a blend that is mostly something else. */
+function minorPartFindings(ctx: CheckContext, materials: readonly PhraseMatch<Entry>[], pairs: readonly PercentPair[]): FactFinding[] {
+  const { tokens } = ctx.doc;
+  const { composition } = ctx.profile;
+  const out: FactFinding[] = [];
   for (const m of materials) {
-    if (m.payload.type !== 'material' || pairs.some((p) => p.start <= m.start && m.end <= p.end) || !wholeCueBefore(m.start)) continue;
+    if (m.payload.type !== 'material' || pairs.some((p) => p.start <= m.start && m.end <= p.end) || !wholeCueBefore(ctx, m.start)) continue;
     const items = itemsFor(composition, m.payload.material).filter((i) => i.pct !== null);
     const part = items.length ? composition.filter((c) => c.part === items[0].part) : [];
     const nextIsMaterial = materials.some((o) => o !== m && o.start > m.end - 1 && o.start <= m.end + 1 && tokens[o.start].sentence === tokens[m.start].sentence);
     if (items.length === 0 || part.length < 2 || nextIsMaterial || items.every((i) => (i.pct ?? 100) >= 50)) continue;
-    const whole = partText(items[0]);
+    const whole = partText(ctx, items[0]);
     out.push(tokenFinding(ctx, 'COMPOSITION_PARTIAL', m.start, m.end, `"${textOf(ctx, m.start, m.end)}" is only a small part of the fabric: the record says ${whole}.`, whole));
   }
-  // "The fabric is 100% camp collar": a percentage of something that is no material.
+  return out;
+}
+
+/** "The fabric is 100% camp collar": a percentage of something that is no material. */
+function nonMaterialFindings(ctx: CheckContext, pairs: readonly PercentPair[]): FactFinding[] {
+  const { tokens } = ctx.doc;
+  const { profile } = ctx;
+  const out: FactFinding[] = [];
   for (let i = 0; i + 1 < tokens.length; i++) {
     if (!/^\d+(?:\.\d+)?$/.test(tokens[i].raw) || tokens[i + 1].raw !== '%' || pairs.some((p) => p.start <= i && i < p.end)) continue;
-    if (!wholeCueBefore(i) || tokens[i + 2]?.lower === 'off') continue;
+    if (!wholeCueBefore(ctx, i) || tokens[i + 2]?.lower === 'off') continue;
     let end = i + 2;
     while (end < tokens.length && end < i + 5 && tokens[end].joined) end++;
     out.push(tokenFinding(ctx, 'COMPOSITION_MISMATCH', i, end, `"${textOf(ctx, i, end)}" is not a material of the record (${listed(profile.product.materials) ?? 'none listed'}).`, listed(profile.product.materials)));
   }
   return out;
+}
+
+/** The composition findings of a text, in the order of the steps: percentages, totals and partial wholes, minor parts, non-materials. */
+function compositionFindings(ctx: CheckContext, materials: readonly PhraseMatch<Entry>[]): FactFinding[] {
+  const pairs = percentPairs(ctx.doc, materials);
+  return [
+    ...mismatchFindings(ctx, pairs),
+    ...groupFindings(ctx, compositionGroups(ctx, pairs)),
+    ...minorPartFindings(ctx, materials, pairs),
+    ...nonMaterialFindings(ctx, pairs),
+  ];
 }
