@@ -73,6 +73,58 @@ function followTotals<L extends string>(read: () => Array<{ labels: Record<L, st
   };
 }
 
+/** GraphQL requests: how many, and how long they took. */
+function requestMetrics(registers: Registry[]) {
+  const requests = new Counter({ name: 'gateway_requests_total', help: 'GraphQL requests by operation name and outcome', labelNames: ['operation', 'outcome'], registers });
+  const requestDuration = new Histogram({
+    name: 'gateway_request_duration_seconds',
+    help: 'GraphQL request latency',
+    labelNames: ['operation', 'outcome'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers,
+  });
+  return { requests, requestDuration };
+}
+
+/** Provider calls: outcomes, errors, latency, batch sizes, tokens and cost. */
+function providerMetrics(registers: Registry[]) {
+  const providerCalls = new Counter({ name: 'gateway_provider_calls_total', help: 'Generations sent to providers, by outcome: ok, cancelled (every caller had gone) or an error kind', labelNames: ['provider', 'outcome'], registers });
+  const providerErrors = new Counter({ name: 'gateway_provider_errors_total', help: 'Failed generations by provider and ProviderError kind', labelNames: ['provider', 'kind'], registers });
+  const providerDuration = new Histogram({
+    name: 'gateway_provider_call_duration_seconds',
+    help: 'Latency of one provider call (a batch counts once)',
+    labelNames: ['provider'],
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 60],
+    registers,
+  });
+  const batchSize = new Histogram({ name: 'gateway_provider_batch_size', help: 'Requests per provider call', labelNames: ['provider'], buckets: [1, 2, 4, 8, 16, 32, 64], registers });
+  const tokens = new Counter({ name: 'gateway_tokens_total', help: 'Tokens reported by providers', labelNames: ['provider', 'type'], registers });
+  const costUsd = new Counter({ name: 'gateway_estimated_cost_usd_total', help: 'Estimated cost of stored generations, USD', labelNames: ['provider'], registers });
+  return { providerCalls, providerErrors, providerDuration, batchSize, tokens, costUsd };
+}
+
+/** What became of routed generations: cache, flags, rate limits, outcomes and verdicts. */
+function outcomeMetrics(registers: Registry[]) {
+  const cache = new Counter({ name: 'gateway_generation_cache_total', help: 'Routed generations served from cache or coalesced (hit) or generated (miss)', labelNames: ['result'], registers });
+  const flags = new Counter({ name: 'gateway_description_flags_total', help: 'Flags raised on stored descriptions (e.g. inclusive language), by category', labelNames: ['category'], registers });
+  const rateLimited = new Counter({ name: 'gateway_rate_limited_total', help: 'Requests refused by the rate limiter, by role', labelNames: ['role'], registers });
+  const generations = new Counter({
+    name: 'gateway_generations_total',
+    help: 'Routed generations by policy and outcome: ok, cached (served from cache or shared), or the failure code in lower case',
+    labelNames: ['policy', 'outcome'],
+    registers,
+  });
+  const verdicts = new Counter({ name: 'gateway_quality_verdicts_total', help: 'Verdicts (PASS, REVIEW, BLOCK) of the checks on stored generations, by provider and model', labelNames: ['provider', 'model', 'verdict'], registers });
+  return { cache, flags, rateLimited, generations, verdicts };
+}
+
+/** Budget refusals and charges. */
+function budgetMetrics(registers: Registry[]) {
+  const budgetRefused = new Counter({ name: 'gateway_budget_refused_total', help: 'Requests refused with BUDGET_EXCEEDED, by the scope (key, role) and period of the cap that had no room', labelNames: ['scope', 'period'], registers });
+  const budgetCharged = new Counter({ name: 'gateway_budget_charged_usd_total', help: 'Actual cost charged to budgets (streams, retries and timed-out calls included), USD, by role', labelNames: ['role'], registers });
+  return { budgetRefused, budgetCharged };
+}
+
 export class GatewayMetrics {
   readonly registry = new Registry();
   readonly requests: Counter<'operation' | 'outcome'>;
@@ -99,38 +151,25 @@ export class GatewayMetrics {
   constructor() {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
-    this.requests = new Counter({ name: 'gateway_requests_total', help: 'GraphQL requests by operation name and outcome', labelNames: ['operation', 'outcome'], registers });
-    this.requestDuration = new Histogram({
-      name: 'gateway_request_duration_seconds',
-      help: 'GraphQL request latency',
-      labelNames: ['operation', 'outcome'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-      registers,
-    });
-    this.providerCalls = new Counter({ name: 'gateway_provider_calls_total', help: 'Generations sent to providers, by outcome: ok, cancelled (every caller had gone) or an error kind', labelNames: ['provider', 'outcome'], registers });
-    this.providerErrors = new Counter({ name: 'gateway_provider_errors_total', help: 'Failed generations by provider and ProviderError kind', labelNames: ['provider', 'kind'], registers });
-    this.providerDuration = new Histogram({
-      name: 'gateway_provider_call_duration_seconds',
-      help: 'Latency of one provider call (a batch counts once)',
-      labelNames: ['provider'],
-      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 60],
-      registers,
-    });
-    this.batchSize = new Histogram({ name: 'gateway_provider_batch_size', help: 'Requests per provider call', labelNames: ['provider'], buckets: [1, 2, 4, 8, 16, 32, 64], registers });
-    this.tokens = new Counter({ name: 'gateway_tokens_total', help: 'Tokens reported by providers', labelNames: ['provider', 'type'], registers });
-    this.costUsd = new Counter({ name: 'gateway_estimated_cost_usd_total', help: 'Estimated cost of stored generations, USD', labelNames: ['provider'], registers });
-    this.cache = new Counter({ name: 'gateway_generation_cache_total', help: 'Routed generations served from cache or coalesced (hit) or generated (miss)', labelNames: ['result'], registers });
-    this.flags = new Counter({ name: 'gateway_description_flags_total', help: 'Flags raised on stored descriptions (e.g. inclusive language), by category', labelNames: ['category'], registers });
-    this.rateLimited = new Counter({ name: 'gateway_rate_limited_total', help: 'Requests refused by the rate limiter, by role', labelNames: ['role'], registers });
-    this.generations = new Counter({
-      name: 'gateway_generations_total',
-      help: 'Routed generations by policy and outcome: ok, cached (served from cache or shared), or the failure code in lower case',
-      labelNames: ['policy', 'outcome'],
-      registers,
-    });
-    this.verdicts = new Counter({ name: 'gateway_quality_verdicts_total', help: 'Verdicts (PASS, REVIEW, BLOCK) of the checks on stored generations, by provider and model', labelNames: ['provider', 'model', 'verdict'], registers });
-    this.budgetRefused = new Counter({ name: 'gateway_budget_refused_total', help: 'Requests refused with BUDGET_EXCEEDED, by the scope (key, role) and period of the cap that had no room', labelNames: ['scope', 'period'], registers });
-    this.budgetCharged = new Counter({ name: 'gateway_budget_charged_usd_total', help: 'Actual cost charged to budgets (streams, retries and timed-out calls included), USD, by role', labelNames: ['role'], registers });
+    const request = requestMetrics(registers);
+    this.requests = request.requests;
+    this.requestDuration = request.requestDuration;
+    const provider = providerMetrics(registers);
+    this.providerCalls = provider.providerCalls;
+    this.providerErrors = provider.providerErrors;
+    this.providerDuration = provider.providerDuration;
+    this.batchSize = provider.batchSize;
+    this.tokens = provider.tokens;
+    this.costUsd = provider.costUsd;
+    const outcome = outcomeMetrics(registers);
+    this.cache = outcome.cache;
+    this.flags = outcome.flags;
+    this.rateLimited = outcome.rateLimited;
+    this.generations = outcome.generations;
+    this.verdicts = outcome.verdicts;
+    const budget = budgetMetrics(registers);
+    this.budgetRefused = budget.budgetRefused;
+    this.budgetCharged = budget.budgetCharged;
     this.registerRoutingGauges(registers);
     this.registerBudgetGauges(registers);
     this.registerLocalGauges(registers);

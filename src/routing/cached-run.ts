@@ -23,6 +23,25 @@ export interface CachedRunOptions {
   modelOf: (providerId: string) => string;
 }
 
+/** The generation cache key of a request under a plan and its route options. */
+function planCacheKey(plan: Plan, request: GenerationRequest, routeOptions: RouteOptions, modelOf: (providerId: string) => string): string {
+  return generationCacheKey(request, {
+    policy: routeOptions.policy,
+    pinned: routeOptions.provider ?? null,
+    // Sorted: a load-balanced order is a per-call draw, not part of what the text depends on.
+    models: plan.targets.map((t) => `${t.provider}:${modelOf(t.provider)}`).sort(),
+  });
+}
+
+/** The cached generation of a key as a routed hit; undefined on a miss or a failed read. */
+async function readCache(store: RouterStateStore, key: string, logger: Logger | undefined): Promise<Routed | undefined> {
+  const hit = await store.getResult(key).catch((error: unknown) => {
+    logger?.warn({ err: error }, 'generation cache read failed');
+    return undefined;
+  });
+  return hit ? { ok: true, result: hit.result, attempts: hit.attempts.map((a) => ({ ...a })), cached: true } : undefined;
+}
+
 /** One signalled request through the cache: a hit, a share of an identical generation, or a run of its own. */
 export function createCachedRun(options: CachedRunOptions): (plan: Plan, request: GenerationRequest, routeOptions: RouteOptions, signal: AbortSignal) => Promise<Routed> {
   const { store, cacheTtlMs, logger } = options;
@@ -67,19 +86,11 @@ export function createCachedRun(options: CachedRunOptions): (plan: Plan, request
 
   return async (plan, request, routeOptions, signal) => {
     if (signal.aborted) return abortedFailure([]);
-    const key = generationCacheKey(request, {
-      policy: routeOptions.policy,
-      pinned: routeOptions.provider ?? null,
-      // Sorted: a load-balanced order is a per-call draw, not part of what the text depends on.
-      models: plan.targets.map((t) => `${t.provider}:${options.modelOf(t.provider)}`).sort(),
-    });
+    const key = planCacheKey(plan, request, routeOptions, options.modelOf);
     const bypass = routeOptions.bypassCache === true;
     if (cacheTtlMs > 0 && !bypass) {
-      const hit = await store.getResult(key).catch((error: unknown) => {
-        logger?.warn({ err: error }, 'generation cache read failed');
-        return undefined;
-      });
-      if (hit) return { ok: true, result: hit.result, attempts: hit.attempts.map((a) => ({ ...a })), cached: true };
+      const hit = await readCache(store, key, logger);
+      if (hit) return hit;
     }
     if (bypass) return raceAbort(runAndStore(plan, request, key, signal), signal, () => abortedFailure([]));
     const { promise, joined } = coalescer.run(key, signal, (shared) => runShared(plan, request, key, shared));

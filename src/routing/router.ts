@@ -73,6 +73,22 @@ function routerParts(options: RouterOptions) {
   return { breakerSettings, store, ownStore: options.stateStore === undefined, policies: policiesByName(options.policies), lanes, sharedOpen, deps, cachedRun };
 }
 
+/** A bug in routing, not a provider failure: logged, and still answered with a value. */
+function internalFailure(logger: RouterOptions['logger'], error: unknown): RoutedResult {
+  logger?.error({ err: error }, 'router failed unexpectedly');
+  return failure(new ProviderError('unavailable', ROUTER_ID, 'internal routing error', { cause: error }), []);
+}
+
+/** Runs `run` with the request's signal (if any) joined to the router's close signal, and unlinks them after. */
+async function withLinkedSignal<T>(requestSignal: AbortSignal | undefined, closeSignal: AbortSignal, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const linked: LinkedSignal = requestSignal ? linkSignals([requestSignal, closeSignal]) : { signal: closeSignal, dispose: () => undefined };
+  try {
+    return await run(linked.signal);
+  } finally {
+    linked.dispose();
+  }
+}
+
 export function createRouter(options: RouterOptions): GenerationRouter {
   const random = options.random ?? Math.random;
   const logger = options.logger;
@@ -96,17 +112,8 @@ export function createRouter(options: RouterOptions): GenerationRouter {
       if (closed) return failure(new ProviderError('unavailable', ROUTER_ID, 'router is closed'), []);
       const plan = planRoute(policies, options.source, routeOptions, request, random, options.advisor);
       if (!('targets' in plan)) return plan;
-      const linked: LinkedSignal = routeOptions.signal ? linkSignals([routeOptions.signal, closing.signal]) : { signal: closing.signal, dispose: () => undefined };
-      try {
-        return await work(plan, linked.signal);
-      } finally {
-        linked.dispose();
-      }
-    })().catch((error: unknown) => {
-      // A bug, not a provider failure: log it, and still answer with a value.
-      logger?.error({ err: error }, 'router failed unexpectedly');
-      return failure(new ProviderError('unavailable', ROUTER_ID, 'internal routing error', { cause: error }), []);
-    });
+      return await withLinkedSignal(routeOptions.signal, closing.signal, (signal) => work(plan, signal));
+    })().catch((error: unknown) => internalFailure(logger, error));
     inFlight.add(routed);
     void routed.finally(() => inFlight.delete(routed));
     return routed;

@@ -243,14 +243,10 @@ const withCheck = (entry: PublicationEntry, check: StoredCheck): PublicationEntr
   version: { ...entry.version, check: storedCheck(check) },
 });
 
-/**
- * Runs a plan on an entry read or written in this transaction: the new
- * version or check, the slot's last publication superseded, the status, and
- * `earlier` events with the plan's own. Returns the entry as written.
- */
-function* apply(current: PublicationEntry, live: PublicationState | null, plan: Plan, at: string, earlier: readonly EventInput[] = []): Steps<ChangeResult> {
+/** Writes the plan's new version, or its check on the current version; returns the version as it then stands. */
+function* writeVersion(current: PublicationEntry, plan: Plan, at: string): Steps<PublicationEntry['version']> {
+  const id = current.state.descriptionId;
   const { state } = current;
-  const id = state.descriptionId;
   let version = current.version;
   if (plan.newVersion) {
     const { text, check } = plan.newVersion;
@@ -263,6 +259,18 @@ function* apply(current: PublicationEntry, live: PublicationState | null, plan: 
     yield* run('UPDATE description_versions SET verdict = ?, findings = ? WHERE description_id = ? AND version = ?', [plan.check.verdict, findingsJson(plan.check), id, version.version]);
     version = { ...version, check: storedCheck(plan.check) };
   }
+  return version;
+}
+
+/**
+ * Runs a plan on an entry read or written in this transaction: the new
+ * version or check, the slot's last publication superseded, the status, and
+ * `earlier` events with the plan's own. Returns the entry as written.
+ */
+function* apply(current: PublicationEntry, live: PublicationState | null, plan: Plan, at: string, earlier: readonly EventInput[] = []): Steps<ChangeResult> {
+  const { state } = current;
+  const id = state.descriptionId;
+  const version = yield* writeVersion(current, plan, at);
   const publishing = plan.action === 'PUBLISH';
   const next: PublicationState = {
     ...state,
