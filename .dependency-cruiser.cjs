@@ -15,7 +15,8 @@ module.exports = {
   forbidden: [
     {
       name: 'src-not-to-schema',
-      comment: 'src/ is the core under the GraphQL surface: it never imports schema/ (only src/index.ts, the entry point, starts schema/index.ts).',
+      comment:
+        'src/ is the core under the GraphQL surface: it never imports schema/ (only src/index.ts, the entry point, starts schema/index.ts).',
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/index\\.ts$' },
       to: { path: '^schema/' },

@@ -88,7 +88,10 @@ export function callSignal(inFlight: InFlight, timeoutMs: number | undefined, ca
     const controller = new AbortController();
     timeout = controller;
     // The reason AbortSignal.timeout gives, so errors read the same.
-    timer = setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), timeoutMs);
+    timer = setTimeout(
+      () => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+      timeoutMs,
+    );
     timer.unref();
   }
   const parts = [inFlight.signal, ...(caller ? [caller] : []), ...(timeout ? [timeout.signal] : [])];

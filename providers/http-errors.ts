@@ -27,7 +27,8 @@ export type HeadersLike = { get(name: string): string | null } | Record<string, 
 
 const CONTEXT_LENGTH =
   /context[_ ]length|maximum context|context window|must be <= \d+|too many (input )?tokens|input is too long|exceeds the (model'?s )?(maximum|limit)/i;
-const CONTENT_FILTER = /content[_ ]filter|content[_ ]policy|content management policy|safety system|flagged|policy[_ ]violation/i;
+const CONTENT_FILTER =
+  /content[_ ]filter|content[_ ]policy|content management policy|safety system|flagged|policy[_ ]violation/i;
 
 /**
  * `Retry-After` is either delta-seconds or an HTTP date (RFC 9110 §10.2.3).
@@ -101,7 +102,8 @@ function inspect(error: unknown): Found {
     if (typeof e.name === 'string') found.names.push(e.name);
     if (typeof e.message === 'string') found.messages.push(e.message);
     if (found.status === undefined && typeof e.status === 'number') found.status = e.status;
-    if (found.headers === undefined && e.headers && typeof e.headers === 'object') found.headers = e.headers as HeadersLike;
+    if (found.headers === undefined && e.headers && typeof e.headers === 'object')
+      found.headers = e.headers as HeadersLike;
     // OpenAI SDK: `.error` is the parsed body's `error` object; `.code` e.g. "context_length_exceeded".
     if (found.body === undefined && e.error !== undefined) found.body = e.error;
     if (typeof e.code === 'string') found.messages.push(e.code);
@@ -150,7 +152,8 @@ export function toProviderError(providerId: string, error: unknown, context: Fai
   const options = { cause: error, ...(status === undefined ? {} : { status }) };
 
   if (context.timedOut) return new ProviderError('timeout', providerId, `${providerId}: request timed out`, options);
-  if (context.aborted) return new ProviderError('timeout', providerId, `${providerId}: request aborted by caller`, options);
+  if (context.aborted)
+    return new ProviderError('timeout', providerId, `${providerId}: request aborted by caller`, options);
 
   if (status !== undefined && (status < 200 || status >= 300)) {
     const kind = kindForStatus(status, `${found.messages.join(' ')} ${bodyToText(body)}`);

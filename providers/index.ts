@@ -1,6 +1,14 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { Embedder, ImageTextScorer, PromptFormat, ProviderHealth, ProviderId, ProviderKind, TextGenerator } from './types.js';
+import type {
+  Embedder,
+  ImageTextScorer,
+  PromptFormat,
+  ProviderHealth,
+  ProviderId,
+  ProviderKind,
+  TextGenerator,
+} from './types.js';
 import { createOpenAIEmbedder, createOpenAIProvider } from './openai/index.js';
 import { createHuggingFaceEmbedder, createHuggingFaceProvider } from './huggingface/index.js';
 import type { ExecutionProviderSetting } from './onnx/session.js';
@@ -14,7 +22,11 @@ import { createLoadingGenerator } from './loading.js';
  * gateway without `onnx` in PROVIDERS would hold for nothing.
  */
 async function onnxModules() {
-  const [{ createOnnxProvider }, { onnxPlugins }, { SessionStartError }] = await Promise.all([import('./onnx/index.js'), import('./onnx-plugins/index.js'), import('./onnx/session.js')]);
+  const [{ createOnnxProvider }, { onnxPlugins }, { SessionStartError }] = await Promise.all([
+    import('./onnx/index.js'),
+    import('./onnx-plugins/index.js'),
+    import('./onnx/session.js'),
+  ]);
   return { createOnnxProvider, onnxPlugins, SessionStartError };
 }
 
@@ -75,7 +87,11 @@ export class ProviderRegistry {
     readonly imageTextScorer: ImageTextScorer | null,
   ) {}
 
-  static async fromParts(generators: TextGenerator[], embedder: Embedder | null = null, scorer: ImageTextScorer | null = null): Promise<ProviderRegistry> {
+  static async fromParts(
+    generators: TextGenerator[],
+    embedder: Embedder | null = null,
+    scorer: ImageTextScorer | null = null,
+  ): Promise<ProviderRegistry> {
     // Whether a provider is configured (key, model file) is fixed at start, so it is read once here.
     const health = await Promise.all(generators.map((g) => g.health()));
     const configured = new Set(generators.filter((_, i) => health[i].configured).map((g) => g.id));
@@ -100,11 +116,21 @@ export class ProviderRegistry {
   /** Generators still loading (a Hub model downloading), with what each is doing. */
   async loading(): Promise<Array<{ id: string; status: string }>> {
     const health = await Promise.all(this.allGenerators().map(async (g) => ({ id: g.id, health: await g.health() })));
-    return health.filter((h) => h.health.state === 'loading').map((h) => ({ id: h.id, status: h.health.details?.loading ?? 'loading' }));
+    return health
+      .filter((h) => h.health.state === 'loading')
+      .map((h) => ({ id: h.id, status: h.health.details?.loading ?? 'loading' }));
   }
 
   async describe(): Promise<ProviderInfo[]> {
-    return Promise.all(this.allGenerators().map(async (g) => ({ id: g.id, kind: g.kind, model: g.model, health: await g.health(), promptFormat: g.capabilities.promptFormat })));
+    return Promise.all(
+      this.allGenerators().map(async (g) => ({
+        id: g.id,
+        kind: g.kind,
+        model: g.model,
+        health: await g.health(),
+        promptFormat: g.capabilities.promptFormat,
+      })),
+    );
   }
 
   async close(): Promise<void> {
@@ -137,7 +163,11 @@ async function buildGenerator(id: ProviderId, config: ProviderSettings, logger: 
       if (config.localModel) return hubGenerator(config, logger);
       const { createOnnxProvider, onnxPlugins, SessionStartError } = await onnxModules();
       try {
-        return await createOnnxProvider({ ...onnxOptions(config, logger, onnxPlugins), modelDir: config.localModelDir, ...(config.localModelFile ? { modelFile: config.localModelFile } : {}) });
+        return await createOnnxProvider({
+          ...onnxOptions(config, logger, onnxPlugins),
+          modelDir: config.localModelDir,
+          ...(config.localModelFile ? { modelFile: config.localModelFile } : {}),
+        });
       } catch (error) {
         // A listed provider that cannot load stops the start: a gateway that
         // answered ready without it would hand shoppers the fallback text, and
@@ -145,7 +175,9 @@ async function buildGenerator(id: ProviderId, config: ProviderSettings, logger: 
         // CUDA asked for and missing says so itself; anything else is the folder's.
         if (error instanceof SessionStartError && config.ortExecutionProvider === 'cuda') throw error;
         const reason = error instanceof Error ? error.message : String(error);
-        throw new Error(`the local model (LOCAL_MODEL_DIR=${config.localModelDir}) failed to load: ${reason}`, { cause: error });
+        throw new Error(`the local model (LOCAL_MODEL_DIR=${config.localModelDir}) failed to load: ${reason}`, {
+          cause: error,
+        });
       }
     }
   }
@@ -192,11 +224,17 @@ function hubGenerator(config: ProviderSettings, logger: Logger): TextGenerator {
       });
       status(`loading ${repo}@${fetched.commit.slice(0, 12)}`);
       const { createOnnxProvider, onnxPlugins } = await onnxModules();
-      const provider = await createOnnxProvider({ ...onnxOptions(config, logger, onnxPlugins), modelDir: fetched.dir, modelFile: fetched.graph, modelName: repo });
+      const provider = await createOnnxProvider({
+        ...onnxOptions(config, logger, onnxPlugins),
+        modelDir: fetched.dir,
+        modelFile: fetched.graph,
+        modelName: repo,
+      });
       logger.info({ model: repo, commit: fetched.commit, graph: fetched.graph }, 'local model loaded');
       return provider;
     },
-    onError: (error) => logger.error({ err: error, model: repo }, 'local model failed to load; the onnx provider is unavailable'),
+    onError: (error) =>
+      logger.error({ err: error, model: repo }, 'local model failed to load; the onnx provider is unavailable'),
   });
 }
 
@@ -205,7 +243,12 @@ async function buildEmbedder(config: ProviderSettings): Promise<Embedder | null>
     case 'none':
       return null;
     case 'openai':
-      return createOpenAIEmbedder({ apiKey: config.openaiApiKey, baseURL: config.openaiBaseUrl, embeddingModel: config.openaiEmbeddingModel, timeoutMs: config.providerTimeoutMs });
+      return createOpenAIEmbedder({
+        apiKey: config.openaiApiKey,
+        baseURL: config.openaiBaseUrl,
+        embeddingModel: config.openaiEmbeddingModel,
+        timeoutMs: config.providerTimeoutMs,
+      });
     case 'huggingface':
       return createHuggingFaceEmbedder({
         apiKey: config.huggingfaceToken,
@@ -216,7 +259,10 @@ async function buildEmbedder(config: ProviderSettings): Promise<Embedder | null>
     case 'onnx': {
       if (!config.embeddingsModelDir) return null;
       const { createOnnxEmbedder } = await import('./onnx/encoder.js');
-      return createOnnxEmbedder({ modelDir: config.embeddingsModelDir, executionProvider: config.ortExecutionProvider });
+      return createOnnxEmbedder({
+        modelDir: config.embeddingsModelDir,
+        executionProvider: config.ortExecutionProvider,
+      });
     }
   }
 }
@@ -224,7 +270,11 @@ async function buildEmbedder(config: ProviderSettings): Promise<Embedder | null>
 async function buildImageTextScorer(config: ProviderSettings): Promise<ImageTextScorer | null> {
   if (!config.clipModelDir) return null;
   const { createOnnxClipScorer } = await import('./onnx/clip.js');
-  return createOnnxClipScorer({ modelDir: config.clipModelDir, executionProvider: config.ortExecutionProvider, imageAllowHosts: config.imageFetchAllowHosts });
+  return createOnnxClipScorer({
+    modelDir: config.clipModelDir,
+    executionProvider: config.ortExecutionProvider,
+    imageAllowHosts: config.imageFetchAllowHosts,
+  });
 }
 
 /** Builds every configured provider, in the configured order. */

@@ -6,7 +6,15 @@
  * loaded provider. A load that fails leaves it unavailable for good, with the
  * reason as its last error.
  */
-import { ProviderError, type GenerateOptions, type GenerationRequest, type ProviderCapabilities, type ProviderHealth, type ProviderKind, type TextGenerator } from './types.js';
+import {
+  ProviderError,
+  type GenerateOptions,
+  type GenerationRequest,
+  type ProviderCapabilities,
+  type ProviderHealth,
+  type ProviderKind,
+  type TextGenerator,
+} from './types.js';
 
 export interface LoadingGeneratorOptions {
   id: string;
@@ -33,17 +41,19 @@ export function createLoadingGenerator(options: LoadingGeneratorOptions): Loadin
   let status = 'loading';
   let closed = false;
   const closing = new AbortController();
-  const loaded = options.load((text) => (status = text), closing.signal).then(
-    async (generator) => {
-      // Closed while loading (a shutdown during the download): the new provider is released at once.
-      if (closed) await generator.close();
-      else ready = generator;
-    },
-    (error: unknown) => {
-      failure = error instanceof Error ? error.message : String(error);
-      if (!closed) options.onError?.(error);
-    },
-  );
+  const loaded = options
+    .load((text) => (status = text), closing.signal)
+    .then(
+      async (generator) => {
+        // Closed while loading (a shutdown during the download): the new provider is released at once.
+        if (closed) await generator.close();
+        else ready = generator;
+      },
+      (error: unknown) => {
+        failure = error instanceof Error ? error.message : String(error);
+        if (!closed) options.onError?.(error);
+      },
+    );
   const waiting: ProviderCapabilities = { streaming: false, seed: false, maxBatchSize: 1 };
   return {
     id: options.id,
@@ -57,7 +67,9 @@ export function createLoadingGenerator(options: LoadingGeneratorOptions): Loadin
     loaded,
     async generate(requests: GenerationRequest[], opts?: GenerateOptions) {
       if (ready) return ready.generate(requests, opts);
-      const message = failure ? `provider ${options.id} failed to load: ${failure}` : `provider ${options.id} is not ready: ${status}`;
+      const message = failure
+        ? `provider ${options.id} failed to load: ${failure}`
+        : `provider ${options.id} is not ready: ${status}`;
       return requests.map(() => new ProviderError('unavailable', options.id, message));
     },
     async health(): Promise<ProviderHealth> {

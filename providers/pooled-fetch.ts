@@ -64,7 +64,11 @@ function sendHttp(url: URL, req: RawRequest): Promise<RawResponse> {
     const { signal } = req;
     if (signal?.aborted) return reject(signal.reason);
     const secure = url.protocol === 'https:';
-    const outgoing = (secure ? https : http).request(url, { method: req.method, headers: req.headers, agent: secure ? agents.https : agents.http });
+    const outgoing = (secure ? https : http).request(url, {
+      method: req.method,
+      headers: req.headers,
+      agent: secure ? agents.https : agents.http,
+    });
     let incoming: http.IncomingMessage | undefined;
     const onAbort = (): void => {
       const reason: unknown = signal?.reason;
@@ -84,7 +88,12 @@ function sendHttp(url: URL, req: RawRequest): Promise<RawResponse> {
       incoming = res;
       // The listener stays until the body is read or dropped: an abort then destroys the body.
       res.once('close', detach);
-      resolve({ statusCode: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: res });
+      resolve({
+        statusCode: res.statusCode ?? 0,
+        statusText: res.statusMessage ?? '',
+        headers: res.headers,
+        body: res,
+      });
     });
     outgoing.end(req.body ?? undefined);
   });
@@ -164,7 +173,12 @@ export function pooledFetch(options: PooledFetchOptions = {}): typeof fetch {
     if (!simple) return globalThis.fetch(input, init);
     const url = typeof input === 'string' ? new URL(input) : input;
     const method = (init.method ?? 'GET').toUpperCase();
-    const raw: RawRequest = { method, headers: headerRecord(init.headers), body: body ?? null, signal: init.signal ?? undefined };
+    const raw: RawRequest = {
+      method,
+      headers: headerRecord(init.headers),
+      body: body ?? null,
+      signal: init.signal ?? undefined,
+    };
     const res = dispatcher === undefined ? await sendHttp(url, raw) : await sendUndici(url, raw, dispatcher);
     if (res.statusCode >= 300 && res.statusCode < 400 && res.headers.location !== undefined) {
       // Redirects are rare for an API; the global fetch follows them as the SDK expects.

@@ -14,13 +14,7 @@ export type ProviderKind = 'openai' | 'huggingface' | 'onnx';
 
 /** Why a provider call failed. The routing layer maps each kind to a policy. */
 export type ProviderErrorKind =
-  | 'rate_limited'
-  | 'timeout'
-  | 'unavailable'
-  | 'auth'
-  | 'bad_request'
-  | 'content_filtered'
-  | 'context_length';
+  'rate_limited' | 'timeout' | 'unavailable' | 'auth' | 'bad_request' | 'content_filtered' | 'context_length';
 
 export const PROVIDER_ERROR_KINDS: readonly ProviderErrorKind[] = [
   'rate_limited',

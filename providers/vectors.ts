@@ -5,7 +5,8 @@
  * all zeros; throws RangeError when the lengths differ.
  */
 export function cosineSimilarity(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new RangeError(`cosineSimilarity: vectors differ in length (${a.length} vs ${b.length})`);
+  if (a.length !== b.length)
+    throw new RangeError(`cosineSimilarity: vectors differ in length (${a.length} vs ${b.length})`);
   let dot = 0;
   let na = 0;
   let nb = 0;

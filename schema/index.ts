@@ -21,7 +21,22 @@ import { CheckResolver, DescriptionCheckResolver } from './check/check.resolver.
 import { DescriptionProductResolver, PublicationResolver } from './publication/publication.resolver.js';
 import { DescriptionExperimentResolver, ExperimentResolver } from './experiment/experiment.resolver.js';
 
-export const RESOLVERS: NonEmptyArray<ClassType> = [ProductResolver, ProductDescriptionResolver, DescriptionResolver, DescriptionStreamResolver, ProviderResolver, EvaluationResolver, BenchmarkResolver, JobResolver, CheckResolver, DescriptionCheckResolver, PublicationResolver, DescriptionProductResolver, ExperimentResolver, DescriptionExperimentResolver];
+export const RESOLVERS: NonEmptyArray<ClassType> = [
+  ProductResolver,
+  ProductDescriptionResolver,
+  DescriptionResolver,
+  DescriptionStreamResolver,
+  ProviderResolver,
+  EvaluationResolver,
+  BenchmarkResolver,
+  JobResolver,
+  CheckResolver,
+  DescriptionCheckResolver,
+  PublicationResolver,
+  DescriptionProductResolver,
+  ExperimentResolver,
+  DescriptionExperimentResolver,
+];
 
 let built: Promise<GraphQLSchema> | undefined;
 
@@ -53,6 +68,9 @@ export async function printGatewaySchema(): Promise<string> {
 }
 
 /** The whole gateway on this schema: what src/index.ts starts and the integration tests run on port 0. */
-export async function createGateway(configInput: Partial<ConfigInput> = {}, options: Omit<CreateServerOptions, 'schema'> = {}): Promise<GatewayServer> {
+export async function createGateway(
+  configInput: Partial<ConfigInput> = {},
+  options: Omit<CreateServerOptions, 'schema'> = {},
+): Promise<GatewayServer> {
   return createServer(configInput, { ...options, schema: await buildGatewaySchema() });
 }

@@ -21,7 +21,10 @@ export function requestPlugin(): ApolloServerPlugin<GatewayContext> {
             const unexpected = original && !(original instanceof GraphQLError) && !(original instanceof GatewayError);
             if (unexpected) {
               contextValue.report.outcome = 'internal_error';
-              contextValue.logger.error({ err: original, requestId: contextValue.requestId, path: error.path }, 'unexpected resolver error');
+              contextValue.logger.error(
+                { err: original, requestId: contextValue.requestId, path: error.path },
+                'unexpected resolver error',
+              );
             } else if (!contextValue.report.outcome) {
               contextValue.report.outcome = 'client_error';
             }
@@ -31,7 +34,10 @@ export function requestPlugin(): ApolloServerPlugin<GatewayContext> {
           if (response.body.kind !== 'single') return;
           const result = response.body.singleResult;
           if (result.errors) {
-            result.errors = result.errors.map((e) => ({ ...e, extensions: { ...e.extensions, requestId: contextValue.requestId } }));
+            result.errors = result.errors.map((e) => ({
+              ...e,
+              extensions: { ...e.extensions, requestId: contextValue.requestId },
+            }));
           }
           if (contextValue.warnings.length) {
             result.extensions = { ...result.extensions, warnings: contextValue.warnings };

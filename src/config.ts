@@ -3,7 +3,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseGatewayApiKeys } from './auth/api-keys.js';
-import { DEFAULT_EVENT_RATE_LIMITS, DEFAULT_GENERATION_RATE_LIMITS, DEFAULT_MAX_COST, DEFAULT_RATE_LIMITS, DEFAULT_TRUSTED_DOCUMENTS, parseMaxCost, parseRateLimits, parseTrustedDocuments } from './limits/role-settings.js';
+import {
+  DEFAULT_EVENT_RATE_LIMITS,
+  DEFAULT_GENERATION_RATE_LIMITS,
+  DEFAULT_MAX_COST,
+  DEFAULT_RATE_LIMITS,
+  DEFAULT_TRUSTED_DOCUMENTS,
+  parseMaxCost,
+  parseRateLimits,
+  parseTrustedDocuments,
+} from './limits/role-settings.js';
 import { parseBudgets } from './budgets/settings.js';
 import { checkOverrideProviders, parsePolicyOverride } from './routing/policies.js';
 import { ConfigError } from './startup.js';
@@ -13,7 +22,9 @@ import { PROVIDER_IDS, type ProviderId } from '../providers/types.js';
 export const appRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 const bool = z
-  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])], { error: 'expected true, false, 1, 0, yes or no' })
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])], {
+    error: 'expected true, false, 1, 0, yes or no',
+  })
   .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
 /** One message for every way a number can be wrong (not a number, a fraction, out of range), with the range. */
 const int = (min: number, max: number) => {
@@ -54,10 +65,15 @@ const schema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     databasePath: z.string().default(path.join('data', 'stylesprint.db')),
     databaseUrl: optionalString.pipe(
-      z.string().regex(/^postgres(ql)?:\/\//i, 'must be a postgres:// or postgresql:// URL').optional(),
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//i, 'must be a postgres:// or postgresql:// URL')
+        .optional(),
     ),
     seedCatalog: bool.default(true),
-    providers: list.pipe(z.array(z.enum(PROVIDER_IDS)).min(1, { error: 'needs at least one provider' })).default(['onnx']),
+    providers: list
+      .pipe(z.array(z.enum(PROVIDER_IDS)).min(1, { error: 'needs at least one provider' }))
+      .default(['onnx']),
     providerTimeoutMs: int(100, 600_000).default(20_000),
     providerMaxConcurrency: int(1, 10_000).default(64),
     openaiApiKey: optionalString,
@@ -70,8 +86,18 @@ const schema = z
     hfBaseUrl: optionalString.pipe(z.url().optional()),
     hfEmbeddingModel: z.string().default('sentence-transformers/paraphrase-MiniLM-L6-v2'),
     localModelDir: z.string().default(path.join(appRoot, 'models', 'stylesprint-desc')),
-    localModel: optionalString.pipe(z.string().regex(/^[\w.-]+\/[\w.-]+(@[\w./-]+)?$/, 'must be a Hub repo as org/name or org/name@revision').optional()),
-    localModelFile: optionalString.pipe(z.string().regex(/^(?!.*\.\.)[\w./-]+\.onnx$/, 'must name an .onnx file, such as model_q4.onnx or onnx/model_fp16.onnx').optional()),
+    localModel: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[\w.-]+\/[\w.-]+(@[\w./-]+)?$/, 'must be a Hub repo as org/name or org/name@revision')
+        .optional(),
+    ),
+    localModelFile: optionalString.pipe(
+      z
+        .string()
+        .regex(/^(?!.*\.\.)[\w./-]+\.onnx$/, 'must name an .onnx file, such as model_q4.onnx or onnx/model_fp16.onnx')
+        .optional(),
+    ),
     hfHome: z.string().default(path.join(os.homedir(), '.cache', 'huggingface')),
     hfEndpoint: z.url().default('https://huggingface.co'),
     hfHubOffline: bool.default(false),
@@ -85,7 +111,16 @@ const schema = z
     embeddingsModelDir: optionalString,
     clipModelDir: optionalString,
     imageFetchAllowHosts: list
-      .pipe(z.array(z.string().regex(/^(\[[0-9a-f:.]+\]|[\w.:-]+)$/i, 'host names or IP addresses, comma-separated (no scheme, port or path)')))
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(
+              /^(\[[0-9a-f:.]+\]|[\w.:-]+)$/i,
+              'host names or IP addresses, comma-separated (no scheme, port or path)',
+            ),
+        ),
+      )
       .default([]),
     factCheckVocabDir: optionalString,
     // review: a person approves every text before shoppers see it (see docs/publishing.md for why it is the default).
@@ -140,8 +175,16 @@ const schema = z
     metricsPort: int(0, 65535).optional(),
     otelExporterOtlpEndpoint: optionalString.pipe(z.url().optional()),
     otelServiceName: z.string().min(1).default('stylesprint-gateway'),
-    redisUrl: optionalString.pipe(z.string().regex(/^rediss?:\/\//i, 'must be a redis:// or rediss:// URL').optional()),
-    redisPrefix: z.string().regex(/^[\w.-]{1,64}$/, 'letters, digits, _ . - (at most 64)').default('stylesprint'),
+    redisUrl: optionalString.pipe(
+      z
+        .string()
+        .regex(/^rediss?:\/\//i, 'must be a redis:// or rediss:// URL')
+        .optional(),
+    ),
+    redisPrefix: z
+      .string()
+      .regex(/^[\w.-]{1,64}$/, 'letters, digits, _ . - (at most 64)')
+      .default('stylesprint'),
     workers: int(0, 256).default(0),
     jobChunkSize: int(1, 1000).default(25),
     jobLockMs: int(1000, 600_000).default(30_000),
@@ -156,7 +199,11 @@ const schema = z
   .strict()
   .superRefine((c, ctx) => {
     if (!c.trustedDocumentsManifest && Object.values(c.trustedDocuments).includes('require')) {
-      ctx.addIssue({ code: 'custom', path: ['trustedDocuments'], message: 'require needs TRUSTED_DOCUMENTS_MANIFEST (the documents a role may send)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['trustedDocuments'],
+        message: 'require needs TRUSTED_DOCUMENTS_MANIFEST (the documents a role may send)',
+      });
     }
     if (!c.routingPolicies) return;
     try {
@@ -258,7 +305,17 @@ const ENV_ALIASES: Partial<Record<keyof Config, string[]>> = {
  * typo, and a typo that silently falls back to a default is worse than a
  * failed start.
  */
-const OWNED_PREFIXES = ['GATEWAY_', 'LOCAL_', 'ORT_', 'EMBEDDINGS_', 'CLIP_', 'CACHE_', 'MAX_CSV', 'PROVIDER_', 'QUALITY_BREAKER_'];
+const OWNED_PREFIXES = [
+  'GATEWAY_',
+  'LOCAL_',
+  'ORT_',
+  'EMBEDDINGS_',
+  'CLIP_',
+  'CACHE_',
+  'MAX_CSV',
+  'PROVIDER_',
+  'QUALITY_BREAKER_',
+];
 /** Variables with owned prefixes that are read elsewhere (later features). */
 const EXTRA_KNOWN_ENV = new Set<string>([]);
 
@@ -306,7 +363,10 @@ export function loadConfig(options: Partial<ConfigInput> = {}, env: NodeJS.Proce
   const merged: Record<string, unknown> = { ...fromEnv(env) };
   for (const [k, v] of Object.entries(options)) if (v !== undefined) merged[k] = v;
   const parsed = schema.safeParse(merged, { reportInput: true });
-  if (!parsed.success) throw new ConfigError(`invalid configuration: ${parsed.error.issues.map((issue) => describeIssue(issue, merged)).join('; ')}`);
+  if (!parsed.success)
+    throw new ConfigError(
+      `invalid configuration: ${parsed.error.issues.map((issue) => describeIssue(issue, merged)).join('; ')}`,
+    );
   return parsed.data;
 }
 

@@ -23,7 +23,10 @@ try {
   const { setGcThreadNice } = await import('./observability/gc-threads.js');
   const server = await createGateway();
   const gcThreads = setGcThreadNice(server.config.gcThreadNice);
-  server.logger.info({ url: server.url, storage: server.storage.kind, gcThreadNice: server.config.gcThreadNice, gcThreads }, 'StyleSprint Gateway listening');
+  server.logger.info(
+    { url: server.url, storage: server.storage.kind, gcThreadNice: server.config.gcThreadNice, gcThreads },
+    'StyleSprint Gateway listening',
+  );
   stopNow = (signal: string) => {
     server.logger.info({ signal }, 'shutting down');
     server.close().then(

@@ -22,12 +22,21 @@ const tableSchema = z.record(z.string(), z.object({ input: z.number().min(0), ou
 export function parsePriceTable(json: string | undefined): Record<string, ModelPrice> {
   if (!json) return { ...DEFAULT_PRICES };
   const parsed = tableSchema.safeParse(JSON.parse(json));
-  if (!parsed.success) throw new TypeError(`PRICE_TABLE: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new TypeError(
+      `PRICE_TABLE: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   return { ...DEFAULT_PRICES, ...parsed.data };
 }
 
 /** Estimated cost of one call; 0 for the local model, null for a model with no known price. */
-export function estimateCostUsd(table: Record<string, ModelPrice>, providerKind: string, model: string, promptTokens: number, completionTokens: number): number | null {
+export function estimateCostUsd(
+  table: Record<string, ModelPrice>,
+  providerKind: string,
+  model: string,
+  promptTokens: number,
+  completionTokens: number,
+): number | null {
   if (providerKind === 'onnx') return 0;
   const price = table[model];
   if (!price) return null;

@@ -30,7 +30,14 @@ export function readCatalogEntries(file = SAMPLE_CATALOG): CatalogEntry[] {
 
 /** The facts a prompt may use for a catalog entry: never its reference description. */
 export function catalogFacts(e: CatalogEntry): ProductFacts {
-  return { id: e.sku, title: e.title, category: e.category ?? null, attributes: e.attributes ?? [], colors: e.colors ?? [], materials: e.materials ?? [] };
+  return {
+    id: e.sku,
+    title: e.title,
+    category: e.category ?? null,
+    attributes: e.attributes ?? [],
+    colors: e.colors ?? [],
+    materials: e.materials ?? [],
+  };
 }
 
 export function readSampleCatalog(file = SAMPLE_CATALOG): ProductInput[] {

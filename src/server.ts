@@ -77,16 +77,24 @@ interface Core {
  * the HTTP server. schema/index.ts's createGateway calls it with the
  * gateway's schema, for src/index.ts and the integration tests (port 0).
  */
-export async function createServer(configInput: Partial<ConfigInput>, options: CreateServerOptions): Promise<GatewayServer> {
+export async function createServer(
+  configInput: Partial<ConfigInput>,
+  options: CreateServerOptions,
+): Promise<GatewayServer> {
   const config = loadConfig(configInput);
   // Read before anything is opened: a bad manifest fails the start as a bad setting does.
-  const trustedDocuments = { manifest: loadTrustedDocuments(config.trustedDocumentsManifest), modes: config.trustedDocuments };
+  const trustedDocuments = {
+    manifest: loadTrustedDocuments(config.trustedDocumentsManifest),
+    modes: config.trustedDocuments,
+  };
   const logger = options.logger ?? createLogger(config);
   const { storage, authenticator, metrics, tracing, services } = await openCore(config, logger, options.clock);
   const rateLimitStore = openRateLimitStore(config, logger);
   const authenticate = (header: string | undefined) => authenticator.authenticate(header);
   if (config.nodeEnv === undefined) {
-    logger.warn('NODE_ENV is not set: introspection only for the internal role and unexpected errors masked, as in production. Set NODE_ENV=production in a deployment, development on a workstation.');
+    logger.warn(
+      'NODE_ENV is not set: introspection only for the internal role and unexpected errors masked, as in production. Set NODE_ENV=production in a deployment, development on a workstation.',
+    );
   }
   const { schema } = options;
   const armor = armorProtection(config);
@@ -106,22 +114,70 @@ export async function createServer(configInput: Partial<ConfigInput>, options: C
   let draining = false;
   // HTTP GraphQL requests and running graphql-ws operations: what a drain waits for.
   const inFlight = new InFlight();
-  const makeContext = ({ requestId, signal, principal }: { requestId: string; signal: AbortSignal; principal: Principal }): GatewayContext => {
+  const makeContext = ({
+    requestId,
+    signal,
+    principal,
+  }: {
+    requestId: string;
+    signal: AbortSignal;
+    principal: Principal;
+  }): GatewayContext => {
     const warnings: string[] = [];
     const generations = generationBudget(rateLimitStore, config.generationRateLimits, principal);
     const requestedBy = { name: principal.name, role: principal.role };
     // The key's name (never the key) rides on every log line of the request.
-    return { requestId, signal, principal, logger: logger.child({ requestId, keyName: principal.name }), storage, services, warnings, report: {}, events: generationBudget(rateLimitStore, config.eventRateLimits, principal, 'events'), loaders: createLoaders(storage, services, { warnings, signal, generations, payer: principal, requestedBy }) };
+    return {
+      requestId,
+      signal,
+      principal,
+      logger: logger.child({ requestId, keyName: principal.name }),
+      storage,
+      services,
+      warnings,
+      report: {},
+      events: generationBudget(rateLimitStore, config.eventRateLimits, principal, 'events'),
+      loaders: createLoaders(storage, services, { warnings, signal, generations, payer: principal, requestedBy }),
+    };
   };
-  const handleGraphQL = createGraphQLHandler({ apollo, logger, maxBodyBytes: config.maxBodyBytes, requestTimeoutMs: config.requestTimeoutMs, makeContext, authenticate, metrics, tracing, trustedDocuments });
-  const metricsServer = config.metricsPort !== undefined ? await startMetricsServer(config.metricsPort, config.host, metrics) : null;
-  const sources = metricSources(services, { localQueueCapacity: config.localMaxQueue, ready: async () => (await readiness({ storage, registry: services.registry, draining: () => draining })).ready });
+  const handleGraphQL = createGraphQLHandler({
+    apollo,
+    logger,
+    maxBodyBytes: config.maxBodyBytes,
+    requestTimeoutMs: config.requestTimeoutMs,
+    makeContext,
+    authenticate,
+    metrics,
+    tracing,
+    trustedDocuments,
+  });
+  const metricsServer =
+    config.metricsPort !== undefined ? await startMetricsServer(config.metricsPort, config.host, metrics) : null;
+  const sources = metricSources(services, {
+    localQueueCapacity: config.localMaxQueue,
+    ready: async () => (await readiness({ storage, registry: services.registry, draining: () => draining })).ready,
+  });
   metrics.setSources(sources);
   // Liveness fails only for a local model that has work and makes no progress (stuck), never for one that is busy.
   const watchdog = new ProgressWatchdog({ stats: () => sources.localStats(), stuckAfterMs: config.stuckAfterMs });
   // Outside production the page is served; what it can show still depends on the key it is given (introspection by role).
   const playground = config.playground ?? config.nodeEnv !== 'production';
-  const routes = { handleGraphQL, authenticate, metrics, metricsOnMainPort: !metricsServer, playground, reviewPage: config.reviewPage, storage, registry: services.registry, draining: () => draining, inFlight, alerts: services.alerts, watchdog, stuckAfterMs: config.stuckAfterMs, logger };
+  const routes = {
+    handleGraphQL,
+    authenticate,
+    metrics,
+    metricsOnMainPort: !metricsServer,
+    playground,
+    reviewPage: config.reviewPage,
+    storage,
+    registry: services.registry,
+    draining: () => draining,
+    inFlight,
+    alerts: services.alerts,
+    watchdog,
+    stuckAfterMs: config.stuckAfterMs,
+    logger,
+  };
   const httpServer = http.createServer(createRouteTable(routes));
   httpServer.keepAliveTimeout = 65_000;
   const subscriptions = attachSubscriptionServer({
@@ -139,7 +195,20 @@ export async function createServer(configInput: Partial<ConfigInput>, options: C
   if (options.listen !== false) await listen(httpServer, config);
   const port = (httpServer.address() as AddressInfo | null)?.port ?? config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  const shutdown = { logger, graceMs: config.shutdownGraceMs, inFlight, startDraining: () => (draining = true), subscriptions, httpServer, metricsServer, rateLimitStore, apollo, services, tracing, storage };
+  const shutdown = {
+    logger,
+    graceMs: config.shutdownGraceMs,
+    inFlight,
+    startDraining: () => (draining = true),
+    subscriptions,
+    httpServer,
+    metricsServer,
+    rateLimitStore,
+    apollo,
+    services,
+    tracing,
+    storage,
+  };
   let closing: Promise<void> | undefined;
   return {
     config,
@@ -171,7 +240,10 @@ async function openCore(config: Config, logger: Logger, clock?: () => number): P
   }
   const metrics = new GatewayMetrics();
   // Loads the OpenTelemetry SDK only with OTEL_EXPORTER_OTLP_ENDPOINT set.
-  const tracing = await startTracing({ endpoint: config.otelExporterOtlpEndpoint, serviceName: config.otelServiceName });
+  const tracing = await startTracing({
+    endpoint: config.otelExporterOtlpEndpoint,
+    serviceName: config.otelServiceName,
+  });
   let services: Services;
   try {
     services = await createServices(config, meteredStorage(storage, metrics), logger, {

@@ -98,10 +98,17 @@ function createCheckService(config: Config): CheckService {
 /** The quality breaker, which logs its trips and recoveries. */
 function createQualityBreaker(config: Config, logger: Logger): QualityBreaker {
   return new QualityBreaker({
-    settings: { failureRatio: config.qualityBreakerRatio, minSamples: config.qualityBreakerMinSamples, cooldownMs: config.qualityBreakerCooldownMs },
+    settings: {
+      failureRatio: config.qualityBreakerRatio,
+      minSamples: config.qualityBreakerMinSamples,
+      cooldownMs: config.qualityBreakerCooldownMs,
+    },
     onChange: (q: QualityStatus) =>
       q.state === 'open'
-        ? logger.warn({ provider: q.provider, model: q.model, reason: q.reason, openUntil: q.openUntil }, 'quality breaker opened: routing around the provider')
+        ? logger.warn(
+            { provider: q.provider, model: q.model, reason: q.reason, openUntil: q.openUntil },
+            'quality breaker opened: routing around the provider',
+          )
         : logger.info({ provider: q.provider, model: q.model, state: q.state }, 'quality breaker state changed'),
   });
 }
@@ -152,7 +159,12 @@ function createBudgets(config: Config, { registry, policies, prices, logger, wra
 /** The actions Alertmanager's webhook takes, shared with the other replicas through Redis when REDIS_URL is set; started (the share's actions loaded). */
 async function startAlertActions(
   config: Config,
-  { registry, policies, jobs, logger }: Pick<BudgetDeps, 'registry' | 'policies' | 'logger'> & { jobs: JobService | null },
+  {
+    registry,
+    policies,
+    jobs,
+    logger,
+  }: Pick<BudgetDeps, 'registry' | 'policies' | 'logger'> & { jobs: JobService | null },
 ): Promise<AlertActions> {
   const alerts = new AlertActions({
     providerIds: () => registry.generatorIds(),
@@ -160,7 +172,13 @@ async function startAlertActions(
     jobs,
     logger,
     ttlMs: config.alertActionTtlMs,
-    share: config.redisUrl ? createRedisActionShare({ client: connectRedis({ url: config.redisUrl, name: 'stylesprint-alert-actions' }), prefix: config.redisPrefix, logger }) : null,
+    share: config.redisUrl
+      ? createRedisActionShare({
+          client: connectRedis({ url: config.redisUrl, name: 'stylesprint-alert-actions' }),
+          prefix: config.redisPrefix,
+          logger,
+        })
+      : null,
   });
   await alerts.start();
   return alerts;
@@ -171,7 +189,13 @@ async function startAlertActions(
  * after the start-up sweep: before the first request, rows stored before the
  * lifecycle get their state and check.
  */
-async function openPublication(config: Config, storage: Storage, checks: CheckService, pubSub: PubSub, logger: Logger): Promise<PublicationService> {
+async function openPublication(
+  config: Config,
+  storage: Storage,
+  checks: CheckService,
+  pubSub: PubSub,
+  logger: Logger,
+): Promise<PublicationService> {
   const publication = await createPublication({ config, storage, vocabulary: checks.vocabulary, logger });
   publication.onPublished((notice) => pubSub.publish(DESCRIPTION_PUBLISHED, notice));
   try {
@@ -196,7 +220,12 @@ async function openJobs(config: Config, storage: Storage, pubSub: PubSub, logger
   });
 }
 
-export async function createServices(config: Config, storage: Storage, logger: Logger, wrap: ServiceOptions = {}): Promise<Services> {
+export async function createServices(
+  config: Config,
+  storage: Storage,
+  logger: Logger,
+  wrap: ServiceOptions = {},
+): Promise<Services> {
   // First, so that a brand vocabulary with a mistake stops the start before providers and queues open.
   const checks = createCheckService(config);
   const pubSub = wrap.pubSub ?? createInProcessPubSub();
@@ -206,7 +235,11 @@ export async function createServices(config: Config, storage: Storage, logger: L
   const source = wrap.source ? wrap.source(registry) : registry;
   // With Redis, replicas share the generation cache, coalescing and breaker verdicts.
   const stateStore = config.redisUrl
-    ? await createRedisStateStore({ client: connectRedis({ url: config.redisUrl, name: 'stylesprint-router' }), prefix: config.redisPrefix, logger })
+    ? await createRedisStateStore({
+        client: connectRedis({ url: config.redisUrl, name: 'stylesprint-router' }),
+        prefix: config.redisPrefix,
+        logger,
+      })
     : undefined;
   const quality = createQualityBreaker(config, logger);
   // Before the router: an alert's action may pause the job queue, and the router's advisor asks the alerts' actions.
@@ -233,11 +266,28 @@ export async function createServices(config: Config, storage: Storage, logger: L
     },
     budgets,
   });
-  const benchmarks = new BenchmarkService({ config, storage, router, registry, descriptions, prices, logger, vocabulary: checks.vocabulary });
+  const benchmarks = new BenchmarkService({
+    config,
+    storage,
+    router,
+    registry,
+    descriptions,
+    prices,
+    logger,
+    vocabulary: checks.vocabulary,
+  });
   await benchmarks.runner.recover();
   const worker: JobWorker | null =
     config.redisUrl && config.workers > 0
-      ? await startJobWorker({ redisUrl: config.redisUrl, prefix: config.redisPrefix, concurrency: config.workers, lockMs: config.jobLockMs, storage, descriptions, logger })
+      ? await startJobWorker({
+          redisUrl: config.redisUrl,
+          prefix: config.redisPrefix,
+          concurrency: config.workers,
+          lockMs: config.jobLockMs,
+          storage,
+          descriptions,
+          logger,
+        })
       : null;
   return {
     products: new ProductService(storage.catalog, { maxBytes: config.maxCsvBytes, maxRows: config.maxCsvRows }),
@@ -253,7 +303,10 @@ export async function createServices(config: Config, storage: Storage, logger: L
     alerts,
     budgets,
     pubSub,
-    experiments: new ExperimentService(storage, publication, { ...(wrap.clock ? { now: wrap.clock } : {}), generator: descriptions }),
+    experiments: new ExperimentService(storage, publication, {
+      ...(wrap.clock ? { now: wrap.clock } : {}),
+      generator: descriptions,
+    }),
     async close() {
       await worker?.close();
       // Before the queue closes: a pause an alert put on it is lifted.

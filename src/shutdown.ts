@@ -36,7 +36,11 @@ export async function drainAndClose(parts: ShutdownParts): Promise<void> {
   const { logger, graceMs, inFlight } = parts;
   parts.startDraining();
   logger.info({ inFlight: inFlight.size, graceMs }, 'draining');
-  if (!(await finishesWithin(inFlight, graceMs))) logger.warn({ graceMs, inFlight: inFlight.size }, 'shutdown grace period over: cutting the requests still in flight');
+  if (!(await finishesWithin(inFlight, graceMs)))
+    logger.warn(
+      { graceMs, inFlight: inFlight.size },
+      'shutdown grace period over: cutting the requests still in flight',
+    );
   // Sockets still open are closed with 1001 (going away): clients reconnect to another replica.
   await parts.subscriptions.close();
   const closed = new Promise<void>((resolve) => parts.httpServer.close(() => resolve()));

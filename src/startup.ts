@@ -23,9 +23,13 @@ export class ConfigError extends Error {
  * folded, so the reason stays one line.
  */
 export function startFailure(program: string, error: unknown): { exitCode: number; line: string } {
-  const message = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ').trim() || 'unknown error';
+  const message =
+    (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ').trim() || 'unknown error';
   const config = error instanceof ConfigError;
-  return { exitCode: config ? EXIT_CONFIG : EXIT_START_FAILED, line: `${program}: ${config ? message : `could not start: ${message}`}` };
+  return {
+    exitCode: config ? EXIT_CONFIG : EXIT_START_FAILED,
+    line: `${program}: ${config ? message : `could not start: ${message}`}`,
+  };
 }
 
 /** Writes the one line and exits. Used for every start-up failure of src/index.ts and src/worker.ts. */
@@ -60,7 +64,11 @@ export function requireSupportedNode(program: string): void {
   let engines: string | undefined;
   try {
     // dist/src/startup.js → the package.json at the root (also copied into the Docker image).
-    engines = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { engines?: { node?: string } }).engines?.node;
+    engines = (
+      JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+        engines?: { node?: string };
+      }
+    ).engines?.node;
   } catch {
     return;
   }

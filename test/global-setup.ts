@@ -41,7 +41,9 @@ export function globalTeardown(): void {
     const left = readdirSync(path.join(runDir, 'tmp')).filter((name) => !FOREIGN.some((pattern) => pattern.test(name)));
     failures.push(...left.map((name) => `a test left ${name} in the temp folder`));
   }
-  process.stdout.write(`log scan: ${scan.files} log files, ${scan.secrets} secrets, ${scan.requestLines} request lines (${scan.named} with a key name)\n`);
+  process.stdout.write(
+    `log scan: ${scan.files} log files, ${scan.secrets} secrets, ${scan.requestLines} request lines (${scan.named} with a key name)\n`,
+  );
   if (keep) process.stdout.write(`kept the run folder ${runDir}\n`);
   else rmSync(runDir, { recursive: true, force: true });
   for (const failure of failures) process.stderr.write(`test run: ${failure}\n`);

@@ -22,12 +22,19 @@ import { pino } from 'pino';
 import { ENV_NAMES, loadConfig, PROVIDER_IDS, type ConfigInput, type ProviderId } from '../src/config.js';
 import { openStorage } from '../src/storage/index.js';
 import { createServices } from '../src/services.js';
-import { buildSpec, parseCandidatesCsv, parseDatasetCsv, summarize, testRows } from '../src/evaluation/benchmark/index.js';
+import {
+  buildSpec,
+  parseCandidatesCsv,
+  parseDatasetCsv,
+  summarize,
+  testRows,
+} from '../src/evaluation/benchmark/index.js';
 import type { MetricName } from '../src/evaluation/metrics/index.js';
 import { renderHtml, renderMarkdown, type SkippedProvider } from '../src/evaluation/benchmark/report/index.js';
 import type { ProviderRegistry } from '../providers/index.js';
 
-const USAGE = 'usage: benchmark --dataset FILE (--providers a,b | --candidates FILE ...) [--out report.html] [--seed N] [--test-share X] [--all-rows] [--metrics m1,m2] [--prompt-version vN] [--resamples N] [--db FILE] [--title TEXT]';
+const USAGE =
+  'usage: benchmark --dataset FILE (--providers a,b | --candidates FILE ...) [--out report.html] [--seed N] [--test-share X] [--all-rows] [--metrics m1,m2] [--prompt-version vN] [--resamples N] [--db FILE] [--title TEXT]';
 
 function progressPrinter(out: NodeJS.WriteStream): { update(done: number, total: number): void; end(): void } {
   if (out.isTTY) {
@@ -54,7 +61,10 @@ const SETUP_HINT: Readonly<Record<ProviderId, string>> = {
 };
 
 /** The named providers split into those configured here and those skipped, with why. */
-async function splitProviders(registry: ProviderRegistry, named: readonly ProviderId[]): Promise<{ run: ProviderId[]; skipped: SkippedProvider[] }> {
+async function splitProviders(
+  registry: ProviderRegistry,
+  named: readonly ProviderId[],
+): Promise<{ run: ProviderId[]; skipped: SkippedProvider[] }> {
   const health = new Map((await registry.describe()).map((p) => [p.id, p.health]));
   const run = named.filter((id) => registry.generator(id) !== undefined);
   const skipped = named
@@ -75,7 +85,10 @@ function readInput(file: string, option: string): string {
 /** The Markdown file beside the HTML one: report.html → report.md. */
 function markdownPath(htmlFile: string): string {
   const ext = path.extname(htmlFile);
-  if (!/^\.html?$/i.test(ext)) throw new UsageError(`--out ${htmlFile}: name the HTML report (X.html); the Markdown summary is written beside it as X.md`);
+  if (!/^\.html?$/i.test(ext))
+    throw new UsageError(
+      `--out ${htmlFile}: name the HTML report (X.html); the Markdown summary is written beside it as X.md`,
+    );
   return htmlFile.slice(0, -ext.length) + '.md';
 }
 
@@ -105,9 +118,16 @@ async function main(argv: string[]): Promise<number> {
   const datasetFile = path.resolve(values.dataset);
   const htmlFile = path.resolve(values.out);
   const mdFile = markdownPath(htmlFile);
-  const named = values.providers?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
+  const named =
+    values.providers
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean) ?? [];
   const unknown = named.filter((p) => !(PROVIDER_IDS as readonly string[]).includes(p));
-  if (unknown.length) throw new UsageError(`unknown provider ${unknown.map((p) => `"${p}"`).join(', ')} (known: ${PROVIDER_IDS.join(', ')})`);
+  if (unknown.length)
+    throw new UsageError(
+      `unknown provider ${unknown.map((p) => `"${p}"`).join(', ')} (known: ${PROVIDER_IDS.join(', ')})`,
+    );
   const rows = parseDatasetCsv(readInput(datasetFile, '--dataset'), { baseDir: path.dirname(datasetFile) });
   const candidates = (values.candidates ?? []).map((file) => ({
     name: path.basename(file, path.extname(file)),
@@ -128,7 +148,10 @@ async function main(argv: string[]): Promise<number> {
   });
 
   const tempDir = values.db ? null : mkdtempSync(path.join(tmpdir(), 'stylesprint-benchmark-'));
-  const overrides: Partial<ConfigInput> = { databasePath: values.db ?? path.join(tempDir!, 'benchmark.db'), seedCatalog: false };
+  const overrides: Partial<ConfigInput> = {
+    databasePath: values.db ?? path.join(tempDir!, 'benchmark.db'),
+    seedCatalog: false,
+  };
   if (named.length) overrides.providers = named;
   const config = loadConfig(overrides);
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
@@ -141,7 +164,10 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write('benchmark: nothing to run: every provider named was skipped\n');
       return 1;
     }
-    const spec = { ...asked, models: asked.models.filter((m) => m.kind !== 'provider' || providers.includes(m.provider as ProviderId)) };
+    const spec = {
+      ...asked,
+      models: asked.models.filter((m) => m.kind !== 'provider' || providers.includes(m.provider as ProviderId)),
+    };
     const progress = progressPrinter(process.stdout);
     const runner = services.benchmarks.runner;
     let runId = '';

@@ -17,7 +17,9 @@ import { renderExperimentHtml } from '../src/experiments/report-html.js';
 const USAGE = 'usage: experiment-report --id EXPERIMENT_ID --out FILE.html [--db FILE]';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { id: { type: 'string' }, out: { type: 'string' }, db: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { id: { type: 'string' }, out: { type: 'string' }, db: { type: 'string' } },
+  });
   if (!values.id || !values.out || !/\.html?$/i.test(values.out)) {
     process.stderr.write(`${USAGE}\n`);
     process.exit(2);
@@ -28,7 +30,9 @@ async function main(): Promise<void> {
     const report = await experimentReport(storage.experiments, values.id);
     mkdirSync(path.dirname(path.resolve(values.out)), { recursive: true });
     writeFileSync(values.out, renderExperimentHtml(report));
-    console.log(`${report.analysis.decision}${report.analysis.winnerId ? ` (${report.analysis.winnerId})` : ''}: ${report.analysis.reason}\nwrote ${values.out}`);
+    console.log(
+      `${report.analysis.decision}${report.analysis.winnerId ? ` (${report.analysis.winnerId})` : ''}: ${report.analysis.reason}\nwrote ${values.out}`,
+    );
   } finally {
     await storage.close();
   }

@@ -89,13 +89,19 @@ const capitalised = (w: string): string => w.charAt(0).toUpperCase() + w.slice(1
  * colours and materials). Titles and attribute lists are therefore new, and
  * the only way to restate them is to copy them from the prompt.
  */
-function recombine(pool: readonly CatalogEntry[], all: readonly CatalogEntry[], words: Lexicon, rand: () => number): ProductFacts {
+function recombine(
+  pool: readonly CatalogEntry[],
+  all: readonly CatalogEntry[],
+  words: Lexicon,
+  rand: () => number,
+): ProductFacts {
   const base = pick(pool, rand);
   const fresh = rand() < 0.5; // half the invented products take their words from the lexicon
   const word = (from: 'adjectives' | 'nouns'): string => pick(words[from], rand);
   const titleWords = all.flatMap((p) => p.title.split(' ').slice(0, -1));
   const lead = Array.from({ length: 1 + Math.floor(rand() * 2) }, () =>
-    fresh && rand() < 0.7 ? capitalised(word('adjectives')) : pick(titleWords, rand));
+    fresh && rand() < 0.7 ? capitalised(word('adjectives')) : pick(titleWords, rand),
+  );
   const noun = fresh && rand() < 0.4 ? capitalised(word('nouns')) : (base.title.split(' ').at(-1) ?? '');
   const title = [...lead, noun].join(' ');
   const catalogAttributes = [...new Set(all.flatMap((p) => p.attributes ?? []))];
@@ -105,17 +111,34 @@ function recombine(pool: readonly CatalogEntry[], all: readonly CatalogEntry[], 
   });
   const catalogColours = [...new Set(all.flatMap((p) => p.colors ?? []))];
   const colors = Array.from({ length: 1 + Math.floor(rand() * 3) }, () =>
-    fresh && rand() < 0.6 ? word(rand() < 0.5 ? 'adjectives' : 'nouns') : pick(catalogColours, rand));
+    fresh && rand() < 0.6 ? word(rand() < 0.5 ? 'adjectives' : 'nouns') : pick(catalogColours, rand),
+  );
   let materials = (pick(all, rand).materials ?? []).slice();
   if (fresh && rand() < 0.6) {
     const share = 10 * (1 + Math.floor(rand() * 9));
-    materials = share === 100 || rand() < 0.3 ? [`100% ${word('nouns')}`] : [`${share}% ${word('nouns')}`, `${100 - share}% ${word('nouns')}`];
+    materials =
+      share === 100 || rand() < 0.3
+        ? [`100% ${word('nouns')}`]
+        : [`${share}% ${word('nouns')}`, `${100 - share}% ${word('nouns')}`];
   }
-  return { id: `${base.sku}-R`, title, category: base.category ?? null, attributes: [...new Set(attributes)], colors: [...new Set(colors)], materials };
+  return {
+    id: `${base.sku}-R`,
+    title,
+    category: base.category ?? null,
+    attributes: [...new Set(attributes)],
+    colors: [...new Set(colors)],
+    materials,
+  };
 }
 
 function factsLine(f: ProductFacts): object {
-  return { title: f.title, category: f.category, attributes: f.attributes, colors: f.colors ?? [], materials: f.materials ?? [] };
+  return {
+    title: f.title,
+    category: f.category,
+    attributes: f.attributes,
+    colors: f.colors ?? [],
+    materials: f.materials ?? [],
+  };
 }
 
 function main(): void {
@@ -139,7 +162,17 @@ function main(): void {
     for (let v = 0; v < count; v++) {
       const f = v === 0 ? facts : variantOf(facts, rand);
       const prompt = buildPrompt(f, { version: PROMPT_VERSION }).prompt;
-      lines.push(JSON.stringify({ sku: p.sku, split: p.split, kind: 'catalog', variant: v, prompt, description: p.description, facts: factsLine(f) }));
+      lines.push(
+        JSON.stringify({
+          sku: p.sku,
+          split: p.split,
+          kind: 'catalog',
+          variant: v,
+          prompt,
+          description: p.description,
+          facts: factsLine(f),
+        }),
+      );
     }
   }
   const train = products.filter((p) => p.split === 'train');
@@ -149,7 +182,17 @@ function main(): void {
     const pool = train.filter((p) => (p.category ?? '') === c);
     for (let v = 0; v < Number(values.recombined); v++) {
       const f = variantOf(recombine(pool, train, words, rand), rand);
-      lines.push(JSON.stringify({ sku: f.id, split: 'train', kind: 'recombined', variant: v, prompt: buildPrompt(f, { version: PROMPT_VERSION }).prompt, description: null, facts: factsLine(f) }));
+      lines.push(
+        JSON.stringify({
+          sku: f.id,
+          split: 'train',
+          kind: 'recombined',
+          variant: v,
+          prompt: buildPrompt(f, { version: PROMPT_VERSION }).prompt,
+          description: null,
+          facts: factsLine(f),
+        }),
+      );
     }
   }
   mkdirSync(path.dirname(values.out), { recursive: true });

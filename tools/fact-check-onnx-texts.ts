@@ -28,10 +28,16 @@ const { values: args } = parseArgs({
 });
 
 const bases = args.seeds.split(',').map((s) => Number(s.trim()));
-if (bases.some((b) => !Number.isInteger(b) || b < 0)) throw new TypeError(`--seeds: whole numbers, comma-separated (got ${args.seeds})`);
+if (bases.some((b) => !Number.isInteger(b) || b < 0))
+  throw new TypeError(`--seeds: whole numbers, comma-separated (got ${args.seeds})`);
 const catalog = readCatalogEntries();
 const quiet = { info: (): void => {}, warn: (): void => {} };
-const provider = await createOnnxProvider({ executionProvider: 'cpu', logger: quiet, plugins: onnxPlugins, modelDir: bundledModelDir });
+const provider = await createOnnxProvider({
+  executionProvider: 'cpu',
+  logger: quiet,
+  plugins: onnxPlugins,
+  modelDir: bundledModelDir,
+});
 const texts: Array<{ id: string; sku: string; seed: number; text: string }> = [];
 try {
   for (const base of bases) {
@@ -53,7 +59,7 @@ try {
 }
 const file = {
   description:
-    'Texts of the bundled model (models/stylesprint-desc) for the sample catalog, made by tools/fact-check-onnx-texts.ts: onnx provider on CPU, the model folder\'s decoding defaults, prompt v3, seed = base + catalog index. Labels live in labelled-set.json.',
+    "Texts of the bundled model (models/stylesprint-desc) for the sample catalog, made by tools/fact-check-onnx-texts.ts: onnx provider on CPU, the model folder's decoding defaults, prompt v3, seed = base + catalog index. Labels live in labelled-set.json.",
   model: 'models/stylesprint-desc',
   promptVersion: 'v3',
   seedBases: bases,

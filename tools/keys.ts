@@ -15,7 +15,11 @@ const USAGE = `usage: npm run keys -- create --role <${ROLES.join('|')}> --name 
        npm run keys -- revoke <id|name>`;
 
 async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { role: { type: 'string' }, name: { type: 'string' } } });
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { role: { type: 'string' }, name: { type: 'string' } },
+  });
   const [command, target] = positionals;
   const config = loadConfig();
   const storage = await openStorage(config);
@@ -33,7 +37,9 @@ async function main(argv: string[]): Promise<number> {
           return 1;
         }
         const { key, record } = await createApiKey(storage.apiKeys, role, name);
-        console.error(`created ${record.role} key ${JSON.stringify(record.name)} (id ${record.id}, fingerprint ${keyFingerprint(record.hash)}). It is shown once; store it now.`);
+        console.error(
+          `created ${record.role} key ${JSON.stringify(record.name)} (id ${record.id}, fingerprint ${keyFingerprint(record.hash)}). It is shown once; store it now.`,
+        );
         console.log(key);
         return 0;
       }
@@ -41,7 +47,12 @@ async function main(argv: string[]): Promise<number> {
         const keys = await storage.apiKeys.list();
         // No character of any key: the fingerprint is the start of its SHA-256 (see keyFingerprint).
         console.log(['id', 'name', 'role', 'fingerprint', 'created_at', 'last_used_at', 'revoked_at'].join('\t'));
-        for (const k of keys) console.log([k.id, k.name, k.role, keyFingerprint(k.hash), k.createdAt, k.lastUsedAt ?? '-', k.revokedAt ?? '-'].join('\t'));
+        for (const k of keys)
+          console.log(
+            [k.id, k.name, k.role, keyFingerprint(k.hash), k.createdAt, k.lastUsedAt ?? '-', k.revokedAt ?? '-'].join(
+              '\t',
+            ),
+          );
         return 0;
       }
       case 'revoke': {

@@ -21,21 +21,24 @@ const operationNames = (text: string): string[] =>
 /** The module's text, from the review operations and the manifest as they are on disk; throws for an operation the manifest lacks. */
 export function renderReviewDocuments(): string {
   const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8')) as Record<string, string>;
-  const byName = new Map(Object.values(manifest).flatMap((text) => operationNames(text).map((name) => [name, text] as const)));
+  const byName = new Map(
+    Object.values(manifest).flatMap((text) => operationNames(text).map((name) => [name, text] as const)),
+  );
   const names = readdirSync(SOURCES)
     .filter((f) => f.endsWith('.graphql'))
     .sort()
     .flatMap((f) => operationNames(readFileSync(path.join(SOURCES, f), 'utf8')));
   const lines = names.map((name) => {
     const text = byName.get(name);
-    if (text === undefined) throw new Error(`${name} is not in ${path.relative(appRoot, MANIFEST)}: run npm run codegen`);
+    if (text === undefined)
+      throw new Error(`${name} is not in ${path.relative(appRoot, MANIFEST)}: run npm run codegen`);
     return `  ${name}: ${JSON.stringify(text)},`;
   });
   return [
     '// Written by `npm run codegen` (tools/review-documents.ts) from clients/review/*.graphql and the',
     '// trusted-documents manifest: do not edit.',
     '',
-    '/** The review page\'s operations, each the manifest\'s exact text (a trusted document under TRUSTED_DOCUMENTS=require). */',
+    "/** The review page's operations, each the manifest's exact text (a trusted document under TRUSTED_DOCUMENTS=require). */",
     'export const REVIEW_DOCUMENTS = {',
     ...lines,
     '} as const;',

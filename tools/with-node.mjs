@@ -41,29 +41,46 @@ function fail(reason) {
 }
 
 function firstLine(error) {
-  return String(error?.stderr || error?.message || error).trim().split('\n')[0];
+  return String(error?.stderr || error?.message || error)
+    .trim()
+    .split('\n')[0];
 }
 
 /** npm as it runs this script (npm_execpath under `npm run`), else the one on PATH. */
 function npm(args, options) {
   const cli = process.env.npm_execpath;
-  return cli && cli.endsWith('.js') ? execFileSync(process.execPath, [cli, ...args], options) : execFileSync('npm', args, options);
+  return cli && cli.endsWith('.js')
+    ? execFileSync(process.execPath, [cli, ...args], options)
+    : execFileSync('npm', args, options);
 }
 
 function fetchNode(minimum) {
   const spec = `node-${process.platform}-${process.arch}@${minimum}`;
   if (process.platform !== 'linux' && process.platform !== 'darwin') {
-    fail(`Node ${process.version} is older than ${minimum}, which this gateway needs: install Node ${minimum} (https://nodejs.org)`);
+    fail(
+      `Node ${process.version} is older than ${minimum}, which this gateway needs: install Node ${minimum} (https://nodejs.org)`,
+    );
   }
-  process.stderr.write(`${PROGRAM}: Node ${process.version} is older than ${minimum}: fetching the npm package ${spec} into .node/\n`);
+  process.stderr.write(
+    `${PROGRAM}: Node ${process.version} is older than ${minimum}: fetching the npm package ${spec} into .node/\n`,
+  );
   const work = mkdtempSync(path.join(tmpdir(), 'stylesprint-node-'));
   try {
-    const tarball = npm(['pack', '--silent', '--pack-destination', work, spec], { cwd: work, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n').pop();
+    const tarball = npm(['pack', '--silent', '--pack-destination', work, spec], {
+      cwd: work,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+      .trim()
+      .split('\n')
+      .pop();
     execFileSync('tar', ['xzf', tarball], { cwd: work });
     rmSync(localDir, { recursive: true, force: true });
     cpSync(path.join(work, 'package'), localDir, { recursive: true });
   } catch (error) {
-    fail(`Node ${process.version} is older than ${minimum}, and fetching ${spec} failed (${firstLine(error)}): install Node ${minimum}, or run again with the npm registry in reach`);
+    fail(
+      `Node ${process.version} is older than ${minimum}, and fetching ${spec} failed (${firstLine(error)}): install Node ${minimum}, or run again with the npm registry in reach`,
+    );
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

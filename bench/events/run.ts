@@ -36,9 +36,18 @@ function shoppingDay(experimentId: string, products: readonly string[], count: n
   while (events.length < count) {
     const session = `bench-${++serial}`;
     const variantId = serial % 2 ? 'A' : 'B';
-    const base = { sessionId: session, productId: products[serial % products.length], descriptionId: null, experimentId, variantId, occurredAt, value: null };
+    const base = {
+      sessionId: session,
+      productId: products[serial % products.length],
+      descriptionId: null,
+      experimentId,
+      variantId,
+      occurredAt,
+      value: null,
+    };
     events.push({ ...base, eventId: `${session}-i`, type: 'IMPRESSION' });
-    if (serial % 20 === 0 && events.length < count) events.push({ ...base, eventId: `${session}-a`, type: 'ADD_TO_CART' });
+    if (serial % 20 === 0 && events.length < count)
+      events.push({ ...base, eventId: `${session}-a`, type: 'ADD_TO_CART' });
   }
   return events;
 }
@@ -59,14 +68,24 @@ async function measure(storage: Storage, events: number): Promise<Measured> {
     minSample: null,
     refreshSeconds: 3600,
     productIds: products,
-    variants: ['A', 'B'].map((id) => ({ id, name: id, weight: 1, descriptionIds: Object.fromEntries(products.map((p) => [p, `${id}-${p}`])) })),
+    variants: ['A', 'B'].map((id) => ({
+      id,
+      name: id,
+      weight: 1,
+      descriptionIds: Object.fromEntries(products.map((p) => [p, `${id}-${p}`])),
+    })),
   });
   const conversions = new Map([[experiment.id, 'ADD_TO_CART' as const]]);
   const run = async (all: EventInput[], size: number): Promise<number> => {
     const t0 = performance.now();
     for (let i = 0; i < all.length; i += size) {
       const now = Date.now();
-      await storage.events.record({ events: all.slice(i, i + size), receivedAt: new Date(now).toISOString(), bucket: Math.floor(now / 3_600_000), conversions });
+      await storage.events.record({
+        events: all.slice(i, i + size),
+        receivedAt: new Date(now).toISOString(),
+        bucket: Math.floor(now / 3_600_000),
+        conversions,
+      });
     }
     return all.length / ((performance.now() - t0) / 1000);
   };
@@ -75,7 +94,8 @@ async function measure(storage: Storage, events: number): Promise<Measured> {
   let single = 0;
   for (let r = 0; r < ROUNDS; r++) {
     single = Math.max(single, await run(shoppingDay(experiment.id, products, BASELINE_EVENTS), 1));
-    for (const [i, size] of BATCH_SIZES.entries()) batched[i] = Math.max(batched[i], await run(shoppingDay(experiment.id, products, events), size));
+    for (const [i, size] of BATCH_SIZES.entries())
+      batched[i] = Math.max(batched[i], await run(shoppingDay(experiment.id, products, events), size));
   }
   await storage.experiments.setStatus(experiment.id, 'CONCLUDED', 'A');
   return { batched, single };
@@ -100,19 +120,29 @@ async function postgresStorage(url: string | undefined): Promise<Postgres | stri
   }
   const client = new pg.Client({ connectionString });
   await client.connect();
-  const settings = await client.query<{ name: string; setting: string }>(`SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit') ORDER BY name`);
+  const settings = await client.query<{ name: string; setting: string }>(
+    `SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit') ORDER BY name`,
+  );
   await client.end();
-  return { storage: await PostgresStorage.open({ connectionString }), drop, durability: settings.rows.map((r) => `${r.name}=${r.setting}`).join(', ') };
+  return {
+    storage: await PostgresStorage.open({ connectionString }),
+    drop,
+    durability: settings.rows.map((r) => `${r.name}=${r.setting}`).join(', '),
+  };
 }
 
-const { values } = parseArgs({ options: { 'database-url': { type: 'string' }, events: { type: 'string', default: '100000' } } });
+const { values } = parseArgs({
+  options: { 'database-url': { type: 'string' }, events: { type: 'string', default: '100000' } },
+});
 const events = Number(values.events);
-if (!Number.isSafeInteger(events) || events < MAX_EVENTS_PER_CALL) throw new Error(`--events must be a whole number ≥ ${MAX_EVENTS_PER_CALL}`);
+if (!Number.isSafeInteger(events) || events < MAX_EVENTS_PER_CALL)
+  throw new Error(`--events must be a whole number ≥ ${MAX_EVENTS_PER_CALL}`);
 
 const dir = mkdtempSync(path.join(tmpdir(), 'stylesprint-bench-events-'));
 const rows: string[] = [];
 const rate = (n: number) => Math.round(n).toLocaleString('en-US');
-const row = (db: string, m: Measured) => `| ${db} | ${rate(m.single)} | ${m.batched.map((b) => `${rate(b)} (${(b / m.single).toFixed(1)}×)`).join(' | ')} |`;
+const row = (db: string, m: Measured) =>
+  `| ${db} | ${rate(m.single)} | ${m.batched.map((b) => `${rate(b)} (${(b / m.single).toFixed(1)}×)`).join(' | ')} |`;
 try {
   const sqlite = new SqliteStorage(path.join(dir, 'events.db'));
   const s = await measure(sqlite, events);

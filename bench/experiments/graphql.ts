@@ -61,7 +61,11 @@ interface Shop {
   current: string | null;
 }
 
-async function lifecycle(gql: Gql, action: 'approveDescription' | 'publishDescription', ids: readonly string[]): Promise<void> {
+async function lifecycle(
+  gql: Gql,
+  action: 'approveDescription' | 'publishDescription',
+  ids: readonly string[],
+): Promise<void> {
   for (const id of ids) dataOf(await gql(`mutation L($id: ID!) { ${action}(id: $id) { status } }`, { id }, internal));
 }
 
@@ -87,8 +91,10 @@ const READ = (n: number): string =>
     { length: n },
     (_, i) => `r${i}: product(id: $p${i}) { description(sessionId: $s${i}) { id experiment { variantId } } }`,
   ).join(' ')} }`;
-const RECORD = 'mutation Record($events: [DescriptionEventInput!]!) { recordEvents(events: $events) { accepted duplicates rejected results { reason } } }';
-const ANALYSIS = 'query A($id: ID!) { experiment(id: $id) { analysis { decision winnerVariantId variants { variantId exposures conversions } } } }';
+const RECORD =
+  'mutation Record($events: [DescriptionEventInput!]!) { recordEvents(events: $events) { accepted duplicates rejected results { reason } } }';
+const ANALYSIS =
+  'query A($id: ID!) { experiment(id: $id) { analysis { decision winnerVariantId variants { variantId exposures conversions } } } }';
 
 class GraphQLRun implements ExperimentRun {
   private readonly shown = new Map<string, Shown>();
@@ -108,7 +114,13 @@ class GraphQLRun implements ExperimentRun {
       const variables: Record<string, string> = {};
       const products = chunk.map(() => this.shop.products[this.sessions++ % this.shop.products.length]);
       chunk.forEach((s, j) => Object.assign(variables, { [`p${j}`]: products[j], [`s${j}`]: this.sessionId(s) }));
-      const data = dataOf(await this.shop.gql<Record<string, { description: { id: string; experiment: { variantId: string } | null } }>>(READ(chunk.length), variables, mobile));
+      const data = dataOf(
+        await this.shop.gql<Record<string, { description: { id: string; experiment: { variantId: string } | null } }>>(
+          READ(chunk.length),
+          variables,
+          mobile,
+        ),
+      );
       chunk.forEach((s, j) => {
         const d = data[`r${j}`].description;
         if (!d.experiment) throw new Error(`session ${s} was not assigned: is the experiment running?`);
@@ -124,22 +136,50 @@ class GraphQLRun implements ExperimentRun {
     const occurredAt = at.toISOString();
     const events = outcomes.flatMap((o) => {
       const s = this.shown.get(o.sessionId)!;
-      const base = { sessionId: this.sessionId(o.sessionId), productId: s.productId, descriptionId: s.descriptionId, experimentId: this.experimentId, variantId: s.variantId, occurredAt };
+      const base = {
+        sessionId: this.sessionId(o.sessionId),
+        productId: s.productId,
+        descriptionId: s.descriptionId,
+        experimentId: this.experimentId,
+        variantId: s.variantId,
+        occurredAt,
+      };
       const impression = { ...base, eventId: `${base.sessionId}-i`, type: 'IMPRESSION' };
-      return o.converted ? [impression, { ...base, eventId: `${base.sessionId}-a`, type: 'ADD_TO_CART' }] : [impression];
+      return o.converted
+        ? [impression, { ...base, eventId: `${base.sessionId}-a`, type: 'ADD_TO_CART' }]
+        : [impression];
     });
     for (let i = 0; i < events.length; i += EVENTS_PER_REQUEST) {
       const batch = events.slice(i, i + EVENTS_PER_REQUEST);
-      const r = dataOf(await this.shop.gql<{ recordEvents: { accepted: number; results: Array<{ reason: string | null }> } }>(RECORD, { events: batch }, mobile)).recordEvents;
-      if (r.accepted !== batch.length) throw new Error(`recordEvents accepted ${r.accepted} of ${batch.length}: ${r.results.find((x) => x.reason)?.reason}`);
+      const r = dataOf(
+        await this.shop.gql<{ recordEvents: { accepted: number; results: Array<{ reason: string | null }> } }>(
+          RECORD,
+          { events: batch },
+          mobile,
+        ),
+      ).recordEvents;
+      if (r.accepted !== batch.length)
+        throw new Error(
+          `recordEvents accepted ${r.accepted} of ${batch.length}: ${r.results.find((x) => x.reason)?.reason}`,
+        );
     }
   }
 
   async analyze(at: Date): Promise<LookResult> {
     this.shop.setClock(at.getTime());
-    type Analysis = { decision: LookResult['decision']; winnerVariantId: string | null; variants: Array<{ variantId: string; exposures: number; conversions: number }> };
-    const a = dataOf(await this.shop.gql<{ experiment: { analysis: Analysis } }>(ANALYSIS, { id: this.experimentId }, internal)).experiment.analysis;
-    return { decision: a.decision, winnerId: a.winnerVariantId, variants: a.variants.map((v) => ({ id: v.variantId, exposures: v.exposures, conversions: v.conversions })) };
+    type Analysis = {
+      decision: LookResult['decision'];
+      winnerVariantId: string | null;
+      variants: Array<{ variantId: string; exposures: number; conversions: number }>;
+    };
+    const a = dataOf(
+      await this.shop.gql<{ experiment: { analysis: Analysis } }>(ANALYSIS, { id: this.experimentId }, internal),
+    ).experiment.analysis;
+    return {
+      decision: a.decision,
+      winnerId: a.winnerVariantId,
+      variants: a.variants.map((v) => ({ id: v.variantId, exposures: v.exposures, conversions: v.conversions })),
+    };
   }
 
   /** Unique across runs: event ids and Thompson's sticky sessions are per session. */
@@ -148,7 +188,11 @@ class GraphQLRun implements ExperimentRun {
   }
 }
 
-async function openShop(options: GraphQLDriverOptions, variants: number, cleanup: Array<() => Promise<void>>): Promise<Shop> {
+async function openShop(
+  options: GraphQLDriverOptions,
+  variants: number,
+  cleanup: Array<() => Promise<void>>,
+): Promise<Shop> {
   const fake: FakeOpenAI = await startFakeOpenAI();
   cleanup.push(() => fake.close());
   const dir = mkdtempSync(path.join(tmpdir(), 'stylesprint-experiments-'));
@@ -176,7 +220,13 @@ async function openShop(options: GraphQLDriverOptions, variants: number, cleanup
   cleanup.push(() => server.close());
   const gql = gqlClient(() => server.url);
   const products = await productIds(gql, options.products ?? 4, internal);
-  return { gql, products, texts: await variantTexts(gql, products, variants), setClock: (ms) => (clock = ms), current: null };
+  return {
+    gql,
+    products,
+    texts: await variantTexts(gql, products, variants),
+    setClock: (ms) => (clock = ms),
+    current: null,
+  };
 }
 
 export function createGraphQLDriver(options: GraphQLDriverOptions = {}): ExperimentDriver {
@@ -186,7 +236,14 @@ export function createGraphQLDriver(options: GraphQLDriverOptions = {}): Experim
     name: `graphql (a real gateway over HTTP, ${options.databaseUrl ? 'PostgreSQL' : 'SQLite'}, ${options.products ?? 4} products)`,
     async start(design) {
       shop ??= await openShop(options, design.variants.length, cleanup);
-      if (shop.current) dataOf(await shop.gql('mutation E($id: ID!) { concludeExperiment(id: $id) { experiment { status } } }', { id: shop.current }, internal));
+      if (shop.current)
+        dataOf(
+          await shop.gql(
+            'mutation E($id: ID!) { concludeExperiment(id: $id) { experiment { status } } }',
+            { id: shop.current },
+            internal,
+          ),
+        );
       const s = shop;
       const input = {
         name: design.id,
@@ -195,9 +252,19 @@ export function createGraphQLDriver(options: GraphQLDriverOptions = {}): Experim
         allocation: design.allocation,
         minSample: design.minSample,
         refreshSeconds: options.refreshSeconds ?? 3600,
-        variants: design.variants.map((id, v) => ({ id, weight: design.weights?.[v] ?? 1, descriptionIds: s.texts[v] })),
+        variants: design.variants.map((id, v) => ({
+          id,
+          weight: design.weights?.[v] ?? 1,
+          descriptionIds: s.texts[v],
+        })),
       };
-      s.current = dataOf(await s.gql<{ createExperiment: { id: string } }>('mutation C($input: CreateExperimentInput!) { createExperiment(input: $input) { id } }', { input }, internal)).createExperiment.id;
+      s.current = dataOf(
+        await s.gql<{ createExperiment: { id: string } }>(
+          'mutation C($input: CreateExperimentInput!) { createExperiment(input: $input) { id } }',
+          { input },
+          internal,
+        ),
+      ).createExperiment.id;
       return new GraphQLRun(s, design, s.current);
     },
     async close() {

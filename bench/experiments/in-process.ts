@@ -41,7 +41,12 @@ class InProcessRun implements ExperimentRun {
       const weights = design.weights ?? design.variants.map(() => 1);
       this.assignOne = async (sessionId) => assignByWeights(design.id, sessionId, weights);
     } else {
-      const allocator = createThompsonAllocator({ ...options, experimentId: design.id, now: () => this.clock, readCounts: (asOf) => this.countsBefore(asOf.getTime()) });
+      const allocator = createThompsonAllocator({
+        ...options,
+        experimentId: design.id,
+        now: () => this.clock,
+        readCounts: (asOf) => this.countsBefore(asOf.getTime()),
+      });
       this.assignOne = (sessionId) => allocator.assign(sessionId);
     }
   }
@@ -55,7 +60,9 @@ class InProcessRun implements ExperimentRun {
       if (this.history[mid].at < at) lo = mid + 1;
       else hi = mid;
     }
-    return lo === 0 ? this.design.variants.map((id) => ({ id, exposures: 0, conversions: 0 })) : this.history[lo - 1].counts;
+    return lo === 0
+      ? this.design.variants.map((id) => ({ id, exposures: 0, conversions: 0 }))
+      : this.history[lo - 1].counts;
   }
 
   async assign(sessionIds: readonly string[], at: Date): Promise<number[]> {

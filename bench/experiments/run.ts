@@ -39,8 +39,13 @@ interface DriverOptions {
 
 /** Drivers by name: the pure functions in this process, or a real gateway over HTTP (Thompson's draws are then the store's). */
 const DRIVERS: Record<string, (options: DriverOptions) => ExperimentDriver> = {
-  'in-process': ({ explore }) => createInProcessDriver({ ...SIMULATION_THOMPSON, ...(explore === undefined ? {} : { explore }) }),
-  graphql: ({ databaseUrl }) => createGraphQLDriver({ refreshSeconds: SIMULATION_THOMPSON.refreshSeconds, ...(databaseUrl ? { databaseUrl } : {}) }),
+  'in-process': ({ explore }) =>
+    createInProcessDriver({ ...SIMULATION_THOMPSON, ...(explore === undefined ? {} : { explore }) }),
+  graphql: ({ databaseUrl }) =>
+    createGraphQLDriver({
+      refreshSeconds: SIMULATION_THOMPSON.refreshSeconds,
+      ...(databaseUrl ? { databaseUrl } : {}),
+    }),
 };
 
 const BASE = { sessions: 20_000, days: 28, minSample: 1000 };
@@ -76,7 +81,8 @@ function checks(s: ScenarioSummary): Check[] {
   const name = s.scenario.name;
   if (name.startsWith('aa')) return [{ what: `${name}: false positives ≤ 5%`, met: s.winnerStops / n <= 0.05 }];
   const out = [{ what: `${name}: better variant found in ≥ 80% of runs`, met: s.rightWinner / n >= 0.8 }];
-  if (s.scenario.allocation === 'THOMPSON') out.push({ what: `${name}: better variant gets most of the last day's traffic`, met: s.bestShareLastDay > 0.5 });
+  if (s.scenario.allocation === 'THOMPSON')
+    out.push({ what: `${name}: better variant gets most of the last day's traffic`, met: s.bestShareLastDay > 0.5 });
   return out;
 }
 
@@ -98,7 +104,14 @@ const TABLE_HEADER = [
 ];
 
 /** The server runs' table, in its own section of docs/experiments.md (one per database). */
-function writeServerSection(driverName: string, summaries: ScenarioSummary[], all: Check[], command: string, seed: number, postgres: boolean): void {
+function writeServerSection(
+  driverName: string,
+  summaries: ScenarioSummary[],
+  all: Check[],
+  command: string,
+  seed: number,
+  postgres: boolean,
+): void {
   const minutes = Math.ceil(summaries.reduce((s, x) => s + x.seconds, 0) / 60);
   const body = [
     `Driver: ${driverName}. The same shoppers and looks as above, through the API: each run creates its experiment with \`createExperiment\` (the control's texts published, the variant's approved, through the publication lifecycle), every session reads \`Product.description(sessionId)\` and reports an IMPRESSION and, when it converts, an ADD_TO_CART with \`recordEvents\`, and the day's look is \`experiment(id)\`. The gateway's experiment clock is the simulation's. Thompson epochs are ${SIMULATION_THOMPSON.refreshSeconds / 3600} simulated hours (the store's draws). Fewer runs than the in-process driver, so the intervals over runs are wide: this shows that the loop through the server decides as the pure functions do, and the in-process table above gives the error rates with their precision. Each run's experiment has a new id, which the assignment hashes, so runs of the same seed on two databases see different shoppers: read the two tables' differences against their intervals.`,
@@ -110,7 +123,12 @@ function writeServerSection(driverName: string, summaries: ScenarioSummary[], al
     '',
     `Reproduce: \`${command}\` (seed ${seed}; about ${minutes} minutes here).`,
   ].join('\n');
-  writeSection(postgres ? 'experiments-server-postgres' : 'experiments-server', `Simulation through the real server (${postgres ? 'PostgreSQL' : 'SQLite'})`, body, experimentsDoc);
+  writeSection(
+    postgres ? 'experiments-server-postgres' : 'experiments-server',
+    `Simulation through the real server (${postgres ? 'PostgreSQL' : 'SQLite'})`,
+    body,
+    experimentsDoc,
+  );
 }
 
 async function main(): Promise<void> {
@@ -125,24 +143,37 @@ async function main(): Promise<void> {
     },
   });
   const makeDriver = DRIVERS[values.driver];
-  if (!makeDriver) throw new Error(`unknown driver ${JSON.stringify(values.driver)}; known: ${Object.keys(DRIVERS).join(', ')}`);
+  if (!makeDriver)
+    throw new Error(`unknown driver ${JSON.stringify(values.driver)}; known: ${Object.keys(DRIVERS).join(', ')}`);
   const whole = (flag: string, text: string): number => {
     const n = Number(text);
-    if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${flag} must be a whole number ≥ 1, got ${JSON.stringify(text)}`);
+    if (!Number.isSafeInteger(n) || n < 1)
+      throw new Error(`--${flag} must be a whole number ≥ 1, got ${JSON.stringify(text)}`);
     return n;
   };
   const seed = whole('seed', values.seed);
   const runs = values.runs === undefined ? undefined : whole('runs', values.runs);
   const server = values.driver !== 'in-process';
-  const known = server ? SCENARIOS.filter((s) => SERVER_RUNS[s.name]).map((s) => ({ ...s, runs: SERVER_RUNS[s.name] })) : SCENARIOS;
-  const chosen = known.filter((s) => !values.scenario || values.scenario.includes(s.name)).map((s) => (runs ? { ...s, runs } : s));
-  if (chosen.length === 0) throw new Error(`no scenario named ${values.scenario?.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
-  const driver = makeDriver({ ...(values.explore === undefined ? {} : { explore: Number(values.explore) }), ...(values['database-url'] ? { databaseUrl: values['database-url'] } : {}) });
+  const known = server
+    ? SCENARIOS.filter((s) => SERVER_RUNS[s.name]).map((s) => ({ ...s, runs: SERVER_RUNS[s.name] }))
+    : SCENARIOS;
+  const chosen = known
+    .filter((s) => !values.scenario || values.scenario.includes(s.name))
+    .map((s) => (runs ? { ...s, runs } : s));
+  if (chosen.length === 0)
+    throw new Error(
+      `no scenario named ${values.scenario?.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`,
+    );
+  const driver = makeDriver({
+    ...(values.explore === undefined ? {} : { explore: Number(values.explore) }),
+    ...(values['database-url'] ? { databaseUrl: values['database-url'] } : {}),
+  });
   const summaries: ScenarioSummary[] = [];
   try {
     for (const scenario of chosen) {
       const summary = await runScenario(driver, scenario, seed, (done) => {
-        if (done % 100 === 0 || values.driver !== 'in-process') process.stdout.write(`\r${scenario.name}: ${done}/${scenario.runs} runs`);
+        if (done % 100 === 0 || values.driver !== 'in-process')
+          process.stdout.write(`\r${scenario.name}: ${done}/${scenario.runs} runs`);
       });
       summaries.push(summary);
       console.log(`\r${row(summary)}  (${summary.seconds.toFixed(0)} s)`);
@@ -152,7 +183,12 @@ async function main(): Promise<void> {
   }
   const all = summaries.flatMap(checks);
   for (const c of all) console.log(`${c.met ? 'met' : 'NOT MET'}: ${c.what}`);
-  const flags = [...(server ? [`--driver ${values.driver}`] : []), ...(values['database-url'] ? ['--database-url URL'] : []), ...(runs ? [`--runs ${runs}`] : []), ...(seed !== 1 ? [`--seed ${seed}`] : [])];
+  const flags = [
+    ...(server ? [`--driver ${values.driver}`] : []),
+    ...(values['database-url'] ? ['--database-url URL'] : []),
+    ...(runs ? [`--runs ${runs}`] : []),
+    ...(seed !== 1 ? [`--seed ${seed}`] : []),
+  ];
   const command = `npm run bench:experiments${flags.length ? ` -- ${flags.join(' ')}` : ''}`;
   if (chosen.length < known.length || values.explore !== undefined) {
     console.log('(a subset of the scenarios, or a non-default setting: docs not written)');

@@ -35,7 +35,11 @@ const DAY_MS = 86_400_000;
 /** Simulated time starts on a fixed Monday so runs are reproducible. */
 const START = Date.UTC(2025, 0, 6);
 
-function naiveLook(analysis: LookResult, control: { id: string; exposures: number; conversions: number }, minSample: number): number | null {
+function naiveLook(
+  analysis: LookResult,
+  control: { id: string; exposures: number; conversions: number },
+  minSample: number,
+): number | null {
   if (analysis.variants.some((v) => v.exposures < minSample)) return null;
   for (let i = 1; i < analysis.variants.length; i++) {
     const d = differenceInterval(analysis.variants[i], control);
@@ -46,7 +50,12 @@ function naiveLook(analysis: LookResult, control: { id: string; exposures: numbe
 }
 
 /** One run of a scenario: every day's sessions hour by hour, a look at the end of each day. */
-export async function simulateRun(driver: ExperimentDriver, scenario: Scenario, runIndex: number, seed: number): Promise<RunResult> {
+export async function simulateRun(
+  driver: ExperimentDriver,
+  scenario: Scenario,
+  runIndex: number,
+  seed: number,
+): Promise<RunResult> {
   const k = scenario.rates.length;
   const variants = scenario.rates.map((_, i) => (i === 0 ? 'control' : `variant-${i}`));
   const run = await driver.start({
@@ -118,7 +127,12 @@ export interface ScenarioSummary {
 }
 
 /** Runs a scenario `scenario.runs` times and counts what happened. */
-export async function runScenario(driver: ExperimentDriver, scenario: Scenario, seed: number, progress?: (done: number) => void): Promise<ScenarioSummary> {
+export async function runScenario(
+  driver: ExperimentDriver,
+  scenario: Scenario,
+  seed: number,
+  progress?: (done: number) => void,
+): Promise<ScenarioSummary> {
   const best = scenario.rates.indexOf(Math.max(...scenario.rates));
   const distinct = new Set(scenario.rates).size > 1;
   const t0 = performance.now();

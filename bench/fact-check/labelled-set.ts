@@ -10,7 +10,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
-import { checkFacts, FACT_CODES, type FactCheckProduct, type FactCode, type FactVerdict } from '../../src/evaluation/checks/facts/index.js';
+import {
+  checkFacts,
+  FACT_CODES,
+  type FactCheckProduct,
+  type FactCode,
+  type FactVerdict,
+} from '../../src/evaluation/checks/facts/index.js';
 import { readCatalogEntries } from '../../src/seed.js';
 
 // Compiled to dist/bench/fact-check/.
@@ -26,15 +32,23 @@ const CaseSchema = z
     title: z.string().optional(),
     text: z.string().min(1).optional(),
     onnx: z.string().optional(),
-    gpt35: z.object({ row: z.number().int().min(0), paragraphs: z.array(z.number().int().min(0)).optional() }).optional(),
+    gpt35: z
+      .object({ row: z.number().int().min(0), paragraphs: z.array(z.number().int().min(0)).optional() })
+      .optional(),
     locale: z.string().optional(),
     verdict: z.enum(['PASS', 'REVIEW', 'BLOCK']),
     codes: z.array(z.enum(codes)),
     note: z.string().optional(),
   })
   .strict()
-  .refine((c) => [c.text, c.onnx, c.gpt35].filter((x) => x !== undefined).length === 1, 'exactly one of text, onnx, gpt35')
-  .refine((c) => (c.verdict === 'PASS' ? c.codes.length === 0 : c.codes.length > 0 || c.note !== undefined), 'PASS cases have no codes; the others some, or a note saying why none applies');
+  .refine(
+    (c) => [c.text, c.onnx, c.gpt35].filter((x) => x !== undefined).length === 1,
+    'exactly one of text, onnx, gpt35',
+  )
+  .refine(
+    (c) => (c.verdict === 'PASS' ? c.codes.length === 0 : c.codes.length > 0 || c.note !== undefined),
+    'PASS cases have no codes; the others some, or a note saying why none applies',
+  );
 const FileSchema = z.object({ description: z.string(), cases: z.array(CaseSchema).min(1) });
 
 export type LabelledCase = z.output<typeof CaseSchema>;
@@ -53,7 +67,8 @@ interface Chapter4Row {
   product_description: string;
 }
 
-const readCsv = (dir: string, name: string): Chapter4Row[] => parse<Chapter4Row>(readFileSync(path.join(dir, name), 'utf8'), { columns: true });
+const readCsv = (dir: string, name: string): Chapter4Row[] =>
+  parse<Chapter4Row>(readFileSync(path.join(dir, name), 'utf8'), { columns: true });
 
 /** Paragraphs of a chapter-4 text: blank-line separated, trimmed. */
 export const paragraphsOf = (text: string): string[] =>
@@ -70,7 +85,11 @@ export const paragraphsOf = (text: string): string[] =>
 export function loadLabelledSet(chapter4Dir: string): ResolvedCase[] {
   const file = FileSchema.parse(JSON.parse(readFileSync(path.join(labelledSetDir, 'labelled-set.json'), 'utf8')));
   const onnx = new Map(
-    (JSON.parse(readFileSync(path.join(labelledSetDir, 'onnx-texts.json'), 'utf8')) as { texts: Array<{ id: string; text: string }> }).texts.map((t) => [t.id, t.text]),
+    (
+      JSON.parse(readFileSync(path.join(labelledSetDir, 'onnx-texts.json'), 'utf8')) as {
+        texts: Array<{ id: string; text: string }>;
+      }
+    ).texts.map((t) => [t.id, t.text]),
   );
   const catalog = new Map(readCatalogEntries().map((e) => [e.sku, e]));
   let references: Chapter4Row[] | undefined;
@@ -84,29 +103,48 @@ export function loadLabelledSet(chapter4Dir: string): ResolvedCase[] {
       references ??= readCsv(chapter4Dir, 'reference_data.csv');
       const row = references[Number(c.product.slice('chapter4:'.length))];
       if (!row) throw new TypeError(`case ${c.id}: no chapter-4 row ${c.product}`);
-      if (c.title !== undefined && c.title !== row.product_title) throw new TypeError(`case ${c.id}: ${c.product} is "${row.product_title}", not "${c.title}"`);
-      product = { title: row.product_title, attributes: row.product_metadata.split(',').map((a) => a.trim()).filter(Boolean) };
+      if (c.title !== undefined && c.title !== row.product_title)
+        throw new TypeError(`case ${c.id}: ${c.product} is "${row.product_title}", not "${c.title}"`);
+      product = {
+        title: row.product_title,
+        attributes: row.product_metadata
+          .split(',')
+          .map((a) => a.trim())
+          .filter(Boolean),
+      };
     } else {
       const e = catalog.get(c.product);
       if (!e) throw new TypeError(`case ${c.id}: no catalog product ${c.product}`);
-      product = { title: e.title, category: e.category, gender: e.gender, price: e.price, attributes: e.attributes, colors: e.colors, sizes: e.sizes, materials: e.materials };
+      product = {
+        title: e.title,
+        category: e.category,
+        gender: e.gender,
+        price: e.price,
+        attributes: e.attributes,
+        colors: e.colors,
+        sizes: e.sizes,
+        materials: e.materials,
+      };
     }
     let text: string;
     let source: TextSource;
     if (c.onnx !== undefined) {
       const t = onnx.get(c.onnx);
       if (t === undefined) throw new TypeError(`case ${c.id}: no bundled-model text ${c.onnx}`);
-      if (!c.onnx.startsWith(`${c.product}@`)) throw new TypeError(`case ${c.id}: text ${c.onnx} is not of product ${c.product}`);
+      if (!c.onnx.startsWith(`${c.product}@`))
+        throw new TypeError(`case ${c.id}: text ${c.onnx} is not of product ${c.product}`);
       text = t;
       source = 'onnx';
     } else if (c.gpt35 !== undefined) {
       gpt35 ??= readCsv(chapter4Dir, 'gpt3_descriptions.csv');
       const row = gpt35[c.gpt35.row];
       if (!row) throw new TypeError(`case ${c.id}: no GPT-3.5 row ${c.gpt35.row}`);
-      if (c.product !== `chapter4:${c.gpt35.row}`) throw new TypeError(`case ${c.id}: GPT-3.5 row ${c.gpt35.row} belongs to chapter4:${c.gpt35.row}`);
+      if (c.product !== `chapter4:${c.gpt35.row}`)
+        throw new TypeError(`case ${c.id}: GPT-3.5 row ${c.gpt35.row} belongs to chapter4:${c.gpt35.row}`);
       const paragraphs = paragraphsOf(row.product_description);
       const pick = c.gpt35.paragraphs ?? paragraphs.map((_, i) => i);
-      for (const p of pick) if (!paragraphs[p]) throw new TypeError(`case ${c.id}: GPT-3.5 row ${c.gpt35.row} has no paragraph ${p}`);
+      for (const p of pick)
+        if (!paragraphs[p]) throw new TypeError(`case ${c.id}: GPT-3.5 row ${c.gpt35.row} has no paragraph ${p}`);
       text = pick.map((p) => paragraphs[p]).join('\n\n');
       source = 'gpt35';
     } else {
@@ -142,7 +180,11 @@ export interface Scores {
 }
 
 export const runCase = (resolved: ResolvedCase): CaseOutcome => {
-  const result = checkFacts(resolved.text, resolved.product, resolved.case.locale ? { locale: resolved.case.locale } : {});
+  const result = checkFacts(
+    resolved.text,
+    resolved.product,
+    resolved.case.locale ? { locale: resolved.case.locale } : {},
+  );
   return { resolved, verdict: result.verdict, codes: [...new Set(result.findings.map((f) => f.code))] };
 };
 

@@ -16,14 +16,33 @@ import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { parse } from 'csv-parse/sync';
 import { checkDescription } from '../../src/evaluation/checks/index.js';
-import { checkFacts, compileFactVocabulary, FACT_CODES, summariseFactChecks, type FactCheckProduct, type FactCode } from '../../src/evaluation/checks/facts/index.js';
+import {
+  checkFacts,
+  compileFactVocabulary,
+  FACT_CODES,
+  summariseFactChecks,
+  type FactCheckProduct,
+  type FactCode,
+} from '../../src/evaluation/checks/facts/index.js';
 import { readCatalogEntries } from '../../src/seed.js';
 import { machineDescription, writeSection } from '../report.js';
-import { labelledSetDir, loadLabelledSet, paragraphsOf, runCase, score, type CaseOutcome, type Scores } from './labelled-set.js';
+import {
+  labelledSetDir,
+  loadLabelledSet,
+  paragraphsOf,
+  runCase,
+  score,
+  type CaseOutcome,
+  type Scores,
+} from './labelled-set.js';
 
 const { values: args } = parseArgs({ options: { 'no-write': { type: 'boolean', default: false } } });
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const chapter4Dir = path.join(process.env.STYLESPRINT_SHARED_DIR ?? path.join(repoRoot, '..', 'shared'), 'datasets', 'stylesprint-chapter4');
+const chapter4Dir = path.join(
+  process.env.STYLESPRINT_SHARED_DIR ?? path.join(repoRoot, '..', 'shared'),
+  'datasets',
+  'stylesprint-chapter4',
+);
 const TEXTS = 1000;
 /** Timed passes per variant, after one untimed warm-up pass; the median is reported. */
 const PASSES = 7;
@@ -40,11 +59,26 @@ const accuracy = [
   '| part | cases | faulty | clean | recall (faulty not passed) | false positives (clean not passed) | exact verdict | code recall | code precision |',
   '|---|---|---|---|---|---|---|---|---|',
   row('all', score(outcomes)),
-  row('held-out', pick((o) => o.resolved.case.split === 'held-out')),
-  row('development', pick((o) => o.resolved.case.split === 'dev')),
-  row('bundled-model texts', pick((o) => o.resolved.source === 'onnx')),
-  row('GPT-3.5 texts (chapter 4)', pick((o) => o.resolved.source === 'gpt35')),
-  row('written texts', pick((o) => o.resolved.source === 'written')),
+  row(
+    'held-out',
+    pick((o) => o.resolved.case.split === 'held-out'),
+  ),
+  row(
+    'development',
+    pick((o) => o.resolved.case.split === 'dev'),
+  ),
+  row(
+    'bundled-model texts',
+    pick((o) => o.resolved.source === 'onnx'),
+  ),
+  row(
+    'GPT-3.5 texts (chapter 4)',
+    pick((o) => o.resolved.source === 'gpt35'),
+  ),
+  row(
+    'written texts',
+    pick((o) => o.resolved.source === 'written'),
+  ),
 ].join('\n');
 
 // Per code: how often the labels expect it and how often the checker finds it where expected.
@@ -54,7 +88,11 @@ const perCode = (Object.keys(FACT_CODES) as FactCode[]).map((code) => {
   const both = expected.filter((o) => o.codes.includes(code));
   return `| \`${code}\` | ${FACT_CODES[code]} | ${expected.length} | ${both.length} | ${found.length - both.length} |`;
 });
-const codeTable = ['| code | severity | cases expecting it | found there | found elsewhere |', '|---|---|---|---|---|', ...perCode].join('\n');
+const codeTable = [
+  '| code | severity | cases expecting it | found there | found elsewhere |',
+  '|---|---|---|---|---|',
+  ...perCode,
+].join('\n');
 const misses = outcomes
   .filter((o) => {
     const want = [...o.resolved.case.codes].sort().join();
@@ -71,18 +109,53 @@ const misses = outcomes
 const catalog = new Map(readCatalogEntries().map((e) => [e.sku, e]));
 const asProduct = (sku: string): FactCheckProduct => {
   const e = catalog.get(sku)!;
-  return { title: e.title, category: e.category, gender: e.gender, price: e.price, attributes: e.attributes, colors: e.colors, sizes: e.sizes, materials: e.materials };
+  return {
+    title: e.title,
+    category: e.category,
+    gender: e.gender,
+    price: e.price,
+    attributes: e.attributes,
+    colors: e.colors,
+    sizes: e.sizes,
+    materials: e.materials,
+  };
 };
-const onnxTexts = (JSON.parse(readFileSync(path.join(labelledSetDir, 'onnx-texts.json'), 'utf8')) as { texts: Array<{ sku: string; text: string }> }).texts;
+const onnxTexts = (
+  JSON.parse(readFileSync(path.join(labelledSetDir, 'onnx-texts.json'), 'utf8')) as {
+    texts: Array<{ sku: string; text: string }>;
+  }
+).texts;
 type Row4 = { product_title: string; product_metadata: string; product_description: string };
-const csv = (name: string): Row4[] => parse<Row4>(readFileSync(path.join(chapter4Dir, name), 'utf8'), { columns: true });
+const csv = (name: string): Row4[] =>
+  parse<Row4>(readFileSync(path.join(chapter4Dir, name), 'utf8'), { columns: true });
 const references = csv('reference_data.csv');
-const chapter4Product = (i: number): FactCheckProduct => ({ title: references[i].product_title, attributes: references[i].product_metadata.split(',').map((a) => a.trim()) });
+const chapter4Product = (i: number): FactCheckProduct => ({
+  title: references[i].product_title,
+  attributes: references[i].product_metadata.split(',').map((a) => a.trim()),
+});
 const corpus: Array<{ model: string; text: string; product: FactCheckProduct }> = [
-  ...onnxTexts.map((t) => ({ model: 'bundled model (stylesprint-desc), sample catalog', text: t.text, product: asProduct(t.sku) })),
-  ...csv('gpt3_descriptions.csv').map((r, i) => ({ model: 'GPT-3.5 (chapter 4), whole texts', text: r.product_description, product: chapter4Product(i) })),
-  ...csv('gpt3_descriptions.csv').flatMap((r, i) => paragraphsOf(r.product_description).map((p) => ({ model: 'GPT-3.5 (chapter 4), paragraph by paragraph', text: p, product: chapter4Product(i) }))),
-  ...[...catalog.values()].map((e) => ({ model: 'human references (sample catalog)', text: e.description, product: asProduct(e.sku) })),
+  ...onnxTexts.map((t) => ({
+    model: 'bundled model (stylesprint-desc), sample catalog',
+    text: t.text,
+    product: asProduct(t.sku),
+  })),
+  ...csv('gpt3_descriptions.csv').map((r, i) => ({
+    model: 'GPT-3.5 (chapter 4), whole texts',
+    text: r.product_description,
+    product: chapter4Product(i),
+  })),
+  ...csv('gpt3_descriptions.csv').flatMap((r, i) =>
+    paragraphsOf(r.product_description).map((p) => ({
+      model: 'GPT-3.5 (chapter 4), paragraph by paragraph',
+      text: p,
+      product: chapter4Product(i),
+    })),
+  ),
+  ...[...catalog.values()].map((e) => ({
+    model: 'human references (sample catalog)',
+    text: e.description,
+    product: asProduct(e.sku),
+  })),
 ];
 const summaries = summariseFactChecks(corpus.map((c) => ({ model: c.model, result: checkFacts(c.text, c.product) })));
 const top = (s: (typeof summaries)[number]): string =>
@@ -95,11 +168,17 @@ const top = (s: (typeof summaries)[number]): string =>
 const modelTable = [
   '| texts | n | PASS | REVIEW | BLOCK | most frequent findings (texts) |',
   '|---|---|---|---|---|---|',
-  ...summaries.map((s) => `| ${s.model} | ${s.texts} | ${pct(s.pass / s.texts)} | ${pct(s.review / s.texts)} | ${pct(s.block / s.texts)} | ${top(s)} |`),
+  ...summaries.map(
+    (s) =>
+      `| ${s.model} | ${s.texts} | ${pct(s.pass / s.texts)} | ${pct(s.review / s.texts)} | ${pct(s.block / s.texts)} | ${top(s)} |`,
+  ),
 ].join('\n');
 
 // ---- Throughput ----
-const pool = [...cases.map((c) => ({ text: c.text, product: c.product })), ...corpus.map((c) => ({ text: c.text, product: c.product }))];
+const pool = [
+  ...cases.map((c) => ({ text: c.text, product: c.product })),
+  ...corpus.map((c) => ({ text: c.text, product: c.product })),
+];
 const texts = Array.from({ length: TEXTS }, (_, i) => pool[i % pool.length]);
 const chars = texts.reduce((n, t) => n + t.text.length, 0);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -114,7 +193,8 @@ function rate(run: () => void): { perSecond: number; low: number; high: number }
   return { perSecond: median(rates), low: Math.min(...rates), high: Math.max(...rates) };
 }
 const baseline = rate(() => {
-  for (const t of texts) checkDescription({ text: t.text, attributes: t.product.attributes ?? [], gender: t.product.gender ?? null });
+  for (const t of texts)
+    checkDescription({ text: t.text, attributes: t.product.attributes ?? [], gender: t.product.gender ?? null });
 });
 const warm = rate(() => {
   for (const t of texts) checkFacts(t.text, t.product);
@@ -132,7 +212,8 @@ const longRate = rate(() => {
   for (const t of longTexts) checkFacts(t.text, t.product);
 });
 const longBaseline = rate(() => {
-  for (const t of longTexts) checkDescription({ text: t.text, attributes: t.product.attributes ?? [], gender: t.product.gender ?? null });
+  for (const t of longTexts)
+    checkDescription({ text: t.text, attributes: t.product.attributes ?? [], gender: t.product.gender ?? null });
 });
 const t0 = performance.now();
 compileFactVocabulary();
@@ -153,7 +234,9 @@ console.log(codeTable, '\n');
 console.log(misses.join('\n') || '(no case differs from its label)', '\n');
 console.log(modelTable, '\n');
 console.log(speed);
-console.log(`\n${TEXTS} texts (${(chars / TEXTS).toFixed(0)} characters on average), one core (the main thread); vocabulary compile ${compileMs.toFixed(0)} ms.`);
+console.log(
+  `\n${TEXTS} texts (${(chars / TEXTS).toFixed(0)} characters on average), one core (the main thread); vocabulary compile ${compileMs.toFixed(0)} ms.`,
+);
 
 if (!args['no-write']) {
   const measured = `_Measured ${new Date().toISOString().slice(0, 10)} with \`${COMMAND}\` on ${machineDescription()}._`;

@@ -62,7 +62,10 @@ export interface LoadResult extends LatencySummary {
 
 /** The slice of autocannon's untyped API used here. */
 interface AutocannonInstance {
-  on(event: 'response', listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void): void;
+  on(
+    event: 'response',
+    listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void,
+  ): void;
   on(event: 'done', listener: (result: AutocannonResult) => void): void;
 }
 interface AutocannonResult {
@@ -82,7 +85,18 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
   return new Promise((resolve) => {
     const latencies: number[] = [];
     let seq = Math.floor(Math.random() * 1e9);
-    const unique = spec.uniqueSeq ? { requests: [{ setupRequest: (req: { body?: string }) => ({ ...req, body: spec.body.replace(`"${SEQ}"`, String(seq++)) }) }] } : {};
+    const unique = spec.uniqueSeq
+      ? {
+          requests: [
+            {
+              setupRequest: (req: { body?: string }) => ({
+                ...req,
+                body: spec.body.replace(`"${SEQ}"`, String(seq++)),
+              }),
+            },
+          ],
+        }
+      : {};
     const instance = autocannon({
       url: spec.url,
       method: 'POST',

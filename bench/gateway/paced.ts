@@ -38,7 +38,9 @@ export async function runPaced(spec: LoadSpec & { overallRate: number }, seqPlac
   });
   const headers = { 'content-type': 'application/json', ...spec.headers };
   let seq = Math.floor(Math.random() * 1e9);
-  const bodyFor: BodyFor = spec.uniqueSeq ? () => spec.body.replace(`"${seqPlaceholder}"`, String(seq++)) : () => spec.body;
+  const bodyFor: BodyFor = spec.uniqueSeq
+    ? () => spec.body.replace(`"${seqPlaceholder}"`, String(seq++))
+    : () => spec.body;
   const rate = spec.overallRate;
   const interval = 1000 / rate;
   const warmup = Math.round(PACED_WARMUP_SEC * rate);
@@ -101,5 +103,12 @@ export async function runPaced(spec: LoadSpec & { overallRate: number }, seqPlac
   const summary = summarizeLatencies(latencies);
   const typical = Number.isFinite(summary.p50) ? summary.p50 : 0;
   const seconds = Math.max(lastDue - firstCounted + interval, lastAnswer - firstCounted - typical) / 1000;
-  return { ...summary, ok, errors, achievedRps: ok / seconds, lateP99: summarizeLatencies(late).p99, ...(spec.raw ? { latencies } : {}) };
+  return {
+    ...summary,
+    ok,
+    errors,
+    achievedRps: ok / seconds,
+    lateP99: summarizeLatencies(late).p99,
+    ...(spec.raw ? { latencies } : {}),
+  };
 }

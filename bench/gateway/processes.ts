@@ -53,8 +53,13 @@ export function freePort(): Promise<number> {
 
 function launch(core: number | undefined, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
   // taskset execs node, so the child's pid is node's pid (needed for /proc/<pid>/status).
-  const [command, argv] = core === undefined ? [process.execPath, args] : ['taskset', ['-c', String(core), process.execPath, ...args]];
-  const child = spawn(command, argv, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, argv] =
+    core === undefined ? [process.execPath, args] : ['taskset', ['-c', String(core), process.execPath, ...args]];
+  const child = spawn(command, argv, {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let tail = '';
   const keep = (chunk: Buffer): void => {
     tail = (tail + chunk.toString()).slice(-4000);
@@ -62,7 +67,8 @@ function launch(core: number | undefined, args: string[], env: NodeJS.ProcessEnv
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   child.once('exit', (code, signal) => {
-    if (code !== 0 && code !== null && signal === null) console.error(`[bench] ${args[0]} exited with ${code}:\n${tail}`);
+    if (code !== 0 && code !== null && signal === null)
+      console.error(`[bench] ${args[0]} exited with ${code}:\n${tail}`);
   });
   return child;
 }
@@ -84,7 +90,8 @@ function stopper(child: ChildProcess): () => Promise<void> {
 async function waitForHttp(url: string, child: ChildProcess, status?: number, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${url}: the process exited with ${child.exitCode} before it was ready`);
+    if (child.exitCode !== null)
+      throw new Error(`${url}: the process exited with ${child.exitCode} before it was ready`);
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
       await res.arrayBuffer();
@@ -108,7 +115,12 @@ async function started(child: ChildProcess, url: string, readyUrl: string, statu
 }
 
 /** A script of dist/ (relative path) as its own process on `core`, with `env`; ready when `readyPath` answers 200. */
-export async function startScript(script: string, env: Record<string, string>, readyPath: string, core?: number): Promise<Child> {
+export async function startScript(
+  script: string,
+  env: Record<string, string>,
+  readyPath: string,
+  core?: number,
+): Promise<Child> {
   const port = await freePort();
   const child = launch(core, [path.join(distDir, script)], { ...env, PORT: String(port) });
   const url = `http://127.0.0.1:${port}`;
@@ -118,13 +130,21 @@ export async function startScript(script: string, env: Record<string, string>, r
 /** The fake OpenAI server (test/helpers/fake-openai.ts) with a fixed latency; url is its `/v1` base. */
 export async function startFake(latencyMs: number, core?: number): Promise<Child> {
   const port = await freePort();
-  const child = launch(core, [path.join(distDir, 'test/helpers/fake-openai.js'), '--port', String(port), '--latency-ms', String(latencyMs)]);
+  const child = launch(core, [
+    path.join(distDir, 'test/helpers/fake-openai.js'),
+    '--port',
+    String(port),
+    '--latency-ms',
+    String(latencyMs),
+  ]);
   const base = `http://127.0.0.1:${port}/v1`;
   return started(child, base, `${base}/models`, 200);
 }
 
 /** The Node flags `npm start` (and the Dockerfile) run the gateway with, so that the bench measures the gateway as it ships. */
-export const START_FLAGS = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
+export const START_FLAGS = (
+  JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: { start: string } }
+).scripts.start
   .split(/\s+/)
   .filter((w) => w.startsWith('--'));
 
@@ -137,7 +157,13 @@ export const OUR_API_KEY = 'bench-personalization-key-0123456789';
  * off (each request reaches the provider) and the personalization rate limit
  * off (it would cap the frontier, and is not what is measured).
  */
-export async function startOurs(fakeBaseUrl: string, databasePath: string, core?: number, nodeArgs: string[] = [], extraEnv: Record<string, string> = {}): Promise<Child> {
+export async function startOurs(
+  fakeBaseUrl: string,
+  databasePath: string,
+  core?: number,
+  nodeArgs: string[] = [],
+  extraEnv: Record<string, string> = {},
+): Promise<Child> {
   const port = await freePort();
   const env = {
     NODE_ENV: 'production',
@@ -161,7 +187,10 @@ export async function startOurs(fakeBaseUrl: string, databasePath: string, core?
 /** Entry point of the installed Portkey gateway (its package `bin`). */
 export function portkeyEntry(): string {
   const dir = path.join(repoRoot, 'node_modules', '@portkey-ai', 'gateway');
-  const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { bin: string | Record<string, string>; version: string };
+  const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+    bin: string | Record<string, string>;
+    version: string;
+  };
   const bin = typeof pkg.bin === 'string' ? pkg.bin : Object.values(pkg.bin)[0];
   if (bin === undefined) throw new Error('@portkey-ai/gateway has no bin entry');
   return path.join(dir, bin);
@@ -207,7 +236,8 @@ export function runLoadStep(spec: LoadSpec, core?: number): Promise<LoadResult> 
     child.once('error', reject);
     child.once('exit', (code) => {
       const line = out.trim().split('\n').pop() ?? '';
-      if (code !== 0 || !line.startsWith('{')) return reject(new Error(`load step exited with ${code}: ${out.slice(-500)}`));
+      if (code !== 0 || !line.startsWith('{'))
+        return reject(new Error(`load step exited with ${code}: ${out.slice(-500)}`));
       resolve(JSON.parse(line) as LoadResult);
     });
   });

@@ -36,7 +36,13 @@ export function origin(url: string): string {
     return parts[0]?.startsWith('@') ? `${parts[0]}/${parts[1]}` : (parts[0] ?? url);
   }
   const dist = url.indexOf('/dist/');
-  return dist >= 0 ? `ours: ${url.slice(dist + '/dist/'.length).split('/').slice(0, 2).join('/')}` : url;
+  return dist >= 0
+    ? `ours: ${url
+        .slice(dist + '/dist/'.length)
+        .split('/')
+        .slice(0, 2)
+        .join('/')}`
+    : url;
 }
 
 /**
@@ -44,7 +50,11 @@ export function origin(url: string): string {
  * over the samples taken after `skipMs` from the profile's start (to leave
  * out start-up). Pure.
  */
-export function summarizeProfile(profile: CpuProfile, top: number, skipMs = 0): { functions: SelfTime[]; origins: SelfTime[] } {
+export function summarizeProfile(
+  profile: CpuProfile,
+  top: number,
+  skipMs = 0,
+): { functions: SelfTime[]; origins: SelfTime[] } {
   const byId = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
   const fn = new Map<string, number>();
   const org = new Map<string, number>();
@@ -112,7 +122,10 @@ export async function closedLoopOurs(options: {
       await runLoadStep({ ...spec, connections: options.connections, durationSec: 1 }, options.pinning?.clientCore);
       skipMs = Date.now() - launched;
       const before = cpuMs(ours.pid);
-      result = await runLoadStep({ ...spec, connections: options.connections, durationSec: options.seconds }, options.pinning?.clientCore);
+      result = await runLoadStep(
+        { ...spec, connections: options.connections, durationSec: options.seconds },
+        options.pinning?.clientCore,
+      );
       cpu = cpuMs(ours.pid) - before;
     } finally {
       await ours.stop();
@@ -130,7 +143,11 @@ export async function closedLoopOurs(options: {
     if (!options.profile) return out;
     const file = readdirSync(tmp).find((f) => f.endsWith('.cpuprofile'));
     if (!file) return { ...out, profile: '_No CPU profile was written._' };
-    const summary = summarizeProfile(JSON.parse(readFileSync(path.join(tmp, file), 'utf8')) as CpuProfile, options.top ?? 15, skipMs);
+    const summary = summarizeProfile(
+      JSON.parse(readFileSync(path.join(tmp, file), 'utf8')) as CpuProfile,
+      options.top ?? 15,
+      skipMs,
+    );
     const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
     out.profile = `Profile: \`node --cpu-prof\` on our gateway, ${options.seconds} s at ${options.connections} connections, closed loop (${requests} requests; start-up and a 1 s warm-up left out, idle excluded). Self time = time in the function itself, not its callees.
 

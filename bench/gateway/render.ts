@@ -62,14 +62,23 @@ const ms = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(2)} ms` : '
 const mib = (kib: number): string => (Number.isFinite(kib) ? `${(kib / 1024).toFixed(0)} MiB` : '—');
 /** Generator lateness (p99) above which a step's trail says so. */
 const LATE_NOTE_MS = 5;
-const LABEL: Record<PathRun['name'], string> = { direct: 'direct (no gateway)', ours: 'ours (GraphQL `generateDescriptions`)', peer: 'peer (Portkey)' };
+const LABEL: Record<PathRun['name'], string> = {
+  direct: 'direct (no gateway)',
+  ours: 'ours (GraphQL `generateDescriptions`)',
+  peer: 'peer (Portkey)',
+};
 
 function byName(run: LatencyRun, name: PathRun['name']): PathRun | undefined {
   return run.paths.find((p) => p.name === name);
 }
 
 /** Frontier at a budget, "≥ rate" when even the last step tried passed. */
-function frontierCell(path: PathRun, budgetMs: number, latencyMs: number, lastRate: number): { value: number; text: string } {
+function frontierCell(
+  path: PathRun,
+  budgetMs: number,
+  latencyMs: number,
+  lastRate: number,
+): { value: number; text: string } {
   const value = frontier(path.steps, budgetMs, latencyMs);
   const text = value === 0 ? `< ${path.steps[0]?.rate ?? '?'}/s` : value >= lastRate ? `≥ ${value}/s` : `${value}/s`;
   return { value, text };
@@ -98,7 +107,9 @@ function oursOverPeer(run: LatencyRun, input: ReportInput): Array<[string, strin
 
 /** One row per fake latency of the ours ÷ peer ratios. */
 function summaryTable(input: ReportInput): string {
-  const rows = input.runs.map((run) => ({ latencyMs: run.latencyMs, ratios: oursOverPeer(run, input) })).filter((r) => r.ratios.length > 0);
+  const rows = input.runs
+    .map((run) => ({ latencyMs: run.latencyMs, ratios: oursOverPeer(run, input) }))
+    .filter((r) => r.ratios.length > 0);
   const first = rows[0];
   if (!first) return '';
   return `Ours ÷ peer (below 1× favours ours; "added" latency is over direct, at concurrency 1; CPU per request over the rate steps):
@@ -117,11 +128,16 @@ function latencySection(run: LatencyRun, input: ReportInput): string {
     (p) =>
       `| ${LABEL[p.name]} | ${ms(p.c1.p50)} | ${ms(p.c1.p90)} | ${ms(p.c1.p99)} | ${p.name === 'direct' ? '—' : ms(added(p, 'p50'))} | ${p.name === 'direct' ? '—' : ms(added(p, 'p99'))} | ${p.c1.samples} | ${p.c1.errors} |`,
   );
-  const budgetHead = input.budgetsMs.map((b) => (run.latencyMs > 0 ? `p99 − ${run.latencyMs} ms < ${b} ms` : `p99 < ${b} ms`));
+  const budgetHead = input.budgetsMs.map((b) =>
+    run.latencyMs > 0 ? `p99 − ${run.latencyMs} ms < ${b} ms` : `p99 < ${b} ms`,
+  );
   const frontierRows = run.paths.map((p) => {
     const cells = input.budgetsMs.map((b) => frontierCell(p, b, run.latencyMs, lastRate).text);
     const trail = p.steps
-      .map((s) => `${s.rate}→${s.achievedRps.toFixed(0)}/s ${s.p99.toFixed(1)} ms${s.errors ? ` ${s.errors} err` : ''}${s.retried ? ' (2nd try)' : ''}${(s.lateP99 ?? 0) > LATE_NOTE_MS ? ` (sent ≤ ${(s.lateP99 as number).toFixed(0)} ms late)` : ''}`)
+      .map(
+        (s) =>
+          `${s.rate}→${s.achievedRps.toFixed(0)}/s ${s.p99.toFixed(1)} ms${s.errors ? ` ${s.errors} err` : ''}${s.retried ? ' (2nd try)' : ''}${(s.lateP99 ?? 0) > LATE_NOTE_MS ? ` (sent ≤ ${(s.lateP99 as number).toFixed(0)} ms late)` : ''}`,
+      )
       .join('; ');
     return `| ${LABEL[p.name]} | ${cells.join(' | ')} | ${trail} |`;
   });
@@ -129,7 +145,10 @@ function latencySection(run: LatencyRun, input: ReportInput): string {
   const rssRows = gateways.map((p) => `| ${LABEL[p.name]} | ${mib(p.idleKiB)} | ${mib(p.peakKiB)} |`);
   const cpuRows = run.paths.map((p) => {
     const who = p.name === 'direct' ? 'fake provider (direct path)' : LABEL[p.name];
-    const ceiling = Number.isFinite(p.cpuMsPerRequest.load) && p.cpuMsPerRequest.load > 0 ? `${(1000 / p.cpuMsPerRequest.load).toFixed(0)}/s` : 'n/a';
+    const ceiling =
+      Number.isFinite(p.cpuMsPerRequest.load) && p.cpuMsPerRequest.load > 0
+        ? `${(1000 / p.cpuMsPerRequest.load).toFixed(0)}/s`
+        : 'n/a';
     return `| ${who} | ${ms(p.cpuMsPerRequest.c1)} | ${ms(p.cpuMsPerRequest.load)} | ${ceiling} |`;
   });
   const ratios = oursOverPeer(run, input);
@@ -180,7 +199,8 @@ function soakSection(soaks: readonly SoakRun[]): string {
   const rows = soaks.map((s) => {
     const kib = s.samples.map((x) => x.kib);
     const third = s.seconds / 3;
-    const peak = (from: number, to: number): number => Math.max(...s.samples.filter((x) => x.tSec >= from && x.tSec <= to).map((x) => x.kib));
+    const peak = (from: number, to: number): number =>
+      Math.max(...s.samples.filter((x) => x.tSec >= from && x.tSec <= to).map((x) => x.kib));
     return `| ${LABEL[s.name]} | ${s.result.ok} | ${s.result.errors} | ${s.result.achievedRps.toFixed(1)}/s | ${ms(s.result.p50)} | ${ms(s.result.p99)} | ${mibOf(kib[0])} → ${mibOf(kib[kib.length - 1])} MiB (min ${mibOf(Math.min(...kib))}, max ${mibOf(Math.max(...kib))}) | ${mibOf(peak(0, third))} → ${mibOf(peak(2 * third, s.seconds + 1))} MiB | ${s.slopeMiBPerMin.toFixed(2)} MiB/min |`;
   });
   return `Soak: ${first.rate} requests/s, evenly paced, fake latency ${first.latencyMs} ms, ${first.seconds} s per gateway after 5 s of the same load, right after the rate steps above (start-up growth is over; what is left is what a leak would show). RSS sampled every second; the slope is a least-squares fit over all samples, and since V8's heap grows and drops in a sawtooth between full collections, the peak of the first third is also set against the peak of the last third (a leak raises the second).

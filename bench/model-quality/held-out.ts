@@ -5,7 +5,11 @@
 import type { ProductFacts } from '../../providers/types.js';
 import { wordsOf } from '../../providers/onnx-plugins/stylesprint/lexicon.js';
 import { productCopySource } from '../../providers/onnx-plugins/stylesprint/prompt-copy.js';
-import { FactGrammar, isPluralTitle, type FactPatterns } from '../../providers/onnx-plugins/stylesprint/fact-grammar.js';
+import {
+  FactGrammar,
+  isPluralTitle,
+  type FactPatterns,
+} from '../../providers/onnx-plugins/stylesprint/fact-grammar.js';
 
 /** Lower-cased words (letters and digits, with an inner apostrophe). */
 export function words(text: string): string[] {
@@ -85,7 +89,9 @@ function factWordSet(p: ProductFacts): Set<string> {
  * lexicon's rule (runs of a-z).
  */
 export function factWordsOf(train: readonly { facts: ProductFacts; description: string }[]): Set<string> {
-  const candidates = new Set(train.flatMap((p) => wordsOf([...(p.facts.colors ?? []), ...(p.facts.materials ?? [])].join(' '))));
+  const candidates = new Set(
+    train.flatMap((p) => wordsOf([...(p.facts.colors ?? []), ...(p.facts.materials ?? [])].join(' '))),
+  );
   for (const p of train) {
     const own = factWordSet(p.facts);
     for (const w of wordsOf(p.description)) if (!own.has(w)) candidates.delete(w);
@@ -136,7 +142,11 @@ export function followsPatterns(text: string, p: ProductFacts, patterns: FactPat
 }
 
 /** The words of `text` that only the other grammatical number writes (the lexicon's number_words: "it" for "Jeans", "they" for "Dress"), the product's own words aside. */
-export function otherNumberWords(text: string, p: ProductFacts, numberWords: { singular: ReadonlySet<string>; plural: ReadonlySet<string> }): string[] {
+export function otherNumberWords(
+  text: string,
+  p: ProductFacts,
+  numberWords: { singular: ReadonlySet<string>; plural: ReadonlySet<string> },
+): string[] {
   const other = isPluralTitle(p.title) ? numberWords.singular : numberWords.plural;
   const own = factWordSet(p);
   return wordsOf(text).filter((w) => other.has(w) && !own.has(w));

@@ -27,7 +27,12 @@ const runs = [
 const modelPrompt = promptsFor(bundledModelDir);
 const lines: string[] = [];
 for (const run of runs) {
-  const p = await createOnnxProvider({ executionProvider: 'cpu', logger: quiet, plugins: onnxPlugins, decoding: run.fixedLength ? { minNewTokens: run.fixedLength } : {} });
+  const p = await createOnnxProvider({
+    executionProvider: 'cpu',
+    logger: quiet,
+    plugins: onnxPlugins,
+    decoding: run.fixedLength ? { minNewTokens: run.fixedLength } : {},
+  });
   try {
     const reqs: GenerationRequest[] = heldOut.map((prod, i) => {
       const product = catalogFacts(prod);
@@ -39,7 +44,8 @@ for (const run of runs) {
     });
     const results = await p.generate(reqs);
     results.forEach((r, i) => {
-      const line = r instanceof Error ? `error ${r.message}` : `${r.finishReason} ${r.completionTokens} ${JSON.stringify(r.text)}`;
+      const line =
+        r instanceof Error ? `error ${r.message}` : `${r.finishReason} ${r.completionTokens} ${JSON.stringify(r.text)}`;
       lines.push(`${run.name}\t${heldOut[i].sku}\t${line}`);
     });
   } finally {
@@ -47,4 +53,6 @@ for (const run of runs) {
   }
 }
 if (process.argv.includes('--print')) console.log(lines.join('\n'));
-console.log(`held-out outputs sha256 ${createHash('sha256').update(lines.join('\n')).digest('hex')} (${lines.length} texts)`);
+console.log(
+  `held-out outputs sha256 ${createHash('sha256').update(lines.join('\n')).digest('hex')} (${lines.length} texts)`,
+);

@@ -10,11 +10,18 @@ import type { GenerationRequest, ProductFacts } from '../../providers/types.js';
 import { buildPrompt, isPromptVersion } from '../../src/prompts/build-prompt.js';
 
 /** A function from a product to its request's prompt, system line and parts, for the model in `dir`. */
-export function promptsFor(dir: string): (product: ProductFacts) => Pick<GenerationRequest, 'prompt' | 'system' | 'parts'> {
+export function promptsFor(
+  dir: string,
+): (product: ProductFacts) => Pick<GenerationRequest, 'prompt' | 'system' | 'parts'> {
   const named = readPromptVersion(dir);
-  if (named !== undefined && !isPromptVersion(named)) throw new RangeError(`${dir} names prompt_version ${named}, which is not a template version of the gateway`);
+  if (named !== undefined && !isPromptVersion(named))
+    throw new RangeError(`${dir} names prompt_version ${named}, which is not a template version of the gateway`);
   return (product) => {
     const built = buildPrompt(product, named ? { version: named } : {});
-    return { prompt: built.prompt, ...(built.system ? { system: built.system } : {}), parts: { product, promptVersion: built.version } };
+    return {
+      prompt: built.prompt,
+      ...(built.system ? { system: built.system } : {}),
+      parts: { product, promptVersion: built.version },
+    };
   };
 }

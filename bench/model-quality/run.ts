@@ -19,7 +19,12 @@ import { lexiconFrom, loadLexicon } from '../../providers/onnx-plugins/stylespri
 import { readModelFolder, type JsonObject } from '../../providers/onnx/model-folder.js';
 import { PLUGIN_FIELD, PLUGIN_OPTIONS_FIELD } from '../../providers/onnx/plugins.js';
 import { loadTokenizer } from '../../providers/onnx/tokenizer.js';
-import { createStylesprintFacts, readSettings, STYLESPRINT_FACTS, type StylesprintSettings } from '../../providers/onnx-plugins/stylesprint/index.js';
+import {
+  createStylesprintFacts,
+  readSettings,
+  STYLESPRINT_FACTS,
+  type StylesprintSettings,
+} from '../../providers/onnx-plugins/stylesprint/index.js';
 import type { GenerationRequest } from '../../providers/types.js';
 import { ALL_METRICS, scorePair } from '../../src/evaluation/metrics/index.js';
 import { writeSection } from '../report.js';
@@ -73,24 +78,32 @@ const trainGrams = new Set(catalog.filter((p) => p.split === 'train').flatMap((p
 const catalogWords = new Set(
   catalog.flatMap((p) => {
     const f = catalogFacts(p);
-    return letterWords([p.description, f.title, ...f.attributes, ...(f.colors ?? []), ...(f.materials ?? [])].join(' '));
+    return letterWords(
+      [p.description, f.title, ...f.attributes, ...(f.colors ?? []), ...(f.materials ?? [])].join(' '),
+    );
   }),
 );
 // Material and colour words (the same rule as the bundled lexicon's fact_words, computed here from the catalog).
-const factWords = factWordsOf(catalog.filter((p) => p.split === 'train').map((p) => ({ facts: catalogFacts(p), description: p.description })));
+const factWords = factWordsOf(
+  catalog.filter((p) => p.split === 'train').map((p) => ({ facts: catalogFacts(p), description: p.description })),
+);
 // The model under test, and the settings of its stylesprint-facts plugin (none for a model that does not name it).
 const modelDir = args['model-dir'] ?? bundledModelDir;
 const folder = readModelFolder(modelDir);
 // The template the model folder names (the one it was trained on), as the gateway sends it.
 const modelPrompt = promptsFor(modelDir);
-const pluginOptions = folder.generationConfig[PLUGIN_FIELD] === STYLESPRINT_FACTS ? ((folder.generationConfig[PLUGIN_OPTIONS_FIELD] as JsonObject | undefined) ?? {}) : {};
+const pluginOptions =
+  folder.generationConfig[PLUGIN_FIELD] === STYLESPRINT_FACTS
+    ? ((folder.generationConfig[PLUGIN_OPTIONS_FIELD] as JsonObject | undefined) ?? {})
+    : {};
 const modelSettings = readSettings({ folder, tokenizer: loadTokenizer(folder), options: pluginOptions });
 // The model's own fact-sentence patterns' words (its lexicon's frame_words), to see what else the fact sentences hold; a model without them gets no frame check.
 const frameWords = modelSettings.lexicon?.frame?.words ?? null;
 // The model's own fact patterns: a model without them gets no pattern check, as another model's patterns are not what it was trained on.
 const patterns = modelSettings.factPatterns;
 // The number words to check the texts against: the model's, else the bundled model's.
-const numberWords = modelSettings.lexicon?.numberWords ?? loadLexicon(bundledModelDir, 'lexicon.json')?.numberWords ?? null;
+const numberWords =
+  modelSettings.lexicon?.numberWords ?? loadLexicon(bundledModelDir, 'lexicon.json')?.numberWords ?? null;
 const wordnet = defaultWordNet();
 const known = (w: string): boolean => catalogWords.has(w) || wordnet.lemmaNames(w).size > 0;
 
@@ -126,18 +139,31 @@ function summarise(row: Row): Record<string, number> {
   out.foreignFacts = foreign.reduce((a, b) => a + b, 0);
   out.foreignFactTexts = foreign.filter((x) => x > 0).length;
   out.repeatTexts = row.texts.filter((t) => repeatedWords(t, 1).length > 0).length;
-  const offFrame = row.texts.map((t, i) => (frameWords ? offFrameWords(t, catalogFacts(heldOut[i]), frameWords, 2) : []));
+  const offFrame = row.texts.map((t, i) =>
+    frameWords ? offFrameWords(t, catalogFacts(heldOut[i]), frameWords, 2) : [],
+  );
   out.offFrame = frameWords ? offFrame.reduce((a, w) => a + w.length, 0) : NaN;
   out.offFrameTexts = offFrame.filter((w) => w.length > 0).length;
-  out.patternTexts = patterns ? row.texts.filter((t, i) => followsPatterns(t, catalogFacts(heldOut[i]), patterns) === true).length : NaN;
-  const number = row.texts.map((t, i) => (numberWords ? otherNumberWords(t, catalogFacts(heldOut[i]), numberWords).length : NaN));
+  out.patternTexts = patterns
+    ? row.texts.filter((t, i) => followsPatterns(t, catalogFacts(heldOut[i]), patterns) === true).length
+    : NaN;
+  const number = row.texts.map((t, i) =>
+    numberWords ? otherNumberWords(t, catalogFacts(heldOut[i]), numberWords).length : NaN,
+  );
   out.otherNumber = number.reduce((a, b) => a + b, 0);
   out.otherNumberTexts = number.filter((x) => x > 0).length;
   out.title = row.texts.filter((t, i) => statesTitle(t, catalogFacts(heldOut[i]))).length / n;
   const facts = row.texts.map((t, i) => factsStated(t, catalogFacts(heldOut[i])));
-  out.facts = facts.reduce((a, f) => a + f.stated, 0) / Math.max(1, facts.reduce((a, f) => a + f.listed, 0));
+  out.facts =
+    facts.reduce((a, f) => a + f.stated, 0) /
+    Math.max(
+      1,
+      facts.reduce((a, f) => a + f.listed, 0),
+    );
   // The gateway's own PROMPT_ECHO check (src/evaluation/checks/leakage.ts), against each product's prompt as the model got it.
-  out.echo = row.texts.filter((t, i) => checkLeakage(t, { prompt: modelPrompt(catalogFacts(heldOut[i])).prompt }).length > 0).length;
+  out.echo = row.texts.filter(
+    (t, i) => checkLeakage(t, { prompt: modelPrompt(catalogFacts(heldOut[i])).prompt }).length > 0,
+  ).length;
   return out;
 }
 
@@ -157,7 +183,11 @@ async function modelTexts(greedy: boolean): Promise<string[]> {
   } else if (args['no-fact-words']) {
     // The model's lexicon with its fact words back among the words every row may write.
     const lexicon = modelSettings.lexicon;
-    if (lexicon) rules.lexicon = { ...lexiconFrom([...lexicon.words, ...lexicon.factWords], [], lexicon.frame ? [...lexicon.frame.words] : null), numberWords: lexicon.numberWords ?? null };
+    if (lexicon)
+      rules.lexicon = {
+        ...lexiconFrom([...lexicon.words, ...lexicon.factWords], [], lexicon.frame ? [...lexicon.frame.words] : null),
+        numberWords: lexicon.numberWords ?? null,
+      };
   }
   if (args['no-novelty']) rules.blockedNgrams = null;
   if (args['no-fact-numbers']) rules.factNumbersOnly = false;
@@ -168,7 +198,9 @@ async function modelTexts(greedy: boolean): Promise<string[]> {
     const lexicon = rules.lexicon ?? modelSettings.lexicon;
     if (lexicon) rules.lexicon = { ...lexicon, numberWords: null };
   }
-  const plugins = { [STYLESPRINT_FACTS]: (setup: Parameters<typeof createStylesprintFacts>[0]) => createStylesprintFacts(setup, rules) };
+  const plugins = {
+    [STYLESPRINT_FACTS]: (setup: Parameters<typeof createStylesprintFacts>[0]) => createStylesprintFacts(setup, rules),
+  };
   const p = await createOnnxProvider({ executionProvider: 'cpu', logger: quiet, decoding, plugins, modelDir });
   try {
     const reqs: GenerationRequest[] = heldOut.map((prod, i) => ({
@@ -196,14 +228,19 @@ const header =
 const lines = [header, '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'];
 rows.forEach((r, i) => {
   const s = stats[i];
-  const cell = (m: string) => (i === 0 ? fmt(s[m]) : `${fmt(s[m])} (${base[m] >= 1e-3 ? `${(s[m] / base[m]).toFixed(2)}×` : 'n/a'})`);
-  lines.push(`| ${r.name} | ${cell('bleu')} | ${cell('rouge1')} | ${cell('rouge2')} | ${cell('rougeL')} | ${cell('meteor')} | ${(s.title * 100).toFixed(0)}% | ${(s.facts * 100).toFixed(0)}% | ${(s.mentions * 100).toFixed(0)}% (${(s.chance * 100).toFixed(0)}%) | ${s.echo}/${r.texts.length} | ${s.copied}/${r.texts.length} | ${s.nonWords} (${s.nonWordTexts}/${r.texts.length}) | ${s.wrongNumbers} (${s.wrongNumberTexts}/${r.texts.length}) | ${s.foreignFacts} (${s.foreignFactTexts}/${r.texts.length}) | ${s.repeatTexts}/${r.texts.length} | ${i === 0 ? '— (its own sentence)' : Number.isNaN(s.offFrame) ? '— (no frame words)' : `${s.offFrame} (${s.offFrameTexts}/${r.texts.length})`} | ${i === 0 ? '— (its own sentence)' : Number.isNaN(s.patternTexts) ? '— (no patterns file)' : `${s.patternTexts}/${r.texts.length}`} | ${s.otherNumber} (${s.otherNumberTexts}/${r.texts.length}) | ${s.words.toFixed(1)} |`);
+  const cell = (m: string) =>
+    i === 0 ? fmt(s[m]) : `${fmt(s[m])} (${base[m] >= 1e-3 ? `${(s[m] / base[m]).toFixed(2)}×` : 'n/a'})`;
+  lines.push(
+    `| ${r.name} | ${cell('bleu')} | ${cell('rouge1')} | ${cell('rouge2')} | ${cell('rougeL')} | ${cell('meteor')} | ${(s.title * 100).toFixed(0)}% | ${(s.facts * 100).toFixed(0)}% | ${(s.mentions * 100).toFixed(0)}% (${(s.chance * 100).toFixed(0)}%) | ${s.echo}/${r.texts.length} | ${s.copied}/${r.texts.length} | ${s.nonWords} (${s.nonWordTexts}/${r.texts.length}) | ${s.wrongNumbers} (${s.wrongNumberTexts}/${r.texts.length}) | ${s.foreignFacts} (${s.foreignFactTexts}/${r.texts.length}) | ${s.repeatTexts}/${r.texts.length} | ${i === 0 ? '— (its own sentence)' : Number.isNaN(s.offFrame) ? '— (no frame words)' : `${s.offFrame} (${s.offFrameTexts}/${r.texts.length})`} | ${i === 0 ? '— (its own sentence)' : Number.isNaN(s.patternTexts) ? '— (no patterns file)' : `${s.patternTexts}/${r.texts.length}`} | ${s.otherNumber} (${s.otherNumberTexts}/${r.texts.length}) | ${s.words.toFixed(1)} |`,
+  );
 });
 const table = lines.join('\n');
 console.log(table);
 const samples = Number(args.samples);
 for (let i = 0; i < Math.min(samples, heldOut.length); i++) {
-  console.log(`\n${heldOut[i].title} [${heldOut[i].sku}]\n  sampled: ${rows[1].texts[i]}\n  greedy:  ${rows[2].texts[i]}`);
+  console.log(
+    `\n${heldOut[i].title} [${heldOut[i].sku}]\n  sampled: ${rows[1].texts[i]}\n  greedy:  ${rows[2].texts[i]}`,
+  );
 }
 if (!args['no-write']) {
   writeSection(

@@ -14,7 +14,12 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
-import { bundledModelDir, createOnnxProvider, DEFAULT_PREFILL_CHUNK, type OnnxTextGenerator } from '../../providers/onnx/index.js';
+import {
+  bundledModelDir,
+  createOnnxProvider,
+  DEFAULT_PREFILL_CHUNK,
+  type OnnxTextGenerator,
+} from '../../providers/onnx/index.js';
 import { readModelFolder } from '../../providers/onnx/model-folder.js';
 import { onnxPlugins } from '../../providers/onnx-plugins/index.js';
 import type { LogitsProcessorPlugins } from '../../providers/onnx/plugins.js';
@@ -47,7 +52,12 @@ function requests(): GenerationRequest[] {
       const product = catalogFacts(p);
       // No stop on EOS would be fairer still, but EOS is part of real use; the count of tokens made is what is divided.
       // v3: the template the bundled model was trained on (the gateway's default is newer).
-      return { prompt: buildPrompt(product, { version: 'v3' }).prompt, parts: { product, promptVersion: 'v3' }, maxTokens, seed: 100 + i };
+      return {
+        prompt: buildPrompt(product, { version: 'v3' }).prompt,
+        parts: { product, promptVersion: 'v3' },
+        maxTokens,
+        seed: 100 + i,
+      };
     });
 }
 
@@ -63,7 +73,13 @@ const QWEN: BenchModel = { dir: qwenFixtureDir() };
 const QWEN_APART: BenchModel = { dir: qwenFixtureDir(), apart: true };
 
 /** fixedLength: EOS suppressed (min_new_tokens = maxTokens), so every row makes exactly maxTokens tokens. */
-async function openProvider(model: BenchModel, maxBatch: number, fixedLength: boolean, prefillChunk = DEFAULT_PREFILL_CHUNK, continuousBatching = true): Promise<OnnxTextGenerator> {
+async function openProvider(
+  model: BenchModel,
+  maxBatch: number,
+  fixedLength: boolean,
+  prefillChunk = DEFAULT_PREFILL_CHUNK,
+  continuousBatching = true,
+): Promise<OnnxTextGenerator> {
   const p = await createOnnxProvider({
     executionProvider: 'cpu',
     maxBatch,
@@ -83,7 +99,13 @@ async function openProvider(model: BenchModel, maxBatch: number, fixedLength: bo
 }
 
 /** One pass: `rounds` rounds of the requests on an open provider, from its stats. */
-async function measure(p: OnnxTextGenerator, maxBatch: number, reqs: GenerationRequest[], fixedLength: boolean, apart = false) {
+async function measure(
+  p: OnnxTextGenerator,
+  maxBatch: number,
+  reqs: GenerationRequest[],
+  fixedLength: boolean,
+  apart = false,
+) {
   const before = p.stats();
   const t0 = performance.now();
   for (let r = 0; r < rounds; r++) await p.generate(reqs);
@@ -94,7 +116,19 @@ async function measure(p: OnnxTextGenerator, maxBatch: number, reqs: GenerationR
   const batchMs = after.batchMs - before.batchMs;
   const blockShare = (after.blockRunMs - before.blockRunMs) / batchMs;
   const stepMs = runMs / (after.forwardPasses - before.forwardPasses);
-  return { model: p.model, apart, maxBatch, fixedLength, tokens, wallMs, tokensPerSecond: (tokens / wallMs) * 1000, runShare: runMs / batchMs, blockShare, stepMs, batches: after.batches - before.batches };
+  return {
+    model: p.model,
+    apart,
+    maxBatch,
+    fixedLength,
+    tokens,
+    wallMs,
+    tokensPerSecond: (tokens / wallMs) * 1000,
+    runShare: runMs / batchMs,
+    blockShare,
+    stepMs,
+    batches: after.batches - before.batches,
+  };
 }
 
 /**
@@ -104,16 +138,26 @@ async function measure(p: OnnxTextGenerator, maxBatch: number, reqs: GenerationR
  */
 async function pastSweep(pasts: readonly number[], repeat = 40) {
   const folder = readModelFolder(BUNDLED.dir);
-  const threads = process.env.ORT_INTRA_OP_THREADS ? { intraOpNumThreads: Number(process.env.ORT_INTRA_OP_THREADS) } : {};
+  const threads = process.env.ORT_INTRA_OP_THREADS
+    ? { intraOpNumThreads: Number(process.env.ORT_INTRA_OP_THREADS) }
+    : {};
   const { session } = await createOrtSession(folder.onnxPath, { executionProvider: 'cpu', logger: quiet, ...threads });
   try {
     const model = new DecoderSession(session, describeDecoder(session, folder.config));
     const { kvHeads, headDim } = model.layout;
     const step = async (batch: number, past: number): Promise<number> => {
       // One buffer per past input, as in real decoding (a shared one would sit in the cache for all of them).
-      const kv = () => new ort.Tensor('float32', new Float32Array(batch * kvHeads * past * headDim), [batch, kvHeads, past, headDim]);
+      const kv = () =>
+        new ort.Tensor('float32', new Float32Array(batch * kvHeads * past * headDim), [batch, kvHeads, past, headDim]);
       const pastTensors = model.layout.kv.flatMap(() => [kv(), kv()]);
-      const out = await model.forward({ batch, ids: new Array<number>(batch).fill(1), seqLen: 1, totalLen: past + 1, padding: new Array<number>(batch).fill(0), past: pastTensors });
+      const out = await model.forward({
+        batch,
+        ids: new Array<number>(batch).fill(1),
+        seqLen: 1,
+        totalLen: past + 1,
+        padding: new Array<number>(batch).fill(0),
+        past: pastTensors,
+      });
       // As generateBatch does: the step's buffers go back now, not at a later collection.
       releaseArrays([...tensorArrays(pastTensors), ...tensorArrays(out.present ?? []), out.lastLogits]);
       return out.runMs;
@@ -161,7 +205,13 @@ async function pastSweep(pasts: readonly number[], repeat = 40) {
       kvHeads,
       headDim,
     };
-    return { rows, meanPrompt: promptTokens.reduce((a, b) => a + b, 0) / promptTokens.length, shape, prefill8, prefill1 };
+    return {
+      rows,
+      meanPrompt: promptTokens.reduce((a, b) => a + b, 0) / promptTokens.length,
+      shape,
+      prefill8,
+      prefill1,
+    };
   } finally {
     await session.release();
   }
@@ -173,7 +223,9 @@ type Measured = Awaited<ReturnType<typeof measure>>;
 // background load falls on all of them; each row is the pass with the median tokens/s.
 const passes = Number(process.env.PASSES ?? 5);
 const configs = [
-  ...[BUNDLED, QWEN].flatMap((model) => [false, true].flatMap((fixedLength) => [1, 8].map((maxBatch) => ({ model, fixedLength, maxBatch })))),
+  ...[BUNDLED, QWEN].flatMap((model) =>
+    [false, true].flatMap((fixedLength) => [1, 8].map((maxBatch) => ({ model, fixedLength, maxBatch }))),
+  ),
   ...[false, true].map((fixedLength) => ({ model: QWEN_APART, fixedLength, maxBatch: 8 })),
 ];
 const samples: Measured[][] = configs.map(() => []);
@@ -182,7 +234,8 @@ const providers: OnnxTextGenerator[] = [];
 for (const c of configs) providers.push(await openProvider(c.model, c.maxBatch, c.fixedLength));
 try {
   for (let pass = 0; pass < passes; pass++) {
-    for (const [i, c] of configs.entries()) samples[i].push(await measure(providers[i], c.maxBatch, reqs, c.fixedLength, c.model.apart));
+    for (const [i, c] of configs.entries())
+      samples[i].push(await measure(providers[i], c.maxBatch, reqs, c.fixedLength, c.model.apart));
   }
 } finally {
   for (const p of providers) await p.close();
@@ -200,13 +253,27 @@ const ratio = (fixed: boolean, name = bundledName) => {
   const [a, b] = ofModel(name).filter((m) => m.fixedLength === fixed);
   return ((b?.tokensPerSecond ?? 0) / (a?.tokensPerSecond ?? 1)).toFixed(2);
 };
-const worstJsOf = (name: string) => Math.max(...ofModel(name).filter((m) => m.maxBatch === 8).map((m) => 1 - m.runShare));
+const worstJsOf = (name: string) =>
+  Math.max(
+    ...ofModel(name)
+      .filter((m) => m.maxBatch === 8)
+      .map((m) => 1 - m.runShare),
+  );
 const worstJs = worstJsOf(bundledName);
 const qwenJs = worstJsOf(qwenName);
 /** At batch 8, the largest share of the loop without the block-max runs: the JavaScript proper. */
-const worstPlainJsOf = (name: string) => Math.max(...ofModel(name).filter((m) => m.maxBatch === 8).map((m) => 1 - m.runShare - m.blockShare));
-const qwenAt8 = (apart: boolean, fixed: boolean) => runs.find((m) => m.model === qwenName && m.apart === apart && m.maxBatch === 8 && m.fixedLength === fixed)!;
-const against = (f: (m: Measured) => string) => [false, true].map((fixed) => `${f(qwenAt8(false, fixed))} against ${f(qwenAt8(true, fixed))}`).join(' stopping at EOS and ') + ' at fixed length';
+const worstPlainJsOf = (name: string) =>
+  Math.max(
+    ...ofModel(name)
+      .filter((m) => m.maxBatch === 8)
+      .map((m) => 1 - m.runShare - m.blockShare),
+  );
+const qwenAt8 = (apart: boolean, fixed: boolean) =>
+  runs.find((m) => m.model === qwenName && m.apart === apart && m.maxBatch === 8 && m.fixedLength === fixed)!;
+const against = (f: (m: Measured) => string) =>
+  [false, true]
+    .map((fixed) => `${f(qwenAt8(false, fixed))} against ${f(qwenAt8(true, fixed))}`)
+    .join(' stopping at EOS and ') + ' at fixed length';
 const inGraphNote =
   "For a vocabulary of 32,768 or more (tiny-qwen2's), each row's block maxima and best few tokens, which token choice reads instead of the whole row, come from the model's own session.run: the block-max graph (ReduceMax and TopK over blocks of 128 ids) is appended to the model's graph when it loads (providers/onnx/block-max-graph.ts), and JavaScript recomputes only the blocks of the ids that the processors changed (the repetition penalty's seen ids). " +
   `The rows "block-max run apart" are the same provider with \`blockMaxInGraph: false\`: a run of its own after each pass, over the processed scores (the way before), its share in the last column. ` +
@@ -216,8 +283,13 @@ const inGraphNote =
 const spread = (xs: number[], f: (x: number) => string) => `${f(Math.min(...xs))}–${f(Math.max(...xs))}`;
 // Pass by pass: each batch-8 pass against the batch-1 pass measured just before it, under the same background load.
 const passRatios = (fixed: boolean) => {
-  const [one, eight] = [1, 8].map((b) => samples[configs.findIndex((c) => c.model === BUNDLED && c.fixedLength === fixed && c.maxBatch === b)]);
-  return spread(eight.map((m, i) => m.tokensPerSecond / one[i].tokensPerSecond), (x) => `${x.toFixed(2)}×`);
+  const [one, eight] = [1, 8].map(
+    (b) => samples[configs.findIndex((c) => c.model === BUNDLED && c.fixedLength === fixed && c.maxBatch === b)],
+  );
+  return spread(
+    eight.map((m, i) => m.tokensPerSecond / one[i].tokensPerSecond),
+    (x) => `${x.toFixed(2)}×`,
+  );
 };
 const passJs = spread(
   configs.flatMap((c, i) => (c.model === BUNDLED && c.maxBatch === 8 ? samples[i].map((m) => 1 - m.runShare) : [])),
@@ -245,10 +317,27 @@ const MIXED = [16, 96];
  */
 async function sustained(mixed: boolean) {
   const n = Number(process.env.SUSTAINED ?? 64);
-  const load = Array.from({ length: n }, (_, i) => ({ ...reqs[i % reqs.length], seed: 5000 + i, ...(mixed ? { maxTokens: MIXED[i % MIXED.length] } : {}) }));
+  const load = Array.from({ length: n }, (_, i) => ({
+    ...reqs[i % reqs.length],
+    seed: 5000 + i,
+    ...(mixed ? { maxTokens: MIXED[i % MIXED.length] } : {}),
+  }));
   const modes = [false, true];
-  const open = await Promise.all(modes.map((continuous) => openProvider(BUNDLED, 8, false, DEFAULT_PREFILL_CHUNK, continuous)));
-  const out = modes.map(() => [] as Array<{ tokens: number; wallMs: number; tokensPerSecond: number; p50: number; p95: number; perPass: number; runShare: number }>);
+  const open = await Promise.all(
+    modes.map((continuous) => openProvider(BUNDLED, 8, false, DEFAULT_PREFILL_CHUNK, continuous)),
+  );
+  const out = modes.map(
+    () =>
+      [] as Array<{
+        tokens: number;
+        wallMs: number;
+        tokensPerSecond: number;
+        p50: number;
+        p95: number;
+        perPass: number;
+        runShare: number;
+      }>,
+  );
   try {
     for (let pass = 0; pass < passes; pass++) {
       for (const [i, p] of open.entries()) {
@@ -273,7 +362,11 @@ async function sustained(mixed: boolean) {
   } finally {
     for (const p of open) await p.close();
   }
-  return { n, mixed, results: modes.map((continuous, i) => ({ continuous, ...middle(out[i], (r) => r.tokensPerSecond) })) };
+  return {
+    n,
+    mixed,
+    results: modes.map((continuous, i) => ({ continuous, ...middle(out[i], (r) => r.tokensPerSecond) })),
+  };
 }
 const loads = [await sustained(false), await sustained(true)];
 const load = loads[0];
@@ -293,7 +386,9 @@ async function arrivals(rate: number) {
     return { at: at * 1000, req: { ...reqs[i % reqs.length], seed: 7000 + i, maxTokens: MIXED[i % MIXED.length] } };
   });
   const modes = [false, true];
-  const open = await Promise.all(modes.map((continuous) => openProvider(BUNDLED, 8, false, DEFAULT_PREFILL_CHUNK, continuous)));
+  const open = await Promise.all(
+    modes.map((continuous) => openProvider(BUNDLED, 8, false, DEFAULT_PREFILL_CHUNK, continuous)),
+  );
   const out = modes.map(() => ({ p50: [] as number[], p95: [] as number[], max: [] as number[] }));
   try {
     for (let pass = 0; pass < passes; pass++) {
@@ -317,7 +412,16 @@ async function arrivals(rate: number) {
   } finally {
     for (const p of open) await p.close();
   }
-  return { n, rate, results: modes.map((continuous, i) => ({ continuous, p50: middle(out[i].p50), p95: middle(out[i].p95), max: middle(out[i].max) })) };
+  return {
+    n,
+    rate,
+    results: modes.map((continuous, i) => ({
+      continuous,
+      p50: middle(out[i].p50),
+      p95: middle(out[i].p95),
+      max: middle(out[i].max),
+    })),
+  };
 }
 const staticSustained = loads[1].results.find((r) => !r.continuous)!;
 const arrivalRun = await arrivals((0.6 * load.n) / (staticSustained.wallMs / 1000));
@@ -352,16 +456,22 @@ async function loopDelay() {
   } finally {
     for (const p of open) await p.close();
   }
-  return chunks.map((c, i) => ({ chunk: c, p99: middle(out[i].p99), max: Math.max(...out[i].max), batchMs: middle(out[i].batchMs) }));
+  return chunks.map((c, i) => ({
+    chunk: c,
+    p99: middle(out[i].p99),
+    max: Math.max(...out[i].max),
+    batchMs: middle(out[i].batchMs),
+  }));
 }
 const delays = await loopDelay();
 const batch1Eos = runs.find((m) => m.model === bundledName && !m.fixedLength && m.maxBatch === 1)!;
-const gain = (l: (typeof loads)[number], k: 'tokensPerSecond' | 'p50' | 'p95') => (l.results[1][k] / l.results[0][k]).toFixed(2);
+const gain = (l: (typeof loads)[number], k: 'tokensPerSecond' | 'p50' | 'p95') =>
+  (l.results[1][k] / l.results[0][k]).toFixed(2);
 const sustainedNote =
   `\n\nSustained load: ${load.n} requests (the ${reqs.length} prompts above, each with ${load.n / reqs.length} seeds) sent at once as separate calls, maxBatch 8, stopping at EOS, ` +
   `all of at most ${maxTokens} tokens, or short and long alternating (at most ${MIXED.join(' and ')} tokens, as a mobile app's and a personalization service's calls would be); ` +
   `${passes} passes alternating between the two modes, the median by tokens/s shown. Static batching (the provider's behaviour before continuous batching, kept as the \`continuousBatching: false\` option for this comparison) ` +
-  'starts a new batch only when every row of the last one has ended; continuous batching lets a waiting request take a free row at the next step. Latency is from sending all the requests to each one\'s result.\n\n' +
+  "starts a new batch only when every row of the last one has ended; continuous batching lets a waiting request take a free row at the next step. Latency is from sending all the requests to each one's result.\n\n" +
   '| requests | batching | tokens | wall s | tokens/s | tokens per forward pass | in session.run | latency p50 | latency p95 |\n|---|---|---|---|---|---|---|---|---|\n' +
   loads
     .flatMap((l) =>
@@ -375,7 +485,12 @@ const sustainedNote =
   `Against batch 1 stopping at EOS in the first table (${batch1Eos.tokensPerSecond.toFixed(0)} tokens/s; one row at a time does not depend on the queue), the sustained batch-8 rate with mixed lengths is ${(loads[1].results[1].tokensPerSecond / batch1Eos.tokensPerSecond).toFixed(2)}× continuous and ${(loads[1].results[0].tokensPerSecond / batch1Eos.tokensPerSecond).toFixed(2)}× static. ` +
   `\n\nRequests arriving one at a time instead: ${arrivalRun.n} requests of mixed lengths (other seeds), Poisson arrivals at ${arrivalRun.rate.toFixed(1)} requests/s (60% of what static batching sustained with mixed lengths above), latency from each request's planned arrival to its result, medians of ${passes} passes:\n\n` +
   '| batching | latency p50 | p95 | max |\n|---|---|---|---|\n' +
-  arrivalRun.results.map((r) => `| ${r.continuous ? 'continuous' : 'static'} | ${r.p50.toFixed(0)} ms | ${r.p95.toFixed(0)} ms | ${r.max.toFixed(0)} ms |`).join('\n') +
+  arrivalRun.results
+    .map(
+      (r) =>
+        `| ${r.continuous ? 'continuous' : 'static'} | ${r.p50.toFixed(0)} ms | ${r.p95.toFixed(0)} ms | ${r.max.toFixed(0)} ms |`,
+    )
+    .join('\n') +
   `\n\nContinuous ÷ static: p50 **${(arrivalRun.results[1].p50 / arrivalRun.results[0].p50).toFixed(2)}×**, p95 ${(arrivalRun.results[1].p95 / arrivalRun.results[0].p95).toFixed(2)}×. ` +
   'Under static batching a request that arrives while a batch runs waits for the whole batch to end before its own prefill; under continuous batching it waits for the next step, or for the first row to end when all 8 are busy. ' +
   'Joining is not free, which is why tokens per forward pass rise more than tokens/s: the new rows are prefilled in passes of their own, and the running cache and theirs are each left-padded to the longer before they are stacked (one copy of the cache), ' +
@@ -416,7 +531,12 @@ const note =
   `Targets: batch ratio ${ratioMet ? 'met' : 'missed'}, JS share ${jsMet ? 'met' : 'missed'}. ` +
   'One decode step against a past of a given length (zeros, one buffer per past input, median of 40 steps, same run):\n\n' +
   '| past tokens | batch 1 step | batch 8 step | batch 8 ÷ batch 1 | best tokens/s ratio (8 ÷ that) |\n|---|---|---|---|---|\n' +
-  sweep.rows.map((r) => `| ${r.past} | ${r.b1.toFixed(2)} ms | ${r.b8.toFixed(2)} ms | ${(r.b8 / r.b1).toFixed(2)}× | ${((8 * r.b1) / r.b8).toFixed(2)}× |`).join('\n') +
+  sweep.rows
+    .map(
+      (r) =>
+        `| ${r.past} | ${r.b1.toFixed(2)} ms | ${r.b8.toFixed(2)} ms | ${(r.b8 / r.b1).toFixed(2)}× | ${((8 * r.b1) / r.b8).toFixed(2)}× |`,
+    )
+    .join('\n') +
   `\n\nWith almost no past, a batch-8 step costs ${(sweep.rows[0].b8 / sweep.rows[0].b1).toFixed(1)}× a batch-1 step: the weights and the per-operator cost are shared, and the ratio would be ${((8 * sweep.rows[0].b1) / sweep.rows[0].b8).toFixed(1)}×. ` +
   "Every token of past then adds a cost per row, which batching cannot share: the graph concatenates each row's past into new present tensors, attention reads them, and onnxruntime-node copies every present tensor into a new JS buffer after each run. " +
   `At batch 8 that is ${perPastToken('b8')} µs per past token per step (least-squares slope over the rows above), against ${perPastToken('b1')} µs at batch 1, and the catalog's v3 prompts are already ${sweep.meanPrompt.toFixed(0)} tokens on average, so every decode step runs at a past of ${sweep.meanPrompt.toFixed(0)}–${(sweep.meanPrompt + maxTokens).toFixed(0)}. ` +
@@ -424,18 +544,28 @@ const note =
   HISTORY +
   `The prefill is a small part: the ${reqs.length} prompts at once took ${sweep.prefill8.toFixed(1)} ms, one at a time ${sweep.prefill1.toFixed(1)} ms in all (median of 9 each), ` +
   `against ${(fixed.find((m) => m.maxBatch === 8)!.wallMs / fixed.find((m) => m.maxBatch === 8)!.batches).toFixed(0)} ms for a whole batch-8 generation of ${maxTokens} tokens above. ` +
-  'The provider gives each step\'s consumed past and its logits back at once (it detaches their buffers); left to the garbage collector, the buffers that a batch-8 step drops started a full collection every 18 steps or so (with the first model), and a batch-8 decode step cost 3.9–5.2 ms instead of 2.0–2.9 ms. ' +
+  "The provider gives each step's consumed past and its logits back at once (it detaches their buffers); left to the garbage collector, the buffers that a batch-8 step drops started a full collection every 18 steps or so (with the first model), and a batch-8 decode step cost 3.9–5.2 ms instead of 2.0–2.9 ms. " +
   'The 2 cores of this machine are shared, so runs vary by ±30%; compare ratios within one run.';
 const delayNote =
-  '\n\nEvent-loop delay while the model generates batches of 8 back to back (a 1 ms timer\'s lateness; medians of 3 rounds of 3 s, alternating, max over them): onnxruntime-node runs each forward pass on the event loop\'s thread, so every other request of the gateway waits for the pass in progress. ' +
+  "\n\nEvent-loop delay while the model generates batches of 8 back to back (a 1 ms timer's lateness; medians of 3 rounds of 3 s, alternating, max over them): onnxruntime-node runs each forward pass on the event loop's thread, so every other request of the gateway waits for the pass in progress. " +
   'The prefill of 8 prompts is the longest pass; LOCAL_PREFILL_CHUNK splits it.\n\n' +
   '| prefill | event-loop delay p99 | max | ms per batch of 8 |\n|---|---|---|---|\n' +
-  delays.map((d) => `| ${d.chunk === 0 ? 'whole prompts (LOCAL_PREFILL_CHUNK=0)' : `chunks of ${d.chunk} (default)`} | ${d.p99.toFixed(1)} ms | ${d.max.toFixed(1)} ms | ${d.batchMs.toFixed(0)} |`).join('\n');
+  delays
+    .map(
+      (d) =>
+        `| ${d.chunk === 0 ? 'whole prompts (LOCAL_PREFILL_CHUNK=0)' : `chunks of ${d.chunk} (default)`} | ${d.p99.toFixed(1)} ms | ${d.max.toFixed(1)} ms | ${d.batchMs.toFixed(0)} |`,
+    )
+    .join('\n');
 console.log(body + note + sustainedNote + delayNote);
-if (!process.argv.includes('--no-write')) writeSection('onnx', 'Local ONNX text generation (CPU)', body + note + sustainedNote + delayNote);
+if (!process.argv.includes('--no-write'))
+  writeSection('onnx', 'Local ONNX text generation (CPU)', body + note + sustainedNote + delayNote);
 
 // Token choice at Qwen2.5's vocabulary: real rows of tiny-qwen2 (4 prompts, their last position and 3 greedy steps each).
-const fixture = await fixtureRows(QWEN.dir, reqs.slice(0, 4).map((r) => r.prompt), 3);
+const fixture = await fixtureRows(
+  QWEN.dir,
+  reqs.slice(0, 4).map((r) => r.prompt),
+  3,
+);
 const choice = await measureChoice([
   { name: 'tiny-qwen2', ...fixture },
   { name: 'tiny-qwen2 ×8', rows: fixture.rows.map((r) => r.map((x) => x * 8)), seen: fixture.seen },
@@ -443,16 +573,20 @@ const choice = await measureChoice([
 const slowest = Math.max(...choice.map((c) => c.ms));
 const choiceNote =
   `Command: \`npm run bench:onnx\` (bench/onnx/token-choice.ts), in the same run as the section above. The JavaScript that chooses one row's token at a 151,936-token vocabulary, as the decode loop does it: one block-max run over all ${fixture.rows.length} rows at once before any processor (onnxruntime: each row's blocks' maxima and its best few tokens, the part that the model's own run now does), then the row's processors (a repetition penalty of 1.1 over the ids it has seen) and the mending of its blocks that they changed, then chooseToken per row with its part of the run; per row, the median of 7 passes over the ${fixture.rows.length} rows. ` +
-  'Beside it, in the same run on the same rows: the run itself per row (native work, not JavaScript, inside the model\'s session.run in the decode loop), the same JavaScript without the run (whole rows read), and the full sort of the vocabulary that token choice did before (the reference the tests compare with). ' +
+  "Beside it, in the same run on the same rows: the run itself per row (native work, not JavaScript, inside the model's session.run in the decode loop), the same JavaScript without the run (whole rows read), and the full sort of the vocabulary that token choice did before (the reference the tests compare with). " +
   "The rows are tiny-qwen2's own logits, whose random weights make them nearly flat (standard deviation 0.8, the best token about 4.4 deviations up: top-p keeps most of the vocabulary, the hard case for a partial selection), and the same logits times 8, a spread more like a trained model's.\n\n" +
   '| setting | logits | JS per row | block-max run per row | JS per row, whole rows | full sort per row | full sort ÷ ours (JS + run) |\n|---|---|---|---|---|---|---|\n' +
   choice
-    .map((c) => `| ${c.setting} | ${c.logits} | ${c.ms.toFixed(3)} ms | ${c.runMs.toFixed(3)} ms | ${c.wholeMs.toFixed(3)} ms | ${c.fullSortMs.toFixed(1)} ms | ${(c.fullSortMs / (c.ms + c.runMs)).toFixed(0)}× |`)
+    .map(
+      (c) =>
+        `| ${c.setting} | ${c.logits} | ${c.ms.toFixed(3)} ms | ${c.runMs.toFixed(3)} ms | ${c.wholeMs.toFixed(3)} ms | ${c.fullSortMs.toFixed(1)} ms | ${(c.fullSortMs / (c.ms + c.runMs)).toFixed(0)}× |`,
+    )
     .join('\n') +
   `\n\nSlowest setting: ${slowest.toFixed(2)} ms of JavaScript per row (target ≤ 1 ms: ${slowest <= 1 ? 'met' : 'missed'}); with the run's share added, ${Math.max(...choice.map((c) => c.ms + c.runMs)).toFixed(2)} ms. ` +
-  'Greedy and a top-k of up to 64 read the run\'s best tokens only; a larger top-k reads only its best blocks (those whose best is at least the k-th best block\'s). ' +
-  'Top-k off, top-p, min-p and plain sampling take the best score from the blocks, then one pass over the blocks whose best is not below the floor (a weight of 2^-54 of the best\'s, min_p\'s with min-p alone), which sums the weights of the tokens at or above it into 4,096 buckets of log-weight; only the one or two buckets that a cut or the draw falls in are sorted. ' +
+  "Greedy and a top-k of up to 64 read the run's best tokens only; a larger top-k reads only its best blocks (those whose best is at least the k-th best block's). " +
+  "Top-k off, top-p, min-p and plain sampling take the best score from the blocks, then one pass over the blocks whose best is not below the floor (a weight of 2^-54 of the best's, min_p's with min-p alone), which sums the weights of the tokens at or above it into 4,096 buckets of log-weight; only the one or two buckets that a cut or the draw falls in are sorted. " +
   'On these rows (both sets) every block holds a token above that floor, so for top-p and plain sampling the pass still reads the whole row: it is what remains of the JS per row there. ' +
   'The 2 cores of this machine are shared with other work, so compare within one run.';
 console.log(`\n${choiceNote}`);
-if (!process.argv.includes('--no-write')) writeSection('onnx-token-choice', 'Choosing a token at a 151,936-token vocabulary (CPU)', choiceNote);
+if (!process.argv.includes('--no-write'))
+  writeSection('onnx-token-choice', 'Choosing a token at a 151,936-token vocabulary (CPU)', choiceNote);

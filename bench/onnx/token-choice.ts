@@ -40,7 +40,9 @@ function fullSort(logits: Float32Array, p: SamplingParams, rand: () => number): 
   const total = probs.reduce((a, b) => a + b, 0);
   let keep = top.length;
   let mass = 0;
-  if (p.topP < 1) for (let i = 0; i < probs.length && keep === top.length; i++) if ((mass += probs[i] / total) >= p.topP) keep = i + 1;
+  if (p.topP < 1)
+    for (let i = 0; i < probs.length && keep === top.length; i++)
+      if ((mass += probs[i] / total) >= p.topP) keep = i + 1;
   if ((p.minP ?? 0) > 0) while (keep > 1 && probs[keep - 1] < p.minP!) keep--;
   let r = rand() * probs.slice(0, keep).reduce((a, b) => a + b, 0);
   for (let i = 0; i < keep; i++) if ((r -= probs[i]) < 0) return top[i];
@@ -48,24 +50,45 @@ function fullSort(logits: Float32Array, p: SamplingParams, rand: () => number): 
 }
 
 /** Rows of real logits: the fixture's last positions for `prompts`, then a few greedy steps. */
-export async function fixtureRows(dir: string, prompts: readonly string[], steps = 3): Promise<{ rows: Float32Array[]; seen: number[][] }> {
+export async function fixtureRows(
+  dir: string,
+  prompts: readonly string[],
+  steps = 3,
+): Promise<{ rows: Float32Array[]; seen: number[][] }> {
   const folder = readModelFolder(dir);
   const tokenizer = loadTokenizer(folder);
-  const { session } = await createOrtSession(folder.onnxPath, { executionProvider: 'cpu', logger: { info: () => {}, warn: () => {} } });
+  const { session } = await createOrtSession(folder.onnxPath, {
+    executionProvider: 'cpu',
+    logger: { info: () => {}, warn: () => {} },
+  });
   try {
     const model = new DecoderSession(session, describeDecoder(session, folder.config));
     const rows: Float32Array[] = [];
     const seen: number[][] = [];
     for (const prompt of prompts) {
       const ids = tokenizer.encode(prompt);
-      let out = await model.forward({ batch: 1, ids, seqLen: ids.length, totalLen: ids.length, padding: [0], past: null });
+      let out = await model.forward({
+        batch: 1,
+        ids,
+        seqLen: ids.length,
+        totalLen: ids.length,
+        padding: [0],
+        past: null,
+      });
       for (let s = 0; ; s++) {
         rows.push(Float32Array.from(out.lastLogits));
         seen.push([...new Set(ids)]);
         if (s === steps) break;
         const next = chooseToken(out.lastLogits, SETTINGS[0][1], () => 0);
         ids.push(next);
-        out = await model.forward({ batch: 1, ids: [next], seqLen: 1, totalLen: ids.length, padding: [0], past: out.present });
+        out = await model.forward({
+          batch: 1,
+          ids: [next],
+          seqLen: 1,
+          totalLen: ids.length,
+          padding: [0],
+          past: out.present,
+        });
       }
     }
     return { rows, seen };
@@ -98,7 +121,10 @@ export interface ChoiceCost {
  * of ours has been timed: it makes megabytes of garbage per call, whose
  * collection would land in our times.
  */
-export async function measureChoice(sets: Array<{ name: string; rows: Float32Array[]; seen: number[][] }>, passes = 7): Promise<ChoiceCost[]> {
+export async function measureChoice(
+  sets: Array<{ name: string; rows: Float32Array[]; seen: number[][] }>,
+  passes = 7,
+): Promise<ChoiceCost[]> {
   const vocab = sets[0].rows[0].length;
   const blockMax = await BlockMaxSession.create(vocab);
   if (!blockMax) throw new RangeError(`no block size divides a vocabulary of ${vocab}`);
@@ -108,7 +134,11 @@ export async function measureChoice(sets: Array<{ name: string; rows: Float32Arr
     const cases = SETTINGS.flatMap(([setting, params]) => sets.map((set) => ({ setting, params, set })));
     const rand = createRng(1);
     /** One pass over the set's rows: JS ms per row and run ms per row. */
-    const pass = async (params: SamplingParams, set: (typeof sets)[number], withBlocks: boolean): Promise<{ js: number; run: number }> => {
+    const pass = async (
+      params: SamplingParams,
+      set: (typeof sets)[number],
+      withBlocks: boolean,
+    ): Promise<{ js: number; run: number }> => {
       const n = set.rows.length;
       const states = set.seen.map((ids) => ({ seen: new SeenIds(ids) }) as unknown as RowState);
       // Copying the rows into the pass's buffer is not part of the loop's work (its logits arrive so): left out of the time.

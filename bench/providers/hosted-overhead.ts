@@ -31,7 +31,11 @@ async function main(): Promise<void> {
   try {
     const chatBody = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: request.prompt }] });
     const rawOpenAI = await timeSequential(N, async () => {
-      const res = await fetch(`${openai.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: chatBody });
+      const res = await fetch(`${openai.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: chatBody,
+      });
       await res.json();
     });
     const oa = createOpenAIProvider({ apiKey: 'sk-bench', baseURL: openai.baseURL });
@@ -40,7 +44,11 @@ async function main(): Promise<void> {
 
     const hfBody = JSON.stringify({ inputs: request.prompt, parameters: { return_full_text: false } });
     const rawHF = await timeSequential(N, async () => {
-      const res = await fetch(`${hf.url}/generate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: hfBody });
+      const res = await fetch(`${hf.url}/generate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: hfBody,
+      });
       await res.json();
     });
     const hfp = createHuggingFaceProvider({ apiKey: 'hf_bench', endpointUrl: `${hf.url}/generate` });
@@ -52,7 +60,11 @@ async function main(): Promise<void> {
     const rawStarted = performance.now();
     await mapWithConcurrency(batch, 8, async (r) => {
       const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: r.prompt }] });
-      const res = await fetch(`${openai.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const res = await fetch(`${openai.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
       return res.json() as Promise<unknown>;
     });
     const rawBatchMs = performance.now() - rawStarted;

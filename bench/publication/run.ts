@@ -48,7 +48,8 @@ const publication = new PublicationService({
 const editor: Actor = { kind: 'person', name: 'bench-editor', role: 'editor' };
 const description = (p: ProductRecord, n: number): DescriptionInput =>
   storedDescription(p.id, `Meet the ${p.title}: a versatile piece for everyday wear, take ${n}.`);
-const admit = async (p: ProductRecord, n: number) => publication.admitGenerated(await storage.descriptions.insertDescription(description(p, n)), p, slotOf(p.id, null));
+const admit = async (p: ProductRecord, n: number) =>
+  publication.admitGenerated(await storage.descriptions.insertDescription(description(p, n)), p, slotOf(p.id, null));
 
 // History first: every product with several texts, the newest published under auto (the others superseded).
 for (const p of products) for (let n = 0; n < STORED_PER_PRODUCT; n++) await admit(p, n);
@@ -64,10 +65,14 @@ async function best(count: number, fn: (i: number) => Promise<unknown>): Promise
 }
 
 const page = (i: number) => Array.from({ length: PAGE }, (_, j) => products[(i * PAGE + j) % products.length].id);
-const readNewest = (i: number) => storage.descriptions.latestDescriptions(page(i).map((productId) => ({ productId, personalizationKey: '', provider: null })));
+const readNewest = (i: number) =>
+  storage.descriptions.latestDescriptions(
+    page(i).map((productId) => ({ productId, personalizationKey: '', provider: null })),
+  );
 const readPublished = (i: number) => publication.publishedForProducts(page(i));
 let n = STORED_PER_PRODUCT;
-const insertOnly = (i: number) => storage.descriptions.insertDescription(description(products[i % products.length], n++));
+const insertOnly = (i: number) =>
+  storage.descriptions.insertDescription(description(products[i % products.length], n++));
 const insertAndAdmit = (i: number) => admit(products[i % products.length], n++);
 
 // An approve, and a publish of an approved text, each on a fresh text in review (made outside the timing).
@@ -96,7 +101,10 @@ const newestUs = await best(PAGES, readNewest);
 const publishedUs = await best(PAGES, readPublished);
 const insertUs = await best(WRITES, insertOnly);
 const admitUs = await best(WRITES, insertAndAdmit);
-const approveUs = await bestOf(() => inReview(WRITES), (id) => publication.approve(id, editor));
+const approveUs = await bestOf(
+  () => inReview(WRITES),
+  (id) => publication.approve(id, editor),
+);
 // An incomplete text cannot be published: these are edited into complete ones first, outside the timing.
 const approvedComplete = async () => {
   const ids = await inReview(WRITES);

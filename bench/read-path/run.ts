@@ -21,14 +21,26 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeSection } from '../report.js';
-import { choosePinning, cpuMs, repoRoot, rssKiB, runLoadStep, startFake, startOurs, startScript, type Child } from '../gateway/processes.js';
+import {
+  choosePinning,
+  cpuMs,
+  repoRoot,
+  rssKiB,
+  runLoadStep,
+  startFake,
+  startOurs,
+  startScript,
+  type Child,
+} from '../gateway/processes.js';
 import { stepSeconds, summarizeLatencies, withinBudget, ratio, type RateStep } from '../gateway/stats.js';
 import type { LoadResult, LoadSpec } from '../gateway/load.js';
 
 const QUICK = process.argv.includes('--quick');
 const BUDGET_MS = 10;
 const PAGE_SIZE = 20;
-const RATES = QUICK ? [100, 200, 400, 700, 1000, 1400, 2000] : [100, 200, 300, 400, 500, 700, 850, 1000, 1200, 1400, 1700, 2000, 2400, 2800];
+const RATES = QUICK
+  ? [100, 200, 400, 700, 1000, 1400, 2000]
+  : [100, 200, 300, 400, 500, 700, 850, 1000, 1200, 1400, 1700, 2000, 2400, 2800];
 const C1_SEC = QUICK ? 2 : 4;
 const C1_ROUNDS = 3;
 const MOBILE_KEY = 'bench-mobile-key-0123456789abcdef';
@@ -54,8 +66,16 @@ function pageDocument(): { id: string; text: string } {
   return { id: entry[0], text: entry[1] };
 }
 
-async function post(url: string, key: string, body: unknown): Promise<{ data?: Record<string, unknown>; errors?: unknown[] }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
+async function post(
+  url: string,
+  key: string,
+  body: unknown,
+): Promise<{ data?: Record<string, unknown>; errors?: unknown[] }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify(body),
+  });
   const answer = (await res.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
   if (answer.errors || !answer.data) throw new Error(`${res.status}: ${JSON.stringify(answer).slice(0, 300)}`);
   return answer;
@@ -68,14 +88,24 @@ async function post(url: string, key: string, body: unknown): Promise<{ data?: R
  */
 async function warm(url: string, text: string): Promise<void> {
   await post(url, MOBILE_KEY, { query: text, variables: { first: PAGE_SIZE } });
-  const queue = (await post(url, EDITOR_KEY, { query: '{ reviewQueue(first: 100) { edges { node { id } } } }' })).data as { reviewQueue: { edges: Array<{ node: { id: string } }> } };
+  const queue = (await post(url, EDITOR_KEY, { query: '{ reviewQueue(first: 100) { edges { node { id } } } }' }))
+    .data as { reviewQueue: { edges: Array<{ node: { id: string } }> } };
   for (const { node } of queue.reviewQueue.edges) {
-    await post(url, EDITOR_KEY, { query: 'mutation($id: ID!) { a: approveDescription(id: $id) { status } }', variables: { id: node.id } });
-    await post(url, EDITOR_KEY, { query: 'mutation($id: ID!) { p: publishDescription(id: $id, override: true, note: "bench seed") { status } }', variables: { id: node.id } });
+    await post(url, EDITOR_KEY, {
+      query: 'mutation($id: ID!) { a: approveDescription(id: $id) { status } }',
+      variables: { id: node.id },
+    });
+    await post(url, EDITOR_KEY, {
+      query: 'mutation($id: ID!) { p: publishDescription(id: $id, override: true, note: "bench seed") { status } }',
+      variables: { id: node.id },
+    });
   }
-  const body = (await post(url, MOBILE_KEY, { query: text, variables: { first: PAGE_SIZE } })).data as { products: { edges: Array<{ node: { description: { text: string } | null } }> } };
+  const body = (await post(url, MOBILE_KEY, { query: text, variables: { first: PAGE_SIZE } })).data as {
+    products: { edges: Array<{ node: { description: { text: string } | null } }> };
+  };
   const edges = body.products.edges;
-  if (edges.length !== PAGE_SIZE || edges.some((e) => !e.node.description?.text)) throw new Error(`warm-up page incomplete: ${JSON.stringify(body).slice(0, 300)}`);
+  if (edges.length !== PAGE_SIZE || edges.some((e) => !e.node.description?.text))
+    throw new Error(`warm-up page incomplete: ${JSON.stringify(body).slice(0, 300)}`);
 }
 
 async function startPaths(dir: string, gatewayCore?: number): Promise<{ paths: ReadPath[]; fake: Child }> {
@@ -94,10 +124,23 @@ async function startPaths(dir: string, gatewayCore?: number): Promise<{ paths: R
   const gateway = await startOurs(fake.url, databasePath, gatewayCore, [], env(60_000));
   await warm(gateway.url, text);
   const uncached = await startOurs(fake.url, databasePath, gatewayCore, [], env(0));
-  const storage = await startScript('bench/read-path/storage-server.js', { DATABASE_PATH: databasePath, PAGE_SIZE: String(PAGE_SIZE) }, '/ready', gatewayCore);
+  const storage = await startScript(
+    'bench/read-path/storage-server.js',
+    { DATABASE_PATH: databasePath, PAGE_SIZE: String(PAGE_SIZE) },
+    '/ready',
+    gatewayCore,
+  );
   const headers = { authorization: `Bearer ${MOBILE_KEY}` };
   const variables = { first: PAGE_SIZE };
-  const path_ = (name: ReadPath['name'], child: Child, url: string, body: unknown, expect: string): ReadPath => ({ name, process: child, spec: { url, body: JSON.stringify(body), headers, expect, paced: true, raw: true }, steps: [], done: false, c1: [], cpuMsPerRequest: [] });
+  const path_ = (name: ReadPath['name'], child: Child, url: string, body: unknown, expect: string): ReadPath => ({
+    name,
+    process: child,
+    spec: { url, body: JSON.stringify(body), headers, expect, paced: true, raw: true },
+    steps: [],
+    done: false,
+    c1: [],
+    cpuMsPerRequest: [],
+  });
   return {
     fake,
     paths: [
@@ -111,7 +154,9 @@ async function startPaths(dir: string, gatewayCore?: number): Promise<{ paths: R
 
 async function rateStep(p: ReadPath, spec: LoadSpec, rate: number, clientCore?: number): Promise<Step> {
   const result = await step(p, spec, clientCore);
-  console.log(`${p.name} ${rate}/s: p99 ${result.p99.toFixed(2)} ms, achieved ${result.achievedRps.toFixed(0)}/s, errors ${result.errors}`);
+  console.log(
+    `${p.name} ${rate}/s: p99 ${result.p99.toFixed(2)} ms, achieved ${result.achievedRps.toFixed(0)}/s, errors ${result.errors}`,
+  );
   return { rate, p99: result.p99, errors: result.errors, achievedRps: result.achievedRps };
 }
 
@@ -131,11 +176,20 @@ async function main(): Promise<void> {
   const { paths, fake } = await startPaths(dir, pinning?.gatewayCore);
   try {
     for (let round = 0; round < C1_ROUNDS; round++) {
-      for (const p of paths) p.c1.push(...((await step(p, { ...p.spec, paced: false, connections: 1, durationSec: C1_SEC }, pinning?.clientCore)).latencies ?? []));
+      for (const p of paths)
+        p.c1.push(
+          ...((await step(p, { ...p.spec, paced: false, connections: 1, durationSec: C1_SEC }, pinning?.clientCore))
+            .latencies ?? []),
+        );
     }
     for (const rate of RATES) {
       for (const p of paths.filter((q) => !q.done)) {
-        const spec = { ...p.spec, connections: Math.max(8, Math.ceil(rate / 50)), durationSec: stepSeconds(rate, QUICK ? 2 : 3, 6), overallRate: rate };
+        const spec = {
+          ...p.spec,
+          connections: Math.max(8, Math.ceil(rate / 50)),
+          durationSec: stepSeconds(rate, QUICK ? 2 : 3, 6),
+          overallRate: rate,
+        };
         let s = await rateStep(p, spec, rate, pinning?.clientCore);
         // One stall on a shared machine breaks a short step's p99: a step that breaks the budget gets a second try, and the better one is kept.
         if (!withinBudget(s, BUDGET_MS)) {
@@ -148,7 +202,12 @@ async function main(): Promise<void> {
       if (paths.every((p) => p.done)) break;
     }
     const rss = Object.fromEntries(paths.map((p) => [p.name, rssKiB(p.process.pid) / 1024]));
-    const body = render(paths, { pinned: pinning !== null, load, seconds: Math.round((Date.now() - started) / 1000), rss });
+    const body = render(paths, {
+      pinned: pinning !== null,
+      load,
+      seconds: Math.round((Date.now() - started) / 1000),
+      rss,
+    });
     console.log(body);
     writeSection('read-path', 'Mobile read path: the product page on one core', body);
   } finally {
@@ -170,13 +229,19 @@ function reached(p: ReadPath): number {
 
 const median = (xs: number[]): number => summarizeLatencies(xs).p50;
 
-function render(paths: ReadPath[], run: { pinned: boolean; load: number; seconds: number; rss: Record<string, number> }): string {
+function render(
+  paths: ReadPath[],
+  run: { pinned: boolean; load: number; seconds: number; rss: Record<string, number> },
+): string {
   const base = paths.find((p) => p.name === 'storage')!;
   const rows = paths.map((p) => {
     const c1 = summarizeLatencies(p.c1);
     return `| ${p.name} | ${reached(p)} | ${ratio(reached(p), reached(base))} | ${c1.p50.toFixed(3)} | ${c1.p99.toFixed(3)} | ${median(p.cpuMsPerRequest).toFixed(3)} | ${run.rss[p.name].toFixed(0)} |`;
   });
-  const steps = paths.map((p) => `- ${p.name}: ${p.steps.map((s) => `${s.rate}/s p99 ${s.p99.toFixed(1)} ms${s.secondTry ? ' (2nd try)' : ''}${s.errors ? ` (${s.errors} errors)` : ''}${s.achievedRps < 0.9 * s.rate ? ` (achieved ${s.achievedRps.toFixed(0)}/s)` : ''}`).join(', ')}`);
+  const steps = paths.map(
+    (p) =>
+      `- ${p.name}: ${p.steps.map((s) => `${s.rate}/s p99 ${s.p99.toFixed(1)} ms${s.secondTry ? ' (2nd try)' : ''}${s.errors ? ` (${s.errors} errors)` : ''}${s.achievedRps < 0.9 * s.rate ? ` (achieved ${s.achievedRps.toFixed(0)}/s)` : ''}`).join(', ')}`,
+  );
   const byName = (name: ReadPath['name']) => paths.find((p) => p.name === name)!;
   const cpu = (name: ReadPath['name']) => median(byName(name).cpuMsPerRequest);
   const p50 = (name: ReadPath['name']) => summarizeLatencies(byName(name).c1).p50;

@@ -21,10 +21,20 @@ async function page(): Promise<string> {
   const published = await storage.publication.publishedForProducts(rows.map((p) => p.id));
   const edges = rows.map((p) => {
     const live = published.find((e) => sameSlot(e.state.slot, slotOf(p.id, null)));
-    return { node: { id: p.id, title: p.title, price: p.price, imageUrl: p.imageUrl, description: live ? { text: live.version.text } : null } };
+    return {
+      node: {
+        id: p.id,
+        title: p.title,
+        price: p.price,
+        imageUrl: p.imageUrl,
+        description: live ? { text: live.version.text } : null,
+      },
+    };
   });
   const last = rows.at(-1);
-  return JSON.stringify({ data: { products: { pageInfo: { hasNextPage, endCursor: last ? encodeCursor(last.seq) : null }, edges } } });
+  return JSON.stringify({
+    data: { products: { pageInfo: { hasNextPage, endCursor: last ? encodeCursor(last.seq) : null }, edges } },
+  });
 }
 
 const server = http.createServer((req, res) => {
@@ -32,7 +42,8 @@ const server = http.createServer((req, res) => {
   req.on('end', () => {
     if (req.url === '/ready') return void res.end('ok');
     page().then(
-      (body) => res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body),
+      (body) =>
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body),
       (error: unknown) => res.writeHead(500).end(String(error)),
     );
   });

@@ -40,7 +40,12 @@ const RETRY_AFTER = '0.05';
 const KEY = 'sk-bench-not-a-real-key';
 
 function injectFaults(fake: FakeOpenAI, seed: number): void {
-  failAtRandom(fake, { rate: FAULT_RATE, modes: ['503', '429', 'hang'], random: seededRandom(seed), route: OPENAI_ROUTES.chat });
+  failAtRandom(fake, {
+    rate: FAULT_RATE,
+    modes: ['503', '429', 'hang'],
+    random: seededRandom(seed),
+    route: OPENAI_ROUTES.chat,
+  });
 }
 
 interface Outcome {
@@ -48,7 +53,11 @@ interface Outcome {
   ms: number;
 }
 
-async function drive(n: number, concurrency: number, one: (i: number) => Promise<boolean>): Promise<{ outcomes: Outcome[]; wallMs: number }> {
+async function drive(
+  n: number,
+  concurrency: number,
+  one: (i: number) => Promise<boolean>,
+): Promise<{ outcomes: Outcome[]; wallMs: number }> {
   const outcomes = new Array<Outcome>(n);
   let next = 0;
   const started = performance.now();
@@ -94,7 +103,9 @@ function summarize(run: { outcomes: Outcome[]; wallMs: number }, primary: FakeOp
   };
 }
 
-const requests: GenerationRequest[] = Array.from({ length: REQUESTS }, (_, i) => requestFor(`Bench Item ${i}`, { maxTokens: 16 }));
+const requests: GenerationRequest[] = Array.from({ length: REQUESTS }, (_, i) =>
+  requestFor(`Bench Item ${i}`, { maxTokens: 16 }),
+);
 
 async function main(): Promise<void> {
   const primary = await startFakeOpenAI({ latencyMs: LATENCY_MS, retryAfter: RETRY_AFTER });

@@ -55,7 +55,26 @@ function baseline(i: number): void {
         latency_ms, prompt_tokens, completion_tokens, estimated_cost_usd, attempts, flags, attribute_coverage, created_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
-    .run(newId, id, d.text, d.provider, d.model, d.promptVersion, '', null, '{}', 'stop', 1, 10, 20, 0, '[]', '[]', null, new Date().toISOString());
+    .run(
+      newId,
+      id,
+      d.text,
+      d.provider,
+      d.model,
+      d.promptVersion,
+      '',
+      null,
+      '{}',
+      'stop',
+      1,
+      10,
+      20,
+      0,
+      '[]',
+      '[]',
+      null,
+      new Date().toISOString(),
+    );
   raw.prepare('SELECT * FROM descriptions WHERE id = ?').get(newId);
 }
 

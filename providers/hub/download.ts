@@ -39,8 +39,13 @@ function unquote(etag: string): string {
 
 /** Turns a Hub status into a HubError; `what` names the repo and file. */
 export function statusError(status: number, what: string): HubError {
-  if (status === 401 || status === 403) return new HubError('gated', `${what}: the Hub answered ${status}; the repo is gated or private: accept its licence on the Hub and set HF_TOKEN`);
-  if (status === 404) return new HubError('not_found', `${what}: not found on the Hub (check the repo name, revision and file)`);
+  if (status === 401 || status === 403)
+    return new HubError(
+      'gated',
+      `${what}: the Hub answered ${status}; the repo is gated or private: accept its licence on the Hub and set HF_TOKEN`,
+    );
+  if (status === 404)
+    return new HubError('not_found', `${what}: not found on the Hub (check the repo name, revision and file)`);
   return new HubError('bad_response', `${what}: the Hub answered ${status}`);
 }
 
@@ -67,7 +72,12 @@ const MAX_RELATIVE_REDIRECTS = 5;
 export async function probeFile(request: HubRequest, url: string, what: string): Promise<RemoteFile> {
   let at = url;
   for (let hop = 0; ; hop++) {
-    const response = await hubFetch(request, at, { method: 'HEAD', redirect: 'manual', headers: { ...request.headers, ...IDENTITY } }, what);
+    const response = await hubFetch(
+      request,
+      at,
+      { method: 'HEAD', redirect: 'manual', headers: { ...request.headers, ...IDENTITY } },
+      what,
+    );
     if (response.status >= 400) throw statusError(response.status, what);
     const location = response.status >= 300 && response.status < 400 ? response.headers.get('location') : null;
     if (location && !/^[a-z][a-z0-9+.-]*:/i.test(location) && hop < MAX_RELATIVE_REDIRECTS) {
@@ -79,7 +89,12 @@ export async function probeFile(request: HubRequest, url: string, what: string):
     if (!etag || !Number.isSafeInteger(size) || size < 0 || (response.status >= 300 && !location)) {
       throw new HubError('bad_response', `${what}: the Hub sent no ETag, size or location for it`);
     }
-    return { etag: unquote(etag), size, commit: response.headers.get('x-repo-commit') ?? undefined, location: location ? new URL(location, at).toString() : at };
+    return {
+      etag: unquote(etag),
+      size,
+      commit: response.headers.get('x-repo-commit') ?? undefined,
+      location: location ? new URL(location, at).toString() : at,
+    };
   }
 }
 
@@ -93,12 +108,16 @@ async function hashFile(file: string, algorithm: 'sha256' | 'sha1', prefix?: str
 /** Checks size and hash; an ETag of another form (neither a sha256 nor a sha1) is checked by size alone. */
 async function verify(file: string, remote: RemoteFile, what: string): Promise<void> {
   const size = statSync(file).size;
-  if (size !== remote.size) throw new HubError('verification_failed', `${what}: got ${size} bytes, the Hub says ${remote.size}`);
+  if (size !== remote.size)
+    throw new HubError('verification_failed', `${what}: got ${size} bytes, the Hub says ${remote.size}`);
   let actual: string | undefined;
   if (/^[0-9a-f]{64}$/.test(remote.etag)) actual = await hashFile(file, 'sha256');
   else if (/^[0-9a-f]{40}$/.test(remote.etag)) actual = await hashFile(file, 'sha1', `blob ${size}\0`);
   if (actual !== undefined && actual !== remote.etag) {
-    throw new HubError('verification_failed', `${what}: its hash ${actual} does not match the Hub's ETag ${remote.etag}`);
+    throw new HubError(
+      'verification_failed',
+      `${what}: its hash ${actual} does not match the Hub's ETag ${remote.etag}`,
+    );
   }
 }
 
@@ -114,13 +133,23 @@ export interface FetchBlobOptions {
  * once the verified blob is in place; a file that fails verification is
  * deleted (its next download starts over) and the HubError names it.
  */
-export async function fetchBlob(request: HubRequest, remote: RemoteFile, blobPath: string, hubOrigin: string, what: string, options: FetchBlobOptions = {}): Promise<void> {
+export async function fetchBlob(
+  request: HubRequest,
+  remote: RemoteFile,
+  blobPath: string,
+  hubOrigin: string,
+  what: string,
+  options: FetchBlobOptions = {},
+): Promise<void> {
   mkdirSync(path.dirname(blobPath), { recursive: true });
   const partial = `${blobPath}.incomplete`;
   let offset = existsSync(partial) ? statSync(partial).size : 0;
   if (offset > remote.size) offset = 0;
   // A CDN on another host gets no Hub token (the redirect carries its own signature), as huggingface_hub does.
-  const headers: Record<string, string> = { ...(new URL(remote.location).origin === hubOrigin ? request.headers : {}), ...IDENTITY };
+  const headers: Record<string, string> = {
+    ...(new URL(remote.location).origin === hubOrigin ? request.headers : {}),
+    ...IDENTITY,
+  };
   if (offset > 0) headers.Range = `bytes=${offset}-`;
   if (offset > 0 && offset < remote.size) options.onResume?.(offset);
   const response = offset === remote.size ? null : await hubFetch(request, remote.location, { headers }, what);
@@ -135,7 +164,11 @@ export async function fetchBlob(request: HubRequest, remote: RemoteFile, blobPat
           done(null, chunk);
         },
       });
-      await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), counter, createWriteStream(partial, { flags: append ? 'a' : 'w' }));
+      await pipeline(
+        Readable.fromWeb(response.body as WebReadableStream<Uint8Array>),
+        counter,
+        createWriteStream(partial, { flags: append ? 'a' : 'w' }),
+      );
     }
   }
   try {

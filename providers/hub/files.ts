@@ -9,12 +9,19 @@ import { HubError } from './errors.js';
 
 /** Files of the folder besides the graph; the first two are required. */
 export const REQUIRED_FILES = ['config.json', 'tokenizer.json'] as const;
-export const OPTIONAL_FILES = ['generation_config.json', 'tokenizer_config.json', 'special_tokens_map.json', 'chat_template.jinja', 'stylesprint.json'] as const;
-
+export const OPTIONAL_FILES = [
+  'generation_config.json',
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+  'chat_template.jinja',
+  'stylesprint.json',
+] as const;
 
 /** A graph's external data files: `<graph>_data`, `<graph>.data`, and numbered parts of either. */
 export function externalDataOf(graph: string, paths: readonly string[]): string[] {
-  return paths.filter((p) => p !== graph && /^(?:_data|\.data)(?:_\d+)?$/.test(p.startsWith(graph) ? p.slice(graph.length) : '!')).sort();
+  return paths
+    .filter((p) => p !== graph && /^(?:_data|\.data)(?:_\d+)?$/.test(p.startsWith(graph) ? p.slice(graph.length) : '!'))
+    .sort();
 }
 
 export interface ModelFiles {
@@ -27,12 +34,22 @@ export interface ModelFiles {
 export function selectModelFiles(repo: string, paths: readonly string[], modelFile?: string): ModelFiles {
   const have = new Set(paths);
   const missing = REQUIRED_FILES.filter((f) => !have.has(f));
-  if (missing.length) throw new HubError('bad_response', `${repo} has no ${missing.join(' or ')}: not a Hugging Face model export the local provider can run`);
+  if (missing.length)
+    throw new HubError(
+      'bad_response',
+      `${repo} has no ${missing.join(' or ')}: not a Hugging Face model export the local provider can run`,
+    );
   const graph = graphCandidates(modelFile).find((f) => have.has(f));
   if (!graph) {
     const variants = paths.filter((p) => p.endsWith('.onnx'));
     const asked = modelFile ? `LOCAL_MODEL_FILE ${JSON.stringify(modelFile)}` : 'a decoder graph';
-    throw new HubError('not_found', `${repo} has no ${asked}${variants.length ? ` (it has ${variants.join(', ')})` : ' (it has no .onnx file)'}`);
+    throw new HubError(
+      'not_found',
+      `${repo} has no ${asked}${variants.length ? ` (it has ${variants.join(', ')})` : ' (it has no .onnx file)'}`,
+    );
   }
-  return { graph, files: [...REQUIRED_FILES, ...OPTIONAL_FILES.filter((f) => have.has(f)), ...externalDataOf(graph, paths), graph] };
+  return {
+    graph,
+    files: [...REQUIRED_FILES, ...OPTIONAL_FILES.filter((f) => have.has(f)), ...externalDataOf(graph, paths), graph],
+  };
 }

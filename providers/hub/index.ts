@@ -79,7 +79,14 @@ function sizeText(bytes: number): string {
 }
 
 /** The cached snapshot of `revision`, or a HubError naming the repo and what is missing. */
-function fromCache(cache: RepoCache, repo: string, revision: string, modelFile: string | undefined, why: 'not_cached' | 'unreachable', reason: string): FetchedModel {
+function fromCache(
+  cache: RepoCache,
+  repo: string,
+  revision: string,
+  modelFile: string | undefined,
+  why: 'not_cached' | 'unreachable',
+  reason: string,
+): FetchedModel {
   const commit = COMMIT_RE.test(revision) ? revision : cache.readRef(revision);
   if (!commit) throw new HubError(why, `${repo}@${revision} is not in the cache (${cache.root}); ${reason}`);
   const missing = REQUIRED_FILES.filter((f) => !cache.hasSnapshotFile(commit, f));
@@ -92,15 +99,29 @@ function fromCache(cache: RepoCache, repo: string, revision: string, modelFile: 
 }
 
 /** The repo's commit for `revision` and its file paths, from the Hub's API. */
-async function listRepo(options: FetchModelOptions, revision: string, request: HubRequest): Promise<{ commit: string; paths: string[] }> {
+async function listRepo(
+  options: FetchModelOptions,
+  revision: string,
+  request: HubRequest,
+): Promise<{ commit: string; paths: string[] }> {
   const what = `${options.repo}@${revision}`;
-  const common = { hubUrl: options.endpoint ?? DEFAULT_HUB_ENDPOINT, fetch: request.fetch, ...(options.token ? { accessToken: options.token } : {}) };
+  const common = {
+    hubUrl: options.endpoint ?? DEFAULT_HUB_ENDPOINT,
+    fetch: request.fetch,
+    ...(options.token ? { accessToken: options.token } : {}),
+  };
   try {
     const info = await modelInfo({ ...common, name: options.repo, revision, additionalFields: ['sha'] });
     const commit = (info as { sha?: unknown }).sha;
-    if (typeof commit !== 'string' || !COMMIT_RE.test(commit)) throw new HubError('bad_response', `${what}: the Hub sent no commit id`);
+    if (typeof commit !== 'string' || !COMMIT_RE.test(commit))
+      throw new HubError('bad_response', `${what}: the Hub sent no commit id`);
     const paths: string[] = [];
-    for await (const entry of listFiles({ ...common, repo: { type: 'model', name: options.repo }, revision: commit, recursive: true })) {
+    for await (const entry of listFiles({
+      ...common,
+      repo: { type: 'model', name: options.repo },
+      revision: commit,
+      recursive: true,
+    })) {
       if (entry.type === 'file') paths.push(entry.path);
     }
     return { commit, paths };
@@ -109,8 +130,11 @@ async function listRepo(options: FetchModelOptions, revision: string, request: H
     if (error instanceof HubApiError) throw statusError(error.statusCode, what);
     if (options.signal?.aborted) throw error;
     // @huggingface/hub checks the token's form before sending it.
-    if (error instanceof TypeError && /access token/i.test(error.message)) throw new HubError('gated', `${what}: ${error.message}`);
-    throw new HubError('unreachable', `${what}: the Hub could not be reached (${(error as Error).message})`, { cause: error });
+    if (error instanceof TypeError && /access token/i.test(error.message))
+      throw new HubError('gated', `${what}: ${error.message}`);
+    throw new HubError('unreachable', `${what}: the Hub could not be reached (${(error as Error).message})`, {
+      cause: error,
+    });
   }
 }
 
@@ -122,7 +146,15 @@ async function listRepo(options: FetchModelOptions, revision: string, request: H
 export async function fetchModel(options: FetchModelOptions): Promise<FetchedModel> {
   const revision = options.revision ?? 'main';
   const cache = repoCache(options.cacheDir, options.repo);
-  if (options.offline) return fromCache(cache, options.repo, revision, options.modelFile, 'not_cached', 'HF_HUB_OFFLINE is set, so nothing is downloaded');
+  if (options.offline)
+    return fromCache(
+      cache,
+      options.repo,
+      revision,
+      options.modelFile,
+      'not_cached',
+      'HF_HUB_OFFLINE is set, so nothing is downloaded',
+    );
   const endpoint = (options.endpoint ?? DEFAULT_HUB_ENDPOINT).replace(/\/+$/, '');
   const request: HubRequest = {
     fetch: options.fetch ?? fetch,
@@ -143,13 +175,20 @@ export async function fetchModel(options: FetchModelOptions): Promise<FetchedMod
   const pending: Array<{ file: string; remote: RemoteFile }> = [];
   for (const file of files) {
     if (cache.hasSnapshotFile(commit, file)) continue;
-    const remote = await probeFile(request, `${endpoint}/${options.repo}/resolve/${commit}/${file.split('/').map(encodeURIComponent).join('/')}`, `${options.repo}/${file}`);
+    const remote = await probeFile(
+      request,
+      `${endpoint}/${options.repo}/resolve/${commit}/${file.split('/').map(encodeURIComponent).join('/')}`,
+      `${options.repo}/${file}`,
+    );
     pending.push({ file, remote });
   }
   const total = pending.reduce((sum, p) => sum + p.remote.size, 0);
   let done = 0;
   let nextQuarter = 1;
-  if (pending.length) options.logger?.info(`downloading ${options.repo}@${commit.slice(0, 12)}: ${pending.length} files, ${sizeText(total)}`);
+  if (pending.length)
+    options.logger?.info(
+      `downloading ${options.repo}@${commit.slice(0, 12)}: ${pending.length} files, ${sizeText(total)}`,
+    );
   for (const { file, remote } of pending) {
     const blob = cache.blobPath(remote.etag);
     if (!existsSync(blob)) {
@@ -172,6 +211,7 @@ export async function fetchModel(options: FetchModelOptions): Promise<FetchedMod
     cache.linkSnapshotFile(commit, file, remote.etag);
   }
   if (revision !== commit) cache.writeRef(revision, commit);
-  if (pending.length) options.logger?.info(`downloaded and verified ${options.repo}@${commit.slice(0, 12)} (${sizeText(total)})`);
+  if (pending.length)
+    options.logger?.info(`downloaded and verified ${options.repo}@${commit.slice(0, 12)} (${sizeText(total)})`);
   return { dir: cache.snapshotDir(commit), commit, graph, downloadedBytes: done };
 }

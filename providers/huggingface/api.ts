@@ -23,7 +23,13 @@
  * hf-inference provider.
  */
 import { InferenceClient } from '@huggingface/inference';
-import { scopedFetch, toProviderError, type CallSignal, type HealthTracker, type ResponseRecord } from '../call-scope.js';
+import {
+  scopedFetch,
+  toProviderError,
+  type CallSignal,
+  type HealthTracker,
+  type ResponseRecord,
+} from '../call-scope.js';
 import type { ProviderError } from '../types.js';
 
 /** Where the hf-inference provider serves `/models/{model}` (serverless Inference API). */
@@ -125,8 +131,15 @@ export function secretsOf(settings: HuggingFaceSettings): string[] {
  * carried (a non-2xx status only) and the key masked; the provider's health
  * records it unless the caller gave up, which says nothing about the provider.
  */
-export function failedCall(settings: HuggingFaceSettings, error: unknown, call: CallSignal, record: ResponseRecord, health: HealthTracker): ProviderError {
-  const failedStatus = record.status !== undefined && (record.status < 200 || record.status >= 300) ? record.status : undefined;
+export function failedCall(
+  settings: HuggingFaceSettings,
+  error: unknown,
+  call: CallSignal,
+  record: ResponseRecord,
+  health: HealthTracker,
+): ProviderError {
+  const failedStatus =
+    record.status !== undefined && (record.status < 200 || record.status >= 300) ? record.status : undefined;
   const mapped = toProviderError(
     settings.id,
     error,

@@ -1,8 +1,21 @@
 /** Hugging Face feature extraction on `@langchain/community`'s HuggingFaceInferenceEmbeddings. */
 import { HuggingFaceInferenceEmbeddings } from '@langchain/community/embeddings/hf';
 import { ProviderError, type Embedder } from '../types.js';
-import { HealthTracker, InFlight, callSignal, closedError, notConfiguredError, type ResponseRecord } from '../call-scope.js';
-import { HF_CONSTRUCTOR_PLACEHOLDER_KEY, failedCall, inferenceClient, resolveHuggingFaceSettings, type HuggingFaceProviderOptions } from './api.js';
+import {
+  HealthTracker,
+  InFlight,
+  callSignal,
+  closedError,
+  notConfiguredError,
+  type ResponseRecord,
+} from '../call-scope.js';
+import {
+  HF_CONSTRUCTOR_PLACEHOLDER_KEY,
+  failedCall,
+  inferenceClient,
+  resolveHuggingFaceSettings,
+  type HuggingFaceProviderOptions,
+} from './api.js';
 
 function isNumbers(value: unknown): value is number[] {
   return Array.isArray(value) && value.every((x) => typeof x === 'number');
@@ -27,7 +40,11 @@ export function toVectors(output: unknown, count: number, providerId: string): n
     return undefined;
   });
   if (vectors.length !== count || vectors.some((v) => v === undefined)) {
-    throw new ProviderError('unavailable', providerId, `${providerId}: feature extraction answered an unexpected shape`);
+    throw new ProviderError(
+      'unavailable',
+      providerId,
+      `${providerId}: feature extraction answered an unexpected shape`,
+    );
   }
   return vectors as number[][];
 }
@@ -43,7 +60,8 @@ export function createHuggingFaceEmbedder(options: HuggingFaceProviderOptions = 
     model: settings.embeddingModel,
     async embed(texts, opts = {}) {
       if (inFlight.closed) throw closedError(settings.id);
-      if (!settings.configured) throw notConfiguredError(settings.id, 'set HUGGINGFACEHUB_API_TOKEN / HF_TOKEN or an endpoint URL');
+      if (!settings.configured)
+        throw notConfiguredError(settings.id, 'set HUGGINGFACEHUB_API_TOKEN / HF_TOKEN or an endpoint URL');
       if (texts.length === 0) return [];
       const call = callSignal(inFlight, settings.timeoutMs, opts.signal);
       const record: ResponseRecord = {};

@@ -6,7 +6,14 @@
  */
 import { HuggingFaceInference } from '@langchain/community/llms/hf';
 import type { InferenceClient } from '@huggingface/inference';
-import type { FinishReason, GenerateOptions, GenerationRequest, GenerationResult, ProviderError, TextGenerator } from '../types.js';
+import type {
+  FinishReason,
+  GenerateOptions,
+  GenerationRequest,
+  GenerationResult,
+  ProviderError,
+  TextGenerator,
+} from '../types.js';
 import {
   HealthTracker,
   InFlight,
@@ -34,7 +41,9 @@ interface ClientExtras {
 
 /** `o` without its keys set to undefined: LangChain leaves an unset option undefined, the client's input type leaves it out. */
 function definedOnly<T extends object>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
 }
 
 /**
@@ -57,7 +66,11 @@ class ConfiguredHuggingFaceInference extends HuggingFaceInference {
     const seed = this.#extras.seed;
     return {
       ...base,
-      parameters: { ...base.parameters, ...(seed === undefined ? {} : { seed }), ...(this.#extras.details ? { details: true } : {}) },
+      parameters: {
+        ...base.parameters,
+        ...(seed === undefined ? {} : { seed }),
+        ...(this.#extras.details ? { details: true } : {}),
+      },
     };
   }
 
@@ -65,9 +78,7 @@ class ConfiguredHuggingFaceInference extends HuggingFaceInference {
     const params = this.invocationParams(options);
     const args = { ...params, parameters: definedOnly(params.parameters), inputs: prompt };
     const call = options.signal ? { signal: options.signal } : {};
-    const output = await this.caller.callWithOptions(call, () =>
-      this.#extras.client.textGeneration(args, call),
-    );
+    const output = await this.caller.callWithOptions(call, () => this.#extras.client.textGeneration(args, call));
     return output.generated_text;
   }
 }
@@ -166,7 +177,8 @@ export function createHuggingFaceProvider(options: HuggingFaceProviderOptions = 
     capabilities: { streaming: false, seed: true, maxBatchSize: settings.maxConcurrency },
     async generate(requests, opts = {}) {
       if (inFlight.closed) throw closedError(settings.id);
-      if (!settings.configured) throw notConfiguredError(settings.id, 'set HUGGINGFACEHUB_API_TOKEN / HF_TOKEN or an endpointUrl');
+      if (!settings.configured)
+        throw notConfiguredError(settings.id, 'set HUGGINGFACEHUB_API_TOKEN / HF_TOKEN or an endpointUrl');
       return mapWithConcurrency(
         requests,
         settings.maxConcurrency,

@@ -84,7 +84,8 @@ async function checkedAddress(hostname: string): Promise<string> {
   }
   const answers = await lookup(hostname, { all: true, order: 'verbatim' });
   // Every answer, not only the first: a name that mixes public and private addresses is refused.
-  if (answers.length === 0 || answers.some((a) => isForbiddenAddress(a.address))) throw new AddressRefusedError(hostname);
+  if (answers.length === 0 || answers.some((a) => isForbiddenAddress(a.address)))
+    throw new AddressRefusedError(hostname);
   return answers[0].address;
 }
 

@@ -17,7 +17,13 @@ import { fileURLToPath } from 'node:url';
 import { fetch, type Agent, type Response } from 'undici';
 import { AddressRefusedError, createImageAgent, normalizeHost } from './address-policy.js';
 
-export type ImageErrorCode = 'IMAGE_TOO_LARGE' | 'IMAGE_TIMEOUT' | 'IMAGE_UNREADABLE' | 'IMAGE_NOT_FOUND' | 'IMAGE_UNREACHABLE' | 'IMAGE_FETCH_REFUSED';
+export type ImageErrorCode =
+  | 'IMAGE_TOO_LARGE'
+  | 'IMAGE_TIMEOUT'
+  | 'IMAGE_UNREADABLE'
+  | 'IMAGE_NOT_FOUND'
+  | 'IMAGE_UNREACHABLE'
+  | 'IMAGE_FETCH_REFUSED';
 
 export const IMAGE_ERROR_CODES: readonly ImageErrorCode[] = [
   'IMAGE_TOO_LARGE',
@@ -76,9 +82,14 @@ function isHttp(source: string): boolean {
 export async function loadImageBytes(source: string, options: LoadImageOptions = {}): Promise<Buffer> {
   const maxBytes = options.maxBytes ?? DEFAULT_IMAGE_MAX_BYTES;
   const timeoutMs = options.timeoutMs ?? DEFAULT_IMAGE_TIMEOUT_MS;
-  if (isHttp(source)) return fetchImage(source, maxBytes, timeoutMs, agentFor(options.allowHosts ?? []), options.signal);
+  if (isHttp(source))
+    return fetchImage(source, maxBytes, timeoutMs, agentFor(options.allowHosts ?? []), options.signal);
   if (options.allowLocalFiles === false) {
-    throw new ImageLoadError('IMAGE_FETCH_REFUSED', source, 'local image files are not allowed here; give an http(s) URL');
+    throw new ImageLoadError(
+      'IMAGE_FETCH_REFUSED',
+      source,
+      'local image files are not allowed here; give an http(s) URL',
+    );
   }
   let file = source;
   if (/^file:/i.test(source)) {
@@ -93,7 +104,13 @@ export async function loadImageBytes(source: string, options: LoadImageOptions =
   return readImageFile(path.resolve(file), source, maxBytes, timeoutMs, options.signal);
 }
 
-async function readImageFile(file: string, source: string, maxBytes: number, timeoutMs: number, signal?: AbortSignal): Promise<Buffer> {
+async function readImageFile(
+  file: string,
+  source: string,
+  maxBytes: number,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<Buffer> {
   let size: number;
   try {
     const s = await stat(file);
@@ -150,7 +167,9 @@ function asImageError(cause: unknown, source: string, timeoutMs: number): ImageL
   if (cause instanceof ImageLoadError) return cause;
   const inner = cause instanceof Error && cause.cause !== undefined ? cause.cause : undefined;
   if (isTimeout(cause) || isTimeout(inner)) {
-    return new ImageLoadError('IMAGE_TIMEOUT', source, `image ${source} did not load within ${timeoutMs} ms`, { cause });
+    return new ImageLoadError('IMAGE_TIMEOUT', source, `image ${source} did not load within ${timeoutMs} ms`, {
+      cause,
+    });
   }
   const message = cause instanceof Error ? cause.message : String(cause);
   return new ImageLoadError('IMAGE_UNREADABLE', source, `cannot load image ${source}: ${message}`, { cause });
@@ -160,7 +179,12 @@ function asImageError(cause: unknown, source: string, timeoutMs: number): ImageL
 function fetchError(cause: unknown, url: string): ImageLoadError {
   const inner = cause instanceof Error ? cause.cause : undefined;
   if (inner instanceof AddressRefusedError) {
-    return new ImageLoadError('IMAGE_FETCH_REFUSED', url, `image ${url} is on a host image fetches may not reach; allow it by name with IMAGE_FETCH_ALLOW_HOSTS`, { cause });
+    return new ImageLoadError(
+      'IMAGE_FETCH_REFUSED',
+      url,
+      `image ${url} is on a host image fetches may not reach; allow it by name with IMAGE_FETCH_ALLOW_HOSTS`,
+      { cause },
+    );
   }
   return new ImageLoadError('IMAGE_UNREACHABLE', url, `image ${url} could not be fetched`, { cause });
 }
@@ -175,7 +199,13 @@ function agentFor(allowHosts: readonly string[]): Agent {
   return agent;
 }
 
-async function fetchImage(url: string, maxBytes: number, timeoutMs: number, dispatcher: Agent, signal?: AbortSignal): Promise<Buffer> {
+async function fetchImage(
+  url: string,
+  maxBytes: number,
+  timeoutMs: number,
+  dispatcher: Agent,
+  signal?: AbortSignal,
+): Promise<Buffer> {
   const combined = combine(signal, timeoutMs);
   let response: Response;
   try {

@@ -85,7 +85,11 @@ export function parsePreprocessorConfig(json: Json = {}): ImagePreprocessConfig 
 }
 
 /** The resized size: HF's rule, where the longer edge is truncated, not rounded. */
-export function resizedSize(width: number, height: number, config: ImagePreprocessConfig): { width: number; height: number } {
+export function resizedSize(
+  width: number,
+  height: number,
+  config: ImagePreprocessConfig,
+): { width: number; height: number } {
   if (!config.doResize) return { width, height };
   if (config.resizeTo) return { width: config.resizeTo.width, height: config.resizeTo.height };
   const edge = config.shortestEdge ?? 224;
@@ -104,7 +108,11 @@ export interface PreprocessedImage {
  * Decodes and preprocesses one image. Rejects with ImageLoadError
  * (IMAGE_UNREADABLE) when the bytes are not an image sharp can decode.
  */
-export async function preprocessImage(bytes: Buffer, config: ImagePreprocessConfig, source = 'image'): Promise<PreprocessedImage> {
+export async function preprocessImage(
+  bytes: Buffer,
+  config: ImagePreprocessConfig,
+  source = 'image',
+): Promise<PreprocessedImage> {
   try {
     // Decode once at full resolution, honouring EXIF orientation as HF's
     // load_image does; transparent pixels are laid on white, as its convert_rgb does.
@@ -118,7 +126,11 @@ export async function preprocessImage(bytes: Buffer, config: ImagePreprocessConf
     const target = resizedSize(width, height, config);
     let pipeline = sharp(decoded.data, { raw: { width, height, channels } });
     if (target.width !== width || target.height !== height) {
-      pipeline = pipeline.resize(target.width, target.height, { kernel: 'cubic', fit: 'fill', fastShrinkOnLoad: false });
+      pipeline = pipeline.resize(target.width, target.height, {
+        kernel: 'cubic',
+        fit: 'fill',
+        fastShrinkOnLoad: false,
+      });
     }
     let outW = target.width;
     let outH = target.height;
@@ -128,7 +140,9 @@ export async function preprocessImage(bytes: Buffer, config: ImagePreprocessConf
       const padX = Math.max(0, cw - target.width);
       const padY = Math.max(0, ch - target.height);
       if (padX > 0 || padY > 0) {
-        pipeline = sharp(await pipeline.raw().toBuffer(), { raw: { width: target.width, height: target.height, channels } }).extend({
+        pipeline = sharp(await pipeline.raw().toBuffer(), {
+          raw: { width: target.width, height: target.height, channels },
+        }).extend({
           left: Math.trunc(padX / 2),
           right: padX - Math.trunc(padX / 2),
           top: Math.trunc(padY / 2),
@@ -138,7 +152,12 @@ export async function preprocessImage(bytes: Buffer, config: ImagePreprocessConf
       }
       const w = Math.max(target.width, cw);
       const h = Math.max(target.height, ch);
-      pipeline = pipeline.extract({ left: Math.trunc((w - cw) / 2), top: Math.trunc((h - ch) / 2), width: cw, height: ch });
+      pipeline = pipeline.extract({
+        left: Math.trunc((w - cw) / 2),
+        top: Math.trunc((h - ch) / 2),
+        width: cw,
+        height: ch,
+      });
       outW = cw;
       outH = ch;
     }
@@ -152,7 +171,13 @@ export async function preprocessImage(bytes: Buffer, config: ImagePreprocessConf
 }
 
 /** HWC bytes → CHW floats, rescaled and normalised (pure). */
-export function toChw(pixels: Uint8Array, width: number, height: number, channels: number, config: ImagePreprocessConfig): Float32Array {
+export function toChw(
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  channels: number,
+  config: ImagePreprocessConfig,
+): Float32Array {
   const plane = width * height;
   const out = new Float32Array(3 * plane);
   const scale = config.doRescale ? config.rescaleFactor : 1;

@@ -45,14 +45,29 @@ function tensorInfo(name: string, elemType: number, dims: ReadonlyArray<string |
 /** NodeProto, each of `ints` an AttributeProto of an integer or a list of them. */
 function node(op: string, inputs: string[], outputs: string[], ints: Record<string, number | number[]> = {}): number[] {
   const encoded = Object.entries(ints).flatMap(([name, v]) =>
-    bytes(5, [...text(1, name), ...(Array.isArray(v) ? [...v.flatMap((x) => int(8, x)), ...int(20, ATTR_INTS)] : [...int(3, v), ...int(20, ATTR_INT)])]),
+    bytes(5, [
+      ...text(1, name),
+      ...(Array.isArray(v)
+        ? [...v.flatMap((x) => int(8, x)), ...int(20, ATTR_INTS)]
+        : [...int(3, v), ...int(20, ATTR_INT)]),
+    ]),
   );
-  return bytes(1, [...inputs.flatMap((i) => text(1, i)), ...outputs.flatMap((o) => text(2, o)), ...text(4, op), ...encoded]);
+  return bytes(1, [
+    ...inputs.flatMap((i) => text(1, i)),
+    ...outputs.flatMap((o) => text(2, o)),
+    ...text(4, op),
+    ...encoded,
+  ]);
 }
 
 /** An int64 initializer; `scalar` for a 0-d tensor. */
 function int64s(name: string, values: number[], scalar = false): number[] {
-  return bytes(5, [...(scalar ? [] : int(1, values.length)), ...int(2, INT64), ...values.flatMap((v) => int(7, v)), ...text(8, name)]);
+  return bytes(5, [
+    ...(scalar ? [] : int(1, values.length)),
+    ...int(2, INT64),
+    ...values.flatMap((v) => int(7, v)),
+    ...text(8, name),
+  ]);
 }
 
 /** The names of a block-max graph's inputs and outputs. */
@@ -71,7 +86,14 @@ export interface BlockMaxNames {
   positions: string;
 }
 
-export const STANDALONE: BlockMaxNames = { scores: 'scores', k: 'k', maxima: 'maxima', blockIds: 'block_ids', values: 'values', positions: 'positions' };
+export const STANDALONE: BlockMaxNames = {
+  scores: 'scores',
+  k: 'k',
+  maxima: 'maxima',
+  blockIds: 'block_ids',
+  values: 'values',
+  positions: 'positions',
+};
 
 /** The names an appended graph uses: prefixed so that no decoder's own value is hit. */
 export const APPENDED: BlockMaxNames = {
@@ -95,7 +117,13 @@ type ScoresInput = 'input' | 'one position' | 'positions';
  * (GraphProto fields), in operators of `opset` (ReduceMax takes its axes as
  * an input from 18 on).
  */
-function blockMaxGraph(names: BlockMaxNames, vocab: number, size: number, opset: number, scores: ScoresInput): number[] {
+function blockMaxGraph(
+  names: BlockMaxNames,
+  vocab: number,
+  size: number,
+  opset: number,
+  scores: ScoresInput,
+): number[] {
   if (!Number.isInteger(vocab / size)) throw new RangeError(`blocks of ${size} do not divide a vocabulary of ${vocab}`);
   const v = (s: string) => `block_max.${s}`;
   const gather = scores === 'positions';
@@ -104,7 +132,9 @@ function blockMaxGraph(names: BlockMaxNames, vocab: number, size: number, opset:
   return [
     ...(gather ? node('Gather', [names.scores, v('last_index')], [flat], { axis: 1 }) : []),
     ...node('Reshape', [flat, v('shape')], [v('blocks')]),
-    ...(axesInput ? node('ReduceMax', [v('blocks'), v('axes')], [names.maxima], { keepdims: 0 }) : node('ReduceMax', [v('blocks')], [names.maxima], { axes: [2], keepdims: 0 })),
+    ...(axesInput
+      ? node('ReduceMax', [v('blocks'), v('axes')], [names.maxima], { keepdims: 0 })
+      : node('ReduceMax', [v('blocks')], [names.maxima], { axes: [2], keepdims: 0 })),
     ...node('TopK', [names.maxima, names.k], [v('best_maxima'), v('best_blocks')], { axis: 1 }),
     ...node('TopK', [v('best_blocks'), names.k], [names.blockIds, v('block_order')], { axis: 1, largest: 0 }),
     ...node('Unsqueeze', [names.blockIds, v('last')], [v('block_index')]),
@@ -151,7 +181,7 @@ function readVarint(buf: Uint8Array, at: number): [number, number] {
  */
 export function defaultOpset(model: Uint8Array): number | null {
   let found: number | null = null;
-  for (let at = 0; at < model.length; ) {
+  for (let at = 0; at < model.length;) {
     const [key, next] = readVarint(model, at);
     const wire = key % 8;
     at = next;
@@ -171,7 +201,7 @@ export function defaultOpset(model: Uint8Array): number | null {
 function opsetOf(entry: Uint8Array): number | null {
   let domain = '';
   let version: number | null = null;
-  for (let at = 0; at < entry.length; ) {
+  for (let at = 0; at < entry.length;) {
     const [key, next] = readVarint(entry, at);
     if (key === 10) {
       const [length, start] = readVarint(entry, next);
@@ -194,7 +224,9 @@ function opsetOf(entry: Uint8Array): number | null {
 export function withBlockMax(model: Uint8Array, vocab: number, size: number, onePosition = false): Uint8Array {
   const opset = defaultOpset(model);
   if (opset === null) throw new RangeError('the model file names no ONNX opset');
-  const extra = Uint8Array.from(bytes(7, blockMaxGraph(APPENDED, vocab, size, opset, onePosition ? 'one position' : 'positions')));
+  const extra = Uint8Array.from(
+    bytes(7, blockMaxGraph(APPENDED, vocab, size, opset, onePosition ? 'one position' : 'positions')),
+  );
   const out = new Uint8Array(model.length + extra.length);
   out.set(model);
   out.set(extra, model.length);

@@ -59,10 +59,16 @@ export interface BlockScores {
 }
 
 /** A run's results from its outputs (`names`: the standalone graph's or the decoder's appended ones). */
-export function readBlockScores(out: Record<string, ort.Tensor>, names: BlockMaxNames, rows: number, k: number, size: number): BlockScores {
-  const blockIds = (out[names.blockIds]).data as BigInt64Array;
-  const positions = (out[names.positions]).data as BigInt64Array;
-  const maxima = (out[names.maxima]).data as Float32Array;
+export function readBlockScores(
+  out: Record<string, ort.Tensor>,
+  names: BlockMaxNames,
+  rows: number,
+  k: number,
+  size: number,
+): BlockScores {
+  const blockIds = out[names.blockIds].data as BigInt64Array;
+  const positions = out[names.positions].data as BigInt64Array;
+  const maxima = out[names.maxima].data as Float32Array;
   const topIds = new Int32Array(rows * k);
   for (let r = 0; r < rows; r++) {
     for (let j = 0; j < k; j++) {
@@ -70,13 +76,30 @@ export function readBlockScores(out: Record<string, ort.Tensor>, names: BlockMax
       topIds[r * k + j] = Number(blockIds[r * k + Math.floor(p / size)]) * size + (p % size);
     }
   }
-  return { maxima, topValues: (out[names.values]).data as Float32Array, topIds, k, size, count: maxima.length / rows, stale: new Uint8Array(rows) };
+  return {
+    maxima,
+    topValues: out[names.values].data as Float32Array,
+    topIds,
+    k,
+    size,
+    count: maxima.length / rows,
+    stale: new Uint8Array(rows),
+  };
 }
 
 /** Row `row`'s part of a run's results. */
 export function rowBlocks(scores: BlockScores, row: number): RowBlocks {
   const { count, size, k } = scores;
-  return { maxima: scores.maxima, offset: row * count, count, size, topValues: scores.topValues, topIds: scores.topIds, topOffset: row * k, k: scores.stale[row] ? 0 : k };
+  return {
+    maxima: scores.maxima,
+    offset: row * count,
+    count,
+    size,
+    topValues: scores.topValues,
+    topIds: scores.topIds,
+    topOffset: row * k,
+    k: scores.stale[row] ? 0 : k,
+  };
 }
 
 /** Which blocks mendRow has read again in this call: done[j] === mark. */
@@ -93,7 +116,13 @@ let mark = 0;
  * changed or a changed id now scores as much as the last of them (it could
  * be among them). Other blocks and ids are as the run saw them.
  */
-export function mendRow(run: BlockScores, row: number, scores: Float32Array, ids: readonly number[], raw: Float32Array): void {
+export function mendRow(
+  run: BlockScores,
+  row: number,
+  scores: Float32Array,
+  ids: readonly number[],
+  raw: Float32Array,
+): void {
   const { maxima, size, count, k, topValues, topIds } = run;
   if (done.length < count) done = new Int32Array(count);
   if (mark === 0x7fffffff) {
@@ -151,7 +180,11 @@ export class BlockMaxSession {
   static async create(vocab: number, threads?: number): Promise<BlockMaxSession | null> {
     const size = blockSizeFor(vocab);
     if (size === null) return null;
-    const options: ort.InferenceSession.SessionOptions = { executionProviders: ['cpu'], logSeverityLevel: 3, extra: { session: { intra_op: { allow_spinning: '0' } } } };
+    const options: ort.InferenceSession.SessionOptions = {
+      executionProviders: ['cpu'],
+      logSeverityLevel: 3,
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
+    };
     if (threads !== undefined) options.intraOpNumThreads = threads;
     return new BlockMaxSession(await ort.InferenceSession.create(blockMaxModel(vocab, size), options), vocab, size);
   }

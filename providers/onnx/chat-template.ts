@@ -25,7 +25,9 @@ interface JinjaEnvironment {
   set(name: string, value: unknown): unknown;
 }
 const JinjaEnvironmentClass = Environment as unknown as new () => JinjaEnvironment;
-const JinjaInterpreterClass = Interpreter as unknown as new (env: JinjaEnvironment) => { run(program: Template['parsed']): { value: unknown } };
+const JinjaInterpreterClass = Interpreter as unknown as new (env: JinjaEnvironment) => {
+  run(program: Template['parsed']): { value: unknown };
+};
 
 export interface ChatTemplate {
   /** The template's Jinja source, as found. */
@@ -43,7 +45,20 @@ export interface ChatTemplateOptions {
 export const CHAT_TEMPLATE_FILE = 'chat_template.jinja';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const LONG_MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const LONG_MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 
 /**
  * Python's `strftime` for the directives chat templates use, in the C locale
@@ -117,24 +132,37 @@ export function findChatTemplate(folder: Pick<ModelFolder, 'dir' | 'tokenizerCon
   if (field === undefined || field === null) return null;
   if (typeof field === 'string') return field;
   if (Array.isArray(field)) {
-    const named = (field as Array<{ name?: unknown; template?: unknown } | null>).find((t): t is { name: string; template: string } => typeof t?.template === 'string' && t.name === 'default');
+    const named = (field as Array<{ name?: unknown; template?: unknown } | null>).find(
+      (t): t is { name: string; template: string } => typeof t?.template === 'string' && t.name === 'default',
+    );
     if (named) return named.template;
   }
-  throw new ModelFolderError(`${folder.dir}: tokenizer_config.json's chat_template must be a string or a list with a "default" entry`);
+  throw new ModelFolderError(
+    `${folder.dir}: tokenizer_config.json's chat_template must be a string or a list with a "default" entry`,
+  );
 }
 
 /** Compiles a template once; a template that does not parse is a ModelFolderError naming the folder. */
-export function compileChatTemplate(source: string, folder: Pick<ModelFolder, 'dir' | 'tokenizerConfig'>, options: ChatTemplateOptions = {}): ChatTemplate {
+export function compileChatTemplate(
+  source: string,
+  folder: Pick<ModelFolder, 'dir' | 'tokenizerConfig'>,
+  options: ChatTemplateOptions = {},
+): ChatTemplate {
   let template: Template;
   try {
     template = new Template(source);
   } catch (cause) {
-    throw new ModelFolderError(`${folder.dir}: the chat template does not parse: ${(cause as Error).message}`, { cause });
+    throw new ModelFolderError(`${folder.dir}: the chat template does not parse: ${(cause as Error).message}`, {
+      cause,
+    });
   }
   const now = options.now ?? (() => new Date());
   // transformers passes the special tokens map: a token the tokenizer lacks is None, which a template tests with `is none`.
   const special = Object.fromEntries(
-    ['bos_token', 'eos_token', 'unk_token', 'pad_token'].map((key) => [key, tokenStringField(folder.tokenizerConfig, key) ?? null]),
+    ['bos_token', 'eos_token', 'unk_token', 'pad_token'].map((key) => [
+      key,
+      tokenStringField(folder.tokenizerConfig, key) ?? null,
+    ]),
   );
   return {
     source,
@@ -155,7 +183,10 @@ export function compileChatTemplate(source: string, folder: Pick<ModelFolder, 'd
 }
 
 /** The folder's compiled chat template, or null when it has none. */
-export function loadChatTemplate(folder: Pick<ModelFolder, 'dir' | 'tokenizerConfig'>, options: ChatTemplateOptions = {}): ChatTemplate | null {
+export function loadChatTemplate(
+  folder: Pick<ModelFolder, 'dir' | 'tokenizerConfig'>,
+  options: ChatTemplateOptions = {},
+): ChatTemplate | null {
   const source = findChatTemplate(folder);
   return source === null ? null : compileChatTemplate(source, folder, options);
 }

@@ -56,7 +56,11 @@ function pixelTensor(images: Float32Array[], shape: [number, number, number]): o
 }
 
 /** Opens the two sessions of the split layout: a text tower and a vision tower, each run in batches of its own. */
-async function openSplitTowers(textFile: string, visionFile: string, options: OpenClipTowersOptions): Promise<ClipTowers> {
+async function openSplitTowers(
+  textFile: string,
+  visionFile: string,
+  options: OpenClipTowersOptions,
+): Promise<ClipTowers> {
   const { maxBatch, imageShape, padId } = options;
   const text = await createOrtSession(textFile, options.session);
   const vision = await createOrtSession(visionFile, options.session);
@@ -105,7 +109,10 @@ async function openCombinedTowers(combinedFile: string, options: OpenClipTowersO
       for (let p = 0; p < passes; p++) {
         const tPart = textRows.slice(p * maxBatch, (p + 1) * maxBatch);
         const iPart = images.slice(p * maxBatch, (p + 1) * maxBatch);
-        const results = await run(tPart.length > 0 ? tPart : [options.placeholderText], iPart.length > 0 ? iPart : [blank]);
+        const results = await run(
+          tPart.length > 0 ? tPart : [options.placeholderText],
+          iPart.length > 0 ? iPart : [blank],
+        );
         if (tPart.length > 0) t.push(...rowsOf(pickOutput(s, results, 'text_embeds')));
         if (iPart.length > 0) v.push(...rowsOf(pickOutput(s, results, 'image_embeds')));
       }
@@ -115,7 +122,10 @@ async function openCombinedTowers(combinedFile: string, options: OpenClipTowersO
       if (!s.outputNames.includes('logits_per_image')) return undefined;
       const results = await run([options.placeholderText], [blank]);
       const logit = (results.logits_per_image.data as Float32Array)[0];
-      const cos = cosineOf(rowsOf(pickOutput(s, results, 'text_embeds'))[0], rowsOf(pickOutput(s, results, 'image_embeds'))[0]);
+      const cos = cosineOf(
+        rowsOf(pickOutput(s, results, 'text_embeds'))[0],
+        rowsOf(pickOutput(s, results, 'image_embeds'))[0],
+      );
       // Too small a cosine would make the ratio mostly rounding error.
       return Math.abs(cos) > 1e-3 ? logit / cos : undefined;
     },
@@ -130,12 +140,15 @@ export async function openClipTowers(dir: string, options: OpenClipTowersOptions
   const textFile = findFile(dir, ['onnx/text_model.onnx', 'text_model.onnx']);
   const visionFile = findFile(dir, ['onnx/vision_model.onnx', 'vision_model.onnx']);
   const combinedFile = findFile(dir, ['onnx/model.onnx', 'model.onnx']);
-  const useSplit = options.layout === 'split' || (options.layout === 'auto' && textFile !== undefined && visionFile !== undefined);
+  const useSplit =
+    options.layout === 'split' || (options.layout === 'auto' && textFile !== undefined && visionFile !== undefined);
   if (useSplit && (!textFile || !visionFile)) {
     throw new Error(`CLIP folder ${dir} lacks onnx/text_model.onnx or onnx/vision_model.onnx for the split layout`);
   }
   if (!useSplit && !combinedFile) {
-    throw new Error(`no CLIP graph in ${dir} (looked for onnx/text_model.onnx + onnx/vision_model.onnx, or onnx/model.onnx)`);
+    throw new Error(
+      `no CLIP graph in ${dir} (looked for onnx/text_model.onnx + onnx/vision_model.onnx, or onnx/model.onnx)`,
+    );
   }
   return useSplit ? openSplitTowers(textFile!, visionFile!, options) : openCombinedTowers(combinedFile!, options);
 }

@@ -16,12 +16,7 @@ import { openClipTowers, type ClipLayout, type ClipTowers } from './clip-towers.
 import { imageTextScore, resolveLogitScale, textMaxPositions } from './clip-config.js';
 import { cosineSimilarity } from '../vectors.js';
 import { parsePreprocessorConfig, preprocessImage } from '../images/preprocess.js';
-import {
-  DEFAULT_IMAGE_MAX_BYTES,
-  DEFAULT_IMAGE_TIMEOUT_MS,
-  ImageLoadError,
-  loadImageBytes,
-} from '../images/load.js';
+import { DEFAULT_IMAGE_MAX_BYTES, DEFAULT_IMAGE_TIMEOUT_MS, ImageLoadError, loadImageBytes } from '../images/load.js';
 
 export interface OnnxClipScorerOptions {
   /** The CLIP folder (config.json, tokenizer.json, preprocessor_config.json, onnx/…). Required: no CLIP model is bundled. */
@@ -82,18 +77,28 @@ interface Scorer {
 }
 
 /** Each distinct image, loaded IMAGE_CONCURRENCY at a time: its pixels, or the error that pairs with it answer. */
-async function loadImages(scorer: Scorer, sources: readonly string[], signal: AbortSignal | undefined): Promise<Map<string, Float32Array | ProviderError>> {
+async function loadImages(
+  scorer: Scorer,
+  sources: readonly string[],
+  signal: AbortSignal | undefined,
+): Promise<Map<string, Float32Array | ProviderError>> {
   const loaded = new Map<string, Float32Array | ProviderError>();
   for (let i = 0; i < sources.length; i += IMAGE_CONCURRENCY) {
     const part = sources.slice(i, i + IMAGE_CONCURRENCY);
     const settled = await Promise.allSettled(part.map((src) => scorer.pixelsOf(src, signal)));
-    settled.forEach((r, k) => loaded.set(part[k], r.status === 'fulfilled' ? r.value : imageFailure(scorer.id, r.reason, part[k])));
+    settled.forEach((r, k) =>
+      loaded.set(part[k], r.status === 'fulfilled' ? r.value : imageFailure(scorer.id, r.reason, part[k])),
+    );
   }
   return loaded;
 }
 
 /** Scores the pairs, each distinct text and image embedded once; a pair answers its image's error, and a failed run fails every pair. */
-async function scorePairs(scorer: Scorer, pairs: readonly ImageTextPair[], signal: AbortSignal | undefined): Promise<Array<ImageTextScore | ProviderError>> {
+async function scorePairs(
+  scorer: Scorer,
+  pairs: readonly ImageTextPair[],
+  signal: AbortSignal | undefined,
+): Promise<Array<ImageTextScore | ProviderError>> {
   const { id, tokenizer, maxPositions } = scorer;
   const imageSources = [...new Set(pairs.map((p) => p.image))];
   const texts = [...new Set(pairs.map((p) => p.text))];
@@ -108,7 +113,9 @@ async function scorePairs(scorer: Scorer, pairs: readonly ImageTextPair[], signa
     );
   } catch (cause) {
     scorer.lastError = cause instanceof Error ? cause.message : String(cause);
-    const err = new ProviderError('unavailable', id, `CLIP ${scorer.folder.name} failed: ${scorer.lastError}`, { cause });
+    const err = new ProviderError('unavailable', id, `CLIP ${scorer.folder.name} failed: ${scorer.lastError}`, {
+      cause,
+    });
     return pairs.map(() => err);
   }
   scorer.lastError = null;
@@ -118,7 +125,8 @@ async function scorePairs(scorer: Scorer, pairs: readonly ImageTextPair[], signa
     const failed = loaded.get(p.image);
     if (failed instanceof ProviderError) return failed;
     const cosine = cosineSimilarity(textEmbed.get(p.text)!, imageEmbed.get(p.image)!);
-    if (Number.isNaN(cosine)) return new ProviderError('bad_request', id, 'an embedding was all zeros; the cosine is undefined');
+    if (Number.isNaN(cosine))
+      return new ProviderError('bad_request', id, 'an embedding was all zeros; the cosine is undefined');
     return imageTextScore(cosine, scorer.logitScale);
   });
 }
@@ -156,7 +164,16 @@ export async function createOnnxClipScorer(options: OnnxClipScorerOptions): Prom
     const bytes = await loadImageBytes(source, signal ? { ...loadOptions, signal } : loadOptions);
     return (await preprocessImage(bytes, preprocess, source)).data;
   };
-  const scorer: Scorer = { id, folder, tokenizer, towers, maxPositions, logitScale: logit.value, pixelsOf, lastError: null };
+  const scorer: Scorer = {
+    id,
+    folder,
+    tokenizer,
+    towers,
+    maxPositions,
+    logitScale: logit.value,
+    pixelsOf,
+    lastError: null,
+  };
 
   return {
     id,

@@ -44,7 +44,9 @@ const PAST = /^past_key_values\.(\d+)\.(key|value)$/;
 export function describeDecoder(session: ort.InferenceSession, config: JsonObject): DecoderLayout {
   const ids = tensorMetadata(session.inputMetadata, 'input_ids');
   if (!ids || !session.outputNames.includes('logits')) {
-    throw new TypeError(`not a causal-LM graph: needs an input_ids input and a logits output (inputs: ${session.inputNames.join(', ')})`);
+    throw new TypeError(
+      `not a causal-LM graph: needs an input_ids input and a logits output (inputs: ${session.inputNames.join(', ')})`,
+    );
   }
   const layers = new Map<number, KvPair>();
   let kvMeta: ort.InferenceSession.TensorValueMetadata | undefined;
@@ -52,14 +54,24 @@ export function describeDecoder(session: ort.InferenceSession, config: JsonObjec
     const m = PAST.exec(name);
     if (!m) continue;
     const i = Number(m[1]);
-    const pair = layers.get(i) ?? { key: '', value: '', presentKey: `present.${i}.key`, presentValue: `present.${i}.value` };
+    const pair = layers.get(i) ?? {
+      key: '',
+      value: '',
+      presentKey: `present.${i}.key`,
+      presentValue: `present.${i}.value`,
+    };
     pair[m[2] as 'key' | 'value'] = name;
     layers.set(i, pair);
     kvMeta ??= tensorMetadata(session.inputMetadata, name);
   }
   const kv = [...layers.keys()].sort((a, b) => a - b).map((i) => layers.get(i) as KvPair);
   for (const pair of kv) {
-    if (!pair.key || !pair.value || !session.outputNames.includes(pair.presentKey) || !session.outputNames.includes(pair.presentValue)) {
+    if (
+      !pair.key ||
+      !pair.value ||
+      !session.outputNames.includes(pair.presentKey) ||
+      !session.outputNames.includes(pair.presentValue)
+    ) {
       throw new TypeError(`past input ${pair.key || pair.value} has no matching key/value input or present output`);
     }
   }
@@ -199,7 +211,8 @@ export class DecoderSession {
     if (layout.hasPositionIds) {
       const positions = new BigInt64Array(batch * seqLen);
       for (let b = 0; b < batch; b++) {
-        for (let t = 0; t < seqLen; t++) positions[b * seqLen + t] = BigInt(Math.max(0, totalLen - seqLen + t - (padding[b])));
+        for (let t = 0; t < seqLen; t++)
+          positions[b * seqLen + t] = BigInt(Math.max(0, totalLen - seqLen + t - padding[b]));
       }
       feeds.position_ids = new ort.Tensor('int64', positions, [batch, seqLen]);
     }
@@ -232,7 +245,8 @@ export class DecoderSession {
       for (let b = 0; b < batch; b++) {
         const from = (b * outSeq + outSeq - 1) * vocab;
         if (src instanceof Float32Array) lastLogits.set(src.subarray(from, from + vocab), b * vocab);
-        else for (let v = 0; v < vocab; v++) lastLogits[b * vocab + v] = raw ? halfToFloat(src[from + v]) : (src[from + v]);
+        else
+          for (let v = 0; v < vocab; v++) lastLogits[b * vocab + v] = raw ? halfToFloat(src[from + v]) : src[from + v];
       }
       releaseArrays([src]);
     }
@@ -304,8 +318,10 @@ export function stackPast(a: ort.Tensor[], b: ort.Tensor[], len: number): ort.Te
     const tb = b[k];
     const [batchA = 0, heads = 0, lenA = 0, dim = 0] = ta.dims;
     const [batchB = 0, headsB = 0, lenB = 0, dimB = 0] = tb.dims;
-    if (headsB !== heads || dimB !== dim || ta.type !== tb.type) throw new RangeError('past tensors of different layouts');
-    if (lenA > len || lenB > len) throw new RangeError(`cannot pad a past of ${Math.max(lenA, lenB)} positions to ${len}`);
+    if (headsB !== heads || dimB !== dim || ta.type !== tb.type)
+      throw new RangeError('past tensors of different layouts');
+    if (lenA > len || lenB > len)
+      throw new RangeError(`cannot pad a past of ${Math.max(lenA, lenB)} positions to ${len}`);
     const srcA = ta.data as Float32Array | Uint16Array;
     const dst = uninitialised(srcA, (batchA + batchB) * heads * len * dim);
     const place = (src: Float32Array | Uint16Array, rows: number, own: number, firstRow: number): void => {

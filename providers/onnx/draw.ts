@@ -13,13 +13,19 @@ let candProb = new Float64Array(64);
  * (`val` their scores, `idx` their ids): the reference's arithmetic, term
  * by term. wide-sampling.ts uses it for the lists it sorts.
  */
-export function drawFromList(idx: Int32Array, val: Float64Array, size: number, params: SamplingParams, rand: () => number): number {
+export function drawFromList(
+  idx: Int32Array,
+  val: Float64Array,
+  size: number,
+  params: SamplingParams,
+  rand: () => number,
+): number {
   if (candProb.length < size) candProb = new Float64Array(Math.max(size, 2 * candProb.length));
   const max = val[0];
   const probs = candProb;
   let total = 0;
   for (let i = 0; i < size; i++) {
-    const q = Math.exp(((val[i]) - max) / params.temperature);
+    const q = Math.exp((val[i] - max) / params.temperature);
     probs[i] = q;
     total += q;
   }
@@ -28,7 +34,7 @@ export function drawFromList(idx: Int32Array, val: Float64Array, size: number, p
   if (params.topP < 1) {
     let mass = 0;
     for (let i = 0; i < size; i++) {
-      mass += (probs[i]) / total;
+      mass += probs[i] / total;
       if (mass >= params.topP) {
         keep = i + 1;
         break;
@@ -39,7 +45,7 @@ export function drawFromList(idx: Int32Array, val: Float64Array, size: number, p
   const minP = params.minP ?? 0;
   if (minP > 0) {
     let m = 1;
-    while (m < keep && (probs[m]) >= minP) m++;
+    while (m < keep && probs[m] >= minP) m++;
     keep = m;
   }
   let kept = 0;

@@ -43,10 +43,19 @@ export function padBatch(rows: readonly number[][], padId: number): PaddedBatch 
 }
 
 /** An integer tensor in the dtype the graph declares for `name` (int64 unless it says int32). */
-export function intTensor(session: ort.InferenceSession, name: string, values: readonly number[], dims: readonly number[]): ort.Tensor {
+export function intTensor(
+  session: ort.InferenceSession,
+  name: string,
+  values: readonly number[],
+  dims: readonly number[],
+): ort.Tensor {
   const meta = tensorMetadata(session.inputMetadata, name);
   if (meta?.type === 'int32') return new ort.Tensor('int32', Int32Array.from(values), dims);
-  return new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), dims);
+  return new ort.Tensor(
+    'int64',
+    BigInt64Array.from(values, (v) => BigInt(v)),
+    dims,
+  );
 }
 
 /**
@@ -56,7 +65,8 @@ export function intTensor(session: ort.InferenceSession, name: string, values: r
 export function textFeeds(session: ort.InferenceSession, batch: PaddedBatch): Record<string, ort.Tensor> {
   const dims = [batch.rows, batch.width];
   const feeds: Record<string, ort.Tensor> = { input_ids: intTensor(session, 'input_ids', batch.ids, dims) };
-  if (session.inputNames.includes('attention_mask')) feeds.attention_mask = intTensor(session, 'attention_mask', batch.mask, dims);
+  if (session.inputNames.includes('attention_mask'))
+    feeds.attention_mask = intTensor(session, 'attention_mask', batch.mask, dims);
   if (session.inputNames.includes('token_type_ids')) {
     feeds.token_type_ids = intTensor(session, 'token_type_ids', new Array<number>(batch.ids.length).fill(0), dims);
   }
@@ -64,7 +74,11 @@ export function textFeeds(session: ort.InferenceSession, batch: PaddedBatch): Re
 }
 
 /** The named output, else the graph's first output. */
-export function pickOutput(session: ort.InferenceSession, results: ort.InferenceSession.OnnxValueMapType, preferred: string): ort.Tensor {
+export function pickOutput(
+  session: ort.InferenceSession,
+  results: ort.InferenceSession.OnnxValueMapType,
+  preferred: string,
+): ort.Tensor {
   const name = session.outputNames.includes(preferred) ? preferred : session.outputNames[0];
   const t = results[name];
   if (!t) throw new Error(`ONNX graph returned no output ${name}`);

@@ -46,7 +46,9 @@ export function readPoolingSetup(dir: string): PoolingSetup {
   const normalize = list.some((m) => typeOf(m).endsWith('.Normalize') || typeOf(m) === 'Normalize');
   const poolingFile = path.join(dir, poolingPath, 'config.json');
   const config = readJson(poolingFile) as Record<string, unknown> | undefined;
-  const sources = [modules !== undefined ? 'modules.json' : null, config ? `${poolingPath}/config.json` : null].filter(Boolean);
+  const sources = [modules !== undefined ? 'modules.json' : null, config ? `${poolingPath}/config.json` : null].filter(
+    Boolean,
+  );
   const modes: PoolingMode[] = [];
   if (config) {
     if (config.pooling_mode_cls_token === true) modes.push('cls');
@@ -97,7 +99,8 @@ export function poolRow(
         else acc[d] += v;
       }
     }
-    const div = mode === 'mean' ? Math.max(count, 1e-9) : mode === 'mean_sqrt_len' ? Math.sqrt(Math.max(count, 1e-9)) : 1;
+    const div =
+      mode === 'mean' ? Math.max(count, 1e-9) : mode === 'mean_sqrt_len' ? Math.sqrt(Math.max(count, 1e-9)) : 1;
     for (let d = 0; d < dim; d++) out.push(acc[d] / div);
   }
   return normalize ? l2Normalize(out) : out;

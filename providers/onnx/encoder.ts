@@ -10,7 +10,13 @@ import { numberField, readModelFolder } from './model-folder.js';
 import { loadTokenizer } from './tokenizer.js';
 import { createOrtSession, type ExecutionProviderSetting, type SessionLogger } from './session.js';
 import { chunks, encodeTruncated, padBatch, pickOutput, rowsOf, textFeeds } from './encoder-inputs.js';
-import { l2Normalize, type PoolingMode, poolRow, readPoolingSetup, readSentenceBertMaxLength } from './encoder-pooling.js';
+import {
+  l2Normalize,
+  type PoolingMode,
+  poolRow,
+  readPoolingSetup,
+  readSentenceBertMaxLength,
+} from './encoder-pooling.js';
 
 export interface OnnxEmbedderOptions {
   /** The model folder (config.json, tokenizer.json, onnx/model.onnx). Required: there is no bundled encoder. */

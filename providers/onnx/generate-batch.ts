@@ -13,7 +13,14 @@
 import type * as ort from 'onnxruntime-node';
 import type { FinishReason } from '../types.js';
 import type { DecoderSession } from './decoder-session.js';
-import { releaseArrays, selectPastRows, stackPast, tensorArrays, type ForwardInput, type ForwardOutput } from './decoder-session.js';
+import {
+  releaseArrays,
+  selectPastRows,
+  stackPast,
+  tensorArrays,
+  type ForwardInput,
+  type ForwardOutput,
+} from './decoder-session.js';
 import { applyProcessors, SeenIds, touchedIds, type LogitsProcessor, type RowState } from './logits-processor.js';
 import { mendRow, rowBlocks, TOP_LIMIT, type BlockMaxSession, type BlockScores } from './block-max-session.js';
 import { bestNeeded, chooseToken, createRng, type SamplingParams } from './sampling.js';
@@ -219,7 +226,13 @@ export async function decodeLoop(
 }
 
 /** One forward pass of `rows` over their tokens [from, to), reading `pastIn`, whose memory goes back as soon as it has been read. */
-async function forward(loop: Loop, rows: readonly Row[], from: number, to: number, pastIn: ort.Tensor[] | null): Promise<ForwardOutput> {
+async function forward(
+  loop: Loop,
+  rows: readonly Row[],
+  from: number,
+  to: number,
+  pastIn: ort.Tensor[] | null,
+): Promise<ForwardOutput> {
   const batch = rows.length;
   const seqLen = to - from;
   const ids = new Array<number>(batch * seqLen);
@@ -238,10 +251,12 @@ async function forward(loop: Loop, rows: readonly Row[], from: number, to: numbe
 
 /** A group's prefill, in chunks when it is longer than one: only the last one's logits are read. */
 async function prefill(loop: Loop, rows: readonly Row[]): Promise<ForwardOutput> {
-  const total = (rows[0]).tokens.length;
-  const piece = Number.isFinite(loop.maxRows) ? Math.max(loop.chunk, Math.floor((loop.chunk * loop.maxRows) / rows.length)) : loop.chunk;
+  const total = rows[0].tokens.length;
+  const piece = Number.isFinite(loop.maxRows)
+    ? Math.max(loop.chunk, Math.floor((loop.chunk * loop.maxRows) / rows.length))
+    : loop.chunk;
   let pastIn: ort.Tensor[] | null = null;
-  for (let from = 0; ; ) {
+  for (let from = 0; ;) {
     const to = Math.min(total, from + piece);
     const out = await forward(loop, rows, from, to, pastIn);
     if (to === total) return out;
@@ -254,12 +269,12 @@ async function prefill(loop: Loop, rows: readonly Row[]): Promise<ForwardOutput>
 /** A step of a graph without past: the whole sequence again, new rows only needing their tokens aligned with the others'. */
 async function stepWhole(loop: Loop, fresh: Row[], width: number): Promise<PassOutputs> {
   if (loop.active.length > 0 && fresh.length > 0) {
-    const running = (loop.active[0]).tokens.length;
+    const running = loop.active[0].tokens.length;
     shiftRows(loop.active, width - running, loop.pad);
     shiftRows(fresh, running - width, loop.pad);
   }
   loop.active = loop.active.concat(fresh);
-  return [{ rows: loop.active, out: await forward(loop, loop.active, 0, (loop.active[0]).tokens.length, null) }];
+  return [{ rows: loop.active, out: await forward(loop, loop.active, 0, loop.active[0].tokens.length, null) }];
 }
 
 /** A step through the KV cache: the running rows decode one token, new rows are prefilled and their cache stacked onto theirs. */
@@ -267,7 +282,7 @@ async function stepWithPast(loop: Loop, fresh: Row[], width: number): Promise<Pa
   const outs: PassOutputs = [];
   let decoded: ForwardOutput | null = null;
   if (loop.active.length > 0) {
-    const len = (loop.active[0]).tokens.length;
+    const len = loop.active[0].tokens.length;
     decoded = await forward(loop, loop.active, len - 1, len, loop.past);
     outs.push({ rows: loop.active, out: decoded });
   }
@@ -279,7 +294,7 @@ async function stepWithPast(loop: Loop, fresh: Row[], width: number): Promise<Pa
   outs.push({ rows: fresh, out: prefilled });
   if (decoded) {
     // The running rows' cache and the new group's, stacked: each left-padded to the longer.
-    const running = (loop.active[0]).tokens.length;
+    const running = loop.active[0].tokens.length;
     const len = Math.max(running, width);
     loop.past = stackPast(decoded.present as ort.Tensor[], prefilled.present as ort.Tensor[], len);
     releaseArrays(tensorArrays(decoded.present as ort.Tensor[]));
@@ -299,8 +314,8 @@ function dropEnded(loop: Loop): void {
     if (!row.result) keep.push(b);
   });
   // Left padding that every remaining row has (the longest prompts left): drop it from the cache too.
-  const common = keep.length > 0 ? Math.min(...keep.map((b) => (active[b]).padding)) : 0;
-  const length = keep.length > 0 ? (active[keep[0]]).tokens.length : 0;
+  const common = keep.length > 0 ? Math.min(...keep.map((b) => active[b].padding)) : 0;
+  const length = keep.length > 0 ? active[keep[0]].tokens.length : 0;
   // Also any padding at all once the cache would outgrow the model's positions (graphs that number positions themselves).
   const trim = common >= MIN_TRIM || (common > 0 && length > loop.model.layout.maxPositions) ? common : 0;
   if (loop.past && (keep.length < active.length || trim > 0)) {
@@ -330,7 +345,12 @@ const BLOCK_RUN_MIN = 2 ** 16;
  * the ids the processors changed, or else from one block-max run over the
  * whole pass after the processors.
  */
-async function sample(outs: ReadonlyArray<{ rows: Row[]; out: ForwardOutput }>, eos: ReadonlySet<number>, blockMax: BlockMaxSession | undefined, timings: BatchTimings): Promise<void> {
+async function sample(
+  outs: ReadonlyArray<{ rows: Row[]; out: ForwardOutput }>,
+  eos: ReadonlySet<number>,
+  blockMax: BlockMaxSession | undefined,
+  timings: BatchTimings,
+): Promise<void> {
   for (const { rows, out } of outs) {
     const scoresOf = (b: number) => out.lastLogits.subarray(b * out.vocab, (b + 1) * out.vocab);
     const touched = out.blocks ? touchedBefore(rows, scoresOf) : null;
@@ -413,12 +433,18 @@ function touchedBefore(rows: readonly Row[], scoresOf: (b: number) => Float32Arr
  * scores before the processors), mended for what each row's processors
  * changed (`touched`, taken before they ran).
  */
-function mendedBlocks(rows: readonly Row[], candidates: ReadonlyArray<readonly number[] | null>, out: ForwardOutput, touched: readonly Touched[]): BlockScores | null {
+function mendedBlocks(
+  rows: readonly Row[],
+  candidates: ReadonlyArray<readonly number[] | null>,
+  out: ForwardOutput,
+  touched: readonly Touched[],
+): BlockScores | null {
   const run = out.blocks;
   if (!run) return null;
   rows.forEach((row, b) => {
     const t = touched[b];
-    if (!row.result && !candidates[b] && t.ids.length > 0) mendRow(run, b, out.lastLogits.subarray(b * out.vocab, (b + 1) * out.vocab), t.ids, t.raw);
+    if (!row.result && !candidates[b] && t.ids.length > 0)
+      mendRow(run, b, out.lastLogits.subarray(b * out.vocab, (b + 1) * out.vocab), t.ids, t.raw);
   });
   return run;
 }

@@ -32,13 +32,21 @@ export const HF_DEFAULTS: DecodingDefaults = {
 function badWordsField(g: JsonObject): number[][] {
   const v = g.bad_words_ids;
   if (v === undefined || v === null) return [];
-  const ok = Array.isArray(v) && v.every((s) => Array.isArray(s) && s.length > 0 && s.every((id) => Number.isInteger(id) && id >= 0));
-  if (!ok) throw new ModelFolderError(`generation_config's bad_words_ids must be a list of non-empty lists of token ids; got ${JSON.stringify(v)}`);
+  const ok =
+    Array.isArray(v) &&
+    v.every((s) => Array.isArray(s) && s.length > 0 && s.every((id) => Number.isInteger(id) && id >= 0));
+  if (!ok)
+    throw new ModelFolderError(
+      `generation_config's bad_words_ids must be a list of non-empty lists of token ids; got ${JSON.stringify(v)}`,
+    );
   return v as number[][];
 }
 
 /** Reads the decoding fields of generation_config.json over HF's defaults, then `overrides` over both. */
-export function decodingDefaults(generationConfig: JsonObject, overrides: Partial<DecodingDefaults> = {}): DecodingDefaults {
+export function decodingDefaults(
+  generationConfig: JsonObject,
+  overrides: Partial<DecodingDefaults> = {},
+): DecodingDefaults {
   const g = generationConfig;
   const forced = numberField(g, 'forced_eos_token_id');
   const fromFile: DecodingDefaults = {

@@ -23,7 +23,11 @@ import { ModelFolderError, readFolderJson } from './model-folder.js';
 /** The folder file that declares what the model honours. */
 export const STYLESPRINT_FILE = 'stylesprint.json';
 
-const PLAIN_DEFAULT: Honours = { languages: ['en'], instructions: false, personalization: { tone: false, segment: false, keywords: false } };
+const PLAIN_DEFAULT: Honours = {
+  languages: ['en'],
+  instructions: false,
+  personalization: { tone: false, segment: false, keywords: false },
+};
 
 function fail(dir: string, message: string): never {
   throw new ModelFolderError(`${path.join(dir, STYLESPRINT_FILE)}: ${message}`);
@@ -47,7 +51,11 @@ export function readHonours(dir: string, format: PromptFormat): Honours {
   const h = declared as { languages?: unknown; instructions?: unknown; personalization?: unknown };
   let languages = base.languages;
   if (h.languages !== undefined) {
-    if (!Array.isArray(h.languages) || h.languages.length === 0 || !h.languages.every((l) => typeof l === 'string' && /^(\*|[a-z]{2,3})$/.test(l))) {
+    if (
+      !Array.isArray(h.languages) ||
+      h.languages.length === 0 ||
+      !h.languages.every((l) => typeof l === 'string' && /^(\*|[a-z]{2,3})$/.test(l))
+    ) {
       fail(dir, 'honours.languages must be a non-empty list of lower-case language subtags ("en") or "*"');
     }
     languages = h.languages as string[];
@@ -72,6 +80,7 @@ export function readPromptVersion(dir: string): string | undefined {
   if (!existsSync(file)) return undefined;
   const version = (readFolderJson(file) as { prompt_version?: unknown } | null)?.prompt_version;
   if (version === undefined) return undefined;
-  if (typeof version !== 'string' || !/^v\d+$/.test(version)) fail(dir, 'prompt_version must be a template version such as "v3"');
+  if (typeof version !== 'string' || !/^v\d+$/.test(version))
+    fail(dir, 'prompt_version must be a template version such as "v3"');
   return version;
 }

@@ -38,7 +38,13 @@ import { MicroBatcher, WaitAbandonedError, type MicroBatcherStats } from './micr
 import { graphCandidates, readModelFolder, type ModelFolder } from './model-folder.js';
 import { loadPlugin, type LogitsProcessorPlugin, type LogitsProcessorPlugins } from './plugins.js';
 import { rowProcessors } from './processors.js';
-import { createOrtSession, tensorMetadata, type ExecutionProviderSetting, type OrtSession, type SessionLogger } from './session.js';
+import {
+  createOrtSession,
+  tensorMetadata,
+  type ExecutionProviderSetting,
+  type OrtSession,
+  type SessionLogger,
+} from './session.js';
 import { BlockMaxSession } from './block-max-session.js';
 import { APPENDED, withBlockMax } from './block-max-graph.js';
 import { loadTokenizer, type TextTokenizer } from './tokenizer.js';
@@ -135,7 +141,9 @@ function readPrompting(folder: ModelFolder, tokenizer: TextTokenizer, now: (() =
     (promptVersion ? request.promptVariants?.[promptVersion] : undefined) ?? request;
   // A template writes the special tokens itself (the BOS included, where the model has one), so encoding adds none, as transformers does.
   const encode = (request: GenerationRequest): number[] =>
-    chatTemplate ? tokenizer.encode(chatTemplate.render(chatMessages(ownPrompt(request))), { addSpecialTokens: false }) : tokenizer.encode(ownPrompt(request).prompt);
+    chatTemplate
+      ? tokenizer.encode(chatTemplate.render(chatMessages(ownPrompt(request))), { addSpecialTokens: false })
+      : tokenizer.encode(ownPrompt(request).prompt);
   return { encode, promptFormat, promptVersion, honours: readHonours(folder.dir, promptFormat) };
 }
 
@@ -147,12 +155,18 @@ interface OpenModel extends OrtSession {
   batching: { maxBatch: number; maxQueueDelayMs: number; maxQueue: number; continuous: boolean };
 }
 
-async function openModel(folder: ModelFolder, options: OnnxProviderOptions, plugin: LogitsProcessorPlugin | null): Promise<OpenModel> {
+async function openModel(
+  folder: ModelFolder,
+  options: OnnxProviderOptions,
+  plugin: LogitsProcessorPlugin | null,
+): Promise<OpenModel> {
   // onnxruntime's GroupQueryAttention reads every row as starting at position 0 (right padding, its seqlens_k), and the
   // decode loop left-pads the rows of a batch, which such a graph would read wrong: it decodes one request at a time.
   const oneRowAttention = await graphHasOperator(folder.onnxPath, 'GroupQueryAttention');
   if (oneRowAttention && (options.maxBatch ?? 8) > 1) {
-    (options.logger ?? console).warn(`onnx: ${folder.name} uses GroupQueryAttention, which reads rows as right-padded; it decodes one request at a time`);
+    (options.logger ?? console).warn(
+      `onnx: ${folder.name} uses GroupQueryAttention, which reads rows as right-padded; it decodes one request at a time`,
+    );
   }
   const batching = {
     maxBatch: oneRowAttention ? 1 : (options.maxBatch ?? 8),
@@ -160,7 +174,9 @@ async function openModel(folder: ModelFolder, options: OnnxProviderOptions, plug
     maxQueue: options.maxQueue ?? 256,
     continuous: options.continuousBatching ?? true,
   };
-  const sessionOptions: Parameters<typeof createOrtSession>[1] = { executionProvider: options.executionProvider ?? 'auto' };
+  const sessionOptions: Parameters<typeof createOrtSession>[1] = {
+    executionProvider: options.executionProvider ?? 'auto',
+  };
   if (options.intraOpNumThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpNumThreads;
   if (options.logger) sessionOptions.logger = options.logger;
   const opened = await createOrtSession(folder.onnxPath, sessionOptions);
@@ -168,14 +184,26 @@ async function openModel(folder: ModelFolder, options: OnnxProviderOptions, plug
   try {
     const layout = describeDecoder(session, folder.config);
     if (layout.vocabSize > 0) plugin?.prepare?.(layout.vocabSize);
-    const blockMax = layout.vocabSize >= LARGE_VOCABULARY ? await BlockMaxSession.create(layout.vocabSize, options.intraOpNumThreads) : null;
-    const edited = blockMax && options.blockMaxInGraph !== false ? await openWithBlockMax(folder, session, layout, blockMax, sessionOptions) : null;
+    const blockMax =
+      layout.vocabSize >= LARGE_VOCABULARY
+        ? await BlockMaxSession.create(layout.vocabSize, options.intraOpNumThreads)
+        : null;
+    const edited =
+      blockMax && options.blockMaxInGraph !== false
+        ? await openWithBlockMax(folder, session, layout, blockMax, sessionOptions)
+        : null;
     if (edited) {
       await session.release();
       session = edited.session;
     }
     const model = new DecoderSession(session, layout, edited ? (blockMax as BlockMaxSession).size : undefined);
-    return { session, executionProvider: edited?.executionProvider ?? opened.executionProvider, model, blockMax, batching };
+    return {
+      session,
+      executionProvider: edited?.executionProvider ?? opened.executionProvider,
+      model,
+      blockMax,
+      batching,
+    };
   } catch (error) {
     await session.release();
     throw error;
@@ -199,12 +227,19 @@ async function openWithBlockMax(
   if (tensorMetadata(plain.outputMetadata, 'logits')?.type !== 'float32') return null;
   try {
     // A graph fed logits_to_keep gives one position per row, which the appended part reads in place.
-    const model = withBlockMax(await readFile(folder.onnxPath), blockMax.vocab, blockMax.size, layout.logitsToKeepInput !== undefined);
+    const model = withBlockMax(
+      await readFile(folder.onnxPath),
+      blockMax.vocab,
+      blockMax.size,
+      layout.logitsToKeepInput !== undefined,
+    );
     const edited = await createOrtSession(folder.onnxPath, { ...options, model });
     if (edited.session.outputNames.includes(APPENDED.maxima)) return edited;
     await edited.session.release();
   } catch (cause) {
-    (options?.logger ?? console).warn(`onnx: ${folder.name}: block maxima in a run of their own (${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)})`);
+    (options?.logger ?? console).warn(
+      `onnx: ${folder.name}: block maxima in a run of their own (${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)})`,
+    );
   }
   return null;
 }
@@ -224,20 +259,33 @@ interface ProviderState {
 }
 
 /** One request of a generate call, queued as a row of the decode loop; errors come back as values. */
-async function generateOne(state: ProviderState, request: GenerationRequest, index: number, opts: GenerateOptions): Promise<GenerationResult | ProviderError> {
+async function generateOne(
+  state: ProviderState,
+  request: GenerationRequest,
+  index: number,
+  opts: GenerateOptions,
+): Promise<GenerationResult | ProviderError> {
   const { id, folder, model, batcher } = state;
   const started = performance.now();
   const promptIds = state.prompting.encode(request);
   const decoding = requestDecoding(request, state.defaults);
   const room = model.layout.maxPositions - promptIds.length;
   if (room <= 0) {
-    return new ProviderError('context_length', id, `prompt is ${promptIds.length} tokens; ${folder.name} takes at most ${model.layout.maxPositions}`);
+    return new ProviderError(
+      'context_length',
+      id,
+      `prompt is ${promptIds.length} tokens; ${folder.name} takes at most ${model.layout.maxPositions}`,
+    );
   }
   const row: RowRequest = {
     promptIds,
     maxNewTokens: Math.min(decoding.maxNewTokens, room),
     sampling: decoding,
-    processors: rowProcessors(decoding, state.tokenizer.special.eos, state.plugin?.forRow({ context: request.parts, promptIds }) ?? null),
+    processors: rowProcessors(
+      decoding,
+      state.tokenizer.special.eos,
+      state.plugin?.forRow({ context: request.parts, promptIds }) ?? null,
+    ),
     seed: request.seed ?? randomInt(2 ** 32),
     stop: request.stop ?? [],
     signal: opts.signal,
@@ -245,7 +293,11 @@ async function generateOne(state: ProviderState, request: GenerationRequest, ind
   };
   const pending = batcher.enqueue({ row }, opts.signal);
   if (!pending) {
-    return new ProviderError('unavailable', id, state.closed ? 'provider is closed' : `queue full (${batcher.maxQueue} waiting)`);
+    return new ProviderError(
+      'unavailable',
+      id,
+      state.closed ? 'provider is closed' : `queue full (${batcher.maxQueue} waiting)`,
+    );
   }
   try {
     const { tokenIds: _ids, ...r } = await pending;
@@ -254,7 +306,15 @@ async function generateOne(state: ProviderState, request: GenerationRequest, ind
     // Cancelled before its turn: it answers at once, as a row cancelled before its first token would.
     if (cause instanceof WaitAbandonedError) {
       const latencyMs = performance.now() - started;
-      return { text: '', finishReason: 'cancelled', promptTokens: promptIds.length, completionTokens: 0, latencyMs, providerId: id, model: folder.name };
+      return {
+        text: '',
+        finishReason: 'cancelled',
+        promptTokens: promptIds.length,
+        completionTokens: 0,
+        latencyMs,
+        providerId: id,
+        model: folder.name,
+      };
     }
     if (cause instanceof ProviderError) return cause;
     state.lastError = cause instanceof Error ? cause.message : String(cause);
@@ -263,7 +323,11 @@ async function generateOne(state: ProviderState, request: GenerationRequest, ind
 }
 
 /** The micro-batcher that feeds the decode loop, with the timings and token count it adds to as it runs. */
-function startBatcher(opened: OpenModel, tokenizer: TextTokenizer, prefillChunk: number): { batcher: MicroBatcher<Item, RowResult>; timings: BatchTimings; counts: { generatedTokens: number } } {
+function startBatcher(
+  opened: OpenModel,
+  tokenizer: TextTokenizer,
+  prefillChunk: number,
+): { batcher: MicroBatcher<Item, RowResult>; timings: BatchTimings; counts: { generatedTokens: number } } {
   const { model, blockMax, batching } = opened;
   // Added to by the decode loop as it runs, so stats() is live under sustained load.
   const timings: BatchTimings = { runMs: 0, blockRunMs: 0, totalMs: 0, forwardPasses: 0 };
@@ -277,7 +341,12 @@ function startBatcher(opened: OpenModel, tokenizer: TextTokenizer, prefillChunk:
           t.resolve(r);
         },
       }));
-    await decodeLoop(model, tokenizer, rows, { prefillChunk, maxRows: batching.maxBatch, timings, ...(blockMax ? { blockMax } : {}) });
+    await decodeLoop(model, tokenizer, rows, {
+      prefillChunk,
+      maxRows: batching.maxBatch,
+      timings,
+      ...(blockMax ? { blockMax } : {}),
+    });
   }, batching);
   return { batcher, timings, counts };
 }
@@ -296,7 +365,10 @@ async function closeProvider(state: ProviderState, opened: OpenModel): Promise<v
 /** Loads the model once (one session per model) and returns the provider. */
 export async function createOnnxProvider(options: OnnxProviderOptions = {}): Promise<OnnxTextGenerator> {
   const id = options.id ?? 'onnx';
-  const folder = readModelFolder(options.modelDir ?? bundledModelDir, options.modelFile ? { onnxFiles: graphCandidates(options.modelFile) } : {});
+  const folder = readModelFolder(
+    options.modelDir ?? bundledModelDir,
+    options.modelFile ? { onnxFiles: graphCandidates(options.modelFile) } : {},
+  );
   if (options.modelName) folder.name = options.modelName;
   const tokenizer = loadTokenizer(folder);
   const prompting = readPrompting(folder, tokenizer, options.now);
@@ -307,7 +379,18 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
   const opened = await openModel(folder, options, plugin);
   const { executionProvider, model } = opened;
   const { batcher, timings, counts } = startBatcher(opened, tokenizer, prefillChunk);
-  const state: ProviderState = { id, folder, tokenizer, prompting, defaults, plugin, model, batcher, lastError: null, closed: false };
+  const state: ProviderState = {
+    id,
+    folder,
+    tokenizer,
+    prompting,
+    defaults,
+    plugin,
+    model,
+    batcher,
+    lastError: null,
+    closed: false,
+  };
   const { promptFormat, promptVersion, honours } = prompting;
 
   return {
@@ -318,10 +401,22 @@ export async function createOnnxProvider(options: OnnxProviderOptions = {}): Pro
     executionProvider,
     capabilities: { streaming: true, seed: true, maxBatchSize: batcher.maxBatch, honours, promptFormat },
     generate: (requests, opts = {}) => Promise.all(requests.map((r, i) => generateOne(state, r, i, opts))),
-    stats: () => ({ ...batcher.stats(), forwardPasses: timings.forwardPasses, generatedTokens: counts.generatedTokens, sessionRunMs: timings.runMs, blockRunMs: timings.blockRunMs, batchMs: timings.totalMs }),
+    stats: () => ({
+      ...batcher.stats(),
+      forwardPasses: timings.forwardPasses,
+      generatedTokens: counts.generatedTokens,
+      sessionRunMs: timings.runMs,
+      blockRunMs: timings.blockRunMs,
+      batchMs: timings.totalMs,
+    }),
     async health(): Promise<ProviderHealth> {
       const cache = model.hasPast ? (model.layout.hasUseCacheBranch ? 'merged' : 'kv') : 'none';
-      return { healthy: !state.closed, configured: true, lastError: state.lastError, details: { executionProvider, model: folder.name, cache, promptFormat } };
+      return {
+        healthy: !state.closed,
+        configured: true,
+        lastError: state.lastError,
+        details: { executionProvider, model: folder.name, cache, promptFormat },
+      };
     },
     close: () => closeProvider(state, opened),
   };

@@ -95,10 +95,14 @@ export const TOUCHES_NONE = NONE;
  * Runs `processors` on one row's scores, in order. Returns the last short
  * list a processor gave (every finite score is in it), or null.
  */
-export function applyProcessors(processors: readonly LogitsProcessor[], scores: Float32Array, row: RowState): readonly number[] | null {
+export function applyProcessors(
+  processors: readonly LogitsProcessor[],
+  scores: Float32Array,
+  row: RowState,
+): readonly number[] | null {
   let candidates: readonly number[] | null = null;
   for (let i = 0; i < processors.length; i++) {
-    const list = (processors[i]).process(scores, row);
+    const list = processors[i].process(scores, row);
     if (list) candidates = list;
   }
   return candidates;

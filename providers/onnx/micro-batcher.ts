@@ -152,7 +152,13 @@ export class MicroBatcher<I, R> {
   }
 
   stats(): MicroBatcherStats {
-    return { ...this.counters, batchSizes: { ...this.counters.batchSizes }, queueDepth: this.queue.length, running: this.running, runningItems: this.inFlight.size };
+    return {
+      ...this.counters,
+      batchSizes: { ...this.counters.batchSizes },
+      queueDepth: this.queue.length,
+      running: this.running,
+      runningItems: this.inFlight.size,
+    };
   }
 
   /** Stops taking items; waiting items reject with `reason`. Items already taken run to their end. */
@@ -191,7 +197,7 @@ export class MicroBatcher<I, R> {
         if (!this.continuous) return [];
         // Joining a running batch: together, unless the oldest has waited long enough.
         const together = Math.min(this.queue.length, Math.ceil(this.maxBatch / 4));
-        if (room < together && this.now() - (this.queue[0]).since < this.maxQueueDelayMs) return [];
+        if (room < together && this.now() - this.queue[0].since < this.maxQueueDelayMs) return [];
       }
       const group = this.queue.splice(0, n);
       this.counters.batches++;

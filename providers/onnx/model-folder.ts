@@ -119,7 +119,8 @@ export function namedFolderFile(dir: string, field: string, name: string | undef
     throw new ModelFolderError(`${field} must be a file name in the model folder; got ${JSON.stringify(name)}`);
   }
   const file = path.join(dir, name);
-  if (!existsSync(file)) throw new ModelFolderError(`generation_config names ${field} ${JSON.stringify(name)}, but ${file} does not exist`);
+  if (!existsSync(file))
+    throw new ModelFolderError(`generation_config names ${field} ${JSON.stringify(name)}, but ${file} does not exist`);
   return file;
 }
 

@@ -56,16 +56,22 @@ export type LogitsProcessorPluginFactory = (setup: PluginSetup) => LogitsProcess
 export type LogitsProcessorPlugins = Readonly<Record<string, LogitsProcessorPluginFactory>>;
 
 /** The plugin the folder's generation_config names, built; null when it names none. */
-export function loadPlugin(setup: Omit<PluginSetup, 'options'>, plugins: LogitsProcessorPlugins): LogitsProcessorPlugin | null {
+export function loadPlugin(
+  setup: Omit<PluginSetup, 'options'>,
+  plugins: LogitsProcessorPlugins,
+): LogitsProcessorPlugin | null {
   const g = setup.folder.generationConfig;
   const name = g[PLUGIN_FIELD];
   if (name === undefined) return null;
   const where = `${setup.folder.name}: generation_config's ${PLUGIN_FIELD}`;
-  if (typeof name !== 'string' || name === '') throw new ModelFolderError(`${where} must be a plugin name; got ${JSON.stringify(name)}`);
+  if (typeof name !== 'string' || name === '')
+    throw new ModelFolderError(`${where} must be a plugin name; got ${JSON.stringify(name)}`);
   const factory = Object.hasOwn(plugins, name) ? plugins[name] : undefined;
   if (!factory) {
     const known = Object.keys(plugins);
-    throw new ModelFolderError(`${where} is ${JSON.stringify(name)}, which this provider was not given (plugins: ${known.length ? known.join(', ') : 'none'})`);
+    throw new ModelFolderError(
+      `${where} is ${JSON.stringify(name)}, which this provider was not given (plugins: ${known.length ? known.join(', ') : 'none'})`,
+    );
   }
   const options = g[PLUGIN_OPTIONS_FIELD] ?? {};
   if (!options || typeof options !== 'object' || Array.isArray(options)) {

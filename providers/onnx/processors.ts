@@ -14,7 +14,13 @@ import { TOUCHES_NONE, type LogitsProcessor, type RowState } from './logits-proc
  * `from` (so left padding need not be sliced off). In place; with `undo`,
  * each ban also pushes its id and the value it replaced.
  */
-export function banRepeatedNgrams(logits: Float32Array, ids: readonly number[], n: number, from = 0, undo?: number[]): void {
+export function banRepeatedNgrams(
+  logits: Float32Array,
+  ids: readonly number[],
+  n: number,
+  from = 0,
+  undo?: number[],
+): void {
   if (n <= 0 || ids.length - from < n) return;
   const start = ids.length - (n - 1);
   for (let i = from; i + n <= ids.length; i++) {
@@ -172,7 +178,11 @@ export interface ProcessorSettings {
  * repetition penalty, and forced_eos_token_id last, so that it wins. Rules
  * that are off are left out.
  */
-export function rowProcessors(settings: ProcessorSettings, eos: readonly number[], own: LogitsProcessor | null = null): LogitsProcessor[] {
+export function rowProcessors(
+  settings: ProcessorSettings,
+  eos: readonly number[],
+  own: LogitsProcessor | null = null,
+): LogitsProcessor[] {
   const list: LogitsProcessor[] = [];
   if (settings.minNewTokens > 0 && eos.length > 0) list.push(new MinNewTokens(settings.minNewTokens, eos));
   if (own) list.push(own);

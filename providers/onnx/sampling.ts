@@ -79,7 +79,13 @@ function selectTopK(logits: Float32Array, k: number, idx: Int32Array, val: Float
  * best first, ties by the lower id, so the same token is drawn as from the
  * whole vocabulary when every other logit is -Infinity.
  */
-function selectTopKOf(logits: Float32Array, ids: readonly number[], k: number, idx: Int32Array, val: Float64Array): number {
+function selectTopKOf(
+  logits: Float32Array,
+  ids: readonly number[],
+  k: number,
+  idx: Int32Array,
+  val: Float64Array,
+): number {
   let size = 0;
   for (let n = 0; n < ids.length; n++) size = offer(logits[ids[n]], ids[n], k, size, idx, val);
   return size;
@@ -106,7 +112,7 @@ function before(v: number, i: number, w: number, j: number): boolean {
 /** Puts logit `i` of value `v` into the best-first list at position `at` or above, moving worse entries down one. */
 function insert(idx: Int32Array, val: Float64Array, at: number, v: number, i: number): void {
   let j = at;
-  while (j > 0 && (val[j - 1]) < v) {
+  while (j > 0 && val[j - 1] < v) {
     val[j] = val[j - 1];
     idx[j] = idx[j - 1];
     j--;
@@ -146,17 +152,23 @@ function room(k: number): void {
  * id as blocks are in id order.) Returns how many, or -1 when a block's
  * maximum is NaN (a NaN score), whose blocks cannot be ranked.
  */
-function selectTopKInBlocks(logits: Float32Array, blocks: RowBlocks, k: number, idx: Int32Array, val: Float64Array): number {
+function selectTopKInBlocks(
+  logits: Float32Array,
+  blocks: RowBlocks,
+  k: number,
+  idx: Int32Array,
+  val: Float64Array,
+): number {
   const { maxima, offset, count, size } = blocks;
   if (Number.isNaN(bestOfBlocks(blocks))) return -1;
   const kb = Math.min(k, count);
   roomBlocks(kb);
   const nb = selectTopK(maxima.subarray(offset, offset + count), kb, blockIdx, blockVal);
   // At least k ids score as much as the k-th best block's best, so no id below it is among the k best: most fail this test.
-  const least = nb === k ? (blockVal[k - 1]) : -Infinity;
+  const least = nb === k ? blockVal[k - 1] : -Infinity;
   let got = 0;
   for (let n = 0; n < nb; n++) {
-    const first = (blockIdx[n]) * size;
+    const first = blockIdx[n] * size;
     for (let i = first; i < first + size; i++) {
       const v = logits[i];
       if (v >= least) got = offer(v, i, k, got, idx, val);
@@ -194,7 +206,13 @@ export function bestNeeded(params: SamplingParams): number {
  * choice needs, else only the blocks that can hold the token are read, with
  * the same result.
  */
-export function chooseToken(logits: Float32Array, params: SamplingParams, rand: () => number, candidates?: readonly number[] | null, blocks?: RowBlocks | null): number {
+export function chooseToken(
+  logits: Float32Array,
+  params: SamplingParams,
+  rand: () => number,
+  candidates?: readonly number[] | null,
+  blocks?: RowBlocks | null,
+): number {
   const greedy = !params.doSample || params.temperature <= 0;
   if (greedy && candidates) return argmaxOf(logits, candidates);
   const k = greedy ? 1 : params.topK > 0 ? Math.min(params.topK, logits.length) : logits.length;
@@ -214,6 +232,6 @@ export function chooseToken(logits: Float32Array, params: SamplingParams, rand: 
     }
     size = k;
   } else size = blocks ? selectTopKInBlocks(logits, blocks, k, candIdx, candVal) : -1;
-  if (greedy) return size > 0 ? (candIdx[0]) : argmax(logits);
+  if (greedy) return size > 0 ? candIdx[0] : argmax(logits);
   return drawFromList(candIdx, candVal, size >= 0 ? size : selectTopK(logits, k, candIdx, candVal), params, rand);
 }

@@ -57,7 +57,11 @@ export class SessionStartError extends Error {
   override readonly name = 'SessionStartError';
 }
 
-function sessionOptions(ep: ActiveExecutionProvider, options: CreateSessionOptions, externalData?: string): ort.InferenceSession.SessionOptions {
+function sessionOptions(
+  ep: ActiveExecutionProvider,
+  options: CreateSessionOptions,
+  externalData?: string,
+): ort.InferenceSession.SessionOptions {
   const o: ort.InferenceSession.SessionOptions = {
     executionProviders: [ep],
     graphOptimizationLevel: 'all',
@@ -75,7 +79,11 @@ function sessionOptions(ep: ActiveExecutionProvider, options: CreateSessionOptio
 }
 
 /** Opens `onnxPath`, or options.model (bytes) with their external data beside `onnxPath`. */
-function open(onnxPath: string, ep: ActiveExecutionProvider, options: CreateSessionOptions): Promise<ort.InferenceSession> {
+function open(
+  onnxPath: string,
+  ep: ActiveExecutionProvider,
+  options: CreateSessionOptions,
+): Promise<ort.InferenceSession> {
   if (!options.model) return ort.InferenceSession.create(onnxPath, sessionOptions(ep, options));
   return ort.InferenceSession.create(options.model, sessionOptions(ep, options, dirname(onnxPath)));
 }
@@ -117,11 +125,16 @@ export async function createOrtSession(onnxPath: string, options: CreateSessionO
 }
 
 /** Reads `ORT_EXECUTION_PROVIDER`-style text; throws on anything but auto, cuda or cpu. */
-export function parseExecutionProvider(value: string | undefined, fallback: ExecutionProviderSetting = 'auto'): ExecutionProviderSetting {
+export function parseExecutionProvider(
+  value: string | undefined,
+  fallback: ExecutionProviderSetting = 'auto',
+): ExecutionProviderSetting {
   if (value === undefined || value === '') return fallback;
   const v = value.trim().toLowerCase();
   if ((EXECUTION_PROVIDER_SETTINGS as readonly string[]).includes(v)) return v as ExecutionProviderSetting;
-  throw new TypeError(`execution provider must be one of ${EXECUTION_PROVIDER_SETTINGS.join(', ')}; got ${JSON.stringify(value)}`);
+  throw new TypeError(
+    `execution provider must be one of ${EXECUTION_PROVIDER_SETTINGS.join(', ')}; got ${JSON.stringify(value)}`,
+  );
 }
 
 /** The tensor metadata of a named input or output, or undefined when the graph has none by that name. */

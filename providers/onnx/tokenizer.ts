@@ -4,7 +4,14 @@
  * the decoder, encoder and CLIP runners.
  */
 import { Tokenizer } from '@huggingface/tokenizers';
-import { ModelFolderError, idListField, numberField, tokenStringField, type JsonObject, type ModelFolder } from './model-folder.js';
+import {
+  ModelFolderError,
+  idListField,
+  numberField,
+  tokenStringField,
+  type JsonObject,
+  type ModelFolder,
+} from './model-folder.js';
 
 /** Special token ids resolved from config, generation config and tokenizer config. */
 export interface SpecialTokens {
@@ -43,7 +50,10 @@ export interface TextTokenizer {
  */
 export interface RawTokenizer {
   encode(text: string, options?: { add_special_tokens?: boolean }): { ids: number[] };
-  decode(ids: number[], options?: { skip_special_tokens?: boolean; clean_up_tokenization_spaces?: boolean | null }): string;
+  decode(
+    ids: number[],
+    options?: { skip_special_tokens?: boolean; clean_up_tokenization_spaces?: boolean | null },
+  ): string;
   token_to_id(token: string): number | undefined;
   id_to_token(id: number): string | undefined;
   get_vocab(withAddedTokens?: boolean): Map<string, number>;
@@ -64,8 +74,18 @@ export function resolveSpecialTokens(folder: ModelFolder, tokenToId: (t: string)
   const eos = [...new Set([...idListField(gen, 'eos_token_id'), ...idListField(config, 'eos_token_id')])];
   const eosFromTokenizer = fromString('eos_token');
   if (eos.length === 0 && eosFromTokenizer !== undefined) eos.push(eosFromTokenizer);
-  const bos = firstDefined(numberField(gen, 'bos_token_id'), numberField(config, 'bos_token_id'), fromString('bos_token'));
-  const pad = firstDefined(numberField(gen, 'pad_token_id'), numberField(config, 'pad_token_id'), fromString('pad_token'), eos[0]) ?? 0;
+  const bos = firstDefined(
+    numberField(gen, 'bos_token_id'),
+    numberField(config, 'bos_token_id'),
+    fromString('bos_token'),
+  );
+  const pad =
+    firstDefined(
+      numberField(gen, 'pad_token_id'),
+      numberField(config, 'pad_token_id'),
+      fromString('pad_token'),
+      eos[0],
+    ) ?? 0;
   return { bos, eos, pad };
 }
 
@@ -99,7 +119,8 @@ function byteLevelDecoderMap(): Map<string, number> {
  * SentencePiece's "▁" as a space. Special tokens give ''.
  */
 export function tokenText(tokenizer: Pick<TextTokenizer, 'tokenBytes' | 'raw'>, id: number): string {
-  if (tokenizer.tokenBytes) return Array.from(tokenizer.tokenBytes(id), (b) => (b < 0x80 ? String.fromCharCode(b) : '\0')).join('');
+  if (tokenizer.tokenBytes)
+    return Array.from(tokenizer.tokenBytes(id), (b) => (b < 0x80 ? String.fromCharCode(b) : '\0')).join('');
   const token = tokenizer.raw.id_to_token(id) ?? '';
   if (/^<0x[0-9A-Fa-f]{2}>$/.test(token)) return '\0'; // SentencePiece byte fallback
   return token.replace(/▁/g, ' ');
@@ -113,7 +134,8 @@ export function tokenText(tokenizer: Pick<TextTokenizer, 'tokenBytes' | 'raw'>, 
 export function byteLevelTokenBytes(json: JsonObject): ((id: number) => Uint8Array) | undefined {
   const decoder = json.decoder as { type?: unknown } | null | undefined;
   const model = json.model as { type?: unknown; vocab?: unknown } | null | undefined;
-  if (decoder?.type !== 'ByteLevel' || model?.type !== 'BPE' || !model.vocab || typeof model.vocab !== 'object') return undefined;
+  if (decoder?.type !== 'ByteLevel' || model?.type !== 'BPE' || !model.vocab || typeof model.vocab !== 'object')
+    return undefined;
   const map = byteLevelDecoderMap();
   const table = new Map<number, Uint8Array>();
   const toBytes = (token: string): Uint8Array | undefined => {
@@ -131,7 +153,8 @@ export function byteLevelTokenBytes(json: JsonObject): ((id: number) => Uint8Arr
     if (!bytes) return undefined;
     table.set(id, bytes);
   }
-  for (const added of (json.added_tokens as Array<{ id?: unknown; content?: unknown; special?: unknown }> | undefined) ?? []) {
+  for (const added of (json.added_tokens as
+    Array<{ id?: unknown; content?: unknown; special?: unknown }> | undefined) ?? []) {
     if (typeof added.id !== 'number' || typeof added.content !== 'string') return undefined;
     if (added.special === true) {
       table.set(added.id, new Uint8Array(0)); // skipped, as decode() skips special tokens
@@ -162,7 +185,10 @@ export function loadTokenizer(folder: ModelFolder): TextTokenizer {
     decode: (ids, options = {}) =>
       ids.length === 0
         ? '' // tokenizers.js throws on an empty list
-        : raw.decode([...ids], { skip_special_tokens: options.skipSpecialTokens ?? true, clean_up_tokenization_spaces: false }),
+        : raw.decode([...ids], {
+            skip_special_tokens: options.skipSpecialTokens ?? true,
+            clean_up_tokenization_spaces: false,
+          }),
   };
 }
 

@@ -165,8 +165,8 @@ function placeRange(scores: Float32Array, from: number, to: number, max: number,
   let n = 0;
   let i = from;
   for (; i + 1 < to; i += 2) {
-    const v = ((scores[i]) - max) * inv;
-    const w = ((scores[i + 1]) - max) * inv;
+    const v = (scores[i] - max) * inv;
+    const w = (scores[i + 1] - max) * inv;
     if (v >= floor) {
       // Truncation is floor here (-v * SCALE is at least 0), and RANGE keeps it under BUCKETS.
       const b = (-v * SCALE) | 0;
@@ -189,8 +189,9 @@ function placeRange(scores: Float32Array, from: number, to: number, max: number,
     }
   }
   if (i < to) {
-    const v = ((scores[i]) - max) * inv;
-    if (v >= floor) { // NaN is never kept
+    const v = (scores[i] - max) * inv;
+    if (v >= floor) {
+      // NaN is never kept
       const b = (-v * SCALE) | 0;
       counts[b]++;
       ln[i] = heads[b];
@@ -207,7 +208,7 @@ function placeKept(scores: Float32Array, ids: Int32Array, count: number, max: nu
   const ln = links;
   for (let k = 0; k < count; k++) {
     const i = ids[k];
-    const v = ((scores[i]) - max) * inv;
+    const v = (scores[i] - max) * inv;
     const b = (-v * SCALE) | 0;
     counts[b]++;
     ln[i] = heads[b];
@@ -223,12 +224,20 @@ function placeKept(scores: Float32Array, ids: Int32Array, count: number, max: nu
  * branch would be mispredicted for a good share of the ids whenever the
  * kept share is far from all or none (a peaked row keeps a fifth of them).
  */
-function compactRange(scores: Float32Array, from: number, to: number, max: number, inv: number, floor: number, n: number): number {
+function compactRange(
+  scores: Float32Array,
+  from: number,
+  to: number,
+  max: number,
+  inv: number,
+  floor: number,
+  n: number,
+): number {
   const out = kept;
   let m = n;
   for (let i = from; i < to; i++) {
     out[m] = i;
-    m += +(((scores[i]) - max) * inv >= floor); // false (NaN too) is 0
+    m += +((scores[i] - max) * inv >= floor); // false (NaN too) is 0
   }
   return m;
 }
@@ -244,7 +253,7 @@ function placeIds(scores: Float32Array, ids: readonly number[], max: number, inv
   let n = 0;
   for (let k = 0; k < ids.length; k++) {
     const i = ids[k];
-    const v = ((scores[i]) - max) * inv;
+    const v = (scores[i] - max) * inv;
     if (!(v >= floor) || stamps[i] === stamp) continue;
     stamps[i] = stamp;
     kept[n++] = i;
@@ -262,17 +271,31 @@ const PROBES = 64;
 const DENSE = 7 / 8;
 
 /** Calls `visit` with each range of ids that can hold a kept token: the blocks whose best is not below the floor, or the whole row. */
-function eachRange(length: number, blocks: RowBlocks | null, max: number, inv: number, floor: number, visit: (from: number, to: number) => void): void {
+function eachRange(
+  length: number,
+  blocks: RowBlocks | null,
+  max: number,
+  inv: number,
+  floor: number,
+  visit: (from: number, to: number) => void,
+): void {
   if (!blocks) return visit(0, length);
   const { maxima, offset, count, size } = blocks;
   for (let j = 0; j < count; j++) {
     // Weight is monotone in the score: a block whose best is below the floor holds nothing to keep.
-    if (((maxima[offset + j]) - max) * inv >= floor) visit(j * size, (j + 1) * size);
+    if ((maxima[offset + j] - max) * inv >= floor) visit(j * size, (j + 1) * size);
   }
 }
 
 /** Buckets every token of log-weight at least `floor` (of `candidates`, of the blocks that can hold one, or of the row); returns how many. */
-function fill(scores: Float32Array, max: number, inv: number, floor: number, candidates: readonly number[] | null | undefined, blocks: RowBlocks | null): number {
+function fill(
+  scores: Float32Array,
+  max: number,
+  inv: number,
+  floor: number,
+  candidates: readonly number[] | null | undefined,
+  blocks: RowBlocks | null,
+): number {
   grow(scores.length);
   counts.fill(0);
   masses.fill(0);
@@ -287,16 +310,32 @@ function fill(scores: Float32Array, max: number, inv: number, floor: number, can
   else {
     let probes = 0;
     let probed = 0;
-    for (let i = 0, step = Math.max(1, Math.floor(scores.length / PROBES)); i < scores.length; i += step, probes++) probed += +(((scores[i]) - max) * inv >= floor);
-    if (probed >= DENSE * probes) eachRange(scores.length, blocks, max, inv, floor, (from, to) => void (n += placeRange(scores, from, to, max, inv, floor)));
+    for (let i = 0, step = Math.max(1, Math.floor(scores.length / PROBES)); i < scores.length; i += step, probes++)
+      probed += +((scores[i] - max) * inv >= floor);
+    if (probed >= DENSE * probes)
+      eachRange(
+        scores.length,
+        blocks,
+        max,
+        inv,
+        floor,
+        (from, to) => void (n += placeRange(scores, from, to, max, inv, floor)),
+      );
     else {
-      eachRange(scores.length, blocks, max, inv, floor, (from, to) => void (n = compactRange(scores, from, to, max, inv, floor, n)));
+      eachRange(
+        scores.length,
+        blocks,
+        max,
+        inv,
+        floor,
+        (from, to) => void (n = compactRange(scores, from, to, max, inv, floor, n)),
+      );
       placeKept(scores, kept, n, max, inv);
     }
   }
   for (let b = 0; b < BUCKETS; b++) {
     counts[b] += counts2[b];
-    masses[b] = ((masses[b]) + (masses2[b])) * (TOPS[b]);
+    masses[b] = (masses[b] + masses2[b]) * TOPS[b];
   }
   return n;
 }
@@ -314,7 +353,7 @@ function sortIds(scores: Float32Array, ids: Int32Array, from: number, to: number
 
 /** Where bucket b's members start in `sorted`, best first: gathered from its list and sorted when first asked for. */
 function membersOf(scores: Float32Array, b: number): number {
-  if ((firstOf[b]) < 0) {
+  if (firstOf[b] < 0) {
     const from = used;
     for (let id = heads[b]; id >= 0; id = links[id]) sorted[used++] = id;
     for (let id = heads2[b]; id >= 0; id = links[id]) sorted[used++] = id;
@@ -345,8 +384,17 @@ function collect(scores: Float32Array, limit: number): number {
  * limit, over the whole vocabulary, over `candidates` (every finite score
  * among them), or over the row's `blocks` (their maxima).
  */
-export function drawWide(scores: Float32Array, params: SamplingParams, rand: () => number, candidates?: readonly number[] | null, blocks?: RowBlocks | null): number {
-  if (scores.length > ID_SPACE) throw new RangeError(`a vocabulary of ${scores.length} tokens is over the ${ID_SPACE} that token choice packs in a sort key`);
+export function drawWide(
+  scores: Float32Array,
+  params: SamplingParams,
+  rand: () => number,
+  candidates?: readonly number[] | null,
+  blocks?: RowBlocks | null,
+): number {
+  if (scores.length > ID_SPACE)
+    throw new RangeError(
+      `a vocabulary of ${scores.length} tokens is over the ${ID_SPACE} that token choice packs in a sort key`,
+    );
   let max = candidates ? best(scores, candidates) : blocks ? bestOfBlocks(blocks) : best(scores, null);
   // A NaN among the maxima (a NaN score): the row is read whole, where a NaN is never kept.
   let within = blocks && !candidates ? blocks : null;
@@ -403,7 +451,7 @@ export function topIndices(scores: Float32Array, k: number): number[] {
 
 /** The reference's weight of `id`: exp((score - best) / temperature), the same arithmetic. */
 function weightOf(scores: Float32Array, id: number, max: number, t: number): number {
-  return Math.exp(((scores[id]) - max) / t);
+  return Math.exp((scores[id] - max) / t);
 }
 
 /** The summed weight of the first `count` bucketed tokens. */
@@ -431,7 +479,7 @@ function reach(scores: Float32Array, max: number, t: number, target: number, cou
   for (let b = 0; b < BUCKETS && pos < count; b++) {
     const c = counts[b];
     if (c === 0) continue;
-    const whole = mass + (masses[b]);
+    const whole = mass + masses[b];
     if (pos + c < count && (strict ? whole <= target : whole < target)) {
       mass = whole;
       pos += c;
@@ -460,7 +508,8 @@ function aboveMinP(scores: Float32Array, max: number, t: number, minP: number, c
     }
     if (-b * WIDTH < logMinP - EDGE) break;
     const from = membersOf(scores, b);
-    for (let j = 0; j < c && pos < count; j++, pos++) if (!(weightOf(scores, sorted[from + j], max, t) >= minP)) return pos;
+    for (let j = 0; j < c && pos < count; j++, pos++)
+      if (!(weightOf(scores, sorted[from + j], max, t) >= minP)) return pos;
   }
   return Math.min(pos, count);
 }
@@ -480,7 +529,13 @@ function idAt(scores: Float32Array, pos: number): number {
 }
 
 /** The reference's warpers and draw over the first `limit` bucketed tokens (the top-k prefix), from the bucket sums. */
-function drawBuckets(scores: Float32Array, max: number, limit: number, params: SamplingParams, rand: () => number): number {
+function drawBuckets(
+  scores: Float32Array,
+  max: number,
+  limit: number,
+  params: SamplingParams,
+  rand: () => number,
+): number {
   const t = params.temperature;
   let keep = limit;
   if (params.topP < 1) keep = reach(scores, max, t, params.topP * massOf(scores, max, t, limit), limit, false);

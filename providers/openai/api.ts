@@ -95,8 +95,13 @@ export function clientConfiguration(settings: OpenAISettings, signal: AbortSigna
  */
 export function sharedClientConfiguration(settings: OpenAISettings): ClientOptions {
   const { fetch: custom, dispatcher } = settings;
-  if (custom === undefined) return { baseURL: settings.baseURL, fetch: pooledFetch(dispatcher === undefined ? {} : { dispatcher: dispatcher as Dispatcher }) };
-  const withDispatcher: typeof fetch = dispatcher === undefined ? custom : (input, init) => custom(input, { ...init, dispatcher } as RequestInit);
+  if (custom === undefined)
+    return {
+      baseURL: settings.baseURL,
+      fetch: pooledFetch(dispatcher === undefined ? {} : { dispatcher: dispatcher as Dispatcher }),
+    };
+  const withDispatcher: typeof fetch =
+    dispatcher === undefined ? custom : (input, init) => custom(input, { ...init, dispatcher } as RequestInit);
   return { baseURL: settings.baseURL, fetch: withDispatcher };
 }
 

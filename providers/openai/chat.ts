@@ -16,8 +16,22 @@ import {
   type GenerationResult,
   type TextGenerator,
 } from '../types.js';
-import { HealthTracker, InFlight, callSignal, closedError, mapWithConcurrency, notConfiguredError, toProviderError } from '../call-scope.js';
-import { resolveOpenAISettings, sharedClientConfiguration, secretsOf, type OpenAIProviderOptions, type OpenAISettings } from './api.js';
+import {
+  HealthTracker,
+  InFlight,
+  callSignal,
+  closedError,
+  mapWithConcurrency,
+  notConfiguredError,
+  toProviderError,
+} from '../call-scope.js';
+import {
+  resolveOpenAISettings,
+  sharedClientConfiguration,
+  secretsOf,
+  type OpenAIProviderOptions,
+  type OpenAISettings,
+} from './api.js';
 
 /** OpenAI's `finish_reason` in our vocabulary; tool and function calls count as a normal stop. */
 export function mapFinishReason(reason: unknown): FinishReason {
@@ -93,7 +107,9 @@ interface Outcome {
   completionTokens: number;
 }
 
-function usageOf(message: { usage_metadata?: { input_tokens: number; output_tokens: number } | undefined }): [number, number] {
+function usageOf(message: {
+  usage_metadata?: { input_tokens: number; output_tokens: number } | undefined;
+}): [number, number] {
   return [message.usage_metadata?.input_tokens ?? 0, message.usage_metadata?.output_tokens ?? 0];
 }
 
@@ -138,7 +154,11 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): TextG
   // Shared by every call of this provider; a model holds no per-call state.
   const models = new ChatModelCache(settings);
 
-  async function generateOne(request: GenerationRequest, index: number, opts: GenerateOptions): Promise<GenerationResult | ProviderError> {
+  async function generateOne(
+    request: GenerationRequest,
+    index: number,
+    opts: GenerateOptions,
+  ): Promise<GenerationResult | ProviderError> {
     const started = performance.now();
     const call = callSignal(inFlight, settings.timeoutMs, opts.signal);
     try {
@@ -182,7 +202,12 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): TextG
     async generate(requests, opts = {}) {
       if (inFlight.closed) throw closedError(settings.id);
       if (!settings.configured) throw notConfiguredError(settings.id, 'set an API key or a baseURL');
-      return mapWithConcurrency(requests, settings.maxConcurrency, (request, index) => generateOne(request, index, opts), opts.onResult);
+      return mapWithConcurrency(
+        requests,
+        settings.maxConcurrency,
+        (request, index) => generateOne(request, index, opts),
+        opts.onResult,
+      );
     },
     async health() {
       return health.snapshot();

@@ -1,7 +1,14 @@
 /** OpenAI embeddings on LangChain's OpenAIEmbeddings (`POST /v1/embeddings`). */
 import { OpenAIEmbeddings } from '@langchain/openai';
 import type { Embedder } from '../types.js';
-import { HealthTracker, InFlight, callSignal, closedError, notConfiguredError, toProviderError } from '../call-scope.js';
+import {
+  HealthTracker,
+  InFlight,
+  callSignal,
+  closedError,
+  notConfiguredError,
+  toProviderError,
+} from '../call-scope.js';
 import { clientConfiguration, resolveOpenAISettings, secretsOf, type OpenAIProviderOptions } from './api.js';
 
 /** An Embedder on OpenAI (or a compatible server). `embed` rejects with a ProviderError on failure. */

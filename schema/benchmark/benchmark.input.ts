@@ -10,9 +10,14 @@ export class CandidateSetInput {
   texts!: string[];
 }
 
-@InputType({ description: 'A dataset (datasetCsv or productIds) and the models to compare (providers and/or candidates).' })
+@InputType({
+  description: 'A dataset (datasetCsv or productIds) and the models to compare (providers and/or candidates).',
+})
 export class RunBenchmarkInput {
-  @Field(() => String, { nullable: true, description: 'CSV in the chapter-4 format (product_image, product_description, product_title, product_metadata).' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'CSV in the chapter-4 format (product_image, product_description, product_title, product_metadata).',
+  })
   datasetCsv?: string | null;
 
   @Field(() => [ID], { nullable: true, description: 'Catalog products with a reference description.' })

@@ -2,17 +2,28 @@
  * Benchmark runs as the API shows them: the stored run and its rows mapped to
  * the schema's BenchmarkRun; the summary is recomputed from the rows while it runs.
  */
-import { summarize, testRows, type BenchmarkRow, type FactCheckModelSummary, type RowResult } from '../../src/evaluation/benchmark/index.js';
+import {
+  summarize,
+  testRows,
+  type BenchmarkRow,
+  type FactCheckModelSummary,
+  type RowResult,
+} from '../../src/evaluation/benchmark/index.js';
 import type { BenchmarkRunState } from '../../src/evaluation/benchmark/benchmark.service.js';
 import { CheckSeverity, CheckVerdict } from '../../src/evaluation/check.service.js';
-import type { BenchmarkStatus} from './benchmark.type.js';
+import type { BenchmarkStatus } from './benchmark.type.js';
 import { type BenchmarkFactCheck, type BenchmarkRowResult, type BenchmarkRun } from './benchmark.type.js';
 
 const ratio = (n: number, of: number): number | null => (of === 0 ? null : n / of);
 
 function toFactCheck(f: FactCheckModelSummary | null): BenchmarkFactCheck | null {
   if (!f) return null;
-  return { ...f, findingsPerText: ratio(f.findings, f.checked), blockShare: ratio(f.block, f.checked), reviewShare: ratio(f.review, f.checked) };
+  return {
+    ...f,
+    findingsPerText: ratio(f.findings, f.checked),
+    blockShare: ratio(f.block, f.checked),
+    reviewShare: ratio(f.review, f.checked),
+  };
 }
 
 function toRowResult(r: RowResult, row: BenchmarkRow | undefined): BenchmarkRowResult {
@@ -31,7 +42,10 @@ function toRowResult(r: RowResult, row: BenchmarkRow | undefined): BenchmarkRowR
     clipReason: r.clipReason,
     flags: r.flags.map((f) => ({ ...f, start: null, end: null, suggestion: null })),
     factCheck: r.factCheck
-      ? { verdict: CheckVerdict[r.factCheck.verdict], findings: r.factCheck.findings.map((f) => ({ ...f, severity: CheckSeverity[f.severity] })) }
+      ? {
+          verdict: CheckVerdict[r.factCheck.verdict],
+          findings: r.factCheck.findings.map((f) => ({ ...f, severity: CheckSeverity[f.severity] })),
+        }
       : null,
     excluded: r.excluded,
     latencyMs: r.latencyMs,

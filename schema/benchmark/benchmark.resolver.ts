@@ -9,10 +9,16 @@ import { toMetricNames } from '../evaluation/evaluation.type.js';
 export class BenchmarkResolver {
   @Authorized('internal')
   @Mutation(() => BenchmarkRun, {
-    description: 'Starts an asynchronous benchmark run and returns it at once (PENDING); poll benchmarkRun(id) until COMPLETED or FAILED.',
+    description:
+      'Starts an asynchronous benchmark run and returns it at once (PENDING); poll benchmarkRun(id) until COMPLETED or FAILED.',
   })
-  async runBenchmark(@Ctx() ctx: GatewayContext, @Arg('input', () => RunBenchmarkInput) input: RunBenchmarkInput): Promise<BenchmarkRun> {
-    return toBenchmarkRun(await ctx.services.benchmarks.start({ ...input, metrics: toMetricNames(input.metrics) ?? null }));
+  async runBenchmark(
+    @Ctx() ctx: GatewayContext,
+    @Arg('input', () => RunBenchmarkInput) input: RunBenchmarkInput,
+  ): Promise<BenchmarkRun> {
+    return toBenchmarkRun(
+      await ctx.services.benchmarks.start({ ...input, metrics: toMetricNames(input.metrics) ?? null }),
+    );
   }
 
   @Authorized('internal')

@@ -19,7 +19,10 @@ export class BenchmarkProgress {
   total!: number;
 }
 
-@ObjectType({ description: 'A metric mean over the kept rows with a seeded 95% bootstrap interval; null with reason when nothing was scored.' })
+@ObjectType({
+  description:
+    'A metric mean over the kept rows with a seeded 95% bootstrap interval; null with reason when nothing was scored.',
+})
 export class MetricInterval {
   @Field({ description: 'bleu, rouge1, rouge2, rougeL, meteor, semantic, clipScore or clipReferenceDelta.' })
   metric!: string;
@@ -36,7 +39,10 @@ export class MetricInterval {
   @Field(() => Int)
   n!: number;
 
-  @Field(() => String, { nullable: true, description: 'Why mean is null, e.g. EMBEDDINGS_NOT_CONFIGURED or CLIP_NOT_CONFIGURED.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Why mean is null, e.g. EMBEDDINGS_NOT_CONFIGURED or CLIP_NOT_CONFIGURED.',
+  })
   reason!: string | null;
 }
 
@@ -49,7 +55,10 @@ export class FlagCount {
   count!: number;
 }
 
-@ObjectType({ description: "One model's fact check over its generated texts (excluded rows too), each against its product's record. See docs/benchmark-runs.md." })
+@ObjectType({
+  description:
+    "One model's fact check over its generated texts (excluded rows too), each against its product's record. See docs/benchmark-runs.md.",
+})
 export class BenchmarkFactCheck {
   @Field(() => Int, { description: 'Generated texts checked.' })
   checked!: number;
@@ -69,10 +78,16 @@ export class BenchmarkFactCheck {
   @Field(() => Float, { nullable: true, description: 'Findings per checked text; null when none was checked.' })
   findingsPerText!: number | null;
 
-  @Field(() => Float, { nullable: true, description: 'Share of checked texts that would be blocked (0-1); null when none was checked.' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Share of checked texts that would be blocked (0-1); null when none was checked.',
+  })
   blockShare!: number | null;
 
-  @Field(() => Float, { nullable: true, description: 'Share of checked texts that would go to review (0-1); null when none was checked.' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Share of checked texts that would go to review (0-1); null when none was checked.',
+  })
   reviewShare!: number | null;
 
   @Field(() => [FlagCount], { description: 'The most frequent finding codes, most first, at most five.' })
@@ -117,7 +132,10 @@ export class BenchmarkModelSummary {
   @Field(() => [FlagCount])
   flagCounts!: FlagCount[];
 
-  @Field(() => BenchmarkFactCheck, { nullable: true, description: 'Null when no text was checked (no text generated, or a run stored before the check).' })
+  @Field(() => BenchmarkFactCheck, {
+    nullable: true,
+    description: 'Null when no text was checked (no text generated, or a run stored before the check).',
+  })
   factCheck!: BenchmarkFactCheck | null;
 }
 
@@ -142,7 +160,9 @@ export class ModelComparison {
   n!: number;
 }
 
-@ObjectType({ description: 'A row left out of a model\'s means because its text echoed the prompt or leaked the reference.' })
+@ObjectType({
+  description: "A row left out of a model's means because its text echoed the prompt or leaked the reference.",
+})
 export class ExcludedBenchmarkRow {
   @Field()
   model!: string;
@@ -207,7 +227,10 @@ export class BenchmarkRowResult {
   @Field(() => [ContentFlag])
   flags!: ContentFlag[];
 
-  @Field(() => DescriptionCheck, { nullable: true, description: "The text checked against its product's record; null when there is no text." })
+  @Field(() => DescriptionCheck, {
+    nullable: true,
+    description: "The text checked against its product's record; null when there is no text.",
+  })
   factCheck!: DescriptionCheck | null;
 
   @Field()

@@ -22,7 +22,11 @@ export class CheckResolver {
     @Ctx() ctx: GatewayContext,
     @Arg('productId', () => ID) productId: string,
     @Arg('text') text: string,
-    @Arg('locale', () => String, { defaultValue: 'en', description: "The slot's locale; the text must be in its language." }) locale: string,
+    @Arg('locale', () => String, {
+      defaultValue: 'en',
+      description: "The slot's locale; the text must be in its language.",
+    })
+    locale: string,
   ): Promise<DescriptionCheck> {
     const product = await ctx.loaders.productById.load(productId);
     if (!product) throw new NotFoundError('product', productId);
@@ -44,6 +48,10 @@ export class DescriptionCheckResolver {
     }
     const product = await ctx.loaders.productById.load(description.productId);
     if (!product) throw new NotFoundError('product', description.productId);
-    return ctx.services.checks.check(product, description.text, description.slot?.locale ?? description.personalization?.locale ?? 'en');
+    return ctx.services.checks.check(
+      product,
+      description.text,
+      description.slot?.locale ?? description.personalization?.locale ?? 'en',
+    );
   }
 }

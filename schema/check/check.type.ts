@@ -3,7 +3,8 @@ import { CheckSeverity, CheckVerdict } from '../../src/evaluation/check.service.
 
 registerEnumType(CheckVerdict, {
   name: 'CheckVerdict',
-  description: 'BLOCK: a finding contradicts the product record or carries legal risk; REVIEW: an unsupported claim or a text defect; PASS: no finding.',
+  description:
+    'BLOCK: a finding contradicts the product record or carries legal risk; REVIEW: an unsupported claim or a text defect; PASS: no finding.',
 });
 
 registerEnumType(CheckSeverity, { name: 'CheckSeverity', description: 'The verdict this finding alone would give.' });
@@ -28,7 +29,10 @@ export class CheckFinding {
   @Field()
   message!: string;
 
-  @Field(() => String, { nullable: true, description: "The product record's value the text was checked against; null when the record has none." })
+  @Field(() => String, {
+    nullable: true,
+    description: "The product record's value the text was checked against; null when the record has none.",
+  })
   expected!: string | null;
 }
 

@@ -23,9 +23,14 @@ export class DescriptionStreamResolver {
   descriptionStream(
     @Root() payload: StreamPayload,
     @Arg('productId', () => ID) _productId: string,
-    @Arg('personalization', () => PersonalizationInput, { nullable: true }) _personalization: PersonalizationInput | null,
+    @Arg('personalization', () => PersonalizationInput, { nullable: true })
+    _personalization: PersonalizationInput | null,
     @Arg('provider', () => String, { nullable: true }) _provider: string | null,
-    @Arg('regenerate', () => Boolean, { defaultValue: false, description: 'Generate anew even when a stored description matches.' }) _regenerate: boolean,
+    @Arg('regenerate', () => Boolean, {
+      defaultValue: false,
+      description: 'Generate anew even when a stored description matches.',
+    })
+    _regenerate: boolean,
   ): DescriptionStreamEvent {
     if ('error' in payload) throw payload.error;
     return payload.event;

@@ -4,7 +4,10 @@ import { Description } from './description.type.js';
 
 registerEnumType(StreamEventType, { name: 'StreamEventType' });
 
-@ObjectType({ description: 'A piece of a description as it is generated (whole words); the last event carries the stored description.' })
+@ObjectType({
+  description:
+    'A piece of a description as it is generated (whole words); the last event carries the stored description.',
+})
 export class DescriptionStreamEvent {
   @Field(() => StreamEventType)
   type!: StreamEventType;
@@ -12,12 +15,18 @@ export class DescriptionStreamEvent {
   @Field(() => Int, { description: 'Position of the piece in the stream.' })
   index!: number;
 
-  @Field(() => String, { nullable: true, description: 'One or more whole words with their trailing whitespace (a word still unfinished after a short wait goes out as it is).' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'One or more whole words with their trailing whitespace (a word still unfinished after a short wait goes out as it is).',
+  })
   token!: string | null;
 
   @Field(() => Description, { nullable: true })
   description!: Description | null;
 
-  @Field({ description: 'True when the stream replays a stored description (no provider was called; its source is CACHED).' })
+  @Field({
+    description: 'True when the stream replays a stored description (no provider was called; its source is CACHED).',
+  })
   replay!: boolean;
 }

@@ -7,7 +7,10 @@ export class PersonalizationInput {
   @Field(() => String, { nullable: true, description: 'Shopper segment, e.g. "commuters".' })
   segment?: string | null;
 
-  @Field(() => String, { nullable: true, description: `Tone, one of: ${TONES.join(', ')} (any case). Else BAD_USER_INPUT, reason INVALID_TONE.` })
+  @Field(() => String, {
+    nullable: true,
+    description: `Tone, one of: ${TONES.join(', ')} (any case). Else BAD_USER_INPUT, reason INVALID_TONE.`,
+  })
   tone?: string | null;
 
   @Field(() => String, {
@@ -37,7 +40,10 @@ export class GenerationParamsInput {
   @Field(() => [String], { nullable: true, description: 'Stop strings (at most 4).' })
   stop?: string[] | null;
 
-  @Field(() => String, { nullable: true, description: `Prompt template version (${PROMPT_VERSIONS.join(', ')}). Default ${DEFAULT_PROMPT_VERSION}.` })
+  @Field(() => String, {
+    nullable: true,
+    description: `Prompt template version (${PROMPT_VERSIONS.join(', ')}). Default ${DEFAULT_PROMPT_VERSION}.`,
+  })
   promptVersion?: string | null;
 }
 
@@ -52,7 +58,10 @@ export class GenerateDescriptionInput {
   @Field(() => String, { nullable: true, description: 'Routing policy; default "personalization".' })
   policy?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Sales channel of the slot the text is for (e.g. web, app, marketplace); default "web".' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Sales channel of the slot the text is for (e.g. web, app, marketplace); default "web".',
+  })
   channel?: string | null;
 
   @Field(() => PersonalizationInput, { nullable: true })

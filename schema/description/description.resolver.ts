@@ -6,7 +6,11 @@ import { GenerateDescriptionInput, PersonalizationInput } from './description.in
 import { normalizePersonalization } from '../../src/descriptions/personalization.js';
 import { checkParams, ParamError } from '../../src/descriptions/params.js';
 import { DescriptionSource } from '../../src/descriptions/types.js';
-import { PERSONALIZATION_POLICY, toDescription, type GenerateItem } from '../../src/descriptions/description.service.js';
+import {
+  PERSONALIZATION_POLICY,
+  toDescription,
+  type GenerateItem,
+} from '../../src/descriptions/description.service.js';
 import { BadUserInputError, GatewayError } from '../../src/errors/index.js';
 import type { ProductRecord } from '../../src/storage/types.js';
 import { roleAllows } from '../../src/auth/roles.js';
@@ -26,15 +30,28 @@ export class ProductDescriptionResolver {
   async description(
     @Root() product: Product,
     @Ctx() ctx: GatewayContext,
-    @Arg('personalization', () => PersonalizationInput, { nullable: true }) personalization: PersonalizationInput | null,
+    @Arg('personalization', () => PersonalizationInput, { nullable: true })
+    personalization: PersonalizationInput | null,
     @Arg('provider', () => String, { nullable: true }) provider: string | null,
-    @Arg('channel', () => String, { nullable: true, description: 'Sales channel, e.g. web, app or marketplace; default "web".' }) channel: string | null,
-    @Arg('sessionId', () => String, { nullable: true, description: "The shopper's session, as reported with its events." }) sessionId: string | null,
+    @Arg('channel', () => String, {
+      nullable: true,
+      description: 'Sales channel, e.g. web, app or marketplace; default "web".',
+    })
+    channel: string | null,
+    @Arg('sessionId', () => String, {
+      nullable: true,
+      description: "The shopper's session, as reported with its events.",
+    })
+    sessionId: string | null,
   ): Promise<Description | null> {
     // An argument left out arrives undefined.
     if (typeof sessionId === 'string') {
       const served = await ctx.loaders.assignment.load({ productId: product.id, sessionId });
-      if (served) return { ...toDescription(served.entry.description, DescriptionSource.CACHED, false, served.entry), assignment: served.assignment } as Description;
+      if (served)
+        return {
+          ...toDescription(served.entry.description, DescriptionSource.CACHED, false, served.entry),
+          assignment: served.assignment,
+        } as Description;
     }
     try {
       checkParams(null, personalization);
@@ -45,7 +62,12 @@ export class ProductDescriptionResolver {
     const unknown = ctx.services.descriptions.unknownProvider(provider);
     if (unknown) throw unknown;
     // Products reach this resolver as the storage records their resolvers returned.
-    return ctx.loaders.description.load({ product: product as unknown as ProductRecord, personalization: normalizePersonalization(personalization), provider, channel: checkChannel(channel) });
+    return ctx.loaders.description.load({
+      product: product as unknown as ProductRecord,
+      personalization: normalizePersonalization(personalization),
+      provider,
+      channel: checkChannel(channel),
+    });
   }
 }
 
@@ -54,14 +76,18 @@ export class DescriptionResolver {
   @Authorized('mobile')
   @Query(() => Description, {
     nullable: true,
-    description: 'A stored description by id, at its current version. The mobile role sees only a published one, at its live version; null otherwise.',
+    description:
+      'A stored description by id, at its current version. The mobile role sees only a published one, at its live version; null otherwise.',
   })
   async description(@Ctx() ctx: GatewayContext, @Arg('id', () => ID) id: string): Promise<Description | null> {
     const record = await ctx.storage.descriptions.descriptionById(id);
     if (!record) return null;
     const role = ctx.principal?.role ?? 'mobile';
-    if (roleAllows(role, 'personalization') || roleAllows(role, 'editor')) return (await ctx.services.descriptions.describe([record], DescriptionSource.CACHED))[0];
-    const live = (await ctx.services.publication.publishedForProducts([record.productId])).find((e) => e.state.descriptionId === id);
+    if (roleAllows(role, 'personalization') || roleAllows(role, 'editor'))
+      return (await ctx.services.descriptions.describe([record], DescriptionSource.CACHED))[0];
+    const live = (await ctx.services.publication.publishedForProducts([record.productId])).find(
+      (e) => e.state.descriptionId === id,
+    );
     return live ? toDescription(record, DescriptionSource.CACHED, false, live) : null;
   }
 
@@ -73,7 +99,8 @@ export class DescriptionResolver {
     @Ctx() ctx: GatewayContext,
     @Arg('input', () => [GenerateDescriptionInput]) input: GenerateDescriptionInput[],
   ): Promise<Array<typeof GenerateDescriptionResult>> {
-    if (input.length > MAX_GENERATE_ITEMS) throw new BadUserInputError(`at most ${MAX_GENERATE_ITEMS} inputs per call`, { reason: 'TOO_MANY_ITEMS' });
+    if (input.length > MAX_GENERATE_ITEMS)
+      throw new BadUserInputError(`at most ${MAX_GENERATE_ITEMS} inputs per call`, { reason: 'TOO_MANY_ITEMS' });
     const products = await Promise.all(input.map((i) => ctx.loaders.productById.load(i.productId)));
     const results = new Array<Description | GenerationError | undefined>(input.length);
     const items: GenerateItem[] = [];
@@ -81,12 +108,23 @@ export class DescriptionResolver {
     input.forEach((item, i) => {
       const product = products[i];
       if (!product) {
-        results[i] = { productId: item.productId, code: 'NOT_FOUND', message: `product ${JSON.stringify(item.productId)} not found`, attempts: [] };
+        results[i] = {
+          productId: item.productId,
+          code: 'NOT_FOUND',
+          message: `product ${JSON.stringify(item.productId)} not found`,
+          attempts: [],
+        };
         return;
       }
       const unknown = ctx.services.descriptions.unknownProvider(item.provider);
       if (unknown) {
-        results[i] = { productId: item.productId, code: unknown.code, reason: String(unknown.extensions.reason), message: unknown.message, attempts: [] };
+        results[i] = {
+          productId: item.productId,
+          code: unknown.code,
+          reason: String(unknown.extensions.reason),
+          message: unknown.message,
+          attempts: [],
+        };
         return;
       }
       try {
@@ -103,12 +141,28 @@ export class DescriptionResolver {
         });
         positions.push(i);
       } catch (error) {
-        if (error instanceof ParamError) results[i] = { productId: item.productId, code: 'BAD_USER_INPUT', message: error.message, reason: error.reason ?? null, attempts: [] };
-        else if (error instanceof GatewayError) results[i] = { productId: item.productId, code: error.code, message: error.message, reason: typeof error.extensions.reason === 'string' ? error.extensions.reason || null : null, attempts: [] };
+        if (error instanceof ParamError)
+          results[i] = {
+            productId: item.productId,
+            code: 'BAD_USER_INPUT',
+            message: error.message,
+            reason: error.reason ?? null,
+            attempts: [],
+          };
+        else if (error instanceof GatewayError)
+          results[i] = {
+            productId: item.productId,
+            code: error.code,
+            message: error.message,
+            reason: typeof error.extensions.reason === 'string' ? error.extensions.reason || null : null,
+            attempts: [],
+          };
         else throw error;
       }
     });
-    const outcomes = items.length ? await ctx.services.descriptions.generate(items, ctx.signal, ctx.principal ?? undefined) : [];
+    const outcomes = items.length
+      ? await ctx.services.descriptions.generate(items, ctx.signal, ctx.principal ?? undefined)
+      : [];
     outcomes.forEach((o, j) => {
       results[positions[j]] = o.ok ? o.description : o.error;
     });

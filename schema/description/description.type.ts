@@ -5,7 +5,8 @@ import { DescriptionSlot, DescriptionStatus } from '../publication/status.type.j
 
 registerEnumType(DescriptionSource, {
   name: 'DescriptionSource',
-  description: 'GENERATED: written for this request; CACHED: a stored description; REFERENCE: the human reference, served when no description is published for the slot (or generation failed).',
+  description:
+    'GENERATED: written for this request; CACHED: a stored description; REFERENCE: the human reference, served when no description is published for the slot (or generation failed).',
 });
 
 @ObjectType()
@@ -109,7 +110,10 @@ export class Description {
   @Field(() => Int)
   completionTokens!: number;
 
-  @Field(() => Float, { nullable: true, description: 'From the configured price table; null when the model has no price.' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'From the configured price table; null when the model has no price.',
+  })
   estimatedCostUsd!: number | null;
 
   @Field(() => [GenerationAttempt])
@@ -118,7 +122,10 @@ export class Description {
   @Field(() => [ContentFlag])
   flags!: ContentFlag[];
 
-  @Field(() => [DescriptionWarning], { description: 'What of the personalization (locale, tone, segment, keywords) the text does not honour; empty when it honours all of it.' })
+  @Field(() => [DescriptionWarning], {
+    description:
+      'What of the personalization (locale, tone, segment, keywords) the text does not honour; empty when it honours all of it.',
+  })
   warnings!: DescriptionWarning[];
 
   @Field(() => Float, { nullable: true, description: 'Share of the product attributes the text mentions (0-1).' })
@@ -133,16 +140,28 @@ export class Description {
   @Field()
   createdAt!: string;
 
-  @Field(() => DescriptionStatus, { nullable: true, description: 'Where the text is in the publication lifecycle; null for the human reference.' })
+  @Field(() => DescriptionStatus, {
+    nullable: true,
+    description: 'Where the text is in the publication lifecycle; null for the human reference.',
+  })
   status!: DescriptionStatus | null;
 
-  @Field(() => Int, { nullable: true, description: 'The version this text is (1: as generated; each edit adds one); null for the human reference.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'The version this text is (1: as generated; each edit adds one); null for the human reference.',
+  })
   version!: number | null;
 
-  @Field(() => Int, { nullable: true, description: 'The version last published; it is what shoppers see while the status is PUBLISHED.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'The version last published; it is what shoppers see while the status is PUBLISHED.',
+  })
   publishedVersion!: number | null;
 
-  @Field(() => DescriptionSlot, { nullable: true, description: 'The slot the text belongs to; null for the human reference.' })
+  @Field(() => DescriptionSlot, {
+    nullable: true,
+    description: 'The slot the text belongs to; null for the human reference.',
+  })
   slot!: DescriptionSlot | null;
 
   /** The fact check stored with this version (Description.check serves it); not a field of its own. */
@@ -160,7 +179,11 @@ export class GenerationError {
   @Field()
   message!: string;
 
-  @Field(() => String, { nullable: true, description: 'A stable detail of the code where there is one, e.g. UNKNOWN_PROVIDER, INVALID_TONE, INVALID_LOCALE, UNSUPPORTED_LOCALE.' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'A stable detail of the code where there is one, e.g. UNKNOWN_PROVIDER, INVALID_TONE, INVALID_LOCALE, UNSUPPORTED_LOCALE.',
+  })
   reason?: string | null;
 
   @Field(() => [GenerationAttempt])

@@ -17,18 +17,29 @@ export class EvaluationResolver {
     @Arg('metrics', () => [TextMetric], { nullable: true, description: 'Default: all.' }) metrics: TextMetric[] | null,
   ): TextEvaluation {
     if (pairs.length === 0) throw new BadUserInputError('pairs is empty', { reason: 'NO_PAIRS' });
-    if (pairs.length > EVALUATE_LIMITS.pairs) throw new BadUserInputError(`at most ${EVALUATE_LIMITS.pairs} pairs per call`, { reason: 'TOO_MANY_PAIRS' });
-    const long = pairs.findIndex((p) => p.reference.length > EVALUATE_LIMITS.chars || p.candidate.length > EVALUATE_LIMITS.chars);
-    if (long >= 0) throw new BadUserInputError(`pair ${long}: texts are limited to ${EVALUATE_LIMITS.chars} characters`, { reason: 'TEXT_TOO_LONG', index: long });
+    if (pairs.length > EVALUATE_LIMITS.pairs)
+      throw new BadUserInputError(`at most ${EVALUATE_LIMITS.pairs} pairs per call`, { reason: 'TOO_MANY_PAIRS' });
+    const long = pairs.findIndex(
+      (p) => p.reference.length > EVALUATE_LIMITS.chars || p.candidate.length > EVALUATE_LIMITS.chars,
+    );
+    if (long >= 0)
+      throw new BadUserInputError(`pair ${long}: texts are limited to ${EVALUATE_LIMITS.chars} characters`, {
+        reason: 'TEXT_TOO_LONG',
+        index: long,
+      });
     return ctx.services.evaluation.evaluateText(pairs, toMetricNames(metrics));
   }
 
   @Authorized('internal')
   @Query(() => DescriptionEvaluation, {
     nullable: true,
-    description: "Scores a stored description against its product's reference (BLEU, ROUGE, METEOR, semantic if configured, flags); null when the product has no reference.",
+    description:
+      "Scores a stored description against its product's reference (BLEU, ROUGE, METEOR, semantic if configured, flags); null when the product has no reference.",
   })
-  async evaluateDescription(@Ctx() ctx: GatewayContext, @Arg('id', () => ID) id: string): Promise<DescriptionEvaluation | null> {
+  async evaluateDescription(
+    @Ctx() ctx: GatewayContext,
+    @Arg('id', () => ID) id: string,
+  ): Promise<DescriptionEvaluation | null> {
     const description = await ctx.storage.descriptions.descriptionById(id);
     if (!description) throw new NotFoundError('description', id);
     const product = await ctx.loaders.productById.load(description.productId);
@@ -36,4 +47,3 @@ export class EvaluationResolver {
     return ctx.services.evaluation.evaluateDescription(description, product, ctx.signal);
   }
 }
-

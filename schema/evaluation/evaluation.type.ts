@@ -56,9 +56,15 @@ export class DescriptionEvaluation {
   @Field(() => TextScores)
   scores!: TextScores;
 
-  @Field(() => Float, { nullable: true, description: 'Cosine of sentence embeddings; null with semanticReason when not configured or failed.' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Cosine of sentence embeddings; null with semanticReason when not configured or failed.',
+  })
   semanticSimilarity!: number | null;
 
-  @Field(() => String, { nullable: true, description: 'EMBEDDINGS_NOT_CONFIGURED, EMBEDDINGS_FAILED, EMPTY_TEXT or ZERO_VECTOR.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'EMBEDDINGS_NOT_CONFIGURED, EMBEDDINGS_FAILED, EMPTY_TEXT or ZERO_VECTOR.',
+  })
   semanticReason!: string | null;
 }

@@ -8,8 +8,22 @@ export function toExperiment(r: ExperimentRecord): Experiment {
     metric: r.metric as Experiment['metric'],
     allocation: r.allocation as Experiment['allocation'],
     status: r.status as Experiment['status'],
-    variants: r.variants.map((v) => ({ id: v.id, name: v.name, weight: v.weight, descriptions: Object.entries(v.descriptionIds).map(([productId, descriptionId]) => ({ productId, descriptionId })),
-      recipe: v.recipe ? { provider: v.recipe.provider, policy: v.recipe.policy, promptVersion: v.recipe.promptVersion, channel: v.recipe.channel } : null,
+    variants: r.variants.map((v) => ({
+      id: v.id,
+      name: v.name,
+      weight: v.weight,
+      descriptions: Object.entries(v.descriptionIds).map(([productId, descriptionId]) => ({
+        productId,
+        descriptionId,
+      })),
+      recipe: v.recipe
+        ? {
+            provider: v.recipe.provider,
+            policy: v.recipe.policy,
+            promptVersion: v.recipe.promptVersion,
+            channel: v.recipe.channel,
+          }
+        : null,
     })),
   };
 }
@@ -20,7 +34,10 @@ export function toAnalysis({ analysis, looks }: ExperimentReport): ExperimentAna
     winnerVariantId: analysis.winnerId,
     reason: analysis.reason,
     looks: looks.length,
-    history: looks.map((l) => ({ at: l.at.toISOString(), variants: l.counts.map((c) => ({ variantId: c.id, exposures: c.exposures, conversions: c.conversions })) })),
+    history: looks.map((l) => ({
+      at: l.at.toISOString(),
+      variants: l.counts.map((c) => ({ variantId: c.id, exposures: c.exposures, conversions: c.conversions })),
+    })),
     minSample: analysis.method.minSample,
     comparisonAlpha: analysis.method.comparisonAlpha,
     variants: analysis.variants.map((v) => ({
@@ -34,7 +51,9 @@ export function toAnalysis({ analysis, looks }: ExperimentReport): ExperimentAna
       lift: v.comparison?.lift ?? null,
       probabilityBeatsControl: v.comparison?.probabilityBeatsControl ?? null,
       alwaysValidPValue: v.comparison?.sequential.pValue ?? null,
-      confidenceSequence: v.comparison ? { lower: v.comparison.sequential.lower, upper: v.comparison.sequential.upper } : null,
+      confidenceSequence: v.comparison
+        ? { lower: v.comparison.sequential.lower, upper: v.comparison.sequential.upper }
+        : null,
       verdict: (v.comparison?.verdict ?? null) as ExperimentAnalysis['variants'][number]['verdict'],
     })),
   };

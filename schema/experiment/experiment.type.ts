@@ -28,11 +28,27 @@ export enum Verdict {
   UNDECIDED = 'UNDECIDED',
 }
 
-registerEnumType(ExperimentMetric, { name: 'ExperimentMetric', description: 'The conversion counted per exposed session: a CLICK, an ADD_TO_CART or a PURCHASE after an IMPRESSION.' });
-registerEnumType(Allocation, { name: 'Allocation', description: 'FIXED: the variants\' weights, by a hash of experiment and session; THOMPSON: weights that follow each variant\'s chance of being best, recomputed once per epoch.' });
-registerEnumType(ExperimentStatus, { name: 'ExperimentStatus', description: 'RUNNING assigns sessions; PAUSED assigns none (its sessions\' events still count); CONCLUDED is over.' });
-registerEnumType(ExperimentDecision, { name: 'ExperimentDecision', description: 'The recommended action, from the always-valid test (valid however often the results are read).' });
-registerEnumType(Verdict, { name: 'Verdict', description: 'Where the confidence sequence puts a treatment against the control.' });
+registerEnumType(ExperimentMetric, {
+  name: 'ExperimentMetric',
+  description: 'The conversion counted per exposed session: a CLICK, an ADD_TO_CART or a PURCHASE after an IMPRESSION.',
+});
+registerEnumType(Allocation, {
+  name: 'Allocation',
+  description:
+    "FIXED: the variants' weights, by a hash of experiment and session; THOMPSON: weights that follow each variant's chance of being best, recomputed once per epoch.",
+});
+registerEnumType(ExperimentStatus, {
+  name: 'ExperimentStatus',
+  description: "RUNNING assigns sessions; PAUSED assigns none (its sessions' events still count); CONCLUDED is over.",
+});
+registerEnumType(ExperimentDecision, {
+  name: 'ExperimentDecision',
+  description: 'The recommended action, from the always-valid test (valid however often the results are read).',
+});
+registerEnumType(Verdict, {
+  name: 'Verdict',
+  description: 'Where the confidence sequence puts a treatment against the control.',
+});
 
 @ObjectType()
 export class VariantDescription {
@@ -54,14 +70,22 @@ export class ExperimentVariant {
   @Field(() => Float, { description: 'Share of the traffic under FIXED allocation.' })
   weight!: number;
 
-  @Field(() => [VariantDescription], { description: 'The text each product shows in this variant; a product left out shows the control\'s.' })
+  @Field(() => [VariantDescription], {
+    description: "The text each product shows in this variant; a product left out shows the control's.",
+  })
   descriptions!: VariantDescription[];
 
-  @Field(() => VariantRecipe, { nullable: true, description: 'How a recipe variant\'s texts were generated; null for a variant of chosen descriptions.' })
+  @Field(() => VariantRecipe, {
+    nullable: true,
+    description: "How a recipe variant's texts were generated; null for a variant of chosen descriptions.",
+  })
   recipe!: VariantRecipe | null;
 }
 
-@ObjectType({ description: 'A recipe variant\'s generation: its texts went through the publication policy and wait, until approved or published, in the review queue under `channel`.' })
+@ObjectType({
+  description:
+    "A recipe variant's generation: its texts went through the publication policy and wait, until approved or published, in the review queue under `channel`.",
+})
 export class VariantRecipe {
   @Field(() => String, { nullable: true })
   provider!: string | null;
@@ -72,7 +96,9 @@ export class VariantRecipe {
   @Field()
   promptVersion!: string;
 
-  @Field({ description: 'The experiment\'s own sales channel the texts are written for (reviewQueue(filter: { channel })).' })
+  @Field({
+    description: "The experiment's own sales channel the texts are written for (reviewQueue(filter: { channel })).",
+  })
   channel!: string;
 }
 
@@ -97,7 +123,7 @@ export class RateInterval {
   upper!: number;
 }
 
-@ObjectType({ description: 'One variant\'s counts and, for a treatment, its comparison with the control.' })
+@ObjectType({ description: "One variant's counts and, for a treatment, its comparison with the control." })
 export class VariantResult {
   @Field()
   variantId!: string;
@@ -108,7 +134,7 @@ export class VariantResult {
   @Field(() => Int, { description: 'Sessions that saw the variant (their first IMPRESSION).' })
   exposures!: number;
 
-  @Field(() => Int, { description: 'Exposed sessions that converted (the metric\'s event).' })
+  @Field(() => Int, { description: "Exposed sessions that converted (the metric's event)." })
   conversions!: number;
 
   @Field(() => Float, { nullable: true, description: 'conversions / exposures; null with no exposures.' })
@@ -117,19 +143,32 @@ export class VariantResult {
   @Field(() => RateInterval, { description: 'Wilson interval of the rate at the analysis level (95%).' })
   interval!: RateInterval;
 
-  @Field(() => Estimate, { nullable: true, description: 'Treatment − control with Newcombe\'s interval; null for the control or while an arm has no exposures.' })
+  @Field(() => Estimate, {
+    nullable: true,
+    description: "Treatment − control with Newcombe's interval; null for the control or while an arm has no exposures.",
+  })
   difference!: Estimate | null;
 
-  @Field(() => Estimate, { nullable: true, description: 'Relative lift over the control with the Katz interval; null for the control or until both arms convert.' })
+  @Field(() => Estimate, {
+    nullable: true,
+    description:
+      'Relative lift over the control with the Katz interval; null for the control or until both arms convert.',
+  })
   lift!: Estimate | null;
 
-  @Field(() => Float, { nullable: true, description: 'P(this variant\'s rate > the control\'s) under Beta(1, 1) posteriors; null for the control.' })
+  @Field(() => Float, {
+    nullable: true,
+    description: "P(this variant's rate > the control's) under Beta(1, 1) posteriors; null for the control.",
+  })
   probabilityBeatsControl!: number | null;
 
   @Field(() => Float, { nullable: true, description: 'The always-valid p-value of the mSPRT; null for the control.' })
   alwaysValidPValue!: number | null;
 
-  @Field(() => RateInterval, { nullable: true, description: 'The confidence sequence for treatment − control, valid at every look; null for the control.' })
+  @Field(() => RateInterval, {
+    nullable: true,
+    description: 'The confidence sequence for treatment − control, valid at every look; null for the control.',
+  })
   confidenceSequence!: RateInterval | null;
 
   @Field(() => Verdict, { nullable: true })
@@ -222,11 +261,16 @@ export class ConcludeExperimentResult {
   @Field(() => Experiment)
   experiment!: Experiment;
 
-  @Field(() => [LifecycleResult], { description: 'With publishWinner: one result per winning text published now (texts already live are not listed); empty otherwise.' })
+  @Field(() => [LifecycleResult], {
+    description:
+      'With publishWinner: one result per winning text published now (texts already live are not listed); empty otherwise.',
+  })
   published!: Array<Description | LifecycleError>;
 }
 
-@ObjectType({ description: 'Which experiment and variant a description was served for: the app reports both with its events.' })
+@ObjectType({
+  description: 'Which experiment and variant a description was served for: the app reports both with its events.',
+})
 export class ExperimentAssignment {
   @Field(() => ID)
   experimentId!: string;
@@ -234,7 +278,10 @@ export class ExperimentAssignment {
   @Field()
   variantId!: string;
 
-  @Field({ description: 'True when the variant has no published or approved text for this product and the control\'s is served; such sessions count under their assigned variant (docs/experiments.md).' })
+  @Field({
+    description:
+      "True when the variant has no published or approved text for this product and the control's is served; such sessions count under their assigned variant (docs/experiments.md).",
+  })
   servedControl!: boolean;
 }
 
@@ -243,7 +290,11 @@ export enum EventStatus {
   DUPLICATE = 'DUPLICATE',
   REJECTED = 'REJECTED',
 }
-registerEnumType(EventStatus, { name: 'EventStatus', description: 'ACCEPTED: stored now; DUPLICATE: stored before (same eventId), counted once; REJECTED: not stored, see reason.' });
+registerEnumType(EventStatus, {
+  name: 'EventStatus',
+  description:
+    'ACCEPTED: stored now; DUPLICATE: stored before (same eventId), counted once; REJECTED: not stored, see reason.',
+});
 
 @ObjectType()
 export class EventResult {
@@ -253,7 +304,11 @@ export class EventResult {
   @Field(() => EventStatus)
   status!: EventStatus;
 
-  @Field(() => String, { nullable: true, description: 'Why a REJECTED event was refused: BAD_ID, BAD_OCCURRED_AT, OCCURRED_AT_OUT_OF_RANGE, BAD_VALUE, VARIANT_WITHOUT_EXPERIMENT, UNKNOWN_EXPERIMENT, UNKNOWN_VARIANT or PRODUCT_NOT_IN_EXPERIMENT.' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Why a REJECTED event was refused: BAD_ID, BAD_OCCURRED_AT, OCCURRED_AT_OUT_OF_RANGE, BAD_VALUE, VARIANT_WITHOUT_EXPERIMENT, UNKNOWN_EXPERIMENT, UNKNOWN_VARIANT or PRODUCT_NOT_IN_EXPERIMENT.',
+  })
   reason!: string | null;
 
   @Field(() => String, { nullable: true })

@@ -18,7 +18,10 @@ export const toJob = (r: JobRecord): Job => ({ ...r, status: r.status.toUpperCas
 
 function jobsOf(ctx: GatewayContext): JobService {
   const jobs = ctx.services.jobs;
-  if (!jobs) throw new BadUserInputError('catalog jobs need Redis: set REDIS_URL (see the README, Scale-out)', { reason: 'REDIS_REQUIRED' });
+  if (!jobs)
+    throw new BadUserInputError('catalog jobs need Redis: set REDIS_URL (see the README, Scale-out)', {
+      reason: 'REDIS_REQUIRED',
+    });
   return jobs;
 }
 
@@ -32,15 +35,20 @@ export class JobResolver {
   async regenerateCatalog(
     @Ctx() ctx: GatewayContext,
     @Arg('filter', () => ProductFilterInput, { nullable: true }) filter: ProductFilterInput | null,
-    @Arg('policy', () => String, { nullable: true, description: `Routing policy; default "${CATALOG_POLICY}".` }) policy: string | null,
-    @Arg('personalization', () => PersonalizationInput, { nullable: true }) personalization: PersonalizationInput | null,
-    @Arg('channel', () => String, { nullable: true, description: 'Sales channel of the slots written; default "web".' }) channel: string | null,
+    @Arg('policy', () => String, { nullable: true, description: `Routing policy; default "${CATALOG_POLICY}".` })
+    policy: string | null,
+    @Arg('personalization', () => PersonalizationInput, { nullable: true })
+    personalization: PersonalizationInput | null,
+    @Arg('channel', () => String, { nullable: true, description: 'Sales channel of the slots written; default "web".' })
+    channel: string | null,
   ): Promise<Job> {
     const jobs = jobsOf(ctx);
     const slotChannel = checkChannel(channel);
     const chosen = policy ?? CATALOG_POLICY;
     if (!ctx.services.router.policyNames().includes(chosen)) {
-      throw new BadUserInputError(`unknown routing policy ${JSON.stringify(chosen)} (known: ${ctx.services.router.policyNames().join(', ')})`);
+      throw new BadUserInputError(
+        `unknown routing policy ${JSON.stringify(chosen)} (known: ${ctx.services.router.policyNames().join(', ')})`,
+      );
     }
     let promptVersion;
     try {
@@ -49,7 +57,13 @@ export class JobResolver {
       if (error instanceof ParamError) throw error.toGraphQLError();
       throw error;
     }
-    const record = await jobs.start({ filter: filter ?? {}, policy: chosen, personalization: normalizePersonalization(personalization), promptVersion, channel: slotChannel });
+    const record = await jobs.start({
+      filter: filter ?? {},
+      policy: chosen,
+      personalization: normalizePersonalization(personalization),
+      promptVersion,
+      channel: slotChannel,
+    });
     return toJob(record);
   }
 
@@ -63,7 +77,8 @@ export class JobResolver {
   @Authorized('internal')
   @Subscription(() => Job, {
     description: 'The job after each chunk that finishes, from whichever worker ran it.',
-    subscribe: ({ args, context }) => (context as GatewayContext).services.pubSub.subscribe(JOB_PROGRESS, (args as { id: string }).id),
+    subscribe: ({ args, context }) =>
+      (context as GatewayContext).services.pubSub.subscribe(JOB_PROGRESS, (args as { id: string }).id),
   })
   jobProgress(@Root() record: JobRecord, @Arg('id', () => ID) _id: string): Job {
     return toJob(record);

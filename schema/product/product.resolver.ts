@@ -11,7 +11,11 @@ export class ProductResolver {
   @Query(() => ProductConnection, { description: 'Products in catalog order, as a Relay connection.' })
   products(
     @Ctx() ctx: GatewayContext,
-    @Arg('first', () => Int, { defaultValue: 20, description: `Page size, 0 to ${MAX_PAGE_SIZE}; 0 answers no edges, with hasNextPage telling whether any product follows.` }) first: number,
+    @Arg('first', () => Int, {
+      defaultValue: 20,
+      description: `Page size, 0 to ${MAX_PAGE_SIZE}; 0 answers no edges, with hasNextPage telling whether any product follows.`,
+    })
+    first: number,
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Arg('filter', () => ProductFilterInput, { nullable: true }) filter: ProductFilterInput | null,
   ): Promise<ProductConnection> {

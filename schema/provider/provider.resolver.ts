@@ -3,7 +3,14 @@ import type { GatewayContext } from '../../src/context.js';
 import type { ProviderInfo } from '../../providers/index.js';
 import type { ActiveAction } from '../../src/alerts/actions.js';
 import type { QualityStatus } from '../../src/routing/quality-breaker.js';
-import { AlertAction, PromptFormat, ProviderQuality, ProviderState, ProviderStatus, QualityBreakerState } from './provider.type.js';
+import {
+  AlertAction,
+  PromptFormat,
+  ProviderQuality,
+  ProviderState,
+  ProviderStatus,
+  QualityBreakerState,
+} from './provider.type.js';
 
 function stateOf(p: ProviderInfo): ProviderState {
   if (p.health.state === 'loading') return ProviderState.LOADING;
@@ -12,7 +19,11 @@ function stateOf(p: ProviderInfo): ProviderState {
 }
 
 const PROMPT_FORMATS = { chat_template: PromptFormat.CHAT_TEMPLATE, plain: PromptFormat.PLAIN } as const;
-const QUALITY_STATES = { closed: QualityBreakerState.CLOSED, open: QualityBreakerState.OPEN, half_open: QualityBreakerState.HALF_OPEN } as const;
+const QUALITY_STATES = {
+  closed: QualityBreakerState.CLOSED,
+  open: QualityBreakerState.OPEN,
+  half_open: QualityBreakerState.HALF_OPEN,
+} as const;
 
 const toQuality = (q: QualityStatus): ProviderQuality => ({
   state: QUALITY_STATES[q.state],
@@ -23,12 +34,19 @@ const toQuality = (q: QualityStatus): ProviderQuality => ({
   trips: q.trips,
 });
 
-const toAction = (a: ActiveAction): AlertAction => ({ kind: a.kind, target: a.target, alert: a.alert, since: new Date(a.since).toISOString() });
+const toAction = (a: ActiveAction): AlertAction => ({
+  kind: a.kind,
+  target: a.target,
+  alert: a.alert,
+  since: new Date(a.since).toISOString(),
+});
 
 @Resolver(() => ProviderStatus)
 export class ProviderResolver {
   @Authorized('internal')
-  @Query(() => [ProviderStatus], { description: 'Configured providers in failover order, with health and breaker state.' })
+  @Query(() => [ProviderStatus], {
+    description: 'Configured providers in failover order, with health and breaker state.',
+  })
   async providers(@Ctx() ctx: GatewayContext): Promise<ProviderStatus[]> {
     const infos = await ctx.services.registry.describe();
     const actions = ctx.services.alerts.active();

@@ -8,7 +8,8 @@ export enum ProviderState {
 }
 registerEnumType(ProviderState, {
   name: 'ProviderState',
-  description: 'READY: can be routed to; LOADING: a local model still downloading or loading (it fails over until then); FAILED: the model failed to load; NOT_CONFIGURED: a key or model is missing.',
+  description:
+    'READY: can be routed to; LOADING: a local model still downloading or loading (it fails over until then); FAILED: the model failed to load; NOT_CONFIGURED: a key or model is missing.',
 });
 
 export enum PromptFormat {
@@ -17,7 +18,8 @@ export enum PromptFormat {
 }
 registerEnumType(PromptFormat, {
   name: 'PromptFormat',
-  description: "How a local model gets its prompt. CHAT_TEMPLATE: the model's own chat template over a system and a user message; PLAIN: the prompt text as is.",
+  description:
+    "How a local model gets its prompt. CHAT_TEMPLATE: the model's own chat template over a system and a user message; PLAIN: the prompt text as is.",
 });
 
 export enum QualityBreakerState {
@@ -27,10 +29,13 @@ export enum QualityBreakerState {
 }
 registerEnumType(QualityBreakerState, {
   name: 'QualityBreakerState',
-  description: "CLOSED: routed to as usual; OPEN: its recent texts failed the checks too often, so it is routed around while another provider can answer; HALF_OPEN: the next request is a probe, whose text's verdict decides.",
+  description:
+    "CLOSED: routed to as usual; OPEN: its recent texts failed the checks too often, so it is routed around while another provider can answer; HALF_OPEN: the next request is a probe, whose text's verdict decides.",
 });
 
-@ObjectType({ description: "The quality breaker of a provider's current model: the checks' verdicts on its recent texts." })
+@ObjectType({
+  description: "The quality breaker of a provider's current model: the checks' verdicts on its recent texts.",
+})
 export class ProviderQuality {
   @Field(() => QualityBreakerState)
   state!: QualityBreakerState;
@@ -101,16 +106,26 @@ export class ProviderStatus {
   @Field({ description: 'Circuit breaker: closed, open or half_open.' })
   breakerState!: string;
 
-  @Field(() => Int, { description: "Milliseconds left of the pause a 429's long Retry-After asked for (first tries go to the next target meanwhile); 0 when none." })
+  @Field(() => Int, {
+    description:
+      "Milliseconds left of the pause a 429's long Retry-After asked for (first tries go to the next target meanwhile); 0 when none.",
+  })
   backoffMs!: number;
 
-  @Field(() => String, { nullable: true, description: 'For the local model: the ONNX Runtime execution provider actually in use (cuda or cpu).' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'For the local model: the ONNX Runtime execution provider actually in use (cuda or cpu).',
+  })
   executionProvider!: string | null;
 
   @Field(() => ProviderState)
   state!: ProviderState;
 
-  @Field(() => PromptFormat, { nullable: true, description: 'For a local model; null for hosted APIs, which template messages themselves, and while the model loads.' })
+  @Field(() => PromptFormat, {
+    nullable: true,
+    description:
+      'For a local model; null for hosted APIs, which template messages themselves, and while the model loads.',
+  })
   promptFormat!: PromptFormat | null;
 
   @Field(() => [ProviderDetail])
@@ -119,6 +134,9 @@ export class ProviderStatus {
   @Field(() => ProviderQuality)
   quality!: ProviderQuality;
 
-  @Field(() => [AlertAction], { description: 'Actions alerts put in force on this provider (a demotion, a policy it leads switched to its fallback).' })
+  @Field(() => [AlertAction], {
+    description:
+      'Actions alerts put in force on this provider (a demotion, a policy it leads switched to its fallback).',
+  })
   actions!: AlertAction[];
 }

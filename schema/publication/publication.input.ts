@@ -29,7 +29,9 @@ export class ReviewQueueFilterInput {
   channel?: string | null;
 }
 
-@InputType({ description: 'One slot of a product. Unset fields take the base slot: locale "en", channel "web", no segment.' })
+@InputType({
+  description: 'One slot of a product. Unset fields take the base slot: locale "en", channel "web", no segment.',
+})
 export class DescriptionSlotInput {
   @Field(() => String, { nullable: true })
   locale?: string | null;

@@ -1,7 +1,13 @@
 /** From the publication store's records to the API's types. Pure. */
 import type { BulkOutcome, PublicationNotice as Notice } from '../../src/publication/index.js';
 import { wordDiff } from '../../src/publication/word-diff.js';
-import type { EventRecord, HistoryRecords, PublicationEntry, StoredFinding, VersionRecord } from '../../src/storage/publication-types.js';
+import type {
+  EventRecord,
+  HistoryRecords,
+  PublicationEntry,
+  StoredFinding,
+  VersionRecord,
+} from '../../src/storage/publication-types.js';
 import { toDescription } from '../../src/descriptions/description.service.js';
 import { DescriptionSource } from '../../src/descriptions/types.js';
 import { CheckSeverity, CheckVerdict } from '../../src/evaluation/check.service.js';
@@ -19,7 +25,8 @@ import {
   type PublicationNotice,
 } from './publication.type.js';
 
-export const describeEntry = (entry: PublicationEntry): Description => toDescription(entry.description, DescriptionSource.CACHED, false, entry);
+export const describeEntry = (entry: PublicationEntry): Description =>
+  toDescription(entry.description, DescriptionSource.CACHED, false, entry);
 
 export const toFinding = (f: StoredFinding): CheckFinding => ({
   code: f.code,
@@ -74,7 +81,12 @@ export function toHistory(records: HistoryRecords): DescriptionHistoryEntry[] {
 export function toBulkResult(outcome: BulkOutcome): Description | LifecycleError {
   if (outcome.ok) return describeEntry(outcome.entry);
   const reason = outcome.error.extensions.reason;
-  return { id: outcome.id, code: outcome.error.code, reason: typeof reason === 'string' ? reason : null, message: outcome.error.message };
+  return {
+    id: outcome.id,
+    code: outcome.error.code,
+    reason: typeof reason === 'string' ? reason : null,
+    message: outcome.error.message,
+  };
 }
 
 export function toNotice(n: Notice): PublicationNotice {

@@ -1,4 +1,16 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import {
+  Arg,
+  Authorized,
+  Ctx,
+  FieldResolver,
+  ID,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+  Subscription,
+} from 'type-graphql';
 import type { GatewayContext } from '../../src/context.js';
 import { GatewayError, ErrorCode, NotFoundError } from '../../src/errors/index.js';
 import { MAX_PAGE_SIZE, pageSizeError } from '../../src/limits/page-size.js';
@@ -12,7 +24,13 @@ import { DESCRIPTION_PUBLISHED } from '../../src/pubsub.js';
 import { Product } from '../product/product.type.js';
 import { Description } from '../description/description.type.js';
 import { DescriptionStatus } from './status.type.js';
-import { DescriptionHistoryEntry, LifecycleResult, PublicationNotice, ReviewQueueConnection, type LifecycleError } from './publication.type.js';
+import {
+  DescriptionHistoryEntry,
+  LifecycleResult,
+  PublicationNotice,
+  ReviewQueueConnection,
+  type LifecycleError,
+} from './publication.type.js';
 import { DescriptionSlotInput, ReviewQueueFilterInput } from './publication.input.js';
 import { describeEntry, toBulkResult, toHistory, toNotice } from './publication.mappers.js';
 
@@ -26,14 +44,18 @@ async function* only(notices: AsyncIterable<Notice>, keep: (notice: Notice) => b
 function personOf(ctx: GatewayContext): Actor {
   const principal = ctx.principal;
   // authChecker has refused a request without one before any of these resolvers runs.
-  if (!principal) throw new GatewayError(ErrorCode.UNAUTHENTICATED, 'an API key is required: send Authorization: Bearer <key>');
+  if (!principal)
+    throw new GatewayError(ErrorCode.UNAUTHENTICATED, 'an API key is required: send Authorization: Bearer <key>');
   return { kind: 'person', name: principal.name, role: principal.role };
 }
 
 @Resolver()
 export class PublicationResolver {
   @Authorized('editor')
-  @Query(() => ReviewQueueConnection, { description: 'Descriptions waiting for the content team (by default IN_REVIEW), oldest first, with counts per status.' })
+  @Query(() => ReviewQueueConnection, {
+    description:
+      'Descriptions waiting for the content team (by default IN_REVIEW), oldest first, with counts per status.',
+  })
   async reviewQueue(
     @Ctx() ctx: GatewayContext,
     @Arg('filter', () => ReviewQueueFilterInput, { nullable: true }) filter: ReviewQueueFilterInput | null,
@@ -55,30 +77,52 @@ export class PublicationResolver {
       channel: filter?.channel?.trim() || null,
     };
     const publication = ctx.services.publication;
-    const [page, counts] = await Promise.all([publication.queue(clean, first, afterSeq), publication.countByStatus(clean)]);
-    const edges = page.rows.map((entry) => ({ cursor: encodeCursor(entry.state.seq, QUEUE_CURSOR), node: describeEntry(entry) }));
+    const [page, counts] = await Promise.all([
+      publication.queue(clean, first, afterSeq),
+      publication.countByStatus(clean),
+    ]);
+    const edges = page.rows.map((entry) => ({
+      cursor: encodeCursor(entry.state.seq, QUEUE_CURSOR),
+      node: describeEntry(entry),
+    }));
     return {
       edges,
       totalCount: statuses.reduce((sum, s) => sum + counts[s], 0),
       counts: DESCRIPTION_STATUSES.map((s) => ({ status: DescriptionStatus[s], count: counts[s] })),
-      pageInfo: { hasNextPage: page.hasNextPage, hasPreviousPage: afterSeq !== null, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+      pageInfo: {
+        hasNextPage: page.hasNextPage,
+        hasPreviousPage: afterSeq !== null,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges.at(-1)?.cursor ?? null,
+      },
     };
   }
 
   @Authorized('editor')
-  @Query(() => [DescriptionHistoryEntry], { description: "Every description of the product (or of one slot), newest first, with its versions, word-level diffs between them, and who changed what and when." })
+  @Query(() => [DescriptionHistoryEntry], {
+    description:
+      'Every description of the product (or of one slot), newest first, with its versions, word-level diffs between them, and who changed what and when.',
+  })
   async descriptionHistory(
     @Ctx() ctx: GatewayContext,
     @Arg('productId', () => ID) productId: string,
     @Arg('slot', () => DescriptionSlotInput, { nullable: true }) slot: DescriptionSlotInput | null,
   ): Promise<DescriptionHistoryEntry[]> {
     if (!(await ctx.loaders.productById.load(productId))) throw new NotFoundError('product', productId);
-    const where = slot ? { locale: slot.locale?.trim() || DEFAULT_LOCALE, channel: checkChannel(slot.channel), segment: slot.segment?.trim().toLowerCase() ?? '' } : null;
+    const where = slot
+      ? {
+          locale: slot.locale?.trim() || DEFAULT_LOCALE,
+          channel: checkChannel(slot.channel),
+          segment: slot.segment?.trim().toLowerCase() ?? '',
+        }
+      : null;
     return toHistory(await ctx.services.publication.history(productId, where));
   }
 
   @Authorized('editor')
-  @Mutation(() => Description, { description: 'IN_REVIEW → APPROVED. With expectedVersion, refused (STALE_VERSION) when the text changed since.' })
+  @Mutation(() => Description, {
+    description: 'IN_REVIEW → APPROVED. With expectedVersion, refused (STALE_VERSION) when the text changed since.',
+  })
   async approveDescription(
     @Ctx() ctx: GatewayContext,
     @Arg('id', () => ID) id: string,
@@ -89,7 +133,9 @@ export class PublicationResolver {
   }
 
   @Authorized('editor')
-  @Mutation(() => Description, { description: 'Turns a text down, with a reason; a published one leaves its slot at once.' })
+  @Mutation(() => Description, {
+    description: 'Turns a text down, with a reason; a published one leaves its slot at once.',
+  })
   async rejectDescription(
     @Ctx() ctx: GatewayContext,
     @Arg('id', () => ID) id: string,
@@ -123,14 +169,22 @@ export class PublicationResolver {
     @Ctx() ctx: GatewayContext,
     @Arg('id', () => ID) id: string,
     @Arg('note', () => String, { nullable: true }) note: string | null,
-    @Arg('override', () => Boolean, { defaultValue: false, description: 'Publish despite a BLOCK verdict (needs a note saying why).' }) override: boolean,
+    @Arg('override', () => Boolean, {
+      defaultValue: false,
+      description: 'Publish despite a BLOCK verdict (needs a note saying why).',
+    })
+    override: boolean,
     @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion: number | null,
   ): Promise<Description> {
-    return describeEntry(await ctx.services.publication.publish(id, personOf(ctx), { note, override, expectedVersion }));
+    return describeEntry(
+      await ctx.services.publication.publish(id, personOf(ctx), { note, override, expectedVersion }),
+    );
   }
 
   @Authorized('editor')
-  @Mutation(() => Description, { description: 'PUBLISHED → APPROVED: the slot falls back to its base text, or the human reference.' })
+  @Mutation(() => Description, {
+    description: 'PUBLISHED → APPROVED: the slot falls back to its base text, or the human reference.',
+  })
   async unpublishDescription(
     @Ctx() ctx: GatewayContext,
     @Arg('id', () => ID) id: string,
@@ -140,7 +194,10 @@ export class PublicationResolver {
   }
 
   @Authorized('editor')
-  @Mutation(() => [LifecycleResult], { description: 'Approves each complete text whose check passed; one result per id, in order (NOT_PASSED for the others). At most 100 ids.' })
+  @Mutation(() => [LifecycleResult], {
+    description:
+      'Approves each complete text whose check passed; one result per id, in order (NOT_PASSED for the others). At most 100 ids.',
+  })
   async bulkApproveDescriptions(
     @Ctx() ctx: GatewayContext,
     @Arg('ids', () => [ID]) ids: string[],
@@ -150,7 +207,10 @@ export class PublicationResolver {
   }
 
   @Authorized('editor')
-  @Mutation(() => [LifecycleResult], { description: 'Publishes each approved text whose check, rerun now, passes; one result per id, in order. At most 100 ids.' })
+  @Mutation(() => [LifecycleResult], {
+    description:
+      'Publishes each approved text whose check, rerun now, passes; one result per id, in order. At most 100 ids.',
+  })
   async bulkPublishDescriptions(
     @Ctx() ctx: GatewayContext,
     @Arg('ids', () => [ID]) ids: string[],
@@ -161,18 +221,25 @@ export class PublicationResolver {
 
   @Authorized('editor')
   @Mutation(() => [LifecycleResult], {
-    description: "Reruns the fact check of each text's current version with the vocabulary in use now and stores the verdict; statuses stay (a published text that now blocks stays live for a person to decide). One result per id, in order. At most 100 ids.",
+    description:
+      "Reruns the fact check of each text's current version with the vocabulary in use now and stores the verdict; statuses stay (a published text that now blocks stays live for a person to decide). One result per id, in order. At most 100 ids.",
   })
-  async recheckDescriptions(@Ctx() ctx: GatewayContext, @Arg('ids', () => [ID]) ids: string[]): Promise<Array<Description | LifecycleError>> {
+  async recheckDescriptions(
+    @Ctx() ctx: GatewayContext,
+    @Arg('ids', () => [ID]) ids: string[],
+  ): Promise<Array<Description | LifecycleError>> {
     return (await ctx.services.publication.recheck(ids, personOf(ctx))).map(toBulkResult);
   }
 
   @Authorized('mobile')
   @Subscription(() => PublicationNotice, {
-    description: 'Each publish and unpublish, on whichever replica (or worker) it happened; optionally of one product or channel.',
+    description:
+      'Each publish and unpublish, on whichever replica (or worker) it happened; optionally of one product or channel.',
     subscribe: ({ args, context }) => {
       const { productId, channel } = args as { productId?: string | null; channel?: string | null };
-      const notices = (context as GatewayContext).services.pubSub.subscribe(DESCRIPTION_PUBLISHED) as AsyncIterable<Notice>;
+      const notices = (context as GatewayContext).services.pubSub.subscribe(
+        DESCRIPTION_PUBLISHED,
+      ) as AsyncIterable<Notice>;
       return only(notices, (n) => (!productId || n.productId === productId) && (!channel || n.channel === channel));
     },
   })

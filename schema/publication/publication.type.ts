@@ -17,7 +17,10 @@ export enum LifecycleAction {
   SUPERSEDE = 'SUPERSEDE',
   RECHECK = 'RECHECK',
 }
-registerEnumType(LifecycleAction, { name: 'LifecycleAction', description: 'What a recorded change did (see docs/publishing.md for the allowed transitions).' });
+registerEnumType(LifecycleAction, {
+  name: 'LifecycleAction',
+  description: 'What a recorded change did (see docs/publishing.md for the allowed transitions).',
+});
 
 export enum DiffOp {
   EQUAL = 'EQUAL',
@@ -26,7 +29,10 @@ export enum DiffOp {
 }
 registerEnumType(DiffOp, { name: 'DiffOp' });
 
-@ObjectType({ description: 'Who acted: an API key by name and role, or the gateway itself (role "system"; the generated text\'s author has role "generator").' })
+@ObjectType({
+  description:
+    'Who acted: an API key by name and role, or the gateway itself (role "system"; the generated text\'s author has role "generator").',
+})
 export class LifecycleActor {
   @Field()
   name!: string;
@@ -55,14 +61,20 @@ export class LifecycleEvent {
   @Field(() => LifecycleActor)
   actor!: LifecycleActor;
 
-  @Field(() => String, { nullable: true, description: "The actor's note: a rejection's reason, an override's justification, the policy's grounds." })
+  @Field(() => String, {
+    nullable: true,
+    description: "The actor's note: a rejection's reason, an override's justification, the policy's grounds.",
+  })
   note!: string | null;
 
   @Field()
   at!: string;
 }
 
-@ObjectType({ description: 'A run of words of a diff: joining EQUAL and INSERT runs gives the newer text, EQUAL and DELETE the older.' })
+@ObjectType({
+  description:
+    'A run of words of a diff: joining EQUAL and INSERT runs gives the newer text, EQUAL and DELETE the older.',
+})
 export class DiffSegment {
   @Field(() => DiffOp)
   op!: DiffOp;
@@ -79,13 +91,18 @@ export class DescriptionVersion {
   @Field()
   text!: string;
 
-  @Field(() => LifecycleActor, { description: 'Who wrote it: the provider and model for version 1, the editor for later ones.' })
+  @Field(() => LifecycleActor, {
+    description: 'Who wrote it: the provider and model for version 1, the editor for later ones.',
+  })
   author!: LifecycleActor;
 
   @Field()
   createdAt!: string;
 
-  @Field(() => CheckVerdict, { nullable: true, description: 'The fact check stored with this version (rerun at publish).' })
+  @Field(() => CheckVerdict, {
+    nullable: true,
+    description: 'The fact check stored with this version (rerun at publish).',
+  })
   verdict!: CheckVerdict | null;
 
   @Field(() => [CheckFinding])
@@ -139,7 +156,9 @@ export class ReviewQueueConnection {
   @Field(() => Int, { description: 'Descriptions matching the whole filter.' })
   totalCount!: number;
 
-  @Field(() => [StatusCount], { description: "Descriptions per status matching the filter's other fields, every status listed." })
+  @Field(() => [StatusCount], {
+    description: "Descriptions per status matching the filter's other fields, every status listed.",
+  })
   counts!: StatusCount[];
 }
 
@@ -151,7 +170,10 @@ export class LifecycleError {
   @Field({ description: 'BAD_USER_INPUT, NOT_FOUND, PUBLISH_BLOCKED or INTERNAL.' })
   code!: string;
 
-  @Field(() => String, { nullable: true, description: 'E.g. NOT_PASSED, INVALID_TRANSITION, CHECK_BLOCKED, INCOMPLETE.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'E.g. NOT_PASSED, INVALID_TRANSITION, CHECK_BLOCKED, INCOMPLETE.',
+  })
   reason!: string | null;
 
   @Field()
@@ -170,7 +192,10 @@ export enum PublicationChange {
 }
 registerEnumType(PublicationChange, { name: 'PublicationChange' });
 
-@ObjectType({ description: 'A slot changed what it shows: a description was published in it (superseding the last one), or taken out of it.' })
+@ObjectType({
+  description:
+    'A slot changed what it shows: a description was published in it (superseding the last one), or taken out of it.',
+})
 export class PublicationNotice {
   @Field(() => PublicationChange)
   type!: PublicationChange;

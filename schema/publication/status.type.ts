@@ -9,7 +9,9 @@ registerEnumType(DescriptionStatus, {
     'DRAFT: stored, not yet triaged; IN_REVIEW: waiting for a person; APPROVED: a person approved it, not shown yet; PUBLISHED: shown to shoppers in its slot (one per slot); REJECTED: a person turned it down; SUPERSEDED: replaced by a newer text of its slot. See docs/publishing.md.',
 });
 
-@ObjectType({ description: 'Where a description may be published: product × locale × channel × personalization segment.' })
+@ObjectType({
+  description: 'Where a description may be published: product × locale × channel × personalization segment.',
+})
 export class DescriptionSlot {
   @Field({ description: 'BCP 47 locale ("en" when the text was written without one).' })
   locale!: string;

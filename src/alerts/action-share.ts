@@ -33,7 +33,10 @@ export interface ActionShare {
    * whole set each time the subscriber (re)connects (messages sent while it
    * was away are lost).
    */
-  subscribe(onChange: (change: ShareChange) => void, onReload: (all: Map<string, ActiveAction[]>) => void): Promise<void>;
+  subscribe(
+    onChange: (change: ShareChange) => void,
+    onReload: (all: Map<string, ActiveAction[]>) => void,
+  ): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -74,10 +77,18 @@ export function createRedisActionShare(options: RedisActionShareOptions): Action
   return {
     load,
     async put(fingerprint, actions) {
-      await client.multi().hset(hash, fingerprint, JSON.stringify(actions)).publish(channel, JSON.stringify({ fingerprint, actions })).exec();
+      await client
+        .multi()
+        .hset(hash, fingerprint, JSON.stringify(actions))
+        .publish(channel, JSON.stringify({ fingerprint, actions }))
+        .exec();
     },
     async remove(fingerprint) {
-      await client.multi().hdel(hash, fingerprint).publish(channel, JSON.stringify({ fingerprint, actions: null })).exec();
+      await client
+        .multi()
+        .hdel(hash, fingerprint)
+        .publish(channel, JSON.stringify({ fingerprint, actions: null }))
+        .exec();
     },
     async subscribe(onChange, onReload) {
       const sub = client.duplicate({ connectionName: 'stylesprint-alert-actions' });
@@ -86,7 +97,11 @@ export function createRedisActionShare(options: RedisActionShareOptions): Action
         if (from !== channel) return;
         try {
           const change = JSON.parse(text) as ShareChange;
-          if (typeof change.fingerprint === 'string') onChange({ fingerprint: change.fingerprint, actions: Array.isArray(change.actions) ? change.actions : null });
+          if (typeof change.fingerprint === 'string')
+            onChange({
+              fingerprint: change.fingerprint,
+              actions: Array.isArray(change.actions) ? change.actions : null,
+            });
         } catch (error) {
           logger?.warn({ err: error }, 'unreadable alert action change');
         }

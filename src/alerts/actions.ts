@@ -40,7 +40,6 @@ export const ALERT_ACTIONS: Readonly<Record<string, ActionKind>> = {
 /** One plan in this many keeps a demoted provider in its usual place (see above). */
 export const DEMOTED_CANARY_EVERY = 10;
 
-
 /** What the catalog-job queue must offer for pause_catalog_jobs. */
 export interface PausableJobs {
   pause(): Promise<void>;
@@ -111,11 +110,23 @@ export class AlertActions {
     const outcomes: AlertOutcome[] = [];
     for (const alert of alerts) outcomes.push(alert.status === 'firing' ? this.#fire(alert) : this.#resolve(alert));
     // Resolutions always reach the share (this replica's mirror may lag); firings when they started actions.
-    await this.#publish(alerts.filter((alert, i) => alert.status === 'resolved' || !outcomes[i]?.ignored).map((alert) => alert.fingerprint));
+    await this.#publish(
+      alerts
+        .filter((alert, i) => alert.status === 'resolved' || !outcomes[i]?.ignored)
+        .map((alert) => alert.fingerprint),
+    );
     await this.#syncJobs();
     for (const outcome of outcomes) {
-      if (outcome.ignored) this.#options.logger.info({ alert: outcome.alert, status: outcome.status, reason: outcome.ignored }, 'alert ignored');
-      else this.#options.logger.warn({ alert: outcome.alert, status: outcome.status, actions: outcome.actions }, outcome.status === 'firing' ? 'alert action taken' : 'alert action undone');
+      if (outcome.ignored)
+        this.#options.logger.info(
+          { alert: outcome.alert, status: outcome.status, reason: outcome.ignored },
+          'alert ignored',
+        );
+      else
+        this.#options.logger.warn(
+          { alert: outcome.alert, status: outcome.status, actions: outcome.actions },
+          outcome.status === 'firing' ? 'alert action taken' : 'alert action undone',
+        );
     }
     return outcomes;
   }
@@ -146,7 +157,11 @@ export class AlertActions {
       if (actions.every((a) => now - a.refreshedAt > this.#ttlMs)) {
         this.#active.delete(fingerprint);
         // Lapsed here lapses for every replica (they share the clock's verdict), so the shared copy goes too.
-        this.#options.share?.remove(fingerprint).catch((error: unknown) => this.#options.logger.warn({ err: error, fingerprint }, 'lapsed alert action not removed from the share'));
+        this.#options.share
+          ?.remove(fingerprint)
+          .catch((error: unknown) =>
+            this.#options.logger.warn({ err: error, fingerprint }, 'lapsed alert action not removed from the share'),
+          );
       }
     }
     return [...this.#active.values()].flat();
@@ -177,7 +192,10 @@ export class AlertActions {
       try {
         await (actions ? share.put(fingerprint, actions) : share.remove(fingerprint));
       } catch (error) {
-        this.#options.logger.error({ err: error, fingerprint }, 'alert actions: not shared with the other replicas (Redis unavailable), in force on this one only');
+        this.#options.logger.error(
+          { err: error, fingerprint },
+          'alert actions: not shared with the other replicas (Redis unavailable), in force on this one only',
+        );
       }
     }
   }
@@ -199,7 +217,15 @@ export class AlertActions {
     const now = this.#now();
     const since = Date.parse(alert.startsAt ?? '') || now;
     const provider = kind === 'pause_catalog_jobs' ? null : (alert.labels.provider ?? null);
-    const actions = targets.map((target) => ({ kind, target, provider, alert: name, fingerprint: alert.fingerprint, since, refreshedAt: now }));
+    const actions = targets.map((target) => ({
+      kind,
+      target,
+      provider,
+      alert: name,
+      fingerprint: alert.fingerprint,
+      since,
+      refreshedAt: now,
+    }));
     this.#active.set(alert.fingerprint, actions);
     return { ...base, actions: actions.map(({ kind: k, target }) => ({ kind: k, target })) };
   }
@@ -208,17 +234,25 @@ export class AlertActions {
     const name = alert.labels.alertname ?? '';
     const actions = this.#active.get(alert.fingerprint) ?? [];
     this.#active.delete(alert.fingerprint);
-    return { alert: name, status: 'resolved', actions: actions.map(({ kind, target }) => ({ kind, target })), ...(actions.length ? {} : { ignored: 'no action was in force for it' }) };
+    return {
+      alert: name,
+      status: 'resolved',
+      actions: actions.map(({ kind, target }) => ({ kind, target })),
+      ...(actions.length ? {} : { ignored: 'no action was in force for it' }),
+    };
   }
 
   /** What `kind` applies to for an alert with `labels`, or why it applies to nothing. */
   #targets(kind: ActionKind, labels: Readonly<Record<string, string>>): string[] | string {
-    if (kind === 'pause_catalog_jobs') return this.#options.jobs ? ['catalog'] : 'no catalog-job queue here (REDIS_URL unset)';
+    if (kind === 'pause_catalog_jobs')
+      return this.#options.jobs ? ['catalog'] : 'no catalog-job queue here (REDIS_URL unset)';
     const provider = labels.provider;
     if (!provider) return 'the alert has no provider label';
     if (!this.#options.providerIds().includes(provider)) return `provider "${provider}" is not configured here`;
     if (kind === 'demote_provider') return [provider];
-    const switched = this.#options.policies.filter((p) => p.fallback !== undefined && p.targets[0]?.provider === provider).map((p) => `${p.name}→${p.fallback}`);
+    const switched = this.#options.policies
+      .filter((p) => p.fallback !== undefined && p.targets[0]?.provider === provider)
+      .map((p) => `${p.name}→${p.fallback}`);
     return switched.length ? switched : `no policy that leads with "${provider}" has a fallback`;
   }
 

@@ -31,6 +31,9 @@ export function parseAlertmanagerWebhook(text: string): AlertmanagerAlert[] {
     throw new TypeError(`the body is not JSON: ${(error as Error).message}`, { cause: error });
   }
   const parsed = webhookSchema.safeParse(raw);
-  if (!parsed.success) throw new TypeError(`not an Alertmanager webhook: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new TypeError(
+      `not an Alertmanager webhook: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    );
   return parsed.data.alerts;
 }

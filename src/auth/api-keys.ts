@@ -32,7 +32,11 @@ export function generateKey(): string {
 }
 
 /** Creates and stores a key; returns the key itself (shown once) and its record. */
-export async function createApiKey(keys: ApiKeyStore, role: Role, name: string): Promise<{ key: string; record: ApiKeyRecord }> {
+export async function createApiKey(
+  keys: ApiKeyStore,
+  role: Role,
+  name: string,
+): Promise<{ key: string; record: ApiKeyRecord }> {
   const key = generateKey();
   // The stored prefix is the constant marker only: any character after it would be a piece of the secret.
   const record = await keys.insert({ name, role, prefix: KEY_PREFIX, hash: hashKey(key) });
@@ -49,8 +53,12 @@ export function parseGatewayApiKeys(value: string): Array<{ role: Role; key: str
       const at = entry.indexOf(':');
       const role = at > 0 ? entry.slice(0, at).trim() : '';
       const key = at > 0 ? entry.slice(at + 1).trim() : '';
-      if (!isRole(role)) throw new Error(`entry ${i + 1}: the role must be mobile, personalization, editor or internal (format role:key)`);
-      if (key.length < MIN_KEY_LENGTH) throw new Error(`entry ${i + 1}: the key must be at least ${MIN_KEY_LENGTH} characters`);
+      if (!isRole(role))
+        throw new Error(
+          `entry ${i + 1}: the role must be mobile, personalization, editor or internal (format role:key)`,
+        );
+      if (key.length < MIN_KEY_LENGTH)
+        throw new Error(`entry ${i + 1}: the key must be at least ${MIN_KEY_LENGTH} characters`);
       return { role, key };
     });
 }
@@ -69,28 +77,43 @@ const environmentKeyName = (role: Role, hash: string): string => `${ENV_KEY_NAME
  * stale environment; the start logs a warning naming it. A listed key whose
  * role changed is given the new role (an environment key also the new name).
  */
-export async function provisionEnvironmentKeys(store: ApiKeyStore, keys: ReadonlyArray<{ role: Role; key: string }>, logger: Pick<Logger, 'warn' | 'info'>): Promise<void> {
+export async function provisionEnvironmentKeys(
+  store: ApiKeyStore,
+  keys: ReadonlyArray<{ role: Role; key: string }>,
+  logger: Pick<Logger, 'warn' | 'info'>,
+): Promise<void> {
   const wanted = new Set<string>();
   for (const { role, key } of keys) {
     const hash = hashKey(key);
     wanted.add(hash);
     const name = environmentKeyName(role, hash);
     const record = await store.insertIfAbsent({ name, role, prefix: '', hash });
-    if (!record) throw new ConfigError(`GATEWAY_API_KEYS: an active key other than this one is already named ${JSON.stringify(name)}; revoke it with \`npm run keys -- revoke ${name}\``);
+    if (!record)
+      throw new ConfigError(
+        `GATEWAY_API_KEYS: an active key other than this one is already named ${JSON.stringify(name)}; revoke it with \`npm run keys -- revoke ${name}\``,
+      );
     if (record.revokedAt) {
-      logger.warn({ keyName: record.name, revokedAt: record.revokedAt }, 'GATEWAY_API_KEYS lists a revoked key: it stays revoked; put a new key in its place');
+      logger.warn(
+        { keyName: record.name, revokedAt: record.revokedAt },
+        'GATEWAY_API_KEYS lists a revoked key: it stays revoked; put a new key in its place',
+      );
     } else if (record.role !== role) {
       const renamed = record.name.startsWith(ENV_KEY_NAME_PREFIX) ? name : record.name;
       await store.setRole(record.id, role, renamed);
-      logger.info({ keyName: renamed, previousName: record.name, previousRole: record.role, role }, 'GATEWAY_API_KEYS changed the role of a key');
+      logger.info(
+        { keyName: renamed, previousName: record.name, previousRole: record.role, role },
+        'GATEWAY_API_KEYS changed the role of a key',
+      );
     }
   }
   for (const record of await store.list()) {
-    if (record.name.startsWith(ENV_KEY_NAME_PREFIX) && !record.revokedAt && !wanted.has(record.hash)) await store.revoke(record.id);
+    if (record.name.startsWith(ENV_KEY_NAME_PREFIX) && !record.revokedAt && !wanted.has(record.hash))
+      await store.revoke(record.id);
   }
 }
 
-export type AuthResult = { ok: true; principal: Principal } | { ok: false; reason: 'missing' | 'malformed' | 'unknown' | 'revoked' };
+export type AuthResult =
+  { ok: true; principal: Principal } | { ok: false; reason: 'missing' | 'malformed' | 'unknown' | 'revoked' };
 
 /**
  * Turns an Authorization header (or graphql-ws `connectionParams.authorization`)
@@ -108,7 +131,8 @@ export class Authenticator {
   async authenticate(header: string | undefined | null): Promise<AuthResult> {
     if (header === undefined || header === null || header === '') {
       // Open only while no key exists at all: creating the first key closes it at once.
-      if (this.options.allowOpen && (await this.keys.countActive()) === 0) return { ok: true, principal: OPEN_PRINCIPAL };
+      if (this.options.allowOpen && (await this.keys.countActive()) === 0)
+        return { ok: true, principal: OPEN_PRINCIPAL };
       return { ok: false, reason: 'missing' };
     }
     const match = /^Bearer\s+(\S{1,512})\s*$/i.exec(header);

@@ -35,7 +35,11 @@ export interface Principal {
 }
 
 /** The principal used when no key is configured outside production. */
-export const OPEN_PRINCIPAL: Readonly<Principal> = Object.freeze({ keyId: null, name: 'open-access', role: 'internal' });
+export const OPEN_PRINCIPAL: Readonly<Principal> = Object.freeze({
+  keyId: null,
+  name: 'open-access',
+  role: 'internal',
+});
 
 /**
  * The one place authorization is decided: type-graphql calls it for every
@@ -45,7 +49,12 @@ export const OPEN_PRINCIPAL: Readonly<Principal> = Object.freeze({ keyId: null, 
  */
 export const authChecker: AuthChecker<{ principal?: Principal | null }, Role> = ({ context }, roles) => {
   const principal = context.principal;
-  if (!principal) throw new GatewayError(ErrorCode.UNAUTHENTICATED, 'an API key is required: send Authorization: Bearer <key>');
+  if (!principal)
+    throw new GatewayError(ErrorCode.UNAUTHENTICATED, 'an API key is required: send Authorization: Bearer <key>');
   if (roles.length === 0 || roles.some((need) => roleAllows(principal.role, need))) return true;
-  throw new GatewayError(ErrorCode.FORBIDDEN, `the ${principal.role} role may not do this (needs ${roles.join(' or ')})`, { role: principal.role });
+  throw new GatewayError(
+    ErrorCode.FORBIDDEN,
+    `the ${principal.role} role may not do this (needs ${roles.join(' or ')})`,
+    { role: principal.role },
+  );
 };

@@ -9,12 +9,18 @@ import { Authenticator, parseGatewayApiKeys, provisionEnvironmentKeys } from './
  * (every caller is `internal`) and says so loudly; in production, no keys is
  * a configuration error and the gateway does not start.
  */
-export async function prepareAuthentication(config: Pick<Config, 'gatewayApiKeys' | 'nodeEnv'>, keys: ApiKeyStore, logger: Logger): Promise<Authenticator> {
+export async function prepareAuthentication(
+  config: Pick<Config, 'gatewayApiKeys' | 'nodeEnv'>,
+  keys: ApiKeyStore,
+  logger: Logger,
+): Promise<Authenticator> {
   await provisionEnvironmentKeys(keys, config.gatewayApiKeys ? parseGatewayApiKeys(config.gatewayApiKeys) : [], logger);
   const active = await keys.countActive();
   const production = config.nodeEnv === 'production';
   if (active === 0 && production) {
-    throw new ConfigError('no API keys in production: set GATEWAY_API_KEYS=role:key or create one with `npm run keys -- create --role mobile --name NAME`');
+    throw new ConfigError(
+      'no API keys in production: set GATEWAY_API_KEYS=role:key or create one with `npm run keys -- create --role mobile --name NAME`',
+    );
   }
   if (active === 0) {
     logger.warn(

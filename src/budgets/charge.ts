@@ -33,20 +33,34 @@ export const DEFAULT_COMPLETION_ESTIMATE = 1024;
 /** Rough token count of a text: one per four characters, rounded up. */
 export const roughTokens = (text: string): number => Math.ceil(text.length / 4);
 
-const promptTokensOf = (request: Pick<GenerationRequest, 'prompt' | 'system'>): number => roughTokens(request.prompt) + roughTokens(request.system ?? '');
+const promptTokensOf = (request: Pick<GenerationRequest, 'prompt' | 'system'>): number =>
+  roughTokens(request.prompt) + roughTokens(request.system ?? '');
 
 /** USD at list price; 0 for a local model or a model without a price (nothing to cap). */
-function priced(prices: Record<string, ModelPrice>, provider: PricedProvider, promptTokens: number, completionTokens: number): number {
+function priced(
+  prices: Record<string, ModelPrice>,
+  provider: PricedProvider,
+  promptTokens: number,
+  completionTokens: number,
+): number {
   return estimateCostUsd(prices, provider.kind, provider.model, promptTokens, completionTokens) ?? 0;
 }
 
 /** The upper estimate of one call of `request` to `provider`. */
-export function upfrontCost(prices: Record<string, ModelPrice>, provider: PricedProvider, request: Pick<GenerationRequest, 'prompt' | 'system' | 'maxTokens'>): number {
+export function upfrontCost(
+  prices: Record<string, ModelPrice>,
+  provider: PricedProvider,
+  request: Pick<GenerationRequest, 'prompt' | 'system' | 'maxTokens'>,
+): number {
   return priced(prices, provider, promptTokensOf(request), request.maxTokens ?? DEFAULT_COMPLETION_ESTIMATE);
 }
 
 /** The upper estimate over every provider the route may use. */
-export function worstUpfrontCost(prices: Record<string, ModelPrice>, candidates: readonly PricedProvider[], request: Pick<GenerationRequest, 'prompt' | 'system' | 'maxTokens'>): number {
+export function worstUpfrontCost(
+  prices: Record<string, ModelPrice>,
+  candidates: readonly PricedProvider[],
+  request: Pick<GenerationRequest, 'prompt' | 'system' | 'maxTokens'>,
+): number {
   return candidates.reduce((max, p) => Math.max(max, upfrontCost(prices, p, request)), 0);
 }
 
@@ -58,7 +72,11 @@ export interface ChargeInput {
 }
 
 /** The actual cost of one routed generation, by the rules above. `providerOf` maps a provider id to its kind and model. */
-export function actualCost(prices: Record<string, ModelPrice>, providerOf: (id: string) => PricedProvider | undefined, input: ChargeInput): number {
+export function actualCost(
+  prices: Record<string, ModelPrice>,
+  providerOf: (id: string) => PricedProvider | undefined,
+  input: ChargeInput,
+): number {
   const { request, routed } = input;
   if (routed.ok && routed.cached) return 0;
   let usd = 0;
@@ -66,13 +84,19 @@ export function actualCost(prices: Record<string, ModelPrice>, providerOf: (id: 
   const settled = !routed.ok && routed.interrupted ? routed.attempts.slice(0, -1) : routed.attempts;
   for (const attempt of settled) {
     const provider = providerOf(attempt.provider);
-    if (attempt.errorKind === 'timeout' && provider) usd += upfrontCost(prices, { kind: provider.kind, model: attempt.model || provider.model }, request);
+    if (attempt.errorKind === 'timeout' && provider)
+      usd += upfrontCost(prices, { kind: provider.kind, model: attempt.model || provider.model }, request);
   }
   if (routed.ok) {
     const { result } = routed;
     const provider = providerOf(result.providerId);
     if (provider) {
-      usd += priced(prices, { kind: provider.kind, model: result.model }, result.promptTokens || promptTokensOf(request), result.completionTokens || roughTokens(result.text));
+      usd += priced(
+        prices,
+        { kind: provider.kind, model: result.model },
+        result.promptTokens || promptTokensOf(request),
+        result.completionTokens || roughTokens(result.text),
+      );
     }
   } else if (routed.interrupted) {
     const provider = providerOf(routed.error.providerId);

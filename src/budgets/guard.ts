@@ -99,7 +99,13 @@ export class BudgetGuard {
   }
 
   /** The upper estimate of routing these requests (charge.ts), USD. */
-  estimate(routes: ReadonlyArray<{ policy: string; provider: string | null; request: Pick<GenerationRequest, 'prompt' | 'system' | 'maxTokens'> }>): number {
+  estimate(
+    routes: ReadonlyArray<{
+      policy: string;
+      provider: string | null;
+      request: Pick<GenerationRequest, 'prompt' | 'system' | 'maxTokens'>;
+    }>,
+  ): number {
     let usd = 0;
     for (const route of routes) {
       const providers = this.#candidates(route.policy, route.provider).flatMap((id) => this.#providerOf(id) ?? []);
@@ -114,7 +120,10 @@ export class BudgetGuard {
   }
 
   /** Reserves `usd` under every cap of `payer`; a refusal names the first cap without room and reserves nothing. */
-  async reserve(payer: Payer, usd: number): Promise<{ ok: true; reservation: Reservation } | { ok: false; refusal: BudgetRefusal }> {
+  async reserve(
+    payer: Payer,
+    usd: number,
+  ): Promise<{ ok: true; reservation: Reservation } | { ok: false; refusal: BudgetRefusal }> {
     const applicable = this.#windowsFor(payer);
     const windows = applicable.map((s) => s.window);
     const amount = toNano(usd);
@@ -122,8 +131,25 @@ export class BudgetGuard {
     const result = await this.#store.reserve(windows, amount);
     if (result.allowed) return { ok: true, reservation: { payer, windows, amount } };
     const refused = applicable[result.window];
-    const refusal: BudgetRefusal = { rule: refused.rule, payer: refused.payer, spentUsd: toUsd(result.spent), requestUsd: usd, resetsAt: refused.window.endsAt };
-    this.#logger?.warn({ keyName: payer.name, role: payer.role, cap: `${refused.rule.scope}:${refused.rule.name}`, period: refused.rule.period, limitUsd: refused.rule.limitUsd, spentUsd: refusal.spentUsd, requestUsd: usd }, 'budget exceeded: request refused');
+    const refusal: BudgetRefusal = {
+      rule: refused.rule,
+      payer: refused.payer,
+      spentUsd: toUsd(result.spent),
+      requestUsd: usd,
+      resetsAt: refused.window.endsAt,
+    };
+    this.#logger?.warn(
+      {
+        keyName: payer.name,
+        role: payer.role,
+        cap: `${refused.rule.scope}:${refused.rule.name}`,
+        period: refused.rule.period,
+        limitUsd: refused.rule.limitUsd,
+        spentUsd: refusal.spentUsd,
+        requestUsd: usd,
+      },
+      'budget exceeded: request refused',
+    );
     this.#onRefused?.(refusal);
     return { ok: false, refusal };
   }
@@ -143,7 +169,13 @@ export class BudgetGuard {
     const current = [...this.#seen.entries()].filter(([, s]) => s.window.endsAt > now);
     for (const [id, s] of this.#seen) if (s.window.endsAt <= now) this.#seen.delete(id);
     const spent = await this.#store.read(current.map(([id]) => id));
-    return current.map(([, s], i) => ({ scope: s.rule.scope, name: s.payer, period: s.rule.period, spentUsd: toUsd(spent[i]), limitUsd: s.rule.limitUsd }));
+    return current.map(([, s], i) => ({
+      scope: s.rule.scope,
+      name: s.payer,
+      period: s.rule.period,
+      spentUsd: toUsd(spent[i]),
+      limitUsd: s.rule.limitUsd,
+    }));
   }
 
   async close(): Promise<void> {
@@ -152,7 +184,9 @@ export class BudgetGuard {
 
   #windowsFor(payer: Payer): Seen[] {
     const now = this.#now();
-    return rulesFor(this.#rules, payer.name, payer.role).map((rule) => this.#window(rule, rule.scope === 'role' ? rule.name : payer.name, now));
+    return rulesFor(this.#rules, payer.name, payer.role).map((rule) =>
+      this.#window(rule, rule.scope === 'role' ? rule.name : payer.name, now),
+    );
   }
 
   /** The window of `rule` for `owner` (a key's name or a role) in the period of `now`. */
@@ -170,7 +204,10 @@ export class BudgetGuard {
  * `extensions.http` (status 429 and Retry-After), which Apollo strips from
  * the response; a graphql-ws error has no status to set.
  */
-export function budgetExceededError(refusal: BudgetRefusal, options: { now?: number; http?: boolean } = {}): GatewayError {
+export function budgetExceededError(
+  refusal: BudgetRefusal,
+  options: { now?: number; http?: boolean } = {},
+): GatewayError {
   const { rule } = refusal;
   const retryAfter = Math.max(1, Math.ceil((refusal.resetsAt - (options.now ?? Date.now())) / 1000));
   const whose = rule.scope === 'role' ? `the ${refusal.payer} role` : `this key (${refusal.payer})`;

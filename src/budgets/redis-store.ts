@@ -94,7 +94,12 @@ export class RedisBudgetStore implements BudgetStore {
   async adjust(windows: readonly BudgetWindow[], delta: number): Promise<void> {
     if (!windows.length || delta === 0) return;
     try {
-      await this.#script('stylesprintBudgetAdjust')(windows.length, ...this.#keys(windows), delta, ...windows.map((w) => w.endsAt + KEEP_AFTER_END_MS));
+      await this.#script('stylesprintBudgetAdjust')(
+        windows.length,
+        ...this.#keys(windows),
+        delta,
+        ...windows.map((w) => w.endsAt + KEEP_AFTER_END_MS),
+      );
     } catch (error) {
       this.#onError?.(error);
       await this.#fallback.adjust(windows, delta);

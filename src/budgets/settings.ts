@@ -26,7 +26,10 @@ export interface BudgetRule {
 export function parseBudgets(value: string): BudgetRule[] {
   const rules: BudgetRule[] = [];
   const seen = new Set<string>();
-  for (const entry of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const match = /^(key|role):([^=\s]+)=(\d+(?:\.\d+)?)\/(day|month)$/.exec(entry);
     if (!match) throw new Error(`"${entry}": expected key:<name>=<usd>/<day|month> or role:<role>=<usd>/<day|month>`);
     const [, scope, name, usd, period] = match as unknown as [string, 'key' | 'role', string, string, BudgetPeriod];
@@ -55,5 +58,8 @@ export function periodOf(period: BudgetPeriod, now: number): { label: string; en
   const m = d.getUTCMonth();
   if (period === 'month') return { label: `${y}-${String(m + 1).padStart(2, '0')}`, endsAt: Date.UTC(y, m + 1, 1) };
   const day = d.getUTCDate();
-  return { label: `${y}-${String(m + 1).padStart(2, '0')}-${String(day).padStart(2, '0')}`, endsAt: Date.UTC(y, m, day + 1) };
+  return {
+    label: `${y}-${String(m + 1).padStart(2, '0')}-${String(day).padStart(2, '0')}`,
+    endsAt: Date.UTC(y, m, day + 1),
+  };
 }

@@ -21,7 +21,13 @@ export interface BudgetWindow {
   endsAt: number;
 }
 
-export type ReserveResult = { allowed: true } | { allowed: false; /** Index of the first window without room. */ window: number; /** What that window holds, nano-USD. */ spent: number };
+export type ReserveResult =
+  | { allowed: true }
+  | {
+      allowed: false;
+      /** Index of the first window without room. */ window: number;
+      /** What that window holds, nano-USD. */ spent: number;
+    };
 
 /** What a budget backend must do. Every method is atomic across the windows it is given. */
 export interface BudgetStore {

@@ -59,7 +59,9 @@ export function createDescriptionLoader(service: DescriptionService, ctx: Descri
         }
         return referenceDescription(key.product, stale);
       };
-      const out: Array<Description | null> = keys.map((_, i) => (publishedIn(published, slots[i], keys[i].provider ?? null) ? serve(i, false, false) : null));
+      const out: Array<Description | null> = keys.map((_, i) =>
+        publishedIn(published, slots[i], keys[i].provider ?? null) ? serve(i, false, false) : null,
+      );
       const misses = keys.map((_, i) => i).filter((i) => out[i] === null);
       if (misses.length === 0) return out;
       // A slot with a text waiting for review or approved is the content team's: reads do not pile up drafts in it.
@@ -70,7 +72,9 @@ export function createDescriptionLoader(service: DescriptionService, ctx: Descri
       const budget = ctx.generations ? await ctx.generations(empty.length) : undefined;
       if (budget && !budget.allowed) {
         for (const i of empty) out[i] = serve(i, true, true);
-        ctx.warnings.push(`generation rate limit reached for this key: served published or reference descriptions marked stale for ${empty.length} product(s); generation resumes in ${budget.retryAfterSeconds} s`);
+        ctx.warnings.push(
+          `generation rate limit reached for this key: served published or reference descriptions marked stale for ${empty.length} product(s); generation resumes in ${budget.retryAfterSeconds} s`,
+        );
         return out;
       }
       const outcomes = await service.generate(
@@ -94,13 +98,25 @@ export function createDescriptionLoader(service: DescriptionService, ctx: Descri
         else out[i] = serve(i, true, !o.ok);
         if (!o.ok) failed++;
       });
-      if (failed) ctx.warnings.push(`generation failed for ${failed} product(s); served published or reference descriptions marked stale`);
+      if (failed)
+        ctx.warnings.push(
+          `generation failed for ${failed} product(s); served published or reference descriptions marked stale`,
+        );
       return out;
     },
-    { cacheKeyFn: (k) => `${k.product.id}\u0000${personalizationKey(k.personalization)}\u0000${k.provider ?? ''}\u0000${k.channel}` },
+    {
+      cacheKeyFn: (k) =>
+        `${k.product.id}\u0000${personalizationKey(k.personalization)}\u0000${k.provider ?? ''}\u0000${k.channel}`,
+    },
   );
 }
 
-function publishedIn(published: readonly PublicationEntry[], slot: Slot, provider: string | null): PublicationEntry | undefined {
-  return published.find((e) => sameSlot(e.state.slot, slot) && (provider === null || e.description.provider === provider));
+function publishedIn(
+  published: readonly PublicationEntry[],
+  slot: Slot,
+  provider: string | null,
+): PublicationEntry | undefined {
+  return published.find(
+    (e) => sameSlot(e.state.slot, slot) && (provider === null || e.description.provider === provider),
+  );
 }

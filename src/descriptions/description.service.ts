@@ -20,8 +20,16 @@ import { sameSlot, slotOf, DEFAULT_CHANNEL } from '../publication/slot.js';
 import type { ActorRecord, PublicationEntry } from '../storage/publication-types.js';
 import { checkParams, ParamError } from './params.js';
 import { normalizePersonalization, personalizationKey } from './personalization.js';
-import type { DescriptionWarningCode} from './types.js';
-import { DescriptionSource, DescriptionStatus, StreamEventType, type Description, type DescriptionStreamEvent, type GenerationError, type PersonalizationFields } from './types.js';
+import type { DescriptionWarningCode } from './types.js';
+import {
+  DescriptionSource,
+  DescriptionStatus,
+  StreamEventType,
+  type Description,
+  type DescriptionStreamEvent,
+  type GenerationError,
+  type PersonalizationFields,
+} from './types.js';
 import { capabilityWarnings, warningFlag, WARNING_CATEGORY } from './warnings.js';
 
 /** Policy used by generateDescriptions and descriptionStream unless the request names one. */
@@ -75,19 +83,30 @@ const CHUNK_INTERVAL_MS = 50;
 const REPLAY_WORDS = 4;
 
 /** The codes a failed generation keeps on the stream: the client's mistakes and a pin to an unconfigured provider. */
-const KEPT_STREAM_CODES = new Map<string, ErrorCode>([ErrorCode.BAD_USER_INPUT, ErrorCode.PROVIDER_NOT_CONFIGURED].map((c) => [c, c]));
+const KEPT_STREAM_CODES = new Map<string, ErrorCode>(
+  [ErrorCode.BAD_USER_INPUT, ErrorCode.PROVIDER_NOT_CONFIGURED].map((c) => [c, c]),
+);
 
 /** A failed generation's code as the stream's error code. */
 const streamErrorCode = (code: string): ErrorCode => KEPT_STREAM_CODES.get(code) ?? ErrorCode.PROVIDER_UNAVAILABLE;
 
-const token = (index: number, piece: string, replay: boolean): StreamPayload => ({ event: { type: StreamEventType.TOKEN, index, token: piece, description: null, replay } });
+const token = (index: number, piece: string, replay: boolean): StreamPayload => ({
+  event: { type: StreamEventType.TOKEN, index, token: piece, description: null, replay },
+});
 
 function promptPart(built: BuiltPrompt): { prompt: string; system?: string } {
   return built.system ? { prompt: built.prompt, system: built.system } : { prompt: built.prompt };
 }
 
 export function productFacts(p: ProductRecord): ProductFacts {
-  return { id: p.id, title: p.title, category: p.category, attributes: p.attributes, colors: p.colors, materials: p.materials };
+  return {
+    id: p.id,
+    title: p.title,
+    category: p.category,
+    attributes: p.attributes,
+    colors: p.colors,
+    materials: p.materials,
+  };
 }
 
 /**
@@ -95,7 +114,12 @@ export function productFacts(p: ProductRecord): ProductFacts {
  * has one, and then the text of `entry.version` (the current version, or the
  * live one for a shopper).
  */
-export function toDescription(r: DescriptionRecord, source: DescriptionSource, stale = false, entry: PublicationEntry | null = null): Description {
+export function toDescription(
+  r: DescriptionRecord,
+  source: DescriptionSource,
+  stale = false,
+  entry: PublicationEntry | null = null,
+): Description {
   const p = r.personalization as Personalization | null;
   return {
     ...r,
@@ -103,13 +127,26 @@ export function toDescription(r: DescriptionRecord, source: DescriptionSource, s
     status: entry ? DescriptionStatus[entry.state.status] : null,
     version: entry?.version.version ?? null,
     publishedVersion: entry?.state.publishedVersion ?? null,
-    slot: entry ? { locale: entry.state.slot.locale, channel: entry.state.slot.channel, segment: entry.state.slot.segment } : null,
+    slot: entry
+      ? { locale: entry.state.slot.locale, channel: entry.state.slot.channel, segment: entry.state.slot.segment }
+      : null,
     storedCheck: entry?.version.check ?? null,
-    personalization: p ? { segment: p.segment ?? null, tone: p.tone ?? null, locale: p.locale ?? null, keywords: p.keywords ?? [] } : null,
+    personalization: p
+      ? { segment: p.segment ?? null, tone: p.tone ?? null, locale: p.locale ?? null, keywords: p.keywords ?? [] }
+      : null,
     flags: r.flags
       .filter((f) => f.category !== WARNING_CATEGORY)
-      .map((f) => ({ code: f.code, category: f.category, message: f.message, start: f.start ?? null, end: f.end ?? null, suggestion: f.suggestion ?? null })),
-    warnings: r.flags.filter((f) => f.category === WARNING_CATEGORY).map((f) => ({ code: f.code as DescriptionWarningCode, message: f.message })),
+      .map((f) => ({
+        code: f.code,
+        category: f.category,
+        message: f.message,
+        start: f.start ?? null,
+        end: f.end ?? null,
+        suggestion: f.suggestion ?? null,
+      })),
+    warnings: r.flags
+      .filter((f) => f.category === WARNING_CATEGORY)
+      .map((f) => ({ code: f.code as DescriptionWarningCode, message: f.message })),
     source,
     stale,
   };
@@ -178,19 +215,29 @@ export class DescriptionService {
    * before any provider is called. Null when no cap applies (no payer, no
    * BUDGETS); a refusal carries the client's BUDGET_EXCEEDED error.
    */
-  private async reserveBudget(payer: Payer | undefined, routes: ReadonlyArray<{ item: GenerateItem; request: GenerationRequest }>, http: boolean): Promise<{ ok: true; reservation: Reservation | null } | { ok: false; error: GatewayError }> {
+  private async reserveBudget(
+    payer: Payer | undefined,
+    routes: ReadonlyArray<{ item: GenerateItem; request: GenerationRequest }>,
+    http: boolean,
+  ): Promise<{ ok: true; reservation: Reservation | null } | { ok: false; error: GatewayError }> {
     const budgets = this.options.budgets;
     if (!budgets || !payer) return { ok: true, reservation: null };
-    const usd = budgets.estimate(routes.map(({ item, request }) => ({ policy: item.policy, provider: item.provider ?? null, request })));
+    const usd = budgets.estimate(
+      routes.map(({ item, request }) => ({ policy: item.policy, provider: item.provider ?? null, request })),
+    );
     const reserved = await budgets.reserve(payer, usd);
-    return reserved.ok ? { ok: true, reservation: reserved.reservation } : { ok: false, error: budgetExceededError(reserved.refusal, { http }) };
+    return reserved.ok
+      ? { ok: true, reservation: reserved.reservation }
+      : { ok: false, error: budgetExceededError(reserved.refusal, { http }) };
   }
 
   /** Settles a reservation to what the generations actually cost (streamed and retried calls included). */
   private async chargeBudget(reservation: Reservation | null, charges: readonly ChargeInput[]): Promise<void> {
     const budgets = this.options.budgets;
     if (!budgets || !reservation) return;
-    await budgets.settle(reservation, budgets.cost(charges)).catch((error: unknown) => this.logger.warn({ err: error }, 'budget not settled'));
+    await budgets
+      .settle(reservation, budgets.cost(charges))
+      .catch((error: unknown) => this.logger.warn({ err: error }, 'budget not settled'));
   }
 
   /**
@@ -202,21 +249,29 @@ export class DescriptionService {
     if (provider === null || provider === undefined) return null;
     const known = [...new Set([...PROVIDER_IDS, ...this.registry.allGenerators().map((g) => g.id)])];
     if (known.includes(provider)) return null;
-    return new BadUserInputError(`unknown provider ${JSON.stringify(provider.slice(0, 64))}: known providers are ${known.join(', ')}`, {
-      reason: 'UNKNOWN_PROVIDER',
-      argument: 'provider',
-      known,
-    });
+    return new BadUserInputError(
+      `unknown provider ${JSON.stringify(provider.slice(0, 64))}: known providers are ${known.join(', ')}`,
+      {
+        reason: 'UNKNOWN_PROVIDER',
+        argument: 'provider',
+        known,
+      },
+    );
   }
 
   buildRequest(item: GenerateItem): GenerationRequest {
     const facts = productFacts(item.product);
-    const render = (version: PromptVersion) => buildPrompt(facts, { version, ...(item.personalization ? { personalization: item.personalization } : {}) });
+    const render = (version: PromptVersion) =>
+      buildPrompt(facts, { version, ...(item.personalization ? { personalization: item.personalization } : {}) });
     const built = render(item.promptVersion);
     const request: GenerationRequest = {
       ...item.params,
       prompt: built.prompt,
-      parts: { product: facts, promptVersion: built.version, ...(item.personalization ? { personalization: item.personalization } : {}) },
+      parts: {
+        product: facts,
+        promptVersion: built.version,
+        ...(item.personalization ? { personalization: item.personalization } : {}),
+      },
     };
     if (built.system) request.system = built.system;
     // A model trained on another template (the bundled one: v3) is sent that one: it reads no other.
@@ -232,10 +287,16 @@ export class DescriptionService {
   }
 
   /** The version and prompt a provider was actually sent: its own template's variant when it has one. */
-  private sentTo(providerId: string, request: GenerationRequest, requested: PromptVersion): { version: PromptVersion; prompt: string } {
+  private sentTo(
+    providerId: string,
+    request: GenerationRequest,
+    requested: PromptVersion,
+  ): { version: PromptVersion; prompt: string } {
     const own = this.registry.allGenerators().find((g) => g.id === providerId)?.promptVersion;
     const variant = own && isPromptVersion(own) ? request.promptVariants?.[own] : undefined;
-    return variant ? { version: own as PromptVersion, prompt: variant.prompt } : { version: requested, prompt: request.prompt };
+    return variant
+      ? { version: own as PromptVersion, prompt: variant.prompt }
+      : { version: requested, prompt: request.prompt };
   }
 
   /**
@@ -245,12 +306,27 @@ export class DescriptionService {
    */
   async generate(items: GenerateItem[], signal?: AbortSignal, payer?: Payer): Promise<GenerateOutcome[]> {
     const requests = items.map((item) => this.buildRequest(item));
-    const budget = await this.reserveBudget(payer, items.map((item, i) => ({ item, request: requests[i] })), true);
+    const budget = await this.reserveBudget(
+      payer,
+      items.map((item, i) => ({ item, request: requests[i] })),
+      true,
+    );
     if (!budget.ok) throw budget.error;
     const routed = await this.router.generate(
-      items.map((item, i) => ({ request: requests[i], options: { policy: item.policy, provider: item.provider ?? null, ...(signal ? { signal } : {}), ...(item.bypassCache ? { bypassCache: true } : {}) } })),
+      items.map((item, i) => ({
+        request: requests[i],
+        options: {
+          policy: item.policy,
+          provider: item.provider ?? null,
+          ...(signal ? { signal } : {}),
+          ...(item.bypassCache ? { bypassCache: true } : {}),
+        },
+      })),
     );
-    await this.chargeBudget(budget.reservation, routed.map((r, i) => ({ request: requests[i], routed: r })));
+    await this.chargeBudget(
+      budget.reservation,
+      routed.map((r, i) => ({ request: requests[i], routed: r })),
+    );
     return Promise.all(routed.map((r, i) => this.settle(items[i], requests[i], r)));
   }
 
@@ -258,10 +334,23 @@ export class DescriptionService {
   async settle(item: GenerateItem, request: GenerationRequest, routed: Routed): Promise<GenerateOutcome> {
     if (!routed.ok) {
       // The upstream message may quote the prompt back: the client gets a fixed sentence, the log (at debug) the detail.
-      this.logger.debug({ productId: item.product.id, provider: routed.error.providerId, kind: routed.error.kind, detail: routed.error.message }, 'generation failed');
+      this.logger.debug(
+        {
+          productId: item.product.id,
+          provider: routed.error.providerId,
+          kind: routed.error.kind,
+          detail: routed.error.message,
+        },
+        'generation failed',
+      );
       return {
         ok: false,
-        error: { productId: item.product.id, code: routed.code, message: clientMessage(routed), attempts: routed.attempts },
+        error: {
+          productId: item.product.id,
+          code: routed.code,
+          message: clientMessage(routed),
+          attempts: routed.attempts,
+        },
       };
     }
     const key = personalizationKey(item.personalization);
@@ -271,14 +360,23 @@ export class DescriptionService {
       // A model that stops at once has written nothing worth storing or showing.
       return {
         ok: false,
-        error: { productId: item.product.id, code: 'PROVIDER_UNAVAILABLE', message: `${result.providerId} returned an empty description`, attempts: routed.attempts },
+        error: {
+          productId: item.product.id,
+          code: 'PROVIDER_UNAVAILABLE',
+          message: `${result.providerId} returned an empty description`,
+          attempts: routed.attempts,
+        },
       };
     }
     if (routed.cached) {
       // The text is already stored for this slot: the same row, in whatever state the content team left it.
-      const [existing] = await this.store.latestDescriptions([{ productId: item.product.id, personalizationKey: key, provider: result.providerId }]);
-      const [entry] = existing && existing.text === result.text ? await this.publication.entries([existing.id]) : [null];
-      if (existing && entry && sameSlot(entry.state.slot, slot)) return { ok: true, description: toDescription(existing, DescriptionSource.CACHED, false, entry) };
+      const [existing] = await this.store.latestDescriptions([
+        { productId: item.product.id, personalizationKey: key, provider: result.providerId },
+      ]);
+      const [entry] =
+        existing && existing.text === result.text ? await this.publication.entries([existing.id]) : [null];
+      if (existing && entry && sameSlot(entry.state.slot, slot))
+        return { ok: true, description: toDescription(existing, DescriptionSource.CACHED, false, entry) };
     }
     const sent = this.sentTo(result.providerId, request, item.promptVersion);
     const checks = checkDescription({
@@ -290,7 +388,11 @@ export class DescriptionService {
     });
     const writer = this.registry.allGenerators().find((g) => g.id === result.providerId);
     const kind = writer?.kind ?? result.providerId;
-    const warnings = capabilityWarnings(item.personalization, TEMPLATES[sent.version], { id: result.providerId, model: result.model, honours: writer?.capabilities.honours });
+    const warnings = capabilityWarnings(item.personalization, TEMPLATES[sent.version], {
+      id: result.providerId,
+      model: result.model,
+      honours: writer?.capabilities.honours,
+    });
     const input: DescriptionInput = {
       productId: item.product.id,
       text: result.text,
@@ -307,7 +409,14 @@ export class DescriptionService {
       estimatedCostUsd: estimateCostUsd(this.prices, kind, result.model, result.promptTokens, result.completionTokens),
       attempts: routed.attempts,
       flags: [
-        ...checks.flags.map((f) => ({ code: f.code, category: f.category, message: f.message, start: f.span?.start ?? null, end: f.span?.end ?? null, suggestion: f.suggestion ?? null })),
+        ...checks.flags.map((f) => ({
+          code: f.code,
+          category: f.category,
+          message: f.message,
+          start: f.span?.start ?? null,
+          end: f.span?.end ?? null,
+          suggestion: f.suggestion ?? null,
+        })),
         ...warnings.map(warningFlag),
       ],
       attributeCoverage: checks.attributeCoverage,
@@ -315,9 +424,14 @@ export class DescriptionService {
     // Stored, admitted and its lifecycle events recorded in one transaction.
     const entry = await this.publication.storeGenerated(input, item.product, slot, item.requestedBy);
     const record = entry.description;
-    if (checks.flags.length) this.logger.info({ descriptionId: record.id, flags: checks.flags.map((f) => f.code) }, 'description flagged by checks');
+    if (checks.flags.length)
+      this.logger.info(
+        { descriptionId: record.id, flags: checks.flags.map((f) => f.code) },
+        'description flagged by checks',
+      );
     if (this.options.onVerdict) {
-      const factCheck = this.options.factCheck?.(item.product, result.text, item.personalization?.locale ?? 'en') ?? null;
+      const factCheck =
+        this.options.factCheck?.(item.product, result.text, item.personalization?.locale ?? 'en') ?? null;
       this.options.onVerdict(result.providerId, result.model, verdictOf({ flags: checks.flags, factCheck }));
     }
     return { ok: true, description: toDescription(record, DescriptionSource.GENERATED, false, entry) };
@@ -349,13 +463,27 @@ export class DescriptionService {
     }
     const personalization = normalizePersonalization(args.personalization);
     if (!args.regenerate) {
-      const [stored] = await this.store.latestDescriptions([{ productId: product.id, personalizationKey: personalizationKey(personalization), provider: args.provider ?? null }]);
+      const [stored] = await this.store.latestDescriptions([
+        {
+          productId: product.id,
+          personalizationKey: personalizationKey(personalization),
+          provider: args.provider ?? null,
+        },
+      ]);
       if (stored) {
         // Replayed as the content team left it: its current version, with its status.
         const [description] = await this.describe([stored], DescriptionSource.CACHED);
         const groups = wordGroups(description.text, REPLAY_WORDS);
         for (const [index, piece] of groups.entries()) yield token(index, piece, true);
-        yield { event: { type: StreamEventType.DONE, index: groups.length, token: null, description: description, replay: true } };
+        yield {
+          event: {
+            type: StreamEventType.DONE,
+            index: groups.length,
+            token: null,
+            description: description,
+            replay: true,
+          },
+        };
         return;
       }
     }
@@ -390,28 +518,59 @@ export class DescriptionService {
     const channel = new AsyncChannel<StreamPayload>();
     let index = 0;
     let streamedChars = 0;
-    const chunker = new WordChunker({ intervalMs: CHUNK_INTERVAL_MS, emit: (piece) => channel.push(token(index++, piece, false)) });
+    const chunker = new WordChunker({
+      intervalMs: CHUNK_INTERVAL_MS,
+      emit: (piece) => channel.push(token(index++, piece, false)),
+    });
     const onToken = (piece: string): void => {
       streamedChars += piece.length;
       chunker.push(piece);
     };
     const done = this.router
-      .stream(request, { policy: item.policy, provider: item.provider ?? null, signal: controller.signal, bypassCache: true, onToken })
+      .stream(request, {
+        policy: item.policy,
+        provider: item.provider ?? null,
+        signal: controller.signal,
+        bypassCache: true,
+        onToken,
+      })
       .then(async (routed) => {
         await this.chargeBudget(budget.reservation, [{ request, routed, streamedChars }]);
         // What the provider sent before it ended (or broke) reaches the client before the outcome.
         chunker.flush();
         if (!routed.ok && routed.interrupted) {
           // The upstream message may quote the prompt back: the client gets the fact, the debug log the detail.
-          logger.debug({ provider: routed.error.providerId, detail: routed.error.message }, 'description stream interrupted');
-          channel.push({ error: new GatewayError(ErrorCode.STREAM_INTERRUPTED, `the stream from ${routed.error.providerId} broke after ${index} chunk(s)`) });
+          logger.debug(
+            { provider: routed.error.providerId, detail: routed.error.message },
+            'description stream interrupted',
+          );
+          channel.push({
+            error: new GatewayError(
+              ErrorCode.STREAM_INTERRUPTED,
+              `the stream from ${routed.error.providerId} broke after ${index} chunk(s)`,
+            ),
+          });
           return;
         }
         const outcome = await this.settle(item, request, routed);
         channel.push(
           outcome.ok
-            ? { event: { type: StreamEventType.DONE, index, token: null, description: outcome.description, replay: false } }
-            : { error: new GatewayError(streamErrorCode(outcome.error.code), outcome.error.message, outcome.error.reason ? { reason: outcome.error.reason } : {}) },
+            ? {
+                event: {
+                  type: StreamEventType.DONE,
+                  index,
+                  token: null,
+                  description: outcome.description,
+                  replay: false,
+                },
+              }
+            : {
+                error: new GatewayError(
+                  streamErrorCode(outcome.error.code),
+                  outcome.error.message,
+                  outcome.error.reason ? { reason: outcome.error.reason } : {},
+                ),
+              },
         );
       })
       .catch((error: unknown) => {

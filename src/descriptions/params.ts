@@ -36,12 +36,16 @@ export interface CheckedParams {
 
 function inRange(name: string, value: number | null | undefined, min: number, max: number): number | undefined {
   if (value === null || value === undefined) return undefined;
-  if (!Number.isFinite(value) || value < min || value > max) throw new ParamError(`${name} must be between ${min} and ${max}`);
+  if (!Number.isFinite(value) || value < min || value > max)
+    throw new ParamError(`${name} must be between ${min} and ${max}`);
   return value;
 }
 
 /** Validates generation parameters; throws ParamError with a client-facing message. */
-export function checkParams(input: GenerationParamsFields | null | undefined, personalization: PersonalizationFields | null | undefined): CheckedParams {
+export function checkParams(
+  input: GenerationParamsFields | null | undefined,
+  personalization: PersonalizationFields | null | undefined,
+): CheckedParams {
   const params: GenerationParameters = {};
   const maxTokens = inRange('maxTokens', input?.maxTokens, 1, PARAM_LIMITS.maxTokens);
   const temperature = inRange('temperature', input?.temperature, 0, 2);
@@ -52,8 +56,13 @@ export function checkParams(input: GenerationParamsFields | null | undefined, pe
   if (topP !== undefined) params.topP = topP;
   if (seed !== undefined) params.seed = seed;
   if (input?.stop?.length) {
-    if (input.stop.length > PARAM_LIMITS.stopStrings || input.stop.some((s) => s.length === 0 || s.length > PARAM_LIMITS.stopChars)) {
-      throw new ParamError(`stop takes at most ${PARAM_LIMITS.stopStrings} non-empty strings of at most ${PARAM_LIMITS.stopChars} characters`);
+    if (
+      input.stop.length > PARAM_LIMITS.stopStrings ||
+      input.stop.some((s) => s.length === 0 || s.length > PARAM_LIMITS.stopChars)
+    ) {
+      throw new ParamError(
+        `stop takes at most ${PARAM_LIMITS.stopStrings} non-empty strings of at most ${PARAM_LIMITS.stopChars} characters`,
+      );
     }
     params.stop = input.stop;
   }
@@ -61,10 +70,15 @@ export function checkParams(input: GenerationParamsFields | null | undefined, pe
   if (!isPromptVersion(version)) throw new ParamError(`unknown promptVersion ${JSON.stringify(version)}`);
   if (personalization) {
     const size = JSON.stringify(personalization).length;
-    if (size > PARAM_LIMITS.personalizationChars) throw new ParamError(`personalization is larger than ${PARAM_LIMITS.personalizationChars} characters`);
-    if ((personalization.keywords?.length ?? 0) > PARAM_LIMITS.keywords * 5) throw new ParamError(`too many keywords (at most ${PARAM_LIMITS.keywords} are used)`);
+    if (size > PARAM_LIMITS.personalizationChars)
+      throw new ParamError(`personalization is larger than ${PARAM_LIMITS.personalizationChars} characters`);
+    if ((personalization.keywords?.length ?? 0) > PARAM_LIMITS.keywords * 5)
+      throw new ParamError(`too many keywords (at most ${PARAM_LIMITS.keywords} are used)`);
     // Tone and locale are closed sets, so neither can carry an instruction; segment and keywords reach prompts as quoted data.
-    for (const check of [personalization.tone?.trim() && checkTone(personalization.tone), personalization.locale?.trim() && checkLocale(personalization.locale)]) {
+    for (const check of [
+      personalization.tone?.trim() && checkTone(personalization.tone),
+      personalization.locale?.trim() && checkLocale(personalization.locale),
+    ]) {
       if (check && !check.ok) throw new ParamError(check.message, check.reason);
     }
   }

@@ -39,13 +39,25 @@ export function capabilityWarnings(
   const who = `${writer.id} (${writer.model})`;
   const locale = personalization.locale?.trim();
   if (locale) {
-    if (!template.personalization) warnings.push({ code: 'LOCALE_UNSUPPORTED', message: `prompt ${template.version} does not carry the locale ${locale}: the text is in the model's default language` });
-    else if (!honoursLocale(writer.honours, locale)) warnings.push({ code: 'LOCALE_UNSUPPORTED', message: `${who} writes ${writer.honours!.languages.join(', ')} only, not the locale ${locale}` });
+    if (!template.personalization)
+      warnings.push({
+        code: 'LOCALE_UNSUPPORTED',
+        message: `prompt ${template.version} does not carry the locale ${locale}: the text is in the model's default language`,
+      });
+    else if (!honoursLocale(writer.honours, locale))
+      warnings.push({
+        code: 'LOCALE_UNSUPPORTED',
+        message: `${who} writes ${writer.honours!.languages.join(', ')} only, not the locale ${locale}`,
+      });
   }
   const wanted = FIELDS.filter((f) => asked(personalization, f));
-  const ignored = template.personalization ? wanted.filter((f) => writer.honours && !writer.honours.personalization[f]) : wanted;
+  const ignored = template.personalization
+    ? wanted.filter((f) => writer.honours && !writer.honours.personalization[f])
+    : wanted;
   if (ignored.length) {
-    const by = template.personalization ? `${who} does not follow them` : `prompt ${template.version} does not carry personalization`;
+    const by = template.personalization
+      ? `${who} does not follow them`
+      : `prompt ${template.version} does not carry personalization`;
     warnings.push({ code: 'PERSONALIZATION_IGNORED', message: `${ignored.join(', ')} not honoured: ${by}` });
   }
   return warnings;

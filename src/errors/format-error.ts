@@ -38,7 +38,10 @@ export function createFormatError({ logger, exposeInternals }: FormatErrorOption
     const mapped = APOLLO_CODES[code];
     if (mapped) return { ...formatted, extensions: { ...extensions, code: mapped } };
     // type-graphql's argument validation and graphql-js coercion errors are the client's fault.
-    if (original instanceof GraphQLError && !(original.originalError && !(original.originalError instanceof GraphQLError))) {
+    if (
+      original instanceof GraphQLError &&
+      !(original.originalError && !(original.originalError instanceof GraphQLError))
+    ) {
       if (code === '' || code === 'INTERNAL_SERVER_ERROR') {
         return { ...formatted, extensions: { ...extensions, code: ErrorCode.BAD_USER_INPUT } };
       }

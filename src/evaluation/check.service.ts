@@ -51,8 +51,13 @@ export class CheckService {
   /** Checks client text; bad input is a BAD_USER_INPUT with a `reason`. */
   checkText(product: ProductRecord, text: string, locale: string): DescriptionCheck {
     if (text.trim() === '') throw new BadUserInputError('text is empty', { reason: 'EMPTY_TEXT' });
-    if (text.length > CHECK_LIMITS.chars) throw new BadUserInputError(`text is limited to ${CHECK_LIMITS.chars} characters`, { reason: 'TEXT_TOO_LONG' });
-    if (!LOCALE.test(locale)) throw new BadUserInputError(`locale ${JSON.stringify(locale.slice(0, 40))} is not a language tag such as "en" or "en-GB"`, { reason: 'INVALID_LOCALE' });
+    if (text.length > CHECK_LIMITS.chars)
+      throw new BadUserInputError(`text is limited to ${CHECK_LIMITS.chars} characters`, { reason: 'TEXT_TOO_LONG' });
+    if (!LOCALE.test(locale))
+      throw new BadUserInputError(
+        `locale ${JSON.stringify(locale.slice(0, 40))} is not a language tag such as "en" or "en-GB"`,
+        { reason: 'INVALID_LOCALE' },
+      );
     return this.check(product, text, locale);
   }
 
@@ -61,7 +66,14 @@ export class CheckService {
     const result = checkFacts(text, product, { locale, vocabulary: this.vocabulary });
     return {
       verdict: CheckVerdict[result.verdict],
-      findings: result.findings.map((f) => ({ code: f.code, severity: CheckSeverity[f.severity], start: f.start, end: f.end, message: f.message, expected: f.expected })),
+      findings: result.findings.map((f) => ({
+        code: f.code,
+        severity: CheckSeverity[f.severity],
+        start: f.start,
+        end: f.end,
+        message: f.message,
+        expected: f.expected,
+      })),
     };
   }
 }

@@ -44,27 +44,53 @@ function meanScores(all: readonly PairScores[]): TextScores {
     const xs = all.map((s) => s[k]).filter((v): v is number => v !== null);
     return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
   };
-  return { bleu: m('bleu'), rouge1: m('rouge1'), rouge2: m('rouge2'), rougeL: m('rougeL'), meteor: m('meteor'), flags: [] };
+  return {
+    bleu: m('bleu'),
+    rouge1: m('rouge1'),
+    rouge2: m('rouge2'),
+    rougeL: m('rougeL'),
+    meteor: m('meteor'),
+    flags: [],
+  };
 }
 
 /** Scores texts (pure apart from the optional embedder). Shared by every request. */
 export class EvaluationService {
   constructor(private readonly embedder: () => Embedder | null) {}
 
-  evaluateText(pairs: ReadonlyArray<{ reference: string; candidate: string }>, metrics: readonly MetricName[] = ALL_METRICS): TextEvaluation {
+  evaluateText(
+    pairs: ReadonlyArray<{ reference: string; candidate: string }>,
+    metrics: readonly MetricName[] = ALL_METRICS,
+  ): TextEvaluation {
     const scores = pairs.map((p) => scorePair(p.reference, p.candidate, metrics));
     return {
-      pairs: scores.map((s, i) => ({ ...s, flags: checkDescription({ text: pairs[i].candidate, reference: pairs[i].reference }).flags.map(toContentFlag) })),
+      pairs: scores.map((s, i) => ({
+        ...s,
+        flags: checkDescription({ text: pairs[i].candidate, reference: pairs[i].reference }).flags.map(toContentFlag),
+      })),
       mean: meanScores(scores),
     };
   }
 
-  async evaluateDescription(description: DescriptionRecord, product: ProductRecord, signal?: AbortSignal): Promise<DescriptionEvaluation | null> {
+  async evaluateDescription(
+    description: DescriptionRecord,
+    product: ProductRecord,
+    signal?: AbortSignal,
+  ): Promise<DescriptionEvaluation | null> {
     const reference = product.referenceDescription;
     if (!reference) return null;
     const scores = scorePair(reference, description.text);
-    const checks = checkDescription({ text: description.text, reference, attributes: product.attributes, gender: product.gender });
-    const [semantic] = await semanticSimilarity(this.embedder(), [{ reference, candidate: description.text }], signal ? { signal } : {});
+    const checks = checkDescription({
+      text: description.text,
+      reference,
+      attributes: product.attributes,
+      gender: product.gender,
+    });
+    const [semantic] = await semanticSimilarity(
+      this.embedder(),
+      [{ reference, candidate: description.text }],
+      signal ? { signal } : {},
+    );
     return {
       descriptionId: description.id,
       scores: { ...scores, flags: checks.flags.map(toContentFlag) },

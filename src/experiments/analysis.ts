@@ -6,8 +6,22 @@
  */
 import { probabilityBeats } from './beta-binomial.js';
 import { differenceInterval, liftInterval, wilsonInterval } from './intervals.js';
-import { differenceEstimate, SEQUENTIAL_DEFAULTS, sequentialLook, type SequentialOptions, type SequentialState } from './sequential.js';
-import { checkCounts, checkLevel, checkPrior, UNIFORM_PRIOR, type BetaPrior, type Interval, type VariantCounts } from './types.js';
+import {
+  differenceEstimate,
+  SEQUENTIAL_DEFAULTS,
+  sequentialLook,
+  type SequentialOptions,
+  type SequentialState,
+} from './sequential.js';
+import {
+  checkCounts,
+  checkLevel,
+  checkPrior,
+  UNIFORM_PRIOR,
+  type BetaPrior,
+  type Interval,
+  type VariantCounts,
+} from './types.js';
 
 export interface AnalysisOptions extends SequentialOptions {
   /** Level of the fixed-sample intervals (rate, difference, lift). Default 0.95. */
@@ -24,7 +38,12 @@ export interface AnalysisOptions extends SequentialOptions {
   prior?: BetaPrior;
 }
 
-export const ANALYSIS_DEFAULTS = Object.freeze({ ...SEQUENTIAL_DEFAULTS, level: 0.95, minSample: 1000, minimumEffect: 0.1 });
+export const ANALYSIS_DEFAULTS = Object.freeze({
+  ...SEQUENTIAL_DEFAULTS,
+  level: 0.95,
+  minSample: 1000,
+  minimumEffect: 0.1,
+});
 
 export type Decision = 'KEEP_RUNNING' | 'STOP_WINNER' | 'STOP_NO_DIFFERENCE';
 /** Where the confidence sequence puts a treatment against control. */
@@ -68,13 +87,31 @@ export interface ExperimentAnalysis {
 
 function resolve(options: AnalysisOptions, treatments: number): ExperimentAnalysis['method'] {
   const d = ANALYSIS_DEFAULTS;
-  const { level = d.level, minSample = d.minSample, minimumEffect = d.minimumEffect, alpha = d.alpha, mixingSd = d.mixingSd, prior = UNIFORM_PRIOR } = options;
+  const {
+    level = d.level,
+    minSample = d.minSample,
+    minimumEffect = d.minimumEffect,
+    alpha = d.alpha,
+    mixingSd = d.mixingSd,
+    prior = UNIFORM_PRIOR,
+  } = options;
   checkLevel(level);
   checkLevel(alpha, 'alpha'); // before the split over treatments, which could bring 1.5 under 1
   checkPrior(prior);
-  if (!Number.isSafeInteger(minSample) || minSample < 0) throw new RangeError(`minSample must be a whole number ≥ 0, got ${minSample}`);
-  if (!(minimumEffect >= 0 && Number.isFinite(minimumEffect))) throw new RangeError(`minimumEffect must be a finite number ≥ 0, got ${minimumEffect}`);
-  return { level, minSample, minimumEffect, alpha, mixingSd, prior, comparisonAlpha: alpha / treatments, test: 'mSPRT' };
+  if (!Number.isSafeInteger(minSample) || minSample < 0)
+    throw new RangeError(`minSample must be a whole number ≥ 0, got ${minSample}`);
+  if (!(minimumEffect >= 0 && Number.isFinite(minimumEffect)))
+    throw new RangeError(`minimumEffect must be a finite number ≥ 0, got ${minimumEffect}`);
+  return {
+    level,
+    minSample,
+    minimumEffect,
+    alpha,
+    mixingSd,
+    prior,
+    comparisonAlpha: alpha / treatments,
+    test: 'mSPRT',
+  };
 }
 
 function verdictOf(s: SequentialState, margin: number): Verdict {
@@ -93,7 +130,11 @@ const fmt = (p: number): string => (p < 0.001 ? p.toExponential(1) : p.toFixed(3
  * look stands alone, which is still valid but forgets earlier evidence).
  * Throws a RangeError for counts or options that make no sense.
  */
-export function analyzeExperiment(variants: readonly VariantCounts[], options: AnalysisOptions = {}, previous?: ExperimentAnalysis): ExperimentAnalysis {
+export function analyzeExperiment(
+  variants: readonly VariantCounts[],
+  options: AnalysisOptions = {},
+  previous?: ExperimentAnalysis,
+): ExperimentAnalysis {
   if (variants.length < 2) throw new RangeError(`an experiment needs at least two variants, got ${variants.length}`);
   const ids = new Set<string>();
   for (const v of variants) {
@@ -109,7 +150,11 @@ export function analyzeExperiment(variants: readonly VariantCounts[], options: A
   const analysed: VariantAnalysis[] = variants.map((v, i) => {
     let comparison: Comparison | null = null;
     if (i > 0) {
-      const sequential = sequentialLook(differenceEstimate(v, control), { alpha: method.comparisonAlpha, mixingSd: method.mixingSd }, before.get(v.id));
+      const sequential = sequentialLook(
+        differenceEstimate(v, control),
+        { alpha: method.comparisonAlpha, mixingSd: method.mixingSd },
+        before.get(v.id),
+      );
       comparison = {
         difference: differenceInterval(v, control, method.level),
         lift: liftInterval(v, control, method.level),
@@ -131,19 +176,34 @@ export function analyzeExperiment(variants: readonly VariantCounts[], options: A
   return { variants: analysed, ...decide(analysed, method), method };
 }
 
-function decide(variants: readonly VariantAnalysis[], method: ExperimentAnalysis['method']): Pick<ExperimentAnalysis, 'decision' | 'winnerId' | 'reason'> {
+function decide(
+  variants: readonly VariantAnalysis[],
+  method: ExperimentAnalysis['method'],
+): Pick<ExperimentAnalysis, 'decision' | 'winnerId' | 'reason'> {
   const short = variants.filter((v) => v.exposures < method.minSample);
   if (short.length > 0) {
-    return { decision: 'KEEP_RUNNING', winnerId: null, reason: `minimum sample of ${method.minSample} per variant not reached (${short.map((v) => v.id).join(', ')})` };
+    return {
+      decision: 'KEEP_RUNNING',
+      winnerId: null,
+      reason: `minimum sample of ${method.minSample} per variant not reached (${short.map((v) => v.id).join(', ')})`,
+    };
   }
   const treatments = variants.slice(1) as (VariantAnalysis & { comparison: Comparison })[];
   const better = treatments.filter((v) => v.comparison.verdict === 'BETTER');
   if (better.length > 0) {
     const best = better.reduce((a, b) => (b.comparison.sequential.lower > a.comparison.sequential.lower ? b : a));
-    return { decision: 'STOP_WINNER', winnerId: best.id, reason: `${best.id} beats control (always-valid p = ${fmt(best.comparison.sequential.pValue)} ≤ ${fmt(method.comparisonAlpha)})` };
+    return {
+      decision: 'STOP_WINNER',
+      winnerId: best.id,
+      reason: `${best.id} beats control (always-valid p = ${fmt(best.comparison.sequential.pValue)} ≤ ${fmt(method.comparisonAlpha)})`,
+    };
   }
   if (treatments.every((v) => v.comparison.verdict === 'WORSE')) {
-    return { decision: 'STOP_WINNER', winnerId: variants[0].id, reason: `control beats every treatment (each always-valid p ≤ ${fmt(method.comparisonAlpha)})` };
+    return {
+      decision: 'STOP_WINNER',
+      winnerId: variants[0].id,
+      reason: `control beats every treatment (each always-valid p ≤ ${fmt(method.comparisonAlpha)})`,
+    };
   }
   if (treatments.every((v) => v.comparison.verdict === 'WORSE' || v.comparison.verdict === 'EQUIVALENT')) {
     return {
@@ -152,7 +212,11 @@ function decide(variants: readonly VariantAnalysis[], method: ExperimentAnalysis
       reason: `no treatment can beat control by a ${(method.minimumEffect * 100).toFixed(0)}% lift: every confidence sequence lies below that margin`,
     };
   }
-  return { decision: 'KEEP_RUNNING', winnerId: null, reason: 'the confidence sequences still include both no difference and a meaningful one' };
+  return {
+    decision: 'KEEP_RUNNING',
+    winnerId: null,
+    reason: 'the confidence sequences still include both no difference and a meaningful one',
+  };
 }
 
 /**
@@ -160,7 +224,10 @@ function decide(variants: readonly VariantAnalysis[], method: ExperimentAnalysis
  * first) into the analysis of the last, as if each had been analysed when it
  * was taken: what a caller with daily roll-ups but no stored analysis uses.
  */
-export function analyzeLooks(looks: readonly (readonly VariantCounts[])[], options: AnalysisOptions = {}): ExperimentAnalysis {
+export function analyzeLooks(
+  looks: readonly (readonly VariantCounts[])[],
+  options: AnalysisOptions = {},
+): ExperimentAnalysis {
   if (looks.length === 0) throw new RangeError('analyzeLooks needs at least one look');
   let analysis: ExperimentAnalysis | undefined;
   for (const look of looks) analysis = analyzeExperiment(look, options, analysis);

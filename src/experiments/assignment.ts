@@ -23,13 +23,16 @@ export function assignmentPoint(experimentId: string, sessionId: string): number
 }
 
 function checkId(id: string, what: string): void {
-  if (typeof id !== 'string' || id.length === 0 || id.includes('\u0000')) throw new RangeError(`${what} must be a non-empty string without U+0000, got ${JSON.stringify(id)}`);
+  if (typeof id !== 'string' || id.length === 0 || id.includes('\u0000'))
+    throw new RangeError(`${what} must be a non-empty string without U+0000, got ${JSON.stringify(id)}`);
 }
 
 /** Throws a RangeError unless there are two or more weights, each finite and ≥ 0, with a positive sum. */
 export function checkWeights(weights: readonly number[]): void {
-  if (weights.length < 2) throw new RangeError(`an experiment needs weights for at least two variants, got ${weights.length}`);
-  for (const w of weights) if (!(Number.isFinite(w) && w >= 0)) throw new RangeError(`variant weights must be finite and ≥ 0, got ${w}`);
+  if (weights.length < 2)
+    throw new RangeError(`an experiment needs weights for at least two variants, got ${weights.length}`);
+  for (const w of weights)
+    if (!(Number.isFinite(w) && w >= 0)) throw new RangeError(`variant weights must be finite and ≥ 0, got ${w}`);
   if (!weights.some((w) => w > 0)) throw new RangeError('at least one variant weight must be positive');
 }
 
@@ -41,5 +44,9 @@ export function checkWeights(weights: readonly number[]): void {
 export function assignByWeights(experimentId: string, sessionId: string, weights: readonly number[]): number {
   checkWeights(weights);
   const point = assignmentPoint(experimentId, sessionId);
-  return weightedIndex(weights, (w) => w, () => point);
+  return weightedIndex(
+    weights,
+    (w) => w,
+    () => point,
+  );
 }

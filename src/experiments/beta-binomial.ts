@@ -49,7 +49,11 @@ function cut(tail: (x: number) => number, mean: number, sd: number, direction: 1
  * them) until the panels' error estimates sum to 1e-12. The tests hold the
  * result to SciPy's quad, and to the exact sum, within 1e-9.
  */
-export function probabilityBeats(treatment: VariantCounts, control: VariantCounts, prior: BetaPrior = UNIFORM_PRIOR): number {
+export function probabilityBeats(
+  treatment: VariantCounts,
+  control: VariantCounts,
+  prior: BetaPrior = UNIFORM_PRIOR,
+): number {
   const t = posterior(treatment, prior);
   const c = posterior(control, prior);
   // Outer density A and inner g with g(0), g(1) at the ends of [0, 1].

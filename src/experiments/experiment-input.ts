@@ -6,10 +6,23 @@
 import { BadUserInputError } from '../errors/index.js';
 import type { PublicationEntry } from '../storage/publication-types.js';
 import type { GenerationParamsFields } from '../descriptions/types.js';
-import type { AllocationKind, DescriptionStore, ExperimentInput, ExperimentMetric, ExperimentStore, ExperimentVariant } from '../storage/types.js';
+import type {
+  AllocationKind,
+  DescriptionStore,
+  ExperimentInput,
+  ExperimentMetric,
+  ExperimentStore,
+  ExperimentVariant,
+} from '../storage/types.js';
 
 /** Most variants, products and variant ids' length in one experiment. */
-export const EXPERIMENT_LIMITS = Object.freeze({ variants: 10, products: 1000, idLength: 40, nameLength: 200, recipeProducts: 50 });
+export const EXPERIMENT_LIMITS = Object.freeze({
+  variants: 10,
+  products: 1000,
+  idLength: 40,
+  nameLength: 200,
+  recipeProducts: 50,
+});
 /** THOMPSON's default epoch: one roll-up bucket, so that every epoch reads complete buckets (docs/experiments.md). */
 export const DEFAULT_REFRESH_SECONDS = 3600;
 
@@ -47,26 +60,45 @@ const refuse = (reason: string, message: string): never => {
 
 function checkShape(spec: ExperimentSpec): void {
   const L = EXPERIMENT_LIMITS;
-  if (!spec.name.trim() || spec.name.length > L.nameLength) refuse('BAD_NAME', `name must be 1 to ${L.nameLength} characters`);
-  if (spec.variants.length < 2 || spec.variants.length > L.variants) refuse('VARIANT_COUNT', `an experiment needs 2 to ${L.variants} variants, got ${spec.variants.length}`);
+  if (!spec.name.trim() || spec.name.length > L.nameLength)
+    refuse('BAD_NAME', `name must be 1 to ${L.nameLength} characters`);
+  if (spec.variants.length < 2 || spec.variants.length > L.variants)
+    refuse('VARIANT_COUNT', `an experiment needs 2 to ${L.variants} variants, got ${spec.variants.length}`);
   const ids = new Set<string>();
   for (const v of spec.variants) {
-    if (!/^[A-Za-z0-9_.-]+$/.test(v.id) || v.id.length > L.idLength) refuse('BAD_VARIANT_ID', `variant id ${JSON.stringify(v.id)}: 1 to ${L.idLength} letters, digits, "_", "-" or "."`);
+    if (!/^[A-Za-z0-9_.-]+$/.test(v.id) || v.id.length > L.idLength)
+      refuse(
+        'BAD_VARIANT_ID',
+        `variant id ${JSON.stringify(v.id)}: 1 to ${L.idLength} letters, digits, "_", "-" or "."`,
+      );
     if (ids.has(v.id)) refuse('DUPLICATE_VARIANT', `variant id ${JSON.stringify(v.id)} appears twice`);
     ids.add(v.id);
-    if (v.recipe && v.descriptionIds?.length) refuse('RECIPE_WITH_DESCRIPTIONS', `variant ${JSON.stringify(v.id)}: give a recipe or descriptions, not both`);
-    if (v.recipe && v === spec.variants[0]) refuse('CONTROL_IS_RECIPE', 'the control (the first variant) must name published or approved descriptions, not a recipe');
-    if (v.recipe && spec.productIds.length > L.recipeProducts) refuse('RECIPE_TOO_MANY_PRODUCTS', `a recipe variant generates one text per product when the experiment is created: at most ${L.recipeProducts} products`);
+    if (v.recipe && v.descriptionIds?.length)
+      refuse('RECIPE_WITH_DESCRIPTIONS', `variant ${JSON.stringify(v.id)}: give a recipe or descriptions, not both`);
+    if (v.recipe && v === spec.variants[0])
+      refuse(
+        'CONTROL_IS_RECIPE',
+        'the control (the first variant) must name published or approved descriptions, not a recipe',
+      );
+    if (v.recipe && spec.productIds.length > L.recipeProducts)
+      refuse(
+        'RECIPE_TOO_MANY_PRODUCTS',
+        `a recipe variant generates one text per product when the experiment is created: at most ${L.recipeProducts} products`,
+      );
     const weight = v.weight ?? 1;
-    if (!(Number.isFinite(weight) && weight > 0)) refuse('BAD_WEIGHT', `variant ${JSON.stringify(v.id)}: weight must be a finite number > 0, got ${weight}`);
+    if (!(Number.isFinite(weight) && weight > 0))
+      refuse('BAD_WEIGHT', `variant ${JSON.stringify(v.id)}: weight must be a finite number > 0, got ${weight}`);
   }
   const products = new Set(spec.productIds);
-  if (products.size === 0 || products.size > L.products) refuse('PRODUCT_COUNT', `an experiment needs 1 to ${L.products} products`);
+  if (products.size === 0 || products.size > L.products)
+    refuse('PRODUCT_COUNT', `an experiment needs 1 to ${L.products} products`);
   if (products.size !== spec.productIds.length) refuse('DUPLICATE_PRODUCT', 'a product is listed twice');
   const minSample = spec.minSample ?? null;
-  if (minSample !== null && !(Number.isSafeInteger(minSample) && minSample >= 0)) refuse('BAD_MIN_SAMPLE', `minSample must be a whole number ≥ 0, got ${minSample}`);
+  if (minSample !== null && !(Number.isSafeInteger(minSample) && minSample >= 0))
+    refuse('BAD_MIN_SAMPLE', `minSample must be a whole number ≥ 0, got ${minSample}`);
   const refresh = spec.refreshSeconds ?? DEFAULT_REFRESH_SECONDS;
-  if (!(Number.isSafeInteger(refresh) && refresh >= 60 && refresh <= 86_400)) refuse('BAD_REFRESH', `refreshSeconds must be a whole number from 60 to 86400, got ${refresh}`);
+  if (!(Number.isSafeInteger(refresh) && refresh >= 60 && refresh <= 86_400))
+    refuse('BAD_REFRESH', `refreshSeconds must be a whole number from 60 to 86400, got ${refresh}`);
 }
 
 /** What the checks read of the publication lifecycle. */
@@ -85,33 +117,65 @@ const ADMISSIBLE = new Set(['PUBLISHED', 'APPROVED']);
  * may leave a product out, and its sessions then see the control's text
  * there (said in the assignment).
  */
-async function variantTexts(spec: ExperimentSpec, descriptions: DescriptionStore, publication: LifecycleEntries): Promise<ExperimentVariant[]> {
+async function variantTexts(
+  spec: ExperimentSpec,
+  descriptions: DescriptionStore,
+  publication: LifecycleEntries,
+): Promise<ExperimentVariant[]> {
   const products = new Set(spec.productIds);
-  const states = new Map((await publication.entries(spec.variants.flatMap((v) => v.descriptionIds ?? []))).flatMap((e) => (e ? [[e.state.descriptionId, e.state.status] as const] : [])));
+  const states = new Map(
+    (await publication.entries(spec.variants.flatMap((v) => v.descriptionIds ?? []))).flatMap((e) =>
+      e ? [[e.state.descriptionId, e.state.status] as const] : [],
+    ),
+  );
   const variants: ExperimentVariant[] = [];
   for (const v of spec.variants) {
     const byProduct: Record<string, string> = {};
     for (const id of v.descriptionIds ?? []) {
       const record = await descriptions.descriptionById(id);
-      if (!record) refuse('UNKNOWN_DESCRIPTION', `variant ${JSON.stringify(v.id)}: description ${JSON.stringify(id)} not found`);
-      if (!products.has(record!.productId)) refuse('DESCRIPTION_OUTSIDE_EXPERIMENT', `variant ${JSON.stringify(v.id)}: description ${JSON.stringify(id)} describes a product outside the experiment`);
+      if (!record)
+        refuse('UNKNOWN_DESCRIPTION', `variant ${JSON.stringify(v.id)}: description ${JSON.stringify(id)} not found`);
+      if (!products.has(record!.productId))
+        refuse(
+          'DESCRIPTION_OUTSIDE_EXPERIMENT',
+          `variant ${JSON.stringify(v.id)}: description ${JSON.stringify(id)} describes a product outside the experiment`,
+        );
       const status = states.get(id) ?? 'without a publication state';
-      if (!ADMISSIBLE.has(status)) refuse('DESCRIPTION_NOT_ADMISSIBLE', `variant ${JSON.stringify(v.id)}: description ${JSON.stringify(id)} is ${status.toLowerCase()}; a variant's texts must be published or approved`);
-      if (byProduct[record!.productId]) refuse('TWO_DESCRIPTIONS_FOR_PRODUCT', `variant ${JSON.stringify(v.id)} has two descriptions of product ${JSON.stringify(record!.productId)}`);
+      if (!ADMISSIBLE.has(status))
+        refuse(
+          'DESCRIPTION_NOT_ADMISSIBLE',
+          `variant ${JSON.stringify(v.id)}: description ${JSON.stringify(id)} is ${status.toLowerCase()}; a variant's texts must be published or approved`,
+        );
+      if (byProduct[record!.productId])
+        refuse(
+          'TWO_DESCRIPTIONS_FOR_PRODUCT',
+          `variant ${JSON.stringify(v.id)} has two descriptions of product ${JSON.stringify(record!.productId)}`,
+        );
       byProduct[record!.productId] = id;
     }
     variants.push({ id: v.id, name: v.name?.trim() || v.id, weight: v.weight ?? 1, descriptionIds: byProduct });
   }
   const missing = spec.productIds.filter((p) => !variants[0].descriptionIds[p]);
-  if (missing.length) refuse('CONTROL_INCOMPLETE', `the control (${JSON.stringify(variants[0].id)}) needs a description of every product; missing: ${missing.slice(0, 5).join(', ')}`);
+  if (missing.length)
+    refuse(
+      'CONTROL_INCOMPLETE',
+      `the control (${JSON.stringify(variants[0].id)}) needs a description of every product; missing: ${missing.slice(0, 5).join(', ')}`,
+    );
   return variants;
 }
 
 /** The input as stored, or a BAD_USER_INPUT naming what is wrong. A product may be in one running or paused experiment at a time. */
-export async function checkExperiment(spec: ExperimentSpec, stores: { descriptions: DescriptionStore; experiments: ExperimentStore; publication: LifecycleEntries }): Promise<ExperimentInput> {
+export async function checkExperiment(
+  spec: ExperimentSpec,
+  stores: { descriptions: DescriptionStore; experiments: ExperimentStore; publication: LifecycleEntries },
+): Promise<ExperimentInput> {
   checkShape(spec);
   const busy = await stores.experiments.activeForProducts(spec.productIds);
-  if (busy.length) refuse('PRODUCT_IN_EXPERIMENT', `a product is already in experiment ${JSON.stringify(busy[0].id)} (${busy[0].status.toLowerCase()}); conclude it first`);
+  if (busy.length)
+    refuse(
+      'PRODUCT_IN_EXPERIMENT',
+      `a product is already in experiment ${JSON.stringify(busy[0].id)} (${busy[0].status.toLowerCase()}); conclude it first`,
+    );
   return {
     name: spec.name.trim(),
     metric: spec.metric,

@@ -9,7 +9,15 @@ import { BadUserInputError, ErrorCode, GatewayError, NotFoundError } from '../er
 import { BUCKET_MS, CONVERSION_EVENT } from '../storage/experiment-types.js';
 import type { BulkOutcome, PublicationService } from '../publication/index.js';
 import type { Actor } from '../publication/lifecycle.js';
-import type { EventInput, EventOutcome, EventType, ExperimentRecord, ExperimentStore, RollupRow, Storage } from '../storage/types.js';
+import type {
+  EventInput,
+  EventOutcome,
+  EventType,
+  ExperimentRecord,
+  ExperimentStore,
+  RollupRow,
+  Storage,
+} from '../storage/types.js';
 import { analyzeLooks, ANALYSIS_DEFAULTS, type ExperimentAnalysis } from './analysis.js';
 import { assignByWeights } from './assignment.js';
 import { createThompsonAllocator, type ThompsonAllocator } from './thompson.js';
@@ -18,7 +26,14 @@ import type { PublicationEntry } from '../storage/publication-types.js';
 import { checkExperiment, type ExperimentSpec } from './experiment-input.js';
 import { recipeVariants, type RecipeGenerator } from './recipes.js';
 import type { ActorRecord } from '../storage/publication-types.js';
-import { checkEvent, isClientId, MAX_CLIENT_ID_LENGTH, MAX_EVENTS_PER_CALL, type EventRefusal, type EventSpec } from './event-input.js';
+import {
+  checkEvent,
+  isClientId,
+  MAX_CLIENT_ID_LENGTH,
+  MAX_EVENTS_PER_CALL,
+  type EventRefusal,
+  type EventSpec,
+} from './event-input.js';
 
 /** Buckets per look: the analysis looks once a day, as the people reading it do. */
 export const BUCKETS_PER_LOOK = 24;
@@ -58,7 +73,8 @@ export interface Assignment {
   servedControl: boolean;
 }
 
-export type EventResult = { eventId: string; status: 'ACCEPTED' | 'DUPLICATE' } | ({ eventId: string; status: 'REJECTED' } & EventRefusal);
+export type EventResult =
+  { eventId: string; status: 'ACCEPTED' | 'DUPLICATE' } | ({ eventId: string; status: 'REJECTED' } & EventRefusal);
 
 /** Takes `count` events from the caller's event bucket (EVENT_RATE_LIMITS). */
 export type EventBudget = (count: number) => Promise<{ allowed: boolean; retryAfterSeconds: number }>;
@@ -93,7 +109,11 @@ export class ExperimentService {
   /** Checks the design, generates the recipe variants' texts (each through the publication policy), and stores the experiment, running. */
   async create(spec: ExperimentSpec, requestedBy?: ActorRecord): Promise<ExperimentRecord> {
     const checked = await checkExperiment(spec, { ...this.storage, publication: this.publication });
-    const variants = await recipeVariants(checked, spec, { catalog: this.storage.catalog, ...(this.options.generator ? { generator: this.options.generator } : {}), ...(requestedBy ? { requestedBy } : {}) });
+    const variants = await recipeVariants(checked, spec, {
+      catalog: this.storage.catalog,
+      ...(this.options.generator ? { generator: this.options.generator } : {}),
+      ...(requestedBy ? { requestedBy } : {}),
+    });
     return this.storage.experiments.create({ ...checked, variants });
   }
 
@@ -121,29 +141,59 @@ export class ExperimentService {
    * PUBLISHED one with a newer version; the check is rerun first), one
    * outcome per text; texts already live are left as they are.
    */
-  async conclude(id: string, options: { publishWinner: boolean; winnerVariantId?: string | null; actor?: Actor }): Promise<{ experiment: ExperimentRecord; published: BulkOutcome[] }> {
+  async conclude(
+    id: string,
+    options: { publishWinner: boolean; winnerVariantId?: string | null; actor?: Actor },
+  ): Promise<{ experiment: ExperimentRecord; published: BulkOutcome[] }> {
     const report = await this.report(id);
     const winner = options.winnerVariantId ?? report.analysis.winnerId ?? report.experiment.variants[0].id;
     const variant = report.experiment.variants.find((v) => v.id === winner);
-    if (!variant) throw new BadUserInputError(`experiment ${JSON.stringify(id)} has no variant ${JSON.stringify(winner)}`, { reason: 'UNKNOWN_VARIANT' });
-    if (report.experiment.status === 'CONCLUDED') throw new BadUserInputError(`experiment ${JSON.stringify(id)} is already concluded`, { reason: 'ALREADY_CONCLUDED' });
-    if (options.publishWinner && !options.actor) throw new BadUserInputError('publishing a winner needs the person who concludes', { reason: 'NO_ACTOR' });
+    if (!variant)
+      throw new BadUserInputError(`experiment ${JSON.stringify(id)} has no variant ${JSON.stringify(winner)}`, {
+        reason: 'UNKNOWN_VARIANT',
+      });
+    if (report.experiment.status === 'CONCLUDED')
+      throw new BadUserInputError(`experiment ${JSON.stringify(id)} is already concluded`, {
+        reason: 'ALREADY_CONCLUDED',
+      });
+    if (options.publishWinner && !options.actor)
+      throw new BadUserInputError('publishing a winner needs the person who concludes', { reason: 'NO_ACTOR' });
     const experiment = (await this.storage.experiments.setStatus(id, 'CONCLUDED', winner))!;
     const published: BulkOutcome[] = [];
     if (!options.publishWinner) return { experiment, published };
     const entries = await this.publication.entries(Object.values(variant.descriptionIds));
-    const toPublish = entries.filter((e): e is PublicationEntry => !!e && (e.state.status === 'APPROVED' || (e.state.status === 'PUBLISHED' && e.state.version !== e.state.publishedVersion)));
+    const toPublish = entries.filter(
+      (e): e is PublicationEntry =>
+        !!e &&
+        (e.state.status === 'APPROVED' ||
+          (e.state.status === 'PUBLISHED' && e.state.version !== e.state.publishedVersion)),
+    );
     const note = `experiment ${experiment.name} (${experiment.id}): variant ${winner} won`;
     for (let i = 0; i < toPublish.length; i += PUBLISH_CHUNK) {
-      published.push(...(await this.publication.bulkPublish(toPublish.slice(i, i + PUBLISH_CHUNK).map((e) => e.state.descriptionId), options.actor!, note)));
+      published.push(
+        ...(await this.publication.bulkPublish(
+          toPublish.slice(i, i + PUBLISH_CHUNK).map((e) => e.state.descriptionId),
+          options.actor!,
+          note,
+        )),
+      );
     }
     return { experiment, published };
   }
 
-  private async move(id: string, from: ExperimentRecord['status'], to: ExperimentRecord['status'], winner: string | null): Promise<ExperimentRecord> {
+  private async move(
+    id: string,
+    from: ExperimentRecord['status'],
+    to: ExperimentRecord['status'],
+    winner: string | null,
+  ): Promise<ExperimentRecord> {
     const experiment = await this.storage.experiments.byId(id);
     if (!experiment) throw new NotFoundError('experiment', id);
-    if (experiment.status !== from) throw new BadUserInputError(`experiment ${JSON.stringify(id)} is ${experiment.status.toLowerCase()}, not ${from.toLowerCase()}`, { reason: 'BAD_STATUS' });
+    if (experiment.status !== from)
+      throw new BadUserInputError(
+        `experiment ${JSON.stringify(id)} is ${experiment.status.toLowerCase()}, not ${from.toLowerCase()}`,
+        { reason: 'BAD_STATUS' },
+      );
     return (await this.storage.experiments.setStatus(id, to, winner))!;
   }
 
@@ -162,32 +212,72 @@ export class ExperimentService {
    */
   async describeMany(keys: readonly AssignmentKey[]): Promise<Array<Served | null | Error>> {
     const good = keys.filter((k) => isClientId(k.sessionId));
-    const running = good.length ? (await this.storage.experiments.activeForProducts([...new Set(good.map((k) => k.productId))])).filter((e) => e.status === 'RUNNING') : [];
+    const running = good.length
+      ? (await this.storage.experiments.activeForProducts([...new Set(good.map((k) => k.productId))])).filter(
+          (e) => e.status === 'RUNNING',
+        )
+      : [];
     const byProduct = new Map<string, ExperimentRecord>();
     for (const e of running) for (const p of e.productIds) if (!byProduct.has(p)) byProduct.set(p, e);
     const inExperiment = good.filter((k) => byProduct.has(k.productId));
-    const indexes = await this.variantIndexes(inExperiment.map((k) => ({ experiment: byProduct.get(k.productId)!, sessionId: k.sessionId })));
+    const indexes = await this.variantIndexes(
+      inExperiment.map((k) => ({ experiment: byProduct.get(k.productId)!, sessionId: k.sessionId })),
+    );
     const picks = inExperiment.map((key, i) => {
       const experiment = byProduct.get(key.productId)!;
       const variant = experiment.variants[indexes[i]];
-      return { key, experiment, variant, own: variant.descriptionIds[key.productId], control: experiment.variants[0].descriptionIds[key.productId] };
+      return {
+        key,
+        experiment,
+        variant,
+        own: variant.descriptionIds[key.productId],
+        control: experiment.variants[0].descriptionIds[key.productId],
+      };
     });
-    const shown = picks.length ? await this.admissible(picks.map((p) => p.key.productId), picks.flatMap((p) => (p.own ? [p.own, p.control] : [p.control]))) : new Map<string, PublicationEntry>();
+    const shown = picks.length
+      ? await this.admissible(
+          picks.map((p) => p.key.productId),
+          picks.flatMap((p) => (p.own ? [p.own, p.control] : [p.control])),
+        )
+      : new Map<string, PublicationEntry>();
     const served = new Map<AssignmentKey, Served | null>();
     for (const { key, experiment, variant, own, control } of picks) {
       const entry = (own && shown.get(own)) || shown.get(control);
       const descriptionId = entry?.state.descriptionId;
-      served.set(key, entry ? { entry, assignment: { experimentId: experiment.id, variantId: variant.id, descriptionId: descriptionId!, servedControl: descriptionId !== own } } : null);
+      served.set(
+        key,
+        entry
+          ? {
+              entry,
+              assignment: {
+                experimentId: experiment.id,
+                variantId: variant.id,
+                descriptionId: descriptionId!,
+                servedControl: descriptionId !== own,
+              },
+            }
+          : null,
+      );
     }
     return keys.map((k) =>
-      isClientId(k.sessionId) ? (served.get(k) ?? null) : new BadUserInputError(`sessionId must be 1 to ${MAX_CLIENT_ID_LENGTH} printable characters without spaces`, { reason: 'BAD_SESSION_ID' }),
+      isClientId(k.sessionId)
+        ? (served.get(k) ?? null)
+        : new BadUserInputError(`sessionId must be 1 to ${MAX_CLIENT_ID_LENGTH} printable characters without spaces`, {
+            reason: 'BAD_SESSION_ID',
+          }),
     );
   }
 
   /** Of these descriptions of the products, those a session in an experiment may see: published at their live version, approved at their current one. */
-  private async admissible(productIds: readonly string[], ids: readonly string[]): Promise<Map<string, PublicationEntry>> {
+  private async admissible(
+    productIds: readonly string[],
+    ids: readonly string[],
+  ): Promise<Map<string, PublicationEntry>> {
     const wanted = new Set(ids);
-    const [published, entries] = await Promise.all([this.publication.publishedForProducts([...new Set(productIds)]), this.publication.entries([...wanted])]);
+    const [published, entries] = await Promise.all([
+      this.publication.publishedForProducts([...new Set(productIds)]),
+      this.publication.entries([...wanted]),
+    ]);
     const out = new Map<string, PublicationEntry>();
     for (const e of published) if (wanted.has(e.state.descriptionId)) out.set(e.state.descriptionId, e);
     for (const e of entries) if (e?.state.status === 'APPROVED') out.set(e.state.descriptionId, e);
@@ -201,13 +291,22 @@ export class ExperimentService {
    * weighted pick at the session's hash point, which every replica computes
    * alike from the roll-ups.
    */
-  private async variantIndexes(sessions: ReadonlyArray<{ experiment: ExperimentRecord; sessionId: string }>): Promise<number[]> {
+  private async variantIndexes(
+    sessions: ReadonlyArray<{ experiment: ExperimentRecord; sessionId: string }>,
+  ): Promise<number[]> {
     const thompson = sessions.filter((s) => s.experiment.allocation === 'THOMPSON');
-    const stored = await this.storage.experiments.sessionVariants(thompson.map((s) => ({ experimentId: s.experiment.id, sessionId: s.sessionId })));
+    const stored = await this.storage.experiments.sessionVariants(
+      thompson.map((s) => ({ experimentId: s.experiment.id, sessionId: s.sessionId })),
+    );
     let t = 0;
     return Promise.all(
       sessions.map(async ({ experiment, sessionId }) => {
-        if (experiment.allocation === 'FIXED') return assignByWeights(experiment.id, sessionId, experiment.variants.map((v) => v.weight));
+        if (experiment.allocation === 'FIXED')
+          return assignByWeights(
+            experiment.id,
+            sessionId,
+            experiment.variants.map((v) => v.weight),
+          );
         // Read before the first await: the THOMPSON sessions take their stored variants in order.
         const first = stored[t++];
         const before = first ? experiment.variants.findIndex((v) => v.id === first) : -1;
@@ -224,7 +323,11 @@ export class ExperimentService {
         refreshSeconds: experiment.refreshSeconds,
         now: this.now,
         // Whole buckets before the epoch's start: complete once the hour is past, so every replica reads the same counts.
-        readCounts: async (asOf) => totals(experiment, await this.storage.experiments.rollups(experiment.id, Math.floor(asOf.getTime() / BUCKET_MS))),
+        readCounts: async (asOf) =>
+          totals(
+            experiment,
+            await this.storage.experiments.rollups(experiment.id, Math.floor(asOf.getTime() / BUCKET_MS)),
+          ),
       });
       this.allocators.set(experiment.id, allocator);
     }
@@ -238,18 +341,34 @@ export class ExperimentService {
    * token per event before anything is stored.
    */
   async record(specs: readonly EventSpec[], budget?: EventBudget): Promise<EventResult[]> {
-    if (specs.length > MAX_EVENTS_PER_CALL) throw new BadUserInputError(`at most ${MAX_EVENTS_PER_CALL} events per call, got ${specs.length}`, { reason: 'TOO_MANY_EVENTS' });
+    if (specs.length > MAX_EVENTS_PER_CALL)
+      throw new BadUserInputError(`at most ${MAX_EVENTS_PER_CALL} events per call, got ${specs.length}`, {
+        reason: 'TOO_MANY_EVENTS',
+      });
     if (specs.length === 0) return [];
     const taken = budget ? await budget(specs.length) : { allowed: true, retryAfterSeconds: 0 };
-    if (!taken.allowed) throw new GatewayError(ErrorCode.RATE_LIMITED, `event rate limit reached for this key: retry in ${taken.retryAfterSeconds} s`, { retryAfter: taken.retryAfterSeconds, reason: 'EVENT_RATE_LIMIT' });
+    if (!taken.allowed)
+      throw new GatewayError(
+        ErrorCode.RATE_LIMITED,
+        `event rate limit reached for this key: retry in ${taken.retryAfterSeconds} s`,
+        { retryAfter: taken.retryAfterSeconds, reason: 'EVENT_RATE_LIMIT' },
+      );
     const now = this.now();
     const experiments = await this.experimentsOf(specs);
     const checked = specs.map((s) => checkEvent(s, experiments, now));
     const good = checked.filter((c): c is EventInput => 'eventId' in c);
     const conversions = new Map<string, EventType>();
     // Sessions of a paused experiment were assigned before the pause: their events still count.
-    for (const e of experiments.values()) if (e && e.status !== 'CONCLUDED') conversions.set(e.id, CONVERSION_EVENT[e.metric]);
-    const outcomes = good.length ? await this.storage.events.record({ events: good, receivedAt: new Date(now).toISOString(), bucket: Math.floor(now / BUCKET_MS), conversions }) : [];
+    for (const e of experiments.values())
+      if (e && e.status !== 'CONCLUDED') conversions.set(e.id, CONVERSION_EVENT[e.metric]);
+    const outcomes = good.length
+      ? await this.storage.events.record({
+          events: good,
+          receivedAt: new Date(now).toISOString(),
+          bucket: Math.floor(now / BUCKET_MS),
+          conversions,
+        })
+      : [];
     let g = 0;
     return checked.map((c, i): EventResult => {
       if (!('eventId' in c)) return { eventId: specs[i].eventId, status: 'REJECTED', ...c };
@@ -274,7 +393,10 @@ export class ExperimentService {
  * stays valid under daily looks; the roll-ups are all it reads (the report
  * CLI calls it on the store alone).
  */
-export async function experimentReport(store: Pick<ExperimentStore, 'byId' | 'rollups'>, id: string): Promise<ExperimentReport> {
+export async function experimentReport(
+  store: Pick<ExperimentStore, 'byId' | 'rollups'>,
+  id: string,
+): Promise<ExperimentReport> {
   const experiment = await store.byId(id);
   if (!experiment) throw new NotFoundError('experiment', id);
   const looks = dailyLooks(experiment, await store.rollups(id));
@@ -300,12 +422,16 @@ function totals(experiment: ExperimentRecord, rows: readonly RollupRow[]): Varia
 export function dailyLooks(experiment: ExperimentRecord, rows: readonly RollupRow[]): Look[] {
   const looks: Look[] = [];
   let running = totals(experiment, []);
-  for (let i = 0; i < rows.length; ) {
+  for (let i = 0; i < rows.length;) {
     const day = Math.floor(rows[i].bucket / BUCKETS_PER_LOOK);
     let j = i;
     while (j < rows.length && Math.floor(rows[j].bucket / BUCKETS_PER_LOOK) === day) j++;
     const today = totals(experiment, rows.slice(i, j));
-    running = running.map((c, k) => ({ id: c.id, exposures: c.exposures + today[k].exposures, conversions: c.conversions + today[k].conversions }));
+    running = running.map((c, k) => ({
+      id: c.id,
+      exposures: c.exposures + today[k].exposures,
+      conversions: c.conversions + today[k].conversions,
+    }));
     looks.push({ at: new Date((day + 1) * BUCKETS_PER_LOOK * BUCKET_MS), counts: running });
     i = j;
   }

@@ -39,7 +39,11 @@ const rateOf = (c: VariantCounts): number => c.conversions / c.exposures;
  * treatment − control of two independent rates, built from the two Wilson
  * intervals. Null while either arm has no exposures.
  */
-export function differenceInterval(treatment: VariantCounts, control: VariantCounts, level = 0.95): (Interval & { estimate: number }) | null {
+export function differenceInterval(
+  treatment: VariantCounts,
+  control: VariantCounts,
+  level = 0.95,
+): (Interval & { estimate: number }) | null {
   checkCounts(treatment);
   checkCounts(control);
   if (treatment.exposures === 0 || control.exposures === 0) return null;
@@ -61,12 +65,22 @@ export function differenceInterval(treatment: VariantCounts, control: VariantCou
  * shifted by −1. Null until both arms have at least one conversion: a ratio
  * with a zero in it has no finite interval on the log scale.
  */
-export function liftInterval(treatment: VariantCounts, control: VariantCounts, level = 0.95): (Interval & { estimate: number }) | null {
+export function liftInterval(
+  treatment: VariantCounts,
+  control: VariantCounts,
+  level = 0.95,
+): (Interval & { estimate: number }) | null {
   checkCounts(treatment);
   checkCounts(control);
   if (treatment.conversions === 0 || control.conversions === 0) return null;
   const z = criticalValue(level);
   const logRatio = Math.log(rateOf(treatment) / rateOf(control));
-  const se = Math.sqrt(1 / treatment.conversions - 1 / treatment.exposures + 1 / control.conversions - 1 / control.exposures);
-  return { estimate: Math.exp(logRatio) - 1, lower: Math.exp(logRatio - z * se) - 1, upper: Math.exp(logRatio + z * se) - 1 };
+  const se = Math.sqrt(
+    1 / treatment.conversions - 1 / treatment.exposures + 1 / control.conversions - 1 / control.exposures,
+  );
+  return {
+    estimate: Math.exp(logRatio) - 1,
+    lower: Math.exp(logRatio - z * se) - 1,
+    upper: Math.exp(logRatio + z * se) - 1,
+  };
 }

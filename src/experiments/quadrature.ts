@@ -72,7 +72,14 @@ export interface Quadrature {
  * integrand whose rounding noise exceeds the tolerance then costs a bounded
  * effort, and the error it reports says so.
  */
-export function integrate(f: (x: number) => number, a: number, b: number, panels: number, tolerance: number, maxPanels = 400): Quadrature {
+export function integrate(
+  f: (x: number) => number,
+  a: number,
+  b: number,
+  panels: number,
+  tolerance: number,
+  maxPanels = 400,
+): Quadrature {
   if (!(b > a)) return { value: 0, error: 0 };
   const width = (b - a) / panels;
   const all: Panel[] = [];
@@ -88,7 +95,8 @@ export function integrate(f: (x: number) => number, a: number, b: number, panels
       error += all[i].error;
       if (all[i].error > all[worst].error) worst = i;
     }
-    if (error <= tolerance || all.length >= maxPanels) return { value: all.reduce((s, p) => s + p.left + p.right, 0), error };
+    if (error <= tolerance || all.length >= maxPanels)
+      return { value: all.reduce((s, p) => s + p.left + p.right, 0), error };
     const p = all[worst];
     const mid = (p.a + p.b) / 2;
     all.splice(worst, 1, makePanel(f, p.a, mid, p.left), makePanel(f, mid, p.b, p.right));

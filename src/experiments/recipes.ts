@@ -10,8 +10,18 @@
 import { randomBytes } from 'node:crypto';
 import { BadUserInputError, type GatewayError } from '../errors/index.js';
 import { checkParams, ParamError, type CheckedParams } from '../descriptions/params.js';
-import { PERSONALIZATION_POLICY, type GenerateItem, type GenerateOutcome } from '../descriptions/description.service.js';
-import type { CatalogStore, ExperimentInput, ExperimentVariant, ProductRecord, VariantRecipe } from '../storage/types.js';
+import {
+  PERSONALIZATION_POLICY,
+  type GenerateItem,
+  type GenerateOutcome,
+} from '../descriptions/description.service.js';
+import type {
+  CatalogStore,
+  ExperimentInput,
+  ExperimentVariant,
+  ProductRecord,
+  VariantRecipe,
+} from '../storage/types.js';
 import type { ActorRecord } from '../storage/publication-types.js';
 import type { ExperimentSpec, RecipeSpec } from './experiment-input.js';
 
@@ -28,7 +38,10 @@ export interface RecipeDeps {
   requestedBy?: ActorRecord;
 }
 
-function checkRecipe(r: RecipeSpec, generator: RecipeGenerator): Pick<VariantRecipe, 'provider' | 'policy'> & CheckedParams {
+function checkRecipe(
+  r: RecipeSpec,
+  generator: RecipeGenerator,
+): Pick<VariantRecipe, 'provider' | 'policy'> & CheckedParams {
   const unknown = generator.unknownProvider(r.provider);
   if (unknown) throw unknown;
   try {
@@ -41,15 +54,24 @@ function checkRecipe(r: RecipeSpec, generator: RecipeGenerator): Pick<VariantRec
 }
 
 /** The experiment's variants with each recipe variant's generated texts (a product whose generation failed has none, and shows the control). */
-export async function recipeVariants(checked: ExperimentInput, spec: ExperimentSpec, deps: RecipeDeps): Promise<ExperimentVariant[]> {
+export async function recipeVariants(
+  checked: ExperimentInput,
+  spec: ExperimentSpec,
+  deps: RecipeDeps,
+): Promise<ExperimentVariant[]> {
   if (spec.variants.every((v) => !v.recipe)) return checked.variants;
   const generator = deps.generator;
-  if (!generator) throw new BadUserInputError('this gateway generates no texts for experiments: give the variant published or approved descriptions', { reason: 'RECIPES_NOT_AVAILABLE' });
+  if (!generator)
+    throw new BadUserInputError(
+      'this gateway generates no texts for experiments: give the variant published or approved descriptions',
+      { reason: 'RECIPES_NOT_AVAILABLE' },
+    );
   // Every recipe checked before any text is generated: a bad second recipe leaves no drafts behind.
   const recipes = spec.variants.map((v) => (v.recipe ? checkRecipe(v.recipe, generator) : null));
   const found = await deps.catalog.productsByIds(checked.productIds);
   const missing = checked.productIds.filter((_, i) => !found[i]);
-  if (missing.length) throw new BadUserInputError(`unknown products: ${missing.slice(0, 5).join(', ')}`, { reason: 'UNKNOWN_PRODUCT' });
+  if (missing.length)
+    throw new BadUserInputError(`unknown products: ${missing.slice(0, 5).join(', ')}`, { reason: 'UNKNOWN_PRODUCT' });
   const products = found as ProductRecord[];
   const out: ExperimentVariant[] = [];
   for (const [i, variant] of checked.variants.entries()) {
@@ -58,7 +80,13 @@ export async function recipeVariants(checked: ExperimentInput, spec: ExperimentS
       out.push(variant);
       continue;
     }
-    const recipe: VariantRecipe = { provider: r.provider, policy: r.policy, params: { ...r.params }, promptVersion: r.promptVersion, channel: `exp-${randomBytes(6).toString('hex')}` };
+    const recipe: VariantRecipe = {
+      provider: r.provider,
+      policy: r.policy,
+      params: { ...r.params },
+      promptVersion: r.promptVersion,
+      channel: `exp-${randomBytes(6).toString('hex')}`,
+    };
     const items: GenerateItem[] = products.map((product) => ({
       product,
       policy: r.policy,

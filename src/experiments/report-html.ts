@@ -115,24 +115,39 @@ export function conversionChart(view: ExperimentReportModel): string {
   const parts: string[] = [];
   for (let t = 0; t <= 4; t++) {
     const v = (top * t) / 4;
-    parts.push(`<line x1="${PAD.l}" x2="${W - PAD.r}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/><text x="${PAD.l - 6}" y="${y(v) + 4}" text-anchor="end" font-size="11">${pct(v, 1)}</text>`);
+    parts.push(
+      `<line x1="${PAD.l}" x2="${W - PAD.r}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/><text x="${PAD.l - 6}" y="${y(v) + 4}" text-anchor="end" font-size="11">${pct(v, 1)}</text>`,
+    );
   }
   const step = Math.max(1, Math.ceil(n / 10));
   view.looks.forEach((look, i) => {
-    if (i % step === 0 || i === n - 1) parts.push(`<text x="${x(i)}" y="${H - PAD.b + 16}" text-anchor="middle" font-size="11">${look.at.toISOString().slice(5, 10)}</text>`);
+    if (i % step === 0 || i === n - 1)
+      parts.push(
+        `<text x="${x(i)}" y="${H - PAD.b + 16}" text-anchor="middle" font-size="11">${look.at.toISOString().slice(5, 10)}</text>`,
+      );
   });
   all.forEach((points, v) => {
     const colour = PALETTE[v % PALETTE.length];
     const shown = points.map((p, i) => (p ? { i, ...p } : null)).filter((p) => p !== null);
     if (shown.length === 0) return;
-    const band = [...shown.map((p) => `${x(p.i)},${y(p.upper)}`), ...shown.reverse().map((p) => `${x(p.i)},${y(p.lower)}`)].join(' ');
+    const band = [
+      ...shown.map((p) => `${x(p.i)},${y(p.upper)}`),
+      ...shown.reverse().map((p) => `${x(p.i)},${y(p.lower)}`),
+    ].join(' ');
     shown.reverse();
     parts.push(`<polygon points="${band}" fill="${colour}" fill-opacity="0.15" stroke="none"/>`);
-    parts.push(`<polyline points="${shown.map((p) => `${x(p.i)},${y(p.rate)}`).join(' ')}" fill="none" stroke="${colour}" stroke-width="2"/>`);
-    for (const p of shown) parts.push(`<circle cx="${x(p.i)}" cy="${y(p.rate)}" r="2.5" fill="${colour}"><title>${escapeHtml(view.variants[v].id)} ${view.looks[p.i].at.toISOString().slice(0, 10)}: ${pct(p.rate)} [${pct(p.lower)}, ${pct(p.upper)}]</title></circle>`);
+    parts.push(
+      `<polyline points="${shown.map((p) => `${x(p.i)},${y(p.rate)}`).join(' ')}" fill="none" stroke="${colour}" stroke-width="2"/>`,
+    );
+    for (const p of shown)
+      parts.push(
+        `<circle cx="${x(p.i)}" cy="${y(p.rate)}" r="2.5" fill="${colour}"><title>${escapeHtml(view.variants[v].id)} ${view.looks[p.i].at.toISOString().slice(0, 10)}: ${pct(p.rate)} [${pct(p.lower)}, ${pct(p.upper)}]</title></circle>`,
+      );
   });
   view.variants.forEach((variant, v) => {
-    parts.push(`<rect x="${PAD.l + v * 160}" y="${H - 18}" width="12" height="12" fill="${PALETTE[v % PALETTE.length]}"/><text x="${PAD.l + v * 160 + 18}" y="${H - 8}" font-size="12">${escapeHtml(variant.name)}${v === 0 && variant.name !== 'control' ? ' (control)' : ''}</text>`);
+    parts.push(
+      `<rect x="${PAD.l + v * 160}" y="${H - 18}" width="12" height="12" fill="${PALETTE[v % PALETTE.length]}"/><text x="${PAD.l + v * 160 + 18}" y="${H - 8}" font-size="12">${escapeHtml(variant.name)}${v === 0 && variant.name !== 'control' ? ' (control)' : ''}</text>`,
+    );
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="Cumulative conversion rate per variant at each daily look, with 95% intervals">${parts.join('')}</svg>`;
 }
@@ -144,7 +159,9 @@ const DECISION_TEXT: Readonly<Record<ExperimentAnalysis['decision'], string>> = 
 };
 
 /** What to do now, in a sentence: the decision turned into the action that follows it. */
-export function recommendedAction(view: Pick<ExperimentReportModel, 'status' | 'decision' | 'winnerId' | 'variants'>): string {
+export function recommendedAction(
+  view: Pick<ExperimentReportModel, 'status' | 'decision' | 'winnerId' | 'variants'>,
+): string {
   if (view.status === 'CONCLUDED') return 'Concluded: nothing to do.';
   const control = view.variants.find((v) => v.control)?.id;
   switch (view.decision) {
@@ -152,10 +169,10 @@ export function recommendedAction(view: Pick<ExperimentReportModel, 'status' | '
       return 'Keep it running: the test has not decided. Its decision stays valid however often it is read, so look again tomorrow.';
     case 'STOP_WINNER':
       return view.winnerId === control
-        ? 'Conclude it and keep the control\'s texts: the control sells better.'
+        ? "Conclude it and keep the control's texts: the control sells better."
         : `Conclude it with ${view.winnerId ?? 'the winner'} and publish its texts (concludeExperiment with publishWinner).`;
     case 'STOP_NO_DIFFERENCE':
-      return 'Conclude it: the variants sell alike, so keep the control\'s texts or choose on other grounds.';
+      return "Conclude it: the variants sell alike, so keep the control's texts or choose on other grounds.";
     default:
       throw new UnreachableCaseError(view.decision);
   }

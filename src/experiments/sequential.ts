@@ -61,7 +61,8 @@ export function differenceEstimate(treatment: VariantCounts, control: VariantCou
 function resolve(options: SequentialOptions): Required<SequentialOptions> {
   const { alpha = SEQUENTIAL_DEFAULTS.alpha, mixingSd = SEQUENTIAL_DEFAULTS.mixingSd } = options;
   checkLevel(alpha, 'alpha');
-  if (!(mixingSd > 0 && Number.isFinite(mixingSd))) throw new RangeError(`mixingSd must be a finite number > 0, got ${mixingSd}`);
+  if (!(mixingSd > 0 && Number.isFinite(mixingSd)))
+    throw new RangeError(`mixingSd must be a finite number > 0, got ${mixingSd}`);
   return { alpha, mixingSd };
 }
 
@@ -84,7 +85,9 @@ export function logMixtureLikelihoodRatio(d: DifferenceEstimate, mixingSd: numbe
  */
 export function confidenceHalfWidth(variance: number, mixingSd: number, alpha: number): number {
   const t2 = mixingSd * mixingSd;
-  return Math.sqrt(((variance * (variance + t2)) / t2) * (2 * Math.log(1 / alpha) + Math.log((variance + t2) / variance)));
+  return Math.sqrt(
+    ((variance * (variance + t2)) / t2) * (2 * Math.log(1 / alpha) + Math.log((variance + t2) / variance)),
+  );
 }
 
 /**
@@ -94,7 +97,11 @@ export function confidenceHalfWidth(variance: number, mixingSd: number, alpha: n
  * of probability at most alpha), this look's own interval is kept. With no
  * estimate yet (an arm without exposures) the state stays as it was.
  */
-export function sequentialLook(d: DifferenceEstimate | null, options: SequentialOptions = {}, previous?: SequentialState): SequentialState {
+export function sequentialLook(
+  d: DifferenceEstimate | null,
+  options: SequentialOptions = {},
+  previous?: SequentialState,
+): SequentialState {
   const { alpha, mixingSd } = resolve(options);
   const prior = previous ?? { pValue: 1, lower: -1, upper: 1 };
   if (d === null) return { ...prior };

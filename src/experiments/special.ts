@@ -17,8 +17,8 @@ const MAX_ITERATIONS = 100_000;
 // relative error about 1e-15 over x > 0.5.
 const LANCZOS_G = 7;
 const LANCZOS = [
-  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905,
-  -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+  12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
 ];
 
 /** ln Γ(x) for x > 0. */
@@ -38,7 +38,10 @@ function stirlingCorrection(x: number): number {
   const r = 1 / x;
   const r2 = r * r;
   // Bernoulli-number series: B₂ₙ / (2n (2n − 1) x^(2n − 1)) for n = 1…7.
-  return r * (1 / 12 + r2 * (-1 / 360 + r2 * (1 / 1260 + r2 * (-1 / 1680 + r2 * (1 / 1188 + r2 * (-691 / 360360 + r2 / 156))))));
+  return (
+    r *
+    (1 / 12 + r2 * (-1 / 360 + r2 * (1 / 1260 + r2 * (-1 / 1680 + r2 * (1 / 1188 + r2 * (-691 / 360360 + r2 / 156))))))
+  );
 }
 
 /** Arguments from which logBeta uses Stirling's form. */
@@ -126,7 +129,10 @@ export function normalQuantile(p: number): number {
   // Start from Abramowitz & Stegun 26.2.23 (error < 4.5e-4), then Newton steps
   // on ln Φ, which stay well scaled however small p is.
   const t = Math.sqrt(-2 * Math.log(p));
-  let x = -(t - (2.515517 + 0.802853 * t + 0.010328 * t * t) / (1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t));
+  let x = -(
+    t -
+    (2.515517 + 0.802853 * t + 0.010328 * t * t) / (1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t)
+  );
   for (let i = 0; i < 50; i++) {
     const cdf = normalCdf(x);
     const step = ((Math.log(cdf) - Math.log(p)) * cdf) / normalPdf(x);
@@ -138,7 +144,8 @@ export function normalQuantile(p: number): number {
 
 /** Regularized incomplete beta I_x(a, b): the CDF at x of Beta(a, b); a, b > 0, x in [0, 1]. */
 export function regularizedBeta(x: number, a: number, b: number): number {
-  if (!(a > 0) || !(b > 0) || !(x >= 0 && x <= 1)) throw new RangeError(`regularizedBeta needs a, b > 0 and x in [0, 1], got x=${x}, a=${a}, b=${b}`);
+  if (!(a > 0) || !(b > 0) || !(x >= 0 && x <= 1))
+    throw new RangeError(`regularizedBeta needs a, b > 0 and x in [0, 1], got x=${x}, a=${a}, b=${b}`);
   if (x === 0) return 0;
   if (x === 1) return 1;
   // The fraction converges fast below the mean; above it, I_x(a, b) = 1 − I_{1−x}(b, a).
@@ -148,7 +155,9 @@ export function regularizedBeta(x: number, a: number, b: number): number {
   const cf = continuedFraction(
     (m) => {
       const k = Math.floor(m / 2);
-      return m % 2 === 0 ? (k * (b - k) * x) / ((a + 2 * k - 1) * (a + 2 * k)) : (-(a + k) * (a + b + k) * x) / ((a + 2 * k) * (a + 2 * k + 1));
+      return m % 2 === 0
+        ? (k * (b - k) * x) / ((a + 2 * k - 1) * (a + 2 * k))
+        : (-(a + k) * (a + b + k) * x) / ((a + 2 * k) * (a + 2 * k + 1));
     },
     () => 1,
     `regularizedBeta(${x}, ${a}, ${b})`,

@@ -23,7 +23,8 @@ function normal(random: () => number): number {
 
 /** A Gamma(shape, 1) draw: Marsaglia and Tsang's squeeze method, boosted by U^(1/shape) below shape 1. */
 export function gammaSample(shape: number, random: () => number): number {
-  if (!(shape > 0 && Number.isFinite(shape))) throw new RangeError(`gammaSample needs a finite shape > 0, got ${shape}`);
+  if (!(shape > 0 && Number.isFinite(shape)))
+    throw new RangeError(`gammaSample needs a finite shape > 0, got ${shape}`);
   if (shape < 1) return gammaSample(shape + 1, random) * Math.pow(1 - random(), 1 / shape);
   const d = shape - 1 / 3;
   const c = 1 / Math.sqrt(9 * d);
@@ -68,7 +69,11 @@ export const THOMPSON_DEFAULTS = Object.freeze({ draws: 10_000, explore: 0.3, re
  * joint posterior draws in which each variant has the highest rate, driven by
  * `seed`: the same counts and seed always give the same weights.
  */
-export function thompsonWeights(counts: readonly VariantCounts[], seed: number, options: ThompsonOptions = {}): number[] {
+export function thompsonWeights(
+  counts: readonly VariantCounts[],
+  seed: number,
+  options: ThompsonOptions = {},
+): number[] {
   const { draws = THOMPSON_DEFAULTS.draws, explore = THOMPSON_DEFAULTS.explore, prior = UNIFORM_PRIOR } = options;
   const k = counts.length;
   if (k < 2) throw new RangeError(`Thompson allocation needs at least two variants, got ${k}`);
@@ -132,7 +137,8 @@ export interface ThompsonAllocator {
  */
 export function createThompsonAllocator(options: ThompsonAllocatorOptions): ThompsonAllocator {
   const { experimentId, readCounts, refreshSeconds = THOMPSON_DEFAULTS.refreshSeconds, now = Date.now } = options;
-  if (!(refreshSeconds > 0 && Number.isFinite(refreshSeconds))) throw new RangeError(`refreshSeconds must be a finite number > 0, got ${refreshSeconds}`);
+  if (!(refreshSeconds > 0 && Number.isFinite(refreshSeconds)))
+    throw new RangeError(`refreshSeconds must be a finite number > 0, got ${refreshSeconds}`);
   const epochMs = refreshSeconds * 1000;
   let current: { epoch: number; result: Promise<AllocationWeights> } | undefined;
 
@@ -158,7 +164,8 @@ export function createThompsonAllocator(options: ThompsonAllocatorOptions): Thom
     },
     async assign(sessionId, previous) {
       if (previous !== undefined) {
-        if (!Number.isSafeInteger(previous) || previous < 0) throw new RangeError(`previous must be a variant index, got ${previous}`);
+        if (!Number.isSafeInteger(previous) || previous < 0)
+          throw new RangeError(`previous must be a variant index, got ${previous}`);
         return previous;
       }
       const { weights } = await allocator.weights();

@@ -31,16 +31,21 @@ export interface Interval {
 /** Throws a RangeError naming the variant unless its counts are whole, non-negative and consistent. */
 export function checkCounts(counts: VariantCounts): void {
   const { id, exposures, conversions } = counts;
-  if (!Number.isSafeInteger(exposures) || exposures < 0) throw new RangeError(`variant ${JSON.stringify(id)}: exposures must be a whole number ≥ 0, got ${exposures}`);
+  if (!Number.isSafeInteger(exposures) || exposures < 0)
+    throw new RangeError(`variant ${JSON.stringify(id)}: exposures must be a whole number ≥ 0, got ${exposures}`);
   if (!Number.isSafeInteger(conversions) || conversions < 0 || conversions > exposures) {
-    throw new RangeError(`variant ${JSON.stringify(id)}: conversions must be a whole number from 0 to exposures (${exposures}), got ${conversions}`);
+    throw new RangeError(
+      `variant ${JSON.stringify(id)}: conversions must be a whole number from 0 to exposures (${exposures}), got ${conversions}`,
+    );
   }
 }
 
 /** Throws a RangeError unless both prior parameters are finite and positive. */
 export function checkPrior(prior: BetaPrior): void {
   if (!(prior.alpha > 0 && prior.beta > 0 && Number.isFinite(prior.alpha) && Number.isFinite(prior.beta))) {
-    throw new RangeError(`a Beta prior needs finite alpha > 0 and beta > 0, got alpha=${prior.alpha}, beta=${prior.beta}`);
+    throw new RangeError(
+      `a Beta prior needs finite alpha > 0 and beta > 0, got alpha=${prior.alpha}, beta=${prior.beta}`,
+    );
   }
 }
 

@@ -14,13 +14,19 @@ const MAX_WEBHOOK_BYTES = 1024 * 1024;
  * with BAD_USER_INPUT for a body that is not a webhook; Alertmanager retries
  * on 5xx only, so a bad body is not sent again and again.
  */
-export async function serveAlertWebhook(req: IncomingMessage, res: ServerResponse, actions: AlertActions): Promise<void> {
+export async function serveAlertWebhook(
+  req: IncomingMessage,
+  res: ServerResponse,
+  actions: AlertActions,
+): Promise<void> {
   let alerts;
   try {
     alerts = parseAlertmanagerWebhook(await readBody(req, MAX_WEBHOOK_BYTES));
   } catch (error) {
-    if (error instanceof BodyError && error.reason === 'TOO_LARGE') return sendGraphQLError(res, 413, ErrorCode.PAYLOAD_TOO_LARGE, error.message);
-    if (error instanceof BodyError || error instanceof TypeError) return sendGraphQLError(res, 400, ErrorCode.BAD_USER_INPUT, error.message, { reason: 'INVALID_WEBHOOK' });
+    if (error instanceof BodyError && error.reason === 'TOO_LARGE')
+      return sendGraphQLError(res, 413, ErrorCode.PAYLOAD_TOO_LARGE, error.message);
+    if (error instanceof BodyError || error instanceof TypeError)
+      return sendGraphQLError(res, 400, ErrorCode.BAD_USER_INPUT, error.message, { reason: 'INVALID_WEBHOOK' });
     throw error;
   }
   sendJson(res, 200, { outcomes: await actions.handle(alerts) });

@@ -47,7 +47,12 @@ function png(rgba: Buffer): Buffer {
   header.set([8, 6, 0, 0, 0], 8); // 8-bit RGBA, no interlace
   const rows = Buffer.alloc(SIZE * (SIZE * 4 + 1));
   for (let y = 0; y < SIZE; y++) rgba.copy(rows, y * (SIZE * 4 + 1) + 1, y * SIZE * 4, (y + 1) * SIZE * 4);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 function ico(image: Buffer): Buffer {
@@ -72,6 +77,10 @@ export function faviconIco(): Buffer {
 
 export function serveFavicon(res: ServerResponse): void {
   const body = faviconIco();
-  res.writeHead(200, { 'content-type': 'image/x-icon', 'content-length': body.length, 'cache-control': 'public, max-age=86400' });
+  res.writeHead(200, {
+    'content-type': 'image/x-icon',
+    'content-length': body.length,
+    'cache-control': 'public, max-age=86400',
+  });
   res.end(body);
 }

@@ -18,7 +18,12 @@ export interface GraphQLHandlerOptions {
   logger: Logger;
   maxBodyBytes: number;
   requestTimeoutMs: number;
-  makeContext: (base: { requestId: string; signal: AbortSignal; req: IncomingMessage; principal: Principal }) => GatewayContext;
+  makeContext: (base: {
+    requestId: string;
+    signal: AbortSignal;
+    req: IncomingMessage;
+    principal: Principal;
+  }) => GatewayContext;
   /** Turns the Authorization header into a principal (once per request). */
   authenticate: (authorization: string | undefined) => Promise<AuthResult>;
   /** Request counts and latency by operation and outcome. Default: none. */
@@ -86,11 +91,21 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       const document = applyTrustedDocuments(trusted, principal.role, { body: body.value, search });
       if (!document.ok) {
         line.outcome = 'untrusted_document';
-        sendGraphQLError(res, 400, document.refusal.code, document.refusal.message, document.refusal.reason ? { reason: document.refusal.reason } : {});
+        sendGraphQLError(
+          res,
+          400,
+          document.refusal.code,
+          document.refusal.message,
+          document.refusal.reason ? { reason: document.refusal.reason } : {},
+        );
         return;
       }
       line.context = options.makeContext({ requestId: line.requestId, signal: deadline.signal, req, principal });
-      await execute(options, { req, res, search: document.search, body: document.body, context: line.context, span, deadline }, line);
+      await execute(
+        options,
+        { req, res, search: document.search, body: document.body, context: line.context, span, deadline },
+        line,
+      );
     } catch (error) {
       failed(options, res, error, deadline, line);
     } finally {
@@ -125,11 +140,20 @@ function startDeadline(res: ServerResponse, timeoutMs: number): Deadline {
 }
 
 /** The caller's principal; null when refused (401 sent). */
-async function authenticate(options: GraphQLHandlerOptions, req: IncomingMessage, res: ServerResponse, line: RequestLine): Promise<Principal | null> {
-  const auth = await options.authenticate(typeof req.headers.authorization === 'string' ? req.headers.authorization : undefined);
+async function authenticate(
+  options: GraphQLHandlerOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+  line: RequestLine,
+): Promise<Principal | null> {
+  const auth = await options.authenticate(
+    typeof req.headers.authorization === 'string' ? req.headers.authorization : undefined,
+  );
   if (!auth.ok) {
     line.outcome = 'unauthenticated';
-    sendGraphQLError(res, 401, ErrorCode.UNAUTHENTICATED, AUTH_MESSAGES[auth.reason], { reason: auth.reason.toUpperCase() });
+    sendGraphQLError(res, 401, ErrorCode.UNAUTHENTICATED, AUTH_MESSAGES[auth.reason], {
+      reason: auth.reason.toUpperCase(),
+    });
     return null;
   }
   line.principal = auth.principal;
@@ -141,7 +165,12 @@ async function authenticate(options: GraphQLHandlerOptions, req: IncomingMessage
  * (Apollo refuses those itself); undefined for a GET. Not valid JSON and a
  * batch are refused here (400 sent); too large or unreadable throws BodyError.
  */
-async function readGraphQLBody(req: IncomingMessage, res: ServerResponse, maxBodyBytes: number, line: RequestLine): Promise<{ ok: true; value: unknown } | { ok: false }> {
+async function readGraphQLBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  maxBodyBytes: number,
+  line: RequestLine,
+): Promise<{ ok: true; value: unknown } | { ok: false }> {
   if (req.method !== 'POST') return { ok: true, value: undefined };
   const text = await readBody(req, maxBodyBytes);
   let body: unknown = text;
@@ -150,13 +179,21 @@ async function readGraphQLBody(req: IncomingMessage, res: ServerResponse, maxBod
       body = text ? JSON.parse(text) : undefined;
     } catch {
       line.outcome = 'bad_json';
-      sendGraphQLError(res, 400, ErrorCode.BAD_USER_INPUT, 'request body is not valid JSON', { reason: 'INVALID_JSON' });
+      sendGraphQLError(res, 400, ErrorCode.BAD_USER_INPUT, 'request body is not valid JSON', {
+        reason: 'INVALID_JSON',
+      });
       return { ok: false };
     }
   }
   if (Array.isArray(body)) {
     line.outcome = 'batched';
-    sendGraphQLError(res, 400, ErrorCode.BAD_USER_INPUT, 'batched HTTP requests are not supported: send one operation per request', { reason: 'BATCHING_DISABLED' });
+    sendGraphQLError(
+      res,
+      400,
+      ErrorCode.BAD_USER_INPUT,
+      'batched HTTP requests are not supported: send one operation per request',
+      { reason: 'BATCHING_DISABLED' },
+    );
     return { ok: false };
   }
   return { ok: true, value: body };
@@ -173,7 +210,11 @@ interface Execution {
 }
 
 /** Runs the operation in the request's span and writes Apollo's answer, unless the deadline comes first (504). */
-async function execute(options: GraphQLHandlerOptions, { req, res, search, body, context, span, deadline }: Execution, line: RequestLine): Promise<void> {
+async function execute(
+  options: GraphQLHandlerOptions,
+  { req, res, search, body, context, span, deadline }: Execution,
+  line: RequestLine,
+): Promise<void> {
   const execution = span.run(() =>
     options.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers: headerMap(req), search, body },
@@ -186,7 +227,11 @@ async function execute(options: GraphQLHandlerOptions, { req, res, search, body,
     execution.catch(() => {});
     line.outcome = 'timeout';
     const timeoutMs = options.requestTimeoutMs;
-    if (!res.headersSent) sendGraphQLError(res, 504, ErrorCode.TIMEOUT, `the request took longer than ${timeoutMs} ms`, { requestId: line.requestId, timeoutMs });
+    if (!res.headersSent)
+      sendGraphQLError(res, 504, ErrorCode.TIMEOUT, `the request took longer than ${timeoutMs} ms`, {
+        requestId: line.requestId,
+        timeoutMs,
+      });
     return;
   }
   for (const [key, value] of response.headers) res.setHeader(key, value);
@@ -229,16 +274,24 @@ function notModified(req: IncomingMessage, res: ServerResponse, body: string): b
 }
 
 /** A body over the limit or unreadable is the client's (413/400); anything else is logged and answered INTERNAL. */
-function failed(options: GraphQLHandlerOptions, res: ServerResponse, error: unknown, deadline: Deadline, line: RequestLine): void {
+function failed(
+  options: GraphQLHandlerOptions,
+  res: ServerResponse,
+  error: unknown,
+  deadline: Deadline,
+  line: RequestLine,
+): void {
   if (error instanceof BodyError) {
     line.outcome = error.reason === 'TOO_LARGE' ? 'too_large' : 'bad_body';
     const code = error.reason === 'TOO_LARGE' ? ErrorCode.PAYLOAD_TOO_LARGE : ErrorCode.BAD_USER_INPUT;
-    if (!res.headersSent) sendGraphQLError(res, error.reason === 'TOO_LARGE' ? 413 : 400, code, error.message, { reason: error.reason });
+    if (!res.headersSent)
+      sendGraphQLError(res, error.reason === 'TOO_LARGE' ? 413 : 400, code, error.message, { reason: error.reason });
     return;
   }
   line.outcome = deadline.timedOut() ? 'timeout' : 'internal';
   options.logger.error({ err: error, requestId: line.requestId }, 'request failed outside GraphQL');
-  if (!res.headersSent) sendGraphQLError(res, 500, ErrorCode.INTERNAL, 'Internal server error', { requestId: line.requestId });
+  if (!res.headersSent)
+    sendGraphQLError(res, 500, ErrorCode.INTERNAL, 'Internal server error', { requestId: line.requestId });
   else res.destroy();
 }
 

@@ -17,7 +17,8 @@ export async function serveMetrics(res: ServerResponse, metrics: GatewayMetrics)
  */
 export async function startMetricsServer(port: number, host: string, metrics: GatewayMetrics): Promise<http.Server> {
   const server = http.createServer((req, res) => {
-    if (new URL(req.url ?? '/', 'http://localhost').pathname !== '/metrics') return sendJson(res, 404, { error: 'not found' });
+    if (new URL(req.url ?? '/', 'http://localhost').pathname !== '/metrics')
+      return sendJson(res, 404, { error: 'not found' });
     serveMetrics(res, metrics).catch(() => res.destroy());
   });
   await new Promise<void>((resolve, reject) => {

@@ -26,5 +26,12 @@ export async function readiness({ storage, registry, draining }: ReadinessSource
   const ready = database && !isDraining && loading.length === 0;
   const providers = registry.generatorIds();
   const reason = loading.map((p) => `${p.id}: ${p.status}`).join('; ');
-  return { ready, body: { status: ready ? 'ready' : isDraining ? 'draining' : 'not_ready', ...(reason ? { reason } : {}), checks: { database, providers } } };
+  return {
+    ready,
+    body: {
+      status: ready ? 'ready' : isDraining ? 'draining' : 'not_ready',
+      ...(reason ? { reason } : {}),
+      checks: { database, providers },
+    },
+  };
 }

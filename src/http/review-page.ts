@@ -243,7 +243,10 @@ const EXPERIMENTS_BODY = `<header>
 
 /** The experiments page (internal key): its script is the lib tree's, see LIB_MODULES. */
 export function serveExperimentsPage(res: ServerResponse, needsKey: boolean): void {
-  const head = HEAD.replace('Review descriptions', 'Experiments').replace('/review/assets/page.js', `/review/assets/${LIB}http/review/experiments.js`);
+  const head = HEAD.replace('Review descriptions', 'Experiments').replace(
+    '/review/assets/page.js',
+    `/review/assets/${LIB}http/review/experiments.js`,
+  );
   res.writeHead(200, { ...HEADERS, 'content-type': 'text/html; charset=utf-8' });
   res.end(`${head}<body data-needs-key="${needsKey}">\n${EXPERIMENTS_BODY}`);
 }
@@ -252,7 +255,8 @@ const page = (needsKey: boolean) => `${HEAD}<body data-needs-key="${needsKey}">\
 
 const HEADERS = {
   'cache-control': 'no-store',
-  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
 };
 
@@ -273,7 +277,10 @@ export function serveReviewAsset(name: string, res: ServerResponse): boolean {
     res.end(CSS);
     return true;
   }
-  const lib = name.startsWith(LIB) && LIB_MODULES.includes(name.slice(LIB.length)) ? new URL(`../${name.slice(LIB.length)}`, import.meta.url) : null;
+  const lib =
+    name.startsWith(LIB) && LIB_MODULES.includes(name.slice(LIB.length))
+      ? new URL(`../${name.slice(LIB.length)}`, import.meta.url)
+      : null;
   if (!lib && !MODULES.includes(name)) return false;
   // Read per request: a few small files, and a rebuilt dist/ is served without a restart.
   const source = readFileSync(lib ?? moduleUrl(name), 'utf8').replace(/\n\/\/# sourceMappingURL=.*$/, '\n');

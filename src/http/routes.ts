@@ -61,11 +61,22 @@ export function createRouteTable(options: RouteTableOptions): (req: IncomingMess
     const path = url.pathname;
     if (path === '/graphql') return graphql(options, req, res, url.search);
     if (path === '/internal/alerts') return alertWebhook(options, req, res);
-    if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'method not allowed' }, { allow: 'GET' });
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return sendJson(res, 405, { error: 'method not allowed' }, { allow: 'GET' });
     const exact = routes.get(path);
     if (exact) return exact(req, res);
-    if (options.playground && path.startsWith('/playground/assets/') && servePlaygroundAsset(path.slice('/playground/assets/'.length), res)) return;
-    if (options.reviewPage && path.startsWith('/review/assets/') && serveReviewAsset(path.slice('/review/assets/'.length), res)) return;
+    if (
+      options.playground &&
+      path.startsWith('/playground/assets/') &&
+      servePlaygroundAsset(path.slice('/playground/assets/'.length), res)
+    )
+      return;
+    if (
+      options.reviewPage &&
+      path.startsWith('/review/assets/') &&
+      serveReviewAsset(path.slice('/review/assets/'.length), res)
+    )
+      return;
     sendJson(res, 404, { error: 'not found' });
   }
   return (req, res) => {
@@ -85,13 +96,24 @@ function getRoutes(options: RouteTableOptions): Map<string, Route> {
     ['/favicon.ico', (_req, res) => serveFavicon(res)],
   ]);
   if (options.metricsOnMainPort) routes.set('/metrics', (req, res) => metricsBehindKey(options, req, res));
-  if (options.playground) for (const path of ['/playground', '/playground/']) routes.set(path, (_req, res) => servePlayground(res));
-  if (options.reviewPage) for (const path of ['/review', '/review/']) routes.set(path, async (_req, res) => serveReviewPage(res, !(await options.authenticate(undefined)).ok));
-  if (options.reviewPage) routes.set('/review/experiments', async (_req, res) => serveExperimentsPage(res, !(await options.authenticate(undefined)).ok));
+  if (options.playground)
+    for (const path of ['/playground', '/playground/']) routes.set(path, (_req, res) => servePlayground(res));
+  if (options.reviewPage)
+    for (const path of ['/review', '/review/'])
+      routes.set(path, async (_req, res) => serveReviewPage(res, !(await options.authenticate(undefined)).ok));
+  if (options.reviewPage)
+    routes.set('/review/experiments', async (_req, res) =>
+      serveExperimentsPage(res, !(await options.authenticate(undefined)).ok),
+    );
   return routes;
 }
 
-async function graphql(options: RouteTableOptions, req: IncomingMessage, res: ServerResponse, search: string): Promise<void> {
+async function graphql(
+  options: RouteTableOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+  search: string,
+): Promise<void> {
   if (req.method !== 'POST' && req.method !== 'GET') {
     res.writeHead(405, { allow: 'GET, POST' }).end();
     return;
@@ -99,7 +121,9 @@ async function graphql(options: RouteTableOptions, req: IncomingMessage, res: Se
   if (options.draining()) {
     // New work goes to another replica; the requests already running finish.
     res.setHeader('connection', 'close');
-    return sendGraphQLError(res, 503, ErrorCode.SHUTTING_DOWN, 'the gateway is shutting down: retry', { retryable: true });
+    return sendGraphQLError(res, 503, ErrorCode.SHUTTING_DOWN, 'the gateway is shutting down: retry', {
+      retryable: true,
+    });
   }
   const leave = options.inFlight.enter();
   try {
@@ -111,18 +135,24 @@ async function graphql(options: RouteTableOptions, req: IncomingMessage, res: Se
 
 /** On the main port, metrics need an internal key (or open mode): they describe traffic and providers. */
 async function metricsBehindKey(options: RouteTableOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const auth = await options.authenticate(typeof req.headers.authorization === 'string' ? req.headers.authorization : undefined);
+  const auth = await options.authenticate(
+    typeof req.headers.authorization === 'string' ? req.headers.authorization : undefined,
+  );
   if (!auth.ok) return sendJson(res, 401, { error: 'an internal API key is required' });
-  if (!roleAllows(auth.principal.role, 'internal')) return sendJson(res, 403, { error: 'metrics need the internal role' });
+  if (!roleAllows(auth.principal.role, 'internal'))
+    return sendJson(res, 403, { error: 'metrics need the internal role' });
   return serveMetrics(res, options.metrics);
 }
 
 /** Alertmanager's webhook: POST with an internal key (Alertmanager's http_config sends it), or open mode. */
 async function alertWebhook(options: RouteTableOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (req.method !== 'POST') return sendJson(res, 405, { error: 'method not allowed' }, { allow: 'POST' });
-  const auth = await options.authenticate(typeof req.headers.authorization === 'string' ? req.headers.authorization : undefined);
+  const auth = await options.authenticate(
+    typeof req.headers.authorization === 'string' ? req.headers.authorization : undefined,
+  );
   if (!auth.ok) return sendJson(res, 401, { error: 'an internal API key is required' });
-  if (!roleAllows(auth.principal.role, 'internal')) return sendJson(res, 403, { error: 'alert webhooks need the internal role' });
+  if (!roleAllows(auth.principal.role, 'internal'))
+    return sendJson(res, 403, { error: 'alert webhooks need the internal role' });
   return serveAlertWebhook(req, res, options.alerts);
 }
 
@@ -130,7 +160,12 @@ async function alertWebhook(options: RouteTableOptions, req: IncomingMessage, re
 function alive(options: RouteTableOptions, res: ServerResponse): void {
   const stuck = options.watchdog.stuck();
   const uptimeSeconds = Math.round(process.uptime());
-  if (stuck.length) return sendJson(res, 503, { status: 'stuck', reason: `no forward pass for ${options.stuckAfterMs} ms with requests waiting: ${stuck.join(', ')}`, uptimeSeconds });
+  if (stuck.length)
+    return sendJson(res, 503, {
+      status: 'stuck',
+      reason: `no forward pass for ${options.stuckAfterMs} ms with requests waiting: ${stuck.join(', ')}`,
+      uptimeSeconds,
+    });
   return sendJson(res, 200, { status: 'ok', uptimeSeconds });
 }
 

@@ -2,13 +2,26 @@ import type http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { WebSocketServer } from 'ws';
 import { useServer, type Extra as SocketExtra } from 'graphql-ws/use/ws';
-import { execute, getOperationAST, GraphQLError, subscribe, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import {
+  execute,
+  getOperationAST,
+  GraphQLError,
+  subscribe,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLSchema,
+} from 'graphql';
 import type { Context, OperationResult, SubscribePayload } from 'graphql-ws';
 import type { GatewayContext } from '../context.js';
 import type { AuthResult } from '../auth/api-keys.js';
 import type { Principal } from '../auth/roles.js';
 import { ErrorCode, GatewayError } from '../errors/index.js';
-import { enforceOperationLimits, parseAndValidate, type DocumentRules, type OperationLimitsOptions } from '../limits/operation-limits.js';
+import {
+  enforceOperationLimits,
+  parseAndValidate,
+  type DocumentRules,
+  type OperationLimitsOptions,
+} from '../limits/operation-limits.js';
 import { NO_TRACING, type GatewayTracing, type RequestSpan } from '../observability/tracing.js';
 import type { InFlight } from './in-flight.js';
 
@@ -16,7 +29,13 @@ export interface SubscriptionServerOptions {
   httpServer: http.Server;
   schema: GraphQLSchema;
   /** Builds the context of one subscription (graphql-ws `subscribe` message). */
-  makeContext: (base: { requestId: string; signal: AbortSignal; connectionParams: Record<string, unknown> | undefined; request: http.IncomingMessage; principal: Principal }) => GatewayContext;
+  makeContext: (base: {
+    requestId: string;
+    signal: AbortSignal;
+    connectionParams: Record<string, unknown> | undefined;
+    request: http.IncomingMessage;
+    principal: Principal;
+  }) => GatewayContext;
   /** Authenticates a socket once, from `connectionParams.authorization` (`Bearer <key>`); a refusal closes it with 4403. */
   authenticate: (authorization: string | undefined) => Promise<AuthResult>;
   /** Largest incoming message. */
@@ -98,7 +117,8 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): { 
     path: '/graphql',
     maxPayload: options.maxPayloadBytes,
     // A socket opened during a drain would be cut when it ends: refuse the handshake, as HTTP requests are refused.
-    verifyClient: (_info, accept) => (options.draining() ? accept(false, 503, 'the gateway is shutting down: retry') : accept(true)),
+    verifyClient: (_info, accept) =>
+      options.draining() ? accept(false, 503, 'the gateway is shutting down: retry') : accept(true),
   });
   const disposable = useServer<Record<string, unknown>, Extra>(
     {
@@ -144,32 +164,60 @@ async function startOperation(
   payload: SubscribePayload,
 ): Promise<ExecutionArgs | readonly GraphQLError[]> {
   const requestId = randomUUID();
-  const operation: Operation = { span: tracing.startRequest(requestId), operationName: payload.operationName, running: false };
+  const operation: Operation = {
+    span: tracing.startRequest(requestId),
+    operationName: payload.operationName,
+    running: false,
+  };
   (ctx.extra.operations ??= new Map()).set(id, operation);
   const parsed = parseAndValidate(options.schema, payload.query, options.documentRules);
   // As Apollo reports it: the name in the document, which clients need not repeat in the message.
-  const operationName = (parsed.document && getOperationAST(parsed.document, payload.operationName)?.name?.value) ?? payload.operationName;
+  const operationName =
+    (parsed.document && getOperationAST(parsed.document, payload.operationName)?.name?.value) ?? payload.operationName;
   operation.operationName = operationName;
   if (!parsed.document || parsed.errors.length) return parsed.errors;
   const document = parsed.document;
   const principal = ctx.extra.principal;
   // onConnect refused every socket without one; kept as a guard, answered as HTTP would.
-  if (!principal) return [new GatewayError(ErrorCode.UNAUTHENTICATED, 'an API key is required: send connectionParams.authorization "Bearer <key>"')];
+  if (!principal)
+    return [
+      new GatewayError(
+        ErrorCode.UNAUTHENTICATED,
+        'an API key is required: send connectionParams.authorization "Bearer <key>"',
+      ),
+    ];
   ctx.extra.controller ??= new AbortController();
-  const contextValue = options.makeContext({ requestId, signal: ctx.extra.controller.signal, connectionParams: ctx.connectionParams, request: ctx.extra.request, principal });
+  const contextValue = options.makeContext({
+    requestId,
+    signal: ctx.extra.controller.signal,
+    connectionParams: ctx.connectionParams,
+    request: ctx.extra.request,
+    principal,
+  });
   const variables = payload.variables ?? {};
   try {
-    await enforceOperationLimits(options.limits, { principal, document, operationName: payload.operationName, variables }, contextValue.report);
+    await enforceOperationLimits(
+      options.limits,
+      { principal, document, operationName: payload.operationName, variables },
+      contextValue.report,
+    );
   } catch (error) {
     operation.outcome = contextValue.report.outcome;
     if (error instanceof GraphQLError) return [error];
     throw error;
   }
   // Checked after the last await, so no operation starts once close() has begun waiting.
-  if (options.draining()) return [new GatewayError(ErrorCode.SHUTTING_DOWN, 'the gateway is shutting down: retry', { retryable: true })];
+  if (options.draining())
+    return [new GatewayError(ErrorCode.SHUTTING_DOWN, 'the gateway is shutting down: retry', { retryable: true })];
   contextValue.report.operationName = operationName ?? null;
   operation.running = true;
   operation.leave = options.inFlight.enter();
   spans.set(contextValue, operation.span);
-  return { schema: options.schema, document, operationName: payload.operationName, variableValues: variables, contextValue };
+  return {
+    schema: options.schema,
+    document,
+    operationName: payload.operationName,
+    variableValues: variables,
+    contextValue,
+  };
 }

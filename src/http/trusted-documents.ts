@@ -41,8 +41,12 @@ export function parseTrustedDocuments(json: string, source: string): TrustedDocu
   const documents = new Map<string, string>();
   for (const [id, text] of Object.entries(parsed)) {
     const hash = DOCUMENT_ID.exec(id)?.[1];
-    if (hash === undefined || typeof text !== 'string') throw new ConfigError(`TRUSTED_DOCUMENTS_MANIFEST ${source}: entry "${id}" is not "sha256:<64 hex>": "<document>"`);
-    if (sha256(text) !== hash) throw new ConfigError(`TRUSTED_DOCUMENTS_MANIFEST ${source}: entry "${id}" is not the sha256 of its document`);
+    if (hash === undefined || typeof text !== 'string')
+      throw new ConfigError(
+        `TRUSTED_DOCUMENTS_MANIFEST ${source}: entry "${id}" is not "sha256:<64 hex>": "<document>"`,
+      );
+    if (sha256(text) !== hash)
+      throw new ConfigError(`TRUSTED_DOCUMENTS_MANIFEST ${source}: entry "${id}" is not the sha256 of its document`);
     documents.set(hash, text);
   }
   return { get: (hash) => documents.get(hash), size: documents.size };
@@ -55,7 +59,9 @@ export function loadTrustedDocuments(file: string | undefined): TrustedDocuments
   try {
     json = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ConfigError(`TRUSTED_DOCUMENTS_MANIFEST cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new ConfigError(
+      `TRUSTED_DOCUMENTS_MANIFEST cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   return parseTrustedDocuments(json, file);
 }
@@ -82,13 +88,28 @@ export type DocumentDecision = { ok: true; query?: string } | { ok: false; refus
  * cache is keyed by the text's sha256); under `require` text and APQ hashes
  * pass only when they are the manifest's, so no other document is parsed.
  */
-export function decideDocument(requested: RequestedDocument, mode: TrustedDocumentsMode, manifest: TrustedDocuments): DocumentDecision {
+export function decideDocument(
+  requested: RequestedDocument,
+  mode: TrustedDocumentsMode,
+  manifest: TrustedDocuments,
+): DocumentDecision {
   const { documentId, query, apqHash } = requested;
   if (documentId !== undefined) {
-    if (mode === 'off') return refuse(ErrorCode.PERSISTED_DOCUMENT_NOT_FOUND, 'this key sends query text: documentId is not accepted for its role', 'TRUSTED_DOCUMENTS_OFF');
-    if (query !== undefined) return refuse(ErrorCode.BAD_USER_INPUT, 'send either documentId or query, not both', 'DOCUMENT_ID_AND_QUERY');
+    if (mode === 'off')
+      return refuse(
+        ErrorCode.PERSISTED_DOCUMENT_NOT_FOUND,
+        'this key sends query text: documentId is not accepted for its role',
+        'TRUSTED_DOCUMENTS_OFF',
+      );
+    if (query !== undefined)
+      return refuse(ErrorCode.BAD_USER_INPUT, 'send either documentId or query, not both', 'DOCUMENT_ID_AND_QUERY');
     const hash = typeof documentId === 'string' ? DOCUMENT_ID.exec(documentId)?.[1] : undefined;
-    if (hash === undefined) return refuse(ErrorCode.BAD_USER_INPUT, 'documentId must be "sha256:" and 64 lowercase hex digits', 'INVALID_DOCUMENT_ID');
+    if (hash === undefined)
+      return refuse(
+        ErrorCode.BAD_USER_INPUT,
+        'documentId must be "sha256:" and 64 lowercase hex digits',
+        'INVALID_DOCUMENT_ID',
+      );
     const text = manifest.get(hash);
     if (text === undefined) return refuse(ErrorCode.PERSISTED_DOCUMENT_NOT_FOUND, `no trusted document sha256:${hash}`);
     return { ok: true, query: text };
@@ -97,8 +118,12 @@ export function decideDocument(requested: RequestedDocument, mode: TrustedDocume
   const known = typeof apqHash === 'string' ? manifest.get(apqHash) : undefined;
   if (known !== undefined && query === undefined) return { ok: true, query: known };
   if (mode !== 'require') return { ok: true };
-  if (known !== undefined || (typeof query === 'string' && manifest.get(sha256(query)) !== undefined)) return { ok: true };
-  return refuse(ErrorCode.TRUSTED_DOCUMENT_REQUIRED, 'this key may send only trusted documents: send the documentId of a document in the manifest');
+  if (known !== undefined || (typeof query === 'string' && manifest.get(sha256(query)) !== undefined))
+    return { ok: true };
+  return refuse(
+    ErrorCode.TRUSTED_DOCUMENT_REQUIRED,
+    'this key may send only trusted documents: send the documentId of a document in the manifest',
+  );
 }
 
 function refuse(code: ErrorCode, message: string, reason?: string): DocumentDecision {
@@ -124,14 +149,26 @@ export function applyTrustedDocuments(
   if (request.body !== undefined) {
     if (typeof request.body !== 'object' || request.body === null) return { ok: true, ...request };
     const body = request.body as Record<string, unknown>;
-    const decision = decideDocument({ documentId: body.documentId, query: body.query, apqHash: apqHashOf(body.extensions) }, mode, policy.manifest);
+    const decision = decideDocument(
+      { documentId: body.documentId, query: body.query, apqHash: apqHashOf(body.extensions) },
+      mode,
+      policy.manifest,
+    );
     if (!decision.ok) return decision;
     if (decision.query === undefined) return { ok: true, ...request };
     const { documentId: _dropped, ...rest } = body;
     return { ok: true, body: { ...rest, query: decision.query }, search: request.search };
   }
   const params = new URLSearchParams(request.search);
-  const decision = decideDocument({ documentId: params.get('documentId') ?? undefined, query: params.get('query') ?? undefined, apqHash: apqHashOf(jsonOrUndefined(params.get('extensions'))) }, mode, policy.manifest);
+  const decision = decideDocument(
+    {
+      documentId: params.get('documentId') ?? undefined,
+      query: params.get('query') ?? undefined,
+      apqHash: apqHashOf(jsonOrUndefined(params.get('extensions'))),
+    },
+    mode,
+    policy.manifest,
+  );
   if (!decision.ok) return decision;
   if (decision.query === undefined) return { ok: true, ...request };
   params.delete('documentId');
@@ -142,7 +179,9 @@ export function applyTrustedDocuments(
 function apqHashOf(extensions: unknown): unknown {
   if (typeof extensions !== 'object' || extensions === null) return undefined;
   const persisted = (extensions as { persistedQuery?: unknown }).persistedQuery;
-  return typeof persisted === 'object' && persisted !== null ? (persisted as { sha256Hash?: unknown }).sha256Hash : undefined;
+  return typeof persisted === 'object' && persisted !== null
+    ? (persisted as { sha256Hash?: unknown }).sha256Hash
+    : undefined;
 }
 
 function jsonOrUndefined(text: string | null): unknown {

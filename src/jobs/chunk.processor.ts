@@ -45,7 +45,9 @@ export async function processChunk(deps: ChunkDeps, data: ChunkData, signal?: Ab
   // Stored but not recorded (the worker died in between): record it now instead of writing it again.
   const personalization = data.personalization ?? undefined;
   const key = personalizationKey(personalization);
-  const latest = await deps.storage.descriptions.latestDescriptions(pending.map((productId) => ({ productId, personalizationKey: key })));
+  const latest = await deps.storage.descriptions.latestDescriptions(
+    pending.map((productId) => ({ productId, personalizationKey: key })),
+  );
   const recovered = pending.filter((_, i) => latest[i]?.parameters.jobId === data.jobId);
   if (recovered.length) {
     await deps.jobs.record(data.jobId, recovered, []);

@@ -64,22 +64,34 @@ export class JobStore {
   ) {}
 
   private keys(id: string): [string, string, string] {
-    return [redisKey(this.prefix, 'job', id), redisKey(this.prefix, 'job', id, 'done'), redisKey(this.prefix, 'job', id, 'failed')];
+    return [
+      redisKey(this.prefix, 'job', id),
+      redisKey(this.prefix, 'job', id, 'done'),
+      redisKey(this.prefix, 'job', id, 'failed'),
+    ];
   }
 
   async create(job: NewJob, now = new Date()): Promise<JobRecord> {
     const [hash] = this.keys(job.id);
-    await this.client.hset(hash, { id: job.id, status: 'queued', total: job.total, chunks: job.chunks, policy: job.policy, createdAt: now.toISOString() });
+    await this.client.hset(hash, {
+      id: job.id,
+      status: 'queued',
+      total: job.total,
+      chunks: job.chunks,
+      policy: job.policy,
+      createdAt: now.toISOString(),
+    });
     return (await this.get(job.id))!;
   }
 
   async get(id: string): Promise<JobRecord | null> {
     const [hash, done, failed] = this.keys(id);
-    const [[, fields], [, doneCount], [, failedCount]] = (await this.client.multi().hgetall(hash).scard(done).hlen(failed).exec()) as [
-      [unknown, Record<string, string>],
-      [unknown, number],
-      [unknown, number],
-    ];
+    const [[, fields], [, doneCount], [, failedCount]] = (await this.client
+      .multi()
+      .hgetall(hash)
+      .scard(done)
+      .hlen(failed)
+      .exec()) as [[unknown, Record<string, string>], [unknown, number], [unknown, number]];
     if (!fields.id) return null;
     return {
       id: fields.id,
@@ -103,7 +115,11 @@ export class JobStore {
   }
 
   /** Records outcomes: a success also clears an earlier failure of the same product. */
-  async record(id: string, done: readonly string[], failed: ReadonlyArray<{ productId: string; message: string }>): Promise<void> {
+  async record(
+    id: string,
+    done: readonly string[],
+    failed: ReadonlyArray<{ productId: string; message: string }>,
+  ): Promise<void> {
     const [, doneKey, failedKey] = this.keys(id);
     const multi = this.client.multi();
     if (done.length) {
@@ -115,10 +131,20 @@ export class JobStore {
   }
 
   /** Recounts and marks the job running or finished; `finishedNow` is true for exactly one caller. */
-  async settle(id: string, now = new Date()): Promise<{ done: number; failed: number; total: number; finishedNow: boolean }> {
-    if (!('stylesprintSettleJob' in this.client)) this.client.defineCommand('stylesprintSettleJob', { numberOfKeys: 3, lua: SETTLE_SCRIPT });
-    const settle = (this.client as unknown as { stylesprintSettleJob: (...args: Array<string | number>) => Promise<number[]> }).stylesprintSettleJob.bind(this.client);
-    const [done = 0, failed = 0, total = 0, finished = 0] = await settle(...this.keys(id), now.toISOString(), FINISHED_TTL_S);
+  async settle(
+    id: string,
+    now = new Date(),
+  ): Promise<{ done: number; failed: number; total: number; finishedNow: boolean }> {
+    if (!('stylesprintSettleJob' in this.client))
+      this.client.defineCommand('stylesprintSettleJob', { numberOfKeys: 3, lua: SETTLE_SCRIPT });
+    const settle = (
+      this.client as unknown as { stylesprintSettleJob: (...args: Array<string | number>) => Promise<number[]> }
+    ).stylesprintSettleJob.bind(this.client);
+    const [done = 0, failed = 0, total = 0, finished = 0] = await settle(
+      ...this.keys(id),
+      now.toISOString(),
+      FINISHED_TTL_S,
+    );
     return { done, failed, total, finishedNow: finished === 1 };
   }
 }

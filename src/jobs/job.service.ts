@@ -54,10 +54,19 @@ export class JobService {
     const client = connectRedis({ url: options.redisUrl, name: 'stylesprint-job-service' });
     const prefix = bullPrefix(options.prefix);
     // BullMQ leaves connections it was given open on close(): close() below closes them.
-    const connections = [bullmqConnection(options.redisUrl, 'stylesprint-queue'), bullmqConnection(options.redisUrl, 'stylesprint-queue-events')] as const;
+    const connections = [
+      bullmqConnection(options.redisUrl, 'stylesprint-queue'),
+      bullmqConnection(options.redisUrl, 'stylesprint-queue-events'),
+    ] as const;
     const queue = new Queue<ChunkData>(CATALOG_QUEUE, { connection: connections[0], prefix });
     const events = new QueueEvents(CATALOG_QUEUE, { connection: connections[1], prefix });
-    const service = new JobService(options, [client, ...connections], new JobStore(client, options.prefix), queue, events);
+    const service = new JobService(
+      options,
+      [client, ...connections],
+      new JobStore(client, options.prefix),
+      queue,
+      events,
+    );
     const relay = ({ jobId }: { jobId: string }): void => service.relay(jobIdOfChunk(jobId));
     events.on('progress', relay);
     events.on('failed', relay);
@@ -105,7 +114,13 @@ export class JobService {
       await this.store.settle(id);
       return (await this.store.get(id)) ?? job;
     }
-    await this.queue.addBulk(chunks.map((data) => ({ name: 'chunk', data, opts: { ...CHUNK_JOB_OPTIONS, jobId: chunkJobId(id, data.chunk) } })));
+    await this.queue.addBulk(
+      chunks.map((data) => ({
+        name: 'chunk',
+        data,
+        opts: { ...CHUNK_JOB_OPTIONS, jobId: chunkJobId(id, data.chunk) },
+      })),
+    );
     this.options.logger.info({ jobId: id, total: ids.length, chunks: chunks.length }, 'catalog job queued');
     return job;
   }

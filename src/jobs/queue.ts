@@ -9,7 +9,8 @@ export const bullPrefix = (prefix: string): string => redisKey(prefix, 'bull');
 
 /** BullMQ job id of a chunk; BullMQ refuses ':' in custom ids, and `jobIdOfChunk` reads it back. */
 export const chunkJobId = (jobId: string, chunk: number): string => `${jobId}_${chunk}`;
-export const jobIdOfChunk = (chunkId: string | undefined): string | undefined => chunkId?.slice(0, chunkId.lastIndexOf('_')) || undefined;
+export const jobIdOfChunk = (chunkId: string | undefined): string | undefined =>
+  chunkId?.slice(0, chunkId.lastIndexOf('_')) || undefined;
 
 /**
  * Attempts with backoff for errors thrown by a chunk (Redis or the database

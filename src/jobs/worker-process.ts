@@ -30,14 +30,19 @@ function factVocabulary(config: Config): FactVocabulary {
 /** Opens storage, providers and the router, and starts taking chunks; stops on SIGTERM/SIGINT after the chunks in hand. */
 export async function startWorkerProcess(): Promise<void> {
   const config = loadConfig();
-  if (!config.redisUrl) throw new ConfigError('REDIS_URL: the worker needs Redis (it takes chunks from the BullMQ queue)');
+  if (!config.redisUrl)
+    throw new ConfigError('REDIS_URL: the worker needs Redis (it takes chunks from the BullMQ queue)');
   const logger = createLogger(config).child({ role: 'worker' });
   // As in the gateway: concurrent marking yields the core to the event loop that drives the jobs.
   const gcThreads = setGcThreadNice(config.gcThreadNice);
   logger.info({ gcThreadNice: config.gcThreadNice, gcThreads }, 'GC helper threads set');
   const storage = await openStorage(config);
   const registry = await createProviderRegistry(config, logger);
-  const stateStore = await createRedisStateStore({ client: connectRedis({ url: config.redisUrl, name: 'stylesprint-router' }), prefix: config.redisPrefix, logger });
+  const stateStore = await createRedisStateStore({
+    client: connectRedis({ url: config.redisUrl, name: 'stylesprint-router' }),
+    prefix: config.redisPrefix,
+    logger,
+  });
   const router = createRouter({
     source: registry,
     policies: resolvePolicies(registry.generatorIds(), config.providerTimeoutMs, config.routingPolicies),
@@ -46,7 +51,14 @@ export async function startWorkerProcess(): Promise<void> {
     stateStore,
   });
   const publication = await createPublication({ config, storage, vocabulary: factVocabulary(config), logger });
-  const descriptions = new DescriptionService(storage.descriptions, router, registry, parsePriceTable(config.priceTable), logger, publication);
+  const descriptions = new DescriptionService(
+    storage.descriptions,
+    router,
+    registry,
+    parsePriceTable(config.priceTable),
+    logger,
+    publication,
+  );
   const worker = await startJobWorker({
     redisUrl: config.redisUrl,
     prefix: config.redisPrefix,

@@ -53,7 +53,12 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
       const outcome = await processChunk(deps, job.data, signal);
       const counts = await jobs.settle(job.data.jobId);
       if (counts.finishedNow) logger.info({ jobId: job.data.jobId, ...counts }, 'catalog job finished');
-      await job.updateProgress({ jobId: job.data.jobId, done: counts.done, failed: counts.failed, total: counts.total } satisfies ChunkProgress);
+      await job.updateProgress({
+        jobId: job.data.jobId,
+        done: counts.done,
+        failed: counts.failed,
+        total: counts.total,
+      } satisfies ChunkProgress);
       return outcome;
     },
     {
@@ -74,7 +79,9 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
     // Out of attempts: its products still pending count as failed, so the job can finish.
     void (async () => {
       const flags = await jobs.doneAmong(job.data.jobId, job.data.productIds);
-      const failed = job.data.productIds.filter((_, i) => !flags[i]).map((productId) => ({ productId, message: `chunk failed: ${error.message}` }));
+      const failed = job.data.productIds
+        .filter((_, i) => !flags[i])
+        .map((productId) => ({ productId, message: `chunk failed: ${error.message}` }));
       await jobs.record(job.data.jobId, [], failed);
       await jobs.settle(job.data.jobId);
     })().catch((cause: unknown) => logger.error({ err: cause, chunk: job.id }, 'failed chunk not recorded'));

@@ -10,7 +10,10 @@ import { findPageSizeError } from './page-size.js';
  * check refuses the whole document (any operation's page size counts, as
  * armor does not say which operation it priced), so nothing runs unpriced.
  */
-function reportCostUnlessPageSize(context: { getDocument(): DocumentNode; reportError(error: GraphQLError): void } | null, error: GraphQLError): void {
+function reportCostUnlessPageSize(
+  context: { getDocument(): DocumentNode; reportError(error: GraphQLError): void } | null,
+  error: GraphQLError,
+): void {
   if (!context || findPageSizeError(context.getDocument())) return;
   context.reportError(new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT' } }));
 }
@@ -42,14 +45,25 @@ export function armorProtection(config: Pick<Config, 'maxDepth' | 'maxAliases' |
 } {
   const maxCost = Math.max(...Object.values(config.maxCost));
   const { plugins, validationRules } = new ApolloArmor({
-    maxDepth: { n: config.maxDepth, exposeLimits: false, flattenFragments: true, errorMessage: 'Query depth limit exceeded.' },
+    maxDepth: {
+      n: config.maxDepth,
+      exposeLimits: false,
+      flattenFragments: true,
+      errorMessage: 'Query depth limit exceeded.',
+    },
     // armor lets aliases of __typename through by default; here every alias counts.
     maxAliases: { n: config.maxAliases, exposeLimits: false, errorMessage: 'Too many aliases.', allowList: [] },
     maxDirectives: { n: config.maxDirectives, exposeLimits: false, errorMessage: 'Too many directives.' },
     // Tokens are limited by graphql-js's own parser (Apollo `parseOptions.maxTokens`, see server.ts):
     // armor's Apollo token plugin re-parses and its syntax errors reach clients as HTTP 500.
     maxTokens: { enabled: false },
-    costLimit: { maxCost, exposeLimits: false, errorMessage: 'Query cost limit exceeded.', propagateOnRejection: false, onReject: [reportCostUnlessPageSize] },
+    costLimit: {
+      maxCost,
+      exposeLimits: false,
+      errorMessage: 'Query cost limit exceeded.',
+      propagateOnRejection: false,
+      onReject: [reportCostUnlessPageSize],
+    },
     blockFieldSuggestion: { enabled: true },
   }).protect();
   // Armor's typings point at Apollo's CommonJS build; the plugin objects are the same shape.

@@ -75,7 +75,12 @@ function valueOf(node: ValueNode, variables: Variables): unknown {
   }
 }
 
-function argument(field: GraphQLField<unknown, unknown> | undefined, node: FieldNode, name: string, variables: Variables): unknown {
+function argument(
+  field: GraphQLField<unknown, unknown> | undefined,
+  node: FieldNode,
+  name: string,
+  variables: Variables,
+): unknown {
   const given = node.arguments?.find((a) => a.name.value === name);
   if (given) return valueOf(given.value, variables);
   return field?.args.find((a) => a.name === name)?.defaultValue;
@@ -103,13 +108,26 @@ export function operationCost(
   variables: Variables = {},
   mode: CostMode = 'limit',
 ): number {
-  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-  const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
+  const operations = document.definitions.filter(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+  );
+  const operation = operationName
+    ? operations.find((o) => o.name?.value === operationName)
+    : operations.length === 1
+      ? operations[0]
+      : undefined;
   if (!operation) return 0;
   const fragments = new Map(
-    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
+    document.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((f) => [f.name.value, f]),
   );
-  const root = operation.operation === OperationTypeNode.QUERY ? schema.getQueryType() : operation.operation === OperationTypeNode.MUTATION ? schema.getMutationType() : schema.getSubscriptionType();
+  const root =
+    operation.operation === OperationTypeNode.QUERY
+      ? schema.getQueryType()
+      : operation.operation === OperationTypeNode.MUTATION
+        ? schema.getMutationType()
+        : schema.getSubscriptionType();
   if (!root) return 0;
 
   // `active` guards against fragment cycles; validation rejects them first, but the model must not loop if run alone.
@@ -154,16 +172,23 @@ export function operationCost(
 
 /** True when the operation selects `__schema` or `__type` anywhere (through fragments too). */
 export function isIntrospection(document: DocumentNode, operationName: string | null | undefined): boolean {
-  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  const operations = document.definitions.filter(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+  );
   const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations[0];
   if (!operation) return false;
   const fragments = new Map(
-    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
+    document.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((f) => [f.name.value, f]),
   );
   const seen = new Set<string>();
   const walk = (set: SelectionSetNode): boolean =>
     set.selections.some((s) => {
-      if (s.kind === Kind.FIELD) return s.name.value === '__schema' || s.name.value === '__type' || (s.selectionSet ? walk(s.selectionSet) : false);
+      if (s.kind === Kind.FIELD)
+        return (
+          s.name.value === '__schema' || s.name.value === '__type' || (s.selectionSet ? walk(s.selectionSet) : false)
+        );
       if (s.kind === Kind.INLINE_FRAGMENT) return walk(s.selectionSet);
       const fragment = fragments.get(s.name.value);
       if (!fragment || seen.has(s.name.value)) return false;

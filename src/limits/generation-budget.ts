@@ -19,7 +19,12 @@ const UNLIMITED: TakeResult = { allowed: true, remaining: Number.POSITIVE_INFINI
  * sit beside the request buckets, in the same store, named by `kind`
  * (default 'generations'; recordEvents' bucket is 'events').
  */
-export function generationBudget(store: RateLimitStore, limits: PerRole<BucketSettings | null>, principal: Principal, kind = 'generations'): GenerationBudget {
+export function generationBudget(
+  store: RateLimitStore,
+  limits: PerRole<BucketSettings | null>,
+  principal: Principal,
+  kind = 'generations',
+): GenerationBudget {
   const bucket = limits[principal.role];
   if (!bucket) return async () => UNLIMITED;
   const key = `${principal.keyId ?? principal.name}:${kind}`;

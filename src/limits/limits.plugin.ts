@@ -23,8 +23,12 @@ function withHttpStatus(error: GatewayError): GatewayError {
   const status = STATUS[error.code];
   if (status === undefined) return error;
   const extensions = error.extensions;
-  const headers: Array<[string, string]> = typeof extensions.retryAfter === 'number' ? [['retry-after', String(extensions.retryAfter)]] : [];
-  return new GatewayError(error.code, error.message, { ...extensions, http: { status, headers: new HeaderMap(headers) } });
+  const headers: Array<[string, string]> =
+    typeof extensions.retryAfter === 'number' ? [['retry-after', String(extensions.retryAfter)]] : [];
+  return new GatewayError(error.code, error.message, {
+    ...extensions,
+    http: { status, headers: new HeaderMap(headers) },
+  });
 }
 
 /**
@@ -40,7 +44,11 @@ export function limitsPlugin(options: LimitsPluginOptions): ApolloServerPlugin<G
       return {
         async didResolveOperation({ contextValue, document, operationName, request }) {
           try {
-            await enforceOperationLimits(options, { principal: contextValue.principal, document, operationName, variables: request.variables ?? {} }, contextValue.report);
+            await enforceOperationLimits(
+              options,
+              { principal: contextValue.principal, document, operationName, variables: request.variables ?? {} },
+              contextValue.report,
+            );
           } catch (error) {
             throw error instanceof GatewayError ? withHttpStatus(error) : error;
           }

@@ -1,4 +1,12 @@
-import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
+import {
+  GraphQLError,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type GraphQLSchema,
+  type ValidationRule,
+} from 'graphql';
 import type { RequestReport } from '../context.js';
 import { ErrorCode, GatewayError } from '../errors/index.js';
 import type { Principal } from '../auth/roles.js';
@@ -44,7 +52,8 @@ export async function enforceOperationLimits(
   report: Pick<RequestReport, 'cost' | 'outcome'>,
 ): Promise<number> {
   const { principal, document, operationName } = operation;
-  if (!principal) throw new GatewayError(ErrorCode.UNAUTHENTICATED, 'an API key is required: send Authorization: Bearer <key>');
+  if (!principal)
+    throw new GatewayError(ErrorCode.UNAUTHENTICATED, 'an API key is required: send Authorization: Bearer <key>');
   if (isIntrospection(document, operationName) && !options.allowIntrospection(principal)) {
     throw new GatewayError(ErrorCode.FORBIDDEN, 'introspection needs the internal role', { reason: 'INTROSPECTION' });
   }
@@ -54,11 +63,15 @@ export async function enforceOperationLimits(
   report.cost = cost;
   const limit = options.maxCost[principal.role];
   if (cost > limit) {
-    throw new GatewayError(ErrorCode.GRAPHQL_VALIDATION_FAILED, `the operation costs ${cost}, over the limit of ${limit} for the ${principal.role} role: ask for fewer rows or fewer generated fields`, {
-      reason: 'COST_LIMIT',
-      cost,
-      maxCost: limit,
-    });
+    throw new GatewayError(
+      ErrorCode.GRAPHQL_VALIDATION_FAILED,
+      `the operation costs ${cost}, over the limit of ${limit} for the ${principal.role} role: ask for fewer rows or fewer generated fields`,
+      {
+        reason: 'COST_LIMIT',
+        cost,
+        maxCost: limit,
+      },
+    );
   }
   const bucket = options.rateLimits[principal.role];
   if (!bucket) return cost;
@@ -67,7 +80,11 @@ export async function enforceOperationLimits(
   if (taken.allowed) return cost;
   options.metrics?.rateLimited.inc({ role: principal.role });
   report.outcome = 'rate_limited';
-  throw new GatewayError(ErrorCode.RATE_LIMITED, `rate limit reached for this key: retry in ${taken.retryAfterSeconds} s`, { retryAfter: taken.retryAfterSeconds });
+  throw new GatewayError(
+    ErrorCode.RATE_LIMITED,
+    `rate limit reached for this key: retry in ${taken.retryAfterSeconds} s`,
+    { retryAfter: taken.retryAfterSeconds },
+  );
 }
 
 /** What Apollo is configured with for parsing and validation (server.ts), so other transports can match it. */
@@ -87,7 +104,11 @@ const hideSuggestions = (message: string): string => message.replace(/Did you me
  * with field suggestions hidden. Returns the document (null when it does not
  * parse) and the errors (none when it is valid).
  */
-export function parseAndValidate(schema: GraphQLSchema, query: string, rules: DocumentRules): { document: DocumentNode | null; errors: GraphQLError[] } {
+export function parseAndValidate(
+  schema: GraphQLSchema,
+  query: string,
+  rules: DocumentRules,
+): { document: DocumentNode | null; errors: GraphQLError[] } {
   let document: DocumentNode;
   try {
     document = parse(query, { maxLexicalTokens: rules.maxTokens });
@@ -99,7 +120,11 @@ export function parseAndValidate(schema: GraphQLSchema, query: string, rules: Do
   return {
     document,
     errors: errors.map(
-      (e) => new GraphQLError(hideSuggestions(e.message), { nodes: e.nodes ?? null, extensions: { ...e.extensions, code: ErrorCode.GRAPHQL_VALIDATION_FAILED } }),
+      (e) =>
+        new GraphQLError(hideSuggestions(e.message), {
+          nodes: e.nodes ?? null,
+          extensions: { ...e.extensions, code: ErrorCode.GRAPHQL_VALIDATION_FAILED },
+        }),
     ),
   };
 }

@@ -30,15 +30,22 @@ export function pageSizeError(argument: string, value: number): BadUserInputErro
  * a variable counts with its value from `variables`, or its default in the
  * operation. Values that are not integers are left to GraphQL's coercion.
  */
-export function findPageSizeError(document: DocumentNode, variables: Readonly<Record<string, unknown>> = {}): BadUserInputError | null {
+export function findPageSizeError(
+  document: DocumentNode,
+  variables: Readonly<Record<string, unknown>> = {},
+): BadUserInputError | null {
   const defaults = new Map<string, ValueNode>();
   for (const definition of document.definitions) {
     if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
-    for (const v of definition.variableDefinitions ?? []) if (v.defaultValue) defaults.set(v.variable.name.value, v.defaultValue);
+    for (const v of definition.variableDefinitions ?? [])
+      if (v.defaultValue) defaults.set(v.variable.name.value, v.defaultValue);
   }
   const numberOf = (node: ValueNode | undefined): unknown => {
     if (node?.kind === Kind.INT) return Number(node.value);
-    if (node?.kind === Kind.VARIABLE) return Object.hasOwn(variables, node.name.value) ? variables[node.name.value] : numberOf(defaults.get(node.name.value));
+    if (node?.kind === Kind.VARIABLE)
+      return Object.hasOwn(variables, node.name.value)
+        ? variables[node.name.value]
+        : numberOf(defaults.get(node.name.value));
     return undefined;
   };
   let found: BadUserInputError | null = null;

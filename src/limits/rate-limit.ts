@@ -44,7 +44,10 @@ export class MemoryRateLimitStore implements RateLimitStore {
   async take(key: string, cost: number, settings: BucketSettings): Promise<TakeResult> {
     const now = this.now();
     const bucket = this.buckets.get(key) ?? { tokens: settings.capacity, updatedAt: now };
-    bucket.tokens = Math.min(settings.capacity, bucket.tokens + ((now - bucket.updatedAt) / 1000) * settings.refillPerSecond);
+    bucket.tokens = Math.min(
+      settings.capacity,
+      bucket.tokens + ((now - bucket.updatedAt) / 1000) * settings.refillPerSecond,
+    );
     bucket.updatedAt = now;
     // A request dearer than the whole bucket could never pass: it costs a full bucket instead
     // (the cost limit, not the rate limit, is what refuses a single huge operation).
@@ -55,7 +58,8 @@ export class MemoryRateLimitStore implements RateLimitStore {
       return { allowed: true, remaining: Math.floor(bucket.tokens), retryAfterSeconds: 0 };
     }
     const missing = charge - bucket.tokens;
-    const retryAfterSeconds = settings.refillPerSecond > 0 ? Math.max(1, Math.ceil(missing / settings.refillPerSecond)) : 3600;
+    const retryAfterSeconds =
+      settings.refillPerSecond > 0 ? Math.max(1, Math.ceil(missing / settings.refillPerSecond)) : 3600;
     return { allowed: false, remaining: Math.floor(bucket.tokens), retryAfterSeconds };
   }
 

@@ -34,7 +34,13 @@ redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return {allowed, tostring(tokens)}
 `;
 
-type TakeCommand = (key: string, capacity: number, refill: number, cost: number, ttlMs: number) => Promise<[number, string]>;
+type TakeCommand = (
+  key: string,
+  capacity: number,
+  refill: number,
+  cost: number,
+  ttlMs: number,
+) => Promise<[number, string]>;
 
 export interface RedisRateLimitStoreOptions {
   /** A connected client; closed by `close()` only when `ownsClient` is true. */
@@ -64,16 +70,26 @@ export class RedisRateLimitStore implements RateLimitStore {
     this.#owns = options.ownsClient ?? true;
     this.#onError = options.onError;
     // defineCommand sends EVALSHA and falls back to EVAL once when the script is not cached yet.
-    if (!('stylesprintTakeTokens' in this.#client)) this.#client.defineCommand('stylesprintTakeTokens', { numberOfKeys: 1, lua: TAKE_SCRIPT });
+    if (!('stylesprintTakeTokens' in this.#client))
+      this.#client.defineCommand('stylesprintTakeTokens', { numberOfKeys: 1, lua: TAKE_SCRIPT });
   }
 
   async take(key: string, cost: number, settings: BucketSettings): Promise<TakeResult> {
     // A bucket idle long enough to be full again is the same as no bucket: let Redis drop it.
-    const refillMs = settings.refillPerSecond > 0 ? Math.ceil((settings.capacity / settings.refillPerSecond) * 1000) : 86_400_000;
-    const take = (this.#client as unknown as { stylesprintTakeTokens: TakeCommand }).stylesprintTakeTokens.bind(this.#client);
+    const refillMs =
+      settings.refillPerSecond > 0 ? Math.ceil((settings.capacity / settings.refillPerSecond) * 1000) : 86_400_000;
+    const take = (this.#client as unknown as { stylesprintTakeTokens: TakeCommand }).stylesprintTakeTokens.bind(
+      this.#client,
+    );
     let reply: [number, string];
     try {
-      reply = await take(redisKey(this.#prefix, 'ratelimit', key), settings.capacity, settings.refillPerSecond, cost, refillMs + 1000);
+      reply = await take(
+        redisKey(this.#prefix, 'ratelimit', key),
+        settings.capacity,
+        settings.refillPerSecond,
+        cost,
+        refillMs + 1000,
+      );
     } catch (error) {
       this.#onError?.(error);
       return this.#fallback.take(key, cost, settings);
@@ -82,7 +98,8 @@ export class RedisRateLimitStore implements RateLimitStore {
     const tokens = Number(left);
     if (allowed === 1) return { allowed: true, remaining: Math.floor(tokens), retryAfterSeconds: 0 };
     const missing = Math.min(cost, settings.capacity) - tokens;
-    const retryAfterSeconds = settings.refillPerSecond > 0 ? Math.max(1, Math.ceil(missing / settings.refillPerSecond)) : 3600;
+    const retryAfterSeconds =
+      settings.refillPerSecond > 0 ? Math.max(1, Math.ceil(missing / settings.refillPerSecond)) : 3600;
     return { allowed: false, remaining: Math.floor(tokens), retryAfterSeconds };
   }
 

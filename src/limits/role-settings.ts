@@ -15,7 +15,12 @@ export interface BucketSettings {
 }
 
 /** Default MAX_COST per role; see the cost model in src/limits/cost.ts. */
-export const DEFAULT_MAX_COST: PerRole<number> = { mobile: 1000, personalization: 3000, editor: 5000, internal: 20_000 };
+export const DEFAULT_MAX_COST: PerRole<number> = {
+  mobile: 1000,
+  personalization: 3000,
+  editor: 5000,
+  internal: 20_000,
+};
 
 /**
  * Default RATE_LIMITS per role, in cost units charged up front (a stored
@@ -71,7 +76,12 @@ export type TrustedDocumentsMode = 'off' | 'allow' | 'require';
 const TRUSTED_DOCUMENTS_MODES: readonly TrustedDocumentsMode[] = ['off', 'allow', 'require'];
 
 /** Default TRUSTED_DOCUMENTS: every role may send text or a manifest id. */
-export const DEFAULT_TRUSTED_DOCUMENTS: PerRole<TrustedDocumentsMode> = { mobile: 'allow', personalization: 'allow', editor: 'allow', internal: 'allow' };
+export const DEFAULT_TRUSTED_DOCUMENTS: PerRole<TrustedDocumentsMode> = {
+  mobile: 'allow',
+  personalization: 'allow',
+  editor: 'allow',
+  internal: 'allow',
+};
 
 /** `require` (every role) or `mobile=require,personalization=allow` (unlisted roles keep `allow`). */
 export function parseTrustedDocuments(value: string): PerRole<TrustedDocumentsMode> {
@@ -89,7 +99,10 @@ export function parseTrustedDocuments(value: string): PerRole<TrustedDocumentsMo
 
 function perRole<T>(text: string, parse: (value: string, role: Role) => T, defaults: PerRole<T>): PerRole<T> {
   const out: Record<Role, T> = { ...defaults };
-  for (const entry of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [role, value, extra] = entry.split('=').map((s) => s.trim());
     if (!role || value === undefined || extra !== undefined || !isRole(role)) {
       throw new Error(`"${entry}": expected role=value with role one of ${ROLES.join(', ')}`);
@@ -112,14 +125,21 @@ export function parseMaxCost(value: string | number): PerRole<number> {
 }
 
 /** `mobile=2000/50,internal=off`: capacity/refill per second; `off` (or 0) means no limit. Unlisted roles keep `defaults`. */
-export function parseRateLimits(value: string, defaults: PerRole<BucketSettings | null> = DEFAULT_RATE_LIMITS): PerRole<BucketSettings | null> {
+export function parseRateLimits(
+  value: string,
+  defaults: PerRole<BucketSettings | null> = DEFAULT_RATE_LIMITS,
+): PerRole<BucketSettings | null> {
   return perRole(
     value,
     (v, role) => {
       if (v === 'off' || v === '0') return null;
       const [capacity, refill, extra] = v.split('/');
-      if (capacity === undefined || refill === undefined || extra !== undefined) throw new Error(`rate limit for ${role} must be capacity/refillPerSecond or off, got "${v}"`);
-      return { capacity: positiveInt(capacity, `capacity for ${role}`), refillPerSecond: positiveInt(refill, `refill for ${role}`) };
+      if (capacity === undefined || refill === undefined || extra !== undefined)
+        throw new Error(`rate limit for ${role} must be capacity/refillPerSecond or off, got "${v}"`);
+      return {
+        capacity: positiveInt(capacity, `capacity for ${role}`),
+        refillPerSecond: positiveInt(refill, `refill for ${role}`),
+      };
     },
     defaults,
   );

@@ -73,7 +73,10 @@ export function meteredRouter(router: GenerationRouter, metrics: GatewayMetrics)
   const count = (policy: string, routed: Routed): void => {
     // Policy names come from clients: an unknown one is counted as such, not as a label of its own.
     const label = router.policyNames().includes(policy) ? policy : 'unknown';
-    metrics.generations.inc({ policy: label, outcome: routed.ok ? (routed.cached ? 'cached' : 'ok') : routed.code.toLowerCase() });
+    metrics.generations.inc({
+      policy: label,
+      outcome: routed.ok ? (routed.cached ? 'cached' : 'ok') : routed.code.toLowerCase(),
+    });
   };
   return new Proxy(router, {
     get(target, property) {
@@ -116,7 +119,12 @@ export function meteredStorage(storage: Storage, metrics: GatewayMetrics): Stora
     return result;
   });
   return new Proxy(storage, {
-    get: (target, property) => (property === 'descriptions' ? descriptions : property === 'publication' ? publication : passThrough(target, property)),
+    get: (target, property) =>
+      property === 'descriptions'
+        ? descriptions
+        : property === 'publication'
+          ? publication
+          : passThrough(target, property),
   });
 }
 

@@ -47,10 +47,22 @@ export interface LocalModelStats {
 
 /** Local-model counts exported as Prometheus counters: name, help and the stats field they follow. */
 const LOCAL_COUNTERS: ReadonlyArray<[string, string, keyof LocalModelStats]> = [
-  ['gateway_local_forward_passes_total', "Forward passes of the local model (prefill pieces included); tokens ÷ passes is the rows a pass carried", 'forwardPasses'],
+  [
+    'gateway_local_forward_passes_total',
+    'Forward passes of the local model (prefill pieces included); tokens ÷ passes is the rows a pass carried',
+    'forwardPasses',
+  ],
   ['gateway_local_generated_tokens_total', 'Tokens the local model generated', 'generatedTokens'],
-  ['gateway_local_queue_rejected_total', "Requests the local model's full queue turned away (they fail over)", 'rejected'],
-  ['gateway_local_queue_abandoned_total', 'Requests cancelled while they waited for the local model (they answered at once)', 'abandoned'],
+  [
+    'gateway_local_queue_rejected_total',
+    "Requests the local model's full queue turned away (they fail over)",
+    'rejected',
+  ],
+  [
+    'gateway_local_queue_abandoned_total',
+    'Requests cancelled while they waited for the local model (they answered at once)',
+    'abandoned',
+  ],
 ];
 
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
@@ -60,7 +72,9 @@ const QUALITY_VALUE: Record<QualityState, number> = { closed: 0, half_open: 1, o
  * A counter whose totals live elsewhere (a provider, the quality breaker):
  * each scrape adds what grew since the last one, per label set.
  */
-function followTotals<L extends string>(read: () => Array<{ labels: Record<L, string>; total: number }>): (this: Counter<L>) => void {
+function followTotals<L extends string>(
+  read: () => Array<{ labels: Record<L, string>; total: number }>,
+): (this: Counter<L>) => void {
   const seen = new Map<string, number>();
   return function (this: Counter<L>) {
     for (const { labels, total } of read()) {
@@ -75,7 +89,12 @@ function followTotals<L extends string>(read: () => Array<{ labels: Record<L, st
 
 /** GraphQL requests: how many, and how long they took. */
 function requestMetrics(registers: Registry[]) {
-  const requests = new Counter({ name: 'gateway_requests_total', help: 'GraphQL requests by operation name and outcome', labelNames: ['operation', 'outcome'], registers });
+  const requests = new Counter({
+    name: 'gateway_requests_total',
+    help: 'GraphQL requests by operation name and outcome',
+    labelNames: ['operation', 'outcome'],
+    registers,
+  });
   const requestDuration = new Histogram({
     name: 'gateway_request_duration_seconds',
     help: 'GraphQL request latency',
@@ -88,8 +107,18 @@ function requestMetrics(registers: Registry[]) {
 
 /** Provider calls: outcomes, errors, latency, batch sizes, tokens and cost. */
 function providerMetrics(registers: Registry[]) {
-  const providerCalls = new Counter({ name: 'gateway_provider_calls_total', help: 'Generations sent to providers, by outcome: ok, cancelled (every caller had gone) or an error kind', labelNames: ['provider', 'outcome'], registers });
-  const providerErrors = new Counter({ name: 'gateway_provider_errors_total', help: 'Failed generations by provider and ProviderError kind', labelNames: ['provider', 'kind'], registers });
+  const providerCalls = new Counter({
+    name: 'gateway_provider_calls_total',
+    help: 'Generations sent to providers, by outcome: ok, cancelled (every caller had gone) or an error kind',
+    labelNames: ['provider', 'outcome'],
+    registers,
+  });
+  const providerErrors = new Counter({
+    name: 'gateway_provider_errors_total',
+    help: 'Failed generations by provider and ProviderError kind',
+    labelNames: ['provider', 'kind'],
+    registers,
+  });
   const providerDuration = new Histogram({
     name: 'gateway_provider_call_duration_seconds',
     help: 'Latency of one provider call (a batch counts once)',
@@ -97,31 +126,77 @@ function providerMetrics(registers: Registry[]) {
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 60],
     registers,
   });
-  const batchSize = new Histogram({ name: 'gateway_provider_batch_size', help: 'Requests per provider call', labelNames: ['provider'], buckets: [1, 2, 4, 8, 16, 32, 64], registers });
-  const tokens = new Counter({ name: 'gateway_tokens_total', help: 'Tokens reported by providers', labelNames: ['provider', 'type'], registers });
-  const costUsd = new Counter({ name: 'gateway_estimated_cost_usd_total', help: 'Estimated cost of stored generations, USD', labelNames: ['provider'], registers });
+  const batchSize = new Histogram({
+    name: 'gateway_provider_batch_size',
+    help: 'Requests per provider call',
+    labelNames: ['provider'],
+    buckets: [1, 2, 4, 8, 16, 32, 64],
+    registers,
+  });
+  const tokens = new Counter({
+    name: 'gateway_tokens_total',
+    help: 'Tokens reported by providers',
+    labelNames: ['provider', 'type'],
+    registers,
+  });
+  const costUsd = new Counter({
+    name: 'gateway_estimated_cost_usd_total',
+    help: 'Estimated cost of stored generations, USD',
+    labelNames: ['provider'],
+    registers,
+  });
   return { providerCalls, providerErrors, providerDuration, batchSize, tokens, costUsd };
 }
 
 /** What became of routed generations: cache, flags, rate limits, outcomes and verdicts. */
 function outcomeMetrics(registers: Registry[]) {
-  const cache = new Counter({ name: 'gateway_generation_cache_total', help: 'Routed generations served from cache or coalesced (hit) or generated (miss)', labelNames: ['result'], registers });
-  const flags = new Counter({ name: 'gateway_description_flags_total', help: 'Flags raised on stored descriptions (e.g. inclusive language), by category', labelNames: ['category'], registers });
-  const rateLimited = new Counter({ name: 'gateway_rate_limited_total', help: 'Requests refused by the rate limiter, by role', labelNames: ['role'], registers });
+  const cache = new Counter({
+    name: 'gateway_generation_cache_total',
+    help: 'Routed generations served from cache or coalesced (hit) or generated (miss)',
+    labelNames: ['result'],
+    registers,
+  });
+  const flags = new Counter({
+    name: 'gateway_description_flags_total',
+    help: 'Flags raised on stored descriptions (e.g. inclusive language), by category',
+    labelNames: ['category'],
+    registers,
+  });
+  const rateLimited = new Counter({
+    name: 'gateway_rate_limited_total',
+    help: 'Requests refused by the rate limiter, by role',
+    labelNames: ['role'],
+    registers,
+  });
   const generations = new Counter({
     name: 'gateway_generations_total',
     help: 'Routed generations by policy and outcome: ok, cached (served from cache or shared), or the failure code in lower case',
     labelNames: ['policy', 'outcome'],
     registers,
   });
-  const verdicts = new Counter({ name: 'gateway_quality_verdicts_total', help: 'Verdicts (PASS, REVIEW, BLOCK) of the checks on stored generations, by provider and model', labelNames: ['provider', 'model', 'verdict'], registers });
+  const verdicts = new Counter({
+    name: 'gateway_quality_verdicts_total',
+    help: 'Verdicts (PASS, REVIEW, BLOCK) of the checks on stored generations, by provider and model',
+    labelNames: ['provider', 'model', 'verdict'],
+    registers,
+  });
   return { cache, flags, rateLimited, generations, verdicts };
 }
 
 /** Budget refusals and charges. */
 function budgetMetrics(registers: Registry[]) {
-  const budgetRefused = new Counter({ name: 'gateway_budget_refused_total', help: 'Requests refused with BUDGET_EXCEEDED, by the scope (key, role) and period of the cap that had no room', labelNames: ['scope', 'period'], registers });
-  const budgetCharged = new Counter({ name: 'gateway_budget_charged_usd_total', help: 'Actual cost charged to budgets (streams, retries and timed-out calls included), USD, by role', labelNames: ['role'], registers });
+  const budgetRefused = new Counter({
+    name: 'gateway_budget_refused_total',
+    help: 'Requests refused with BUDGET_EXCEEDED, by the scope (key, role) and period of the cap that had no room',
+    labelNames: ['scope', 'period'],
+    registers,
+  });
+  const budgetCharged = new Counter({
+    name: 'gateway_budget_charged_usd_total',
+    help: 'Actual cost charged to budgets (streams, retries and timed-out calls included), USD, by role',
+    labelNames: ['role'],
+    registers,
+  });
   return { budgetRefused, budgetCharged };
 }
 
@@ -184,7 +259,8 @@ export class GatewayMetrics {
       labelNames: ['provider'],
       registers,
       collect() {
-        for (const id of self.sources?.providerIds() ?? []) this.set({ provider: id }, BREAKER_VALUE[self.sources!.breakerState(id)]);
+        for (const id of self.sources?.providerIds() ?? [])
+          this.set({ provider: id }, BREAKER_VALUE[self.sources!.breakerState(id)]);
       },
     });
     new Gauge({
@@ -201,7 +277,8 @@ export class GatewayMetrics {
       labelNames: ['provider', 'model'],
       registers,
       collect() {
-        for (const q of self.sources?.quality() ?? []) this.set({ provider: q.provider, model: q.model }, QUALITY_VALUE[q.state]);
+        for (const q of self.sources?.quality() ?? [])
+          this.set({ provider: q.provider, model: q.model }, QUALITY_VALUE[q.state]);
       },
     });
     new Counter({
@@ -209,7 +286,12 @@ export class GatewayMetrics {
       help: 'Times the quality breaker opened, by provider and model',
       labelNames: ['provider', 'model'],
       registers,
-      collect: followTotals(() => (self.sources?.quality() ?? []).map((q) => ({ labels: { provider: q.provider, model: q.model }, total: q.trips }))),
+      collect: followTotals(() =>
+        (self.sources?.quality() ?? []).map((q) => ({
+          labels: { provider: q.provider, model: q.model },
+          total: q.trips,
+        })),
+      ),
     });
     new Counter({
       name: 'gateway_published_cache_total',
@@ -218,7 +300,12 @@ export class GatewayMetrics {
       registers,
       collect: followTotals(() => {
         const counts = self.sources?.publishedCache();
-        return counts ? [{ labels: { result: 'hit' }, total: counts.hits }, { labels: { result: 'miss' }, total: counts.misses }] : [];
+        return counts
+          ? [
+              { labels: { result: 'hit' }, total: counts.hits },
+              { labels: { result: 'miss' }, total: counts.misses },
+            ]
+          : [];
       }),
     });
     new Gauge({
@@ -228,7 +315,8 @@ export class GatewayMetrics {
       registers,
       collect() {
         this.reset();
-        for (const a of self.sources?.alertActions() ?? []) this.set({ action: a.kind, target: a.target, alertname: a.alert }, 1);
+        for (const a of self.sources?.alertActions() ?? [])
+          this.set({ action: a.kind, target: a.target, alertname: a.alert }, 1);
       },
     });
   }
@@ -295,7 +383,9 @@ export class GatewayMetrics {
         help,
         labelNames: ['provider'],
         registers,
-        collect: followTotals(() => Object.entries(self.local).map(([id, s]) => ({ labels: { provider: id }, total: s[field] }))),
+        collect: followTotals(() =>
+          Object.entries(self.local).map(([id, s]) => ({ labels: { provider: id }, total: s[field] })),
+        ),
       });
     }
   }

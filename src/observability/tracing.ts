@@ -42,7 +42,12 @@ export interface GatewayTracing {
    * `errorKinds` reads the ProviderError kinds out of a result; a thrown
    * error is recorded by `kindOfError` (never its message).
    */
-  providerCall<T>(info: ProviderCallInfo, fn: () => Promise<T>, errorKinds: (result: T) => string[], kindOfError: (error: unknown) => string): Promise<T>;
+  providerCall<T>(
+    info: ProviderCallInfo,
+    fn: () => Promise<T>,
+    errorKinds: (result: T) => string[],
+    kindOfError: (error: unknown) => string,
+  ): Promise<T>;
   /** Flushes the spans still buffered and stops the exporter. */
   close(): Promise<void>;
 }
@@ -105,7 +110,11 @@ export async function startTracing(options: TracingOptions): Promise<GatewayTrac
   return {
     enabled: true,
     startRequest(requestId) {
-      const span = tracer.startSpan('graphql', { kind: SpanKind.SERVER, attributes: { [ATTR.requestId]: requestId } }, api.ROOT_CONTEXT);
+      const span = tracer.startSpan(
+        'graphql',
+        { kind: SpanKind.SERVER, attributes: { [ATTR.requestId]: requestId } },
+        api.ROOT_CONTEXT,
+      );
       return {
         run: (fn) => current.run(span, fn),
         end(operationName, outcome) {
@@ -121,7 +130,14 @@ export async function startTracing(options: TracingOptions): Promise<GatewayTrac
       const parent = current.getStore();
       const span = tracer.startSpan(
         `provider.generate ${info.providerId}`,
-        { kind: SpanKind.CLIENT, attributes: { [ATTR.providerId]: info.providerId, [ATTR.model]: info.model, [ATTR.batchSize]: info.batchSize } },
+        {
+          kind: SpanKind.CLIENT,
+          attributes: {
+            [ATTR.providerId]: info.providerId,
+            [ATTR.model]: info.model,
+            [ATTR.batchSize]: info.batchSize,
+          },
+        },
         parent ? api.trace.setSpan(api.ROOT_CONTEXT, parent) : api.ROOT_CONTEXT,
       );
       const fail = (kinds: string[]) => {

@@ -48,7 +48,10 @@ export function isPromptVersion(value: string): value is PromptVersion {
 }
 
 function list(values: readonly string[] | undefined | null): string {
-  return (values ?? []).map((v) => v.trim()).filter(Boolean).join(', ');
+  return (values ?? [])
+    .map((v) => v.trim())
+    .filter(Boolean)
+    .join(', ');
 }
 
 /**

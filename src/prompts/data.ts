@@ -14,7 +14,8 @@
  * end the data), and brackets, braces, backslashes and bars (chat-template
  * markers such as `<|im_start|>`, `[INST]` and `{{ }}` are made of them).
  */
-const BREAKOUT = /[\p{Cc}\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"\u201c-\u201f\u2033\u2036\u00ab\u00bb\u02ba\u05f4\u300c-\u300f\u301d-\u301f<>{}[\]\\|]/gu;
+const BREAKOUT =
+  /[\p{Cc}\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"\u201c-\u201f\u2033\u2036\u00ab\u00bb\u02ba\u05f4\u300c-\u300f\u301d-\u301f<>{}[\]\\|]/gu;
 /** Single quotes and primes: kept as an ASCII apostrophe, which is part of words ("Levi's") and cannot end double-quoted data. */
 const SINGLE_QUOTES = /[`\u00b4\u2018-\u201b\u2032\u2035\u2039\u203a]/gu;
 
@@ -37,7 +38,11 @@ export function quoteData(value: string, maxChars: number): string {
 }
 
 /** A list as comma-separated quoted data: at most `maxItems` non-empty items of at most `maxChars` each. */
-export function quoteDataList(values: readonly string[] | null | undefined, maxItems: number, maxChars: number): string {
+export function quoteDataList(
+  values: readonly string[] | null | undefined,
+  maxItems: number,
+  maxChars: number,
+): string {
   return (values ?? [])
     .map((v) => quoteData(v, maxChars))
     .filter(Boolean)

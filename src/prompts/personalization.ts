@@ -5,17 +5,47 @@
  */
 
 /** The tones a description can be written in (PersonalizationInput.tone), case-insensitive. */
-export const TONES = ['warm', 'calm', 'friendly', 'playful', 'bold', 'elegant', 'minimal', 'casual', 'sporty', 'luxurious', 'professional'] as const;
+export const TONES = [
+  'warm',
+  'calm',
+  'friendly',
+  'playful',
+  'bold',
+  'elegant',
+  'minimal',
+  'casual',
+  'sporty',
+  'luxurious',
+  'professional',
+] as const;
 export type Tone = (typeof TONES)[number];
 
 /** The locales the store writes for, in canonical BCP 47 form (PersonalizationInput.locale). */
 export const SUPPORTED_LOCALES = [
-  'en', 'en-GB', 'en-US', 'en-IE', 'en-AU', 'en-CA', 'en-NZ',
-  'de', 'de-DE', 'de-AT', 'de-CH',
-  'fr', 'fr-FR', 'fr-BE', 'fr-CA', 'fr-CH',
-  'es', 'es-ES', 'es-MX',
-  'it', 'it-IT',
-  'nl', 'nl-NL', 'nl-BE',
+  'en',
+  'en-GB',
+  'en-US',
+  'en-IE',
+  'en-AU',
+  'en-CA',
+  'en-NZ',
+  'de',
+  'de-DE',
+  'de-AT',
+  'de-CH',
+  'fr',
+  'fr-FR',
+  'fr-BE',
+  'fr-CA',
+  'fr-CH',
+  'es',
+  'es-ES',
+  'es-MX',
+  'it',
+  'it-IT',
+  'nl',
+  'nl-NL',
+  'nl-BE',
 ] as const;
 
 export type PersonalizationReason = 'INVALID_TONE' | 'INVALID_LOCALE' | 'UNSUPPORTED_LOCALE';
@@ -41,7 +71,16 @@ export function checkLocale(value: string): ValueCheck {
   } catch {
     // RangeError: not a well-formed language tag.
   }
-  if (!canonical) return { ok: false, reason: 'INVALID_LOCALE', message: `locale ${echo(value)} is not a BCP 47 language tag (such as "en-GB")` };
+  if (!canonical)
+    return {
+      ok: false,
+      reason: 'INVALID_LOCALE',
+      message: `locale ${echo(value)} is not a BCP 47 language tag (such as "en-GB")`,
+    };
   if ((SUPPORTED_LOCALES as readonly string[]).includes(canonical)) return { ok: true, value: canonical };
-  return { ok: false, reason: 'UNSUPPORTED_LOCALE', message: `locale ${canonical} is not supported (supported: ${SUPPORTED_LOCALES.join(', ')})` };
+  return {
+    ok: false,
+    reason: 'UNSUPPORTED_LOCALE',
+    message: `locale ${canonical} is not supported (supported: ${SUPPORTED_LOCALES.join(', ')})`,
+  };
 }

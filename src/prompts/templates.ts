@@ -59,7 +59,8 @@ export const TEMPLATES: Readonly<Record<PromptVersion, TemplateSpec>> = {
   },
   v4: {
     version: 'v4',
-    summary: 'v3 with every product and personalization value quoted and bounded as data, and the system message saying so.',
+    summary:
+      'v3 with every product and personalization value quoted and bounded as data, and the system message saying so.',
     structured: true,
     lengthTarget: true,
     brandVoice: true,

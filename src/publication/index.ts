@@ -12,11 +12,20 @@ import { createPublicationBus } from './publication-bus.js';
 import { factChecker, PublicationService } from './publication.service.js';
 
 export { PublishedCache } from './published-cache.js';
-export { PublicationService, factChecker, PUBLICATION_LIMITS, type BulkOutcome, type FactChecker } from './publication.service.js';
+export {
+  PublicationService,
+  factChecker,
+  PUBLICATION_LIMITS,
+  type BulkOutcome,
+  type FactChecker,
+} from './publication.service.js';
 export type { PublicationNotice } from './publication-bus.js';
 
 export interface CreatePublicationOptions {
-  config: Pick<Config, 'publishPolicy' | 'redisUrl' | 'redisPrefix' | 'databaseUrl' | 'publishedCacheTtlMs' | 'publishedCacheMaxProducts'>;
+  config: Pick<
+    Config,
+    'publishPolicy' | 'redisUrl' | 'redisPrefix' | 'databaseUrl' | 'publishedCacheTtlMs' | 'publishedCacheMaxProducts'
+  >;
   /** The gateway's storage (migrated): its publication store, and the products the checks read. */
   storage: Storage;
   /** The fact check's vocabulary (FACT_CHECK_VOCAB_DIR, or the bundled one). */

@@ -8,7 +8,13 @@ import { BadUserInputError, ErrorCode, GatewayError } from '../errors/index.js';
 import type { Role } from '../auth/roles.js';
 import type { DescriptionStatus, LifecycleAction, Verdict } from './states.js';
 
-export { DESCRIPTION_STATUSES, LIFECYCLE_ACTIONS, type DescriptionStatus, type LifecycleAction, type Verdict } from './states.js';
+export {
+  DESCRIPTION_STATUSES,
+  LIFECYCLE_ACTIONS,
+  type DescriptionStatus,
+  type LifecycleAction,
+  type Verdict,
+} from './states.js';
 
 /** Who acts: a person's key (name and role), or the gateway itself (the publication policy, the start-up triage, a publish that supersedes). */
 export type Actor = { kind: 'person'; name: string; role: Role } | { kind: 'system'; name: string };
@@ -49,23 +55,30 @@ export const TRANSITIONS: readonly Transition[] = [
 
 /** The status an action leads to, or a BAD_USER_INPUT with `reason: INVALID_TRANSITION` naming from and to. */
 export function transition(action: LifecycleAction, from: DescriptionStatus, actor: Actor): DescriptionStatus {
-  const allowed = TRANSITIONS.find((t) => t.action === action && t.from.includes(from) && (t.by === 'both' || t.by === actor.kind));
+  const allowed = TRANSITIONS.find(
+    (t) => t.action === action && t.from.includes(from) && (t.by === 'both' || t.by === actor.kind),
+  );
   if (allowed) return allowed.to ?? from;
   const any = TRANSITIONS.find((t) => t.action === action && t.from.includes(from));
   const to = TRANSITIONS.find((t) => t.action === action)?.to ?? from;
   const who = actor.kind === 'person' ? 'the gateway itself' : 'a person';
-  const why = any ? `only ${who} may ${verb(action)} a description that is ${from}` : `a description that is ${from} cannot be ${pastTense(action)}`;
+  const why = any
+    ? `only ${who} may ${verb(action)} a description that is ${from}`
+    : `a description that is ${from} cannot be ${pastTense(action)}`;
   throw new BadUserInputError(`${why} (${from} → ${to})`, { reason: 'INVALID_TRANSITION', action, from, to });
 }
 
 /** Optimistic concurrency: the caller names the version it saw; another edit since is STALE_VERSION. */
 export function checkVersion(expected: number | null | undefined, current: number): void {
   if (expected === null || expected === undefined || expected === current) return;
-  throw new BadUserInputError(`the description is at version ${current}, not ${expected}: reload it and apply your change again`, {
-    reason: 'STALE_VERSION',
-    expectedVersion: expected,
-    currentVersion: current,
-  });
+  throw new BadUserInputError(
+    `the description is at version ${current}, not ${expected}: reload it and apply your change again`,
+    {
+      reason: 'STALE_VERSION',
+      expectedVersion: expected,
+      currentVersion: current,
+    },
+  );
 }
 
 /** What the publish gate reads of the version to publish. */
@@ -84,14 +97,22 @@ export interface PublishCandidate {
  */
 export function publishGate(candidate: PublishCandidate, override: { override: boolean; note: string | null }): void {
   if (!candidate.complete) {
-    throw new GatewayError(ErrorCode.PUBLISH_BLOCKED, 'this text was cut off by its token limit: edit it into a complete text before publishing', { reason: 'INCOMPLETE' });
+    throw new GatewayError(
+      ErrorCode.PUBLISH_BLOCKED,
+      'this text was cut off by its token limit: edit it into a complete text before publishing',
+      { reason: 'INCOMPLETE' },
+    );
   }
   if (candidate.verdict !== 'BLOCK') return;
   if (override.override && override.note?.trim()) return;
-  const blocking = candidate.findings.filter((f) => f.severity === 'BLOCK').map((f) => ({ code: f.code, message: f.message }));
+  const blocking = candidate.findings
+    .filter((f) => f.severity === 'BLOCK')
+    .map((f) => ({ code: f.code, message: f.message }));
   throw new GatewayError(
     ErrorCode.PUBLISH_BLOCKED,
-    override.override ? 'overriding a BLOCK verdict needs a note saying why' : `the fact check blocks this text (${blocking.map((f) => f.code).join(', ')}): fix it, or override with a note`,
+    override.override
+      ? 'overriding a BLOCK verdict needs a note saying why'
+      : `the fact check blocks this text (${blocking.map((f) => f.code).join(', ')}): fix it, or override with a note`,
     { reason: override.override ? 'OVERRIDE_NEEDS_NOTE' : 'CHECK_BLOCKED', findings: blocking },
   );
 }

@@ -98,7 +98,10 @@ export async function createPublicationBus(options: PublicationBusOptions = {}):
     emit(notice) {
       deliver(notice);
       redis?.publish(channel, JSON.stringify({ origin, notice } satisfies Envelope)).catch((error: unknown) => {
-        logger?.warn({ err: error, descriptionId: notice.descriptionId }, 'publication notice not sent to the other replicas');
+        logger?.warn(
+          { err: error, descriptionId: notice.descriptionId },
+          'publication notice not sent to the other replicas',
+        );
       });
     },
     onPublished(listener) {
@@ -123,7 +126,12 @@ export async function createPublicationBus(options: PublicationBusOptions = {}):
  * back, ioredis resubscribes on its own, and our own SUBSCRIBE, answered
  * after that one on the same connection, says when notices arrive again.
  */
-function watchSubscription(subscriber: Redis, channel: string, tellLive: (live: boolean) => void, logger: Logger | undefined): void {
+function watchSubscription(
+  subscriber: Redis,
+  channel: string,
+  tellLive: (live: boolean) => void,
+  logger: Logger | undefined,
+): void {
   let live = true;
   subscriber.on('close', () => {
     if (!live) return;

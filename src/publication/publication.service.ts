@@ -9,8 +9,27 @@ import type { Logger } from 'pino';
 import { BadUserInputError, ErrorCode, GatewayError, NotFoundError } from '../errors/index.js';
 import { checkFacts, type FactVocabulary } from '../evaluation/checks/facts/index.js';
 import type { DescriptionInput, DescriptionRecord, ProductRecord } from '../storage/types.js';
-import type { ActorRecord, ChangeResult, Plan, Planner, PublicationEntry, PublicationState, PublicationStore, QueueFilter, StoredCheck } from '../storage/publication-types.js';
-import { actorRole, admit, checkVersion, publishGate, systemActor, transition, type Actor, type PublishPolicy } from './lifecycle.js';
+import type {
+  ActorRecord,
+  ChangeResult,
+  Plan,
+  Planner,
+  PublicationEntry,
+  PublicationState,
+  PublicationStore,
+  QueueFilter,
+  StoredCheck,
+} from '../storage/publication-types.js';
+import {
+  actorRole,
+  admit,
+  checkVersion,
+  publishGate,
+  systemActor,
+  transition,
+  type Actor,
+  type PublishPolicy,
+} from './lifecycle.js';
 import type { Slot } from './slot.js';
 import type { PublicationBus, PublicationNotice } from './publication-bus.js';
 import { PublishedCache, type PublishedCacheOptions } from './published-cache.js';
@@ -22,7 +41,17 @@ export type FactChecker = (product: ProductRecord, text: string, locale: string)
 export function factChecker(vocabulary: FactVocabulary): FactChecker {
   return (product, text, locale) => {
     const result = checkFacts(text, product, { locale, vocabulary });
-    return { verdict: result.verdict, findings: result.findings.map((f) => ({ code: f.code, severity: f.severity, start: f.start, end: f.end, message: f.message, expected: f.expected })) };
+    return {
+      verdict: result.verdict,
+      findings: result.findings.map((f) => ({
+        code: f.code,
+        severity: f.severity,
+        start: f.start,
+        end: f.end,
+        message: f.message,
+        expected: f.expected,
+      })),
+    };
   };
 }
 
@@ -59,7 +88,11 @@ const record = (actor: Actor): ActorRecord => ({ name: actor.name, role: actorRo
 
 function cleanNote(note: string | null | undefined, argument = 'note'): string | null {
   const text = note?.trim() ?? '';
-  if (text.length > PUBLICATION_LIMITS.noteChars) throw new BadUserInputError(`${argument} is limited to ${PUBLICATION_LIMITS.noteChars} characters`, { reason: 'NOTE_TOO_LONG', argument });
+  if (text.length > PUBLICATION_LIMITS.noteChars)
+    throw new BadUserInputError(`${argument} is limited to ${PUBLICATION_LIMITS.noteChars} characters`, {
+      reason: 'NOTE_TOO_LONG',
+      argument,
+    });
   return text || null;
 }
 
@@ -72,7 +105,9 @@ export class PublicationService {
   constructor(private readonly options: PublicationServiceOptions) {
     this.store = options.store;
     this.policy = options.policy ?? 'review';
-    this.readCache = options.readCache ? new PublishedCache({ ...options.readCache, load: (ids) => this.store.publishedForProducts(ids) }) : null;
+    this.readCache = options.readCache
+      ? new PublishedCache({ ...options.readCache, load: (ids) => this.store.publishedForProducts(ids) })
+      : null;
     const cache = this.readCache;
     if (cache) {
       // This process's notices are delivered as the change commits, before the action answers: its own next read sees the change.
@@ -91,7 +126,12 @@ export class PublicationService {
    * published at once or queued for review as the policy decides, in one
    * transaction. The entry holds the stored record.
    */
-  async storeGenerated(description: DescriptionInput, product: ProductRecord, slot: Slot, requestedBy: ActorRecord = GENERATION_ACTOR): Promise<PublicationEntry> {
+  async storeGenerated(
+    description: DescriptionInput,
+    product: ProductRecord,
+    slot: Slot,
+    requestedBy: ActorRecord = GENERATION_ACTOR,
+  ): Promise<PublicationEntry> {
     const { check, complete, planner } = this.admission(description, product, slot);
     const result = await this.store.storeGenerated({ description, slot, check, complete, actor: requestedBy }, planner);
     this.notify(result);
@@ -99,7 +139,12 @@ export class PublicationService {
   }
 
   /** As storeGenerated, for a generated text already stored (tools, and rows a crash left without a state). */
-  async admitGenerated(description: DescriptionRecord, product: ProductRecord, slot: Slot, requestedBy: ActorRecord = GENERATION_ACTOR): Promise<PublicationEntry> {
+  async admitGenerated(
+    description: DescriptionRecord,
+    product: ProductRecord,
+    slot: Slot,
+    requestedBy: ActorRecord = GENERATION_ACTOR,
+  ): Promise<PublicationEntry> {
     const { check, complete, planner } = this.admission(description, product, slot);
     const result = await this.store.admit({ description, slot, check, complete, actor: requestedBy }, planner);
     this.notify(result);
@@ -107,17 +152,36 @@ export class PublicationService {
   }
 
   /** A generated text's check, completeness, and the policy's planner over them. */
-  private admission(description: DescriptionInput, product: ProductRecord, slot: Slot): { check: StoredCheck; complete: boolean; planner: Planner } {
+  private admission(
+    description: DescriptionInput,
+    product: ProductRecord,
+    slot: Slot,
+  ): { check: StoredCheck; complete: boolean; planner: Planner } {
     const check = this.options.check(product, description.text, slot.locale);
-    return { check, complete: description.finishReason !== 'length', planner: ({ entry, live }) => this.policyPlan(entry.state, live, check) };
+    return {
+      check,
+      complete: description.finishReason !== 'length',
+      planner: ({ entry, live }) => this.policyPlan(entry.state, live, check),
+    };
   }
 
   /** The policy's plan for an unchecked or new DRAFT: publish (auto, PASS, complete, no person's text live) or queue. */
   private policyPlan(state: PublicationState, live: PublicationState | null, check: StoredCheck): Plan {
     const actor = POLICY_ACTOR(this.policy);
-    const to = admit({ policy: this.policy, verdict: check.verdict, complete: state.complete, livePublishedBy: live?.publishedBy ?? null });
+    const to = admit({
+      policy: this.policy,
+      verdict: check.verdict,
+      complete: state.complete,
+      livePublishedBy: live?.publishedBy ?? null,
+    });
     const action = to === 'PUBLISHED' ? 'PUBLISH' : 'SUBMIT';
-    return { action, to: transition(action, state.status, actor), actor: record(actor), note: this.policyNote(to, check, state.complete, live), check };
+    return {
+      action,
+      to: transition(action, state.status, actor),
+      actor: record(actor),
+      note: this.policyNote(to, check, state.complete, live),
+      check,
+    };
   }
 
   private policyNote(to: string, check: StoredCheck, complete: boolean, live: PublicationState | null): string {
@@ -139,23 +203,43 @@ export class PublicationService {
   /** Rejects with a reason (required), also a published text, which leaves the slot at once. */
   async reject(id: string, actor: Actor, input: ActionInput & { reason: string }): Promise<PublicationEntry> {
     const reason = cleanNote(input.reason, 'reason');
-    if (!reason) throw new BadUserInputError('a rejection needs a reason', { reason: 'REASON_REQUIRED', argument: 'reason' });
+    if (!reason)
+      throw new BadUserInputError('a rejection needs a reason', { reason: 'REASON_REQUIRED', argument: 'reason' });
     return this.act(id, ({ entry }) => {
       checkVersion(input.expectedVersion, entry.state.version);
-      return { action: 'REJECT', to: transition('REJECT', entry.state.status, actor), actor: record(actor), note: reason };
+      return {
+        action: 'REJECT',
+        to: transition('REJECT', entry.state.status, actor),
+        actor: record(actor),
+        note: reason,
+      };
     });
   }
 
   /** Stores `text` as the next version, checked; an edit of a published text leaves the live version live until it is published. */
-  async edit(id: string, actor: Actor, input: ActionInput & { text: string; expectedVersion: number }): Promise<PublicationEntry> {
+  async edit(
+    id: string,
+    actor: Actor,
+    input: ActionInput & { text: string; expectedVersion: number },
+  ): Promise<PublicationEntry> {
     const note = cleanNote(input.note);
     const text = input.text.trim();
     if (!text) throw new BadUserInputError('text is empty', { reason: 'EMPTY_TEXT', argument: 'text' });
-    if (text.length > PUBLICATION_LIMITS.textChars) throw new BadUserInputError(`text is limited to ${PUBLICATION_LIMITS.textChars} characters`, { reason: 'TEXT_TOO_LONG', argument: 'text' });
+    if (text.length > PUBLICATION_LIMITS.textChars)
+      throw new BadUserInputError(`text is limited to ${PUBLICATION_LIMITS.textChars} characters`, {
+        reason: 'TEXT_TOO_LONG',
+        argument: 'text',
+      });
     return this.act(id, ({ entry, product }) => {
       checkVersion(input.expectedVersion, entry.state.version);
       const to = transition('EDIT', entry.state.status, actor);
-      return { action: 'EDIT', to, actor: record(actor), note, newVersion: { text, check: this.options.check(product, text, entry.state.slot.locale) } };
+      return {
+        action: 'EDIT',
+        to,
+        actor: record(actor),
+        note,
+        newVersion: { text, check: this.options.check(product, text, entry.state.slot.locale) },
+      };
     });
   }
 
@@ -164,23 +248,56 @@ export class PublicationService {
    * check is rerun first with today's vocabulary: a text cut by its token
    * limit is never published, a BLOCK only with `override` and a note.
    */
-  async publish(id: string, actor: Actor, input: ActionInput & { override?: boolean | null } = {}): Promise<PublicationEntry> {
+  async publish(
+    id: string,
+    actor: Actor,
+    input: ActionInput & { override?: boolean | null } = {},
+  ): Promise<PublicationEntry> {
     const note = cleanNote(input.note);
-    return this.act(id, ({ entry, product }) => this.publishPlan(entry, product, actor, { note, override: input.override ?? false, expectedVersion: input.expectedVersion ?? null }));
+    return this.act(id, ({ entry, product }) =>
+      this.publishPlan(entry, product, actor, {
+        note,
+        override: input.override ?? false,
+        expectedVersion: input.expectedVersion ?? null,
+      }),
+    );
   }
 
-  private publishPlan(entry: PublicationEntry, product: ProductRecord, actor: Actor, input: { note: string | null; override: boolean; expectedVersion: number | null }, passedOnly = false): Plan {
+  private publishPlan(
+    entry: PublicationEntry,
+    product: ProductRecord,
+    actor: Actor,
+    input: { note: string | null; override: boolean; expectedVersion: number | null },
+    passedOnly = false,
+  ): Plan {
     const { state } = entry;
     checkVersion(input.expectedVersion, state.version);
     const to = transition('PUBLISH', state.status, actor);
     if (state.status === 'PUBLISHED' && state.publishedVersion === state.version) {
-      throw new BadUserInputError(`version ${state.version} is already published`, { reason: 'INVALID_TRANSITION', action: 'PUBLISH', from: state.status, to });
+      throw new BadUserInputError(`version ${state.version} is already published`, {
+        reason: 'INVALID_TRANSITION',
+        action: 'PUBLISH',
+        from: state.status,
+        to,
+      });
     }
     const check = this.options.check(product, entry.version.text, state.slot.locale);
     if (passedOnly) requirePass(check, state.complete);
-    publishGate({ verdict: check.verdict, complete: state.complete, findings: check.findings }, { override: input.override, note: input.note });
-    const overridden = check.verdict === 'BLOCK' ? `override of BLOCK (${[...new Set(check.findings.filter((f) => f.severity === 'BLOCK').map((f) => f.code))].join(', ')}): ` : '';
-    return { action: 'PUBLISH', to, actor: record(actor), note: overridden || input.note ? `${overridden}${input.note ?? ''}` : null, check };
+    publishGate(
+      { verdict: check.verdict, complete: state.complete, findings: check.findings },
+      { override: input.override, note: input.note },
+    );
+    const overridden =
+      check.verdict === 'BLOCK'
+        ? `override of BLOCK (${[...new Set(check.findings.filter((f) => f.severity === 'BLOCK').map((f) => f.code))].join(', ')}): `
+        : '';
+    return {
+      action: 'PUBLISH',
+      to,
+      actor: record(actor),
+      note: overridden || input.note ? `${overridden}${input.note ?? ''}` : null,
+      check,
+    };
   }
 
   /** Takes a published text out of its slot (it stays approved); the slot falls back to its base text or the reference. */
@@ -188,7 +305,12 @@ export class PublicationService {
     const note = cleanNote(input.note);
     return this.act(id, ({ entry }) => {
       checkVersion(input.expectedVersion, entry.state.version);
-      return { action: 'UNPUBLISH', to: transition('UNPUBLISH', entry.state.status, actor), actor: record(actor), note };
+      return {
+        action: 'UNPUBLISH',
+        to: transition('UNPUBLISH', entry.state.status, actor),
+        actor: record(actor),
+        note,
+      };
     });
   }
 
@@ -198,7 +320,12 @@ export class PublicationService {
     return this.bulk(ids, (id) =>
       this.act(id, ({ entry }) => {
         requirePass({ verdict: entry.state.verdict ?? 'REVIEW', findings: [] }, entry.state.complete);
-        return { action: 'APPROVE', to: transition('APPROVE', entry.state.status, actor), actor: record(actor), note: clean };
+        return {
+          action: 'APPROVE',
+          to: transition('APPROVE', entry.state.status, actor),
+          actor: record(actor),
+          note: clean,
+        };
       }),
     );
   }
@@ -206,7 +333,11 @@ export class PublicationService {
   /** Publishes each approved text whose check, rerun now, passes; the others get NOT_PASSED or their refusal. */
   async bulkPublish(ids: readonly string[], actor: Actor, note?: string | null): Promise<BulkOutcome[]> {
     const clean = cleanNote(note);
-    return this.bulk(ids, (id) => this.act(id, ({ entry, product }) => this.publishPlan(entry, product, actor, { note: clean, override: false, expectedVersion: null }, true)));
+    return this.bulk(ids, (id) =>
+      this.act(id, ({ entry, product }) =>
+        this.publishPlan(entry, product, actor, { note: clean, override: false, expectedVersion: null }, true),
+      ),
+    );
   }
 
   /**
@@ -220,28 +351,50 @@ export class PublicationService {
       this.act(id, ({ entry, product }) => {
         const check = this.options.check(product, entry.version.text, entry.state.slot.locale);
         const was = entry.version.check?.verdict ?? 'unchecked';
-        return { action: 'RECHECK', to: transition('RECHECK', entry.state.status, actor), actor: record(actor), note: `${was} → ${check.verdict}`, check };
+        return {
+          action: 'RECHECK',
+          to: transition('RECHECK', entry.state.status, actor),
+          actor: record(actor),
+          note: `${was} → ${check.verdict}`,
+          check,
+        };
       }),
     );
   }
 
   private async bulk(ids: readonly string[], one: (id: string) => Promise<PublicationEntry>): Promise<BulkOutcome[]> {
-    if (ids.length > PUBLICATION_LIMITS.bulkItems) throw new BadUserInputError(`at most ${PUBLICATION_LIMITS.bulkItems} ids per call`, { reason: 'TOO_MANY_ITEMS', argument: 'ids' });
+    if (ids.length > PUBLICATION_LIMITS.bulkItems)
+      throw new BadUserInputError(`at most ${PUBLICATION_LIMITS.bulkItems} ids per call`, {
+        reason: 'TOO_MANY_ITEMS',
+        argument: 'ids',
+      });
     const out: BulkOutcome[] = [];
     // One after the other: items of one slot would otherwise wait on each other's product lock anyway.
     for (const id of ids) {
       try {
         out.push({ ok: true, entry: await one(id) });
       } catch (error) {
-        if (!(error instanceof GatewayError)) this.options.logger?.error({ err: error, descriptionId: id }, 'bulk lifecycle action failed');
-        out.push({ ok: false, id, error: error instanceof GatewayError ? error : new GatewayError(ErrorCode.INTERNAL, 'Internal server error') });
+        if (!(error instanceof GatewayError))
+          this.options.logger?.error({ err: error, descriptionId: id }, 'bulk lifecycle action failed');
+        out.push({
+          ok: false,
+          id,
+          error: error instanceof GatewayError ? error : new GatewayError(ErrorCode.INTERNAL, 'Internal server error'),
+        });
       }
     }
     return out;
   }
 
   /** Runs one change planned from the state inside the transaction; notifies after it commits. */
-  private async act(id: string, decide: (current: { entry: PublicationEntry; live: PublicationState | null; product: ProductRecord }) => Plan | null): Promise<PublicationEntry> {
+  private async act(
+    id: string,
+    decide: (current: {
+      entry: PublicationEntry;
+      live: PublicationState | null;
+      product: ProductRecord;
+    }) => Plan | null,
+  ): Promise<PublicationEntry> {
     const [before] = await this.store.entries([id]);
     if (!before) throw new NotFoundError('description', id);
     const [product] = await this.options.products([before.state.slot.productId]);
@@ -326,14 +479,23 @@ export class PublicationService {
           check = this.options.check(product, entry.version.text, entry.state.slot.locale);
         } catch (error) {
           // One text the check cannot read must not stop the start: it stays an unchecked DRAFT, never shown, and is tried at the next start.
-          this.options.logger?.error({ err: error, descriptionId: entry.state.descriptionId }, 'publication sweep: the fact check failed on a stored description');
+          this.options.logger?.error(
+            { err: error, descriptionId: entry.state.descriptionId },
+            'publication sweep: the fact check failed on a stored description',
+          );
           continue;
         }
         const result = await this.store.change(entry.state.descriptionId, ({ entry: now, live }) => {
           if (now.state.status !== 'DRAFT' || now.state.verdict !== null) return null;
           if (!newerInSlot) return this.policyPlan(now.state, live, check);
           const note = 'a newer text of this slot was stored before the publication lifecycle';
-          return { action: 'SUPERSEDE', to: transition('SUPERSEDE', now.state.status, SWEEP_ACTOR), actor: record(SWEEP_ACTOR), note, check };
+          return {
+            action: 'SUPERSEDE',
+            to: transition('SUPERSEDE', now.state.status, SWEEP_ACTOR),
+            actor: record(SWEEP_ACTOR),
+            note,
+            check,
+          };
         });
         if (result?.events.length) {
           triaged++;
@@ -341,7 +503,11 @@ export class PublicationService {
         }
       }
     }
-    if (adopted || triaged) this.options.logger?.info({ adopted, triaged, policy: this.policy }, 'publication sweep: descriptions stored before the lifecycle checked and triaged');
+    if (adopted || triaged)
+      this.options.logger?.info(
+        { adopted, triaged, policy: this.policy },
+        'publication sweep: descriptions stored before the lifecycle checked and triaged',
+      );
     return { adopted, triaged };
   }
 
@@ -354,5 +520,8 @@ export class PublicationService {
 function requirePass(check: Pick<StoredCheck, 'verdict' | 'findings'>, complete: boolean): void {
   if (check.verdict === 'PASS' && complete) return;
   const why = complete ? `its check says ${check.verdict}` : 'it was cut off by its token limit';
-  throw new BadUserInputError(`bulk actions take only complete texts that passed the check; ${why}: act on it on its own`, { reason: 'NOT_PASSED', verdict: check.verdict, complete });
+  throw new BadUserInputError(
+    `bulk actions take only complete texts that passed the check; ${why}: act on it on its own`,
+    { reason: 'NOT_PASSED', verdict: check.verdict, complete },
+  );
 }

@@ -26,14 +26,21 @@ export function checkChannel(channel: string | null | undefined): string {
   if (channel === null || channel === undefined) return DEFAULT_CHANNEL;
   const name = channel.trim();
   if (CHANNEL.test(name)) return name;
-  throw new BadUserInputError(`channel ${JSON.stringify(channel.slice(0, 40))} must be a lower-case name such as "web", "app" or "marketplace" (letters, digits and -, at most 32)`, {
-    reason: 'INVALID_CHANNEL',
-    argument: 'channel',
-  });
+  throw new BadUserInputError(
+    `channel ${JSON.stringify(channel.slice(0, 40))} must be a lower-case name such as "web", "app" or "marketplace" (letters, digits and -, at most 32)`,
+    {
+      reason: 'INVALID_CHANNEL',
+      argument: 'channel',
+    },
+  );
 }
 
 /** The slot a text for this personalization and channel belongs to: its locale and segment, not its tone or keywords. */
-export function slotOf(productId: string, personalization: { locale?: string | null; segment?: string | null } | null | undefined, channel: string = DEFAULT_CHANNEL): Slot {
+export function slotOf(
+  productId: string,
+  personalization: { locale?: string | null; segment?: string | null } | null | undefined,
+  channel: string = DEFAULT_CHANNEL,
+): Slot {
   return {
     productId,
     locale: personalization?.locale?.trim() || DEFAULT_LOCALE,
@@ -42,7 +49,8 @@ export function slotOf(productId: string, personalization: { locale?: string | n
   };
 }
 
-export const sameSlot = (a: Slot, b: Slot): boolean => a.productId === b.productId && a.locale === b.locale && a.channel === b.channel && a.segment === b.segment;
+export const sameSlot = (a: Slot, b: Slot): boolean =>
+  a.productId === b.productId && a.locale === b.locale && a.channel === b.channel && a.segment === b.segment;
 
 /**
  * Where a shopper's read looks, in order: the slot asked for, its base text

@@ -7,7 +7,17 @@
 export const DESCRIPTION_STATUSES = ['DRAFT', 'IN_REVIEW', 'APPROVED', 'PUBLISHED', 'REJECTED', 'SUPERSEDED'] as const;
 export type DescriptionStatus = (typeof DESCRIPTION_STATUSES)[number];
 
-export const LIFECYCLE_ACTIONS = ['CREATE', 'SUBMIT', 'APPROVE', 'REJECT', 'EDIT', 'PUBLISH', 'UNPUBLISH', 'SUPERSEDE', 'RECHECK'] as const;
+export const LIFECYCLE_ACTIONS = [
+  'CREATE',
+  'SUBMIT',
+  'APPROVE',
+  'REJECT',
+  'EDIT',
+  'PUBLISH',
+  'UNPUBLISH',
+  'SUPERSEDE',
+  'RECHECK',
+] as const;
 export type LifecycleAction = (typeof LIFECYCLE_ACTIONS)[number];
 
 export type Verdict = 'PASS' | 'REVIEW' | 'BLOCK';

@@ -27,7 +27,10 @@ const MAX_EDITS = 2000;
 export function wordDiff(before: string, after: string, maxEdits = MAX_EDITS): DiffSegment[] {
   const a = diffTokens(before);
   const b = diffTokens(after);
-  const ops = editScript(a, b, maxEdits) ?? [...a.map((t) => ['DELETE', t] as const), ...b.map((t) => ['INSERT', t] as const)];
+  const ops = editScript(a, b, maxEdits) ?? [
+    ...a.map((t) => ['DELETE', t] as const),
+    ...b.map((t) => ['INSERT', t] as const),
+  ];
   return foldSpaces(merge(ops.map(([op, text]) => ({ op, text }))));
 }
 
@@ -115,7 +118,8 @@ function merge(segments: readonly DiffSegment[]): DiffSegment[] {
 function foldSpaces(segments: readonly DiffSegment[]): DiffSegment[] {
   const out: DiffSegment[] = [];
   segments.forEach((s, i) => {
-    if (s.op === 'EQUAL' && /^\s+$/.test(s.text) && i > 0 && i < segments.length - 1) out.push({ op: 'DELETE', text: s.text }, { op: 'INSERT', text: s.text });
+    if (s.op === 'EQUAL' && /^\s+$/.test(s.text) && i > 0 && i < segments.length - 1)
+      out.push({ op: 'DELETE', text: s.text }, { op: 'INSERT', text: s.text });
     else out.push(s);
   });
   return merge(out);

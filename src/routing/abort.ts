@@ -10,7 +10,11 @@ export type Aborted = typeof ABORTED;
  * rejection of `promise` is swallowed so an abandoned call never surfaces as
  * an unhandled rejection.
  */
-export function raceAbort<T, A>(promise: Promise<T>, signal: AbortSignal | undefined, onAbort: () => A): Promise<T | A> {
+export function raceAbort<T, A>(
+  promise: Promise<T>,
+  signal: AbortSignal | undefined,
+  onAbort: () => A,
+): Promise<T | A> {
   if (!signal) return promise;
   if (signal.aborted) {
     promise.catch(() => undefined);

@@ -36,7 +36,10 @@ export interface RouteAdvisor {
  * left out unless nothing else would remain, in which case they stay, last,
  * so that a deployment with one provider still answers.
  */
-export function arrangeTargets(targets: readonly RouteTarget[], standingOf: (target: RouteTarget) => Standing): RouteTarget[] {
+export function arrangeTargets(
+  targets: readonly RouteTarget[],
+  standingOf: (target: RouteTarget) => Standing,
+): RouteTarget[] {
   const groups: Record<Standing, RouteTarget[]> = { probe: [], ok: [], last: [], avoid: [] };
   for (const t of targets) groups[standingOf(t)].push(t);
   const usable = [...groups.probe, ...groups.ok, ...groups.last];

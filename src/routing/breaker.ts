@@ -19,7 +19,14 @@
  * not one: the provider is up and asks for less traffic, which the retry
  * policy honours (`Retry-After`); see executor.ts.
  */
-import { BrokenCircuitError, CircuitState, circuitBreaker, handleWhen, type CircuitBreakerPolicy, type IBreaker } from 'cockatiel';
+import {
+  BrokenCircuitError,
+  CircuitState,
+  circuitBreaker,
+  handleWhen,
+  type CircuitBreakerPolicy,
+  type IBreaker,
+} from 'cockatiel';
 import { ProviderError } from '../../providers/types.js';
 import type { BreakerState } from './types.js';
 import { SlidingCounts } from './window.js';
@@ -56,11 +63,15 @@ export class RatioBreaker implements IBreaker {
   #tripNext = false;
 
   constructor(
-    private readonly settings: Pick<BreakerSettings, 'consecutiveFailures' | 'failureRate' | 'minimumCalls' | 'windowMs'>,
+    private readonly settings: Pick<
+      BreakerSettings,
+      'consecutiveFailures' | 'failureRate' | 'minimumCalls' | 'windowMs'
+    >,
     now: () => number,
   ) {
     const { failureRate, minimumCalls, consecutiveFailures } = settings;
-    if (!(failureRate > 0 && failureRate <= 1)) throw new TypeError(`failureRate must be in (0, 1]; got ${failureRate}`);
+    if (!(failureRate > 0 && failureRate <= 1))
+      throw new TypeError(`failureRate must be in (0, 1]; got ${failureRate}`);
     if (!(minimumCalls >= 1)) throw new TypeError(`minimumCalls must be ≥ 1; got ${minimumCalls}`);
     if (!(consecutiveFailures >= 1)) throw new TypeError(`consecutiveFailures must be ≥ 1; got ${consecutiveFailures}`);
     this.#counts = new SlidingCounts(settings.windowMs, 2, now);
@@ -119,7 +130,11 @@ export class CircuitOpenError extends BrokenCircuitError {}
 
 /** Errors that say the provider is in trouble; request-specific kinds never count against it. */
 function countsAgainstProvider(error: unknown): boolean {
-  return error instanceof ProviderError && !isLocalRejection(error) && ['timeout', 'unavailable', 'auth'].includes(error.kind);
+  return (
+    error instanceof ProviderError &&
+    !isLocalRejection(error) &&
+    ['timeout', 'unavailable', 'auth'].includes(error.kind)
+  );
 }
 
 const LOCAL = Symbol('local rejection');
@@ -181,7 +196,8 @@ export class ProviderBreaker {
    * verdict, and a router would rather fail over than wait.
    */
   execute<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.#policy.state === CircuitState.HalfOpen) return Promise.reject(new CircuitOpenError('half-open probe in flight'));
+    if (this.#policy.state === CircuitState.HalfOpen)
+      return Promise.reject(new CircuitOpenError('half-open probe in flight'));
     return this.#policy.execute(fn);
   }
 

@@ -24,7 +24,12 @@ export interface CachedRunOptions {
 }
 
 /** The generation cache key of a request under a plan and its route options. */
-function planCacheKey(plan: Plan, request: GenerationRequest, routeOptions: RouteOptions, modelOf: (providerId: string) => string): string {
+function planCacheKey(
+  plan: Plan,
+  request: GenerationRequest,
+  routeOptions: RouteOptions,
+  modelOf: (providerId: string) => string,
+): string {
   return generationCacheKey(request, {
     policy: routeOptions.policy,
     pinned: routeOptions.provider ?? null,
@@ -34,20 +39,33 @@ function planCacheKey(plan: Plan, request: GenerationRequest, routeOptions: Rout
 }
 
 /** The cached generation of a key as a routed hit; undefined on a miss or a failed read. */
-async function readCache(store: RouterStateStore, key: string, logger: Logger | undefined): Promise<Routed | undefined> {
+async function readCache(
+  store: RouterStateStore,
+  key: string,
+  logger: Logger | undefined,
+): Promise<Routed | undefined> {
   const hit = await store.getResult(key).catch((error: unknown) => {
     logger?.warn({ err: error }, 'generation cache read failed');
     return undefined;
   });
-  return hit ? { ok: true, result: hit.result, attempts: hit.attempts.map((a) => ({ ...a })), cached: true } : undefined;
+  return hit
+    ? { ok: true, result: hit.result, attempts: hit.attempts.map((a) => ({ ...a })), cached: true }
+    : undefined;
 }
 
 /** One signalled request through the cache: a hit, a share of an identical generation, or a run of its own. */
-export function createCachedRun(options: CachedRunOptions): (plan: Plan, request: GenerationRequest, routeOptions: RouteOptions, signal: AbortSignal) => Promise<Routed> {
+export function createCachedRun(
+  options: CachedRunOptions,
+): (plan: Plan, request: GenerationRequest, routeOptions: RouteOptions, signal: AbortSignal) => Promise<Routed> {
   const { store, cacheTtlMs, logger } = options;
   const coalescer = new Coalescer<RoutedResult>();
 
-  async function runAndStore(plan: Plan, request: GenerationRequest, key: string, signal: AbortSignal): Promise<RoutedResult> {
+  async function runAndStore(
+    plan: Plan,
+    request: GenerationRequest,
+    key: string,
+    signal: AbortSignal,
+  ): Promise<RoutedResult> {
     const routed = await options.run(plan, request, signal);
     if (routed.ok && cacheTtlMs > 0) {
       await store
@@ -62,8 +80,14 @@ export function createCachedRun(options: CachedRunOptions): (plan: Plan, request
    * while the others wait for its cached result; if it fails or dies, each
    * waiter generates for itself. Without one: `runAndStore`.
    */
-  async function runShared(plan: Plan, request: GenerationRequest, key: string, signal: AbortSignal): Promise<RoutedResult> {
-    if (!(cacheTtlMs > 0 && store.lockGeneration && store.waitForResult)) return runAndStore(plan, request, key, signal);
+  async function runShared(
+    plan: Plan,
+    request: GenerationRequest,
+    key: string,
+    signal: AbortSignal,
+  ): Promise<RoutedResult> {
+    if (!(cacheTtlMs > 0 && store.lockGeneration && store.waitForResult))
+      return runAndStore(plan, request, key, signal);
     const lock = await store.lockGeneration(key).catch((error: unknown) => {
       logger?.warn({ err: error }, 'generation lock unavailable: generating locally');
       return undefined;
@@ -73,7 +97,8 @@ export function createCachedRun(options: CachedRunOptions): (plan: Plan, request
         logger?.warn({ err: error }, 'waiting for another replica failed: generating locally');
         return undefined;
       });
-      if (shared) return { ok: true, result: shared.result, attempts: shared.attempts.map((a) => ({ ...a })), cached: true };
+      if (shared)
+        return { ok: true, result: shared.result, attempts: shared.attempts.map((a) => ({ ...a })), cached: true };
       if (signal.aborted) return abortedFailure([]);
       return runAndStore(plan, request, key, signal);
     }
@@ -97,6 +122,8 @@ export function createCachedRun(options: CachedRunOptions): (plan: Plan, request
     const routed = await raceAbort(promise, signal, () => abortedFailure([]));
     if (!joined) return routed;
     // A follower gets its own copy, marked as served without a generation of its own.
-    return routed.ok ? { ...routed, attempts: routed.attempts.map((a) => ({ ...a })), cached: true } : { ...routed, attempts: routed.attempts.map((a) => ({ ...a })) };
+    return routed.ok
+      ? { ...routed, attempts: routed.attempts.map((a) => ({ ...a })), cached: true }
+      : { ...routed, attempts: routed.attempts.map((a) => ({ ...a })) };
   };
 }

@@ -24,7 +24,11 @@ export class Coalescer<T> {
    * `start` gets a signal that fires when every waiter has aborted. `start`
    * must not reject (the router's results are values).
    */
-  run(key: string, signal: AbortSignal | undefined, start: (signal: AbortSignal) => Promise<T>): { promise: Promise<T>; joined: boolean } {
+  run(
+    key: string,
+    signal: AbortSignal | undefined,
+    start: (signal: AbortSignal) => Promise<T>,
+  ): { promise: Promise<T>; joined: boolean } {
     let shared = this.#inFlight.get(key);
     const joined = shared !== undefined;
     if (!shared) {

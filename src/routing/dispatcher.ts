@@ -14,7 +14,13 @@
  * of the same batch; the batch's bulkhead slot is held until all are in.
  */
 import { BulkheadRejectedError, TaskCancelledError, TimeoutStrategy, timeout, type BulkheadPolicy } from 'cockatiel';
-import { ProviderError, type GenerateOptions, type GenerationRequest, type GenerationResult, type TextGenerator } from '../../providers/types.js';
+import {
+  ProviderError,
+  type GenerateOptions,
+  type GenerationRequest,
+  type GenerationResult,
+  type TextGenerator,
+} from '../../providers/types.js';
 import { toProviderError } from '../../providers/http-errors.js';
 import { ABORTED, type Aborted } from './abort.js';
 import { markLocalRejection } from './breaker.js';
@@ -60,7 +66,14 @@ export class BatchDispatcher {
     if (signal?.aborted) return Promise.resolve(ABORTED);
     return new Promise<DispatchOutcome>((resolve) => {
       const guard = setTimeout(
-        () => settle(new ProviderError('timeout', this.#generator.id, `${this.#generator.id}: no answer within ${options.timeoutMs} ms`)),
+        () =>
+          settle(
+            new ProviderError(
+              'timeout',
+              this.#generator.id,
+              `${this.#generator.id}: no answer within ${options.timeoutMs} ms`,
+            ),
+          ),
         options.timeoutMs + this.options.graceMs,
       );
       guard.unref();
@@ -117,19 +130,25 @@ export class BatchDispatcher {
           // from it (the provider's, the SDK's), a share of every request's CPU
           // that the gateway profile showed (docs/benchmarks.md, the gateway
           // findings); nothing is left listening once generate() has returned.
-          timeout(timeoutMs, { strategy: TimeoutStrategy.Cooperative, abortOnReturn: false }).execute(async ({ signal }) => {
-            const onToken = entries[0]?.options.onToken;
-            const timedOutNow = (): boolean => signal.aborted && !everyoneGone.aborted;
-            const options: GenerateOptions = {
-              signal,
-              callerGone: everyoneGone,
-              onResult: (index, result) => entries[index]?.settle(this.#outcome(result, timedOutNow(), timeoutMs)),
-            };
-            if (onToken) options.onToken = (_index, piece) => onToken(piece);
-            const answer = await this.#generator.generate(entries.map((e) => e.request), options);
-            timedOut = timedOutNow();
-            return answer;
-          }, everyoneGone),
+          timeout(timeoutMs, { strategy: TimeoutStrategy.Cooperative, abortOnReturn: false }).execute(
+            async ({ signal }) => {
+              const onToken = entries[0]?.options.onToken;
+              const timedOutNow = (): boolean => signal.aborted && !everyoneGone.aborted;
+              const options: GenerateOptions = {
+                signal,
+                callerGone: everyoneGone,
+                onResult: (index, result) => entries[index]?.settle(this.#outcome(result, timedOutNow(), timeoutMs)),
+              };
+              if (onToken) options.onToken = (_index, piece) => onToken(piece);
+              const answer = await this.#generator.generate(
+                entries.map((e) => e.request),
+                options,
+              );
+              timedOut = timedOutNow();
+              return answer;
+            },
+            everyoneGone,
+          ),
         everyoneGone,
       );
       // Settling is idempotent: the waiters answered through onResult keep their outcome.
@@ -145,9 +164,14 @@ export class BatchDispatcher {
     }
   }
 
-  #outcome(result: GenerationResult | ProviderError | undefined, timedOut: boolean, timeoutMs: number): DispatchOutcome {
+  #outcome(
+    result: GenerationResult | ProviderError | undefined,
+    timedOut: boolean,
+    timeoutMs: number,
+  ): DispatchOutcome {
     const id = this.#generator.id;
-    if (result === undefined) return new ProviderError('unavailable', id, `${id}: returned fewer results than requests`);
+    if (result === undefined)
+      return new ProviderError('unavailable', id, `${id}: returned fewer results than requests`);
     // A provider that stops a generation on abort (the local model) returns
     // what it had with finishReason 'cancelled': a timeout, not a success.
     if (timedOut && (result instanceof ProviderError || result.finishReason === 'cancelled')) {
@@ -168,7 +192,8 @@ function nobodyWaits(entries: readonly Entry[]): AbortSignal {
   const controller = new AbortController();
   const check = (): void => {
     if (controller.signal.aborted) return;
-    if (entries.every((e) => e.settled !== undefined) && entries.some((e) => e.settled === ABORTED)) controller.abort(new Error('every waiter has gone'));
+    if (entries.every((e) => e.settled !== undefined) && entries.some((e) => e.settled === ABORTED))
+      controller.abort(new Error('every waiter has gone'));
   };
   for (const entry of entries) entry.watch = check;
   check();

@@ -79,7 +79,11 @@ class TargetSkipped extends Error {
 
 type TargetOutcome = { ok: true; result: GenerationResult } | { ok: false; error: ProviderError; aborted: boolean };
 
-export function failure(error: ProviderError, attempts: Attempt[], code: RoutedFailure['code'] = 'PROVIDER_UNAVAILABLE'): RoutedFailure {
+export function failure(
+  error: ProviderError,
+  attempts: Attempt[],
+  code: RoutedFailure['code'] = 'PROVIDER_UNAVAILABLE',
+): RoutedFailure {
   return { ok: false, error, attempts, code };
 }
 
@@ -109,7 +113,12 @@ export async function runPlan(
     if (outcome.aborted) return abortedFailure(attempts);
     if (stream?.started) {
       // Tokens already reached the client: another provider's text cannot be spliced on.
-      const error = new ProviderError('unavailable', lane.id, `${lane.id}: stream interrupted: ${outcome.error.message}`, { cause: outcome.error });
+      const error = new ProviderError(
+        'unavailable',
+        lane.id,
+        `${lane.id}: stream interrupted: ${outcome.error.message}`,
+        { cause: outcome.error },
+      );
       return { ...failure(error, attempts), interrupted: true };
     }
     if (outcome.error.kind === 'bad_request') return failure(outcome.error, attempts, 'BAD_USER_INPUT');
@@ -138,7 +147,10 @@ async function tryTarget(
     (error.retryAfterMs === undefined || error.retryAfterMs <= deps.retry.maxRetryAfterMs) &&
     // Last, because it withdraws from the budget.
     lane.budget.tryRetry();
-  const policy = retry(handleWhen(canRetry), { maxAttempts: target.retries, backoff: retryBackoff(deps.retry) }).dangerouslyUnref();
+  const policy = retry(handleWhen(canRetry), {
+    maxAttempts: target.retries,
+    backoff: retryBackoff(deps.retry),
+  }).dangerouslyUnref();
 
   const attempt = async (): Promise<GenerationResult> => {
     if (signal?.aborted) throw new CallerAborted();
@@ -152,11 +164,19 @@ async function tryTarget(
       const backoffMs = tries === 1 ? lane.health.backoffMs() : 0;
       if (backoffMs > 0) {
         record('rate_limited', 0);
-        throw new TargetSkipped(new ProviderError('rate_limited', lane.id, `${lane.id}: rate limited, backing off`, { retryAfterMs: backoffMs }));
+        throw new TargetSkipped(
+          new ProviderError('rate_limited', lane.id, `${lane.id}: rate limited, backing off`, {
+            retryAfterMs: backoffMs,
+          }),
+        );
       }
       if (deps.sharedOpen?.(lane.id)) throw new BrokenCircuitError('circuit open on another replica');
       const result = await lane.breaker.execute(async () => {
-        const outcome = await lane.dispatcher.load(request, { timeoutMs: target.timeoutMs, signal, onToken: stream && onFirstToken(stream) });
+        const outcome = await lane.dispatcher.load(request, {
+          timeoutMs: target.timeoutMs,
+          signal,
+          onToken: stream && onFirstToken(stream),
+        });
         if (outcome === ABORTED) throw new CallerAborted();
         if (outcome instanceof ProviderError) {
           // A bad key will not get better by itself: isolate the provider now.
@@ -177,12 +197,18 @@ async function tryTarget(
       if (error instanceof BrokenCircuitError) {
         record('unavailable', 0);
         deps.logger?.debug({ provider: lane.id }, 'breaker open: target skipped');
-        throw new TargetSkipped(new ProviderError('unavailable', lane.id, `${lane.id}: circuit open`, { cause: error }));
+        throw new TargetSkipped(
+          new ProviderError('unavailable', lane.id, `${lane.id}: circuit open`, { cause: error }),
+        );
       }
       const mapped = toProviderError(lane.id, error);
       record(mapped.kind);
       if (!isLocalRejection(mapped)) lane.health.failure(mapped);
-      if (mapped.kind === 'rate_limited' && mapped.retryAfterMs !== undefined && mapped.retryAfterMs > deps.retry.maxRetryAfterMs) {
+      if (
+        mapped.kind === 'rate_limited' &&
+        mapped.retryAfterMs !== undefined &&
+        mapped.retryAfterMs > deps.retry.maxRetryAfterMs
+      ) {
         lane.health.backOff(Math.min(mapped.retryAfterMs, deps.retry.maxProviderBackoffMs));
       }
       throw mapped;
@@ -192,7 +218,8 @@ async function tryTarget(
   try {
     return { ok: true, result: await policy.execute(attempt) };
   } catch (error) {
-    if (error instanceof CallerAborted) return { ok: false, error: new ProviderError('timeout', lane.id, 'request aborted by caller'), aborted: true };
+    if (error instanceof CallerAborted)
+      return { ok: false, error: new ProviderError('timeout', lane.id, 'request aborted by caller'), aborted: true };
     if (error instanceof TargetSkipped) return { ok: false, error: error.error, aborted: false };
     return { ok: false, error: toProviderError(lane.id, error), aborted: signal?.aborted === true };
   }

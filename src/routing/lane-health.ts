@@ -38,6 +38,11 @@ export class LaneHealth {
 
   snapshot(breakerState: BreakerState, window: { calls: number; failures: number }, failureRate: number): RouteHealth {
     const failing = window.calls > 0 && window.failures >= failureRate * window.calls;
-    return { breakerState, healthy: breakerState === 'closed' && !failing, lastError: this.#lastError, backoffMs: this.backoffMs() };
+    return {
+      breakerState,
+      healthy: breakerState === 'closed' && !failing,
+      lastError: this.#lastError,
+      backoffMs: this.backoffMs(),
+    };
   }
 }

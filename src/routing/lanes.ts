@@ -54,7 +54,11 @@ export function createLanes(settings: LaneSettings): Lanes {
         breaker: laneBreaker(id, settings),
         budget: new RetryBudget(settings.retry, settings.now),
         health: new LaneHealth(settings.now),
-        dispatcher: new BatchDispatcher({ generator, bulkhead: createBulkhead(settings.bulkhead.limit, settings.bulkhead.queue), graceMs: settings.graceMs }),
+        dispatcher: new BatchDispatcher({
+          generator,
+          bulkhead: createBulkhead(settings.bulkhead.limit, settings.bulkhead.queue),
+          graceMs: settings.graceMs,
+        }),
       };
       lanes.set(id, created);
       return created;
@@ -72,11 +76,13 @@ function laneBreaker(id: string, { breaker: breakerSettings, store, now, logger 
     onStateChange: (state) => {
       if (state === 'open') logger?.warn({ provider: id }, 'circuit breaker opened');
       else logger?.info({ provider: id, state }, 'circuit breaker state changed');
-      Promise.resolve(store.saveBreaker(id, breaker.toJSON())).catch((error: unknown) => logger?.warn({ err: error, provider: id }, 'breaker snapshot not saved'));
+      Promise.resolve(store.saveBreaker(id, breaker.toJSON())).catch((error: unknown) =>
+        logger?.warn({ err: error, provider: id }, 'breaker snapshot not saved'),
+      );
       // Other replicas skip the provider for the same cooldown; a closed circuit (a probe got through) frees it for all.
       if (store.shareBreaker && state !== 'half_open') {
-        Promise.resolve(store.shareBreaker(id, state === 'open' ? now() + breakerSettings.cooldownMs : 0)).catch((error: unknown) =>
-          logger?.warn({ err: error, provider: id }, 'breaker state not shared'),
+        Promise.resolve(store.shareBreaker(id, state === 'open' ? now() + breakerSettings.cooldownMs : 0)).catch(
+          (error: unknown) => logger?.warn({ err: error, provider: id }, 'breaker state not shared'),
         );
       }
     },

@@ -39,12 +39,20 @@ export function planRoute(
   const policy = policies.get(advisor ? advisor.policyFor(routeOptions.policy) : routeOptions.policy);
   if (!policy) {
     const known = [...policies.keys()].join(', ');
-    return failure(new ProviderError('bad_request', ROUTER_ID, `unknown routing policy "${routeOptions.policy}" (known: ${known})`), [], 'BAD_USER_INPUT');
+    return failure(
+      new ProviderError('bad_request', ROUTER_ID, `unknown routing policy "${routeOptions.policy}" (known: ${known})`),
+      [],
+      'BAD_USER_INPUT',
+    );
   }
   const pinned = routeOptions.provider ?? null;
   if (pinned !== null) {
     if (!source.generator(pinned)) {
-      return failure(new ProviderError('unavailable', pinned, `provider "${pinned}" is not configured`), [], 'PROVIDER_NOT_CONFIGURED');
+      return failure(
+        new ProviderError('unavailable', pinned, `provider "${pinned}" is not configured`),
+        [],
+        'PROVIDER_NOT_CONFIGURED',
+      );
     }
     const fromPolicy = policy.targets.find((t) => t.provider === pinned);
     const timeoutMs = policy.targets.reduce((max, t) => Math.max(max, t.timeoutMs), 0) || DEFAULT_PINNED_TIMEOUT_MS;
@@ -56,6 +64,8 @@ export function planRoute(
   const speaking = configured.filter((t) => honoursLocale(source.generator(t.provider)?.capabilities.honours, locale));
   const eligible = speaking.length ? speaking : configured;
   const ordered = policy.strategy === 'loadbalance' ? weightedFirst(eligible, (t) => t.weight ?? 1, random) : eligible;
-  const targets = advisor ? arrangeTargets(ordered, (t) => advisor.standing(t.provider, source.generator(t.provider)?.model ?? '')) : ordered;
+  const targets = advisor
+    ? arrangeTargets(ordered, (t) => advisor.standing(t.provider, source.generator(t.provider)?.model ?? ''))
+    : ordered;
   return { pinned: false, targets };
 }

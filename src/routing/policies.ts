@@ -24,17 +24,34 @@ export interface DefaultPolicyOptions {
  *   then local ones, one retry each;
  * - `internal`: configured order, one retry each.
  */
-export function defaultPolicies(providerIds: readonly string[], providerTimeoutMs: number, options: DefaultPolicyOptions = {}): RoutingPolicy[] {
+export function defaultPolicies(
+  providerIds: readonly string[],
+  providerTimeoutMs: number,
+  options: DefaultPolicyOptions = {},
+): RoutingPolicy[] {
   if (!(providerTimeoutMs > 0)) throw new TypeError(`providerTimeoutMs must be > 0; got ${providerTimeoutMs}`);
   const local = new Set(options.localProviderIds ?? LOCAL_PROVIDER_IDS);
   const locals = providerIds.filter((id) => local.has(id));
   const hosted = providerIds.filter((id) => !local.has(id));
-  const target = (provider: string, timeoutMs: number, retries: number): RouteTarget => ({ provider, timeoutMs, retries });
+  const target = (provider: string, timeoutMs: number, retries: number): RouteTarget => ({
+    provider,
+    timeoutMs,
+    retries,
+  });
   const mobileTimeout = Math.min(providerTimeoutMs, MOBILE_TIMEOUT_MS);
   return [
     // While the local model is saturated, an alert may switch mobile to its fallback: hosted providers first.
-    { name: 'mobile', strategy: 'fallback', targets: [...locals, ...hosted].map((id) => target(id, mobileTimeout, 0)), fallback: 'personalization' },
-    { name: 'personalization', strategy: 'fallback', targets: [...hosted, ...locals].map((id) => target(id, providerTimeoutMs, 1)) },
+    {
+      name: 'mobile',
+      strategy: 'fallback',
+      targets: [...locals, ...hosted].map((id) => target(id, mobileTimeout, 0)),
+      fallback: 'personalization',
+    },
+    {
+      name: 'personalization',
+      strategy: 'fallback',
+      targets: [...hosted, ...locals].map((id) => target(id, providerTimeoutMs, 1)),
+    },
     { name: 'internal', strategy: 'fallback', targets: providerIds.map((id) => target(id, providerTimeoutMs, 1)) },
   ];
 }
@@ -83,12 +100,15 @@ export function parsePolicyOverride(json: string, knownProviders?: readonly stri
   }
   const parsed = overrideSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`);
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`,
+    );
     throw new PolicyOverrideError(`routing policy override is invalid: ${problems.join('; ')}`);
   }
   const seen = new Set<string>();
   for (const [i, policy] of parsed.data.entries()) {
-    if (seen.has(policy.name)) throw new PolicyOverrideError(`routing policy override is invalid: ${i}.name: duplicate policy "${policy.name}"`);
+    if (seen.has(policy.name))
+      throw new PolicyOverrideError(`routing policy override is invalid: ${i}.name: duplicate policy "${policy.name}"`);
     seen.add(policy.name);
   }
   if (knownProviders) checkOverrideProviders(parsed.data, knownProviders);
@@ -121,7 +141,8 @@ export function resolvePolicies(
   options: DefaultPolicyOptions = {},
 ): RoutingPolicy[] {
   const byName = new Map(defaultPolicies(providerIds, providerTimeoutMs, options).map((p) => [p.name, p]));
-  const overrides = typeof override === 'string' ? (override.trim() === '' ? [] : parsePolicyOverride(override)) : (override ?? []);
+  const overrides =
+    typeof override === 'string' ? (override.trim() === '' ? [] : parsePolicyOverride(override)) : (override ?? []);
   checkOverrideProviders(overrides, providerIds);
   for (const p of overrides) {
     byName.set(p.name, {

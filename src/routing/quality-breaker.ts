@@ -94,8 +94,10 @@ export class QualityBreaker {
     const minSamples = given.minSamples ?? DEFAULT_QUALITY_BREAKER_SETTINGS.minSamples;
     this.settings = { ...DEFAULT_QUALITY_BREAKER_SETTINGS, window: 2 * minSamples, ...given };
     const { failureRatio, window } = this.settings;
-    if (!(failureRatio >= 0 && failureRatio <= 1)) throw new TypeError(`failureRatio must be in [0, 1]; got ${failureRatio}`);
-    if (!(Number.isInteger(minSamples) && minSamples >= 1 && window >= minSamples)) throw new TypeError(`need 1 ≤ minSamples ≤ window; got ${minSamples} and ${window}`);
+    if (!(failureRatio >= 0 && failureRatio <= 1))
+      throw new TypeError(`failureRatio must be in [0, 1]; got ${failureRatio}`);
+    if (!(Number.isInteger(minSamples) && minSamples >= 1 && window >= minSamples))
+      throw new TypeError(`need 1 ≤ minSamples ≤ window; got ${minSamples} and ${window}`);
     this.#now = options.now ?? Date.now;
     this.#onChange = options.onChange;
   }
@@ -119,7 +121,10 @@ export class QualityBreaker {
     const { blocks, reviews } = tally(entry.recent);
     const samples = entry.recent.length;
     if (samples >= this.settings.minSamples && (blocks + reviews) / samples >= this.settings.failureRatio) {
-      this.#open(entry, `${blocks + reviews} of the last ${samples} texts failed the checks (${blocks} BLOCK, ${reviews} REVIEW)`);
+      this.#open(
+        entry,
+        `${blocks + reviews} of the last ${samples} texts failed the checks (${blocks} BLOCK, ${reviews} REVIEW)`,
+      );
     }
   }
 

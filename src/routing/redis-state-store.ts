@@ -96,7 +96,12 @@ export async function createRedisStateStore(options: RedisStateStoreOptions): Pr
       await multi.exec();
     },
     lockGeneration: (key) => lockGeneration(client, keys.lock(key), lockMs, logger),
-    waitForResult: (key, signal) => waitForResult(client, keys, key, signal, { maxWaitMs: options.maxWaitMs ?? 60_000, pollMs: options.pollMs ?? 25, now }),
+    waitForResult: (key, signal) =>
+      waitForResult(client, keys, key, signal, {
+        maxWaitMs: options.maxWaitMs ?? 60_000,
+        pollMs: options.pollMs ?? 25,
+        now,
+      }),
     async close() {
       await closeRedis(subscriber);
       await closeRedis(client);
@@ -105,7 +110,12 @@ export async function createRedisStateStore(options: RedisStateStoreOptions): Pr
 }
 
 /** The local mirror of every replica's "open until" verdicts, fed by the channel and reloaded from the hash on every (re)connect. */
-async function mirrorBreakers(client: Redis, keys: StoreKeys, now: () => number, logger: Logger | undefined): Promise<{ openUntil: Map<string, number>; subscriber: Redis }> {
+async function mirrorBreakers(
+  client: Redis,
+  keys: StoreKeys,
+  now: () => number,
+  logger: Logger | undefined,
+): Promise<{ openUntil: Map<string, number>; subscriber: Redis }> {
   const openUntil = new Map<string, number>();
   const subscriber = client.duplicate({ connectionName: 'stylesprint-breakers' });
   subscriber.on('message', (from: string, text: string) => {
@@ -122,23 +132,37 @@ async function mirrorBreakers(client: Redis, keys: StoreKeys, now: () => number,
   const reload = async (): Promise<void> => {
     const all = await client.hgetall(keys.breakers);
     openUntil.clear();
-    for (const [provider, until] of Object.entries(all)) if (Number(until) > now()) openUntil.set(provider, Number(until));
+    for (const [provider, until] of Object.entries(all))
+      if (Number(until) > now()) openUntil.set(provider, Number(until));
   };
-  subscriber.on('ready', () => void reload().catch((error: unknown) => logger?.warn({ err: error }, 'breaker states not reloaded')));
+  subscriber.on(
+    'ready',
+    () => void reload().catch((error: unknown) => logger?.warn({ err: error }, 'breaker states not reloaded')),
+  );
   await subscriber.subscribe(keys.channel);
   await reload();
   return { openUntil, subscriber };
 }
 
 /** Takes the lock of one generation (null when another replica holds it), renewed while held. */
-async function lockGeneration(client: Redis, lockKey: string, lockMs: number, logger: Logger | undefined): Promise<GenerationLock | null> {
+async function lockGeneration(
+  client: Redis,
+  lockKey: string,
+  lockMs: number,
+  logger: Logger | undefined,
+): Promise<GenerationLock | null> {
   const token = randomUUID();
   const taken = await client.set(lockKey, token, 'PX', lockMs, 'NX');
   if (taken !== 'OK') return null;
   // Renewed while held, so a slow generation keeps it and a dead holder loses it within lockMs.
-  const renew = setInterval(() => {
-    client.eval(RENEW_SCRIPT, 1, lockKey, token, lockMs).catch((error: unknown) => logger?.warn({ err: error }, 'generation lock not renewed'));
-  }, Math.max(100, Math.floor(lockMs / 3)));
+  const renew = setInterval(
+    () => {
+      client
+        .eval(RENEW_SCRIPT, 1, lockKey, token, lockMs)
+        .catch((error: unknown) => logger?.warn({ err: error }, 'generation lock not renewed'));
+    },
+    Math.max(100, Math.floor(lockMs / 3)),
+  );
   renew.unref();
   return {
     async release() {
@@ -158,7 +182,10 @@ async function waitForResult(
 ): Promise<CachedGeneration | undefined> {
   const deadline = now() + maxWaitMs;
   while (!signal.aborted && now() < deadline) {
-    const [[, text], [, held]] = (await client.multi().get(keys.result(key)).exists(keys.lock(key)).exec()) as [[unknown, string | null], [unknown, number]];
+    const [[, text], [, held]] = (await client.multi().get(keys.result(key)).exists(keys.lock(key)).exec()) as [
+      [unknown, string | null],
+      [unknown, number],
+    ];
     if (text !== null) return JSON.parse(text) as CachedGeneration;
     // MULTI reads both at once, and the holder stores before it releases: no lock and no result means it failed or died.
     if (held === 0) return undefined;

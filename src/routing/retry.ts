@@ -86,7 +86,9 @@ export class RetryBudget {
  * (it knows when it will take work again), else cockatiel's exponential
  * backoff with decorrelated jitter, whose state carries across attempts.
  */
-export function retryBackoff(settings: Pick<RetrySettings, 'initialDelayMs' | 'maxDelayMs'>): DelegateBackoff<IRetryBackoffContext<unknown>, IBackoff<unknown> | undefined> {
+export function retryBackoff(
+  settings: Pick<RetrySettings, 'initialDelayMs' | 'maxDelayMs'>,
+): DelegateBackoff<IRetryBackoffContext<unknown>, IBackoff<unknown> | undefined> {
   const exponential = new ExponentialBackoff({ initialDelay: settings.initialDelayMs, maxDelay: settings.maxDelayMs });
   return new DelegateBackoff<IRetryBackoffContext<unknown>, IBackoff<unknown> | undefined>((context, previous) => {
     const next = previous ? previous.next(context) : exponential.next();

@@ -14,12 +14,27 @@ import { ProviderError } from '../../providers/types.js';
 import { raceAbort } from './abort.js';
 import { DEFAULT_BREAKER_SETTINGS, type BreakerSettings } from './breaker.js';
 import { createCachedRun } from './cached-run.js';
-import { ROUTER_ID, abortedFailure, failure, runPlan, type ExecutorDeps, type Plan, type RoutedResult } from './executor.js';
+import {
+  ROUTER_ID,
+  abortedFailure,
+  failure,
+  runPlan,
+  type ExecutorDeps,
+  type Plan,
+  type RoutedResult,
+} from './executor.js';
 import { createLanes, type BulkheadSettings } from './lanes.js';
 import { planRoute, policiesByName } from './plan.js';
 import { DEFAULT_RETRY_SETTINGS, type RetrySettings } from './retry.js';
 import { createMemoryStateStore, type RouterStateStore } from './state-store.js';
-import type { BreakerState, GenerationRouter, GeneratorSource, RouteOptions, RoutingPolicy, StreamOptions } from './types.js';
+import type {
+  BreakerState,
+  GenerationRouter,
+  GeneratorSource,
+  RouteOptions,
+  RoutingPolicy,
+  StreamOptions,
+} from './types.js';
 import type { RouteAdvisor } from './advice.js';
 
 export type { BulkheadSettings };
@@ -60,8 +75,19 @@ function routerParts(options: RouterOptions) {
   const retry: RetrySettings = { ...DEFAULT_RETRY_SETTINGS, ...options.retry };
   const store = options.stateStore ?? createMemoryStateStore({ maxEntries: options.cacheMaxEntries ?? 1000, now });
   const bulkhead: BulkheadSettings = { limit: 16, queue: 256, ...options.bulkhead };
-  const lanes = createLanes({ source: options.source, store, breaker: breakerSettings, retry, bulkhead, graceMs: options.timeoutGraceMs ?? 1000, now, logger: options.logger });
-  const sharedOpen = store.breakerOpenUntil ? (id: string): boolean => (store.breakerOpenUntil?.(id) ?? 0) > now() : undefined;
+  const lanes = createLanes({
+    source: options.source,
+    store,
+    breaker: breakerSettings,
+    retry,
+    bulkhead,
+    graceMs: options.timeoutGraceMs ?? 1000,
+    now,
+    logger: options.logger,
+  });
+  const sharedOpen = store.breakerOpenUntil
+    ? (id: string): boolean => (store.breakerOpenUntil?.(id) ?? 0) > now()
+    : undefined;
   const deps: ExecutorDeps = { lane: (id) => lanes.get(id), retry, logger: options.logger, sharedOpen };
   const cachedRun = createCachedRun({
     store,
@@ -70,7 +96,16 @@ function routerParts(options: RouterOptions) {
     run: (plan, request, signal) => runPlan(deps, plan, request, signal),
     modelOf: (id) => lanes.peek(id)?.model ?? options.source.generator(id)?.model ?? '',
   });
-  return { breakerSettings, store, ownStore: options.stateStore === undefined, policies: policiesByName(options.policies), lanes, sharedOpen, deps, cachedRun };
+  return {
+    breakerSettings,
+    store,
+    ownStore: options.stateStore === undefined,
+    policies: policiesByName(options.policies),
+    lanes,
+    sharedOpen,
+    deps,
+    cachedRun,
+  };
 }
 
 /** A bug in routing, not a provider failure: logged, and still answered with a value. */
@@ -80,8 +115,14 @@ function internalFailure(logger: RouterOptions['logger'], error: unknown): Route
 }
 
 /** Runs `run` with the request's signal (if any) joined to the router's close signal, and unlinks them after. */
-async function withLinkedSignal<T>(requestSignal: AbortSignal | undefined, closeSignal: AbortSignal, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const linked: LinkedSignal = requestSignal ? linkSignals([requestSignal, closeSignal]) : { signal: closeSignal, dispose: () => undefined };
+async function withLinkedSignal<T>(
+  requestSignal: AbortSignal | undefined,
+  closeSignal: AbortSignal,
+  run: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const linked: LinkedSignal = requestSignal
+    ? linkSignals([requestSignal, closeSignal])
+    : { signal: closeSignal, dispose: () => undefined };
   try {
     return await run(linked.signal);
   } finally {
@@ -107,7 +148,11 @@ export function createRouter(options: RouterOptions): GenerationRouter {
    * the router's close signal; a bug in it is logged and still answered with
    * a value, and close() waits for it.
    */
-  function route(request: GenerationRequest, routeOptions: RouteOptions, work: (plan: Plan, signal: AbortSignal) => Promise<RoutedResult>): Promise<RoutedResult> {
+  function route(
+    request: GenerationRequest,
+    routeOptions: RouteOptions,
+    work: (plan: Plan, signal: AbortSignal) => Promise<RoutedResult>,
+  ): Promise<RoutedResult> {
     const routed = (async (): Promise<RoutedResult> => {
       if (closed) return failure(new ProviderError('unavailable', ROUTER_ID, 'router is closed'), []);
       const plan = planRoute(policies, options.source, routeOptions, request, random, options.advisor);
@@ -121,13 +166,21 @@ export function createRouter(options: RouterOptions): GenerationRouter {
 
   return {
     generate(items) {
-      return Promise.all(items.map((item) => route(item.request, item.options, (plan, signal) => cachedRun(plan, item.request, item.options, signal))));
+      return Promise.all(
+        items.map((item) =>
+          route(item.request, item.options, (plan, signal) => cachedRun(plan, item.request, item.options, signal)),
+        ),
+      );
     },
 
     stream(request, streamOptions: StreamOptions) {
       // Streams skip the cache and coalescing: each caller wants its own tokens as they come.
       return route(request, streamOptions, (plan, signal) =>
-        raceAbort(runPlan(deps, plan, request, signal, { onToken: streamOptions.onToken, started: false }), signal, () => abortedFailure([])),
+        raceAbort(
+          runPlan(deps, plan, request, signal, { onToken: streamOptions.onToken, started: false }),
+          signal,
+          () => abortedFailure([]),
+        ),
       );
     },
 

@@ -30,7 +30,10 @@ export class SlidingCounts {
     if (!(windowMs > 0)) throw new TypeError(`windowMs must be > 0; got ${windowMs}`);
     this.#width = width;
     this.#bucketMs = windowMs / bucketCount;
-    this.#buckets = Array.from({ length: bucketCount }, () => ({ startedAt: -Infinity, counts: new Array<number>(width).fill(0) }));
+    this.#buckets = Array.from({ length: bucketCount }, () => ({
+      startedAt: -Infinity,
+      counts: new Array<number>(width).fill(0),
+    }));
   }
 
   /** Adds `by` to counter `index` at the current time. */

@@ -24,7 +24,14 @@ function toApiKey(r: Row): ApiKeyRecord {
 }
 
 const INSERT = 'INSERT INTO api_keys (id, name, role, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?, ?)';
-const insertParams = (id: string, input: ApiKeyInput): unknown[] => [id, input.name, input.role, input.prefix, input.hash, new Date().toISOString()];
+const insertParams = (id: string, input: ApiKeyInput): unknown[] => [
+  id,
+  input.name,
+  input.role,
+  input.prefix,
+  input.hash,
+  new Date().toISOString(),
+];
 
 export class ApiKeySql implements ApiKeyStore {
   constructor(private readonly query: SqlQuery) {}
@@ -64,7 +71,10 @@ export class ApiKeySql implements ApiKeyStore {
   /** Revokes the active key with this id or name; returns how many were revoked (0 or 1). */
   async revoke(idOrName: string): Promise<number> {
     const now = new Date().toISOString();
-    const rows = await this.query('UPDATE api_keys SET revoked_at = ? WHERE revoked_at IS NULL AND (id = ? OR name = ?) RETURNING id', [now, idOrName, idOrName]);
+    const rows = await this.query(
+      'UPDATE api_keys SET revoked_at = ? WHERE revoked_at IS NULL AND (id = ? OR name = ?) RETURNING id',
+      [now, idOrName, idOrName],
+    );
     return rows.length;
   }
 

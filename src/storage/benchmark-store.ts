@@ -3,7 +3,14 @@
  * implementation over the storage's query function, so that SQLite and
  * PostgreSQL run the same statements on the connection the storage owns.
  */
-import type { BenchmarkStore, BenchmarkSpec, BenchmarkSummary, RowResult, RunRecord, RunStatus } from '../evaluation/benchmark/types.js';
+import type {
+  BenchmarkStore,
+  BenchmarkSpec,
+  BenchmarkSummary,
+  RowResult,
+  RunRecord,
+  RunStatus,
+} from '../evaluation/benchmark/types.js';
 import { str, type Row, type SqlQuery } from './rows.js';
 
 const parseJson = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
@@ -28,14 +35,10 @@ export class SqlBenchmarkStore implements BenchmarkStore {
 
   async createRun(id: string, spec: BenchmarkSpec, total: number): Promise<RunRecord> {
     const now = new Date().toISOString();
-    await this.query('INSERT INTO benchmark_runs (id, status, spec, total, done, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)', [
-      id,
-      'PENDING',
-      JSON.stringify(spec),
-      total,
-      now,
-      now,
-    ]);
+    await this.query(
+      'INSERT INTO benchmark_runs (id, status, spec, total, done, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)',
+      [id, 'PENDING', JSON.stringify(spec), total, now, now],
+    );
     return (await this.run(id))!;
   }
 
@@ -47,10 +50,16 @@ export class SqlBenchmarkStore implements BenchmarkStore {
   async runsWithStatus(statuses: readonly RunStatus[]): Promise<RunRecord[]> {
     if (statuses.length === 0) return [];
     const marks = statuses.map(() => '?').join(', ');
-    return (await this.query(`SELECT * FROM benchmark_runs WHERE status IN (${marks}) ORDER BY created_at`, statuses)).map(toRun);
+    return (
+      await this.query(`SELECT * FROM benchmark_runs WHERE status IN (${marks}) ORDER BY created_at`, statuses)
+    ).map(toRun);
   }
 
-  async setStatus(id: string, status: RunStatus, fields: { error?: string | null; summary?: BenchmarkSummary | null } = {}): Promise<void> {
+  async setStatus(
+    id: string,
+    status: RunStatus,
+    fields: { error?: string | null; summary?: BenchmarkSummary | null } = {},
+  ): Promise<void> {
     const sets = ['status = ?', 'updated_at = ?'];
     const params: unknown[] = [status, new Date().toISOString()];
     if (fields.error !== undefined) {
@@ -73,15 +82,16 @@ export class SqlBenchmarkStore implements BenchmarkStore {
       );
     }
     // A count, not an increment: saving a row twice (a resumed chunk) must not overcount.
-    await this.query('UPDATE benchmark_runs SET done = (SELECT count(*) FROM benchmark_results WHERE run_id = ?), updated_at = ? WHERE id = ?', [
-      runId,
-      new Date().toISOString(),
-      runId,
-    ]);
+    await this.query(
+      'UPDATE benchmark_runs SET done = (SELECT count(*) FROM benchmark_results WHERE run_id = ?), updated_at = ? WHERE id = ?',
+      [runId, new Date().toISOString(), runId],
+    );
   }
 
   async results(runId: string): Promise<RowResult[]> {
-    const rows = await this.query('SELECT result FROM benchmark_results WHERE run_id = ? ORDER BY model, row_index', [runId]);
+    const rows = await this.query('SELECT result FROM benchmark_results WHERE run_id = ? ORDER BY model, row_index', [
+      runId,
+    ]);
     return rows.map((r) => parseJson<RowResult>(r.result));
   }
 }

@@ -30,10 +30,14 @@ export interface SessionKey {
 export const sessionKey = (experimentId: string, sessionId: string): string => `${experimentId}\u0000${sessionId}`;
 
 /** The experiment and session ids a `sessionKey` was made of. */
-export const sessionOf = (key: string): [experimentId: string, sessionId: string] => key.split('\u0000') as [string, string];
+export const sessionOf = (key: string): [experimentId: string, sessionId: string] =>
+  key.split('\u0000') as [string, string];
 
 /** The first copy of each eventId in the batch; later copies are duplicates without asking the database. */
-export function firstCopies(events: readonly EventInput[]): { unique: EventInput[]; outcomes: Array<EventOutcome | undefined> } {
+export function firstCopies(events: readonly EventInput[]): {
+  unique: EventInput[];
+  outcomes: Array<EventOutcome | undefined>;
+} {
   const seen = new Set<string>();
   const unique: EventInput[] = [];
   const outcomes: Array<EventOutcome | undefined> = events.map((e) => {
@@ -46,14 +50,24 @@ export function firstCopies(events: readonly EventInput[]): { unique: EventInput
 }
 
 /** Every event's outcome: the batch's own repeats as `firstCopies` found them, each first copy by whether the store inserted its eventId. */
-export function recordOutcomes(outcomes: ReadonlyArray<EventOutcome | undefined>, unique: readonly EventInput[], inserted: ReadonlySet<string>): EventOutcome[] {
+export function recordOutcomes(
+  outcomes: ReadonlyArray<EventOutcome | undefined>,
+  unique: readonly EventInput[],
+  inserted: ReadonlySet<string>,
+): EventOutcome[] {
   let u = 0;
   return outcomes.map((o) => o ?? (inserted.has(unique[u++].eventId) ? 'inserted' : 'duplicate'));
 }
 
 /** The events of the batch that roll up (an experiment and variant, and the experiment running). */
-export function rolledUp(events: readonly EventInput[], batch: EventBatch): Array<EventInput & { experimentId: string; variantId: string }> {
-  return events.filter((e): e is EventInput & { experimentId: string; variantId: string } => e.experimentId !== null && e.variantId !== null && batch.conversions.has(e.experimentId));
+export function rolledUp(
+  events: readonly EventInput[],
+  batch: EventBatch,
+): Array<EventInput & { experimentId: string; variantId: string }> {
+  return events.filter(
+    (e): e is EventInput & { experimentId: string; variantId: string } =>
+      e.experimentId !== null && e.variantId !== null && batch.conversions.has(e.experimentId),
+  );
 }
 
 /** The sessions these events touch, each once, sorted so that concurrent batches lock rows in one order; with the variant of the session's first event here. */
@@ -61,7 +75,8 @@ export function touchedSessions(events: ReturnType<typeof rolledUp>): Array<Sess
   const first = new Map<string, SessionKey & { variantId: string }>();
   for (const e of events) {
     const key = sessionKey(e.experimentId, e.sessionId);
-    if (!first.has(key)) first.set(key, { experimentId: e.experimentId, sessionId: e.sessionId, variantId: e.variantId });
+    if (!first.has(key))
+      first.set(key, { experimentId: e.experimentId, sessionId: e.sessionId, variantId: e.variantId });
   }
   return [...first.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, s]) => s);
 }
@@ -72,13 +87,18 @@ export function touchedSessions(events: ReturnType<typeof rolledUp>): Array<Sess
  * A session's variant is the one it was first recorded in, whatever later
  * events say.
  */
-export function foldEvents(events: ReturnType<typeof rolledUp>, sessions: Map<string, SessionState>, batch: EventBatch): { deltas: RollupDelta[]; changed: Set<string> } {
+export function foldEvents(
+  events: ReturnType<typeof rolledUp>,
+  sessions: Map<string, SessionState>,
+  batch: EventBatch,
+): { deltas: RollupDelta[]; changed: Set<string> } {
   const deltas = new Map<string, RollupDelta>();
   const changed = new Set<string>();
   const add = (experimentId: string, variantId: string, field: 'exposures' | 'conversions') => {
     const key = sessionKey(experimentId, variantId);
     let delta = deltas.get(key);
-    if (!delta) deltas.set(key, (delta = { experimentId, variantId, bucket: batch.bucket, exposures: 0, conversions: 0 }));
+    if (!delta)
+      deltas.set(key, (delta = { experimentId, variantId, bucket: batch.bucket, exposures: 0, conversions: 0 }));
     delta[field] += 1;
   };
   for (const e of events) {

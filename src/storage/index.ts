@@ -16,7 +16,9 @@ export const isPostgresUrl = (url: string | undefined): url is string => /^postg
  * `databaseUrl` is a `postgres://` or `postgresql://` URL, else the SQLite
  * file at `databasePath`.
  */
-export async function openStorage(config: Pick<Config, 'databasePath'> & { databaseUrl?: string | undefined }): Promise<Storage> {
+export async function openStorage(
+  config: Pick<Config, 'databasePath'> & { databaseUrl?: string | undefined },
+): Promise<Storage> {
   if (isPostgresUrl(config.databaseUrl)) return PostgresStorage.open({ connectionString: config.databaseUrl });
   return new SqliteStorage(config.databasePath);
 }

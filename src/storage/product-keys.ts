@@ -12,6 +12,17 @@ export function naturalKey(input: Pick<ProductInput, 'sku' | 'title'>): string {
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 export function productChanged(before: ProductRecord, input: ProductInput): boolean {
-  const fields = ['title', 'category', 'gender', 'attributes', 'colors', 'sizes', 'materials', 'imageUrl', 'referenceDescription', 'price'] as const;
+  const fields = [
+    'title',
+    'category',
+    'gender',
+    'attributes',
+    'colors',
+    'sizes',
+    'materials',
+    'imageUrl',
+    'referenceDescription',
+    'price',
+  ] as const;
   return fields.some((f) => !same(before[f], input[f]));
 }

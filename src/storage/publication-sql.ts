@@ -50,11 +50,27 @@ const num = (v: unknown): number | null => (v === null || v === undefined ? null
 const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 
 const STATE_COLUMNS = (s: string, as: string) =>
-  ['seq', 'description_id', 'product_id', 'locale', 'channel', 'segment', 'status', 'version', 'published_version', 'verdict', 'complete', 'published_by', 'updated_at']
+  [
+    'seq',
+    'description_id',
+    'product_id',
+    'locale',
+    'channel',
+    'segment',
+    'status',
+    'version',
+    'published_version',
+    'verdict',
+    'complete',
+    'published_by',
+    'updated_at',
+  ]
     .map((c) => `${s}.${c} AS ${as}${c}`)
     .join(', ');
 const VERSION_COLUMNS = (v: string, as: string) =>
-  ['description_id', 'version', 'text', 'author_name', 'author_role', 'verdict', 'findings', 'note', 'created_at'].map((c) => `${v}.${c} AS ${as}${c}`).join(', ');
+  ['description_id', 'version', 'text', 'author_name', 'author_role', 'verdict', 'findings', 'note', 'created_at']
+    .map((c) => `${v}.${c} AS ${as}${c}`)
+    .join(', ');
 
 /** Entries with their current version (`live`: the published one). */
 const entrySelect = (which: 'current' | 'live', extra = '') => `
@@ -67,7 +83,12 @@ function toState(r: Row, p = ''): PublicationState {
   return {
     seq: Number(r[`${p}seq`]),
     descriptionId: String(r[`${p}description_id`]),
-    slot: { productId: String(r[`${p}product_id`]), locale: String(r[`${p}locale`]), channel: String(r[`${p}channel`]), segment: String(r[`${p}segment`]) },
+    slot: {
+      productId: String(r[`${p}product_id`]),
+      locale: String(r[`${p}locale`]),
+      channel: String(r[`${p}channel`]),
+      segment: String(r[`${p}segment`]),
+    },
     status: String(r[`${p}status`]) as DescriptionStatus,
     version: Number(r[`${p}version`]),
     publishedVersion: num(r[`${p}published_version`]),
@@ -87,7 +108,9 @@ function toVersion(r: Row, p = ''): VersionRecord {
     text: String(r[`${p}text`]),
     authorName: String(r[`${p}author_name`]),
     authorRole: String(r[`${p}author_role`]),
-    check: verdict ? { verdict, findings: typeof findings === 'string' ? (JSON.parse(findings) as StoredCheck['findings']) : [] } : null,
+    check: verdict
+      ? { verdict, findings: typeof findings === 'string' ? (JSON.parse(findings) as StoredCheck['findings']) : [] }
+      : null,
     note: str(r[`${p}note`]),
     createdAt: String(r[`${p}created_at`]),
   };
@@ -109,9 +132,14 @@ function toEvent(r: Row): EventRecord {
   };
 }
 
-const toEntry = (r: Row): PublicationEntry => ({ description: toDescription(r), state: toState(r, 's_'), version: toVersion(r, 'v_') });
+const toEntry = (r: Row): PublicationEntry => ({
+  description: toDescription(r),
+  state: toState(r, 's_'),
+  version: toVersion(r, 'v_'),
+});
 
-const slotWhere = (alias: string) => `${alias}.product_id = ? AND ${alias}.locale = ? AND ${alias}.channel = ? AND ${alias}.segment = ?`;
+const slotWhere = (alias: string) =>
+  `${alias}.product_id = ? AND ${alias}.locale = ? AND ${alias}.channel = ? AND ${alias}.segment = ?`;
 const slotParams = (s: Slot) => [s.productId, s.locale, s.channel, s.segment];
 
 function* entry(descriptionId: string): Steps<PublicationEntry | null> {
@@ -120,7 +148,10 @@ function* entry(descriptionId: string): Steps<PublicationEntry | null> {
 }
 
 function* liveOf(slot: Slot, except: string): Steps<PublicationState | null> {
-  const [row] = yield* run(`SELECT * FROM publication_states s WHERE ${slotWhere('s')} AND s.status = 'PUBLISHED' AND s.description_id <> ?`, [...slotParams(slot), except]);
+  const [row] = yield* run(
+    `SELECT * FROM publication_states s WHERE ${slotWhere('s')} AND s.status = 'PUBLISHED' AND s.description_id <> ?`,
+    [...slotParams(slot), except],
+  );
   return row ? toState(row) : null;
 }
 
@@ -146,7 +177,18 @@ function* record(events: readonly EventInput[], at: string): Steps<EventRecord[]
   const rows = yield* run(
     `INSERT INTO publication_events (description_id, product_id, action, from_status, to_status, version, actor_name, actor_role, note, created_at)
       VALUES ${events.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')} RETURNING seq`,
-    events.flatMap((e) => [e.descriptionId, e.productId, e.action, e.from, e.to, e.version, e.actor.name, e.actor.role, e.note, at]),
+    events.flatMap((e) => [
+      e.descriptionId,
+      e.productId,
+      e.action,
+      e.from,
+      e.to,
+      e.version,
+      e.actor.name,
+      e.actor.role,
+      e.note,
+      at,
+    ]),
   );
   // Both backends number a multi-row insert's rows in the order of its VALUES; RETURNING's own order is not promised.
   const seqs = rows.map((r) => Number(r.seq)).sort((a, b) => a - b);
@@ -167,26 +209,58 @@ function* record(events: readonly EventInput[], at: string): Steps<EventRecord[]
 
 const findingsJson = (check: StoredCheck | null) => (check ? JSON.stringify(check.findings) : null);
 /** A check as it reads back from its columns. */
-const storedCheck = (check: StoredCheck | null): StoredCheck | null => (check ? { verdict: check.verdict, findings: check.findings } : null);
+const storedCheck = (check: StoredCheck | null): StoredCheck | null =>
+  check ? { verdict: check.verdict, findings: check.findings } : null;
 
 /** The INSERTs of a DRAFT state (returning its seq) and of version 1, each doing nothing where its row exists. */
-function draftStatements(d: AdmitInput['description'], slot: Slot, check: StoredCheck | null, complete: boolean, at: string): { state: Statement; version: Statement } {
+function draftStatements(
+  d: AdmitInput['description'],
+  slot: Slot,
+  check: StoredCheck | null,
+  complete: boolean,
+  at: string,
+): { state: Statement; version: Statement } {
   return {
     state: {
       sql: `INSERT INTO publication_states (description_id, product_id, locale, channel, segment, status, version, verdict, complete, updated_at)
         VALUES (?, ?, ?, ?, ?, 'DRAFT', 1, ?, ?, ?) ON CONFLICT (description_id) DO NOTHING RETURNING seq`,
-      params: [d.id, d.productId, slot.locale, slot.channel, slot.segment, check?.verdict ?? null, complete ? 1 : 0, at],
+      params: [
+        d.id,
+        d.productId,
+        slot.locale,
+        slot.channel,
+        slot.segment,
+        check?.verdict ?? null,
+        complete ? 1 : 0,
+        at,
+      ],
     },
     version: {
       sql: `INSERT INTO description_versions (description_id, version, text, author_name, author_role, verdict, findings, note, created_at)
         VALUES (?, 1, ?, ?, ?, ?, ?, NULL, ?) ON CONFLICT (description_id, version) DO NOTHING`,
-      params: [d.id, d.text, `${d.provider}/${d.model}`, GENERATOR_ROLE, check?.verdict ?? null, findingsJson(check), d.createdAt],
+      params: [
+        d.id,
+        d.text,
+        `${d.provider}/${d.model}`,
+        GENERATOR_ROLE,
+        check?.verdict ?? null,
+        findingsJson(check),
+        d.createdAt,
+      ],
     },
   };
 }
 
 /** A new draft's entry as draftStatements write it (its state numbered `seq`), and its CREATE event to record. */
-function draftEntry(d: AdmitInput['description'], slot: Slot, check: StoredCheck | null, complete: boolean, actor: ActorRecord, at: string, seq: number): { entry: PublicationEntry; created: EventInput } {
+function draftEntry(
+  d: AdmitInput['description'],
+  slot: Slot,
+  check: StoredCheck | null,
+  complete: boolean,
+  actor: ActorRecord,
+  at: string,
+  seq: number,
+): { entry: PublicationEntry; created: EventInput } {
   const state: PublicationState = {
     seq,
     descriptionId: d.id,
@@ -199,8 +273,29 @@ function draftEntry(d: AdmitInput['description'], slot: Slot, check: StoredCheck
     publishedBy: null,
     updatedAt: at,
   };
-  const version: VersionRecord = { descriptionId: d.id, version: 1, text: d.text, authorName: `${d.provider}/${d.model}`, authorRole: GENERATOR_ROLE, check: storedCheck(check), note: null, createdAt: d.createdAt };
-  return { entry: { description: d, state, version }, created: { descriptionId: d.id, productId: d.productId, action: 'CREATE', from: null, to: 'DRAFT', version: 1, actor, note: null } };
+  const version: VersionRecord = {
+    descriptionId: d.id,
+    version: 1,
+    text: d.text,
+    authorName: `${d.provider}/${d.model}`,
+    authorRole: GENERATOR_ROLE,
+    check: storedCheck(check),
+    note: null,
+    createdAt: d.createdAt,
+  };
+  return {
+    entry: { description: d, state, version },
+    created: {
+      descriptionId: d.id,
+      productId: d.productId,
+      action: 'CREATE',
+      from: null,
+      to: 'DRAFT',
+      version: 1,
+      actor,
+      note: null,
+    },
+  };
 }
 
 /**
@@ -232,7 +327,12 @@ const slotRivals = (slot: Slot, except: string): Statement => ({
 });
 
 function* storeCheck(descriptionId: string, version: number, check: StoredCheck): Steps<void> {
-  yield* run('UPDATE description_versions SET verdict = ?, findings = ? WHERE description_id = ? AND version = ?', [check.verdict, findingsJson(check), descriptionId, version]);
+  yield* run('UPDATE description_versions SET verdict = ?, findings = ? WHERE description_id = ? AND version = ?', [
+    check.verdict,
+    findingsJson(check),
+    descriptionId,
+    version,
+  ]);
   yield* run('UPDATE publication_states SET verdict = ? WHERE description_id = ?', [check.verdict, descriptionId]);
 }
 
@@ -250,13 +350,27 @@ function* writeVersion(current: PublicationEntry, plan: Plan, at: string): Steps
   let version = current.version;
   if (plan.newVersion) {
     const { text, check } = plan.newVersion;
-    version = { descriptionId: id, version: state.version + 1, text, authorName: plan.actor.name, authorRole: plan.actor.role, check: storedCheck(check), note: plan.note, createdAt: at };
+    version = {
+      descriptionId: id,
+      version: state.version + 1,
+      text,
+      authorName: plan.actor.name,
+      authorRole: plan.actor.role,
+      check: storedCheck(check),
+      note: plan.note,
+      createdAt: at,
+    };
     yield* run(
       `INSERT INTO description_versions (description_id, version, text, author_name, author_role, verdict, findings, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [id, version.version, text, plan.actor.name, plan.actor.role, check.verdict, findingsJson(check), plan.note, at],
     );
   } else if (plan.check) {
-    yield* run('UPDATE description_versions SET verdict = ?, findings = ? WHERE description_id = ? AND version = ?', [plan.check.verdict, findingsJson(plan.check), id, version.version]);
+    yield* run('UPDATE description_versions SET verdict = ?, findings = ? WHERE description_id = ? AND version = ?', [
+      plan.check.verdict,
+      findingsJson(plan.check),
+      id,
+      version.version,
+    ]);
     version = { ...version, check: storedCheck(plan.check) };
   }
   return version;
@@ -267,7 +381,13 @@ function* writeVersion(current: PublicationEntry, plan: Plan, at: string): Steps
  * version or check, the slot's last publication superseded, the status, and
  * `earlier` events with the plan's own. Returns the entry as written.
  */
-function* apply(current: PublicationEntry, live: PublicationState | null, plan: Plan, at: string, earlier: readonly EventInput[] = []): Steps<ChangeResult> {
+function* apply(
+  current: PublicationEntry,
+  live: PublicationState | null,
+  plan: Plan,
+  at: string,
+  earlier: readonly EventInput[] = [],
+): Steps<ChangeResult> {
   const { state } = current;
   const id = state.descriptionId;
   const version = yield* writeVersion(current, plan, at);
@@ -284,20 +404,50 @@ function* apply(current: PublicationEntry, live: PublicationState | null, plan: 
   };
   // The old publication leaves first: the partial unique index admits one PUBLISHED row per slot at every statement.
   const superseded = publishing && live ? live : null;
-  if (superseded) yield* run(`UPDATE publication_states SET status = 'SUPERSEDED', updated_at = ? WHERE description_id = ?`, [at, superseded.descriptionId]);
+  if (superseded)
+    yield* run(`UPDATE publication_states SET status = 'SUPERSEDED', updated_at = ? WHERE description_id = ?`, [
+      at,
+      superseded.descriptionId,
+    ]);
   yield* run(
     `UPDATE publication_states SET status = ?, version = ?, verdict = ?, complete = ?, published_version = ?, published_by = ?, updated_at = ? WHERE description_id = ?`,
     [next.status, next.version, next.verdict, next.complete ? 1 : 0, next.publishedVersion, next.publishedBy, at, id],
   );
-  const events: EventInput[] = [...earlier, { descriptionId: id, productId: state.slot.productId, action: plan.action, from: state.status, to: plan.to, version: next.version, actor: plan.actor, note: plan.note }];
+  const events: EventInput[] = [
+    ...earlier,
+    {
+      descriptionId: id,
+      productId: state.slot.productId,
+      action: plan.action,
+      from: state.status,
+      to: plan.to,
+      version: next.version,
+      actor: plan.actor,
+      note: plan.note,
+    },
+  ];
   if (superseded) {
     const note = `superseded by ${id} (version ${next.version})`;
-    events.push({ descriptionId: superseded.descriptionId, productId: state.slot.productId, action: 'SUPERSEDE', from: 'PUBLISHED', to: 'SUPERSEDED', version: superseded.version, actor: plan.actor, note });
+    events.push({
+      descriptionId: superseded.descriptionId,
+      productId: state.slot.productId,
+      action: 'SUPERSEDE',
+      from: 'PUBLISHED',
+      to: 'SUPERSEDED',
+      version: superseded.version,
+      actor: plan.actor,
+      note,
+    });
   }
   return { entry: { ...current, state: next, version }, events: yield* record(events, at) };
 }
 
-export function* change(dialect: Dialect, descriptionId: string, planner: Planner, at: string): Steps<ChangeResult | null> {
+export function* change(
+  dialect: Dialect,
+  descriptionId: string,
+  planner: Planner,
+  at: string,
+): Steps<ChangeResult | null> {
   const [found] = yield* run('SELECT product_id FROM publication_states WHERE description_id = ?', [descriptionId]);
   if (!found) return null;
   yield* lockProduct(dialect, String(found.product_id));
@@ -338,14 +488,34 @@ function* admitLocked(input: AdmitInput, planner: Planner, at: string): Steps<Ch
  * applied and every event recorded. `checkStored`: whether input.check is
  * what this transaction stored, so that a plan carrying it needs no second write.
  */
-function* admitAmong(input: AdmitInput, current: PublicationEntry, pending: EventInput[], checkStored: boolean, rivals: PublicationState[], planner: Planner, at: string): Steps<ChangeResult> {
+function* admitAmong(
+  input: AdmitInput,
+  current: PublicationEntry,
+  pending: EventInput[],
+  checkStored: boolean,
+  rivals: PublicationState[],
+  planner: Planner,
+  at: string,
+): Steps<ChangeResult> {
   const d = input.description;
   const untouched = rivals.filter((s) => s.status !== 'PUBLISHED');
   if (untouched.length > 0) {
-    yield* run(`UPDATE publication_states SET status = 'SUPERSEDED', updated_at = ? WHERE description_id IN (${marks(untouched.length)})`, [at, ...untouched.map((s) => s.descriptionId)]);
+    yield* run(
+      `UPDATE publication_states SET status = 'SUPERSEDED', updated_at = ? WHERE description_id IN (${marks(untouched.length)})`,
+      [at, ...untouched.map((s) => s.descriptionId)],
+    );
   }
   for (const s of untouched) {
-    pending.push({ descriptionId: s.descriptionId, productId: d.productId, action: 'SUPERSEDE', from: s.status, to: 'SUPERSEDED', version: 1, actor: input.actor, note: `replaced by the newer generated text ${d.id}` });
+    pending.push({
+      descriptionId: s.descriptionId,
+      productId: d.productId,
+      action: 'SUPERSEDE',
+      from: s.status,
+      to: 'SUPERSEDED',
+      version: 1,
+      actor: input.actor,
+      note: `replaced by the newer generated text ${d.id}`,
+    });
   }
   const live = rivals.find((s) => s.status === 'PUBLISHED') ?? null;
   const plan = planner({ entry: current, live });
@@ -360,7 +530,12 @@ export function* admit(dialect: Dialect, input: AdmitInput, planner: Planner, at
 }
 
 /** A new generated description stored and admitted in one transaction: see PublicationStore.storeGenerated. */
-export function* storeGenerated(dialect: Dialect, input: GeneratedInput, planner: Planner, at: string): Steps<ChangeResult> {
+export function* storeGenerated(
+  dialect: Dialect,
+  input: GeneratedInput,
+  planner: Planner,
+  at: string,
+): Steps<ChangeResult> {
   const insert = descriptionInsert(input.description);
   const d = insert.record;
   const admission: AdmitInput = { ...input, description: d };
@@ -379,18 +554,33 @@ export function* storeGenerated(dialect: Dialect, input: GeneratedInput, planner
       SELECT (SELECT seq FROM new_state) AS draft_seq, r.* FROM (SELECT 1) AS one LEFT JOIN (${rivals.sql}) r ON true`,
     [...insert.params, ...draft.state.params, ...draft.version.params, ...rivals.params],
   );
-  const { entry: current, created } = draftEntry(d, input.slot, input.check, input.complete, input.actor, at, Number(rows[0].draft_seq));
+  const { entry: current, created } = draftEntry(
+    d,
+    input.slot,
+    input.check,
+    input.complete,
+    input.actor,
+    at,
+    Number(rows[0].draft_seq),
+  );
   const found = rows.filter((r) => r.description_id !== null).map((r) => toState(r));
   return yield* admitAmong(admission, current, [created], true, found, planner, at);
 }
 
 /** Descriptions without a state, oldest first. */
 export function* orphans(limit: number): Steps<AdmitInput['description'][]> {
-  const rows = yield* run('SELECT d.* FROM descriptions d WHERE NOT EXISTS (SELECT 1 FROM publication_states s WHERE s.description_id = d.id) ORDER BY d.seq LIMIT ?', [limit]);
+  const rows = yield* run(
+    'SELECT d.* FROM descriptions d WHERE NOT EXISTS (SELECT 1 FROM publication_states s WHERE s.description_id = d.id) ORDER BY d.seq LIMIT ?',
+    [limit],
+  );
   return rows.map(toDescription);
 }
 
-export function* adopt(items: ReadonlyArray<{ description: AdmitInput['description']; slot: Slot; complete: boolean }>, actor: ActorRecord, at: string): Steps<number> {
+export function* adopt(
+  items: ReadonlyArray<{ description: AdmitInput['description']; slot: Slot; complete: boolean }>,
+  actor: ActorRecord,
+  at: string,
+): Steps<number> {
   const created: EventInput[] = [];
   for (const item of items) {
     const draft = yield* insertDraft(item.description, item.slot, null, item.complete, actor, at);
@@ -420,7 +610,10 @@ export function* entries(ids: readonly string[]): Steps<Array<PublicationEntry |
 export function* publishedForProducts(productIds: readonly string[]): Steps<PublicationEntry[]> {
   if (productIds.length === 0) return [];
   const unique = [...new Set(productIds)];
-  return (yield* run(`${entrySelect('live')} WHERE s.status = 'PUBLISHED' AND s.product_id IN (${marks(unique.length)})`, unique)).map(toEntry);
+  return (yield* run(
+    `${entrySelect('live')} WHERE s.status = 'PUBLISHED' AND s.product_id IN (${marks(unique.length)})`,
+    unique,
+  )).map(toEntry);
 }
 
 export function* slotsInUse(slots: readonly Slot[]): Steps<boolean[]> {
@@ -453,7 +646,11 @@ function queueWhere(f: QueueFilter, withStatus: boolean): { sql: string; params:
   return { sql: clauses.join(' AND '), params };
 }
 
-export function* queue(filter: QueueFilter, first: number, afterSeq: number | null): Steps<{ rows: PublicationEntry[]; hasNextPage: boolean }> {
+export function* queue(
+  filter: QueueFilter,
+  first: number,
+  afterSeq: number | null,
+): Steps<{ rows: PublicationEntry[]; hasNextPage: boolean }> {
   const where = queueWhere(filter, true);
   const clauses = [where.sql, afterSeq === null ? '' : 's.seq > ?'].filter(Boolean);
   const rows = yield* run(
@@ -470,7 +667,14 @@ export function* countByStatus(filter: QueueFilter): Steps<Record<DescriptionSta
       ${where.sql ? `WHERE ${where.sql}` : ''} GROUP BY s.status`,
     where.params,
   );
-  const counts: Record<DescriptionStatus, number> = { DRAFT: 0, IN_REVIEW: 0, APPROVED: 0, PUBLISHED: 0, REJECTED: 0, SUPERSEDED: 0 };
+  const counts: Record<DescriptionStatus, number> = {
+    DRAFT: 0,
+    IN_REVIEW: 0,
+    APPROVED: 0,
+    PUBLISHED: 0,
+    REJECTED: 0,
+    SUPERSEDED: 0,
+  };
   for (const r of rows) counts[String(r.status) as DescriptionStatus] = Number(r.n);
   return counts;
 }
@@ -479,7 +683,13 @@ export function* history(productId: string, slot: Omit<Slot, 'productId'> | null
   const inSlot = slot ? ` AND ${slotWhere('s')}` : ' AND s.product_id = ?';
   const params = slot ? slotParams({ productId, ...slot }) : [productId];
   const entries = (yield* run(`${entrySelect('current')} WHERE 1 = 1${inSlot} ORDER BY s.seq`, params)).map(toEntry);
-  const versions = (yield* run(`SELECT v.* FROM description_versions v JOIN publication_states s ON s.description_id = v.description_id WHERE 1 = 1${inSlot} ORDER BY s.seq, v.version`, params)).map((r) => toVersion(r));
-  const events = (yield* run(`SELECT e.* FROM publication_events e JOIN publication_states s ON s.description_id = e.description_id WHERE 1 = 1${inSlot} ORDER BY e.seq`, params)).map(toEvent);
+  const versions = (yield* run(
+    `SELECT v.* FROM description_versions v JOIN publication_states s ON s.description_id = v.description_id WHERE 1 = 1${inSlot} ORDER BY s.seq, v.version`,
+    params,
+  )).map((r) => toVersion(r));
+  const events = (yield* run(
+    `SELECT e.* FROM publication_events e JOIN publication_states s ON s.description_id = e.description_id WHERE 1 = 1${inSlot} ORDER BY e.seq`,
+    params,
+  )).map(toEvent);
   return { entries, versions, events };
 }

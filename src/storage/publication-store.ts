@@ -9,7 +9,14 @@
  */
 import * as sql from './publication-sql.js';
 import type { Dialect, Steps } from './publication-sql.js';
-import type { ActorRecord, AdmitInput, GeneratedInput, Planner, PublicationStore, QueueFilter } from './publication-types.js';
+import type {
+  ActorRecord,
+  AdmitInput,
+  GeneratedInput,
+  Planner,
+  PublicationStore,
+  QueueFilter,
+} from './publication-types.js';
 import { slotOf, DEFAULT_CHANNEL, type Slot } from '../publication/slot.js';
 
 /** Runs operations on the storage's connection; `write` in one transaction. */
@@ -46,7 +53,11 @@ export class SqlPublicationStore implements PublicationStore {
     // Rows stored before channels existed belong to the default channel; their personalization gives locale and segment.
     const items = found.map((description) => ({
       description,
-      slot: slotOf(description.productId, description.personalization as { locale?: string; segment?: string } | null, DEFAULT_CHANNEL),
+      slot: slotOf(
+        description.productId,
+        description.personalization as { locale?: string; segment?: string } | null,
+        DEFAULT_CHANNEL,
+      ),
       complete: description.finishReason !== 'length',
     }));
     return this.driver.write(sql.adopt(items, MIGRATION_ACTOR, this.now()));

@@ -18,7 +18,8 @@ export const str = (v: unknown): string | null => (v === null || v === undefined
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 /** The product columns a write sets, in the order of `productValues`. */
-export const PRODUCT_COLUMNS = 'title, category, gender, attributes, colors, sizes, materials, image_url, reference_description, price';
+export const PRODUCT_COLUMNS =
+  'title, category, gender, attributes, colors, sizes, materials, image_url, reference_description, price';
 
 /** A product's column values for an insert or update, in the order of `PRODUCT_COLUMNS`: lists as JSON text, absent fields as NULL. */
 export function productValues(input: ProductInput): Array<string | number | null> {

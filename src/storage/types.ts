@@ -11,7 +11,13 @@ import type { EventStore, ExperimentStore } from './experiment-types.js';
 import type { DescriptionInput, DescriptionLookup, DescriptionRecord } from './description-types.js';
 import type { PublicationStore } from './publication-types.js';
 
-export type { Attempt, DescriptionFlag, DescriptionInput, DescriptionLookup, DescriptionRecord } from './description-types.js';
+export type {
+  Attempt,
+  DescriptionFlag,
+  DescriptionInput,
+  DescriptionLookup,
+  DescriptionRecord,
+} from './description-types.js';
 export type * from './experiment-types.js';
 
 export interface ProductInput {

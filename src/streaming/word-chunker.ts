@@ -74,11 +74,16 @@ export class WordChunker {
     this.heldSince ??= now;
     // Next look: when the pace allows another chunk, and for a lone unfinished word not before it has waited an interval.
     const wordsWaiting = completeWordsLength(this.buffer) > 0;
-    const at = wordsWaiting ? this.lastEmit + this.intervalMs : Math.max(this.lastEmit, this.heldSince) + this.intervalMs;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.pump();
-    }, Math.max(0, at - now));
+    const at = wordsWaiting
+      ? this.lastEmit + this.intervalMs
+      : Math.max(this.lastEmit, this.heldSince) + this.intervalMs;
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.pump();
+      },
+      Math.max(0, at - now),
+    );
   }
 
   private send(length: number, now: number): void {
@@ -101,6 +106,7 @@ export class WordChunker {
 export function wordGroups(text: string, words: number): string[] {
   const pieces = text.match(/\s+|\S+\s*/g) ?? [];
   const groups: string[] = [];
-  for (let i = 0; i < pieces.length; i += Math.max(1, words)) groups.push(pieces.slice(i, i + Math.max(1, words)).join(''));
+  for (let i = 0; i < pieces.length; i += Math.max(1, words))
+    groups.push(pieces.slice(i, i + Math.max(1, words)).join(''));
   return groups;
 }

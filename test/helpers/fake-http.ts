@@ -138,7 +138,12 @@ export interface FakeProtocol {
   handle(ctx: RouteContext, mode: 'ok' | 'malformed_json' | 'stream_cut'): Promise<void>;
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
@@ -192,12 +197,18 @@ interface QueuedFault {
  * reproducible run). The fake tries queued faults in order, so each later
  * mode's chance is conditioned on the earlier ones not firing.
  */
-export function failAtRandom(fake: Pick<FakeServer, 'failNext'>, options: { rate: number; modes: readonly FaultMode[]; random: () => number; route?: string }): void {
+export function failAtRandom(
+  fake: Pick<FakeServer, 'failNext'>,
+  options: { rate: number; modes: readonly FaultMode[]; random: () => number; route?: string },
+): void {
   const share = options.rate / options.modes.length;
   let notYetFired = 1;
   for (const mode of options.modes) {
     const p = share / notYetFired;
-    fake.failNext(Number.MAX_SAFE_INTEGER, mode, { ...(options.route === undefined ? {} : { route: options.route }), match: () => options.random() < p });
+    fake.failNext(Number.MAX_SAFE_INTEGER, mode, {
+      ...(options.route === undefined ? {} : { route: options.route }),
+      match: () => options.random() < p,
+    });
     notYetFired -= share;
   }
 }
@@ -221,7 +232,10 @@ export async function startFakeServer(protocol: FakeProtocol, options: FakeServe
 
   function takeFault(call: RecordedCall): FaultMode {
     const entry = queue.find(
-      (q) => q.remaining > 0 && (q.options.route === undefined || q.options.route === call.route) && (q.options.match?.(call) ?? true),
+      (q) =>
+        q.remaining > 0 &&
+        (q.options.route === undefined || q.options.route === call.route) &&
+        (q.options.match?.(call) ?? true),
     );
     if (!entry) return sticky;
     entry.remaining -= 1;
@@ -280,7 +294,8 @@ export async function startFakeServer(protocol: FakeProtocol, options: FakeServe
       return;
     }
     const reply = protocol.errorReply(mode, call);
-    const headers: Record<string, string> = mode === '429' || mode === '503' ? { 'retry-after': settings.retryAfter } : {};
+    const headers: Record<string, string> =
+      mode === '429' || mode === '503' ? { 'retry-after': settings.retryAfter } : {};
     sendJson(res, reply.status, reply.body, headers);
   }
 

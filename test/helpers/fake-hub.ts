@@ -78,7 +78,8 @@ const PAGE_SIZE = 4;
 export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<FakeHub> {
   const commits = new Map(Object.keys(repos).map((r) => [r, randomBytes(20).toString('hex')]));
   const blobs = new Map<string, Buffer>();
-  for (const repo of Object.values(repos)) for (const bytes of Object.values(repo.files)) blobs.set(sha256(bytes), bytes);
+  for (const repo of Object.values(repos))
+    for (const bytes of Object.values(repo.files)) blobs.set(sha256(bytes), bytes);
   const corrupted = new Map<string, Buffer>();
   const calls: HubCall[] = [];
   const sockets = new Set<Socket>();
@@ -88,19 +89,32 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
 
   const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers }).end(text);
+    res
+      .writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers })
+      .end(text);
   };
-  const notFound = (res: ServerResponse, code: string, message: string) => json(res, 404, { error: message }, { 'x-error-code': code });
+  const notFound = (res: ServerResponse, code: string, message: string) =>
+    json(res, 404, { error: message }, { 'x-error-code': code });
 
   /** The repo and revision a route names, or an answer already sent. */
-  function repoAt(req: IncomingMessage, res: ServerResponse, name: string, rev: string): { repo: FakeRepo; commit: string } | null {
+  function repoAt(
+    req: IncomingMessage,
+    res: ServerResponse,
+    name: string,
+    rev: string,
+  ): { repo: FakeRepo; commit: string } | null {
     const repo = repos[name];
     if (!repo) {
       notFound(res, 'RepoNotFound', 'Repository not found');
       return null;
     }
     if (repo.token && req.headers.authorization !== `Bearer ${repo.token}`) {
-      json(res, 401, { error: 'Access to this model is restricted. You must have access to it and be authenticated to access it.' }, { 'x-error-code': 'GatedRepo' });
+      json(
+        res,
+        401,
+        { error: 'Access to this model is restricted. You must have access to it and be authenticated to access it.' },
+        { 'x-error-code': 'GatedRepo' },
+      );
       return null;
     }
     const commit = commits.get(name)!;
@@ -112,7 +126,13 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
   }
 
   function entry(file: string, bytes: Buffer) {
-    return { type: 'file', oid: sha1Blob(bytes), size: bytes.length, path: file, ...(isLfs(file) ? { lfs: { oid: sha256(bytes), size: bytes.length, pointerSize: 134 } } : {}) };
+    return {
+      type: 'file',
+      oid: sha1Blob(bytes),
+      size: bytes.length,
+      path: file,
+      ...(isLfs(file) ? { lfs: { oid: sha256(bytes), size: bytes.length, pointerSize: 134 } } : {}),
+    };
   }
 
   function sendBytes(req: IncomingMessage, res: ServerResponse, bytes: Buffer, headers: Record<string, string>) {
@@ -149,7 +169,12 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://hub');
     const pathname = decodeURIComponent(url.pathname);
-    calls.push({ method: req.method ?? 'GET', path: url.pathname + url.search, range: req.headers.range, authorization: req.headers.authorization });
+    calls.push({
+      method: req.method ?? 'GET',
+      path: url.pathname + url.search,
+      range: req.headers.range,
+      authorization: req.headers.authorization,
+    });
     let m = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/([^/]+)$/.exec(pathname);
     if (m) {
       const found = repoAt(req, res, m[1], m[2]);
@@ -197,11 +222,26 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
       if (isLfs(m[3])) {
         const oid = sha256(bytes);
         // Absolute, as the real Hub's redirect to its storage host is: clients read this response's headers and do not follow it for them.
-        res.writeHead(302, { ...common, location: `http://127.0.0.1:${port}/cdn/${oid}`, etag: `"${sha1Blob(bytes)}"`, 'x-linked-etag': `"${oid}"`, 'x-linked-size': String(bytes.length), 'content-length': '0' }).end();
+        res
+          .writeHead(302, {
+            ...common,
+            location: `http://127.0.0.1:${port}/cdn/${oid}`,
+            etag: `"${sha1Blob(bytes)}"`,
+            'x-linked-etag': `"${oid}"`,
+            'x-linked-size': String(bytes.length),
+            'content-length': '0',
+          })
+          .end();
         return;
       }
       // Small files go through a relative redirect to the resolve cache, as on the real Hub; clients follow it.
-      res.writeHead(307, { ...common, location: `/api/resolve-cache/models/${m[1]}/${found.commit}/${m[3]}`, 'content-length': '0' }).end();
+      res
+        .writeHead(307, {
+          ...common,
+          location: `/api/resolve-cache/models/${m[1]}/${found.commit}/${m[3]}`,
+          'content-length': '0',
+        })
+        .end();
       return;
     }
     m = /^\/api\/resolve-cache\/models\/([^/]+\/[^/]+)\/([0-9a-f]{40})\/(.+)$/.exec(pathname);

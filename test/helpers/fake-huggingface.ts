@@ -90,7 +90,11 @@ function errorReply(mode: Parameters<FakeProtocol['errorReply']>[0]): ErrorReply
 
 function completionFor(body: HfBody): FakeCompletion {
   const p = body.parameters ?? {};
-  return fakeCompletion(String(body.inputs ?? ''), { maxTokens: p.max_new_tokens, stop: p.stop ?? p.stop_sequences, seed: p.seed });
+  return fakeCompletion(String(body.inputs ?? ''), {
+    maxTokens: p.max_new_tokens,
+    stop: p.stop ?? p.stop_sequences,
+    seed: p.seed,
+  });
 }
 
 function details(body: HfBody, completion: FakeCompletion): object {
@@ -138,7 +142,9 @@ async function tgiStream(ctx: RouteContext, mode: 'ok' | 'malformed_json' | 'str
 }
 
 function vectors(inputs: string | string[] | undefined, dimensions: number): number[] | number[][] {
-  return typeof inputs === 'string' ? fakeEmbedding(inputs, dimensions) : (inputs ?? []).map((t) => fakeEmbedding(t, dimensions));
+  return typeof inputs === 'string'
+    ? fakeEmbedding(inputs, dimensions)
+    : (inputs ?? []).map((t) => fakeEmbedding(t, dimensions));
 }
 
 /** Starts the fake on 127.0.0.1 (port 0 unless given). Close it in `after`/`finally`. */
@@ -148,10 +154,13 @@ export async function startFakeHuggingFace(options: FakeHuggingFaceOptions = {})
     route(method, path, body) {
       if (method === 'GET' && path === '/health') return HF_ROUTES.health;
       if (method !== 'POST') return undefined;
-      if (path.startsWith('/models/') && path.endsWith('/pipeline/feature-extraction')) return HF_ROUTES.featureExtraction;
+      if (path.startsWith('/models/') && path.endsWith('/pipeline/feature-extraction'))
+        return HF_ROUTES.featureExtraction;
       // The serverless API picks the task from the model; we pick it from the input: a list is embedded.
       if (path.startsWith('/models/') && path.length > '/models/'.length) {
-        return Array.isArray((body as HfBody | undefined)?.inputs) ? HF_ROUTES.featureExtraction : HF_ROUTES.textGeneration;
+        return Array.isArray((body as HfBody | undefined)?.inputs)
+          ? HF_ROUTES.featureExtraction
+          : HF_ROUTES.textGeneration;
       }
       if (path === '/generate') return HF_ROUTES.tgiGenerate;
       if (path === '/generate_stream') return HF_ROUTES.tgiGenerateStream;
@@ -167,10 +176,13 @@ export async function startFakeHuggingFace(options: FakeHuggingFaceOptions = {})
       if (route === HF_ROUTES.featureExtraction || route === HF_ROUTES.teiEmbed) {
         return sendOrFault(ctx, mode, vectors(body.inputs, dimensions));
       }
-      if (route === HF_ROUTES.tgiGenerateStream || (route === HF_ROUTES.tgiCompat && body.stream)) return tgiStream(ctx, mode, body);
+      if (route === HF_ROUTES.tgiGenerateStream || (route === HF_ROUTES.tgiCompat && body.stream))
+        return tgiStream(ctx, mode, body);
       const completion = completionFor(body);
       // The serverless pipeline echoes the prompt by default; TGI does not.
-      const echo = options.alwaysEchoPrompt === true || (route === HF_ROUTES.textGeneration && body.parameters?.return_full_text !== false);
+      const echo =
+        options.alwaysEchoPrompt === true ||
+        (route === HF_ROUTES.textGeneration && body.parameters?.return_full_text !== false);
       const generated = { generated_text: (echo ? String(body.inputs ?? '') : '') + completion.text };
       const withDetails = body.parameters?.details ? { ...generated, details: details(body, completion) } : generated;
       if (route === HF_ROUTES.tgiGenerate) return sendOrFault(ctx, mode, withDetails);

@@ -73,22 +73,44 @@ function contentText(content: ChatMessage['content']): string {
   return (content ?? []).map((part) => part.text ?? '').join('');
 }
 
-function openAIError(status: number, message: string, type: string | null, code: string | null, param: string | null = null): ErrorReply {
+function openAIError(
+  status: number,
+  message: string,
+  type: string | null,
+  code: string | null,
+  param: string | null = null,
+): ErrorReply {
   return { status, body: { error: { message, type, param, code } } };
 }
 
 function errorReply(mode: Parameters<FakeProtocol['errorReply']>[0]): ErrorReply {
   switch (mode) {
     case '500':
-      return openAIError(500, 'The server had an error while processing your request. Sorry about that!', 'server_error', null);
+      return openAIError(
+        500,
+        'The server had an error while processing your request. Sorry about that!',
+        'server_error',
+        null,
+      );
     case '503':
       return openAIError(503, 'The engine is currently overloaded, please try again later.', 'server_error', null);
     case '429':
-      return openAIError(429, 'Rate limit reached for requests. Please try again later.', 'requests', 'rate_limit_exceeded');
+      return openAIError(
+        429,
+        'Rate limit reached for requests. Please try again later.',
+        'requests',
+        'rate_limit_exceeded',
+      );
     case '401':
       return openAIError(401, 'Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key');
     case '400':
-      return openAIError(400, "Invalid type for 'messages[0].role'.", 'invalid_request_error', 'invalid_type', 'messages');
+      return openAIError(
+        400,
+        "Invalid type for 'messages[0].role'.",
+        'invalid_request_error',
+        'invalid_type',
+        'messages',
+      );
     case 'context_length':
       return openAIError(
         400,
@@ -112,7 +134,12 @@ function writeEvent(ctx: RouteContext, data: unknown): void {
   ctx.res.write(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
 }
 
-async function chat(ctx: RouteContext, mode: 'ok' | 'malformed_json' | 'stream_cut', echoPrompt: boolean, reply?: (prompt: string) => string | undefined): Promise<void> {
+async function chat(
+  ctx: RouteContext,
+  mode: 'ok' | 'malformed_json' | 'stream_cut',
+  echoPrompt: boolean,
+  reply?: (prompt: string) => string | undefined,
+): Promise<void> {
   const body = (ctx.call.body ?? {}) as ChatBody;
   const messages = body.messages ?? [];
   const userMessages = messages.filter((m) => m.role === 'user');
@@ -125,7 +152,11 @@ async function chat(ctx: RouteContext, mode: 'ok' | 'malformed_json' | 'stream_c
     text: reply?.(prompt),
   });
   const promptTokens = messages.reduce((sum, m) => sum + countTokens(contentText(m.content)), 0);
-  const usage = { prompt_tokens: promptTokens, completion_tokens: completion.pieces.length, total_tokens: promptTokens + completion.pieces.length };
+  const usage = {
+    prompt_tokens: promptTokens,
+    completion_tokens: completion.pieces.length,
+    total_tokens: promptTokens + completion.pieces.length,
+  };
   const id = `chatcmpl-fake-${ctx.call.path.length}-${promptTokens}`;
   const model = body.model ?? 'gpt-4o-mini';
 
@@ -137,7 +168,12 @@ async function chat(ctx: RouteContext, mode: 'ok' | 'malformed_json' | 'stream_c
       model,
       system_fingerprint: 'fp_fake',
       choices: [
-        { index: 0, message: { role: 'assistant', content: completion.text, refusal: null }, logprobs: null, finish_reason: completion.finish },
+        {
+          index: 0,
+          message: { role: 'assistant', content: completion.text, refusal: null },
+          logprobs: null,
+          finish_reason: completion.finish,
+        },
       ],
       usage,
     };
@@ -185,23 +221,42 @@ async function chat(ctx: RouteContext, mode: 'ok' | 'malformed_json' | 'stream_c
   }
   writeEvent(ctx, chunk({}, completion.finish));
   if (includeUsage) {
-    writeEvent(ctx, { id, object: 'chat.completion.chunk', created: CREATED, model, system_fingerprint: 'fp_fake', choices: [], usage });
+    writeEvent(ctx, {
+      id,
+      object: 'chat.completion.chunk',
+      created: CREATED,
+      model,
+      system_fingerprint: 'fp_fake',
+      choices: [],
+      usage,
+    });
   }
   writeEvent(ctx, '[DONE]');
   ctx.res.end();
 }
 
 function embeddings(ctx: RouteContext, mode: 'ok' | 'malformed_json' | 'stream_cut', defaultDimensions: number): void {
-  const body = (ctx.call.body ?? {}) as { input?: string | string[]; model?: string; encoding_format?: string; dimensions?: number };
+  const body = (ctx.call.body ?? {}) as {
+    input?: string | string[];
+    model?: string;
+    encoding_format?: string;
+    dimensions?: number;
+  };
   const inputs = typeof body.input === 'string' ? [body.input] : (body.input ?? []);
   const dimensions = body.dimensions ?? defaultDimensions;
   const data = inputs.map((text, index) => {
     const vector = fakeEmbedding(text, dimensions);
-    const embedding = body.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector;
+    const embedding =
+      body.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector;
     return { object: 'embedding', index, embedding };
   });
   const tokens = inputs.reduce((sum, text) => sum + countTokens(text), 0);
-  const answer = { object: 'list', data, model: body.model ?? 'text-embedding-3-small', usage: { prompt_tokens: tokens, total_tokens: tokens } };
+  const answer = {
+    object: 'list',
+    data,
+    model: body.model ?? 'text-embedding-3-small',
+    usage: { prompt_tokens: tokens, total_tokens: tokens },
+  };
   if (mode === 'malformed_json') sendMalformedJson(ctx.res);
   else if (mode === 'stream_cut') sendCutJson(ctx.res, answer);
   else sendJson(ctx.res, 200, answer);
@@ -231,7 +286,10 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       if (ctx.call.route === OPENAI_ROUTES.chat) return chat(ctx, mode, echo, options.reply);
       if (ctx.call.route === OPENAI_ROUTES.embeddings) return embeddings(ctx, mode, dimensions);
       if (mode === 'malformed_json') return sendMalformedJson(ctx.res);
-      sendJson(ctx.res, 200, { object: 'list', data: models.map((id) => ({ id, object: 'model', created: CREATED, owned_by: 'fake' })) });
+      sendJson(ctx.res, 200, {
+        object: 'list',
+        data: models.map((id) => ({ id, object: 'model', created: CREATED, owned_by: 'fake' })),
+      });
     },
   };
   const server = await startFakeServer(protocol, options);

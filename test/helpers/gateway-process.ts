@@ -23,7 +23,9 @@ export interface ChildGateway {
 }
 
 function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
 /**
@@ -32,7 +34,11 @@ function exited(child: ChildProcess): Promise<void> {
  * gateway resolves once it logs where it listens; a worker once it logs that
  * it started. Its log lines go to the run's log folder.
  */
-export async function spawnGateway(entry: 'index' | 'worker', env: Record<string, string | undefined>, name: string): Promise<ChildGateway> {
+export async function spawnGateway(
+  entry: 'index' | 'worker',
+  env: Record<string, string | undefined>,
+  name: string,
+): Promise<ChildGateway> {
   const log = createWriteStream(path.join(testLogDir(), `${name}-${process.pid}-${Date.now()}.log`));
   const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'src', `${entry}.js`)], {
     cwd: repoRoot,

@@ -9,8 +9,10 @@ export function promptFor(title: string): string {
 export function requestFor(title: string, extra: Partial<GenerationRequest> = {}): GenerationRequest {
   return {
     prompt: promptFor(title),
-    parts: { product: { id: title.toLowerCase().replace(/\W+/g, '-'), title, attributes: ['linen', 'relaxed fit'] }, promptVersion: 'test' },
+    parts: {
+      product: { id: title.toLowerCase().replace(/\W+/g, '-'), title, attributes: ['linen', 'relaxed fit'] },
+      promptVersion: 'test',
+    },
     ...extra,
   };
 }
-

@@ -24,12 +24,20 @@ export interface Gql {
   /** A document from test/generated/graphql.ts: its data and variables are typed by the schema. */
   <T, V>(document: TypedDocumentNode<T, V>, variables?: V, headers?: Record<string, string>): Promise<GqlResponse<T>>;
   /** A query as text; `T` is what the test expects its data to be (unknown until it says). */
-  <T = unknown>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GqlResponse<T>>;
+  <T = unknown>(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<GqlResponse<T>>;
 }
 
 /** POSTs operations as JSON to `${base()}/graphql`; returns the status and the parsed body. */
 export function gqlClient(base: () => string): Gql {
-  return (async (operation: string | TypedDocumentNode<unknown, unknown>, variables?: unknown, headers: Record<string, string> = {}) => {
+  return async (
+    operation: string | TypedDocumentNode<unknown, unknown>,
+    variables?: unknown,
+    headers: Record<string, string> = {},
+  ) => {
     const query = typeof operation === 'string' ? operation : print(operation);
     const response = await fetch(`${base()}/graphql`, {
       method: 'POST',
@@ -37,13 +45,15 @@ export function gqlClient(base: () => string): Gql {
       body: JSON.stringify({ query, variables }),
     });
     return { status: response.status, body: (await response.json()) as GqlBody<unknown> };
-  });
+  };
 }
 
 /** The data of an answer that must have no errors; fails the test with the errors otherwise. */
 export function dataOf<T>(response: GqlResponse<T>): T {
   if (response.body.errors?.length || response.body.data == null) {
-    throw new Error(`expected data without errors, got ${response.status}: ${JSON.stringify(response.body.errors ?? response.body)}`);
+    throw new Error(
+      `expected data without errors, got ${response.status}: ${JSON.stringify(response.body.errors ?? response.body)}`,
+    );
   }
   return response.body.data;
 }

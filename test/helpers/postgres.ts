@@ -18,15 +18,19 @@ export type TestDatabaseResult = { ok: true; database: TestDatabase } | { ok: fa
  */
 export async function createTestDatabase(env: NodeJS.ProcessEnv = process.env): Promise<TestDatabaseResult> {
   const adminUrl = env.TEST_DATABASE_URL;
-  if (!adminUrl) return { ok: false, reason: 'TEST_DATABASE_URL is not set (.ci/run starts a PostgreSQL server and sets it)' };
+  if (!adminUrl)
+    return { ok: false, reason: 'TEST_DATABASE_URL is not set (.ci/run starts a PostgreSQL server and sets it)' };
   const where = new URL(adminUrl);
   const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 3000 });
   try {
     await admin.connect();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? '';
-    const unreachable = ['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EAI_AGAIN'].includes(code) || /timeout/i.test(String(error));
-    if (unreachable) return { ok: false, reason: `no PostgreSQL server answers at ${where.host} (${code || String(error)})` };
+    const unreachable =
+      ['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EAI_AGAIN'].includes(code) ||
+      /timeout/i.test(String(error));
+    if (unreachable)
+      return { ok: false, reason: `no PostgreSQL server answers at ${where.host} (${code || String(error)})` };
     throw error;
   }
   const name = `stylesprint_test_${process.pid}_${randomBytes(4).toString('hex')}`;

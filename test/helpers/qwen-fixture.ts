@@ -25,8 +25,10 @@ export function qwenFixtureDir(): string {
   const root = mkdtempSync(path.join(os.tmpdir(), 'stylesprint-qwen-'));
   const dir = path.join(root, QWEN_FIXTURE);
   mkdirSync(dir);
-  for (const name of readdirSync(qwenFixtureSource)) symlinkSync(path.join(qwenFixtureSource, name), path.join(dir, name));
-  for (const name of ['tokenizer.json', 'tokenizer_config.json']) symlinkSync(path.join(path.dirname(tokenizer), name), path.join(dir, name));
+  for (const name of readdirSync(qwenFixtureSource))
+    symlinkSync(path.join(qwenFixtureSource, name), path.join(dir, name));
+  for (const name of ['tokenizer.json', 'tokenizer_config.json'])
+    symlinkSync(path.join(path.dirname(tokenizer), name), path.join(dir, name));
   process.once('exit', () => rmSync(root, { recursive: true, force: true }));
   assembled = dir;
   return dir;

@@ -18,7 +18,12 @@ export type TestRedisResult = { ok: true; redis: TestRedis } | { ok: false; reas
 export async function createTestRedis(env: NodeJS.ProcessEnv = process.env): Promise<TestRedisResult> {
   const url = env.TEST_REDIS_URL;
   if (!url) return { ok: false, reason: 'TEST_REDIS_URL is not set (.ci/run starts a Redis server and sets it)' };
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000 });
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 3000,
+  });
   try {
     await client.connect();
     await client.ping();

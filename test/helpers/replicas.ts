@@ -25,7 +25,10 @@ export type SharedStoresResult = { ok: true; stores: SharedStores } | { ok: fals
  * With `postgres`, the replicas share the test PostgreSQL when there is one
  * (a warning says when there is not); otherwise one SQLite file.
  */
-export async function createSharedStores(name: string, options: { postgres?: boolean } = {}): Promise<SharedStoresResult> {
+export async function createSharedStores(
+  name: string,
+  options: { postgres?: boolean } = {},
+): Promise<SharedStoresResult> {
   const r = await createTestRedis();
   if (!r.ok) return r;
   const redis = r.redis;
@@ -80,7 +83,10 @@ export type ReplicasResult = { ok: true; replicas: Replicas } | { ok: false; rea
  * none (no test Redis). `env` adds settings or overrides the defaults;
  * `postgres` as for `createSharedStores`.
  */
-export async function startReplicas(name: string, options: { env?: Record<string, string>; postgres?: boolean } = {}): Promise<ReplicasResult> {
+export async function startReplicas(
+  name: string,
+  options: { env?: Record<string, string>; postgres?: boolean } = {},
+): Promise<ReplicasResult> {
   const shared = await createSharedStores(name, { postgres: options.postgres ?? false });
   if (!shared.ok) return shared;
   const { stores } = shared;

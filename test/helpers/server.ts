@@ -34,7 +34,14 @@ export async function startTestServer(overrides: Partial<ConfigInput> = {}): Pro
   const stream: WriteStream = createWriteStream(logFile);
   const logger = pino({ level: overrides.logLevel ?? 'info' }, stream);
   const server = await createGateway(
-    { host: '127.0.0.1', port: 0, databasePath: path.join(dir, 'gateway.db'), nodeEnv: 'test', logLevel: 'info', ...overrides },
+    {
+      host: '127.0.0.1',
+      port: 0,
+      databasePath: path.join(dir, 'gateway.db'),
+      nodeEnv: 'test',
+      logLevel: 'info',
+      ...overrides,
+    },
     { logger },
   ).catch((error: unknown) => {
     // A start that fails leaves nothing behind either.

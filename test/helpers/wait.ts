@@ -25,7 +25,9 @@ export async function waitFor<T>(condition: () => T | Promise<T>, options: WaitO
     if (value) return value as Truthy<T>;
     if (performance.now() > deadline) {
       const last = typeof value === 'boolean' ? '' : ` (last: ${JSON.stringify(value)})`;
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}${last}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}${last}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }

@@ -33,7 +33,9 @@ let hf: FakeServer;
 
 before(async () => {
   hf = await startFakeHuggingFace();
-  const started = await startReplicas('alert-share', { env: { PROVIDERS: 'openai,huggingface', HF_ENDPOINT_URL: hf.url } });
+  const started = await startReplicas('alert-share', {
+    env: { PROVIDERS: 'openai,huggingface', HF_ENDPOINT_URL: hf.url },
+  });
   if (!started.ok) {
     skipReason = started.reason;
     return;
@@ -73,7 +75,11 @@ async function actionsOn(gateway: ChildGateway): Promise<Action[]> {
 let seed = 0;
 /** Which provider wrote one fresh description on `gateway` (the personalization policy leads with openai). */
 async function providerOn(gateway: ChildGateway, productId: string): Promise<string | undefined> {
-  const response = await gateway.gql<{ generateDescriptions: Generated[] }>(GENERATE, { input: [{ productId, params: { seed: ++seed } }] }, bearer(TEST_KEYS.personalization));
+  const response = await gateway.gql<{ generateDescriptions: Generated[] }>(
+    GENERATE,
+    { input: [{ productId, params: { seed: ++seed } }] },
+    bearer(TEST_KEYS.personalization),
+  );
   const [generated] = dataOf(response).generateDescriptions;
   assert.equal(generated?.__typename, 'Description', JSON.stringify(generated));
   return generated.provider;
@@ -100,7 +106,9 @@ test('an alert that reaches one replica acts on all of them, one started later i
 
   await webhook(b, 'resolved');
   assert.deepEqual(await actionsOn(b), []);
-  await waitFor(async () => (await actionsOn(a)).length === 0 && (await actionsOn(c)).length === 0, { what: 'a and c to drop the resolved action' });
+  await waitFor(async () => (await actionsOn(a)).length === 0 && (await actionsOn(c)).length === 0, {
+    what: 'a and c to drop the resolved action',
+  });
   assert.equal(await providerOn(a, productId), 'openai', 'resolved at b, a leads with openai again');
 });
 
@@ -110,7 +118,11 @@ test('a replica that stops leaves the shared action in force on the others', asy
   await webhook(a, 'firing');
   await waitFor(async () => (await actionsOn(b)).length === 1, { what: 'b to mirror the action' });
   await a.stop();
-  assert.deepEqual(await actionsOn(b), [DEMOTE_OPENAI], 'a stopping did not undo what the alert asked of every replica');
+  assert.deepEqual(
+    await actionsOn(b),
+    [DEMOTE_OPENAI],
+    'a stopping did not undo what the alert asked of every replica',
+  );
   await webhook(b, 'resolved');
   assert.deepEqual(await actionsOn(b), []);
 });

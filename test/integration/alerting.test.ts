@@ -53,8 +53,15 @@ function scaleRuleDurations(text: string, scale: number): string {
     for (const rule of group.rules) {
       if (rule.for) rule.for = scaledDuration(rule.for, scale);
       rule.expr = rule.expr
-        .replace(new RegExp(`\\[(${d})(?::(${d}))?\\]`, 'g'), (_m, range: string, _r, step: string | undefined) => `[${scaledDuration(range, scale)}${step ? `:${scaledDuration(step, scale)}` : ''}]`)
-        .replace(new RegExp(`offset\\s+(${d})`, 'g'), (_m, offset: string) => `offset ${scaledDuration(offset, scale)}`);
+        .replace(
+          new RegExp(`\\[(${d})(?::(${d}))?\\]`, 'g'),
+          (_m, range: string, _r, step: string | undefined) =>
+            `[${scaledDuration(range, scale)}${step ? `:${scaledDuration(step, scale)}` : ''}]`,
+        )
+        .replace(
+          new RegExp(`offset\\s+(${d})`, 'g'),
+          (_m, offset: string) => `offset ${scaledDuration(offset, scale)}`,
+        );
     }
   }
   return stringify(doc, { lineWidth: 0 });
@@ -62,7 +69,8 @@ function scaleRuleDurations(text: string, scale: number): string {
 
 function binaryMissing(): string | null {
   for (const bin of [PROMETHEUS, ALERTMANAGER]) {
-    if (spawnSync(bin, ['--version']).status !== 0) return `${bin} is not installed (Debian's prometheus and prometheus-alertmanager packages; .ci/run installs them)`;
+    if (spawnSync(bin, ['--version']).status !== 0)
+      return `${bin} is not installed (Debian's prometheus and prometheus-alertmanager packages; .ci/run installs them)`;
   }
   return null;
 }
@@ -147,38 +155,76 @@ before(async () => {
   writeFileSync(
     path.join(dir, 'alertmanager.yml'),
     stringify({
-      route: { receiver: 'all', group_by: ['alertname', 'provider'], group_wait: '1s', group_interval: '1s', repeat_interval: '1h' },
+      route: {
+        receiver: 'all',
+        group_by: ['alertname', 'provider'],
+        group_wait: '1s',
+        group_interval: '1s',
+        repeat_interval: '1h',
+      },
       receivers: [
         {
           name: 'all',
           webhook_configs: [
             { url: receiverUrl, send_resolved: true },
-            { url: `${server.url}/internal/alerts`, send_resolved: true, http_config: { authorization: { type: 'Bearer', credentials_file: path.join(dir, 'gateway-key') } } },
+            {
+              url: `${server.url}/internal/alerts`,
+              send_resolved: true,
+              http_config: { authorization: { type: 'Bearer', credentials_file: path.join(dir, 'gateway-key') } },
+            },
           ],
         },
       ],
     }),
   );
-  start(ALERTMANAGER, [`--config.file=${path.join(dir, 'alertmanager.yml')}`, `--storage.path=${path.join(dir, 'am-data')}`, `--web.listen-address=127.0.0.1:${amPort}`, '--cluster.listen-address='], 'alertmanager');
+  start(
+    ALERTMANAGER,
+    [
+      `--config.file=${path.join(dir, 'alertmanager.yml')}`,
+      `--storage.path=${path.join(dir, 'am-data')}`,
+      `--web.listen-address=127.0.0.1:${amPort}`,
+      '--cluster.listen-address=',
+    ],
+    'alertmanager',
+  );
 
   const promPort = await freePort();
   promUrl = `http://127.0.0.1:${promPort}`;
-  writeFileSync(path.join(dir, 'gateway.rules.yml'), scaleRuleDurations(readFileSync(path.join(repoRoot, 'deploy', 'prometheus', 'rules', 'gateway.rules.yml'), 'utf8'), TIME_SCALE));
+  writeFileSync(
+    path.join(dir, 'gateway.rules.yml'),
+    scaleRuleDurations(
+      readFileSync(path.join(repoRoot, 'deploy', 'prometheus', 'rules', 'gateway.rules.yml'), 'utf8'),
+      TIME_SCALE,
+    ),
+  );
   writeFileSync(
     path.join(dir, 'prometheus.yml'),
     stringify({
       global: { scrape_interval: '1s', evaluation_interval: '1s' },
       rule_files: [path.join(dir, 'gateway.rules.yml')],
       alerting: { alertmanagers: [{ static_configs: [{ targets: [`127.0.0.1:${amPort}`] }] }] },
-      scrape_configs: [{ job_name: 'stylesprint-gateway', static_configs: [{ targets: [`127.0.0.1:${server.metricsPort}`] }] }],
+      scrape_configs: [
+        { job_name: 'stylesprint-gateway', static_configs: [{ targets: [`127.0.0.1:${server.metricsPort}`] }] },
+      ],
     }),
   );
-  start(PROMETHEUS, [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'prom-data')}`, `--web.listen-address=127.0.0.1:${promPort}`, '--rules.alert.resend-delay=1s'], 'prometheus');
+  start(
+    PROMETHEUS,
+    [
+      `--config.file=${path.join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${path.join(dir, 'prom-data')}`,
+      `--web.listen-address=127.0.0.1:${promPort}`,
+      '--rules.alert.resend-delay=1s',
+    ],
+    'prometheus',
+  );
 
   await until('Alertmanager to be ready', 30_000, async () => (await fetch(`http://127.0.0.1:${amPort}/-/ready`)).ok);
   await until('Prometheus to be ready', 30_000, async () => (await fetch(`${promUrl}/-/ready`)).ok);
   await until('Prometheus to scrape the gateway', 30_000, async () => {
-    const body = (await (await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent('up{job="stylesprint-gateway"}')}`)).json()) as PromQueryAnswer;
+    const body = (await (
+      await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent('up{job="stylesprint-gateway"}')}`)
+    ).json()) as PromQueryAnswer;
     return body.data?.result?.[0]?.value?.[1] === '1';
   });
 });
@@ -226,65 +272,121 @@ function traffic(): { stop(): Promise<void>; providers: string[] } {
 }
 
 const notified = (status: 'firing' | 'resolved') => (): Promise<boolean> =>
-  Promise.resolve(received.some((n) => n.alerts.some((a) => a.status === status && a.labels.alertname === ALERT && a.labels.provider === 'openai')));
+  Promise.resolve(
+    received.some((n) =>
+      n.alerts.some((a) => a.status === status && a.labels.alertname === ALERT && a.labels.provider === 'openai'),
+    ),
+  );
 
 type Action = { kind: string; target: string; alert: string };
 
 async function actions(): Promise<Action[]> {
-  const data = dataOf(await server.gql<{ providers: Array<{ id: string; actions: Action[] }> }>('{ providers { id actions { kind target alert } } }', {}, bearer(TEST_KEYS.internal)));
+  const data = dataOf(
+    await server.gql<{ providers: Array<{ id: string; actions: Action[] }> }>(
+      '{ providers { id actions { kind target alert } } }',
+      {},
+      bearer(TEST_KEYS.internal),
+    ),
+  );
   const openaiStatus = data.providers.find((p) => p.id === 'openai');
   assert.ok(openaiStatus, 'the providers query lists openai');
   return openaiStatus.actions;
 }
 
 test('scaleRuleDurations divides every duration of the rules and leaves the rest as it is', () => {
-  const text = stringify({ groups: [{ name: 'g', rules: [{ alert: 'A', expr: 'rate(x[5m]) > avg_over_time(y[1d] offset 1h) and z[1h:5m]', for: '10m', labels: { severity: 'x' } }] }] });
+  const text = stringify({
+    groups: [
+      {
+        name: 'g',
+        rules: [
+          {
+            alert: 'A',
+            expr: 'rate(x[5m]) > avg_over_time(y[1d] offset 1h) and z[1h:5m]',
+            for: '10m',
+            labels: { severity: 'x' },
+          },
+        ],
+      },
+    ],
+  });
   const rule = (parse(scaleRuleDurations(text, 60)) as RulesFile).groups[0]?.rules[0];
-  assert.deepEqual(rule, { alert: 'A', expr: 'rate(x[5s]) > avg_over_time(y[1440s] offset 60s) and z[60s:5s]', for: '10s', labels: { severity: 'x' } });
+  assert.deepEqual(rule, {
+    alert: 'A',
+    expr: 'rate(x[5s]) > avg_over_time(y[1440s] offset 60s) and z[60s:5s]',
+    for: '10s',
+    labels: { severity: 'x' },
+  });
 });
 
-test('a provider fault fires the alert through Prometheus and Alertmanager, the gateway demotes the provider, and both are undone after recovery', { timeout: 240_000 }, async (t) => {
-  if (skipReason) {
-    console.warn(`SKIPPED (no Prometheus/Alertmanager): ${skipReason}`);
-    return t.skip(skipReason);
-  }
-  const load = traffic();
-  try {
-    // Healthy: openai answers first, no alert.
-    await until('healthy traffic to reach openai', 10_000, async () => load.providers.filter((p) => p === 'openai').length >= 10);
-    assert.deepEqual(await actions(), []);
+test(
+  'a provider fault fires the alert through Prometheus and Alertmanager, the gateway demotes the provider, and both are undone after recovery',
+  { timeout: 240_000 },
+  async (t) => {
+    if (skipReason) {
+      console.warn(`SKIPPED (no Prometheus/Alertmanager): ${skipReason}`);
+      return t.skip(skipReason);
+    }
+    const load = traffic();
+    try {
+      // Healthy: openai answers first, no alert.
+      await until(
+        'healthy traffic to reach openai',
+        10_000,
+        async () => load.providers.filter((p) => p === 'openai').length >= 10,
+      );
+      assert.deepEqual(await actions(), []);
 
-    // The fault: openai's content filter refuses every prompt (failures the error ratio counts; see docs/operations.md on the time scale).
-    openai.setMode('content_filter');
-    const faultAt = Date.now();
-    await until(`${ALERT} to reach the webhook receiver`, 90_000, notified('firing'));
-    t.diagnostic(`fault to firing notification: ${Date.now() - faultAt} ms (for: 5s on the scaled clock)`);
-    await until('the gateway to demote openai', 10_000, async () => (await actions()).some((a) => a.kind === 'demote_provider' && a.alert === ALERT));
+      // The fault: openai's content filter refuses every prompt (failures the error ratio counts; see docs/operations.md on the time scale).
+      openai.setMode('content_filter');
+      const faultAt = Date.now();
+      await until(`${ALERT} to reach the webhook receiver`, 90_000, notified('firing'));
+      t.diagnostic(`fault to firing notification: ${Date.now() - faultAt} ms (for: 5s on the scaled clock)`);
+      await until('the gateway to demote openai', 10_000, async () =>
+        (await actions()).some((a) => a.kind === 'demote_provider' && a.alert === ALERT),
+      );
 
-    // Demoted: huggingface answers first; openai keeps only the canary share, and fails it over.
-    const mark = load.providers.length;
-    const callsBefore = openai.count('chat.completions');
-    await until('traffic while demoted', 20_000, async () => load.providers.length - mark >= 30);
-    const demoted = load.providers.slice(mark);
-    assert.ok(demoted.every((p) => p === 'huggingface'), `demoted: ${demoted.join(',')}`);
-    const openaiCalls = openai.count('chat.completions') - callsBefore;
-    assert.ok(openaiCalls <= Math.ceil(demoted.length / 10) + 2, `${openaiCalls} calls to openai over ${demoted.length} requests: only the canary share`);
+      // Demoted: huggingface answers first; openai keeps only the canary share, and fails it over.
+      const mark = load.providers.length;
+      const callsBefore = openai.count('chat.completions');
+      await until('traffic while demoted', 20_000, async () => load.providers.length - mark >= 30);
+      const demoted = load.providers.slice(mark);
+      assert.ok(
+        demoted.every((p) => p === 'huggingface'),
+        `demoted: ${demoted.join(',')}`,
+      );
+      const openaiCalls = openai.count('chat.completions') - callsBefore;
+      assert.ok(
+        openaiCalls <= Math.ceil(demoted.length / 10) + 2,
+        `${openaiCalls} calls to openai over ${demoted.length} requests: only the canary share`,
+      );
 
-    // Recovery: the canary calls succeed, the ratio falls, the alert resolves and the demotion is undone.
-    openai.setMode('ok');
-    const recoveredAt = Date.now();
-    await until(`${ALERT} to resolve at the webhook receiver`, 90_000, notified('resolved'));
-    await until('the gateway to undo the demotion', 10_000, async () => (await actions()).length === 0);
-    t.diagnostic(`recovery to demotion undone: ${Date.now() - recoveredAt} ms`);
-    // The request in flight when the undo came may have been planned before it.
-    const after = load.providers.length + 1;
-    await until('traffic after recovery', 10_000, async () => load.providers.length - after >= 5);
-    assert.ok(load.providers.slice(after).every((p) => p === 'openai'), `after recovery: ${load.providers.slice(after).join(',')}`);
-  } catch (error) {
-    for (const name of ['prometheus', 'alertmanager']) console.error(`--- ${name} log (tail)\n${readFileSync(path.join(dir, `${name}.log`), 'utf8').split('\n').slice(-20).join('\n')}`);
-    console.error(`--- notifications\n${JSON.stringify(received.map((n) => n.alerts.map((a) => `${a.status} ${a.labels.alertname} ${a.labels.provider ?? ''}`)))}`);
-    throw error;
-  } finally {
-    await load.stop();
-  }
-});
+      // Recovery: the canary calls succeed, the ratio falls, the alert resolves and the demotion is undone.
+      openai.setMode('ok');
+      const recoveredAt = Date.now();
+      await until(`${ALERT} to resolve at the webhook receiver`, 90_000, notified('resolved'));
+      await until('the gateway to undo the demotion', 10_000, async () => (await actions()).length === 0);
+      t.diagnostic(`recovery to demotion undone: ${Date.now() - recoveredAt} ms`);
+      // The request in flight when the undo came may have been planned before it.
+      const after = load.providers.length + 1;
+      await until('traffic after recovery', 10_000, async () => load.providers.length - after >= 5);
+      assert.ok(
+        load.providers.slice(after).every((p) => p === 'openai'),
+        `after recovery: ${load.providers.slice(after).join(',')}`,
+      );
+    } catch (error) {
+      for (const name of ['prometheus', 'alertmanager'])
+        console.error(
+          `--- ${name} log (tail)\n${readFileSync(path.join(dir, `${name}.log`), 'utf8')
+            .split('\n')
+            .slice(-20)
+            .join('\n')}`,
+        );
+      console.error(
+        `--- notifications\n${JSON.stringify(received.map((n) => n.alerts.map((a) => `${a.status} ${a.labels.alertname} ${a.labels.provider ?? ''}`)))}`,
+      );
+      throw error;
+    } finally {
+      await load.stop();
+    }
+  },
+);

@@ -20,7 +20,8 @@ import { hashKey } from '../../src/auth/api-keys.js';
 const run = promisify(execFile);
 const PRODUCTS = '{ products(first: 2) { edges { node { id title } } } }';
 type Products = { products: { edges: Array<{ node: { id: string; title: string } }> } };
-const GENERATE = 'mutation G($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename ... on Description { text } } }';
+const GENERATE =
+  'mutation G($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename ... on Description { text } } }';
 
 let fake: FakeOpenAI;
 let server: TestServer;
@@ -30,7 +31,13 @@ let productId: string;
 
 before(async () => {
   fake = await startFakeOpenAI();
-  server = await startTestServer({ providers: ['openai'], openaiBaseUrl: fake.baseURL, openaiApiKey: 'sk-test-auth-provider-secret', gatewayApiKeys: TEST_GATEWAY_API_KEYS, cacheTtlMs: 0 });
+  server = await startTestServer({
+    providers: ['openai'],
+    openaiBaseUrl: fake.baseURL,
+    openaiApiKey: 'sk-test-auth-provider-secret',
+    gatewayApiKeys: TEST_GATEWAY_API_KEYS,
+    cacheTtlMs: 0,
+  });
   productId = dataOf(await server.gql<Products>(PRODUCTS, {}, bearer(TEST_KEYS.mobile))).products.edges[0].node.id;
 });
 after(async () => {
@@ -58,26 +65,47 @@ test('roles are hierarchical: mobile reads, personalization generates, internal 
   const mobileGen = await server.gql(GENERATE, input, bearer(TEST_KEYS.mobile));
   assert.equal(mobileGen.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
   assert.equal(fake.count('chat.completions'), 0, 'a forbidden mutation never reaches a provider');
-  const personal = await server.gql<{ generateDescriptions: Array<{ __typename: string }> }>(GENERATE, input, bearer(TEST_KEYS.personalization));
+  const personal = await server.gql<{ generateDescriptions: Array<{ __typename: string }> }>(
+    GENERATE,
+    input,
+    bearer(TEST_KEYS.personalization),
+  );
   assert.equal(dataOf(personal).generateDescriptions[0]?.__typename, 'Description');
 
   const importCsv = 'mutation I($csv: String!) { importProducts(csv: $csv) { created } }';
   const csv = 'product_title,product_description,product_image,product_metadata\nAuth Test Tee,ref,,"[]"\n';
-  assert.equal((await server.gql(importCsv, { csv }, bearer(TEST_KEYS.personalization))).body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+  assert.equal(
+    (await server.gql(importCsv, { csv }, bearer(TEST_KEYS.personalization))).body.errors?.[0]?.extensions?.code,
+    'FORBIDDEN',
+  );
   assert.equal((await server.gql(importCsv, { csv }, bearer(TEST_KEYS.internal))).body.errors, undefined);
 
   const providers = '{ providers { id } }';
-  assert.equal((await server.gql(providers, {}, bearer(TEST_KEYS.personalization))).body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
-  assert.deepEqual(dataOf(await server.gql<{ providers: unknown }>(providers, {}, bearer(TEST_KEYS.internal))).providers, [{ id: 'openai' }]);
+  assert.equal(
+    (await server.gql(providers, {}, bearer(TEST_KEYS.personalization))).body.errors?.[0]?.extensions?.code,
+    'FORBIDDEN',
+  );
+  assert.deepEqual(
+    dataOf(await server.gql<{ providers: unknown }>(providers, {}, bearer(TEST_KEYS.internal))).providers,
+    [{ id: 'openai' }],
+  );
 });
 
 test('introspection needs the internal role outside development', async () => {
   const query = '{ __schema { queryType { name } } }';
   const mobile = await server.gql(query, {}, bearer(TEST_KEYS.mobile));
   assert.equal(mobile.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
-  const viaFragment = await server.gql('{ ...F } fragment F on Query { __type(name: "Product") { name } }', {}, bearer(TEST_KEYS.personalization));
+  const viaFragment = await server.gql(
+    '{ ...F } fragment F on Query { __type(name: "Product") { name } }',
+    {},
+    bearer(TEST_KEYS.personalization),
+  );
   assert.equal(viaFragment.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
-  const internal = await server.gql<{ __schema: { queryType: { name: string } } }>(query, {}, bearer(TEST_KEYS.internal));
+  const internal = await server.gql<{ __schema: { queryType: { name: string } } }>(
+    query,
+    {},
+    bearer(TEST_KEYS.internal),
+  );
   assert.equal(dataOf(internal).__schema.queryType.name, 'Query');
 });
 
@@ -90,10 +118,18 @@ test('keys are stored hashed, never in clear', async () => {
   const dump = JSON.stringify(rows);
   for (const key of Object.values(TEST_KEYS)) assert.ok(!dump.includes(key), 'a key is stored in clear');
   // Not even a piece of one: an environment key's stored prefix is empty.
-  assert.deepEqual(rows.map((r) => r.prefix), ['', '', '']);
+  assert.deepEqual(
+    rows.map((r) => r.prefix),
+    ['', '', ''],
+  );
   assert.deepEqual(rows.map((r) => r.role).sort(), ['internal', 'mobile', 'personalization']);
   first = server;
-  server = await startTestServer({ databasePath: server.config.databasePath, providers: ['openai'], openaiBaseUrl: fake.baseURL, gatewayApiKeys: TEST_GATEWAY_API_KEYS });
+  server = await startTestServer({
+    databasePath: server.config.databasePath,
+    providers: ['openai'],
+    openaiBaseUrl: fake.baseURL,
+    gatewayApiKeys: TEST_GATEWAY_API_KEYS,
+  });
 });
 
 test('CLI: create prints the key once, list shows no secret, revoke takes effect on the next request', async () => {
@@ -104,12 +140,20 @@ test('CLI: create prints the key once, list shows no secret, revoke takes effect
   recordTestSecrets('auth-cli', [key]);
   assert.match(key, /^ssk_[\w-]{43}$/);
   assert.equal((await server.gql(PRODUCTS, {}, bearer(key))).status, 200);
-  assert.equal((await server.gql(GENERATE, { input: [{ productId }] }, bearer(key))).body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+  assert.equal(
+    (await server.gql(GENERATE, { input: [{ productId }] }, bearer(key))).body.errors?.[0]?.extensions?.code,
+    'FORBIDDEN',
+  );
 
   const listed = await run(process.execPath, [cli, 'list'], { env });
-  assert.match(listed.stdout, new RegExp(`ios-app\tmobile\t${hashKey(key).slice(0, 12)}\t`), 'the fingerprint is the start of the hash');
+  assert.match(
+    listed.stdout,
+    new RegExp(`ios-app\tmobile\t${hashKey(key).slice(0, 12)}\t`),
+    'the fingerprint is the start of the hash',
+  );
   assert.ok(!listed.stdout.includes(key.slice(4, 12)), 'list printed characters of a generated key');
-  for (const envKey of Object.values(TEST_KEYS)) assert.ok(!listed.stdout.includes(envKey.slice(0, 4)), 'list printed characters of an environment key');
+  for (const envKey of Object.values(TEST_KEYS))
+    assert.ok(!listed.stdout.includes(envKey.slice(0, 4)), 'list printed characters of an environment key');
 
   await run(process.execPath, [cli, 'revoke', 'ios-app'], { env });
   const revoked = await server.gql(PRODUCTS, {}, bearer(key));
@@ -125,7 +169,10 @@ test('graphql-ws: connectionParams carry the key; a socket without one is refuse
       const client = createClient({ url, webSocketImpl: WebSocket, connectionParams, retryAttempts: 0, lazy: true });
       const events: unknown[] = [];
       client.subscribe(
-        { query: 'subscription S($id: ID!) { descriptionStream(productId: $id) { type } }', variables: { id: productId } },
+        {
+          query: 'subscription S($id: ID!) { descriptionStream(productId: $id) { type } }',
+          variables: { id: productId },
+        },
         {
           next: (e) => events.push(e),
           error: (error) => {
@@ -145,7 +192,10 @@ test('graphql-ws: connectionParams carry the key; a socket without one is refuse
   assert.equal((mobile.events[0] as GqlBody<unknown>).errors?.[0]?.extensions?.code, 'FORBIDDEN');
   const personal = await subscribe({ authorization: `Bearer ${TEST_KEYS.personalization}` });
   assert.equal(personal.error, undefined);
-  assert.equal((personal.events.at(-1) as GqlBody<{ descriptionStream: { type: string } }>).data?.descriptionStream.type, 'DONE');
+  assert.equal(
+    (personal.events.at(-1) as GqlBody<{ descriptionStream: { type: string } }>).data?.descriptionStream.type,
+    'DONE',
+  );
 });
 
 test('open mode outside production: no key configured, every caller is internal, with a loud warning', async () => {
@@ -161,7 +211,15 @@ test('open mode outside production: no key configured, every caller is internal,
 
 test('production refuses to start without keys', async () => {
   await assert.rejects(
-    createGateway({ nodeEnv: 'production', port: 0, host: '127.0.0.1', databasePath: ':memory:', providers: ['openai'], openaiBaseUrl: fake.baseURL, seedCatalog: false }),
+    createGateway({
+      nodeEnv: 'production',
+      port: 0,
+      host: '127.0.0.1',
+      databasePath: ':memory:',
+      providers: ['openai'],
+      openaiBaseUrl: fake.baseURL,
+      seedCatalog: false,
+    }),
     (error: unknown) => error instanceof ConfigError && /no API keys in production/.test(error.message),
   );
 });

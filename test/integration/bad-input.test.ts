@@ -24,7 +24,11 @@ function rowsByLine(rows: ImportRow[]): (line: number) => ImportRow {
 const HEADER = 'product_image,product_description,product_title,product_metadata,sku,price';
 
 async function post(body: string | Buffer, contentType = 'application/json') {
-  const r = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': contentType }, body: typeof body === 'string' ? body : new Uint8Array(body) });
+  const r = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body: typeof body === 'string' ? body : new Uint8Array(body),
+  });
   return { status: r.status, body: (await r.json()) as GqlBody<unknown> };
 }
 
@@ -39,7 +43,11 @@ test('a CSV over the size limit is refused with PAYLOAD_TOO_LARGE and nothing is
   const csv = HEADER + '\n' + row.repeat(Math.ceil((70 * 1024) / row.length));
   const r = await server.gql(IMPORT, { csv });
   assert.equal(r.body.errors?.[0]?.extensions?.code, 'PAYLOAD_TOO_LARGE');
-  assert.equal(dataOf(await server.gql<{ productBySku: null | { id: string } }>('{ productBySku(sku: "BIG-SKU") { id } }')).productBySku, null);
+  assert.equal(
+    dataOf(await server.gql<{ productBySku: null | { id: string } }>('{ productBySku(sku: "BIG-SKU") { id } }'))
+      .productBySku,
+    null,
+  );
   await stillUp();
 });
 
@@ -54,32 +62,65 @@ test('missing columns name the columns', async () => {
 test('a semicolon-, tab- or pipe-delimited CSV imports like a comma one, idempotently, compositions whole', async () => {
   const rows = [
     ['product_image', 'product_title', 'product_description', 'product_metadata', 'sku', 'price', 'materials'],
-    ['a.jpg', 'Alpaca Blend Scarf', 'Soft; warm, light.', 'winter, soft', 'DELIM-1', '39.5', '50% wool, 30% alpaca, 20% nylon'],
+    [
+      'a.jpg',
+      'Alpaca Blend Scarf',
+      'Soft; warm, light.',
+      'winter, soft',
+      'DELIM-1',
+      '39.5',
+      '50% wool, 30% alpaca, 20% nylon',
+    ],
     ['b.jpg', 'Leather Belt', 'A belt.', 'classic', 'DELIM-2', '25', 'full-grain leather, brass buckle'],
   ];
-  const csvWith = (d: string) => rows.map((r) => r.map((c) => (/[,;|\t"]/.test(c) ? `"${c.replaceAll('"', '""')}"` : c)).join(d)).join('\n') + '\n';
+  const csvWith = (d: string) =>
+    rows.map((r) => r.map((c) => (/[,;|\t"]/.test(c) ? `"${c.replaceAll('"', '""')}"` : c)).join(d)).join('\n') + '\n';
   const first = dataOf(await server.gql(IMPORT, { csv: csvWith(';') })).importProducts;
   assert.deepEqual([first.delimiter, first.created, first.failed], [';', 2, 0]);
   const ids = first.rows.map((r) => r.productId);
   // The same products in any delimiter are the same import: nothing changes, nothing is duplicated.
   for (const d of [';', ',', '\t', '|']) {
     const again = dataOf(await server.gql(IMPORT, { csv: csvWith(d) })).importProducts;
-    assert.deepEqual([again.delimiter, again.created, again.updated, again.unchanged, again.failed], [d, 0, 0, 2, 0], JSON.stringify(d));
-    assert.deepEqual(again.rows.map((r) => r.productId), ids);
+    assert.deepEqual(
+      [again.delimiter, again.created, again.updated, again.unchanged, again.failed],
+      [d, 0, 0, 2, 0],
+      JSON.stringify(d),
+    );
+    assert.deepEqual(
+      again.rows.map((r) => r.productId),
+      ids,
+    );
   }
-  const scarf = dataOf(await server.gql<{ productBySku: unknown }>('{ productBySku(sku: "DELIM-1") { title price attributes materials referenceDescription } }')).productBySku;
-  assert.deepEqual(scarf, { title: 'Alpaca Blend Scarf', price: 39.5, attributes: ['winter', 'soft'], materials: ['50% wool, 30% alpaca, 20% nylon'], referenceDescription: 'Soft; warm, light.' });
-  const belt = dataOf(await server.gql<{ productBySku: unknown }>('{ productBySku(sku: "DELIM-2") { materials } }')).productBySku;
+  const scarf = dataOf(
+    await server.gql<{ productBySku: unknown }>(
+      '{ productBySku(sku: "DELIM-1") { title price attributes materials referenceDescription } }',
+    ),
+  ).productBySku;
+  assert.deepEqual(scarf, {
+    title: 'Alpaca Blend Scarf',
+    price: 39.5,
+    attributes: ['winter', 'soft'],
+    materials: ['50% wool, 30% alpaca, 20% nylon'],
+    referenceDescription: 'Soft; warm, light.',
+  });
+  const belt = dataOf(
+    await server.gql<{ productBySku: unknown }>('{ productBySku(sku: "DELIM-2") { materials } }'),
+  ).productBySku;
   assert.deepEqual(belt, { materials: ['full-grain leather', 'brass buckle'] });
 });
 
 test('a header no delimiter splits into the columns says what it read', async () => {
-  const r = await server.gql(IMPORT, { csv: 'product_image/product_description/product_title/product_metadata\na/b/c/d\n' });
+  const r = await server.gql(IMPORT, {
+    csv: 'product_image/product_description/product_title/product_metadata\na/b/c/d\n',
+  });
   const e = r.body.errors?.[0];
   assert.equal(e?.extensions?.reason, 'CSV_MISSING_COLUMNS');
   assert.deepEqual(e?.extensions?.found, ['product_image/product_description/product_title/product_metadata']);
   assert.equal(e?.extensions?.delimiter, ',');
-  assert.match(e.message, /has "product_image\/product_description\/product_title\/product_metadata" \(columns may be delimited by , ; tab or \|\)/);
+  assert.match(
+    e.message,
+    /has "product_image\/product_description\/product_title\/product_metadata" \(columns may be delimited by , ; tab or \|\)/,
+  );
   await stillUp();
 });
 
@@ -101,7 +142,9 @@ test('bad rows get per-row errors while the good rows import', async () => {
   assert.equal(line(4).errorCode, 'INVALID_PRICE');
   assert.equal(line(5).errorCode, 'MALFORMED_ROW');
   assert.equal(line(6).status, 'CREATED');
-  const good = await server.gql('{ a: productBySku(sku: "GOOD-1") { price } b: productBySku(sku: "GOOD-2") { price } }');
+  const good = await server.gql(
+    '{ a: productBySku(sku: "GOOD-1") { price } b: productBySku(sku: "GOOD-2") { price } }',
+  );
   assert.deepEqual(dataOf(good), { a: { price: 12.5 }, b: { price: null } });
 });
 
@@ -111,10 +154,14 @@ test('broken quoting becomes a row error, not a crash, and earlier good rows imp
   assert.equal(result.created, 1);
   assert.ok(result.failed >= 1);
   assert.ok(result.rows.some((x) => x.errorCode === 'MALFORMED_ROW' && /quote/i.test(x.error ?? '')));
-  const unclosed = dataOf(await server.gql(IMPORT, { csv: `${HEADER}\nx.jpg,"runs to the end,Open Quote,a,Q-2,1\n` })).importProducts;
+  const unclosed = dataOf(
+    await server.gql(IMPORT, { csv: `${HEADER}\nx.jpg,"runs to the end,Open Quote,a,Q-2,1\n` }),
+  ).importProducts;
   assert.equal(unclosed.created, 0);
   assert.match(unclosed.rows[0]?.error ?? '', /Quote Not Closed/);
-  const kept = await server.gql<{ productBySku: { title: string } | null }>('{ productBySku(sku: "QGOOD-1") { title } }');
+  const kept = await server.gql<{ productBySku: { title: string } | null }>(
+    '{ productBySku(sku: "QGOOD-1") { title } }',
+  );
   assert.equal(dataOf(kept).productBySku?.title, 'Quote Good Row');
   await stillUp();
 });
@@ -143,15 +190,28 @@ test('HTTP-level problems: bad JSON, invalid UTF-8, a body over the limit, batch
   assert.equal(badJson.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
   assert.equal(badJson.body.errors?.[0]?.extensions?.reason, 'INVALID_JSON');
 
-  const utf8 = await post(Buffer.concat([Buffer.from('{"query":"{ products(first: 1) { totalCount } }","x":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]));
+  const utf8 = await post(
+    Buffer.concat([
+      Buffer.from('{"query":"{ products(first: 1) { totalCount } }","x":"'),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('"}'),
+    ]),
+  );
   assert.equal(utf8.status, 400);
   assert.equal(utf8.body.errors?.[0]?.extensions?.reason, 'INVALID_UTF8');
 
-  const huge = await post(JSON.stringify({ query: `{ products(first: 1) { totalCount } } # ${'x'.repeat(300 * 1024)}` }));
+  const huge = await post(
+    JSON.stringify({ query: `{ products(first: 1) { totalCount } } # ${'x'.repeat(300 * 1024)}` }),
+  );
   assert.equal(huge.status, 413);
   assert.equal(huge.body.errors?.[0]?.extensions?.code, 'PAYLOAD_TOO_LARGE');
 
-  const batch = await post(JSON.stringify([{ query: '{ products(first: 1) { totalCount } }' }, { query: '{ products(first: 1) { totalCount } }' }]));
+  const batch = await post(
+    JSON.stringify([
+      { query: '{ products(first: 1) { totalCount } }' },
+      { query: '{ products(first: 1) { totalCount } }' },
+    ]),
+  );
   assert.equal(batch.status, 400);
   assert.equal(batch.body.errors?.[0]?.extensions?.reason, 'BATCHING_DISABLED');
   await stillUp();
@@ -160,9 +220,12 @@ test('HTTP-level problems: bad JSON, invalid UTF-8, a body over the limit, batch
 test('CSRF prevention: a simple GET without a preflight header is refused', async () => {
   const r = await fetch(`${server.url}/graphql?query=${encodeURIComponent('{ products(first: 1) { totalCount } }')}`);
   assert.equal(r.status, 400);
-  const withHeader = await fetch(`${server.url}/graphql?query=${encodeURIComponent('{ products(first: 1) { totalCount } }')}`, {
-    headers: { 'apollo-require-preflight': 'true' },
-  });
+  const withHeader = await fetch(
+    `${server.url}/graphql?query=${encodeURIComponent('{ products(first: 1) { totalCount } }')}`,
+    {
+      headers: { 'apollo-require-preflight': 'true' },
+    },
+  );
   assert.equal(withHeader.status, 200);
 });
 
@@ -179,15 +242,35 @@ test('health and readiness answer JSON', async () => {
   assert.equal((await fetch(`${server.url}/nope`)).status, 404);
 });
 
-test('no GraphQL answer may be kept by a shared cache: no-store, but a GET\'s data private, no-cache (revalidated by its ETag)', async () => {
+test("no GraphQL answer may be kept by a shared cache: no-store, but a GET's data private, no-cache (revalidated by its ETag)", async () => {
   const answers = [
-    await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ products(first: 1) { totalCount } }' }) }),
-    await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ nope }' }) }),
-    await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' }),
-    await fetch(`${server.url}/graphql?query=${encodeURIComponent('{ products(first: 1) { totalCount } }')}`, { headers: { 'apollo-require-preflight': 'true' } }),
+    await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ products(first: 1) { totalCount } }' }),
+    }),
+    await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ nope }' }),
+    }),
+    await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{not json',
+    }),
+    await fetch(`${server.url}/graphql?query=${encodeURIComponent('{ products(first: 1) { totalCount } }')}`, {
+      headers: { 'apollo-require-preflight': 'true' },
+    }),
   ];
-  assert.deepEqual(answers.map((r) => r.status), [200, 400, 400, 200]);
-  assert.deepEqual(answers.map((r) => r.headers.get('cache-control')), ['no-store', 'no-store', 'no-store', 'private, no-cache']);
+  assert.deepEqual(
+    answers.map((r) => r.status),
+    [200, 400, 400, 200],
+  );
+  assert.deepEqual(
+    answers.map((r) => r.headers.get('cache-control')),
+    ['no-store', 'no-store', 'no-store', 'private, no-cache'],
+  );
   assert.ok(answers[3].headers.get('etag'));
 });
 
@@ -227,7 +310,12 @@ test('a repeated SKU keeps the first row and reports the later ones; odd prices,
   // A record over two lines is numbered by the line it ends on.
   assert.equal(line(15).status, 'CREATED');
   assert.deepEqual([result.created, result.failed], [4, 9]);
-  const read = await server.gql('{ a: productBySku(sku: "DUP-1") { title price } b: productBySku(sku: "ML-1") { price referenceDescription } }');
-  assert.deepEqual(dataOf(read), { a: { title: 'Dup First', price: 10 }, b: { price: 49.9, referenceDescription: 'Line one.\nLine two.' } });
+  const read = await server.gql(
+    '{ a: productBySku(sku: "DUP-1") { title price } b: productBySku(sku: "ML-1") { price referenceDescription } }',
+  );
+  assert.deepEqual(dataOf(read), {
+    a: { title: 'Dup First', price: 10 },
+    b: { price: 49.9, referenceDescription: 'Line one.\nLine two.' },
+  });
   await stillUp();
 });

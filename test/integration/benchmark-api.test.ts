@@ -12,18 +12,31 @@ import { trainTestSplit } from '../../src/evaluation/benchmark/stats.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { dataOf } from '../helpers/graphql.js';
 import { print } from 'graphql';
-import { BenchmarkRunDocument, EvaluateTextDocument, RunBenchmarkDocument, type BenchmarkRunQuery } from '../generated/graphql.js';
+import {
+  BenchmarkRunDocument,
+  EvaluateTextDocument,
+  RunBenchmarkDocument,
+  type BenchmarkRunQuery,
+} from '../generated/graphql.js';
 import { waitFor } from '../helpers/wait.js';
 
 const bundled = path.join(repoRoot, 'models', 'stylesprint-desc');
-const localModelDir = existsSync(path.join(bundled, 'config.json')) ? bundled : path.join(fixturesDir, 'models', 'tiny-gpt2');
+const localModelDir = existsSync(path.join(bundled, 'config.json'))
+  ? bundled
+  : path.join(fixturesDir, 'models', 'tiny-gpt2');
 
 let fake: FakeOpenAI;
 let server: TestServer;
 before(async () => {
   // A model that answers with its prompt: its rows must be flagged PROMPT_ECHO and excluded.
   fake = await startFakeOpenAI({ echoPrompt: true });
-  server = await startTestServer({ providers: ['onnx', 'openai'], openaiBaseUrl: fake.baseURL, openaiApiKey: 'test-key', localModelDir, ortExecutionProvider: 'cpu' });
+  server = await startTestServer({
+    providers: ['onnx', 'openai'],
+    openaiBaseUrl: fake.baseURL,
+    openaiApiKey: 'test-key',
+    localModelDir,
+    ortExecutionProvider: 'cpu',
+  });
 });
 after(async () => {
   await server.stop();
@@ -41,13 +54,19 @@ async function poll(s: TestServer, id: string, until: (run: Run) => boolean, tim
     assert.ok(run, `run ${id} exists`);
     return until(run) && run;
   };
-  return waitFor(fetchRun, { timeoutMs, intervalMs: 100, what: () => `run ${id} (still ${run?.status}, ${run?.progress.done}/${run?.progress.total})` });
+  return waitFor(fetchRun, {
+    timeoutMs,
+    intervalMs: 100,
+    what: () => `run ${id} (still ${run?.status}, ${run?.progress.done}/${run?.progress.total})`,
+  });
 }
 
 const datasetCsv = () => readFileSync(path.join(chapter4Dir, 'product_data.csv'), 'utf8');
 
 test('runBenchmark returns at once; benchmarkRun is polled to COMPLETED with summaries, tests and rows', async () => {
-  const started = dataOf(await server.gql(RUN, { input: { datasetCsv: datasetCsv(), providers: ['onnx', 'openai'] } })).runBenchmark;
+  const started = dataOf(
+    await server.gql(RUN, { input: { datasetCsv: datasetCsv(), providers: ['onnx', 'openai'] } }),
+  ).runBenchmark;
   assert.ok(['PENDING', 'RUNNING'].includes(started.status));
   const n = parseDatasetCsv(datasetCsv()).length;
   const split = trainTestSplit(n, 0.2, 42).test;
@@ -57,7 +76,10 @@ test('runBenchmark returns at once; benchmarkRun is polled to COMPLETED with sum
   assert.equal(run.status, 'COMPLETED', run.error ?? undefined);
   assert.deepEqual(run.testRows, split);
   assert.equal(run.progress.done, run.progress.total);
-  assert.deepEqual(run.models.map((m) => m.model), ['onnx', 'openai']);
+  assert.deepEqual(
+    run.models.map((m) => m.model),
+    ['onnx', 'openai'],
+  );
   const [onnx, openai] = run.models;
   assert.ok(onnx && openai);
   const meteor = onnx.metrics.find((m) => m.metric === 'meteor');
@@ -69,7 +91,10 @@ test('runBenchmark returns at once; benchmarkRun is polled to COMPLETED with sum
   // The fake answers with the prompt: every openai row is flagged and excluded, and listed.
   assert.equal(openai.excluded, split.length);
   assert.deepEqual(openai.flagCounts.find((f) => f.code === 'PROMPT_ECHO')?.count, split.length);
-  assert.equal(run.excludedRows.filter((e) => e.model === 'openai' && e.codes.includes('PROMPT_ECHO')).length, split.length);
+  assert.equal(
+    run.excludedRows.filter((e) => e.model === 'openai' && e.codes.includes('PROMPT_ECHO')).length,
+    split.length,
+  );
   assert.ok((openai.estimatedCostUsd ?? 0) > 0, 'gpt-4o-mini has a list price');
   assert.equal(run.rows.length, split.length * 2);
   assert.ok(run.comparisons.some((c) => c.modelA === 'onnx' && c.modelB === 'openai'));
@@ -95,28 +120,48 @@ test('runBenchmark with candidate sets pairs models: a copy of a set gives p = 1
   const same = run.comparisons.find((c) => c.modelA === 'a' && c.modelB === 'copy' && c.metric === 'meteor');
   assert.equal(same?.pValue, 1);
   assert.equal(same?.meanDifference, 0);
-  assert.ok(run.comparisons.every((c) => ['meteor', 'rougeL', 'semantic', 'clipScore', 'clipReferenceDelta'].includes(c.metric)));
+  assert.ok(
+    run.comparisons.every((c) =>
+      ['meteor', 'rougeL', 'semantic', 'clipScore', 'clipReferenceDelta'].includes(c.metric),
+    ),
+  );
   assert.equal(run.rows[0]?.bleu, null, 'BLEU was not asked for');
   // Bare product titles against full descriptions: a gap on 16 paired rows that the test must call significant.
   const gap = run.comparisons.find((c) => c.modelA === 'a' && c.modelB === 'titles' && c.metric === 'meteor');
-  assert.ok(gap && gap.n === rows.length && gap.pValue !== null && gap.pValue < 0.05, `p = ${gap?.pValue}, diff = ${gap?.meanDifference}`);
+  assert.ok(
+    gap && gap.n === rows.length && gap.pValue !== null && gap.pValue < 0.05,
+    `p = ${gap?.pValue}, diff = ${gap?.meanDifference}`,
+  );
 });
 
 test('runBenchmark on the chapter-4 candidates: per-model fact-check summaries and per-row findings, as the check reads each row against its CSV record', async () => {
   const csv = readFileSync(path.join(chapter4Dir, 'reference_data.csv'), 'utf8');
   const rows = parseDatasetCsv(csv);
-  const sets = ['gpt3_descriptions', 'gptneo_descriptions'].map((name) => ({ name, texts: parseCandidatesCsv(readFileSync(path.join(chapter4Dir, `${name}.csv`), 'utf8'), rows.length) }));
-  const started = await server.gql(RUN, { input: { datasetCsv: csv, candidates: sets, allRows: true, metrics: ['BLEU', 'METEOR'] } });
+  const sets = ['gpt3_descriptions', 'gptneo_descriptions'].map((name) => ({
+    name,
+    texts: parseCandidatesCsv(readFileSync(path.join(chapter4Dir, `${name}.csv`), 'utf8'), rows.length),
+  }));
+  const started = await server.gql(RUN, {
+    input: { datasetCsv: csv, candidates: sets, allRows: true, metrics: ['BLEU', 'METEOR'] },
+  });
   const run = await poll(server, dataOf(started).runBenchmark.id, (r) => r.status === 'COMPLETED');
   for (const set of sets) {
     // What the check says of each text against the record the CSV gives (title and metadata), computed here.
-    const expected = set.texts.map((text, i) => checkFacts(text, { title: rows[i].title, attributes: rows[i].attributes }));
+    const expected = set.texts.map((text, i) =>
+      checkFacts(text, { title: rows[i].title, attributes: rows[i].attributes }),
+    );
     const count = (v: string) => expected.filter((e) => e.verdict === v).length;
     const findings = expected.reduce((n, e) => n + e.findings.length, 0);
     const summary = run.models.find((m) => m.model === set.name)!.factCheck;
     assert.ok(summary, set.name);
     assert.deepEqual(
-      { checked: summary.checked, pass: summary.pass, review: summary.review, block: summary.block, findings: summary.findings },
+      {
+        checked: summary.checked,
+        pass: summary.pass,
+        review: summary.review,
+        block: summary.block,
+        findings: summary.findings,
+      },
       { checked: rows.length, pass: count('PASS'), review: count('REVIEW'), block: count('BLOCK'), findings },
       set.name,
     );
@@ -131,7 +176,10 @@ test('runBenchmark on the chapter-4 candidates: per-model fact-check summaries a
     for (const row of run.rows.filter((r) => r.model === set.name)) {
       const e = expected[row.rowIndex];
       assert.equal(row.factCheck?.verdict, e.verdict);
-      assert.deepEqual(row.factCheck?.findings, e.findings.map((f) => ({ code: f.code, severity: f.severity, start: f.start, end: f.end })));
+      assert.deepEqual(
+        row.factCheck?.findings,
+        e.findings.map((f) => ({ code: f.code, severity: f.severity, start: f.start, end: f.end })),
+      );
     }
   }
   // GPT-3.5 writes claims and details the metadata lacks; GPT-Neo copies the reference, so reads as cleaner: the check alone does not rank them.
@@ -156,15 +204,32 @@ test('runBenchmark refuses bad input with BAD_USER_INPUT', async () => {
 test('evaluateText scores pairs and enforces limits', async () => {
   const q = EvaluateTextDocument;
   const ref = 'A light linen shirt for warm summer evenings by the sea';
-  const { evaluateText } = dataOf(await server.gql(q, { pairs: [{ reference: ref, candidate: ref }, { reference: ref, candidate: 'Heavy wool coat' }], metrics: ['BLEU', 'METEOR'] }));
+  const { evaluateText } = dataOf(
+    await server.gql(q, {
+      pairs: [
+        { reference: ref, candidate: ref },
+        { reference: ref, candidate: 'Heavy wool coat' },
+      ],
+      metrics: ['BLEU', 'METEOR'],
+    }),
+  );
   const [same, other] = evaluateText.pairs;
-  assert.ok(same && other && same.bleu !== null && same.meteor !== null && other.meteor !== null && evaluateText.mean.meteor !== null);
+  assert.ok(
+    same &&
+      other &&
+      same.bleu !== null &&
+      same.meteor !== null &&
+      other.meteor !== null &&
+      evaluateText.mean.meteor !== null,
+  );
   assert.ok(Math.abs(same.bleu - 1) < 1e-9);
   assert.equal(same.rouge1, null);
   assert.ok(other.meteor < same.meteor);
   assert.ok(same.flags.some((f) => f.code === 'REFERENCE_LEAK'));
   assert.ok(Math.abs(evaluateText.mean.meteor - (same.meteor + other.meteor) / 2) < 1e-12);
-  const tooMany = await server.gql(q, { pairs: Array.from({ length: 501 }, () => ({ reference: 'a', candidate: 'b' })) });
+  const tooMany = await server.gql(q, {
+    pairs: Array.from({ length: 501 }, () => ({ reference: 'a', candidate: 'b' })),
+  });
   assert.equal(tooMany.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
   const tooLong = await server.gql(q, { pairs: [{ reference: 'x'.repeat(5001), candidate: 'b' }] });
   assert.equal(tooLong.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
@@ -178,7 +243,9 @@ test('a run interrupted by a server stop is resumed at the next start (rows kept
   const config = { providers: ['openai' as const], openaiBaseUrl: slow.baseURL, openaiApiKey: 'k', databasePath };
   try {
     const first = await startTestServer(config);
-    const { id } = dataOf(await first.gql(RUN, { input: { datasetCsv: datasetCsv(), providers: ['openai'], allRows: true } })).runBenchmark;
+    const { id } = dataOf(
+      await first.gql(RUN, { input: { datasetCsv: datasetCsv(), providers: ['openai'], allRows: true } }),
+    ).runBenchmark;
     const partial = await poll(first, id, (r) => r.progress.done > 0);
     await first.stop();
     assert.ok(partial.progress.done < partial.progress.total, 'stopped mid-run');
@@ -189,17 +256,27 @@ test('a run interrupted by a server stop is resumed at the next start (rows kept
       assert.equal(resumed.status, 'COMPLETED', resumed.error ?? undefined);
       assert.equal(resumed.progress.done, resumed.progress.total);
       const chats = slow.calls.filter((c) => c.route === 'chat.completions').length;
-      assert.ok(chats < resumed.progress.total * 2, `rows done before the stop were not generated again (${chats} calls)`);
+      assert.ok(
+        chats < resumed.progress.total * 2,
+        `rows done before the stop were not generated again (${chats} calls)`,
+      );
     } finally {
       await second.stop();
     }
 
     // A run whose provider is gone at restart is marked FAILED with the reason.
     const third = await startTestServer({ ...config, providers: ['openai'] });
-    const id2 = dataOf(await third.gql(RUN, { input: { datasetCsv: datasetCsv(), providers: ['openai'], allRows: true } })).runBenchmark.id;
+    const id2 = dataOf(
+      await third.gql(RUN, { input: { datasetCsv: datasetCsv(), providers: ['openai'], allRows: true } }),
+    ).runBenchmark.id;
     await poll(third, id2, (r) => r.progress.done > 0);
     await third.stop();
-    const fourth = await startTestServer({ ...config, providers: ['onnx'], localModelDir, ortExecutionProvider: 'cpu' });
+    const fourth = await startTestServer({
+      ...config,
+      providers: ['onnx'],
+      localModelDir,
+      ortExecutionProvider: 'cpu',
+    });
     try {
       const failed = await poll(fourth, id2, () => true);
       assert.equal(failed.status, 'FAILED');

@@ -15,7 +15,9 @@ import { trainTestSplit } from '../../src/evaluation/benchmark/stats.js';
 const cli = path.join(repoRoot, 'dist', 'tools', 'benchmark.js');
 const bundled = path.join(repoRoot, 'models', 'stylesprint-desc');
 /** The bundled model, or the tiny fixture while it is being trained. */
-const localModel = existsSync(path.join(bundled, 'config.json')) ? bundled : path.join(fixturesDir, 'models', 'tiny-gpt2');
+const localModel = existsSync(path.join(bundled, 'config.json'))
+  ? bundled
+  : path.join(fixturesDir, 'models', 'tiny-gpt2');
 
 let echoing: FakeOpenAI;
 let writing: FakeOpenAI;
@@ -38,10 +40,21 @@ after(async () => {
 });
 
 /** Runs the CLI with a clean gateway environment (stdout is a pipe, so progress is plain lines). */
-function runCli(args: string[], env: Record<string, string> = {}, cwd = repoRoot): Promise<{ code: number; stdout: string; stderr: string }> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(PROVIDERS|OPENAI_|HUGGINGFACEHUB_|HF_|EMBEDDINGS_|CLIP_|LOCAL_|DATABASE_)/.test(k)));
+function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  cwd = repoRoot,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([k]) => !/^(PROVIDERS|OPENAI_|HUGGINGFACEHUB_|HF_|EMBEDDINGS_|CLIP_|LOCAL_|DATABASE_)/.test(k),
+    ),
+  );
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd, env: { ...clean, LOG_LEVEL: 'error', ORT_EXECUTION_PROVIDER: 'cpu', ...env } });
+    const child = spawn(process.execPath, [cli, ...args], {
+      cwd,
+      env: { ...clean, LOG_LEVEL: 'error', ORT_EXECUTION_PROVIDER: 'cpu', ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -64,21 +77,36 @@ async function openReport(file: string): Promise<{ page: Page; external: string[
 
 /** A table's body rows as cell texts. */
 const tableRows = (page: Page, id: string): Promise<string[][]> =>
-  page.$$eval(`table#${id} tbody tr`, (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => (td.textContent ?? '').trim())));
+  page.$$eval(`table#${id} tbody tr`, (trs) =>
+    trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => (td.textContent ?? '').trim())),
+  );
 
 /** Models in a table's first column. */
 const modelsIn = async (page: Page, id: string): Promise<string[]> => (await tableRows(page, id)).map((r) => r[0]);
 
 /** Scatter dots per model, for the chart whose aria-label mentions `axis`. */
 async function dots(page: Page, axis: string): Promise<Record<string, number>> {
-  return page.$$eval(
-    `svg[aria-label*="${axis}"] circle.point`,
-    (cs) => cs.reduce<Record<string, number>>((acc, c) => ({ ...acc, [c.getAttribute('data-model')!]: (acc[c.getAttribute('data-model')!] ?? 0) + 1 }), {}),
+  return page.$$eval(`svg[aria-label*="${axis}"] circle.point`, (cs) =>
+    cs.reduce<Record<string, number>>(
+      (acc, c) => ({ ...acc, [c.getAttribute('data-model')!]: (acc[c.getAttribute('data-model')!] ?? 0) + 1 }),
+      {},
+    ),
   );
 }
 
-const TABLE_IDS = ['standings', 'lexical', 'fact-check', 'metadata-overlap', 'semantic', 'clip', 'checks', 'latency-cost', 'significance'];
-const tested = (file: string) => trainTestSplit(parseDatasetCsv(readFileSync(file, 'utf8')).length, 0.2, 42).test.length;
+const TABLE_IDS = [
+  'standings',
+  'lexical',
+  'fact-check',
+  'metadata-overlap',
+  'semantic',
+  'clip',
+  'checks',
+  'latency-cost',
+  'significance',
+];
+const tested = (file: string) =>
+  trainTestSplit(parseDatasetCsv(readFileSync(file, 'utf8')).length, 0.2, 42).test.length;
 
 test('CLI: the README command from a clone, without an OpenAI key, runs onnx, skips openai with the reason, and writes X.md beside X.html', async () => {
   // The README's own command, run from the repository root; only --out differs, to keep the checkout clean.
@@ -107,7 +135,9 @@ test('CLI: the README command from a clone, without an OpenAI key, runs onnx, sk
 
   const { page } = await openReport(first);
   try {
-    assert.deepEqual(await tableRows(page, 'skipped'), [['openai', 'not configured: no API key; set OPENAI_API_KEY, or OPENAI_BASE_URL for a compatible server']]);
+    assert.deepEqual(await tableRows(page, 'skipped'), [
+      ['openai', 'not configured: no API key; set OPENAI_API_KEY, or OPENAI_BASE_URL for a compatible server'],
+    ]);
     assert.deepEqual(await modelsIn(page, 'lexical'), ['onnx']);
     assert.match((await page.textContent('#run'))!, /prompt v\d+ \(for onnx\)/);
     // One model left: it is the pick, or the recommendation says why it is not eligible.
@@ -123,7 +153,12 @@ test('CLI: the README command from a clone, without an OpenAI key, runs onnx, sk
 test('CLI: onnx vs a fake OpenAI on product_data.csv: every table, one dot per kept row for each model, semantic and CLIP null with a reason', async () => {
   const out = path.join(dir, 'plain', 'report.html');
   const dataset = path.join(chapter4Dir, 'product_data.csv');
-  const r = await runCli(['--dataset', dataset, '--providers', 'onnx,openai', '--out', out], { PROVIDERS: 'onnx,openai', OPENAI_BASE_URL: writing.baseURL, OPENAI_API_KEY: 'test-key', LOCAL_MODEL_DIR: localModel });
+  const r = await runCli(['--dataset', dataset, '--providers', 'onnx,openai', '--out', out], {
+    PROVIDERS: 'onnx,openai',
+    OPENAI_BASE_URL: writing.baseURL,
+    OPENAI_API_KEY: 'test-key',
+    LOCAL_MODEL_DIR: localModel,
+  });
   assert.equal(r.code, 0, r.stderr);
   const n = tested(dataset);
   assert.match(r.stdout, new RegExp(`progress ${n * 2}/${n * 2}`));
@@ -141,7 +176,8 @@ test('CLI: onnx vs a fake OpenAI on product_data.csv: every table, one dot per k
     // Each kept row of each model is one dot on both charts (onnx costs $0 a row, the fake OpenAI has a list price).
     const excluded = await tableRows(page, 'excluded-rows');
     const keptOf = (model: string) => n - excluded.filter((row) => row[0] === model).length;
-    for (const axis of ['latency', 'cost']) assert.deepEqual(await dots(page, axis), { onnx: keptOf('onnx'), openai: keptOf('openai') }, axis);
+    for (const axis of ['latency', 'cost'])
+      assert.deepEqual(await dots(page, axis), { onnx: keptOf('onnx'), openai: keptOf('openai') }, axis);
     // The recommendation names a model or says why none, and the rule is written out.
     assert.ok((await page.locator('#recommendation .pick').textContent())!.length > 0);
     assert.ok((await page.locator('#recommendation ol.rule li').count()) >= 4);
@@ -156,15 +192,18 @@ test('CLI: onnx vs a fake OpenAI on product_data.csv: every table, one dot per k
 
 test('CLI: with tiny-bert embeddings and tiny-clip, semantic and CLIP scores are real numbers; an echoing model is excluded', async () => {
   const out = path.join(dir, 'models', 'report.html');
-  const r = await runCli(['--dataset', path.join(chapter4Dir, 'product_data.csv'), '--providers', 'onnx,openai', '--out', out], {
-    PROVIDERS: 'onnx,openai',
-    OPENAI_BASE_URL: echoing.baseURL,
-    OPENAI_API_KEY: 'test-key',
-    LOCAL_MODEL_DIR: localModel,
-    EMBEDDINGS_PROVIDER: 'onnx',
-    EMBEDDINGS_MODEL_DIR: path.join(fixturesDir, 'models', 'tiny-bert'),
-    CLIP_MODEL_DIR: path.join(fixturesDir, 'models', 'tiny-clip'),
-  });
+  const r = await runCli(
+    ['--dataset', path.join(chapter4Dir, 'product_data.csv'), '--providers', 'onnx,openai', '--out', out],
+    {
+      PROVIDERS: 'onnx,openai',
+      OPENAI_BASE_URL: echoing.baseURL,
+      OPENAI_API_KEY: 'test-key',
+      LOCAL_MODEL_DIR: localModel,
+      EMBEDDINGS_PROVIDER: 'onnx',
+      EMBEDDINGS_MODEL_DIR: path.join(fixturesDir, 'models', 'tiny-bert'),
+      CLIP_MODEL_DIR: path.join(fixturesDir, 'models', 'tiny-clip'),
+    },
+  );
   assert.equal(r.code, 0, r.stderr);
   const md = readFileSync(path.join(dir, 'models', 'report.md'), 'utf8');
   // The fake OpenAI server answers by echoing the prompt, so its rows are excluded: the checks work end to end.
@@ -179,24 +218,40 @@ test('CLI: with tiny-bert embeddings and tiny-clip, semantic and CLIP scores are
 
 test('CLI --candidates: GPT-Neo rows are excluded as reference leaks, GPT-3.5 is recommended; no prompt version; report renders in Chromium', async () => {
   const out = path.join(dir, 'candidates', 'report.html');
-  const r = await runCli([
-    '--dataset', path.join(chapter4Dir, 'reference_data.csv'),
-    '--candidates', path.join(chapter4Dir, 'gpt3_descriptions.csv'),
-    '--candidates', path.join(chapter4Dir, 'gptneo_descriptions.csv'),
-    '--all-rows', '--out', out,
-  ], { PROVIDERS: 'openai', OPENAI_BASE_URL: echoing.baseURL, OPENAI_API_KEY: 'test-key' });
+  const r = await runCli(
+    [
+      '--dataset',
+      path.join(chapter4Dir, 'reference_data.csv'),
+      '--candidates',
+      path.join(chapter4Dir, 'gpt3_descriptions.csv'),
+      '--candidates',
+      path.join(chapter4Dir, 'gptneo_descriptions.csv'),
+      '--all-rows',
+      '--out',
+      out,
+    ],
+    { PROVIDERS: 'openai', OPENAI_BASE_URL: echoing.baseURL, OPENAI_API_KEY: 'test-key' },
+  );
   assert.equal(r.code, 0, r.stderr);
   const rows = parseDatasetCsv(readFileSync(path.join(chapter4Dir, 'reference_data.csv'), 'utf8')).length;
 
   const { page, external } = await openReport(out);
   try {
-    for (const id of [...TABLE_IDS, 'excluded-rows']) assert.equal(await page.locator(`table#${id}`).count(), 1, `table ${id}`);
+    for (const id of [...TABLE_IDS, 'excluded-rows'])
+      assert.equal(await page.locator(`table#${id}`).count(), 1, `table ${id}`);
     const excluded = await tableRows(page, 'excluded-rows');
-    assert.equal(excluded.filter((row) => row[0] === 'gptneo_descriptions' && row[3] === 'REFERENCE_LEAK').length, rows, 'every GPT-Neo row leaks');
+    assert.equal(
+      excluded.filter((row) => row[0] === 'gptneo_descriptions' && row[3] === 'REFERENCE_LEAK').length,
+      rows,
+      'every GPT-Neo row leaks',
+    );
     assert.ok(excluded.every((row) => row[0] !== 'gpt3_descriptions'));
     // Neither model came through the gateway: no prompt version anywhere, and sources say so.
     assert.doesNotMatch((await page.textContent('#run'))!, /prompt/);
-    assert.deepEqual((await tableRows(page, 'latency-cost')).map((row) => row[1]), ['pre-generated file', 'pre-generated file']);
+    assert.deepEqual(
+      (await tableRows(page, 'latency-cost')).map((row) => row[1]),
+      ['pre-generated file', 'pre-generated file'],
+    );
     // GPT-Neo has no usable row, so GPT-3.5 is the only eligible model.
     assert.equal(await page.locator('#pick').textContent(), 'gpt3_descriptions');
     const standings = await tableRows(page, 'standings');
@@ -205,7 +260,10 @@ test('CLI --candidates: GPT-Neo rows are excluded as reference leaks, GPT-3.5 is
     assert.deepEqual(await dots(page, 'latency'), {});
     assert.match((await page.locator('.scatter').first().textContent())!, /gpt3_descriptions, gptneo_descriptions/);
     const metadata = await tableRows(page, 'metadata-overlap');
-    assert.deepEqual(metadata.map((row) => row[0]), ['gpt3_descriptions', 'gptneo_descriptions']);
+    assert.deepEqual(
+      metadata.map((row) => row[0]),
+      ['gpt3_descriptions', 'gptneo_descriptions'],
+    );
     assert.match(metadata[0][1], /^0\.\d{3} \[/);
     assert.equal(await page.locator('table#metadata-overlap tfoot td').first().textContent(), 'human references');
 
@@ -213,14 +271,27 @@ test('CLI --candidates: GPT-Neo rows are excluded as reference leaks, GPT-3.5 is
     const dataset = parseDatasetCsv(readFileSync(path.join(chapter4Dir, 'reference_data.csv'), 'utf8'));
     const facts = await tableRows(page, 'fact-check');
     const checksTable = await tableRows(page, 'checks');
-    const md = readFileSync(path.join(dir, 'candidates', 'report.md'), 'utf8').split('## Fact check')[1].split('##')[0];
+    const md = readFileSync(path.join(dir, 'candidates', 'report.md'), 'utf8')
+      .split('## Fact check')[1]
+      .split('##')[0];
     for (const [i, name] of ['gpt3_descriptions', 'gptneo_descriptions'].entries()) {
       const texts = parseCandidatesCsv(readFileSync(path.join(chapter4Dir, `${name}.csv`), 'utf8'), rows);
-      const verdicts = texts.map((t, k) => checkFacts(t, { title: dataset[k].title, attributes: dataset[k].attributes }));
+      const verdicts = texts.map((t, k) =>
+        checkFacts(t, { title: dataset[k].title, attributes: dataset[k].attributes }),
+      );
       const n = (v: string) => verdicts.filter((x) => x.verdict === v).length;
       const findings = verdicts.reduce((sum, x) => sum + x.findings.length, 0);
       const pct = (x: number) => `${Math.round((x / rows) * 100)}%`;
-      const expected = [name, String(rows), String(n('PASS')), String(n('REVIEW')), String(n('BLOCK')), pct(n('BLOCK')), pct(n('REVIEW')), (findings / rows).toFixed(2)];
+      const expected = [
+        name,
+        String(rows),
+        String(n('PASS')),
+        String(n('REVIEW')),
+        String(n('BLOCK')),
+        pct(n('BLOCK')),
+        pct(n('REVIEW')),
+        (findings / rows).toFixed(2),
+      ];
       assert.deepEqual(facts[i].slice(0, 8), expected, name);
       assert.match(md, new RegExp(`\\| ${expected.join(' \\| ')} \\|`), `${name} in the Markdown`);
       // The Checks table has the blocked share as a column, weighed by the recommendation.
@@ -239,7 +310,14 @@ test('CLI --candidates: GPT-Neo rows are excluded as reference leaks, GPT-3.5 is
 
 test('CLI: an unknown provider or an --out that is not HTML is a usage error (2); nothing to run after skipping is a failure (1)', async () => {
   const dataset = path.join(chapter4Dir, 'product_data.csv');
-  const unknown = await runCli(['--dataset', dataset, '--providers', 'onnx,opneai', '--out', path.join(dir, 'bad', 'r.html')]);
+  const unknown = await runCli([
+    '--dataset',
+    dataset,
+    '--providers',
+    'onnx,opneai',
+    '--out',
+    path.join(dir, 'bad', 'r.html'),
+  ]);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /unknown provider "opneai" \(known: openai, huggingface, onnx\)/);
 

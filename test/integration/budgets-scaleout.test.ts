@@ -20,7 +20,12 @@ const BUDGET_GENERATE = `mutation G($input: [GenerateDescriptionInput!]!) {
 /** Room for a few generations of at most 40 tokens. */
 const CAP_USD = 0.00016;
 
-type BudgetData = { generateDescriptions: Array<{ __typename: 'Description'; estimatedCostUsd: number } | { __typename: 'GenerationError'; code: string; message: string }> };
+type BudgetData = {
+  generateDescriptions: Array<
+    | { __typename: 'Description'; estimatedCostUsd: number }
+    | { __typename: 'GenerationError'; code: string; message: string }
+  >;
+};
 
 let replicas: Replicas | undefined;
 let skipReason = '';
@@ -55,7 +60,11 @@ test('a key over its budget is refused on both replicas, and neither calls the p
   for (let i = 0; i < 20 && !refusedBy; i++) {
     const name = i % 2 === 0 ? 'a' : 'b';
     const gateway = name === 'a' ? a : b;
-    const { status, body: answer } = await gateway.gql<BudgetData>(BUDGET_GENERATE, { input: [{ productId: productIds[i % productIds.length], params: { maxTokens: 40, seed: i + 1 } }] }, bearer(TEST_KEYS.personalization));
+    const { status, body: answer } = await gateway.gql<BudgetData>(
+      BUDGET_GENERATE,
+      { input: [{ productId: productIds[i % productIds.length], params: { maxTokens: 40, seed: i + 1 } }] },
+      bearer(TEST_KEYS.personalization),
+    );
     if (status === 429) {
       assert.equal(answer.errors?.[0]?.extensions?.code, 'BUDGET_EXCEEDED');
       assert.equal(answer.errors?.[0]?.extensions?.reason, 'KEY_BUDGET');
@@ -75,12 +84,20 @@ test('a key over its budget is refused on both replicas, and neither calls the p
 
   const calls = fake.count('chat.completions');
   for (const gateway of [a, b]) {
-    const { status, body: answer } = await gateway.gql<BudgetData>(BUDGET_GENERATE, { input: [{ productId: productIds[0], params: { maxTokens: 40, seed: 100 } }] }, bearer(TEST_KEYS.personalization));
+    const { status, body: answer } = await gateway.gql<BudgetData>(
+      BUDGET_GENERATE,
+      { input: [{ productId: productIds[0], params: { maxTokens: 40, seed: 100 } }] },
+      bearer(TEST_KEYS.personalization),
+    );
     assert.equal(status, 429);
     assert.equal(answer.errors?.[0]?.extensions?.code, 'BUDGET_EXCEEDED');
   }
   assert.equal(fake.count('chat.completions'), calls, 'no provider call for a refused request, on either replica');
   // Each key has a cap of its own (key:*): another key still gets through.
-  const other = await b.gql<BudgetData>(BUDGET_GENERATE, { input: [{ productId: productIds[0], params: { maxTokens: 40, seed: 101 } }] }, bearer(TEST_KEYS.internal));
+  const other = await b.gql<BudgetData>(
+    BUDGET_GENERATE,
+    { input: [{ productId: productIds[0], params: { maxTokens: 40, seed: 101 } }] },
+    bearer(TEST_KEYS.internal),
+  );
   assert.equal(other.body.data?.generateDescriptions[0]?.__typename, 'Description');
 });

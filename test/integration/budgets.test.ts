@@ -19,7 +19,9 @@ const STREAM = `subscription($productId: ID!) { descriptionStream(productId: $pr
 /** Room for a few generations of at most 40 tokens (the upper estimate of one is about 0.00004 USD at gpt-4o-mini's price). */
 const CAP_USD = 0.00012;
 
-type Generated = { __typename: 'Description'; id: string; provider: string; estimatedCostUsd: number } | { __typename: 'GenerationError'; code: string; message: string };
+type Generated =
+  | { __typename: 'Description'; id: string; provider: string; estimatedCostUsd: number }
+  | { __typename: 'GenerationError'; code: string; message: string };
 type GenerateData = { generateDescriptions: Generated[] };
 type StreamData = { descriptionStream: { type: string; description: { estimatedCostUsd: number } | null } };
 type StreamEvent = StreamData['descriptionStream'];
@@ -38,7 +40,12 @@ before(async () => {
     cacheTtlMs: 0,
     budgets: `role:personalization=${CAP_USD}/day,role:internal=1/day,role:mobile=0.00001/day`,
   });
-  client = createClient({ url: server.url.replace('http', 'ws') + '/graphql', lazy: true, retryAttempts: 0, connectionParams: { authorization: `Bearer ${TEST_KEYS.personalization}` } });
+  client = createClient({
+    url: server.url.replace('http', 'ws') + '/graphql',
+    lazy: true,
+    retryAttempts: 0,
+    connectionParams: { authorization: `Bearer ${TEST_KEYS.personalization}` },
+  });
   productIds = await firstProductIds(server.gql, 20, bearer(TEST_KEYS.mobile));
 });
 after(async () => {
@@ -113,27 +120,48 @@ test('generations are charged their actual cost; past the cap the request is ref
   }
   assert.ok(seed >= 3, `only ${seed - 1} generations fitted`);
   // What the budget holds is what the stored descriptions cost, to the nano-dollar.
-  assert.ok(Math.abs((await spent('personalization')) - charged) < 1e-8, `spent ${await spent('personalization')} vs charged ${charged}`);
+  assert.ok(
+    Math.abs((await spent('personalization')) - charged) < 1e-8,
+    `spent ${await spent('personalization')} vs charged ${charged}`,
+  );
   const text = await (await fetch(`${server.url}/metrics`, { headers: bearer(TEST_KEYS.internal) })).text();
-  assert.equal(sampleOf(text, 'gateway_budget_limit_usd', { scope: 'role', name: 'personalization', period: 'day' }), CAP_USD);
+  assert.equal(
+    sampleOf(text, 'gateway_budget_limit_usd', { scope: 'role', name: 'personalization', period: 'day' }),
+    CAP_USD,
+  );
   assert.equal(sampleOf(text, 'gateway_budget_refused_total', { scope: 'role', period: 'day' }), 1);
   // Another role's cap is its own.
-  const internal = await server.gql<GenerateData>(GENERATE, { input: [{ productId: productIds[0], params: { maxTokens: 40, seed: 999 } }] }, bearer(TEST_KEYS.internal));
+  const internal = await server.gql<GenerateData>(
+    GENERATE,
+    { input: [{ productId: productIds[0], params: { maxTokens: 40, seed: 999 } }] },
+    bearer(TEST_KEYS.internal),
+  );
   assert.equal(internal.body.data?.generateDescriptions[0]?.__typename, 'Description');
 });
 
 test('a streamed generation is charged like any other, and refused like any other once the cap is full', async () => {
   const before = await spent('internal');
-  const internalClient = createClient({ url: server.url.replace('http', 'ws') + '/graphql', lazy: true, retryAttempts: 0, connectionParams: { authorization: `Bearer ${TEST_KEYS.internal}` } });
+  const internalClient = createClient({
+    url: server.url.replace('http', 'ws') + '/graphql',
+    lazy: true,
+    retryAttempts: 0,
+    connectionParams: { authorization: `Bearer ${TEST_KEYS.internal}` },
+  });
   try {
     const done = await new Promise<StreamEvent | undefined>((resolve, reject) => {
       let last: StreamEvent | undefined;
-      internalClient.subscribe<StreamData>({ query: STREAM, variables: { productId: productIds[1] } }, { next: (m) => (last = m.data?.descriptionStream ?? last), error: reject, complete: () => resolve(last) });
+      internalClient.subscribe<StreamData>(
+        { query: STREAM, variables: { productId: productIds[1] } },
+        { next: (m) => (last = m.data?.descriptionStream ?? last), error: reject, complete: () => resolve(last) },
+      );
     });
     assert.equal(done?.type, 'DONE');
     assert.ok(done.description);
     assert.ok(done.description.estimatedCostUsd > 0);
-    assert.ok(Math.abs((await spent('internal')) - before - done.description.estimatedCostUsd) < 1e-8, 'the stream was charged what it cost');
+    assert.ok(
+      Math.abs((await spent('internal')) - before - done.description.estimatedCostUsd) < 1e-8,
+      'the stream was charged what it cost',
+    );
   } finally {
     await internalClient.dispose();
   }
@@ -149,7 +177,11 @@ test('a streamed generation is charged like any other, and refused like any othe
 test('Product.description past the cap is a BUDGET_EXCEEDED field error; the rest of the query answers', async () => {
   const calls = fake.count('chat.completions');
   // A product nothing was written for yet, so the field must generate.
-  const { status, body } = await server.gql<{ product: { id: string; description: { text: string } | null } | null }>('query($id: ID!) { product(id: $id) { id description { text } } }', { id: productIds[15] }, bearer(TEST_KEYS.mobile));
+  const { status, body } = await server.gql<{ product: { id: string; description: { text: string } | null } | null }>(
+    'query($id: ID!) { product(id: $id) { id description { text } } }',
+    { id: productIds[15] },
+    bearer(TEST_KEYS.mobile),
+  );
   assert.equal(status, 429, JSON.stringify(body));
   assert.equal(body.errors?.[0]?.extensions?.code, 'BUDGET_EXCEEDED');
   assert.deepEqual(body.errors?.[0]?.path, ['product', 'description']);

@@ -34,22 +34,44 @@ const params = { maxTokens: 6, promptVersion: 'v3' };
 test('the router skips a provider that cannot write the locale when another can; in English the policy order stands', async () => {
   const fake = await startFakeOpenAI();
   cleanup.push(() => fake.close());
-  const server = await startTestServer({ providers: ['onnx', 'openai'], localModelDir: tinyLlama, openaiBaseUrl: fake.baseURL, openaiApiKey: 'sk-test-capabilities-secret', cacheTtlMs: 0 });
+  const server = await startTestServer({
+    providers: ['onnx', 'openai'],
+    localModelDir: tinyLlama,
+    openaiBaseUrl: fake.baseURL,
+    openaiApiKey: 'sk-test-capabilities-secret',
+    cacheTtlMs: 0,
+  });
   cleanup.push(() => server.stop());
   const productId = await firstProduct(server);
 
   // "mobile" tries the local model first.
   const french = await generate(server, { productId, policy: 'mobile', params, personalization: { locale: 'fr-FR' } });
   assert.equal(french.provider, 'openai', JSON.stringify(french));
-  assert.deepEqual(french.attempts.map((a) => a.provider), ['openai'], 'onnx was never tried');
+  assert.deepEqual(
+    french.attempts.map((a) => a.provider),
+    ['openai'],
+    'onnx was never tried',
+  );
   assert.deepEqual(french.warnings, []);
 
-  const english = await generate(server, { productId, policy: 'mobile', params, personalization: { locale: 'en-GB', tone: 'playful' } });
+  const english = await generate(server, {
+    productId,
+    policy: 'mobile',
+    params,
+    personalization: { locale: 'en-GB', tone: 'playful' },
+  });
   assert.equal(english.provider, 'onnx');
-  assert.deepEqual(english.warnings, [{ code: 'PERSONALIZATION_IGNORED', message: 'tone not honoured: onnx (tiny-llama) does not follow them' }]);
+  assert.deepEqual(english.warnings, [
+    { code: 'PERSONALIZATION_IGNORED', message: 'tone not honoured: onnx (tiny-llama) does not follow them' },
+  ]);
 
   // Pinned, the provider is used anyway, and the description says what it did not honour.
-  const pinned = await generate(server, { productId, provider: 'onnx', params, personalization: { locale: 'de', segment: 'commuters', keywords: ['linen'] } });
+  const pinned = await generate(server, {
+    productId,
+    provider: 'onnx',
+    params,
+    personalization: { locale: 'de', segment: 'commuters', keywords: ['linen'] },
+  });
   assert.equal(pinned.provider, 'onnx');
   assert.deepEqual(
     pinned.warnings.map((w) => w.code),
@@ -67,19 +89,37 @@ test('with no provider for the locale the description carries LOCALE_UNSUPPORTED
   const personalization = { locale: 'fr-CA', tone: 'calm' };
   const d = await generate(server, { productId, params, personalization });
   assert.equal(d.provider, 'onnx');
-  assert.deepEqual(d.warnings.map((w) => w.code), ['LOCALE_UNSUPPORTED', 'PERSONALIZATION_IGNORED']);
+  assert.deepEqual(
+    d.warnings.map((w) => w.code),
+    ['LOCALE_UNSUPPORTED', 'PERSONALIZATION_IGNORED'],
+  );
 
   // The stored description keeps its warnings, apart from the check flags.
-  type Stored = { description: { source: string; warnings: Array<{ code: string }>; flags: Array<{ category: string }> } };
-  const stored = await server.gql<Stored>(`query($id: ID!) { description(id: $id) { source warnings { code } flags { category } } }`, { id: d.id });
+  type Stored = {
+    description: { source: string; warnings: Array<{ code: string }>; flags: Array<{ category: string }> };
+  };
+  const stored = await server.gql<Stored>(
+    `query($id: ID!) { description(id: $id) { source warnings { code } flags { category } } }`,
+    { id: d.id },
+  );
   const cached = dataOf(stored).description;
   assert.equal(cached.source, 'CACHED');
-  assert.deepEqual(cached.warnings.map((w) => w.code), ['LOCALE_UNSUPPORTED', 'PERSONALIZATION_IGNORED']);
+  assert.deepEqual(
+    cached.warnings.map((w) => w.code),
+    ['LOCALE_UNSUPPORTED', 'PERSONALIZATION_IGNORED'],
+  );
   assert.ok(cached.flags.every((f) => f.category !== 'warning'));
 
-  const v2 = await generate(server, { productId, params: { ...params, promptVersion: 'v2' }, personalization: { locale: 'en-US', tone: 'calm' } });
+  const v2 = await generate(server, {
+    productId,
+    params: { ...params, promptVersion: 'v2' },
+    personalization: { locale: 'en-US', tone: 'calm' },
+  });
   assert.deepEqual(v2.warnings, [
-    { code: 'LOCALE_UNSUPPORTED', message: "prompt v2 does not carry the locale en-US: the text is in the model's default language" },
+    {
+      code: 'LOCALE_UNSUPPORTED',
+      message: "prompt v2 does not carry the locale en-US: the text is in the model's default language",
+    },
     { code: 'PERSONALIZATION_IGNORED', message: 'tone not honoured: prompt v2 does not carry personalization' },
   ]);
   const none = await generate(server, { productId, params });

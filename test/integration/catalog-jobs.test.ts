@@ -72,13 +72,25 @@ test('in-gateway workers run a job; jobProgress streams it to COMPLETED; every p
   assert.equal(job.chunks, Math.ceil(total / 10));
   assert.equal(job.policy, 'internal');
 
-  const client = createClient({ url: server.url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${TEST_KEYS.internal}` }, retryAttempts: 0, lazy: true });
+  const client = createClient({
+    url: server.url.replace('http', 'ws') + '/graphql',
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${TEST_KEYS.internal}` },
+    retryAttempts: 0,
+    lazy: true,
+  });
   cleanup.push(async () => client.dispose());
   const events: Array<{ status: string; done: number; failed: number; total: number }> = [];
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no COMPLETED event; got ${JSON.stringify(events.at(-1))}`)), 30_000);
+    const timer = setTimeout(
+      () => reject(new Error(`no COMPLETED event; got ${JSON.stringify(events.at(-1))}`)),
+      30_000,
+    );
     const stop = client.subscribe<{ jobProgress: (typeof events)[number] }>(
-      { query: 'subscription P($id: ID!) { jobProgress(id: $id) { status done failed total } }', variables: { id: job.id } },
+      {
+        query: 'subscription P($id: ID!) { jobProgress(id: $id) { status done failed total } }',
+        variables: { id: job.id },
+      },
       {
         next: (event) => {
           if (event.errors) return reject(new Error(JSON.stringify(event.errors)));
@@ -95,21 +107,31 @@ test('in-gateway workers run a job; jobProgress streams it to COMPLETED; every p
     );
   });
   assert.ok(events.length >= 2, `${events.length} progress events`);
-  assert.deepEqual(events.map((e) => e.done), [...events.map((e) => e.done)].sort((x, y) => x - y), 'done never goes back');
+  assert.deepEqual(
+    events.map((e) => e.done),
+    [...events.map((e) => e.done)].sort((x, y) => x - y),
+    'done never goes back',
+  );
   assert.deepEqual(events.at(-1), { status: 'COMPLETED', done: total, failed: 0, total });
 
   const finished = dataOf(await server.gql(JOB, { id: job.id }, internal)).job;
   assert.equal(finished?.status, 'COMPLETED');
   assert.ok(finished.startedAt && finished.finishedAt && finished.finishedAt >= finished.startedAt);
   const page = await server.storage.catalog.listProducts({}, 1000, null);
-  const latest = await server.storage.descriptions.latestDescriptions(page.rows.map((p) => ({ productId: p.id, personalizationKey: '' })));
-  assert.ok(latest.every((d) => d?.parameters.jobId === job.id && d?.provider === 'openai'), 'each product has a description stored by the job, with provenance');
+  const latest = await server.storage.descriptions.latestDescriptions(
+    page.rows.map((p) => ({ productId: p.id, personalizationKey: '' })),
+  );
+  assert.ok(
+    latest.every((d) => d?.parameters.jobId === job.id && d?.provider === 'openai'),
+    'each product has a description stored by the job, with provenance',
+  );
   assert.equal(fake.count('chat.completions'), total, 'one generation per product');
 });
 
 function catalogCsv(n: number, tag: string): string {
   const rows = ['product_title,product_description,product_image,product_metadata,sku,category'];
-  for (let i = 0; i < n; i++) rows.push(`Crash Test Tee ${i},A soft tee number ${i}.,,"[""cotton"",""crew neck""]",${tag}-${i},${tag}`);
+  for (let i = 0; i < n; i++)
+    rows.push(`Crash Test Tee ${i},A soft tee number ${i}.,,"[""cotton"",""crew neck""]",${tag}-${i},${tag}`);
   return rows.join('\n') + '\n';
 }
 
@@ -144,7 +166,9 @@ test('a job of 500 products survives a worker SIGKILLed halfway: exactly 500 des
   assert.equal(imported.body.data?.importProducts?.created, 500, JSON.stringify(imported.body));
 
   // The category keeps the sample catalog, seeded into the empty database, out of the job.
-  const started = dataOf(await gateway.gql(REGENERATE, { filter: { category: 'crashtest' } }, internal)).regenerateCatalog;
+  const started = dataOf(
+    await gateway.gql(REGENERATE, { filter: { category: 'crashtest' } }, internal),
+  ).regenerateCatalog;
   const { id } = started;
   assert.equal(started.total, 500);
   const poll = async () => {
@@ -155,32 +179,59 @@ test('a job of 500 products survives a worker SIGKILLed halfway: exactly 500 des
 
   // The gateway runs no worker: its subscribers hear of chunks finished in the worker processes through BullMQ's queue events.
   const relayed: Array<{ status: string; done: number }> = [];
-  const ws = createClient({ url: gateway.url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${TEST_KEYS.internal}` }, retryAttempts: 0, lazy: true });
+  const ws = createClient({
+    url: gateway.url.replace('http', 'ws') + '/graphql',
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${TEST_KEYS.internal}` },
+    retryAttempts: 0,
+    lazy: true,
+  });
   cleanup.push(async () => ws.dispose());
   const subscriptionFailed = new Promise<never>((_, reject) => {
     ws.subscribe<{ jobProgress: { status: string; done: number } }>(
       { query: 'subscription P($id: ID!) { jobProgress(id: $id) { status done } }', variables: { id } },
-      { next: (event) => (event.data ? relayed.push(event.data.jobProgress) : reject(new Error(JSON.stringify(event.errors)))), error: reject, complete: () => undefined },
+      {
+        next: (event) =>
+          event.data ? relayed.push(event.data.jobProgress) : reject(new Error(JSON.stringify(event.errors))),
+        error: reject,
+        complete: () => undefined,
+      },
     );
   });
   // A query on the same socket after it: once it is answered, the server has taken the subscribe message sent before it.
   await Promise.race([
     subscriptionFailed,
-    new Promise<void>((resolve, reject) => ws.subscribe({ query: print(JOB), variables: { id } }, { next: () => undefined, error: reject, complete: resolve })),
+    new Promise<void>((resolve, reject) =>
+      ws.subscribe(
+        { query: print(JOB), variables: { id } },
+        { next: () => undefined, error: reject, complete: resolve },
+      ),
+    ),
   ]);
 
   const first: ChildGateway = await spawnGateway('worker', { ...env, WORKERS: '2' }, 'jobs-worker-1');
   cleanup.push(() => first.stop());
   let progress = await poll();
-  await waitFor(async () => (progress = await poll()).done >= 150, { timeoutMs: 30_000, intervalMs: 20, what: () => `150 of 500 done (${progress.done} so far)` });
+  await waitFor(async () => (progress = await poll()).done >= 150, {
+    timeoutMs: 30_000,
+    intervalMs: 20,
+    what: () => `150 of 500 done (${progress.done} so far)`,
+  });
   await first.kill();
   const atKill = await poll();
   assert.ok(atKill.done >= 150 && atKill.done < 500, `killed halfway: ${atKill.done} of 500 done`);
 
   const second = await spawnGateway('worker', { ...env, WORKERS: '2' }, 'jobs-worker-2');
   cleanup.push(() => second.stop());
-  await waitFor(async () => (progress = await poll()).status === 'COMPLETED', { timeoutMs: 60_000, intervalMs: 100, what: () => `the job to complete (${JSON.stringify(progress)})` });
-  assert.deepEqual({ status: progress.status, done: progress.done, failed: progress.failed }, { status: 'COMPLETED', done: 500, failed: 0 });
+  await waitFor(async () => (progress = await poll()).status === 'COMPLETED', {
+    timeoutMs: 60_000,
+    intervalMs: 100,
+    what: () => `the job to complete (${JSON.stringify(progress)})`,
+  });
+  assert.deepEqual(
+    { status: progress.status, done: progress.done, failed: progress.failed },
+    { status: 'COMPLETED', done: 500, failed: 0 },
+  );
   await waitFor(() => relayed.at(-1)?.status === 'COMPLETED', { what: 'the COMPLETED event to be relayed' });
   assert.ok(relayed.length >= 10, `${relayed.length} progress events relayed from the worker processes`);
   assert.deepEqual(relayed.at(-1), { status: 'COMPLETED', done: 500 });
@@ -192,7 +243,10 @@ test('a job of 500 products survives a worker SIGKILLed halfway: exactly 500 des
   await queue.close();
   connection.disconnect();
   assert.equal(chunks.length, 50);
-  assert.ok(chunks.some((c) => c.stalledCounter > 0 || c.attemptsMade > 1), 'at least one chunk was taken over from the killed worker');
+  assert.ok(
+    chunks.some((c) => c.stalledCounter > 0 || c.attemptsMade > 1),
+    'at least one chunk was taken over from the killed worker',
+  );
 
   const client = new pg.Client({ connectionString: db.database.url });
   await client.connect();

@@ -11,20 +11,32 @@ after(async () => {
 
 test('50 description fields in one query: one batched generation on the local model, LOCAL_MAX_BATCH rows at a time', async () => {
   const maxBatch = 8;
-  const server = await startTestServer({ providers: ['onnx'], localMaxBatch: maxBatch, localMaxQueueDelayMs: 20, cacheTtlMs: 0, maxCost: 100_000, publishPolicy: 'auto' });
+  const server = await startTestServer({
+    providers: ['onnx'],
+    localMaxBatch: maxBatch,
+    localMaxQueueDelayMs: 20,
+    cacheTtlMs: 0,
+    maxCost: 100_000,
+    publishPolicy: 'auto',
+  });
   cleanup.push(() => server.stop());
   const onnx = server.services.registry.generator('onnx') as OnnxTextGenerator;
   const before = onnx.stats();
-  const r = await server.gql<{ products: { edges: Array<{ node: { description: { text: string; provider: string; source: string; stale: boolean } } }> } }>(
-    '{ products(first: 50) { edges { node { id description { text provider source stale } } } } }',
-  );
+  const r = await server.gql<{
+    products: {
+      edges: Array<{ node: { description: { text: string; provider: string; source: string; stale: boolean } } }>;
+    };
+  }>('{ products(first: 50) { edges { node { id description { text provider source stale } } } } }');
   const descriptions = dataOf(r).products.edges.map((e) => e.node.description);
   assert.equal(descriptions.length, 50);
   // Every row went through the local model: a text the policy published is served; one it queued for review, or a generation
   // that came back empty (marked stale), falls back to the reference.
   for (const d of descriptions) {
     assert.ok(d.text.length > 0);
-    assert.ok((d.provider === 'onnx' && d.source === 'GENERATED') || (d.provider === 'reference' && d.source === 'REFERENCE'), JSON.stringify(d));
+    assert.ok(
+      (d.provider === 'onnx' && d.source === 'GENERATED') || (d.provider === 'reference' && d.source === 'REFERENCE'),
+      JSON.stringify(d),
+    );
   }
   const after = onnx.stats();
   assert.equal(after.items - before.items, 50, 'each product was one row of a batch');

@@ -53,7 +53,11 @@ async function setup(): Promise<{ server: TestServer; fake: FakeOpenAI; client: 
     cacheTtlMs: 0,
   });
   const client = createClient({ url: server.url.replace('http', 'ws') + '/graphql', lazy: true, retryAttempts: 0 });
-  cleanup.push(() => fake.close(), () => server.stop(), () => client.dispose());
+  cleanup.push(
+    () => fake.close(),
+    () => server.stop(),
+    () => client.dispose(),
+  );
   const [productId] = await productIds(server.gql, 1);
   return { server, fake, client, productId: productId };
 }
@@ -64,13 +68,19 @@ test('tokens stream in order, then the stored description', async () => {
   assert.deepEqual(errors, []);
   const tokens = events.filter((e) => e.type === 'TOKEN');
   assert.ok(tokens.length >= 2, `only ${tokens.length} tokens`);
-  assert.deepEqual(tokens.map((t) => t.index), tokens.map((_, i) => i));
+  assert.deepEqual(
+    tokens.map((t) => t.index),
+    tokens.map((_, i) => i),
+  );
   const done = events.at(-1)!;
   assert.equal(done.type, 'DONE');
   assert.equal(done.description!.text, tokens.map((t) => t.token).join(''));
   assert.equal(done.description!.source, 'GENERATED');
   assert.ok(events.every((e) => !e.replay));
-  const stored = await server.gql<{ description: unknown }>('query($id: ID!) { description(id: $id) { text provider } }', { id: done.description!.id });
+  const stored = await server.gql<{ description: unknown }>(
+    'query($id: ID!) { description(id: $id) { text provider } }',
+    { id: done.description!.id },
+  );
   assert.deepEqual(dataOf(stored).description, { text: done.description!.text, provider: 'openai' });
 });
 
@@ -88,7 +98,10 @@ test('a cut after the first token ends with STREAM_INTERRUPTED, never a truncate
   const { client, productId, fake, server } = await setup();
   fake.setMode('stream_cut');
   const { events, errors } = await collect(client, { productId, provider: 'openai' });
-  assert.ok(events.some((e) => e.type === 'TOKEN'), 'some tokens arrived first');
+  assert.ok(
+    events.some((e) => e.type === 'TOKEN'),
+    'some tokens arrived first',
+  );
   assert.ok(!events.some((e) => e.type === 'DONE'), 'no DONE after a cut');
   assert.equal(errors[0]?.extensions?.code, 'STREAM_INTERRUPTED');
   const stored = await server.gql<{ products: { edges: Array<{ node: { description: { source: string } | null } }> } }>(
@@ -124,7 +137,10 @@ test('asking again replays the stored description without a provider call; regen
   assert.ok(again.events.every((e) => e.replay));
   const replayed = again.events.filter((e) => e.type === 'TOKEN');
   assert.ok(replayed.length >= 2, `${replayed.length} chunks`);
-  assert.deepEqual(replayed.map((t) => t.index), replayed.map((_, i) => i));
+  assert.deepEqual(
+    replayed.map((t) => t.index),
+    replayed.map((_, i) => i),
+  );
   assert.equal(replayed.map((t) => t.token).join(''), generated.text);
   assert.deepEqual(again.events.at(-1)!.description, { ...generated, source: 'CACHED' });
 

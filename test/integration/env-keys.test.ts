@@ -14,7 +14,8 @@ import { tempDir } from '../helpers/temp-dir.js';
 
 const run = promisify(execFile);
 const PRODUCTS = '{ products(first: 1) { edges { node { id } } } }';
-const GENERATE = 'mutation G($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename } }';
+const GENERATE =
+  'mutation G($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename } }';
 const KEYS = {
   internal: 'test-envkeys-internal-4c8e1a',
   revoked: 'test-envkeys-revoked-7b2d9f',
@@ -29,10 +30,17 @@ const dir = tempDir('stylesprint-env-keys');
  * in GATEWAY_API_KEYS, restarting the real process (`node dist/src/index.js`)
  * each time against the same database.
  */
-async function restartsAfterRevokeAndRoleChange(database: Record<string, string | undefined>, label: string): Promise<void> {
+async function restartsAfterRevokeAndRoleChange(
+  database: Record<string, string | undefined>,
+  label: string,
+): Promise<void> {
   // Production: a start that fails here would crash-loop a pod.
   const env = { ...database, NODE_ENV: 'production', PROVIDERS: 'onnx', RATE_LIMITS: 'mobile=off,personalization=off' };
-  const first = await spawnGateway('index', { ...env, GATEWAY_API_KEYS: `internal:${KEYS.internal},mobile:${KEYS.revoked},personalization:${KEYS.moved}` }, `env-keys-${label}-1`);
+  const first = await spawnGateway(
+    'index',
+    { ...env, GATEWAY_API_KEYS: `internal:${KEYS.internal},mobile:${KEYS.revoked},personalization:${KEYS.moved}` },
+    `env-keys-${label}-1`,
+  );
   let productId: string;
   try {
     productId = (await productIds(first.gql, 1, bearer(KEYS.revoked)))[0]!;
@@ -42,13 +50,22 @@ async function restartsAfterRevokeAndRoleChange(database: Record<string, string 
   }
 
   const revokedName = `env-mobile-${hashKey(KEYS.revoked).slice(0, 8)}`;
-  const cli = (...args: string[]) => run(process.execPath, [path.join(repoRoot, 'dist', 'tools', 'keys.js'), ...args], { env: { ...process.env, ...env } });
+  const cli = (...args: string[]) =>
+    run(process.execPath, [path.join(repoRoot, 'dist', 'tools', 'keys.js'), ...args], {
+      env: { ...process.env, ...env },
+    });
   await cli('revoke', revokedName);
 
   // The same revoked key, and the personalization key now listed as mobile.
-  const second = await spawnGateway('index', { ...env, GATEWAY_API_KEYS: `internal:${KEYS.internal},mobile:${KEYS.revoked},mobile:${KEYS.moved}` }, `env-keys-${label}-2`);
+  const second = await spawnGateway(
+    'index',
+    { ...env, GATEWAY_API_KEYS: `internal:${KEYS.internal},mobile:${KEYS.revoked},mobile:${KEYS.moved}` },
+    `env-keys-${label}-2`,
+  );
   try {
-    const warning = second.logs.find((l) => l.msg === 'GATEWAY_API_KEYS lists a revoked key: it stays revoked; put a new key in its place');
+    const warning = second.logs.find(
+      (l) => l.msg === 'GATEWAY_API_KEYS lists a revoked key: it stays revoked; put a new key in its place',
+    );
     assert.equal(warning?.keyName, revokedName, 'the start names the revoked key');
     assert.equal(warning?.level, 40);
     const revoked = await second.gql(PRODUCTS, {}, bearer(KEYS.revoked));
@@ -56,22 +73,36 @@ async function restartsAfterRevokeAndRoleChange(database: Record<string, string 
     assert.equal(revoked.body.errors?.[0]?.extensions?.reason, 'REVOKED');
     // The moved key reads as mobile now, and may no longer generate.
     assert.equal((await second.gql(PRODUCTS, {}, bearer(KEYS.moved))).status, 200);
-    assert.equal((await second.gql(GENERATE, { input: [{ productId }] }, bearer(KEYS.moved))).body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+    assert.equal(
+      (await second.gql(GENERATE, { input: [{ productId }] }, bearer(KEYS.moved))).body.errors?.[0]?.extensions?.code,
+      'FORBIDDEN',
+    );
     assert.equal((await second.gql(PRODUCTS, {}, bearer(KEYS.internal))).status, 200);
   } finally {
     await second.stop();
   }
 
   // One row per key; the moved key renamed for its role, the revoked one still revoked.
-  const listed = (await cli('list')).stdout.trim().split('\n').slice(1).map((line) => line.split('\t'));
+  const listed = (await cli('list')).stdout
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split('\t'));
   const byName = new Map(listed.map(([, name, role, , , , revokedAt]) => [name, { role, revoked: revokedAt !== '-' }]));
   assert.equal(listed.length, 3);
   assert.deepEqual(byName.get(revokedName), { role: 'mobile', revoked: true });
   assert.deepEqual(byName.get(`env-mobile-${hashKey(KEYS.moved).slice(0, 8)}`), { role: 'mobile', revoked: false });
-  assert.deepEqual(byName.get(`env-internal-${hashKey(KEYS.internal).slice(0, 8)}`), { role: 'internal', revoked: false });
+  assert.deepEqual(byName.get(`env-internal-${hashKey(KEYS.internal).slice(0, 8)}`), {
+    role: 'internal',
+    revoked: false,
+  });
 
   // And a third start with the same list starts again, changing nothing.
-  const third = await spawnGateway('index', { ...env, GATEWAY_API_KEYS: `internal:${KEYS.internal},mobile:${KEYS.revoked},mobile:${KEYS.moved}` }, `env-keys-${label}-3`);
+  const third = await spawnGateway(
+    'index',
+    { ...env, GATEWAY_API_KEYS: `internal:${KEYS.internal},mobile:${KEYS.revoked},mobile:${KEYS.moved}` },
+    `env-keys-${label}-3`,
+  );
   await third.stop();
   assert.equal(await third.exited, 0);
 }

@@ -15,7 +15,9 @@ after(async () => {
 
 const METRICS = ['bleu', 'rouge1', 'rouge2', 'rougeL', 'meteor'] as const;
 type Scores = Record<(typeof METRICS)[number], number | null>;
-type Evaluated = { evaluateText: { pairs: Array<Scores & { flags: Array<{ code: string; category: string }> }>; mean: Scores } };
+type Evaluated = {
+  evaluateText: { pairs: Array<Scores & { flags: Array<{ code: string; category: string }> }>; mean: Scores };
+};
 /** A defined score: the metric was asked for (fails the test otherwise). */
 const score = (scores: Scores | undefined, metric: (typeof METRICS)[number]): number => {
   const value = scores?.[metric];
@@ -30,12 +32,20 @@ const EVALUATE = `query($pairs: [TextPairInput!]!, $metrics: [TextMetric!]) {
   }
 }`;
 
-test('evaluateText returns the reference implementations\' values per pair and their mean', async () => {
+test("evaluateText returns the reference implementations' values per pair and their mean", async () => {
   const server = await startTestServer();
   cleanup.push(() => server.stop());
-  const parity = (JSON.parse(readFileSync(path.join(parityDir, 'text-metrics.json'), 'utf8')) as { pairs: Array<{ reference: string; candidate: string } & Record<(typeof METRICS)[number], number>> }).pairs;
+  const parity = (
+    JSON.parse(readFileSync(path.join(parityDir, 'text-metrics.json'), 'utf8')) as {
+      pairs: Array<{ reference: string; candidate: string } & Record<(typeof METRICS)[number], number>>;
+    }
+  ).pairs;
   const sample = parity.filter((_, i) => i % 40 === 0).slice(0, 10);
-  const { pairs, mean } = dataOf(await server.gql<Evaluated>(EVALUATE, { pairs: sample.map((p) => ({ reference: p.reference, candidate: p.candidate })) })).evaluateText;
+  const { pairs, mean } = dataOf(
+    await server.gql<Evaluated>(EVALUATE, {
+      pairs: sample.map((p) => ({ reference: p.reference, candidate: p.candidate })),
+    }),
+  ).evaluateText;
   assert.equal(pairs.length, sample.length);
   for (const [i, p] of sample.entries()) {
     for (const metric of METRICS) {
@@ -48,7 +58,10 @@ test('evaluateText returns the reference implementations\' values per pair and t
     assert.ok(Math.abs(score(mean, k) - avg) < 1e-12, k);
   }
 
-  const only = await server.gql<Evaluated>(EVALUATE, { pairs: [{ reference: 'a red wool coat', candidate: 'a slimming red coat' }], metrics: ['ROUGE1'] });
+  const only = await server.gql<Evaluated>(EVALUATE, {
+    pairs: [{ reference: 'a red wool coat', candidate: 'a slimming red coat' }],
+    metrics: ['ROUGE1'],
+  });
   const scores = dataOf(only).evaluateText.pairs[0];
   assert.equal(scores?.bleu, null);
   assert.ok(score(scores, 'rouge1') > 0);
@@ -58,7 +71,9 @@ test('evaluateText returns the reference implementations\' values per pair and t
 test('evaluateText refuses oversized input with BAD_USER_INPUT', async () => {
   const server = await startTestServer();
   cleanup.push(() => server.stop());
-  const tooMany = await server.gql(EVALUATE, { pairs: Array.from({ length: 501 }, () => ({ reference: 'a', candidate: 'b' })) });
+  const tooMany = await server.gql(EVALUATE, {
+    pairs: Array.from({ length: 501 }, () => ({ reference: 'a', candidate: 'b' })),
+  });
   assert.equal(tooMany.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
   const tooLong = await server.gql(EVALUATE, { pairs: [{ reference: 'x'.repeat(5001), candidate: 'b' }] });
   assert.equal(tooLong.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
@@ -76,13 +91,22 @@ test('evaluateDescription scores a stored description against its reference, wit
     });
     cleanup.push(() => server.stop());
     type Product = { products: { edges: Array<{ node: { id: string; referenceDescription: string } }> } };
-    const product = dataOf(await server.gql<Product>('{ products(first: 1) { edges { node { id referenceDescription } } } }')).products.edges[0].node;
+    const product = dataOf(
+      await server.gql<Product>('{ products(first: 1) { edges { node { id referenceDescription } } } }'),
+    ).products.edges[0].node;
     const generated = await server.gql<{ generateDescriptions: Array<{ id: string; text: string }> }>(
       'mutation($id: ID!) { generateDescriptions(input: [{productId: $id}]) { ... on Description { id text } } }',
       { id: product.id },
     );
     const d = dataOf(generated).generateDescriptions[0];
-    type Evaluation = { evaluateDescription: { descriptionId: string; scores: Scores; semanticSimilarity: number | null; semanticReason: string | null } };
+    type Evaluation = {
+      evaluateDescription: {
+        descriptionId: string;
+        scores: Scores;
+        semanticSimilarity: number | null;
+        semanticReason: string | null;
+      };
+    };
     const r = await server.gql<Evaluation>(
       'query($id: ID!) { evaluateDescription(id: $id) { descriptionId scores { bleu rouge1 rouge2 rougeL meteor } semanticSimilarity semanticReason } }',
       { id: d.id },

@@ -21,7 +21,10 @@ after(async () => {
   for (const fn of cleanup.reverse()) await fn();
 });
 
-type Served = { id: string; experiment: { experimentId: string; variantId: string; servedControl: boolean } | null } | null;
+type Served = {
+  id: string;
+  experiment: { experimentId: string; variantId: string; servedControl: boolean } | null;
+} | null;
 const PAGE_QUERY = `query Page($first: Int!, $session: String!) { products(first: $first) { edges { node { id description(sessionId: $session) { id experiment { experimentId variantId servedControl } } } } } }`;
 const ONE = `query One($id: ID!, $session: String!) { product(id: $id) { description(sessionId: $session) { id experiment { experimentId variantId servedControl } } } }`;
 
@@ -30,7 +33,11 @@ function countCalls(storage: Storage): string[] {
   const calls: string[] = [];
   for (const name of ['catalog', 'descriptions', 'experiments', 'publication', 'events'] as const) {
     const store = storage[name] as unknown as Record<string, unknown>;
-    for (let proto = Object.getPrototypeOf(store); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    for (
+      let proto = Object.getPrototypeOf(store);
+      proto && proto !== Object.prototype;
+      proto = Object.getPrototypeOf(proto)
+    ) {
       for (const method of Object.getOwnPropertyNames(proto)) {
         const original = store[method];
         if (method === 'constructor' || typeof original !== 'function' || Object.hasOwn(store, method)) continue;
@@ -53,8 +60,13 @@ async function generated(server: TestServer, products: string[], temperature: nu
   return dataOf(r).generateDescriptions.map((d) => d.id);
 }
 
-async function move(server: TestServer, action: 'approveDescription' | 'publishDescription', ids: string[]): Promise<void> {
-  for (const id of ids) dataOf(await server.gql(`mutation L($id: ID!) { ${action}(id: $id) { status } }`, { id }, internal));
+async function move(
+  server: TestServer,
+  action: 'approveDescription' | 'publishDescription',
+  ids: string[],
+): Promise<void> {
+  for (const id of ids)
+    dataOf(await server.gql(`mutation L($id: ID!) { ${action}(id: $id) { status } }`, { id }, internal));
 }
 
 /** Two experiments over the page's products, one FIXED and one THOMPSON: A's texts published, B's approved. */
@@ -66,7 +78,10 @@ async function experiments(server: TestServer, products: string[]): Promise<stri
   await move(server, 'approveDescription', b);
   const half = products.length / 2;
   const ids: string[] = [];
-  for (const [allocation, from] of [['FIXED', 0], ['THOMPSON', half]] as const) {
+  for (const [allocation, from] of [
+    ['FIXED', 0],
+    ['THOMPSON', half],
+  ] as const) {
     const input = {
       name: `${allocation.toLowerCase()} page`,
       productIds: products.slice(from, from + half),
@@ -77,7 +92,11 @@ async function experiments(server: TestServer, products: string[]): Promise<stri
         { id: 'B', descriptionIds: b.slice(from, from + half) },
       ],
     };
-    const created = await server.gql<{ createExperiment: { id: string } }>('mutation C($input: CreateExperimentInput!) { createExperiment(input: $input) { id } }', { input }, internal);
+    const created = await server.gql<{ createExperiment: { id: string } }>(
+      'mutation C($input: CreateExperimentInput!) { createExperiment(input: $input) { id } }',
+      { input },
+      internal,
+    );
     ids.push(dataOf(created).createExperiment.id);
   }
   return ids;
@@ -86,13 +105,25 @@ async function experiments(server: TestServer, products: string[]): Promise<stri
 test(`a ${PAGE}-product page with a session: a fixed number of store reads, whatever the page size, and each product's assignment unchanged`, async () => {
   const fake = await startFakeOpenAI();
   cleanup.push(() => fake.close());
-  const server = await startTestServer({ providers: ['openai'], openaiBaseUrl: fake.baseURL, openaiApiKey: 'sk-test-loading-secret', gatewayApiKeys: TEST_GATEWAY_API_KEYS, cacheTtlMs: 0 });
+  const server = await startTestServer({
+    providers: ['openai'],
+    openaiBaseUrl: fake.baseURL,
+    openaiApiKey: 'sk-test-loading-secret',
+    gatewayApiKeys: TEST_GATEWAY_API_KEYS,
+    cacheTtlMs: 0,
+  });
   cleanup.push(() => server.stop());
   const products = await productIds(server.gql, PAGE, internal);
   const experimentIds = await experiments(server, products);
 
   const page = async (first: number, session: string) =>
-    dataOf(await server.gql<{ products: { edges: Array<{ node: { id: string; description: Served } }> } }>(PAGE_QUERY, { first, session }, mobile)).products.edges.map((e) => e.node);
+    dataOf(
+      await server.gql<{ products: { edges: Array<{ node: { id: string; description: Served } }> } }>(
+        PAGE_QUERY,
+        { first, session },
+        mobile,
+      ),
+    ).products.edges.map((e) => e.node);
   // The Thompson allocator reads the roll-ups once per epoch for the whole process, not per request: warmed here.
   await page(PAGE, 'warm-up');
   const calls = countCalls(server.storage);
@@ -111,14 +142,25 @@ test(`a ${PAGE}-product page with a session: a fixed number of store reads, what
   // Each product of the page is served what a read of it alone serves: the same text, experiment and variant.
   const variants = new Set<string>();
   for (const node of full.nodes) {
-    const alone = dataOf(await server.gql<{ product: { description: Served } }>(ONE, { id: node.id, session: 'shopper-1' }, mobile)).product.description;
+    const alone = dataOf(
+      await server.gql<{ product: { description: Served } }>(ONE, { id: node.id, session: 'shopper-1' }, mobile),
+    ).product.description;
     assert.deepEqual(node.description, alone, node.id);
     assert.ok(experimentIds.includes(node.description!.experiment!.experimentId));
-    assert.equal(node.description!.experiment!.servedControl, false, 'both variants have an approved or published text');
+    assert.equal(
+      node.description!.experiment!.servedControl,
+      false,
+      'both variants have an approved or published text',
+    );
   }
-  for (let s = 0; s < 40; s++) for (const node of await page(PAGE, `shopper-${s}`)) variants.add(`${node.description!.experiment!.experimentId}/${node.description!.experiment!.variantId}`);
+  for (let s = 0; s < 40; s++)
+    for (const node of await page(PAGE, `shopper-${s}`))
+      variants.add(`${node.description!.experiment!.experimentId}/${node.description!.experiment!.variantId}`);
   assert.equal(variants.size, 4, 'sessions of the page are spread over both variants of both experiments');
 
   const bad = await server.gql(PAGE_QUERY, { first: 2, session: 'has space' }, mobile);
-  assert.deepEqual([bad.body.errors?.[0]?.extensions?.code, bad.body.errors?.[0]?.extensions?.reason], ['BAD_USER_INPUT', 'BAD_SESSION_ID']);
+  assert.deepEqual(
+    [bad.body.errors?.[0]?.extensions?.code, bad.body.errors?.[0]?.extensions?.reason],
+    ['BAD_USER_INPUT', 'BAD_SESSION_ID'],
+  );
 });

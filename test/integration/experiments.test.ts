@@ -29,10 +29,21 @@ after(async () => {
 });
 
 interface Served {
-  product: { description: { id: string; text: string; experiment: { experimentId: string; variantId: string; servedControl: boolean } | null } | null };
+  product: {
+    description: {
+      id: string;
+      text: string;
+      experiment: { experimentId: string; variantId: string; servedControl: boolean } | null;
+    } | null;
+  };
 }
 interface EventResults {
-  recordEvents: { accepted: number; duplicates: number; rejected: number; results: Array<{ eventId: string; status: string; reason: string | null }> };
+  recordEvents: {
+    accepted: number;
+    duplicates: number;
+    rejected: number;
+    results: Array<{ eventId: string; status: string; reason: string | null }>;
+  };
 }
 interface AnalysisData {
   experiment: {
@@ -41,7 +52,15 @@ interface AnalysisData {
       decision: string;
       winnerVariantId: string | null;
       looks: number;
-      variants: Array<{ variantId: string; exposures: number; conversions: number; rate: number; interval: { lower: number; upper: number }; lift: { estimate: number; lower: number; upper: number } | null; probabilityBeatsControl: number | null }>;
+      variants: Array<{
+        variantId: string;
+        exposures: number;
+        conversions: number;
+        rate: number;
+        interval: { lower: number; upper: number };
+        lift: { estimate: number; lower: number; upper: number } | null;
+        probabilityBeatsControl: number | null;
+      }>;
     };
   };
 }
@@ -55,12 +74,27 @@ const ANALYSIS = `query Analysis($id: ID!) { experiment(id: $id) { status analys
 async function start(overrides: Partial<ConfigInput>): Promise<TestServer> {
   const fake = await startFakeOpenAI();
   cleanup.push(() => fake.close());
-  return startTestServer({ providers: ['openai'], openaiBaseUrl: fake.baseURL, openaiApiKey: 'sk-test-experiments-secret', gatewayApiKeys: TEST_GATEWAY_API_KEYS, cacheTtlMs: 0, ...overrides });
+  return startTestServer({
+    providers: ['openai'],
+    openaiBaseUrl: fake.baseURL,
+    openaiApiKey: 'sk-test-experiments-secret',
+    gatewayApiKeys: TEST_GATEWAY_API_KEYS,
+    cacheTtlMs: 0,
+    ...overrides,
+  });
 }
 
-async function lifecycle(server: TestServer, action: 'approveDescription' | 'publishDescription', ids: string[]): Promise<void> {
+async function lifecycle(
+  server: TestServer,
+  action: 'approveDescription' | 'publishDescription',
+  ids: string[],
+): Promise<void> {
   for (const id of ids) {
-    const r = await server.gql<Record<string, { status: string }>>(`mutation L($id: ID!) { ${action}(id: $id) { status } }`, { id }, internal);
+    const r = await server.gql<Record<string, { status: string }>>(
+      `mutation L($id: ID!) { ${action}(id: $id) { status } }`,
+      { id },
+      internal,
+    );
     assert.ok(dataOf(r)[action], JSON.stringify(r.body));
   }
 }
@@ -72,7 +106,10 @@ async function lifecycle(server: TestServer, action: 'approveDescription' | 'pub
  * sessions of the experiment. One of B is left in review to show that the
  * experiment refuses it.
  */
-async function twoDescriptionsEach(server: TestServer, products: string[]): Promise<{ a: string[]; b: string[]; inReview: string }> {
+async function twoDescriptionsEach(
+  server: TestServer,
+  products: string[],
+): Promise<{ a: string[]; b: string[]; inReview: string }> {
   const generate = async (temperature: number) => {
     const r = await server.gql<{ generateDescriptions: Array<{ id: string; productId: string }> }>(
       'mutation G($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { ... on Description { id productId } } }',
@@ -87,13 +124,22 @@ async function twoDescriptionsEach(server: TestServer, products: string[]): Prom
   const b = await generate(0.9);
   await lifecycle(server, 'approveDescription', b.slice(1));
   const refused = await createExperiment(server, products, a, b);
-  assert.equal(typeof refused === 'string' ? refused : refused.reason, 'DESCRIPTION_NOT_ADMISSIBLE', 'a text in review is no variant');
+  assert.equal(
+    typeof refused === 'string' ? refused : refused.reason,
+    'DESCRIPTION_NOT_ADMISSIBLE',
+    'a text in review is no variant',
+  );
   await lifecycle(server, 'approveDescription', b.slice(0, 1));
   return { a, b, inReview: b[0] };
 }
 
 /** The experiment's id, or the reason it was refused. */
-async function createExperiment(server: TestServer, products: string[], a: string[], b: string[]): Promise<string | { reason: unknown }> {
+async function createExperiment(
+  server: TestServer,
+  products: string[],
+  a: string[],
+  b: string[],
+): Promise<string | { reason: unknown }> {
   const input = {
     name: 'warm vs plain',
     productIds: products,
@@ -121,16 +167,29 @@ async function shop(server: TestServer, products: string[], descriptions: Map<st
   for (let i = 0; i < SESSIONS; i++) {
     const sessionId = `session-${i}`;
     const productId = products[i % products.length];
-    const served = dataOf(await server.gql<Served>(SERVED, { id: productId, session: sessionId }, mobile)).product.description!;
+    const served = dataOf(await server.gql<Served>(SERVED, { id: productId, session: sessionId }, mobile)).product
+      .description!;
     assert.equal(served.experiment?.experimentId, experimentId);
-    assert.equal(descriptions.get(served.id), served.experiment.variantId, 'the text served is the assigned variant\'s');
-    const base = { sessionId, productId, descriptionId: served.id, experimentId, variantId: served.experiment.variantId, occurredAt: now };
+    assert.equal(descriptions.get(served.id), served.experiment.variantId, "the text served is the assigned variant's");
+    const base = {
+      sessionId,
+      productId,
+      descriptionId: served.id,
+      experimentId,
+      variantId: served.experiment.variantId,
+      occurredAt: now,
+    };
     events.push({ ...base, eventId: `${sessionId}-i`, type: 'IMPRESSION' });
-    if (random() < TRUE_RATES[served.experiment.variantId]) events.push({ ...base, eventId: `${sessionId}-a`, type: 'ADD_TO_CART' });
+    if (random() < TRUE_RATES[served.experiment.variantId])
+      events.push({ ...base, eventId: `${sessionId}-a`, type: 'ADD_TO_CART' });
   }
   const batches: Array<Array<Record<string, unknown>>> = [];
   for (let i = 0; i < events.length; i += 400) batches.push(events.slice(i, i + 400));
-  for (const batch of batches) assert.equal(dataOf(await server.gql<EventResults>(RECORD, { events: batch }, mobile)).recordEvents.accepted, batch.length);
+  for (const batch of batches)
+    assert.equal(
+      dataOf(await server.gql<EventResults>(RECORD, { events: batch }, mobile)).recordEvents.accepted,
+      batch.length,
+    );
   return batches;
 }
 
@@ -158,8 +217,13 @@ function loop(overrides: () => Partial<ConfigInput>) {
     const descriptions = new Map([...a.map((id) => [id, 'A'] as const), ...b.map((id) => [id, 'B'] as const)]);
     firstBatch = (await shop(server, products, descriptions, experimentId))[0]!;
     // Assignment is a function of experiment and session: the same on every read.
-    const again = dataOf(await server.gql<Served>(SERVED, { id: products[0], session: 'session-0' }, mobile)).product.description!;
-    assert.equal(again.id, dataOf(await server.gql<Served>(SERVED, { id: products[0], session: 'session-0' }, mobile)).product.description!.id);
+    const again = dataOf(await server.gql<Served>(SERVED, { id: products[0], session: 'session-0' }, mobile)).product
+      .description!;
+    assert.equal(
+      again.id,
+      dataOf(await server.gql<Served>(SERVED, { id: products[0], session: 'session-0' }, mobile)).product.description!
+        .id,
+    );
 
     const result = await analysis(server, experimentId);
     assert.equal(result.decision, 'STOP_WINNER', JSON.stringify(result));
@@ -168,7 +232,10 @@ function loop(overrides: () => Partial<ConfigInput>) {
     assert.equal(ctl.exposures + trt.exposures, SESSIONS);
     for (const v of result.variants) {
       assert.ok(v.interval.lower < v.rate && v.rate < v.interval.upper);
-      assert.ok(Math.abs(v.rate - TRUE_RATES[v.variantId]) < 0.06, `${v.variantId}: rate ${v.rate} far from the true ${TRUE_RATES[v.variantId]}`);
+      assert.ok(
+        Math.abs(v.rate - TRUE_RATES[v.variantId]) < 0.06,
+        `${v.variantId}: rate ${v.rate} far from the true ${TRUE_RATES[v.variantId]}`,
+      );
     }
     assert.ok(trt.lift!.lower > 0 && trt.probabilityBeatsControl! > 0.99);
     // Outside the experiment (no session) shoppers get the published text, never the approved one.
@@ -179,7 +246,15 @@ function loop(overrides: () => Partial<ConfigInput>) {
     const before = await analysis(server, experimentId);
     const retried = dataOf(await server.gql<EventResults>(RECORD, { events: firstBatch }, mobile)).recordEvents;
     assert.deepEqual([retried.accepted, retried.duplicates, retried.rejected], [0, firstBatch.length, 0]);
-    const good = { eventId: 'late-click', type: 'CLICK', sessionId: 'session-1', productId: products[1], experimentId, variantId: 'A', occurredAt: new Date().toISOString() };
+    const good = {
+      eventId: 'late-click',
+      type: 'CLICK',
+      sessionId: 'session-1',
+      productId: products[1],
+      experimentId,
+      variantId: 'A',
+      occurredAt: new Date().toISOString(),
+    };
     const mixed = dataOf(
       await server.gql<EventResults>(
         RECORD,
@@ -211,9 +286,20 @@ function loop(overrides: () => Partial<ConfigInput>) {
         ['REJECTED', 'BAD_VALUE'],
       ],
     );
-    const tooMany = await server.gql(RECORD, { events: Array.from({ length: 501 }, (_, i) => ({ ...good, eventId: `many-${i}` })) }, mobile);
-    assert.deepEqual([tooMany.body.errors?.[0]?.extensions?.code, tooMany.body.errors?.[0]?.extensions?.reason], ['BAD_USER_INPUT', 'TOO_MANY_EVENTS']);
-    assert.deepEqual((await analysis(server, experimentId)).variants, before.variants, 'neither the retry nor a click changed the add-to-cart counts');
+    const tooMany = await server.gql(
+      RECORD,
+      { events: Array.from({ length: 501 }, (_, i) => ({ ...good, eventId: `many-${i}` })) },
+      mobile,
+    );
+    assert.deepEqual(
+      [tooMany.body.errors?.[0]?.extensions?.code, tooMany.body.errors?.[0]?.extensions?.reason],
+      ['BAD_USER_INPUT', 'TOO_MANY_EVENTS'],
+    );
+    assert.deepEqual(
+      (await analysis(server, experimentId)).variants,
+      before.variants,
+      'neither the retry nor a click changed the add-to-cart counts',
+    );
   });
 
   test('events survive a restart; the event bucket refuses a flood; a rejected text gives way to the control; publishWinner publishes through the lifecycle', async () => {
@@ -225,26 +311,49 @@ function loop(overrides: () => Partial<ConfigInput>) {
     const restarted = server;
     cleanup.push(() => restarted.stop());
     assert.deepEqual((await analysis(server, experimentId)).variants, before.variants);
-    const retried = dataOf(await server.gql<EventResults>(RECORD, { events: firstBatch.slice(0, 10) }, mobile)).recordEvents;
+    const retried = dataOf(
+      await server.gql<EventResults>(RECORD, { events: firstBatch.slice(0, 10) }, mobile),
+    ).recordEvents;
     assert.equal(retried.duplicates, 10);
     const flood = await server.gql(RECORD, { events: firstBatch.slice(10, 15) }, mobile);
-    assert.deepEqual([flood.body.errors?.[0]?.extensions?.code, flood.body.errors?.[0]?.extensions?.reason], ['RATE_LIMITED', 'EVENT_RATE_LIMIT']);
+    assert.deepEqual(
+      [flood.body.errors?.[0]?.extensions?.code, flood.body.errors?.[0]?.extensions?.reason],
+      ['RATE_LIMITED', 'EVENT_RATE_LIMIT'],
+    );
     // A variant's text that is turned down leaves the experiment at once: its sessions get the control, and say so.
-    const rejected = await server.gql('mutation R($id: ID!) { rejectDescription(id: $id, reason: "off brand") { status } }', { id: b[2] }, internal);
+    const rejected = await server.gql(
+      'mutation R($id: ID!) { rejectDescription(id: $id, reason: "off brand") { status } }',
+      { id: b[2] },
+      internal,
+    );
     assert.ok(dataOf(rejected));
     const sessionOfB = firstBatch.find((e) => e.variantId === 'B' && e.productId === products[2])!.sessionId as string;
-    const fallback = dataOf(await server.gql<Served>(SERVED, { id: products[2], session: sessionOfB }, mobile)).product.description!;
-    assert.deepEqual([fallback.id, fallback.experiment?.variantId, fallback.experiment?.servedControl], [a[2], 'B', true]);
+    const fallback = dataOf(await server.gql<Served>(SERVED, { id: products[2], session: sessionOfB }, mobile)).product
+      .description!;
+    assert.deepEqual(
+      [fallback.id, fallback.experiment?.variantId, fallback.experiment?.servedControl],
+      [a[2], 'B', true],
+    );
     // Concluded with publishWinner, B's approved texts go live through the lifecycle and the experiment assigns nobody.
-    const concluded = await server.gql<{ concludeExperiment: { experiment: { status: string; winnerVariantId: string }; published: Array<{ id: string; status?: string }> } }>(
+    const concluded = await server.gql<{
+      concludeExperiment: {
+        experiment: { status: string; winnerVariantId: string };
+        published: Array<{ id: string; status?: string }>;
+      };
+    }>(
       'mutation E($id: ID!) { concludeExperiment(id: $id, publishWinner: true) { experiment { status winnerVariantId } published { ... on Description { id status } ... on LifecycleError { id code } } } }',
       { id: experimentId },
       internal,
     );
     const { experiment, published } = dataOf(concluded).concludeExperiment;
     assert.deepEqual(experiment, { status: 'CONCLUDED', winnerVariantId: 'B' });
-    assert.deepEqual(published, b.slice(0, 2).map((id) => ({ id, status: 'PUBLISHED' })), 'the rejected text is not published');
-    const after = dataOf(await server.gql<Served>(SERVED, { id: products[0], session: 'session-0' }, mobile)).product.description!;
+    assert.deepEqual(
+      published,
+      b.slice(0, 2).map((id) => ({ id, status: 'PUBLISHED' })),
+      'the rejected text is not published',
+    );
+    const after = dataOf(await server.gql<Served>(SERVED, { id: products[0], session: 'session-0' }, mobile)).product
+      .description!;
     assert.deepEqual([after.id, after.experiment], [b[0], null]);
   });
 }
@@ -267,21 +376,53 @@ test('a recipe variant: its texts are generated through the publication policy, 
   const products = await productIds(server.gql, 2, internal);
   const { a } = await twoDescriptionsEach(server, products);
   const query = `mutation C($input: CreateExperimentInput!) { createExperiment(input: $input) { id variants { id recipe { channel promptVersion } descriptions { productId descriptionId } } } }`;
-  const input = (variants: unknown[]) => ({ input: { name: 'recipe', productIds: products, metric: 'CLICK_RATE', variants } });
+  const input = (variants: unknown[]) => ({
+    input: { name: 'recipe', productIds: products, metric: 'CLICK_RATE', variants },
+  });
   const recipe = { params: { temperature: 0.7, promptVersion: 'v2' } };
-  const onControl = await server.gql(query, input([{ id: 'R', recipe }, { id: 'A', descriptionIds: a }]), internal);
+  const onControl = await server.gql(
+    query,
+    input([
+      { id: 'R', recipe },
+      { id: 'A', descriptionIds: a },
+    ]),
+    internal,
+  );
   assert.equal(onControl.body.errors?.[0]?.extensions?.reason, 'CONTROL_IS_RECIPE');
 
-  type Created = { createExperiment: { id: string; variants: Array<{ id: string; recipe: { channel: string; promptVersion: string } | null; descriptions: Array<{ productId: string; descriptionId: string }> }> } };
-  const created = dataOf(await server.gql<Created>(query, input([{ id: 'A', descriptionIds: a }, { id: 'R', recipe }]), internal)).createExperiment;
+  type Created = {
+    createExperiment: {
+      id: string;
+      variants: Array<{
+        id: string;
+        recipe: { channel: string; promptVersion: string } | null;
+        descriptions: Array<{ productId: string; descriptionId: string }>;
+      }>;
+    };
+  };
+  const created = dataOf(
+    await server.gql<Created>(
+      query,
+      input([
+        { id: 'A', descriptionIds: a },
+        { id: 'R', recipe },
+      ]),
+      internal,
+    ),
+  ).createExperiment;
   const r = created.variants[1];
   assert.equal(r.recipe?.promptVersion, 'v2');
   assert.equal(r.descriptions.length, products.length, 'one generated text per product');
   // PUBLISH_POLICY=review: the texts wait in the queue, under the experiment's own channel.
-  const queue = await server.gql<{ reviewQueue: { totalCount: number } }>('query Q($channel: String) { reviewQueue(filter: { channel: $channel }) { totalCount } }', { channel: r.recipe.channel }, internal);
+  const queue = await server.gql<{ reviewQueue: { totalCount: number } }>(
+    'query Q($channel: String) { reviewQueue(filter: { channel: $channel }) { totalCount } }',
+    { channel: r.recipe.channel },
+    internal,
+  );
   assert.equal(dataOf(queue).reviewQueue.totalCount, products.length);
 
-  const read = async (session: string) => dataOf(await server.gql<Served>(SERVED, { id: products[0], session }, mobile)).product.description!;
+  const read = async (session: string) =>
+    dataOf(await server.gql<Served>(SERVED, { id: products[0], session }, mobile)).product.description!;
   let session = '';
   for (let i = 0; !session; i++) if ((await read(`recipe-${i}`)).experiment?.variantId === 'R') session = `recipe-${i}`;
   const before = await read(session);
@@ -290,5 +431,9 @@ test('a recipe variant: its texts are generated through the publication policy, 
   await lifecycle(server, 'approveDescription', [rText]);
   const after = await read(session);
   assert.deepEqual([after.id, after.experiment?.variantId, after.experiment?.servedControl], [rText, 'R', false]);
-  assert.equal(dataOf(await server.gql<Served>(USUAL, { id: products[0] }, mobile)).product.description!.id, a[0], 'outside the experiment, the published text');
+  assert.equal(
+    dataOf(await server.gql<Served>(USUAL, { id: products[0] }, mobile)).product.description!.id,
+    a[0],
+    'outside the experiment, the published text',
+  );
 });

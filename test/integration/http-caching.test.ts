@@ -16,7 +16,14 @@ let server: TestServer;
 
 before(async () => {
   fake = await startFakeOpenAI();
-  server = await startTestServer({ providers: ['openai'], openaiBaseUrl: fake.baseURL, openaiApiKey: 'sk-test-http-caching', gatewayApiKeys: TEST_GATEWAY_API_KEYS, trustedDocumentsManifest: MANIFEST_FILE, trustedDocuments: 'mobile=require' });
+  server = await startTestServer({
+    providers: ['openai'],
+    openaiBaseUrl: fake.baseURL,
+    openaiApiKey: 'sk-test-http-caching',
+    gatewayApiKeys: TEST_GATEWAY_API_KEYS,
+    trustedDocumentsManifest: MANIFEST_FILE,
+    trustedDocuments: 'mobile=require',
+  });
 });
 after(async () => {
   await server.stop();
@@ -26,7 +33,9 @@ after(async () => {
 /** The mobile app's page over GET, by documentId. */
 function getPage(headers: Record<string, string> = {}): Promise<Response> {
   const search = new URLSearchParams({ documentId: PAGE_ID, variables: JSON.stringify({ first: 3 }) });
-  return fetch(`${server.url}/graphql?${search}`, { headers: { ...bearer(TEST_KEYS.mobile), 'apollo-require-preflight': 'true', ...headers } });
+  return fetch(`${server.url}/graphql?${search}`, {
+    headers: { ...bearer(TEST_KEYS.mobile), 'apollo-require-preflight': 'true', ...headers },
+  });
 }
 
 test('a GET answer has an ETag; sent back, it gets 304 with no body until the answer changes', async () => {
@@ -34,14 +43,24 @@ test('a GET answer has an ETag; sent back, it gets 304 with no body until the an
   assert.equal(first.status, 200);
   const etag = first.headers.get('etag');
   assert.match(etag ?? '', /^"[\w-]+"$/);
-  assert.equal(first.headers.get('cache-control'), 'private, no-cache', 'the app revalidates; no shared cache keeps it');
-  const page = (await first.json()) as { data: { products: { edges: Array<{ node: { id: string; title: string } }> } } };
+  assert.equal(
+    first.headers.get('cache-control'),
+    'private, no-cache',
+    'the app revalidates; no shared cache keeps it',
+  );
+  const page = (await first.json()) as {
+    data: { products: { edges: Array<{ node: { id: string; title: string } }> } };
+  };
 
   const again = await getPage({ 'if-none-match': etag! });
   assert.equal(again.status, 304);
   assert.equal(await again.text(), '');
   assert.equal(again.headers.get('etag'), etag);
-  assert.equal((await getPage({ 'if-none-match': `"other", W/${etag!}` })).status, 304, 'weak comparison, any tag of a list');
+  assert.equal(
+    (await getPage({ 'if-none-match': `"other", W/${etag!}` })).status,
+    304,
+    'weak comparison, any tag of a list',
+  );
   assert.equal((await getPage({ 'if-none-match': '"other"' })).status, 200);
 
   // A title on the page changes: the same request gets the new answer and another tag.
@@ -55,12 +74,18 @@ test('a GET answer has an ETag; sent back, it gets 304 with no body until the an
 });
 
 test('a POST answer, and a GET that fails, stay no-store and get no ETag', async () => {
-  const post = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(TEST_KEYS.mobile) }, body: JSON.stringify({ documentId: PAGE_ID, variables: { first: 1 } }) });
+  const post = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...bearer(TEST_KEYS.mobile) },
+    body: JSON.stringify({ documentId: PAGE_ID, variables: { first: 1 } }),
+  });
   assert.equal(post.status, 200);
   assert.equal(post.headers.get('etag'), null);
   assert.equal(post.headers.get('cache-control'), 'no-store');
   const search = new URLSearchParams({ documentId: PAGE_ID, variables: JSON.stringify({ first: 101 }) });
-  const refused = await fetch(`${server.url}/graphql?${search}`, { headers: { ...bearer(TEST_KEYS.mobile), 'apollo-require-preflight': 'true' } });
+  const refused = await fetch(`${server.url}/graphql?${search}`, {
+    headers: { ...bearer(TEST_KEYS.mobile), 'apollo-require-preflight': 'true' },
+  });
   assert.equal(refused.status, 400);
   assert.equal(refused.headers.get('etag'), null);
   assert.equal(refused.headers.get('cache-control'), 'no-store');

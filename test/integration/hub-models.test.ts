@@ -23,7 +23,16 @@ const files = repoFromFolder(path.join(fixturesDir, 'models', 'tiny-llama'), {
 
 const GENERATE = GenerateDescriptionsDocument;
 const PROVIDERS = '{ providers { id model state promptFormat healthy lastError } }';
-type Providers = { providers: Array<{ id: string; model: string; state: string; promptFormat: string; healthy: boolean; lastError: string | null }> };
+type Providers = {
+  providers: Array<{
+    id: string;
+    model: string;
+    state: string;
+    promptFormat: string;
+    healthy: boolean;
+    lastError: string | null;
+  }>;
+};
 
 const running: ChildGateway[] = [];
 const hubs: FakeHub[] = [];
@@ -70,7 +79,9 @@ async function untilReady(gateway: ChildGateway, timeoutMs = 60_000): Promise<un
 
 async function generate(gateway: ChildGateway): Promise<GenerationItem> {
   const [productId] = await productIds(gateway.gql, 1);
-  const r = await gateway.gql(GENERATE, { input: [{ productId: productId, provider: 'onnx', params: { maxTokens: 8 } }] });
+  const r = await gateway.gql(GENERATE, {
+    input: [{ productId: productId, provider: 'onnx', params: { maxTokens: 8 } }],
+  });
   return dataOf(r).generateDescriptions[0];
 }
 
@@ -82,7 +93,14 @@ test('LOCAL_MODEL with an empty HF_HOME: the gateway downloads, verifies and gen
   const gateway = await start(home, { HF_ENDPOINT: hub.url }, 'hub-first');
   await untilReady(gateway);
   const [provider] = dataOf(await gateway.gql<Providers>(PROVIDERS)).providers;
-  assert.deepEqual(provider, { id: 'onnx', model: REPO, state: 'READY', promptFormat: 'CHAT_TEMPLATE', healthy: true, lastError: null });
+  assert.deepEqual(provider, {
+    id: 'onnx',
+    model: REPO,
+    state: 'READY',
+    promptFormat: 'CHAT_TEMPLATE',
+    healthy: true,
+    lastError: null,
+  });
   const d = described(await generate(gateway));
   assert.equal(d.provider, 'onnx');
   assert.equal(d.model, REPO);
@@ -116,7 +134,10 @@ test('offline with an empty cache: the provider fails with an error naming the r
     { timeoutMs: 30_000, intervalMs: 20, what: 'the provider to finish loading' },
   );
   assert.equal(provider.state, 'FAILED');
-  assert.match(provider.lastError ?? '', /onnx-community\/tiny-llama-chat@main is not in the cache .*HF_HUB_OFFLINE is set/);
+  assert.match(
+    provider.lastError ?? '',
+    /onnx-community\/tiny-llama-chat@main is not in the cache .*HF_HUB_OFFLINE is set/,
+  );
   assert.equal(failed(await generate(gateway)).code, 'PROVIDER_UNAVAILABLE');
   await gateway.stop();
 });
@@ -128,8 +149,18 @@ test('a download killed halfway (kill -9) resumes on the next start with a Range
   const half = Math.floor(files[GRAPH].length / 2);
   hub.stallAfter(half);
   const first = await start(resumeHome, { HF_ENDPOINT: hub.url }, 'hub-killed');
-  const partial = path.join(resumeHome, 'hub', 'models--onnx-community--tiny-llama-chat', 'blobs', `${hub.sha256(REPO, GRAPH)}.incomplete`);
-  await waitFor(() => existsSync(partial) && statSync(partial).size >= half, { timeoutMs: 30_000, intervalMs: 20, what: 'half the graph on disk' });
+  const partial = path.join(
+    resumeHome,
+    'hub',
+    'models--onnx-community--tiny-llama-chat',
+    'blobs',
+    `${hub.sha256(REPO, GRAPH)}.incomplete`,
+  );
+  await waitFor(() => existsSync(partial) && statSync(partial).size >= half, {
+    timeoutMs: 30_000,
+    intervalMs: 20,
+    what: 'half the graph on disk',
+  });
   // While it downloads, the gateway answers probes and says it is loading.
   const ready = await fetch(`${first.url}/readyz`);
   assert.equal(ready.status, 503);
@@ -145,7 +176,10 @@ test('a download killed halfway (kill -9) resumes on the next start with a Range
   const second = await start(resumeHome, { HF_ENDPOINT: hub.url }, 'hub-resumed');
   await untilReady(second);
   const cdn = hub.calls.filter((c) => c.path === `/cdn/${hub.sha256(REPO, GRAPH)}`);
-  assert.deepEqual(cdn.map((c) => c.range), [undefined, `bytes=${half}-`]);
+  assert.deepEqual(
+    cdn.map((c) => c.range),
+    [undefined, `bytes=${half}-`],
+  );
   assert.ok(!existsSync(partial));
   described(await generate(second));
   await second.stop();

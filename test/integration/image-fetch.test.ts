@@ -22,7 +22,10 @@ before(async () => {
   const jpeg = readFileSync(path.join(chapter4Dir, 'img', 'image_1.jpg'));
   images = http.createServer((req, res) => {
     requests++;
-    if (req.url?.startsWith('/redirect')) return void res.writeHead(302, { location: `http://localhost:${(images.address() as AddressInfo).port}/a.jpg` }).end();
+    if (req.url?.startsWith('/redirect'))
+      return void res
+        .writeHead(302, { location: `http://localhost:${(images.address() as AddressInfo).port}/a.jpg` })
+        .end();
     res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': jpeg.length }).end(jpeg);
   });
   await new Promise<void>((resolve) => images.listen(0, '127.0.0.1', resolve));
@@ -35,8 +38,20 @@ after(async () => {
 
 /** A candidates-only benchmark (no generation) over rows whose images are the given URLs; returns each row's clipReason. */
 async function clipReasons(server: TestServer, urls: string[]): Promise<Array<string | null>> {
-  const csv = ['product_image,product_description,product_title,product_metadata', ...urls.map((u, i) => `${u},A linen shirt ${i}.,Shirt ${i},"[]"`)].join('\n');
-  const { id } = dataOf(await server.gql(RUN, { input: { datasetCsv: csv, candidates: [{ name: 'titles', texts: urls.map((_, i) => `Shirt ${i}`) }], allRows: true, metrics: ['METEOR'] } })).runBenchmark;
+  const csv = [
+    'product_image,product_description,product_title,product_metadata',
+    ...urls.map((u, i) => `${u},A linen shirt ${i}.,Shirt ${i},"[]"`),
+  ].join('\n');
+  const { id } = dataOf(
+    await server.gql(RUN, {
+      input: {
+        datasetCsv: csv,
+        candidates: [{ name: 'titles', texts: urls.map((_, i) => `Shirt ${i}`) }],
+        allRows: true,
+        metrics: ['METEOR'],
+      },
+    }),
+  ).runBenchmark;
   const run = await waitFor(
     async () => {
       const polled = dataOf(await server.gql(GET, { id })).benchmarkRun;
@@ -52,7 +67,10 @@ test('by default a catalog image URL on loopback, or redirecting there, is IMAGE
   const server = await startTestServer({ clipModelDir, ortExecutionProvider: 'cpu' });
   try {
     const before = requests;
-    assert.deepEqual(await clipReasons(server, [`${base}/a.jpg`, `http://[::1]:${new URL(base).port}/a.jpg`]), ['IMAGE_FETCH_REFUSED', 'IMAGE_FETCH_REFUSED']);
+    assert.deepEqual(await clipReasons(server, [`${base}/a.jpg`, `http://[::1]:${new URL(base).port}/a.jpg`]), [
+      'IMAGE_FETCH_REFUSED',
+      'IMAGE_FETCH_REFUSED',
+    ]);
     assert.equal(requests, before, 'the image server saw no request');
   } finally {
     await server.stop();
@@ -60,7 +78,11 @@ test('by default a catalog image URL on loopback, or redirecting there, is IMAGE
 });
 
 test('IMAGE_FETCH_ALLOW_HOSTS lets a named host through, and only it: its redirect to another loopback name is refused', async () => {
-  const server = await startTestServer({ clipModelDir, ortExecutionProvider: 'cpu', imageFetchAllowHosts: '127.0.0.1' });
+  const server = await startTestServer({
+    clipModelDir,
+    ortExecutionProvider: 'cpu',
+    imageFetchAllowHosts: '127.0.0.1',
+  });
   try {
     assert.deepEqual(await clipReasons(server, [`${base}/a.jpg`, `${base}/redirect`]), [null, 'IMAGE_FETCH_REFUSED']);
   } finally {

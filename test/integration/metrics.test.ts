@@ -20,7 +20,12 @@ function sample(text: string, name: string, labels: Record<string, string>): num
 
 before(async () => {
   fake = await startFakeOpenAI();
-  server = await startTestServer({ providers: ['openai'], openaiBaseUrl: fake.baseURL, gatewayApiKeys: TEST_GATEWAY_API_KEYS, cacheTtlMs: 0 });
+  server = await startTestServer({
+    providers: ['openai'],
+    openaiBaseUrl: fake.baseURL,
+    gatewayApiKeys: TEST_GATEWAY_API_KEYS,
+    cacheTtlMs: 0,
+  });
 });
 after(async () => {
   await server.stop();
@@ -37,7 +42,11 @@ test('/metrics on the main port needs an internal key', async () => {
 
 test('requests, provider calls, tokens, batch sizes, cache and breaker state are counted', async () => {
   // Named: the request counter is labelled by operation name.
-  const page = await server.gql<ProductIdsOnly>('query Page { products(first: 3) { edges { node { id } } } }', {}, bearer(TEST_KEYS.mobile));
+  const page = await server.gql<ProductIdsOnly>(
+    'query Page { products(first: 3) { edges { node { id } } } }',
+    {},
+    bearer(TEST_KEYS.mobile),
+  );
   const ids = dataOf(page).products.edges.map((e) => e.node.id);
   await server.gql('{ nope }', {}, bearer(TEST_KEYS.mobile));
   const generated = await server.gql(
@@ -47,14 +56,22 @@ test('requests, provider calls, tokens, batch sizes, cache and breaker state are
   );
   assert.equal(generated.body.errors, undefined);
   fake.setMode('503');
-  await server.gql('mutation Gen($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename } }', { input: [{ productId: ids[0], params: { seed: 7 } }] }, bearer(TEST_KEYS.personalization));
+  await server.gql(
+    'mutation Gen($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename } }',
+    { input: [{ productId: ids[0], params: { seed: 7 } }] },
+    bearer(TEST_KEYS.personalization),
+  );
   fake.setMode('ok');
 
   const text = await (await fetch(`${server.url}/metrics`, { headers: bearer(TEST_KEYS.internal) })).text();
   assert.equal(sample(text, 'gateway_requests_total', { operation: 'Page', outcome: 'ok' }), 1);
   assert.ok((sample(text, 'gateway_requests_total', { operation: 'anonymous', outcome: 'error' }) ?? 0) >= 1);
   assert.equal(sample(text, 'gateway_request_duration_seconds_count', { operation: 'Gen' }), 2);
-  assert.equal(sample(text, 'gateway_provider_calls_total', { provider: 'openai', outcome: 'ok' }), fake.count('chat.completions') - (sample(text, 'gateway_provider_calls_total', { provider: 'openai', outcome: 'unavailable' }) ?? 0));
+  assert.equal(
+    sample(text, 'gateway_provider_calls_total', { provider: 'openai', outcome: 'ok' }),
+    fake.count('chat.completions') -
+      (sample(text, 'gateway_provider_calls_total', { provider: 'openai', outcome: 'unavailable' }) ?? 0),
+  );
   assert.ok((sample(text, 'gateway_provider_errors_total', { provider: 'openai', kind: 'unavailable' }) ?? 0) >= 1);
   assert.ok((sample(text, 'gateway_tokens_total', { provider: 'openai', type: 'completion' }) ?? 0) > 0);
   assert.ok((sample(text, 'gateway_provider_batch_size_count', { provider: 'openai' }) ?? 0) >= 1);
@@ -64,7 +81,12 @@ test('requests, provider calls, tokens, batch sizes, cache and breaker state are
 });
 
 test('METRICS_PORT: a separate listener without a key, and none on the main port', async () => {
-  const separate = await startTestServer({ providers: ['openai'], openaiBaseUrl: fake.baseURL, gatewayApiKeys: TEST_GATEWAY_API_KEYS, metricsPort: 0 });
+  const separate = await startTestServer({
+    providers: ['openai'],
+    openaiBaseUrl: fake.baseURL,
+    gatewayApiKeys: TEST_GATEWAY_API_KEYS,
+    metricsPort: 0,
+  });
   try {
     assert.ok(separate.metricsPort && separate.metricsPort !== separate.port);
     const scraped = await fetch(`http://127.0.0.1:${separate.metricsPort}/metrics`);
@@ -77,9 +99,11 @@ test('METRICS_PORT: a separate listener without a key, and none on the main port
 });
 
 test('a call every caller has left counts as cancelled, not as a provider timeout; a call past its own timeout stays a timeout', async () => {
-  const GEN = 'mutation Gen($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename } }';
+  const GEN =
+    'mutation Gen($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename } }';
   const [productId] = await productIds(server.gql, 1, bearer(TEST_KEYS.mobile));
-  const scrape = async (at: TestServer) => (await fetch(`${at.url}/metrics`, { headers: bearer(TEST_KEYS.internal) })).text();
+  const scrape = async (at: TestServer) =>
+    (await fetch(`${at.url}/metrics`, { headers: bearer(TEST_KEYS.internal) })).text();
   const counts = (text: string) => ({
     cancelled: sample(text, 'gateway_provider_calls_total', { provider: 'openai', outcome: 'cancelled' }) ?? 0,
     timeouts: sample(text, 'gateway_provider_errors_total', { provider: 'openai', kind: 'timeout' }) ?? 0,
@@ -98,15 +122,28 @@ test('a call every caller has left counts as cancelled, not as a provider timeou
       }),
     );
     let after = before;
-    await waitFor(async () => (after = counts(await scrape(server))).cancelled !== before.cancelled, { intervalMs: 100, what: 'the cancelled call to be counted' });
+    await waitFor(async () => (after = counts(await scrape(server))).cancelled !== before.cancelled, {
+      intervalMs: 100,
+      what: 'the cancelled call to be counted',
+    });
     assert.deepEqual(after, { ...before, cancelled: before.cancelled + 1 });
 
     // The provider's own timeout, with the caller still waiting, is a timeout.
-    const short = await startTestServer({ providers: ['openai'], openaiBaseUrl: fake.baseURL, gatewayApiKeys: TEST_GATEWAY_API_KEYS, cacheTtlMs: 0, providerTimeoutMs: 300 });
+    const short = await startTestServer({
+      providers: ['openai'],
+      openaiBaseUrl: fake.baseURL,
+      gatewayApiKeys: TEST_GATEWAY_API_KEYS,
+      cacheTtlMs: 0,
+      providerTimeoutMs: 300,
+    });
     try {
       const [ownId] = await productIds(short.gql, 1, bearer(TEST_KEYS.mobile));
       const input = [{ productId: ownId, params: { seed: 12 } }];
-      const answer = await short.gql<{ generateDescriptions: unknown }>(GEN, { input }, bearer(TEST_KEYS.personalization));
+      const answer = await short.gql<{ generateDescriptions: unknown }>(
+        GEN,
+        { input },
+        bearer(TEST_KEYS.personalization),
+      );
       assert.deepEqual(answer.body.data?.generateDescriptions, [{ __typename: 'GenerationError' }]);
       const own = counts(await scrape(short));
       assert.equal(own.cancelled, 0);
@@ -120,14 +157,26 @@ test('a call every caller has left counts as cancelled, not as a provider timeou
 });
 
 test('the local model: queue depth, rows running, forward passes and tokens, counted as the provider reports them', async () => {
-  const local = await startTestServer({ providers: ['onnx'], gatewayApiKeys: TEST_GATEWAY_API_KEYS, cacheTtlMs: 0, localMaxBatch: 4, localMaxQueueDelayMs: 20 });
+  const local = await startTestServer({
+    providers: ['onnx'],
+    gatewayApiKeys: TEST_GATEWAY_API_KEYS,
+    cacheTtlMs: 0,
+    localMaxBatch: 4,
+    localMaxQueueDelayMs: 20,
+  });
   try {
     const scrape = async () => (await fetch(`${local.url}/metrics`, { headers: bearer(TEST_KEYS.internal) })).text();
     const ids = await productIds(local.gql, 3, bearer(TEST_KEYS.mobile));
     const generate = () =>
-      local.gql('mutation Gen($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename } }', { input: ids.map((productId: string) => ({ productId })) }, bearer(TEST_KEYS.personalization));
+      local.gql(
+        'mutation Gen($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename } }',
+        { input: ids.map((productId: string) => ({ productId })) },
+        bearer(TEST_KEYS.personalization),
+      );
     assert.equal((await generate()).body.errors, undefined);
-    const onnx = local.services.registry.generator('onnx') as unknown as { stats(): { forwardPasses: number; generatedTokens: number } };
+    const onnx = local.services.registry.generator('onnx') as unknown as {
+      stats(): { forwardPasses: number; generatedTokens: number };
+    };
     const first = await scrape();
     const passes = sample(first, 'gateway_local_forward_passes_total', { provider: 'onnx' }) ?? 0;
     const tokens = sample(first, 'gateway_local_generated_tokens_total', { provider: 'onnx' }) ?? 0;
@@ -141,7 +190,10 @@ test('the local model: queue depth, rows running, forward passes and tokens, cou
     // Counters follow the provider's totals from scrape to scrape.
     await generate();
     const second = await scrape();
-    assert.equal(sample(second, 'gateway_local_generated_tokens_total', { provider: 'onnx' }), onnx.stats().generatedTokens);
+    assert.equal(
+      sample(second, 'gateway_local_generated_tokens_total', { provider: 'onnx' }),
+      onnx.stats().generatedTokens,
+    );
     assert.ok(onnx.stats().generatedTokens > tokens);
   } finally {
     await local.stop();

@@ -25,7 +25,11 @@ async function runQuery(page: Page, query: string, expect: RegExp): Promise<stri
   await page.keyboard.press('Delete');
   await page.keyboard.insertText(query);
   await page.locator('.graphiql-execute-button').click();
-  await page.waitForFunction((source) => new RegExp(source).test(document.querySelector('.graphiql-response')?.textContent ?? ''), expect.source, { timeout: 20_000 });
+  await page.waitForFunction(
+    (source) => new RegExp(source).test(document.querySelector('.graphiql-response')?.textContent ?? ''),
+    expect.source,
+    { timeout: 20_000 },
+  );
   return (await page.locator('.graphiql-response').textContent()) ?? '';
 }
 
@@ -48,13 +52,19 @@ test('/favicon.ico is a real 32×32 icon, served by the gateway', async () => {
   assert.equal(r.headers.get('content-type'), 'image/x-icon');
   const ico = Buffer.from(await r.arrayBuffer());
   // ICONDIR: reserved 0, type 1 (icon), one image; its entry says 32×32 at 32 bits, and where the PNG is.
-  assert.deepEqual([ico.readUInt16LE(0), ico.readUInt16LE(2), ico.readUInt16LE(4), ico[6], ico[7], ico.readUInt16LE(12)], [0, 1, 1, 32, 32, 32]);
+  assert.deepEqual(
+    [ico.readUInt16LE(0), ico.readUInt16LE(2), ico.readUInt16LE(4), ico[6], ico[7], ico.readUInt16LE(12)],
+    [0, 1, 1, 32, 32, 32],
+  );
   const image = ico.subarray(ico.readUInt32LE(18), ico.readUInt32LE(18) + ico.readUInt32LE(14));
   const { data, info } = await sharp(image).raw().toBuffer({ resolveWithObject: true });
   assert.deepEqual([info.width, info.height, info.channels], [32, 32, 4]);
   const colours = new Set<string>();
   for (let i = 0; i < data.length; i += 4) colours.add(data.subarray(i, i + 4).toString('hex'));
-  assert.ok(colours.has('ffffffff') && colours.has('0f766eff') && colours.has('00000000'), `a white glyph on the brand colour with cut corners: ${[...colours].join(' ')}`);
+  assert.ok(
+    colours.has('ffffffff') && colours.has('0f766eff') && colours.has('00000000'),
+    `a white glyph on the brand colour with cut corners: ${[...colours].join(' ')}`,
+  );
   assert.equal((await fetch(`${server.url}/favicon.ico`, { method: 'HEAD' })).status, 200);
 });
 
@@ -74,7 +84,10 @@ test('headless Chromium runs a products query through the GraphiQL UI', async (t
     const text = await runQuery(page, QUERY, /totalCount/);
     assert.match(text, /"totalCount": \d+/);
     assert.match(text, /SS-KNT-\d{3}/);
-    assert.match((await page.locator('#key-status').textContent()) ?? '', /No key set \(none is needed while the gateway has no keys\)/);
+    assert.match(
+      (await page.locator('#key-status').textContent()) ?? '',
+      /No key set \(none is needed while the gateway has no keys\)/,
+    );
     const shot = path.join(server.dir, 'playground-open.png');
     await page.screenshot({ path: shot });
     t.diagnostic(`screenshot: ${shot}`);
@@ -98,7 +111,9 @@ test('with keys, the page asks for one; the key stays in the tab, out of every U
     });
     await page.goto(`${keyed.url}/playground`);
     // GraphiQL's schema query is refused; the page says why and what to do.
-    await page.waitForFunction(() => document.getElementById('key-bar')?.classList.contains('problem'), null, { timeout: 20_000 });
+    await page.waitForFunction(() => document.getElementById('key-bar')?.classList.contains('problem'), null, {
+      timeout: 20_000,
+    });
     assert.match((await page.locator('#key-status').textContent()) ?? '', /needs an API key \(UNAUTHENTICATED\)/);
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'key-input');
     const asking = path.join(keyed.dir, 'playground-asks-for-key.png');
@@ -106,13 +121,18 @@ test('with keys, the page asks for one; the key stays in the tab, out of every U
 
     await page.locator('#key-input').fill(TEST_KEYS.mobile);
     await page.locator('#key-bar button[type=submit]').click();
-    await page.waitForFunction(() => /FORBIDDEN/.test(document.getElementById('key-status')?.textContent ?? ''), null, { timeout: 20_000 });
+    await page.waitForFunction(() => /FORBIDDEN/.test(document.getElementById('key-status')?.textContent ?? ''), null, {
+      timeout: 20_000,
+    });
 
     await page.locator('#key-input').fill(TEST_KEYS.internal);
     await page.locator('#key-bar button[type=submit]').click();
     const text = await runQuery(page, QUERY, /totalCount/);
     assert.match(text, /SS-KNT-\d{3}/);
-    assert.match((await page.locator('#key-status').textContent()) ?? '', new RegExp(`ending in ${TEST_KEYS.internal.slice(-4)}`));
+    assert.match(
+      (await page.locator('#key-status').textContent()) ?? '',
+      new RegExp(`ending in ${TEST_KEYS.internal.slice(-4)}`),
+    );
     assert.equal(await page.locator('#key-input').inputValue(), '', 'the field does not keep the key on show');
     assert.equal(await page.evaluate(() => sessionStorage.getItem('stylesprint.playground.key')), TEST_KEYS.internal);
     const done = path.join(keyed.dir, 'playground-with-key.png');
@@ -127,9 +147,15 @@ test('with keys, the page asks for one; the key stays in the tab, out of every U
     assert.equal(fresh.url(), `${keyed.url}/playground`);
 
     for (const key of [TEST_KEYS.internal, TEST_KEYS.mobile]) {
-      assert.ok(urls.every((u) => !new URL(u).search.includes(key)), 'no key in a URL query');
+      assert.ok(
+        urls.every((u) => !new URL(u).search.includes(key)),
+        'no key in a URL query',
+      );
     }
-    assert.ok(authorized.length > 0 && authorized.every((p) => p === '/graphql'), `the key goes only to /graphql: ${authorized.join(', ')}`);
+    assert.ok(
+      authorized.length > 0 && authorized.every((p) => p === '/graphql'),
+      `the key goes only to /graphql: ${authorized.join(', ')}`,
+    );
   } finally {
     await close();
     await keyed.stop();
@@ -139,7 +165,10 @@ test('with keys, the page asks for one; the key stays in the tab, out of every U
 });
 
 test('the playground is off in production', async () => {
-  const prod = await startTestServer({ nodeEnv: 'production', gatewayApiKeys: 'internal:playground-test-key-0123456789' });
+  const prod = await startTestServer({
+    nodeEnv: 'production',
+    gatewayApiKeys: 'internal:playground-test-key-0123456789',
+  });
   try {
     assert.equal((await fetch(`${prod.url}/playground`)).status, 404);
   } finally {

@@ -4,7 +4,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { dataOf } from '../helpers/graphql.js';
-import { ImportProductsDocument, ProductByIdDocument, ProductBySkuDocument, ProductPageDocument, type ProductPageQuery } from '../generated/graphql.js';
+import {
+  ImportProductsDocument,
+  ProductByIdDocument,
+  ProductBySkuDocument,
+  ProductPageDocument,
+  type ProductPageQuery,
+} from '../generated/graphql.js';
 import { chapter4Dir } from '../helpers/paths.js';
 import { readSampleCatalog } from '../../src/seed.js';
 
@@ -83,7 +89,12 @@ test('product(id) and productBySku find the same product; unknown ids give null'
 test('bad paging input gets stable codes and the server stays up', async () => {
   const negative = await server.gql(PAGE, { first: -1 });
   assert.equal(negative.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
-  for (const cursor of ['not-a-cursor', Buffer.from('product:abc').toString('base64url'), Buffer.from('other:1').toString('base64url'), '']) {
+  for (const cursor of [
+    'not-a-cursor',
+    Buffer.from('product:abc').toString('base64url'),
+    Buffer.from('other:1').toString('base64url'),
+    '',
+  ]) {
     const r = await server.gql(PAGE, { first: 5, after: cursor || 'x' });
     assert.equal(r.body.errors?.[0]?.extensions?.reason, 'INVALID_CURSOR', cursor);
   }
@@ -128,7 +139,8 @@ test('first: 0 answers an empty page whose hasNextPage is true only when product
 test('a cursor re-encoded as padded or standard base64 pages the same; garbage is still INVALID_CURSOR', async () => {
   const first = dataOf(await server.gql(PAGE, { first: 30 })).products;
   const next = async (after: string) => (await server.gql(PAGE, { first: 3, after })).body;
-  const ids = (body: Awaited<ReturnType<typeof next>>): string[] => (body.data?.products.edges ?? []).map((e) => e.node.id);
+  const ids = (body: Awaited<ReturnType<typeof next>>): string[] =>
+    (body.data?.products.edges ?? []).map((e) => e.node.id);
   // Cursors whose base64 needs padding, and one whose bytes encode to - or _ (+ or / in standard base64).
   const cursors = first.edges.map((e) => e.cursor);
   const padded = cursors.find((c) => c.length % 4 !== 0)!;
@@ -137,13 +149,26 @@ test('a cursor re-encoded as padded or standard base64 pages the same; garbage i
     const bytes = Buffer.from(cursor, 'base64url');
     const expected = ids(await next(cursor));
     assert.equal(expected.length, 3);
-    for (const form of [bytes.toString('base64'), bytes.toString('base64').replace(/=+$/, ''), bytes.toString('base64url') + '='.repeat((4 - (cursor.length % 4)) % 4)]) {
+    for (const form of [
+      bytes.toString('base64'),
+      bytes.toString('base64').replace(/=+$/, ''),
+      bytes.toString('base64url') + '='.repeat((4 - (cursor.length % 4)) % 4),
+    ]) {
       const r = await next(form);
       assert.equal(r.errors, undefined, `${form}: ${JSON.stringify(r.errors)}`);
       assert.deepEqual(ids(r), expected, form);
     }
   }
-  for (const garbage of [`${padded}=`, `${padded}===`, `${padded.slice(0, -1)}=`, `=${padded}`, `${padded} `, `${padded}%3D`, 'cHJvZHVjdDoxMA.', Buffer.from('product:01').toString('base64')]) {
+  for (const garbage of [
+    `${padded}=`,
+    `${padded}===`,
+    `${padded.slice(0, -1)}=`,
+    `=${padded}`,
+    `${padded} `,
+    `${padded}%3D`,
+    'cHJvZHVjdDoxMA.',
+    Buffer.from('product:01').toString('base64'),
+  ]) {
     const r = await next(garbage);
     assert.equal(r.errors?.[0]?.extensions?.reason, 'INVALID_CURSOR', garbage);
   }
@@ -159,7 +184,10 @@ test('the chapter-4 CSV imports 20 products with no errors, idempotently', async
   assert.equal(r.rows.length, 20);
   const again = dataOf(await server.gql(mutation, { csv })).importProducts;
   assert.deepEqual([again.created, again.updated, again.unchanged, again.failed], [0, 0, 20, 0]);
-  assert.deepEqual(again.rows.map((x) => x.productId), r.rows.map((x) => x.productId));
+  assert.deepEqual(
+    again.rows.map((x) => x.productId),
+    r.rows.map((x) => x.productId),
+  );
   const afterCount = dataOf(await server.gql(PAGE, { first: 1 })).products.totalCount;
   assert.equal(afterCount, before + 20);
   const gown = r.rows.find((x) => /gown/i.test(x.title ?? ''));
@@ -172,7 +200,8 @@ test('the chapter-4 CSV imports 20 products with no errors, idempotently', async
 test('the SQLite file keeps its data across a restart', async () => {
   const s1 = await startTestServer();
   const dbFile = s1.config.databasePath;
-  const csv = 'product_image,product_description,product_title,product_metadata,sku\nimg.jpg,"A test coat.",Restart Coat,"warm, wool",RESTART-1\n';
+  const csv =
+    'product_image,product_description,product_title,product_metadata,sku\nimg.jpg,"A test coat.",Restart Coat,"warm, wool",RESTART-1\n';
   await s1.gql('mutation($csv: String!) { importProducts(csv: $csv) { created } }', { csv });
   await s1.close();
   const s2 = await startTestServer({ databasePath: dbFile });

@@ -41,11 +41,20 @@ interface LegacyRow {
 
 /** Three products of the storage suite's catalog and six descriptions as the gateway stored them before the lifecycle. */
 function legacyRows(): LegacyRow[] {
-  const row = (product: number, text: string, personalization: LegacyRow['personalization'] = null, finish = 'stop'): LegacyRow => ({ id: randomUUID(), product, text, personalization, finish });
+  const row = (
+    product: number,
+    text: string,
+    personalization: LegacyRow['personalization'] = null,
+    finish = 'stop',
+  ): LegacyRow => ({ id: randomUUID(), product, text, personalization, finish });
   return [
     row(0, 'Meet the Floral Wrap Dress: a versatile piece for everyday wear.'),
     row(0, 'Meet the Floral Wrap Dress: an easy piece for every day.'),
-    row(0, 'Meet the Floral Wrap Dress: a bright piece for the commute.', { segment: 'Commuters', locale: 'en-GB', tone: 'warm' }),
+    row(0, 'Meet the Floral Wrap Dress: a bright piece for the commute.', {
+      segment: 'Commuters',
+      locale: 'en-GB',
+      tone: 'warm',
+    }),
     row(1, 'Made of 100% silk, it comes in midnight blue.'),
     row(2, 'Meet the 100% Linen Maxi: a light piece for', null, 'length'),
     row(2, 'Meet the 100% Linen Maxi: a light piece for summer.', { tone: 'calm' }),
@@ -57,7 +66,11 @@ async function buildLegacy(exec: Exec, postgres: boolean): Promise<{ products: s
   await exec(SCHEMA_MIGRATIONS_DDL[postgres ? 'postgres' : 'sqlite']);
   for (const m of MIGRATIONS.filter((m) => m.version < LIFECYCLE)) {
     await exec(postgres ? m.postgres : m.sqlite);
-    await exec('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [m.version, m.name, new Date().toISOString()]);
+    await exec('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
+      m.version,
+      m.name,
+      new Date().toISOString(),
+    ]);
   }
   const catalog = makeCatalog().slice(0, 3);
   const products = catalog.map(() => randomUUID());
@@ -66,7 +79,23 @@ async function buildLegacy(exec: Exec, postgres: boolean): Promise<{ products: s
     await exec(
       `INSERT INTO products (id, natural_key, sku, title, category, gender, attributes, colors, sizes, materials, image_url, reference_description, price, created_at, updated_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [products[i], `legacy-${i}`, p.sku, p.title, p.category, p.gender, JSON.stringify(p.attributes), JSON.stringify(p.colors), JSON.stringify(p.sizes), JSON.stringify(p.materials), p.imageUrl, p.referenceDescription, p.price, now, now],
+      [
+        products[i],
+        `legacy-${i}`,
+        p.sku,
+        p.title,
+        p.category,
+        p.gender,
+        JSON.stringify(p.attributes),
+        JSON.stringify(p.colors),
+        JSON.stringify(p.sizes),
+        JSON.stringify(p.materials),
+        p.imageUrl,
+        p.referenceDescription,
+        p.price,
+        now,
+        now,
+      ],
     );
   }
   const rows = legacyRows();
@@ -75,7 +104,15 @@ async function buildLegacy(exec: Exec, postgres: boolean): Promise<{ products: s
       `INSERT INTO descriptions (id, product_id, text, provider, model, prompt_version, personalization_key, personalization, parameters, finish_reason,
         latency_ms, prompt_tokens, completion_tokens, estimated_cost_usd, attempts, flags, attribute_coverage, created_at)
         VALUES (?, ?, ?, 'openai', 'gpt-4o-mini', 'v4', ?, ?, '{}', ?, 10, 20, 30, NULL, '[]', '[]', NULL, ?)`,
-      [r.id, products[r.product], r.text, JSON.stringify(r.personalization), r.personalization ? JSON.stringify(r.personalization) : null, r.finish, new Date(Date.parse(now) + i).toISOString()],
+      [
+        r.id,
+        products[r.product],
+        r.text,
+        JSON.stringify(r.personalization),
+        r.personalization ? JSON.stringify(r.personalization) : null,
+        r.finish,
+        new Date(Date.parse(now) + i).toISOString(),
+      ],
     );
   }
   return { products, rows };
@@ -94,7 +131,14 @@ interface Actor {
 
 /** What HISTORY asks for. */
 interface History {
-  description: { id: string; text: string; status: string; version: number; slot: { locale: string; channel: string; segment: string }; check: { verdict: string } };
+  description: {
+    id: string;
+    text: string;
+    status: string;
+    version: number;
+    slot: { locale: string; channel: string; segment: string };
+    check: { verdict: string };
+  };
   versions: Array<{ version: number; text: string; author: Actor; verdict: string | null }>;
   events: Array<{ action: string; from: string | null; to: string; actor: Actor; note: string | null }>;
 }
@@ -109,14 +153,21 @@ async function histories(server: TestServer, products: string[]): Promise<Histor
   return all;
 }
 
-const backends: Array<{ name: string; make: () => Promise<{ exec: Exec; config: Partial<ConfigInput>; postgres: boolean }> }> = [
+const backends: Array<{
+  name: string;
+  make: () => Promise<{ exec: Exec; config: Partial<ConfigInput>; postgres: boolean }>;
+}> = [
   {
     name: 'SQLite',
     make: async () => {
       const file = path.join(mkdtempSync(path.join(dir, 'db-')), 'legacy.db');
       const db = new DatabaseSync(file);
       cleanup.push(async () => db.close());
-      return { exec: async (sql, params) => void (params ? db.prepare(sql).run(...(params as SQLInputValue[])) : db.exec(sql)), config: { databasePath: file }, postgres: false };
+      return {
+        exec: async (sql, params) => void (params ? db.prepare(sql).run(...(params as SQLInputValue[])) : db.exec(sql)),
+        config: { databasePath: file },
+        postgres: false,
+      };
     },
   },
 ];
@@ -130,7 +181,10 @@ if (probe.ok) {
       if (!made.ok) throw new Error(made.reason);
       const client = new pg.Client({ connectionString: made.database.url });
       await client.connect();
-      cleanup.push(() => made.database.drop(), () => client.end());
+      cleanup.push(
+        () => made.database.drop(),
+        () => client.end(),
+      );
       const exec: Exec = async (sql, params) => {
         let i = 0;
         await client.query(params ? sql.replace(/\?/g, () => `$${++i}`) : sql, params);
@@ -148,7 +202,14 @@ for (const backend of backends) {
     test(`${backend.name}, PUBLISH_POLICY=${policy}: every stored description keeps its text and gets a status and a check; slots are triaged once`, async () => {
       const { exec, config, postgres } = await backend.make();
       const { products, rows } = await buildLegacy(exec, postgres);
-      const start = () => startTestServer({ ...config, seedCatalog: false, providers: ['openai'], openaiBaseUrl: 'http://127.0.0.1:1/v1', publishPolicy: policy });
+      const start = () =>
+        startTestServer({
+          ...config,
+          seedCatalog: false,
+          providers: ['openai'],
+          openaiBaseUrl: 'http://127.0.0.1:1/v1',
+          publishPolicy: policy,
+        });
       const server = await start();
       cleanup.push(() => server.stop().catch(() => {}));
       const migrated = await histories(server, products);
@@ -157,9 +218,21 @@ for (const backend of backends) {
       assert.deepEqual(migrated.map((h) => h.description.id).sort(), rows.map((r) => r.id).sort());
       for (const h of migrated) {
         const row = rows.find((r) => r.id === h.description.id)!;
-        assert.deepEqual(h.versions.map((v) => [v.version, v.text, v.author, v.verdict !== null]), [[1, row.text, { name: 'openai/gpt-4o-mini', role: 'generator' }, true]]);
-        assert.ok(h.description.status && h.description.check.verdict === h.versions[0].verdict, JSON.stringify(h.description));
-        assert.deepEqual(h.events[0], { action: 'CREATE', from: null, to: 'DRAFT', actor: { name: 'migration', role: 'system' }, note: null });
+        assert.deepEqual(
+          h.versions.map((v) => [v.version, v.text, v.author, v.verdict !== null]),
+          [[1, row.text, { name: 'openai/gpt-4o-mini', role: 'generator' }, true]],
+        );
+        assert.ok(
+          h.description.status && h.description.check.verdict === h.versions[0].verdict,
+          JSON.stringify(h.description),
+        );
+        assert.deepEqual(h.events[0], {
+          action: 'CREATE',
+          from: null,
+          to: 'DRAFT',
+          actor: { name: 'migration', role: 'system' },
+          note: null,
+        });
       }
       const byRow = (i: number) => migrated.find((h) => h.description.id === rows[i].id)!;
       assert.deepEqual(byRow(2).description.slot, { locale: 'en-GB', channel: 'web', segment: 'commuters' });
@@ -167,11 +240,25 @@ for (const backend of backends) {
       // The older base text of product 0 and the cut text of product 2 were replaced by newer ones of their slot before the lifecycle.
       for (const i of [0, 4]) assert.equal(byRow(i).description.status, 'SUPERSEDED', `row ${i}`);
       const newest = [1, 2, 3, 5];
-      const expected = policy === 'auto' ? ['PUBLISHED', 'PUBLISHED', 'IN_REVIEW', 'PUBLISHED'] : ['IN_REVIEW', 'IN_REVIEW', 'IN_REVIEW', 'IN_REVIEW'];
-      assert.deepEqual(newest.map((i) => byRow(i).description.status), expected, JSON.stringify(newest.map((i) => byRow(i).description.check)));
+      const expected =
+        policy === 'auto'
+          ? ['PUBLISHED', 'PUBLISHED', 'IN_REVIEW', 'PUBLISHED']
+          : ['IN_REVIEW', 'IN_REVIEW', 'IN_REVIEW', 'IN_REVIEW'];
+      assert.deepEqual(
+        newest.map((i) => byRow(i).description.status),
+        expected,
+        JSON.stringify(newest.map((i) => byRow(i).description.check)),
+      );
 
-      const read = await server.gql<{ product: { description: { id: string; source: string } | null } }>(`query($id: ID!) { product(id: $id) { description { id source } } }`, { id: products[0] });
-      assert.deepEqual(dataOf(read).product.description, policy === 'auto' ? { id: rows[1].id, source: 'CACHED' } : null, 'product 0 has no reference: nothing is shown until a text is published');
+      const read = await server.gql<{ product: { description: { id: string; source: string } | null } }>(
+        `query($id: ID!) { product(id: $id) { description { id source } } }`,
+        { id: products[0] },
+      );
+      assert.deepEqual(
+        dataOf(read).product.description,
+        policy === 'auto' ? { id: rows[1].id, source: 'CACHED' } : null,
+        'product 0 has no reference: nothing is shown until a text is published',
+      );
 
       await server.stop();
       const again = await start();

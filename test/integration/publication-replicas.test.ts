@@ -38,15 +38,29 @@ test('a publication on one replica reaches the other replica’s subscribers, an
   const internal = bearer(TEST_KEYS.internal);
   const [productId] = await productIds(a.gql, 1, internal);
 
-  const client = createClient({ url: `${b.url.replace('http', 'ws')}/graphql`, connectionParams: { authorization: `Bearer ${TEST_KEYS.mobile}` }, lazy: true, retryAttempts: 0 });
+  const client = createClient({
+    url: `${b.url.replace('http', 'ws')}/graphql`,
+    connectionParams: { authorization: `Bearer ${TEST_KEYS.mobile}` },
+    lazy: true,
+    retryAttempts: 0,
+  });
   const notices: Array<{ type: string; descriptionId: string; text: string | null }> = [];
   let heard: (() => void) | undefined;
   const stop = client.subscribe<{ descriptionPublished: (typeof notices)[number] }>(
-    { query: 'subscription($id: ID) { descriptionPublished(productId: $id) { type descriptionId text } }', variables: { id: productId } },
-    { next: (m) => (m.data && notices.push(m.data.descriptionPublished), heard?.()), error: () => {}, complete: () => {} },
+    {
+      query: 'subscription($id: ID) { descriptionPublished(productId: $id) { type descriptionId text } }',
+      variables: { id: productId },
+    },
+    {
+      next: (m) => (m.data && notices.push(m.data.descriptionPublished), heard?.()),
+      error: () => {},
+      complete: () => {},
+    },
   );
   // The subscription is registered once the server has handled it: a later operation on the same socket orders after it.
-  await new Promise<void>((resolve, reject) => client.subscribe({ query: '{ __typename }' }, { next: () => {}, error: reject, complete: resolve }));
+  await new Promise<void>((resolve, reject) =>
+    client.subscribe({ query: '{ __typename }' }, { next: () => {}, error: reject, complete: resolve }),
+  );
 
   const generated = await a.gql<{ generateDescriptions: Array<{ id: string; text: string; status: string }> }>(
     'mutation($id: ID!) { generateDescriptions(input: [{productId: $id}]) { ... on Description { id text status } } }',
@@ -56,11 +70,21 @@ test('a publication on one replica reaches the other replica’s subscribers, an
   const d = dataOf(generated).generateDescriptions[0];
   assert.equal(d.status, 'IN_REVIEW');
   const read = async (gateway: ChildGateway) =>
-    dataOf(await gateway.gql<{ product: { description: { id: string; source: string } | null } }>('query($id: ID!) { product(id: $id) { description { id source } } }', { id: productId }, bearer(TEST_KEYS.mobile))).product.description;
+    dataOf(
+      await gateway.gql<{ product: { description: { id: string; source: string } | null } }>(
+        'query($id: ID!) { product(id: $id) { description { id source } } }',
+        { id: productId },
+        bearer(TEST_KEYS.mobile),
+      ),
+    ).product.description;
   assert.equal((await read(b))?.source, 'REFERENCE');
 
   const published = new Promise<void>((resolve) => (heard = () => notices.length > 0 && resolve()));
-  const both = await a.gql('mutation($id: ID!) { a: approveDescription(id: $id) { status } p: publishDescription(id: $id) { status } }', { id: d.id }, internal);
+  const both = await a.gql(
+    'mutation($id: ID!) { a: approveDescription(id: $id) { status } p: publishDescription(id: $id) { status } }',
+    { id: d.id },
+    internal,
+  );
   assert.deepEqual(both.body.data, { a: { status: 'APPROVED' }, p: { status: 'PUBLISHED' } });
   await published;
   stop();

@@ -31,8 +31,16 @@ after(async () => {
 });
 
 /** Notices of one product as replica b's subscribers hear them; `next(type)` resolves when the next of that type has arrived. */
-async function listen(gateway: ChildGateway, productId: string): Promise<{ next: (type: string) => Promise<void>; close: () => Promise<void> }> {
-  const client: Client = createClient({ url: `${gateway.url.replace('http', 'ws')}/graphql`, connectionParams: { authorization: `Bearer ${TEST_KEYS.mobile}` }, lazy: true, retryAttempts: 0 });
+async function listen(
+  gateway: ChildGateway,
+  productId: string,
+): Promise<{ next: (type: string) => Promise<void>; close: () => Promise<void> }> {
+  const client: Client = createClient({
+    url: `${gateway.url.replace('http', 'ws')}/graphql`,
+    connectionParams: { authorization: `Bearer ${TEST_KEYS.mobile}` },
+    lazy: true,
+    retryAttempts: 0,
+  });
   const heard: string[] = [];
   let waiter: { type: string; resolve: () => void } | undefined;
   const stop = client.subscribe<{ descriptionPublished: { type: string } }>(
@@ -47,7 +55,9 @@ async function listen(gateway: ChildGateway, productId: string): Promise<{ next:
     },
   );
   // Registered once the server has handled it: a later operation on the same socket orders after it.
-  await new Promise<void>((resolve, reject) => client.subscribe({ query: '{ __typename }' }, { next: () => {}, error: reject, complete: resolve }));
+  await new Promise<void>((resolve, reject) =>
+    client.subscribe({ query: '{ __typename }' }, { next: () => {}, error: reject, complete: resolve }),
+  );
   return {
     next: (type) =>
       new Promise<void>((resolve) => {
@@ -74,9 +84,15 @@ test('publish, edit-publish, unpublish and reject on one replica show in the oth
   const internal = bearer(TEST_KEYS.internal);
   const [productId] = await productIds(a.gql, 1, internal);
   const read = async () =>
-    dataOf(await b.gql<{ product: { description: { id: string; source: string; text: string } | null } }>('query($id: ID!) { product(id: $id) { description { id source text } } }', { id: productId }, bearer(TEST_KEYS.mobile))).product
-      .description;
-  const act = async (mutation: string, variables: Record<string, unknown>) => dataOf(await a.gql(mutation, variables, internal));
+    dataOf(
+      await b.gql<{ product: { description: { id: string; source: string; text: string } | null } }>(
+        'query($id: ID!) { product(id: $id) { description { id source text } } }',
+        { id: productId },
+        bearer(TEST_KEYS.mobile),
+      ),
+    ).product.description;
+  const act = async (mutation: string, variables: Record<string, unknown>) =>
+    dataOf(await a.gql(mutation, variables, internal));
   const notices = await listen(b, productId);
   try {
     const generated = await a.gql<{ generateDescriptions: Array<{ id: string; text: string }> }>(
@@ -98,7 +114,10 @@ test('publish, edit-publish, unpublish and reject on one replica show in the oth
     assert.deepEqual(await read(), { id: d.id, source: 'CACHED', text: d.text }, 'publish');
 
     const edited = `${d.text} Edited by the content team.`;
-    await act('mutation($id: ID!, $text: String!) { editDescription(id: $id, text: $text, expectedVersion: 1) { version } }', { id: d.id, text: edited });
+    await act(
+      'mutation($id: ID!, $text: String!) { editDescription(id: $id, text: $text, expectedVersion: 1) { version } }',
+      { id: d.id, text: edited },
+    );
     assert.equal((await read())?.text, d.text, 'an edit of a live text leaves the live version live');
     await act('mutation($id: ID!) { publishDescription(id: $id) { publishedVersion } }', { id: d.id });
     await notices.next('PUBLISHED');

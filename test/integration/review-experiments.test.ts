@@ -32,7 +32,12 @@ async function seeded(storage: Storage): Promise<string> {
     minSample: 50,
     refreshSeconds: 3600,
     productIds: ['p-exp-1'],
-    variants: ['control', 'warm'].map((id) => ({ id, name: id === 'warm' ? 'Warm copy' : 'control', weight: 1, descriptionIds: { 'p-exp-1': `${id}-text` } })),
+    variants: ['control', 'warm'].map((id) => ({
+      id,
+      name: id === 'warm' ? 'Warm copy' : 'control',
+      weight: 1,
+      descriptionIds: { 'p-exp-1': `${id}-text` },
+    })),
   });
   const conversions = new Map([[experiment.id, 'ADD_TO_CART' as const]]);
   const rates: Record<string, number> = { control: 0.1, warm: 0.3 };
@@ -42,26 +47,53 @@ async function seeded(storage: Storage): Promise<string> {
     const events: EventInput[] = [];
     for (let i = 0; i < 400; i++, session++) {
       const variantId = session % 2 ? 'warm' : 'control';
-      const base = { sessionId: `s${session}`, productId: 'p-exp-1', descriptionId: null, experimentId: experiment.id, variantId, occurredAt: new Date().toISOString(), value: null };
+      const base = {
+        sessionId: `s${session}`,
+        productId: 'p-exp-1',
+        descriptionId: null,
+        experimentId: experiment.id,
+        variantId,
+        occurredAt: new Date().toISOString(),
+        value: null,
+      };
       events.push({ ...base, eventId: `s${session}-i`, type: 'IMPRESSION' });
       // Deterministic conversions at the variant's rate: the sessions whose index falls in the rate's share of 100.
-      if ((session * 37) % 100 < rates[variantId] * 100) events.push({ ...base, eventId: `s${session}-a`, type: 'ADD_TO_CART' });
+      if ((session * 37) % 100 < rates[variantId] * 100)
+        events.push({ ...base, eventId: `s${session}-a`, type: 'ADD_TO_CART' });
     }
     const bucket = firstBucket + day * 24;
-    await storage.events.record({ events, receivedAt: new Date(bucket * 3_600_000).toISOString(), bucket, conversions });
+    await storage.events.record({
+      events,
+      receivedAt: new Date(bucket * 3_600_000).toISOString(),
+      bucket,
+      conversions,
+    });
   }
   return experiment.id;
 }
 
 interface Answer {
-  experiment: { analysis: { decision: string; winnerVariantId: string | null; history: unknown[]; variants: Array<{ variantId: string; exposures: number; conversions: number }> } };
+  experiment: {
+    analysis: {
+      decision: string;
+      winnerVariantId: string | null;
+      history: unknown[];
+      variants: Array<{ variantId: string; exposures: number; conversions: number }>;
+    };
+  };
 }
 
 test('the experiments page: key, list, one experiment drawn as the report CLI draws it; a mobile key is refused', async () => {
   const server = await startTestServer({ gatewayApiKeys: TEST_GATEWAY_API_KEYS });
   cleanup.push(() => server.stop());
   const id = await seeded(server.storage);
-  const answer = dataOf(await server.gql<Answer>('query E($id: ID!) { experiment(id: $id) { analysis { decision winnerVariantId history { at } variants { variantId exposures conversions } } } }', { id }, bearer(TEST_KEYS.internal))).experiment.analysis;
+  const answer = dataOf(
+    await server.gql<Answer>(
+      'query E($id: ID!) { experiment(id: $id) { analysis { decision winnerVariantId history { at } variants { variantId exposures conversions } } } }',
+      { id },
+      bearer(TEST_KEYS.internal),
+    ),
+  ).experiment.analysis;
   assert.equal(answer.history.length, 3, 'one look per day');
   assert.deepEqual([answer.decision, answer.winnerVariantId], ['STOP_WINNER', 'warm']);
   const cliText = experimentSummary(reportModel(await experimentReport(server.storage.experiments, id)));
@@ -92,7 +124,11 @@ test('the experiments page: key, list, one experiment drawn as the report CLI dr
   assert.match(await item.innerText(), /Warm copy <b>vs<\/b> plain[\s\S]*running · stop: a winner \(warm\)/);
   await item.click();
   await page.locator('#experiment-view svg').waitFor();
-  assert.equal(await page.locator('#experiment-heading').innerText(), 'Warm copy <b>vs</b> plain', 'names are text, never markup');
+  assert.equal(
+    await page.locator('#experiment-heading').innerText(),
+    'Warm copy <b>vs</b> plain',
+    'names are text, never markup',
+  );
   assert.equal(await page.locator('#experiment-heading b').count(), 0);
   const view = page.locator('#experiment-view');
   // A band and a line per variant, a point per look.
@@ -113,6 +149,9 @@ test('the experiments page: key, list, one experiment drawn as the report CLI dr
   const cliPage = await browser.newPage();
   await cliPage.setContent(`<div id="v">${cliText}</div>`);
   assert.equal(text, await cliPage.locator('#v').innerText());
-  await page.screenshot({ path: path.join(process.env.SCREENSHOT_DIR ?? server.dir, 'review-experiment.png'), fullPage: true });
+  await page.screenshot({
+    path: path.join(process.env.SCREENSHOT_DIR ?? server.dir, 'review-experiment.png'),
+    fullPage: true,
+  });
   assert.deepEqual(problems, [], 'no console error, failed or external request');
 });

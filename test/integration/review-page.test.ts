@@ -42,7 +42,9 @@ let fake: FakeOpenAI;
 let server: TestServer;
 let flaggedTitle = '';
 before(async () => {
-  fake = await startFakeOpenAI({ reply: (prompt) => (flaggedTitle && prompt.includes(flaggedTitle) ? FLAGGED_TEXT : undefined) });
+  fake = await startFakeOpenAI({
+    reply: (prompt) => (flaggedTitle && prompt.includes(flaggedTitle) ? FLAGGED_TEXT : undefined),
+  });
   // The editor key may send only trusted documents: the page sends nothing else.
   server = await startTestServer({
     providers: ['openai'],
@@ -70,17 +72,29 @@ async function queue(status = 'IN_REVIEW'): Promise<Queued[]> {
 }
 
 async function description(id: string): Promise<Queued> {
-  const r = await server.gql<{ description: Queued }>('query D($id: ID!) { description(id: $id) { id text status version check { verdict findings { code start end } } product { id title } } }', { id }, internal);
+  const r = await server.gql<{ description: Queued }>(
+    'query D($id: ID!) { description(id: $id) { id text status version check { verdict findings { code start end } } product { id title } } }',
+    { id },
+    internal,
+  );
   return dataOf(r).description;
 }
 
 /** Writes one draft per product, the first of them flagged; they wait for review (PUBLISH_POLICY=review, the default). */
 async function seedDrafts(n: number): Promise<Array<{ id: string; title: string }>> {
-  const r = await server.gql<{ products: { edges: Array<{ node: { id: string; title: string } }> } }>(`{ products(first: ${n}) { edges { node { id title } } } }`, {}, internal);
+  const r = await server.gql<{ products: { edges: Array<{ node: { id: string; title: string } }> } }>(
+    `{ products(first: ${n}) { edges { node { id title } } } }`,
+    {},
+    internal,
+  );
   const products = dataOf(r).products.edges.map((e) => e.node);
   flaggedTitle = products[0].title;
   for (const p of products) {
-    const g = await server.gql('mutation G($id: ID!) { generateDescriptions(input: [{productId: $id}]) { ... on Description { id } ... on GenerationError { code message } } }', { id: p.id }, bearer(TEST_KEYS.personalization));
+    const g = await server.gql(
+      'mutation G($id: ID!) { generateDescriptions(input: [{productId: $id}]) { ... on Description { id } ... on GenerationError { code message } } }',
+      { id: p.id },
+      bearer(TEST_KEYS.personalization),
+    );
     assert.equal(g.body.errors, undefined, JSON.stringify(g.body.errors));
   }
   flaggedTitle = '';
@@ -89,13 +103,23 @@ async function seedDrafts(n: number): Promise<Array<{ id: string; title: string 
 
 /** Waits for the page's message line to match, and returns it. */
 async function message(page: Page, expected: RegExp): Promise<string> {
-  await page.waitForFunction((source) => new RegExp(source).test(document.getElementById('message')?.textContent ?? ''), expected.source, { timeout: 20_000 });
+  await page.waitForFunction(
+    (source) => new RegExp(source).test(document.getElementById('message')?.textContent ?? ''),
+    expected.source,
+    { timeout: 20_000 },
+  );
   return (await page.locator('#message').textContent()) ?? '';
 }
 
 async function openItem(page: Page, id: string): Promise<void> {
   await page.locator(`.queue-item[data-id="${id}"]`).click();
-  await page.waitForFunction((want) => document.querySelector('.queue-item[aria-current]')?.getAttribute('data-id') === want && !document.getElementById('detail-body')?.hidden, id, { timeout: 20_000 });
+  await page.waitForFunction(
+    (want) =>
+      document.querySelector('.queue-item[aria-current]')?.getAttribute('data-id') === want &&
+      !document.getElementById('detail-body')?.hidden,
+    id,
+    { timeout: 20_000 },
+  );
 }
 
 /** The text as shown, without the findings' reference numbers. */
@@ -107,7 +131,8 @@ function shownText(page: Page): Promise<string> {
   });
 }
 
-const currentId = (page: Page) => page.evaluate(() => document.querySelector('.queue-item[aria-current]')?.getAttribute('data-id') ?? null);
+const currentId = (page: Page) =>
+  page.evaluate(() => document.querySelector('.queue-item[aria-current]')?.getAttribute('data-id') ?? null);
 
 test('a merchandiser reviews, edits, approves and publishes through the page, and the mobile app serves the new text', async (t) => {
   const products = await seedDrafts(5);
@@ -138,9 +163,14 @@ test('a merchandiser reviews, edits, approves and publishes through the page, an
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'key-input');
     await page.locator('#key-input').fill(EDITOR_KEY);
     await page.locator('#key-input').press('Enter');
-    await page.waitForFunction((n) => document.querySelectorAll('.queue-item').length === n, waiting.length, { timeout: 20_000 });
+    await page.waitForFunction((n) => document.querySelectorAll('.queue-item').length === n, waiting.length, {
+      timeout: 20_000,
+    });
     assert.equal(await page.evaluate(() => sessionStorage.getItem('stylesprint.review.key')), EDITOR_KEY);
-    assert.match((await page.locator('#filter-status option[value=IN_REVIEW]').textContent()) ?? '', new RegExp(`\\(${waiting.length}\\)`));
+    assert.match(
+      (await page.locator('#filter-status option[value=IN_REVIEW]').textContent()) ?? '',
+      new RegExp(`\\(${waiting.length}\\)`),
+    );
     await page.screenshot({ path: path.join(screenshotDir(), 'review-queue.png'), fullPage: true });
 
     // Filter on the verdict: only the flagged text is listed.
@@ -185,7 +215,10 @@ test('a merchandiser reviews, edits, approves and publishes through the page, an
     await rejectWithReason(page);
     await shortcutsAndHelp(page);
 
-    assert.ok(authorized.length > 0 && authorized.every((p) => p === '/graphql'), `the key goes only to /graphql: ${authorized.join(', ')}`);
+    assert.ok(
+      authorized.length > 0 && authorized.every((p) => p === '/graphql'),
+      `the key goes only to /graphql: ${authorized.join(', ')}`,
+    );
     assert.deepEqual(problems, [], 'no console error, failed or external request');
   } finally {
     await close();
@@ -196,7 +229,9 @@ test('a merchandiser reviews, edits, approves and publishes through the page, an
 async function assertFindingsShown(page: Page, d: Queued): Promise<void> {
   const spans = d.check.findings;
   const expected = highlightPieces(d.text, spans).filter((p) => p.findings.length);
-  const marks = await page.locator('#text mark').evaluateAll((els) => els.map((e) => ({ text: e.textContent, describedBy: e.getAttribute('aria-describedby') })));
+  const marks = await page
+    .locator('#text mark')
+    .evaluateAll((els) => els.map((e) => ({ text: e.textContent, describedBy: e.getAttribute('aria-describedby') })));
   assert.deepEqual(
     marks,
     expected.map((p) => ({ text: p.text, describedBy: p.findings.map((i) => `finding-${i + 1}`).join(' ') })),
@@ -213,12 +248,18 @@ async function assertFindingsShown(page: Page, d: Queued): Promise<void> {
 /** Someone else edits the text while the merchandiser does: the page says so, shows their text and keeps the draft. */
 async function staleEdit(page: Page, d: Queued): Promise<void> {
   await page.locator('#filter-verdict').selectOption('');
-  await page.waitForFunction((id) => !!document.querySelector(`.queue-item[data-id="${id}"]`), d.id, { timeout: 20_000 });
+  await page.waitForFunction((id) => !!document.querySelector(`.queue-item[data-id="${id}"]`), d.id, {
+    timeout: 20_000,
+  });
   await openItem(page, d.id);
   await page.keyboard.press('e');
   await page.locator('#edit-text').fill('My own words for this piece.');
   const theirs = `${d.text} Someone else added this.`;
-  const other = await server.gql('mutation E($id: ID!, $text: String!) { editDescription(id: $id, text: $text, expectedVersion: 1) { version } }', { id: d.id, text: theirs }, internal);
+  const other = await server.gql(
+    'mutation E($id: ID!, $text: String!) { editDescription(id: $id, text: $text, expectedVersion: 1) { version } }',
+    { id: d.id, text: theirs },
+    internal,
+  );
   assert.equal(other.body.errors, undefined);
   await page.locator('#edit-form button[type=submit]').click();
   const said = await message(page, /Someone else changed this text/);
@@ -239,15 +280,22 @@ async function bulkApproval(page: Page): Promise<void> {
   const approved = (await queue('APPROVED')).map((d) => d.id);
   for (const id of passing) assert.ok(approved.includes(id), `${id} approved`);
   const left = (await queue()).map((d) => d.id);
-  assert.deepEqual(left, before.filter((d) => !passing.includes(d.id)).map((d) => d.id));
-  await page.waitForFunction((n) => document.querySelectorAll('.queue-item').length === n, left.length, { timeout: 20_000 });
+  assert.deepEqual(
+    left,
+    before.filter((d) => !passing.includes(d.id)).map((d) => d.id),
+  );
+  await page.waitForFunction((n) => document.querySelectorAll('.queue-item').length === n, left.length, {
+    timeout: 20_000,
+  });
 }
 
 /** Reject by keyboard, with the reason on record. */
 async function rejectWithReason(page: Page): Promise<void> {
   await page.locator('#filter-status').selectOption('APPROVED');
   const approved = await queue('APPROVED');
-  await page.waitForFunction((n) => document.querySelectorAll('.queue-item').length === n, approved.length, { timeout: 20_000 });
+  await page.waitForFunction((n) => document.querySelectorAll('.queue-item').length === n, approved.length, {
+    timeout: 20_000,
+  });
   await page.locator('#detail-heading').focus();
   await page.keyboard.press('j');
   await page.waitForFunction(() => !!document.querySelector('.queue-item[aria-current]'), null, { timeout: 20_000 });
@@ -257,7 +305,12 @@ async function rejectWithReason(page: Page): Promise<void> {
   await page.keyboard.type('The colour named is not the one we sell.');
   await page.keyboard.press('Enter');
   await message(page, /Rejected/);
-  const r = await server.gql<{ descriptionHistory: Array<{ description: { id: string; status: string }; events: Array<{ action: string; note: string | null }> }> }>(
+  const r = await server.gql<{
+    descriptionHistory: Array<{
+      description: { id: string; status: string };
+      events: Array<{ action: string; note: string | null }>;
+    }>;
+  }>(
     'query H($id: ID!) { descriptionHistory(productId: $id) { description { id status } events { action note } } }',
     { id: approved.find((d) => d.id === id)!.product.id },
     internal,
@@ -274,9 +327,17 @@ async function shortcutsAndHelp(page: Page): Promise<void> {
   await openItem(page, ids[0]!);
   await page.locator('#detail-heading').focus();
   await page.keyboard.press('j');
-  await page.waitForFunction((id) => document.querySelector('.queue-item[aria-current]')?.getAttribute('data-id') === id, ids[1], { timeout: 20_000 });
+  await page.waitForFunction(
+    (id) => document.querySelector('.queue-item[aria-current]')?.getAttribute('data-id') === id,
+    ids[1],
+    { timeout: 20_000 },
+  );
   await page.keyboard.press('k');
-  await page.waitForFunction((id) => document.querySelector('.queue-item[aria-current]')?.getAttribute('data-id') === id, ids[0], { timeout: 20_000 });
+  await page.waitForFunction(
+    (id) => document.querySelector('.queue-item[aria-current]')?.getAttribute('data-id') === id,
+    ids[0],
+    { timeout: 20_000 },
+  );
   await page.keyboard.press('?');
   assert.equal(await page.locator('#help-dialog').isVisible(), true);
   assert.deepEqual(await page.locator('#help-dialog kbd').allTextContents(), ['j', 'k', 'a', 'e', 'r', 'p', '?']);
@@ -300,10 +361,17 @@ test('in open mode the page asks for no key, and it is served with nothing from 
     try {
       const page = await browser.newPage({ viewport: { width: 820, height: 1180 } });
       await page.goto(`${open.url}/review`);
-      await page.waitForFunction(() => !/loading/.test(document.getElementById('queue-count')?.textContent ?? 'loading'), null, { timeout: 20_000 });
+      await page.waitForFunction(
+        () => !/loading/.test(document.getElementById('queue-count')?.textContent ?? 'loading'),
+        null,
+        { timeout: 20_000 },
+      );
       assert.equal(await page.locator('#key-dialog').isVisible(), false);
       assert.match((await page.locator('#key-status').textContent()) ?? '', /no key needed/);
-      await page.screenshot({ path: path.join(process.env.SCREENSHOT_DIR ?? open.dir, 'review-tablet-open.png'), fullPage: true });
+      await page.screenshot({
+        path: path.join(process.env.SCREENSHOT_DIR ?? open.dir, 'review-tablet-open.png'),
+        fullPage: true,
+      });
     } finally {
       await close();
     }

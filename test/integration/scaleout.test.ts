@@ -26,7 +26,14 @@ const GENERATE = `mutation G($input: [GenerateDescriptionInput!]!) {
   }
 }`;
 /** One item of GENERATE: a Description's fields or a GenerationError's. */
-type Generated = { __typename: string; id?: string; provider?: string; code?: string; message?: string; attempts?: Array<{ provider: string; errorKind: string | null; latencyMs: number }> };
+type Generated = {
+  __typename: string;
+  id?: string;
+  provider?: string;
+  code?: string;
+  message?: string;
+  attempts?: Array<{ provider: string; errorKind: string | null; latencyMs: number }>;
+};
 const BREAKER = `{ providers { id breakerState } }`;
 const CHEAP = `{ products(first: 1) { edges { node { id } } } }`;
 const RATE = 'mobile=40/1';
@@ -43,7 +50,13 @@ before(async () => {
     env: {
       RATE_LIMITS: `${RATE},personalization=off`,
       // No retries: each failed call counts once toward the breaker, without backoff waits.
-      ROUTING_POLICIES: JSON.stringify([{ name: 'personalization', strategy: 'fallback', targets: [{ provider: 'openai', timeoutMs: 5000, retries: 0 }] }]),
+      ROUTING_POLICIES: JSON.stringify([
+        {
+          name: 'personalization',
+          strategy: 'fallback',
+          targets: [{ provider: 'openai', timeoutMs: 5000, retries: 0 }],
+        },
+      ]),
     },
   });
   if (!started.ok) {
@@ -59,14 +72,22 @@ after(async () => {
 });
 
 async function breakerOf(gateway: ChildGateway): Promise<string> {
-  const r = await gateway.gql<{ providers: Array<{ id: string; breakerState: string }> }>(BREAKER, {}, bearer(TEST_KEYS.internal));
+  const r = await gateway.gql<{ providers: Array<{ id: string; breakerState: string }> }>(
+    BREAKER,
+    {},
+    bearer(TEST_KEYS.internal),
+  );
   const openai = dataOf(r).providers.find((p) => p.id === 'openai');
   assert.ok(openai);
   return openai.breakerState;
 }
 
 async function generate(gateway: ChildGateway, productId: string): Promise<Generated> {
-  const r = await gateway.gql<{ generateDescriptions: Generated[] }>(GENERATE, { input: [{ productId }] }, bearer(TEST_KEYS.personalization));
+  const r = await gateway.gql<{ generateDescriptions: Generated[] }>(
+    GENERATE,
+    { input: [{ productId }] },
+    bearer(TEST_KEYS.personalization),
+  );
   assert.equal(r.status, 200, JSON.stringify(r.body));
   return dataOf(r).generateDescriptions[0];
 }
@@ -80,7 +101,8 @@ test('a breaker one replica opened is honoured by the other: no call reaches the
   assert.equal(fake.count('chat.completions'), 1);
 
   fake.setMode('503');
-  for (let i = 0; i < 10 && (await breakerOf(a)) !== 'open'; i++) assert.equal((await generate(a, productId)).code, 'PROVIDER_UNAVAILABLE');
+  for (let i = 0; i < 10 && (await breakerOf(a)) !== 'open'; i++)
+    assert.equal((await generate(a, productId)).code, 'PROVIDER_UNAVAILABLE');
   assert.equal(await breakerOf(a), 'open');
   const callsWhenOpened = fake.count('chat.completions');
   assert.ok(callsWhenOpened > 1, 'A did call the failing provider');
@@ -116,6 +138,9 @@ test('a rate limit is one bucket across both replicas', async (t) => {
   const bucket = Math.floor(capacity / cost);
   // Separate buckets would let through about twice as many.
   assert.ok(allowed >= bucket, `allowed ${allowed} of a bucket of ${bucket}`);
-  assert.ok(allowed <= Math.floor((capacity + refilled) / cost) + 1, `allowed ${allowed}; one shared bucket holds ${bucket} (+ ${refilled.toFixed(1)} tokens refilled)`);
+  assert.ok(
+    allowed <= Math.floor((capacity + refilled) / cost) + 1,
+    `allowed ${allowed}; one shared bucket holds ${bucket} (+ ${refilled.toFixed(1)} tokens refilled)`,
+  );
   assert.ok(allowedByB > 0 && allowedByB < allowed, 'both replicas served part of it');
 });

@@ -22,10 +22,20 @@ const PROVIDERS = `{ providers { id quality { state samples failures reason open
 const COOLDOWN_MS = 400;
 
 type Generated = { __typename: string; provider?: string; flags?: Array<{ code: string }> };
-type Quality = { state: string; samples: number; failures: number; reason: string | null; openUntil: string | null; trips: number };
+type Quality = {
+  state: string;
+  samples: number;
+  failures: number;
+  reason: string | null;
+  openUntil: string | null;
+  trips: number;
+};
 type ProviderAction = { kind: string; target: string; alert: string; since: string };
 type ProviderStatus = { id: string; quality: Quality; actions: ProviderAction[] };
-type ProvidersData = { providers: ProviderStatus[]; alertActions: Array<{ kind: string; target: string; alert: string }> };
+type ProvidersData = {
+  providers: ProviderStatus[];
+  alertActions: Array<{ kind: string; target: string; alert: string }>;
+};
 
 let openai: FakeOpenAI;
 let hf: FakeServer;
@@ -57,7 +67,11 @@ let seed = 0;
 /** Generates for `n` products under the personalization policy (openai first, then huggingface); fresh seeds, so nothing is shared. */
 async function generate(n: number): Promise<Generated[]> {
   const input = productIds.slice(0, n).map((productId) => ({ productId, params: { seed: ++seed } }));
-  const response = await server.gql<{ generateDescriptions: Generated[] }>(GENERATE, { input }, bearer(TEST_KEYS.personalization));
+  const response = await server.gql<{ generateDescriptions: Generated[] }>(
+    GENERATE,
+    { input },
+    bearer(TEST_KEYS.personalization),
+  );
   assert.equal(response.status, 200, JSON.stringify(response.body));
   return dataOf(response).generateDescriptions;
 }
@@ -82,19 +96,31 @@ async function scrape(): Promise<string> {
 test('the quality breaker routes around a provider whose texts fail the checks, and lets it back after a passing probe', async () => {
   openai.setEcho(true);
   const bad = await generate(4);
-  assert.deepEqual(bad.map((d) => d.provider), ['openai', 'openai', 'openai', 'openai']);
-  assert.ok(bad.every((d) => d.flags!.some((f) => f.code === 'PROMPT_ECHO')), 'the echoed texts were flagged');
+  assert.deepEqual(
+    bad.map((d) => d.provider),
+    ['openai', 'openai', 'openai', 'openai'],
+  );
+  assert.ok(
+    bad.every((d) => d.flags!.some((f) => f.code === 'PROMPT_ECHO')),
+    'the echoed texts were flagged',
+  );
 
   const open = providerOf(await providerStatus(), 'openai').quality;
   assert.equal(open.state, 'OPEN');
-  assert.deepEqual({ samples: open.samples, failures: open.failures, trips: open.trips }, { samples: 4, failures: 4, trips: 1 });
+  assert.deepEqual(
+    { samples: open.samples, failures: open.failures, trips: open.trips },
+    { samples: 4, failures: 4, trips: 1 },
+  );
   assert.match(open.reason ?? '', /4 of the last 4 texts failed the checks \(4 BLOCK, 0 REVIEW\)/);
   assert.ok(Date.parse(open.openUntil ?? '') > Date.now() - 1000);
 
   // Routed around: the next texts come from huggingface, and openai gets no call.
   const callsWhenOpened = openai.count('chat.completions');
   const around = await generate(3);
-  assert.deepEqual(around.map((d) => d.provider), ['huggingface', 'huggingface', 'huggingface']);
+  assert.deepEqual(
+    around.map((d) => d.provider),
+    ['huggingface', 'huggingface', 'huggingface'],
+  );
   assert.equal(openai.count('chat.completions'), callsWhenOpened);
 
   const metrics = await scrape();
@@ -110,7 +136,10 @@ test('the quality breaker routes around a provider whose texts fail the checks, 
   assert.equal(probe.provider, 'openai');
   assert.deepEqual(probe.flags, []);
   assert.equal(providerOf(await providerStatus(), 'openai').quality.state, 'CLOSED');
-  assert.deepEqual((await generate(2)).map((d) => d.provider), ['openai', 'openai']);
+  assert.deepEqual(
+    (await generate(2)).map((d) => d.provider),
+    ['openai', 'openai'],
+  );
 });
 
 test('a probe whose text still fails opens the breaker again', async () => {
@@ -124,7 +153,10 @@ test('a probe whose text still fails opens the breaker again', async () => {
     const quality = providerOf(await providerStatus(), 'openai').quality;
     assert.equal(quality.state, 'OPEN');
     assert.match(quality.reason ?? '', /the probe's text got BLOCK/);
-    assert.deepEqual((await generate(1)).map((d) => d.provider), ['huggingface']);
+    assert.deepEqual(
+      (await generate(1)).map((d) => d.provider),
+      ['huggingface'],
+    );
   } finally {
     openai.setEcho(false);
     // Leave it closed for the next test: wait out the cooldown and pass a probe.
@@ -152,7 +184,11 @@ async function webhook(body: unknown, key: string | null = TEST_KEYS.internal): 
 }
 
 test('the alert webhook needs an internal key and a webhook body', async () => {
-  const body = { version: '4', status: 'firing', alerts: [alert('firing', 'GatewayProviderErrorRatioHigh', { provider: 'openai' })] };
+  const body = {
+    version: '4',
+    status: 'firing',
+    alerts: [alert('firing', 'GatewayProviderErrorRatioHigh', { provider: 'openai' })],
+  };
   assert.equal((await webhook(body, null)).status, 401);
   assert.equal((await webhook(body, TEST_KEYS.personalization)).status, 403);
   const bad = await webhook('{"alerts": "no"}');
@@ -164,42 +200,82 @@ test('the alert webhook needs an internal key and a webhook body', async () => {
 });
 
 test('a provider alert demotes the provider until it resolves; unknown alerts are logged and ignored', async () => {
-  assert.deepEqual((await generate(1)).map((d) => d.provider), ['openai']);
+  assert.deepEqual(
+    (await generate(1)).map((d) => d.provider),
+    ['openai'],
+  );
   const firing = await webhook({
     version: '4',
     status: 'firing',
-    alerts: [alert('firing', 'GatewayProviderErrorRatioHigh', { provider: 'openai' }), alert('firing', 'SomeoneElsesAlert', { provider: 'openai' })],
+    alerts: [
+      alert('firing', 'GatewayProviderErrorRatioHigh', { provider: 'openai' }),
+      alert('firing', 'SomeoneElsesAlert', { provider: 'openai' }),
+    ],
   });
   assert.equal(firing.status, 200);
-  const outcomes = ((await firing.json()) as { outcomes: Array<{ alert: string; actions: unknown[]; ignored?: string }> }).outcomes;
-  assert.deepEqual(outcomes.map((o) => [o.alert, o.actions, o.ignored ?? null]), [
-    ['GatewayProviderErrorRatioHigh', [{ kind: 'demote_provider', target: 'openai' }], null],
-    ['SomeoneElsesAlert', [], 'no action for this alert'],
-  ]);
+  const outcomes = (
+    (await firing.json()) as { outcomes: Array<{ alert: string; actions: unknown[]; ignored?: string }> }
+  ).outcomes;
+  assert.deepEqual(
+    outcomes.map((o) => [o.alert, o.actions, o.ignored ?? null]),
+    [
+      ['GatewayProviderErrorRatioHigh', [{ kind: 'demote_provider', target: 'openai' }], null],
+      ['SomeoneElsesAlert', [], 'no action for this alert'],
+    ],
+  );
   const shown = await providerStatus();
-  assert.deepEqual(providerOf(shown, 'openai').actions, [{ kind: 'demote_provider', target: 'openai', alert: 'GatewayProviderErrorRatioHigh', since: '2025-06-01T12:00:00.000Z' }]);
+  assert.deepEqual(providerOf(shown, 'openai').actions, [
+    {
+      kind: 'demote_provider',
+      target: 'openai',
+      alert: 'GatewayProviderErrorRatioHigh',
+      since: '2025-06-01T12:00:00.000Z',
+    },
+  ]);
   assert.deepEqual(providerOf(shown, 'huggingface').actions, []);
-  assert.deepEqual(shown.alertActions, [{ kind: 'demote_provider', target: 'openai', alert: 'GatewayProviderErrorRatioHigh' }]);
-  assert.match(await scrape(), /gateway_alert_action_active\{action="demote_provider",target="openai",alertname="GatewayProviderErrorRatioHigh"\} 1/);
+  assert.deepEqual(shown.alertActions, [
+    { kind: 'demote_provider', target: 'openai', alert: 'GatewayProviderErrorRatioHigh' },
+  ]);
+  assert.match(
+    await scrape(),
+    /gateway_alert_action_active\{action="demote_provider",target="openai",alertname="GatewayProviderErrorRatioHigh"\} 1/,
+  );
 
   const before = openai.count('chat.completions');
-  assert.deepEqual((await generate(2)).map((d) => d.provider), ['huggingface', 'huggingface'], 'demoted: huggingface first');
+  assert.deepEqual(
+    (await generate(2)).map((d) => d.provider),
+    ['huggingface', 'huggingface'],
+    'demoted: huggingface first',
+  );
   assert.equal(openai.count('chat.completions'), before);
   // Demoted, not removed: with huggingface failing, openai still answers.
   hf.setMode('503');
   try {
-    assert.deepEqual((await generate(1)).map((d) => d.provider), ['openai']);
+    assert.deepEqual(
+      (await generate(1)).map((d) => d.provider),
+      ['openai'],
+    );
   } finally {
     hf.setMode('ok');
   }
 
-  const resolved = await webhook({ version: '4', status: 'resolved', alerts: [alert('resolved', 'GatewayProviderErrorRatioHigh', { provider: 'openai' })] });
+  const resolved = await webhook({
+    version: '4',
+    status: 'resolved',
+    alerts: [alert('resolved', 'GatewayProviderErrorRatioHigh', { provider: 'openai' })],
+  });
   assert.equal(resolved.status, 200);
   assert.deepEqual((await providerStatus()).alertActions, []);
-  assert.deepEqual((await generate(1)).map((d) => d.provider), ['openai']);
+  assert.deepEqual(
+    (await generate(1)).map((d) => d.provider),
+    ['openai'],
+  );
   assert.doesNotMatch(await scrape(), /gateway_alert_action_active\{/);
 
-  await waitFor(() => readFileSync(server.logFile, 'utf8').includes('"alert action undone"'), { timeoutMs: 2000, what: 'the undo to be logged' });
+  await waitFor(() => readFileSync(server.logFile, 'utf8').includes('"alert action undone"'), {
+    timeoutMs: 2000,
+    what: 'the undo to be logged',
+  });
   const log = readFileSync(server.logFile, 'utf8');
   assert.match(log, /"alert":"GatewayProviderErrorRatioHigh".*"msg":"alert action taken"/);
   assert.match(log, /"alert":"SomeoneElsesAlert".*"reason":"no action for this alert".*"msg":"alert ignored"/);

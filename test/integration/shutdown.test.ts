@@ -11,7 +11,8 @@ import { tempDir, type AfterHook } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait.js';
 import { productIds, type GqlBody } from '../helpers/graphql.js';
 
-const GENERATE = 'mutation G($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename } }';
+const GENERATE =
+  'mutation G($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename } }';
 const STREAM = 'subscription S($id: ID!) { descriptionStream(productId: $id, provider: "openai") { type token } }';
 
 interface StreamOutcome {
@@ -90,11 +91,16 @@ async function drainsUnder(nodeEnv: string | undefined, t: AfterHook): Promise<v
 
     // A cut socket is recorded as status 0, so a failure is reported here, not as a stray rejection.
     const requests = ids.map((productId) =>
-      gateway.gql<{ generateDescriptions: Array<{ __typename: string }> }>(GENERATE, { input: [{ productId }] }, auth).catch(() => ({ status: 0, body: null })),
+      gateway
+        .gql<{ generateDescriptions: Array<{ __typename: string }> }>(GENERATE, { input: [{ productId }] }, auth)
+        .catch(() => ({ status: 0, body: null })),
     );
     const streamed = stream(client, STREAM, { id: ids[0] });
     // Wait until every generation and the stream are held at the fake (1.5 s latency), then stop.
-    await waitFor(() => fake.inFlight() >= 51, { intervalMs: 20, what: () => `all 50 generations and the stream in flight before SIGTERM (${fake.inFlight()})` });
+    await waitFor(() => fake.inFlight() >= 51, {
+      intervalMs: 20,
+      what: () => `all 50 generations and the stream in flight before SIGTERM (${fake.inFlight()})`,
+    });
     assert.equal(fake.inFlight(), 51);
     gateway.child.kill('SIGTERM');
     // The gateway turns to draining before it logs so.
@@ -119,7 +125,10 @@ async function drainsUnder(nodeEnv: string | undefined, t: AfterHook): Promise<v
     assert.equal(handshake, 503);
 
     const results = await Promise.all(requests);
-    assert.deepEqual(results.map((r) => r.status), new Array(50).fill(200));
+    assert.deepEqual(
+      results.map((r) => r.status),
+      new Array(50).fill(200),
+    );
     assert.ok(results.every((r) => r.body?.data?.generateDescriptions[0]?.__typename === 'Description'));
     const streamedOutcome = await streamed;
     assert.equal(streamedOutcome.ended, 'complete');
@@ -127,8 +136,14 @@ async function drainsUnder(nodeEnv: string | undefined, t: AfterHook): Promise<v
     assert.equal(streamedOutcome.events.at(-1)?.type, 'DONE', 'the stream in flight finished');
     assert.equal(await gateway.exited, 0);
     // The socket ended with a close frame (1000 from the client, or 1001 going away), never cut (1006).
-    assert.ok(closes.length > 0 && closes.every((code) => code === 1000 || code === 1001), `close codes ${closes.join(', ')}`);
-    assert.ok(gateway.logs.some((l) => l.msg === 'draining'), 'the drain is logged');
+    assert.ok(
+      closes.length > 0 && closes.every((code) => code === 1000 || code === 1001),
+      `close codes ${closes.join(', ')}`,
+    );
+    assert.ok(
+      gateway.logs.some((l) => l.msg === 'draining'),
+      'the drain is logged',
+    );
   } finally {
     await client.dispose();
     if (gateway.child.exitCode === null) await gateway.kill();
@@ -144,7 +159,12 @@ test('SIGTERM with NODE_ENV unset (development): the same drain, exit 0', (t) =>
 test('a stream still running when the grace period ends is closed with 1001 (going away), not cut', async () => {
   const fake = await startFakeOpenAI();
   fake.setMode('hang');
-  const server = await startTestServer({ providers: ['openai'], openaiBaseUrl: fake.baseURL, cacheTtlMs: 0, shutdownGraceMs: 300 });
+  const server = await startTestServer({
+    providers: ['openai'],
+    openaiBaseUrl: fake.baseURL,
+    cacheTtlMs: 0,
+    shutdownGraceMs: 300,
+  });
   const { client, closes } = wsClient(server.url);
   try {
     const [id] = await productIds(server.gql, 1);

@@ -10,7 +10,8 @@ import { buildGatewaySchema } from '../../schema/index.js';
 import { operationCost } from '../../src/limits/cost.js';
 import { productIds, type GqlError } from '../helpers/graphql.js';
 
-const STREAM = 'subscription S($id: ID!) { descriptionStream(productId: $id, provider: "openai") { type description { text } } }';
+const STREAM =
+  'subscription S($id: ID!) { descriptionStream(productId: $id, provider: "openai") { type description { text } } }';
 /** 1 + 100 × 2 under the cost model: a cheap HTTP query that still takes a big bite of a bucket. */
 const HTTP_PAGE = '{ products(first: 100) { edges { node { id } } } }';
 
@@ -21,15 +22,30 @@ interface Outcome {
 }
 
 /** One operation over graphql-ws with a key; resolves with what came back (refusals arrive as an error array). */
-function overWs(server: TestServer, key: string, query: string, variables: Record<string, unknown> = {}): Promise<Outcome> {
-  const client = createClient({ url: server.url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${key}` }, retryAttempts: 0, lazy: true });
+function overWs(
+  server: TestServer,
+  key: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<Outcome> {
+  const client = createClient({
+    url: server.url.replace('http', 'ws') + '/graphql',
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${key}` },
+    retryAttempts: 0,
+    lazy: true,
+  });
   const out: Outcome = { events: [], errors: [] };
   return new Promise<Outcome>((resolve, reject) => {
     client.subscribe(
       { query, variables },
       {
-        next: (e) => (e.errors ? out.errors.push(...(e.errors as GqlError[])) : out.events.push(e.data as Outcome['events'][number])),
-        error: (error) => (Array.isArray(error) ? (out.errors.push(...(error as GqlError[])), resolve(out)) : reject(error)),
+        next: (e) =>
+          e.errors
+            ? out.errors.push(...(e.errors as GqlError[]))
+            : out.events.push(e.data as Outcome['events'][number]),
+        error: (error) =>
+          Array.isArray(error) ? (out.errors.push(...(error as GqlError[])), resolve(out)) : reject(error),
         complete: () => resolve(out),
       },
     );
@@ -64,17 +80,28 @@ after(async () => {
 
 test('graphql-ws: armor depth limit refuses the subscription before it runs', async () => {
   const nest = (n: number): string => (n === 0 ? 'text' : `a { ${nest(n - 1)} }`);
-  const { events, errors } = await overWs(server, TEST_KEYS.internal, `subscription { descriptionStream(productId: "${productId}") { description { ${nest(20)} } } }`);
+  const { events, errors } = await overWs(
+    server,
+    TEST_KEYS.internal,
+    `subscription { descriptionStream(productId: "${productId}") { description { ${nest(20)} } } }`,
+  );
   assert.deepEqual(events, []);
   assert.ok(errors.length > 0);
-  assert.ok(errors.every((e) => e.extensions?.code === 'GRAPHQL_VALIDATION_FAILED'), JSON.stringify(errors));
+  assert.ok(
+    errors.every((e) => e.extensions?.code === 'GRAPHQL_VALIDATION_FAILED'),
+    JSON.stringify(errors),
+  );
   assert.ok(errors.some((e) => /Query depth limit exceeded/.test(e.message)));
   assert.ok(!errors.some((e) => /Did you mean/.test(e.message)), 'field suggestions stay hidden');
   assert.equal(fake.count('chat.completions'), 0);
 });
 
 test('graphql-ws: MAX_TOKENS applies to the parse (GRAPHQL_PARSE_FAILED)', async () => {
-  const { errors } = await overWs(server, TEST_KEYS.internal, `subscription { descriptionStream(productId: "${productId}") { ${'type '.repeat(2100)} } }`);
+  const { errors } = await overWs(
+    server,
+    TEST_KEYS.internal,
+    `subscription { descriptionStream(productId: "${productId}") { ${'type '.repeat(2100)} } }`,
+  );
   assert.equal(errors[0]?.extensions?.code, 'GRAPHQL_PARSE_FAILED');
 });
 
@@ -95,10 +122,17 @@ test('graphql-ws: introspection is refused by role (FORBIDDEN)', async () => {
 });
 
 test('graphql-ws: a page size out of range is PAGE_SIZE_OUT_OF_RANGE, as on HTTP, literal or variable', async () => {
-  for (const [query, variables] of [['{ products(first: 10000) { totalCount } }', {}], ['query($n: Int!) { products(first: $n) { totalCount } }', { n: 101 }]] as const) {
+  for (const [query, variables] of [
+    ['{ products(first: 10000) { totalCount } }', {}],
+    ['query($n: Int!) { products(first: $n) { totalCount } }', { n: 101 }],
+  ] as const) {
     const { events, errors } = await overWs(server, TEST_KEYS.internal, query, variables);
     assert.deepEqual(events, []);
-    assert.deepEqual(errors.map((e) => [e.extensions?.code, e.extensions?.reason]), [['BAD_USER_INPUT', 'PAGE_SIZE_OUT_OF_RANGE']], JSON.stringify(errors));
+    assert.deepEqual(
+      errors.map((e) => [e.extensions?.code, e.extensions?.reason]),
+      [['BAD_USER_INPUT', 'PAGE_SIZE_OUT_OF_RANGE']],
+      JSON.stringify(errors),
+    );
   }
 });
 
@@ -109,7 +143,10 @@ test('graphql-ws and HTTP take from the same bucket: RATE_LIMITED with retryAfte
   assert.deepEqual(events, []);
   assert.equal(errors[0]?.extensions?.code, 'RATE_LIMITED');
   const retryAfter = errors[0]?.extensions?.retryAfter;
-  assert.ok(typeof retryAfter === 'number' && Number.isInteger(retryAfter) && retryAfter >= 1, `retryAfter ${JSON.stringify(retryAfter)}`);
+  assert.ok(
+    typeof retryAfter === 'number' && Number.isInteger(retryAfter) && retryAfter >= 1,
+    `retryAfter ${JSON.stringify(retryAfter)}`,
+  );
   assert.equal(fake.count('chat.completions'), before, 'nothing generated');
 });
 

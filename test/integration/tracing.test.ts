@@ -56,9 +56,15 @@ function spansOf(collector: Collector): { spans: OtlpSpan[]; serviceNames: strin
   const spans: OtlpSpan[] = [];
   const serviceNames: string[] = [];
   for (const { text } of collector.bodies) {
-    const body = JSON.parse(text) as { resourceSpans: Array<{ resource: { attributes: OtlpSpan['attributes'] }; scopeSpans: Array<{ spans: OtlpSpan[] }> }> };
+    const body = JSON.parse(text) as {
+      resourceSpans: Array<{
+        resource: { attributes: OtlpSpan['attributes'] };
+        scopeSpans: Array<{ spans: OtlpSpan[] }>;
+      }>;
+    };
     for (const rs of body.resourceSpans) {
-      for (const a of rs.resource.attributes) if (a.key === 'service.name' && a.value.stringValue) serviceNames.push(a.value.stringValue);
+      for (const a of rs.resource.attributes)
+        if (a.key === 'service.name' && a.value.stringValue) serviceNames.push(a.value.stringValue);
       for (const ss of rs.scopeSpans) spans.push(...ss.spans);
     }
   }
@@ -72,7 +78,13 @@ const attr = (span: OtlpSpan, key: string): string | number | undefined => {
 
 /** One operation over graphql-ws with the personalization key; resolves with the errors (if any) once it ends. */
 function overWs(server: TestServer, query: string, variables: Record<string, unknown>): Promise<unknown[]> {
-  const client = createClient({ url: server.url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${TEST_KEYS.personalization}` }, retryAttempts: 0, lazy: true });
+  const client = createClient({
+    url: server.url.replace('http', 'ws') + '/graphql',
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${TEST_KEYS.personalization}` },
+    retryAttempts: 0,
+    lazy: true,
+  });
   const errors: unknown[] = [];
   return new Promise<unknown[]>((resolve, reject) => {
     client.subscribe(
@@ -87,8 +99,10 @@ function overWs(server: TestServer, query: string, variables: Record<string, unk
 }
 
 // regenerate: GENERATE stores a description for the product first, which the stream would otherwise replay.
-const STREAM = 'subscription Stream($id: ID!) { descriptionStream(productId: $id, provider: "openai", regenerate: true) { type } }';
-const GENERATE = 'mutation Generate($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename } }';
+const STREAM =
+  'subscription Stream($id: ID!) { descriptionStream(productId: $id, provider: "openai", regenerate: true) { type } }';
+const GENERATE =
+  'mutation Generate($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename } }';
 
 let fake: FakeOpenAI;
 let collector: Collector;
@@ -119,29 +133,46 @@ test('without an endpoint, tracing is off (NO_TRACING)', async () => {
 });
 
 test('HTTP requests and graphql-ws operations export a span each, parent of their provider spans; closing flushes them', async () => {
-  const products = await server.gql<{ products: { edges: Array<{ node: { id: string } }> } }>('{ products(first: 2) { edges { node { id } } } }', {}, bearer(TEST_KEYS.personalization));
+  const products = await server.gql<{ products: { edges: Array<{ node: { id: string } }> } }>(
+    '{ products(first: 2) { edges { node { id } } } }',
+    {},
+    bearer(TEST_KEYS.personalization),
+  );
   const ids = dataOf(products).products.edges.map((e) => e.node.id);
   const response = await fetch(`${server.url}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-request-id': 'trace-test-1', ...bearer(TEST_KEYS.personalization) },
+    headers: {
+      'content-type': 'application/json',
+      'x-request-id': 'trace-test-1',
+      ...bearer(TEST_KEYS.personalization),
+    },
     body: JSON.stringify({ query: GENERATE, variables: { input: ids.map((productId) => ({ productId })) } }),
   });
   const body = (await response.json()) as { errors?: unknown[] };
   assert.equal(response.status, 200);
   assert.equal(body.errors, undefined);
   assert.ok(fake.count('chat.completions') >= 1);
-  const prompt = JSON.stringify((fake.lastCall('chat.completions')?.body as { messages: Array<{ content: string }> }).messages.at(-1)?.content);
+  const prompt = JSON.stringify(
+    (fake.lastCall('chat.completions')?.body as { messages: Array<{ content: string }> }).messages.at(-1)?.content,
+  );
   // graphql-ws: a stream that runs, and one refused by the depth limit.
   assert.deepEqual(await overWs(server, STREAM, { id: ids[0] }), []);
   const nest = (n: number): string => (n === 0 ? 'type' : `a { ${nest(n - 1)} }`);
-  const refused = await overWs(server, `subscription Deep { descriptionStream(productId: "${ids[0]}") { ${nest(20)} } }`, {});
+  const refused = await overWs(
+    server,
+    `subscription Deep { descriptionStream(productId: "${ids[0]}") { ${nest(20)} } }`,
+    {},
+  );
   assert.ok(refused.length > 0);
 
   // The batch processor holds spans for seconds; close() must flush them.
   await server.stop();
   stopped = true;
   assert.ok(collector.bodies.length >= 1, 'the collector got an export');
-  assert.ok(collector.bodies.every((b) => b.contentType.includes('application/json')), 'OTLP/HTTP JSON');
+  assert.ok(
+    collector.bodies.every((b) => b.contentType.includes('application/json')),
+    'OTLP/HTTP JSON',
+  );
   const { spans, serviceNames } = spansOf(collector);
   assert.ok(serviceNames.includes('tracing-test-gateway'));
 
@@ -154,7 +185,11 @@ test('HTTP requests and graphql-ws operations export a span each, parent of thei
 
   const children = spans.filter((s) => s.name === 'provider.generate openai' && s.traceId === request.traceId);
   assert.ok(children.length >= 1, 'provider spans in the request trace');
-  assert.equal(children.reduce((n, s) => n + Number(attr(s, ATTR.batchSize)), 0), ids.length, 'every generation is in one of the provider spans');
+  assert.equal(
+    children.reduce((n, s) => n + Number(attr(s, ATTR.batchSize)), 0),
+    ids.length,
+    'every generation is in one of the provider spans',
+  );
   for (const child of children) {
     assert.equal(child.parentSpanId, request.spanId);
     assert.equal(attr(child, ATTR.providerId), 'openai');
@@ -167,7 +202,11 @@ test('HTTP requests and graphql-ws operations export a span each, parent of thei
   assert.equal(attr(stream, ATTR.outcome), 'ok');
   assert.notEqual(stream.traceId, request.traceId);
   const streamChildren = spans.filter((s) => s.parentSpanId === stream.spanId);
-  assert.ok(streamChildren.length >= 1 && streamChildren.every((s) => s.name === 'provider.generate openai' && s.traceId === stream.traceId), 'the stream\'s provider call is its child');
+  assert.ok(
+    streamChildren.length >= 1 &&
+      streamChildren.every((s) => s.name === 'provider.generate openai' && s.traceId === stream.traceId),
+    "the stream's provider call is its child",
+  );
   const deep = spans.find((s) => s.name === 'graphql Deep');
   assert.ok(deep, 'a refused operation still has its span');
   assert.equal(attr(deep, ATTR.outcome), 'error');

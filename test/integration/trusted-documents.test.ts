@@ -15,13 +15,19 @@ const MANIFEST_FILE = path.join(repoRoot, 'clients', 'generated', 'persisted-doc
 const manifest = JSON.parse(readFileSync(MANIFEST_FILE, 'utf8')) as Record<string, string>;
 /** The manifest's id of the named operation (whatever its hash is today). */
 function idOf(operation: string): string {
-  const entry = Object.entries(manifest).find(([, text]) => text.startsWith(`query ${operation}(`) || text.startsWith(`mutation ${operation}(`));
+  const entry = Object.entries(manifest).find(
+    ([, text]) => text.startsWith(`query ${operation}(`) || text.startsWith(`mutation ${operation}(`),
+  );
   assert.ok(entry, `${operation} is in the manifest`);
   return entry[0];
 }
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-type Page = { products: { edges: Array<{ node: { id: string; title: string; price: number; description: { text: string } | null } }> } };
+type Page = {
+  products: {
+    edges: Array<{ node: { id: string; title: string; price: number; description: { text: string } | null } }>;
+  };
+};
 
 let fake: FakeOpenAI;
 let server: TestServer;
@@ -44,12 +50,19 @@ after(async () => {
 });
 
 async function post<T = unknown>(body: unknown, key: string): Promise<{ status: number; body: GqlBody<T> }> {
-  const response = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(key) }, body: JSON.stringify(body) });
+  const response = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...bearer(key) },
+    body: JSON.stringify(body),
+  });
   return { status: response.status, body: (await response.json()) as GqlBody<T> };
 }
 
-test('mobile (require) runs the manifest\'s product page by its documentId', async () => {
-  const { status, body } = await post<Page>({ documentId: idOf('MobileProductPage'), variables: { first: 2 } }, TEST_KEYS.mobile);
+test("mobile (require) runs the manifest's product page by its documentId", async () => {
+  const { status, body } = await post<Page>(
+    { documentId: idOf('MobileProductPage'), variables: { first: 2 } },
+    TEST_KEYS.mobile,
+  );
   assert.equal(status, 200, JSON.stringify(body.errors));
   assert.equal(body.errors, undefined);
   const edges = body.data!.products.edges;
@@ -66,12 +79,18 @@ test('mobile (require) is refused an unknown documentId, text outside the manife
   const unknownId = await post({ documentId: `sha256:${'0'.repeat(64)}`, variables: { first: 2 } }, TEST_KEYS.mobile);
   assert.equal(unknownId.status, 400);
   assert.equal(unknownId.body.errors?.[0]?.extensions?.code, 'PERSISTED_DOCUMENT_NOT_FOUND');
-  const text = await post({ query: '{ products(first: 2) { edges { node { id description { text } } } } }' }, TEST_KEYS.mobile);
+  const text = await post(
+    { query: '{ products(first: 2) { edges { node { id description { text } } } } }' },
+    TEST_KEYS.mobile,
+  );
   assert.equal(text.status, 400);
   assert.equal(text.body.errors?.[0]?.extensions?.code, 'TRUSTED_DOCUMENT_REQUIRED');
   // Registering a document through APQ is refused as well: the hash is not the manifest's.
   const query = '{ products(first: 1) { edges { node { id } } } }';
-  const register = await post({ query, extensions: { persistedQuery: { version: 1, sha256Hash: sha256(query) } } }, TEST_KEYS.mobile);
+  const register = await post(
+    { query, extensions: { persistedQuery: { version: 1, sha256Hash: sha256(query) } } },
+    TEST_KEYS.mobile,
+  );
   assert.equal(register.body.errors?.[0]?.extensions?.code, 'TRUSTED_DOCUMENT_REQUIRED');
   const badId = await post({ documentId: 'MobileProductPage' }, TEST_KEYS.mobile);
   assert.equal(badId.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
@@ -81,31 +100,53 @@ test('mobile (require) is refused an unknown documentId, text outside the manife
 
 test('mobile (require) may send a manifest document as its exact text or by its APQ hash', async () => {
   const id = idOf('MobileProduct');
-  const productId = (await post<Page>({ documentId: idOf('MobileProductPage'), variables: { first: 1 } }, TEST_KEYS.mobile)).body.data!.products.edges[0].node.id;
-  const asText = await post<{ product: { id: string } }>({ query: manifest[id], variables: { id: productId } }, TEST_KEYS.mobile);
+  const productId = (
+    await post<Page>({ documentId: idOf('MobileProductPage'), variables: { first: 1 } }, TEST_KEYS.mobile)
+  ).body.data!.products.edges[0].node.id;
+  const asText = await post<{ product: { id: string } }>(
+    { query: manifest[id], variables: { id: productId } },
+    TEST_KEYS.mobile,
+  );
   assert.equal(asText.body.data?.product.id, productId, JSON.stringify(asText.body.errors));
-  const byHash = await post<{ product: { id: string } }>({ variables: { id: productId }, extensions: { persistedQuery: { version: 1, sha256Hash: id.slice('sha256:'.length) } } }, TEST_KEYS.mobile);
+  const byHash = await post<{ product: { id: string } }>(
+    {
+      variables: { id: productId },
+      extensions: { persistedQuery: { version: 1, sha256Hash: id.slice('sha256:'.length) } },
+    },
+    TEST_KEYS.mobile,
+  );
   assert.equal(byHash.body.data?.product.id, productId, JSON.stringify(byHash.body.errors));
 });
 
 test('a trusted document still meets the operation limits: first comes from its variables', async () => {
-  const { status, body } = await post({ documentId: idOf('MobileProductPage'), variables: { first: 101 } }, TEST_KEYS.mobile);
+  const { status, body } = await post(
+    { documentId: idOf('MobileProductPage'), variables: { first: 101 } },
+    TEST_KEYS.mobile,
+  );
   assert.equal(status, 400);
   assert.equal(body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
   assert.equal(body.errors?.[0]?.extensions?.reason, 'PAGE_SIZE_OUT_OF_RANGE');
 });
 
 test('a GET names the document by documentId in the query string', async () => {
-  const search = new URLSearchParams({ documentId: idOf('MobileProductPage'), variables: JSON.stringify({ first: 1 }) });
+  const search = new URLSearchParams({
+    documentId: idOf('MobileProductPage'),
+    variables: JSON.stringify({ first: 1 }),
+  });
   // A GET with no preflight header is refused by CSRF prevention; apps send this one.
-  const response = await fetch(`${server.url}/graphql?${search}`, { headers: { ...bearer(TEST_KEYS.mobile), 'apollo-require-preflight': 'true' } });
+  const response = await fetch(`${server.url}/graphql?${search}`, {
+    headers: { ...bearer(TEST_KEYS.mobile), 'apollo-require-preflight': 'true' },
+  });
   const body = (await response.json()) as GqlBody<Page>;
   assert.equal(response.status, 200, JSON.stringify(body.errors));
   assert.equal(body.data?.products.edges.length, 1);
 });
 
 test('personalization (allow) sends text or ids, and APQ registers and then hits a document of its own', async () => {
-  const byId = await post<Page>({ documentId: idOf('MobileProductPage'), variables: { first: 1 } }, TEST_KEYS.personalization);
+  const byId = await post<Page>(
+    { documentId: idOf('MobileProductPage'), variables: { first: 1 } },
+    TEST_KEYS.personalization,
+  );
   assert.equal(byId.body.data?.products.edges.length, 1);
   const query = 'query Titles { products(first: 3) { edges { node { title } } } }';
   const persistedQuery = { version: 1, sha256Hash: sha256(query) };
@@ -116,11 +157,18 @@ test('personalization (allow) sends text or ids, and APQ registers and then hits
   const hit = await post<Page>({ extensions: { persistedQuery } }, TEST_KEYS.personalization);
   assert.deepEqual(hit.body.data, register.body.data);
   const unknownId = await post({ documentId: `sha256:${sha256(query)}` }, TEST_KEYS.personalization);
-  assert.equal(unknownId.body.errors?.[0]?.extensions?.code, 'PERSISTED_DOCUMENT_NOT_FOUND', 'an APQ registration is not a trusted document');
+  assert.equal(
+    unknownId.body.errors?.[0]?.extensions?.code,
+    'PERSISTED_DOCUMENT_NOT_FOUND',
+    'an APQ registration is not a trusted document',
+  );
 });
 
 test('a role set to off sends text; a documentId is refused', async () => {
-  const { status, body } = await post({ documentId: idOf('MobileProductPage'), variables: { first: 1 } }, TEST_KEYS.internal);
+  const { status, body } = await post(
+    { documentId: idOf('MobileProductPage'), variables: { first: 1 } },
+    TEST_KEYS.internal,
+  );
   assert.equal(status, 400);
   assert.equal(body.errors?.[0]?.extensions?.code, 'PERSISTED_DOCUMENT_NOT_FOUND');
   assert.equal(body.errors?.[0]?.extensions?.reason, 'TRUSTED_DOCUMENTS_OFF');
@@ -132,7 +180,11 @@ test('editor (require) runs every operation of the review page as the page sends
   const products = await post<Page>({ query: '{ products(first: 1) { edges { node { id } } } }' }, TEST_KEYS.internal);
   const productId = products.body.data!.products.edges[0].node.id;
   const generated = await post<{ generateDescriptions: Array<{ id: string; status: string }> }>(
-    { query: 'mutation($id: ID!) { generateDescriptions(input: [{productId: $id}]) { ... on Description { id status } } }', variables: { id: productId } },
+    {
+      query:
+        'mutation($id: ID!) { generateDescriptions(input: [{productId: $id}]) { ... on Description { id status } } }',
+      variables: { id: productId },
+    },
     TEST_KEYS.personalization,
   );
   const draft = generated.body.data?.generateDescriptions[0];
@@ -147,18 +199,44 @@ test('editor (require) runs every operation of the review page as the page sends
   };
   const queue = await run<{ reviewQueue: { edges: Array<{ node: { id: string } }> } }>('ReviewQueue', { filter: null });
   assert.ok(queue.reviewQueue.edges.some((e) => e.node.id === draft.id));
-  assert.equal((await run<{ description: { id: string } }>('ReviewDescription', { id: draft.id })).description.id, draft.id);
+  assert.equal(
+    (await run<{ description: { id: string } }>('ReviewDescription', { id: draft.id })).description.id,
+    draft.id,
+  );
   assert.deepEqual(await run('ReviewBulkApprove', { ids: [] }), { bulkApproveDescriptions: [] });
-  assert.equal((await run<{ approveDescription: { status: string } }>('ReviewApprove', { id: draft.id, expectedVersion: 1 })).approveDescription.status, 'APPROVED');
-  assert.equal((await run<{ publishDescription: { status: string } }>('ReviewPublish', { id: draft.id, override: true, note: 'checked by hand' })).publishDescription.status, 'PUBLISHED');
+  assert.equal(
+    (await run<{ approveDescription: { status: string } }>('ReviewApprove', { id: draft.id, expectedVersion: 1 }))
+      .approveDescription.status,
+    'APPROVED',
+  );
+  assert.equal(
+    (
+      await run<{ publishDescription: { status: string } }>('ReviewPublish', {
+        id: draft.id,
+        override: true,
+        note: 'checked by hand',
+      })
+    ).publishDescription.status,
+    'PUBLISHED',
+  );
   await run('ReviewEdit', { id: draft.id, expectedVersion: 1, text: 'A wrap dress, edited by the content team.' });
-  assert.equal((await run<{ rejectDescription: { status: string } }>('ReviewReject', { id: draft.id, reason: 'wrong fabric' })).rejectDescription.status, 'REJECTED');
+  assert.equal(
+    (await run<{ rejectDescription: { status: string } }>('ReviewReject', { id: draft.id, reason: 'wrong fabric' }))
+      .rejectDescription.status,
+    'REJECTED',
+  );
   // The experiments page's operations are the internal role's: the editor key's trusted text is let through, and the role refused.
   const experimentOperations = ['ReviewExperiments', 'ReviewExperiment'] as const;
   for (const operation of experimentOperations) {
-    const refused = await post({ query: REVIEW_DOCUMENTS[operation], variables: { id: 'no-such-experiment' } }, EDITOR_KEY);
+    const refused = await post(
+      { query: REVIEW_DOCUMENTS[operation], variables: { id: 'no-such-experiment' } },
+      EDITOR_KEY,
+    );
     assert.equal(refused.body.errors?.[0]?.extensions?.code, 'FORBIDDEN', operation);
-    const internal = await post({ query: REVIEW_DOCUMENTS[operation], variables: { id: 'no-such-experiment' } }, TEST_KEYS.internal);
+    const internal = await post(
+      { query: REVIEW_DOCUMENTS[operation], variables: { id: 'no-such-experiment' } },
+      TEST_KEYS.internal,
+    );
     assert.equal(internal.body.errors, undefined, operation);
     ran.add(operation);
   }

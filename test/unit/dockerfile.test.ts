@@ -21,7 +21,11 @@ import { ENV_NAMES } from '../../src/config.js';
 
 const text = readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');
 /** The Node flags `npm start` runs the gateway with: what `node tools/with-node.mjs` passes before the script. */
-const startFlags = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(/\s+/).filter((w) => w.startsWith('--'));
+const startFlags = (
+  JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: { start: string } }
+).scripts.start
+  .split(/\s+/)
+  .filter((w) => w.startsWith('--'));
 const dockerfile = DockerfileParser.parse(text);
 
 interface Stage {
@@ -33,8 +37,14 @@ interface Stage {
 const stages = new Map<string, Stage>();
 for (const from of dockerfile.getFROMs()) {
   const start = from.getRange().start.line;
-  const next = dockerfile.getFROMs().find((f) => f.getRange().start.line > start)?.getRange().start.line ?? Infinity;
-  const instructions = dockerfile.getInstructions().filter((i) => i.getRange().start.line > start && i.getRange().start.line < next);
+  const next =
+    dockerfile
+      .getFROMs()
+      .find((f) => f.getRange().start.line > start)
+      ?.getRange().start.line ?? Infinity;
+  const instructions = dockerfile
+    .getInstructions()
+    .filter((i) => i.getRange().start.line > start && i.getRange().start.line < next);
   stages.set(from.getBuildStage() ?? `stage${stages.size}`, { from, instructions });
 }
 
@@ -44,14 +54,18 @@ function stage(name: string): Stage {
   return found;
 }
 const words = (i: Instruction): string[] => i.getArguments().map((a) => a.getValue());
-const ofKeyword = <T extends Instruction>(s: Stage, keyword: string): T[] => s.instructions.filter((i) => i.getKeyword() === keyword) as T[];
-const envOf = (s: Stage): Map<string, string | null> => new Map(ofKeyword<Env>(s, 'ENV').flatMap((e) => e.getProperties().map((p) => [p.getName(), p.getValue()] as const)));
+const ofKeyword = <T extends Instruction>(s: Stage, keyword: string): T[] =>
+  s.instructions.filter((i) => i.getKeyword() === keyword) as T[];
+const envOf = (s: Stage): Map<string, string | null> =>
+  new Map(ofKeyword<Env>(s, 'ENV').flatMap((e) => e.getProperties().map((p) => [p.getName(), p.getValue()] as const)));
 const fromStage = (c: Copy): string | null => c.getFromFlag()?.getValue() ?? null;
 const TARGETS = ['cpu', 'gpu'] as const;
 
 test('Dockerfile: dockerfile-utils finds nothing wrong with it', () => {
   assert.deepEqual(
-    validate(text).map((d) => `line ${d.range.start.line + 1}: ${typeof d.message === 'string' ? d.message : d.message.value}`),
+    validate(text).map(
+      (d) => `line ${d.range.start.line + 1}: ${typeof d.message === 'string' ? d.message : d.message.value}`,
+    ),
     [],
   );
 });
@@ -94,8 +108,14 @@ for (const target of TARGETS) {
     const copies = ofKeyword<Copy>(s, 'COPY');
     const modules = copies.filter((c) => words(c).at(-1) === './node_modules');
     assert.deepEqual(modules.map(fromStage), [`deps-${target}`], 'node_modules from the production-only stage');
-    assert.ok(!copies.some((c) => fromStage(c) === 'build' && words(c).some((w) => w.includes('node_modules'))), 'never the build stage dependencies');
-    assert.ok(copies.some((c) => fromStage(c) === null && words(c)[0] === 'models'), 'ships the bundled model');
+    assert.ok(
+      !copies.some((c) => fromStage(c) === 'build' && words(c).some((w) => w.includes('node_modules'))),
+      'never the build stage dependencies',
+    );
+    assert.ok(
+      copies.some((c) => fromStage(c) === null && words(c)[0] === 'models'),
+      'ships the bundled model',
+    );
   });
 }
 
@@ -105,7 +125,8 @@ test('Dockerfile: every file and folder it COPYs from the build context exists i
     .filter((c) => fromStage(c) === null)
     .flatMap((c) => words(c).slice(0, -1));
   assert.ok(sources.length > 5);
-  for (const source of sources) assert.ok(existsSync(path.join(repoRoot, source)), `COPY ${source}: not in the repository`);
+  for (const source of sources)
+    assert.ok(existsSync(path.join(repoRoot, source)), `COPY ${source}: not in the repository`);
 });
 
 /** Runs the health check's shell-form command as Docker does (`/bin/sh -c`), with PORT set; resolves with its exit code. */

@@ -20,12 +20,21 @@ const tsConfigFile = path.join(repoRoot, 'tsconfig.json');
 async function violations(baseDir: string): Promise<{ cruised: number; found: string[] }> {
   const { output } = await cruise(
     ['src', 'schema', 'providers'],
-    { ...config.options, validate: true, ruleSet: { forbidden: config.forbidden ?? [] }, baseDir, tsConfig: { fileName: tsConfigFile } },
+    {
+      ...config.options,
+      validate: true,
+      ruleSet: { forbidden: config.forbidden ?? [] },
+      baseDir,
+      tsConfig: { fileName: tsConfigFile },
+    },
     {},
     { tsConfig: extractTSConfig(tsConfigFile) },
   );
   const result = output as ICruiseResult;
-  return { cruised: result.summary.totalCruised, found: result.summary.violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`).sort() };
+  return {
+    cruised: result.summary.totalCruised,
+    found: result.summary.violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`).sort(),
+  };
 }
 
 test('the gateway keeps its layers: no import breaks a rule of .dependency-cruiser.cjs', async () => {

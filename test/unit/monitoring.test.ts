@@ -22,7 +22,9 @@ const rulesFile = path.join(promDir, 'rules', 'gateway.rules.yml');
 const testFiles = readdirSync(path.join(promDir, 'tests'))
   .filter((f) => f.endsWith('.test.yml'))
   .map((f) => path.join(promDir, 'tests', f));
-const dashboardFiles = readdirSync(path.join(repoRoot, 'deploy', 'grafana', 'dashboards')).map((f) => path.join(repoRoot, 'deploy', 'grafana', 'dashboards', f));
+const dashboardFiles = readdirSync(path.join(repoRoot, 'deploy', 'grafana', 'dashboards')).map((f) =>
+  path.join(repoRoot, 'deploy', 'grafana', 'dashboards', f),
+);
 
 interface Rule {
   alert?: string;
@@ -32,7 +34,9 @@ interface Rule {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
 }
-const rules = (parse(readFileSync(rulesFile, 'utf8')) as { groups: Array<{ name: string; rules: Rule[] }> }).groups.flatMap((g) => g.rules);
+const rules = (
+  parse(readFileSync(rulesFile, 'utf8')) as { groups: Array<{ name: string; rules: Rule[] }> }
+).groups.flatMap((g) => g.rules);
 const alerts = rules.filter((r) => r.alert);
 const recorded = new Set(rules.flatMap((r) => (r.record ? [r.record] : [])));
 /** Series Prometheus makes itself, never exported by a target. */
@@ -84,7 +88,11 @@ function dashboardExprs(): Array<{ where: string; expr: string }> {
   for (const file of dashboardFiles) {
     const walk = (panels: DashboardPanel[] | undefined): void => {
       for (const p of panels ?? []) {
-        for (const t of p.targets ?? []) out.push({ where: `${path.basename(file)}: ${p.title}`, expr: String(t.expr).replaceAll('$__rate_interval', '5m').replaceAll('$__interval', '1m') });
+        for (const t of p.targets ?? [])
+          out.push({
+            where: `${path.basename(file)}: ${p.title}`,
+            expr: String(t.expr).replaceAll('$__rate_interval', '5m').replaceAll('$__interval', '1m'),
+          });
         walk(p.panels);
       }
     };
@@ -113,7 +121,9 @@ after(async () => {
 test('promtool accepts the rules and the configuration, and every unit test passes', (t) => {
   if (skipWithoutPromtool(t)) return;
   execFileSync('promtool', ['check', 'rules', rulesFile], { stdio: 'pipe' });
-  execFileSync('promtool', ['check', 'config', '--syntax-only', path.join(promDir, 'prometheus.yml')], { stdio: 'pipe' });
+  execFileSync('promtool', ['check', 'config', '--syntax-only', path.join(promDir, 'prometheus.yml')], {
+    stdio: 'pipe',
+  });
   const run = spawnSync('promtool', ['test', 'rules', ...testFiles], { encoding: 'utf8' });
   assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
   assert.equal((run.stdout.match(/SUCCESS/g) ?? []).length, testFiles.length);
@@ -129,22 +139,44 @@ test('amtool accepts the Alertmanager configuration', (t) => {
 
 test('every alert has a test that fires it and one that keeps it silent, and a runbook entry', () => {
   const cases = testFiles.flatMap((file) =>
-    (parse(readFileSync(file, 'utf8')) as { tests: Array<{ alert_rule_test?: Array<{ alertname: string; exp_alerts?: unknown[] }> }> }).tests.flatMap((t) => t.alert_rule_test ?? []),
+    (
+      parse(readFileSync(file, 'utf8')) as {
+        tests: Array<{ alert_rule_test?: Array<{ alertname: string; exp_alerts?: unknown[] }> }>;
+      }
+    ).tests.flatMap((t) => t.alert_rule_test ?? []),
   );
   const operations = readFileSync(path.join(repoRoot, 'docs', 'operations.md'), 'utf8');
-  const anchors = new Set([...operations.matchAll(/^#+ (.+)$/gm)].map((m) => m[1].trim().toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-')));
+  const anchors = new Set(
+    [...operations.matchAll(/^#+ (.+)$/gm)].map((m) =>
+      m[1]
+        .trim()
+        .toLowerCase()
+        .replace(/[^\w\- ]/g, '')
+        .replace(/ /g, '-'),
+    ),
+  );
   assert.ok(alerts.length >= 15);
   for (const alert of alerts) {
     const name = alert.alert!;
     const mine = cases.filter((c) => c.alertname === name);
-    assert.ok(mine.some((c) => (c.exp_alerts ?? []).length > 0), `${name}: no test where it fires`);
-    assert.ok(mine.some((c) => (c.exp_alerts ?? []).length === 0), `${name}: no test where it stays silent`);
+    assert.ok(
+      mine.some((c) => (c.exp_alerts ?? []).length > 0),
+      `${name}: no test where it fires`,
+    );
+    assert.ok(
+      mine.some((c) => (c.exp_alerts ?? []).length === 0),
+      `${name}: no test where it stays silent`,
+    );
     const runbook = alert.annotations?.runbook ?? '';
     assert.equal(runbook, `docs/operations.md#${name.toLowerCase()}`, `${name}: runbook annotation`);
     assert.ok(anchors.has(name.toLowerCase()), `${name}: no runbook section in docs/operations.md`);
     assert.ok(alert.labels?.severity, `${name}: severity label`);
   }
-  for (const name of Object.keys(ALERT_ACTIONS)) assert.ok(alerts.some((a) => a.alert === name), `the gateway acts on ${name}, which no rule defines`);
+  for (const name of Object.keys(ALERT_ACTIONS))
+    assert.ok(
+      alerts.some((a) => a.alert === name),
+      `the gateway acts on ${name}, which no rule defines`,
+    );
 });
 
 test('every metric named in the rules and the dashboard is one /metrics exports', () => {
@@ -154,7 +186,8 @@ test('every metric named in the rules and the dashboard is one /metrics exports'
   for (const { where, expr } of uses) {
     const names = metricNames(expr);
     assert.ok(names.length > 0, `${where}: selects no metric`);
-    for (const name of names) if (!exported.has(name) && !recorded.has(name) && !PROMETHEUS_OWN.has(name)) unknown.push(`${where}: ${name}`);
+    for (const name of names)
+      if (!exported.has(name) && !recorded.has(name) && !PROMETHEUS_OWN.has(name)) unknown.push(`${where}: ${name}`);
   }
   assert.deepEqual(unknown, []);
   // The check itself: a typo, a suffix on a counter and a broken expression do not pass.
@@ -164,7 +197,7 @@ test('every metric named in the rules and the dashboard is one /metrics exports'
   assert.throws(() => metricNames('sum(rate(gateway_requests_total[5m])'), SyntaxError);
 });
 
-test('the Kubernetes PrometheusRule holds the same rules; the ServiceMonitor scrapes the pods\' metrics port', () => {
+test("the Kubernetes PrometheusRule holds the same rules; the ServiceMonitor scrapes the pods' metrics port", () => {
   const k8s = path.join(repoRoot, 'deploy', 'kubernetes');
   const rule = parse(readFileSync(path.join(k8s, 'prometheus-rule.yaml'), 'utf8'));
   assert.equal(rule.kind, 'PrometheusRule');
@@ -177,13 +210,19 @@ test('the Kubernetes PrometheusRule holds the same rules; the ServiceMonitor scr
   const deployment = parseAllDocuments(readFileSync(path.join(k8s, 'deployment.yaml'), 'utf8'))[0].toJS();
   const container = deployment.spec.template.spec.containers[0];
   const metricsPort = container.ports.find((p: { name: string }) => p.name === port.targetPort);
-  assert.equal(String(metricsPort.containerPort), container.env.find((e: { name: string }) => e.name === 'METRICS_PORT').value);
+  assert.equal(
+    String(metricsPort.containerPort),
+    container.env.find((e: { name: string }) => e.name === 'METRICS_PORT').value,
+  );
   // The job name the GatewayDown rule selects is the Service's name, which the operator gives the job.
   assert.match(alerts.find((a) => a.alert === 'GatewayDown')!.expr, new RegExp(`job="${service.metadata.name}"`));
 });
 
-test('compose runs Prometheus, Alertmanager and Grafana on these files; Prometheus scrapes every gateway; Alertmanager calls the gateway\'s webhook', () => {
-  const compose = parse(readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, ComposeService>; secrets: Record<string, unknown> };
+test("compose runs Prometheus, Alertmanager and Grafana on these files; Prometheus scrapes every gateway; Alertmanager calls the gateway's webhook", () => {
+  const compose = parse(readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+    services: Record<string, ComposeService>;
+    secrets: Record<string, unknown>;
+  };
   for (const name of ['prometheus', 'alertmanager', 'grafana']) {
     const service = compose.services[name];
     assert.ok(service, `${name} service`);
@@ -196,7 +235,10 @@ test('compose runs Prometheus, Alertmanager and Grafana on these files; Promethe
   const config = parse(readFileSync(path.join(promDir, 'prometheus.yml'), 'utf8'));
   const job = config.scrape_configs.find((j: { job_name: string }) => j.job_name === 'stylesprint-gateway');
   const targets: string[] = job.static_configs.flatMap((s: { targets: string[] }) => s.targets);
-  assert.deepEqual(targets.sort(), gateways.map((g) => `${g}:${compose.services[g]?.environment?.METRICS_PORT}`).sort());
+  assert.deepEqual(
+    targets.sort(),
+    gateways.map((g) => `${g}:${compose.services[g]?.environment?.METRICS_PORT}`).sort(),
+  );
   const am = parse(readFileSync(path.join(promDir, 'alertmanager.yml'), 'utf8'));
   const hook = am.receivers.find((r: { name: string }) => r.name === am.route.receiver).webhook_configs[0];
   assert.equal(new URL(hook.url).pathname, '/internal/alerts');

@@ -25,7 +25,9 @@ function definitions(dirs: string[]): Named[] {
       .filter((f) => f.endsWith('.graphql'))
       .flatMap((f) =>
         parse(readFileSync(path.join(repoRoot, dir, f), 'utf8')).definitions.flatMap((d: DefinitionNode) =>
-          (d.kind === Kind.OPERATION_DEFINITION || d.kind === Kind.FRAGMENT_DEFINITION) && d.name ? [{ name: d.name.value, where: `${dir}/${f}`, selection: print(d.selectionSet) }] : [],
+          (d.kind === Kind.OPERATION_DEFINITION || d.kind === Kind.FRAGMENT_DEFINITION) && d.name
+            ? [{ name: d.name.value, where: `${dir}/${f}`, selection: print(d.selectionSet) }]
+            : [],
         ),
       ),
   );
@@ -37,6 +39,10 @@ test('no operation or fragment of clients/ is kept again in test/operations/', (
   assert.ok(clients.length > 0 && tests.length > 0, 'both trees were read');
   for (const t of tests) {
     const same = clients.find((c) => c.name === t.name || c.selection === t.selection);
-    assert.equal(same, undefined, `${t.name} (${t.where}) repeats ${same?.name} (${same?.where}): use the client's document`);
+    assert.equal(
+      same,
+      undefined,
+      `${t.name} (${t.where}) repeats ${same?.name} (${same?.where}): use the client's document`,
+    );
   }
 });

@@ -8,7 +8,11 @@ import { repoRoot } from '../helpers/paths.js';
 
 test('schema/schema.graphql matches the schema the code builds (run `npm run schema`)', async () => {
   const committed = readFileSync(path.join(repoRoot, 'schema', 'schema.graphql'), 'utf8');
-  assert.equal(committed, await printGatewaySchema(), 'schema/schema.graphql is stale: run `npm run schema` and commit it');
+  assert.equal(
+    committed,
+    await printGatewaySchema(),
+    'schema/schema.graphql is stale: run `npm run schema` and commit it',
+  );
 });
 
 test('test/generated/graphql.ts matches codegen output (run `npm run codegen`)', async () => {

@@ -51,35 +51,50 @@ function isSlot(name: string): name is SlotName {
 
 function parsePattern(text: unknown, where: string): Piece[] {
   if (typeof text !== 'string' || text.trim() === '') throw new ModelFolderError(`${where} must be a non-empty string`);
-  if (!ascii(text)) throw new ModelFolderError(`${where}: a pattern must be ASCII (token text reads other bytes as \\0); got ${JSON.stringify(text)}`);
+  if (!ascii(text))
+    throw new ModelFolderError(
+      `${where}: a pattern must be ASCII (token text reads other bytes as \\0); got ${JSON.stringify(text)}`,
+    );
   const pieces: Piece[] = [];
   const slot = /\{([^{}]*)\}/g;
   let last = 0;
   for (let m = slot.exec(text); m; m = slot.exec(text)) {
     const name = m[1];
-    if (!isSlot(name)) throw new ModelFolderError(`${where}: unknown slot {${name}} in ${JSON.stringify(text)}; the slots are ${SLOTS.map((s) => `{${s}}`).join(', ')}`);
+    if (!isSlot(name))
+      throw new ModelFolderError(
+        `${where}: unknown slot {${name}} in ${JSON.stringify(text)}; the slots are ${SLOTS.map((s) => `{${s}}`).join(', ')}`,
+      );
     if (m.index > last) pieces.push(text.slice(last, m.index));
-    else if (pieces.length > 0) throw new ModelFolderError(`${where}: two slots need text between them in ${JSON.stringify(text)}`);
+    else if (pieces.length > 0)
+      throw new ModelFolderError(`${where}: two slots need text between them in ${JSON.stringify(text)}`);
     pieces.push({ slot: name });
     last = slot.lastIndex;
   }
   if (last < text.length) pieces.push(text.slice(last));
-  if (pieces.some((p) => typeof p === 'string' && /[{}]/.test(p))) throw new ModelFolderError(`${where}: unbalanced brace in ${JSON.stringify(text)}`);
+  if (pieces.some((p) => typeof p === 'string' && /[{}]/.test(p)))
+    throw new ModelFolderError(`${where}: unbalanced brace in ${JSON.stringify(text)}`);
   return pieces;
 }
 
 /** Validates the parsed JSON of a fact patterns file (`{ "sentences": [[{ "singular", "plural" }, ...], ...] }`). `source` names it in errors. */
 export function parseFactPatterns(json: unknown, source: string): FactPatterns {
-  const sentences = json && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>).sentences : undefined;
-  if (!Array.isArray(sentences) || sentences.length === 0) throw new ModelFolderError(`${source}: "sentences" must be a non-empty list of lists of patterns`);
+  const sentences =
+    json && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>).sentences : undefined;
+  if (!Array.isArray(sentences) || sentences.length === 0)
+    throw new ModelFolderError(`${source}: "sentences" must be a non-empty list of lists of patterns`);
   return {
     sentences: sentences.map((list, i) => {
-      if (!Array.isArray(list) || list.length === 0) throw new ModelFolderError(`${source}: sentences[${i}] must be a non-empty list of patterns`);
+      if (!Array.isArray(list) || list.length === 0)
+        throw new ModelFolderError(`${source}: sentences[${i}] must be a non-empty list of patterns`);
       return list.map((p: unknown, j) => {
         const where = `${source}: sentences[${i}][${j}]`;
-        if (!p || typeof p !== 'object') throw new ModelFolderError(`${where} must be an object with "singular" and "plural"`);
+        if (!p || typeof p !== 'object')
+          throw new ModelFolderError(`${where} must be an object with "singular" and "plural"`);
         const o = p as Record<string, unknown>;
-        return { singular: parsePattern(o.singular, `${where}.singular`), plural: parsePattern(o.plural, `${where}.plural`) };
+        return {
+          singular: parsePattern(o.singular, `${where}.singular`),
+          plural: parsePattern(o.plural, `${where}.plural`),
+        };
       });
     }),
   };
@@ -101,7 +116,14 @@ export function isPluralTitle(title: string): boolean {
 const ATTRIBUTES = 0;
 const MATERIALS = 1;
 const COLOURS = 2;
-const LIST_OF: Record<Exclude<SlotName, 't'>, number> = { a0: ATTRIBUTES, a1: ATTRIBUTES, all: ATTRIBUTES, rest: ATTRIBUTES, m: MATERIALS, c: COLOURS };
+const LIST_OF: Record<Exclude<SlotName, 't'>, number> = {
+  a0: ATTRIBUTES,
+  a1: ATTRIBUTES,
+  all: ATTRIBUTES,
+  rest: ATTRIBUTES,
+  m: MATERIALS,
+  c: COLOURS,
+};
 
 type Element =
   | { kind: 'text'; text: string }
@@ -158,13 +180,19 @@ export class FactGrammar {
 
   /** The grammar of `facts` under `patterns`; null when there is nothing to hold (no pattern fits, or a fact is not ASCII). */
   static create(patterns: FactPatterns, facts: ProductFacts): FactGrammar | null {
-    const clean = (items: readonly string[] | undefined): string[] => [...new Set((items ?? []).map((i) => i.trim()).filter((i) => i !== ''))];
+    const clean = (items: readonly string[] | undefined): string[] => [
+      ...new Set((items ?? []).map((i) => i.trim()).filter((i) => i !== '')),
+    ];
     const lists = [clean(facts.attributes), clean(facts.materials), clean(facts.colors)];
     const title = facts.title.trim();
     if (title === '' || !ascii(title) || lists.some((l) => l.length > MAX_ITEMS || !l.every(ascii))) return null;
     const plural = isPluralTitle(title);
     const sentences = patterns.sentences
-      .map((list) => list.map((p) => compile(plural ? p.plural : p.singular, title, lists)).filter((c): c is Element[] => c !== null))
+      .map((list) =>
+        list
+          .map((p) => compile(plural ? p.plural : p.singular, title, lists))
+          .filter((c): c is Element[] => c !== null),
+      )
       .filter((list) => list.length > 0);
     return sentences.length > 0 ? new FactGrammar(sentences, lists) : null;
   }
@@ -289,7 +317,12 @@ function compile(pieces: readonly Piece[], title: string, lists: readonly string
     text = '';
     const list = LIST_OF[piece.slot];
     need[list]++;
-    elements.push({ kind: piece.slot === 'a0' || piece.slot === 'a1' ? 'one' : 'list', list, reserve: 0, fresh: list !== lastList });
+    elements.push({
+      kind: piece.slot === 'a0' || piece.slot === 'a1' ? 'one' : 'list',
+      list,
+      reserve: 0,
+      fresh: list !== lastList,
+    });
     lastList = list;
   }
   if (text !== '') elements.push({ kind: 'text', text });

@@ -66,42 +66,61 @@ const OPTIONS = [
 function count(options: JsonObject, key: string, where: string): number {
   const v = options[key];
   if (v === undefined) return 0;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new ModelFolderError(`${where}: ${key} must be a non-negative integer; got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+    throw new ModelFolderError(`${where}: ${key} must be a non-negative integer; got ${JSON.stringify(v)}`);
   return v;
 }
 
 function fileName(options: JsonObject, key: string, where: string): string {
   const v = options[key];
   if (v === undefined) return '';
-  if (typeof v !== 'string') throw new ModelFolderError(`${where}: ${key} must be a file name; got ${JSON.stringify(v)}`);
+  if (typeof v !== 'string')
+    throw new ModelFolderError(`${where}: ${key} must be a file name; got ${JSON.stringify(v)}`);
   return v;
 }
 
 /** Reads the options and the files they name; `overrides` (tests, benches) win over both. */
-export function readSettings(setup: Pick<PluginSetup, 'folder' | 'tokenizer' | 'options'>, overrides: Partial<StylesprintSettings> = {}): StylesprintSettings {
+export function readSettings(
+  setup: Pick<PluginSetup, 'folder' | 'tokenizer' | 'options'>,
+  overrides: Partial<StylesprintSettings> = {},
+): StylesprintSettings {
   const { folder, tokenizer, options } = setup;
   const where = `${folder.name}: ${STYLESPRINT_FACTS}`;
   const unknown = Object.keys(options).filter((k) => !(OPTIONS as readonly string[]).includes(k));
-  if (unknown.length) throw new ModelFolderError(`${where}: unknown option ${unknown.join(', ')} (options: ${OPTIONS.join(', ')})`);
+  if (unknown.length)
+    throw new ModelFolderError(`${where}: unknown option ${unknown.join(', ')} (options: ${OPTIONS.join(', ')})`);
   const flag = options.fact_numbers_only;
-  if (flag !== undefined && typeof flag !== 'boolean') throw new ModelFolderError(`${where}: fact_numbers_only must be true or false`);
+  if (flag !== undefined && typeof flag !== 'boolean')
+    throw new ModelFolderError(`${where}: fact_numbers_only must be true or false`);
   const bias = numberField(options, 'prompt_copy_bias') ?? 0;
-  if (options.prompt_copy_bias !== undefined && (typeof options.prompt_copy_bias !== 'number' || bias < 0)) throw new ModelFolderError(`${where}: prompt_copy_bias must be a non-negative number`);
+  if (options.prompt_copy_bias !== undefined && (typeof options.prompt_copy_bias !== 'number' || bias < 0))
+    throw new ModelFolderError(`${where}: prompt_copy_bias must be a non-negative number`);
   // An explicit override (null included) wins over the folder's file, which is then not read.
-  const read = <K extends keyof StylesprintSettings>(key: K, load: () => StylesprintSettings[K]): StylesprintSettings[K] => (key in overrides ? (overrides[key] as StylesprintSettings[K]) : load());
+  const read = <K extends keyof StylesprintSettings>(
+    key: K,
+    load: () => StylesprintSettings[K],
+  ): StylesprintSettings[K] => (key in overrides ? (overrides[key] as StylesprintSettings[K]) : load());
   const settings: StylesprintSettings = {
     outputNoRepeatNgramSize: count(options, 'output_no_repeat_ngram_size', where),
     promptCopyBias: bias,
     factNumbersOnly: flag === true,
     noRepeatWordWindow: count(options, 'no_repeat_word_window', where),
     frameSentences: count(options, 'frame_sentences', where),
-    blockedNgrams: read('blockedNgrams', () => loadBlockedNgrams(folder.dir, count(options, 'novelty_ngram_size', where), tokenizer)),
+    blockedNgrams: read('blockedNgrams', () =>
+      loadBlockedNgrams(folder.dir, count(options, 'novelty_ngram_size', where), tokenizer),
+    ),
     lexicon: read('lexicon', () => loadLexicon(folder.dir, fileName(options, 'lexicon_file', where))),
-    factPatterns: read('factPatterns', () => loadFactPatterns(folder.dir, fileName(options, 'fact_patterns_file', where))),
+    factPatterns: read('factPatterns', () =>
+      loadFactPatterns(folder.dir, fileName(options, 'fact_patterns_file', where)),
+    ),
   };
   Object.assign(settings, Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)));
-  if (settings.noRepeatWordWindow && !settings.lexicon) throw new ModelFolderError(`${where}: no_repeat_word_window works on the words of lexicon_file, and this model has no lexicon`);
-  if (settings.frameSentences && !settings.lexicon?.frame) throw new ModelFolderError(`${where}: frame_sentences needs a lexicon_file with "frame_words"`);
+  if (settings.noRepeatWordWindow && !settings.lexicon)
+    throw new ModelFolderError(
+      `${where}: no_repeat_word_window works on the words of lexicon_file, and this model has no lexicon`,
+    );
+  if (settings.frameSentences && !settings.lexicon?.frame)
+    throw new ModelFolderError(`${where}: frame_sentences needs a lexicon_file with "frame_words"`);
   return settings;
 }
 
@@ -141,7 +160,12 @@ class RowRules implements LogitsProcessor {
 /** The rule objects of one row, from its product (or, without one, from its prompt's text). */
 function rowRules(settings: StylesprintSettings, tokenizer: TextTokenizer, row: PluginRow): LogitsProcessor | null {
   const product = productOf(row.context);
-  const rules: Omit<RuleRow, 'tokens' | 'padding' | 'promptLength' | 'text'> = { settings, copy: null, words: null, numbers: null };
+  const rules: Omit<RuleRow, 'tokens' | 'padding' | 'promptLength' | 'text'> = {
+    settings,
+    copy: null,
+    words: null,
+    numbers: null,
+  };
   const grammar = settings.factPatterns && product ? FactGrammar.create(settings.factPatterns, product) : null;
   if (grammar) rules.grammar = new FactSentences(grammar, tokenizer);
   if (settings.promptCopyBias || settings.lexicon || settings.factNumbersOnly) {
@@ -165,12 +189,21 @@ function rowRules(settings: StylesprintSettings, tokenizer: TextTokenizer, row: 
     }
     if (settings.factNumbersOnly) rules.numbers = new NumberConstraint(tokenizer, own);
   }
-  const any = rules.grammar || rules.copy || rules.words || rules.numbers || settings.blockedNgrams || settings.outputNoRepeatNgramSize > 0;
+  const any =
+    rules.grammar ||
+    rules.copy ||
+    rules.words ||
+    rules.numbers ||
+    settings.blockedNgrams ||
+    settings.outputNoRepeatNgramSize > 0;
   return any ? new RowRules(rules) : null;
 }
 
 /** The plugin; `overrides` replace settings the options give (benches compare the model without one rule or another). */
-export function createStylesprintFacts(setup: PluginSetup, overrides: Partial<StylesprintSettings> = {}): LogitsProcessorPlugin {
+export function createStylesprintFacts(
+  setup: PluginSetup,
+  overrides: Partial<StylesprintSettings> = {},
+): LogitsProcessorPlugin {
   const settings = readSettings(setup, overrides);
   const { tokenizer } = setup;
   return {

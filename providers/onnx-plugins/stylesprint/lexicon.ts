@@ -61,7 +61,11 @@ export function wordsOf(text: string): string[] {
 }
 
 /** A lexicon of `words`, less `factWords` (which rows get back only from their own product's words), with `frameWords` as its frame. */
-export function lexiconFrom(words: Iterable<string>, factWords: Iterable<string> = [], frameWords: Iterable<string> | null = null): Lexicon {
+export function lexiconFrom(
+  words: Iterable<string>,
+  factWords: Iterable<string> = [],
+  frameWords: Iterable<string> | null = null,
+): Lexicon {
   const facts = new Set([...factWords].filter((w) => /^[a-z]+$/.test(w)));
   const set = new Set<string>();
   const prefixes = new Set<string>();
@@ -78,27 +82,36 @@ function wordList(o: Record<string, unknown>, field: string, source: string, req
   if (list === undefined && !required) return [];
   if (!Array.isArray(list)) throw new ModelFolderError(`${source}: "${field}" must be a list`);
   const bad = (list as unknown[]).find((w) => typeof w !== 'string' || !/^[a-z]+$/.test(w));
-  if (bad !== undefined) throw new ModelFolderError(`${source}: every word of "${field}" must be lower-case letters a-z; got ${JSON.stringify(bad)}`);
+  if (bad !== undefined)
+    throw new ModelFolderError(
+      `${source}: every word of "${field}" must be lower-case letters a-z; got ${JSON.stringify(bad)}`,
+    );
   return list as string[];
 }
 
 /** Validates the parsed JSON of a lexicon file (`{ "words": [...], "fact_words"?: [...], "frame_words"?: [...] }`). `source` names it in errors. */
 export function parseLexicon(json: unknown, source: string): Lexicon {
-  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new ModelFolderError(`${source}: "words" must be a list`);
+  if (!json || typeof json !== 'object' || Array.isArray(json))
+    throw new ModelFolderError(`${source}: "words" must be a list`);
   const o = json as Record<string, unknown>;
   const words = wordList(o, 'words', source, true);
   const factWords = wordList(o, 'fact_words', source, false);
   const frameWords = o.frame_words === undefined ? null : wordList(o, 'frame_words', source, true);
   if (frameWords?.length === 0) throw new ModelFolderError(`${source}: "frame_words" is empty`);
   const lexicon = lexiconFrom(words, factWords, frameWords);
-  if (lexicon.words.size === 0) throw new ModelFolderError(`${source}: "words" is empty${factWords.length > 0 ? ' once the fact words are taken out' : ''}`);
+  if (lexicon.words.size === 0)
+    throw new ModelFolderError(
+      `${source}: "words" is empty${factWords.length > 0 ? ' once the fact words are taken out' : ''}`,
+    );
   if (o.number_words === undefined) return lexicon;
   const forms = o.number_words;
-  if (!forms || typeof forms !== 'object' || Array.isArray(forms)) throw new ModelFolderError(`${source}: "number_words" must be an object with "singular" and "plural" lists`);
+  if (!forms || typeof forms !== 'object' || Array.isArray(forms))
+    throw new ModelFolderError(`${source}: "number_words" must be an object with "singular" and "plural" lists`);
   const singular = new Set(wordList(forms as Record<string, unknown>, 'singular', `${source} number_words`, true));
   const plural = new Set(wordList(forms as Record<string, unknown>, 'plural', `${source} number_words`, true));
   const both = [...singular].find((w) => plural.has(w));
-  if (both !== undefined) throw new ModelFolderError(`${source}: "number_words" lists ${JSON.stringify(both)} as both singular and plural`);
+  if (both !== undefined)
+    throw new ModelFolderError(`${source}: "number_words" lists ${JSON.stringify(both)} as both singular and plural`);
   return { ...lexicon, numberWords: { singular, plural } };
 }
 
@@ -118,8 +131,16 @@ export function lexiconForNumber(lexicon: Lexicon, plural: boolean): Lexicon {
   if (!pair) {
     // The other number's words are not even a start of a word: " it" may not begin "italy", or the model, meaning "it", would write "Wear italy".
     const without = (other: ReadonlySet<string>): Lexicon => {
-      const base = lexiconFrom([...lexicon.words].filter((w) => !other.has(w)), lexicon.factWords);
-      return { ...base, prefixes: new Set([...base.prefixes].filter((p) => !other.has(p))), frame: lexicon.frame, numberWords: null };
+      const base = lexiconFrom(
+        [...lexicon.words].filter((w) => !other.has(w)),
+        lexicon.factWords,
+      );
+      return {
+        ...base,
+        prefixes: new Set([...base.prefixes].filter((p) => !other.has(p))),
+        frame: lexicon.frame,
+        numberWords: null,
+      };
     };
     pair = { singular: without(forms.plural), plural: without(forms.singular) };
     byNumber.set(lexicon, pair);
@@ -223,7 +244,8 @@ function prefixCounts(words: ReadonlySet<string>): Map<string, number> {
   let counts = counted.get(words);
   if (!counts) {
     counts = new Map();
-    for (const w of words) for (let k = 1; k <= w.length; k++) counts.set(w.slice(0, k), (counts.get(w.slice(0, k)) ?? 0) + 1);
+    for (const w of words)
+      for (let k = 1; k <= w.length; k++) counts.set(w.slice(0, k), (counts.get(w.slice(0, k)) ?? 0) + 1);
     counted.set(words, counts);
   }
   return counts;
@@ -334,10 +356,15 @@ class LexiconVocab {
         }
         (shape.ends ? node.ending : node.within).push(id);
       } else if (!shape.lead && !shape.ends) this.noLetters.push(id);
-      this.restOk[id] = shape.inner.every((w) => lexicon.words.has(w)) && (shape.tail === '' || lexicon.prefixes.has(shape.tail)) ? 1 : 0;
+      this.restOk[id] =
+        shape.inner.every((w) => lexicon.words.has(w)) && (shape.tail === '' || lexicon.prefixes.has(shape.tail))
+          ? 1
+          : 0;
       return shape;
     });
-    this.afterWord = Int32Array.from(this.endFirst.filter((id) => this.shapes[id].special === 'eos' || this.restOk[id] === 1));
+    this.afterWord = Int32Array.from(
+      this.endFirst.filter((id) => this.shapes[id].special === 'eos' || this.restOk[id] === 1),
+    );
     // About 32 MB of masks at most, whatever the vocabulary.
     this.maxMasks = Math.max(64, Math.floor(32_000_000 / Math.max(1, size)));
   }
@@ -441,7 +468,8 @@ function vocabFor(lexicon: Lexicon, tokenizer: TextTokenizer, size: number): Lex
  */
 export function prepareLexicon(lexicon: Lexicon, tokenizer: TextTokenizer, vocabSize: number): void {
   if (vocabSize <= 0) return;
-  for (const l of new Set([lexicon, lexiconForNumber(lexicon, false), lexiconForNumber(lexicon, true)])) vocabFor(l, tokenizer, vocabSize).allowed('');
+  for (const l of new Set([lexicon, lexiconForNumber(lexicon, false), lexiconForNumber(lexicon, true)]))
+    vocabFor(l, tokenizer, vocabSize).allowed('');
 }
 
 /** One row's constraint: the lexicon plus the words of `own` (the product's facts). */
@@ -485,7 +513,9 @@ export class WordConstraint {
     this.pieces = wordPieces(tokenizer);
     const spellings = own.match(/[A-Za-z]+/g) ?? [];
     // As the product writes them, lower-cased, and capitalised (a sentence may start with one).
-    this.ownSpellings = [...new Set(spellings.flatMap((w) => [w, w.toLowerCase(), w[0].toUpperCase() + w.slice(1).toLowerCase()]))];
+    this.ownSpellings = [
+      ...new Set(spellings.flatMap((w) => [w, w.toLowerCase(), w[0].toUpperCase() + w.slice(1).toLowerCase()])),
+    ];
     this.ownLower = this.ownSpellings.map((w) => w.toLowerCase());
     const extra = lexiconFrom(spellings.map((w) => w.toLowerCase()));
     this.ownWords = new Set([...extra.words].filter((w) => !lexicon.words.has(w)));
@@ -511,7 +541,9 @@ export class WordConstraint {
     if (!this.ownStarters) {
       const ids = [...new Set([...this.ownPrefixes].flatMap((p) => v.byTail.get(p) ?? []))];
       // With nothing before them in the token, whether they are allowed does not depend on the word before (once it is whole).
-      this.ownStarters = ids.filter((id) => v.shapes[id].lead === '' && allowed(v.shapes[id], '', this.isWord, this.isPrefix));
+      this.ownStarters = ids.filter(
+        (id) => v.shapes[id].lead === '' && allowed(v.shapes[id], '', this.isWord, this.isPrefix),
+      );
       this.ownStartersAfterLetters = ids.filter((id) => v.shapes[id].lead !== '');
     }
     const candidates: number[] = [];
@@ -581,12 +613,14 @@ export class WordConstraint {
    */
   banRepeats(logits: Float32Array, output: string, window: number, undo?: number[]): void {
     if (window <= 0) return;
-    if (!this.vocab || this.vocab.size !== logits.length) this.vocab = vocabFor(this.lexicon, this.tokenizer, logits.length);
+    if (!this.vocab || this.vocab.size !== logits.length)
+      this.vocab = vocabFor(this.lexicon, this.tokenizer, logits.length);
     const v = this.vocab;
     const partial = WordConstraint.partial(output);
     // A row's text only grows, so the words before the one in progress change only when a word ends.
     const end = output.length - partial.length;
-    if (!this.doneWords || this.doneWords.end !== end || this.doneWords.window !== window) this.doneWords = { end, window, words: lastWords(output, end, window) };
+    if (!this.doneWords || this.doneWords.end !== end || this.doneWords.window !== window)
+      this.doneWords = { end, window, words: lastWords(output, end, window) };
     const done = this.doneWords.words;
     // A token that goes on with the word in progress: the window is the last words before it.
     for (let i = 0; i < done.length; i++) {
@@ -600,7 +634,8 @@ export class WordConstraint {
     if (partial !== '' && !this.isWord(partial)) return;
     const from = partial === '' || done.length < window ? 0 : 1;
     for (let i = from; i < done.length; i++) {
-      if (this.repeats(done[i], partial === '' && i === done.length - 1)) banIds(logits, this.repeatBans(done[i], null, v), undo);
+      if (this.repeats(done[i], partial === '' && i === done.length - 1))
+        banIds(logits, this.repeatBans(done[i], null, v), undo);
     }
     if (partial !== '' && this.repeats(partial, true)) banIds(logits, this.repeatBans(partial, null, v), undo);
   }
@@ -639,7 +674,8 @@ export class WordConstraint {
         if (this.onlyTo(word.slice(0, k), word)) ids.push(...within);
       });
     } else {
-      for (let k = 1; k <= word.length; k++) if (this.onlyTo(word.slice(0, k), word)) ids.push(...(v.byTail.get(word.slice(0, k)) ?? NONE));
+      for (let k = 1; k <= word.length; k++)
+        if (this.onlyTo(word.slice(0, k), word)) ids.push(...(v.byTail.get(word.slice(0, k)) ?? NONE));
       ids.push(...v.holding(word));
     }
     return remember(memo, key, ids, 4096);
@@ -651,15 +687,16 @@ export class WordConstraint {
    * a finite logit (another rule banned them all), so a row never stalls. In place.
    */
   apply(logits: Float32Array, output: string): void {
-    if (!this.vocab || this.vocab.size !== logits.length) this.vocab = vocabFor(this.lexicon, this.tokenizer, logits.length);
+    if (!this.vocab || this.vocab.size !== logits.length)
+      this.vocab = vocabFor(this.lexicon, this.tokenizer, logits.length);
     const v = this.vocab;
     const partial = WordConstraint.partial(output);
     const { mask, ids, banned } = v.allowed(partial);
     const own = this.ownAllowed(partial, v);
     let open = false;
-    for (const id of own) open ||= (logits[id]) > -Infinity;
-    if (ids) for (let k = 0; k < ids.length && !open; k++) open = (logits[ids[k]]) > -Infinity;
-    else for (let id = 0; id < logits.length && !open; id++) open = mask[id] === 1 && (logits[id]) > -Infinity;
+    for (const id of own) open ||= logits[id] > -Infinity;
+    if (ids) for (let k = 0; k < ids.length && !open; k++) open = logits[ids[k]] > -Infinity;
+    else for (let id = 0; id < logits.length && !open; id++) open = mask[id] === 1 && logits[id] > -Infinity;
     if (!open) return;
     const n = ids ? ids.length : 0;
     if (this.kept.length < n + own.length) this.kept = new Float32Array(2 * (n + own.length));

@@ -108,7 +108,11 @@ export function hashIds(ids: readonly number[], start = 0, end = ids.length): nu
  * Builds the table from token sequences (what the Python tool does; tests use
  * it for fixtures). With `forms`, of their word forms.
  */
-export function blockedNgramsFrom(sequences: readonly (readonly number[])[], n: number, forms: TokenForms | null = null): BlockedNgrams {
+export function blockedNgramsFrom(
+  sequences: readonly (readonly number[])[],
+  n: number,
+  forms: TokenForms | null = null,
+): BlockedNgrams {
   if (!Number.isInteger(n) || n < 2) throw new TypeError(`n-gram size must be an integer >= 2; got ${n}`);
   const next = new Map<number, number[]>();
   for (const tokens of sequences) {
@@ -128,18 +132,26 @@ export function blockedNgramsFrom(sequences: readonly (readonly number[])[], n: 
  * Validates the parsed JSON of a novelty file. `source` names it in errors. A
  * word-form table needs the model's `tokenizer`.
  */
-export function parseBlockedNgrams(json: unknown, source: string, tokenizer?: Pick<TextTokenizer, 'tokenBytes' | 'raw'>): BlockedNgrams {
+export function parseBlockedNgrams(
+  json: unknown,
+  source: string,
+  tokenizer?: Pick<TextTokenizer, 'tokenBytes' | 'raw'>,
+): BlockedNgrams {
   const o = json as { n?: unknown; hash?: unknown; next?: unknown } | null;
   if (!o || typeof o !== 'object' || !Number.isInteger(o.n) || (o.n as number) < 2) {
     throw new ModelFolderError(`${source}: "n" must be an integer >= 2`);
   }
   if (o.hash !== HASH_IDS && o.hash !== HASH_FORMS) {
-    throw new ModelFolderError(`${source}: "hash" must be "${HASH_IDS}" or "${HASH_FORMS}"; got ${JSON.stringify(o.hash)}`);
+    throw new ModelFolderError(
+      `${source}: "hash" must be "${HASH_IDS}" or "${HASH_FORMS}"; got ${JSON.stringify(o.hash)}`,
+    );
   }
-  if (!o.next || typeof o.next !== 'object' || Array.isArray(o.next)) throw new ModelFolderError(`${source}: "next" must be an object`);
+  if (!o.next || typeof o.next !== 'object' || Array.isArray(o.next))
+    throw new ModelFolderError(`${source}: "next" must be an object`);
   const next = new Map<number, readonly number[]>();
   for (const [key, ids] of Object.entries(o.next as Record<string, unknown>)) {
-    if (!Array.isArray(ids) || !ids.every((x) => Number.isInteger(x))) throw new ModelFolderError(`${source}: next[${key}] must be a list of ids`);
+    if (!Array.isArray(ids) || !ids.every((x) => Number.isInteger(x)))
+      throw new ModelFolderError(`${source}: next[${key}] must be a list of ids`);
     next.set(Number(key), ids as number[]);
   }
   if (o.hash === HASH_IDS) return { n: o.n as number, next, forms: null };
@@ -156,7 +168,11 @@ export function parseBlockedNgrams(json: unknown, source: string, tokenizer?: Pi
  * otherwise, so models without one decode as before. Throws when the file's n
  * differs from `size` (generation_config and the file would disagree).
  */
-export function loadBlockedNgrams(dir: string, size: number, tokenizer?: Pick<TextTokenizer, 'tokenBytes' | 'raw'>): BlockedNgrams | null {
+export function loadBlockedNgrams(
+  dir: string,
+  size: number,
+  tokenizer?: Pick<TextTokenizer, 'tokenBytes' | 'raw'>,
+): BlockedNgrams | null {
   const file = path.join(dir, NOVELTY_FILE);
   if (size <= 0 || !existsSync(file)) return null;
   const table = parseBlockedNgrams(readFolderJson(file), file, tokenizer);

@@ -117,7 +117,7 @@ export class NumberConstraint {
       // Is anything left? Usually yes at once (any finite token without a digit).
       let open = false;
       for (let id = 0; id < logits.length && !open; id++) {
-        open = (logits[id]) > -Infinity && !(badMask ? badMask[id] === 1 : (bad as number[]).includes(id));
+        open = logits[id] > -Infinity && !(badMask ? badMask[id] === 1 : (bad as number[]).includes(id));
       }
       if (open) for (let k = 0; k < bad.length; k++) logits[bad[k]] = -Infinity;
       return;
@@ -126,7 +126,7 @@ export class NumberConstraint {
     const keep: number[] = [];
     for (let k = 0; k < digits.ids.length; k++) {
       const id = digits.ids[k];
-      if (digits.startsWithDigit[id] && (logits[id]) > -Infinity && this.fits(run, digits.texts[k])) keep.push(id);
+      if (digits.startsWithDigit[id] && logits[id] > -Infinity && this.fits(run, digits.texts[k])) keep.push(id);
     }
     if (keep.length > 0) keepOnly(logits, keep);
   }

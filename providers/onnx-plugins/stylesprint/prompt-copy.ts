@@ -98,7 +98,8 @@ export class PromptCopy {
       if (titleOnly && end > at + word.length && at >= this.titleEnd) continue; // a short word stays whole outside the title
       // How much of the text before the word the output shares with the prompt here.
       let run = 0;
-      while (run < MAX_RUN && at - run > 0 && start - run > 0 && this.prompt[at - run - 1] === output[start - run - 1]) run++;
+      while (run < MAX_RUN && at - run > 0 && start - run > 0 && this.prompt[at - run - 1] === output[start - run - 1])
+        run++;
       if (run > best) {
         best = run;
         rests.length = 0;
@@ -134,9 +135,9 @@ export class PromptCopy {
    */
   apply(logits: Float32Array, output: string): void {
     const { ids, complete } = this.step(output);
-    for (const id of ids) logits[id] = (logits[id]) + this.bias;
+    for (const id of ids) logits[id] = logits[id] + this.bias;
     if (!complete) return;
-    for (const id of markedIds(this.vocab.continuesWord(logits.length))) logits[id] = (logits[id]) - this.bias;
+    for (const id of markedIds(this.vocab.continuesWord(logits.length))) logits[id] = logits[id] - this.bias;
   }
 }
 

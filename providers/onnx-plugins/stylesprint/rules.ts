@@ -42,12 +42,12 @@ export interface RuleRow {
 }
 
 function anyFinite(logits: Float32Array): boolean {
-  for (let i = 0; i < logits.length; i++) if ((logits[i]) > -Infinity) return true;
+  for (let i = 0; i < logits.length; i++) if (logits[i] > -Infinity) return true;
   return false;
 }
 
 function anyFiniteOf(logits: Float32Array, ids: readonly number[]): boolean {
-  for (let i = 0; i < ids.length; i++) if ((logits[ids[i]]) > -Infinity) return true;
+  for (let i = 0; i < ids.length; i++) if (logits[ids[i]] > -Infinity) return true;
   return false;
 }
 
@@ -85,12 +85,17 @@ export function constrainRow(logits: Float32Array, row: RuleRow, undo: number[] 
   return candidates;
 }
 
-function applyRules(logits: Float32Array, row: RuleRow, undo: number[], grammar: FactSentences | null): readonly number[] | null {
+function applyRules(
+  logits: Float32Array,
+  row: RuleRow,
+  undo: number[],
+  grammar: FactSentences | null,
+): readonly number[] | null {
   const { settings } = row;
   // The grammar is stricter than the frame, and lets go inside the token that ends its last sentence: the rest of that token is the free text's.
   const held = grammar !== null && grammar.apply(logits, row.text);
   // Tokens wholly inside the grammar write only the patterns' words and the product's own facts (its words and numbers): the lexicon and the number rule would find nothing to ban.
-  const within = held && !(grammar).endsInside;
+  const within = held && !grammar.endsInside;
   // The copy bias spells the product's words: with a grammar, that writes them, and after it the bias would only pull the free text back to them.
   if (row.copy && !row.grammar) row.copy.apply(logits, row.text);
   if (settings.blockedNgrams) banBlockedNgrams(logits, row.tokens, settings.blockedNgrams, row.padding);
@@ -104,9 +109,10 @@ function applyRules(logits: Float32Array, row: RuleRow, undo: number[], grammar:
   const own = settings.outputNoRepeatNgramSize;
   if (own > 0) banRepeatedNgrams(logits, row.tokens, own, row.padding + row.promptLength, log);
   if (words && settings.noRepeatWordWindow > 0) words.banRepeats(logits, row.text, settings.noRepeatWordWindow, log);
-  const candidates = held ? (grammar).allowed : null;
+  const candidates = held ? grammar.allowed : null;
   // In reverse, so an id banned twice gets its first value back.
-  if (undo.length > 0 && !(candidates ? anyFiniteOf(logits, candidates) : anyFinite(logits))) for (let i = undo.length - 2; i >= 0; i -= 2) logits[undo[i]] = undo[i + 1]!;
+  if (undo.length > 0 && !(candidates ? anyFiniteOf(logits, candidates) : anyFinite(logits)))
+    for (let i = undo.length - 2; i >= 0; i -= 2) logits[undo[i]] = undo[i + 1]!;
   return candidates;
 }
 

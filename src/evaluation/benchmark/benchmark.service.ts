@@ -78,9 +78,21 @@ export class BenchmarkService {
       embedder: registry.embedder,
       scorer: registry.imageTextScorer,
       providerIds: () => registry.generatorIds(),
-      buildRequest: (row, promptVersion, seed) => descriptions.buildRequest({ product: rowAsProduct(row), policy: 'internal', params: { seed }, promptVersion: promptVersion as PromptVersion }),
+      buildRequest: (row, promptVersion, seed) =>
+        descriptions.buildRequest({
+          product: rowAsProduct(row),
+          policy: 'internal',
+          params: { seed },
+          promptVersion: promptVersion as PromptVersion,
+        }),
       costOf: (providerId, model, promptTokens, completionTokens) =>
-        estimateCostUsd(prices, registry.generator(providerId)?.kind ?? providerId, model, promptTokens, completionTokens),
+        estimateCostUsd(
+          prices,
+          registry.generator(providerId)?.kind ?? providerId,
+          model,
+          promptTokens,
+          completionTokens,
+        ),
       logger,
       ...(vocabulary ? { vocabulary } : {}),
     });
@@ -94,7 +106,8 @@ export class BenchmarkService {
       const run = await this.runner.start(spec);
       return { run, results: [] };
     } catch (error) {
-      if (error instanceof SpecError || error instanceof DatasetError || error instanceof RangeError) throw new BadUserInputError(error.message, { reason: 'INVALID_BENCHMARK' });
+      if (error instanceof SpecError || error instanceof DatasetError || error instanceof RangeError)
+        throw new BadUserInputError(error.message, { reason: 'INVALID_BENCHMARK' });
       throw error;
     }
   }
@@ -109,7 +122,8 @@ export class BenchmarkService {
     const ids = input.productIds ?? null;
     if ((csv === null) === (ids === null)) throw new SpecError('give exactly one of datasetCsv and productIds');
     if (csv !== null) {
-      if (Buffer.byteLength(csv) > this.parts.config.maxCsvBytes) throw new SpecError(`datasetCsv is larger than ${this.parts.config.maxCsvBytes} bytes`);
+      if (Buffer.byteLength(csv) > this.parts.config.maxCsvBytes)
+        throw new SpecError(`datasetCsv is larger than ${this.parts.config.maxCsvBytes} bytes`);
       // No base folder: a CSV sent over the API must not make the server read its own files.
       return parseDatasetCsv(csv, { baseDir: null });
     }

@@ -46,12 +46,16 @@ export function resolveImage(raw: string | undefined, baseDir: string | null): s
 }
 
 /** Parses a dataset CSV; rows without a reference description are refused. */
-export function parseDatasetCsv(csv: string, options: { baseDir?: string | null; maxRows?: number } = {}): BenchmarkRow[] {
+export function parseDatasetCsv(
+  csv: string,
+  options: { baseDir?: string | null; maxRows?: number } = {},
+): BenchmarkRow[] {
   const rows = records(csv, 'dataset');
   if (rows.length === 0) throw new DatasetError('dataset: no rows');
   const max = options.maxRows ?? 5000;
   if (rows.length > max) throw new DatasetError(`dataset: ${rows.length} rows, at most ${max}`);
-  if (!('product_description' in rows[0])) throw new DatasetError('dataset: missing column product_description (the human reference)');
+  if (!('product_description' in rows[0]))
+    throw new DatasetError('dataset: missing column product_description (the human reference)');
   return rows.map((r, index) => {
     const reference = r.product_description?.trim() ?? '';
     if (!reference) throw new DatasetError(`dataset row ${index + 1}: product_description is empty`);
@@ -91,9 +95,12 @@ export function rowsFromProducts(products: readonly ProductRecord[]): BenchmarkR
  */
 export function parseCandidatesCsv(csv: string, expectedRows: number, name = 'candidates'): string[] {
   const rows = records(csv, name);
-  if (rows.length && !('product_description' in rows[0])) throw new DatasetError(`${name}: missing column product_description`);
+  if (rows.length && !('product_description' in rows[0]))
+    throw new DatasetError(`${name}: missing column product_description`);
   if (rows.length !== expectedRows) {
-    throw new DatasetError(`${name}: ${rows.length} rows, but the dataset has ${expectedRows}; candidate rows must line up with the dataset's rows`);
+    throw new DatasetError(
+      `${name}: ${rows.length} rows, but the dataset has ${expectedRows}; candidate rows must line up with the dataset's rows`,
+    );
   }
   return rows.map((r) => r.product_description ?? '');
 }

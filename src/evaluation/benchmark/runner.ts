@@ -61,8 +61,13 @@ export class BenchmarkRunner {
 
   /** Stores the run and starts it; resolves with the PENDING run at once. */
   async start(spec: BenchmarkSpec): Promise<RunRecord> {
-    const unknown = spec.models.filter((m) => m.kind === 'provider' && !this.options.providerIds().includes(m.provider));
-    if (unknown.length) throw new RangeError(`provider(s) not configured: ${unknown.map((m) => (m as { provider: string }).provider).join(', ')}`);
+    const unknown = spec.models.filter(
+      (m) => m.kind === 'provider' && !this.options.providerIds().includes(m.provider),
+    );
+    if (unknown.length)
+      throw new RangeError(
+        `provider(s) not configured: ${unknown.map((m) => (m as { provider: string }).provider).join(', ')}`,
+      );
     const run = await this.options.store.createRun(randomUUID(), spec, testRows(spec).length * spec.models.length);
     this.launch(run);
     return run;
@@ -91,14 +96,19 @@ export class BenchmarkRunner {
   async recover(): Promise<string[]> {
     const stuck = await this.options.store.runsWithStatus(['PENDING', 'RUNNING']);
     for (const run of stuck) {
-      const missing = run.spec.models.filter((m) => m.kind === 'provider' && !this.options.providerIds().includes(m.provider));
+      const missing = run.spec.models.filter(
+        (m) => m.kind === 'provider' && !this.options.providerIds().includes(m.provider),
+      );
       if (missing.length) {
         const reason = `interrupted and not resumable: provider(s) ${missing.map((m) => (m as { provider: string }).provider).join(', ')} no longer configured`;
         await this.options.store.setStatus(run.id, 'FAILED', { error: reason });
         this.options.logger.warn({ runId: run.id }, reason);
         continue;
       }
-      this.options.logger.info({ runId: run.id, done: run.done, total: run.total }, 'resuming interrupted benchmark run');
+      this.options.logger.info(
+        { runId: run.id, done: run.done, total: run.total },
+        'resuming interrupted benchmark run',
+      );
       this.launch(run);
     }
     return stuck.map((r) => r.id);
@@ -139,7 +149,13 @@ export class BenchmarkRunner {
         signal.throwIfAborted();
         const produced = await this.produce(model, todo.slice(k, k + size), spec, signal);
         const { embedder, scorer, vocabulary } = this.options;
-        const scored = await scoreChunk(produced, { metrics: spec.metrics, embedder, scorer, signal, ...(vocabulary ? { vocabulary } : {}) });
+        const scored = await scoreChunk(produced, {
+          metrics: spec.metrics,
+          embedder,
+          scorer,
+          signal,
+          ...(vocabulary ? { vocabulary } : {}),
+        });
         signal.throwIfAborted();
         await store.saveResults(run.id, scored);
         const now = await store.run(run.id);
@@ -150,15 +166,33 @@ export class BenchmarkRunner {
     await store.setStatus(run.id, 'COMPLETED', { summary, error: null });
   }
 
-  private async produce(model: ModelSpec, rows: BenchmarkRow[], spec: BenchmarkSpec, signal: AbortSignal): Promise<Produced[]> {
-    if (model.kind === 'candidates') return rows.map((row) => ({ row, model: model.name, text: model.texts[row.index] ?? '' }));
-    const requests = rows.map((row) => this.options.buildRequest(row, spec.promptVersion, rowSeed(spec.seed, row.index)));
+  private async produce(
+    model: ModelSpec,
+    rows: BenchmarkRow[],
+    spec: BenchmarkSpec,
+    signal: AbortSignal,
+  ): Promise<Produced[]> {
+    if (model.kind === 'candidates')
+      return rows.map((row) => ({ row, model: model.name, text: model.texts[row.index] ?? '' }));
+    const requests = rows.map((row) =>
+      this.options.buildRequest(row, spec.promptVersion, rowSeed(spec.seed, row.index)),
+    );
     const routed = await this.options.router.generate(
-      requests.map((request) => ({ request, options: { policy: BENCHMARK_POLICY, provider: model.provider, signal, bypassCache: true } })),
+      requests.map((request) => ({
+        request,
+        options: { policy: BENCHMARK_POLICY, provider: model.provider, signal, bypassCache: true },
+      })),
     );
     return routed.map((r, i): Produced => {
       const row = rows[i];
-      if (!r.ok) return { row, model: model.name, text: null, error: `${r.code}: ${r.error.message}`, prompt: requests[i].prompt };
+      if (!r.ok)
+        return {
+          row,
+          model: model.name,
+          text: null,
+          error: `${r.code}: ${r.error.message}`,
+          prompt: requests[i].prompt,
+        };
       const g = r.result;
       return {
         row,

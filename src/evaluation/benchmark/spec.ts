@@ -34,12 +34,15 @@ export interface SpecInput {
 
 export function buildSpec(input: SpecInput): BenchmarkSpec {
   if (input.rows.length === 0) throw new SpecError('the dataset has no rows with a reference description');
-  if (input.rows.length > BENCHMARK_LIMITS.rows) throw new SpecError(`at most ${BENCHMARK_LIMITS.rows} dataset rows per run`);
+  if (input.rows.length > BENCHMARK_LIMITS.rows)
+    throw new SpecError(`at most ${BENCHMARK_LIMITS.rows} dataset rows per run`);
   const models: ModelSpec[] = [
     ...(input.providers ?? []).map((p): ModelSpec => ({ kind: 'provider', name: p, provider: p })),
     ...(input.candidates ?? []).map((c): ModelSpec => {
       if (c.texts.length !== input.rows.length) {
-        throw new SpecError(`candidates "${c.name}": ${c.texts.length} texts for ${input.rows.length} dataset rows; they must line up`);
+        throw new SpecError(
+          `candidates "${c.name}": ${c.texts.length} texts for ${input.rows.length} dataset rows; they must line up`,
+        );
       }
       return { kind: 'candidates', name: c.name, texts: c.texts };
     }),
@@ -52,15 +55,32 @@ export function buildSpec(input: SpecInput): BenchmarkSpec {
   const testShare = input.testShare ?? 0.2;
   if (!(testShare > 0 && testShare <= 1)) throw new SpecError('testShare must be in (0, 1]');
   const seed = input.seed ?? 42;
-  if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 32 - 1) throw new SpecError('seed must be an integer from 0 to 2^32 - 1');
+  if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 32 - 1)
+    throw new SpecError('seed must be an integer from 0 to 2^32 - 1');
   const resamples = input.resamples ?? 1000;
-  if (!Number.isInteger(resamples) || resamples < BENCHMARK_LIMITS.minResamples || resamples > BENCHMARK_LIMITS.maxResamples) {
-    throw new SpecError(`resamples must be an integer from ${BENCHMARK_LIMITS.minResamples} to ${BENCHMARK_LIMITS.maxResamples}`);
+  if (
+    !Number.isInteger(resamples) ||
+    resamples < BENCHMARK_LIMITS.minResamples ||
+    resamples > BENCHMARK_LIMITS.maxResamples
+  ) {
+    throw new SpecError(
+      `resamples must be an integer from ${BENCHMARK_LIMITS.minResamples} to ${BENCHMARK_LIMITS.maxResamples}`,
+    );
   }
   const metrics = input.metrics?.length ? [...new Set(input.metrics)] : [...ALL_METRICS];
   const unknown = metrics.find((m) => !ALL_METRICS.includes(m));
   if (unknown) throw new SpecError(`unknown metric "${unknown}" (known: ${ALL_METRICS.join(', ')})`);
   const promptVersion = input.promptVersion ?? DEFAULT_PROMPT_VERSION;
-  if (!(PROMPT_VERSIONS as readonly string[]).includes(promptVersion)) throw new SpecError(`unknown prompt version "${promptVersion}" (known: ${PROMPT_VERSIONS.join(', ')})`);
-  return { rows: input.rows, models, testShare, seed, allRows: input.allRows ?? false, metrics, promptVersion, resamples };
+  if (!(PROMPT_VERSIONS as readonly string[]).includes(promptVersion))
+    throw new SpecError(`unknown prompt version "${promptVersion}" (known: ${PROMPT_VERSIONS.join(', ')})`);
+  return {
+    rows: input.rows,
+    models,
+    testShare,
+    seed,
+    allRows: input.allRows ?? false,
+    metrics,
+    promptVersion,
+    resamples,
+  };
 }

@@ -38,7 +38,8 @@ export function trainTestSplit(n: number, testShare: number, seed: number): Spli
   return { test: order.slice(0, size).sort((a, b) => a - b), train: order.slice(size).sort((a, b) => a - b) };
 }
 
-export const mean = (xs: readonly number[]): number => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : Number.NaN);
+export const mean = (xs: readonly number[]): number =>
+  xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : Number.NaN;
 
 /** Linear-interpolated percentile (p in [0, 100]), as numpy's default; NaN for no values. */
 export function percentile(values: readonly number[], p: number): number {
@@ -68,7 +69,10 @@ export interface ConfidenceInterval {
  * Mean with a percentile bootstrap confidence interval (default 95%). With
  * one value (or none) the interval collapses to the mean (NaN for none).
  */
-export function bootstrapCI(values: readonly number[], options: StatsOptions & { level?: number } = {}): ConfidenceInterval {
+export function bootstrapCI(
+  values: readonly number[],
+  options: StatsOptions & { level?: number } = {},
+): ConfidenceInterval {
   const { resamples = 1000, seed = 42, level = 0.95 } = options;
   const m = mean(values);
   const n = values.length;
@@ -100,7 +104,11 @@ export interface PairedTest {
  * p-value is exact; otherwise `resamples` random assignments are drawn and
  * p = (hits + 1) / (resamples + 1), which is never 0.
  */
-export function pairedPermutationTest(a: readonly number[], b: readonly number[], options: StatsOptions = {}): PairedTest {
+export function pairedPermutationTest(
+  a: readonly number[],
+  b: readonly number[],
+  options: StatsOptions = {},
+): PairedTest {
   if (a.length !== b.length) throw new RangeError(`pairedPermutationTest: ${a.length} vs ${b.length} values`);
   const { resamples = 1000, seed = 42 } = options;
   const d = a.map((x, i) => x - b[i]);

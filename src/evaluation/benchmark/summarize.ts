@@ -7,7 +7,17 @@
 import { summariseFactChecks, type FactCode } from '../checks/facts/index.js';
 import type { MetricName } from '../metrics/index.js';
 import { bootstrapCI, pairedPermutationTest, percentile } from './stats.js';
-import type { BenchmarkSpec, BenchmarkSummary, Comparison, ExcludedRow, FactCheckModelSummary, MetricSummary, ModelSummary, RowResult, SummaryMetric } from './types.js';
+import type {
+  BenchmarkSpec,
+  BenchmarkSummary,
+  Comparison,
+  ExcludedRow,
+  FactCheckModelSummary,
+  MetricSummary,
+  ModelSummary,
+  RowResult,
+  SummaryMetric,
+} from './types.js';
 
 /** Findings that make a row's scores meaningless: the text copied the prompt or the reference. */
 export const EXCLUDING_FLAGS: readonly string[] = ['PROMPT_ECHO', 'REFERENCE_LEAK'];
@@ -34,25 +44,38 @@ export function metricValue(r: RowResult, metric: SummaryMetric): number | null 
 function reasonFor(rows: readonly RowResult[], metric: SummaryMetric): string {
   const generated = rows.filter((r) => r.error === null);
   const pick = (f: (r: RowResult) => string | null) => generated.map(f).find((x) => x) ?? null;
-  const own = metric === 'semantic' ? pick((r) => r.semanticReason) : metric === 'clipScore' || metric === 'clipReferenceDelta' ? pick((r) => r.clipReason) : null;
+  const own =
+    metric === 'semantic'
+      ? pick((r) => r.semanticReason)
+      : metric === 'clipScore' || metric === 'clipReferenceDelta'
+        ? pick((r) => r.clipReason)
+        : null;
   if (own) return own;
   if (generated.length === 0) return rows.length ? 'ALL_GENERATIONS_FAILED' : 'NO_ROWS';
   if (generated.every((r) => r.excluded)) return 'ALL_ROWS_EXCLUDED';
-  return metric === 'semantic' || metric === 'clipScore' || metric === 'clipReferenceDelta' ? 'NO_SCORED_ROWS' : 'NOT_REQUESTED';
+  return metric === 'semantic' || metric === 'clipScore' || metric === 'clipReferenceDelta'
+    ? 'NO_SCORED_ROWS'
+    : 'NOT_REQUESTED';
 }
 
 /** A row that counts in the means: generated and not excluded. */
 export const kept = (r: RowResult): boolean => !r.excluded && r.error === null;
 
-function summarizeMetric(rows: readonly RowResult[], metric: SummaryMetric, spec: Pick<BenchmarkSpec, 'seed' | 'resamples'>): MetricSummary {
+function summarizeMetric(
+  rows: readonly RowResult[],
+  metric: SummaryMetric,
+  spec: Pick<BenchmarkSpec, 'seed' | 'resamples'>,
+): MetricSummary {
   const usable = rows.filter(kept);
   const values = usable.map((r) => metricValue(r, metric)).filter((v): v is number => v !== null && Number.isFinite(v));
-  if (values.length === 0) return { metric, mean: null, lower: null, upper: null, n: 0, reason: reasonFor(rows, metric) };
+  if (values.length === 0)
+    return { metric, mean: null, lower: null, upper: null, n: 0, reason: reasonFor(rows, metric) };
   const ci = bootstrapCI(values, { seed: spec.seed, resamples: spec.resamples });
   return { metric, mean: ci.mean, lower: ci.lower, upper: ci.upper, n: ci.n, reason: null };
 }
 
-const sumOrNull = (xs: ReadonlyArray<number | null>): number | null => (xs.length === 0 || xs.some((x) => x === null) ? null : xs.reduce<number>((s, x) => s + x!, 0));
+const sumOrNull = (xs: ReadonlyArray<number | null>): number | null =>
+  xs.length === 0 || xs.some((x) => x === null) ? null : xs.reduce<number>((s, x) => s + x!, 0);
 
 /** How many of the most frequent finding codes a model's summary lists. */
 const TOP_CODES = 5;
@@ -67,7 +90,14 @@ export function summarizeFactChecks(rows: readonly RowResult[]): FactCheckModelS
     .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
     .slice(0, TOP_CODES)
     .map(([code, count]) => ({ code, count }));
-  return { checked: s.texts, pass: s.pass, review: s.review, block: s.block, findings: Object.values(s.findings).reduce((a, b) => a + b, 0), topCodes };
+  return {
+    checked: s.texts,
+    pass: s.pass,
+    review: s.review,
+    block: s.block,
+    findings: Object.values(s.findings).reduce((a, b) => a + b, 0),
+    topCodes,
+  };
 }
 
 function summarizeModel(spec: BenchmarkSpec, name: string, source: string, rows: RowResult[]): ModelSummary {
@@ -92,7 +122,13 @@ function summarizeModel(spec: BenchmarkSpec, name: string, source: string, rows:
   };
 }
 
-function compare(spec: BenchmarkSpec, a: string, b: string, byModel: Map<string, Map<number, RowResult>>, metric: SummaryMetric): Comparison {
+function compare(
+  spec: BenchmarkSpec,
+  a: string,
+  b: string,
+  byModel: Map<string, Map<number, RowResult>>,
+  metric: SummaryMetric,
+): Comparison {
   const xs: number[] = [];
   const ys: number[] = [];
   for (const [row, ra] of byModel.get(a) ?? []) {
@@ -110,22 +146,36 @@ function compare(spec: BenchmarkSpec, a: string, b: string, byModel: Map<string,
 }
 
 /** The summary of a run from its spec and every stored row result. */
-export function summarize(spec: BenchmarkSpec, testRows: readonly number[], results: readonly RowResult[]): BenchmarkSummary {
+export function summarize(
+  spec: BenchmarkSpec,
+  testRows: readonly number[],
+  results: readonly RowResult[],
+): BenchmarkSummary {
   const byModel = new Map<string, Map<number, RowResult>>();
   for (const m of spec.models) byModel.set(m.name, new Map());
   for (const r of results) byModel.get(r.model)?.set(r.rowIndex, r);
   const models = spec.models.map((m) =>
-    summarizeModel(spec, m.name, m.kind === 'provider' ? m.provider : 'candidates', [...byModel.get(m.name)!.values()].sort((x, y) => x.rowIndex - y.rowIndex)),
+    summarizeModel(
+      spec,
+      m.name,
+      m.kind === 'provider' ? m.provider : 'candidates',
+      [...byModel.get(m.name)!.values()].sort((x, y) => x.rowIndex - y.rowIndex),
+    ),
   );
   const comparisons: Comparison[] = [];
   for (let i = 0; i < spec.models.length; i++) {
     for (let j = i + 1; j < spec.models.length; j++) {
-      for (const metric of summaryMetrics(spec.metrics)) comparisons.push(compare(spec, spec.models[i].name, spec.models[j].name, byModel, metric));
+      for (const metric of summaryMetrics(spec.metrics))
+        comparisons.push(compare(spec, spec.models[i].name, spec.models[j].name, byModel, metric));
     }
   }
   const excludedRows: ExcludedRow[] = results
     .filter((r) => r.excluded)
-    .map((r) => ({ model: r.model, rowIndex: r.rowIndex, codes: [...new Set(r.flags.map((f) => f.code).filter((c) => EXCLUDING_FLAGS.includes(c)))] }))
+    .map((r) => ({
+      model: r.model,
+      rowIndex: r.rowIndex,
+      codes: [...new Set(r.flags.map((f) => f.code).filter((c) => EXCLUDING_FLAGS.includes(c)))],
+    }))
     .sort((x, y) => x.model.localeCompare(y.model) || x.rowIndex - y.rowIndex);
   return { models, comparisons, excludedRows, testRows: [...testRows] };
 }

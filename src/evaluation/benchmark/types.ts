@@ -30,8 +30,7 @@ export interface BenchmarkRow {
 
 /** A model under test: a configured provider, or pre-generated texts. */
 export type ModelSpec =
-  | { kind: 'provider'; name: string; provider: string }
-  | { kind: 'candidates'; name: string; texts: string[] };
+  { kind: 'provider'; name: string; provider: string } | { kind: 'candidates'; name: string; texts: string[] };
 
 /** Every input of a run. Stored as JSON with it. */
 export interface BenchmarkSpec {
@@ -173,7 +172,11 @@ export interface BenchmarkStore {
   run(id: string): Promise<RunRecord | null>;
   /** Runs in one of `statuses`, oldest first (for recovery at start). */
   runsWithStatus(statuses: readonly RunStatus[]): Promise<RunRecord[]>;
-  setStatus(id: string, status: RunStatus, fields?: { error?: string | null; summary?: BenchmarkSummary | null }): Promise<void>;
+  setStatus(
+    id: string,
+    status: RunStatus,
+    fields?: { error?: string | null; summary?: BenchmarkSummary | null },
+  ): Promise<void>;
   /** Stores row results (replacing any for the same model and row) and bumps `done`. */
   saveResults(runId: string, results: readonly RowResult[]): Promise<void>;
   results(runId: string): Promise<RowResult[]>;

@@ -55,7 +55,10 @@ export interface InclusiveLanguageContext {
  * Validate and compile a rule file's parsed JSON.
  * @throws TypeError naming the first invalid field.
  */
-export function compileInclusiveLanguageRules(json: unknown, source = 'inclusive-language rules'): InclusiveLanguageRules {
+export function compileInclusiveLanguageRules(
+  json: unknown,
+  source = 'inclusive-language rules',
+): InclusiveLanguageRules {
   const parsed = RuleFileSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -91,7 +94,7 @@ export function defaultInclusiveLanguageRules(): InclusiveLanguageRules {
 export function checkInclusiveLanguage(text: string, context: InclusiveLanguageContext = {}): InclusiveLanguageFlag[] {
   const { rules } = context.rules ?? defaultInclusiveLanguageRules();
   const unisex = (context.attributes ?? []).some((a) => a.trim().toLowerCase() === 'unisex');
-  const gender = unisex ? 'unisex' : (context.gender?.trim().toLowerCase() || 'none');
+  const gender = unisex ? 'unisex' : context.gender?.trim().toLowerCase() || 'none';
   const flags: InclusiveLanguageFlag[] = [];
   for (const rule of rules) {
     if (rule.onlyWhenGender && !rule.onlyWhenGender.includes(gender)) continue;
@@ -133,9 +136,7 @@ function compileTerms(terms: readonly string[], inflect: boolean): RegExp {
     .map((term) => {
       const words = term.trim().split(/[\s-]+/);
       const last = words.length - 1;
-      return words
-        .map((w, i) => (i === last && inflect ? inflected(w) : escape(w)))
-        .join('[\\s\\u00a0-]+');
+      return words.map((w, i) => (i === last && inflect ? inflected(w) : escape(w))).join('[\\s\\u00a0-]+');
     });
   return new RegExp(`(?<![\\p{L}\\p{N}_])(?:${alternatives.join('|')})(?![\\p{L}\\p{N}_])`, 'giu');
 }

@@ -86,6 +86,7 @@ export function checkDescription(
   }
   return {
     flags,
-    attributeCoverage: input.attributes && input.attributes.length > 0 ? attributeCoverage(input.text, input.attributes) : null,
+    attributeCoverage:
+      input.attributes && input.attributes.length > 0 ? attributeCoverage(input.text, input.attributes) : null,
   };
 }

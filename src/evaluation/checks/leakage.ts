@@ -89,7 +89,9 @@ function tokenizedSources(promptText: string, reference: string): TokenizedSourc
     .split('\n')
     .map((line) => line.replace(/:[^:]*$/, ':'))
     .join('\n');
-  const instructions = instructionText.split(/[.!?:;\n]+/).map((sentence) => ({ sentence, words: wordTokens(sentence) }));
+  const instructions = instructionText
+    .split(/[.!?:;\n]+/)
+    .map((sentence) => ({ sentence, words: wordTokens(sentence) }));
   const sources = { instructions, prompt: sentenceTokens(prompt), reference: sentenceTokens(reference) };
   if (SOURCES.size >= MAX_SOURCES) SOURCES.clear();
   SOURCES.set(key, sources);
@@ -101,7 +103,11 @@ function tokenizedSources(promptText: string, reference: string): TokenizedSourc
  * for word, or a long run shared with the prompt. The reference text inside
  * the prompt is cut out first, so that copying it is reported once, as a leak.
  */
-function findEcho(tokens: readonly Token[], sources: TokenizedSources, options: LeakageOptions): LeakageFinding | undefined {
+function findEcho(
+  tokens: readonly Token[],
+  sources: TokenizedSources,
+  options: LeakageOptions,
+): LeakageFinding | undefined {
   const minInstruction = options.minInstructionWords ?? 4;
   for (const { sentence, words } of sources.instructions) {
     if (words.length < minInstruction) continue;

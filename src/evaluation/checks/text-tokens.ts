@@ -36,7 +36,10 @@ export function sentenceTokens(text: string): Token[] {
  * The longest run of consecutive words shared by `a` and `b` (longest common
  * substring over tokens, O(|a|·|b|)): its length and where it starts in each.
  */
-export function longestCommonRun(a: readonly Token[], b: readonly Token[]): { length: number; aStart: number; bStart: number } {
+export function longestCommonRun(
+  a: readonly Token[],
+  b: readonly Token[],
+): { length: number; aStart: number; bStart: number } {
   let best = { length: 0, aStart: 0, bStart: 0 };
   // Two rows, reused: a row per word of `a` was most of this function's time.
   let prev = new Int32Array(b.length + 1);

@@ -73,7 +73,9 @@ export async function clipScores(
   try {
     results = await scorer.score(pairs, options.signal ? { signal: options.signal } : {});
     if (!Array.isArray(results) || results.length !== pairs.length) {
-      throw new Error(`scorer returned ${Array.isArray(results) ? results.length : 'no'} results for ${pairs.length} pairs`);
+      throw new Error(
+        `scorer returned ${Array.isArray(results) ? results.length : 'no'} results for ${pairs.length} pairs`,
+      );
     }
   } catch (err) {
     options.signal?.throwIfAborted();
@@ -82,7 +84,12 @@ export async function clipScores(
   return items.map((_, i): ClipItemScore => {
     const cand = results[i];
     if (isProviderError(cand)) return { ...NONE, reason: reasonOf(cand), detail: cand.message };
-    const out: ClipItemScore = { clipScore: cand.clipScore, logitScore: cand.logitScore, cosine: cand.cosine, referenceDelta: null };
+    const out: ClipItemScore = {
+      clipScore: cand.clipScore,
+      logitScore: cand.logitScore,
+      cosine: cand.cosine,
+      referenceDelta: null,
+    };
     const r = refIndex[i];
     if (r !== null && r !== undefined) {
       const ref = results[r];

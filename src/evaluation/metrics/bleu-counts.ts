@@ -136,7 +136,8 @@ export function modifiedPrecisions(interned: Interned, maxN: number): { numerato
   const max = first ? referenceCounts(first) : referenceCounts(new Int32Array(0));
   for (const reference of rest) {
     const counts = referenceCounts(reference);
-    for (let id = 1; id < base; id++) if (counts.unigrams[id] > max.unigrams[id]) max.unigrams[id] = counts.unigrams[id]!;
+    for (let id = 1; id < base; id++)
+      if (counts.unigrams[id] > max.unigrams[id]) max.unigrams[id] = counts.unigrams[id]!;
     for (let n = 2; n <= maxN; n++) {
       const m = max.grams[n];
       for (const [key, c] of counts.grams[n]) if (c > (m.get(key) ?? 0)) m.set(key, c);
@@ -192,4 +193,3 @@ export function modifiedPrecisionByString(
   }
   return [numerator, Math.max(1, total)];
 }
-

@@ -170,7 +170,7 @@ function smooth(pn: Precision[], options: BleuOptions, hypLen: number): Precisio
       let incvnt = 1;
       return pn.map((p) => {
         if (typeof p === 'number' || p.num !== 0 || !(hypLen > 1)) return p;
-        const numerator = 1 / (((2 ** incvnt) * k) / Math.log(hypLen));
+        const numerator = 1 / ((2 ** incvnt * k) / Math.log(hypLen));
         incvnt += 1;
         return numerator / p.den;
       });

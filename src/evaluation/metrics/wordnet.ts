@@ -79,7 +79,8 @@ export function createWordNet(options: WordNetFilesOptions = {}): WordNet {
     if (index) return index;
     const dir = dictDir ?? wordnetDbDictDir();
     const loaded = new Map<Pos, Map<string, string>>();
-    for (const pos of POS_LIST) loaded.set(pos, parseIndexFile(readFileSync(path.join(dir, `index.${FILE_SUFFIX[pos]}`), 'latin1')));
+    for (const pos of POS_LIST)
+      loaded.set(pos, parseIndexFile(readFileSync(path.join(dir, `index.${FILE_SUFFIX[pos]}`), 'latin1')));
     index = loaded;
     return loaded;
   };

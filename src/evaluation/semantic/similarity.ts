@@ -57,7 +57,10 @@ export async function semanticSimilarity(
       return failed(pairs, isProviderError(err) ? err.kind : err instanceof Error ? err.message : String(err));
     }
     if (!Array.isArray(vectors) || vectors.length !== texts.length) {
-      return failed(pairs, `embedder returned ${Array.isArray(vectors) ? vectors.length : 'no'} vectors for ${texts.length} texts`);
+      return failed(
+        pairs,
+        `embedder returned ${Array.isArray(vectors) ? vectors.length : 'no'} vectors for ${texts.length} texts`,
+      );
     }
   }
   const byText = new Map(texts.map((t, i) => [t, vectors[i]]));

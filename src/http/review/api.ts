@@ -36,10 +36,16 @@ interface Answer<T> {
  * manifest's exact text (clients/review/review.graphql); a GraphQL error (the
  * first) or a failed request is thrown as a GatewayRefusal.
  */
-export async function gql<T>(operation: keyof typeof REVIEW_DOCUMENTS, variables: Record<string, unknown> = {}): Promise<T> {
+export async function gql<T>(
+  operation: keyof typeof REVIEW_DOCUMENTS,
+  variables: Record<string, unknown> = {},
+): Promise<T> {
   const query = REVIEW_DOCUMENTS[operation];
   const key = readKey();
-  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'application/graphql-response+json, application/json',
+  };
   if (key) headers.authorization = `Bearer ${key}`;
   let answer: Answer<T>;
   try {
@@ -52,7 +58,12 @@ export async function gql<T>(operation: keyof typeof REVIEW_DOCUMENTS, variables
   if (first || !answer.data) {
     const extensions = first?.extensions ?? {};
     const reason = typeof extensions.reason === 'string' ? extensions.reason : undefined;
-    throw new GatewayRefusal(typeof extensions.code === 'string' ? extensions.code : 'INTERNAL', reason, first?.message ?? 'no data', extensions);
+    throw new GatewayRefusal(
+      typeof extensions.code === 'string' ? extensions.code : 'INTERNAL',
+      reason,
+      first?.message ?? 'no data',
+      extensions,
+    );
   }
   return answer.data;
 }
@@ -123,7 +134,9 @@ export interface Queue {
  */
 export async function loadQueue(filter: QueueFilter): Promise<Queue> {
   // The queue lists a few fields of each text; the rest is loaded when one is opened (a page of full texts would cost more than the API allows a key).
-  const data = await gql<{ reviewQueue: { totalCount: number; counts: Queue['counts']; edges: Array<{ node: QueueItem }> } }>('ReviewQueue', { filter });
+  const data = await gql<{
+    reviewQueue: { totalCount: number; counts: Queue['counts']; edges: Array<{ node: QueueItem }> };
+  }>('ReviewQueue', { filter });
   const { totalCount, counts, edges } = data.reviewQueue;
   return { totalCount, counts, nodes: edges.map((e) => e.node) };
 }
@@ -146,7 +159,9 @@ export async function change(mutation: keyof typeof CHANGES, variables: Record<s
   return data[mutation];
 }
 
-export type BulkResult = { __typename: 'Description'; id: string } | { __typename: 'LifecycleError'; id: string; code: string; reason: string | null; message: string };
+export type BulkResult =
+  | { __typename: 'Description'; id: string }
+  | { __typename: 'LifecycleError'; id: string; code: string; reason: string | null; message: string };
 
 export async function bulkApprove(ids: string[]): Promise<BulkResult[]> {
   const data = await gql<{ bulkApproveDescriptions: BulkResult[] }>('ReviewBulkApprove', { ids });

@@ -34,7 +34,15 @@ export function markedText(text: string, findings: readonly Finding[]): HTMLElem
     const severity = piece.findings.some((i) => findings[i].severity === 'BLOCK') ? 'block' : 'review';
     const numbers = piece.findings.map((i) => i + 1);
     paragraph.append(
-      h('mark', { class: severity, 'aria-describedby': piece.findings.map((i) => `finding-${i + 1}`).join(' '), title: piece.findings.map((i) => findings[i].message).join(' · ') }, piece.text),
+      h(
+        'mark',
+        {
+          class: severity,
+          'aria-describedby': piece.findings.map((i) => `finding-${i + 1}`).join(' '),
+          title: piece.findings.map((i) => findings[i].message).join(' · '),
+        },
+        piece.text,
+      ),
       h('sup', { class: 'ref', 'aria-hidden': 'true' }, numbers.join(',')),
     );
   }
@@ -42,7 +50,8 @@ export function markedText(text: string, findings: readonly Finding[]): HTMLElem
 }
 
 export function findingList(findings: readonly Finding[]): HTMLElement {
-  if (!findings.length) return h('p', { id: 'findings', class: 'no-findings' }, 'No findings: the text agrees with the product record.');
+  if (!findings.length)
+    return h('p', { id: 'findings', class: 'no-findings' }, 'No findings: the text agrees with the product record.');
   return h(
     'ol',
     { id: 'findings', class: 'findings', 'aria-label': 'Findings' },
@@ -63,7 +72,12 @@ export function findingList(findings: readonly Finding[]): HTMLElement {
 const list = (values: readonly string[]) => (values.length ? values.join(', ') : '—');
 
 export function productRecord(product: Product | null): HTMLElement {
-  if (!product) return h('aside', { id: 'product', 'aria-label': 'Product record' }, h('p', {}, 'The product record is not available.'));
+  if (!product)
+    return h(
+      'aside',
+      { id: 'product', 'aria-label': 'Product record' },
+      h('p', {}, 'The product record is not available.'),
+    );
   const rows: Array<[string, string]> = [
     ['SKU', product.sku ?? '—'],
     ['Category', product.category ?? '—'],
@@ -79,20 +93,29 @@ export function productRecord(product: Product | null): HTMLElement {
     { id: 'product', 'aria-labelledby': 'product-heading' },
     h('h3', { id: 'product-heading' }, 'Product record'),
     h('dl', {}, ...rows.flatMap(([term, value]) => [h('dt', {}, term), h('dd', {}, value)])),
-    product.referenceDescription ? h('details', {}, h('summary', {}, 'Human reference text'), h('p', {}, product.referenceDescription)) : null,
+    product.referenceDescription
+      ? h('details', {}, h('summary', {}, 'Human reference text'), h('p', {}, product.referenceDescription))
+      : null,
   );
 }
 
 /** Status, version, model, slot and verdict in one line. */
 export function metaLine(d: Description): HTMLElement {
   const slot = d.slot ? `${d.slot.locale} · ${d.slot.channel}${d.slot.segment ? ` · ${d.slot.segment}` : ''}` : '';
-  const live = d.publishedVersion !== null && d.publishedVersion !== d.version ? ` (shoppers see version ${d.publishedVersion})` : '';
+  const live =
+    d.publishedVersion !== null && d.publishedVersion !== d.version
+      ? ` (shoppers see version ${d.publishedVersion})`
+      : '';
   return h(
     'p',
     { class: 'meta' },
     h('span', { class: `status status-${d.status.toLowerCase()}` }, STATUS_WORDS[d.status] ?? d.status),
     ` · version ${d.version}${live} · ${d.provider}/${d.model} · ${slot} · `,
-    h('span', { class: `verdict verdict-${d.check.verdict.toLowerCase()}` }, VERDICT_WORDS[d.check.verdict] ?? d.check.verdict),
+    h(
+      'span',
+      { class: `verdict verdict-${d.check.verdict.toLowerCase()}` },
+      VERDICT_WORDS[d.check.verdict] ?? d.check.verdict,
+    ),
     d.finishReason === 'length' ? ' · cut off by the length limit' : '',
   );
 }

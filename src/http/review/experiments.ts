@@ -64,7 +64,12 @@ export function toReportModel(e: ExperimentAnswer): ExperimentReportModel {
     reason: a.reason,
     comparisonAlpha: a.comparisonAlpha,
     minSample: a.minSample,
-    variants: a.variants.map((v) => ({ ...v, id: v.variantId, name: names.get(v.variantId) ?? v.variantId, pValue: v.alwaysValidPValue })),
+    variants: a.variants.map((v) => ({
+      ...v,
+      id: v.variantId,
+      name: names.get(v.variantId) ?? v.variantId,
+      pValue: v.alwaysValidPValue,
+    })),
     looks: a.history.map((look) => ({
       at: new Date(look.at),
       counts: order.map((id) => look.variants.find((c) => c.variantId === id) ?? { exposures: 0, conversions: 0 }),
@@ -72,7 +77,11 @@ export function toReportModel(e: ExperimentAnswer): ExperimentReportModel {
   };
 }
 
-const DECISION_WORDS: Record<string, string> = { KEEP_RUNNING: 'keep running', STOP_WINNER: 'stop: a winner', STOP_NO_DIFFERENCE: 'stop: no difference' };
+const DECISION_WORDS: Record<string, string> = {
+  KEEP_RUNNING: 'keep running',
+  STOP_WINNER: 'stop: a winner',
+  STOP_NO_DIFFERENCE: 'stop: no difference',
+};
 
 /** A refusal in words; a missing or refused key opens the key form. */
 function refused(error: unknown): void {
@@ -82,7 +91,10 @@ function refused(error: unknown): void {
   byId('key-form').hidden = !keyProblem;
   const box = byId('message');
   box.className = 'message problem';
-  box.replaceChildren(words, h('small', { class: 'code' }, ` ${refusal.code}${refusal.reason ? ` · ${refusal.reason}` : ''}`));
+  box.replaceChildren(
+    words,
+    h('small', { class: 'code' }, ` ${refusal.code}${refusal.reason ? ` · ${refusal.reason}` : ''}`),
+  );
 }
 
 function say(words: string): void {
@@ -102,9 +114,18 @@ async function loadList(): Promise<void> {
           {},
           h(
             'a',
-            { class: 'queue-item', href: `#${encodeURIComponent(e.id)}`, 'data-id': e.id, 'aria-current': e.id === current ? 'true' : undefined },
+            {
+              class: 'queue-item',
+              href: `#${encodeURIComponent(e.id)}`,
+              'data-id': e.id,
+              'aria-current': e.id === current ? 'true' : undefined,
+            },
             h('span', { class: 'title' }, e.name),
-            h('span', { class: 'model' }, `${e.status.toLowerCase()} · ${DECISION_WORDS[e.analysis.decision] ?? e.analysis.decision}${e.analysis.winnerVariantId ? ` (${e.analysis.winnerVariantId})` : ''}`),
+            h(
+              'span',
+              { class: 'model' },
+              `${e.status.toLowerCase()} · ${DECISION_WORDS[e.analysis.decision] ?? e.analysis.decision}${e.analysis.winnerVariantId ? ` (${e.analysis.winnerVariantId})` : ''}`,
+            ),
           ),
         ),
       ),
@@ -128,7 +149,8 @@ async function show(id: string): Promise<void> {
     if (!experiment) return say('No such experiment.');
     const model = toReportModel(experiment);
     byId('experiment-heading').textContent = experiment.name;
-    byId('experiment-meta').textContent = `${experiment.id} · ${experiment.status.toLowerCase()} · ${experiment.metric} · ${experiment.allocation} · created ${experiment.createdAt}`;
+    byId('experiment-meta').textContent =
+      `${experiment.id} · ${experiment.status.toLowerCase()} · ${experiment.metric} · ${experiment.allocation} · created ${experiment.createdAt}`;
     // The summary is report-html's string, every value in it escaped there: the same markup the CLI's file holds.
     byId('experiment-view').innerHTML = experimentSummary(model);
     say('');

@@ -5,7 +5,19 @@
  * through the public GraphQL API with the editor's key, so the page can do
  * nothing the API would not let that key do.
  */
-import { bulkApprove, change, forgetKey, GatewayRefusal, loadDescription, loadQueue, readKey, storeKey, type Description, type QueueFilter, type QueueItem } from './api.js';
+import {
+  bulkApprove,
+  change,
+  forgetKey,
+  GatewayRefusal,
+  loadDescription,
+  loadQueue,
+  readKey,
+  storeKey,
+  type Description,
+  type QueueFilter,
+  type QueueItem,
+} from './api.js';
 import { byId, h } from './dom.js';
 import { findingList, markedText, metaLine, productRecord, STATUS_WORDS, VERDICT_WORDS } from './detail.js';
 import { explainRefusal } from './words.js';
@@ -34,7 +46,10 @@ function filter(): QueueFilter {
 function say(message: string, problem?: { code: string; reason?: string | undefined }): void {
   const box = byId('message');
   box.className = problem ? 'message problem' : 'message';
-  box.replaceChildren(message, problem ? h('small', { class: 'code' }, ` ${problem.code}${problem.reason ? ` · ${problem.reason}` : ''}`) : '');
+  box.replaceChildren(
+    message,
+    problem ? h('small', { class: 'code' }, ` ${problem.code}${problem.reason ? ` · ${problem.reason}` : ''}`) : '',
+  );
 }
 
 /** The one handler of refusals: a missing or refused key opens the key prompt, anything else is said in words. */
@@ -56,7 +71,11 @@ const needsKey = document.body.dataset.needsKey === 'true';
 
 function showKeyStatus(): void {
   const key = readKey();
-  byId('key-status').textContent = key ? `Editor key ending in ${key.slice(-4)}` : needsKey ? 'No key yet' : 'Open gateway: no key needed';
+  byId('key-status').textContent = key
+    ? `Editor key ending in ${key.slice(-4)}`
+    : needsKey
+      ? 'No key yet'
+      : 'Open gateway: no key needed';
   byId('key-forget').hidden = !key;
   byId('key-enter').hidden = !needsKey || !!key;
 }
@@ -87,15 +106,26 @@ function renderQueue(totalCount: number): void {
       {},
       h(
         'button',
-        { type: 'button', class: 'queue-item', 'data-id': d.id, 'aria-current': d.id === state.current?.id ? 'true' : undefined, onclick: () => void open(d.id) },
+        {
+          type: 'button',
+          class: 'queue-item',
+          'data-id': d.id,
+          'aria-current': d.id === state.current?.id ? 'true' : undefined,
+          onclick: () => void open(d.id),
+        },
         h('span', { class: 'title' }, d.product?.title ?? d.id),
-        h('span', { class: `verdict verdict-${d.check.verdict.toLowerCase()}` }, `${VERDICT_WORDS[d.check.verdict]}${d.check.findings.length ? ` · ${d.check.findings.length} finding${d.check.findings.length === 1 ? '' : 's'}` : ''}`),
+        h(
+          'span',
+          { class: `verdict verdict-${d.check.verdict.toLowerCase()}` },
+          `${VERDICT_WORDS[d.check.verdict]}${d.check.findings.length ? ` · ${d.check.findings.length} finding${d.check.findings.length === 1 ? '' : 's'}` : ''}`,
+        ),
         h('span', { class: 'model' }, `${d.model} · ${STATUS_WORDS[d.status] ?? d.status}`),
       ),
     ),
   );
   byId('queue').replaceChildren(...items);
-  byId('queue-count').textContent = `${totalCount} text${totalCount === 1 ? '' : 's'}${totalCount > state.queue.length ? `, the first ${state.queue.length} shown` : ''}`;
+  byId('queue-count').textContent =
+    `${totalCount} text${totalCount === 1 ? '' : 's'}${totalCount > state.queue.length ? `, the first ${state.queue.length} shown` : ''}`;
   byId('queue-empty').hidden = state.queue.length > 0;
   const passing = state.queue.filter((d) => d.status === 'IN_REVIEW' && d.check.verdict === 'PASS').length;
   const bulk = byId<HTMLButtonElement>('bulk-approve');
@@ -119,7 +149,8 @@ const can = {
   approve: (d: Description) => d.status === 'IN_REVIEW',
   edit: (d: Description) => d.status !== 'SUPERSEDED',
   reject: (d: Description) => ['DRAFT', 'IN_REVIEW', 'APPROVED', 'PUBLISHED'].includes(d.status),
-  publish: (d: Description) => d.status === 'APPROVED' || (d.status === 'PUBLISHED' && d.publishedVersion !== d.version),
+  publish: (d: Description) =>
+    d.status === 'APPROVED' || (d.status === 'PUBLISHED' && d.publishedVersion !== d.version),
 };
 
 /** Shows a description in the detail pane, in a mode; `draft` keeps the editor's own words across a refusal. */
@@ -128,7 +159,8 @@ function show(d: Description, mode: Mode, draft?: string): void {
   state.mode = mode;
   const index = state.queue.findIndex((q) => q.id === d.id);
   if (index >= 0) state.position = index;
-  for (const item of Array.from(document.querySelectorAll<HTMLElement>('.queue-item'))) item.toggleAttribute('aria-current', item.dataset.id === d.id);
+  for (const item of Array.from(document.querySelectorAll<HTMLElement>('.queue-item')))
+    item.toggleAttribute('aria-current', item.dataset.id === d.id);
   byId('detail-empty').hidden = true;
   byId('detail-body').hidden = false;
   byId('detail-heading').textContent = d.product?.title ?? 'Description';
@@ -136,7 +168,8 @@ function show(d: Description, mode: Mode, draft?: string): void {
   byId('text').replaceWith(markedText(d.text, d.check.findings));
   byId('findings').replaceWith(findingList(d.check.findings));
   byId('product').replaceWith(productRecord(d.product));
-  for (const action of ['approve', 'edit', 'reject', 'publish'] as const) byId<HTMLButtonElement>(`action-${action}`).disabled = !can[action](d);
+  for (const action of ['approve', 'edit', 'reject', 'publish'] as const)
+    byId<HTMLButtonElement>(`action-${action}`).disabled = !can[action](d);
   byId('edit-form').hidden = mode !== 'edit';
   byId('reject-form').hidden = mode !== 'reject';
   byId('override-form').hidden = mode !== 'override';
@@ -176,17 +209,54 @@ async function onActionRefused(d: Description, error: unknown): Promise<void> {
 }
 
 const findingsWords = (d: Description) =>
-  d.check.findings.length ? `the fact check found ${d.check.findings.length} thing${d.check.findings.length === 1 ? '' : 's'} to look at (${VERDICT_WORDS[d.check.verdict]}).` : 'the fact check found nothing.';
+  d.check.findings.length
+    ? `the fact check found ${d.check.findings.length} thing${d.check.findings.length === 1 ? '' : 's'} to look at (${VERDICT_WORDS[d.check.verdict]}).`
+    : 'the fact check found nothing.';
 
 const actions = {
-  approve: () => act((d) => change('approveDescription', { id: d.id, expectedVersion: d.version }), () => 'Approved. Publish it to show it to shoppers.'),
-  publish: () => act((d) => change('publishDescription', { id: d.id, expectedVersion: d.version, override: false }), (d) => `Published: shoppers see version ${d.publishedVersion} from now on.`),
+  approve: () =>
+    act(
+      (d) => change('approveDescription', { id: d.id, expectedVersion: d.version }),
+      () => 'Approved. Publish it to show it to shoppers.',
+    ),
+  publish: () =>
+    act(
+      (d) => change('publishDescription', { id: d.id, expectedVersion: d.version, override: false }),
+      (d) => `Published: shoppers see version ${d.publishedVersion} from now on.`,
+    ),
   edit: () => state.current && can.edit(state.current) && show(state.current, 'edit'),
   reject: () => state.current && can.reject(state.current) && show(state.current, 'reject'),
-  save: () => act((d) => change('editDescription', { id: d.id, expectedVersion: d.version, text: byId<HTMLTextAreaElement>('edit-text').value }), (d) => `Saved as version ${d.version}; ${findingsWords(d)}`),
-  confirmReject: () => act((d) => change('rejectDescription', { id: d.id, expectedVersion: d.version, reason: byId<HTMLInputElement>('reject-reason').value.trim() }), () => 'Rejected. It comes back only if someone edits it.'),
+  save: () =>
+    act(
+      (d) =>
+        change('editDescription', {
+          id: d.id,
+          expectedVersion: d.version,
+          text: byId<HTMLTextAreaElement>('edit-text').value,
+        }),
+      (d) => `Saved as version ${d.version}; ${findingsWords(d)}`,
+    ),
+  confirmReject: () =>
+    act(
+      (d) =>
+        change('rejectDescription', {
+          id: d.id,
+          expectedVersion: d.version,
+          reason: byId<HTMLInputElement>('reject-reason').value.trim(),
+        }),
+      () => 'Rejected. It comes back only if someone edits it.',
+    ),
   override: () =>
-    act((d) => change('publishDescription', { id: d.id, expectedVersion: d.version, override: true, note: byId<HTMLTextAreaElement>('override-note').value.trim() }), (d) => `Published despite the check, with your note on record: shoppers see version ${d.publishedVersion}.`),
+    act(
+      (d) =>
+        change('publishDescription', {
+          id: d.id,
+          expectedVersion: d.version,
+          override: true,
+          note: byId<HTMLTextAreaElement>('override-note').value.trim(),
+        }),
+      (d) => `Published despite the check, with your note on record: shoppers see version ${d.publishedVersion}.`,
+    ),
   cancel: () => state.current && show(state.current, 'view'),
 };
 
@@ -197,7 +267,9 @@ async function approvePassing(): Promise<void> {
     const results = await bulkApprove(ids);
     const approved = results.filter((r) => r.__typename === 'Description').length;
     const left = results.length - approved;
-    say(`Approved ${approved} passing text${approved === 1 ? '' : 's'}.${left ? ` ${left} left for one-by-one review.` : ''}`);
+    say(
+      `Approved ${approved} passing text${approved === 1 ? '' : 's'}.${left ? ` ${left} left for one-by-one review.` : ''}`,
+    );
     if (state.current && ids.includes(state.current.id)) await open(state.current.id);
   } catch (error) {
     refused(error);
@@ -209,7 +281,10 @@ async function approvePassing(): Promise<void> {
 function step(by: 1 | -1): void {
   if (!state.queue.length) return;
   const here = state.queue.findIndex((d) => d.id === state.current?.id);
-  const next = here < 0 ? Math.min(state.position, state.queue.length - 1) : Math.min(Math.max(here + by, 0), state.queue.length - 1);
+  const next =
+    here < 0
+      ? Math.min(state.position, state.queue.length - 1)
+      : Math.min(Math.max(here + by, 0), state.queue.length - 1);
   const target = state.queue[state.current ? next : 0];
   const button = document.querySelector<HTMLElement>(`.queue-item[data-id="${CSS.escape(target.id)}"]`);
   void open(target.id).then(() => button?.scrollIntoView({ block: 'nearest' }));
@@ -264,11 +339,13 @@ function wire(): void {
   onSubmit('filters', refreshQueue);
   for (const id of ['filter-status', 'filter-verdict']) byId(id).addEventListener('change', () => void refreshQueue());
   byId('bulk-approve').addEventListener('click', () => void approvePassing());
-  for (const name of ['approve', 'edit', 'reject', 'publish'] as const) byId(`action-${name}`).addEventListener('click', () => void actions[name]());
+  for (const name of ['approve', 'edit', 'reject', 'publish'] as const)
+    byId(`action-${name}`).addEventListener('click', () => void actions[name]());
   onSubmit('edit-form', actions.save);
   onSubmit('reject-form', actions.confirmReject);
   onSubmit('override-form', actions.override);
-  for (const button of Array.from(document.querySelectorAll<HTMLElement>('[data-cancel]'))) button.addEventListener('click', () => void actions.cancel());
+  for (const button of Array.from(document.querySelectorAll<HTMLElement>('[data-cancel]')))
+    button.addEventListener('click', () => void actions.cancel());
   byId('help-open').addEventListener('click', () => byId<HTMLDialogElement>('help-dialog').showModal());
   document.addEventListener('keydown', onKey);
 }

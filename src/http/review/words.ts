@@ -12,9 +12,12 @@ export interface Refusal {
 }
 
 const BY_REASON: Record<string, string> = {
-  STALE_VERSION: 'Someone else changed this text while you were working on it. Their version is shown now; your words are kept in the editor so you can compare and save again.',
-  INVALID_TRANSITION: 'This text can no longer take that step: its status changed (someone else may have acted on it). The page shows its status now.',
-  CHECK_BLOCKED: 'The fact check blocks this text: it contradicts the product record or makes a risky claim (see the findings). Edit it, or publish anyway with a note saying why.',
+  STALE_VERSION:
+    'Someone else changed this text while you were working on it. Their version is shown now; your words are kept in the editor so you can compare and save again.',
+  INVALID_TRANSITION:
+    'This text can no longer take that step: its status changed (someone else may have acted on it). The page shows its status now.',
+  CHECK_BLOCKED:
+    'The fact check blocks this text: it contradicts the product record or makes a risky claim (see the findings). Edit it, or publish anyway with a note saying why.',
   INCOMPLETE: 'This text was cut off by the length limit. Edit it into a complete text before publishing.',
   OVERRIDE_NEEDS_NOTE: 'Publishing a blocked text needs a note saying why.',
   NOT_PASSED: 'Left for one-by-one review: the fact check did not pass it.',
@@ -34,5 +37,10 @@ const BY_CODE: Record<string, string> = {
 
 /** The sentence for a refusal; the gateway's own message when neither table knows it. */
 export function explainRefusal(refusal: Refusal): string {
-  return (refusal.reason && BY_REASON[refusal.reason]) || BY_CODE[refusal.code] || refusal.message || 'Something went wrong on the gateway.';
+  return (
+    (refusal.reason && BY_REASON[refusal.reason]) ||
+    BY_CODE[refusal.code] ||
+    refusal.message ||
+    'Something went wrong on the gateway.'
+  );
 }

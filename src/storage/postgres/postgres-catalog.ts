@@ -35,7 +35,10 @@ export class PostgresCatalogStore implements CatalogStore {
     const params = [...where.params];
     const after = afterSeq === null ? '' : `${where.sql ? 'AND' : 'WHERE'} seq > $${params.push(afterSeq)}`;
     const limit = `$${params.push(first + 1)}`;
-    const { rows } = await this.db.pool.query<Row>(`SELECT * FROM products ${where.sql} ${after} ORDER BY seq LIMIT ${limit}`, params);
+    const { rows } = await this.db.pool.query<Row>(
+      `SELECT * FROM products ${where.sql} ${after} ORDER BY seq LIMIT ${limit}`,
+      params,
+    );
     return { rows: rows.slice(0, first).map(toProduct), hasNextPage: rows.length > first };
   }
 

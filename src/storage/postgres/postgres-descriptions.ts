@@ -28,7 +28,11 @@ export class PostgresDescriptionStore implements DescriptionStore {
         JOIN descriptions d ON d.product_id = k.product_id AND d.personalization_key = k.personalization_key
           AND (k.provider IS NULL OR d.provider = k.provider)
         ORDER BY k.ord, d.seq DESC`,
-      [lookups.map((l) => l.productId), lookups.map((l) => l.personalizationKey), lookups.map((l) => l.provider ?? null)],
+      [
+        lookups.map((l) => l.productId),
+        lookups.map((l) => l.personalizationKey),
+        lookups.map((l) => l.provider ?? null),
+      ],
     );
     const byPosition = new Map(rows.map((r) => [Number(r.lookup_ord) - 1, toDescription(r)]));
     return lookups.map((_, i) => byPosition.get(i) ?? null);

@@ -1,7 +1,16 @@
 import type { PoolClient } from 'pg';
 import type { Row } from '../rows.js';
 import type { EventBatch, EventInput, EventOutcome, EventStore } from '../experiment-types.js';
-import { firstCopies, foldEvents, recordOutcomes, rolledUp, sessionKey, sessionOf, touchedSessions, type SessionState } from '../event-rollup.js';
+import {
+  firstCopies,
+  foldEvents,
+  recordOutcomes,
+  rolledUp,
+  sessionKey,
+  sessionOf,
+  touchedSessions,
+  type SessionState,
+} from '../event-rollup.js';
 import type { PostgresConnection } from './connection.js';
 
 /** Events per INSERT statement: 10 parameters each, well under PostgreSQL's 65,535 per statement. */
@@ -24,7 +33,8 @@ export class PostgresEventStore implements EventStore {
     const stored = await this.db.transaction(async (client) => {
       const inserted = new Set<string>();
       for (let i = 0; i < unique.length; i += ROWS_PER_INSERT) {
-        for (const id of await insertEvents(client, unique.slice(i, i + ROWS_PER_INSERT), batch.receivedAt)) inserted.add(id);
+        for (const id of await insertEvents(client, unique.slice(i, i + ROWS_PER_INSERT), batch.receivedAt))
+          inserted.add(id);
       }
       await fold(
         client,
@@ -45,7 +55,18 @@ export class PostgresEventStore implements EventStore {
 async function insertEvents(client: PoolClient, events: readonly EventInput[], receivedAt: string): Promise<string[]> {
   const params: unknown[] = [];
   const tuples = events.map((e, i) => {
-    params.push(e.eventId, e.type, e.sessionId, e.productId, e.descriptionId, e.experimentId, e.variantId, e.occurredAt, e.value, receivedAt);
+    params.push(
+      e.eventId,
+      e.type,
+      e.sessionId,
+      e.productId,
+      e.descriptionId,
+      e.experimentId,
+      e.variantId,
+      e.occurredAt,
+      e.value,
+      receivedAt,
+    );
     return `(${Array.from({ length: EVENT_COLUMNS }, (_, c) => `$${i * EVENT_COLUMNS + c + 1}`).join(', ')})`;
   });
   const { rows } = await client.query<Row>(
@@ -60,7 +81,11 @@ async function fold(client: PoolClient, inserted: readonly EventInput[], batch: 
   const events = rolledUp(inserted, batch);
   if (events.length === 0) return;
   const touched = touchedSessions(events);
-  const columns = [touched.map((s) => s.experimentId), touched.map((s) => s.sessionId), touched.map((s) => s.variantId)];
+  const columns = [
+    touched.map((s) => s.experimentId),
+    touched.map((s) => s.sessionId),
+    touched.map((s) => s.variantId),
+  ];
   await client.query(
     `INSERT INTO experiment_sessions (experiment_id, session_id, variant_id, exposed, converted)
      SELECT e, s, v, false, false FROM unnest($1::text[], $2::text[], $3::text[]) AS t(e, s, v) ORDER BY e, s
@@ -73,7 +98,10 @@ async function fold(client: PoolClient, inserted: readonly EventInput[], batch: 
     columns.slice(0, 2),
   );
   const sessions = new Map<string, SessionState>(
-    rows.map((r) => [sessionKey(String(r.experiment_id), String(r.session_id)), { variantId: String(r.variant_id), exposed: r.exposed === true, converted: r.converted === true }]),
+    rows.map((r) => [
+      sessionKey(String(r.experiment_id), String(r.session_id)),
+      { variantId: String(r.variant_id), exposed: r.exposed === true, converted: r.converted === true },
+    ]),
   );
   const { deltas, changed } = foldEvents(events, sessions, batch);
   const keys = [...changed].map((k) => sessionOf(k));
@@ -81,7 +109,12 @@ async function fold(client: PoolClient, inserted: readonly EventInput[], batch: 
     await client.query(
       `UPDATE experiment_sessions s SET exposed = t.x, converted = t.c FROM unnest($1::text[], $2::text[], $3::boolean[], $4::boolean[]) AS t(e, id, x, c)
        WHERE s.experiment_id = t.e AND s.session_id = t.id`,
-      [keys.map((k) => k[0]), keys.map((k) => k[1]), [...changed].map((k) => sessions.get(k)!.exposed), [...changed].map((k) => sessions.get(k)!.converted)],
+      [
+        keys.map((k) => k[0]),
+        keys.map((k) => k[1]),
+        [...changed].map((k) => sessions.get(k)!.exposed),
+        [...changed].map((k) => sessions.get(k)!.converted),
+      ],
     );
   }
   if (deltas.length > 0) {
@@ -90,7 +123,13 @@ async function fold(client: PoolClient, inserted: readonly EventInput[], batch: 
        SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[])
        ON CONFLICT (experiment_id, bucket, variant_id) DO UPDATE
        SET exposures = experiment_rollups.exposures + excluded.exposures, conversions = experiment_rollups.conversions + excluded.conversions`,
-      [deltas.map((d) => d.experimentId), deltas.map((d) => d.variantId), deltas.map((d) => d.bucket), deltas.map((d) => d.exposures), deltas.map((d) => d.conversions)],
+      [
+        deltas.map((d) => d.experimentId),
+        deltas.map((d) => d.variantId),
+        deltas.map((d) => d.bucket),
+        deltas.map((d) => d.exposures),
+        deltas.map((d) => d.conversions),
+      ],
     );
   }
 }

@@ -23,7 +23,9 @@ export function postgresPublicationDriver(connection: PostgresConnection): Publi
       return drive(steps, async (s) => (await connection.pool.query<Row>(numbered(s.sql), s.params as unknown[])).rows);
     },
     write(steps) {
-      return connection.transaction((client) => drive(steps, async (s) => (await client.query<Row>(numbered(s.sql), s.params as unknown[])).rows));
+      return connection.transaction((client) =>
+        drive(steps, async (s) => (await client.query<Row>(numbered(s.sql), s.params as unknown[])).rows),
+      );
     },
   };
 }

@@ -52,7 +52,12 @@ export class PostgresStorage implements Storage {
     // API keys and benchmark runs: the statements every backend shares, with `?` placeholders.
     const query = async (sql: string, params: readonly unknown[]): Promise<Row[]> => {
       let i = 0;
-      return (await pool.query<Row>(sql.replace(/\?/g, () => `$${++i}`), params as unknown[])).rows;
+      return (
+        await pool.query<Row>(
+          sql.replace(/\?/g, () => `$${++i}`),
+          params as unknown[],
+        )
+      ).rows;
     };
     this.apiKeys = new ApiKeySql(query);
     this.benchmarks = new SqlBenchmarkStore(query);
@@ -85,7 +90,9 @@ export class PostgresStorage implements Storage {
 
   /** Every applied migration, oldest first (the same shape as SqliteStorage's). */
   async migrationHistory(): Promise<AppliedMigration[]> {
-    const { rows } = await this.pool.query<Row>('SELECT version, name, applied_at FROM schema_migrations ORDER BY version');
+    const { rows } = await this.pool.query<Row>(
+      'SELECT version, name, applied_at FROM schema_migrations ORDER BY version',
+    );
     return rows.map((r) => ({ version: Number(r.version), name: String(r.name), appliedAt: String(r.applied_at) }));
   }
 

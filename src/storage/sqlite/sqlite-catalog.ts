@@ -14,7 +14,9 @@ export class SqliteCatalogStore implements CatalogStore {
     const find = this.db.sql('SELECT * FROM products WHERE natural_key = ?');
     const insert = this.db.sql(`INSERT INTO products (id, natural_key, sku, ${PRODUCT_COLUMNS}, created_at, updated_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    const update = this.db.sql(`UPDATE products SET title = ?, category = ?, gender = ?, attributes = ?, colors = ?, sizes = ?, materials = ?, image_url = ?, reference_description = ?, price = ?, updated_at = ? WHERE id = ?`);
+    const update = this.db.sql(
+      `UPDATE products SET title = ?, category = ?, gender = ?, attributes = ?, colors = ?, sizes = ?, materials = ?, image_url = ?, reference_description = ?, price = ?, updated_at = ? WHERE id = ?`,
+    );
     return this.db.transaction(() =>
       rows.map((input): UpsertOutcome => {
         const key = naturalKey(input);
@@ -52,12 +54,16 @@ export class SqliteCatalogStore implements CatalogStore {
     const where = productWhere(filter, 'sqlite');
     const after = afterSeq === null ? '' : `${where.sql ? 'AND' : 'WHERE'} seq > ?`;
     const params = [...where.params, ...(afterSeq === null ? [] : [afterSeq]), first + 1] as SQLInputValue[];
-    const rows = this.db.sql(`SELECT * FROM products ${where.sql} ${after} ORDER BY seq LIMIT ?`).all(...params) as Row[];
+    const rows = this.db
+      .sql(`SELECT * FROM products ${where.sql} ${after} ORDER BY seq LIMIT ?`)
+      .all(...params) as Row[];
     return { rows: rows.slice(0, first).map(toProduct), hasNextPage: rows.length > first };
   }
 
   async countProducts(filter: ProductFilter): Promise<number> {
     const where = productWhere(filter, 'sqlite');
-    return Number(this.db.sql(`SELECT count(*) AS n FROM products ${where.sql}`).get(...(where.params as SQLInputValue[]))?.n ?? 0);
+    return Number(
+      this.db.sql(`SELECT count(*) AS n FROM products ${where.sql}`).get(...(where.params as SQLInputValue[]))?.n ?? 0,
+    );
   }
 }

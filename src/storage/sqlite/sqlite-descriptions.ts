@@ -28,12 +28,16 @@ export class SqliteDescriptionStore implements DescriptionStore {
     // match, so the cost no longer grows with the product's stored history
     // (reading and mapping every row of it was the gateway's top CPU cost).
     const rows = this.db
-      .sql(`SELECT k.key AS lookup_index, d.* FROM json_each(?) k JOIN descriptions d ON d.seq = (
+      .sql(
+        `SELECT k.key AS lookup_index, d.* FROM json_each(?) k JOIN descriptions d ON d.seq = (
           SELECT x.seq FROM descriptions x
           WHERE x.product_id = json_extract(k.value, '$.p') AND x.personalization_key = json_extract(k.value, '$.k')
             AND (json_extract(k.value, '$.v') IS NULL OR x.provider = json_extract(k.value, '$.v'))
-          ORDER BY x.seq DESC LIMIT 1)`)
-      .all(JSON.stringify(lookups.map((l) => ({ p: l.productId, k: l.personalizationKey, v: l.provider ?? null })))) as Row[];
+          ORDER BY x.seq DESC LIMIT 1)`,
+      )
+      .all(
+        JSON.stringify(lookups.map((l) => ({ p: l.productId, k: l.personalizationKey, v: l.provider ?? null }))),
+      ) as Row[];
     const byPosition = new Map(rows.map((r) => [Number(r.lookup_index), toDescription(r)]));
     return lookups.map((_, i) => byPosition.get(i) ?? null);
   }
@@ -42,8 +46,10 @@ export class SqliteDescriptionStore implements DescriptionStore {
     if (productIds.length === 0) return [];
     // As in latestDescriptions: one row per product, not its whole history.
     const rows = this.db
-      .sql(`SELECT d.* FROM json_each(?) k JOIN descriptions d ON d.seq = (
-          SELECT x.seq FROM descriptions x WHERE x.product_id = k.value ORDER BY x.seq DESC LIMIT 1)`)
+      .sql(
+        `SELECT d.* FROM json_each(?) k JOIN descriptions d ON d.seq = (
+          SELECT x.seq FROM descriptions x WHERE x.product_id = k.value ORDER BY x.seq DESC LIMIT 1)`,
+      )
       .all(JSON.stringify(productIds)) as Row[];
     const newest = new Map<string, DescriptionRecord>();
     for (const r of rows) {

@@ -1,10 +1,20 @@
 import type { EventBatch, EventOutcome, EventStore } from '../experiment-types.js';
-import { firstCopies, foldEvents, recordOutcomes, rolledUp, sessionKey, sessionOf, touchedSessions, type SessionState } from '../event-rollup.js';
+import {
+  firstCopies,
+  foldEvents,
+  recordOutcomes,
+  rolledUp,
+  sessionKey,
+  sessionOf,
+  touchedSessions,
+  type SessionState,
+} from '../event-rollup.js';
 import type { SqliteConnection } from './connection.js';
 
 const INSERT_EVENT = `INSERT INTO events (event_id, type, session_id, product_id, description_id, experiment_id, variant_id, occurred_at, value, received_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`;
-const SELECT_SESSION = 'SELECT variant_id, exposed, converted FROM experiment_sessions WHERE experiment_id = ? AND session_id = ?';
+const SELECT_SESSION =
+  'SELECT variant_id, exposed, converted FROM experiment_sessions WHERE experiment_id = ? AND session_id = ?';
 const UPSERT_SESSION = `INSERT INTO experiment_sessions (experiment_id, session_id, variant_id, exposed, converted) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT (experiment_id, session_id) DO UPDATE SET exposed = excluded.exposed, converted = excluded.converted`;
 const ADD_ROLLUP = `INSERT INTO experiment_rollups (experiment_id, variant_id, bucket, exposures, conversions) VALUES (?, ?, ?, ?, ?)
@@ -24,7 +34,18 @@ export class SqliteEventStore implements EventStore {
     const result = this.db.transaction(() => {
       const insert = this.db.sql(INSERT_EVENT);
       const inserted = unique.filter((e) => {
-        const { changes } = insert.run(e.eventId, e.type, e.sessionId, e.productId, e.descriptionId, e.experimentId, e.variantId, e.occurredAt, e.value, batch.receivedAt);
+        const { changes } = insert.run(
+          e.eventId,
+          e.type,
+          e.sessionId,
+          e.productId,
+          e.descriptionId,
+          e.experimentId,
+          e.variantId,
+          e.occurredAt,
+          e.value,
+          batch.receivedAt,
+        );
         return Number(changes) === 1;
       });
       this.fold(inserted, batch);
@@ -44,7 +65,12 @@ export class SqliteEventStore implements EventStore {
     for (const s of touchedSessions(events)) {
       const key = sessionKey(s.experimentId, s.sessionId);
       const row = select.get(s.experimentId, s.sessionId);
-      if (row) sessions.set(key, { variantId: String(row.variant_id), exposed: Number(row.exposed) === 1, converted: Number(row.converted) === 1 });
+      if (row)
+        sessions.set(key, {
+          variantId: String(row.variant_id),
+          exposed: Number(row.exposed) === 1,
+          converted: Number(row.converted) === 1,
+        });
       else {
         sessions.set(key, { variantId: s.variantId, exposed: false, converted: false });
         fresh.add(key);

@@ -43,9 +43,15 @@ export class SqliteStorage implements Storage {
   constructor(private readonly file: string) {
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     this.db = new DatabaseSync(file);
-    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;');
+    this.db.exec(
+      'PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;',
+    );
     this.migrate();
-    const connection = { sql: (text: string) => this.sql(text), transaction: <T>(fn: () => T) => this.transaction(fn), wrote: () => this.wrote() };
+    const connection = {
+      sql: (text: string) => this.sql(text),
+      transaction: <T>(fn: () => T) => this.transaction(fn),
+      wrote: () => this.wrote(),
+    };
     this.catalog = new SqliteCatalogStore(connection);
     this.descriptions = new SqliteDescriptionStore(connection);
     this.publication = new SqlPublicationStore(sqlitePublicationDriver(connection));
@@ -77,13 +83,14 @@ export class SqliteStorage implements Storage {
 
   /** Versions applied so far, for tests and `/readyz`. */
   appliedMigrations(): number[] {
-    return this.sql('SELECT version FROM schema_migrations ORDER BY version').all().map((r) => Number(r.version));
+    return this.sql('SELECT version FROM schema_migrations ORDER BY version')
+      .all()
+      .map((r) => Number(r.version));
   }
 
   /** Every applied migration, oldest first (the same shape as PostgresStorage's). */
   async migrationHistory(): Promise<AppliedMigration[]> {
-    return this
-      .sql('SELECT version, name, applied_at FROM schema_migrations ORDER BY version')
+    return this.sql('SELECT version, name, applied_at FROM schema_migrations ORDER BY version')
       .all()
       .map((r) => ({ version: Number(r.version), name: String(r.name), appliedAt: String(r.applied_at) }));
   }
@@ -99,7 +106,11 @@ export class SqliteStorage implements Storage {
       if (applied.has(m.version)) continue;
       this.transaction(() => {
         this.db.exec(m.sqlite);
-        this.sql('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
+        this.sql('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+          m.version,
+          m.name,
+          new Date().toISOString(),
+        );
       });
     }
   }

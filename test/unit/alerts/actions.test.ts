@@ -7,7 +7,11 @@ import { parseAlertmanagerWebhook, type AlertmanagerAlert } from '../../../src/a
 import { defaultPolicies } from '../../../src/routing/policies.js';
 
 const logger = pino({ level: 'silent' });
-const alert = (status: 'firing' | 'resolved', labels: Record<string, string>, fingerprint = labels.alertname + (labels.provider ?? '')): AlertmanagerAlert => ({
+const alert = (
+  status: 'firing' | 'resolved',
+  labels: Record<string, string>,
+  fingerprint = labels.alertname + (labels.provider ?? ''),
+): AlertmanagerAlert => ({
   status,
   labels,
   fingerprint,
@@ -21,7 +25,12 @@ function jobsSpy() {
 
 test('known alerts take their action and undo it when they resolve; unknown alerts and unknown providers are ignored', async () => {
   const jobs = jobsSpy();
-  const actions = new AlertActions({ providerIds: () => ['onnx', 'openai'], policies: defaultPolicies(['onnx', 'openai'], 20_000), jobs, logger });
+  const actions = new AlertActions({
+    providerIds: () => ['onnx', 'openai'],
+    policies: defaultPolicies(['onnx', 'openai'], 20_000),
+    jobs,
+    logger,
+  });
   const fired = await actions.handle([
     alert('firing', { alertname: 'GatewayProviderErrorRatioHigh', provider: 'openai' }),
     alert('firing', { alertname: 'GatewayLocalQueueSaturated', provider: 'onnx' }),
@@ -29,7 +38,10 @@ test('known alerts take their action and undo it when they resolve; unknown aler
     alert('firing', { alertname: 'SomethingElse' }),
     alert('firing', { alertname: 'GatewayProviderBreakerOpen', provider: 'nope' }),
   ]);
-  assert.deepEqual(fired.map((o) => o.actions.map((a) => `${a.kind}:${a.target}`)), [['demote_provider:openai'], ['fallback_policy:mobile→personalization'], ['pause_catalog_jobs:catalog'], [], []]);
+  assert.deepEqual(
+    fired.map((o) => o.actions.map((a) => `${a.kind}:${a.target}`)),
+    [['demote_provider:openai'], ['fallback_policy:mobile→personalization'], ['pause_catalog_jobs:catalog'], [], []],
+  );
   assert.equal(fired[3].ignored, 'no action for this alert');
   assert.equal(fired[4].ignored, 'provider "nope" is not configured here');
   assert.ok(actions.isDemoted('openai') && !actions.isDemoted('onnx'));
@@ -47,7 +59,10 @@ test('known alerts take their action and undo it when they resolve; unknown aler
     alert('resolved', { alertname: 'GatewayLocalQueueSaturated', provider: 'onnx' }),
     alert('resolved', { alertname: 'GatewayCostOverBudget' }),
   ]);
-  assert.deepEqual(resolved.map((o) => o.actions.length), [1, 1, 1]);
+  assert.deepEqual(
+    resolved.map((o) => o.actions.length),
+    [1, 1, 1],
+  );
   assert.equal(actions.isDemoted('openai'), false);
   assert.equal(actions.policyFor('mobile'), 'mobile');
   assert.deepEqual(jobs.calls, ['pause', 'resume']);
@@ -57,7 +72,14 @@ test('known alerts take their action and undo it when they resolve; unknown aler
 
 test('an action that Alertmanager stops repeating lapses after the TTL; a repeat refreshes it', async () => {
   let now = 0;
-  const actions = new AlertActions({ providerIds: () => ['openai'], policies: [], jobs: null, logger, ttlMs: 1000, now: () => now });
+  const actions = new AlertActions({
+    providerIds: () => ['openai'],
+    policies: [],
+    jobs: null,
+    logger,
+    ttlMs: 1000,
+    now: () => now,
+  });
   const firing = alert('firing', { alertname: 'GatewayProviderBreakerOpen', provider: 'openai' });
   await actions.handle([firing]);
   now = 900;
@@ -73,14 +95,33 @@ test('an action that Alertmanager stops repeating lapses after the TTL; a repeat
 });
 
 test('parseAlertmanagerWebhook: the webhook body, or a TypeError naming the problem', () => {
-  const body = { version: '4', status: 'firing', receiver: 'gateway', groupKey: '{}', alerts: [{ status: 'firing', labels: { alertname: 'A' }, annotations: {}, startsAt: '2025-01-01T00:00:00Z', endsAt: '0001-01-01T00:00:00Z', fingerprint: 'abc', generatorURL: 'x' }] };
+  const body = {
+    version: '4',
+    status: 'firing',
+    receiver: 'gateway',
+    groupKey: '{}',
+    alerts: [
+      {
+        status: 'firing',
+        labels: { alertname: 'A' },
+        annotations: {},
+        startsAt: '2025-01-01T00:00:00Z',
+        endsAt: '0001-01-01T00:00:00Z',
+        fingerprint: 'abc',
+        generatorURL: 'x',
+      },
+    ],
+  };
   assert.equal(parseAlertmanagerWebhook(JSON.stringify(body))[0].fingerprint, 'abc');
   assert.throws(() => parseAlertmanagerWebhook('{'), /not JSON/);
   assert.throws(() => parseAlertmanagerWebhook('{"alerts": [{"status": "firing"}]}'), /alerts\.0\.labels/);
 });
 
 /** An in-memory share: one map, every subscriber told of every change, as Redis pub/sub does. */
-function memoryShare(store = new Map<string, ActiveAction[]>(), listeners: Array<(change: ShareChange) => void> = []): ActionShare & { store: Map<string, ActiveAction[]> } {
+function memoryShare(
+  store = new Map<string, ActiveAction[]>(),
+  listeners: Array<(change: ShareChange) => void> = [],
+): ActionShare & { store: Map<string, ActiveAction[]> } {
   const tell = (change: ShareChange) => listeners.forEach((listen) => listen(change));
   return {
     store,
@@ -98,7 +139,14 @@ function memoryShare(store = new Map<string, ActiveAction[]>(), listeners: Array
 test('with a share, a resolution another replica never saw fired is still passed on, and a lapsed action leaves the share', async () => {
   let now = Date.parse('2025-06-01T12:00:00Z');
   const share = memoryShare();
-  const options = { providerIds: () => ['onnx', 'openai'], policies: defaultPolicies(['onnx', 'openai'], 20_000), jobs: null, logger, ttlMs: 1000, now: () => now };
+  const options = {
+    providerIds: () => ['onnx', 'openai'],
+    policies: defaultPolicies(['onnx', 'openai'], 20_000),
+    jobs: null,
+    logger,
+    ttlMs: 1000,
+    now: () => now,
+  };
   const a = new AlertActions({ ...options, share: memoryShare(share.store) });
   const b = new AlertActions({ ...options, share });
   await b.start();

@@ -3,7 +3,15 @@ import assert from 'node:assert/strict';
 import { createInProcessDriver } from '../../../bench/experiments/in-process.js';
 import { runScenario, simulateRun, type Scenario } from '../../../bench/experiments/simulate.js';
 
-const small: Scenario = { name: 'small', rates: [0.05, 0.05], allocation: 'FIXED', sessions: 4000, days: 4, minSample: 500, runs: 1 };
+const small: Scenario = {
+  name: 'small',
+  rates: [0.05, 0.05],
+  allocation: 'FIXED',
+  sessions: 4000,
+  days: 4,
+  minSample: 500,
+  runs: 1,
+};
 
 test('a run sends every session once, splits fixed traffic evenly, and repeats for a seed', async () => {
   const driver = createInProcessDriver();

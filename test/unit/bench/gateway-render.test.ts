@@ -32,13 +32,40 @@ describe('gateway benchmark report', () => {
   it('reports added latency over direct, the frontiers and ours ÷ peer', () => {
     const md = renderReport(
       input([
-        path('direct', 1, 0.1, [[100, 1], [200, 1], [400, 2]]),
-        path('ours', 5, 4, [[100, 8], [200, 30], [400, 80]], 200 * 1024),
-        path('peer', 3, 2, [[100, 5], [200, 9], [400, 40]], 100 * 1024),
+        path('direct', 1, 0.1, [
+          [100, 1],
+          [200, 1],
+          [400, 2],
+        ]),
+        path(
+          'ours',
+          5,
+          4,
+          [
+            [100, 8],
+            [200, 30],
+            [400, 80],
+          ],
+          200 * 1024,
+        ),
+        path(
+          'peer',
+          3,
+          2,
+          [
+            [100, 5],
+            [200, 9],
+            [400, 40],
+          ],
+          100 * 1024,
+        ),
       ]),
     );
     // added p50: ours 4 ms, peer 2 ms.
-    assert.match(md, /\| ours \(GraphQL `generateDescriptions`\) \| 5\.00 ms \| 6\.00 ms \| 7\.00 ms \| 4\.00 ms \| 4\.00 ms \| 100 \| 0 \|/);
+    assert.match(
+      md,
+      /\| ours \(GraphQL `generateDescriptions`\) \| 5\.00 ms \| 6\.00 ms \| 7\.00 ms \| 4\.00 ms \| 4\.00 ms \| 100 \| 0 \|/,
+    );
     // frontier: ours 100/s at 10 ms and 200/s at 50 ms; peer 200/s and ≥ 400/s (every step passed).
     assert.match(md, /\| ours \(GraphQL `generateDescriptions`\) \| 100\/s \| 200\/s \|/);
     assert.match(md, /\| peer \(Portkey\) \| 200\/s \| ≥ 400\/s \|/);
@@ -51,7 +78,11 @@ describe('gateway benchmark report', () => {
 
   it('says when a path failed its first step and when the machine was busy', () => {
     const md = renderReport({
-      ...input([path('direct', 1, 0.1, [[100, 1]]), path('ours', 5, 4, [[100, 80]], 1024), path('peer', 3, 2, [[100, 5]], 1024)]),
+      ...input([
+        path('direct', 1, 0.1, [[100, 1]]),
+        path('ours', 5, 4, [[100, 80]], 1024),
+        path('peer', 3, 2, [[100, 5]], 1024),
+      ]),
       pinning: null,
       loadAverage: [6, 7],
     });
@@ -72,10 +103,20 @@ describe('gateway benchmark report', () => {
       samples,
       slopeMiBPerMin: 0.01,
     });
-    const base = input([path('direct', 1, 0.1, [[100, 1]]), path('ours', 5, 4, [[100, 8]], 1024), path('peer', 3, 2, [[100, 5]], 1024)]);
-    const md = renderReport({ ...base, runs: [{ ...base.runs[0], latencyMs: 50, soaks: [soak('ours'), soak('peer')] }] });
+    const base = input([
+      path('direct', 1, 0.1, [[100, 1]]),
+      path('ours', 5, 4, [[100, 8]], 1024),
+      path('peer', 3, 2, [[100, 5]], 1024),
+    ]);
+    const md = renderReport({
+      ...base,
+      runs: [{ ...base.runs[0], latencyMs: 50, soaks: [soak('ours'), soak('peer')] }],
+    });
     assert.match(md, /Soak: 100 requests\/s, evenly paced, fake latency 50 ms, 60 s per gateway/);
-    assert.match(md, /\| ours \(GraphQL `generateDescriptions`\) \| 6000 \| 0 \| 100\.0\/s \| 52\.00 ms \| 60\.00 ms \| 300\.0 → 300\.0 MiB \(min 300\.0, max 301\.0\) \| 301\.0 → 301\.0 MiB \| 0\.01 MiB\/min \|/);
+    assert.match(
+      md,
+      /\| ours \(GraphQL `generateDescriptions`\) \| 6000 \| 0 \| 100\.0\/s \| 52\.00 ms \| 60\.00 ms \| 300\.0 → 300\.0 MiB \(min 300\.0, max 301\.0\) \| 301\.0 → 301\.0 MiB \| 0\.01 MiB\/min \|/,
+    );
     assert.match(md, /ours: 0s 300\.0, 10s 300\.0, 20s 300\.0/);
   });
 });

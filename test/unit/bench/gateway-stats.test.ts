@@ -1,8 +1,23 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { connectionsFor, rssSlopeMiBPerMin, frontier, percentile, ratio, stepSeconds, summarizeLatencies, withinBudget, type RateStep } from '../../../bench/gateway/stats.js';
+import {
+  connectionsFor,
+  rssSlopeMiBPerMin,
+  frontier,
+  percentile,
+  ratio,
+  stepSeconds,
+  summarizeLatencies,
+  withinBudget,
+  type RateStep,
+} from '../../../bench/gateway/stats.js';
 
-const step = (rate: number, p99: number, errors = 0, achievedRps = rate): RateStep => ({ rate, p99, errors, achievedRps });
+const step = (rate: number, p99: number, errors = 0, achievedRps = rate): RateStep => ({
+  rate,
+  p99,
+  errors,
+  achievedRps,
+});
 
 describe('gateway benchmark stats', () => {
   it('takes nearest-rank percentiles', () => {

@@ -36,7 +36,15 @@ test('the same answers as the memory store for the same reservations and adjustm
   if (!redis) return skipWithoutRedis(t, skipReason);
   const memory = new MemoryBudgetStore();
   const w = windows('same');
-  for (const [op, amount] of [['reserve', 60], ['reserve', 50], ['adjust', -30], ['reserve', 50], ['reserve', 1], ['adjust', -500], ['reserve', 100]] as const) {
+  for (const [op, amount] of [
+    ['reserve', 60],
+    ['reserve', 50],
+    ['adjust', -30],
+    ['reserve', 50],
+    ['reserve', 1],
+    ['adjust', -500],
+    ['reserve', 100],
+  ] as const) {
     const want = op === 'reserve' ? await memory.reserve(w, amount) : await memory.adjust(w, amount);
     const got = op === 'reserve' ? await a.reserve(w, amount) : await a.adjust(w, amount);
     assert.deepEqual(got, want, `${op} ${amount}`);
@@ -57,7 +65,12 @@ test('two clients reserving at once never pass the cap together', async (t) => {
 test('a Redis that cannot answer falls back to per-process counters and says so', async (t) => {
   if (!redis) return skipWithoutRedis(t, skipReason);
   const errors: unknown[] = [];
-  const dead = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  const dead = new Redis('redis://127.0.0.1:1', {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
   const store = new RedisBudgetStore({ client: dead, onError: (e) => errors.push(e) });
   assert.deepEqual(await store.reserve(windows('dead'), 90), { allowed: true });
   assert.deepEqual(await store.reserve(windows('dead'), 20), { allowed: false, window: 0, spent: 90 });

@@ -1,8 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { summarize } from '../../../src/evaluation/benchmark/summarize.js';
-import type { BenchmarkRow, BenchmarkSpec, ModelSpec, RowResult, RowScores } from '../../../src/evaluation/benchmark/types.js';
-import { buildReport, recommend, renderMarkdown, verdict, RULE, type CheckColumn, type ReportInput } from '../../../src/evaluation/benchmark/report/index.js';
+import type {
+  BenchmarkRow,
+  BenchmarkSpec,
+  ModelSpec,
+  RowResult,
+  RowScores,
+} from '../../../src/evaluation/benchmark/types.js';
+import {
+  buildReport,
+  recommend,
+  renderMarkdown,
+  verdict,
+  RULE,
+  type CheckColumn,
+  type ReportInput,
+} from '../../../src/evaluation/benchmark/report/index.js';
 import { runLine } from '../../../src/evaluation/benchmark/report/text.js';
 import { rowRecord } from '../../../src/evaluation/benchmark/score.js';
 import { checkFacts } from '../../../src/evaluation/checks/facts/index.js';
@@ -14,7 +28,20 @@ import { checkFacts } from '../../../src/evaluation/checks/facts/index.js';
  * paired tests come out as it needs (12 same-sign pairs: exact p = 2/4096).
  */
 const COLOURS = ['red', 'blue', 'green', 'black', 'white', 'grey', 'pink', 'brown', 'navy', 'olive', 'cream', 'plum'];
-const ITEMS = ['coat', 'dress', 'skirt', 'scarf', 'jacket', 'shirt', 'blouse', 'sweater', 'cardigan', 'trousers', 'gown', 'vest'];
+const ITEMS = [
+  'coat',
+  'dress',
+  'skirt',
+  'scarf',
+  'jacket',
+  'shirt',
+  'blouse',
+  'sweater',
+  'cardigan',
+  'trousers',
+  'gown',
+  'vest',
+];
 const OWN = [
   ['breezy', 'drape', 'summer'],
   ['tailored', 'collar', 'office'],
@@ -45,7 +72,13 @@ const writerText = (r: BenchmarkRow) => `A ${OWN[r.index].join(' ')} piece, easy
 
 const NO_SCORES: RowScores = { bleu: null, rouge1: null, rouge2: null, rougeL: null, meteor: null };
 
-function result(model: string, row: BenchmarkRow, text: string, scores: Partial<RowScores>, extra: Partial<RowResult> = {}): RowResult {
+function result(
+  model: string,
+  row: BenchmarkRow,
+  text: string,
+  scores: Partial<RowScores>,
+  extra: Partial<RowResult> = {},
+): RowResult {
   return {
     model,
     rowIndex: row.index,
@@ -67,24 +100,59 @@ function result(model: string, row: BenchmarkRow, text: string, scores: Partial<
   };
 }
 
-const provider = (name: string): ModelSpec => ({ kind: 'provider', name, provider: name === 'copy' ? 'onnx' : 'openai' });
+const provider = (name: string): ModelSpec => ({
+  kind: 'provider',
+  name,
+  provider: name === 'copy' ? 'onnx' : 'openai',
+});
 const file = (name: string): ModelSpec => ({ kind: 'candidates', name, texts: rows.map(() => '') });
 
 function input(models: ModelSpec[], results: RowResult[], more: Partial<ReportInput> = {}): ReportInput {
-  const spec: BenchmarkSpec = { rows, models, testShare: 1, seed: 42, allRows: true, metrics: ['rouge1', 'meteor'], promptVersion: 'v3', resamples: 1000 };
+  const spec: BenchmarkSpec = {
+    rows,
+    models,
+    testShare: 1,
+    seed: 42,
+    allRows: true,
+    metrics: ['rouge1', 'meteor'],
+    promptVersion: 'v3',
+    resamples: 1000,
+  };
   const testRows = rows.map((r) => r.index);
-  return { title: 't', runId: 'run', status: 'COMPLETED', spec, summary: summarize(spec, testRows, results), results, generatedAt: '2026-01-01T00:00:00.000Z', ...more };
+  return {
+    title: 't',
+    runId: 'run',
+    status: 'COMPLETED',
+    spec,
+    summary: summarize(spec, testRows, results),
+    results,
+    generatedAt: '2026-01-01T00:00:00.000Z',
+    ...more,
+  };
 }
 
 /** copy leads ROUGE-1 on every row; writer leads METEOR on every row unless `meteorTie`. */
-function scenario(options: { meteorTie?: boolean; copy?: Partial<RowResult>; writer?: (i: number) => Partial<RowResult>; models?: ModelSpec[] } = {}): RowResult[] {
+function scenario(
+  options: {
+    meteorTie?: boolean;
+    copy?: Partial<RowResult>;
+    writer?: (i: number) => Partial<RowResult>;
+    models?: ModelSpec[];
+  } = {},
+): RowResult[] {
   return rows.flatMap((r, i) => [
     result('copy', r, copyText(r), { rouge1: 0.6 + i * 0.01, meteor: 0.2 }, options.copy),
-    result('writer', r, writerText(r), { rouge1: 0.3, meteor: options.meteorTie ? 0.2 : 0.4 + i * 0.01 }, options.writer?.(i)),
+    result(
+      'writer',
+      r,
+      writerText(r),
+      { rouge1: 0.3, meteor: options.meteorTie ? 0.2 : 0.4 + i * 0.01 },
+      options.writer?.(i),
+    ),
   ]);
 }
 
-test('a ROUGE-1 lead that only restates the metadata is discounted; the model that writes the reference\'s own words is recommended', () => {
+test("a ROUGE-1 lead that only restates the metadata is discounted; the model that writes the reference's own words is recommended", () => {
   const report = buildReport(input([provider('copy'), provider('writer')], scenario()));
   const copy = report.models.find((m) => m.summary.model === 'copy')!;
   const writer = report.models.find((m) => m.summary.model === 'writer')!;
@@ -108,12 +176,17 @@ test('a ROUGE-1 lead that only restates the metadata is discounted; the model th
   assert.match(rouge, /copy leads writer/);
   assert.match(rouge, /p < 0\.001/);
   assert.match(rouge, /the lead is discounted/);
-  assert.doesNotMatch(lines.find((s) => s.startsWith('METEOR:'))!, /discounted/);
+  assert.doesNotMatch(
+    lines.find((s) => s.startsWith('METEOR:'))!,
+    /discounted/,
+  );
   for (const s of [...lines, ...r.why]) assert.doesNotMatch(s, /p = </, s);
 });
 
-test('a lead from the product\'s facts stands against a model that says nothing about the product', () => {
-  const bland = rows.map((r, i) => result('writer', r, 'A lovely piece to wear again and again.', { rouge1: 0.1, meteor: 0.1 + i * 0.001 }));
+test("a lead from the product's facts stands against a model that says nothing about the product", () => {
+  const bland = rows.map((r, i) =>
+    result('writer', r, 'A lovely piece to wear again and again.', { rouge1: 0.1, meteor: 0.1 + i * 0.001 }),
+  );
   const copy = rows.map((r, i) => result('copy', r, copyText(r), { rouge1: 0.6 + i * 0.01, meteor: 0.3 }));
   const r = recommend(buildReport(input([provider('copy'), provider('writer')], [...copy, ...bland])));
   assert.equal(r.pick, 'copy');
@@ -122,7 +195,11 @@ test('a lead from the product\'s facts stands against a model that says nothing 
 });
 
 test('equal quality: the cheaper model wins, said so; with no known cost or latency there is no pick', () => {
-  const priced = scenario({ meteorTie: true, copy: { costUsd: 0, latencyMs: 40 }, writer: () => ({ costUsd: 0.002, latencyMs: 900 }) });
+  const priced = scenario({
+    meteorTie: true,
+    copy: { costUsd: 0, latencyMs: 40 },
+    writer: () => ({ costUsd: 0.002, latencyMs: 900 }),
+  });
   const r = recommend(buildReport(input([provider('copy'), provider('writer')], priced)));
   assert.equal(r.pick, 'copy');
   assert.match(r.why[0], /ties with writer on quality .* lower cost per description/);
@@ -135,9 +212,19 @@ test('equal quality: the cheaper model wins, said so; with no known cost or late
 test('responsible-AI flags on more than a quarter of the rows make a model ineligible', () => {
   const flagged = Math.floor(rows.length * RULE.maxFlaggedShare) + 1;
   const flag = { code: 'INCLUSIVE_LANGUAGE', category: 'body-shape', message: 'x' };
-  const r = recommend(buildReport(input([provider('copy'), provider('writer')], scenario({ writer: (i) => ({ flags: i < flagged ? [flag] : [] }) }))));
+  const r = recommend(
+    buildReport(
+      input(
+        [provider('copy'), provider('writer')],
+        scenario({ writer: (i) => ({ flags: i < flagged ? [flag] : [] }) }),
+      ),
+    ),
+  );
   assert.equal(r.pick, 'copy');
-  assert.match(r.standings.find((s) => s.model === 'writer')!.ineligible!, new RegExp(`Responsible-AI flags: ${flagged} of ${rows.length} rows flagged`));
+  assert.match(
+    r.standings.find((s) => s.model === 'writer')!.ineligible!,
+    new RegExp(`Responsible-AI flags: ${flagged} of ${rows.length} rows flagged`),
+  );
   assert.match(r.why[0], /copy is the only eligible model/);
 });
 
@@ -158,7 +245,10 @@ test('a check column from another checker is shown and weighed like the built-in
   const writer = r.standings.find((s) => s.model === 'writer')!;
   assert.equal(writer.points, 0, 'one METEOR win, one point off for the fact errors');
   assert.equal(writer.flagged.length, 1);
-  assert.match(renderMarkdown(input([provider('copy'), provider('writer')], scenario(), { checks: [factCheck] })), new RegExp(`\\| writer \\| 0 of ${rows.length} \\(0%\\) \\| ${flaggedWriter} of ${rows.length} \\(\\d+%\\) \\|`));
+  assert.match(
+    renderMarkdown(input([provider('copy'), provider('writer')], scenario(), { checks: [factCheck] })),
+    new RegExp(`\\| writer \\| 0 of ${rows.length} \\(0%\\) \\| ${flaggedWriter} of ${rows.length} \\(\\d+%\\) \\|`),
+  );
 });
 
 test('the prompt version is named only for models generated through the gateway', () => {
@@ -175,7 +265,10 @@ test('the prompt version is named only for models generated through the gateway'
 
 test('the scatter data has one point per kept row, not one per model; excluded rows are left out', () => {
   const leak = { code: 'REFERENCE_LEAK', category: 'integrity', message: 'x' };
-  const results = scenario({ copy: { latencyMs: 10 }, writer: (i) => (i === 0 ? { excluded: true, flags: [leak] } : { latencyMs: 20 + i }) });
+  const results = scenario({
+    copy: { latencyMs: 10 },
+    writer: (i) => (i === 0 ? { excluded: true, flags: [leak] } : { latencyMs: 20 + i }),
+  });
   const report = buildReport(input([provider('copy'), provider('writer')], results));
   assert.equal(report.points.filter((p) => p.model === 'copy').length, rows.length);
   assert.equal(report.points.filter((p) => p.model === 'writer').length, rows.length - 1);
@@ -206,12 +299,22 @@ test('the fact check: a model whose texts would be blocked is not recommended ov
   const report = buildReport(input([provider('copy'), provider('writer')], results));
   const column = report.checks.find((c) => c.id === 'fact-check')!;
   assert.ok(column.blocking);
-  assert.deepEqual(column.cells, { copy: { flagged: 0, checked: rows.length }, writer: { flagged: claims, checked: rows.length } });
+  assert.deepEqual(column.cells, {
+    copy: { flagged: 0, checked: rows.length },
+    writer: { flagged: claims, checked: rows.length },
+  });
   const writer = report.models.find((m) => m.summary.model === 'writer')!.summary.factCheck!;
   assert.equal(writer.block, claims);
   assert.equal(writer.pass + writer.review + writer.block, rows.length);
-  assert.deepEqual(writer.topCodes.find((c) => c.code === 'ORIGIN_CLAIM'), { code: 'ORIGIN_CLAIM', count: claims });
-  assert.deepEqual(writer.topCodes.map((c) => c.count), writer.topCodes.map((c) => c.count).sort((a, b) => b - a), 'most frequent first');
+  assert.deepEqual(
+    writer.topCodes.find((c) => c.code === 'ORIGIN_CLAIM'),
+    { code: 'ORIGIN_CLAIM', count: claims },
+  );
+  assert.deepEqual(
+    writer.topCodes.map((c) => c.count),
+    writer.topCodes.map((c) => c.count).sort((a, b) => b - a),
+    'most frequent first',
+  );
 
   const r = recommend(report);
   assert.equal(r.pick, 'copy');
@@ -219,15 +322,23 @@ test('the fact check: a model whose texts would be blocked is not recommended ov
   assert.equal(first.model, 'copy');
   assert.ok(second.points > first.points, 'writer has more quality points');
   assert.match(second.outranked!, /^Fact check: blocked: 17% of its rows against 0% of copy's$/);
-  assert.ok(r.rule.some((s) => s.includes('blocking check')), 'the rule says so');
+  assert.ok(
+    r.rule.some((s) => s.includes('blocking check')),
+    'the rule says so',
+  );
   assert.ok(r.why.some((s) => /writer cannot be recommended over a model whose texts pass more often/.test(s)));
 
   const md = renderMarkdown(input([provider('copy'), provider('writer')], results));
   const table = md.split('## Fact check')[1].split('##')[0];
-  assert.match(table, new RegExp(`\\| writer \\| ${rows.length} \\| ${writer.pass} \\| ${writer.review} \\| ${claims} \\| 17% \\|`));
+  assert.match(
+    table,
+    new RegExp(`\\| writer \\| ${rows.length} \\| ${writer.pass} \\| ${writer.review} \\| ${claims} \\| 17% \\|`),
+  );
   assert.match(table, /ORIGIN_CLAIM × 2/);
   // One blocked text in twelve is under the margin: writer's quality points decide again.
-  const one = results.map((r) => (r.model === 'writer' && r.rowIndex === 1 ? { ...r, ...checked(rows[1], writerText(rows[1])) } : r));
+  const one = results.map((r) =>
+    r.model === 'writer' && r.rowIndex === 1 ? { ...r, ...checked(rows[1], writerText(rows[1])) } : r,
+  );
   assert.ok(1 / rows.length < RULE.flagMargin);
   assert.equal(recommend(buildReport(input([provider('copy'), provider('writer')], one))).pick, 'writer');
   // Without the check (runs stored before it), the recommendation is the quality one.

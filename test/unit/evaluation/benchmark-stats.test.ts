@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bootstrapCI, mean, pairedPermutationTest, percentile, seededRandom, seededShuffle, trainTestSplit } from '../../../src/evaluation/benchmark/stats.js';
+import {
+  bootstrapCI,
+  mean,
+  pairedPermutationTest,
+  percentile,
+  seededRandom,
+  seededShuffle,
+  trainTestSplit,
+} from '../../../src/evaluation/benchmark/stats.js';
 import { summarize } from '../../../src/evaluation/benchmark/summarize.js';
 import type { BenchmarkSpec, RowResult } from '../../../src/evaluation/benchmark/types.js';
 
@@ -16,7 +24,10 @@ test('seeded shuffle and split are deterministic, disjoint and sized by testShar
   const split = trainTestSplit(20, 0.2, 42);
   assert.equal(split.test.length, 4);
   assert.equal(split.train.length, 16);
-  assert.deepEqual([...split.test, ...split.train].sort((a, b) => a - b), [...Array(20).keys()]);
+  assert.deepEqual(
+    [...split.test, ...split.train].sort((a, b) => a - b),
+    [...Array(20).keys()],
+  );
   assert.deepEqual(trainTestSplit(20, 0.2, 42), split);
   assert.notDeepEqual(trainTestSplit(20, 0.2, 43).test, split.test);
   assert.equal(trainTestSplit(3, 0.1, 42).test.length, 1, 'at least one test row');
@@ -102,7 +113,14 @@ test('summarize leaves excluded rows out of the means and the paired test, and l
     promptVersion: 'v3',
     resamples: 1000,
   };
-  const results = [result('a', 0, 0.2), result('a', 1, 0.4), result('a', 2, 0.9, ['REFERENCE_LEAK']), result('b', 0, 0.1), result('b', 1, 0.1), result('b', 2, 0.1)];
+  const results = [
+    result('a', 0, 0.2),
+    result('a', 1, 0.4),
+    result('a', 2, 0.9, ['REFERENCE_LEAK']),
+    result('b', 0, 0.1),
+    result('b', 1, 0.1),
+    result('b', 2, 0.1),
+  ];
   const s = summarize(spec, [0, 1, 2], results);
   const a = s.models[0].metrics.find((m) => m.metric === 'meteor')!;
   assert.ok(Math.abs(a.mean! - 0.3) < 1e-12, 'mean of the two kept rows');

@@ -71,7 +71,10 @@ test('gendered wording is flagged only on unisex or genderless products', () => 
   assert.deepEqual(rulesOf(text, { gender: 'men' }), []);
   assert.deepEqual(rulesOf(text, { gender: 'unisex' }), ['gendered-wording', 'gendered-wording']);
   assert.deepEqual(rulesOf(text, {}), ['gendered-wording', 'gendered-wording']);
-  assert.deepEqual(rulesOf(text, { gender: 'men', attributes: ['Unisex', 'boxy'] }), ['gendered-wording', 'gendered-wording']);
+  assert.deepEqual(rulesOf(text, { gender: 'men', attributes: ['Unisex', 'boxy'] }), [
+    'gendered-wording',
+    'gendered-wording',
+  ]);
   assert.deepEqual(rulesOf('Their shirt, with hemlines', { gender: 'unisex' }), []);
 });
 
@@ -115,24 +118,51 @@ test('leak and echo thresholds: 8-word runs within a sentence', () => {
   const eight = checkDescription({ text: 'Ours is a soft organic cotton tee with a relaxed fit, truly.', reference });
   assert.equal(eight.flags[0]?.code, 'REFERENCE_LEAK');
   const text = 'Ours is a soft organic cotton tee with a relaxed fit, truly.';
-  assert.equal(text.slice(eight.flags[0].span!.start, eight.flags[0].span!.end), 'soft organic cotton tee with a relaxed fit');
-  const split = checkDescription({ text: 'Soft organic cotton tee. With a relaxed fit and a ribbed crew neck', reference: 'Soft organic cotton tee with a relaxed fit' });
+  assert.equal(
+    text.slice(eight.flags[0].span!.start, eight.flags[0].span!.end),
+    'soft organic cotton tee with a relaxed fit',
+  );
+  const split = checkDescription({
+    text: 'Soft organic cotton tee. With a relaxed fit and a ribbed crew neck',
+    reference: 'Soft organic cotton tee with a relaxed fit',
+  });
   assert.deepEqual(split.flags, []);
-  const echo = checkDescription({ text: 'Describe the jacket in three sentences. It is warm.', prompt: 'Describe the jacket in three sentences.' });
-  assert.deepEqual(echo.flags.map((f) => f.code), ['PROMPT_ECHO']);
+  const echo = checkDescription({
+    text: 'Describe the jacket in three sentences. It is warm.',
+    prompt: 'Describe the jacket in three sentences.',
+  });
+  assert.deepEqual(
+    echo.flags.map((f) => f.code),
+    ['PROMPT_ECHO'],
+  );
 });
 
 test('restating the facts a prompt lists after "Label:" is not an echo; repeating its instructions is', () => {
   const prompt =
     'Write a creative product description for the following product: Striped Jersey T-shirt Dress.\nAttributes: boat neck, breton stripe\nMaterials: 100% recycled polyester satin\nDescription:';
-  const facts = checkDescription({ text: 'The Striped Jersey T-shirt Dress is made of 100% recycled polyester satin.', prompt });
+  const facts = checkDescription({
+    text: 'The Striped Jersey T-shirt Dress is made of 100% recycled polyester satin.',
+    prompt,
+  });
   assert.deepEqual(facts.flags, []);
-  const instruction = checkDescription({ text: 'Write a creative product description for the following product. Here it is.', prompt });
-  assert.deepEqual(instruction.flags.map((f) => f.code), ['PROMPT_ECHO']);
+  const instruction = checkDescription({
+    text: 'Write a creative product description for the following product. Here it is.',
+    prompt,
+  });
+  assert.deepEqual(
+    instruction.flags.map((f) => f.code),
+    ['PROMPT_ECHO'],
+  );
   // A long verbatim run of the listed facts still is one.
   const listing = `${prompt}\nDetails: boat neck, breton stripe, long sleeves, relaxed fit, side slits`;
-  const long = checkDescription({ text: 'It has a boat neck, breton stripe, long sleeves, relaxed fit, side slits.', prompt: listing });
-  assert.deepEqual(long.flags.map((f) => f.code), ['PROMPT_ECHO']);
+  const long = checkDescription({
+    text: 'It has a boat neck, breton stripe, long sleeves, relaxed fit, side slits.',
+    prompt: listing,
+  });
+  assert.deepEqual(
+    long.flags.map((f) => f.code),
+    ['PROMPT_ECHO'],
+  );
 });
 
 test('attribute coverage uses stems and needs every content word of a multi-word attribute', () => {

@@ -20,7 +20,13 @@ const sockets = new Set<Socket>();
 
 before(async () => {
   // The image server is on loopback, which image fetches reach only when the host is allowed by name.
-  const real = await createOnnxClipScorer({ modelDir, executionProvider: 'cpu', imageTimeoutMs: 300, imageAllowHosts: ['127.0.0.1'], logger: quiet });
+  const real = await createOnnxClipScorer({
+    modelDir,
+    executionProvider: 'cpu',
+    imageTimeoutMs: 300,
+    imageAllowHosts: ['127.0.0.1'],
+    logger: quiet,
+  });
   // Counts calls on the real scorer; every answer still comes from the ONNX model.
   scorer = Object.assign(Object.create(real) as ImageTextScorer, { calls: 0 });
   scorer.score = async (pairs, options) => {
@@ -52,7 +58,9 @@ after(async () => {
 
 test('with no CLIP model every field is null with CLIP_NOT_CONFIGURED', async () => {
   const out = await clipScores(null, [{ image: image1, candidate: 'a gown', reference: 'a red gown' }]);
-  assert.deepEqual(out, [{ clipScore: null, logitScore: null, cosine: null, referenceDelta: null, reason: 'CLIP_NOT_CONFIGURED' }]);
+  assert.deepEqual(out, [
+    { clipScore: null, logitScore: null, cosine: null, referenceDelta: null, reason: 'CLIP_NOT_CONFIGURED' },
+  ]);
 });
 
 test('scores candidates and references in one scorer call; referenceDelta = reference minus candidate', async () => {
@@ -117,6 +125,13 @@ test('a scorer that throws gives CLIP_FAILED for every item', async () => {
   };
   const out = await clipScores(failing, [{ image: image1, candidate: 'a' }]);
   assert.deepEqual(out, [
-    { clipScore: null, logitScore: null, cosine: null, referenceDelta: null, reason: 'CLIP_FAILED', detail: 'session lost' },
+    {
+      clipScore: null,
+      logitScore: null,
+      cosine: null,
+      referenceDelta: null,
+      reason: 'CLIP_FAILED',
+      detail: 'session lost',
+    },
   ]);
 });

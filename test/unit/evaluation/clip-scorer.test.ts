@@ -28,14 +28,22 @@ const imagePaths = expected.images.map((i) => path.join(chapter4Dir, i.image));
 const quiet = { info: () => undefined, warn: () => undefined };
 const folder = readModelFolder(modelDir, { onnxFiles: ['onnx/text_model.onnx'] });
 const tokenizer = loadTokenizer(folder);
-const preprocess = parsePreprocessorConfig(JSON.parse(readFileSync(path.join(modelDir, 'preprocessor_config.json'), 'utf8')));
+const preprocess = parsePreprocessorConfig(
+  JSON.parse(readFileSync(path.join(modelDir, 'preprocessor_config.json'), 'utf8')),
+);
 let split: ImageTextScorer;
 let combined: ImageTextScorer;
 let tmp: string;
 
 before(async () => {
   split = await createOnnxClipScorer({ modelDir, executionProvider: 'cpu', logger: quiet });
-  combined = await createOnnxClipScorer({ modelDir, executionProvider: 'cpu', layout: 'combined', maxBatch: 3, logger: quiet });
+  combined = await createOnnxClipScorer({
+    modelDir,
+    executionProvider: 'cpu',
+    layout: 'combined',
+    maxBatch: 3,
+    logger: quiet,
+  });
   tmp = mkdtempSync(path.join(os.tmpdir(), 'clip-scorer-'));
 });
 after(async () => {
@@ -58,7 +66,7 @@ function allPairs(): Array<{ image: string; text: string; ti: number; ii: number
   return expected.texts.flatMap((t, ti) => imagePaths.map((image, ii) => ({ image, text: t.text, ti, ii })));
 }
 
-test('token ids equal the fixture script\'s, with texts cut to 77 positions keeping the end token', () => {
+test("token ids equal the fixture script's, with texts cut to 77 positions keeping the end token", () => {
   for (const t of expected.texts) assert.deepEqual(encodeTruncated(tokenizer, t.text, 77), t.ids, t.text);
   assert.ok(expected.texts.some((t) => t.ids.length === 77));
 });
@@ -73,15 +81,22 @@ test('tower embeddings match PyTorch: texts to 1e-4, images to 1e-3 after sharp 
     placeholderText: encodeTruncated(tokenizer, '', 77),
   });
   try {
-    const ours = await Promise.all(imagePaths.map(async (p) => (await preprocessImage(readFileSync(p), preprocess)).data));
+    const ours = await Promise.all(
+      imagePaths.map(async (p) => (await preprocessImage(readFileSync(p), preprocess)).data),
+    );
     const pil = expected.images.map((i) => readFloat32(path.join(fixturesDir, i.pixels)));
-    const a = await towers.embed(expected.texts.map((t) => t.ids), ours);
+    const a = await towers.embed(
+      expected.texts.map((t) => t.ids),
+      ours,
+    );
     const b = await towers.embed([], pil);
     expected.texts.forEach((t, i) => assert.ok(maxDiff(a.text[i], t.text_embeds) <= 1e-4, t.text));
     expected.images.forEach((img, i) => {
       const viaSharp = maxDiff(a.image[i], img.image_embeds);
       const viaPil = maxDiff(b.image[i], img.image_embeds);
-      console.log(`${img.image}: max |embed diff| sharp-preprocessed ${viaSharp.toExponential(2)}, PIL pixels ${viaPil.toExponential(2)}`);
+      console.log(
+        `${img.image}: max |embed diff| sharp-preprocessed ${viaSharp.toExponential(2)}, PIL pixels ${viaPil.toExponential(2)}`,
+      );
       assert.ok(viaSharp <= 1e-3, `${img.image}: ${viaSharp}`);
       assert.ok(viaPil <= 1e-4, `${img.image}: ${viaPil}`);
     });
@@ -90,7 +105,7 @@ test('tower embeddings match PyTorch: texts to 1e-4, images to 1e-3 after sharp 
   }
 });
 
-test('split and combined layouts give PyTorch\'s cosines, CLIPScore = 100·max(cos,0), logitScore = exp(logit_scale)·cos', async () => {
+test("split and combined layouts give PyTorch's cosines, CLIPScore = 100·max(cos,0), logitScore = exp(logit_scale)·cos", async () => {
   const pairs = allPairs();
   for (const scorer of [split, combined]) {
     const results = await scorer.score(pairs.map(({ image, text }) => ({ image, text })));

@@ -34,12 +34,20 @@ test('a text that describes: its matches beyond the metadata are scored by F1 ov
 });
 
 test('a text of stop words has no restated share, a text with no match no matched share: null, not 0', () => {
-  assert.deepEqual(metadataOverlap(product, 'It is for you, and it is here.'), { restated: null, matchedFromMetadata: null, beyondMetadata: 0 });
+  assert.deepEqual(metadataOverlap(product, 'It is for you, and it is here.'), {
+    restated: null,
+    matchedFromMetadata: null,
+    beyondMetadata: 0,
+  });
   const none = metadataOverlap(product, 'Bright yellow sneakers.');
   assert.equal(none.restated, 0);
   assert.equal(none.matchedFromMetadata, null);
   const bare = metadataOverlap({ ...product, reference: 'Red wool coat, warm.' }, 'A red coat.');
-  assert.equal(bare.beyondMetadata, null, 'a reference made only of metadata words leaves nothing to overlap beyond it');
+  assert.equal(
+    bare.beyondMetadata,
+    null,
+    'a reference made only of metadata words leaves nothing to overlap beyond it',
+  );
 });
 
 test('chapter-4 references measured against themselves: all matches are the text itself, so the shares agree and the F1 beyond the metadata is 1', () => {

@@ -17,10 +17,13 @@ import {
 type Value = number | { error: string };
 interface Fixture {
   meta: { weights: number[][] };
-  pairs: ({ reference: string; candidate: string; bleu_weights: Value[]; bleu_auto_reweigh: Value; meteor: Value } & Record<
-    string,
-    unknown
-  >)[];
+  pairs: ({
+    reference: string;
+    candidate: string;
+    bleu_weights: Value[];
+    bleu_auto_reweigh: Value;
+    meteor: Value;
+  } & Record<string, unknown>)[];
   multi_reference: ({ references: string[]; candidate: string; meteor: Value } & Record<string, unknown>)[];
   corpus: ({ references: string[]; candidates: string[]; bleu_weights: Value[] } & Record<string, unknown>)[];
   split: { text: string; tokens: string[] }[];
@@ -52,9 +55,13 @@ test('sentence BLEU, every smoothing method, custom weights and auto-reweigh equ
       check(failures, `#${i} ${m}`, p[`bleu_${m}`] as Value, () => bleu(p.reference, p.candidate, { smoothing: m }));
     }
     fixture.meta.weights.forEach((weights, w) =>
-      check(failures, `#${i} weights ${weights.join(',')}`, p.bleu_weights[w], () => bleu(p.reference, p.candidate, { weights })),
+      check(failures, `#${i} weights ${weights.join(',')}`, p.bleu_weights[w], () =>
+        bleu(p.reference, p.candidate, { weights }),
+      ),
     );
-    check(failures, `#${i} auto_reweigh`, p.bleu_auto_reweigh, () => bleu(p.reference, p.candidate, { autoReweigh: true }));
+    check(failures, `#${i} auto_reweigh`, p.bleu_auto_reweigh, () =>
+      bleu(p.reference, p.candidate, { autoReweigh: true }),
+    );
   }
   assert.deepEqual(failures, []);
 });
@@ -63,7 +70,9 @@ test('multi-reference BLEU (closest reference length) and METEOR (best reference
   const failures: string[] = [];
   for (const [i, p] of fixture.multi_reference.entries()) {
     for (const m of METHODS) {
-      check(failures, `multi #${i} ${m}`, p[`bleu_${m}`] as Value, () => bleu(p.references, p.candidate, { smoothing: m }));
+      check(failures, `multi #${i} ${m}`, p[`bleu_${m}`] as Value, () =>
+        bleu(p.references, p.candidate, { smoothing: m }),
+      );
     }
     check(failures, `multi #${i} meteor`, p.meteor, () => meteor(p.references, p.candidate));
   }
@@ -74,10 +83,14 @@ test('corpus BLEU equals NLTK corpus_bleu', () => {
   const failures: string[] = [];
   for (const [i, c] of fixture.corpus.entries()) {
     for (const m of METHODS) {
-      check(failures, `corpus #${i} ${m}`, c[`bleu_${m}`] as Value, () => corpusBleu(c.references, c.candidates, { smoothing: m }));
+      check(failures, `corpus #${i} ${m}`, c[`bleu_${m}`] as Value, () =>
+        corpusBleu(c.references, c.candidates, { smoothing: m }),
+      );
     }
     fixture.meta.weights.forEach((weights, w) =>
-      check(failures, `corpus #${i} weights`, c.bleu_weights[w], () => corpusBleu(c.references, c.candidates, { weights })),
+      check(failures, `corpus #${i} weights`, c.bleu_weights[w], () =>
+        corpusBleu(c.references, c.candidates, { weights }),
+      ),
     );
   }
   assert.deepEqual(failures, []);
@@ -89,14 +102,18 @@ test('corpusBleu rejects mismatched lists, as NLTK asserts', () => {
 
 test('METEOR equals NLTK on every fixture pair', () => {
   const failures: string[] = [];
-  for (const [i, p] of fixture.pairs.entries()) check(failures, `#${i} meteor`, p.meteor, () => meteor(p.reference, p.candidate));
+  for (const [i, p] of fixture.pairs.entries())
+    check(failures, `#${i} meteor`, p.meteor, () => meteor(p.reference, p.candidate));
   assert.deepEqual(failures, []);
 });
 
 test("Porter stems equal NLTK's PorterStemmer (NLTK_EXTENSIONS)", () => {
   const wrong = Object.entries(fixture.porter).filter(([w, s]) => porterStem(w) !== s);
   assert.ok(Object.keys(fixture.porter).length > 500);
-  assert.deepEqual(wrong.map(([w, s]) => `${w}: ${porterStem(w)} vs ${s}`), []);
+  assert.deepEqual(
+    wrong.map(([w, s]) => `${w}: ${porterStem(w)} vs ${s}`),
+    [],
+  );
 });
 
 test("pySplit tokenises as Python's str.split()", () => {

@@ -38,7 +38,10 @@ test('token ids equal the ids the fixture script computed, truncation included',
   const folder = readModelFolder(modelDir);
   const tokenizer = loadTokenizer(folder);
   for (const s of expected.sentences) assert.deepEqual(encodeTruncated(tokenizer, s.text, 64), s.ids, s.text);
-  assert.ok(expected.sentences.some((s) => s.ids.length === 64), 'the fixture has a sentence long enough to be truncated');
+  assert.ok(
+    expected.sentences.some((s) => s.ids.length === 64),
+    'the fixture has a sentence long enough to be truncated',
+  );
 });
 
 test('reads pooling and normalisation from modules.json and 1_Pooling/config.json', async () => {
@@ -59,7 +62,13 @@ test('one padded batch matches PyTorch per-sentence embeddings to 1e-4 (normalis
 });
 
 test('without normalisation the mean-pooled vectors match PyTorch, in any batch size, in order', async () => {
-  const raw = await createOnnxEmbedder({ modelDir, executionProvider: 'cpu', normalize: false, maxBatch: 2, logger: quiet });
+  const raw = await createOnnxEmbedder({
+    modelDir,
+    executionProvider: 'cpu',
+    normalize: false,
+    maxBatch: 2,
+    logger: quiet,
+  });
   try {
     const reversed = [...texts].reverse();
     const vectors = await raw.embed(reversed);
@@ -78,7 +87,10 @@ test('an aborted signal stops embedding; an empty list embeds nothing', async ()
 });
 
 test('a folder without a model fails at creation with a clear message', async () => {
-  await assert.rejects(createOnnxEmbedder({ modelDir: path.join(fixturesDir, 'images'), logger: quiet }), /no ONNX graph/);
+  await assert.rejects(
+    createOnnxEmbedder({ modelDir: path.join(fixturesDir, 'images'), logger: quiet }),
+    /no ONNX graph/,
+  );
 });
 
 test('poolRow: mean, max, cls and mean_sqrt_len skip padded positions; several modes concatenate', async () => {

@@ -15,7 +15,11 @@ const expected = JSON.parse(readFileSync(path.join(modelDir, 'expected.json'), '
 let embedder: Embedder;
 
 before(async () => {
-  embedder = await createOnnxEmbedder({ modelDir, executionProvider: 'cpu', logger: { info: () => undefined, warn: () => undefined } });
+  embedder = await createOnnxEmbedder({
+    modelDir,
+    executionProvider: 'cpu',
+    logger: { info: () => undefined, warn: () => undefined },
+  });
 });
 after(async () => embedder.close());
 
@@ -96,5 +100,7 @@ test('embedder errors and bad answers become null scores with a reason, never a 
   assert.equal(s.score, null);
   assert.equal(s.reason, 'EMBEDDINGS_FAILED');
   const zero = scripted((texts) => texts.map((t) => (t === 'z' ? [0, 0] : [1, 0])));
-  assert.deepEqual(await semanticSimilarity(zero, [{ reference: 'a', candidate: 'z' }]), [{ score: null, reason: 'ZERO_VECTOR' }]);
+  assert.deepEqual(await semanticSimilarity(zero, [{ reference: 'a', candidate: 'z' }]), [
+    { score: null, reason: 'ZERO_VECTOR' },
+  ]);
 });

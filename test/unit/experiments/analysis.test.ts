@@ -21,7 +21,19 @@ test('a clear winner stops the test, with every number the page shows', () => {
   assert.ok(c.probabilityBeatsControl > 0.9999);
   // The always-valid interval is wider than the fixed-sample one: the price of looking every day.
   assert.ok(c.sequential.lower < c.difference!.lower && c.sequential.upper > c.difference!.upper);
-  assert.deepEqual({ ...a.method, prior: undefined }, { level: 0.95, minSample: 1000, minimumEffect: 0.1, alpha: 0.05, mixingSd: 0.01, prior: undefined, comparisonAlpha: 0.05, test: 'mSPRT' });
+  assert.deepEqual(
+    { ...a.method, prior: undefined },
+    {
+      level: 0.95,
+      minSample: 1000,
+      minimumEffect: 0.1,
+      alpha: 0.05,
+      mixingSd: 0.01,
+      prior: undefined,
+      comparisonAlpha: 0.05,
+      test: 'mSPRT',
+    },
+  );
 });
 
 test('nothing stops before the minimum sample, however large the gap', () => {
@@ -34,7 +46,10 @@ test('nothing stops before the minimum sample, however large the gap', () => {
 
 test('the control wins when every treatment is worse; no difference when the sequence sits inside the margin', () => {
   const worse = analyzeExperiment([v('a', 10_000, 650), v('b', 10_000, 500)]);
-  assert.deepEqual([worse.decision, worse.winnerId, worse.variants[1].comparison!.verdict], ['STOP_WINNER', 'a', 'WORSE']);
+  assert.deepEqual(
+    [worse.decision, worse.winnerId, worse.variants[1].comparison!.verdict],
+    ['STOP_WINNER', 'a', 'WORSE'],
+  );
   // 400,000 a side at 5%: the confidence sequence is about ±0.0016, inside ±10% of 5% = ±0.005.
   const same = analyzeExperiment([v('a', 400_000, 20_000), v('b', 400_000, 20_100)]);
   assert.equal(same.variants[1].comparison!.verdict, 'EQUIVALENT');
@@ -47,13 +62,26 @@ test('the control wins when every treatment is worse; no difference when the seq
 });
 
 test('with several treatments each comparison runs at alpha / treatments, and the surest winner is named', () => {
-  const a = analyzeExperiment([v('control', 20_000, 1000), v('b', 20_000, 1180), v('c', 20_000, 1300), v('d', 20_000, 990)]);
+  const a = analyzeExperiment([
+    v('control', 20_000, 1000),
+    v('b', 20_000, 1180),
+    v('c', 20_000, 1300),
+    v('d', 20_000, 990),
+  ]);
   assert.equal(a.method.comparisonAlpha, 0.05 / 3);
-  assert.deepEqual(a.variants.slice(1).map((x) => x.comparison!.verdict), ['BETTER', 'BETTER', 'UNDECIDED']);
+  assert.deepEqual(
+    a.variants.slice(1).map((x) => x.comparison!.verdict),
+    ['BETTER', 'BETTER', 'UNDECIDED'],
+  );
   assert.equal(a.winnerId, 'c');
   // b alone would beat control at 0.05 but not at 0.05/3.
   const single = analyzeExperiment([v('control', 20_000, 1000), v('b', 20_000, 1150)]);
-  const triple = analyzeExperiment([v('control', 20_000, 1000), v('b', 20_000, 1150), v('c', 20_000, 1000), v('d', 20_000, 1000)]);
+  const triple = analyzeExperiment([
+    v('control', 20_000, 1000),
+    v('b', 20_000, 1150),
+    v('c', 20_000, 1000),
+    v('d', 20_000, 1000),
+  ]);
   assert.equal(single.variants[1].comparison!.verdict, 'BETTER');
   assert.equal(triple.variants[1].comparison!.verdict, 'UNDECIDED');
 });
@@ -73,12 +101,34 @@ test('the previous look carries over, and analyzeLooks folds daily roll-ups the 
 
 test('bad input is refused with a message that names it', () => {
   assert.throws(() => analyzeExperiment([v('a', 10, 1)]), /an experiment needs at least two variants, got 1/);
-  assert.throws(() => analyzeExperiment([v('a', 10, 1), v('a', 10, 2)]), /variant ids must be unique: "a" appears twice/);
-  assert.throws(() => analyzeExperiment([v('a', 10, 1), v('b', -1, 0)]), /variant "b": exposures must be a whole number ≥ 0, got -1/);
-  assert.throws(() => analyzeExperiment([v('a', 10, 1), v('b', 10, 2)], { minSample: 2.5 }), /minSample must be a whole number ≥ 0, got 2.5/);
-  assert.throws(() => analyzeExperiment([v('a', 10, 1), v('b', 10, 2)], { minimumEffect: Number.NaN }), /minimumEffect must be a finite number ≥ 0, got NaN/);
-  assert.throws(() => analyzeExperiment([v('a', 10, 1), v('b', 10, 2), v('c', 10, 2)], { alpha: 1.5 }), /alpha must be between 0 and 1, got 1.5/);
-  assert.equal(analyzeExperiment([v('a', 10, 1), v('b', 10, 2)], {}).method.alpha, 0.05, 'an option left out takes its default');
+  assert.throws(
+    () => analyzeExperiment([v('a', 10, 1), v('a', 10, 2)]),
+    /variant ids must be unique: "a" appears twice/,
+  );
+  assert.throws(
+    () => analyzeExperiment([v('a', 10, 1), v('b', -1, 0)]),
+    /variant "b": exposures must be a whole number ≥ 0, got -1/,
+  );
+  assert.throws(
+    () => analyzeExperiment([v('a', 10, 1), v('b', 10, 2)], { minSample: 2.5 }),
+    /minSample must be a whole number ≥ 0, got 2.5/,
+  );
+  assert.throws(
+    () => analyzeExperiment([v('a', 10, 1), v('b', 10, 2)], { minimumEffect: Number.NaN }),
+    /minimumEffect must be a finite number ≥ 0, got NaN/,
+  );
+  assert.throws(
+    () => analyzeExperiment([v('a', 10, 1), v('b', 10, 2), v('c', 10, 2)], { alpha: 1.5 }),
+    /alpha must be between 0 and 1, got 1.5/,
+  );
+  assert.equal(
+    analyzeExperiment([v('a', 10, 1), v('b', 10, 2)], {}).method.alpha,
+    0.05,
+    'an option left out takes its default',
+  );
   const empty = analyzeExperiment([v('a', 0, 0), v('b', 0, 0)]);
-  assert.deepEqual([empty.variants[0].rate, empty.variants[1].comparison!.difference, empty.decision], [null, null, 'KEEP_RUNNING']);
+  assert.deepEqual(
+    [empty.variants[0].rate, empty.variants[1].comparison!.difference, empty.decision],
+    [null, null, 'KEEP_RUNNING'],
+  );
 });

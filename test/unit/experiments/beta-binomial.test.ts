@@ -36,5 +36,8 @@ test('the two orders sum to one, equal counts give one half, and the posterior a
   assert.ok(Math.abs(probabilityBeats(a, b) + probabilityBeats(b, a) - 1) < 1e-10);
   assert.ok(Math.abs(probabilityBeats(a, { ...a, id: 'a2' }) - 0.5) < 1e-10);
   assert.deepEqual(posterior(b, { alpha: 2, beta: 3 }), { alpha: 11, beta: 114 });
-  assert.throws(() => probabilityBeats(a, b, { alpha: 0, beta: 1 }), /a Beta prior needs finite alpha > 0 and beta > 0, got alpha=0, beta=1/);
+  assert.throws(
+    () => probabilityBeats(a, b, { alpha: 0, beta: 1 }),
+    /a Beta prior needs finite alpha > 0 and beta > 0, got alpha=0, beta=1/,
+  );
 });

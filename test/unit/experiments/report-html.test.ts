@@ -35,13 +35,27 @@ async function seeded(file: string): Promise<{ storage: SqliteStorage; id: strin
     const events: EventInput[] = [];
     for (let i = 0; i < 600; i++, session++) {
       const variantId = session % 2 ? 'warm-copy' : 'control';
-      const base = { sessionId: `s${session}`, productId: 'p1', descriptionId: null, experimentId: experiment.id, variantId, occurredAt: '2026-12-01T10:00:00.000Z', value: null };
+      const base = {
+        sessionId: `s${session}`,
+        productId: 'p1',
+        descriptionId: null,
+        experimentId: experiment.id,
+        variantId,
+        occurredAt: '2026-12-01T10:00:00.000Z',
+        value: null,
+      };
       events.push({ ...base, eventId: `s${session}-i`, type: 'IMPRESSION' });
       // Deterministic conversions at the variant's rate: every session whose index falls in the rate's share of 100.
-      if ((session * 37) % 100 < RATES[variantId] * 100) events.push({ ...base, eventId: `s${session}-a`, type: 'ADD_TO_CART' });
+      if ((session * 37) % 100 < RATES[variantId] * 100)
+        events.push({ ...base, eventId: `s${session}-a`, type: 'ADD_TO_CART' });
     }
     const bucket = 500_000 + day * DAY_BUCKETS + 5;
-    await storage.events.record({ events, receivedAt: new Date(bucket * 3_600_000).toISOString(), bucket, conversions });
+    await storage.events.record({
+      events,
+      receivedAt: new Date(bucket * 3_600_000).toISOString(),
+      bucket,
+      conversions,
+    });
   }
   return { storage, id: experiment.id };
 }
@@ -69,7 +83,10 @@ test('the experiment view: a line and a band per variant over the daily looks, t
     const box = await page.locator('svg').boundingBox();
     assert.ok(box && box.width > 600 && box.height > 200, `the chart is drawn: ${JSON.stringify(box)}`);
     assert.equal(await page.locator('tbody tr').count(), 2);
-    await page.screenshot({ path: path.join(process.env.SCREENSHOT_DIR ?? dir, 'experiment-report.png'), fullPage: true });
+    await page.screenshot({
+      path: path.join(process.env.SCREENSHOT_DIR ?? dir, 'experiment-report.png'),
+      fullPage: true,
+    });
   } finally {
     await close();
   }

@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fixturesDir } from '../../helpers/paths.js';
-import { confidenceHalfWidth, differenceEstimate, logMixtureLikelihoodRatio, sequentialLook } from '../../../src/experiments/index.js';
+import {
+  confidenceHalfWidth,
+  differenceEstimate,
+  logMixtureLikelihoodRatio,
+  sequentialLook,
+} from '../../../src/experiments/index.js';
 
 interface Case {
   estimate: number;
@@ -28,28 +33,40 @@ test('the closed-form mixture likelihood ratio and confidence sequence match qua
   for (const c of fixture.cases) {
     const d = { estimate: c.estimate, variance: c.variance };
     const logLr = logMixtureLikelihoodRatio(d, c.mixing_sd);
-    if (Math.abs(logLr - c.log_lr_at_zero) > 1e-9 * Math.max(1, Math.abs(c.log_lr_at_zero))) failures.push(`ln Λ ${JSON.stringify(c)}: ${logLr}`);
+    if (Math.abs(logLr - c.log_lr_at_zero) > 1e-9 * Math.max(1, Math.abs(c.log_lr_at_zero)))
+      failures.push(`ln Λ ${JSON.stringify(c)}: ${logLr}`);
     const half = confidenceHalfWidth(c.variance, c.mixing_sd, c.alpha);
     // Root finding stops at 1e-15 in θ; the bounds agree to that and rounding.
-    if (Math.abs(c.estimate - half - c.lower) > 1e-13 || Math.abs(c.estimate + half - c.upper) > 1e-13) failures.push(`bounds ${JSON.stringify(c)}: ±${half}`);
-    if (Math.abs(half / Math.sqrt(c.variance) - c.z_boundary) > 1e-10) failures.push(`z ${JSON.stringify(c)}: ${half / Math.sqrt(c.variance)}`);
+    if (Math.abs(c.estimate - half - c.lower) > 1e-13 || Math.abs(c.estimate + half - c.upper) > 1e-13)
+      failures.push(`bounds ${JSON.stringify(c)}: ±${half}`);
+    if (Math.abs(half / Math.sqrt(c.variance) - c.z_boundary) > 1e-10)
+      failures.push(`z ${JSON.stringify(c)}: ${half / Math.sqrt(c.variance)}`);
     const look = sequentialLook(d, { alpha: c.alpha, mixingSd: c.mixing_sd });
     if (Math.abs(look.pValue - c.p_value) > 1e-12) failures.push(`p ${JSON.stringify(c)}: ${look.pValue}`);
   }
   assert.deepEqual(failures, []);
 });
 
-test('differenceEstimate takes each arm\'s variance from the smoothed rate (c + 1)/(n + 2)', () => {
+test("differenceEstimate takes each arm's variance from the smoothed rate (c + 1)/(n + 2)", () => {
   // The last cases of the fixture were made from these counts with that variance.
   const fromCounts = fixture.cases.slice(-fixture.counts.length);
   fixture.counts.forEach((c, i) => {
-    const d = differenceEstimate({ id: 't', conversions: c.treatment[0], exposures: c.treatment[1] }, { id: 'c', conversions: c.control[0], exposures: c.control[1] })!;
+    const d = differenceEstimate(
+      { id: 't', conversions: c.treatment[0], exposures: c.treatment[1] },
+      { id: 'c', conversions: c.control[0], exposures: c.control[1] },
+    )!;
     assert.ok(Math.abs(d.estimate - fromCounts[i].estimate) < 1e-15);
     assert.ok(Math.abs(d.variance - fromCounts[i].variance) < 1e-18);
   });
-  const none = differenceEstimate({ id: 't', conversions: 0, exposures: 300 }, { id: 'c', conversions: 0, exposures: 300 })!;
+  const none = differenceEstimate(
+    { id: 't', conversions: 0, exposures: 300 },
+    { id: 'c', conversions: 0, exposures: 300 },
+  )!;
   assert.ok(none.variance > 0, 'no conversions yet still gives a usable variance');
-  assert.equal(differenceEstimate({ id: 't', conversions: 0, exposures: 0 }, { id: 'c', conversions: 0, exposures: 3 }), null);
+  assert.equal(
+    differenceEstimate({ id: 't', conversions: 0, exposures: 0 }, { id: 'c', conversions: 0, exposures: 3 }),
+    null,
+  );
 });
 
 test('looks fold: the p-value never rises and the interval only narrows', () => {

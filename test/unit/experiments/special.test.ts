@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fixturesDir } from '../../helpers/paths.js';
-import { logBeta, logGamma, normalCdf, normalQuantile, regularizedBeta, regularizedGammaQ } from '../../../src/experiments/special.js';
+import {
+  logBeta,
+  logGamma,
+  normalCdf,
+  normalQuantile,
+  regularizedBeta,
+  regularizedGammaQ,
+} from '../../../src/experiments/special.js';
 
 // Written by tools/make_experiment_fixtures.py with SciPy 1.10.
 interface Special {
@@ -17,7 +24,8 @@ const fixture = JSON.parse(readFileSync(path.join(fixturesDir, 'experiments', 's
 
 /** |actual − expected| within rel × |expected|, or within abs near zero. */
 function close(failures: string[], label: string, actual: number, expected: number, rel: number, abs = 0): void {
-  if (!(Math.abs(actual - expected) <= Math.max(abs, rel * Math.abs(expected)))) failures.push(`${label}: ${actual} vs SciPy ${expected}`);
+  if (!(Math.abs(actual - expected) <= Math.max(abs, rel * Math.abs(expected))))
+    failures.push(`${label}: ${actual} vs SciPy ${expected}`);
 }
 
 test('logGamma matches scipy.special.gammaln to 1e-14 relative', () => {
@@ -31,7 +39,8 @@ test('regularizedGammaQ matches scipy.special.gammaincc to 1e-12 relative, far t
   // Its prefix a ln x − x − ln Γ(a) cancels digits at large a (5e-13 at a = 500);
   // the normal CDF uses only a = 1/2.
   const failures: string[] = [];
-  for (const { a, x, value } of fixture.gammaincc) close(failures, `Q(${a}, ${x})`, regularizedGammaQ(a, x), value, 1e-12, 1e-300);
+  for (const { a, x, value } of fixture.gammaincc)
+    close(failures, `Q(${a}, ${x})`, regularizedGammaQ(a, x), value, 1e-12, 1e-300);
   assert.deepEqual(failures, []);
 });
 
@@ -44,7 +53,8 @@ test('normalCdf and normalQuantile match scipy.stats.norm to 1e-13 relative, in 
   assert.equal(normalQuantile(0), -Infinity);
   assert.equal(normalQuantile(1), Infinity);
   assert.throws(() => normalQuantile(1.5), /normalQuantile needs p in \[0, 1\], got 1.5/);
-  for (const x of [-7, -2.5, -0.3, 0.8, 4]) assert.ok(Math.abs(normalQuantile(normalCdf(x)) - x) < 1e-12, `round trip at ${x}`);
+  for (const x of [-7, -2.5, -0.3, 0.8, 4])
+    assert.ok(Math.abs(normalQuantile(normalCdf(x)) - x) < 1e-12, `round trip at ${x}`);
 });
 
 test('regularizedBeta matches 30-digit quadrature to 1e-11 relative, and SciPy to its own drift', () => {
@@ -67,7 +77,11 @@ test('logBeta keeps its digits at large arguments (exact values: ln B(1, n) = �
   assert.ok(Math.abs(logBeta(1, 1001) + Math.log(1001)) < 1e-14);
   assert.ok(Math.abs(logBeta(400_000, 1) + Math.log(400_000)) < 1e-14);
   // B(a, b + 1) = B(a, b) · b / (a + b): the recurrence ties the Stirling branch to itself at neighbouring arguments.
-  for (const [a, b] of [[20_001, 380_001], [12.5, 9.5], [3, 50]] as const) {
+  for (const [a, b] of [
+    [20_001, 380_001],
+    [12.5, 9.5],
+    [3, 50],
+  ] as const) {
     const diff = logBeta(a, b + 1) - logBeta(a, b);
     assert.ok(Math.abs(diff - Math.log(b / (a + b))) < 1e-11, `recurrence at (${a}, ${b}): ${diff}`);
   }

@@ -1,7 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seededRandom } from '../../../providers/random.js';
-import { betaSample, createThompsonAllocator, gammaSample, thompsonWeights, type VariantCounts } from '../../../src/experiments/index.js';
+import {
+  betaSample,
+  createThompsonAllocator,
+  gammaSample,
+  thompsonWeights,
+  type VariantCounts,
+} from '../../../src/experiments/index.js';
 
 const v = (id: string, exposures: number, conversions: number): VariantCounts => ({ id, exposures, conversions });
 
@@ -43,8 +49,13 @@ test('weights follow P(best), keep the floor, sum to one, and repeat for a seed'
   assert.ok(Math.abs(w[0] + w[1] - 1) < 1e-12);
   // P(b best) is about 0.97 here: b's weight ≈ 0.3 / 2 + 0.7 × 0.97.
   assert.ok(w[1] > 0.82 && w[1] < 0.85, `weights ${w.join(',')}`);
-  const settled = thompsonWeights([v('a', 50_000, 2500), v('b', 50_000, 3250), v('c', 50_000, 2400)], 1, { explore: 0.6 });
-  assert.deepEqual(settled.map((x) => x.toFixed(3)), ['0.200', '0.600', '0.200']);
+  const settled = thompsonWeights([v('a', 50_000, 2500), v('b', 50_000, 3250), v('c', 50_000, 2400)], 1, {
+    explore: 0.6,
+  });
+  assert.deepEqual(
+    settled.map((x) => x.toFixed(3)),
+    ['0.200', '0.600', '0.200'],
+  );
   const even = thompsonWeights([v('a', 0, 0), v('b', 0, 0)], 3, { draws: 20_000 });
   assert.ok(Math.abs(even[0] - 0.5) < 0.02, 'no data: an even split');
   assert.throws(() => thompsonWeights(counts, 1, { explore: 1.5 }), /explore must be between 0 and 1, got 1.5/);
@@ -99,6 +110,9 @@ test('a failed read rejects its callers and the next call reads again', async ()
   fail = false;
   const w = await allocator.weights();
   assert.equal(w.weights.length, 2);
-  assert.throws(() => createThompsonAllocator({ experimentId: 'e', readCounts: () => [], refreshSeconds: 0 }), /refreshSeconds must be a finite number > 0, got 0/);
+  assert.throws(
+    () => createThompsonAllocator({ experimentId: 'e', readCounts: () => [], refreshSeconds: 0 }),
+    /refreshSeconds must be a finite number > 0, got 0/,
+  );
   await assert.rejects(allocator.assign('s', -1), /previous must be a variant index, got -1/);
 });

@@ -14,16 +14,32 @@ import { REVIEW_DOCUMENTS } from '../../../src/http/review/documents.js';
 import { REVIEW_DOCUMENTS_FILE, renderReviewDocuments } from '../../../tools/review-documents.js';
 import { repoRoot } from '../../helpers/paths.js';
 
-const manifest = JSON.parse(readFileSync(path.join(repoRoot, 'clients', 'generated', 'persisted-documents.json'), 'utf8')) as Record<string, string>;
+const manifest = JSON.parse(
+  readFileSync(path.join(repoRoot, 'clients', 'generated', 'persisted-documents.json'), 'utf8'),
+) as Record<string, string>;
 
 test('src/http/review/documents.ts is what codegen writes (run `npm run codegen`)', () => {
   const committed = readFileSync(path.join(repoRoot, 'src', 'http', 'review', 'documents.ts'), 'utf8');
   assert.equal(path.relative(repoRoot, REVIEW_DOCUMENTS_FILE), path.join('src', 'http', 'review', 'documents.ts'));
-  assert.equal(committed, renderReviewDocuments(), 'src/http/review/documents.ts is stale: run `npm run codegen` and commit it');
+  assert.equal(
+    committed,
+    renderReviewDocuments(),
+    'src/http/review/documents.ts is stale: run `npm run codegen` and commit it',
+  );
 });
 
 test('every operation of the review pages is a manifest document, by the sha256 of its exact text', () => {
-  assert.deepEqual(Object.keys(REVIEW_DOCUMENTS), ['ReviewExperiments', 'ReviewExperiment', 'ReviewQueue', 'ReviewDescription', 'ReviewApprove', 'ReviewReject', 'ReviewPublish', 'ReviewEdit', 'ReviewBulkApprove']);
+  assert.deepEqual(Object.keys(REVIEW_DOCUMENTS), [
+    'ReviewExperiments',
+    'ReviewExperiment',
+    'ReviewQueue',
+    'ReviewDescription',
+    'ReviewApprove',
+    'ReviewReject',
+    'ReviewPublish',
+    'ReviewEdit',
+    'ReviewBulkApprove',
+  ]);
   for (const [name, text] of Object.entries(REVIEW_DOCUMENTS)) {
     const id = `sha256:${createHash('sha256').update(text).digest('hex')}`;
     assert.equal(manifest[id], text, `${name} is in the manifest`);
@@ -37,9 +53,17 @@ test('both runtime images carry the manifest and name it in TRUSTED_DOCUMENTS_MA
     const from = stages.getFROMs().findIndex((f) => f.getBuildStage() === target);
     const start = stages.getFROMs()[from].getRange().start.line;
     const end = stages.getFROMs()[from + 1]?.getRange().start.line ?? Number.POSITIVE_INFINITY;
-    const own = instructions.filter((i) => i.getRange().start.line > start && i.getRange().start.line < end).map((i) => `${i.getKeyword()} ${i.getArgumentsContent() ?? ''}`);
-    assert.ok(own.includes('COPY clients/generated/persisted-documents.json ./clients/generated/persisted-documents.json'), `${target} copies the manifest`);
-    assert.ok(own.includes('ENV TRUSTED_DOCUMENTS_MANIFEST=/app/clients/generated/persisted-documents.json'), `${target} names it`);
+    const own = instructions
+      .filter((i) => i.getRange().start.line > start && i.getRange().start.line < end)
+      .map((i) => `${i.getKeyword()} ${i.getArgumentsContent() ?? ''}`);
+    assert.ok(
+      own.includes('COPY clients/generated/persisted-documents.json ./clients/generated/persisted-documents.json'),
+      `${target} copies the manifest`,
+    );
+    assert.ok(
+      own.includes('ENV TRUSTED_DOCUMENTS_MANIFEST=/app/clients/generated/persisted-documents.json'),
+      `${target} names it`,
+    );
     assert.ok(own.includes('WORKDIR /app'), `${target} works in /app`);
   }
 });

@@ -36,7 +36,11 @@ test('overlapping spans mark the shared words with both findings; plain text sta
 
 test('spans outside the text are clipped, empty ones mark nothing, and no findings give the text whole', () => {
   assert.deepEqual(highlightPieces(TEXT, []), [{ text: TEXT, findings: [] }]);
-  const pieces = highlightPieces(TEXT, [{ start: TEXT.length, end: TEXT.length }, { start: TEXT.length - 6, end: TEXT.length + 40 }, { start: -5, end: 4 }]);
+  const pieces = highlightPieces(TEXT, [
+    { start: TEXT.length, end: TEXT.length },
+    { start: TEXT.length - 6, end: TEXT.length + 40 },
+    { start: -5, end: 4 },
+  ]);
   assert.equal(pieces.map((p) => p.text).join(''), TEXT);
   assert.deepEqual(
     pieces.filter((p) => p.findings.length).map((p) => [p.text, p.findings]),

@@ -50,14 +50,35 @@ before(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'stylesprint-chunk-'));
   storage = new SqliteStorage(path.join(dir, 'chunk.db'));
   const outcomes = await storage.catalog.upsertProducts(
-    Array.from({ length: 5 }, (_, i) => ({ sku: `CHUNK-${i}`, title: `Chunk Tee ${i}`, category: 'tops', attributes: ['cotton'], colors: [], sizes: [], materials: [] })),
+    Array.from({ length: 5 }, (_, i) => ({
+      sku: `CHUNK-${i}`,
+      title: `Chunk Tee ${i}`,
+      category: 'tops',
+      attributes: ['cotton'],
+      colors: [],
+      sizes: [],
+      materials: [],
+    })),
   );
   products = outcomes.map((o) => o.product);
   fake = await startFakeOpenAI();
   const logger = pino({ level: 'silent' });
-  const config = loadConfig({ providers: ['openai'], openaiBaseUrl: fake.baseURL, openaiApiKey: 'sk-chunk-test-0000', databasePath: path.join(dir, 'chunk.db'), publishPolicy: 'auto' }, {});
+  const config = loadConfig(
+    {
+      providers: ['openai'],
+      openaiBaseUrl: fake.baseURL,
+      openaiApiKey: 'sk-chunk-test-0000',
+      databasePath: path.join(dir, 'chunk.db'),
+      publishPolicy: 'auto',
+    },
+    {},
+  );
   registry = await createProviderRegistry(config, logger);
-  router = createRouter({ source: registry, policies: resolvePolicies(registry.generatorIds(), 5000, undefined), cacheTtlMs: 0 });
+  router = createRouter({
+    source: registry,
+    policies: resolvePolicies(registry.generatorIds(), 5000, undefined),
+    cacheTtlMs: 0,
+  });
   publication = await createPublication({ config, storage, vocabulary: defaultFactVocabulary(), logger });
   descriptions = new DescriptionService(storage.descriptions, router, registry, {}, logger, publication);
   client = new Redis(redis.url);
@@ -84,16 +105,35 @@ test('products done before (recorded, or stored but not recorded) are skipped; a
   // Done and recorded in Redis before a crash.
   await jobs.record(jobId, [recorded.id], []);
   // Stored in the database by this job, then the worker died before recording it.
-  const [first] = await descriptions.generate([{ product: storedOnly, policy: 'internal', params: {}, promptVersion: 'v3', jobId }]);
+  const [first] = await descriptions.generate([
+    { product: storedOnly, policy: 'internal', params: {}, promptVersion: 'v3', jobId },
+  ]);
   assert.ok(first?.ok);
   fake.reset();
 
-  const data: ChunkData = { jobId, chunk: 0, productIds: products.map((p) => p.id), policy: 'internal', personalization: null, promptVersion: 'v3' };
+  const data: ChunkData = {
+    jobId,
+    chunk: 0,
+    productIds: products.map((p) => p.id),
+    policy: 'internal',
+    personalization: null,
+    promptVersion: 'v3',
+  };
   assert.deepEqual(await processChunk({ storage, descriptions, jobs }, data), { done: 3, failed: 0, skipped: 2 });
   assert.equal(fake.count('chat.completions'), 3, 'only the three products not done yet were generated');
-  const latest = await storage.descriptions.latestDescriptions(products.map((p) => ({ productId: p.id, personalizationKey: '' })));
-  assert.equal(latest.filter((d) => d?.parameters.jobId === jobId).length, 4, 'four stored by the job (the recorded one was not stored here)');
-  assert.equal((await storage.descriptions.latestDescriptions([{ productId: storedOnly.id, personalizationKey: '' }]))[0]?.id, (first as { description: { id: string } }).description.id, 'not written twice');
+  const latest = await storage.descriptions.latestDescriptions(
+    products.map((p) => ({ productId: p.id, personalizationKey: '' })),
+  );
+  assert.equal(
+    latest.filter((d) => d?.parameters.jobId === jobId).length,
+    4,
+    'four stored by the job (the recorded one was not stored here)',
+  );
+  assert.equal(
+    (await storage.descriptions.latestDescriptions([{ productId: storedOnly.id, personalizationKey: '' }]))[0]?.id,
+    (first as { description: { id: string } }).description.id,
+    'not written twice',
+  );
 
   assert.deepEqual(await processChunk({ storage, descriptions, jobs }, data), { done: 0, failed: 0, skipped: 5 });
   assert.equal(fake.count('chat.completions'), 3);
@@ -110,7 +150,14 @@ test('a provider failure is recorded per product, and a later success clears it'
   if (!redis) return skipWithoutRedis(t, skipReason);
   const jobId = 'job-failures';
   await jobs.create({ id: jobId, total: 2, chunks: 1, policy: 'internal' });
-  const data: ChunkData = { jobId, chunk: 0, productIds: products.slice(0, 2).map((p) => p.id), policy: 'internal', personalization: null, promptVersion: 'v3' };
+  const data: ChunkData = {
+    jobId,
+    chunk: 0,
+    productIds: products.slice(0, 2).map((p) => p.id),
+    policy: 'internal',
+    personalization: null,
+    promptVersion: 'v3',
+  };
   fake.setMode('400');
   assert.deepEqual(await processChunk({ storage, descriptions, jobs }, data), { done: 0, failed: 2, skipped: 0 });
   assert.deepEqual(await jobs.settle(jobId), { done: 0, failed: 2, total: 2, finishedNow: true });
@@ -126,10 +173,28 @@ test('the texts a chunk writes go through the publication policy, in the job’s
   const jobId = 'job-policy';
   const product = products[4];
   await jobs.create({ id: jobId, total: 1, chunks: 1, policy: 'internal' });
-  const data: ChunkData = { jobId, chunk: 0, productIds: [product.id], policy: 'internal', personalization: null, promptVersion: 'v3', channel: 'app' };
+  const data: ChunkData = {
+    jobId,
+    chunk: 0,
+    productIds: [product.id],
+    policy: 'internal',
+    personalization: null,
+    promptVersion: 'v3',
+    channel: 'app',
+  };
   assert.deepEqual(await processChunk({ storage, descriptions, jobs }, data), { done: 1, failed: 0, skipped: 0 });
   const live = (await publication.publishedForProducts([product.id])).filter((e) => e.state.slot.channel === 'app');
-  assert.deepEqual(live.map((e) => [e.description.parameters.jobId, e.state.verdict]), [[jobId, 'PASS']], 'published at once under auto: the fake writes a text that passes');
+  assert.deepEqual(
+    live.map((e) => [e.description.parameters.jobId, e.state.verdict]),
+    [[jobId, 'PASS']],
+    'published at once under auto: the fake writes a text that passes',
+  );
   const history = await publication.history(product.id, { locale: 'en', channel: 'app', segment: '' });
-  assert.deepEqual(history.events.map((e) => [e.action, e.actorName]), [['CREATE', `catalog-job:${jobId}`], ['PUBLISH', 'publish-policy:auto']]);
+  assert.deepEqual(
+    history.events.map((e) => [e.action, e.actorName]),
+    [
+      ['CREATE', `catalog-job:${jobId}`],
+      ['PUBLISH', 'publish-policy:auto'],
+    ],
+  );
 });

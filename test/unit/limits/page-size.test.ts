@@ -20,14 +20,28 @@ test('literals, variables and variable defaults count alike, anywhere in the doc
   assert.equal(find('{ products(first: 100) { totalCount } }'), null);
   assert.match(find('{ products(first: 101) { totalCount } }')?.message ?? '', /not 101$/);
   assert.match(find('{ products(first: 10000) { totalCount } }')?.message ?? '', /not 10000$/);
-  assert.match(find('query($n: Int!) { products(first: $n) { totalCount } }', { n: 10_000 })?.message ?? '', /not 10000$/);
+  assert.match(
+    find('query($n: Int!) { products(first: $n) { totalCount } }', { n: 10_000 })?.message ?? '',
+    /not 10000$/,
+  );
   assert.equal(find('query($n: Int!) { products(first: $n) { totalCount } }', { n: 5 }), null);
   assert.match(find('query($n: Int = 500) { products(first: $n) { totalCount } }')?.message ?? '', /not 500$/);
-  assert.equal(find('query($n: Int = 500) { products(first: $n) { totalCount } }', { n: 3 }), null, 'a given value beats the default');
+  assert.equal(
+    find('query($n: Int = 500) { products(first: $n) { totalCount } }', { n: 3 }),
+    null,
+    'a given value beats the default',
+  );
   assert.match(find('{ ...F } fragment F on Query { products(first: -1) { totalCount } }')?.message ?? '', /not -1$/);
-  assert.match(find('{ a: products(first: 1) { totalCount } b: products(last: 200) { totalCount } }')?.message ?? '', /^last must/);
+  assert.match(
+    find('{ a: products(first: 1) { totalCount } b: products(last: 200) { totalCount } }')?.message ?? '',
+    /^last must/,
+  );
   // Any operation of the document: armor's cost refusal is dropped for it, so none of it may run.
-  assert.match(find('query A { products(first: 5) { totalCount } } query B { products(first: 500) { totalCount } }')?.message ?? '', /not 500$/);
+  assert.match(
+    find('query A { products(first: 5) { totalCount } } query B { products(first: 500) { totalCount } }')?.message ??
+      '',
+    /not 500$/,
+  );
 });
 
 test('values that are not integers are left to GraphQL coercion; other arguments are not page sizes', () => {

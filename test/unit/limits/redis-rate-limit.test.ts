@@ -29,8 +29,20 @@ test('the same answers as the memory store for the same takes', async (t) => {
   const memory = new MemoryRateLimitStore();
   // Refill slow enough that the milliseconds between the two stores' takes never add a whole token.
   const bucket = { capacity: 100, refillPerSecond: 1 };
-  for (const [key, cost] of [['k', 60], ['k', 60], ['k', 30], ['k', 10], ['other', 100], ['k', 5000], ['big', 5000]] as const) {
-    assert.deepEqual(await store.take(key, cost, bucket), await memory.take(key, cost, bucket), `take ${cost} from ${key}`);
+  for (const [key, cost] of [
+    ['k', 60],
+    ['k', 60],
+    ['k', 30],
+    ['k', 10],
+    ['other', 100],
+    ['k', 5000],
+    ['big', 5000],
+  ] as const) {
+    assert.deepEqual(
+      await store.take(key, cost, bucket),
+      await memory.take(key, cost, bucket),
+      `take ${cost} from ${key}`,
+    );
   }
 });
 
@@ -58,9 +70,14 @@ test('refills by elapsed time and names the wait in Retry-After', async (t) => {
 
 test('concurrent takes from several clients never overdraw the bucket', async (t) => {
   if (!redis) return skipWithoutRedis(t, skipReason);
-  const others = [new RedisRateLimitStore({ client: new Redis(redis.url), prefix: redis.prefix }), new RedisRateLimitStore({ client: new Redis(redis.url), prefix: redis.prefix })];
+  const others = [
+    new RedisRateLimitStore({ client: new Redis(redis.url), prefix: redis.prefix }),
+    new RedisRateLimitStore({ client: new Redis(redis.url), prefix: redis.prefix }),
+  ];
   const bucket = { capacity: 100, refillPerSecond: 1 };
-  const results = await Promise.all(Array.from({ length: 60 }, (_, i) => [store, ...others][i % 3].take('race', 10, bucket)));
+  const results = await Promise.all(
+    Array.from({ length: 60 }, (_, i) => [store, ...others][i % 3].take('race', 10, bucket)),
+  );
   assert.equal(results.filter((r) => r.allowed).length, 10);
   await Promise.all(others.map((o) => o.close()));
 });
@@ -68,12 +85,21 @@ test('concurrent takes from several clients never overdraw the bucket', async (t
 test('when Redis cannot answer, takes fall back to a bucket in memory instead of failing', async () => {
   const errors: unknown[] = [];
   // Nothing listens on port 1; no reconnect attempts, so each command fails at once.
-  const client = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  const client = new Redis('redis://127.0.0.1:1', {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
   const down = new RedisRateLimitStore({ client, onError: (error) => errors.push(error) });
   const bucket = { capacity: 20, refillPerSecond: 1 };
   const results = [];
   for (let i = 0; i < 3; i++) results.push(await down.take('k', 10, bucket));
-  assert.deepEqual(results.map((r) => r.allowed), [true, true, false], 'still limited, per process');
+  assert.deepEqual(
+    results.map((r) => r.allowed),
+    [true, true, false],
+    'still limited, per process',
+  );
   assert.equal(errors.length, 3);
   client.disconnect();
 });

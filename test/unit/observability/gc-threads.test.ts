@@ -23,7 +23,9 @@ test('raises the nice value of V8 worker threads only, in a fresh process', { sk
     const target = Math.min(19, Math.max(7, processNice() + 1));
     const result = setGcThreadNice(target);
     console.log(JSON.stringify({ before, target, result, after: threadNices() }));`;
-  const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as {
+  const out = JSON.parse(
+    execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }),
+  ) as {
     before: Array<{ name: string; nice: number }>;
     target: number;
     result: { threads: number; skipped?: string };
@@ -41,21 +43,25 @@ test('0 leaves every thread as it is', () => {
   assert.deepEqual(setGcThreadNice(0), { threads: 0, skipped: 'GC_THREAD_NICE is 0' });
 });
 
-test('a thread list it cannot read, or a thread it cannot change, is reported and not thrown', { skip: !linux && 'Linux only' }, (t) => {
-  const dir = tempDir('gc-threads', t);
-  const missing = setGcThreadNice(5, path.join(dir, 'absent'));
-  assert.equal(missing.threads, 0);
-  assert.match(missing.skipped ?? '', /^cannot list threads: ENOENT/);
+test(
+  'a thread list it cannot read, or a thread it cannot change, is reported and not thrown',
+  { skip: !linux && 'Linux only' },
+  (t) => {
+    const dir = tempDir('gc-threads', t);
+    const missing = setGcThreadNice(5, path.join(dir, 'absent'));
+    assert.equal(missing.threads, 0);
+    assert.match(missing.skipped ?? '', /^cannot list threads: ENOENT/);
 
-  // Only V8 worker threads are touched: a thread of another name is left alone.
-  mkdirSync(path.join(dir, '1'));
-  writeFileSync(path.join(dir, '1', 'comm'), 'MainThread\n');
-  assert.deepEqual(setGcThreadNice(5, dir), { threads: 0, skipped: 'no V8Worker threads found' });
+    // Only V8 worker threads are touched: a thread of another name is left alone.
+    mkdirSync(path.join(dir, '1'));
+    writeFileSync(path.join(dir, '1', 'comm'), 'MainThread\n');
+    assert.deepEqual(setGcThreadNice(5, dir), { threads: 0, skipped: 'no V8Worker threads found' });
 
-  // A V8 worker whose id names no thread (it ended): setpriority fails with ESRCH.
-  mkdirSync(path.join(dir, '2147483600'));
-  writeFileSync(path.join(dir, '2147483600', 'comm'), 'V8Worker\n');
-  const gone = setGcThreadNice(5, dir);
-  assert.equal(gone.threads, 0);
-  assert.match(gone.skipped ?? '', /^setpriority failed: .*ESRCH/);
-});
+    // A V8 worker whose id names no thread (it ended): setpriority fails with ESRCH.
+    mkdirSync(path.join(dir, '2147483600'));
+    writeFileSync(path.join(dir, '2147483600', 'comm'), 'V8Worker\n');
+    const gone = setGcThreadNice(5, dir);
+    assert.equal(gone.threads, 0);
+    assert.match(gone.skipped ?? '', /^setpriority failed: .*ESRCH/);
+  },
+);

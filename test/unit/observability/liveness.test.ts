@@ -5,7 +5,14 @@ import type { LocalModelStats } from '../../../src/observability/metrics.js';
 
 test('busy (work and passes) is alive, stuck (work and no pass for the limit) is not, idle never is', () => {
   let now = 0;
-  let stats: LocalModelStats = { queueDepth: 0, runningItems: 0, forwardPasses: 0, generatedTokens: 0, rejected: 0, abandoned: 0 };
+  let stats: LocalModelStats = {
+    queueDepth: 0,
+    runningItems: 0,
+    forwardPasses: 0,
+    generatedTokens: 0,
+    rejected: 0,
+    abandoned: 0,
+  };
   const dog = new ProgressWatchdog({ stats: () => ({ onnx: stats }), stuckAfterMs: 1000, now: () => now });
   assert.deepEqual(dog.stuck(), []);
   now = 10_000;

@@ -5,9 +5,22 @@ import { meteredSource, meteredStorage } from '../../../src/observability/metere
 import { SqliteStorage } from '../../../src/storage/index.js';
 import { slotOf } from '../../../src/publication/slot.js';
 import { makeCatalog, makeDescription } from '../storage/storage.data.js';
-import { ProviderError, type GenerateOptions, type GenerationResult, type TextGenerator } from '../../../providers/types.js';
+import {
+  ProviderError,
+  type GenerateOptions,
+  type GenerationResult,
+  type TextGenerator,
+} from '../../../providers/types.js';
 
-const result = (finishReason: GenerationResult['finishReason']): GenerationResult => ({ text: 'x', finishReason, promptTokens: 3, completionTokens: 2, latencyMs: 1, providerId: 'local', model: 'm' });
+const result = (finishReason: GenerationResult['finishReason']): GenerationResult => ({
+  text: 'x',
+  finishReason,
+  promptTokens: 3,
+  completionTokens: 2,
+  latencyMs: 1,
+  providerId: 'local',
+  model: 'm',
+});
 
 /** A generator that answers each call with the next scripted outcome: results, or an error to throw. */
 function scripted(answers: Array<Array<GenerationResult | ProviderError> | ProviderError>): TextGenerator {
@@ -29,7 +42,9 @@ function scripted(answers: Array<Array<GenerationResult | ProviderError> | Provi
 async function counted(metrics: GatewayMetrics): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const name of ['gateway_provider_calls_total', 'gateway_provider_errors_total']) {
-    for (const v of (await metrics.registry.getSingleMetric(name)!.get()).values) out[`${name.replace('gateway_provider_', '').replace('_total', '')}:${v.labels.outcome ?? v.labels.kind}`] = v.value;
+    for (const v of (await metrics.registry.getSingleMetric(name)!.get()).values)
+      out[`${name.replace('gateway_provider_', '').replace('_total', '')}:${v.labels.outcome ?? v.labels.kind}`] =
+        v.value;
   }
   return out;
 }
@@ -46,7 +61,9 @@ test('outcomes: a call nobody waits for any more is cancelled, not a timeout; ot
     [timeout()],
     timeout(),
   ]);
-  const generator = meteredSource({ generatorIds: () => ['local'], generator: () => inner }, metrics).generator('local')!;
+  const generator = meteredSource({ generatorIds: () => ['local'], generator: () => inner }, metrics).generator(
+    'local',
+  )!;
   const req = { prompt: 'p' } as never;
   const call = (options: GenerateOptions) => generator.generate([req, req], options);
   // Ends at EOS, and a local-model row stopped by the call's own timeout: ok and timeout.
@@ -72,12 +89,34 @@ test('meteredStorage counts flags and cost of each stored description, stored al
   const storage = meteredStorage(new SqliteStorage(':memory:'), metrics);
   try {
     const [product] = (await storage.catalog.upsertProducts(makeCatalog())).map((o) => o.product);
-    const flagged = makeDescription(product.id, { provider: 'openai', estimatedCostUsd: 0.25, flags: [{ code: 'GENDERED_TERM', category: 'inclusive_language', message: 'm' }] });
+    const flagged = makeDescription(product.id, {
+      provider: 'openai',
+      estimatedCostUsd: 0.25,
+      flags: [{ code: 'GENDERED_TERM', category: 'inclusive_language', message: 'm' }],
+    });
     await storage.descriptions.insertDescription(flagged);
-    const submit = () => ({ action: 'SUBMIT' as const, to: 'IN_REVIEW' as const, actor: { name: 'policy', role: 'system' }, note: null });
-    const { entry } = await storage.publication.storeGenerated({ description: flagged, slot: slotOf(product.id, null), check: null, complete: true, actor: { name: 'app', role: 'mobile' } }, submit);
+    const submit = () => ({
+      action: 'SUBMIT' as const,
+      to: 'IN_REVIEW' as const,
+      actor: { name: 'policy', role: 'system' },
+      note: null,
+    });
+    const { entry } = await storage.publication.storeGenerated(
+      {
+        description: flagged,
+        slot: slotOf(product.id, null),
+        check: null,
+        complete: true,
+        actor: { name: 'app', role: 'mobile' },
+      },
+      submit,
+    );
     assert.equal(entry.description.estimatedCostUsd, 0.25);
-    const value = async (name: string) => (await metrics.registry.getSingleMetric(name)!.get()).values.map((v) => [Object.values(v.labels).join(), v.value]);
+    const value = async (name: string) =>
+      (await metrics.registry.getSingleMetric(name)!.get()).values.map((v) => [
+        Object.values(v.labels).join(),
+        v.value,
+      ]);
     assert.deepEqual(await value('gateway_description_flags_total'), [['inclusive_language', 2]]);
     assert.deepEqual(await value('gateway_estimated_cost_usd_total'), [['openai', 0.5]]);
   } finally {

@@ -63,7 +63,11 @@ describe('linkSignals', () => {
     const long = new AbortController();
     const call = linkSignals([long.signal]);
     call.dispose();
-    assert.equal(getEventListeners(long.signal, 'abort').length, 0, 'a finished call leaves nothing on a long-lived signal');
+    assert.equal(
+      getEventListeners(long.signal, 'abort').length,
+      0,
+      'a finished call leaves nothing on a long-lived signal',
+    );
     long.abort();
     assert.equal(call.signal.aborted, false);
   });

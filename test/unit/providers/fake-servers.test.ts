@@ -45,15 +45,25 @@ describe('fake OpenAI server', () => {
   it('answers chat, embeddings (float and base64) and models, counting calls per route', async () => {
     const fake = await startFakeOpenAI();
     try {
-      const chat = await post(`${fake.baseURL}/chat/completions`, { model: 'm', messages: [{ role: 'user', content: promptFor('Tee') }] });
-      const chatBody = (await chat.json()) as { choices: Array<{ message: { content: string }; finish_reason: string }>; usage: { completion_tokens: number } };
+      const chat = await post(`${fake.baseURL}/chat/completions`, {
+        model: 'm',
+        messages: [{ role: 'user', content: promptFor('Tee') }],
+      });
+      const chatBody = (await chat.json()) as {
+        choices: Array<{ message: { content: string }; finish_reason: string }>;
+        usage: { completion_tokens: number };
+      };
       assert.equal(chatBody.choices[0]?.message.content, fakeCompletion(promptFor('Tee')).text);
       assert.equal(chatBody.choices[0]?.finish_reason, 'stop');
 
-      const floats = (await (await post(`${fake.baseURL}/embeddings`, { model: 'e', input: ['a b'], encoding_format: 'float' })).json()) as {
+      const floats = (await (
+        await post(`${fake.baseURL}/embeddings`, { model: 'e', input: ['a b'], encoding_format: 'float' })
+      ).json()) as {
         data: Array<{ embedding: number[] }>;
       };
-      const b64 = (await (await post(`${fake.baseURL}/embeddings`, { model: 'e', input: 'a b', encoding_format: 'base64' })).json()) as {
+      const b64 = (await (
+        await post(`${fake.baseURL}/embeddings`, { model: 'e', input: 'a b', encoding_format: 'base64' })
+      ).json()) as {
         data: Array<{ embedding: string }>;
       };
       assert.deepEqual(floats.data[0]?.embedding, fakeEmbedding('a b'));
@@ -83,10 +93,18 @@ describe('fake OpenAI server', () => {
         messages: [{ role: 'user', content: promptFor('Tee') }],
       });
       assert.equal(res.headers.get('content-type'), 'text/event-stream');
-      const events = (await res.text()).split('\n\n').filter((e) => e.startsWith('data: ')).map((e) => e.slice(6));
+      const events = (await res.text())
+        .split('\n\n')
+        .filter((e) => e.startsWith('data: '))
+        .map((e) => e.slice(6));
       assert.equal(events.at(-1), '[DONE]');
-      const chunks = events.slice(0, -1).map((e) => JSON.parse(e) as { choices: Array<{ delta: { content?: string } }>; usage: unknown });
-      assert.equal(chunks.map((c) => c.choices[0]?.delta.content ?? '').join(''), fakeCompletion(promptFor('Tee')).text);
+      const chunks = events
+        .slice(0, -1)
+        .map((e) => JSON.parse(e) as { choices: Array<{ delta: { content?: string } }>; usage: unknown });
+      assert.equal(
+        chunks.map((c) => c.choices[0]?.delta.content ?? '').join(''),
+        fakeCompletion(promptFor('Tee')).text,
+      );
       assert.ok(chunks.at(-1)?.usage, 'the last chunk carries usage');
     } finally {
       await fake.close();
@@ -129,7 +147,9 @@ describe('fake OpenAI server', () => {
 
   it('runs standalone: node dist/test/helpers/fake-openai.js --port 0 --latency-ms 20', async () => {
     const script = path.join(repoRoot, 'dist', 'test', 'helpers', 'fake-openai.js');
-    const child = spawn(process.execPath, [script, '--port', '0', '--latency-ms', '20'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [script, '--port', '0', '--latency-ms', '20'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     try {
       const lines = createInterface({ input: child.stdout });
       const [line] = (await once(lines, 'line')) as [string];
@@ -152,18 +172,27 @@ describe('fake Hugging Face server', () => {
     const fake = await startFakeHuggingFace();
     try {
       const prompt = promptFor('Tee');
-      const serverless = (await (await post(`${fake.url}/models/org/model`, { inputs: prompt })).json()) as Array<{ generated_text: string }>;
+      const serverless = (await (await post(`${fake.url}/models/org/model`, { inputs: prompt })).json()) as Array<{
+        generated_text: string;
+      }>;
       assert.equal(serverless[0]?.generated_text, prompt + fakeCompletion(prompt).text, 'echoes the prompt by default');
-      const vectors = (await (await post(`${fake.url}/models/org/embedder`, { inputs: ['a', 'b'] })).json()) as number[][];
+      const vectors = (await (
+        await post(`${fake.url}/models/org/embedder`, { inputs: ['a', 'b'] })
+      ).json()) as number[][];
       assert.deepEqual(vectors, [fakeEmbedding('a'), fakeEmbedding('b')]);
-      const tgi = (await (await post(`${fake.url}/generate`, { inputs: prompt, parameters: { details: true, max_new_tokens: 2 } })).json()) as {
+      const tgi = (await (
+        await post(`${fake.url}/generate`, { inputs: prompt, parameters: { details: true, max_new_tokens: 2 } })
+      ).json()) as {
         generated_text: string;
         details: { finish_reason: string; generated_tokens: number };
       };
       assert.equal(tgi.generated_text, fakeCompletion(prompt, { maxTokens: 2 }).text);
       assert.deepEqual([tgi.details.finish_reason, tgi.details.generated_tokens], ['length', 2]);
       const stream = await (await post(`${fake.url}/generate_stream`, { inputs: prompt })).text();
-      const events = stream.split('\n\n').filter(Boolean).map((e) => JSON.parse(e.slice(6)) as { token: { text: string }; generated_text: string | null });
+      const events = stream
+        .split('\n\n')
+        .filter(Boolean)
+        .map((e) => JSON.parse(e.slice(6)) as { token: { text: string }; generated_text: string | null });
       assert.equal(events.map((e) => e.token.text).join(''), fakeCompletion(prompt).text);
       assert.equal(events.at(-1)?.generated_text, fakeCompletion(prompt).text);
       assert.deepEqual(
@@ -178,7 +207,11 @@ describe('fake Hugging Face server', () => {
   it('rejects a wrong token when it expects one', async () => {
     const fake = await startFakeHuggingFace({ apiKey: 'hf_expected' });
     try {
-      const res = await fetch(`${fake.url}/generate`, { method: 'POST', headers: { authorization: 'Bearer hf_other' }, body: '{"inputs":"x"}' });
+      const res = await fetch(`${fake.url}/generate`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer hf_other' },
+        body: '{"inputs":"x"}',
+      });
       assert.equal(res.status, 401);
       assert.deepEqual(await res.json(), { error: 'Invalid credentials in Authorization header' });
     } finally {

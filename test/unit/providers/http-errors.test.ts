@@ -49,14 +49,20 @@ describe('kindForStatus', () => {
 
 describe('redact', () => {
   it('removes configured secrets and key-shaped strings', () => {
-    assert.equal(redact('bad key sk-abcdef123456 and mysecretvalue', ['mysecretvalue']), 'bad key [redacted] and [redacted]');
+    assert.equal(
+      redact('bad key sk-abcdef123456 and mysecretvalue', ['mysecretvalue']),
+      'bad key [redacted] and [redacted]',
+    );
     assert.equal(redact('token hf_abcdefghij rejected'), 'token [redacted] rejected');
   });
 });
 
 describe('toProviderError', () => {
   it('finds status and Retry-After on a wrapped cause', () => {
-    const sdkError = Object.assign(new Error('429 slow down'), { status: 429, headers: new Headers({ 'retry-after': '7' }) });
+    const sdkError = Object.assign(new Error('429 slow down'), {
+      status: 429,
+      headers: new Headers({ 'retry-after': '7' }),
+    });
     const wrapped = new Error('wrapper', { cause: sdkError });
     const mapped = toProviderError('p1', wrapped);
     assert.equal(mapped.kind, 'rate_limited');
@@ -66,7 +72,9 @@ describe('toProviderError', () => {
   });
 
   it('reads the Hugging Face client error shape (httpResponse.status/body)', () => {
-    const hfError = Object.assign(new Error('Failed to perform inference'), { httpResponse: { status: 422, body: { error: 'Input is too long' } } });
+    const hfError = Object.assign(new Error('Failed to perform inference'), {
+      httpResponse: { status: 422, body: { error: 'Input is too long' } },
+    });
     assert.equal(toProviderError('hf', hfError).kind, 'context_length');
   });
 

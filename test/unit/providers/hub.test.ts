@@ -19,7 +19,12 @@ test('fetchModel: downloads the export into the standard cache layout (blobs by 
   const cacheDir = tempDir('hub-cache', t);
   try {
     const lines: string[] = [];
-    const fetched = await fetchModel({ repo: REPO, cacheDir, endpoint: hub.url, logger: { info: (m) => lines.push(m), warn: (m) => lines.push(m) } });
+    const fetched = await fetchModel({
+      repo: REPO,
+      cacheDir,
+      endpoint: hub.url,
+      logger: { info: (m) => lines.push(m), warn: (m) => lines.push(m) },
+    });
     const commit = hub.commitOf(REPO);
     const root = path.join(cacheDir, repoFolderName(REPO));
     assert.equal(repoFolderName(REPO), 'models--onnx-community--tiny-llama');
@@ -72,7 +77,10 @@ test('fetchModel offline: the cache only, no request; a repo not cached is a not
     assert.deepEqual(offline, { ...online, downloadedBytes: 0 });
     assert.equal(hub.calls.length, calls, 'offline sends nothing');
     // A graph variant that was never fetched is reported as missing.
-    await assert.rejects(fetchModel({ repo: REPO, cacheDir, offline: true, modelFile: 'model_q4.onnx' }), /only partly in the cache \(missing model_q4\.onnx\)/);
+    await assert.rejects(
+      fetchModel({ repo: REPO, cacheDir, offline: true, modelFile: 'model_q4.onnx' }),
+      /only partly in the cache \(missing model_q4\.onnx\)/,
+    );
   } finally {
     await hub.close();
   }
@@ -85,10 +93,18 @@ test('fetchModel: an unreachable Hub falls back to the cached snapshot with a wa
   const url = hub.url;
   await hub.close();
   const warnings: string[] = [];
-  const cached = await fetchModel({ repo: REPO, cacheDir, endpoint: url, logger: { info: () => {}, warn: (m) => warnings.push(m) } });
+  const cached = await fetchModel({
+    repo: REPO,
+    cacheDir,
+    endpoint: url,
+    logger: { info: () => {}, warn: (m) => warnings.push(m) },
+  });
   assert.equal(cached.commit, hub.commitOf(REPO));
   assert.match(warnings[0], /could not be reached; using the cached snapshot/);
-  await assert.rejects(fetchModel({ repo: 'org/other', cacheDir, endpoint: url }), (e: unknown) => e instanceof HubError && e.code === 'unreachable');
+  await assert.rejects(
+    fetchModel({ repo: 'org/other', cacheDir, endpoint: url }),
+    (e: unknown) => e instanceof HubError && e.code === 'unreachable',
+  );
 });
 
 test('fetchModel: a gated repo is 401 without its token (gated error, nothing written) and downloads with it; an unknown repo is not_found', async (t) => {
@@ -105,9 +121,19 @@ test('fetchModel: a gated repo is 401 without its token (gated error, nothing wr
     const fetched = await fetchModel({ repo: REPO, cacheDir, endpoint: hub.url, token });
     assert.ok(existsSync(path.join(fetched.dir, 'onnx', 'model.onnx')));
     // The token went to the Hub's own origin (the fake CDN shares it), never anywhere else.
-    assert.ok(hub.calls.filter((c) => c.path.startsWith('/api/')).every((c) => c.authorization === `Bearer ${token}` || c.authorization === undefined));
-    await assert.rejects(fetchModel({ repo: 'org/missing', cacheDir, endpoint: hub.url }), (e: unknown) => e instanceof HubError && e.code === 'not_found');
-    await assert.rejects(fetchModel({ repo: REPO, revision: 'v9', cacheDir, endpoint: hub.url, token }), (e: unknown) => e instanceof HubError && e.code === 'not_found');
+    assert.ok(
+      hub.calls
+        .filter((c) => c.path.startsWith('/api/'))
+        .every((c) => c.authorization === `Bearer ${token}` || c.authorization === undefined),
+    );
+    await assert.rejects(
+      fetchModel({ repo: 'org/missing', cacheDir, endpoint: hub.url }),
+      (e: unknown) => e instanceof HubError && e.code === 'not_found',
+    );
+    await assert.rejects(
+      fetchModel({ repo: REPO, revision: 'v9', cacheDir, endpoint: hub.url, token }),
+      (e: unknown) => e instanceof HubError && e.code === 'not_found',
+    );
   } finally {
     await hub.close();
   }
@@ -123,12 +149,17 @@ test('fetchModel: a file whose bytes do not match its ETag is a verification_fai
     hub.corrupt(REPO, 'onnx/model.onnx', bad);
     await assert.rejects(fetchModel({ repo: REPO, cacheDir, endpoint: hub.url }), (e: unknown) => {
       assert.ok(e instanceof HubError && e.code === 'verification_failed');
-      assert.match(e.message, /onnx-community\/tiny-llama\/onnx\/model\.onnx: its hash [0-9a-f]{64} does not match the Hub's ETag/);
+      assert.match(
+        e.message,
+        /onnx-community\/tiny-llama\/onnx\/model\.onnx: its hash [0-9a-f]{64} does not match the Hub's ETag/,
+      );
       return true;
     });
     const blob = path.join(cacheDir, repoFolderName(REPO), 'blobs', hub.sha256(REPO, 'onnx/model.onnx'));
     assert.ok(!existsSync(blob) && !existsSync(`${blob}.incomplete`));
-    assert.ok(!existsSync(path.join(cacheDir, repoFolderName(REPO), 'snapshots', hub.commitOf(REPO), 'onnx', 'model.onnx')));
+    assert.ok(
+      !existsSync(path.join(cacheDir, repoFolderName(REPO), 'snapshots', hub.commitOf(REPO), 'onnx', 'model.onnx')),
+    );
     // A truncated body fails on size.
     hub.corrupt(REPO, 'onnx/model.onnx', real.subarray(0, 100));
     await assert.rejects(fetchModel({ repo: REPO, cacheDir, endpoint: hub.url }), /got 100 bytes, the Hub says \d+/);
@@ -146,11 +177,22 @@ test('fetchModel resumes a partial blob with a Range request from its length and
     mkdirSync(path.dirname(blob), { recursive: true });
     writeFileSync(`${blob}.incomplete`, real.subarray(0, 200_000));
     const lines: string[] = [];
-    await fetchModel({ repo: REPO, cacheDir, endpoint: hub.url, logger: { info: (m) => lines.push(m), warn: () => {} } });
+    await fetchModel({
+      repo: REPO,
+      cacheDir,
+      endpoint: hub.url,
+      logger: { info: (m) => lines.push(m), warn: () => {} },
+    });
     const cdn = hub.calls.filter((c) => c.path.startsWith('/cdn/'));
-    assert.deepEqual(cdn.map((c) => c.range), ['bytes=200000-']);
+    assert.deepEqual(
+      cdn.map((c) => c.range),
+      ['bytes=200000-'],
+    );
     assert.deepEqual(readFileSync(blob), real);
-    assert.ok(lines.some((l) => /resuming onnx\/model\.onnx at 195 KB/.test(l)), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => /resuming onnx\/model\.onnx at 195 KB/.test(l)),
+      lines.join('\n'),
+    );
     assert.equal(statSync(blob).size, real.length);
   } finally {
     await hub.close();
@@ -158,20 +200,51 @@ test('fetchModel resumes a partial blob with a Range request from its length and
 });
 
 test('file selection: the asked-for variant with its external data, the graph last; a missing variant lists the ones there are', () => {
-  const paths = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'README.md', 'onnx/model.onnx', 'onnx/model_q4.onnx', 'onnx/model_q4.onnx_data', 'onnx/model_q4.onnx_data_1', 'onnx/model_fp16.onnx', 'onnx/model_fp16.onnx_data'];
+  const paths = [
+    'config.json',
+    'tokenizer.json',
+    'tokenizer_config.json',
+    'README.md',
+    'onnx/model.onnx',
+    'onnx/model_q4.onnx',
+    'onnx/model_q4.onnx_data',
+    'onnx/model_q4.onnx_data_1',
+    'onnx/model_fp16.onnx',
+    'onnx/model_fp16.onnx_data',
+  ];
   assert.deepEqual(selectModelFiles(REPO, paths, 'model_q4.onnx'), {
     graph: 'onnx/model_q4.onnx',
-    files: ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model_q4.onnx_data', 'onnx/model_q4.onnx_data_1', 'onnx/model_q4.onnx'],
+    files: [
+      'config.json',
+      'tokenizer.json',
+      'tokenizer_config.json',
+      'onnx/model_q4.onnx_data',
+      'onnx/model_q4.onnx_data_1',
+      'onnx/model_q4.onnx',
+    ],
   });
   assert.equal(selectModelFiles(REPO, paths).graph, 'onnx/model.onnx');
   assert.deepEqual(externalDataOf('onnx/model.onnx', paths), []);
-  assert.deepEqual(externalDataOf('model.onnx', ['model.onnx', 'model.onnx.data', 'model.onnx_data_2', 'model.onnx.bak']), ['model.onnx.data', 'model.onnx_data_2']);
-  assert.throws(() => selectModelFiles(REPO, paths, 'model_int8.onnx'), /has no LOCAL_MODEL_FILE "model_int8\.onnx" \(it has onnx\/model\.onnx, onnx\/model_q4\.onnx, onnx\/model_fp16\.onnx\)/);
-  assert.throws(() => selectModelFiles(REPO, ['config.json', 'model.safetensors']), /has no tokenizer\.json: not a Hugging Face model export/);
+  assert.deepEqual(
+    externalDataOf('model.onnx', ['model.onnx', 'model.onnx.data', 'model.onnx_data_2', 'model.onnx.bak']),
+    ['model.onnx.data', 'model.onnx_data_2'],
+  );
+  assert.throws(
+    () => selectModelFiles(REPO, paths, 'model_int8.onnx'),
+    /has no LOCAL_MODEL_FILE "model_int8\.onnx" \(it has onnx\/model\.onnx, onnx\/model_q4\.onnx, onnx\/model_fp16\.onnx\)/,
+  );
+  assert.throws(
+    () => selectModelFiles(REPO, ['config.json', 'model.safetensors']),
+    /has no tokenizer\.json: not a Hugging Face model export/,
+  );
 });
 
 test('parseModelRef: org/name with an optional @revision; anything else is a TypeError', () => {
-  assert.deepEqual(parseModelRef('onnx-community/Qwen2.5-0.5B-Instruct'), { repo: 'onnx-community/Qwen2.5-0.5B-Instruct', revision: 'main' });
+  assert.deepEqual(parseModelRef('onnx-community/Qwen2.5-0.5B-Instruct'), {
+    repo: 'onnx-community/Qwen2.5-0.5B-Instruct',
+    revision: 'main',
+  });
   assert.deepEqual(parseModelRef('org/name@refs/pr/1'), { repo: 'org/name', revision: 'refs/pr/1' });
-  for (const bad of ['name', 'a/b/c', '../x', 'org/..', 'org/name@']) assert.throws(() => parseModelRef(bad), TypeError, bad);
+  for (const bad of ['name', 'a/b/c', '../x', 'org/..', 'org/name@'])
+    assert.throws(() => parseModelRef(bad), TypeError, bad);
 });

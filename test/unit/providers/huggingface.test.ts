@@ -5,8 +5,17 @@
  */
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHuggingFaceEmbedder, createHuggingFaceProvider, toVectors } from '../../../providers/huggingface/index.js';
-import { isProviderError, type GenerationResult, type ProviderError, type ProviderErrorKind } from '../../../providers/types.js';
+import {
+  createHuggingFaceEmbedder,
+  createHuggingFaceProvider,
+  toVectors,
+} from '../../../providers/huggingface/index.js';
+import {
+  isProviderError,
+  type GenerationResult,
+  type ProviderError,
+  type ProviderErrorKind,
+} from '../../../providers/types.js';
 import { HF_ROUTES, startFakeHuggingFace } from '../../helpers/fake-huggingface.js';
 import type { FakeServer, FaultMode } from '../../helpers/fake-http.js';
 import { fakeCompletion, fakeEmbedding } from '../../helpers/fake-text.js';
@@ -48,8 +57,10 @@ describe('Hugging Face provider', () => {
     await fake.close();
   });
 
-  const serverless = (extra = {}) => createHuggingFaceProvider({ apiKey: TOKEN, baseUrl: fake.url, timeoutMs: 300, ...extra });
-  const tgi = (extra = {}) => createHuggingFaceProvider({ apiKey: TOKEN, endpointUrl: `${fake.url}/generate`, timeoutMs: 300, ...extra });
+  const serverless = (extra = {}) =>
+    createHuggingFaceProvider({ apiKey: TOKEN, baseUrl: fake.url, timeoutMs: 300, ...extra });
+  const tgi = (extra = {}) =>
+    createHuggingFaceProvider({ apiKey: TOKEN, endpointUrl: `${fake.url}/generate`, timeoutMs: 300, ...extra });
 
   it('serverless form: POST /models/{model} with return_full_text false, params and Bearer token', async () => {
     const request = requestFor('Linen Shirt', { maxTokens: 5, temperature: 0.4, topP: 0.7, seed: 9, stop: ['END'] });
@@ -105,7 +116,9 @@ describe('Hugging Face provider', () => {
 
   it('delivers the whole text as one onToken chunk per request', async () => {
     const tokens: Array<[number, string]> = [];
-    const results = await serverless().generate([requestFor('A Tee'), requestFor('B Tee')], { onToken: (i, t) => tokens.push([i, t]) });
+    const results = await serverless().generate([requestFor('A Tee'), requestFor('B Tee')], {
+      onToken: (i, t) => tokens.push([i, t]),
+    });
     tokens.sort((a, b) => a[0] - b[0]);
     assert.deepEqual(tokens, [
       [0, asResult(results[0]).text],
@@ -159,7 +172,10 @@ describe('Hugging Face provider', () => {
     fake.setRetryAfter(new Date(Date.now() + 10_000).toUTCString());
     fake.failNext(1, '429');
     const error = asError((await serverless().generate([requestFor('Test Tee')]))[0]);
-    assert.ok(error.retryAfterMs !== undefined && error.retryAfterMs > 7000 && error.retryAfterMs <= 10_000, String(error.retryAfterMs));
+    assert.ok(
+      error.retryAfterMs !== undefined && error.retryAfterMs > 7000 && error.retryAfterMs <= 10_000,
+      String(error.retryAfterMs),
+    );
   });
 
   it('embeds through the serverless feature-extraction route and a TEI-style endpoint', async () => {
@@ -192,7 +208,10 @@ describe('Hugging Face provider', () => {
         [2, 2],
       ],
     );
-    assert.throws(() => toVectors([[1, 2]], 2, 'hf'), (e: unknown) => isProviderError(e) && e.kind === 'unavailable');
+    assert.throws(
+      () => toVectors([[1, 2]], 2, 'hf'),
+      (e: unknown) => isProviderError(e) && e.kind === 'unavailable',
+    );
   });
 
   it('without a token or endpoint: not configured, fails with auth, sends nothing', async () => {
@@ -201,7 +220,14 @@ describe('Hugging Face provider', () => {
     assert.equal(health.configured, false);
     assert.equal(health.healthy, false);
     assert.equal(asError(await p.generate([requestFor('A')]).catch((e: unknown) => e)).kind, 'auth');
-    assert.equal(asError(await createHuggingFaceEmbedder({ baseUrl: fake.url }).embed(['a']).catch((e: unknown) => e)).kind, 'auth');
+    assert.equal(
+      asError(
+        await createHuggingFaceEmbedder({ baseUrl: fake.url })
+          .embed(['a'])
+          .catch((e: unknown) => e),
+      ).kind,
+      'auth',
+    );
     assert.equal(fake.count(), 0);
   });
 

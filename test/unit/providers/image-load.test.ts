@@ -98,7 +98,10 @@ test('loads a local file, a file: URL and an http URL to the same bytes', async 
 });
 
 test('a huge chunked body fails with IMAGE_TOO_LARGE, without reading it all', async (t) => {
-  await rejectsWith(loadImageBytes(`${base}/huge-chunked`, { ...LOOPBACK, maxBytes: 1 * MB, timeoutMs: 20_000 }), 'IMAGE_TOO_LARGE');
+  await rejectsWith(
+    loadImageBytes(`${base}/huge-chunked`, { ...LOOPBACK, maxBytes: 1 * MB, timeoutMs: 20_000 }),
+    'IMAGE_TOO_LARGE',
+  );
   // The server stops writing once it sees the client hang up.
   await waitFor(() => closed.has('/huge-chunked'), { what: 'the server to see the socket closed' });
   const written = sent.get('/huge-chunked') ?? 0;
@@ -108,13 +111,19 @@ test('a huge chunked body fails with IMAGE_TOO_LARGE, without reading it all', a
 
 test('a declared Content-Length over the limit fails at once', async () => {
   // The server never ends the body: had the client read on, it would end at the timeout, with IMAGE_TIMEOUT.
-  await rejectsWith(loadImageBytes(`${base}/huge-declared`, { ...LOOPBACK, maxBytes: 10 * MB, timeoutMs: 20_000 }), 'IMAGE_TOO_LARGE');
+  await rejectsWith(
+    loadImageBytes(`${base}/huge-declared`, { ...LOOPBACK, maxBytes: 10 * MB, timeoutMs: 20_000 }),
+    'IMAGE_TOO_LARGE',
+  );
   assert.equal(sent.get('/huge-declared'), 1024);
 });
 
 test('a server that stalls mid-body fails with IMAGE_TIMEOUT at the timeout; one that never answers is IMAGE_UNREACHABLE then', async () => {
   // Neither server ever finishes: only the 300 ms timeout can end these fetches.
-  for (const [p, code] of [['/slow-body', 'IMAGE_TIMEOUT'], ['/slow-headers', 'IMAGE_UNREACHABLE']] as const) {
+  for (const [p, code] of [
+    ['/slow-body', 'IMAGE_TIMEOUT'],
+    ['/slow-headers', 'IMAGE_UNREACHABLE'],
+  ] as const) {
     const started = performance.now();
     await rejectsWith(loadImageBytes(`${base}${p}`, { ...LOOPBACK, timeoutMs: 300 }), code);
     const elapsed = performance.now() - started;
@@ -149,7 +158,13 @@ test('a closed port and a server that never answers read the same: IMAGE_UNREACH
 test('without the allow setting, loopback is refused before connecting (by IP, by name, IPv6, IPv4-mapped), and so is a redirect to it', async () => {
   const port = new URL(base).port;
   const before = connections;
-  for (const url of [`${base}/ok.jpg`, `http://localhost:${port}/ok.jpg`, `http://[::1]:${port}/ok.jpg`, `http://[::ffff:127.0.0.1]:${port}/ok.jpg`, `http://0.0.0.0:${port}/ok.jpg`]) {
+  for (const url of [
+    `${base}/ok.jpg`,
+    `http://localhost:${port}/ok.jpg`,
+    `http://[::1]:${port}/ok.jpg`,
+    `http://[::ffff:127.0.0.1]:${port}/ok.jpg`,
+    `http://0.0.0.0:${port}/ok.jpg`,
+  ]) {
     await rejectsWith(loadImageBytes(url), 'IMAGE_FETCH_REFUSED');
   }
   // Allowing one name allows that name only.
@@ -159,21 +174,67 @@ test('without the allow setting, loopback is refused before connecting (by IP, b
   const to = encodeURIComponent(`http://localhost:${port}/ok.jpg`);
   await rejectsWith(loadImageBytes(`${base}/redirect?to=${to}`, LOOPBACK), 'IMAGE_FETCH_REFUSED');
   // Followed when the target is allowed too.
-  assert.deepEqual(await loadImageBytes(`${base}/redirect?to=${to}`, { allowHosts: ['127.0.0.1', 'localhost'] }), readFileSync(jpeg));
+  assert.deepEqual(
+    await loadImageBytes(`${base}/redirect?to=${to}`, { allowHosts: ['127.0.0.1', 'localhost'] }),
+    readFileSync(jpeg),
+  );
   // A local file where only URLs are allowed is refused the same way.
   await rejectsWith(loadImageBytes(jpeg, { allowLocalFiles: false }), 'IMAGE_FETCH_REFUSED');
 });
 
 test('address policy: loopback, private, link-local, CGNAT, multicast, unspecified and their IPv6 and mapped forms are forbidden; public ones are not', () => {
   const forbidden = [
-    '127.0.0.1', '127.255.255.254', '10.0.0.1', '172.16.0.1', '172.31.255.255', '192.168.1.1', '169.254.169.254', '169.254.0.1',
-    '100.64.0.1', '100.127.255.255', '0.0.0.0', '224.0.0.1', '239.255.255.250', '255.255.255.255', '198.18.0.1', '192.0.2.1',
-    '::', '::1', '::127.0.0.1', '::ffff:127.0.0.1', '::ffff:7f00:1', '::ffff:169.254.169.254', '::ffff:10.0.0.1', 'fe80::1',
-    'fd00::1', 'fc00::1', 'ff02::1', '64:ff9b::a9fe:a9fe', '2002:7f00:1::', '2001:db8::1', '2001::1', 'not-an-address',
+    '127.0.0.1',
+    '127.255.255.254',
+    '10.0.0.1',
+    '172.16.0.1',
+    '172.31.255.255',
+    '192.168.1.1',
+    '169.254.169.254',
+    '169.254.0.1',
+    '100.64.0.1',
+    '100.127.255.255',
+    '0.0.0.0',
+    '224.0.0.1',
+    '239.255.255.250',
+    '255.255.255.255',
+    '198.18.0.1',
+    '192.0.2.1',
+    '::',
+    '::1',
+    '::127.0.0.1',
+    '::ffff:127.0.0.1',
+    '::ffff:7f00:1',
+    '::ffff:169.254.169.254',
+    '::ffff:10.0.0.1',
+    'fe80::1',
+    'fd00::1',
+    'fc00::1',
+    'ff02::1',
+    '64:ff9b::a9fe:a9fe',
+    '2002:7f00:1::',
+    '2001:db8::1',
+    '2001::1',
+    'not-an-address',
   ];
-  const allowed = ['8.8.8.8', '1.1.1.1', '172.32.0.1', '100.128.0.1', '192.169.0.1', '::ffff:8.8.8.8', '2606:4700:4700::1111', '2a00:1450:4001::200e'];
-  assert.deepEqual(forbidden.filter((a) => !isForbiddenAddress(a)), []);
-  assert.deepEqual(allowed.filter((a) => isForbiddenAddress(a)), []);
+  const allowed = [
+    '8.8.8.8',
+    '1.1.1.1',
+    '172.32.0.1',
+    '100.128.0.1',
+    '192.169.0.1',
+    '::ffff:8.8.8.8',
+    '2606:4700:4700::1111',
+    '2a00:1450:4001::200e',
+  ];
+  assert.deepEqual(
+    forbidden.filter((a) => !isForbiddenAddress(a)),
+    [],
+  );
+  assert.deepEqual(
+    allowed.filter((a) => isForbiddenAddress(a)),
+    [],
+  );
 });
 
 test('a local file over the limit is IMAGE_TOO_LARGE', async () => {

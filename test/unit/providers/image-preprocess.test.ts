@@ -15,7 +15,9 @@ interface ExpectedImage {
 
 const clipDir = path.join(fixturesDir, 'models', 'tiny-clip');
 const expected = JSON.parse(readFileSync(path.join(clipDir, 'expected.json'), 'utf8')) as { images: ExpectedImage[] };
-const config = parsePreprocessorConfig(JSON.parse(readFileSync(path.join(clipDir, 'preprocessor_config.json'), 'utf8')));
+const config = parsePreprocessorConfig(
+  JSON.parse(readFileSync(path.join(clipDir, 'preprocessor_config.json'), 'utf8')),
+);
 
 function readFloat32(file: string): Float32Array {
   const buf = readFileSync(file);
@@ -46,7 +48,12 @@ test('sharp preprocessing matches PIL (CLIPImageProcessor steps) within 0.02 mea
 test('parsePreprocessorConfig reads CLIP fields and falls back to CLIP defaults', () => {
   assert.equal(config.shortestEdge, 224);
   assert.deepEqual(config.crop, { height: 224, width: 224 });
-  const old = parsePreprocessorConfig({ size: 256, crop_size: 240, image_mean: [0.5, 0.5, 0.5], image_std: [0.5, 0.5, 0.5] });
+  const old = parsePreprocessorConfig({
+    size: 256,
+    crop_size: 240,
+    image_mean: [0.5, 0.5, 0.5],
+    image_std: [0.5, 0.5, 0.5],
+  });
   assert.equal(old.shortestEdge, 256);
   assert.deepEqual(old.crop, { height: 240, width: 240 });
   assert.deepEqual(old.mean, [0.5, 0.5, 0.5]);
@@ -62,7 +69,9 @@ test('resizedSize keeps the aspect ratio and truncates the long edge like HF', (
 });
 
 test('a small, transparent or grey image is resized up, laid on white and cropped to the crop size', async () => {
-  const png = await sharp({ create: { width: 40, height: 20, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
+  const png = await sharp({
+    create: { width: 40, height: 20, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } },
+  })
     .png()
     .toBuffer();
   const out = await preprocessImage(png, config);

@@ -8,7 +8,7 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { createOpenAIEmbedder, createOpenAIProvider } from '../../../providers/openai/index.js';
 import { ChatModelCache } from '../../../providers/openai/chat.js';
 import { resolveOpenAISettings } from '../../../providers/openai/api.js';
-import type { ProviderError} from '../../../providers/types.js';
+import type { ProviderError } from '../../../providers/types.js';
 import { isProviderError, type GenerationResult, type ProviderErrorKind } from '../../../providers/types.js';
 import { OPENAI_ROUTES, startFakeOpenAI, type FakeOpenAI } from '../../helpers/fake-openai.js';
 import type { FaultMode } from '../../helpers/fake-http.js';
@@ -51,7 +51,8 @@ describe('OpenAI provider', () => {
     await fake.close();
   });
 
-  const provider = (extra = {}) => createOpenAIProvider({ apiKey: KEY, baseURL: fake.baseURL, timeoutMs: 300, ...extra });
+  const provider = (extra = {}) =>
+    createOpenAIProvider({ apiKey: KEY, baseURL: fake.baseURL, timeoutMs: 300, ...extra });
 
   it('generates text from the prompt and reports usage and finish reason', async () => {
     const [result] = await provider().generate([requestFor('Linen Shirt')]);
@@ -67,7 +68,14 @@ describe('OpenAI provider', () => {
   });
 
   it('passes system, max_tokens, temperature, top_p, seed and stop, and sends the key as a Bearer header', async () => {
-    const request = requestFor('Wool Coat', { system: 'Brand voice.', maxTokens: 4, temperature: 0.3, topP: 0.8, seed: 42, stop: ['END'] });
+    const request = requestFor('Wool Coat', {
+      system: 'Brand voice.',
+      maxTokens: 4,
+      temperature: 0.3,
+      topP: 0.8,
+      seed: 42,
+      stop: ['END'],
+    });
     const [result] = await provider({ model: 'gpt-test' }).generate([request]);
     const call = fake.lastCall(OPENAI_ROUTES.chat);
     assert.ok(call);
@@ -160,7 +168,10 @@ describe('OpenAI provider', () => {
     fake.setRetryAfter(new Date(Date.now() + 10_000).toUTCString());
     fake.failNext(1, '429');
     const error = asError((await provider().generate([requestFor('Test Tee')]))[0]);
-    assert.ok(error.retryAfterMs !== undefined && error.retryAfterMs > 7000 && error.retryAfterMs <= 10_000, String(error.retryAfterMs));
+    assert.ok(
+      error.retryAfterMs !== undefined && error.retryAfterMs > 7000 && error.retryAfterMs <= 10_000,
+      String(error.retryAfterMs),
+    );
   });
 
   it('embeds texts in order, as plain arrays', async () => {
@@ -185,7 +196,11 @@ describe('OpenAI provider', () => {
     assert.equal(health.healthy, false);
     const error = asError(await unconfigured.generate([requestFor('A'), requestFor('B')]).catch((e: unknown) => e));
     assert.equal(error.kind, 'auth');
-    const embedError = asError(await createOpenAIEmbedder({ fetch: countingFetch }).embed(['x']).catch((e: unknown) => e));
+    const embedError = asError(
+      await createOpenAIEmbedder({ fetch: countingFetch })
+        .embed(['x'])
+        .catch((e: unknown) => e),
+    );
     assert.equal(embedError.kind, 'auth');
     assert.equal(sent, 0);
   });
@@ -249,13 +264,16 @@ describe('OpenAI provider', () => {
     try {
       const controller = new AbortController();
       const tokens: string[] = [];
-      const pending = createOpenAIProvider({ apiKey: KEY, baseURL: slow.baseURL, timeoutMs: 10_000 }).generate([requestFor('Slow Stream Tee')], {
-        signal: controller.signal,
-        onToken: (_, token) => {
-          tokens.push(token);
-          controller.abort();
+      const pending = createOpenAIProvider({ apiKey: KEY, baseURL: slow.baseURL, timeoutMs: 10_000 }).generate(
+        [requestFor('Slow Stream Tee')],
+        {
+          signal: controller.signal,
+          onToken: (_, token) => {
+            tokens.push(token);
+            controller.abort();
+          },
         },
-      });
+      );
       const error = asError((await pending)[0]);
       assert.equal(error.kind, 'timeout');
       assert.match(error.message, /aborted by caller/);
@@ -270,7 +288,10 @@ describe('OpenAI provider', () => {
     let sent = 0;
     const countingFetch: typeof fetch = async (input, init) => {
       sent += 1;
-      assert.ok((init as { dispatcher?: unknown } | undefined)?.dispatcher instanceof Agent, 'the dispatcher reaches fetch');
+      assert.ok(
+        (init as { dispatcher?: unknown } | undefined)?.dispatcher instanceof Agent,
+        'the dispatcher reaches fetch',
+      );
       // A dispatcher of the undici package needs that package's fetch (Node's bundled copy may differ).
       return undiciFetch(input as string, init as Parameters<typeof undiciFetch>[1]) as unknown as Response;
     };
@@ -301,7 +322,11 @@ describe('OpenAI provider', () => {
 
   it('calls with different parameters on one provider each send their own', async () => {
     const p = provider();
-    for (const [maxTokens, temperature] of [[3, 0.1], [5, 0.9], [3, 0.1]] as const) {
+    for (const [maxTokens, temperature] of [
+      [3, 0.1],
+      [5, 0.9],
+      [3, 0.1],
+    ] as const) {
       asResult((await p.generate([requestFor('Knit Tee', { maxTokens, temperature })]))[0]);
       const body = fake.lastCall(OPENAI_ROUTES.chat)?.body as Record<string, unknown>;
       assert.equal(body.max_tokens, maxTokens);

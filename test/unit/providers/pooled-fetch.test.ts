@@ -14,7 +14,13 @@ import { waitFor } from '../../helpers/wait.js';
 describe('pooledFetch', () => {
   let server: http.Server;
   let base: string;
-  const seen: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; body: string; port: number | undefined }> = [];
+  const seen: Array<{
+    method: string;
+    url: string;
+    headers: http.IncomingHttpHeaders;
+    body: string;
+    port: number | undefined;
+  }> = [];
   /** Ends an open /events stream with its second event: the test sends it once it has read the first. */
   const secondEvents: Array<() => void> = [];
   before(async () => {
@@ -22,10 +28,18 @@ describe('pooledFetch', () => {
       let body = '';
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
       req.on('end', () => {
-        seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, port: req.socket.remotePort });
+        seen.push({
+          method: req.method ?? '',
+          url: req.url ?? '',
+          headers: req.headers,
+          body,
+          port: req.socket.remotePort,
+        });
         if (req.url === '/json') {
           res.setHeader('set-cookie', ['a=1', 'b=2']);
-          res.writeHead(201, { 'content-type': 'application/json', 'x-request-id': 'req-1' }).end(JSON.stringify({ echo: body }));
+          res
+            .writeHead(201, { 'content-type': 'application/json', 'x-request-id': 'req-1' })
+            .end(JSON.stringify({ echo: body }));
         } else if (req.url === '/empty') {
           res.writeHead(204).end();
         } else if (req.url === '/moved') {
@@ -35,7 +49,9 @@ describe('pooledFetch', () => {
           res.write('data: one\n\n');
           secondEvents.push(() => res.end('data: two\n\n'));
         } else if (req.url === '/gzip') {
-          res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(gzipSync(JSON.stringify({ zipped: true })));
+          res
+            .writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' })
+            .end(gzipSync(JSON.stringify({ zipped: true })));
         } else if (req.url === '/hang') {
           // never answers
         } else {
@@ -54,7 +70,11 @@ describe('pooledFetch', () => {
   const f = pooledFetch();
 
   it('sends method, headers and a string body, and returns status, headers and body', async () => {
-    const res = await f(`${base}/json`, { method: 'post', headers: new Headers({ 'Content-Type': 'application/json', Authorization: 'Bearer k' }), body: '{"a":1}' });
+    const res = await f(`${base}/json`, {
+      method: 'post',
+      headers: new Headers({ 'Content-Type': 'application/json', Authorization: 'Bearer k' }),
+      body: '{"a":1}',
+    });
     assert.equal(res.status, 201);
     assert.equal(res.ok, true);
     assert.equal(res.headers.get('x-request-id'), 'req-1');
@@ -95,7 +115,8 @@ describe('pooledFetch', () => {
     assert.equal(new TextDecoder().decode(first.value), 'data: one\n\n');
     secondEvents.shift()!();
     let rest = '';
-    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest += new TextDecoder().decode(chunk.value);
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read())
+      rest += new TextDecoder().decode(chunk.value);
     assert.equal(rest, 'data: two\n\n');
   });
 
@@ -110,7 +131,10 @@ describe('pooledFetch', () => {
 
   it('rejects at once, sending nothing, when the signal is already aborted', async () => {
     const before = seen.length;
-    await assert.rejects(f(`${base}/json`, { method: 'POST', body: 'x', signal: AbortSignal.abort(new Error('gone')) }), /gone/);
+    await assert.rejects(
+      f(`${base}/json`, { method: 'POST', body: 'x', signal: AbortSignal.abort(new Error('gone')) }),
+      /gone/,
+    );
     assert.equal(seen.length, before);
   });
 
@@ -124,7 +148,8 @@ describe('pooledFetch', () => {
   });
 
   it('keeps its connection alive from one call to the next', async () => {
-    for (let i = 0; i < 3; i += 1) assert.equal((await f(`${base}/json`, { method: 'POST', body: String(i) })).status, 201);
+    for (let i = 0; i < 3; i += 1)
+      assert.equal((await f(`${base}/json`, { method: 'POST', body: String(i) })).status, 201);
     const ports = seen.slice(-3).map((call) => call.port);
     assert.equal(new Set(ports).size, 1, `one socket for three calls in a row, saw ports ${ports.join(', ')}`);
   });

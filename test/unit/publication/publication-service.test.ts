@@ -22,7 +22,10 @@ const dir = mkdtempSync(path.join(tmpdir(), 'stylesprint-publication-service-'))
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const PASS: StoredCheck = { verdict: 'PASS', findings: [] };
-const BLOCK: StoredCheck = { verdict: 'BLOCK', findings: [{ code: 'ORIGIN_CLAIM', severity: 'BLOCK', start: 0, end: 5, message: 'origin', expected: null }] };
+const BLOCK: StoredCheck = {
+  verdict: 'BLOCK',
+  findings: [{ code: 'ORIGIN_CLAIM', severity: 'BLOCK', start: 0, end: 5, message: 'origin', expected: null }],
+};
 const editor: Actor = { kind: 'person', name: 'merch-1', role: 'editor' };
 
 async function setup(policy: PublishPolicy) {
@@ -37,7 +40,14 @@ async function setup(policy: PublishPolicy) {
   const bus = await createPublicationBus();
   const notices: PublicationNotice[] = [];
   bus.onPublished((n) => notices.push(n));
-  const service = new PublicationService({ store: storage.publication, bus, products: (ids) => storage.catalog.productsByIds(ids), check, policy, logger: pino({ level: 'silent' }) });
+  const service = new PublicationService({
+    store: storage.publication,
+    bus,
+    products: (ids) => storage.catalog.productsByIds(ids),
+    check,
+    policy,
+    logger: pino({ level: 'silent' }),
+  });
   const generated = async (product = products[0], text = 'a generated text', finishReason = 'stop') => {
     const d = await storage.descriptions.insertDescription(makeDescription(product.id, { text, finishReason }));
     return service.admitGenerated(d, product, slotOf(product.id, null));
@@ -66,7 +76,10 @@ test('auto: a PASS text is published and announced; the next supersedes it and s
     // Approved before the next text arrives: a draft a person touched is never superseded by a machine one.
     await s.service.approve(third.state.descriptionId, editor);
     const cut = await s.generated(undefined, 'cut', 'length');
-    assert.deepEqual([first, second, third, cut].map((e) => e.state.status), ['PUBLISHED', 'PUBLISHED', 'IN_REVIEW', 'IN_REVIEW']);
+    assert.deepEqual(
+      [first, second, third, cut].map((e) => e.state.status),
+      ['PUBLISHED', 'PUBLISHED', 'IN_REVIEW', 'IN_REVIEW'],
+    );
     assert.deepEqual(
       s.notices.map((n) => [n.type, n.descriptionId, n.supersededId, n.text, n.actorName]),
       [
@@ -74,7 +87,9 @@ test('auto: a PASS text is published and announced; the next supersedes it and s
         ['PUBLISHED', second.state.descriptionId, first.state.descriptionId, 'second', 'publish-policy:auto'],
       ],
     );
-    const notes = (await s.service.history(s.products[0].id, null)).events.filter((e) => e.action === 'PUBLISH' || e.action === 'SUBMIT').map((e) => e.note);
+    const notes = (await s.service.history(s.products[0].id, null)).events
+      .filter((e) => e.action === 'PUBLISH' || e.action === 'SUBMIT')
+      .map((e) => e.note);
     assert.deepEqual(notes, [
       'PUBLISH_POLICY=auto: the check passed and the text is complete',
       'PUBLISH_POLICY=auto: the check passed and the text is complete',
@@ -86,7 +101,10 @@ test('auto: a PASS text is published and announced; the next supersedes it and s
     await s.service.publish(third.state.descriptionId, editor, { note: 'fixed upstream' });
     const fourth = await s.generated(undefined, 'fourth');
     assert.equal(fourth.state.status, 'IN_REVIEW');
-    assert.match((await s.service.history(s.products[0].id, null)).events.at(-1)!.note!, /^PUBLISH_POLICY=auto: the live text was published by a person \(editor\)$/);
+    assert.match(
+      (await s.service.history(s.products[0].id, null)).events.at(-1)!.note!,
+      /^PUBLISH_POLICY=auto: the live text was published by a person \(editor\)$/,
+    );
   } finally {
     await s.close();
   }
@@ -99,13 +117,28 @@ test('a rejected or unpublished live text is announced as UNPUBLISHED; a recheck
     s.setVerdicts({ 'a claim': BLOCK });
     const [rechecked] = await s.service.recheck([live.state.descriptionId], editor);
     assert.ok(rechecked?.ok);
-    assert.deepEqual([rechecked.entry.state.status, rechecked.entry.state.verdict, rechecked.entry.version.check], ['PUBLISHED', 'BLOCK', BLOCK]);
+    assert.deepEqual(
+      [rechecked.entry.state.status, rechecked.entry.state.verdict, rechecked.entry.version.check],
+      ['PUBLISHED', 'BLOCK', BLOCK],
+    );
     const queue = await s.service.queue({ statuses: ['PUBLISHED'], verdicts: ['BLOCK'] }, 10, null);
-    assert.deepEqual(queue.rows.map((r) => r.state.descriptionId), [live.state.descriptionId]);
+    assert.deepEqual(
+      queue.rows.map((r) => r.state.descriptionId),
+      [live.state.descriptionId],
+    );
     const event = (await s.service.history(s.products[0].id, null)).events.at(-1)!;
-    assert.deepEqual([event.action, event.from, event.to, event.note, event.actorName], ['RECHECK', 'PUBLISHED', 'PUBLISHED', 'PASS → BLOCK', 'merch-1']);
+    assert.deepEqual(
+      [event.action, event.from, event.to, event.note, event.actorName],
+      ['RECHECK', 'PUBLISHED', 'PUBLISHED', 'PASS → BLOCK', 'merch-1'],
+    );
     await s.service.reject(live.state.descriptionId, editor, { reason: 'origin claim' });
-    assert.deepEqual(s.notices.map((n) => [n.type, n.note]), [['PUBLISHED', 'PUBLISH_POLICY=auto: the check passed and the text is complete'], ['UNPUBLISHED', 'origin claim']]);
+    assert.deepEqual(
+      s.notices.map((n) => [n.type, n.note]),
+      [
+        ['PUBLISHED', 'PUBLISH_POLICY=auto: the check passed and the text is complete'],
+        ['UNPUBLISHED', 'origin claim'],
+      ],
+    );
   } finally {
     await s.close();
   }
@@ -117,14 +150,26 @@ test('bulk actions: one outcome per id in order, a client error per failed item,
     const ok = await s.generated(s.products[0], 'fine');
     const boom = await s.generated(s.products[1], 'explode').catch((e: unknown) => e);
     assert.match(inspect(boom), /checker bug/, 'a checker that fails fails the admission, not the gateway');
-    const stored = await s.storage.descriptions.insertDescription(makeDescription(s.products[1].id, { text: 'explode' }));
-    assert.deepEqual(await s.service.sweep(), { adopted: 2, triaged: 0 }, 'the texts the check fails on stay unchecked drafts');
+    const stored = await s.storage.descriptions.insertDescription(
+      makeDescription(s.products[1].id, { text: 'explode' }),
+    );
+    assert.deepEqual(
+      await s.service.sweep(),
+      { adopted: 2, triaged: 0 },
+      'the texts the check fails on stay unchecked drafts',
+    );
     const outcomes = await s.service.recheck([ok.state.descriptionId, stored.id, 'missing'], editor);
     assert.deepEqual(
       outcomes.map((o) => (o.ok ? 'ok' : o.error.code)),
       ['ok', 'INTERNAL', 'NOT_FOUND'],
     );
-    await assert.rejects(s.service.bulkApprove(Array.from({ length: 101 }, (_, i) => String(i)), editor), /at most 100/);
+    await assert.rejects(
+      s.service.bulkApprove(
+        Array.from({ length: 101 }, (_, i) => String(i)),
+        editor,
+      ),
+      /at most 100/,
+    );
   } finally {
     await s.close();
   }
@@ -135,12 +180,20 @@ test('the sweep adopts, checks and triages once; a second sweep finds nothing', 
   try {
     const [a, b] = s.products;
     for (const text of ['old', 'new']) await s.storage.descriptions.insertDescription(makeDescription(a.id, { text }));
-    await s.storage.descriptions.insertDescription(makeDescription(b.id, { text: 'only', personalization: { segment: 'runners' } }));
+    await s.storage.descriptions.insertDescription(
+      makeDescription(b.id, { text: 'only', personalization: { segment: 'runners' } }),
+    );
     assert.deepEqual(await s.service.sweep(), { adopted: 3, triaged: 3 });
     assert.deepEqual(await s.service.sweep(), { adopted: 0, triaged: 0 });
     const statuses = (await s.service.history(a.id, null)).entries.map((e) => [e.version.text, e.state.status]);
-    assert.deepEqual(statuses, [['old', 'SUPERSEDED'], ['new', 'IN_REVIEW']]);
-    assert.deepEqual((await s.service.history(b.id, null)).entries.map((e) => [e.state.slot.segment, e.state.status, e.state.verdict]), [['runners', 'IN_REVIEW', 'PASS']]);
+    assert.deepEqual(statuses, [
+      ['old', 'SUPERSEDED'],
+      ['new', 'IN_REVIEW'],
+    ]);
+    assert.deepEqual(
+      (await s.service.history(b.id, null)).entries.map((e) => [e.state.slot.segment, e.state.status, e.state.verdict]),
+      [['runners', 'IN_REVIEW', 'PASS']],
+    );
   } finally {
     await s.close();
   }

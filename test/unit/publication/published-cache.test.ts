@@ -26,7 +26,8 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const editor: Actor = { kind: 'person', name: 'merch-1', role: 'editor' };
 
 /** An entry of `productId` whose text names it, enough for the cache, which only groups entries by product. */
-const entryOf = (productId: string, text = `text of ${productId}`) => ({ state: { slot: slotOf(productId, null) }, version: { text } }) as unknown as PublicationEntry;
+const entryOf = (productId: string, text = `text of ${productId}`) =>
+  ({ state: { slot: slotOf(productId, null) }, version: { text } }) as unknown as PublicationEntry;
 
 /** A cache over a fake store whose answers the test sets, counting the ids each load asked for. */
 function fakeStore(options: { ttlMs?: number; maxProducts?: number } = {}) {
@@ -64,12 +65,20 @@ test('a product read once is served from the cache, nothing published included, 
   s.texts.set('p1', 'live one');
   assert.deepEqual(await s.read('p1', 'p2'), ['live one']);
   assert.deepEqual(await s.read('p1', 'p2', 'p1'), ['live one']);
-  assert.deepEqual(s.loads, [['p1', 'p2']], 'the second read asked the store nothing, also not for p2, which has nothing published');
+  assert.deepEqual(
+    s.loads,
+    [['p1', 'p2']],
+    'the second read asked the store nothing, also not for p2, which has nothing published',
+  );
   s.texts.set('p2', 'published elsewhere, notice lost');
   s.advance(4_999);
   assert.deepEqual(await s.read('p2'), []);
   s.advance(1);
-  assert.deepEqual(await s.read('p2'), ['published elsewhere, notice lost'], 'the TTL bounds how long a lost notice is felt');
+  assert.deepEqual(
+    await s.read('p2'),
+    ['published elsewhere, notice lost'],
+    'the TTL bounds how long a lost notice is felt',
+  );
   assert.deepEqual(s.loads, [['p1', 'p2'], ['p2']]);
 });
 
@@ -157,7 +166,12 @@ async function setup() {
     service,
     storeReads: () => storeReads,
     /** What the product's base slot serves, as a shopper's read gets it. */
-    served: async () => (await service.publishedForProducts([product.id])).map((e) => [e.state.descriptionId, e.version.version, e.version.text]),
+    served: async () =>
+      (await service.publishedForProducts([product.id])).map((e) => [
+        e.state.descriptionId,
+        e.version.version,
+        e.version.text,
+      ]),
     approved: async (text: string) => {
       const d = await storage.descriptions.insertDescription(makeDescription(product.id, { text }));
       const entry = await service.admitGenerated(d, product, slotOf(product.id, null));
@@ -185,7 +199,11 @@ test('in the service: publish, edit-publish, unpublish and reject each show in t
     assert.deepEqual(await s.served(), [[first, 1, 'first text']], 'publish');
 
     await s.service.edit(first, editor, { text: 'first text, edited', expectedVersion: 1 });
-    assert.deepEqual(await s.served(), [[first, 1, 'first text']], 'an edit of a live text leaves the live version live');
+    assert.deepEqual(
+      await s.served(),
+      [[first, 1, 'first text']],
+      'an edit of a live text leaves the live version live',
+    );
     await s.service.publish(first, editor);
     assert.deepEqual(await s.served(), [[first, 2, 'first text, edited']], 'edit-publish');
 

@@ -2,7 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { diffTokens, wordDiff, type DiffSegment } from '../../../src/publication/word-diff.js';
 
-const side = (segments: DiffSegment[], drop: 'INSERT' | 'DELETE') => segments.filter((s) => s.op !== drop).map((s) => s.text).join('');
+const side = (segments: DiffSegment[], drop: 'INSERT' | 'DELETE') =>
+  segments
+    .filter((s) => s.op !== drop)
+    .map((s) => s.text)
+    .join('');
 
 test('a word replaced, added and removed, with the space between changes folded into them', () => {
   assert.deepEqual(wordDiff('A light linen dress for summer.', 'A light cotton dress for warm summer days.'), [
@@ -27,7 +31,19 @@ test('edge cases: equal texts, empty texts, punctuation and contractions as thei
   assert.deepEqual(wordDiff('', ''), []);
   assert.deepEqual(wordDiff('', 'new'), [{ op: 'INSERT', text: 'new' }]);
   assert.deepEqual(wordDiff('old', ''), [{ op: 'DELETE', text: 'old' }]);
-  assert.deepEqual(diffTokens("It's a 100% cotton T-shirt."), ["It's", ' ', 'a', ' ', '100', '%', ' ', 'cotton', ' ', 'T-shirt', '.']);
+  assert.deepEqual(diffTokens("It's a 100% cotton T-shirt."), [
+    "It's",
+    ' ',
+    'a',
+    ' ',
+    '100',
+    '%',
+    ' ',
+    'cotton',
+    ' ',
+    'T-shirt',
+    '.',
+  ]);
 });
 
 test('on random edits both texts are given back exactly, and the script is no longer than replacing everything', () => {
@@ -35,7 +51,8 @@ test('on random edits both texts are given back exactly, and the script is no lo
   let seed = 42;
   const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const words = ['linen', 'dress', 'wrap', 'midi', 'summer', ',', '.', 'for', 'the', 'soft', 'blue', "it's"];
-  const sentence = (n: number) => Array.from({ length: n }, () => words[Math.floor(next() * words.length)]).join(next() < 0.5 ? ' ' : '  ');
+  const sentence = (n: number) =>
+    Array.from({ length: n }, () => words[Math.floor(next() * words.length)]).join(next() < 0.5 ? ' ' : '  ');
   for (let i = 0; i < 300; i++) {
     const before = sentence(Math.floor(next() * 30));
     const tokens = diffTokens(before);
@@ -45,7 +62,8 @@ test('on random edits both texts are given back exactly, and the script is no lo
     const segments = wordDiff(before, after);
     assert.equal(side(segments, 'INSERT'), before, `before, case ${i}`);
     assert.equal(side(segments, 'DELETE'), after, `after, case ${i}`);
-    for (let j = 1; j < segments.length; j++) assert.notEqual(segments[j].op === segments[j - 1].op, true, `runs are merged, case ${i}`);
+    for (let j = 1; j < segments.length; j++)
+      assert.notEqual(segments[j].op === segments[j - 1].op, true, `runs are merged, case ${i}`);
     const changed = segments.filter((s) => s.op !== 'EQUAL').reduce((n, s) => n + diffTokens(s.text).length, 0);
     assert.ok(changed <= tokens.length + diffTokens(after).length);
   }

@@ -11,7 +11,8 @@ function clock(start = 1_000_000) {
 }
 
 test('verdictOf: echo or reference leak blocks, inclusive-language findings ask for review, capability warnings are ignored', () => {
-  const prompt = 'Write a product description for the following product: Linen Midi Wrap Dress. Do not mention the price or invent details.';
+  const prompt =
+    'Write a product description for the following product: Linen Midi Wrap Dress. Do not mention the price or invent details.';
   const echo = checkDescription({ text: `${prompt} It is lovely.`, prompt });
   assert.ok(echo.flags.some((f) => f.code === 'PROMPT_ECHO'));
   assert.equal(verdictOf(echo), 'BLOCK');
@@ -30,14 +31,21 @@ test('verdictOf: echo or reference leak blocks, inclusive-language findings ask 
 test('opens at the failure share over the minimum samples, routes around, probes after the cooldown, and closes on a passing probe', () => {
   const c = clock();
   const changes: QualityStatus[] = [];
-  const breaker = new QualityBreaker({ settings: { failureRatio: 0.5, minSamples: 4, cooldownMs: 1000, probeTimeoutMs: 500 }, now: c.now, onChange: (s) => changes.push(s) });
+  const breaker = new QualityBreaker({
+    settings: { failureRatio: 0.5, minSamples: 4, cooldownMs: 1000, probeTimeoutMs: 500 },
+    now: c.now,
+    onChange: (s) => changes.push(s),
+  });
   // Three failures of three: not enough samples yet.
   for (const v of ['BLOCK', 'REVIEW', 'BLOCK'] as const) breaker.record('openai', 'gpt', v);
   assert.equal(breaker.standing('openai', 'gpt'), 'ok');
   breaker.record('openai', 'gpt', 'PASS');
   // 3 of 4 ≥ 0.5.
   assert.equal(breaker.status('openai', 'gpt').state, 'open');
-  assert.match(breaker.status('openai', 'gpt').reason ?? '', /3 of the last 4 texts failed the checks \(2 BLOCK, 1 REVIEW\)/);
+  assert.match(
+    breaker.status('openai', 'gpt').reason ?? '',
+    /3 of the last 4 texts failed the checks \(2 BLOCK, 1 REVIEW\)/,
+  );
   assert.equal(breaker.standing('openai', 'gpt'), 'avoid');
   // Another model of the same provider has a breaker of its own.
   assert.equal(breaker.standing('openai', 'other-model'), 'ok');
@@ -48,10 +56,17 @@ test('opens at the failure share over the minimum samples, routes around, probes
   assert.equal(breaker.standing('openai', 'gpt'), 'probe', 'a probe without a verdict frees the slot');
   breaker.record('openai', 'gpt', 'PASS');
   assert.deepEqual(
-    { state: breaker.status('openai', 'gpt').state, samples: breaker.status('openai', 'gpt').samples, trips: breaker.status('openai', 'gpt').trips },
+    {
+      state: breaker.status('openai', 'gpt').state,
+      samples: breaker.status('openai', 'gpt').samples,
+      trips: breaker.status('openai', 'gpt').trips,
+    },
     { state: 'closed', samples: 0, trips: 1 },
   );
-  assert.deepEqual(changes.map((s) => s.state), ['open', 'half_open', 'closed']);
+  assert.deepEqual(
+    changes.map((s) => s.state),
+    ['open', 'half_open', 'closed'],
+  );
 });
 
 test('a failing probe opens it again for another cooldown; a share under the ratio never opens it', () => {
@@ -80,8 +95,16 @@ test('a failing probe opens it again for another cooldown; a share under the rat
 test('arrangeTargets: probes first, demoted last, avoided left out unless nothing else remains', () => {
   const t = (provider: string) => ({ provider, timeoutMs: 1000, retries: 0 });
   const standings: Record<string, Standing> = { a: 'last', b: 'ok', c: 'avoid', d: 'probe' };
-  assert.deepEqual(arrangeTargets([t('a'), t('b'), t('c'), t('d')], (x) => standings[x.provider]).map((x) => x.provider), ['d', 'b', 'a']);
-  assert.deepEqual(arrangeTargets([t('c'), t('x')], (x) => (x.provider === 'x' ? 'avoid' : standings[x.provider])).map((x) => x.provider), ['c', 'x']);
+  assert.deepEqual(
+    arrangeTargets([t('a'), t('b'), t('c'), t('d')], (x) => standings[x.provider]).map((x) => x.provider),
+    ['d', 'b', 'a'],
+  );
+  assert.deepEqual(
+    arrangeTargets([t('c'), t('x')], (x) => (x.provider === 'x' ? 'avoid' : standings[x.provider])).map(
+      (x) => x.provider,
+    ),
+    ['c', 'x'],
+  );
   assert.equal(strongerStanding('last', 'probe'), 'last');
   assert.equal(strongerStanding('ok', 'avoid'), 'avoid');
 });

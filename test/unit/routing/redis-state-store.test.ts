@@ -50,7 +50,15 @@ async function redisMs(): Promise<number> {
 }
 
 const cached = (text: string): CachedGeneration => ({
-  result: { text, providerId: 'p', model: 'm', finishReason: 'stop', latencyMs: 1, promptTokens: 1, completionTokens: 1 },
+  result: {
+    text,
+    providerId: 'p',
+    model: 'm',
+    finishReason: 'stop',
+    latencyMs: 1,
+    promptTokens: 1,
+    completionTokens: 1,
+  },
   attempts: [{ provider: 'p', model: 'm', errorKind: null, latencyMs: 1 }],
 });
 
@@ -78,7 +86,9 @@ describe('RedisStateStore', () => {
     assert.equal(late.breakerOpenUntil!('openai'), until);
     assert.equal(late.breakerOpenUntil!('huggingface'), 0, 'per provider');
     await b.shareBreaker!('openai', 0);
-    await waitFor(() => a.breakerOpenUntil!('openai') === 0 && late.breakerOpenUntil!('openai') === 0, { what: 'the close to reach every replica' });
+    await waitFor(() => a.breakerOpenUntil!('openai') === 0 && late.breakerOpenUntil!('openai') === 0, {
+      what: 'the close to reach every replica',
+    });
   });
 
   it('a verdict in the past counts as closed', async (t) => {
@@ -120,7 +130,10 @@ describe('RedisStateStore', () => {
     client.disconnect();
     assert.equal(await waiter.waitForResult!('k-dead', new AbortController().signal), undefined);
     const lapsed = (await redisMs()) - locked;
-    assert.ok(lapsed >= 300, `gave up ${lapsed.toFixed(0)} ms after the lock was taken, before its 300 ms lease could lapse`);
+    assert.ok(
+      lapsed >= 300,
+      `gave up ${lapsed.toFixed(0)} ms after the lock was taken, before its 300 ms lease could lapse`,
+    );
     const taken = await waiter.lockGeneration!('k-dead');
     assert.ok(taken, 'the lapsed lock is free');
     await taken.release();
@@ -156,7 +169,10 @@ describe('two routers on one Redis', () => {
     if (!redis) return skipWithoutRedis(t, skipReason);
     fake.setLatency(200);
     const [a, b] = [await routerOn(), await routerOn()];
-    const [[first], [second]] = await Promise.all([a.generate([item('Shared Linen Shirt')]), b.generate([item('Shared Linen Shirt')])]);
+    const [[first], [second]] = await Promise.all([
+      a.generate([item('Shared Linen Shirt')]),
+      b.generate([item('Shared Linen Shirt')]),
+    ]);
     assert.equal(fake.count(CHAT), 1, 'one generation across both replicas');
     assert.equal(asSuccess(first).result.text, asSuccess(second).result.text);
     assert.deepEqual([asSuccess(first).cached, asSuccess(second).cached].sort(), [false, true]);
@@ -168,7 +184,10 @@ describe('two routers on one Redis', () => {
     fake.setLatency(150);
     fake.failNext(1, '503');
     const [a, b] = [await routerOn(), await routerOn()];
-    const [[first], [second]] = await Promise.all([a.generate([item('Failing Wool Coat')]), b.generate([item('Failing Wool Coat')])]);
+    const [[first], [second]] = await Promise.all([
+      a.generate([item('Failing Wool Coat')]),
+      b.generate([item('Failing Wool Coat')]),
+    ]);
     const outcomes = [first, second];
     assert.equal(outcomes.filter((o) => !o.ok).length, 1, 'the holder failed');
     assert.equal(asSuccess(outcomes.find((o) => o.ok)).cached, false, 'the waiter generated for itself');

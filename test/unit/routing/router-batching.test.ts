@@ -16,7 +16,17 @@ import type { FakeServer } from '../../helpers/fake-http.js';
 import { OPENAI_ROUTES, startFakeOpenAI, type FakeOpenAI } from '../../helpers/fake-openai.js';
 import { requestFor } from '../../helpers/generation-requests.js';
 import { fixturesDir } from '../../helpers/paths.js';
-import { asSuccess, countingGenerator, fallback, noneHanging, openaiOn, rejectionGuard, seededRandom, sourceOf, target } from './router-fixtures.js';
+import {
+  asSuccess,
+  countingGenerator,
+  fallback,
+  noneHanging,
+  openaiOn,
+  rejectionGuard,
+  seededRandom,
+  sourceOf,
+  target,
+} from './router-fixtures.js';
 
 const CHAT = OPENAI_ROUTES.chat;
 const quietLogger = { info: (): void => {}, warn: (): void => {} };
@@ -61,7 +71,10 @@ describe('router batching and load balancing', () => {
     try {
       const counted = countingGenerator(onnx);
       router = createRouter({ source: sourceOf(counted), policies: [fallback('mobile', target('onnx', 30_000, 0))] });
-      const items = Array.from({ length: 50 }, (_, i) => ({ request: requestFor(`Dress ${i}`, { maxTokens: 4, seed: i }), options: { policy: 'mobile' } }));
+      const items = Array.from({ length: 50 }, (_, i) => ({
+        request: requestFor(`Dress ${i}`, { maxTokens: 4, seed: i }),
+        options: { policy: 'mobile' },
+      }));
       const results = (await router.generate(items)).map(asSuccess);
       assert.equal(results.length, 50);
       assert.ok(results.every((r) => r.result.providerId === 'onnx'));
@@ -86,12 +99,18 @@ describe('router batching and load balancing', () => {
     });
     // Every item whose product name contains "odd" fails on the primary.
     primary.failNext(5, '503', { match: (call) => JSON.stringify(call.body).includes('odd') });
-    const items = Array.from({ length: 10 }, (_, i) => ({ request: requestFor(i % 2 ? `odd ${i}` : `even ${i}`), options: { policy: 'internal' } }));
+    const items = Array.from({ length: 10 }, (_, i) => ({
+      request: requestFor(i % 2 ? `odd ${i}` : `even ${i}`),
+      options: { policy: 'internal' },
+    }));
     const results = (await router.generate(items)).map(asSuccess);
     assert.deepEqual(first.batches, [4, 4, 2]);
     // A failed item moves on as soon as its own call has failed, without
     // waiting for the rest of its batch (no head-of-line blocking).
-    assert.equal(second.batches.reduce((a, b) => a + b, 0), 5);
+    assert.equal(
+      second.batches.reduce((a, b) => a + b, 0),
+      5,
+    );
     assert.equal(primary.count(CHAT), 10);
     assert.equal(secondary.count(CHAT), 5);
     assert.deepEqual(
@@ -106,7 +125,13 @@ describe('router batching and load balancing', () => {
       const inner =
         backend === 'openai'
           ? openaiOn(primary, 'hosted', { maxConcurrency: 8 })
-          : createHuggingFaceProvider({ id: 'hosted', apiKey: 'hf_testtoken123', endpointUrl: `${hf.url}/generate`, timeoutMs: 10_000, maxConcurrency: 8 });
+          : createHuggingFaceProvider({
+              id: 'hosted',
+              apiKey: 'hf_testtoken123',
+              endpointUrl: `${hf.url}/generate`,
+              timeoutMs: 10_000,
+              maxConcurrency: 8,
+            });
       const counted = countingGenerator(inner);
       router = createRouter({ source: sourceOf(counted), policies: [fallback('mobile', target('hosted', 5000, 0))] });
       // Six separate requests in one turn: three whose upstream call hangs, three that answer at once.
@@ -121,8 +146,15 @@ describe('router batching and load balancing', () => {
       const fast = ['Fast Tee', 'Fast Cap', 'Fast Sock'].map(send);
       const answered = (await Promise.all(fast)).map(asSuccess);
       assert.deepEqual(counted.batches, [6], 'all six went out as one batch');
-      assert.deepEqual(answered.map((r) => r.result.providerId), ['hosted', 'hosted', 'hosted']);
-      assert.deepEqual(order.sort(), ['Fast Cap', 'Fast Sock', 'Fast Tee'], 'no slow item settled before the fast ones');
+      assert.deepEqual(
+        answered.map((r) => r.result.providerId),
+        ['hosted', 'hosted', 'hosted'],
+      );
+      assert.deepEqual(
+        order.sort(),
+        ['Fast Cap', 'Fast Sock', 'Fast Tee'],
+        'no slow item settled before the fast ones',
+      );
       assert.equal(fake.inFlight(), 3, 'the slow calls are still open upstream');
       // Closing the router settles the hung ones (and closes their upstream requests).
       await router.close();
@@ -132,12 +164,19 @@ describe('router batching and load balancing', () => {
 
   it('fails over from OpenAI to the Hugging Face backend', async () => {
     primary.setMode('503');
-    const hfProvider = createHuggingFaceProvider({ id: 'huggingface', apiKey: 'hf_testtoken123', endpointUrl: `${hf.url}/generate`, timeoutMs: 5000 });
+    const hfProvider = createHuggingFaceProvider({
+      id: 'huggingface',
+      apiKey: 'hf_testtoken123',
+      endpointUrl: `${hf.url}/generate`,
+      timeoutMs: 5000,
+    });
     router = createRouter({
       source: sourceOf(openaiOn(primary, 'openai'), hfProvider),
       policies: [fallback('personalization', target('openai', 2000, 0), target('huggingface', 2000, 0))],
     });
-    const ok = asSuccess((await router.generate([{ request: requestFor('Linen Shirt'), options: { policy: 'personalization' } }]))[0]);
+    const ok = asSuccess(
+      (await router.generate([{ request: requestFor('Linen Shirt'), options: { policy: 'personalization' } }]))[0],
+    );
     assert.equal(ok.result.providerId, 'huggingface');
     assert.equal(hf.count(HF_ROUTES.tgiGenerate), 1);
     assert.deepEqual(
@@ -149,12 +188,21 @@ describe('router batching and load balancing', () => {
   it('spreads load-balanced traffic by weight', async () => {
     router = createRouter({
       source: sourceOf(openaiOn(primary, 'primary'), openaiOn(secondary, 'secondary')),
-      policies: [{ name: 'lb', strategy: 'loadbalance', targets: [target('primary', 2000, 0, 3), target('secondary', 2000, 0, 1)] }],
+      policies: [
+        {
+          name: 'lb',
+          strategy: 'loadbalance',
+          targets: [target('primary', 2000, 0, 3), target('secondary', 2000, 0, 1)],
+        },
+      ],
       random: seededRandom(42),
     });
     const n = 400;
     for (let wave = 0; wave < 4; wave += 1) {
-      const items = Array.from({ length: n / 4 }, (_, i) => ({ request: requestFor(`Sock ${wave}-${i}`), options: { policy: 'lb' } }));
+      const items = Array.from({ length: n / 4 }, (_, i) => ({
+        request: requestFor(`Sock ${wave}-${i}`),
+        options: { policy: 'lb' },
+      }));
       (await router.generate(items)).map(asSuccess);
     }
     const share = primary.count(CHAT) / n;
@@ -166,7 +214,13 @@ describe('router batching and load balancing', () => {
     primary.setMode('503');
     router = createRouter({
       source: sourceOf(openaiOn(primary, 'primary'), openaiOn(secondary, 'secondary')),
-      policies: [{ name: 'lb', strategy: 'loadbalance', targets: [target('primary', 2000, 0, 1), target('secondary', 2000, 0, 0)] }],
+      policies: [
+        {
+          name: 'lb',
+          strategy: 'loadbalance',
+          targets: [target('primary', 2000, 0, 1), target('secondary', 2000, 0, 0)],
+        },
+      ],
       random: seededRandom(1),
     });
     const ok = asSuccess((await router.generate([{ request: requestFor('Cap'), options: { policy: 'lb' } }]))[0]);

@@ -11,7 +11,16 @@ import type { GenerationRouter, Routed, RoutedSuccess } from '../../../src/routi
 import { failAtRandom, type FaultMode } from '../../helpers/fake-http.js';
 import { OPENAI_ROUTES, startFakeOpenAI, type FakeOpenAI } from '../../helpers/fake-openai.js';
 import { requestFor } from '../../helpers/generation-requests.js';
-import { asSuccess, fallback, noneHanging, openaiOn, rejectionGuard, seededRandom, sourceOf, target } from './router-fixtures.js';
+import {
+  asSuccess,
+  fallback,
+  noneHanging,
+  openaiOn,
+  rejectionGuard,
+  seededRandom,
+  sourceOf,
+  target,
+} from './router-fixtures.js';
 
 const CHAT = OPENAI_ROUTES.chat;
 const WAVES = 4;
@@ -72,7 +81,10 @@ describe('router breaker under injected faults', () => {
     const results: Routed[] = [];
     const states: string[] = [];
     for (let wave = 0; wave < WAVES; wave += 1) {
-      const items = Array.from({ length: PER_WAVE }, (_, i) => ({ request: requestFor(`Shirt ${wave}-${i}`), options: { policy: 'internal' } }));
+      const items = Array.from({ length: PER_WAVE }, (_, i) => ({
+        request: requestFor(`Shirt ${wave}-${i}`),
+        options: { policy: 'internal' },
+      }));
       results.push(...(await r.generate(items)));
       states.push(r.breakerState('primary'));
       clock += STEP_MS;
@@ -81,11 +93,18 @@ describe('router breaker under injected faults', () => {
   }
 
   /** The same seeded faults on a fresh primary, through a router with these breaker settings and no retries. */
-  async function scattered(breaker: NonNullable<RouterOptions['breaker']>): Promise<{ states: string[]; served: RoutedSuccess[] }> {
+  async function scattered(
+    breaker: NonNullable<RouterOptions['breaker']>,
+  ): Promise<{ states: string[]; served: RoutedSuccess[] }> {
     primary.reset();
     secondary.reset();
     await router?.close();
-    failAtRandom(primary, { rate: SCATTERED.rate, modes: SCATTERED.modes, random: seededRandom(SCATTERED.seed), route: CHAT });
+    failAtRandom(primary, {
+      rate: SCATTERED.rate,
+      modes: SCATTERED.modes,
+      random: seededRandom(SCATTERED.seed),
+      route: CHAT,
+    });
     const { results, states } = await waves(make({ breaker }, 0));
     return { states, served: results.map(asSuccess) };
   }
@@ -127,7 +146,10 @@ describe('router breaker under injected faults', () => {
   it('reports a provider whose every call hangs as unhealthy, even before its breaker opens', async () => {
     primary.setMode('hang');
     const r = make({ breaker: { consecutiveFailures: 1000, minimumCalls: 1000 } });
-    const items = Array.from({ length: 3 }, (_, i) => ({ request: requestFor(`Coat ${i}`), options: { policy: 'internal' } }));
+    const items = Array.from({ length: 3 }, (_, i) => ({
+      request: requestFor(`Coat ${i}`),
+      options: { policy: 'internal' },
+    }));
     for (const routed of await r.generate(items)) assert.equal(asSuccess(routed).result.providerId, 'secondary');
     const health = r.providerHealth('primary');
     assert.equal(health.breakerState, 'closed');
@@ -139,7 +161,8 @@ describe('router breaker under injected faults', () => {
     primary.setRetryAfter('60');
     primary.failNext(1, '429');
     const r = make();
-    const one = async (title: string) => asSuccess((await r.generate([{ request: requestFor(title), options: { policy: 'internal' } }]))[0]);
+    const one = async (title: string) =>
+      asSuccess((await r.generate([{ request: requestFor(title), options: { policy: 'internal' } }]))[0]);
     const first = await one('Boot');
     assert.equal(first.result.providerId, 'secondary');
     assert.deepEqual(
@@ -149,7 +172,12 @@ describe('router breaker under injected faults', () => {
     );
     const skipped = await one('Scarf');
     assert.equal(skipped.result.providerId, 'secondary');
-    assert.deepEqual(skipped.attempts[0], { provider: 'primary', model: 'gpt-4o-mini', errorKind: 'rate_limited', latencyMs: 0 });
+    assert.deepEqual(skipped.attempts[0], {
+      provider: 'primary',
+      model: 'gpt-4o-mini',
+      errorKind: 'rate_limited',
+      latencyMs: 0,
+    });
     assert.equal(primary.count(CHAT), 1, 'the back-off sends nothing to the primary');
     assert.equal(r.breakerState('primary'), 'closed');
     assert.ok(r.providerHealth('primary').backoffMs > 29_000);

@@ -10,7 +10,16 @@ import type { GenerationRouter } from '../../../src/routing/types.js';
 import type { GenerationRequest } from '../../../providers/types.js';
 import { OPENAI_ROUTES, startFakeOpenAI, type FakeOpenAI } from '../../helpers/fake-openai.js';
 import { requestFor } from '../../helpers/generation-requests.js';
-import { asFailure, asSuccess, fallback, noneHanging, openaiOn, rejectionGuard, sourceOf, target } from './router-fixtures.js';
+import {
+  asFailure,
+  asSuccess,
+  fallback,
+  noneHanging,
+  openaiOn,
+  rejectionGuard,
+  sourceOf,
+  target,
+} from './router-fixtures.js';
 
 const CHAT = OPENAI_ROUTES.chat;
 
@@ -53,7 +62,9 @@ describe('router cache and coalescing', () => {
   it('shares one upstream call among 20 identical concurrent requests', async () => {
     const r = make();
     const request = requestFor('Linen Shirt', { seed: 7 });
-    const results = (await Promise.all(Array.from({ length: 20 }, () => r.generate([item(request)])))).flat().map(asSuccess);
+    const results = (await Promise.all(Array.from({ length: 20 }, () => r.generate([item(request)]))))
+      .flat()
+      .map(asSuccess);
     assert.equal(fake.count(CHAT), 1);
     assert.equal(new Set(results.map((x) => x.result.text)).size, 1);
     assert.equal(results.filter((x) => !x.cached).length, 1, 'one leader');
@@ -63,7 +74,9 @@ describe('router cache and coalescing', () => {
   it('coalesces identical items inside one generate call too', async () => {
     const r = make();
     const request = requestFor('Wool Coat');
-    const results = (await r.generate([item(request), item(requestFor('Silk Scarf')), item(request), item(request)])).map(asSuccess);
+    const results = (
+      await r.generate([item(request), item(requestFor('Silk Scarf')), item(request), item(request)])
+    ).map(asSuccess);
     assert.equal(fake.count(CHAT), 2);
     assert.equal(results[0]?.result.text, results[2]?.result.text);
   });

@@ -13,7 +13,16 @@ import type { GenerationRouter } from '../../../src/routing/types.js';
 import { OPENAI_ROUTES, startFakeOpenAI, type FakeOpenAI } from '../../helpers/fake-openai.js';
 import { requestFor } from '../../helpers/generation-requests.js';
 import { waitFor } from '../../helpers/wait.js';
-import { asFailure, asSuccess, fallback, noneHanging, openaiOn, rejectionGuard, sourceOf, target } from './router-fixtures.js';
+import {
+  asFailure,
+  asSuccess,
+  fallback,
+  noneHanging,
+  openaiOn,
+  rejectionGuard,
+  sourceOf,
+  target,
+} from './router-fixtures.js';
 
 const CHAT = OPENAI_ROUTES.chat;
 
@@ -49,7 +58,10 @@ describe('router failover against fake OpenAI servers', () => {
   /** Timers keep the event loop's cached clock, which may lag performance.now() by a little: lower bounds allow that much. */
   const SLACK_MS = 5;
 
-  function make(policyTargets = [target('primary', 2000, 1), target('secondary', 2000, 1)], extra: Partial<RouterOptions> = {}): GenerationRouter {
+  function make(
+    policyTargets = [target('primary', 2000, 1), target('secondary', 2000, 1)],
+    extra: Partial<RouterOptions> = {},
+  ): GenerationRouter {
     router = createRouter({
       source: sourceOf(openaiOn(primary, 'primary'), openaiOn(secondary, 'secondary')),
       policies: [fallback('internal', ...policyTargets)],
@@ -59,7 +71,8 @@ describe('router failover against fake OpenAI servers', () => {
     return router;
   }
 
-  const one = async (r: GenerationRouter, title: string, options = {}) => (await r.generate([{ request: requestFor(title), options: { policy: 'internal', ...options } }]))[0];
+  const one = async (r: GenerationRouter, title: string, options = {}) =>
+    (await r.generate([{ request: requestFor(title), options: { policy: 'internal', ...options } }]))[0];
 
   it('serves 100% of 200 requests through the secondary while the primary answers 503', async () => {
     primary.setMode('503');
@@ -67,7 +80,10 @@ describe('router failover against fake OpenAI servers', () => {
     const r = make();
     const results = [];
     for (let wave = 0; wave < 10; wave += 1) {
-      const items = Array.from({ length: 20 }, (_, i) => ({ request: requestFor(`Shirt ${wave}-${i}`), options: { policy: 'internal' } }));
+      const items = Array.from({ length: 20 }, (_, i) => ({
+        request: requestFor(`Shirt ${wave}-${i}`),
+        options: { policy: 'internal' },
+      }));
       results.push(...(await r.generate(items)));
     }
     assert.equal(results.length, 200);
@@ -94,7 +110,12 @@ describe('router failover against fake OpenAI servers', () => {
 
     for (let i = 0; i < 10; i += 1) {
       const ok = asSuccess(await one(r, `Scarf ${i}`));
-      assert.deepEqual(ok.attempts[0], { provider: 'primary', model: 'gpt-4o-mini', errorKind: 'unavailable', latencyMs: 0 });
+      assert.deepEqual(ok.attempts[0], {
+        provider: 'primary',
+        model: 'gpt-4o-mini',
+        errorKind: 'unavailable',
+        latencyMs: 0,
+      });
       assert.equal(ok.result.providerId, 'secondary');
     }
     assert.equal(primary.count(CHAT), 5, 'no call during the cooldown');
@@ -104,7 +125,9 @@ describe('router failover against fake OpenAI servers', () => {
 
     t.mock.timers.tick(1);
     primary.setMode('ok');
-    const wave = await r.generate(Array.from({ length: 6 }, (_, i) => ({ request: requestFor(`Boot ${i}`), options: { policy: 'internal' } })));
+    const wave = await r.generate(
+      Array.from({ length: 6 }, (_, i) => ({ request: requestFor(`Boot ${i}`), options: { policy: 'internal' } })),
+    );
     assert.equal(primary.count(CHAT), 6, 'exactly one half-open probe');
     assert.equal(wave.map(asSuccess).filter((w) => w.result.providerId === 'primary').length, 1);
     assert.equal(r.breakerState('primary'), 'closed');
@@ -118,7 +141,9 @@ describe('router failover against fake OpenAI servers', () => {
     for (let i = 0; i < 5; i += 1) await one(r, `Coat ${i}`);
     assert.equal(r.breakerState('primary'), 'open');
     t.mock.timers.tick(200);
-    await r.generate(Array.from({ length: 4 }, (_, i) => ({ request: requestFor(`Hat ${i}`), options: { policy: 'internal' } })));
+    await r.generate(
+      Array.from({ length: 4 }, (_, i) => ({ request: requestFor(`Hat ${i}`), options: { policy: 'internal' } })),
+    );
     assert.equal(primary.count(CHAT), 6);
     assert.equal(r.breakerState('primary'), 'open');
   });
@@ -178,7 +203,11 @@ describe('router failover against fake OpenAI servers', () => {
       retry: { initialDelayMs: 20, maxDelayMs: 100 },
     });
     const ok = asSuccess(await one(router, 'Trench Coat'));
-    for (const attempt of ok.attempts.slice(0, 2)) assert.ok(attempt.latencyMs >= 300 - SLACK_MS, `cut after ${attempt.latencyMs.toFixed(0)} ms, before the timeout`);
+    for (const attempt of ok.attempts.slice(0, 2))
+      assert.ok(
+        attempt.latencyMs >= 300 - SLACK_MS,
+        `cut after ${attempt.latencyMs.toFixed(0)} ms, before the timeout`,
+      );
     assert.deepEqual(
       ok.attempts.map((a) => [a.provider, a.errorKind]),
       [
@@ -192,8 +221,14 @@ describe('router failover against fake OpenAI servers', () => {
     const [failover] = secondary.calls;
     // The server's arrival times include connection set-up, which a loaded machine stretches, so the order is checked on
     // the server's close times: each hung call was cut (its connection closed) before the next call arrived.
-    assert.ok(firstTry?.closedAt !== undefined && retry !== undefined && firstTry.closedAt <= retry.at + SLACK_MS, 'the first try was cut before the retry');
-    assert.ok(retry.closedAt !== undefined && failover !== undefined && retry.closedAt <= failover.at + SLACK_MS, 'the retry was cut before the failover');
+    assert.ok(
+      firstTry?.closedAt !== undefined && retry !== undefined && firstTry.closedAt <= retry.at + SLACK_MS,
+      'the first try was cut before the retry',
+    );
+    assert.ok(
+      retry.closedAt !== undefined && failover !== undefined && retry.closedAt <= failover.at + SLACK_MS,
+      'the retry was cut before the failover',
+    );
   });
 
   it('answers bad_request with BAD_USER_INPUT and no failover', async () => {
@@ -229,7 +264,10 @@ describe('router failover against fake OpenAI servers', () => {
     });
     const firstTries = 200;
     for (let wave = 0; wave < 10; wave += 1) {
-      const items = Array.from({ length: firstTries / 10 }, (_, i) => ({ request: requestFor(`Tee ${wave}-${i}`), options: { policy: 'internal' } }));
+      const items = Array.from({ length: firstTries / 10 }, (_, i) => ({
+        request: requestFor(`Tee ${wave}-${i}`),
+        options: { policy: 'internal' },
+      }));
       for (const routed of await r.generate(items)) assert.equal(asFailure(routed).code, 'PROVIDER_UNAVAILABLE');
     }
     const calls = primary.count(CHAT);
@@ -269,7 +307,10 @@ describe('router failover against fake OpenAI servers', () => {
   it('settles everything in flight when closed', { timeout: 20_000 }, async () => {
     primary.setMode('hang');
     // No timeout ends the hung call within the test's: only close() can.
-    router = createRouter({ source: sourceOf(openaiOn(primary, 'primary', { timeoutMs: NEVER })), policies: [fallback('internal', target('primary', NEVER, 0))] });
+    router = createRouter({
+      source: sourceOf(openaiOn(primary, 'primary', { timeoutMs: NEVER })),
+      policies: [fallback('internal', target('primary', NEVER, 0))],
+    });
     const r = router;
     const pending = r.generate([{ request: requestFor('Poncho'), options: { policy: 'internal' } }]);
     await waitFor(() => primary.count(CHAT) === 1, { what: 'the request to reach the fake' });

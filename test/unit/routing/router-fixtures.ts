@@ -7,7 +7,14 @@ export { seededRandom } from '../../../providers/random.js';
 import assert from 'node:assert/strict';
 import { createOpenAIProvider } from '../../../providers/openai/index.js';
 import type { TextGenerator } from '../../../providers/types.js';
-import type { GeneratorSource, Routed, RoutedFailure, RoutedSuccess, RoutingPolicy, RouteTarget } from '../../../src/routing/types.js';
+import type {
+  GeneratorSource,
+  Routed,
+  RoutedFailure,
+  RoutedSuccess,
+  RoutingPolicy,
+  RouteTarget,
+} from '../../../src/routing/types.js';
 import type { FakeServer } from '../../helpers/fake-http.js';
 import type { FakeOpenAI } from '../../helpers/fake-openai.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -15,7 +22,11 @@ import { waitFor } from '../../helpers/wait.js';
 export const KEY = 'sk-test-router-key-123';
 
 /** The real OpenAI provider against a fake, with a provider timeout above any test's target timeout. */
-export function openaiOn(fake: FakeOpenAI, id: string, extra: Parameters<typeof createOpenAIProvider>[0] = {}): TextGenerator {
+export function openaiOn(
+  fake: FakeOpenAI,
+  id: string,
+  extra: Parameters<typeof createOpenAIProvider>[0] = {},
+): TextGenerator {
   return createOpenAIProvider({ id, apiKey: KEY, baseURL: fake.baseURL, timeoutMs: 10_000, ...extra });
 }
 
@@ -79,4 +90,3 @@ export function rejectionGuard(): { install(): void; check(): void } {
 export async function noneHanging(...fakes: FakeServer[]): Promise<void> {
   await waitFor(() => fakes.every((f) => f.inFlight() === 0), { what: 'fake servers to have no open requests' });
 }
-

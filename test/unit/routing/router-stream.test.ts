@@ -9,7 +9,16 @@ import type { GenerationRouter } from '../../../src/routing/types.js';
 import { OPENAI_ROUTES, startFakeOpenAI, type FakeOpenAI } from '../../helpers/fake-openai.js';
 import { fakeCompletion } from '../../helpers/fake-text.js';
 import { promptFor, requestFor } from '../../helpers/generation-requests.js';
-import { asFailure, asSuccess, fallback, noneHanging, openaiOn, rejectionGuard, sourceOf, target } from './router-fixtures.js';
+import {
+  asFailure,
+  asSuccess,
+  fallback,
+  noneHanging,
+  openaiOn,
+  rejectionGuard,
+  sourceOf,
+  target,
+} from './router-fixtures.js';
 
 const CHAT = OPENAI_ROUTES.chat;
 
@@ -44,7 +53,9 @@ describe('router streaming', () => {
 
   it('streams tokens whose concatenation is the result text', async () => {
     const pieces: string[] = [];
-    const ok = asSuccess(await router.stream(requestFor('Linen Shirt'), { policy: 'mobile', onToken: (p) => pieces.push(p) }));
+    const ok = asSuccess(
+      await router.stream(requestFor('Linen Shirt'), { policy: 'mobile', onToken: (p) => pieces.push(p) }),
+    );
     assert.ok(pieces.length > 1);
     assert.equal(pieces.join(''), ok.result.text);
     assert.equal(ok.result.text, fakeCompletion(promptFor('Linen Shirt')).text);
@@ -54,7 +65,9 @@ describe('router streaming', () => {
     primary.setMode('503');
     primary.setRetryAfter('0');
     const pieces: string[] = [];
-    const ok = asSuccess(await router.stream(requestFor('Wool Coat'), { policy: 'mobile', onToken: (p) => pieces.push(p) }));
+    const ok = asSuccess(
+      await router.stream(requestFor('Wool Coat'), { policy: 'mobile', onToken: (p) => pieces.push(p) }),
+    );
     assert.equal(ok.result.providerId, 'secondary');
     assert.equal(pieces.join(''), ok.result.text);
     assert.equal(primary.count(CHAT), 1);

@@ -4,7 +4,13 @@ import assert from 'node:assert/strict';
 import { CircuitState } from 'cockatiel';
 import { RatioBreaker, ProviderBreaker, DEFAULT_BREAKER_SETTINGS } from '../../../src/routing/breaker.js';
 import { canonicalJson, generationCacheKey } from '../../../src/routing/cache-key.js';
-import { MOBILE_TIMEOUT_MS, PolicyOverrideError, defaultPolicies, parsePolicyOverride, resolvePolicies } from '../../../src/routing/policies.js';
+import {
+  MOBILE_TIMEOUT_MS,
+  PolicyOverrideError,
+  defaultPolicies,
+  parsePolicyOverride,
+  resolvePolicies,
+} from '../../../src/routing/policies.js';
 import { RetryBudget, retryBackoff } from '../../../src/routing/retry.js';
 import { weightedFirst, weightedIndex } from '../../../src/routing/weighted.js';
 import { ProviderError } from '../../../providers/types.js';
@@ -45,29 +51,53 @@ describe('defaultPolicies', () => {
 
 describe('parsePolicyOverride', () => {
   it('parses a valid override and replaces the default of the same name', () => {
-    const json = JSON.stringify([{ name: 'mobile', strategy: 'loadbalance', targets: [{ provider: 'openai', timeoutMs: 500, retries: 0, weight: 2 }] }]);
+    const json = JSON.stringify([
+      {
+        name: 'mobile',
+        strategy: 'loadbalance',
+        targets: [{ provider: 'openai', timeoutMs: 500, retries: 0, weight: 2 }],
+      },
+    ]);
     const policies = resolvePolicies(['openai', 'onnx'], 20_000, json);
     assert.deepEqual(
       policies.map((p) => p.name),
       ['mobile', 'personalization', 'internal'],
     );
-    assert.deepEqual(policies[0], { name: 'mobile', strategy: 'loadbalance', targets: [{ provider: 'openai', timeoutMs: 500, retries: 0, weight: 2 }] });
+    assert.deepEqual(policies[0], {
+      name: 'mobile',
+      strategy: 'loadbalance',
+      targets: [{ provider: 'openai', timeoutMs: 500, retries: 0, weight: 2 }],
+    });
   });
 
   it('names the bad field', () => {
     assert.throws(
-      () => parsePolicyOverride('[{"name":"x","strategy":"random","targets":[{"provider":"a","timeoutMs":-1,"retries":0}]}]'),
+      () =>
+        parsePolicyOverride(
+          '[{"name":"x","strategy":"random","targets":[{"provider":"a","timeoutMs":-1,"retries":0}]}]',
+        ),
       (error: unknown) =>
-        error instanceof PolicyOverrideError && /0\.strategy/.test(error.message) && /0\.targets\.0\.timeoutMs/.test(error.message),
+        error instanceof PolicyOverrideError &&
+        /0\.strategy/.test(error.message) &&
+        /0\.targets\.0\.timeoutMs/.test(error.message),
     );
   });
 
   it('rejects bad JSON, unknown keys, duplicates and unconfigured providers', () => {
     assert.throws(() => parsePolicyOverride('{oops'), /not valid JSON/);
-    assert.throws(() => parsePolicyOverride('[{"name":"x","strategy":"fallback","targets":[{"provider":"a","timeoutMs":1,"retries":0,"extra":1}]}]'), /extra/);
+    assert.throws(
+      () =>
+        parsePolicyOverride(
+          '[{"name":"x","strategy":"fallback","targets":[{"provider":"a","timeoutMs":1,"retries":0,"extra":1}]}]',
+        ),
+      /extra/,
+    );
     const one = { name: 'x', strategy: 'fallback', targets: [{ provider: 'a', timeoutMs: 1, retries: 0 }] };
     assert.throws(() => parsePolicyOverride(JSON.stringify([one, one])), /duplicate policy "x"/);
-    assert.throws(() => parsePolicyOverride(JSON.stringify([one]), ['openai']), /0\.targets\.0\.provider: "a" is not a configured provider/);
+    assert.throws(
+      () => parsePolicyOverride(JSON.stringify([one]), ['openai']),
+      /0\.targets\.0\.provider: "a" is not a configured provider/,
+    );
   });
 });
 
@@ -82,12 +112,30 @@ describe('weighted selection', () => {
   });
 
   it('never picks a zero weight, and falls back to the first when all are zero', () => {
-    for (const r of [0, 0.5, 0.999999]) assert.equal(weightedIndex([0, 1, 0], (w) => w, () => r), 1);
-    assert.equal(weightedIndex([0, 0], (w) => w, () => 0.5), 0);
+    for (const r of [0, 0.5, 0.999999])
+      assert.equal(
+        weightedIndex(
+          [0, 1, 0],
+          (w) => w,
+          () => r,
+        ),
+        1,
+      );
+    assert.equal(
+      weightedIndex(
+        [0, 0],
+        (w) => w,
+        () => 0.5,
+      ),
+      0,
+    );
   });
 
   it('moves the pick to the front and keeps the rest in order', () => {
-    assert.deepEqual(weightedFirst(['a', 'b', 'c'], (x) => (x === 'c' ? 1 : 0), Math.random), ['c', 'a', 'b']);
+    assert.deepEqual(
+      weightedFirst(['a', 'b', 'c'], (x) => (x === 'c' ? 1 : 0), Math.random),
+      ['c', 'a', 'b'],
+    );
   });
 });
 
@@ -136,7 +184,8 @@ describe('RatioBreaker', () => {
 describe('ProviderBreaker', () => {
   it('opens after 5 consecutive provider failures on quiet traffic, but not on request-specific ones or 429s', async () => {
     const breaker = new ProviderBreaker({ settings: DEFAULT_BREAKER_SETTINGS, now: Date.now });
-    const fail = (kind: ProviderError['kind']) => breaker.execute(() => Promise.reject(new ProviderError(kind, 'p', kind))).catch(() => undefined);
+    const fail = (kind: ProviderError['kind']) =>
+      breaker.execute(() => Promise.reject(new ProviderError(kind, 'p', kind))).catch(() => undefined);
     for (let i = 0; i < 10; i += 1) await fail('bad_request');
     for (let i = 0; i < 10; i += 1) await fail('rate_limited');
     assert.equal(breaker.state, 'closed');
@@ -167,14 +216,21 @@ describe('retryBackoff', () => {
 
   it('waits exactly the Retry-After a provider sent, else an exponential delay with jitter up to the cap', () => {
     const backoff = retryBackoff({ initialDelayMs: 5, maxDelayMs: 50 });
-    const asked = backoff.next({ attempt: 1, ...failed(new ProviderError('rate_limited', 'p', 'slow down', { retryAfterMs: 1000 })) });
+    const asked = backoff.next({
+      attempt: 1,
+      ...failed(new ProviderError('rate_limited', 'p', 'slow down', { retryAfterMs: 1000 })),
+    });
     assert.equal(asked.duration, 1000);
     let next = asked;
     for (let attempt = 2; attempt <= 12; attempt += 1) {
       next = next.next({ attempt, ...failed(new ProviderError('unavailable', 'p', 'down')) });
       assert.ok(next.duration >= 0 && next.duration <= 50, `attempt ${attempt}: ${next.duration} ms`);
     }
-    assert.equal(next.next({ attempt: 13, ...failed(new ProviderError('rate_limited', 'p', 'again', { retryAfterMs: 30 })) }).duration, 30);
+    assert.equal(
+      next.next({ attempt: 13, ...failed(new ProviderError('rate_limited', 'p', 'again', { retryAfterMs: 30 })) })
+        .duration,
+      30,
+    );
   });
 });
 

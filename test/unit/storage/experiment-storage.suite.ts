@@ -21,7 +21,13 @@ const design = (productIds: string[], name = 'hero copy'): ExperimentInput => ({
 });
 
 let serial = 0;
-const event = (type: EventType, sessionId: string, experimentId: string | null, variantId: string | null, eventId = `ev-${++serial}`): EventInput => ({
+const event = (
+  type: EventType,
+  sessionId: string,
+  experimentId: string | null,
+  variantId: string | null,
+  eventId = `ev-${++serial}`,
+): EventInput => ({
   eventId,
   type,
   sessionId,
@@ -67,7 +73,10 @@ export function experimentStorageSuite(h: ExperimentStorageHarness): void {
     const read = await storage.experiments.byId(created.id);
     assert.deepEqual(read, created);
     assert.equal(await storage.experiments.byId('nope'), null);
-    assert.deepEqual((await storage.experiments.activeForProducts(['p2', 'p9'])).map((e) => e.id), [created.id]);
+    assert.deepEqual(
+      (await storage.experiments.activeForProducts(['p2', 'p9'])).map((e) => e.id),
+      [created.id],
+    );
     assert.deepEqual(await storage.experiments.activeForProducts(['p9']), []);
     const concluded = await storage.experiments.setStatus(created.id, 'CONCLUDED', 'treatment');
     assert.equal(concluded?.status, 'CONCLUDED');
@@ -81,8 +90,16 @@ export function experimentStorageSuite(h: ExperimentStorageHarness): void {
     const before = await storage.events.count();
     const a = event('CLICK', 's-idem', null, null, 'idem-1');
     const b = event('CLICK', 's-idem', null, null, 'idem-2');
-    assert.deepEqual(await storage.events.record(batchOf([a, b, { ...a, type: 'PURCHASE' }], [])), ['inserted', 'inserted', 'duplicate']);
-    assert.deepEqual(await storage.events.record(batchOf([b, a, event('CLICK', 's-idem', null, null, 'idem-3')], [])), ['duplicate', 'duplicate', 'inserted']);
+    assert.deepEqual(await storage.events.record(batchOf([a, b, { ...a, type: 'PURCHASE' }], [])), [
+      'inserted',
+      'inserted',
+      'duplicate',
+    ]);
+    assert.deepEqual(await storage.events.record(batchOf([b, a, event('CLICK', 's-idem', null, null, 'idem-3')], [])), [
+      'duplicate',
+      'duplicate',
+      'inserted',
+    ]);
     assert.equal(await storage.events.count(), before + 3);
   });
 
@@ -108,20 +125,27 @@ export function experimentStorageSuite(h: ExperimentStorageHarness): void {
     );
     assert.deepEqual(await totals(storage, id), { control: [1, 1], treatment: [1, 0] });
     // s2's impression comes an hour later, claiming another variant: the session keeps its first.
-    await storage.events.record(batchOf([event('IMPRESSION', 's2', id, 'control'), event('IMPRESSION', 's1', id, 'control')], running, 101));
+    await storage.events.record(
+      batchOf([event('IMPRESSION', 's2', id, 'control'), event('IMPRESSION', 's1', id, 'control')], running, 101),
+    );
     assert.deepEqual(await totals(storage, id), { control: [1, 1], treatment: [2, 1] });
     assert.deepEqual(await storage.experiments.rollups(id, 101), [
       { variantId: 'control', bucket: 100, exposures: 1, conversions: 1 },
       { variantId: 'treatment', bucket: 100, exposures: 1, conversions: 0 },
     ]);
     const sessions = ['s2', 's1', 'unseen'].map((sessionId) => ({ experimentId: id, sessionId }));
-    assert.deepEqual(await storage.experiments.sessionVariants([...sessions, { experimentId: 'other', sessionId: 's1' }]), ['treatment', 'control', null, null]);
+    assert.deepEqual(
+      await storage.experiments.sessionVariants([...sessions, { experimentId: 'other', sessionId: 's1' }]),
+      ['treatment', 'control', null, null],
+    );
   });
 
   test('roll-ups: events of an experiment that is not running are stored but not counted', async () => {
     const { id } = await storage.experiments.create(design(['p1']));
     const before = await storage.events.count();
-    await storage.events.record(batchOf([event('IMPRESSION', 's1', id, 'control'), event('ADD_TO_CART', 's1', id, 'control')], []));
+    await storage.events.record(
+      batchOf([event('IMPRESSION', 's1', id, 'control'), event('ADD_TO_CART', 's1', id, 'control')], []),
+    );
     assert.equal(await storage.events.count(), before + 2);
     assert.deepEqual(await storage.experiments.rollups(id), []);
   });
@@ -130,8 +154,13 @@ export function experimentStorageSuite(h: ExperimentStorageHarness): void {
     const { id } = await storage.experiments.create(design(['p1']));
     const sessions = Array.from({ length: 40 }, (_, i) => `c${i}`);
     // Every session's impression and add-to-cart, each sent twice, split over eight batches at once.
-    const all = sessions.flatMap((s) => [event('IMPRESSION', s, id, 'control', `${id}-${s}-i`), event('ADD_TO_CART', s, id, 'control', `${id}-${s}-a`)]);
-    const batches = Array.from({ length: 8 }, (_, k) => batchOf([...all.slice(k * 10, k * 10 + 10), ...all.slice(((k + 3) % 8) * 10, ((k + 3) % 8) * 10 + 10)], [id]));
+    const all = sessions.flatMap((s) => [
+      event('IMPRESSION', s, id, 'control', `${id}-${s}-i`),
+      event('ADD_TO_CART', s, id, 'control', `${id}-${s}-a`),
+    ]);
+    const batches = Array.from({ length: 8 }, (_, k) =>
+      batchOf([...all.slice(k * 10, k * 10 + 10), ...all.slice(((k + 3) % 8) * 10, ((k + 3) % 8) * 10 + 10)], [id]),
+    );
     const outcomes = (await Promise.all(batches.map((b) => storage.events.record(b)))).flat();
     assert.equal(outcomes.filter((o) => o === 'inserted').length, all.length);
     assert.deepEqual(await totals(storage, id), { control: [40, 40] });
@@ -139,7 +168,10 @@ export function experimentStorageSuite(h: ExperimentStorageHarness): void {
 
   test('events and roll-ups survive a restart, and a retried batch is counted once', async () => {
     const { id } = await storage.experiments.create(design(['p1']));
-    const batch = batchOf([event('IMPRESSION', 'r1', id, 'treatment'), event('ADD_TO_CART', 'r1', id, 'treatment')], [id]);
+    const batch = batchOf(
+      [event('IMPRESSION', 'r1', id, 'treatment'), event('ADD_TO_CART', 'r1', id, 'treatment')],
+      [id],
+    );
     await storage.events.record(batch);
     const count = await storage.events.count();
     await storage.close();

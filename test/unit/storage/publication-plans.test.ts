@@ -36,7 +36,13 @@ test('storing generated texts in one slot and reading the published ones never w
   const file = path.join(dir, 'gateway.db');
   const storage = new SqliteStorage(file);
   const products = (await storage.catalog.upsertProducts(makeCatalog())).map((o) => o.product);
-  const service = new PublicationService({ store: storage.publication, bus: await createPublicationBus(), products: (ids) => storage.catalog.productsByIds(ids), check: () => ({ verdict: 'PASS', findings: [] }), policy: 'auto' });
+  const service = new PublicationService({
+    store: storage.publication,
+    bus: await createPublicationBus(),
+    products: (ids) => storage.catalog.productsByIds(ids),
+    check: () => ({ verdict: 'PASS', findings: [] }),
+    policy: 'auto',
+  });
   const product = products[0];
   const statements = await prepared(async () => {
     for (const text of ['first', 'second', 'third']) {
@@ -56,7 +62,11 @@ test('storing generated texts in one slot and reading the published ones never w
       const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>).map((r) => r.detail);
       const states = plan.filter((d) => / s( |$)|publication_states/.test(d) && !/^SEARCH (d|v|p) /.test(d));
       for (const step of states) {
-        assert.match(step, /USING (COVERING )?INDEX (publication_status_slot|sqlite_autoindex_publication_states_1) /, `${sql.replace(/\s+/g, ' ').slice(0, 160)}…\n  ${plan.join(' | ')}`);
+        assert.match(
+          step,
+          /USING (COVERING )?INDEX (publication_status_slot|sqlite_autoindex_publication_states_1) /,
+          `${sql.replace(/\s+/g, ' ').slice(0, 160)}…\n  ${plan.join(' | ')}`,
+        );
       }
     }
   } finally {

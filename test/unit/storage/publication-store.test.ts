@@ -47,7 +47,10 @@ if (!postgres.ok) {
         await client.connect();
         try {
           let i = 0;
-          await client.query(sql.replace(/\?/g, () => `$${++i}`), params);
+          await client.query(
+            sql.replace(/\?/g, () => `$${++i}`),
+            params,
+          );
         } finally {
           await client.end();
         }

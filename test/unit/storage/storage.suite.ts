@@ -66,7 +66,10 @@ export function storageSuite(h: StorageHarness): void {
   test('upsert creates, then leaves unchanged, by SKU and by title', async () => {
     const catalog = makeCatalog();
     const created = await storage.catalog.upsertProducts(catalog);
-    assert.deepEqual(created.map((o) => o.action), catalog.map(() => 'created'));
+    assert.deepEqual(
+      created.map((o) => o.action),
+      catalog.map(() => 'created'),
+    );
     created.forEach((o, i) => {
       assert.deepEqual(inputFields(o.product), { ...catalog[i] });
       assert.match(o.product.createdAt, ISO);
@@ -75,8 +78,14 @@ export function storageSuite(h: StorageHarness): void {
       remember(o.product);
     });
     const again = await storage.catalog.upsertProducts(makeCatalog());
-    assert.deepEqual(again.map((o) => o.action), catalog.map(() => 'unchanged'));
-    assert.deepEqual(again.map((o) => o.product), created.map((o) => o.product));
+    assert.deepEqual(
+      again.map((o) => o.action),
+      catalog.map(() => 'unchanged'),
+    );
+    assert.deepEqual(
+      again.map((o) => o.product),
+      created.map((o) => o.product),
+    );
   });
 
   test('upsert updates by SKU and by normalised title, and creates new keys', async () => {
@@ -85,7 +94,10 @@ export function storageSuite(h: StorageHarness): void {
     const byTitle = { ...skirt, title: '  snake_print   SKIRT', colors: ['green'] };
     const fresh: ProductInput = { ...skirt, title: 'Quilted Vest', category: 'Outerwear', attributes: ['quilted'] };
     const outcomes = await storage.catalog.upsertProducts([bySku, byTitle, fresh]);
-    assert.deepEqual(outcomes.map((o) => o.action), ['updated', 'updated', 'created']);
+    assert.deepEqual(
+      outcomes.map((o) => o.action),
+      ['updated', 'updated', 'created'],
+    );
     const [sku, title, created] = outcomes.map((o) => o.product) as [ProductRecord, ProductRecord, ProductRecord];
     const prior = (n: string) => known.find((k) => k.title === n)!;
     assert.equal(sku.id, prior('Floral Wrap Dress').id);
@@ -134,14 +146,18 @@ export function storageSuite(h: StorageHarness): void {
       const expected = known.filter((p) => matches(p, filter));
       if (expected.length) nonEmpty.add(expected.length);
       assert.equal(await storage.catalog.countProducts(filter), expected.length, JSON.stringify(filter));
-      for (const first of [2, 50]) assert.deepEqual(await pageAll(storage, filter, first), expected, `${JSON.stringify(filter)} first=${first}`);
+      for (const first of [2, 50])
+        assert.deepEqual(await pageAll(storage, filter, first), expected, `${JSON.stringify(filter)} first=${first}`);
     }
     // Guards against a model that matches nothing: the combinations must select different subsets.
     assert.ok(nonEmpty.size >= 5, `only ${nonEmpty.size} distinct non-empty result sizes`);
   });
 
   test('insertDescription round-trips every field', async () => {
-    const input = makeDescription(known[0].id, { personalization: { tone: 'playful', audience: { age: '25-34' } }, personalizationKey: 'tone=playful' });
+    const input = makeDescription(known[0].id, {
+      personalization: { tone: 'playful', audience: { age: '25-34' } },
+      personalizationKey: 'tone=playful',
+    });
     const stored = await storage.descriptions.insertDescription(input);
     const { id, createdAt, ...rest } = stored;
     assert.deepEqual(rest, input);
@@ -150,17 +166,27 @@ export function storageSuite(h: StorageHarness): void {
     assert.ok(id.length > 0);
     assert.deepEqual(await storage.descriptions.descriptionById(id), stored);
     assert.equal(await storage.descriptions.descriptionById('no-such-id'), null);
-    const plain = await storage.descriptions.insertDescription(makeDescription(known[1].id, { estimatedCostUsd: 0.000123, attributeCoverage: null, flags: [] }));
+    const plain = await storage.descriptions.insertDescription(
+      makeDescription(known[1].id, { estimatedCostUsd: 0.000123, attributeCoverage: null, flags: [] }),
+    );
     assert.deepEqual(await storage.descriptions.descriptionById(plain.id), plain);
     assert.equal(plain.personalization, null);
   });
 
   test('latestDescriptions returns the newest per lookup, filtered by provider, null for misses', async () => {
     const [a, b] = [known[4].id, known[5].id];
-    await storage.descriptions.insertDescription(makeDescription(a, { personalizationKey: 'k1', provider: 'openai', text: 'one' }));
-    const d2 = await storage.descriptions.insertDescription(makeDescription(a, { personalizationKey: 'k1', provider: 'onnx', text: 'two' }));
-    const d3 = await storage.descriptions.insertDescription(makeDescription(a, { personalizationKey: 'k1', provider: 'openai', text: 'three' }));
-    const d4 = await storage.descriptions.insertDescription(makeDescription(a, { personalizationKey: 'k2', provider: 'onnx', text: 'four' }));
+    await storage.descriptions.insertDescription(
+      makeDescription(a, { personalizationKey: 'k1', provider: 'openai', text: 'one' }),
+    );
+    const d2 = await storage.descriptions.insertDescription(
+      makeDescription(a, { personalizationKey: 'k1', provider: 'onnx', text: 'two' }),
+    );
+    const d3 = await storage.descriptions.insertDescription(
+      makeDescription(a, { personalizationKey: 'k1', provider: 'openai', text: 'three' }),
+    );
+    const d4 = await storage.descriptions.insertDescription(
+      makeDescription(a, { personalizationKey: 'k2', provider: 'onnx', text: 'four' }),
+    );
     const got = await storage.descriptions.latestDescriptions([
       { productId: a, personalizationKey: 'k1' },
       { productId: a, personalizationKey: 'k1', provider: 'onnx' },
@@ -177,15 +203,26 @@ export function storageSuite(h: StorageHarness): void {
   test('newestDescriptionsForProducts returns each product’s newest, any personalization', async () => {
     const [a, b, none] = [known[6].id, known[7].id, known[8].id];
     await storage.descriptions.insertDescription(makeDescription(a, { personalizationKey: 'x', text: 'old' }));
-    const newestA = await storage.descriptions.insertDescription(makeDescription(a, { personalizationKey: 'y', text: 'new' }));
+    const newestA = await storage.descriptions.insertDescription(
+      makeDescription(a, { personalizationKey: 'y', text: 'new' }),
+    );
     const onlyB = await storage.descriptions.insertDescription(makeDescription(b, { text: 'b' }));
-    assert.deepEqual(await storage.descriptions.newestDescriptionsForProducts([none, b, a, 'no-such-id', a]), [null, onlyB, newestA, null, newestA]);
+    assert.deepEqual(await storage.descriptions.newestDescriptionsForProducts([none, b, a, 'no-such-id', a]), [
+      null,
+      onlyB,
+      newestA,
+      null,
+      newestA,
+    ]);
     assert.deepEqual(await storage.descriptions.newestDescriptionsForProducts([]), []);
   });
 
   test('provisionApiKey stores a key once, even from two callers at once; returns it revoked; setApiKeyRole changes role and name', async () => {
     const input = { name: 'env-mobile-suite01', role: 'mobile' as const, prefix: 'test', hash: 'a'.repeat(64) };
-    const [one, two] = await Promise.all([storage.apiKeys.insertIfAbsent(input), storage.apiKeys.insertIfAbsent(input)]);
+    const [one, two] = await Promise.all([
+      storage.apiKeys.insertIfAbsent(input),
+      storage.apiKeys.insertIfAbsent(input),
+    ]);
     assert.ok(one && two);
     assert.equal(one.id, two.id);
     assert.equal((await storage.apiKeys.list()).filter((k) => k.hash === input.hash).length, 1);
@@ -195,7 +232,10 @@ export function storageSuite(h: StorageHarness): void {
 
     await storage.apiKeys.setRole(one.id, 'personalization', 'env-personalization-suite01');
     const moved = await storage.apiKeys.byHash(input.hash);
-    assert.deepEqual({ role: moved?.role, name: moved?.name, id: moved?.id }, { role: 'personalization', name: 'env-personalization-suite01', id: one.id });
+    assert.deepEqual(
+      { role: moved?.role, name: moved?.name, id: moved?.id },
+      { role: 'personalization', name: 'env-personalization-suite01', id: one.id },
+    );
     assert.equal(await storage.apiKeys.revoke(one.id), 1);
     const again = await storage.apiKeys.insertIfAbsent(input);
     assert.equal(again?.id, one.id, 'a revoked key is returned, not stored anew');

@@ -28,7 +28,8 @@ test('SQLite: past 100 writes a worker thread checkpoints the WAL, and close() e
   const [created] = await storage.catalog.upsertProducts(makeCatalog().slice(0, 1));
   // About 700 WAL pages: under SQLite's own 1000-page mark, so without the
   // worker every page would still sit in the WAL and the file would not grow.
-  for (let i = 0; i < 150; i++) await storage.descriptions.insertDescription(makeDescription(created.product.id, { text: `description ${i}` }));
+  for (let i = 0; i < 150; i++)
+    await storage.descriptions.insertDescription(makeDescription(created.product.id, { text: `description ${i}` }));
   const initial = 4096;
   // The worker checkpoints in the background: wait for the file to grow.
   await waitFor(() => statSync(file).size > initial, { what: 'a checkpoint into the database file' });
@@ -84,10 +85,16 @@ test('openStorage picks SQLite when DATABASE_URL is unset', async () => {
 });
 
 test('a DATABASE_URL that is not a PostgreSQL URL is a config error', () => {
-  assert.throws(() => loadConfig({}, { DATABASE_URL: 'mysql://localhost/db' }), (e: unknown) => e instanceof ConfigError && /DATABASE_URL/.test(e.message));
+  assert.throws(
+    () => loadConfig({}, { DATABASE_URL: 'mysql://localhost/db' }),
+    (e: unknown) => e instanceof ConfigError && /DATABASE_URL/.test(e.message),
+  );
 });
 
 test('a PostgreSQL server that does not answer fails the start with the connection error', async () => {
   // Port 1 on loopback: nothing listens there, so the connection is refused at once.
-  await assert.rejects(PostgresStorage.open({ connectionString: 'postgresql://nobody:x@127.0.0.1:1/none', connectTimeoutMs: 2000 }), /ECONNREFUSED/);
+  await assert.rejects(
+    PostgresStorage.open({ connectionString: 'postgresql://nobody:x@127.0.0.1:1/none', connectTimeoutMs: 2000 }),
+    /ECONNREFUSED/,
+  );
 });

@@ -31,7 +31,10 @@ test('a burst of sub-word tokens goes out as whole words, at most one chunk per 
   assert.deepEqual(chunks(), ['Linen ', 'midi wrap dress in ']);
   c.flush();
   assert.deepEqual(chunks(), ['Linen ', 'midi wrap dress in ', 'sage']);
-  assert.deepEqual(sent.map((s) => s.at), [0, 50, 50]);
+  assert.deepEqual(
+    sent.map((s) => s.at),
+    [0, 50, 50],
+  );
 });
 
 test('an unfinished word goes out after waiting a whole interval, so a slow model still streams', () => {
@@ -49,7 +52,10 @@ test('an unfinished word goes out after waiting a whole interval, so a slow mode
   c.push('coat');
   mock.timers.tick(50);
   assert.deepEqual(chunks(), ['Extra', 'ordinary ', 'coat']);
-  assert.deepEqual(sent.map((s) => s.at), [50, 250, 500]);
+  assert.deepEqual(
+    sent.map((s) => s.at),
+    [50, 250, 500],
+  );
 });
 
 test('chunks always concatenate to the pushed text; close drops what is held and the timer', () => {

@@ -12,13 +12,16 @@ export const METRIC_LABELS: Readonly<Record<SummaryMetric, string>> = {
   clipReferenceDelta: 'CLIP reference delta',
 };
 
-export const fmt = (v: number | null | undefined, digits = 3): string => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits));
+export const fmt = (v: number | null | undefined, digits = 3): string =>
+  v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits);
 export const fmtMs = (v: number | null): string => (v === null ? '—' : `${v.toFixed(v < 10 ? 1 : 0)} ms`);
-export const fmtUsd = (v: number | null): string => (v === null ? 'unknown' : v === 0 ? '$0' : `$${v < 0.01 ? v.toPrecision(2) : v.toFixed(4)}`);
+export const fmtUsd = (v: number | null): string =>
+  v === null ? 'unknown' : v === 0 ? '$0' : `$${v < 0.01 ? v.toPrecision(2) : v.toFixed(4)}`;
 /** A p-value for a table cell: "0.017", "< 0.001". */
 export const fmtP = (p: number | null): string => (p === null ? '—' : p < 0.001 ? '< 0.001' : p.toFixed(3));
 /** A p-value in a sentence: "p = 0.017", "p < 0.001". */
-export const pText = (p: number | null): string => (p === null ? 'p unknown' : p < 0.001 ? 'p < 0.001' : `p = ${p.toFixed(3)}`);
+export const pText = (p: number | null): string =>
+  p === null ? 'p unknown' : p < 0.001 ? 'p < 0.001' : `p = ${p.toFixed(3)}`;
 
 export function metricOf(m: ModelSummary, metric: SummaryMetric): MetricSummary | undefined {
   return m.metrics.find((x) => x.metric === metric);

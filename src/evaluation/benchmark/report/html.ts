@@ -8,9 +8,26 @@
 import type { SummaryMetric } from '../types.js';
 import { metadataOverlap } from '../metadata-overlap.js';
 import { escapeHtml as h, fmt, fmtInterval, fmtMs, fmtP, fmtUsd, METRIC_LABELS, metricOf } from './format.js';
-import { buildReport, lexicalMetrics, rowByIndex, verdictMetrics, type Interval, type Report, type ReportInput } from './model.js';
+import {
+  buildReport,
+  lexicalMetrics,
+  rowByIndex,
+  verdictMetrics,
+  type Interval,
+  type Report,
+  type ReportInput,
+} from './model.js';
 import { ALPHA, recommend } from './recommend.js';
-import { checkCell, eligibleCell, FACT_CHECK_HEAD, factCheckCells, factCheckNote, metadataNote, provenanceText, runLine } from './text.js';
+import {
+  checkCell,
+  eligibleCell,
+  FACT_CHECK_HEAD,
+  factCheckCells,
+  factCheckNote,
+  metadataNote,
+  provenanceText,
+  runLine,
+} from './text.js';
 import { scatter, scoreBars } from './svg.js';
 import { verdict } from './verdict.js';
 
@@ -29,7 +46,8 @@ const table = (id: string, head: string[], rows: string[][], foot: string[][] = 
   `<table id="${id}"><thead><tr>${head.map((c) => `<th>${c}</th>`).join('')}</tr></thead><tbody>${rows.map(tr).join('')}</tbody>${foot.length ? `<tfoot>${foot.map(tr).join('')}</tfoot>` : ''}</table>`;
 const num = (s: string) => `<td class="num">${s}</td>`;
 const td = (s: string) => `<td>${s}</td>`;
-const interval = (i: Interval) => (i.mean === null ? '<td class="num null">—</td>' : num(`${fmt(i.mean)} [${fmt(i.lower)}, ${fmt(i.upper)}]`));
+const interval = (i: Interval) =>
+  i.mean === null ? '<td class="num null">—</td>' : num(`${fmt(i.mean)} [${fmt(i.lower)}, ${fmt(i.upper)}]`);
 
 function metricTable(report: Report, id: string, metrics: readonly SummaryMetric[], digits = 3): string {
   return table(
@@ -37,7 +55,11 @@ function metricTable(report: Report, id: string, metrics: readonly SummaryMetric
     ['Model', ...metrics.map((m) => `${METRIC_LABELS[m]} (95% CI)`), 'n'],
     report.models.map(({ summary: m }) => [
       td(h(m.model)),
-      ...metrics.map((x) => (metricOf(m, x)?.mean === null ? `<td class="num null">${h(fmtInterval(metricOf(m, x), digits))}</td>` : num(h(fmtInterval(metricOf(m, x), digits))))),
+      ...metrics.map((x) =>
+        metricOf(m, x)?.mean === null
+          ? `<td class="num null">${h(fmtInterval(metricOf(m, x), digits))}</td>`
+          : num(h(fmtInterval(metricOf(m, x), digits))),
+      ),
       num(String(metricOf(m, metrics[0])?.n ?? 0)),
     ]),
   );
@@ -46,10 +68,30 @@ function metricTable(report: Report, id: string, metrics: readonly SummaryMetric
 function metadataTable(report: Report): string {
   return table(
     'metadata-overlap',
-    ['Model', 'Words restating the metadata (95% CI)', 'Reference matches from the metadata (95% CI)', 'Overlap beyond the metadata, F1 (95% CI)', 'n'],
-    report.models.map((m) => [td(h(m.summary.model)), interval(m.metadata.restated), interval(m.metadata.matchedFromMetadata), interval(m.metadata.beyondMetadata), num(String(m.metadata.restated.n))]),
+    [
+      'Model',
+      'Words restating the metadata (95% CI)',
+      'Reference matches from the metadata (95% CI)',
+      'Overlap beyond the metadata, F1 (95% CI)',
+      'n',
+    ],
+    report.models.map((m) => [
+      td(h(m.summary.model)),
+      interval(m.metadata.restated),
+      interval(m.metadata.matchedFromMetadata),
+      interval(m.metadata.beyondMetadata),
+      num(String(m.metadata.restated.n)),
+    ]),
     // The human references measured the same way: how much restating the writers themselves did.
-    [[td('human references'), interval(report.referenceRestated), td(''), td(''), num(String(report.referenceRestated.n))]],
+    [
+      [
+        td('human references'),
+        interval(report.referenceRestated),
+        td(''),
+        td(''),
+        num(String(report.referenceRestated.n)),
+      ],
+    ],
   );
 }
 
@@ -60,7 +102,10 @@ function checksTable(report: Report): string {
     report.models.map(({ summary: m }) => [
       td(h(m.model)),
       ...report.checks.map((c) => `<td class="num" data-check="${h(c.id)}">${checkCell(c.cells[m.model])}</td>`),
-      td(m.flagCounts.map((f) => `<span class="flag">${h(f.code)} × ${f.count}</span>`).join(' ') || '<span class="muted">none</span>'),
+      td(
+        m.flagCounts.map((f) => `<span class="flag">${h(f.code)} × ${f.count}</span>`).join(' ') ||
+          '<span class="muted">none</span>',
+      ),
     ]),
   );
 }
@@ -69,14 +114,28 @@ function factCheckTable(report: Report): string {
   return table(
     'fact-check',
     FACT_CHECK_HEAD,
-    factCheckCells(report).map(([model, ...cells]) => [td(h(model)), ...cells.slice(0, -1).map((c) => num(h(c))), td(h(cells[cells.length - 1]))]),
+    factCheckCells(report).map(([model, ...cells]) => [
+      td(h(model)),
+      ...cells.slice(0, -1).map((c) => num(h(c))),
+      td(h(cells[cells.length - 1])),
+    ]),
   );
 }
 
 function costTable(report: Report): string {
   return table(
     'latency-cost',
-    ['Model', 'Source', 'p50 latency', 'p95 latency', 'Prompt tokens', 'Completion tokens', 'Estimated cost', 'Per description', 'Errors'],
+    [
+      'Model',
+      'Source',
+      'p50 latency',
+      'p95 latency',
+      'Prompt tokens',
+      'Completion tokens',
+      'Estimated cost',
+      'Per description',
+      'Errors',
+    ],
     report.models.map((m) => {
       const s = m.summary;
       const file = m.provenance.kind === 'file';
@@ -121,7 +180,12 @@ function excludedTable(report: Report): string {
   return table(
     'excluded-rows',
     ['Model', 'Row', 'Product', 'Why'],
-    excludedRows.map((e) => [td(h(e.model)), num(String(e.rowIndex + 1)), td(h(rows.get(e.rowIndex)?.title ?? '')), td(e.codes.map((c) => `<span class="flag">${h(c)}</span>`).join(' '))]),
+    excludedRows.map((e) => [
+      td(h(e.model)),
+      num(String(e.rowIndex + 1)),
+      td(h(rows.get(e.rowIndex)?.title ?? '')),
+      td(e.codes.map((c) => `<span class="flag">${h(c)}</span>`).join(' ')),
+    ]),
   );
 }
 
@@ -133,7 +197,16 @@ function drillDown(report: Report): string {
     const row = rows.get(index);
     const body = table(
       `row-${index}`,
-      ['Model', 'Text', ...metrics.map((m) => METRIC_LABELS[m]), 'Restates metadata', 'Semantic', 'CLIP', 'Flags', 'Fact check'],
+      [
+        'Model',
+        'Text',
+        ...metrics.map((m) => METRIC_LABELS[m]),
+        'Restates metadata',
+        'Semantic',
+        'CLIP',
+        'Flags',
+        'Fact check',
+      ],
       results
         .filter((r) => r.rowIndex === index)
         .map((r) => [
@@ -141,10 +214,18 @@ function drillDown(report: Report): string {
           `<td class="text">${r.text === null ? `<span class="muted">${h(r.error ?? 'failed')}</span>` : h(r.text)}</td>`,
           ...metrics.map((m) => num(fmt(r.scores[m as keyof typeof r.scores]))),
           num(fmt(row && r.text !== null ? metadataOverlap(row, r.text).restated : null)),
-          r.semantic === null ? `<td class="num null">${h(r.semanticReason ?? '—').replace(/_/g, '_<wbr>')}</td>` : num(fmt(r.semantic)),
-          r.clipScore === null ? `<td class="num null">${h(r.clipReason ?? '—').replace(/_/g, '_<wbr>')}</td>` : num(fmt(r.clipScore, 2)),
+          r.semantic === null
+            ? `<td class="num null">${h(r.semanticReason ?? '—').replace(/_/g, '_<wbr>')}</td>`
+            : num(fmt(r.semantic)),
+          r.clipScore === null
+            ? `<td class="num null">${h(r.clipReason ?? '—').replace(/_/g, '_<wbr>')}</td>`
+            : num(fmt(r.clipScore, 2)),
           td(r.flags.map((f) => `<span class="flag" title="${h(f.message)}">${h(f.code)}</span>`).join(' ')),
-          td(r.factCheck ? `${h(r.factCheck.verdict)} ${r.factCheck.findings.map((f) => `<span class="flag" title="${h(f.message)}">${h(f.code)}</span>`).join(' ')}` : '—'),
+          td(
+            r.factCheck
+              ? `${h(r.factCheck.verdict)} ${r.factCheck.findings.map((f) => `<span class="flag" title="${h(f.message)}">${h(f.code)}</span>`).join(' ')}`
+              : '—',
+          ),
         ]),
     );
     return `<details><summary>Row ${index + 1}: ${h(row?.title ?? '')}</summary><p><b>Reference:</b> ${h(row?.reference ?? '')}</p>${body}</details>`;
@@ -164,13 +245,21 @@ function skippedSection(report: Report): string {
 
 function recommendationSection(report: Report): string {
   const r = recommend(report);
-  const pick = r.pick === null ? '<p class="pick"><b>No model is recommended.</b></p>' : `<p class="pick">Recommended: <b id="pick">${h(r.pick)}</b></p>`;
+  const pick =
+    r.pick === null
+      ? '<p class="pick"><b>No model is recommended.</b></p>'
+      : `<p class="pick">Recommended: <b id="pick">${h(r.pick)}</b></p>`;
   return `<section id="recommendation"><h2>Recommendation</h2>${pick}<ul class="why">${r.why.map((s) => `<li>${h(s)}</li>`).join('')}</ul>
 <details><summary>The rule</summary><ol class="rule">${r.rule.map((s) => `<li>${h(s)}</li>`).join('')}</ol></details>
 ${table(
   'standings',
   ['Model', 'Points', 'Significant wins', 'Significant losses', 'Discounted (restating the metadata)', 'Eligible'],
-  r.standings.map((s) => [td(h(s.model)), num(String(s.points)), ...[s.wins, s.losses, s.discounted].map((xs) => td(h(xs.join('; ')) || '—')), td(h(eligibleCell(s)))]),
+  r.standings.map((s) => [
+    td(h(s.model)),
+    num(String(s.points)),
+    ...[s.wins, s.losses, s.discounted].map((xs) => td(h(xs.join('; ')) || '—')),
+    td(h(eligibleCell(s))),
+  ]),
 )}</section>`;
 }
 
@@ -184,7 +273,9 @@ export function renderHtml(input: ReportInput): string {
 <p class="muted" id="run">${h(runLine(report))}</p>
 ${skippedSection(report)}
 ${recommendationSection(report)}
-<h2>Verdict by metric</h2><ul class="verdict" id="verdict">${verdict(report).map((s) => `<li>${h(s)}</li>`).join('')}</ul>
+<h2>Verdict by metric</h2><ul class="verdict" id="verdict">${verdict(report)
+    .map((s) => `<li>${h(s)}</li>`)
+    .join('')}</ul>
 <h2>Lexical similarity</h2>${metricTable(report, 'lexical', lexicalMetrics(spec))}
 <h2>Fact check</h2>${factCheckTable(report)}<p class="muted">${h(factCheckNote())}</p>
 <h2>Metadata overlap</h2>${metadataTable(report)}<p class="muted">${h(metadataNote())}</p>
@@ -193,7 +284,10 @@ ${recommendationSection(report)}
 <p class="muted">CLIP score is 100 × max(cos(text, image), 0); the reference delta is the human reference's score minus the model's (positive: the reference matches the image better).</p>
 <h2>Checks</h2>${checksTable(report)}<ul class="muted">${report.checks.map((c) => `<li><b>${h(c.label)}</b>: ${h(c.description)}</li>`).join('')}</ul>
 <h2>Latency and cost</h2>${costTable(report)}
-<h2>Charts</h2><div class="charts">${scoreBars(summary.models, verdictMetrics(spec).filter((m) => m !== 'clipScore'))}
+<h2>Charts</h2><div class="charts">${scoreBars(
+    summary.models,
+    verdictMetrics(spec).filter((m) => m !== 'clipScore'),
+  )}
 ${scatter(report, { label: 'latency (ms)', value: (p) => p.latencyMs })}
 ${scatter(report, { label: 'cost (USD)', value: (p) => p.costUsd })}</div>
 <h2>Significance (paired permutation tests)</h2>${significanceTable(report)}

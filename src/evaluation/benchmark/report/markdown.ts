@@ -3,11 +3,24 @@ import type { SummaryMetric } from '../types.js';
 import { escapeMd as e, fmt, fmtInterval, fmtMs, fmtP, fmtUsd, METRIC_LABELS, metricOf } from './format.js';
 import { buildReport, lexicalMetrics, rowByIndex, type Interval, type Report, type ReportInput } from './model.js';
 import { recommend } from './recommend.js';
-import { checkCell, eligibleCell, FACT_CHECK_HEAD, factCheckCells, factCheckNote, metadataNote, provenanceText, runLine } from './text.js';
+import {
+  checkCell,
+  eligibleCell,
+  FACT_CHECK_HEAD,
+  factCheckCells,
+  factCheckNote,
+  metadataNote,
+  provenanceText,
+  runLine,
+} from './text.js';
 import { verdict } from './verdict.js';
 
 const mdTable = (head: string[], rows: string[][]): string =>
-  [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  [
+    `| ${head.join(' | ')} |`,
+    `| ${head.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 
 const interval = (i: Interval): string => (i.mean === null ? '—' : `${fmt(i.mean)} [${fmt(i.lower)}, ${fmt(i.upper)}]`);
 const bullets = (xs: readonly string[]): string => xs.map((s) => `- ${s}`).join('\n');
@@ -27,7 +40,12 @@ function recommendation(report: Report): string[] {
     bullets(r.why.map(e)),
     mdTable(
       ['Model', 'Points', 'Significant wins', 'Significant losses', 'Discounted (restating the metadata)', 'Eligible'],
-      r.standings.map((s) => [e(s.model), String(s.points), ...[s.wins, s.losses, s.discounted].map((xs) => e(xs.join('; ')) || '—'), e(eligibleCell(s))]),
+      r.standings.map((s) => [
+        e(s.model),
+        String(s.points),
+        ...[s.wins, s.losses, s.discounted].map((xs) => e(xs.join('; ')) || '—'),
+        e(eligibleCell(s)),
+      ]),
     ),
     `The rule:\n\n${r.rule.map((s, i) => `${i + 1}. ${e(s)}`).join('\n')}`,
   ];
@@ -37,15 +55,31 @@ function recommendation(report: Report): string[] {
 function skippedSection(input: ReportInput): string[] {
   const skipped = input.skipped ?? [];
   if (!skipped.length) return [];
-  return ['## Skipped providers', mdTable(['Provider', 'Why it was not run'], skipped.map((s) => [e(s.provider), e(s.reason)]))];
+  return [
+    '## Skipped providers',
+    mdTable(
+      ['Provider', 'Why it was not run'],
+      skipped.map((s) => [e(s.provider), e(s.reason)]),
+    ),
+  ];
 }
 
 /** The metadata-overlap table, with the human references as the last row. */
 function metadataTable(report: Report): string {
   return mdTable(
-    ['Model', 'Words restating the metadata', 'Reference matches from the metadata', 'Overlap beyond the metadata (F1)'],
     [
-      ...report.models.map((m) => [e(m.summary.model), interval(m.metadata.restated), interval(m.metadata.matchedFromMetadata), interval(m.metadata.beyondMetadata)]),
+      'Model',
+      'Words restating the metadata',
+      'Reference matches from the metadata',
+      'Overlap beyond the metadata (F1)',
+    ],
+    [
+      ...report.models.map((m) => [
+        e(m.summary.model),
+        interval(m.metadata.restated),
+        interval(m.metadata.matchedFromMetadata),
+        interval(m.metadata.beyondMetadata),
+      ]),
       ['*human references*', interval(report.referenceRestated), '', ''],
     ],
   );
@@ -57,7 +91,11 @@ function checksSection(report: Report): string[] {
     '## Checks',
     mdTable(
       ['Model', ...report.checks.map((c) => e(c.label)), 'Flag codes'],
-      report.models.map(({ summary: m }) => [e(m.model), ...report.checks.map((c) => checkCell(c.cells[m.model])), m.flagCounts.map((f) => `${f.code} × ${f.count}`).join(', ') || 'none']),
+      report.models.map(({ summary: m }) => [
+        e(m.model),
+        ...report.checks.map((c) => checkCell(c.cells[m.model])),
+        m.flagCounts.map((f) => `${f.code} × ${f.count}`).join(', ') || 'none',
+      ]),
     ),
     bullets(report.checks.map((c) => `**${e(c.label)}**: ${e(c.description)}`)),
   ];
@@ -92,13 +130,27 @@ function significanceAndExclusions(input: ReportInput): string[] {
     '## Significance (paired permutation tests)',
     mdTable(
       ['A', 'B', 'Metric', 'Mean diff (A − B)', 'p', 'Pairs'],
-      summary.comparisons.filter((c) => c.n > 0).map((c) => [e(c.modelA), e(c.modelB), METRIC_LABELS[c.metric], fmt(c.meanDifference), fmtP(c.pValue), String(c.n)]),
+      summary.comparisons
+        .filter((c) => c.n > 0)
+        .map((c) => [
+          e(c.modelA),
+          e(c.modelB),
+          METRIC_LABELS[c.metric],
+          fmt(c.meanDifference),
+          fmtP(c.pValue),
+          String(c.n),
+        ]),
     ),
     '## Excluded rows',
     summary.excludedRows.length
       ? mdTable(
           ['Model', 'Row', 'Product', 'Why'],
-          summary.excludedRows.map((x) => [e(x.model), String(x.rowIndex + 1), e(rows.get(x.rowIndex)?.title ?? ''), x.codes.join(', ')]),
+          summary.excludedRows.map((x) => [
+            e(x.model),
+            String(x.rowIndex + 1),
+            e(rows.get(x.rowIndex)?.title ?? ''),
+            x.codes.join(', '),
+          ]),
         )
       : 'No rows were excluded.',
   ];
@@ -116,7 +168,10 @@ export function renderMarkdown(input: ReportInput): string {
     '## Lexical similarity',
     metricTable(report, lexicalMetrics(input.spec)),
     '## Fact check',
-    mdTable(FACT_CHECK_HEAD, factCheckCells(report).map((cells) => cells.map(e))),
+    mdTable(
+      FACT_CHECK_HEAD,
+      factCheckCells(report).map((cells) => cells.map(e)),
+    ),
     e(factCheckNote()),
     '## Metadata overlap',
     metadataTable(report),

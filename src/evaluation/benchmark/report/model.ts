@@ -7,7 +7,15 @@ import { bootstrapCI, pairedPermutationTest } from '../stats.js';
 import { EXCLUDING_FLAGS, kept, metricValue, summaryMetrics } from '../summarize.js';
 import { metadataOverlap, type MetadataOverlap } from '../metadata-overlap.js';
 import { factCheckColumn } from '../../checks/facts/index.js';
-import type { BenchmarkRow, BenchmarkSpec, BenchmarkSummary, ModelSpec, ModelSummary, RowResult, SummaryMetric } from '../types.js';
+import type {
+  BenchmarkRow,
+  BenchmarkSpec,
+  BenchmarkSummary,
+  ModelSpec,
+  ModelSummary,
+  RowResult,
+  SummaryMetric,
+} from '../types.js';
 
 /** A provider that was asked for but not run, and why (e.g. no API key). */
 export interface SkippedProvider {
@@ -111,14 +119,16 @@ export interface Report {
 export const lexicalMetrics = (spec: BenchmarkSpec): SummaryMetric[] => spec.metrics;
 
 /** The quality metrics the verdict, the recommendation and the charts consider. */
-export const verdictMetrics = (spec: BenchmarkSpec): SummaryMetric[] => summaryMetrics(spec.metrics).filter((m) => m !== 'clipReferenceDelta');
+export const verdictMetrics = (spec: BenchmarkSpec): SummaryMetric[] =>
+  summaryMetrics(spec.metrics).filter((m) => m !== 'clipReferenceDelta');
 
 /** The metric the scatter plots use: METEOR, else ROUGE-L, else the first asked for. */
 export function headlineMetric(spec: BenchmarkSpec): SummaryMetric {
   return spec.metrics.includes('meteor') ? 'meteor' : spec.metrics.includes('rougeL') ? 'rougeL' : spec.metrics[0];
 }
 
-export const rowByIndex = (spec: BenchmarkSpec): Map<number, BenchmarkRow> => new Map(spec.rows.map((r) => [r.index, r]));
+export const rowByIndex = (spec: BenchmarkSpec): Map<number, BenchmarkRow> =>
+  new Map(spec.rows.map((r) => [r.index, r]));
 
 function provenanceOf(model: ModelSpec, promptVersion: string): Provenance {
   return model.kind === 'provider' ? { kind: 'gateway', provider: model.provider, promptVersion } : { kind: 'file' };
@@ -136,26 +146,37 @@ function responsibleAiColumn(models: readonly ModelReport[], byModel: Map<string
   const cells: Record<string, { flagged: number; checked: number }> = {};
   for (const m of models) {
     const rows = (byModel.get(m.summary.model) ?? []).filter(kept);
-    cells[m.summary.model] = { flagged: rows.filter((r) => r.flags.some((f) => !EXCLUDING_FLAGS.includes(f.code))).length, checked: rows.length };
+    cells[m.summary.model] = {
+      flagged: rows.filter((r) => r.flags.some((f) => !EXCLUDING_FLAGS.includes(f.code))).length,
+      checked: rows.length,
+    };
   }
   return {
     id: 'responsible-ai',
     label: 'Responsible-AI flags',
-    description: 'Rows with an inclusive-language finding (gendered, body-shape, age, skin-tone, appropriation or ableist wording); see the per-row results for each one.',
+    description:
+      'Rows with an inclusive-language finding (gendered, body-shape, age, skin-tone, appropriation or ableist wording); see the per-row results for each one.',
     cells,
   };
 }
 
 /** The fact check's column from the run's summary, unless the caller gives one of its own. */
 function factColumn(summary: BenchmarkSummary, given: readonly CheckColumn[]): CheckColumn[] {
-  const checked = summary.models.flatMap((m) => (m.factCheck ? [{ model: m.model, texts: m.factCheck.checked, block: m.factCheck.block }] : []));
+  const checked = summary.models.flatMap((m) =>
+    m.factCheck ? [{ model: m.model, texts: m.factCheck.checked, block: m.factCheck.block }] : [],
+  );
   const column = factCheckColumn(checked);
   return checked.length === 0 || given.some((c) => c.id === column.id) ? [] : [column];
 }
 
 const pairs = <T>(xs: readonly T[]): Array<[T, T]> => xs.flatMap((a, i) => xs.slice(i + 1).map((b): [T, T] => [a, b]));
 
-function beyondTest(a: string, b: string, overlaps: Map<string, Map<number, MetadataOverlap>>, spec: BenchmarkSpec): BeyondMetadataTest {
+function beyondTest(
+  a: string,
+  b: string,
+  overlaps: Map<string, Map<number, MetadataOverlap>>,
+  spec: BenchmarkSpec,
+): BeyondMetadataTest {
   const xs: number[] = [];
   const ys: number[] = [];
   for (const [row, oa] of overlaps.get(a) ?? []) {
@@ -181,19 +202,32 @@ export function buildReport(input: ReportInput): Report {
   const overlapsByModel = new Map<string, Map<number, MetadataOverlap>>();
   for (const r of input.results.filter(kept)) {
     const o = overlapOf(r);
-    if (o) overlapsByModel.set(r.model, (overlapsByModel.get(r.model) ?? new Map<number, MetadataOverlap>()).set(r.rowIndex, o));
+    if (o)
+      overlapsByModel.set(
+        r.model,
+        (overlapsByModel.get(r.model) ?? new Map<number, MetadataOverlap>()).set(r.rowIndex, o),
+      );
   }
   const models = summary.models.map((s): ModelReport => {
     const overlaps = [...(overlapsByModel.get(s.model)?.values() ?? [])];
-    const pick = (k: keyof MetadataOverlap) => interval(overlaps.map((o) => o[k]), spec);
+    const pick = (k: keyof MetadataOverlap) =>
+      interval(
+        overlaps.map((o) => o[k]),
+        spec,
+      );
     const generated = s.rows - s.errors;
     const modelSpec = spec.models.find((m) => m.name === s.model);
     return {
       summary: s,
       provenance: modelSpec ? provenanceOf(modelSpec, spec.promptVersion) : { kind: 'file' },
       keptRows: generated - s.excluded,
-      metadata: { restated: pick('restated'), matchedFromMetadata: pick('matchedFromMetadata'), beyondMetadata: pick('beyondMetadata') },
-      costPerRowUsd: s.costUsd === null || generated === 0 || modelSpec?.kind !== 'provider' ? null : s.costUsd / generated,
+      metadata: {
+        restated: pick('restated'),
+        matchedFromMetadata: pick('matchedFromMetadata'),
+        beyondMetadata: pick('beyondMetadata'),
+      },
+      costPerRowUsd:
+        s.costUsd === null || generated === 0 || modelSpec?.kind !== 'provider' ? null : s.costUsd / generated,
     };
   });
   const headline = headlineMetric(spec);
@@ -201,7 +235,9 @@ export function buildReport(input: ReportInput): Report {
   return {
     input,
     models,
-    beyondMetadataTests: pairs(summary.models.map((m) => m.model)).map(([a, b]) => beyondTest(a, b, overlapsByModel, spec)),
+    beyondMetadataTests: pairs(summary.models.map((m) => m.model)).map(([a, b]) =>
+      beyondTest(a, b, overlapsByModel, spec),
+    ),
     referenceRestated: interval(
       evaluated.map((r) => metadataOverlap(r, r.reference).restated),
       spec,
@@ -210,6 +246,12 @@ export function buildReport(input: ReportInput): Report {
     headline,
     points: input.results
       .filter(kept)
-      .map((r) => ({ model: r.model, rowIndex: r.rowIndex, latencyMs: r.latencyMs, costUsd: r.costUsd, value: metricValue(r, headline) })),
+      .map((r) => ({
+        model: r.model,
+        rowIndex: r.rowIndex,
+        latencyMs: r.latencyMs,
+        costUsd: r.costUsd,
+        value: metricValue(r, headline),
+      })),
   };
 }

@@ -51,8 +51,15 @@ export interface Recommendation {
   rule: string[];
 }
 
-export function comparisonOf(comparisons: readonly Comparison[], a: string, b: string, metric: SummaryMetric): Comparison | undefined {
-  return comparisons.find((c) => c.metric === metric && ((c.modelA === a && c.modelB === b) || (c.modelA === b && c.modelB === a)));
+export function comparisonOf(
+  comparisons: readonly Comparison[],
+  a: string,
+  b: string,
+  metric: SummaryMetric,
+): Comparison | undefined {
+  return comparisons.find(
+    (c) => c.metric === metric && ((c.modelA === a && c.modelB === b) || (c.modelA === b && c.modelB === a)),
+  );
 }
 
 /**
@@ -63,30 +70,61 @@ export function comparisonOf(comparisons: readonly Comparison[], a: string, b: s
  * paired test. Returns the figures for the sentence that says so, or null
  * when the lead stands.
  */
-export function restatingLead(report: Report, winner: string, loser: string): { share: number; loserShare: number; winner: number | null; loser: number | null; pValue: number | null } | null {
+export function restatingLead(
+  report: Report,
+  winner: string,
+  loser: string,
+): { share: number; loserShare: number; winner: number | null; loser: number | null; pValue: number | null } | null {
   const byName = (name: string) => report.models.find((m) => m.summary.model === name);
   const share = byName(winner)?.metadata.matchedFromMetadata.mean ?? null;
   const loserShare = byName(loser)?.metadata.matchedFromMetadata.mean ?? null;
   if (share === null || loserShare === null || share <= RULE.mostlyRestated || share <= loserShare) return null;
-  const t = report.beyondMetadataTests.find((x) => (x.modelA === winner && x.modelB === loser) || (x.modelA === loser && x.modelB === winner));
-  const ahead = t && t.meanDifference !== null && t.pValue !== null && t.pValue < ALPHA && (t.modelA === winner ? t.meanDifference > 0 : t.meanDifference < 0);
+  const t = report.beyondMetadataTests.find(
+    (x) => (x.modelA === winner && x.modelB === loser) || (x.modelA === loser && x.modelB === winner),
+  );
+  const ahead =
+    t &&
+    t.meanDifference !== null &&
+    t.pValue !== null &&
+    t.pValue < ALPHA &&
+    (t.modelA === winner ? t.meanDifference > 0 : t.meanDifference < 0);
   if (ahead) return null;
-  return { share, loserShare, winner: byName(winner)!.metadata.beyondMetadata.mean, loser: byName(loser)!.metadata.beyondMetadata.mean, pValue: t?.pValue ?? null };
+  return {
+    share,
+    loserShare,
+    winner: byName(winner)!.metadata.beyondMetadata.mean,
+    loser: byName(loser)!.metadata.beyondMetadata.mean,
+    pValue: t?.pValue ?? null,
+  };
 }
 
-const share = (c: { flagged: number; checked: number } | undefined): number | null => (c && c.checked > 0 ? c.flagged / c.checked : null);
+const share = (c: { flagged: number; checked: number } | undefined): number | null =>
+  c && c.checked > 0 ? c.flagged / c.checked : null;
 const pct = (x: number): string => `${Math.round(x * 100)}%`;
 
 function ruleText(report: Report): string[] {
   const overlap = lexicalMetrics(report.input.spec).map((m) => METRIC_LABELS[m]);
   return [
     `A model is eligible when at least ${pct(RULE.minKeptShare)} of its rows were generated and kept (not failed, not excluded for echoing the prompt or copying the reference) and no check flags more than ${pct(RULE.maxFlaggedShare)} of its rows.`,
-    `Each eligible model gains a point for every quality metric (${verdictMetrics(report.input.spec).map((m) => METRIC_LABELS[m]).join(', ')}) on which it beats another eligible model in a paired test with p < ${ALPHA}, and loses one for every such loss.`,
+    `Each eligible model gains a point for every quality metric (${verdictMetrics(report.input.spec)
+      .map((m) => METRIC_LABELS[m])
+      .join(
+        ', ',
+      )}) on which it beats another eligible model in a paired test with p < ${ALPHA}, and loses one for every such loss.`,
     ...(overlap.length
-      ? [`A win on a word-overlap metric (${overlap.join(', ')}) is not counted when it comes from restating the metadata: more than ${pct(RULE.mostlyRestated)} of the winner's words that match the reference are title or metadata words, a larger share than of the loser's, and with those words set aside the winner does not overlap the reference more than the loser (paired test, p < ${ALPHA}).`]
+      ? [
+          `A win on a word-overlap metric (${overlap.join(', ')}) is not counted when it comes from restating the metadata: more than ${pct(RULE.mostlyRestated)} of the winner's words that match the reference are title or metadata words, a larger share than of the loser's, and with those words set aside the winner does not overlap the reference more than the loser (paired test, p < ${ALPHA}).`,
+        ]
       : []),
     ...(report.checks.some((c) => c.blocking)
-      ? [`A model whose share of rows flagged by a blocking check (${report.checks.filter((c) => c.blocking).map((c) => c.label).join(', ')}) is at least ${Math.round(RULE.flagMargin * 100)} percentage points larger than another eligible model's cannot be recommended over it, whatever its points: those texts could not be published.`]
+      ? [
+          `A model whose share of rows flagged by a blocking check (${report.checks
+            .filter((c) => c.blocking)
+            .map((c) => c.label)
+            .join(
+              ', ',
+            )}) is at least ${Math.round(RULE.flagMargin * 100)} percentage points larger than another eligible model's cannot be recommended over it, whatever its points: those texts could not be published.`,
+        ]
       : []),
     `A model loses a point for each other check that flags at least ${Math.round(RULE.flagMargin * 100)} percentage points more of its rows than of the best eligible model's.`,
     'The model with the most points is recommended; a tie goes to fewer flagged rows, then the lower cost per description, then the lower p50 latency (each only where both are known); if that leaves a tie, no model is recommended.',
@@ -97,12 +135,16 @@ function eligibility(m: ModelReport, checks: readonly CheckColumn[]): string | n
   const rows = m.summary.rows;
   if (rows === 0) return 'no rows were evaluated';
   if (m.keptRows / rows < RULE.minKeptShare) {
-    const parts = [m.summary.errors ? `${m.summary.errors} failed` : '', m.summary.excluded ? `${m.summary.excluded} excluded (echoed the prompt or copied the reference)` : ''].filter(Boolean);
+    const parts = [
+      m.summary.errors ? `${m.summary.errors} failed` : '',
+      m.summary.excluded ? `${m.summary.excluded} excluded (echoed the prompt or copied the reference)` : '',
+    ].filter(Boolean);
     return `only ${m.keptRows} of ${rows} rows usable: ${parts.join(', ')}`;
   }
   for (const c of checks) {
     const s = share(c.cells[m.summary.model]);
-    if (s !== null && s > RULE.maxFlaggedShare) return `${c.label}: ${c.cells[m.summary.model].flagged} of ${c.cells[m.summary.model].checked} rows flagged`;
+    if (s !== null && s > RULE.maxFlaggedShare)
+      return `${c.label}: ${c.cells[m.summary.model].flagged} of ${c.cells[m.summary.model].checked} rows flagged`;
   }
   return null;
 }
@@ -110,13 +152,23 @@ function eligibility(m: ModelReport, checks: readonly CheckColumn[]): string | n
 function standings(report: Report): Standing[] {
   const { comparisons } = report.input.summary;
   const overlap = new Set<SummaryMetric>(lexicalMetrics(report.input.spec));
-  const out = report.models.map((m): Standing => ({ model: m.summary.model, ineligible: eligibility(m, report.checks), points: 0, wins: [], losses: [], discounted: [], flagged: [], outranked: null }));
+  const out = report.models.map((m): Standing => ({
+    model: m.summary.model,
+    ineligible: eligibility(m, report.checks),
+    points: 0,
+    wins: [],
+    losses: [],
+    discounted: [],
+    flagged: [],
+    outranked: null,
+  }));
   const eligible = out.filter((s) => s.ineligible === null);
   for (let i = 0; i < eligible.length; i++) {
     for (let j = i + 1; j < eligible.length; j++) {
       for (const metric of verdictMetrics(report.input.spec)) {
         const c = comparisonOf(comparisons, eligible[i].model, eligible[j].model, metric);
-        if (!c || c.pValue === null || c.meanDifference === null || c.meanDifference === 0 || c.pValue >= ALPHA) continue;
+        if (!c || c.pValue === null || c.meanDifference === null || c.meanDifference === 0 || c.pValue >= ALPHA)
+          continue;
         const [winner, loser] = c.meanDifference > 0 ? [c.modelA, c.modelB] : [c.modelB, c.modelA];
         const w = eligible.find((s) => s.model === winner)!;
         const l = eligible.find((s) => s.model === loser)!;
@@ -147,7 +199,12 @@ function standings(report: Report): Standing[] {
     }
   }
   for (const s of eligible) s.outranked = outrankedBy(report.checks, eligible, s.model);
-  return out.sort((a, b) => Number(a.ineligible !== null) - Number(b.ineligible !== null) || Number(a.outranked !== null) - Number(b.outranked !== null) || b.points - a.points);
+  return out.sort(
+    (a, b) =>
+      Number(a.ineligible !== null) - Number(b.ineligible !== null) ||
+      Number(a.outranked !== null) - Number(b.outranked !== null) ||
+      b.points - a.points,
+  );
 }
 
 /**
@@ -162,21 +219,38 @@ function outrankedBy(checks: readonly CheckColumn[], eligible: readonly Standing
     if (mine === null) continue;
     const better = eligible
       .map((s) => ({ model: s.model, share: share(c.cells[s.model]) }))
-      .filter((o): o is { model: string; share: number } => o.share !== null && mine - o.share >= RULE.flagMargin - 1e-9)
+      .filter(
+        (o): o is { model: string; share: number } => o.share !== null && mine - o.share >= RULE.flagMargin - 1e-9,
+      )
       .sort((a, b) => a.share - b.share)[0];
     if (better) return `${c.label}: ${pct(mine)} of its rows against ${pct(better.share)} of ${better.model}'s`;
   }
   return null;
 }
 
-const flaggedShare = (report: Report, model: string): number => report.checks.reduce((sum, c) => sum + (share(c.cells[model]) ?? 0), 0);
+const flaggedShare = (report: Report, model: string): number =>
+  report.checks.reduce((sum, c) => sum + (share(c.cells[model]) ?? 0), 0);
 
 /** The tie-breaks, in order: lower is better; null is unknown. */
-function tieBreaks(report: Report): Array<{ label: string; value(m: ModelReport): number | null; show(m: ModelReport): string }> {
+function tieBreaks(
+  report: Report,
+): Array<{ label: string; value(m: ModelReport): number | null; show(m: ModelReport): string }> {
   return [
-    { label: 'fewer flagged rows', value: (m) => flaggedShare(report, m.summary.model), show: (m) => `${pct(flaggedShare(report, m.summary.model))} flagged` },
-    { label: 'lower cost per description', value: (m) => m.costPerRowUsd, show: (m) => `${fmtUsd(m.costPerRowUsd)} per description` },
-    { label: 'lower p50 latency', value: (m) => m.summary.latencyP50Ms, show: (m) => `p50 ${fmtMs(m.summary.latencyP50Ms)}` },
+    {
+      label: 'fewer flagged rows',
+      value: (m) => flaggedShare(report, m.summary.model),
+      show: (m) => `${pct(flaggedShare(report, m.summary.model))} flagged`,
+    },
+    {
+      label: 'lower cost per description',
+      value: (m) => m.costPerRowUsd,
+      show: (m) => `${fmtUsd(m.costPerRowUsd)} per description`,
+    },
+    {
+      label: 'lower p50 latency',
+      value: (m) => m.summary.latencyP50Ms,
+      show: (m) => `p50 ${fmtMs(m.summary.latencyP50Ms)}`,
+    },
   ];
 }
 
@@ -207,44 +281,87 @@ function restatingNote(m: ModelReport, others: readonly ModelReport[]): string |
 }
 
 /** The first sentence of the recommendation: why the pick beat the other eligible models. */
-function pickReason(pick: ModelReport, mine: Standing, eligible: readonly Standing[], top: readonly ModelReport[], how: string | null): string {
+function pickReason(
+  pick: ModelReport,
+  mine: Standing,
+  eligible: readonly Standing[],
+  top: readonly ModelReport[],
+  how: string | null,
+): string {
   if (eligible.length === 1) return `${pick.summary.model} is the only eligible model.`;
-  if (how) return `${pick.summary.model} ties with ${top.filter((m) => m !== pick).map((m) => m.summary.model).join(', ')} on quality (${mine.points} points) and wins on ${how}.`;
-  if (eligible.some((s) => s.points > mine.points)) return `${pick.summary.model} has fewer quality points (${mine.points}) than ${eligible.filter((s) => s.points > mine.points).map((s) => s.model).join(', ')}, but fewer of its rows are blocked, so it is the one to pick.`;
+  if (how)
+    return `${pick.summary.model} ties with ${top
+      .filter((m) => m !== pick)
+      .map((m) => m.summary.model)
+      .join(', ')} on quality (${mine.points} points) and wins on ${how}.`;
+  if (eligible.some((s) => s.points > mine.points))
+    return `${pick.summary.model} has fewer quality points (${mine.points}) than ${eligible
+      .filter((s) => s.points > mine.points)
+      .map((s) => s.model)
+      .join(', ')}, but fewer of its rows are blocked, so it is the one to pick.`;
   return `${pick.summary.model} has the most quality points (${mine.points > 0 ? '+' : ''}${mine.points}${mine.wins.length ? `: significant wins on ${mine.wins.join(', ')}` : ''}).`;
 }
 
 /** The notes on each standing (discounted leads, flag points, outranking) and on the checks that flagged rows of the pick. */
-function standingNotes(report: Report, table: readonly Standing[], byName: ReadonlyMap<string, ModelReport>, pick: ModelReport): string[] {
+function standingNotes(
+  report: Report,
+  table: readonly Standing[],
+  byName: ReadonlyMap<string, ModelReport>,
+  pick: ModelReport,
+): string[] {
   const why: string[] = [];
   for (const s of table) {
     if (s.discounted.length) {
-      const note = restatingNote(byName.get(s.model)!, report.models.filter((m) => m.summary.model !== s.model));
-      why.push(`The leads of ${s.model} on ${s.discounted.join(', ')} are discounted: they come from restating the metadata, not from better descriptions.${note ? ` ${note}` : ''}`);
+      const note = restatingNote(
+        byName.get(s.model)!,
+        report.models.filter((m) => m.summary.model !== s.model),
+      );
+      why.push(
+        `The leads of ${s.model} on ${s.discounted.join(', ')} are discounted: they come from restating the metadata, not from better descriptions.${note ? ` ${note}` : ''}`,
+      );
     }
     if (s.flagged.length) why.push(`${s.model} loses a point for flags: ${s.flagged.join('; ')}.`);
-    if (s.outranked && s.model !== pick.summary.model) why.push(`${s.model} cannot be recommended over a model whose texts pass more often (${s.outranked}).`);
+    if (s.outranked && s.model !== pick.summary.model)
+      why.push(`${s.model} cannot be recommended over a model whose texts pass more often (${s.outranked}).`);
   }
   for (const c of report.checks) {
     const cell = c.cells[pick.summary.model];
-    if (cell && cell.flagged > 0) why.push(`${c.label}: ${cell.flagged} of ${cell.checked} rows of ${pick.summary.model} flagged; review them before publishing.`);
+    if (cell && cell.flagged > 0)
+      why.push(
+        `${c.label}: ${cell.flagged} of ${cell.checked} rows of ${pick.summary.model} flagged; review them before publishing.`,
+      );
   }
   return why;
 }
 
 /** The cost of the pick and, when an eligible model is cheaper, what choosing it on cost would give up. */
-function costNotes(pick: ModelReport, mine: Standing, eligible: readonly Standing[], table: readonly Standing[], byName: ReadonlyMap<string, ModelReport>): string[] {
+function costNotes(
+  pick: ModelReport,
+  mine: Standing,
+  eligible: readonly Standing[],
+  table: readonly Standing[],
+  byName: ReadonlyMap<string, ModelReport>,
+): string[] {
   const why: string[] = [];
-  if (pick.provenance.kind === 'file') why.push(`The texts of ${pick.summary.model} were pre-generated, so its latency and cost were not measured here.`);
-  else why.push(`${pick.summary.model} costs ${fmtUsd(pick.costPerRowUsd)} per description at p50 ${fmtMs(pick.summary.latencyP50Ms)}.`);
+  if (pick.provenance.kind === 'file')
+    why.push(`The texts of ${pick.summary.model} were pre-generated, so its latency and cost were not measured here.`);
+  else
+    why.push(
+      `${pick.summary.model} costs ${fmtUsd(pick.costPerRowUsd)} per description at p50 ${fmtMs(pick.summary.latencyP50Ms)}.`,
+    );
   const cheaper = eligible
     .map((s) => byName.get(s.model)!)
-    .filter((m) => m !== pick && m.costPerRowUsd !== null && (pick.costPerRowUsd === null || m.costPerRowUsd < pick.costPerRowUsd))
+    .filter(
+      (m) =>
+        m !== pick && m.costPerRowUsd !== null && (pick.costPerRowUsd === null || m.costPerRowUsd < pick.costPerRowUsd),
+    )
     .sort((a, b) => a.costPerRowUsd! - b.costPerRowUsd!)[0];
   if (cheaper) {
     const gap = mine.points - table.find((s) => s.model === cheaper.summary.model)!.points;
     const behind = gap > 0 ? `is ${gap} point${gap === 1 ? '' : 's'} behind on quality` : 'has more flagged rows';
-    why.push(`If cost decides, ${cheaper.summary.model} costs ${fmtUsd(cheaper.costPerRowUsd)} per description (p50 ${fmtMs(cheaper.summary.latencyP50Ms)}) but ${behind}.`);
+    why.push(
+      `If cost decides, ${cheaper.summary.model} costs ${fmtUsd(cheaper.costPerRowUsd)} per description (p50 ${fmtMs(cheaper.summary.latencyP50Ms)}) but ${behind}.`,
+    );
   }
   return why;
 }
@@ -256,14 +373,20 @@ export function recommend(report: Report): Recommendation {
   const byName = new Map(report.models.map((m) => [m.summary.model, m]));
   const eligible = table.filter((s) => s.ineligible === null);
   const notes = table.filter((s) => s.ineligible !== null).map((s) => `${s.model} is not eligible: ${s.ineligible}.`);
-  if (eligible.length === 0) return { pick: null, why: ['No model can be recommended: none is eligible.', ...notes], standings: table, rule };
+  if (eligible.length === 0)
+    return { pick: null, why: ['No model can be recommended: none is eligible.', ...notes], standings: table, rule };
   // Models a blocking check ranks lower are never tied with the first: they sort after it and differ in `outranked`.
-  const top = eligible.filter((s) => s.points === eligible[0].points && (s.outranked === null) === (eligible[0].outranked === null)).map((s) => byName.get(s.model)!);
+  const top = eligible
+    .filter((s) => s.points === eligible[0].points && (s.outranked === null) === (eligible[0].outranked === null))
+    .map((s) => byName.get(s.model)!);
   const tie = top.length > 1 ? breakTie(report, top) : { winner: top[0], how: null };
   if (!tie.winner) {
     return {
       pick: null,
-      why: [`No clear winner: ${top.map((m) => m.summary.model).join(' and ')} tie on quality (${eligible[0].points} points each) and no known flag rate, cost or latency tells them apart.`, ...notes],
+      why: [
+        `No clear winner: ${top.map((m) => m.summary.model).join(' and ')} tie on quality (${eligible[0].points} points each) and no known flag rate, cost or latency tells them apart.`,
+        ...notes,
+      ],
       standings: table,
       rule,
     };

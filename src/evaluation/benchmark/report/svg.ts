@@ -16,14 +16,18 @@ const W = 720;
 export function scoreBars(models: readonly ModelSummary[], metrics: readonly SummaryMetric[]): string {
   const H = 280;
   const pad = { l: 48, r: 16, t: 16, b: 56 };
-  const shown = metrics.filter((m) => models.some((x) => metricOf(x, m)?.mean !== null && metricOf(x, m) !== undefined));
+  const shown = metrics.filter((m) =>
+    models.some((x) => metricOf(x, m)?.mean !== null && metricOf(x, m) !== undefined),
+  );
   if (shown.length === 0 || models.length === 0) return '<p class="muted">No scores to chart.</p>';
   const y = (v: number) => pad.t + (H - pad.t - pad.b) * (1 - Math.max(0, Math.min(1, v)));
   const groupW = (W - pad.l - pad.r) / shown.length;
   const barW = Math.min(28, (groupW - 16) / models.length);
   const parts: string[] = [];
   for (const t of [0, 0.25, 0.5, 0.75, 1]) {
-    parts.push(`<line x1="${pad.l}" x2="${W - pad.r}" y1="${y(t)}" y2="${y(t)}" stroke="#ddd"/><text x="${pad.l - 6}" y="${y(t) + 4}" text-anchor="end" font-size="11">${t}</text>`);
+    parts.push(
+      `<line x1="${pad.l}" x2="${W - pad.r}" y1="${y(t)}" y2="${y(t)}" stroke="#ddd"/><text x="${pad.l - 6}" y="${y(t) + 4}" text-anchor="end" font-size="11">${t}</text>`,
+    );
   }
   shown.forEach((metric, g) => {
     const x0 = pad.l + g * groupW + (groupW - barW * models.length) / 2;
@@ -32,11 +36,17 @@ export function scoreBars(models: readonly ModelSummary[], metrics: readonly Sum
       if (!s || s.mean === null) return;
       const x = x0 + i * barW;
       const colour = PALETTE[i % PALETTE.length];
-      parts.push(`<rect x="${x + 2}" y="${y(s.mean)}" width="${barW - 4}" height="${y(0) - y(s.mean)}" fill="${colour}"><title>${escapeHtml(m.model)} ${METRIC_LABELS[metric]}: ${fmt(s.mean)} [${fmt(s.lower)}, ${fmt(s.upper)}]</title></rect>`);
+      parts.push(
+        `<rect x="${x + 2}" y="${y(s.mean)}" width="${barW - 4}" height="${y(0) - y(s.mean)}" fill="${colour}"><title>${escapeHtml(m.model)} ${METRIC_LABELS[metric]}: ${fmt(s.mean)} [${fmt(s.lower)}, ${fmt(s.upper)}]</title></rect>`,
+      );
       const cx = x + barW / 2;
-      parts.push(`<path d="M${cx} ${y(s.lower!)}V${y(s.upper!)}M${cx - 4} ${y(s.lower!)}h8M${cx - 4} ${y(s.upper!)}h8" stroke="#222" stroke-width="1.5" fill="none"/>`);
+      parts.push(
+        `<path d="M${cx} ${y(s.lower!)}V${y(s.upper!)}M${cx - 4} ${y(s.lower!)}h8M${cx - 4} ${y(s.upper!)}h8" stroke="#222" stroke-width="1.5" fill="none"/>`,
+      );
     });
-    parts.push(`<text x="${pad.l + g * groupW + groupW / 2}" y="${H - pad.b + 18}" text-anchor="middle" font-size="12">${METRIC_LABELS[metric]}</text>`);
+    parts.push(
+      `<text x="${pad.l + g * groupW + groupW / 2}" y="${H - pad.b + 18}" text-anchor="middle" font-size="12">${METRIC_LABELS[metric]}</text>`,
+    );
   });
   parts.push(legend(models, pad.l, H - 18));
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="Scores with 95% confidence intervals">${parts.join('')}</svg>`;
@@ -44,7 +54,10 @@ export function scoreBars(models: readonly ModelSummary[], metrics: readonly Sum
 
 function legend(models: readonly ModelSummary[], x: number, y: number): string {
   return models
-    .map((m, i) => `<rect x="${x + i * 150}" y="${y - 10}" width="12" height="12" fill="${PALETTE[i % PALETTE.length]}"/><text x="${x + i * 150 + 18}" y="${y}" font-size="12">${escapeHtml(m.model)}</text>`)
+    .map(
+      (m, i) =>
+        `<rect x="${x + i * 150}" y="${y - 10}" width="12" height="12" fill="${PALETTE[i % PALETTE.length]}"/><text x="${x + i * 150 + 18}" y="${y}" font-size="12">${escapeHtml(m.model)}</text>`,
+    )
     .join('');
 }
 
@@ -75,8 +88,11 @@ export function scatter(report: Report, axis: ScatterAxis): string {
     .filter((q): q is { p: RowPoint; x: number; y: number } => q.x !== null && q.y !== null);
   const drawn = new Set(pts.map((q) => q.p.model));
   const missing = report.models.map((m) => m.summary.model).filter((m) => !drawn.has(m));
-  const note = missing.length ? `<p class="muted">Not plotted (no ${escapeHtml(axis.label)} or no ${METRIC_LABELS[metric]} on any kept row): ${missing.map(escapeHtml).join(', ')}.</p>` : '';
-  if (pts.length === 0) return `<figure class="scatter"><p class="muted">No ${escapeHtml(axis.label)} data to chart.</p>${note}</figure>`;
+  const note = missing.length
+    ? `<p class="muted">Not plotted (no ${escapeHtml(axis.label)} or no ${METRIC_LABELS[metric]} on any kept row): ${missing.map(escapeHtml).join(', ')}.</p>`
+    : '';
+  if (pts.length === 0)
+    return `<figure class="scatter"><p class="muted">No ${escapeHtml(axis.label)} data to chart.</p>${note}</figure>`;
   const maxX = Math.max(...pts.map((q) => q.x)) || 1;
   const maxY = Math.max(...pts.map((q) => q.y), 0.0001);
   const sx = (v: number) => pad.l + ((Wd - pad.l - pad.r) * v) / (maxX * 1.15);
@@ -95,8 +111,15 @@ export function scatter(report: Report, axis: ScatterAxis): string {
       `<circle class="point" data-model="${escapeHtml(q.p.model)}" data-row="${q.p.rowIndex}" cx="${sx(q.x)}" cy="${sy(q.y)}" r="4" fill="${colour.get(q.p.model) ?? '#000'}" fill-opacity="0.75"><title>${escapeHtml(q.p.model)}, row ${q.p.rowIndex + 1}: ${METRIC_LABELS[metric]} ${fmt(q.y)} at ${axisNumber(q.x)}</title></circle>`,
     );
   }
-  const allZero = pts.every((q) => q.x === 0) ? `<p class="muted">Every plotted row has a ${escapeHtml(axis.label)} of 0.</p>` : '';
+  const allZero = pts.every((q) => q.x === 0)
+    ? `<p class="muted">Every plotted row has a ${escapeHtml(axis.label)} of 0.</p>`
+    : '';
   const shown = report.models.filter((m) => drawn.has(m.summary.model));
-  const key = shown.map((m) => `<span class="key"><span class="swatch" style="background:${colour.get(m.summary.model)}"></span>${escapeHtml(m.summary.model)}</span>`).join(' ');
+  const key = shown
+    .map(
+      (m) =>
+        `<span class="key"><span class="swatch" style="background:${colour.get(m.summary.model)}"></span>${escapeHtml(m.summary.model)}</span>`,
+    )
+    .join(' ');
   return `<figure class="scatter"><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${Wd} ${H}" width="${Wd}" role="img" aria-label="${METRIC_LABELS[metric]} against ${escapeHtml(axis.label)}, one dot per row">${parts.join('')}</svg><figcaption>${key}</figcaption>${allZero}${note}</figure>`;
 }

@@ -25,7 +25,9 @@ function metricSentence(report: Report, metric: SummaryMetric): string | null {
         ? `significant (paired test ${pText(c.pValue)}, n = ${c.n})`
         : `not significant (${pText(c.pValue)}, n = ${c.n}); treat them as tied`;
   const lead = `${label}: ${best.m.summary.model} leads ${second.m.summary.model} by ${fmt(best.mean - second.mean)} (${fmt(best.mean)} vs ${fmt(second.mean)}), ${sig}`;
-  const restating = lexicalMetrics(report.input.spec).includes(metric) ? restatingLead(report, best.m.summary.model, second.m.summary.model) : null;
+  const restating = lexicalMetrics(report.input.spec).includes(metric)
+    ? restatingLead(report, best.m.summary.model, second.m.summary.model)
+    : null;
   if (restating) {
     const beyond = `${fmt(restating.winner)} vs ${fmt(restating.loser)}${restating.pValue === null ? '' : `, ${pText(restating.pValue)}`}`;
     return `${lead}; but ${Math.round(restating.share * 100)}% of the words of ${best.m.summary.model} that match the references restate the product's metadata (against ${Math.round(restating.loserShare * 100)}% for ${second.m.summary.model}), and beyond those words it does not overlap the references significantly more (${beyond}): the lead is discounted.`;
@@ -43,20 +45,34 @@ export function verdict(report: Report): string[] {
     const s = metricSentence(report, metric);
     if (s) out.push(s);
   }
-  const timed = models.filter((m) => m.summary.latencyP50Ms !== null).sort((a, b) => a.summary.latencyP50Ms! - b.summary.latencyP50Ms!);
+  const timed = models
+    .filter((m) => m.summary.latencyP50Ms !== null)
+    .sort((a, b) => a.summary.latencyP50Ms! - b.summary.latencyP50Ms!);
   if (timed.length > 1) {
     const [fast, slow] = [timed[0].summary, timed.at(-1)!.summary];
-    out.push(`Latency: ${fast.model} is fastest (p50 ${fmtMs(fast.latencyP50Ms)}, p95 ${fmtMs(fast.latencyP95Ms)}); slowest is ${slow.model} (p50 ${fmtMs(slow.latencyP50Ms)}).`);
+    out.push(
+      `Latency: ${fast.model} is fastest (p50 ${fmtMs(fast.latencyP50Ms)}, p95 ${fmtMs(fast.latencyP95Ms)}); slowest is ${slow.model} (p50 ${fmtMs(slow.latencyP50Ms)}).`,
+    );
   }
   const gateway = models.filter((m) => m.provenance.kind === 'gateway');
-  if (gateway.length) out.push(`Cost over the evaluated rows: ${gateway.map((m) => `${m.summary.model} ${fmtUsd(m.summary.costUsd)}`).join(', ')}.`);
+  if (gateway.length)
+    out.push(
+      `Cost over the evaluated rows: ${gateway.map((m) => `${m.summary.model} ${fmtUsd(m.summary.costUsd)}`).join(', ')}.`,
+    );
   const files = models.filter((m) => m.provenance.kind === 'file');
-  if (files.length) out.push(`${files.map((m) => m.summary.model).join(', ')}: pre-generated texts, so no latency or cost was measured.`);
+  if (files.length)
+    out.push(
+      `${files.map((m) => m.summary.model).join(', ')}: pre-generated texts, so no latency or cost was measured.`,
+    );
   for (const { summary: m } of models) {
-    if (m.excluded) out.push(`${m.model}: ${m.excluded} of ${m.rows} rows excluded (the text echoed the prompt or leaked the reference), so its scores cover ${m.rows - m.excluded - m.errors} rows.`);
+    if (m.excluded)
+      out.push(
+        `${m.model}: ${m.excluded} of ${m.rows} rows excluded (the text echoed the prompt or leaked the reference), so its scores cover ${m.rows - m.excluded - m.errors} rows.`,
+      );
     if (m.errors) out.push(`${m.model}: ${m.errors} of ${m.rows} generations failed and are not scored.`);
   }
   const n = report.input.summary.testRows.length;
-  if (n < 10) out.push(`Only ${n} rows were evaluated: intervals are wide and small differences cannot be significant.`);
+  if (n < 10)
+    out.push(`Only ${n} rows were evaluated: intervals are wide and small differences cannot be significant.`);
   return out;
 }

@@ -25,22 +25,37 @@ export interface CheckContext {
 
 // Words that end a noun phrase when reading back from its noun.
 const PHRASE_EDGE = new Set(
-  'a an the your my our this that these those its their his her with over under for in on to from of into and or but it them they is are be wear pair team style add throw layer tuck swap choose by as at like than any some every'.split(' '),
+  'a an the your my our this that these those its their his her with over under for in on to from of into and or but it them they is are be wear pair team style add throw layer tuck swap choose by as at like than any some every'.split(
+    ' ',
+  ),
 );
 const MAX_MODIFIERS = 4;
 
-export function readText(text: string, profile: ProductProfile, vocabulary: FactVocabulary, locale: string): CheckContext {
+export function readText(
+  text: string,
+  profile: ProductProfile,
+  vocabulary: FactVocabulary,
+  locale: string,
+): CheckContext {
   const doc = tokenize(text);
   const all = vocabulary.index.matchAll(doc.tokens);
   const matches = resolveMatches(all, doc.tokens);
   const foreign = new Uint8Array(doc.tokens.length);
   const { tokens } = doc;
   for (const m of matches.kind) {
-    const noun = tokens.slice(m.start, m.end).map((t) => t.stem).join(' ');
+    const noun = tokens
+      .slice(m.start, m.end)
+      .map((t) => t.stem)
+      .join(' ');
     if (profile.ownNouns.has(noun)) continue;
     for (let i = m.start; i < m.end; i++) foreign[i] = 1;
     // Back over its modifiers: "a crisp white shirt", "leather boots".
-    for (let i = m.start - 1, n = 0; i >= 0 && n < MAX_MODIFIERS && tokens[i + 1].joined && !PHRASE_EDGE.has(tokens[i].lower); i--, n++) foreign[i] = 1;
+    for (
+      let i = m.start - 1, n = 0;
+      i >= 0 && n < MAX_MODIFIERS && tokens[i + 1].joined && !PHRASE_EDGE.has(tokens[i].lower);
+      i--, n++
+    )
+      foreign[i] = 1;
     // On to the part it names ("a coat pocket", "a bag handle") and to "in white" after it.
     const part = matches.detail.find((d) => d.start === m.end && tokens[d.start].joined);
     if (part) for (let i = part.start; i < part.end; i++) foreign[i] = 1;
@@ -64,7 +79,12 @@ export function readText(text: string, profile: ProductProfile, vocabulary: Fact
 
 /** True when a negation ("without", "no", "instead of") stands up to `gap` words before the match in its sentence. */
 export const isNegated = (ctx: CheckContext, m: { start: number }, gap: number): boolean =>
-  ctx.matches.negation.some((n) => n.end <= m.start && m.start - n.end <= gap && ctx.doc.tokens[n.start].sentence === ctx.doc.tokens[m.start].sentence);
+  ctx.matches.negation.some(
+    (n) =>
+      n.end <= m.start &&
+      m.start - n.end <= gap &&
+      ctx.doc.tokens[n.start].sentence === ctx.doc.tokens[m.start].sentence,
+  );
 
 /** True when any token of the match belongs to another garment. */
 export const isForeign = (ctx: CheckContext, m: { start: number; end: number }): boolean => {
@@ -73,21 +93,38 @@ export const isForeign = (ctx: CheckContext, m: { start: number; end: number }):
 };
 
 /** The text of tokens [start, end). */
-export const textOf = (ctx: CheckContext, start: number, end: number): string => ctx.doc.text.slice(ctx.doc.tokens[start].start, ctx.doc.tokens[end - 1].end);
+export const textOf = (ctx: CheckContext, start: number, end: number): string =>
+  ctx.doc.text.slice(ctx.doc.tokens[start].start, ctx.doc.tokens[end - 1].end);
 
 /**
  * A finding over tokens [start, end). `known` false (the record does not
  * state the field at all) makes a contradiction a REVIEW: unsupported, not
  * contradicted.
  */
-export function tokenFinding(ctx: CheckContext, code: FactCode, start: number, end: number, message: string, expected: string | null, known = true): FactFinding {
+export function tokenFinding(
+  ctx: CheckContext,
+  code: FactCode,
+  start: number,
+  end: number,
+  message: string,
+  expected: string | null,
+  known = true,
+): FactFinding {
   return charFinding(code, ctx.doc.tokens[start].start, ctx.doc.tokens[end - 1].end, message, expected, known);
 }
 
-export function charFinding(code: FactCode, start: number, end: number, message: string, expected: string | null, known = true): FactFinding {
+export function charFinding(
+  code: FactCode,
+  start: number,
+  end: number,
+  message: string,
+  expected: string | null,
+  known = true,
+): FactFinding {
   const severity: FactSeverity = known ? FACT_CODES[code] : 'REVIEW';
   return { code, severity, start, end, message, expected };
 }
 
 /** The record's list for a message and `expected`: "sage, sand"; null when empty. */
-export const listed = (values: readonly string[] | undefined): string | null => (values && values.length ? values.join(', ') : null);
+export const listed = (values: readonly string[] | undefined): string | null =>
+  values && values.length ? values.join(', ') : null;

@@ -5,5 +5,21 @@
  */
 export { checkFacts, verdictOf, type FactCheckOptions } from './check.js';
 export { factCheckColumn, summariseFactChecks, type FactCheckColumn, type FactCheckSummary } from './summary.js';
-export { CLAIM_CODES, FACT_CODES, type FactCheckProduct, type FactCheckResult, type FactCode, type FactFinding, type FactSeverity, type FactVerdict } from './types.js';
-export { compileFactVocabulary, defaultFactVocabulary, loadFactVocabulary, VOCABULARY_FILES, type FactVocabulary, type VocabularyFileName } from './vocabulary.js';
+export {
+  CLAIM_CODES,
+  FACT_CODES,
+  type FactCheckProduct,
+  type FactCheckResult,
+  type FactCode,
+  type FactFinding,
+  type FactSeverity,
+  type FactVerdict,
+} from './types.js';
+export {
+  compileFactVocabulary,
+  defaultFactVocabulary,
+  loadFactVocabulary,
+  VOCABULARY_FILES,
+  type FactVocabulary,
+  type VocabularyFileName,
+} from './vocabulary.js';

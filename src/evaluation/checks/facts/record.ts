@@ -69,17 +69,27 @@ function phrasesOf(doc: TokenizedText, into: Set<string>): void {
 }
 
 /** The kinds the title names (else its category's), last-named first, and the grammatical number of its garment word. */
-function titleKinds(product: FactCheckProduct, vocabulary: FactVocabulary, title: TokenizedText, titleMatches: MatchesByType): { kinds: Kind[]; plural: boolean | null } {
+function titleKinds(
+  product: FactCheckProduct,
+  vocabulary: FactVocabulary,
+  title: TokenizedText,
+  titleMatches: MatchesByType,
+): { kinds: Kind[]; plural: boolean | null } {
   const kindMatches = titleMatches.kind;
   const kinds: Kind[] = [];
-  for (const m of [...kindMatches].reverse()) if (m.payload.type === 'kind' && !kinds.includes(m.payload.kind)) kinds.push(m.payload.kind);
-  const byCategory = product.category ? vocabulary.kindByCategory.get(product.category.trim().toLowerCase()) : undefined;
+  for (const m of [...kindMatches].reverse())
+    if (m.payload.type === 'kind' && !kinds.includes(m.payload.kind)) kinds.push(m.payload.kind);
+  const byCategory = product.category
+    ? vocabulary.kindByCategory.get(product.category.trim().toLowerCase())
+    : undefined;
   if (kinds.length === 0 && byCategory) kinds.push(byCategory);
   // The title's number is its garment word's: "Leather Chelsea Boots" is plural, "Socks, 3 Pack" too.
   const head = kindMatches.at(-1);
   const headToken = head ? title.tokens[head.end - 1] : title.tokens.filter((t) => /\p{L}/u.test(t.raw)).at(-1);
   const multiple = title.tokens.some((t) => MULTIPLES.has(t.stem));
-  const plural = multiple ? null : headToken !== undefined && headToken.stem !== headToken.lower && /s$/.test(headToken.lower);
+  const plural = multiple
+    ? null
+    : headToken !== undefined && headToken.stem !== headToken.lower && /s$/.test(headToken.lower);
   return { kinds, plural };
 }
 
@@ -98,7 +108,8 @@ interface FieldFacts {
 function readField(doc: TokenizedText, all: MatchesByType, part: number | null, into: FieldFacts): void {
   phrasesOf(doc, into.phrases);
   const materials = all.material;
-  for (const m of materials) if (m.payload.type === 'material') for (const n of m.payload.material.names) into.materialNames.add(n);
+  for (const m of materials)
+    if (m.payload.type === 'material') for (const n of m.payload.material.names) into.materialNames.add(n);
   for (const m of all.colour) {
     if (m.payload.type !== 'colour') continue;
     into.colourNames.add(m.payload.colour.name);
@@ -113,14 +124,19 @@ function readField(doc: TokenizedText, all: MatchesByType, part: number | null, 
   }
   // A qualifier of the materials after it in its clause ("organic cotton denim"), or inside one ("recycled down").
   for (const c of all.claim) {
-    const qualifier = doc.tokens.slice(c.start, c.end).map((t) => t.stem).join(' ');
-    for (const material of qualifiedMaterials(doc, c, materials)) for (const name of material.names) into.qualified.add(`${qualifier}|${name}`);
+    const qualifier = doc.tokens
+      .slice(c.start, c.end)
+      .map((t) => t.stem)
+      .join(' ');
+    for (const material of qualifiedMaterials(doc, c, materials))
+      for (const name of material.names) into.qualified.add(`${qualifier}|${name}`);
   }
   if (part === null) return;
   const pairs = percentPairs(doc, materials);
   for (const p of pairs) into.composition.push({ material: p.material, pct: p.pct, part });
   for (const m of materials) {
-    if (m.payload.type === 'material' && !pairs.some((p) => p.start <= m.start && m.end <= p.end)) into.composition.push({ material: m.payload.material, pct: null, part });
+    if (m.payload.type === 'material' && !pairs.some((p) => p.start <= m.start && m.end <= p.end))
+      into.composition.push({ material: m.payload.material, pct: null, part });
   }
 }
 
@@ -128,7 +144,10 @@ export function compileProduct(product: FactCheckProduct, vocabulary: FactVocabu
   const title = tokenize(product.title);
   const titleMatches = resolveMatches(vocabulary.index.matchAll(title.tokens), title.tokens);
   const { kinds, plural } = titleKinds(product, vocabulary, title, titleMatches);
-  const fields: TokenizedText[] = [title, ...[...(product.attributes ?? []), ...(product.colors ?? []), ...kinds.flatMap((k) => k.implies)].map(tokenize)];
+  const fields: TokenizedText[] = [
+    title,
+    ...[...(product.attributes ?? []), ...(product.colors ?? []), ...kinds.flatMap((k) => k.implies)].map(tokenize),
+  ];
   const materialDocs = (product.materials ?? []).map(tokenize);
   const facts: FieldFacts = {
     phrases: new Set<string>(),
@@ -139,9 +158,14 @@ export function compileProduct(product: FactCheckProduct, vocabulary: FactVocabu
     colourFamilies: new Set<string>(),
     details: new Map<string, string[]>(),
   };
-  const matchesOf = (doc: TokenizedText): MatchesByType => (doc === title ? titleMatches : resolveMatches(vocabulary.index.matchAll(doc.tokens), doc.tokens));
-  fields.forEach((doc) => { readField(doc, matchesOf(doc), null, facts); });
-  materialDocs.forEach((doc, i) => { readField(doc, matchesOf(doc), i, facts); });
+  const matchesOf = (doc: TokenizedText): MatchesByType =>
+    doc === title ? titleMatches : resolveMatches(vocabulary.index.matchAll(doc.tokens), doc.tokens);
+  fields.forEach((doc) => {
+    readField(doc, matchesOf(doc), null, facts);
+  });
+  materialDocs.forEach((doc, i) => {
+    readField(doc, matchesOf(doc), i, facts);
+  });
   const ownNouns = new Set<string>();
   for (const k of kinds) for (const n of k.own) ownNouns.add(n);
   return {
@@ -168,7 +192,16 @@ const MAX_PROFILES = 2000;
 export function productProfile(product: FactCheckProduct, vocabulary: FactVocabulary): ProductProfile {
   let cache = profiles.get(vocabulary);
   if (!cache) profiles.set(vocabulary, (cache = new Map<string, ProductProfile>()));
-  const key = JSON.stringify([product.title, product.category, product.gender, product.price, product.attributes, product.colors, product.sizes, product.materials]);
+  const key = JSON.stringify([
+    product.title,
+    product.category,
+    product.gender,
+    product.price,
+    product.attributes,
+    product.colors,
+    product.sizes,
+    product.materials,
+  ]);
   let profile = cache.get(key);
   if (!profile) {
     profile = compileProduct(product, vocabulary);

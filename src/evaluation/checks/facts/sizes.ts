@@ -45,8 +45,10 @@ export function recordSizes(sizes: readonly string[], vocabulary: FactVocabulary
     else if (vocabulary.letterRanks.has(s.toUpperCase())) push('letter', vocabulary.letterRanks.get(s.toUpperCase())!);
     else if ((m = s.match(/^(\d+)\s*[-–]\s*(\d+)\s*(?:y|yrs?|years?)$/i))) push('age', Number(m[1]), Number(m[2]));
     else if ((m = s.match(/^(\d+)\s*(?:y|yrs?|years?)$/i))) push('age', Number(m[1]));
-    else if ((m = s.match(/^(\d+)\s*(?:-|–)\s*(\d+)\s*m(?:onths?)?$/i))) push('age', Number(m[1]) / 12, Number(m[2]) / 12);
-    else if ((m = s.match(/^eu\s*(\d+(?:\.\d)?)(?:\s*[-–]\s*(\d+(?:\.\d)?))?$/i))) push('eu', Number(m[1]), Number(m[2] ?? m[1]));
+    else if ((m = s.match(/^(\d+)\s*(?:-|–)\s*(\d+)\s*m(?:onths?)?$/i)))
+      push('age', Number(m[1]) / 12, Number(m[2]) / 12);
+    else if ((m = s.match(/^eu\s*(\d+(?:\.\d)?)(?:\s*[-–]\s*(\d+(?:\.\d)?))?$/i)))
+      push('eu', Number(m[1]), Number(m[2] ?? m[1]));
     else if ((m = s.match(/^w\s*(\d{2})$/i))) push('waist', Number(m[1]));
     else if ((m = s.match(/^(\d+)\s*cm$/i))) push('cm', Number(m[1]));
     else if ((m = s.match(/^(\d+(?:\.\d)?)$/))) push('numeric', Number(m[1]));
@@ -60,13 +62,22 @@ export function offers(record: SizeRanges, scale: SizeScale, value: number): boo
   return scales.some((s) => (record.ranges.get(s) ?? []).some(([a, b]) => value >= a - 1e-9 && value <= b + 1e-9));
 }
 
-const isSizeWord = (t: FactToken | undefined): boolean => t !== undefined && (t.stem === 'size' || t.stem === 'sized' || t.stem === 'sizing');
+const isSizeWord = (t: FactToken | undefined): boolean =>
+  t !== undefined && (t.stem === 'size' || t.stem === 'sized' || t.stem === 'sizing');
 
 /** Dash between two tokens ("2-14", "S-XL"). */
-const dashBetween = (text: string, a: FactToken, b: FactToken): boolean => b.joined && /^\s*[-–]\s*$/.test(text.slice(a.end, b.start));
+const dashBetween = (text: string, a: FactToken, b: FactToken): boolean =>
+  b.joined && /^\s*[-–]\s*$/.test(text.slice(a.end, b.start));
 
 /** A possible size mention: `bare` numbers and `weak` ones become mentions only beside a size word or a sure size. */
-type Candidate = { scale: SizeMention['scale'] | 'bare'; value: number; name?: string; at: number; endAt: number; weak: boolean };
+type Candidate = {
+  scale: SizeMention['scale'] | 'bare';
+  value: number;
+  name?: string;
+  at: number;
+  endAt: number;
+  weak: boolean;
+};
 
 /** Candidates read from single tokens and their units: letters, ages, waists, EU sizes, centimetres and bare numbers. */
 function tokenCandidates(tokens: readonly FactToken[], vocabulary: FactVocabulary, record: SizeRanges): Candidate[] {
@@ -91,10 +102,14 @@ function tokenCandidates(tokens: readonly FactToken[], vocabulary: FactVocabular
       i += 1;
     } else if (digit && NUMBER.test(raw)) {
       const unit = next && next.joined ? next.stem : '';
-      if (unit === 'year' || unit === 'yr' || unit === 'y') found.push({ scale: 'age', value: Number(raw), at: i, endAt: i + 2, weak: false });
-      else if (unit === 'month') found.push({ scale: 'age', value: Number(raw) / 12, at: i, endAt: i + 2, weak: false });
-      else if (unit === 'cm' && record.ranges.has('cm')) found.push({ scale: 'cm', value: Number(raw), at: i, endAt: i + 2, weak: false });
-      else if ((unit === 'inch' || unit === 'in') && tokens[i + 2]?.stem === 'waist') found.push({ scale: 'waist', value: Number(raw), at: i, endAt: i + 3, weak: false });
+      if (unit === 'year' || unit === 'yr' || unit === 'y')
+        found.push({ scale: 'age', value: Number(raw), at: i, endAt: i + 2, weak: false });
+      else if (unit === 'month')
+        found.push({ scale: 'age', value: Number(raw) / 12, at: i, endAt: i + 2, weak: false });
+      else if (unit === 'cm' && record.ranges.has('cm'))
+        found.push({ scale: 'cm', value: Number(raw), at: i, endAt: i + 2, weak: false });
+      else if ((unit === 'inch' || unit === 'in') && tokens[i + 2]?.stem === 'waist')
+        found.push({ scale: 'waist', value: Number(raw), at: i, endAt: i + 3, weak: false });
       else found.push({ scale: 'bare', value: Number(raw), at: i, endAt: i + 1, weak: true });
     }
   }
@@ -107,9 +122,12 @@ function phraseCandidates(sizeMatches: readonly PhraseMatch<Entry>[]): Candidate
   for (const match of sizeMatches) {
     if (match.payload.type !== 'size') continue;
     const size = match.payload.size;
-    if (size.kind === 'letter') found.push({ scale: 'letter', value: size.rank, at: match.start, endAt: match.end, weak: true });
-    else if (size.kind === 'age') found.push({ scale: 'age', value: size.years, at: match.start, endAt: match.end, weak: true });
-    else if (size.kind === 'one-size') found.push({ scale: 'one-size', value: 0, at: match.start, endAt: match.end, weak: false });
+    if (size.kind === 'letter')
+      found.push({ scale: 'letter', value: size.rank, at: match.start, endAt: match.end, weak: true });
+    else if (size.kind === 'age')
+      found.push({ scale: 'age', value: size.years, at: match.start, endAt: match.end, weak: true });
+    else if (size.kind === 'one-size')
+      found.push({ scale: 'one-size', value: 0, at: match.start, endAt: match.end, weak: false });
     else found.push({ scale: 'extended', value: 0, name: size.name, at: match.start, endAt: match.end, weak: false });
   }
   return found;
@@ -163,7 +181,12 @@ function applyRanges(doc: TokenizedText, found: readonly Candidate[]): void {
  * "age" or in a range with a sized value, centimetres only where the record
  * is sized in them.
  */
-export function sizeMentions(doc: TokenizedText, sizeMatches: readonly PhraseMatch<Entry>[], vocabulary: FactVocabulary, record: SizeRanges): SizeMention[] {
+export function sizeMentions(
+  doc: TokenizedText,
+  sizeMatches: readonly PhraseMatch<Entry>[],
+  vocabulary: FactVocabulary,
+  record: SizeRanges,
+): SizeMention[] {
   const { tokens } = doc;
   const found = [...tokenCandidates(tokens, vocabulary, record), ...phraseCandidates(sizeMatches)];
   found.sort((a, b) => a.at - b.at);
@@ -171,5 +194,11 @@ export function sizeMentions(doc: TokenizedText, sizeMatches: readonly PhraseMat
   applyRanges(doc, found);
   return found
     .filter((c): c is Candidate & { scale: SizeMention['scale'] } => c.scale !== 'bare' && !c.weak)
-    .map((c) => ({ scale: c.scale, value: c.value, ...(c.name ? { name: c.name } : {}), start: tokens[c.at].start, end: tokens[c.endAt - 1].end }));
+    .map((c) => ({
+      scale: c.scale,
+      value: c.value,
+      ...(c.name ? { name: c.name } : {}),
+      start: tokens[c.at].start,
+      end: tokens[c.endAt - 1].end,
+    }));
 }

@@ -16,14 +16,28 @@ export interface FactCheckSummary {
   readonly textsWith: Readonly<Record<FactCode, number>>;
 }
 
-const zeroes = (): Record<FactCode, number> => Object.fromEntries(Object.keys(FACT_CODES).map((c) => [c, 0])) as Record<FactCode, number>;
+const zeroes = (): Record<FactCode, number> =>
+  Object.fromEntries(Object.keys(FACT_CODES).map((c) => [c, 0])) as Record<FactCode, number>;
 
 /** One summary per model, in the order models first appear. */
-export function summariseFactChecks(rows: Iterable<{ readonly model: string; readonly result: FactCheckResult }>): FactCheckSummary[] {
-  const byModel = new Map<string, { texts: number; pass: number; review: number; block: number; findings: Record<FactCode, number>; textsWith: Record<FactCode, number> }>();
+export function summariseFactChecks(
+  rows: Iterable<{ readonly model: string; readonly result: FactCheckResult }>,
+): FactCheckSummary[] {
+  const byModel = new Map<
+    string,
+    {
+      texts: number;
+      pass: number;
+      review: number;
+      block: number;
+      findings: Record<FactCode, number>;
+      textsWith: Record<FactCode, number>;
+    }
+  >();
   for (const { model, result } of rows) {
     let s = byModel.get(model);
-    if (!s) byModel.set(model, (s = { texts: 0, pass: 0, review: 0, block: 0, findings: zeroes(), textsWith: zeroes() }));
+    if (!s)
+      byModel.set(model, (s = { texts: 0, pass: 0, review: 0, block: 0, findings: zeroes(), textsWith: zeroes() }));
     s.texts += 1;
     if (result.verdict === 'PASS') s.pass += 1;
     else if (result.verdict === 'REVIEW') s.review += 1;
@@ -45,11 +59,14 @@ export interface FactCheckColumn {
 }
 
 /** The report column of texts the fact check blocks, from `summariseFactChecks`' result (or any summary with those three fields). */
-export function factCheckColumn(summaries: ReadonlyArray<Pick<FactCheckSummary, 'model' | 'texts' | 'block'>>): FactCheckColumn {
+export function factCheckColumn(
+  summaries: ReadonlyArray<Pick<FactCheckSummary, 'model' | 'texts' | 'block'>>,
+): FactCheckColumn {
   return {
     id: 'fact-check',
     label: 'Fact check: blocked',
-    description: "Generated texts the fact check blocks: they contradict the product's record or make an origin, guarantee, green or price claim it does not support (docs/fact-check.md).",
+    description:
+      "Generated texts the fact check blocks: they contradict the product's record or make an origin, guarantee, green or price claim it does not support (docs/fact-check.md).",
     cells: Object.fromEntries(summaries.map((s) => [s.model, { flagged: s.block, checked: s.texts }])),
     blocking: true,
   };

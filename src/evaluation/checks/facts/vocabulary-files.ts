@@ -28,7 +28,11 @@ const ColoursSchema = z.object({
   version,
   description: z.string().optional(),
   base: phrases.min(1),
-  colours: z.array(z.object({ name: phrase, terms: phrases.min(1), family: phrases.min(1), ambiguous: z.boolean().default(false) })).min(1),
+  colours: z
+    .array(
+      z.object({ name: phrase, terms: phrases.min(1), family: phrases.min(1), ambiguous: z.boolean().default(false) }),
+    )
+    .min(1),
   idioms: phrases.default([]),
   contextBefore: phrases.default([]),
   contextAfter: phrases.default([]),
@@ -36,7 +40,9 @@ const ColoursSchema = z.object({
 const GarmentsSchema = z.object({
   version,
   description: z.string().optional(),
-  kinds: z.array(z.object({ name: phrase, nouns: phrases.min(1), also: phrases.default([]), implies: phrases.default([]) })).min(1),
+  kinds: z
+    .array(z.object({ name: phrase, nouns: phrases.min(1), also: phrases.default([]), implies: phrases.default([]) }))
+    .min(1),
   categories: z.record(z.string(), phrase).default({}),
   referents: z.object({ singular: phrases, plural: phrases }),
   people: phrases.default([]),
@@ -45,14 +51,29 @@ const term = z.union([phrase, phrases.min(1)]);
 const DetailsSchema = z.object({
   version,
   description: z.string().optional(),
-  groups: z.array(z.object({ name: phrase, generic: phrases.default([]), terms: z.array(term), onlyAgainstRecord: z.boolean().default(false) })).min(1),
+  groups: z
+    .array(
+      z.object({
+        name: phrase,
+        generic: phrases.default([]),
+        terms: z.array(term),
+        onlyAgainstRecord: z.boolean().default(false),
+      }),
+    )
+    .min(1),
   negations: phrases.default([]),
 });
-const literal = phrase.refine((p) => !/(^|\s)(\*|\.\.\.|\{Cap\})(\s|$)/.test(p), 'supportedBy phrases are literal (no *, ... or {Cap})');
+const literal = phrase.refine(
+  (p) => !/(^|\s)(\*|\.\.\.|\{Cap\})(\s|$)/.test(p),
+  'supportedBy phrases are literal (no *, ... or {Cap})',
+);
 const ClaimsSchema = z.object({
   version,
   description: z.string().optional(),
-  groups: z.partialRecord(z.enum(Object.keys(CLAIM_CODES) as [ClaimGroup, ...ClaimGroup[]]), z.array(z.object({ terms: phrases.min(1), supportedBy: z.array(literal).optional() }))),
+  groups: z.partialRecord(
+    z.enum(Object.keys(CLAIM_CODES) as [ClaimGroup, ...ClaimGroup[]]),
+    z.array(z.object({ terms: phrases.min(1), supportedBy: z.array(literal).optional() })),
+  ),
   except: phrases.default([]),
 });
 const AudienceSchema = z.object({
@@ -64,7 +85,11 @@ const AudienceSchema = z.object({
 const SizesSchema = z.object({
   version,
   description: z.string().optional(),
-  letter: z.object({ order: phrases.min(1), aliases: z.record(z.string(), phrase).default({}), words: z.record(z.string(), phrase).default({}) }),
+  letter: z.object({
+    order: phrases.min(1),
+    aliases: z.record(z.string(), phrase).default({}),
+    words: z.record(z.string(), phrase).default({}),
+  }),
   extended: phrases.default([]),
   oneSize: phrases.default([]),
   ageWords: z.record(z.string(), z.number().min(0).max(25)).default({}),
@@ -105,7 +130,11 @@ export const BUNDLED_VOCABULARY: Record<VocabularyFileName, unknown> = {
 export type ParsedVocabulary = { [K in VocabularyFileName]: z.output<(typeof VOCABULARY_FILES)[K]> };
 
 /** Validate one file's parsed JSON. @throws TypeError naming the source and the first invalid field. */
-export function parseVocabularyFile<K extends VocabularyFileName>(name: K, json: unknown, source: string): ParsedVocabulary[K] {
+export function parseVocabularyFile<K extends VocabularyFileName>(
+  name: K,
+  json: unknown,
+  source: string,
+): ParsedVocabulary[K] {
   const result = VOCABULARY_FILES[name].safeParse(json);
   if (!result.success) {
     const issue = result.error.issues[0];

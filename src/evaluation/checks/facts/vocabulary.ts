@@ -8,7 +8,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PhraseIndex, phraseWords } from './phrases.js';
 import type { ClaimGroup } from './types.js';
-import { BUNDLED_VOCABULARY, parseVocabularyFile, VOCABULARY_FILES, type ParsedVocabulary, type VocabularyFileName } from './vocabulary-files.js';
+import {
+  BUNDLED_VOCABULARY,
+  parseVocabularyFile,
+  VOCABULARY_FILES,
+  type ParsedVocabulary,
+  type VocabularyFileName,
+} from './vocabulary-files.js';
 
 export { VOCABULARY_FILES, type VocabularyFileName } from './vocabulary-files.js';
 
@@ -102,9 +108,13 @@ interface Compiling {
  * file takes the bundled one).
  * @throws TypeError naming the file and the first invalid field or phrase.
  */
-export function compileFactVocabulary(files: Partial<Record<VocabularyFileName, unknown>> = {}, sources: Partial<Record<VocabularyFileName, string>> = {}): FactVocabulary {
+export function compileFactVocabulary(
+  files: Partial<Record<VocabularyFileName, unknown>> = {},
+  sources: Partial<Record<VocabularyFileName, string>> = {},
+): FactVocabulary {
   const where = (name: VocabularyFileName): string => sources[name] ?? `vocab/${name}`;
-  const read = <K extends VocabularyFileName>(name: K): ParsedVocabulary[K] => parseVocabularyFile(name, files[name] ?? BUNDLED_VOCABULARY[name], where(name));
+  const read = <K extends VocabularyFileName>(name: K): ParsedVocabulary[K] =>
+    parseVocabularyFile(name, files[name] ?? BUNDLED_VOCABULARY[name], where(name));
   // Every file is parsed before any is compiled, so a file that does not parse is reported first.
   const m = read('materials.json');
   const c = read('colours.json');
@@ -144,7 +154,8 @@ function compileMaterials(m: ParsedVocabulary['materials.json'], { add, where }:
     const queue = [...(broader.get(x.name) ?? [])];
     while (queue.length) {
       const b = queue.shift()!;
-      if (!broader.has(b)) throw new TypeError(`${where('materials.json')}: "${x.name}" is a kind of unknown material "${b}"`);
+      if (!broader.has(b))
+        throw new TypeError(`${where('materials.json')}: "${x.name}" is a kind of unknown material "${b}"`);
       if (names.has(b)) continue;
       names.add(b);
       queue.push(...broader.get(b)!);
@@ -161,9 +172,16 @@ function compileMaterials(m: ParsedVocabulary['materials.json'], { add, where }:
 function compileColours(c: ParsedVocabulary['colours.json'], { add, where }: Compiling): Set<string> {
   const baseColours = new Set(c.base.map(stems));
   for (const x of c.colours) {
-    for (const f of x.family) if (!baseColours.has(stems(f))) throw new TypeError(`${where('colours.json')}: colour "${x.name}" has family "${f}", which is not in base`);
+    for (const f of x.family)
+      if (!baseColours.has(stems(f)))
+        throw new TypeError(`${where('colours.json')}: colour "${x.name}" has family "${f}", which is not in base`);
     const last = stems(x.name).split(' ').at(-1)!;
-    const colour: Colour = { name: stems(x.name), family: x.family.map(stems), ambiguous: x.ambiguous, baseWord: baseColours.has(last) ? last : null };
+    const colour: Colour = {
+      name: stems(x.name),
+      family: x.family.map(stems),
+      ambiguous: x.ambiguous,
+      baseWord: baseColours.has(last) ? last : null,
+    };
     for (const t of x.terms) add('colours.json', t, { type: 'colour', colour });
   }
   for (const p of c.idioms) add('colours.json', p, { type: 'except', of: 'colour' });
@@ -172,7 +190,10 @@ function compileColours(c: ParsedVocabulary['colours.json'], { add, where }: Com
   return baseColours;
 }
 
-function compileGarments(g: ParsedVocabulary['garments.json'], { add, where }: Compiling): Pick<FactVocabulary, 'kinds' | 'kindByCategory' | 'garmentNouns'> {
+function compileGarments(
+  g: ParsedVocabulary['garments.json'],
+  { add, where }: Compiling,
+): Pick<FactVocabulary, 'kinds' | 'kindByCategory' | 'garmentNouns'> {
   const kinds: Kind[] = [];
   const garmentNouns = new Set<string>();
   for (const x of g.kinds) {
@@ -180,8 +201,16 @@ function compileGarments(g: ParsedVocabulary['garments.json'], { add, where }: C
     kinds.push(kind);
     for (const n of x.nouns) {
       garmentNouns.add(stems(n));
-      const last = n.trim().split(/[\s-]+/).at(-1)!.toLowerCase();
-      add('garments.json', n, { type: 'kind', kind, pluralOnly: stems(last) !== last && !x.nouns.some((o) => o.toLowerCase() === stems(last)) });
+      const last = n
+        .trim()
+        .split(/[\s-]+/)
+        .at(-1)!
+        .toLowerCase();
+      add('garments.json', n, {
+        type: 'kind',
+        kind,
+        pluralOnly: stems(last) !== last && !x.nouns.some((o) => o.toLowerCase() === stems(last)),
+      });
     }
   }
   const kindByName = new Map(kinds.map((k) => [k.name, k]));
@@ -214,7 +243,9 @@ function compileDetails(d: ParsedVocabulary['details.json'], { add }: Compiling)
 }
 
 function compileClaims(cl: ParsedVocabulary['claims.json'], { add }: Compiling): void {
-  for (const [groupName, claims] of Object.entries(cl.groups) as Array<[ClaimGroup, ParsedVocabulary['claims.json']['groups'][ClaimGroup]]>) {
+  for (const [groupName, claims] of Object.entries(cl.groups) as Array<
+    [ClaimGroup, ParsedVocabulary['claims.json']['groups'][ClaimGroup]]
+  >) {
     for (const x of claims ?? []) {
       const literalTerms = x.terms.filter((t) => !/(^|\s)(\*|\.\.\.|\{Cap\})(\s|$)/.test(t));
       const claim: Claim = { group: groupName, supportedBy: (x.supportedBy ?? literalTerms).map(stems) };
@@ -225,33 +256,47 @@ function compileClaims(cl: ParsedVocabulary['claims.json'], { add }: Compiling):
 }
 
 function compileAudience(a: ParsedVocabulary['audience.json'], { add }: Compiling): void {
-  for (const cue of ['adultOccasion', 'female', 'male', 'child'] as const) for (const p of a.cues[cue]) add('audience.json', p, { type: 'audience', cue });
+  for (const cue of ['adultOccasion', 'female', 'male', 'child'] as const)
+    for (const p of a.cues[cue]) add('audience.json', p, { type: 'audience', cue });
   for (const p of a.except) add('audience.json', p, { type: 'except', of: 'audience' });
 }
 
-function compileSizes(s: ParsedVocabulary['sizes.json'], { add, where }: Compiling): Pick<FactVocabulary, 'letterSizes' | 'letterRanks'> {
+function compileSizes(
+  s: ParsedVocabulary['sizes.json'],
+  { add, where }: Compiling,
+): Pick<FactVocabulary, 'letterSizes' | 'letterRanks'> {
   const letterSizes = s.letter.order.map((x) => x.toUpperCase());
   const rank = (label: string, field: string): number => {
     const i = letterSizes.indexOf(label.toUpperCase());
     if (i < 0) throw new TypeError(`${where('sizes.json')}: ${field} names "${label}", which is not in letter.order`);
     return i;
   };
-  for (const [word, label] of Object.entries(s.letter.words)) add('sizes.json', word, { type: 'size', size: { kind: 'letter', rank: rank(label, `letter.words.${word}`), word: true } });
+  for (const [word, label] of Object.entries(s.letter.words))
+    add('sizes.json', word, {
+      type: 'size',
+      size: { kind: 'letter', rank: rank(label, `letter.words.${word}`), word: true },
+    });
   for (const p of s.extended) add('sizes.json', p, { type: 'size', size: { kind: 'extended', name: p } });
   for (const p of s.oneSize) add('sizes.json', p, { type: 'size', size: { kind: 'one-size' } });
-  for (const [word, years] of Object.entries(s.ageWords)) add('sizes.json', word, { type: 'size', size: { kind: 'age', years } });
+  for (const [word, years] of Object.entries(s.ageWords))
+    add('sizes.json', word, { type: 'size', size: { kind: 'age', years } });
   // Letter labels and aliases are read by the size parser, which needs their case.
   const letterRanks = new Map<string, number>(letterSizes.map((x, i) => [x, i]));
-  for (const [k, v] of Object.entries(s.letter.aliases)) letterRanks.set(k.toUpperCase(), rank(v, `letter.aliases.${k}`));
+  for (const [k, v] of Object.entries(s.letter.aliases))
+    letterRanks.set(k.toUpperCase(), rank(v, `letter.aliases.${k}`));
   return { letterSizes, letterRanks };
 }
 
-function compileLanguages(l: ParsedVocabulary['languages.json'], { where }: Compiling): Pick<FactVocabulary, 'languageCodes' | 'languageWords' | 'language'> {
+function compileLanguages(
+  l: ParsedVocabulary['languages.json'],
+  { where }: Compiling,
+): Pick<FactVocabulary, 'languageCodes' | 'languageWords' | 'language'> {
   const languageCodes = Object.keys(l.languages);
   if (languageCodes.length > 30) throw new TypeError(`${where('languages.json')}: at most 30 languages`);
   const languageWords = new Map<string, number>();
   languageCodes.forEach((code, bit) => {
-    for (const w of l.languages[code]) languageWords.set(w.toLowerCase(), (languageWords.get(w.toLowerCase()) ?? 0) | (1 << bit));
+    for (const w of l.languages[code])
+      languageWords.set(w.toLowerCase(), (languageWords.get(w.toLowerCase()) ?? 0) | (1 << bit));
   });
   return { languageCodes, languageWords, language: { minWords: l.minWords, minHits: l.minHits, margin: l.margin } };
 }

@@ -29,7 +29,10 @@ test('AUDIENCE_MISMATCH: men’s products for her, women’s for him, adults’ 
 });
 
 test('a cue the record itself uses is fine', () => {
-  assert.deepEqual(codes('Smart enough for the office.', { title: 'Kids Blazer', gender: 'kids', attributes: ['office'] }), []);
+  assert.deepEqual(
+    codes('Smart enough for the office.', { title: 'Kids Blazer', gender: 'kids', attributes: ['office'] }),
+    [],
+  );
 });
 
 test('PRICE_MISMATCH: a stated price that differs from the record’s; bounds read as bounds', () => {
@@ -39,13 +42,20 @@ test('PRICE_MISMATCH: a stated price that differs from the record’s; bounds re
   assert.equal(findings(text, dress)[0].expected, '109');
   assert.deepEqual(codes('Priced at £109, or 109 euros.', dress), []);
   assert.deepEqual(codes('Under £120, from £100.', dress), []);
-  assert.deepEqual(findings('Only $50.', { title: 'Tote' }).map((f) => [f.code, f.severity]), [['PRICE_MISMATCH', 'REVIEW']]);
+  assert.deepEqual(
+    findings('Only $50.', { title: 'Tote' }).map((f) => [f.code, f.severity]),
+    [['PRICE_MISMATCH', 'REVIEW']],
+  );
 });
 
 test('DISCOUNT_CLAIM: sales, reductions and offers the record cannot support', () => {
   const bag = product('SS-BAG-003');
   const text = 'Now 30% off, down from £95, this week only.';
-  assert.deepEqual(spans(text, bag, 'DISCOUNT_CLAIM'), [at(text, '30% off'), at(text, 'down from'), at(text, 'this week only')]);
+  assert.deepEqual(spans(text, bag, 'DISCOUNT_CLAIM'), [
+    at(text, '30% off'),
+    at(text, 'down from'),
+    at(text, 'this week only'),
+  ]);
   // A former price is the discount claim's, not a second price finding.
   assert.deepEqual(spans(text, bag, 'PRICE_MISMATCH'), []);
 });
@@ -64,20 +74,29 @@ test('ORIGIN_CLAIM and GUARANTEE_CLAIM are BLOCK; a making the record names pass
   const coat = product('SS-OUT-001');
   const text = 'Made in Italy, with a lifetime guarantee.';
   const f = findings(text, coat);
-  assert.deepEqual(f.map((x) => [x.code, x.severity, text.slice(x.start, x.end)]), [
-    ['ORIGIN_CLAIM', 'BLOCK', 'Made in Italy'],
-    ['GUARANTEE_CLAIM', 'BLOCK', 'lifetime guarantee'],
-  ]);
+  assert.deepEqual(
+    f.map((x) => [x.code, x.severity, text.slice(x.start, x.end)]),
+    [
+      ['ORIGIN_CLAIM', 'BLOCK', 'Made in Italy'],
+      ['GUARANTEE_CLAIM', 'BLOCK', 'lifetime guarantee'],
+    ],
+  );
   assert.deepEqual(codes('Hand woven from paper straw.', product('SS-BAG-005')), []);
   assert.deepEqual(codes('Cut from European linen.', product('SS-DRS-001')), []);
   const scottish = 'Scottish cashmere, handmade.';
-  assert.deepEqual(spans(scottish, product('SS-KNT-003'), 'ORIGIN_CLAIM'), [at(scottish, 'Scottish'), at(scottish, 'handmade')]);
+  assert.deepEqual(spans(scottish, product('SS-KNT-003'), 'ORIGIN_CLAIM'), [
+    at(scottish, 'Scottish'),
+    at(scottish, 'handmade'),
+  ]);
 });
 
 test('PERFORMANCE_CLAIM: waterproof, windproof, capacity and resistance claims beyond the record', () => {
   const beltBag = product('SS-BAG-007'); // water resistant
   const text = 'Fully waterproof, with room for a 15-inch laptop.';
-  assert.deepEqual(spans(text, beltBag, 'PERFORMANCE_CLAIM'), [at(text, 'Fully waterproof'), at(text, 'room for a 15-inch laptop')]);
+  assert.deepEqual(spans(text, beltBag, 'PERFORMANCE_CLAIM'), [
+    at(text, 'Fully waterproof'),
+    at(text, 'room for a 15-inch laptop'),
+  ]);
   assert.deepEqual(codes('Water resistant, it keeps your phone dry.', beltBag), []);
   assert.deepEqual(codes('Waterproof and breathable, it packs down small.', product('SS-OUT-009')), []);
   const chlorine = 'Chlorine resistant for 200 hours.';
@@ -87,11 +106,17 @@ test('PERFORMANCE_CLAIM: waterproof, windproof, capacity and resistance claims b
 test('ENVIRONMENTAL_CLAIM: green and ethical claims, and a qualifier said of the wrong material', () => {
   const sweatshirt = product('SS-TOP-010'); // 80% organic cotton, 20% recycled polyester
   const text = 'Carbon neutral and ethically made, in recycled cotton.';
-  assert.deepEqual(spans(text, sweatshirt, 'ENVIRONMENTAL_CLAIM'), [at(text, 'Carbon neutral'), at(text, 'ethically made'), at(text, 'recycled cotton')]);
+  assert.deepEqual(spans(text, sweatshirt, 'ENVIRONMENTAL_CLAIM'), [
+    at(text, 'Carbon neutral'),
+    at(text, 'ethically made'),
+    at(text, 'recycled cotton'),
+  ]);
   assert.deepEqual(codes('Organic cotton with recycled polyester.', sweatshirt), []);
   assert.deepEqual(codes('Cut from FSC-certified viscose.', product('SS-DRS-003')), []);
   const certified = 'Certified organic cotton.';
-  assert.deepEqual(spans(certified, product('SS-TOP-004'), 'ENVIRONMENTAL_CLAIM'), [at(certified, 'Certified organic cotton')]);
+  assert.deepEqual(spans(certified, product('SS-TOP-004'), 'ENVIRONMENTAL_CLAIM'), [
+    at(certified, 'Certified organic cotton'),
+  ]);
 });
 
 test('INVENTED_DETAIL: details the record does not have and the garment does not imply', () => {

@@ -29,15 +29,24 @@ test('colours of other garments, idioms and everyday words are not the productâ€
   assert.deepEqual(spans(text, vest, 'COLOUR_NOT_OFFERED'), [at(text, 'sand')]);
   // An ambiguous name in a list with a colour is a colour.
   const list = 'It comes in black, olive and sand.';
-  assert.deepEqual(spans(list, vest, 'COLOUR_NOT_OFFERED').map((s) => s[0]), ['black', 'olive', 'sand']);
+  assert.deepEqual(
+    spans(list, vest, 'COLOUR_NOT_OFFERED').map((s) => s[0]),
+    ['black', 'olive', 'sand'],
+  );
 });
 
 test('a record with no colours makes a colour unsupported (REVIEW); a colour in the title is on the record', () => {
   const shorts = { title: 'Comfortable Cotton Shorts', attributes: ['comfortable', 'cotton', 'colorful', 'relaxed'] };
-  assert.deepEqual(findings('Shorts in teal.', shorts).map((f) => [f.code, f.severity]), [['COLOUR_NOT_OFFERED', 'REVIEW']]);
+  assert.deepEqual(
+    findings('Shorts in teal.', shorts).map((f) => [f.code, f.severity]),
+    [['COLOUR_NOT_OFFERED', 'REVIEW']],
+  );
   const gown = { title: 'Elegant Red Evening Gown', attributes: ['elegant', 'gown', 'red', 'sleek silhouette'] };
   assert.deepEqual(codes('The rich red hue of this gown.', gown), []);
-  assert.deepEqual(findings('A navy gown.', gown).map((f) => [f.code, f.severity]), [['COLOUR_NOT_OFFERED', 'BLOCK']]);
+  assert.deepEqual(
+    findings('A navy gown.', gown).map((f) => [f.code, f.severity]),
+    [['COLOUR_NOT_OFFERED', 'BLOCK']],
+  );
 });
 
 test('SIZE_NOT_OFFERED: sizes and range ends beyond the recordâ€™s', () => {
@@ -70,5 +79,11 @@ test('SIZE_NOT_OFFERED: ages, EU shoe sizes, waist sizes and centimetres', () =>
   const cm = 'In sizes 85 to 120 cm.';
   assert.deepEqual(spans(cm, belt, 'SIZE_NOT_OFFERED'), [at(cm, '120 cm')]);
   // Numbers that are no sizes: a 15-inch laptop, 100%, three pockets.
-  assert.deepEqual(codes('Three pockets and a 100% cotton lining for a 15-inch laptop.', { title: 'Tote', sizes: ['one size'] }).filter((c) => c === 'SIZE_NOT_OFFERED'), []);
+  assert.deepEqual(
+    codes('Three pockets and a 100% cotton lining for a 15-inch laptop.', {
+      title: 'Tote',
+      sizes: ['one size'],
+    }).filter((c) => c === 'SIZE_NOT_OFFERED'),
+    [],
+  );
 });

@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkFacts, factCheckColumn, summariseFactChecks, verdictOf } from '../../../../src/evaluation/checks/facts/index.js';
+import {
+  checkFacts,
+  factCheckColumn,
+  summariseFactChecks,
+  verdictOf,
+} from '../../../../src/evaluation/checks/facts/index.js';
 import type { CheckColumn } from '../../../../src/evaluation/benchmark/report/index.js';
 import { at, codes, findings, product, spans } from './helpers.js';
 
@@ -20,7 +25,10 @@ test('TRUNCATED: a text that stops mid-sentence, ends on an article or conjuncti
 test('REPEATED_WORD: a word twice in a row, not a hyphenated pair or "had had"', () => {
   const text = 'This linen midi wrap dress dress ties at the side.';
   assert.deepEqual(spans(text, dress, 'REPEATED_WORD'), [at(text, 'dress dress')]);
-  assert.deepEqual(codes('It had had its day; a so-so bye-bye.', dress).filter((c) => c === 'REPEATED_WORD'), []);
+  assert.deepEqual(
+    codes('It had had its day; a so-so bye-bye.', dress).filter((c) => c === 'REPEATED_WORD'),
+    [],
+  );
 });
 
 test('PRONOUN_NUMBER: "they" for a dress, "it" for jeans', () => {
@@ -33,7 +41,13 @@ test('PRONOUN_NUMBER: "they" for a dress, "it" for jeans', () => {
 
 test('pronouns for something else, or for people, agree with what they stand for', () => {
   assert.deepEqual(codes('Little ones will love it, and they can run in it all day.', product('SS-DRS-006')), []);
-  assert.deepEqual(codes('These jeans come in a dark rinse. It is easy to see why they sell out; their colour is deep, and it lasts.', jeans).filter((c) => c === 'PRONOUN_NUMBER'), []);
+  assert.deepEqual(
+    codes(
+      'These jeans come in a dark rinse. It is easy to see why they sell out; their colour is deep, and it lasts.',
+      jeans,
+    ).filter((c) => c === 'PRONOUN_NUMBER'),
+    [],
+  );
   assert.deepEqual(codes('Choose it in multicolour stripe.', product('SS-ACC-010')), []);
 });
 
@@ -46,7 +60,10 @@ test('WRONG_LANGUAGE: a sentence in another language than the slot’s, by the s
   assert.match(f.message, /French, not English/);
   const french = 'Un pantalon large en lin, à porter avec des sandales.';
   assert.deepEqual(codes(french, trousers, { locale: 'fr-FR' }), []);
-  assert.deepEqual(spans('A pair of linen trousers for the summer.', trousers, 'WRONG_LANGUAGE', { locale: 'fr' }).length, 1);
+  assert.deepEqual(
+    spans('A pair of linen trousers for the summer.', trousers, 'WRONG_LANGUAGE', { locale: 'fr' }).length,
+    1,
+  );
   // A language the vocabulary does not list is not checked.
   assert.deepEqual(codes(french, trousers, { locale: 'ja' }), []);
 });
@@ -70,8 +87,14 @@ test('the verdict: BLOCK when any finding blocks, REVIEW when any other, else PA
   assert.equal(verdictOf([]), 'PASS');
   // Findings come in text order.
   const f = checkFacts('Wash cool. A silk dress in ruby red.', dress).findings;
-  assert.deepEqual(f.map((x) => x.code), ['CARE_CLAIM', 'MATERIAL_NOT_IN_RECORD', 'COLOUR_NOT_OFFERED']);
-  assert.deepEqual(checkFacts('Wash cool. A silk dress in ruby red.', dress), checkFacts('Wash cool. A silk dress in ruby red.', { ...dress }));
+  assert.deepEqual(
+    f.map((x) => x.code),
+    ['CARE_CLAIM', 'MATERIAL_NOT_IN_RECORD', 'COLOUR_NOT_OFFERED'],
+  );
+  assert.deepEqual(
+    checkFacts('Wash cool. A silk dress in ruby red.', dress),
+    checkFacts('Wash cool. A silk dress in ruby red.', { ...dress }),
+  );
 });
 
 test('summariseFactChecks counts verdicts and findings per model, every code listed', () => {
@@ -82,7 +105,10 @@ test('summariseFactChecks counts verdicts and findings per model, every code lis
   ];
   const [a, b] = summariseFactChecks(rows);
   assert.deepEqual([a.model, a.texts, a.pass, a.review, a.block], ['a', 2, 1, 1, 0]);
-  assert.deepEqual([b.model, b.texts, b.block, b.findings.CARE_CLAIM, b.textsWith.CARE_CLAIM, b.findings.MATERIAL_NOT_IN_RECORD], ['b', 1, 1, 2, 1, 1]);
+  assert.deepEqual(
+    [b.model, b.texts, b.block, b.findings.CARE_CLAIM, b.textsWith.CARE_CLAIM, b.findings.MATERIAL_NOT_IN_RECORD],
+    ['b', 1, 1, 2, 1, 1],
+  );
   assert.equal(a.findings.WRONG_LANGUAGE, 0);
   // The benchmark report's Checks table takes the blocked share as a column.
   const column: CheckColumn = factCheckColumn([a, b]);

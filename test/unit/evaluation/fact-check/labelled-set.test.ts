@@ -24,9 +24,16 @@ for (const split of ['all', 'held-out'] as const) {
   test(`the checker meets its targets on the labelled set (${split}): recall ≥ ${MIN_RECALL}, false positives ≤ ${MAX_FALSE_POSITIVE_RATE * 100}%`, () => {
     const outcomes = cases.filter((c) => split === 'all' || c.case.split === split).map(runCase);
     const s = score(outcomes);
-    const missed = outcomes.filter((o) => o.resolved.case.verdict !== 'PASS' && o.verdict === 'PASS').map((o) => o.resolved.case.id);
-    const flagged = outcomes.filter((o) => o.resolved.case.verdict === 'PASS' && o.verdict !== 'PASS').map((o) => `${o.resolved.case.id} (${o.codes.join(', ')})`);
+    const missed = outcomes
+      .filter((o) => o.resolved.case.verdict !== 'PASS' && o.verdict === 'PASS')
+      .map((o) => o.resolved.case.id);
+    const flagged = outcomes
+      .filter((o) => o.resolved.case.verdict === 'PASS' && o.verdict !== 'PASS')
+      .map((o) => `${o.resolved.case.id} (${o.codes.join(', ')})`);
     assert.ok(s.recall >= MIN_RECALL, `recall ${s.recall.toFixed(3)}; missed: ${missed.join(', ')}`);
-    assert.ok(s.falsePositiveRate <= MAX_FALSE_POSITIVE_RATE, `false-positive rate ${s.falsePositiveRate.toFixed(3)}; flagged: ${flagged.join(', ')}`);
+    assert.ok(
+      s.falsePositiveRate <= MAX_FALSE_POSITIVE_RATE,
+      `false-positive rate ${s.falsePositiveRate.toFixed(3)}; flagged: ${flagged.join(', ')}`,
+    );
   });
 }

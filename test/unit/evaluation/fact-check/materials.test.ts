@@ -31,16 +31,25 @@ test('materials of other garments and denied materials are not the product’s',
 test('a record without materials makes an unsupported material a REVIEW, not a BLOCK', () => {
   const tee = { title: 'Unique Graphic Design T-Shirt', attributes: ['casual', 'graphic design', 'white', 't-shirt'] };
   const f = findings('Made from the softest cotton.', tee);
-  assert.deepEqual(f.map((x) => [x.code, x.severity]), [['MATERIAL_NOT_IN_RECORD', 'REVIEW']]);
+  assert.deepEqual(
+    f.map((x) => [x.code, x.severity]),
+    [['MATERIAL_NOT_IN_RECORD', 'REVIEW']],
+  );
   assert.equal(f[0].expected, null);
   // A material the title names is on the record.
-  assert.deepEqual(codes('Made from the softest cotton.', { title: 'Comfortable Cotton Shorts', attributes: ['cotton'] }), []);
+  assert.deepEqual(
+    codes('Made from the softest cotton.', { title: 'Comfortable Cotton Shorts', attributes: ['cotton'] }),
+    [],
+  );
 });
 
 test('COMPOSITION_MISMATCH: a percentage that differs from the record, in "75% nylon" and "nylon 75%" forms', () => {
   const text = 'Knitted from 50% wool, 30% alpaca and polyamide 30%.';
   const f = findings(text, cardigan).filter((x) => x.code === 'COMPOSITION_MISMATCH');
-  assert.deepEqual(f.map((x) => [text.slice(x.start, x.end), x.start, x.end]), [at(text, 'polyamide 30%')]);
+  assert.deepEqual(
+    f.map((x) => [text.slice(x.start, x.end), x.start, x.end]),
+    [at(text, 'polyamide 30%')],
+  );
   assert.equal(f[0].expected, '20% polyamide');
   assert.deepEqual(codes('Knitted from 50% wool, 30% alpaca and 20% polyamide.', cardigan), []);
   assert.deepEqual(codes('Knitted from wool 50%, alpaca 30% and polyamide 20%.', cardigan), []);
@@ -61,7 +70,10 @@ test('COMPOSITION_TOTAL: percentages of one composition that do not add up to 10
   assert.deepEqual(spans(text, cardigan, 'COMPOSITION_TOTAL'), [at(text, '50% wool, 40% alpaca and 20% polyamide')]);
   // Parts of a record stated one after another are separate compositions.
   const puffer = product('SS-OUT-003');
-  assert.deepEqual(codes('The shell is 100% recycled nylon and the fill is 90% recycled down, 10% recycled feather.', puffer), []);
+  assert.deepEqual(
+    codes('The shell is 100% recycled nylon and the fill is 90% recycled down, 10% recycled feather.', puffer),
+    [],
+  );
 });
 
 test('COMPOSITION_PARTIAL: part of a blend stated as the whole', () => {

@@ -44,8 +44,14 @@ test('the KV-cache and merged paths equal recomputing the whole sequence (same w
     const a = (await withPast.generate(reqs)).map(ok);
     const b = (await noPast.generate(reqs)).map(ok);
     const c = (await merged.generate(reqs)).map(ok);
-    assert.deepEqual(a.map((r) => r.text), b.map((r) => r.text));
-    assert.deepEqual(c.map((r) => r.text), b.map((r) => r.text));
+    assert.deepEqual(
+      a.map((r) => r.text),
+      b.map((r) => r.text),
+    );
+    assert.deepEqual(
+      c.map((r) => r.text),
+      b.map((r) => r.text),
+    );
     assert.equal((await withPast.health()).details?.cache, 'kv');
     assert.equal((await noPast.health()).details?.cache, 'none');
     assert.equal((await merged.health()).details?.cache, 'merged');
@@ -68,7 +74,11 @@ for (const name of decoderFixtures) {
           const p = await openFixture(name, { maxBatch, maxQueueDelayMs: 50, prefillChunk });
           try {
             const got = (await p.generate(reqs)).map(ok);
-            assert.deepEqual(got.map((r) => [r.text, r.completionTokens, r.finishReason]), expected, `chunk ${prefillChunk}, maxBatch ${maxBatch}`);
+            assert.deepEqual(
+              got.map((r) => [r.text, r.completionTokens, r.finishReason]),
+              expected,
+              `chunk ${prefillChunk}, maxBatch ${maxBatch}`,
+            );
           } finally {
             await p.close();
           }

@@ -24,7 +24,9 @@ const SIZE = 128;
  * (`onePosition`, as the provider does for a graph fed logits_to_keep) or
  * their last position.
  */
-async function openBoth(onePosition = true): Promise<{ plain: DecoderSession; edited: DecoderSession; release: () => Promise<void> }> {
+async function openBoth(
+  onePosition = true,
+): Promise<{ plain: DecoderSession; edited: DecoderSession; release: () => Promise<void> }> {
   const folder = readModelFolder(qwenFixtureDir());
   const a = await createOrtSession(folder.onnxPath, { executionProvider: 'cpu', logger: quietLogger });
   const model = withBlockMax(readFileSync(folder.onnxPath), VOCAB, SIZE, onePosition);
@@ -42,35 +44,42 @@ async function openBoth(onePosition = true): Promise<{ plain: DecoderSession; ed
 
 /** A rule of the kind a plugin adds: raises one id above every other, and says so. */
 const boost = (id: number): LogitsProcessor => ({
-  process: (scores) => void (scores[id] = (scores[id]) + 50),
+  process: (scores) => void (scores[id] = scores[id] + 50),
   touches: () => [id],
 });
 
 for (const onePosition of [true, false]) {
-test(`the appended graph (${onePosition ? 'logits read in place' : 'last position taken'}) gives the same logits as the model alone, and the same block maxima and best tokens as the block-max session over them`, async () => {
-  const { plain, edited, release } = await openBoth(onePosition);
-  const blockMax = await BlockMaxSession.create(VOCAB);
-  assert.ok(blockMax);
-  try {
-    const tokenizer = loadTokenizer(readModelFolder(qwenFixtureDir()));
-    // Two rows of a prefill, several positions each: the graph reads each row's last.
-    const ids = tokenizer.encode(mixedPrompts.join(' '));
-    const n = 6;
-    const input = { batch: 2, ids: [...ids.slice(0, n), ...ids.slice(n, 2 * n)], seqLen: n, totalLen: n, padding: [0, 0], past: null };
-    const a = await plain.forward(input);
-    const b = await edited.forward({ ...input, blockK: 20 });
-    assert.equal(a.blocks, undefined);
-    assert.deepEqual(b.lastLogits, a.lastLogits);
-    const run = await blockMax.run(a.lastLogits, 2, 20);
-    assert.ok(b.blocks);
-    assert.deepEqual(b.blocks.maxima, run.maxima);
-    assert.deepEqual(b.blocks.topIds, run.topIds);
-    assert.deepEqual(b.blocks.topValues, run.topValues);
-  } finally {
-    await blockMax.release();
-    await release();
-  }
-});
+  test(`the appended graph (${onePosition ? 'logits read in place' : 'last position taken'}) gives the same logits as the model alone, and the same block maxima and best tokens as the block-max session over them`, async () => {
+    const { plain, edited, release } = await openBoth(onePosition);
+    const blockMax = await BlockMaxSession.create(VOCAB);
+    assert.ok(blockMax);
+    try {
+      const tokenizer = loadTokenizer(readModelFolder(qwenFixtureDir()));
+      // Two rows of a prefill, several positions each: the graph reads each row's last.
+      const ids = tokenizer.encode(mixedPrompts.join(' '));
+      const n = 6;
+      const input = {
+        batch: 2,
+        ids: [...ids.slice(0, n), ...ids.slice(n, 2 * n)],
+        seqLen: n,
+        totalLen: n,
+        padding: [0, 0],
+        past: null,
+      };
+      const a = await plain.forward(input);
+      const b = await edited.forward({ ...input, blockK: 20 });
+      assert.equal(a.blocks, undefined);
+      assert.deepEqual(b.lastLogits, a.lastLogits);
+      const run = await blockMax.run(a.lastLogits, 2, 20);
+      assert.ok(b.blocks);
+      assert.deepEqual(b.blocks.maxima, run.maxima);
+      assert.deepEqual(b.blocks.topIds, run.topIds);
+      assert.deepEqual(b.blocks.topValues, run.topValues);
+    } finally {
+      await blockMax.release();
+      await release();
+    }
+  });
 }
 
 test('tiny-qwen2 with the block-max graph in its own run: every setting and processor gives the tokens of chooseToken reading whole rows', async () => {
@@ -89,11 +98,25 @@ test('tiny-qwen2 with the block-max graph in its own run: every setting and proc
     ];
     // The first token of a greedy row is each row's best: banned, boosted or penalised, its blocks and best list must be mended.
     const prompt = tokenizer.encode(mixedPrompts[0]);
-    const first = (await plain.forward({ batch: 1, ids: prompt, seqLen: prompt.length, totalLen: prompt.length, padding: [0], past: null })).lastLogits;
-    const best = first.reduce((b, v, i) => (v > (first[b]) ? i : b), 0);
+    const first = (
+      await plain.forward({
+        batch: 1,
+        ids: prompt,
+        seqLen: prompt.length,
+        totalLen: prompt.length,
+        padding: [0],
+        past: null,
+      })
+    ).lastLogits;
+    const best = first.reduce((b, v, i) => (v > first[b] ? i : b), 0);
     const processorSets = (): LogitsProcessor[][] => [
       [new RepetitionPenalty(1.1)],
-      [new MinNewTokens(3, tokenizer.special.eos), new NoRepeatNgram(2), new BadWords([[best], [5, 6]]), new RepetitionPenalty(1.3)],
+      [
+        new MinNewTokens(3, tokenizer.special.eos),
+        new NoRepeatNgram(2),
+        new BadWords([[best], [5, 6]]),
+        new RepetitionPenalty(1.3),
+      ],
       [boost(4242), new RepetitionPenalty(1.1)],
     ];
     const rows = (sets: LogitsProcessor[][]): RowRequest[] =>
@@ -107,14 +130,20 @@ test('tiny-qwen2 with the block-max graph in its own run: every setting and proc
       }));
     const alone = (await generateBatch(plain, tokenizer, rows(processorSets()))).results.map((r) => r.tokenIds);
     const inGraph = await generateBatch(edited, tokenizer, rows(processorSets()), { blockMax });
-    assert.deepEqual(inGraph.results.map((r) => r.tokenIds), alone);
+    assert.deepEqual(
+      inGraph.results.map((r) => r.tokenIds),
+      alone,
+    );
     assert.equal(inGraph.timings.blockRunMs, 0, 'no run of its own');
     // A rule that does not say what it changes: the pass's maxima come from a run after the processors, as before.
     const silent: LogitsProcessor = { process: (scores) => void (scores[999] = 100) };
     const withSilent = (): LogitsProcessor[][] => processorSets().map((set) => [silent, ...set]);
     const aloneSilent = (await generateBatch(plain, tokenizer, rows(withSilent()))).results.map((r) => r.tokenIds);
     const fallback = await generateBatch(edited, tokenizer, rows(withSilent()), { blockMax });
-    assert.deepEqual(fallback.results.map((r) => r.tokenIds), aloneSilent);
+    assert.deepEqual(
+      fallback.results.map((r) => r.tokenIds),
+      aloneSilent,
+    );
     assert.ok(fallback.timings.blockRunMs > 0);
   } finally {
     await blockMax.release();
@@ -128,21 +157,42 @@ test('mendRow: a block follows its changed ids (read again where its maximum was
   const scores = Float32Array.from({ length: vocab }, () => rand());
   scores[100] = 5;
   // The run as the graph gave it: maxima and the 4 best, before any processor.
-  const maximaOf = (xs: Float32Array) => Float32Array.from({ length: 64 }, (_, j) => xs.subarray(j * 64, (j + 1) * 64).reduce((m, v) => (v > m || v !== v ? v : m), -Infinity));
+  const maximaOf = (xs: Float32Array) =>
+    Float32Array.from({ length: 64 }, (_, j) =>
+      xs.subarray(j * 64, (j + 1) * 64).reduce((m, v) => (v > m || v !== v ? v : m), -Infinity),
+    );
   const ids = [...scores.keys()].sort((a, b) => scores[b] - scores[a] || a - b).slice(0, 4);
-  const run = () => ({ maxima: maximaOf(scores), topIds: Int32Array.from(ids), topValues: Float32Array.from(ids, (i) => scores[i]), k: 4, size: 64, count: 64, stale: new Uint8Array(1) });
+  const run = () => ({
+    maxima: maximaOf(scores),
+    topIds: Int32Array.from(ids),
+    topValues: Float32Array.from(ids, (i) => scores[i]),
+    k: 4,
+    size: 64,
+    count: 64,
+    stale: new Uint8Array(1),
+  });
   /** Mends a fresh run for `after`, where `changed` (and only those) differ from `scores`; returns it. */
   const mended = (after: Float32Array, changed: number[]) => {
     const r = run();
-    mendRow(r, 0, after, changed, Float32Array.from(changed, (id) => scores[id] ?? 0));
+    mendRow(
+      r,
+      0,
+      after,
+      changed,
+      Float32Array.from(changed, (id) => scores[id] ?? 0),
+    );
     return r;
   };
   const blockOf = (id: number) => Math.floor(id / 64);
   // Each block's maximum of a lowered id, a block's maximum lowered, a raised one, an unchanged one: as if read again.
-  const low = [...Array(64).keys()].map((j) => j * 64 + 7).find((id) => !ids.includes(id) && scores[id] !== maximaOf(scores)[blockOf(id)])!;
+  const low = [...Array(64).keys()]
+    .map((j) => j * 64 + 7)
+    .find((id) => !ids.includes(id) && scores[id] !== maximaOf(scores)[blockOf(id)])!;
   const blockBest = 64 * 20 + scores.subarray(64 * 20, 64 * 21).indexOf(maximaOf(scores)[20]);
   // Raised above its block's maximum, still below the fourth best.
-  const raisedBlock = [...Array(64).keys()].find((j) => j !== 20 && j !== blockOf(low) && !ids.some((id) => blockOf(id) === j))!;
+  const raisedBlock = [...Array(64).keys()].find(
+    (j) => j !== 20 && j !== blockOf(low) && !ids.some((id) => blockOf(id) === j),
+  )!;
   const raised = raisedBlock * 64 + 1;
   const s1 = scores.slice();
   s1[low] = -3;
@@ -173,7 +223,7 @@ test('mendRow: a block follows its changed ids (read again where its maximum was
   assert.equal(rowBlocks(r4, 0).k, 4);
 });
 
-test('the block-max graph in the operators of opset 18 and later (ReduceMax takes its axes as an input) gives what opset 17\'s does', async () => {
+test("the block-max graph in the operators of opset 18 and later (ReduceMax takes its axes as an input) gives what opset 17's does", async () => {
   const vocab = 64 * 128;
   const rand = createRng(11);
   const scores = Float32Array.from({ length: 2 * vocab }, () => Math.floor(rand() * 50) / 5);
@@ -183,8 +233,26 @@ test('the block-max graph in the operators of opset 18 and later (ReduceMax take
     assert.equal(defaultOpset(model), opset);
     const session = await ort.InferenceSession.create(model, { executionProviders: ['cpu'], logSeverityLevel: 3 });
     try {
-      const out = await session.run({ scores: new ort.Tensor('float32', scores, [2, vocab]), k: new ort.Tensor('int64', BigInt64Array.of(7n), [1]) });
-      results.push(readBlockScores(out, { scores: 'scores', k: 'k', maxima: 'maxima', blockIds: 'block_ids', values: 'values', positions: 'positions' }, 2, 7, 128));
+      const out = await session.run({
+        scores: new ort.Tensor('float32', scores, [2, vocab]),
+        k: new ort.Tensor('int64', BigInt64Array.of(7n), [1]),
+      });
+      results.push(
+        readBlockScores(
+          out,
+          {
+            scores: 'scores',
+            k: 'k',
+            maxima: 'maxima',
+            blockIds: 'block_ids',
+            values: 'values',
+            positions: 'positions',
+          },
+          2,
+          7,
+          128,
+        ),
+      );
     } finally {
       await session.release();
     }

@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fixturesDir } from '../../../helpers/paths.js';
-import { chatMessages, compileChatTemplate, findChatTemplate, strftime, type ChatMessage } from '../../../../providers/onnx/chat-template.js';
+import {
+  chatMessages,
+  compileChatTemplate,
+  findChatTemplate,
+  strftime,
+  type ChatMessage,
+} from '../../../../providers/onnx/chat-template.js';
 import { ModelFolderError, readModelFolder } from '../../../../providers/onnx/model-folder.js';
 import { loadTokenizer } from '../../../../providers/onnx/tokenizer.js';
 import { fixtureDir, openFixture, request } from './onnx-test-helpers.js';
@@ -27,7 +33,11 @@ test('real chat templates (Qwen2.5, Llama 3.2) render byte for byte as Python ji
   for (const r of renderings) {
     const source = readFileSync(path.join(templatesDir, `${r.template}.jinja`), 'utf8');
     const tokenizerConfig = Object.fromEntries(Object.entries(r.specialTokens).filter(([, v]) => v !== null));
-    const template = compileChatTemplate(source, { dir: templatesDir, tokenizerConfig }, { now: () => new Date(r.date) });
+    const template = compileChatTemplate(
+      source,
+      { dir: templatesDir, tokenizerConfig },
+      { now: () => new Date(r.date) },
+    );
     assert.equal(template.render(r.messages), r.rendered, `${r.template} / ${r.case}`);
   }
 });
@@ -57,7 +67,18 @@ test('chatMessages: the system part first when there is one, then the user part'
 test('template sources: chat_template.jinja wins over tokenizer_config; a named list uses "default"; a bad field or template is a ModelFolderError', (t) => {
   const dir = tempDir('chat-template', t);
   assert.equal(findChatTemplate({ dir, tokenizerConfig: {} }), null);
-  assert.equal(findChatTemplate({ dir, tokenizerConfig: { chat_template: [{ name: 'tool_use', template: 'T' }, { name: 'default', template: 'D' }] } }), 'D');
+  assert.equal(
+    findChatTemplate({
+      dir,
+      tokenizerConfig: {
+        chat_template: [
+          { name: 'tool_use', template: 'T' },
+          { name: 'default', template: 'D' },
+        ],
+      },
+    }),
+    'D',
+  );
   assert.throws(() => findChatTemplate({ dir, tokenizerConfig: { chat_template: 42 } }), ModelFolderError);
   writeFileSync(path.join(dir, 'chat_template.jinja'), 'FILE');
   assert.equal(findChatTemplate({ dir, tokenizerConfig: { chat_template: 'CONFIG' } }), 'FILE');
@@ -73,16 +94,23 @@ function tinyLlamaWithTemplate(template: string, t: AfterHook): string {
 }
 
 test('a template that writes the BOS gets exactly one BOS; the system line reaches the model; providers say chat_template', async (t) => {
-  const template = "{{ bos_token }}{% for m in messages %}[{{ m.role }}] {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}[assistant] {% endif %}";
+  const template =
+    '{{ bos_token }}{% for m in messages %}[{{ m.role }}] {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}[assistant] {% endif %}';
   const dir = tinyLlamaWithTemplate(template, t);
   const plain = await openFixture('tiny-llama', { decoding: { maxNewTokens: 3, doSample: false } });
-  const chat = await openFixture('tiny-llama', { modelDir: dir, modelName: 'org/tiny-llama', decoding: { maxNewTokens: 3, doSample: false } });
+  const chat = await openFixture('tiny-llama', {
+    modelDir: dir,
+    modelName: 'org/tiny-llama',
+    decoding: { maxNewTokens: 3, doSample: false },
+  });
   try {
     const tokenizer = loadTokenizer(readModelFolder(dir));
     const bos = tokenizer.special.bos!;
     // The tokenizer on its own adds a BOS; after a template that wrote one, a second would be the doubled BOS.
     assert.equal(tokenizer.encode('x')[0], bos);
-    const rendered = compileChatTemplate(template, readModelFolder(dir)).render(chatMessages({ system: 'Be warm.', prompt: 'Linen dress' }));
+    const rendered = compileChatTemplate(template, readModelFolder(dir)).render(
+      chatMessages({ system: 'Be warm.', prompt: 'Linen dress' }),
+    );
     assert.equal(rendered, '<s>[system] Be warm.\n[user] Linen dress\n[assistant] ');
     const ids = tokenizer.encode(rendered, { addSpecialTokens: false });
     assert.equal(ids.filter((id) => id === bos).length, 1);
@@ -93,14 +121,22 @@ test('a template that writes the BOS gets exactly one BOS; the system line reach
     const [p] = await plain.generate([withSystem]);
     assert.ok(c && !('kind' in c) && p && !('kind' in p));
     assert.equal(c.promptTokens, ids.length);
-    assert.equal(p.promptTokens, tokenizer.encode('Linen dress').length, 'the plain prompt is the user text alone, as before');
+    assert.equal(
+      p.promptTokens,
+      tokenizer.encode('Linen dress').length,
+      'the plain prompt is the user text alone, as before',
+    );
     assert.equal(c.model, 'org/tiny-llama');
     assert.equal(chat.capabilities.promptFormat, 'chat_template');
     assert.equal(plain.capabilities.promptFormat, 'plain');
     assert.equal((await chat.health()).details?.promptFormat, 'chat_template');
     // Without a stylesprint.json, an instruct model honours everything and a plain one writes English only.
     assert.deepEqual(chat.capabilities.honours?.languages, ['*']);
-    assert.deepEqual(plain.capabilities.honours, { languages: ['en'], instructions: false, personalization: { tone: false, segment: false, keywords: false } });
+    assert.deepEqual(plain.capabilities.honours, {
+      languages: ['en'],
+      instructions: false,
+      personalization: { tone: false, segment: false, keywords: false },
+    });
   } finally {
     await chat.close();
     await plain.close();
@@ -109,9 +145,16 @@ test('a template that writes the BOS gets exactly one BOS; the system line reach
 
 test('stylesprint.json declares what a folder honours; a bad declaration is a ModelFolderError', async (t) => {
   const dir = tinyLlamaWithTemplate('{% for m in messages %}{{ m.content }}{% endfor %}', t);
-  writeFileSync(path.join(dir, 'stylesprint.json'), JSON.stringify({ honours: { languages: ['en', 'fr'], personalization: { keywords: false } } }));
+  writeFileSync(
+    path.join(dir, 'stylesprint.json'),
+    JSON.stringify({ honours: { languages: ['en', 'fr'], personalization: { keywords: false } } }),
+  );
   const provider = await openFixture('tiny-llama', { modelDir: dir });
-  assert.deepEqual(provider.capabilities.honours, { languages: ['en', 'fr'], instructions: true, personalization: { tone: true, segment: true, keywords: false } });
+  assert.deepEqual(provider.capabilities.honours, {
+    languages: ['en', 'fr'],
+    instructions: true,
+    personalization: { tone: true, segment: true, keywords: false },
+  });
   await provider.close();
   writeFileSync(path.join(dir, 'stylesprint.json'), JSON.stringify({ honours: { languages: ['English'] } }));
   await assert.rejects(openFixture('tiny-llama', { modelDir: dir }), /honours\.languages must be/);

@@ -1,10 +1,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { GenerationResult, ProviderError } from '../../../../providers/types.js';
-import { greedySampling as greedy, mixedPrompts, openFixture, openFixtureDecoder, request } from './onnx-test-helpers.js';
+import {
+  greedySampling as greedy,
+  mixedPrompts,
+  openFixture,
+  openFixtureDecoder,
+  request,
+} from './onnx-test-helpers.js';
 import * as ort from 'onnxruntime-node';
-import type { DecoderSession} from '../../../../providers/onnx/decoder-session.js';
-import { releaseArrays, selectPastRows, type ForwardInput, type ForwardOutput } from '../../../../providers/onnx/decoder-session.js';
+import type { DecoderSession } from '../../../../providers/onnx/decoder-session.js';
+import {
+  releaseArrays,
+  selectPastRows,
+  type ForwardInput,
+  type ForwardOutput,
+} from '../../../../providers/onnx/decoder-session.js';
 import { generateBatch, type RowRequest } from '../../../../providers/onnx/generate-batch.js';
 import { BadWords, ForcedEos, MinNewTokens, NoRepeatNgram } from '../../../../providers/onnx/processors.js';
 import type { LogitsProcessor } from '../../../../providers/onnx/logits-processor.js';
@@ -37,11 +48,20 @@ test('maxTokens stops with finishReason length; streamed pieces concatenate to t
     const pieces: string[][] = [[], []];
     const results = (
       await p.generate(
-        [request(mixedPrompts[0], { maxTokens: 9, temperature: 0 }), request(mixedPrompts[1], { maxTokens: 14, temperature: 0 })],
+        [
+          request(mixedPrompts[0], { maxTokens: 9, temperature: 0 }),
+          request(mixedPrompts[1], { maxTokens: 14, temperature: 0 }),
+        ],
         { onToken: (i, piece) => pieces[i]?.push(piece) },
       )
     ).map(ok);
-    assert.deepEqual(results.map((r) => [r.completionTokens, r.finishReason]), [[9, 'length'], [14, 'length']]);
+    assert.deepEqual(
+      results.map((r) => [r.completionTokens, r.finishReason]),
+      [
+        [9, 'length'],
+        [14, 'length'],
+      ],
+    );
     results.forEach((r, i) => assert.equal(pieces[i]?.join(''), r.text));
     assert.ok((pieces[1]?.length ?? 0) > 1, 'text arrives in more than one piece');
   } finally {
@@ -57,7 +77,13 @@ test('a stop string ends the row before the string, and streaming never leaks it
     const at = base.text.indexOf(stop);
     assert.ok(stop.trim().length > 0 && at > 0, `fixture text too short: ${JSON.stringify(base.text)}`);
     const streamed: string[] = [];
-    const r = ok((await p.generate([request('Denim', { maxTokens: 30, temperature: 0, stop: ['@@never@@', stop] })], { onToken: (_, t) => streamed.push(t) }))[0]);
+    const r = ok(
+      (
+        await p.generate([request('Denim', { maxTokens: 30, temperature: 0, stop: ['@@never@@', stop] })], {
+          onToken: (_, t) => streamed.push(t),
+        })
+      )[0],
+    );
     assert.equal(r.finishReason, 'stop');
     assert.equal(r.text, base.text.slice(0, at).trimEnd());
     assert.equal(streamed.join(''), r.text);
@@ -122,7 +148,11 @@ test('aborting one row cancels it and leaves the others with the same text as wi
 test('processors run on every step: no_repeat_ngram_size bans every trigram the prompt and the output already hold; bad_words_ids and min_new_tokens too', async () => {
   const { tokenizer, session, model } = await openFixtureDecoder('tiny-gpt2');
   const run = async (processors: LogitsProcessor[], promptIds: number[], maxNewTokens = 40) =>
-    (await generateBatch(model, tokenizer, [{ promptIds, maxNewTokens, sampling: greedy, processors, seed: 1, stop: [] }])).results[0].tokenIds;
+    (
+      await generateBatch(model, tokenizer, [
+        { promptIds, maxNewTokens, sampling: greedy, processors, seed: 1, stop: [] },
+      ])
+    ).results[0].tokenIds;
   const trigrams = (ids: readonly number[]) => ids.slice(0, -2).map((_, i) => ids.slice(i, i + 3).join(','));
   try {
     const prompt = tokenizer.encode('Denim');
@@ -136,10 +166,22 @@ test('processors run on every step: no_repeat_ngram_size bans every trigram the 
     const banned = await run([new BadWords([[a]])], prompt);
     assert.ok(!banned.includes(a), `${a} banned`);
     const pair = await run([new BadWords([[a, b]])], prompt);
-    assert.ok(pair.every((id, i) => !(id === b && (i === 0 ? prompt.at(-1) : pair[i - 1]) === a)), `${a} ${b} never completed`);
+    assert.ok(
+      pair.every((id, i) => !(id === b && (i === 0 ? prompt.at(-1) : pair[i - 1]) === a)),
+      `${a} ${b} never completed`,
+    );
     // min_new_tokens: the loop's EOS is held back; declare the first free token an EOS id and the row still makes 10 tokens.
     const eos = [free[0]];
-    const held = await generateBatch(model, { ...tokenizer, special: { ...tokenizer.special, eos } }, [{ promptIds: prompt, maxNewTokens: 10, sampling: greedy, processors: [new MinNewTokens(10, eos)], seed: 1, stop: [] }]);
+    const held = await generateBatch(model, { ...tokenizer, special: { ...tokenizer.special, eos } }, [
+      {
+        promptIds: prompt,
+        maxNewTokens: 10,
+        sampling: greedy,
+        processors: [new MinNewTokens(10, eos)],
+        seed: 1,
+        stop: [],
+      },
+    ]);
     assert.equal(held.results[0].tokenIds.length, 10);
     assert.ok(!held.results[0].tokenIds.includes(free[0]));
   } finally {
@@ -151,7 +193,18 @@ test('forced_eos_token_id: the last token is that id, and the row ends with it',
   const { tokenizer, session, model } = await openFixtureDecoder('tiny-llama');
   try {
     const eos = tokenizer.special.eos[0];
-    const r = (await generateBatch(model, tokenizer, [{ promptIds: tokenizer.encode('Denim'), maxNewTokens: 6, sampling: greedy, processors: [new ForcedEos(eos)], seed: 1, stop: [] }])).results[0];
+    const r = (
+      await generateBatch(model, tokenizer, [
+        {
+          promptIds: tokenizer.encode('Denim'),
+          maxNewTokens: 6,
+          sampling: greedy,
+          processors: [new ForcedEos(eos)],
+          seed: 1,
+          stop: [],
+        },
+      ])
+    ).results[0];
     assert.equal(r.tokenIds.length, 6);
     assert.equal(r.tokenIds.at(-1), eos);
     assert.equal(r.finishReason, 'stop');
@@ -163,21 +216,36 @@ test('forced_eos_token_id: the last token is that id, and the row ends with it',
 test('selectPastRows keeps exactly the listed rows of each past tensor, float32 and float16 alike', () => {
   const [batch, heads, len, dim] = [3, 2, 4, 5];
   const block = heads * len * dim;
-  const f32 = new ort.Tensor('float32', Float32Array.from({ length: batch * block }, (_, i) => i + 0.5), [batch, heads, len, dim]);
-  const f16 = new ort.Tensor('float16', Uint16Array.from({ length: batch * block }, (_, i) => i), [batch, heads, len, dim]);
+  const f32 = new ort.Tensor(
+    'float32',
+    Float32Array.from({ length: batch * block }, (_, i) => i + 0.5),
+    [batch, heads, len, dim],
+  );
+  const f16 = new ort.Tensor(
+    'float16',
+    Uint16Array.from({ length: batch * block }, (_, i) => i),
+    [batch, heads, len, dim],
+  );
   const [a, b] = selectPastRows([f32, f16], [0, 2]);
   assert.deepEqual(a.dims, [2, heads, len, dim]);
-  assert.deepEqual([...(a.data as Float32Array)], [...(f32.data).subarray(0, block), ...(f32.data).subarray(2 * block)]);
+  assert.deepEqual([...(a.data as Float32Array)], [...f32.data.subarray(0, block), ...f32.data.subarray(2 * block)]);
   // float16 data is raw halves: a Uint16Array, or a Float16Array over the same bits where the runtime has one.
   assert.equal(b.type, 'float16');
-  const bits = (t: ort.Tensor) => new Uint16Array((t.data as Uint16Array).buffer, (t.data as Uint16Array).byteOffset, t.size);
+  const bits = (t: ort.Tensor) =>
+    new Uint16Array((t.data as Uint16Array).buffer, (t.data as Uint16Array).byteOffset, t.size);
   assert.deepEqual([...bits(b)], [...bits(f16).subarray(0, block), ...bits(f16).subarray(2 * block)]);
   assert.throws(() => selectPastRows([f32], [3]), RangeError);
 });
 
 test('every buffer a decode step hands back is freed once read: the consumed past, rows dropped from it, the logits', async () => {
   const { tokenizer, session, model } = await openFixtureDecoder('tiny-gpt2');
-  const rows = [6, 11, 16].map((maxNewTokens, i): RowRequest => ({ promptIds: tokenizer.encode(mixedPrompts[i]), maxNewTokens, sampling: greedy, seed: 1, stop: [] }));
+  const rows = [6, 11, 16].map((maxNewTokens, i): RowRequest => ({
+    promptIds: tokenizer.encode(mixedPrompts[i]),
+    maxNewTokens,
+    sampling: greedy,
+    seed: 1,
+    stop: [],
+  }));
   try {
     const expected = (await generateBatch(model, tokenizer, rows)).results.map((r) => r.tokenIds);
     // The same batch again, keeping what each step returned.
@@ -192,18 +260,25 @@ test('every buffer a decode step hands back is freed once read: the consumed pas
     });
     const results = (await generateBatch(watched, tokenizer, rows)).results;
     // Freeing changes nothing the rows read: rows ending at 6 and 11 tokens drop out of the past mid-batch.
-    assert.deepEqual(results.map((r) => r.tokenIds), expected);
+    assert.deepEqual(
+      results.map((r) => r.tokenIds),
+      expected,
+    );
     assert.equal(outputs.length, 16);
     for (const [step, out] of outputs.entries()) {
       assert.equal(out.lastLogits.buffer.byteLength, 0, `step ${step}: logits freed`);
-      for (const t of out.present ?? []) assert.ok(((t.data as Float32Array).buffer as ArrayBuffer).detached, `step ${step}: present ${t.dims.join('x')} freed`);
+      for (const t of out.present ?? [])
+        assert.ok(
+          ((t.data as Float32Array).buffer as ArrayBuffer).detached,
+          `step ${step}: present ${t.dims.join('x')} freed`,
+        );
     }
   } finally {
     await session.release();
   }
 });
 
-test('releaseArrays detaches each array\'s own buffer and leaves empty, detached and shared ones alone', () => {
+test("releaseArrays detaches each array's own buffer and leaves empty, detached and shared ones alone", () => {
   const a = new Float32Array(16);
   const view = new Uint8Array(new ArrayBuffer(8), 2, 4);
   const empty = new Float32Array(0);

@@ -50,7 +50,7 @@ for (const name of decoderFixtures) {
     assert.deepEqual(logits.dims, expected.dims);
     const data = logits.data as Float32Array;
     let worst = 0;
-    for (let i = 0; i < data.length; i++) worst = Math.max(worst, Math.abs((data[i]) - (expected.logits[i])));
+    for (let i = 0; i < data.length; i++) worst = Math.max(worst, Math.abs(data[i] - expected.logits[i]));
     assert.ok(worst < 1e-4, `max |ONNX - PyTorch| = ${worst}`);
     await session.release();
   });
@@ -77,12 +77,19 @@ test('layouts come from the session metadata: GQA KV heads, position_ids, no-pas
     assert.equal(layout.maxPositions, c.maxPositions, c.name);
     await session.release();
   }
-  const { session } = await createOrtSession(readModelFolder(fixtureDir('tiny-llama')).onnxPath, { executionProvider: 'cpu', logger: quietLogger });
-  assert.equal(describeDecoder(session, { model_type: 'llama' }).maxPositions, Infinity, 'no limit stated, none enforced');
+  const { session } = await createOrtSession(readModelFolder(fixtureDir('tiny-llama')).onnxPath, {
+    executionProvider: 'cpu',
+    logger: quietLogger,
+  });
+  assert.equal(
+    describeDecoder(session, { model_type: 'llama' }).maxPositions,
+    Infinity,
+    'no limit stated, none enforced',
+  );
   await session.release();
 });
 
-test('a prompt longer than the model\'s context is a context_length error; a shorter one gets only the room left', async () => {
+test("a prompt longer than the model's context is a context_length error; a shorter one gets only the room left", async () => {
   const p = await openFixture('tiny-gpt2');
   try {
     const tokenizer = loadTokenizer(readModelFolder(fixtureDir('tiny-gpt2')));
@@ -90,7 +97,7 @@ test('a prompt longer than the model\'s context is a context_length error; a sho
     assert.ok(tokenizer.encode(long).length > 128);
     const [tooLong] = await p.generate([request(long, { maxTokens: 4 })]);
     assert.ok(tooLong instanceof Error, 'an error, not a result');
-    assert.equal((tooLong).kind, 'context_length');
+    assert.equal(tooLong.kind, 'context_length');
     assert.match(tooLong.message, /takes at most 128/);
     // 125 tokens of prompt leave room for 3, whatever maxTokens asks.
     let near = '';

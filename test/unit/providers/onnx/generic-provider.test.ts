@@ -18,7 +18,7 @@ test('no file of the generic ONNX provider names a product field: what a request
   // A product's fields (ProductFacts), by any of their names.
   const named = /\b(titles?|materials?|colou?rs?|attributes?|categor(y|ies)|facts?)\b/i;
   const files = sources(path.join(repoRoot, 'providers', 'onnx'));
-  assert.ok(files.length > 10, 'the provider\'s files were found');
+  assert.ok(files.length > 10, "the provider's files were found");
   const hits = files.flatMap((file) =>
     readFileSync(file, 'utf8')
       .split('\n')
@@ -34,7 +34,10 @@ test('no file of the generic ONNX provider names a product field: what a request
 
 test('nothing under providers/ reads process.env: settings come in through src/config.ts as factory options', () => {
   const readers = sources(path.join(repoRoot, 'providers')).filter((f) => /process\.env/.test(readFileSync(f, 'utf8')));
-  assert.deepEqual(readers.map((f) => path.relative(repoRoot, f)), []);
+  assert.deepEqual(
+    readers.map((f) => path.relative(repoRoot, f)),
+    [],
+  );
 });
 
 test('loadPlugin: none named, none loaded; a name that is not a string, or options that are not an object, are errors', () => {
@@ -44,10 +47,28 @@ test('loadPlugin: none named, none loaded; a name that is not a string, or optio
   const plugins = { p: (setup: { options: unknown }) => (made.push(setup.options), { forRow: () => null }) };
   assert.equal(loadPlugin({ folder, tokenizer }, plugins), null);
   const named = (g: Record<string, unknown>) => ({ ...folder, generationConfig: { ...folder.generationConfig, ...g } });
-  assert.ok(loadPlugin({ folder: named({ logits_processor_plugin: 'p', logits_processor_options: { a: 1 } }), tokenizer }, plugins));
+  assert.ok(
+    loadPlugin(
+      { folder: named({ logits_processor_plugin: 'p', logits_processor_options: { a: 1 } }), tokenizer },
+      plugins,
+    ),
+  );
   assert.deepEqual(made, [{ a: 1 }]);
-  assert.throws(() => loadPlugin({ folder: named({ logits_processor_plugin: 3 }), tokenizer }, plugins), /logits_processor_plugin must be a plugin name; got 3/);
-  assert.throws(() => loadPlugin({ folder: named({ logits_processor_plugin: 'p', logits_processor_options: [1] }), tokenizer }, plugins), /logits_processor_options must be an object/);
+  assert.throws(
+    () => loadPlugin({ folder: named({ logits_processor_plugin: 3 }), tokenizer }, plugins),
+    /logits_processor_plugin must be a plugin name; got 3/,
+  );
+  assert.throws(
+    () =>
+      loadPlugin(
+        { folder: named({ logits_processor_plugin: 'p', logits_processor_options: [1] }), tokenizer },
+        plugins,
+      ),
+    /logits_processor_options must be an object/,
+  );
   // A name that only the object prototype has is not a plugin.
-  assert.throws(() => loadPlugin({ folder: named({ logits_processor_plugin: 'toString' }), tokenizer }, plugins), /which this provider was not given \(plugins: p\)/);
+  assert.throws(
+    () => loadPlugin({ folder: named({ logits_processor_plugin: 'toString' }), tokenizer }, plugins),
+    /which this provider was not given \(plugins: p\)/,
+  );
 });

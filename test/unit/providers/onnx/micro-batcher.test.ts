@@ -15,7 +15,9 @@ test('N concurrent one-request calls run in ceil(N / maxBatch) forward batches',
   const n = 10;
   const p = await openFixture('tiny-gpt2', { maxBatch, maxQueueDelayMs: 50 });
   try {
-    const results = await Promise.all(Array.from({ length: n }, (_, i) => p.generate([request(`Denim ${i}`, { maxTokens: 4, temperature: 0 })])));
+    const results = await Promise.all(
+      Array.from({ length: n }, (_, i) => p.generate([request(`Denim ${i}`, { maxTokens: 4, temperature: 0 })])),
+    );
     assert.ok(results.every(([r]) => r && !(r instanceof Error)));
     const s = p.stats();
     assert.equal(s.batches, Math.ceil(n / maxBatch));
@@ -68,7 +70,10 @@ test('a loop that throws rejects every item it took and had not finished, and la
   );
   const first = [queued(b.enqueue(1)), queued(b.enqueue(-1))];
   const outcomes = await Promise.allSettled(first);
-  assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'rejected']);
+  assert.deepEqual(
+    outcomes.map((o) => o.status),
+    ['fulfilled', 'rejected'],
+  );
   assert.equal((outcomes[0] as PromiseFulfilledResult<number>).value, 100);
   assert.equal(await b.enqueue(21), 42);
   assert.equal(loops, 2);

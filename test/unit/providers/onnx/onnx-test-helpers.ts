@@ -1,7 +1,11 @@
 import path from 'node:path';
 import { fixturesDir } from '../../../helpers/paths.js';
 import type { GenerationRequest } from '../../../../providers/types.js';
-import { createOnnxProvider, type OnnxProviderOptions, type OnnxTextGenerator } from '../../../../providers/onnx/index.js';
+import {
+  createOnnxProvider,
+  type OnnxProviderOptions,
+  type OnnxTextGenerator,
+} from '../../../../providers/onnx/index.js';
 import { readModelFolder } from '../../../../providers/onnx/model-folder.js';
 import { loadTokenizer, type TextTokenizer } from '../../../../providers/onnx/tokenizer.js';
 import { createOrtSession } from '../../../../providers/onnx/session.js';
@@ -21,10 +25,16 @@ export const quietLogger = { info: (): void => {}, warn: (): void => {} };
 export const greedySampling: SamplingParams = { doSample: false, temperature: 1, topK: 0, topP: 1 };
 
 /** A fixture's tokenizer and decoder session on CPU, for tests that drive generateBatch or forward themselves. Release `session` when done. */
-export async function openFixtureDecoder(name: DecoderFixture): Promise<{ tokenizer: TextTokenizer; model: DecoderSession; session: DecoderSession['session'] }> {
+export async function openFixtureDecoder(
+  name: DecoderFixture,
+): Promise<{ tokenizer: TextTokenizer; model: DecoderSession; session: DecoderSession['session'] }> {
   const folder = readModelFolder(fixtureDir(name));
   const { session } = await createOrtSession(folder.onnxPath, { executionProvider: 'cpu', logger: quietLogger });
-  return { tokenizer: loadTokenizer(folder), model: new DecoderSession(session, describeDecoder(session, folder.config)), session };
+  return {
+    tokenizer: loadTokenizer(folder),
+    model: new DecoderSession(session, describeDecoder(session, folder.config)),
+    session,
+  };
 }
 
 export function request(prompt: string, extra: Partial<GenerationRequest> = {}): GenerationRequest {

@@ -42,7 +42,9 @@ function assertRow(row: Float32Array, want: Summary, where: string): void {
   const top = [...row.keys()].sort((a, b) => row[b] - row[a] || a - b).slice(0, want.top_ids.length);
   assert.deepEqual(top, want.top_ids, `${where}: top ids`);
   top.forEach((id, i) => assert.ok(Math.abs(row[id] - want.top_values[i]) < 1e-4, `${where}: logit of ${id}`));
-  want.probe_values.forEach((v, i) => assert.ok(Math.abs(row[i * PROBE_EVERY] - v) < 1e-4, `${where}: logit of ${i * PROBE_EVERY}`));
+  want.probe_values.forEach((v, i) =>
+    assert.ok(Math.abs(row[i * PROBE_EVERY] - v) < 1e-4, `${where}: logit of ${i * PROBE_EVERY}`),
+  );
   let sum = 0;
   let squares = 0;
   for (const v of row) {
@@ -54,7 +56,7 @@ function assertRow(row: Float32Array, want: Summary, where: string): void {
   assert.ok(Math.abs(squares - want.sum_squares) / want.sum_squares < 1e-5, `${where}: sum of squares`);
 }
 
-test('tiny-qwen2: Qwen2.5\'s tokenizer gives the ids PyTorch was fed; the weights load from model.onnx_data (external data)', () => {
+test("tiny-qwen2: Qwen2.5's tokenizer gives the ids PyTorch was fed; the weights load from model.onnx_data (external data)", () => {
   const folder = readModelFolder(qwenFixtureDir());
   const tokenizer = loadTokenizer(folder);
   expected.texts.forEach((text, row) => {
@@ -81,25 +83,58 @@ test('tiny-qwen2: past_key_values inputs load in onnxruntime-node, prefill gets 
     const watched = Object.assign(Object.create(session) as ort.InferenceSession, {
       run: async (feeds: Record<string, ort.Tensor>) => {
         const out = await run(feeds);
-        runs.push({ keep: (feeds.logits_to_keep?.data as BigInt64Array | undefined)?.[0], dims: (out.logits).dims });
+        runs.push({ keep: (feeds.logits_to_keep?.data as BigInt64Array | undefined)?.[0], dims: out.logits.dims });
         return out;
       },
     });
     const model = new DecoderSession(watched, layout);
     const width = expected.input_ids[0].length;
     const padding = expected.attention_mask.map((m) => m.filter((x) => x === 0).length);
-    const prefill = await model.forward({ batch: 2, ids: expected.input_ids.flat(), seqLen: width, totalLen: width, padding, past: null });
-    assert.deepEqual(runs[0], { keep: 1n, dims: [2, 1, expected.vocab] }, 'a prefill of 14 positions projects only the last one');
-    for (let b = 0; b < 2; b++) assertRow(prefill.lastLogits.subarray(b * expected.vocab, (b + 1) * expected.vocab), expected.prefill[b], `prefill row ${b}`);
-    const step = await model.forward({ batch: 2, ids: [expected.next_id, expected.next_id], seqLen: 1, totalLen: width + 1, padding, past: prefill.present });
-    for (let b = 0; b < 2; b++) assertRow(step.lastLogits.subarray(b * expected.vocab, (b + 1) * expected.vocab), expected.decode[b], `decode row ${b}`);
+    const prefill = await model.forward({
+      batch: 2,
+      ids: expected.input_ids.flat(),
+      seqLen: width,
+      totalLen: width,
+      padding,
+      past: null,
+    });
+    assert.deepEqual(
+      runs[0],
+      { keep: 1n, dims: [2, 1, expected.vocab] },
+      'a prefill of 14 positions projects only the last one',
+    );
+    for (let b = 0; b < 2; b++)
+      assertRow(
+        prefill.lastLogits.subarray(b * expected.vocab, (b + 1) * expected.vocab),
+        expected.prefill[b],
+        `prefill row ${b}`,
+      );
+    const step = await model.forward({
+      batch: 2,
+      ids: [expected.next_id, expected.next_id],
+      seqLen: 1,
+      totalLen: width + 1,
+      padding,
+      past: prefill.present,
+    });
+    for (let b = 0; b < 2; b++)
+      assertRow(
+        step.lastLogits.subarray(b * expected.vocab, (b + 1) * expected.vocab),
+        expected.decode[b],
+        `decode row ${b}`,
+      );
   } finally {
     await session.release();
   }
 });
 
-test('tiny-qwen2 through the provider, with its own generation_config (Qwen2.5-Instruct\'s: top_k 20, top_p 0.8, temperature 0.7, repetition_penalty 1.1)', async () => {
-  const p = await createOnnxProvider({ modelDir: qwenFixtureDir(), executionProvider: 'cpu', logger: quietLogger, maxQueueDelayMs: 20 });
+test("tiny-qwen2 through the provider, with its own generation_config (Qwen2.5-Instruct's: top_k 20, top_p 0.8, temperature 0.7, repetition_penalty 1.1)", async () => {
+  const p = await createOnnxProvider({
+    modelDir: qwenFixtureDir(),
+    executionProvider: 'cpu',
+    logger: quietLogger,
+    maxQueueDelayMs: 20,
+  });
   try {
     const ask = (seed: number, prompt = 'Linen summer dress') => request(prompt, { maxTokens: 12, seed });
     const [a, b, c] = await p.generate([ask(7), ask(7), ask(8, 'A soft wool coat')]);
@@ -136,7 +171,14 @@ test('tiny-qwen2: every row of a batch gets the same tokens with the block-max r
       { doSample: true, temperature: 1, topK: 0, topP: 1, minP: 0.05 },
     ];
     const rows = (): RowRequest[] =>
-      [...mixedPrompts, ...mixedPrompts].map((prompt, i) => ({ promptIds: tokenizer.encode(prompt), maxNewTokens: 10, sampling: settings[i % settings.length], processors: [new RepetitionPenalty(1.1)], seed: 40 + i, stop: [] }));
+      [...mixedPrompts, ...mixedPrompts].map((prompt, i) => ({
+        promptIds: tokenizer.encode(prompt),
+        maxNewTokens: 10,
+        sampling: settings[i % settings.length],
+        processors: [new RepetitionPenalty(1.1)],
+        seed: 40 + i,
+        stop: [],
+      }));
     const alone = (await generateBatch(model, tokenizer, rows())).results.map((r) => r.tokenIds);
     const batched = (await generateBatch(model, tokenizer, rows(), { blockMax })).results.map((r) => r.tokenIds);
     assert.deepEqual(batched, alone);
@@ -146,7 +188,7 @@ test('tiny-qwen2: every row of a batch gets the same tokens with the block-max r
   }
 });
 
-test('the block-max graph, written as protobuf bytes, gives each block\'s maximum and each row\'s k best, the lower id first among equal scores', async () => {
+test("the block-max graph, written as protobuf bytes, gives each block's maximum and each row's k best, the lower id first among equal scores", async () => {
   const vocab = 4096;
   const blockMax = await BlockMaxSession.create(vocab);
   assert.ok(blockMax && blockMax.size === 64 && blockMax.blocks === 64);
@@ -164,7 +206,10 @@ test('the block-max graph, written as protobuf bytes, gives each block\'s maximu
       assert.deepEqual([...out.maxima.subarray(r * 64, (r + 1) * 64)], maxima, `row ${r}`);
       const best = [...row.keys()].sort((a, b) => row[b] - row[a] || a - b).slice(0, k);
       assert.deepEqual([...out.topIds.subarray(r * k, (r + 1) * k)], best, `row ${r}`);
-      assert.deepEqual([...out.topValues.subarray(r * k, (r + 1) * k)], best.map((id) => row[id]));
+      assert.deepEqual(
+        [...out.topValues.subarray(r * k, (r + 1) * k)],
+        best.map((id) => row[id]),
+      );
     }
     assert.equal(out.maxima[64 + 1], -Infinity);
     // k is kept within the run's limit, and at least 1.

@@ -33,7 +33,13 @@ test('top-k keeps the k best, best first; argmax agrees', () => {
   const logits = Float32Array.from([0.1, 5, -1, 3, 4, 2]);
   assert.deepEqual(topKIndices(logits, 3), [1, 4, 3]);
   assert.equal(argmax(logits), 1);
-  assert.deepEqual(topKIndices(Float32Array.from({ length: 600 }, (_, i) => -i), 300).slice(0, 3), [0, 1, 2]);
+  assert.deepEqual(
+    topKIndices(
+      Float32Array.from({ length: 600 }, (_, i) => -i),
+      300,
+    ).slice(0, 3),
+    [0, 1, 2],
+  );
 });
 
 test('top-k equals a stable full sort on random logits with ties and -Infinity, and k above the vocabulary', () => {
@@ -44,7 +50,7 @@ test('top-k equals a stable full sort on random logits with ties and -Infinity, 
     // Few distinct values, so ties are common; some tokens banned outright.
     const logits = Float32Array.from({ length: n }, () => (rand() < 0.1 ? -Infinity : Math.floor(rand() * 12) / 4));
     const k = 1 + Math.floor(rand() * 60);
-    const expected = [...logits.keys()].sort((a, b) => (logits[b]) - (logits[a]) || a - b).slice(0, k);
+    const expected = [...logits.keys()].sort((a, b) => logits[b] - logits[a] || a - b).slice(0, k);
     assert.deepEqual(topKIndices(logits, k), expected, `trial ${trial}: n ${n}, k ${k}`);
   }
 });
@@ -65,11 +71,36 @@ test('top-p keeps the smallest prefix reaching p; sampling is seeded', () => {
 });
 
 test('request temperature 0 means greedy; generation_config fills what the request leaves', () => {
-  const d = decodingDefaults({ do_sample: true, temperature: 0.7, top_k: 20, repetition_penalty: 1.2, max_new_tokens: 30, min_p: 0.05 });
-  assert.deepEqual(d, { doSample: true, temperature: 0.7, topK: 20, topP: 1, minP: 0.05, repetitionPenalty: 1.2, maxNewTokens: 30, minNewTokens: 0, noRepeatNgramSize: 0, badWordsIds: [], forcedEosTokenId: null });
-  assert.deepEqual(decodingDefaults({ bad_words_ids: [[5], [7, 8]], forced_eos_token_id: 2 }).badWordsIds, [[5], [7, 8]]);
+  const d = decodingDefaults({
+    do_sample: true,
+    temperature: 0.7,
+    top_k: 20,
+    repetition_penalty: 1.2,
+    max_new_tokens: 30,
+    min_p: 0.05,
+  });
+  assert.deepEqual(d, {
+    doSample: true,
+    temperature: 0.7,
+    topK: 20,
+    topP: 1,
+    minP: 0.05,
+    repetitionPenalty: 1.2,
+    maxNewTokens: 30,
+    minNewTokens: 0,
+    noRepeatNgramSize: 0,
+    badWordsIds: [],
+    forcedEosTokenId: null,
+  });
+  assert.deepEqual(decodingDefaults({ bad_words_ids: [[5], [7, 8]], forced_eos_token_id: 2 }).badWordsIds, [
+    [5],
+    [7, 8],
+  ]);
   assert.equal(decodingDefaults({ forced_eos_token_id: 2 }).forcedEosTokenId, 2);
-  assert.throws(() => decodingDefaults({ bad_words_ids: [5] }), /bad_words_ids must be a list of non-empty lists of token ids; got \[5\]/);
+  assert.throws(
+    () => decodingDefaults({ bad_words_ids: [5] }),
+    /bad_words_ids must be a list of non-empty lists of token ids; got \[5\]/,
+  );
   assert.equal(requestDecoding({ temperature: 0 }, d).doSample, false);
   assert.deepEqual(requestDecoding({ temperature: 1.1, topP: 0.8, maxTokens: 5 }, decodingDefaults({})), {
     ...decodingDefaults({}),
@@ -108,8 +139,14 @@ test('incremental decoding stitches multi-byte characters split across byte-leve
     const out = ids.map((id) => d.push(id));
     out.push(d.flush());
     assert.equal(out.join(''), text);
-    assert.ok(out.every((p) => !p.includes('\uFFFD')), 'no piece holds half a character');
-    assert.ok(out.some((p) => p === ''), 'some byte-level token held back half a character');
+    assert.ok(
+      out.every((p) => !p.includes('\uFFFD')),
+      'no piece holds half a character',
+    );
+    assert.ok(
+      out.some((p) => p === ''),
+      'some byte-level token held back half a character',
+    );
   }
 });
 
@@ -136,14 +173,20 @@ test('no_repeat_ngram_size bans exactly the tokens that would repeat an n-gram',
   const logits = new Float32Array(6);
   // ids end in "1 2"; "1 2" was followed by 3 and by 5 before, so both are banned for n = 3.
   banRepeatedNgrams(logits, [1, 2, 3, 4, 1, 2, 5, 0, 1, 2], 3);
-  assert.deepEqual([...logits].map((v) => v === -Infinity), [false, false, false, true, false, true]);
+  assert.deepEqual(
+    [...logits].map((v) => v === -Infinity),
+    [false, false, false, true, false, true],
+  );
   const two = new Float32Array(6);
   banRepeatedNgrams(two, [4, 4], 2);
   assert.equal(two[4], -Infinity);
   // `from` skips left padding: the padded "0 1 2 -> 4" n-gram does not count, the real one does.
   const padded = new Float32Array(6);
   banRepeatedNgrams(padded, [1, 2, 4, 0, 1, 2, 3, 1, 2], 3, 3);
-  assert.deepEqual([...padded].map((v) => v === -Infinity), [false, false, false, true, false, false]);
+  assert.deepEqual(
+    [...padded].map((v) => v === -Infinity),
+    [false, false, false, true, false, false],
+  );
 });
 
 test('chooseToken over candidates (every finite logit, in any order) draws the same token as over the whole vocabulary, ties included', () => {
@@ -160,7 +203,12 @@ test('chooseToken over candidates (every finite logit, in any order) draws the s
       logits[id] = Math.floor(rand() * 6);
       ids.push(id);
     }
-    for (const p of [params, { ...params, doSample: false }, { ...params, topK: 3, topP: 1 }, { ...params, topK: 0, minP: 0.1 }]) {
+    for (const p of [
+      params,
+      { ...params, doSample: false },
+      { ...params, topK: 3, topP: 1 },
+      { ...params, topK: 0, minP: 0.1 },
+    ]) {
       const whole = chooseToken(Float32Array.from(logits), p, createRng(trial));
       const some = chooseToken(Float32Array.from(logits), p, createRng(trial), [...ids].reverse());
       assert.equal(some, whole, `trial ${trial}`);
@@ -171,7 +219,10 @@ test('chooseToken over candidates (every finite logit, in any order) draws the s
 test('chooseToken never draws a banned (-Infinity) token, even when the draw rounds past the last candidate', () => {
   // Two finite logits among banned ones; top-k reaches into the banned, and a draw of (almost) 1 used to fall through to them.
   const logits = Float32Array.from([-Infinity, 3, -Infinity, 1, -Infinity, -Infinity]);
-  for (const params of [{ doSample: true, temperature: 1, topK: 5, topP: 1 }, { doSample: true, temperature: 1, topK: 0, topP: 1 }]) {
+  for (const params of [
+    { doSample: true, temperature: 1, topK: 5, topP: 1 },
+    { doSample: true, temperature: 1, topK: 0, topP: 1 },
+  ]) {
     for (const r of [0, 0.5, 0.999999999, 1]) {
       const id = chooseToken(Float32Array.from(logits), params, () => r);
       assert.ok(logits[id] > -Infinity, `draw ${r} chose ${id}`);

@@ -43,14 +43,23 @@ test("'auto' runs on what loads, reports it in health(), and logs the choice", a
   try {
     assert.equal(p.executionProvider, expected);
     assert.equal((await p.health()).details?.executionProvider, expected);
-    if (expected === 'cpu') assert.ok(lines.some((l) => /^warn .*CUDA execution provider unavailable.*runs on CPU/.test(l)), lines.join('\n'));
+    if (expected === 'cpu')
+      assert.ok(
+        lines.some((l) => /^warn .*CUDA execution provider unavailable.*runs on CPU/.test(l)),
+        lines.join('\n'),
+      );
   } finally {
     await p.close();
   }
 });
 
 test('settings come in as options (src/config.ts reads the environment): the model folder and the batch size', async () => {
-  const p = await createOnnxProvider({ modelDir: fixtureDir('tiny-llama'), executionProvider: 'cpu', maxBatch: 3, logger: recorder().logger });
+  const p = await createOnnxProvider({
+    modelDir: fixtureDir('tiny-llama'),
+    executionProvider: 'cpu',
+    maxBatch: 3,
+    logger: recorder().logger,
+  });
   try {
     assert.equal(p.model, 'tiny-llama');
     assert.equal(p.capabilities.maxBatchSize, 3);

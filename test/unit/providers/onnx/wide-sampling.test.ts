@@ -1,7 +1,13 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BlockMaxSession, type RowBlocks } from '../../../../providers/onnx/block-max-session.js';
-import { bestNeeded, chooseToken, createRng, topKIndices, type SamplingParams } from '../../../../providers/onnx/sampling.js';
+import {
+  bestNeeded,
+  chooseToken,
+  createRng,
+  topKIndices,
+  type SamplingParams,
+} from '../../../../providers/onnx/sampling.js';
 
 // One real block-max session per vocabulary size, as the provider keeps one.
 const sessions = new Map<number, Promise<BlockMaxSession | null>>();
@@ -105,7 +111,11 @@ for (const [name, params] of SETTINGS) {
           if (n < 10_000) continue;
           const blocks = await blocksOf(logits, params);
           assert.ok(blocks, `vocabulary ${n} has blocks`);
-          assert.equal(chooseToken(Float32Array.from(logits), params, createRng(seed), null, blocks), expected, `${name}: vocabulary ${n}, ${shape} logits, trial ${t}, with blocks`);
+          assert.equal(
+            chooseToken(Float32Array.from(logits), params, createRng(seed), null, blocks),
+            expected,
+            `${name}: vocabulary ${n}, ${shape} logits, trial ${t}, with blocks`,
+          );
         }
       }
     }
@@ -122,14 +132,22 @@ test('many draws from one row follow the reference token for token (the draws ar
   for (let i = 0; i < 8; i++) {
     const want = reference(logits, params, slow);
     assert.equal(chooseToken(Float32Array.from(logits), params, fast), want, `draw ${i}`);
-    assert.equal(chooseToken(Float32Array.from(logits), params, withBlocks, null, blocks), want, `draw ${i}, with blocks`);
+    assert.equal(
+      chooseToken(Float32Array.from(logits), params, withBlocks, null, blocks),
+      want,
+      `draw ${i}, with blocks`,
+    );
   }
 });
 
 test('top-k above the list limit equals a stable full sort, on flat and tied logits', () => {
   const rand = createRng(17);
   for (const shape of ['flat', 'ties', 'peaked'] as const) {
-    for (const [n, k] of [[3300, 2000], [40_000, 600], [151_936, 300]] as const) {
+    for (const [n, k] of [
+      [3300, 2000],
+      [40_000, 600],
+      [151_936, 300],
+    ] as const) {
       const logits = logitsOf(n, shape, rand);
       const expected = [...logits.keys()].sort((a, b) => logits[b] - logits[a] || a - b).slice(0, k);
       assert.deepEqual(topKIndices(logits, k), expected, `${shape}, vocabulary ${n}, k ${k}`);
@@ -137,7 +155,7 @@ test('top-k above the list limit equals a stable full sort, on flat and tied log
   }
 });
 
-test('with blocks, a top-k above the list limit keeps its k-th best when each of the k best is its own block\'s best', async () => {
+test("with blocks, a top-k above the list limit keeps its k-th best when each of the k best is its own block's best", async () => {
   // The floor the blocks give (the k-th best block's best) is then the k-th best score itself, and a draw of almost 1 takes it.
   const logits = new Float32Array(151_936).fill(-20);
   for (let j = 0; j < 1187; j++) logits[j * 128 + (j % 128)] = 10 + j / 4096;
@@ -163,7 +181,7 @@ test('with blocks, a wide draw skips only the blocks whose best is below the flo
   assert.equal(chooseToken(Float32Array.from(logits), params, last, null, await blocksOf(logits, params)), expected);
 });
 
-test('a long candidate list (a processor\'s) gives the same token as the whole vocabulary with the rest banned', () => {
+test("a long candidate list (a processor's) gives the same token as the whole vocabulary with the rest banned", () => {
   const rand = createRng(3);
   const params: SamplingParams = { doSample: true, temperature: 1, topK: 0, topP: 0.9 };
   for (let t = 0; t < 10; t++) {
@@ -176,7 +194,10 @@ test('a long candidate list (a processor\'s) gives the same token as the whole v
       ids.push(id);
     }
     const seed = t + 100;
-    assert.equal(chooseToken(Float32Array.from(logits), params, createRng(seed), ids), reference(logits, params, createRng(seed)));
+    assert.equal(
+      chooseToken(Float32Array.from(logits), params, createRng(seed), ids),
+      reference(logits, params, createRng(seed)),
+    );
   }
 });
 

@@ -24,7 +24,12 @@ const WHY: Record<AudienceCue, string> = {
 
 const LEAD = new Set(['the', 'a', 'an', 'for', 'to', 'at', 'from', 'after']);
 
-const NAME: Record<Audience, string> = { kids: "a kids' product", men: "a men's product", women: "a women's product", unisex: 'an adult product' };
+const NAME: Record<Audience, string> = {
+  kids: "a kids' product",
+  men: "a men's product",
+  women: "a women's product",
+  unisex: 'an adult product',
+};
 
 export function audienceFindings(ctx: CheckContext): FactFinding[] {
   const { profile } = ctx;
@@ -37,7 +42,16 @@ export function audienceFindings(ctx: CheckContext): FactFinding[] {
     const words = ctx.doc.tokens.slice(m.start, m.end).map((t) => t.stem);
     while (words.length > 1 && LEAD.has(words[0])) words.shift();
     if (profile.phrases.has(words.join(' '))) continue;
-    out.push(tokenFinding(ctx, 'AUDIENCE_MISMATCH', m.start, m.end, `"${textOf(ctx, m.start, m.end)}" ${WHY[m.payload.cue]}, and this is ${NAME[audience]}.`, profile.product.gender ?? audience));
+    out.push(
+      tokenFinding(
+        ctx,
+        'AUDIENCE_MISMATCH',
+        m.start,
+        m.end,
+        `"${textOf(ctx, m.start, m.end)}" ${WHY[m.payload.cue]}, and this is ${NAME[audience]}.`,
+        profile.product.gender ?? audience,
+      ),
+    );
   }
   return out;
 }

@@ -25,19 +25,35 @@ export function claimFindings(ctx: CheckContext): FactFinding[] {
   for (const m of ctx.matches.claim) {
     if (m.payload.type !== 'claim' || isForeign(ctx, m)) continue;
     const { claim } = m.payload;
-    const said = tokens.slice(m.start, m.end).map((t) => t.stem).join(' ');
+    const said = tokens
+      .slice(m.start, m.end)
+      .map((t) => t.stem)
+      .join(' ');
     // "recycled cotton": the record must say it of that material, not of another.
-    const next = claim.group === 'environmental' ? ctx.matches.material.find((x) => x.start === m.end || (x.start <= m.start && m.end <= x.end)) : undefined;
+    const next =
+      claim.group === 'environmental'
+        ? ctx.matches.material.find((x) => x.start === m.end || (x.start <= m.start && m.end <= x.end))
+        : undefined;
     const of = next ? qualifiedMaterials(ctx.doc, m, [next]) : [];
     const supported = of.length
       ? of.some((material) => profile.qualified.has(`${said}|${material.name}`))
       : profile.phrases.has(said) || claim.supportedBy.some((p) => profile.phrases.has(p));
     if (supported) continue;
     // "30% off": the figure belongs to the claim.
-    const figure = tokens[m.start].raw === '%' && m.start > 0 && /^\d/.test(tokens[m.start - 1].raw) ? m.start - 1 : m.start;
+    const figure =
+      tokens[m.start].raw === '%' && m.start > 0 && /^\d/.test(tokens[m.start - 1].raw) ? m.start - 1 : m.start;
     const start = of.length ? Math.min(figure, next!.start) : figure;
     const end = of.length ? Math.max(m.end, next!.end) : m.end;
-    out.push(tokenFinding(ctx, CLAIM_CODES[claim.group], start, end, `${WHAT[claim.group]} the product's record does not support: "${textOf(ctx, start, end)}".`, null));
+    out.push(
+      tokenFinding(
+        ctx,
+        CLAIM_CODES[claim.group],
+        start,
+        end,
+        `${WHAT[claim.group]} the product's record does not support: "${textOf(ctx, start, end)}".`,
+        null,
+      ),
+    );
   }
   return out;
 }

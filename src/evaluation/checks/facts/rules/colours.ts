@@ -23,16 +23,22 @@ export function colourFindings(ctx: CheckContext): FactFinding[] {
   const { tokens } = doc;
   const colours = ctx.matches.colour.filter((m) => m.payload.type === 'colour' && !isForeign(ctx, m));
   const cueAt = (cue: 'colour-before' | 'colour-after', at: number): boolean =>
-    ctx.matches.cue.some((c) => c.payload.type === 'cue' && c.payload.cue === cue && (cue === 'colour-before' ? c.end === at : c.start === at));
-  const ownNounAt = (at: number): boolean => tokens[at] !== undefined && tokens[at].joined && profile.ownNouns.has(tokens[at].stem);
+    ctx.matches.cue.some(
+      (c) =>
+        c.payload.type === 'cue' && c.payload.cue === cue && (cue === 'colour-before' ? c.end === at : c.start === at),
+    );
+  const ownNounAt = (at: number): boolean =>
+    tokens[at] !== undefined && tokens[at].joined && profile.ownNouns.has(tokens[at].stem);
   const sure = new Set<PhraseMatch<Entry>>();
   for (const m of colours) {
     const colour = (m.payload as { colour: Colour }).colour;
-    if (!colour.ambiguous || cueAt('colour-before', m.start) || cueAt('colour-after', m.end) || ownNounAt(m.end)) sure.add(m);
+    if (!colour.ambiguous || cueAt('colour-before', m.start) || cueAt('colour-after', m.end) || ownNounAt(m.end))
+      sure.add(m);
   }
   // A list of colours ("black, olive and sand") speaks of colour when one of them surely does.
   const adjacent = (a: PhraseMatch<Entry>, b: PhraseMatch<Entry>): boolean =>
-    tokens[a.start].sentence === tokens[b.start].sentence && (b.start === a.end || (b.start === a.end + 1 && /^(and|or)$/.test(tokens[a.end].lower)));
+    tokens[a.start].sentence === tokens[b.start].sentence &&
+    (b.start === a.end || (b.start === a.end + 1 && /^(and|or)$/.test(tokens[a.end].lower)));
   for (let pass = 0; pass < 2; pass++) {
     colours.forEach((m, i) => {
       if (sure.has(m)) return;
@@ -48,7 +54,9 @@ export function colourFindings(ctx: CheckContext): FactFinding[] {
   for (const m of colours) {
     if (!sure.has(m) || offered(profile, vocabulary, (m.payload as { colour: Colour }).colour)) continue;
     const said = textOf(ctx, m.start, m.end);
-    const message = known ? `"${said}" is not a colour this product comes in (${expected}).` : `"${said}": the product's record names no colours, so this cannot be confirmed.`;
+    const message = known
+      ? `"${said}" is not a colour this product comes in (${expected}).`
+      : `"${said}": the product's record names no colours, so this cannot be confirmed.`;
     out.push(tokenFinding(ctx, 'COLOUR_NOT_OFFERED', m.start, m.end, message, expected, known));
   }
   return out;

@@ -8,20 +8,113 @@ import type { FactFinding } from '../types.js';
 
 // A sentence that ends on one of these was cut off ("…for a walk in the."); prepositions
 // are not among them, since they end phrasal verbs ("the evenings draw in").
-const DANGLING = new Set(['and', 'or', 'but', 'nor', 'the', 'a', 'an', 'your', 'our', 'their', 'its', 'my', 'this', 'these', 'those']);
+const DANGLING = new Set([
+  'and',
+  'or',
+  'but',
+  'nor',
+  'the',
+  'a',
+  'an',
+  'your',
+  'our',
+  'their',
+  'its',
+  'my',
+  'this',
+  'these',
+  'those',
+]);
 // Words that are written twice on purpose ("had had", "that that").
 const DOUBLED = new Set(['that', 'had']);
 const SINGULAR = new Set(['it', 'its', "it's", 'itself']);
 const PLURAL = new Set(['they', 'them', 'their', 'theirs', 'themselves', "they're", "they'll", "they've", "they'd"]);
 // "It is easy to…", "it's time": no garment behind the pronoun.
-const DUMMY_AFTER = new Set(['easy', 'no', 'time', 'hard', 'worth', 'clear', 'possible', 'important', 'simple', 'not', 'difficult', 'true', 'all']);
+const DUMMY_AFTER = new Set([
+  'easy',
+  'no',
+  'time',
+  'hard',
+  'worth',
+  'clear',
+  'possible',
+  'important',
+  'simple',
+  'not',
+  'difficult',
+  'true',
+  'all',
+]);
 // "they will love it": people, not garments.
-const PEOPLE_VERBS = new Set(['love', 'adore', 'need', 'want', 'grow', 'enjoy', 'play', 'feel', 'say', 'deserve', 'like', 'get', 'can', 'may', 'might', 'reach', 'run', 'jump', 'climb', 'explore']);
+const PEOPLE_VERBS = new Set([
+  'love',
+  'adore',
+  'need',
+  'want',
+  'grow',
+  'enjoy',
+  'play',
+  'feel',
+  'say',
+  'deserve',
+  'like',
+  'get',
+  'can',
+  'may',
+  'might',
+  'reach',
+  'run',
+  'jump',
+  'climb',
+  'explore',
+]);
 const WINDOW = 8;
 // Words that end a noun phrase when reading back for its determiner.
-const VERBS = new Set(['is', 'are', 'was', 'were', 'be', 'been', 'being', 'has', 'have', 'had', 'and', 'or', 'with', 'of', 'for', 'in', 'to']);
+const VERBS = new Set([
+  'is',
+  'are',
+  'was',
+  'were',
+  'be',
+  'been',
+  'being',
+  'has',
+  'have',
+  'had',
+  'and',
+  'or',
+  'with',
+  'of',
+  'for',
+  'in',
+  'to',
+]);
 // A noun after one of these (within three words) is a noun, not a verb: "the cut", "their beige colour".
-const DETERMINERS = new Set(['the', 'a', 'an', 'this', 'that', 'these', 'those', 'its', 'their', 'your', 'our', 'his', 'her', 'each', 'every', 'some', 'all', 'both', 'many', 'two', 'three', 'few', 'several']);
+const DETERMINERS = new Set([
+  'the',
+  'a',
+  'an',
+  'this',
+  'that',
+  'these',
+  'those',
+  'its',
+  'their',
+  'your',
+  'our',
+  'his',
+  'her',
+  'each',
+  'every',
+  'some',
+  'all',
+  'both',
+  'many',
+  'two',
+  'three',
+  'few',
+  'several',
+]);
 
 export function truncationFindings(ctx: CheckContext): FactFinding[] {
   const { doc } = ctx;
@@ -46,7 +139,14 @@ export function repeatFindings(ctx: CheckContext): FactFinding[] {
   for (let i = 1; i < tokens.length; i++) {
     const a = tokens[i - 1];
     const b = tokens[i];
-    if (a.lower !== b.lower || !/\p{L}/u.test(b.raw) || DOUBLED.has(b.lower) || !b.joined || !/^\s+$/.test(text.slice(a.end, b.start))) continue;
+    if (
+      a.lower !== b.lower ||
+      !/\p{L}/u.test(b.raw) ||
+      DOUBLED.has(b.lower) ||
+      !b.joined ||
+      !/^\s+$/.test(text.slice(a.end, b.start))
+    )
+      continue;
     out.push(tokenFinding(ctx, 'REPEATED_WORD', i - 1, i + 1, `"${b.raw}" is written twice in a row.`, null));
   }
   return out;
@@ -83,7 +183,14 @@ export function pronounFindings(ctx: CheckContext): FactFinding[] {
         if (material && t.sentence === tokens[i].sentence && determined(material.start)) return true;
       } else {
         if ((referent?.payload.type === 'referent' && referent.payload.plural) || ctx.at('person', j)) return true;
-        if (/^\p{L}+$/u.test(t.raw) && t.stem !== t.lower && t.lower.endsWith('s') && !PLURAL.has(t.lower) && determined(j)) return true;
+        if (
+          /^\p{L}+$/u.test(t.raw) &&
+          t.stem !== t.lower &&
+          t.lower.endsWith('s') &&
+          !PLURAL.has(t.lower) &&
+          determined(j)
+        )
+          return true;
       }
     }
     return false;
@@ -96,9 +203,17 @@ export function pronounFindings(ctx: CheckContext): FactFinding[] {
     const next = tokens[i + 1];
     const after = lower === "it's" ? next : next && /^(is|was)$/.test(next.lower) ? tokens[i + 2] : undefined;
     if (plural && after && DUMMY_AFTER.has(after.lower)) continue;
-    if (!plural && next && (PEOPLE_VERBS.has(next.lower) || (/^(will|'ll|would)$/.test(next.lower) && tokens[i + 2] && PEOPLE_VERBS.has(tokens[i + 2].lower)))) continue;
+    if (
+      !plural &&
+      next &&
+      (PEOPLE_VERBS.has(next.lower) ||
+        (/^(will|'ll|would)$/.test(next.lower) && tokens[i + 2] && PEOPLE_VERBS.has(tokens[i + 2].lower)))
+    )
+      continue;
     if (antecedent(i)) continue;
-    const message = plural ? `"${t.raw}" treats "${title}" as one thing; the title is plural.` : `"${t.raw}" treats "${title}" as several things; the title is singular.`;
+    const message = plural
+      ? `"${t.raw}" treats "${title}" as one thing; the title is plural.`
+      : `"${t.raw}" treats "${title}" as several things; the title is singular.`;
     out.push(tokenFinding(ctx, 'PRONOUN_NUMBER', i, i + 1, message, `${title} (${plural ? 'plural' : 'singular'})`));
   }
   return out;

@@ -19,13 +19,20 @@ export function detailFindings(ctx: CheckContext): FactFinding[] {
     if (profile.phrases.has(words.join(' '))) continue;
     // A term whose group the record has and whose every word it uses: "sunray pleats" for a "Sunray Pleated" skirt.
     if (term && has && words.every((w) => profile.phrases.has(w))) continue;
-    if (term ? term.forms.some((f) => profile.phrases.has(f)) || (group.onlyAgainstRecord && !has) : has || group.onlyAgainstRecord) continue;
+    if (
+      term
+        ? term.forms.some((f) => profile.phrases.has(f)) || (group.onlyAgainstRecord && !has)
+        : has || group.onlyAgainstRecord
+    )
+      continue;
     const recorded = profile.details.get(group.name) ?? [];
     const said = textOf(ctx, m.start, m.end);
     const message = recorded.length
       ? `"${said}" is not in the product's record, which says ${recorded.join(', ')}.`
       : `"${said}" is not in the product's record.`;
-    out.push(tokenFinding(ctx, 'INVENTED_DETAIL', m.start, m.end, message, recorded.length ? recorded.join(', ') : null));
+    out.push(
+      tokenFinding(ctx, 'INVENTED_DETAIL', m.start, m.end, message, recorded.length ? recorded.join(', ') : null),
+    );
   }
   return out;
 }

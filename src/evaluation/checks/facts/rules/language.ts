@@ -6,7 +6,15 @@
 import { charFinding, type CheckContext } from '../context.js';
 import type { FactFinding } from '../types.js';
 
-const NAMES: Record<string, string> = { en: 'English', fr: 'French', de: 'German', es: 'Spanish', it: 'Italian', nl: 'Dutch', pt: 'Portuguese' };
+const NAMES: Record<string, string> = {
+  en: 'English',
+  fr: 'French',
+  de: 'German',
+  es: 'Spanish',
+  it: 'Italian',
+  nl: 'Dutch',
+  pt: 'Portuguese',
+};
 const nameOf = (code: string): string => NAMES[code] ?? code;
 
 export function languageFindings(ctx: CheckContext, locale: string): FactFinding[] {
@@ -33,7 +41,15 @@ export function languageFindings(ctx: CheckContext, locale: string): FactFinding
     const ownHits = hits[own];
     const bestHits = best < 0 ? 0 : hits[best];
     if (bestHits < settings.minHits || bestHits <= ownHits || bestHits < settings.margin * ownHits) continue;
-    out.push(charFinding('WRONG_LANGUAGE', s.start, s.end, `This sentence reads as ${nameOf(languageCodes[best])}, not ${nameOf(ctx.language)}.`, locale));
+    out.push(
+      charFinding(
+        'WRONG_LANGUAGE',
+        s.start,
+        s.end,
+        `This sentence reads as ${nameOf(languageCodes[best])}, not ${nameOf(ctx.language)}.`,
+        locale,
+      ),
+    );
   }
   return out;
 }

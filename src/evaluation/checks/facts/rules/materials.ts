@@ -37,7 +37,10 @@ const itemsFor = (composition: readonly CompositionItem[], material: Material): 
   composition.filter((item) => item.material.names.has(material.name));
 
 /** The record's percentages for the items: stated ones, and 100 for the only material of a part. */
-function recordPercentages(composition: readonly CompositionItem[], items: readonly CompositionItem[]): Array<{ item: CompositionItem; pct: number }> {
+function recordPercentages(
+  composition: readonly CompositionItem[],
+  items: readonly CompositionItem[],
+): Array<{ item: CompositionItem; pct: number }> {
   return items.flatMap((item) => {
     if (item.pct !== null) return [{ item, pct: item.pct }];
     return composition.filter((other) => other.part === item.part).length === 1 ? [{ item, pct: 100 }] : [];
@@ -47,12 +50,20 @@ function recordPercentages(composition: readonly CompositionItem[], items: reado
 type PercentPair = ReturnType<typeof percentPairs>[number];
 
 /** The record's materials entry an item came from, as written. */
-const partText = (ctx: CheckContext, item: CompositionItem | undefined): string | null => (item ? (ctx.profile.product.materials?.[item.part] ?? null) : null);
+const partText = (ctx: CheckContext, item: CompositionItem | undefined): string | null =>
+  item ? (ctx.profile.product.materials?.[item.part] ?? null) : null;
 
 /** Whether a whole-fabric cue ("made of", "is") ends right before token `at`, in its sentence. */
 function wholeCueBefore(ctx: CheckContext, at: number): boolean {
   const { tokens } = ctx.doc;
-  return ctx.matches.cue.some((c) => c.payload.type === 'cue' && c.payload.cue === 'whole' && c.end <= at && at - c.end <= 1 && tokens[c.end - 1].sentence === tokens[at].sentence);
+  return ctx.matches.cue.some(
+    (c) =>
+      c.payload.type === 'cue' &&
+      c.payload.cue === 'whole' &&
+      c.end <= at &&
+      at - c.end <= 1 &&
+      tokens[c.end - 1].sentence === tokens[at].sentence,
+  );
 }
 
 /** The pairs grouped into stated compositions: consecutive pairs of one sentence joined only by "and", "plus" or "with". */
@@ -62,7 +73,8 @@ function compositionGroups(ctx: CheckContext, pairs: readonly PercentPair[]): Pe
   for (const pair of pairs) {
     const last = groups.at(-1)?.at(-1);
     const between = last ? tokens.slice(last.end, pair.start) : [];
-    if (last && tokens[last.start].sentence === tokens[pair.start].sentence && between.every((t) => JOINS.has(t.lower))) groups.at(-1)!.push(pair);
+    if (last && tokens[last.start].sentence === tokens[pair.start].sentence && between.every((t) => JOINS.has(t.lower)))
+      groups.at(-1)!.push(pair);
     else groups.push([pair]);
   }
   return groups;
@@ -77,7 +89,16 @@ function mismatchFindings(ctx: CheckContext, pairs: readonly PercentPair[]): Fac
     const stated = recordPercentages(composition, items);
     if (stated.length === 0 || stated.some((s) => Math.abs(s.pct - pair.pct) <= TOLERANCE)) continue;
     const want = [...new Set(stated.map((s) => `${s.pct}% ${s.item.material.name}`))].join(', ');
-    out.push(tokenFinding(ctx, 'COMPOSITION_MISMATCH', pair.start, pair.end, `"${textOf(ctx, pair.start, pair.end)}" disagrees with the record, which says ${want}.`, want));
+    out.push(
+      tokenFinding(
+        ctx,
+        'COMPOSITION_MISMATCH',
+        pair.start,
+        pair.end,
+        `"${textOf(ctx, pair.start, pair.end)}" disagrees with the record, which says ${want}.`,
+        want,
+      ),
+    );
   }
   return out;
 }
@@ -93,7 +114,16 @@ function groupFindings(ctx: CheckContext, groups: readonly PercentPair[][]): Fac
     if (group.length >= 2) {
       const sum = group.reduce((s, p) => s + p.pct, 0);
       if (Math.abs(sum - 100) > TOLERANCE) {
-        out.push(tokenFinding(ctx, 'COMPOSITION_TOTAL', first.start, last.end, `These percentages add up to ${sum}%, not 100%.`, listed(profile.product.materials)));
+        out.push(
+          tokenFinding(
+            ctx,
+            'COMPOSITION_TOTAL',
+            first.start,
+            last.end,
+            `These percentages add up to ${sum}%, not 100%.`,
+            listed(profile.product.materials),
+          ),
+        );
       }
       continue;
     }
@@ -101,25 +131,55 @@ function groupFindings(ctx: CheckContext, groups: readonly PercentPair[][]): Fac
     const parts = items.length ? composition.filter((c) => c.part === items[0].part) : [];
     if (first.pct < 100 - TOLERANCE && parts.length > 1 && wholeCueBefore(ctx, first.start)) {
       const whole = partText(ctx, items[0]);
-      out.push(tokenFinding(ctx, 'COMPOSITION_PARTIAL', first.start, first.end, `"${textOf(ctx, first.start, first.end)}" is only part of the fabric: the record says ${whole}.`, whole));
+      out.push(
+        tokenFinding(
+          ctx,
+          'COMPOSITION_PARTIAL',
+          first.start,
+          first.end,
+          `"${textOf(ctx, first.start, first.end)}" is only part of the fabric: the record says ${whole}.`,
+          whole,
+        ),
+      );
     }
   }
   return out;
 }
 
 /** "made of spandex" for a blend that is mostly something else. */
-function minorPartFindings(ctx: CheckContext, materials: readonly PhraseMatch<Entry>[], pairs: readonly PercentPair[]): FactFinding[] {
+function minorPartFindings(
+  ctx: CheckContext,
+  materials: readonly PhraseMatch<Entry>[],
+  pairs: readonly PercentPair[],
+): FactFinding[] {
   const { tokens } = ctx.doc;
   const { composition } = ctx.profile;
   const out: FactFinding[] = [];
   for (const m of materials) {
-    if (m.payload.type !== 'material' || pairs.some((p) => p.start <= m.start && m.end <= p.end) || !wholeCueBefore(ctx, m.start)) continue;
+    if (
+      m.payload.type !== 'material' ||
+      pairs.some((p) => p.start <= m.start && m.end <= p.end) ||
+      !wholeCueBefore(ctx, m.start)
+    )
+      continue;
     const items = itemsFor(composition, m.payload.material).filter((i) => i.pct !== null);
     const part = items.length ? composition.filter((c) => c.part === items[0].part) : [];
-    const nextIsMaterial = materials.some((o) => o !== m && o.start > m.end - 1 && o.start <= m.end + 1 && tokens[o.start].sentence === tokens[m.start].sentence);
+    const nextIsMaterial = materials.some(
+      (o) =>
+        o !== m && o.start > m.end - 1 && o.start <= m.end + 1 && tokens[o.start].sentence === tokens[m.start].sentence,
+    );
     if (items.length === 0 || part.length < 2 || nextIsMaterial || items.every((i) => (i.pct ?? 100) >= 50)) continue;
     const whole = partText(ctx, items[0]);
-    out.push(tokenFinding(ctx, 'COMPOSITION_PARTIAL', m.start, m.end, `"${textOf(ctx, m.start, m.end)}" is only a small part of the fabric: the record says ${whole}.`, whole));
+    out.push(
+      tokenFinding(
+        ctx,
+        'COMPOSITION_PARTIAL',
+        m.start,
+        m.end,
+        `"${textOf(ctx, m.start, m.end)}" is only a small part of the fabric: the record says ${whole}.`,
+        whole,
+      ),
+    );
   }
   return out;
 }
@@ -130,11 +190,25 @@ function nonMaterialFindings(ctx: CheckContext, pairs: readonly PercentPair[]): 
   const { profile } = ctx;
   const out: FactFinding[] = [];
   for (let i = 0; i + 1 < tokens.length; i++) {
-    if (!/^\d+(?:\.\d+)?$/.test(tokens[i].raw) || tokens[i + 1].raw !== '%' || pairs.some((p) => p.start <= i && i < p.end)) continue;
+    if (
+      !/^\d+(?:\.\d+)?$/.test(tokens[i].raw) ||
+      tokens[i + 1].raw !== '%' ||
+      pairs.some((p) => p.start <= i && i < p.end)
+    )
+      continue;
     if (!wholeCueBefore(ctx, i) || tokens[i + 2]?.lower === 'off') continue;
     let end = i + 2;
     while (end < tokens.length && end < i + 5 && tokens[end].joined) end++;
-    out.push(tokenFinding(ctx, 'COMPOSITION_MISMATCH', i, end, `"${textOf(ctx, i, end)}" is not a material of the record (${listed(profile.product.materials) ?? 'none listed'}).`, listed(profile.product.materials)));
+    out.push(
+      tokenFinding(
+        ctx,
+        'COMPOSITION_MISMATCH',
+        i,
+        end,
+        `"${textOf(ctx, i, end)}" is not a material of the record (${listed(profile.product.materials) ?? 'none listed'}).`,
+        listed(profile.product.materials),
+      ),
+    );
   }
   return out;
 }

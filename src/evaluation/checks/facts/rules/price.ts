@@ -6,7 +6,8 @@
 import { charFinding, type CheckContext } from '../context.js';
 import type { FactFinding } from '../types.js';
 
-const AMOUNT = /(?:[£$€]\s?(\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?))|(?:\b(\d+(?:\.\d{1,2})?)\s?(?:EUR|USD|GBP|euros?|dollars?|pounds?)\b)|(?:\b(?:priced at|retails? (?:at|for)|costs?|yours for|for just|for only)\s+(\d+(?:\.\d{1,2})?)\b(?!\s*(?:%|cm|mm|-inch|inch|in\b)))/gi;
+const AMOUNT =
+  /(?:[£$€]\s?(\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?))|(?:\b(\d+(?:\.\d{1,2})?)\s?(?:EUR|USD|GBP|euros?|dollars?|pounds?)\b)|(?:\b(?:priced at|retails? (?:at|for)|costs?|yours for|for just|for only)\s+(\d+(?:\.\d{1,2})?)\b(?!\s*(?:%|cm|mm|-inch|inch|in\b)))/gi;
 const BELOW = /\b(?:under|less than|below|up to|no more than)\s*$/i;
 const FROM = /\b(?:from|starting at)\s*$/i;
 // A former price is a discount claim (DISCOUNT_CLAIM), not a price of now.
@@ -24,11 +25,33 @@ export function priceFindings(ctx: CheckContext): FactFinding[] {
     const start = m.index;
     const end = m.index + m[0].length;
     if (price === null) {
-      out.push(charFinding('PRICE_MISMATCH', start, end, `"${m[0]}": the product's record has no price, so this cannot be confirmed.`, null, false));
+      out.push(
+        charFinding(
+          'PRICE_MISMATCH',
+          start,
+          end,
+          `"${m[0]}": the product's record has no price, so this cannot be confirmed.`,
+          null,
+          false,
+        ),
+      );
       continue;
     }
-    const ok = BELOW.test(before) ? price <= amount + CENT : FROM.test(before) ? price >= amount - CENT : Math.abs(price - amount) < CENT;
-    if (!ok) out.push(charFinding('PRICE_MISMATCH', start, end, `"${m[0]}" disagrees with the record's price (${price}).`, String(price)));
+    const ok = BELOW.test(before)
+      ? price <= amount + CENT
+      : FROM.test(before)
+        ? price >= amount - CENT
+        : Math.abs(price - amount) < CENT;
+    if (!ok)
+      out.push(
+        charFinding(
+          'PRICE_MISMATCH',
+          start,
+          end,
+          `"${m[0]}" disagrees with the record's price (${price}).`,
+          String(price),
+        ),
+      );
   }
   return out;
 }

@@ -19,7 +19,9 @@ export function sizeFindings(ctx: CheckContext): FactFinding[] {
           : offers(profile.sizes, mention.scale, mention.value);
     if (ok) continue;
     const said = ctx.doc.text.slice(mention.start, mention.end);
-    const message = known ? `"${said}" is not among the sizes offered (${expected}).` : `"${said}": the product's record lists no sizes, so this cannot be confirmed.`;
+    const message = known
+      ? `"${said}" is not among the sizes offered (${expected}).`
+      : `"${said}": the product's record lists no sizes, so this cannot be confirmed.`;
     out.push(charFinding('SIZE_NOT_OFFERED', mention.start, mention.end, message, expected, known));
   }
   return out;

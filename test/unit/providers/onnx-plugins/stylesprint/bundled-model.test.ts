@@ -4,7 +4,11 @@ import type { GenerationRequest, GenerationResult, ProviderError } from '../../.
 import { bundledModelDir } from '../../../../../providers/onnx/index.js';
 import { readModelFolder } from '../../../../../providers/onnx/model-folder.js';
 import { loadTokenizer } from '../../../../../providers/onnx/tokenizer.js';
-import { blockedNgramsFrom, loadBlockedNgrams, tokenForms } from '../../../../../providers/onnx-plugins/stylesprint/novelty.js';
+import {
+  blockedNgramsFrom,
+  loadBlockedNgrams,
+  tokenForms,
+} from '../../../../../providers/onnx-plugins/stylesprint/novelty.js';
 import { numbersOf } from '../../../../../providers/onnx-plugins/stylesprint/numbers.js';
 import { productCopySource } from '../../../../../providers/onnx-plugins/stylesprint/prompt-copy.js';
 import { checkLeakage } from '../../../../../src/evaluation/checks/leakage.js';
@@ -63,9 +67,17 @@ for (const mode of ['default sampling (seeded)', 'greedy'] as const) {
         const prompt = reqs[i]?.prompt ?? '';
         const where = `${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`;
         assert.ok(words(r.text).length >= 5, `too short: ${where}`);
-        assert.doesNotMatch(r.text, /Write a creative product description|Attributes:|Category:|Colours:|Materials:|Description:/, where);
+        assert.doesNotMatch(
+          r.text,
+          /Write a creative product description|Attributes:|Category:|Colours:|Materials:|Description:/,
+          where,
+        );
         // The gateway's own echo check: no instruction repeated, no 8-word run of the prompt.
-        assert.deepEqual(checkLeakage(r.text, { prompt }).map((f) => f.code), [], `echoes its prompt: ${where}`);
+        assert.deepEqual(
+          checkLeakage(r.text, { prompt }).map((f) => f.code),
+          [],
+          `echoes its prompt: ${where}`,
+        );
         const copied = ngrams(r.text, 8).filter((g) => trainGrams.has(g));
         assert.deepEqual(copied, [], `copies a training description: ${where}`);
       });
@@ -79,26 +91,50 @@ for (const mode of ['default sampling (seeded)', 'greedy'] as const) {
         const written = wordsOf(r.text);
         // A text cut at max_new_tokens may stop inside a word: that one need only start a word it may write.
         const cut = r.finishReason === 'length' && /[a-z]$/i.test(r.text) ? written.pop() : undefined;
-        if (cut !== undefined) assert.ok([...lexicon.words, ...own].some((w) => w.startsWith(cut)), `${heldOut[i]?.sku}: cut inside "${cut}"`);
+        if (cut !== undefined)
+          assert.ok(
+            [...lexicon.words, ...own].some((w) => w.startsWith(cut)),
+            `${heldOut[i]?.sku}: cut inside "${cut}"`,
+          );
         const stray = written.filter((w) => !lexicon.words.has(w) && !own.has(w));
         assert.deepEqual(stray, [], `${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`);
         // Fact words: no other product's material or colour (the measured rate without them: 15 such words in 10 of 24 texts).
-        assert.deepEqual(foreignFactWords(r.text, f, lexicon.factWords), [], `another product's fact: ${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`);
+        assert.deepEqual(
+          foreignFactWords(r.text, f, lexicon.factWords),
+          [],
+          `another product's fact: ${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`,
+        );
         // no_repeat_word_window 1: no word twice in a row ("washed washed"), the title's words aside (measured without it: 2 and 5 texts of 24).
         const title = new Set(wordsOf(f.title));
         const stutters = repeatedWords(r.text, 1).filter((m) => !title.has(wordsOf(m)[0]));
         assert.deepEqual(stutters, [], `a repeated word: ${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`);
         // frame_sentences: the two fact sentences hold only the patterns' words and the product's (without it, 13% of the first sentence's words came from elsewhere).
-        assert.deepEqual(offFrameWords(r.text, f, lexicon.frame!.words, 2), [], `${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`);
+        assert.deepEqual(
+          offFrameWords(r.text, f, lexicon.frame!.words, 2),
+          [],
+          `${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`,
+        );
         // The copy bias leaves "made of" and "comes in" whole (it made "made office" and "comes indigo" of them).
         assert.doesNotMatch(r.text, /\bmade of[a-z]|\bcomes in[a-z]/i, `${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`);
         // fact_numbers_only: every number written is one of the product's.
         const numbers = new Set(numbersOf(productCopySource(f)));
-        assert.deepEqual(numbersOf(r.text).filter((x) => !numbers.has(x)), [], `a number the product does not have: ${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`);
+        assert.deepEqual(
+          numbersOf(r.text).filter((x) => !numbers.has(x)),
+          [],
+          `a number the product does not have: ${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`,
+        );
         // fact_patterns_file: the text opens with trained fact sentences filled with the product's facts (without it, 18 and 19 of 24 texts broke one).
-        assert.equal(followsPatterns(r.text, f, patterns), true, `fact sentences off the patterns: ${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`);
+        assert.equal(
+          followsPatterns(r.text, f, patterns),
+          true,
+          `fact sentences off the patterns: ${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`,
+        );
         // number_words: "they" and "are" for "Jeans", "it" and "comes" for a dress (without them, "Wear it" for trainers in 5 of 48 texts).
-        assert.deepEqual(otherNumberWords(r.text, f, lexicon.numberWords!), [], `the other number's words: ${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`);
+        assert.deepEqual(
+          otherNumberWords(r.text, f, lexicon.numberWords!),
+          [],
+          `the other number's words: ${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`,
+        );
       });
       // Different products get different texts.
       assert.ok(new Set(results.map((r) => r.text)).size > results.length / 2);
@@ -111,7 +147,9 @@ for (const mode of ['default sampling (seeded)', 'greedy'] as const) {
       const titles = results.filter((r, i) => statesTitle(r.text, catalogFacts(heldOut[i]))).length;
       assert.equal(titles, heldOut.length, `states the whole title in ${titles} of ${heldOut.length}`);
       const own = results.filter((r, i) => mentionsProduct(r.text, catalogFacts(heldOut[i]))).length;
-      const other = results.filter((r, i) => mentionsProduct(r.text, catalogFacts(heldOut[(i + 1) % heldOut.length]))).length;
+      const other = results.filter((r, i) =>
+        mentionsProduct(r.text, catalogFacts(heldOut[(i + 1) % heldOut.length])),
+      ).length;
       assert.ok(own >= Math.max(18, 1.5 * other), `names its own product in ${own}, the next product in ${other}`);
     } finally {
       await p.close();
@@ -122,7 +160,9 @@ for (const mode of ['default sampling (seeded)', 'greedy'] as const) {
 test('without the fact grammar, the copy bias is what brings the titles: greedy without it states far fewer whole titles', async () => {
   const titles = async (promptCopyBias?: number): Promise<number> => {
     // The fact grammar writes the whole title in every text, bias or not (see the test above).
-    const p = await openBundled({ plugins: pluginWith({ factPatterns: null, ...(promptCopyBias === undefined ? {} : { promptCopyBias }) }) });
+    const p = await openBundled({
+      plugins: pluginWith({ factPatterns: null, ...(promptCopyBias === undefined ? {} : { promptCopyBias }) }),
+    });
     try {
       const reqs = heldOut.map((prod): GenerationRequest => {
         const product = catalogFacts(prod);
@@ -142,19 +182,38 @@ test('without the fact grammar, the copy bias is what brings the titles: greedy 
 test('lexicon.json was made from the training split: no word that only held-out products use', () => {
   const lexicon = loadLexicon(bundledModelDir, 'lexicon.json');
   assert.ok(lexicon);
-  const trainWords = new Set(train.flatMap((p) => wordsOf([p.description, modelPrompt(catalogFacts(p)).prompt].join(' '))));
-  const heldOnly = new Set(heldOut.flatMap((p) => wordsOf([p.description, modelPrompt(catalogFacts(p)).prompt].join(' '))).filter((w) => !trainWords.has(w)));
+  const trainWords = new Set(
+    train.flatMap((p) => wordsOf([p.description, modelPrompt(catalogFacts(p)).prompt].join(' '))),
+  );
+  const heldOnly = new Set(
+    heldOut
+      .flatMap((p) => wordsOf([p.description, modelPrompt(catalogFacts(p)).prompt].join(' ')))
+      .filter((w) => !trainWords.has(w)),
+  );
   assert.ok(heldOnly.size > 20, 'the held-out products do use words of their own');
-  assert.deepEqual([...heldOnly].filter((w) => lexicon.words.has(w)), []);
+  assert.deepEqual(
+    [...heldOnly].filter((w) => lexicon.words.has(w)),
+    [],
+  );
   // And it holds the training descriptions' words, some of them as fact words.
-  assert.deepEqual([...trainWords].filter((w) => !lexicon.words.has(w) && !lexicon.factWords.has(w)), []);
+  assert.deepEqual(
+    [...trainWords].filter((w) => !lexicon.words.has(w) && !lexicon.factWords.has(w)),
+    [],
+  );
 });
 
 test('lexicon.json fact_words: the materials and colours words that no training description uses for a product without them (Python and TS alike)', () => {
   const lexicon = loadLexicon(bundledModelDir, 'lexicon.json');
   assert.ok(lexicon);
   const expected = factWordsOf(train.map((p) => ({ facts: catalogFacts(p), description: p.description })));
-  assert.ok(expected.has('merino') && expected.has('navy') && !expected.has('with') && !expected.has('light') && expected.size > 50, [...expected].join(' '));
+  assert.ok(
+    expected.has('merino') &&
+      expected.has('navy') &&
+      !expected.has('with') &&
+      !expected.has('light') &&
+      expected.size > 50,
+    [...expected].join(' '),
+  );
   assert.deepEqual([...lexicon.factWords].sort(), [...expected].sort());
 });
 
@@ -166,12 +225,21 @@ test('novelty_ngrams.json holds exactly the word-form n-grams of the training de
   const table = loadBlockedNgrams(bundledModelDir, n, tokenizer);
   assert.ok(table?.forms, 'n-grams of word forms, so punctuation or capitals cannot carry a copy through');
   // The trainer tokenised each description after a space, as it follows the prompt.
-  const rebuilt = blockedNgramsFrom([...new Set(train.map((p) => p.description))].map((d) => tokenizer.encode(` ${d}`)), n, tokenForms(tokenizer));
+  const rebuilt = blockedNgramsFrom(
+    [...new Set(train.map((p) => p.description))].map((d) => tokenizer.encode(` ${d}`)),
+    n,
+    tokenForms(tokenizer),
+  );
   assert.equal(table.next.size, rebuilt.next.size);
-  for (const [key, ids] of rebuilt.next) assert.deepEqual([...(table.next.get(key) ?? [])].sort((a, b) => a - b), [...ids].sort((a, b) => a - b), `prefix ${key}`);
+  for (const [key, ids] of rebuilt.next)
+    assert.deepEqual(
+      [...(table.next.get(key) ?? [])].sort((a, b) => a - b),
+      [...ids].sort((a, b) => a - b),
+      `prefix ${key}`,
+    );
 });
 
-test('a product the fact grammar cannot hold (a non-ASCII fact) gets the frame instead: its fact sentences use only the patterns\' words and its own', async () => {
+test("a product the fact grammar cannot hold (a non-ASCII fact) gets the frame instead: its fact sentences use only the patterns' words and its own", async () => {
   const lexicon = loadLexicon(bundledModelDir, 'lexicon.json');
   const patterns = loadFactPatterns(bundledModelDir, 'fact_patterns.json');
   assert.ok(lexicon?.frame && patterns);
@@ -181,7 +249,9 @@ test('a product the fact grammar cannot hold (a non-ASCII fact) gets the frame i
       const f = catalogFacts(prod);
       return { ...f, colors: [...(f.colors ?? []), 'écru'] };
     });
-    const results = (await p.generate(products.map((product, i) => ({ ...modelPrompt(product), seed: 2000 + i })))).map(ok);
+    const results = (await p.generate(products.map((product, i) => ({ ...modelPrompt(product), seed: 2000 + i })))).map(
+      ok,
+    );
     results.forEach((r, i) => {
       const f = products[i];
       assert.equal(followsPatterns(r.text, f, patterns), null, 'no grammar for it');

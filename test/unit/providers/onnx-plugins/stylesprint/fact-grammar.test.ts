@@ -2,7 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { FactGrammar, isPluralTitle, loadFactPatterns, parseFactPatterns, type FactPatterns } from '../../../../../providers/onnx-plugins/stylesprint/fact-grammar.js';
+import {
+  FactGrammar,
+  isPluralTitle,
+  loadFactPatterns,
+  parseFactPatterns,
+  type FactPatterns,
+} from '../../../../../providers/onnx-plugins/stylesprint/fact-grammar.js';
 import { FactSentences } from '../../../../../providers/onnx-plugins/stylesprint/fact-sentences.js';
 import { ModelFolderError, readModelFolder } from '../../../../../providers/onnx/model-folder.js';
 import { loadTokenizer, tokenText } from '../../../../../providers/onnx/tokenizer.js';
@@ -10,7 +16,11 @@ import { bundledModelDir } from '../../../../../providers/onnx/index.js';
 import { constrainRow, type RuleRow } from '../../../../../providers/onnx-plugins/stylesprint/rules.js';
 import { createRng } from '../../../../../providers/onnx/sampling.js';
 import type { ProductFacts } from '../../../../../providers/types.js';
-import { PromptCopy, productCopySource, wordPieces } from '../../../../../providers/onnx-plugins/stylesprint/prompt-copy.js';
+import {
+  PromptCopy,
+  productCopySource,
+  wordPieces,
+} from '../../../../../providers/onnx-plugins/stylesprint/prompt-copy.js';
 import { tempDir } from '../../../../helpers/temp-dir.js';
 
 const patterns: FactPatterns = parseFactPatterns(
@@ -31,7 +41,13 @@ const patterns: FactPatterns = parseFactPatterns(
 
 const noRules = { outputNoRepeatNgramSize: 0, blockedNgrams: null, frameSentences: 0, noRepeatWordWindow: 0 };
 
-const dress: ProductFacts = { id: 'd', title: 'Wrap Dress', attributes: ['summer', 'wrap front', 'midi length'], colors: ['sage', 'sand'], materials: ['100% linen'] };
+const dress: ProductFacts = {
+  id: 'd',
+  title: 'Wrap Dress',
+  attributes: ['summer', 'wrap front', 'midi length'],
+  colors: ['sage', 'sand'],
+  materials: ['100% linen'],
+};
 
 function grammarOf(facts: ProductFacts): FactGrammar {
   const g = FactGrammar.create(patterns, facts);
@@ -45,7 +61,11 @@ function whole(g: FactGrammar, text: string): boolean {
 }
 
 test('pattern files: slots are checked, and a bad file is a ModelFolderError that names the problem', () => {
-  const bad = (sentences: unknown, message: RegExp) => assert.throws(() => parseFactPatterns({ sentences }, 'f.json'), (e: unknown) => e instanceof ModelFolderError && message.test(e.message));
+  const bad = (sentences: unknown, message: RegExp) =>
+    assert.throws(
+      () => parseFactPatterns({ sentences }, 'f.json'),
+      (e: unknown) => e instanceof ModelFolderError && message.test(e.message),
+    );
   bad([], /"sentences" must be a non-empty list/);
   bad([[]], /sentences\[0\] must be a non-empty list/);
   bad([['x']], /sentences\[0\]\[0\] must be an object/);
@@ -60,11 +80,17 @@ test('pattern files: slots are checked, and a bad file is a ModelFolderError tha
 test('loadFactPatterns: none named is null; a missing file, a path or bad JSON fail with a clear message', (t) => {
   const dir = tempDir('patterns', t);
   assert.equal(loadFactPatterns(dir, ''), null);
-  assert.throws(() => loadFactPatterns(dir, 'none.json'), /names fact_patterns_file "none.json", but .* does not exist/);
+  assert.throws(
+    () => loadFactPatterns(dir, 'none.json'),
+    /names fact_patterns_file "none.json", but .* does not exist/,
+  );
   assert.throws(() => loadFactPatterns(dir, '../x.json'), /must be a file name in the model folder/);
   writeFileSync(path.join(dir, 'bad.json'), '{');
   assert.throws(() => loadFactPatterns(dir, 'bad.json'), /is not valid JSON/);
-  writeFileSync(path.join(dir, 'p.json'), JSON.stringify({ sentences: [[{ singular: 'Meet the {t}.', plural: 'Meet the {t}.' }]] }));
+  writeFileSync(
+    path.join(dir, 'p.json'),
+    JSON.stringify({ sentences: [[{ singular: 'Meet the {t}.', plural: 'Meet the {t}.' }]] }),
+  );
   assert.equal(loadFactPatterns(dir, 'p.json')?.sentences.length, 1);
 });
 
@@ -78,7 +104,12 @@ test('plural titles: the last word ends in s but not ss, as the training targets
 
 test('the grammar takes any pattern the facts can fill, any subset and order of items, each item once', () => {
   const g = grammarOf(dress);
-  assert.ok(whole(g, ' Meet the Wrap Dress: summer, wrap front and midi length. It is made of 100% linen and comes in sage and sand.'));
+  assert.ok(
+    whole(
+      g,
+      ' Meet the Wrap Dress: summer, wrap front and midi length. It is made of 100% linen and comes in sage and sand.',
+    ),
+  );
   assert.ok(whole(g, ' Meet the Wrap Dress: midi length and summer. It comes in sand.'));
   assert.ok(whole(g, ' The Wrap Dress is summer and midi length, with wrap front. It comes in sage and sand.'));
   // Broken patterns, a repeated item, a list without "and", a colour in the attributes' place, a dropped title word.
@@ -94,7 +125,10 @@ test('the grammar takes any pattern the facts can fill, any subset and order of 
     assert.equal(g.matchLength(text), null, text);
   }
   // The text after the pattern sentences is free.
-  assert.equal(g.matchLength(' Meet the Wrap Dress: summer. It comes in sage. Wear it all day.'), ' Meet the Wrap Dress: summer. It comes in sage.'.length);
+  assert.equal(
+    g.matchLength(' Meet the Wrap Dress: summer. It comes in sage. Wear it all day.'),
+    ' Meet the Wrap Dress: summer. It comes in sage.'.length,
+  );
 });
 
 test('the plural form follows the title; a pattern the facts cannot fill, or a sentence none can, is left out', () => {
@@ -108,7 +142,10 @@ test('the plural form follows the title; a pattern the facts cannot fill, or a s
   assert.equal(bare.matchLength(' Meet the Tote: canvas. Anything.'), ' Meet the Tote: canvas.'.length);
   // A fact that token text cannot spell (non-ASCII) leaves the row to the other rules.
   assert.equal(FactGrammar.create(patterns, { ...dress, colors: ['écru'] }), null);
-  assert.equal(FactGrammar.create(patterns, { ...dress, attributes: [] })?.matchLength(' It comes in sage.'), ' It comes in sage.'.length);
+  assert.equal(
+    FactGrammar.create(patterns, { ...dress, attributes: [] })?.matchLength(' It comes in sage.'),
+    ' It comes in sage.'.length,
+  );
 });
 
 const tokenizer = loadTokenizer(readModelFolder(bundledModelDir));
@@ -140,7 +177,8 @@ test('token by token, from random logits: every text the grammar lets through op
 function lists(items: readonly string[]): string[] {
   const out: string[] = [];
   const grow = (chosen: string[]): void => {
-    if (chosen.length > 0) out.push(chosen.length === 1 ? chosen[0] : `${chosen.slice(0, -1).join(', ')} and ${chosen.at(-1)}`);
+    if (chosen.length > 0)
+      out.push(chosen.length === 1 ? chosen[0] : `${chosen.slice(0, -1).join(', ')} and ${chosen.at(-1)}`);
     for (const i of items) if (!chosen.includes(i)) grow([...chosen, i]);
   };
   grow([]);
@@ -151,9 +189,16 @@ function lists(items: readonly string[]): string[] {
 function dressOpenings(): string[] {
   const a = dress.attributes;
   const first = lists(a).map((l) => ` Meet the Wrap Dress: ${l}.`);
-  for (const a0 of a) for (const a1 of a) if (a1 !== a0) for (const rest of lists(a.filter((x) => x !== a0 && x !== a1))) first.push(` The Wrap Dress is ${a0} and ${a1}, with ${rest}.`);
+  for (const a0 of a)
+    for (const a1 of a)
+      if (a1 !== a0)
+        for (const rest of lists(a.filter((x) => x !== a0 && x !== a1)))
+          first.push(` The Wrap Dress is ${a0} and ${a1}, with ${rest}.`);
   const colours = lists(dress.colors!);
-  const second = [...colours.map((c) => ` It is made of 100% linen and comes in ${c}.`), ...colours.map((c) => ` It comes in ${c}.`)];
+  const second = [
+    ...colours.map((c) => ` It is made of 100% linen and comes in ${c}.`),
+    ...colours.map((c) => ` It comes in ${c}.`),
+  ];
   return first.flatMap((f) => second.map((s) => f + s));
 }
 
@@ -162,7 +207,11 @@ test('apply bans exactly the tokens that would leave the grammar (checked agains
   const openings = dressOpenings();
   assert.equal(openings.length, (15 + 6) * 8);
   assert.ok(openings.every((o) => whole(g, o)));
-  for (const prefix of ['', ' Meet the Wrap Dress: summer', ' The Wrap Dress is midi length and summer, with wrap front. It comes in sa']) {
+  for (const prefix of [
+    '',
+    ' Meet the Wrap Dress: summer',
+    ' The Wrap Dress is midi length and summer, with wrap front. It comes in sa',
+  ]) {
     const row = new FactSentences(g, tokenizer);
     const logits = new Float32Array(vocab);
     assert.equal(row.apply(logits, prefix), true);
@@ -182,7 +231,16 @@ test('apply bans exactly the tokens that would leave the grammar (checked agains
 test('constrainRow: when another rule bans every token the grammar allows, the grammar lets the row go', () => {
   const g = grammarOf(dress);
   const grammar = new FactSentences(g, tokenizer);
-  const row: RuleRow = { tokens: [], padding: 0, promptLength: 0, copy: null, words: null, text: '', grammar, settings: noRules };
+  const row: RuleRow = {
+    tokens: [],
+    padding: 0,
+    promptLength: 0,
+    copy: null,
+    words: null,
+    text: '',
+    grammar,
+    settings: noRules,
+  };
   // Every token the grammar allows first (" Meet", " The", ...) is -Infinity in the model's logits; one other token is not.
   const logits = new Float32Array(vocab).fill(-Infinity);
   const other = tokenizer.encode(' Hello')[0];
@@ -199,12 +257,15 @@ test('constrainRow: when another rule bans every token the grammar allows, the g
   // It answers with those tokens, so that choosing one need not scan the vocabulary.
   const finite = [...l2.keys()].filter((id) => l2[id] > -Infinity);
   assert.ok(finite.length > 0);
-  assert.deepEqual([...(candidates ?? [])].sort((a, b) => a - b), finite);
+  assert.deepEqual(
+    [...(candidates ?? [])].sort((a, b) => a - b),
+    finite,
+  );
   // Without a grammar it does not know them.
   assert.equal(constrainRow(new Float32Array(vocab), { ...row, grammar: null }), null);
 });
 
-test('with a fact grammar the copy bias is off: the grammar spells the product\'s words, and the free text is not pulled back to them', () => {
+test("with a fact grammar the copy bias is off: the grammar spells the product's words, and the free text is not pulled back to them", () => {
   const g = grammarOf(dress);
   const own = productCopySource(dress);
   const ap = tokenizer.tokenToId('ap');
@@ -212,7 +273,16 @@ test('with a fact grammar the copy bias is off: the grammar spells the product\'
   const after = (text: string, grammar: FactSentences | null): number => {
     const logits = new Float32Array(vocab);
     const copy = new PromptCopy(own, wordPieces(tokenizer), 20);
-    constrainRow(logits, { tokens: [], padding: 0, promptLength: 0, copy, words: null, text, grammar, settings: noRules });
+    constrainRow(logits, {
+      tokens: [],
+      padding: 0,
+      promptLength: 0,
+      copy,
+      words: null,
+      text,
+      grammar,
+      settings: noRules,
+    });
     return logits[ap];
   };
   const free = ' Meet the Wrap Dress: summer. It comes in sage. Wear it over a wr';

@@ -2,18 +2,34 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { lexiconForNumber, lexiconFrom, loadLexicon, parseLexicon, WordConstraint, wordsOf } from '../../../../../providers/onnx-plugins/stylesprint/lexicon.js';
+import {
+  lexiconForNumber,
+  lexiconFrom,
+  loadLexicon,
+  parseLexicon,
+  WordConstraint,
+  wordsOf,
+} from '../../../../../providers/onnx-plugins/stylesprint/lexicon.js';
 import { ModelFolderError, readModelFolder } from '../../../../../providers/onnx/model-folder.js';
 import { loadTokenizer } from '../../../../../providers/onnx/tokenizer.js';
 import { bundledModelDir } from '../../../../../providers/onnx/index.js';
 import { wordPieces } from '../../../../../providers/onnx-plugins/stylesprint/prompt-copy.js';
 import { seededRandom } from '../../../../../providers/random.js';
-import { constrainRow, type RuleRow, type StepSettings } from '../../../../../providers/onnx-plugins/stylesprint/rules.js';
+import {
+  constrainRow,
+  type RuleRow,
+  type StepSettings,
+} from '../../../../../providers/onnx-plugins/stylesprint/rules.js';
 import { fixtureDir, openFixture } from '../../onnx/onnx-test-helpers.js';
 import { folderWithPlugin, pluginWith, settingsOf } from './plugin-helpers.js';
 import { tempDir } from '../../../../helpers/temp-dir.js';
 
-const noRules: StepSettings = { outputNoRepeatNgramSize: 0, blockedNgrams: null, frameSentences: 0, noRepeatWordWindow: 0 };
+const noRules: StepSettings = {
+  outputNoRepeatNgramSize: 0,
+  blockedNgrams: null,
+  frameSentences: 0,
+  noRepeatWordWindow: 0,
+};
 
 const tokenizer = loadTokenizer(readModelFolder(bundledModelDir));
 const eos = tokenizer.special.eos[0];
@@ -45,23 +61,42 @@ test('words are runs of a-z after lower-casing; digits, punctuation and non-ASCI
 
 test('every token the constraint allows keeps every word valid, and every token it bans would break one', () => {
   const rand = seededRandom(7);
-  for (const output of ['', ' The', ' the lin', ' the line', ' the Lambs', ' the Lambswool', ' in burg', ' Made of', ' 95% ']) {
+  for (const output of [
+    '',
+    ' The',
+    ' the lin',
+    ' the line',
+    ' the Lambs',
+    ' the Lambswool',
+    ' in burg',
+    ' Made of',
+    ' 95% ',
+  ]) {
     const logits = Float32Array.from({ length: vocabSize }, () => rand());
     constraint().apply(logits, output);
     for (let id = 0; id < vocabSize; id++) {
-      const ok = id === eos ? valid(output, true) : valid(output + tokenizer.decode([id]), false) && !/[A-Za-z][A-Z]/.test(WordConstraint.partial(output) ? output.slice(-1) + tokenizer.decode([id]).slice(0, 1) : '');
+      const ok =
+        id === eos
+          ? valid(output, true)
+          : valid(output + tokenizer.decode([id]), false) &&
+            !/[A-Za-z][A-Z]/.test(
+              WordConstraint.partial(output) ? output.slice(-1) + tokenizer.decode([id]).slice(0, 1) : '',
+            );
       const kept = Number.isFinite(logits[id]);
       if (kept && !ok) assert.fail(`${JSON.stringify(output)} + ${JSON.stringify(tokenizer.decode([id]))} was allowed`);
       // A ban may be stricter than validity only for a capital inside a word ("deniM").
       if (!kept && ok) {
         const piece = tokenizer.decode([id]);
-        assert.ok(/[A-Za-z]$/.test(output) && /^[A-Za-z]*[A-Z]/.test(piece), `${JSON.stringify(output)} + ${JSON.stringify(piece)} was banned`);
+        assert.ok(
+          /[A-Za-z]$/.test(output) && /^[A-Za-z]*[A-Z]/.test(piece),
+          `${JSON.stringify(output)} + ${JSON.stringify(piece)} was banned`,
+        );
       }
     }
   }
 });
 
-test('the product\'s own words are allowed though the lexicon lacks them, and EOS only where a word may end', () => {
+test("the product's own words are allowed though the lexicon lacks them, and EOS only where a word may end", () => {
   const logits = new Float32Array(vocabSize);
   constraint().apply(logits, ' the Lambs');
   // The longest in-word token that starts "wool".
@@ -118,7 +153,10 @@ test('a repeat ban that would leave no allowed token is taken back, so the word 
   assert.equal(stuck[le], 2, 'the ban is taken back: a repeated 3-gram beats a word that does not exist');
   assert.equal([...stuck].filter((x) => x > -Infinity).length, 1);
   // With another way on ("l" then "e"), the ban stands.
-  const open = only([[le, 2], [l, 1]]);
+  const open = only([
+    [le, 2],
+    [l, 1],
+  ]);
   constrainRow(open, row(true));
   assert.equal(open[le], -Infinity);
   assert.equal(open[l], 1);
@@ -140,8 +178,14 @@ test('lexicon files: a clear error for a bad file or name; no name, no constrain
   assert.throws(() => parseLexicon({ words: [] }, 'x'), /empty/);
   assert.throws(() => parseLexicon({}, 'x'), /must be a list/);
   assert.throws(() => parseLexicon({ words: ['ok'], fact_words: 'linen' }, 'x'), /"fact_words" must be a list/);
-  assert.throws(() => parseLexicon({ words: ['ok'], fact_words: ['Linen'] }, 'x'), /every word of "fact_words" must be lower-case letters/);
-  assert.throws(() => parseLexicon({ words: ['linen'], fact_words: ['linen'] }, 'x'), /empty once the fact words are taken out/);
+  assert.throws(
+    () => parseLexicon({ words: ['ok'], fact_words: ['Linen'] }, 'x'),
+    /every word of "fact_words" must be lower-case letters/,
+  );
+  assert.throws(
+    () => parseLexicon({ words: ['linen'], fact_words: ['linen'] }, 'x'),
+    /empty once the fact words are taken out/,
+  );
   writeFileSync(path.join(dir, 'good.json'), JSON.stringify({ words: ['linen', 'line'] }));
   const lex = loadLexicon(dir, 'good.json');
   assert.ok(lex && lex.words.has('line') && lex.prefixes.has('lin') && !lex.words.has('lin'));
@@ -151,7 +195,10 @@ test('lexicon files: a clear error for a bad file or name; no name, no constrain
 });
 
 test('fact words: a row may write one only when its own product has it', () => {
-  const lex = parseLexicon({ words: ['the', 'dress', 'is', 'in', 'and', 'linen', 'navy', 'line'], fact_words: ['linen', 'navy'] }, 'x');
+  const lex = parseLexicon(
+    { words: ['the', 'dress', 'is', 'in', 'and', 'linen', 'navy', 'line'], fact_words: ['linen', 'navy'] },
+    'x',
+  );
   assert.deepEqual([...lex.factWords].sort(), ['linen', 'navy']);
   assert.ok(!lex.words.has('linen') && lex.words.has('line') && lex.prefixes.has('line') && !lex.prefixes.has('linen'));
   // Greedy writing, with the logits pushing hard towards " linen" and " navy" after " the dress is in".
@@ -219,19 +266,34 @@ test('no_repeat_word_window: a word of four letters or more is not written again
 });
 
 test('no_repeat_word_window is read from the plugin options, and a model that sets it without a lexicon does not start', async () => {
-  assert.equal(settingsOf({ no_repeat_word_window: 2, lexicon_file: 'lexicon.json' }, bundledModelDir).noRepeatWordWindow, 2);
+  assert.equal(
+    settingsOf({ no_repeat_word_window: 2, lexicon_file: 'lexicon.json' }, bundledModelDir).noRepeatWordWindow,
+    2,
+  );
   assert.equal(settingsOf({}).noRepeatWordWindow, 0);
-  assert.throws(() => settingsOf({ no_repeat_word_window: -1 }), /no_repeat_word_window must be a non-negative integer; got -1/);
+  assert.throws(
+    () => settingsOf({ no_repeat_word_window: -1 }),
+    /no_repeat_word_window must be a non-negative integer; got -1/,
+  );
   const folder = folderWithPlugin(fixtureDir('tiny-llama'), { no_repeat_word_window: 2 });
   try {
-    await assert.rejects(openFixture('tiny-llama', { modelDir: folder.dir, plugins: pluginWith({}) }), /no_repeat_word_window works on the words of lexicon_file/);
+    await assert.rejects(
+      openFixture('tiny-llama', { modelDir: folder.dir, plugins: pluginWith({}) }),
+      /no_repeat_word_window works on the words of lexicon_file/,
+    );
   } finally {
     folder.remove();
   }
 });
 
-test('frame_sentences: the first sentences use only the frame words and the product\'s own; then the whole lexicon', () => {
-  const lex = parseLexicon({ words: ['the', 'dress', 'is', 'in', 'and', 'soft', 'wear', 'it', 'with', 'boots'], frame_words: ['the', 'is', 'and', 'with'] }, 'x');
+test("frame_sentences: the first sentences use only the frame words and the product's own; then the whole lexicon", () => {
+  const lex = parseLexicon(
+    {
+      words: ['the', 'dress', 'is', 'in', 'and', 'soft', 'wear', 'it', 'with', 'boots'],
+      frame_words: ['the', 'is', 'and', 'with'],
+    },
+    'x',
+  );
   assert.ok(lex.frame && lex.frame.words.has('with') && !lex.frame.words.has('soft'));
   const own = 'Linen Dress\nsummer';
   const words = new WordConstraint(lex, tokenizer, own);
@@ -276,18 +338,33 @@ test('a model that sets frame_sentences without frame_words in its lexicon does 
   assert.equal(lexicon.frame, null);
   const folder = folderWithPlugin(fixtureDir('tiny-llama'), { frame_sentences: 1 });
   try {
-    await assert.rejects(openFixture('tiny-llama', { modelDir: folder.dir, plugins: pluginWith({ lexicon }) }), /frame_sentences needs a lexicon_file with "frame_words"/);
+    await assert.rejects(
+      openFixture('tiny-llama', { modelDir: folder.dir, plugins: pluginWith({ lexicon }) }),
+      /frame_sentences needs a lexicon_file with "frame_words"/,
+    );
   } finally {
     folder.remove();
   }
 });
 
 test('number_words: a row writes the words of its title\'s number only ("it comes" for a dress, "they come" for jeans), however the model starts them', () => {
-  const parsed = parseLexicon({ words: ['it', 'its', 'item', 'they', 'come', 'comes', 'in', 'wear'], number_words: { singular: ['it', 'its', 'comes'], plural: ['they', 'come'] } }, 'x');
+  const parsed = parseLexicon(
+    {
+      words: ['it', 'its', 'item', 'they', 'come', 'comes', 'in', 'wear'],
+      number_words: { singular: ['it', 'its', 'comes'], plural: ['they', 'come'] },
+    },
+    'x',
+  );
   assert.deepEqual([...parsed.numberWords!.plural], ['they', 'come']);
-  assert.throws(() => parseLexicon({ words: ['it'], number_words: { singular: ['it'], plural: ['it'] } }, 'x'), /lists "it" as both singular and plural/);
+  assert.throws(
+    () => parseLexicon({ words: ['it'], number_words: { singular: ['it'], plural: ['it'] } }, 'x'),
+    /lists "it" as both singular and plural/,
+  );
   assert.throws(() => parseLexicon({ words: ['it'], number_words: ['it'] }, 'x'), /"number_words" must be an object/);
-  assert.throws(() => parseLexicon({ words: ['it'], number_words: { singular: ['It'], plural: [] } }, 'x'), /number_words: every word of "singular"/);
+  assert.throws(
+    () => parseLexicon({ words: ['it'], number_words: { singular: ['It'], plural: [] } }, 'x'),
+    /number_words: every word of "singular"/,
+  );
   const singular = lexiconForNumber(parsed, false);
   const plural = lexiconForNumber(parsed, true);
   assert.equal(lexiconForNumber(parsed, true), plural, 'memoised: rows of one number share their masks');

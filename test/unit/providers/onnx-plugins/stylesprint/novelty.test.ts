@@ -6,14 +6,29 @@ import { readModelFolder, ModelFolderError } from '../../../../../providers/onnx
 import { loadTokenizer } from '../../../../../providers/onnx/tokenizer.js';
 import { generateBatch, type RowRequest } from '../../../../../providers/onnx/generate-batch.js';
 import { chooseToken, type SamplingParams } from '../../../../../providers/onnx/sampling.js';
-import { banBlockedNgrams, blockedNgramsFrom, formSequence, hashIds, loadBlockedNgrams, NOVELTY_FILE, parseBlockedNgrams, tokenForms, type BlockedNgrams } from '../../../../../providers/onnx-plugins/stylesprint/novelty.js';
+import {
+  banBlockedNgrams,
+  blockedNgramsFrom,
+  formSequence,
+  hashIds,
+  loadBlockedNgrams,
+  NOVELTY_FILE,
+  parseBlockedNgrams,
+  tokenForms,
+  type BlockedNgrams,
+} from '../../../../../providers/onnx-plugins/stylesprint/novelty.js';
 import { fixturesDir, repoRoot } from '../../../../helpers/paths.js';
 import { onnxPlugins } from '../../../../../providers/onnx-plugins/index.js';
 import { rowProcessor, settingsOf } from './plugin-helpers.js';
-import { fixtureDir, greedySampling as greedy, mixedPrompts, openFixtureDecoder, quietLogger } from '../../onnx/onnx-test-helpers.js';
+import {
+  fixtureDir,
+  greedySampling as greedy,
+  mixedPrompts,
+  openFixtureDecoder,
+  quietLogger,
+} from '../../onnx/onnx-test-helpers.js';
 import { tempDir } from '../../../../helpers/temp-dir.js';
 import { inspect } from 'node:util';
-
 
 function ngramsOf(ids: readonly number[], n: number): Set<string> {
   const out = new Set<string>();
@@ -22,12 +37,21 @@ function ngramsOf(ids: readonly number[], n: number): Set<string> {
 }
 
 test('a token that would complete a blocked n-gram is banned; greedy takes the next best', () => {
-  const blocked = blockedNgramsFrom([[7, 8, 1], [9, 9, 9]], 3);
+  const blocked = blockedNgramsFrom(
+    [
+      [7, 8, 1],
+      [9, 9, 9],
+    ],
+    3,
+  );
   const logits = () => Float32Array.from([0.25, 3, 2, 1, 0.5]);
   const l = logits();
   banBlockedNgrams(l, [4, 7, 8], blocked);
   assert.deepEqual([...l], [0.25, -Infinity, 2, 1, 0.5]);
-  assert.equal(chooseToken(l, greedy, () => 0), 2);
+  assert.equal(
+    chooseToken(l, greedy, () => 0),
+    2,
+  );
   // Only the last n-1 ids count: other contexts ban nothing.
   for (const ctx of [[8, 7], [7, 8, 2], [8]]) {
     const u = logits();
@@ -82,10 +106,17 @@ test('word-form n-grams: other punctuation or capitals in between do not carry a
 
 test('a word-form table needs a byte-level BPE tokenizer, and says so', () => {
   const json = { n: 3, hash: 'fnv1a32-le-forms', next: {} };
-  assert.throws(() => parseBlockedNgrams(json, 'x.json'), (e: unknown) => e instanceof ModelFolderError && /x\.json: word-form n-grams need the model's tokenizer/.test(e.message));
+  assert.throws(
+    () => parseBlockedNgrams(json, 'x.json'),
+    (e: unknown) =>
+      e instanceof ModelFolderError && /x\.json: word-form n-grams need the model's tokenizer/.test(e.message),
+  );
   const wordPiece = loadTokenizer(readModelFolder(path.join(fixturesDir, 'models', 'tiny-bert')));
   assert.equal(wordPiece.tokenBytes, undefined);
-  assert.throws(() => parseBlockedNgrams(json, 'x.json', wordPiece), (e: unknown) => e instanceof ModelFolderError && /x\.json: .*byte-level BPE/.test(e.message));
+  assert.throws(
+    () => parseBlockedNgrams(json, 'x.json', wordPiece),
+    (e: unknown) => e instanceof ModelFolderError && /x\.json: .*byte-level BPE/.test(e.message),
+  );
   const bpe = loadTokenizer(readModelFolder(fixtureDir('tiny-gpt2')));
   assert.ok(parseBlockedNgrams(json, 'x.json', bpe).forms);
 });
@@ -99,8 +130,16 @@ test('hashIds is FNV-1a over little-endian id bytes and depends on order and ran
 });
 
 test('parseBlockedNgrams rejects malformed files with the file named', () => {
-  const bad = [{ n: 1, hash: 'fnv1a32-le-ids', next: {} }, { n: 3, hash: 'md5', next: {} }, { n: 3, hash: 'fnv1a32-le-ids', next: { 1: ['x'] } }];
-  for (const json of bad) assert.throws(() => parseBlockedNgrams(json, 'x.json'), (e: unknown) => e instanceof ModelFolderError && /x\.json/.test(e.message));
+  const bad = [
+    { n: 1, hash: 'fnv1a32-le-ids', next: {} },
+    { n: 3, hash: 'md5', next: {} },
+    { n: 3, hash: 'fnv1a32-le-ids', next: { 1: ['x'] } },
+  ];
+  for (const json of bad)
+    assert.throws(
+      () => parseBlockedNgrams(json, 'x.json'),
+      (e: unknown) => e instanceof ModelFolderError && /x\.json/.test(e.message),
+    );
   const ok = parseBlockedNgrams({ n: 3, hash: 'fnv1a32-le-ids', next: { [String(hashIds([7, 8]))]: [1] } }, 'x.json');
   assert.deepEqual(ok.next.get(hashIds([7, 8])), [1]);
 });
@@ -123,7 +162,14 @@ test('real ONNX decoder (tiny-gpt2): blocked n-grams never appear in greedy or s
   const rows = (sampling: SamplingParams, blocked: BlockedNgrams | null = null): RowRequest[] =>
     mixedPrompts.map((p, i) => {
       const promptIds = tokenizer.encode(p);
-      return { promptIds, maxNewTokens: 16, sampling, processors: blocked ? [rowProcessor({ blockedNgrams: blocked }, promptIds)] : [], seed: 10 + i, stop: [] };
+      return {
+        promptIds,
+        maxNewTokens: 16,
+        sampling,
+        processors: blocked ? [rowProcessor({ blockedNgrams: blocked }, promptIds)] : [],
+        seed: 10 + i,
+        stop: [],
+      };
     });
   const sampled: SamplingParams = { doSample: true, temperature: 1, topK: 0, topP: 1 };
   try {
@@ -139,7 +185,11 @@ test('real ONNX decoder (tiny-gpt2): blocked n-grams never appear in greedy or s
         const ids = [...prompt, ...r.tokenIds];
         // Only n-grams that end in a generated token are the decoder's choice.
         const made = [...ngramsOf(ids.slice(prompt.length - (n - 1)), n)];
-        assert.deepEqual(made.filter((g) => blockedSet.has(g)), [], `row ${i} (${sampling.doSample ? 'sampled' : 'greedy'})`);
+        assert.deepEqual(
+          made.filter((g) => blockedSet.has(g)),
+          [],
+          `row ${i} (${sampling.doSample ? 'sampled' : 'greedy'})`,
+        );
         assert.notDeepEqual(r.tokenIds, free[i]?.tokenIds);
       });
     }
@@ -152,12 +202,33 @@ test('a model folder without novelty_ngrams.json decodes as before (provider lev
   const dir = tempDir('novelty-model', t);
   cpSync(fixtureDir('tiny-gpt2'), dir, { recursive: true });
   const gen = JSON.parse(JSON.stringify(readModelFolder(dir).generationConfig)) as Record<string, unknown>;
-  writeFileSync(path.join(dir, 'generation_config.json'), JSON.stringify({ ...gen, logits_processor_plugin: 'stylesprint-facts', logits_processor_options: { novelty_ngram_size: 3 } }));
+  writeFileSync(
+    path.join(dir, 'generation_config.json'),
+    JSON.stringify({
+      ...gen,
+      logits_processor_plugin: 'stylesprint-facts',
+      logits_processor_options: { novelty_ngram_size: 3 },
+    }),
+  );
   const { createOnnxProvider } = await import('../../../../../providers/onnx/index.js');
   const run = async (): Promise<string> => {
-    const p = await createOnnxProvider({ modelDir: dir, executionProvider: 'cpu', logger: quietLogger, plugins: onnxPlugins });
+    const p = await createOnnxProvider({
+      modelDir: dir,
+      executionProvider: 'cpu',
+      logger: quietLogger,
+      plugins: onnxPlugins,
+    });
     try {
-      const r = (await p.generate([{ prompt: 'Denim', parts: { product: { id: 'p', title: 'Denim', attributes: [] }, promptVersion: 'v3' }, temperature: 0, maxTokens: 12 }]))[0];
+      const r = (
+        await p.generate([
+          {
+            prompt: 'Denim',
+            parts: { product: { id: 'p', title: 'Denim', attributes: [] }, promptVersion: 'v3' },
+            temperature: 0,
+            maxTokens: 12,
+          },
+        ])
+      )[0];
       assert.ok(r && !(r instanceof Error), inspect(r));
       return r.text;
     } finally {
@@ -170,7 +241,14 @@ test('a model folder without novelty_ngrams.json decodes as before (provider lev
   const tok = loadTokenizer(folder);
   const base = tok.encode('Denim');
   const first = tok.encode('Denim' + before);
-  writeFileSync(path.join(dir, NOVELTY_FILE), JSON.stringify({ n: 3, hash: 'fnv1a32-le-ids', next: Object.fromEntries([...blockedNgramsFrom([first], 3).next].map(([k, v]) => [String(k), v])) }));
+  writeFileSync(
+    path.join(dir, NOVELTY_FILE),
+    JSON.stringify({
+      n: 3,
+      hash: 'fnv1a32-le-ids',
+      next: Object.fromEntries([...blockedNgramsFrom([first], 3).next].map(([k, v]) => [String(k), v])),
+    }),
+  );
   assert.ok(first.length > base.length);
   assert.notEqual(await run(), before);
 });

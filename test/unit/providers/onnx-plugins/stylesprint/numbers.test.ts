@@ -26,7 +26,7 @@ test('numbers are runs of ASCII digits', () => {
   assert.deepEqual(numbersOf('no digits'), []);
 });
 
-test('a number may only start as one of the product\'s numbers starts', () => {
+test("a number may only start as one of the product's numbers starts", () => {
   const ok = allowedAfter(' It is made of 70% viscose,');
   assert.equal(ok(' 6'), false, '"6" starts none of 70, 26, 4');
   assert.equal(ok(' 2'), true, '"2" starts 26');
@@ -36,7 +36,7 @@ test('a number may only start as one of the product\'s numbers starts', () => {
   assert.equal(ok(' and'), true, 'tokens without digits are left alone');
 });
 
-test('inside a number, only digits towards one of the product\'s may follow; it ends only where it is one', () => {
+test("inside a number, only digits towards one of the product's may follow; it ends only where it is one", () => {
   const inside = allowedAfter(' made of 70% viscose, 2');
   assert.equal(inside('6'), true);
   assert.equal(inside('5'), false);

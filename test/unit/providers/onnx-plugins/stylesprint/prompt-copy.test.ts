@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PromptCopy, productCopySource, wordPieces, type WordPieces } from '../../../../../providers/onnx-plugins/stylesprint/prompt-copy.js';
+import {
+  PromptCopy,
+  productCopySource,
+  wordPieces,
+  type WordPieces,
+} from '../../../../../providers/onnx-plugins/stylesprint/prompt-copy.js';
 import { readModelFolder } from '../../../../../providers/onnx/model-folder.js';
 import { loadTokenizer } from '../../../../../providers/onnx/tokenizer.js';
 import { bundledModelDir } from '../../../../../providers/onnx/index.js';
@@ -11,7 +16,8 @@ import { fixtureDir } from '../../onnx/onnx-test-helpers.js';
 function toyVocab(list: string[]): WordPieces & { name(id: number): string } {
   return {
     pieceId: (piece) => (list.includes(piece) ? list.indexOf(piece) : undefined),
-    continuesWord: (size) => Uint8Array.from({ length: size }, (_, id) => (list[id] && !/^[\s,.]/.test(list[id]) ? 1 : 0)),
+    continuesWord: (size) =>
+      Uint8Array.from({ length: size }, (_, id) => (list[id] && !/^[\s,.]/.test(list[id]) ? 1 : 0)),
     name: (id) => list[id],
   };
 }
@@ -68,7 +74,13 @@ test('apply adds the bias to the continuations in place and leaves banned tokens
 });
 
 test('productCopySource lists the facts one per line and leaves out the instructions', () => {
-  const source = productCopySource({ id: 'p', title: 'Satin Slip Dress', attributes: ['bias cut'], colors: ['champagne'], materials: ['100% silk'] });
+  const source = productCopySource({
+    id: 'p',
+    title: 'Satin Slip Dress',
+    attributes: ['bias cut'],
+    colors: ['champagne'],
+    materials: ['100% silk'],
+  });
   assert.equal(source, 'Satin Slip Dress\nbias cut\nchampagne\n100% silk');
   const copy = new PromptCopy(source, vocab, 10);
   assert.deepEqual(copy.step(' the following'), { ids: [], complete: false });
@@ -108,9 +120,18 @@ test('keepWhole: a short word is carried on into a word of the first line (the t
   assert.deepEqual(copy.step(' It is made of').ids, []);
   assert.deepEqual(copy.step(' It comes in').ids, []);
   // The title still gets its pieces: "Or" goes on to "Organic".
-  assert.deepEqual(copy.step(' The Or').ids.map((id) => pieces.name(id)), ['ganic']);
+  assert.deepEqual(
+    copy.step(' The Or').ids.map((id) => pieces.name(id)),
+    ['ganic'],
+  );
   // Without keepWhole the bias carries them on (what it did before).
   const loose = new PromptCopy('Organic Wool Coat\noffice\nindigo', pieces, 10);
-  assert.deepEqual(loose.step(' It is made of').ids.map((id) => pieces.name(id)), ['fice']);
-  assert.deepEqual(loose.step(' It comes in').ids.map((id) => pieces.name(id)), ['digo']);
+  assert.deepEqual(
+    loose.step(' It is made of').ids.map((id) => pieces.name(id)),
+    ['fice'],
+  );
+  assert.deepEqual(
+    loose.step(' It comes in').ids.map((id) => pieces.name(id)),
+    ['digo'],
+  );
 });

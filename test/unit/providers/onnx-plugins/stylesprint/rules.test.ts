@@ -3,14 +3,24 @@ import assert from 'node:assert/strict';
 import { generateBatch } from '../../../../../providers/onnx/generate-batch.js';
 import { NoRepeatNgram } from '../../../../../providers/onnx/processors.js';
 import type { LogitsProcessor } from '../../../../../providers/onnx/logits-processor.js';
-import { fixtureDir, greedySampling as greedy, openFixture, openFixtureDecoder, request } from '../../onnx/onnx-test-helpers.js';
+import {
+  fixtureDir,
+  greedySampling as greedy,
+  openFixture,
+  openFixtureDecoder,
+  request,
+} from '../../onnx/onnx-test-helpers.js';
 import { folderWithPlugin, pluginWith, rowProcessor } from './plugin-helpers.js';
 import { onnxPlugins } from '../../../../../providers/onnx-plugins/index.js';
 
-test('output_no_repeat_ngram_size bans repeats within the output but lets the output restate the prompt; HF\'s no_repeat_ngram_size bans both', async () => {
+test("output_no_repeat_ngram_size bans repeats within the output but lets the output restate the prompt; HF's no_repeat_ngram_size bans both", async () => {
   const { tokenizer, session, model } = await openFixtureDecoder('tiny-gpt2');
   const run = async (processors: (promptIds: number[]) => LogitsProcessor[], promptIds: number[]) =>
-    (await generateBatch(model, tokenizer, [{ promptIds, maxNewTokens: 40, sampling: greedy, processors: processors(promptIds), seed: 1, stop: [] }])).results[0].tokenIds;
+    (
+      await generateBatch(model, tokenizer, [
+        { promptIds, maxNewTokens: 40, sampling: greedy, processors: processors(promptIds), seed: 1, stop: [] },
+      ])
+    ).results[0].tokenIds;
   const none = () => [];
   const outputOnly = (promptIds: number[]) => [rowProcessor({ outputNoRepeatNgramSize: 3 }, promptIds)];
   const trigrams = (ids: readonly number[]) => ids.slice(0, -2).map((_, i) => ids.slice(i, i + 3).join(','));
@@ -26,7 +36,10 @@ test('output_no_repeat_ngram_size bans repeats within the output but lets the ou
     const echoPrompt = [...prompt, ...free];
     const loop = await run(none, echoPrompt);
     const promptTrigrams = new Set(trigrams(echoPrompt));
-    const completes = (out: number[]) => trigrams([...echoPrompt, ...out.slice(0, 3)]).slice(trigrams(echoPrompt).length).some((t) => promptTrigrams.has(t));
+    const completes = (out: number[]) =>
+      trigrams([...echoPrompt, ...out.slice(0, 3)])
+        .slice(trigrams(echoPrompt).length)
+        .some((t) => promptTrigrams.has(t));
     assert.ok(completes(loop), 'precondition: the free continuation restates the prompt');
     const again = await run(outputOnly, echoPrompt);
     assert.deepEqual(again.slice(0, 3), loop.slice(0, 3));
@@ -41,8 +54,14 @@ test('the plugin is loaded by the name the model folder gives; a name the provid
   const named = folderWithPlugin(fixtureDir('tiny-gpt2'), { output_no_repeat_ngram_size: 3 });
   try {
     // Not given the plugin: the model does not load, and the error names what it was given.
-    await assert.rejects(openFixture('tiny-gpt2', { modelDir: named.dir }), /logits_processor_plugin is "stylesprint-facts", which this provider was not given \(plugins: none\)/);
-    await assert.rejects(openFixture('tiny-gpt2', { modelDir: named.dir, plugins: { other: onnxPlugins['stylesprint-facts'] } }), /\(plugins: other\)/);
+    await assert.rejects(
+      openFixture('tiny-gpt2', { modelDir: named.dir }),
+      /logits_processor_plugin is "stylesprint-facts", which this provider was not given \(plugins: none\)/,
+    );
+    await assert.rejects(
+      openFixture('tiny-gpt2', { modelDir: named.dir, plugins: { other: onnxPlugins['stylesprint-facts'] } }),
+      /\(plugins: other\)/,
+    );
     // Given it: the rule runs (greedy on a random-weight model loops without it).
     const p = await openFixture('tiny-gpt2', { modelDir: named.dir, plugins: onnxPlugins });
     const plain = await openFixture('tiny-gpt2');
