@@ -244,14 +244,12 @@ export function buildReport(input: ReportInput): Report {
     ),
     checks: [responsibleAiColumn(models, byModel), ...factColumn(summary, input.checks ?? []), ...(input.checks ?? [])],
     headline,
-    points: input.results
-      .filter(kept)
-      .map((r) => ({
-        model: r.model,
-        rowIndex: r.rowIndex,
-        latencyMs: r.latencyMs,
-        costUsd: r.costUsd,
-        value: metricValue(r, headline),
-      })),
+    points: input.results.filter(kept).map((r) => ({
+      model: r.model,
+      rowIndex: r.rowIndex,
+      latencyMs: r.latencyMs,
+      costUsd: r.costUsd,
+      value: metricValue(r, headline),
+    })),
   };
 }
