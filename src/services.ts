@@ -14,6 +14,7 @@ import { JobService } from './jobs/job.service.js';
 import { CheckService } from './evaluation/check.service.js';
 import { createInProcessPubSub, DESCRIPTION_PUBLISHED, JOB_PROGRESS } from './pubsub.js';
 import { createRedisStateStore } from './routing/redis-state-store.js';
+import type { RouterStateStore } from './routing/state-store.js';
 import { connectRedis } from './redis.js';
 import { startJobWorker, type JobWorker } from './jobs/worker.js';
 import { QualityBreaker, type QualityStatus } from './routing/quality-breaker.js';
@@ -220,6 +221,83 @@ async function openJobs(config: Config, storage: Storage, pubSub: PubSub, logger
   });
 }
 
+/** The router's shared state on Redis when REDIS_URL is set; undefined keeps it in this process. */
+async function openStateStore(config: Config, logger: Logger): Promise<RouterStateStore | undefined> {
+  if (!config.redisUrl) return undefined;
+  return createRedisStateStore({
+    client: connectRedis({ url: config.redisUrl, name: 'stylesprint-router' }),
+    prefix: config.redisPrefix,
+    logger,
+  });
+}
+
+interface DescriptionDeps {
+  router: GenerationRouter;
+  registry: ProviderRegistry;
+  prices: Record<string, ModelPrice>;
+  publication: PublicationService;
+  checks: CheckService;
+  quality: QualityBreaker;
+  budgets: BudgetGuard | null;
+  logger: Logger;
+  wrap: ServiceOptions;
+}
+
+/** The description service, whose verdicts feed the quality breaker (and the metrics). */
+function createDescriptionService(storage: Storage, deps: DescriptionDeps): DescriptionService {
+  const { router, registry, prices, publication, checks, quality, budgets, logger, wrap } = deps;
+  return new DescriptionService(storage.descriptions, router, registry, prices, logger, publication, {
+    factCheck: (product, text, locale) => checks.check(product, text, locale),
+    onVerdict: (provider, model, verdict) => {
+      quality.record(provider, model, verdict);
+      wrap.verdict?.(provider, model, verdict);
+    },
+    budgets,
+  });
+}
+
+/** The benchmark runs, after the runs a stop or crash interrupted are resumed. */
+async function startBenchmarks(
+  config: Config,
+  storage: Storage,
+  deps: Pick<DescriptionDeps, 'router' | 'registry' | 'prices' | 'checks' | 'logger'> & {
+    descriptions: DescriptionService;
+  },
+): Promise<BenchmarkService> {
+  const { router, registry, prices, checks, logger, descriptions } = deps;
+  const benchmarks = new BenchmarkService({
+    config,
+    storage,
+    router,
+    registry,
+    descriptions,
+    prices,
+    logger,
+    vocabulary: checks.vocabulary,
+  });
+  await benchmarks.runner.recover();
+  return benchmarks;
+}
+
+/** The catalog job worker (needs REDIS_URL and WORKERS above 0); null otherwise. */
+async function startWorker(
+  config: Config,
+  storage: Storage,
+  descriptions: DescriptionService,
+  logger: Logger,
+): Promise<JobWorker | null> {
+  if (!config.redisUrl || config.workers <= 0) return null;
+  return startJobWorker({
+    redisUrl: config.redisUrl,
+    prefix: config.redisPrefix,
+    concurrency: config.workers,
+    lockMs: config.jobLockMs,
+    storage,
+    descriptions,
+    logger,
+  });
+}
+
 export async function createServices(
   config: Config,
   storage: Storage,
@@ -234,13 +312,7 @@ export async function createServices(
   const policies = resolvePolicies(ids, config.providerTimeoutMs, config.routingPolicies);
   const source = wrap.source ? wrap.source(registry) : registry;
   // With Redis, replicas share the generation cache, coalescing and breaker verdicts.
-  const stateStore = config.redisUrl
-    ? await createRedisStateStore({
-        client: connectRedis({ url: config.redisUrl, name: 'stylesprint-router' }),
-        prefix: config.redisPrefix,
-        logger,
-      })
-    : undefined;
+  const stateStore = await openStateStore(config, logger);
   const quality = createQualityBreaker(config, logger);
   // Before the router: an alert's action may pause the job queue, and the router's advisor asks the alerts' actions.
   const jobs = await openJobs(config, storage, pubSub, logger);
@@ -258,37 +330,10 @@ export async function createServices(
   const prices = parsePriceTable(config.priceTable);
   const budgets = createBudgets(config, { registry, policies, prices, logger, wrap });
   const publication = await openPublication(config, storage, checks, pubSub, logger);
-  const descriptions = new DescriptionService(storage.descriptions, router, registry, prices, logger, publication, {
-    factCheck: (product, text, locale) => checks.check(product, text, locale),
-    onVerdict: (provider, model, verdict) => {
-      quality.record(provider, model, verdict);
-      wrap.verdict?.(provider, model, verdict);
-    },
-    budgets,
-  });
-  const benchmarks = new BenchmarkService({
-    config,
-    storage,
-    router,
-    registry,
-    descriptions,
-    prices,
-    logger,
-    vocabulary: checks.vocabulary,
-  });
-  await benchmarks.runner.recover();
-  const worker: JobWorker | null =
-    config.redisUrl && config.workers > 0
-      ? await startJobWorker({
-          redisUrl: config.redisUrl,
-          prefix: config.redisPrefix,
-          concurrency: config.workers,
-          lockMs: config.jobLockMs,
-          storage,
-          descriptions,
-          logger,
-        })
-      : null;
+  const descriptionDeps = { router, registry, prices, publication, checks, quality, budgets, logger, wrap };
+  const descriptions = createDescriptionService(storage, descriptionDeps);
+  const benchmarks = await startBenchmarks(config, storage, { ...descriptionDeps, descriptions });
+  const worker = await startWorker(config, storage, descriptions, logger);
   return {
     products: new ProductService(storage.catalog, { maxBytes: config.maxCsvBytes, maxRows: config.maxCsvRows }),
     descriptions,

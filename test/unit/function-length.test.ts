@@ -24,7 +24,6 @@ const NOT_YET_SPLIT = new Set<string>([
   'src/descriptions/description.service.ts: generateStream',
   'src/routing/executor.ts: tryTarget',
   'src/server.ts: createServer',
-  'src/services.ts: createServices',
 ]);
 
 function tsFiles(dir: string): string[] {
