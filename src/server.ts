@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ApolloServer } from '@apollo/server';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { startApollo } from './apollo.js';
@@ -11,13 +12,13 @@ import type { Storage } from './storage/types.js';
 import { createLoaders, type GatewayContext } from './context.js';
 import { createServices, type Services } from './services.js';
 import { createGraphQLHandler } from './http/graphql-handler.js';
-import { loadTrustedDocuments } from './http/trusted-documents.js';
+import { loadTrustedDocuments, type TrustedDocumentsPolicy } from './http/trusted-documents.js';
 import { createRouteTable } from './http/routes.js';
 import { seedIfEmpty } from './seed.js';
 import { attachSubscriptionServer } from './http/subscriptions.js';
 import { InFlight } from './http/in-flight.js';
 import { prepareAuthentication } from './auth/setup.js';
-import type { Authenticator } from './auth/api-keys.js';
+import type { Authenticator, AuthResult } from './auth/api-keys.js';
 import type { Principal } from './auth/roles.js';
 import { armorProtection } from './limits/armor.js';
 import { generationBudget } from './limits/generation-budget.js';
@@ -31,7 +32,7 @@ import { meteredRouter, meteredSource, meteredStorage } from './observability/me
 import { tracedSource } from './observability/traced.js';
 import { startTracing, type GatewayTracing } from './observability/tracing.js';
 import { createInProcessPubSub } from './pubsub.js';
-import { drainAndClose } from './shutdown.js';
+import { drainAndClose, type ShutdownParts } from './shutdown.js';
 import { ProgressWatchdog } from './http/liveness.js';
 import { readiness } from './http/readiness.js';
 
@@ -72,6 +73,21 @@ interface Core {
   services: Services;
 }
 
+/** What the HTTP side's parts read: the core, and the server's own bookkeeping of requests and of its drain. */
+interface Served extends Core {
+  config: Config;
+  logger: Logger;
+  rateLimitStore: RateLimitStore;
+  authenticate: (header: string | undefined) => Promise<AuthResult>;
+  /** HTTP GraphQL requests and running graphql-ws operations: what a drain waits for. */
+  inFlight: InFlight;
+  /** True from the moment close() is called. */
+  draining: () => boolean;
+}
+
+/** Builds a request's context (HTTP and graphql-ws alike). */
+type MakeContext = (base: { requestId: string; signal: AbortSignal; principal: Principal }) => GatewayContext;
+
 /**
  * Builds the whole gateway around a schema: config, storage, services and
  * the HTTP server. schema/index.ts's createGateway calls it with the
@@ -88,15 +104,48 @@ export async function createServer(
     modes: config.trustedDocuments,
   };
   const logger = options.logger ?? createLogger(config);
-  const { storage, authenticator, metrics, tracing, services } = await openCore(config, logger, options.clock);
+  const core = await openCore(config, logger, options.clock);
   const rateLimitStore = openRateLimitStore(config, logger);
-  const authenticate = (header: string | undefined) => authenticator.authenticate(header);
-  if (config.nodeEnv === undefined) {
-    logger.warn(
-      'NODE_ENV is not set: introspection only for the internal role and unexpected errors masked, as in production. Set NODE_ENV=production in a deployment, development on a workstation.',
-    );
-  }
+  const authenticate = (header: string | undefined) => core.authenticator.authenticate(header);
+  warnWithoutNodeEnv(config, logger);
+  let draining = false;
+  const inFlight = new InFlight();
+  const served: Served = { ...core, config, logger, rateLimitStore, authenticate, inFlight, draining: () => draining };
   const { schema } = options;
+  const { apollo, armor, limits } = await startGraphQL(served, schema);
+  const makeContext = contextFactory(served);
+  const metricsServer =
+    config.metricsPort !== undefined ? await startMetricsServer(config.metricsPort, config.host, core.metrics) : null;
+  const routes = routeTable(served, { apollo, makeContext, trustedDocuments, metricsOnMainPort: !metricsServer });
+  const httpServer = http.createServer(routes);
+  httpServer.keepAliveTimeout = 65_000;
+  const subscriptions = attachSubscriptionServer({
+    httpServer,
+    schema,
+    makeContext,
+    authenticate,
+    maxPayloadBytes: config.maxBodyBytes,
+    documentRules: { maxTokens: config.maxTokens, validationRules: armor.validationRules },
+    limits,
+    tracing: core.tracing,
+    inFlight,
+    draining: () => draining,
+  });
+  if (options.listen !== false) await listen(httpServer, config);
+  const startDraining = () => (draining = true);
+  return serverHandle(served, { httpServer, metricsServer, subscriptions, apollo, startDraining });
+}
+
+/** Says so when NODE_ENV is unset, which gets production's exposure. */
+function warnWithoutNodeEnv(config: Config, logger: Logger): void {
+  if (config.nodeEnv !== undefined) return;
+  logger.warn(
+    'NODE_ENV is not set: introspection only for the internal role and unexpected errors masked, as in production. Set NODE_ENV=production in a deployment, development on a workstation.',
+  );
+}
+
+/** Apollo, started with armor and the operation limits; the armor and limits are returned for graphql-ws too. */
+async function startGraphQL({ config, logger, metrics, rateLimitStore }: Served, schema: GraphQLSchema) {
   const armor = armorProtection(config);
   // One set of limits for HTTP (limitsPlugin) and graphql-ws (attachSubscriptionServer).
   const limits: OperationLimitsOptions = {
@@ -110,19 +159,12 @@ export async function createServer(
   // A deployment that forgot NODE_ENV gets production's exposure (unexpected errors masked): only an explicit development (or test) shows more.
   const exposeInternals = config.nodeEnv === 'development' || config.nodeEnv === 'test';
   const apollo = await startApollo({ schema, logger, armor, limits, maxTokens: config.maxTokens, exposeInternals });
+  return { apollo, armor, limits };
+}
 
-  let draining = false;
-  // HTTP GraphQL requests and running graphql-ws operations: what a drain waits for.
-  const inFlight = new InFlight();
-  const makeContext = ({
-    requestId,
-    signal,
-    principal,
-  }: {
-    requestId: string;
-    signal: AbortSignal;
-    principal: Principal;
-  }): GatewayContext => {
+/** The per-request context: loaders, generation and event budgets of the key, and a logger that names it. */
+function contextFactory({ config, logger, storage, services, rateLimitStore }: Served): MakeContext {
+  return ({ requestId, signal, principal }) => {
     const warnings: string[] = [];
     const generations = generationBudget(rateLimitStore, config.generationRateLimits, principal);
     const requestedBy = { name: principal.name, role: principal.role };
@@ -140,71 +182,73 @@ export async function createServer(
       loaders: createLoaders(storage, services, { warnings, signal, generations, payer: principal, requestedBy }),
     };
   };
+}
+
+/** What the route table needs from the Apollo setup and the start, besides the served parts. */
+interface GraphQLRoute {
+  apollo: ApolloServer<GatewayContext>;
+  makeContext: MakeContext;
+  trustedDocuments: TrustedDocumentsPolicy;
+  /** False when /metrics has its own listener (METRICS_PORT). */
+  metricsOnMainPort: boolean;
+}
+
+/** The HTTP route table: GraphQL, health, readiness and liveness, metrics, the playground and the review page. */
+function routeTable(served: Served, graphql: GraphQLRoute): http.RequestListener {
+  const { config, logger, metrics, tracing, storage, services, authenticate, inFlight, draining } = served;
   const handleGraphQL = createGraphQLHandler({
-    apollo,
+    apollo: graphql.apollo,
     logger,
     maxBodyBytes: config.maxBodyBytes,
     requestTimeoutMs: config.requestTimeoutMs,
-    makeContext,
+    makeContext: graphql.makeContext,
     authenticate,
     metrics,
     tracing,
-    trustedDocuments,
+    trustedDocuments: graphql.trustedDocuments,
   });
-  const metricsServer =
-    config.metricsPort !== undefined ? await startMetricsServer(config.metricsPort, config.host, metrics) : null;
   const sources = metricSources(services, {
     localQueueCapacity: config.localMaxQueue,
-    ready: async () => (await readiness({ storage, registry: services.registry, draining: () => draining })).ready,
+    ready: async () => (await readiness({ storage, registry: services.registry, draining })).ready,
   });
   metrics.setSources(sources);
   // Liveness fails only for a local model that has work and makes no progress (stuck), never for one that is busy.
   const watchdog = new ProgressWatchdog({ stats: () => sources.localStats(), stuckAfterMs: config.stuckAfterMs });
   // Outside production the page is served; what it can show still depends on the key it is given (introspection by role).
   const playground = config.playground ?? config.nodeEnv !== 'production';
-  const routes = {
+  return createRouteTable({
     handleGraphQL,
     authenticate,
     metrics,
-    metricsOnMainPort: !metricsServer,
+    metricsOnMainPort: graphql.metricsOnMainPort,
     playground,
     reviewPage: config.reviewPage,
     storage,
     registry: services.registry,
-    draining: () => draining,
+    draining,
     inFlight,
     alerts: services.alerts,
     watchdog,
     stuckAfterMs: config.stuckAfterMs,
     logger,
-  };
-  const httpServer = http.createServer(createRouteTable(routes));
-  httpServer.keepAliveTimeout = 65_000;
-  const subscriptions = attachSubscriptionServer({
-    httpServer,
-    schema,
-    makeContext,
-    authenticate,
-    maxPayloadBytes: config.maxBodyBytes,
-    documentRules: { maxTokens: config.maxTokens, validationRules: armor.validationRules },
-    limits,
-    tracing,
-    inFlight,
-    draining: () => draining,
   });
-  if (options.listen !== false) await listen(httpServer, config);
+}
+
+/** What createServer returns: where it listens, and a close() that drains then closes every part, once. */
+function serverHandle(
+  served: Served,
+  listening: Pick<ShutdownParts, 'httpServer' | 'metricsServer' | 'subscriptions' | 'apollo' | 'startDraining'>,
+): GatewayServer {
+  const { config, logger, storage, services, metrics, tracing, inFlight, rateLimitStore } = served;
+  const { httpServer, metricsServer } = listening;
   const port = (httpServer.address() as AddressInfo | null)?.port ?? config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  const shutdown = {
+  const shutdown: ShutdownParts = {
+    ...listening,
     logger,
     graceMs: config.shutdownGraceMs,
     inFlight,
-    startDraining: () => (draining = true),
-    subscriptions,
-    httpServer,
-    metricsServer,
     rateLimitStore,
-    apollo,
     services,
     tracing,
     storage,
@@ -221,7 +265,7 @@ export async function createServer(
     metrics,
     metricsPort: metricsServer ? (metricsServer.address() as AddressInfo).port : null,
     get draining() {
-      return draining;
+      return served.draining();
     },
     close: () => (closing ??= drainAndClose(shutdown)),
   };

@@ -23,7 +23,6 @@ const NOT_YET_SPLIT = new Set<string>([
   'src/descriptions/description.service.ts: settle',
   'src/descriptions/description.service.ts: generateStream',
   'src/routing/executor.ts: tryTarget',
-  'src/server.ts: createServer',
 ]);
 
 function tsFiles(dir: string): string[] {
