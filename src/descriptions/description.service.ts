@@ -5,6 +5,7 @@ import type {
   GenerationResult,
   Personalization,
   ProductFacts,
+  ProviderError,
 } from '../../providers/types.js';
 import type { ProviderRegistry } from '../../providers/index.js';
 import { AsyncChannel } from '../async-channel.js';
@@ -133,6 +134,31 @@ function emptyGeneration(item: GenerateItem, routed: RoutedSuccess): GenerateOut
       attempts: routed.attempts,
     },
   };
+}
+
+/** The STREAM_INTERRUPTED error for a stream that broke after `chunks` chunks; the detail goes to the debug log. */
+function interruptedPayload(error: ProviderError, chunks: number, logger: Logger): StreamPayload {
+  // The upstream message may quote the prompt back: the client gets the fact, the debug log the detail.
+  logger.debug({ provider: error.providerId, detail: error.message }, 'description stream interrupted');
+  return {
+    error: new GatewayError(
+      ErrorCode.STREAM_INTERRUPTED,
+      `the stream from ${error.providerId} broke after ${chunks} chunk(s)`,
+    ),
+  };
+}
+
+/** A settled stream's last payload: DONE with the stored description (at `index`), or the generation's error. */
+function outcomePayload(outcome: GenerateOutcome, index: number): StreamPayload {
+  return outcome.ok
+    ? { event: { type: StreamEventType.DONE, index, token: null, description: outcome.description, replay: false } }
+    : {
+        error: new GatewayError(
+          streamErrorCode(outcome.error.code),
+          outcome.error.message,
+          outcome.error.reason ? { reason: outcome.error.reason } : {},
+        ),
+      };
 }
 
 export function productFacts(p: ProductRecord): ProductFacts {
@@ -587,39 +613,10 @@ export class DescriptionService {
         // What the provider sent before it ended (or broke) reaches the client before the outcome.
         chunker.flush();
         if (!routed.ok && routed.interrupted) {
-          // The upstream message may quote the prompt back: the client gets the fact, the debug log the detail.
-          logger.debug(
-            { provider: routed.error.providerId, detail: routed.error.message },
-            'description stream interrupted',
-          );
-          channel.push({
-            error: new GatewayError(
-              ErrorCode.STREAM_INTERRUPTED,
-              `the stream from ${routed.error.providerId} broke after ${index} chunk(s)`,
-            ),
-          });
+          channel.push(interruptedPayload(routed.error, index, logger));
           return;
         }
-        const outcome = await this.settle(item, request, routed);
-        channel.push(
-          outcome.ok
-            ? {
-                event: {
-                  type: StreamEventType.DONE,
-                  index,
-                  token: null,
-                  description: outcome.description,
-                  replay: false,
-                },
-              }
-            : {
-                error: new GatewayError(
-                  streamErrorCode(outcome.error.code),
-                  outcome.error.message,
-                  outcome.error.reason ? { reason: outcome.error.reason } : {},
-                ),
-              },
-        );
+        channel.push(outcomePayload(await this.settle(item, request, routed), index));
       })
       .catch((error: unknown) => {
         logger.error({ err: error }, 'description stream failed');
