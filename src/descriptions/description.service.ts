@@ -1,22 +1,35 @@
 import type { Logger } from 'pino';
-import type { GenerationParameters, GenerationRequest, Personalization, ProductFacts } from '../../providers/types.js';
+import type {
+  GenerationParameters,
+  GenerationRequest,
+  GenerationResult,
+  Personalization,
+  ProductFacts,
+  ProviderError,
+} from '../../providers/types.js';
 import type { ProviderRegistry } from '../../providers/index.js';
 import { AsyncChannel } from '../async-channel.js';
 import { PROVIDER_IDS } from '../config.js';
 import { BadUserInputError, ErrorCode, GatewayError, NotFoundError } from '../errors/index.js';
 import { WordChunker, wordGroups } from '../streaming/word-chunker.js';
-import type { DescriptionInput, DescriptionRecord, DescriptionStore, ProductRecord } from '../storage/types.js';
-import type { GenerationRouter, Routed } from '../routing/types.js';
+import type {
+  DescriptionFlag,
+  DescriptionInput,
+  DescriptionRecord,
+  DescriptionStore,
+  ProductRecord,
+} from '../storage/types.js';
+import type { GenerationRouter, Routed, RoutedFailure, RoutedSuccess } from '../routing/types.js';
 import { clientMessage } from '../routing/client-message.js';
 import { buildPrompt, isPromptVersion, type BuiltPrompt } from '../prompts/build-prompt.js';
 import { DEFAULT_PROMPT_VERSION, TEMPLATES, type PromptVersion } from '../prompts/templates.js';
-import { checkDescription } from '../evaluation/checks/index.js';
+import { checkDescription, type DescriptionCheckResult, type Flag } from '../evaluation/checks/index.js';
 import { verdictOf, type Verdict } from '../evaluation/checks/verdict.js';
 import { estimateCostUsd, type ModelPrice } from '../pricing.js';
 import { budgetExceededError, type BudgetGuard, type Payer, type Reservation } from '../budgets/guard.js';
 import type { ChargeInput } from '../budgets/charge.js';
 import type { PublicationService } from '../publication/publication.service.js';
-import { sameSlot, slotOf, DEFAULT_CHANNEL } from '../publication/slot.js';
+import { sameSlot, slotOf, DEFAULT_CHANNEL, type Slot } from '../publication/slot.js';
 import type { ActorRecord, PublicationEntry } from '../storage/publication-types.js';
 import { checkParams, ParamError } from './params.js';
 import { normalizePersonalization, personalizationKey } from './personalization.js';
@@ -96,6 +109,56 @@ const token = (index: number, piece: string, replay: boolean): StreamPayload => 
 
 function promptPart(built: BuiltPrompt): { prompt: string; system?: string } {
   return built.system ? { prompt: built.prompt, system: built.system } : { prompt: built.prompt };
+}
+
+/** A check's finding as a stored flag. */
+function storedFlag(f: Flag): DescriptionFlag {
+  return {
+    code: f.code,
+    category: f.category,
+    message: f.message,
+    start: f.span?.start ?? null,
+    end: f.span?.end ?? null,
+    suggestion: f.suggestion ?? null,
+  };
+}
+
+/** The client's error for a generation that came back empty. */
+function emptyGeneration(item: GenerateItem, routed: RoutedSuccess): GenerateOutcome {
+  return {
+    ok: false,
+    error: {
+      productId: item.product.id,
+      code: 'PROVIDER_UNAVAILABLE',
+      message: `${routed.result.providerId} returned an empty description`,
+      attempts: routed.attempts,
+    },
+  };
+}
+
+/** The STREAM_INTERRUPTED error for a stream that broke after `chunks` chunks; the detail goes to the debug log. */
+function interruptedPayload(error: ProviderError, chunks: number, logger: Logger): StreamPayload {
+  // The upstream message may quote the prompt back: the client gets the fact, the debug log the detail.
+  logger.debug({ provider: error.providerId, detail: error.message }, 'description stream interrupted');
+  return {
+    error: new GatewayError(
+      ErrorCode.STREAM_INTERRUPTED,
+      `the stream from ${error.providerId} broke after ${chunks} chunk(s)`,
+    ),
+  };
+}
+
+/** A settled stream's last payload: DONE with the stored description (at `index`), or the generation's error. */
+function outcomePayload(outcome: GenerateOutcome, index: number): StreamPayload {
+  return outcome.ok
+    ? { event: { type: StreamEventType.DONE, index, token: null, description: outcome.description, replay: false } }
+    : {
+        error: new GatewayError(
+          streamErrorCode(outcome.error.code),
+          outcome.error.message,
+          outcome.error.reason ? { reason: outcome.error.reason } : {},
+        ),
+      };
 }
 
 export function productFacts(p: ProductRecord): ProductFacts {
@@ -332,51 +395,15 @@ export class DescriptionService {
 
   /** Stores a finished generation (also used by streaming) and returns it as a Description. */
   async settle(item: GenerateItem, request: GenerationRequest, routed: Routed): Promise<GenerateOutcome> {
-    if (!routed.ok) {
-      // The upstream message may quote the prompt back: the client gets a fixed sentence, the log (at debug) the detail.
-      this.logger.debug(
-        {
-          productId: item.product.id,
-          provider: routed.error.providerId,
-          kind: routed.error.kind,
-          detail: routed.error.message,
-        },
-        'generation failed',
-      );
-      return {
-        ok: false,
-        error: {
-          productId: item.product.id,
-          code: routed.code,
-          message: clientMessage(routed),
-          attempts: routed.attempts,
-        },
-      };
-    }
+    if (!routed.ok) return this.failedGeneration(item, routed);
     const key = personalizationKey(item.personalization);
     const slot = slotOf(item.product.id, item.personalization, item.channel ?? DEFAULT_CHANNEL);
     const { result } = routed;
-    if (result.text.trim() === '') {
-      // A model that stops at once has written nothing worth storing or showing.
-      return {
-        ok: false,
-        error: {
-          productId: item.product.id,
-          code: 'PROVIDER_UNAVAILABLE',
-          message: `${result.providerId} returned an empty description`,
-          attempts: routed.attempts,
-        },
-      };
-    }
+    // A model that stops at once has written nothing worth storing or showing.
+    if (result.text.trim() === '') return emptyGeneration(item, routed);
     if (routed.cached) {
-      // The text is already stored for this slot: the same row, in whatever state the content team left it.
-      const [existing] = await this.store.latestDescriptions([
-        { productId: item.product.id, personalizationKey: key, provider: result.providerId },
-      ]);
-      const [entry] =
-        existing && existing.text === result.text ? await this.publication.entries([existing.id]) : [null];
-      if (existing && entry && sameSlot(entry.state.slot, slot))
-        return { ok: true, description: toDescription(existing, DescriptionSource.CACHED, false, entry) };
+      const cached = await this.cachedDescription(item, key, slot, result);
+      if (cached) return { ok: true, description: cached };
     }
     const sent = this.sentTo(result.providerId, request, item.promptVersion);
     const checks = checkDescription({
@@ -386,19 +413,74 @@ export class DescriptionService {
       attributes: item.product.attributes,
       gender: item.product.gender,
     });
+    const input = this.descriptionInput(item, routed, sent.version, key, checks);
+    // Stored, admitted and its lifecycle events recorded in one transaction.
+    const entry = await this.publication.storeGenerated(input, item.product, slot, item.requestedBy);
+    this.reportChecks(item, result, entry.description.id, checks);
+    return { ok: true, description: toDescription(entry.description, DescriptionSource.GENERATED, false, entry) };
+  }
+
+  /** A failed route as the client's error, its detail logged at debug. */
+  private failedGeneration(item: GenerateItem, routed: RoutedFailure): GenerateOutcome {
+    // The upstream message may quote the prompt back: the client gets a fixed sentence, the log (at debug) the detail.
+    this.logger.debug(
+      {
+        productId: item.product.id,
+        provider: routed.error.providerId,
+        kind: routed.error.kind,
+        detail: routed.error.message,
+      },
+      'generation failed',
+    );
+    return {
+      ok: false,
+      error: {
+        productId: item.product.id,
+        code: routed.code,
+        message: clientMessage(routed),
+        attempts: routed.attempts,
+      },
+    };
+  }
+
+  /** The stored row a cached generation came from, when it still holds that text for this slot; else null. */
+  private async cachedDescription(
+    item: GenerateItem,
+    key: string,
+    slot: Slot,
+    result: GenerationResult,
+  ): Promise<Description | null> {
+    // The text is already stored for this slot: the same row, in whatever state the content team left it.
+    const [existing] = await this.store.latestDescriptions([
+      { productId: item.product.id, personalizationKey: key, provider: result.providerId },
+    ]);
+    const [entry] = existing && existing.text === result.text ? await this.publication.entries([existing.id]) : [null];
+    if (existing && entry && sameSlot(entry.state.slot, slot))
+      return toDescription(existing, DescriptionSource.CACHED, false, entry);
+    return null;
+  }
+
+  /** The row to store for a checked generation: its cost, the checks' flags and the writer's capability warnings. */
+  private descriptionInput(
+    item: GenerateItem,
+    { result, attempts }: RoutedSuccess,
+    promptVersion: PromptVersion,
+    key: string,
+    checks: DescriptionCheckResult,
+  ): DescriptionInput {
     const writer = this.registry.allGenerators().find((g) => g.id === result.providerId);
     const kind = writer?.kind ?? result.providerId;
-    const warnings = capabilityWarnings(item.personalization, TEMPLATES[sent.version], {
+    const warnings = capabilityWarnings(item.personalization, TEMPLATES[promptVersion], {
       id: result.providerId,
       model: result.model,
       honours: writer?.capabilities.honours,
     });
-    const input: DescriptionInput = {
+    return {
       productId: item.product.id,
       text: result.text,
       provider: result.providerId,
       model: result.model,
-      promptVersion: sent.version,
+      promptVersion,
       personalizationKey: key,
       personalization: (item.personalization as Record<string, unknown> | undefined) ?? null,
       parameters: { ...item.params, ...(item.jobId ? { jobId: item.jobId } : {}) },
@@ -407,34 +489,26 @@ export class DescriptionService {
       promptTokens: result.promptTokens,
       completionTokens: result.completionTokens,
       estimatedCostUsd: estimateCostUsd(this.prices, kind, result.model, result.promptTokens, result.completionTokens),
-      attempts: routed.attempts,
-      flags: [
-        ...checks.flags.map((f) => ({
-          code: f.code,
-          category: f.category,
-          message: f.message,
-          start: f.span?.start ?? null,
-          end: f.span?.end ?? null,
-          suggestion: f.suggestion ?? null,
-        })),
-        ...warnings.map(warningFlag),
-      ],
+      attempts,
+      flags: [...checks.flags.map(storedFlag), ...warnings.map(warningFlag)],
       attributeCoverage: checks.attributeCoverage,
     };
-    // Stored, admitted and its lifecycle events recorded in one transaction.
-    const entry = await this.publication.storeGenerated(input, item.product, slot, item.requestedBy);
-    const record = entry.description;
+  }
+
+  /** Logs a stored description's flags and tells the quality breaker its verdict. */
+  private reportChecks(
+    item: GenerateItem,
+    result: GenerationResult,
+    descriptionId: string,
+    checks: DescriptionCheckResult,
+  ): void {
     if (checks.flags.length)
-      this.logger.info(
-        { descriptionId: record.id, flags: checks.flags.map((f) => f.code) },
-        'description flagged by checks',
-      );
+      this.logger.info({ descriptionId, flags: checks.flags.map((f) => f.code) }, 'description flagged by checks');
     if (this.options.onVerdict) {
       const factCheck =
         this.options.factCheck?.(item.product, result.text, item.personalization?.locale ?? 'en') ?? null;
       this.options.onVerdict(result.providerId, result.model, verdictOf({ flags: checks.flags, factCheck }));
     }
-    return { ok: true, description: toDescription(record, DescriptionSource.GENERATED, false, entry) };
   }
 
   /**
@@ -539,39 +613,10 @@ export class DescriptionService {
         // What the provider sent before it ended (or broke) reaches the client before the outcome.
         chunker.flush();
         if (!routed.ok && routed.interrupted) {
-          // The upstream message may quote the prompt back: the client gets the fact, the debug log the detail.
-          logger.debug(
-            { provider: routed.error.providerId, detail: routed.error.message },
-            'description stream interrupted',
-          );
-          channel.push({
-            error: new GatewayError(
-              ErrorCode.STREAM_INTERRUPTED,
-              `the stream from ${routed.error.providerId} broke after ${index} chunk(s)`,
-            ),
-          });
+          channel.push(interruptedPayload(routed.error, index, logger));
           return;
         }
-        const outcome = await this.settle(item, request, routed);
-        channel.push(
-          outcome.ok
-            ? {
-                event: {
-                  type: StreamEventType.DONE,
-                  index,
-                  token: null,
-                  description: outcome.description,
-                  replay: false,
-                },
-              }
-            : {
-                error: new GatewayError(
-                  streamErrorCode(outcome.error.code),
-                  outcome.error.message,
-                  outcome.error.reason ? { reason: outcome.error.reason } : {},
-                ),
-              },
-        );
+        channel.push(outcomePayload(await this.settle(item, request, routed), index));
       })
       .catch((error: unknown) => {
         logger.error({ err: error }, 'description stream failed');

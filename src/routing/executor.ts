@@ -18,7 +18,7 @@
  * 'unavailable' and latency 0; so does a breaker another replica opened
  * (`sharedOpen`), without touching this replica's own breaker.
  */
-import { BrokenCircuitError, handleWhen, retry } from 'cockatiel';
+import { BrokenCircuitError, handleWhen, retry, type RetryPolicy } from 'cockatiel';
 import type { Logger } from 'pino';
 import { ProviderError, type GenerationRequest, type GenerationResult } from '../../providers/types.js';
 import { toProviderError } from '../../providers/http-errors.js';
@@ -127,6 +127,19 @@ export async function runPlan(
   return failure(last ?? new ProviderError('unavailable', ROUTER_ID, 'no configured provider in this route'), attempts);
 }
 
+/** One target of one request: what every try on it needs. */
+interface TargetCall {
+  deps: ExecutorDeps;
+  lane: ProviderLane;
+  target: RouteTarget;
+  request: GenerationRequest;
+  signal: AbortSignal | undefined;
+  stream: StreamState | undefined;
+}
+
+/** Records one try on a target: its error kind (null for success) and latency. */
+type RecordAttempt = (errorKind: string | null, latencyMs?: number) => void;
+
 async function tryTarget(
   deps: ExecutorDeps,
   lane: ProviderLane,
@@ -136,93 +149,116 @@ async function tryTarget(
   attempts: Attempt[],
   stream: StreamState | undefined,
 ): Promise<TargetOutcome> {
+  const call: TargetCall = { deps, lane, target, request, signal, stream };
   let tries = 0;
-  const canRetry = (error: unknown): boolean =>
-    error instanceof ProviderError &&
-    !isLocalRejection(error) &&
-    RETRYABLE_KINDS.has(error.kind) &&
-    tries <= target.retries &&
-    signal?.aborted !== true &&
-    stream?.started !== true &&
-    (error.retryAfterMs === undefined || error.retryAfterMs <= deps.retry.maxRetryAfterMs) &&
-    // Last, because it withdraws from the budget.
-    lane.budget.tryRetry();
-  const policy = retry(handleWhen(canRetry), {
-    maxAttempts: target.retries,
-    backoff: retryBackoff(deps.retry),
-  }).dangerouslyUnref();
+  const policy = retryPolicy(call, () => tries);
 
   const attempt = async (): Promise<GenerationResult> => {
     if (signal?.aborted) throw new CallerAborted();
     tries += 1;
     if (tries === 1) lane.budget.recordFirstTry();
     const started = performance.now();
-    const record = (errorKind: string | null, latencyMs = performance.now() - started): void => {
+    const record: RecordAttempt = (errorKind, latencyMs = performance.now() - started) => {
       attempts.push({ provider: lane.id, model: lane.model, errorKind, latencyMs });
     };
     try {
-      const backoffMs = tries === 1 ? lane.health.backoffMs() : 0;
-      if (backoffMs > 0) {
-        record('rate_limited', 0);
-        throw new TargetSkipped(
-          new ProviderError('rate_limited', lane.id, `${lane.id}: rate limited, backing off`, {
-            retryAfterMs: backoffMs,
-          }),
-        );
-      }
-      if (deps.sharedOpen?.(lane.id)) throw new BrokenCircuitError('circuit open on another replica');
-      const result = await lane.breaker.execute(async () => {
-        const outcome = await lane.dispatcher.load(request, {
-          timeoutMs: target.timeoutMs,
-          signal,
-          onToken: stream && onFirstToken(stream),
-        });
-        if (outcome === ABORTED) throw new CallerAborted();
-        if (outcome instanceof ProviderError) {
-          // A bad key will not get better by itself: isolate the provider now.
-          if (outcome.kind === 'auth') lane.breaker.tripNext();
-          throw outcome;
-        }
-        return outcome;
-      });
+      const result = await callTarget(call, tries === 1, record);
       record(null);
       lane.health.success();
       return result;
     } catch (error) {
-      if (error instanceof CallerAborted) {
-        record('timeout');
-        throw error;
-      }
-      if (error instanceof TargetSkipped) throw error;
-      if (error instanceof BrokenCircuitError) {
-        record('unavailable', 0);
-        deps.logger?.debug({ provider: lane.id }, 'breaker open: target skipped');
-        throw new TargetSkipped(
-          new ProviderError('unavailable', lane.id, `${lane.id}: circuit open`, { cause: error }),
-        );
-      }
-      const mapped = toProviderError(lane.id, error);
-      record(mapped.kind);
-      if (!isLocalRejection(mapped)) lane.health.failure(mapped);
-      if (
-        mapped.kind === 'rate_limited' &&
-        mapped.retryAfterMs !== undefined &&
-        mapped.retryAfterMs > deps.retry.maxRetryAfterMs
-      ) {
-        lane.health.backOff(Math.min(mapped.retryAfterMs, deps.retry.maxProviderBackoffMs));
-      }
-      throw mapped;
+      throw failedTry(call, error, record);
     }
   };
 
   try {
     return { ok: true, result: await policy.execute(attempt) };
   } catch (error) {
-    if (error instanceof CallerAborted)
-      return { ok: false, error: new ProviderError('timeout', lane.id, 'request aborted by caller'), aborted: true };
-    if (error instanceof TargetSkipped) return { ok: false, error: error.error, aborted: false };
-    return { ok: false, error: toProviderError(lane.id, error), aborted: signal?.aborted === true };
+    return failedOutcome(call, error);
   }
+}
+
+/** The retry policy on one target: which failures earn another try there, given the tries made so far. */
+function retryPolicy({ deps, lane, target, signal, stream }: TargetCall, tries: () => number): RetryPolicy {
+  const canRetry = (error: unknown): boolean =>
+    error instanceof ProviderError &&
+    !isLocalRejection(error) &&
+    RETRYABLE_KINDS.has(error.kind) &&
+    tries() <= target.retries &&
+    signal?.aborted !== true &&
+    stream?.started !== true &&
+    (error.retryAfterMs === undefined || error.retryAfterMs <= deps.retry.maxRetryAfterMs) &&
+    // Last, because it withdraws from the budget.
+    lane.budget.tryRetry();
+  return retry(handleWhen(canRetry), {
+    maxAttempts: target.retries,
+    backoff: retryBackoff(deps.retry),
+  }).dangerouslyUnref();
+}
+
+/** One call to a target through its breaker and dispatcher, unless a 429's backoff (first tries only) or another replica's open breaker keeps it away. */
+async function callTarget(
+  { deps, lane, target, request, signal, stream }: TargetCall,
+  firstTry: boolean,
+  record: RecordAttempt,
+): Promise<GenerationResult> {
+  const backoffMs = firstTry ? lane.health.backoffMs() : 0;
+  if (backoffMs > 0) {
+    record('rate_limited', 0);
+    throw new TargetSkipped(
+      new ProviderError('rate_limited', lane.id, `${lane.id}: rate limited, backing off`, {
+        retryAfterMs: backoffMs,
+      }),
+    );
+  }
+  if (deps.sharedOpen?.(lane.id)) throw new BrokenCircuitError('circuit open on another replica');
+  return lane.breaker.execute(async () => {
+    const outcome = await lane.dispatcher.load(request, {
+      timeoutMs: target.timeoutMs,
+      signal,
+      onToken: stream && onFirstToken(stream),
+    });
+    if (outcome === ABORTED) throw new CallerAborted();
+    if (outcome instanceof ProviderError) {
+      // A bad key will not get better by itself: isolate the provider now.
+      if (outcome.kind === 'auth') lane.breaker.tripNext();
+      throw outcome;
+    }
+    return outcome;
+  });
+}
+
+/** Records a failed try and returns what the retry policy sees: a skip or an abort as it is, anything else as a ProviderError (a long Retry-After also backs the provider off). */
+function failedTry({ deps, lane }: TargetCall, error: unknown, record: RecordAttempt): Error {
+  if (error instanceof CallerAborted) {
+    record('timeout');
+    return error;
+  }
+  if (error instanceof TargetSkipped) return error;
+  if (error instanceof BrokenCircuitError) {
+    record('unavailable', 0);
+    deps.logger?.debug({ provider: lane.id }, 'breaker open: target skipped');
+    return new TargetSkipped(new ProviderError('unavailable', lane.id, `${lane.id}: circuit open`, { cause: error }));
+  }
+  const mapped = toProviderError(lane.id, error);
+  record(mapped.kind);
+  if (!isLocalRejection(mapped)) lane.health.failure(mapped);
+  if (
+    mapped.kind === 'rate_limited' &&
+    mapped.retryAfterMs !== undefined &&
+    mapped.retryAfterMs > deps.retry.maxRetryAfterMs
+  ) {
+    lane.health.backOff(Math.min(mapped.retryAfterMs, deps.retry.maxProviderBackoffMs));
+  }
+  return mapped;
+}
+
+/** A target's outcome from what its last try threw. */
+function failedOutcome({ lane, signal }: TargetCall, error: unknown): TargetOutcome {
+  if (error instanceof CallerAborted)
+    return { ok: false, error: new ProviderError('timeout', lane.id, 'request aborted by caller'), aborted: true };
+  if (error instanceof TargetSkipped) return { ok: false, error: error.error, aborted: false };
+  return { ok: false, error: toProviderError(lane.id, error), aborted: signal?.aborted === true };
 }
 
 function onFirstToken(stream: StreamState): (piece: string) => void {
