@@ -179,69 +179,85 @@ async function openModel(
   };
   if (options.intraOpNumThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpNumThreads;
   if (options.logger) sessionOptions.logger = options.logger;
-  const opened = await createOrtSession(folder.onnxPath, sessionOptions);
-  let { session } = opened;
+  let opened: OrtSession | null = await createOrtSession(folder.onnxPath, sessionOptions);
   try {
-    const layout = describeDecoder(session, folder.config);
+    const layout = describeDecoder(opened.session, folder.config);
     if (layout.vocabSize > 0) plugin?.prepare?.(layout.vocabSize);
     const blockMax =
       layout.vocabSize >= LARGE_VOCABULARY
         ? await BlockMaxSession.create(layout.vocabSize, options.intraOpNumThreads)
         : null;
-    const edited =
+    const edit =
       blockMax && options.blockMaxInGraph !== false
-        ? await openWithBlockMax(folder, session, layout, blockMax, sessionOptions)
+        ? await withBlockMaxBytes(folder, opened.session, layout, blockMax, options.logger)
         : null;
-    if (edited) {
-      await session.release();
-      session = edited.session;
+    let edited = false;
+    if (edit) {
+      // Both sessions would hold the weights at once while the edited one loads: the plain one goes first, and is
+      // opened again only where the edited one does not load.
+      await opened.session.release();
+      opened = null;
+      opened = await openEdited(folder, edit, sessionOptions);
+      edited = opened !== null;
+      opened ??= await createOrtSession(folder.onnxPath, sessionOptions);
     }
-    const model = new DecoderSession(session, layout, edited ? (blockMax as BlockMaxSession).size : undefined);
-    return {
-      session,
-      executionProvider: edited?.executionProvider ?? opened.executionProvider,
-      model,
-      blockMax,
-      batching,
-    };
+    const model = new DecoderSession(opened.session, layout, edited ? (blockMax as BlockMaxSession).size : undefined);
+    return { ...opened, model, blockMax, batching };
   } catch (error) {
-    await session.release();
+    await opened?.session.release();
     throw error;
   }
 }
 
 /**
- * The decoder's graph with the block-max graph appended (block-max-graph.ts),
+ * The decoder's file with the block-max graph appended (block-max-graph.ts),
  * so that each forward pass gives its blocks' maxima too, with no run of its
  * own; null where that cannot be (logits that are not float32, a file that
- * does not parse or load so): the separate block-max session does the work
- * then, as it does for rows whose processors do not say what they change.
+ * does not parse so): the separate block-max session does the work then, as
+ * it does for rows whose processors do not say what they change.
  */
-async function openWithBlockMax(
+async function withBlockMaxBytes(
   folder: ModelFolder,
   plain: ort.InferenceSession,
   layout: DecoderLayout,
   blockMax: BlockMaxSession,
-  options: Parameters<typeof createOrtSession>[1],
-): Promise<OrtSession | null> {
+  logger: OnnxProviderOptions['logger'],
+): Promise<Uint8Array | null> {
   if (tensorMetadata(plain.outputMetadata, 'logits')?.type !== 'float32') return null;
   try {
     // A graph fed logits_to_keep gives one position per row, which the appended part reads in place.
-    const model = withBlockMax(
+    return withBlockMax(
       await readFile(folder.onnxPath),
       blockMax.vocab,
       blockMax.size,
       layout.logitsToKeepInput !== undefined,
     );
+  } catch (cause) {
+    warnApart(folder, cause, logger);
+    return null;
+  }
+}
+
+/** The session of the edited file (withBlockMaxBytes), or null where it does not load so (the plain file is then opened again). */
+async function openEdited(
+  folder: ModelFolder,
+  model: Uint8Array,
+  options: Parameters<typeof createOrtSession>[1],
+): Promise<OrtSession | null> {
+  try {
     const edited = await createOrtSession(folder.onnxPath, { ...options, model });
     if (edited.session.outputNames.includes(APPENDED.maxima)) return edited;
     await edited.session.release();
   } catch (cause) {
-    (options?.logger ?? console).warn(
-      `onnx: ${folder.name}: block maxima in a run of their own (${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)})`,
-    );
+    warnApart(folder, cause, options?.logger);
   }
   return null;
+}
+
+function warnApart(folder: ModelFolder, cause: unknown, logger: OnnxProviderOptions['logger']): void {
+  (logger ?? console).warn(
+    `onnx: ${folder.name}: block maxima in a run of their own (${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)})`,
+  );
 }
 
 /** What one request's generation reads and writes of its provider. */

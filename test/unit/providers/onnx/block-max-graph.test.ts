@@ -11,9 +11,10 @@ import { readModelFolder } from '../../../../providers/onnx/model-folder.js';
 import { BadWords, MinNewTokens, NoRepeatNgram, RepetitionPenalty } from '../../../../providers/onnx/processors.js';
 import { createRng } from '../../../../providers/onnx/sampling.js';
 import { createOrtSession } from '../../../../providers/onnx/session.js';
+import { createOnnxProvider } from '../../../../providers/onnx/index.js';
 import { loadTokenizer } from '../../../../providers/onnx/tokenizer.js';
 import { qwenFixtureDir } from '../../../helpers/qwen-fixture.js';
-import { mixedPrompts, quietLogger } from './onnx-test-helpers.js';
+import { mixedPrompts, quietLogger, request } from './onnx-test-helpers.js';
 
 const VOCAB = 151_936;
 const SIZE = 128;
@@ -264,4 +265,30 @@ test("the block-max graph in the operators of opset 18 and later (ReduceMax take
 test('a model file that names no ONNX opset is not edited', () => {
   assert.throws(() => withBlockMax(Uint8Array.of(), VOCAB, SIZE), /no ONNX opset/);
   assert.equal(defaultOpset(Uint8Array.of(0x08, 0x08)), null);
+});
+
+test('the provider opens the edited graph after releasing the plain one, and works so load after load, as the plain graph does', async () => {
+  const generateWith = async (blockMaxInGraph: boolean) => {
+    const p = await createOnnxProvider({
+      modelDir: qwenFixtureDir(),
+      executionProvider: 'cpu',
+      logger: quietLogger,
+      blockMaxInGraph,
+    });
+    try {
+      const [r] = await p.generate([request('Linen summer dress', { maxTokens: 8, seed: 11 })]);
+      assert.ok(r && !(r instanceof Error), String(r));
+      return { text: r.text, blockRunMs: p.stats().blockRunMs };
+    } finally {
+      await p.close();
+    }
+  };
+  const first = await generateWith(true);
+  const again = await generateWith(true);
+  const plain = await generateWith(false);
+  assert.equal(first.blockRunMs, 0, 'the maxima come from the edited graph, not a run of their own');
+  assert.equal(again.blockRunMs, 0);
+  assert.ok(plain.blockRunMs > 0);
+  assert.equal(again.text, first.text);
+  assert.equal(plain.text, first.text);
 });
