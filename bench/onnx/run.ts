@@ -24,7 +24,7 @@ import { readModelFolder } from '../../providers/onnx/model-folder.js';
 import { onnxPlugins } from '../../providers/onnx-plugins/index.js';
 import type { LogitsProcessorPlugins } from '../../providers/onnx/plugins.js';
 import { qwenFixtureDir } from '../../test/helpers/qwen-fixture.js';
-import { fixtureRows, measureChoice } from './token-choice.js';
+import { fixtureRows, measureChoice, straddlingShare } from './token-choice.js';
 import { loadTokenizer } from '../../providers/onnx/tokenizer.js';
 import { createOrtSession } from '../../providers/onnx/session.js';
 import { DecoderSession, describeDecoder, releaseArrays, tensorArrays } from '../../providers/onnx/decoder-session.js';
@@ -571,6 +571,16 @@ const choice = await measureChoice([
   { name: 'tiny-qwen2 ×8', rows: fixture.rows.map((r) => r.map((x) => x * 8)), seen: fixture.seen },
 ]);
 const slowest = Math.max(...choice.map((c) => c.ms));
+// Where per-block sums could stand in for whole blocks: at a plain draw's median target (half the mass) and the top-p cuts.
+const straddle = [
+  { name: 'tiny-qwen2', rows: fixture.rows },
+  { name: 'tiny-qwen2 ×8', rows: fixture.rows.map((r) => r.map((x) => x * 8)) },
+].map(({ name, rows }) => {
+  const [half, p90] = straddlingShare(rows, 0.7, [0.5, 0.9]);
+  const [half1, p95] = straddlingShare(rows, 1, [0.5, 0.95]);
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  return `${name}: ${pct(p90)} at top-p 0.9's cut (T 0.7), ${pct(p95)} at top-p 0.95's (T 1), ${pct(half1)} and ${pct(half)} at half the mass (a median draw; T 1 and 0.7)`;
+});
 const choiceNote =
   `Command: \`npm run bench:onnx\` (bench/onnx/token-choice.ts), in the same run as the section above. The JavaScript that chooses one row's token at a 151,936-token vocabulary, as the decode loop does it: one block-max run over all ${fixture.rows.length} rows at once before any processor (onnxruntime: each row's blocks' maxima and its best few tokens, the part that the model's own run now does), then the row's processors (a repetition penalty of 1.1 over the ids it has seen) and the mending of its blocks that they changed, then chooseToken per row with its part of the run; per row, the median of 7 passes over the ${fixture.rows.length} rows. ` +
   "Beside it, in the same run on the same rows: the run itself per row (native work, not JavaScript, inside the model's session.run in the decode loop), the same JavaScript without the run (whole rows read), and the full sort of the vocabulary that token choice did before (the reference the tests compare with). " +
@@ -586,6 +596,7 @@ const choiceNote =
   "Greedy and a top-k of up to 64 read the run's best tokens only; a larger top-k reads only its best blocks (those whose best is at least the k-th best block's). " +
   "Top-k off, top-p, min-p and plain sampling take the best score from the blocks, then one pass over the blocks whose best is not below the floor (a weight of 2^-54 of the best's, min_p's with min-p alone), which sums the weights of the tokens at or above it into 4,096 buckets of log-weight; only the one or two buckets that a cut or the draw falls in are sorted. " +
   'On these rows (both sets) every block holds a token above that floor, so for top-p and plain sampling the pass still reads the whole row: it is what remains of the JS per row there. ' +
+  `Per-block sums of the weights (blocks of 128 ids, in id order) could stand in for a block only where it lies wholly on one side of the cut or the draw in score order; the share of blocks with tokens on both sides, mean over the rows: ${straddle.join('; ')}. ` +
   'The 2 cores of this machine are shared with other work, so compare within one run.';
 console.log(`\n${choiceNote}`);
 if (!process.argv.includes('--no-write'))

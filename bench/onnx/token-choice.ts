@@ -201,3 +201,42 @@ export async function measureChoice(
     await blockMax.release();
   }
 }
+
+/**
+ * Per-block sums of the weights (blocks of `size` consecutive ids) can stand
+ * in for a block's tokens only where the block lies wholly on one side of a
+ * cut in score order. For each cumulative mass share (a top-p cut, or a draw's
+ * target), the mean share over `rows` of the blocks that hold tokens on both
+ * sides of the score where the running weight, best first, reaches it: those
+ * a cut or a draw there would still have to read token by token.
+ */
+export function straddlingShare(
+  rows: readonly Float32Array[],
+  temperature: number,
+  shares: readonly number[],
+  size = 128,
+): number[] {
+  const totals = shares.map(() => 0);
+  for (const row of rows) {
+    const sorted = Float32Array.from(row).sort().reverse();
+    const max = sorted[0];
+    let total = 0;
+    for (const v of sorted) total += Math.exp((v - max) / temperature);
+    const cuts = shares.map((share) => {
+      let mass = 0;
+      for (const v of sorted) if ((mass += Math.exp((v - max) / temperature)) >= share * total) return v;
+      return sorted[sorted.length - 1];
+    });
+    const blocks = row.length / size;
+    for (let j = 0; j < blocks; j++) {
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (let i = j * size; i < (j + 1) * size; i++) {
+        lo = Math.min(lo, row[i]);
+        hi = Math.max(hi, row[i]);
+      }
+      cuts.forEach((cut, c) => void (totals[c] += +(lo < cut && cut <= hi) / blocks));
+    }
+  }
+  return totals.map((t) => t / rows.length);
+}
