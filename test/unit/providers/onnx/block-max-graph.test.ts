@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { inspect } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { blockMaxModel, defaultOpset, withBlockMax } from '../../../../providers/onnx/block-max-graph.js';
 import { BlockMaxSession, mendRow, readBlockScores, rowBlocks } from '../../../../providers/onnx/block-max-session.js';
@@ -267,7 +268,7 @@ test('a model file that names no ONNX opset is not edited', () => {
   assert.equal(defaultOpset(Uint8Array.of(0x08, 0x08)), null);
 });
 
-test('the provider opens the edited graph after releasing the plain one, and works so load after load, as the plain graph does', async () => {
+test('the provider, whose edited graph loads once the plain one is released, works load after load and writes what the plain graph writes', async () => {
   const generateWith = async (blockMaxInGraph: boolean) => {
     const p = await createOnnxProvider({
       modelDir: qwenFixtureDir(),
@@ -277,7 +278,7 @@ test('the provider opens the edited graph after releasing the plain one, and wor
     });
     try {
       const [r] = await p.generate([request('Linen summer dress', { maxTokens: 8, seed: 11 })]);
-      assert.ok(r && !(r instanceof Error), String(r));
+      assert.ok(r && !(r instanceof Error), inspect(r));
       return { text: r.text, blockRunMs: p.stats().blockRunMs };
     } finally {
       await p.close();
