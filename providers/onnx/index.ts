@@ -196,7 +196,6 @@ async function openModel(
       // Both sessions would hold the weights at once while the edited one loads: the plain one goes first, and is
       // opened again only where the edited one does not load.
       await opened.session.release();
-      opened = null;
       opened = await openEdited(folder, edit, sessionOptions);
       edited = opened !== null;
       opened ??= await createOrtSession(folder.onnxPath, sessionOptions);
