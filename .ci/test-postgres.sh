@@ -22,9 +22,15 @@ _as_pg_owner() {
   if [ "$(id -u)" = 0 ]; then su postgres -s /bin/bash -c "$1"; else bash -c "$1"; fi
 }
 
+# `start_test_postgres durable` keeps PostgreSQL's own defaults (fsync,
+# synchronous_commit and full_page_writes on), for a benchmark that must pay
+# for the disk flushes a real deployment pays for.
 start_test_postgres() {
-  local bin port
+  local bin port sync_options
   bin="$(test_postgres_bin)" || return 1
+  # fsync and friends off unless asked: the data is thrown away, and tests run faster.
+  sync_options="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  if [ "${1:-}" = durable ]; then sync_options=""; fi
   # Under /tmp, not $TMPDIR: the postgres user must be able to reach it.
   TEST_PG_DIR="$(mktemp -d -t stylesprint-pg.XXXXXX)"
   if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$TEST_PG_DIR"; fi
@@ -37,8 +43,7 @@ start_test_postgres() {
   # TCP needs the role's password, as a real deployment would.
   _as_pg_owner "'$bin/initdb' -D '$TEST_PG_DIR/data' -U postgres -E UTF8 --no-locale --auth-local=trust --auth-host=scram-sha-256 --no-sync >'$TEST_PG_DIR/initdb.log' 2>&1" ||
     { cat "$TEST_PG_DIR/initdb.log" >&2; return 1; }
-  # fsync and friends off: the data is thrown away, and tests run faster.
-  _as_pg_owner "'$bin/pg_ctl' -D '$TEST_PG_DIR/data' -l '$TEST_PG_DIR/server.log' -w -t 60 -o \"-k '$TEST_PG_DIR' -p $port -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off\" start >/dev/null" ||
+  _as_pg_owner "'$bin/pg_ctl' -D '$TEST_PG_DIR/data' -l '$TEST_PG_DIR/server.log' -w -t 60 -o \"-k '$TEST_PG_DIR' -p $port -c listen_addresses=127.0.0.1 $sync_options\" start >/dev/null" ||
     { cat "$TEST_PG_DIR/server.log" >&2; return 1; }
   _as_pg_owner "'$bin/psql' -X -q -v ON_ERROR_STOP=1 -h '$TEST_PG_DIR' -p $port -U postgres -d postgres -c \"CREATE ROLE stylesprint LOGIN CREATEDB PASSWORD 'stylesprint'\"" ||
     return 1

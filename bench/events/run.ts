@@ -8,7 +8,9 @@
  *
  * Run: npm run bench:events [-- --database-url postgresql://… --events N]
  * (PostgreSQL also with TEST_DATABASE_URL, in a database made and dropped
- * for the run; writes the "events" section of docs/benchmarks.md).
+ * for the run; --database-url may be given more than once, say for a server
+ * that syncs every commit beside one that does not, and each gets its row;
+ * writes the "events" section of docs/benchmarks.md).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -104,7 +106,7 @@ async function measure(storage: Storage, events: number): Promise<Measured> {
 interface Postgres {
   storage: Storage;
   drop: () => Promise<void>;
-  /** The server's durability settings, said beside its numbers: a throwaway test server runs without fsync. */
+  /** The server's durability settings, said beside its numbers: a throwaway test server runs without fsync unless started durable. */
   durability: string;
 }
 
@@ -121,7 +123,7 @@ async function postgresStorage(url: string | undefined): Promise<Postgres | stri
   const client = new pg.Client({ connectionString });
   await client.connect();
   const settings = await client.query<{ name: string; setting: string }>(
-    `SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit') ORDER BY name`,
+    `SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'full_page_writes', 'synchronous_commit') ORDER BY name`,
   );
   await client.end();
   return {
@@ -132,7 +134,7 @@ async function postgresStorage(url: string | undefined): Promise<Postgres | stri
 }
 
 const { values } = parseArgs({
-  options: { 'database-url': { type: 'string' }, events: { type: 'string', default: '100000' } },
+  options: { 'database-url': { type: 'string', multiple: true }, events: { type: 'string', default: '100000' } },
 });
 const events = Number(values.events);
 if (!Number.isSafeInteger(events) || events < MAX_EVENTS_PER_CALL)
@@ -149,10 +151,12 @@ try {
   await sqlite.close();
   rows.push(row('SQLite (one file, WAL)', s));
   console.log(rows.at(-1));
-  const pg = await postgresStorage(values['database-url']);
-  if (typeof pg === 'string') {
-    console.log(`PostgreSQL skipped: ${pg}`);
-  } else {
+  for (const url of values['database-url'] ?? [undefined]) {
+    const pg = await postgresStorage(url);
+    if (typeof pg === 'string') {
+      console.log(`PostgreSQL skipped: ${pg}`);
+      continue;
+    }
     try {
       rows.push(row(`PostgreSQL (local server, ${pg.durability})`, await measure(pg.storage, events)));
       console.log(rows.at(-1));
@@ -171,6 +175,8 @@ const body = `Events per second into the event store (\`storage.events.record\`:
 |---|---|${BATCH_SIZES.map(() => '---|').join('')}
 ${rows.join('\n')}
 
-Reproduce: \`npm run bench:events\` (PostgreSQL with \`-- --database-url postgresql://…\` or \`TEST_DATABASE_URL\` set; the row names the server's fsync and synchronous_commit, which the throwaway server of \`.ci/test-postgres.sh\` turns off; a server that syncs every commit was not measured).`;
+Each PostgreSQL row names the server's fsync, full_page_writes and synchronous_commit. The throwaway server of \`.ci/test-postgres.sh\` turns them off (\`start_test_postgres\`); \`start_test_postgres durable\` keeps PostgreSQL's defaults, all on, so every commit waits for its WAL flush to the disk, as in a deployment: with batches, a flush is paid once per batch rather than once per event.
+
+Reproduce: \`npm run bench:events\` (PostgreSQL with \`-- --database-url postgresql://…\`, repeatable, one row each, or \`TEST_DATABASE_URL\` set; the rows above: one server of each kind, both on this machine's disk).`;
 writeSection('events', 'Event storage (recordEvents batches)', body);
 console.log('wrote docs/benchmarks.md');

@@ -42,9 +42,10 @@ export interface ExperimentRun {
   analyze(at: Date): Promise<LookResult>;
 }
 
-export interface ExperimentDriver {
+/** A driver; `Run` is what its runs offer beyond ExperimentRun (the graphql driver's names what the store hashed). */
+export interface ExperimentDriver<Run extends ExperimentRun = ExperimentRun> {
   /** Names the driver in the report. */
   readonly name: string;
-  start(design: ExperimentDesign): Promise<ExperimentRun>;
+  start(design: ExperimentDesign): Promise<Run>;
   close(): Promise<void>;
 }

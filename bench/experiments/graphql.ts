@@ -96,14 +96,16 @@ const RECORD =
 const ANALYSIS =
   'query A($id: ID!) { experiment(id: $id) { analysis { decision winnerVariantId variants { variantId exposures conversions } } } }';
 
-class GraphQLRun implements ExperimentRun {
+/** One run against the gateway; its experiment and session ids are the ones the store hashes to assign. */
+export class GraphQLRun implements ExperimentRun {
   private readonly shown = new Map<string, Shown>();
   private sessions = 0;
 
   constructor(
     private readonly shop: Shop,
     private readonly design: ExperimentDesign,
-    private readonly experimentId: string,
+    /** The id the gateway gave the run's experiment. */
+    readonly experimentId: string,
   ) {}
 
   async assign(sessionIds: readonly string[], at: Date): Promise<number[]> {
@@ -182,8 +184,8 @@ class GraphQLRun implements ExperimentRun {
     };
   }
 
-  /** Unique across runs: event ids and Thompson's sticky sessions are per session. */
-  private sessionId(s: string): string {
+  /** The session id the gateway sees for simulated session `s`: unique across runs, since event ids and Thompson's sticky sessions are per session. */
+  sessionId(s: string): string {
     return `${this.design.id}-${s}`;
   }
 }
@@ -229,7 +231,7 @@ async function openShop(
   };
 }
 
-export function createGraphQLDriver(options: GraphQLDriverOptions = {}): ExperimentDriver {
+export function createGraphQLDriver(options: GraphQLDriverOptions = {}): ExperimentDriver<GraphQLRun> {
   const cleanup: Array<() => Promise<void>> = [];
   let shop: Shop | undefined;
   return {

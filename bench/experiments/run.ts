@@ -14,8 +14,11 @@
  * gateway may create its tables in]]
  * (writes the "experiments" sections of docs/experiments.md and docs/benchmarks.md).
  * --scenario NAME (repeatable) runs some scenarios only, and --explore X sets
- * Thompson's even share; either prints the table without writing the docs.
+ * Thompson's even share; either prints the table without writing the docs,
+ * except that a server run of some scenarios replaces just their rows in its
+ * section (to rerun one with more --runs), keeping the others'.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -24,6 +27,7 @@ import { writeSection } from '../report.js';
 import type { ExperimentDriver } from './driver.js';
 import { createInProcessDriver } from './in-process.js';
 import { createGraphQLDriver } from './graphql.js';
+import { replaceRows, sectionBody } from './doc-rows.js';
 import { runScenario, type Scenario, type ScenarioSummary } from './simulate.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -119,15 +123,69 @@ function writeServerSection(
     ...TABLE_HEADER,
     ...summaries.map(row),
     '',
-    ...all.map((c) => `- ${c.met ? 'Met' : '**Not met**'} (point estimate): ${c.what}.`),
+    ...all.map(serverCheckLine),
     '',
     `Reproduce: \`${command}\` (seed ${seed}; about ${minutes} minutes here).`,
   ].join('\n');
+  writeSection(serverSection(postgres), serverTitle(postgres), body, experimentsDoc);
+}
+
+const serverSection = (postgres: boolean): string => (postgres ? 'experiments-server-postgres' : 'experiments-server');
+const serverTitle = (postgres: boolean): string =>
+  `Simulation through the real server (${postgres ? 'PostgreSQL' : 'SQLite'})`;
+const serverCheckLine = (c: Check): string => `- ${c.met ? 'Met' : '**Not met**'} (point estimate): ${c.what}.`;
+
+/** A rerun of some scenarios through the server: their rows, checks and reproduce lines replaced, the others' kept. */
+function rewriteServerRows(summaries: ScenarioSummary[], command: string, seed: number, postgres: boolean): void {
+  const body = sectionBody(readFileSync(experimentsDoc, 'utf8'), serverSection(postgres));
+  if (body === null)
+    throw new Error(`docs/experiments.md has no ${serverSection(postgres)} section: run all its scenarios`);
+  const reruns = summaries.map((s) => ({
+    name: s.scenario.name,
+    row: row(s),
+    checks: checks(s).map(serverCheckLine),
+    reproduce: `\`${command}\` (seed ${seed}; about ${Math.ceil(s.seconds / 60)} minutes here).`,
+  }));
+  writeSection(serverSection(postgres), serverTitle(postgres), replaceRows(body, reruns), experimentsDoc);
+}
+
+/** The in-process table in docs/experiments.md and its summary in docs/benchmarks.md. */
+function writeInProcessSections(
+  driverName: string,
+  summaries: ScenarioSummary[],
+  all: Check[],
+  command: string,
+  seed: number,
+): void {
+  const header = TABLE_HEADER;
+  const body = [
+    `Driver: ${driverName}. Sessions arrive evenly, hour by hour; each sees its variant once and adds to cart with its variant's true rate; the analysis is looked at at the end of every day, and a run counts the first stop it recommends. Test settings are the defaults (alpha ${ANALYSIS_DEFAULTS.alpha}, mixing sd ${ANALYSIS_DEFAULTS.mixingSd}, minimum effect ${pct(ANALYSIS_DEFAULTS.minimumEffect)}) with a minimum sample of ${BASE.minSample} per variant. Thompson weights are recomputed every ${SIMULATION_THOMPSON.refreshSeconds / 3600} simulated hours from ${SIMULATION_THOMPSON.draws.toLocaleString('en-US')} draws, with the default even share (explore) of ${THOMPSON_DEFAULTS.explore}. Percentages carry a 95% Wilson interval over the runs. The naive rule is the baseline: stop on the first day a fixed-sample 95% interval of the difference excludes 0.`,
+    '',
+    ...header,
+    ...summaries.map(row),
+    '',
+    ...all.map((c) => `- ${c.met ? 'Met' : '**Not met**'}: ${c.what}.`),
+    '',
+    `Reproduce: \`${command}\` (seed ${seed}; about ${Math.ceil(summaries.reduce((s, x) => s + x.seconds, 0) / 60)} minutes here).`,
+  ].join('\n');
+  writeSection('experiments', 'Simulation results', body, experimentsDoc);
+  const aa = summaries.find((s) => s.scenario.name === 'aa-fixed')!;
+  const ab = summaries.find((s) => s.scenario.name === 'ab-fixed')!;
+  const fp = aa.winnerStops / aa.runs;
+  const naiveFp = aa.naiveWrong / aa.runs;
   writeSection(
-    postgres ? 'experiments-server-postgres' : 'experiments-server',
-    `Simulation through the real server (${postgres ? 'PostgreSQL' : 'SQLite'})`,
-    body,
-    experimentsDoc,
+    'experiments',
+    'Experiment statistics (simulation)',
+    [
+      'Daily looks at simulated A/A and A/B tests through the pure functions of `src/experiments`; the full table and method are in [docs/experiments.md](experiments.md#simulation-results).',
+      '',
+      '| measure | always-valid test | naive daily fixed-sample test (baseline) | ratio |',
+      '|---|---|---|---|',
+      `| A/A false positives (${aa.runs} runs) | ${pct(fp)} | ${pct(naiveFp)} | ${naiveFp > 0 ? (fp / naiveFp).toFixed(2) : '—'}× |`,
+      `| A/B 5.0% vs 6.5%: better variant found (${ab.runs} runs) | ${pct(ab.rightWinner / ab.runs)} | ${pct(ab.naiveRight / ab.runs)} | ${(ab.rightWinner / Math.max(1, ab.naiveRight)).toFixed(2)}× |`,
+      '',
+      `Reproduce: \`${command}\``,
+    ].join('\n'),
   );
 }
 
@@ -183,52 +241,27 @@ async function main(): Promise<void> {
   }
   const all = summaries.flatMap(checks);
   for (const c of all) console.log(`${c.met ? 'met' : 'NOT MET'}: ${c.what}`);
+  const subset = chosen.length < known.length;
   const flags = [
     ...(server ? [`--driver ${values.driver}`] : []),
     ...(values['database-url'] ? ['--database-url URL'] : []),
     ...(runs ? [`--runs ${runs}`] : []),
     ...(seed !== 1 ? [`--seed ${seed}`] : []),
+    ...(subset ? chosen.map((s) => `--scenario ${s.name}`) : []),
   ];
   const command = `npm run bench:experiments${flags.length ? ` -- ${flags.join(' ')}` : ''}`;
-  if (chosen.length < known.length || values.explore !== undefined) {
+  if (values.explore !== undefined || (subset && !server)) {
     console.log('(a subset of the scenarios, or a non-default setting: docs not written)');
     return;
   }
   if (server) {
-    writeServerSection(driver.name, summaries, all, command, seed, !!values['database-url']);
-    console.log('wrote docs/experiments.md');
+    const postgres = !!values['database-url'];
+    if (subset) rewriteServerRows(summaries, command, seed, postgres);
+    else writeServerSection(driver.name, summaries, all, command, seed, postgres);
+    console.log(`wrote docs/experiments.md${subset ? ` (the ${chosen.map((s) => s.name).join(', ')} rows)` : ''}`);
     return;
   }
-  const header = TABLE_HEADER;
-  const body = [
-    `Driver: ${driver.name}. Sessions arrive evenly, hour by hour; each sees its variant once and adds to cart with its variant's true rate; the analysis is looked at at the end of every day, and a run counts the first stop it recommends. Test settings are the defaults (alpha ${ANALYSIS_DEFAULTS.alpha}, mixing sd ${ANALYSIS_DEFAULTS.mixingSd}, minimum effect ${pct(ANALYSIS_DEFAULTS.minimumEffect)}) with a minimum sample of ${BASE.minSample} per variant. Thompson weights are recomputed every ${SIMULATION_THOMPSON.refreshSeconds / 3600} simulated hours from ${SIMULATION_THOMPSON.draws.toLocaleString('en-US')} draws, with the default even share (explore) of ${THOMPSON_DEFAULTS.explore}. Percentages carry a 95% Wilson interval over the runs. The naive rule is the baseline: stop on the first day a fixed-sample 95% interval of the difference excludes 0.`,
-    '',
-    ...header,
-    ...summaries.map(row),
-    '',
-    ...all.map((c) => `- ${c.met ? 'Met' : '**Not met**'}: ${c.what}.`),
-    '',
-    `Reproduce: \`${command}\` (seed ${seed}; about ${Math.ceil(summaries.reduce((s, x) => s + x.seconds, 0) / 60)} minutes here).`,
-  ].join('\n');
-  writeSection('experiments', 'Simulation results', body, experimentsDoc);
-  const aa = summaries.find((s) => s.scenario.name === 'aa-fixed')!;
-  const ab = summaries.find((s) => s.scenario.name === 'ab-fixed')!;
-  const fp = aa.winnerStops / aa.runs;
-  const naiveFp = aa.naiveWrong / aa.runs;
-  writeSection(
-    'experiments',
-    'Experiment statistics (simulation)',
-    [
-      'Daily looks at simulated A/A and A/B tests through the pure functions of `src/experiments`; the full table and method are in [docs/experiments.md](experiments.md#simulation-results).',
-      '',
-      '| measure | always-valid test | naive daily fixed-sample test (baseline) | ratio |',
-      '|---|---|---|---|',
-      `| A/A false positives (${aa.runs} runs) | ${pct(fp)} | ${pct(naiveFp)} | ${naiveFp > 0 ? (fp / naiveFp).toFixed(2) : '—'}× |`,
-      `| A/B 5.0% vs 6.5%: better variant found (${ab.runs} runs) | ${pct(ab.rightWinner / ab.runs)} | ${pct(ab.naiveRight / ab.runs)} | ${(ab.rightWinner / Math.max(1, ab.naiveRight)).toFixed(2)}× |`,
-      '',
-      `Reproduce: \`${command}\``,
-    ].join('\n'),
-  );
+  writeInProcessSections(driver.name, summaries, all, command, seed);
   console.log('wrote docs/experiments.md and docs/benchmarks.md');
 }
 

@@ -9,43 +9,15 @@ import { forgetKey, gql, GatewayRefusal, readKey, storeKey } from './api.js';
 import { byId, h } from './dom.js';
 import { explainRefusal } from './words.js';
 import { experimentSummary, type ExperimentReportModel } from '../../experiments/report-html.js';
+import type { ReviewExperimentQuery, ReviewExperimentsQuery } from '../../../clients/generated/graphql.js';
 
-interface ListedExperiment {
-  id: string;
-  name: string;
-  status: string;
-  analysis: { decision: ExperimentReportModel['decision']; winnerVariantId: string | null };
-}
-
-/** experiment(id) as the page's ReviewExperiment operation asks for it. */
-export interface ExperimentAnswer {
-  id: string;
-  name: string;
-  status: string;
-  metric: string;
-  allocation: string;
-  createdAt: string;
-  variants: Array<{ id: string; name: string }>;
-  analysis: {
-    decision: ExperimentReportModel['decision'];
-    winnerVariantId: string | null;
-    reason: string;
-    comparisonAlpha: number;
-    minSample: number;
-    variants: Array<{
-      variantId: string;
-      control: boolean;
-      exposures: number;
-      conversions: number;
-      rate: number | null;
-      interval: { lower: number; upper: number };
-      lift: { estimate: number; lower: number; upper: number } | null;
-      probabilityBeatsControl: number | null;
-      alwaysValidPValue: number | null;
-    }>;
-    history: Array<{ at: string; variants: Array<{ variantId: string; exposures: number; conversions: number }> }>;
-  };
-}
+/**
+ * experiment(id) as the page's trusted ReviewExperiment document asks for it:
+ * codegen's type of that document, so its fields are written once, in
+ * clients/review/experiments.graphql, and toReportModel below is the one
+ * place they meet report-html's model.
+ */
+export type ExperimentAnswer = NonNullable<ReviewExperimentQuery['experiment']>;
 
 /** The view's model from the API's answer: the same numbers the CLI reads from the store. */
 export function toReportModel(e: ExperimentAnswer): ExperimentReportModel {
@@ -105,7 +77,7 @@ function say(words: string): void {
 
 async function loadList(): Promise<void> {
   try {
-    const { experiments } = await gql<{ experiments: ListedExperiment[] }>('ReviewExperiments');
+    const { experiments } = await gql<ReviewExperimentsQuery>('ReviewExperiments');
     const current = decodeURIComponent(location.hash.slice(1));
     byId('experiment-list').replaceChildren(
       ...experiments.map((e) =>
@@ -145,7 +117,7 @@ async function show(id: string): Promise<void> {
     else item.removeAttribute('aria-current');
   }
   try {
-    const { experiment } = await gql<{ experiment: ExperimentAnswer | null }>('ReviewExperiment', { id });
+    const { experiment } = await gql<ReviewExperimentQuery>('ReviewExperiment', { id });
     if (!experiment) return say('No such experiment.');
     const model = toReportModel(experiment);
     byId('experiment-heading').textContent = experiment.name;
