@@ -11,6 +11,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
 import { productIds as firstProductIds, type GqlBody } from '../helpers/graphql.js';
+import { must } from '../helpers/must.js';
 
 const GENERATE = `mutation G($input: [GenerateDescriptionInput!]!) {
   generateDescriptions(input: $input) { __typename ... on Description { id provider estimatedCostUsd } ... on GenerationError { code message } }
@@ -167,7 +168,7 @@ test('a streamed generation is charged like any other, and refused like any othe
   }
   // The personalization role's cap is full (previous test): its stream is refused before any call.
   const calls = fake.count('chat.completions');
-  const { done, errors } = await stream(productIds[2]);
+  const { done, errors } = await stream(must(productIds[2], 'a third product'));
   assert.equal(done, null);
   assert.equal(errors[0]?.extensions?.code, 'BUDGET_EXCEEDED');
   assert.equal(errors[0]?.extensions?.http, undefined);

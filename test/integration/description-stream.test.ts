@@ -4,6 +4,7 @@ import { createClient, type Client } from 'graphql-ws';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { dataOf, productIds, type GqlBody, type GqlError } from '../helpers/graphql.js';
+import { mustHave } from '../helpers/must.js';
 
 const STREAM = `subscription($productId: ID!, $provider: String, $regenerate: Boolean! = false) {
   descriptionStream(productId: $productId, provider: $provider, regenerate: $regenerate) { type index token replay description { id text provider source } }
@@ -58,7 +59,7 @@ async function setup(): Promise<{ server: TestServer; fake: FakeOpenAI; client: 
     () => server.stop(),
     () => client.dispose(),
   );
-  const [productId] = await productIds(server.gql, 1);
+  const [productId] = mustHave(await productIds(server.gql, 1), 1, 'product ids');
   return { server, fake, client, productId: productId };
 }
 

@@ -8,6 +8,7 @@ import { BRAND_VOICE, DATA_RULE } from '../../src/prompts/templates.js';
 import { dataOf, type GqlError } from '../helpers/graphql.js';
 import { described, failed } from '../helpers/generation-results.js';
 import { GenerateDescriptionsDocument, ImportProductsDocument, ProductBySkuDocument } from '../generated/graphql.js';
+import { must, mustHave } from '../helpers/must.js';
 
 const GENERATE = GenerateDescriptionsDocument;
 const IMPORT = ImportProductsDocument;
@@ -54,21 +55,17 @@ test('hostile catalog fields and personalization reach OpenAI only as quoted dat
   );
   assert.equal(result.promptVersion, 'v4');
   // Tone and locale are stored in canonical form.
-  assert.equal(result.personalization?.tone, 'warm');
-  assert.equal(result.personalization?.locale, 'en-GB');
+  assert.deepEqual([result.personalization?.tone, result.personalization?.locale], ['warm', 'en-GB']);
 
-  const messages = (fake.lastCall('chat.completions')!.body as { messages: Array<{ role: string; content: string }> })
+  const messages = (must(fake.lastCall('chat.completions'), 'a chat call').body as { messages: Array<{ role: string; content: string }> })
     .messages;
   assert.deepEqual(
     messages.map((m) => m.role),
     ['system', 'user'],
   );
-  assert.equal(
-    messages[0].content,
-    `${BRAND_VOICE} ${DATA_RULE}`,
-    'the system message is ours, whatever the request held',
-  );
-  const user = messages[1].content;
+  const [system, userMessage] = mustHave(messages, 2, 'messages');
+  assert.equal(system.content, `${BRAND_VOICE} ${DATA_RULE}`, 'the system message is ours, whatever the request held');
+  const user = userMessage.content;
   const fixed = new Set([
     'Write a creative product description for the following product:',
     'Length: about 40 words.',

@@ -10,6 +10,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startFakeOpenAI } from '../helpers/fake-openai.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
 import { dataOf } from '../helpers/graphql.js';
+import { mustHave } from '../helpers/must.js';
 
 const cleanup: Array<() => Promise<void>> = [];
 after(async () => {
@@ -53,7 +54,7 @@ test('a failed generation tells the client a fixed sentence per kind; the upstre
     routingPolicies: SHORT_POLICIES,
     logLevel: 'debug',
   });
-  const [product] = await products(server, 1);
+  const [product] = mustHave(await products(server, 1), 1, 'products');
   const r = await server.gql<Generated>(GENERATE, { input: [{ productId: product.id }] });
   await server.stop();
   const [failed] = dataOf(r).generateDescriptions;

@@ -9,6 +9,7 @@ import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
 import { buildGatewaySchema } from '../../schema/index.js';
 import { operationCost } from '../../src/limits/cost.js';
 import { productIds, type GqlError } from '../helpers/graphql.js';
+import { mustHave } from '../helpers/must.js';
 
 const STREAM =
   'subscription S($id: ID!) { descriptionStream(productId: $id, provider: "openai") { type description { text } } }';
@@ -71,7 +72,7 @@ before(async () => {
     rateLimits: `mobile=off,personalization=${201 + Math.floor(streamCost / 2)}/1,internal=${streamCost + 101}/1`,
     maxCost: `mobile=${streamCost - 1}`,
   });
-  [productId] = await productIds(server.gql, 1, bearer(TEST_KEYS.mobile));
+  [productId] = mustHave(await productIds(server.gql, 1, bearer(TEST_KEYS.mobile)), 1, 'product ids');
 });
 after(async () => {
   await server.stop();

@@ -9,6 +9,7 @@ import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
 import type { GqlBody } from '../helpers/graphql.js';
 import { repoRoot } from '../helpers/paths.js';
 import { REVIEW_DOCUMENTS } from '../../src/http/review/documents.js';
+import { must } from '../helpers/must.js';
 
 /** The manifest codegen writes for the clients (`npm run codegen`), as the gateway loads it. */
 const MANIFEST_FILE = path.join(repoRoot, 'clients', 'generated', 'persisted-documents.json');
@@ -65,7 +66,7 @@ test("mobile (require) runs the manifest's product page by its documentId", asyn
   );
   assert.equal(status, 200, JSON.stringify(body.errors));
   assert.equal(body.errors, undefined);
-  const edges = body.data!.products.edges;
+  const edges = must(body.data, 'data').products.edges;
   assert.equal(edges.length, 2);
   for (const { node } of edges) {
     assert.ok(node.title.length > 0);
@@ -102,7 +103,8 @@ test('mobile (require) may send a manifest document as its exact text or by its 
   const id = idOf('MobileProduct');
   const productId = (
     await post<Page>({ documentId: idOf('MobileProductPage'), variables: { first: 1 } }, TEST_KEYS.mobile)
-  ).body.data!.products.edges[0].node.id;
+  ).body.data?.products.edges[0]?.node.id;
+  assert.ok(productId, 'a product');
   const asText = await post<{ product: { id: string } }>(
     { query: manifest[id], variables: { id: productId } },
     TEST_KEYS.mobile,
@@ -178,7 +180,8 @@ test('a role set to off sends text; a documentId is refused', async () => {
 
 test('editor (require) runs every operation of the review page as the page sends it; any other text is refused', async () => {
   const products = await post<Page>({ query: '{ products(first: 1) { edges { node { id } } } }' }, TEST_KEYS.internal);
-  const productId = products.body.data!.products.edges[0].node.id;
+  const productId = products.body.data?.products.edges[0]?.node.id;
+  assert.ok(productId, 'a product');
   const generated = await post<{ generateDescriptions: Array<{ id: string; status: string }> }>(
     {
       query:
@@ -195,7 +198,7 @@ test('editor (require) runs every operation of the review page as the page sends
     assert.equal(status, 200, `${operation}: ${JSON.stringify(body.errors)}`);
     assert.equal(body.errors, undefined, operation);
     ran.add(operation);
-    return body.data!;
+    return must(body.data, operation);
   };
   const queue = await run<{ reviewQueue: { edges: Array<{ node: { id: string } }> } }>('ReviewQueue', { filter: null });
   assert.ok(queue.reviewQueue.edges.some((e) => e.node.id === draft.id));
