@@ -159,7 +159,11 @@ test('CLI: the README command from a clone, without an OpenAI key, runs onnx, sk
     assert.match(must(await page.textContent('#run'), '#run'), /prompt v\d+ \(for onnx\)/);
     // One model left: it is the pick, or the recommendation says why it is not eligible.
     if (await page.locator('#pick').count()) assert.equal(await page.locator('#pick').textContent(), 'onnx');
-    else assert.match(must(await page.locator('#recommendation').textContent(), '#recommendation'), /onnx is not eligible: /);
+    else
+      assert.match(
+        must(await page.locator('#recommendation').textContent(), '#recommendation'),
+        /onnx is not eligible: /,
+      );
     const excluded = (await tableRows(page, 'excluded-rows')).length;
     assert.equal((await dots(page, 'latency'))['onnx'], n - excluded, 'one latency dot per kept row');
   } finally {

@@ -162,8 +162,17 @@ test('a provider without a key is reported as not configured; the gateway still 
     providers.map((p) => p.id),
     ['onnx', 'openai'],
   );
-  assert.equal(must(providers.find((p) => p.id === 'openai'), 'the openai provider').configured, false);
-  const onnx = must(providers.find((p) => p.id === 'onnx'), 'the onnx provider');
+  assert.equal(
+    must(
+      providers.find((p) => p.id === 'openai'),
+      'the openai provider',
+    ).configured,
+    false,
+  );
+  const onnx = must(
+    providers.find((p) => p.id === 'onnx'),
+    'the onnx provider',
+  );
   assert.deepEqual([onnx.configured, onnx.executionProvider, onnx.breakerState], [true, 'cpu', 'closed']);
   const [p] = mustHave(await productIds(server, 1), 1, 'products');
   const pinned = await server.gql(GENERATE, {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { dataOf } from '../helpers/graphql.js';
+import { dataOf, errorExtensions } from '../helpers/graphql.js';
 import { must, mustHave } from '../helpers/must.js';
 import {
   ImportProductsDocument,
@@ -116,9 +116,9 @@ test('a page size out of range is one answer whatever its size, literal or varia
     assert.equal(r.status, 400, JSON.stringify(r.body));
     assert.equal(r.body.data, undefined, 'refused before anything ran');
     assert.equal(r.body.errors?.length, 1, JSON.stringify(r.body.errors));
-    const extensions = r.body.errors?.[0]?.extensions;
+    const extensions = errorExtensions(r.body.errors);
     assert.deepEqual(
-      [extensions?.code, extensions?.reason, extensions?.max],
+      [extensions.code, extensions.reason, extensions.max],
       ['BAD_USER_INPUT', 'PAGE_SIZE_OUT_OF_RANGE', 100],
     );
   }

@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { BRAND_VOICE, DATA_RULE } from '../../src/prompts/templates.js';
-import { dataOf, type GqlError } from '../helpers/graphql.js';
+import { dataOf, errorExtensions, type GqlError } from '../helpers/graphql.js';
 import { described, failed } from '../helpers/generation-results.js';
 import { GenerateDescriptionsDocument, ImportProductsDocument, ProductBySkuDocument } from '../generated/graphql.js';
 import { must, mustHave } from '../helpers/must.js';
@@ -57,8 +57,11 @@ test('hostile catalog fields and personalization reach OpenAI only as quoted dat
   // Tone and locale are stored in canonical form.
   assert.deepEqual([result.personalization?.tone, result.personalization?.locale], ['warm', 'en-GB']);
 
-  const messages = (must(fake.lastCall('chat.completions'), 'a chat call').body as { messages: Array<{ role: string; content: string }> })
-    .messages;
+  const messages = (
+    must(fake.lastCall('chat.completions'), 'a chat call').body as {
+      messages: Array<{ role: string; content: string }>;
+    }
+  ).messages;
   assert.deepEqual(
     messages.map((m) => m.role),
     ['system', 'user'],
@@ -129,8 +132,9 @@ test('a tone or locale outside the known values is BAD_USER_INPUT with a reason,
     'query($id: ID!) { product(id: $id) { description(personalization: { locale: "xx_YY" }) { text } } }',
     { id: productId },
   );
-  assert.equal(read.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
-  assert.equal(read.body.errors?.[0]?.extensions?.reason, 'INVALID_LOCALE');
+  const refusal = errorExtensions(read.body.errors);
+  assert.equal(refusal.code, 'BAD_USER_INPUT');
+  assert.equal(refusal.reason, 'INVALID_LOCALE');
   const client = createClient({
     url: server.url.replace('http', 'ws') + '/graphql',
     webSocketImpl: WebSocket,

@@ -144,7 +144,10 @@ test('the experiments page: key, list, one experiment drawn as the report CLI dr
   for (const [i, v] of answer.variants.entries()) {
     const cells = must(rows[i], `row ${i}`).split('\t');
     assert.deepEqual([cells[1], cells[2]], [String(v.exposures), String(v.conversions)], v.variantId);
-    assert.match(must(cells[3], 'the rate cell'), new RegExp(`^${((100 * v.conversions) / v.exposures).toFixed(2)}% \\[`));
+    assert.match(
+      must(cells[3], 'the rate cell'),
+      new RegExp(`^${((100 * v.conversions) / v.exposures).toFixed(2)}% \\[`),
+    );
   }
   // The page's view is the CLI's: the same text, drawn from GraphQL instead of the store.
   const cliPage = await browser.newPage();

@@ -317,7 +317,12 @@ async function rejectWithReason(page: Page): Promise<void> {
     }>;
   }>(
     'query H($id: ID!) { descriptionHistory(productId: $id) { description { id status } events { action note } } }',
-    { id: must(approved.find((d) => d.id === id), 'the rejected text').product.id },
+    {
+      id: must(
+        approved.find((d) => d.id === id),
+        'the rejected text',
+      ).product.id,
+    },
     internal,
   );
   const entry = must(

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
-import type { GqlBody } from '../helpers/graphql.js';
+import { errorExtensions, type GqlBody } from '../helpers/graphql.js';
 import { repoRoot } from '../helpers/paths.js';
 import { REVIEW_DOCUMENTS } from '../../src/http/review/documents.js';
 import { must } from '../helpers/must.js';
@@ -94,8 +94,9 @@ test('mobile (require) is refused an unknown documentId, text outside the manife
   );
   assert.equal(register.body.errors?.[0]?.extensions?.code, 'TRUSTED_DOCUMENT_REQUIRED');
   const badId = await post({ documentId: 'MobileProductPage' }, TEST_KEYS.mobile);
-  assert.equal(badId.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
-  assert.equal(badId.body.errors?.[0]?.extensions?.reason, 'INVALID_DOCUMENT_ID');
+  const badIdError = errorExtensions(badId.body.errors);
+  assert.equal(badIdError.code, 'BAD_USER_INPUT');
+  assert.equal(badIdError.reason, 'INVALID_DOCUMENT_ID');
   assert.equal(fake.count(), before, 'no generation was started');
 });
 
@@ -126,8 +127,9 @@ test('a trusted document still meets the operation limits: first comes from its 
     TEST_KEYS.mobile,
   );
   assert.equal(status, 400);
-  assert.equal(body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
-  assert.equal(body.errors?.[0]?.extensions?.reason, 'PAGE_SIZE_OUT_OF_RANGE');
+  const refusal = errorExtensions(body.errors);
+  assert.equal(refusal.code, 'BAD_USER_INPUT');
+  assert.equal(refusal.reason, 'PAGE_SIZE_OUT_OF_RANGE');
 });
 
 test('a GET names the document by documentId in the query string', async () => {
@@ -172,8 +174,9 @@ test('a role set to off sends text; a documentId is refused', async () => {
     TEST_KEYS.internal,
   );
   assert.equal(status, 400);
-  assert.equal(body.errors?.[0]?.extensions?.code, 'PERSISTED_DOCUMENT_NOT_FOUND');
-  assert.equal(body.errors?.[0]?.extensions?.reason, 'TRUSTED_DOCUMENTS_OFF');
+  const refusal = errorExtensions(body.errors);
+  assert.equal(refusal.code, 'PERSISTED_DOCUMENT_NOT_FOUND');
+  assert.equal(refusal.reason, 'TRUSTED_DOCUMENTS_OFF');
   const text = await post<Page>({ query: '{ products(first: 1) { edges { node { title } } } }' }, TEST_KEYS.internal);
   assert.equal(text.body.data?.products.edges.length, 1);
 });
