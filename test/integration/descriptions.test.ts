@@ -162,13 +162,11 @@ test('a provider without a key is reported as not configured; the gateway still 
     providers.map((p) => p.id),
     ['onnx', 'openai'],
   );
-  assert.equal(
-    must(
-      providers.find((p) => p.id === 'openai'),
-      'the openai provider',
-    ).configured,
-    false,
+  const openai = must(
+    providers.find((p) => p.id === 'openai'),
+    'the openai provider',
   );
+  assert.equal(openai.configured, false);
   const onnx = must(
     providers.find((p) => p.id === 'onnx'),
     'the onnx provider',

@@ -57,11 +57,8 @@ test('hostile catalog fields and personalization reach OpenAI only as quoted dat
   // Tone and locale are stored in canonical form.
   assert.deepEqual([result.personalization?.tone, result.personalization?.locale], ['warm', 'en-GB']);
 
-  const messages = (
-    must(fake.lastCall('chat.completions'), 'a chat call').body as {
-      messages: Array<{ role: string; content: string }>;
-    }
-  ).messages;
+  const call = must(fake.lastCall('chat.completions'), 'a chat call');
+  const { messages } = call.body as { messages: Array<{ role: string; content: string }> };
   assert.deepEqual(
     messages.map((m) => m.role),
     ['system', 'user'],

@@ -310,6 +310,10 @@ async function rejectWithReason(page: Page): Promise<void> {
   await page.keyboard.type('The colour named is not the one we sell.');
   await page.keyboard.press('Enter');
   await message(page, /Rejected/);
+  const rejected = must(
+    approved.find((d) => d.id === id),
+    'the rejected text',
+  );
   const r = await server.gql<{
     descriptionHistory: Array<{
       description: { id: string; status: string };
@@ -317,12 +321,7 @@ async function rejectWithReason(page: Page): Promise<void> {
     }>;
   }>(
     'query H($id: ID!) { descriptionHistory(productId: $id) { description { id status } events { action note } } }',
-    {
-      id: must(
-        approved.find((d) => d.id === id),
-        'the rejected text',
-      ).product.id,
-    },
+    { id: rejected.product.id },
     internal,
   );
   const entry = must(

@@ -122,11 +122,8 @@ test('a breaker one replica opened is honoured by the other: no call reaches the
 test('a rate limit is one bucket across both replicas', async (t) => {
   if (!replicas) return skipWithoutRedis(t, skipReason);
   const cost = operationCost(await buildGatewaySchema(), parse(CHEAP), undefined, {});
-  const [capacity, refill] = mustHave(
-    must(RATE.split('=')[1], 'the rate').split('/').map(Number),
-    2,
-    'capacity/refill',
-  );
+  const rate = must(RATE.split('=')[1], 'the rate in RATE');
+  const [capacity, refill] = mustHave(rate.split('/').map(Number), 2, 'capacity and refill');
   const started = Date.now();
   let allowed = 0;
   let allowedByB = 0;
