@@ -22,6 +22,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Socket } from 'node:net';
+import { must } from './must.js';
 
 export interface FakeRepo {
   /** Files by path in the repo. */
@@ -117,8 +118,8 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
       );
       return null;
     }
-    const commit = commits.get(name)!;
-    if (rev !== 'main' && rev !== commit) {
+    const commit = commits.get(name);
+    if (commit === undefined || (rev !== 'main' && rev !== commit)) {
       notFound(res, 'RevisionNotFound', `Invalid rev id: ${rev}`);
       return null;
     }
@@ -175,13 +176,14 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
       range: req.headers.range,
       authorization: req.headers.authorization,
     });
-    let m = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/([^/]+)$/.exec(pathname);
-    if (m) {
-      const found = repoAt(req, res, m[1], m[2]);
+    // Every group of these routes is required, so a match has them all; destructuring checks them once.
+    const [, revisionRepo, revisionRev] = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/([^/]+)$/.exec(pathname) ?? [];
+    if (revisionRepo !== undefined && revisionRev !== undefined) {
+      const found = repoAt(req, res, revisionRepo, revisionRev);
       if (found) {
         json(res, 200, {
-          _id: `id-${m[1]}`,
-          id: m[1],
+          _id: `id-${revisionRepo}`,
+          id: revisionRepo,
           sha: found.commit,
           private: false,
           gated: found.repo.token ? 'manual' : false,
@@ -193,9 +195,9 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
       }
       return;
     }
-    m = /^\/api\/models\/([^/]+\/[^/]+)\/tree\/([^/]+)$/.exec(pathname);
-    if (m) {
-      const found = repoAt(req, res, m[1], m[2]);
+    const [, treeRepo, treeRev] = /^\/api\/models\/([^/]+\/[^/]+)\/tree\/([^/]+)$/.exec(pathname) ?? [];
+    if (treeRepo !== undefined && treeRev !== undefined) {
+      const found = repoAt(req, res, treeRepo, treeRev);
       if (!found) return;
       const all = Object.entries(found.repo.files).map(([file, bytes]) => entry(file, bytes));
       const cursor = Number(url.searchParams.get('cursor') ?? 0);
@@ -209,17 +211,17 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
       json(res, 200, page, headers);
       return;
     }
-    m = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(pathname);
-    if (m) {
-      const found = repoAt(req, res, m[1], m[2]);
+    const [, resolveRepo, resolveRev, resolveFile] = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(pathname) ?? [];
+    if (resolveRepo !== undefined && resolveRev !== undefined && resolveFile !== undefined) {
+      const found = repoAt(req, res, resolveRepo, resolveRev);
       if (!found) return;
-      const bytes = found.repo.files[m[3]];
+      const bytes = found.repo.files[resolveFile];
       if (!bytes) {
-        notFound(res, 'EntryNotFound', `${m[3]} does not exist on "${m[2]}"`);
+        notFound(res, 'EntryNotFound', `${resolveFile} does not exist on "${resolveRev}"`);
         return;
       }
       const common = { 'x-repo-commit': found.commit };
-      if (isLfs(m[3])) {
+      if (isLfs(resolveFile)) {
         const oid = sha256(bytes);
         // Absolute, as the real Hub's redirect to its storage host is: clients read this response's headers and do not follow it for them.
         res
@@ -238,27 +240,29 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
       res
         .writeHead(307, {
           ...common,
-          location: `/api/resolve-cache/models/${m[1]}/${found.commit}/${m[3]}`,
+          location: `/api/resolve-cache/models/${resolveRepo}/${found.commit}/${resolveFile}`,
           'content-length': '0',
         })
         .end();
       return;
     }
-    m = /^\/api\/resolve-cache\/models\/([^/]+\/[^/]+)\/([0-9a-f]{40})\/(.+)$/.exec(pathname);
-    if (m) {
-      const found = repoAt(req, res, m[1], m[2]);
+    const [, cacheRepo, cacheRev, cacheFile] =
+      /^\/api\/resolve-cache\/models\/([^/]+\/[^/]+)\/([0-9a-f]{40})\/(.+)$/.exec(pathname) ?? [];
+    if (cacheRepo !== undefined && cacheRev !== undefined && cacheFile !== undefined) {
+      const found = repoAt(req, res, cacheRepo, cacheRev);
       if (!found) return;
-      const bytes = found.repo.files[m[3]];
+      const bytes = found.repo.files[cacheFile];
       if (!bytes) {
-        notFound(res, 'EntryNotFound', `${m[3]} does not exist on "${m[2]}"`);
+        notFound(res, 'EntryNotFound', `${cacheFile} does not exist on "${cacheRev}"`);
         return;
       }
       sendBytes(req, res, bytes, { 'x-repo-commit': found.commit, etag: `"${sha1Blob(bytes)}"` });
       return;
     }
-    m = /^\/cdn\/([0-9a-f]{64})$/.exec(pathname);
-    if (m && blobs.has(m[1])) {
-      sendBytes(req, res, corrupted.get(m[1]) ?? blobs.get(m[1])!, {});
+    const [, oid] = /^\/cdn\/([0-9a-f]{64})$/.exec(pathname) ?? [];
+    const blob = oid === undefined ? undefined : blobs.get(oid);
+    if (oid !== undefined && blob) {
+      sendBytes(req, res, corrupted.get(oid) ?? blob, {});
       return;
     }
     json(res, 404, { error: 'not found' });
@@ -272,14 +276,14 @@ export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<Fak
   return {
     url: `http://127.0.0.1:${port}`,
     calls,
-    commitOf: (repo) => commits.get(repo)!,
-    sha256: (repo, file) => sha256(repos[repo].files[file]),
+    commitOf: (repo) => must(commits.get(repo), `the commit of ${repo}`),
+    sha256: (repo, file) => sha256(must(repos[repo]?.files[file], `${repo}/${file}`)),
     stallAfter(bytes) {
       stall = bytes;
     },
     cdnBytesSent: () => cdnSent,
     corrupt(repo, file, bytes) {
-      corrupted.set(sha256(repos[repo].files[file]), bytes);
+      corrupted.set(sha256(must(repos[repo]?.files[file], `${repo}/${file}`)), bytes);
     },
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

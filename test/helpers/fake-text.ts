@@ -91,11 +91,14 @@ function fnv1a(word: string): number {
 
 /** Hashed bag of words, L2-normalised: texts sharing words get a positive cosine. */
 export function fakeEmbedding(text: string, dimensions = 64): number[] {
-  const vector = new Array<number>(dimensions).fill(0);
+  const buckets = new Map<number, number>();
   for (const word of text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) {
     const hash = fnv1a(word);
-    vector[hash % dimensions] += hash & 0x100 ? 1 : -1;
+    const bucket = hash % dimensions;
+    buckets.set(bucket, (buckets.get(bucket) ?? 0) + (hash & 0x100 ? 1 : -1));
   }
+  // A bucket no word hashed to is 0.
+  const vector = Array.from({ length: dimensions }, (_, i) => buckets.get(i) ?? 0);
   const norm = Math.hypot(...vector);
   return norm === 0 ? vector : vector.map((v) => v / norm);
 }

@@ -2,6 +2,7 @@
 import { print } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { ProductIdsDocument } from '../generated/graphql.js';
+import { must } from './must.js';
 
 export interface GqlError {
   message: string;
@@ -56,6 +57,11 @@ export function dataOf<T>(response: GqlResponse<T>): T {
     );
   }
   return response.body.data;
+}
+
+/** The extensions of the first of `errors` (an answer's, or a socket's); fails the test when there are none. */
+export function errorExtensions<E>(errors: ReadonlyArray<{ extensions?: E }> | undefined): NonNullable<E> {
+  return must(errors?.[0]?.extensions, "the first error's extensions");
 }
 
 /** The ids of the first `n` products, in catalog order. */

@@ -29,7 +29,8 @@ const DEMOTE_OPENAI: Action = { kind: 'demote_provider', target: 'openai', alert
 
 let replicas: Replicas | undefined;
 let skipReason = '';
-let hf: FakeServer;
+// Unset when before() failed before starting it.
+let hf: FakeServer | undefined;
 
 before(async () => {
   hf = await startFakeHuggingFace();

@@ -25,6 +25,7 @@ import type { FakeServer } from '../helpers/fake-http.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
 import { dataOf, productIds as firstProductIds } from '../helpers/graphql.js';
 import { waitFor } from '../helpers/wait.js';
+import { must } from '../helpers/must.js';
 
 const PROMETHEUS = 'prometheus';
 const ALERTMANAGER = 'prometheus-alertmanager';
@@ -37,7 +38,10 @@ const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, 
 /** A PromQL or rule duration (`5m`, `1h30m`) divided by `scale`, in whole seconds, at least 1 s. */
 function scaledDuration(duration: string, scale: number): string {
   let seconds = 0;
-  for (const [, n, unit] of duration.matchAll(/(\d+)(ms|[smhdwy])/g)) seconds += Number(n) * UNIT_SECONDS[unit];
+  for (const [, n, unit] of duration.matchAll(/(\d+)(ms|[smhdwy])/g)) {
+    const factor = unit === undefined ? undefined : UNIT_SECONDS[unit];
+    seconds += Number(n) * must(factor, `a unit in ${duration}`);
+  }
   return `${Math.max(1, Math.ceil(seconds / scale))}s`;
 }
 
@@ -113,6 +117,8 @@ let receiver: http.Server;
 const received: Notification[] = [];
 let promUrl: string;
 let productIds: string[] = [];
+/** What before() started, closed in reverse by after(): only what did start, since before() may skip or fail. */
+const closers: Array<() => Promise<unknown>> = [];
 
 function start(bin: string, args: string[], name: string): ChildProcess {
   const log = createWriteStream(path.join(dir, `${name}.log`));
@@ -128,7 +134,9 @@ before(async () => {
   if (skipReason) return;
   dir = mkdtempSync(path.join(tmpdir(), 'stylesprint-alerting-'));
   openai = await startFakeOpenAI();
+  closers.push(() => openai.close());
   hf = await startFakeHuggingFace();
+  closers.push(() => hf.close());
   server = await startTestServer({
     providers: ['openai', 'huggingface'],
     openaiBaseUrl: openai.baseURL,
@@ -137,6 +145,7 @@ before(async () => {
     cacheTtlMs: 0,
     metricsPort: 0,
   });
+  closers.push(() => server.stop());
   productIds = await firstProductIds(server.gql, 20, bearer(TEST_KEYS.mobile));
 
   receiver = http.createServer((req, res) => {
@@ -147,6 +156,7 @@ before(async () => {
       res.writeHead(200).end();
     });
   });
+  closers.push(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
 
@@ -238,10 +248,7 @@ after(async () => {
     await exited;
     clearTimeout(timer);
   }
-  await server?.stop();
-  await openai?.close();
-  await hf?.close();
-  if (receiver) await new Promise<void>((resolve) => receiver.close(() => resolve()));
+  for (const close of closers.reverse()) await close();
   if (dir && !process.env.KEEP_TEST_DIRS) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -249,23 +256,23 @@ let seed = 0;
 /** Keeps a generation in flight at all times (personalization policy: openai first, huggingface next) until `stop()`. */
 function traffic(): { stop(): Promise<void>; providers: string[] } {
   const providers: string[] = [];
-  let running = true;
+  const stopping = new AbortController();
   const loop = (async () => {
-    while (running) {
+    while (!stopping.signal.aborted) {
       const input = [{ productId: productIds[seed % productIds.length], params: { seed: ++seed } }];
       const { body } = await server.gql<{ generateDescriptions: Array<{ __typename: string; provider?: string }> }>(
         'mutation G($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename ... on Description { provider } } }',
         { input },
         bearer(TEST_KEYS.personalization),
       );
-      providers.push(body.data?.generateDescriptions?.[0]?.provider ?? 'error');
+      providers.push(body.data?.generateDescriptions[0]?.provider ?? 'error');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   })();
   return {
     providers,
     async stop() {
-      running = false;
+      stopping.abort();
       await loop;
     },
   };

@@ -16,6 +16,7 @@ import { repoRoot } from '../helpers/paths.js';
 import { createGateway } from '../../schema/index.js';
 import { ConfigError } from '../../src/config.js';
 import { hashKey } from '../../src/auth/api-keys.js';
+import { must } from '../helpers/must.js';
 
 const run = promisify(execFile);
 const PRODUCTS = '{ products(first: 2) { edges { node { id title } } } }';
@@ -38,7 +39,10 @@ before(async () => {
     gatewayApiKeys: TEST_GATEWAY_API_KEYS,
     cacheTtlMs: 0,
   });
-  productId = dataOf(await server.gql<Products>(PRODUCTS, {}, bearer(TEST_KEYS.mobile))).products.edges[0].node.id;
+  productId = must(
+    dataOf(await server.gql<Products>(PRODUCTS, {}, bearer(TEST_KEYS.mobile))).products.edges[0],
+    'a product',
+  ).node.id;
 });
 after(async () => {
   await server.stop();

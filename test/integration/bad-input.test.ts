@@ -1,7 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { dataOf, type GqlBody } from '../helpers/graphql.js';
+import { dataOf, errorExtensions, type GqlBody } from '../helpers/graphql.js';
+import { must } from '../helpers/must.js';
 import { ImportProductsDocument, type ImportProductsMutation } from '../generated/graphql.js';
 
 let server: TestServer;
@@ -53,10 +54,10 @@ test('a CSV over the size limit is refused with PAYLOAD_TOO_LARGE and nothing is
 
 test('missing columns name the columns', async () => {
   const r = await server.gql(IMPORT, { csv: 'product_title,product_metadata\nA,b\n' });
-  const e = r.body.errors?.[0];
-  assert.equal(e?.extensions?.code, 'BAD_USER_INPUT');
-  assert.equal(e?.extensions?.reason, 'CSV_MISSING_COLUMNS');
-  assert.deepEqual(e?.extensions?.missing, ['product_image', 'product_description']);
+  const e = errorExtensions(r.body.errors);
+  assert.equal(e.code, 'BAD_USER_INPUT');
+  assert.equal(e.reason, 'CSV_MISSING_COLUMNS');
+  assert.deepEqual(e.missing, ['product_image', 'product_description']);
 });
 
 test('a semicolon-, tab- or pipe-delimited CSV imports like a comma one, idempotently, compositions whole', async () => {
@@ -113,10 +114,10 @@ test('a header no delimiter splits into the columns says what it read', async ()
   const r = await server.gql(IMPORT, {
     csv: 'product_image/product_description/product_title/product_metadata\na/b/c/d\n',
   });
-  const e = r.body.errors?.[0];
-  assert.equal(e?.extensions?.reason, 'CSV_MISSING_COLUMNS');
-  assert.deepEqual(e?.extensions?.found, ['product_image/product_description/product_title/product_metadata']);
-  assert.equal(e?.extensions?.delimiter, ',');
+  const e = must(r.body.errors?.[0], 'an error');
+  assert.equal(e.extensions?.reason, 'CSV_MISSING_COLUMNS');
+  assert.deepEqual(e.extensions.found, ['product_image/product_description/product_title/product_metadata']);
+  assert.equal(e.extensions.delimiter, ',');
   assert.match(
     e.message,
     /has "product_image\/product_description\/product_title\/product_metadata" \(columns may be delimited by , ; tab or \|\)/,
@@ -187,8 +188,9 @@ test('malformed GraphQL and unknown fields get stable codes', async () => {
 test('HTTP-level problems: bad JSON, invalid UTF-8, a body over the limit, batched arrays', async () => {
   const badJson = await post('{"query": "{ products');
   assert.equal(badJson.status, 400);
-  assert.equal(badJson.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
-  assert.equal(badJson.body.errors?.[0]?.extensions?.reason, 'INVALID_JSON');
+  const badJsonError = errorExtensions(badJson.body.errors);
+  assert.equal(badJsonError.code, 'BAD_USER_INPUT');
+  assert.equal(badJsonError.reason, 'INVALID_JSON');
 
   const utf8 = await post(
     Buffer.concat([
@@ -271,7 +273,7 @@ test("no GraphQL answer may be kept by a shared cache: no-store, but a GET's dat
     answers.map((r) => r.headers.get('cache-control')),
     ['no-store', 'no-store', 'no-store', 'private, no-cache'],
   );
-  assert.ok(answers[3].headers.get('etag'));
+  assert.ok(answers[3]?.headers.get('etag'));
 });
 
 test('a repeated SKU keeps the first row and reports the later ones; odd prices, control and bidi characters, script URLs and long titles are row errors', async () => {

@@ -11,6 +11,7 @@ import { checkFacts } from '../../src/evaluation/checks/facts/index.js';
 import { trainTestSplit } from '../../src/evaluation/benchmark/stats.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { dataOf } from '../helpers/graphql.js';
+import { must } from '../helpers/must.js';
 import { print } from 'graphql';
 import {
   BenchmarkRunDocument,
@@ -119,7 +120,7 @@ test('runBenchmark with candidate sets pairs models: a copy of a set gives p = 1
   const run = await poll(server, dataOf(started).runBenchmark.id, (r) => r.status === 'COMPLETED');
   const same = run.comparisons.find((c) => c.modelA === 'a' && c.modelB === 'copy' && c.metric === 'meteor');
   assert.equal(same?.pValue, 1);
-  assert.equal(same?.meanDifference, 0);
+  assert.equal(same.meanDifference, 0);
   assert.ok(
     run.comparisons.every((c) =>
       ['meteor', 'rougeL', 'semantic', 'clipScore', 'clipReferenceDelta'].includes(c.metric),
@@ -147,12 +148,13 @@ test('runBenchmark on the chapter-4 candidates: per-model fact-check summaries a
   const run = await poll(server, dataOf(started).runBenchmark.id, (r) => r.status === 'COMPLETED');
   for (const set of sets) {
     // What the check says of each text against the record the CSV gives (title and metadata), computed here.
-    const expected = set.texts.map((text, i) =>
-      checkFacts(text, { title: rows[i].title, attributes: rows[i].attributes }),
-    );
+    const expected = set.texts.map((text, i) => {
+      const record = must(rows[i], `record ${i}`);
+      return checkFacts(text, { title: record.title, attributes: record.attributes });
+    });
     const count = (v: string) => expected.filter((e) => e.verdict === v).length;
     const findings = expected.reduce((n, e) => n + e.findings.length, 0);
-    const summary = run.models.find((m) => m.model === set.name)!.factCheck;
+    const summary = run.models.find((m) => m.model === set.name)?.factCheck;
     assert.ok(summary, set.name);
     assert.deepEqual(
       {
@@ -174,16 +176,16 @@ test('runBenchmark on the chapter-4 candidates: per-model fact-check summaries a
     assert.equal(summary.topCodes.length, Math.min(5, byCode.size));
     assert.equal(summary.topCodes[0]?.count ?? 0, Math.max(0, ...byCode.values()), 'the most frequent code first');
     for (const row of run.rows.filter((r) => r.model === set.name)) {
-      const e = expected[row.rowIndex];
+      const e = must(expected[row.rowIndex], `the verdict on row ${row.rowIndex}`);
       assert.equal(row.factCheck?.verdict, e.verdict);
       assert.deepEqual(
-        row.factCheck?.findings,
+        row.factCheck.findings,
         e.findings.map((f) => ({ code: f.code, severity: f.severity, start: f.start, end: f.end })),
       );
     }
   }
   // GPT-3.5 writes claims and details the metadata lacks; GPT-Neo copies the reference, so reads as cleaner: the check alone does not rank them.
-  const gpt3 = run.models.find((m) => m.model === 'gpt3_descriptions')!.factCheck!;
+  const gpt3 = must(run.models.find((m) => m.model === 'gpt3_descriptions')?.factCheck, "GPT-3.5's fact check");
   assert.ok(gpt3.review + gpt3.block > 0, 'GPT-3.5 texts have findings against the metadata');
 });
 

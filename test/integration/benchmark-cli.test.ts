@@ -8,6 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { chapter4Dir, fixturesDir, repoRoot } from '../helpers/paths.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { launchBrowser } from '../helpers/browser.js';
+import { must } from '../helpers/must.js';
 import { parseCandidatesCsv, parseDatasetCsv } from '../../src/evaluation/benchmark/dataset.js';
 import { checkFacts } from '../../src/evaluation/checks/facts/index.js';
 import { trainTestSplit } from '../../src/evaluation/benchmark/stats.js';
@@ -23,7 +24,8 @@ let echoing: FakeOpenAI;
 let writing: FakeOpenAI;
 let dir: string;
 let browser: Browser;
-let closeBrowser: () => Promise<void>;
+// Unset when before() failed to launch it.
+let closeBrowser: (() => Promise<void>) | undefined;
 before(async () => {
   // A model that answers with its prompt: its rows must be flagged PROMPT_ECHO and excluded.
   echoing = await startFakeOpenAI({ echoPrompt: true });
@@ -78,20 +80,32 @@ async function openReport(file: string): Promise<{ page: Page; external: string[
 /** A table's body rows as cell texts. */
 const tableRows = (page: Page, id: string): Promise<string[][]> =>
   page.$$eval(`table#${id} tbody tr`, (trs) =>
-    trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => (td.textContent ?? '').trim())),
+    trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent.trim())),
   );
 
 /** Models in a table's first column. */
-const modelsIn = async (page: Page, id: string): Promise<string[]> => (await tableRows(page, id)).map((r) => r[0]);
+const modelsIn = async (page: Page, id: string): Promise<string[]> =>
+  (await tableRows(page, id)).map((r) => must(r[0], `a model in table ${id}`));
+
+/** The Markdown between `heading` and the next `##`; fails the test when the heading is missing. */
+function section(md: string, heading: string): string {
+  const start = md.indexOf(heading);
+  assert.ok(start >= 0, `expected a "${heading}" section`);
+  const end = md.indexOf('##', start + heading.length);
+  return md.slice(start + heading.length, end < 0 ? undefined : end);
+}
 
 /** Scatter dots per model, for the chart whose aria-label mentions `axis`. */
 async function dots(page: Page, axis: string): Promise<Record<string, number>> {
-  return page.$$eval(`svg[aria-label*="${axis}"] circle.point`, (cs) =>
-    cs.reduce<Record<string, number>>(
-      (acc, c) => ({ ...acc, [c.getAttribute('data-model')!]: (acc[c.getAttribute('data-model')!] ?? 0) + 1 }),
-      {},
-    ),
+  const models = await page.$$eval(`svg[aria-label*="${axis}"] circle.point`, (cs) =>
+    cs.map((c) => c.getAttribute('data-model')),
   );
+  const counts: Record<string, number> = {};
+  for (const model of models) {
+    const name = must(model, "a dot's data-model");
+    counts[name] = (counts[name] ?? 0) + 1;
+  }
+  return counts;
 }
 
 const TABLE_IDS = [
@@ -112,7 +126,8 @@ test('CLI: the README command from a clone, without an OpenAI key, runs onnx, sk
   // The README's own command, run from the repository root; only --out differs, to keep the checkout clean.
   const line = readFileSync(path.join(repoRoot, 'README.md'), 'utf8')
     .split('\n')
-    .find((l) => l.startsWith('npm run benchmark -- ') && l.includes('--providers'))!;
+    .find((l) => l.startsWith('npm run benchmark -- ') && l.includes('--providers'));
+  assert.ok(line, 'the README has the benchmark command');
   const args = line.slice('npm run benchmark -- '.length).split(/\s+/);
   const readme = args.filter((_, i) => args[i] !== '--out' && args[i - 1] !== '--out');
   assert.deepEqual(readme, ['--dataset', 'datasets/chapter4/product_data.csv', '--providers', 'onnx,openai']);
@@ -126,10 +141,12 @@ test('CLI: the README command from a clone, without an OpenAI key, runs onnx, sk
   const second = path.join(dir, 'readme', 'second.html');
   assert.equal((await runCli([...readme, '--out', second])).code, 0);
   assert.deepEqual(readdirSync(path.dirname(first)).sort(), ['first.html', 'first.md', 'second.html', 'second.md']);
-  const [firstMd, secondMd] = ['first.md', 'second.md'].map((f) => readFileSync(path.join(dir, 'readme', f), 'utf8'));
+  const summary = (f: string) => readFileSync(path.join(dir, 'readme', f), 'utf8');
+  const firstMd = summary('first.md');
+  const secondMd = summary('second.md');
   assert.notEqual(firstMd, secondMd, 'each run has its own summary');
   // Each row's generation is seeded from the run's seed: the same command writes the same texts, so the same scores.
-  const lexical = (md: string) => md.split('## Lexical similarity')[1].split('##')[0];
+  const lexical = (md: string) => section(md, '## Lexical similarity');
   assert.equal(lexical(secondMd), lexical(firstMd));
   assert.match(firstMd, /## Skipped providers[\s\S]*\| openai \| not configured/);
 
@@ -139,10 +156,14 @@ test('CLI: the README command from a clone, without an OpenAI key, runs onnx, sk
       ['openai', 'not configured: no API key; set OPENAI_API_KEY, or OPENAI_BASE_URL for a compatible server'],
     ]);
     assert.deepEqual(await modelsIn(page, 'lexical'), ['onnx']);
-    assert.match((await page.textContent('#run'))!, /prompt v\d+ \(for onnx\)/);
+    assert.match(must(await page.textContent('#run'), '#run'), /prompt v\d+ \(for onnx\)/);
     // One model left: it is the pick, or the recommendation says why it is not eligible.
     if (await page.locator('#pick').count()) assert.equal(await page.locator('#pick').textContent(), 'onnx');
-    else assert.match((await page.locator('#recommendation').textContent())!, /onnx is not eligible: /);
+    else
+      assert.match(
+        must(await page.locator('#recommendation').textContent(), '#recommendation'),
+        /onnx is not eligible: /,
+      );
     const excluded = (await tableRows(page, 'excluded-rows')).length;
     assert.equal((await dots(page, 'latency'))['onnx'], n - excluded, 'one latency dot per kept row');
   } finally {
@@ -171,15 +192,15 @@ test('CLI: onnx vs a fake OpenAI on product_data.csv: every table, one dot per k
     for (const id of TABLE_IDS) assert.equal(await page.locator(`table#${id}`).count(), 1, `table ${id}`);
     assert.equal(await page.locator('table#skipped').count(), 0);
     const semantic = await tableRows(page, 'semantic');
-    assert.ok(semantic.every((row) => row[1].includes('EMBEDDINGS_NOT_CONFIGURED')));
-    assert.ok((await tableRows(page, 'clip')).every((row) => row[1].includes('CLIP_NOT_CONFIGURED')));
+    assert.ok(semantic.every((row) => row[1]?.includes('EMBEDDINGS_NOT_CONFIGURED')));
+    assert.ok((await tableRows(page, 'clip')).every((row) => row[1]?.includes('CLIP_NOT_CONFIGURED')));
     // Each kept row of each model is one dot on both charts (onnx costs $0 a row, the fake OpenAI has a list price).
     const excluded = await tableRows(page, 'excluded-rows');
     const keptOf = (model: string) => n - excluded.filter((row) => row[0] === model).length;
     for (const axis of ['latency', 'cost'])
       assert.deepEqual(await dots(page, axis), { onnx: keptOf('onnx'), openai: keptOf('openai') }, axis);
     // The recommendation names a model or says why none, and the rule is written out.
-    assert.ok((await page.locator('#recommendation .pick').textContent())!.length > 0);
+    assert.ok(must(await page.locator('#recommendation .pick').textContent(), 'the pick').length > 0);
     assert.ok((await page.locator('#recommendation ol.rule li').count()) >= 4);
     for (const li of await page.locator('#verdict li').allTextContents()) assert.doesNotMatch(li, /p = </, li);
     // Only the test split is scored: the drill-down lists exactly that many rows.
@@ -209,10 +230,10 @@ test('CLI: with tiny-bert embeddings and tiny-clip, semantic and CLIP scores are
   // The fake OpenAI server answers by echoing the prompt, so its rows are excluded: the checks work end to end.
   assert.match(md, /\| openai \| no kept rows \| \d+ of \d+ \(\d+%\) \| PROMPT_ECHO × \d+ \|/);
   assert.match(md, /openai is not eligible: only 0 of \d+ rows usable: \d+ excluded/);
-  const semantic = md.split('## Semantic similarity')[1].split('##')[0];
+  const semantic = section(md, '## Semantic similarity');
   assert.match(semantic, /\| onnx \| -?\d\.\d{3} \[/);
   assert.doesNotMatch(semantic, /NOT_CONFIGURED/);
-  const clip = md.split('## CLIP score')[1].split('##')[0];
+  const clip = section(md, '## CLIP score');
   assert.match(clip, /\| onnx \| \d+\.\d{2} \[[^|]+\] \| -?\d+\.\d{2} \[/, 'CLIP score and reference delta');
 });
 
@@ -247,7 +268,7 @@ test('CLI --candidates: GPT-Neo rows are excluded as reference leaks, GPT-3.5 is
     );
     assert.ok(excluded.every((row) => row[0] !== 'gpt3_descriptions'));
     // Neither model came through the gateway: no prompt version anywhere, and sources say so.
-    assert.doesNotMatch((await page.textContent('#run'))!, /prompt/);
+    assert.doesNotMatch(must(await page.textContent('#run'), '#run'), /prompt/);
     assert.deepEqual(
       (await tableRows(page, 'latency-cost')).map((row) => row[1]),
       ['pre-generated file', 'pre-generated file'],
@@ -255,30 +276,36 @@ test('CLI --candidates: GPT-Neo rows are excluded as reference leaks, GPT-3.5 is
     // GPT-Neo has no usable row, so GPT-3.5 is the only eligible model.
     assert.equal(await page.locator('#pick').textContent(), 'gpt3_descriptions');
     const standings = await tableRows(page, 'standings');
-    assert.match(standings.find((row) => row[0] === 'gptneo_descriptions')!.at(-1)!, /^no: only 0 of \d+ rows usable/);
+    const neo = must(
+      standings.find((row) => row[0] === 'gptneo_descriptions'),
+      'the GPT-Neo standing',
+    );
+    assert.match(must(neo.at(-1), 'its eligibility'), /^no: only 0 of \d+ rows usable/);
     // Nothing was timed or priced: no dots, and the charts say which models are missing.
     assert.deepEqual(await dots(page, 'latency'), {});
-    assert.match((await page.locator('.scatter').first().textContent())!, /gpt3_descriptions, gptneo_descriptions/);
+    assert.match(
+      must(await page.locator('.scatter').first().textContent(), 'the scatter'),
+      /gpt3_descriptions, gptneo_descriptions/,
+    );
     const metadata = await tableRows(page, 'metadata-overlap');
     assert.deepEqual(
       metadata.map((row) => row[0]),
       ['gpt3_descriptions', 'gptneo_descriptions'],
     );
-    assert.match(metadata[0][1], /^0\.\d{3} \[/);
+    assert.match(must(metadata[0]?.[1], 'the first overlap'), /^0\.\d{3} \[/);
     assert.equal(await page.locator('table#metadata-overlap tfoot td').first().textContent(), 'human references');
 
     // The fact check beside the metrics: each text against its CSV record (title and metadata), computed here.
     const dataset = parseDatasetCsv(readFileSync(path.join(chapter4Dir, 'reference_data.csv'), 'utf8'));
     const facts = await tableRows(page, 'fact-check');
     const checksTable = await tableRows(page, 'checks');
-    const md = readFileSync(path.join(dir, 'candidates', 'report.md'), 'utf8')
-      .split('## Fact check')[1]
-      .split('##')[0];
+    const md = section(readFileSync(path.join(dir, 'candidates', 'report.md'), 'utf8'), '## Fact check');
     for (const [i, name] of ['gpt3_descriptions', 'gptneo_descriptions'].entries()) {
       const texts = parseCandidatesCsv(readFileSync(path.join(chapter4Dir, `${name}.csv`), 'utf8'), rows);
-      const verdicts = texts.map((t, k) =>
-        checkFacts(t, { title: dataset[k].title, attributes: dataset[k].attributes }),
-      );
+      const verdicts = texts.map((t, k) => {
+        const record = must(dataset[k], `record ${k}`);
+        return checkFacts(t, { title: record.title, attributes: record.attributes });
+      });
       const n = (v: string) => verdicts.filter((x) => x.verdict === v).length;
       const findings = verdicts.reduce((sum, x) => sum + x.findings.length, 0);
       const pct = (x: number) => `${Math.round((x / rows) * 100)}%`;
@@ -292,10 +319,10 @@ test('CLI --candidates: GPT-Neo rows are excluded as reference leaks, GPT-3.5 is
         pct(n('REVIEW')),
         (findings / rows).toFixed(2),
       ];
-      assert.deepEqual(facts[i].slice(0, 8), expected, name);
+      assert.deepEqual(must(facts[i], `${name}'s fact check`).slice(0, 8), expected, name);
       assert.match(md, new RegExp(`\\| ${expected.join(' \\| ')} \\|`), `${name} in the Markdown`);
       // The Checks table has the blocked share as a column, weighed by the recommendation.
-      assert.equal(checksTable[i][2], `${n('BLOCK')} of ${rows} (${pct(n('BLOCK'))})`);
+      assert.equal(checksTable[i]?.[2], `${n('BLOCK')} of ${rows} (${pct(n('BLOCK'))})`);
     }
 
     await page.locator('#rows details').first().click();

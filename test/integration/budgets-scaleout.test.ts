@@ -11,7 +11,7 @@ import type { ChildGateway } from '../helpers/gateway-process.js';
 import { skipWithoutRedis } from '../helpers/redis.js';
 import { startReplicas, type Replicas } from '../helpers/replicas.js';
 import { TEST_KEYS, bearer } from '../helpers/keys.js';
-import { productIds as firstProductIds } from '../helpers/graphql.js';
+import { errorExtensions, productIds as firstProductIds } from '../helpers/graphql.js';
 
 const BUDGET_GENERATE = `mutation G($input: [GenerateDescriptionInput!]!) {
   generateDescriptions(input: $input) { __typename ... on Description { estimatedCostUsd } ... on GenerationError { code message } }
@@ -66,8 +66,9 @@ test('a key over its budget is refused on both replicas, and neither calls the p
       bearer(TEST_KEYS.personalization),
     );
     if (status === 429) {
-      assert.equal(answer.errors?.[0]?.extensions?.code, 'BUDGET_EXCEEDED');
-      assert.equal(answer.errors?.[0]?.extensions?.reason, 'KEY_BUDGET');
+      const refusal = errorExtensions(answer.errors);
+      assert.equal(refusal.code, 'BUDGET_EXCEEDED');
+      assert.equal(refusal.reason, 'KEY_BUDGET');
       refusedBy = name;
     } else {
       const generated = answer.data?.generateDescriptions[0];

@@ -10,7 +10,8 @@ import { createClient, type Client } from 'graphql-ws';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
-import { productIds as firstProductIds, type GqlBody } from '../helpers/graphql.js';
+import { errorExtensions, productIds as firstProductIds, type GqlBody } from '../helpers/graphql.js';
+import { must } from '../helpers/must.js';
 
 const GENERATE = `mutation G($input: [GenerateDescriptionInput!]!) {
   generateDescriptions(input: $input) { __typename ... on Description { id provider estimatedCostUsd } ... on GenerationError { code message } }
@@ -30,9 +31,12 @@ let fake: FakeOpenAI;
 let server: TestServer;
 let client: Client;
 let productIds: string[];
+/** What before() started, closed in reverse by after(): only what did start, should before() fail. */
+const closers: Array<() => Promise<unknown>> = [];
 
 before(async () => {
   fake = await startFakeOpenAI({ chunkDelayMs: 1 });
+  closers.push(() => fake.close());
   server = await startTestServer({
     providers: ['openai'],
     openaiBaseUrl: fake.baseURL,
@@ -40,18 +44,18 @@ before(async () => {
     cacheTtlMs: 0,
     budgets: `role:personalization=${CAP_USD}/day,role:internal=1/day,role:mobile=0.00001/day`,
   });
+  closers.push(() => server.stop());
   client = createClient({
     url: server.url.replace('http', 'ws') + '/graphql',
     lazy: true,
     retryAttempts: 0,
     connectionParams: { authorization: `Bearer ${TEST_KEYS.personalization}` },
   });
+  closers.push(async () => client.dispose());
   productIds = await firstProductIds(server.gql, 20, bearer(TEST_KEYS.mobile));
 });
 after(async () => {
-  await client?.dispose();
-  await server?.stop();
-  await fake?.close();
+  for (const close of closers.reverse()) await close();
 });
 
 /** The value of one sample line of the exposition. */
@@ -77,7 +81,7 @@ function stream(productId: string): Promise<{ done: StreamEvent | null; errors: 
       {
         next: (msg) => {
           if (msg.errors) out.errors.push(...msg.errors);
-          if (msg.data?.descriptionStream?.type === 'DONE') out.done = msg.data.descriptionStream;
+          if (msg.data?.descriptionStream.type === 'DONE') out.done = msg.data.descriptionStream;
         },
         error: (err) => (Array.isArray(err) ? (out.errors.push(...(err as WsError[])), resolve(out)) : reject(err)),
         complete: () => resolve(out),
@@ -167,10 +171,11 @@ test('a streamed generation is charged like any other, and refused like any othe
   }
   // The personalization role's cap is full (previous test): its stream is refused before any call.
   const calls = fake.count('chat.completions');
-  const { done, errors } = await stream(productIds[2]);
+  const { done, errors } = await stream(must(productIds[2], 'a third product'));
   assert.equal(done, null);
-  assert.equal(errors[0]?.extensions?.code, 'BUDGET_EXCEEDED');
-  assert.equal(errors[0]?.extensions?.http, undefined);
+  const refusal = errorExtensions(errors);
+  assert.equal(refusal.code, 'BUDGET_EXCEEDED');
+  assert.equal(refusal.http, undefined);
   assert.equal(fake.count('chat.completions'), calls);
 });
 
@@ -183,8 +188,9 @@ test('Product.description past the cap is a BUDGET_EXCEEDED field error; the res
     bearer(TEST_KEYS.mobile),
   );
   assert.equal(status, 429, JSON.stringify(body));
-  assert.equal(body.errors?.[0]?.extensions?.code, 'BUDGET_EXCEEDED');
-  assert.deepEqual(body.errors?.[0]?.path, ['product', 'description']);
+  const fieldError = must(body.errors?.[0], 'a field error');
+  assert.equal(fieldError.extensions?.code, 'BUDGET_EXCEEDED');
+  assert.deepEqual(fieldError.path, ['product', 'description']);
   assert.deepEqual(body.data?.product, { id: productIds[15], description: null });
   assert.equal(fake.count('chat.completions'), calls);
 });

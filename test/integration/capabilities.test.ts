@@ -12,6 +12,7 @@ import { fixturesDir } from '../helpers/paths.js';
 import { dataOf, productIds } from '../helpers/graphql.js';
 import { described, type GeneratedDescription } from '../helpers/generation-results.js';
 import { GenerateDescriptionsDocument, type GenerateDescriptionInput } from '../generated/graphql.js';
+import { must, mustHave } from '../helpers/must.js';
 
 const tinyLlama = path.join(fixturesDir, 'models', 'tiny-llama');
 const cleanup: Array<() => Promise<void>> = [];
@@ -22,7 +23,7 @@ after(async () => {
 const GENERATE = GenerateDescriptionsDocument;
 
 async function firstProduct(server: TestServer): Promise<string> {
-  return (await productIds(server.gql, 1))[0];
+  return must((await productIds(server.gql, 1))[0], 'a product id');
 }
 
 async function generate(server: TestServer, input: GenerateDescriptionInput): Promise<GeneratedDescription> {
@@ -77,8 +78,9 @@ test('the router skips a provider that cannot write the locale when another can;
     pinned.warnings.map((w) => w.code),
     ['LOCALE_UNSUPPORTED', 'PERSONALIZATION_IGNORED'],
   );
-  assert.match(pinned.warnings[0].message, /^onnx \(tiny-llama\) writes en only, not the locale de$/);
-  assert.match(pinned.warnings[1].message, /^segment, keywords not honoured/);
+  const [locale, ignored] = mustHave(pinned.warnings, 2, 'warnings');
+  assert.match(locale.message, /^onnx \(tiny-llama\) writes en only, not the locale de$/);
+  assert.match(ignored.message, /^segment, keywords not honoured/);
   assert.equal(fake.count('chat.completions'), 1);
 });
 

@@ -22,6 +22,7 @@ import { createTestDatabase } from '../helpers/postgres.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
 import { waitFor } from '../helpers/wait.js';
 import { dataOf } from '../helpers/graphql.js';
+import { must } from '../helpers/must.js';
 import { ImportProductsDocument, JobDocument, RegenerateCatalogDocument } from '../generated/graphql.js';
 
 const REGENERATE = RegenerateCatalogDocument;
@@ -38,9 +39,10 @@ test('without REDIS_URL, regenerateCatalog says Redis is required (BAD_USER_INPU
   const server = await startTestServer({ providers: ['onnx'], gatewayApiKeys: TEST_GATEWAY_API_KEYS });
   cleanup.push(() => server.stop());
   const { body } = await server.gql(REGENERATE, {}, internal);
-  assert.equal(body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
-  assert.equal(body.errors?.[0]?.extensions?.reason, 'REDIS_REQUIRED');
-  assert.match(body.errors?.[0]?.message ?? '', /REDIS_URL/);
+  const refusal = must(body.errors?.[0], 'an error');
+  assert.equal(refusal.extensions?.code, 'BAD_USER_INPUT');
+  assert.equal(refusal.extensions.reason, 'REDIS_REQUIRED');
+  assert.match(refusal.message, /REDIS_URL/);
   // A role below internal may not start one at all.
   const denied = await server.gql(REGENERATE, {}, bearer(TEST_KEYS.personalization));
   assert.equal(denied.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
@@ -94,8 +96,9 @@ test('in-gateway workers run a job; jobProgress streams it to COMPLETED; every p
       {
         next: (event) => {
           if (event.errors) return reject(new Error(JSON.stringify(event.errors)));
-          events.push(event.data!.jobProgress);
-          if (event.data!.jobProgress.status === 'COMPLETED') {
+          if (!event.data) return reject(new Error('a progress event without data'));
+          events.push(event.data.jobProgress);
+          if (event.data.jobProgress.status === 'COMPLETED') {
             clearTimeout(timer);
             stop();
             resolve();
@@ -122,7 +125,7 @@ test('in-gateway workers run a job; jobProgress streams it to COMPLETED; every p
     page.rows.map((p) => ({ productId: p.id, personalizationKey: '' })),
   );
   assert.ok(
-    latest.every((d) => d?.parameters.jobId === job.id && d?.provider === 'openai'),
+    latest.every((d) => d?.parameters.jobId === job.id && d.provider === 'openai'),
     'each product has a description stored by the job, with provenance',
   );
   assert.equal(fake.count('chat.completions'), total, 'one generation per product');
@@ -163,7 +166,7 @@ test('a job of 500 products survives a worker SIGKILLed halfway: exactly 500 des
   const gateway = await spawnGateway('index', { ...env, WORKERS: '0' }, 'jobs-gateway');
   cleanup.push(() => gateway.stop());
   const imported = await gateway.gql(IMPORT, { csv: catalogCsv(500, 'crashtest') }, internal);
-  assert.equal(imported.body.data?.importProducts?.created, 500, JSON.stringify(imported.body));
+  assert.equal(imported.body.data?.importProducts.created, 500, JSON.stringify(imported.body));
 
   // The category keeps the sample catalog, seeded into the empty database, out of the job.
   const started = dataOf(

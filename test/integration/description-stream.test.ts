@@ -4,6 +4,7 @@ import { createClient, type Client } from 'graphql-ws';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { dataOf, productIds, type GqlBody, type GqlError } from '../helpers/graphql.js';
+import { must, mustHave } from '../helpers/must.js';
 
 const STREAM = `subscription($productId: ID!, $provider: String, $regenerate: Boolean! = false) {
   descriptionStream(productId: $productId, provider: $provider, regenerate: $regenerate) { type index token replay description { id text provider source } }
@@ -26,6 +27,11 @@ interface StreamEvent {
 interface Collected {
   events: StreamEvent[];
   errors: GqlError[];
+}
+
+/** The description a stream's last event (DONE) carries; fails the test when it carries none. */
+function finalDescription(events: StreamEvent[]): NonNullable<StreamEvent['description']> {
+  return must(events.at(-1)?.description, "the last event's description");
 }
 
 function collect(client: Client, variables: Record<string, unknown>): Promise<Collected> {
@@ -58,7 +64,7 @@ async function setup(): Promise<{ server: TestServer; fake: FakeOpenAI; client: 
     () => server.stop(),
     () => client.dispose(),
   );
-  const [productId] = await productIds(server.gql, 1);
+  const [productId] = mustHave(await productIds(server.gql, 1), 1, 'product ids');
   return { server, fake, client, productId: productId };
 }
 
@@ -72,16 +78,16 @@ test('tokens stream in order, then the stored description', async () => {
     tokens.map((t) => t.index),
     tokens.map((_, i) => i),
   );
-  const done = events.at(-1)!;
-  assert.equal(done.type, 'DONE');
-  assert.equal(done.description!.text, tokens.map((t) => t.token).join(''));
-  assert.equal(done.description!.source, 'GENERATED');
+  assert.equal(events.at(-1)?.type, 'DONE');
+  const done = finalDescription(events);
+  assert.equal(done.text, tokens.map((t) => t.token).join(''));
+  assert.equal(done.source, 'GENERATED');
   assert.ok(events.every((e) => !e.replay));
   const stored = await server.gql<{ description: unknown }>(
     'query($id: ID!) { description(id: $id) { text provider } }',
-    { id: done.description!.id },
+    { id: done.id },
   );
-  assert.deepEqual(dataOf(stored).description, { text: done.description!.text, provider: 'openai' });
+  assert.deepEqual(dataOf(stored).description, { text: done.text, provider: 'openai' });
 });
 
 test('a failure before the first token fails over to the next provider', async () => {
@@ -89,8 +95,8 @@ test('a failure before the first token fails over to the next provider', async (
   fake.setMode('503');
   const { events, errors } = await collect(client, { productId });
   assert.deepEqual(errors, []);
-  assert.equal(events.at(-1)!.type, 'DONE');
-  assert.equal(events.at(-1)!.description!.provider, 'onnx');
+  assert.equal(events.at(-1)?.type, 'DONE');
+  assert.equal(finalDescription(events).provider, 'onnx');
   assert.ok(fake.count('chat.completions') >= 1);
 });
 
@@ -114,8 +120,8 @@ test('the local model streams whole words in a few chunks, not one message per s
   const { client, productId } = await setup();
   const { events, errors } = await collect(client, { productId, provider: 'onnx' });
   assert.deepEqual(errors, []);
-  const tokens = events.filter((e) => e.type === 'TOKEN').map((t) => t.token!);
-  const text = events.at(-1)!.description!.text;
+  const tokens = events.filter((e) => e.type === 'TOKEN').map((t) => must(t.token, 'a token'));
+  const text = finalDescription(events).text;
   assert.equal(tokens.join(''), text);
   const words = text.split(/\s+/).length;
   assert.ok(tokens.length >= 1 && tokens.length < words, `${tokens.length} chunks for ${words} words`);
@@ -127,7 +133,7 @@ test('the local model streams whole words in a few chunks, not one message per s
 test('asking again replays the stored description without a provider call; regenerate: true writes a new one', async () => {
   const { client, productId, fake } = await setup();
   const first = await collect(client, { productId, provider: 'openai' });
-  const generated = first.events.at(-1)!.description!;
+  const generated = finalDescription(first.events);
   assert.equal(generated.source, 'GENERATED');
   const calls = fake.count('chat.completions');
 
@@ -142,27 +148,28 @@ test('asking again replays the stored description without a provider call; regen
     replayed.map((_, i) => i),
   );
   assert.equal(replayed.map((t) => t.token).join(''), generated.text);
-  assert.deepEqual(again.events.at(-1)!.description, { ...generated, source: 'CACHED' });
+  assert.deepEqual(finalDescription(again.events), { ...generated, source: 'CACHED' });
 
   // Unpinned, the stored description of any provider matches too.
-  assert.equal((await collect(client, { productId })).events.at(-1)!.description!.id, generated.id);
+  assert.equal(finalDescription((await collect(client, { productId })).events).id, generated.id);
 
   const fresh = await collect(client, { productId, provider: 'openai', regenerate: true });
   assert.deepEqual(fresh.errors, []);
   assert.equal(fake.count('chat.completions'), calls + 1);
   assert.ok(fresh.events.every((e) => !e.replay));
-  assert.equal(fresh.events.at(-1)!.description!.source, 'GENERATED');
-  assert.notEqual(fresh.events.at(-1)!.description!.id, generated.id);
+  assert.equal(finalDescription(fresh.events).source, 'GENERATED');
+  assert.notEqual(finalDescription(fresh.events).id, generated.id);
 });
 
 test('a provider name: unknown is BAD_USER_INPUT naming the known ones; known but not configured is PROVIDER_NOT_CONFIGURED', async () => {
   const { client, productId, fake } = await setup();
   const unknown = await collect(client, { productId, provider: 'gpt5' });
   assert.deepEqual(unknown.events, []);
-  assert.equal(unknown.errors[0]?.extensions?.code, 'BAD_USER_INPUT');
-  assert.equal(unknown.errors[0]?.extensions?.reason, 'UNKNOWN_PROVIDER');
-  assert.deepEqual(unknown.errors[0]?.extensions?.known, ['openai', 'huggingface', 'onnx']);
-  assert.match(unknown.errors[0].message, /unknown provider "gpt5": known providers are openai, huggingface, onnx/);
+  const refusal = must(unknown.errors[0], 'an error');
+  assert.equal(refusal.extensions?.code, 'BAD_USER_INPUT');
+  assert.equal(refusal.extensions.reason, 'UNKNOWN_PROVIDER');
+  assert.deepEqual(refusal.extensions.known, ['openai', 'huggingface', 'onnx']);
+  assert.match(refusal.message, /unknown provider "gpt5": known providers are openai, huggingface, onnx/);
   const unconfigured = await collect(client, { productId, provider: 'huggingface' });
   assert.deepEqual(unconfigured.events, []);
   assert.equal(unconfigured.errors[0]?.extensions?.code, 'PROVIDER_NOT_CONFIGURED');

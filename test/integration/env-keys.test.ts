@@ -11,6 +11,7 @@ import { productIds } from '../helpers/graphql.js';
 import { bearer } from '../helpers/keys.js';
 import { hashKey } from '../../src/auth/api-keys.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { must } from '../helpers/must.js';
 
 const run = promisify(execFile);
 const PRODUCTS = '{ products(first: 1) { edges { node { id } } } }';
@@ -43,7 +44,7 @@ async function restartsAfterRevokeAndRoleChange(
   );
   let productId: string;
   try {
-    productId = (await productIds(first.gql, 1, bearer(KEYS.revoked)))[0]!;
+    productId = must((await productIds(first.gql, 1, bearer(KEYS.revoked)))[0], 'a product id');
     assert.equal((await first.gql(GENERATE, { input: [{ productId }] }, bearer(KEYS.moved))).status, 200);
   } finally {
     await first.stop();
@@ -63,11 +64,14 @@ async function restartsAfterRevokeAndRoleChange(
     `env-keys-${label}-2`,
   );
   try {
-    const warning = second.logs.find(
-      (l) => l.msg === 'GATEWAY_API_KEYS lists a revoked key: it stays revoked; put a new key in its place',
+    const warning = must(
+      second.logs.find(
+        (l) => l.msg === 'GATEWAY_API_KEYS lists a revoked key: it stays revoked; put a new key in its place',
+      ),
+      'the revoked-key warning',
     );
-    assert.equal(warning?.keyName, revokedName, 'the start names the revoked key');
-    assert.equal(warning?.level, 40);
+    assert.equal(warning.keyName, revokedName, 'the start names the revoked key');
+    assert.equal(warning.level, 40);
     const revoked = await second.gql(PRODUCTS, {}, bearer(KEYS.revoked));
     assert.equal(revoked.status, 401);
     assert.equal(revoked.body.errors?.[0]?.extensions?.reason, 'REVOKED');

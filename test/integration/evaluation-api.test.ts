@@ -7,6 +7,7 @@ import { startFakeOpenAI } from '../helpers/fake-openai.js';
 import { fixturesDir, parityDir } from '../helpers/paths.js';
 import { scorePair } from '../../src/evaluation/metrics/index.js';
 import { dataOf } from '../helpers/graphql.js';
+import { must } from '../helpers/must.js';
 
 const cleanup: Array<() => Promise<void>> = [];
 after(async () => {
@@ -62,10 +63,10 @@ test("evaluateText returns the reference implementations' values per pair and th
     pairs: [{ reference: 'a red wool coat', candidate: 'a slimming red coat' }],
     metrics: ['ROUGE1'],
   });
-  const scores = dataOf(only).evaluateText.pairs[0];
-  assert.equal(scores?.bleu, null);
+  const scores = must(dataOf(only).evaluateText.pairs[0], 'the scores');
+  assert.equal(scores.bleu, null);
   assert.ok(score(scores, 'rouge1') > 0);
-  assert.ok(scores?.flags.some((f) => f.code === 'INCLUSIVE_LANGUAGE' && f.category === 'body-shape'));
+  assert.ok(scores.flags.some((f) => f.code === 'INCLUSIVE_LANGUAGE' && f.category === 'body-shape'));
 });
 
 test('evaluateText refuses oversized input with BAD_USER_INPUT', async () => {
@@ -93,12 +94,13 @@ test('evaluateDescription scores a stored description against its reference, wit
     type Product = { products: { edges: Array<{ node: { id: string; referenceDescription: string } }> } };
     const product = dataOf(
       await server.gql<Product>('{ products(first: 1) { edges { node { id referenceDescription } } } }'),
-    ).products.edges[0].node;
+    ).products.edges[0]?.node;
+    assert.ok(product, 'a product');
     const generated = await server.gql<{ generateDescriptions: Array<{ id: string; text: string }> }>(
       'mutation($id: ID!) { generateDescriptions(input: [{productId: $id}]) { ... on Description { id text } } }',
       { id: product.id },
     );
-    const d = dataOf(generated).generateDescriptions[0];
+    const d = must(dataOf(generated).generateDescriptions[0], 'a generated description');
     type Evaluation = {
       evaluateDescription: {
         descriptionId: string;
@@ -114,7 +116,7 @@ test('evaluateDescription scores a stored description against its reference, wit
     const e = dataOf(r).evaluateDescription;
     assert.equal(e.descriptionId, d.id);
     const expected = scorePair(product.referenceDescription, d.text);
-    for (const k of METRICS) assert.ok(Math.abs(score(e.scores, k) - expected[k]!) < 1e-12, k);
+    for (const k of METRICS) assert.ok(Math.abs(score(e.scores, k) - must(expected[k], k)) < 1e-12, k);
     if (embeddings) {
       assert.equal(e.semanticReason, null);
       assert.ok(e.semanticSimilarity !== null && e.semanticSimilarity >= -1 && e.semanticSimilarity <= 1);

@@ -11,6 +11,7 @@ import { startFakeOpenAI } from '../helpers/fake-openai.js';
 import { dataOf, productIds } from '../helpers/graphql.js';
 import { bearer, TEST_GATEWAY_API_KEYS, TEST_KEYS } from '../helpers/keys.js';
 import type { Storage } from '../../src/storage/types.js';
+import { must } from '../helpers/must.js';
 
 const internal = bearer(TEST_KEYS.internal);
 const mobile = bearer(TEST_KEYS.mobile);
@@ -146,16 +147,15 @@ test(`a ${PAGE}-product page with a session: a fixed number of store reads, what
       await server.gql<{ product: { description: Served } }>(ONE, { id: node.id, session: 'shopper-1' }, mobile),
     ).product.description;
     assert.deepEqual(node.description, alone, node.id);
-    assert.ok(experimentIds.includes(node.description!.experiment!.experimentId));
-    assert.equal(
-      node.description!.experiment!.servedControl,
-      false,
-      'both variants have an approved or published text',
-    );
+    const experiment = must(node.description?.experiment, `the experiment of ${node.id}`);
+    assert.ok(experimentIds.includes(experiment.experimentId));
+    assert.equal(experiment.servedControl, false, 'both variants have an approved or published text');
   }
   for (let s = 0; s < 40; s++)
-    for (const node of await page(PAGE, `shopper-${s}`))
-      variants.add(`${node.description!.experiment!.experimentId}/${node.description!.experiment!.variantId}`);
+    for (const node of await page(PAGE, `shopper-${s}`)) {
+      const experiment = must(node.description?.experiment, `the experiment of ${node.id}`);
+      variants.add(`${experiment.experimentId}/${experiment.variantId}`);
+    }
   assert.equal(variants.size, 4, 'sessions of the page are spread over both variants of both experiments');
 
   const bad = await server.gql(PAGE_QUERY, { first: 2, session: 'has space' }, mobile);

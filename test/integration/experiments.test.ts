@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startFakeOpenAI } from '../helpers/fake-openai.js';
 import { dataOf, productIds } from '../helpers/graphql.js';
+import { must, mustHave } from '../helpers/must.js';
 import { bearer, TEST_GATEWAY_API_KEYS, TEST_KEYS } from '../helpers/keys.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { seededRandom } from '../../providers/random.js';
@@ -37,6 +38,12 @@ interface Served {
     } | null;
   };
 }
+/** The description `query` shows a shopper; fails the test when the product shows none. */
+async function servedDescription(server: TestServer, query: string, variables: Record<string, unknown>) {
+  const served = dataOf(await server.gql<Served>(query, variables, mobile)).product.description;
+  return must(served, 'a served description');
+}
+
 interface EventResults {
   recordEvents: {
     accepted: number;
@@ -130,7 +137,7 @@ async function twoDescriptionsEach(
     'a text in review is no variant',
   );
   await lifecycle(server, 'approveDescription', b.slice(0, 1));
-  return { a, b, inReview: b[0] };
+  return { a, b, inReview: must(b[0], 'a text in review') };
 }
 
 /** The experiment's id, or the reason it was refused. */
@@ -167,8 +174,7 @@ async function shop(server: TestServer, products: string[], descriptions: Map<st
   for (let i = 0; i < SESSIONS; i++) {
     const sessionId = `session-${i}`;
     const productId = products[i % products.length];
-    const served = dataOf(await server.gql<Served>(SERVED, { id: productId, session: sessionId }, mobile)).product
-      .description!;
+    const served = await servedDescription(server, SERVED, { id: productId, session: sessionId });
     assert.equal(served.experiment?.experimentId, experimentId);
     assert.equal(descriptions.get(served.id), served.experiment.variantId, "the text served is the assigned variant's");
     const base = {
@@ -180,7 +186,7 @@ async function shop(server: TestServer, products: string[], descriptions: Map<st
       occurredAt: now,
     };
     events.push({ ...base, eventId: `${sessionId}-i`, type: 'IMPRESSION' });
-    if (random() < TRUE_RATES[served.experiment.variantId])
+    if (random() < must(TRUE_RATES[served.experiment.variantId], 'the true rate'))
       events.push({ ...base, eventId: `${sessionId}-a`, type: 'ADD_TO_CART' });
   }
   const batches: Array<Array<Record<string, unknown>>> = [];
@@ -215,31 +221,24 @@ function loop(overrides: () => Partial<ConfigInput>) {
     assert.equal(typeof created, 'string', JSON.stringify(created));
     experimentId = created as string;
     const descriptions = new Map([...a.map((id) => [id, 'A'] as const), ...b.map((id) => [id, 'B'] as const)]);
-    firstBatch = (await shop(server, products, descriptions, experimentId))[0]!;
+    firstBatch = must((await shop(server, products, descriptions, experimentId))[0], 'the first batch');
     // Assignment is a function of experiment and session: the same on every read.
-    const again = dataOf(await server.gql<Served>(SERVED, { id: products[0], session: 'session-0' }, mobile)).product
-      .description!;
-    assert.equal(
-      again.id,
-      dataOf(await server.gql<Served>(SERVED, { id: products[0], session: 'session-0' }, mobile)).product.description!
-        .id,
-    );
+    const again = await servedDescription(server, SERVED, { id: products[0], session: 'session-0' });
+    assert.equal(again.id, (await servedDescription(server, SERVED, { id: products[0], session: 'session-0' })).id);
 
     const result = await analysis(server, experimentId);
     assert.equal(result.decision, 'STOP_WINNER', JSON.stringify(result));
     assert.equal(result.winnerVariantId, 'B');
-    const [ctl, trt] = result.variants;
+    const [ctl, trt] = mustHave(result.variants, 2, 'variants');
     assert.equal(ctl.exposures + trt.exposures, SESSIONS);
     for (const v of result.variants) {
       assert.ok(v.interval.lower < v.rate && v.rate < v.interval.upper);
-      assert.ok(
-        Math.abs(v.rate - TRUE_RATES[v.variantId]) < 0.06,
-        `${v.variantId}: rate ${v.rate} far from the true ${TRUE_RATES[v.variantId]}`,
-      );
+      const truth = must(TRUE_RATES[v.variantId], `the true rate of ${v.variantId}`);
+      assert.ok(Math.abs(v.rate - truth) < 0.06, `${v.variantId}: rate ${v.rate} far from the true ${truth}`);
     }
-    assert.ok(trt.lift!.lower > 0 && trt.probabilityBeatsControl! > 0.99);
+    assert.ok(must(trt.lift, 'the lift').lower > 0 && must(trt.probabilityBeatsControl, 'P(B beats A)') > 0.99);
     // Outside the experiment (no session) shoppers get the published text, never the approved one.
-    assert.equal(dataOf(await server.gql<Served>(USUAL, { id: products[0] }, mobile)).product.description!.id, a[0]);
+    assert.equal((await servedDescription(server, USUAL, { id: products[0] })).id, a[0]);
   });
 
   test('a retried batch counts once; bad events are refused one by one while the good ones land', async () => {
@@ -327,9 +326,11 @@ function loop(overrides: () => Partial<ConfigInput>) {
       internal,
     );
     assert.ok(dataOf(rejected));
-    const sessionOfB = firstBatch.find((e) => e.variantId === 'B' && e.productId === products[2])!.sessionId as string;
-    const fallback = dataOf(await server.gql<Served>(SERVED, { id: products[2], session: sessionOfB }, mobile)).product
-      .description!;
+    const sessionOfB = must(
+      firstBatch.find((e) => e.variantId === 'B' && e.productId === products[2]),
+      "a session of B's",
+    ).sessionId as string;
+    const fallback = await servedDescription(server, SERVED, { id: products[2], session: sessionOfB });
     assert.deepEqual(
       [fallback.id, fallback.experiment?.variantId, fallback.experiment?.servedControl],
       [a[2], 'B', true],
@@ -352,8 +353,7 @@ function loop(overrides: () => Partial<ConfigInput>) {
       b.slice(0, 2).map((id) => ({ id, status: 'PUBLISHED' })),
       'the rejected text is not published',
     );
-    const after = dataOf(await server.gql<Served>(SERVED, { id: products[0], session: 'session-0' }, mobile)).product
-      .description!;
+    const after = await servedDescription(server, SERVED, { id: products[0], session: 'session-0' });
     assert.deepEqual([after.id, after.experiment], [b[0], null]);
   });
 }
@@ -410,7 +410,7 @@ test('a recipe variant: its texts are generated through the publication policy, 
       internal,
     ),
   ).createExperiment;
-  const r = created.variants[1];
+  const r = must(created.variants[1], 'the recipe variant');
   assert.equal(r.recipe?.promptVersion, 'v2');
   assert.equal(r.descriptions.length, products.length, 'one generated text per product');
   // PUBLISH_POLICY=review: the texts wait in the queue, under the experiment's own channel.
@@ -421,18 +421,20 @@ test('a recipe variant: its texts are generated through the publication policy, 
   );
   assert.equal(dataOf(queue).reviewQueue.totalCount, products.length);
 
-  const read = async (session: string) =>
-    dataOf(await server.gql<Served>(SERVED, { id: products[0], session }, mobile)).product.description!;
+  const read = (session: string) => servedDescription(server, SERVED, { id: products[0], session });
   let session = '';
   for (let i = 0; !session; i++) if ((await read(`recipe-${i}`)).experiment?.variantId === 'R') session = `recipe-${i}`;
   const before = await read(session);
   assert.deepEqual([before.id, before.experiment?.servedControl], [a[0], true], 'a text in review is never served');
-  const rText = r.descriptions.find((d) => d.productId === products[0])!.descriptionId;
+  const rText = must(
+    r.descriptions.find((d) => d.productId === products[0]),
+    'the recipe text',
+  ).descriptionId;
   await lifecycle(server, 'approveDescription', [rText]);
   const after = await read(session);
   assert.deepEqual([after.id, after.experiment?.variantId, after.experiment?.servedControl], [rText, 'R', false]);
   assert.equal(
-    dataOf(await server.gql<Served>(USUAL, { id: products[0] }, mobile)).product.description!.id,
+    (await servedDescription(server, USUAL, { id: products[0] })).id,
     a[0],
     'outside the experiment, the published text',
   );

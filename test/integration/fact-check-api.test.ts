@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { print } from 'graphql';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { dataOf } from '../helpers/graphql.js';
+import { dataOf, errorExtensions } from '../helpers/graphql.js';
 import { described } from '../helpers/generation-results.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
@@ -17,6 +17,7 @@ import {
 import { checkFacts } from '../../src/evaluation/checks/facts/index.js';
 import { createGateway } from '../../schema/index.js';
 import { ConfigError } from '../../src/config.js';
+import { must } from '../helpers/must.js';
 
 const CHECK = CheckDescriptionDocument;
 const STORED = DescriptionCheckDocument;
@@ -29,7 +30,7 @@ const ids = new Map<string, string>();
 before(async () => {
   server = await startTestServer({ gatewayApiKeys: TEST_GATEWAY_API_KEYS, cacheTtlMs: 0 });
   for (const sku of ['SS-ACT-001', 'SS-OUT-006', 'SS-TRS-001'])
-    ids.set(sku, dataOf(await server.gql(BY_SKU, { sku }, internal)).productBySku!.id);
+    ids.set(sku, must(dataOf(await server.gql(BY_SKU, { sku }, internal)).productBySku, sku).id);
 });
 after(async () => {
   await server.stop();
@@ -84,8 +85,9 @@ test('bad input gets a stable code and reason, an unknown product NOT_FOUND', as
     // Some are wrong on purpose, so sent as text: the typed document would not let them through the compiler.
     const r = await server.gql(print(CHECK), variables, internal);
     assert.equal(r.body.data, null);
-    assert.equal(r.body.errors?.[0]?.extensions?.code, code, JSON.stringify(r.body.errors));
-    assert.equal(r.body.errors?.[0]?.extensions?.reason, reason);
+    const refusal = errorExtensions(r.body.errors);
+    assert.equal(refusal.code, code, JSON.stringify(r.body.errors));
+    assert.equal(refusal.reason, reason);
   }
 });
 
@@ -141,7 +143,7 @@ test('FACT_CHECK_VOCAB_DIR: a brand vocabulary is used; a bad one stops the star
   );
   const brand = await startTestServer({ factCheckVocabDir: dir });
   try {
-    const productId = dataOf(await brand.gql(BY_SKU, { sku: 'SS-TRS-001' })).productBySku!.id;
+    const productId = must(dataOf(await brand.gql(BY_SKU, { sku: 'SS-TRS-001' })).productBySku, 'SS-TRS-001').id;
     const r = await brand.gql(CHECK, { productId, text: 'Linen trousers in sea glass.' });
     assert.deepEqual(
       dataOf(r).checkDescription.findings.map((f) => f.code),

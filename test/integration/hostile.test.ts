@@ -14,6 +14,7 @@ import { loadImageBytes, ImageLoadError } from '../../providers/images/load.js';
 import { dataOf, productIds, type GqlBody } from '../helpers/graphql.js';
 import { described } from '../helpers/generation-results.js';
 import { GenerateDescriptionsDocument, ImportProductsDocument } from '../generated/graphql.js';
+import { must } from '../helpers/must.js';
 
 let fake: FakeOpenAI;
 let server: TestServer;
@@ -31,7 +32,7 @@ before(async () => {
     cacheTtlMs: 0,
     rateLimits: 'mobile=off,personalization=off',
   });
-  productId = (await productIds(server.gql, 1, INTERNAL))[0]!;
+  productId = must((await productIds(server.gql, 1, INTERNAL))[0], 'a product id');
 });
 after(async () => {
   await server.stop();

@@ -6,10 +6,14 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
 import { repoRoot } from '../helpers/paths.js';
+import { must } from '../helpers/must.js';
 
 const MANIFEST_FILE = path.join(repoRoot, 'clients', 'generated', 'persisted-documents.json');
 const manifest = JSON.parse(readFileSync(MANIFEST_FILE, 'utf8')) as Record<string, string>;
-const PAGE_ID = Object.keys(manifest).find((id) => manifest[id].startsWith('query MobileProductPage('))!;
+const [PAGE_ID] = must(
+  Object.entries(manifest).find(([, text]) => text.startsWith('query MobileProductPage(')),
+  'the MobileProductPage document',
+);
 
 let fake: FakeOpenAI;
 let server: TestServer;
@@ -41,8 +45,8 @@ function getPage(headers: Record<string, string> = {}): Promise<Response> {
 test('a GET answer has an ETag; sent back, it gets 304 with no body until the answer changes', async () => {
   const first = await getPage();
   assert.equal(first.status, 200);
-  const etag = first.headers.get('etag');
-  assert.match(etag ?? '', /^"[\w-]+"$/);
+  const etag = must(first.headers.get('etag'), 'an ETag');
+  assert.match(etag, /^"[\w-]+"$/);
   assert.equal(
     first.headers.get('cache-control'),
     'private, no-cache',
@@ -52,25 +56,26 @@ test('a GET answer has an ETag; sent back, it gets 304 with no body until the an
     data: { products: { edges: Array<{ node: { id: string; title: string } }> } };
   };
 
-  const again = await getPage({ 'if-none-match': etag! });
+  const again = await getPage({ 'if-none-match': etag });
   assert.equal(again.status, 304);
   assert.equal(await again.text(), '');
   assert.equal(again.headers.get('etag'), etag);
   assert.equal(
-    (await getPage({ 'if-none-match': `"other", W/${etag!}` })).status,
+    (await getPage({ 'if-none-match': `"other", W/${etag}` })).status,
     304,
     'weak comparison, any tag of a list',
   );
   assert.equal((await getPage({ 'if-none-match': '"other"' })).status, 200);
 
   // A title on the page changes: the same request gets the new answer and another tag.
-  const [record] = await server.storage.catalog.productsByIds([page.data.products.edges[0].node.id]);
-  await server.storage.catalog.upsertProducts([{ ...record!, title: `${record!.title} (new season)` }]);
-  const changed = await getPage({ 'if-none-match': etag! });
+  const shown = must(page.data.products.edges[0], 'a product on the page').node;
+  const record = must((await server.storage.catalog.productsByIds([shown.id]))[0], 'the record');
+  await server.storage.catalog.upsertProducts([{ ...record, title: `${record.title} (new season)` }]);
+  const changed = await getPage({ 'if-none-match': etag });
   assert.equal(changed.status, 200);
   assert.notEqual(changed.headers.get('etag'), etag);
   const body = (await changed.json()) as typeof page;
-  assert.equal(body.data.products.edges[0].node.title, `${record!.title} (new season)`);
+  assert.equal(body.data.products.edges[0]?.node.title, `${record.title} (new season)`);
 });
 
 test('a POST answer, and a GET that fails, stay no-store and get no ETag', async () => {

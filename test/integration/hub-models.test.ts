@@ -14,6 +14,7 @@ import { waitFor } from '../helpers/wait.js';
 import { dataOf, productIds } from '../helpers/graphql.js';
 import { described, failed, type GenerationItem } from '../helpers/generation-results.js';
 import { GenerateDescriptionsDocument } from '../generated/graphql.js';
+import { must, mustHave } from '../helpers/must.js';
 
 const REPO = 'onnx-community/tiny-llama-chat';
 const GRAPH = 'onnx/model.onnx';
@@ -78,11 +79,11 @@ async function untilReady(gateway: ChildGateway, timeoutMs = 60_000): Promise<un
 }
 
 async function generate(gateway: ChildGateway): Promise<GenerationItem> {
-  const [productId] = await productIds(gateway.gql, 1);
+  const [productId] = mustHave(await productIds(gateway.gql, 1), 1, 'product ids');
   const r = await gateway.gql(GENERATE, {
     input: [{ productId: productId, provider: 'onnx', params: { maxTokens: 8 } }],
   });
-  return dataOf(r).generateDescriptions[0];
+  return must(dataOf(r).generateDescriptions[0], 'a generation result');
 }
 
 const home = path.join(work, 'home');
@@ -146,7 +147,7 @@ test('a download killed halfway (kill -9) resumes on the next start with a Range
   const resumeHome = path.join(work, 'resume');
   const hub = await startFakeHub({ [REPO]: { files } });
   hubs.push(hub);
-  const half = Math.floor(files[GRAPH].length / 2);
+  const half = Math.floor(must(files[GRAPH], GRAPH).length / 2);
   hub.stallAfter(half);
   const first = await start(resumeHome, { HF_ENDPOINT: hub.url }, 'hub-killed');
   const partial = path.join(

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
-import { dataOf, productIds, type GqlBody } from '../helpers/graphql.js';
+import { dataOf, errorExtensions, productIds, type GqlBody } from '../helpers/graphql.js';
 
 const PAGE_WITH_DESCRIPTIONS = (n: number) =>
   `{ products(first: ${n}) { edges { node { id description { text } } } } }`;
@@ -30,9 +30,10 @@ after(async () => {
 test('cost: a page of 100 generated descriptions is over the mobile limit; nothing is generated', async () => {
   const { status, body } = await server.gql(PAGE_WITH_DESCRIPTIONS(100), {}, bearer(TEST_KEYS.mobile));
   assert.equal(status, 400);
-  assert.equal(body.errors?.[0]?.extensions?.code, 'GRAPHQL_VALIDATION_FAILED');
-  assert.equal(body.errors?.[0]?.extensions?.reason, 'COST_LIMIT');
-  assert.equal(body.errors?.[0]?.extensions?.cost, 1201);
+  const refusal = errorExtensions(body.errors);
+  assert.equal(refusal.code, 'GRAPHQL_VALIDATION_FAILED');
+  assert.equal(refusal.reason, 'COST_LIMIT');
+  assert.equal(refusal.cost, 1201);
   assert.equal(fake.count('chat.completions'), 0);
   // The same page without generation is cheap.
   assert.equal(
@@ -94,17 +95,17 @@ test('armor: depth, aliases, directives and tokens are refused before execution'
     {},
     bearer(TEST_KEYS.internal),
   );
-  assert.equal(deep.body.errors?.[0]?.extensions?.code, 'GRAPHQL_VALIDATION_FAILED');
+  assert.equal(errorExtensions(deep.body.errors).code, 'GRAPHQL_VALIDATION_FAILED');
   assert.ok(deep.body.errors?.some((e) => /Query depth limit exceeded/.test(e.message)));
   assert.ok(!deep.body.errors?.some((e) => /\b10\b/.test(e.message)), 'limits are not echoed');
   const aliases = `{ ${Array.from({ length: 16 }, (_, i) => `a${i}: products(first: 1) { totalCount }`).join(' ')} }`;
   const aliased = await server.gql(aliases, {}, bearer(TEST_KEYS.internal));
   assert.equal(aliased.status, 400);
-  assert.equal(aliased.body.errors?.[0]?.extensions?.code, 'GRAPHQL_VALIDATION_FAILED');
+  assert.equal(errorExtensions(aliased.body.errors).code, 'GRAPHQL_VALIDATION_FAILED');
   assert.ok(aliased.body.errors?.some((e) => /Too many aliases/.test(e.message)));
   const directives = `{ products(first: 1) { totalCount ${'@skip(if: false) '.repeat(11)} } }`;
   const directed = await server.gql(directives, {}, bearer(TEST_KEYS.internal));
-  assert.equal(directed.body.errors?.[0]?.extensions?.code, 'GRAPHQL_VALIDATION_FAILED');
+  assert.equal(errorExtensions(directed.body.errors).code, 'GRAPHQL_VALIDATION_FAILED');
   assert.ok(directed.body.errors?.some((e) => /Too many directives/.test(e.message)));
   const tokens = `{ products(first: 1) { ${'totalCount '.repeat(2100)} } }`;
   const tooMany = await server.gql(tokens, {}, bearer(TEST_KEYS.internal));
@@ -130,8 +131,9 @@ test('rate limit: the bucket is charged by cost; over it, 429 with Retry-After a
     } else await response.arrayBuffer();
   }
   assert.deepEqual(statuses, [200, 200, 429, 429], '300-token bucket: two 101-cost queries pass, the third does not');
-  assert.equal(limited?.body.errors?.[0]?.extensions?.code, 'RATE_LIMITED');
-  const retryAfter = limited?.body.errors?.[0]?.extensions?.retryAfter;
+  const refusal = errorExtensions(limited?.body.errors);
+  assert.equal(refusal.code, 'RATE_LIMITED');
+  const retryAfter = refusal.retryAfter;
   assert.ok(
     typeof retryAfter === 'number' && Number.isInteger(retryAfter) && retryAfter >= 1,
     `retryAfter ${JSON.stringify(retryAfter)}`,

@@ -7,6 +7,7 @@ import type { Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS } from '../helpers/keys.js';
+import { must } from '../helpers/must.js';
 
 let server: TestServer;
 before(async () => {
@@ -35,7 +36,7 @@ async function runQuery(page: Page, query: string, expect: RegExp): Promise<stri
 
 test('the playground is served from the gateway itself, with no CDN', async () => {
   const html = await (await fetch(`${server.url}/playground`)).text();
-  const sources = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
+  const sources = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => must(m[1], 'an asset path'));
   assert.ok(sources.length >= 5);
   for (const src of sources) {
     assert.ok(src.startsWith('/playground/assets/') || src === '/favicon.ico', `external asset ${src}`);

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { dataOf } from '../helpers/graphql.js';
+import { dataOf, errorExtensions } from '../helpers/graphql.js';
+import { must, mustHave } from '../helpers/must.js';
 import {
   ImportProductsDocument,
   ProductByIdDocument,
@@ -54,17 +55,18 @@ test('paging with cursors walks the whole catalog once, in order', async () => {
 
 test('filters: category, search and tags narrow the list and the count', async () => {
   const catalog = readSampleCatalog();
-  const category = catalog[0].category!;
+  const [first, second] = mustHave(catalog, 2, 'catalog products');
+  const category = must(first.category, 'a category');
   const byCategory = await server.gql(PAGE, { first: 100, filter: { category: category.toUpperCase() } });
   assert.equal(dataOf(byCategory).products.totalCount, catalog.filter((p) => p.category === category).length);
   assert.ok(dataOf(byCategory).products.edges.every((e) => e.node.category === category));
 
-  const tag = catalog[0].attributes[0];
+  const tag = must(first.attributes[0], 'a tag');
   const byTag = await server.gql(PAGE, { first: 100, filter: { tags: [tag] } });
   const expected = catalog.filter((p) => p.attributes.some((a) => a.toLowerCase() === tag.toLowerCase())).length;
   assert.equal(dataOf(byTag).products.totalCount, expected);
 
-  const word = catalog[1].title.split(' ')[0];
+  const word = must(second.title.split(' ')[0], 'a title word');
   const bySearch = await server.gql(PAGE, { first: 100, filter: { search: word } });
   assert.ok(dataOf(bySearch).products.totalCount >= 1);
   for (const e of dataOf(bySearch).products.edges) {
@@ -77,7 +79,7 @@ test('filters: category, search and tags narrow the list and the count', async (
 });
 
 test('product(id) and productBySku find the same product; unknown ids give null', async () => {
-  const sku = readSampleCatalog()[3].sku!;
+  const sku = must(readSampleCatalog()[3]?.sku, 'a sku');
   const bySku = dataOf(await server.gql(ProductBySkuDocument, { sku })).productBySku;
   assert.ok(bySku);
   const byId = dataOf(await server.gql(ProductByIdDocument, { id: bySku.id })).product;
@@ -114,9 +116,11 @@ test('a page size out of range is one answer whatever its size, literal or varia
     assert.equal(r.status, 400, JSON.stringify(r.body));
     assert.equal(r.body.data, undefined, 'refused before anything ran');
     assert.equal(r.body.errors?.length, 1, JSON.stringify(r.body.errors));
-    assert.equal(r.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
-    assert.equal(r.body.errors?.[0]?.extensions?.reason, 'PAGE_SIZE_OUT_OF_RANGE');
-    assert.equal(r.body.errors?.[0]?.extensions?.max, 100);
+    const extensions = errorExtensions(r.body.errors);
+    assert.deepEqual(
+      [extensions.code, extensions.reason, extensions.max],
+      ['BAD_USER_INPUT', 'PAGE_SIZE_OUT_OF_RANGE', 100],
+    );
   }
   assert.equal(dataOf(await server.gql(PAGE, { first: 100 })).products.edges.length, 100);
 });
@@ -130,7 +134,7 @@ test('first: 0 answers an empty page whose hasNextPage is true only when product
   const last = dataOf(await server.gql(PAGE, { first: 100, after: all.pageInfo.endCursor })).products;
   const atEnd = dataOf(await server.gql(PAGE, { first: 0, after: last.pageInfo.endCursor })).products;
   assert.deepEqual(atEnd.pageInfo, { hasNextPage: false, hasPreviousPage: true, startCursor: null, endCursor: null });
-  const mid = dataOf(await server.gql(PAGE, { first: 0, after: all.edges[10].cursor })).products;
+  const mid = dataOf(await server.gql(PAGE, { first: 0, after: must(all.edges[10], 'an 11th edge').cursor })).products;
   assert.equal(mid.pageInfo.hasNextPage, true);
   const none = dataOf(await server.gql(PAGE, { first: 0, filter: { search: 'no such product anywhere' } })).products;
   assert.deepEqual([none.totalCount, none.pageInfo.hasNextPage], [0, false]);
@@ -143,7 +147,7 @@ test('a cursor re-encoded as padded or standard base64 pages the same; garbage i
     (body.data?.products.edges ?? []).map((e) => e.node.id);
   // Cursors whose base64 needs padding, and one whose bytes encode to - or _ (+ or / in standard base64).
   const cursors = first.edges.map((e) => e.cursor);
-  const padded = cursors.find((c) => c.length % 4 !== 0)!;
+  const padded = cursors.find((c) => c.length % 4 !== 0);
   assert.ok(padded, 'some cursor needs padding');
   for (const cursor of cursors.slice(0, 30)) {
     const bytes = Buffer.from(cursor, 'base64url');

@@ -5,9 +5,10 @@ import WebSocket from 'ws';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { BRAND_VOICE, DATA_RULE } from '../../src/prompts/templates.js';
-import { dataOf, type GqlError } from '../helpers/graphql.js';
+import { dataOf, errorExtensions, type GqlError } from '../helpers/graphql.js';
 import { described, failed } from '../helpers/generation-results.js';
 import { GenerateDescriptionsDocument, ImportProductsDocument, ProductBySkuDocument } from '../generated/graphql.js';
+import { must, mustHave } from '../helpers/must.js';
 
 const GENERATE = GenerateDescriptionsDocument;
 const IMPORT = ImportProductsDocument;
@@ -54,21 +55,17 @@ test('hostile catalog fields and personalization reach OpenAI only as quoted dat
   );
   assert.equal(result.promptVersion, 'v4');
   // Tone and locale are stored in canonical form.
-  assert.equal(result.personalization?.tone, 'warm');
-  assert.equal(result.personalization?.locale, 'en-GB');
+  assert.deepEqual([result.personalization?.tone, result.personalization?.locale], ['warm', 'en-GB']);
 
-  const messages = (fake.lastCall('chat.completions')!.body as { messages: Array<{ role: string; content: string }> })
-    .messages;
+  const call = must(fake.lastCall('chat.completions'), 'a chat call');
+  const { messages } = call.body as { messages: Array<{ role: string; content: string }> };
   assert.deepEqual(
     messages.map((m) => m.role),
     ['system', 'user'],
   );
-  assert.equal(
-    messages[0].content,
-    `${BRAND_VOICE} ${DATA_RULE}`,
-    'the system message is ours, whatever the request held',
-  );
-  const user = messages[1].content;
+  const [system, userMessage] = mustHave(messages, 2, 'messages');
+  assert.equal(system.content, `${BRAND_VOICE} ${DATA_RULE}`, 'the system message is ours, whatever the request held');
+  const user = userMessage.content;
   const fixed = new Set([
     'Write a creative product description for the following product:',
     'Length: about 40 words.',
@@ -132,8 +129,9 @@ test('a tone or locale outside the known values is BAD_USER_INPUT with a reason,
     'query($id: ID!) { product(id: $id) { description(personalization: { locale: "xx_YY" }) { text } } }',
     { id: productId },
   );
-  assert.equal(read.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
-  assert.equal(read.body.errors?.[0]?.extensions?.reason, 'INVALID_LOCALE');
+  const refusal = errorExtensions(read.body.errors);
+  assert.equal(refusal.code, 'BAD_USER_INPUT');
+  assert.equal(refusal.reason, 'INVALID_LOCALE');
   const client = createClient({
     url: server.url.replace('http', 'ws') + '/graphql',
     webSocketImpl: WebSocket,

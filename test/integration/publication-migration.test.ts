@@ -19,8 +19,12 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { makeCatalog } from '../unit/storage/storage.data.js';
 import { dataOf } from '../helpers/graphql.js';
 import type { ConfigInput } from '../../src/config.js';
+import { must } from '../helpers/must.js';
 
-const LIFECYCLE = MIGRATIONS.find((m) => m.name === 'publication_lifecycle')!.version;
+const LIFECYCLE = must(
+  MIGRATIONS.find((m) => m.name === 'publication_lifecycle'),
+  'the publication_lifecycle migration',
+).version;
 
 const dir = mkdtempSync(path.join(tmpdir(), 'stylesprint-legacy-'));
 const cleanup: Array<() => Promise<void>> = [];
@@ -217,13 +221,16 @@ for (const backend of backends) {
       // None lost, each with its text as version 1, a status and a stored check.
       assert.deepEqual(migrated.map((h) => h.description.id).sort(), rows.map((r) => r.id).sort());
       for (const h of migrated) {
-        const row = rows.find((r) => r.id === h.description.id)!;
+        const row = must(
+          rows.find((r) => r.id === h.description.id),
+          `the row of ${h.description.id}`,
+        );
         assert.deepEqual(
           h.versions.map((v) => [v.version, v.text, v.author, v.verdict !== null]),
           [[1, row.text, { name: 'openai/gpt-4o-mini', role: 'generator' }, true]],
         );
         assert.ok(
-          h.description.status && h.description.check.verdict === h.versions[0].verdict,
+          h.description.status && h.description.check.verdict === h.versions[0]?.verdict,
           JSON.stringify(h.description),
         );
         assert.deepEqual(h.events[0], {
@@ -234,7 +241,13 @@ for (const backend of backends) {
           note: null,
         });
       }
-      const byRow = (i: number) => migrated.find((h) => h.description.id === rows[i].id)!;
+      const byRow = (i: number) => {
+        const id = must(rows[i], `row ${i}`).id;
+        return must(
+          migrated.find((h) => h.description.id === id),
+          `the history of row ${i}`,
+        );
+      };
       assert.deepEqual(byRow(2).description.slot, { locale: 'en-GB', channel: 'web', segment: 'commuters' });
       assert.equal(byRow(3).description.check.verdict, 'BLOCK');
       // The older base text of product 0 and the cut text of product 2 were replaced by newer ones of their slot before the lifecycle.
@@ -256,7 +269,7 @@ for (const backend of backends) {
       );
       assert.deepEqual(
         dataOf(read).product.description,
-        policy === 'auto' ? { id: rows[1].id, source: 'CACHED' } : null,
+        policy === 'auto' ? { id: must(rows[1], 'row 1').id, source: 'CACHED' } : null,
         'product 0 has no reference: nothing is shown until a text is published',
       );
 

@@ -13,6 +13,7 @@ import { skipWithoutRedis } from '../helpers/redis.js';
 import { startReplicas, type Replicas } from '../helpers/replicas.js';
 import { TEST_KEYS, bearer } from '../helpers/keys.js';
 import { dataOf, productIds } from '../helpers/graphql.js';
+import { must } from '../helpers/must.js';
 
 let replicas: Replicas | undefined;
 let skipReason = '';
@@ -67,7 +68,7 @@ test('a publication on one replica reaches the other replica’s subscribers, an
     { id: productId },
     bearer(TEST_KEYS.personalization),
   );
-  const d = dataOf(generated).generateDescriptions[0];
+  const d = must(dataOf(generated).generateDescriptions[0], 'a generated description');
   assert.equal(d.status, 'IN_REVIEW');
   const read = async (gateway: ChildGateway) =>
     dataOf(

@@ -17,6 +17,7 @@ import { createTestDatabase } from '../helpers/postgres.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
 import type { ConfigInput } from '../../src/config.js';
 import { dataOf, type GqlError } from '../helpers/graphql.js';
+import { must, mustHave } from '../helpers/must.js';
 
 const EDITOR_KEY = 'test-editor-key-4c6e8a0b2d';
 const KEYS = `${TEST_GATEWAY_API_KEYS},editor:${EDITOR_KEY}`;
@@ -201,7 +202,7 @@ async function generate(
 ): Promise<Generated> {
   const r = await server.gql<{ generateDescriptions: Generated[] }>(GENERATE, { input: [input] }, headers);
   assert.equal(r.body.errors, undefined, JSON.stringify(r.body.errors));
-  return dataOf(r).generateDescriptions[0];
+  return must(dataOf(r).generateDescriptions[0], 'a generated description');
 }
 
 async function read(
@@ -262,7 +263,7 @@ for (const backend of backends) {
   describe(`publication lifecycle on ${backend.name}`, () => {
     test('a draft that fails the check and a text cut by maxTokens never reach Product.description, under auto too; a complete PASS text does at once', async () => {
       const server = await start(await backend.database(), { publishPolicy: 'auto' });
-      const [clean, blocked, cut] = await productsOf(server, 3);
+      const [clean, blocked, cut] = mustHave(await productsOf(server, 3), 3, 'products');
       blockedTitle = blocked.title;
       try {
         const b = await generate(server, { productId: blocked.id });
@@ -312,7 +313,7 @@ for (const backend of backends) {
           note: 'the record is missing the lining',
         });
         assert.equal(overridden.publishDescription.status, 'PUBLISHED');
-        const events = (await history(server, blocked))[0].events;
+        const events = must((await history(server, blocked))[0], 'the history').events;
         assert.match(
           events.at(-1)?.note ?? '',
           /^override of BLOCK \(.*MATERIAL_NOT_IN_RECORD.*\): the record is missing the lining$/,
@@ -324,7 +325,7 @@ for (const backend of backends) {
 
     test('under review an unapproved text never reaches shoppers; one an editor approves and publishes does, from the next read', async () => {
       const server = await start(await backend.database());
-      const [p] = await productsOf(server, 1);
+      const [p] = mustHave(await productsOf(server, 1), 1, 'products');
       const d = await generate(server, { productId: p.id });
       assert.deepEqual([d.status, d.check.verdict], ['IN_REVIEW', 'PASS']);
       assert.deepEqual(await read(server, p), reference(p));
@@ -373,7 +374,7 @@ for (const backend of backends) {
 
     test('edits: a new version with its check rerun, STALE_VERSION for a stale one, and the live text unchanged until the edit is published', async () => {
       const server = await start(await backend.database(), { publishPolicy: 'auto' });
-      const [p] = await productsOf(server, 1);
+      const [p] = mustHave(await productsOf(server, 1), 1, 'products');
       const d = await generate(server, { productId: p.id });
       assert.equal(d.status, 'PUBLISHED');
       const EDIT = `mutation E($id: ID!, $text: String!, $v: Int!) { editDescription(id: $id, text: $text, expectedVersion: $v, note: "tone") { status version publishedVersion text check { verdict } } }`;
@@ -430,7 +431,7 @@ for (const backend of backends) {
 
     test('roles: the editor reviews and reads products and nothing more; mobile and personalization may not review', async () => {
       const server = await start(await backend.database());
-      const [p] = await productsOf(server, 1);
+      const [p] = mustHave(await productsOf(server, 1), 1, 'products');
       const d = await generate(server, { productId: p.id });
       for (const headers of [mobile, personalization]) {
         for (const query of [
@@ -472,7 +473,7 @@ for (const backend of backends) {
 
     test('bulk actions take the texts that passed, one result per id in order; the queue filters by verdict and counts per status', async () => {
       const server = await start(await backend.database());
-      const [a, b, c] = await productsOf(server, 3);
+      const [a, b, c] = mustHave(await productsOf(server, 3), 3, 'products');
       blockedTitle = b.title;
       let ids: string[];
       try {
@@ -538,7 +539,7 @@ for (const backend of backends) {
 
     test('two editors publishing in one slot at once leave exactly one published', async () => {
       const server = await start(await backend.database());
-      const [p] = await productsOf(server, 1);
+      const [p] = mustHave(await productsOf(server, 1), 1, 'products');
       const first = await generate(server, { productId: p.id });
       await act(server, APPROVE, { id: first.id });
       const second = await generate(server, { productId: p.id, params: { seed: 3 } });
@@ -558,7 +559,7 @@ for (const backend of backends) {
     test('history and audit survive a restart; a subscriber hears each publish and unpublish', async () => {
       const database = await backend.database();
       const server = await start(database);
-      const [p] = await productsOf(server, 1);
+      const [p] = mustHave(await productsOf(server, 1), 1, 'products');
       const client = createClient({
         url: `${server.url.replace('http', 'ws')}/graphql`,
         connectionParams: { authorization: `Bearer ${TEST_KEYS.mobile}` },
@@ -612,9 +613,9 @@ for (const backend of backends) {
       unsubscribe();
       await client.dispose();
       const slot = { locale: 'en', channel: 'web', segment: '' };
-      const first = notices[0] as Notice | undefined;
-      assert.match(first?.actor.name ?? '', /^env-editor-[0-9a-f]{8}$/);
-      const actor = { name: first!.actor.name, role: 'editor' };
+      const first = must(notices[0] as Notice | undefined, 'the first notice');
+      assert.match(first.actor.name, /^env-editor-[0-9a-f]{8}$/);
+      const actor = { name: first.actor.name, role: 'editor' };
       assert.deepEqual(notices, [
         {
           type: 'PUBLISHED',
@@ -639,7 +640,7 @@ for (const backend of backends) {
       ]);
       const before = await history(server, p);
       assert.deepEqual(
-        before[0].events.map((e) => [e.action, e.from, e.to, e.actor.role, e.note]),
+        must(before[0], 'the history').events.map((e) => [e.action, e.from, e.to, e.actor.role, e.note]),
         [
           ['CREATE', null, 'DRAFT', 'personalization', null],
           ['SUBMIT', 'DRAFT', 'IN_REVIEW', 'system', 'PUBLISH_POLICY=review: a person approves every text'],
@@ -658,8 +659,8 @@ for (const backend of backends) {
 }
 
 test('open mode (the quick start, no keys): the lifecycle applies and the open principal may publish', async () => {
-  const server = await start(await backends[0].database(), { gatewayApiKeys: undefined });
-  const [p] = await productsOf(server, 1, {});
+  const server = await start(await must(backends[0], 'the first backend').database(), { gatewayApiKeys: undefined });
+  const [p] = mustHave(await productsOf(server, 1, {}), 1, 'products');
   const d = await generate(server, { productId: p.id }, {});
   assert.equal(d.status, 'IN_REVIEW');
   assert.equal((await read(server, p, {}, {}))?.source, 'REFERENCE');
@@ -669,6 +670,6 @@ test('open mode (the quick start, no keys): the lifecycle applies and the open p
   );
   assert.deepEqual(both.body.data, { a: { status: 'APPROVED' }, p: { status: 'PUBLISHED' } });
   assert.equal((await read(server, p, {}, {}))?.id, d.id);
-  const events = (await history(server, p, {}))[0].events;
+  const events = must((await history(server, p, {}))[0], 'the history').events;
   assert.deepEqual(events.at(-1)?.actor, { name: 'open-access', role: 'internal' });
 });

@@ -15,6 +15,7 @@ import { skipWithoutRedis } from '../helpers/redis.js';
 import { startReplicas, type Replicas } from '../helpers/replicas.js';
 import { TEST_KEYS, bearer } from '../helpers/keys.js';
 import { dataOf, productIds } from '../helpers/graphql.js';
+import { must, mustHave } from '../helpers/must.js';
 
 let replicas: Replicas | undefined;
 let skipReason = '';
@@ -82,7 +83,7 @@ test('publish, edit-publish, unpublish and reject on one replica show in the oth
   if (!replicas) return skipWithoutRedis(t, skipReason);
   const { a, b } = replicas;
   const internal = bearer(TEST_KEYS.internal);
-  const [productId] = await productIds(a.gql, 1, internal);
+  const [productId] = mustHave(await productIds(a.gql, 1, internal), 1, 'product ids');
   const read = async () =>
     dataOf(
       await b.gql<{ product: { description: { id: string; source: string; text: string } | null } }>(
@@ -100,7 +101,7 @@ test('publish, edit-publish, unpublish and reject on one replica show in the oth
       { id: productId },
       bearer(TEST_KEYS.personalization),
     );
-    const d = dataOf(generated).generateDescriptions[0];
+    const d = must(dataOf(generated).generateDescriptions[0], 'a generated description');
     await act('mutation($id: ID!) { approveDescription(id: $id) { status } }', { id: d.id });
 
     const reference = await read();

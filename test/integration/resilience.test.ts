@@ -10,6 +10,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startFakeOpenAI } from '../helpers/fake-openai.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
 import { dataOf } from '../helpers/graphql.js';
+import { must, mustHave } from '../helpers/must.js';
 
 const cleanup: Array<() => Promise<void>> = [];
 after(async () => {
@@ -53,7 +54,7 @@ test('a failed generation tells the client a fixed sentence per kind; the upstre
     routingPolicies: SHORT_POLICIES,
     logLevel: 'debug',
   });
-  const [product] = await products(server, 1);
+  const [product] = mustHave(await products(server, 1), 1, 'products');
   const r = await server.gql<Generated>(GENERATE, { input: [{ productId: product.id }] });
   await server.stop();
   const [failed] = dataOf(r).generateDescriptions;
@@ -99,10 +100,10 @@ test('providers reports a provider unhealthy, with its breaker open, once every 
   const r = await server.gql<Generated>(GENERATE, { input: items });
   for (const item of dataOf(r).generateDescriptions)
     assert.deepEqual([item.code, item.message], ['PROVIDER_UNAVAILABLE', 'openai: no answer in time']);
-  const status = dataOf(await server.gql<Providers>(PROVIDERS)).providers[0];
-  assert.equal(status?.breakerState, 'open');
-  assert.equal(status?.healthy, false);
-  assert.match(status?.lastError ?? '', /^timeout: /);
+  const status = must(dataOf(await server.gql<Providers>(PROVIDERS)).providers[0], 'a provider status');
+  assert.equal(status.breakerState, 'open');
+  assert.equal(status.healthy, false);
+  assert.match(status.lastError ?? '', /^timeout: /);
 });
 
 test('without NODE_ENV, introspection is for the internal role only, and the start warns', async () => {

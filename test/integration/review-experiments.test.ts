@@ -17,6 +17,7 @@ import { dataOf } from '../helpers/graphql.js';
 import { experimentReport } from '../../src/experiments/experiment.service.js';
 import { experimentSummary, reportModel } from '../../src/experiments/report-html.js';
 import type { EventInput, Storage } from '../../src/storage/types.js';
+import { must } from '../helpers/must.js';
 
 const cleanup: Array<() => Promise<void>> = [];
 after(async () => {
@@ -58,7 +59,7 @@ async function seeded(storage: Storage): Promise<string> {
       };
       events.push({ ...base, eventId: `s${session}-i`, type: 'IMPRESSION' });
       // Deterministic conversions at the variant's rate: the sessions whose index falls in the rate's share of 100.
-      if ((session * 37) % 100 < rates[variantId] * 100)
+      if ((session * 37) % 100 < must(rates[variantId], `the rate of ${variantId}`) * 100)
         events.push({ ...base, eventId: `s${session}-a`, type: 'ADD_TO_CART' });
     }
     const bucket = firstBucket + day * 24;
@@ -141,9 +142,12 @@ test('the experiments page: key, list, one experiment drawn as the report CLI dr
   const rows = await view.locator('tbody tr').allInnerTexts();
   assert.equal(rows.length, 2);
   for (const [i, v] of answer.variants.entries()) {
-    const cells = rows[i].split('\t');
+    const cells = must(rows[i], `row ${i}`).split('\t');
     assert.deepEqual([cells[1], cells[2]], [String(v.exposures), String(v.conversions)], v.variantId);
-    assert.match(cells[3], new RegExp(`^${((100 * v.conversions) / v.exposures).toFixed(2)}% \\[`));
+    assert.match(
+      must(cells[3], 'the rate cell'),
+      new RegExp(`^${((100 * v.conversions) / v.exposures).toFixed(2)}% \\[`),
+    );
   }
   // The page's view is the CLI's: the same text, drawn from GraphQL instead of the store.
   const cliPage = await browser.newPage();

@@ -16,6 +16,7 @@ import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
 import { dataOf } from '../helpers/graphql.js';
+import { must } from '../helpers/must.js';
 import { highlightPieces } from '../../src/http/review/highlight.js';
 
 const EDITOR_KEY = 'test-editor-key-review-5e1d9c7a3b';
@@ -88,7 +89,7 @@ async function seedDrafts(n: number): Promise<Array<{ id: string; title: string 
     internal,
   );
   const products = dataOf(r).products.edges.map((e) => e.node);
-  flaggedTitle = products[0].title;
+  flaggedTitle = must(products[0], 'a product').title;
   for (const p of products) {
     const g = await server.gql(
       'mutation G($id: ID!) { generateDescriptions(input: [{productId: $id}]) { ... on Description { id } ... on GenerationError { code message } } }',
@@ -127,7 +128,7 @@ function shownText(page: Page): Promise<string> {
   return page.locator('#text').evaluate((el) => {
     const copy = el.cloneNode(true) as HTMLElement;
     for (const sup of Array.from(copy.querySelectorAll('sup'))) sup.remove();
-    return copy.textContent ?? '';
+    return copy.textContent;
   });
 }
 
@@ -138,7 +139,11 @@ test('a merchandiser reviews, edits, approves and publishes through the page, an
   const products = await seedDrafts(5);
   const waiting = await queue();
   assert.equal(waiting.length, products.length);
-  const flagged = waiting.find((d) => d.product.id === products[0].id)!;
+  const flaggedId = must(products[0], 'a seeded product').id;
+  const flagged = must(
+    waiting.find((d) => d.product.id === flaggedId),
+    'the flagged draft',
+  );
   assert.notEqual(flagged.check.verdict, 'PASS', 'the flagged draft has findings');
   const passing = waiting.filter((d) => d.check.verdict === 'PASS');
   assert.ok(passing.length >= 2, 'some drafts pass the check');
@@ -210,7 +215,7 @@ test('a merchandiser reviews, edits, approves and publishes through the page, an
     assert.deepEqual(dataOf(served).product.description, { text: fixed, source: 'CACHED', version: 2 });
 
     t.diagnostic(`screenshots in ${screenshotDir()}`);
-    await staleEdit(page, passing[0]);
+    await staleEdit(page, must(passing[0], 'a passing draft'));
     await bulkApproval(page);
     await rejectWithReason(page);
     await shortcutsAndHelp(page);
@@ -239,7 +244,7 @@ async function assertFindingsShown(page: Page, d: Queued): Promise<void> {
   assert.ok(marks.length > 0);
   const items = await page.locator('#findings li').allTextContents();
   assert.deepEqual(
-    items.map((text, i) => text.includes(spans[i].code)),
+    items.map((text, i) => text.includes(must(spans[i], `finding ${i}`).code)),
     spans.map(() => true),
   );
   assert.equal(await shownText(page), d.text);
@@ -299,12 +304,16 @@ async function rejectWithReason(page: Page): Promise<void> {
   await page.locator('#detail-heading').focus();
   await page.keyboard.press('j');
   await page.waitForFunction(() => !!document.querySelector('.queue-item[aria-current]'), null, { timeout: 20_000 });
-  const id = (await currentId(page))!;
+  const id = must(await currentId(page), 'the current item');
   await page.keyboard.press('r');
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'reject-reason');
   await page.keyboard.type('The colour named is not the one we sell.');
   await page.keyboard.press('Enter');
   await message(page, /Rejected/);
+  const rejected = must(
+    approved.find((d) => d.id === id),
+    'the rejected text',
+  );
   const r = await server.gql<{
     descriptionHistory: Array<{
       description: { id: string; status: string };
@@ -312,10 +321,13 @@ async function rejectWithReason(page: Page): Promise<void> {
     }>;
   }>(
     'query H($id: ID!) { descriptionHistory(productId: $id) { description { id status } events { action note } } }',
-    { id: approved.find((d) => d.id === id)!.product.id },
+    { id: rejected.product.id },
     internal,
   );
-  const entry = dataOf(r).descriptionHistory.find((h) => h.description.id === id)!;
+  const entry = must(
+    dataOf(r).descriptionHistory.find((h) => h.description.id === id),
+    'its history',
+  );
   assert.equal(entry.description.status, 'REJECTED');
   assert.deepEqual(entry.events.at(-1), { action: 'REJECT', note: 'The colour named is not the one we sell.' });
 }
@@ -324,7 +336,7 @@ async function rejectWithReason(page: Page): Promise<void> {
 async function shortcutsAndHelp(page: Page): Promise<void> {
   const ids = await page.locator('.queue-item').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
   assert.ok(ids.length >= 2, 'two texts to walk between');
-  await openItem(page, ids[0]!);
+  await openItem(page, must(ids[0], 'the first item id'));
   await page.locator('#detail-heading').focus();
   await page.keyboard.press('j');
   await page.waitForFunction(
@@ -350,7 +362,7 @@ test('in open mode the page asks for no key, and it is served with nothing from 
   try {
     const html = await (await fetch(`${open.url}/review`)).text();
     assert.match(html, /data-needs-key="false"/);
-    const sources = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
+    const sources = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => must(m[1], 'an asset path'));
     for (const src of sources) {
       assert.ok(src.startsWith('/review/assets/') || src === '/favicon.ico', `external asset ${src}`);
       assert.equal((await fetch(`${open.url}${src}`)).status, 200, src);

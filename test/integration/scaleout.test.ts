@@ -17,6 +17,7 @@ import { buildGatewaySchema } from '../../schema/index.js';
 import { operationCost } from '../../src/limits/cost.js';
 import { waitFor } from '../helpers/wait.js';
 import { dataOf, productIds } from '../helpers/graphql.js';
+import { must, mustHave } from '../helpers/must.js';
 
 const GENERATE = `mutation G($input: [GenerateDescriptionInput!]!) {
   generateDescriptions(input: $input) {
@@ -89,12 +90,12 @@ async function generate(gateway: ChildGateway, productId: string): Promise<Gener
     bearer(TEST_KEYS.personalization),
   );
   assert.equal(r.status, 200, JSON.stringify(r.body));
-  return dataOf(r).generateDescriptions[0];
+  return must(dataOf(r).generateDescriptions[0], 'a generation result');
 }
 
 test('a breaker one replica opened is honoured by the other: no call reaches the dead provider', async (t) => {
   if (!replicas) return skipWithoutRedis(t, skipReason);
-  const [productId] = await productIds(a.gql, 1, bearer(TEST_KEYS.internal));
+  const [productId] = mustHave(await productIds(a.gql, 1, bearer(TEST_KEYS.internal)), 1, 'product ids');
 
   // Healthy: B talks to the provider itself.
   assert.equal((await generate(b, productId)).__typename, 'Description');
@@ -121,7 +122,8 @@ test('a breaker one replica opened is honoured by the other: no call reaches the
 test('a rate limit is one bucket across both replicas', async (t) => {
   if (!replicas) return skipWithoutRedis(t, skipReason);
   const cost = operationCost(await buildGatewaySchema(), parse(CHEAP), undefined, {});
-  const [capacity, refill] = RATE.split('=')[1].split('/').map(Number) as [number, number];
+  const rate = must(RATE.split('=')[1], 'the rate in RATE');
+  const [capacity, refill] = mustHave(rate.split('/').map(Number), 2, 'capacity and refill');
   const started = Date.now();
   let allowed = 0;
   let allowedByB = 0;

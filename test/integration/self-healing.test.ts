@@ -14,6 +14,7 @@ import type { FakeServer } from '../helpers/fake-http.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
 import { waitFor } from '../helpers/wait.js';
 import { dataOf, productIds as firstProductIds } from '../helpers/graphql.js';
+import { mustHave } from '../helpers/must.js';
 
 const GENERATE = `mutation G($input: [GenerateDescriptionInput!]!) {
   generateDescriptions(input: $input) { __typename ... on Description { provider flags { code } } ... on GenerationError { code message } }
@@ -41,10 +42,14 @@ let openai: FakeOpenAI;
 let hf: FakeServer;
 let server: TestServer;
 let productIds: string[];
+/** What before() started, closed in reverse by after(): only what did start, should before() fail. */
+const closers: Array<() => Promise<unknown>> = [];
 
 before(async () => {
   openai = await startFakeOpenAI();
+  closers.push(() => openai.close());
   hf = await startFakeHuggingFace();
+  closers.push(() => hf.close());
   server = await startTestServer({
     providers: ['openai', 'huggingface'],
     openaiBaseUrl: openai.baseURL,
@@ -55,12 +60,11 @@ before(async () => {
     qualityBreakerRatio: 0.5,
     qualityBreakerCooldownMs: COOLDOWN_MS,
   });
+  closers.push(() => server.stop());
   productIds = await firstProductIds(server.gql, 20, bearer(TEST_KEYS.mobile));
 });
 after(async () => {
-  await server?.stop();
-  await openai?.close();
-  await hf?.close();
+  for (const close of closers.reverse()) await close();
 });
 
 let seed = 0;
@@ -101,7 +105,7 @@ test('the quality breaker routes around a provider whose texts fail the checks, 
     ['openai', 'openai', 'openai', 'openai'],
   );
   assert.ok(
-    bad.every((d) => d.flags!.some((f) => f.code === 'PROMPT_ECHO')),
+    bad.every((d) => d.flags?.some((f) => f.code === 'PROMPT_ECHO')),
     'the echoed texts were flagged',
   );
 
@@ -132,7 +136,7 @@ test('the quality breaker routes around a provider whose texts fail the checks, 
   // Recovered: after the cooldown one request probes openai first; its passing text closes the breaker.
   openai.setEcho(false);
   await new Promise((resolve) => setTimeout(resolve, COOLDOWN_MS + 50));
-  const [probe] = await generate(1);
+  const [probe] = mustHave(await generate(1), 1, 'descriptions');
   assert.equal(probe.provider, 'openai');
   assert.deepEqual(probe.flags, []);
   assert.equal(providerOf(await providerStatus(), 'openai').quality.state, 'CLOSED');
@@ -148,7 +152,7 @@ test('a probe whose text still fails opens the breaker again', async () => {
     await generate(4);
     assert.equal(providerOf(await providerStatus(), 'openai').quality.state, 'OPEN');
     await new Promise((resolve) => setTimeout(resolve, COOLDOWN_MS + 50));
-    const [probe] = await generate(1);
+    const [probe] = mustHave(await generate(1), 1, 'descriptions');
     assert.equal(probe.provider, 'openai', 'the probe went to openai');
     const quality = providerOf(await providerStatus(), 'openai').quality;
     assert.equal(quality.state, 'OPEN');
@@ -194,7 +198,7 @@ test('the alert webhook needs an internal key and a webhook body', async () => {
   const bad = await webhook('{"alerts": "no"}');
   assert.equal(bad.status, 400);
   const answer = (await bad.json()) as { errors: Array<{ extensions: { code: string; reason: string } }> };
-  assert.deepEqual(answer.errors[0].extensions, { reason: 'INVALID_WEBHOOK', code: 'BAD_USER_INPUT' });
+  assert.deepEqual(answer.errors[0]?.extensions, { reason: 'INVALID_WEBHOOK', code: 'BAD_USER_INPUT' });
   assert.equal((await fetch(`${server.url}/internal/alerts`, { headers: bearer(TEST_KEYS.internal) })).status, 405);
   assert.deepEqual((await providerStatus()).alertActions, [], 'refused webhooks changed nothing');
 });

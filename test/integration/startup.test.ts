@@ -13,6 +13,7 @@ import { repoRoot, fixturesDir } from '../helpers/paths.js';
 import { tempDir, type AfterHook } from '../helpers/temp-dir.js';
 import { createOrtSession } from '../../providers/onnx/session.js';
 import { readModelFolder } from '../../providers/onnx/model-folder.js';
+import { must, mustHave } from '../helpers/must.js';
 
 const entry = path.join(repoRoot, 'dist', 'src', 'index.js');
 const launcher = path.join(repoRoot, 'tools', 'with-node.mjs');
@@ -71,7 +72,7 @@ function oneLine(exit: Exit): string {
   const lines = exit.stderr.split('\n').filter(Boolean);
   assert.equal(lines.length, 1, `one line on stderr, got:\n${exit.stderr}`);
   assert.doesNotMatch(exit.stderr, /^\s+at /m, 'no stack trace');
-  return lines[0];
+  return must(lines[0], 'a line on stderr');
 }
 
 test('a clean start prints nothing on stderr and logs no error, and SIGTERM ends it with 0', async (t) => {
@@ -217,7 +218,7 @@ test('on an older Node, tools/with-node.mjs (npm start, npm test) runs on the No
     env,
   );
   assert.equal(version.code, 0, version.stderr);
-  const [v, first] = version.stdout.trim().split(' ');
+  const [v, first] = mustHave(version.stdout.trim().split(' '), 2, 'version and PATH');
   assert.match(v, /^v24\./);
   assert.equal(first, path.join(repoRoot, '.node', 'bin'), 'its children find Node 24 first on PATH');
   const bad = await runToExit(old.node, [launcher, entry], { ...env, PORT: 'abc' });

@@ -8,7 +8,8 @@ import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
 import { buildGatewaySchema } from '../../schema/index.js';
 import { operationCost } from '../../src/limits/cost.js';
-import { productIds, type GqlError } from '../helpers/graphql.js';
+import { errorExtensions, productIds, type GqlError } from '../helpers/graphql.js';
+import { mustHave } from '../helpers/must.js';
 
 const STREAM =
   'subscription S($id: ID!) { descriptionStream(productId: $id, provider: "openai") { type description { text } } }';
@@ -71,7 +72,7 @@ before(async () => {
     rateLimits: `mobile=off,personalization=${201 + Math.floor(streamCost / 2)}/1,internal=${streamCost + 101}/1`,
     maxCost: `mobile=${streamCost - 1}`,
   });
-  [productId] = await productIds(server.gql, 1, bearer(TEST_KEYS.mobile));
+  [productId] = mustHave(await productIds(server.gql, 1, bearer(TEST_KEYS.mobile)), 1, 'product ids');
 });
 after(async () => {
   await server.stop();
@@ -109,10 +110,11 @@ test('graphql-ws: a stream over the role MAX_COST is refused with the cost, noth
   // mobile may not stream anyway, but the cost check comes first, as on HTTP.
   const { events, errors } = await overWs(server, TEST_KEYS.mobile, STREAM, { id: productId });
   assert.deepEqual(events, []);
-  assert.equal(errors[0]?.extensions?.code, 'GRAPHQL_VALIDATION_FAILED');
-  assert.equal(errors[0]?.extensions?.reason, 'COST_LIMIT');
-  assert.equal(errors[0]?.extensions?.cost, streamCost);
-  assert.equal(errors[0]?.extensions?.http, undefined, 'no HTTP details on a socket');
+  const refusal = errorExtensions(errors);
+  assert.equal(refusal.code, 'GRAPHQL_VALIDATION_FAILED');
+  assert.equal(refusal.reason, 'COST_LIMIT');
+  assert.equal(refusal.cost, streamCost);
+  assert.equal(refusal.http, undefined, 'no HTTP details on a socket');
   assert.equal(fake.count('chat.completions'), 0);
 });
 
@@ -141,8 +143,9 @@ test('graphql-ws and HTTP take from the same bucket: RATE_LIMITED with retryAfte
   const before = fake.count('chat.completions');
   const { events, errors } = await overWs(server, TEST_KEYS.personalization, STREAM, { id: productId });
   assert.deepEqual(events, []);
-  assert.equal(errors[0]?.extensions?.code, 'RATE_LIMITED');
-  const retryAfter = errors[0]?.extensions?.retryAfter;
+  const refusal = errorExtensions(errors);
+  assert.equal(refusal.code, 'RATE_LIMITED');
+  const retryAfter = refusal.retryAfter;
   assert.ok(
     typeof retryAfter === 'number' && Number.isInteger(retryAfter) && retryAfter >= 1,
     `retryAfter ${JSON.stringify(retryAfter)}`,

@@ -6,9 +6,10 @@ import path from 'node:path';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
-import type { GqlBody } from '../helpers/graphql.js';
+import { errorExtensions, type GqlBody } from '../helpers/graphql.js';
 import { repoRoot } from '../helpers/paths.js';
 import { REVIEW_DOCUMENTS } from '../../src/http/review/documents.js';
+import { must } from '../helpers/must.js';
 
 /** The manifest codegen writes for the clients (`npm run codegen`), as the gateway loads it. */
 const MANIFEST_FILE = path.join(repoRoot, 'clients', 'generated', 'persisted-documents.json');
@@ -65,7 +66,7 @@ test("mobile (require) runs the manifest's product page by its documentId", asyn
   );
   assert.equal(status, 200, JSON.stringify(body.errors));
   assert.equal(body.errors, undefined);
-  const edges = body.data!.products.edges;
+  const edges = must(body.data, 'data').products.edges;
   assert.equal(edges.length, 2);
   for (const { node } of edges) {
     assert.ok(node.title.length > 0);
@@ -93,8 +94,9 @@ test('mobile (require) is refused an unknown documentId, text outside the manife
   );
   assert.equal(register.body.errors?.[0]?.extensions?.code, 'TRUSTED_DOCUMENT_REQUIRED');
   const badId = await post({ documentId: 'MobileProductPage' }, TEST_KEYS.mobile);
-  assert.equal(badId.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
-  assert.equal(badId.body.errors?.[0]?.extensions?.reason, 'INVALID_DOCUMENT_ID');
+  const badIdError = errorExtensions(badId.body.errors);
+  assert.equal(badIdError.code, 'BAD_USER_INPUT');
+  assert.equal(badIdError.reason, 'INVALID_DOCUMENT_ID');
   assert.equal(fake.count(), before, 'no generation was started');
 });
 
@@ -102,7 +104,8 @@ test('mobile (require) may send a manifest document as its exact text or by its 
   const id = idOf('MobileProduct');
   const productId = (
     await post<Page>({ documentId: idOf('MobileProductPage'), variables: { first: 1 } }, TEST_KEYS.mobile)
-  ).body.data!.products.edges[0].node.id;
+  ).body.data?.products.edges[0]?.node.id;
+  assert.ok(productId, 'a product');
   const asText = await post<{ product: { id: string } }>(
     { query: manifest[id], variables: { id: productId } },
     TEST_KEYS.mobile,
@@ -124,8 +127,9 @@ test('a trusted document still meets the operation limits: first comes from its 
     TEST_KEYS.mobile,
   );
   assert.equal(status, 400);
-  assert.equal(body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
-  assert.equal(body.errors?.[0]?.extensions?.reason, 'PAGE_SIZE_OUT_OF_RANGE');
+  const refusal = errorExtensions(body.errors);
+  assert.equal(refusal.code, 'BAD_USER_INPUT');
+  assert.equal(refusal.reason, 'PAGE_SIZE_OUT_OF_RANGE');
 });
 
 test('a GET names the document by documentId in the query string', async () => {
@@ -170,15 +174,17 @@ test('a role set to off sends text; a documentId is refused', async () => {
     TEST_KEYS.internal,
   );
   assert.equal(status, 400);
-  assert.equal(body.errors?.[0]?.extensions?.code, 'PERSISTED_DOCUMENT_NOT_FOUND');
-  assert.equal(body.errors?.[0]?.extensions?.reason, 'TRUSTED_DOCUMENTS_OFF');
+  const refusal = errorExtensions(body.errors);
+  assert.equal(refusal.code, 'PERSISTED_DOCUMENT_NOT_FOUND');
+  assert.equal(refusal.reason, 'TRUSTED_DOCUMENTS_OFF');
   const text = await post<Page>({ query: '{ products(first: 1) { edges { node { title } } } }' }, TEST_KEYS.internal);
   assert.equal(text.body.data?.products.edges.length, 1);
 });
 
 test('editor (require) runs every operation of the review page as the page sends it; any other text is refused', async () => {
   const products = await post<Page>({ query: '{ products(first: 1) { edges { node { id } } } }' }, TEST_KEYS.internal);
-  const productId = products.body.data!.products.edges[0].node.id;
+  const productId = products.body.data?.products.edges[0]?.node.id;
+  assert.ok(productId, 'a product');
   const generated = await post<{ generateDescriptions: Array<{ id: string; status: string }> }>(
     {
       query:
@@ -195,7 +201,7 @@ test('editor (require) runs every operation of the review page as the page sends
     assert.equal(status, 200, `${operation}: ${JSON.stringify(body.errors)}`);
     assert.equal(body.errors, undefined, operation);
     ran.add(operation);
-    return body.data!;
+    return must(body.data, operation);
   };
   const queue = await run<{ reviewQueue: { edges: Array<{ node: { id: string } }> } }>('ReviewQueue', { filter: null });
   assert.ok(queue.reviewQueue.edges.some((e) => e.node.id === draft.id));
