@@ -46,9 +46,14 @@ export function openFixture(name: DecoderFixture, options: OnnxProviderOptions =
 }
 
 /** Prompts of different token lengths, so a batch needs left padding. */
-export const mixedPrompts = [
+export const mixedPrompts: [string, string, string, string] = [
   'Linen summer dress',
   'A soft wool coat — warm, tailored and made for café days.',
   'Denim',
   'Leather ankle boots with a stacked heel and a crêpe sole',
 ];
+
+/** A row's [id, score] pairs, best first and the lower id first among equal scores: the order token choice follows. */
+export function ranked(row: Float32Array): Array<[number, number]> {
+  return [...row.entries()].sort(([ia, a], [ib, b]) => b - a || ia - ib);
+}
