@@ -374,10 +374,9 @@ test('the fact check: a model whose texts would be blocked is not recommended ov
   );
   assert.match(table, /ORIGIN_CLAIM × 2/);
   // One blocked text in twelve is under the margin: writer's quality points decide again.
+  const row1 = must(rows[1], 'row 1');
   const one = results.map((r) =>
-    r.model === 'writer' && r.rowIndex === 1
-      ? { ...r, ...checked(must(rows[1], 'row 1'), writerText(must(rows[1], 'row 1'))) }
-      : r,
+    r.model === 'writer' && r.rowIndex === 1 ? { ...r, ...checked(row1, writerText(row1)) } : r,
   );
   assert.ok(1 / rows.length < RULE.flagMargin);
   assert.equal(recommend(buildReport(input([provider('copy'), provider('writer')], one))).pick, 'writer');

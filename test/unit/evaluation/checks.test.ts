@@ -102,15 +102,12 @@ test('chapter-4: GPT-Neo rows are flagged for prompt echo and reference leak, GP
   const references = readCsv('reference_data.csv').map((r) => r.product_description);
   const prompt = (ref: string): string => `Write a creative product description for the following product: ${ref}`;
   const codes = (file: string): string[][] =>
-    readCsv(file).map((row, i) =>
-      checkDescription({
-        text: row.product_description,
-        prompt: prompt(must(references[i], `reference ${i}`)),
-        reference: must(references[i], `reference ${i}`),
-      })
+    readCsv(file).map((row, i) => {
+      const reference = must(references[i], `reference ${i}`);
+      return checkDescription({ text: row.product_description, prompt: prompt(reference), reference })
         .flags.filter((f) => f.code !== 'INCLUSIVE_LANGUAGE')
-        .map((f) => f.code),
-    );
+        .map((f) => f.code);
+    });
   const neo = codes('gptneo_descriptions.csv');
   assert.equal(neo.length, references.length);
   for (const [i, c] of neo.entries()) assert.deepEqual(c, ['PROMPT_ECHO', 'REFERENCE_LEAK'], `GPT-Neo row ${i}`);

@@ -13,6 +13,7 @@ import type { GenerationResult, ProviderError } from '../../../../providers/type
 import * as ort from 'onnxruntime-node';
 import {
   decoderFixtures,
+  generateOne,
   greedySampling,
   mixedPrompts,
   openFixture,
@@ -57,11 +58,7 @@ for (const name of decoderFixtures) {
       const c = row(`${mixedPrompts[3]} ${mixedPrompts[1]}`, 10); // longer: the running rows are padded
       const d = row(mixedPrompts[0], 8); // waits for a free slot (3 rows at most)
       assert.ok(c.promptIds.length > a.promptIds.length + 3 && b.promptIds.length < a.promptIds.length);
-      const alone = await Promise.all(
-        [a, b, c, d].map(
-          async (r) => must((await generateBatch(model, tokenizer, [r])).results[0], 'the row alone').tokenIds,
-        ),
-      );
+      const alone = await Promise.all([a, b, c, d].map(async (r) => (await generateOne(model, tokenizer, r)).tokenIds));
 
       // Take call 0: a; call 3: b and c; from call 6: d, whenever a slot is free.
       const plan: Array<{ at: number; req: RowRequest; index: number }> = [
@@ -123,9 +120,7 @@ test('padding that every remaining row has is dropped from the cache, and the to
       long.promptIds.length - Math.max(...short.map((r) => r.promptIds.length)) >= 16,
       'the short rows carry 16 or more positions of padding',
     );
-    const alone = await Promise.all(
-      short.map(async (r) => must((await generateBatch(model, tokenizer, [r])).results[0], 'the row alone').tokenIds),
-    );
+    const alone = await Promise.all(short.map(async (r) => (await generateOne(model, tokenizer, r)).tokenIds));
     const passes: Array<{ batch: number; totalLen: number; seqLen: number }> = [];
     const { results } = await generateBatch(watched(model, passes), tokenizer, [long, ...short]);
     assert.deepEqual(

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { GenerationResult, ProviderError } from '../../../../providers/types.js';
 import {
+  generateOne,
   greedySampling as greedy,
   mixedPrompts,
   openFixture,
@@ -104,13 +105,13 @@ test('EOS ends the row with finishReason stop; the EOS id counts as generated, a
     stop: [],
   });
   try {
-    const base = must((await generateBatch(model, tokenizer, [row()])).results[0], 'the row without EOS');
+    const base = await generateOne(model, tokenizer, row());
     assert.equal(base.tokenIds.length, 12);
     // Declare the 4th generated id an EOS id; the row must end where it first occurs.
     const eosId = must(base.tokenIds[3], 'the 4th generated id');
     const first = base.tokenIds.indexOf(eosId);
     const withEos = { ...tokenizer, special: { ...tokenizer.special, eos: [eosId] } };
-    const r = must((await generateBatch(model, withEos, [row()])).results[0], 'the row with EOS');
+    const r = await generateOne(model, withEos, row());
     assert.equal(r.finishReason, 'stop');
     assert.deepEqual(r.tokenIds, base.tokenIds.slice(0, first + 1));
     assert.equal(r.completionTokens, first + 1);
@@ -150,14 +151,8 @@ test('aborting one row cancels it and leaves the others with the same text as wi
 test('processors run on every step: no_repeat_ngram_size bans every trigram the prompt and the output already hold; bad_words_ids and min_new_tokens too', async () => {
   const { tokenizer, session, model } = await openFixtureDecoder('tiny-gpt2');
   const run = async (processors: LogitsProcessor[], promptIds: number[], maxNewTokens = 40) =>
-    must(
-      (
-        await generateBatch(model, tokenizer, [
-          { promptIds, maxNewTokens, sampling: greedy, processors, seed: 1, stop: [] },
-        ])
-      ).results[0],
-      'the row',
-    ).tokenIds;
+    (await generateOne(model, tokenizer, { promptIds, maxNewTokens, sampling: greedy, processors, seed: 1, stop: [] }))
+      .tokenIds;
   const trigrams = (ids: readonly number[]) => ids.slice(0, -2).map((_, i) => ids.slice(i, i + 3).join(','));
   try {
     const prompt = tokenizer.encode('Denim');
@@ -178,17 +173,20 @@ test('processors run on every step: no_repeat_ngram_size bans every trigram the 
     );
     // min_new_tokens: the loop's EOS is held back; declare the first free token an EOS id and the row still makes 10 tokens.
     const eos = [a];
-    const held = await generateBatch(model, { ...tokenizer, special: { ...tokenizer.special, eos } }, [
-      {
-        promptIds: prompt,
-        maxNewTokens: 10,
-        sampling: greedy,
-        processors: [new MinNewTokens(10, eos)],
-        seed: 1,
-        stop: [],
-      },
-    ]);
-    const heldIds = must(held.results[0], 'the held row').tokenIds;
+    const heldIds = (
+      await generateOne(
+        model,
+        { ...tokenizer, special: { ...tokenizer.special, eos } },
+        {
+          promptIds: prompt,
+          maxNewTokens: 10,
+          sampling: greedy,
+          processors: [new MinNewTokens(10, eos)],
+          seed: 1,
+          stop: [],
+        },
+      )
+    ).tokenIds;
     assert.equal(heldIds.length, 10);
     assert.ok(!heldIds.includes(a));
   } finally {
@@ -200,19 +198,14 @@ test('forced_eos_token_id: the last token is that id, and the row ends with it',
   const { tokenizer, session, model } = await openFixtureDecoder('tiny-llama');
   try {
     const eos = must(tokenizer.special.eos[0], 'an EOS id');
-    const [r] = (
-      await generateBatch(model, tokenizer, [
-        {
-          promptIds: tokenizer.encode('Denim'),
-          maxNewTokens: 6,
-          sampling: greedy,
-          processors: [new ForcedEos(eos)],
-          seed: 1,
-          stop: [],
-        },
-      ])
-    ).results;
-    assert.ok(r, 'a result for the row');
+    const r = await generateOne(model, tokenizer, {
+      promptIds: tokenizer.encode('Denim'),
+      maxNewTokens: 6,
+      sampling: greedy,
+      processors: [new ForcedEos(eos)],
+      seed: 1,
+      stop: [],
+    });
     assert.equal(r.tokenIds.length, 6);
     assert.equal(r.tokenIds.at(-1), eos);
     assert.equal(r.finishReason, 'stop');

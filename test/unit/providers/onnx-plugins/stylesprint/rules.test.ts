@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateBatch } from '../../../../../providers/onnx/generate-batch.js';
 import { NoRepeatNgram } from '../../../../../providers/onnx/processors.js';
 import type { LogitsProcessor } from '../../../../../providers/onnx/logits-processor.js';
 import {
   fixtureDir,
+  generateOne,
   greedySampling as greedy,
   openFixture,
   openFixtureDecoder,
@@ -17,13 +17,15 @@ import { must } from '../../../../helpers/must.js';
 test("output_no_repeat_ngram_size bans repeats within the output but lets the output restate the prompt; HF's no_repeat_ngram_size bans both", async () => {
   const { tokenizer, session, model } = await openFixtureDecoder('tiny-gpt2');
   const run = async (processors: (promptIds: number[]) => LogitsProcessor[], promptIds: number[]) =>
-    must(
-      (
-        await generateBatch(model, tokenizer, [
-          { promptIds, maxNewTokens: 40, sampling: greedy, processors: processors(promptIds), seed: 1, stop: [] },
-        ])
-      ).results[0],
-      'the row',
+    (
+      await generateOne(model, tokenizer, {
+        promptIds,
+        maxNewTokens: 40,
+        sampling: greedy,
+        processors: processors(promptIds),
+        seed: 1,
+        stop: [],
+      })
     ).tokenIds;
   const none = () => [];
   const outputOnly = (promptIds: number[]) => [rowProcessor({ outputNoRepeatNgramSize: 3 }, promptIds)];
