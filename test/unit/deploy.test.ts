@@ -5,6 +5,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { repoRoot } from '../helpers/paths.js';
+import { must } from '../helpers/must.js';
 
 interface Probe {
   httpGet: { path: string; port: string | number };
@@ -43,16 +44,17 @@ const manifests = readdirSync(k8sDir)
       doc: d.toJS() as Manifest | null,
     })),
   );
-const ofKind = (kind: string) => manifests.filter((m) => m.doc?.kind === kind);
+const ofKind = (kind: string) => manifests.flatMap(({ file, doc }) => (doc?.kind === kind ? [{ file, doc }] : []));
+const oneOfKind = (kind: string) => must(ofKind(kind)[0], `a ${kind} manifest`);
 
 test('Kubernetes: probes hit /readyz and /healthz on a declared port, the Service targets it, the GPU variant asks for a GPU', () => {
   const deployments = ofKind('Deployment');
-  assert.deepEqual(deployments.map((d) => d.doc!.metadata.name).sort(), [
+  assert.deepEqual(deployments.map((d) => d.doc.metadata.name).sort(), [
     'stylesprint-gateway',
     'stylesprint-gateway-gpu',
   ]);
-  for (const { doc } of deployments) {
-    const container = doc!.spec.template.spec.containers[0];
+  for (const { file, doc } of deployments) {
+    const container = must(doc.spec.template.spec.containers[0], `${file}'s first container`);
     const ports = new Map<string, number>(container.ports.map((p) => [p.name, p.containerPort]));
     assert.equal(ports.get('http'), 4000);
     assert.equal(container.readinessProbe.httpGet.path, '/readyz');
@@ -66,36 +68,45 @@ test('Kubernetes: probes hit /readyz and /healthz on a declared port, the Servic
     assert.equal(Number(env.get('METRICS_PORT')), ports.get('metrics'));
     assert.ok(container.resources.requests.cpu && container.resources.limits.memory);
     assert.deepEqual(
-      doc!.spec.selector.matchLabels,
-      Object.fromEntries(Object.entries(doc!.spec.template.metadata.labels)),
+      doc.spec.selector.matchLabels,
+      Object.fromEntries(Object.entries(doc.spec.template.metadata.labels)),
     );
     const graceMs = Number(env.get('SHUTDOWN_GRACE_MS'));
     assert.ok(
-      doc!.spec.template.spec.terminationGracePeriodSeconds * 1000 > graceMs + 5000,
+      doc.spec.template.spec.terminationGracePeriodSeconds * 1000 > graceMs + 5000,
       'the kubelet waits for the drain',
     );
   }
-  const gpu = deployments.find((d) => d.file === 'deployment-gpu.yaml')!.doc!.spec.template.spec.containers[0];
+  const gpu = must(
+    deployments.find((d) => d.file === 'deployment-gpu.yaml'),
+    'deployment-gpu.yaml',
+  ).doc.spec.template.spec.containers[0];
   assert.equal(gpu?.resources.limits['nvidia.com/gpu'], 1);
 
-  const [service] = ofKind('Service');
-  const cpuTemplate = deployments.find((d) => d.file === 'deployment.yaml')!.doc!.spec.template;
+  const service = oneOfKind('Service');
+  const cpuTemplate = must(
+    deployments.find((d) => d.file === 'deployment.yaml'),
+    'deployment.yaml',
+  ).doc.spec.template;
   assert.ok(
-    Object.entries(service.doc!.spec.selector).every(([k, v]) => cpuTemplate.metadata.labels[k] === v),
+    Object.entries(service.doc.spec.selector).every(([k, v]) => cpuTemplate.metadata.labels[k] === v),
     'the Service selects the pods',
   );
-  assert.ok(cpuTemplate.spec.containers[0]?.ports.some((p) => p.name === service.doc!.spec.ports[0]?.targetPort));
+  assert.ok(cpuTemplate.spec.containers[0]?.ports.some((p) => p.name === service.doc.spec.ports[0]?.targetPort));
 
-  const [hpa] = ofKind('HorizontalPodAutoscaler');
-  assert.equal(hpa.doc!.spec.scaleTargetRef.name, 'stylesprint-gateway');
-  const [pdb] = ofKind('PodDisruptionBudget');
-  assert.deepEqual(pdb.doc!.spec.selector.matchLabels, cpuTemplate.metadata.labels);
+  const hpa = oneOfKind('HorizontalPodAutoscaler');
+  assert.equal(hpa.doc.spec.scaleTargetRef.name, 'stylesprint-gateway');
+  const pdb = oneOfKind('PodDisruptionBudget');
+  assert.deepEqual(pdb.doc.spec.selector.matchLabels, cpuTemplate.metadata.labels);
 });
 
 test('Kubernetes: the Secret is a template with placeholders only', () => {
   const secrets = ofKind('Secret');
   assert.equal(secrets.length, 1);
-  for (const value of Object.values(secrets[0].doc!.stringData)) assert.match(value, /REPLACE_ME/);
-  const kustomization = manifests.find((m) => m.file === 'kustomization.yaml')!.doc;
+  for (const value of Object.values(must(secrets[0], 'the Secret').doc.stringData)) assert.match(value, /REPLACE_ME/);
+  const kustomization = must(
+    manifests.find((m) => m.file === 'kustomization.yaml'),
+    'kustomization.yaml',
+  ).doc;
   assert.ok(!kustomization?.resources.includes('secret.template.yaml'));
 });

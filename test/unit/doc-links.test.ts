@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../helpers/paths.js';
+import { must } from '../helpers/must.js';
 
 const docs = [
   'README.md',
@@ -33,7 +34,9 @@ function anchorsOf(file: string): Set<string> {
 /** Every relative link of a file that names no existing file, or no heading of a Markdown file. */
 function brokenLinks(rel: string): string[] {
   const file = path.join(repoRoot, rel);
-  const links = [...prose(readFileSync(file, 'utf8')).matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]);
+  const links = [...prose(readFileSync(file, 'utf8')).matchAll(/\]\(([^)\s]+)\)/g)].map((m) =>
+    must(m[1], 'a link target'),
+  );
   return links
     .filter((link) => !/^[a-z]+:/i.test(link))
     .filter((link) => {

@@ -18,6 +18,7 @@ import type { Copy, Env, From, Healthcheck, JSONInstruction } from 'dockerfile-a
 import { validate } from 'dockerfile-utils';
 import { repoRoot } from '../helpers/paths.js';
 import { ENV_NAMES } from '../../src/config.js';
+import { must } from '../helpers/must.js';
 
 const text = readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');
 /** The Node flags `npm start` runs the gateway with: what `node tools/with-node.mjs` passes before the script. */
@@ -86,7 +87,7 @@ for (const target of TARGETS) {
     const s = stage(target);
     const user = ofKeyword(s, 'USER').at(-1);
     assert.ok(user, 'a USER');
-    assert.doesNotMatch(words(user)[0], /^(root|0)(:|$)/, 'runs as a non-root user');
+    assert.doesNotMatch(must(words(user)[0], 'the user'), /^(root|0)(:|$)/, 'runs as a non-root user');
 
     const env = envOf(s);
     const known = new Set(Object.values(ENV_NAMES));
@@ -99,10 +100,11 @@ for (const target of TARGETS) {
     assert.equal(healthcheck?.getSubcommand()?.getValue(), 'CMD');
     assert.deepEqual(ofKeyword(s, 'STOPSIGNAL').flatMap(words), ['SIGTERM'], 'SIGTERM: the gateway drains on it');
 
-    const [cmd] = ofKeyword<JSONInstruction>(s, 'CMD');
+    const cmd = must(ofKeyword<JSONInstruction>(s, 'CMD')[0], 'a CMD');
     const argv = cmd.getJSONStrings().map((j) => j.getJSONValue());
     assert.equal(argv[0], 'node');
-    assert.ok(existsSync(path.join(repoRoot, argv.at(-1)!)), `CMD runs ${argv.at(-1)}, which the build makes`);
+    const script = must(argv.at(-1), 'the script CMD runs');
+    assert.ok(existsSync(path.join(repoRoot, script)), `CMD runs ${script}, which the build makes`);
     assert.deepEqual(argv.slice(1, -1), startFlags, 'the Node flags of npm start');
 
     const copies = ofKeyword<Copy>(s, 'COPY');
@@ -150,7 +152,7 @@ test('Dockerfile: the health check exits 0 while /readyz answers 200 on PORT, an
   t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
   const { port } = server.address() as AddressInfo;
   for (const target of TARGETS) {
-    const [healthcheck] = ofKeyword<Healthcheck>(stage(target), 'HEALTHCHECK');
+    const healthcheck = must(ofKeyword<Healthcheck>(stage(target), 'HEALTHCHECK')[0], `${target}'s HEALTHCHECK`);
     ready = true;
     assert.equal(await runHealthcheck(healthcheck, port), 0, `${target}: ready`);
     ready = false;
@@ -159,6 +161,6 @@ test('Dockerfile: the health check exits 0 while /readyz answers 200 on PORT, an
   assert.deepEqual(new Set(paths), new Set(['/readyz']));
   // A port nothing listens on: the server's, once it has closed.
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  const [healthcheck] = ofKeyword<Healthcheck>(stage('cpu'), 'HEALTHCHECK');
+  const healthcheck = must(ofKeyword<Healthcheck>(stage('cpu'), 'HEALTHCHECK')[0], "cpu's HEALTHCHECK");
   assert.equal(await runHealthcheck(healthcheck, port), 1, 'nothing listening');
 });

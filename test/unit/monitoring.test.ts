@@ -16,6 +16,7 @@ import { parser } from '@prometheus-io/lezer-promql';
 import { repoRoot } from '../helpers/paths.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { ALERT_ACTIONS } from '../../src/alerts/actions.js';
+import { must } from '../helpers/must.js';
 
 const promDir = path.join(repoRoot, 'deploy', 'prometheus');
 const rulesFile = path.join(promDir, 'rules', 'gateway.rules.yml');
@@ -37,7 +38,7 @@ interface Rule {
 const rules = (
   parse(readFileSync(rulesFile, 'utf8')) as { groups: Array<{ name: string; rules: Rule[] }> }
 ).groups.flatMap((g) => g.rules);
-const alerts = rules.filter((r) => r.alert);
+const alerts = rules.flatMap((r) => (r.alert ? [{ ...r, alert: r.alert }] : []));
 const recorded = new Set(rules.flatMap((r) => (r.record ? [r.record] : [])));
 /** Series Prometheus makes itself, never exported by a target. */
 const PROMETHEUS_OWN = new Set(['up']);
@@ -101,14 +102,16 @@ function dashboardExprs(): Array<{ where: string; expr: string }> {
   return out;
 }
 
-let server: TestServer;
+// Unset until before() has started it, which may fail.
+let server: TestServer | undefined;
 /** Metric names /metrics exports, histogram and summary series included. */
 let exported: Set<string>;
 before(async () => {
   server = await startTestServer({ providers: ['openai'], budgets: 'role:mobile=1/day' });
   const text = await (await fetch(`${server.url}/metrics`)).text();
   exported = new Set();
-  for (const [, name, type] of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+  for (const [, found, type] of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+    const name = must(found, 'the metric a # TYPE line names');
     exported.add(name);
     if (type === 'histogram') for (const s of ['_bucket', '_sum', '_count']) exported.add(name + s);
     if (type === 'summary') for (const s of ['_sum', '_count']) exported.add(name + s);
@@ -148,7 +151,7 @@ test('every alert has a test that fires it and one that keeps it silent, and a r
   const operations = readFileSync(path.join(repoRoot, 'docs', 'operations.md'), 'utf8');
   const anchors = new Set(
     [...operations.matchAll(/^#+ (.+)$/gm)].map((m) =>
-      m[1]
+      must(m[1], 'the heading text')
         .trim()
         .toLowerCase()
         .replace(/[^\w\- ]/g, '')
@@ -157,7 +160,7 @@ test('every alert has a test that fires it and one that keeps it silent, and a r
   );
   assert.ok(alerts.length >= 15);
   for (const alert of alerts) {
-    const name = alert.alert!;
+    const name = alert.alert;
     const mine = cases.filter((c) => c.alertname === name);
     assert.ok(
       mine.some((c) => (c.exp_alerts ?? []).length > 0),
@@ -191,8 +194,8 @@ test('every metric named in the rules and the dashboard is one /metrics exports'
   }
   assert.deepEqual(unknown, []);
   // The check itself: a typo, a suffix on a counter and a broken expression do not pass.
-  assert.ok(!exported.has(metricNames('sum(rate(gateway_provider_error_total[5m]))')[0]));
-  assert.ok(!exported.has(metricNames('gateway_requests_total_bucket')[0]));
+  assert.ok(!exported.has(must(metricNames('sum(rate(gateway_provider_error_total[5m]))')[0], 'a metric name')));
+  assert.ok(!exported.has(must(metricNames('gateway_requests_total_bucket')[0], 'a metric name')));
   assert.ok(exported.has('gateway_request_duration_seconds_bucket') && exported.has('gateway_ready'));
   assert.throws(() => metricNames('sum(rate(gateway_requests_total[5m])'), SyntaxError);
 });
@@ -207,7 +210,10 @@ test("the Kubernetes PrometheusRule holds the same rules; the ServiceMonitor scr
   assert.deepEqual(monitor.spec.selector.matchLabels, service.metadata.labels);
   const port = service.spec.ports.find((p: { name: string }) => p.name === monitor.spec.endpoints[0].port);
   assert.ok(port, 'the Service names the port the ServiceMonitor scrapes');
-  const deployment = parseAllDocuments(readFileSync(path.join(k8s, 'deployment.yaml'), 'utf8'))[0].toJS();
+  const deployment = must(
+    parseAllDocuments(readFileSync(path.join(k8s, 'deployment.yaml'), 'utf8'))[0],
+    'the Deployment document',
+  ).toJS();
   const container = deployment.spec.template.spec.containers[0];
   const metricsPort = container.ports.find((p: { name: string }) => p.name === port.targetPort);
   assert.equal(
@@ -215,7 +221,13 @@ test("the Kubernetes PrometheusRule holds the same rules; the ServiceMonitor scr
     container.env.find((e: { name: string }) => e.name === 'METRICS_PORT').value,
   );
   // The job name the GatewayDown rule selects is the Service's name, which the operator gives the job.
-  assert.match(alerts.find((a) => a.alert === 'GatewayDown')!.expr, new RegExp(`job="${service.metadata.name}"`));
+  assert.match(
+    must(
+      alerts.find((a) => a.alert === 'GatewayDown'),
+      'the GatewayDown alert',
+    ).expr,
+    new RegExp(`job="${service.metadata.name}"`),
+  );
 });
 
 test("compose runs Prometheus, Alertmanager and Grafana on these files; Prometheus scrapes every gateway; Alertmanager calls the gateway's webhook", () => {
@@ -227,7 +239,7 @@ test("compose runs Prometheus, Alertmanager and Grafana on these files; Promethe
     const service = compose.services[name];
     assert.ok(service, `${name} service`);
     for (const volume of service.volumes ?? []) {
-      const source = volume.split(':')[0];
+      const source = must(volume.split(':')[0], 'the volume source');
       if (source.startsWith('./')) assert.ok(existsSync(path.join(repoRoot, source)), `${name}: ${source} exists`);
     }
   }

@@ -13,6 +13,7 @@ import {
 } from '../../src/startup.js';
 import { ConfigError as ConfigErrorFromConfig } from '../../src/config.js';
 import { repoRoot } from '../helpers/paths.js';
+import { must } from '../helpers/must.js';
 
 test('a configuration error exits 78 with its message alone; anything else exits 1, "could not start"', () => {
   assert.equal(ConfigErrorFromConfig, ConfigError);
@@ -51,7 +52,7 @@ test('Node older than the engines range is refused in one line with the fix; the
     problem ?? '',
     /^Node v20\.20\.2 is too old: the gateway needs Node 24 or later\. Start it through npm \(`npm start`, `npm run worker`\), which fetches Node 24 into \.node\/ when the machine's Node is older, or install Node 24\.$/,
   );
-  assert.ok(!problem!.includes('\n'));
+  assert.ok(!must(problem, 'the problem').includes('\n'));
   assert.equal(nodeVersionProblem('v24.0.0', '>=24 <25'), null);
   assert.equal(nodeVersionProblem('v26.1.0', '>=24 <25'), null, 'a newer Node may try');
   assert.equal(nodeVersionProblem('v20.0.0', undefined), null, 'no engines: nothing to check against');

@@ -9,7 +9,7 @@ import { defaultPolicies } from '../../../src/routing/policies.js';
 const logger = pino({ level: 'silent' });
 const alert = (
   status: 'firing' | 'resolved',
-  labels: Record<string, string>,
+  labels: Record<string, string> & { alertname: string },
   fingerprint = labels.alertname + (labels.provider ?? ''),
 ): AlertmanagerAlert => ({
   status,
@@ -42,8 +42,8 @@ test('known alerts take their action and undo it when they resolve; unknown aler
     fired.map((o) => o.actions.map((a) => `${a.kind}:${a.target}`)),
     [['demote_provider:openai'], ['fallback_policy:mobile→personalization'], ['pause_catalog_jobs:catalog'], [], []],
   );
-  assert.equal(fired[3].ignored, 'no action for this alert');
-  assert.equal(fired[4].ignored, 'provider "nope" is not configured here');
+  assert.equal(fired[3]?.ignored, 'no action for this alert');
+  assert.equal(fired[4]?.ignored, 'provider "nope" is not configured here');
   assert.ok(actions.isDemoted('openai') && !actions.isDemoted('onnx'));
   // One plan in DEMOTED_CANARY_EVERY keeps the demoted provider in place, so its alert can see it recover.
   const placements = Array.from({ length: 2 * DEMOTED_CANARY_EVERY }, () => actions.placement('openai'));
@@ -90,7 +90,7 @@ test('an action that Alertmanager stops repeating lapses after the TTL; a repeat
   assert.equal(actions.isDemoted('openai'), false);
   // Without a queue, pausing jobs is ignored with the reason.
   const [paused] = await actions.handle([alert('firing', { alertname: 'GatewayCostOverBudget' })]);
-  assert.match(paused.ignored ?? '', /REDIS_URL unset/);
+  assert.match(paused?.ignored ?? '', /REDIS_URL unset/);
   await actions.close();
 });
 
@@ -112,7 +112,7 @@ test('parseAlertmanagerWebhook: the webhook body, or a TypeError naming the prob
       },
     ],
   };
-  assert.equal(parseAlertmanagerWebhook(JSON.stringify(body))[0].fingerprint, 'abc');
+  assert.equal(parseAlertmanagerWebhook(JSON.stringify(body))[0]?.fingerprint, 'abc');
   assert.throws(() => parseAlertmanagerWebhook('{'), /not JSON/);
   assert.throws(() => parseAlertmanagerWebhook('{"alerts": [{"status": "firing"}]}'), /alerts\.0\.labels/);
 });

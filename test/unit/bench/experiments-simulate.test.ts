@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createInProcessDriver } from '../../../bench/experiments/in-process.js';
 import { runScenario, simulateRun, type Scenario } from '../../../bench/experiments/simulate.js';
+import { must } from '../../helpers/must.js';
 
 const small: Scenario = {
   name: 'small',
@@ -37,7 +38,7 @@ test('a run sends every session once, splits fixed traffic evenly, and repeats f
   const result = await simulateRun(counting, small, 0, 5);
   assert.equal(recorded, 4000);
   assert.equal(analyses, 4, 'one look a day');
-  assert.ok(Math.abs(result.shares[0] - 0.5) < 0.05, `shares ${result.shares.join(',')}`);
+  assert.ok(Math.abs(must(result.shares[0], 'the first share') - 0.5) < 0.05, `shares ${result.shares.join(',')}`);
   assert.deepEqual(await simulateRun(driver, small, 0, 5), result);
 });
 

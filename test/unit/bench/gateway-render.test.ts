@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderReport, type PathRun, type ReportInput } from '../../../bench/gateway/render.js';
+import { must } from '../../helpers/must.js';
 
 function path(name: PathRun['name'], p50: number, cpu: number, steps: Array<[number, number]>, rssKiB = NaN): PathRun {
   return {
@@ -110,7 +111,7 @@ describe('gateway benchmark report', () => {
     ]);
     const md = renderReport({
       ...base,
-      runs: [{ ...base.runs[0], latencyMs: 50, soaks: [soak('ours'), soak('peer')] }],
+      runs: [{ ...must(base.runs[0], 'the base run'), latencyMs: 50, soaks: [soak('ours'), soak('peer')] }],
     });
     assert.match(md, /Soak: 100 requests\/s, evenly paced, fake latency 50 ms, 60 s per gateway/);
     assert.match(

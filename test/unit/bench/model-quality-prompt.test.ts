@@ -8,8 +8,9 @@ import { promptsFor } from '../../../bench/model-quality/prompt.js';
 import { buildPrompt } from '../../../src/prompts/build-prompt.js';
 import { DEFAULT_PROMPT_VERSION } from '../../../src/prompts/templates.js';
 import { catalogFacts, readCatalogEntries } from '../../../src/seed.js';
+import { must } from '../../helpers/must.js';
 
-const product = catalogFacts(readCatalogEntries()[0]);
+const product = catalogFacts(must(readCatalogEntries()[0], 'the first catalog entry'));
 
 test('the bundled model is sent the template its folder names (v3, the one it was trained on), not the default', () => {
   const r = promptsFor(bundledModelDir)(product);

@@ -7,6 +7,7 @@ import { actualCost, upfrontCost, DEFAULT_COMPLETION_ESTIMATE } from '../../../s
 import { DEFAULT_PRICES } from '../../../src/pricing.js';
 import { ProviderError } from '../../../providers/types.js';
 import type { Routed } from '../../../src/routing/types.js';
+import { must } from '../../helpers/must.js';
 
 const openai = { kind: 'openai', model: 'gpt-4o-mini' };
 const onnx = { kind: 'onnx', model: 'stylesprint-desc' };
@@ -47,7 +48,7 @@ test('periodOf: UTC days and months', () => {
 
 test('upfront estimate: prompt characters / 4 at the input price plus maxTokens (or the default) at the output price; local models are free', () => {
   const request = { prompt: 'x'.repeat(400), system: 'y'.repeat(40), maxTokens: 200 };
-  const price = DEFAULT_PRICES['gpt-4o-mini'];
+  const price = must(DEFAULT_PRICES['gpt-4o-mini'], 'the gpt-4o-mini price');
   assert.equal(upfrontCost(DEFAULT_PRICES, openai, request), (110 * price.input + 200 * price.output) / 1e6);
   assert.equal(
     upfrontCost(DEFAULT_PRICES, openai, { prompt: 'abcd' }),
@@ -58,7 +59,7 @@ test('upfront estimate: prompt characters / 4 at the input price plus maxTokens 
 });
 
 test('actual cost: reported tokens, timed-out attempts at the estimate, a cut stream for what it streamed, nothing for a cached result', () => {
-  const price = DEFAULT_PRICES['gpt-4o-mini'];
+  const price = must(DEFAULT_PRICES['gpt-4o-mini'], 'the gpt-4o-mini price');
   const request = { prompt: 'x'.repeat(40), maxTokens: 100 };
   const providerOf = (id: string) => (id === 'openai' ? openai : id === 'onnx' ? onnx : undefined);
   const result = {

@@ -5,11 +5,13 @@ import { Redis } from 'ioredis';
 import { MemoryBudgetStore, type BudgetWindow } from '../../../src/budgets/store.js';
 import { RedisBudgetStore } from '../../../src/budgets/redis-store.js';
 import { createTestRedis, skipWithoutRedis, type TestRedis } from '../../helpers/redis.js';
+import { must } from '../../helpers/must.js';
 
 let redis: TestRedis | undefined;
 let skipReason = '';
-let a: RedisBudgetStore;
-let b: RedisBudgetStore;
+// Unset when before() found no Redis.
+let a: RedisBudgetStore | undefined;
+let b: RedisBudgetStore | undefined;
 before(async () => {
   const r = await createTestRedis();
   if (!r.ok) {
@@ -46,18 +48,20 @@ test('the same answers as the memory store for the same reservations and adjustm
     ['reserve', 100],
   ] as const) {
     const want = op === 'reserve' ? await memory.reserve(w, amount) : await memory.adjust(w, amount);
-    const got = op === 'reserve' ? await a.reserve(w, amount) : await a.adjust(w, amount);
+    const store = must(a, 'store a');
+    const got = op === 'reserve' ? await store.reserve(w, amount) : await store.adjust(w, amount);
     assert.deepEqual(got, want, `${op} ${amount}`);
   }
-  assert.deepEqual(await a.read(w.map((x) => x.id)), await memory.read(w.map((x) => x.id)));
+  assert.deepEqual(await must(a, 'store a').read(w.map((x) => x.id)), await memory.read(w.map((x) => x.id)));
 });
 
 test('two clients reserving at once never pass the cap together', async (t) => {
   if (!redis) return skipWithoutRedis(t, skipReason);
   const w = windows('race');
-  const results = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).reserve(w, 7)));
+  const [storeA, storeB] = [must(a, 'store a'), must(b, 'store b')];
+  const results = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? storeA : storeB).reserve(w, 7)));
   assert.equal(results.filter((r) => r.allowed).length, 14, '14 × 7 = 98 ≤ 100 < 105');
-  assert.deepEqual(await b.read([w[0].id]), [98]);
+  assert.deepEqual(await storeB.read([must(w[0], 'the first window').id]), [98]);
   const refused = results.find((r) => !r.allowed);
   assert.deepEqual(refused, { allowed: false, window: 0, spent: 98 });
 });

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { detectDelimiter, parseProductCsv } from '../../../src/catalog/csv-import.js';
 import { splitList, splitMaterials } from '../../../src/catalog/list-cells.js';
+import { must } from '../../helpers/must.js';
 
 const LIMITS = { maxBytes: 1 << 20, maxRows: 100 };
 const COLUMNS = ['product_image', 'product_description', 'product_title', 'product_metadata', 'materials'];
@@ -32,7 +33,7 @@ test('the delimiter is read from the header line: , ; tab and |', () => {
     const parsed = parseProductCsv(csv, LIMITS);
     assert.equal(parsed.delimiter, delimiter);
     assert.equal(parsed.rows.length, 1);
-    const row = parsed.rows[0];
+    const row = must(parsed.rows[0], 'the parsed row');
     assert.ok(row.ok, JSON.stringify(row));
     assert.equal(row.product.referenceDescription, 'A coat; warm, soft.');
     assert.equal(row.product.title, `Wool ${delimiter} Coat`, 'the delimiter inside quotes is text');
@@ -50,8 +51,9 @@ test('a header no delimiter makes sense of is reported with what was read', () =
     }
     return null;
   })();
-  assert.equal(error?.extensions.reason, 'CSV_MISSING_COLUMNS');
-  assert.equal(error?.extensions.delimiter, ',');
-  assert.deepEqual(error?.extensions.found, ['product_image:product_description:product_title:product_metadata']);
-  assert.match(error?.message ?? '', /split at ",", has "product_image:product_description:product_title:product_metadata" \(columns may be delimited by , ; tab or \|\)$/);
+  assert.ok(error, 'the header is refused');
+  assert.equal(error.extensions.reason, 'CSV_MISSING_COLUMNS');
+  assert.equal(error.extensions.delimiter, ',');
+  assert.deepEqual(error.extensions.found, ['product_image:product_description:product_title:product_metadata']);
+  assert.match(error.message, /split at ",", has "product_image:product_description:product_title:product_metadata" \(columns may be delimited by , ; tab or \|\)$/);
 });

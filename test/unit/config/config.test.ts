@@ -5,6 +5,7 @@ import path from 'node:path';
 import { loadConfig, ConfigError, ENV_NAMES } from '../../../src/config.js';
 import { resolvePolicies } from '../../../src/routing/policies.js';
 import { repoRoot } from '../../helpers/paths.js';
+import { must } from '../../helpers/must.js';
 
 test('defaults: port 4000, SQLite under data/, the local model first', () => {
   const c = loadConfig({}, {});
@@ -141,7 +142,7 @@ test('an unknown setting with a gateway prefix is refused, naming it', () => {
 
 test('docs/configuration.md lists every variable the config reads, and no other', () => {
   const doc = readFileSync(path.join(repoRoot, 'docs', 'configuration.md'), 'utf8');
-  const documented = [...doc.matchAll(/^\| `([A-Z][A-Z0-9_]*)` \|/gm)].map((m) => m[1]);
+  const documented = [...doc.matchAll(/^\| `([A-Z][A-Z0-9_]*)` \|/gm)].map((m) => must(m[1], 'a variable name'));
   const names = Object.values(ENV_NAMES);
   for (const name of names) assert.ok(documented.includes(name), `docs/configuration.md is missing ${name}`);
   for (const name of documented)

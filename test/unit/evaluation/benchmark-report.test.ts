@@ -20,6 +20,7 @@ import {
 import { runLine } from '../../../src/evaluation/benchmark/report/text.js';
 import { rowRecord } from '../../../src/evaluation/benchmark/score.js';
 import { checkFacts } from '../../../src/evaluation/checks/facts/index.js';
+import { must } from '../../helpers/must.js';
 
 /*
  * Twelve made-up products whose references name the product's facts and add
@@ -42,7 +43,7 @@ const ITEMS = [
   'gown',
   'vest',
 ];
-const OWN = [
+const OWN: Array<[string, string, string]> = [
   ['breezy', 'drape', 'summer'],
   ['tailored', 'collar', 'office'],
   ['cosy', 'ribbing', 'winter'],
@@ -58,17 +59,19 @@ const OWN = [
 ];
 
 const rows: BenchmarkRow[] = COLOURS.map((colour, i) => {
-  const [a, b, c] = OWN[i];
+  const [a, b, c] = must(OWN[i], `row ${i}'s own words`);
+  const item = must(ITEMS[i], `row ${i}'s item`);
   return {
     index: i,
-    title: `${colour} ${ITEMS[i]}`,
+    title: `${colour} ${item}`,
     attributes: ['wool', 'classic'],
-    reference: `A ${colour} ${ITEMS[i]} in wool with a ${a} ${b} for ${c} days.`,
+    reference: `A ${colour} ${item} in wool with a ${a} ${b} for ${c} days.`,
     image: null,
   };
 });
 const copyText = (r: BenchmarkRow) => `The ${r.title}: wool, classic.`;
-const writerText = (r: BenchmarkRow) => `A ${OWN[r.index].join(' ')} piece, easy to pair for long days out.`;
+const writerText = (r: BenchmarkRow) =>
+  `A ${must(OWN[r.index], 'own words').join(' ')} piece, easy to pair for long days out.`;
 
 const NO_SCORES: RowScores = { bleu: null, rouge1: null, rouge2: null, rougeL: null, meteor: null };
 
@@ -154,15 +157,22 @@ function scenario(
 
 test("a ROUGE-1 lead that only restates the metadata is discounted; the model that writes the reference's own words is recommended", () => {
   const report = buildReport(input([provider('copy'), provider('writer')], scenario()));
-  const copy = report.models.find((m) => m.summary.model === 'copy')!;
-  const writer = report.models.find((m) => m.summary.model === 'writer')!;
+  const copy = must(
+    report.models.find((m) => m.summary.model === 'copy'),
+    'the copy model',
+  );
+  const writer = must(
+    report.models.find((m) => m.summary.model === 'writer'),
+    'the writer model',
+  );
   assert.equal(copy.metadata.matchedFromMetadata.mean, 1);
   assert.equal(copy.metadata.beyondMetadata.mean, 0);
-  assert.ok(writer.metadata.beyondMetadata.mean! > 0);
+  assert.ok(must(writer.metadata.beyondMetadata.mean, 'the mean beyond metadata') > 0);
 
   const r = recommend(report);
   assert.equal(r.pick, 'writer');
-  const [first, second] = r.standings;
+  const first = must(r.standings[0], 'the first standing');
+  const second = must(r.standings[1], 'the second standing');
   assert.equal(first.model, 'writer');
   assert.deepEqual(first.wins, ['METEOR over copy (p < 0.001)']);
   assert.equal(first.points, 1);
@@ -172,12 +182,18 @@ test("a ROUGE-1 lead that only restates the metadata is discounted; the model th
   assert.ok(r.rule.length >= 4 && r.rule.some((s) => s.includes('restating the metadata')), 'the rule is stated');
 
   const lines = verdict(report);
-  const rouge = lines.find((s) => s.startsWith('ROUGE-1:'))!;
+  const rouge = must(
+    lines.find((s) => s.startsWith('ROUGE-1:')),
+    'the ROUGE-1 line',
+  );
   assert.match(rouge, /copy leads writer/);
   assert.match(rouge, /p < 0\.001/);
   assert.match(rouge, /the lead is discounted/);
   assert.doesNotMatch(
-    lines.find((s) => s.startsWith('METEOR:'))!,
+    must(
+      lines.find((s) => s.startsWith('METEOR:')),
+      'the METEOR line',
+    ),
     /discounted/,
   );
   for (const s of [...lines, ...r.why]) assert.doesNotMatch(s, /p = </, s);
@@ -190,8 +206,9 @@ test("a lead from the product's facts stands against a model that says nothing a
   const copy = rows.map((r, i) => result('copy', r, copyText(r), { rouge1: 0.6 + i * 0.01, meteor: 0.3 }));
   const r = recommend(buildReport(input([provider('copy'), provider('writer')], [...copy, ...bland])));
   assert.equal(r.pick, 'copy');
-  assert.deepEqual(r.standings[0].discounted, []);
-  assert.equal(r.standings[0].points, 2);
+  const top = must(r.standings[0], 'the first standing');
+  assert.deepEqual(top.discounted, []);
+  assert.equal(top.points, 2);
 });
 
 test('equal quality: the cheaper model wins, said so; with no known cost or latency there is no pick', () => {
@@ -202,11 +219,11 @@ test('equal quality: the cheaper model wins, said so; with no known cost or late
   });
   const r = recommend(buildReport(input([provider('copy'), provider('writer')], priced)));
   assert.equal(r.pick, 'copy');
-  assert.match(r.why[0], /ties with writer on quality .* lower cost per description/);
+  assert.match(must(r.why[0], 'the first reason'), /ties with writer on quality .* lower cost per description/);
 
   const none = recommend(buildReport(input([file('copy'), file('writer')], scenario({ meteorTie: true }))));
   assert.equal(none.pick, null);
-  assert.match(none.why[0], /No clear winner: copy and writer tie/);
+  assert.match(must(none.why[0], 'the first reason'), /No clear winner: copy and writer tie/);
 });
 
 test('responsible-AI flags on more than a quarter of the rows make a model ineligible', () => {
@@ -222,10 +239,10 @@ test('responsible-AI flags on more than a quarter of the rows make a model ineli
   );
   assert.equal(r.pick, 'copy');
   assert.match(
-    r.standings.find((s) => s.model === 'writer')!.ineligible!,
+    must(r.standings.find((s) => s.model === 'writer')?.ineligible, "writer's ineligibility"),
     new RegExp(`Responsible-AI flags: ${flagged} of ${rows.length} rows flagged`),
   );
-  assert.match(r.why[0], /copy is the only eligible model/);
+  assert.match(must(r.why[0], 'the first reason'), /copy is the only eligible model/);
 });
 
 test('a check column from another checker is shown and weighed like the built-in one', () => {
@@ -242,7 +259,10 @@ test('a check column from another checker is shown and weighed like the built-in
     ['responsible-ai', 'fact-check'],
   );
   const r = recommend(report);
-  const writer = r.standings.find((s) => s.model === 'writer')!;
+  const writer = must(
+    r.standings.find((s) => s.model === 'writer'),
+    "writer's standing",
+  );
   assert.equal(writer.points, 0, 'one METEOR win, one point off for the fact errors');
   assert.equal(writer.flagged.length, 1);
   assert.match(
@@ -289,21 +309,34 @@ test('the fact check: a model whose texts would be blocked is not recommended ov
   const checked = (row: BenchmarkRow, text: string) => ({ text, factCheck: checkFacts(text, rowRecord(row)) });
   const results = scenario({
     copy: {},
-    writer: (i) => checked(rows[i], `${writerText(rows[i])}${i < claims ? ' Made in Italy.' : ''}`),
-  }).map((r) => (r.model === 'copy' ? { ...r, factCheck: checkFacts(r.text!, rowRecord(rows[r.rowIndex])) } : r));
-  const verdicts = (model: string) => results.filter((r) => r.model === model).map((r) => r.factCheck!.verdict);
+    writer: (i) => {
+      const row = must(rows[i], `row ${i}`);
+      return checked(row, `${writerText(row)}${i < claims ? ' Made in Italy.' : ''}`);
+    },
+  }).map((r) =>
+    r.model === 'copy'
+      ? { ...r, factCheck: checkFacts(must(r.text, 'the text'), rowRecord(must(rows[r.rowIndex], 'its row'))) }
+      : r,
+  );
+  const verdicts = (model: string) => results.filter((r) => r.model === model).map((r) => r.factCheck?.verdict);
   const blocked = (model: string) => verdicts(model).filter((v) => v === 'BLOCK').length;
   assert.equal(blocked('copy'), 0, 'the restating texts pass the check');
   assert.equal(blocked('writer'), claims);
 
   const report = buildReport(input([provider('copy'), provider('writer')], results));
-  const column = report.checks.find((c) => c.id === 'fact-check')!;
+  const column = must(
+    report.checks.find((c) => c.id === 'fact-check'),
+    'the fact-check column',
+  );
   assert.ok(column.blocking);
   assert.deepEqual(column.cells, {
     copy: { flagged: 0, checked: rows.length },
     writer: { flagged: claims, checked: rows.length },
   });
-  const writer = report.models.find((m) => m.summary.model === 'writer')!.summary.factCheck!;
+  const writer = must(
+    report.models.find((m) => m.summary.model === 'writer')?.summary.factCheck,
+    "writer's fact-check summary",
+  );
   assert.equal(writer.block, claims);
   assert.equal(writer.pass + writer.review + writer.block, rows.length);
   assert.deepEqual(
@@ -318,10 +351,14 @@ test('the fact check: a model whose texts would be blocked is not recommended ov
 
   const r = recommend(report);
   assert.equal(r.pick, 'copy');
-  const [first, second] = r.standings;
+  const first = must(r.standings[0], 'the first standing');
+  const second = must(r.standings[1], 'the second standing');
   assert.equal(first.model, 'copy');
   assert.ok(second.points > first.points, 'writer has more quality points');
-  assert.match(second.outranked!, /^Fact check: blocked: 17% of its rows against 0% of copy's$/);
+  assert.match(
+    must(second.outranked, 'why writer is outranked'),
+    /^Fact check: blocked: 17% of its rows against 0% of copy's$/,
+  );
   assert.ok(
     r.rule.some((s) => s.includes('blocking check')),
     'the rule says so',
@@ -329,15 +366,17 @@ test('the fact check: a model whose texts would be blocked is not recommended ov
   assert.ok(r.why.some((s) => /writer cannot be recommended over a model whose texts pass more often/.test(s)));
 
   const md = renderMarkdown(input([provider('copy'), provider('writer')], results));
-  const table = md.split('## Fact check')[1].split('##')[0];
+  const section = must(md.split('## Fact check')[1], 'the fact check section');
+  const table = must(section.split('##')[0], 'the fact check table');
   assert.match(
     table,
     new RegExp(`\\| writer \\| ${rows.length} \\| ${writer.pass} \\| ${writer.review} \\| ${claims} \\| 17% \\|`),
   );
   assert.match(table, /ORIGIN_CLAIM × 2/);
   // One blocked text in twelve is under the margin: writer's quality points decide again.
+  const row1 = must(rows[1], 'row 1');
   const one = results.map((r) =>
-    r.model === 'writer' && r.rowIndex === 1 ? { ...r, ...checked(rows[1], writerText(rows[1])) } : r,
+    r.model === 'writer' && r.rowIndex === 1 ? { ...r, ...checked(row1, writerText(row1)) } : r,
   );
   assert.ok(1 / rows.length < RULE.flagMargin);
   assert.equal(recommend(buildReport(input([provider('copy'), provider('writer')], one))).pick, 'writer');

@@ -11,6 +11,7 @@ import {
 } from '../../../src/evaluation/benchmark/stats.js';
 import { summarize } from '../../../src/evaluation/benchmark/summarize.js';
 import type { BenchmarkSpec, RowResult } from '../../../src/evaluation/benchmark/types.js';
+import { must } from '../../helpers/must.js';
 
 /** Synthetic scores: a deterministic noisy sample around `centre`. */
 function sample(n: number, centre: number, spread: number, seed: number): number[] {
@@ -66,7 +67,7 @@ test('paired test: identical models give p = 1; clearly different ones p < 0.05'
   const better = x.map((v, i) => v + 0.1 + (i % 3) * 0.01);
   const diff = pairedPermutationTest(better, x);
   assert.ok(diff.pValue < 0.05, `p = ${diff.pValue}`);
-  assert.ok(Math.abs(diff.meanDifference - mean(better.map((v, i) => v - x[i]))) < 1e-12);
+  assert.ok(Math.abs(diff.meanDifference - mean(better.map((v, i) => v - must(x[i], `x[${i}]`)))) < 1e-12);
   // Independent noise around the same centre: no evidence of a difference.
   const noise = pairedPermutationTest(sample(30, 0.4, 0.2, 6), sample(30, 0.4, 0.2, 7));
   assert.ok(noise.pValue > 0.05, `p = ${noise.pValue}`);
@@ -122,15 +123,25 @@ test('summarize leaves excluded rows out of the means and the paired test, and l
     result('b', 2, 0.1),
   ];
   const s = summarize(spec, [0, 1, 2], results);
-  const a = s.models[0].metrics.find((m) => m.metric === 'meteor')!;
-  assert.ok(Math.abs(a.mean! - 0.3) < 1e-12, 'mean of the two kept rows');
+  const model = must(s.models[0], 'the first model');
+  const a = must(
+    model.metrics.find((m) => m.metric === 'meteor'),
+    'its METEOR summary',
+  );
+  assert.ok(Math.abs(must(a.mean, 'the METEOR mean') - 0.3) < 1e-12, 'mean of the two kept rows');
   assert.equal(a.n, 2);
   assert.deepEqual(s.excludedRows, [{ model: 'a', rowIndex: 2, codes: ['REFERENCE_LEAK'] }]);
-  const c = s.comparisons.find((x) => x.metric === 'meteor')!;
+  const c = must(
+    s.comparisons.find((x) => x.metric === 'meteor'),
+    'the METEOR comparison',
+  );
   assert.equal(c.n, 2);
-  assert.ok(Math.abs(c.meanDifference! - 0.2) < 1e-12);
-  const sem = s.models[0].metrics.find((m) => m.metric === 'semantic')!;
+  assert.ok(Math.abs(must(c.meanDifference, 'the mean difference') - 0.2) < 1e-12);
+  const sem = must(
+    model.metrics.find((m) => m.metric === 'semantic'),
+    'its semantic summary',
+  );
   assert.equal(sem.mean, null);
   assert.equal(sem.reason, 'EMBEDDINGS_NOT_CONFIGURED');
-  assert.equal(s.models[0].latencyP50Ms, 11);
+  assert.equal(model.latencyP50Ms, 11);
 });

@@ -13,6 +13,7 @@ import {
   loadInclusiveLanguageRules,
 } from '../../../src/evaluation/checks/index.js';
 import { tempDir } from '../../helpers/temp-dir.js';
+import { must } from '../../helpers/must.js';
 
 const rulesOf = (text: string, ctx = {}): string[] => checkInclusiveLanguage(text, ctx).map((f) => f.rule);
 
@@ -23,8 +24,8 @@ test('catalog reference descriptions raise no flag (the catalog must exist)', ()
   for (const p of products) {
     const result = checkDescription({
       text: p.description,
-      attributes: p.attributes ?? [],
-      gender: p.gender ?? null,
+      attributes: p.attributes,
+      gender: p.gender,
     });
     assert.deepEqual(result.flags, [], `${p.sku}: ${JSON.stringify(result.flags)}`);
   }
@@ -93,18 +94,20 @@ test('rule files are validated, and a custom rule file can be loaded', (t) => {
   assert.throws(() => loadInclusiveLanguageRules(file), /brand\.json/);
 });
 
-const readCsv = (name: string): Record<string, string>[] =>
-  parse<Record<string, string>>(readFileSync(path.join(chapter4Dir, name), 'utf8'), { columns: true });
+/** The chapter-4 files' rows: every one has a product_description column. */
+const readCsv = (name: string): Array<{ product_description: string }> =>
+  parse<{ product_description: string }>(readFileSync(path.join(chapter4Dir, name), 'utf8'), { columns: true });
 
 test('chapter-4: GPT-Neo rows are flagged for prompt echo and reference leak, GPT-3.5 rows are not', () => {
   const references = readCsv('reference_data.csv').map((r) => r.product_description);
   const prompt = (ref: string): string => `Write a creative product description for the following product: ${ref}`;
   const codes = (file: string): string[][] =>
-    readCsv(file).map((row, i) =>
-      checkDescription({ text: row.product_description, prompt: prompt(references[i]), reference: references[i] })
+    readCsv(file).map((row, i) => {
+      const reference = must(references[i], `reference ${i}`);
+      return checkDescription({ text: row.product_description, prompt: prompt(reference), reference })
         .flags.filter((f) => f.code !== 'INCLUSIVE_LANGUAGE')
-        .map((f) => f.code),
-    );
+        .map((f) => f.code);
+    });
   const neo = codes('gptneo_descriptions.csv');
   assert.equal(neo.length, references.length);
   for (const [i, c] of neo.entries()) assert.deepEqual(c, ['PROMPT_ECHO', 'REFERENCE_LEAK'], `GPT-Neo row ${i}`);
@@ -116,12 +119,11 @@ test('leak and echo thresholds: 8-word runs within a sentence', () => {
   const seven = checkDescription({ text: 'Ours is a soft organic cotton tee with a relaxed cut.', reference });
   assert.deepEqual(seven.flags, []);
   const eight = checkDescription({ text: 'Ours is a soft organic cotton tee with a relaxed fit, truly.', reference });
-  assert.equal(eight.flags[0]?.code, 'REFERENCE_LEAK');
+  const [flag] = eight.flags;
+  assert.equal(flag?.code, 'REFERENCE_LEAK');
   const text = 'Ours is a soft organic cotton tee with a relaxed fit, truly.';
-  assert.equal(
-    text.slice(eight.flags[0].span!.start, eight.flags[0].span!.end),
-    'soft organic cotton tee with a relaxed fit',
-  );
+  const leak = must(flag.span, 'the leaked span');
+  assert.equal(text.slice(leak.start, leak.end), 'soft organic cotton tee with a relaxed fit');
   const split = checkDescription({
     text: 'Soft organic cotton tee. With a relaxed fit and a ribbed crew neck',
     reference: 'Soft organic cotton tee with a relaxed fit',

@@ -64,26 +64,26 @@ test('with no CLIP model every field is null with CLIP_NOT_CONFIGURED', async ()
 });
 
 test('scores candidates and references in one scorer call; referenceDelta = reference minus candidate', async () => {
-  const items = [
-    { image: image1, candidate: 'a plain white t-shirt', reference: 'an elegant red evening gown' },
-    { image: image2, candidate: 'a graphic t-shirt' },
-    { image: image2, candidate: 'a graphic t-shirt', reference: '   ' },
-  ];
+  const referenced = { image: image1, candidate: 'a plain white t-shirt', reference: 'an elegant red evening gown' };
+  const unreferenced = { image: image2, candidate: 'a graphic t-shirt' };
+  const items = [referenced, unreferenced, { image: image2, candidate: 'a graphic t-shirt', reference: '   ' }];
   const before = scorer.calls;
-  const out = await clipScores(scorer, items);
+  const [first, second, blank] = await clipScores(scorer, items);
+  assert.ok(first && second && blank, 'one score per item');
   assert.equal(scorer.calls - before, 1);
-  const direct = (await scorer.score([
-    { image: image1, text: items[0].candidate },
-    { image: image1, text: items[0].reference! },
-    { image: image2, text: items[1].candidate },
+  const [candidate, reference, other] = (await scorer.score([
+    { image: image1, text: referenced.candidate },
+    { image: image1, text: referenced.reference },
+    { image: image2, text: unreferenced.candidate },
   ])) as ImageTextScore[];
-  assert.equal(out[0].clipScore, direct[0].clipScore);
-  assert.equal(out[0].logitScore, direct[0].logitScore);
-  assert.equal(out[0].referenceDelta, direct[1].clipScore - direct[0].clipScore);
-  assert.equal(out[1].clipScore, direct[2].clipScore);
-  assert.equal(out[1].referenceDelta, null);
-  assert.equal(out[2].referenceDelta, null);
-  assert.equal(out[0].reason, undefined);
+  assert.ok(candidate && reference && other, 'one direct score per pair');
+  assert.equal(first.clipScore, candidate.clipScore);
+  assert.equal(first.logitScore, candidate.logitScore);
+  assert.equal(first.referenceDelta, reference.clipScore - candidate.clipScore);
+  assert.equal(second.clipScore, other.clipScore);
+  assert.equal(second.referenceDelta, null);
+  assert.equal(blank.referenceDelta, null);
+  assert.equal(first.reason, undefined);
 });
 
 test('an image over HTTP scores the same as the same file on disk', async () => {
@@ -91,23 +91,25 @@ test('an image over HTTP scores the same as the same file on disk', async () => 
     { image: `${base}/image_1.jpg`, candidate: 'a red gown' },
     { image: image1, candidate: 'a red gown' },
   ]);
+  assert.ok(http1 && file1, 'one score per item');
   assert.equal(http1.clipScore, file1.clipScore);
   assert.notEqual(http1.clipScore, null);
 });
 
 test('image failures become null scores with the image error code; the other items still score', async () => {
   // slow.jpg never ends its body: only the scorer's 300 ms image timeout ends that fetch.
-  const out = await clipScores(scorer, [
+  const [slow, missing, one, two] = await clipScores(scorer, [
     { image: `${base}/slow.jpg`, candidate: 'a red gown' },
     { image: `${base}/missing.jpg`, candidate: 'a red gown' },
     { image: image1, candidate: 'a red gown', reference: 'x' },
     { image: image2, candidate: 'a red gown', reference: 'y' },
   ]);
-  assert.equal(out[0].reason, 'IMAGE_TIMEOUT');
-  assert.equal(out[0].clipScore, null);
-  assert.equal(out[1].reason, 'IMAGE_NOT_FOUND');
-  assert.equal(typeof out[2].clipScore, 'number');
-  assert.equal(typeof out[3].referenceDelta, 'number');
+  assert.ok(slow && missing && one && two, 'one result per item');
+  assert.equal(slow.reason, 'IMAGE_TIMEOUT');
+  assert.equal(slow.clipScore, null);
+  assert.equal(missing.reason, 'IMAGE_NOT_FOUND');
+  assert.equal(typeof one.clipScore, 'number');
+  assert.equal(typeof two.referenceDelta, 'number');
 });
 
 test('a scorer that throws gives CLIP_FAILED for every item', async () => {

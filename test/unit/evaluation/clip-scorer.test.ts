@@ -14,6 +14,7 @@ import { loadTokenizer } from '../../../providers/onnx/tokenizer.js';
 import { isImageLoadError } from '../../../providers/images/load.js';
 import { parsePreprocessorConfig, preprocessImage } from '../../../providers/images/preprocess.js';
 import { inspect } from 'node:util';
+import { must } from '../../helpers/must.js';
 
 interface Expected {
   logit_scale: number;
@@ -54,7 +55,7 @@ after(async () => {
 
 function maxDiff(a: number[], b: number[]): number {
   assert.equal(a.length, b.length);
-  return Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+  return Math.max(...a.map((v, i) => Math.abs(v - must(b[i], `element ${i}`))));
 }
 
 function readFloat32(file: string): Float32Array {
@@ -90,10 +91,12 @@ test('tower embeddings match PyTorch: texts to 1e-4, images to 1e-3 after sharp 
       ours,
     );
     const b = await towers.embed([], pil);
-    expected.texts.forEach((t, i) => assert.ok(maxDiff(a.text[i], t.text_embeds) <= 1e-4, t.text));
+    expected.texts.forEach((t, i) =>
+      assert.ok(maxDiff(must(a.text[i], `text embedding ${i}`), t.text_embeds) <= 1e-4, t.text),
+    );
     expected.images.forEach((img, i) => {
-      const viaSharp = maxDiff(a.image[i], img.image_embeds);
-      const viaPil = maxDiff(b.image[i], img.image_embeds);
+      const viaSharp = maxDiff(must(a.image[i], `image embedding ${i}`), img.image_embeds);
+      const viaPil = maxDiff(must(b.image[i], `PIL image embedding ${i}`), img.image_embeds);
       console.log(
         `${img.image}: max |embed diff| sharp-preprocessed ${viaSharp.toExponential(2)}, PIL pixels ${viaPil.toExponential(2)}`,
       );
@@ -113,17 +116,18 @@ test("split and combined layouts give PyTorch's cosines, CLIPScore = 100·max(co
     results.forEach((r, k) => {
       assert.ok(!isProviderError(r), inspect(r));
       const s = r;
-      const want = expected.cosine_text_image[pairs[k].ti][pairs[k].ii];
+      const { ti, ii } = must(pairs[k], `pair ${k}`);
+      const want = must(expected.cosine_text_image[ti]?.[ii], `the cosine of text ${ti} and image ${ii}`);
       assert.ok(Math.abs(s.cosine - want) <= 1e-3, `cos ${s.cosine} vs ${want}`);
       assert.equal(s.clipScore, 100 * Math.max(s.cosine, 0));
       assert.ok(Math.abs(s.logitScore - Math.exp(expected.logit_scale) * s.cosine) < 1e-9);
     });
-    const details = (await scorer.health()).details!;
+    const details = must((await scorer.health()).details, 'health details');
     assert.equal(details.logitScaleSource, 'config.logit_scale');
     assert.equal(details.executionProvider, 'cpu');
   }
-  assert.equal((await split.health()).details!.layout, 'split');
-  assert.equal((await combined.health()).details!.layout, 'combined');
+  assert.equal((await split.health()).details?.layout, 'split');
+  assert.equal((await combined.health()).details?.layout, 'combined');
 });
 
 test('without logit_scale in config: a combined graph gives the learned value, the split layout falls back to the init value', async () => {
@@ -135,10 +139,10 @@ test('without logit_scale in config: a combined graph gives the learned value, t
   const c = await createOnnxClipScorer({ modelDir: dir, layout: 'combined', executionProvider: 'cpu', logger: quiet });
   const s = await createOnnxClipScorer({ modelDir: dir, layout: 'split', executionProvider: 'cpu', logger: quiet });
   try {
-    const ch = (await c.health()).details!;
+    const ch = must((await c.health()).details, 'health details');
     assert.equal(ch.logitScaleSource, 'graph');
     assert.ok(Math.abs(Number(ch.logitScale) - expected.logit_scale) < 1e-4);
-    const sh = (await s.health()).details!;
+    const sh = must((await s.health()).details, 'health details');
     assert.equal(sh.logitScaleSource, 'config.logit_scale_init_value');
     assert.equal(Number(sh.logitScale), config.logit_scale_init_value);
   } finally {
@@ -152,7 +156,7 @@ test('a missing or broken image fails only its own pairs, with the image error a
   writeFileSync(broken, 'not a jpeg');
   const results = await split.score([
     { image: path.join(tmp, 'missing.jpg'), text: 'a red gown' },
-    { image: imagePaths[0], text: 'a red gown' },
+    { image: must(imagePaths[0], 'the first image'), text: 'a red gown' },
     { image: broken, text: 'a red gown' },
   ]);
   const [missing, ok, bad] = results;

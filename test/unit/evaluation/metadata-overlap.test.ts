@@ -5,6 +5,7 @@ import path from 'node:path';
 import { metadataOverlap } from '../../../src/evaluation/benchmark/metadata-overlap.js';
 import { parseDatasetCsv } from '../../../src/evaluation/benchmark/dataset.js';
 import { chapter4Dir } from '../../helpers/paths.js';
+import { must } from '../../helpers/must.js';
 
 const product = {
   title: 'Red Wool Coat',
@@ -30,7 +31,7 @@ test('a text that describes: its matches beyond the metadata are scored by F1 ov
   // Beyond the metadata: text has 8 words, the reference 5 (soft tailored collar winter walks); 4 match.
   const p = 4 / 8;
   const r = 4 / 5;
-  assert.ok(Math.abs(o.beyondMetadata! - (2 * p * r) / (p + r)) < 1e-12);
+  assert.ok(Math.abs(must(o.beyondMetadata, 'the overlap beyond the metadata') - (2 * p * r) / (p + r)) < 1e-12);
 });
 
 test('a text of stop words has no restated share, a text with no match no matched share: null, not 0', () => {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { chapter4Dir, fixturesDir } from '../../helpers/paths.js';
 import { scorePair } from '../../../src/evaluation/metrics/index.js';
+import { must } from '../../helpers/must.js';
 
 interface Row {
   product_description: string;
@@ -31,8 +32,8 @@ test('chapter-4 GPT-3.5 rows score finitely and equal NLTK/sumeval (fixture from
   assert.equal(candidates.length, references.length);
   assert.equal(expected.length, candidates.length);
   for (const e of expected) {
-    const reference = references[e.row].product_description;
-    const candidate = candidates[e.row].product_description;
+    const reference = must(references[e.row], `reference row ${e.row}`).product_description;
+    const candidate = must(candidates[e.row], `candidate row ${e.row}`).product_description;
     // Same text as Python's csv module read (length in code points).
     assert.equal(Array.from(candidate).length, e.candidate_chars, `row ${e.row} parsed differently`);
     const scores = scorePair(reference, candidate);

@@ -11,6 +11,7 @@ import {
   pySplit,
   type BleuSmoothing,
 } from '../../../src/evaluation/metrics/index.js';
+import { must } from '../../helpers/must.js';
 
 // Written by tools/make_metric_fixtures.py with NLTK 3.8; an {error} object
 // means NLTK raised for that input, and then ours must throw.
@@ -55,7 +56,7 @@ test('sentence BLEU, every smoothing method, custom weights and auto-reweigh equ
       check(failures, `#${i} ${m}`, p[`bleu_${m}`] as Value, () => bleu(p.reference, p.candidate, { smoothing: m }));
     }
     fixture.meta.weights.forEach((weights, w) =>
-      check(failures, `#${i} weights ${weights.join(',')}`, p.bleu_weights[w], () =>
+      check(failures, `#${i} weights ${weights.join(',')}`, must(p.bleu_weights[w], `BLEU for weights ${w}`), () =>
         bleu(p.reference, p.candidate, { weights }),
       ),
     );
@@ -88,7 +89,7 @@ test('corpus BLEU equals NLTK corpus_bleu', () => {
       );
     }
     fixture.meta.weights.forEach((weights, w) =>
-      check(failures, `corpus #${i} weights`, c.bleu_weights[w], () =>
+      check(failures, `corpus #${i} weights`, must(c.bleu_weights[w], `corpus BLEU for weights ${w}`), () =>
         corpusBleu(c.references, c.candidates, { weights }),
       ),
     );

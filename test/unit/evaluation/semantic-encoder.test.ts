@@ -9,6 +9,7 @@ import { encodeTruncated } from '../../../providers/onnx/encoder-inputs.js';
 import { readPoolingSetup } from '../../../providers/onnx/encoder-pooling.js';
 import { readModelFolder } from '../../../providers/onnx/model-folder.js';
 import { loadTokenizer } from '../../../providers/onnx/tokenizer.js';
+import { must } from '../../helpers/must.js';
 
 interface Sentence {
   text: string;
@@ -30,7 +31,7 @@ after(async () => embedder.close());
 
 function assertClose(actual: number[], wanted: number[], tol: number, label: string): void {
   assert.equal(actual.length, wanted.length, `${label}: length`);
-  const worst = Math.max(...actual.map((v, i) => Math.abs(v - wanted[i])));
+  const worst = Math.max(...actual.map((v, i) => Math.abs(v - must(wanted[i], `${label}: element ${i}`))));
   assert.ok(worst <= tol, `${label}: max |diff| ${worst} > ${tol}`);
 }
 
@@ -48,16 +49,18 @@ test('reads pooling and normalisation from modules.json and 1_Pooling/config.jso
   const setup = readPoolingSetup(modelDir);
   assert.deepEqual(setup.modes, ['mean']);
   assert.equal(setup.normalize, true);
-  const health = await embedder.health();
-  assert.equal(health.details?.executionProvider, 'cpu');
-  assert.equal(health.details?.normalize, 'true');
-  assert.equal(health.details?.maxLength, '64');
+  const details = must((await embedder.health()).details, 'health details');
+  assert.equal(details.executionProvider, 'cpu');
+  assert.equal(details.normalize, 'true');
+  assert.equal(details.maxLength, '64');
 });
 
 test('one padded batch matches PyTorch per-sentence embeddings to 1e-4 (normalised)', async () => {
   const vectors = await embedder.embed(texts);
   assert.equal(vectors.length, texts.length);
-  vectors.forEach((v, i) => assertClose(v, expected.sentences[i].normalized, 1e-4, texts[i]));
+  vectors.forEach((v, i) =>
+    assertClose(v, must(expected.sentences[i], `sentence ${i}`).normalized, 1e-4, `sentence ${i}: ${texts[i]}`),
+  );
   for (const v of vectors) assert.ok(Math.abs(Math.hypot(...v) - 1) < 1e-5);
 });
 
@@ -72,7 +75,10 @@ test('without normalisation the mean-pooled vectors match PyTorch, in any batch 
   try {
     const reversed = [...texts].reverse();
     const vectors = await raw.embed(reversed);
-    vectors.forEach((v, i) => assertClose(v, expected.sentences[texts.length - 1 - i].pooled, 1e-4, reversed[i]));
+    vectors.forEach((v, i) => {
+      const j = texts.length - 1 - i;
+      assertClose(v, must(expected.sentences[j], `sentence ${j}`).pooled, 1e-4, `sentence ${j}: ${reversed[i]}`);
+    });
     assert.equal((await raw.health()).details?.normalize, 'false');
   } finally {
     await raw.close();
@@ -103,5 +109,7 @@ test('poolRow: mean, max, cls and mean_sqrt_len skip padded positions; several m
   assert.deepEqual(poolRow(hidden, 0, 3, 2, mask, ['cls', 'mean'], false), [1, 2, 2, -1]);
   assert.deepEqual(poolRow(hidden, 0, 3, 2, mask, ['mean_sqrt_len'], false), [4 / Math.SQRT2, -2 / Math.SQRT2]);
   const n = poolRow(hidden, 0, 3, 2, mask, ['mean'], true);
-  assert.ok(Math.abs(n[0] - 2 / Math.sqrt(5)) < 1e-12 && Math.abs(n[1] + 1 / Math.sqrt(5)) < 1e-12);
+  const [n0, n1] = n;
+  assert.ok(n0 !== undefined && n1 !== undefined, 'two dimensions');
+  assert.ok(Math.abs(n0 - 2 / Math.sqrt(5)) < 1e-12 && Math.abs(n1 + 1 / Math.sqrt(5)) < 1e-12);
 });

@@ -7,6 +7,7 @@ import { type Embedder, ProviderError } from '../../../providers/types.js';
 import { createOnnxEmbedder } from '../../../providers/onnx/encoder.js';
 import { semanticSimilarity } from '../../../src/evaluation/semantic/similarity.js';
 import { cosineSimilarity } from '../../../providers/vectors.js';
+import { must } from '../../helpers/must.js';
 
 const modelDir = path.join(fixturesDir, 'models', 'tiny-bert');
 const expected = JSON.parse(readFileSync(path.join(modelDir, 'expected.json'), 'utf8')) as {
@@ -64,15 +65,16 @@ test('with no embedder every score is null with EMBEDDINGS_NOT_CONFIGURED', asyn
 
 test('with the tiny ONNX encoder, scores are the cosines of the PyTorch embeddings', async () => {
   const [a, b, c] = expected.sentences;
+  assert.ok(a && b && c, 'three reference sentences');
   const scores = await semanticSimilarity(embedder, [
     { reference: a.text, candidate: b.text },
     { reference: a.text, candidate: c.text },
     { reference: b.text, candidate: b.text },
   ]);
-  assert.ok(Math.abs(scores[0].score! - cosineSimilarity(a.pooled, b.pooled)) < 1e-4);
-  assert.ok(Math.abs(scores[1].score! - cosineSimilarity(a.pooled, c.pooled)) < 1e-4);
-  assert.ok(Math.abs(scores[2].score! - 1) < 1e-6);
-  assert.ok(scores[0].score !== scores[1].score);
+  assert.ok(Math.abs(must(scores[0]?.score, 'the a-b score') - cosineSimilarity(a.pooled, b.pooled)) < 1e-4);
+  assert.ok(Math.abs(must(scores[1]?.score, 'the a-c score') - cosineSimilarity(a.pooled, c.pooled)) < 1e-4);
+  assert.ok(Math.abs(must(scores[2]?.score, 'the b-b score') - 1) < 1e-6);
+  assert.ok(scores[0]?.score !== scores[1]?.score);
 });
 
 test('each distinct text is embedded once, in one call; blank texts are not embedded', async () => {
@@ -83,8 +85,8 @@ test('each distinct text is embedded once, in one call; blank texts are not embe
     { reference: 'abc', candidate: '   ' },
   ]);
   assert.deepEqual(fake.calls, [['abc', 'x']]);
-  assert.equal(scores[0].score, 1);
-  assert.ok(Math.abs(scores[1].score! - cosineSimilarity([3, 1], [1, 1])) < 1e-12);
+  assert.equal(scores[0]?.score, 1);
+  assert.ok(Math.abs(must(scores[1]?.score, 'the abc-x score') - cosineSimilarity([3, 1], [1, 1])) < 1e-12);
   assert.deepEqual(scores[2], { score: null, reason: 'EMPTY_TEXT' });
 });
 
@@ -96,7 +98,7 @@ test('embedder errors and bad answers become null scores with a reason, never a 
     { score: null, reason: 'EMBEDDINGS_FAILED', detail: 'unavailable' },
   ]);
   const short = scripted(() => [[1, 0]]);
-  const [s] = await semanticSimilarity(short, [{ reference: 'a', candidate: 'b' }]);
+  const s = must((await semanticSimilarity(short, [{ reference: 'a', candidate: 'b' }]))[0], 'the score');
   assert.equal(s.score, null);
   assert.equal(s.reason, 'EMBEDDINGS_FAILED');
   const zero = scripted((texts) => texts.map((t) => (t === 'z' ? [0, 0] : [1, 0])));

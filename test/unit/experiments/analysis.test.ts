@@ -1,8 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeExperiment, analyzeLooks, type VariantCounts } from '../../../src/experiments/index.js';
+import { must } from '../../helpers/must.js';
 
 const v = (id: string, exposures: number, conversions: number): VariantCounts => ({ id, exposures, conversions });
+/** Variant `i`'s comparison with the control (the control, variant 0, has none). */
+const comparisonOf = (analysis: ReturnType<typeof analyzeExperiment>, i: number) =>
+  must(analysis.variants[i]?.comparison, `variant ${i}'s comparison`);
 
 test('a clear winner stops the test, with every number the page shows', () => {
   const a = analyzeExperiment([v('control', 10_000, 500), v('warm-tone', 10_000, 650)]);
@@ -10,17 +14,19 @@ test('a clear winner stops the test, with every number the page shows', () => {
   assert.equal(a.winnerId, 'warm-tone');
   assert.match(a.reason, /^warm-tone beats control \(always-valid p = 2\.8e-4 ≤ 0\.050\)$/);
   const [control, treatment] = a.variants;
+  assert.ok(control && treatment, 'both variants analysed');
   assert.equal(control.control, true);
   assert.equal(control.comparison, null);
   assert.equal(treatment.rate, 0.065);
   assert.ok(treatment.interval.lower < 0.065 && 0.065 < treatment.interval.upper);
-  const c = treatment.comparison!;
+  const c = must(treatment.comparison, "the treatment's comparison");
+  const difference = must(c.difference, 'the difference');
   assert.equal(c.verdict, 'BETTER');
-  assert.ok(Math.abs(c.difference!.estimate - 0.015) < 1e-15);
-  assert.ok(Math.abs(c.lift!.estimate - 0.3) < 1e-12);
+  assert.ok(Math.abs(difference.estimate - 0.015) < 1e-15);
+  assert.ok(Math.abs(must(c.lift, 'the lift').estimate - 0.3) < 1e-12);
   assert.ok(c.probabilityBeatsControl > 0.9999);
   // The always-valid interval is wider than the fixed-sample one: the price of looking every day.
-  assert.ok(c.sequential.lower < c.difference!.lower && c.sequential.upper > c.difference!.upper);
+  assert.ok(c.sequential.lower < difference.lower && c.sequential.upper > difference.upper);
   assert.deepEqual(
     { ...a.method, prior: undefined },
     {
@@ -38,7 +44,7 @@ test('a clear winner stops the test, with every number the page shows', () => {
 
 test('nothing stops before the minimum sample, however large the gap', () => {
   const a = analyzeExperiment([v('a', 900, 10), v('b', 900, 90)]);
-  assert.equal(a.variants[1].comparison!.verdict, 'BETTER');
+  assert.equal(comparisonOf(a, 1).verdict, 'BETTER');
   assert.equal(a.decision, 'KEEP_RUNNING');
   assert.match(a.reason, /minimum sample of 1000 per variant not reached \(a, b\)/);
   assert.equal(analyzeExperiment([v('a', 900, 10), v('b', 900, 90)], { minSample: 500 }).decision, 'STOP_WINNER');
@@ -46,13 +52,10 @@ test('nothing stops before the minimum sample, however large the gap', () => {
 
 test('the control wins when every treatment is worse; no difference when the sequence sits inside the margin', () => {
   const worse = analyzeExperiment([v('a', 10_000, 650), v('b', 10_000, 500)]);
-  assert.deepEqual(
-    [worse.decision, worse.winnerId, worse.variants[1].comparison!.verdict],
-    ['STOP_WINNER', 'a', 'WORSE'],
-  );
+  assert.deepEqual([worse.decision, worse.winnerId, comparisonOf(worse, 1).verdict], ['STOP_WINNER', 'a', 'WORSE']);
   // 400,000 a side at 5%: the confidence sequence is about ±0.0016, inside ±10% of 5% = ±0.005.
   const same = analyzeExperiment([v('a', 400_000, 20_000), v('b', 400_000, 20_100)]);
-  assert.equal(same.variants[1].comparison!.verdict, 'EQUIVALENT');
+  assert.equal(comparisonOf(same, 1).verdict, 'EQUIVALENT');
   assert.deepEqual([same.decision, same.winnerId], ['STOP_NO_DIFFERENCE', null]);
   // A 2% margin is tighter than that interval: keep running.
   const strict = analyzeExperiment([v('a', 400_000, 20_000), v('b', 400_000, 20_100)], { minimumEffect: 0.02 });
@@ -70,7 +73,7 @@ test('with several treatments each comparison runs at alpha / treatments, and th
   ]);
   assert.equal(a.method.comparisonAlpha, 0.05 / 3);
   assert.deepEqual(
-    a.variants.slice(1).map((x) => x.comparison!.verdict),
+    a.variants.slice(1).map((x) => x.comparison?.verdict),
     ['BETTER', 'BETTER', 'UNDECIDED'],
   );
   assert.equal(a.winnerId, 'c');
@@ -82,8 +85,8 @@ test('with several treatments each comparison runs at alpha / treatments, and th
     v('c', 20_000, 1000),
     v('d', 20_000, 1000),
   ]);
-  assert.equal(single.variants[1].comparison!.verdict, 'BETTER');
-  assert.equal(triple.variants[1].comparison!.verdict, 'UNDECIDED');
+  assert.equal(comparisonOf(single, 1).verdict, 'BETTER');
+  assert.equal(comparisonOf(triple, 1).verdict, 'UNDECIDED');
 });
 
 test('the previous look carries over, and analyzeLooks folds daily roll-ups the same way', () => {
@@ -94,7 +97,7 @@ test('the previous look carries over, and analyzeLooks folds daily roll-ups the 
   assert.equal(analyzeExperiment(day2).decision, 'KEEP_RUNNING', 'alone, the second look would not reject');
   const second = analyzeExperiment(day2, {}, first);
   assert.equal(second.decision, 'STOP_WINNER', 'the crossing on day 1 stands');
-  assert.equal(second.variants[1].comparison!.sequential.pValue, first.variants[1].comparison!.sequential.pValue);
+  assert.equal(comparisonOf(second, 1).sequential.pValue, comparisonOf(first, 1).sequential.pValue);
   assert.deepEqual(analyzeLooks([day1, day2]), second);
   assert.throws(() => analyzeLooks([]), /analyzeLooks needs at least one look/);
 });
@@ -128,7 +131,7 @@ test('bad input is refused with a message that names it', () => {
   );
   const empty = analyzeExperiment([v('a', 0, 0), v('b', 0, 0)]);
   assert.deepEqual(
-    [empty.variants[0].rate, empty.variants[1].comparison!.difference, empty.decision],
+    [empty.variants[0]?.rate, comparisonOf(empty, 1).difference, empty.decision],
     [null, null, 'KEEP_RUNNING'],
   );
 });

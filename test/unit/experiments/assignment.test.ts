@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fixturesDir } from '../../helpers/paths.js';
 import { assignByWeights, assignmentPoint } from '../../../src/experiments/index.js';
 import { normalQuantile, regularizedGammaQ } from '../../../src/experiments/special.js';
+import { must } from '../../helpers/must.js';
 
 // Written by tools/make_experiment_fixtures.py with Python's hashlib: a change here moves live sessions.
 const fixture = JSON.parse(readFileSync(path.join(fixturesDir, 'experiments', 'assignment.json'), 'utf8')) as {
@@ -28,16 +29,16 @@ test('hash points and variants are exactly those Python computes from the docume
 test('sessions spread by the weights (chi-square), stay put, and are reshuffled per experiment', () => {
   const weights = [0.2, 0.3, 0.5];
   const n = 60_000;
-  const seen = [0, 0, 0];
+  const seen = weights.map(() => 0);
   let moved = 0;
   for (let i = 0; i < n; i++) {
     const session = `session-${i}`;
     const variant = assignByWeights('spring-dresses', session, weights);
-    seen[variant] += 1;
+    seen[variant] = must(seen[variant], `variant ${variant}'s count`) + 1;
     assert.equal(assignByWeights('spring-dresses', session, weights), variant);
     if (i < 10_000 && assignByWeights('autumn-coats', session, weights) !== variant) moved++;
   }
-  const chi2 = seen.reduce((s, o, i) => s + (o - n * weights[i]) ** 2 / (n * weights[i]), 0);
+  const chi2 = weights.reduce((s, w, i) => s + (must(seen[i], `variant ${i}'s count`) - n * w) ** 2 / (n * w), 0);
   // P(χ²₂ ≥ x) = Q(1, x/2): the spread is what independent uniform points give.
   const p = regularizedGammaQ(1, chi2 / 2);
   assert.ok(p > 0.001, `χ² = ${chi2}, p = ${p}, counts ${seen.join(',')}`);

@@ -12,6 +12,7 @@ import { experimentReport } from '../../../src/experiments/experiment.service.js
 import { renderExperimentHtml } from '../../../src/experiments/report-html.js';
 import { launchBrowser } from '../../helpers/browser.js';
 import { tempDir } from '../../helpers/temp-dir.js';
+import { must } from '../../helpers/must.js';
 
 const DAY_BUCKETS = 24;
 /** True rates per variant, as per-mille draws over sessions numbered 0, 1, 2, … */
@@ -46,7 +47,7 @@ async function seeded(file: string): Promise<{ storage: SqliteStorage; id: strin
       };
       events.push({ ...base, eventId: `s${session}-i`, type: 'IMPRESSION' });
       // Deterministic conversions at the variant's rate: every session whose index falls in the rate's share of 100.
-      if ((session * 37) % 100 < RATES[variantId] * 100)
+      if ((session * 37) % 100 < must(RATES[variantId], `${variantId}'s rate`) * 100)
         events.push({ ...base, eventId: `s${session}-a`, type: 'ADD_TO_CART' });
     }
     const bucket = 500_000 + day * DAY_BUCKETS + 5;

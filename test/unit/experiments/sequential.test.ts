@@ -9,6 +9,7 @@ import {
   logMixtureLikelihoodRatio,
   sequentialLook,
 } from '../../../src/experiments/index.js';
+import { must } from '../../helpers/must.js';
 
 interface Case {
   estimate: number;
@@ -51,17 +52,21 @@ test("differenceEstimate takes each arm's variance from the smoothed rate (c + 1
   // The last cases of the fixture were made from these counts with that variance.
   const fromCounts = fixture.cases.slice(-fixture.counts.length);
   fixture.counts.forEach((c, i) => {
-    const d = differenceEstimate(
-      { id: 't', conversions: c.treatment[0], exposures: c.treatment[1] },
-      { id: 'c', conversions: c.control[0], exposures: c.control[1] },
-    )!;
-    assert.ok(Math.abs(d.estimate - fromCounts[i].estimate) < 1e-15);
-    assert.ok(Math.abs(d.variance - fromCounts[i].variance) < 1e-18);
+    const d = must(
+      differenceEstimate(
+        { id: 't', conversions: c.treatment[0], exposures: c.treatment[1] },
+        { id: 'c', conversions: c.control[0], exposures: c.control[1] },
+      ),
+      `the estimate of case ${i}`,
+    );
+    const want = must(fromCounts[i], `case ${i}`);
+    assert.ok(Math.abs(d.estimate - want.estimate) < 1e-15);
+    assert.ok(Math.abs(d.variance - want.variance) < 1e-18);
   });
-  const none = differenceEstimate(
-    { id: 't', conversions: 0, exposures: 300 },
-    { id: 'c', conversions: 0, exposures: 300 },
-  )!;
+  const none = must(
+    differenceEstimate({ id: 't', conversions: 0, exposures: 300 }, { id: 'c', conversions: 0, exposures: 300 }),
+    'the estimate without conversions',
+  );
   assert.ok(none.variance > 0, 'no conversions yet still gives a usable variance');
   assert.equal(
     differenceEstimate({ id: 't', conversions: 0, exposures: 0 }, { id: 'c', conversions: 0, exposures: 3 }),

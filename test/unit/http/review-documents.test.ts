@@ -13,6 +13,7 @@ import { DockerfileParser } from 'dockerfile-ast';
 import { REVIEW_DOCUMENTS } from '../../../src/http/review/documents.js';
 import { REVIEW_DOCUMENTS_FILE, renderReviewDocuments } from '../../../tools/review-documents.js';
 import { repoRoot } from '../../helpers/paths.js';
+import { must } from '../../helpers/must.js';
 
 const manifest = JSON.parse(
   readFileSync(path.join(repoRoot, 'clients', 'generated', 'persisted-documents.json'), 'utf8'),
@@ -51,7 +52,7 @@ test('both runtime images carry the manifest and name it in TRUSTED_DOCUMENTS_MA
   const instructions = stages.getInstructions();
   for (const target of ['cpu', 'gpu']) {
     const from = stages.getFROMs().findIndex((f) => f.getBuildStage() === target);
-    const start = stages.getFROMs()[from].getRange().start.line;
+    const start = must(stages.getFROMs()[from], `the ${target} stage`).getRange().start.line;
     const end = stages.getFROMs()[from + 1]?.getRange().start.line ?? Number.POSITIVE_INFINITY;
     const own = instructions
       .filter((i) => i.getRange().start.line > start && i.getRange().start.line < end)

@@ -26,6 +26,7 @@ import { JobStore } from '../../../src/jobs/job-store.js';
 import { processChunk, type ChunkData } from '../../../src/jobs/chunk.processor.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../../helpers/fake-openai.js';
 import { createTestRedis, skipWithoutRedis, type TestRedis } from '../../helpers/redis.js';
+import { must } from '../../helpers/must.js';
 
 let redis: TestRedis | undefined;
 let skipReason = '';
@@ -102,6 +103,7 @@ test('products done before (recorded, or stored but not recorded) are skipped; a
   const jobId = 'job-idempotent';
   await jobs.create({ id: jobId, total: 5, chunks: 1, policy: 'internal' });
   const [recorded, storedOnly] = products;
+  assert.ok(recorded && storedOnly, 'two catalog products');
   // Done and recorded in Redis before a crash.
   await jobs.record(jobId, [recorded.id], []);
   // Stored in the database by this job, then the worker died before recording it.
@@ -143,7 +145,7 @@ test('products done before (recorded, or stored but not recorded) are skipped; a
   assert.equal((await jobs.settle(jobId)).finishedNow, false, 'finished exactly once');
   const job = await jobs.get(jobId);
   assert.equal(job?.status, 'completed');
-  assert.ok(job?.startedAt && job.finishedAt && job.startedAt <= job.finishedAt, 'a one-chunk job has both times');
+  assert.ok(job.startedAt && job.finishedAt && job.startedAt <= job.finishedAt, 'a one-chunk job has both times');
 });
 
 test('a provider failure is recorded per product, and a later success clears it', async (t) => {
@@ -171,7 +173,7 @@ test('a provider failure is recorded per product, and a later success clears it'
 test('the texts a chunk writes go through the publication policy, in the job’s channel, and their history names the job', async (t) => {
   if (!redis) return skipWithoutRedis(t, skipReason);
   const jobId = 'job-policy';
-  const product = products[4];
+  const product = must(products[4], 'catalog product 4');
   await jobs.create({ id: jobId, total: 1, chunks: 1, policy: 'internal' });
   const data: ChunkData = {
     jobId,

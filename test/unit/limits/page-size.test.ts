@@ -2,17 +2,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'graphql';
 import { MAX_PAGE_SIZE, findPageSizeError, pageSizeError } from '../../../src/limits/page-size.js';
+import { must } from '../../helpers/must.js';
 
 const find = (query: string, variables?: Record<string, unknown>) => findPageSizeError(parse(query), variables);
 
 test('pageSizeError accepts 0..MAX_PAGE_SIZE and names the argument and the range otherwise', () => {
   for (const ok of [0, 1, MAX_PAGE_SIZE]) assert.equal(pageSizeError('first', ok), null, String(ok));
   for (const bad of [-1, MAX_PAGE_SIZE + 1, 10_000, 2.5]) {
-    const error = pageSizeError('first', bad);
-    assert.equal(error?.extensions.code, 'BAD_USER_INPUT', String(bad));
-    assert.equal(error?.extensions.reason, 'PAGE_SIZE_OUT_OF_RANGE');
-    assert.equal(error?.extensions.max, MAX_PAGE_SIZE);
-    assert.equal(error?.message, `first must be between 0 and ${MAX_PAGE_SIZE}, not ${bad}`);
+    const error = must(pageSizeError('first', bad), `the error for ${bad}`);
+    assert.equal(error.extensions.code, 'BAD_USER_INPUT', String(bad));
+    assert.equal(error.extensions.reason, 'PAGE_SIZE_OUT_OF_RANGE');
+    assert.equal(error.extensions.max, MAX_PAGE_SIZE);
+    assert.equal(error.message, `first must be between 0 and ${MAX_PAGE_SIZE}, not ${bad}`);
   }
 });
 

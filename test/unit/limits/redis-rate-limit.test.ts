@@ -6,10 +6,12 @@ import { MemoryRateLimitStore } from '../../../src/limits/rate-limit.js';
 import { RedisRateLimitStore } from '../../../src/limits/redis-rate-limit.js';
 import { createTestRedis, skipWithoutRedis, type TestRedis } from '../../helpers/redis.js';
 import { waitFor } from '../../helpers/wait.js';
+import { must } from '../../helpers/must.js';
 
 let redis: TestRedis | undefined;
 let skipReason = '';
-let store: RedisRateLimitStore;
+// Unset when before() found no Redis.
+let store: RedisRateLimitStore | undefined;
 before(async () => {
   const r = await createTestRedis();
   if (!r.ok) {
@@ -39,7 +41,7 @@ test('the same answers as the memory store for the same takes', async (t) => {
     ['big', 5000],
   ] as const) {
     assert.deepEqual(
-      await store.take(key, cost, bucket),
+      await must(store, 'the Redis store').take(key, cost, bucket),
       await memory.take(key, cost, bucket),
       `take ${cost} from ${key}`,
     );
@@ -56,14 +58,15 @@ test('refills by elapsed time and names the wait in Retry-After', async (t) => {
   const redisMs = async (): Promise<number> => {
     // ioredis types TIME's reply as numbers; Redis sends, and ioredis hands over, two strings.
     const [seconds, micros] = (await clock.time()).map(Number);
-    return seconds * 1000 + Math.floor(micros / 1000);
+    return must(seconds, 'TIME seconds') * 1000 + Math.floor(must(micros, 'TIME microseconds') / 1000);
   };
+  const shared = must(store, 'the Redis store');
   const start = await redisMs();
-  assert.equal((await store.take('refill', 10, bucket)).allowed, true);
-  const refused = await store.take('refill', 10, bucket);
+  assert.equal((await shared.take('refill', 10, bucket)).allowed, true);
+  const refused = await shared.take('refill', 10, bucket);
   assert.deepEqual([refused.allowed, refused.retryAfterSeconds], [false, 1]);
   // A refused take charges nothing, so asking again until one is allowed measures the refill.
-  await waitFor(async () => (await store.take('refill', 10, bucket)).allowed, { what: 'the bucket to refill' });
+  await waitFor(async () => (await shared.take('refill', 10, bucket)).allowed, { what: 'the bucket to refill' });
   const refilledAfter = (await redisMs()) - start;
   assert.ok(refilledAfter >= 500, `10 tokens at 20/s take 0.5 s; allowed again after ${refilledAfter} ms`);
 });
@@ -76,7 +79,7 @@ test('concurrent takes from several clients never overdraw the bucket', async (t
   ];
   const bucket = { capacity: 100, refillPerSecond: 1 };
   const results = await Promise.all(
-    Array.from({ length: 60 }, (_, i) => [store, ...others][i % 3].take('race', 10, bucket)),
+    Array.from({ length: 60 }, (_, i) => must([store, ...others][i % 3], 'a store').take('race', 10, bucket)),
   );
   assert.equal(results.filter((r) => r.allowed).length, 10);
   await Promise.all(others.map((o) => o.close()));

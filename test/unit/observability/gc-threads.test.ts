@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { repoRoot } from '../../helpers/paths.js';
 import { setGcThreadNice } from '../../../src/observability/gc-threads.js';
 import { tempDir } from '../../helpers/temp-dir.js';
+import { must } from '../../helpers/must.js';
 
 const linux = process.platform === 'linux';
 
@@ -34,7 +35,10 @@ test('raises the nice value of V8 worker threads only, in a fresh process', { sk
   const workersBefore = out.before.filter((t) => t.name === 'V8Worker');
   assert.ok(workersBefore.length > 0, 'a Node process has V8 worker threads');
   assert.deepEqual(out.result, { threads: workersBefore.length });
-  const base = out.before.find((t) => t.name !== 'V8Worker')!.nice;
+  const base = must(
+    out.before.find((t) => t.name !== 'V8Worker'),
+    'a thread other than the V8 workers',
+  ).nice;
   assert.ok(out.target > base || base === 19);
   for (const t of out.after) assert.equal(t.nice, t.name === 'V8Worker' ? out.target : base, `${t.name}: ${t.nice}`);
 });

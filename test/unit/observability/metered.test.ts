@@ -11,6 +11,7 @@ import {
   type GenerationResult,
   type TextGenerator,
 } from '../../../providers/types.js';
+import { must } from '../../helpers/must.js';
 
 const result = (finishReason: GenerationResult['finishReason']): GenerationResult => ({
   text: 'x',
@@ -42,7 +43,7 @@ function scripted(answers: Array<Array<GenerationResult | ProviderError> | Provi
 async function counted(metrics: GatewayMetrics): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const name of ['gateway_provider_calls_total', 'gateway_provider_errors_total']) {
-    for (const v of (await metrics.registry.getSingleMetric(name)!.get()).values)
+    for (const v of (await must(metrics.registry.getSingleMetric(name), name).get()).values)
       out[`${name.replace('gateway_provider_', '').replace('_total', '')}:${v.labels.outcome ?? v.labels.kind}`] =
         v.value;
   }
@@ -61,9 +62,10 @@ test('outcomes: a call nobody waits for any more is cancelled, not a timeout; ot
     [timeout()],
     timeout(),
   ]);
-  const generator = meteredSource({ generatorIds: () => ['local'], generator: () => inner }, metrics).generator(
-    'local',
-  )!;
+  const generator = must(
+    meteredSource({ generatorIds: () => ['local'], generator: () => inner }, metrics).generator('local'),
+    'the metered local generator',
+  );
   const req = { prompt: 'p' } as never;
   const call = (options: GenerateOptions) => generator.generate([req, req], options);
   // Ends at EOS, and a local-model row stopped by the call's own timeout: ok and timeout.
@@ -88,7 +90,7 @@ test('meteredStorage counts flags and cost of each stored description, stored al
   const metrics = new GatewayMetrics();
   const storage = meteredStorage(new SqliteStorage(':memory:'), metrics);
   try {
-    const [product] = (await storage.catalog.upsertProducts(makeCatalog())).map((o) => o.product);
+    const product = must((await storage.catalog.upsertProducts(makeCatalog()))[0], 'the first product').product;
     const flagged = makeDescription(product.id, {
       provider: 'openai',
       estimatedCostUsd: 0.25,
@@ -113,7 +115,7 @@ test('meteredStorage counts flags and cost of each stored description, stored al
     );
     assert.equal(entry.description.estimatedCostUsd, 0.25);
     const value = async (name: string) =>
-      (await metrics.registry.getSingleMetric(name)!.get()).values.map((v) => [
+      (await must(metrics.registry.getSingleMetric(name), name).get()).values.map((v) => [
         Object.values(v.labels).join(),
         v.value,
       ]);

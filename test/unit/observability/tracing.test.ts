@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { repoRoot } from '../../helpers/paths.js';
+import { must } from '../../helpers/must.js';
 
 const SDK_PACKAGES = [
   '@opentelemetry/sdk-trace-base',
@@ -32,7 +33,7 @@ function resolvedOtelPackages(endpoint: string | undefined): string[] {
     cwd: repoRoot,
     encoding: 'utf8',
   });
-  return JSON.parse(out.trim().split('\n').at(-1)!) as string[];
+  return JSON.parse(must(out.trim().split('\n').at(-1), 'the last line')) as string[];
 }
 
 test('without an endpoint the OpenTelemetry SDK is never loaded, not even by the server module graph', () => {

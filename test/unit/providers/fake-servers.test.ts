@@ -14,6 +14,7 @@ import { fakeCompletion, fakeEmbedding, productSubject } from '../../helpers/fak
 import { promptFor } from '../../helpers/generation-requests.js';
 import { repoRoot } from '../../helpers/paths.js';
 import { waitFor } from '../../helpers/wait.js';
+import { must } from '../../helpers/must.js';
 
 async function post(url: string, body: unknown): Promise<Response> {
   return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -53,8 +54,9 @@ describe('fake OpenAI server', () => {
         choices: Array<{ message: { content: string }; finish_reason: string }>;
         usage: { completion_tokens: number };
       };
-      assert.equal(chatBody.choices[0]?.message.content, fakeCompletion(promptFor('Tee')).text);
-      assert.equal(chatBody.choices[0]?.finish_reason, 'stop');
+      const choice = must(chatBody.choices[0], 'the choice');
+      assert.equal(choice.message.content, fakeCompletion(promptFor('Tee')).text);
+      assert.equal(choice.finish_reason, 'stop');
 
       const floats = (await (
         await post(`${fake.baseURL}/embeddings`, { model: 'e', input: ['a b'], encoding_format: 'float' })

@@ -8,6 +8,7 @@ import { repoFromFolder, startFakeHub } from '../../helpers/fake-hub.js';
 import { fetchModel, HubError, parseModelRef, repoFolderName } from '../../../providers/hub/index.js';
 import { externalDataOf, selectModelFiles } from '../../../providers/hub/files.js';
 import { tempDir } from '../../helpers/temp-dir.js';
+import { must } from '../../helpers/must.js';
 
 const REPO = 'onnx-community/tiny-llama';
 const tinyLlama = path.join(fixturesDir, 'models', 'tiny-llama');
@@ -47,7 +48,7 @@ test('fetchModel: downloads the export into the standard cache layout (blobs by 
     assert.ok(hub.calls.some((c) => c.method === 'HEAD' && c.path.endsWith('/resolve/' + commit + '/onnx/model.onnx')));
     assert.ok(hub.calls.some((c) => c.path.startsWith('/cdn/')));
     assert.ok(lines.length >= 3 && lines.length <= 8, `a few progress lines, got ${lines.length}`);
-    assert.match(lines.at(-1)!, /downloaded and verified/);
+    assert.match(must(lines.at(-1), 'the last progress line'), /downloaded and verified/);
 
     // A second call finds everything cached and sends only the two listing calls.
     const before = hub.calls.length;
@@ -100,7 +101,7 @@ test('fetchModel: an unreachable Hub falls back to the cached snapshot with a wa
     logger: { info: () => {}, warn: (m) => warnings.push(m) },
   });
   assert.equal(cached.commit, hub.commitOf(REPO));
-  assert.match(warnings[0], /could not be reached; using the cached snapshot/);
+  assert.match(must(warnings[0], 'a warning'), /could not be reached; using the cached snapshot/);
   await assert.rejects(
     fetchModel({ repo: 'org/other', cacheDir, endpoint: url }),
     (e: unknown) => e instanceof HubError && e.code === 'unreachable',
@@ -145,7 +146,7 @@ test('fetchModel: a file whose bytes do not match its ETag is a verification_fai
   try {
     const real = readFileSync(path.join(tinyLlama, 'onnx', 'model.onnx'));
     const bad = Buffer.from(real);
-    bad[1000] = bad[1000] ^ 0xff;
+    bad.writeUInt8(bad.readUInt8(1000) ^ 0xff, 1000);
     hub.corrupt(REPO, 'onnx/model.onnx', bad);
     await assert.rejects(fetchModel({ repo: REPO, cacheDir, endpoint: hub.url }), (e: unknown) => {
       assert.ok(e instanceof HubError && e.code === 'verification_failed');

@@ -21,6 +21,7 @@ import type { FakeServer, FaultMode } from '../../helpers/fake-http.js';
 import { fakeCompletion, fakeEmbedding } from '../../helpers/fake-text.js';
 import { promptFor, requestFor } from '../../helpers/generation-requests.js';
 import { waitFor } from '../../helpers/wait.js';
+import { must } from '../../helpers/must.js';
 
 const TOKEN = 'hf_testtokennotreal123';
 
@@ -133,7 +134,7 @@ describe('Hugging Face provider', () => {
     assert.equal(results.length, titles.length);
     results.forEach((result, i) => {
       if (i === 1) assert.equal(asError(result).kind, 'unavailable');
-      else assert.match(asResult(result).text, new RegExp(titles[i]));
+      else assert.match(asResult(result).text, new RegExp(must(titles[i], `title ${i}`)));
     });
     assert.equal(fake.count(), titles.length, 'the 503 was not retried by the client');
   });

@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import { chapter4Dir, fixturesDir } from '../../helpers/paths.js';
 import { parsePreprocessorConfig, preprocessImage, resizedSize } from '../../../providers/images/preprocess.js';
 import { isImageLoadError } from '../../../providers/images/load.js';
+import { must } from '../../helpers/must.js';
 
 interface ExpectedImage {
   image: string;
@@ -35,7 +36,7 @@ test('sharp preprocessing matches PIL (CLIPImageProcessor steps) within 0.02 mea
     let sum = 0;
     let max = 0;
     for (let i = 0; i < pil.length; i++) {
-      const d = Math.abs(ours.data[i] - pil[i]);
+      const d = Math.abs(must(ours.data[i], 'our value') - must(pil[i], "PIL's value"));
       sum += d;
       if (d > max) max = d;
     }
@@ -78,9 +79,9 @@ test('a small, transparent or grey image is resized up, laid on white and croppe
   assert.equal(out.width, 224);
   assert.equal(out.height, 224);
   // Fully transparent pixels become white: (1 - mean) / std in every channel.
-  for (let c = 0; c < 3; c++) {
-    const white = (1 - config.mean[c]) / config.std[c];
-    assert.ok(Math.abs(out.data[c * 224 * 224 + 1000] - white) < 1e-5);
+  for (const [c, mean] of config.mean.entries()) {
+    const white = (1 - mean) / must(config.std[c], `channel ${c}'s std`);
+    assert.ok(Math.abs(must(out.data[c * 224 * 224 + 1000], `a channel ${c} value`) - white) < 1e-5);
   }
   const grey = await sharp({ create: { width: 300, height: 300, channels: 3, background: { r: 128, g: 128, b: 128 } } })
     .greyscale()

@@ -15,6 +15,7 @@ import type { FaultMode } from '../../helpers/fake-http.js';
 import { fakeCompletion, fakeEmbedding } from '../../helpers/fake-text.js';
 import { promptFor, requestFor } from '../../helpers/generation-requests.js';
 import { waitFor } from '../../helpers/wait.js';
+import { must } from '../../helpers/must.js';
 
 const KEY = 'sk-test-not-a-real-key-123';
 
@@ -105,7 +106,7 @@ describe('OpenAI provider', () => {
     assert.equal(results.length, titles.length);
     results.forEach((result, i) => {
       if (i === 2) assert.equal(asError(result).kind, 'unavailable');
-      else assert.match(asResult(result).text, new RegExp(titles[i]));
+      else assert.match(asResult(result).text, new RegExp(must(titles[i], `title ${i}`)));
     });
     assert.equal(fake.count(OPENAI_ROUTES.chat), titles.length);
     assert.equal(fake.peakInFlight(), 2, 'two requests at a time, never more');

@@ -17,6 +17,7 @@ import { slotOf } from '../../../src/publication/slot.js';
 import type { Actor, PublishPolicy } from '../../../src/publication/lifecycle.js';
 import type { StoredCheck } from '../../../src/storage/publication-types.js';
 import { makeCatalog, makeDescription } from '../storage/storage.data.js';
+import { must } from '../../helpers/must.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'stylesprint-publication-service-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,6 +33,7 @@ async function setup(policy: PublishPolicy) {
   const file = path.join(mkdtempSync(path.join(dir, 'db-')), 'gateway.db');
   const storage = new SqliteStorage(file);
   const products = (await storage.catalog.upsertProducts(makeCatalog())).map((o) => o.product);
+  const product = (i: number) => must(products[i], `catalog product ${i}`);
   let verdicts: Record<string, StoredCheck> = {};
   const check: FactChecker = (_product, text) => {
     if (text === 'explode') throw new Error('checker bug');
@@ -48,14 +50,14 @@ async function setup(policy: PublishPolicy) {
     policy,
     logger: pino({ level: 'silent' }),
   });
-  const generated = async (product = products[0], text = 'a generated text', finishReason = 'stop') => {
-    const d = await storage.descriptions.insertDescription(makeDescription(product.id, { text, finishReason }));
-    return service.admitGenerated(d, product, slotOf(product.id, null));
+  const generated = async (entry = product(0), text = 'a generated text', finishReason = 'stop') => {
+    const d = await storage.descriptions.insertDescription(makeDescription(entry.id, { text, finishReason }));
+    return service.admitGenerated(d, entry, slotOf(entry.id, null));
   };
   return {
     storage,
     service,
-    products,
+    product,
     notices,
     generated,
     setVerdicts: (v: Record<string, StoredCheck>) => (verdicts = v),
@@ -87,7 +89,7 @@ test('auto: a PASS text is published and announced; the next supersedes it and s
         ['PUBLISHED', second.state.descriptionId, first.state.descriptionId, 'second', 'publish-policy:auto'],
       ],
     );
-    const notes = (await s.service.history(s.products[0].id, null)).events
+    const notes = (await s.service.history(s.product(0).id, null)).events
       .filter((e) => e.action === 'PUBLISH' || e.action === 'SUBMIT')
       .map((e) => e.note);
     assert.deepEqual(notes, [
@@ -102,7 +104,7 @@ test('auto: a PASS text is published and announced; the next supersedes it and s
     const fourth = await s.generated(undefined, 'fourth');
     assert.equal(fourth.state.status, 'IN_REVIEW');
     assert.match(
-      (await s.service.history(s.products[0].id, null)).events.at(-1)!.note!,
+      must((await s.service.history(s.product(0).id, null)).events.at(-1)?.note, 'the last note'),
       /^PUBLISH_POLICY=auto: the live text was published by a person \(editor\)$/,
     );
   } finally {
@@ -126,7 +128,7 @@ test('a rejected or unpublished live text is announced as UNPUBLISHED; a recheck
       queue.rows.map((r) => r.state.descriptionId),
       [live.state.descriptionId],
     );
-    const event = (await s.service.history(s.products[0].id, null)).events.at(-1)!;
+    const event = must((await s.service.history(s.product(0).id, null)).events.at(-1), 'the last event');
     assert.deepEqual(
       [event.action, event.from, event.to, event.note, event.actorName],
       ['RECHECK', 'PUBLISHED', 'PUBLISHED', 'PASS → BLOCK', 'merch-1'],
@@ -147,11 +149,11 @@ test('a rejected or unpublished live text is announced as UNPUBLISHED; a recheck
 test('bulk actions: one outcome per id in order, a client error per failed item, and an unexpected failure as INTERNAL without failing the others', async () => {
   const s = await setup('review');
   try {
-    const ok = await s.generated(s.products[0], 'fine');
-    const boom = await s.generated(s.products[1], 'explode').catch((e: unknown) => e);
+    const ok = await s.generated(s.product(0), 'fine');
+    const boom = await s.generated(s.product(1), 'explode').catch((e: unknown) => e);
     assert.match(inspect(boom), /checker bug/, 'a checker that fails fails the admission, not the gateway');
     const stored = await s.storage.descriptions.insertDescription(
-      makeDescription(s.products[1].id, { text: 'explode' }),
+      makeDescription(s.product(1).id, { text: 'explode' }),
     );
     assert.deepEqual(
       await s.service.sweep(),
@@ -178,7 +180,7 @@ test('bulk actions: one outcome per id in order, a client error per failed item,
 test('the sweep adopts, checks and triages once; a second sweep finds nothing', async () => {
   const s = await setup('review');
   try {
-    const [a, b] = s.products;
+    const [a, b] = [s.product(0), s.product(1)];
     for (const text of ['old', 'new']) await s.storage.descriptions.insertDescription(makeDescription(a.id, { text }));
     await s.storage.descriptions.insertDescription(
       makeDescription(b.id, { text: 'only', personalization: { segment: 'runners' } }),

@@ -19,6 +19,7 @@ import { slotOf } from '../../../src/publication/slot.js';
 import type { Actor } from '../../../src/publication/lifecycle.js';
 import type { PublicationEntry, PublicationStore } from '../../../src/storage/publication-types.js';
 import { makeCatalog, makeDescription } from '../storage/storage.data.js';
+import { must } from '../../helpers/must.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'stylesprint-published-cache-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -161,7 +162,7 @@ async function setup() {
     readCache: { ttlMs: 60_000 },
     logger: pino({ level: 'silent' }),
   });
-  const product = products[0];
+  const product = must(products[0], 'the first product');
   return {
     service,
     storeReads: () => storeReads,

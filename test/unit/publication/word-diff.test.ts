@@ -62,8 +62,11 @@ test('on random edits both texts are given back exactly, and the script is no lo
     const segments = wordDiff(before, after);
     assert.equal(side(segments, 'INSERT'), before, `before, case ${i}`);
     assert.equal(side(segments, 'DELETE'), after, `after, case ${i}`);
-    for (let j = 1; j < segments.length; j++)
-      assert.notEqual(segments[j].op === segments[j - 1].op, true, `runs are merged, case ${i}`);
+    let previous: string | undefined;
+    for (const s of segments) {
+      assert.notEqual(s.op, previous, `runs are merged, case ${i}`);
+      previous = s.op;
+    }
     const changed = segments.filter((s) => s.op !== 'EQUAL').reduce((n, s) => n + diffTokens(s.text).length, 0);
     assert.ok(changed <= tokens.length + diffTokens(after).length);
   }

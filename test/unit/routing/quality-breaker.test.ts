@@ -4,6 +4,7 @@ import { QualityBreaker, type QualityStatus } from '../../../src/routing/quality
 import { arrangeTargets, strongerStanding, type Standing } from '../../../src/routing/advice.js';
 import { verdictOf } from '../../../src/evaluation/checks/verdict.js';
 import { checkDescription } from '../../../src/evaluation/checks/index.js';
+import { must } from '../../helpers/must.js';
 
 function clock(start = 1_000_000) {
   let t = start;
@@ -96,13 +97,15 @@ test('arrangeTargets: probes first, demoted last, avoided left out unless nothin
   const t = (provider: string) => ({ provider, timeoutMs: 1000, retries: 0 });
   const standings: Record<string, Standing> = { a: 'last', b: 'ok', c: 'avoid', d: 'probe' };
   assert.deepEqual(
-    arrangeTargets([t('a'), t('b'), t('c'), t('d')], (x) => standings[x.provider]).map((x) => x.provider),
+    arrangeTargets([t('a'), t('b'), t('c'), t('d')], (x) => must(standings[x.provider], x.provider)).map(
+      (x) => x.provider,
+    ),
     ['d', 'b', 'a'],
   );
   assert.deepEqual(
-    arrangeTargets([t('c'), t('x')], (x) => (x.provider === 'x' ? 'avoid' : standings[x.provider])).map(
-      (x) => x.provider,
-    ),
+    arrangeTargets([t('c'), t('x')], (x) =>
+      x.provider === 'x' ? 'avoid' : must(standings[x.provider], x.provider),
+    ).map((x) => x.provider),
     ['c', 'x'],
   );
   assert.equal(strongerStanding('last', 'probe'), 'last');

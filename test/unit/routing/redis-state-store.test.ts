@@ -14,6 +14,7 @@ import { startFakeOpenAI, type FakeOpenAI } from '../../helpers/fake-openai.js';
 import { createTestRedis, skipWithoutRedis, type TestRedis } from '../../helpers/redis.js';
 import { requestFor } from '../../helpers/generation-requests.js';
 import { waitFor } from '../../helpers/wait.js';
+import { must } from '../../helpers/must.js';
 import { asSuccess, fallback, openaiOn, sourceOf, target } from './router-fixtures.js';
 
 const CHAT = 'chat.completions';
@@ -31,19 +32,37 @@ after(async () => {
   await redis?.drop();
 });
 
-async function store(extra: Partial<RedisStateStoreOptions> = {}): Promise<RouterStateStore> {
-  const created = await createRedisStateStore({ client: new Redis(redis!.url), prefix: redis!.prefix, ...extra });
+/** A store with every optional capability: the Redis store shares breaker verdicts, locks and results. */
+type SharedStore = Required<RouterStateStore>;
+
+function isShared(s: RouterStateStore): s is SharedStore {
+  return (
+    s.breakerOpenUntil !== undefined &&
+    s.shareBreaker !== undefined &&
+    s.lockGeneration !== undefined &&
+    s.waitForResult !== undefined
+  );
+}
+
+function shared(s: RouterStateStore): SharedStore {
+  assert.ok(isShared(s), 'the Redis store shares breaker verdicts, generation locks and results');
+  return s;
+}
+
+async function store(extra: Partial<RedisStateStoreOptions> = {}): Promise<SharedStore> {
+  const { url, prefix } = must(redis, 'the test Redis');
+  const created = await createRedisStateStore({ client: new Redis(url), prefix, ...extra });
   stores.push(created);
-  return created;
+  return shared(created);
 }
 
 /** Redis's own clock, ms: TTLs and lock leases run on it. */
 async function redisMs(): Promise<number> {
-  const clock = new Redis(redis!.url);
+  const clock = new Redis(must(redis, 'the test Redis').url);
   try {
     // ioredis types TIME's reply as numbers; Redis sends, and ioredis hands over, two strings.
     const [seconds, micros] = (await clock.time()).map(Number);
-    return seconds * 1000 + micros / 1000;
+    return must(seconds, 'TIME seconds') * 1000 + must(micros, 'TIME microseconds') / 1000;
   } finally {
     await clock.quit();
   }
@@ -77,16 +96,16 @@ describe('RedisStateStore', () => {
   it('mirrors a breaker verdict to other replicas, and to one that starts later', async (t) => {
     if (!redis) return skipWithoutRedis(t, skipReason);
     const [a, b] = [await store(), await store()];
-    assert.equal(b.breakerOpenUntil!('openai'), 0);
+    assert.equal(b.breakerOpenUntil('openai'), 0);
     const until = Date.now() + 5_000;
-    await a.shareBreaker!('openai', until);
-    assert.equal(a.breakerOpenUntil!('openai'), until, 'the sender sees it at once');
-    await waitFor(() => b.breakerOpenUntil!('openai') === until, { what: 'the verdict to reach b' });
+    await a.shareBreaker('openai', until);
+    assert.equal(a.breakerOpenUntil('openai'), until, 'the sender sees it at once');
+    await waitFor(() => b.breakerOpenUntil('openai') === until, { what: 'the verdict to reach b' });
     const late = await store();
-    assert.equal(late.breakerOpenUntil!('openai'), until);
-    assert.equal(late.breakerOpenUntil!('huggingface'), 0, 'per provider');
-    await b.shareBreaker!('openai', 0);
-    await waitFor(() => a.breakerOpenUntil!('openai') === 0 && late.breakerOpenUntil!('openai') === 0, {
+    assert.equal(late.breakerOpenUntil('openai'), until);
+    assert.equal(late.breakerOpenUntil('huggingface'), 0, 'per provider');
+    await b.shareBreaker('openai', 0);
+    await waitFor(() => a.breakerOpenUntil('openai') === 0 && late.breakerOpenUntil('openai') === 0, {
       what: 'the close to reach every replica',
     });
   });
@@ -94,21 +113,21 @@ describe('RedisStateStore', () => {
   it('a verdict in the past counts as closed', async (t) => {
     if (!redis) return skipWithoutRedis(t, skipReason);
     const a = await store();
-    await a.shareBreaker!('onnx', Date.now() - 1);
-    assert.equal(a.breakerOpenUntil!('onnx'), 0);
+    await a.shareBreaker('onnx', Date.now() - 1);
+    assert.equal(a.breakerOpenUntil('onnx'), 0);
   });
 
   it('one replica holds a generation lock; a waiter gets its result', async (t) => {
     if (!redis) return skipWithoutRedis(t, skipReason);
     const [a, b] = [await store(), await store()];
-    const lock = await a.lockGeneration!('k-lock');
+    const lock = await a.lockGeneration('k-lock');
     assert.ok(lock);
-    assert.equal(await b.lockGeneration!('k-lock'), null, 'taken');
-    const waiting = b.waitForResult!('k-lock', new AbortController().signal);
+    assert.equal(await b.lockGeneration('k-lock'), null, 'taken');
+    const waiting = b.waitForResult('k-lock', new AbortController().signal);
     await a.setResult('k-lock', cached('shared'), 10_000);
     await lock.release();
     assert.deepEqual(await waiting, cached('shared'));
-    const again = await b.lockGeneration!('k-lock');
+    const again = await b.lockGeneration('k-lock');
     assert.ok(again, 'released');
     await again.release();
   });
@@ -117,34 +136,34 @@ describe('RedisStateStore', () => {
     if (!redis) return skipWithoutRedis(t, skipReason);
     const waiter = await store();
     const failing = await store();
-    const lock = await failing.lockGeneration!('k-fail');
-    const waiting = waiter.waitForResult!('k-fail', new AbortController().signal);
-    await lock!.release();
+    const lock = must(await failing.lockGeneration('k-fail'), 'the k-fail lock');
+    const waiting = waiter.waitForResult('k-fail', new AbortController().signal);
+    await lock.release();
     assert.equal(await waiting, undefined);
 
     // A holder that dies stops renewing: its lock lapses after lockMs.
     const client = new Redis(redis.url);
-    const dying = await createRedisStateStore({ client, prefix: redis.prefix, lockMs: 300 });
+    const dying = shared(await createRedisStateStore({ client, prefix: redis.prefix, lockMs: 300 }));
     const locked = await redisMs();
-    assert.ok(await dying.lockGeneration!('k-dead'));
+    assert.ok(await dying.lockGeneration('k-dead'));
     client.disconnect();
-    assert.equal(await waiter.waitForResult!('k-dead', new AbortController().signal), undefined);
+    assert.equal(await waiter.waitForResult('k-dead', new AbortController().signal), undefined);
     const lapsed = (await redisMs()) - locked;
     assert.ok(
       lapsed >= 300,
       `gave up ${lapsed.toFixed(0)} ms after the lock was taken, before its 300 ms lease could lapse`,
     );
-    const taken = await waiter.lockGeneration!('k-dead');
+    const taken = await waiter.lockGeneration('k-dead');
     assert.ok(taken, 'the lapsed lock is free');
     await taken.release();
     await dying.close().catch(() => undefined);
 
-    const held = await failing.lockGeneration!('k-abort');
+    const held = must(await failing.lockGeneration('k-abort'), 'the k-abort lock');
     const controller = new AbortController();
-    const aborted = waiter.waitForResult!('k-abort', controller.signal);
+    const aborted = waiter.waitForResult('k-abort', controller.signal);
     controller.abort();
     assert.equal(await aborted, undefined);
-    await held!.release();
+    await held.release();
   });
 });
 
@@ -188,7 +207,7 @@ describe('two routers on one Redis', () => {
       a.generate([item('Failing Wool Coat')]),
       b.generate([item('Failing Wool Coat')]),
     ]);
-    const outcomes = [first, second];
+    const outcomes = [must(first, "a's outcome"), must(second, "b's outcome")];
     assert.equal(outcomes.filter((o) => !o.ok).length, 1, 'the holder failed');
     assert.equal(asSuccess(outcomes.find((o) => o.ok)).cached, false, 'the waiter generated for itself');
     assert.equal(fake.count(CHAT), 2);

@@ -133,12 +133,13 @@ describe('router batching and load balancing', () => {
               maxConcurrency: 8,
             });
       const counted = countingGenerator(inner);
-      router = createRouter({ source: sourceOf(counted), policies: [fallback('mobile', target('hosted', 5000, 0))] });
+      const r = createRouter({ source: sourceOf(counted), policies: [fallback('mobile', target('hosted', 5000, 0))] });
+      router = r;
       // Six separate requests in one turn: three whose upstream call hangs, three that answer at once.
       fake.failNext(3, 'hang', { match: (call) => JSON.stringify(call.body).includes('Slow') });
       const order: string[] = [];
       const send = (title: string) =>
-        router!.generate([{ request: requestFor(title), options: { policy: 'mobile' } }]).then(([routed]) => {
+        r.generate([{ request: requestFor(title), options: { policy: 'mobile' } }]).then(([routed]) => {
           order.push(title);
           return routed;
         });

@@ -95,7 +95,7 @@ describe('router breaker under injected faults', () => {
   /** The same seeded faults on a fresh primary, through a router with these breaker settings and no retries. */
   async function scattered(
     breaker: NonNullable<RouterOptions['breaker']>,
-  ): Promise<{ states: string[]; served: RoutedSuccess[] }> {
+  ): Promise<{ states: string[]; served: RoutedSuccess[]; router: GenerationRouter }> {
     primary.reset();
     secondary.reset();
     await router?.close();
@@ -105,8 +105,9 @@ describe('router breaker under injected faults', () => {
       random: seededRandom(SCATTERED.seed),
       route: CHAT,
     });
-    const { results, states } = await waves(make({ breaker }, 0));
-    return { states, served: results.map(asSuccess) };
+    const r = make({ breaker }, 0);
+    const { results, states } = await waves(r);
+    return { states, served: results.map(asSuccess), router: r };
   }
 
   const skipped = (s: RoutedSuccess): boolean => s.attempts[0]?.provider === 'primary' && s.attempts[0].latencyMs === 0;
@@ -124,7 +125,7 @@ describe('router breaker under injected faults', () => {
     const onPrimary = ratio.served.filter((s) => s.result.providerId === 'primary').length;
     assert.equal(secondary.count(CHAT), ratio.served.length - onPrimary);
     assert.ok(onPrimary / ratio.served.length >= 0.7, `primary served ${onPrimary} of ${ratio.served.length}`);
-    const health = router!.providerHealth('primary');
+    const health = ratio.router.providerHealth('primary');
     assert.equal(health.healthy, true, `health ${JSON.stringify(health)}`);
     assert.equal(health.breakerState, 'closed');
   });

@@ -166,6 +166,7 @@ describe('router failover against fake OpenAI servers', () => {
     const r = make();
     const ok = asSuccess(await one(r, 'Silk Dress'));
     const [first, second] = primary.calls;
+    assert.ok(first && second, 'a call and its retry');
     // The retry timer runs from after the 429 arrived, so the second call comes a full second after the first.
     assert.ok(second.at - first.at >= 1000 - SLACK_MS, `retried after ${(second.at - first.at).toFixed(0)} ms`);
     assert.equal(ok.result.providerId, 'primary');

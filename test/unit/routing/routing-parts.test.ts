@@ -16,30 +16,34 @@ import { weightedFirst, weightedIndex } from '../../../src/routing/weighted.js';
 import { ProviderError } from '../../../providers/types.js';
 import { requestFor } from '../../helpers/generation-requests.js';
 import { seededRandom } from './router-fixtures.js';
+import { must } from '../../helpers/must.js';
 
 describe('defaultPolicies', () => {
-  const [mobile, personalization, internal] = defaultPolicies(['openai', 'onnx', 'huggingface'], 20_000);
+  const policies = defaultPolicies(['openai', 'onnx', 'huggingface'], 20_000);
+  const mobile = must(policies[0], 'the mobile policy');
+  const personalization = must(policies[1], 'the personalization policy');
+  const internal = must(policies[2], 'the internal policy');
 
   it('puts the local model first for mobile, with short timeouts and no retries', () => {
-    assert.equal(mobile?.name, 'mobile');
+    assert.equal(mobile.name, 'mobile');
     assert.deepEqual(
-      mobile?.targets.map((t) => t.provider),
+      mobile.targets.map((t) => t.provider),
       ['onnx', 'openai', 'huggingface'],
     );
-    assert.ok(mobile?.targets.every((t) => t.timeoutMs === MOBILE_TIMEOUT_MS && t.retries === 0));
+    assert.ok(mobile.targets.every((t) => t.timeoutMs === MOBILE_TIMEOUT_MS && t.retries === 0));
   });
 
   it('puts hosted providers first, in configured order, for personalization', () => {
     assert.deepEqual(
-      personalization?.targets.map((t) => t.provider),
+      personalization.targets.map((t) => t.provider),
       ['openai', 'huggingface', 'onnx'],
     );
-    assert.ok(personalization?.targets.every((t) => t.timeoutMs === 20_000));
+    assert.ok(personalization.targets.every((t) => t.timeoutMs === 20_000));
   });
 
   it('keeps the configured order for internal', () => {
     assert.deepEqual(
-      internal?.targets.map((t) => t.provider),
+      internal.targets.map((t) => t.provider),
       ['openai', 'onnx', 'huggingface'],
     );
   });
@@ -104,8 +108,11 @@ describe('parsePolicyOverride', () => {
 describe('weighted selection', () => {
   it('follows the weights', () => {
     const random = seededRandom(7);
-    const counts = [0, 0, 0];
-    for (let i = 0; i < 10_000; i += 1) counts[weightedIndex([1, 2, 7], (w) => w, random)] += 1;
+    const counts: [number, number, number] = [0, 0, 0];
+    for (let i = 0; i < 10_000; i += 1) {
+      const picked = weightedIndex([1, 2, 7], (w) => w, random);
+      counts[picked] = must(counts[picked], `weight ${picked}'s count`) + 1;
+    }
     assert.ok(Math.abs(counts[0] / 10_000 - 0.1) < 0.02);
     assert.ok(Math.abs(counts[1] / 10_000 - 0.2) < 0.02);
     assert.ok(Math.abs(counts[2] / 10_000 - 0.7) < 0.02);

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
 import { MIGRATIONS } from '../../../src/storage/migrations.js';
+import { must } from '../../helpers/must.js';
 
 test('migration 5 leaves no character of a key in api_keys.prefix', () => {
   const db = new DatabaseSync(':memory:');
@@ -17,7 +18,12 @@ test('migration 5 leaves no character of a key in api_keys.prefix', () => {
     );
     insert.run('1', 'cli-key', 'ssk_Ab3dE5fG', 'h1');
     insert.run('2', 'env-mobile-0011aabb', 'test', 'h2');
-    db.exec(MIGRATIONS.find((m) => m.version === 5)!.sqlite);
+    db.exec(
+      must(
+        MIGRATIONS.find((m) => m.version === 5),
+        'migration 5',
+      ).sqlite,
+    );
     const rows = db.prepare('SELECT id, prefix FROM api_keys ORDER BY id').all();
     assert.deepEqual(
       rows.map((r) => ({ ...r })),

@@ -10,6 +10,7 @@ import type {
 } from '../../../src/evaluation/benchmark/types.js';
 import { createTestDatabase } from '../../helpers/postgres.js';
 import { tempDir } from '../../helpers/temp-dir.js';
+import { must } from '../../helpers/must.js';
 
 const dir = tempDir('stylesprint-benchstore');
 
@@ -49,9 +50,9 @@ function benchmarkStoreSuite(open: () => Promise<{ store: BenchmarkStore; close(
     );
     const summary = { models: [], pairs: [] } as unknown as BenchmarkSummary;
     await second.store.setStatus('run-1', 'COMPLETED', { summary, error: null });
-    const done = await second.store.run('run-1');
-    assert.equal(done?.status, 'COMPLETED');
-    assert.deepEqual(done?.summary, summary);
+    const done = must(await second.store.run('run-1'), 'run-1');
+    assert.equal(done.status, 'COMPLETED');
+    assert.deepEqual(done.summary, summary);
     assert.ok(Date.parse(done.updatedAt) >= Date.parse(done.createdAt));
     assert.deepEqual(await second.store.runsWithStatus(['RUNNING', 'PENDING']), []);
     assert.equal(await second.store.run('no-such-run'), null);

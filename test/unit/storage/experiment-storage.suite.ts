@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EventBatch, EventInput, EventType, ExperimentInput, Storage } from '../../../src/storage/types.js';
+import { must } from '../../helpers/must.js';
 
 /** How the suite reaches one backend; every `open()` opens the same database, empty the first time. */
 export interface ExperimentStorageHarness {
@@ -78,9 +79,12 @@ export function experimentStorageSuite(h: ExperimentStorageHarness): void {
       [created.id],
     );
     assert.deepEqual(await storage.experiments.activeForProducts(['p9']), []);
-    const concluded = await storage.experiments.setStatus(created.id, 'CONCLUDED', 'treatment');
-    assert.equal(concluded?.status, 'CONCLUDED');
-    assert.equal(concluded?.winnerVariantId, 'treatment');
+    const concluded = must(
+      await storage.experiments.setStatus(created.id, 'CONCLUDED', 'treatment'),
+      'the concluded experiment',
+    );
+    assert.equal(concluded.status, 'CONCLUDED');
+    assert.equal(concluded.winnerVariantId, 'treatment');
     assert.deepEqual(await storage.experiments.activeForProducts(['p1']), [], 'a concluded experiment assigns nobody');
     assert.ok((await storage.experiments.list()).some((e) => e.id === created.id));
     assert.equal(await storage.experiments.setStatus('nope', 'PAUSED', null), null);

@@ -17,6 +17,7 @@ import { createPublicationBus } from '../../../src/publication/publication-bus.j
 import { PublicationService } from '../../../src/publication/publication.service.js';
 import { slotOf } from '../../../src/publication/slot.js';
 import { makeCatalog, makeDescription } from './storage.data.js';
+import { must } from '../../helpers/must.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'stylesprint-publication-plans-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -43,7 +44,7 @@ test('storing generated texts in one slot and reading the published ones never w
     check: () => ({ verdict: 'PASS', findings: [] }),
     policy: 'auto',
   });
-  const product = products[0];
+  const product = must(products[0], 'the first product');
   const statements = await prepared(async () => {
     for (const text of ['first', 'second', 'third']) {
       await service.storeGenerated(makeDescription(product.id, { text }), product, slotOf(product.id, null));

@@ -5,6 +5,7 @@ import type { Plan, Planner, PublicationStore, StoredCheck } from '../../../src/
 import { slotOf, type Slot } from '../../../src/publication/slot.js';
 import type { DescriptionStatus } from '../../../src/publication/lifecycle.js';
 import { makeCatalog, makeDescription } from './storage.data.js';
+import { must } from '../../helpers/must.js';
 
 /** How the suite reaches one backend; every open uses the same, initially empty, database. */
 export interface PublicationHarness {
@@ -42,13 +43,17 @@ const autoPublish: Planner = () => ({ action: 'PUBLISH', to: 'PUBLISHED', actor:
  * run in order on one database. Call inside a `describe`.
  */
 export function publicationSuite(h: PublicationHarness): void {
-  let storage: Storage;
+  // Unset until before() has opened the database, which may fail.
+  let storage: Storage | undefined;
   let store: PublicationStore;
   let products: ProductRecord[];
+  const db = (): Storage => must(storage, 'storage opened by before()');
+  const product = (i: number): ProductRecord => must(products[i], `catalog product ${i}`);
 
   before(async () => {
-    ({ storage, store } = await h.open());
-    products = (await storage.catalog.upsertProducts(makeCatalog())).map((o) => o.product);
+    const opened = await h.open();
+    ({ storage, store } = opened);
+    products = (await opened.storage.catalog.upsertProducts(makeCatalog())).map((o) => o.product);
   });
   after(async () => {
     await storage?.close();
@@ -57,7 +62,7 @@ export function publicationSuite(h: PublicationHarness): void {
   const describe = (
     product: ProductRecord,
     overrides: Parameters<typeof makeDescription>[1] = {},
-  ): Promise<DescriptionRecord> => storage.descriptions.insertDescription(makeDescription(product.id, overrides));
+  ): Promise<DescriptionRecord> => db().descriptions.insertDescription(makeDescription(product.id, overrides));
   const admitted = async (
     product: ProductRecord,
     planner: Planner,
@@ -77,7 +82,7 @@ export function publicationSuite(h: PublicationHarness): void {
   };
 
   test('admit stores the state, version 1 with its check and the events, and runs the planner in the same transaction', async () => {
-    const p = products[0];
+    const p = product(0);
     const { entry, events } = await admitted(p, submit, { check: BLOCK, complete: false, text: 'Made of silk.' });
     assert.deepEqual(
       {
@@ -101,7 +106,8 @@ export function publicationSuite(h: PublicationHarness): void {
         ['SUBMIT', 'DRAFT', 'IN_REVIEW', 1, 'publish-policy:auto', 'system', 'review policy'],
       ],
     );
-    assert.ok(events[0].seq < events[1].seq);
+    const [created, submitted] = events;
+    assert.ok(must(created, 'CREATE event').seq < must(submitted, 'SUBMIT event').seq);
     assert.deepEqual(await store.entries([entry.state.descriptionId, 'no-such-id']), [entry, null]);
     assert.deepEqual(
       await store.slotsInUse([slotOf(p.id, null), slotOf(p.id, null, 'app'), slotOf(p.id, { segment: 'x' })]),
@@ -110,7 +116,7 @@ export function publicationSuite(h: PublicationHarness): void {
   });
 
   test('storeGenerated stores the description and admits it in one transaction; what it returns is what reads back', async () => {
-    const p = products[10];
+    const p = product(10);
     const slot = slotOf(p.id, { segment: 'stored-in-one' });
     const store1 = (planner: Planner, text: string) =>
       store.storeGenerated(
@@ -122,7 +128,7 @@ export function publicationSuite(h: PublicationHarness): void {
     const newest = await store1(autoPublish, 'newest text');
     const id = newest.entry.state.descriptionId;
     assert.equal(newest.entry.description.text, 'newest text');
-    assert.deepEqual(await storage.descriptions.descriptionById(id), newest.entry.description);
+    assert.deepEqual(await db().descriptions.descriptionById(id), newest.entry.description);
     assert.deepEqual(await store.entries([id, live.entry.state.descriptionId]), [
       newest.entry,
       { ...live.entry, state: { ...live.entry.state, status: 'SUPERSEDED', updatedAt: newest.entry.state.updatedAt } },
@@ -148,7 +154,7 @@ export function publicationSuite(h: PublicationHarness): void {
   });
 
   test('publishing supersedes the slot’s last publication; a shopper read gets the live one only', async () => {
-    const p = products[1];
+    const p = product(1);
     const first = await admitted(p, autoPublish, { text: 'first text' });
     assert.deepEqual(
       [first.entry.state.status, first.entry.state.publishedVersion, first.entry.state.publishedBy],
@@ -163,17 +169,20 @@ export function publicationSuite(h: PublicationHarness): void {
         [first.entry.state.descriptionId, 'SUPERSEDE', 'PUBLISHED', 'SUPERSEDED'],
       ],
     );
-    assert.match(second.events[2].note ?? '', new RegExp(`superseded by ${second.entry.state.descriptionId}`));
-    const live = await store.publishedForProducts([p.id, products[0].id, p.id]);
+    assert.match(
+      must(second.events[2], 'SUPERSEDE event').note ?? '',
+      new RegExp(`superseded by ${second.entry.state.descriptionId}`),
+    );
+    const live = await store.publishedForProducts([p.id, product(0).id, p.id]);
     assert.deepEqual(
       live.map((e) => [e.state.descriptionId, e.version.text]),
       [[second.entry.state.descriptionId, 'second text']],
     );
-    assert.equal((await store.entries([first.entry.state.descriptionId]))[0]!.state.status, 'SUPERSEDED');
+    assert.equal(must((await store.entries([first.entry.state.descriptionId]))[0], 'entry').state.status, 'SUPERSEDED');
   });
 
   test('the database itself admits one published description per slot', async () => {
-    const p = products[1];
+    const p = product(1);
     const other = await admitted(p, submit);
     await assert.rejects(
       h.raw(`UPDATE publication_states SET status = 'PUBLISHED' WHERE description_id = ?`, [
@@ -181,11 +190,11 @@ export function publicationSuite(h: PublicationHarness): void {
       ]),
       /unique|UNIQUE/,
     );
-    assert.equal((await store.entries([other.entry.state.descriptionId]))[0]!.state.status, 'IN_REVIEW');
+    assert.equal(must((await store.entries([other.entry.state.descriptionId]))[0], 'entry').state.status, 'IN_REVIEW');
   });
 
   test('a new generated text supersedes the untouched generated drafts of its slot, never one a person edited or approved', async () => {
-    const p = products[2];
+    const p = product(2);
     const untouched = await admitted(p, submit);
     const edited = await admitted(p, submit);
     await store.change(
@@ -201,7 +210,7 @@ export function publicationSuite(h: PublicationHarness): void {
       [untouched, edited, approved, elsewhere, newest].map((r) => r.entry.state.descriptionId),
     );
     assert.deepEqual(
-      statuses.map((e) => e!.state.status),
+      statuses.map((e) => e?.state.status),
       ['SUPERSEDED', 'IN_REVIEW', 'APPROVED', 'IN_REVIEW', 'IN_REVIEW'],
     );
     assert.deepEqual(
@@ -212,37 +221,39 @@ export function publicationSuite(h: PublicationHarness): void {
   });
 
   test('an edit adds a version; a published text keeps its live version until the edit is published', async () => {
-    const p = products[3];
+    const p = product(3);
     const { entry } = await admitted(p, autoPublish, { text: 'as generated' });
     const id = entry.state.descriptionId;
-    const edited = await store.change(
-      id,
-      plan('EDIT', 'PUBLISHED', { newVersion: { text: 'as edited', check: BLOCK }, note: 'tightened' }),
+    const edited = must(
+      await store.change(
+        id,
+        plan('EDIT', 'PUBLISHED', { newVersion: { text: 'as edited', check: BLOCK }, note: 'tightened' }),
+      ),
+      'the edited entry',
     );
     assert.deepEqual(
       [
-        edited!.entry.state.version,
-        edited!.entry.state.publishedVersion,
-        edited!.entry.state.verdict,
-        edited!.entry.version.text,
+        edited.entry.state.version,
+        edited.entry.state.publishedVersion,
+        edited.entry.state.verdict,
+        edited.entry.version.text,
       ],
       [2, 1, 'BLOCK', 'as edited'],
     );
     assert.deepEqual(
-      [edited!.entry.version.authorName, edited!.entry.version.note, edited!.entry.version.check],
+      [edited.entry.version.authorName, edited.entry.version.note, edited.entry.version.check],
       ['merch-anna', 'tightened', BLOCK],
     );
     assert.deepEqual(
       (await store.publishedForProducts([p.id])).map((e) => e.version.text),
       ['as generated'],
     );
-    const republished = await store.change(id, plan('PUBLISH', 'PUBLISHED', { check: PASS }));
+    const republished = must(
+      await store.change(id, plan('PUBLISH', 'PUBLISHED', { check: PASS })),
+      'the republished entry',
+    );
     assert.deepEqual(
-      [
-        republished!.entry.state.publishedVersion,
-        republished!.entry.state.verdict,
-        republished!.entry.state.publishedBy,
-      ],
+      [republished.entry.state.publishedVersion, republished.entry.state.verdict, republished.entry.state.publishedBy],
       [2, 'PASS', 'editor'],
     );
     assert.deepEqual(
@@ -250,13 +261,13 @@ export function publicationSuite(h: PublicationHarness): void {
       [[2, 'as edited', PASS]],
     );
     // Each change returns its entry as written, without reading it back: the same as a read.
-    assert.deepEqual(await store.entries([id]), [republished!.entry]);
+    assert.deepEqual(await store.entries([id]), [republished.entry]);
     const history = await store.history(p.id, null);
-    assert.deepEqual(history.events.slice(-republished!.events.length), republished!.events);
+    assert.deepEqual(history.events.slice(-republished.events.length), republished.events);
   });
 
   test('a planner that throws rolls the whole change back; null changes nothing; an unknown id is null', async () => {
-    const p = products[4];
+    const p = product(4);
     const { entry } = await admitted(p, submit);
     const id = entry.state.descriptionId;
     await assert.rejects(
@@ -272,7 +283,7 @@ export function publicationSuite(h: PublicationHarness): void {
   });
 
   test('two editors publishing two texts of one slot at once, from two connections: exactly one is published, the other superseded', async () => {
-    const p = products[5];
+    const p = product(5);
     const [a, b] = [await admitted(p, submit), await admitted(p, submit)];
     // b superseded a as it arrived: bring a back into review by hand for the race.
     for (const r of [a, b])
@@ -293,12 +304,12 @@ export function publicationSuite(h: PublicationHarness): void {
       await second.storage.close();
     }
     const states = await store.entries([a.entry.state.descriptionId, b.entry.state.descriptionId]);
-    assert.deepEqual(states.map((e) => e!.state.status).sort(), ['PUBLISHED', 'SUPERSEDED']);
+    assert.deepEqual(states.map((e) => e?.state.status).sort(), ['PUBLISHED', 'SUPERSEDED']);
     assert.equal((await store.publishedForProducts([p.id])).length, 1);
   });
 
   test('the queue filters by status, verdict, product, category, provider, model, locale and channel, pages in arrival order, and counts per status', async () => {
-    const [dress, , maxi, , , sneaker] = products;
+    const [dress, maxi, sneaker] = [product(0), product(2), product(5)];
     const made: Array<{
       id: string;
       product: ProductRecord;
@@ -317,7 +328,7 @@ export function publicationSuite(h: PublicationHarness): void {
       [sneaker, submit, BLOCK, 'onnx', slotOf(sneaker.id, { segment: 'q2' }, 'app')],
     ];
     for (const [product, planner, check, provider, slot] of cases) {
-      const d = await storage.descriptions.insertDescription(
+      const d = await db().descriptions.insertDescription(
         makeDescription(product.id, { provider, model: `${provider}-model` }),
       );
       const { entry } = await store.admit({ description: d, slot, check, complete: true, actor: SYSTEM }, planner);
@@ -341,7 +352,7 @@ export function publicationSuite(h: PublicationHarness): void {
         out.push(...page.rows.map((r) => r.state.descriptionId).filter((id) => mine.has(id)));
         if (!page.hasNextPage) return out;
         assert.equal(page.rows.length, first);
-        after = page.rows.at(-1)!.state.seq;
+        after = must(page.rows.at(-1), 'last row of the page').state.seq;
       }
     };
     const expect = (pred: (m: (typeof made)[number]) => boolean) => made.filter(pred).map((m) => m.id);
@@ -387,7 +398,7 @@ export function publicationSuite(h: PublicationHarness): void {
   });
 
   test('history lists the product’s descriptions with every version and event, for one slot or all', async () => {
-    const p = products[6];
+    const p = product(6);
     const base = await admitted(p, submit, { text: 'v1 text' });
     const id = base.entry.state.descriptionId;
     await store.change(id, plan('EDIT', 'IN_REVIEW', { newVersion: { text: 'v2 text', check: PASS } }));
@@ -418,7 +429,7 @@ export function publicationSuite(h: PublicationHarness): void {
   });
 
   test('descriptions stored without a state are adopted once as unchecked drafts, and listed for triage with whether a newer text shares their slot', async () => {
-    const p = products[7];
+    const p = product(7);
     const older = await describe(p, {
       personalization: { locale: 'fr-FR', segment: 'Runners', tone: 'calm' },
       personalizationKey: 'k',
@@ -470,7 +481,7 @@ export function publicationSuite(h: PublicationHarness): void {
 
   test('states, versions and events survive close and reopen', async () => {
     const before = await Promise.all(products.map((p) => store.history(p.id, null)));
-    await storage.close();
+    await db().close();
     ({ storage, store } = await h.open());
     assert.deepEqual(await Promise.all(products.map((p) => store.history(p.id, null))), before);
   });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { ProductFilter, ProductInput, ProductRecord, Storage } from '../../../src/storage/types.js';
 import { MIGRATIONS, type AppliedMigration } from '../../../src/storage/migrations.js';
 import { filterCombinations, makeCatalog, makeDescription, matches } from './storage.data.js';
+import { must } from '../../helpers/must.js';
 
 /** How the suite reaches one backend; every `open()` uses the same, initially empty, database. */
 export interface StorageHarness {
@@ -24,9 +25,12 @@ const inputFields = (p: ProductRecord): ProductInput => {
  * order on one database. Call inside a `describe`.
  */
 export function storageSuite(h: StorageHarness): void {
-  let storage: Storage;
+  // Unset until before() has opened the database, which may fail.
+  let storage: Storage | undefined;
+  const db = (): Storage => must(storage, 'storage opened by before()');
   /** What the database should hold, by seq order: the suite's own model. */
   let known: ProductRecord[] = [];
+  const knownAt = (i: number): ProductRecord => must(known[i], `known product ${i}`);
   const remember = (p: ProductRecord) => {
     known = [...known.filter((k) => k.id !== p.id), p].sort((a, b) => a.seq - b.seq);
   };
@@ -35,21 +39,22 @@ export function storageSuite(h: StorageHarness): void {
     // Two starts at once against an empty database: only one may migrate.
     const opened = await Promise.allSettled([h.open(), h.open()]);
     const stores = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-    if (stores.length < 2) {
+    const [first, second] = stores;
+    if (first === undefined || second === undefined) {
       await Promise.all(stores.map((s) => s.close()));
       throw (opened.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason;
     }
-    await stores[1].close();
-    storage = stores[0]!;
+    await second.close();
+    storage = first;
   });
   after(async () => {
     await storage?.close();
   });
 
   test('migrations are applied once and recorded', async () => {
-    assert.equal(storage.kind, h.kind);
-    assert.equal(storage.isOpen(), true);
-    const history = await h.history(storage);
+    assert.equal(db().kind, h.kind);
+    assert.equal(db().isOpen(), true);
+    const history = await h.history(db());
     assert.deepEqual(
       history.map(({ version, name }) => ({ version, name })),
       MIGRATIONS.map(({ version, name }) => ({ version, name })),
@@ -65,19 +70,21 @@ export function storageSuite(h: StorageHarness): void {
 
   test('upsert creates, then leaves unchanged, by SKU and by title', async () => {
     const catalog = makeCatalog();
-    const created = await storage.catalog.upsertProducts(catalog);
+    const created = await db().catalog.upsertProducts(catalog);
     assert.deepEqual(
       created.map((o) => o.action),
       catalog.map(() => 'created'),
     );
-    created.forEach((o, i) => {
+    let previous: ProductRecord | undefined;
+    for (const [i, o] of created.entries()) {
       assert.deepEqual(inputFields(o.product), { ...catalog[i] });
       assert.match(o.product.createdAt, ISO);
       assert.equal(o.product.updatedAt, o.product.createdAt);
-      if (i > 0) assert.ok(o.product.seq > created[i - 1].product.seq, 'seq follows insertion order');
+      if (previous) assert.ok(o.product.seq > previous.seq, 'seq follows insertion order');
+      previous = o.product;
       remember(o.product);
-    });
-    const again = await storage.catalog.upsertProducts(makeCatalog());
+    }
+    const again = await db().catalog.upsertProducts(makeCatalog());
     assert.deepEqual(
       again.map((o) => o.action),
       catalog.map(() => 'unchanged'),
@@ -89,17 +96,23 @@ export function storageSuite(h: StorageHarness): void {
   });
 
   test('upsert updates by SKU and by normalised title, and creates new keys', async () => {
-    const [dress, , , skirt] = makeCatalog();
+    const catalog = makeCatalog();
+    const dress = must(catalog[0], 'the catalog dress');
+    const skirt = must(catalog[3], 'the catalog skirt');
     const bySku = { ...dress, sku: '  DR-1 ', price: 59, attributes: ['floral', 'wrap'] };
     const byTitle = { ...skirt, title: '  snake_print   SKIRT', colors: ['green'] };
     const fresh: ProductInput = { ...skirt, title: 'Quilted Vest', category: 'Outerwear', attributes: ['quilted'] };
-    const outcomes = await storage.catalog.upsertProducts([bySku, byTitle, fresh]);
+    const outcomes = await db().catalog.upsertProducts([bySku, byTitle, fresh]);
     assert.deepEqual(
       outcomes.map((o) => o.action),
       ['updated', 'updated', 'created'],
     );
     const [sku, title, created] = outcomes.map((o) => o.product) as [ProductRecord, ProductRecord, ProductRecord];
-    const prior = (n: string) => known.find((k) => k.title === n)!;
+    const prior = (n: string) =>
+      must(
+        known.find((k) => k.title === n),
+        `known product ${n}`,
+      );
     assert.equal(sku.id, prior('Floral Wrap Dress').id);
     assert.equal(sku.sku, 'DR-1', 'the stored SKU keeps its first spelling');
     assert.deepEqual([sku.price, sku.attributes], [59, ['floral', 'wrap']]);
@@ -115,28 +128,36 @@ export function storageSuite(h: StorageHarness): void {
   });
 
   test('a failing row rolls back the whole upsert batch', async () => {
-    const count = await storage.catalog.countProducts({});
-    const good: ProductInput = { ...makeCatalog()[0], sku: 'ROLLBACK-1', title: 'Never Stored' };
+    const count = await db().catalog.countProducts({});
+    const good: ProductInput = {
+      ...must(makeCatalog()[0], 'first catalog product'),
+      sku: 'ROLLBACK-1',
+      title: 'Never Stored',
+    };
     // A blank SKU keys the row by title but still fills the UNIQUE sku column,
     // so the third row fails in the database after two rows went in.
     const blank1: ProductInput = { ...good, sku: ' ', title: 'Blank One' };
     const blank2: ProductInput = { ...good, sku: ' ', title: 'Blank Two' };
-    await assert.rejects(storage.catalog.upsertProducts([good, blank1, blank2]));
-    assert.equal(await storage.catalog.countProducts({}), count);
-    assert.equal(await storage.catalog.productBySku('ROLLBACK-1'), null);
+    await assert.rejects(db().catalog.upsertProducts([good, blank1, blank2]));
+    assert.equal(await db().catalog.countProducts({}), count);
+    assert.equal(await db().catalog.productBySku('ROLLBACK-1'), null);
   });
 
   test('productsByIds keeps the order asked for, with null for missing ids', async () => {
-    const [a, b] = [known[0], known[3]];
-    assert.deepEqual(await storage.catalog.productsByIds([b.id, 'no-such-id', a.id, b.id]), [b, null, a, b]);
-    assert.deepEqual(await storage.catalog.productsByIds([]), []);
+    const [a, b] = [knownAt(0), knownAt(3)];
+    assert.deepEqual(await db().catalog.productsByIds([b.id, 'no-such-id', a.id, b.id]), [b, null, a, b]);
+    assert.deepEqual(await db().catalog.productsByIds([]), []);
   });
 
   test('productBySku finds the exact SKU only', async () => {
-    const withSku = known.find((k) => k.sku)!;
-    assert.deepEqual(await storage.catalog.productBySku(withSku.sku!), withSku);
-    assert.equal(await storage.catalog.productBySku(withSku.sku!.toLowerCase()), null);
-    assert.equal(await storage.catalog.productBySku('NO-SUCH-SKU'), null);
+    const withSku = must(
+      known.find((k) => k.sku),
+      'a known product with a SKU',
+    );
+    const sku = must(withSku.sku, 'its SKU');
+    assert.deepEqual(await db().catalog.productBySku(sku), withSku);
+    assert.equal(await db().catalog.productBySku(sku.toLowerCase()), null);
+    assert.equal(await db().catalog.productBySku('NO-SUCH-SKU'), null);
   });
 
   test('listProducts pages through every filter combination in seq order, and countProducts agrees', async () => {
@@ -145,49 +166,49 @@ export function storageSuite(h: StorageHarness): void {
     for (const filter of filters) {
       const expected = known.filter((p) => matches(p, filter));
       if (expected.length) nonEmpty.add(expected.length);
-      assert.equal(await storage.catalog.countProducts(filter), expected.length, JSON.stringify(filter));
+      assert.equal(await db().catalog.countProducts(filter), expected.length, JSON.stringify(filter));
       for (const first of [2, 50])
-        assert.deepEqual(await pageAll(storage, filter, first), expected, `${JSON.stringify(filter)} first=${first}`);
+        assert.deepEqual(await pageAll(db(), filter, first), expected, `${JSON.stringify(filter)} first=${first}`);
     }
     // Guards against a model that matches nothing: the combinations must select different subsets.
     assert.ok(nonEmpty.size >= 5, `only ${nonEmpty.size} distinct non-empty result sizes`);
   });
 
   test('insertDescription round-trips every field', async () => {
-    const input = makeDescription(known[0].id, {
+    const input = makeDescription(knownAt(0).id, {
       personalization: { tone: 'playful', audience: { age: '25-34' } },
       personalizationKey: 'tone=playful',
     });
-    const stored = await storage.descriptions.insertDescription(input);
+    const stored = await db().descriptions.insertDescription(input);
     const { id, createdAt, ...rest } = stored;
     assert.deepEqual(rest, input);
     assert.equal(JSON.stringify(rest), JSON.stringify(input), 'key order and values are kept');
     assert.match(createdAt, ISO);
     assert.ok(id.length > 0);
-    assert.deepEqual(await storage.descriptions.descriptionById(id), stored);
-    assert.equal(await storage.descriptions.descriptionById('no-such-id'), null);
-    const plain = await storage.descriptions.insertDescription(
-      makeDescription(known[1].id, { estimatedCostUsd: 0.000123, attributeCoverage: null, flags: [] }),
+    assert.deepEqual(await db().descriptions.descriptionById(id), stored);
+    assert.equal(await db().descriptions.descriptionById('no-such-id'), null);
+    const plain = await db().descriptions.insertDescription(
+      makeDescription(knownAt(1).id, { estimatedCostUsd: 0.000123, attributeCoverage: null, flags: [] }),
     );
-    assert.deepEqual(await storage.descriptions.descriptionById(plain.id), plain);
+    assert.deepEqual(await db().descriptions.descriptionById(plain.id), plain);
     assert.equal(plain.personalization, null);
   });
 
   test('latestDescriptions returns the newest per lookup, filtered by provider, null for misses', async () => {
-    const [a, b] = [known[4].id, known[5].id];
-    await storage.descriptions.insertDescription(
+    const [a, b] = [knownAt(4).id, knownAt(5).id];
+    await db().descriptions.insertDescription(
       makeDescription(a, { personalizationKey: 'k1', provider: 'openai', text: 'one' }),
     );
-    const d2 = await storage.descriptions.insertDescription(
+    const d2 = await db().descriptions.insertDescription(
       makeDescription(a, { personalizationKey: 'k1', provider: 'onnx', text: 'two' }),
     );
-    const d3 = await storage.descriptions.insertDescription(
+    const d3 = await db().descriptions.insertDescription(
       makeDescription(a, { personalizationKey: 'k1', provider: 'openai', text: 'three' }),
     );
-    const d4 = await storage.descriptions.insertDescription(
+    const d4 = await db().descriptions.insertDescription(
       makeDescription(a, { personalizationKey: 'k2', provider: 'onnx', text: 'four' }),
     );
-    const got = await storage.descriptions.latestDescriptions([
+    const got = await db().descriptions.latestDescriptions([
       { productId: a, personalizationKey: 'k1' },
       { productId: a, personalizationKey: 'k1', provider: 'onnx' },
       { productId: a, personalizationKey: 'k1', provider: 'huggingface' },
@@ -197,61 +218,61 @@ export function storageSuite(h: StorageHarness): void {
       { productId: 'no-such-id', personalizationKey: 'k1' },
     ]);
     assert.deepEqual(got, [d3, d2, null, null, d4, d3, null]);
-    assert.deepEqual(await storage.descriptions.latestDescriptions([]), []);
+    assert.deepEqual(await db().descriptions.latestDescriptions([]), []);
   });
 
   test('newestDescriptionsForProducts returns each product’s newest, any personalization', async () => {
-    const [a, b, none] = [known[6].id, known[7].id, known[8].id];
-    await storage.descriptions.insertDescription(makeDescription(a, { personalizationKey: 'x', text: 'old' }));
-    const newestA = await storage.descriptions.insertDescription(
+    const [a, b, none] = [knownAt(6).id, knownAt(7).id, knownAt(8).id];
+    await db().descriptions.insertDescription(makeDescription(a, { personalizationKey: 'x', text: 'old' }));
+    const newestA = await db().descriptions.insertDescription(
       makeDescription(a, { personalizationKey: 'y', text: 'new' }),
     );
-    const onlyB = await storage.descriptions.insertDescription(makeDescription(b, { text: 'b' }));
-    assert.deepEqual(await storage.descriptions.newestDescriptionsForProducts([none, b, a, 'no-such-id', a]), [
+    const onlyB = await db().descriptions.insertDescription(makeDescription(b, { text: 'b' }));
+    assert.deepEqual(await db().descriptions.newestDescriptionsForProducts([none, b, a, 'no-such-id', a]), [
       null,
       onlyB,
       newestA,
       null,
       newestA,
     ]);
-    assert.deepEqual(await storage.descriptions.newestDescriptionsForProducts([]), []);
+    assert.deepEqual(await db().descriptions.newestDescriptionsForProducts([]), []);
   });
 
   test('provisionApiKey stores a key once, even from two callers at once; returns it revoked; setApiKeyRole changes role and name', async () => {
     const input = { name: 'env-mobile-suite01', role: 'mobile' as const, prefix: 'test', hash: 'a'.repeat(64) };
-    const [one, two] = await Promise.all([
-      storage.apiKeys.insertIfAbsent(input),
-      storage.apiKeys.insertIfAbsent(input),
-    ]);
+    const [one, two] = await Promise.all([db().apiKeys.insertIfAbsent(input), db().apiKeys.insertIfAbsent(input)]);
     assert.ok(one && two);
     assert.equal(one.id, two.id);
-    assert.equal((await storage.apiKeys.list()).filter((k) => k.hash === input.hash).length, 1);
+    assert.equal((await db().apiKeys.list()).filter((k) => k.hash === input.hash).length, 1);
     // Another key under an active key's name: nothing stored, null.
-    assert.equal(await storage.apiKeys.insertIfAbsent({ ...input, hash: 'b'.repeat(64) }), null);
-    assert.equal(await storage.apiKeys.byHash('b'.repeat(64)), null);
+    assert.equal(await db().apiKeys.insertIfAbsent({ ...input, hash: 'b'.repeat(64) }), null);
+    assert.equal(await db().apiKeys.byHash('b'.repeat(64)), null);
 
-    await storage.apiKeys.setRole(one.id, 'personalization', 'env-personalization-suite01');
-    const moved = await storage.apiKeys.byHash(input.hash);
+    await db().apiKeys.setRole(one.id, 'personalization', 'env-personalization-suite01');
+    const moved = await db().apiKeys.byHash(input.hash);
     assert.deepEqual(
       { role: moved?.role, name: moved?.name, id: moved?.id },
       { role: 'personalization', name: 'env-personalization-suite01', id: one.id },
     );
-    assert.equal(await storage.apiKeys.revoke(one.id), 1);
-    const again = await storage.apiKeys.insertIfAbsent(input);
+    assert.equal(await db().apiKeys.revoke(one.id), 1);
+    const again = await db().apiKeys.insertIfAbsent(input);
     assert.equal(again?.id, one.id, 'a revoked key is returned, not stored anew');
-    assert.match(again?.revokedAt ?? '', ISO);
+    assert.match(again.revokedAt ?? '', ISO);
   });
 
   test('data survives close and reopen', async () => {
-    const description = (await storage.descriptions.newestDescriptionsForProducts([known[6].id]))[0]!;
-    await storage.close();
-    assert.equal(storage.isOpen(), false);
-    await storage.close(); // closing twice is harmless
+    const description = must(
+      (await db().descriptions.newestDescriptionsForProducts([knownAt(6).id]))[0],
+      'the newest description',
+    );
+    await db().close();
+    assert.equal(db().isOpen(), false);
+    await db().close(); // closing twice is harmless
     storage = await h.open();
-    assert.equal(storage.isOpen(), true);
-    assert.deepEqual(await storage.catalog.productsByIds(known.map((k) => k.id)), known);
-    assert.deepEqual(await storage.descriptions.descriptionById(description.id), description);
-    assert.deepEqual(await pageAll(storage, {}, 5), known);
+    assert.equal(db().isOpen(), true);
+    assert.deepEqual(await db().catalog.productsByIds(known.map((k) => k.id)), known);
+    assert.deepEqual(await db().descriptions.descriptionById(description.id), description);
+    assert.deepEqual(await pageAll(db(), {}, 5), known);
   });
 }
 
@@ -264,7 +285,7 @@ async function pageAll(storage: Storage, filter: ProductFilter, first: number): 
     rows.push(...result.rows);
     if (!result.hasNextPage) return rows;
     assert.equal(result.rows.length, first, 'a page before the last is full');
-    after = result.rows.at(-1)!.seq;
+    after = must(result.rows.at(-1), 'last row of the page').seq;
   }
   throw new Error('pagination did not end');
 }

@@ -10,6 +10,7 @@ import { makeCatalog, makeDescription } from './storage.data.js';
 import { DatabaseSync } from 'node:sqlite';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { waitFor } from '../../helpers/wait.js';
+import { must } from '../../helpers/must.js';
 
 const dir = tempDir('stylesprint-storage');
 
@@ -25,7 +26,7 @@ describe('SQLite storage', () => {
 test('SQLite: past 100 writes a worker thread checkpoints the WAL, and close() ends it and leaves no WAL behind', async () => {
   const file = path.join(dir, 'checkpoints.db');
   const storage = new SqliteStorage(file);
-  const [created] = await storage.catalog.upsertProducts(makeCatalog().slice(0, 1));
+  const created = must((await storage.catalog.upsertProducts(makeCatalog().slice(0, 1)))[0], 'the stored product');
   // About 700 WAL pages: under SQLite's own 1000-page mark, so without the
   // worker every page would still sit in the WAL and the file would not grow.
   for (let i = 0; i < 150; i++)

@@ -8,6 +8,7 @@ import {
 } from '../../../../src/evaluation/checks/facts/index.js';
 import type { CheckColumn } from '../../../../src/evaluation/benchmark/report/index.js';
 import { at, codes, findings, product, spans } from './helpers.js';
+import { must } from '../../../helpers/must.js';
 
 const dress = product('SS-DRS-001');
 const jeans = product('SS-JNS-001');
@@ -34,7 +35,7 @@ test('REPEATED_WORD: a word twice in a row, not a hyphenated pair or "had had"',
 test('PRONOUN_NUMBER: "they" for a dress, "it" for jeans', () => {
   const text = 'Made of linen, they come in sage and sand.';
   assert.deepEqual(spans(text, dress, 'PRONOUN_NUMBER'), [at(text, 'they')]);
-  assert.equal(findings(text, dress)[0].expected, 'Linen Midi Wrap Dress (singular)');
+  assert.equal(findings(text, dress)[0]?.expected, 'Linen Midi Wrap Dress (singular)');
   const it = 'These jeans are cut straight. It has a five-pocket shape.';
   assert.deepEqual(spans(it, jeans, 'PRONOUN_NUMBER'), [at(it, 'It')]);
 });
@@ -55,7 +56,10 @@ test('WRONG_LANGUAGE: a sentence in another language than the slot’s, by the s
   const trousers = product('SS-TRS-001');
   const text = 'Wide-leg linen trousers for summer. Portez-les avec des sandales et un chapeau.';
   assert.deepEqual(spans(text, trousers, 'WRONG_LANGUAGE'), [at(text, 'Portez-les avec des sandales et un chapeau.')]);
-  const f = findings(text, trousers).find((x) => x.code === 'WRONG_LANGUAGE')!;
+  const f = must(
+    findings(text, trousers).find((x) => x.code === 'WRONG_LANGUAGE'),
+    'the WRONG_LANGUAGE finding',
+  );
   assert.equal(f.expected, 'en');
   assert.match(f.message, /French, not English/);
   const french = 'Un pantalon large en lin, à porter avec des sandales.';
@@ -104,6 +108,7 @@ test('summariseFactChecks counts verdicts and findings per model, every code lis
     { model: 'a', result: checkFacts('Wash cool.', dress) },
   ];
   const [a, b] = summariseFactChecks(rows);
+  assert.ok(a && b, 'a summary per model');
   assert.deepEqual([a.model, a.texts, a.pass, a.review, a.block], ['a', 2, 1, 1, 0]);
   assert.deepEqual(
     [b.model, b.texts, b.block, b.findings.CARE_CLAIM, b.textsWith.CARE_CLAIM, b.findings.MATERIAL_NOT_IN_RECORD],

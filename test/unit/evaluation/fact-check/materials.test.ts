@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { at, codes, findings, product, spans } from './helpers.js';
+import { must } from '../../../helpers/must.js';
 
 const satinDress = product('SS-DRS-005');
 const leggings = product('SS-ACT-001');
@@ -9,7 +10,10 @@ const cardigan = product('SS-KNT-002');
 test('MATERIAL_NOT_IN_RECORD: a material the record lacks, with its span and the record as expected', () => {
   const text = 'Made of 100% mulberry silk, it drapes beautifully.';
   assert.deepEqual(spans(text, satinDress, 'MATERIAL_NOT_IN_RECORD'), [at(text, 'mulberry silk')]);
-  const f = findings(text, satinDress).find((x) => x.code === 'MATERIAL_NOT_IN_RECORD')!;
+  const f = must(
+    findings(text, satinDress).find((x) => x.code === 'MATERIAL_NOT_IN_RECORD'),
+    'the MATERIAL_NOT_IN_RECORD finding',
+  );
   assert.equal(f.severity, 'BLOCK');
   assert.equal(f.expected, '100% recycled polyester satin');
   assert.match(f.message, /"mulberry silk" is not among this product's materials \(100% recycled polyester satin\)/);
@@ -35,7 +39,7 @@ test('a record without materials makes an unsupported material a REVIEW, not a B
     f.map((x) => [x.code, x.severity]),
     [['MATERIAL_NOT_IN_RECORD', 'REVIEW']],
   );
-  assert.equal(f[0].expected, null);
+  assert.equal(f[0]?.expected, null);
   // A material the title names is on the record.
   assert.deepEqual(
     codes('Made from the softest cotton.', { title: 'Comfortable Cotton Shorts', attributes: ['cotton'] }),
@@ -50,7 +54,7 @@ test('COMPOSITION_MISMATCH: a percentage that differs from the record, in "75% n
     f.map((x) => [text.slice(x.start, x.end), x.start, x.end]),
     [at(text, 'polyamide 30%')],
   );
-  assert.equal(f[0].expected, '20% polyamide');
+  assert.equal(f[0]?.expected, '20% polyamide');
   assert.deepEqual(codes('Knitted from 50% wool, 30% alpaca and 20% polyamide.', cardigan), []);
   assert.deepEqual(codes('Knitted from wool 50%, alpaca 30% and polyamide 20%.', cardigan), []);
 });
@@ -79,7 +83,10 @@ test('COMPOSITION_TOTAL: percentages of one composition that do not add up to 10
 test('COMPOSITION_PARTIAL: part of a blend stated as the whole', () => {
   const text = 'These leggings are made of 22% elastane.';
   assert.deepEqual(spans(text, leggings, 'COMPOSITION_PARTIAL'), [at(text, '22% elastane')]);
-  const f = findings(text, leggings).find((x) => x.code === 'COMPOSITION_PARTIAL')!;
+  const f = must(
+    findings(text, leggings).find((x) => x.code === 'COMPOSITION_PARTIAL'),
+    'the COMPOSITION_PARTIAL finding',
+  );
   assert.equal(f.expected, '78% recycled polyamide, 22% elastane');
   // The issue's case: the minor fibre stated as the fabric, with no figure.
   const bare = 'Made of spandex, they move with you.';

@@ -96,6 +96,7 @@ test('the prefill runs in ceil(prompt / LOCAL_PREFILL_CHUNK) passes on a KV-cach
     const p = await openFixture(name, { maxBatch: 1, ...options });
     try {
       const [r] = (await p.generate([request(prompt, { maxTokens: 4, temperature: 0 })])).map(ok);
+      assert.ok(r, 'a result');
       return { passes: p.stats().forwardPasses, promptTokens: r.promptTokens, generated: r.completionTokens };
     } finally {
       await p.close();

@@ -15,7 +15,8 @@ import { createOrtSession } from '../../../../providers/onnx/session.js';
 import { createOnnxProvider } from '../../../../providers/onnx/index.js';
 import { loadTokenizer } from '../../../../providers/onnx/tokenizer.js';
 import { qwenFixtureDir } from '../../../helpers/qwen-fixture.js';
-import { mixedPrompts, quietLogger, request } from './onnx-test-helpers.js';
+import { mixedPrompts, quietLogger, ranked, request } from './onnx-test-helpers.js';
+import { must } from '../../../helpers/must.js';
 
 const VOCAB = 151_936;
 const SIZE = 128;
@@ -46,7 +47,7 @@ async function openBoth(
 
 /** A rule of the kind a plugin adds: raises one id above every other, and says so. */
 const boost = (id: number): LogitsProcessor => ({
-  process: (scores) => void (scores[id] = scores[id] + 50),
+  process: (scores) => void (scores[id] = must(scores[id], `the score of ${id}`) + 50),
   touches: () => [id],
 });
 
@@ -110,7 +111,13 @@ test('tiny-qwen2 with the block-max graph in its own run: every setting and proc
         past: null,
       })
     ).lastLogits;
-    const best = first.reduce((b, v, i) => (v > first[b] ? i : b), 0);
+    let best = 0;
+    let bestScore = -Infinity;
+    for (const [i, v] of first.entries())
+      if (v > bestScore) {
+        best = i;
+        bestScore = v;
+      }
     const processorSets = (): LogitsProcessor[][] => [
       [new RepetitionPenalty(1.1)],
       [
@@ -125,8 +132,8 @@ test('tiny-qwen2 with the block-max graph in its own run: every setting and proc
       [...mixedPrompts, ...mixedPrompts].map((prompt, i) => ({
         promptIds: tokenizer.encode(prompt),
         maxNewTokens: 8,
-        sampling: settings[i % settings.length],
-        processors: sets[i % sets.length],
+        sampling: must(settings[i % settings.length], 'the sampling settings'),
+        processors: must(sets[i % sets.length], 'the processor set'),
         seed: 70 + i,
         stop: [],
       }));
@@ -163,11 +170,12 @@ test('mendRow: a block follows its changed ids (read again where its maximum was
     Float32Array.from({ length: 64 }, (_, j) =>
       xs.subarray(j * 64, (j + 1) * 64).reduce((m, v) => (v > m || v !== v ? v : m), -Infinity),
     );
-  const ids = [...scores.keys()].sort((a, b) => scores[b] - scores[a] || a - b).slice(0, 4);
+  const top = ranked(scores).slice(0, 4);
+  const ids = top.map(([id]) => id);
   const run = () => ({
     maxima: maximaOf(scores),
     topIds: Int32Array.from(ids),
-    topValues: Float32Array.from(ids, (i) => scores[i]),
+    topValues: Float32Array.from(top, ([, value]) => value),
     k: 4,
     size: 64,
     count: 64,
@@ -186,24 +194,28 @@ test('mendRow: a block follows its changed ids (read again where its maximum was
     return r;
   };
   const blockOf = (id: number) => Math.floor(id / 64);
+  const maxima = maximaOf(scores);
+  const maxOf = (block: number) => must(maxima[block], `block ${block}'s maximum`);
   // Each block's maximum of a lowered id, a block's maximum lowered, a raised one, an unchanged one: as if read again.
   const low = [...Array(64).keys()]
     .map((j) => j * 64 + 7)
-    .find((id) => !ids.includes(id) && scores[id] !== maximaOf(scores)[blockOf(id)])!;
-  const blockBest = 64 * 20 + scores.subarray(64 * 20, 64 * 21).indexOf(maximaOf(scores)[20]);
+    .find((id) => !ids.includes(id) && scores[id] !== maxima[blockOf(id)]);
+  assert.ok(low !== undefined, 'an id below its block maximum, outside the best four');
+  const blockBest = 64 * 20 + scores.subarray(64 * 20, 64 * 21).indexOf(maxOf(20));
   // Raised above its block's maximum, still below the fourth best.
-  const raisedBlock = [...Array(64).keys()].find(
-    (j) => j !== 20 && j !== blockOf(low) && !ids.some((id) => blockOf(id) === j),
-  )!;
+  const raisedBlock = must(
+    [...Array(64).keys()].find((j) => j !== 20 && j !== blockOf(low) && !ids.some((id) => blockOf(id) === j)),
+    'a block without any of the best four',
+  );
   const raised = raisedBlock * 64 + 1;
   const s1 = scores.slice();
   s1[low] = -3;
   s1[blockBest] = -3;
-  s1[raised] = (maximaOf(scores)[raisedBlock] + scores[ids[3]]) / 2;
+  s1[raised] = (maxOf(raisedBlock) + must(top[3], 'the fourth best')[1]) / 2;
   const r1 = mended(s1, [low, blockBest, raised, 64 * 40 + 2]);
   assert.deepEqual(r1.maxima, maximaOf(s1));
-  assert.ok(r1.maxima[20] < maximaOf(scores)[20], 'the lowered maximum was read again');
-  assert.ok(r1.maxima[raisedBlock] > maximaOf(scores)[raisedBlock], 'the raised one followed');
+  assert.ok(must(r1.maxima[20], 'block 20') < maxOf(20), 'the lowered maximum was read again');
+  assert.ok(must(r1.maxima[raisedBlock], 'the raised block') > maxOf(raisedBlock), 'the raised one followed');
   assert.equal(rowBlocks(r1, 0).k, 4, 'nothing reached the best four');
   // The best token penalised: its block's maximum drops, and the list is stale (token choice then reads the best blocks).
   const s2 = scores.slice();

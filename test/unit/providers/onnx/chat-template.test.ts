@@ -14,6 +14,7 @@ import { ModelFolderError, readModelFolder } from '../../../../providers/onnx/mo
 import { loadTokenizer } from '../../../../providers/onnx/tokenizer.js';
 import { fixtureDir, openFixture, request } from './onnx-test-helpers.js';
 import { tempDir, type AfterHook } from '../../../helpers/temp-dir.js';
+import { must } from '../../../helpers/must.js';
 
 const templatesDir = path.join(fixturesDir, 'chat-templates');
 
@@ -43,9 +44,15 @@ test('real chat templates (Qwen2.5, Llama 3.2) render byte for byte as Python ji
 });
 
 test('Llama 3.2 prints the injected date; Qwen2.5 adds its own system line when the request has none', () => {
-  const llama = renderings.find((r) => r.template === 'llama3_2' && r.case === 'user-only')!;
+  const llama = must(
+    renderings.find((r) => r.template === 'llama3_2' && r.case === 'user-only'),
+    'the llama3_2 user-only rendering',
+  );
   assert.match(llama.rendered, /Today Date: 07 Mar 2025/);
-  const qwen = renderings.find((r) => r.template === 'qwen2_5' && r.case === 'user-only')!;
+  const qwen = must(
+    renderings.find((r) => r.template === 'qwen2_5' && r.case === 'user-only'),
+    'the qwen2_5 user-only rendering',
+  );
   assert.match(qwen.rendered, /^<\|im_start\|>system\nYou are Qwen/);
   assert.ok(qwen.rendered.endsWith('<|im_start|>assistant\n'));
 });
@@ -105,7 +112,7 @@ test('a template that writes the BOS gets exactly one BOS; the system line reach
   });
   try {
     const tokenizer = loadTokenizer(readModelFolder(dir));
-    const bos = tokenizer.special.bos!;
+    const bos = must(tokenizer.special.bos, 'a BOS id');
     // The tokenizer on its own adds a BOS; after a template that wrote one, a second would be the doubled BOS.
     assert.equal(tokenizer.encode('x')[0], bos);
     const rendered = compileChatTemplate(template, readModelFolder(dir)).render(

@@ -13,6 +13,7 @@ import type { GenerationResult, ProviderError } from '../../../../providers/type
 import * as ort from 'onnxruntime-node';
 import {
   decoderFixtures,
+  generateOne,
   greedySampling,
   mixedPrompts,
   openFixture,
@@ -20,6 +21,7 @@ import {
   request,
 } from './onnx-test-helpers.js';
 import { inspect } from 'node:util';
+import { must } from '../../../helpers/must.js';
 
 function ok(r: GenerationResult | ProviderError | undefined): GenerationResult {
   assert.ok(r && !(r instanceof Error), inspect(r));
@@ -56,9 +58,7 @@ for (const name of decoderFixtures) {
       const c = row(`${mixedPrompts[3]} ${mixedPrompts[1]}`, 10); // longer: the running rows are padded
       const d = row(mixedPrompts[0], 8); // waits for a free slot (3 rows at most)
       assert.ok(c.promptIds.length > a.promptIds.length + 3 && b.promptIds.length < a.promptIds.length);
-      const alone = await Promise.all(
-        [a, b, c, d].map(async (r) => (await generateBatch(model, tokenizer, [r])).results[0].tokenIds),
-      );
+      const alone = await Promise.all([a, b, c, d].map(async (r) => (await generateOne(model, tokenizer, r)).tokenIds));
 
       // Take call 0: a; call 3: b and c; from call 6: d, whenever a slot is free.
       const plan: Array<{ at: number; req: RowRequest; index: number }> = [
@@ -109,8 +109,8 @@ test('padding that every remaining row has is dropped from the cache, and the to
       seed: 1,
       stop: [],
     };
-    const short = [0, 2].map((i): RowRequest => ({
-      promptIds: tokenizer.encode(mixedPrompts[i]),
+    const short = [mixedPrompts[0], mixedPrompts[2]].map((prompt): RowRequest => ({
+      promptIds: tokenizer.encode(prompt),
       maxNewTokens: 12,
       sampling: greedySampling,
       seed: 1,
@@ -120,9 +120,7 @@ test('padding that every remaining row has is dropped from the cache, and the to
       long.promptIds.length - Math.max(...short.map((r) => r.promptIds.length)) >= 16,
       'the short rows carry 16 or more positions of padding',
     );
-    const alone = await Promise.all(
-      short.map(async (r) => (await generateBatch(model, tokenizer, [r])).results[0].tokenIds),
-    );
+    const alone = await Promise.all(short.map(async (r) => (await generateOne(model, tokenizer, r)).tokenIds));
     const passes: Array<{ batch: number; totalLen: number; seqLen: number }> = [];
     const { results } = await generateBatch(watched(model, passes), tokenizer, [long, ...short]);
     assert.deepEqual(
@@ -130,7 +128,10 @@ test('padding that every remaining row has is dropped from the cache, and the to
       alone,
     );
     // Once the long row has ended, the two short rows' cache is shorter than the batch was.
-    const before = passes.find((p) => p.batch === 3 && p.seqLen === 1)!;
+    const before = must(
+      passes.find((p) => p.batch === 3 && p.seqLen === 1),
+      'a one-token pass over all three rows',
+    );
     const after = passes.filter((p) => p.batch === 2);
     assert.ok(after.length > 0 && after.every((p) => p.totalLen < before.totalLen), JSON.stringify(passes));
   } finally {
@@ -146,6 +147,7 @@ test('stackPast left-pads each group with zeros to the common length, rows of th
       [batch, 2, len, 1],
     );
   const [s] = stackPast([t(1, 2, 1)], [t(2, 3, 100)], 3);
+  assert.ok(s, 'one stacked tensor');
   assert.deepEqual(s.dims, [3, 2, 3, 1]);
   // Row 0 (first group, 2 positions): each head gets one zero in front.
   assert.deepEqual(

@@ -8,6 +8,7 @@ import { DecoderSession, describeDecoder, graphHasOperator } from '../../../../p
 import { createOnnxProvider } from '../../../../providers/onnx/index.js';
 import { fixturesDir } from '../../../helpers/paths.js';
 import { mixedPrompts, quietLogger, request } from './onnx-test-helpers.js';
+import { must } from '../../../helpers/must.js';
 
 // tools/make_models.py contrib: one layer of MatMulNBits (4-bit weights) and GroupQueryAttention, expected logits from numpy.
 const dir = path.join(fixturesDir, 'models', 'tiny-contrib-ops');
@@ -21,7 +22,7 @@ const expected = JSON.parse(readFileSync(path.join(dir, 'expected_logits.json'),
 
 function worst(a: Float32Array, b: readonly number[]): number {
   let w = 0;
-  for (let i = 0; i < b.length; i++) w = Math.max(w, Math.abs(a[i] - b[i]));
+  for (const [i, want] of b.entries()) w = Math.max(w, Math.abs(must(a[i], `value ${i}`) - want));
   return w;
 }
 

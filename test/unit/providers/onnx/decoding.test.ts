@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { GenerationResult, ProviderError } from '../../../../providers/types.js';
 import {
+  generateOne,
   greedySampling as greedy,
   mixedPrompts,
   openFixture,
@@ -20,6 +21,7 @@ import { generateBatch, type RowRequest } from '../../../../providers/onnx/gener
 import { BadWords, ForcedEos, MinNewTokens, NoRepeatNgram } from '../../../../providers/onnx/processors.js';
 import type { LogitsProcessor } from '../../../../providers/onnx/logits-processor.js';
 import { inspect } from 'node:util';
+import { must } from '../../../helpers/must.js';
 
 function ok(r: GenerationResult | ProviderError | undefined): GenerationResult {
   assert.ok(r && !(r instanceof Error), inspect(r));
@@ -103,17 +105,17 @@ test('EOS ends the row with finishReason stop; the EOS id counts as generated, a
     stop: [],
   });
   try {
-    const base = (await generateBatch(model, tokenizer, [row()])).results[0];
-    assert.equal(base?.tokenIds.length, 12);
+    const base = await generateOne(model, tokenizer, row());
+    assert.equal(base.tokenIds.length, 12);
     // Declare the 4th generated id an EOS id; the row must end where it first occurs.
-    const eosId = base?.tokenIds[3];
-    const first = base?.tokenIds.indexOf(eosId);
+    const eosId = must(base.tokenIds[3], 'the 4th generated id');
+    const first = base.tokenIds.indexOf(eosId);
     const withEos = { ...tokenizer, special: { ...tokenizer.special, eos: [eosId] } };
-    const r = (await generateBatch(model, withEos, [row()])).results[0];
-    assert.equal(r?.finishReason, 'stop');
-    assert.deepEqual(r?.tokenIds, base?.tokenIds.slice(0, first + 1));
-    assert.equal(r?.completionTokens, first + 1);
-    assert.equal(r?.text, tokenizer.decode(base?.tokenIds.slice(0, first) ?? []).trim());
+    const r = await generateOne(model, withEos, row());
+    assert.equal(r.finishReason, 'stop');
+    assert.deepEqual(r.tokenIds, base.tokenIds.slice(0, first + 1));
+    assert.equal(r.completionTokens, first + 1);
+    assert.equal(r.text, tokenizer.decode(base.tokenIds.slice(0, first)).trim());
   } finally {
     await session.release();
   }
@@ -136,10 +138,11 @@ test('aborting one row cancels it and leaves the others with the same text as wi
     );
     assert.equal(p.stats().batches - before, 1, 'the three calls shared one batch');
     const [r0, r1, r2] = results.map((x) => ok(x[0]));
-    assert.equal(r1?.finishReason, 'cancelled');
-    assert.ok((r1?.completionTokens ?? 99) < 20);
-    assert.deepEqual([r0?.text, r2?.text], [baseline[0]?.text, baseline[2]?.text]);
-    assert.deepEqual([r0?.finishReason, r2?.finishReason], [baseline[0]?.finishReason, baseline[2]?.finishReason]);
+    assert.ok(r0 && r1 && r2, 'a result for each call');
+    assert.equal(r1.finishReason, 'cancelled');
+    assert.ok(r1.completionTokens < 20);
+    assert.deepEqual([r0.text, r2.text], [baseline[0]?.text, baseline[2]?.text]);
+    assert.deepEqual([r0.finishReason, r2.finishReason], [baseline[0]?.finishReason, baseline[2]?.finishReason]);
   } finally {
     await p.close();
   }
@@ -148,11 +151,8 @@ test('aborting one row cancels it and leaves the others with the same text as wi
 test('processors run on every step: no_repeat_ngram_size bans every trigram the prompt and the output already hold; bad_words_ids and min_new_tokens too', async () => {
   const { tokenizer, session, model } = await openFixtureDecoder('tiny-gpt2');
   const run = async (processors: LogitsProcessor[], promptIds: number[], maxNewTokens = 40) =>
-    (
-      await generateBatch(model, tokenizer, [
-        { promptIds, maxNewTokens, sampling: greedy, processors, seed: 1, stop: [] },
-      ])
-    ).results[0].tokenIds;
+    (await generateOne(model, tokenizer, { promptIds, maxNewTokens, sampling: greedy, processors, seed: 1, stop: [] }))
+      .tokenIds;
   const trigrams = (ids: readonly number[]) => ids.slice(0, -2).map((_, i) => ids.slice(i, i + 3).join(','));
   try {
     const prompt = tokenizer.encode('Denim');
@@ -162,7 +162,8 @@ test('processors run on every step: no_repeat_ngram_size bans every trigram the 
     const all = [...prompt, ...(await run([new NoRepeatNgram(3)], prompt))];
     assert.equal(new Set(trigrams(all)).size, trigrams(all).length, 'no trigram twice in prompt and output');
     // bad_words_ids: a one-id word never appears; a two-id word is never completed.
-    const [a, b] = [free[0], free[1]];
+    const a = must(free[0], 'the first free id');
+    const b = must(free[1], 'the second free id');
     const banned = await run([new BadWords([[a]])], prompt);
     assert.ok(!banned.includes(a), `${a} banned`);
     const pair = await run([new BadWords([[a, b]])], prompt);
@@ -171,19 +172,23 @@ test('processors run on every step: no_repeat_ngram_size bans every trigram the 
       `${a} ${b} never completed`,
     );
     // min_new_tokens: the loop's EOS is held back; declare the first free token an EOS id and the row still makes 10 tokens.
-    const eos = [free[0]];
-    const held = await generateBatch(model, { ...tokenizer, special: { ...tokenizer.special, eos } }, [
-      {
-        promptIds: prompt,
-        maxNewTokens: 10,
-        sampling: greedy,
-        processors: [new MinNewTokens(10, eos)],
-        seed: 1,
-        stop: [],
-      },
-    ]);
-    assert.equal(held.results[0].tokenIds.length, 10);
-    assert.ok(!held.results[0].tokenIds.includes(free[0]));
+    const eos = [a];
+    const heldIds = (
+      await generateOne(
+        model,
+        { ...tokenizer, special: { ...tokenizer.special, eos } },
+        {
+          promptIds: prompt,
+          maxNewTokens: 10,
+          sampling: greedy,
+          processors: [new MinNewTokens(10, eos)],
+          seed: 1,
+          stop: [],
+        },
+      )
+    ).tokenIds;
+    assert.equal(heldIds.length, 10);
+    assert.ok(!heldIds.includes(a));
   } finally {
     await session.release();
   }
@@ -192,19 +197,15 @@ test('processors run on every step: no_repeat_ngram_size bans every trigram the 
 test('forced_eos_token_id: the last token is that id, and the row ends with it', async () => {
   const { tokenizer, session, model } = await openFixtureDecoder('tiny-llama');
   try {
-    const eos = tokenizer.special.eos[0];
-    const r = (
-      await generateBatch(model, tokenizer, [
-        {
-          promptIds: tokenizer.encode('Denim'),
-          maxNewTokens: 6,
-          sampling: greedy,
-          processors: [new ForcedEos(eos)],
-          seed: 1,
-          stop: [],
-        },
-      ])
-    ).results[0];
+    const eos = must(tokenizer.special.eos[0], 'an EOS id');
+    const r = await generateOne(model, tokenizer, {
+      promptIds: tokenizer.encode('Denim'),
+      maxNewTokens: 6,
+      sampling: greedy,
+      processors: [new ForcedEos(eos)],
+      seed: 1,
+      stop: [],
+    });
     assert.equal(r.tokenIds.length, 6);
     assert.equal(r.tokenIds.at(-1), eos);
     assert.equal(r.finishReason, 'stop');
@@ -227,6 +228,7 @@ test('selectPastRows keeps exactly the listed rows of each past tensor, float32 
     [batch, heads, len, dim],
   );
   const [a, b] = selectPastRows([f32, f16], [0, 2]);
+  assert.ok(a && b, 'one tensor out per tensor in');
   assert.deepEqual(a.dims, [2, heads, len, dim]);
   assert.deepEqual([...(a.data as Float32Array)], [...f32.data.subarray(0, block), ...f32.data.subarray(2 * block)]);
   // float16 data is raw halves: a Uint16Array, or a Float16Array over the same bits where the runtime has one.
@@ -240,7 +242,7 @@ test('selectPastRows keeps exactly the listed rows of each past tensor, float32 
 test('every buffer a decode step hands back is freed once read: the consumed past, rows dropped from it, the logits', async () => {
   const { tokenizer, session, model } = await openFixtureDecoder('tiny-gpt2');
   const rows = [6, 11, 16].map((maxNewTokens, i): RowRequest => ({
-    promptIds: tokenizer.encode(mixedPrompts[i]),
+    promptIds: tokenizer.encode(must(mixedPrompts[i], `prompt ${i}`)),
     maxNewTokens,
     sampling: greedy,
     seed: 1,

@@ -9,6 +9,7 @@ import { DecoderSession, describeDecoder } from '../../../../providers/onnx/deco
 import { loadTokenizer } from '../../../../providers/onnx/tokenizer.js';
 import { decoderFixtures, fixtureDir, openFixture, quietLogger, request } from './onnx-test-helpers.js';
 import { inspect } from 'node:util';
+import { must } from '../../../helpers/must.js';
 
 interface Expected {
   texts: string[];
@@ -46,11 +47,12 @@ for (const name of decoderFixtures) {
       if (pair) feeds[i % 2 === 0 ? pair.key : pair.value] = t;
     });
     const out = await session.run(feeds);
-    const logits = out.logits;
+    const logits = must(out.logits, 'the logits output');
     assert.deepEqual(logits.dims, expected.dims);
     const data = logits.data as Float32Array;
     let worst = 0;
-    for (let i = 0; i < data.length; i++) worst = Math.max(worst, Math.abs(data[i] - expected.logits[i]));
+    for (const [i, v] of data.entries())
+      worst = Math.max(worst, Math.abs(v - must(expected.logits[i], 'a PyTorch logit')));
     assert.ok(worst < 1e-4, `max |ONNX - PyTorch| = ${worst}`);
     await session.release();
   });

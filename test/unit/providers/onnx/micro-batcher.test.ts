@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { isProviderError } from '../../../../providers/types.js';
 import { MicroBatcher } from '../../../../providers/onnx/micro-batcher.js';
 import { openFixture, request } from './onnx-test-helpers.js';
+import { must } from '../../../helpers/must.js';
 
 /** The promise of an item the batcher took; enqueue's null (a full queue) fails the test. */
 function queued<R>(p: Promise<R> | null): Promise<R> {
@@ -135,18 +136,18 @@ test('waiting items join a running loop together: once a quarter of the slots ar
           seen.push(group.map((t) => t.item));
           running.push(...group);
         };
-        running[0].resolve(0);
+        must(running[0], 'the first running item').resolve(0);
         if (delay > 5) {
           // One slot free, two waiting, neither has waited a second: no join yet.
           log(take(1));
-          running[1].resolve(1);
+          must(running[1], 'the second running item').resolve(1);
           // Two free: both join.
           log(take(2));
         } else {
           // One slot free, and the oldest has waited the delay: it joins alone.
           clock += delay;
           log(take(1));
-          running[1].resolve(1);
+          must(running[1], 'the second running item').resolve(1);
           log(take(1));
         }
         for (const t of running.slice(2)) t.resolve(t.item);

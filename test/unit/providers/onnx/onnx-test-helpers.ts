@@ -11,6 +11,8 @@ import { loadTokenizer, type TextTokenizer } from '../../../../providers/onnx/to
 import { createOrtSession } from '../../../../providers/onnx/session.js';
 import { DecoderSession, describeDecoder } from '../../../../providers/onnx/decoder-session.js';
 import type { SamplingParams } from '../../../../providers/onnx/sampling.js';
+import { generateBatch, type RowRequest, type RowResult } from '../../../../providers/onnx/generate-batch.js';
+import { must } from '../../../helpers/must.js';
 
 export const decoderFixtures = ['tiny-gpt2', 'tiny-llama', 'tiny-gpt2-nopast', 'tiny-gpt2-merged'] as const;
 export type DecoderFixture = (typeof decoderFixtures)[number];
@@ -46,9 +48,23 @@ export function openFixture(name: DecoderFixture, options: OnnxProviderOptions =
 }
 
 /** Prompts of different token lengths, so a batch needs left padding. */
-export const mixedPrompts = [
+export const mixedPrompts: [string, string, string, string] = [
   'Linen summer dress',
   'A soft wool coat — warm, tailored and made for café days.',
   'Denim',
   'Leather ankle boots with a stacked heel and a crêpe sole',
 ];
+
+/** A row's [id, score] pairs, best first and the lower id first among equal scores: the order token choice follows. */
+export function ranked(row: Float32Array): Array<[number, number]> {
+  return [...row.entries()].sort(([ia, a], [ib, b]) => b - a || ia - ib);
+}
+
+/** generateBatch over a single row: that row's result. */
+export async function generateOne(
+  model: DecoderSession,
+  tokenizer: TextTokenizer,
+  row: RowRequest,
+): Promise<RowResult> {
+  return must((await generateBatch(model, tokenizer, [row])).results[0], 'the result of the one row');
+}

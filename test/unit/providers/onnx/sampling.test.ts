@@ -7,9 +7,10 @@ import { StopTextStream } from '../../../../providers/onnx/text-stream.js';
 import { IncrementalDecoder, loadTokenizer } from '../../../../providers/onnx/tokenizer.js';
 import { readModelFolder } from '../../../../providers/onnx/model-folder.js';
 import { decodingDefaults, requestDecoding } from '../../../../providers/onnx/generation-params.js';
-import { fixtureDir } from './onnx-test-helpers.js';
+import { fixtureDir, ranked } from './onnx-test-helpers.js';
 import path from 'node:path';
 import { fixturesDir, repoRoot } from '../../../helpers/paths.js';
+import { must } from '../../../helpers/must.js';
 
 const bundledModelDir = path.join(repoRoot, 'models', 'stylesprint-desc');
 const encoderFixtureDir = path.join(fixturesDir, 'models', 'tiny-bert');
@@ -50,7 +51,9 @@ test('top-k equals a stable full sort on random logits with ties and -Infinity, 
     // Few distinct values, so ties are common; some tokens banned outright.
     const logits = Float32Array.from({ length: n }, () => (rand() < 0.1 ? -Infinity : Math.floor(rand() * 12) / 4));
     const k = 1 + Math.floor(rand() * 60);
-    const expected = [...logits.keys()].sort((a, b) => logits[b] - logits[a] || a - b).slice(0, k);
+    const expected = ranked(logits)
+      .slice(0, k)
+      .map(([id]) => id);
     assert.deepEqual(topKIndices(logits, k), expected, `trial ${trial}: n ${n}, k ${k}`);
   }
 });
@@ -225,7 +228,7 @@ test('chooseToken never draws a banned (-Infinity) token, even when the draw rou
   ]) {
     for (const r of [0, 0.5, 0.999999999, 1]) {
       const id = chooseToken(Float32Array.from(logits), params, () => r);
-      assert.ok(logits[id] > -Infinity, `draw ${r} chose ${id}`);
+      assert.ok(must(logits[id], `logit ${id}`) > -Infinity, `draw ${r} chose ${id}`);
     }
   }
 });

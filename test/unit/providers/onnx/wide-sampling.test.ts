@@ -8,6 +8,8 @@ import {
   topKIndices,
   type SamplingParams,
 } from '../../../../providers/onnx/sampling.js';
+import { ranked } from './onnx-test-helpers.js';
+import { must } from '../../../helpers/must.js';
 
 // One real block-max session per vocabulary size, as the provider keeps one.
 const sessions = new Map<number, Promise<BlockMaxSession | null>>();
@@ -17,8 +19,12 @@ after(async () => {
 
 /** The row's part of a real block-max run over `logits`, with the best tokens `params` needs (or null: no block size divides it). */
 async function blocksOf(logits: Float32Array, params: SamplingParams): Promise<RowBlocks | null> {
-  if (!sessions.has(logits.length)) sessions.set(logits.length, BlockMaxSession.create(logits.length));
-  const session = await sessions.get(logits.length)!;
+  let pending = sessions.get(logits.length);
+  if (pending === undefined) {
+    pending = BlockMaxSession.create(logits.length);
+    sessions.set(logits.length, pending);
+  }
+  const session = await pending;
   return session ? session.rowBlocks(await session.run(logits, 1, bestNeeded(params)), 0) : null;
 }
 
@@ -28,18 +34,20 @@ async function blocksOf(logits: Float32Array, params: SamplingParams): Promise<R
  * top-p prefix, the min-p prefix, and a draw walking it best first.
  */
 function reference(logits: Float32Array, p: SamplingParams, rand: () => number): number {
-  const order = [...logits.keys()].filter((i) => logits[i] > -Infinity).sort((a, b) => logits[b] - logits[a] || a - b);
-  if (order.length === 0) return 0;
-  if (!p.doSample || p.temperature <= 0) return order[0];
-  const top = order.slice(0, p.topK > 0 ? Math.min(p.topK, order.length) : order.length);
-  const max = logits[top[0]];
-  const probs = top.map((i) => Math.exp((logits[i] - max) / p.temperature));
-  const total = probs.reduce((a, b) => a + b, 0);
+  const order = ranked(logits).filter(([, logit]) => logit > -Infinity);
+  const [best] = order;
+  if (best === undefined) return 0;
+  if (!p.doSample || p.temperature <= 0) return best[0];
+  const [, max] = best;
+  const top = order
+    .slice(0, p.topK > 0 ? Math.min(p.topK, order.length) : order.length)
+    .map(([id, logit]) => ({ id, prob: Math.exp((logit - max) / p.temperature) }));
+  const total = top.reduce((a, t) => a + t.prob, 0);
   let keep = top.length;
   if (p.topP < 1) {
     let mass = 0;
-    for (let i = 0; i < probs.length; i++) {
-      mass += probs[i] / total;
+    for (const [i, t] of top.entries()) {
+      mass += t.prob / total;
       if (mass >= p.topP) {
         keep = i + 1;
         break;
@@ -48,17 +56,17 @@ function reference(logits: Float32Array, p: SamplingParams, rand: () => number):
   }
   const minP = p.minP ?? 0;
   if (minP > 0) {
-    let m = 1;
-    while (m < keep && probs[m] >= minP) m++;
-    keep = m;
+    // The best token's weight is 1: min-p keeps the prefix whose weights reach minP.
+    const below = top.findIndex((t, i) => i > 0 && t.prob < minP);
+    if (below !== -1) keep = Math.min(keep, below);
   }
-  const kept = probs.slice(0, keep).reduce((a, b) => a + b, 0);
-  let r = rand() * kept;
-  for (let i = 0; i < keep; i++) {
-    r -= probs[i];
-    if (r < 0) return top[i];
+  const kept = top.slice(0, keep);
+  let r = rand() * kept.reduce((a, t) => a + t.prob, 0);
+  for (const t of kept) {
+    r -= t.prob;
+    if (r < 0) return t.id;
   }
-  return top[keep - 1];
+  return must(kept.at(-1), 'the last kept token').id;
 }
 
 type Shape = 'peaked' | 'flat' | 'ties' | 'banned';
@@ -149,7 +157,9 @@ test('top-k above the list limit equals a stable full sort, on flat and tied log
       [151_936, 300],
     ] as const) {
       const logits = logitsOf(n, shape, rand);
-      const expected = [...logits.keys()].sort((a, b) => logits[b] - logits[a] || a - b).slice(0, k);
+      const expected = ranked(logits)
+        .slice(0, k)
+        .map(([id]) => id);
       assert.deepEqual(topKIndices(logits, k), expected, `${shape}, vocabulary ${n}, k ${k}`);
     }
   }

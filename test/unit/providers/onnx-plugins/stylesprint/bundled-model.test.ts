@@ -31,12 +31,15 @@ import {
 import { promptsFor } from '../../../../../bench/model-quality/prompt.js';
 import { loadFactPatterns } from '../../../../../providers/onnx-plugins/stylesprint/fact-grammar.js';
 import { inspect } from 'node:util';
+import { must } from '../../../../helpers/must.js';
 
 // The template the model folder names (the one it was trained on), as the gateway sends it.
 const modelPrompt = promptsFor(bundledModelDir);
 const catalog = readCatalogEntries();
 const train = catalog.filter((p) => p.split === 'train');
 const heldOut = catalog.filter((p) => p.split === 'test');
+/** The facts of held-out product `i`, the one a batch's row `i` was asked about. */
+const factsOf = (i: number) => catalogFacts(must(heldOut[i], `held-out product ${i}`));
 
 const trainGrams = new Set(train.flatMap((p) => ngrams(p.description, 8)));
 
@@ -85,8 +88,10 @@ for (const mode of ['default sampling (seeded)', 'greedy'] as const) {
       const { lexicon, factPatterns: patterns } = settingsOf(bundledOptions(), bundledModelDir);
       assert.ok(lexicon, 'the bundled model names a lexicon');
       assert.ok(patterns && lexicon.numberWords, 'the bundled model names fact patterns and number words');
+      const numberWords = lexicon.numberWords;
+      const frameWords = must(lexicon.frame, 'the frame words').words;
       results.forEach((r, i) => {
-        const f = catalogFacts(heldOut[i]);
+        const f = factsOf(i);
         const own = new Set(wordsOf([f.title, ...f.attributes, ...(f.colors ?? []), ...(f.materials ?? [])].join(' ')));
         const written = wordsOf(r.text);
         // A text cut at max_new_tokens may stop inside a word: that one need only start a word it may write.
@@ -106,14 +111,13 @@ for (const mode of ['default sampling (seeded)', 'greedy'] as const) {
         );
         // no_repeat_word_window 1: no word twice in a row ("washed washed"), the title's words aside (measured without it: 2 and 5 texts of 24).
         const title = new Set(wordsOf(f.title));
-        const stutters = repeatedWords(r.text, 1).filter((m) => !title.has(wordsOf(m)[0]));
+        const stutters = repeatedWords(r.text, 1).filter((m) => {
+          const [first] = wordsOf(m);
+          return first === undefined || !title.has(first);
+        });
         assert.deepEqual(stutters, [], `a repeated word: ${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`);
         // frame_sentences: the two fact sentences hold only the patterns' words and the product's (without it, 13% of the first sentence's words came from elsewhere).
-        assert.deepEqual(
-          offFrameWords(r.text, f, lexicon.frame!.words, 2),
-          [],
-          `${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`,
-        );
+        assert.deepEqual(offFrameWords(r.text, f, frameWords, 2), [], `${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`);
         // The copy bias leaves "made of" and "comes in" whole (it made "made office" and "comes indigo" of them).
         assert.doesNotMatch(r.text, /\bmade of[a-z]|\bcomes in[a-z]/i, `${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`);
         // fact_numbers_only: every number written is one of the product's.
@@ -131,7 +135,7 @@ for (const mode of ['default sampling (seeded)', 'greedy'] as const) {
         );
         // number_words: "they" and "are" for "Jeans", "it" and "comes" for a dress (without them, "Wear it" for trainers in 5 of 48 texts).
         assert.deepEqual(
-          otherNumberWords(r.text, f, lexicon.numberWords!),
+          otherNumberWords(r.text, f, numberWords),
           [],
           `the other number's words: ${heldOut[i]?.sku}: ${JSON.stringify(r.text)}`,
         );
@@ -140,16 +144,14 @@ for (const mode of ['default sampling (seeded)', 'greedy'] as const) {
       assert.ok(new Set(results.map((r) => r.text)).size > results.length / 2);
       // About the product: it restates its own listed facts word for word (half of them when measured;
       // the template baseline states all), and names its own words far more often than the next product's.
-      const stated = heldOut.map((prod, i) => factsStated(results[i].text, catalogFacts(prod)));
+      const stated = results.map((r, i) => factsStated(r.text, factsOf(i)));
       const share = stated.reduce((a, f) => a + f.stated, 0) / stated.reduce((a, f) => a + f.listed, 0);
       assert.ok(share >= 0.5, `states ${(share * 100).toFixed(0)}% of the listed facts`);
       // The whole title, word for word: the fact grammar writes it in every text.
-      const titles = results.filter((r, i) => statesTitle(r.text, catalogFacts(heldOut[i]))).length;
+      const titles = results.filter((r, i) => statesTitle(r.text, factsOf(i))).length;
       assert.equal(titles, heldOut.length, `states the whole title in ${titles} of ${heldOut.length}`);
-      const own = results.filter((r, i) => mentionsProduct(r.text, catalogFacts(heldOut[i]))).length;
-      const other = results.filter((r, i) =>
-        mentionsProduct(r.text, catalogFacts(heldOut[(i + 1) % heldOut.length])),
-      ).length;
+      const own = results.filter((r, i) => mentionsProduct(r.text, factsOf(i))).length;
+      const other = results.filter((r, i) => mentionsProduct(r.text, factsOf((i + 1) % heldOut.length))).length;
       assert.ok(own >= Math.max(18, 1.5 * other), `names its own product in ${own}, the next product in ${other}`);
     } finally {
       await p.close();
@@ -169,7 +171,7 @@ test('without the fact grammar, the copy bias is what brings the titles: greedy 
         return { ...modelPrompt(product), temperature: 0 };
       });
       const results = (await p.generate(reqs)).map(ok);
-      return results.filter((r, i) => statesTitle(r.text, catalogFacts(heldOut[i]))).length;
+      return results.filter((r, i) => statesTitle(r.text, factsOf(i))).length;
     } finally {
       await p.close();
     }
@@ -243,6 +245,7 @@ test("a product the fact grammar cannot hold (a non-ASCII fact) gets the frame i
   const lexicon = loadLexicon(bundledModelDir, 'lexicon.json');
   const patterns = loadFactPatterns(bundledModelDir, 'fact_patterns.json');
   assert.ok(lexicon?.frame && patterns);
+  const frameWords = lexicon.frame.words;
   const p = await openBundled();
   try {
     const products = heldOut.slice(0, 6).map((prod) => {
@@ -253,10 +256,10 @@ test("a product the fact grammar cannot hold (a non-ASCII fact) gets the frame i
       ok,
     );
     results.forEach((r, i) => {
-      const f = products[i];
+      const f = must(products[i], `product ${i}`);
       assert.equal(followsPatterns(r.text, f, patterns), null, 'no grammar for it');
       assert.ok(words(r.text).length >= 5, r.text);
-      assert.deepEqual(offFrameWords(r.text, f, lexicon.frame!.words, 2), [], `${f.title}: ${JSON.stringify(r.text)}`);
+      assert.deepEqual(offFrameWords(r.text, f, frameWords, 2), [], `${f.title}: ${JSON.stringify(r.text)}`);
     });
   } finally {
     await p.close();

@@ -22,6 +22,7 @@ import {
   wordPieces,
 } from '../../../../../providers/onnx-plugins/stylesprint/prompt-copy.js';
 import { tempDir } from '../../../../helpers/temp-dir.js';
+import { must } from '../../../../helpers/must.js';
 
 const patterns: FactPatterns = parseFactPatterns(
   {
@@ -149,7 +150,7 @@ test('the plural form follows the title; a pattern the facts cannot fill, or a s
 });
 
 const tokenizer = loadTokenizer(readModelFolder(bundledModelDir));
-const vocab = tokenizer.special.eos[0] + 1;
+const vocab = must(tokenizer.special.eos[0], "the bundled model's EOS id") + 1;
 
 test('token by token, from random logits: every text the grammar lets through opens with whole pattern sentences', () => {
   const g = grammarOf(dress);
@@ -159,11 +160,17 @@ test('token by token, from random logits: every text the grammar lets through op
     let text = '';
     for (let step = 0; step < 80 && row.active; step++) {
       const logits = Float32Array.from({ length: vocab }, () => rng() * 10);
-      assert.equal(row.apply(logits, text), row.active);
-      if (!row.active) break;
+      const active = row.apply(logits, text);
+      assert.equal(row.active, active);
+      if (!active) break;
       let best = -1;
-      for (let id = 0; id < vocab; id++) if (best < 0 || logits[id] > logits[best]) best = id;
-      assert.ok(logits[best] > -Infinity, `seed ${seed}: the grammar left no token after ${JSON.stringify(text)}`);
+      let bestLogit = -Infinity;
+      for (const [id, logit] of logits.entries())
+        if (best < 0 || logit > bestLogit) {
+          best = id;
+          bestLogit = logit;
+        }
+      assert.ok(bestLogit > -Infinity, `seed ${seed}: the grammar left no token after ${JSON.stringify(text)}`);
       text += tokenText(tokenizer, best);
     }
     // It let go once the last sentence was written, and not before.
@@ -177,8 +184,8 @@ test('token by token, from random logits: every text the grammar lets through op
 function lists(items: readonly string[]): string[] {
   const out: string[] = [];
   const grow = (chosen: string[]): void => {
-    if (chosen.length > 0)
-      out.push(chosen.length === 1 ? chosen[0] : `${chosen.slice(0, -1).join(', ')} and ${chosen.at(-1)}`);
+    const last = chosen.at(-1);
+    if (last !== undefined) out.push(chosen.length === 1 ? last : `${chosen.slice(0, -1).join(', ')} and ${last}`);
     for (const i of items) if (!chosen.includes(i)) grow([...chosen, i]);
   };
   grow([]);
@@ -194,7 +201,7 @@ function dressOpenings(): string[] {
       if (a1 !== a0)
         for (const rest of lists(a.filter((x) => x !== a0 && x !== a1)))
           first.push(` The Wrap Dress is ${a0} and ${a1}, with ${rest}.`);
-  const colours = lists(dress.colors!);
+  const colours = lists(must(dress.colors, 'the dress colours'));
   const second = [
     ...colours.map((c) => ` It is made of 100% linen and comes in ${c}.`),
     ...colours.map((c) => ` It comes in ${c}.`),
@@ -216,12 +223,12 @@ test('apply bans exactly the tokens that would leave the grammar (checked agains
     const logits = new Float32Array(vocab);
     assert.equal(row.apply(logits, prefix), true);
     let allowed = 0;
-    for (let id = 0; id < vocab; id++) {
+    for (const [id, logit] of logits.entries()) {
       const t = tokenText(tokenizer, id);
       const probe = prefix + t;
       // Allowed: the text stays the start of an opening, or completes one inside the token (the rest of it is free).
       const alive = t !== '' && !t.includes('\0') && openings.some((o) => o.startsWith(probe) || probe.startsWith(o));
-      assert.equal(logits[id] > -Infinity, alive, `after ${JSON.stringify(prefix)}: ${JSON.stringify(t)}`);
+      assert.equal(logit > -Infinity, alive, `after ${JSON.stringify(prefix)}: ${JSON.stringify(t)}`);
       if (alive) allowed++;
     }
     assert.ok(allowed > 0);
@@ -243,7 +250,7 @@ test('constrainRow: when another rule bans every token the grammar allows, the g
   };
   // Every token the grammar allows first (" Meet", " The", ...) is -Infinity in the model's logits; one other token is not.
   const logits = new Float32Array(vocab).fill(-Infinity);
-  const other = tokenizer.encode(' Hello')[0];
+  const other = must(tokenizer.encode(' Hello')[0], 'the first id of " Hello"');
   logits[other] = 1;
   constrainRow(logits, row);
   assert.equal(logits[other], 1);
@@ -255,7 +262,7 @@ test('constrainRow: when another rule bans every token the grammar allows, the g
   assert.equal(held.active, true);
   assert.equal(l2[other], -Infinity);
   // It answers with those tokens, so that choosing one need not scan the vocabulary.
-  const finite = [...l2.keys()].filter((id) => l2[id] > -Infinity);
+  const finite = [...l2.entries()].filter(([, logit]) => logit > -Infinity).map(([id]) => id);
   assert.ok(finite.length > 0);
   assert.deepEqual(
     [...(candidates ?? [])].sort((a, b) => a - b),
@@ -283,7 +290,7 @@ test("with a fact grammar the copy bias is off: the grammar spells the product's
       grammar,
       settings: noRules,
     });
-    return logits[ap];
+    return must(logits[ap], 'the logit of "ap"');
   };
   const free = ' Meet the Wrap Dress: summer. It comes in sage. Wear it over a wr';
   // No grammar at all (another model, or a product the grammar cannot hold): the bias spells "wrap" on.

@@ -23,6 +23,7 @@ import {
 import { fixtureDir, openFixture } from '../../onnx/onnx-test-helpers.js';
 import { folderWithPlugin, pluginWith, settingsOf } from './plugin-helpers.js';
 import { tempDir } from '../../../../helpers/temp-dir.js';
+import { must } from '../../../../helpers/must.js';
 
 const noRules: StepSettings = {
   outputNoRepeatNgramSize: 0,
@@ -32,8 +33,10 @@ const noRules: StepSettings = {
 };
 
 const tokenizer = loadTokenizer(readModelFolder(bundledModelDir));
-const eos = tokenizer.special.eos[0];
+const eos = must(tokenizer.special.eos[0], "the bundled model's EOS id");
 const vocabSize = eos + 1;
+/** The id of the first token `text` encodes to. */
+const firstId = (text: string): number => must(tokenizer.encode(text)[0], `the first id of ${JSON.stringify(text)}`);
 const lexicon = lexiconFrom(['a', 'linen', 'line', 'dress', 'summer', 'is', 'made', 'of', 'the', 'in', 'and']);
 const own = 'Lambswool Roll Neck\nburgundy';
 
@@ -107,7 +110,10 @@ test("the product's own words are allowed though the lexicon lacks them, and EOS
   constraint().apply(after, ' the Lambswool');
   assert.equal(after[eos], 0, 'EOS after the whole word');
   // Without the product, the same word cannot be started: after " the L" only pieces towards "line"/"linen" remain.
-  const am = ['amb', 'am', 'a'].map((p) => wordPieces(tokenizer).pieceId(p)).find((id) => id !== undefined)!;
+  const am = must(
+    ['amb', 'am', 'a'].map((p) => wordPieces(tokenizer).pieceId(p)).find((id) => id !== undefined),
+    'a piece that starts "amb"',
+  );
   const withOwn = new Float32Array(vocabSize);
   constraint().apply(withOwn, ' the L');
   assert.equal(withOwn[am], 0);
@@ -115,12 +121,12 @@ test("the product's own words are allowed though the lexicon lacks them, and EOS
   const none = new Float32Array(vocabSize);
   bare.apply(none, ' the L');
   assert.equal(none[am], -Infinity);
-  assert.equal(none[wordPieces(tokenizer).pieceId('i')!], 0);
+  assert.equal(none[must(wordPieces(tokenizer).pieceId('i'), 'the piece "i"')], 0);
 });
 
 test('when every allowed token is already banned by another rule, the logits are left alone (no stalled row)', () => {
   const logits = new Float32Array(vocabSize).fill(-Infinity);
-  const open = tokenizer.encode(' xyz')[0];
+  const open = firstId(' xyz');
   logits[open] = 1; // only a token the lexicon forbids is left
   constraint().apply(logits, ' the');
   assert.equal(logits[open], 1);
@@ -130,8 +136,8 @@ test('a repeat ban that would leave no allowed token is taken back, so the word 
   const words = lexiconFrom(['tulle', 'and']);
   const [t, ul, le] = tokenizer.encode(' tulle') as [number, number, number];
   assert.equal(tokenizer.decode([t, ul, le]), ' tulle', 'three pieces');
-  const and = tokenizer.encode(' and')[0];
-  const l = wordPieces(tokenizer).pieceId('l')!;
+  const and = firstId(' and');
+  const l = must(wordPieces(tokenizer).pieceId('l'), 'the piece "l"');
   const promptIds = tokenizer.encode('Describe:');
   // " tulle and tul": "le" would repeat the 3-gram " t" "ul" "le", and it is the only way on.
   const row = (withWords: boolean): RuleRow => ({
@@ -209,33 +215,34 @@ test('fact words: a row may write one only when its own product has it', () => {
     return logits;
   };
   const linenIds = tokenizer.encode(' linen');
-  const navyIds = tokenizer.encode(' navy');
   const ownLinen = pushed('Linen Dress\nnavy');
   const other = pushed('Wool Dress\nblack');
   // Its own product's words: allowed (the first piece of each, with finite logits).
-  assert.ok(Number.isFinite(ownLinen[linenIds[0]]) && Number.isFinite(ownLinen[navyIds[0]]));
+  const linen = must(linenIds[0], 'the first piece of " linen"');
+  const navy = firstId(' navy');
+  assert.ok(Number.isFinite(ownLinen[linen]) && Number.isFinite(ownLinen[navy]));
   // Another product's: banned, whatever the logits wanted.
-  if (linenIds.length === 1) assert.equal(other[linenIds[0]], -Infinity);
-  assert.equal(other[navyIds[0]], -Infinity);
+  if (linenIds.length === 1) assert.equal(other[linen], -Infinity);
+  assert.equal(other[navy], -Infinity);
   // Inside the word: " lin" may go on to "line" (a shared word) but not to "linen" for the other product.
   const inWord = (text: string): Float32Array => {
     const logits = new Float32Array(vocabSize).fill(0);
     new WordConstraint(lex, tokenizer, text).apply(logits, ' the dress is in lin');
     return logits;
   };
-  const en = tokenizer.encode('en')[0];
-  const e = tokenizer.encode('e')[0];
+  const en = firstId('en');
+  const e = firstId('e');
   assert.equal(inWord('Wool Dress')[en], -Infinity);
   assert.ok(Number.isFinite(inWord('Wool Dress')[e]));
   assert.ok(Number.isFinite(inWord('Linen Dress')[en]));
 });
 
 test('no_repeat_word_window: a word of four letters or more is not written again within the window, however it is split', () => {
-  const bundled = loadLexicon(bundledModelDir, 'lexicon.json')!;
+  const bundled = must(loadLexicon(bundledModelDir, 'lexicon.json'), "the bundled model's lexicon");
   const id = (piece: string): number => {
     const ids = tokenizer.encode(piece);
     assert.equal(ids.length, 1, `${JSON.stringify(piece)} is one token`);
-    return ids[0];
+    return must(ids[0], JSON.stringify(piece));
   };
   const bans = (output: string, own = 'Ribbed Top\nlayering', window = 2, title = ''): Float32Array => {
     const logits = new Float32Array(vocabSize);
@@ -301,7 +308,7 @@ test("frame_sentences: the first sentences use only the frame words and the prod
   const id = (piece: string): number => {
     const ids = tokenizer.encode(piece);
     assert.equal(ids.length, 1, `${JSON.stringify(piece)} is one token`);
-    return ids[0];
+    return must(ids[0], JSON.stringify(piece));
   };
   const row = (text: string, sentences: number): RuleRow => ({
     tokens: [1],
@@ -334,7 +341,7 @@ test("frame_sentences: the first sentences use only the frame words and the prod
 test('a model that sets frame_sentences without frame_words in its lexicon does not start', async (t) => {
   const dir = tempDir('frame', t);
   writeFileSync(path.join(dir, 'lexicon.json'), JSON.stringify({ words: ['the', 'dress'] }));
-  const lexicon = loadLexicon(dir, 'lexicon.json')!;
+  const lexicon = must(loadLexicon(dir, 'lexicon.json'), 'the written lexicon');
   assert.equal(lexicon.frame, null);
   const folder = folderWithPlugin(fixtureDir('tiny-llama'), { frame_sentences: 1 });
   try {
@@ -355,7 +362,7 @@ test('number_words: a row writes the words of its title\'s number only ("it come
     },
     'x',
   );
-  assert.deepEqual([...parsed.numberWords!.plural], ['they', 'come']);
+  assert.deepEqual([...must(parsed.numberWords, 'number_words').plural], ['they', 'come']);
   assert.throws(
     () => parseLexicon({ words: ['it'], number_words: { singular: ['it'], plural: ['it'] } }, 'x'),
     /lists "it" as both singular and plural/,
@@ -378,7 +385,7 @@ test('number_words: a row writes the words of its title\'s number only ("it come
     new WordConstraint(l, tokenizer, '').apply(logits, text);
     const id = tokenizer.tokenToId(piece.replace(/ /g, 'Ġ'));
     assert.ok(id !== undefined, piece);
-    return logits[id] > -Infinity;
+    return must(logits[id], `the logit of ${JSON.stringify(piece)}`) > -Infinity;
   };
   assert.equal(allowedAfter(singular, 'Wear', ' it'), true);
   assert.equal(allowedAfter(plural, 'Wear', ' it'), false);

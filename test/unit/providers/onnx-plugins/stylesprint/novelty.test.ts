@@ -29,6 +29,7 @@ import {
 } from '../../onnx/onnx-test-helpers.js';
 import { tempDir } from '../../../../helpers/temp-dir.js';
 import { inspect } from 'node:util';
+import { must } from '../../../../helpers/must.js';
 
 function ngramsOf(ids: readonly number[], n: number): Set<string> {
   const out = new Set<string>();
@@ -72,10 +73,11 @@ test('word-form n-grams: other punctuation or capitals in between do not carry a
   const forms = tokenForms(tokenizer);
   assert.equal(tokenForms(tokenizer), forms, 'memoised per tokenizer');
   const enc = (t: string) => tokenizer.encode(t);
-  const [comma] = enc(',');
-  const [and] = enc(' and');
+  const firstId = (t: string) => must(enc(t)[0], `the first id of ${JSON.stringify(t)}`);
+  const comma = firstId(',');
+  const and = firstId(' and');
   assert.equal(forms.formOf[comma], -1, 'punctuation has no form');
-  assert.equal(forms.formOf[tokenizer.special.eos[0]], -1, 'nor has a special token');
+  assert.equal(forms.formOf[must(tokenizer.special.eos[0], 'an EOS id')], -1, 'nor has a special token');
   // Every token of a form has that form, and the form's id is its smallest token.
   for (const [form, ids] of forms.tokensOf) {
     assert.equal(Math.min(...ids), form);
@@ -94,7 +96,7 @@ test('word-form n-grams: other punctuation or capitals in between do not carry a
   assert.equal(banned(' suit, chinos ('), true);
   // ' Chinos' and ' chinos' are both single tokens here: one form.
   assert.equal(enc(' Chinos').length, 1);
-  assert.equal(forms.formOf[enc(' Chinos')[0]], forms.formOf[enc(' chinos')[0]]);
+  assert.equal(forms.formOf[firstId(' Chinos')], forms.formOf[firstId(' chinos')]);
   assert.equal(banned(' suit Chinos'), true, 'other capitals');
   assert.equal(banned(' suit jeans'), false);
   assert.equal(banned(' chinos'), false, 'too short a context bans nothing');
@@ -176,12 +178,12 @@ test('real ONNX decoder (tiny-gpt2): blocked n-grams never appear in greedy or s
     for (const sampling of [greedy, sampled]) {
       const free = (await generateBatch(model, tokenizer, rows(sampling))).results;
       // Block every n-gram the unconstrained run produced (prompt tail included).
-      const seqs = free.map((r, i) => [...tokenizer.encode(mixedPrompts[i]), ...r.tokenIds]);
+      const seqs = free.map((r, i) => [...tokenizer.encode(must(mixedPrompts[i], `prompt ${i}`)), ...r.tokenIds]);
       const blocked: BlockedNgrams = blockedNgramsFrom(seqs, n);
       const blockedSet = new Set(seqs.flatMap((s) => [...ngramsOf(s, n)]));
       const again = (await generateBatch(model, tokenizer, rows(sampling, blocked))).results;
       again.forEach((r, i) => {
-        const prompt = tokenizer.encode(mixedPrompts[i]);
+        const prompt = tokenizer.encode(must(mixedPrompts[i], `prompt ${i}`));
         const ids = [...prompt, ...r.tokenIds];
         // Only n-grams that end in a generated token are the decoder's choice.
         const made = [...ngramsOf(ids.slice(prompt.length - (n - 1)), n)];

@@ -5,15 +5,16 @@ import { readModelFolder } from '../../../../../providers/onnx/model-folder.js';
 import { loadTokenizer } from '../../../../../providers/onnx/tokenizer.js';
 import { bundledModelDir } from '../../../../../providers/onnx/index.js';
 import { bundledOptions, settingsOf } from './plugin-helpers.js';
+import { must } from '../../../../helpers/must.js';
 
 const tokenizer = loadTokenizer(readModelFolder(bundledModelDir));
-const eos = tokenizer.special.eos[0];
+const eos = must(tokenizer.special.eos[0], "the bundled model's EOS id");
 const size = eos + 1;
 const facts = 'Pull-On Ponte Trousers\n70% viscose, 26% polyamide, 4% elastane';
 const id = (text: string): number => {
   const ids = tokenizer.encode(text);
   assert.equal(ids.length, 1, `${JSON.stringify(text)} is one token`);
-  return ids[0];
+  return must(ids[0], JSON.stringify(text));
 };
 
 function allowedAfter(output: string, own = facts, logits = new Float32Array(size)): (text: string) => boolean {

@@ -11,6 +11,7 @@ import { loadTokenizer } from '../../../../../providers/onnx/tokenizer.js';
 import { bundledModelDir } from '../../../../../providers/onnx/index.js';
 import { settingsOf } from './plugin-helpers.js';
 import { fixtureDir } from '../../onnx/onnx-test-helpers.js';
+import { must } from '../../../../helpers/must.js';
 
 /** A toy vocabulary: every listed piece is a token, id = its index. */
 function toyVocab(list: string[]): WordPieces & { name(id: number): string } {
@@ -18,7 +19,7 @@ function toyVocab(list: string[]): WordPieces & { name(id: number): string } {
     pieceId: (piece) => (list.includes(piece) ? list.indexOf(piece) : undefined),
     continuesWord: (size) =>
       Uint8Array.from({ length: size }, (_, id) => (list[id] && !/^[\s,.]/.test(list[id]) ? 1 : 0)),
-    name: (id) => list[id],
+    name: (id) => must(list[id], `toy token ${id}`),
   };
 }
 
@@ -95,10 +96,11 @@ test('wordPieces: byte-level and Llama tokenizers map a piece to its in-word tok
     assert.ok(id !== undefined, piece);
     assert.equal(gpt2.decode([id]), piece);
   }
-  const mask = pieces.continuesWord(gpt2.special.eos[0] + 1);
-  assert.equal(mask[pieces.pieceId('rac')!], 1);
-  assert.equal(mask[pieces.pieceId(' Shirt')!], 0);
-  assert.equal(mask[gpt2.special.eos[0]], 0);
+  const gpt2Eos = must(gpt2.special.eos[0], "tiny-gpt2's EOS id");
+  const mask = pieces.continuesWord(gpt2Eos + 1);
+  assert.equal(mask[must(pieces.pieceId('rac'), 'the piece "rac"')], 1);
+  assert.equal(mask[must(pieces.pieceId(' Shirt'), 'the piece " Shirt"')], 0);
+  assert.equal(mask[gpt2Eos], 0);
   const llama = loadTokenizer(readModelFolder(fixtureDir('tiny-llama')));
   const lp = wordPieces(llama);
   const some = [...'abcdefghijklmnopqrstuvwxyz'].map((c) => lp.pieceId(c)).filter((id) => id !== undefined);

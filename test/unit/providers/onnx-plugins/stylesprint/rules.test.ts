@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateBatch } from '../../../../../providers/onnx/generate-batch.js';
 import { NoRepeatNgram } from '../../../../../providers/onnx/processors.js';
 import type { LogitsProcessor } from '../../../../../providers/onnx/logits-processor.js';
 import {
   fixtureDir,
+  generateOne,
   greedySampling as greedy,
   openFixture,
   openFixtureDecoder,
@@ -12,15 +12,21 @@ import {
 } from '../../onnx/onnx-test-helpers.js';
 import { folderWithPlugin, pluginWith, rowProcessor } from './plugin-helpers.js';
 import { onnxPlugins } from '../../../../../providers/onnx-plugins/index.js';
+import { must } from '../../../../helpers/must.js';
 
 test("output_no_repeat_ngram_size bans repeats within the output but lets the output restate the prompt; HF's no_repeat_ngram_size bans both", async () => {
   const { tokenizer, session, model } = await openFixtureDecoder('tiny-gpt2');
   const run = async (processors: (promptIds: number[]) => LogitsProcessor[], promptIds: number[]) =>
     (
-      await generateBatch(model, tokenizer, [
-        { promptIds, maxNewTokens: 40, sampling: greedy, processors: processors(promptIds), seed: 1, stop: [] },
-      ])
-    ).results[0].tokenIds;
+      await generateOne(model, tokenizer, {
+        promptIds,
+        maxNewTokens: 40,
+        sampling: greedy,
+        processors: processors(promptIds),
+        seed: 1,
+        stop: [],
+      })
+    ).tokenIds;
   const none = () => [];
   const outputOnly = (promptIds: number[]) => [rowProcessor({ outputNoRepeatNgramSize: 3 }, promptIds)];
   const trigrams = (ids: readonly number[]) => ids.slice(0, -2).map((_, i) => ids.slice(i, i + 3).join(','));
@@ -59,7 +65,10 @@ test('the plugin is loaded by the name the model folder gives; a name the provid
       /logits_processor_plugin is "stylesprint-facts", which this provider was not given \(plugins: none\)/,
     );
     await assert.rejects(
-      openFixture('tiny-gpt2', { modelDir: named.dir, plugins: { other: onnxPlugins['stylesprint-facts'] } }),
+      openFixture('tiny-gpt2', {
+        modelDir: named.dir,
+        plugins: { other: must(onnxPlugins['stylesprint-facts'], 'the stylesprint-facts plugin') },
+      }),
       /\(plugins: other\)/,
     );
     // Given it: the rule runs (greedy on a random-weight model loops without it).
