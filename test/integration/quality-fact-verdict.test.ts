@@ -53,5 +53,8 @@ test('a generation that fails only the fact check counts as BLOCK for the qualit
   );
   const metrics = await (await fetch(`${server.url}/metrics`, { headers: bearer(TEST_KEYS.internal) })).text();
   assert.match(metrics, /gateway_quality_verdicts_total\{provider="openai",model="gpt-4o-mini",verdict="BLOCK"\} 1\b/);
-  assert.doesNotMatch(metrics, /gateway_quality_verdicts_total\{provider="openai",model="gpt-4o-mini",verdict="(PASS|REVIEW)"\}/);
+  assert.doesNotMatch(
+    metrics,
+    /gateway_quality_verdicts_total\{provider="openai",model="gpt-4o-mini",verdict="(PASS|REVIEW)"\}/,
+  );
 });
