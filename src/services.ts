@@ -245,9 +245,8 @@ interface DescriptionDeps {
 
 /** The description service, whose verdicts feed the quality breaker (and the metrics). */
 function createDescriptionService(storage: Storage, deps: DescriptionDeps): DescriptionService {
-  const { router, registry, prices, publication, checks, quality, budgets, logger, wrap } = deps;
+  const { router, registry, prices, publication, quality, budgets, logger, wrap } = deps;
   return new DescriptionService(storage.descriptions, router, registry, prices, logger, publication, {
-    factCheck: (product, text, locale) => checks.check(product, text, locale),
     onVerdict: (provider, model, verdict) => {
       quality.record(provider, model, verdict);
       wrap.verdict?.(provider, model, verdict);

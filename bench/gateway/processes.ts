@@ -51,12 +51,12 @@ export function freePort(): Promise<number> {
   });
 }
 
-function launch(core: number | undefined, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+function launch(core: number | undefined, args: string[], env: NodeJS.ProcessEnv = {}, cwd = repoRoot): ChildProcess {
   // taskset execs node, so the child's pid is node's pid (needed for /proc/<pid>/status).
   const [command, argv] =
     core === undefined ? [process.execPath, args] : ['taskset', ['-c', String(core), process.execPath, ...args]];
   const child = spawn(command, argv, {
-    cwd: repoRoot,
+    cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -155,7 +155,8 @@ export const OUR_API_KEY = 'bench-personalization-key-0123456789';
  * Our gateway as `node dist/src/index.js`, configured from the environment as
  * in production, with only the OpenAI provider pointed at the fake, the cache
  * off (each request reaches the provider) and the personalization rate limit
- * off (it would cap the frontier, and is not what is measured).
+ * off (it would cap the frontier, and is not what is measured). `checkout`:
+ * the repository whose build runs (default this one; compare.ts runs others').
  */
 export async function startOurs(
   fakeBaseUrl: string,
@@ -163,6 +164,7 @@ export async function startOurs(
   core?: number,
   nodeArgs: string[] = [],
   extraEnv: Record<string, string> = {},
+  checkout: string = repoRoot,
 ): Promise<Child> {
   const port = await freePort();
   const env = {
@@ -179,7 +181,8 @@ export async function startOurs(
     RATE_LIMITS: 'personalization=off',
     ...extraEnv,
   };
-  const child = launch(core, [...START_FLAGS, ...nodeArgs, path.join(distDir, 'src/index.js')], env);
+  const entry = path.join(checkout, 'dist', 'src', 'index.js');
+  const child = launch(core, [...START_FLAGS, ...nodeArgs, entry], env, checkout);
   const url = `http://127.0.0.1:${port}`;
   return started(child, `${url}/graphql`, `${url}/readyz`, 200);
 }

@@ -18,10 +18,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildPrompt } from '../../src/prompts/build-prompt.js';
-import type { ProductFacts } from '../../providers/types.js';
 import { writeSection } from '../report.js';
-import { SEQ, type LoadResult, type LoadSpec } from './load.js';
+import type { LoadResult, LoadSpec } from './load.js';
+import { chatBody, mutationBody, OURS_EXPECT, productFacts } from './requests.js';
 import {
   choosePinning,
   cpuMs,
@@ -60,7 +59,6 @@ const C1_ROUNDS = 3;
 const RATES = QUICK
   ? [25, 50, 100, 250, 500, 1000, 2000, 4000]
   : [25, 50, 100, 150, 200, 300, 500, 700, 1000, 1400, 2000, 2800, 4000, 5600];
-const MAX_TOKENS = 64;
 /** --profile-only: just the closed-loop numbers and the CPU profile of our gateway (printed, docs untouched). */
 const PROFILE_ONLY = process.argv.includes('--profile-only');
 const NO_PROFILE = process.argv.includes('--no-profile');
@@ -90,38 +88,6 @@ interface Target {
   process?: Child;
   /** The process whose CPU time per request is reported: the gateway, or the fake for direct. */
   cpuPid: number;
-}
-
-async function productFacts(graphqlUrl: string): Promise<ProductFacts> {
-  const res = await fetch(graphqlUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${OUR_API_KEY}` },
-    body: JSON.stringify({
-      query: '{ products(first: 1) { edges { node { id title category attributes colors materials } } } }',
-    }),
-  });
-  const json = (await res.json()) as { data?: { products: { edges: Array<{ node: ProductFacts }> } } };
-  const product = json.data?.products.edges[0]?.node;
-  if (!product) throw new Error(`no product in the seeded catalog: ${JSON.stringify(json)}`);
-  return product;
-}
-
-/** The chat completion our gateway sends for this product, so direct and peer carry the same payload. */
-function chatBody(product: ProductFacts): string {
-  const built = buildPrompt(product);
-  const messages = [
-    ...(built.system ? [{ role: 'system', content: built.system }] : []),
-    { role: 'user', content: built.prompt },
-  ];
-  return JSON.stringify({ model: 'gpt-4o-mini', messages, max_tokens: MAX_TOKENS, seed: SEQ });
-}
-
-function mutationBody(productId: string): string {
-  return JSON.stringify({
-    query:
-      'mutation($input: [GenerateDescriptionInput!]!) { generateDescriptions(input: $input) { __typename ... on Description { id text } ... on GenerationError { code message } } }',
-    variables: { input: [{ productId, provider: 'openai', params: { maxTokens: MAX_TOKENS, seed: SEQ } }] },
-  });
 }
 
 /** Runs `step` while sampling the process's RSS every 200 ms; returns the step's result and the peak seen. */
@@ -309,7 +275,7 @@ async function measureLatency(latencyMs: number, pinning: Pinning | null): Promi
           url: ours.url,
           body: mutationBody(product.id),
           headers: { authorization: `Bearer ${OUR_API_KEY}` },
-          expect: '"__typename":"Description"',
+          expect: OURS_EXPECT,
           uniqueSeq: true,
         },
         process: ours,
@@ -351,7 +317,7 @@ async function profilePhase(pinning: Pinning | null): Promise<{ plain: ClosedLoo
       url,
       body: mutationBody((await productFacts(url)).id),
       headers: { authorization: `Bearer ${OUR_API_KEY}` },
-      expect: '"__typename":"Description"',
+      expect: OURS_EXPECT,
       uniqueSeq: true,
     });
     const common = { fakeUrl: fake.url, spec, pinning, seconds: PROFILE_SEC, connections: PROFILE_CONNECTIONS };

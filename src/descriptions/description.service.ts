@@ -247,10 +247,8 @@ export function referenceDescription(p: ProductRecord, stale = true): Descriptio
 }
 
 export interface DescriptionServiceOptions {
-  /** Told the verdict of every generation checked and stored (the quality breaker). Default: none. */
+  /** Told the verdict of every generation checked and stored (the quality breaker): its flags with the fact check the lifecycle stored for it. Default: none. */
   onVerdict?: (provider: string, model: string, verdict: Verdict) => void;
-  /** The fact check of a generated text against its product, part of its verdict. Default: none (the flags alone). */
-  factCheck?: (product: ProductRecord, text: string, locale: string) => { verdict: Verdict };
   /** Spending caps (BUDGETS), checked for requests that name a payer. Default: none. */
   budgets?: BudgetGuard | null;
 }
@@ -416,7 +414,7 @@ export class DescriptionService {
     const input = this.descriptionInput(item, routed, sent.version, key, checks);
     // Stored, admitted and its lifecycle events recorded in one transaction.
     const entry = await this.publication.storeGenerated(input, item.product, slot, item.requestedBy);
-    this.reportChecks(item, result, entry.description.id, checks);
+    this.reportChecks(result, entry, checks);
     return { ok: true, description: toDescription(entry.description, DescriptionSource.GENERATED, false, entry) };
   }
 
@@ -495,20 +493,20 @@ export class DescriptionService {
     };
   }
 
-  /** Logs a stored description's flags and tells the quality breaker its verdict. */
-  private reportChecks(
-    item: GenerateItem,
-    result: GenerationResult,
-    descriptionId: string,
-    checks: DescriptionCheckResult,
-  ): void {
+  /**
+   * Logs a stored description's flags and tells the quality breaker its
+   * verdict. The fact check is the one the lifecycle ran and stored with
+   * version 1 (publication.service.ts admission), not a second run of it.
+   */
+  private reportChecks(result: GenerationResult, entry: PublicationEntry, checks: DescriptionCheckResult): void {
+    const descriptionId = entry.description.id;
     if (checks.flags.length)
       this.logger.info({ descriptionId, flags: checks.flags.map((f) => f.code) }, 'description flagged by checks');
-    if (this.options.onVerdict) {
-      const factCheck =
-        this.options.factCheck?.(item.product, result.text, item.personalization?.locale ?? 'en') ?? null;
-      this.options.onVerdict(result.providerId, result.model, verdictOf({ flags: checks.flags, factCheck }));
-    }
+    this.options.onVerdict?.(
+      result.providerId,
+      result.model,
+      verdictOf({ flags: checks.flags, factCheck: entry.version.check }),
+    );
   }
 
   /**
