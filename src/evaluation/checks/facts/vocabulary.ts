@@ -226,7 +226,7 @@ function compileGarments(
   return { kinds, kindByCategory, garmentNouns };
 }
 
-function compileDetails(d: ParsedVocabulary['details.json'], { add }: Compiling): Map<string, DetailGroup> {
+function compileDetails(d: ParsedVocabulary['details.json'], { add, where }: Compiling): Map<string, DetailGroup> {
   const detailGroups = new Map<string, DetailGroup>();
   for (const x of d.groups) {
     const group: DetailGroup = { name: x.name, onlyAgainstRecord: x.onlyAgainstRecord };
@@ -234,7 +234,9 @@ function compileDetails(d: ParsedVocabulary['details.json'], { add }: Compiling)
     for (const p of x.generic) add('details.json', p, { type: 'detail', group, term: null });
     for (const t of x.terms) {
       const forms = Array.isArray(t) ? t : [t];
-      const detail: DetailTerm = { group, forms: forms.map(stems), label: forms[0] };
+      const [label] = forms;
+      if (label === undefined) throw new TypeError(`${where('details.json')}: a term of "${x.name}" has no forms`);
+      const detail: DetailTerm = { group, forms: forms.map(stems), label };
       for (const f of forms) add('details.json', f, { type: 'detail', group, term: detail });
     }
   }
@@ -294,9 +296,8 @@ function compileLanguages(
   const languageCodes = Object.keys(l.languages);
   if (languageCodes.length > 30) throw new TypeError(`${where('languages.json')}: at most 30 languages`);
   const languageWords = new Map<string, number>();
-  languageCodes.forEach((code, bit) => {
-    for (const w of l.languages[code])
-      languageWords.set(w.toLowerCase(), (languageWords.get(w.toLowerCase()) ?? 0) | (1 << bit));
+  Object.values(l.languages).forEach((words, bit) => {
+    for (const w of words) languageWords.set(w.toLowerCase(), (languageWords.get(w.toLowerCase()) ?? 0) | (1 << bit));
   });
   return { languageCodes, languageWords, language: { minWords: l.minWords, minHits: l.minHits, margin: l.margin } };
 }
