@@ -33,7 +33,7 @@ export function scoreBars(models: readonly ModelSummary[], metrics: readonly Sum
     const x0 = pad.l + g * groupW + (groupW - barW * models.length) / 2;
     models.forEach((m, i) => {
       const s = metricOf(m, metric);
-      if (!s || s.mean === null) return;
+      if (!s || s.mean === null || s.lower === null || s.upper === null) return;
       const x = x0 + i * barW;
       const colour = PALETTE[i % PALETTE.length];
       parts.push(
@@ -41,7 +41,7 @@ export function scoreBars(models: readonly ModelSummary[], metrics: readonly Sum
       );
       const cx = x + barW / 2;
       parts.push(
-        `<path d="M${cx} ${y(s.lower!)}V${y(s.upper!)}M${cx - 4} ${y(s.lower!)}h8M${cx - 4} ${y(s.upper!)}h8" stroke="#222" stroke-width="1.5" fill="none"/>`,
+        `<path d="M${cx} ${y(s.lower)}V${y(s.upper)}M${cx - 4} ${y(s.lower)}h8M${cx - 4} ${y(s.upper)}h8" stroke="#222" stroke-width="1.5" fill="none"/>`,
       );
     });
     parts.push(

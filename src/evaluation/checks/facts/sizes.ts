@@ -40,9 +40,10 @@ export function recordSizes(sizes: readonly string[], vocabulary: FactVocabulary
   };
   for (const label of sizes) {
     const s = label.trim();
+    const rank = vocabulary.letterRanks.get(s.toUpperCase());
     let m: RegExpMatchArray | null;
     if (/^one[\s-]?size$/i.test(s) || /^os$/i.test(s)) oneSize = true;
-    else if (vocabulary.letterRanks.has(s.toUpperCase())) push('letter', vocabulary.letterRanks.get(s.toUpperCase())!);
+    else if (rank !== undefined) push('letter', rank);
     else if ((m = s.match(/^(\d+)\s*[-–]\s*(\d+)\s*(?:y|yrs?|years?)$/i))) push('age', Number(m[1]), Number(m[2]));
     else if ((m = s.match(/^(\d+)\s*(?:y|yrs?|years?)$/i))) push('age', Number(m[1]));
     else if ((m = s.match(/^(\d+)\s*(?:-|–)\s*(\d+)\s*m(?:onths?)?$/i)))

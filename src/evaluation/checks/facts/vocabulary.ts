@@ -152,13 +152,12 @@ function compileMaterials(m: ParsedVocabulary['materials.json'], { add, where }:
     if (materials.has(x.name)) throw new TypeError(`${where('materials.json')}: duplicate material "${x.name}"`);
     const names = new Set<string>([x.name]);
     const queue = [...(broader.get(x.name) ?? [])];
-    while (queue.length) {
-      const b = queue.shift()!;
-      if (!broader.has(b))
-        throw new TypeError(`${where('materials.json')}: "${x.name}" is a kind of unknown material "${b}"`);
+    for (let b = queue.shift(); b !== undefined; b = queue.shift()) {
+      const above = broader.get(b);
+      if (!above) throw new TypeError(`${where('materials.json')}: "${x.name}" is a kind of unknown material "${b}"`);
       if (names.has(b)) continue;
       names.add(b);
-      queue.push(...broader.get(b)!);
+      queue.push(...above);
     }
     const material = { name: x.name, names };
     materials.set(x.name, material);
@@ -175,7 +174,8 @@ function compileColours(c: ParsedVocabulary['colours.json'], { add, where }: Com
     for (const f of x.family)
       if (!baseColours.has(stems(f)))
         throw new TypeError(`${where('colours.json')}: colour "${x.name}" has family "${f}", which is not in base`);
-    const last = stems(x.name).split(' ').at(-1)!;
+    // split() yields at least one word.
+    const [last = ''] = stems(x.name).split(' ').slice(-1);
     const colour: Colour = {
       name: stems(x.name),
       family: x.family.map(stems),
@@ -201,11 +201,12 @@ function compileGarments(
     kinds.push(kind);
     for (const n of x.nouns) {
       garmentNouns.add(stems(n));
-      const last = n
+      // split() yields at least one word.
+      const [last = ''] = n
         .trim()
+        .toLowerCase()
         .split(/[\s-]+/)
-        .at(-1)!
-        .toLowerCase();
+        .slice(-1);
       add('garments.json', n, {
         type: 'kind',
         kind,
