@@ -62,7 +62,7 @@ function metricTable(report: Report, id: string, metrics: readonly SummaryMetric
           ? `<td class="num null">${h(fmtInterval(metricOf(m, x), digits))}</td>`
           : num(h(fmtInterval(metricOf(m, x), digits))),
       ),
-      num(String((counted && metricOf(m, counted)?.n) ?? 0)),
+      num(String(counted ? (metricOf(m, counted)?.n ?? 0) : 0)),
     ]),
   );
 }
