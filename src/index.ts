@@ -7,11 +7,13 @@ requireSupportedNode(PROGRAM);
 // The signal handlers go in before the server is built: without a listener a SIGTERM takes the OS
 // default and kills the process at once, so one that came just after "listening" (or during the
 // start) would skip the drain. A signal during the start is kept and honoured once the server is up.
-let requested: string | null = null;
+// A property, not a variable: the signal handler sets it during the awaits below, and a
+// variable's read after them would be narrowed to its initial null.
+const requested: { signal: string | null } = { signal: null };
 let stopNow: ((signal: string) => void) | null = null;
 const onSignal = (signal: string) => {
-  if (requested) return;
-  requested = signal;
+  if (requested.signal) return;
+  requested.signal = signal;
   stopNow?.(signal);
 };
 process.once('SIGTERM', () => onSignal('SIGTERM'));
@@ -37,7 +39,7 @@ try {
       },
     );
   };
-  if (requested) stopNow(requested);
+  if (requested.signal) stopNow(requested.signal);
 } catch (error) {
   exitOnStartFailure(PROGRAM, error);
 }

@@ -11,7 +11,7 @@ export const SAMPLE_CATALOG = path.join(appRoot, 'catalog', 'products.json');
 export interface CatalogEntry {
   sku: string;
   title: string;
-  category: string;
+  category: string | null;
   gender: string;
   attributes: string[];
   colors: string[];
@@ -24,8 +24,18 @@ export interface CatalogEntry {
   split?: 'train' | 'test';
 }
 
+type CatalogFileEntry = Omit<CatalogEntry, 'category' | 'attributes' | 'colors' | 'materials'> &
+  Partial<Pick<CatalogEntry, 'category' | 'attributes' | 'colors' | 'materials'>>;
+
+/** The entries of a catalog file; another catalog's file may leave out the category and the lists. */
 export function readCatalogEntries(file = SAMPLE_CATALOG): CatalogEntry[] {
-  return JSON.parse(readFileSync(file, 'utf8')) as CatalogEntry[];
+  return (JSON.parse(readFileSync(file, 'utf8')) as CatalogFileEntry[]).map((e) => ({
+    ...e,
+    category: e.category ?? null,
+    attributes: e.attributes ?? [],
+    colors: e.colors ?? [],
+    materials: e.materials ?? [],
+  }));
 }
 
 /** The facts a prompt may use for a catalog entry: never its reference description. */
@@ -33,10 +43,10 @@ export function catalogFacts(e: CatalogEntry): ProductFacts {
   return {
     id: e.sku,
     title: e.title,
-    category: e.category ?? null,
-    attributes: e.attributes ?? [],
-    colors: e.colors ?? [],
-    materials: e.materials ?? [],
+    category: e.category,
+    attributes: e.attributes,
+    colors: e.colors,
+    materials: e.materials,
   };
 }
 

@@ -149,7 +149,7 @@ async function main(argv: string[]): Promise<number> {
 
   const tempDir = values.db ? null : mkdtempSync(path.join(tmpdir(), 'stylesprint-benchmark-'));
   const overrides: Partial<ConfigInput> = {
-    databasePath: values.db ?? path.join(tempDir!, 'benchmark.db'),
+    databasePath: tempDir === null ? (values.db ?? '') : path.join(tempDir, 'benchmark.db'),
     seedCatalog: false,
   };
   if (named.length) overrides.providers = named;
@@ -179,9 +179,9 @@ async function main(argv: string[]): Promise<number> {
     progress.update(0, started.total);
     await runner.settled(runId);
     progress.end();
-    const run = (await runner.get(runId))!;
-    if (run.status !== 'COMPLETED') {
-      process.stderr.write(`benchmark ${run.status}: ${run.error ?? 'unknown reason'}\n`);
+    const run = await runner.get(runId);
+    if (run?.status !== 'COMPLETED') {
+      process.stderr.write(`benchmark ${run?.status ?? 'missing'}: ${run?.error ?? 'unknown reason'}\n`);
       return 1;
     }
     const results = await runner.results(runId);

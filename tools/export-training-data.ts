@@ -38,7 +38,10 @@ function shuffled<T>(items: readonly T[], rand: () => number): T[] {
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
+    const [a, b] = [out[i], out[j]];
+    // 0 <= j <= i < out.length: both are items.
+    if (a === undefined || b === undefined) throw new Error(`shuffled: index ${i} or ${j} out of range`);
+    [out[i], out[j]] = [b, a];
   }
   return out;
 }
@@ -54,7 +57,9 @@ function variantOf(facts: ProductFacts, rand: () => number): ProductFacts {
 }
 
 function pick<T>(items: readonly T[], rand: () => number): T {
-  return items[Math.floor(rand() * items.length)];
+  const item = items[Math.floor(rand() * items.length)];
+  if (item === undefined) throw new Error('pick: no items to pick from');
+  return item;
 }
 
 /**
@@ -104,16 +109,16 @@ function recombine(
   );
   const noun = fresh && rand() < 0.4 ? capitalised(word('nouns')) : (base.title.split(' ').at(-1) ?? '');
   const title = [...lead, noun].join(' ');
-  const catalogAttributes = [...new Set(all.flatMap((p) => p.attributes ?? []))];
+  const catalogAttributes = [...new Set(all.flatMap((p) => p.attributes))];
   const attributes = Array.from({ length: 3 + Math.floor(rand() * 2) }, () => {
     if (!fresh || rand() < 0.4) return pick(catalogAttributes, rand);
     return rand() < 0.5 ? word('adjectives') : `${word('adjectives')} ${word('nouns')}`;
   });
-  const catalogColours = [...new Set(all.flatMap((p) => p.colors ?? []))];
+  const catalogColours = [...new Set(all.flatMap((p) => p.colors))];
   const colors = Array.from({ length: 1 + Math.floor(rand() * 3) }, () =>
     fresh && rand() < 0.6 ? word(rand() < 0.5 ? 'adjectives' : 'nouns') : pick(catalogColours, rand),
   );
-  let materials = (pick(all, rand).materials ?? []).slice();
+  let materials = pick(all, rand).materials.slice();
   if (fresh && rand() < 0.6) {
     const share = 10 * (1 + Math.floor(rand() * 9));
     materials =
@@ -124,7 +129,7 @@ function recombine(
   return {
     id: `${base.sku}-R`,
     title,
-    category: base.category ?? null,
+    category: base.category,
     attributes: [...new Set(attributes)],
     colors: [...new Set(colors)],
     materials,

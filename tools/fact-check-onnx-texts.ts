@@ -50,7 +50,9 @@ try {
     );
     results.forEach((r, i) => {
       if (r instanceof Error) throw r;
-      const sku = catalog[i].sku;
+      const entry = catalog[i];
+      if (entry === undefined) throw new Error(`${results.length} results for ${catalog.length} catalog entries`);
+      const sku = entry.sku;
       texts.push({ id: `${sku}@${base + i}`, sku, seed: base + i, text: r.text });
     });
   }

@@ -84,7 +84,7 @@ export class DescriptionResolver {
     if (!record) return null;
     const role = ctx.principal?.role ?? 'mobile';
     if (roleAllows(role, 'personalization') || roleAllows(role, 'editor'))
-      return (await ctx.services.descriptions.describe([record], DescriptionSource.CACHED))[0];
+      return (await ctx.services.descriptions.describe([record], DescriptionSource.CACHED))[0] ?? null;
     const live = (await ctx.services.publication.publishedForProducts([record.productId])).find(
       (e) => e.state.descriptionId === id,
     );
@@ -164,7 +164,10 @@ export class DescriptionResolver {
       ? await ctx.services.descriptions.generate(items, ctx.signal, ctx.principal ?? undefined)
       : [];
     outcomes.forEach((o, j) => {
-      results[positions[j]] = o.ok ? o.description : o.error;
+      const i = positions[j];
+      if (i === undefined)
+        throw new Error(`generateDescriptions: ${outcomes.length} outcomes for ${positions.length} items`);
+      results[i] = o.ok ? o.description : o.error;
     });
     return results as Array<Description | GenerationError>;
   }

@@ -28,9 +28,12 @@ import {
 export const describeEntry = (entry: PublicationEntry): Description =>
   toDescription(entry.description, DescriptionSource.CACHED, false, entry);
 
+// Typed as a lookup that can miss: a stored severity is text, and one this version does not know reads as REVIEW.
+const SEVERITY_BY_NAME: Partial<Record<string, CheckSeverity>> = CheckSeverity;
+
 export const toFinding = (f: StoredFinding): CheckFinding => ({
   code: f.code,
-  severity: CheckSeverity[f.severity as CheckSeverity] ?? CheckSeverity.REVIEW,
+  severity: SEVERITY_BY_NAME[f.severity] ?? CheckSeverity.REVIEW,
   start: f.start,
   end: f.end,
   message: f.message,

@@ -135,9 +135,9 @@ export class Authenticator {
         return { ok: true, principal: OPEN_PRINCIPAL };
       return { ok: false, reason: 'missing' };
     }
-    const match = /^Bearer\s+(\S{1,512})\s*$/i.exec(header);
-    if (!match) return { ok: false, reason: 'malformed' };
-    const record = await this.keys.byHash(hashKey(match[1]));
+    const token = /^Bearer\s+(?<token>\S{1,512})\s*$/i.exec(header)?.groups?.token;
+    if (token === undefined) return { ok: false, reason: 'malformed' };
+    const record = await this.keys.byHash(hashKey(token));
     if (!record) return { ok: false, reason: 'unknown' };
     if (record.revokedAt) return { ok: false, reason: 'revoked' };
     this.touch(record.id);

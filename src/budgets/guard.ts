@@ -131,6 +131,7 @@ export class BudgetGuard {
     const result = await this.#store.reserve(windows, amount);
     if (result.allowed) return { ok: true, reservation: { payer, windows, amount } };
     const refused = applicable[result.window];
+    if (refused === undefined) throw new Error(`budget store refused window ${result.window} of ${applicable.length}`);
     const refusal: BudgetRefusal = {
       rule: refused.rule,
       payer: refused.payer,
@@ -173,7 +174,7 @@ export class BudgetGuard {
       scope: s.rule.scope,
       name: s.payer,
       period: s.rule.period,
-      spentUsd: toUsd(spent[i]),
+      spentUsd: toUsd(spent[i] ?? 0), // the store reads one total per id; an unseen one has spent nothing
       limitUsd: s.rule.limitUsd,
     }));
   }

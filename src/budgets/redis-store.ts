@@ -131,6 +131,8 @@ export class RedisBudgetStore implements BudgetStore {
   }
 
   #script(name: string): Script {
-    return (this.#client as unknown as Record<string, Script>)[name].bind(this.#client);
+    const script = (this.#client as unknown as Record<string, Script | undefined>)[name];
+    if (!script) throw new Error(`redis budget store: script ${name} is not defined on the client`);
+    return script.bind(this.#client);
   }
 }

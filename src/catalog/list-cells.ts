@@ -37,7 +37,9 @@ export function splitMaterials(value: string | undefined): string[] {
       const share = SHARE.exec(part);
       const percent = share ? Number(share[1]) : null;
       if (percent !== null && open !== null) {
-        materials[materials.length - 1] += `, ${part}`;
+        // open is set only after a push in this group, so there is a last item.
+        const last = materials.pop();
+        materials.push(last === undefined ? part : `${last}, ${part}`);
         open += percent;
       } else {
         materials.push(part);

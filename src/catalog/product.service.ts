@@ -97,10 +97,12 @@ export class ProductService {
     const { delimiter, rows: parsed } = parseProductCsv(csv, this.csvLimits);
     const good = parsed.filter((r) => r.ok);
     const outcomes = await this.catalog.upsertProducts(good.map((r) => r.product));
+    // One outcome per upserted row, in order.
     const byLine = new Map(good.map((r, i) => [r.line, outcomes[i]]));
     const rows: ImportRowResult[] = parsed.map((r) => {
       if (!r.ok) return { line: r.line, status: ImportRowStatus.ERROR, productId: null, sku: r.sku, title: r.title, errorCode: r.code, error: r.message };
-      const o = byLine.get(r.line)!;
+      const o = byLine.get(r.line);
+      if (!o) throw new Error(`catalog import: no outcome for line ${r.line}`);
       const status = o.action === 'created' ? ImportRowStatus.CREATED : o.action === 'updated' ? ImportRowStatus.UPDATED : ImportRowStatus.UNCHANGED;
       return { line: r.line, status, productId: o.product.id, sku: o.product.sku, title: o.product.title, errorCode: null, error: null };
     });

@@ -48,7 +48,8 @@ export function forbiddenCharacter(field: string, text: string, options: { multi
   for (const [index, char] of [...text].entries()) {
     const bidi = BIDI_CONTROL.test(char);
     if (!bidi && !CONTROL.test(char) && (options.multiline || !LINE_BREAKS.test(char))) continue;
-    const code = `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+    // A character of [...text] is one whole code point.
+    const code = `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
     return `${field} contains ${code} (${bidi ? 'a bidirectional control' : 'a control character'}) at character ${index + 1}`;
   }
   return null;

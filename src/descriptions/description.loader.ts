@@ -48,44 +48,47 @@ export function createDescriptionLoader(service: DescriptionService, ctx: Descri
   const publication = service.publication;
   return new DataLoader<DescriptionKey, Description | null, string>(
     async (keys) => {
-      const slots = keys.map((k) => slotOf(k.product.id, k.personalization, k.channel));
+      const items = keys.map((key, i) => ({ i, key, slot: slotOf(key.product.id, key.personalization, key.channel) }));
       const published = await publication.publishedForProducts(keys.map((k) => k.product.id));
-      const serve = (i: number, fromFallback: boolean, stale: boolean): Description | null => {
-        const key = keys[i];
-        const candidates = fallbackSlots(slots[i]).slice(fromFallback ? 1 : 0);
-        for (const slot of candidates) {
-          const hit = publishedIn(published, slot, key.provider ?? null);
+      const serve = (
+        { key, slot }: (typeof items)[number],
+        fromFallback: boolean,
+        stale: boolean,
+      ): Description | null => {
+        const candidates = fallbackSlots(slot).slice(fromFallback ? 1 : 0);
+        for (const s of candidates) {
+          const hit = publishedIn(published, s, key.provider ?? null);
           if (hit) return toDescription(hit.description, DescriptionSource.CACHED, stale, hit);
         }
         return referenceDescription(key.product, stale);
       };
-      const out: Array<Description | null> = keys.map((_, i) =>
-        publishedIn(published, slots[i], keys[i].provider ?? null) ? serve(i, false, false) : null,
+      const out: Array<Description | null> = items.map((item) =>
+        publishedIn(published, item.slot, item.key.provider ?? null) ? serve(item, false, false) : null,
       );
-      const misses = keys.map((_, i) => i).filter((i) => out[i] === null);
+      const misses = items.filter((item) => out[item.i] === null);
       if (misses.length === 0) return out;
       // A slot with a text waiting for review or approved is the content team's: reads do not pile up drafts in it.
-      const inUse = await publication.slotsInUse(misses.map((i) => slots[i]));
+      const inUse = await publication.slotsInUse(misses.map((m) => m.slot));
       const empty = misses.filter((_, j) => !inUse[j]);
-      for (const i of misses.filter((_, j) => inUse[j])) out[i] = serve(i, true, false);
+      for (const m of misses.filter((_, j) => inUse[j])) out[m.i] = serve(m, true, false);
       if (empty.length === 0) return out;
       const budget = ctx.generations ? await ctx.generations(empty.length) : undefined;
       if (budget && !budget.allowed) {
-        for (const i of empty) out[i] = serve(i, true, true);
+        for (const m of empty) out[m.i] = serve(m, true, true);
         ctx.warnings.push(
           `generation rate limit reached for this key: served published or reference descriptions marked stale for ${empty.length} product(s); generation resumes in ${budget.retryAfterSeconds} s`,
         );
         return out;
       }
       const outcomes = await service.generate(
-        empty.map((i) => ({
-          product: keys[i].product,
+        empty.map(({ key }) => ({
+          product: key.product,
           policy: MOBILE_POLICY,
-          provider: keys[i].provider ?? null,
-          personalization: keys[i].personalization,
+          provider: key.provider ?? null,
+          personalization: key.personalization,
           params: {},
           promptVersion: DEFAULT_PROMPT_VERSION,
-          channel: keys[i].channel,
+          channel: key.channel,
           ...(ctx.requestedBy ? { requestedBy: ctx.requestedBy } : {}),
         })),
         ctx.signal,
@@ -93,9 +96,12 @@ export function createDescriptionLoader(service: DescriptionService, ctx: Descri
       );
       let failed = 0;
       outcomes.forEach((o, j) => {
-        const i = empty[j];
-        if (o.ok && o.description.status === DescriptionStatus.PUBLISHED) out[i] = o.description;
-        else out[i] = serve(i, true, !o.ok);
+        // generate() returns one outcome per item, in order.
+        const m = empty[j];
+        if (m === undefined)
+          throw new Error(`description loader: ${outcomes.length} outcomes for ${empty.length} keys`);
+        if (o.ok && o.description.status === DescriptionStatus.PUBLISHED) out[m.i] = o.description;
+        else out[m.i] = serve(m, true, !o.ok);
         if (!o.ok) failed++;
       });
       if (failed)

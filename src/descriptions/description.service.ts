@@ -366,16 +366,12 @@ export class DescriptionService {
    * thrown) when the caps have no room for its upper estimate.
    */
   async generate(items: GenerateItem[], signal?: AbortSignal, payer?: Payer): Promise<GenerateOutcome[]> {
-    const requests = items.map((item) => this.buildRequest(item));
-    const budget = await this.reserveBudget(
-      payer,
-      items.map((item, i) => ({ item, request: requests[i] })),
-      true,
-    );
+    const jobs = items.map((item) => ({ item, request: this.buildRequest(item) }));
+    const budget = await this.reserveBudget(payer, jobs, true);
     if (!budget.ok) throw budget.error;
     const routed = await this.router.generate(
-      items.map((item, i) => ({
-        request: requests[i],
+      jobs.map(({ item, request }) => ({
+        request,
         options: {
           policy: item.policy,
           provider: item.provider ?? null,
@@ -384,11 +380,14 @@ export class DescriptionService {
         },
       })),
     );
-    await this.chargeBudget(
-      budget.reservation,
-      routed.map((r, i) => ({ request: requests[i], routed: r })),
-    );
-    return Promise.all(routed.map((r, i) => this.settle(items[i], requests[i], r)));
+    // The router returns one result per request, in order.
+    const settled = routed.map((r, i) => {
+      const job = jobs[i];
+      if (job === undefined) throw new Error(`generate: ${routed.length} results for ${jobs.length} requests`);
+      return { ...job, routed: r };
+    });
+    await this.chargeBudget(budget.reservation, settled);
+    return Promise.all(settled.map((s) => this.settle(s.item, s.request, s.routed)));
   }
 
   /** Stores a finished generation (also used by streaming) and returns it as a Description. */
@@ -545,6 +544,7 @@ export class DescriptionService {
       if (stored) {
         // Replayed as the content team left it: its current version, with its status.
         const [description] = await this.describe([stored], DescriptionSource.CACHED);
+        if (!description) throw new Error('describe() returned no description for the stored record');
         const groups = wordGroups(description.text, REPLAY_WORDS);
         for (const [index, piece] of groups.entries()) yield token(index, piece, true);
         yield {

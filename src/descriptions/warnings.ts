@@ -44,10 +44,11 @@ export function capabilityWarnings(
         code: 'LOCALE_UNSUPPORTED',
         message: `prompt ${template.version} does not carry the locale ${locale}: the text is in the model's default language`,
       });
-    else if (!honoursLocale(writer.honours, locale))
+    // honoursLocale() is true for a writer that declares nothing.
+    else if (writer.honours && !honoursLocale(writer.honours, locale))
       warnings.push({
         code: 'LOCALE_UNSUPPORTED',
-        message: `${who} writes ${writer.honours!.languages.join(', ')} only, not the locale ${locale}`,
+        message: `${who} writes ${writer.honours.languages.join(', ')} only, not the locale ${locale}`,
       });
   }
   const wanted = FIELDS.filter((f) => asked(personalization, f));

@@ -62,13 +62,13 @@ export class EvaluationService {
     pairs: ReadonlyArray<{ reference: string; candidate: string }>,
     metrics: readonly MetricName[] = ALL_METRICS,
   ): TextEvaluation {
-    const scores = pairs.map((p) => scorePair(p.reference, p.candidate, metrics));
+    const scored = pairs.map((p) => ({
+      scores: scorePair(p.reference, p.candidate, metrics),
+      flags: checkDescription({ text: p.candidate, reference: p.reference }).flags.map(toContentFlag),
+    }));
     return {
-      pairs: scores.map((s, i) => ({
-        ...s,
-        flags: checkDescription({ text: pairs[i].candidate, reference: pairs[i].reference }).flags.map(toContentFlag),
-      })),
-      mean: meanScores(scores),
+      pairs: scored.map(({ scores, flags }) => ({ ...scores, flags })),
+      mean: meanScores(scored.map((s) => s.scores)),
     };
   }
 
@@ -91,6 +91,7 @@ export class EvaluationService {
       [{ reference, candidate: description.text }],
       signal ? { signal } : {},
     );
+    if (!semantic) throw new Error('semantic similarity: no score for the one pair');
     return {
       descriptionId: description.id,
       scores: { ...scores, flags: checks.flags.map(toContentFlag) },

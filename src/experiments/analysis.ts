@@ -135,7 +135,9 @@ export function analyzeExperiment(
   options: AnalysisOptions = {},
   previous?: ExperimentAnalysis,
 ): ExperimentAnalysis {
-  if (variants.length < 2) throw new RangeError(`an experiment needs at least two variants, got ${variants.length}`);
+  const [control] = variants;
+  if (control === undefined || variants.length < 2)
+    throw new RangeError(`an experiment needs at least two variants, got ${variants.length}`);
   const ids = new Set<string>();
   for (const v of variants) {
     checkCounts(v);
@@ -143,7 +145,6 @@ export function analyzeExperiment(
     ids.add(v.id);
   }
   const method = resolve(options, variants.length - 1);
-  const control = variants[0];
   const margin = control.exposures > 0 ? method.minimumEffect * (control.conversions / control.exposures) : 0;
   const before = new Map(previous?.variants.map((v) => [v.id, v.comparison?.sequential]));
 
@@ -198,10 +199,11 @@ function decide(
       reason: `${best.id} beats control (always-valid p = ${fmt(best.comparison.sequential.pValue)} ≤ ${fmt(method.comparisonAlpha)})`,
     };
   }
-  if (treatments.every((v) => v.comparison.verdict === 'WORSE')) {
+  const [control] = variants;
+  if (control && treatments.every((v) => v.comparison.verdict === 'WORSE')) {
     return {
       decision: 'STOP_WINNER',
-      winnerId: variants[0].id,
+      winnerId: control.id,
       reason: `control beats every treatment (each always-valid p ≤ ${fmt(method.comparisonAlpha)})`,
     };
   }
@@ -228,8 +230,8 @@ export function analyzeLooks(
   looks: readonly (readonly VariantCounts[])[],
   options: AnalysisOptions = {},
 ): ExperimentAnalysis {
-  if (looks.length === 0) throw new RangeError('analyzeLooks needs at least one look');
   let analysis: ExperimentAnalysis | undefined;
   for (const look of looks) analysis = analyzeExperiment(look, options, analysis);
-  return analysis!;
+  if (analysis === undefined) throw new RangeError('analyzeLooks needs at least one look');
+  return analysis;
 }

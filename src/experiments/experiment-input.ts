@@ -54,9 +54,10 @@ export interface ExperimentSpec {
   variants: readonly VariantSpec[];
 }
 
-const refuse = (reason: string, message: string): never => {
+// A declaration, not an arrow: only then does a call narrow the code after it.
+function refuse(reason: string, message: string): never {
   throw new BadUserInputError(message, { reason });
-};
+}
 
 function checkShape(spec: ExperimentSpec): void {
   const L = EXPERIMENT_LIMITS;
@@ -135,7 +136,7 @@ async function variantTexts(
       const record = await descriptions.descriptionById(id);
       if (!record)
         refuse('UNKNOWN_DESCRIPTION', `variant ${JSON.stringify(v.id)}: description ${JSON.stringify(id)} not found`);
-      if (!products.has(record!.productId))
+      if (!products.has(record.productId))
         refuse(
           'DESCRIPTION_OUTSIDE_EXPERIMENT',
           `variant ${JSON.stringify(v.id)}: description ${JSON.stringify(id)} describes a product outside the experiment`,
@@ -146,20 +147,22 @@ async function variantTexts(
           'DESCRIPTION_NOT_ADMISSIBLE',
           `variant ${JSON.stringify(v.id)}: description ${JSON.stringify(id)} is ${status.toLowerCase()}; a variant's texts must be published or approved`,
         );
-      if (byProduct[record!.productId])
+      if (byProduct[record.productId])
         refuse(
           'TWO_DESCRIPTIONS_FOR_PRODUCT',
-          `variant ${JSON.stringify(v.id)} has two descriptions of product ${JSON.stringify(record!.productId)}`,
+          `variant ${JSON.stringify(v.id)} has two descriptions of product ${JSON.stringify(record.productId)}`,
         );
-      byProduct[record!.productId] = id;
+      byProduct[record.productId] = id;
     }
     variants.push({ id: v.id, name: v.name?.trim() || v.id, weight: v.weight ?? 1, descriptionIds: byProduct });
   }
-  const missing = spec.productIds.filter((p) => !variants[0].descriptionIds[p]);
+  const [control] = variants;
+  if (control === undefined) throw new Error('experiment input: no variants, though checkShape asks for two');
+  const missing = spec.productIds.filter((p) => !control.descriptionIds[p]);
   if (missing.length)
     refuse(
       'CONTROL_INCOMPLETE',
-      `the control (${JSON.stringify(variants[0].id)}) needs a description of every product; missing: ${missing.slice(0, 5).join(', ')}`,
+      `the control (${JSON.stringify(control.id)}) needs a description of every product; missing: ${missing.slice(0, 5).join(', ')}`,
     );
   return variants;
 }
@@ -171,10 +174,11 @@ export async function checkExperiment(
 ): Promise<ExperimentInput> {
   checkShape(spec);
   const busy = await stores.experiments.activeForProducts(spec.productIds);
-  if (busy.length)
+  const [active] = busy;
+  if (active)
     refuse(
       'PRODUCT_IN_EXPERIMENT',
-      `a product is already in experiment ${JSON.stringify(busy[0].id)} (${busy[0].status.toLowerCase()}); conclude it first`,
+      `a product is already in experiment ${JSON.stringify(active.id)} (${active.status.toLowerCase()}); conclude it first`,
     );
   return {
     name: spec.name.trim(),

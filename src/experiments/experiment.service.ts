@@ -146,7 +146,7 @@ export class ExperimentService {
     options: { publishWinner: boolean; winnerVariantId?: string | null; actor?: Actor },
   ): Promise<{ experiment: ExperimentRecord; published: BulkOutcome[] }> {
     const report = await this.report(id);
-    const winner = options.winnerVariantId ?? report.analysis.winnerId ?? report.experiment.variants[0].id;
+    const winner = options.winnerVariantId ?? report.analysis.winnerId ?? report.experiment.variants[0]?.id;
     const variant = report.experiment.variants.find((v) => v.id === winner);
     if (!variant)
       throw new BadUserInputError(`experiment ${JSON.stringify(id)} has no variant ${JSON.stringify(winner)}`, {
@@ -156,11 +156,13 @@ export class ExperimentService {
       throw new BadUserInputError(`experiment ${JSON.stringify(id)} is already concluded`, {
         reason: 'ALREADY_CONCLUDED',
       });
-    if (options.publishWinner && !options.actor)
+    const actor = options.actor ?? null;
+    if (options.publishWinner && !actor)
       throw new BadUserInputError('publishing a winner needs the person who concludes', { reason: 'NO_ACTOR' });
-    const experiment = (await this.storage.experiments.setStatus(id, 'CONCLUDED', winner))!;
+    const experiment = await this.storage.experiments.setStatus(id, 'CONCLUDED', variant.id);
+    if (!experiment) throw new NotFoundError('experiment', id);
     const published: BulkOutcome[] = [];
-    if (!options.publishWinner) return { experiment, published };
+    if (!options.publishWinner || !actor) return { experiment, published };
     const entries = await this.publication.entries(Object.values(variant.descriptionIds));
     const toPublish = entries.filter(
       (e): e is PublicationEntry =>
@@ -168,12 +170,12 @@ export class ExperimentService {
         (e.state.status === 'APPROVED' ||
           (e.state.status === 'PUBLISHED' && e.state.version !== e.state.publishedVersion)),
     );
-    const note = `experiment ${experiment.name} (${experiment.id}): variant ${winner} won`;
+    const note = `experiment ${experiment.name} (${experiment.id}): variant ${variant.id} won`;
     for (let i = 0; i < toPublish.length; i += PUBLISH_CHUNK) {
       published.push(
         ...(await this.publication.bulkPublish(
           toPublish.slice(i, i + PUBLISH_CHUNK).map((e) => e.state.descriptionId),
-          options.actor!,
+          actor,
           note,
         )),
       );
@@ -194,7 +196,9 @@ export class ExperimentService {
         `experiment ${JSON.stringify(id)} is ${experiment.status.toLowerCase()}, not ${from.toLowerCase()}`,
         { reason: 'BAD_STATUS' },
       );
-    return (await this.storage.experiments.setStatus(id, to, winner))!;
+    const moved = await this.storage.experiments.setStatus(id, to, winner);
+    if (!moved) throw new NotFoundError('experiment', id);
+    return moved;
   }
 
   /**
@@ -219,20 +223,21 @@ export class ExperimentService {
       : [];
     const byProduct = new Map<string, ExperimentRecord>();
     for (const e of running) for (const p of e.productIds) if (!byProduct.has(p)) byProduct.set(p, e);
-    const inExperiment = good.filter((k) => byProduct.has(k.productId));
+    const inExperiment = good.flatMap((key) => {
+      const experiment = byProduct.get(key.productId);
+      return experiment ? [{ key, experiment }] : [];
+    });
     const indexes = await this.variantIndexes(
-      inExperiment.map((k) => ({ experiment: byProduct.get(k.productId)!, sessionId: k.sessionId })),
+      inExperiment.map(({ key, experiment }) => ({ experiment, sessionId: key.sessionId })),
     );
-    const picks = inExperiment.map((key, i) => {
-      const experiment = byProduct.get(key.productId)!;
-      const variant = experiment.variants[indexes[i]];
-      return {
-        key,
-        experiment,
-        variant,
-        own: variant.descriptionIds[key.productId],
-        control: experiment.variants[0].descriptionIds[key.productId],
-      };
+    const picks = inExperiment.map(({ key, experiment }, i) => {
+      const index = indexes[i];
+      const variant = index === undefined ? undefined : experiment.variants[index];
+      // The input check gave the control a text of every product of the experiment.
+      const control = experiment.variants[0]?.descriptionIds[key.productId];
+      if (!variant || control === undefined)
+        throw new Error(`experiment ${experiment.id}: no variant ${index} or control text for ${key.productId}`);
+      return { key, experiment, variant, own: variant.descriptionIds[key.productId], control };
     });
     const shown = picks.length
       ? await this.admissible(
@@ -243,7 +248,6 @@ export class ExperimentService {
     const served = new Map<AssignmentKey, Served | null>();
     for (const { key, experiment, variant, own, control } of picks) {
       const entry = (own && shown.get(own)) || shown.get(control);
-      const descriptionId = entry?.state.descriptionId;
       served.set(
         key,
         entry
@@ -252,8 +256,8 @@ export class ExperimentService {
               assignment: {
                 experimentId: experiment.id,
                 variantId: variant.id,
-                descriptionId: descriptionId!,
-                servedControl: descriptionId !== own,
+                descriptionId: entry.state.descriptionId,
+                servedControl: entry.state.descriptionId !== own,
               },
             }
           : null,
@@ -355,8 +359,8 @@ export class ExperimentService {
       );
     const now = this.now();
     const experiments = await this.experimentsOf(specs);
-    const checked = specs.map((s) => checkEvent(s, experiments, now));
-    const good = checked.filter((c): c is EventInput => 'eventId' in c);
+    const checked = specs.map((s) => ({ spec: s, check: checkEvent(s, experiments, now) }));
+    const good = checked.map((c) => c.check).filter((c): c is EventInput => 'eventId' in c);
     const conversions = new Map<string, EventType>();
     // Sessions of a paused experiment were assigned before the pause: their events still count.
     for (const e of experiments.values())
@@ -370,9 +374,11 @@ export class ExperimentService {
         })
       : [];
     let g = 0;
-    return checked.map((c, i): EventResult => {
-      if (!('eventId' in c)) return { eventId: specs[i].eventId, status: 'REJECTED', ...c };
-      const outcome: EventOutcome = outcomes[g++];
+    return checked.map(({ spec, check: c }): EventResult => {
+      if (!('eventId' in c)) return { eventId: spec.eventId, status: 'REJECTED', ...c };
+      // The store returns one outcome per stored event, in order.
+      const outcome: EventOutcome | undefined = outcomes[g++];
+      if (outcome === undefined) throw new Error(`events: ${outcomes.length} outcomes for ${good.length} events`);
       return { eventId: c.eventId, status: outcome === 'inserted' ? 'ACCEPTED' : 'DUPLICATE' };
     });
   }
@@ -421,19 +427,23 @@ function totals(experiment: ExperimentRecord, rows: readonly RollupRow[]): Varia
 /** Cumulative counts at the end of each day that has roll-ups (rows come oldest bucket first). */
 export function dailyLooks(experiment: ExperimentRecord, rows: readonly RollupRow[]): Look[] {
   const looks: Look[] = [];
+  const days: Array<{ day: number; rows: RollupRow[] }> = [];
+  for (const r of rows) {
+    const day = Math.floor(r.bucket / BUCKETS_PER_LOOK);
+    const last = days.at(-1);
+    if (last?.day === day) last.rows.push(r);
+    else days.push({ day, rows: [r] });
+  }
   let running = totals(experiment, []);
-  for (let i = 0; i < rows.length;) {
-    const day = Math.floor(rows[i].bucket / BUCKETS_PER_LOOK);
-    let j = i;
-    while (j < rows.length && Math.floor(rows[j].bucket / BUCKETS_PER_LOOK) === day) j++;
-    const today = totals(experiment, rows.slice(i, j));
-    running = running.map((c, k) => ({
-      id: c.id,
-      exposures: c.exposures + today[k].exposures,
-      conversions: c.conversions + today[k].conversions,
-    }));
+  for (const { day, rows: dayRows } of days) {
+    const today = totals(experiment, dayRows);
+    // totals() gives one entry per variant, in the experiment's order, every time.
+    running = running.map((c, k) => {
+      const t = today[k];
+      if (t === undefined) throw new Error(`experiment ${experiment.id}: no counts for variant ${c.id}`);
+      return { id: c.id, exposures: c.exposures + t.exposures, conversions: c.conversions + t.conversions };
+    });
     looks.push({ at: new Date((day + 1) * BUCKETS_PER_LOOK * BUCKET_MS), counts: running });
-    i = j;
   }
   return looks;
 }

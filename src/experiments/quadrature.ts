@@ -7,9 +7,8 @@
 /** Points of the rule on each panel; exact for polynomials of degree 19. */
 const ORDER = 10;
 
-function legendreRule(n: number): { nodes: number[]; weights: number[] } {
-  const nodes: number[] = [];
-  const weights: number[] = [];
+function legendreRule(n: number): Array<{ node: number; weight: number }> {
+  const points: Array<{ node: number; weight: number }> = [];
   for (let i = 1; i <= n; i++) {
     let x = Math.cos((Math.PI * (i - 0.25)) / (n + 0.5));
     let derivative = 0;
@@ -23,10 +22,9 @@ function legendreRule(n: number): { nodes: number[]; weights: number[] } {
       x -= step;
       if (Math.abs(step) < 1e-16) break;
     }
-    nodes.push(x);
-    weights.push(2 / ((1 - x * x) * derivative * derivative));
+    points.push({ node: x, weight: 2 / ((1 - x * x) * derivative * derivative) });
   }
-  return { nodes, weights };
+  return points;
 }
 
 const RULE = legendreRule(ORDER);
@@ -35,7 +33,7 @@ function rule(f: (x: number) => number, a: number, b: number): number {
   const half = (b - a) / 2;
   const mid = (a + b) / 2;
   let sum = 0;
-  for (let i = 0; i < ORDER; i++) sum += RULE.weights[i] * f(mid + half * RULE.nodes[i]);
+  for (const { node, weight } of RULE) sum += weight * f(mid + half * node);
   return sum * half;
 }
 
@@ -90,15 +88,16 @@ export function integrate(
   }
   for (;;) {
     let error = 0;
-    let worst = 0;
-    for (let i = 0; i < all.length; i++) {
-      error += all[i].error;
-      if (all[i].error > all[worst].error) worst = i;
+    let worst: Panel | undefined;
+    let worstAt = 0;
+    for (const [i, panel] of all.entries()) {
+      error += panel.error;
+      if (!worst || panel.error > worst.error) [worst, worstAt] = [panel, i];
     }
-    if (error <= tolerance || all.length >= maxPanels)
+    if (!worst || error <= tolerance || all.length >= maxPanels)
       return { value: all.reduce((s, p) => s + p.left + p.right, 0), error };
-    const p = all[worst];
+    const p = worst;
     const mid = (p.a + p.b) / 2;
-    all.splice(worst, 1, makePanel(f, p.a, mid, p.left), makePanel(f, mid, p.b, p.right));
+    all.splice(worstAt, 1, makePanel(f, p.a, mid, p.left), makePanel(f, mid, p.b, p.right));
   }
 }

@@ -97,8 +97,10 @@ export async function recipeVariants(
       ...(deps.requestedBy ? { requestedBy: deps.requestedBy } : {}),
     }));
     const descriptionIds: Record<string, string> = {};
+    // One result per item, in order.
     (await generator.generate(items)).forEach((o, j) => {
-      if (o.ok) descriptionIds[products[j].id] = o.description.id;
+      const product = products[j];
+      if (o.ok && product) descriptionIds[product.id] = o.description.id;
     });
     out.push({ ...variant, descriptionIds, recipe });
   }

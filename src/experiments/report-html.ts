@@ -128,7 +128,13 @@ export function conversionChart(view: ExperimentReportModel): string {
   });
   all.forEach((points, v) => {
     const colour = PALETTE[v % PALETTE.length];
-    const shown = points.map((p, i) => (p ? { i, ...p } : null)).filter((p) => p !== null);
+    const id = view.variants[v]?.id ?? '';
+    const shown = points
+      .map((p, i) => {
+        const look = view.looks[i];
+        return p && look ? { i, day: look.at.toISOString().slice(0, 10), ...p } : null;
+      })
+      .filter((p) => p !== null);
     if (shown.length === 0) return;
     const band = [
       ...shown.map((p) => `${x(p.i)},${y(p.upper)}`),
@@ -141,7 +147,7 @@ export function conversionChart(view: ExperimentReportModel): string {
     );
     for (const p of shown)
       parts.push(
-        `<circle cx="${x(p.i)}" cy="${y(p.rate)}" r="2.5" fill="${colour}"><title>${escapeHtml(view.variants[v].id)} ${view.looks[p.i].at.toISOString().slice(0, 10)}: ${pct(p.rate)} [${pct(p.lower)}, ${pct(p.upper)}]</title></circle>`,
+        `<circle cx="${x(p.i)}" cy="${y(p.rate)}" r="2.5" fill="${colour}"><title>${escapeHtml(id)} ${p.day}: ${pct(p.rate)} [${pct(p.lower)}, ${pct(p.upper)}]</title></circle>`,
       );
   });
   view.variants.forEach((variant, v) => {

@@ -27,8 +27,8 @@ export function logGamma(x: number): number {
   // Below 0.5 the series loses accuracy; Γ(x) = Γ(x + 1) / x moves the argument up.
   if (x < 0.5) return logGamma(x + 1) - Math.log(x);
   const z = x - 1;
-  let sum = LANCZOS[0];
-  for (let i = 1; i < LANCZOS.length; i++) sum += LANCZOS[i] / (z + i);
+  let sum = 0;
+  for (const [i, c] of LANCZOS.entries()) sum += i === 0 ? c : c / (z + i);
   const t = z + LANCZOS_G + 0.5;
   return LN_SQRT_2PI + (z + 0.5) * Math.log(t) - t + Math.log(sum);
 }

@@ -86,14 +86,14 @@ export function thompsonWeights(
   for (let d = 0; d < draws; d++) {
     let best = 0;
     let bestValue = -1;
-    for (let i = 0; i < k; i++) {
-      const value = betaSample(posteriors[i], random);
+    for (const [i, p] of posteriors.entries()) {
+      const value = betaSample(p, random);
       if (value > bestValue) {
         best = i;
         bestValue = value;
       }
     }
-    wins[best] += 1;
+    wins[best] = (wins[best] ?? 0) + 1; // best < k
   }
   return wins.map((w) => explore / k + (1 - explore) * (w / draws));
 }

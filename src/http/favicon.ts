@@ -8,13 +8,14 @@ import type { ServerResponse } from 'node:http';
  */
 const SIZE = 32;
 const GLYPH = ['.###.', '#...#', '#....', '.###.', '....#', '#...#', '.###.'];
+const GLYPH_WIDTH = 5;
 const SCALE = 4;
 const BACKGROUND = [0x0f, 0x76, 0x6e] as const;
 
 function pixels(): Buffer {
   const rgba = Buffer.alloc(SIZE * SIZE * 4);
   const radius = 6;
-  const left = (SIZE - GLYPH[0].length * SCALE) / 2;
+  const left = (SIZE - GLYPH_WIDTH * SCALE) / 2;
   const top = (SIZE - GLYPH.length * SCALE) / 2;
   for (let y = 0; y < SIZE; y++) {
     for (let x = 0; x < SIZE; x++) {

@@ -72,8 +72,14 @@ function iterateInSpan<T>(span: RequestSpan, iterable: AsyncIterable<T>): AsyncG
   const done = (value: unknown) => Promise.resolve({ done: true as const, value: value as never });
   const generator: AsyncGenerator<T> = {
     next: () => span.run(() => iterator.next()),
-    return: (value) => (iterator.return ? span.run(() => iterator.return!(value)) : done(value)),
-    throw: (error) => (iterator.throw ? span.run(() => iterator.throw!(error)) : Promise.reject(error)),
+    return: (value) => {
+      const ret = iterator.return?.bind(iterator);
+      return ret ? span.run(() => ret(value)) : done(value);
+    },
+    throw: (error) => {
+      const thr = iterator.throw?.bind(iterator);
+      return thr ? span.run(() => thr(error)) : Promise.reject(error);
+    },
     [Symbol.asyncIterator]: () => generator,
     [Symbol.asyncDispose]: async () => void (await generator.return(undefined)),
   };
@@ -96,9 +102,10 @@ function inSpan(spans: WeakMap<object, RequestSpan>, run: (args: ExecutionArgs) 
 
 /** Ends an operation's span and counts it out of the in-flight work (once). */
 function finish(extra: Extra, id: string, fallback: string): void {
-  const operation = extra.operations?.get(id);
-  if (!operation) return;
-  extra.operations!.delete(id);
+  const operations = extra.operations;
+  const operation = operations?.get(id);
+  if (!operations || !operation) return;
+  operations.delete(id);
   operation.leave?.();
   operation.span.end(operation.operationName, operation.outcome ?? fallback);
 }

@@ -57,8 +57,9 @@ export async function processChunk(deps: ChunkDeps, data: ChunkData, signal?: Ab
   const products = await deps.storage.catalog.productsByIds(pending);
   const failed: Array<{ productId: string; message: string }> = [];
   const items: GenerateItem[] = [];
-  products.forEach((product, i) => {
-    if (!product) failed.push({ productId: pending[i], message: 'product not found (deleted since the job started)' });
+  pending.forEach((productId, i) => {
+    const product = products[i];
+    if (!product) failed.push({ productId, message: 'product not found (deleted since the job started)' });
     else
       items.push({
         product,
@@ -76,7 +77,10 @@ export async function processChunk(deps: ChunkDeps, data: ChunkData, signal?: Ab
   const outcomes = items.length ? await deps.descriptions.generate(items, signal) : [];
   const done: string[] = [];
   outcomes.forEach((outcome, i) => {
-    const productId = items[i].product.id;
+    // generate() returns one outcome per item, in order.
+    const item = items[i];
+    if (item === undefined) throw new Error(`catalog job: ${outcomes.length} outcomes for ${items.length} items`);
+    const productId = item.product.id;
     if (outcome.ok) done.push(productId);
     else failed.push({ productId, message: `${outcome.error.code}: ${outcome.error.message}` });
   });

@@ -81,7 +81,9 @@ export class JobStore {
       policy: job.policy,
       createdAt: now.toISOString(),
     });
-    return (await this.get(job.id))!;
+    const stored = await this.get(job.id);
+    if (!stored) throw new Error(`job store: job ${job.id} is not there after its insert`);
+    return stored;
   }
 
   async get(id: string): Promise<JobRecord | null> {

@@ -91,8 +91,9 @@ export class JobService {
     for (;;) {
       const page = await this.options.catalog.listProducts(input.filter, PAGE, after);
       ids.push(...page.rows.map((p) => p.id));
-      if (!page.hasNextPage || !page.rows.length) break;
-      after = page.rows[page.rows.length - 1].seq;
+      const last = page.rows.at(-1);
+      if (!page.hasNextPage || !last) break;
+      after = last.seq;
     }
     const id = randomUUID();
     const size = this.options.chunkSize;

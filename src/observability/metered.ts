@@ -93,7 +93,9 @@ export function meteredRouter(router: GenerationRouter, metrics: GatewayMetrics)
         const results = await target.generate(items);
         results.forEach((r, i) => {
           if (r.ok) metrics.cache.inc({ result: r.cached ? 'hit' : 'miss' });
-          count(items[i].options.policy, r);
+          // One result per item, in order; a metric is never worth failing the call for.
+          const item = items[i];
+          if (item) count(item.options.policy, r);
         });
         return results;
       };

@@ -259,8 +259,9 @@ export class GatewayMetrics {
       labelNames: ['provider'],
       registers,
       collect() {
-        for (const id of self.sources?.providerIds() ?? [])
-          this.set({ provider: id }, BREAKER_VALUE[self.sources!.breakerState(id)]);
+        const sources = self.sources;
+        if (!sources) return;
+        for (const id of sources.providerIds()) this.set({ provider: id }, BREAKER_VALUE[sources.breakerState(id)]);
       },
     });
     new Gauge({

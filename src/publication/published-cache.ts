@@ -74,7 +74,8 @@ export class PublishedCache {
     const epoch = this.epoch;
     const loaded = await this.options.load(misses);
     out.push(...loaded);
-    if (epoch === this.epoch && !this.standingAside) this.store(misses, loaded);
+    // setNoticesLive moves the epoch, so an unchanged one means the cache still does not stand aside.
+    if (epoch === this.epoch) this.store(misses, loaded);
     return out;
   }
 

@@ -59,7 +59,7 @@ export const sameSlot = (a: Slot, b: Slot): boolean =>
  * language: the human reference comes next.
  */
 export function fallbackSlots(slot: Slot): Slot[] {
-  const language = slot.locale.split('-')[0].toLowerCase();
+  const [language = ''] = slot.locale.toLowerCase().split('-'); // split() yields at least one part
   const candidates: Slot[] = [
     slot,
     { ...slot, segment: '' },

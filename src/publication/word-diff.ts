@@ -43,12 +43,14 @@ function editScript(a: readonly string[], b: readonly string[], maxEdits: number
   const offset = max + 1;
   // v[offset + k]: the furthest x reached on diagonal k (y = x - k).
   const v = new Int32Array(2 * max + 3);
+  // Diagonals -max-1..max+1 all lie inside v, so the fallback is never taken.
+  const furthest = (k: number): number => v[offset + k] ?? 0;
   const trace: Int32Array[] = [];
   for (let d = 0; d <= Math.min(max, maxEdits); d++) {
     trace.push(v.slice(offset - d, offset + d + 1));
     for (let k = -d; k <= d; k += 2) {
-      const down = k === -d || (k !== d && v[offset + k - 1] < v[offset + k + 1]);
-      let x = down ? v[offset + k + 1] : v[offset + k - 1] + 1;
+      const down = k === -d || (k !== d && furthest(k - 1) < furthest(k + 1));
+      let x = down ? furthest(k + 1) : furthest(k - 1) + 1;
       let y = x - k;
       while (x < n && y < m && a[x] === b[y]) {
         x++;
@@ -65,22 +67,29 @@ function backtrack(a: readonly string[], b: readonly string[], trace: readonly I
   const out: Edit[] = [];
   let x = a.length;
   let y = b.length;
+  const word = (words: readonly string[], i: number): string => {
+    const w = words[i];
+    if (w === undefined) throw new Error(`word diff: no word ${i} of ${words.length}`);
+    return w;
+  };
   for (let d = edits; d > 0; d--) {
     // trace[d] holds diagonals -d..d as they stood before step d.
-    const at = (k: number) => trace[d][k + d];
+    const row = trace[d];
+    if (row === undefined) throw new Error(`word diff: no trace for step ${d}`);
+    const at = (k: number): number => row[k + d] ?? 0;
     const k = x - y;
     const prevK = k === -d || (k !== d && at(k - 1) < at(k + 1)) ? k + 1 : k - 1;
     const prevX = at(prevK);
     const prevY = prevX - prevK;
     while (x > prevX && y > prevY) {
-      out.push(['EQUAL', a[--x]]);
+      out.push(['EQUAL', word(a, --x)]);
       y--;
     }
-    if (x === prevX) out.push(['INSERT', b[--y]]);
-    else out.push(['DELETE', a[--x]]);
+    if (x === prevX) out.push(['INSERT', word(b, --y)]);
+    else out.push(['DELETE', word(a, --x)]);
   }
   while (x > 0 && y > 0) {
-    out.push(['EQUAL', a[--x]]);
+    out.push(['EQUAL', word(a, --x)]);
     y--;
   }
   return out.reverse();
@@ -101,7 +110,8 @@ function merge(segments: readonly DiffSegment[]): DiffSegment[] {
     else if (s.op === 'INSERT') inserted += s.text;
     else {
       flush();
-      if (out.at(-1)?.op === 'EQUAL') out.at(-1)!.text += s.text;
+      const last = out.at(-1);
+      if (last?.op === 'EQUAL') last.text += s.text;
       else out.push({ ...s });
     }
   }

@@ -15,8 +15,8 @@ export function weightedIndex<T>(items: readonly T[], weightOf: (item: T) => num
   const total = weights.reduce((sum, w) => sum + w, 0);
   if (total === 0) return 0;
   let point = random() * total;
-  for (let i = 0; i < weights.length; i += 1) {
-    point -= weights[i];
+  for (const [i, w] of weights.entries()) {
+    point -= w;
     if (point < 0) return i;
   }
   // Floating point can leave a sliver past the last weight: it belongs to the last positive one.
@@ -27,5 +27,7 @@ export function weightedIndex<T>(items: readonly T[], weightOf: (item: T) => num
 export function weightedFirst<T>(items: readonly T[], weightOf: (item: T) => number, random: () => number): T[] {
   if (items.length <= 1) return [...items];
   const first = weightedIndex(items, weightOf, random);
-  return [items[first], ...items.filter((_, i) => i !== first)];
+  const picked = items[first];
+  if (picked === undefined) throw new Error(`weightedIndex gave ${first} for ${items.length} items`);
+  return [picked, ...items.filter((_, i) => i !== first)];
 }

@@ -41,6 +41,7 @@ export class SlidingCounts {
     const t = this.now();
     const slot = Math.floor(t / this.#bucketMs);
     const bucket = this.#buckets[slot % this.#buckets.length];
+    if (bucket === undefined) throw new Error('sliding window: bucketCount must be at least 1');
     const startedAt = slot * this.#bucketMs;
     if (bucket.startedAt !== startedAt) {
       bucket.startedAt = startedAt;

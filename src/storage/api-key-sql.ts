@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ApiKeyInput, ApiKeyRecord, ApiKeyStore } from './types.js';
-import { str, type Row, type SqlQuery } from './rows.js';
+import { oneRow, str, type Row, type SqlQuery } from './rows.js';
 
 /** A timestamp column is a Date or text, by driver. */
 const iso = (v: unknown): string | null => (v instanceof Date ? v.toISOString() : str(v));
@@ -17,7 +17,7 @@ function toApiKey(r: Row): ApiKeyRecord {
     role: String(r.role) as ApiKeyRecord['role'],
     prefix: String(r.prefix),
     hash: String(r.hash),
-    createdAt: iso(r.created_at)!,
+    createdAt: iso(r.created_at) ?? '', // NOT NULL in the schema
     revokedAt: iso(r.revoked_at),
     lastUsedAt: iso(r.last_used_at),
   };
@@ -39,8 +39,7 @@ export class ApiKeySql implements ApiKeyStore {
   async insert(input: ApiKeyInput): Promise<ApiKeyRecord> {
     const id = randomUUID();
     await this.query(INSERT, insertParams(id, input));
-    const [row] = await this.query('SELECT * FROM api_keys WHERE id = ?', [id]);
-    return toApiKey(row);
+    return toApiKey(oneRow(await this.query('SELECT * FROM api_keys WHERE id = ?', [id]), 'the inserted API key'));
   }
 
   /**

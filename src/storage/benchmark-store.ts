@@ -39,7 +39,9 @@ export class SqlBenchmarkStore implements BenchmarkStore {
       'INSERT INTO benchmark_runs (id, status, spec, total, done, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)',
       [id, 'PENDING', JSON.stringify(spec), total, now, now],
     );
-    return (await this.run(id))!;
+    const run = await this.run(id);
+    if (!run) throw new Error(`benchmark store: run ${id} is not there after its insert`);
+    return run;
   }
 
   async run(id: string): Promise<RunRecord | null> {

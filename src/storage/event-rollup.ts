@@ -55,8 +55,14 @@ export function recordOutcomes(
   unique: readonly EventInput[],
   inserted: ReadonlySet<string>,
 ): EventOutcome[] {
+  // One unique event per undefined outcome, in order.
   let u = 0;
-  return outcomes.map((o) => o ?? (inserted.has(unique[u++].eventId) ? 'inserted' : 'duplicate'));
+  return outcomes.map((o) => {
+    if (o) return o;
+    const event = unique[u++];
+    if (event === undefined) throw new Error(`events: more new outcomes than the ${unique.length} unique events`);
+    return inserted.has(event.eventId) ? 'inserted' : 'duplicate';
+  });
 }
 
 /** The events of the batch that roll up (an experiment and variant, and the experiment running). */

@@ -68,7 +68,7 @@ export class ExperimentSql implements ExperimentStore {
 
   async byId(id: string): Promise<ExperimentRecord | null> {
     const [row] = await this.query('SELECT * FROM experiments WHERE id = ?', [id]);
-    return row ? (await this.withProducts([row]))[0] : null;
+    return row ? ((await this.withProducts([row]))[0] ?? null) : null;
   }
 
   async list(): Promise<ExperimentRecord[]> {
@@ -145,6 +145,6 @@ export class ExperimentSql implements ExperimentStore {
     );
     const byExperiment = new Map<string, string[]>(ids.map((id) => [id, []]));
     for (const p of products) byExperiment.get(String(p.experiment_id))?.push(String(p.product_id));
-    return rows.map((r) => toExperiment(r, byExperiment.get(String(r.id))!));
+    return rows.map((r) => toExperiment(r, byExperiment.get(String(r.id)) ?? []));
   }
 }

@@ -8,7 +8,7 @@
  */
 import type { DescriptionStatus, LifecycleAction, Verdict } from '../publication/lifecycle.js';
 import type { Slot } from '../publication/slot.js';
-import { str, toDescription, type Row } from './rows.js';
+import { oneRow, str, toDescription, type Row } from './rows.js';
 import { descriptionInsert } from './description-sql.js';
 import type {
   ActorRecord,
@@ -193,7 +193,7 @@ function* record(events: readonly EventInput[], at: string): Steps<EventRecord[]
   // Both backends number a multi-row insert's rows in the order of its VALUES; RETURNING's own order is not promised.
   const seqs = rows.map((r) => Number(r.seq)).sort((a, b) => a - b);
   return events.map((e, i) => ({
-    seq: seqs[i],
+    seq: seqAt(seqs, i),
     descriptionId: e.descriptionId,
     productId: e.productId,
     action: e.action,
@@ -205,6 +205,20 @@ function* record(events: readonly EventInput[], at: string): Steps<EventRecord[]
     note: e.note,
     createdAt: at,
   }));
+}
+
+/** The i-th number of the rows an insert of as many events gave back. */
+function seqAt(seqs: readonly number[], i: number): number {
+  const seq = seqs[i];
+  if (seq === undefined) throw new Error(`publication events: ${seqs.length} rows came back for event ${i + 1}`);
+  return seq;
+}
+
+/** The entry of a description whose state row this transaction has just read or written under its product's lock. */
+function* entryHeld(descriptionId: string): Steps<PublicationEntry> {
+  const held = yield* entry(descriptionId);
+  if (!held) throw new Error(`publication: no state for description ${descriptionId} under its product's lock`);
+  return held;
 }
 
 const findingsJson = (check: StoredCheck | null) => (check ? JSON.stringify(check.findings) : null);
@@ -451,7 +465,7 @@ export function* change(
   const [found] = yield* run('SELECT product_id FROM publication_states WHERE description_id = ?', [descriptionId]);
   if (!found) return null;
   yield* lockProduct(dialect, String(found.product_id));
-  const current = (yield* entry(descriptionId))!;
+  const current = yield* entryHeld(descriptionId);
   const live = yield* liveOf(current.state.slot, descriptionId);
   const plan = planner({ entry: current, live });
   if (!plan) return { entry: current, events: [] };
@@ -470,7 +484,7 @@ function* admitLocked(input: AdmitInput, planner: Planner, at: string): Steps<Ch
     pending.push(created.created);
   } else {
     // Adopted by a sweep in the meantime: finish what the sweep left, unless it already triaged it.
-    current = (yield* entry(d.id))!;
+    current = yield* entryHeld(d.id);
     if (current.state.status !== 'DRAFT') return { entry: current, events: [] };
     if (current.state.verdict === null && input.check) {
       yield* storeCheck(d.id, 1, input.check);
@@ -561,7 +575,7 @@ export function* storeGenerated(
     input.complete,
     input.actor,
     at,
-    Number(rows[0].draft_seq),
+    Number(oneRow(rows, 'the new draft').draft_seq),
   );
   const found = rows.filter((r) => r.description_id !== null).map((r) => toState(r));
   return yield* admitAmong(admission, current, [created], true, found, planner, at);

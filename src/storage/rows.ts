@@ -11,6 +11,17 @@ export type Row = Record<string, unknown>;
 /** Runs one statement with `?` placeholders on a backend's connection; returns the rows (empty for writes without RETURNING). */
 export type SqlQuery = (sql: string, params: readonly unknown[]) => Promise<Row[]>;
 
+/**
+ * The one row a statement must give back (an INSERT or UPDATE … RETURNING,
+ * a read of the row just written, an aggregate): its absence is a broken
+ * database, not a missing record.
+ */
+export function oneRow(rows: readonly Row[], what: string): Row {
+  const [row] = rows;
+  if (row === undefined) throw new Error(`storage: no row came back for ${what}`);
+  return row;
+}
+
 const json = <T>(v: unknown, fallback: T): T => (typeof v === 'string' ? (JSON.parse(v) as T) : fallback);
 /** A nullable column as text (the stores of this folder share it). */
 // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a column's value from either driver is a scalar (text, number, bigint)

@@ -19,7 +19,7 @@ export interface WordChunkerOptions {
 
 /** The length of the complete words at the start of `text`: up to and including its last whitespace. */
 export function completeWordsLength(text: string): number {
-  for (let i = text.length - 1; i >= 0; i--) if (/\s/.test(text[i])) return i + 1;
+  for (let i = text.length - 1; i >= 0; i--) if (/\s/.test(text.charAt(i))) return i + 1;
   return 0;
 }
 

@@ -120,17 +120,18 @@ export class BenchmarkService {
   private async datasetRows(input: BenchmarkRequest): Promise<BenchmarkRow[]> {
     const csv = input.datasetCsv ?? null;
     const ids = input.productIds ?? null;
-    if ((csv === null) === (ids === null)) throw new SpecError('give exactly one of datasetCsv and productIds');
-    if (csv !== null) {
+    if (csv !== null && ids === null) {
       if (Buffer.byteLength(csv) > this.parts.config.maxCsvBytes)
         throw new SpecError(`datasetCsv is larger than ${this.parts.config.maxCsvBytes} bytes`);
       // No base folder: a CSV sent over the API must not make the server read its own files.
       return parseDatasetCsv(csv, { baseDir: null });
     }
-    const products = await this.parts.storage.catalog.productsByIds([...new Set(ids)]);
-    const missing = ids!.filter((_, i) => !products[i]);
+    if (csv !== null || ids === null) throw new SpecError('give exactly one of datasetCsv and productIds');
+    const unique = [...new Set(ids)];
+    const products = await this.parts.storage.catalog.productsByIds(unique);
+    const missing = unique.filter((_, i) => !products[i]);
     if (missing.length) throw new SpecError(`products not found: ${missing.slice(0, 5).join(', ')}`);
-    return rowsFromProducts(products as ProductRecord[]);
+    return rowsFromProducts(products.filter((p): p is ProductRecord => p !== null));
   }
 
   close(): Promise<void> {

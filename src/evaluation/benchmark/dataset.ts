@@ -51,10 +51,11 @@ export function parseDatasetCsv(
   options: { baseDir?: string | null; maxRows?: number } = {},
 ): BenchmarkRow[] {
   const rows = records(csv, 'dataset');
-  if (rows.length === 0) throw new DatasetError('dataset: no rows');
+  const [first] = rows;
+  if (first === undefined) throw new DatasetError('dataset: no rows');
   const max = options.maxRows ?? 5000;
   if (rows.length > max) throw new DatasetError(`dataset: ${rows.length} rows, at most ${max}`);
-  if (!('product_description' in rows[0]))
+  if (!('product_description' in first))
     throw new DatasetError('dataset: missing column product_description (the human reference)');
   return rows.map((r, index) => {
     const reference = r.product_description?.trim() ?? '';
@@ -72,12 +73,15 @@ export function parseDatasetCsv(
 /** Dataset rows from catalog products (those with a reference description). */
 export function rowsFromProducts(products: readonly ProductRecord[]): BenchmarkRow[] {
   return products
-    .filter((p) => p.referenceDescription && p.referenceDescription.trim())
-    .map((p, index) => ({
+    .flatMap((p) => {
+      const reference = p.referenceDescription?.trim();
+      return reference ? [{ p, reference }] : [];
+    })
+    .map(({ p, reference }, index) => ({
       index,
       productId: p.id,
       title: p.title,
-      reference: p.referenceDescription!.trim(),
+      reference,
       attributes: p.attributes,
       category: p.category,
       gender: p.gender,
@@ -95,8 +99,8 @@ export function rowsFromProducts(products: readonly ProductRecord[]): BenchmarkR
  */
 export function parseCandidatesCsv(csv: string, expectedRows: number, name = 'candidates'): string[] {
   const rows = records(csv, name);
-  if (rows.length && !('product_description' in rows[0]))
-    throw new DatasetError(`${name}: missing column product_description`);
+  const [first] = rows;
+  if (first && !('product_description' in first)) throw new DatasetError(`${name}: missing column product_description`);
   if (rows.length !== expectedRows) {
     throw new DatasetError(
       `${name}: ${rows.length} rows, but the dataset has ${expectedRows}; candidate rows must line up with the dataset's rows`,

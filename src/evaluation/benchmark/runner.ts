@@ -42,7 +42,11 @@ export type ProgressListener = (run: { id: string; done: number; total: number }
 export function testRows(spec: Pick<BenchmarkSpec, 'rows' | 'allRows' | 'testShare' | 'seed'>): number[] {
   if (spec.allRows) return spec.rows.map((r) => r.index);
   const split = trainTestSplit(spec.rows.length, spec.testShare, spec.seed);
-  return split.test.map((i) => spec.rows[i].index);
+  return split.test.map((i) => {
+    const row = spec.rows[i];
+    if (row === undefined) throw new Error(`benchmark: test split names row ${i} of ${spec.rows.length}`);
+    return row.index;
+  });
 }
 
 /**
@@ -144,7 +148,7 @@ export class BenchmarkRunner {
     const have = new Set((await store.results(run.id)).map((r) => `${r.model}\u0000${r.rowIndex}`));
     const size = this.options.chunkSize ?? 4;
     for (const model of spec.models) {
-      const todo = evaluated.filter((i) => !have.has(`${model.name}\u0000${i}`)).map((i) => byIndex.get(i)!);
+      const todo = evaluated.filter((i) => !have.has(`${model.name}\u0000${i}`)).flatMap((i) => byIndex.get(i) ?? []); // test rows are rows of the spec
       for (let k = 0; k < todo.length; k += size) {
         signal.throwIfAborted();
         const produced = await this.produce(model, todo.slice(k, k + size), spec, signal);
@@ -184,21 +188,25 @@ export class BenchmarkRunner {
       })),
     );
     return routed.map((r, i): Produced => {
+      // The router returns one result per request, in order.
       const row = rows[i];
+      const request = requests[i];
+      if (row === undefined || request === undefined)
+        throw new Error(`benchmark: ${routed.length} results for ${rows.length} rows`);
       if (!r.ok)
         return {
           row,
           model: model.name,
           text: null,
           error: `${r.code}: ${r.error.message}`,
-          prompt: requests[i].prompt,
+          prompt: request.prompt,
         };
       const g = r.result;
       return {
         row,
         model: model.name,
         text: g.text,
-        prompt: requests[i].prompt,
+        prompt: request.prompt,
         latencyMs: g.latencyMs,
         promptTokens: g.promptTokens,
         completionTokens: g.completionTokens,

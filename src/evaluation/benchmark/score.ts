@@ -64,7 +64,9 @@ export async function scoreChunk(items: readonly Produced[], ctx: ScoreContext):
   const withImage = ok.filter((i) => i.row.image !== null);
   const clip = await clipScores(
     ctx.scorer,
-    withImage.map((i) => ({ image: i.row.image!, candidate: i.text, reference: i.row.reference })),
+    withImage.flatMap((i) =>
+      i.row.image === null ? [] : [{ image: i.row.image, candidate: i.text, reference: i.row.reference }],
+    ),
     signalOpt,
   );
   return items.map((item): RowResult => {
@@ -93,6 +95,7 @@ export async function scoreChunk(items: readonly Produced[], ctx: ScoreContext):
       };
     }
     const s = semantic[ok.indexOf(item as Produced & { text: string })];
+    if (s === undefined) throw new Error(`benchmark: no semantic score for row ${item.row.index}`);
     const ci = withImage.indexOf(item as Produced & { text: string });
     const c = ci >= 0 ? clip[ci] : null;
     const checks = checkDescription({

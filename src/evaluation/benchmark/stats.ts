@@ -13,7 +13,10 @@ export function seededShuffle<T>(items: readonly T[], seed: number): T[] {
   const rand = seededRandom(seed);
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
+    const [a, b] = [out[i], out[j]];
+    // 0 <= j <= i < out.length: both are items.
+    if (a === undefined || b === undefined) throw new Error(`seededShuffle: index ${i} or ${j} out of range`);
+    [out[i], out[j]] = [b, a];
   }
   return out;
 }
@@ -48,7 +51,10 @@ export function percentile(values: readonly number[], p: number): number {
   const rank = (p / 100) * (sorted.length - 1);
   const lo = Math.floor(rank);
   const hi = Math.ceil(rank);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo);
+  // 0 <= lo <= hi < sorted.length; NaN would show a broken rank rather than hide it.
+  const low = sorted[lo] ?? Number.NaN;
+  const high = sorted[hi] ?? Number.NaN;
+  return low + (high - low) * (rank - lo);
 }
 
 export interface StatsOptions {
@@ -81,7 +87,7 @@ export function bootstrapCI(
   const means = new Array<number>(resamples);
   for (let r = 0; r < resamples; r++) {
     let s = 0;
-    for (let i = 0; i < n; i++) s += values[Math.floor(rand() * n)];
+    for (let i = 0; i < n; i++) s += values[Math.floor(rand() * n)] ?? Number.NaN; // an index below n
     means[r] = s / n;
   }
   const tail = ((1 - level) / 2) * 100;
@@ -111,7 +117,7 @@ export function pairedPermutationTest(
 ): PairedTest {
   if (a.length !== b.length) throw new RangeError(`pairedPermutationTest: ${a.length} vs ${b.length} values`);
   const { resamples = 1000, seed = 42 } = options;
-  const d = a.map((x, i) => x - b[i]);
+  const d = a.map((x, i) => x - (b[i] ?? Number.NaN)); // b is as long as a
   const n = d.length;
   const observed = mean(d);
   if (n === 0) return { meanDifference: Number.NaN, pValue: Number.NaN, n, exact: true };
@@ -119,7 +125,7 @@ export function pairedPermutationTest(
   const target = Math.abs(observed * n) - 1e-12 * Math.max(1, Math.abs(observed * n));
   const hit = (signs: (i: number) => number): boolean => {
     let s = 0;
-    for (let i = 0; i < n; i++) s += signs(i) * d[i];
+    for (const [i, x] of d.entries()) s += signs(i) * x;
     return Math.abs(s) >= target;
   };
   if (2 ** n <= resamples) {

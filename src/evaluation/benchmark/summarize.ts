@@ -74,8 +74,16 @@ function summarizeMetric(
   return { metric, mean: ci.mean, lower: ci.lower, upper: ci.upper, n: ci.n, reason: null };
 }
 
-const sumOrNull = (xs: ReadonlyArray<number | null>): number | null =>
-  xs.length === 0 || xs.some((x) => x === null) ? null : xs.reduce<number>((s, x) => s + x!, 0);
+/** The sum, or null when there are no values or any is null. */
+function sumOrNull(xs: ReadonlyArray<number | null>): number | null {
+  if (xs.length === 0) return null;
+  let sum = 0;
+  for (const x of xs) {
+    if (x === null) return null;
+    sum += x;
+  }
+  return sum;
+}
 
 /** How many of the most frequent finding codes a model's summary lists. */
 const TOP_CODES = 5;
@@ -159,14 +167,14 @@ export function summarize(
       spec,
       m.name,
       m.kind === 'provider' ? m.provider : 'candidates',
-      [...byModel.get(m.name)!.values()].sort((x, y) => x.rowIndex - y.rowIndex),
+      [...(byModel.get(m.name)?.values() ?? [])].sort((x, y) => x.rowIndex - y.rowIndex),
     ),
   );
   const comparisons: Comparison[] = [];
-  for (let i = 0; i < spec.models.length; i++) {
-    for (let j = i + 1; j < spec.models.length; j++) {
+  for (const [i, a] of spec.models.entries()) {
+    for (const b of spec.models.slice(i + 1)) {
       for (const metric of summaryMetrics(spec.metrics))
-        comparisons.push(compare(spec, spec.models[i].name, spec.models[j].name, byModel, metric));
+        comparisons.push(compare(spec, a.name, b.name, byModel, metric));
     }
   }
   const excludedRows: ExcludedRow[] = results

@@ -61,8 +61,10 @@ export function compileInclusiveLanguageRules(
 ): InclusiveLanguageRules {
   const parsed = RuleFileSchema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new TypeError(`${source}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    // A failed parse has at least one issue; the first names the place.
+    const [issue] = parsed.error.issues;
+    const where = issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : parsed.error.message;
+    throw new TypeError(`${source}: ${where}`);
   }
   const ids = new Set<string>();
   for (const rule of parsed.data.rules) {

@@ -55,7 +55,10 @@ export function checkLeakage(text: string, options: LeakageOptions = {}): Leakag
 }
 
 function spanOf(tokens: readonly Token[], first: number, count: number): { start: number; end: number } {
-  return { start: tokens[first].start, end: tokens[first + count - 1].end };
+  const head = tokens[first];
+  const tail = tokens[first + count - 1];
+  if (!head || !tail) throw new Error(`leakage check: run of ${count} at ${first} is outside ${tokens.length} tokens`);
+  return { start: head.start, end: tail.end };
 }
 
 /** The prompt and reference as the checks compare them. */

@@ -26,7 +26,8 @@ export function sentenceTokens(text: string): Token[] {
   const tokens: Token[] = [];
   for (const m of text.matchAll(/[\p{L}\p{N}]+|[.!?]+(?=\s|$)|\n/gu)) {
     const isWord = /[\p{L}\p{N}]/u.test(m[0]);
-    if (!isWord && (tokens.length === 0 || tokens[tokens.length - 1].word === '')) continue;
+    const last = tokens.at(-1);
+    if (!isWord && (last === undefined || last.word === '')) continue;
     tokens.push({ word: isWord ? m[0].toLowerCase() : '', start: m.index, end: m.index + m[0].length });
   }
   return tokens;
@@ -41,21 +42,21 @@ export function longestCommonRun(
   b: readonly Token[],
 ): { length: number; aStart: number; bStart: number } {
   let best = { length: 0, aStart: 0, bStart: 0 };
-  // Two rows, reused: a row per word of `a` was most of this function's time.
-  let prev = new Int32Array(b.length + 1);
-  let row = new Int32Array(b.length + 1);
-  for (let i = 1; i <= a.length; i++) {
-    const w = a[i - 1].word;
-    for (let j = 1; j <= b.length; j++) {
-      if (w !== '' && w === b[j - 1].word) {
-        const len = prev[j - 1] + 1;
-        row[j] = len;
-        if (len > best.length) best = { length: len, aStart: i - len, bStart: j - len };
-      } else {
-        row[j] = 0;
-      }
+  const bWords = b.map((t) => t.word);
+  // One row, reused (a row per word of `a` was most of this function's time):
+  // run[j] is the length of the shared run ending at the current word of `a`
+  // and b[j]; `diag` carries the previous word's run[j - 1] along the row.
+  const run = new Int32Array(b.length);
+  for (const [i, { word: w }] of a.entries()) {
+    let diag = 0;
+    // An index loop: iterating the typed array (entries(), for-of) is several times slower here.
+    for (let j = 0; j < bWords.length; j++) {
+      const above = run[j] ?? 0; // j < run.length
+      const len = w !== '' && w === bWords[j] ? diag + 1 : 0;
+      diag = above;
+      run[j] = len;
+      if (len > best.length) best = { length: len, aStart: i + 1 - len, bStart: j + 1 - len };
     }
-    [prev, row] = [row, prev];
   }
   return best;
 }
@@ -64,7 +65,7 @@ export function longestCommonRun(
 export function findRun(haystack: readonly Token[], needle: readonly Token[]): number {
   if (needle.length === 0) return -1;
   outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
-    for (let k = 0; k < needle.length; k++) if (haystack[i + k].word !== needle[k].word) continue outer;
+    for (const [k, t] of needle.entries()) if (haystack[i + k]?.word !== t.word) continue outer;
     return i;
   }
   return -1;

@@ -66,8 +66,8 @@ export async function clipScores(
   const refIndex: Array<number | null> = [];
   for (const item of items) pairs.push({ image: item.image, text: item.candidate });
   for (const item of items) {
-    const hasRef = typeof item.reference === 'string' && item.reference.trim() !== '';
-    refIndex.push(hasRef ? pairs.push({ image: item.image, text: item.reference! }) - 1 : null);
+    const ref = typeof item.reference === 'string' && item.reference.trim() !== '' ? item.reference : null;
+    refIndex.push(ref !== null ? pairs.push({ image: item.image, text: ref }) - 1 : null);
   }
   let results: Array<ImageTextScore | ProviderError>;
   try {
@@ -81,8 +81,14 @@ export async function clipScores(
     options.signal?.throwIfAborted();
     return items.map(() => ({ ...NONE, reason: reasonOf(err), detail: messageOf(err) }));
   }
+  // From here results has one entry per pair (checked above).
+  const resultOf = (k: number): ImageTextScore | ProviderError => {
+    const result = results[k];
+    if (result === undefined) throw new Error(`clip: no result for pair ${k} of ${pairs.length}`);
+    return result;
+  };
   return items.map((_, i): ClipItemScore => {
-    const cand = results[i];
+    const cand = resultOf(i);
     if (isProviderError(cand)) return { ...NONE, reason: reasonOf(cand), detail: cand.message };
     const out: ClipItemScore = {
       clipScore: cand.clipScore,
@@ -92,7 +98,7 @@ export async function clipScores(
     };
     const r = refIndex[i];
     if (r !== null && r !== undefined) {
-      const ref = results[r];
+      const ref = resultOf(r);
       if (isProviderError(ref)) out.referenceReason = reasonOf(ref);
       else out.referenceDelta = ref.clipScore - cand.clipScore;
     }

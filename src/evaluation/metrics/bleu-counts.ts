@@ -7,8 +7,12 @@ import { isPySpace } from './python.js';
 /** Counts of each n-gram, keyed by its tokens joined with a space (tokens never contain whitespace). */
 export function ngramCounts(tokens: readonly string[], n: number): Map<string, number> {
   const counts = new Map<string, number>();
+  if (n === 1) {
+    for (const t of tokens) counts.set(t, (counts.get(t) ?? 0) + 1);
+    return counts;
+  }
   for (let i = 0; i + n <= tokens.length; i++) {
-    const key = n === 1 ? tokens[i] : tokens.slice(i, i + n).join(' ');
+    const key = tokens.slice(i, i + n).join(' ');
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   return counts;
@@ -21,15 +25,20 @@ export interface Interned {
   readonly hypothesis: Int32Array;
 }
 
+// Reads of word ids, counts and table slots at an index the loop bounds keep
+// below the array's length, so the fallback is never taken (the typed arrays'
+// own iterators are several times slower in these loops).
+const inRange = (xs: Int32Array, i: number): number => xs[i] ?? 0;
+
 /** Each reference as ids over `vocab`, which it extends with new words (ids from 1, in order of first occurrence). */
 function internReferences(references: readonly (readonly string[])[], vocab: Map<string, number>): Int32Array[] {
   return references.map((reference) => {
     const ids = new Int32Array(reference.length);
-    for (let i = 0; i < reference.length; i++) {
-      const w = reference[i];
+    let i = 0;
+    for (const w of reference) {
       let id = vocab.get(w);
       if (id === undefined) vocab.set(w, (id = vocab.size + 1));
-      ids[i] = id;
+      ids[i++] = id;
     }
     return ids;
   });
@@ -41,7 +50,7 @@ export function intern(references: readonly (readonly string[])[], hypothesis: r
   const refs = internReferences(references, vocab);
   const base = vocab.size + 1;
   const hyp = new Int32Array(hypothesis.length);
-  for (let i = 0; i < hypothesis.length; i++) hyp[i] = vocab.get(hypothesis[i]) ?? 0;
+  for (const [i, w] of hypothesis.entries()) hyp[i] = vocab.get(w) ?? 0;
   return { base, references: refs, hypothesis: hyp };
 }
 
@@ -78,9 +87,10 @@ export function internCandidate(references: readonly (readonly string[])[], cand
   let h = 0;
   const lookup = (from: number, end: number, hash: number): number => {
     let idx = hash & mask;
-    while (slotId[idx] !== 0) {
+    for (let id = inRange(slotId, idx); id !== 0; id = inRange(slotId, idx)) {
       const w = slotWord[idx];
-      if (slotHash[idx] === hash && w.length === end - from && candidate.startsWith(w, from)) return slotId[idx];
+      if (slotHash[idx] === hash && w !== undefined && w.length === end - from && candidate.startsWith(w, from))
+        return id;
       idx = (idx + 1) & mask;
     }
     return 0;
@@ -104,6 +114,18 @@ export function internCandidate(references: readonly (readonly string[])[], cand
   return { base, references: refs, hypothesis: ids.subarray(0, count) };
 }
 
+/** One count map per n = 0…maxN (0 and 1 unused: unigrams are counted in arrays). */
+function gramMaps(maxN: number): Map<number, number>[] {
+  return Array.from({ length: maxN + 1 }, () => new Map<number, number>());
+}
+
+/** The map for n, which gramMaps made for every n up to maxN. */
+function mapAt(maps: readonly Map<number, number>[], n: number): Map<number, number> {
+  const m = maps[n];
+  if (m === undefined) throw new RangeError(`bleu: no n-gram counts for n = ${n}`);
+  return m;
+}
+
 /**
  * NLTK's `modified_precision` for n = 1…maxN at once, as unreduced
  * numerators and denominators (index n; index 0 unused).
@@ -119,14 +141,14 @@ export function modifiedPrecisions(interned: Interned, maxN: number): { numerato
   // Unigrams are word ids below `base`: plain arrays count them, Maps only the longer n-grams.
   const referenceCounts = (reference: Int32Array): { unigrams: Int32Array; grams: Map<number, number>[] } => {
     const unigrams = new Int32Array(base);
-    const grams: Map<number, number>[] = [];
-    for (let n = 0; n <= maxN; n++) grams.push(new Map());
+    const grams = gramMaps(maxN);
     for (let i = 0; i < reference.length; i++) {
-      let key = reference[i];
-      unigrams[key]++;
+      let key = inRange(reference, i);
+      unigrams[key] = inRange(unigrams, key) + 1;
       for (let n = 2; n <= maxN && i + n <= reference.length; n++) {
-        key = key * base + reference[i + n - 1];
-        grams[n].set(key, (grams[n].get(key) ?? 0) + 1);
+        key = key * base + inRange(reference, i + n - 1);
+        const counts = mapAt(grams, n);
+        counts.set(key, (counts.get(key) ?? 0) + 1);
       }
     }
     return { unigrams, grams };
@@ -136,35 +158,38 @@ export function modifiedPrecisions(interned: Interned, maxN: number): { numerato
   const max = first ? referenceCounts(first) : referenceCounts(new Int32Array(0));
   for (const reference of rest) {
     const counts = referenceCounts(reference);
-    for (let id = 1; id < base; id++)
-      if (counts.unigrams[id] > max.unigrams[id]) max.unigrams[id] = counts.unigrams[id]!;
+    for (let id = 1; id < base; id++) {
+      const c = inRange(counts.unigrams, id);
+      if (c > inRange(max.unigrams, id)) max.unigrams[id] = c;
+    }
     for (let n = 2; n <= maxN; n++) {
-      const m = max.grams[n];
-      for (const [key, c] of counts.grams[n]) if (c > (m.get(key) ?? 0)) m.set(key, c);
+      const m = mapAt(max.grams, n);
+      for (const [key, c] of mapAt(counts.grams, n)) if (c > (m.get(key) ?? 0)) m.set(key, c);
     }
   }
   const hypUnigrams = new Int32Array(base);
-  const hypCounts: Map<number, number>[] = [];
-  for (let n = 0; n <= maxN; n++) hypCounts.push(new Map());
+  const hypCounts = gramMaps(maxN);
   for (let i = 0; i < hypothesis.length; i++) {
-    let key = hypothesis[i];
+    let key = inRange(hypothesis, i);
     if (key === 0) continue; // a word in no reference: no n-gram from here can match
-    hypUnigrams[key]++;
+    hypUnigrams[key] = inRange(hypUnigrams, key) + 1;
     for (let n = 2; n <= maxN && i + n <= hypothesis.length; n++) {
-      const id = hypothesis[i + n - 1];
+      const id = inRange(hypothesis, i + n - 1);
       if (id === 0) break;
       key = key * base + id;
-      if (!max.grams[n].has(key)) break;
-      hypCounts[n].set(key, (hypCounts[n].get(key) ?? 0) + 1);
+      if (!mapAt(max.grams, n).has(key)) break;
+      const counts = mapAt(hypCounts, n);
+      counts.set(key, (counts.get(key) ?? 0) + 1);
     }
   }
   let unigramMatches = 0;
-  for (let id = 1; id < base; id++) unigramMatches += Math.min(hypUnigrams[id], max.unigrams[id]);
+  for (let id = 1; id < base; id++) unigramMatches += Math.min(inRange(hypUnigrams, id), inRange(max.unigrams, id));
   const numerators = [0];
   const denominators = [0];
   for (let n = 1; n <= maxN; n++) {
     let numerator = n === 1 ? unigramMatches : 0;
-    if (n > 1) for (const [key, c] of hypCounts[n]) numerator += Math.min(c, max.grams[n].get(key)!);
+    // Only n-grams found in max.grams[n] were counted, so each has a reference count.
+    if (n > 1) for (const [key, c] of mapAt(hypCounts, n)) numerator += Math.min(c, mapAt(max.grams, n).get(key) ?? 0);
     numerators.push(numerator);
     denominators.push(Math.max(1, hypothesis.length - n + 1));
   }

@@ -78,29 +78,47 @@ export function bleuTokens(
   const denominators = new Array<number>(maxN + 1).fill(0);
   let hypLengths = 0;
   let refLengths = 0;
-  for (let s = 0; s < hypotheses.length; s++) {
+  for (const [s, hypothesis] of hypotheses.entries()) {
     const references = listOfReferences[s];
-    const hypothesis = hypotheses[s];
-    if (references.length === 0) throw new TypeError(`corpusBleu: candidate ${s} has no reference`);
+    if (references === undefined || references.length === 0)
+      throw new TypeError(`corpusBleu: candidate ${s} has no reference`);
     const interned = intern(references, hypothesis);
     // Numeric n-gram keys are exact only while base^maxN stays a safe integer.
-    if (interned.base ** maxN < Number.MAX_SAFE_INTEGER) {
-      const counts = modifiedPrecisions(interned, maxN);
-      for (let n = 1; n <= maxN; n++) {
-        numerators[n] += counts.numerators[n];
-        denominators[n] += counts.denominators[n];
-      }
-    } else {
-      for (let n = 1; n <= maxN; n++) {
-        const [num, den] = modifiedPrecisionByString(references, hypothesis, n);
-        numerators[n] += num;
-        denominators[n] += den;
-      }
+    const counts =
+      interned.base ** maxN < Number.MAX_SAFE_INTEGER
+        ? modifiedPrecisions(interned, maxN)
+        : precisionsByString(references, hypothesis, maxN);
+    for (let n = 1; n <= maxN; n++) {
+      numerators[n] = countAt(numerators, n) + countAt(counts.numerators, n);
+      denominators[n] = countAt(denominators, n) + countAt(counts.denominators, n);
     }
     hypLengths += hypothesis.length;
     refLengths += closestRefLength(references, hypothesis.length);
   }
   return combine(numerators, denominators, hypLengths, refLengths, options);
+}
+
+/** `modifiedPrecisions`' shape from the string-keyed counting, for vocabularies too large for numeric keys. */
+function precisionsByString(
+  references: readonly (readonly string[])[],
+  hypothesis: readonly string[],
+  maxN: number,
+): { numerators: number[]; denominators: number[] } {
+  const numerators = [0];
+  const denominators = [0];
+  for (let n = 1; n <= maxN; n++) {
+    const [num, den] = modifiedPrecisionByString(references, hypothesis, n);
+    numerators.push(num);
+    denominators.push(den);
+  }
+  return { numerators, denominators };
+}
+
+/** Entry n of a count array of maxN + 1 entries (index 0 unused); n is always in range. */
+function countAt(counts: readonly number[], n: number): number {
+  const c = counts[n];
+  if (c === undefined) throw new RangeError(`bleu: no count for n = ${n} of ${counts.length - 1}`);
+  return c;
 }
 
 /** From summed n-gram match counts and lengths to the score (NLTK's corpus_bleu after its counting loop). */
@@ -117,17 +135,18 @@ function combine(
   if (numerators[1] === 0) return 0;
 
   let pn: Precision[] = [];
-  for (let n = 1; n <= maxN; n++) pn.push({ num: numerators[n], den: denominators[n] });
+  for (let n = 1; n <= maxN; n++) pn.push({ num: countAt(numerators, n), den: countAt(denominators, n) });
   pn = smooth(pn, options, hypLengths);
 
   if (options.autoReweigh && hypLengths < 4 && sameWeights(weights, DEFAULT_WEIGHTS)) {
     weights = new Array<number>(hypLengths).fill(1 / hypLengths);
   }
   const terms: number[] = [];
-  const len = Math.min(weights.length, pn.length);
-  for (let i = 0; i < len; i++) {
-    const p = value(pn[i]);
-    if (p > 0) terms.push(weights[i] * Math.log(p));
+  // zip(weights, pn), as NLTK's loop: the shorter one ends it.
+  for (const [i, p] of pn.slice(0, weights.length).entries()) {
+    const w = weights[i];
+    const v = value(p);
+    if (w !== undefined && v > 0) terms.push(w * Math.log(v));
   }
   return bp * Math.exp(fsum(terms));
 }
@@ -184,7 +203,7 @@ function smooth(pn: Precision[], options: BleuOptions, hypLen: number): Precisio
 
 /** The reference length closest to the hypothesis length; ties go to the shorter reference. */
 function closestRefLength(references: readonly (readonly string[])[], hypLen: number): number {
-  let best = references[0].length;
+  let best = Number.POSITIVE_INFINITY; // the first reference always replaces it
   for (const reference of references) {
     const len = reference.length;
     const d = Math.abs(len - hypLen);

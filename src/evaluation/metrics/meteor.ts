@@ -97,9 +97,12 @@ function alignWords(hyp: Enum[], ref: Enum[], options: MeteorOptions): Match[] {
 function matchEnums(hyp: Enum[], ref: Enum[]): Match[] {
   const matches: Match[] = [];
   for (let i = hyp.length - 1; i >= 0; i--) {
+    const h = hyp[i];
+    if (h === undefined) continue; // i < hyp.length: only splices below it shrink it
     for (let j = ref.length - 1; j >= 0; j--) {
-      if (hyp[i][1] === ref[j][1]) {
-        matches.push([hyp[i][0], ref[j][0]]);
+      const r = ref[j];
+      if (r?.[1] === h[1]) {
+        matches.push([h[0], r[0]]);
         hyp.splice(i, 1);
         ref.splice(j, 1);
         break;
@@ -117,12 +120,16 @@ function matchEnums(hyp: Enum[], ref: Enum[]): Match[] {
 function matchSynonyms(hyp: Enum[], ref: Enum[], wordnet: WordNet): Match[] {
   const matches: Match[] = [];
   for (let i = hyp.length - 1; i >= 0; i--) {
-    const word = hyp[i][1];
+    const h = hyp[i];
+    if (h === undefined) continue; // i < hyp.length: only splices below it shrink it
+    const word = h[1];
     const names = wordnet.lemmaNames(word);
     for (let j = ref.length - 1; j >= 0; j--) {
-      const r = ref[j][1];
+      const e = ref[j];
+      if (e === undefined) continue;
+      const r = e[1];
       if (r === word || (names.has(r) && !r.includes('_'))) {
-        matches.push([hyp[i][0], ref[j][0]]);
+        matches.push([h[0], e[0]]);
         hyp.splice(i, 1);
         ref.splice(j, 1);
         break;
@@ -135,10 +142,10 @@ function matchSynonyms(hyp: Enum[], ref: Enum[], wordnet: WordNet): Match[] {
 /** Number of runs of matches adjacent in both sentences. */
 function countChunks(matches: readonly Match[]): number {
   let chunks = 1;
-  for (let i = 0; i < matches.length - 1; i++) {
-    const a = matches[i];
-    const b = matches[i + 1];
-    if (!(b[0] === a[0] + 1 && b[1] === a[1] + 1)) chunks += 1;
+  let prev: Match | undefined;
+  for (const m of matches) {
+    if (prev && !(m[0] === prev[0] + 1 && m[1] === prev[1] + 1)) chunks += 1;
+    prev = m;
   }
   return chunks;
 }

@@ -118,7 +118,7 @@ function step1b(word: string): string {
     }
   }
   if (intermediate === undefined) return word;
-  const last = intermediate[intermediate.length - 1];
+  const last = intermediate.slice(-1);
   return applyRuleList(intermediate, [
     ['at', 'ate', null],
     ['bl', 'ble', null],

@@ -51,8 +51,8 @@ export function fsum(values: Iterable<number>): number {
   const partials: number[] = [];
   for (let x of values) {
     let i = 0;
-    for (let j = 0; j < partials.length; j++) {
-      let y = partials[j];
+    // Writes go to partials[i] with i <= the index being read, so reading on is safe.
+    for (let y of partials) {
       if (Math.abs(x) < Math.abs(y)) [x, y] = [y, x];
       const hi = x + y;
       const lo = y - (hi - x);
@@ -62,18 +62,19 @@ export function fsum(values: Iterable<number>): number {
     partials.length = i;
     partials.push(x);
   }
-  let n = partials.length;
-  if (n === 0) return 0;
-  let hi = partials[--n];
+  // Sum from the top partial down, stopping at the first inexact step.
+  const top = partials.pop();
+  if (top === undefined) return 0;
+  let hi = top;
   let lo = 0;
-  while (n > 0) {
+  for (let y = partials.pop(); y !== undefined; y = partials.pop()) {
     const x = hi;
-    const y = partials[--n];
     hi = x + y;
     lo = y - (hi - x);
     if (lo !== 0) break;
   }
-  if (n > 0 && ((lo < 0 && partials[n - 1] < 0) || (lo > 0 && partials[n - 1] > 0))) {
+  const below = partials.at(-1);
+  if (below !== undefined && ((lo < 0 && below < 0) || (lo > 0 && below > 0))) {
     const y = lo * 2;
     const x = hi + y;
     if (y === x - hi) hi = x;

@@ -92,8 +92,12 @@ function lenNgram(words: readonly string[], n: number): number {
 
 function countNgrams(words: readonly string[], n: number): Map<string, number> {
   const counts = new Map<string, number>();
+  if (n === 1) {
+    for (const w of words) counts.set(w, (counts.get(w) ?? 0) + 1);
+    return counts;
+  }
   for (let i = 0; i + n <= words.length; i++) {
-    const key = n === 1 ? words[i] : words.slice(i, i + n).join(' ');
+    const key = words.slice(i, i + n).join(' ');
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   return counts;
@@ -118,7 +122,7 @@ export function lcsLength(a: readonly string[], b: readonly string[]): number {
     left = 0;
     let upperLeft = 0;
     for (let i = 0; i < base.length; i++) {
-      const up = row[i];
+      const up = row[i] ?? 0; // row is as long as base
       const v = ca === base[i] ? upperLeft + 1 : Math.max(left, up);
       row[i] = v;
       left = v;

@@ -104,9 +104,12 @@ export function createWordNet(options: WordNetFilesOptions = {}): WordNet {
       const idx = loadIndex();
       const names = new Set<string>();
       for (const pos of POS_LIST) {
-        const posIndex = idx.get(pos)!;
+        const posIndex = idx.get(pos);
+        if (!posIndex) throw new Error(`WordNet: no index for part of speech ${pos}`);
         for (const form of morphy(lemma, pos, posIndex)) {
-          for (const offset of parseOffsets(posIndex.get(form)!)) {
+          const line = posIndex.get(form);
+          if (line === undefined) throw new Error(`WordNet: morphy gave "${form}", which has no index line`);
+          for (const offset of parseOffsets(line)) {
             for (const name of synsetLemmas(pos, offset)) names.add(name);
           }
         }
@@ -143,8 +146,8 @@ function parseIndexFile(text: string): Map<string, string> {
 /** Synset offsets from an index line after the lemma: pos, n_synsets, n_pointers, pointers…, n_senses, tagsense_cnt, offsets… */
 function parseOffsets(rest: string): number[] {
   const t = rest.trim().split(/\s+/);
-  const nSynsets = Number.parseInt(t[1], 10);
-  const nPointers = Number.parseInt(t[2], 10);
+  const nSynsets = Number.parseInt(t[1] ?? '', 10);
+  const nPointers = Number.parseInt(t[2] ?? '', 10);
   const first = 3 + nPointers + 2;
   return t.slice(first, first + nSynsets).map((o) => Number.parseInt(o, 10));
 }
@@ -192,11 +195,13 @@ function parseLemmaNames(line: string, offset: number): string[] {
   if (Number.parseInt(t[0] ?? '', 10) !== offset) {
     throw new Error(`WordNet data line at offset ${offset} does not start with that offset`);
   }
-  const count = Number.parseInt(t[3], 16);
+  const count = Number.parseInt(t[3] ?? '', 16);
   const names: string[] = [];
   for (let i = 0; i < count; i++) {
     const raw = t[4 + 2 * i];
-    names.push(/^(.*?)(\(.*\))?$/s.exec(raw)![1]);
+    if (raw === undefined) throw new Error(`WordNet data line at offset ${offset} has fewer than ${count} lemmas`);
+    // The lemma without its adjective marker: "big(a)" is "big".
+    names.push(raw.replace(/\(.*\)$/s, ''));
   }
   return names;
 }

@@ -66,9 +66,13 @@ export async function semanticSimilarity(
   const byText = new Map(texts.map((t, i) => [t, vectors[i]]));
   return pairs.map((p): SemanticScore => {
     if (blank(p.reference) || blank(p.candidate)) return { score: null, reason: 'EMPTY_TEXT' };
+    const a = byText.get(p.reference);
+    const b = byText.get(p.candidate);
+    // Every non-blank text has a vector (the count is checked above).
+    if (!a || !b) return { score: null, reason: 'EMBEDDINGS_FAILED', detail: 'no vector for a text' };
     let score: number;
     try {
-      score = cosineSimilarity(byText.get(p.reference)!, byText.get(p.candidate)!);
+      score = cosineSimilarity(a, b);
     } catch (err) {
       return { score: null, reason: 'EMBEDDINGS_FAILED', detail: (err as Error).message };
     }

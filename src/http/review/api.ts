@@ -155,8 +155,10 @@ const CHANGES = {
 
 /** One change of a description; the answer is the description as it is now. */
 export async function change(mutation: keyof typeof CHANGES, variables: Record<string, unknown>): Promise<Description> {
-  const data = await gql<Record<string, Description>>(CHANGES[mutation], variables);
-  return data[mutation];
+  const data = await gql<Partial<Record<string, Description>>>(CHANGES[mutation], variables);
+  const description = data[mutation];
+  if (!description) throw new Error(`${mutation}: the answer has no description`);
+  return description;
 }
 
 export type BulkResult =

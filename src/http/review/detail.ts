@@ -31,7 +31,8 @@ export function markedText(text: string, findings: readonly Finding[]): HTMLElem
       paragraph.append(piece.text);
       continue;
     }
-    const severity = piece.findings.some((i) => findings[i].severity === 'BLOCK') ? 'block' : 'review';
+    const marked = piece.findings.flatMap((i) => findings[i] ?? []);
+    const severity = marked.some((f) => f.severity === 'BLOCK') ? 'block' : 'review';
     const numbers = piece.findings.map((i) => i + 1);
     paragraph.append(
       h(
@@ -39,7 +40,7 @@ export function markedText(text: string, findings: readonly Finding[]): HTMLElem
         {
           class: severity,
           'aria-describedby': piece.findings.map((i) => `finding-${i + 1}`).join(' '),
-          title: piece.findings.map((i) => findings[i].message).join(' · '),
+          title: marked.map((f) => f.message).join(' · '),
         },
         piece.text,
       ),

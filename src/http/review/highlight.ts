@@ -28,9 +28,9 @@ export function highlightPieces(text: string, findings: readonly Span[]): Piece[
   const spans = findings.map((f) => ({ start: clip(f.start), end: clip(f.end) }));
   const cuts = [...new Set([0, text.length, ...spans.flatMap((s) => [s.start, s.end])])].sort((a, b) => a - b);
   const pieces: Piece[] = [];
-  for (let i = 0; i < cuts.length - 1; i++) {
-    const from = cuts[i];
-    const to = cuts[i + 1];
+  for (const [i, to] of cuts.entries()) {
+    const from = cuts[i - 1];
+    if (from === undefined) continue;
     const covering = spans.flatMap((s, index) => (s.start <= from && to <= s.end && s.start < s.end ? [index] : []));
     const last = pieces.at(-1);
     if (last && last.findings.length === 0 && covering.length === 0) last.text += text.slice(from, to);

@@ -286,6 +286,7 @@ function step(by: 1 | -1): void {
       ? Math.min(state.position, state.queue.length - 1)
       : Math.min(Math.max(here + by, 0), state.queue.length - 1);
   const target = state.queue[state.current ? next : 0];
+  if (!target) return;
   const button = document.querySelector<HTMLElement>(`.queue-item[data-id="${CSS.escape(target.id)}"]`);
   void open(target.id).then(() => button?.scrollIntoView({ block: 'nearest' }));
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { CatalogStore, ProductFilter, ProductInput, ProductPage, ProductRecord, UpsertOutcome } from '../types.js';
 import { naturalKey, productChanged } from '../product-keys.js';
 import { productWhere } from '../product-filter.js';
-import { PRODUCT_COLUMNS, productValues, toProduct, type Row } from '../rows.js';
+import { oneRow, PRODUCT_COLUMNS, productValues, toProduct, type Row } from '../rows.js';
 import type { PostgresConnection } from './connection.js';
 
 /** The catalog on PostgreSQL. */
@@ -65,7 +65,7 @@ async function upsertProduct(client: PoolClient, input: ProductInput): Promise<U
     );
     if (inserted.rows[0]) return { action: 'created', product: toProduct(inserted.rows[0]) };
     // Another gateway inserted this key after our read: it is now an existing row.
-    existing = (await find()).rows[0];
+    existing = oneRow((await find()).rows, `product ${key}, inserted by another gateway`);
   }
   const before = toProduct(existing);
   if (!productChanged(before, input)) return { action: 'unchanged', product: before };
@@ -73,5 +73,5 @@ async function upsertProduct(client: PoolClient, input: ProductInput): Promise<U
     `UPDATE products SET (${PRODUCT_COLUMNS}, updated_at) = ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) WHERE id = $12 RETURNING *`,
     [...values, now, before.id],
   );
-  return { action: 'updated', product: toProduct(updated.rows[0]) };
+  return { action: 'updated', product: toProduct(oneRow(updated.rows, `the update of product ${before.id}`)) };
 }

@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import type { Row } from '../rows.js';
+import { oneRow, type Row } from '../rows.js';
 import type { EventBatch, EventInput, EventOutcome, EventStore } from '../experiment-types.js';
 import {
   firstCopies,
@@ -48,7 +48,7 @@ export class PostgresEventStore implements EventStore {
 
   async count(): Promise<number> {
     const { rows } = await this.db.pool.query<Row>('SELECT count(*) AS n FROM events');
-    return Number(rows[0].n);
+    return Number(oneRow(rows, 'count(*) of events').n);
   }
 }
 
@@ -105,16 +105,17 @@ async function fold(client: PoolClient, inserted: readonly EventInput[], batch: 
   );
   const { deltas, changed } = foldEvents(events, sessions, batch);
   const keys = [...changed].map((k) => sessionOf(k));
+  // foldEvents changes only sessions it was given; the arrays below must stay aligned with keys.
+  const updated = [...changed].map((k) => {
+    const session = sessions.get(k);
+    if (!session) throw new Error(`events: session ${k} changed but was never read`);
+    return session;
+  });
   if (keys.length > 0) {
     await client.query(
       `UPDATE experiment_sessions s SET exposed = t.x, converted = t.c FROM unnest($1::text[], $2::text[], $3::boolean[], $4::boolean[]) AS t(e, id, x, c)
        WHERE s.experiment_id = t.e AND s.session_id = t.id`,
-      [
-        keys.map((k) => k[0]),
-        keys.map((k) => k[1]),
-        [...changed].map((k) => sessions.get(k)!.exposed),
-        [...changed].map((k) => sessions.get(k)!.converted),
-      ],
+      [keys.map((k) => k[0]), keys.map((k) => k[1]), updated.map((s) => s.exposed), updated.map((s) => s.converted)],
     );
   }
   if (deltas.length > 0) {

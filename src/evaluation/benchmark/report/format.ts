@@ -34,8 +34,17 @@ export function fmtInterval(s: MetricSummary | undefined, digits = 3): string {
   return `${fmt(s.mean, digits)} [${fmt(s.lower, digits)}, ${fmt(s.upper, digits)}]`;
 }
 
+const HTML_ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
 export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  // The pattern matches only HTML_ESCAPES' keys.
+  return s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
 }
 
 export const escapeMd = (s: string): string => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');

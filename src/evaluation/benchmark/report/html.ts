@@ -50,6 +50,8 @@ const interval = (i: Interval) =>
   i.mean === null ? '<td class="num null">—</td>' : num(`${fmt(i.mean)} [${fmt(i.lower)}, ${fmt(i.upper)}]`);
 
 function metricTable(report: Report, id: string, metrics: readonly SummaryMetric[], digits = 3): string {
+  // The row count shown is the first metric's.
+  const [counted] = metrics;
   return table(
     id,
     ['Model', ...metrics.map((m) => `${METRIC_LABELS[m]} (95% CI)`), 'n'],
@@ -60,7 +62,7 @@ function metricTable(report: Report, id: string, metrics: readonly SummaryMetric
           ? `<td class="num null">${h(fmtInterval(metricOf(m, x), digits))}</td>`
           : num(h(fmtInterval(metricOf(m, x), digits))),
       ),
-      num(String(metricOf(m, metrics[0])?.n ?? 0)),
+      num(String(counted ? (metricOf(m, counted)?.n ?? 0) : 0)),
     ]),
   );
 }
@@ -114,10 +116,10 @@ function factCheckTable(report: Report): string {
   return table(
     'fact-check',
     FACT_CHECK_HEAD,
-    factCheckCells(report).map(([model, ...cells]) => [
+    factCheckCells(report).map(({ model, figures, codes }) => [
       td(h(model)),
-      ...cells.slice(0, -1).map((c) => num(h(c))),
-      td(h(cells[cells.length - 1])),
+      ...figures.map((c) => num(h(c))),
+      td(h(codes)),
     ]),
   );
 }

@@ -170,7 +170,7 @@ export function renderMarkdown(input: ReportInput): string {
     '## Fact check',
     mdTable(
       FACT_CHECK_HEAD,
-      factCheckCells(report).map((cells) => cells.map(e)),
+      factCheckCells(report).map(({ model, figures, codes }) => [model, ...figures, codes].map(e)),
     ),
     e(factCheckNote()),
     '## Metadata overlap',

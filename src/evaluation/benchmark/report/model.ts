@@ -124,7 +124,9 @@ export const verdictMetrics = (spec: BenchmarkSpec): SummaryMetric[] =>
 
 /** The metric the scatter plots use: METEOR, else ROUGE-L, else the first asked for. */
 export function headlineMetric(spec: BenchmarkSpec): SummaryMetric {
-  return spec.metrics.includes('meteor') ? 'meteor' : spec.metrics.includes('rougeL') ? 'rougeL' : spec.metrics[0];
+  const [first] = spec.metrics;
+  if (first === undefined) throw new Error('benchmark report: the spec asks for no metric');
+  return spec.metrics.includes('meteor') ? 'meteor' : spec.metrics.includes('rougeL') ? 'rougeL' : first;
 }
 
 export const rowByIndex = (spec: BenchmarkSpec): Map<number, BenchmarkRow> =>

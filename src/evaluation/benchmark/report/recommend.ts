@@ -76,9 +76,12 @@ export function restatingLead(
   loser: string,
 ): { share: number; loserShare: number; winner: number | null; loser: number | null; pValue: number | null } | null {
   const byName = (name: string) => report.models.find((m) => m.summary.model === name);
-  const share = byName(winner)?.metadata.matchedFromMetadata.mean ?? null;
-  const loserShare = byName(loser)?.metadata.matchedFromMetadata.mean ?? null;
-  if (share === null || loserShare === null || share <= RULE.mostlyRestated || share <= loserShare) return null;
+  const w = byName(winner);
+  const l = byName(loser);
+  const share = w?.metadata.matchedFromMetadata.mean ?? null;
+  const loserShare = l?.metadata.matchedFromMetadata.mean ?? null;
+  if (!w || !l || share === null || loserShare === null || share <= RULE.mostlyRestated || share <= loserShare)
+    return null;
   const t = report.beyondMetadataTests.find(
     (x) => (x.modelA === winner && x.modelB === loser) || (x.modelA === loser && x.modelB === winner),
   );
@@ -92,8 +95,8 @@ export function restatingLead(
   return {
     share,
     loserShare,
-    winner: byName(winner)!.metadata.beyondMetadata.mean,
-    loser: byName(loser)!.metadata.beyondMetadata.mean,
+    winner: w.metadata.beyondMetadata.mean,
+    loser: l.metadata.beyondMetadata.mean,
     pValue: t?.pValue ?? null,
   };
 }
@@ -101,6 +104,19 @@ export function restatingLead(
 const share = (c: { flagged: number; checked: number } | undefined): number | null =>
   c && c.checked > 0 ? c.flagged / c.checked : null;
 const pct = (x: number): string => `${Math.round(x * 100)}%`;
+
+// Standings and the by-name map are made from the report's models, so a
+// model they are asked for is always there.
+function standingOf(table: readonly Standing[], model: string): Standing {
+  const s = table.find((x) => x.model === model);
+  if (s === undefined) throw new Error(`benchmark report: no standing for model "${model}"`);
+  return s;
+}
+function reportOf(byName: ReadonlyMap<string, ModelReport>, model: string): ModelReport {
+  const m = byName.get(model);
+  if (m === undefined) throw new Error(`benchmark report: no model "${model}"`);
+  return m;
+}
 
 function ruleText(report: Report): string[] {
   const overlap = lexicalMetrics(report.input.spec).map((m) => METRIC_LABELS[m]);
@@ -142,9 +158,10 @@ function eligibility(m: ModelReport, checks: readonly CheckColumn[]): string | n
     return `only ${m.keptRows} of ${rows} rows usable: ${parts.join(', ')}`;
   }
   for (const c of checks) {
-    const s = share(c.cells[m.summary.model]);
-    if (s !== null && s > RULE.maxFlaggedShare)
-      return `${c.label}: ${c.cells[m.summary.model].flagged} of ${c.cells[m.summary.model].checked} rows flagged`;
+    const cell = c.cells[m.summary.model];
+    const s = share(cell);
+    if (cell && s !== null && s > RULE.maxFlaggedShare)
+      return `${c.label}: ${cell.flagged} of ${cell.checked} rows flagged`;
   }
   return null;
 }
@@ -163,15 +180,15 @@ function standings(report: Report): Standing[] {
     outranked: null,
   }));
   const eligible = out.filter((s) => s.ineligible === null);
-  for (let i = 0; i < eligible.length; i++) {
-    for (let j = i + 1; j < eligible.length; j++) {
+  for (const [i, a] of eligible.entries()) {
+    for (const b of eligible.slice(i + 1)) {
       for (const metric of verdictMetrics(report.input.spec)) {
-        const c = comparisonOf(comparisons, eligible[i].model, eligible[j].model, metric);
+        const c = comparisonOf(comparisons, a.model, b.model, metric);
         if (!c || c.pValue === null || c.meanDifference === null || c.meanDifference === 0 || c.pValue >= ALPHA)
           continue;
         const [winner, loser] = c.meanDifference > 0 ? [c.modelA, c.modelB] : [c.modelB, c.modelA];
-        const w = eligible.find((s) => s.model === winner)!;
-        const l = eligible.find((s) => s.model === loser)!;
+        const w = standingOf(eligible, winner);
+        const l = standingOf(eligible, loser);
         const what = `${METRIC_LABELS[metric]} over ${loser} (${pText(c.pValue)})`;
         if (overlap.has(metric) && restatingLead(report, winner, loser)) {
           w.discounted.push(what);
@@ -263,7 +280,8 @@ function breakTie(report: Report, tied: ModelReport[]): { winner: ModelReport | 
     const next = group.filter((_, i) => values[i] === best);
     if (next.length < group.length) {
       const how = `${t.label} (${group.map((m) => `${m.summary.model} ${t.show(m)}`).join(', ')})`;
-      if (next.length === 1) return { winner: next[0], how };
+      const [only] = next;
+      if (only && next.length === 1) return { winner: only, how };
       group = next;
     }
   }
@@ -313,7 +331,7 @@ function standingNotes(
   for (const s of table) {
     if (s.discounted.length) {
       const note = restatingNote(
-        byName.get(s.model)!,
+        reportOf(byName, s.model),
         report.models.filter((m) => m.summary.model !== s.model),
       );
       why.push(
@@ -349,15 +367,17 @@ function costNotes(
     why.push(
       `${pick.summary.model} costs ${fmtUsd(pick.costPerRowUsd)} per description at p50 ${fmtMs(pick.summary.latencyP50Ms)}.`,
     );
-  const cheaper = eligible
-    .map((s) => byName.get(s.model)!)
-    .filter(
-      (m) =>
-        m !== pick && m.costPerRowUsd !== null && (pick.costPerRowUsd === null || m.costPerRowUsd < pick.costPerRowUsd),
+  const [cheaper] = eligible
+    .map((s) => reportOf(byName, s.model))
+    .flatMap((m) =>
+      m !== pick && m.costPerRowUsd !== null && (pick.costPerRowUsd === null || m.costPerRowUsd < pick.costPerRowUsd)
+        ? [{ m, cost: m.costPerRowUsd }]
+        : [],
     )
-    .sort((a, b) => a.costPerRowUsd! - b.costPerRowUsd!)[0];
+    .sort((a, b) => a.cost - b.cost)
+    .map((x) => x.m);
   if (cheaper) {
-    const gap = mine.points - table.find((s) => s.model === cheaper.summary.model)!.points;
+    const gap = mine.points - standingOf(table, cheaper.summary.model).points;
     const behind = gap > 0 ? `is ${gap} point${gap === 1 ? '' : 's'} behind on quality` : 'has more flagged rows';
     why.push(
       `If cost decides, ${cheaper.summary.model} costs ${fmtUsd(cheaper.costPerRowUsd)} per description (p50 ${fmtMs(cheaper.summary.latencyP50Ms)}) but ${behind}.`,
@@ -373,18 +393,19 @@ export function recommend(report: Report): Recommendation {
   const byName = new Map(report.models.map((m) => [m.summary.model, m]));
   const eligible = table.filter((s) => s.ineligible === null);
   const notes = table.filter((s) => s.ineligible !== null).map((s) => `${s.model} is not eligible: ${s.ineligible}.`);
-  if (eligible.length === 0)
+  const [first] = eligible;
+  if (first === undefined)
     return { pick: null, why: ['No model can be recommended: none is eligible.', ...notes], standings: table, rule };
   // Models a blocking check ranks lower are never tied with the first: they sort after it and differ in `outranked`.
   const top = eligible
-    .filter((s) => s.points === eligible[0].points && (s.outranked === null) === (eligible[0].outranked === null))
-    .map((s) => byName.get(s.model)!);
-  const tie = top.length > 1 ? breakTie(report, top) : { winner: top[0], how: null };
+    .filter((s) => s.points === first.points && (s.outranked === null) === (first.outranked === null))
+    .map((s) => reportOf(byName, s.model));
+  const tie = top.length > 1 ? breakTie(report, top) : { winner: top[0] ?? null, how: null };
   if (!tie.winner) {
     return {
       pick: null,
       why: [
-        `No clear winner: ${top.map((m) => m.summary.model).join(' and ')} tie on quality (${eligible[0].points} points each) and no known flag rate, cost or latency tells them apart.`,
+        `No clear winner: ${top.map((m) => m.summary.model).join(' and ')} tie on quality (${first.points} points each) and no known flag rate, cost or latency tells them apart.`,
         ...notes,
       ],
       standings: table,
@@ -392,7 +413,7 @@ export function recommend(report: Report): Recommendation {
     };
   }
   const pick = tie.winner;
-  const mine = table.find((s) => s.model === pick.summary.model)!;
+  const mine = standingOf(table, pick.summary.model);
   const why = [
     pickReason(pick, mine, eligible, top, tie.how),
     ...standingNotes(report, table, byName, pick),

@@ -40,9 +40,10 @@ export function scoreBars(models: readonly ModelSummary[], metrics: readonly Sum
         `<rect x="${x + 2}" y="${y(s.mean)}" width="${barW - 4}" height="${y(0) - y(s.mean)}" fill="${colour}"><title>${escapeHtml(m.model)} ${METRIC_LABELS[metric]}: ${fmt(s.mean)} [${fmt(s.lower)}, ${fmt(s.upper)}]</title></rect>`,
       );
       const cx = x + barW / 2;
-      parts.push(
-        `<path d="M${cx} ${y(s.lower!)}V${y(s.upper!)}M${cx - 4} ${y(s.lower!)}h8M${cx - 4} ${y(s.upper!)}h8" stroke="#222" stroke-width="1.5" fill="none"/>`,
-      );
+      if (s.lower !== null && s.upper !== null)
+        parts.push(
+          `<path d="M${cx} ${y(s.lower)}V${y(s.upper)}M${cx - 4} ${y(s.lower)}h8M${cx - 4} ${y(s.upper)}h8" stroke="#222" stroke-width="1.5" fill="none"/>`,
+        );
     });
     parts.push(
       `<text x="${pad.l + g * groupW + groupW / 2}" y="${H - pad.b + 18}" text-anchor="middle" font-size="12">${METRIC_LABELS[metric]}</text>`,

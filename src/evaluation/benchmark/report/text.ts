@@ -53,13 +53,19 @@ export const FACT_CHECK_HEAD = [
 
 const share = (n: number, of: number): string => (of === 0 ? '—' : `${Math.round((n / of) * 100)}%`);
 
-/** One row per model of the fact-check table, as plain text cells; a model without the check gets dashes. */
-export function factCheckCells(report: Report): string[][] {
+/** A row of the fact-check table as plain text: the model, its figures, and its most frequent codes. */
+export interface FactCheckRow {
+  readonly model: string;
+  readonly figures: readonly string[];
+  readonly codes: string;
+}
+
+/** One row per model of the fact-check table; a model without the check gets dashes. */
+export function factCheckCells(report: Report): FactCheckRow[] {
   return report.models.map(({ summary: m }) => {
     const f = m.factCheck;
-    if (!f) return [m.model, '—', '—', '—', '—', '—', '—', '—', 'not checked'];
-    return [
-      m.model,
+    if (!f) return { model: m.model, figures: ['—', '—', '—', '—', '—', '—', '—'], codes: 'not checked' };
+    const figures = [
       String(f.checked),
       String(f.pass),
       String(f.review),
@@ -67,8 +73,8 @@ export function factCheckCells(report: Report): string[][] {
       share(f.block, f.checked),
       share(f.review, f.checked),
       f.checked === 0 ? '—' : (f.findings / f.checked).toFixed(2),
-      f.topCodes.map((c) => `${c.code} × ${c.count}`).join(', ') || 'none',
     ];
+    return { model: m.model, figures, codes: f.topCodes.map((c) => `${c.code} × ${c.count}`).join(', ') || 'none' };
   });
 }
 

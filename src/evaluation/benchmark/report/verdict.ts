@@ -13,10 +13,10 @@ function metricSentence(report: Report, metric: SummaryMetric): string | null {
     .map((m) => ({ m, mean: metricOf(m.summary, metric)?.mean ?? null }))
     .filter((x): x is { m: ModelReport; mean: number } => x.mean !== null)
     .sort((x, y) => y.mean - x.mean);
-  if (scored.length === 0) return null;
+  const [best, second] = scored;
+  if (best === undefined) return null;
   const label = METRIC_LABELS[metric];
-  if (scored.length === 1) return `${label}: only ${scored[0].m.summary.model} has a score (${fmt(scored[0].mean)}).`;
-  const [best, second] = [scored[0], scored[1]];
+  if (second === undefined) return `${label}: only ${best.m.summary.model} has a score (${fmt(best.mean)}).`;
   const c = comparisonOf(report.input.summary.comparisons, best.m.summary.model, second.m.summary.model, metric);
   const sig =
     !c || c.pValue === null
@@ -46,10 +46,12 @@ export function verdict(report: Report): string[] {
     if (s) out.push(s);
   }
   const timed = models
-    .filter((m) => m.summary.latencyP50Ms !== null)
-    .sort((a, b) => a.summary.latencyP50Ms! - b.summary.latencyP50Ms!);
-  if (timed.length > 1) {
-    const [fast, slow] = [timed[0].summary, timed.at(-1)!.summary];
+    .flatMap(({ summary }) => (summary.latencyP50Ms === null ? [] : [{ summary, p50: summary.latencyP50Ms }]))
+    .sort((a, b) => a.p50 - b.p50)
+    .map((t) => t.summary);
+  const [fast] = timed;
+  const slow = timed.at(-1);
+  if (fast && slow && timed.length > 1) {
     out.push(
       `Latency: ${fast.model} is fastest (p50 ${fmtMs(fast.latencyP50Ms)}, p95 ${fmtMs(fast.latencyP95Ms)}); slowest is ${slow.model} (p50 ${fmtMs(slow.latencyP50Ms)}).`,
     );

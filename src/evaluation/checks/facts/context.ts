@@ -6,7 +6,7 @@
 import type { PhraseMatch } from './phrases.js';
 import { resolveMatches, type MatchesByType, type MatchType } from './readings.js';
 import type { ProductProfile } from './record.js';
-import { tokenize, type TokenizedText } from './text.js';
+import { sameSentence, tokenAt, tokenize, type TokenizedText } from './text.js';
 import { FACT_CODES, type FactCode, type FactFinding, type FactSeverity } from './types.js';
 import type { Entry, FactVocabulary } from './vocabulary.js';
 
@@ -52,14 +52,15 @@ export function readText(
     // Back over its modifiers: "a crisp white shirt", "leather boots".
     for (
       let i = m.start - 1, n = 0;
-      i >= 0 && n < MAX_MODIFIERS && tokens[i + 1].joined && !PHRASE_EDGE.has(tokens[i].lower);
+      i >= 0 && n < MAX_MODIFIERS && tokenAt(doc, i + 1).joined && !PHRASE_EDGE.has(tokenAt(doc, i).lower);
       i--, n++
     )
       foreign[i] = 1;
     // On to the part it names ("a coat pocket", "a bag handle") and to "in white" after it.
-    const part = matches.detail.find((d) => d.start === m.end && tokens[d.start].joined);
+    const part = matches.detail.find((d) => d.start === m.end && tokenAt(doc, d.start).joined);
     if (part) for (let i = part.start; i < part.end; i++) foreign[i] = 1;
-    if (tokens[m.end]?.lower === 'in' && tokens[m.end].joined) {
+    const after = tokens[m.end];
+    if (after?.lower === 'in' && after.joined) {
       const colour = matches.colour.find((c) => c.start === m.end + 1);
       if (colour) for (let i = m.end; i < colour.end; i++) foreign[i] = 1;
     }
@@ -74,16 +75,15 @@ export function readText(
     }
     return list[token];
   };
-  return { doc, vocabulary, profile, language: locale.split(/[-_]/)[0].toLowerCase(), matches, at, foreign };
+  // split() always yields at least one element, so the language is never missing.
+  const [language = ''] = locale.split(/[-_]/);
+  return { doc, vocabulary, profile, language: language.toLowerCase(), matches, at, foreign };
 }
 
 /** True when a negation ("without", "no", "instead of") stands up to `gap` words before the match in its sentence. */
 export const isNegated = (ctx: CheckContext, m: { start: number }, gap: number): boolean =>
   ctx.matches.negation.some(
-    (n) =>
-      n.end <= m.start &&
-      m.start - n.end <= gap &&
-      ctx.doc.tokens[n.start].sentence === ctx.doc.tokens[m.start].sentence,
+    (n) => n.end <= m.start && m.start - n.end <= gap && sameSentence(ctx.doc, n.start, m.start),
   );
 
 /** True when any token of the match belongs to another garment. */
@@ -94,7 +94,7 @@ export const isForeign = (ctx: CheckContext, m: { start: number; end: number }):
 
 /** The text of tokens [start, end). */
 export const textOf = (ctx: CheckContext, start: number, end: number): string =>
-  ctx.doc.text.slice(ctx.doc.tokens[start].start, ctx.doc.tokens[end - 1].end);
+  ctx.doc.text.slice(tokenAt(ctx.doc, start).start, tokenAt(ctx.doc, end - 1).end);
 
 /**
  * A finding over tokens [start, end). `known` false (the record does not
@@ -110,7 +110,7 @@ export function tokenFinding(
   expected: string | null,
   known = true,
 ): FactFinding {
-  return charFinding(code, ctx.doc.tokens[start].start, ctx.doc.tokens[end - 1].end, message, expected, known);
+  return charFinding(code, tokenAt(ctx.doc, start).start, tokenAt(ctx.doc, end - 1).end, message, expected, known);
 }
 
 export function charFinding(

@@ -62,22 +62,23 @@ export class PhraseIndex<P> {
   /** Every match of every phrase, in no particular order. */
   matchAll(tokens: readonly FactToken[]): PhraseMatch<P>[] {
     const out: PhraseMatch<P>[] = [];
-    for (let i = 0; i < tokens.length; i++) this.walk(tokens, i, i, this.root, out);
+    for (const i of tokens.keys()) this.walk(tokens, i, i, this.root, out);
     return out;
   }
 
   private walk(tokens: readonly FactToken[], start: number, at: number, node: Node<P>, out: PhraseMatch<P>[]): void {
     if (node.payloads) for (const payload of node.payloads) out.push({ start, end: at, payload });
-    if (at >= tokens.length || (at > start && !tokens[at].joined)) return;
     const token = tokens[at];
+    if (token === undefined || (at > start && !token.joined)) return;
     const child = node.next?.get(token.stem);
     if (child) this.walk(tokens, start, at + 1, child, out);
     if (node.any) this.walk(tokens, start, at + 1, node.any, out);
     if (node.cap && token.capital) this.walk(tokens, start, at + 1, node.cap, out);
     // A gap skips up to MAX_GAP words of the same clause; a gap node never ends a phrase.
     if (node.gap) {
-      for (let skip = 0; skip <= MAX_GAP && at + skip < tokens.length; skip++) {
-        if (skip > 0 && !tokens[at + skip].joined) break;
+      for (let skip = 0; skip <= MAX_GAP; skip++) {
+        const skipped = tokens[at + skip];
+        if (skipped === undefined || (skip > 0 && !skipped.joined)) break;
         this.walk(tokens, start, at + skip, node.gap, out);
       }
     }

@@ -36,6 +36,7 @@ export function resolveMatches(all: readonly PhraseMatch<Entry>[], tokens: reado
   for (const m of all) {
     if (m.payload.type === 'kind' && m.payload.pluralOnly) {
       const last = tokens[m.end - 1];
+      if (last === undefined) throw new Error(`fact check: a match ends at token ${m.end} of ${tokens.length}`);
       if (last.stem === last.lower) continue;
     }
     byType[m.payload.type === 'except' ? (m.payload.of as MatchType) : m.payload.type].push(m);
@@ -53,9 +54,9 @@ export function percentPairs(
   const pairs: Array<{ material: Material; pct: number; start: number; end: number }> = [];
   const { tokens } = doc;
   const used = new Set<PhraseMatch<Entry>>();
-  for (let i = 0; i + 1 < tokens.length; i++) {
-    if (!/^\d+(?:\.\d+)?$/.test(tokens[i].raw)) continue;
+  for (const [i, figure] of tokens.entries()) {
     const sign = tokens[i + 1];
+    if (sign === undefined || !/^\d+(?:\.\d+)?$/.test(figure.raw)) continue;
     const percent =
       sign.raw === '%'
         ? 1
@@ -66,7 +67,7 @@ export function percentPairs(
             : 0;
     if (!percent) continue;
     const after = i + 1 + percent;
-    const pct = Number(tokens[i].raw);
+    const pct = Number(figure.raw);
     // "75% recycled nylon": the material within three words, in the same clause; "nylon 75%": the material just before.
     const next = materials.find(
       (m) =>
@@ -75,7 +76,7 @@ export function percentPairs(
         m.start <= after + 2 &&
         tokens.slice(after, m.start + 1).every((t) => t.joined),
     );
-    const prev = materials.find((m) => !used.has(m) && m.end === i && tokens[i].joined);
+    const prev = materials.find((m) => !used.has(m) && m.end === i && figure.joined);
     // "wool 50%, alpaca 30% and polyamide 20%" takes the material before; "50% wool 50% cotton" the one after.
     const pick = prev && !(next && next.start === after) ? prev : next;
     if (!pick || pick.payload.type !== 'material') continue;

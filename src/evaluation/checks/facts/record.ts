@@ -5,7 +5,7 @@
  */
 import { recordSizes, type SizeRanges } from './sizes.js';
 import { percentPairs, qualifiedMaterials, resolveMatches, type MatchesByType } from './readings.js';
-import { tokenize, type TokenizedText } from './text.js';
+import { tokenAt, tokenize, type TokenizedText } from './text.js';
 import type { FactCheckProduct } from './types.js';
 import type { FactVocabulary, Kind, Material } from './vocabulary.js';
 
@@ -58,11 +58,11 @@ function normaliseAudience(product: FactCheckProduct): Audience | null {
 
 function phrasesOf(doc: TokenizedText, into: Set<string>): void {
   const { tokens } = doc;
-  for (let i = 0; i < tokens.length; i++) {
+  for (const i of tokens.keys()) {
     let run = '';
-    for (let j = i; j < tokens.length && j < i + MAX_PHRASE; j++) {
-      if (j > i && !tokens[j].joined) break;
-      run = j === i ? tokens[j].stem : `${run} ${tokens[j].stem}`;
+    for (const [k, t] of tokens.slice(i, i + MAX_PHRASE).entries()) {
+      if (k > 0 && !t.joined) break;
+      run = k === 0 ? t.stem : `${run} ${t.stem}`;
       into.add(run);
     }
   }
@@ -119,7 +119,7 @@ function readField(doc: TokenizedText, all: MatchesByType, part: number | null, 
     if (m.payload.type !== 'detail') continue;
     let words = into.details.get(m.payload.group.name);
     if (!words) into.details.set(m.payload.group.name, (words = []));
-    const said = doc.text.slice(doc.tokens[m.start].start, doc.tokens[m.end - 1].end);
+    const said = doc.text.slice(tokenAt(doc, m.start).start, tokenAt(doc, m.end - 1).end);
     if (!words.includes(said)) words.push(said);
   }
   // A qualifier of the materials after it in its clause ("organic cotton denim"), or inside one ("recycled down").

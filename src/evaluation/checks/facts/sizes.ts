@@ -4,7 +4,7 @@
  * per scale; a text's size mentions ("XXS to 3XL", "aged 2 to 14", "EU 35")
  * become values to check against them.
  */
-import type { FactToken, TokenizedText } from './text.js';
+import { tokenAt, type FactToken, type TokenizedText } from './text.js';
 import type { Entry, FactVocabulary } from './vocabulary.js';
 import type { PhraseMatch } from './phrases.js';
 
@@ -40,9 +40,10 @@ export function recordSizes(sizes: readonly string[], vocabulary: FactVocabulary
   };
   for (const label of sizes) {
     const s = label.trim();
+    const rank = vocabulary.letterRanks.get(s.toUpperCase());
     let m: RegExpMatchArray | null;
     if (/^one[\s-]?size$/i.test(s) || /^os$/i.test(s)) oneSize = true;
-    else if (vocabulary.letterRanks.has(s.toUpperCase())) push('letter', vocabulary.letterRanks.get(s.toUpperCase())!);
+    else if (rank !== undefined) push('letter', rank);
     else if ((m = s.match(/^(\d+)\s*[-–]\s*(\d+)\s*(?:y|yrs?|years?)$/i))) push('age', Number(m[1]), Number(m[2]));
     else if ((m = s.match(/^(\d+)\s*(?:y|yrs?|years?)$/i))) push('age', Number(m[1]));
     else if ((m = s.match(/^(\d+)\s*(?:-|–)\s*(\d+)\s*m(?:onths?)?$/i)))
@@ -82,8 +83,10 @@ type Candidate = {
 /** Candidates read from single tokens and their units: letters, ages, waists, EU sizes, centimetres and bare numbers. */
 function tokenCandidates(tokens: readonly FactToken[], vocabulary: FactVocabulary, record: SizeRanges): Candidate[] {
   const found: Candidate[] = [];
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i];
+  // Past the number of an "EU 42" already read.
+  let resumeAt = 0;
+  for (const [i, t] of tokens.entries()) {
+    if (i < resumeAt) continue;
     const raw = t.raw;
     const digit = raw.charCodeAt(0) >= 48 && raw.charCodeAt(0) <= 57;
     // Cheap tests first: most words are neither sizes nor numbers.
@@ -99,7 +102,7 @@ function tokenCandidates(tokens: readonly FactToken[], vocabulary: FactVocabular
       found.push({ scale: 'waist', value: Number(m[1]), at: i, endAt: i + 1, weak: false });
     } else if (t.stem === 'eu' && next && NUMBER.test(next.raw) && next.joined) {
       found.push({ scale: 'eu', value: Number(next.raw), at: i, endAt: i + 2, weak: false });
-      i += 1;
+      resumeAt = i + 2;
     } else if (digit && NUMBER.test(raw)) {
       const unit = next && next.joined ? next.stem : '';
       if (unit === 'year' || unit === 'yr' || unit === 'y')
@@ -150,20 +153,19 @@ function applySizeWords(tokens: readonly FactToken[], found: readonly Candidate[
 function applyRanges(doc: TokenizedText, found: readonly Candidate[]): void {
   const { tokens, text } = doc;
   const linked = (a: Candidate, b: Candidate): boolean => {
-    const ta = tokens[a.endAt - 1];
-    const tb = tokens[b.at];
+    const ta = tokenAt(doc, a.endAt - 1);
+    const tb = tokenAt(doc, b.at);
     if (ta.sentence !== tb.sentence) return false;
     if (b.at === a.endAt) return dashBetween(text, ta, tb) || (a.scale === 'letter' && b.scale === 'letter');
-    const word = tokens[a.endAt];
-    if (!RANGE_WORDS.has(word.stem)) return false;
+    const [word, between] = tokens.slice(a.endAt, a.endAt + 2);
+    if (word === undefined || !RANGE_WORDS.has(word.stem)) return false;
     // "newborn to age 10", "XS to size XL"
-    return b.at === a.endAt + 1 || (b.at === a.endAt + 2 && /^(age|size)$/.test(tokens[a.endAt + 1].stem));
+    return b.at === a.endAt + 1 || (b.at === a.endAt + 2 && between !== undefined && /^(age|size)$/.test(between.stem));
   };
   for (let pass = 0; pass < 2; pass++) {
-    for (let k = 0; k + 1 < found.length; k++) {
-      const a = found[k];
-      const b = found[k + 1];
-      if (!linked(a, b)) continue;
+    for (const [k, b] of found.entries()) {
+      const a = found[k - 1];
+      if (a === undefined || !linked(a, b)) continue;
       const sure = (c: Candidate): boolean => c.scale !== 'bare' && !c.weak;
       const strong = sure(a) ? a : sure(b) ? b : null;
       if (!strong) continue;
@@ -198,7 +200,7 @@ export function sizeMentions(
       scale: c.scale,
       value: c.value,
       ...(c.name ? { name: c.name } : {}),
-      start: tokens[c.at].start,
-      end: tokens[c.endAt - 1].end,
+      start: tokenAt(doc, c.at).start,
+      end: tokenAt(doc, c.endAt - 1).end,
     }));
 }

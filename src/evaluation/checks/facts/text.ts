@@ -42,6 +42,20 @@ export interface TokenizedText {
   readonly sentences: readonly FactSentence[];
 }
 
+/**
+ * Token `i` of `doc`, for positions a rule took from the text itself (a
+ * match's start, a sentence's last token): a missing one is a bug in the rule.
+ */
+export function tokenAt(doc: TokenizedText, i: number): FactToken {
+  const token = doc.tokens[i];
+  if (token === undefined) throw new Error(`fact check: no token ${i} in a text of ${doc.tokens.length}`);
+  return token;
+}
+
+/** Whether tokens `a` and `b` of `doc` are in one sentence. */
+export const sameSentence = (doc: TokenizedText, a: number, b: number): boolean =>
+  tokenAt(doc, a).sentence === tokenAt(doc, b).sentence;
+
 // Numbers keep their thousands and decimal separators ("10,000", "9.5") unless
 // letters follow ("3XL", "2Y" are one token); words keep inner apostrophes.
 const TOKEN = /\p{N}+(?:[.,]\p{N}+)*(?!\p{L})|[\p{L}\p{N}]+(?:['’]\p{L}+)*|[%£$€&+*]/gu;

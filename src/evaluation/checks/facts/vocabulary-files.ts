@@ -137,8 +137,10 @@ export function parseVocabularyFile<K extends VocabularyFileName>(
 ): ParsedVocabulary[K] {
   const result = VOCABULARY_FILES[name].safeParse(json);
   if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new TypeError(`${source}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    // A failed parse has at least one issue; the first names the place.
+    const [issue] = result.error.issues;
+    const where = issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : result.error.message;
+    throw new TypeError(`${source}: ${where}`);
   }
   return result.data as ParsedVocabulary[K];
 }

@@ -152,13 +152,12 @@ function compileMaterials(m: ParsedVocabulary['materials.json'], { add, where }:
     if (materials.has(x.name)) throw new TypeError(`${where('materials.json')}: duplicate material "${x.name}"`);
     const names = new Set<string>([x.name]);
     const queue = [...(broader.get(x.name) ?? [])];
-    while (queue.length) {
-      const b = queue.shift()!;
-      if (!broader.has(b))
-        throw new TypeError(`${where('materials.json')}: "${x.name}" is a kind of unknown material "${b}"`);
+    for (let b = queue.shift(); b !== undefined; b = queue.shift()) {
+      const above = broader.get(b);
+      if (!above) throw new TypeError(`${where('materials.json')}: "${x.name}" is a kind of unknown material "${b}"`);
       if (names.has(b)) continue;
       names.add(b);
-      queue.push(...broader.get(b)!);
+      queue.push(...above);
     }
     const material = { name: x.name, names };
     materials.set(x.name, material);
@@ -175,7 +174,8 @@ function compileColours(c: ParsedVocabulary['colours.json'], { add, where }: Com
     for (const f of x.family)
       if (!baseColours.has(stems(f)))
         throw new TypeError(`${where('colours.json')}: colour "${x.name}" has family "${f}", which is not in base`);
-    const last = stems(x.name).split(' ').at(-1)!;
+    // split() yields at least one word.
+    const [last = ''] = stems(x.name).split(' ').slice(-1);
     const colour: Colour = {
       name: stems(x.name),
       family: x.family.map(stems),
@@ -201,11 +201,12 @@ function compileGarments(
     kinds.push(kind);
     for (const n of x.nouns) {
       garmentNouns.add(stems(n));
-      const last = n
+      // split() yields at least one word.
+      const [last = ''] = n
         .trim()
+        .toLowerCase()
         .split(/[\s-]+/)
-        .at(-1)!
-        .toLowerCase();
+        .slice(-1);
       add('garments.json', n, {
         type: 'kind',
         kind,
@@ -226,7 +227,7 @@ function compileGarments(
   return { kinds, kindByCategory, garmentNouns };
 }
 
-function compileDetails(d: ParsedVocabulary['details.json'], { add }: Compiling): Map<string, DetailGroup> {
+function compileDetails(d: ParsedVocabulary['details.json'], { add, where }: Compiling): Map<string, DetailGroup> {
   const detailGroups = new Map<string, DetailGroup>();
   for (const x of d.groups) {
     const group: DetailGroup = { name: x.name, onlyAgainstRecord: x.onlyAgainstRecord };
@@ -234,7 +235,9 @@ function compileDetails(d: ParsedVocabulary['details.json'], { add }: Compiling)
     for (const p of x.generic) add('details.json', p, { type: 'detail', group, term: null });
     for (const t of x.terms) {
       const forms = Array.isArray(t) ? t : [t];
-      const detail: DetailTerm = { group, forms: forms.map(stems), label: forms[0] };
+      const [label] = forms;
+      if (label === undefined) throw new TypeError(`${where('details.json')}: a term of "${x.name}" has no forms`);
+      const detail: DetailTerm = { group, forms: forms.map(stems), label };
       for (const f of forms) add('details.json', f, { type: 'detail', group, term: detail });
     }
   }
@@ -294,9 +297,8 @@ function compileLanguages(
   const languageCodes = Object.keys(l.languages);
   if (languageCodes.length > 30) throw new TypeError(`${where('languages.json')}: at most 30 languages`);
   const languageWords = new Map<string, number>();
-  languageCodes.forEach((code, bit) => {
-    for (const w of l.languages[code])
-      languageWords.set(w.toLowerCase(), (languageWords.get(w.toLowerCase()) ?? 0) | (1 << bit));
+  Object.values(l.languages).forEach((words, bit) => {
+    for (const w of words) languageWords.set(w.toLowerCase(), (languageWords.get(w.toLowerCase()) ?? 0) | (1 << bit));
   });
   return { languageCodes, languageWords, language: { minWords: l.minWords, minHits: l.minHits, margin: l.margin } };
 }

@@ -40,8 +40,9 @@ export function audienceFindings(ctx: CheckContext): FactFinding[] {
     if (m.payload.type !== 'audience' || !WRONG_FOR[m.payload.cue].includes(audience)) continue;
     // The record says it ("office" for "the office").
     const words = ctx.doc.tokens.slice(m.start, m.end).map((t) => t.stem);
-    while (words.length > 1 && LEAD.has(words[0])) words.shift();
-    if (profile.phrases.has(words.join(' '))) continue;
+    // Leading words dropped, never the last.
+    const from = words.findIndex((w, i) => i === words.length - 1 || !LEAD.has(w));
+    if (profile.phrases.has(words.slice(from).join(' '))) continue;
     out.push(
       tokenFinding(
         ctx,

@@ -6,6 +6,7 @@
  */
 import { isForeign, textOf, tokenFinding, type CheckContext } from '../context.js';
 import { qualifiedMaterials } from '../readings.js';
+import { tokenAt } from '../text.js';
 import { CLAIM_CODES, type ClaimGroup, type FactFinding } from '../types.js';
 
 const WHAT: Record<ClaimGroup, string> = {
@@ -40,10 +41,10 @@ export function claimFindings(ctx: CheckContext): FactFinding[] {
       : profile.phrases.has(said) || claim.supportedBy.some((p) => profile.phrases.has(p));
     if (supported) continue;
     // "30% off": the figure belongs to the claim.
-    const figure =
-      tokens[m.start].raw === '%' && m.start > 0 && /^\d/.test(tokens[m.start - 1].raw) ? m.start - 1 : m.start;
-    const start = of.length ? Math.min(figure, next!.start) : figure;
-    const end = of.length ? Math.max(m.end, next!.end) : m.end;
+    const before = tokens[m.start - 1];
+    const figure = tokenAt(ctx.doc, m.start).raw === '%' && before && /^\d/.test(before.raw) ? m.start - 1 : m.start;
+    const start = next && of.length ? Math.min(figure, next.start) : figure;
+    const end = next && of.length ? Math.max(m.end, next.end) : m.end;
     out.push(
       tokenFinding(
         ctx,

@@ -7,6 +7,7 @@
 import { isForeign, listed, textOf, tokenFinding, type CheckContext } from '../context.js';
 import type { PhraseMatch } from '../phrases.js';
 import type { ProductProfile } from '../record.js';
+import { sameSentence, tokenAt } from '../text.js';
 import type { FactFinding } from '../types.js';
 import type { Colour, Entry, FactVocabulary } from '../vocabulary.js';
 
@@ -37,8 +38,8 @@ export function colourFindings(ctx: CheckContext): FactFinding[] {
   }
   // A list of colours ("black, olive and sand") speaks of colour when one of them surely does.
   const adjacent = (a: PhraseMatch<Entry>, b: PhraseMatch<Entry>): boolean =>
-    tokens[a.start].sentence === tokens[b.start].sentence &&
-    (b.start === a.end || (b.start === a.end + 1 && /^(and|or)$/.test(tokens[a.end].lower)));
+    sameSentence(ctx.doc, a.start, b.start) &&
+    (b.start === a.end || (b.start === a.end + 1 && /^(and|or)$/.test(tokenAt(ctx.doc, a.end).lower)));
   for (let pass = 0; pass < 2; pass++) {
     colours.forEach((m, i) => {
       if (sure.has(m)) return;

@@ -4,6 +4,7 @@
  * for a dress).
  */
 import { charFinding, tokenFinding, type CheckContext } from '../context.js';
+import { tokenAt } from '../text.js';
 import type { FactFinding } from '../types.js';
 
 // A sentence that ends on one of these was cut off ("…for a walk in the."); prepositions
@@ -122,11 +123,12 @@ export function truncationFindings(ctx: CheckContext): FactFinding[] {
   const text = doc.text.replace(/[\s"'”’)\]]+$/u, '');
   for (const [i, s] of doc.sentences.entries()) {
     const last = i === doc.sentences.length - 1;
-    const closing = doc.text.slice(doc.tokens[s.endToken - 1].end, s.end);
+    const final = tokenAt(doc, s.endToken - 1);
+    const closing = doc.text.slice(final.end, s.end);
     const ellipsis = /…|\.\.\./.test(closing) || (last && /(?:…|\.\.\.)$/.test(text));
-    const dangling = s.closed && DANGLING.has(doc.tokens[s.endToken - 1].lower);
+    const dangling = s.closed && DANGLING.has(final.lower);
     if (ellipsis || dangling || (last && !s.closed)) {
-      const end = last ? Math.max(text.length, doc.tokens[s.endToken - 1].end) : s.end;
+      const end = last ? Math.max(text.length, final.end) : s.end;
       out.push(charFinding('TRUNCATED', s.start, end, 'This sentence is cut off.', null));
     }
   }
@@ -136,10 +138,10 @@ export function truncationFindings(ctx: CheckContext): FactFinding[] {
 export function repeatFindings(ctx: CheckContext): FactFinding[] {
   const { tokens, text } = ctx.doc;
   const out: FactFinding[] = [];
-  for (let i = 1; i < tokens.length; i++) {
+  for (const [i, b] of tokens.entries()) {
     const a = tokens[i - 1];
-    const b = tokens[i];
     if (
+      a === undefined ||
       a.lower !== b.lower ||
       !/\p{L}/u.test(b.raw) ||
       DOUBLED.has(b.lower) ||
@@ -161,8 +163,8 @@ export function pronounFindings(ctx: CheckContext): FactFinding[] {
   const title = profile.product.title;
   // A determiner before the word, across at most two adjectives: "the cut", "their versatile beige colour", not "these jeans are cut".
   const determined = (j: number): boolean => {
-    for (let k = j - 1; k >= 0 && k >= j - 3 && tokens[k + 1].joined; k--) {
-      const t = tokens[k];
+    for (let k = j - 1; k >= 0 && k >= j - 3 && tokenAt(ctx.doc, k + 1).joined; k--) {
+      const t = tokenAt(ctx.doc, k);
       if (DETERMINERS.has(t.lower) || /^\d+$/.test(t.raw)) return true;
       if (VERBS.has(t.lower) || PLURAL.has(t.lower) || SINGULAR.has(t.lower) || ctx.at('kind', k)) return false;
     }
@@ -170,8 +172,10 @@ export function pronounFindings(ctx: CheckContext): FactFinding[] {
   };
   // Something else the pronoun may stand for, close before it in the same or the previous sentence.
   const antecedent = (i: number): boolean => {
-    for (let j = i - 1; j >= 0 && j >= i - WINDOW && tokens[j].sentence >= tokens[i].sentence - 1; j--) {
-      const t = tokens[j];
+    const { sentence } = tokenAt(ctx.doc, i);
+    for (let j = i - 1; j >= 0 && j >= i - WINDOW; j--) {
+      const t = tokenAt(ctx.doc, j);
+      if (t.sentence < sentence - 1) break;
       const referent = ctx.at('referent', j);
       const start = referent?.start ?? j;
       if (plural) {
@@ -180,7 +184,7 @@ export function pronounFindings(ctx: CheckContext): FactFinding[] {
         if (ctx.at('kind', j) && t.stem === t.lower && (ctx.foreign[j] || determined(j))) return true;
         // "The black denim is fade resistant, so it stays dark": the sentence's own subject.
         const material = ctx.at('material', j);
-        if (material && t.sentence === tokens[i].sentence && determined(material.start)) return true;
+        if (material && t.sentence === sentence && determined(material.start)) return true;
       } else {
         if ((referent?.payload.type === 'referent' && referent.payload.plural) || ctx.at('person', j)) return true;
         if (
@@ -196,18 +200,18 @@ export function pronounFindings(ctx: CheckContext): FactFinding[] {
     return false;
   };
   const out: FactFinding[] = [];
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i];
+  for (const [i, t] of tokens.entries()) {
     const lower = t.lower.replace(/’/g, "'");
     if (!wrong.has(lower)) continue;
     const next = tokens[i + 1];
-    const after = lower === "it's" ? next : next && /^(is|was)$/.test(next.lower) ? tokens[i + 2] : undefined;
+    const third = tokens[i + 2];
+    const after = lower === "it's" ? next : next && /^(is|was)$/.test(next.lower) ? third : undefined;
     if (plural && after && DUMMY_AFTER.has(after.lower)) continue;
     if (
       !plural &&
       next &&
       (PEOPLE_VERBS.has(next.lower) ||
-        (/^(will|'ll|would)$/.test(next.lower) && tokens[i + 2] && PEOPLE_VERBS.has(tokens[i + 2].lower)))
+        (/^(will|'ll|would)$/.test(next.lower) && third && PEOPLE_VERBS.has(third.lower)))
     )
       continue;
     if (antecedent(i)) continue;

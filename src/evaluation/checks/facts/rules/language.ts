@@ -23,30 +23,29 @@ export function languageFindings(ctx: CheckContext, locale: string): FactFinding
   if (own < 0) return [];
   const { tokens } = ctx.doc;
   const out: FactFinding[] = [];
-  const hits = new Array<number>(languageCodes.length);
   for (const s of ctx.doc.sentences) {
     if (s.endToken - s.firstToken < settings.minWords) continue;
-    hits.fill(0);
-    let words = 0;
-    for (let i = s.firstToken; i < s.endToken; i++) {
-      const t = tokens[i];
-      if (!/\p{L}/u.test(t.raw)) continue;
-      words += 1;
-      const mask = languageWords.get(t.lower) ?? 0;
-      for (let bit = 0; mask >> bit; bit++) if (mask & (1 << bit)) hits[bit] += 1;
+    // One bit per language (languageCodes' order) for each word of the sentence.
+    const masks = tokens
+      .slice(s.firstToken, s.endToken)
+      .filter((t) => /\p{L}/u.test(t.raw))
+      .map((t) => languageWords.get(t.lower) ?? 0);
+    if (masks.length < settings.minWords) continue;
+    let ownHits = 0;
+    let best: { code: string; hits: number } | undefined;
+    for (const [k, code] of languageCodes.entries()) {
+      const hits = masks.filter((mask) => mask & (1 << k)).length;
+      if (k === own) ownHits = hits;
+      else if (!best || hits > best.hits) best = { code, hits };
     }
-    if (words < settings.minWords) continue;
-    let best = -1;
-    for (let k = 0; k < hits.length; k++) if (k !== own && (best < 0 || hits[k] > hits[best])) best = k;
-    const ownHits = hits[own];
-    const bestHits = best < 0 ? 0 : hits[best];
-    if (bestHits < settings.minHits || bestHits <= ownHits || bestHits < settings.margin * ownHits) continue;
+    if (!best || best.hits < settings.minHits || best.hits <= ownHits || best.hits < settings.margin * ownHits)
+      continue;
     out.push(
       charFinding(
         'WRONG_LANGUAGE',
         s.start,
         s.end,
-        `This sentence reads as ${nameOf(languageCodes[best])}, not ${nameOf(ctx.language)}.`,
+        `This sentence reads as ${nameOf(best.code)}, not ${nameOf(ctx.language)}.`,
         locale,
       ),
     );

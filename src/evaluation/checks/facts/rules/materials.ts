@@ -7,6 +7,7 @@ import { isForeign, isNegated, listed, textOf, tokenFinding, type CheckContext }
 import { percentPairs } from '../readings.js';
 import type { CompositionItem } from '../record.js';
 import type { PhraseMatch } from '../phrases.js';
+import { sameSentence } from '../text.js';
 import type { FactFinding } from '../types.js';
 import type { Entry, Material } from '../vocabulary.js';
 
@@ -48,6 +49,8 @@ function recordPercentages(
 }
 
 type PercentPair = ReturnType<typeof percentPairs>[number];
+/** Pairs of one stated composition; never empty. */
+type PairGroup = [PercentPair, ...PercentPair[]];
 
 /** The record's materials entry an item came from, as written. */
 const partText = (ctx: CheckContext, item: CompositionItem | undefined): string | null =>
@@ -55,27 +58,32 @@ const partText = (ctx: CheckContext, item: CompositionItem | undefined): string 
 
 /** Whether a whole-fabric cue ("made of", "is") ends right before token `at`, in its sentence. */
 function wholeCueBefore(ctx: CheckContext, at: number): boolean {
-  const { tokens } = ctx.doc;
   return ctx.matches.cue.some(
     (c) =>
       c.payload.type === 'cue' &&
       c.payload.cue === 'whole' &&
       c.end <= at &&
       at - c.end <= 1 &&
-      tokens[c.end - 1].sentence === tokens[at].sentence,
+      sameSentence(ctx.doc, c.end - 1, at),
   );
 }
 
 /** The pairs grouped into stated compositions: consecutive pairs of one sentence joined only by "and", "plus" or "with". */
-function compositionGroups(ctx: CheckContext, pairs: readonly PercentPair[]): PercentPair[][] {
+function compositionGroups(ctx: CheckContext, pairs: readonly PercentPair[]): PairGroup[] {
   const { tokens } = ctx.doc;
-  const groups: PercentPair[][] = [];
+  const groups: PairGroup[] = [];
+  let group: PairGroup | undefined;
+  let last: PercentPair | undefined;
   for (const pair of pairs) {
-    const last = groups.at(-1)?.at(-1);
-    const between = last ? tokens.slice(last.end, pair.start) : [];
-    if (last && tokens[last.start].sentence === tokens[pair.start].sentence && between.every((t) => JOINS.has(t.lower)))
-      groups.at(-1)!.push(pair);
-    else groups.push([pair]);
+    if (
+      group &&
+      last &&
+      sameSentence(ctx.doc, last.start, pair.start) &&
+      tokens.slice(last.end, pair.start).every((t) => JOINS.has(t.lower))
+    )
+      group.push(pair);
+    else groups.push((group = [pair]));
+    last = pair;
   }
   return groups;
 }
@@ -104,13 +112,13 @@ function mismatchFindings(ctx: CheckContext, pairs: readonly PercentPair[]): Fac
 }
 
 /** A composition that does not add up to 100%, or a lone percentage given as the whole fabric of a blend. */
-function groupFindings(ctx: CheckContext, groups: readonly PercentPair[][]): FactFinding[] {
+function groupFindings(ctx: CheckContext, groups: readonly PairGroup[]): FactFinding[] {
   const { profile } = ctx;
   const { composition } = profile;
   const out: FactFinding[] = [];
   for (const group of groups) {
-    const first = group[0];
-    const last = group.at(-1)!;
+    const [first] = group;
+    const last = group.at(-1) ?? first;
     if (group.length >= 2) {
       const sum = group.reduce((s, p) => s + p.pct, 0);
       if (Math.abs(sum - 100) > TOLERANCE) {
@@ -127,10 +135,10 @@ function groupFindings(ctx: CheckContext, groups: readonly PercentPair[][]): Fac
       }
       continue;
     }
-    const items = itemsFor(composition, first.material);
-    const parts = items.length ? composition.filter((c) => c.part === items[0].part) : [];
-    if (first.pct < 100 - TOLERANCE && parts.length > 1 && wholeCueBefore(ctx, first.start)) {
-      const whole = partText(ctx, items[0]);
+    const [item] = itemsFor(composition, first.material);
+    const parts = item ? composition.filter((c) => c.part === item.part) : [];
+    if (item && first.pct < 100 - TOLERANCE && parts.length > 1 && wholeCueBefore(ctx, first.start)) {
+      const whole = partText(ctx, item);
       out.push(
         tokenFinding(
           ctx,
@@ -152,7 +160,6 @@ function minorPartFindings(
   materials: readonly PhraseMatch<Entry>[],
   pairs: readonly PercentPair[],
 ): FactFinding[] {
-  const { tokens } = ctx.doc;
   const { composition } = ctx.profile;
   const out: FactFinding[] = [];
   for (const m of materials) {
@@ -163,13 +170,13 @@ function minorPartFindings(
     )
       continue;
     const items = itemsFor(composition, m.payload.material).filter((i) => i.pct !== null);
-    const part = items.length ? composition.filter((c) => c.part === items[0].part) : [];
+    const [item] = items;
+    const part = item ? composition.filter((c) => c.part === item.part) : [];
     const nextIsMaterial = materials.some(
-      (o) =>
-        o !== m && o.start > m.end - 1 && o.start <= m.end + 1 && tokens[o.start].sentence === tokens[m.start].sentence,
+      (o) => o !== m && o.start > m.end - 1 && o.start <= m.end + 1 && sameSentence(ctx.doc, o.start, m.start),
     );
-    if (items.length === 0 || part.length < 2 || nextIsMaterial || items.every((i) => (i.pct ?? 100) >= 50)) continue;
-    const whole = partText(ctx, items[0]);
+    if (!item || part.length < 2 || nextIsMaterial || items.every((i) => (i.pct ?? 100) >= 50)) continue;
+    const whole = partText(ctx, item);
     out.push(
       tokenFinding(
         ctx,
@@ -189,16 +196,12 @@ function nonMaterialFindings(ctx: CheckContext, pairs: readonly PercentPair[]): 
   const { tokens } = ctx.doc;
   const { profile } = ctx;
   const out: FactFinding[] = [];
-  for (let i = 0; i + 1 < tokens.length; i++) {
-    if (
-      !/^\d+(?:\.\d+)?$/.test(tokens[i].raw) ||
-      tokens[i + 1].raw !== '%' ||
-      pairs.some((p) => p.start <= i && i < p.end)
-    )
+  for (const [i, t] of tokens.entries()) {
+    if (!/^\d+(?:\.\d+)?$/.test(t.raw) || tokens[i + 1]?.raw !== '%' || pairs.some((p) => p.start <= i && i < p.end))
       continue;
     if (!wholeCueBefore(ctx, i) || tokens[i + 2]?.lower === 'off') continue;
     let end = i + 2;
-    while (end < tokens.length && end < i + 5 && tokens[end].joined) end++;
+    while (end < i + 5 && tokens[end]?.joined) end++;
     out.push(
       tokenFinding(
         ctx,

@@ -19,7 +19,10 @@ export function priceFindings(ctx: CheckContext): FactFinding[] {
   const price = ctx.profile.product.price ?? null;
   const out: FactFinding[] = [];
   for (const m of text.matchAll(AMOUNT)) {
-    const amount = Number((m[1] ?? m[2] ?? m[3]).replace(/,/g, ''));
+    // Each of AMOUNT's alternatives captures the figure in one group.
+    const figure = m[1] ?? m[2] ?? m[3];
+    if (figure === undefined) throw new Error(`price check: no figure captured in "${m[0]}"`);
+    const amount = Number(figure.replace(/,/g, ''));
     const before = text.slice(Math.max(0, m.index - 24), m.index);
     if (FORMER.test(before)) continue;
     const start = m.index;
