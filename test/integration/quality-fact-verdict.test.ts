@@ -10,14 +10,16 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { TEST_GATEWAY_API_KEYS, TEST_KEYS, bearer } from '../helpers/keys.js';
 import { dataOf, productIds as firstProductIds } from '../helpers/graphql.js';
+import { must } from '../helpers/must.js';
 
 const GENERATE = `mutation G($input: [GenerateDescriptionInput!]!) {
   generateDescriptions(input: $input) { __typename ... on Description { id provider flags { code } check { verdict } } ... on GenerationError { code message } }
 }`;
 const TEXT = 'A relaxed everyday piece that comes with a lifetime guarantee and free returns.';
 
-let openai: FakeOpenAI;
-let server: TestServer;
+let openai: FakeOpenAI | undefined;
+// Unset when before() failed, so after() closes only what it started.
+let server: TestServer | undefined;
 
 before(async () => {
   openai = await startFakeOpenAI({ reply: () => TEXT });
@@ -36,8 +38,9 @@ after(async () => {
 });
 
 test('a generation that fails only the fact check counts as BLOCK for the quality breaker, as its stored check says', async () => {
-  const [productId] = await firstProductIds(server.gql, 1, bearer(TEST_KEYS.mobile));
-  const response = await server.gql<{
+  const gateway = must(server, 'the test server');
+  const [productId] = await firstProductIds(gateway.gql, 1, bearer(TEST_KEYS.mobile));
+  const response = await gateway.gql<{
     generateDescriptions: Array<{
       __typename: string;
       flags?: Array<{ code: string }>;
@@ -51,7 +54,7 @@ test('a generation that fails only the fact check counts as BLOCK for the qualit
     !generated.flags?.some((f) => f.code === 'PROMPT_ECHO' || f.code === 'REFERENCE_LEAK'),
     'no blocking flag of its own: the BLOCK comes from the fact check',
   );
-  const metrics = await (await fetch(`${server.url}/metrics`, { headers: bearer(TEST_KEYS.internal) })).text();
+  const metrics = await (await fetch(`${gateway.url}/metrics`, { headers: bearer(TEST_KEYS.internal) })).text();
   assert.match(metrics, /gateway_quality_verdicts_total\{provider="openai",model="gpt-4o-mini",verdict="BLOCK"\} 1\b/);
   assert.doesNotMatch(
     metrics,

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { replaceRows, sectionBody } from '../../../bench/experiments/doc-rows.js';
+import { must } from '../../helpers/must.js';
 
 const doc = [
   '# Experiments',
@@ -63,7 +64,8 @@ test('a rerun replaces its row, checks and reproduce line and keeps the other sc
 test('a scenario without a row, or a document without the section, is refused', () => {
   assert.equal(sectionBody(doc, 'experiments-server-postgres'), null);
   assert.throws(
-    () => replaceRows(sectionBody(doc, 'experiments-server')!, [{ ...rerun, name: 'aa-long' }]),
+    () =>
+      replaceRows(must(sectionBody(doc, 'experiments-server'), 'the server section'), [{ ...rerun, name: 'aa-long' }]),
     /no row of aa-long/,
   );
 });
