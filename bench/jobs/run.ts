@@ -193,15 +193,17 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
 
-  const best = (count: number): number => {
-    const runs = seconds[count];
-    if (!runs) throw new Error(`no runs with ${count} workers`);
-    return Math.min(...runs);
+  /** The least of the rounds' values with `count` workers (every count has its rounds). */
+  const least = (perCount: Record<number, number[]>, count: number): number => {
+    const values = perCount[count];
+    if (!values) throw new Error(`no runs with ${count} workers`);
+    return Math.min(...values);
   };
+  const best = (count: number): number => least(seconds, count);
   const base = PRODUCTS / best(1);
   const rows = WORKER_COUNTS.map((count) => {
     const rate = PRODUCTS / best(count);
-    const cpuMs = Math.min(...cpuMsPerProduct[count]);
+    const cpuMs = least(cpuMsPerProduct, count);
     return `| ${count} | ${best(count).toFixed(2)} | ${rate.toFixed(0)} | ${(rate / base).toFixed(2)}× | ${cpuMs.toFixed(2)} | ${((cpuMs * rate) / 1000).toFixed(2)} |`;
   });
   const body = [
