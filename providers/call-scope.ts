@@ -123,12 +123,11 @@ export async function mapWithConcurrency<T, R>(
   onEach?: (index: number, result: R) => void,
 ): Promise<R[]> {
   const results = new Array<R>(items.length);
-  let next = 0;
+  // One iterator shared by every worker: each takes the next item the moment it is free.
+  const queue = items.entries();
   const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next;
-      next += 1;
-      const result = await fn(items[index], index);
+    for (const [index, item] of queue) {
+      const result = await fn(item, index);
       results[index] = result;
       onEach?.(index, result);
     }

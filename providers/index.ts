@@ -93,8 +93,10 @@ export class ProviderRegistry {
     scorer: ImageTextScorer | null = null,
   ): Promise<ProviderRegistry> {
     // Whether a provider is configured (key, model file) is fixed at start, so it is read once here.
-    const health = await Promise.all(generators.map((g) => g.health()));
-    const configured = new Set(generators.filter((_, i) => health[i].configured).map((g) => g.id));
+    const health = await Promise.all(
+      generators.map(async (g) => ({ id: g.id, configured: (await g.health()).configured })),
+    );
+    const configured = new Set(health.filter((h) => h.configured).map((h) => h.id));
     return new ProviderRegistry(new Map(generators.map((g) => [g.id, g])), configured, embedder, scorer);
   }
 
@@ -160,7 +162,7 @@ async function buildGenerator(id: ProviderId, config: ProviderSettings, logger: 
         timeoutMs: config.providerTimeoutMs,
       });
     case 'onnx': {
-      if (config.localModel) return hubGenerator(config, logger);
+      if (config.localModel) return hubGenerator(config.localModel, config, logger);
       const { createOnnxProvider, onnxPlugins, SessionStartError } = await onnxModules();
       try {
         return await createOnnxProvider({
@@ -202,8 +204,8 @@ function onnxOptions(config: ProviderSettings, logger: Logger, plugins: LogitsPr
  * after the server listens, so probes answer meanwhile; until then the
  * provider says `loading` and /readyz is not ready.
  */
-function hubGenerator(config: ProviderSettings, logger: Logger): TextGenerator {
-  const { repo, revision } = parseModelRef(config.localModel!);
+function hubGenerator(localModel: string, config: ProviderSettings, logger: Logger): TextGenerator {
+  const { repo, revision } = parseModelRef(localModel);
   return createLoadingGenerator({
     id: 'onnx',
     kind: 'onnx',

@@ -126,7 +126,7 @@ function headerRecord(headers: HeadersInit | undefined): HeaderRecord {
     return out;
   }
   if (Array.isArray(headers)) {
-    for (const [name, value] of headers) if (name !== undefined && value !== undefined) out[name.toLowerCase()] = value;
+    for (const [name, value] of headers) out[name.toLowerCase()] = value;
     return out;
   }
   for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = value;

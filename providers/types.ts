@@ -176,8 +176,9 @@ export const HONOURS_ALL: Honours = Object.freeze({
 
 /** The primary language subtag of a BCP 47 locale ("fr" for "fr-CA"), lower case; null for an empty one. */
 export function localeLanguage(locale: string | undefined | null): string | null {
-  const primary = (locale ?? '').trim().split(/[-_]/)[0].toLowerCase();
-  return primary === '' ? null : primary;
+  // split answers at least one element (the whole string when there is no separator).
+  const [primary = ''] = (locale ?? '').trim().split(/[-_]/);
+  return primary === '' ? null : primary.toLowerCase();
 }
 
 /** Whether a model with `honours` (absent: everything) writes the language of `locale`; no locale is always honoured. */

@@ -4,15 +4,17 @@
  * Cosine of the angle between `a` and `b` (pure). NaN when either vector is
  * all zeros; throws RangeError when the lengths differ.
  */
-export function cosineSimilarity(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length)
-    throw new RangeError(`cosineSimilarity: vectors differ in length (${a.length} vs ${b.length})`);
+export function cosineSimilarity(a: ArrayLike<number> & Iterable<number>, b: ArrayLike<number>): number {
+  const lengthsDiffer = (): RangeError =>
+    new RangeError(`cosineSimilarity: vectors differ in length (${a.length} vs ${b.length})`);
+  if (a.length !== b.length) throw lengthsDiffer();
   let dot = 0;
   let na = 0;
   let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i];
-    const y = b[i];
+  let i = 0;
+  for (const x of a) {
+    const y = b[i++];
+    if (y === undefined) throw lengthsDiffer();
     dot += x * y;
     na += x * x;
     nb += y * y;

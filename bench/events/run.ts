@@ -31,6 +31,13 @@ const BATCH_SIZES = [50, MAX_EVENTS_PER_CALL];
 
 let serial = 0;
 
+/** The product of session `serial`, going round the experiment's products. */
+function productAt(products: readonly string[], serial: number): string {
+  const product = products[serial % products.length];
+  if (product === undefined) throw new Error('an experiment without products');
+  return product;
+}
+
 /** `count` events of fresh sessions over the experiment's products, as the app reports them. */
 function shoppingDay(experimentId: string, products: readonly string[], count: number): EventInput[] {
   const events: EventInput[] = [];
@@ -40,7 +47,7 @@ function shoppingDay(experimentId: string, products: readonly string[], count: n
     const variantId = serial % 2 ? 'A' : 'B';
     const base = {
       sessionId: session,
-      productId: products[serial % products.length],
+      productId: productAt(products, serial),
       descriptionId: null,
       experimentId,
       variantId,
@@ -92,15 +99,14 @@ async function measure(storage: Storage, events: number): Promise<Measured> {
     return all.length / ((performance.now() - t0) / 1000);
   };
   await run(shoppingDay(experiment.id, products, 2 * MAX_EVENTS_PER_CALL), MAX_EVENTS_PER_CALL); // warm-up
-  const batched = BATCH_SIZES.map(() => 0);
+  const batched = BATCH_SIZES.map((size) => ({ size, best: 0 }));
   let single = 0;
   for (let r = 0; r < ROUNDS; r++) {
     single = Math.max(single, await run(shoppingDay(experiment.id, products, BASELINE_EVENTS), 1));
-    for (const [i, size] of BATCH_SIZES.entries())
-      batched[i] = Math.max(batched[i], await run(shoppingDay(experiment.id, products, events), size));
+    for (const b of batched) b.best = Math.max(b.best, await run(shoppingDay(experiment.id, products, events), b.size));
   }
   await storage.experiments.setStatus(experiment.id, 'CONCLUDED', 'A');
-  return { batched, single };
+  return { batched: batched.map((b) => b.best), single };
 }
 
 interface Postgres {

@@ -108,14 +108,23 @@ export class GraphQLRun implements ExperimentRun {
     readonly experimentId: string,
   ) {}
 
+  /** The product the next session reads, going round the shop's products. */
+  private nextProduct(): string {
+    const product = this.shop.products[this.sessions++ % this.shop.products.length];
+    if (product === undefined) throw new Error('the shop has no products');
+    return product;
+  }
+
   async assign(sessionIds: readonly string[], at: Date): Promise<number[]> {
     this.shop.setClock(at.getTime());
     const out: number[] = [];
     for (let i = 0; i < sessionIds.length; i += READS_PER_REQUEST) {
       const chunk = sessionIds.slice(i, i + READS_PER_REQUEST);
       const variables: Record<string, string> = {};
-      const products = chunk.map(() => this.shop.products[this.sessions++ % this.shop.products.length]);
-      chunk.forEach((s, j) => Object.assign(variables, { [`p${j}`]: products[j], [`s${j}`]: this.sessionId(s) }));
+      const reads = chunk.map((session) => ({ session, productId: this.nextProduct() }));
+      reads.forEach(({ session, productId }, j) =>
+        Object.assign(variables, { [`p${j}`]: productId, [`s${j}`]: this.sessionId(session) }),
+      );
       const data = dataOf(
         await this.shop.gql<Record<string, { description: { id: string; experiment: { variantId: string } | null } }>>(
           READ(chunk.length),
@@ -123,10 +132,12 @@ export class GraphQLRun implements ExperimentRun {
           mobile,
         ),
       );
-      chunk.forEach((s, j) => {
-        const d = data[`r${j}`].description;
+      reads.forEach(({ session: s, productId }, j) => {
+        const answer = data[`r${j}`];
+        if (!answer) throw new Error(`the read for session ${s} has no answer`);
+        const d = answer.description;
         if (!d.experiment) throw new Error(`session ${s} was not assigned: is the experiment running?`);
-        this.shown.set(s, { productId: products[j], descriptionId: d.id, variantId: d.experiment.variantId });
+        this.shown.set(s, { productId, descriptionId: d.id, variantId: d.experiment.variantId });
         out.push(this.design.variants.indexOf(d.experiment.variantId));
       });
     }
@@ -137,7 +148,8 @@ export class GraphQLRun implements ExperimentRun {
     this.shop.setClock(at.getTime());
     const occurredAt = at.toISOString();
     const events = outcomes.flatMap((o) => {
-      const s = this.shown.get(o.sessionId)!;
+      const s = this.shown.get(o.sessionId);
+      if (!s) throw new Error(`an outcome of session ${o.sessionId}, which was shown no description`);
       const base = {
         sessionId: this.sessionId(o.sessionId),
         productId: s.productId,

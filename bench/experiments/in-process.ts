@@ -55,14 +55,13 @@ class InProcessRun implements ExperimentRun {
   private countsBefore(at: number): VariantCounts[] {
     let lo = 0;
     let hi = this.history.length;
+    // mid is below history.length, and so is lo - 1 at the end (the last entry recorded before `at`, if any).
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (this.history[mid].at < at) lo = mid + 1;
+      if ((this.history[mid]?.at ?? Infinity) < at) lo = mid + 1;
       else hi = mid;
     }
-    return lo === 0
-      ? this.design.variants.map((id) => ({ id, exposures: 0, conversions: 0 }))
-      : this.history[lo - 1].counts;
+    return this.history[lo - 1]?.counts ?? this.design.variants.map((id) => ({ id, exposures: 0, conversions: 0 }));
   }
 
   async assign(sessionIds: readonly string[], at: Date): Promise<number[]> {
@@ -76,6 +75,7 @@ class InProcessRun implements ExperimentRun {
     const next = this.counts.map((c) => ({ ...c }));
     for (const o of outcomes) {
       const c = next[o.variant];
+      if (!c) throw new Error(`an outcome of variant ${o.variant}, which the design does not have`);
       c.exposures += 1;
       if (o.converted) c.conversions += 1;
     }

@@ -213,7 +213,10 @@ async function main(): Promise<void> {
   const runs = values.runs === undefined ? undefined : whole('runs', values.runs);
   const server = values.driver !== 'in-process';
   const known = server
-    ? SCENARIOS.filter((s) => SERVER_RUNS[s.name]).map((s) => ({ ...s, runs: SERVER_RUNS[s.name] }))
+    ? SCENARIOS.flatMap((s) => {
+        const serverRuns = SERVER_RUNS[s.name];
+        return serverRuns ? [{ ...s, runs: serverRuns }] : [];
+      })
     : SCENARIOS;
   const chosen = known
     .filter((s) => !values.scenario || values.scenario.includes(s.name))

@@ -7,6 +7,13 @@ import { differenceInterval, type Decision } from '../../src/experiments/index.j
 import { seededRandom } from '../../providers/random.js';
 import type { Allocation, ExperimentDriver, LookResult, Outcome } from './driver.js';
 
+/** `list[i]`, which the simulation always has (one entry per variant, one assignment per session). */
+function nth<T>(list: readonly T[], i: number, what: string): T {
+  const x = list[i];
+  if (x === undefined) throw new Error(`no ${what} ${i}`);
+  return x;
+}
+
 export interface Scenario {
   name: string;
   /** True add-to-cart rate per variant; the first is the control. */
@@ -41,8 +48,9 @@ function naiveLook(
   minSample: number,
 ): number | null {
   if (analysis.variants.some((v) => v.exposures < minSample)) return null;
-  for (let i = 1; i < analysis.variants.length; i++) {
-    const d = differenceInterval(analysis.variants[i], control);
+  for (const [i, variant] of analysis.variants.entries()) {
+    if (i === 0) continue;
+    const d = differenceInterval(variant, control);
     if (d && d.lower > 0) return i;
     if (d && d.upper < 0) return 0;
   }
@@ -81,9 +89,9 @@ export async function simulateRun(
       const at = new Date(START + day * DAY_MS + hour * 3_600_000);
       const assigned = await run.assign(ids, at);
       const outcomes: Outcome[] = ids.map((sessionId, i) => {
-        const variant = assigned[i];
-        today[variant] += 1;
-        return { sessionId, variant, converted: random() < scenario.rates[variant] };
+        const variant = nth(assigned, i, 'assignment of session');
+        today[variant] = nth(today, variant, 'variant') + 1;
+        return { sessionId, variant, converted: random() < nth(scenario.rates, variant, 'rate of variant') };
       });
       await run.record(outcomes, at);
     }
@@ -93,10 +101,10 @@ export async function simulateRun(
       stop = { day: day + 1, decision: analysis.decision, winner };
     }
     if (!naiveStop) {
-      const winner = naiveLook(analysis, analysis.variants[0], scenario.minSample);
+      const winner = naiveLook(analysis, nth(analysis.variants, 0, 'variant'), scenario.minSample);
       if (winner !== null) naiveStop = { day: day + 1, winner };
     }
-    today.forEach((n, i) => (total[i] += n));
+    today.forEach((n, i) => (total[i] = nth(total, i, 'variant') + n));
     lastDay = today;
   }
   const share = (xs: number[]): number[] => {
@@ -148,15 +156,15 @@ export async function runScenario(
     scenario,
     runs: results.length,
     winnerStops: winners.length,
-    rightWinner: distinct ? winners.filter((r) => r.stop!.winner === best).length : 0,
-    wrongWinner: distinct ? winners.filter((r) => r.stop!.winner !== best).length : winners.length,
+    rightWinner: distinct ? winners.filter((r) => r.stop?.winner === best).length : 0,
+    wrongWinner: distinct ? winners.filter((r) => r.stop?.winner !== best).length : winners.length,
     noDifferenceStops: results.filter((r) => r.stop?.decision === 'STOP_NO_DIFFERENCE').length,
     naiveStops: results.filter((r) => r.naiveStop).length,
     naiveRight: distinct ? results.filter((r) => r.naiveStop?.winner === best).length : 0,
     naiveWrong: results.filter((r) => r.naiveStop && (!distinct || r.naiveStop.winner !== best)).length,
-    medianStopDay: days.length ? days[Math.floor((days.length - 1) / 2)] : null,
-    bestShareLastDay: mean(results.map((r) => r.lastDayShares[best])),
-    bestShare: mean(results.map((r) => r.shares[best])),
+    medianStopDay: days[Math.floor((days.length - 1) / 2)] ?? null,
+    bestShareLastDay: mean(results.map((r) => nth(r.lastDayShares, best, 'variant'))),
+    bestShare: mean(results.map((r) => nth(r.shares, best, 'variant'))),
     seconds: (performance.now() - t0) / 1000,
   };
 }

@@ -143,14 +143,18 @@ export function loadLabelledSet(chapter4Dir: string): ResolvedCase[] {
         throw new TypeError(`case ${c.id}: GPT-3.5 row ${c.gpt35.row} belongs to chapter4:${c.gpt35.row}`);
       const paragraphs = paragraphsOf(row.product_description);
       const pick = c.gpt35.paragraphs ?? paragraphs.map((_, i) => i);
-      for (const p of pick)
-        if (!paragraphs[p]) throw new TypeError(`case ${c.id}: GPT-3.5 row ${c.gpt35.row} has no paragraph ${p}`);
-      text = pick.map((p) => paragraphs[p]).join('\n\n');
+      const rowIndex = c.gpt35.row;
+      const picked = pick.map((p) => {
+        const paragraph = paragraphs[p];
+        if (!paragraph) throw new TypeError(`case ${c.id}: GPT-3.5 row ${rowIndex} has no paragraph ${p}`);
+        return paragraph;
+      });
+      text = picked.join('\n\n');
       source = 'gpt35';
-    } else {
-      text = c.text!;
+    } else if (c.text !== undefined) {
+      text = c.text;
       source = 'written';
-    }
+    } else throw new TypeError(`case ${c.id}: no text, onnx or gpt35`);
     return { case: c, source, product, text };
   });
 }

@@ -108,7 +108,8 @@ const misses = outcomes
 // ---- Verdicts per model over every committed text ----
 const catalog = new Map(readCatalogEntries().map((e) => [e.sku, e]));
 const asProduct = (sku: string): FactCheckProduct => {
-  const e = catalog.get(sku)!;
+  const e = catalog.get(sku);
+  if (!e) throw new Error(`no catalog product ${sku}`);
   return {
     title: e.title,
     category: e.category,
@@ -129,10 +130,11 @@ type Row4 = { product_title: string; product_metadata: string; product_descripti
 const csv = (name: string): Row4[] =>
   parse<Row4>(readFileSync(path.join(chapter4Dir, name), 'utf8'), { columns: true });
 const references = csv('reference_data.csv');
-const chapter4Product = (i: number): FactCheckProduct => ({
-  title: references[i].product_title,
-  attributes: references[i].product_metadata.split(',').map((a) => a.trim()),
-});
+const chapter4Product = (i: number): FactCheckProduct => {
+  const reference = references[i];
+  if (!reference) throw new Error(`no chapter 4 reference row ${i}`);
+  return { title: reference.product_title, attributes: reference.product_metadata.split(',').map((a) => a.trim()) };
+};
 const corpus: Array<{ model: string; text: string; product: FactCheckProduct }> = [
   ...onnxTexts.map((t) => ({
     model: 'bundled model (stylesprint-desc), sample catalog',
@@ -179,9 +181,20 @@ const pool = [
   ...cases.map((c) => ({ text: c.text, product: c.product })),
   ...corpus.map((c) => ({ text: c.text, product: c.product })),
 ];
-const texts = Array.from({ length: TEXTS }, (_, i) => pool[i % pool.length]);
+/** `n` items, going round `items` again and again. */
+function cycle<T>(items: readonly T[], n: number): T[] {
+  if (items.length === 0) throw new Error('nothing to repeat');
+  const out: T[] = [];
+  while (out.length < n) out.push(...items.slice(0, n - out.length));
+  return out;
+}
+const texts = cycle(pool, TEXTS);
 const chars = texts.reduce((n, t) => n + t.text.length, 0);
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs: number[]): number => {
+  const m = [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  if (m === undefined) throw new Error('no median of nothing');
+  return m;
+};
 function rate(run: () => void): { perSecond: number; low: number; high: number } {
   run();
   const rates: number[] = [];
@@ -206,7 +219,7 @@ const cold = rate(() => {
 });
 // The longest texts: the chapter-4 GPT-3.5 rows, whole, repeated to the same count.
 const long = corpus.filter((c) => c.model.endsWith('whole texts'));
-const longTexts = Array.from({ length: TEXTS }, (_, i) => long[i % long.length]);
+const longTexts = cycle(long, TEXTS);
 const longChars = long.reduce((n, t) => n + t.text.length, 0) / long.length;
 const longRate = rate(() => {
   for (const t of longTexts) checkFacts(t.text, t.product);

@@ -64,8 +64,8 @@ function launch(core: number | undefined, args: string[], env: NodeJS.ProcessEnv
   const keep = (chunk: Buffer): void => {
     tail = (tail + chunk.toString()).slice(-4000);
   };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   child.once('exit', (code, signal) => {
     if (code !== 0 && code !== null && signal === null)
       console.error(`[bench] ${args[0]} exited with ${code}:\n${tail}`);
@@ -248,9 +248,16 @@ export function runLoadStep(spec: LoadSpec, core?: number): Promise<LoadResult> 
 
 let ticksPerSecond: number | undefined;
 
+/** The kernel's clock ticks per second (getconf CLK_TCK), else Linux's usual 100. */
+function clockTicks(): number {
+  const getconf = spawnSync('getconf', ['CLK_TCK']);
+  // Where getconf cannot run, spawnSync sets `error`, and its stdout is then no buffer, whatever its type says.
+  return (getconf.error ? NaN : Number(getconf.stdout.toString().trim())) || 100;
+}
+
 /** CPU time (user + system) a process has used so far, in ms, from /proc/<pid>/stat (NaN where unreadable). */
 export function cpuMs(pid: number): number {
-  ticksPerSecond ??= Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
+  ticksPerSecond ??= clockTicks();
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name, which sits in parentheses and may hold spaces: utime and stime are the 12th and 13th.

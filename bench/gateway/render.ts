@@ -72,6 +72,13 @@ function byName(run: LatencyRun, name: PathRun['name']): PathRun | undefined {
   return run.paths.find((p) => p.name === name);
 }
 
+/** The highest rate a run steps to (the steps are in rising order, and a run has at least one). */
+function lastRateOf(rates: readonly number[]): number {
+  const last = rates.at(-1);
+  if (last === undefined) throw new Error('a run without rate steps');
+  return last;
+}
+
 /** Frontier at a budget, "≥ rate" when even the last step tried passed. */
 function frontierCell(
   path: PathRun,
@@ -90,7 +97,7 @@ function oursOverPeer(run: LatencyRun, input: ReportInput): Array<[string, strin
   const ours = byName(run, 'ours');
   const peer = byName(run, 'peer');
   if (!ours || !peer || !direct) return [];
-  const lastRate = input.rates[input.rates.length - 1];
+  const lastRate = lastRateOf(input.rates);
   const added = (p: PathRun, key: 'p50' | 'p99'): number => p.c1[key] - direct.c1[key];
   return [
     ['added p50', ratio(added(ours, 'p50'), added(peer, 'p50'))],
@@ -122,7 +129,7 @@ ${rows.map((r) => `| ${r.latencyMs} ms | ${r.ratios.map(([, v]) => v).join(' | '
 
 function latencySection(run: LatencyRun, input: ReportInput): string {
   const direct = byName(run, 'direct');
-  const lastRate = input.rates[input.rates.length - 1];
+  const lastRate = lastRateOf(input.rates);
   const added = (p: PathRun, key: 'p50' | 'p99'): number => (direct ? p.c1[key] - direct.c1[key] : NaN);
   const c1Rows = run.paths.map(
     (p) =>
@@ -195,13 +202,14 @@ function rssTrail(samples: readonly RssSample[], every: number): string {
 }
 
 function soakSection(soaks: readonly SoakRun[]): string {
-  const first = soaks[0];
+  const [first] = soaks;
+  if (!first) throw new Error('no soak runs to render');
   const rows = soaks.map((s) => {
     const kib = s.samples.map((x) => x.kib);
     const third = s.seconds / 3;
     const peak = (from: number, to: number): number =>
       Math.max(...s.samples.filter((x) => x.tSec >= from && x.tSec <= to).map((x) => x.kib));
-    return `| ${LABEL[s.name]} | ${s.result.ok} | ${s.result.errors} | ${s.result.achievedRps.toFixed(1)}/s | ${ms(s.result.p50)} | ${ms(s.result.p99)} | ${mibOf(kib[0])} → ${mibOf(kib[kib.length - 1])} MiB (min ${mibOf(Math.min(...kib))}, max ${mibOf(Math.max(...kib))}) | ${mibOf(peak(0, third))} → ${mibOf(peak(2 * third, s.seconds + 1))} MiB | ${s.slopeMiBPerMin.toFixed(2)} MiB/min |`;
+    return `| ${LABEL[s.name]} | ${s.result.ok} | ${s.result.errors} | ${s.result.achievedRps.toFixed(1)}/s | ${ms(s.result.p50)} | ${ms(s.result.p99)} | ${mibOf(kib.at(0) ?? Number.NaN)} → ${mibOf(kib.at(-1) ?? Number.NaN)} MiB (min ${mibOf(Math.min(...kib))}, max ${mibOf(Math.max(...kib))}) | ${mibOf(peak(0, third))} → ${mibOf(peak(2 * third, s.seconds + 1))} MiB | ${s.slopeMiBPerMin.toFixed(2)} MiB/min |`;
   });
   return `Soak: ${first.rate} requests/s, evenly paced, fake latency ${first.latencyMs} ms, ${first.seconds} s per gateway after 5 s of the same load, right after the rate steps above (start-up growth is over; what is left is what a leak would show). RSS sampled every second; the slope is a least-squares fit over all samples, and since V8's heap grows and drops in a sawtooth between full collections, the peak of the first third is also set against the peak of the last third (a leak raises the second).
 

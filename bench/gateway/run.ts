@@ -101,6 +101,12 @@ async function sampled<T>(pid: number | undefined, step: () => Promise<T>): Prom
   }
 }
 
+/** The 1-minute load average (os.loadavg always gives three). */
+function oneMinuteLoad(): number {
+  const [load = NaN] = os.loadavg();
+  return load;
+}
+
 function load(
   target: Target,
   pinning: Pinning | null,
@@ -111,28 +117,43 @@ function load(
   return runLoadStep({ ...target.spec, connections, durationSec, ...extra }, pinning?.clientCore);
 }
 
+/** One path while it is measured: its results, its CPU ms and requests (at concurrency 1 and over the rate steps), and its concurrency-1 latencies pooled over the rounds. */
+interface MeasuredPath {
+  target: Target;
+  run: PathRun;
+  cpu: Record<'c1' | 'load', { ms: number; n: number }>;
+  pooled: number[];
+}
+
 /**
  * Measures the three paths interleaved (round by round at concurrency 1, rate
  * by rate for the frontier) rather than one after the other, so that a
  * change in background load on the machine falls on all three alike.
  */
 async function measurePaths(targets: Target[], latencyMs: number, pinning: Pinning | null): Promise<PathRun[]> {
-  const runs = targets.map((t): PathRun => ({
-    name: t.name,
-    c1: { ...summarizeLatencies([]), errors: 0 },
-    steps: [],
-    idleKiB: t.process ? rssKiB(t.process.pid) : NaN,
-    peakKiB: NaN,
-    cpuMsPerRequest: { c1: NaN, load: NaN },
+  const paths = targets.map((target): MeasuredPath => ({
+    target,
+    run: {
+      name: target.name,
+      c1: { ...summarizeLatencies([]), errors: 0 },
+      steps: [],
+      idleKiB: target.process ? rssKiB(target.process.pid) : NaN,
+      peakKiB: NaN,
+      cpuMsPerRequest: { c1: NaN, load: NaN },
+    },
+    cpu: { c1: { ms: 0, n: 0 }, load: { ms: 0, n: 0 } },
+    pooled: [],
   }));
-  /** CPU ms and requests per path, at concurrency 1 and over the rate steps. */
-  const cpu = targets.map(() => ({ c1: { ms: 0, n: 0 }, load: { ms: 0, n: 0 } }));
-  const metered = async (i: number, phase: 'c1' | 'load', step: () => Promise<LoadResult>): Promise<LoadResult> => {
-    const pid = targets[i].cpuPid;
+  const metered = async (
+    path: MeasuredPath,
+    phase: 'c1' | 'load',
+    step: () => Promise<LoadResult>,
+  ): Promise<LoadResult> => {
+    const pid = path.target.cpuPid;
     const before = cpuMs(pid);
     const result = await step();
-    cpu[i][phase].ms += cpuMs(pid) - before;
-    cpu[i][phase].n += result.ok + result.errors;
+    path.cpu[phase].ms += cpuMs(pid) - before;
+    path.cpu[phase].n += result.ok + result.errors;
     return result;
   };
   // Warm-up: JIT, connection pools, SQLite pages. Not reported. Long enough
@@ -141,32 +162,29 @@ async function measurePaths(targets: Target[], latencyMs: number, pinning: Pinni
   // settles at a few seconds later.
   for (const target of targets) await load(target, pinning, 4, QUICK ? 1 : WARMUP_SEC);
 
-  const pooled: number[][] = targets.map(() => []);
   for (let round = 0; round < C1_ROUNDS; round += 1) {
-    for (const [i, target] of targets.entries()) {
-      const result = await metered(i, 'c1', () => load(target, pinning, 1, C1_SEC / C1_ROUNDS, { raw: true }));
-      pooled[i].push(...(result.latencies ?? []));
-      runs[i].c1.errors += result.errors;
+    for (const path of paths) {
+      const result = await metered(path, 'c1', () => load(path.target, pinning, 1, C1_SEC / C1_ROUNDS, { raw: true }));
+      path.pooled.push(...(result.latencies ?? []));
+      path.run.c1.errors += result.errors;
     }
   }
-  pooled.forEach((latencies, i) => {
-    const run = runs[i];
-    run.c1 = { ...summarizeLatencies(latencies), errors: run.c1.errors };
+  paths.forEach(({ run, pooled }) => {
+    run.c1 = { ...summarizeLatencies(pooled), errors: run.c1.errors };
     console.log(
       `[bench] ${latencyMs} ms ${run.name} c=1: p50 ${run.c1.p50.toFixed(3)} p99 ${run.c1.p99.toFixed(3)} ms (${run.c1.samples} samples, ${run.c1.errors} errors)`,
     );
   });
 
-  const active = new Set(targets.map((_, i) => i));
+  const active = new Set(paths);
   for (const rate of RATES) {
-    for (const i of [...active]) {
-      const target = targets[i];
-      const run = runs[i];
+    for (const path of [...active]) {
+      const { target, run } = path;
       const connections = connectionsFor(rate, latencyMs);
       const seconds = stepSeconds(rate, STEP_SEC, MAX_STEP_SEC);
       const measureStep = async (): Promise<PathRun['steps'][number]> => {
         const { result, peakKiB } = await sampled(target.process?.pid, () =>
-          metered(i, 'load', () => load(target, pinning, connections, seconds, { overallRate: rate, paced: true })),
+          metered(path, 'load', () => load(target, pinning, connections, seconds, { overallRate: rate, paced: true })),
         );
         run.peakKiB = Number.isNaN(run.peakKiB) ? peakKiB : Math.max(run.peakKiB, peakKiB);
         const step = {
@@ -183,7 +201,7 @@ async function measurePaths(targets: Target[], latencyMs: number, pinning: Pinni
         );
         return step;
       };
-      const largest = BUDGETS_MS[BUDGETS_MS.length - 1] as number;
+      const largest = Math.max(...BUDGETS_MS);
       let step = await measureStep();
       // A step that breaks the largest budget runs once more before the path
       // stops (on a shared machine one stall can break a short step's p99);
@@ -194,15 +212,14 @@ async function measurePaths(targets: Target[], latencyMs: number, pinning: Pinni
         else step = { ...step, retried: true };
       }
       run.steps.push(step);
-      if (!withinBudget(step, largest, latencyMs)) active.delete(i);
+      if (!withinBudget(step, largest, latencyMs)) active.delete(path);
     }
     if (active.size === 0) break;
   }
-  runs.forEach((run, i) => {
-    const c = cpu[i];
+  return paths.map(({ run, cpu: c }) => {
     run.cpuMsPerRequest = { c1: c.c1.ms / c.c1.n, load: c.load.ms / c.load.n };
+    return run;
   });
-  return runs;
 }
 
 /**
@@ -240,7 +257,7 @@ async function soak(target: Target, pinning: Pinning | null): Promise<SoakRun> {
     slopeMiBPerMin: rssSlopeMiBPerMin(samples),
   };
   console.log(
-    `[bench] soak ${target.name} ${SOAK_RATE}/s ${SOAK_SEC} s: ${result.ok} ok, ${result.errors} errors, p99 ${result.p99.toFixed(2)} ms, RSS ${(samples[0].kib / 1024).toFixed(0)} → ${(samples[samples.length - 1].kib / 1024).toFixed(0)} MiB, slope ${run.slopeMiBPerMin.toFixed(2)} MiB/min`,
+    `[bench] soak ${target.name} ${SOAK_RATE}/s ${SOAK_SEC} s: ${result.ok} ok, ${result.errors} errors, p99 ${result.p99.toFixed(2)} ms, RSS ${((samples.at(0)?.kib ?? NaN) / 1024).toFixed(0)} → ${((samples.at(-1)?.kib ?? NaN) / 1024).toFixed(0)} MiB, slope ${run.slopeMiBPerMin.toFixed(2)} MiB/min`,
   );
   return run;
 }
@@ -352,7 +369,7 @@ async function main(): Promise<void> {
     return;
   }
   const started = Date.now();
-  const loadBefore = os.loadavg()[0];
+  const loadBefore = oneMinuteLoad();
   const runs: LatencyRun[] = [];
   for (const latencyMs of LATENCIES_MS) runs.push(await measureLatency(latencyMs, pinning));
   const profile = NO_PROFILE ? undefined : await profilePhase(pinning);
@@ -369,7 +386,7 @@ async function main(): Promise<void> {
     rates: RATES,
     budgetsMs: [...BUDGETS_MS],
     wallSec: (Date.now() - started) / 1000,
-    loadAverage: [loadBefore, os.loadavg()[0]],
+    loadAverage: [loadBefore, oneMinuteLoad()],
     ...(profile ? { profile } : {}),
   });
   console.log(body);

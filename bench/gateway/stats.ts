@@ -16,7 +16,7 @@ export interface LatencySummary {
 export function percentile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return NaN;
   const rank = Math.ceil(q * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] ?? NaN;
 }
 
 /** p50/p90/p99/max of latencies in ms (any order; the input is not modified). */

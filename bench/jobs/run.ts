@@ -35,11 +35,9 @@ const PRODUCTS = arg('--products', 1000);
 const LATENCY_MS = arg('--latency-ms', 50);
 const CHUNK = arg('--chunk', 25);
 const ROUNDS = arg('--rounds', 2);
-const WORKER_COUNTS = (
-  process.argv.includes('--workers') ? process.argv[process.argv.indexOf('--workers') + 1] : '1,2,4'
-)
-  .split(',')
-  .map(Number);
+const workersArg = process.argv.includes('--workers') ? process.argv[process.argv.indexOf('--workers') + 1] : '1,2,4';
+if (workersArg === undefined) throw new Error('--workers needs a list of worker counts, as 1,2,4');
+const WORKER_COUNTS = workersArg.split(',').map(Number);
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -81,8 +79,8 @@ async function startFake(): Promise<{ baseURL: string; stop(): void }> {
   const baseURL = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`fake-openai exited with ${code}`)));
     createInterface({ input: child.stdout }).on('line', (line) => {
-      const match = /listening on (\S+)/.exec(line);
-      if (match) resolve(match[1]);
+      const url = /listening on (?<url>\S+)/.exec(line)?.groups?.url;
+      if (url !== undefined) resolve(url);
     });
   });
   child.removeAllListeners('exit');
@@ -93,7 +91,9 @@ async function startFake(): Promise<{ baseURL: string; stop(): void }> {
 function cpuSeconds(pid: number | undefined): number {
   try {
     // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100 per second on Linux).
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const [, afterName] = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ');
+    if (afterName === undefined) return 0;
+    const fields = afterName.split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return 0;
@@ -193,11 +193,17 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
 
-  const best = (count: number) => Math.min(...seconds[count]);
+  /** The least of the rounds' values with `count` workers (every count has its rounds). */
+  const least = (perCount: Record<number, number[]>, count: number): number => {
+    const values = perCount[count];
+    if (!values) throw new Error(`no runs with ${count} workers`);
+    return Math.min(...values);
+  };
+  const best = (count: number): number => least(seconds, count);
   const base = PRODUCTS / best(1);
   const rows = WORKER_COUNTS.map((count) => {
     const rate = PRODUCTS / best(count);
-    const cpuMs = Math.min(...cpuMsPerProduct[count]);
+    const cpuMs = least(cpuMsPerProduct, count);
     return `| ${count} | ${best(count).toFixed(2)} | ${rate.toFixed(0)} | ${(rate / base).toFixed(2)}× | ${cpuMs.toFixed(2)} | ${((cpuMs * rate) / 1000).toFixed(2)} |`;
   });
   const body = [

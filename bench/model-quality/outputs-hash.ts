@@ -46,7 +46,9 @@ for (const run of runs) {
     results.forEach((r, i) => {
       const line =
         r instanceof Error ? `error ${r.message}` : `${r.finishReason} ${r.completionTokens} ${JSON.stringify(r.text)}`;
-      lines.push(`${run.name}\t${heldOut[i].sku}\t${line}`);
+      const sku = heldOut[i]?.sku;
+      if (sku === undefined) throw new Error(`result ${i} is past the ${heldOut.length} held-out products`);
+      lines.push(`${run.name}\t${sku}\t${line}`);
     });
   } finally {
     await p.close();

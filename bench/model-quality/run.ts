@@ -25,8 +25,8 @@ import {
   STYLESPRINT_FACTS,
   type StylesprintSettings,
 } from '../../providers/onnx-plugins/stylesprint/index.js';
-import type { GenerationRequest } from '../../providers/types.js';
-import { ALL_METRICS, scorePair } from '../../src/evaluation/metrics/index.js';
+import type { GenerationRequest, ProductFacts } from '../../providers/types.js';
+import { scorePair, type MetricName } from '../../src/evaluation/metrics/index.js';
 import { writeSection } from '../report.js';
 import {
   factsStated,
@@ -45,7 +45,7 @@ import {
   words,
 } from './held-out.js';
 import { defaultWordNet } from '../../src/evaluation/metrics/wordnet.js';
-import { catalogFacts, readCatalogEntries } from '../../src/seed.js';
+import { catalogFacts, readCatalogEntries, type CatalogEntry } from '../../src/seed.js';
 import { checkLeakage } from '../../src/evaluation/checks/leakage.js';
 import { numbersOf } from '../../providers/onnx-plugins/stylesprint/numbers.js';
 import { productCopySource } from '../../providers/onnx-plugins/stylesprint/prompt-copy.js';
@@ -112,59 +112,97 @@ interface Row {
   texts: string[];
 }
 
-function summarise(row: Row): Record<string, number> {
-  const sums: Record<string, number> = Object.fromEntries(ALL_METRICS.map((m) => [m, 0]));
-  row.texts.forEach((text, i) => {
-    const s = scorePair(heldOut[i].description, text);
-    for (const m of ALL_METRICS) sums[m] += s[m] ?? 0;
+type Summary = Record<
+  | MetricName
+  | 'mentions'
+  | 'chance'
+  | 'copied'
+  | 'words'
+  | 'nonWordTexts'
+  | 'nonWords'
+  | 'wrongNumbers'
+  | 'wrongNumberTexts'
+  | 'foreignFacts'
+  | 'foreignFactTexts'
+  | 'repeatTexts'
+  | 'offFrame'
+  | 'offFrameTexts'
+  | 'patternTexts'
+  | 'otherNumber'
+  | 'otherNumberTexts'
+  | 'title'
+  | 'facts'
+  | 'echo',
+  number
+>;
+
+/** Each text with its held-out product's facts and the next product's (a row holds one text per product, in order). */
+function withProducts(
+  texts: readonly string[],
+): Array<{ text: string; product: CatalogEntry; facts: ProductFacts; next: ProductFacts }> {
+  if (texts.length !== heldOut.length) throw new Error(`${texts.length} texts for ${heldOut.length} held-out products`);
+  return texts.map((text, i) => {
+    const product = heldOutAt(i);
+    return { text, product, facts: catalogFacts(product), next: catalogFacts(heldOutAt((i + 1) % heldOut.length)) };
   });
-  const n = row.texts.length;
-  const out: Record<string, number> = Object.fromEntries(ALL_METRICS.map((m) => [m, sums[m] / n]));
-  out.mentions = row.texts.filter((t, i) => mentionsProduct(t, catalogFacts(heldOut[i]))).length / n;
-  // Chance level: the same check against the next held-out product's words.
-  out.chance = row.texts.filter((t, i) => mentionsProduct(t, catalogFacts(heldOut[(i + 1) % n]))).length / n;
-  out.copied = row.texts.filter((t) => ngrams(t, 8).some((g) => trainGrams.has(g))).length;
-  out.words = row.texts.reduce((a, t) => a + words(t).length, 0) / n;
-  const unknown = row.texts.map((t) => unknownWords(t, known));
-  out.nonWordTexts = unknown.filter((u) => u.length > 0).length;
-  out.nonWords = unknown.reduce((a, u) => a + u.length, 0);
+}
+
+function heldOutAt(i: number): CatalogEntry {
+  const product = heldOut[i];
+  if (!product) throw new Error(`no held-out product ${i} of ${heldOut.length}`);
+  return product;
+}
+
+const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
+
+function summarise(row: Row): Summary {
+  const items = withProducts(row.texts);
+  const n = items.length;
+  const scores = items.map(({ text, product }) => scorePair(product.description, text));
+  const metric = (m: MetricName): number => sum(scores.map((s) => s[m] ?? 0)) / n;
+  const unknown = items.map(({ text }) => unknownWords(text, known));
   // Numbers (digit runs) the text writes that none of the product's facts has.
-  const wrong = row.texts.map((t, i) => {
-    const own = new Set(numbersOf(productCopySource(catalogFacts(heldOut[i]))));
-    return numbersOf(t).filter((x) => !own.has(x)).length;
+  const wrong = items.map(({ text, facts }) => {
+    const own = new Set(numbersOf(productCopySource(facts)));
+    return numbersOf(text).filter((x) => !own.has(x)).length;
   });
-  out.wrongNumbers = wrong.reduce((a, b) => a + b, 0);
-  out.wrongNumberTexts = wrong.filter((x) => x > 0).length;
-  const foreign = row.texts.map((t, i) => foreignFactWords(t, catalogFacts(heldOut[i]), factWords).length);
-  out.foreignFacts = foreign.reduce((a, b) => a + b, 0);
-  out.foreignFactTexts = foreign.filter((x) => x > 0).length;
-  out.repeatTexts = row.texts.filter((t) => repeatedWords(t, 1).length > 0).length;
-  const offFrame = row.texts.map((t, i) =>
-    frameWords ? offFrameWords(t, catalogFacts(heldOut[i]), frameWords, 2) : [],
+  const foreign = items.map(({ text, facts }) => foreignFactWords(text, facts, factWords).length);
+  const offFrame = items.map(({ text, facts }) => (frameWords ? offFrameWords(text, facts, frameWords, 2) : []));
+  const number = items.map(({ text, facts }) =>
+    numberWords ? otherNumberWords(text, facts, numberWords).length : NaN,
   );
-  out.offFrame = frameWords ? offFrame.reduce((a, w) => a + w.length, 0) : NaN;
-  out.offFrameTexts = offFrame.filter((w) => w.length > 0).length;
-  out.patternTexts = patterns
-    ? row.texts.filter((t, i) => followsPatterns(t, catalogFacts(heldOut[i]), patterns) === true).length
-    : NaN;
-  const number = row.texts.map((t, i) =>
-    numberWords ? otherNumberWords(t, catalogFacts(heldOut[i]), numberWords).length : NaN,
-  );
-  out.otherNumber = number.reduce((a, b) => a + b, 0);
-  out.otherNumberTexts = number.filter((x) => x > 0).length;
-  out.title = row.texts.filter((t, i) => statesTitle(t, catalogFacts(heldOut[i]))).length / n;
-  const facts = row.texts.map((t, i) => factsStated(t, catalogFacts(heldOut[i])));
-  out.facts =
-    facts.reduce((a, f) => a + f.stated, 0) /
-    Math.max(
-      1,
-      facts.reduce((a, f) => a + f.listed, 0),
-    );
-  // The gateway's own PROMPT_ECHO check (src/evaluation/checks/leakage.ts), against each product's prompt as the model got it.
-  out.echo = row.texts.filter(
-    (t, i) => checkLeakage(t, { prompt: modelPrompt(catalogFacts(heldOut[i])).prompt }).length > 0,
-  ).length;
-  return out;
+  const stated = items.map(({ text, facts }) => factsStated(text, facts));
+  return {
+    bleu: metric('bleu'),
+    rouge1: metric('rouge1'),
+    rouge2: metric('rouge2'),
+    rougeL: metric('rougeL'),
+    meteor: metric('meteor'),
+    mentions: items.filter(({ text, facts }) => mentionsProduct(text, facts)).length / n,
+    // Chance level: the same check against the next held-out product's words.
+    chance: items.filter(({ text, next }) => mentionsProduct(text, next)).length / n,
+    copied: items.filter(({ text }) => ngrams(text, 8).some((g) => trainGrams.has(g))).length,
+    words: sum(items.map(({ text }) => words(text).length)) / n,
+    nonWordTexts: unknown.filter((u) => u.length > 0).length,
+    nonWords: sum(unknown.map((u) => u.length)),
+    wrongNumbers: sum(wrong),
+    wrongNumberTexts: wrong.filter((x) => x > 0).length,
+    foreignFacts: sum(foreign),
+    foreignFactTexts: foreign.filter((x) => x > 0).length,
+    repeatTexts: items.filter(({ text }) => repeatedWords(text, 1).length > 0).length,
+    offFrame: frameWords ? sum(offFrame.map((w) => w.length)) : NaN,
+    offFrameTexts: offFrame.filter((w) => w.length > 0).length,
+    patternTexts: patterns
+      ? items.filter(({ text, facts }) => followsPatterns(text, facts, patterns) === true).length
+      : NaN,
+    otherNumber: sum(number),
+    otherNumberTexts: number.filter((x) => x > 0).length,
+    title: items.filter(({ text, facts }) => statesTitle(text, facts)).length / n,
+    facts: sum(stated.map((f) => f.stated)) / Math.max(1, sum(stated.map((f) => f.listed))),
+    // The gateway's own PROMPT_ECHO check (src/evaluation/checks/leakage.ts), against each product's prompt as the model got it.
+    echo: items.filter(({ text, facts }) => checkLeakage(text, { prompt: modelPrompt(facts).prompt }).length > 0)
+      .length,
+  };
 }
 
 async function modelTexts(greedy: boolean): Promise<string[]> {
@@ -220,15 +258,17 @@ const rows: Row[] = [
   { name: 'stylesprint-desc, default sampling (seeds 1000+i)', texts: await modelTexts(false) },
   { name: 'stylesprint-desc, greedy', texts: await modelTexts(true) },
 ];
-const stats = rows.map(summarise);
-const base = stats[0];
+const [base, ...others] = rows.map(summarise);
+if (!base) throw new Error('no rows to summarise');
+const stats = [base, ...others];
 const fmt = (x: number) => x.toFixed(3);
 const header =
   "| system | BLEU | ROUGE-1 | ROUGE-2 | ROUGE-L | METEOR | states the whole title | facts stated word for word | names a title/attribute word (of the next product: chance) | PROMPT_ECHO flags | copies an 8-word training run | words in no dictionary (texts with one) | numbers not in the facts (texts with one) | another product's material or colour word (texts with one) | a word written twice in a row (texts) | fact-sentence words neither the product's nor the patterns' (texts with one) | opens with whole fact sentences of the trained patterns (texts) | the other number's words, \"it\" for jeans (texts with one) | mean words |";
 const lines = [header, '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'];
 rows.forEach((r, i) => {
   const s = stats[i];
-  const cell = (m: string) =>
+  if (!s) throw new Error(`no summary of row ${i}`);
+  const cell = (m: keyof Summary) =>
     i === 0 ? fmt(s[m]) : `${fmt(s[m])} (${base[m] >= 1e-3 ? `${(s[m] / base[m]).toFixed(2)}×` : 'n/a'})`;
   lines.push(
     `| ${r.name} | ${cell('bleu')} | ${cell('rouge1')} | ${cell('rouge2')} | ${cell('rougeL')} | ${cell('meteor')} | ${(s.title * 100).toFixed(0)}% | ${(s.facts * 100).toFixed(0)}% | ${(s.mentions * 100).toFixed(0)}% (${(s.chance * 100).toFixed(0)}%) | ${s.echo}/${r.texts.length} | ${s.copied}/${r.texts.length} | ${s.nonWords} (${s.nonWordTexts}/${r.texts.length}) | ${s.wrongNumbers} (${s.wrongNumberTexts}/${r.texts.length}) | ${s.foreignFacts} (${s.foreignFactTexts}/${r.texts.length}) | ${s.repeatTexts}/${r.texts.length} | ${i === 0 ? '— (its own sentence)' : Number.isNaN(s.offFrame) ? '— (no frame words)' : `${s.offFrame} (${s.offFrameTexts}/${r.texts.length})`} | ${i === 0 ? '— (its own sentence)' : Number.isNaN(s.patternTexts) ? '— (no patterns file)' : `${s.patternTexts}/${r.texts.length}`} | ${s.otherNumber} (${s.otherNumberTexts}/${r.texts.length}) | ${s.words.toFixed(1)} |`,
@@ -237,9 +277,12 @@ rows.forEach((r, i) => {
 const table = lines.join('\n');
 console.log(table);
 const samples = Number(args.samples);
-for (let i = 0; i < Math.min(samples, heldOut.length); i++) {
+const [, sampled, greedy] = rows;
+if (!sampled || !greedy) throw new Error('the sampled and greedy rows are missing');
+// summarise checked that each row holds one text per held-out product.
+for (const [i, product] of heldOut.slice(0, samples).entries()) {
   console.log(
-    `\n${heldOut[i].title} [${heldOut[i].sku}]\n  sampled: ${rows[1].texts[i]}\n  greedy:  ${rows[2].texts[i]}`,
+    `\n${product.title} [${product.sku}]\n  sampled: ${sampled.texts[i] ?? ''}\n  greedy:  ${greedy.texts[i] ?? ''}`,
   );
 }
 if (!args['no-write']) {

@@ -34,12 +34,18 @@ import { catalogFacts, readCatalogEntries } from '../../src/seed.js';
 import { seededRandom } from '../../providers/random.js';
 import { writeSection } from '../report.js';
 import { percentile } from '../gateway/stats.js';
+import { must } from '../../test/helpers/must.js';
 
 const rounds = Number(process.env.ROUNDS ?? 3);
 
 /** The middle item of `list` by `key` (the upper one of an even count); the median of numbers by default. */
 function middle<T>(list: readonly T[], key: (x: T) => number = (x) => x as unknown as number): T {
-  return [...list].sort((a, b) => key(a) - key(b))[Math.floor(list.length / 2)];
+  return must([...list].sort((a, b) => key(a) - key(b))[Math.floor(list.length / 2)], 'the middle of a list');
+}
+
+/** Item `i` of `list`, going round it again and again. */
+function cycled<T>(list: readonly T[], i: number): T {
+  return must(list[i % list.length], 'an item of a non-empty list');
 }
 const maxTokens = Number(process.env.MAX_TOKENS ?? 64);
 const quiet = { info: (): void => {}, warn: (): void => {} };
@@ -164,7 +170,8 @@ async function pastSweep(pasts: readonly number[], repeat = 40) {
     };
     const rows: Array<{ past: number; b1: number; b8: number }> = [];
     // A fresh session's first runs are slow; without this the first row read high.
-    for (let i = 0; i < 20; i++) await step(i % 2 ? 8 : 1, pasts.at(-1)!);
+    const longest = must(pasts.at(-1), 'the longest past');
+    for (let i = 0; i < 20; i++) await step(i % 2 ? 8 : 1, longest);
     for (const past of pasts) {
       const median = async (batch: number) => {
         for (let i = 0; i < 5; i++) await step(batch, past);
@@ -181,7 +188,7 @@ async function pastSweep(pasts: readonly number[], repeat = 40) {
     const prefill = async (rows: number[][]): Promise<number> => {
       const width = Math.max(...rows.map((r) => r.length));
       const padding = rows.map((r) => width - r.length);
-      const ids = rows.flatMap((r, i) => [...new Array<number>(padding[i]).fill(tokenizer.special.pad), ...r]);
+      const ids = rows.flatMap((r) => [...new Array<number>(width - r.length).fill(tokenizer.special.pad), ...r]);
       const out = await model.forward({ batch: rows.length, ids, seqLen: width, totalLen: width, padding, past: null });
       releaseArrays([...tensorArrays(out.present ?? []), out.lastLogits]);
       return out.runMs;
@@ -235,7 +242,9 @@ for (const c of configs) providers.push(await openProvider(c.model, c.maxBatch, 
 try {
   for (let pass = 0; pass < passes; pass++) {
     for (const [i, c] of configs.entries())
-      samples[i].push(await measure(providers[i], c.maxBatch, reqs, c.fixedLength, c.model.apart));
+      must(samples[i], 'samples of a configuration').push(
+        await measure(must(providers[i], "a configuration's provider"), c.maxBatch, reqs, c.fixedLength, c.model.apart),
+      );
   }
 } finally {
   for (const p of providers) await p.close();
@@ -246,8 +255,11 @@ const rows = runs.map(
   (m) =>
     `| \`${m.model}\`${m.apart ? ', block-max run apart' : ''} | ${m.fixedLength ? 'fixed length' : 'stop at EOS'} | ${m.maxBatch} | ${m.batches} | ${m.tokens} | ${(m.wallMs / 1000).toFixed(2)} | ${m.tokensPerSecond.toFixed(0)} | ${pct(m.runShare)} | ${pct(1 - m.runShare)} | ${pct(m.blockShare)} |`,
 );
-const bundledName = runs[0].model;
-const qwenName = runs.find((m) => m.apart)!.model;
+const bundledName = must(runs[0], "the bundled model's run").model;
+const qwenName = must(
+  runs.find((m) => m.apart),
+  'a run with the block-max run apart',
+).model;
 const ofModel = (name: string) => runs.filter((m) => m.model === name && !m.apart);
 const ratio = (fixed: boolean, name = bundledName) => {
   const [a, b] = ofModel(name).filter((m) => m.fixedLength === fixed);
@@ -269,7 +281,10 @@ const worstPlainJsOf = (name: string) =>
       .map((m) => 1 - m.runShare - m.blockShare),
   );
 const qwenAt8 = (apart: boolean, fixed: boolean) =>
-  runs.find((m) => m.model === qwenName && m.apart === apart && m.maxBatch === 8 && m.fixedLength === fixed)!;
+  must(
+    runs.find((m) => m.model === qwenName && m.apart === apart && m.maxBatch === 8 && m.fixedLength === fixed),
+    'a tiny-qwen2 run at batch 8',
+  );
 const against = (f: (m: Measured) => string) =>
   [false, true]
     .map((fixed) => `${f(qwenAt8(false, fixed))} against ${f(qwenAt8(true, fixed))}`)
@@ -283,16 +298,25 @@ const inGraphNote =
 const spread = (xs: number[], f: (x: number) => string) => `${f(Math.min(...xs))}–${f(Math.max(...xs))}`;
 // Pass by pass: each batch-8 pass against the batch-1 pass measured just before it, under the same background load.
 const passRatios = (fixed: boolean) => {
-  const [one, eight] = [1, 8].map(
-    (b) => samples[configs.findIndex((c) => c.model === BUNDLED && c.fixedLength === fixed && c.maxBatch === b)],
+  const [one, eight] = [1, 8].map((b) =>
+    must(
+      samples[configs.findIndex((c) => c.model === BUNDLED && c.fixedLength === fixed && c.maxBatch === b)],
+      `the bundled model's batch-${b} passes`,
+    ),
   );
   return spread(
-    eight.map((m, i) => m.tokensPerSecond / one[i].tokensPerSecond),
+    must(eight, 'batch-8 passes').map(
+      (m, i) => m.tokensPerSecond / must(must(one, 'batch-1 passes')[i], 'a batch-1 pass').tokensPerSecond,
+    ),
     (x) => `${x.toFixed(2)}×`,
   );
 };
 const passJs = spread(
-  configs.flatMap((c, i) => (c.model === BUNDLED && c.maxBatch === 8 ? samples[i].map((m) => 1 - m.runShare) : [])),
+  configs.flatMap((c, i) =>
+    c.model === BUNDLED && c.maxBatch === 8
+      ? must(samples[i], "a configuration's passes").map((m) => 1 - m.runShare)
+      : [],
+  ),
   (x) => pct(x),
 );
 const body = `Command: \`npm run bench:onnx\` (ROUNDS=${rounds}, MAX_TOKENS=${maxTokens}, PASSES=${passes}: one provider per configuration, loaded and warmed up with one round of other seeds, then measured in ${passes} interleaved passes, the median pass by tokens/s shown); models \`${bundledName}\` (the bundled demo, 3,164 tokens) and \`${qwenName}\` (test/fixtures/models/tiny-qwen2: Qwen2.5's 151,936-token vocabulary and tokenizer, hidden size 16, 2 layers, random weights; its prompts go through Qwen2.5's chat template), CPU execution provider, ${reqs.length} held-out catalog prompts (v3) per round, seeded sampling from each model's generation_config (tiny-qwen2's is Qwen2.5-Instruct's: top-k 20, top-p 0.8, temperature 0.7, repetition penalty 1.1). "Stop at EOS" is real use (rows end at different lengths, and a batch runs until its longest row ends); "fixed length" suppresses EOS (min_new_tokens) so that every row makes ${maxTokens} tokens.
@@ -318,9 +342,9 @@ const MIXED = [16, 96];
 async function sustained(mixed: boolean) {
   const n = Number(process.env.SUSTAINED ?? 64);
   const load = Array.from({ length: n }, (_, i) => ({
-    ...reqs[i % reqs.length],
+    ...cycled(reqs, i),
     seed: 5000 + i,
-    ...(mixed ? { maxTokens: MIXED[i % MIXED.length] } : {}),
+    ...(mixed ? { maxTokens: cycled(MIXED, i) } : {}),
   }));
   const modes = [false, true];
   const open = await Promise.all(
@@ -348,7 +372,7 @@ async function sustained(mixed: boolean) {
         const after = p.stats();
         const tokens = after.generatedTokens - before.generatedTokens;
         latencies.sort((a, b) => a - b);
-        out[i].push({
+        must(out[i], "a mode's passes").push({
           tokens,
           wallMs,
           tokensPerSecond: (tokens / wallMs) * 1000,
@@ -365,11 +389,14 @@ async function sustained(mixed: boolean) {
   return {
     n,
     mixed,
-    results: modes.map((continuous, i) => ({ continuous, ...middle(out[i], (r) => r.tokensPerSecond) })),
+    results: modes.map((continuous, i) => ({
+      continuous,
+      ...middle(must(out[i], "a mode's passes"), (r) => r.tokensPerSecond),
+    })),
   };
 }
-const loads = [await sustained(false), await sustained(true)];
-const load = loads[0];
+const loads = [await sustained(false), await sustained(true)] as const;
+const [load, mixedLoad] = loads;
 
 /**
  * Requests arriving one by one (Poisson, seeded gaps) at a rate the static
@@ -383,7 +410,7 @@ async function arrivals(rate: number) {
   let at = 0;
   const schedule = Array.from({ length: n }, (_, i) => {
     at += -Math.log(1 - rand()) / rate;
-    return { at: at * 1000, req: { ...reqs[i % reqs.length], seed: 7000 + i, maxTokens: MIXED[i % MIXED.length] } };
+    return { at: at * 1000, req: { ...cycled(reqs, i), seed: 7000 + i, maxTokens: cycled(MIXED, i) } };
   });
   const modes = [false, true];
   const open = await Promise.all(
@@ -404,9 +431,10 @@ async function arrivals(rate: number) {
           ),
         );
         latencies.sort((a, b) => a - b);
-        out[i].p50.push(percentile(latencies, 0.5));
-        out[i].p95.push(percentile(latencies, 0.95));
-        out[i].max.push(latencies[n - 1]);
+        const o = must(out[i], "a mode's passes");
+        o.p50.push(percentile(latencies, 0.5));
+        o.p95.push(percentile(latencies, 0.95));
+        o.max.push(percentile(latencies, 1));
       }
     }
   } finally {
@@ -415,15 +443,16 @@ async function arrivals(rate: number) {
   return {
     n,
     rate,
-    results: modes.map((continuous, i) => ({
-      continuous,
-      p50: middle(out[i].p50),
-      p95: middle(out[i].p95),
-      max: middle(out[i].max),
-    })),
+    results: modes.map((continuous, i) => {
+      const o = must(out[i], "a mode's passes");
+      return { continuous, p50: middle(o.p50), p95: middle(o.p95), max: middle(o.max) };
+    }),
   };
 }
-const staticSustained = loads[1].results.find((r) => !r.continuous)!;
+const staticSustained = must(
+  mixedLoad.results.find((r) => !r.continuous),
+  'the static mode under mixed lengths',
+);
 const arrivalRun = await arrivals((0.6 * load.n) / (staticSustained.wallMs / 1000));
 
 /**
@@ -445,28 +474,36 @@ async function loopDelay() {
         let n = 0;
         while (performance.now() - t0 < 3000) {
           n++;
-          await p.generate(reqs.map((r) => ({ ...r, seed: r.seed! + 1000 * n })));
+          await p.generate(reqs.map((r) => ({ ...r, seed: must(r.seed, "a request's seed") + 1000 * n })));
         }
         h.disable();
-        out[i].p99.push(h.percentile(99) / 1e6);
-        out[i].max.push(h.max / 1e6);
-        out[i].batchMs.push((performance.now() - t0) / n);
+        const o = must(out[i], "a chunk size's rounds");
+        o.p99.push(h.percentile(99) / 1e6);
+        o.max.push(h.max / 1e6);
+        o.batchMs.push((performance.now() - t0) / n);
       }
     }
   } finally {
     for (const p of open) await p.close();
   }
-  return chunks.map((c, i) => ({
-    chunk: c,
-    p99: middle(out[i].p99),
-    max: Math.max(...out[i].max),
-    batchMs: middle(out[i].batchMs),
-  }));
+  return chunks.map((c, i) => {
+    const o = must(out[i], "a chunk size's rounds");
+    return { chunk: c, p99: middle(o.p99), max: Math.max(...o.max), batchMs: middle(o.batchMs) };
+  });
 }
 const delays = await loopDelay();
-const batch1Eos = runs.find((m) => m.model === bundledName && !m.fixedLength && m.maxBatch === 1)!;
+const batch1Eos = must(
+  runs.find((m) => m.model === bundledName && !m.fixedLength && m.maxBatch === 1),
+  'the bundled model at batch 1 stopping at EOS',
+);
+/** A comparison's result in one batching mode. */
+const inMode = <R extends { continuous: boolean }>(results: readonly R[], continuous: boolean): R =>
+  must(
+    results.find((r) => r.continuous === continuous),
+    continuous ? 'the continuous mode' : 'the static mode',
+  );
 const gain = (l: (typeof loads)[number], k: 'tokensPerSecond' | 'p50' | 'p95') =>
-  (l.results[1][k] / l.results[0][k]).toFixed(2);
+  (inMode(l.results, true)[k] / inMode(l.results, false)[k]).toFixed(2);
 const sustainedNote =
   `\n\nSustained load: ${load.n} requests (the ${reqs.length} prompts above, each with ${load.n / reqs.length} seeds) sent at once as separate calls, maxBatch 8, stopping at EOS, ` +
   `all of at most ${maxTokens} tokens, or short and long alternating (at most ${MIXED.join(' and ')} tokens, as a mobile app's and a personalization service's calls would be); ` +
@@ -482,7 +519,7 @@ const sustainedNote =
     )
     .join('\n') +
   `\n\nContinuous ÷ static, same run: tokens/s **${gain(loads[0], 'tokensPerSecond')}×** with requests of one length and **${gain(loads[1], 'tokensPerSecond')}×** with mixed lengths; latency p50 ${gain(loads[0], 'p50')}× and ${gain(loads[1], 'p50')}×, p95 ${gain(loads[0], 'p95')}× and ${gain(loads[1], 'p95')}×. ` +
-  `Against batch 1 stopping at EOS in the first table (${batch1Eos.tokensPerSecond.toFixed(0)} tokens/s; one row at a time does not depend on the queue), the sustained batch-8 rate with mixed lengths is ${(loads[1].results[1].tokensPerSecond / batch1Eos.tokensPerSecond).toFixed(2)}× continuous and ${(loads[1].results[0].tokensPerSecond / batch1Eos.tokensPerSecond).toFixed(2)}× static. ` +
+  `Against batch 1 stopping at EOS in the first table (${batch1Eos.tokensPerSecond.toFixed(0)} tokens/s; one row at a time does not depend on the queue), the sustained batch-8 rate with mixed lengths is ${(inMode(mixedLoad.results, true).tokensPerSecond / batch1Eos.tokensPerSecond).toFixed(2)}× continuous and ${(inMode(mixedLoad.results, false).tokensPerSecond / batch1Eos.tokensPerSecond).toFixed(2)}× static. ` +
   `\n\nRequests arriving one at a time instead: ${arrivalRun.n} requests of mixed lengths (other seeds), Poisson arrivals at ${arrivalRun.rate.toFixed(1)} requests/s (60% of what static batching sustained with mixed lengths above), latency from each request's planned arrival to its result, medians of ${passes} passes:\n\n` +
   '| batching | latency p50 | p95 | max |\n|---|---|---|---|\n' +
   arrivalRun.results
@@ -491,7 +528,7 @@ const sustainedNote =
         `| ${r.continuous ? 'continuous' : 'static'} | ${r.p50.toFixed(0)} ms | ${r.p95.toFixed(0)} ms | ${r.max.toFixed(0)} ms |`,
     )
     .join('\n') +
-  `\n\nContinuous ÷ static: p50 **${(arrivalRun.results[1].p50 / arrivalRun.results[0].p50).toFixed(2)}×**, p95 ${(arrivalRun.results[1].p95 / arrivalRun.results[0].p95).toFixed(2)}×. ` +
+  `\n\nContinuous ÷ static: p50 **${(inMode(arrivalRun.results, true).p50 / inMode(arrivalRun.results, false).p50).toFixed(2)}×**, p95 ${(inMode(arrivalRun.results, true).p95 / inMode(arrivalRun.results, false).p95).toFixed(2)}×. ` +
   'Under static batching a request that arrives while a batch runs waits for the whole batch to end before its own prefill; under continuous batching it waits for the next step, or for the first row to end when all 8 are busy. ' +
   'Joining is not free, which is why tokens per forward pass rise more than tokens/s: the new rows are prefilled in passes of their own, and the running cache and theirs are each left-padded to the longer before they are stacked (one copy of the cache), ' +
   'padding that later steps compute over, masked, until every row has it and it is trimmed. Waiting requests therefore join together, once a quarter of the rows are free or once the oldest has waited LOCAL_MAX_QUEUE_DELAY_MS.';
@@ -503,7 +540,7 @@ const perPastToken = (k: 'b1' | 'b8') => {
   const ys = sweep.rows.map((r) => r[k]);
   const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
   const my = ys.reduce((a, b) => a + b, 0) / ys.length;
-  const sxy = xs.reduce((a, x, i) => a + (x - mx) * (ys[i] - my), 0);
+  const sxy = sweep.rows.reduce((a, r) => a + (r.past - mx) * (r[k] - my), 0);
   const sxx = xs.reduce((a, x) => a + (x - mx) ** 2, 0);
   return ((sxy / sxx) * 1000).toFixed(1);
 };
@@ -525,6 +562,11 @@ const HISTORY =
   "Then the fact grammar (the model's fact_patterns_file) took over the first two sentences: while it holds, the token is chosen among its few tokens, and the copy bias, the lexicon and the number rule are skipped, " +
   'which made the sampling step about a quarter cheaper than before the grammar (18.0–21.8 against 25.1–29.7 µs a token at batch 8, fixed length, alternating, 3 runs each, with the model retrained for its list openers; JS share 12.8–13.9% against 13.4–17.6% in the same runs); over 8 runs of this bench before it, the JS share at batch 8 was 14.9–17.3%. ';
 const jsMet = worstJs < 0.15 && qwenJs < 0.15;
+const shortest = must(sweep.rows[0], "the sweep's shortest past");
+const fixed8 = must(
+  fixed.find((m) => m.maxBatch === 8),
+  'the bundled model at batch 8, fixed length',
+);
 const note =
   `\n\nPer forward pass inside session.run (fixed length): ${fixed.map((m) => `batch ${m.maxBatch}: ${m.stepMs.toFixed(2)} ms`).join(', ')}. ` +
   'A batch-8 step costs that many times a batch-1 step, so the tokens/s ratio is 8 ÷ that factor at best. ' +
@@ -537,13 +579,13 @@ const note =
         `| ${r.past} | ${r.b1.toFixed(2)} ms | ${r.b8.toFixed(2)} ms | ${(r.b8 / r.b1).toFixed(2)}× | ${((8 * r.b1) / r.b8).toFixed(2)}× |`,
     )
     .join('\n') +
-  `\n\nWith almost no past, a batch-8 step costs ${(sweep.rows[0].b8 / sweep.rows[0].b1).toFixed(1)}× a batch-1 step: the weights and the per-operator cost are shared, and the ratio would be ${((8 * sweep.rows[0].b1) / sweep.rows[0].b8).toFixed(1)}×. ` +
+  `\n\nWith almost no past, a batch-8 step costs ${(shortest.b8 / shortest.b1).toFixed(1)}× a batch-1 step: the weights and the per-operator cost are shared, and the ratio would be ${((8 * shortest.b1) / shortest.b8).toFixed(1)}×. ` +
   "Every token of past then adds a cost per row, which batching cannot share: the graph concatenates each row's past into new present tensors, attention reads them, and onnxruntime-node copies every present tensor into a new JS buffer after each run. " +
   `At batch 8 that is ${perPastToken('b8')} µs per past token per step (least-squares slope over the rows above), against ${perPastToken('b1')} µs at batch 1, and the catalog's v3 prompts are already ${sweep.meanPrompt.toFixed(0)} tokens on average, so every decode step runs at a past of ${sweep.meanPrompt.toFixed(0)}–${(sweep.meanPrompt + maxTokens).toFixed(0)}. ` +
   `This model (${sweep.shape.type} layout, d=${sweep.shape.hidden}, ${sweep.shape.layers} layers, ${attention}, head size ${sweep.shape.headDim}) keeps ${kvBytesPerToken} bytes of past per token per row (float32 keys and values of every layer). ` +
   HISTORY +
   `The prefill is a small part: the ${reqs.length} prompts at once took ${sweep.prefill8.toFixed(1)} ms, one at a time ${sweep.prefill1.toFixed(1)} ms in all (median of 9 each), ` +
-  `against ${(fixed.find((m) => m.maxBatch === 8)!.wallMs / fixed.find((m) => m.maxBatch === 8)!.batches).toFixed(0)} ms for a whole batch-8 generation of ${maxTokens} tokens above. ` +
+  `against ${(fixed8.wallMs / fixed8.batches).toFixed(0)} ms for a whole batch-8 generation of ${maxTokens} tokens above. ` +
   "The provider gives each step's consumed past and its logits back at once (it detaches their buffers); left to the garbage collector, the buffers that a batch-8 step drops started a full collection every 18 steps or so (with the first model), and a batch-8 decode step cost 3.9–5.2 ms instead of 2.0–2.9 ms. " +
   'The 2 cores of this machine are shared, so runs vary by ±30%; compare ratios within one run.';
 const delayNote =

@@ -21,8 +21,10 @@ import { RepetitionPenalty } from '../../providers/onnx/processors.js';
 import { bestNeeded, chooseToken, createRng, type SamplingParams } from '../../providers/onnx/sampling.js';
 import { BlockMaxSession, mendRow, rowBlocks, TOP_LIMIT } from '../../providers/onnx/block-max-session.js';
 
+const GREEDY: SamplingParams = { doSample: false, temperature: 1, topK: 0, topP: 1 };
+
 export const SETTINGS: Array<[string, SamplingParams]> = [
-  ['greedy', { doSample: false, temperature: 1, topK: 0, topP: 1 }],
+  ['greedy', GREEDY],
   ['top-k 20, top-p 0.8, T 0.7 (Qwen2.5-Instruct)', { doSample: true, temperature: 0.7, topK: 20, topP: 0.8 }],
   ['top-k off, top-p 0.9, T 0.7', { doSample: true, temperature: 0.7, topK: 0, topP: 0.9 }],
   ['top-p 0.95 alone (T 1)', { doSample: true, temperature: 1, topK: 0, topP: 0.95 }],
@@ -33,20 +35,34 @@ export const SETTINGS: Array<[string, SamplingParams]> = [
 
 /** The full-sort reference: every id sorted best first, then HF's warpers and a best-first draw. */
 function fullSort(logits: Float32Array, p: SamplingParams, rand: () => number): number {
-  const order = [...logits.keys()].sort((a, b) => logits[b] - logits[a] || a - b);
-  if (!p.doSample) return order[0];
+  // Every id and position read here is in range: NaN were one not.
+  const score = (i: number): number => logits[i] ?? Number.NaN;
+  const order = [...logits.keys()].sort((a, b) => score(b) - score(a) || a - b);
+  const [best] = order;
+  if (best === undefined) throw new RangeError('no logits to choose from');
+  if (!p.doSample) return best;
   const top = order.slice(0, p.topK > 0 ? p.topK : order.length);
-  const probs = top.map((i) => Math.exp((logits[i] - logits[top[0]]) / p.temperature));
+  const probs = top.map((i) => Math.exp((score(i) - score(best)) / p.temperature));
+  const probAt = (i: number): number => probs[i] ?? Number.NaN;
   const total = probs.reduce((a, b) => a + b, 0);
   let keep = top.length;
   let mass = 0;
   if (p.topP < 1)
-    for (let i = 0; i < probs.length && keep === top.length; i++)
-      if ((mass += probs[i] / total) >= p.topP) keep = i + 1;
-  if ((p.minP ?? 0) > 0) while (keep > 1 && probs[keep - 1] < p.minP!) keep--;
+    for (const [i, prob] of probs.entries()) {
+      if ((mass += prob / total) >= p.topP) {
+        keep = i + 1;
+        break;
+      }
+    }
+  const minP = p.minP ?? 0;
+  if (minP > 0) while (keep > 1 && probAt(keep - 1) < minP) keep--;
   let r = rand() * probs.slice(0, keep).reduce((a, b) => a + b, 0);
-  for (let i = 0; i < keep; i++) if ((r -= probs[i]) < 0) return top[i];
-  return top[keep - 1];
+  let last = best;
+  for (const [i, id] of top.slice(0, keep).entries()) {
+    last = id;
+    if ((r -= probAt(i)) < 0) return id;
+  }
+  return last;
 }
 
 /** Rows of real logits: the fixture's last positions for `prompts`, then a few greedy steps. */
@@ -79,7 +95,7 @@ export async function fixtureRows(
         rows.push(Float32Array.from(out.lastLogits));
         seen.push([...new Set(ids)]);
         if (s === steps) break;
-        const next = chooseToken(out.lastLogits, SETTINGS[0][1], () => 0);
+        const next = chooseToken(out.lastLogits, GREEDY, () => 0);
         ids.push(next);
         out = await model.forward({
           batch: 1,
@@ -125,12 +141,13 @@ export async function measureChoice(
   sets: Array<{ name: string; rows: Float32Array[]; seen: number[][] }>,
   passes = 7,
 ): Promise<ChoiceCost[]> {
-  const vocab = sets[0].rows[0].length;
+  const vocab = sets[0]?.rows[0]?.length;
+  if (vocab === undefined) throw new RangeError('no rows to measure token choice on');
   const blockMax = await BlockMaxSession.create(vocab);
   if (!blockMax) throw new RangeError(`no block size divides a vocabulary of ${vocab}`);
   try {
     const penalty = new RepetitionPenalty(1.1);
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
     const cases = SETTINGS.flatMap(([setting, params]) => sets.map((set) => ({ setting, params, set })));
     const rand = createRng(1);
     /** One pass over the set's rows: JS ms per row and run ms per row. */
@@ -154,12 +171,13 @@ export async function measureChoice(
         run = performance.now() - t0;
       }
       const t0 = performance.now();
-      for (let i = 0; i < n; i++) {
+      for (const [i, state] of states.entries()) {
         const row = rowOf(i);
-        const ids = penalty.touches(states[i]);
-        const raw = scores ? Float32Array.from(ids, (id) => row[id]) : null;
-        penalty.process(row, states[i]);
-        if (scores) mendRow(scores, i, row, ids, raw!);
+        const ids = penalty.touches(state);
+        // The touched ids' scores before the penalty (every id is below the vocabulary's size).
+        const raw = scores ? Float32Array.from(ids, (id) => row[id] ?? NaN) : null;
+        penalty.process(row, state);
+        if (scores && raw) mendRow(scores, i, row, ids, raw);
       }
       for (let i = 0; i < n; i++) chooseToken(rowOf(i), params, rand, null, scores ? rowBlocks(scores, i) : null);
       const js = performance.now() - t0;
@@ -171,30 +189,39 @@ export async function measureChoice(
       for (let p = 0; p < passes; p++) xs.push(await pass(params, set, withBlocks));
       return { js: median(xs.map((x) => x.js)), run: median(xs.map((x) => x.run)) };
     };
-    const ours: Array<{ js: number; run: number; whole: number }> = [];
-    for (const { params, set } of cases) {
+    const ours: Array<{
+      js: number;
+      run: number;
+      whole: number;
+      setting: string;
+      params: SamplingParams;
+      set: (typeof sets)[number];
+    }> = [];
+    for (const { setting, params, set } of cases) {
       const blocks = await timed(params, set, true);
-      ours.push({ ...blocks, whole: (await timed(params, set, false)).js });
+      ours.push({ ...blocks, whole: (await timed(params, set, false)).js, setting, params, set });
     }
     const fullSortTime = (params: SamplingParams, set: (typeof sets)[number]): number => {
       const scratch = new Float32Array(vocab);
       const states = set.seen.map((ids) => ({ seen: new SeenIds(ids) }) as unknown as RowState);
       let t = 0;
-      for (let i = 0; i < 2; i++) {
-        scratch.set(set.rows[i]);
+      for (const [i, row] of set.rows.slice(0, 2).entries()) {
+        const state = states[i];
+        if (!state) throw new RangeError(`row ${i} of ${set.name} has no token history`);
+        scratch.set(row);
         const t0 = performance.now();
-        penalty.process(scratch, states[i]);
+        penalty.process(scratch, state);
         fullSort(scratch, params, rand);
         t += performance.now() - t0;
       }
       return t / 2;
     };
-    return cases.map(({ setting, params, set }, i) => ({
+    return ours.map(({ setting, params, set, js, run, whole }) => ({
       setting,
       logits: set.name,
-      ms: ours[i].js,
-      runMs: ours[i].run,
-      wholeMs: ours[i].whole,
+      ms: js,
+      runMs: run,
+      wholeMs: whole,
       fullSortMs: median(Array.from({ length: 3 }, () => fullSortTime(params, set))),
     }));
   } finally {

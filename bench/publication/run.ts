@@ -37,6 +37,12 @@ const file = path.join(dir, 'bench.db');
 const storage = new SqliteStorage(file);
 await storage.catalog.upsertProducts(readSampleCatalog());
 const products = (await storage.catalog.listProducts({}, 100, null)).rows;
+/** The product for call `i`, going round the catalog. */
+function productAt(i: number): (typeof products)[number] {
+  const product = products[i % products.length];
+  if (!product) throw new Error('the sample catalog is empty');
+  return product;
+}
 const byId = new Map(products.map((p) => [p.id, p]));
 const publication = new PublicationService({
   store: storage.publication,
@@ -64,22 +70,21 @@ async function best(count: number, fn: (i: number) => Promise<unknown>): Promise
   return (min / count) * 1000;
 }
 
-const page = (i: number) => Array.from({ length: PAGE }, (_, j) => products[(i * PAGE + j) % products.length].id);
+const page = (i: number) => Array.from({ length: PAGE }, (_, j) => productAt(i * PAGE + j).id);
 const readNewest = (i: number) =>
   storage.descriptions.latestDescriptions(
     page(i).map((productId) => ({ productId, personalizationKey: '', provider: null })),
   );
 const readPublished = (i: number) => publication.publishedForProducts(page(i));
 let n = STORED_PER_PRODUCT;
-const insertOnly = (i: number) =>
-  storage.descriptions.insertDescription(description(products[i % products.length], n++));
-const insertAndAdmit = (i: number) => admit(products[i % products.length], n++);
+const insertOnly = (i: number) => storage.descriptions.insertDescription(description(productAt(i), n++));
+const insertAndAdmit = (i: number) => admit(productAt(i), n++);
 
 // An approve, and a publish of an approved text, each on a fresh text in review (made outside the timing).
 async function inReview(count: number): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
-    const p = products[i % products.length];
+    const p = productAt(i);
     const d = await storage.descriptions.insertDescription({ ...description(p, n++), finishReason: 'length' });
     ids.push((await publication.admitGenerated(d, p, slotOf(p.id, null, `bench-${i}`))).state.descriptionId);
   }

@@ -172,7 +172,7 @@ async function main(): Promise<void> {
   const pinning = choosePinning();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-read-path-'));
   const started = Date.now();
-  const load = os.loadavg()[0];
+  const [load = Number.NaN] = os.loadavg(); // the 1-minute load (os.loadavg always gives three)
   const { paths, fake } = await startPaths(dir, pinning?.gatewayCore);
   try {
     for (let round = 0; round < C1_ROUNDS; round++) {
@@ -233,16 +233,20 @@ function render(
   paths: ReadPath[],
   run: { pinned: boolean; load: number; seconds: number; rss: Record<string, number> },
 ): string {
-  const base = paths.find((p) => p.name === 'storage')!;
+  const byName = (name: ReadPath['name']): ReadPath => {
+    const found = paths.find((p) => p.name === name);
+    if (!found) throw new Error(`no ${name} read path was measured`);
+    return found;
+  };
+  const base = byName('storage');
   const rows = paths.map((p) => {
     const c1 = summarizeLatencies(p.c1);
-    return `| ${p.name} | ${reached(p)} | ${ratio(reached(p), reached(base))} | ${c1.p50.toFixed(3)} | ${c1.p99.toFixed(3)} | ${median(p.cpuMsPerRequest).toFixed(3)} | ${run.rss[p.name].toFixed(0)} |`;
+    return `| ${p.name} | ${reached(p)} | ${ratio(reached(p), reached(base))} | ${c1.p50.toFixed(3)} | ${c1.p99.toFixed(3)} | ${median(p.cpuMsPerRequest).toFixed(3)} | ${(run.rss[p.name] ?? Number.NaN).toFixed(0)} |`;
   });
   const steps = paths.map(
     (p) =>
       `- ${p.name}: ${p.steps.map((s) => `${s.rate}/s p99 ${s.p99.toFixed(1)} ms${s.secondTry ? ' (2nd try)' : ''}${s.errors ? ` (${s.errors} errors)` : ''}${s.achievedRps < 0.9 * s.rate ? ` (achieved ${s.achievedRps.toFixed(0)}/s)` : ''}`).join(', ')}`,
   );
-  const byName = (name: ReadPath['name']) => paths.find((p) => p.name === name)!;
   const cpu = (name: ReadPath['name']) => median(byName(name).cpuMsPerRequest);
   const p50 = (name: ReadPath['name']) => summarizeLatencies(byName(name).c1).p50;
   const findings = [

@@ -103,6 +103,12 @@ function summarize(run: { outcomes: Outcome[]; wallMs: number }, primary: FakeOp
   };
 }
 
+/** Request `i` of the REQUESTS that each run drives. */
+function requestAt(i: number): GenerationRequest {
+  const request = requests[i];
+  if (!request) throw new Error(`no request ${i} of ${REQUESTS}`);
+  return request;
+}
 const requests: GenerationRequest[] = Array.from({ length: REQUESTS }, (_, i) =>
   requestFor(`Bench Item ${i}`, { maxTokens: 16 }),
 );
@@ -120,7 +126,7 @@ async function main(): Promise<void> {
     const bare = provider(primary, 'primary', HANG_TIMEOUT_MS);
     const without = summarize(
       await drive(REQUESTS, CONCURRENCY, async (i) => {
-        const [r] = await bare.generate([requests[i]]);
+        const [r] = await bare.generate([requestAt(i)]);
         return r !== undefined && !isProviderError(r);
       }),
       primary,
@@ -156,9 +162,9 @@ async function main(): Promise<void> {
       const summary = summarize(
         await drive(REQUESTS, CONCURRENCY, async (i) => {
           const before = router.breakerState('primary');
-          const [r] = await router.generate([{ request: requests[i], options: { policy: 'internal' } }]);
+          const [r] = await router.generate([{ request: requestAt(i), options: { policy: 'internal' } }]);
           if (before !== 'open' && router.breakerState('primary') === 'open') breakerOpens += 1;
-          return r?.ok;
+          return r !== undefined && r.ok;
         }),
         primary,
         secondary,

@@ -24,11 +24,17 @@ const file = path.join(dir, 'bench.db');
 const storage = new SqliteStorage(file);
 await storage.catalog.upsertProducts(readSampleCatalog());
 const ids = (await storage.catalog.listProducts({}, 100, null)).rows.map((p) => p.id);
+/** The product for request `i`, going round the catalog. */
+function idAt(i: number): string {
+  const id = ids[i % ids.length];
+  if (id === undefined) throw new Error('the sample catalog is empty');
+  return id;
+}
 const description = (productId: string): DescriptionInput => storedDescription(productId, 'A bench description.', 'v3');
 
 /** One generated description's storage work: load the product, look for a stored description, store the new one. */
 async function ours(i: number): Promise<void> {
-  const id = ids[i % ids.length];
+  const id = idAt(i);
   await storage.catalog.productsByIds([id]);
   await storage.descriptions.latestDescriptions([{ productId: id, personalizationKey: '', provider: null }]);
   await storage.descriptions.insertDescription(description(id));
@@ -38,7 +44,7 @@ async function ours(i: number): Promise<void> {
 const raw = new DatabaseSync(file);
 raw.exec('PRAGMA busy_timeout = 5000;');
 function baseline(i: number): void {
-  const id = ids[i % ids.length];
+  const id = idAt(i);
   raw.prepare('SELECT * FROM products WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify([id]));
   raw
     .prepare(

@@ -65,11 +65,12 @@ export interface FetchedModel {
 
 /** Parses `org/name[@revision]`; throws a TypeError naming the setting's problem. */
 export function parseModelRef(ref: string): { repo: string; revision: string } {
-  const match = /^([\w.-]+\/[\w.-]+)(?:@([\w./-]+))?$/.exec(ref.trim());
-  if (!match || match[1].split('/').some((part) => part === '.' || part === '..')) {
+  const groups = /^(?<repo>[\w.-]+\/[\w.-]+)(?:@(?<revision>[\w./-]+))?$/.exec(ref.trim())?.groups;
+  const repo = groups?.repo;
+  if (repo === undefined || repo.split('/').some((part) => part === '.' || part === '..')) {
     throw new TypeError(`must be a Hub repo as org/name or org/name@revision; got ${JSON.stringify(ref)}`);
   }
-  return { repo: match[1], revision: match[2] ?? 'main' };
+  return { repo, revision: groups?.revision ?? 'main' };
 }
 
 function sizeText(bytes: number): string {

@@ -23,9 +23,12 @@ function isNumbers(value: unknown): value is number[] {
 
 function meanPool(tokens: number[][]): number[] {
   const width = tokens[0]?.length ?? 0;
-  const sum = new Array<number>(width).fill(0);
-  for (const token of tokens) token.forEach((v, i) => (sum[i] += v));
-  return sum.map((v) => v / Math.max(1, tokens.length));
+  // Each dimension's mean over the tokens (a token shorter than the first counts 0 past its end).
+  return Array.from({ length: width }, (_, i) => {
+    let sum = 0;
+    for (const token of tokens) sum += token[i] ?? 0;
+    return sum / Math.max(1, tokens.length);
+  });
 }
 
 /**

@@ -83,10 +83,11 @@ async function checkedAddress(hostname: string): Promise<string> {
     return hostname;
   }
   const answers = await lookup(hostname, { all: true, order: 'verbatim' });
+  const [first] = answers;
   // Every answer, not only the first: a name that mixes public and private addresses is refused.
-  if (answers.length === 0 || answers.some((a) => isForbiddenAddress(a.address)))
+  if (first === undefined || answers.some((a) => isForbiddenAddress(a.address)))
     throw new AddressRefusedError(hostname);
-  return answers[0].address;
+  return first.address;
 }
 
 export interface ImageAgentOptions {

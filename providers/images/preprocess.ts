@@ -39,7 +39,10 @@ function num(v: unknown): number | undefined {
 
 function triple(v: unknown, fallback: [number, number, number]): [number, number, number] {
   if (typeof v === 'number') return [v, v, v];
-  if (Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number')) return [v[0], v[1], v[2]];
+  if (Array.isArray(v)) {
+    const [r, g, b, ...rest] = v as unknown[];
+    if (typeof r === 'number' && typeof g === 'number' && typeof b === 'number' && rest.length === 0) return [r, g, b];
+  }
   return fallback;
 }
 
@@ -64,10 +67,10 @@ export function parsePreprocessorConfig(json: Json = {}): ImagePreprocessConfig 
   const size = json.size;
   let shortestEdge: number | null = null;
   let resizeTo: { height: number; width: number } | null = null;
+  const edge = size && typeof size === 'object' ? num((size as Json).shortest_edge) : undefined;
   if (typeof size === 'number') shortestEdge = size;
-  else if (size && typeof size === 'object' && num((size as Json).shortest_edge) !== undefined) {
-    shortestEdge = num((size as Json).shortest_edge)!;
-  } else resizeTo = hw(size);
+  else if (edge !== undefined) shortestEdge = edge;
+  else resizeTo = hw(size);
   if (shortestEdge === null && resizeTo === null) shortestEdge = 224;
   return {
     doConvertRgb: json.do_convert_rgb !== false,
@@ -181,12 +184,16 @@ export function toChw(
   const plane = width * height;
   const out = new Float32Array(3 * plane);
   const scale = config.doRescale ? config.rescaleFactor : 1;
-  for (let c = 0; c < 3; c++) {
+  for (const c of [0, 1, 2] as const) {
     const mean = config.doNormalize ? config.mean[c] : 0;
     const std = config.doNormalize ? config.std[c] : 1;
     // A grey image decoded with one channel feeds the same value to R, G and B.
     const src = channels >= 3 ? c : 0;
-    for (let i = 0; i < plane; i++) out[c * plane + i] = (pixels[i * channels + src] * scale - mean) / std;
+    for (let i = 0; i < plane; i++) {
+      const value = pixels[i * channels + src];
+      if (value === undefined) throw new RangeError(`image pixels: fewer than ${width}×${height}×${channels} values`);
+      out[c * plane + i] = (value * scale - mean) / std;
+    }
   }
   return out;
 }

@@ -167,6 +167,7 @@ function readVarint(buf: Uint8Array, at: number): [number, number] {
   let scale = 1;
   for (let i = at; i < buf.length; i++) {
     const b = buf[i];
+    if (b === undefined) break;
     value += (b & 0x7f) * scale;
     if (b < 0x80) return [value, i + 1];
     scale *= 128;

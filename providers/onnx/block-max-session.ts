@@ -66,19 +66,27 @@ export function readBlockScores(
   k: number,
   size: number,
 ): BlockScores {
-  const blockIds = out[names.blockIds].data as BigInt64Array;
-  const positions = out[names.positions].data as BigInt64Array;
-  const maxima = out[names.maxima].data as Float32Array;
+  const outputOf = (name: string): ort.Tensor => {
+    const t = out[name];
+    if (!t) throw new Error(`the block-max run returned no output ${name}`);
+    return t;
+  };
+  const blockIds = outputOf(names.blockIds).data as BigInt64Array;
+  const positions = outputOf(names.positions).data as BigInt64Array;
+  const maxima = outputOf(names.maxima).data as Float32Array;
   const topIds = new Int32Array(rows * k);
   for (let r = 0; r < rows; r++) {
     for (let j = 0; j < k; j++) {
-      const p = Number(positions[r * k + j]);
-      topIds[r * k + j] = Number(blockIds[r * k + Math.floor(p / size)]) * size + (p % size);
+      const position = positions[r * k + j];
+      const p = Number(position);
+      const block = position === undefined ? undefined : blockIds[r * k + Math.floor(p / size)];
+      if (block === undefined) throw new RangeError(`block-max outputs hold fewer than ${rows} rows of ${k}`);
+      topIds[r * k + j] = Number(block) * size + (p % size);
     }
   }
   return {
     maxima,
-    topValues: out[names.values].data as Float32Array,
+    topValues: outputOf(names.values).data as Float32Array,
     topIds,
     k,
     size,
@@ -131,11 +139,14 @@ export function mendRow(
   }
   const stamp = ++mark;
   const top = row * k;
-  const last = topValues[top + k - 1];
+  // k >= 1, so it is there (were it not, NaN would mark the row stale, as the comparison below does).
+  const last = topValues[top + k - 1] ?? Number.NaN;
   let stale = false;
-  for (let j = 0; j < k && !stale; j++) stale = scores[topIds[top + j]] !== topValues[top + j];
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i];
+  for (let j = 0; j < k && !stale; j++) {
+    const id = topIds[top + j];
+    stale = id === undefined || scores[id] !== topValues[top + j];
+  }
+  for (const [i, id] of ids.entries()) {
     const s = scores[id];
     if (s === undefined) continue;
     const r = raw[i];
@@ -145,6 +156,7 @@ export function mendRow(
     if (done[j] === stamp) continue;
     const at = row * count + j;
     const m = maxima[at];
+    if (m === undefined) throw new RangeError(`mendRow: no block ${j} in row ${row}`);
     if (s > m) maxima[at] = s;
     else if (r === m || s !== s || m !== m) {
       done[j] = stamp;
@@ -158,6 +170,8 @@ function blockMax(scores: Float32Array, from: number, to: number): number {
   let max = -Infinity;
   for (let i = from; i < to; i++) {
     const v = scores[i];
+    // The last block may run past the vocabulary.
+    if (v === undefined) break;
     if (v > max) max = v;
     else if (v !== v) return NaN;
   }

@@ -60,6 +60,12 @@ const LONG_MONTHS = [
   'December',
 ];
 
+function monthName(names: readonly string[], date: Date): string {
+  const name = names[date.getMonth()];
+  if (name === undefined) throw new RangeError('strftime: an invalid date has no month');
+  return name;
+}
+
 /**
  * Python's `strftime` for the directives chat templates use, in the C locale
  * that transformers renders in (jinja's own global uses the host's locale for
@@ -78,9 +84,9 @@ export function strftime(date: Date, format: string): string {
       case '%d':
         return pad(date.getDate());
       case '%b':
-        return MONTHS[date.getMonth()];
+        return monthName(MONTHS, date);
       case '%B':
-        return LONG_MONTHS[date.getMonth()];
+        return monthName(LONG_MONTHS, date);
       case '%H':
         return pad(date.getHours());
       case '%M':

@@ -121,11 +121,12 @@ async function openCombinedTowers(combinedFile: string, options: OpenClipTowersO
     async probeLogitScale() {
       if (!s.outputNames.includes('logits_per_image')) return undefined;
       const results = await run([options.placeholderText], [blank]);
-      const logit = (results.logits_per_image.data as Float32Array)[0];
-      const cos = cosineOf(
-        rowsOf(pickOutput(s, results, 'text_embeds'))[0],
-        rowsOf(pickOutput(s, results, 'image_embeds'))[0],
-      );
+      const [logit] = pickOutput(s, results, 'logits_per_image').data as Float32Array;
+      const [text] = rowsOf(pickOutput(s, results, 'text_embeds'));
+      const [image] = rowsOf(pickOutput(s, results, 'image_embeds'));
+      if (logit === undefined || text === undefined || image === undefined)
+        throw new Error('CLIP graph answered the logit-scale probe with an empty output');
+      const cos = cosineOf(text, image);
       // Too small a cosine would make the ratio mostly rounding error.
       return Math.abs(cos) > 1e-3 ? logit / cos : undefined;
     },
@@ -142,13 +143,15 @@ export async function openClipTowers(dir: string, options: OpenClipTowersOptions
   const combinedFile = findFile(dir, ['onnx/model.onnx', 'model.onnx']);
   const useSplit =
     options.layout === 'split' || (options.layout === 'auto' && textFile !== undefined && visionFile !== undefined);
-  if (useSplit && (!textFile || !visionFile)) {
-    throw new Error(`CLIP folder ${dir} lacks onnx/text_model.onnx or onnx/vision_model.onnx for the split layout`);
+  if (useSplit) {
+    if (!textFile || !visionFile)
+      throw new Error(`CLIP folder ${dir} lacks onnx/text_model.onnx or onnx/vision_model.onnx for the split layout`);
+    return openSplitTowers(textFile, visionFile, options);
   }
-  if (!useSplit && !combinedFile) {
+  if (!combinedFile) {
     throw new Error(
       `no CLIP graph in ${dir} (looked for onnx/text_model.onnx + onnx/vision_model.onnx, or onnx/model.onnx)`,
     );
   }
-  return useSplit ? openSplitTowers(textFile!, visionFile!, options) : openCombinedTowers(combinedFile!, options);
+  return openCombinedTowers(combinedFile, options);
 }

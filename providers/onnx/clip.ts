@@ -85,12 +85,28 @@ async function loadImages(
   const loaded = new Map<string, Float32Array | ProviderError>();
   for (let i = 0; i < sources.length; i += IMAGE_CONCURRENCY) {
     const part = sources.slice(i, i + IMAGE_CONCURRENCY);
-    const settled = await Promise.allSettled(part.map((src) => scorer.pixelsOf(src, signal)));
-    settled.forEach((r, k) =>
-      loaded.set(part[k], r.status === 'fulfilled' ? r.value : imageFailure(scorer.id, r.reason, part[k])),
+    const settled = await Promise.all(
+      part.map(async (src) => {
+        const pixels = await scorer
+          .pixelsOf(src, signal)
+          .catch((reason: unknown) => imageFailure(scorer.id, reason, src));
+        return [src, pixels] as const;
+      }),
     );
+    for (const [src, pixels] of settled) loaded.set(src, pixels);
   }
   return loaded;
+}
+
+/** Each input with its embedding; the towers answer one per input, so a missing one is a broken graph. */
+function byInput(inputs: readonly string[], rows: readonly number[][]): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const [i, input] of inputs.entries()) {
+    const row = rows[i];
+    if (row === undefined) throw new Error(`the towers answered ${rows.length} embeddings for ${inputs.length} inputs`);
+    out.set(input, row);
+  }
+  return out;
 }
 
 /** Scores the pairs, each distinct text and image embedded once; a pair answers its image's error, and a failed run fails every pair. */
@@ -105,12 +121,15 @@ async function scorePairs(
   const loaded = await loadImages(scorer, imageSources, signal);
   signal?.throwIfAborted();
   const goodImages = imageSources.filter((s) => !(loaded.get(s) instanceof ProviderError));
-  let embeds: { text: number[][]; image: number[][] };
+  let textEmbed: Map<string, number[]>;
+  let imageEmbed: Map<string, number[]>;
   try {
-    embeds = await scorer.towers.embed(
+    const embeds = await scorer.towers.embed(
       texts.map((t) => encodeTruncated(tokenizer, t, maxPositions)),
       goodImages.map((s) => loaded.get(s) as Float32Array),
     );
+    textEmbed = byInput(texts, embeds.text);
+    imageEmbed = byInput(goodImages, embeds.image);
   } catch (cause) {
     scorer.lastError = cause instanceof Error ? cause.message : String(cause);
     const err = new ProviderError('unavailable', id, `CLIP ${scorer.folder.name} failed: ${scorer.lastError}`, {
@@ -119,12 +138,14 @@ async function scorePairs(
     return pairs.map(() => err);
   }
   scorer.lastError = null;
-  const textEmbed = new Map(texts.map((t, i) => [t, embeds.text[i]]));
-  const imageEmbed = new Map(goodImages.map((s, i) => [s, embeds.image[i]]));
   return pairs.map((p): ImageTextScore | ProviderError => {
     const failed = loaded.get(p.image);
     if (failed instanceof ProviderError) return failed;
-    const cosine = cosineSimilarity(textEmbed.get(p.text)!, imageEmbed.get(p.image)!);
+    const text = textEmbed.get(p.text);
+    const image = imageEmbed.get(p.image);
+    // Every pair's text was embedded, and so was its image unless it failed to load (answered above).
+    if (text === undefined || image === undefined) throw new Error('scorePairs: a pair was not embedded');
+    const cosine = cosineSimilarity(text, image);
     if (Number.isNaN(cosine))
       return new ProviderError('bad_request', id, 'an embedding was all zeros; the cosine is undefined');
     return imageTextScore(cosine, scorer.logitScale);

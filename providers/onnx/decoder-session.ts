@@ -156,12 +156,28 @@ export interface ForwardOutput {
   blocks?: BlockScores;
 }
 
+/** The graph's output `name`; every one the layout names is in each run's results. */
+function outputOf(out: ort.InferenceSession.OnnxValueMapType, name: string): ort.Tensor {
+  const t = out[name];
+  if (!t) throw new Error(`the decoder graph returned no output ${name}`);
+  return t;
+}
+
+/** Raw float16 halves → floats, into `out` (as long as `halves`). */
+function halvesInto(halves: Uint16Array, out: Float32Array): void {
+  for (let i = 0; i < halves.length; i++) {
+    const h = halves[i];
+    if (h !== undefined) out[i] = halfToFloat(h);
+  }
+}
+
 function intTensor(type: 'int64' | 'int32', values: ArrayLike<number>, dims: number[]): ort.Tensor {
-  const n = values.length;
   if (type === 'int32') return new ort.Tensor('int32', Int32Array.from(values), dims);
-  const data = new BigInt64Array(n);
-  for (let i = 0; i < n; i++) data[i] = BigInt(values[i]);
-  return new ort.Tensor('int64', data, dims);
+  return new ort.Tensor(
+    'int64',
+    BigInt64Array.from(values, (v) => BigInt(v)),
+    dims,
+  );
 }
 
 /** IEEE half → float, for float16 logits. */
@@ -201,26 +217,34 @@ export class DecoderSession {
   async forward(input: ForwardInput): Promise<ForwardOutput> {
     const { layout } = this;
     const { batch, seqLen, totalLen, padding } = input;
+    const padOf = (b: number): number => {
+      const pad = padding[b];
+      if (pad === undefined) throw new RangeError(`forward: no padding for row ${b} of ${batch}`);
+      return pad;
+    };
     const feeds: Record<string, ort.Tensor> = { input_ids: intTensor(layout.idType, input.ids, [batch, seqLen]) };
     if (layout.hasAttentionMask) {
       const mask = new BigInt64Array(batch * totalLen).fill(1n);
       // A chunk of a prefill may end inside a row's padding: that row is all zeros so far.
-      for (let b = 0; b < batch; b++) mask.fill(0n, b * totalLen, b * totalLen + Math.min(padding[b], totalLen));
+      for (let b = 0; b < batch; b++) mask.fill(0n, b * totalLen, b * totalLen + Math.min(padOf(b), totalLen));
       feeds.attention_mask = new ort.Tensor('int64', mask, [batch, totalLen]);
     }
     if (layout.hasPositionIds) {
       const positions = new BigInt64Array(batch * seqLen);
       for (let b = 0; b < batch; b++) {
-        for (let t = 0; t < seqLen; t++)
-          positions[b * seqLen + t] = BigInt(Math.max(0, totalLen - seqLen + t - padding[b]));
+        const pad = padOf(b);
+        for (let t = 0; t < seqLen; t++) positions[b * seqLen + t] = BigInt(Math.max(0, totalLen - seqLen + t - pad));
       }
       feeds.position_ids = new ort.Tensor('int64', positions, [batch, seqLen]);
     }
     if (this.hasPast) {
       const past = input.past ?? this.emptyPast(batch);
       layout.kv.forEach((pair, i) => {
-        feeds[pair.key] = past[2 * i];
-        feeds[pair.value] = past[2 * i + 1];
+        const key = past[2 * i];
+        const value = past[2 * i + 1];
+        if (!key || !value) throw new RangeError(`forward: the past holds ${past.length} tensors, not two per layer`);
+        feeds[pair.key] = key;
+        feeds[pair.value] = value;
       });
       if (layout.hasUseCacheBranch) feeds.use_cache_branch = new ort.Tensor('bool', [input.past !== null], [1]);
     }
@@ -231,7 +255,7 @@ export class DecoderSession {
     const t0 = performance.now();
     const out = await this.session.run(feeds);
     const runMs = performance.now() - t0;
-    const logits = out.logits;
+    const logits = outputOf(out, 'logits');
     const [, outSeq = 1, vocab = 0] = logits.dims;
     // float16 logits arrive as raw halves (Uint16Array), or as numbers where the runtime has Float16Array.
     const src = logits.data as Float32Array | Uint16Array | Float64Array;
@@ -241,16 +265,17 @@ export class DecoderSession {
       lastLogits = src.subarray(0, batch * vocab);
     } else {
       lastLogits = new Float32Array(batch * vocab);
-      const raw = src instanceof Uint16Array;
       for (let b = 0; b < batch; b++) {
         const from = (b * outSeq + outSeq - 1) * vocab;
-        if (src instanceof Float32Array) lastLogits.set(src.subarray(from, from + vocab), b * vocab);
-        else
-          for (let v = 0; v < vocab; v++) lastLogits[b * vocab + v] = raw ? halfToFloat(src[from + v]) : src[from + v];
+        const row = src.subarray(from, from + vocab);
+        if (row instanceof Uint16Array) halvesInto(row, lastLogits.subarray(b * vocab, (b + 1) * vocab));
+        else lastLogits.set(row, b * vocab);
       }
       releaseArrays([src]);
     }
-    const present = this.hasPast ? layout.kv.flatMap((p) => [out[p.presentKey], out[p.presentValue]]) : null;
+    const present = this.hasPast
+      ? layout.kv.flatMap((p) => [outputOf(out, p.presentKey), outputOf(out, p.presentValue)])
+      : null;
     if (!this.blockSize) return { lastLogits, vocab, present, runMs };
     return { lastLogits, vocab, present, runMs, blocks: readBlockScores(out, APPENDED, batch, blockK, this.blockSize) };
   }
@@ -316,6 +341,7 @@ export function stackPast(a: ort.Tensor[], b: ort.Tensor[], len: number): ort.Te
   if (a.length !== b.length) throw new RangeError(`cannot stack ${a.length} past tensors with ${b.length}`);
   return a.map((ta, k) => {
     const tb = b[k];
+    if (tb === undefined) throw new RangeError(`no past tensor ${k} to stack with`);
     const [batchA = 0, heads = 0, lenA = 0, dim = 0] = ta.dims;
     const [batchB = 0, headsB = 0, lenB = 0, dimB = 0] = tb.dims;
     if (headsB !== heads || dimB !== dim || ta.type !== tb.type)

@@ -9,6 +9,20 @@ import type { SamplingParams } from './sampling-params.js';
 let candProb = new Float64Array(64);
 
 /**
+ * `list[i]` for an `i` below the candidate list's size (its arrays are
+ * allocated for at least that many). For the loops over candidates: NaN, not
+ * a throw, were it ever out of range, so the read stays as cheap as a bare one.
+ */
+export function listValue(list: Float64Array, i: number): number {
+  return list[i] ?? Number.NaN;
+}
+
+/** `idx[i]` for an `i` below the candidate list's size (see listValue); -1 were it ever out of range. */
+export function listId(idx: Int32Array, i: number): number {
+  return idx[i] ?? -1;
+}
+
+/**
  * The warpers and the draw over `size` candidates already best first
  * (`val` their scores, `idx` their ids): the reference's arithmetic, term
  * by term. wide-sampling.ts uses it for the lists it sorts.
@@ -21,11 +35,11 @@ export function drawFromList(
   rand: () => number,
 ): number {
   if (candProb.length < size) candProb = new Float64Array(Math.max(size, 2 * candProb.length));
-  const max = val[0];
+  const max = listValue(val, 0);
   const probs = candProb;
   let total = 0;
   for (let i = 0; i < size; i++) {
-    const q = Math.exp((val[i] - max) / params.temperature);
+    const q = Math.exp((listValue(val, i) - max) / params.temperature);
     probs[i] = q;
     total += q;
   }
@@ -34,7 +48,7 @@ export function drawFromList(
   if (params.topP < 1) {
     let mass = 0;
     for (let i = 0; i < size; i++) {
-      mass += probs[i] / total;
+      mass += listValue(probs, i) / total;
       if (mass >= params.topP) {
         keep = i + 1;
         break;
@@ -45,19 +59,19 @@ export function drawFromList(
   const minP = params.minP ?? 0;
   if (minP > 0) {
     let m = 1;
-    while (m < keep && probs[m] >= minP) m++;
+    while (m < keep && listValue(probs, m) >= minP) m++;
     keep = m;
   }
   let kept = 0;
-  for (let i = 0; i < keep; i++) kept += probs[i];
+  for (let i = 0; i < keep; i++) kept += listValue(probs, i);
   let r = rand() * kept;
   // Rounding can leave r at or above 0 after the last candidate: the last one that has any probability is chosen, never a banned (-Infinity) one.
   let last = 0;
   for (let i = 0; i < keep; i++) {
-    const p = probs[i];
+    const p = listValue(probs, i);
     if (p > 0) last = i;
     r -= p;
-    if (r < 0) return idx[i];
+    if (r < 0) return listId(idx, i);
   }
-  return idx[last];
+  return listId(idx, last);
 }

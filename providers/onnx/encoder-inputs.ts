@@ -15,8 +15,9 @@ import { tensorMetadata } from './session.js';
  */
 export function encodeTruncated(tokenizer: TextTokenizer, text: string, maxLength: number): number[] {
   const ids = tokenizer.encode(text);
-  if (ids.length <= maxLength) return ids;
-  return [...ids.slice(0, maxLength - 1), ids[ids.length - 1]];
+  const last = ids.at(-1);
+  if (ids.length <= maxLength || last === undefined) return ids;
+  return [...ids.slice(0, maxLength - 1), last];
 }
 
 export interface PaddedBatch {
@@ -35,8 +36,9 @@ export function padBatch(rows: readonly number[][], padId: number): PaddedBatch 
   const mask: number[] = [];
   for (const r of rows) {
     for (let i = 0; i < width; i++) {
-      ids.push(i < r.length ? r[i] : padId);
-      mask.push(i < r.length ? 1 : 0);
+      const id = r[i];
+      ids.push(id ?? padId);
+      mask.push(id === undefined ? 0 : 1);
     }
   }
   return { rows: rows.length, width, ids, mask };
@@ -80,8 +82,8 @@ export function pickOutput(
   preferred: string,
 ): ort.Tensor {
   const name = session.outputNames.includes(preferred) ? preferred : session.outputNames[0];
-  const t = results[name];
-  if (!t) throw new Error(`ONNX graph returned no output ${name}`);
+  const t = name === undefined ? undefined : results[name];
+  if (!t) throw new Error(`ONNX graph returned no output ${name ?? preferred}`);
   return t;
 }
 

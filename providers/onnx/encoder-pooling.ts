@@ -81,10 +81,12 @@ export function poolRow(
   normalize: boolean,
 ): number[] {
   const base = row * seq * dim;
+  if (hidden.length < base + seq * dim)
+    throw new RangeError(`poolRow: no row ${row} of ${seq}×${dim} in the hidden state`);
   const out: number[] = [];
   for (const mode of modes) {
     if (mode === 'cls') {
-      for (let d = 0; d < dim; d++) out.push(hidden[base + d]);
+      out.push(...hidden.subarray(base, base + dim));
       continue;
     }
     const acc = new Float64Array(dim).fill(mode === 'max' ? -Infinity : 0);
@@ -94,14 +96,15 @@ export function poolRow(
       count++;
       const off = base + t * dim;
       for (let d = 0; d < dim; d++) {
-        const v = hidden[off + d];
-        if (mode === 'max') acc[d] = Math.max(acc[d], v);
-        else acc[d] += v;
+        // In range: the length was checked above, and d < dim.
+        const v = hidden[off + d] ?? Number.NaN;
+        const a = acc[d] ?? Number.NaN;
+        acc[d] = mode === 'max' ? Math.max(a, v) : a + v;
       }
     }
     const div =
       mode === 'mean' ? Math.max(count, 1e-9) : mode === 'mean_sqrt_len' ? Math.sqrt(Math.max(count, 1e-9)) : 1;
-    for (let d = 0; d < dim; d++) out.push(acc[d] / div);
+    for (const a of acc) out.push(a / div);
   }
   return normalize ? l2Normalize(out) : out;
 }

@@ -83,18 +83,27 @@ export async function createOnnxEmbedder(options: OnnxEmbedderOptions): Promise<
     async embed(texts, callOptions = {}) {
       const encoded = texts.map((t) => encodeTruncated(tokenizer, t, maxLength));
       // Sorting by length keeps rows of a batch close in size, so little of each pass is padding.
-      const order = encoded.map((_, i) => i).sort((a, b) => encoded[a].length - encoded[b].length);
+      const order = encoded.map((ids, i) => ({ ids, i })).sort((a, b) => a.ids.length - b.ids.length);
       const vectors: number[][] = new Array<number[]>(texts.length);
       for (const part of chunks(order, maxBatch)) {
         callOptions.signal?.throwIfAborted();
         let pooled: number[][];
         try {
-          pooled = await embedBatch(part.map((i) => encoded[i]));
+          pooled = await embedBatch(part.map((e) => e.ids));
         } catch (cause) {
           lastError = cause instanceof Error ? cause.message : String(cause);
           throw new ProviderError('unavailable', id, `encoder ${folder.name} failed: ${lastError}`, { cause });
         }
-        part.forEach((i, k) => (vectors[i] = pooled[k]!));
+        for (const [k, { i }] of part.entries()) {
+          const vector = pooled[k];
+          if (vector === undefined)
+            throw new ProviderError(
+              'unavailable',
+              id,
+              `encoder ${folder.name} answered ${pooled.length} vectors for ${part.length} texts`,
+            );
+          vectors[i] = vector;
+        }
       }
       return vectors;
     },

@@ -235,10 +235,8 @@ async function forward(
 ): Promise<ForwardOutput> {
   const batch = rows.length;
   const seqLen = to - from;
-  const ids = new Array<number>(batch * seqLen);
-  rows.forEach((row, b) => {
-    for (let t = 0; t < seqLen; t++) ids[b * seqLen + t] = row.tokens[from + t];
-  });
+  // The rows are aligned: each has the same tokens' length, so each gives seqLen ids.
+  const ids = rows.flatMap((row) => row.tokens.slice(from, to));
   const input: ForwardInput = { batch, ids, seqLen, totalLen: to, padding: rows.map((r) => r.padding), past: pastIn };
   if (loop.model.blockSize) input.blockK = blockK(rows);
   const result = await loop.model.forward(input);
@@ -251,7 +249,7 @@ async function forward(
 
 /** A group's prefill, in chunks when it is longer than one: only the last one's logits are read. */
 async function prefill(loop: Loop, rows: readonly Row[]): Promise<ForwardOutput> {
-  const total = rows[0].tokens.length;
+  const total = lengthOf(rows);
   const piece = Number.isFinite(loop.maxRows)
     ? Math.max(loop.chunk, Math.floor((loop.chunk * loop.maxRows) / rows.length))
     : loop.chunk;
@@ -269,12 +267,12 @@ async function prefill(loop: Loop, rows: readonly Row[]): Promise<ForwardOutput>
 /** A step of a graph without past: the whole sequence again, new rows only needing their tokens aligned with the others'. */
 async function stepWhole(loop: Loop, fresh: Row[], width: number): Promise<PassOutputs> {
   if (loop.active.length > 0 && fresh.length > 0) {
-    const running = loop.active[0].tokens.length;
+    const running = lengthOf(loop.active);
     shiftRows(loop.active, width - running, loop.pad);
     shiftRows(fresh, running - width, loop.pad);
   }
   loop.active = loop.active.concat(fresh);
-  return [{ rows: loop.active, out: await forward(loop, loop.active, 0, loop.active[0].tokens.length, null) }];
+  return [{ rows: loop.active, out: await forward(loop, loop.active, 0, lengthOf(loop.active), null) }];
 }
 
 /** A step through the KV cache: the running rows decode one token, new rows are prefilled and their cache stacked onto theirs. */
@@ -282,7 +280,7 @@ async function stepWithPast(loop: Loop, fresh: Row[], width: number): Promise<Pa
   const outs: PassOutputs = [];
   let decoded: ForwardOutput | null = null;
   if (loop.active.length > 0) {
-    const len = loop.active[0].tokens.length;
+    const len = lengthOf(loop.active);
     decoded = await forward(loop, loop.active, len - 1, len, loop.past);
     outs.push({ rows: loop.active, out: decoded });
   }
@@ -294,7 +292,7 @@ async function stepWithPast(loop: Loop, fresh: Row[], width: number): Promise<Pa
   outs.push({ rows: fresh, out: prefilled });
   if (decoded) {
     // The running rows' cache and the new group's, stacked: each left-padded to the longer.
-    const running = loop.active[0].tokens.length;
+    const running = lengthOf(loop.active);
     const len = Math.max(running, width);
     loop.past = stackPast(decoded.present as ort.Tensor[], prefilled.present as ort.Tensor[], len);
     releaseArrays(tensorArrays(decoded.present as ort.Tensor[]));
@@ -306,16 +304,22 @@ async function stepWithPast(loop: Loop, fresh: Row[], width: number): Promise<Pa
   return outs;
 }
 
+/** The tokens' length every row of an aligned group shares. */
+function lengthOf(rows: readonly Row[]): number {
+  const [first] = rows;
+  if (!first) throw new Error('an empty group of rows has no length');
+  return first.tokens.length;
+}
+
 /** Drops the rows that ended from the running set and the cache, and left padding that every remaining row has. */
 function dropEnded(loop: Loop): void {
   const { active } = loop;
-  const keep: number[] = [];
-  active.forEach((row, b) => {
-    if (!row.result) keep.push(b);
-  });
+  const kept = [...active.entries()].filter(([, row]) => !row.result);
+  const keep = kept.map(([b]) => b);
+  const remaining = kept.map(([, row]) => row);
   // Left padding that every remaining row has (the longest prompts left): drop it from the cache too.
-  const common = keep.length > 0 ? Math.min(...keep.map((b) => active[b].padding)) : 0;
-  const length = keep.length > 0 ? active[keep[0]].tokens.length : 0;
+  const common = remaining.length > 0 ? Math.min(...remaining.map((row) => row.padding)) : 0;
+  const length = remaining.length > 0 ? lengthOf(remaining) : 0;
   // Also any padding at all once the cache would outgrow the model's positions (graphs that number positions themselves).
   const trim = common >= MIN_TRIM || (common > 0 && length > loop.model.layout.maxPositions) ? common : 0;
   if (loop.past && (keep.length < active.length || trim > 0)) {
@@ -323,7 +327,7 @@ function dropEnded(loop: Loop): void {
     releaseArrays(tensorArrays(loop.past));
     loop.past = next;
   }
-  loop.active = keep.map((b) => active[b]);
+  loop.active = remaining;
   trimRows(loop.active, trim);
   if (loop.active.length === 0) loop.past = null;
 }
@@ -366,12 +370,12 @@ async function sample(
     // as the one that needs most (within the run's limit).
     let k = 0;
     let needed = false;
-    rows.forEach((row, b) => {
-      if (row.result || candidates[b]) return;
+    for (const [b, row] of rows.entries()) {
+      if (row.result || candidates[b]) continue;
       needed = true;
       const n = bestNeeded(row.req.sampling);
       if (n <= TOP_LIMIT) k = Math.max(k, n);
-    });
+    }
     const worth = blockMax && blockMax.vocab === out.vocab && rows.length * out.vocab >= BLOCK_RUN_MIN;
     let scores = needed && touched ? mendedBlocks(rows, candidates, out, touched) : null;
     if (!scores && worth && needed) {
@@ -421,7 +425,8 @@ function touchedBefore(rows: readonly Row[], scoresOf: (b: number) => Float32Arr
   for (const [b, row] of rows.entries()) {
     const lists = row.result ? [] : touchedIds(row.processors, row);
     if (!lists) return null;
-    const ids = lists.length === 1 ? lists[0] : lists.flat();
+    const [only] = lists;
+    const ids = only !== undefined && lists.length === 1 ? only : lists.flat();
     const scores = scoresOf(b);
     out.push({ ids, raw: Float32Array.from(ids, (id) => scores[id] ?? 0) });
   }
@@ -443,6 +448,7 @@ function mendedBlocks(
   if (!run) return null;
   rows.forEach((row, b) => {
     const t = touched[b];
+    if (t === undefined) throw new Error(`mendedBlocks: nothing touched taken for row ${b}`);
     if (!row.result && !candidates[b] && t.ids.length > 0)
       mendRow(run, b, out.lastLogits.subarray(b * out.vocab, (b + 1) * out.vocab), t.ids, t.raw);
   });

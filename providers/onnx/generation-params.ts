@@ -62,8 +62,7 @@ export function decodingDefaults(
     badWordsIds: badWordsField(g),
     forcedEosTokenId: forced !== undefined && Number.isInteger(forced) && forced >= 0 ? forced : null,
   };
-  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
-  return { ...fromFile, ...defined };
+  return { ...fromFile, ...overrides };
 }
 
 /**

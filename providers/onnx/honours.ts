@@ -60,7 +60,7 @@ export function readHonours(dir: string, format: PromptFormat): Honours {
     }
     languages = h.languages as string[];
   }
-  const p = h.personalization ?? {};
+  const p: unknown = h.personalization ?? {};
   if (!p || typeof p !== 'object' || Array.isArray(p)) fail(dir, 'honours.personalization must be an object');
   const fields = p as Record<string, unknown>;
   return {

@@ -79,8 +79,7 @@ const NONE: readonly number[] = [];
 /** Every id that `processors` may change on this row, a list per processor; null when one of them does not say. */
 export function touchedIds(processors: readonly LogitsProcessor[], row: RowState): Array<readonly number[]> | null {
   const lists: Array<readonly number[]> = [];
-  for (let i = 0; i < processors.length; i++) {
-    const p = processors[i];
+  for (const p of processors) {
     if (!p.touches) return null;
     const ids = p.touches(row);
     if (ids !== NONE && ids.length > 0) lists.push(ids);
@@ -101,8 +100,8 @@ export function applyProcessors(
   row: RowState,
 ): readonly number[] | null {
   let candidates: readonly number[] | null = null;
-  for (let i = 0; i < processors.length; i++) {
-    const list = processors[i].process(scores, row);
+  for (const processor of processors) {
+    const list = processor.process(scores, row);
     if (list) candidates = list;
   }
   return candidates;

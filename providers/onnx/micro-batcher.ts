@@ -197,7 +197,8 @@ export class MicroBatcher<I, R> {
         if (!this.continuous) return [];
         // Joining a running batch: together, unless the oldest has waited long enough.
         const together = Math.min(this.queue.length, Math.ceil(this.maxBatch / 4));
-        if (room < together && this.now() - this.queue[0].since < this.maxQueueDelayMs) return [];
+        const oldest = this.queue[0];
+        if (room < together && oldest && this.now() - oldest.since < this.maxQueueDelayMs) return [];
       }
       const group = this.queue.splice(0, n);
       this.counters.batches++;

@@ -73,7 +73,7 @@ export function loadPlugin(
       `${where} is ${JSON.stringify(name)}, which this provider was not given (plugins: ${known.length ? known.join(', ') : 'none'})`,
     );
   }
-  const options = g[PLUGIN_OPTIONS_FIELD] ?? {};
+  const options: unknown = g[PLUGIN_OPTIONS_FIELD] ?? {};
   if (!options || typeof options !== 'object' || Array.isArray(options)) {
     throw new ModelFolderError(`${setup.folder.name}: generation_config's ${PLUGIN_OPTIONS_FIELD} must be an object`);
   }

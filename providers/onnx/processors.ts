@@ -28,8 +28,10 @@ export function banRepeatedNgrams(
     for (let j = 0; j < n - 1 && match; j++) match = ids[i + j] === ids[start + j];
     if (!match) continue;
     const id = ids[i + n - 1];
+    const v = id === undefined ? undefined : logits[id];
+    if (id === undefined || v === undefined) continue;
     // undo: (id, value before) pairs, so a caller can take the bans back.
-    if (undo) undo.push(id, logits[id]);
+    if (undo) undo.push(id, v);
     logits[id] = -Infinity;
   }
 }
@@ -41,9 +43,13 @@ let keptLogits = new Float32Array(64);
 export function keepOnly(logits: Float32Array, ids: readonly number[]): void {
   if (keptLogits.length < ids.length) keptLogits = new Float32Array(ids.length * 2);
   const kept = keptLogits;
-  for (let i = 0; i < ids.length; i++) kept[i] = logits[ids[i]]!;
+  for (const [i, id] of ids.entries()) {
+    const v = logits[id];
+    if (v === undefined) throw new RangeError(`keepOnly: token ${id} is past the ${logits.length} logits`);
+    kept[i] = v;
+  }
   logits.fill(-Infinity);
-  for (let i = 0; i < ids.length; i++) logits[ids[i]] = kept[i]!;
+  for (const [i, id] of ids.entries()) logits[id] = kept[i] ?? -Infinity;
 }
 
 /** HF's min_new_tokens: every EOS id is -Infinity until the row has made `minNewTokens` tokens. */
@@ -89,9 +95,10 @@ export class BadWords implements LogitsProcessor {
   private readonly banned: readonly number[];
 
   constructor(badWordsIds: ReadonlyArray<readonly number[]>) {
-    this.always = badWordsIds.filter((s) => s.length === 1).map((s) => s[0]);
+    this.always = badWordsIds.filter((s) => s.length === 1).flat();
     this.sequences = badWordsIds.filter((s) => s.length > 1);
-    this.banned = [...new Set(badWordsIds.filter((s) => s.length > 0).map((s) => s[s.length - 1]))];
+    // Each sequence's last id (none of an empty one).
+    this.banned = [...new Set(badWordsIds.flatMap((s) => s.slice(-1)))];
   }
 
   touches(): readonly number[] {
@@ -107,7 +114,7 @@ export class BadWords implements LogitsProcessor {
       let match = true;
       for (let j = 0; j < prefix && match; j++) match = tokens[tokens.length - prefix + j] === seq[j];
       const last = seq[prefix];
-      if (match && last < scores.length) scores[last] = -Infinity;
+      if (match && last !== undefined && last < scores.length) scores[last] = -Infinity;
     }
   }
 }
@@ -133,8 +140,7 @@ export class RepetitionPenalty implements LogitsProcessor {
 export function applyRepetitionPenalty(logits: Float32Array, seen: Iterable<number>, penalty: number): void {
   if (penalty === 1) return;
   const ids = Array.isArray(seen) ? (seen as readonly number[]) : [...new Set(seen)];
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i];
+  for (const id of ids) {
     const l = logits[id];
     if (l === undefined) continue;
     logits[id] = l < 0 ? l * penalty : l / penalty;

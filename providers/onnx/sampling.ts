@@ -16,7 +16,7 @@
  */
 import { seededRandom } from '../random.js';
 import type { RowBlocks } from './block-max-session.js';
-import { drawFromList } from './draw.js';
+import { drawFromList, listId, listValue } from './draw.js';
 import type { SamplingParams } from './sampling-params.js';
 import { bestOfBlocks, drawWide, topIndices } from './wide-sampling.js';
 
@@ -29,10 +29,9 @@ export const createRng: (seed: number) => () => number = seededRandom;
 function argmaxOf(logits: Float32Array, ids: readonly number[]): number {
   let best = ids[0] ?? 0;
   let bestValue = -Infinity;
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i];
+  for (const id of ids) {
     const v = logits[id];
-    if (before(v, id, bestValue, best)) {
+    if (v !== undefined && before(v, id, bestValue, best)) {
       bestValue = v;
       best = id;
     }
@@ -45,7 +44,7 @@ export function argmax(logits: Float32Array): number {
   let bestValue = -Infinity;
   for (let i = 0; i < logits.length; i++) {
     const v = logits[i];
-    if (v > bestValue) {
+    if (v !== undefined && v > bestValue) {
       bestValue = v;
       best = i;
     }
@@ -63,13 +62,13 @@ function selectTopK(logits: Float32Array, k: number, idx: Int32Array, val: Float
   const n = logits.length;
   let size = 0;
   let i = 0;
-  for (; i < n && size < k; i++) insert(idx, val, size++, logits[i], i);
-  let least = val[size - 1]; // the k-th best so far
+  for (; i < n && size < k; i++) insert(idx, val, size++, logits[i] ?? Number.NaN, i);
+  let least = listValue(val, size - 1); // the k-th best so far
   for (; i < n; i++) {
     const v = logits[i];
-    if (v <= least) continue;
+    if (v === undefined || v <= least) continue;
     insert(idx, val, k - 1, v, i);
-    least = val[k - 1];
+    least = listValue(val, k - 1);
   }
   return size;
 }
@@ -87,17 +86,20 @@ function selectTopKOf(
   val: Float64Array,
 ): number {
   let size = 0;
-  for (let n = 0; n < ids.length; n++) size = offer(logits[ids[n]], ids[n], k, size, idx, val);
+  for (const id of ids) {
+    const v = logits[id];
+    if (v !== undefined) size = offer(v, id, k, size, idx, val);
+  }
   return size;
 }
 
 /** Puts logit `v` of id `i` into the best-first list of `size` entries (at most k, ties by the lower id) if it belongs there; returns the list's new size. */
 function offer(v: number, i: number, k: number, size: number, idx: Int32Array, val: Float64Array): number {
-  if (size === k && !before(v, i, val[k - 1], idx[k - 1])) return size;
+  if (size === k && !before(v, i, listValue(val, k - 1), listId(idx, k - 1))) return size;
   let j = size < k ? size : k - 1;
-  while (j > 0 && before(v, i, val[j - 1], idx[j - 1])) {
-    val[j] = val[j - 1];
-    idx[j] = idx[j - 1];
+  while (j > 0 && before(v, i, listValue(val, j - 1), listId(idx, j - 1))) {
+    val[j] = listValue(val, j - 1);
+    idx[j] = listId(idx, j - 1);
     j--;
   }
   val[j] = v;
@@ -112,9 +114,9 @@ function before(v: number, i: number, w: number, j: number): boolean {
 /** Puts logit `i` of value `v` into the best-first list at position `at` or above, moving worse entries down one. */
 function insert(idx: Int32Array, val: Float64Array, at: number, v: number, i: number): void {
   let j = at;
-  while (j > 0 && val[j - 1] < v) {
-    val[j] = val[j - 1];
-    idx[j] = idx[j - 1];
+  while (j > 0 && listValue(val, j - 1) < v) {
+    val[j] = listValue(val, j - 1);
+    idx[j] = listId(idx, j - 1);
     j--;
   }
   val[j] = v;
@@ -165,13 +167,14 @@ function selectTopKInBlocks(
   roomBlocks(kb);
   const nb = selectTopK(maxima.subarray(offset, offset + count), kb, blockIdx, blockVal);
   // At least k ids score as much as the k-th best block's best, so no id below it is among the k best: most fail this test.
-  const least = nb === k ? blockVal[k - 1] : -Infinity;
+  const least = nb === k ? listValue(blockVal, k - 1) : -Infinity;
   let got = 0;
   for (let n = 0; n < nb; n++) {
-    const first = blockIdx[n] * size;
+    const first = listId(blockIdx, n) * size;
     for (let i = first; i < first + size; i++) {
+      // The last block may run past the vocabulary.
       const v = logits[i];
-      if (v >= least) got = offer(v, i, k, got, idx, val);
+      if (v !== undefined && v >= least) got = offer(v, i, k, got, idx, val);
     }
   }
   return got;
@@ -226,12 +229,10 @@ export function chooseToken(
   room(k);
   let size: number;
   if (blocks && k <= blocks.k) {
-    for (let i = 0; i < k; i++) {
-      candIdx[i] = blocks.topIds[blocks.topOffset + i];
-      candVal[i] = blocks.topValues[blocks.topOffset + i];
-    }
+    candIdx.set(blocks.topIds.subarray(blocks.topOffset, blocks.topOffset + k));
+    candVal.set(blocks.topValues.subarray(blocks.topOffset, blocks.topOffset + k));
     size = k;
   } else size = blocks ? selectTopKInBlocks(logits, blocks, k, candIdx, candVal) : -1;
-  if (greedy) return size > 0 ? candIdx[0] : argmax(logits);
+  if (greedy) return size > 0 ? listId(candIdx, 0) : argmax(logits);
   return drawFromList(candIdx, candVal, size >= 0 ? size : selectTopK(logits, k, candIdx, candVal), params, rand);
 }

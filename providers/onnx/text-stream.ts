@@ -79,7 +79,7 @@ export class StopTextStream {
 function trimmedEnd(text: string, end: number): number {
   while (end > 0) {
     const c = text.charCodeAt(end - 1);
-    const space = c < 128 ? c === 32 || (c >= 9 && c <= 13) : /\s/.test(text[end - 1]);
+    const space = c < 128 ? c === 32 || (c >= 9 && c <= 13) : /\s/.test(text.charAt(end - 1));
     if (!space) break;
     end--;
   }

@@ -95,16 +95,11 @@ export function byteLevelChars(): string[] {
   for (let b = 33; b <= 126; b++) bytes.push(b);
   for (let b = 161; b <= 172; b++) bytes.push(b);
   for (let b = 174; b <= 255; b++) bytes.push(b);
-  const chars = [...bytes];
-  let extra = 0;
-  for (let b = 0; b < 256; b++) {
-    if (!bytes.includes(b)) {
-      bytes.push(b);
-      chars.push(256 + extra++);
-    }
-  }
   const out = new Array<string>(256);
-  bytes.forEach((b, i) => (out[b] = String.fromCodePoint(chars[i])));
+  // The printable bytes stand for themselves; the others, in order, for 256, 257, ...
+  for (const b of bytes) out[b] = String.fromCodePoint(b);
+  let extra = 0;
+  for (let b = 0; b < 256; b++) if (!bytes.includes(b)) out[b] = String.fromCodePoint(256 + extra++);
   return out;
 }
 

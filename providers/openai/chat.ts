@@ -7,7 +7,13 @@
  * provider close) goes in the call options of each invoke or stream.
  */
 import { ChatOpenAI } from '@langchain/openai';
-import { HumanMessage, SystemMessage, type AIMessageChunk, type BaseMessage } from '@langchain/core/messages';
+import {
+  HumanMessage,
+  SystemMessage,
+  type AIMessageChunk,
+  type BaseMessage,
+  type UsageMetadata,
+} from '@langchain/core/messages';
 import {
   ProviderError,
   type FinishReason,
@@ -116,8 +122,15 @@ function usageOf(message: {
 async function invokeOnce(model: ChatOpenAI, request: GenerationRequest, callOptions: object): Promise<Outcome> {
   const message = await model.invoke(messagesFor(request), callOptions);
   const [promptTokens, completionTokens] = usageOf(message);
-  return { text: message.text, finish: message.response_metadata?.finish_reason, promptTokens, completionTokens };
+  return { text: message.text, finish: message.response_metadata.finish_reason, promptTokens, completionTokens };
 }
+
+/**
+ * A streamed chunk as ChatOpenAI sends it. @langchain/core's default message
+ * structure types `usage_metadata` as never present, yet the last chunk of a
+ * stream asked with `include_usage` carries it.
+ */
+type StreamChunk = Pick<AIMessageChunk, 'text' | 'response_metadata'> & { usage_metadata?: UsageMetadata | undefined };
 
 async function streamOnce(
   model: ChatOpenAI,
@@ -128,13 +141,13 @@ async function streamOnce(
 ): Promise<Outcome> {
   const outcome: Outcome = { text: '', finish: undefined, promptTokens: 0, completionTokens: 0 };
   const stream = await model.stream(messagesFor(request), callOptions);
-  for await (const chunk of stream as AsyncIterable<AIMessageChunk>) {
+  for await (const chunk of stream as AsyncIterable<StreamChunk>) {
     const piece = chunk.text;
     if (piece) {
       outcome.text += piece;
       onToken(piece);
     }
-    const finish = chunk.response_metadata?.finish_reason;
+    const finish = chunk.response_metadata.finish_reason;
     if (finish !== undefined && finish !== null) outcome.finish = finish;
     if (chunk.usage_metadata) [outcome.promptTokens, outcome.completionTokens] = usageOf(chunk);
   }

@@ -59,7 +59,7 @@ function parsePattern(text: unknown, where: string): Piece[] {
   const slot = /\{([^{}]*)\}/g;
   let last = 0;
   for (let m = slot.exec(text); m; m = slot.exec(text)) {
-    const name = m[1];
+    const [, name = ''] = m; // the group always takes part (it may be empty)
     if (!isSlot(name))
       throw new ModelFolderError(
         `${where}: unknown slot {${name}} in ${JSON.stringify(text)}; the slots are ${SLOTS.map((s) => `{${s}}`).join(', ')}`,
@@ -108,7 +108,7 @@ export function loadFactPatterns(dir: string, name: string | undefined): FactPat
 
 /** Whether a title names a pair or a plural ("Jeans", "Chelsea Boots"): its last word ends in s but not ss (tools/lm/targets.py plural). */
 export function isPluralTitle(title: string): boolean {
-  const last = (title.match(/[A-Za-z]+/g) ?? ['']).pop()!.toLowerCase();
+  const last = (title.match(/[A-Za-z]+/g)?.at(-1) ?? '').toLowerCase();
   return last.endsWith('s') && !last.endsWith('ss');
 }
 
@@ -116,7 +116,11 @@ export function isPluralTitle(title: string): boolean {
 const ATTRIBUTES = 0;
 const MATERIALS = 1;
 const COLOURS = 2;
-const LIST_OF: Record<Exclude<SlotName, 't'>, number> = {
+const LISTS = [ATTRIBUTES, MATERIALS, COLOURS] as const;
+type ListIndex = (typeof LISTS)[number];
+/** The product's attributes, materials and colours, by ListIndex. */
+type Lists = readonly [string[], string[], string[]];
+const LIST_OF: Record<Exclude<SlotName, 't'>, ListIndex> = {
   a0: ATTRIBUTES,
   a1: ATTRIBUTES,
   all: ATTRIBUTES,
@@ -128,7 +132,7 @@ const LIST_OF: Record<Exclude<SlotName, 't'>, number> = {
 type Element =
   | { kind: 'text'; text: string }
   /** `reserve`: items of the same list that later slots of the pattern still need; `fresh`: the first slot of its list in the pattern (its used items start empty). */
-  | { kind: 'one' | 'list'; list: number; reserve: number; fresh: boolean };
+  | { kind: 'one' | 'list'; list: ListIndex; reserve: number; fresh: boolean };
 
 /** Where a state is: writing a pattern's text, an item of a slot, or a list separator (after which an item follows). */
 const AT_TEXT = 0;
@@ -171,9 +175,9 @@ function countUnused(used: number, n: number): number {
 /** The grammar of one product: its eligible patterns per sentence, compiled with its facts. */
 export class FactGrammar {
   private readonly sentences: Element[][][];
-  private readonly lists: readonly string[][];
+  private readonly lists: Lists;
 
-  private constructor(sentences: Element[][][], lists: string[][]) {
+  private constructor(sentences: Element[][][], lists: Lists) {
     this.sentences = sentences;
     this.lists = lists;
   }
@@ -183,7 +187,7 @@ export class FactGrammar {
     const clean = (items: readonly string[] | undefined): string[] => [
       ...new Set((items ?? []).map((i) => i.trim()).filter((i) => i !== '')),
     ];
-    const lists = [clean(facts.attributes), clean(facts.materials), clean(facts.colors)];
+    const lists: Lists = [clean(facts.attributes), clean(facts.materials), clean(facts.colors)];
     const title = facts.title.trim();
     if (title === '' || !ascii(title) || lists.some((l) => l.length > MAX_ITEMS || !l.every(ascii))) return null;
     const plural = isPluralTitle(title);
@@ -218,16 +222,16 @@ export class FactGrammar {
     let open = this.close(states);
     while (at < text.length && open.length > 0 && !open.includes(DONE)) {
       let next: State[];
-      if (open.length === 1) {
+      const st = open.length === 1 ? open[0] : undefined;
+      if (st !== undefined) {
         // One way on (inside a pattern's text or an item): as many characters as match, at once.
-        const st = open[0];
         const max = Math.min(st.want.length, text.length - at);
         let n = 0;
         while (n < max && text.charCodeAt(at + n) === st.want.charCodeAt(n)) n++;
         next = n === 0 ? [] : [{ ...st, want: st.want.slice(n) }];
         at += n;
       } else {
-        next = this.step(open, text[at]);
+        next = this.step(open, text.charAt(at));
         at++;
       }
       open = this.close(next);
@@ -250,7 +254,7 @@ export class FactGrammar {
   /** The states after writing `ch` from (closed) `open`. */
   step(open: readonly State[], ch: string): State[] {
     const out: State[] = [];
-    for (const st of open) if (st !== DONE && st.want[0] === ch) out.push({ ...st, want: st.want.slice(1) });
+    for (const st of open) if (st !== DONE && st.want.charAt(0) === ch) out.push({ ...st, want: st.want.slice(1) });
     return out;
   }
 
@@ -259,9 +263,11 @@ export class FactGrammar {
       out.push(st);
       return;
     }
-    const elements = this.sentences[st.s][st.p];
     if (st.at === AT_TEXT) return this.enter(st.s, st.p, st.e + 1, st.used, out);
-    const el = elements[st.e] as Extract<Element, { list: number }>;
+    const el = this.pattern(st.s, st.p)[st.e];
+    // A state not at a pattern's text is at a slot.
+    if (el === undefined || el.kind === 'text')
+      throw new Error(`fact grammar: no slot ${st.e} in pattern ${st.s}.${st.p}`);
     if (st.at === AT_SEP) return this.items(st, el, st.phase, out);
     if (el.kind === 'one' || st.phase === LAST) return this.enter(st.s, st.p, st.e + 1, st.used, out);
     const free = countUnused(st.used, this.lists[el.list].length) - el.reserve;
@@ -274,18 +280,25 @@ export class FactGrammar {
   private items(st: State, el: Extract<Element, { list: number }>, phase: number, out: State[]): void {
     const list = this.lists[el.list];
     if (countUnused(st.used, list.length) - 1 < el.reserve) return;
-    for (let k = 0; k < list.length; k++) {
-      if (!(st.used & (1 << k))) out.push({ ...st, want: list[k], at: AT_ITEM, phase, used: st.used | (1 << k) });
+    for (const [k, item] of list.entries()) {
+      if (!(st.used & (1 << k))) out.push({ ...st, want: item, at: AT_ITEM, phase, used: st.used | (1 << k) });
     }
   }
 
+  /** The elements of pattern `p` of sentence `s`; a state never names one that is not there. */
+  private pattern(s: number, p: number): readonly Element[] {
+    const elements = this.sentences[s]?.[p];
+    if (elements === undefined) throw new Error(`fact grammar: no pattern ${s}.${p}`);
+    return elements;
+  }
+
   private enter(s: number, p: number, e: number, used: number, out: State[]): void {
-    const elements = this.sentences[s][p];
-    if (e === elements.length) {
+    const el = this.pattern(s, p)[e];
+    if (el === undefined) {
+      // Past the pattern's last element: the next sentence.
       for (const st of this.startSentence(s + 1)) out.push(st);
       return;
     }
-    const el = elements[e];
     if (el.kind === 'text') {
       out.push({ s, p, e, want: el.text, at: AT_TEXT, phase: 0, used });
       return;
@@ -295,16 +308,18 @@ export class FactGrammar {
   }
 
   private startSentence(s: number): State[] {
-    if (s === this.sentences.length) return [DONE];
+    const patterns = this.sentences[s];
+    // Past the last sentence.
+    if (patterns === undefined) return [DONE];
     const out: State[] = [];
-    this.sentences[s].forEach((_, p) => this.enter(s, p, 0, 0, out));
+    patterns.forEach((_, p) => this.enter(s, p, 0, 0, out));
     return out;
   }
 }
 
 /** One pattern with the product's title written in and its slots typed; null when the product cannot fill it. */
-function compile(pieces: readonly Piece[], title: string, lists: readonly string[][]): Element[] | null {
-  const need = [0, 0, 0];
+function compile(pieces: readonly Piece[], title: string, lists: Lists): Element[] | null {
+  const need: [number, number, number] = [0, 0, 0];
   const elements: Element[] = [];
   let text = ' '; // each sentence is preceded by one space
   let lastList = -1;
@@ -326,13 +341,12 @@ function compile(pieces: readonly Piece[], title: string, lists: readonly string
     lastList = list;
   }
   if (text !== '') elements.push({ kind: 'text', text });
-  if (need.some((n, list) => n > lists[list].length)) return null;
+  if (LISTS.some((list) => need[list] > lists[list].length)) return null;
   // Each slot leaves enough items of its list for the slots after it.
-  const later = [0, 0, 0];
-  for (let i = elements.length - 1; i >= 0; i--) {
-    const el = elements[i];
+  const later: [number, number, number] = [0, 0, 0];
+  for (const el of elements.slice().reverse()) {
     if (el.kind === 'text') continue;
-    el.reserve = later[el.list]!;
+    el.reserve = later[el.list];
     later[el.list]++;
   }
   return elements;

@@ -103,9 +103,7 @@ export class FactSentences {
    * the row this step.
    */
   apply(logits: Float32Array, text: string): boolean {
-    if (!this.on) return false;
-    this.follow(text);
-    if (!this.on) return false;
+    if (!this.on || !this.follow(text)) return false;
     const allowed = this.allowedIds;
     allowed.length = 0;
     this.ends = false;
@@ -118,11 +116,13 @@ export class FactSentences {
     return true;
   }
 
-  private follow(text: string): void {
+  /** Catches up with `text`; returns whether the grammar still holds. */
+  private follow(text: string): boolean {
     const { open, at } = this.grammar.follow(this.open, text, this.consumed);
     this.open = open;
     this.consumed = at;
     if (open.length === 0 || open.includes(DONE)) this.on = false;
+    return this.on;
   }
 
   /** Pushes every token below `node` that the grammar allows from `states` (the text so far spelling the path to `node`). */
@@ -139,9 +139,10 @@ export class FactSentences {
       return;
     }
     for (const id of node.ids) out.push(id);
-    if (open.length === 1) return this.walkAlong(node, open[0], out);
+    const only = open.length === 1 ? open[0] : undefined;
+    if (only !== undefined) return this.walkAlong(node, only, out);
     const chars = new Set<string>();
-    for (const st of open) chars.add(st.want[0]);
+    for (const st of open) chars.add(st.want.charAt(0));
     for (const ch of chars) {
       const child = node.children.get(ch);
       if (child) this.walk(child, this.grammar.step(open, ch), out);
@@ -157,7 +158,7 @@ export class FactSentences {
     const want = st.want;
     let at = node;
     for (let i = 0; i < want.length; i++) {
-      const next = at.children.get(want[i]);
+      const next = at.children.get(want.charAt(i));
       if (!next) return;
       at = next;
       if (i === want.length - 1) return this.walk(at, [{ ...st, want: '' }], out);

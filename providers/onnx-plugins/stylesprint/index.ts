@@ -114,7 +114,7 @@ export function readSettings(
       loadFactPatterns(folder.dir, fileName(options, 'fact_patterns_file', where)),
     ),
   };
-  Object.assign(settings, Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)));
+  Object.assign(settings, overrides);
   if (settings.noRepeatWordWindow && !settings.lexicon)
     throw new ModelFolderError(
       `${where}: no_repeat_word_window works on the words of lexicon_file, and this model has no lexicon`,

@@ -170,14 +170,16 @@ interface Shape {
   special?: 'eos' | 'other';
 }
 
+const isLowerAscii = (c: number): boolean => c >= 0x61 && c <= 0x7a;
+
 function shapeOf(text: string): Shape {
   const lower = text.toLowerCase();
   let i = 0;
-  while (i < lower.length && lower[i] >= 'a' && lower[i] <= 'z') i++;
+  while (i < lower.length && isLowerAscii(lower.charCodeAt(i))) i++;
   const capital = /[A-Z]/.test(text.slice(0, i));
   if (i === lower.length) return { lead: lower, capital, ends: false, inner: [], tail: '' };
   let j = lower.length;
-  while (j > i && lower[j - 1] >= 'a' && lower[j - 1] <= 'z') j--;
+  while (j > i && isLowerAscii(lower.charCodeAt(j - 1))) j--;
   return { lead: lower.slice(0, i), capital, ends: true, inner: wordsOf(lower.slice(i, j)), tail: lower.slice(j) };
 }
 
@@ -217,10 +219,10 @@ function isAsciiLetter(c: number): boolean {
 
 /** Sets `ids` to -Infinity; with `undo`, logs each ban's id and the value it replaced. */
 function banIds(logits: Float32Array, ids: readonly number[], undo: number[] | undefined): void {
-  for (let k = 0; k < ids.length; k++) {
-    const id = ids[k];
-    if (id >= logits.length || logits[id] === -Infinity) continue;
-    if (undo) undo.push(id, logits[id]);
+  for (const id of ids) {
+    const v = logits[id];
+    if (v === undefined || v === -Infinity) continue;
+    if (undo) undo.push(id, v);
     logits[id] = -Infinity;
   }
 }
@@ -363,10 +365,17 @@ class LexiconVocab {
       return shape;
     });
     this.afterWord = Int32Array.from(
-      this.endFirst.filter((id) => this.shapes[id].special === 'eos' || this.restOk[id] === 1),
+      this.endFirst.filter((id) => this.shape(id).special === 'eos' || this.restOk[id] === 1),
     );
     // About 32 MB of masks at most, whatever the vocabulary.
     this.maxMasks = Math.max(64, Math.floor(32_000_000 / Math.max(1, size)));
+  }
+
+  /** Token `id`'s shape; every id below the vocabulary's size has one. */
+  shape(id: number): Shape {
+    const shape = this.shapes[id];
+    if (shape === undefined) throw new RangeError(`lexicon: token ${id} is past the vocabulary of ${this.size}`);
+    return shape;
   }
 
   /**
@@ -388,14 +397,15 @@ class LexiconVocab {
   /** The tokens that hold `word` whole between two word-ending characters (" linen,"). */
   holding(word: string): readonly number[] {
     if (!this.byInner) {
-      this.byInner = new Map();
+      const byInner = new Map<string, number[]>();
       this.shapes.forEach((shape, id) => {
         for (const w of shape.inner) {
-          const list = this.byInner!.get(w);
+          const list = byInner.get(w);
           if (list) list.push(id);
-          else this.byInner!.set(w, [id]);
+          else byInner.set(w, [id]);
         }
       });
+      this.byInner = byInner;
     }
     return this.byInner.get(word) ?? NONE;
   }
@@ -416,7 +426,7 @@ class LexiconVocab {
       const { words, prefixes } = this.lexicon;
       const isWord = (w: string): boolean => words.has(w);
       const isPrefix = (w: string): boolean => prefixes.has(w);
-      for (let id = 0; id < this.size; id++) if (allowed(this.shapes[id], '', isWord, isPrefix)) add(id);
+      for (const [id, shape] of this.shapes.entries()) if (allowed(shape, '', isWord, isPrefix)) add(id);
     } else if (from) {
       // Inside a word: walk the lexicon's trie and a trie of the tokens' letters together. A
       // token reached here keeps the word a prefix of a lexicon word (the rule of `allowed`), and
@@ -437,7 +447,7 @@ class LexiconVocab {
       for (const id of this.noLetters) add(id);
     } else {
       // Not the start of any lexicon word (only the product's own words lead here): only special tokens.
-      for (const id of this.noLetters) if (this.shapes[id].special === 'other') add(id);
+      for (const id of this.noLetters) if (this.shape(id).special === 'other') add(id);
     }
     let out: AllowedTokens;
     if (okIds.length <= this.size / 2) {
@@ -481,9 +491,8 @@ export class WordConstraint {
   private vocab: LexiconVocab | null = null;
   /** Scratch for the logits kept across the fill. */
   private kept = new Float32Array(64);
-  /** The product's words in the spellings their pieces are looked up in. */
-  private readonly ownSpellings: string[];
-  private readonly ownLower: string[];
+  /** The product's words in the spellings their pieces are looked up in, each with its lower case. */
+  private readonly ownSpellings: readonly { text: string; lower: string }[];
   private ownStarters: number[] | null = null;
   private ownStartersAfterLetters: number[] = [];
   private seen: Uint8Array | null = null;
@@ -514,9 +523,8 @@ export class WordConstraint {
     const spellings = own.match(/[A-Za-z]+/g) ?? [];
     // As the product writes them, lower-cased, and capitalised (a sentence may start with one).
     this.ownSpellings = [
-      ...new Set(spellings.flatMap((w) => [w, w.toLowerCase(), w[0].toUpperCase() + w.slice(1).toLowerCase()])),
-    ];
-    this.ownLower = this.ownSpellings.map((w) => w.toLowerCase());
+      ...new Set(spellings.flatMap((w) => [w, w.toLowerCase(), w.charAt(0).toUpperCase() + w.slice(1).toLowerCase()])),
+    ].map((text) => ({ text, lower: text.toLowerCase() }));
     const extra = lexiconFrom(spellings.map((w) => w.toLowerCase()));
     this.ownWords = new Set([...extra.words].filter((w) => !lexicon.words.has(w)));
     this.ownPrefixes = new Set([...extra.prefixes].filter((p) => !lexicon.prefixes.has(p)));
@@ -542,9 +550,9 @@ export class WordConstraint {
       const ids = [...new Set([...this.ownPrefixes].flatMap((p) => v.byTail.get(p) ?? []))];
       // With nothing before them in the token, whether they are allowed does not depend on the word before (once it is whole).
       this.ownStarters = ids.filter(
-        (id) => v.shapes[id].lead === '' && allowed(v.shapes[id], '', this.isWord, this.isPrefix),
+        (id) => v.shape(id).lead === '' && allowed(v.shape(id), '', this.isWord, this.isPrefix),
       );
-      this.ownStartersAfterLetters = ids.filter((id) => v.shapes[id].lead !== '');
+      this.ownStartersAfterLetters = ids.filter((id) => v.shape(id).lead !== '');
     }
     const candidates: number[] = [];
     const base = v.allowed(partial).mask;
@@ -553,12 +561,11 @@ export class WordConstraint {
     const add = (id: number): void => {
       if (id >= v.size || seen[id] || base[id]) return; // the lexicon allows it already
       seen[id] = 1;
-      if (allowed(v.shapes[id], partial, this.isWord, this.isPrefix)) candidates.push(id);
+      if (allowed(v.shape(id), partial, this.isWord, this.isPrefix)) candidates.push(id);
     };
     // Going on with one of the product's words.
-    for (let i = 0; i < this.ownSpellings.length; i++) {
-      const w = this.ownSpellings[i];
-      if (w.length <= partial.length || !this.ownLower[i].startsWith(partial)) continue;
+    for (const { text: w, lower } of this.ownSpellings) {
+      if (w.length <= partial.length || !lower.startsWith(partial)) continue;
       for (let k = partial.length + 1; k <= w.length; k++) {
         const id = this.pieces.pieceId(w.slice(partial.length, k));
         if (id !== undefined) add(id);
@@ -623,8 +630,7 @@ export class WordConstraint {
       this.doneWords = { end, window, words: lastWords(output, end, window) };
     const done = this.doneWords.words;
     // A token that goes on with the word in progress: the window is the last words before it.
-    for (let i = 0; i < done.length; i++) {
-      const word = done[i];
+    for (const [i, word] of done.entries()) {
       if (!this.repeats(word, i === done.length - 1)) continue;
       // Written again already (it could have gone on into a longer word): it may not end here.
       if (partial === word) banIds(logits, v.endFirst, undo);
@@ -633,9 +639,9 @@ export class WordConstraint {
     // A token that ends the word in progress first: that word is then the latest of the window.
     if (partial !== '' && !this.isWord(partial)) return;
     const from = partial === '' || done.length < window ? 0 : 1;
-    for (let i = from; i < done.length; i++) {
-      if (this.repeats(done[i], partial === '' && i === done.length - 1))
-        banIds(logits, this.repeatBans(done[i], null, v), undo);
+    for (const [i, word] of done.entries()) {
+      if (i >= from && this.repeats(word, partial === '' && i === done.length - 1))
+        banIds(logits, this.repeatBans(word, null, v), undo);
     }
     if (partial !== '' && this.repeats(partial, true)) banIds(logits, this.repeatBans(partial, null, v), undo);
   }
@@ -693,23 +699,77 @@ export class WordConstraint {
     const partial = WordConstraint.partial(output);
     const { mask, ids, banned } = v.allowed(partial);
     const own = this.ownAllowed(partial, v);
-    let open = false;
-    for (const id of own) open ||= logits[id] > -Infinity;
-    if (ids) for (let k = 0; k < ids.length && !open; k++) open = logits[ids[k]] > -Infinity;
-    else for (let id = 0; id < logits.length && !open; id++) open = mask[id] === 1 && logits[id] > -Infinity;
-    if (!open) return;
+    if (!anyOpen(logits, own, ids, mask)) return;
     const n = ids ? ids.length : 0;
     if (this.kept.length < n + own.length) this.kept = new Float32Array(2 * (n + own.length));
     const kept = this.kept;
-    for (let i = 0; i < own.length; i++) kept[n + i] = logits[own[i]];
+    keep(logits, own, kept, n);
     if (ids) {
       // Few allowed: keep them, fill the rest at once.
-      for (let k = 0; k < n; k++) kept[k] = logits[ids[k]];
+      keepIds(logits, ids, kept);
       logits.fill(-Infinity);
-      for (let k = 0; k < n; k++) logits[ids[k]] = kept[k];
+      putBackIds(logits, ids, kept);
     } else if (banned) {
-      for (let k = 0; k < banned.length; k++) logits[banned[k]] = -Infinity;
+      for (let k = 0; k < banned.length; k++) {
+        const id = banned[k];
+        if (id !== undefined) logits[id] = -Infinity;
+      }
     }
-    for (let i = 0; i < own.length; i++) logits[own[i]] = kept[n + i];
+    putBack(logits, own, kept, n);
+  }
+}
+
+// anyOpen scans up to the whole vocabulary at every step: by index, as V8 iterates a
+// typed array far faster than with for-of, and the checked read costs it nothing measurable.
+
+const finite = (v: number | undefined): boolean => v !== undefined && v > -Infinity;
+
+/** Whether any id the lexicon allows (`ids`, or else `mask`) or the product's words allow (`own`) has a finite logit. */
+function anyOpen(logits: Float32Array, own: readonly number[], ids: Int32Array | null, mask: Uint8Array): boolean {
+  for (const id of own) if (finite(logits[id])) return true;
+  if (ids) {
+    for (let k = 0; k < ids.length; k++) {
+      const id = ids[k];
+      if (id !== undefined && finite(logits[id])) return true;
+    }
+    return false;
+  }
+  for (let id = 0; id < logits.length; id++) if (mask[id] === 1 && finite(logits[id])) return true;
+  return false;
+}
+
+/** logits[id] for a vocabulary id; throws for any other. */
+function logitAt(logits: Float32Array, id: number | undefined): number {
+  const v = id === undefined ? undefined : logits[id];
+  if (v === undefined) throw new RangeError(`lexicon: token ${id} is past the ${logits.length} logits`);
+  return v;
+}
+
+/** kept[at + k] = logits[ids[k]], for every k. */
+function keep(logits: Float32Array, ids: readonly number[], kept: Float32Array, at: number): void {
+  for (const [k, id] of ids.entries()) kept[at + k] = logitAt(logits, id);
+}
+
+/** kept[k] = logits[ids[k]], for every k (keep for a typed array of ids, by index for speed). */
+function keepIds(logits: Float32Array, ids: Int32Array, kept: Float32Array): void {
+  for (let k = 0; k < ids.length; k++) kept[k] = logitAt(logits, ids[k]);
+}
+
+/** logits[ids[k]] = kept[k], for every k (keepIds' inverse). */
+function putBackIds(logits: Float32Array, ids: Int32Array, kept: Float32Array): void {
+  for (let k = 0; k < ids.length; k++) {
+    const id = ids[k];
+    const v = kept[k];
+    if (id === undefined || v === undefined) throw new RangeError(`lexicon: nothing kept for the ${k}th id`);
+    logits[id] = v;
+  }
+}
+
+/** logits[ids[k]] = kept[at + k], for every k (keep's inverse). */
+function putBack(logits: Float32Array, ids: readonly number[], kept: Float32Array, at: number): void {
+  for (const [k, id] of ids.entries()) {
+    const v = kept[at + k];
+    if (v === undefined) throw new RangeError(`lexicon: nothing kept for the ${k}th id`);
+    logits[id] = v;
   }
 }

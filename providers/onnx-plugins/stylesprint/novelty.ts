@@ -96,6 +96,7 @@ export function hashIds(ids: readonly number[], start = 0, end = ids.length): nu
   let h = 0x811c9dc5;
   for (let i = start; i < end; i++) {
     const id = ids[i];
+    if (id === undefined) throw new RangeError(`hashIds: end ${end} is past the ${ids.length} ids`);
     for (let shift = 0; shift < 32; shift += 8) {
       h ^= (id >>> shift) & 0xff;
       h = Math.imul(h, 0x01000193) >>> 0;
@@ -117,10 +118,11 @@ export function blockedNgramsFrom(
   const next = new Map<number, number[]>();
   for (const tokens of sequences) {
     const ids = forms ? formSequence(tokens, forms) : tokens;
-    for (let i = 0; i + n <= ids.length; i++) {
-      const key = hashIds(ids, i, i + n - 1);
+    // Each id that ends an n-gram, keyed by the n-1 before it.
+    for (const [last, id] of ids.entries()) {
+      if (last < n - 1) continue;
+      const key = hashIds(ids, last - n + 1, last);
       const list = next.get(key) ?? [];
-      const id = ids[i + n - 1];
       if (!list.includes(id)) list.push(id);
       next.set(key, list);
     }
@@ -200,7 +202,8 @@ export function banBlockedNgrams(logits: Float32Array, ids: readonly number[], b
   lastForms.length = want;
   let k = want;
   for (let i = ids.length - 1; i >= from && k > 0; i--) {
-    const f = forms.formOf[ids[i]] ?? -1;
+    const id = ids[i];
+    const f = id === undefined ? -1 : (forms.formOf[id] ?? -1);
     if (f >= 0) lastForms[--k] = f;
   }
   if (k > 0) return;

@@ -23,8 +23,7 @@ export function numbersOf(text: string): string[] {
 
 interface DigitTokens {
   /** Tokens with a digit, and their text. */
-  ids: Int32Array;
-  texts: string[];
+  tokens: readonly { id: number; text: string }[];
   /** Per id: 1 when its text starts with a digit. */
   startsWithDigit: Uint8Array;
 }
@@ -36,17 +35,15 @@ const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 function digitTokensOf(tokenizer: TextTokenizer, size: number): DigitTokens {
   const known = digitTokens.get(tokenizer);
   if (known && known.startsWithDigit.length === size) return known;
-  const ids: number[] = [];
-  const texts: string[] = [];
+  const tokens: { id: number; text: string }[] = [];
   const startsWithDigit = new Uint8Array(size);
   for (let id = 0; id < size; id++) {
     const text = tokenText(tokenizer, id);
     if (!/[0-9]/.test(text)) continue;
-    ids.push(id);
-    texts.push(text);
+    tokens.push({ id, text });
     if (isDigit(text.charCodeAt(0))) startsWithDigit[id] = 1;
   }
-  const out = { ids: Int32Array.from(ids), texts, startsWithDigit };
+  const out = { tokens, startsWithDigit };
   digitTokens.set(tokenizer, out);
   return out;
 }
@@ -70,7 +67,7 @@ export class NumberConstraint {
     let cur = run;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
-      if (isDigit(c)) cur += text[i];
+      if (isDigit(c)) cur += text.charAt(i);
       else if (cur !== '') {
         if (!this.numbers.has(cur)) return false;
         cur = '';
@@ -86,10 +83,10 @@ export class NumberConstraint {
     if (this.afterText && this.afterText.mask.length === size) return this.afterText;
     const ids: number[] = [];
     const mask = new Uint8Array(size);
-    for (let k = 0; k < digits.ids.length; k++) {
-      if (this.fits('', digits.texts[k])) continue;
-      ids.push(digits.ids[k]);
-      mask[digits.ids[k]] = 1;
+    for (const { id, text } of digits.tokens) {
+      if (this.fits('', text)) continue;
+      ids.push(id);
+      mask[id] = 1;
     }
     this.afterText = { ids: Int32Array.from(ids), mask };
     return this.afterText;
@@ -103,7 +100,7 @@ export class NumberConstraint {
     const digits = digitTokensOf(this.tokenizer, logits.length);
     if (run === '' || this.numbers.has(run)) {
       // Only tokens with a digit can break the rule: ban those that do, unless that leaves nothing.
-      let bad: ArrayLike<number>;
+      let bad: Int32Array | number[];
       let badMask: Uint8Array | null = null;
       if (run === '') {
         const after = this.badAfterText(digits, logits.length);
@@ -111,22 +108,23 @@ export class NumberConstraint {
         badMask = after.mask;
       } else {
         const list: number[] = [];
-        for (let k = 0; k < digits.ids.length; k++) if (!this.fits(run, digits.texts[k])) list.push(digits.ids[k]);
+        for (const { id, text } of digits.tokens) if (!this.fits(run, text)) list.push(id);
         bad = list;
       }
       // Is anything left? Usually yes at once (any finite token without a digit).
       let open = false;
       for (let id = 0; id < logits.length && !open; id++) {
-        open = logits[id] > -Infinity && !(badMask ? badMask[id] === 1 : (bad as number[]).includes(id));
+        const v = logits[id];
+        open = v !== undefined && v > -Infinity && !(badMask ? badMask[id] === 1 : bad.includes(id));
       }
-      if (open) for (let k = 0; k < bad.length; k++) logits[bad[k]] = -Infinity;
+      if (open) for (const id of bad) logits[id] = -Infinity;
       return;
     }
     // Inside a number that is not yet one of the product's: only digits that go on towards one may follow.
     const keep: number[] = [];
-    for (let k = 0; k < digits.ids.length; k++) {
-      const id = digits.ids[k];
-      if (digits.startsWithDigit[id] && logits[id] > -Infinity && this.fits(run, digits.texts[k])) keep.push(id);
+    for (const { id, text } of digits.tokens) {
+      const v = logits[id];
+      if (digits.startsWithDigit[id] === 1 && v !== undefined && v > -Infinity && this.fits(run, text)) keep.push(id);
     }
     if (keep.length > 0) keepOnly(logits, keep);
   }

@@ -39,7 +39,7 @@ const ASCII_WORD_END = Uint8Array.from({ length: 128 }, (_, c) => (WORD_END.test
 /** Whether the character at `i` of `text` ends a word (WORD_END). */
 function endsWord(text: string, i: number): boolean {
   const c = text.charCodeAt(i);
-  return c < 128 ? ASCII_WORD_END[c] === 1 : WORD_END.test(text[i]);
+  return c < 128 ? ASCII_WORD_END[c] === 1 : WORD_END.test(text.charAt(i));
 }
 /** How far back the output's text is compared with the prompt's to choose between occurrences. */
 const MAX_RUN = 64;
@@ -135,9 +135,9 @@ export class PromptCopy {
    */
   apply(logits: Float32Array, output: string): void {
     const { ids, complete } = this.step(output);
-    for (const id of ids) logits[id] = logits[id] + this.bias;
+    addTo(logits, ids, this.bias);
     if (!complete) return;
-    for (const id of markedIds(this.vocab.continuesWord(logits.length))) logits[id] = logits[id] - this.bias;
+    addTo(logits, markedIds(this.vocab.continuesWord(logits.length)), -this.bias);
   }
 }
 
@@ -152,6 +152,15 @@ export interface WordPieces {
 const marked = new WeakMap<Uint8Array, Int32Array>();
 
 /** The ids a mask marks (memoised per mask). */
+/** Adds `delta` to the logits of `ids`; an id past the vocabulary is a token the tokenizer cannot have made. */
+function addTo(logits: Float32Array, ids: Iterable<number>, delta: number): void {
+  for (const id of ids) {
+    const v = logits[id];
+    if (v === undefined) throw new RangeError(`prompt copy: token ${id} is past the ${logits.length} logits`);
+    logits[id] = v + delta;
+  }
+}
+
 function markedIds(mask: Uint8Array): Int32Array {
   let ids = marked.get(mask);
   if (!ids) marked.set(mask, (ids = Int32Array.from(mask.keys()).filter((id) => mask[id] === 1)));
