@@ -29,6 +29,7 @@ import { createInProcessDriver } from './in-process.js';
 import { createGraphQLDriver } from './graphql.js';
 import { replaceRows, sectionBody } from './doc-rows.js';
 import { runScenario, type Scenario, type ScenarioSummary } from './simulate.js';
+import { must } from '../../test/helpers/must.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const experimentsDoc = path.join(repoRoot, 'docs', 'experiments.md');
@@ -169,8 +170,14 @@ function writeInProcessSections(
     `Reproduce: \`${command}\` (seed ${seed}; about ${Math.ceil(summaries.reduce((s, x) => s + x.seconds, 0) / 60)} minutes here).`,
   ].join('\n');
   writeSection('experiments', 'Simulation results', body, experimentsDoc);
-  const aa = summaries.find((s) => s.scenario.name === 'aa-fixed')!;
-  const ab = summaries.find((s) => s.scenario.name === 'ab-fixed')!;
+  const aa = must(
+    summaries.find((s) => s.scenario.name === 'aa-fixed'),
+    'the aa-fixed summary',
+  );
+  const ab = must(
+    summaries.find((s) => s.scenario.name === 'ab-fixed'),
+    'the ab-fixed summary',
+  );
   const fp = aa.winnerStops / aa.runs;
   const naiveFp = aa.naiveWrong / aa.runs;
   writeSection(

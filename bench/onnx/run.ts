@@ -34,7 +34,7 @@ import { catalogFacts, readCatalogEntries } from '../../src/seed.js';
 import { seededRandom } from '../../providers/random.js';
 import { writeSection } from '../report.js';
 import { percentile } from '../gateway/stats.js';
-import { must } from '../../test/helpers/must.js';
+import { must, mustHave } from '../../test/helpers/must.js';
 
 const rounds = Number(process.env.ROUNDS ?? 3);
 
@@ -618,8 +618,8 @@ const straddle = [
   { name: 'tiny-qwen2', rows: fixture.rows },
   { name: 'tiny-qwen2 ×8', rows: fixture.rows.map((r) => r.map((x) => x * 8)) },
 ].map(({ name, rows }) => {
-  const [half, p90] = straddlingShare(rows, 0.7, [0.5, 0.9]);
-  const [half1, p95] = straddlingShare(rows, 1, [0.5, 0.95]);
+  const [half, p90] = mustHave(straddlingShare(rows, 0.7, [0.5, 0.9]), 2, 'the shares at T 0.7');
+  const [half1, p95] = mustHave(straddlingShare(rows, 1, [0.5, 0.95]), 2, 'the shares at T 1');
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   return `${name}: ${pct(p90)} at top-p 0.9's cut (T 0.7), ${pct(p95)} at top-p 0.95's (T 1), ${pct(half1)} and ${pct(half)} at half the mass (a median draw; T 1 and 0.7)`;
 });

@@ -246,23 +246,20 @@ export function straddlingShare(
   const totals = shares.map(() => 0);
   for (const row of rows) {
     const sorted = Float32Array.from(row).sort().reverse();
-    const max = sorted[0];
-    let total = 0;
-    for (const v of sorted) total += Math.exp((v - max) / temperature);
+    const max = sorted[0] ?? -Infinity;
+    const weights = Array.from(sorted, (v) => Math.exp((v - max) / temperature));
+    const total = weights.reduce((a, w) => a + w, 0);
     const cuts = shares.map((share) => {
       let mass = 0;
-      for (const v of sorted) if ((mass += Math.exp((v - max) / temperature)) >= share * total) return v;
-      return sorted[sorted.length - 1];
+      const at = weights.findIndex((w) => (mass += w) >= share * total);
+      return sorted[at < 0 ? sorted.length - 1 : at] ?? -Infinity;
     });
     const blocks = row.length / size;
     for (let j = 0; j < blocks; j++) {
-      let lo = Infinity;
-      let hi = -Infinity;
-      for (let i = j * size; i < (j + 1) * size; i++) {
-        lo = Math.min(lo, row[i]);
-        hi = Math.max(hi, row[i]);
-      }
-      cuts.forEach((cut, c) => void (totals[c] += +(lo < cut && cut <= hi) / blocks));
+      const block = row.subarray(j * size, (j + 1) * size);
+      const lo = Math.min(...block);
+      const hi = Math.max(...block);
+      for (const [c, cut] of cuts.entries()) if (lo < cut && cut <= hi) totals[c] = (totals[c] ?? 0) + 1 / blocks;
     }
   }
   return totals.map((t) => t / rows.length);
