@@ -32,6 +32,12 @@ import type { RowBlocks } from './block-max-session.js';
 import { drawFromList } from './draw.js';
 import type { SamplingParams } from './sampling-params.js';
 
+// Every index read in this file is in range (ids below the vocabulary, buckets below BUCKETS, positions below the
+// counts). Were one not, its stand-in changes no result: a score of -Infinity (never kept, weight 0), an id of -1 (no
+// token, ends a list), a count or mass of 0, a block maximum of Infinity (the block is read) or NaN (the row is read
+// whole); placeKept skips a missing one instead, as any stand-in there would be bucketed. V8 speculates typed-array
+// reads in bounds, so in optimized code these checks are folded away.
+
 /** log(2^-54): a weight below it is absorbed by any sum of weights that already holds 1. */
 const ABSORBED = Math.log(2 ** -54);
 /** Kept a little below the exact floor: the weights are computed exactly afterwards, and a token kept in excess is harmless. */
@@ -56,7 +62,7 @@ const u32 = new Uint32Array(f32.buffer);
 /** A number whose ascending order is (score descending, id ascending), exact in a double. */
 function sortKey(score: number, id: number): number {
   f32[0] = score === 0 ? 0 : score; // -0 ties with +0, as in the reference's comparisons
-  const bits = u32[0];
+  const bits = u32[0] ?? 0;
   const ascending = bits & 0x80000000 ? ~bits >>> 0 : (bits | 0x80000000) >>> 0;
   return (0xffffffff - ascending) * ID_SPACE + id;
 }
@@ -129,12 +135,12 @@ function best(scores: Float32Array, ids: readonly number[] | null | undefined): 
   let max = -Infinity;
   if (ids) {
     for (let i = 0; i < ids.length; i++) {
-      const v = scores[ids[i]];
+      const v = scores[ids[i] ?? -1] ?? -Infinity;
       if (v > max) max = v;
     }
   } else {
     for (let i = 0; i < scores.length; i++) {
-      const v = scores[i];
+      const v = scores[i] ?? -Infinity;
       if (v > max) max = v;
     }
   }
@@ -146,7 +152,7 @@ export function bestOfBlocks(blocks: RowBlocks): number {
   const { maxima, offset, count } = blocks;
   let max = -Infinity;
   for (let j = offset; j < offset + count; j++) {
-    const v = maxima[j];
+    const v = maxima[j] ?? NaN;
     if (v > max) max = v;
     else if (v !== v) return NaN;
   }
@@ -165,38 +171,38 @@ function placeRange(scores: Float32Array, from: number, to: number, max: number,
   let n = 0;
   let i = from;
   for (; i + 1 < to; i += 2) {
-    const v = (scores[i] - max) * inv;
-    const w = (scores[i + 1] - max) * inv;
+    const v = ((scores[i] ?? -Infinity) - max) * inv;
+    const w = ((scores[i + 1] ?? -Infinity) - max) * inv;
     if (v >= floor) {
       // Truncation is floor here (-v * SCALE is at least 0), and RANGE keeps it under BUCKETS.
       const b = (-v * SCALE) | 0;
-      counts[b]++;
-      ln[i] = heads[b];
+      counts[b] = (counts[b] ?? 0) + 1;
+      ln[i] = heads[b] ?? -1;
       heads[b] = i;
       // The weight is the bucket's top times exp of the small rest, which a polynomial gives to a unit in the last
       // place, at a fraction of a Math.exp call's cost. A multiplication, not the reference's division: bucket sums
       // are not its terms anyway.
-      masses[b] += expSmall(v + b * WIDTH);
+      masses[b] = (masses[b] ?? 0) + expSmall(v + b * WIDTH);
       n++;
     }
     if (w >= floor) {
       const b = (-w * SCALE) | 0;
-      counts2[b]++;
-      ln[i + 1] = heads2[b];
+      counts2[b] = (counts2[b] ?? 0) + 1;
+      ln[i + 1] = heads2[b] ?? -1;
       heads2[b] = i + 1;
-      masses2[b] += expSmall(w + b * WIDTH);
+      masses2[b] = (masses2[b] ?? 0) + expSmall(w + b * WIDTH);
       n++;
     }
   }
   if (i < to) {
-    const v = (scores[i] - max) * inv;
+    const v = ((scores[i] ?? -Infinity) - max) * inv;
     if (v >= floor) {
       // NaN is never kept
       const b = (-v * SCALE) | 0;
-      counts[b]++;
-      ln[i] = heads[b];
+      counts[b] = (counts[b] ?? 0) + 1;
+      ln[i] = heads[b] ?? -1;
       heads[b] = i;
-      masses[b] += expSmall(v + b * WIDTH);
+      masses[b] = (masses[b] ?? 0) + expSmall(v + b * WIDTH);
       n++;
     }
   }
@@ -208,12 +214,15 @@ function placeKept(scores: Float32Array, ids: Int32Array, count: number, max: nu
   const ln = links;
   for (let k = 0; k < count; k++) {
     const i = ids[k];
-    const v = (scores[i] - max) * inv;
+    if (i === undefined) continue;
+    const s = scores[i];
+    if (s === undefined) continue;
+    const v = (s - max) * inv;
     const b = (-v * SCALE) | 0;
-    counts[b]++;
-    ln[i] = heads[b];
+    counts[b] = (counts[b] ?? 0) + 1;
+    ln[i] = heads[b] ?? -1;
     heads[b] = i;
-    masses[b] += expSmall(v + b * WIDTH);
+    masses[b] = (masses[b] ?? 0) + expSmall(v + b * WIDTH);
   }
 }
 
@@ -237,7 +246,7 @@ function compactRange(
   let m = n;
   for (let i = from; i < to; i++) {
     out[m] = i;
-    m += +((scores[i] - max) * inv >= floor); // false (NaN too) is 0
+    m += +(((scores[i] ?? -Infinity) - max) * inv >= floor); // false (NaN too) is 0
   }
   return m;
 }
@@ -252,8 +261,8 @@ function placeIds(scores: Float32Array, ids: readonly number[], max: number, inv
   const stamp = ++epoch;
   let n = 0;
   for (let k = 0; k < ids.length; k++) {
-    const i = ids[k];
-    const v = (scores[i] - max) * inv;
+    const i = ids[k] ?? -1;
+    const v = ((scores[i] ?? -Infinity) - max) * inv;
     if (!(v >= floor) || stamps[i] === stamp) continue;
     stamps[i] = stamp;
     kept[n++] = i;
@@ -283,7 +292,7 @@ function eachRange(
   const { maxima, offset, count, size } = blocks;
   for (let j = 0; j < count; j++) {
     // Weight is monotone in the score: a block whose best is below the floor holds nothing to keep.
-    if ((maxima[offset + j] - max) * inv >= floor) visit(j * size, (j + 1) * size);
+    if (((maxima[offset + j] ?? Infinity) - max) * inv >= floor) visit(j * size, (j + 1) * size);
   }
 }
 
@@ -311,7 +320,7 @@ function fill(
     let probes = 0;
     let probed = 0;
     for (let i = 0, step = Math.max(1, Math.floor(scores.length / PROBES)); i < scores.length; i += step, probes++)
-      probed += +((scores[i] - max) * inv >= floor);
+      probed += +(((scores[i] ?? -Infinity) - max) * inv >= floor);
     if (probed >= DENSE * probes)
       eachRange(
         scores.length,
@@ -334,8 +343,8 @@ function fill(
     }
   }
   for (let b = 0; b < BUCKETS; b++) {
-    counts[b] += counts2[b];
-    masses[b] = (masses[b] + masses2[b]) * TOPS[b];
+    counts[b] = (counts[b] ?? 0) + (counts2[b] ?? 0);
+    masses[b] = ((masses[b] ?? 0) + (masses2[b] ?? 0)) * (TOPS[b] ?? 0);
   }
   return n;
 }
@@ -344,36 +353,36 @@ function fill(
 function sortIds(scores: Float32Array, ids: Int32Array, from: number, to: number): void {
   const n = to - from;
   for (let i = 0; i < n; i++) {
-    const id = ids[from + i];
-    keys[i] = sortKey(scores[id], id);
+    const id = ids[from + i] ?? -1;
+    keys[i] = sortKey(scores[id] ?? -Infinity, id);
   }
   const view = keys.subarray(0, n).sort();
-  for (let i = 0; i < n; i++) ids[from + i] = idOfKey(view[i]);
+  for (let i = 0; i < n; i++) ids[from + i] = idOfKey(view[i] ?? -1);
 }
 
 /** Where bucket b's members start in `sorted`, best first: gathered from its list and sorted when first asked for. */
 function membersOf(scores: Float32Array, b: number): number {
-  if (firstOf[b] < 0) {
-    const from = used;
-    for (let id = heads[b]; id >= 0; id = links[id]) sorted[used++] = id;
-    for (let id = heads2[b]; id >= 0; id = links[id]) sorted[used++] = id;
-    sortIds(scores, sorted, from, used);
-    firstOf[b] = from;
-  }
-  return firstOf[b];
+  const first = firstOf[b] ?? -1;
+  if (first >= 0) return first;
+  const from = used;
+  for (let id = heads[b] ?? -1; id >= 0; id = links[id] ?? -1) sorted[used++] = id;
+  for (let id = heads2[b] ?? -1; id >= 0; id = links[id] ?? -1) sorted[used++] = id;
+  sortIds(scores, sorted, from, used);
+  firstOf[b] = from;
+  return from;
 }
 
 /** The best `limit` bucketed tokens, best first, into listIdx/listVal (their scores); returns how many (fewer when fewer are bucketed). */
 function collect(scores: Float32Array, limit: number): number {
   let size = 0;
   for (let b = 0; b < BUCKETS && size < limit; b++) {
-    const c = counts[b];
+    const c = counts[b] ?? 0;
     if (c === 0) continue;
     const from = membersOf(scores, b);
     for (let j = 0; j < c && size < limit; j++, size++) {
-      const id = sorted[from + j];
+      const id = sorted[from + j] ?? -1;
       listIdx[size] = id;
-      listVal[size] = scores[id];
+      listVal[size] = scores[id] ?? -Infinity;
     }
   }
   return size;
@@ -428,7 +437,7 @@ function kthBest(blocks: RowBlocks, k: number): number {
   if (blockScratch.length < blocks.count) blockScratch = new Float32Array(blocks.count);
   const row = blockScratch.subarray(0, blocks.count);
   row.set(blocks.maxima.subarray(blocks.offset, blocks.offset + blocks.count));
-  return row.sort()[blocks.count - k];
+  return row.sort()[blocks.count - k] ?? -Infinity;
 }
 
 function firstInfinite(scores: Float32Array, candidates: readonly number[] | null | undefined): number {
@@ -451,7 +460,7 @@ export function topIndices(scores: Float32Array, k: number): number[] {
 
 /** The reference's weight of `id`: exp((score - best) / temperature), the same arithmetic. */
 function weightOf(scores: Float32Array, id: number, max: number, t: number): number {
-  return Math.exp((scores[id] - max) / t);
+  return Math.exp(((scores[id] ?? -Infinity) - max) / t);
 }
 
 /** The summed weight of the first `count` bucketed tokens. */
@@ -459,14 +468,14 @@ function massOf(scores: Float32Array, max: number, t: number, count: number): nu
   let mass = 0;
   let left = count;
   for (let b = 0; b < BUCKETS && left > 0; b++) {
-    const c = counts[b];
+    const c = counts[b] ?? 0;
     if (c <= left) {
-      mass += masses[b];
+      mass += masses[b] ?? 0;
       left -= c;
       continue;
     }
     const from = membersOf(scores, b);
-    for (let j = 0; j < left; j++) mass += weightOf(scores, sorted[from + j], max, t);
+    for (let j = 0; j < left; j++) mass += weightOf(scores, sorted[from + j] ?? -1, max, t);
     left = 0;
   }
   return mass;
@@ -477,9 +486,9 @@ function reach(scores: Float32Array, max: number, t: number, target: number, cou
   let mass = 0;
   let pos = 0;
   for (let b = 0; b < BUCKETS && pos < count; b++) {
-    const c = counts[b];
+    const c = counts[b] ?? 0;
     if (c === 0) continue;
-    const whole = mass + masses[b];
+    const whole = mass + (masses[b] ?? 0);
     if (pos + c < count && (strict ? whole <= target : whole < target)) {
       mass = whole;
       pos += c;
@@ -487,7 +496,7 @@ function reach(scores: Float32Array, max: number, t: number, target: number, cou
     }
     const from = membersOf(scores, b);
     for (let j = 0; j < c && pos < count; j++) {
-      mass += weightOf(scores, sorted[from + j], max, t);
+      mass += weightOf(scores, sorted[from + j] ?? -1, max, t);
       pos++;
       if (strict ? mass > target : mass >= target) return pos;
     }
@@ -500,7 +509,7 @@ function aboveMinP(scores: Float32Array, max: number, t: number, minP: number, c
   const logMinP = Math.log(minP);
   let pos = 0;
   for (let b = 0; b < BUCKETS && pos < count; b++) {
-    const c = counts[b];
+    const c = counts[b] ?? 0;
     if (c === 0) continue;
     if (-(b + 1) * WIDTH > logMinP + EDGE) {
       pos += c;
@@ -509,7 +518,7 @@ function aboveMinP(scores: Float32Array, max: number, t: number, minP: number, c
     if (-b * WIDTH < logMinP - EDGE) break;
     const from = membersOf(scores, b);
     for (let j = 0; j < c && pos < count; j++, pos++)
-      if (!(weightOf(scores, sorted[from + j], max, t) >= minP)) return pos;
+      if (!(weightOf(scores, sorted[from + j] ?? -1, max, t) >= minP)) return pos;
   }
   return Math.min(pos, count);
 }
@@ -518,12 +527,12 @@ function aboveMinP(scores: Float32Array, max: number, t: number, minP: number, c
 function idAt(scores: Float32Array, pos: number): number {
   let left = pos;
   for (let b = 0; b < BUCKETS; b++) {
-    const c = counts[b];
+    const c = counts[b] ?? 0;
     if (c < left) {
       left -= c;
       continue;
     }
-    return sorted[membersOf(scores, b) + left - 1];
+    return sorted[membersOf(scores, b) + left - 1] ?? -1;
   }
   return 0;
 }
