@@ -61,14 +61,10 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
       // A leading underscore marks a binding kept on purpose (a parameter a
       // signature needs, a destructured field left out of a rest).
-      // strictTypeChecked's rules that do not fit this code yet, each off for
-      // its reason. Without noUncheckedIndexedAccess an index read looks
-      // defined to the type checker, so no-unnecessary-condition would call
-      // the guards against a missing element needless, and most of the !
-      // no-non-null-assertion finds are there for the same reason or follow a
-      // Map's has(); both wait for that flag.
-      '@typescript-eslint/no-unnecessary-condition': 'off',
-      '@typescript-eslint/no-non-null-assertion': 'off',
+      // strictTypeChecked's rules that do not fit this code, each off for
+      // its reason. (no-unnecessary-condition and no-non-null-assertion are
+      // on: with noUncheckedIndexedAccess an index read is typed as possibly
+      // missing, so a guard against it is needed and a ! would hide it.)
       // A one-line arrow that returns a void call (x => set.add(x), an
       // event handler) is how the code writes a callback.
       '@typescript-eslint/no-confusing-void-expression': 'off',
