@@ -205,7 +205,8 @@ export async function decodeLoop(
   const timings = options.timings ?? { runMs: 0, blockRunMs: 0, totalMs: 0, forwardPasses: 0 };
   const maxRows = options.maxRows ?? Infinity;
   const eos = new Set(tokenizer.special.eos);
-  const chunk = model.hasPast && (options.prefillChunk ?? 0) > 0 ? (options.prefillChunk as number) : Infinity;
+  const prefillChunk = options.prefillChunk ?? 0;
+  const chunk = model.hasPast && prefillChunk > 0 ? prefillChunk : Infinity;
   const loop: Loop = { model, timings, maxRows, pad: tokenizer.special.pad, chunk, active: [], past: null };
   for (;;) {
     const t0 = performance.now();

@@ -54,7 +54,7 @@ export function findPageSizeError(
       for (const argument of node.arguments ?? []) {
         if (found || !PAGE_SIZE_ARGS.has(argument.name.value)) continue;
         const value = numberOf(argument.value);
-        if (Number.isInteger(value)) found = pageSizeError(argument.name.value, value as number);
+        if (typeof value === 'number' && Number.isInteger(value)) found = pageSizeError(argument.name.value, value);
       }
     },
   });

@@ -275,8 +275,9 @@ function breakTie(report: Report, tied: ModelReport[]): { winner: ModelReport | 
   let group = tied;
   for (const t of tieBreaks(report)) {
     const values = group.map((m) => t.value(m));
-    if (values.some((v) => v === null)) continue;
-    const best = Math.min(...(values as number[]));
+    const known = values.filter((v) => v !== null);
+    if (known.length < values.length) continue;
+    const best = Math.min(...known);
     const next = group.filter((_, i) => values[i] === best);
     if (next.length < group.length) {
       const how = `${t.label} (${group.map((m) => `${m.summary.model} ${t.show(m)}`).join(', ')})`;
