@@ -150,6 +150,14 @@ export async function measureChoice(
     const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
     const cases = SETTINGS.flatMap(([setting, params]) => sets.map((set) => ({ setting, params, set })));
     const rand = createRng(1);
+    const scratches = new Map<(typeof sets)[number], Float32Array>();
+    const scratchOf = (set: (typeof sets)[number], length: number): Float32Array => {
+      const kept = scratches.get(set);
+      if (kept) return kept;
+      const made = new Float32Array(length);
+      scratches.set(set, made);
+      return made;
+    };
     /** One pass over the set's rows: JS ms per row and run ms per row. */
     const pass = async (
       params: SamplingParams,
@@ -159,7 +167,9 @@ export async function measureChoice(
       const n = set.rows.length;
       const states = set.seen.map((ids) => ({ seen: new SeenIds(ids) }) as unknown as RowState);
       // Copying the rows into the pass's buffer is not part of the loop's work (its logits arrive so): left out of the time.
-      const scratch = new Float32Array(n * vocab);
+      // The buffer is the set's own, reused by every pass: a fresh one per pass (rows × vocabulary floats) would start
+      // collections that land inside the timed part at random.
+      const scratch = scratchOf(set, n * vocab);
       set.rows.forEach((row, i) => scratch.set(row, i * vocab));
       const rowOf = (i: number) => scratch.subarray(i * vocab, (i + 1) * vocab);
       let run = 0;
