@@ -12,18 +12,12 @@ import { AsyncChannel } from '../async-channel.js';
 import { PROVIDER_IDS } from '../config.js';
 import { BadUserInputError, ErrorCode, GatewayError, NotFoundError } from '../errors/index.js';
 import { WordChunker, wordGroups } from '../streaming/word-chunker.js';
-import type {
-  DescriptionFlag,
-  DescriptionInput,
-  DescriptionRecord,
-  DescriptionStore,
-  ProductRecord,
-} from '../storage/types.js';
+import type { DescriptionInput, DescriptionRecord, DescriptionStore, ProductRecord } from '../storage/types.js';
 import type { GenerationRouter, Routed, RoutedFailure, RoutedSuccess } from '../routing/types.js';
 import { clientMessage } from '../routing/client-message.js';
 import { buildPrompt, isPromptVersion, type BuiltPrompt } from '../prompts/build-prompt.js';
 import { DEFAULT_PROMPT_VERSION, TEMPLATES, type PromptVersion } from '../prompts/templates.js';
-import { checkDescription, type DescriptionCheckResult, type Flag } from '../evaluation/checks/index.js';
+import { checkDescription, flagRecord, type DescriptionCheckResult } from '../evaluation/checks/index.js';
 import { verdictOf, type Verdict } from '../evaluation/checks/verdict.js';
 import { estimateCostUsd, type ModelPrice } from '../pricing.js';
 import { budgetExceededError, type BudgetGuard, type Payer, type Reservation } from '../budgets/guard.js';
@@ -109,18 +103,6 @@ const token = (index: number, piece: string, replay: boolean): StreamPayload => 
 
 function promptPart(built: BuiltPrompt): { prompt: string; system?: string } {
   return built.system ? { prompt: built.prompt, system: built.system } : { prompt: built.prompt };
-}
-
-/** A check's finding as a stored flag. */
-function storedFlag(f: Flag): DescriptionFlag {
-  return {
-    code: f.code,
-    category: f.category,
-    message: f.message,
-    start: f.span?.start ?? null,
-    end: f.span?.end ?? null,
-    suggestion: f.suggestion ?? null,
-  };
 }
 
 /** The client's error for a generation that came back empty. */
@@ -487,7 +469,7 @@ export class DescriptionService {
       completionTokens: result.completionTokens,
       estimatedCostUsd: estimateCostUsd(this.prices, kind, result.model, result.promptTokens, result.completionTokens),
       attempts,
-      flags: [...checks.flags.map(storedFlag), ...warnings.map(warningFlag)],
+      flags: [...checks.flags.map(flagRecord), ...warnings.map(warningFlag)],
       attributeCoverage: checks.attributeCoverage,
     };
   }

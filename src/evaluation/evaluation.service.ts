@@ -1,5 +1,5 @@
 import type { Embedder } from '../../providers/types.js';
-import { checkDescription, type Flag } from './checks/index.js';
+import { checkDescription, flagRecord } from './checks/index.js';
 import { ALL_METRICS, scorePair, type MetricName, type PairScores } from './metrics/index.js';
 import { semanticSimilarity } from './semantic/similarity.js';
 import type { DescriptionRecord, ProductRecord } from '../storage/types.js';
@@ -30,15 +30,6 @@ export interface DescriptionEvaluation {
 /** Input limits of evaluateText: past them the whole call is a BAD_USER_INPUT. */
 export const EVALUATE_LIMITS = { pairs: 500, chars: 5_000 } as const;
 
-const toContentFlag = (f: Flag): ContentFlag => ({
-  code: f.code,
-  category: f.category,
-  message: f.message,
-  start: f.span?.start ?? null,
-  end: f.span?.end ?? null,
-  suggestion: f.suggestion ?? null,
-});
-
 function meanScores(all: readonly PairScores[]): TextScores {
   const m = (k: keyof PairScores): number | null => {
     const xs = all.map((s) => s[k]).filter((v): v is number => v !== null);
@@ -64,7 +55,7 @@ export class EvaluationService {
   ): TextEvaluation {
     const scored = pairs.map((p) => ({
       scores: scorePair(p.reference, p.candidate, metrics),
-      flags: checkDescription({ text: p.candidate, reference: p.reference }).flags.map(toContentFlag),
+      flags: checkDescription({ text: p.candidate, reference: p.reference }).flags.map(flagRecord),
     }));
     return {
       pairs: scored.map(({ scores, flags }) => ({ ...scores, flags })),
@@ -94,7 +85,7 @@ export class EvaluationService {
     if (!semantic) throw new Error('semantic similarity: no score for the one pair');
     return {
       descriptionId: description.id,
-      scores: { ...scores, flags: checks.flags.map(toContentFlag) },
+      scores: { ...scores, flags: checks.flags.map(flagRecord) },
       semanticSimilarity: semantic.score,
       semanticReason: semantic.reason ?? null,
     };

@@ -34,6 +34,27 @@ export interface Flag {
   readonly suggestion?: string;
 }
 
+/** A finding as the gateway stores and serves it: its place as start and end offsets, null where it has none. */
+export interface FlagRecord {
+  code: FlagCode;
+  category: string;
+  message: string;
+  start: number | null;
+  end: number | null;
+  suggestion: string | null;
+}
+
+export function flagRecord(f: Flag): FlagRecord {
+  return {
+    code: f.code,
+    category: f.category,
+    message: f.message,
+    start: f.span?.start ?? null,
+    end: f.span?.end ?? null,
+    suggestion: f.suggestion ?? null,
+  };
+}
+
 export interface DescriptionCheckInput {
   /** The description to check. */
   readonly text: string;
