@@ -447,4 +447,48 @@ export const MIGRATIONS: readonly Migration[] = [
     sqlite: `CREATE INDEX publication_status_slot ON publication_states (status, product_id, locale, channel, segment);`,
     postgres: `CREATE INDEX publication_status_slot ON publication_states (status, product_id, locale, channel, segment);`,
   },
+  {
+    // Fewer b-trees written per stored generation. No read goes by status to
+    // a SUPERSEDED row (history goes by slot, a description by its key), so
+    // the two status indexes keep live rows only: a superseded row leaves
+    // them instead of moving within them, and they stay the size of the
+    // live catalog. The queries that use them repeat the literal predicate,
+    // which is how SQLite proves a partial index applies. No query reads
+    // publication_events by product (history joins the events by
+    // description). On SQLite, description_versions is read and written only
+    // by its primary key, so clustering the rows on it drops the rowid
+    // b-tree beside the key's index.
+    version: 9,
+    name: 'publication_fewer_pages',
+    sqlite: `
+      DROP INDEX publication_queue;
+      CREATE INDEX publication_queue ON publication_states (status, seq) WHERE status <> 'SUPERSEDED';
+      DROP INDEX publication_status_slot;
+      CREATE INDEX publication_status_slot ON publication_states (status, product_id, locale, channel, segment) WHERE status <> 'SUPERSEDED';
+      DROP INDEX publication_events_product;
+      CREATE TABLE description_versions_by_key (
+        description_id TEXT NOT NULL REFERENCES descriptions (id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        author_name TEXT NOT NULL,
+        author_role TEXT NOT NULL,
+        verdict TEXT,
+        findings TEXT,
+        note TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (description_id, version)
+      ) WITHOUT ROWID;
+      INSERT INTO description_versions_by_key (description_id, version, text, author_name, author_role, verdict, findings, note, created_at)
+        SELECT description_id, version, text, author_name, author_role, verdict, findings, note, created_at FROM description_versions;
+      DROP TABLE description_versions;
+      ALTER TABLE description_versions_by_key RENAME TO description_versions;
+    `,
+    postgres: `
+      DROP INDEX publication_queue;
+      CREATE INDEX publication_queue ON publication_states (status, seq) WHERE status <> 'SUPERSEDED';
+      DROP INDEX publication_status_slot;
+      CREATE INDEX publication_status_slot ON publication_states (status, product_id, locale, channel, segment) WHERE status <> 'SUPERSEDED';
+      DROP INDEX publication_events_product;
+    `,
+  },
 ];

@@ -46,6 +46,14 @@ const GENERATOR_ROLE = 'generator';
 
 const LIVE_STATUSES: readonly DescriptionStatus[] = ['DRAFT', 'IN_REVIEW', 'APPROVED', 'PUBLISHED'];
 
+/**
+ * The predicate of the partial status indexes (migration 9), spelled as
+ * there: SQLite uses a partial index only for a query whose WHERE holds the
+ * index's own term, and cannot see it implied by a status list or by bound
+ * parameters.
+ */
+const NOT_SUPERSEDED = (alias: string) => `${alias}.status <> 'SUPERSEDED'`;
+
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 
@@ -335,7 +343,7 @@ function* insertDraft(
 
 /** In one read: the slot's live text, and the generated drafts no person has touched yet, which make way for a new one. */
 const slotRivals = (slot: Slot, except: string): Statement => ({
-  sql: `SELECT * FROM publication_states s WHERE s.status IN ('PUBLISHED', 'DRAFT', 'IN_REVIEW') AND ${slotWhere('s')} AND s.description_id <> ?
+  sql: `SELECT * FROM publication_states s WHERE s.status IN ('PUBLISHED', 'DRAFT', 'IN_REVIEW') AND ${NOT_SUPERSEDED('s')} AND ${slotWhere('s')} AND s.description_id <> ?
     AND (s.status = 'PUBLISHED' OR (s.version = 1 AND s.verdict IS NOT NULL))`,
   params: [...slotParams(slot), except],
 });
@@ -608,7 +616,7 @@ export function* untriaged(limit: number): Steps<Array<{ entry: PublicationEntry
   const newer = `, (SELECT count(*) FROM publication_states s2 JOIN descriptions d2 ON d2.id = s2.description_id
       WHERE s2.product_id = s.product_id AND s2.locale = s.locale AND s2.channel = s.channel AND s2.segment = s.segment AND d2.seq > d.seq) AS newer`;
   const rows = yield* run(
-    `${entrySelect('current', newer)} WHERE s.status = 'DRAFT' AND s.verdict IS NULL ORDER BY s.seq LIMIT ?`,
+    `${entrySelect('current', newer)} WHERE s.status = 'DRAFT' AND ${NOT_SUPERSEDED('s')} AND s.verdict IS NULL ORDER BY s.seq LIMIT ?`,
     [limit],
   );
   return rows.map((r) => ({ entry: toEntry(r), newerInSlot: Number(r.newer) > 0 }));
@@ -625,7 +633,7 @@ export function* publishedForProducts(productIds: readonly string[]): Steps<Publ
   if (productIds.length === 0) return [];
   const unique = [...new Set(productIds)];
   return (yield* run(
-    `${entrySelect('live')} WHERE s.status = 'PUBLISHED' AND s.product_id IN (${marks(unique.length)})`,
+    `${entrySelect('live')} WHERE s.status = 'PUBLISHED' AND ${NOT_SUPERSEDED('s')} AND s.product_id IN (${marks(unique.length)})`,
     unique,
   )).map(toEntry);
 }
@@ -633,8 +641,10 @@ export function* publishedForProducts(productIds: readonly string[]): Steps<Publ
 export function* slotsInUse(slots: readonly Slot[]): Steps<boolean[]> {
   if (slots.length === 0) return [];
   const products = [...new Set(slots.map((s) => s.productId))];
+  // No DISTINCT: the set below merges a slot's rows, and a slot holds few live ones.
   const rows = yield* run(
-    `SELECT DISTINCT product_id, locale, channel, segment FROM publication_states WHERE status IN (${marks(LIVE_STATUSES.length)}) AND product_id IN (${marks(products.length)})`,
+    `SELECT s.product_id, s.locale, s.channel, s.segment FROM publication_states s
+      WHERE s.status IN (${marks(LIVE_STATUSES.length)}) AND ${NOT_SUPERSEDED('s')} AND s.product_id IN (${marks(products.length)})`,
     [...LIVE_STATUSES, ...products],
   );
   const used = new Set(rows.map((r) => JSON.stringify([r.product_id, r.locale, r.channel, r.segment])));
@@ -649,7 +659,10 @@ function queueWhere(f: QueueFilter, withStatus: boolean): { sql: string; params:
     clauses.push(clause);
     params.push(...values);
   };
-  if (withStatus && f.statuses?.length) add(`s.status IN (${marks(f.statuses.length)})`, ...f.statuses);
+  if (withStatus && f.statuses?.length) {
+    add(`s.status IN (${marks(f.statuses.length)})`, ...f.statuses);
+    if (!f.statuses.includes('SUPERSEDED')) add(NOT_SUPERSEDED('s'));
+  }
   if (f.verdicts?.length) add(`s.verdict IN (${marks(f.verdicts.length)})`, ...f.verdicts);
   if (f.productId) add('s.product_id = ?', f.productId);
   if (f.category) add('lower(p.category) = lower(?)', f.category);
