@@ -638,6 +638,7 @@ const choiceNote =
   "Greedy and a top-k of up to 64 read the run's best tokens only; a larger top-k reads only its best blocks (those whose best is at least the k-th best block's). " +
   "Top-k off, top-p, min-p and plain sampling take the best score from the blocks, then one pass over the blocks whose best is not below the floor (a weight of 2^-54 of the best's, min_p's with min-p alone), which sums the weights of the tokens at or above it into 4,096 buckets of log-weight; only the one or two buckets that a cut or the draw falls in are sorted. " +
   'On these rows (both sets) every block holds a token above that floor, so for top-p and plain sampling the pass still reads the whole row: it is what remains of the JS per row there. ' +
+  `Bucket weights come from a degree-4 polynomial: a cut or a draw within its proven error of a token boundary takes the reference's arithmetic over every kept token (wideFallbacks()); it did so ${choice.reduce((a, c) => a + c.fallbacks, 0)} times in the ${choice.length * 16 * fixture.rows.length} draws timed here. ` +
   `Per-block sums of the weights (blocks of 128 ids, in id order) could stand in for a block only where it lies wholly on one side of the cut or the draw in score order; the share of blocks with tokens on both sides, mean over the rows: ${straddle.join('; ')}. ` +
   'The 2 cores of this machine are shared with other work, so compare within one run.';
 console.log(`\n${choiceNote}`);

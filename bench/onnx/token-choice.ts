@@ -20,6 +20,7 @@ import { SeenIds, type RowState } from '../../providers/onnx/logits-processor.js
 import { RepetitionPenalty } from '../../providers/onnx/processors.js';
 import { bestNeeded, chooseToken, createRng, type SamplingParams } from '../../providers/onnx/sampling.js';
 import { BlockMaxSession, mendRow, rowBlocks, TOP_LIMIT } from '../../providers/onnx/block-max-session.js';
+import { wideFallbacks } from '../../providers/onnx/wide-sampling.js';
 
 const GREEDY: SamplingParams = { doSample: false, temperature: 1, topK: 0, topP: 1 };
 
@@ -124,6 +125,8 @@ export interface ChoiceCost {
   wholeMs: number;
   /** Milliseconds per row for the full sort, same rows. */
   fullSortMs: number;
+  /** Draws of this setting and set (every pass, with and without the run) that fell within rounding of a token boundary and took the exact fallback. */
+  fallbacks: number;
 }
 
 /**
@@ -203,13 +206,16 @@ export async function measureChoice(
       js: number;
       run: number;
       whole: number;
+      fallbacks: number;
       setting: string;
       params: SamplingParams;
       set: (typeof sets)[number];
     }> = [];
     for (const { setting, params, set } of cases) {
+      const before = wideFallbacks();
       const blocks = await timed(params, set, true);
-      ours.push({ ...blocks, whole: (await timed(params, set, false)).js, setting, params, set });
+      const whole = (await timed(params, set, false)).js;
+      ours.push({ ...blocks, whole, fallbacks: wideFallbacks() - before, setting, params, set });
     }
     const fullSortTime = (params: SamplingParams, set: (typeof sets)[number]): number => {
       const scratch = new Float32Array(vocab);
@@ -226,13 +232,14 @@ export async function measureChoice(
       }
       return t / 2;
     };
-    return ours.map(({ setting, params, set, js, run, whole }) => ({
+    return ours.map(({ setting, params, set, js, run, whole, fallbacks }) => ({
       setting,
       logits: set.name,
       ms: js,
       runMs: run,
       wholeMs: whole,
       fullSortMs: median(Array.from({ length: 3 }, () => fullSortTime(params, set))),
+      fallbacks,
     }));
   } finally {
     await blockMax.release();

@@ -22,9 +22,10 @@
  *    list sorted, and its tokens' weights are the reference's own. When few
  *    tokens are kept, or a top-k of at most SORT_LIMIT cuts them (its pass
  *    sums nothing), the best ones are sorted and the reference's arithmetic
- *    runs on them term by term (draw.ts). Bucket sums add the same weights
- *    in another order, which can move a cut only where it falls within
- *    rounding of a boundary.
+ *    runs on them term by term (draw.ts). Bucket sums hold polynomial
+ *    weights added in another order: a cut or a draw within their proven
+ *    error of a token boundary takes the reference's arithmetic over every
+ *    kept token instead (restWeight, fallBack).
  *
  * Ties go to the lower id throughout, as in the reference. Pure.
  */
@@ -72,21 +73,55 @@ function idOfKey(key: number): number {
 }
 
 /**
- * The widest bucket whose weights expSmall gives to a unit in the last
- * place: there the Taylor remainder d^7/7! is under 2^-53. WIDTH is about
- * half of it.
+ * A token's weight is its bucket's top weight TOPS[b] times exp(-f * WIDTH),
+ * f in [0, 1) its offset within the bucket in bucket widths; restWeight
+ * gives the second factor from f by Taylor to degree 4 (Estrin's order: a
+ * short chain of dependent operations), much cheaper than a Math.exp call.
+ * Why the choice stays the reference's, with bucket sums that are not its
+ * weights nor added in its order: relative to the reference's weight
+ * exp((score - best) / t), a bucketed weight is off by at most
+ * - the Lagrange remainder WIDTH^5 / 120 (times exp(-xi) <= 1), over the
+ *   smallest value exp(-WIDTH): 5.4e-13;
+ * - the rounding of f (exact: u - b, Sterbenz) and of u = (best - score) * K
+ *   (K rounded, then the product: 3 units of 2^-53 of u < BUCKETS, so
+ *   1.4e-12 bucket widths, 1.3e-14 in log-weight), of the polynomial (under
+ *   8 units), of TOPS[b] and of the reference's own argument and exp
+ *   (under 1e-14 together);
+ * so REST_ERROR = 6e-13 bounds it. Sums of n positive terms are off by at
+ * most (n - 1) units of 2^-53 of their sum, and the reference's running sums
+ * (its top-p's divided by the total, a unit more per term) no less: every
+ * mass this file compares is within errorOf(n) of the total of the reference's
+ * counterpart. A cut or a draw whose target lies within twice that (both
+ * sides off) of a token boundary may fall on either side of it, and goes to
+ * the reference's arithmetic over the sorted tokens (fallBack); anywhere else
+ * both fall in the same token.
  */
-const MAX_POLY_WIDTH = 0.0175;
-if (WIDTH > MAX_POLY_WIDTH) throw new RangeError('buckets too wide for expSmall');
-const C3 = 1 / 6;
-const C4 = 1 / 24;
-const C5 = 1 / 120;
-const C6 = 1 / 720;
+const W1 = -WIDTH;
+const W2 = WIDTH ** 2 / 2;
+const W3 = -(WIDTH ** 3) / 6;
+const W4 = WIDTH ** 4 / 24;
+export const REST_ERROR = 6e-13;
+if (WIDTH ** 5 / 120 / Math.exp(-WIDTH) > REST_ERROR / 1.1) throw new RangeError('buckets too wide for restWeight');
 
-/** exp(d) for -MAX_POLY_WIDTH <= d <= 0: Taylor to degree 6, in Estrin's order (a short chain of dependent operations, unlike Horner's). */
-function expSmall(d: number): number {
-  const d2 = d * d;
-  return 1 + d + d2 * (0.5 + d * C3 + d2 * (C4 + d * C5 + d2 * C6));
+/** exp(-f * WIDTH) for 0 <= f < 1, within REST_ERROR of it (relative). */
+export function restWeight(f: number): number {
+  const f2 = f * f;
+  return 1 + f * W1 + f2 * (W2 + f * W3 + f2 * W4);
+}
+
+/** The bucket width in log-weight (exported for the tests of restWeight). */
+export const BUCKET_WIDTH = WIDTH;
+
+/** The bound, relative to the total mass, on how far a mass of `n` bucketed tokens can be from the reference's (see restWeight). */
+function errorOf(n: number): number {
+  return REST_ERROR + (2 * n + 2 * BUCKETS + 16) * 2 ** -53;
+}
+
+let fallbacks = 0;
+
+/** How many wide draws, since the module loaded, fell within rounding of a token boundary and took the reference's arithmetic over every kept token. */
+export function wideFallbacks(): number {
+  return fallbacks;
 }
 
 // Scratch, grown as needed and reused from call to call.
@@ -168,41 +203,42 @@ function placeRange(scores: Float32Array, from: number, to: number, max: number,
   // A local: `links` is reassigned when it grows, so its module binding is read again at every use. (The constant
   // arrays are not aliased: measured, the loops ran slower so.)
   const ln = links;
+  // u is the log-weight in bucket widths, from the score in one step: its integer part is the bucket, the rest the
+  // offset within it.
+  const k = inv * SCALE;
+  const top = -floor * SCALE;
   let n = 0;
   let i = from;
   for (; i + 1 < to; i += 2) {
-    const v = ((scores[i] ?? -Infinity) - max) * inv;
-    const w = ((scores[i + 1] ?? -Infinity) - max) * inv;
-    if (v >= floor) {
-      // Truncation is floor here (-v * SCALE is at least 0), and RANGE keeps it under BUCKETS.
-      const b = (-v * SCALE) | 0;
+    const u = (max - (scores[i] ?? -Infinity)) * k;
+    const x = (max - (scores[i + 1] ?? -Infinity)) * k;
+    if (u <= top) {
+      // Truncation is floor here (u is at least 0), and RANGE keeps it under BUCKETS.
+      const b = u | 0;
       counts[b] = (counts[b] ?? 0) + 1;
       ln[i] = heads[b] ?? -1;
       heads[b] = i;
-      // The weight is the bucket's top times exp of the small rest, which a polynomial gives to a unit in the last
-      // place, at a fraction of a Math.exp call's cost. A multiplication, not the reference's division: bucket sums
-      // are not its terms anyway.
-      masses[b] = (masses[b] ?? 0) + expSmall(v + b * WIDTH);
+      masses[b] = (masses[b] ?? 0) + restWeight(u - b);
       n++;
     }
-    if (w >= floor) {
-      const b = (-w * SCALE) | 0;
+    if (x <= top) {
+      const b = x | 0;
       counts2[b] = (counts2[b] ?? 0) + 1;
       ln[i + 1] = heads2[b] ?? -1;
       heads2[b] = i + 1;
-      masses2[b] = (masses2[b] ?? 0) + expSmall(w + b * WIDTH);
+      masses2[b] = (masses2[b] ?? 0) + restWeight(x - b);
       n++;
     }
   }
   if (i < to) {
-    const v = ((scores[i] ?? -Infinity) - max) * inv;
-    if (v >= floor) {
+    const u = (max - (scores[i] ?? -Infinity)) * k;
+    if (u <= top) {
       // NaN is never kept
-      const b = (-v * SCALE) | 0;
+      const b = u | 0;
       counts[b] = (counts[b] ?? 0) + 1;
       ln[i] = heads[b] ?? -1;
       heads[b] = i;
-      masses[b] = (masses[b] ?? 0) + expSmall(v + b * WIDTH);
+      masses[b] = (masses[b] ?? 0) + restWeight(u - b);
       n++;
     }
   }
@@ -212,17 +248,18 @@ function placeRange(scores: Float32Array, from: number, to: number, max: number,
 /** placeRange() for `ids[0, count)`, every one of them kept. */
 function placeKept(scores: Float32Array, ids: Int32Array, count: number, max: number, inv: number): void {
   const ln = links;
-  for (let k = 0; k < count; k++) {
-    const i = ids[k];
+  const k = inv * SCALE;
+  for (let j = 0; j < count; j++) {
+    const i = ids[j];
     if (i === undefined) continue;
     const s = scores[i];
     if (s === undefined) continue;
-    const v = (s - max) * inv;
-    const b = (-v * SCALE) | 0;
+    const u = (max - s) * k;
+    const b = u | 0;
     counts[b] = (counts[b] ?? 0) + 1;
     ln[i] = heads[b] ?? -1;
     heads[b] = i;
-    masses[b] = (masses[b] ?? 0) + expSmall(v + b * WIDTH);
+    masses[b] = (masses[b] ?? 0) + restWeight(u - b);
   }
 }
 
@@ -481,27 +518,51 @@ function massOf(scores: Float32Array, max: number, t: number, count: number): nu
   return mass;
 }
 
-/** The first position among the first `count` (1-based) where the running weight passes `target` (`strict`: goes above it; else reaches it); `count` when it never does. */
-function reach(scores: Float32Array, max: number, t: number, target: number, count: number, strict: boolean): number {
+/**
+ * The first position among the first `count` (1-based) where the running
+ * weight passes `target` (`strict`: goes above it; else reaches it); `count`
+ * when it never does, and -1 when the crossing lies within `tol` of the
+ * target, where the reference's sums may cross one token earlier or later.
+ */
+function reach(
+  scores: Float32Array,
+  max: number,
+  t: number,
+  target: number,
+  count: number,
+  strict: boolean,
+  tol: number,
+): number {
   let mass = 0;
   let pos = 0;
+  /** The running weight before the last token read one by one. */
+  let before = -Infinity;
   for (let b = 0; b < BUCKETS && pos < count; b++) {
     const c = counts[b] ?? 0;
     if (c === 0) continue;
     const whole = mass + (masses[b] ?? 0);
-    if (pos + c < count && (strict ? whole <= target : whole < target)) {
+    // Whole buckets are passed only clear of the target; a bucket read token by token gives the same answer, so
+    // reading one more than needed is harmless.
+    if (pos + c < count && whole < target - tol) {
       mass = whole;
       pos += c;
       continue;
     }
     const from = membersOf(scores, b);
     for (let j = 0; j < c && pos < count; j++) {
+      before = mass;
       mass += weightOf(scores, sorted[from + j] ?? -1, max, t);
       pos++;
-      if (strict ? mass > target : mass >= target) return pos;
+      if (strict ? mass > target : mass >= target) {
+        // Crossing later than the last position gives `count` too.
+        if ((pos > 1 && before >= target - tol) || (pos < count && mass <= target + tol)) return -1;
+        return pos;
+      }
     }
   }
-  return count;
+  // Never crossed: the reference's sums may cross at the last token (the same `count`), or one earlier. Before the
+  // first token both sums are exactly 0.
+  return pos > 1 && before >= target - tol ? -1 : count;
 }
 
 /** How many of the first `count` weigh min_p or more (the reference's test, on its weights); whole buckets clear of the boundary are counted unsorted. */
@@ -546,11 +607,22 @@ function drawBuckets(
   rand: () => number,
 ): number {
   const t = params.temperature;
+  const total = massOf(scores, max, t, limit);
+  const tol = 2 * errorOf(limit) * total;
   let keep = limit;
-  if (params.topP < 1) keep = reach(scores, max, t, params.topP * massOf(scores, max, t, limit), limit, false);
+  if (params.topP < 1) keep = reach(scores, max, t, params.topP * total, limit, false, tol);
+  if (keep < 0) return fallBack(scores, limit, params, rand);
   // Weight is monotone in the order, so min-p keeps a prefix: the tokens of weight min_p or more (at least one).
   const minP = params.minP ?? 0;
   if (minP > 0) keep = Math.max(1, aboveMinP(scores, max, t, minP, keep));
-  const r = rand() * massOf(scores, max, t, keep);
-  return idAt(scores, reach(scores, max, t, r, keep, true));
+  const x = rand();
+  const kept = keep === limit ? total : massOf(scores, max, t, keep);
+  const pos = reach(scores, max, t, x * kept, keep, true, tol);
+  return pos < 0 ? fallBack(scores, limit, params, () => x) : idAt(scores, pos);
+}
+
+/** The reference's arithmetic term by term over the first `limit` bucketed tokens, every bucket sorted: for a cut or a draw too close to a token boundary for the bucket sums to place it. */
+function fallBack(scores: Float32Array, limit: number, params: SamplingParams, rand: () => number): number {
+  fallbacks++;
+  return drawFromList(listIdx, listVal, collect(scores, limit), params, rand);
 }

@@ -8,6 +8,7 @@ import {
   topKIndices,
   type SamplingParams,
 } from '../../../../providers/onnx/sampling.js';
+import { BUCKET_WIDTH, REST_ERROR, restWeight, wideFallbacks } from '../../../../providers/onnx/wide-sampling.js';
 import { ranked } from './onnx-test-helpers.js';
 import { must } from '../../../helpers/must.js';
 
@@ -214,4 +215,75 @@ test("a long candidate list (a processor's) gives the same token as the whole vo
 test('every score banned: the lowest id, as argmax picks it', () => {
   const banned = new Float32Array(151_936).fill(-Infinity);
   assert.equal(chooseToken(banned, { doSample: true, temperature: 1, topK: 0, topP: 0.9 }, createRng(1)), 0);
+});
+
+test("the bucket weights' polynomial stays within its stated error of exp over the whole bucket width", () => {
+  const rand = createRng(41);
+  const fs = [0, 2 ** -30, 0.5, 1 - 2 ** -52, ...Array.from({ length: 100_000 }, (_, i) => i / 100_000)];
+  for (let i = 0; i < 100_000; i++) fs.push(rand());
+  let worst = 0;
+  for (const f of fs) {
+    const exact = Math.exp(-f * BUCKET_WIDTH);
+    worst = Math.max(worst, Math.abs(restWeight(f) - exact) / exact);
+  }
+  assert.ok(worst <= REST_ERROR, `worst relative error ${worst} over ${REST_ERROR}`);
+  // The bound is not slack by orders of magnitude: the remainder at the far edge is near it.
+  assert.ok(worst > REST_ERROR / 4, `worst relative error ${worst}`);
+});
+
+/** The reference's running sums over `logits` best first at temperature `t`: weights, their running sum, and the same divided by the total term by term (top-p's). */
+function runningSums(logits: Float32Array, t: number): { sums: number[]; shares: number[]; total: number } {
+  const order = ranked(logits);
+  const max = must(order[0], 'a best token')[1];
+  const probs = order.map(([, logit]) => Math.exp((logit - max) / t));
+  const total = probs.reduce((a, p) => a + p, 0);
+  const sums: number[] = [];
+  const shares: number[] = [];
+  let sum = 0;
+  let share = 0;
+  for (const p of probs) {
+    sums.push((sum += p));
+    shares.push((share += p / total));
+  }
+  return { sums, shares, total };
+}
+
+/** Values at and next to `x` (a few units in the last place either side). */
+function around(x: number): number[] {
+  const eps = Math.abs(x) * 2 ** -52;
+  return [x - 4 * eps, x - eps, x, x + eps, x + 4 * eps];
+}
+
+test('draws and top-p cuts forced onto token boundaries follow the reference, through the exact fallback', () => {
+  const rand = createRng(77);
+  const before = wideFallbacks();
+  for (const n of [20_000, 151_936]) {
+    const logits = Float32Array.from({ length: n }, () => rand() * 4);
+    const plain: SamplingParams = { doSample: true, temperature: 1, topK: 0, topP: 1 };
+    const { sums, shares, total } = runningSums(logits, 1);
+    // Boundaries spread over the row: near the start, the middle, and the tail (at Qwen2.5's size, the middle only: the
+    // reference sorts the row at every call).
+    for (const k of n < 100_000 ? [3, Math.floor(n / 3), Math.floor(n / 2), n - 40] : [Math.floor(n / 2)]) {
+      for (const x of around(must(sums[k], 'a running sum') / total)) {
+        if (!(x >= 0 && x < 1)) continue;
+        const draw = () => x;
+        assert.equal(
+          chooseToken(Float32Array.from(logits), plain, draw),
+          reference(logits, plain, draw),
+          `n ${n}, draw at ${k}`,
+        );
+      }
+      for (const topP of around(must(shares[k], 'a running share'))) {
+        const params: SamplingParams = { doSample: true, temperature: 1, topK: 0, topP };
+        // A draw of almost 1 takes the last kept token, so the cut shows in the token.
+        const last = () => 1 - 2 ** -32;
+        assert.equal(
+          chooseToken(Float32Array.from(logits), params, last),
+          reference(logits, params, last),
+          `n ${n}, top-p cut at ${k}`,
+        );
+      }
+    }
+  }
+  assert.ok(wideFallbacks() > before, 'the boundary cases went through the fallback');
 });
