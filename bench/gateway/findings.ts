@@ -48,6 +48,22 @@ Ours ÷ peer in the run above (load average 2.4 → 2.2; in brackets, the run be
 - **RSS under load at most the peer's: met at 50 ms, missed at 0 ms**: 0.86× at 50 ms (277 against 323 MiB), 1.25× at 0 ms (409 against 328 MiB) [0.94×, 1.35×]; idle 1.68× (174 against 103 MiB) [1.68×]. At 0 ms ours served its top steps with requests queueing, so more of each request's objects outlived a young collection and were promoted, and the old generation grew until a full collection: the memory under load is the V8 heap (old generation garbage between full collections, and the young generation, bounded by item 2), not anything of ours that grows (the heap snapshot above).
 - **Soak (100/s, 50 ms, 60 s)**: 0 errors for both; ours flat at 276.5 → 276.1 MiB (slope 0.5 MiB/min), p99 75.9 ms; the peer 322.8 → 280.4 MiB in its sawtooth, p99 71.6 ms.
 
+#### Per-call costs on the request path (issue 27)
+
+Three per-call pieces, made cheaper without changing what they answer (\`test/unit/evaluation/checks-equivalence.test.ts\` holds the checks' findings to the old computation's on the shared dataset's texts, the catalog and hostile inputs, and to a digest of the old code's results):
+
+- **\`findPageSizeError\`** (\`src/limits/page-size.ts\`) keeps its walk of a document per parsed \`DocumentNode\` (a \`WeakMap\`; Apollo hands every request of one query text the same document) and reads the variables on every call.
+- **The longest common run** of the leak and echo checks (\`src/evaluation/checks/text-tokens.ts\`) visits only the places where a word of the text occurs in the reference or prompt (kept with their tokens) instead of every pair; the text is split into words once for the leak check and the coverage.
+- **The inclusive-language patterns** hold no leading lookbehind; the start of a word is checked in code on each match.
+
+Per call, old (main) and new side by side in one process, rounds alternating (\`node dist/bench/gateway/per-call.js <main checkout> . --rounds 9 --calls 2000\`, the bench request's inputs, load average 4.1 on 2 cores): \`checkDescription\` 33.50 → 18.02 µs (0.54×), the page-size rule 7.04 → 0.07 µs, parse and validation of the mutation 243.08 → 244.43 µs (1.01×, not changed). By check (a scratch script, interleaved, 20,000 calls each): leakage 25.4–26.7 → 8.3–13.9 µs; the inclusive-language check is no faster on the bench's 159-character text (6.6–8.2 against 7.1–7.2 µs), but on 3,000 characters of the dataset 129–130 → 48–52 µs (unisex product) and 95–96 → 28 µs (women's).
+
+In the gateway: four CPU profiles, main and this change alternating (\`node --cpu-prof\`, 10 s at one connection on the 0 ms fake after 3 s of warm-up, the bench's mutation; self time with native and Node-core frames charged to the nearest JS caller, in µs per request; load average 3.1–3.7). The gateway's CPU per request (from /proc) was 2.76 and 2.72 ms on main, 2.71 and 2.75 ms with the change: what the change saves (about 20–30 µs) is below this machine's noise. In the profiles: our checks (\`src/evaluation\`, description and fact checks) 165 and 159 → 139 and 152; \`longestCommonRun\` 27 and 14 → 9 and 8; graphql-js's \`visit\`, which the page-size rule called, 23 and 15 → not among the top functions; the limits plugin 18 and 22 → 19 and 17 (the cost model's walk remains). What remains, with the change:
+
+- **graphql-js, Apollo and type-graphql**: 185 and 210 in all; of it, among the top functions, Apollo's pipeline (\`processGraphQLRequest\`, \`runHttpQuery\`, \`HeaderMap\`, \`prettyJSONStringify\`, the incremental-delivery polyfill) 28 and 49, Apollo's query hash (a SHA-256 of the query text per request, \`createHash\`) 19 and 29, graphql-js's execution 27 and 21, variable coercion (\`coerceInputValueImpl\`) 24 and 20, type-graphql's argument conversion and resolver wrapper 14 and 9.
+- **The HTTP handler** (\`src/http\`): 171 and 335, of which \`execute\` (the call into Apollo and the response's socket write, native time charged to it) 86 and 259, and the rest (routing, the body read, trusted documents, the request's report) 73 and 64.
+- The rest of the request as before: storage 466 and 550, Node core without a caller of ours 320 and 474, the OpenAI SDK 224, the provider transport 177–200.
+
 #### The earlier passes
 
 Each measured when it was made (older runs, old and new code interleaved in one session; see the commits), in commit order:

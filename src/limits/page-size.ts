@@ -23,6 +23,45 @@ export function pageSizeError(argument: string, value: number): BadUserInputErro
   });
 }
 
+/** What of a document the page-size rule reads, found by one walk of it. */
+interface PageSizeArguments {
+  /** Every `first` / `last` argument whose value is an integer literal or a variable, in document order. */
+  readonly arguments: ReadonlyArray<{ readonly name: string; readonly value: ValueNode }>;
+  /** Variable defaults of the document's operations (a later operation's default wins, as before). */
+  readonly defaults: ReadonlyMap<string, ValueNode>;
+}
+
+/**
+ * Per parsed document: Apollo keeps one DocumentNode per query text, so the
+ * walk runs once per text instead of on every request. Only the walk is
+ * kept; variables differ per request and are read each time.
+ */
+const ARGUMENTS = new WeakMap<DocumentNode, PageSizeArguments>();
+
+function pageSizeArguments(document: DocumentNode): PageSizeArguments {
+  const cached = ARGUMENTS.get(document);
+  if (cached) return cached;
+  const defaults = new Map<string, ValueNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+    for (const v of definition.variableDefinitions ?? [])
+      if (v.defaultValue) defaults.set(v.variable.name.value, v.defaultValue);
+  }
+  const found: Array<{ name: string; value: ValueNode }> = [];
+  visit(document, {
+    Field(node) {
+      for (const argument of node.arguments ?? []) {
+        const { kind } = argument.value;
+        if (PAGE_SIZE_ARGS.has(argument.name.value) && (kind === Kind.INT || kind === Kind.VARIABLE))
+          found.push({ name: argument.name.value, value: argument.value });
+      }
+    },
+  });
+  const result = { arguments: found, defaults };
+  ARGUMENTS.set(document, result);
+  return result;
+}
+
 /**
  * The first page-size argument in the document that is out of range, as a
  * client error; null when there is none. The whole document counts, not
@@ -34,12 +73,7 @@ export function findPageSizeError(
   document: DocumentNode,
   variables: Readonly<Record<string, unknown>> = {},
 ): BadUserInputError | null {
-  const defaults = new Map<string, ValueNode>();
-  for (const definition of document.definitions) {
-    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
-    for (const v of definition.variableDefinitions ?? [])
-      if (v.defaultValue) defaults.set(v.variable.name.value, v.defaultValue);
-  }
+  const { arguments: found, defaults } = pageSizeArguments(document);
   const numberOf = (node: ValueNode | undefined): unknown => {
     if (node?.kind === Kind.INT) return Number(node.value);
     if (node?.kind === Kind.VARIABLE)
@@ -48,15 +82,11 @@ export function findPageSizeError(
         : numberOf(defaults.get(node.name.value));
     return undefined;
   };
-  let found: BadUserInputError | null = null;
-  visit(document, {
-    Field(node) {
-      for (const argument of node.arguments ?? []) {
-        if (found || !PAGE_SIZE_ARGS.has(argument.name.value)) continue;
-        const value = numberOf(argument.value);
-        if (typeof value === 'number' && Number.isInteger(value)) found = pageSizeError(argument.name.value, value);
-      }
-    },
-  });
-  return found;
+  for (const { name, value: node } of found) {
+    const value = numberOf(node);
+    if (typeof value !== 'number' || !Number.isInteger(value)) continue;
+    const error = pageSizeError(name, value);
+    if (error) return error;
+  }
+  return null;
 }

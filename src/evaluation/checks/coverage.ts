@@ -4,7 +4,7 @@
  */
 import stopword from 'stopword';
 import { porterStem } from '../metrics/porter.js';
-import { wordTokens } from './text-tokens.js';
+import { wordTokens, type Token } from './text-tokens.js';
 
 const STOP = new Set(stopword.eng);
 
@@ -33,7 +33,16 @@ function stem(word: string): string {
  * Returns null when there are no non-blank attributes.
  */
 export function attributeCoverage(text: string, attributes: readonly string[]): number | null {
-  const stems = new Set(wordTokens(text).map((t) => stem(t.word)));
+  return coverageOfTokens(wordTokens(text), attributes);
+}
+
+/**
+ * `attributeCoverage` of a text already split into tokens; sentence breaks
+ * (`sentenceTokens`'s empty words) are skipped, so either split will do.
+ */
+export function coverageOfTokens(tokens: readonly Token[], attributes: readonly string[]): number | null {
+  const stems = new Set<string>();
+  for (const { word } of tokens) if (word !== '') stems.add(stem(word));
   let total = 0;
   let covered = 0;
   for (const attribute of attributes) {

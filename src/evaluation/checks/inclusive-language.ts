@@ -100,7 +100,7 @@ export function checkInclusiveLanguage(text: string, context: InclusiveLanguageC
   const flags: InclusiveLanguageFlag[] = [];
   for (const rule of rules) {
     if (rule.onlyWhenGender && !rule.onlyWhenGender.includes(gender)) continue;
-    for (const m of text.matchAll(rule.pattern)) {
+    for (const m of wholeWordMatches(text, rule.pattern)) {
       flags.push({
         category: rule.category,
         rule: rule.id,
@@ -112,6 +112,50 @@ export function checkInclusiveLanguage(text: string, context: InclusiveLanguageC
     }
   }
   return flags.sort((a, b) => a.span.start - b.span.start || b.span.end - a.span.end);
+}
+
+/** A letter, digit or underscore as the last code point of a string. */
+const WORD_END = /[\p{L}\p{N}_]$/u;
+
+/** Whether a word goes on right before `index`: what the pattern's old leading lookbehind refused. */
+function wordBefore(text: string, index: number): boolean {
+  if (index === 0) return false;
+  const code = text.charCodeAt(index - 1);
+  if (code < 0x80)
+    return (
+      (code >= 0x30 && code <= 0x39) ||
+      (code >= 0x41 && code <= 0x5a) ||
+      (code >= 0x61 && code <= 0x7a) ||
+      code === 0x5f
+    );
+  // Two code units: the code point before may be a surrogate pair.
+  return WORD_END.test(text.slice(Math.max(0, index - 2), index));
+}
+
+/**
+ * The matches of `pattern` (compileTerms's, global) that start a word. The
+ * pattern holds no lookbehind for the start, because a leading lookbehind
+ * kept V8 from skipping ahead to a term's first letter: it tried the whole
+ * alternation at every place of the text. A match glued to a word before it
+ * is dropped and the search goes on from its next code point, where the
+ * lookbehind would have tried next, so the matches are the same.
+ */
+function* wholeWordMatches(text: string, pattern: RegExp): Generator<RegExpExecArray> {
+  // As String.prototype.matchAll does for a pattern without the flag.
+  if (!pattern.global) throw new TypeError('an inclusive-language pattern must have the g flag');
+  const re = new RegExp(pattern);
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const glued = wordBefore(text, m.index);
+    if (!glued) yield m;
+    // After a dropped match, and after an empty one (a hand-made pattern's; terms are never empty), which would not move lastIndex.
+    if (glued || m[0] === '') re.lastIndex = nextCodePoint(text, m.index);
+  }
+}
+
+function nextCodePoint(text: string, index: number): number {
+  const code = text.codePointAt(index) ?? 0;
+  return index + (code > 0xffff ? 2 : 1);
 }
 
 /** Regex-escape a word; a straight apostrophe also matches a curly one. */
@@ -130,7 +174,8 @@ function inflected(word: string): string {
 /**
  * One case-insensitive regex for all of a rule's terms. Terms match whole
  * words only (no letter, digit or apostrophe-word glued on either side), so
- * "nude" hits "nudes" but not "denude", and "exotic" does not hit "exoticism".
+ * "nude" hits "nudes" but not "denude", and "exotic" does not hit "exoticism":
+ * the end is held by the pattern, the start by `wholeWordMatches`.
  */
 function compileTerms(terms: readonly string[], inflect: boolean): RegExp {
   const alternatives = [...terms]
@@ -140,5 +185,5 @@ function compileTerms(terms: readonly string[], inflect: boolean): RegExp {
       const last = words.length - 1;
       return words.map((w, i) => (i === last && inflect ? inflected(w) : escape(w))).join('[\\s\\u00a0-]+');
     });
-  return new RegExp(`(?<![\\p{L}\\p{N}_])(?:${alternatives.join('|')})(?![\\p{L}\\p{N}_])`, 'giu');
+  return new RegExp(`(?:${alternatives.join('|')})(?![\\p{L}\\p{N}_])`, 'giu');
 }

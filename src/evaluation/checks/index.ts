@@ -4,9 +4,10 @@
  * functions; the bundled inclusive-language rules are validated once, on first use.
  * See docs/evaluation.md.
  */
-import { attributeCoverage } from './coverage.js';
+import { coverageOfTokens } from './coverage.js';
 import { checkInclusiveLanguage, type InclusiveLanguageRules } from './inclusive-language.js';
-import { checkLeakage, type LeakageOptions } from './leakage.js';
+import { leakageOfTokens, type LeakageOptions } from './leakage.js';
+import { sentenceTokens } from './text-tokens.js';
 
 export { attributeCoverage } from './coverage.js';
 export {
@@ -98,7 +99,9 @@ export function checkDescription(
     span: f.span,
     suggestion: f.suggestion,
   }));
-  for (const finding of checkLeakage(input.text, {
+  // Split once: the leak and echo checks and the coverage read the same words.
+  const tokens = sentenceTokens(input.text);
+  for (const finding of leakageOfTokens(tokens, {
     ...options.leakage,
     ...(input.prompt !== undefined ? { prompt: input.prompt } : {}),
     ...(input.reference !== undefined ? { reference: input.reference } : {}),
@@ -108,6 +111,6 @@ export function checkDescription(
   return {
     flags,
     attributeCoverage:
-      input.attributes && input.attributes.length > 0 ? attributeCoverage(input.text, input.attributes) : null,
+      input.attributes && input.attributes.length > 0 ? coverageOfTokens(tokens, input.attributes) : null,
   };
 }

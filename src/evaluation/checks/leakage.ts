@@ -3,7 +3,15 @@
  * long run of the human reference it will be scored against? Either inflates
  * overlap metrics without being an honest description.
  */
-import { findRun, longestCommonRun, sentenceTokens, wordTokens, type Token } from './text-tokens.js';
+import {
+  findRun,
+  longestCommonRun,
+  sentenceTokens,
+  wordPositions,
+  wordTokens,
+  type Token,
+  type WordPositions,
+} from './text-tokens.js';
 
 export interface LeakageOptions {
   /** The prompt the text was generated from. Default: none (no echo check). */
@@ -33,7 +41,11 @@ export interface LeakageFinding {
  * a shared run never spans two sentences.
  */
 export function checkLeakage(text: string, options: LeakageOptions = {}): LeakageFinding[] {
-  const tokens = sentenceTokens(text);
+  return leakageOfTokens(sentenceTokens(text), options);
+}
+
+/** `checkLeakage` of a text already split by `sentenceTokens`, for callers that use its words too. */
+export function leakageOfTokens(tokens: readonly Token[], options: LeakageOptions = {}): LeakageFinding[] {
   const findings: LeakageFinding[] = [];
   const sources = tokenizedSources(options.prompt ?? '', options.reference ?? '');
   if (options.prompt) {
@@ -41,7 +53,7 @@ export function checkLeakage(text: string, options: LeakageOptions = {}): Leakag
     if (echo) findings.push(echo);
   }
   if (options.reference) {
-    const run = longestCommonRun(tokens, sources.reference);
+    const run = longestCommonRun(tokens, sources.reference, sources.referencePositions);
     if (run.length >= (options.minLeakWords ?? 8)) {
       findings.push({
         code: 'REFERENCE_LEAK',
@@ -67,7 +79,9 @@ interface TokenizedSources {
   instructions: Array<{ sentence: string; words: Token[] }>;
   /** The prompt, reference cut out, as sentence tokens. */
   prompt: Token[];
+  promptPositions: WordPositions;
   reference: Token[];
+  referencePositions: WordPositions;
 }
 
 /**
@@ -95,7 +109,15 @@ function tokenizedSources(promptText: string, reference: string): TokenizedSourc
   const instructions = instructionText
     .split(/[.!?:;\n]+/)
     .map((sentence) => ({ sentence, words: wordTokens(sentence) }));
-  const sources = { instructions, prompt: sentenceTokens(prompt), reference: sentenceTokens(reference) };
+  const promptTokens = sentenceTokens(prompt);
+  const referenceTokens = sentenceTokens(reference);
+  const sources = {
+    instructions,
+    prompt: promptTokens,
+    promptPositions: wordPositions(promptTokens),
+    reference: referenceTokens,
+    referencePositions: wordPositions(referenceTokens),
+  };
   if (SOURCES.size >= MAX_SOURCES) SOURCES.clear();
   SOURCES.set(key, sources);
   return sources;
@@ -124,7 +146,7 @@ function findEcho(
       };
     }
   }
-  const run = longestCommonRun(tokens, sources.prompt);
+  const run = longestCommonRun(tokens, sources.prompt, sources.promptPositions);
   if (run.length >= (options.minEchoWords ?? 8)) {
     return {
       code: 'PROMPT_ECHO',

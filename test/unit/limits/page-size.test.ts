@@ -52,3 +52,13 @@ test('values that are not integers are left to GraphQL coercion; other arguments
   assert.equal(find('{ products(first: "five") { totalCount } }'), null);
   assert.equal(find('{ product(id: "1000") { id } }'), null);
 });
+
+test('one parsed document is walked once, yet its variables are read on every call', () => {
+  const document = parse('query($n: Int = 500) { products(first: $n) { totalCount } }');
+  assert.equal(findPageSizeError(document, { n: 3 }), null);
+  assert.match(findPageSizeError(document, { n: 101 })?.message ?? '', /not 101$/);
+  assert.match(findPageSizeError(document)?.message ?? '', /not 500$/);
+  assert.equal(findPageSizeError(document, { n: 100 }), null);
+  // Each refusal is its own error: Apollo and the limits plugin add to what they are given.
+  assert.notEqual(findPageSizeError(document), findPageSizeError(document));
+});
