@@ -16,28 +16,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { checkouts, median, option } from './checkouts.js';
 import type { LoadSpec } from './load.js';
 import { cpuMs, OUR_API_KEY, runLoadStep, startFake, startOurs, type Child } from './processes.js';
 import { mutationBody, OURS_EXPECT, productFacts } from './requests.js';
 
 const WARMUP_SEC = 8;
-
-function option(name: string, fallback: number): number {
-  const at = process.argv.indexOf(name);
-  const value = at >= 0 ? Number(process.argv[at + 1]) : fallback;
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
-}
-
-/** The checkouts named on the command line (every argument that is not an option or its value). */
-function checkouts(): string[] {
-  const args = process.argv.slice(2);
-  const named = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
-  if (named.length === 0) throw new Error('name at least one checkout (a built repository directory)');
-  return named.map((c) => path.resolve(c));
-}
-
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 interface Side {
   checkout: string;
@@ -66,7 +50,7 @@ async function measure(sides: Side[], rounds: number, seconds: number): Promise<
 
 async function main(): Promise<void> {
   const rounds = option('--rounds', 8);
-  const seconds = option('--seconds', 3);
+  const seconds = option('--seconds', 3, false);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'bench-gateway-compare-'));
   const fake = await startFake(0);
   const sides: Side[] = [];

@@ -21,16 +21,10 @@ import type { DescriptionCheckInput } from '../../src/evaluation/checks/index.js
 import { buildPrompt } from '../../src/prompts/build-prompt.js';
 import { catalogFacts, readCatalogEntries } from '../../src/seed.js';
 import { fakeCompletion } from '../../test/helpers/fake-text.js';
+import { checkouts, median, option } from './checkouts.js';
 import { mutationBody } from './requests.js';
 
 const MAX_TOKENS = 64;
-
-function option(name: string, fallback: number): number {
-  const at = process.argv.indexOf(name);
-  const value = at >= 0 ? Number(process.argv[at + 1]) : fallback;
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
-  return value;
-}
 
 /** What is timed, loaded from one checkout's dist. */
 interface Pieces {
@@ -102,8 +96,6 @@ function timedPieces(inputs: ReturnType<typeof requestInputs>): Record<string, T
   };
 }
 
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-
 function time(call: () => unknown, calls: number): number {
   const start = process.hrtime.bigint();
   for (let i = 0; i < calls; i++) call();
@@ -111,12 +103,11 @@ function time(call: () => unknown, calls: number): number {
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const named = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
+  const named = checkouts();
   if (named.length !== 2) throw new Error('name two built checkouts: <base> <this>');
   const rounds = option('--rounds', 15);
   const calls = option('--calls', 2000);
-  const sides = await Promise.all(named.map((c) => load(path.resolve(c))));
+  const sides = await Promise.all(named.map((c) => load(c)));
   const inputs = requestInputs();
   console.log(`rounds ${rounds} × ${calls} calls per piece and side, alternating; µs per call, median of rounds`);
   console.log('| piece | base | this | this ÷ base |');

@@ -21,22 +21,7 @@ import type { DescriptionInput, ProductRecord, Storage } from '../../src/storage
 import type { PublicationService } from '../../src/publication/publication.service.js';
 import type { Slot } from '../../src/publication/slot.js';
 import { storedDescription } from '../stored-description.js';
-
-function option(name: string, fallback: number): number {
-  const at = process.argv.indexOf(name);
-  const value = at >= 0 ? Number(process.argv[at + 1]) : fallback;
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number`);
-  return value;
-}
-
-function checkouts(): string[] {
-  const args = process.argv.slice(2);
-  const named = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
-  if (named.length === 0) throw new Error('name at least one checkout (a built repository directory)');
-  return named.map((c) => path.resolve(c));
-}
-
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+import { checkouts, median, option } from './checkouts.js';
 
 /** The parts of a checkout this bench drives, as that checkout built them. */
 interface Built {
