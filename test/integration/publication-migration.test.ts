@@ -13,18 +13,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import pg from 'pg';
-import { MIGRATIONS, SCHEMA_MIGRATIONS_DDL } from '../../src/storage/migrations.js';
+import { numbered } from '../../src/storage/postgres/postgres-publication.js';
 import { createTestDatabase } from '../helpers/postgres.js';
+import { migrateBefore, migrationVersion } from '../helpers/migrations.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { makeCatalog } from '../unit/storage/storage.data.js';
 import { dataOf } from '../helpers/graphql.js';
 import type { ConfigInput } from '../../src/config.js';
 import { must } from '../helpers/must.js';
 
-const LIFECYCLE = must(
-  MIGRATIONS.find((m) => m.name === 'publication_lifecycle'),
-  'the publication_lifecycle migration',
-).version;
+const LIFECYCLE = migrationVersion('publication_lifecycle');
 
 const dir = mkdtempSync(path.join(tmpdir(), 'stylesprint-legacy-'));
 const cleanup: Array<() => Promise<void>> = [];
@@ -67,15 +65,7 @@ function legacyRows(): LegacyRow[] {
 
 /** Builds the database at the migration before the lifecycle, with the legacy rows. */
 async function buildLegacy(exec: Exec, postgres: boolean): Promise<{ products: string[]; rows: LegacyRow[] }> {
-  await exec(SCHEMA_MIGRATIONS_DDL[postgres ? 'postgres' : 'sqlite']);
-  for (const m of MIGRATIONS.filter((m) => m.version < LIFECYCLE)) {
-    await exec(postgres ? m.postgres : m.sqlite);
-    await exec('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
-      m.version,
-      m.name,
-      new Date().toISOString(),
-    ]);
-  }
+  await migrateBefore(exec, postgres ? 'postgres' : 'sqlite', LIFECYCLE, new Date().toISOString());
   const catalog = makeCatalog().slice(0, 3);
   const products = catalog.map(() => randomUUID());
   const now = new Date().toISOString();
@@ -190,8 +180,7 @@ if (probe.ok) {
         () => client.end(),
       );
       const exec: Exec = async (sql, params) => {
-        let i = 0;
-        await client.query(params ? sql.replace(/\?/g, () => `$${++i}`) : sql, params);
+        await client.query(params ? numbered(sql) : sql, params);
       };
       return { exec, config: { databaseUrl: made.database.url }, postgres: true };
     },

@@ -14,7 +14,7 @@ import { PostgresEventStore } from './postgres-events.js';
 import { ExperimentSql } from '../experiment-sql.js';
 import type { EventStore, ExperimentStore } from '../experiment-types.js';
 import { SqlPublicationStore } from '../publication-store.js';
-import { postgresPublicationDriver } from './postgres-publication.js';
+import { numbered, postgresPublicationDriver } from './postgres-publication.js';
 
 export interface PostgresStorageOptions {
   /** A `postgres://` or `postgresql://` URL (required). */
@@ -51,13 +51,7 @@ export class PostgresStorage implements Storage {
     this.publication = new SqlPublicationStore(postgresPublicationDriver(connection));
     // API keys and benchmark runs: the statements every backend shares, with `?` placeholders.
     const query = async (sql: string, params: readonly unknown[]): Promise<Row[]> => {
-      let i = 0;
-      return (
-        await pool.query<Row>(
-          sql.replace(/\?/g, () => `$${++i}`),
-          params as unknown[],
-        )
-      ).rows;
+      return (await pool.query<Row>(numbered(sql), params as unknown[])).rows;
     };
     this.apiKeys = new ApiKeySql(query);
     this.benchmarks = new SqlBenchmarkStore(query);

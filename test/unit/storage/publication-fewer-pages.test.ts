@@ -15,20 +15,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import pg from 'pg';
-import { MIGRATIONS, SCHEMA_MIGRATIONS_DDL } from '../../../src/storage/migrations.js';
+import { numbered } from '../../../src/storage/postgres/postgres-publication.js';
 import { PostgresStorage, SqliteStorage, type Storage } from '../../../src/storage/index.js';
 import { createPublicationBus } from '../../../src/publication/publication-bus.js';
 import { PublicationService } from '../../../src/publication/publication.service.js';
 import { slotOf } from '../../../src/publication/slot.js';
 import type { Row } from '../../../src/storage/rows.js';
 import { createTestDatabase } from '../../helpers/postgres.js';
+import { migrateBefore, migrationVersion } from '../../helpers/migrations.js';
 import { makeCatalog, makeDescription } from './storage.data.js';
 import { must } from '../../helpers/must.js';
 
-const FEWER_PAGES = must(
-  MIGRATIONS.find((m) => m.name === 'publication_fewer_pages'),
-  'the publication_fewer_pages migration',
-).version;
+const FEWER_PAGES = migrationVersion('publication_fewer_pages');
 
 const dir = mkdtempSync(path.join(tmpdir(), 'stylesprint-fewer-pages-'));
 const cleanup: Array<() => Promise<void>> = [];
@@ -66,11 +64,7 @@ interface Seeded {
 
 /** The schema at version 8 and its rows, written as the gateway of that version wrote them. */
 async function seedVersion8(query: Query, dialect: 'sqlite' | 'postgres'): Promise<Seeded> {
-  await query(SCHEMA_MIGRATIONS_DDL[dialect]);
-  for (const m of MIGRATIONS.filter((m) => m.version < FEWER_PAGES)) {
-    await query(m[dialect]);
-    await query('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [m.version, m.name, AT]);
-  }
+  await migrateBefore(query, dialect, FEWER_PAGES, AT);
   const catalog = makeCatalog();
   const products: [string, string] = [randomUUID(), randomUUID()];
   for (const [i, id] of products.entries()) {
@@ -273,11 +267,7 @@ if (!postgres.ok) {
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
     const query: Query = async (sql, params) => {
-      let i = 0;
-      const result = await client.query<Row>(
-        params ? sql.replace(/\?/g, () => `$${++i}`) : sql,
-        params ? [...params] : undefined,
-      );
+      const result = await client.query<Row>(params ? numbered(sql) : sql, params ? [...params] : undefined);
       return result.rows;
     };
     try {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import pg from 'pg';
 import { PostgresStorage, SqliteStorage } from '../../../src/storage/index.js';
+import { numbered } from '../../../src/storage/postgres/postgres-publication.js';
 import { createTestDatabase } from '../../helpers/postgres.js';
 import { publicationSuite } from './publication.suite.js';
 
@@ -46,11 +47,7 @@ if (!postgres.ok) {
         const client = new pg.Client({ connectionString: database.url });
         await client.connect();
         try {
-          let i = 0;
-          await client.query(
-            sql.replace(/\?/g, () => `$${++i}`),
-            params,
-          );
+          await client.query(numbered(sql), params);
         } finally {
           await client.end();
         }
